@@ -1,0 +1,6 @@
+/* Kernel family lstm_f32 (placeholder until its kernels land). */
+#include "tflrt.h"
+
+const TflKernel tfl_kernels_lstm_f32[] = {
+    {0, NULL, NULL, NULL},
+};

@@ -1,0 +1,140 @@
+/* tflrt: the C reference interpreter's kernel ABI.
+ *
+ * The interpreter (interp.c) owns tensors, the memory plan and the node list; the FlatBuffer reader (reader.c)
+ * validates the file; kernels (kernels/<family>_<type>.c) only see the structs below. A kernel family registers a
+ * NULL-terminated array of TflKernel entries; registry.c lists the families. Several entries may serve one
+ * builtin op (float, int8, hybrid...): prepare() returns TFL_NOT_MINE when the operand types are not its own and
+ * the registry tries the next entry.
+ */
+#ifndef TFLRT_H
+#define TFLRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TFL_MAX_RANK 8
+
+/* Values are the schema's TensorType enum. */
+typedef enum {
+  TFL_FLOAT32 = 0,
+  TFL_FLOAT16 = 1,
+  TFL_INT32 = 2,
+  TFL_UINT8 = 3,
+  TFL_INT64 = 4,
+  TFL_STRING = 5,
+  TFL_BOOL = 6,
+  TFL_INT16 = 7,
+  TFL_COMPLEX64 = 8,
+  TFL_INT8 = 9,
+  TFL_FLOAT64 = 10,
+  TFL_COMPLEX128 = 11,
+  TFL_UINT64 = 12,
+  TFL_RESOURCE = 13,
+  TFL_VARIANT = 14,
+  TFL_UINT32 = 15,
+  TFL_UINT16 = 16,
+  TFL_INT4 = 17,
+} TflType;
+
+typedef enum { TFL_OK = 0, TFL_ERROR = 1, TFL_NOT_MINE = 2 } TflStatus;
+
+/* Schema ActivationFunctionType. */
+typedef enum { TFL_ACT_NONE = 0, TFL_ACT_RELU = 1, TFL_ACT_RELU_N1_TO_1 = 2, TFL_ACT_RELU6 = 3, TFL_ACT_TANH = 4 } TflActivation;
+
+typedef enum { TFL_ALLOC_NONE = 0, TFL_ALLOC_CONST, TFL_ALLOC_ARENA, TFL_ALLOC_DYNAMIC, TFL_ALLOC_PERSISTENT } TflAlloc;
+
+typedef struct {
+  int32_t type; /* TflType */
+  int32_t rank;
+  int32_t dims[TFL_MAX_RANK];
+  void *data;   /* NULL until allocated; read-only when alloc == TFL_ALLOC_CONST */
+  size_t bytes; /* rank product * element size */
+  int32_t alloc;
+  int32_t is_variable;
+  /* Quantization: nq == 0 means none; nq > 1 is per-axis along qdim. */
+  int32_t nq;
+  const float *scales;
+  const int64_t *zero_points;
+  int32_t qdim;
+  const char *name;
+} TflTensor;
+
+typedef struct TflContext TflContext;
+typedef struct TflNode TflNode;
+
+struct TflNode {
+  int32_t op;      /* BuiltinOperator code (max of builtin_code and deprecated_builtin_code) */
+  int32_t version; /* OperatorCode.version */
+  const char *custom_code; /* NULL for builtins */
+  int32_t ninputs;
+  const int32_t *inputs; /* tensor indices; -1 = omitted optional input */
+  int32_t noutputs;
+  const int32_t *outputs;
+  int32_t nintermediates;
+  const int32_t *intermediates;
+  /* Builtin options table (already validated as a table inside the file), or NULL when absent. */
+  const uint8_t *options;
+  int32_t options_type; /* BuiltinOptions union type id */
+  const uint8_t *custom_options;
+  size_t custom_options_len;
+  void *user_data;               /* set by prepare; freed with free_user_data */
+  void (*free_user_data)(void *);
+  int32_t index; /* position in the subgraph's operator list */
+  int32_t subgraph;
+};
+
+typedef struct {
+  int32_t op;
+  const char *name;
+  /* Check operand types, compute output shapes (tfl_resize), precompute parameters into node->user_data. */
+  TflStatus (*prepare)(TflContext *ctx, TflNode *node);
+  TflStatus (*eval)(TflContext *ctx, TflNode *node);
+} TflKernel;
+
+/* ---- provided by the interpreter ---- */
+TflTensor *tfl_tensor(TflContext *ctx, const TflNode *node, int32_t tensor_index); /* NULL if index == -1 */
+TflTensor *tfl_input(TflContext *ctx, const TflNode *node, int i);                  /* NULL if omitted/out of range */
+TflTensor *tfl_output(TflContext *ctx, const TflNode *node, int i);
+TflStatus tfl_resize(TflContext *ctx, TflTensor *t, int32_t rank, const int32_t *dims);
+TflStatus tfl_error(TflContext *ctx, const char *fmt, ...);
+/* Scratch memory owned by the node, valid from prepare until the next prepare or interpreter destruction. */
+void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes);
+int tfl_num_threads(const TflContext *ctx);
+
+/* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ---- */
+int32_t tfl_opt_int(const TflNode *node, int field, int32_t dflt);
+int64_t tfl_opt_int64(const TflNode *node, int field, int64_t dflt);
+float tfl_opt_float(const TflNode *node, int field, float dflt);
+int tfl_opt_bool(const TflNode *node, int field, int dflt);
+/* Vector of int32; returns element count (or -1 when absent), copies at most cap elements. */
+int tfl_opt_int_vec(const TflNode *node, int field, int32_t *out, int cap);
+
+/* ---- small helpers shared by kernels (util.c) ---- */
+size_t tfl_type_size(int32_t type);
+int64_t tfl_num_elements(const TflTensor *t);
+int tfl_same_shape(const TflTensor *a, const TflTensor *b);
+void tfl_activation_range_f32(int32_t act, float *lo, float *hi);
+
+/* Kernel families; each kernels/<family>.c defines one of these arrays (NULL-name-terminated). */
+#define TFL_KERNEL_FAMILIES(X) \
+  X(conv_f32)                  \
+  X(pool_f32)                  \
+  X(fc_f32)                    \
+  X(elementwise_f32)           \
+  X(activation_f32)            \
+  X(reduce_f32)                \
+  X(shape_ops)                 \
+  X(lstm_f32)                  \
+  X(conv_q)                    \
+  X(fc_q)                      \
+  X(elementwise_q)             \
+  X(activation_q)              \
+  X(misc_q)                    \
+  X(quantize)                  \
+  X(hybrid)
+
+#define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
+TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
+#undef TFL_DECLARE_FAMILY
+
+#endif
