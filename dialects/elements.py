@@ -1,0 +1,191 @@
+"""Numpy-held constant tensors for the `tf` and `tfl` dialects.
+
+Weights never become Python objects: a constant is a numpy array behind a small attribute whose equality and hash
+use a content digest. Small arrays print their values; large ones print elided as a digest, so IR dumps of
+ResNet50 stay a few hundred kilobytes.
+
+Syntax: `#tflc.dense<float32 [2, 2] [1.0, 2.0, 3.0, 4.0]>`, `#tflc.dense<float32 [64, 3, 3, 32] elided "a1b2…">`,
+`#tflc.dense<float32 [2] hex "0000c07f0000807f">` (values not expressible as MLIR literals, e.g. NaN/inf).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    IntegerType,
+    Signedness,
+    TensorType,
+)
+from xdsl.ir import Attribute, Data, Dialect
+from xdsl.irdl import irdl_attr_definition
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+
+# Arrays with at most this many elements print their values; larger ones are elided.
+PRINT_LIMIT = 32
+
+_NUMPY_TO_XDSL = {
+    np.dtype(np.float32): lambda: Float32Type(),
+    np.dtype(np.float16): lambda: Float16Type(),
+    np.dtype(np.float64): lambda: Float64Type(),
+    np.dtype(np.int8): lambda: IntegerType(8),
+    np.dtype(np.int16): lambda: IntegerType(16),
+    np.dtype(np.int32): lambda: IntegerType(32),
+    np.dtype(np.int64): lambda: IntegerType(64),
+    np.dtype(np.uint8): lambda: IntegerType(8, Signedness.UNSIGNED),
+    np.dtype(np.uint16): lambda: IntegerType(16, Signedness.UNSIGNED),
+    np.dtype(np.uint32): lambda: IntegerType(32, Signedness.UNSIGNED),
+    np.dtype(np.uint64): lambda: IntegerType(64, Signedness.UNSIGNED),
+    np.dtype(np.bool_): lambda: IntegerType(1),
+}
+
+
+def element_type(dtype: np.dtype) -> Attribute:
+    """The xDSL element type of a numpy dtype."""
+    try:
+        return _NUMPY_TO_XDSL[np.dtype(dtype)]()
+    except KeyError:
+        raise ValueError(f"no tensor element type for numpy dtype {np.dtype(dtype)}") from None
+
+
+def numpy_dtype(elem: Attribute) -> np.dtype:
+    """The numpy dtype of an xDSL element type."""
+    if isinstance(elem, Float32Type):
+        return np.dtype(np.float32)
+    if isinstance(elem, Float16Type):
+        return np.dtype(np.float16)
+    if isinstance(elem, Float64Type):
+        return np.dtype(np.float64)
+    if isinstance(elem, IntegerType):
+        width = elem.width.data
+        if width == 1:
+            return np.dtype(np.bool_)
+        unsigned = elem.signedness.data == Signedness.UNSIGNED
+        return np.dtype(f"{'u' if unsigned else ''}int{width}")
+    raise ValueError(f"no numpy dtype for element type {elem}")
+
+
+def tensor_type(array: np.ndarray) -> TensorType:
+    return TensorType(element_type(array.dtype), array.shape)
+
+
+_LIVE: weakref.WeakValueDictionary[str, Blob] = weakref.WeakValueDictionary()
+
+
+@dataclass(frozen=True, eq=False)
+class Blob:
+    """A read-only numpy array with a content digest; compares and hashes by digest."""
+
+    array: np.ndarray
+    digest: str = field(default="")
+
+    def __post_init__(self) -> None:
+        array = np.ascontiguousarray(self.array)
+        array.flags.writeable = False
+        object.__setattr__(self, "array", array)
+        if not self.digest:
+            h = hashlib.blake2b(digest_size=12)
+            h.update(f"{array.dtype.str}{array.shape}".encode())
+            h.update(memoryview(array).cast("B"))
+            object.__setattr__(self, "digest", h.hexdigest())
+        _LIVE[self.digest] = self
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blob) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+
+@irdl_attr_definition
+class DenseElementsAttr(Data[Blob]):
+    """A constant tensor held as a numpy array (see module docstring for syntax)."""
+
+    name = "tflc.dense"
+
+    @staticmethod
+    def from_array(array: np.ndarray | np.generic | float | int) -> DenseElementsAttr:
+        return DenseElementsAttr(Blob(np.asarray(array)))
+
+    @property
+    def array(self) -> np.ndarray:
+        return self.data.array
+
+    @property
+    def type(self) -> TensorType:
+        return tensor_type(self.data.array)
+
+    def is_splat(self) -> bool:
+        a = self.data.array
+        return a.size > 0 and bool(np.all(a == a.flat[0]))
+
+    @classmethod
+    def parse_parameter(cls, parser: AttrParser) -> Blob:
+        with parser.in_angle_brackets():
+            dtype = np.dtype(parser.parse_identifier(" (numpy dtype name)"))
+            shape = tuple(parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer))
+            if parser.parse_optional_keyword("elided"):
+                digest = parser.parse_str_literal()
+                blob = _LIVE.get(digest)
+                if blob is None:
+                    parser.raise_error(
+                        f"constant {digest} was elided when printed and is not in memory; "
+                        "print with large constants (e.g. `tflc opt --print-constants`) to round-trip it"
+                    )
+                return blob
+            if parser.parse_optional_keyword("hex"):
+                raw = bytes.fromhex(parser.parse_str_literal())
+                return Blob(np.frombuffer(raw, dtype).reshape(shape).copy())
+            values = parser.parse_comma_separated_list(
+                parser.Delimiter.SQUARE, lambda: parser.parse_number(allow_boolean=True)
+            )
+            return Blob(np.array(values, dtype=dtype).reshape(shape))
+
+    def print_parameter(self, printer: Printer) -> None:
+        a = self.data.array
+        dims = ", ".join(str(d) for d in a.shape)
+        printer.print_string(f"<{a.dtype.name} [{dims}] ")
+        if a.size > PRINT_LIMIT and not _print_all_constants:
+            printer.print_string(f'elided "{self.data.digest}">')
+        elif a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            printer.print_string(f'hex "{a.tobytes().hex()}">')
+        else:
+            flat = a.reshape(-1)
+            if a.dtype.kind == "b":
+                text = ", ".join("true" if v else "false" for v in flat.tolist())
+            elif a.dtype.kind == "f":
+                text = ", ".join(_float_literal(v) for v in flat)
+            else:
+                text = ", ".join(str(int(v)) for v in flat.tolist())
+            printer.print_string(f"[{text}]>")
+
+
+_print_all_constants = False
+
+
+def _float_literal(v: float) -> str:
+    """repr() of a float as an MLIR float literal (which needs a '.')."""
+    s = str(v) if isinstance(v, np.float32 | np.float16) else repr(float(v))
+    return s.replace("e", ".0e") if "e" in s and "." not in s else s
+
+
+class print_all_constants:
+    """Context manager: print every constant in full (for round-tripping a module through text)."""
+
+    def __enter__(self) -> None:
+        global _print_all_constants
+        self._old, _print_all_constants = _print_all_constants, True
+
+    def __exit__(self, *exc: object) -> None:
+        global _print_all_constants
+        _print_all_constants = self._old
+
+
+TFLC = Dialect("tflc", [], [DenseElementsAttr])

@@ -1,0 +1,239 @@
+"""The `tf` dialect: TensorFlow graph ops as imported from a GraphDef/FunctionDef.
+
+Every TF op keeps TensorFlow's own name (`tf.Conv2D`), its operands in NodeDef input order and its NodeDef
+attributes as discardable attributes (`T`, `strides`, `padding`, ...), printed in MLIR's generic form like the
+TensorFlow MLIR dialect. Ops the compiler knows get a typed class (dispatch key for rewrites, named operands, arity
+check); any other TF op imports as `tf.generic`, carrying its op type and serialized NodeDef, so import never fails
+and the analyzer can report it. Op reference: https://www.tensorflow.org/api_docs/python/tf/raw_ops
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from xdsl.dialects.builtin import BytesAttr, StringAttr
+from xdsl.ir import Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from dialects.elements import DenseElementsAttr
+
+
+class TFOp(IRDLOperation):
+    """Base of all TF ops: operands in NodeDef order, results in OpDef order, TF attributes in the attr-dict."""
+
+    args = var_operand_def()
+    outs = var_result_def()
+
+    # Operand names in NodeDef order; a trailing "*" marks a variadic tail (e.g. ConcatV2's values).
+    OPERAND_NAMES: ClassVar[tuple[str, ...]] = ()
+    TF_TYPE: ClassVar[str] = ""
+
+    def __init__(self, operands, result_types, attributes=None) -> None:  # noqa: ANN001
+        super().__init__(operands=[list(operands)], result_types=[list(result_types)], attributes=attributes or {})
+
+    @property
+    def op_type(self) -> str:
+        return self.TF_TYPE
+
+    def operand(self, name: str) -> SSAValue:
+        return self.operands[self.OPERAND_NAMES.index(name)]
+
+    def verify_(self) -> None:
+        fixed = [n for n in self.OPERAND_NAMES if not n.endswith("*")]
+        variadic = len(fixed) != len(self.OPERAND_NAMES)
+        n = len(self.operands)
+        if (n < len(fixed)) if variadic else (self.OPERAND_NAMES and n != len(fixed)):
+            raise VerifyException(
+                f"'{self.name}' expects {'at least ' if variadic else ''}{len(fixed)} operands "
+                f"({', '.join(self.OPERAND_NAMES)}), got {n}"
+            )
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """tf.Const: a constant tensor (numpy-held)."""
+
+    name = "tf.Const"
+    value = prop_def(DenseElementsAttr)
+    output = result_def()
+    traits = traits_def(Pure(), ConstantLike())
+    assembly_format = "$value attr-dict `:` type($output)"
+
+    def __init__(self, value: DenseElementsAttr) -> None:
+        super().__init__(properties={"value": value}, result_types=[value.type])
+
+
+@irdl_op_definition
+class GenericOp(TFOp):
+    """A TF op the compiler has no typed class for: its op type, attributes and the serialized NodeDef."""
+
+    name = "tf.generic"
+    tf_op = prop_def(StringAttr)
+    node_def = prop_def(BytesAttr)
+
+    def __init__(self, tf_op: str, node_def: bytes, operands, result_types, attributes=None) -> None:  # noqa: ANN001
+        IRDLOperation.__init__(
+            self,
+            operands=[list(operands)],
+            result_types=[list(result_types)],
+            properties={"tf_op": StringAttr(tf_op), "node_def": BytesAttr(node_def)},
+            attributes=attributes or {},
+        )
+
+    @property
+    def op_type(self) -> str:
+        return self.tf_op.data
+
+
+# The typed TF ops, as a table: TF op type -> operand names (NodeDef input order).
+_OPS: dict[str, tuple[str, ...]] = {
+    # conv / matmul
+    "Conv2D": ("input", "filter"),
+    "DepthwiseConv2dNative": ("input", "filter"),
+    "Conv2DBackpropInput": ("input_sizes", "filter", "out_backprop"),
+    "MatMul": ("a", "b"),
+    "BatchMatMul": ("x", "y"),
+    "BatchMatMulV2": ("x", "y"),
+    "BatchMatMulV3": ("x", "y"),
+    "Einsum": ("inputs*",),
+    "BiasAdd": ("value", "bias"),
+    "FusedBatchNorm": ("x", "scale", "offset", "mean", "variance"),
+    "FusedBatchNormV3": ("x", "scale", "offset", "mean", "variance"),
+    # elementwise binary
+    "Add": ("x", "y"),
+    "AddV2": ("x", "y"),
+    "AddN": ("inputs*",),
+    "Sub": ("x", "y"),
+    "Mul": ("x", "y"),
+    "RealDiv": ("x", "y"),
+    "DivNoNan": ("x", "y"),
+    "FloorDiv": ("x", "y"),
+    "FloorMod": ("x", "y"),
+    "Maximum": ("x", "y"),
+    "Minimum": ("x", "y"),
+    "SquaredDifference": ("x", "y"),
+    "Pow": ("x", "y"),
+    "Greater": ("x", "y"),
+    "GreaterEqual": ("x", "y"),
+    "Less": ("x", "y"),
+    "LessEqual": ("x", "y"),
+    "Equal": ("x", "y"),
+    "NotEqual": ("x", "y"),
+    "LogicalAnd": ("x", "y"),
+    "LogicalOr": ("x", "y"),
+    "SelectV2": ("condition", "t", "e"),
+    "Select": ("condition", "t", "e"),
+    # elementwise unary / activations
+    "Relu": ("features",),
+    "Relu6": ("features",),
+    "Elu": ("features",),
+    "Selu": ("features",),
+    "LeakyRelu": ("features",),
+    "Sigmoid": ("x",),
+    "Tanh": ("x",),
+    "Softmax": ("logits",),
+    "LogSoftmax": ("logits",),
+    "Softplus": ("features",),
+    "Gelu": ("features",),
+    "Erf": ("x",),
+    "Rsqrt": ("x",),
+    "Sqrt": ("x",),
+    "Square": ("x",),
+    "Exp": ("x",),
+    "Log": ("x",),
+    "Neg": ("x",),
+    "Abs": ("x",),
+    "Reciprocal": ("x",),
+    "Sin": ("x",),
+    "Cos": ("x",),
+    "Floor": ("x",),
+    "Ceil": ("x",),
+    "Round": ("x",),
+    "LogicalNot": ("x",),
+    "Cast": ("x",),
+    # pooling / reductions
+    "MaxPool": ("input",),
+    "AvgPool": ("input",),
+    "Mean": ("input", "reduction_indices"),
+    "Sum": ("input", "reduction_indices"),
+    "Max": ("input", "reduction_indices"),
+    "Min": ("input", "reduction_indices"),
+    "Prod": ("input", "reduction_indices"),
+    "ArgMax": ("input", "dimension"),
+    "ArgMin": ("input", "dimension"),
+    # shape and data movement
+    "Reshape": ("tensor", "shape"),
+    "Squeeze": ("input",),
+    "ExpandDims": ("input", "dim"),
+    "Transpose": ("x", "perm"),
+    "ConcatV2": ("values*",),
+    "Pack": ("values*",),
+    "Unpack": ("value",),
+    "Split": ("split_dim", "value"),
+    "SplitV": ("value", "size_splits", "split_dim"),
+    "Slice": ("input", "begin", "size"),
+    "StridedSlice": ("input", "begin", "end", "strides"),
+    "Pad": ("input", "paddings"),
+    "PadV2": ("input", "paddings", "constant_values"),
+    "MirrorPad": ("input", "paddings"),
+    "GatherV2": ("params", "indices", "axis"),
+    "Tile": ("input", "multiples"),
+    "BroadcastTo": ("input", "shape"),
+    "Fill": ("dims", "value"),
+    "Range": ("start", "limit", "delta"),
+    "Shape": ("input",),
+    "Size": ("input",),
+    "Rank": ("input",),
+    "ZerosLike": ("x",),
+    "OnesLike": ("x",),
+    "ResizeBilinear": ("images", "size"),
+    "ResizeNearestNeighbor": ("images", "size"),
+    # identities (removed by cleanup)
+    "Identity": ("input",),
+    "IdentityN": ("input*",),
+    "StopGradient": ("input",),
+    "Snapshot": ("input",),
+    "PreventGradient": ("input",),
+    "CheckNumerics": ("tensor",),
+    "EnsureShape": ("input",),
+    "NoOp": (),
+}
+
+
+def _make_op(tf_type: str, operand_names: tuple[str, ...]) -> type[TFOp]:
+    cls = type(
+        f"{tf_type}Op",
+        (TFOp,),
+        {
+            "name": f"tf.{tf_type}",
+            "TF_TYPE": tf_type,
+            "OPERAND_NAMES": operand_names,
+            "__annotations__": {"TF_TYPE": ClassVar[str], "OPERAND_NAMES": ClassVar[tuple[str, ...]]},
+            "__doc__": f"tf.{tf_type}: https://www.tensorflow.org/api_docs/python/tf/raw_ops/{tf_type}",
+            "__module__": __name__,
+            "__qualname__": f"{tf_type}Op",
+        },
+    )
+    return irdl_op_definition(cls)
+
+
+OPS: dict[str, type[TFOp]] = {tf_type: _make_op(tf_type, names) for tf_type, names in _OPS.items()}
+globals().update({f"{t}Op": c for t, c in OPS.items()})
+
+
+def op_class(tf_type: str) -> type[TFOp] | None:
+    """The typed op class for a TF op type, or None (then it imports as tf.generic)."""
+    return OPS.get(tf_type)
+
+
+TF = Dialect("tf", [ConstOp, GenericOp, *OPS.values()], [])
