@@ -1,0 +1,399 @@
+"""tfl module -> LiteRT FlatBuffer bytes (schema v3, file identifier "TFL3").
+
+Generic over ops: each `tfl` op class declares its builtin code, options table and version (dialects/tfl.py); ops
+that are not builtins provide `custom_code()` and `custom_options()` (select-TF / custom ops). One `func.func` is
+one subgraph and one SignatureDef (entry functions in module order, so subgraph index = signature index).
+Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is the empty sentinel.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import flatbuffers
+import numpy as np
+import tflite
+from tflite.BuiltinOperator import BuiltinOperator
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, NoneType, StringAttr, TensorType
+from xdsl.ir import Operation, SSAValue
+
+from compiler.metadata import conversion_metadata, min_runtime_version
+from dialects import tfl
+from dialects.elements import numpy_dtype
+
+# Attribute names the frontend puts on functions and ops.
+SIGNATURE_INPUTS = "tflc.input_names"
+SIGNATURE_OUTPUTS = "tflc.output_names"
+NAME = "tflc.name"
+
+_TENSOR_TYPE = {
+    np.dtype(np.float32): 0, np.dtype(np.float16): 1, np.dtype(np.int32): 2, np.dtype(np.uint8): 3,
+    np.dtype(np.int64): 4, np.dtype(np.bool_): 6, np.dtype(np.int16): 7, np.dtype(np.int8): 9,
+    np.dtype(np.float64): 10, np.dtype(np.uint64): 12, np.dtype(np.uint32): 15, np.dtype(np.uint16): 16,
+}
+_BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
+_MAX_FLATBUFFER = 2**31 - 1
+
+
+class ExportError(Exception):
+    """The module cannot be written as a FlatBuffer (lists every offending op)."""
+
+
+@dataclass
+class ExportOptions:
+    description: str = "tflc converted."
+    model_type: int = 0  # CONVERSION_METADATA ModelType
+    optimization_modes: list[int] = field(default_factory=list)
+    allow_custom_ops: bool = False
+    enable_select_tf_ops: bool = False
+    tensorflow_version: str = ""
+    include_conversion_metadata: bool = True
+    extra_metadata: dict[str, bytes] = field(default_factory=dict)
+
+
+def tensor_type_code(dtype: np.dtype) -> int:
+    try:
+        return _TENSOR_TYPE[np.dtype(dtype)]
+    except KeyError:
+        raise ExportError(f"tensor element type {dtype} has no TFLite TensorType") from None
+
+
+def builtin_name(code: int) -> str:
+    return _BUILTIN_NAMES.get(code, str(code))
+
+
+def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: int = 16) -> int:
+    b.StartVector(1, len(data), alignment)
+    b.head -= len(data)
+    b.Bytes[b.head : b.head + len(data)] = data
+    return b.EndVector()
+
+
+def _int_vector(b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4) -> int:
+    b.StartVector(size, len(values), size)
+    add = getattr(b, prepend)
+    for v in reversed(values):
+        add(v)
+    return b.EndVector()
+
+
+def _offset_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
+    b.StartVector(4, len(offsets), 4)
+    for o in reversed(offsets):
+        b.PrependUOffsetTRelative(o)
+    return b.EndVector()
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+def _build_options(b: flatbuffers.Builder, op: tfl.TflOp) -> tuple[int, int]:
+    """(BuiltinOptions union type, table offset) for an op; (0, 0) when it has no options table."""
+    spec = op.OPTIONS
+    if spec is None:
+        return 0, 0
+    mod = importlib.import_module(f"tflite.{spec.table}")
+    values = op.options()
+    vectors = {}
+    for name, f in spec.fields.items():
+        if f.kind == "int_vec":
+            vectors[name] = _int_vector(b, values[name])
+    mod.Start(b)
+    for name, f in spec.fields.items():
+        v = vectors.get(name, values[name])
+        if f.kind != "int_vec" and v == f.value(f.attr(f.default)) and name not in _ALWAYS_WRITE:
+            continue  # FlatBuffers default: omit
+        getattr(mod, "Add" + _camel(name))(b, v)
+    union_type = getattr(tflite.BuiltinOptions, spec.table)
+    return union_type, mod.End(b)
+
+
+# Fields whose schema default differs from ours (so "equal to our default" is not "equal to schema default").
+_ALWAYS_WRITE = {"stride_w", "stride_h", "filter_width", "filter_height", "dilation_w_factor", "dilation_h_factor",
+                 "depth_multiplier", "num_splits", "beta", "alpha", "values_count", "num", "in_data_type",
+                 "out_data_type", "out_type", "output_type"}
+
+
+class _Subgraph:
+    """Tensor numbering for one function."""
+
+    def __init__(self, fn: func.FuncOp, buffers: _Buffers) -> None:
+        self.fn = fn
+        self.buffers = buffers
+        self.tensors: list[tuple[SSAValue, str, int]] = []  # value, name, buffer index
+        self.index: dict[SSAValue, int] = {}
+
+    def add(self, value: SSAValue, name: str, buffer: int = 0) -> int:
+        if value not in self.index:
+            self.index[value] = len(self.tensors)
+            self.tensors.append((value, name, buffer))
+        return self.index[value]
+
+    def ref(self, value: SSAValue) -> int:
+        if isinstance(value.type, NoneType):
+            return -1
+        return self.index[value]
+
+
+class _Buffers:
+    def __init__(self) -> None:
+        self.data: list[bytes | memoryview] = [b""]
+        self.by_digest: dict[str, int] = {}
+
+    def add(self, digest: str, data: bytes | memoryview) -> int:
+        if digest not in self.by_digest:
+            self.by_digest[digest] = len(self.data)
+            self.data.append(data)
+        return self.by_digest[digest]
+
+
+def _value_name(value: SSAValue, fallback: str) -> str:
+    owner = value.owner
+    if isinstance(owner, Operation):
+        attr = owner.attributes.get(NAME)
+        if isinstance(attr, StringAttr):
+            idx = owner.results.index(value)
+            return attr.data if idx == 0 else f"{attr.data}:{idx}"
+    return fallback
+
+
+def _is_exportable(op: Operation) -> bool:
+    return isinstance(op, tfl.TflOp) or hasattr(op, "custom_code")
+
+
+def check_exportable(module: ModuleOp) -> list[Operation]:
+    """Ops that are neither builtins nor custom/flex ops (each would make export fail)."""
+    bad = []
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        for op in fn.body.walk():
+            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+                continue
+            if not _is_exportable(op):
+                bad.append(op)
+    return bad
+
+
+def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
+    """Serialize a fully legalized module."""
+    options = options or ExportOptions()
+    bad = check_exportable(module)
+    if bad:
+        names = sorted({op.name for op in bad})
+        raise ExportError(f"cannot export ops that are not TFLite builtins: {', '.join(names)}")
+
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if not functions:
+        raise ExportError("module has no func.func to export")
+
+    buffers = _Buffers()
+    opcodes: dict[tuple[int, str, int], int] = {}
+    subgraphs: list[_Subgraph] = []
+    for fn in functions:
+        sg = _Subgraph(fn, buffers)
+        in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
+        for arg, name in zip(fn.args, in_names, strict=True):
+            sg.add(arg, name)
+        for op in fn.body.walk():
+            if isinstance(op, tfl.NoValueOp | func.ReturnOp):
+                continue
+            if isinstance(op, tfl.ConstOp):
+                blob = op.value.data
+                arr = blob.array
+                sg.add(op.output, _value_name(op.output, f"const_{len(sg.tensors)}"),
+                       buffers.add(blob.digest, memoryview(arr).cast("B")) if arr.nbytes else 0)
+                continue
+            for i, res in enumerate(op.results):
+                sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
+            key = _opcode_key(op)
+            opcodes.setdefault(key, len(opcodes))
+        subgraphs.append(sg)
+
+    total = sum(len(d) for d in buffers.data)
+    if total > _MAX_FLATBUFFER:
+        raise ExportError(f"model weights are {total} bytes, over the 2 GiB FlatBuffer limit")
+    b = flatbuffers.Builder(total + 1024 * 1024)
+
+    # Buffers first (largest data), then everything that points at them.
+    runtime_version = min_runtime_version([(code, ver) for (code, _, ver) in opcodes])
+    metadata: dict[str, bytes] = {"min_runtime_version": runtime_version.encode().ljust(16, b"\0")[:16]}
+    if options.include_conversion_metadata:
+        metadata["CONVERSION_METADATA"] = conversion_metadata(options)
+    metadata.update(options.extra_metadata)
+    meta_buffers = {}
+    for name, data in metadata.items():
+        meta_buffers[name] = len(buffers.data)
+        buffers.data.append(data)
+    buffer_offsets = []
+    for data in reversed(buffers.data):
+        if len(data):
+            vec = _bytes_vector(b, data)
+            tflite.BufferStart(b)
+            tflite.BufferAddData(b, vec)
+        else:
+            tflite.BufferStart(b)
+        buffer_offsets.append(b.EndObject())
+    buffer_offsets.reverse()
+
+    sg_offsets = [_build_subgraph(b, sg, opcodes) for sg in subgraphs]
+
+    code_offsets = []
+    for code, custom, version in opcodes:
+        custom_off = b.CreateString(custom) if custom else 0
+        tflite.OperatorCodeStart(b)
+        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
+        if custom_off:
+            tflite.OperatorCodeAddCustomCode(b, custom_off)
+        tflite.OperatorCodeAddVersion(b, version)
+        tflite.OperatorCodeAddBuiltinCode(b, code)
+        code_offsets.append(tflite.OperatorCodeEnd(b))
+
+    sig_offsets = [_build_signature(b, sg, i) for i, sg in enumerate(subgraphs)]
+
+    meta_offsets = []
+    for name, buf in meta_buffers.items():
+        name_off = b.CreateString(name)
+        tflite.MetadataStart(b)
+        tflite.MetadataAddName(b, name_off)
+        tflite.MetadataAddBuffer(b, buf)
+        meta_offsets.append(tflite.MetadataEnd(b))
+
+    desc = b.CreateString(options.description)
+    codes_vec = _offset_vector(b, code_offsets)
+    sgs_vec = _offset_vector(b, sg_offsets)
+    bufs_vec = _offset_vector(b, buffer_offsets)
+    meta_vec = _offset_vector(b, meta_offsets)
+    sigs_vec = _offset_vector(b, sig_offsets)
+    tflite.ModelStart(b)
+    tflite.ModelAddVersion(b, 3)
+    tflite.ModelAddOperatorCodes(b, codes_vec)
+    tflite.ModelAddSubgraphs(b, sgs_vec)
+    tflite.ModelAddDescription(b, desc)
+    tflite.ModelAddBuffers(b, bufs_vec)
+    tflite.ModelAddMetadata(b, meta_vec)
+    tflite.ModelAddSignatureDefs(b, sigs_vec)
+    model = tflite.ModelEnd(b)
+    b.Finish(model, file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def _opcode_key(op: Operation) -> tuple[int, str, int]:
+    if isinstance(op, tfl.TflOp):
+        return (op.BUILTIN, "", op.version())
+    return (BuiltinOperator.CUSTOM, op.custom_code(), 1)
+
+
+def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
+    attr = fn.attributes.get(attr_name)
+    if isinstance(attr, ArrayAttr) and len(attr.data) == n:
+        return [a.data for a in attr.data]
+    return [f"{prefix}_{i}" for i in range(n)]
+
+
+def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str, int], int]) -> int:
+    fn = sg.fn
+    ret = fn.body.block.last_op
+    assert isinstance(ret, func.ReturnOp)
+    out_names = _names(fn, SIGNATURE_OUTPUTS, len(ret.arguments), "output")
+
+    tensor_offsets = []
+    for value, name, buffer in sg.tensors:
+        ty = value.type
+        if not isinstance(ty, TensorType):
+            raise ExportError(f"value {name} has non-tensor type {ty}")
+        shape = [int(d) if d >= 0 else 1 for d in ty.get_shape()]
+        signature = [int(d) for d in ty.get_shape()]
+        name_off = b.CreateString(name)
+        shape_off = _int_vector(b, shape)
+        sig_off = _int_vector(b, signature) if signature != shape else 0
+        tflite.TensorStart(b)
+        tflite.TensorAddShape(b, shape_off)
+        tflite.TensorAddType(b, tensor_type_code(numpy_dtype(ty.element_type)))
+        tflite.TensorAddBuffer(b, buffer)
+        tflite.TensorAddName(b, name_off)
+        if sig_off:
+            tflite.TensorAddShapeSignature(b, sig_off)
+        tensor_offsets.append(tflite.TensorEnd(b))
+
+    op_offsets = []
+    for op in fn.body.walk():
+        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+            continue
+        inputs = _int_vector(b, [sg.ref(v) for v in op.operands])
+        outputs = _int_vector(b, [sg.ref(v) for v in op.results])
+        custom_opts = 0
+        opt_type, opt_off = 0, 0
+        if isinstance(op, tfl.TflOp):
+            opt_type, opt_off = _build_options(b, op)
+        else:
+            custom_opts = _bytes_vector(b, op.custom_options(), 1)
+        tflite.OperatorStart(b)
+        tflite.OperatorAddOpcodeIndex(b, opcodes[_opcode_key(op)])
+        tflite.OperatorAddInputs(b, inputs)
+        tflite.OperatorAddOutputs(b, outputs)
+        if opt_type:
+            tflite.OperatorAddBuiltinOptionsType(b, opt_type)
+            tflite.OperatorAddBuiltinOptions(b, opt_off)
+        if custom_opts:
+            tflite.OperatorAddCustomOptions(b, custom_opts)
+            tflite.OperatorAddCustomOptionsFormat(b, 0)  # FLEXBUFFERS
+        op_offsets.append(tflite.OperatorEnd(b))
+
+    sg.output_names = out_names  # type: ignore[attr-defined]
+    sg.outputs = [sg.ref(v) for v in ret.arguments]  # type: ignore[attr-defined]
+    tensors_vec = _offset_vector(b, tensor_offsets)
+    inputs_vec = _int_vector(b, [sg.ref(a) for a in fn.args])
+    outputs_vec = _int_vector(b, sg.outputs)  # type: ignore[attr-defined]
+    ops_vec = _offset_vector(b, op_offsets)
+    name_off = b.CreateString(fn.sym_name.data)
+    tflite.SubGraphStart(b)
+    tflite.SubGraphAddTensors(b, tensors_vec)
+    tflite.SubGraphAddInputs(b, inputs_vec)
+    tflite.SubGraphAddOutputs(b, outputs_vec)
+    tflite.SubGraphAddOperators(b, ops_vec)
+    tflite.SubGraphAddName(b, name_off)
+    return tflite.SubGraphEnd(b)
+
+
+def _tensor_maps(b: flatbuffers.Builder, pairs: list[tuple[str, int]]) -> int:
+    offs = []
+    for name, idx in pairs:
+        n = b.CreateString(name)
+        tflite.TensorMapStart(b)
+        tflite.TensorMapAddName(b, n)
+        tflite.TensorMapAddTensorIndex(b, idx)
+        offs.append(tflite.TensorMapEnd(b))
+    return _offset_vector(b, offs)
+
+
+def _build_signature(b: flatbuffers.Builder, sg: _Subgraph, index: int) -> int:
+    fn = sg.fn
+    in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
+    ins = _tensor_maps(b, [(n, sg.ref(a)) for n, a in zip(in_names, fn.args, strict=True)])
+    outs = _tensor_maps(b, list(zip(sg.output_names, sg.outputs, strict=True)))  # type: ignore[attr-defined]
+    key = b.CreateString(fn.sym_name.data)
+    tflite.SignatureDefStart(b)
+    tflite.SignatureDefAddInputs(b, ins)
+    tflite.SignatureDefAddOutputs(b, outs)
+    tflite.SignatureDefAddSignatureKey(b, key)
+    tflite.SignatureDefAddSubgraphIndex(b, index)
+    return tflite.SignatureDefEnd(b)
+
+
+def summary(module: ModuleOp) -> dict[str, Any]:
+    """Op counts by type (export names) for reports."""
+    counts: dict[str, int] = {}
+    for op in module.walk():
+        if isinstance(op, tfl.TflOp):
+            key = builtin_name(op.BUILTIN)
+        elif hasattr(op, "custom_code"):
+            key = op.custom_code()
+        else:
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    return counts
