@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xdsl.dialects.builtin import BytesAttr, StringAttr
-from xdsl.ir import Dialect, SSAValue
+from xdsl.ir import Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    irdl_attr_definition,
     irdl_op_definition,
     prop_def,
     result_def,
@@ -28,11 +29,21 @@ from xdsl.utils.exceptions import VerifyException
 from dialects.elements import DenseElementsAttr
 
 
+@irdl_attr_definition
+class OpaqueType(ParametrizedAttribute, TypeAttribute):
+    """A TF tensor type with no builtin element type: `!tf.opaque<"resource">`, `"variant"`, `"string"`."""
+
+    name = "tf.opaque"
+    kind: StringAttr
+
+
 class TFOp(IRDLOperation):
     """Base of all TF ops: operands in NodeDef order, results in OpDef order, TF attributes in the attr-dict."""
 
     args = var_operand_def()
     outs = var_result_def()
+    # Variables are frozen before import, so at inference every TF op is a pure function of its operands.
+    traits = traits_def(Pure())
 
     # Operand names in NodeDef order; a trailing "*" marks a variadic tail (e.g. ConcatV2's values).
     OPERAND_NAMES: ClassVar[tuple[str, ...]] = ()
@@ -236,4 +247,4 @@ def op_class(tf_type: str) -> type[TFOp] | None:
     return OPS.get(tf_type)
 
 
-TF = Dialect("tf", [ConstOp, GenericOp, *OPS.values()], [])
+TF = Dialect("tf", [ConstOp, GenericOp, *OPS.values()], [OpaqueType])

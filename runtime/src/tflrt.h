@@ -81,6 +81,9 @@ struct TflNode {
   void (*free_user_data)(void *);
   int32_t index; /* position in the subgraph's operator list */
   int32_t subgraph;
+  /* The whole model file (for bounds checks in tfl_opt_*); set by the interpreter. */
+  const uint8_t *file;
+  size_t file_len;
 };
 
 typedef struct {
@@ -99,6 +102,13 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *t, int32_t rank, const int32_t 
 TflStatus tfl_error(TflContext *ctx, const char *fmt, ...);
 /* Scratch memory owned by the node, valid from prepare until the next prepare or interpreter destruction. */
 void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes);
+/* Temporary memory shared by all nodes, 64-byte aligned, valid only during the current eval() call (contents are not
+ * preserved between calls). Prefer this over tfl_node_scratch for im2col/packing buffers rebuilt on every eval. */
+void *tfl_eval_scratch(TflContext *ctx, size_t bytes);
+/* Output tensors whose shape depends on input *values* (not known at prepare): prepare sets out->alloc =
+ * TFL_ALLOC_DYNAMIC, and eval calls tfl_resize(ctx, out, ...) before writing; the interpreter then (re)allocates it.
+ * Nodes consuming a dynamic tensor are prepared again right before their eval. tfl_resize during eval may move
+ * t->data, so re-read it after resizing. */
 int tfl_num_threads(const TflContext *ctx);
 
 /* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ---- */

@@ -1,6 +1,133 @@
-/* Kernel family activation_f32 (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Float32 activations: RELU family, ELU, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH, GELU, SOFTMAX, LOG_SOFTMAX,
+ * L2_NORMALIZATION. */
+#include <float.h>
 
+#include "common_f32.h"
+
+enum {
+  OP_RELU = 19, OP_RELU_N1_TO_1 = 20, OP_RELU6 = 21, OP_RELU_0_TO_1 = 152, OP_ELU = 111, OP_LEAKY_RELU = 98,
+  OP_LOGISTIC = 14, OP_TANH = 28, OP_HARD_SWISH = 117, OP_GELU = 150, OP_SOFTMAX = 25, OP_LOG_SOFTMAX = 50,
+  OP_L2_NORMALIZATION = 11
+};
+
+typedef struct {
+  float p; /* alpha / beta */
+  int flag;
+  int64_t outer, inner;
+  float lo, hi;
+} ActData;
+
+static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (!in || !out) return tfl_error(ctx, "activation op %d: missing input or output", node->op);
+  if (!tfl_is_f32(in)) return TFL_NOT_MINE;
+  if (!tfl_is_f32(out)) return tfl_error(ctx, "activation op %d: output must be float32", node->op);
+  ActData *d = tfl_set_user_data(node, sizeof(ActData));
+  switch (node->op) {
+    case OP_LEAKY_RELU: d->p = tfl_opt_float(node, 0, 0.2f); break;
+    case OP_GELU: d->flag = tfl_opt_bool(node, 0, 0); break;
+    case OP_SOFTMAX: d->p = tfl_opt_float(node, 0, 1.0f); break;
+    case OP_L2_NORMALIZATION: {
+      int act = tfl_opt_int(node, 0, 0);
+      if (act >= TFL_ACT_TANH) return tfl_error(ctx, "L2_NORMALIZATION: unsupported fused activation %d", act);
+      tfl_activation_range_f32(act, &d->lo, &d->hi);
+      break;
+    }
+  }
+  if (node->op == OP_SOFTMAX || node->op == OP_LOG_SOFTMAX || node->op == OP_L2_NORMALIZATION) {
+    if (in->rank < 1) return tfl_error(ctx, "activation op %d: input must have rank >= 1", node->op);
+    d->inner = in->dims[in->rank - 1];
+    d->outer = d->inner ? tfl_num_elements(in) / d->inner : 0;
+  }
+  return tfl_resize(ctx, out, in->rank, in->dims);
+}
+
+#define ACT_LOOP(EXPR)                            \
+  do {                                            \
+    for (int64_t i = 0; i < n; i++) {             \
+      float x = X[i];                             \
+      O[i] = (EXPR);                              \
+    }                                             \
+  } while (0)
+
+static float logistic(float x) {
+  if (x > 16.619047164916992188f) return 1.0f;
+  if (x < -9.0f) return expf(x);
+  return 1.0f / (1.0f + expf(-x));
+}
+
+static float gelu(float x, int approx) {
+  if (approx) return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+  return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+}
+
+static TflStatus act_eval(TflContext *ctx, TflNode *node) {
+  const ActData *d = node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  const float *restrict X = in->data;
+  float *restrict O = out->data;
+  int64_t n = tfl_num_elements(in);
+  switch (node->op) {
+    case OP_RELU: ACT_LOOP(x > 0.0f ? x : 0.0f); break;
+    case OP_RELU6: ACT_LOOP(x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f); break;
+    case OP_RELU_N1_TO_1: ACT_LOOP(x > -1.0f ? (x < 1.0f ? x : 1.0f) : -1.0f); break;
+    case OP_RELU_0_TO_1: ACT_LOOP(x > 0.0f ? (x < 1.0f ? x : 1.0f) : 0.0f); break;
+    case OP_ELU: ACT_LOOP(x < 0.0f ? expm1f(x) : x); break;
+    case OP_LEAKY_RELU: {
+      const float a = d->p;
+      ACT_LOOP(x > 0.0f ? x : a * x);
+      break;
+    }
+    case OP_LOGISTIC: ACT_LOOP(logistic(x)); break;
+    case OP_TANH: ACT_LOOP(tanhf(x)); break;
+    case OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
+    case OP_GELU: {
+      const int ap = d->flag;
+      ACT_LOOP(gelu(x, ap));
+      break;
+    }
+    case OP_SOFTMAX:
+    case OP_LOG_SOFTMAX:
+      for (int64_t r = 0; r < d->outer; r++) {
+        const float *x = X + r * d->inner;
+        float *o = O + r * d->inner;
+        float mx = -FLT_MAX;
+        for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
+        if (node->op == OP_SOFTMAX) {
+          float sum = 0.0f;
+          for (int64_t i = 0; i < d->inner; i++) {
+            o[i] = expf((x[i] - mx) * d->p);
+            sum += o[i];
+          }
+          for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
+        } else {
+          float sum = 0.0f;
+          for (int64_t i = 0; i < d->inner; i++) sum += expf(x[i] - mx);
+          float ls = logf(sum);
+          for (int64_t i = 0; i < d->inner; i++) o[i] = (x[i] - mx) - ls;
+        }
+      }
+      break;
+    case OP_L2_NORMALIZATION:
+      for (int64_t r = 0; r < d->outer; r++) {
+        const float *x = X + r * d->inner;
+        float *o = O + r * d->inner;
+        float ss = 0.0f;
+        for (int64_t i = 0; i < d->inner; i++) ss += x[i] * x[i];
+        float norm = sqrtf(ss);
+        if (norm < 1e-6f) norm = 1e-6f;
+        for (int64_t i = 0; i < d->inner; i++) o[i] = tfl_clampf(x[i] / norm, d->lo, d->hi);
+      }
+      break;
+  }
+  return TFL_OK;
+}
+
+#define ACT(OP, NAME) {OP, NAME, act_prepare, act_eval}
 const TflKernel tfl_kernels_activation_f32[] = {
+    ACT(OP_RELU, "RELU"), ACT(OP_RELU6, "RELU6"), ACT(OP_RELU_N1_TO_1, "RELU_N1_TO_1"),
+    ACT(OP_RELU_0_TO_1, "RELU_0_TO_1"), ACT(OP_ELU, "ELU"), ACT(OP_LEAKY_RELU, "LEAKY_RELU"),
+    ACT(OP_LOGISTIC, "LOGISTIC"), ACT(OP_TANH, "TANH"), ACT(OP_HARD_SWISH, "HARD_SWISH"), ACT(OP_GELU, "GELU"),
+    ACT(OP_SOFTMAX, "SOFTMAX"), ACT(OP_LOG_SOFTMAX, "LOG_SOFTMAX"), ACT(OP_L2_NORMALIZATION, "L2_NORMALIZATION"),
     {0, NULL, NULL, NULL},
 };

@@ -1,6 +1,357 @@
-/* Kernel family conv_f32 (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Float32 convolutions: CONV_2D (1x1 direct GEMM, otherwise blocked im2col + GEMM), DEPTHWISE_CONV_2D
+ * (channel-contiguous accumulation) and TRANSPOSE_CONV (GEMM + col2im). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+#include "common_f32.h"
+#include "gemm.h"
+
+enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_TRANSPOSE_CONV = 67 };
+
+/* ------------------------------------------------------------------------------------------------ CONV_2D */
+
+typedef struct {
+  int n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
+  int K;
+  int direct;       /* 1x1, stride 1, no padding: A is the input itself */
+  int block_rows;   /* im2col rows per block */
+  float lo, hi;
+  float *packed;    /* owned when weights are constant */
+  int packed_owned;
+  size_t pk_floats; /* packed weights size */
+  size_t scratch;   /* eval scratch floats: im2col block (+ packed weights when not constant) */
+} ConvData;
+
+static void conv_free(void *p) {
+  ConvData *d = p;
+  if (!d) return;
+  if (d->packed_owned) free(d->packed);
+  free(d);
+}
+
+static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  if (!in || !f || !out) return tfl_error(ctx, "CONV_2D: missing input, filter or output");
+  if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
+  if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "CONV_2D: input and filter must be 4-D (got %d, %d)", in->rank, f->rank);
+  if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != f->dims[0]))
+    return tfl_error(ctx, "CONV_2D: bias must be float32 with %d elements", f->dims[0]);
+  if (f->dims[3] != in->dims[3])
+    return tfl_error(ctx, "CONV_2D: filter depth %d != input channels %d (grouped conv unsupported)", f->dims[3], in->dims[3]);
+  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
+  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
+  int dw = tfl_opt_int(node, 4, 1), dh = tfl_opt_int(node, 5, 1);
+  if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return tfl_error(ctx, "CONV_2D: strides and dilations must be >= 1");
+  if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID) return tfl_error(ctx, "CONV_2D: unknown padding %d", padding);
+  if (act == TFL_ACT_TANH || act > TFL_ACT_TANH) return tfl_error(ctx, "CONV_2D: unsupported fused activation %d", act);
+  ConvData *d = tfl_set_user_data(node, sizeof(ConvData));
+  node->free_user_data = conv_free;
+  d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];
+  d->cout = f->dims[0]; d->kh = f->dims[1]; d->kw = f->dims[2];
+  d->sh = sh; d->sw = sw; d->dh = dh; d->dw = dw;
+  d->oh = tfl_conv_out_size(padding, d->h, d->kh, sh, dh);
+  d->ow = tfl_conv_out_size(padding, d->w, d->kw, sw, dw);
+  d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, d->kh, sh, dh) : 0;
+  d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, d->kw, sw, dw) : 0;
+  d->K = d->kh * d->kw * d->cin;
+  tfl_activation_range_f32(act, &d->lo, &d->hi);
+  int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
+  if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;
+  d->direct = d->kh == 1 && d->kw == 1 && sh == 1 && sw == 1 && d->pad_t == 0 && d->pad_l == 0 && d->oh == d->h && d->ow == d->w;
+  size_t pk = tfl_gemm_packed_floats(d->cout, d->K);
+  long br = (64 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
+  br = (br / TFL_GEMM_MR) * TFL_GEMM_MR;
+  if (br < 4 * TFL_GEMM_MR) br = 4 * TFL_GEMM_MR;
+  d->block_rows = (int)br;
+  size_t scratch = d->direct ? 0 : (size_t)br * d->K;
+  if (tfl_is_const(f)) {
+    d->packed = malloc(pk * sizeof(float));
+    if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
+    d->packed_owned = 1;
+    tfl_gemm_pack_nk(f->data, d->cout, d->K, d->packed);
+  } else {
+    scratch += pk;
+  }
+  d->pk_floats = pk;
+  d->scratch = scratch;
+  return TFL_OK;
+}
+
+static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, float *buf) {
+  long hw = (long)d->oh * d->ow;
+  size_t cb = (size_t)d->cin * sizeof(float);
+  for (long r = r0; r < r1; r++) {
+    long n = r / hw, rem = r % hw;
+    int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
+    float *dst = buf + (r - r0) * d->K;
+    for (int fy = 0; fy < d->kh; fy++) {
+      int iy = oy * d->sh - d->pad_t + fy * d->dh;
+      for (int fx = 0; fx < d->kw; fx++) {
+        int ix = ox * d->sw - d->pad_l + fx * d->dw;
+        if (iy >= 0 && iy < d->h && ix >= 0 && ix < d->w)
+          memcpy(dst, in + (((size_t)n * d->h + iy) * d->w + ix) * d->cin, cb);
+        else
+          memset(dst, 0, cb);
+        dst += d->cin;
+      }
+    }
+  }
+}
+
+static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
+  ConvData *d = node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const float *packed = d->packed;
+  float *s = NULL;
+  if (d->scratch) {
+    s = tfl_eval_scratch(ctx, d->scratch * sizeof(float));
+    if (!s) return tfl_error(ctx, "CONV_2D: out of memory for scratch");
+  }
+  float *im2col = s;
+  if (!packed) {
+    float *w = s + (d->direct ? 0 : (size_t)d->block_rows * d->K);
+    tfl_gemm_pack_nk(f->data, d->cout, d->K, w);
+    packed = w;
+  }
+  const float *bias = b ? (const float *)b->data : NULL;
+  long M = (long)d->n * d->oh * d->ow;
+  if (d->direct) {
+    tfl_gemm_f32((int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data, d->cout);
+    return TFL_OK;
+  }
+  for (long r0 = 0; r0 < M; r0 += d->block_rows) {
+    long r1 = r0 + d->block_rows < M ? r0 + d->block_rows : M;
+    im2col_rows(d, in->data, r0, r1, im2col);
+    tfl_gemm_f32((int)(r1 - r0), d->cout, d->K, im2col, d->K, packed, bias, d->lo, d->hi,
+                 (float *)out->data + r0 * d->cout, d->cout);
+  }
+  return TFL_OK;
+}
+
+/* ------------------------------------------------------------------------------------- DEPTHWISE_CONV_2D */
+
+typedef struct {
+  int n, h, w, cin, oh, ow, cout, mult, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
+  float lo, hi;
+} DwData;
+
+static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  if (!in || !f || !out) return tfl_error(ctx, "DEPTHWISE_CONV_2D: missing input, filter or output");
+  if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
+  if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "DEPTHWISE_CONV_2D: input and filter must be 4-D");
+  if (f->dims[0] != 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter dim 0 must be 1, got %d", f->dims[0]);
+  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
+  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1);
+  int act = tfl_opt_int(node, 4, 0), dw = tfl_opt_int(node, 5, 1), dh = tfl_opt_int(node, 6, 1);
+  if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: strides and dilations must be >= 1");
+  if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID) return tfl_error(ctx, "DEPTHWISE_CONV_2D: unknown padding %d", padding);
+  if (act >= TFL_ACT_TANH) return tfl_error(ctx, "DEPTHWISE_CONV_2D: unsupported fused activation %d", act);
+  int cin = in->dims[3], cout = f->dims[3];
+  if (cin <= 0 || cout % cin != 0)
+    return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter channels %d not a multiple of input channels %d", cout, cin);
+  if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != cout))
+    return tfl_error(ctx, "DEPTHWISE_CONV_2D: bias must be float32 with %d elements", cout);
+  DwData *d = tfl_set_user_data(node, sizeof(DwData));
+  d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = cin; d->cout = cout; d->mult = cout / cin;
+  d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = sh; d->sw = sw; d->dh = dh; d->dw = dw;
+  d->oh = tfl_conv_out_size(padding, d->h, d->kh, sh, dh);
+  d->ow = tfl_conv_out_size(padding, d->w, d->kw, sw, dw);
+  d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, d->kh, sh, dh) : 0;
+  d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, d->kw, sw, dw) : 0;
+  tfl_activation_range_f32(act, &d->lo, &d->hi);
+  int32_t od[4] = {d->n, d->oh, d->ow, cout};
+  return tfl_resize(ctx, out, 4, od);
+}
+
+#define DW_CB 64
+TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
+                        float *restrict out) {
+  const int C = d->cout, mult = d->mult;
+  for (int n = 0; n < d->n; n++)
+    for (int oy = 0; oy < d->oh; oy++)
+      for (int ox = 0; ox < d->ow; ox++) {
+        float *o = out + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
+        int iy0 = oy * d->sh - d->pad_t, ix0 = ox * d->sw - d->pad_l;
+        for (int c0 = 0; c0 < C; c0 += DW_CB) {
+          int cb = C - c0 < DW_CB ? C - c0 : DW_CB;
+          float acc[DW_CB];
+          for (int c = 0; c < DW_CB; c++) acc[c] = 0.0f;
+          for (int fy = 0; fy < d->kh; fy++) {
+            int iy = iy0 + fy * d->dh;
+            if (iy < 0 || iy >= d->h) continue;
+            for (int fx = 0; fx < d->kw; fx++) {
+              int ix = ix0 + fx * d->dw;
+              if (ix < 0 || ix >= d->w) continue;
+              const float *ip = in + (((size_t)n * d->h + iy) * d->w + ix) * d->cin;
+              const float *wp = w + ((size_t)fy * d->kw + fx) * C + c0;
+              if (mult == 1) {
+                const float *restrict ipc = ip + c0;
+                if (cb == DW_CB)
+                  for (int c = 0; c < DW_CB; c++) acc[c] += ipc[c] * wp[c];
+                else
+                  for (int c = 0; c < cb; c++) acc[c] += ipc[c] * wp[c];
+              } else {
+                for (int c = 0; c < cb; c++) acc[c] += ip[(c0 + c) / mult] * wp[c];
+              }
+            }
+          }
+          for (int c = 0; c < cb; c++) {
+            float v = acc[c] + (bias ? bias[c0 + c] : 0.0f);
+            v = v < d->lo ? d->lo : v;
+            o[c0 + c] = v > d->hi ? d->hi : v;
+          }
+        }
+      }
+}
+
+static void dw_default(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
+  dw_body(d, in, w, bias, out);
+}
+#if TFL_X86_CLONES
+TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
+  dw_body(d, in, w, bias, out);
+}
+#endif
+
+static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
+  const DwData *d = node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const float *bias = b ? (const float *)b->data : NULL;
+#if TFL_X86_CLONES
+  if (tfl_cpu_has_avx2()) {
+    dw_avx2(d, in->data, f->data, bias, out->data);
+    return TFL_OK;
+  }
+#endif
+  dw_default(d, in->data, f->data, bias, out->data);
+  return TFL_OK;
+}
+
+/* ----------------------------------------------------------------------------------------- TRANSPOSE_CONV */
+
+typedef struct {
+  int n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad_t, pad_l;
+  int block;      /* input pixels per GEMM block */
+  float lo, hi;
+  float *packed;  /* [(fy,fx,oc)] x cin, owned */
+  int dynamic_weights;
+} TConvData;
+
+static void tconv_free(void *p) {
+  TConvData *d = p;
+  if (!d) return;
+  free(d->packed);
+  free(d);
+}
+
+/* weights [cout,kh,kw,cin] -> rows (fy,fx,oc) of cin, packed for the GEMM */
+static void tconv_pack(const TConvData *d, const float *w, float *tmp, float *packed) {
+  int N = d->kh * d->kw * d->cout;
+  for (int oc = 0; oc < d->cout; oc++)
+    for (int t = 0; t < d->kh * d->kw; t++)
+      memcpy(tmp + ((size_t)t * d->cout + oc) * d->cin, w + ((size_t)oc * d->kh * d->kw + t) * d->cin,
+             (size_t)d->cin * sizeof(float));
+  tfl_gemm_pack_nk(tmp, N, d->cin, packed);
+}
+
+static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *os = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
+  TflTensor *b = tfl_input(ctx, node, 3), *out = tfl_output(ctx, node, 0);
+  if (!os || !f || !in || !out) return tfl_error(ctx, "TRANSPOSE_CONV: missing operands");
+  if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
+  if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "TRANSPOSE_CONV: input and filter must be 4-D");
+  if (f->dims[3] != in->dims[3]) return tfl_error(ctx, "TRANSPOSE_CONV: filter depth %d != input channels %d", f->dims[3], in->dims[3]);
+  if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != f->dims[0])) return tfl_error(ctx, "TRANSPOSE_CONV: bad bias");
+  int64_t shp[8];
+  if (!tfl_is_const(os) || tfl_read_ints(os, shp, 8) != 4)
+    return tfl_error(ctx, "TRANSPOSE_CONV: output_shape must be a constant int32[4]");
+  if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0)
+    return tfl_error(ctx, "TRANSPOSE_CONV: output_shape inconsistent with input/filter");
+  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
+  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
+  if (sw < 1 || sh < 1) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be >= 1");
+  if (act >= TFL_ACT_TANH) return tfl_error(ctx, "TRANSPOSE_CONV: unsupported fused activation %d", act);
+  TConvData *d = tfl_set_user_data(node, sizeof(TConvData));
+  node->free_user_data = tconv_free;
+  d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];
+  d->cout = f->dims[0]; d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = sh; d->sw = sw;
+  d->oh = (int)shp[1]; d->ow = (int)shp[2];
+  int uh = tfl_conv_out_size(padding, d->oh, d->kh, sh, 1), uw = tfl_conv_out_size(padding, d->ow, d->kw, sw, 1);
+  d->pad_t = tfl_conv_pad(d->oh, uh, d->kh, sh, 1);
+  d->pad_l = tfl_conv_pad(d->ow, uw, d->kw, sw, 1);
+  tfl_activation_range_f32(act, &d->lo, &d->hi);
+  int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
+  if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;
+  int N = d->kh * d->kw * d->cout;
+  size_t pk = tfl_gemm_packed_floats(N, d->cin);
+  long blk = (256 * 1024) / ((long)(N > 0 ? N : 1) * 4);
+  if (blk < TFL_GEMM_MR) blk = TFL_GEMM_MR;
+  d->block = (int)blk;
+  size_t wt = (size_t)N * d->cin;
+  d->packed = malloc(pk * sizeof(float));
+  if (!d->packed) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
+  d->dynamic_weights = !tfl_is_const(f);
+  if (!d->dynamic_weights) {
+    float *tmp = malloc(wt * sizeof(float) + 1);
+    if (!tmp) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
+    tconv_pack(d, f->data, tmp, d->packed);
+    free(tmp);
+  }
+  return TFL_OK;
+}
+
+static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
+  TConvData *d = node->user_data;
+  TflTensor *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2), *b = tfl_input(ctx, node, 3);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  int N = d->kh * d->kw * d->cout;
+  size_t colf = (size_t)d->block * N, wt = (size_t)N * d->cin;
+  float *col = tfl_eval_scratch(ctx, (colf + (d->dynamic_weights ? wt : 0) + 1) * sizeof(float));
+  if (!col) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory for scratch");
+  if (d->dynamic_weights) tconv_pack(d, f->data, col + colf, d->packed);
+  const float *x = in->data;
+  float *o = out->data;
+  size_t total = (size_t)d->n * d->oh * d->ow * d->cout;
+  memset(o, 0, total * sizeof(float));
+  long M = (long)d->n * d->h * d->w;
+  for (long r0 = 0; r0 < M; r0 += d->block) {
+    long r1 = r0 + d->block < M ? r0 + d->block : M;
+    tfl_gemm_f32((int)(r1 - r0), N, d->cin, x + r0 * d->cin, d->cin, d->packed, NULL, -INFINITY, INFINITY, col, N);
+    for (long r = r0; r < r1; r++) {
+      long n = r / ((long)d->h * d->w), rem = r % ((long)d->h * d->w);
+      int iy = (int)(rem / d->w), ix = (int)(rem % d->w);
+      const float *cr = col + (r - r0) * N;
+      for (int fy = 0; fy < d->kh; fy++) {
+        int oy = iy * d->sh - d->pad_t + fy;
+        if (oy < 0 || oy >= d->oh) continue;
+        for (int fx = 0; fx < d->kw; fx++) {
+          int ox = ix * d->sw - d->pad_l + fx;
+          if (ox < 0 || ox >= d->ow) continue;
+          float *restrict op = o + (((size_t)n * d->oh + oy) * d->ow + ox) * d->cout;
+          const float *restrict cp = cr + ((size_t)fy * d->kw + fx) * d->cout;
+          for (int c = 0; c < d->cout; c++) op[c] += cp[c];
+        }
+      }
+    }
+  }
+  const float *bias = b ? (const float *)b->data : NULL;
+  for (size_t i = 0; i < total; i += d->cout)
+    for (int c = 0; c < d->cout; c++) {
+      float v = o[i + c] + (bias ? bias[c] : 0.0f);
+      v = v < d->lo ? d->lo : v;
+      o[i + c] = v > d->hi ? d->hi : v;
+    }
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_conv_f32[] = {
+    {OP_CONV_2D, "CONV_2D", conv_prepare, conv_eval},
+    {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", dw_prepare, dw_eval},
+    {OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", tconv_prepare, tconv_eval},
     {0, NULL, NULL, NULL},
 };

@@ -1,6 +1,271 @@
-/* Kernel family fc_q (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Kernel family fc_q: FULLY_CONNECTED (int8, int16x8; per-tensor or per-channel weights) and BATCH_MATMUL (int8),
+ * bit-exact with LiteRT's reference integer kernels.
+ *
+ * FULLY_CONNECTED: current LiteRT reference kernels requantize in floating point,
+ *   out = (int32)round((double)acc * ((double)in_s * (double)w_s / (double)out_s)) + zp_out,
+ * not with MultiplyByQuantizedMultiplier (tests pin this). FC_REQUANT_FIXED switches to the fixed-point form.
+ * BATCH_MATMUL uses MultiplyByQuantizedMultiplier with a multiplier from the float product lhs_s * rhs_s. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixedpoint.h"
+#include "../tflrt.h"
+
+enum { OP_FULLY_CONNECTED = 9, OP_BATCH_MATMUL = 126 };
+
+typedef struct {
+  int is16, bias64, per_channel;
+  int units, depth, batch;
+  int32_t in_zp, w_zp, out_zp;
+  int32_t act_lo, act_hi;
+  double *eff;   /* [units] effective scale for the float requantization */
+  int32_t *mult; /* [units] fixed-point multipliers (FC_REQUANT_FIXED and BATCH_MATMUL) */
+  int *shift;
+} FcQ;
+
+static void fc_free(void *p) {
+  FcQ *d = (FcQ *)p;
+  if (!d) return;
+  free(d->eff);
+  free(d->mult);
+  free(d->shift);
+  free(d);
+}
+
+static int is_q(const TflTensor *t) { return t && t->nq >= 1 && t->scales; }
+static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
+
+/* Whether FC requantizes with MultiplyByQuantizedMultiplier instead of double-precision round(); env override for
+ * experiments: TFLRT_FC_REQUANT=fixed. */
+static int fc_fixed_requant(void) {
+  const char *e = getenv("TFLRT_FC_REQUANT");
+  return e && strcmp(e, "fixed") == 0;
+}
+
+static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  if (!in || !w || !out) return TFL_NOT_MINE;
+  const int is8 = in->type == TFL_INT8 && out->type == TFL_INT8;
+  const int is16 = in->type == TFL_INT16 && out->type == TFL_INT16;
+  if (!(is8 || is16) || w->type != TFL_INT8) return TFL_NOT_MINE;
+  if (!is_q(in) || !is_q(w) || !is_q(out)) return tfl_error(ctx, "FULLY_CONNECTED: quantized tensors need scales");
+  if (w->rank != 2) return tfl_error(ctx, "FULLY_CONNECTED: weights must be 2-D");
+  const int units = w->dims[0], depth = w->dims[1];
+  if (units <= 0 || depth <= 0) return tfl_error(ctx, "FULLY_CONNECTED: empty weights");
+  const int64_t total = tfl_num_elements(in);
+  if (total % depth != 0) return tfl_error(ctx, "FULLY_CONNECTED: input size %lld not a multiple of %d",
+                                           (long long)total, depth);
+  if (w->nq > 1 && w->nq != units) return tfl_error(ctx, "FULLY_CONNECTED: %d weight scales for %d units", w->nq, units);
+  if (bias) {
+    if (is8 && bias->type != TFL_INT32) return tfl_error(ctx, "FULLY_CONNECTED: int8 needs an int32 bias");
+    if (is16 && bias->type != TFL_INT32 && bias->type != TFL_INT64)
+      return tfl_error(ctx, "FULLY_CONNECTED: int16 needs an int32 or int64 bias");
+    if (tfl_num_elements(bias) != units) return tfl_error(ctx, "FULLY_CONNECTED: bias size mismatch");
+  }
+  if (is16 && (zp0(in) != 0 || zp0(out) != 0))
+    return tfl_error(ctx, "FULLY_CONNECTED: int16 activations need zero point 0");
+  const int act = tfl_opt_int(node, 0, 0);
+  const int keep = tfl_opt_bool(node, 2, 0);
+  tfl_release_user_data(node);
+  FcQ *d = (FcQ *)calloc(1, sizeof(FcQ));
+  if (!d) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
+  node->user_data = d;
+  node->free_user_data = fc_free;
+  d->eff = (double *)calloc((size_t)units, sizeof(double));
+  d->mult = (int32_t *)calloc((size_t)units, sizeof(int32_t));
+  d->shift = (int *)calloc((size_t)units, sizeof(int));
+  if (!d->eff || !d->mult || !d->shift) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
+  d->is16 = is16;
+  d->bias64 = bias && bias->type == TFL_INT64;
+  d->per_channel = w->nq > 1;
+  d->units = units;
+  d->depth = depth;
+  d->batch = (int)(total / depth);
+  d->in_zp = zp0(in);
+  d->w_zp = d->per_channel ? 0 : zp0(w);
+  d->out_zp = zp0(out);
+  const float in_s = in->scales[0], out_s = out->scales[0];
+  for (int u = 0; u < units; ++u) {
+    const float ws = d->per_channel ? w->scales[u] : w->scales[0];
+    d->eff[u] = (double)in_s * (double)ws / (double)out_s;
+    if (d->per_channel) {
+      tfl_quantize_multiplier(d->eff[u], &d->mult[u], &d->shift[u]);
+    } else {
+      /* GetQuantizedConvolutionMultipler: product taken in float */
+      const double m = (double)(float)(in_s * ws) / (double)out_s;
+      tfl_quantize_multiplier(m, &d->mult[u], &d->shift[u]);
+    }
+  }
+  tfl_act_range_q(act, out->type, out_s, d->out_zp, &d->act_lo, &d->act_hi);
+  int32_t dims[TFL_MAX_RANK];
+  if (keep) {
+    if (in->dims[in->rank - 1] != depth) return tfl_error(ctx, "FULLY_CONNECTED: keep_num_dims needs last dim %d", depth);
+    for (int i = 0; i < in->rank; ++i) dims[i] = in->dims[i];
+    dims[in->rank - 1] = units;
+    return tfl_resize(ctx, out, in->rank, dims);
+  }
+  dims[0] = d->batch;
+  dims[1] = units;
+  return tfl_resize(ctx, out, 2, dims);
+}
+
+static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
+  FcQ *d = (FcQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int units = d->units, depth = d->depth, batch = d->batch;
+  const int8_t *wd = (const int8_t *)w->data;
+  const int32_t *b32 = bias && !d->bias64 ? (const int32_t *)bias->data : NULL;
+  const int64_t *b64 = bias && d->bias64 ? (const int64_t *)bias->data : NULL;
+  const int fixed = fc_fixed_requant();
+  const TflRounding mode = tfl_rounding();
+  const int32_t in_off = -d->in_zp, w_off = -d->w_zp;
+  for (int b = 0; b < batch; ++b) {
+    for (int u = 0; u < units; ++u) {
+      const int8_t *wr = wd + (size_t)u * depth;
+      int64_t acc = 0;
+      if (d->is16) {
+        const int16_t *x = (const int16_t *)in->data + (size_t)b * depth;
+        for (int k = 0; k < depth; ++k) acc += (int64_t)(wr[k] + w_off) * (x[k] + in_off);
+      } else {
+        const int8_t *x = (const int8_t *)in->data + (size_t)b * depth;
+        int32_t a = 0;
+        if (w_off == 0) {
+          for (int k = 0; k < depth; ++k) a += (int32_t)wr[k] * ((int32_t)x[k] + in_off);
+        } else {
+          for (int k = 0; k < depth; ++k) a += ((int32_t)wr[k] + w_off) * ((int32_t)x[k] + in_off);
+        }
+        acc = a;
+      }
+      /* LiteRT's accumulator has the bias type: int32 unless the bias is int64. */
+      if (!d->bias64) {
+        int32_t a32 = (int32_t)(uint32_t)(uint64_t)acc;
+        if (b32) a32 = (int32_t)((uint32_t)a32 + (uint32_t)b32[u]);
+        acc = a32;
+      } else if (b64) {
+        acc += b64[u];
+      }
+      int32_t r;
+      if (fixed) {
+        r = d->bias64 ? tfl_mbqm64(acc, d->mult[u], d->shift[u]) : tfl_mbqm_mode((int32_t)acc, d->mult[u], d->shift[u], mode);
+      } else {
+        r = tfl_sat_f2i(round((double)acc * d->eff[u]));
+      }
+      r = clamp32(r + d->out_zp, d->act_lo, d->act_hi);
+      if (d->is16)
+        ((int16_t *)out->data)[(size_t)b * units + u] = (int16_t)r;
+      else
+        ((int8_t *)out->data)[(size_t)b * units + u] = (int8_t)r;
+    }
+  }
+  return TFL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ BATCH_MATMUL */
+
+typedef struct {
+  int32_t mult;
+  int shift;
+  int adj_x, adj_y;
+  int32_t lzp, rzp, ozp;
+  int rank;
+  int M, N, K;
+  int64_t nbatch;
+} BmmQ;
+
+static void bmm_free(void *p) { free(p); }
+
+static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *l = tfl_input(ctx, node, 0), *r = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!l || !r || !out) return TFL_NOT_MINE;
+  if (!(l->type == TFL_INT8 && r->type == TFL_INT8 && out->type == TFL_INT8)) return TFL_NOT_MINE;
+  if (!is_q(l) || !is_q(r) || !is_q(out)) return tfl_error(ctx, "BATCH_MATMUL: quantized tensors need scales");
+  if (l->rank < 2 || r->rank < 2 || l->rank > 5 || r->rank > 5) return tfl_error(ctx, "BATCH_MATMUL: rank 2..5 only");
+  tfl_release_user_data(node);
+  BmmQ *d = (BmmQ *)calloc(1, sizeof(BmmQ));
+  if (!d) return tfl_error(ctx, "BATCH_MATMUL: out of memory");
+  node->user_data = d;
+  node->free_user_data = bmm_free;
+  d->adj_x = tfl_opt_bool(node, 0, 0);
+  d->adj_y = tfl_opt_bool(node, 1, 0);
+  d->lzp = zp0(l);
+  d->rzp = zp0(r);
+  d->ozp = zp0(out);
+  const double m = (double)(float)(l->scales[0] * r->scales[0]) / (double)out->scales[0];
+  tfl_quantize_multiplier(m, &d->mult, &d->shift);
+  const int lr = l->rank, rr = r->rank;
+  d->M = d->adj_x ? l->dims[lr - 1] : l->dims[lr - 2];
+  d->K = d->adj_x ? l->dims[lr - 2] : l->dims[lr - 1];
+  const int rk = d->adj_y ? r->dims[rr - 1] : r->dims[rr - 2];
+  d->N = d->adj_y ? r->dims[rr - 2] : r->dims[rr - 1];
+  if (rk != d->K) return tfl_error(ctx, "BATCH_MATMUL: contraction sizes %d and %d differ", d->K, rk);
+  const int orank = lr > rr ? lr : rr;
+  int32_t dims[TFL_MAX_RANK];
+  d->nbatch = 1;
+  for (int i = 0; i < orank - 2; ++i) {
+    const int il = i - (orank - lr), ir = i - (orank - rr);
+    const int32_t dl = il >= 0 ? l->dims[il] : 1, dr = ir >= 0 ? r->dims[ir] : 1;
+    if (dl != dr && dl != 1 && dr != 1) return tfl_error(ctx, "BATCH_MATMUL: batch dims do not broadcast");
+    dims[i] = dl == 1 ? dr : dl;
+    d->nbatch *= dims[i];
+  }
+  dims[orank - 2] = d->M;
+  dims[orank - 1] = d->N;
+  d->rank = orank;
+  return tfl_resize(ctx, out, orank, dims);
+}
+
+static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
+  BmmQ *d = (BmmQ *)node->user_data;
+  TflTensor *l = tfl_input(ctx, node, 0), *r = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  const int orank = d->rank, nb = orank - 2;
+  const int M = d->M, N = d->N, K = d->K;
+  const TflRounding mode = tfl_rounding();
+  /* batch strides (in matrices) for both operands */
+  int64_t ls[TFL_MAX_RANK], rs[TFL_MAX_RANK];
+  int64_t sl = 1, sr = 1;
+  for (int i = nb - 1; i >= 0; --i) {
+    const int il = i - (orank - l->rank), ir = i - (orank - r->rank);
+    const int32_t dl = il >= 0 ? l->dims[il] : 1, dr = ir >= 0 ? r->dims[ir] : 1;
+    ls[i] = dl == 1 ? 0 : sl;
+    rs[i] = dr == 1 ? 0 : sr;
+    sl *= dl;
+    sr *= dr;
+  }
+  const int8_t *ld = (const int8_t *)l->data, *rd = (const int8_t *)r->data;
+  int8_t *od = (int8_t *)out->data;
+  for (int64_t bi = 0; bi < d->nbatch; ++bi) {
+    int64_t rem = bi, lo = 0, ro = 0;
+    for (int i = nb - 1; i >= 0; --i) {
+      const int32_t dim = out->dims[i];
+      const int64_t c = rem % dim;
+      rem /= dim;
+      lo += c * ls[i];
+      ro += c * rs[i];
+    }
+    const int8_t *lm = ld + lo * (int64_t)M * K, *rm = rd + ro * (int64_t)K * N;
+    int8_t *om = od + bi * (int64_t)M * N;
+    for (int i = 0; i < M; ++i) {
+      for (int j = 0; j < N; ++j) {
+        int32_t acc = 0;
+        for (int k = 0; k < K; ++k) {
+          const int32_t a = d->adj_x ? lm[(size_t)k * M + i] : lm[(size_t)i * K + k];
+          const int32_t b = d->adj_y ? rm[(size_t)j * K + k] : rm[(size_t)k * N + j];
+          acc += (a - d->lzp) * (b - d->rzp);
+        }
+        const int32_t v = tfl_mbqm_mode(acc, d->mult, d->shift, mode) + d->ozp;
+        om[(size_t)i * N + j] = (int8_t)clamp32(v, -128, 127);
+      }
+    }
+  }
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_fc_q[] = {
+    {OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", fc_prepare, fc_eval},
+    {OP_BATCH_MATMUL, "BATCH_MATMUL (int8)", bmm_prepare, bmm_eval},
     {0, NULL, NULL, NULL},
 };

@@ -1,6 +1,282 @@
-/* Kernel family reduce_f32 (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Reductions MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD (float32, int32, int64), REDUCE_ANY/ALL (bool), and
+ * ARG_MAX / ARG_MIN (any numeric type). */
+#include <float.h>
+
+#include "common_f32.h"
+
+enum {
+  OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89, OP_REDUCE_PROD = 81, OP_REDUCE_ANY = 91,
+  OP_REDUCE_ALL = 140, OP_ARG_MAX = 56, OP_ARG_MIN = 79
+};
+
+static const char *rname(int op) {
+  switch (op) {
+    case OP_MEAN: return "MEAN";
+    case OP_SUM: return "SUM";
+    case OP_REDUCE_MAX: return "REDUCE_MAX";
+    case OP_REDUCE_MIN: return "REDUCE_MIN";
+    case OP_REDUCE_PROD: return "REDUCE_PROD";
+    case OP_REDUCE_ANY: return "REDUCE_ANY";
+    case OP_REDUCE_ALL: return "REDUCE_ALL";
+    case OP_ARG_MAX: return "ARG_MAX";
+    default: return "ARG_MIN";
+  }
+}
+
+typedef struct {
+  int dynamic;
+  int rank; /* collapsed */
+  int32_t dims[TFL_MAX_RANK];
+  int64_t ostride[TFL_MAX_RANK]; /* 0 on reduced dims */
+  int64_t count;                 /* elements reduced into each output */
+  int64_t nout;
+} RedData;
+
+static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
+  const char *name = rname(node->op);
+  TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  int64_t axes[64];
+  int na = tfl_read_ints(ax, axes, 64);
+  if (na < 0) return tfl_error(ctx, "%s: axis must be an int32 tensor with at most 64 elements", name);
+  int red[TFL_MAX_RANK] = {0};
+  for (int i = 0; i < na; i++) {
+    int a = tfl_norm_axis(axes[i], in->rank);
+    if (a < 0) return tfl_error(ctx, "%s: axis %lld out of range for rank %d", name, (long long)axes[i], in->rank);
+    red[a] = 1;
+  }
+  int keep = tfl_opt_bool(node, 0, 0);
+  int32_t od[TFL_MAX_RANK];
+  int orank = 0;
+  for (int i = 0; i < in->rank; i++) {
+    if (!red[i])
+      od[orank++] = in->dims[i];
+    else if (keep)
+      od[orank++] = 1;
+  }
+  /* collapse input dims into alternating kept/reduced runs */
+  d->rank = 0;
+  d->count = 1;
+  int prev = -1;
+  for (int i = 0; i < in->rank; i++) {
+    if (red[i]) d->count *= in->dims[i];
+    if (in->dims[i] == 1) continue;
+    if (red[i] == prev) {
+      d->dims[d->rank - 1] *= in->dims[i];
+    } else {
+      d->dims[d->rank] = in->dims[i];
+      d->ostride[d->rank] = red[i] ? 0 : 1;
+      d->rank++;
+      prev = red[i];
+    }
+  }
+  if (d->rank == 0) {
+    d->dims[0] = 1;
+    d->ostride[0] = 1;
+    d->rank = 1;
+  }
+  int64_t s = 1;
+  for (int i = d->rank - 1; i >= 0; i--) {
+    if (d->ostride[i]) {
+      d->ostride[i] = s;
+      s *= d->dims[i];
+    }
+  }
+  d->nout = s;
+  return tfl_resize(ctx, out, orank, od);
+}
+
+static TflStatus red_prepare(TflContext *ctx, TflNode *node) {
+  const char *name = rname(node->op);
+  TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!in || !ax || !out) return tfl_error(ctx, "%s: needs input, axis and output", name);
+  int t = in->type;
+  if (node->op == OP_REDUCE_ANY || node->op == OP_REDUCE_ALL) {
+    if (t != TFL_BOOL) return tfl_error(ctx, "%s: input must be bool", name);
+  } else if (t != TFL_FLOAT32 && t != TFL_INT32 && t != TFL_INT64) {
+    return TFL_NOT_MINE;
+  }
+  if (out->type != t) return tfl_error(ctx, "%s: output type differs from input", name);
+  if (!tfl_is_int_type(ax->type)) return tfl_error(ctx, "%s: axis must be int32", name);
+  RedData *d = tfl_set_user_data(node, sizeof(RedData));
+  if (!tfl_is_const(ax)) {
+    d->dynamic = 1;
+    return TFL_OK;
+  }
+  return red_shape(ctx, node, d);
+}
+
+#define RED_RUN(T, ACC_T, INIT, COMBINE, FINAL)                                   \
+  do {                                                                          \
+    const T *X = in->data;                                                      \
+    T *O = out->data;                                                           \
+    ACC_T *acc = malloc(sizeof(ACC_T) * (size_t)(d->nout ? d->nout : 1));       \
+    if (!acc) return tfl_error(ctx, "%s: out of memory", rname(op));            \
+    for (int64_t i = 0; i < d->nout; i++) acc[i] = (INIT);                      \
+    int r = d->rank;                                                            \
+    int64_t inner = d->dims[r - 1], os = d->ostride[r - 1];                     \
+    int64_t outer = total / (inner ? inner : 1);                                \
+    int64_t idx[TFL_MAX_RANK] = {0}, ob = 0;                                    \
+    for (int64_t o = 0; o < outer && inner > 0; o++) {                          \
+      const T *x = X + o * inner;                                               \
+      ACC_T *a = acc + ob;                                                      \
+      if (os) {                                                                 \
+        for (int64_t i = 0; i < inner; i++) {                                   \
+          ACC_T v = a[i];                                                       \
+          ACC_T xv = (ACC_T)x[i];                                               \
+          a[i] = COMBINE;                                                       \
+        }                                                                       \
+      } else {                                                                  \
+        ACC_T v = a[0];                                                         \
+        for (int64_t i = 0; i < inner; i++) {                                   \
+          ACC_T xv = (ACC_T)x[i];                                               \
+          v = COMBINE;                                                          \
+        }                                                                       \
+        a[0] = v;                                                               \
+      }                                                                         \
+      for (int i = r - 2; i >= 0; i--) {                                        \
+        idx[i]++;                                                               \
+        ob += d->ostride[i];                                                    \
+        if (idx[i] < d->dims[i]) break;                                         \
+        ob -= d->ostride[i] * d->dims[i];                                       \
+        idx[i] = 0;                                                             \
+      }                                                                         \
+    }                                                                           \
+    for (int64_t i = 0; i < d->nout; i++) {                                     \
+      ACC_T v = acc[i];                                                         \
+      O[i] = (T)(FINAL);                                                        \
+    }                                                                           \
+    free(acc);                                                                  \
+  } while (0)
+
+static TflStatus red_eval(TflContext *ctx, TflNode *node) {
+  RedData *d = node->user_data;
+  if (d->dynamic && red_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  int64_t total = tfl_num_elements(in);
+  int op = node->op;
+  float cnt = (float)d->count;
+  if (in->type == TFL_FLOAT32) {
+    switch (op) {
+      case OP_MEAN: RED_RUN(float, float, 0.0f, v + xv, d->count ? v / cnt : NAN); break;
+      case OP_SUM: RED_RUN(float, float, 0.0f, v + xv, v); break;
+      case OP_REDUCE_PROD: RED_RUN(float, float, 1.0f, v * xv, v); break;
+      case OP_REDUCE_MAX: RED_RUN(float, float, -INFINITY, xv > v ? xv : v, v); break;
+      case OP_REDUCE_MIN: RED_RUN(float, float, INFINITY, xv < v ? xv : v, v); break;
+    }
+  } else if (in->type == TFL_INT32) {
+    switch (op) {
+      case OP_MEAN: RED_RUN(int32_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
+      case OP_SUM: RED_RUN(int32_t, int32_t, 0, (int32_t)((uint32_t)v + (uint32_t)xv), v); break;
+      case OP_REDUCE_PROD: RED_RUN(int32_t, int32_t, 1, (int32_t)((uint32_t)v * (uint32_t)xv), v); break;
+      case OP_REDUCE_MAX: RED_RUN(int32_t, int32_t, INT32_MIN, xv > v ? xv : v, v); break;
+      case OP_REDUCE_MIN: RED_RUN(int32_t, int32_t, INT32_MAX, xv < v ? xv : v, v); break;
+    }
+  } else if (in->type == TFL_INT64) {
+    switch (op) {
+      case OP_MEAN: RED_RUN(int64_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
+      case OP_SUM: RED_RUN(int64_t, int64_t, 0, (int64_t)((uint64_t)v + (uint64_t)xv), v); break;
+      case OP_REDUCE_PROD: RED_RUN(int64_t, int64_t, 1, (int64_t)((uint64_t)v * (uint64_t)xv), v); break;
+      case OP_REDUCE_MAX: RED_RUN(int64_t, int64_t, INT64_MIN, xv > v ? xv : v, v); break;
+      case OP_REDUCE_MIN: RED_RUN(int64_t, int64_t, INT64_MAX, xv < v ? xv : v, v); break;
+    }
+  } else {
+    if (op == OP_REDUCE_ANY)
+      RED_RUN(uint8_t, uint8_t, 0, (uint8_t)(v | (xv != 0)), v);
+    else
+      RED_RUN(uint8_t, uint8_t, 1, (uint8_t)(v & (xv != 0)), v);
+  }
+  return TFL_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- ARG_MAX/ARG_MIN */
+
+typedef struct {
+  int dynamic;
+  int64_t outer, n, inner;
+} ArgData;
+
+static TflStatus arg_shape(TflContext *ctx, TflNode *node, ArgData *d) {
+  const char *name = rname(node->op);
+  TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  int64_t a = 0;
+  if (tfl_read_ints(ax, &a, 1) != 1) return tfl_error(ctx, "%s: axis must hold exactly one int", name);
+  int axis = tfl_norm_axis(a, in->rank);
+  if (axis < 0) return tfl_error(ctx, "%s: axis %lld out of range", name, (long long)a);
+  int32_t od[TFL_MAX_RANK];
+  int r = 0;
+  for (int i = 0; i < in->rank; i++)
+    if (i != axis) od[r++] = in->dims[i];
+  d->outer = tfl_prod(in->dims, 0, axis);
+  d->n = in->dims[axis];
+  d->inner = tfl_prod(in->dims, axis + 1, in->rank);
+  if (d->n <= 0) return tfl_error(ctx, "%s: reduced axis is empty", name);
+  return tfl_resize(ctx, out, r, od);
+}
+
+static TflStatus arg_prepare(TflContext *ctx, TflNode *node) {
+  const char *name = rname(node->op);
+  TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!in || !ax || !out) return tfl_error(ctx, "%s: needs input, axis and output", name);
+  switch (in->type) {
+    case TFL_FLOAT32: case TFL_INT32: case TFL_INT64: case TFL_INT8: case TFL_UINT8: case TFL_INT16: case TFL_BOOL: break;
+    default: return tfl_error(ctx, "%s: unsupported input type %d", name, in->type);
+  }
+  if (out->type != TFL_INT32 && out->type != TFL_INT64) return tfl_error(ctx, "%s: output must be int32 or int64", name);
+  ArgData *d = tfl_set_user_data(node, sizeof(ArgData));
+  if (!tfl_is_const(ax)) {
+    d->dynamic = 1;
+    return TFL_OK;
+  }
+  return arg_shape(ctx, node, d);
+}
+
+#define ARG_RUN(T)                                                              \
+  do {                                                                        \
+    const T *X = in->data;                                                    \
+    for (int64_t o = 0; o < d->outer; o++)                                    \
+      for (int64_t j = 0; j < d->inner; j++) {                                \
+        const T *x = X + o * d->n * d->inner + j;                             \
+        T best = x[0];                                                        \
+        int64_t bi = 0;                                                       \
+        for (int64_t k = 1; k < d->n; k++) {                                  \
+          T v = x[k * d->inner];                                              \
+          if (is_max ? v > best : v < best) {                                 \
+            best = v;                                                         \
+            bi = k;                                                           \
+          }                                                                   \
+        }                                                                     \
+        if (o64)                                                              \
+          ((int64_t *)out->data)[o * d->inner + j] = bi;                      \
+        else                                                                  \
+          ((int32_t *)out->data)[o * d->inner + j] = (int32_t)bi;             \
+      }                                                                       \
+  } while (0)
+
+static TflStatus arg_eval(TflContext *ctx, TflNode *node) {
+  ArgData *d = node->user_data;
+  if (d->dynamic && arg_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  int is_max = node->op == OP_ARG_MAX, o64 = out->type == TFL_INT64;
+  switch (in->type) {
+    case TFL_FLOAT32: ARG_RUN(float); break;
+    case TFL_INT32: ARG_RUN(int32_t); break;
+    case TFL_INT64: ARG_RUN(int64_t); break;
+    case TFL_INT8: ARG_RUN(int8_t); break;
+    case TFL_INT16: ARG_RUN(int16_t); break;
+    default: ARG_RUN(uint8_t); break;
+  }
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_reduce_f32[] = {
+    {OP_MEAN, "MEAN", red_prepare, red_eval},
+    {OP_SUM, "SUM", red_prepare, red_eval},
+    {OP_REDUCE_MAX, "REDUCE_MAX", red_prepare, red_eval},
+    {OP_REDUCE_MIN, "REDUCE_MIN", red_prepare, red_eval},
+    {OP_REDUCE_PROD, "REDUCE_PROD", red_prepare, red_eval},
+    {OP_REDUCE_ANY, "REDUCE_ANY", red_prepare, red_eval},
+    {OP_REDUCE_ALL, "REDUCE_ALL", red_prepare, red_eval},
+    {OP_ARG_MAX, "ARG_MAX", arg_prepare, arg_eval},
+    {OP_ARG_MIN, "ARG_MIN", arg_prepare, arg_eval},
     {0, NULL, NULL, NULL},
 };

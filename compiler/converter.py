@@ -1,0 +1,236 @@
+"""Drop-in replacement for `tf.lite.TFLiteConverter` (TF2 API).
+
+    from compiler import TFLiteConverter, OpsSet, Optimize
+    converter = TFLiteConverter.from_saved_model("model_dir")
+    tflite_bytes = converter.convert()
+
+Flags we cannot honour yet raise `UnsupportedFlagError` instead of silently producing a float model.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xdsl.dialects.builtin import ModuleOp
+
+from compiler.errors import ConversionError, UnsupportedFlagError
+from compiler.export import ExportOptions, export
+from compiler.metadata import MODEL_TYPE
+from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
+
+
+class OpsSet(enum.Enum):
+    """Same members and values as tf.lite.OpsSet."""
+
+    TFLITE_BUILTINS = "TFLITE_BUILTINS"
+    SELECT_TF_OPS = "SELECT_TF_OPS"
+    TFLITE_BUILTINS_INT8 = "TFLITE_BUILTINS_INT8"
+    EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8 = (
+        "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8"
+    )
+
+
+class Optimize(enum.Enum):
+    """Same members and values as tf.lite.Optimize."""
+
+    DEFAULT = "DEFAULT"
+    OPTIMIZE_FOR_SIZE = "OPTIMIZE_FOR_SIZE"
+    OPTIMIZE_FOR_LATENCY = "OPTIMIZE_FOR_LATENCY"
+    EXPERIMENTAL_SPARSITY = "EXPERIMENTAL_SPARSITY"
+
+
+def _enum_name(v: Any) -> str:
+    """Accept our enums and TensorFlow's (tf.lite.OpsSet.X / tf.lite.Optimize.X) alike."""
+    return getattr(v, "name", None) or str(v)
+
+
+@dataclass
+class TargetSpec:
+    supported_ops: set[Any] = field(default_factory=lambda: {OpsSet.TFLITE_BUILTINS})
+    supported_types: set[Any] = field(default_factory=set)
+    experimental_select_user_tf_ops: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConversionResult:
+    """What the last convert() did (read by the CLI summary and benchmarks)."""
+
+    module: ModuleOp | None = None
+    pipeline: PipelineRun | None = None
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    op_counts: dict[str, int] = field(default_factory=dict)
+    size: int = 0
+
+
+class TFLiteConverter:
+    """Converts TensorFlow models to LiteRT FlatBuffers. Use the `from_*` constructors."""
+
+    def __init__(self, load: Callable[[], list[Any]], model_type: str) -> None:
+        self._load = load
+        self._model_type = model_type
+        self.optimizations: list[Any] = []
+        self.representative_dataset: Callable[[], Iterable[Any]] | None = None
+        self.target_spec = TargetSpec()
+        self.inference_input_type: Any = None
+        self.inference_output_type: Any = None
+        self.allow_custom_ops = False
+        self.exclude_conversion_metadata = False
+        self.experimental_new_converter = True
+        self.experimental_new_quantizer = True
+        self.experimental_enable_resource_variables = True
+        # tflc extras (debugging)
+        self.pass_pipeline: str = DEFAULT_PIPELINE
+        self.verify_each = False
+        self.on_pass: Callable[..., None] | None = None
+        self.before_pass: Callable[..., None] | None = None
+        self.on_phase: Callable[[str], None] | None = None
+        self.result = ConversionResult()
+
+    # ---- constructors (same signatures as tf.lite.TFLiteConverter) ----
+
+    @classmethod
+    def from_saved_model(cls, saved_model_dir: str, signature_keys: list[str] | None = None,
+                         tags: set[str] | None = None) -> TFLiteConverter:
+        def load() -> list[Any]:
+            from compiler.frontends.tf_functions import entries_from_saved_model
+
+            return entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
+
+        return cls(load, "TF_SAVED_MODEL")
+
+    @classmethod
+    def from_keras_model(cls, model: Any) -> TFLiteConverter:
+        def load() -> list[Any]:
+            from compiler.frontends.tf_functions import entry_from_keras_model
+
+            return [entry_from_keras_model(model)]
+
+        return cls(load, "KERAS_MODEL")
+
+    @classmethod
+    def from_keras_file(cls, path: str) -> TFLiteConverter:
+        """tflc extension: a `.keras` or `.h5` file."""
+
+        def load() -> list[Any]:
+            from compiler.frontends.tf_functions import entry_from_keras_file
+
+            return [entry_from_keras_file(str(path))]
+
+        return cls(load, "KERAS_MODEL")
+
+    @classmethod
+    def from_concrete_functions(cls, funcs: list[Any], trackable_obj: Any = None) -> TFLiteConverter:
+        def load() -> list[Any]:
+            from compiler.frontends.tf_functions import entry_from_concrete_function
+
+            if len(funcs) == 1:
+                return [entry_from_concrete_function(funcs[0], "serving_default")]
+            return [entry_from_concrete_function(f, getattr(f, "name", f"fn_{i}").split("_")[0] or f"fn_{i}")
+                    for i, f in enumerate(funcs)]
+
+        return cls(load, "TF_CONCRETE_FUNCTIONS")
+
+    # ---- conversion ----
+
+    def _check_flags(self) -> None:
+        ops = {_enum_name(o) for o in self.target_spec.supported_ops}
+        unsupported = []
+        if self.optimizations:
+            unsupported.append(f"optimizations={[_enum_name(o) for o in self.optimizations]} (post-training "
+                               "quantization is not implemented yet)")
+        if self.representative_dataset is not None:
+            unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
+        if ops - {"TFLITE_BUILTINS"}:
+            unsupported.append(f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS is implemented)")
+        if self.target_spec.supported_types:
+            unsupported.append("target_spec.supported_types (float16/int8 targets are not implemented yet)")
+        for attr in ("inference_input_type", "inference_output_type"):
+            v = getattr(self, attr)
+            if v is not None and getattr(v, "name", str(v)) not in ("float32", "tf.float32"):
+                unsupported.append(f"{attr}={v} (only float32 model I/O is implemented)")
+        if self.allow_custom_ops:
+            unsupported.append("allow_custom_ops (custom-op export is not implemented yet)")
+        if unsupported:
+            raise UnsupportedFlagError(
+                "tflc cannot honour these converter settings yet, and will not silently ignore them:\n  - "
+                + "\n  - ".join(unsupported)
+                + "\nRemove them to get a float32 model."
+            )
+
+    def _phase(self, name: str) -> None:
+        if self.on_phase:
+            self.on_phase(name)
+
+    def convert(self) -> bytes:
+        """Convert the model; returns the FlatBuffer bytes."""
+        self._check_flags()
+        from compiler.frontends.graph import ImportError_, import_entries
+
+        times: dict[str, float] = {}
+        t0 = time.perf_counter()
+        self._phase("load")
+        try:
+            entries = self._load()
+            times["load"] = time.perf_counter() - t0
+            self._phase("import")
+            t1 = time.perf_counter()
+            module = import_entries(entries)
+        except ImportError_ as e:
+            raise ConversionError(str(e)) from e
+        times["import"] = time.perf_counter() - t1
+        self._phase("passes")
+        t2 = time.perf_counter()
+        run = run_pipeline(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
+                           before_pass=self.before_pass)
+        times["passes"] = time.perf_counter() - t2
+        self._phase("export")
+        t3 = time.perf_counter()
+        check_legalized(module)
+        data = export(module, self._export_options())
+        times["export"] = time.perf_counter() - t3
+        from compiler.export import summary
+
+        self.result = ConversionResult(module, run, times, summary(module), len(data))
+        return data
+
+    def _export_options(self) -> ExportOptions:
+        tf_version = ""
+        try:
+            import tensorflow as tf
+
+            tf_version = tf.__version__
+        except ImportError:
+            pass
+        return ExportOptions(
+            model_type=MODEL_TYPE[self._model_type],
+            tensorflow_version=tf_version,
+            include_conversion_metadata=not self.exclude_conversion_metadata,
+        )
+
+
+def check_legalized(module: ModuleOp) -> None:
+    """Raise one ConversionError listing every op that is not a TFLite builtin, grouped by TF op type."""
+    from compiler.export import NAME, check_exportable
+
+    bad = check_exportable(module)
+    if not bad:
+        return
+    by_type: dict[str, list[str]] = {}
+    for op in bad:
+        op_type = getattr(op, "op_type", None) or op.name
+        name = op.attributes.get(NAME)
+        by_type.setdefault(op_type, []).append(name.data if name is not None else "?")
+    lines = []
+    for op_type, nodes in sorted(by_type.items()):
+        shown = ", ".join(nodes[:3]) + (f", ... ({len(nodes) - 3} more)" if len(nodes) > 3 else "")
+        lines.append(f"  {op_type} x{len(nodes)}: {shown}")
+    raise ConversionError(
+        f"{len(bad)} op(s) of {len(by_type)} type(s) have no TFLite builtin lowering in tflc:\n"
+        + "\n".join(lines)
+        + "\nFix: run `tflc analyze` on the model for per-op advice; ops with no builtin need the select-TF "
+        "fallback (target_spec.supported_ops = {TFLITE_BUILTINS, SELECT_TF_OPS})."
+    )

@@ -1,0 +1,307 @@
+"""TensorFlow function graphs -> `tf` dialect.
+
+Each entry (signature) is a TF FunctionDef plus the values of its captured inputs. The FunctionDef is rebuilt as a
+graph with static input shapes (unknown dims -> 1, so TensorFlow's C++ shape inference gives every tensor a static
+shape), nested function calls (PartitionedCall / StatefulPartitionedCall) are inlined, and every
+`ReadVariableOp` of a captured variable becomes a constant (the variables are frozen without TF's
+convert_variables_to_constants machinery). Unknown TF ops import as `tf.generic`, so import never fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BoolAttr,
+    FloatAttr,
+    FunctionType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnrankedTensorType,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Region, SSAValue
+
+from compiler.export import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects import tf as tfd
+from dialects.elements import DenseElementsAttr, element_type
+
+
+class ImportError_(Exception):
+    """A model could not be imported (bad input, not a TF limitation)."""
+
+
+@dataclass
+class Entry:
+    """One signature to import."""
+
+    key: str
+    function_def: Any  # FunctionDef proto
+    library: dict[str, Any]  # name -> FunctionDef for nested calls
+    input_names: list[str]
+    input_specs: list[tuple[list[int], np.dtype]]  # user inputs: static shape (unknown dims fixed), dtype
+    output_names: list[str]
+    # Captured inputs after the user inputs: a numpy array (constant) or a callable reading a variable.
+    captures: list[np.ndarray | Callable[[Any], np.ndarray]] = field(default_factory=list)
+
+
+_CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
+_SKIP_OPS = {"NoOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp"}
+
+
+def tensor_type_of(tensor: Any) -> Attribute:
+    """xDSL type of a tf.Tensor in a graph."""
+    import tensorflow as tf
+
+    dtype = tensor.dtype
+    try:
+        elem = element_type(np.dtype(dtype.as_numpy_dtype)) if dtype not in (tf.string, tf.resource, tf.variant) \
+            else None
+    except (TypeError, ValueError):
+        elem = None
+    if elem is None:
+        elem = tfd.OpaqueType(StringAttr(dtype.name))
+    shape = tensor.shape
+    if shape.rank is None:
+        return UnrankedTensorType(elem)
+    return TensorType(elem, [d if d is not None else -1 for d in shape.as_list()])
+
+
+def convert_attr(value: Any) -> Attribute | None:
+    """A NodeDef AttrValue as an xDSL attribute (None for kinds we don't keep)."""
+    import tensorflow as tf
+
+    kind = value.WhichOneof("value")
+    if kind == "s":
+        return StringAttr(value.s.decode("utf-8", errors="replace"))
+    if kind == "i":
+        return IntegerAttr(value.i, i64)
+    if kind == "f":
+        return FloatAttr(value.f, f32)
+    if kind == "b":
+        return BoolAttr.from_bool(value.b)
+    if kind == "type":
+        return _dtype_attr(tf.dtypes.as_dtype(value.type))
+    if kind == "shape":
+        if value.shape.unknown_rank:
+            return StringAttr("*")
+        return ArrayAttr([IntegerAttr(d.size, i64) for d in value.shape.dim])
+    if kind == "tensor":
+        try:
+            return DenseElementsAttr.from_array(tf.make_ndarray(value.tensor))
+        except (TypeError, ValueError):
+            return None
+    if kind == "func":
+        return StringAttr(value.func.name)
+    if kind == "list":
+        lst = value.list
+        if lst.i:
+            return ArrayAttr([IntegerAttr(v, i64) for v in lst.i])
+        if lst.f:
+            return ArrayAttr([FloatAttr(v, f32) for v in lst.f])
+        if lst.s:
+            return ArrayAttr([StringAttr(v.decode("utf-8", errors="replace")) for v in lst.s])
+        if lst.type:
+            return ArrayAttr([_dtype_attr(tf.dtypes.as_dtype(t)) for t in lst.type])
+        if lst.b:
+            return ArrayAttr([BoolAttr.from_bool(v) for v in lst.b])
+        if lst.shape:
+            return ArrayAttr([ArrayAttr([IntegerAttr(d.size, i64) for d in s.dim]) for s in lst.shape])
+        return ArrayAttr([])
+    return None
+
+
+def _dtype_attr(dtype: Any) -> Attribute:
+    try:
+        return element_type(np.dtype(dtype.as_numpy_dtype))
+    except (TypeError, ValueError):
+        return tfd.OpaqueType(StringAttr(dtype.name))
+
+
+class _Importer:
+    def __init__(self, entry: Entry, block: Block) -> None:
+        self.entry = entry
+        self.block = block
+        self._library: Any = None
+        self._variables: dict[int, np.ndarray] = {}
+
+    def emit(self, op: Any) -> Any:
+        self.block.add_op(op)
+        return op
+
+    def import_function(self, fdef: Any, inputs: Sequence[Any], prefix: str = "") -> list[Any]:
+        """Import one FunctionDef; `inputs` are SSA values or ("resource", reader) markers. Returns its outputs.
+
+        ReadVariableOp nodes of captured variables become shaped Placeholders before TensorFlow's C++ importer
+        runs shape inference, so every tensor downstream of a weight gets a static shape without copying the
+        weights into the graph.
+        """
+        import tensorflow as tf
+        from tensorflow.python.framework.function_def_to_graph import function_def_to_graph_def
+
+        shapes = []
+        for v in inputs:
+            if isinstance(v, SSAValue) and isinstance(v.type, TensorType):
+                shapes.append(tf.TensorShape([d if d >= 0 else None for d in v.type.get_shape()]))
+            else:
+                shapes.append(None)
+        graph_def, name_map = function_def_to_graph_def(fdef, shapes)
+        arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
+        resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
+        frozen: dict[str, np.ndarray] = {}
+        for node in graph_def.node:
+            src = node.input[0].split(":")[0] if node.input else ""
+            if node.op == "Identity" and src in resources:
+                resources[node.name] = resources[src]
+            elif node.op == "ReadVariableOp" and src in resources:
+                arr = self.variable_value(resources[src], node.attr["dtype"].type)
+                dtype = node.attr["dtype"].type
+                node.op = "Placeholder"
+                del node.input[:]
+                node.attr.clear()
+                node.attr["dtype"].type = dtype
+                node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
+                frozen[node.name] = arr
+        graph_def.library.CopyFrom(self.library_proto())
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.graph_util.import_graph_def(graph_def, name="")
+        values: dict[str, Any] = {}
+        for n, v in zip(arg_nodes, inputs, strict=True):
+            values[f"{n}:0"] = v
+        for op in graph.get_operations():
+            if op.type == "Placeholder":
+                if op.name in frozen:
+                    c = self.emit(tfd.ConstOp(DenseElementsAttr.from_array(frozen[op.name])))
+                    c.attributes[NAME] = StringAttr(op.name)
+                    values[op.outputs[0].name] = c.output
+                continue
+            self.import_op(op, values, prefix)
+        return [values[name_map[fdef.ret[a.name]]] if name_map[fdef.ret[a.name]] in values
+                else values.get(_graph_tensor_name(name_map[fdef.ret[a.name]]))
+                for a in fdef.signature.output_arg]
+
+    def library_proto(self) -> Any:
+        if self._library is None:
+            from tensorflow.core.framework.function_pb2 import FunctionDefLibrary
+
+            self._library = FunctionDefLibrary(function=list(self.entry.library.values()))
+        return self._library
+
+    def variable_value(self, marker: Any, dtype_enum: int) -> np.ndarray:
+        import tensorflow as tf
+
+        key = id(marker[1])
+        if key not in self._variables:
+            reader = marker[1]
+            arr = reader(tf.dtypes.as_dtype(dtype_enum)) if callable(reader) else reader
+            self._variables[key] = np.asarray(arr)
+        return self._variables[key]
+
+    def import_op(self, op: Any, values: dict[str, Any], prefix: str) -> None:
+        import tensorflow as tf
+
+        args = [values.get(t.name) for t in op.inputs]
+        if op.type in _SKIP_OPS:
+            return
+        if op.type in ("Identity", "IdentityN") and args and _is_resource(args[0]):
+            for out, a in zip(op.outputs, args, strict=False):
+                values[out.name] = a
+            return
+        if op.type in _CALL_OPS:
+            fname = op.get_attr("f").name
+            fdef = self.entry.library.get(fname)
+            if fdef is None:
+                raise ImportError_(f"function {fname!r} called by {op.name!r} is not in the model's library")
+            outs = self.import_function(fdef, args, prefix)
+            for t, v in zip(op.outputs, outs, strict=True):
+                values[t.name] = v
+            return
+        if op.type == "Const":
+            arr = tf.make_ndarray(op.node_def.attr["value"].tensor)
+            if arr.dtype == object:
+                self.import_generic(op, [], values, prefix)
+                return
+            c = self.emit(tfd.ConstOp(DenseElementsAttr.from_array(arr)))
+            c.attributes[NAME] = StringAttr(op.name)
+            values[op.outputs[0].name] = c.output
+            return
+        if any(a is None or _is_resource(a) for a in args):
+            # Resource-consuming op we don't freeze (e.g. a ResourceGather): keep it generic.
+            args = [a if isinstance(a, SSAValue) else self._opaque_placeholder(a) for a in args]
+        self.import_generic(op, args, values, prefix)
+
+    def _opaque_placeholder(self, marker: Any) -> SSAValue:
+        raise ImportError_(
+            "a model variable is used by an op other than ReadVariableOp; only read-only variables are supported"
+        )
+
+    def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any], prefix: str) -> None:
+        attrs: dict[str, Attribute] = {}
+        node_attrs = op.node_def.attr
+        for k in sorted(node_attrs):  # protobuf map order is not stable; output bytes must be
+            if k.startswith("_"):
+                continue
+            a = convert_attr(node_attrs[k])
+            if a is not None:
+                attrs[k] = a
+        attrs[NAME] = StringAttr(op.name)
+        result_types = [tensor_type_of(t) for t in op.outputs]
+        cls = tfd.op_class(op.type)
+        if cls is not None:
+            new = cls(args, result_types, attrs)
+        else:
+            node_def = op.node_def
+            new = tfd.GenericOp(op.type, node_def.SerializeToString(), args, result_types, attrs)
+        self.emit(new)
+        for t, r in zip(op.outputs, new.results, strict=True):
+            values[t.name] = r
+
+
+
+def _graph_tensor_name(name: str) -> str:
+    return name if ":" in name else f"{name}:0"
+
+
+def _is_resource(v: Any) -> bool:
+    return isinstance(v, tuple) and len(v) == 2 and v[0] == "resource"
+
+
+def import_entries(entries: list[Entry]) -> ModuleOp:
+    """Import each entry as one func.func named by its signature key."""
+    funcs = []
+    for entry in entries:
+        arg_types = []
+        for shape, dtype in entry.input_specs:
+            arg_types.append(TensorType(element_type(dtype), shape))
+        block = Block(arg_types=arg_types)
+        importer = _Importer(entry, block)
+        inputs: list[Any] = list(block.args)
+        for cap in entry.captures:
+            if isinstance(cap, np.ndarray):
+                c = importer.emit(tfd.ConstOp(DenseElementsAttr.from_array(cap)))
+                inputs.append(c.output)
+            else:
+                inputs.append(("resource", cap))
+        outputs = importer.import_function(entry.function_def, inputs)
+        bad = [i for i, o in enumerate(outputs) if not isinstance(o, SSAValue)]
+        if bad:
+            raise ImportError_(f"signature {entry.key!r}: outputs {bad} are not tensors")
+        block.add_op(func.ReturnOp(*outputs))
+        fn = func.FuncOp(
+            entry.key,
+            FunctionType.from_lists(arg_types, [o.type for o in outputs]),
+            Region(block),
+        )
+        fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
+        fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        funcs.append(fn)
+    return ModuleOp(funcs)

@@ -1,0 +1,149 @@
+/* Blocked float32 GEMM: 6x16 register tiles written with GCC vector extensions, compiled once for the baseline ISA
+ * and once for AVX2+FMA (chosen at run time), so gcc -O3 vectorizes without CPU-specific build flags. The sum over k
+ * runs in order from 0 (as LiteRT's reference kernels), then the bias is added, then the activation clamp. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+#include "gemm.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/common_f32.h"
+
+typedef float v8f __attribute__((vector_size(32)));
+
+#define NR TFL_GEMM_NR
+#define MR TFL_GEMM_MR
+
+size_t tfl_gemm_packed_floats(int N, int K) {
+  size_t panels = ((size_t)N + NR - 1) / NR;
+  return panels * NR * (size_t)(K > 0 ? K : 1);
+}
+
+void tfl_gemm_pack_nk(const float *w, int N, int K, float *packed) {
+  int panels = (N + NR - 1) / NR;
+  for (int p = 0; p < panels; p++) {
+    float *dst = packed + (size_t)p * NR * K;
+    for (int k = 0; k < K; k++)
+      for (int j = 0; j < NR; j++) {
+        int n = p * NR + j;
+        dst[(size_t)k * NR + j] = n < N ? w[(size_t)n * K + k] : 0.0f;
+      }
+  }
+}
+
+void tfl_gemm_pack_kn(const float *b, int N, int K, long ldb, long cs, float *packed) {
+  int panels = (N + NR - 1) / NR;
+  for (int p = 0; p < panels; p++) {
+    float *dst = packed + (size_t)p * NR * K;
+    for (int k = 0; k < K; k++) {
+      const float *row = b + (size_t)k * ldb;
+      for (int j = 0; j < NR; j++) {
+        int n = p * NR + j;
+        dst[(size_t)k * NR + j] = n < N ? row[(size_t)n * cs] : 0.0f;
+      }
+    }
+  }
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+/* lane-wise select: m ? a : b (m from a vector comparison) */
+#define VSEL(m, a, b) ((v8f)(((m) & (v8i)(a)) | (~(m) & (v8i)(b))))
+#define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
+
+/* One MR x NR tile. a[r] are row pointers (unused rows point at a valid row), bp the K x NR panel. */
+TFL_INLINE void tile_body(int K, const float *const *a, const float *restrict bp, const float *bias16, float lo,
+                          float hi, float *const *c, int mr, int nc) {
+  v8f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+  v8f c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+  const float *restrict a0 = a[0], *restrict a1 = a[1], *restrict a2 = a[2];
+  const float *restrict a3 = a[3], *restrict a4 = a[4], *restrict a5 = a[5];
+  for (int k = 0; k < K; k++) {
+    v8f b0, b1;
+    LD8(b0, bp);
+    LD8(b1, bp + 8);
+    bp += NR;
+    float s;
+    s = a0[k]; c00 += s * b0; c01 += s * b1;
+    s = a1[k]; c10 += s * b0; c11 += s * b1;
+    s = a2[k]; c20 += s * b0; c21 += s * b1;
+    s = a3[k]; c30 += s * b0; c31 += s * b1;
+    s = a4[k]; c40 += s * b0; c41 += s * b1;
+    s = a5[k]; c50 += s * b0; c51 += s * b1;
+  }
+  v8f acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  v8f bb0, bb1;
+  LD8(bb0, bias16);
+  LD8(bb1, bias16 + 8);
+  v8f vlo = {lo, lo, lo, lo, lo, lo, lo, lo}, vhi = {hi, hi, hi, hi, hi, hi, hi, hi};
+  for (int r = 0; r < mr; r++) {
+    v8f t0 = acc[r][0] + bb0, t1 = acc[r][1] + bb1;
+    t0 = VSEL(t0 < vlo, vlo, t0);
+    t1 = VSEL(t1 < vlo, vlo, t1);
+    t0 = VSEL(t0 > vhi, vhi, t0);
+    t1 = VSEL(t1 > vhi, vhi, t1);
+    if (nc == NR) {
+      memcpy(c[r], &t0, sizeof t0);
+      memcpy(c[r] + 8, &t1, sizeof t1);
+    } else {
+      float out[NR];
+      memcpy(out, &t0, sizeof t0);
+      memcpy(out + 8, &t1, sizeof t1);
+      memcpy(c[r], out, (size_t)nc * sizeof(float));
+    }
+  }
+}
+
+TFL_INLINE void gemm_body(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias,
+                          float lo, float hi, float *C, long ldc) {
+  int panels = (N + NR - 1) / NR;
+  /* rows per block so that the A block stays in L2 while all panels stream over it */
+  long mc = (long)(96 * 1024) / ((long)(K > 0 ? K : 1) * 4);
+  mc = (mc / MR) * MR;
+  if (mc < MR) mc = MR;
+  for (long m0 = 0; m0 < M; m0 += mc) {
+    long m1 = m0 + mc < M ? m0 + mc : M;
+    for (int p = 0; p < panels; p++) {
+      const float *bp = packed + (size_t)p * NR * K;
+      int n0 = p * NR, nc = N - n0 < NR ? N - n0 : NR;
+      float bias16[NR];
+      for (int j = 0; j < NR; j++) bias16[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
+      for (long m = m0; m < m1; m += MR) {
+        int mr = m1 - m < MR ? (int)(m1 - m) : MR;
+        const float *ap[MR];
+        float *cp[MR];
+        for (int r = 0; r < MR; r++) {
+          long row = m + (r < mr ? r : 0);
+          ap[r] = A + row * lda;
+          cp[r] = C + row * ldc + n0;
+        }
+        tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc);
+      }
+    }
+  }
+}
+
+static void gemm_default(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias,
+                         float lo, float hi, float *C, long ldc) {
+  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+}
+
+#if TFL_X86_CLONES
+TFL_TARGET_AVX2 static void gemm_avx2(int M, int N, int K, const float *A, long lda, const float *packed,
+                                      const float *bias, float lo, float hi, float *C, long ldc) {
+  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+}
+#endif
+
+void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
+                  float hi, float *C, long ldc) {
+  if (M <= 0 || N <= 0) return;
+#if TFL_X86_CLONES
+  if (tfl_cpu_has_avx2()) {
+    gemm_avx2(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+    return;
+  }
+#endif
+  gemm_default(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+}

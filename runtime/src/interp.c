@@ -1,0 +1,738 @@
+/* Interpreter core: tensors, node preparation, memory plan, invoke. */
+#include "interp.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TFL_ALIGN 64
+
+enum { PHASE_IDLE = 0, PHASE_PREPARE = 1, PHASE_EVAL = 2 };
+
+typedef struct {
+  TflTensor t; /* first member: kernels get &Tens.t */
+  const TflTensorDesc *d;
+  void *owned; /* malloc'd storage: dynamic/persistent tensors, realigned constants */
+  size_t owned_cap;
+  size_t planned; /* bytes reserved in the arena */
+  size_t off;
+  int first, last;
+  uint64_t changed_at;
+  int is_sg_input, is_sg_output;
+} Tens;
+
+typedef struct {
+  TflNode n; /* first member */
+  const TflKernel *k;
+  int flex;
+  int deferred;
+  uint64_t prepared_at;
+  void *scratch;
+  size_t scratch_cap;
+} Node;
+
+typedef struct {
+  Tens *t;
+  int nt;
+  Node *nodes;
+  int nn;
+  uint8_t *arena;
+  size_t arena_cap;
+  size_t arena_bytes;
+  size_t persistent_bytes;
+  int allocated;
+} Sub;
+
+struct TflContext {
+  TflModel m;
+  Sub *subs;
+  int nsubs;
+  int num_threads;
+  int preserve_all;
+  size_t max_bytes;
+  int phase;
+  uint64_t epoch;
+  char err[2048];
+  void *scratch;
+  size_t scratch_cap;
+  TflFlexFn flex;
+  void *flex_user;
+};
+
+static void *amalloc(size_t bytes) {
+  size_t n = (bytes + TFL_ALIGN - 1) / TFL_ALIGN * TFL_ALIGN;
+  if (n == 0) n = TFL_ALIGN;
+  if (n < bytes) return NULL;
+  void *p = aligned_alloc(TFL_ALIGN, n);
+  if (p) memset(p, 0, n);
+  return p;
+}
+
+static int set_err(TflContext *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+TflStatus tfl_error(TflContext *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+  va_end(ap);
+  return TFL_ERROR;
+}
+
+void tfl_set_error(TflContext *ctx, const char *msg) { snprintf(ctx->err, sizeof ctx->err, "%s", msg); }
+const char *tfl_last_error(const TflContext *ctx) { return ctx->err; }
+const TflModel *tfl_get_model(const TflContext *ctx) { return &ctx->m; }
+int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
+void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
+  ctx->flex = fn;
+  ctx->flex_user = user;
+}
+
+static int sg_ok(const TflContext *ctx, int sg) { return sg >= 0 && sg < ctx->nsubs; }
+
+TflTensor *tfl_tensor(TflContext *ctx, const TflNode *node, int32_t idx) {
+  if (!node || !sg_ok(ctx, node->subgraph)) return NULL;
+  Sub *s = &ctx->subs[node->subgraph];
+  if (idx < 0 || idx >= s->nt) return NULL;
+  return &s->t[idx].t;
+}
+
+TflTensor *tfl_input(TflContext *ctx, const TflNode *node, int i) {
+  if (!node || i < 0 || i >= node->ninputs) return NULL;
+  return tfl_tensor(ctx, node, node->inputs[i]);
+}
+
+TflTensor *tfl_output(TflContext *ctx, const TflNode *node, int i) {
+  if (!node || i < 0 || i >= node->noutputs) return NULL;
+  return tfl_tensor(ctx, node, node->outputs[i]);
+}
+
+TflTensor *tfl_get_tensor(TflContext *ctx, int sg, int tensor) {
+  if (!sg_ok(ctx, sg) || tensor < 0 || tensor >= ctx->subs[sg].nt) return NULL;
+  return &ctx->subs[sg].t[tensor].t;
+}
+
+int tfl_node_count(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) ? ctx->subs[sg].nn : 0; }
+const TflNode *tfl_get_node(const TflContext *ctx, int sg, int node) {
+  if (!sg_ok(ctx, sg) || node < 0 || node >= ctx->subs[sg].nn) return NULL;
+  return &ctx->subs[sg].nodes[node].n;
+}
+size_t tfl_arena_bytes(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) ? ctx->subs[sg].arena_bytes : 0; }
+size_t tfl_persistent_bytes(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) ? ctx->subs[sg].persistent_bytes : 0; }
+int tfl_is_allocated(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) && ctx->subs[sg].allocated; }
+
+/* Byte size of a shape, or SIZE_MAX on overflow / over the limit. */
+static size_t shape_bytes(const TflContext *ctx, int32_t type, int rank, const int32_t *dims) {
+  uint64_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0) return SIZE_MAX;
+    n *= (uint64_t)dims[i];
+    if (n > ((uint64_t)1 << 48)) return SIZE_MAX;
+  }
+  uint64_t b;
+  if (type == TFL_INT4 || type == 20) b = (n + 1) / 2; /* packed; kernels unpack */
+  else b = n * tfl_type_size(type);
+  if (ctx->max_bytes && b > ctx->max_bytes) return SIZE_MAX;
+  return (size_t)b;
+}
+
+static const char *tname(const Tens *t, char *buf, size_t n, int idx) {
+  if (t->t.name && t->t.name[0]) return t->t.name;
+  snprintf(buf, n, "#%d", idx);
+  return buf;
+}
+
+static int ensure_owned(Tens *t, size_t bytes) {
+  if (t->owned && t->owned_cap >= bytes) return 0;
+  void *p = amalloc(bytes);
+  if (!p) return -1;
+  free(t->owned);
+  t->owned = p;
+  t->owned_cap = bytes;
+  return 0;
+}
+
+TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t *dims) {
+  if (!tt) return tfl_error(ctx, "tfl_resize on an omitted tensor");
+  Tens *t = (Tens *)tt;
+  if (rank < 0 || rank > TFL_MAX_RANK) return tfl_error(ctx, "cannot resize tensor '%s' to rank %d (max %d)", tt->name ? tt->name : "", rank, TFL_MAX_RANK);
+  size_t bytes = shape_bytes(ctx, tt->type, rank, dims);
+  if (bytes == SIZE_MAX) {
+    char b[512];
+    int o = 0;
+    for (int i = 0; i < rank && o < 400; i++) o += snprintf(b + o, sizeof b - o, i ? ",%d" : "%d", dims[i]);
+    b[o] = 0;
+    return tfl_error(ctx, "cannot resize tensor '%s' to shape [%s]: invalid or too large", tt->name ? tt->name : "", b);
+  }
+  int same = rank == tt->rank;
+  for (int i = 0; same && i < rank; i++) same = dims[i] == tt->dims[i];
+  if (same && (tt->data || ctx->phase != PHASE_EVAL || tt->alloc != TFL_ALLOC_DYNAMIC)) return TFL_OK;
+  if (tt->alloc == TFL_ALLOC_CONST) return same ? TFL_OK : tfl_error(ctx, "cannot resize constant tensor '%s'", tt->name ? tt->name : "");
+  if (t->is_sg_input && ctx->phase == PHASE_EVAL && !same)
+    return tfl_error(ctx, "cannot resize subgraph input tensor '%s' during invoke", tt->name ? tt->name : "");
+  tt->rank = rank;
+  for (int i = 0; i < rank; i++) tt->dims[i] = dims[i];
+  tt->bytes = bytes;
+  if (ctx->phase == PHASE_EVAL) {
+    t->changed_at = ++ctx->epoch;
+    if (tt->alloc == TFL_ALLOC_ARENA && tt->data && bytes <= t->planned) return TFL_OK;
+    if (tt->alloc == TFL_ALLOC_ARENA) tt->alloc = TFL_ALLOC_DYNAMIC;
+    if (ensure_owned(t, bytes)) return tfl_error(ctx, "out of memory resizing tensor '%s' (%zu bytes)", tt->name ? tt->name : "", bytes);
+    tt->data = t->owned;
+  } else if (tt->alloc == TFL_ALLOC_PERSISTENT) {
+    if (ensure_owned(t, bytes)) return tfl_error(ctx, "out of memory resizing tensor '%s'", tt->name ? tt->name : "");
+    tt->data = t->owned;
+  }
+  return TFL_OK;
+}
+
+void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes) {
+  Node *n = (Node *)node;
+  if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;
+  if (n->scratch && n->scratch_cap >= bytes) return n->scratch;
+  void *p = amalloc(bytes);
+  if (!p) return NULL;
+  free(n->scratch);
+  n->scratch = p;
+  n->scratch_cap = bytes;
+  return p;
+}
+
+void *tfl_eval_scratch(TflContext *ctx, size_t bytes) {
+  if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;
+  if (ctx->scratch && ctx->scratch_cap >= bytes) return ctx->scratch;
+  void *p = amalloc(bytes);
+  if (!p) return NULL;
+  free(ctx->scratch);
+  ctx->scratch = p;
+  ctx->scratch_cap = bytes;
+  return p;
+}
+
+void tfl_node_reset(TflContext *ctx, TflNode *node) {
+  (void)ctx;
+  if (node->user_data && node->free_user_data) node->free_user_data(node->user_data);
+  node->user_data = NULL;
+  node->free_user_data = NULL;
+}
+
+/* ---- creation ---- */
+
+static int init_sub(TflContext *ctx, int si) {
+  const TflSubgraphDesc *g = &ctx->m.subgraphs[si];
+  Sub *s = &ctx->subs[si];
+  s->nt = g->ntensors;
+  s->nn = g->nops;
+  s->t = calloc(s->nt ? (size_t)s->nt : 1, sizeof(Tens));
+  s->nodes = calloc(s->nn ? (size_t)s->nn : 1, sizeof(Node));
+  if (!s->t || !s->nodes) return set_err(ctx, "out of memory");
+  for (int i = 0; i < s->nt; i++) {
+    const TflTensorDesc *d = &g->tensors[i];
+    Tens *t = &s->t[i];
+    t->d = d;
+    t->t.type = d->type;
+    t->t.rank = d->rank;
+    memcpy(t->t.dims, d->dims, sizeof d->dims);
+    t->t.name = d->name;
+    t->t.nq = d->nq;
+    t->t.scales = d->scales;
+    t->t.zero_points = d->zero_points;
+    t->t.qdim = d->qdim;
+    t->t.is_variable = d->is_variable;
+    if (d->data && !d->is_variable) {
+      t->t.alloc = TFL_ALLOC_CONST;
+      t->t.bytes = d->data_len;
+      size_t es = tfl_type_size(d->type);
+      size_t al = es >= 16 ? 16 : (es ? es : 1);
+      if (((uintptr_t)d->data % al) != 0 || ((uintptr_t)d->data % 16 != 0 && es >= 4)) {
+        /* misaligned constant (hostile or odd file): keep an aligned copy */
+        if (ensure_owned(t, d->data_len)) return set_err(ctx, "out of memory copying constant '%s'", d->name ? d->name : "");
+        memcpy(t->owned, d->data, d->data_len);
+        t->t.data = t->owned;
+      } else {
+        t->t.data = (void *)d->data; /* read-only view into the model bytes */
+      }
+    } else if (d->is_variable) {
+      t->t.alloc = TFL_ALLOC_PERSISTENT;
+    } else {
+      t->t.alloc = TFL_ALLOC_NONE;
+    }
+  }
+  for (int i = 0; i < g->ninputs; i++) s->t[g->inputs[i]].is_sg_input = 1;
+  for (int i = 0; i < g->noutputs; i++) s->t[g->outputs[i]].is_sg_output = 1;
+  for (int j = 0; j < s->nn; j++) {
+    const TflOpDesc *o = &g->ops[j];
+    Node *n = &s->nodes[j];
+    const TflOpCode *oc = &ctx->m.opcodes[o->opcode_index];
+    n->n.op = oc->op;
+    n->n.version = oc->version;
+    n->n.custom_code = oc->op == TFL_OP_CUSTOM ? (oc->custom_code ? oc->custom_code : "") : NULL;
+    n->n.ninputs = o->ninputs;
+    n->n.inputs = o->inputs;
+    n->n.noutputs = o->noutputs;
+    n->n.outputs = o->outputs;
+    n->n.nintermediates = o->nintermediates;
+    n->n.intermediates = o->intermediates;
+    n->n.options = o->options;
+    n->n.options_type = o->options_type;
+    n->n.custom_options = o->custom_options;
+    n->n.custom_options_len = o->custom_options_len;
+    n->n.index = j;
+    n->n.subgraph = si;
+    n->n.file = ctx->m.buf;
+    n->n.file_len = ctx->m.len;
+    n->flex = n->n.custom_code && strncmp(n->n.custom_code, "Flex", 4) == 0;
+  }
+  return 0;
+}
+
+TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int preserve_all, size_t max_arena, char *err,
+                       size_t errlen) {
+  TflContext *ctx = calloc(1, sizeof *ctx);
+  if (!ctx) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (tfl_model_parse(buf, len, &ctx->m, err, errlen)) {
+    free(ctx);
+    return NULL;
+  }
+  ctx->num_threads = num_threads < 1 ? 1 : num_threads;
+  ctx->preserve_all = preserve_all;
+  ctx->max_bytes = max_arena;
+  ctx->nsubs = ctx->m.nsubgraphs;
+  ctx->subs = calloc((size_t)ctx->nsubs, sizeof(Sub));
+  if (!ctx->subs) {
+    snprintf(err, errlen, "out of memory");
+    tfl_destroy(ctx);
+    return NULL;
+  }
+  for (int i = 0; i < ctx->nsubs; i++)
+    if (init_sub(ctx, i)) {
+      snprintf(err, errlen, "%s", ctx->err);
+      tfl_destroy(ctx);
+      return NULL;
+    }
+  return ctx;
+}
+
+void tfl_destroy(TflContext *ctx) {
+  if (!ctx) return;
+  if (ctx->subs)
+    for (int i = 0; i < ctx->nsubs; i++) {
+      Sub *s = &ctx->subs[i];
+      if (s->nodes)
+        for (int j = 0; j < s->nn; j++) {
+          tfl_node_reset(ctx, &s->nodes[j].n);
+          free(s->nodes[j].scratch);
+        }
+      if (s->t)
+        for (int j = 0; j < s->nt; j++) free(s->t[j].owned);
+      free(s->t);
+      free(s->nodes);
+      free(s->arena);
+    }
+  free(ctx->subs);
+  free(ctx->scratch);
+  tfl_model_free(&ctx->m);
+  free(ctx);
+}
+
+/* ---- preparation ---- */
+
+static const char *node_label(const Node *n, char *buf, size_t len) {
+  if (n->n.custom_code) snprintf(buf, len, "custom op '%s'", n->n.custom_code);
+  else snprintf(buf, len, "%s", tfl_op_name(n->n.op) ? tfl_op_name(n->n.op) : "?");
+  return buf;
+}
+
+static int prepare_node(TflContext *ctx, Node *n) {
+  char lab[300];
+  n->k = NULL;
+  if (n->flex) {
+    if (!ctx->flex) return set_err(ctx, "%s (subgraph %d, node %d) is a Flex op, but no Flex handler is installed", node_label(n, lab, sizeof lab), n->n.subgraph, n->n.index);
+    for (int i = 0; i < n->n.noutputs; i++) {
+      TflTensor *o = tfl_output(ctx, &n->n, i);
+      if (o) o->alloc = TFL_ALLOC_DYNAMIC;
+    }
+    n->prepared_at = ctx->epoch;
+    return 0;
+  }
+  const TflKernel *k = NULL;
+  int matched = 0;
+  ctx->err[0] = 0;
+  TflStatus st = tfl_registry_prepare(ctx, &n->n, &k, &matched);
+  if (st == TFL_OK) {
+    n->k = k;
+    n->prepared_at = ctx->epoch;
+    return 0;
+  }
+  if (st == TFL_NOT_MINE) {
+    if (!matched) {
+      if (n->n.custom_code)
+        return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
+                       node_label(n, lab, sizeof lab), n->n.version, n->n.subgraph, n->n.index);
+      return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
+                     node_label(n, lab, sizeof lab), n->n.version, n->n.subgraph, n->n.index);
+    }
+    char types[512];
+    int o = 0;
+    types[0] = 0;
+    for (int i = 0; i < n->n.ninputs && o < 450; i++) {
+      TflTensor *t = tfl_input(ctx, &n->n, i);
+      o += snprintf(types + o, sizeof types - o, "%s%s", i ? ", " : "", t ? tfl_type_name(t->type) : "none");
+    }
+    return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d) with input types (%s): no kernel accepts it",
+                   node_label(n, lab, sizeof lab), n->n.version, n->n.subgraph, n->n.index, types);
+  }
+  char msg[sizeof ctx->err];
+  snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "prepare failed");
+  return set_err(ctx, "%s version %d (subgraph %d, node %d): %s", node_label(n, lab, sizeof lab), n->n.version, n->n.subgraph,
+                 n->n.index, msg);
+}
+
+typedef struct {
+  int idx;
+  size_t size;
+} Item;
+
+static int cmp_items(const void *a, const void *b) {
+  const Item *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return x->idx - y->idx;
+}
+
+typedef struct {
+  size_t off, end;
+} Span;
+
+static int cmp_span(const void *a, const void *b) {
+  const Span *x = a, *y = b;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int plan(TflContext *ctx, Sub *s) {
+  const int nn = s->nn;
+  for (int i = 0; i < s->nt; i++) {
+    s->t[i].first = INT_MAX;
+    s->t[i].last = -1;
+  }
+#define TOUCH(idx, j)                                                   \
+  do {                                                                  \
+    int _i = (idx);                                                     \
+    if (_i >= 0 && _i < s->nt && s->t[_i].t.alloc == TFL_ALLOC_ARENA) { \
+      if ((j) < s->t[_i].first) s->t[_i].first = (j);                   \
+      if ((j) > s->t[_i].last) s->t[_i].last = (j);                     \
+    }                                                                   \
+  } while (0)
+  for (int i = 0; i < s->nt; i++)
+    if (s->t[i].is_sg_input) {
+      TOUCH(i, 0);
+      TOUCH(i, nn);
+    }
+  for (int j = 0; j < nn; j++) {
+    const TflNode *n = &s->nodes[j].n;
+    for (int k = 0; k < n->ninputs; k++) TOUCH(n->inputs[k], j);
+    for (int k = 0; k < n->noutputs; k++) TOUCH(n->outputs[k], j);
+    for (int k = 0; k < n->nintermediates; k++) TOUCH(n->intermediates[k], j);
+  }
+  for (int i = 0; i < s->nt; i++)
+    if (s->t[i].is_sg_output) TOUCH(i, nn);
+  for (int i = 0; i < s->nt; i++)
+    if (s->t[i].t.alloc == TFL_ALLOC_ARENA && ctx->preserve_all) {
+      s->t[i].first = 0;
+      s->t[i].last = nn;
+    }
+#undef TOUCH
+  Item *items = malloc(sizeof(Item) * (size_t)(s->nt ? s->nt : 1));
+  Span *spans = malloc(sizeof(Span) * (size_t)(s->nt ? s->nt : 1));
+  int *placed = malloc(sizeof(int) * (size_t)(s->nt ? s->nt : 1));
+  if (!items || !spans || !placed) {
+    free(items);
+    free(spans);
+    free(placed);
+    return set_err(ctx, "out of memory planning tensors");
+  }
+  int ni = 0;
+  for (int i = 0; i < s->nt; i++) {
+    Tens *t = &s->t[i];
+    if (t->t.alloc != TFL_ALLOC_ARENA) continue;
+    if (t->first == INT_MAX) { /* never used: no storage */
+      t->t.alloc = TFL_ALLOC_NONE;
+      t->t.data = NULL;
+      continue;
+    }
+    size_t sz = (t->t.bytes + TFL_ALIGN - 1) / TFL_ALIGN * TFL_ALIGN;
+    t->planned = sz;
+    items[ni].idx = i;
+    items[ni].size = sz;
+    ni++;
+  }
+  qsort(items, (size_t)ni, sizeof(Item), cmp_items);
+  size_t total = 0;
+  int np = 0;
+  for (int a = 0; a < ni; a++) {
+    Tens *t = &s->t[items[a].idx];
+    size_t sz = items[a].size;
+    if (sz == 0) {
+      t->off = 0;
+      continue;
+    }
+    int ns = 0;
+    for (int b = 0; b < np; b++) {
+      Tens *u = &s->t[placed[b]];
+      if (u->first <= t->last && t->first <= u->last) {
+        spans[ns].off = u->off;
+        spans[ns].end = u->off + u->planned;
+        ns++;
+      }
+    }
+    qsort(spans, (size_t)ns, sizeof(Span), cmp_span);
+    size_t off = 0;
+    for (int b = 0; b < ns; b++) {
+      if (off + sz <= spans[b].off) break;
+      if (spans[b].end > off) off = spans[b].end;
+    }
+    t->off = off;
+    if (off + sz > total) total = off + sz;
+    placed[np++] = items[a].idx;
+  }
+  free(items);
+  free(spans);
+  free(placed);
+  if (ctx->max_bytes && total > ctx->max_bytes)
+    return set_err(ctx, "memory plan needs %zu bytes, above the configured limit of %zu", total, ctx->max_bytes);
+  if (total > s->arena_cap || !s->arena) {
+    free(s->arena);
+    s->arena = NULL;
+    s->arena_cap = 0;
+    s->arena = amalloc(total);
+    if (!s->arena) return set_err(ctx, "out of memory allocating a %zu-byte tensor arena", total);
+    s->arena_cap = total;
+  }
+  s->arena_bytes = total;
+  for (int i = 0; i < s->nt; i++) {
+    Tens *t = &s->t[i];
+    if (t->t.alloc == TFL_ALLOC_ARENA) t->t.data = s->arena + t->off;
+  }
+  return 0;
+}
+
+static int init_variable(TflContext *ctx, Sub *s, Tens *t) {
+  size_t bytes = t->t.bytes;
+  if (ensure_owned(t, bytes ? bytes : 1)) return set_err(ctx, "out of memory for variable '%s'", t->t.name ? t->t.name : "");
+  memset(t->owned, 0, t->owned_cap);
+  if (t->d->data) memcpy(t->owned, t->d->data, t->d->data_len < t->owned_cap ? t->d->data_len : t->owned_cap);
+  t->t.data = t->owned;
+  (void)s;
+  return 0;
+}
+
+int tfl_allocate(TflContext *ctx, int sg) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range (model has %d)", sg, ctx->nsubs);
+  Sub *s = &ctx->subs[sg];
+  if (s->allocated) return 0;
+  char nb[32];
+  ctx->phase = PHASE_PREPARE;
+  s->persistent_bytes = 0;
+  for (int i = 0; i < s->nt; i++) {
+    Tens *t = &s->t[i];
+    if (t->t.alloc == TFL_ALLOC_CONST) continue;
+    if (t->t.alloc == TFL_ALLOC_PERSISTENT) {
+      size_t b = shape_bytes(ctx, t->t.type, t->t.rank, t->t.dims);
+      if (b == SIZE_MAX) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "variable tensor '%s' is too large", tname(t, nb, sizeof nb, i));
+      }
+      t->t.bytes = b;
+      if (!t->t.data || t->owned_cap < b) {
+        if (init_variable(ctx, s, t)) {
+          ctx->phase = PHASE_IDLE;
+          return -1;
+        }
+      }
+      s->persistent_bytes += b;
+      continue;
+    }
+    /* activation */
+    if (t->t.alloc == TFL_ALLOC_DYNAMIC) {
+      free(t->owned);
+      t->owned = NULL;
+      t->owned_cap = 0;
+    }
+    t->t.alloc = TFL_ALLOC_ARENA;
+    t->t.data = NULL;
+    size_t b = shape_bytes(ctx, t->t.type, t->t.rank, t->t.dims);
+    if (b == SIZE_MAX) {
+      ctx->phase = PHASE_IDLE;
+      return set_err(ctx, "tensor '%s' has an invalid or too large shape", tname(t, nb, sizeof nb, i));
+    }
+    t->t.bytes = b;
+  }
+  for (int j = 0; j < s->nn; j++) {
+    Node *n = &s->nodes[j];
+    char lab[300];
+    n->deferred = 0;
+    for (int k = 0; k < n->n.noutputs; k++) {
+      int oi = n->n.outputs[k];
+      if (oi < 0) continue;
+      Tens *t = &s->t[oi];
+      if (t->t.alloc == TFL_ALLOC_CONST) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "malformed model: %s (subgraph %d, node %d) writes to constant tensor '%s'", node_label(n, lab, sizeof lab),
+                       sg, j, tname(t, nb, sizeof nb, oi));
+      }
+      if (t->is_sg_input) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "malformed model: %s (subgraph %d, node %d) writes to subgraph input '%s'", node_label(n, lab, sizeof lab),
+                       sg, j, tname(t, nb, sizeof nb, oi));
+      }
+    }
+    for (int k = 0; k < n->n.ninputs; k++) {
+      int ii = n->n.inputs[k];
+      if (ii < 0) continue;
+      Tens *t = &s->t[ii];
+      if (t->d->is_sparse) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "%s (subgraph %d, node %d): input '%s' is a sparse tensor, which this runtime does not support",
+                       node_label(n, lab, sizeof lab), sg, j, tname(t, nb, sizeof nb, ii));
+      }
+      if (t->t.alloc == TFL_ALLOC_DYNAMIC) n->deferred = 1;
+    }
+    if (n->deferred) {
+      /* inputs only known at invoke: prepare right before eval, outputs allocated then */
+      if (!n->flex && !tfl_registry_has_op(n->n.op)) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
+                       node_label(n, lab, sizeof lab), n->n.version, sg, j);
+      }
+      for (int k = 0; k < n->n.noutputs; k++) {
+        TflTensor *o = tfl_output(ctx, &n->n, k);
+        if (o) o->alloc = TFL_ALLOC_DYNAMIC;
+      }
+      continue;
+    }
+    if (prepare_node(ctx, n)) {
+      ctx->phase = PHASE_IDLE;
+      return -1;
+    }
+    for (int k = 0; k < n->n.noutputs; k++) {
+      TflTensor *o = tfl_output(ctx, &n->n, k);
+      if (o && o->alloc == TFL_ALLOC_ARENA) {
+        size_t b = shape_bytes(ctx, o->type, o->rank, o->dims);
+        if (b == SIZE_MAX) {
+          ctx->phase = PHASE_IDLE;
+          return set_err(ctx, "%s (subgraph %d, node %d): output shape too large", node_label(n, lab, sizeof lab), sg, j);
+        }
+        o->bytes = b;
+      }
+    }
+  }
+  int rc = plan(ctx, s);
+  ctx->phase = PHASE_IDLE;
+  if (rc) return -1;
+  s->allocated = 1;
+  return 0;
+}
+
+int tfl_resize_input(TflContext *ctx, int sg, int tensor, int rank, const int32_t *dims) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
+  Sub *s = &ctx->subs[sg];
+  if (tensor < 0 || tensor >= s->nt) return set_err(ctx, "tensor index %d out of range (subgraph has %d tensors)", tensor, s->nt);
+  Tens *t = &s->t[tensor];
+  if (!t->is_sg_input) return set_err(ctx, "tensor %d is not an input of subgraph %d", tensor, sg);
+  if (t->t.alloc == TFL_ALLOC_CONST) return set_err(ctx, "cannot resize constant tensor %d", tensor);
+  if (rank < 0 || rank > TFL_MAX_RANK) return set_err(ctx, "rank %d not supported (max %d)", rank, TFL_MAX_RANK);
+  size_t b = shape_bytes(ctx, t->t.type, rank, dims);
+  if (b == SIZE_MAX) return set_err(ctx, "invalid or too large shape for tensor %d", tensor);
+  int same = rank == t->t.rank;
+  for (int i = 0; same && i < rank; i++) same = dims[i] == t->t.dims[i];
+  if (same) return 0;
+  t->t.rank = rank;
+  for (int i = 0; i < rank; i++) t->t.dims[i] = dims[i];
+  t->t.bytes = b;
+  s->allocated = 0;
+  return 0;
+}
+
+int tfl_reset_variables(TflContext *ctx, int sg) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
+  Sub *s = &ctx->subs[sg];
+  for (int i = 0; i < s->nt; i++)
+    if (s->t[i].t.alloc == TFL_ALLOC_PERSISTENT && s->t[i].t.data)
+      if (init_variable(ctx, s, &s->t[i])) return -1;
+  return 0;
+}
+
+int tfl_invoke(TflContext *ctx, int sg) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
+  Sub *s = &ctx->subs[sg];
+  if (!s->allocated) return set_err(ctx, "allocate_tensors() must be called before invoke() (and after resize_tensor_input())");
+  char lab[300], nb[32];
+  ctx->phase = PHASE_EVAL;
+  for (int j = 0; j < s->nn; j++) {
+    Node *n = &s->nodes[j];
+    int reprep = n->deferred;
+    for (int k = 0; k < n->n.ninputs && !reprep; k++) {
+      int ii = n->n.inputs[k];
+      if (ii >= 0 && s->t[ii].changed_at > n->prepared_at) reprep = 1;
+    }
+    if (reprep) {
+      if (prepare_node(ctx, n)) {
+        ctx->phase = PHASE_IDLE;
+        return -1;
+      }
+      for (int k = 0; k < n->n.noutputs; k++) {
+        int oi = n->n.outputs[k];
+        if (oi < 0) continue;
+        Tens *t = &s->t[oi];
+        if (t->t.alloc == TFL_ALLOC_DYNAMIC && !n->flex && (!t->t.data || t->owned_cap < t->t.bytes)) {
+          if (ensure_owned(t, t->t.bytes)) {
+            ctx->phase = PHASE_IDLE;
+            return set_err(ctx, "out of memory for tensor '%s'", tname(t, nb, sizeof nb, oi));
+          }
+          t->t.data = t->owned;
+          t->changed_at = ++ctx->epoch;
+        } else if (t->t.alloc == TFL_ALLOC_ARENA && t->t.bytes > t->planned) {
+          t->t.alloc = TFL_ALLOC_DYNAMIC;
+          if (ensure_owned(t, t->t.bytes)) {
+            ctx->phase = PHASE_IDLE;
+            return set_err(ctx, "out of memory for tensor '%s'", tname(t, nb, sizeof nb, oi));
+          }
+          t->t.data = t->owned;
+          t->changed_at = ++ctx->epoch;
+        }
+      }
+    }
+    for (int k = 0; k < n->n.ninputs; k++) {
+      int ii = n->n.inputs[k];
+      if (ii < 0) continue;
+      Tens *t = &s->t[ii];
+      if (!t->t.data && t->t.bytes) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "%s (subgraph %d, node %d): input tensor '%s' has no data", node_label(n, lab, sizeof lab), sg, j,
+                       tname(t, nb, sizeof nb, ii));
+      }
+    }
+    TflStatus st;
+    ctx->err[0] = 0;
+    if (n->flex) st = ctx->flex ? ctx->flex(ctx, &n->n, ctx->flex_user) : tfl_error(ctx, "no Flex handler installed");
+    else if (n->k) st = n->k->eval(ctx, &n->n);
+    else st = tfl_error(ctx, "node was not prepared");
+    if (st != TFL_OK) {
+      char msg[sizeof ctx->err];
+      snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "eval failed");
+      ctx->phase = PHASE_IDLE;
+      return set_err(ctx, "%s version %d (subgraph %d, node %d) failed: %s", node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
+    }
+  }
+  ctx->phase = PHASE_IDLE;
+  return 0;
+}

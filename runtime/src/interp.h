@@ -1,0 +1,42 @@
+/* Interpreter core: subgraph state, node preparation through the registry, memory plan, invoke. */
+#ifndef TFLRT_INTERP_H
+#define TFLRT_INTERP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+#include "tflrt.h"
+
+/* Executes a Flex (select TF) node: reads its inputs, tfl_resize()s and fills its outputs. */
+typedef TflStatus (*TflFlexFn)(TflContext *ctx, TflNode *node, void *user);
+
+/* Creates an interpreter over buf (which must stay alive and unchanged while the interpreter exists). Returns NULL and
+ * fills err on malformed input. max_arena (0 = unlimited) bounds the bytes any single tensor or arena may use. */
+TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int preserve_all, size_t max_arena, char *err,
+                       size_t errlen);
+void tfl_destroy(TflContext *ctx);
+const TflModel *tfl_get_model(const TflContext *ctx);
+void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user);
+
+/* All return 0 on success, -1 with tfl_last_error() set. */
+int tfl_allocate(TflContext *ctx, int sg);
+int tfl_invoke(TflContext *ctx, int sg);
+int tfl_resize_input(TflContext *ctx, int sg, int tensor, int rank, const int32_t *dims);
+int tfl_reset_variables(TflContext *ctx, int sg);
+int tfl_is_allocated(const TflContext *ctx, int sg);
+TflTensor *tfl_get_tensor(TflContext *ctx, int sg, int tensor); /* NULL if out of range */
+size_t tfl_arena_bytes(const TflContext *ctx, int sg);
+size_t tfl_persistent_bytes(const TflContext *ctx, int sg);
+const char *tfl_last_error(const TflContext *ctx);
+void tfl_set_error(TflContext *ctx, const char *msg);
+int tfl_node_count(const TflContext *ctx, int sg);
+const TflNode *tfl_get_node(const TflContext *ctx, int sg, int node);
+
+/* registry.c */
+int tfl_registry_has_op(int32_t op);
+TflStatus tfl_registry_prepare(TflContext *ctx, TflNode *node, const TflKernel **chosen, int *matched);
+/* Frees the node's user_data (before a new prepare). */
+void tfl_node_reset(TflContext *ctx, TflNode *node);
+
+#endif

@@ -1,0 +1,176 @@
+/* Helpers shared by the float32 and shape kernel families (header-only, static inline). */
+#ifndef TFL_COMMON_F32_H
+#define TFL_COMMON_F32_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tflrt.h"
+
+#define TFL_PAD_SAME 0
+#define TFL_PAD_VALID 1
+
+/* Runtime-dispatched AVX2+FMA clones: the same C body compiled twice, chosen by CPUID at run time, so the build
+ * never needs -mavx2 and still runs on any x86-64. */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define TFL_X86_CLONES 1
+#define TFL_TARGET_AVX2 __attribute__((target("avx2,fma")))
+static inline int tfl_cpu_has_avx2(void) {
+  static int has = -1;
+  if (has < 0) {
+    __builtin_cpu_init();
+    has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
+  return has;
+}
+#else
+#define TFL_X86_CLONES 0
+#define TFL_TARGET_AVX2
+static inline int tfl_cpu_has_avx2(void) { return 0; }
+#endif
+#define TFL_INLINE static inline __attribute__((always_inline))
+
+static inline int tfl_is_f32(const TflTensor *t) { return t && t->type == TFL_FLOAT32; }
+
+static inline int64_t tfl_prod(const int32_t *d, int from, int to) {
+  int64_t p = 1;
+  for (int i = from; i < to; i++) p *= d[i];
+  return p;
+}
+
+/* Output size and leading padding for one spatial dimension (tflite/kernels/padding.h). */
+static inline int tfl_conv_out_size(int padding, int in, int f, int s, int d) {
+  int eff = (f - 1) * d + 1;
+  if (s <= 0) return 0;
+  if (padding == TFL_PAD_SAME) return (in + s - 1) / s;
+  return in >= eff ? (in + s - eff) / s : 0;
+}
+static inline int tfl_conv_pad(int in, int out, int f, int s, int d) {
+  int eff = (f - 1) * d + 1;
+  int total = (out - 1) * s + eff - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+static inline float tfl_clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* Reads a 1-D integer tensor (int32 or int64) into out; returns element count or -1. */
+static inline int tfl_read_ints(const TflTensor *t, int64_t *out, int cap) {
+  if (!t || !t->data) return -1;
+  int64_t n = tfl_num_elements(t);
+  if (n > cap) return -1;
+  if (t->type == TFL_INT32) {
+    for (int64_t i = 0; i < n; i++) out[i] = ((const int32_t *)t->data)[i];
+  } else if (t->type == TFL_INT64) {
+    for (int64_t i = 0; i < n; i++) out[i] = ((const int64_t *)t->data)[i];
+  } else {
+    return -1;
+  }
+  return (int)n;
+}
+static inline int tfl_is_int_type(int32_t type) { return type == TFL_INT32 || type == TFL_INT64; }
+/* The value of t is known at prepare time (constant). */
+static inline int tfl_is_const(const TflTensor *t) { return t && t->data && t->alloc == TFL_ALLOC_CONST; }
+
+/* numpy broadcasting of two shapes; returns rank or -1 when incompatible. */
+static inline int tfl_broadcast_shape(const TflTensor *a, const TflTensor *b, int32_t *out) {
+  int r = a->rank > b->rank ? a->rank : b->rank;
+  for (int i = 0; i < r; i++) {
+    int ia = i - (r - a->rank), ib = i - (r - b->rank);
+    int32_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else
+      return -1;
+  }
+  return r;
+}
+
+/* Broadcast iteration plan: outer index space over dims[0..r-2], inner contiguous run over the last dim. */
+typedef struct {
+  int rank; /* >= 1 */
+  int32_t dims[TFL_MAX_RANK];
+  int64_t sa[TFL_MAX_RANK], sb[TFL_MAX_RANK]; /* element strides, 0 where broadcast */
+} TflBcast;
+
+static inline void tfl_bcast_plan(const TflTensor *a, const TflTensor *b, const int32_t *od, int r, TflBcast *p) {
+  /* collapse adjacent dims with the same broadcast pattern */
+  int32_t dims[TFL_MAX_RANK];
+  int64_t sa[TFL_MAX_RANK], sb[TFL_MAX_RANK];
+  int64_t ca = 1, cb = 1;
+  for (int i = r - 1; i >= 0; i--) {
+    int ia = i - (r - a->rank), ib = i - (r - b->rank);
+    int32_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    dims[i] = od[i];
+    sa[i] = (da == 1 && od[i] != 1) ? 0 : ca;
+    sb[i] = (db == 1 && od[i] != 1) ? 0 : cb;
+    ca *= da;
+    cb *= db;
+  }
+  int n = 0;
+  for (int i = 0; i < r; i++) {
+    if (dims[i] == 1) continue;
+    if (n > 0 && ((sa[i] == 0) == (p->sa[n - 1] == 0)) && ((sb[i] == 0) == (p->sb[n - 1] == 0))) {
+      p->dims[n - 1] *= dims[i];
+      p->sa[n - 1] = sa[i];
+      p->sb[n - 1] = sb[i];
+      continue;
+    }
+    p->dims[n] = dims[i];
+    p->sa[n] = sa[i];
+    p->sb[n] = sb[i];
+    n++;
+  }
+  if (n == 0) {
+    p->dims[0] = 1;
+    p->sa[0] = 0;
+    p->sb[0] = 0;
+    n = 1;
+  }
+  p->rank = n;
+}
+
+/* Calls fn(ctxp, offset_a, offset_b, offset_out, inner_count, inner_stride_a, inner_stride_b) per inner run. */
+typedef void (*TflBcastRowFn)(void *ctxp, int64_t oa, int64_t ob, int64_t oo, int64_t n, int64_t sa, int64_t sb);
+static inline void tfl_bcast_run(const TflBcast *p, TflBcastRowFn fn, void *ctxp) {
+  int r = p->rank;
+  int64_t inner = p->dims[r - 1];
+  int64_t outer = 1;
+  for (int i = 0; i < r - 1; i++) outer *= p->dims[i];
+  int64_t idx[TFL_MAX_RANK] = {0};
+  int64_t oa = 0, ob = 0;
+  for (int64_t o = 0; o < outer; o++) {
+    fn(ctxp, oa, ob, o * inner, inner, p->sa[r - 1], p->sb[r - 1]);
+    for (int i = r - 2; i >= 0; i--) {
+      idx[i]++;
+      oa += p->sa[i];
+      ob += p->sb[i];
+      if (idx[i] < p->dims[i]) break;
+      oa -= p->sa[i] * p->dims[i];
+      ob -= p->sb[i] * p->dims[i];
+      idx[i] = 0;
+    }
+  }
+}
+
+static inline void *tfl_zalloc(size_t n) { return calloc(1, n ? n : 1); }
+
+/* Stores a malloc'ed user_data with plain free(). */
+static inline void *tfl_set_user_data(TflNode *node, size_t bytes) {
+  if (node->user_data && node->free_user_data) node->free_user_data(node->user_data);
+  node->user_data = tfl_zalloc(bytes);
+  node->free_user_data = free;
+  return node->user_data;
+}
+
+/* Normalizes an axis against rank; returns -1 when out of range. */
+static inline int tfl_norm_axis(int64_t axis, int rank) {
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return -1;
+  return (int)axis;
+}
+
+#endif
