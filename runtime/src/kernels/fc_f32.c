@@ -16,7 +16,7 @@ typedef struct {
 static void fc_free(void *p) {
   FcData *d = p;
   if (!d) return;
-  free(packed);
+  free(d->packed);
   free(d);
 }
 
@@ -56,10 +56,10 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
     od[1] = N;
   }
   if (tfl_resize(ctx, out, rank, od) != TFL_OK) return TFL_ERROR;
-  packed = malloc(tfl_gemm_packed_floats(N, K) * sizeof(float));
-  if (!packed) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
+  d->packed = malloc(tfl_gemm_packed_floats(N, K) * sizeof(float));
+  if (!d->packed) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
   d->dynamic_weights = !tfl_is_const(w);
-  if (!d->dynamic_weights) tfl_gemm_pack_nk(w->data, N, K, packed);
+  if (!d->dynamic_weights) tfl_gemm_pack_nk(w->data, N, K, d->packed);
   return TFL_OK;
 }
 
@@ -67,8 +67,8 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
   FcData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
-  if (d->dynamic_weights) tfl_gemm_pack_nk(w->data, d->N, d->K, packed);
-  tfl_gemm_f32(d->M, d->N, d->K, in->data, d->K, packed, b ? (const float *)b->data : NULL, d->lo, d->hi,
+  if (d->dynamic_weights) tfl_gemm_pack_nk(w->data, d->N, d->K, d->packed);
+  tfl_gemm_f32(d->M, d->N, d->K, in->data, d->K, d->packed, b ? (const float *)b->data : NULL, d->lo, d->hi,
                out->data, d->N);
   return TFL_OK;
 }

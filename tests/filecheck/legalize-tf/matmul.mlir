@@ -2,7 +2,7 @@
 
 // MatMul with a constant RHS becomes FULLY_CONNECTED with transposed weights.
 // CHECK-LABEL: func.func @matmul_const
-// CHECK:       tfl.pseudo_const <float32 [3, 2] [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]>
+// CHECK:       tfl.pseudo_const <float32 [3, 2] [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]>
 // CHECK:       "tfl.fully_connected"
 func.func @matmul_const(%x: tensor<1x2xf32>) -> tensor<1x3xf32> {
   %w = tf.Const <float32 [2, 3] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]> : tensor<2x3xf32>
