@@ -97,7 +97,7 @@ static int ref(Rd *r, const Tbl *t, int id, size_t *tgt, const char *what) {
 
 /* Vector field: returns 1 with count and element start when present. */
 static int vec(Rd *r, const Tbl *t, int id, size_t elem, size_t *n, size_t *start, const char *what) {
-  size_t tgt;
+  size_t tgt = 0;
   int k = ref(r, t, id, &tgt, what);
   if (k <= 0) { *n = 0; *start = 0; return k; }
   uint64_t cnt = ld_u32(r->buf + tgt);
@@ -116,7 +116,7 @@ static int table_in_vec(Rd *r, size_t start, size_t i, Tbl *t, const char *what)
 
 /* Copy a string field into a fresh NUL-terminated string (NULL when absent). */
 static int str(Rd *r, const Tbl *t, int id, char **out, const char *what) {
-  size_t n, s;
+  size_t n = 0, s = 0;
   *out = NULL;
   int k = vec(r, t, id, 1, &n, &s, what);
   if (k < 0) return -1;
@@ -132,7 +132,7 @@ static int str(Rd *r, const Tbl *t, int id, char **out, const char *what) {
 }
 
 static int int_vec(Rd *r, const Tbl *t, int id, int32_t **out, int32_t *count, const char *what) {
-  size_t n, s;
+  size_t n = 0, s = 0;
   *out = NULL;
   *count = 0;
   int k = vec(r, t, id, 4, &n, &s, what);
@@ -154,14 +154,14 @@ static size_t elem_size(int32_t type) {
 }
 
 static int parse_quant(Rd *r, const Tbl *tt, TflTensorDesc *d, const char *tname) {
-  size_t qpos;
+  size_t qpos = 0;
   int k = ref(r, tt, 4, &qpos, "Tensor.quantization");
   if (k <= 0) return k;
   Tbl q;
   if (tbl_at(r, qpos, &q, "QuantizationParameters")) return -1;
   int64_t dt = get_scalar(r, &q, 4, 1, 0, 0, "QuantizationParameters.details_type");
   if (dt > 3) return fail(r, "malformed model: tensor '%s' has unknown quantization details type %d", tname, (int)dt);
-  size_t ns, ss, nz, zs;
+  size_t ns = 0, ss = 0, nz = 0, zs = 0;
   if (vec(r, &q, 2, 4, &ns, &ss, "QuantizationParameters.scale") < 0) return -1;
   if (vec(r, &q, 3, 8, &nz, &zs, "QuantizationParameters.zero_point") < 0) return -1;
   d->qdim = (int32_t)get_scalar(r, &q, 6, 4, 1, 0, "QuantizationParameters.quantized_dimension");
@@ -224,7 +224,7 @@ static int parse_tensor(Rd *r, size_t pos, TflTensorDesc *d, const BufView *bufs
   if (ty < 0 || ty > 20) return fail(r, "malformed model: tensor '%s' has unknown type %d", tname, (int)ty);
   d->type = (int32_t)ty;
   d->is_variable = get_scalar(r, &t, 5, 1, 0, 0, "Tensor.is_variable") != 0;
-  size_t sp;
+  size_t sp = 0;
   int k = ref(r, &t, 6, &sp, "Tensor.sparsity");
   if (k < 0) return -1;
   if (k > 0) {
@@ -293,7 +293,7 @@ static int parse_op(Rd *r, size_t pos, TflOpDesc *o, int sgi, int opi, int32_t n
   if (ot > TFL_NUM_OPTIONS_TYPES) return fail(r, "malformed model: %s has unknown builtin_options type %d", what, (int)ot);
   o->options_type = (int32_t)ot;
   if (ot) {
-    size_t p;
+    size_t p = 0;
     int k = ref(r, &t, 4, &p, "Operator.builtin_options");
     if (k < 0) return -1;
     if (k > 0) {
@@ -302,7 +302,7 @@ static int parse_op(Rd *r, size_t pos, TflOpDesc *o, int sgi, int opi, int32_t n
       o->options = r->buf + p;
     }
   }
-  size_t n, s;
+  size_t n = 0, s = 0;
   int k = vec(r, &t, 5, 1, &n, &s, "Operator.custom_options");
   if (k < 0) return -1;
   if (k > 0) {
@@ -325,7 +325,7 @@ static int parse_op(Rd *r, size_t pos, TflOpDesc *o, int sgi, int opi, int32_t n
 static int parse_subgraph(Rd *r, size_t pos, TflSubgraphDesc *g, int sgi, const BufView *bufs, size_t nbufs, int32_t nopcodes) {
   Tbl t;
   if (tbl_at(r, pos, &t, "SubGraph")) return -1;
-  size_t n, s;
+  size_t n = 0, s = 0;
   if (vec(r, &t, 0, 4, &n, &s, "SubGraph.tensors") < 0) return -1;
   if (n > INT32_MAX / 2) return fail(r, "malformed model: too many tensors");
   if (spend(r, n * sizeof(TflTensorDesc) / 8, "tensors")) return -1;
@@ -360,7 +360,7 @@ static int parse_subgraph(Rd *r, size_t pos, TflSubgraphDesc *g, int sgi, const 
 
 static int parse_tensor_maps(Rd *r, const Tbl *t, int id, TflSigTensor **out, int32_t *count, const TflModel *m, int32_t sg,
                              const char *key) {
-  size_t n, s;
+  size_t n = 0, s = 0;
   if (vec(r, t, id, 4, &n, &s, "SignatureDef tensors") < 0) return -1;
   if (n > INT32_MAX / 2) return fail(r, "malformed model: too many signature tensors");
   if (spend(r, n * sizeof(TflSigTensor), "signature tensors")) return -1;
@@ -416,7 +416,7 @@ int tfl_model_parse(const uint8_t *buf, size_t len, TflModel *m, char *err, size
   if (str(r, &mt, 3, &m->description, "Model.description")) goto bad;
 
   /* buffers */
-  size_t nb, bs;
+  size_t nb = 0, bs = 0;
   if (vec(r, &mt, 4, 4, &nb, &bs, "Model.buffers") < 0) goto bad;
   if (spend(r, nb * sizeof(BufView) / 4, "buffers")) goto bad;
   bufs = calloc(nb ? nb : 1, sizeof(BufView));
@@ -424,7 +424,7 @@ int tfl_model_parse(const uint8_t *buf, size_t len, TflModel *m, char *err, size
   for (size_t i = 0; i < nb; i++) {
     Tbl bt;
     if (table_in_vec(r, bs, i, &bt, "Buffer")) goto bad;
-    size_t n, s;
+    size_t n = 0, s = 0;
     if (vec(r, &bt, 0, 1, &n, &s, "Buffer.data") < 0) goto bad;
     uint64_t off = (uint64_t)get_scalar(r, &bt, 1, 8, 0, 0, "Buffer.offset");
     uint64_t size = (uint64_t)get_scalar(r, &bt, 2, 8, 0, 0, "Buffer.size");
@@ -444,7 +444,7 @@ int tfl_model_parse(const uint8_t *buf, size_t len, TflModel *m, char *err, size
   }
 
   /* operator codes */
-  size_t n, s;
+  size_t n = 0, s = 0;
   if (vec(r, &mt, 1, 4, &n, &s, "Model.operator_codes") < 0) goto bad;
   if (n > INT32_MAX / 2) { fail(r, "malformed model: too many operator codes"); goto bad; }
   if (spend(r, n * sizeof(TflOpCode) / 4, "operator codes")) goto bad;

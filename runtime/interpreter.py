@@ -1,0 +1,316 @@
+"""`runtime.Interpreter`: the ai_edge_litert.interpreter.Interpreter API over the C interpreter (runtime._tflrt)."""
+
+from __future__ import annotations
+
+import enum
+import os
+
+import numpy as np
+
+from . import _tflrt
+
+# Schema TensorType -> numpy type, as ai_edge_litert reports it.
+_NP_TYPES = {
+    0: np.float32,
+    1: np.float16,
+    2: np.int32,
+    3: np.uint8,
+    4: np.int64,
+    5: np.bytes_,
+    6: np.bool_,
+    7: np.int16,
+    8: np.complex64,
+    9: np.int8,
+    10: np.float64,
+    11: np.complex128,
+    12: np.uint64,
+    15: np.uint32,
+    16: np.uint16,
+    17: np.int8,  # INT4: LiteRT reports int4 tensors as int8
+}
+
+_ALLOC_CONST = 1
+
+
+class OpResolverType(enum.Enum):
+    """Accepted for API compatibility; this runtime has a single set of (reference) kernels."""
+
+    AUTO = 0
+    BUILTIN = 1
+    BUILTIN_REF = 2
+    BUILTIN_WITHOUT_DEFAULT_DELEGATES = 3
+
+
+def _np_type(t: int):
+    try:
+        return _NP_TYPES[t]
+    except KeyError:
+        raise ValueError(f"tensor type {t} has no numpy equivalent") from None
+
+
+class SignatureRunner:
+    """Callable running one SignatureDef: `runner(**inputs) -> {output_name: array}` (mirrors ai_edge_litert)."""
+
+    def __init__(self, interpreter: Interpreter | None = None, signature_key: str | None = None):
+        if not interpreter:
+            raise ValueError("None interpreter provided.")
+        if not signature_key:
+            raise ValueError("None signature_key provided.")
+        self._interpreter = interpreter
+        self._signature_key = signature_key
+        sigs = interpreter._get_full_signature_list()
+        if signature_key not in sigs:
+            raise ValueError(f'Invalid signature_key provided: "{signature_key}".')
+        self._signature_def = sigs[signature_key]
+        self._inputs = self._signature_def["inputs"]
+        self._outputs = self._signature_def["outputs"].items()
+        self._subgraph_index = interpreter._signature_subgraph[signature_key]
+
+    def __call__(self, **kwargs):
+        if len(kwargs) != len(self._inputs):
+            raise ValueError(
+                "Invalid number of inputs provided for running a SignatureDef, "
+                f"expected {len(self._inputs)} vs provided {len(kwargs)}"
+            )
+        it = self._interpreter
+        for name, value in kwargs.items():
+            if name not in self._inputs:
+                raise ValueError(f"Invalid Input name ({name}) for SignatureDef")
+            value = np.asarray(value)
+            it._c.resize_input(self._subgraph_index, self._inputs[name], [int(d) for d in value.shape])
+        it._allocate(self._subgraph_index)
+        for name, value in kwargs.items():
+            it._set_tensor(self._inputs[name], value, self._subgraph_index)
+        it._c.invoke(self._subgraph_index)
+        return {name: it.get_tensor(idx, self._subgraph_index) for name, idx in self._outputs}
+
+    def get_input_details(self):
+        return {
+            name: self._interpreter._get_tensor_details(idx, self._subgraph_index) for name, idx in self._inputs.items()
+        }
+
+    def get_output_details(self):
+        return {name: self._interpreter._get_tensor_details(idx, self._subgraph_index) for name, idx in self._outputs}
+
+
+class Interpreter:
+    """Runs a .tflite model with tflc's C reference interpreter. Same constructor and methods as
+    `ai_edge_litert.interpreter.Interpreter`; delegate and resolver arguments are accepted and ignored."""
+
+    def __init__(
+        self,
+        model_path=None,
+        model_content=None,
+        experimental_delegates=None,
+        num_threads=None,
+        experimental_op_resolver_type=OpResolverType.AUTO,
+        experimental_preserve_all_tensors=False,
+        **unsupported_options,
+    ):
+        if num_threads is not None:
+            if not isinstance(num_threads, int):
+                raise ValueError("type of num_threads should be int")
+            if num_threads < 1:
+                raise ValueError("num_threads should >= 1")
+        max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0)
+        if model_path and not model_content:
+            model_path = os.fspath(model_path)
+            try:
+                with open(model_path, "rb") as f:
+                    model_content = f.read()
+            except OSError as e:
+                raise ValueError(f"Failed to open {model_path}: {e}") from e
+        elif model_content and not model_path:
+            pass
+        else:
+            raise ValueError("Can't both provide `model_path` and `model_content`")
+        if isinstance(model_content, (bytearray, memoryview)):
+            model_content = bytes(model_content)  # immutable: constant tensors point into it
+        self._model_content = model_content
+        self._preserve_all = bool(experimental_preserve_all_tensors)
+        self._c = _tflrt.Interp(
+            model_content, num_threads=int(num_threads or 1), preserve_all=self._preserve_all, max_bytes=max_bytes
+        )
+        info = self._c.model_info()
+        self._info = info
+        self._flex = None
+        if any(name and name.startswith("Flex") for sg in info["subgraphs"] for (name, _, _, _) in sg["ops"]):
+            from . import flex  # imports TensorFlow lazily
+
+            self._flex = flex.FlexRunner()
+            self._c.set_flex(self._flex)
+        self._signature_defs = {}
+        self._signature_subgraph = {}
+        for key, sg, ins, outs in info["signatures"]:
+            self._signature_defs[key] = {"inputs": dict(ins), "outputs": dict(outs)}
+            self._signature_subgraph[key] = sg
+
+    # ---- allocation / execution ----
+
+    def _allocate(self, subgraph_index=0):
+        self._c.allocate(subgraph_index)
+
+    def allocate_tensors(self):
+        self._allocate(0)
+
+    def invoke(self):
+        self._c.invoke(0)
+
+    def reset_all_variables(self):
+        for i in range(self.num_subgraphs()):
+            self._c.reset_variables(i)
+
+    def num_subgraphs(self):
+        return len(self._info["subgraphs"])
+
+    def arena_bytes(self, subgraph_index=0):
+        """Bytes of the activation arena planned for a subgraph (after allocate_tensors)."""
+        return self._c.arena_bytes(subgraph_index)
+
+    # ---- tensors ----
+
+    def _check_tensor(self, tensor_index, subgraph_index):
+        if not 0 <= subgraph_index < self.num_subgraphs():
+            raise ValueError(f"subgraph_index is out of range: {subgraph_index}")
+        n = self._info["subgraphs"][subgraph_index]["num_tensors"]
+        if not 0 <= int(tensor_index) < n:
+            raise ValueError(f"Invalid tensor index {tensor_index} exceeds max tensor index {n - 1}")
+
+    def _get_tensor_details(self, tensor_index, subgraph_index):
+        tensor_index = int(tensor_index)
+        subgraph_index = int(subgraph_index)
+        self._check_tensor(tensor_index, subgraph_index)
+        name, ttype, shape, sig, scales, zps, qdim, _alloc, _nbytes, sparse, _has = self._c.tensor_info(
+            subgraph_index, tensor_index
+        )
+        if ttype not in _NP_TYPES:
+            raise ValueError("Could not get tensor details")
+        shape_arr = np.array(shape, dtype=np.int32)
+        sig_arr = np.array(sig, dtype=np.int32) if sig is not None else shape_arr.copy()
+        quant = (float(scales[0]), int(zps[0])) if len(scales) == 1 else (0.0, 0)
+        return {
+            "name": name if name is not None else "",
+            "index": tensor_index,
+            "shape": shape_arr,
+            "shape_signature": sig_arr,
+            "dtype": _NP_TYPES[ttype],
+            "quantization": quant,
+            "quantization_parameters": {
+                "scales": np.array(scales, dtype=np.float32),
+                "zero_points": np.array(zps, dtype=np.int32),
+                "quantized_dimension": int(qdim),
+                "block_size": 0,
+            },
+            "sparsity_parameters": {"sparse": True} if sparse else {},
+        }
+
+    def get_tensor_details(self, subgraph_index=0):
+        n = self.num_subgraphs()
+        if subgraph_index < 0 or subgraph_index >= n:
+            raise ValueError(
+                f"subgraph_index is out of range: {subgraph_index} for the model, which has {n} subgraphs."
+            )
+        out = []
+        for i in range(self._info["subgraphs"][subgraph_index]["num_tensors"]):
+            try:
+                out.append(self._get_tensor_details(i, subgraph_index))
+            except ValueError:
+                pass
+        return out
+
+    def get_input_details(self):
+        return [self._get_tensor_details(i, 0) for i in self._info["subgraphs"][0]["inputs"]]
+
+    def get_output_details(self):
+        return [self._get_tensor_details(i, 0) for i in self._info["subgraphs"][0]["outputs"]]
+
+    def _set_tensor(self, tensor_index, value, subgraph_index):
+        tensor_index = int(tensor_index)
+        self._check_tensor(tensor_index, subgraph_index)
+        _, ttype, shape, *_ = self._c.tensor_info(subgraph_index, tensor_index)
+        dtype = _np_type(ttype)
+        value = np.asarray(value)
+        if value.dtype != np.dtype(dtype):
+            raise ValueError(
+                f"Cannot set tensor: Got value of type {np.dtype(value.dtype).name.upper()} but expected type "
+                f"{np.dtype(dtype).name.upper()} for input {tensor_index}, name: {self._c.tensor_info(subgraph_index, tensor_index)[0]} "
+            )
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(
+                f"Cannot set tensor: Dimension mismatch. Got {list(value.shape)} but expected {list(shape)} "
+                f"for input {tensor_index}."
+            )
+        self._c.set_tensor(subgraph_index, tensor_index, np.ascontiguousarray(value))
+
+    def set_tensor(self, tensor_index, value):
+        self._set_tensor(tensor_index, value, 0)
+
+    def get_tensor(self, tensor_index, subgraph_index=0):
+        tensor_index = int(tensor_index)
+        self._check_tensor(tensor_index, subgraph_index)
+        _, ttype, shape, *_ = self._c.tensor_info(subgraph_index, tensor_index)
+        out = np.empty(shape, dtype=_np_type(ttype))
+        self._c.get_tensor(subgraph_index, tensor_index, out)
+        return out
+
+    def tensor(self, tensor_index):
+        """Returns a function giving a numpy view of a subgraph-0 tensor's current storage (no copy). Don't hold the
+        view across allocate_tensors()/invoke()."""
+
+        def view():
+            _, ttype, shape, *_ = self._c.tensor_info(0, int(tensor_index))
+            arr = np.frombuffer(self._c.view(0, int(tensor_index)), dtype=_np_type(ttype))
+            return arr.reshape(shape)
+
+        self._check_tensor(tensor_index, 0)
+        return view
+
+    def resize_tensor_input(self, input_index, tensor_size, strict=False):
+        input_index = int(input_index)
+        self._check_tensor(input_index, 0)
+        tensor_size = [int(d) for d in np.array(tensor_size, dtype=np.int32).reshape(-1)]
+        if strict:
+            _, _, shape, sig, *_ = self._c.tensor_info(0, input_index)
+            sig = sig if sig is not None else shape
+            if len(sig) != len(tensor_size) or any(s != -1 and s != d for s, d in zip(sig, tensor_size, strict=False)):
+                raise ValueError(
+                    f"ResizeInputTensorStrict only allows mutating unknown dimensions identified by -1 "
+                    f"(signature {list(sig)}, requested {tensor_size})."
+                )
+        self._c.resize_input(0, input_index, tensor_size)
+
+    # ---- signatures ----
+
+    def _get_full_signature_list(self):
+        return {k: {"inputs": dict(v["inputs"]), "outputs": dict(v["outputs"])} for k, v in self._signature_defs.items()}
+
+    def get_signature_list(self):
+        return {k: {"inputs": list(v["inputs"]), "outputs": list(v["outputs"])} for k, v in self._signature_defs.items()}
+
+    def get_signature_runner(self, signature_key=None):
+        if signature_key is None:
+            if len(self._signature_defs) != 1:
+                raise ValueError(
+                    f"SignatureDef signature_key is None and model has {len(self._signature_defs)} Signatures. "
+                    "None is only allowed when the model has 1 SignatureDef"
+                )
+            signature_key = next(iter(self._signature_defs))
+        return SignatureRunner(interpreter=self, signature_key=signature_key)
+
+    # ---- ops ----
+
+    def _get_ops_details(self):
+        sg = self._info["subgraphs"][0]
+        out = []
+        for i, (name, _version, ins, outs) in enumerate(sg["ops"]):
+            out.append(
+                {
+                    "index": i,
+                    "op_name": name,
+                    "inputs": np.array(ins, dtype=np.int32),
+                    "outputs": np.array(outs, dtype=np.int32),
+                    "operand_types": [self._get_tensor_details(t, 0)["dtype"] for t in ins if t != -1],
+                    "result_types": [self._get_tensor_details(t, 0)["dtype"] for t in outs if t != -1],
+                }
+            )
+        return out

@@ -1,0 +1,436 @@
+/* CPython extension runtime._tflrt: a thin object over interp.c. The Python layer (runtime/interpreter.py) builds the
+ * LiteRT-compatible API on top of it. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#include "interp.h"
+
+typedef struct {
+  PyObject_HEAD
+  TflContext *ctx;
+  Py_buffer model; /* keeps the model bytes alive: constant tensors point into them */
+  int have_model;
+  PyObject *flex; /* callable(custom_code, custom_options: bytes, inputs: list) -> list[(type, shape, buffer)] */
+} InterpObject;
+
+static PyObject *raise_ctx(InterpObject *self, int allocate_or_invoke) {
+  const char *msg = tfl_last_error(self->ctx);
+  if (!msg || !msg[0]) msg = "unknown error";
+  PyObject *exc = PyExc_ValueError;
+  if (allocate_or_invoke && strncmp(msg, "malformed model", 15) != 0) exc = PyExc_RuntimeError;
+  PyErr_SetString(exc, msg);
+  return NULL;
+}
+
+static TflStatus flex_trampoline(TflContext *ctx, TflNode *node, void *user) {
+  InterpObject *self = (InterpObject *)user;
+  if (!self->flex) return tfl_error(ctx, "no Flex handler installed");
+  PyObject *inputs = PyList_New(node->ninputs);
+  if (!inputs) goto pyerr;
+  for (int i = 0; i < node->ninputs; i++) {
+    TflTensor *t = tfl_input(ctx, node, i);
+    PyObject *item;
+    if (!t) {
+      Py_INCREF(Py_None);
+      item = Py_None;
+    } else {
+      PyObject *shape = PyTuple_New(t->rank);
+      if (!shape) { Py_DECREF(inputs); goto pyerr; }
+      for (int d = 0; d < t->rank; d++) PyTuple_SET_ITEM(shape, d, PyLong_FromLong(t->dims[d]));
+      PyObject *data = PyBytes_FromStringAndSize(t->data ? (const char *)t->data : "", t->data ? (Py_ssize_t)t->bytes : 0);
+      if (!data) { Py_DECREF(shape); Py_DECREF(inputs); goto pyerr; }
+      item = Py_BuildValue("(iNN)", (int)t->type, shape, data);
+      if (!item) { Py_DECREF(inputs); goto pyerr; }
+    }
+    PyList_SET_ITEM(inputs, i, item);
+  }
+  PyObject *opts = PyBytes_FromStringAndSize(node->custom_options ? (const char *)node->custom_options : "",
+                                             (Py_ssize_t)node->custom_options_len);
+  if (!opts) { Py_DECREF(inputs); goto pyerr; }
+  PyObject *res = PyObject_CallFunction(self->flex, "sNN", node->custom_code ? node->custom_code : "", opts, inputs);
+  if (!res) goto pyerr;
+  PyObject *seq = PySequence_Fast(res, "Flex handler must return a sequence");
+  Py_DECREF(res);
+  if (!seq) goto pyerr;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  if (n != node->noutputs) {
+    Py_DECREF(seq);
+    return tfl_error(ctx, "Flex op %s produced %zd outputs, the model declares %d", node->custom_code, n, node->noutputs);
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    TflTensor *t = tfl_output(ctx, node, (int)i);
+    if (!t) continue;
+    int type;
+    PyObject *shape, *data;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "iOO", &type, &shape, &data)) { Py_DECREF(seq); goto pyerr; }
+    if (type != t->type) {
+      Py_DECREF(seq);
+      return tfl_error(ctx, "Flex op %s output %zd has type %s, the model declares %s", node->custom_code, i, tfl_type_name(type),
+                       tfl_type_name(t->type));
+    }
+    PyObject *sh = PySequence_Fast(shape, "shape must be a sequence");
+    if (!sh) { Py_DECREF(seq); goto pyerr; }
+    Py_ssize_t rank = PySequence_Fast_GET_SIZE(sh);
+    int32_t dims[TFL_MAX_RANK];
+    if (rank > TFL_MAX_RANK) {
+      Py_DECREF(sh);
+      Py_DECREF(seq);
+      return tfl_error(ctx, "Flex op %s output %zd has rank %zd (max %d)", node->custom_code, i, rank, TFL_MAX_RANK);
+    }
+    for (Py_ssize_t d = 0; d < rank; d++) dims[d] = (int32_t)PyLong_AsLong(PySequence_Fast_GET_ITEM(sh, d));
+    Py_DECREF(sh);
+    if (PyErr_Occurred()) { Py_DECREF(seq); goto pyerr; }
+    if (tfl_resize(ctx, t, (int32_t)rank, dims) != TFL_OK) { Py_DECREF(seq); return TFL_ERROR; }
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) < 0) { Py_DECREF(seq); goto pyerr; }
+    if ((size_t)view.len != t->bytes) {
+      size_t got = (size_t)view.len;
+      PyBuffer_Release(&view);
+      Py_DECREF(seq);
+      return tfl_error(ctx, "Flex op %s output %zd has %zu bytes, expected %zu", node->custom_code, i, got, t->bytes);
+    }
+    if (t->bytes) memcpy(t->data, view.buf, t->bytes);
+    PyBuffer_Release(&view);
+  }
+  Py_DECREF(seq);
+  return TFL_OK;
+pyerr : {
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyObject *s = value ? PyObject_Str(value) : NULL;
+  const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
+  tfl_error(ctx, "Flex op %s: %s: %s", node->custom_code ? node->custom_code : "?",
+            type ? ((PyTypeObject *)type)->tp_name : "error", m ? m : "");
+  PyErr_Clear();
+  Py_XDECREF(s);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return TFL_ERROR;
+}
+}
+
+static int Interp_init(InterpObject *self, PyObject *args, PyObject *kw) {
+  static char *kwlist[] = {"model", "num_threads", "preserve_all", "max_bytes", NULL};
+  PyObject *model;
+  int num_threads = 1, preserve_all = 0;
+  unsigned long long max_bytes = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|ipK", kwlist, &model, &num_threads, &preserve_all, &max_bytes)) return -1;
+  if (self->ctx) {
+    PyErr_SetString(PyExc_RuntimeError, "already initialized");
+    return -1;
+  }
+  if (PyObject_GetBuffer(model, &self->model, PyBUF_SIMPLE) < 0) return -1;
+  self->have_model = 1;
+  char err[2048];
+  self->ctx = tfl_create((const uint8_t *)self->model.buf, (size_t)self->model.len, num_threads, preserve_all, (size_t)max_bytes, err,
+                         sizeof err);
+  if (!self->ctx) {
+    PyErr_SetString(PyExc_ValueError, err);
+    return -1;
+  }
+  tfl_set_flex(self->ctx, flex_trampoline, self);
+  return 0;
+}
+
+static void Interp_dealloc(InterpObject *self) {
+  tfl_destroy(self->ctx);
+  self->ctx = NULL;
+  if (self->have_model) PyBuffer_Release(&self->model);
+  Py_XDECREF(self->flex);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+#define NEED_CTX                                                     \
+  if (!self->ctx) {                                                  \
+    PyErr_SetString(PyExc_RuntimeError, "interpreter not created"); \
+    return NULL;                                                     \
+  }
+
+static PyObject *str_or_none(const char *s) {
+  if (!s) Py_RETURN_NONE;
+  return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
+static PyObject *int_tuple(const int32_t *v, int n) {
+  PyObject *t = PyTuple_New(n < 0 ? 0 : n);
+  if (!t) return NULL;
+  for (int i = 0; i < n; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLong(v[i]));
+  return t;
+}
+
+static PyObject *Interp_set_flex(InterpObject *self, PyObject *fn) {
+  Py_XDECREF(self->flex);
+  if (fn == Py_None) self->flex = NULL;
+  else {
+    Py_INCREF(fn);
+    self->flex = fn;
+  }
+  Py_RETURN_NONE;
+}
+
+static PyObject *sig_maps(const TflSigTensor *v, int n) {
+  PyObject *l = PyList_New(n);
+  if (!l) return NULL;
+  for (int i = 0; i < n; i++) {
+    PyObject *it = Py_BuildValue("(Ni)", str_or_none(v[i].name), v[i].tensor);
+    if (!it) { Py_DECREF(l); return NULL; }
+    PyList_SET_ITEM(l, i, it);
+  }
+  return l;
+}
+
+/* model_info() -> dict(subgraphs=[dict(name, inputs, outputs, num_tensors, ops=[(name, version, inputs, outputs)])],
+ *                      signatures=[(key, subgraph, [(name, idx)], [(name, idx)])], description) */
+static PyObject *Interp_model_info(InterpObject *self, PyObject *unused) {
+  NEED_CTX
+  const TflModel *m = tfl_get_model(self->ctx);
+  PyObject *subs = PyList_New(m->nsubgraphs);
+  if (!subs) return NULL;
+  for (int i = 0; i < m->nsubgraphs; i++) {
+    const TflSubgraphDesc *g = &m->subgraphs[i];
+    PyObject *ops = PyList_New(g->nops);
+    if (!ops) { Py_DECREF(subs); return NULL; }
+    for (int j = 0; j < g->nops; j++) {
+      const TflOpCode *oc = &m->opcodes[g->ops[j].opcode_index];
+      const char *nm = oc->op == TFL_OP_CUSTOM && oc->custom_code ? oc->custom_code : tfl_op_name(oc->op);
+      PyObject *it = Py_BuildValue("(NiNN)", str_or_none(nm), oc->version, int_tuple(g->ops[j].inputs, g->ops[j].ninputs),
+                                   int_tuple(g->ops[j].outputs, g->ops[j].noutputs));
+      if (!it) { Py_DECREF(ops); Py_DECREF(subs); return NULL; }
+      PyList_SET_ITEM(ops, j, it);
+    }
+    PyObject *d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:N}", "name", str_or_none(g->name), "inputs", int_tuple(g->inputs, g->ninputs),
+                                "outputs", int_tuple(g->outputs, g->noutputs), "num_tensors", g->ntensors, "ops", ops);
+    if (!d) { Py_DECREF(subs); return NULL; }
+    PyList_SET_ITEM(subs, i, d);
+  }
+  PyObject *sigs = PyList_New(m->nsignatures);
+  if (!sigs) { Py_DECREF(subs); return NULL; }
+  for (int i = 0; i < m->nsignatures; i++) {
+    const TflSignature *s = &m->signatures[i];
+    PyObject *it = Py_BuildValue("(NiNN)", str_or_none(s->key), s->subgraph, sig_maps(s->inputs, s->ninputs),
+                                 sig_maps(s->outputs, s->noutputs));
+    if (!it) { Py_DECREF(sigs); Py_DECREF(subs); return NULL; }
+    PyList_SET_ITEM(sigs, i, it);
+  }
+  return Py_BuildValue("{s:N,s:N,s:N}", "subgraphs", subs, "signatures", sigs, "description", str_or_none(m->description));
+}
+
+static TflTensor *get_t(InterpObject *self, int sg, int idx) {
+  TflTensor *t = tfl_get_tensor(self->ctx, sg, idx);
+  if (!t) PyErr_Format(PyExc_ValueError, "Tensor index %d out of range for subgraph %d", idx, sg);
+  return t;
+}
+
+/* tensor_info(sg, i) -> (name, type, shape, shape_signature or None, scales, zero_points, qdim, alloc, bytes, sparse) */
+static PyObject *Interp_tensor_info(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  if (!PyArg_ParseTuple(args, "ii", &sg, &idx)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t) return NULL;
+  const TflTensorDesc *d = &tfl_get_model(self->ctx)->subgraphs[sg].tensors[idx];
+  PyObject *sig;
+  if (d->has_signature) sig = int_tuple(d->sig, d->sig_rank);
+  else {
+    Py_INCREF(Py_None);
+    sig = Py_None;
+  }
+  PyObject *scales = PyList_New(t->nq), *zps = PyList_New(t->nq);
+  if (!scales || !zps || !sig) {
+    Py_XDECREF(scales);
+    Py_XDECREF(zps);
+    Py_XDECREF(sig);
+    return NULL;
+  }
+  for (int i = 0; i < t->nq; i++) {
+    PyList_SET_ITEM(scales, i, PyFloat_FromDouble(t->scales[i]));
+    PyList_SET_ITEM(zps, i, PyLong_FromLongLong(t->zero_points[i]));
+  }
+  return Py_BuildValue("(NiNNNNiinii)", str_or_none(t->name), t->type, int_tuple(t->dims, t->rank), sig, scales, zps, t->qdim,
+                       t->alloc, (Py_ssize_t)t->bytes, d->is_sparse, t->data != NULL);
+}
+
+static PyObject *Interp_allocate(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  if (tfl_allocate(self->ctx, sg)) return raise_ctx(self, 1);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_is_allocated(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  return PyBool_FromLong(tfl_is_allocated(self->ctx, sg));
+}
+
+static PyObject *Interp_invoke(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  if (tfl_invoke(self->ctx, sg)) {
+    if (PyErr_Occurred()) return NULL;
+    return raise_ctx(self, 1);
+  }
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_reset_variables(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  if (tfl_reset_variables(self->ctx, sg)) return raise_ctx(self, 0);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_resize_input(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  PyObject *shape;
+  if (!PyArg_ParseTuple(args, "iiO", &sg, &idx, &shape)) return NULL;
+  PyObject *seq = PySequence_Fast(shape, "shape must be a sequence");
+  if (!seq) return NULL;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+  if (n > TFL_MAX_RANK) {
+    Py_DECREF(seq);
+    return PyErr_Format(PyExc_ValueError, "rank %zd exceeds the maximum of %d", n, TFL_MAX_RANK);
+  }
+  int32_t dims[TFL_MAX_RANK];
+  for (Py_ssize_t i = 0; i < n; i++) {
+    long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+    if (v == -1 && PyErr_Occurred()) { Py_DECREF(seq); return NULL; }
+    if (v < 0 || v > INT32_MAX) { Py_DECREF(seq); return PyErr_Format(PyExc_ValueError, "invalid dimension %ld", v); }
+    dims[i] = (int32_t)v;
+  }
+  Py_DECREF(seq);
+  if (tfl_resize_input(self->ctx, sg, idx, (int)n, dims)) return raise_ctx(self, 0);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_set_tensor(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  PyObject *obj;
+  if (!PyArg_ParseTuple(args, "iiO", &sg, &idx, &obj)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t) return NULL;
+  if (t->alloc == TFL_ALLOC_CONST) return PyErr_Format(PyExc_ValueError, "Tensor %d is a constant and cannot be set", idx);
+  if (!t->data) return PyErr_Format(PyExc_ValueError, "Tensor %d has no storage; call allocate_tensors() first", idx);
+  Py_buffer v;
+  if (PyObject_GetBuffer(obj, &v, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+  if ((size_t)v.len != t->bytes) {
+    Py_ssize_t got = v.len;
+    PyBuffer_Release(&v);
+    return PyErr_Format(PyExc_ValueError, "Tensor %d expects %zu bytes, got %zd", idx, t->bytes, got);
+  }
+  if (t->bytes) memcpy(t->data, v.buf, t->bytes);
+  PyBuffer_Release(&v);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_get_tensor(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  PyObject *out;
+  if (!PyArg_ParseTuple(args, "iiO", &sg, &idx, &out)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t) return NULL;
+  if (!t->data && t->bytes) return PyErr_Format(PyExc_ValueError, "Tensor data is null. Run allocate_tensors() first");
+  Py_buffer v;
+  if (PyObject_GetBuffer(out, &v, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) return NULL;
+  if ((size_t)v.len != t->bytes) {
+    Py_ssize_t got = v.len;
+    PyBuffer_Release(&v);
+    return PyErr_Format(PyExc_ValueError, "Tensor %d holds %zu bytes, output buffer has %zd", idx, t->bytes, got);
+  }
+  if (t->bytes) memcpy(v.buf, t->data, t->bytes);
+  PyBuffer_Release(&v);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_view(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  if (!PyArg_ParseTuple(args, "ii", &sg, &idx)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t) return NULL;
+  if (!t->data) return PyErr_Format(PyExc_ValueError, "Tensor data is null. Run allocate_tensors() first");
+  return PyMemoryView_FromMemory((char *)t->data, (Py_ssize_t)t->bytes, t->alloc == TFL_ALLOC_CONST ? PyBUF_READ : PyBUF_WRITE);
+}
+
+static PyObject *Interp_arena_bytes(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  return PyLong_FromSize_t(tfl_arena_bytes(self->ctx, sg));
+}
+
+static PyObject *Interp_persistent_bytes(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  return PyLong_FromSize_t(tfl_persistent_bytes(self->ctx, sg));
+}
+
+static PyMethodDef Interp_methods[] = {
+    {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
+    {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
+    {"tensor_info", (PyCFunction)Interp_tensor_info, METH_VARARGS, "Current tensor metadata."},
+    {"allocate", (PyCFunction)Interp_allocate, METH_VARARGS, "Prepare nodes and plan memory for a subgraph."},
+    {"is_allocated", (PyCFunction)Interp_is_allocated, METH_VARARGS, "Whether a subgraph is allocated."},
+    {"invoke", (PyCFunction)Interp_invoke, METH_VARARGS, "Run a subgraph."},
+    {"reset_variables", (PyCFunction)Interp_reset_variables, METH_VARARGS, "Reset variable tensors."},
+    {"resize_input", (PyCFunction)Interp_resize_input, METH_VARARGS, "Resize a subgraph input."},
+    {"set_tensor", (PyCFunction)Interp_set_tensor, METH_VARARGS, "Copy bytes into a tensor."},
+    {"get_tensor", (PyCFunction)Interp_get_tensor, METH_VARARGS, "Copy a tensor into a writable buffer."},
+    {"view", (PyCFunction)Interp_view, METH_VARARGS, "memoryview of a tensor's storage (no copy)."},
+    {"arena_bytes", (PyCFunction)Interp_arena_bytes, METH_VARARGS, "Size of the subgraph's activation arena."},
+    {"persistent_bytes", (PyCFunction)Interp_persistent_bytes, METH_VARARGS, "Bytes held by variable tensors."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject InterpType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "runtime._tflrt.Interp",
+    .tp_basicsize = sizeof(InterpObject),
+    .tp_dealloc = (destructor)Interp_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Low-level C interpreter over a .tflite model.",
+    .tp_methods = Interp_methods,
+    .tp_init = (initproc)Interp_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static PyObject *mod_op_name(PyObject *m, PyObject *arg) {
+  long op = PyLong_AsLong(arg);
+  if (op == -1 && PyErr_Occurred()) return NULL;
+  return str_or_none(tfl_op_name((int32_t)op));
+}
+
+static PyMethodDef module_methods[] = {
+    {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef tflrt_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_tflrt",
+    .m_doc = "C reference interpreter for .tflite models",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC PyInit__tflrt(void) {
+  if (PyType_Ready(&InterpType) < 0) return NULL;
+  PyObject *m = PyModule_Create(&tflrt_module);
+  if (!m) return NULL;
+  Py_INCREF(&InterpType);
+  if (PyModule_AddObject(m, "Interp", (PyObject *)&InterpType) < 0) {
+    Py_DECREF(&InterpType);
+    Py_DECREF(m);
+    return NULL;
+  }
+  return m;
+}
