@@ -1,6 +1,271 @@
-/* Kernel family activation_q (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Kernel family activation_q: quantized activations, bit-exact with LiteRT's reference kernels.
+ *   RELU / RELU6 / RELU_N1_TO_1 / RELU_0_TO_1 (int8, int16 where LiteRT has it): requantize by in_s/out_s
+ *     (MultiplyByQuantizedMultiplier), clamp to the quantized activation range.
+ *   LEAKY_RELU (int8, int16): identity / alpha multipliers by sign.
+ *   LOGISTIC, TANH (int8): 256-entry tables built from float expf / tanhf at prepare.
+ *   HARD_SWISH (int8): LiteRT's 16-bit fixed-point reference formulation.
+ *   SOFTMAX (int8 -> int8): gemmlowp fixed-point exp / reciprocal (the BUILTIN_REF path). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixedpoint.h"
+#include "../tflrt.h"
+
+enum {
+  OP_LOGISTIC = 14,
+  OP_RELU = 19,
+  OP_RELU_N1_TO_1 = 20,
+  OP_RELU6 = 21,
+  OP_SOFTMAX = 25,
+  OP_TANH = 28,
+  OP_LEAKY_RELU = 98,
+  OP_HARD_SWISH = 117,
+  OP_RELU_0_TO_1 = 152,
+};
+
+typedef struct {
+  int32_t type;
+  int32_t in_zp, out_zp;
+  int32_t m1, m2;
+  int s1, s2;
+  int32_t lo, hi;
+  int8_t lut[256];
+  /* hard swish */
+  int16_t hs_out_mult, hs_relu_mult;
+  int hs_out_exp, hs_relu_exp;
+  /* softmax */
+  int32_t sm_mult;
+  int sm_shift;
+  int sm_diff_min;
+} ActQ;
+
+static void act_free(void *p) { free(p); }
+static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
+static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static int16_t down_scale_mult(int32_t m) {
+  if (m >= INT32_MAX - (1 << 15)) return INT16_MAX;
+  return (int16_t)((m + (1 << 15)) >> 16);
+}
+
+static float f_logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
+static float f_tanh(float x) { return tanhf(x); }
+
+static void lut_populate_i8(float in_s, int32_t in_zp, float out_s, int32_t out_zp, float (*f)(float), int8_t *lut) {
+  const float inv = 1.0f / out_s;
+  for (int32_t v = -128; v <= 127; ++v) {
+    const float deq = in_s * (float)(v - in_zp);
+    const float tr = f(deq);
+    const float rescaled = roundf(tr * inv);
+    const int32_t q = tfl_sat_f2i((double)(rescaled + (float)out_zp));
+    lut[(uint8_t)(int8_t)v] = (int8_t)clamp32(q, -128, 127);
+  }
+}
+
+static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (!in || !out) return TFL_NOT_MINE;
+  const int op = node->op;
+  const int32_t t = in->type;
+  if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
+  if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
+  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU;
+  if (t == TFL_INT16 && !int16_ok) return TFL_NOT_MINE; /* an int16 kernel elsewhere, or unsupported */
+  tfl_release_user_data(node);
+  ActQ *d = (ActQ *)calloc(1, sizeof(ActQ));
+  if (!d) return tfl_error(ctx, "out of memory");
+  node->user_data = d;
+  node->free_user_data = act_free;
+  d->type = t;
+  d->in_zp = zp0(in);
+  d->out_zp = zp0(out);
+  const float in_s = in->scales[0], out_s = out->scales[0];
+  if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "int16 activations need zero point 0");
+  int32_t qmin, qmax;
+  tfl_type_range(t, &qmin, &qmax);
+  switch (op) {
+    case OP_RELU:
+    case OP_RELU6:
+    case OP_RELU_N1_TO_1:
+    case OP_RELU_0_TO_1: {
+      tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
+      const float amin = op == OP_RELU_N1_TO_1 ? -1.0f : 0.0f;
+      const float amax = op == OP_RELU6 ? 6.0f : (op == OP_RELU ? INFINITY : 1.0f);
+      const int32_t a = d->out_zp + tfl_sat_f2i(roundf(amin / out_s));
+      d->lo = a > qmin ? a : qmin;
+      if (isinf(amax)) {
+        d->hi = qmax;
+      } else {
+        const int32_t b = d->out_zp + tfl_sat_f2i(roundf(amax / out_s));
+        d->hi = b < qmax ? b : qmax;
+      }
+      break;
+    }
+    case OP_LEAKY_RELU: {
+      const float alpha = tfl_opt_float(node, 0, 0.0f);
+      tfl_quantize_multiplier((double)(in_s * alpha / out_s), &d->m2, &d->s2);
+      tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
+      d->lo = qmin;
+      d->hi = qmax;
+      break;
+    }
+    case OP_LOGISTIC:
+      if (out_s != 1.0f / 256) return tfl_error(ctx, "LOGISTIC: int8 output scale must be 1/256");
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_logistic, d->lut);
+      break;
+    case OP_TANH:
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_tanh, d->lut);
+      break;
+    case OP_HARD_SWISH: {
+      const float hires = (1.0f / 128.0f) * in_s;
+      const float reluish_scale = 3.0f / 32768.0f;
+      const float om = hires / out_s;
+      int32_t q;
+      tfl_quantize_multiplier((double)om, &q, &d->hs_out_exp);
+      d->hs_out_mult = down_scale_mult(q);
+      if (d->hs_out_exp > 0) return tfl_error(ctx, "HARD_SWISH: output multiplier exponent must be <= 0");
+      const float rm = hires / reluish_scale;
+      tfl_quantize_multiplier((double)rm, &q, &d->hs_relu_exp);
+      d->hs_relu_mult = down_scale_mult(q);
+      break;
+    }
+    case OP_SOFTMAX: {
+      if (in->rank < 1) return tfl_error(ctx, "SOFTMAX: input must have rank >= 1");
+      if (d->out_zp != -128 || fabsf(out_s - 1.0f / 256) > 0.001f * (1.0f / 256))
+        return tfl_error(ctx, "SOFTMAX: int8 output must have scale 1/256 and zero point -128");
+      const float beta = tfl_opt_float(node, 0, 0.0f);
+      tfl_preprocess_softmax_scaling((double)beta, (double)in_s, 5, &d->sm_mult, &d->sm_shift, tfl_rounding());
+      d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
+      break;
+    }
+    default:
+      return TFL_NOT_MINE;
+  }
+  return tfl_resize(ctx, out, in->rank, in->dims);
+}
+
+static inline int16_t sat_shl16(int16_t v, int amount) {
+  int64_t r = (int64_t)v * ((int64_t)1 << amount);
+  if (r > INT16_MAX) r = INT16_MAX;
+  if (r < INT16_MIN) r = INT16_MIN;
+  return (int16_t)r;
+}
+
+static inline int16_t sat_dhm16(int16_t a, int16_t b) {
+  if (a == b && a == INT16_MIN) return INT16_MAX;
+  const int32_t ab = (int32_t)a * (int32_t)b;
+  return (int16_t)(ab / (1 << 15));
+}
+
+static int8_t hard_swish_i8(const ActQ *d, int8_t x) {
+  const int16_t iv = (int16_t)((int32_t)x - d->in_zp);
+  const int16_t hires = (int16_t)(iv * (1 << 7));
+  const int16_t pre_out = tfl_srdhm16(hires, d->hs_out_mult);
+  int16_t relu = hires;
+  if (d->hs_relu_exp > 0) relu = sat_shl16(relu, d->hs_relu_exp - 1);
+  relu = tfl_srdhm16(relu, d->hs_relu_mult);
+  if (d->hs_relu_exp > 0) relu = sat_shl16(relu, 1);
+  if (d->hs_relu_exp < 0) relu = tfl_rdbpot16(relu, -d->hs_relu_exp);
+  relu = (int16_t)(((int32_t)relu + (1 << 15)) >> 1);
+  const int16_t pre = sat_dhm16(relu, pre_out);
+  int16_t o = tfl_rdbpot16(pre, -d->hs_out_exp);
+  o = (int16_t)(o + d->out_zp);
+  if (o > 127) o = 127;
+  if (o < -128) o = -128;
+  return (int8_t)o;
+}
+
+static void softmax_i8(const ActQ *d, const int8_t *x, int8_t *y, int64_t rows, int cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int8_t *xr = x + r * cols;
+    int8_t *yr = y + r * cols;
+    int32_t mx = -128;
+    for (int c = 0; c < cols; ++c)
+      if (xr[c] > mx) mx = xr[c];
+    int32_t sum = 0; /* Q12.19 */
+    for (int c = 0; c < cols; ++c) {
+      const int32_t diff = (int32_t)xr[c] - mx;
+      if (diff >= d->sm_diff_min) {
+        const int32_t scaled = tfl_mbqm_gt1(diff, d->sm_mult, d->sm_shift);
+        sum += tfl_rdbpot(tfl_exp_on_negative_values(scaled, 5), 12);
+      }
+    }
+    int nbits;
+    const int32_t shifted_scale = tfl_get_reciprocal(sum, 12, &nbits);
+    for (int c = 0; c < cols; ++c) {
+      const int32_t diff = (int32_t)xr[c] - mx;
+      if (diff >= d->sm_diff_min) {
+        const int32_t scaled = tfl_mbqm_gt1(diff, d->sm_mult, d->sm_shift);
+        const int32_t e = tfl_exp_on_negative_values(scaled, 5);
+        const int32_t u = tfl_rdbpot(tfl_srdhm(shifted_scale, e), nbits + 31 - 8);
+        yr[c] = (int8_t)clamp32(u - 128, -128, 127);
+      } else {
+        yr[c] = -128;
+      }
+    }
+  }
+}
+
+static TflStatus act_eval(TflContext *ctx, TflNode *node) {
+  const ActQ *d = (const ActQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  const int64_t n = tfl_num_elements(in);
+  const TflRounding mode = tfl_rounding();
+  const int is16 = d->type == TFL_INT16;
+  const int8_t *x8 = (const int8_t *)in->data;
+  int8_t *y8 = (int8_t *)out->data;
+  const int16_t *x16 = (const int16_t *)in->data;
+  int16_t *y16 = (int16_t *)out->data;
+  switch (node->op) {
+    case OP_RELU:
+    case OP_RELU6:
+    case OP_RELU_N1_TO_1:
+    case OP_RELU_0_TO_1:
+      for (int64_t i = 0; i < n; ++i) {
+        const int32_t v = is16 ? x16[i] : x8[i];
+        const int32_t r = clamp32(d->out_zp + tfl_mbqm_mode(v - d->in_zp, d->m1, d->s1, mode), d->lo, d->hi);
+        if (is16) y16[i] = (int16_t)r;
+        else y8[i] = (int8_t)r;
+      }
+      break;
+    case OP_LEAKY_RELU:
+      for (int64_t i = 0; i < n; ++i) {
+        const int32_t v = (is16 ? x16[i] : x8[i]) - d->in_zp;
+        const int32_t r = v >= 0 ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : tfl_mbqm_mode(v, d->m2, d->s2, mode);
+        const int32_t o = clamp32(d->out_zp + r, d->lo, d->hi);
+        if (is16) y16[i] = (int16_t)o;
+        else y8[i] = (int8_t)o;
+      }
+      break;
+    case OP_LOGISTIC:
+    case OP_TANH:
+      for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
+      break;
+    case OP_HARD_SWISH:
+      for (int64_t i = 0; i < n; ++i) y8[i] = hard_swish_i8(d, x8[i]);
+      break;
+    case OP_SOFTMAX: {
+      const int cols = in->dims[in->rank - 1];
+      if (cols <= 0) break;
+      softmax_i8(d, x8, y8, n / cols, cols);
+      break;
+    }
+    default:
+      return tfl_error(ctx, "activation_q: unexpected op %d", node->op);
+  }
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_activation_q[] = {
+    {OP_RELU, "RELU (int8/int16)", act_prepare, act_eval},
+    {OP_RELU6, "RELU6 (int8/int16)", act_prepare, act_eval},
+    {OP_RELU_N1_TO_1, "RELU_N1_TO_1 (int8)", act_prepare, act_eval},
+    {OP_RELU_0_TO_1, "RELU_0_TO_1 (int8)", act_prepare, act_eval},
+    {OP_LEAKY_RELU, "LEAKY_RELU (int8/int16)", act_prepare, act_eval},
+    {OP_LOGISTIC, "LOGISTIC (int8)", act_prepare, act_eval},
+    {OP_TANH, "TANH (int8)", act_prepare, act_eval},
+    {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
+    {OP_SOFTMAX, "SOFTMAX (int8)", act_prepare, act_eval},
     {0, NULL, NULL, NULL},
 };

@@ -1,6 +1,158 @@
-/* Kernel family elementwise_q (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Kernel family elementwise_q: ADD, SUB, MUL, MAXIMUM, MINIMUM for int8 and int16 (general scales), with numpy-style
+ * broadcasting, bit-exact with LiteRT's reference integer kernels.
+ *   ADD/SUB: inputs shifted left by 20 (15 for int16), each rescaled by s_i / (2 max(s1, s2)), summed, rescaled by
+ *            2 max(s1, s2) / (2^shift s_out); every rescale is MultiplyByQuantizedMultiplier.
+ *   MUL:     MBQM((x1 - z1)(x2 - z2), s1 s2 / s_out) with the scale product taken in float.
+ *   MAX/MIN: on the raw values (LiteRT requires equal quantization). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixedpoint.h"
+#include "../tflrt.h"
+
+enum { OP_ADD = 0, OP_MUL = 18, OP_SUB = 41, OP_MAXIMUM = 55, OP_MINIMUM = 57 };
+
+typedef struct {
+  int op;
+  int32_t type;
+  int32_t z1, z2, zo;
+  int left_shift;
+  int32_t m1, m2, mo;
+  int s1, s2, so;
+  int32_t lo, hi;
+  int rank;
+  int64_t st1[TFL_MAX_RANK], st2[TFL_MAX_RANK];
+  int same_shape;
+} EwQ;
+
+static void ew_free(void *p) { free(p); }
+static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
+static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!a || !b || !out) return TFL_NOT_MINE;
+  const int32_t t = a->type;
+  if (!(t == TFL_INT8 || t == TFL_INT16) || b->type != t || out->type != t) return TFL_NOT_MINE;
+  if (!tfl_is_int_q(a) || !tfl_is_int_q(b) || !tfl_is_int_q(out)) return TFL_NOT_MINE; /* plain integer math */
+  const int op = node->op;
+  int32_t dims[TFL_MAX_RANK], rank;
+  if (!tfl_broadcast_shape(a, b, &rank, dims)) return tfl_error(ctx, "op %d: input shapes do not broadcast", op);
+  tfl_release_user_data(node);
+  EwQ *d = (EwQ *)calloc(1, sizeof(EwQ));
+  if (!d) return tfl_error(ctx, "out of memory");
+  node->user_data = d;
+  node->free_user_data = ew_free;
+  d->op = op;
+  d->type = t;
+  d->z1 = zp0(a);
+  d->z2 = zp0(b);
+  d->zo = zp0(out);
+  const float s1 = a->scales[0], s2 = b->scales[0], so = out->scales[0];
+  if (t == TFL_INT16 && (op == OP_ADD || op == OP_SUB || op == OP_MUL) && (d->z1 || d->z2 || d->zo))
+    return tfl_error(ctx, "int16 ADD/SUB/MUL need zero points 0");
+  int act = 0;
+  if (op == OP_ADD || op == OP_SUB) {
+    act = tfl_opt_int(node, 0, 0);
+    const int pot = tfl_opt_bool(node, 1, 1);
+    if (t == TFL_INT16 && pot) {
+      /* LiteRT only takes the power-of-two path when all three scales are powers of two. */
+      int p1, p2, p3;
+      float f1 = frexpf(s1, &p1), f2 = frexpf(s2, &p2), f3 = frexpf(so, &p3);
+      if (f1 == 0.5f && f2 == 0.5f && f3 == 0.5f)
+        return tfl_error(ctx, "int16 ADD/SUB with pot_scale_int16 and power-of-two scales is not supported");
+    }
+    d->left_shift = t == TFL_INT16 ? 15 : 20;
+    const double twice_max = (double)(2.0f * (s1 > s2 ? s1 : s2));
+    const double r1 = (double)s1 / twice_max, r2 = (double)s2 / twice_max;
+    const double ro = twice_max / (double)((float)(1 << d->left_shift) * so);
+    tfl_quantize_multiplier(r1, &d->m1, &d->s1);
+    tfl_quantize_multiplier(r2, &d->m2, &d->s2);
+    tfl_quantize_multiplier(ro, &d->mo, &d->so);
+  } else if (op == OP_MUL) {
+    act = tfl_opt_int(node, 0, 0);
+    const double real = (double)(s1 * s2 / so);
+    tfl_quantize_multiplier(real, &d->mo, &d->so);
+  }
+  tfl_act_range_q(act, t, so, d->zo, &d->lo, &d->hi);
+  d->rank = rank;
+  d->same_shape = tfl_same_shape(a, b);
+  tfl_broadcast_strides(a, rank, dims, d->st1);
+  tfl_broadcast_strides(b, rank, dims, d->st2);
+  return tfl_resize(ctx, out, rank, dims);
+}
+
+static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding mode) {
+  switch (d->op) {
+    case OP_ADD:
+    case OP_SUB: {
+      const int32_t a = (int32_t)((uint32_t)(x1 - d->z1) << d->left_shift);
+      const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
+      const int32_t sa = tfl_mbqm_mode(a, d->m1, d->s1, mode);
+      const int32_t sb = tfl_mbqm_mode(b, d->m2, d->s2, mode);
+      const int32_t raw = d->op == OP_ADD ? sa + sb : sa - sb;
+      return clamp32(tfl_mbqm_mode(raw, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    }
+    case OP_MUL:
+      return clamp32(tfl_mbqm_mode((x1 - d->z1) * (x2 - d->z2), d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    case OP_MAXIMUM:
+      return x1 > x2 ? x1 : x2;
+    default:
+      return x1 < x2 ? x1 : x2;
+  }
+}
+
+static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
+  const EwQ *d = (const EwQ *)node->user_data;
+  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  const TflRounding mode = tfl_rounding();
+  const int64_t n = tfl_num_elements(out);
+  const int r = d->rank;
+  const int is16 = d->type == TFL_INT16;
+#define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
+  if (d->same_shape) {
+    for (int64_t i = 0; i < n; ++i) {
+      const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
+      if (is16) ((int16_t *)out->data)[i] = (int16_t)v;
+      else ((int8_t *)out->data)[i] = (int8_t)v;
+    }
+    return TFL_OK;
+  }
+  if (r == 0) {
+    const int32_t v = ew_apply(d, LD(a, 0), LD(b, 0), mode);
+    if (is16) ((int16_t *)out->data)[0] = (int16_t)v;
+    else ((int8_t *)out->data)[0] = (int8_t)v;
+    return TFL_OK;
+  }
+  int32_t idx[TFL_MAX_RANK] = {0};
+  const int32_t inner = out->dims[r - 1];
+  const int64_t sa = d->st1[r - 1], sb = d->st2[r - 1];
+  for (int64_t o = 0; o < n; o += inner) {
+    int64_t ia = 0, ib = 0;
+    for (int k = 0; k < r - 1; ++k) {
+      ia += idx[k] * d->st1[k];
+      ib += idx[k] * d->st2[k];
+    }
+    for (int32_t j = 0; j < inner; ++j) {
+      const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
+      if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
+      else ((int8_t *)out->data)[o + j] = (int8_t)v;
+    }
+    for (int k = r - 2; k >= 0; --k) {
+      if (++idx[k] < out->dims[k]) break;
+      idx[k] = 0;
+    }
+  }
+#undef LD
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_elementwise_q[] = {
+    {OP_ADD, "ADD (int8/int16)", ew_prepare, ew_eval},
+    {OP_SUB, "SUB (int8/int16)", ew_prepare, ew_eval},
+    {OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
+    {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
+    {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
     {0, NULL, NULL, NULL},
 };

@@ -1,6 +1,223 @@
-/* Kernel family misc_q (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Kernel family misc_q: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and SUM for int8 / int16, bit-exact with LiteRT's
+ * reference kernels.
+ *   AVERAGE_POOL_2D: integer sum over in-image taps, divided by the tap count rounding half away from zero.
+ *   MEAN / SUM: int32 sums; MultiplyByQuantizedMultiplier by in_s/out_s, where MEAN folds 1/count into the multiplier
+ *   the way LiteRT's QuantizedMeanOrSum does (shift by floor(log2(count)), integer divide). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixedpoint.h"
+#include "../tflrt.h"
+
+enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_MEAN = 40, OP_SUM = 74 };
+
+static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
+static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static void plain_free(void *p) { free(p); }
+
+/* ------------------------------------------------------------------------------------------------ pooling */
+
+typedef struct {
+  int stride_w, stride_h, fw, fh, pad_w, pad_h;
+  int32_t lo, hi;
+} PoolQ;
+
+static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (!in || !out) return TFL_NOT_MINE;
+  const int32_t t = in->type;
+  if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
+  if (!tfl_is_int_q(out)) return TFL_NOT_MINE;
+  const char *name = node->op == OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
+  if (in->rank != 4) return tfl_error(ctx, "%s: input must be 4-D", name);
+  tfl_release_user_data(node);
+  PoolQ *d = (PoolQ *)calloc(1, sizeof(PoolQ));
+  if (!d) return tfl_error(ctx, "out of memory");
+  node->user_data = d;
+  node->free_user_data = plain_free;
+  const int padding = tfl_opt_int(node, 0, 0);
+  d->stride_w = tfl_opt_int(node, 1, 1);
+  d->stride_h = tfl_opt_int(node, 2, 1);
+  d->fw = tfl_opt_int(node, 3, 1);
+  d->fh = tfl_opt_int(node, 4, 1);
+  const int act = tfl_opt_int(node, 5, 0);
+  if (d->stride_w <= 0 || d->stride_h <= 0 || d->fw <= 0 || d->fh <= 0)
+    return tfl_error(ctx, "%s: strides and filter sizes must be positive", name);
+  if (padding != 0 && padding != 1) return tfl_error(ctx, "%s: unknown padding %d", name, padding);
+  const int oh = tfl_conv_out_size(padding, in->dims[1], d->fh, d->stride_h, 1, &d->pad_h);
+  const int ow = tfl_conv_out_size(padding, in->dims[2], d->fw, d->stride_w, 1, &d->pad_w);
+  if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", name);
+  tfl_act_range_q(act, t, out->scales[0], zp0(out), &d->lo, &d->hi);
+  const int32_t dims[4] = {in->dims[0], oh, ow, in->dims[3]};
+  return tfl_resize(ctx, out, 4, dims);
+}
+
+static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
+  const PoolQ *d = (const PoolQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2];
+  const int is16 = in->type == TFL_INT16;
+  const int is_max = node->op == OP_MAX_POOL_2D;
+  int32_t *acc = (int32_t *)tfl_node_scratch(ctx, node, (size_t)C * sizeof(int32_t) + 16);
+  if (!acc) return tfl_error(ctx, "pool: out of memory");
+  for (int n = 0; n < N; ++n) {
+    for (int oy = 0; oy < OH; ++oy) {
+      const int iy0 = oy * d->stride_h - d->pad_h;
+      const int fy0 = iy0 < 0 ? -iy0 : 0;
+      const int fy1 = d->fh < H - iy0 ? d->fh : H - iy0;
+      for (int ox = 0; ox < OW; ++ox) {
+        const int ix0 = ox * d->stride_w - d->pad_w;
+        const int fx0 = ix0 < 0 ? -ix0 : 0;
+        const int fx1 = d->fw < W - ix0 ? d->fw : W - ix0;
+        const int32_t init = is_max ? (is16 ? -32768 : -128) : 0;
+        for (int c = 0; c < C; ++c) acc[c] = init;
+        int count = 0;
+        for (int fy = fy0; fy < fy1; ++fy) {
+          for (int fx = fx0; fx < fx1; ++fx) {
+            const size_t base = (((size_t)n * H + iy0 + fy) * W + ix0 + fx) * C;
+            ++count;
+            if (is16) {
+              const int16_t *x = (const int16_t *)in->data + base;
+              if (is_max) {
+                for (int c = 0; c < C; ++c) acc[c] = x[c] > acc[c] ? x[c] : acc[c];
+              } else {
+                for (int c = 0; c < C; ++c) acc[c] += x[c];
+              }
+            } else {
+              const int8_t *x = (const int8_t *)in->data + base;
+              if (is_max) {
+                for (int c = 0; c < C; ++c) acc[c] = x[c] > acc[c] ? x[c] : acc[c];
+              } else {
+                for (int c = 0; c < C; ++c) acc[c] += x[c];
+              }
+            }
+          }
+        }
+        if (count == 0 && !is_max) return tfl_error(ctx, "AVERAGE_POOL_2D: empty pooling window");
+        const size_t obase = (((size_t)n * OH + oy) * OW + ox) * C;
+        for (int c = 0; c < C; ++c) {
+          int32_t v = acc[c];
+          if (!is_max) v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+          v = clamp32(v, d->lo, d->hi);
+          if (is16) ((int16_t *)out->data)[obase + c] = (int16_t)v;
+          else ((int8_t *)out->data)[obase + c] = (int8_t)v;
+        }
+      }
+    }
+  }
+  return TFL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ MEAN / SUM */
+
+typedef struct {
+  int32_t mult;
+  int shift;
+  int32_t in_zp, out_zp;
+  int reduced[TFL_MAX_RANK]; /* 1 for reduced input dims */
+  int64_t count;             /* elements per output */
+} RedQ;
+
+static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *axis = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!in || !axis || !out) return TFL_NOT_MINE;
+  const int32_t t = in->type;
+  if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
+  if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
+  const char *name = node->op == OP_MEAN ? "MEAN" : "SUM";
+  if (axis->type != TFL_INT32 || !axis->data) return tfl_error(ctx, "%s: axis must be a constant int32 tensor", name);
+  tfl_release_user_data(node);
+  RedQ *d = (RedQ *)calloc(1, sizeof(RedQ));
+  if (!d) return tfl_error(ctx, "out of memory");
+  node->user_data = d;
+  node->free_user_data = plain_free;
+  d->in_zp = zp0(in);
+  d->out_zp = zp0(out);
+  if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "%s: int16 needs zero point 0", name);
+  const int64_t na = tfl_num_elements(axis);
+  const int32_t *ax = (const int32_t *)axis->data;
+  for (int64_t i = 0; i < na; ++i) {
+    int a = ax[i];
+    if (a < -in->rank || a >= in->rank) return tfl_error(ctx, "%s: axis %d out of range for rank %d", name, a, in->rank);
+    if (a < 0) a += in->rank;
+    d->reduced[a] = 1;
+  }
+  const int keep = tfl_opt_bool(node, 0, 0);
+  int32_t dims[TFL_MAX_RANK];
+  int r = 0;
+  d->count = 1;
+  for (int i = 0; i < in->rank; ++i) {
+    if (d->reduced[i]) {
+      d->count *= in->dims[i];
+      if (keep) dims[r++] = 1;
+    } else {
+      dims[r++] = in->dims[i];
+    }
+  }
+  const double real = (double)in->scales[0] / (double)out->scales[0];
+  tfl_quantize_multiplier(real, &d->mult, &d->shift);
+  return tfl_resize(ctx, out, r, dims);
+}
+
+static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
+  const RedQ *d = (const RedQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  const int is16 = in->type == TFL_INT16;
+  const int64_t nout = tfl_num_elements(out), nin = tfl_num_elements(in);
+  int32_t lo, hi;
+  tfl_type_range(in->type, &lo, &hi);
+  if (nin == 0) {
+    memset(out->data, 0, out->bytes);
+    return TFL_OK;
+  }
+  int32_t *sum = (int32_t *)tfl_node_scratch(ctx, node, (size_t)nout * sizeof(int32_t) + 16);
+  if (!sum) return tfl_error(ctx, "reduce: out of memory");
+  memset(sum, 0, (size_t)nout * sizeof(int32_t));
+  /* output strides over the input dims (0 on reduced dims) */
+  const int r = in->rank;
+  int64_t ostride[TFL_MAX_RANK];
+  int64_t s = 1;
+  for (int i = r - 1; i >= 0; --i) {
+    ostride[i] = d->reduced[i] ? 0 : s;
+    if (!d->reduced[i]) s *= in->dims[i];
+  }
+  int32_t idx[TFL_MAX_RANK] = {0};
+  int64_t oi = 0;
+  for (int64_t i = 0; i < nin; ++i) {
+    sum[oi] += is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+    for (int k = r - 1; k >= 0; --k) {
+      oi += ostride[k];
+      if (++idx[k] < in->dims[k]) break;
+      oi -= ostride[k] * in->dims[k];
+      idx[k] = 0;
+    }
+  }
+  int32_t mult = d->mult;
+  int shift = d->shift;
+  const int64_t cnt = d->count;
+  if (node->op == OP_MEAN && cnt > 0) {
+    int sh = 63 - __builtin_clzll((unsigned long long)cnt);
+    if (sh > 32) sh = 32;
+    if (sh > 31 + shift) sh = 31 + shift;
+    if (sh < 0) sh = 0;
+    mult = (int32_t)(((int64_t)mult << sh) / cnt);
+    shift = shift - sh;
+  }
+  const TflRounding mode = tfl_rounding();
+  for (int64_t o = 0; o < nout; ++o) {
+    const int32_t shifted = (int32_t)((uint32_t)sum[o] - (uint32_t)(d->in_zp * (int32_t)cnt));
+    const int32_t v = clamp32(tfl_mbqm_mode(shifted, mult, shift, mode) + d->out_zp, lo, hi);
+    if (is16) ((int16_t *)out->data)[o] = (int16_t)v;
+    else ((int8_t *)out->data)[o] = (int8_t)v;
+  }
+  return TFL_OK;
+}
 
 const TflKernel tfl_kernels_misc_q[] = {
+    {OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", pool_prepare, pool_eval},
+    {OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
+    {OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
+    {OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
     {0, NULL, NULL, NULL},
 };
