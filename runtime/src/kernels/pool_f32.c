@@ -103,6 +103,7 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
   if (d->esize <= 0) return tfl_error(ctx, "%s: unsupported element type %d", name, in->type);
   if (!tfl_is_const(sz)) {
     d->dynamic = 1;
+    out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;
   }
   return resize_shape(ctx, node, d);
@@ -132,6 +133,7 @@ static int nearest(int v, int in_size, int out_size, int align, int half) {
 static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
   ResizeData *d = node->user_data;
   if (d->dynamic && resize_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
+  if (d->dynamic && tfl_num_elements(tfl_output(ctx, node, 0)) == 0) return TFL_OK;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   const int C = d->c;
   if (node->op == OP_RESIZE_NEAREST_NEIGHBOR) {

@@ -100,6 +100,7 @@ static TflStatus red_prepare(TflContext *ctx, TflNode *node) {
   RedData *d = tfl_set_user_data(node, sizeof(RedData));
   if (!tfl_is_const(ax)) {
     d->dynamic = 1;
+    out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;
   }
   return red_shape(ctx, node, d);
@@ -225,6 +226,7 @@ static TflStatus arg_prepare(TflContext *ctx, TflNode *node) {
   ArgData *d = tfl_set_user_data(node, sizeof(ArgData));
   if (!tfl_is_const(ax)) {
     d->dynamic = 1;
+    out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;
   }
   return arg_shape(ctx, node, d);
