@@ -131,18 +131,19 @@ class _Importer:
         self.entry = entry
         self.block = block
         self._library: Any = None
+        self.renamed: dict[str, str] = {}
         self._variables: dict[int, np.ndarray] = {}
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
         return op
 
-    def import_function(self, fdef: Any, inputs: Sequence[Any], prefix: str = "") -> list[Any]:
+    def import_function(self, fdef: Any, inputs: Sequence[Any]) -> list[Any]:
         """Import one FunctionDef; `inputs` are SSA values or ("resource", reader) markers. Returns its outputs.
 
-        ReadVariableOp nodes of captured variables become shaped Placeholders before TensorFlow's C++ importer
-        runs shape inference, so every tensor downstream of a weight gets a static shape without copying the
-        weights into the graph.
+        Nested calls are inlined at the GraphDef level first and ReadVariableOp nodes of captured variables become
+        shaped Placeholders, so TensorFlow's C++ importer runs shape inference once over the flat graph and every
+        tensor gets a static shape, without copying the weights into the graph.
         """
         import tensorflow as tf
         from tensorflow.python.framework.function_def_to_graph import function_def_to_graph_def
@@ -155,21 +156,31 @@ class _Importer:
                 shapes.append(None)
         graph_def, name_map = function_def_to_graph_def(fdef, shapes)
         arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
+        graph_def = self.inline_calls(graph_def)
+        by_name = {n.name: n for n in graph_def.node}
         resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
+
+        def resource_of(tensor: str) -> Any:
+            node_name, idx = _split_tensor(tensor)
+            if node_name in resources:
+                return resources[node_name]
+            node = by_name.get(node_name)
+            if node is not None and node.op in ("Identity", "IdentityN") and idx < len(node.input):
+                return resource_of(node.input[idx])
+            return None
+
         frozen: dict[str, np.ndarray] = {}
         for node in graph_def.node:
-            src = node.input[0].split(":")[0] if node.input else ""
-            if node.op == "Identity" and src in resources:
-                resources[node.name] = resources[src]
-            elif node.op == "ReadVariableOp" and src in resources:
-                arr = self.variable_value(resources[src], node.attr["dtype"].type)
-                dtype = node.attr["dtype"].type
-                node.op = "Placeholder"
-                del node.input[:]
-                node.attr.clear()
-                node.attr["dtype"].type = dtype
-                node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
-                frozen[node.name] = arr
+            if node.op != "ReadVariableOp" or (marker := resource_of(node.input[0])) is None:
+                continue
+            dtype = node.attr["dtype"].type
+            arr = self.variable_value(marker, dtype)
+            node.op = "Placeholder"
+            del node.input[:]
+            node.attr.clear()
+            node.attr["dtype"].type = dtype
+            node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
+            frozen[node.name] = arr
         graph_def.library.CopyFrom(self.library_proto())
         graph = tf.Graph()
         with graph.as_default():
@@ -184,10 +195,61 @@ class _Importer:
                     c.attributes[NAME] = StringAttr(op.name)
                     values[op.outputs[0].name] = c.output
                 continue
-            self.import_op(op, values, prefix)
-        return [values[name_map[fdef.ret[a.name]]] if name_map[fdef.ret[a.name]] in values
-                else values.get(_graph_tensor_name(name_map[fdef.ret[a.name]]))
-                for a in fdef.signature.output_arg]
+            self.import_op(op, values)
+        outs = []
+        for a in fdef.signature.output_arg:
+            name, idx = _split_tensor(self.renamed.get(name_map[fdef.ret[a.name]], name_map[fdef.ret[a.name]]))
+            outs.append(values.get(f"{name}:{idx}"))
+        return outs
+
+    def inline_calls(self, graph_def: Any) -> Any:
+        """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively)."""
+        from tensorflow.core.framework.graph_pb2 import GraphDef
+        from tensorflow.python.framework.function_def_to_graph import function_def_to_graph_def
+
+        out = GraphDef()
+        out.versions.CopyFrom(graph_def.versions)
+        renamed: dict[str, str] = {}
+
+        def resolve(tensor: str, prefix: str, arg_map: dict[str, str]) -> str:
+            node_name, idx = _split_tensor(tensor)
+            if node_name in arg_map:
+                return arg_map[node_name]
+            return f"{prefix}{node_name}:{idx}"
+
+        def add_nodes(nodes: Any, prefix: str, arg_map: dict[str, str]) -> None:
+            for node in nodes:
+                data_inputs = [resolve(i, prefix, arg_map) for i in node.input if not i.startswith("^")]
+                if node.op in _CALL_OPS and node.attr["f"].func.name in self.entry.library:
+                    fdef = self.entry.library[node.attr["f"].func.name]
+                    sub, name_map = function_def_to_graph_def(fdef)
+                    callee_args = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
+                    sub_map = dict(zip(callee_args, data_inputs, strict=True))
+                    sub_prefix = f"{prefix}{node.name}/"
+                    add_nodes([n for n in sub.node if n.name not in sub_map], sub_prefix, sub_map)
+                    for k, a in enumerate(fdef.signature.output_arg):
+                        renamed[f"{prefix}{node.name}:{k}"] = resolve(name_map[fdef.ret[a.name]], sub_prefix, sub_map)
+                    continue
+                new = out.node.add()
+                new.CopyFrom(node)
+                new.name = prefix + node.name
+                del new.input[:]
+                new.input.extend(data_inputs)
+
+        add_nodes(graph_def.node, "", {})
+
+        def final(tensor: str) -> str:
+            seen = 0
+            while tensor in renamed and seen < 1000:
+                tensor, seen = renamed[tensor], seen + 1
+            return tensor
+
+        for node in out.node:
+            fixed = [final(_graph_tensor_name(i)) for i in node.input]
+            del node.input[:]
+            node.input.extend(fixed)
+        self.renamed = {k: final(v) for k, v in renamed.items()}
+        return out
 
     def library_proto(self) -> Any:
         if self._library is None:
@@ -206,7 +268,7 @@ class _Importer:
             self._variables[key] = np.asarray(arr)
         return self._variables[key]
 
-    def import_op(self, op: Any, values: dict[str, Any], prefix: str) -> None:
+    def import_op(self, op: Any, values: dict[str, Any]) -> None:
         import tensorflow as tf
 
         args = [values.get(t.name) for t in op.inputs]
@@ -218,17 +280,11 @@ class _Importer:
             return
         if op.type in _CALL_OPS:
             fname = op.get_attr("f").name
-            fdef = self.entry.library.get(fname)
-            if fdef is None:
-                raise ImportError_(f"function {fname!r} called by {op.name!r} is not in the model's library")
-            outs = self.import_function(fdef, args, prefix)
-            for t, v in zip(op.outputs, outs, strict=True):
-                values[t.name] = v
-            return
+            raise ImportError_(f"function {fname!r} called by {op.name!r} is not in the model's function library")
         if op.type == "Const":
             arr = tf.make_ndarray(op.node_def.attr["value"].tensor)
             if arr.dtype == object:
-                self.import_generic(op, [], values, prefix)
+                self.import_generic(op, [], values)
                 return
             c = self.emit(tfd.ConstOp(DenseElementsAttr.from_array(arr)))
             c.attributes[NAME] = StringAttr(op.name)
@@ -237,14 +293,14 @@ class _Importer:
         if any(a is None or _is_resource(a) for a in args):
             # Resource-consuming op we don't freeze (e.g. a ResourceGather): keep it generic.
             args = [a if isinstance(a, SSAValue) else self._opaque_placeholder(a) for a in args]
-        self.import_generic(op, args, values, prefix)
+        self.import_generic(op, args, values)
 
     def _opaque_placeholder(self, marker: Any) -> SSAValue:
         raise ImportError_(
             "a model variable is used by an op other than ReadVariableOp; only read-only variables are supported"
         )
 
-    def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any], prefix: str) -> None:
+    def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any]) -> None:
         attrs: dict[str, Attribute] = {}
         node_attrs = op.node_def.attr
         for k in sorted(node_attrs):  # protobuf map order is not stable; output bytes must be
@@ -269,6 +325,12 @@ class _Importer:
 
 def _graph_tensor_name(name: str) -> str:
     return name if ":" in name else f"{name}:0"
+
+
+def _split_tensor(name: str) -> tuple[str, int]:
+    """"node:1" -> ("node", 1); "node" -> ("node", 0)."""
+    node, _, idx = name.partition(":")
+    return node, int(idx) if idx else 0
 
 
 def _is_resource(v: Any) -> bool:

@@ -1,0 +1,121 @@
+"""The model corpus of issue 2, shared by tests and benchmarks: name -> Keras model builder, plus reference runs.
+
+Weights are random (`weights=None`); inputs are seeded. Errors are measured relative to the output's scale.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def mlp() -> Any:
+    import keras
+
+    return keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="relu"),
+                             keras.layers.Dense(10)], name="mlp")
+
+
+def small_cnn() -> Any:
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(8, 3, activation="relu", padding="same"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(16, 3, strides=2),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.DepthwiseConv2D(3, padding="same"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(10),
+    ], name="small_cnn")
+
+
+def mobilenet_v2() -> Any:
+    import keras
+
+    return keras.applications.MobileNetV2(weights=None, classifier_activation=None)
+
+
+def resnet50() -> Any:
+    import keras
+
+    return keras.applications.ResNet50(weights=None, classifier_activation=None)
+
+
+def efficientnet_b0() -> Any:
+    import keras
+
+    return keras.applications.EfficientNetB0(weights=None, classifier_activation=None)
+
+
+def transformer_block() -> Any:
+    """Encoder block: MultiHeadAttention 4x32 on 64x128, residual + LayerNorm, Dense-GELU feed-forward."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input((64, 128))
+    att = layers.MultiHeadAttention(num_heads=4, key_dim=32)(inp, inp)
+    x = layers.LayerNormalization()(inp + att)
+    ff = layers.Dense(256, activation="gelu")(x)
+    ff = layers.Dense(128)(ff)
+    out = layers.LayerNormalization()(x + ff)
+    return keras.Model(inp, out, name="transformer_block")
+
+
+MODELS: dict[str, Callable[[], Any]] = {
+    "mlp": mlp,
+    "small_cnn": small_cnn,
+    "mobilenet_v2": mobilenet_v2,
+    "resnet50": resnet50,
+    "efficientnet_b0": efficientnet_b0,
+    "transformer_block": transformer_block,
+}
+HEAVY = {"mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block"}
+
+
+def build(name: str) -> Any:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return MODELS[name]()
+
+
+def sample_inputs(model: Any, seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, [1 if d is None else d for d in t.shape]).astype(np.float32) for t in model.inputs]
+
+
+def run_litert(model_bytes: bytes, inputs: dict[str, np.ndarray] | list[np.ndarray],
+               signature: str | None = None) -> dict[str, np.ndarray]:
+    """Run a .tflite in the official LiteRT interpreter (1 thread) through its signature runner."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=model_bytes, num_threads=1)
+    runner = it.get_signature_runner(signature) if signature else it.get_signature_runner()
+    if not isinstance(inputs, dict):
+        names = list(runner.get_input_details())
+        inputs = dict(zip(names, inputs, strict=True))
+    return runner(**inputs)
+
+
+def rel_error(ours: np.ndarray, ref: np.ndarray) -> float:
+    """max |ours - ref| / max |ref| (errors relative to the output's scale)."""
+    ours, ref = np.asarray(ours, np.float64), np.asarray(ref, np.float64)
+    assert ours.shape == ref.shape, f"shape {ours.shape} != reference {ref.shape}"
+    scale = max(float(np.abs(ref).max()), 1e-30)
+    return float(np.abs(ours - ref).max()) / scale
+
+
+def count_ops(model_bytes: bytes) -> int:
+    import tflite
+
+    m = tflite.Model.GetRootAsModel(model_bytes, 0)
+    return sum(m.Subgraphs(i).OperatorsLength() for i in range(m.SubgraphsLength()))
