@@ -1,0 +1,45 @@
+# tflc developer commands. `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: setup build demo test test-fast lit bench lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Rebuild the C runtime in place after editing runtime/src (pip's editable install built it once).
+build: setup
+	$(PY) setup.py -q build_ext --inplace
+
+demo: build
+	$(PY) examples/demo.py
+
+test: build
+	$(PY) -m pytest -q tests
+	lit -q tests/filecheck
+
+test-fast: build
+	$(PY) -m pytest -q -m "not heavy" tests
+	lit -q tests/filecheck
+
+lit: setup
+	lit -v tests/filecheck
+
+bench: build
+	$(PY) benchmarks/convert.py
+	$(PY) benchmarks/runtime.py
+
+lint: setup
+	$(VENV)/bin/ruff check compiler dialects passes runtime tests benchmarks examples
+	$(VENV)/bin/ruff format --check compiler dialects passes runtime tests benchmarks examples
+
+clean:
+	rm -rf build runtime/*.so out

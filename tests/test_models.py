@@ -1,0 +1,97 @@
+"""The issue-2 corpus end to end: Keras object and SavedModel -> tflc -> LiteRT, compared with TensorFlow.
+
+Whole keras.applications models are marked `heavy` (they still run in CI). Errors are relative to the output's
+max magnitude; the bound is 1e-5 for every model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from corpus import HEAVY, MODELS, build, count_ops, rel_error, run_litert, sample_inputs
+
+from compiler import TFLiteConverter
+
+TOL = 1e-5
+
+_cache: dict[str, object] = {}
+
+
+def _model(name: str):
+    if name not in _cache:
+        _cache.clear()  # keep one big model alive at a time
+        _cache[name] = build(name)
+    return _cache[name]
+
+
+def _params():
+    for name in MODELS:
+        marks = [pytest.mark.heavy] if name in HEAVY else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_keras_object(name):
+    model = _model(name)
+    x = sample_inputs(model)
+    ref = model(x[0] if len(x) == 1 else x, training=False).numpy()
+    data = TFLiteConverter.from_keras_model(model).convert()
+    out = run_litert(data, x)
+    err = rel_error(next(iter(out.values())), ref)
+    print(f"{name}: keras object, {count_ops(data)} ops, {len(data)} bytes, rel err {err:.2e}")
+    assert err <= TOL
+
+
+@pytest.mark.parametrize("name", list(_params()))
+def test_saved_model(name, tmp_path):
+    model = _model(name)
+    model.export(str(tmp_path / name), verbose=False)
+    x = sample_inputs(model)
+    ref = model(x[0] if len(x) == 1 else x, training=False).numpy()
+    data = TFLiteConverter.from_saved_model(str(tmp_path / name), signature_keys=["serving_default"]).convert()
+    out = run_litert(data, x)
+    err = rel_error(next(iter(out.values())), ref)
+    print(f"{name}: SavedModel, {count_ops(data)} ops, {len(data)} bytes, rel err {err:.2e}")
+    assert err <= TOL
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("name", ["efficientnet_b0", "transformer_block"])
+def test_no_shape_arithmetic_left(name):
+    """With static input shapes, shape computations fold away (TF's converter leaves SHAPE/PACK/... in)."""
+    import tflite
+    from tflite.BuiltinOperator import BuiltinOperator as B
+
+    data = TFLiteConverter.from_keras_model(_model(name)).convert()
+    m = tflite.Model.GetRootAsModel(data, 0)
+    codes = [max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
+             for i in range(m.OperatorCodesLength())]
+    sg = m.Subgraphs(0)
+    used = {codes[sg.Operators(i).OpcodeIndex()] for i in range(sg.OperatorsLength())}
+    shape_math = {B.SHAPE, B.STRIDED_SLICE, B.PACK, B.GATHER, B.REDUCE_PROD}
+    assert not (used & shape_math)
+
+
+def test_batchnorm_folded_into_conv():
+    """Conv + BatchNormalization + ReLU must leave no MUL/ADD behind the conv."""
+    import keras
+    import tflite
+    from tflite.BuiltinOperator import BuiltinOperator as B
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3),
+                              keras.layers.BatchNormalization(), keras.layers.ReLU()])
+    # Non-trivial moving statistics, as in a trained model.
+    bn = model.layers[1]
+    rng = np.random.default_rng(0)
+    bn.moving_mean.assign(rng.standard_normal(8).astype(np.float32))
+    bn.moving_variance.assign(rng.uniform(0.5, 2, 8).astype(np.float32))
+    data = TFLiteConverter.from_keras_model(model).convert()
+    m = tflite.Model.GetRootAsModel(data, 0)
+    sg = m.Subgraphs(0)
+    codes = [max(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode(),
+                 m.OperatorCodes(sg.Operators(i).OpcodeIndex()).DeprecatedBuiltinCode())
+             for i in range(sg.OperatorsLength())]
+    assert B.MUL not in codes and B.ADD not in codes
+    x = sample_inputs(model)
+    assert rel_error(next(iter(run_litert(data, x).values())), model(x[0], training=False).numpy()) <= TOL
