@@ -88,6 +88,7 @@ class TFLiteConverter:
         self.on_pass: Callable[..., None] | None = None
         self.before_pass: Callable[..., None] | None = None
         self.on_phase: Callable[[str], None] | None = None
+        self.debug: Any = None  # compiler.dumps.DebugOptions: IR dumps, print-ir-after/before, pass timing
         self.result = ConversionResult()
 
     # ---- constructors (same signatures as tf.lite.TFLiteConverter) ----
@@ -184,8 +185,12 @@ class TFLiteConverter:
         times["import"] = time.perf_counter() - t1
         self._phase("passes")
         t2 = time.perf_counter()
-        run = run_pipeline(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
-                           before_pass=self.before_pass)
+        if self.debug is not None:
+            run = self.debug.run(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
+                                 before_pass=self.before_pass)
+        else:
+            run = run_pipeline(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
+                               before_pass=self.before_pass)
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()

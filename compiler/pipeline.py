@@ -1,12 +1,17 @@
-"""Pass registry, the default conversion pipeline, and the driver that runs it.
+"""Pass registry, named conversion pipelines, and the driver that runs them.
 
 Every pass is an xDSL `ModulePass` with a CLI name; a pipeline is a pass-pipeline string
-(`tf-cleanup,legalize-tf,dce`, options in braces) parsed by xDSL's `PassPipeline.parse_spec`, so `tflc opt`,
-`tflc convert --pass-pipeline` and stock `xdsl-opt` all speak the same language.
+(`tf-cleanup,legalize-tf,dce`, options in braces: `legalize-tf{allow-flex=true}`) parsed by xDSL's
+`PassPipeline.parse_spec`, so `tflc opt`, `tflc convert --pass-pipeline` and stock `xdsl-opt` all speak the same
+language. A pipeline string may also name a registered pipeline (`tflite-float`), which expands in place.
+
+The registry is lazy: listing passes imports no pass module (and never TensorFlow). Later passes (quantization,
+select-TF) plug in with `register_pass` / `register_pipeline` or by adding a factory to `_builtin_passes`.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,52 +20,119 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.func import Func
 from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.utils.exceptions import ArgSpecParseError
+
+PassFactory = Callable[[], type[ModulePass]]
 
 
-def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
-    """CLI name -> pass class factory (lazy, so listing passes imports nothing heavy)."""
+def _lazy(module: str, cls: str) -> PassFactory:
+    def factory() -> type[ModulePass]:
+        import importlib
 
-    def legalize_tf() -> type[ModulePass]:
-        from passes.legalize_tf import LegalizeTF
+        return getattr(importlib.import_module(module), cls)
 
-        return LegalizeTF
+    factory.__qualname__ = f"lazy<{module}.{cls}>"
+    return factory
 
-    def cleanup_tf() -> type[ModulePass]:
-        from passes.cleanup_tf import CleanupTF
 
-        return CleanupTF
-
-    def dce() -> type[ModulePass]:
-        from passes.dce import DeadCodeElimination
-
-        return DeadCodeElimination
-
-    def prepare_tf() -> type[ModulePass]:
-        from passes.prepare_tf import PrepareTF
-
-        return PrepareTF
-
-    def fold_constants() -> type[ModulePass]:
-        from passes.fold_constants import FoldConstants
-
-        return FoldConstants
-
-    def optimize() -> type[ModulePass]:
-        from passes.optimize import Optimize
-
-        return Optimize
-
+def _builtin_passes() -> dict[str, PassFactory]:
     return {
-        "tf-cleanup": cleanup_tf,
-        "fold-constants": fold_constants,
-        "prepare-tf": prepare_tf,
-        "legalize-tf": legalize_tf,
-        "optimize": optimize,
-        "dce": dce,
+        "tf-cleanup": _lazy("passes.cleanup_tf", "CleanupTF"),
+        "fold-constants": _lazy("passes.fold_constants", "FoldConstants"),
+        "prepare-tf": _lazy("passes.prepare_tf", "PrepareTF"),
+        "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
+        "optimize": _lazy("passes.optimize", "Optimize"),
+        "dce": _lazy("passes.dce", "DeadCodeElimination"),
     }
 
 
+# Passes registered at run time by other modules (quantization, select-TF, experiments).
+_EXTRA_PASSES: dict[str, PassFactory] = {}
+
+
+def register_pass(name: str, factory: PassFactory) -> None:
+    """Add a pass to the registry under its CLI name (a factory returning the ModulePass class)."""
+    _EXTRA_PASSES[name] = factory
+
+
+def available_passes() -> dict[str, PassFactory]:
+    """CLI name -> pass class factory (lazy, so listing passes imports nothing heavy)."""
+    return {**_builtin_passes(), **_EXTRA_PASSES}
+
+
 DEFAULT_PIPELINE = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,fold-constants,optimize,dce"
+
+# Named pipelines: a name usable wherever a pipeline string is expected (`--pass-pipeline=tflite-float`).
+PIPELINES: dict[str, str] = {
+    "tflite-float": DEFAULT_PIPELINE,
+    # What `tflc analyze` runs: everything up to legalization, no fusion (so each TF op maps to its own builtin).
+    "tf-legalize-only": "tf-cleanup,fold-constants,prepare-tf,legalize-tf",
+}
+
+
+def register_pipeline(name: str, spec: str) -> None:
+    PIPELINES[name] = spec
+
+
+class PipelineError(ValueError):
+    """A pipeline string that does not parse or names an unknown pass/option (message says which)."""
+
+
+class PassError(RuntimeError):
+    """A pass crashed or left invalid IR. Names the pass and its position in the pipeline."""
+
+    def __init__(self, index: int, pass_name: str, message: str) -> None:
+        super().__init__(f"pass #{index} '{pass_name}' {message}")
+        self.index = index
+        self.pass_name = pass_name
+
+
+def expand_pipeline(spec: str) -> str:
+    """Replace names of registered pipelines by their pass lists (recursively), keep everything else."""
+    spec = spec.strip()
+    seen: set[str] = set()
+    while True:
+        try:
+            specs = list(parse_pipeline(spec)) if spec else []
+        except ArgSpecParseError as e:  # a BaseException in xDSL; its str() shows the spot
+            raise PipelineError(f"invalid pass pipeline {spec!r}: {e}") from None
+        named = [s.name for s in specs if s.name in PIPELINES and not s.parameters]
+        if not named:
+            return spec
+        if seen & set(named):
+            raise PipelineError(f"pipeline {named[0]!r} includes itself")
+        seen.update(named)
+        spec = ",".join(PIPELINES[s.name] if s.name in PIPELINES and not s.parameters else str(s) for s in specs)
+
+
+def parse_passes(spec: str) -> list[ModulePass]:
+    """The pass instances of a pipeline string, or a PipelineError naming what is wrong."""
+    spec = expand_pipeline(spec)
+    if not spec:
+        return []
+    registry = available_passes()
+    try:
+        return list(PassPipeline.parse_spec(registry, spec).passes)
+    except (ValueError, ArgSpecParseError) as e:
+        msg = str(e)
+        if msg.startswith("Unrecognized passes"):
+            msg += f"; available passes: {', '.join(sorted(registry))}; pipelines: {', '.join(sorted(PIPELINES))}"
+        raise PipelineError(f"invalid pass pipeline {spec!r}: {msg}") from None
+
+
+def pipeline_string(passes: list[ModulePass]) -> str:
+    """The canonical pipeline string of a pass list (options that differ from defaults in braces)."""
+    return ",".join(str(p.spec()) for p in passes)
+
+
+def describe_passes() -> list[tuple[str, str]]:
+    """(name, first docstring line) of every registered pass (imports the pass modules)."""
+    out = []
+    for name, factory in sorted(available_passes().items()):
+        doc = (factory().__doc__ or "").strip().splitlines()
+        out.append((name, doc[0] if doc else ""))
+    return out
 
 
 def make_context() -> Context:
@@ -80,6 +152,7 @@ class PassRecord:
     seconds: float
     ops_before: int
     ops_after: int
+    spec: str = ""  # the pass with its options, e.g. `legalize-tf{allow-flex=true}`
 
 
 @dataclass
@@ -87,29 +160,62 @@ class PipelineRun:
     """What happened in one pipeline run (for --pass-timing and reports)."""
 
     records: list[PassRecord] = field(default_factory=list)
+    spec: str = ""
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(r.seconds for r in self.records)
 
 
 def count_ops(module: ModuleOp) -> int:
+    """Ops in the module, not counting the module itself."""
     return sum(1 for _ in module.walk()) - 1
+
+
+def verify_each_default() -> bool:
+    """`TFLC_VERIFY_EACH=1` turns on verification between passes everywhere (the test suite sets it)."""
+    return os.environ.get("TFLC_VERIFY_EACH", "") not in ("", "0")
 
 
 def run_pipeline(module: ModuleOp, spec: str = DEFAULT_PIPELINE, *, verify_each: bool = False,
                  on_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None,
                  before_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None) -> PipelineRun:
-    """Run a pipeline on `module` in place, timing each pass."""
+    """Run a pipeline on `module` in place, timing each pass.
+
+    `before_pass(i, pass, module)` / `on_pass(i, pass, module)` run around pass i (0-based); their time is not
+    counted. With `verify_each`, the module is verified before the first pass and after every pass; a failure
+    raises PassError naming the pass that produced the invalid IR.
+    """
+    verify_each = verify_each or verify_each_default()
     ctx = make_context()
-    run = PipelineRun()
-    passes = list(PassPipeline.parse_spec(available_passes(), spec).passes)
+    passes = parse_passes(spec)
+    run = PipelineRun(spec=pipeline_string(passes))
+    if verify_each:
+        _verify(module, -1, "input")
     for i, p in enumerate(passes):
         if before_pass:
             before_pass(i, p, module)
         before = count_ops(module)
         t0 = time.perf_counter()
-        p.apply(ctx, module)
+        try:
+            p.apply(ctx, module)
+        except (PassError, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            raise PassError(i, p.name, f"failed: {type(e).__name__}: {e}") from e
         dt = time.perf_counter() - t0
         if verify_each:
-            module.verify()
-        run.records.append(PassRecord(p.name, dt, before, count_ops(module)))
+            _verify(module, i, p.name)
+        run.records.append(PassRecord(p.name, dt, before, count_ops(module), str(p.spec())))
         if on_pass:
             on_pass(i, p, module)
     return run
+
+
+def _verify(module: ModuleOp, index: int, name: str) -> None:
+    try:
+        module.verify()
+    except Exception as e:
+        if index < 0:
+            raise PassError(0, "<input>", f"received invalid IR: {e}") from e
+        raise PassError(index, name, f"left invalid IR: {e}") from e
