@@ -409,8 +409,15 @@ static PyObject *mod_op_name(PyObject *m, PyObject *arg) {
   return str_or_none(tfl_op_name((int32_t)op));
 }
 
+static PyObject *mod_has_kernel(PyObject *m, PyObject *arg) {
+  long op = PyLong_AsLong(arg);
+  if (op == -1 && PyErr_Occurred()) return NULL;
+  return PyBool_FromLong(tfl_registry_has_op((int32_t)op));
+}
+
 static PyMethodDef module_methods[] = {
     {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
+    {"has_kernel", mod_has_kernel, METH_O, "Whether any registered kernel serves a BuiltinOperator code."},
     {NULL, NULL, 0, NULL},
 };
 
