@@ -1,0 +1,442 @@
+"""Float32 kernels of the C runtime against LiteRT's reference kernels (BUILTIN_REF), one small single-op model each.
+
+Each model comes from TensorFlow's converter (a tf.function with fixed input specs); both interpreters get the same
+seeded random inputs; the max abs difference must be <= 1e-5 x max(1, max|ref|).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+tf = pytest.importorskip("tensorflow")
+litert = pytest.importorskip("ai_edge_litert.interpreter")
+
+from runtime import Interpreter  # noqa: E402
+
+TOL = 1e-5
+
+
+def convert(fn, specs, *, allow_custom=False) -> bytes:
+    """Converts fn (a Python function of tensors) with fixed TensorSpecs to a float32 .tflite."""
+    cf = tf.function(fn, input_signature=specs).get_concrete_function()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return conv.convert()
+
+
+def random_inputs(details, seed=0, low=-2.0, high=2.0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for d in details:
+        shape, dt = tuple(d["shape"]), d["dtype"]
+        if dt == np.bool_:
+            out.append(rng.random(shape) < 0.5)
+        elif np.issubdtype(dt, np.integer):
+            out.append(rng.integers(0, 4, size=shape).astype(dt))
+        else:
+            out.append(rng.uniform(low, high, size=shape).astype(dt))
+    return out
+
+
+def run_ref(model: bytes, inputs):
+    try:
+        it = litert.Interpreter(model_content=model, num_threads=1,
+                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+    except ValueError as e:  # a few ops (CEIL) have no reference kernel registered: use the builtin one
+        if "Didn't find op" not in str(e):
+            raise
+        it = litert.Interpreter(model_content=model, num_threads=1,
+                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), inputs):
+        it.set_tensor(d["index"], x)
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+def run_ours(model: bytes, inputs):
+    it = Interpreter(model_content=model, num_threads=1)
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), inputs):
+        it.set_tensor(d["index"], x)
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+def builtin_ops(model: bytes) -> set[str]:
+    import tflite
+
+    m = tflite.Model.GetRootAsModel(model, 0)
+    names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+    ops = set()
+    for i in range(m.OperatorCodesLength()):
+        oc = m.OperatorCodes(i)
+        ops.add(names.get(max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode()), "?"))
+    return ops
+
+
+def check(fn, specs, expect_op=None, inputs=None, seed=0, low=-2.0, high=2.0, tol=TOL):
+    model = convert(fn, specs)
+    if expect_op is not None:
+        ops = builtin_ops(model)
+        assert expect_op in ops, f"converter emitted {ops}, not {expect_op}"
+    if inputs is None:
+        it = litert.Interpreter(model_content=model)
+        inputs = random_inputs(it.get_input_details(), seed, low, high)
+    ref = run_ref(model, inputs)
+    ours = run_ours(model, inputs)
+    assert len(ref) == len(ours)
+    for r, o in zip(ref, ours):
+        assert r.shape == o.shape, (r.shape, o.shape)
+        assert r.dtype == o.dtype, (r.dtype, o.dtype)
+        if r.dtype.kind in "biu":
+            np.testing.assert_array_equal(o, r)
+        else:
+            scale = max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
+            err = float(np.max(np.abs(r.astype(np.float64) - o))) if r.size else 0.0
+            assert np.array_equal(np.isnan(r), np.isnan(o)), "NaN pattern differs"
+            if np.isnan(err):
+                m = ~np.isnan(r)
+                err = float(np.max(np.abs(r[m].astype(np.float64) - o[m]))) if m.any() else 0.0
+            assert err <= tol * scale, f"max abs err {err} > {tol} x {scale}"
+    return model
+
+
+def spec(*shape, dtype=None):
+    return tf.TensorSpec(shape, dtype or tf.float32)
+
+
+def const(rng, *shape, scale=0.5):
+    return tf.constant(rng.uniform(-scale, scale, size=shape).astype(np.float32))
+
+
+ACTS = {"none": lambda x: x, "relu": tf.nn.relu, "relu6": tf.nn.relu6}
+
+# ----------------------------------------------------------------------------------------------- convolutions
+
+
+@pytest.mark.parametrize("k,stride,dil,pad,act,cin,cout", [
+    (3, 1, 1, "SAME", "relu", 3, 8),
+    (3, 2, 1, "SAME", "relu6", 4, 16),
+    (3, 2, 1, "VALID", "none", 5, 7),
+    (1, 1, 1, "VALID", "none", 8, 24),
+    (1, 1, 1, "SAME", "relu6", 17, 33),
+    (5, 1, 2, "SAME", "relu", 3, 6),
+    (2, 2, 1, "SAME", "none", 6, 20),
+    (4, 3, 1, "VALID", "relu", 2, 5),
+])
+def test_conv2d(k, stride, dil, pad, act, cin, cout):
+    rng = np.random.default_rng(1)
+    w = const(rng, k, k, cin, cout)
+    b = const(rng, cout)
+    f = lambda x: ACTS[act](tf.nn.conv2d(x, w, stride, pad, dilations=dil) + b)
+    check(f, [spec(1, 11, 13, cin)], "CONV_2D")
+
+
+def test_conv2d_batch_no_bias():
+    rng = np.random.default_rng(2)
+    w = const(rng, 3, 3, 4, 9)
+    check(lambda x: tf.nn.conv2d(x, w, 1, "SAME"), [spec(2, 8, 8, 4)], "CONV_2D")
+
+
+@pytest.mark.parametrize("k,stride,dil,pad,act,c,mult", [
+    (3, 1, 1, "SAME", "relu6", 8, 1),
+    (3, 2, 1, "SAME", "relu", 16, 1),
+    (3, 2, 1, "VALID", "none", 70, 1),
+    (5, 1, 1, "SAME", "none", 4, 2),
+    (3, 1, 2, "SAME", "relu6", 6, 1),
+    (3, 1, 1, "VALID", "none", 3, 3),
+])
+def test_depthwise(k, stride, dil, pad, act, c, mult):
+    rng = np.random.default_rng(3)
+    w = const(rng, k, k, c, mult)
+    b = const(rng, c * mult)
+    f = lambda x: ACTS[act](tf.nn.depthwise_conv2d(x, w, [1, stride, stride, 1], pad, dilations=[dil, dil]) + b)
+    check(f, [spec(1, 12, 10, c)], "DEPTHWISE_CONV_2D")
+
+
+@pytest.mark.parametrize("k,stride,pad,out_hw", [(3, 2, "SAME", (16, 20)), (2, 2, "VALID", (16, 20)),
+                                                  (3, 1, "SAME", (8, 10)), (3, 2, "VALID", (17, 21))])
+def test_transpose_conv(k, stride, pad, out_hw):
+    rng = np.random.default_rng(4)
+    w = const(rng, k, k, 5, 3)  # [h, w, out, in]
+    f = lambda x: tf.nn.conv2d_transpose(x, w, [1, out_hw[0], out_hw[1], 5], stride, pad)
+    check(f, [spec(1, 8, 10, 3)], "TRANSPOSE_CONV")
+
+
+# ----------------------------------------------------------------------------------------- fully connected
+
+
+@pytest.mark.parametrize("batch,din,dout,act,bias", [(1, 16, 10, "none", True), (3, 40, 33, "relu", True),
+                                                      (7, 5, 64, "relu6", False), (1, 1280, 100, "none", True)])
+def test_fully_connected(batch, din, dout, act, bias):
+    rng = np.random.default_rng(5)
+    w = const(rng, din, dout)
+    b = const(rng, dout)
+    f = lambda x: ACTS[act](tf.matmul(x, w) + b) if bias else ACTS[act](tf.matmul(x, w))
+    check(f, [spec(batch, din)], "FULLY_CONNECTED")
+
+
+def test_fully_connected_keep_num_dims():
+    rng = np.random.default_rng(6)
+    w = const(rng, 24, 12)
+    b = const(rng, 12)
+    check(lambda x: tf.einsum("bsd,de->bse", x, w) + b, [spec(2, 5, 24)])
+
+
+@pytest.mark.parametrize("xs,ys,ax,ay", [((2, 3, 4), (2, 4, 5), False, False), ((3, 4), (2, 4, 6), False, False),
+                                         ((2, 1, 5, 4), (3, 6, 4), False, True), ((2, 4, 3), (2, 4, 5), True, False),
+                                         ((1, 2, 7, 9), (1, 2, 9, 17), False, False)])
+def test_batch_matmul(xs, ys, ax, ay):
+    f = lambda x, y: tf.linalg.matmul(x, y, adjoint_a=ax, adjoint_b=ay)
+    check(f, [spec(*xs), spec(*ys)], "BATCH_MATMUL")
+
+
+# ---------------------------------------------------------------------------------------------------- pooling
+
+
+@pytest.mark.parametrize("kind", ["avg", "max"])
+@pytest.mark.parametrize("k,stride,pad", [(2, 2, "VALID"), (3, 2, "SAME"), (3, 1, "SAME"), (3, 3, "VALID")])
+def test_pool(kind, k, stride, pad):
+    fn = tf.nn.avg_pool2d if kind == "avg" else tf.nn.max_pool2d
+    check(lambda x: fn(x, k, stride, pad), [spec(2, 11, 9, 6)], "AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D")
+
+
+def test_pool_fused_relu6():
+    check(lambda x: tf.nn.relu6(tf.nn.avg_pool2d(x, 2, 2, "SAME")), [spec(1, 8, 8, 3)], low=-4, high=9)
+
+
+@pytest.mark.parametrize("method,align,half", [("bilinear", False, True), ("bilinear", True, False),
+                                               ("bilinear", False, False), ("nearest", False, True),
+                                               ("nearest", True, False), ("nearest", False, False)])
+@pytest.mark.parametrize("size", [(13, 17), (4, 3)])
+def test_resize(method, align, half, size):
+    if method == "bilinear":
+        f = lambda x: tf.compat.v1.image.resize_bilinear(x, size, align_corners=align, half_pixel_centers=half)
+    else:
+        f = lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=align, half_pixel_centers=half)
+    check(f, [spec(1, 6, 7, 3)])
+
+
+# ------------------------------------------------------------------------------------------------ elementwise
+
+BINARY = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    "max": tf.maximum, "min": tf.minimum, "sqdiff": tf.math.squared_difference,
+}
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+@pytest.mark.parametrize("sa,sb", [((2, 3, 4), (2, 3, 4)), ((2, 3, 4), (4,)), ((1, 3, 1), (2, 1, 5)),
+                                   ((2, 1, 3, 1, 2, 3), (1, 4, 3, 2, 1, 3)), ((5,), ())])
+def test_binary(name, sa, sb):
+    check(lambda a, b: BINARY[name](a, b), [spec(*sa), spec(*sb)])
+
+
+@pytest.mark.parametrize("act", ["relu", "relu6"])
+@pytest.mark.parametrize("name", ["add", "sub", "mul"])
+def test_binary_fused_activation(name, act):
+    check(lambda a, b: ACTS[act](BINARY[name](a, b)), [spec(2, 8, 3), spec(8, 3)], low=-5, high=5)
+
+
+def test_pow():
+    check(lambda a, b: tf.pow(a, b), [spec(3, 4), spec(4)], low=0.1, high=2.0)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "max", "min", "floordiv", "floormod"])
+def test_binary_int32(name):
+    ops = dict(BINARY, floordiv=tf.math.floordiv, floormod=tf.math.floormod)
+    rng = np.random.default_rng(7)
+    a = rng.integers(-20, 20, size=(3, 5)).astype(np.int32)
+    b = rng.integers(1, 6, size=(5,)).astype(np.int32) * rng.choice([-1, 1], size=5).astype(np.int32)
+    check(lambda x, y: ops[name](x, y), [spec(3, 5, dtype=tf.int32), spec(5, dtype=tf.int32)], inputs=[a, b])
+
+
+@pytest.mark.parametrize("name", ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"])
+def test_compare(name):
+    fn = getattr(tf.math, name)
+    rng = np.random.default_rng(8)
+    a = rng.integers(-2, 2, size=(3, 4)).astype(np.float32)
+    b = rng.integers(-2, 2, size=(4,)).astype(np.float32)
+    check(lambda x, y: fn(x, y), [spec(3, 4), spec(4)], inputs=[a, b])
+
+
+UNARY = {
+    "rsqrt": (tf.math.rsqrt, 0.1, 4), "sqrt": (tf.sqrt, 0, 4), "square": (tf.square, -3, 3), "exp": (tf.exp, -5, 5),
+    "log": (tf.math.log, 0.01, 10), "abs": (tf.abs, -3, 3), "neg": (tf.negative, -3, 3), "sin": (tf.sin, -6, 6),
+    "cos": (tf.cos, -6, 6), "floor": (tf.floor, -5, 5), "ceil": (tf.math.ceil, -5, 5),
+    "relu": (tf.nn.relu, -3, 3), "relu6": (tf.nn.relu6, -3, 9), "relu_n1_to_1": (lambda x: tf.clip_by_value(x, -1.0, 1.0), -3, 3),
+    "elu": (tf.nn.elu, -4, 4), "leaky_relu": (lambda x: tf.nn.leaky_relu(x, 0.3), -3, 3),
+    "logistic": (tf.sigmoid, -20, 20), "tanh": (tf.tanh, -6, 6), "hard_swish": (lambda x: x * tf.nn.relu6(x + 3) / 6, -5, 5),
+    "gelu": (lambda x: tf.nn.gelu(x, approximate=False), -4, 4),
+    "gelu_approx": (lambda x: tf.nn.gelu(x, approximate=True), -4, 4),
+    "softmax": (tf.nn.softmax, -5, 5), "softmax_beta": (lambda x: tf.nn.softmax(x * 0.5), -5, 5),
+    "log_softmax": (tf.nn.log_softmax, -5, 5),
+    "l2norm": (lambda x: tf.math.l2_normalize(x, axis=-1), -3, 3),
+}
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary(name):
+    fn, lo, hi = UNARY[name]
+    check(fn, [spec(3, 7, 11)], low=lo, high=hi)
+
+
+def test_prelu():
+    rng = np.random.default_rng(9)
+    alpha = const(rng, 5)
+    check(lambda x: tf.maximum(x, 0.0) + alpha * tf.minimum(x, 0.0), [spec(2, 4, 5)])
+
+
+# -------------------------------------------------------------------------------------------------- reductions
+
+REDUCE = {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "max": tf.reduce_max, "min": tf.reduce_min,
+          "prod": tf.reduce_prod}
+
+
+@pytest.mark.parametrize("name", list(REDUCE))
+@pytest.mark.parametrize("axis,keep", [([1, 2], True), ([1, 2], False), ([-1], False), ([0, 3], True), ([2], True),
+                                       ([0, 1, 2, 3], False)])
+def test_reduce(name, axis, keep):
+    check(lambda x: REDUCE[name](x, axis=axis, keepdims=keep), [spec(2, 5, 6, 3)], low=0.5, high=1.5)
+
+
+@pytest.mark.parametrize("fn", [tf.argmax, tf.argmin])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_arg_minmax(fn, axis):
+    check(lambda x: fn(x, axis=axis, output_type=tf.int32), [spec(4, 6, 5)])
+
+
+# ------------------------------------------------------------------------------------------------- shape ops
+
+
+def test_reshape_squeeze_expand():
+    check(lambda x: tf.expand_dims(tf.squeeze(tf.reshape(x, [6, 1, 4]), 1), 0) * 2.0, [spec(2, 3, 4)])
+
+
+def test_reshape_dynamic_shape():
+    # shape computed at run time from the input's shape
+    def f(x):
+        s = tf.shape(x)
+        return tf.reshape(x, tf.stack([s[0] * s[1], s[2]])) + 1.0
+    check(f, [spec(2, 3, 4)])
+
+
+@pytest.mark.parametrize("perm", [[0, 2, 1], [2, 0, 1], [1, 0, 2]])
+def test_transpose(perm):
+    check(lambda x: tf.transpose(x, perm) + 0.0, [spec(3, 4, 5)])
+
+
+def test_transpose_4d():
+    check(lambda x: tf.transpose(x, [0, 3, 1, 2]) + 0.0, [spec(2, 3, 4, 5)])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_concat(axis):
+    check(lambda a, b: tf.nn.relu(tf.concat([a, b * 2.0], axis)), [spec(2, 3, 4), spec(2, 3, 4)])
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_pack_unpack(axis):
+    def f(a, b):
+        s = tf.stack([a, b, a + b], axis=axis)
+        u = tf.unstack(s * 1.5, axis=axis)
+        return u[0] + u[2], u[1]
+    check(f, [spec(3, 4), spec(3, 4)])
+
+
+def test_split_splitv():
+    def f(x):
+        a, b = tf.split(x, 2, axis=1)
+        c, d, e = tf.split(x, [1, 2, 3], axis=1)
+        return a * b, c + e[:, :1], d
+    check(f, [spec(2, 6, 3)])
+
+
+@pytest.mark.parametrize("sl", [
+    (slice(1, 3), slice(None), slice(0, 4, 2)),
+    (Ellipsis, slice(1, None)),
+    (slice(None, None, -1), 1),
+    (slice(None), None, slice(2, -1)),
+    (0, Ellipsis, None, slice(-3, None, -1)),
+    (slice(-2, None), slice(None, 2)),
+])
+def test_strided_slice(sl):
+    check(lambda x: x[sl] * 1.0, [spec(4, 5, 6)], "STRIDED_SLICE")
+
+
+def test_slice():
+    check(lambda x: tf.slice(x, [1, 0, 2], [2, -1, 3]) + 0.0, [spec(4, 5, 6)])
+
+
+@pytest.mark.parametrize("mode", ["CONSTANT", "REFLECT", "SYMMETRIC"])
+def test_pad(mode):
+    check(lambda x: tf.pad(x, [[0, 1], [2, 1], [1, 2]], mode=mode) + 0.0, [spec(2, 4, 5)])
+
+
+def test_padv2():
+    check(lambda x: tf.pad(x, [[1, 0], [0, 2]], constant_values=3.5) + 0.0, [spec(3, 4)])
+
+
+@pytest.mark.parametrize("axis,batch_dims", [(0, 0), (1, 0), (2, 0), (1, 1)])
+def test_gather(axis, batch_dims):
+    idx = np.array([[2, 0, 1], [1, 1, 0], [0, 2, 2]][:3], np.int32)
+    check(lambda x: tf.gather(x, idx, axis=axis, batch_dims=batch_dims) + 0.0, [spec(3, 3, 4)], "GATHER")
+
+
+def test_gather_input_indices():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((10, 4)).astype(np.float32)
+    i = rng.integers(0, 10, size=(2, 3)).astype(np.int32)
+    check(lambda p, q: tf.gather(p, q), [spec(10, 4), spec(2, 3, dtype=tf.int32)], inputs=[x, i])
+
+
+def test_gather_nd():
+    idx = np.array([[0, 1], [2, 3], [1, 0]], np.int32)
+    check(lambda x: tf.gather_nd(x, idx) + 0.0, [spec(3, 4, 5)], "GATHER_ND")
+
+
+def test_tile_broadcast_to():
+    check(lambda x: tf.tile(x, [2, 1, 3]) + tf.broadcast_to(x[:, :1, :1], [2, 3, 12]), [spec(1, 3, 4)])
+
+
+def test_cast_fill_range_shape_zeros():
+    def f(x):
+        n = tf.cast(x * 3.0, tf.int32)
+        r = tf.range(2, 14, 3)
+        return tf.cast(n, tf.float32) + tf.cast(tf.reduce_sum(r), tf.float32), tf.shape(x), tf.zeros_like(x) + tf.fill([3, 4], 2.0)
+    check(f, [spec(3, 4)])
+
+
+def test_select_v2():
+    check(lambda c, x, y: tf.where(c, x, y), [spec(3, 1, dtype=tf.bool), spec(3, 4), spec(4)])
+
+
+def test_mean_global_pool_then_fc():
+    rng = np.random.default_rng(11)
+    w = const(rng, 32, 10)
+    check(lambda x: tf.matmul(tf.reduce_mean(x, axis=[1, 2]), w), [spec(1, 7, 7, 32)])
+
+
+# ------------------------------------------------------------------------------------------- float16 weights
+
+
+def test_dequantize_float16():
+    rng = np.random.default_rng(12)
+    w = const(rng, 3, 3, 4, 8)
+    cf = tf.function(lambda x: tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")),
+                     input_signature=[spec(1, 8, 8, 4)]).get_concrete_function()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.target_spec.supported_types = [tf.float16]
+    model = conv.convert()
+    assert "DEQUANTIZE" in builtin_ops(model)
+    x = np.random.default_rng(0).standard_normal((1, 8, 8, 4)).astype(np.float32)
+    ref, ours = run_ref(model, [x]), run_ours(model, [x])
+    assert np.max(np.abs(ref[0] - ours[0])) <= TOL * max(1.0, np.max(np.abs(ref[0])))
