@@ -1,0 +1,142 @@
+/* Standalone self-test of the fixed-point primitives (built and run by tests/test_runtime_kernels_q.py). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixedpoint.h"
+
+static int failures = 0;
+#define CHECK(cond, ...)                         \
+  do {                                           \
+    if (!(cond)) {                               \
+      ++failures;                                \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+      printf(__VA_ARGS__);                       \
+      printf("\n");                              \
+    }                                            \
+  } while (0)
+
+/* Exact references computed with wide integer / long double arithmetic. */
+static int32_t ref_single(int32_t x, int32_t q, int shift) {
+  const int ts = 31 - shift;
+  return (int32_t)(((__int128)x * q + ((__int128)1 << (ts - 1))) >> ts);
+}
+
+static int32_t ref_srdhm(int32_t a, int32_t b) {
+  /* round(a*b / 2^31) with ties toward +infinity (gemmlowp's nudge), saturating */
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  long double v = (long double)a * (long double)b / 2147483648.0L;
+  return (int32_t)floorl(v + 0.5L);
+}
+
+int main(void) {
+  /* QuantizeMultiplier */
+  int32_t q;
+  int s;
+  tfl_quantize_multiplier_mode(0.5, &q, &s, TFL_ROUND_DOUBLE);
+  CHECK(q == (1 << 30) && s == 0, "qm(0.5) = %d,%d", q, s);
+  tfl_quantize_multiplier_mode(1.0, &q, &s, TFL_ROUND_DOUBLE);
+  CHECK(q == (1 << 30) && s == 1, "qm(1) = %d,%d", q, s);
+  tfl_quantize_multiplier_mode(0.0, &q, &s, TFL_ROUND_DOUBLE);
+  CHECK(q == 0 && s == 0, "qm(0)");
+  tfl_quantize_multiplier_mode(1e-12, &q, &s, TFL_ROUND_DOUBLE);
+  CHECK(q == 0 && s == 0, "qm(tiny) flushes to zero: %d,%d", q, s);
+  tfl_quantize_multiplier_mode(0.99999999999, &q, &s, TFL_ROUND_DOUBLE);
+  CHECK(q == (1 << 30) && s == 1, "qm rounds up to 2^31 -> halves: %d,%d", q, s);
+  tfl_quantize_multiplier_mode(ldexp(1.0, 40), &q, &s, TFL_ROUND_SINGLE);
+  CHECK(q == INT32_MAX && s == 30, "single-rounding clamps shift: %d,%d", q, s);
+
+  /* SRDHM and RDBPOT against exact references */
+  srand(1);
+  for (int i = 0; i < 200000; ++i) {
+    int32_t a = (int32_t)((uint32_t)rand() << 16 ^ (uint32_t)rand());
+    int32_t b = (int32_t)((uint32_t)rand() << 16 ^ (uint32_t)rand());
+    if (i < 4) a = INT32_MIN, b = (i & 1) ? INT32_MIN : INT32_MAX;
+    CHECK(tfl_srdhm(a, b) == ref_srdhm(a, b), "srdhm(%d,%d) = %d want %d", a, b, tfl_srdhm(a, b), ref_srdhm(a, b));
+    int e = rand() % 32;
+    long double v = (long double)a / ldexpl(1.0L, e);
+    int32_t want = (int32_t)(v >= 0 ? floorl(v + 0.5L) : -floorl(-v + 0.5L));
+    CHECK(tfl_rdbpot(a, e) == want, "rdbpot(%d,%d) = %d want %d", a, e, tfl_rdbpot(a, e), want);
+    int32_t qm = (int32_t)(((uint32_t)rand() << 16 ^ (uint32_t)rand()) | 0x40000000u) & 0x7fffffff;
+    int sh = rand() % 40 - 31;
+    if (sh > 30) sh = 30;
+    int32_t x = a >> (rand() % 24);
+    CHECK(tfl_mbqm_single(x, qm, sh) == ref_single(x, qm, sh), "single(%d,%d,%d)", x, qm, sh);
+    if (sh <= 0) {
+      int32_t dbl = tfl_mbqm_double(x, qm, sh);
+      int32_t two = tfl_rdbpot(tfl_srdhm(x, qm), -sh);
+      CHECK(dbl == two, "double(%d,%d,%d)", x, qm, sh);
+      /* double rounding differs from single by at most one */
+      CHECK(abs(dbl - tfl_mbqm_single(x, qm, sh)) <= 1, "double vs single differ by >1");
+    }
+  }
+  /* The classic double-rounding case: 1 * 0.5 * 2^-1 = 0.25 rounds to 1 with double rounding, 0 with single. */
+  CHECK(tfl_mbqm_double(1, 1 << 30, -1) == 1, "double(1, 0.5, -1) = %d", tfl_mbqm_double(1, 1 << 30, -1));
+  CHECK(tfl_mbqm_single(1, 1 << 30, -1) == 0, "single(1, 0.5, -1) = %d", tfl_mbqm_single(1, 1 << 30, -1));
+  /* SRDHM breaks ties toward +infinity; the rounding shift breaks them away from zero */
+  CHECK(tfl_mbqm_double(-3, 1 << 30, 0) == -1, "double(-3, 0.5) = %d", tfl_mbqm_double(-3, 1 << 30, 0));
+  CHECK(tfl_mbqm_double(3, 1 << 30, -1) == 1, "double(3, 0.5, -1) = %d", tfl_mbqm_double(3, 1 << 30, -1));
+
+  /* int64 overload: reduced multiplier, single rounding half up */
+  CHECK(tfl_mbqm64(3, 1 << 30, 0) == 2, "mbqm64(3, 0.5) = %d", tfl_mbqm64(3, 1 << 30, 0));
+  CHECK(tfl_mbqm64(-3, 1 << 30, 0) == -1, "mbqm64(-3, 0.5) = %d", tfl_mbqm64(-3, 1 << 30, 0));
+  CHECK(tfl_mbqm64((int64_t)1 << 40, 1 << 30, -10) == (1 << 29), "mbqm64 large");
+
+  /* saturating shifts */
+  CHECK(tfl_sat_shl(1 << 29, 2) == INT32_MAX, "sat_shl saturates");
+  CHECK(tfl_sat_shl(-(1 << 29), 2) == INT32_MIN, "sat_shl saturates negative");
+  CHECK(tfl_sat_shl(12345, 3) == 12345 * 8, "sat_shl plain");
+
+  /* exp_on_negative_values: accuracy over the Q5.26 domain used by softmax */
+  double maxerr = 0;
+  for (int32_t a = 0; a > -(31 << 26); a -= 9973 * 7) {
+    const double x = a / 67108864.0;
+    const double got = tfl_exp_on_negative_values(a, 5) / 2147483648.0;
+    const double err = fabs(got - exp(x));
+    if (err > maxerr) maxerr = err;
+  }
+  CHECK(maxerr < 5e-7, "exp_on_negative_values max error %g", maxerr);
+  CHECK(tfl_exp_on_negative_values(0, 5) == INT32_MAX, "exp(0) == one");
+
+  /* 1/(1+x) */
+  maxerr = 0;
+  for (int64_t a = 0; a <= INT32_MAX; a += 1234567) {
+    const double x = a / 2147483648.0;
+    const double got = tfl_one_over_one_plus_x_for_x_in_0_1((int32_t)a) / 2147483648.0;
+    const double err = fabs(got - 1.0 / (1.0 + x));
+    if (err > maxerr) maxerr = err;
+  }
+  CHECK(maxerr < 1e-8, "one_over_one_plus_x max error %g", maxerr);
+
+  /* reciprocal: value * reciprocal ~= 2^num_bits_over_unit */
+  for (int32_t v = 1 << 19; v < (1 << 30); v += 7654321) {
+    int nb;
+    const int32_t r = tfl_get_reciprocal(v, 12, &nb);
+    const double val = v / 524288.0; /* Q12.19 */
+    const double rec = r / 2147483648.0 * pow(2.0, -nb);
+    CHECK(fabs(val * rec - 1.0) < 1e-7, "reciprocal of %g: %g", val, rec);
+  }
+
+  /* activation ranges */
+  int32_t lo, hi;
+  tfl_act_range_q(TFL_ACT_RELU6, TFL_INT8, 0.05f, -10, &lo, &hi);
+  CHECK(lo == -10 && hi == 110, "relu6 range %d %d", lo, hi);
+  tfl_act_range_q(TFL_ACT_RELU, TFL_INT8, 0.05f, -128, &lo, &hi);
+  CHECK(lo == -128 && hi == 127, "relu range %d %d", lo, hi);
+  tfl_act_range_q(TFL_ACT_RELU_N1_TO_1, TFL_INT16, 1.0f / 32768, 0, &lo, &hi);
+  CHECK(lo == -32768 && hi == 32767, "relu1 int16 range %d %d", lo, hi);
+
+  /* conv geometry */
+  int pad;
+  CHECK(tfl_conv_out_size(0, 9, 3, 2, 1, &pad) == 5 && pad == 1, "same 9/3/2");
+  CHECK(tfl_conv_out_size(1, 9, 3, 2, 1, &pad) == 4 && pad == 0, "valid 9/3/2");
+  CHECK(tfl_conv_out_size(0, 10, 3, 2, 1, &pad) == 5 && pad == 0, "same 10/3/2 (extra pad bottom)");
+  CHECK(tfl_conv_out_size(1, 9, 3, 1, 2, &pad) == 5, "valid dilated");
+
+  if (failures) {
+    printf("%d failures\n", failures);
+    return 1;
+  }
+  printf("ok\n");
+  return 0;
+}

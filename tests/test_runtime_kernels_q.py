@@ -1,0 +1,547 @@
+"""Integer (int8, int16x8) and hybrid kernels of the C runtime against LiteRT's reference kernels.
+
+Every model is a single op produced by TensorFlow's converter. Integer tensors must be bit-exact with
+ai_edge_litert under OpResolverType.BUILTIN_REF (every intermediate integer tensor is compared, with
+experimental_preserve_all_tensors); hybrid (dynamic-range) float outputs within 1e-5 relative.
+
+The rounding findings are pinned in test_rounding_*: LiteRT 2.3's reference kernels requantize with
+double rounding (gemmlowp SRDHM + rounding shift), FULLY_CONNECTED requantizes in double with round().
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+tf = pytest.importorskip("tensorflow")
+litert = pytest.importorskip("ai_edge_litert.interpreter")
+
+import runtime  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+INT8 = "int8"
+INT16 = "int16"
+HYBRID = "hybrid"
+
+
+# ----------------------------------------------------------------------------------------------- model building
+
+
+def _convert(fn, in_shapes, mode, seed=0, lo=-3.0, hi=3.0, io_type=None):
+    rng = np.random.default_rng(seed)
+    specs = [tf.TensorSpec(s, tf.float32) for s in in_shapes]
+    cf = tf.function(fn, autograph=False).get_concrete_function(*specs)
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode in (INT8, INT16):
+
+        def rep():
+            for _ in range(16):
+                yield [rng.uniform(lo, hi, size=s).astype(np.float32) for s in in_shapes]
+
+        conv.representative_dataset = rep
+        if mode == INT8:
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            t = io_type if io_type is not None else tf.int8
+        else:
+            conv.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+            ]
+            t = io_type if io_type is not None else tf.int16
+        conv.inference_input_type = t
+        conv.inference_output_type = t
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return conv.convert()
+
+
+def _interpreters(model):
+    ref = litert.Interpreter(
+        model_content=model,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
+        num_threads=1,
+        experimental_preserve_all_tensors=True,
+    )
+    ours = runtime.Interpreter(model_content=model, num_threads=1, experimental_preserve_all_tensors=True)
+    ref.allocate_tensors()
+    ours.allocate_tensors()
+    return ref, ours
+
+
+def _random_inputs(details, rng, float_lo=-3.0, float_hi=3.0):
+    xs = []
+    for d in details:
+        dt = np.dtype(d["dtype"])
+        if dt.kind == "f":
+            xs.append(rng.uniform(float_lo, float_hi, size=d["shape"]).astype(dt))
+        else:
+            info = np.iinfo(dt)
+            xs.append(rng.integers(info.min, int(info.max) + 1, size=d["shape"]).astype(dt))
+    return xs
+
+
+def _run_both(model, seed=1, inputs=None, float_lo=-3.0, float_hi=3.0):
+    ref, ours = _interpreters(model)
+    rng = np.random.default_rng(seed)
+    if inputs is None:
+        inputs = _random_inputs(ref.get_input_details(), rng, float_lo, float_hi)
+    for it in (ref, ours):
+        for d, x in zip(it.get_input_details(), inputs, strict=True):
+            it.set_tensor(d["index"], x)
+        it.invoke()
+    return ref, ours
+
+
+def _op_names(it):
+    return [o["op_name"] for o in it._get_ops_details()]
+
+
+def _check_exact(model, seed=1, inputs=None, expect_ops=None, float_lo=-3.0, float_hi=3.0):
+    """All integer tensors bit-exact; float tensors within 1e-5 relative. Returns (ref, ours)."""
+    ref, ours = _run_both(model, seed, inputs, float_lo, float_hi)
+    if expect_ops is not None:
+        names = _op_names(ref)
+        for op in expect_ops:
+            assert op in names, f"converter did not emit {op}: {names}"
+    ours_by_index = {d["index"]: d for d in ours.get_tensor_details()}
+    compared = 0
+    for d in ref.get_tensor_details():
+        idx = d["index"]
+        try:
+            a = ref.get_tensor(idx)
+        except ValueError:
+            continue
+        if a is None or idx not in ours_by_index:
+            continue
+        b = ours.get_tensor(idx)
+        assert a.shape == b.shape, f"tensor {d['name']}: shape {b.shape} vs LiteRT {a.shape}"
+        assert a.dtype == b.dtype, f"tensor {d['name']}: dtype {b.dtype} vs LiteRT {a.dtype}"
+        if a.dtype.kind in "iu":
+            if not np.array_equal(a, b):
+                diff = np.abs(a.astype(np.int64) - b.astype(np.int64))
+                raise AssertionError(
+                    f"tensor {d['name']} ({a.dtype}): {int((diff > 0).sum())}/{a.size} elements differ, "
+                    f"max |diff| {int(diff.max())}"
+                )
+        elif a.dtype.kind == "f":
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=f"tensor {d['name']}")
+        compared += 1
+    assert compared > 0
+    for d in ref.get_output_details():
+        assert np.array_equal(ref.get_tensor(d["index"]), ours.get_tensor(d["index"])) or d["dtype"] == np.float32
+    return ref, ours
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(key, builder):
+    return builder()
+
+
+def _const(shape, seed, scale=1.0):
+    return (np.random.default_rng(seed).normal(size=shape) * scale).astype(np.float32)
+
+
+ACTS = {
+    "none": lambda x: x,
+    "relu": tf.nn.relu,
+    "relu6": tf.nn.relu6,
+}
+
+
+# ----------------------------------------------------------------------------------------------- conv family
+
+
+CONV_CASES = [
+    # (input shape, kernel h, kernel w, out channels, strides, padding, dilation)
+    ((1, 9, 9, 3), 3, 3, 4, 1, "SAME", 1),
+    ((1, 9, 10, 3), 3, 3, 5, 2, "SAME", 1),
+    ((2, 8, 8, 4), 3, 2, 3, 1, "VALID", 1),
+    ((1, 11, 11, 2), 3, 3, 4, 2, "VALID", 1),
+    ((1, 9, 9, 3), 3, 3, 4, 1, "SAME", 2),
+    ((1, 6, 6, 8), 1, 1, 6, 1, "VALID", 1),
+]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("act", ["none", "relu", "relu6"])
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+def test_conv2d(mode, act, case):
+    shape, kh, kw, oc, s, pad, dil = CONV_CASES[case]
+    if act != "none" and case not in (0, 3):
+        pytest.skip("activations covered on a subset of geometries")
+    w = _const((kh, kw, shape[3], oc), 10 + case)
+    b = _const((oc,), 20 + case)
+
+    def fn(x):
+        y = tf.nn.conv2d(x, w, strides=s, padding=pad, dilations=dil) + b
+        return ACTS[act](y)
+
+    model = _cached(("conv", mode, act, case), lambda: _convert(fn, [shape], mode))
+    _check_exact(model, seed=case, expect_ops=["CONV_2D"])
+
+
+DW_CASES = [
+    ((1, 9, 9, 3), 3, 3, 1, 1, "SAME", 1),
+    ((1, 10, 9, 4), 3, 3, 2, 2, "SAME", 1),
+    ((2, 8, 8, 3), 3, 3, 1, 1, "VALID", 1),
+    ((1, 9, 9, 2), 3, 3, 3, 1, "SAME", 2),
+    ((1, 7, 7, 8), 5, 5, 1, 2, "VALID", 1),
+]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("act", ["none", "relu6"])
+@pytest.mark.parametrize("case", range(len(DW_CASES)))
+def test_depthwise_conv2d(mode, act, case):
+    shape, kh, kw, mult, s, pad, dil = DW_CASES[case]
+    w = _const((kh, kw, shape[3], mult), 30 + case)
+    b = _const((shape[3] * mult,), 40 + case)
+
+    def fn(x):
+        y = tf.nn.depthwise_conv2d(x, w, strides=[1, s, s, 1], padding=pad, dilations=[dil, dil]) + b
+        return ACTS[act](y)
+
+    model = _cached(("dw", mode, act, case), lambda: _convert(fn, [shape], mode))
+    _check_exact(model, seed=case, expect_ops=["DEPTHWISE_CONV_2D"])
+
+
+FC_CASES = [((4, 16), 8), ((1, 64), 10), ((3, 33), 7)]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("act", ["none", "relu"])
+@pytest.mark.parametrize("case", range(len(FC_CASES)))
+def test_fully_connected(mode, act, case):
+    shape, units = FC_CASES[case]
+    w = _const((shape[1], units), 50 + case)
+    b = _const((units,), 60 + case)
+
+    def fn(x):
+        return ACTS[act](tf.matmul(x, w) + b)
+
+    model = _cached(("fc", mode, act, case), lambda: _convert(fn, [shape], mode))
+    _check_exact(model, seed=case, expect_ops=["FULLY_CONNECTED"])
+
+
+def test_fully_connected_keep_num_dims():
+    w = _const((12, 5), 70)
+
+    def fn(x):
+        return tf.keras.layers.Dense(5, use_bias=False, kernel_initializer=tf.constant_initializer(w))(x)
+
+    def fn2(x):
+        return tf.einsum("bsk,kn->bsn", x, w)
+
+    model = _cached(("fc_keep",), lambda: _convert(fn2, [(2, 3, 12)], INT8))
+    _check_exact(model)
+
+
+@pytest.mark.parametrize("adj", [False, True])
+def test_batch_matmul(adj):
+    def fn(a, b):
+        return tf.matmul(a, b, transpose_b=adj)
+
+    shapes = [(2, 3, 5), (2, 4, 5)] if adj else [(2, 3, 5), (1, 5, 4)]
+    model = _cached(("bmm", adj), lambda: _convert(fn, shapes, INT8))
+    _check_exact(model, expect_ops=["BATCH_MATMUL"])
+
+
+# ----------------------------------------------------------------------------------------------- elementwise
+
+BIN_SHAPES = [((2, 5, 6), (2, 5, 6)), ((2, 5, 6), (1, 1, 6)), ((3, 1, 4), (1, 5, 1)), ((4, 7), (1,))]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "maximum", "minimum", "add_relu"])
+@pytest.mark.parametrize("shapes", range(len(BIN_SHAPES)))
+def test_binary(mode, op, shapes):
+    sa, sb = BIN_SHAPES[shapes]
+    fns = {
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "maximum": tf.maximum,
+        "minimum": tf.minimum,
+        "add_relu": lambda a, b: tf.nn.relu(a + b),
+    }
+    f = fns[op]
+    # scale the second operand so the two inputs get different quantization parameters
+    model = _cached(("bin", mode, op, shapes), lambda: _convert(lambda a, b: f(a, 0.37 * b + 0.5), [sa, sb], mode))
+    _check_exact(model, seed=shapes)
+
+
+# ----------------------------------------------------------------------------------------------- activations
+
+ACT_FNS = {
+    "relu": tf.nn.relu,
+    "relu6": tf.nn.relu6,
+    "leaky_relu": lambda x: tf.nn.leaky_relu(x, alpha=0.2),
+    "logistic": tf.math.sigmoid,
+    "tanh": tf.math.tanh,
+    "hard_swish": lambda x: x * tf.nn.relu6(x + 3.0) / 6.0,
+    "softmax": tf.nn.softmax,
+    "softmax_beta": lambda x: tf.nn.softmax(0.6 * x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACT_FNS))
+@pytest.mark.parametrize("rng_hi", [3.0, 9.0])
+def test_activation_int8(name, rng_hi):
+    f = ACT_FNS[name]
+    shape = (4, 64)
+    # every int8 value appears in the input: exhaustive for the element-wise ones
+    x = np.tile(np.arange(-128, 128, dtype=np.int8), 1).reshape(4, 64)
+    model = _cached(("act", name, rng_hi), lambda: _convert(lambda a: f(a * 1.0 + 0.0), [shape], INT8, lo=-rng_hi,
+                                                              hi=rng_hi))
+    _check_exact(model, inputs=[x])
+    _check_exact(model, seed=3)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu"])
+def test_activation_int16(name):
+    f = ACT_FNS[name]
+    model = _cached(("act16", name), lambda: _convert(lambda a: f(a), [(8, 50)], INT16))
+    _check_exact(model)
+
+
+# ----------------------------------------------------------------------------------------------- pooling / reduce
+
+
+POOL_CASES = [((1, 8, 8, 3), 2, 2, "VALID"), ((1, 9, 9, 2), 3, 2, "SAME"), ((2, 7, 6, 4), 3, 1, "SAME")]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("kind", ["avg", "max"])
+@pytest.mark.parametrize("case", range(len(POOL_CASES)))
+def test_pool(mode, kind, case):
+    shape, k, s, pad = POOL_CASES[case]
+    pool = tf.nn.avg_pool2d if kind == "avg" else tf.nn.max_pool2d
+    model = _cached(("pool", mode, kind, case), lambda: _convert(lambda x: pool(x, k, s, pad), [shape], mode))
+    _check_exact(model, seed=case, expect_ops=["AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D"])
+
+
+MEAN_CASES = [((1, 7, 7, 5), (1, 2), True), ((2, 6, 10), (-1,), False), ((3, 4, 5), (0, 2), True)]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("case", range(len(MEAN_CASES)))
+def test_mean(mode, case):
+    shape, axes, keep = MEAN_CASES[case]
+    model = _cached(
+        ("mean", mode, case),
+        lambda: _convert(lambda x: tf.reduce_mean(0.5 * x + 1.0, axis=axes, keepdims=keep), [shape], mode),
+    )
+    _check_exact(model, seed=case)
+
+
+# ----------------------------------------------------------------------------------------------- quantize
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+def test_quantize_dequantize_float_io(mode):
+    # float model I/O: QUANTIZE (float -> int) in front, DEQUANTIZE (int -> float) behind
+    model = _cached(("qdq", mode), lambda: _convert(lambda x: tf.nn.relu(x) + 0.25 * x, [(3, 40)], mode,
+                                                    io_type=tf.float32))
+    ref, _ = _check_exact(model, float_lo=-4, float_hi=4)
+    names = _op_names(ref)
+    assert names[0] == "QUANTIZE" and names[-1] == "DEQUANTIZE", names
+
+
+def test_quantize_uint8_io():
+    # uint8 model I/O: QUANTIZE uint8 -> int8 at the input, int8 -> uint8 at the output
+    model = _cached(("u8",), lambda: _convert(lambda x: x * 2.0 - 1.0, [(4, 64)], INT8, io_type=tf.uint8))
+    x = np.arange(256, dtype=np.uint8).reshape(4, 64)
+    ref, _ = _check_exact(model, inputs=[x])
+    assert _op_names(ref).count("QUANTIZE") == 2
+
+
+# ----------------------------------------------------------------------------------------------- hybrid
+
+
+def _check_hybrid(model, shape, seed=0):
+    ref, ours = _run_both(model, seed=seed)
+    for d in ref.get_output_details():
+        a, b = ref.get_tensor(d["index"]), ours.get_tensor(d["index"])
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5 * float(np.abs(a).max() + 1e-30))
+    return ref
+
+
+@pytest.mark.parametrize("act", ["none", "relu"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_hybrid_fully_connected(act, batch):
+    w = _const((64, 40), 80)
+    b = _const((40,), 81)
+    model = _cached(("hfc", act, batch), lambda: _convert(lambda x: ACTS[act](tf.matmul(x, w) + b), [(batch, 64)], HYBRID))
+    ref = _check_hybrid(model, (batch, 64))
+    assert "FULLY_CONNECTED" in _op_names(ref)
+
+
+@pytest.mark.parametrize("case", [0, 1, 4])
+def test_hybrid_conv2d(case):
+    shape, kh, kw, _, s, pad, dil = CONV_CASES[case]
+    oc = 48
+    w = _const((kh, kw, shape[3], oc), 90 + case)
+    b = _const((oc,), 91)
+    model = _cached(
+        ("hconv", case),
+        lambda: _convert(lambda x: tf.nn.relu(tf.nn.conv2d(x, w, s, pad, dilations=dil) + b), [shape], HYBRID),
+    )
+    ref = _check_hybrid(model, shape)
+    assert "CONV_2D" in _op_names(ref)
+
+
+def test_hybrid_depthwise_conv2d():
+    w = _const((3, 3, 64, 2), 95)
+    model = _cached(
+        ("hdw",), lambda: _convert(lambda x: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME"), [(1, 6, 6, 64)], HYBRID)
+    )
+    ref = _check_hybrid(model, (1, 6, 6, 64))
+    assert "DEPTHWISE_CONV_2D" in _op_names(ref)
+
+
+# ----------------------------------------------------------------------------------------------- rounding pins
+
+
+def _qmul(m, single=False):
+    import math
+
+    if m == 0:
+        return 0, 0
+    q, s = math.frexp(m)
+    qf = int(math.floor(q * 2**31 + 0.5))
+    if qf == 2**31:
+        qf //= 2
+        s += 1
+    if s < -31:
+        return 0, 0
+    if single and s > 30:
+        return 2**31 - 1, 30
+    return qf, s
+
+
+def _mbqm(x, q, s, single):
+    x = np.asarray(x, np.int64)
+    if single:
+        ts = 31 - s
+        return (x * q + (1 << (ts - 1))) >> ts
+    left, right = max(s, 0), max(-s, 0)
+    x = ((x << left) + 2**31) % 2**32 - 2**31
+    ab = x * q
+    v = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    hi = np.where(v >= 0, v >> 31, -((-v) >> 31))
+    if right == 0:
+        return hi
+    mask = (1 << right) - 1
+    return (hi >> right) + ((hi & mask) > ((mask >> 1) + (hi < 0)))
+
+
+def _mul_model():
+    return _cached(("pin_mul",), lambda: _convert(lambda a, b: a * b, [(1, 65536), (1, 65536)], INT8))
+
+
+def _all_pairs():
+    a = np.repeat(np.arange(-128, 128), 256).astype(np.int8).reshape(1, -1)
+    b = np.tile(np.arange(-128, 128), 256).astype(np.int8).reshape(1, -1)
+    return a, b
+
+
+def test_rounding_mul_is_double_rounding():
+    """LiteRT's BUILTIN_REF MUL (all 65536 int8 pairs) equals the double-rounding formula, not the single one."""
+    ref, ours = _run_both(_mul_model(), inputs=list(_all_pairs()))
+    (da, db), do = ref.get_input_details(), ref.get_output_details()[0]
+    (s1, z1), (s2, z2), (so, zo) = da["quantization"], db["quantization"], do["quantization"]
+    real = float(np.float32(np.float32(s1) * np.float32(s2)) / np.float32(so))
+    a, b = _all_pairs()
+    prod = (a.astype(np.int64) - z1) * (b.astype(np.int64) - z2)
+    got = ref.get_tensor(do["index"]).astype(np.int64)
+    mism = {}
+    for single in (False, True):
+        exp = np.clip(_mbqm(prod, *_qmul(real, single), single) + zo, -128, 127)
+        mism[single] = int((exp != got).sum())
+    assert mism[False] == 0, mism
+    assert mism[True] > 0, mism  # the pin: single rounding would be detected
+    assert np.array_equal(ours.get_tensor(do["index"]), ref.get_tensor(do["index"]))
+
+
+def test_rounding_runtime_switch_detects_single_rounding():
+    """Our runtime switched to single rounding (TFLRT_ROUNDING=single) no longer matches LiteRT on MUL."""
+    code = (
+        "import sys, numpy as np, runtime\n"
+        "m = open(sys.argv[1], 'rb').read(); it = runtime.Interpreter(model_content=m); it.allocate_tensors()\n"
+        "a = np.repeat(np.arange(-128,128),256).astype(np.int8).reshape(1,-1)\n"
+        "b = np.tile(np.arange(-128,128),256).astype(np.int8).reshape(1,-1)\n"
+        "d = it.get_input_details(); it.set_tensor(d[0]['index'], a); it.set_tensor(d[1]['index'], b); it.invoke()\n"
+        "np.save(sys.argv[2], it.get_tensor(it.get_output_details()[0]['index']))\n"
+    )
+    import tempfile
+
+    ref, _ = _run_both(_mul_model(), inputs=list(_all_pairs()))
+    want = ref.get_tensor(ref.get_output_details()[0]["index"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.tflite")
+        with open(path, "wb") as f:
+            f.write(_mul_model())
+        res = {}
+        for mode in ("double", "single"):
+            env = dict(os.environ, TFLRT_ROUNDING=mode, PYTHONPATH=REPO)
+            out = os.path.join(tmp, f"{mode}.npy")
+            subprocess.run([sys.executable, "-c", code, path, out], check=True, env=env, cwd=REPO)
+            res[mode] = np.load(out)
+    assert np.array_equal(res["double"], want)
+    assert not np.array_equal(res["single"], want)
+
+
+def test_rounding_fully_connected_uses_float_round():
+    """FULLY_CONNECTED requantizes as round((double)acc * in_s*w_s/out_s), not with MBQM double rounding."""
+    w = _const((256, 64), 7, scale=0.3)
+    model = _cached(("pin_fc",), lambda: _convert(lambda x: tf.matmul(x, w), [(256, 256)], INT8))
+    ref, ours = _run_both(model, seed=5)
+    op = ref._get_ops_details()[0]
+    assert op["op_name"] == "FULLY_CONNECTED"
+    xi, wi = op["inputs"][:2]
+    oi = op["outputs"][0]
+    det = {d["index"]: d for d in ref.get_tensor_details()}
+    x = ref.get_tensor(xi).astype(np.int64)
+    wq = ref.get_tensor(wi).astype(np.int64)
+    got = ref.get_tensor(oi).astype(np.int64)
+    si, zi = det[xi]["quantization"]
+    so, zo = det[oi]["quantization"]
+    ws = np.broadcast_to(np.asarray(det[wi]["quantization_parameters"]["scales"], np.float32), (64,))
+    acc = (x - zi) @ wq.T
+    eff = float(np.float32(si)) * ws.astype(np.float64) / float(np.float32(so))
+    v = acc * eff
+    flt = np.clip(np.sign(v) * np.floor(np.abs(v) + 0.5) + zo, -128, 127)
+    dbl = np.stack([_mbqm(acc[:, u], *_qmul(eff[u]), False) for u in range(64)], 1)
+    dbl = np.clip(dbl + zo, -128, 127)
+    assert np.array_equal(flt, got)
+    assert not np.array_equal(dbl, got)
+    assert np.array_equal(ours.get_tensor(oi), ref.get_tensor(oi))
+
+
+# ----------------------------------------------------------------------------------------------- C primitives
+
+
+def test_fixedpoint_c_selftest(tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        pytest.skip("no C compiler")
+    src = os.path.join(REPO, "runtime", "src")
+    exe = tmp_path / "fp_test"
+    subprocess.run(
+        [cc, "-std=c11", "-O1", "-Wall", "-I", src, os.path.join(src, "tests", "test_fixedpoint.c"),
+         os.path.join(src, "fixedpoint.c"), "-lm", "-o", str(exe)],
+        check=True,
+    )
+    res = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
