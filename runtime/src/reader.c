@@ -3,6 +3,7 @@
 #include "reader.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,9 @@ static int parse_quant(Rd *r, const Tbl *tt, TflTensorDesc *d, const char *tname
   if (!d->scales || !d->zero_points) return fail(r, "out of memory");
   memcpy(d->scales, r->buf + ss, ns * 4);
   if (nz) memcpy(d->zero_points, r->buf + zs, nz * 8);
+  for (size_t i = 0; i < nz; i++)
+    if (d->zero_points[i] < INT32_MIN || d->zero_points[i] > INT32_MAX)
+      return fail(r, "malformed model: tensor '%s' has zero point %lld outside the int32 range", tname, (long long)d->zero_points[i]);
   d->nq = (int32_t)ns;
   if (ns > 1) {
     if (d->qdim < 0 || d->qdim >= d->rank)

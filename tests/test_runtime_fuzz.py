@@ -1,0 +1,256 @@
+"""Byte-mutation fuzzing of the runtime over real models (TensorFlow's converter output).
+
+Each mutated file is loaded, allocated and invoked in this process: a crash kills the test run, which is the
+point. Malformed files must raise ValueError (load) or ValueError/RuntimeError (allocate/invoke); anything else
+fails the test.
+
+In CI the run is bounded by TFLRT_FUZZ_SECONDS (default 30). For long runs (e.g. with an ASan build):
+    python tests/test_runtime_fuzz.py --write-seeds DIR            # needs TensorFlow
+    python tests/test_runtime_fuzz.py --seeds DIR --iterations 1000000 --rng 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runtime_util as ru  # noqa: E402
+
+MAX_TENSOR_BYTES = 1 << 22  # bounds memory and time of a mutated model's tensors
+INTERESTING32 = [0, 1, 2, 3, 4, 7, 8, 16, 64, 127, 128, 255, 256, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF,
+                 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFF0]  # fmt: skip
+
+
+def seed_models() -> dict[str, bytes]:
+    """Small real models covering the structures the reader handles: options tables, quantization, several
+    subgraphs with signatures, dynamic shapes."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    models = {}
+    w = rng.normal(size=(3, 3, 3, 4)).astype(np.float32)
+    dw = rng.normal(size=(3, 3, 4, 1)).astype(np.float32)
+    fcw = rng.normal(size=(16, 5)).astype(np.float32)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32)])
+    def cnn(x):
+        y = tf.nn.relu6(tf.nn.conv2d(x, w, 1, "SAME") + 0.1)
+        y = tf.nn.depthwise_conv2d(y, dw, [1, 2, 2, 1], "SAME")
+        y = tf.nn.max_pool2d(y, 2, 2, "VALID")
+        y = tf.reshape(y, [1, 16])
+        return tf.nn.softmax(tf.matmul(y, fcw))
+
+    models["cnn_f32"] = ru.convert(cnn)
+    models["cnn_int8"] = ru.convert(cnn, quantize="int8", representative=ru.rep_dataset([(1, 8, 8, 3)]), int8_io=True)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32), tf.TensorSpec([None, 6], tf.float32)])
+    def mixed(a, b):
+        c = tf.concat([a * b, a - b], axis=1)
+        return tf.reduce_mean(c, axis=1), tf.nn.tanh(c) + tf.nn.sigmoid(a)[:, :1]
+
+    models["mixed_dynamic"] = ru.convert(mixed)
+
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float32)])
+        def f1(self, x):
+            return {"y": x * 2.0 + 1.0}
+
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32), tf.TensorSpec([3], tf.float32)])
+        def f2(self, a, b):
+            return {"s": tf.maximum(a, b), "t": a + b}
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        m = M()
+        models["two_signatures"] = ru.convert_saved_model(
+            m, {"f1": m.f1.get_concrete_function(), "f2": m.f2.get_concrete_function()}, d
+        )
+    return models
+
+
+def mutate(data: bytes, rng: np.random.Generator) -> bytes:
+    b = bytearray(data)
+    n = len(b)
+    for _ in range(int(rng.integers(1, 4))):
+        kind = int(rng.integers(0, 9))
+        if n < 8:
+            break
+        # bias towards the first part of the file, where the tables and vtables live in converter output
+        pos = int(rng.integers(0, n)) if rng.random() < 0.5 else int(rng.integers(0, min(n, 4096)))
+        if kind == 0:  # bit flips
+            for _ in range(int(rng.integers(1, 9))):
+                p = int(rng.integers(0, n))
+                b[p] ^= 1 << int(rng.integers(0, 8))
+        elif kind == 1:  # random byte
+            b[pos] = int(rng.integers(0, 256))
+        elif kind == 2:  # interesting 32-bit value at an aligned position
+            p = pos & ~3
+            if p + 4 <= n:
+                v = INTERESTING32[int(rng.integers(0, len(INTERESTING32)))]
+                if rng.random() < 0.3:
+                    v = (int.from_bytes(b[p : p + 4], "little") + int(rng.integers(-64, 65))) & 0xFFFFFFFF
+                b[p : p + 4] = v.to_bytes(4, "little")
+        elif kind == 3:  # interesting 16-bit value (vtable entries)
+            p = pos & ~1
+            if p + 2 <= n:
+                v = int(rng.choice([0, 1, 2, 4, 0x7FFF, 0xFFFF, int(rng.integers(0, 256))]))
+                b[p : p + 2] = v.to_bytes(2, "little")
+        elif kind == 4:  # truncate
+            del b[int(rng.integers(0, n)) :]
+            n = len(b)
+        elif kind == 5:  # copy a chunk over another place
+            ln = int(rng.integers(1, 64))
+            src = int(rng.integers(0, max(1, n - ln)))
+            chunk = b[src : src + ln]
+            b[pos : pos + len(chunk)] = chunk
+            n = len(b)
+        elif kind == 6:  # insert bytes (shifts every offset after pos)
+            b[pos:pos] = bytes(rng.integers(0, 256, int(rng.integers(1, 16)), dtype=np.uint8))
+            n = len(b)
+        elif kind == 7:  # delete bytes
+            del b[pos : pos + int(rng.integers(1, 16))]
+            n = len(b)
+        else:  # small int8 values (types, enums, small counts)
+            b[pos] = int(rng.choice([0, 1, 2, 3, 9, 16, 17, 32, 127, 128, 255]))
+    return bytes(b)
+
+
+class Stats:
+    def __init__(self):
+        self.total = 0
+        self.load_errors = 0
+        self.alloc_errors = 0
+        self.invoke_errors = 0
+        self.ran = 0
+        self.unexpected: list[str] = []
+
+    def line(self):
+        return (
+            f"{self.total} inputs: {self.load_errors} rejected at load, {self.alloc_errors} at allocate, "
+            f"{self.invoke_errors} at invoke, {self.ran} ran to completion, {len(self.unexpected)} unexpected"
+        )
+
+
+def run_one(data: bytes, rng: np.random.Generator, stats: Stats):
+    from runtime import Interpreter
+
+    stats.total += 1
+    try:
+        it = Interpreter(model_content=data, _max_tensor_bytes=MAX_TENSOR_BYTES)
+    except ValueError:
+        stats.load_errors += 1
+        return
+    except Exception as e:  # noqa: BLE001
+        stats.unexpected.append(f"load: {type(e).__name__}: {e}")
+        return
+    try:
+        try:
+            it.allocate_tensors()
+            it.get_tensor_details()
+        except (ValueError, RuntimeError):
+            stats.alloc_errors += 1
+            return
+        try:
+            for d in it.get_input_details():
+                shape = tuple(int(x) for x in d["shape"])
+                if int(np.prod(shape, dtype=np.int64)) * np.dtype(d["dtype"]).itemsize > MAX_TENSOR_BYTES:
+                    raise ValueError("input too large")
+                if np.dtype(d["dtype"]).kind == "f":
+                    x = rng.normal(size=shape).astype(d["dtype"])
+                else:
+                    x = np.zeros(shape, d["dtype"])
+                it.set_tensor(d["index"], x)
+            it.invoke()
+            for d in it.get_output_details():
+                it.get_tensor(d["index"])
+            for key in list(it.get_signature_list())[:2]:
+                runner = it.get_signature_runner(key)
+                inputs = {}
+                for name, d in runner.get_input_details().items():
+                    inputs[name] = np.zeros(tuple(int(x) for x in d["shape"]), d["dtype"])
+                runner(**inputs)
+            stats.ran += 1
+        except (ValueError, RuntimeError):
+            stats.invoke_errors += 1
+    except Exception as e:  # noqa: BLE001
+        stats.unexpected.append(f"run: {type(e).__name__}: {e}")
+
+
+def fuzz(seeds: dict[str, bytes], *, seconds: float | None = None, iterations: int | None = None, rng_seed: int = 0,
+         report_every: int = 0) -> Stats:
+    rng = np.random.default_rng(rng_seed)
+    names = sorted(seeds)
+    stats = Stats()
+    t0 = time.monotonic()
+    while True:
+        if seconds is not None and time.monotonic() - t0 > seconds:
+            break
+        if iterations is not None and stats.total >= iterations:
+            break
+        data = mutate(seeds[names[stats.total % len(names)]], rng)
+        run_one(data, rng, stats)
+        if report_every and stats.total % report_every == 0:
+            print(f"[{time.monotonic() - t0:8.1f}s] {stats.line()}", flush=True)
+    return stats
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    pytest.importorskip("tensorflow")
+    return seed_models()
+
+
+def test_seed_models_run_unmutated(seeds):
+    """The unmutated seeds load and run, so mutations start from working models."""
+    for name, data in seeds.items():
+        ru.require_kernels(data)
+        stats = Stats()
+        run_one(data, np.random.default_rng(0), stats)
+        assert stats.ran == 1, (name, stats.line(), stats.unexpected)
+
+
+def test_byte_mutation_fuzz(seeds):
+    seconds = float(os.environ.get("TFLRT_FUZZ_SECONDS", "30"))
+    stats = fuzz(seeds, seconds=seconds, rng_seed=int(os.environ.get("TFLRT_FUZZ_SEED", "0")))
+    print(stats.line())
+    assert stats.total > 100, stats.line()
+    assert not stats.unexpected, stats.unexpected[:10]
+    # the mutator must exercise every stage, not only the reader's first check
+    assert stats.load_errors > 0 and stats.ran > 0, stats.line()
+
+
+def _main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--write-seeds", metavar="DIR")
+    ap.add_argument("--seeds", metavar="DIR")
+    ap.add_argument("--iterations", type=int, default=100000)
+    ap.add_argument("--seconds", type=float)
+    ap.add_argument("--rng", type=int, default=0)
+    args = ap.parse_args()
+    if args.write_seeds:
+        os.makedirs(args.write_seeds, exist_ok=True)
+        for name, data in seed_models().items():
+            with open(os.path.join(args.write_seeds, name + ".tflite"), "wb") as f:
+                f.write(data)
+        return
+    seeds = {}
+    for fn in sorted(os.listdir(args.seeds)):
+        if fn.endswith(".tflite"):
+            with open(os.path.join(args.seeds, fn), "rb") as f:
+                seeds[fn] = f.read()
+    stats = fuzz(seeds, seconds=args.seconds, iterations=args.iterations, rng_seed=args.rng, report_every=10000)
+    print("FINAL", stats.line(), flush=True)
+    for u in stats.unexpected[:20]:
+        print("UNEXPECTED", u)
+    sys.exit(1 if stats.unexpected else 0)
+
+
+if __name__ == "__main__":
+    _main()
