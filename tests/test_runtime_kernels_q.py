@@ -401,6 +401,15 @@ def test_hybrid_conv2d(case):
     assert "CONV_2D" in _op_names(ref)
 
 
+def test_hybrid_conv2d_per_tensor_scales():
+    # every output channel has the same max |w|, so all channel scales are equal: LiteRT's symmetric hybrid path
+    w = _const((3, 3, 4, 40), 97)
+    w = w / np.abs(w).max(axis=(0, 1, 2), keepdims=True)
+    model = _cached(("hconv_pt",), lambda: _convert(lambda x: tf.nn.conv2d(x, w, 1, "SAME"), [(2, 7, 7, 4)], HYBRID))
+    ref = _check_hybrid(model, (2, 7, 7, 4))
+    assert "CONV_2D" in _op_names(ref)
+
+
 def test_hybrid_depthwise_conv2d():
     w = _const((3, 3, 64, 2), 95)
     model = _cached(

@@ -1,6 +1,348 @@
-/* Kernel family hybrid (placeholder until its kernels land). */
-#include "tflrt.h"
+/* Kernel family hybrid: dynamic-range FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D (float32 input and output,
+ * int8 symmetric weights), following LiteRT's reference hybrid paths:
+ *   - the float input is quantized to int8 per batch: symmetric (scale = max|x| / 127) or asymmetric (min/max
+ *     widened to include 0, zero point nudged like the converter's);
+ *   - FULLY_CONNECTED: out = bias + (float)(dot - offset * rowsum) * (input_scale * weight_scale[c]);
+ *     asymmetric when asymmetric_quantize_inputs is set;
+ *   - CONV_2D with distinct per-channel scales (or groups): asymmetric inputs, out = acc * w_s[c] * in_s + bias;
+ *     otherwise symmetric inputs, out = acc * (in_s * w_s) + bias;
+ *   - DEPTHWISE_CONV_2D: asymmetric inputs, out = acc * (w_s[c] * in_s) + bias;
+ * then the fused activation clamp. Integer accumulation is exact, so results match LiteRT to float rounding. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixedpoint.h"
+#include "../tflrt.h"
+
+enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_FULLY_CONNECTED = 9 };
+
+typedef struct {
+  int asym;         /* asymmetric input quantization */
+  int per_channel;  /* per-channel weight scales are used */
+  int batch, depth; /* per-batch quantization blocks */
+  int units;
+  float lo, hi;
+  /* conv geometry */
+  int stride_w, stride_h, dil_w, dil_h, pad_w, pad_h, groups;
+  int32_t *row_sums; /* FC: per-unit weight sums */
+} HybQ;
+
+static void hyb_free(void *p) {
+  HybQ *d = (HybQ *)p;
+  if (!d) return;
+  free(d->row_sums);
+  free(d);
+}
+
+static void act_range_f32(int act, float *lo, float *hi) {
+  switch (act) {
+    case TFL_ACT_RELU: *lo = 0.0f; *hi = FLT_MAX; break;
+    case TFL_ACT_RELU6: *lo = 0.0f; *hi = 6.0f; break;
+    case TFL_ACT_RELU_N1_TO_1: *lo = -1.0f; *hi = 1.0f; break;
+    default: *lo = -FLT_MAX; *hi = FLT_MAX; break;
+  }
+}
+
+static inline float clampf(float v, float lo, float hi) {
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
+}
+
+/* PortableSymmetricQuantizeFloats */
+static void quantize_sym(const float *x, int n, int8_t *q, float *scale) {
+  float mn = x[0], mx = x[0];
+  for (int i = 1; i < n; ++i) {
+    if (x[i] < mn) mn = x[i];
+    if (x[i] > mx) mx = x[i];
+  }
+  const float range = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+  if (range == 0.0f) {
+    memset(q, 0, (size_t)n);
+    *scale = 1.0f;
+    return;
+  }
+  *scale = range / 127.0f;
+  const float inv = 127.0f / range;
+  for (int i = 0; i < n; ++i) {
+    int32_t v = tfl_sat_f2i((double)roundf(x[i] * inv));
+    q[i] = (int8_t)(v > 127 ? 127 : (v < -127 ? -127 : v));
+  }
+}
+
+/* PortableAsymmetricQuantizeFloats */
+static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_t *offset) {
+  float mn = x[0], mx = x[0];
+  for (int i = 1; i < n; ++i) {
+    if (x[i] < mn) mn = x[i];
+    if (x[i] > mx) mx = x[i];
+  }
+  const double rmin = (double)(mn < 0.0f ? mn : 0.0f);
+  const double rmax = (double)(mx > 0.0f ? mx : 0.0f);
+  if (rmin == rmax) {
+    memset(q, 0, (size_t)n);
+    *scale = 1.0f;
+    *offset = 0;
+    return;
+  }
+  const double qmin = -128.0, qmax = 127.0;
+  const double s = (rmax - rmin) / (qmax - qmin);
+  const double zp_from_min = qmin - rmin / s;
+  const double zp_from_max = qmax - rmax / s;
+  const double err_min = fabs(qmin) + fabs(rmin / s);
+  const double err_max = fabs(qmax) + fabs(rmax / s);
+  const double zpd = err_min < err_max ? zp_from_min : zp_from_max;
+  int32_t zp;
+  if (zpd <= qmin) zp = -128;
+  else if (zpd >= qmax) zp = 127;
+  else zp = (int32_t)(int8_t)round(zpd);
+  *scale = (float)s;
+  *offset = zp;
+  const float inv = 1.0f / *scale;
+  for (int i = 0; i < n; ++i) {
+    int32_t v = tfl_sat_f2i((double)roundf((float)zp + x[i] * inv));
+    q[i] = (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v));
+  }
+}
+
+static int hybrid_types(const TflTensor *in, const TflTensor *w, const TflTensor *out) {
+  return in && w && out && in->type == TFL_FLOAT32 && out->type == TFL_FLOAT32 && w->type == TFL_INT8;
+}
+
+static TflStatus claim(TflContext *ctx, TflNode *node, HybQ **out_d) {
+  tfl_release_user_data(node);
+  HybQ *d = (HybQ *)calloc(1, sizeof(HybQ));
+  if (!d) return tfl_error(ctx, "hybrid: out of memory");
+  node->user_data = d;
+  node->free_user_data = hyb_free;
+  *out_d = d;
+  return TFL_OK;
+}
+
+static int distinct_scales(const TflTensor *w) {
+  for (int i = 1; i < w->nq; ++i)
+    if (w->scales[i] != w->scales[0]) return 1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------ FC */
+
+static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  if (!hybrid_types(in, w, out)) return TFL_NOT_MINE;
+  if (w->nq < 1 || !w->scales) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): weights need scales");
+  if (w->rank != 2) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): weights must be 2-D");
+  const int units = w->dims[0], depth = w->dims[1];
+  if (units <= 0 || depth <= 0) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): empty weights");
+  const int64_t total = tfl_num_elements(in);
+  if (total % depth) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): input size not a multiple of %d", depth);
+  if (w->nq > 1 && w->nq != units) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): scale count mismatch");
+  if (bias && (bias->type != TFL_FLOAT32 || tfl_num_elements(bias) != units))
+    return tfl_error(ctx, "FULLY_CONNECTED (hybrid): bias must be float32[%d]", units);
+  HybQ *d = NULL;
+  TflStatus st = claim(ctx, node, &d);
+  if (st != TFL_OK) return st;
+  d->units = units;
+  d->depth = depth;
+  d->batch = (int)(total / depth);
+  d->per_channel = w->nq > 1 || units == 1;
+  act_range_f32(tfl_opt_int(node, 0, 0), &d->lo, &d->hi);
+  d->asym = tfl_opt_bool(node, 3, 0);
+  d->row_sums = (int32_t *)calloc((size_t)units, sizeof(int32_t));
+  if (!d->row_sums) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+  const int keep = tfl_opt_bool(node, 2, 0);
+  int32_t dims[TFL_MAX_RANK];
+  if (keep) {
+    for (int i = 0; i < in->rank; ++i) dims[i] = in->dims[i];
+    dims[in->rank - 1] = units;
+    return tfl_resize(ctx, out, in->rank, dims);
+  }
+  dims[0] = d->batch;
+  dims[1] = units;
+  return tfl_resize(ctx, out, 2, dims);
+}
+
+static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
+  HybQ *d = (HybQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int B = d->batch, K = d->depth, U = d->units;
+  const float *x = (const float *)in->data;
+  const float *bd = bias ? (const float *)bias->data : NULL;
+  const int8_t *wd = (const int8_t *)w->data;
+  float *y = (float *)out->data;
+  int8_t *q = (int8_t *)tfl_node_scratch(ctx, node, (size_t)K + 16);
+  if (!q) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+  for (int u = 0; u < U; ++u) {
+    int32_t s = 0;
+    for (int k = 0; k < K; ++k) s += wd[(size_t)u * K + k];
+    d->row_sums[u] = s;
+  }
+  int all_zero = 1;
+  for (int64_t i = 0; i < (int64_t)B * K && all_zero; ++i) all_zero = x[i] == 0.0f;
+  for (int b = 0; b < B; ++b) {
+    float *yr = y + (size_t)b * U;
+    for (int u = 0; u < U; ++u) yr[u] = bd ? bd[u] : 0.0f;
+    if (all_zero) {
+      for (int u = 0; u < U; ++u) yr[u] = clampf(yr[u], d->lo, d->hi);
+      continue;
+    }
+    float sf;
+    int32_t off = 0;
+    if (d->asym) quantize_asym(x + (size_t)b * K, K, q, &sf, &off);
+    else quantize_sym(x + (size_t)b * K, K, q, &sf);
+    if (!d->per_channel) sf *= w->scales[0];
+    for (int u = 0; u < U; ++u) {
+      const int8_t *wr = wd + (size_t)u * K;
+      int32_t dot = 0;
+      for (int k = 0; k < K; ++k) dot += (int32_t)wr[k] * (int32_t)q[k];
+      dot -= d->row_sums[u] * off;
+      const float scale = d->per_channel ? w->scales[u] * sf : sf;
+      yr[u] += (float)dot * scale;
+    }
+  }
+  if (!all_zero)
+    for (int64_t i = 0; i < (int64_t)B * U; ++i) y[i] = clampf(y[i], d->lo, d->hi);
+  return TFL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------ CONV / DW */
+
+static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  if (!hybrid_types(in, w, out)) return TFL_NOT_MINE;
+  const char *name = depthwise ? "DEPTHWISE_CONV_2D (hybrid)" : "CONV_2D (hybrid)";
+  if (w->nq < 1 || !w->scales) return tfl_error(ctx, "%s: weights need scales", name);
+  if (in->rank != 4 || w->rank != 4) return tfl_error(ctx, "%s: input and filter must be 4-D", name);
+  const int cout = depthwise ? w->dims[3] : w->dims[0];
+  if (cout <= 0) return tfl_error(ctx, "%s: empty filter", name);
+  if (w->nq > 1 && w->nq != cout) return tfl_error(ctx, "%s: scale count mismatch", name);
+  if (bias && (bias->type != TFL_FLOAT32 || tfl_num_elements(bias) != cout))
+    return tfl_error(ctx, "%s: bias must be float32[%d]", name, cout);
+  HybQ *d = NULL;
+  TflStatus st = claim(ctx, node, &d);
+  if (st != TFL_OK) return st;
+  const int padding = tfl_opt_int(node, 0, 0);
+  d->stride_w = tfl_opt_int(node, 1, 1);
+  d->stride_h = tfl_opt_int(node, 2, 1);
+  int act;
+  if (depthwise) {
+    act = tfl_opt_int(node, 4, 0);
+    d->dil_w = tfl_opt_int(node, 5, 1);
+    d->dil_h = tfl_opt_int(node, 6, 1);
+    if (w->dims[0] != 1 || in->dims[3] <= 0 || cout % in->dims[3])
+      return tfl_error(ctx, "%s: bad filter shape", name);
+    d->groups = 1;
+    d->asym = 1;
+    d->per_channel = 1;
+  } else {
+    act = tfl_opt_int(node, 3, 0);
+    d->dil_w = tfl_opt_int(node, 4, 1);
+    d->dil_h = tfl_opt_int(node, 5, 1);
+    if (w->dims[3] <= 0 || in->dims[3] % w->dims[3]) return tfl_error(ctx, "%s: bad filter depth", name);
+    d->groups = in->dims[3] / w->dims[3];
+    if (cout % d->groups) return tfl_error(ctx, "%s: filters not divisible into groups", name);
+    d->per_channel = distinct_scales(w) || d->groups != 1;
+    d->asym = d->per_channel;
+  }
+  act_range_f32(act, &d->lo, &d->hi);
+  if (d->stride_w <= 0 || d->stride_h <= 0 || d->dil_w <= 0 || d->dil_h <= 0)
+    return tfl_error(ctx, "%s: strides and dilations must be positive", name);
+  if (padding != 0 && padding != 1) return tfl_error(ctx, "%s: unknown padding", name);
+  const int oh = tfl_conv_out_size(padding, in->dims[1], w->dims[1], d->stride_h, d->dil_h, &d->pad_h);
+  const int ow = tfl_conv_out_size(padding, in->dims[2], w->dims[2], d->stride_w, d->dil_w, &d->pad_w);
+  if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", name);
+  d->batch = in->dims[0];
+  const int32_t dims[4] = {in->dims[0], oh, ow, cout};
+  return tfl_resize(ctx, out, 4, dims);
+}
+
+static TflStatus conv_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 0); }
+static TflStatus dw_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 1); }
+
+static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
+  HybQ *d = (HybQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
+  const int FH = w->dims[1], FW = w->dims[2];
+  const int64_t per_batch = (int64_t)H * W * C;
+  const float *bd = bias ? (const float *)bias->data : NULL;
+  const int8_t *wd = (const int8_t *)w->data;
+  const float *x = (const float *)in->data;
+  float *y = (float *)out->data;
+  int8_t *q = (int8_t *)tfl_node_scratch(ctx, node, (size_t)per_batch + (size_t)OC * sizeof(int32_t) + 64);
+  if (!q) return tfl_error(ctx, "conv (hybrid): out of memory");
+  int32_t *acc = (int32_t *)(void *)(q + ((per_batch + 15) & ~(int64_t)15));
+  for (int n = 0; n < N; ++n) {
+    float sf;
+    int32_t off = 0;
+    if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
+    else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
+    const float sfw = d->per_channel ? sf : sf * w->scales[0];
+    for (int oy = 0; oy < OH; ++oy) {
+      const int iy0 = oy * d->stride_h - d->pad_h;
+      for (int ox = 0; ox < OW; ++ox) {
+        const int ix0 = ox * d->stride_w - d->pad_w;
+        memset(acc, 0, (size_t)OC * sizeof(int32_t));
+        if (depthwise) {
+          const int M = OC / C;
+          for (int fy = 0; fy < FH; ++fy) {
+            const int iy = iy0 + fy * d->dil_h;
+            if (iy < 0 || iy >= H) continue;
+            for (int fx = 0; fx < FW; ++fx) {
+              const int ix = ix0 + fx * d->dil_w;
+              if (ix < 0 || ix >= W) continue;
+              const int8_t *xr = q + ((size_t)iy * W + ix) * C;
+              const int8_t *wr = wd + ((size_t)fy * FW + fx) * OC;
+              for (int ic = 0; ic < C; ++ic)
+                for (int m = 0; m < M; ++m) acc[ic * M + m] += (int32_t)wr[ic * M + m] * ((int32_t)xr[ic] - off);
+            }
+          }
+        } else {
+          const int FC = w->dims[3], per_group = OC / d->groups;
+          for (int oc = 0; oc < OC; ++oc) {
+            const int g = oc / per_group;
+            int32_t a = 0;
+            for (int fy = 0; fy < FH; ++fy) {
+              const int iy = iy0 + fy * d->dil_h;
+              if (iy < 0 || iy >= H) continue;
+              for (int fx = 0; fx < FW; ++fx) {
+                const int ix = ix0 + fx * d->dil_w;
+                if (ix < 0 || ix >= W) continue;
+                const int8_t *xr = q + ((size_t)iy * W + ix) * C + (size_t)g * FC;
+                const int8_t *wr = wd + (((size_t)oc * FH + fy) * FW + fx) * FC;
+                for (int c = 0; c < FC; ++c) a += (int32_t)wr[c] * ((int32_t)xr[c] - off);
+              }
+            }
+            acc[oc] = a;
+          }
+        }
+        float *yr = y + (((size_t)n * OH + oy) * OW + ox) * OC;
+        for (int oc = 0; oc < OC; ++oc) {
+          float v;
+          if (depthwise) v = (float)acc[oc] * (w->scales[w->nq > 1 ? oc : 0] * sf);
+          else if (d->per_channel) v = (float)acc[oc] * w->scales[w->nq > 1 ? oc : 0] * sf;
+          else v = 0.0f + (float)acc[oc] * sfw;
+          if (bd) v += bd[oc];
+          yr[oc] = clampf(v, d->lo, d->hi);
+        }
+      }
+    }
+  }
+  return TFL_OK;
+}
+
+static TflStatus conv_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 0); }
+static TflStatus dw_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 1); }
 
 const TflKernel tfl_kernels_hybrid[] = {
+    {OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", fc_prepare, fc_eval},
+    {OP_CONV_2D, "CONV_2D (hybrid)", conv_prepare, conv_eval},
+    {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", dw_prepare, dw_eval},
     {0, NULL, NULL, NULL},
 };
