@@ -11,7 +11,7 @@
 
 #include "kernels/common_f32.h"
 
-typedef float v8f __attribute__((vector_size(32)));
+typedef tfl_v8f v8f;
 
 #define NR TFL_GEMM_NR
 #define MR TFL_GEMM_MR
@@ -47,9 +47,7 @@ void tfl_gemm_pack_kn(const float *b, int N, int K, long ldb, long cs, float *pa
   }
 }
 
-typedef int32_t v8i __attribute__((vector_size(32)));
-/* lane-wise select: m ? a : b (m from a vector comparison) */
-#define VSEL(m, a, b) ((v8f)(((m) & (v8i)(a)) | (~(m) & (v8i)(b))))
+#define VSEL TFL_VSEL
 #define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
 
 /* One MR x NR tile. a[r] are row pointers (unused rows point at a valid row), bp the K x NR panel. */

@@ -32,6 +32,14 @@ static inline int tfl_cpu_has_avx2(void) { return 0; }
 #endif
 #define TFL_INLINE static inline __attribute__((always_inline))
 
+/* 8-lane float vectors (GCC vector extension): one ymm register in the AVX2 clones, two xmm otherwise. */
+typedef float tfl_v8f __attribute__((vector_size(32)));
+typedef int32_t tfl_v8i __attribute__((vector_size(32)));
+#define TFL_LD8(v, p) memcpy(&(v), (p), sizeof(tfl_v8f))
+#define TFL_ST8(p, v) memcpy((p), &(v), sizeof(tfl_v8f))
+/* lane-wise m ? a : b for a mask m from a vector comparison */
+#define TFL_VSEL(m, a, b) ((tfl_v8f)(((m) & (tfl_v8i)(a)) | (~(m) & (tfl_v8i)(b))))
+
 static inline int tfl_is_f32(const TflTensor *t) { return t && t->type == TFL_FLOAT32; }
 
 static inline int64_t tfl_prod(const int32_t *d, int from, int to) {

@@ -167,53 +167,159 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, 4, od);
 }
 
-#define DW_CB 64
+/* Channel tiles of 16 (two 8-lane vectors) accumulated in registers over the taps, then bias and clamp. */
 TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
                         float *restrict out) {
   const int C = d->cout, mult = d->mult;
+  const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
+  const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
+  const int C16 = mult == 1 ? C - C % 16 : 0;
   for (int n = 0; n < d->n; n++)
-    for (int oy = 0; oy < d->oh; oy++)
+    for (int oy = 0; oy < d->oh; oy++) {
+      int iy0 = oy * d->sh - d->pad_t;
+      int fy0 = 0, fy1 = d->kh;
+      while (fy0 < d->kh && iy0 + fy0 * d->dh < 0) fy0++;
+      while (fy1 > fy0 && iy0 + (fy1 - 1) * d->dh >= d->h) fy1--;
       for (int ox = 0; ox < d->ow; ox++) {
         float *o = out + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
-        int iy0 = oy * d->sh - d->pad_t, ix0 = ox * d->sw - d->pad_l;
-        for (int c0 = 0; c0 < C; c0 += DW_CB) {
-          int cb = C - c0 < DW_CB ? C - c0 : DW_CB;
-          float acc[DW_CB];
-          for (int c = 0; c < DW_CB; c++) acc[c] = 0.0f;
-          for (int fy = 0; fy < d->kh; fy++) {
-            int iy = iy0 + fy * d->dh;
-            if (iy < 0 || iy >= d->h) continue;
-            for (int fx = 0; fx < d->kw; fx++) {
-              int ix = ix0 + fx * d->dw;
-              if (ix < 0 || ix >= d->w) continue;
-              const float *ip = in + (((size_t)n * d->h + iy) * d->w + ix) * d->cin;
-              const float *wp = w + ((size_t)fy * d->kw + fx) * C + c0;
-              if (mult == 1) {
-                const float *restrict ipc = ip + c0;
-                if (cb == DW_CB)
-                  for (int c = 0; c < DW_CB; c++) acc[c] += ipc[c] * wp[c];
-                else
-                  for (int c = 0; c < cb; c++) acc[c] += ipc[c] * wp[c];
-              } else {
-                for (int c = 0; c < cb; c++) acc[c] += ip[(c0 + c) / mult] * wp[c];
+        int ix0 = ox * d->sw - d->pad_l;
+        int fx0 = 0, fx1 = d->kw;
+        while (fx0 < d->kw && ix0 + fx0 * d->dw < 0) fx0++;
+        while (fx1 > fx0 && ix0 + (fx1 - 1) * d->dw >= d->w) fx1--;
+        const float *ibase = in + ((size_t)n * d->h * d->w) * d->cin;
+        for (int c = 0; c < C16; c += 16) {
+          tfl_v8f a0 = {0}, a1 = {0};
+          for (int fy = fy0; fy < fy1; fy++) {
+            const float *irow = ibase + ((size_t)(iy0 + fy * d->dh) * d->w) * C + c;
+            const float *wrow = w + (size_t)fy * d->kw * C + c;
+            for (int fx = fx0; fx < fx1; fx++) {
+              const float *ip = irow + (size_t)(ix0 + fx * d->dw) * C;
+              const float *wp = wrow + (size_t)fx * C;
+              tfl_v8f x0, x1, w0, w1;
+              TFL_LD8(x0, ip);
+              TFL_LD8(x1, ip + 8);
+              TFL_LD8(w0, wp);
+              TFL_LD8(w1, wp + 8);
+              a0 += x0 * w0;
+              a1 += x1 * w1;
+            }
+          }
+          tfl_v8f b0 = {0}, b1 = {0};
+          if (bias) {
+            TFL_LD8(b0, bias + c);
+            TFL_LD8(b1, bias + c + 8);
+          }
+          a0 += b0;
+          a1 += b1;
+          a0 = TFL_VSEL(a0 < vlo, vlo, a0);
+          a1 = TFL_VSEL(a1 < vlo, vlo, a1);
+          a0 = TFL_VSEL(a0 > vhi, vhi, a0);
+          a1 = TFL_VSEL(a1 > vhi, vhi, a1);
+          TFL_ST8(o + c, a0);
+          TFL_ST8(o + c + 8, a1);
+        }
+        for (int c = C16; c < C; c++) {
+          float acc = 0.0f;
+          const float *ic = ibase + c / mult;
+          for (int fy = fy0; fy < fy1; fy++)
+            for (int fx = fx0; fx < fx1; fx++)
+              acc += ic[((size_t)(iy0 + fy * d->dh) * d->w + (ix0 + fx * d->dw)) * d->cin] *
+                     w[((size_t)fy * d->kw + fx) * C + c];
+          float v = acc + (bias ? bias[c] : 0.0f);
+          v = v < d->lo ? d->lo : v;
+          o[c] = v > d->hi ? d->hi : v;
+        }
+      }
+    }
+}
+
+/* 3x3, dilation 1, multiplier 1: per 8-channel tile the nine weight vectors stay in registers while the output row
+ * is swept; border pixels take the generic path. */
+TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
+                           float *restrict out) {
+  const int C = d->cout, H = d->h, W = d->w, sw = d->sw;
+  const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
+  const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
+  const int C8 = C - C % 8;
+  /* interior output columns: ix0 >= 0 and ix0 + 2 < W */
+  int ox_lo = (d->pad_l + sw - 1) / sw, ox_hi = d->ow;
+  while (ox_hi > ox_lo && (ox_hi - 1) * sw - d->pad_l + 2 >= W) ox_hi--;
+  for (int n = 0; n < d->n; n++)
+    for (int oy = 0; oy < d->oh; oy++) {
+      int iy0 = oy * d->sh - d->pad_t;
+      float *orow = out + ((size_t)n * d->oh + oy) * d->ow * C;
+      const float *ib = in + (size_t)n * H * W * C;
+      int rows_ok = iy0 >= 0 && iy0 + 2 < H;
+      for (int c = 0; c < C8; c += 8) {
+        tfl_v8f w0, w1, w2, w3, w4, w5, w6, w7, w8, b = {0};
+        TFL_LD8(w0, w + 0 * C + c); TFL_LD8(w1, w + 1 * C + c); TFL_LD8(w2, w + 2 * C + c);
+        TFL_LD8(w3, w + 3 * C + c); TFL_LD8(w4, w + 4 * C + c); TFL_LD8(w5, w + 5 * C + c);
+        TFL_LD8(w6, w + 6 * C + c); TFL_LD8(w7, w + 7 * C + c); TFL_LD8(w8, w + 8 * C + c);
+        if (bias) TFL_LD8(b, bias + c);
+        int lo = rows_ok ? ox_lo : d->ow, hi = rows_ok ? ox_hi : d->ow;
+        for (int ox = 0; ox < d->ow; ox++) {
+          int ix0 = ox * sw - d->pad_l;
+          tfl_v8f acc = {0};
+          if (ox >= lo && ox < hi) {
+            const float *r0 = ib + ((size_t)iy0 * W + ix0) * C + c, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
+            tfl_v8f x;
+            TFL_LD8(x, r0); acc += x * w0; TFL_LD8(x, r0 + C); acc += x * w1; TFL_LD8(x, r0 + 2 * C); acc += x * w2;
+            TFL_LD8(x, r1); acc += x * w3; TFL_LD8(x, r1 + C); acc += x * w4; TFL_LD8(x, r1 + 2 * C); acc += x * w5;
+            TFL_LD8(x, r2); acc += x * w6; TFL_LD8(x, r2 + C); acc += x * w7; TFL_LD8(x, r2 + 2 * C); acc += x * w8;
+          } else {
+            for (int fy = 0; fy < 3; fy++) {
+              int iy = iy0 + fy;
+              if (iy < 0 || iy >= H) continue;
+              for (int fx = 0; fx < 3; fx++) {
+                int ix = ix0 + fx;
+                if (ix < 0 || ix >= W) continue;
+                tfl_v8f x, wv;
+                TFL_LD8(x, ib + ((size_t)iy * W + ix) * C + c);
+                TFL_LD8(wv, w + (size_t)(fy * 3 + fx) * C + c);
+                acc += x * wv;
               }
             }
           }
-          for (int c = 0; c < cb; c++) {
-            float v = acc[c] + (bias ? bias[c0 + c] : 0.0f);
-            v = v < d->lo ? d->lo : v;
-            o[c0 + c] = v > d->hi ? d->hi : v;
-          }
+          acc += b;
+          acc = TFL_VSEL(acc < vlo, vlo, acc);
+          acc = TFL_VSEL(acc > vhi, vhi, acc);
+          TFL_ST8(orow + (size_t)ox * C + c, acc);
         }
       }
+      for (int c = C8; c < C; c++)
+        for (int ox = 0; ox < d->ow; ox++) {
+          int ix0 = ox * sw - d->pad_l;
+          float acc = 0.0f;
+          for (int fy = 0; fy < 3; fy++) {
+            int iy = iy0 + fy;
+            if (iy < 0 || iy >= H) continue;
+            for (int fx = 0; fx < 3; fx++) {
+              int ix = ix0 + fx;
+              if (ix < 0 || ix >= W) continue;
+              acc += ib[((size_t)iy * W + ix) * C + c] * w[(size_t)(fy * 3 + fx) * C + c];
+            }
+          }
+          float v = acc + (bias ? bias[c] : 0.0f);
+          v = v < d->lo ? d->lo : v;
+          orow[(size_t)ox * C + c] = v > d->hi ? d->hi : v;
+        }
+    }
 }
 
+static int dw_is_3x3(const DwData *d) { return d->kh == 3 && d->kw == 3 && d->dh == 1 && d->dw == 1 && d->mult == 1; }
+
 static void dw_default(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
-  dw_body(d, in, w, bias, out);
+  if (dw_is_3x3(d))
+    dw3x3_body(d, in, w, bias, out);
+  else
+    dw_body(d, in, w, bias, out);
 }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
-  dw_body(d, in, w, bias, out);
+  if (dw_is_3x3(d))
+    dw3x3_body(d, in, w, bias, out);
+  else
+    dw_body(d, in, w, bias, out);
 }
 #endif
 
