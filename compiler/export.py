@@ -22,7 +22,7 @@ from xdsl.ir import Operation, SSAValue
 
 from compiler.metadata import conversion_metadata, min_runtime_version
 from dialects import tfl
-from dialects.elements import numpy_dtype
+from dialects.elements import Blob, numpy_dtype
 
 # Attribute names the frontend puts on functions and ops.
 SIGNATURE_INPUTS = "tflc.input_names"
@@ -140,15 +140,27 @@ class _Subgraph:
 
 
 class _Buffers:
+    """Constant buffers, deduplicated by content: only blobs of equal byte size are ever compared."""
+
     def __init__(self) -> None:
         self.data: list[bytes | memoryview] = [b""]
-        self.by_digest: dict[str, int] = {}
+        self.by_size: dict[int, list[tuple[Blob, int]]] = {}
 
-    def add(self, digest: str, data: bytes | memoryview) -> int:
-        if digest not in self.by_digest:
-            self.by_digest[digest] = len(self.data)
-            self.data.append(data)
-        return self.by_digest[digest]
+    def add(self, blob: Blob) -> int:
+        arr = blob.array
+        candidates = self.by_size.setdefault(arr.nbytes, [])
+        for other, index in candidates:
+            if other is blob or _same_bytes(other, blob):
+                return index
+        index = len(self.data)
+        self.data.append(memoryview(arr).cast("B"))
+        candidates.append((blob, index))
+        return index
+
+
+def _same_bytes(a: Blob, b: Blob) -> bool:
+    """Identical raw bytes (a buffer is bytes: int32 [2,3] and int32 [6] with equal data share one)."""
+    return bool(np.array_equal(a.array.reshape(-1).view(np.uint8), b.array.reshape(-1).view(np.uint8)))
 
 
 def _value_name(value: SSAValue, fallback: str) -> str:
@@ -204,9 +216,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 continue
             if isinstance(op, tfl.ConstOp):
                 blob = op.value.data
-                arr = blob.array
                 sg.add(op.output, _value_name(op.output, f"const_{len(sg.tensors)}"),
-                       buffers.add(blob.digest, memoryview(arr).cast("B")) if arr.nbytes else 0)
+                       buffers.add(blob) if blob.array.nbytes else 0)
                 continue
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from dataclasses import dataclass, field
-
 import numpy as np
 from xdsl.dialects.builtin import (
     Float16Type,
@@ -79,26 +77,40 @@ def tensor_type(array: np.ndarray) -> TensorType:
 _LIVE: weakref.WeakValueDictionary[str, Blob] = weakref.WeakValueDictionary()
 
 
-@dataclass(frozen=True, eq=False)
 class Blob:
-    """A read-only numpy array with a content digest; compares and hashes by digest."""
+    """A read-only numpy array; compares and hashes by a content digest computed on first use.
 
-    array: np.ndarray
-    digest: str = field(default="")
+    The digest (blake2b over dtype, shape and bytes) is lazy: hashing ResNet50's 100 MB of weights costs ~0.5 s,
+    and most constants are never compared (the exporter only hashes buffers whose sizes collide).
+    """
 
-    def __post_init__(self) -> None:
-        array = np.ascontiguousarray(self.array)
+    __slots__ = ("array", "_digest", "__weakref__")
+
+    def __init__(self, array: np.ndarray, digest: str = "") -> None:
+        array = np.ascontiguousarray(array)
         array.flags.writeable = False
-        object.__setattr__(self, "array", array)
-        if not self.digest:
+        self.array = array
+        self._digest = digest
+
+    @property
+    def digest(self) -> str:
+        if not self._digest:
             h = hashlib.blake2b(digest_size=12)
-            h.update(f"{array.dtype.str}{array.shape}".encode())
-            h.update(memoryview(array).cast("B"))
-            object.__setattr__(self, "digest", h.hexdigest())
-        _LIVE[self.digest] = self
+            h.update(f"{self.array.dtype.str}{self.array.shape}".encode())
+            h.update(memoryview(self.array).cast("B"))
+            self._digest = h.hexdigest()
+            _LIVE[self._digest] = self
+        return self._digest
+
+    def same_content(self, other: Blob) -> bool:
+        """Cheap checks first; the digest only when dtype, shape and size agree."""
+        if other is self:
+            return True
+        a, b = self.array, other.array
+        return a.dtype == b.dtype and a.shape == b.shape and self.digest == other.digest
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Blob) and other.digest == self.digest
+        return isinstance(other, Blob) and self.same_content(other)
 
     def __hash__(self) -> int:
         return hash(self.digest)

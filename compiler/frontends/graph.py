@@ -131,6 +131,7 @@ class _Importer:
         self.entry = entry
         self.block = block
         self._library: Any = None
+        self._library_graph: Any = None
         self.renamed: dict[str, str] = {}
         self._variables: dict[int, np.ndarray] = {}
 
@@ -154,9 +155,10 @@ class _Importer:
                 shapes.append(tf.TensorShape([d if d >= 0 else None for d in v.type.get_shape()]))
             else:
                 shapes.append(None)
-        graph_def, name_map = function_def_to_graph_def(fdef, shapes)
-        arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
-        graph_def = self.inline_calls(graph_def)
+        with self.library_graph().as_default():
+            graph_def, name_map = function_def_to_graph_def(fdef, shapes)
+            arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
+            graph_def = self.inline_calls(graph_def)
         by_name = {n.name: n for n in graph_def.node}
         resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
 
@@ -250,6 +252,17 @@ class _Importer:
             node.input.extend(fixed)
         self.renamed = {k: final(v) for k, v in renamed.items()}
         return out
+
+    def library_graph(self) -> Any:
+        """A tf.Graph holding the entry's function library (TF's FunctionDef helpers look functions up there)."""
+        if self._library_graph is None:
+            import tensorflow as tf
+            from tensorflow.core.framework.graph_pb2 import GraphDef
+
+            self._library_graph = tf.Graph()
+            with self._library_graph.as_default():
+                tf.graph_util.import_graph_def(GraphDef(library=self.library_proto()), name="")
+        return self._library_graph
 
     def library_proto(self) -> Any:
         if self._library is None:

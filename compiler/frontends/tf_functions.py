@@ -76,13 +76,146 @@ def _output_names(cf: Any) -> list[str]:
 
 def entries_from_saved_model(path: str, signature_keys: list[str] | None = None,
                              tags: set[str] | None = None) -> list[Entry]:
-    """One Entry per signature of a SavedModel directory."""
-    import tensorflow as tf
+    """One Entry per signature of a SavedModel directory.
 
+    TF2 SavedModels are read directly: the signature's FunctionDef from the MetaGraph's function library, its
+    captured variables from the object graph (`bound_inputs`) and their values from the variables checkpoint
+    (object-graph node ids are shared by the SavedModel and its checkpoint). No `tf.saved_model.load`, no
+    freezing. SavedModels without an object graph (TF1) go through `tf.saved_model.load`.
+    """
     if not os.path.isdir(path):
         raise ImportError_(f"SavedModel directory {path!r} does not exist")
-    if not any(os.path.exists(os.path.join(path, f)) for f in ("saved_model.pb", "saved_model.pbtxt")):
+    pb, pbtxt = os.path.join(path, "saved_model.pb"), os.path.join(path, "saved_model.pbtxt")
+    if not (os.path.exists(pb) or os.path.exists(pbtxt)):
         raise ImportError_(f"{path!r} is not a SavedModel directory (no saved_model.pb)")
+    from google.protobuf import message, text_format
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    sm = saved_model_pb2.SavedModel()
+    try:
+        if os.path.exists(pb):
+            with open(pb, "rb") as f:
+                sm.ParseFromString(f.read())
+        else:
+            with open(pbtxt) as f:
+                text_format.Parse(f.read(), sm)
+    except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
+        raise ImportError_(f"cannot load SavedModel {path!r}: saved_model.pb is corrupt ({e})") from e
+    wanted = set(tags) if tags else {"serve"}
+    metas = [mg for mg in sm.meta_graphs if set(mg.meta_info_def.tags) == wanted] or (
+        list(sm.meta_graphs) if not tags and len(sm.meta_graphs) == 1 else [])
+    if not metas:
+        have = [sorted(mg.meta_info_def.tags) for mg in sm.meta_graphs]
+        raise ImportError_(f"SavedModel {path!r} has no MetaGraph with tags {sorted(wanted)}; it has {have}")
+    mg = metas[0]
+    if not mg.object_graph_def.nodes:
+        return _entries_via_tf_load(path, signature_keys, tags)
+    signatures = _signature_functions(mg)
+    if not signatures:
+        raise ImportError_(f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model")
+    keys = signature_keys or list(signatures)
+    missing = [k for k in keys if k not in signatures]
+    if missing:
+        raise ImportError_(f"signature(s) {missing} not in SavedModel {path!r}; it has {sorted(signatures)}")
+    library = {f.signature.name: f for f in mg.graph_def.library.function}
+    variables = _CheckpointVariables(os.path.join(path, "variables", "variables"))
+    consts = {n.name: n for n in mg.graph_def.node if n.op == "Const"}
+    return [_saved_model_entry(k, signatures[k], mg, library, variables, consts) for k in keys]
+
+
+def _signature_functions(mg: Any) -> dict[str, str]:
+    """Signature key -> concrete function name, from the object graph's root `signatures` child."""
+    og = mg.object_graph_def
+    sig_nodes = [c.node_id for c in og.nodes[0].children if c.local_name == "signatures"]
+    out: dict[str, str] = {}
+    for child in og.nodes[sig_nodes[0]].children if sig_nodes else []:
+        node = og.nodes[child.node_id]
+        kind = node.WhichOneof("kind")
+        if kind == "bare_concrete_function":
+            out[child.local_name] = node.bare_concrete_function.concrete_function_name
+        elif kind == "function" and node.function.concrete_functions:
+            out[child.local_name] = node.function.concrete_functions[0]
+    return out
+
+
+class _CheckpointVariables:
+    """Variable values from a SavedModel's checkpoint, addressed by object-graph node id."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._reader: Any = None
+        self._keys: dict[int, str] = {}
+
+    def _load(self) -> None:
+        if self._reader is not None:
+            return
+        import tensorflow as tf
+        from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+        try:
+            self._reader = tf.train.load_checkpoint(self.prefix)
+            graph = trackable_object_graph_pb2.TrackableObjectGraph()
+            graph.ParseFromString(self._reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+        except Exception as e:
+            raise ImportError_(f"cannot read the SavedModel's variables at {self.prefix!r}: {e}") from e
+        for i, node in enumerate(graph.nodes):
+            for attr in node.attributes:
+                if attr.name == "VARIABLE_VALUE":
+                    self._keys[i] = attr.checkpoint_key
+
+    def reader(self, node_id: int, name: str) -> Any:
+        self._load()
+        key = self._keys.get(node_id)
+        if key is None:
+            raise ImportError_(f"variable {name!r} (object {node_id}) has no value in the SavedModel checkpoint")
+        return lambda dtype: np.asarray(self._reader.get_tensor(key))
+
+
+def _saved_model_entry(key: str, fn_name: str, mg: Any, library: dict[str, Any], variables: _CheckpointVariables,
+                       consts: dict[str, Any]) -> Entry:
+    import tensorflow as tf
+    from tensorflow.python.saved_model import nested_structure_coder
+
+    og = mg.object_graph_def
+    cf = og.concrete_functions[fn_name]
+    fdef = library.get(fn_name)
+    if fdef is None:
+        raise ImportError_(f"signature {key!r}: function {fn_name!r} missing from the SavedModel's library")
+    captures: list[Any] = []
+    for node_id in cf.bound_inputs:
+        node = og.nodes[node_id]
+        kind = node.WhichOneof("kind")
+        if kind == "variable":
+            captures.append(variables.reader(node_id, node.variable.name))
+        elif kind == "constant" and node.constant.operation in consts:
+            captures.append(tf.make_ndarray(consts[node.constant.operation].attr["value"].tensor))
+        else:
+            raise ImportError_(f"signature {key!r} captures a {kind!r} object, which tflc cannot freeze")
+    n_user = len(fdef.signature.input_arg) - len(captures)
+    in_sig = nested_structure_coder.decode_proto(cf.canonicalized_input_signature)
+    specs = [s for s in tf.nest.flatten(in_sig) if isinstance(s, tf.TensorSpec)]
+    if len(specs) != n_user:
+        raise ImportError_(f"signature {key!r}: {len(specs)} input specs for {n_user} function inputs")
+    out_sig = nested_structure_coder.decode_proto(cf.output_signature)
+    if isinstance(out_sig, dict):
+        output_names = sorted(out_sig)
+    else:
+        output_names = [f"output_{i}" for i in range(len(tf.nest.flatten(out_sig)))]
+    args = fdef.signature.input_arg
+    return Entry(
+        key=key,
+        function_def=fdef,
+        library=library,
+        input_names=[s.name or args[i].name for i, s in enumerate(specs)],
+        input_specs=[(_static_shape(s.shape), np.dtype(s.dtype.as_numpy_dtype)) for s in specs],
+        output_names=output_names,
+        captures=captures,
+    )
+
+
+def _entries_via_tf_load(path: str, signature_keys: list[str] | None, tags: set[str] | None) -> list[Entry]:
+    import tensorflow as tf
+
     try:
         loaded = tf.saved_model.load(path, tags=list(tags) if tags else None)
     except Exception as e:  # TF raises many types for corrupt files
@@ -94,12 +227,8 @@ def entries_from_saved_model(path: str, signature_keys: list[str] | None = None,
     missing = [k for k in keys if k not in available]
     if missing:
         raise ImportError_(f"signature(s) {missing} not in SavedModel {path!r}; it has {available}")
-    entries = []
-    for key in keys:
-        cf = loaded.signatures[key]
-        entries.append(entry_from_concrete_function(cf, key))
     entries_keepalive.append(loaded)
-    return entries
+    return [entry_from_concrete_function(loaded.signatures[k], k) for k in keys]
 
 
 # Loaded SavedModels must outlive the capture readers that point at their variables.
