@@ -83,6 +83,19 @@ class ConstOp(IRDLOperation):
     def __init__(self, value: DenseElementsAttr) -> None:
         super().__init__(properties={"value": value}, result_types=[value.type])
 
+    def verify_(self) -> None:
+        verify_const_type(self, self.value, self.output.type)
+
+
+def verify_const_type(op: IRDLOperation, value: DenseElementsAttr, result_type: object) -> None:
+    """A constant's result type must be its value's tensor type (shape and element type)."""
+    try:
+        expected = value.type
+    except ValueError as e:
+        raise VerifyException(f"'{op.name}': {e}") from None
+    if result_type != expected:
+        raise VerifyException(f"'{op.name}' result type {result_type} does not match its value's type {expected}")
+
 
 @irdl_op_definition
 class GenericOp(TFOp):

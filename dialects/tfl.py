@@ -36,6 +36,7 @@ from xdsl.irdl import (
     var_result_def,
 )
 from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
 
 from dialects.elements import DenseElementsAttr
 
@@ -171,6 +172,15 @@ class TflOp(IRDLOperation):
         attr = self.properties.get("fused_activation_function")
         return attr.data if isinstance(attr, StringAttr) else "NONE"
 
+    def verify_(self) -> None:
+        """Enum options (activation, padding, types, ...) must name a member of their enum."""
+        if self.OPTIONS is None:
+            return
+        for fname, f in self.OPTIONS.fields.items():
+            attr = self.properties.get(fname)
+            if f.kind == "enum" and isinstance(attr, StringAttr) and attr.data not in f.enum:
+                raise VerifyException(f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}")
+
 
 def tfl_op(cls: type[TflOp]) -> type[TflOp]:
     """irdl_op_definition that first turns the OPTIONS fields into properties."""
@@ -234,6 +244,11 @@ class ConstOp(IRDLOperation):
 
     def __init__(self, value: DenseElementsAttr) -> None:
         super().__init__(properties={"value": value}, result_types=[value.type])
+
+    def verify_(self) -> None:
+        from dialects.tf import verify_const_type
+
+        verify_const_type(self, self.value, self.output.type)
 
 
 # conv / matmul ------------------------------------------------------------------------------------------------

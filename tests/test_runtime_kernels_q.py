@@ -308,7 +308,7 @@ def test_activation_int8(name, rng_hi):
     _check_exact(model, seed=3)
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu"])
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "softmax", "softmax_beta"])
 def test_activation_int16(name):
     f = ACT_FNS[name]
     model = _cached(("act16", name), lambda: _convert(lambda a: f(a), [(8, 50)], INT16))
@@ -343,6 +343,31 @@ def test_mean(mode, case):
         lambda: _convert(lambda x: tf.reduce_mean(0.5 * x + 1.0, axis=axes, keepdims=keep), [shape], mode),
     )
     _check_exact(model, seed=case)
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("axes", [(1,), (0, 2)])
+def test_sum(mode, axes):
+    """LiteRT 2.3's BUILTIN_REF SUM reads int8/int16 data as uint8 (reduce.cc passes GetTensorData<uint8_t> to the
+    reference QuantizedMeanOrSum), so its output is garbage; we implement the intended arithmetic (the MEAN formula
+    without the 1/count) and compare with the optimized kernel, which rounds once: within one LSB."""
+    model = _cached(("sum", mode, axes), lambda: _convert(lambda x: tf.reduce_sum(0.5 * x + 1.0, axis=axes), [(3, 7, 5)], mode))
+    opt = litert.Interpreter(
+        model_content=model,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        num_threads=1,
+    )
+    ours = runtime.Interpreter(model_content=model, num_threads=1)
+    rng = np.random.default_rng(2)
+    x = _random_inputs(opt.get_input_details() if opt.allocate_tensors() is None else [], rng)[0]
+    ours.allocate_tensors()
+    for it in (opt, ours):
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+    o = opt.get_output_details()[0]["index"]
+    a, b = opt.get_tensor(o).astype(np.int64), ours.get_tensor(o).astype(np.int64)
+    assert a.shape == b.shape
+    assert np.abs(a - b).max() <= 1
 
 
 # ----------------------------------------------------------------------------------------------- quantize

@@ -38,9 +38,83 @@ typedef struct {
   int32_t sm_mult;
   int sm_shift;
   int sm_diff_min;
+  int16_t *exp_lut, *recip_lut; /* int16 softmax: 513-entry tables */
 } ActQ;
 
-static void act_free(void *p) { free(p); }
+static void act_free(void *p) {
+  ActQ *d = (ActQ *)p;
+  if (!d) return;
+  free(d->exp_lut);
+  free(d->recip_lut);
+  free(d);
+}
+
+static double f_exp_d(double x) { return exp(x); }
+static double f_recip_d(double x) { return 1.0 / (1.0 + x); }
+
+/* LiteRT's 513-entry int16 interpolation table (double-precision variant): 512 samples with a midpoint bias
+ * correction plus the end point. */
+static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t out_zp, double (*f)(double),
+                             int16_t *lut) {
+  const double in_min = in_s * (double)(-32768 - in_zp), in_max = in_s * (double)(32767 - in_zp);
+  const double out_min = out_s * (double)(-32768 - out_zp), out_max = out_s * (double)(32767 - out_zp);
+  const int steps = 512;
+  const double step = (in_max - in_min) / steps, half = step / 2;
+  const double inv = 65536.0 / (out_max - out_min);
+  for (int i = 0; i < steps; ++i) {
+    const double v = f(in_min + i * step);
+    const double vm = f(in_min + i * step + half);
+    const double vn = f(in_min + (i + 1) * step);
+    const double sample = round(v * inv);
+    const double interp = round((vn * inv + round(v * inv)) / 2);
+    const double mid = round(vm * inv);
+    const double bias = round((interp - mid) / 2);
+    double r = sample - bias;
+    r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
+    lut[i] = (int16_t)r;
+  }
+  double r = round(f(in_max) * inv);
+  r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
+  lut[steps] = (int16_t)r;
+}
+
+static inline int16_t lut_lookup_i16(int16_t v, const int16_t *lut) {
+  const int index = 256 + (v >> 7);
+  const int16_t offset = (int16_t)(v & 0x7f);
+  const int16_t base = lut[index];
+  const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
+  const int delta = (slope * offset + 64) >> 7;
+  return (int16_t)(base + delta);
+}
+
+static void softmax_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t rows, int cols, TflRounding mode) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int16_t *xr = x + r * cols;
+    int16_t *yr = y + r * cols;
+    int16_t mx = INT16_MIN;
+    for (int c = 0; c < cols; ++c)
+      if (xr[c] > mx) mx = xr[c];
+    int32_t sum = 0;
+    for (int c = 0; c < cols; ++c) {
+      const int32_t diff = (int32_t)xr[c] - mx;
+      const int32_t scaled = tfl_mbqm_mode(diff, d->sm_mult, d->sm_shift, mode) + 32767;
+      const int16_t sat = (int16_t)(scaled < -32768 ? -32768 : (scaled > 32767 ? 32767 : scaled));
+      yr[c] = lut_lookup_i16(sat, d->exp_lut);
+      sum += yr[c];
+    }
+    const int hp1 = sum == 0 ? 32 : __builtin_clz((uint32_t)sum);
+    const int32_t shifted = (int32_t)((((int64_t)sum << (hp1 - 1)) + (1 << 13)) >> 14);
+    int32_t sym = shifted + (-((1 << 15) + (1 << 16)));
+    sym = sym < -32768 ? -32768 : (sym > 32767 ? 32767 : sym);
+    const int16_t recip = lut_lookup_i16((int16_t)sym, d->recip_lut);
+    const int right = 31 - hp1;
+    const int64_t rnd = right > 0 ? ((int64_t)1 << (right - 1)) : 0;
+    for (int c = 0; c < cols; ++c) {
+      int64_t v = ((int64_t)yr[c] * (int64_t)recip + rnd) >> right;
+      yr[c] = (int16_t)(v < 0 ? 0 : (v > 32767 ? 32767 : v));
+    }
+  }
+}
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -70,7 +144,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU;
+  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU || op == OP_SOFTMAX;
   if (t == TFL_INT16 && !int16_ok) return TFL_NOT_MINE; /* an int16 kernel elsewhere, or unsupported */
   tfl_release_user_data(node);
   ActQ *d = (ActQ *)calloc(1, sizeof(ActQ));
@@ -132,6 +206,19 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     }
     case OP_SOFTMAX: {
       if (in->rank < 1) return tfl_error(ctx, "SOFTMAX: input must have rank >= 1");
+      if (t == TFL_INT16) {
+        if (fabsf(out_s - 1.0f / 32768) > 0.001f * (1.0f / 32768))
+          return tfl_error(ctx, "SOFTMAX: int16 output must have scale 1/32768 and zero point 0");
+        const float beta16 = tfl_opt_float(node, 0, 0.0f);
+        d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
+        d->recip_lut = (int16_t *)malloc(513 * sizeof(int16_t));
+        if (!d->exp_lut || !d->recip_lut) return tfl_error(ctx, "SOFTMAX: out of memory");
+        const double range = 65535.0;
+        lut_populate_i16(10.0 / range, 32767, 2.0 / range, 0, f_exp_d, d->exp_lut);
+        lut_populate_i16(1.0 / range, -32768, 2.0 / range, 0, f_recip_d, d->recip_lut);
+        tfl_quantize_multiplier((double)(in_s * beta16) / (10.0 / 65535.0), &d->sm_mult, &d->sm_shift);
+        break;
+      }
       if (d->out_zp != -128 || fabsf(out_s - 1.0f / 256) > 0.001f * (1.0f / 256))
         return tfl_error(ctx, "SOFTMAX: int8 output must have scale 1/256 and zero point -128");
       const float beta = tfl_opt_float(node, 0, 0.0f);
@@ -248,7 +335,8 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
     case OP_SOFTMAX: {
       const int cols = in->dims[in->rank - 1];
       if (cols <= 0) break;
-      softmax_i8(d, x8, y8, n / cols, cols);
+      if (is16) softmax_i16(d, x16, y16, n / cols, cols, mode);
+      else softmax_i8(d, x8, y8, n / cols, cols);
       break;
     }
     default:
@@ -266,6 +354,6 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_LOGISTIC, "LOGISTIC (int8)", act_prepare, act_eval},
     {OP_TANH, "TANH (int8)", act_prepare, act_eval},
     {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
-    {OP_SOFTMAX, "SOFTMAX (int8)", act_prepare, act_eval},
+    {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
     {0, NULL, NULL, NULL},
 };
