@@ -1,19 +1,432 @@
-"""prepare-tf: TF-level canonicalization before legalization (BatchNorm -> mul/add, explicit padding -> Pad)."""
+"""prepare-tf: TF-level canonicalization before legalization, run to a fixed point.
+
+Rules (all stay in the `tf` dialect, so the prepared module still means the same thing to TensorFlow):
+
+- `tf.FusedBatchNorm`/`FusedBatchNormV3` in inference mode (`is_training = false`, NHWC, constant statistics)
+  -> `x * mult + (offset - mean * mult)` with `mult = scale * rsqrt(variance + epsilon)` computed in numpy, as
+  `tf.Mul`/`tf.AddV2` by constants (TensorFlow's prepare_tf.cc does the same rewrite).
+- Dilated convolution written as `SpaceToBatchND -> Conv2D/DepthwiseConv2dNative (VALID) -> BatchToSpaceND`
+  (what `tf.nn.convolution` emits for dilation > 1) -> one conv with `dilations`, padding SAME/VALID/EXPLICIT.
+- EXPLICIT padding on Conv2D/DepthwiseConv2dNative -> `tf.Pad` + VALID.
+- A per-channel constant `tf.Mul`/`tf.RealDiv` directly after a conv (single use; constant broadcastable along
+  the last axis only) is folded into the conv's filter; a per-channel constant `tf.AddV2`/`tf.Add`/`tf.Sub`/
+  `tf.BiasAdd` becomes (or merges into) a `tf.BiasAdd` with a constant bias directly after the conv, which
+  legalize-tf absorbs into the conv's bias operand. Applies to Conv2D, DepthwiseConv2dNative and
+  Conv2DBackpropInput. This is how BatchNorm disappears into the preceding conv.
+
+Small constant subexpressions feeding these rules (BatchNorm statistics computed from variables, a bias reshaped
+by Keras) are evaluated in numpy on the spot, so the rules do not depend on fold-constants having run.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i32, i64
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tf
+from dialects.elements import numpy_dtype
+from passes.legalize_tf.conv import Window, nhwc_window
+from passes.patterns import (
+    NAME,
+    PatternTable,
+    bool_attr,
+    const_value,
+    float_attr,
+    named,
+    replace_with,
+    shape_of,
+    str_attr,
+    tf_const,
+)
+
+PREPARE_TF = PatternTable("prepare-tf")
+
+# Largest constant subexpression evaluated on the spot (per-channel vectors are far smaller).
+_EVAL_LIMIT = 1 << 16
+
+_CONVS = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.Conv2DBackpropInputOp)
+
+
+# ---- small constant evaluation ----------------------------------------------------------------------------------
+
+
+def _result_dtype(value: SSAValue) -> np.dtype | None:
+    ty = value.type
+    if not isinstance(ty, TensorType):
+        return None
+    try:
+        return numpy_dtype(ty.element_type)
+    except ValueError:
+        return None
+
+
+_UNARY_EVAL = {
+    tf.RsqrtOp: lambda a: 1 / np.sqrt(a),
+    tf.SqrtOp: np.sqrt,
+    tf.NegOp: np.negative,
+    tf.ReciprocalOp: lambda a: 1 / a,
+    tf.SquareOp: np.square,
+    tf.IdentityOp: lambda a: a,
+    tf.CastOp: lambda a: a,
+}
+_BINARY_EVAL = {
+    tf.MulOp: np.multiply,
+    tf.AddV2Op: np.add,
+    tf.AddOp: np.add,
+    tf.SubOp: np.subtract,
+    tf.RealDivOp: np.divide,
+    tf.MaximumOp: np.maximum,
+    tf.MinimumOp: np.minimum,
+}
+_RESHAPES = (tf.ReshapeOp, tf.SqueezeOp, tf.ExpandDimsOp)
+
+
+def small_const(value: SSAValue, depth: int = 12) -> np.ndarray | None:
+    """The value as a numpy array if it is a constant or a small pure computation on constants, else None."""
+    arr = const_value(value)
+    if arr is not None:
+        return arr
+    owner = value.owner
+    shape, dtype = shape_of(value), _result_dtype(value)
+    if depth == 0 or not isinstance(owner, Operation) or shape is None or dtype is None:
+        return None
+    if int(np.prod(shape)) > _EVAL_LIMIT or len(owner.results) != 1:
+        return None
+    kind = type(owner)
+    with np.errstate(all="ignore"):
+        if kind in _UNARY_EVAL:
+            a = small_const(owner.operands[0], depth - 1)
+            out = None if a is None else _UNARY_EVAL[kind](a)
+        elif kind in _BINARY_EVAL:
+            a = small_const(owner.operands[0], depth - 1)
+            b = small_const(owner.operands[1], depth - 1) if a is not None else None
+            out = None if b is None else _BINARY_EVAL[kind](a, b)
+        elif kind in _RESHAPES:
+            a = small_const(owner.operands[0], depth - 1)
+            out = None if a is None or a.size != int(np.prod(shape)) else a.reshape(shape)
+        else:
+            return None
+    if out is None:
+        return None
+    out = np.asarray(out).astype(dtype, copy=False)
+    return out if out.shape == shape else None
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _single_use(value: SSAValue) -> bool:
+    return len(list(value.uses)) == 1
+
+
+def _ints(values: list[int]) -> ArrayAttr:
+    return ArrayAttr([IntegerAttr(int(v), i64) for v in values])
+
+
+def _clone_tf(op: tf.TFOp, operands: list[SSAValue], result_type=None, **attrs) -> tf.TFOp:  # noqa: ANN001
+    """A copy of a typed TF op with new operands and some attributes replaced (name attribute dropped)."""
+    attributes = {k: v for k, v in op.attributes.items() if k != NAME}
+    attributes.update(attrs)
+    return type(op)(operands, [result_type or op.results[0].type], attributes)
+
+
+def _t_attr(op: Operation) -> dict:
+    return {"T": op.attributes["T"]} if "T" in op.attributes else {}
+
+
+def _channel_vector(c: np.ndarray, out: SSAValue) -> np.ndarray | None:
+    """`c` as a vector over the last axis of `out` if it broadcasts only along that axis, else None."""
+    shape = shape_of(out)
+    if shape is None or not shape or c.ndim > len(shape) or any(d != 1 for d in c.shape[:-1]):
+        return None
+    channels = shape[-1]
+    if c.ndim and c.shape[-1] not in (1, channels):
+        return None
+    return np.broadcast_to(c.reshape(-1) if c.ndim else c, (channels,))
+
+
+def _conv_filter(conv: Operation) -> np.ndarray | None:
+    w = const_value(conv.operands[1])
+    if w is None or w.ndim != 4 or not np.issubdtype(w.dtype, np.floating):
+        return None
+    return w
+
+
+def _scale_filter(conv: Operation, w: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The filter whose conv output is the original output times `scale` (one factor per output channel)."""
+    scale = scale.astype(w.dtype, copy=False)
+    if isinstance(conv, tf.Conv2DOp):  # HWIO
+        return w * scale
+    if isinstance(conv, tf.DepthwiseConv2dNativeOp):  # H W C M, output channel c*M + m
+        kh, kw, c, m = w.shape
+        return (w.reshape(kh, kw, c * m) * scale).reshape(w.shape)
+    return w * scale[:, None]  # Conv2DBackpropInput: H W O I
+
+
+def _foldable_conv(value: SSAValue) -> Operation | None:
+    """The conv defining `value` if its only use is the op being folded and its filter is constant."""
+    conv = value.owner
+    if isinstance(conv, _CONVS) and _single_use(value) and _conv_filter(conv) is not None:
+        return conv
+    return None
+
+
+def _new_conv(conv: Operation, scale: np.ndarray | None) -> list[Operation]:
+    """[filter const, conv] computing the conv's output times `scale` per channel (a plain copy if None)."""
+    w = _conv_filter(conv)
+    assert w is not None
+    filt = tf_const(_scale_filter(conv, w, scale) if scale is not None else w)
+    named(filt, conv.operands[1].owner)
+    operands = list(conv.operands)
+    operands[1] = filt.output
+    return [filt, named(_clone_tf(conv, operands), conv)]
+
+
+def _bias_add(like: Operation, value: SSAValue, bias: np.ndarray) -> list[Operation]:
+    b = tf_const(bias)
+    add = tf.BiasAddOp([value, b.output], [value.type], {**_t_attr(like), "data_format": StringAttr("NHWC")})
+    return [b, add]
+
+
+# ---- per-channel binary ops after a conv -> conv filter / bias --------------------------------------------------
+
+
+_FOLDABLE = (tf.MulOp, tf.RealDivOp, tf.AddV2Op, tf.AddOp, tf.SubOp, tf.BiasAddOp)
+_COMMUTATIVE = (tf.MulOp, tf.AddV2Op, tf.AddOp)
+
+
+@PREPARE_TF.register(*_FOLDABLE)
+def fold_into_conv(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """conv * c, conv / c -> conv with scaled filter; conv + c, conv - c -> BiasAdd(conv, c) (merging biases)."""
+    out = op.results[0]
+    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
+        return
+    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
+    for vi, ci in orders:
+        value = op.operands[vi]
+        if value.type != out.type:
+            continue
+        producer = value.owner
+        if not isinstance(producer, (*_CONVS, tf.BiasAddOp)):
+            continue
+        c_arr = small_const(op.operands[ci])
+        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
+            continue
+        c = _channel_vector(c_arr, out)
+        if c is None:
+            continue
+        if _fold(op, value, c, rewriter):
+            return
+
+
+def _fold(op: tf.TFOp, value: SSAValue, c: np.ndarray, rewriter: PatternRewriter) -> bool:
+    """Fold `op(value, c)` (c per channel) into the conv producing `value`, directly or through its BiasAdd."""
+    scales = isinstance(op, tf.MulOp | tf.RealDivOp)
+    if isinstance(op, tf.RealDivOp):
+        if np.any(c == 0):
+            return False
+        c = np.reciprocal(c)
+    elif isinstance(op, tf.SubOp):
+        c = np.negative(c)
+    dtype = _result_dtype(op.results[0])
+
+    conv = _foldable_conv(value)
+    if conv is not None:  # op directly after the conv
+        if scales:
+            replace_with(rewriter, op, _new_conv(conv, c))
+            rewriter.erase(conv)
+            return True
+        if isinstance(op, tf.BiasAddOp) and const_value(op.operands[1]) is not None:
+            return False  # already canonical: BiasAdd(conv, constant)
+        replace_with(rewriter, op, _bias_add(op, conv.results[0], c.astype(dtype)))
+        return True
+
+    # op after BiasAdd(conv, b)
+    bias_add = value.owner
+    if not isinstance(bias_add, tf.BiasAddOp) or not _single_use(bias_add.results[0]):
+        return False
+    if str_attr(bias_add, "data_format", "NHWC") != "NHWC":
+        return False
+    conv = _foldable_conv(bias_add.operands[0])
+    b = small_const(bias_add.operands[1])
+    if conv is None or b is None or b.ndim != 1 or b.shape[0] != c.shape[0]:
+        return False
+    if scales:
+        new = _new_conv(conv, c)
+        ops = [*new, *_bias_add(bias_add, new[-1].results[0], (b * c).astype(b.dtype))]
+    else:
+        ops = _bias_add(bias_add, conv.results[0], (b + c).astype(b.dtype))
+    replace_with(rewriter, op, ops)
+    rewriter.erase(bias_add)
+    if scales:
+        rewriter.erase(conv)
+    return True
+
+
+# ---- FusedBatchNorm (inference) -> Mul + AddV2 ------------------------------------------------------------------
+
+
+@PREPARE_TF.register(tf.FusedBatchNormOp, tf.FusedBatchNormV3Op)
+def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """y = x * mult + (offset - mean * mult), mult = scale * rsqrt(variance + epsilon)."""
+    if bool_attr(op, "is_training", True) or str_attr(op, "data_format", "NHWC") not in ("NHWC", "NDHWC"):
+        return
+    if any(list(r.uses) for r in op.results[1:]):
+        return
+    x = op.operands[0]
+    dtype = _result_dtype(op.results[0])
+    stats = [small_const(v) for v in op.operands[1:5]]
+    shape = shape_of(x)
+    if dtype is None or shape is None or any(s is None or s.ndim != 1 for s in stats):
+        return
+    scale, offset, mean, variance = (s.astype(np.float32) for s in stats)
+    if any(s.shape != (shape[-1],) for s in (scale, offset, mean, variance)):
+        return
+    eps = np.float32(float_attr(op, "epsilon", 1e-4))
+    mult = scale * (np.float32(1) / np.sqrt(variance + eps))
+    shift = offset - mean * mult
+    t = {"T": op.attributes["T"]} if "T" in op.attributes else {}
+    mult_c = tf_const(mult.astype(dtype))
+    mul = tf.MulOp([x, mult_c.output], [op.results[0].type], dict(t))
+    name = str_attr(op, NAME)
+    if name:
+        mul.attributes[NAME] = StringAttr(name + "/mul")
+    shift_c = tf_const(shift.astype(dtype))
+    add = tf.AddV2Op([mul.results[0], shift_c.output], [op.results[0].type], dict(t))
+    replace_with(rewriter, op, [mult_c, mul, shift_c, add], [add.results[0], *([None] * (len(op.results) - 1))])
+
+
+# ---- EXPLICIT padding -> Pad + VALID ----------------------------------------------------------------------------
+
+
+@PREPARE_TF.register(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
+def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    window = nhwc_window(op)
+    if window is None or window.padding != "EXPLICIT":
+        return
+    x = op.operands[0]
+    shape = shape_of(x)
+    if shape is None or len(shape) != 4:
+        return
+    new_ops: list[Operation] = []
+    if any(window.explicit):
+        top, bottom, left, right = window.explicit
+        paddings = tf_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
+        pad_type = TensorType(x.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]])
+        pad = tf.PadOp([x, paddings.output], [pad_type], {**_t_attr(op), "Tpaddings": i32})
+        new_ops += [paddings, pad]
+        x = pad.results[0]
+    conv = _clone_tf(op, [x, op.operands[1]], padding=StringAttr("VALID"), explicit_paddings=_ints([]))
+    replace_with(rewriter, op, [*new_ops, conv])
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's SAME padding (before, after) along one spatial axis; the odd pixel goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+@PREPARE_TF.register(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
+def zero_pad_to_same(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """Pad(x, zeros as SAME would add) -> conv VALID  ==>  conv SAME on x (Keras' ZeroPadding2D before a conv)."""
+    window = nhwc_window(op)
+    pad = op.operands[0].owner
+    if window is None or window.padding != "VALID" or not isinstance(pad, tf.PadOp):
+        return
+    if not _single_use(pad.results[0]):
+        return
+    paddings = small_const(pad.operands[1])
+    x = pad.operands[0]
+    x_shape, w_shape = shape_of(x), shape_of(op.operands[1])
+    if paddings is None or paddings.shape != (4, 2) or x_shape is None or w_shape is None or len(x_shape) != 4:
+        return
+    if paddings[0].any() or paddings[3].any():
+        return
+    want = (same_padding(x_shape[1], w_shape[0], window.stride_h, window.dilation_h),
+            same_padding(x_shape[2], w_shape[1], window.stride_w, window.dilation_w))
+    if tuple(map(tuple, paddings[1:3].tolist())) != want:
+        return
+    conv = _clone_tf(op, [x, op.operands[1]], padding=StringAttr("SAME"))
+    replace_with(rewriter, op, [conv])
+    rewriter.erase(pad)
+
+
+# ---- SpaceToBatchND -> conv -> BatchToSpaceND  ==>  dilated conv ------------------------------------------------
+
+
+def _generic(value: SSAValue, tf_op: str) -> tf.GenericOp | None:
+    owner = value.owner
+    if isinstance(owner, tf.GenericOp) and owner.tf_op.data == tf_op:
+        return owner
+    return None
+
+
+@PREPARE_TF.register(tf.GenericOp)
+def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
+    if op.tf_op.data != "BatchToSpaceND" or len(op.operands) != 3 or len(op.results) != 1:
+        return
+    conv = op.operands[0].owner
+    if not isinstance(conv, tf.Conv2DOp | tf.DepthwiseConv2dNativeOp) or not _single_use(conv.results[0]):
+        return
+    window = nhwc_window(conv)
+    if window is None or window.padding != "VALID" or (window.stride_h, window.stride_w) != (1, 1):
+        return
+    if (window.dilation_h, window.dilation_w) != (1, 1):
+        return
+    stb = _generic(conv.operands[0], "SpaceToBatchND")
+    if stb is None or len(stb.operands) != 3 or not _single_use(stb.results[0]):
+        return
+    block, block2 = small_const(stb.operands[1]), small_const(op.operands[1])
+    pads, crops = small_const(stb.operands[2]), small_const(op.operands[2])
+    if any(a is None for a in (block, block2, pads, crops)):
+        return
+    if block.shape != (2,) or not np.array_equal(block, block2) or pads.shape != (2, 2) or crops.shape != (2, 2):
+        return
+    x = stb.operands[0]
+    x_shape, out_shape, w_shape = shape_of(x), shape_of(op.results[0]), shape_of(conv.operands[1])
+    if x_shape is None or out_shape is None or w_shape is None or len(x_shape) != 4 or len(out_shape) != 4:
+        return
+    dh, dw = int(block[0]), int(block[1])
+    eff = [int(pads[0, 0] - crops[0, 0]), int(pads[0, 1] - crops[0, 1]),
+           int(pads[1, 0] - crops[1, 0]), int(pads[1, 1] - crops[1, 1])]
+    if min(eff) < 0 or x_shape[0] != out_shape[0]:
+        return
+    kh, kw = w_shape[0], w_shape[1]
+    if (x_shape[1] + eff[0] + eff[1] - (kh - 1) * dh != out_shape[1]
+            or x_shape[2] + eff[2] + eff[3] - (kw - 1) * dw != out_shape[2]):
+        return
+    same_h, same_w = (kh - 1) * dh, (kw - 1) * dw
+    same = [same_h // 2, same_h - same_h // 2, same_w // 2, same_w - same_w // 2]
+    if not any(eff):
+        padding, explicit = "VALID", []
+    elif eff == same:
+        padding, explicit = "SAME", []
+    else:
+        padding, explicit = "EXPLICIT", [0, 0, eff[0], eff[1], eff[2], eff[3], 0, 0]
+    new = _clone_tf(conv, [x, conv.operands[1]], op.results[0].type, dilations=_ints([1, dh, dw, 1]),
+                    padding=StringAttr(padding), explicit_paddings=_ints(explicit))
+    named(new, conv)
+    replace_with(rewriter, op, [new])
+    rewriter.erase(conv)
+    rewriter.erase(stb)
 
 
 @dataclass(frozen=True)
 class PrepareTF(ModulePass):
-    """TF-level canonicalization before legalization (BatchNorm -> mul/add, explicit padding -> Pad)."""
+    """TF-level canonicalization before legalization: BatchNorm -> mul/add, dilated conv recognition, explicit
+    padding -> Pad, per-channel mul/add after a conv folded into its filter/bias."""
 
     name = "prepare-tf"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        pass  # placeholder until the pass lands
+        PREPARE_TF.apply(op)
+
+
+__all__ = ["PREPARE_TF", "PrepareTF", "Window", "small_const"]

@@ -1,3 +1,231 @@
-"""legalize-tf rules: conv family."""
+"""legalize-tf rules: convolutions and pooling.
 
-from passes.legalize_tf.table import LEGALIZE_TF  # noqa: F401
+    tf.Conv2D                (NHWC, filter HWIO)     -> tfl.conv_2d           (filter OHWI, bias [O])
+    tf.DepthwiseConv2dNative (NHWC, filter HWCM)     -> tfl.depthwise_conv_2d (filter [1, H, W, C*M], bias [C*M])
+    tf.Conv2DBackpropInput   (NHWC, filter HWOI)     -> tfl.transpose_conv    (weights OHWI, bias [O])
+    tf.MaxPool / tf.AvgPool  (NHWC)                  -> tfl.max_pool_2d / tfl.average_pool_2d
+
+The filter must be a constant (a conv with a computed filter stays TF and is reported). Only NHWC is legalized;
+an NCHW op stays TF. The bias operand is a zero constant, as in TensorFlow's converter, unless the conv's only
+user is a `tf.BiasAdd` with a constant bias: that add is absorbed into the conv's bias here (prepare-tf turns a
+per-channel add after a conv into such a BiasAdd). EXPLICIT padding becomes `tfl.pad` + VALID (prepare-tf does
+the same at the TF level, so this only fires when prepare-tf did not run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tf, tfl
+from passes.legalize_tf.table import LEGALIZE_TF
+from passes.patterns import const_value, ints_attr, named, replace_with, shape_of, str_attr, tfl_const
+
+
+@dataclass(frozen=True)
+class Window:
+    """Spatial parameters of an NHWC conv/pool op, read from its TF attributes."""
+
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    padding: str  # "SAME" | "VALID" | "EXPLICIT"
+    explicit: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, bottom, left, right (EXPLICIT only)
+
+
+def nhwc_window(op: Operation, *, strides_key: str = "strides") -> Window | None:
+    """The op's strides/dilations/padding if it is NHWC with unit batch/channel strides, else None."""
+    fmt = str_attr(op, "data_format", "NHWC")
+    if fmt != "NHWC":
+        return None
+    strides = ints_attr(op, strides_key) or [1, 1, 1, 1]
+    dilations = ints_attr(op, "dilations") or [1, 1, 1, 1]
+    if len(strides) != 4 or len(dilations) != 4 or strides[0] != 1 or strides[3] != 1:
+        return None
+    if dilations[0] != 1 or dilations[3] != 1:
+        return None
+    padding = str_attr(op, "padding")
+    explicit = (0, 0, 0, 0)
+    if padding == "EXPLICIT":
+        pads = ints_attr(op, "explicit_paddings") or []
+        if len(pads) != 8 or any(p < 0 for p in pads) or pads[:2] != [0, 0] or pads[6:] != [0, 0]:
+            return None
+        explicit = (pads[2], pads[3], pads[4], pads[5])
+    elif padding not in ("SAME", "VALID"):
+        return None
+    return Window(strides[1], strides[2], dilations[1], dilations[2], padding, explicit)
+
+
+def float_const(value: SSAValue) -> np.ndarray | None:
+    """A constant floating-point array (conv filters and biases), else None."""
+    arr = const_value(value)
+    if arr is None or not np.issubdtype(arr.dtype, np.floating):
+        return None
+    return arr
+
+
+def absorbed_bias(op: Operation, channels: int, dtype: np.dtype) -> tuple[Operation | None, SSAValue, Operation | None]:
+    """The bias operand for a conv: the constant of a `tf.BiasAdd` that is the conv's only user, else zeros.
+
+    Returns (op to insert or None, bias value, the absorbed BiasAdd or None)."""
+    result = op.results[0]
+    uses = list(result.uses)
+    if len(uses) == 1:
+        user = uses[0].operation
+        if isinstance(user, tf.BiasAddOp) and uses[0].index == 0 and str_attr(user, "data_format", "NHWC") == "NHWC":
+            bias_val = user.operands[1]
+            b = float_const(bias_val)
+            if b is not None and b.shape == (channels,) and user.results[0].type == result.type:
+                if isinstance(bias_val.owner, tfl.ConstOp) and b.dtype == dtype:
+                    return None, bias_val, user
+                c = tfl_const(b.astype(dtype, copy=False))
+                return c, c.output, user
+    c = tfl_const(np.zeros((channels,), dtype))
+    return c, c.output, None
+
+
+def _finish(rewriter: PatternRewriter, op: Operation, new_ops: list[Operation], bias_add: Operation | None) -> None:
+    """Replace `op` by `new_ops`; if a BiasAdd was absorbed, its result becomes the new op's result."""
+    if bias_add is not None:
+        named(new_ops[-1], bias_add)
+    replace_with(rewriter, op, new_ops)
+    if bias_add is not None:
+        rewriter.replace(bias_add, [], [new_ops[-1].results[0]])
+
+
+def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAValue] | None:
+    """`tfl.pad` ops for an EXPLICIT-padded input (NHWC), or ([], value) when there is nothing to pad."""
+    if window.padding != "EXPLICIT" or not any(window.explicit):
+        return [], value
+    shape = shape_of(value)
+    if shape is None or len(shape) != 4:
+        return None
+    top, bottom, left, right = window.explicit
+    paddings = tfl_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
+    out_type = TensorType(value.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]])
+    pad = tfl.PadOp.build([value, paddings.output], [out_type])
+    return [paddings, pad], pad.output
+
+
+def _tfl_padding(window: Window) -> str:
+    return "VALID" if window.padding == "EXPLICIT" else window.padding
+
+
+@LEGALIZE_TF.register(tf.Conv2DOp)
+def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
+    window = nhwc_window(op)
+    x, w_val = op.operands
+    w = float_const(w_val)
+    x_shape = shape_of(x)
+    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
+        return
+    if x_shape[3] != w.shape[2]:
+        return  # grouped convolution: no CONV_2D equivalent we trust here
+    padded = explicit_pad(x, window)
+    if padded is None:
+        return
+    pre, x = padded
+    channels = w.shape[3]
+    b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
+    filt = tfl_const(np.ascontiguousarray(w.transpose(3, 0, 1, 2)))
+    conv = tfl.Conv2DOp.build(
+        [x, filt.output, bias], [op.results[0].type],
+        padding=_tfl_padding(window), stride_h=window.stride_h, stride_w=window.stride_w,
+        dilation_h_factor=window.dilation_h, dilation_w_factor=window.dilation_w,
+    )
+    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+
+
+@LEGALIZE_TF.register(tf.DepthwiseConv2dNativeOp)
+def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.DepthwiseConv2dNative(x, W[H,W,C,M]) -> tfl.depthwise_conv_2d(x, W[1,H,W,C*M], bias[C*M])."""
+    window = nhwc_window(op)
+    x, w_val = op.operands
+    w = float_const(w_val)
+    x_shape = shape_of(x)
+    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
+        return
+    kh, kw, c, m = w.shape
+    if x_shape[3] != c:
+        return
+    padded = explicit_pad(x, window)
+    if padded is None:
+        return
+    pre, x = padded
+    b, bias, bias_add = absorbed_bias(op, c * m, w.dtype)
+    filt = tfl_const(w.reshape(1, kh, kw, c * m))
+    conv = tfl.DepthwiseConv2DOp.build(
+        [x, filt.output, bias], [op.results[0].type],
+        padding=_tfl_padding(window), stride_h=window.stride_h, stride_w=window.stride_w, depth_multiplier=m,
+        dilation_h_factor=window.dilation_h, dilation_w_factor=window.dilation_w,
+    )
+    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+
+
+@LEGALIZE_TF.register(tf.Conv2DBackpropInputOp)
+def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Conv2DBackpropInput(sizes, W[H,W,O,I], dy) -> tfl.transpose_conv(sizes, W^T[O,H,W,I], dy, bias[O])."""
+    window = nhwc_window(op)
+    sizes_val, w_val, dy = op.operands
+    w = float_const(w_val)
+    sizes = const_value(sizes_val)
+    out_shape = shape_of(op.results[0])
+    if window is None or w is None or w.ndim != 4 or sizes is None or out_shape is None:
+        return
+    if window.padding not in ("SAME", "VALID") or window.dilation_h != 1 or window.dilation_w != 1:
+        return
+    if sizes.shape != (4,) or tuple(int(s) for s in sizes) != out_shape or out_shape[3] != w.shape[2]:
+        return
+    channels = w.shape[2]
+    b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
+    filt = tfl_const(np.ascontiguousarray(w.transpose(2, 0, 1, 3)))
+    ops: list[Operation] = [filt]
+    if isinstance(sizes_val.owner, tfl.ConstOp) and sizes.dtype == np.int32:
+        shape_v = sizes_val
+    else:
+        shape_c = tfl_const(np.asarray(sizes, np.int32))
+        ops.insert(0, shape_c)
+        shape_v = shape_c.output
+    if bias_add is not None:
+        ops += [b] if b is not None else []
+        bias_v = bias
+    else:
+        none = tfl.NoValueOp()  # TensorFlow's converter leaves TRANSPOSE_CONV without bias
+        ops.append(none)
+        bias_v = none.none
+    conv = tfl.TransposeConvOp.build(
+        [shape_v, filt.output, dy, bias_v], [op.results[0].type],
+        padding=window.padding, stride_h=window.stride_h, stride_w=window.stride_w,
+    )
+    _finish(rewriter, op, [*ops, conv], bias_add)
+
+
+_POOLS = {tf.MaxPoolOp: tfl.MaxPool2DOp, tf.AvgPoolOp: tfl.AveragePool2DOp}
+
+
+@LEGALIZE_TF.register(*_POOLS)
+def legalize_pool(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.MaxPool / tf.AvgPool (NHWC, SAME/VALID) -> tfl.max_pool_2d / tfl.average_pool_2d."""
+    window = nhwc_window(op)
+    ksize = ints_attr(op, "ksize")
+    if window is None or window.padding not in ("SAME", "VALID") or ksize is None or len(ksize) != 4:
+        return
+    if ksize[0] != 1 or ksize[3] != 1 or rank4(op.operands[0]) is False:
+        return
+    pool = _POOLS[type(op)].build(
+        [op.operands[0]], [op.results[0].type],
+        padding=window.padding, stride_h=window.stride_h, stride_w=window.stride_w,
+        filter_height=ksize[1], filter_width=ksize[2],
+    )
+    replace_with(rewriter, op, [pool])
+
+
+def rank4(value: SSAValue) -> bool | None:
+    ty = value.type
+    return len(ty.get_shape()) == 4 if isinstance(ty, TensorType) else None
