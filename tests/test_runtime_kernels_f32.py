@@ -440,3 +440,162 @@ def test_dequantize_float16():
     x = np.random.default_rng(0).standard_normal((1, 8, 8, 4)).astype(np.float32)
     ref, ours = run_ref(model, [x]), run_ours(model, [x])
     assert np.max(np.abs(ref[0] - ours[0])) <= TOL * max(1.0, np.max(np.abs(ref[0])))
+
+
+# ------------------------------------------------------------------------------------------------------- LSTM
+
+
+def lstm_model(T, B, I, C, O, *, cifg=False, peep=False, proj=False, ln=False, time_major=False, cell_clip=0.0,
+               proj_clip=0.0, seed=0) -> bytes:
+    """A single UNIDIRECTIONAL_SEQUENCE_LSTM model written with the FlatBuffer bindings (24-input layout)."""
+    import flatbuffers
+    import tflite
+
+    rng = np.random.default_rng(seed)
+    b = flatbuffers.Builder(1024)
+    buffers = [b""]  # buffer 0 is empty
+    tensors = []  # (name, shape, buffer, is_variable)
+
+    def add(name, shape, data=None, variable=False):
+        buf = 0
+        if data is not None:
+            buffers.append(np.asarray(data, np.float32).tobytes())
+            buf = len(buffers) - 1
+        tensors.append((name, shape, buf, variable))
+        return len(tensors) - 1
+
+    def w(*shape):
+        return rng.uniform(-0.5, 0.5, size=shape)
+
+    x_shape = [T, B, I] if time_major else [B, T, I]
+    ins = [add("x", x_shape)]
+    ins.append(-1 if cifg else add("wxi", [C, I], w(C, I)))
+    ins += [add(n, [C, I], w(C, I)) for n in ("wxf", "wxc", "wxo")]
+    ins.append(-1 if cifg else add("whi", [C, O], w(C, O)))
+    ins += [add(n, [C, O], w(C, O)) for n in ("whf", "whc", "who")]
+    ins.append(add("pi", [C], w(C)) if peep and not cifg else -1)
+    ins += [add(n, [C], w(C)) if peep else -1 for n in ("pf", "po")]
+    ins.append(-1 if cifg else add("bi", [C], w(C)))
+    ins += [add(n, [C], w(C)) for n in ("bf", "bc", "bo")]
+    ins.append(add("wp", [O, C], w(O, C)) if proj else -1)
+    ins.append(add("bp", [O], w(O)) if proj else -1)
+    ins.append(add("h", [B, O], variable=True))
+    ins.append(add("c", [B, C], variable=True))
+    ins.append(add("lni", [C], 1 + w(C)) if ln and not cifg else -1)
+    ins += [add(n, [C], 1 + w(C)) if ln else -1 for n in ("lnf", "lnc", "lno")]
+    out = add("y", [x_shape[0], x_shape[1], O])
+
+    buf_offs = []
+    for data in buffers:
+        dv = None
+        if data:
+            b.StartVector(1, len(data), 16)
+            for byte in reversed(data):
+                b.PrependByte(byte)
+            dv = b.EndVector()
+        tflite.BufferStart(b)
+        if dv is not None:
+            tflite.BufferAddData(b, dv)
+        buf_offs.append(tflite.BufferEnd(b))
+    t_offs = []
+    for name, shape, buf, var in tensors:
+        nm = b.CreateString(name)
+        tflite.TensorStartShapeVector(b, len(shape))
+        for s in reversed(shape):
+            b.PrependInt32(s)
+        sv = b.EndVector()
+        tflite.TensorStart(b)
+        tflite.TensorAddShape(b, sv)
+        tflite.TensorAddType(b, tflite.TensorType.FLOAT32)
+        tflite.TensorAddBuffer(b, buf)
+        tflite.TensorAddName(b, nm)
+        tflite.TensorAddIsVariable(b, var)
+        t_offs.append(tflite.TensorEnd(b))
+
+    def ivec(start, vals):
+        start(b, len(vals))
+        for v in reversed(vals):
+            b.PrependInt32(v)
+        return b.EndVector()
+
+    tflite.UnidirectionalSequenceLSTMOptionsStart(b)
+    tflite.UnidirectionalSequenceLSTMOptionsAddFusedActivationFunction(b, tflite.ActivationFunctionType.TANH)
+    tflite.UnidirectionalSequenceLSTMOptionsAddCellClip(b, cell_clip)
+    tflite.UnidirectionalSequenceLSTMOptionsAddProjClip(b, proj_clip)
+    tflite.UnidirectionalSequenceLSTMOptionsAddTimeMajor(b, time_major)
+    opts = tflite.UnidirectionalSequenceLSTMOptionsEnd(b)
+    op_in = ivec(tflite.OperatorStartInputsVector, ins)
+    op_out = ivec(tflite.OperatorStartOutputsVector, [out])
+    tflite.OperatorStart(b)
+    tflite.OperatorAddOpcodeIndex(b, 0)
+    tflite.OperatorAddInputs(b, op_in)
+    tflite.OperatorAddOutputs(b, op_out)
+    tflite.OperatorAddBuiltinOptionsType(b, tflite.BuiltinOptions.UnidirectionalSequenceLSTMOptions)
+    tflite.OperatorAddBuiltinOptions(b, opts)
+    op = tflite.OperatorEnd(b)
+
+    tflite.SubGraphStartTensorsVector(b, len(t_offs))
+    for t in reversed(t_offs):
+        b.PrependUOffsetTRelative(t)
+    tv = b.EndVector()
+    sg_in = ivec(tflite.SubGraphStartInputsVector, [0])
+    sg_out = ivec(tflite.SubGraphStartOutputsVector, [out])
+    tflite.SubGraphStartOperatorsVector(b, 1)
+    b.PrependUOffsetTRelative(op)
+    ov = b.EndVector()
+    tflite.SubGraphStart(b)
+    tflite.SubGraphAddTensors(b, tv)
+    tflite.SubGraphAddInputs(b, sg_in)
+    tflite.SubGraphAddOutputs(b, sg_out)
+    tflite.SubGraphAddOperators(b, ov)
+    sg = tflite.SubGraphEnd(b)
+
+    code = tflite.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    tflite.OperatorCodeStart(b)
+    tflite.OperatorCodeAddDeprecatedBuiltinCode(b, code)
+    tflite.OperatorCodeAddBuiltinCode(b, code)
+    tflite.OperatorCodeAddVersion(b, 1)
+    oc = tflite.OperatorCodeEnd(b)
+
+    def ovec(start, offs):
+        start(b, len(offs))
+        for o in reversed(offs):
+            b.PrependUOffsetTRelative(o)
+        return b.EndVector()
+
+    codes = ovec(tflite.ModelStartOperatorCodesVector, [oc])
+    sgs = ovec(tflite.ModelStartSubgraphsVector, [sg])
+    bufs = ovec(tflite.ModelStartBuffersVector, buf_offs)
+    tflite.ModelStart(b)
+    tflite.ModelAddVersion(b, 3)
+    tflite.ModelAddOperatorCodes(b, codes)
+    tflite.ModelAddSubgraphs(b, sgs)
+    tflite.ModelAddBuffers(b, bufs)
+    b.Finish(tflite.ModelEnd(b), b"TFL3")
+    return bytes(b.Output())
+
+
+@pytest.mark.parametrize("kw", [
+    {}, {"time_major": True}, {"cifg": True}, {"peep": True}, {"proj": True, "proj_clip": 0.4},
+    {"cell_clip": 0.3, "peep": True, "cifg": True}, {"ln": True}, {"ln": True, "cifg": True, "proj": True},
+])
+def test_unidirectional_sequence_lstm(kw):
+    T, B, I, C = 5, 2, 3, 6
+    O = 4 if kw.get("proj") else C
+    model = lstm_model(T, B, I, C, O, **kw)
+    x = np.random.default_rng(1).uniform(-1, 1, size=(T, B, I) if kw.get("time_major") else (B, T, I)).astype(np.float32)
+    ref_it = litert.Interpreter(model_content=model, num_threads=1,
+                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+    ours_it = Interpreter(model_content=model, num_threads=1)
+    for it in (ref_it, ours_it):
+        it.allocate_tensors()
+    # two invocations: the state variables carry over between them
+    for step in range(2):
+        outs = []
+        for it in (ref_it, ours_it):
+            it.set_tensor(it.get_input_details()[0]["index"], x * (step + 1))
+            it.invoke()
+            outs.append(it.get_tensor(it.get_output_details()[0]["index"]))
+        ref, ours = outs
+        assert ref.shape == ours.shape
+        assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, np.max(np.abs(ref))), (step, np.max(np.abs(ref - ours)))
