@@ -1,0 +1,287 @@
+"""optimize rules: activations and affine folds (TF `optimize_patterns.td` / `optimize.cc` semantics).
+
+- Relu/Relu6/Relu1 (and the max/min clamps they come from) fused into the producer's `fused_activation_function`.
+- add/sub of a per-channel constant after conv/depthwise/transpose_conv/fully_connected -> bias;
+  mul/div -> filter and bias scaled per output channel (BatchNorm after a conv disappears this way).
+- mul/add by a per-input-channel constant before conv/depthwise/fully_connected -> filter/bias (input scaling).
+- pad + VALID conv/depthwise -> SAME when the pad is exactly what SAME adds (odd pixel bottom/right).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.ir import Operation
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tfl
+from passes.optimize_common import (
+    AFFINE,
+    CONVS,
+    OPTIMIZE,
+    RELU_ACTIVATIONS,
+    activation,
+    bias_index,
+    channel_vector,
+    const_and_other,
+    is_f32,
+    no_value,
+    out_channels,
+    owner,
+    rebuild,
+    replace_root,
+    single_use,
+    splat,
+)
+from passes.patterns import const_value, rank_of, shape_of, tfl_const
+
+# ---- activation fusion ------------------------------------------------------------------------------------------
+
+FUSES_ACTIVATION = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp, tfl.AveragePool2DOp,
+                    tfl.MaxPool2DOp, tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp, tfl.ConcatenationOp)
+BINARY = (tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
+
+
+def _can_take_activation(producer: Operation) -> bool:
+    if activation(producer) != "NONE" or not is_f32(producer.results[0]):
+        return False
+    if isinstance(producer, BINARY):
+        # The broadcasting binary kernels with a fused activation handle rank <= 4 only.
+        return all((rank_of(v) or 0) <= 4 for v in (*producer.operands, producer.results[0]))
+    return True
+
+
+@OPTIMIZE.register(*RELU_ACTIVATIONS)
+def fuse_activation(op: Operation, rewriter: PatternRewriter) -> None:
+    """relu(conv(...)) -> conv(..., fused_activation_function=RELU) when conv has no activation and one use."""
+    x = op.operands[0]
+    producer = owner(x, *FUSES_ACTIVATION)
+    if producer is None or not single_use(x) or not _can_take_activation(producer):
+        return
+    fused = rebuild(producer, fused_activation_function=RELU_ACTIVATIONS[type(op)])
+    replace_root(rewriter, op, [fused], dead=[producer])
+
+
+def _clamp_operand(op: Operation) -> tuple[Operation | None, float] | None:
+    """For max/min(x, c): (producer of x, c)."""
+    m = const_and_other(op)
+    if m is None:
+        return None
+    c = splat(op.operands[1] if m[2] else op.operands[0])
+    if c is None:
+        return None
+    return m[1], c  # type: ignore[return-value]
+
+
+@OPTIMIZE.register(tfl.MaximumOp)
+def relu_from_max(op: Operation, rewriter: PatternRewriter) -> None:
+    """max(x, 0) -> relu(x); max(min(x, 6), 0) -> relu6(x); max(min(x, 1), -1) -> relu_n1_to_1(x)."""
+    m = _clamp_operand(op)
+    if m is None or not is_f32(op.results[0]):
+        return
+    x, lo = m
+    if x.type != op.results[0].type:  # type: ignore[union-attr]
+        return
+    if lo == 0.0:
+        inner = owner(x, tfl.MinimumOp)  # type: ignore[arg-type]
+        im = _clamp_operand(inner) if inner is not None and single_use(x) else None  # type: ignore[arg-type]
+        if im is not None and im[1] == 6.0 and im[0].type == x.type:  # type: ignore[union-attr]
+            replace_root(rewriter, op, [tfl.Relu6Op.build([im[0]], [x.type])], dead=[inner])  # type: ignore
+            return
+        replace_root(rewriter, op, [tfl.ReluOp.build([x], [x.type])])  # type: ignore[list-item,union-attr]
+    elif lo == -1.0:
+        inner = owner(x, tfl.MinimumOp)  # type: ignore[arg-type]
+        im = _clamp_operand(inner) if inner is not None and single_use(x) else None  # type: ignore[arg-type]
+        if im is not None and im[1] == 1.0 and im[0].type == x.type:  # type: ignore[union-attr]
+            replace_root(rewriter, op, [tfl.Relu1Op.build([im[0]], [x.type])], dead=[inner])  # type: ignore
+
+
+@OPTIMIZE.register(tfl.MinimumOp)
+def relu_from_min(op: Operation, rewriter: PatternRewriter) -> None:
+    """min(relu(x), 6) / min(max(x, 0), 6) -> relu6(x); min(max(x, -1), 1) -> relu_n1_to_1(x)."""
+    m = _clamp_operand(op)
+    if m is None or not is_f32(op.results[0]):
+        return
+    y, hi = m
+    if y.type != op.results[0].type or not single_use(y):  # type: ignore[union-attr]
+        return
+    inner = y.owner  # type: ignore[union-attr]
+    x = None
+    if hi == 6.0 and isinstance(inner, tfl.ReluOp):
+        x, new = inner.operands[0], tfl.Relu6Op
+    elif isinstance(inner, tfl.MaximumOp):
+        im = _clamp_operand(inner)
+        if im is not None and im[0].type == y.type:  # type: ignore[union-attr]
+            if im[1] == 0.0 and hi == 6.0:
+                x, new = im[0], tfl.Relu6Op
+            elif im[1] == -1.0 and hi == 1.0:
+                x, new = im[0], tfl.Relu1Op
+    if x is not None:
+        replace_root(rewriter, op, [new.build([x], [y.type])], dead=[inner])  # type: ignore[union-attr]
+
+
+# ---- binary op after an affine op: fold into its bias / filter ------------------------------------------------------
+
+
+@OPTIMIZE.register(tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
+def fold_into_preceding_affine(op: Operation, rewriter: PatternRewriter) -> None:
+    """conv(x, W, b) (+|-) c -> conv(x, W, b (+|-) c); conv(x, W, b) (*|/) c -> conv(x, W (*|/) c, b (*|/) c)."""
+    m = const_and_other(op)
+    if m is None:
+        return
+    c, y, c_is_rhs = m
+    if not c_is_rhs and isinstance(op, tfl.SubOp | tfl.DivOp):
+        return
+    aff = owner(y, *AFFINE)
+    if aff is None or not single_use(y) or activation(aff) != "NONE" or not is_f32(y):
+        return
+    if op.results[0].type != y.type:
+        return  # the constant would broadcast the result to a larger shape
+    w = const_value(aff.operands[1])
+    bias = aff.operands[bias_index(aff)]
+    b = const_value(bias)
+    if w is None or w.dtype != np.float32 or (b is None and not no_value(bias)):
+        return
+    channels = out_channels(aff, w)
+    vec = channel_vector(c, channels, len(shape_of(y) or ()))
+    if vec is None:
+        return
+    new_consts: list[Operation] = []
+    operands = list(aff.operands)
+    if isinstance(op, tfl.AddOp | tfl.SubOp):
+        base = b if b is not None else np.zeros((channels,), np.float32)
+        nb = (base + vec) if isinstance(op, tfl.AddOp) else (base - vec)
+        new_consts.append(tfl_const(nb.astype(np.float32)))
+        operands[bias_index(aff)] = new_consts[-1].results[0]
+    else:
+        scale = vec.reshape((1, 1, 1, channels)) if isinstance(aff, tfl.DepthwiseConv2DOp) else \
+            vec.reshape((channels,) + (1,) * (w.ndim - 1))
+        nw = (w * scale) if isinstance(op, tfl.MulOp) else (w / scale)
+        new_consts.append(tfl_const(nw.astype(np.float32)))
+        operands[1] = new_consts[-1].results[0]
+        if b is not None:
+            nb = (b * vec) if isinstance(op, tfl.MulOp) else (b / vec)
+            new_consts.append(tfl_const(nb.astype(np.float32)))
+            operands[bias_index(aff)] = new_consts[-1].results[0]
+    fused = rebuild(aff, operands, [op.results[0].type], fused_activation_function=activation(op))
+    replace_root(rewriter, op, [*new_consts, fused], dead=[aff])
+
+
+# ---- binary op before an affine op: input scaling ---------------------------------------------------------------
+
+
+def _same_adds_padding(op: Operation, in_shape: tuple[int, ...], w: np.ndarray) -> bool:
+    """Whether SAME padding of this conv adds any pixel on this input."""
+    if op.padding.data != "SAME":  # type: ignore[attr-defined]
+        return False
+    kh, kw = w.shape[1], w.shape[2]
+    for size, k, s, d in ((in_shape[1], kh, op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
+                          (in_shape[2], kw, op.stride_w, op.dilation_w_factor)):  # type: ignore[attr-defined]
+        s, d = s.value.data, d.value.data
+        out = -(-size // s)
+        if max((out - 1) * s + (k - 1) * d + 1 - size, 0) > 0:
+            return True
+    return False
+
+
+@OPTIMIZE.register(tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp)
+def fold_input_scaling(op: Operation, rewriter: PatternRewriter) -> None:
+    """conv(x * c) -> conv'(x) with the filter scaled per input channel; conv(x + c) -> conv'(x) with a bias term
+    (only when no padding is added, since padded zeros would not have been shifted)."""
+    x = op.operands[0]
+    pre = owner(x, tfl.MulOp, tfl.AddOp, tfl.SubOp)
+    if pre is None or not single_use(x) or activation(pre) != "NONE" or not is_f32(x):
+        return
+    m = const_and_other(pre)
+    if m is None:
+        return
+    c, src, c_is_rhs = m
+    if (not c_is_rhs and isinstance(pre, tfl.SubOp)) or src.type != x.type:
+        return
+    w, bias = const_value(op.operands[1]), op.operands[2]
+    b = const_value(bias)
+    if w is None or w.dtype != np.float32 or (b is None and not no_value(bias)):
+        return
+    in_shape = shape_of(x)
+    if in_shape is None:
+        return
+    cin = in_shape[-1]
+    vec = channel_vector(c, cin, len(in_shape))
+    if vec is None:
+        return
+    if isinstance(op, tfl.DepthwiseConv2DOp):
+        mult = w.shape[-1] // cin
+        if mult * cin != w.shape[-1]:
+            return
+        per_out = np.repeat(vec, mult)  # output channel k reads input channel k // mult
+    operands = list(op.operands)
+    operands[0] = src
+    new_consts: list[Operation] = []
+    if isinstance(pre, tfl.MulOp):
+        if isinstance(op, tfl.Conv2DOp):
+            nw = w * vec.reshape(1, 1, 1, cin)
+        elif isinstance(op, tfl.DepthwiseConv2DOp):
+            nw = w * per_out.reshape(1, 1, 1, -1)
+        else:
+            if w.ndim != 2 or w.shape[1] != cin:
+                return
+            nw = w * vec.reshape(1, cin)
+        new_consts.append(tfl_const(nw.astype(np.float32)))
+        operands[1] = new_consts[-1].results[0]
+    else:
+        if isinstance(pre, tfl.SubOp):
+            vec = -vec
+        if isinstance(op, CONVS):
+            if _same_adds_padding(op, in_shape, w) and np.any(vec != 0):
+                return
+        if isinstance(op, tfl.Conv2DOp):
+            if w.shape[3] != cin:
+                return
+            delta = np.einsum("ohwi,i->o", w.astype(np.float64), vec.astype(np.float64))
+        elif isinstance(op, tfl.DepthwiseConv2DOp):
+            vec = np.repeat(vec, mult)
+            delta = w.astype(np.float64).sum(axis=(0, 1, 2)) * vec
+        else:
+            if w.ndim != 2 or w.shape[1] != cin:
+                return
+            delta = w.astype(np.float64) @ vec.astype(np.float64)
+        base = b if b is not None else np.zeros((w.shape[-1] if isinstance(op, tfl.DepthwiseConv2DOp)
+                                                 else w.shape[0],), np.float32)
+        new_consts.append(tfl_const((base.astype(np.float64) + delta).astype(np.float32)))
+        operands[2] = new_consts[-1].results[0]
+    fused = rebuild(op, operands)
+    replace_root(rewriter, op, [*new_consts, fused], dead=[pre])
+
+
+# ---- pad + VALID conv -> SAME ------------------------------------------------------------------------------------
+
+
+def _same_pads(size: int, k: int, stride: int, dilation: int) -> tuple[int, int]:
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+@OPTIMIZE.register(*CONVS)
+def fold_pad_into_conv(op: Operation, rewriter: PatternRewriter) -> None:
+    """conv(pad(x, p), VALID) -> conv(x, SAME) when p is exactly SAME's padding (extra pixel bottom/right)."""
+    if op.padding.data != "VALID":  # type: ignore[attr-defined]
+        return
+    x = op.operands[0]
+    pad = owner(x, tfl.PadOp, tfl.PadV2Op)
+    if pad is None:
+        return
+    if isinstance(pad, tfl.PadV2Op) and splat(pad.operands[2]) != 0.0:
+        return
+    p = const_value(pad.operands[1])
+    src_shape, w = shape_of(pad.operands[0]), const_value(op.operands[1])
+    if p is None or src_shape is None or w is None or p.shape != (4, 2) or len(src_shape) != 4:
+        return
+    if np.any(p[0] != 0) or np.any(p[3] != 0):
+        return
+    for axis, k, s, d in ((1, w.shape[1], op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
+                          (2, w.shape[2], op.stride_w, op.dilation_w_factor)):  # type: ignore[attr-defined]
+        if tuple(int(v) for v in p[axis]) != _same_pads(src_shape[axis], int(k), s.value.data, d.value.data):
+            return
+    fused = rebuild(op, [pad.operands[0], *op.operands[1:]], padding="SAME")
+    replace_root(rewriter, op, [fused], dead=[pad])
+

@@ -1,0 +1,448 @@
+"""optimize rules: recognise composite activations and normalisations spelled out in elementwise ops.
+
+HardSwish (x * relu6(x + 3) / 6 and its variants), GELU (erf/erfc and tanh forms -> tfl.gelu with `approximate`),
+Softmax / LogSoftmax (exp / sum chains over the last axis, with or without the max subtraction), L2Normalization
+(x * rsqrt(max(sum(x^2), eps)) and x / sqrt(...)), PRelu (relu(x) + c * relu(-x)) and LeakyRelu (max(x, a * x)).
+Products are matched as flattened trees of single-use muls (divisions by constants become factors), so operand
+order and association do not matter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tf, tfl
+from passes.optimize_common import (
+    OPTIMIZE,
+    activation,
+    const_and_other,
+    is_f32,
+    is_splat,
+    owner,
+    replace_root,
+    single_use,
+    splat,
+)
+from passes.patterns import const_value, rank_of
+
+
+def _close(a: float, b: float, rtol: float = 1e-5) -> bool:
+    return abs(a - b) <= rtol * abs(b)
+
+
+@dataclass
+class Product:
+    """A product tree flattened: non-constant factors, the product of constant factors, and the inner ops."""
+
+    values: list[SSAValue] = field(default_factory=list)
+    scale: float = 1.0
+    ops: list[Operation] = field(default_factory=list)
+
+
+def _expand(v: SSAValue, prod: Product, inner: bool) -> None:
+    c = splat(v)
+    if c is not None:
+        prod.scale *= c
+        return
+    op = v.owner
+    if inner and isinstance(op, tfl.MulOp | tfl.DivOp) and single_use(v) and activation(op) == "NONE":
+        if _collect(op, prod):
+            return
+    prod.values.append(v)
+
+
+def _collect(op: Operation, prod: Product) -> bool:
+    if isinstance(op, tfl.DivOp):
+        c = splat(op.operands[1])
+        if c is None or c == 0.0:
+            return False
+        prod.ops.append(op)
+        _expand(op.operands[0], prod, True)
+        prod.scale /= c
+        return True
+    prod.ops.append(op)
+    _expand(op.operands[0], prod, True)
+    _expand(op.operands[1], prod, True)
+    return True
+
+
+def product(op: Operation) -> Product | None:
+    """Flatten a mul/div root (with NONE activation) into its factors."""
+    if activation(op) != "NONE" or not is_f32(op.results[0]):
+        return None
+    prod = Product()
+    return prod if _collect(op, prod) else None
+
+
+def product_of(v: SSAValue) -> Product:
+    """Flatten the value `v` (a single factor if it is not a single-use mul/div)."""
+    prod = Product()
+    _expand(v, prod, True)
+    return prod
+
+
+def _tf_type(op: Operation | None) -> str | None:
+    return op.op_type if isinstance(op, tf.TFOp) else None
+
+
+def _other(values: list[SSAValue], x: SSAValue) -> SSAValue | None:
+    """The value of a two-factor list that is not `x`."""
+    if len(values) != 2:
+        return None
+    if values[0] is x:
+        return values[1]
+    if values[1] is x:
+        return values[0]
+    return None
+
+
+def _add_const(v: SSAValue, expected: float) -> SSAValue | None:
+    """For v = add(y, expected) (NONE activation, single use): y."""
+    op = owner(v, tfl.AddOp)
+    if op is None or not single_use(v) or activation(op) != "NONE":
+        return None
+    m = const_and_other(op)
+    if m is None or not is_splat(op.operands[1] if m[2] else op.operands[0], expected):
+        return None
+    return m[1]
+
+
+# ---- HardSwish --------------------------------------------------------------------------------------------------
+
+
+def _relu6_plus3(v: SSAValue) -> tuple[SSAValue, list[Operation]] | None:
+    """For v = relu6(x + 3) (as a relu6 op or an add with fused RELU6): (x, ops)."""
+    if not single_use(v):
+        return None
+    op = v.owner
+    if isinstance(op, tfl.Relu6Op):
+        add = owner(op.operands[0], tfl.AddOp)
+        x = _add_const(op.operands[0], 3.0)
+        return (x, [op, add]) if x is not None else None
+    if isinstance(op, tfl.AddOp) and activation(op) == "RELU6":
+        m = const_and_other(op)
+        if m is not None and is_splat(op.operands[1] if m[2] else op.operands[0], 3.0):
+            return m[1], [op]
+    return None
+
+
+@OPTIMIZE.register(tfl.MulOp, tfl.DivOp)
+def recognize_hard_swish(op: Operation, rewriter: PatternRewriter) -> None:
+    """x * relu6(x + 3) / 6 (any association, 1/6 as a mul or 6 as a div) -> hard_swish(x)."""
+    prod = product(op)
+    if prod is None or len(prod.values) != 2 or not _close(prod.scale, 1 / 6, 1e-6):
+        return
+    for i in (0, 1):
+        x, r = prod.values[i], prod.values[1 - i]
+        m = _relu6_plus3(r)
+        if m is not None and m[0] is x and x.type == op.results[0].type:
+            replace_root(rewriter, op, [tfl.HardSwishOp.build([x], [x.type])], dead=[*prod.ops, *m[1]])
+            return
+
+
+# ---- GELU -------------------------------------------------------------------------------------------------------
+
+SQRT1_2 = 1 / math.sqrt(2)
+SQRT2_PI = math.sqrt(2 / math.pi)
+
+
+def _scaled_x(v: SSAValue, expected: float) -> tuple[SSAValue, list[Operation]] | None:
+    """For v = x * expected (or -x * -expected, or x / (1/expected)): (x, ops)."""
+    prod = product_of(v)
+    if len(prod.values) != 1:
+        return None
+    x, scale, ops = prod.values[0], prod.scale, list(prod.ops)
+    neg = owner(x, tfl.NegOp)
+    if neg is not None and single_use(x):
+        x, scale = neg.operands[0], -scale
+        ops.append(neg)
+    return (x, ops) if _close(scale, expected, 1e-6) else None
+
+
+def _gelu_erf_factor(v: SSAValue, x: SSAValue) -> list[Operation] | None:
+    """v = 1 + erf(x / sqrt 2) or erfc(-x / sqrt 2): the ops, if the argument is `x`."""
+    if not single_use(v):
+        return None
+    y = _add_const(v, 1.0)
+    if y is not None:
+        erf = y.owner
+        if _tf_type(erf) == "Erf" and single_use(y):
+            m = _scaled_x(erf.operands[0], SQRT1_2)  # type: ignore[union-attr]
+            if m is not None and m[0] is x:
+                return [v.owner, erf, *m[1]]  # type: ignore[list-item]
+        return None
+    erfc = v.owner
+    if _tf_type(erfc) == "Erfc":
+        m = _scaled_x(erfc.operands[0], -SQRT1_2)  # type: ignore[union-attr]
+        if m is not None and m[0] is x:
+            return [erfc, *m[1]]  # type: ignore[list-item]
+    return None
+
+
+def _is_cube(v: SSAValue, x: SSAValue) -> list[Operation] | None:
+    """v = x^3 as pow(x, 3), x * x * x or x * square(x) (single use): the ops."""
+    if not single_use(v):
+        return None
+    op = v.owner
+    if isinstance(op, tfl.PowOp) and op.operands[0] is x and is_splat(op.operands[1], 3.0):
+        return [op]
+    prod = product_of(v)
+    if prod.scale != 1.0:
+        return None
+    vals, ops = list(prod.values), list(prod.ops)
+    squares = [s for s in vals if isinstance(s.owner, tfl.SquareOp) and s.owner.operands[0] is x and single_use(s)]
+    if len(vals) == 3 and all(s is x for s in vals):
+        return ops
+    if len(vals) == 2 and squares and _other(vals, squares[0]) is x:
+        return [*ops, squares[0].owner]  # type: ignore[list-item]
+    return None
+
+
+def _gelu_tanh_factor(v: SSAValue, x: SSAValue) -> list[Operation] | None:
+    """v = 1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)): the ops, if the argument is `x`."""
+    if not single_use(v):
+        return None
+    y = _add_const(v, 1.0)
+    th = owner(y, tfl.TanhOp) if y is not None else None
+    if th is None or not single_use(y):  # type: ignore[arg-type]
+        return None
+    inner = product_of(th.operands[0])
+    if len(inner.values) != 1 or not _close(inner.scale, SQRT2_PI, 1e-6):
+        return None
+    s = inner.values[0]
+    add = owner(s, tfl.AddOp)
+    if add is None or not single_use(s) or activation(add) != "NONE":
+        return None
+    a, b = add.operands
+    for lin, cub in ((a, b), (b, a)):
+        if lin is not x:
+            continue
+        cp = product_of(cub)
+        if not _close(cp.scale, 0.044715, 1e-5):
+            continue
+        if len(cp.values) == 1:
+            cube_ops = _is_cube(cp.values[0], x)
+        else:
+            sub = Product(values=cp.values, scale=1.0)
+            cube_ops = [] if len(sub.values) == 3 and all(t is x for t in sub.values) else None
+            if cube_ops is None and len(sub.values) == 2:
+                sq = [t for t in sub.values if isinstance(t.owner, tfl.SquareOp) and t.owner.operands[0] is x]
+                if sq and _other(sub.values, sq[0]) is x and single_use(sq[0]):
+                    cube_ops = [sq[0].owner]  # type: ignore[list-item]
+        if cube_ops is not None:
+            return [v.owner, th, *inner.ops, add, *cp.ops, *cube_ops]  # type: ignore[list-item]
+    return None
+
+
+@OPTIMIZE.register(tfl.MulOp)
+def recognize_gelu(op: Operation, rewriter: PatternRewriter) -> None:
+    """0.5 * x * (1 + erf(x / sqrt 2)) / 0.5 * x * erfc(-x / sqrt 2) -> gelu(x);
+    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> gelu(x, approximate=true)."""
+    prod = product(op)
+    if prod is None or len(prod.values) != 2 or not _close(prod.scale, 0.5, 1e-6):
+        return
+    for i in (0, 1):
+        x, f = prod.values[i], prod.values[1 - i]
+        if x.type != op.results[0].type:
+            continue
+        ops = _gelu_erf_factor(f, x)
+        approximate = False
+        if ops is None:
+            ops, approximate = _gelu_tanh_factor(f, x), True
+        if ops is not None:
+            gelu = tfl.GeluOp.build([x], [x.type], approximate=approximate)
+            replace_root(rewriter, op, [gelu], dead=[*prod.ops, *ops])
+            return
+
+
+# ---- Softmax / LogSoftmax ---------------------------------------------------------------------------------------
+
+
+def _last_axis_reduce(v: SSAValue, cls: type[Operation]) -> Operation | None:
+    """The `cls` reduction defining v if it reduces only the last axis with keep_dims."""
+    op = owner(v, cls)
+    if op is None or not op.keep_dims.value.data:  # type: ignore[attr-defined]
+        return None
+    axes, rank = const_value(op.operands[1]), rank_of(op.operands[0])
+    if axes is None or rank is None or axes.size != 1 or int(axes.reshape(-1)[0]) not in (-1, rank - 1):
+        return None
+    return op
+
+
+def _minus_max(z: SSAValue, uses: int) -> tuple[SSAValue, list[Operation]]:
+    """For z = x - reduce_max(x, last axis) used `uses` times: (x, ops); else (z, [])."""
+    sub = owner(z, tfl.SubOp)
+    if sub is None or activation(sub) != "NONE" or len(list(z.uses)) != uses:
+        return z, []
+    x, mx = sub.operands
+    red = _last_axis_reduce(mx, tfl.ReduceMaxOp)
+    if red is None or red.operands[0] is not x or not single_use(mx) or x.type != z.type:
+        return z, []
+    return x, [sub, red]
+
+
+def _softmax_rank_ok(v: SSAValue) -> bool:
+    r = rank_of(v)
+    return r is not None and 1 <= r <= 4 and is_f32(v)
+
+
+@OPTIMIZE.register(tfl.DivOp)
+def recognize_softmax(op: Operation, rewriter: PatternRewriter) -> None:
+    """exp(z) / sum(exp(z), -1, keep) -> softmax(x), z = x - max(x, -1) or z = x."""
+    if activation(op) != "NONE":
+        return
+    e, s = op.operands
+    exp = owner(e, tfl.ExpOp)
+    red = _last_axis_reduce(s, tfl.SumOp)
+    if exp is None or red is None or red.operands[0] is not e or not single_use(s) or len(list(e.uses)) != 2:
+        return
+    x, ops = _minus_max(exp.operands[0], 1)
+    if x.type != op.results[0].type or not _softmax_rank_ok(x):
+        return
+    replace_root(rewriter, op, [tfl.SoftmaxOp.build([x], [x.type], beta=1.0)], dead=[red, exp, *ops])
+
+
+@OPTIMIZE.register(tfl.SoftmaxOp)
+def drop_max_before_softmax(op: Operation, rewriter: PatternRewriter) -> None:
+    """softmax(x - max(x, -1)) -> softmax(x) (softmax is shift invariant)."""
+    x, ops = _minus_max(op.operands[0], 1)
+    if ops:
+        replace_root(rewriter, op, [tfl.SoftmaxOp.build([x], [x.type], beta=op.beta.value.data)], dead=ops)
+
+
+@OPTIMIZE.register(tfl.SubOp)
+def recognize_log_softmax(op: Operation, rewriter: PatternRewriter) -> None:
+    """z - log(sum(exp(z), -1, keep)) -> log_softmax(x), z = x - max(x, -1) or z = x."""
+    if activation(op) != "NONE":
+        return
+    z, lg = op.operands
+    log = owner(lg, tfl.LogOp)
+    if log is None or not single_use(lg):
+        return
+    red = _last_axis_reduce(log.operands[0], tfl.SumOp)
+    if red is None or not single_use(log.operands[0]):
+        return
+    exp = owner(red.operands[0], tfl.ExpOp)
+    if exp is None or exp.operands[0] is not z or not single_use(red.operands[0]):
+        return
+    x, ops = _minus_max(z, 2)
+    if x.type != op.results[0].type or not _softmax_rank_ok(x):
+        return
+    replace_root(rewriter, op, [tfl.LogSoftmaxOp.build([x], [x.type])], dead=[log, red, exp, *ops])
+
+
+# ---- L2Normalization --------------------------------------------------------------------------------------------
+
+
+def _sum_of_squares(v: SSAValue, x: SSAValue) -> list[Operation] | None:
+    red = _last_axis_reduce(v, tfl.SumOp)
+    if red is None or not single_use(v):
+        return None
+    sq = red.operands[0]
+    if not single_use(sq):
+        return None
+    op = sq.owner
+    if isinstance(op, tfl.SquareOp) and op.operands[0] is x:
+        return [red, op]
+    if isinstance(op, tfl.MulOp) and activation(op) == "NONE" and op.operands[0] is x and op.operands[1] is x:
+        return [red, op]
+    return None
+
+
+def _norm_eps(v: SSAValue, x: SSAValue) -> list[Operation] | None:
+    """v = max(sum(x^2), eps) or sum(x^2) + eps with eps < 1e-3 (what TFLite's kernel absorbs)."""
+    if not single_use(v):
+        return None
+    op = v.owner
+    if isinstance(op, tfl.MaximumOp | tfl.AddOp) and (not isinstance(op, tfl.AddOp) or activation(op) == "NONE"):
+        m = const_and_other(op)
+        if m is None:
+            return None
+        eps = splat(op.operands[1] if m[2] else op.operands[0])
+        if eps is None or not 0 <= eps < 1e-3:
+            return None
+        inner = _sum_of_squares(m[1], x)
+        return [op, *inner] if inner is not None else None
+    return _sum_of_squares(v, x)
+
+
+@OPTIMIZE.register(tfl.MulOp, tfl.DivOp)
+def recognize_l2_normalization(op: Operation, rewriter: PatternRewriter) -> None:
+    """x * rsqrt(max(sum(x^2, -1), eps)) or x / sqrt(...) -> l2_normalization(x) (last axis, rank <= 4)."""
+    if activation(op) != "NONE" or not is_f32(op.results[0]):
+        return
+    pairs = [(op.operands[0], op.operands[1], tfl.SqrtOp)] if isinstance(op, tfl.DivOp) else \
+        [(op.operands[0], op.operands[1], tfl.RsqrtOp), (op.operands[1], op.operands[0], tfl.RsqrtOp)]
+    for x, n, cls in pairs:
+        root = owner(n, cls)
+        if root is None or not single_use(n) or x.type != op.results[0].type or (rank_of(x) or 0) > 4:
+            continue
+        ops = _norm_eps(root.operands[0], x)
+        if ops is not None:
+            replace_root(rewriter, op, [tfl.L2NormalizationOp.build([x], [x.type])], dead=[root, *ops])
+            return
+
+
+# ---- PRelu / LeakyRelu ------------------------------------------------------------------------------------------
+
+
+def _neg_relu_neg(v: SSAValue) -> tuple[SSAValue, np.ndarray, list[Operation]] | None:
+    """v = c * relu(-x) with c constant: (x, -c, ops)."""
+    mul = owner(v, tfl.MulOp)
+    if mul is None or not single_use(v) or activation(mul) != "NONE":
+        return None
+    m = const_and_other(mul)
+    if m is None:
+        return None
+    c, r, _ = m
+    relu = owner(r, tfl.ReluOp)
+    if relu is None or not single_use(r):
+        return None
+    neg = owner(relu.operands[0], tfl.NegOp)
+    if neg is None or not single_use(relu.operands[0]):
+        return None
+    return neg.operands[0], -c, [mul, relu, neg]
+
+
+@OPTIMIZE.register(tfl.AddOp)
+def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
+    """relu(x) + c * relu(-x) -> prelu(x, -c) (alpha broadcastable to x, rank <= 4)."""
+    if activation(op) != "NONE" or not is_f32(op.results[0]):
+        return
+    for p, n in ((op.operands[0], op.operands[1]), (op.operands[1], op.operands[0])):
+        relu = owner(p, tfl.ReluOp)
+        m = _neg_relu_neg(n)
+        if relu is None or m is None or not single_use(p) or relu.operands[0] is not m[0]:
+            continue
+        x, alpha, ops = m
+        xs = x.type.get_shape()  # type: ignore[attr-defined]
+        if x.type != op.results[0].type or alpha.dtype != np.float32 or len(xs) > 4 or alpha.ndim > len(xs):
+            continue
+        if np.broadcast_shapes(alpha.shape, tuple(xs)) != tuple(xs):
+            continue
+        from passes.patterns import tfl_const
+
+        ac = tfl_const(np.ascontiguousarray(alpha))
+        replace_root(rewriter, op, [ac, tfl.PReluOp.build([x, ac.output], [x.type])], dead=[relu, *ops])
+        return
+
+
+@OPTIMIZE.register(tfl.MaximumOp)
+def recognize_leaky_relu(op: Operation, rewriter: PatternRewriter) -> None:
+    """max(x, a * x) with 0 <= a <= 1 -> leaky_relu(x, alpha=a)."""
+    if not is_f32(op.results[0]):
+        return
+    for x, m in ((op.operands[0], op.operands[1]), (op.operands[1], op.operands[0])):
+        prod = product_of(m)
+        if len(prod.values) != 1 or prod.values[0] is not x or m is x or not single_use(m):
+            continue
+        if not 0.0 <= prod.scale <= 1.0 or x.type != op.results[0].type:
+            continue
+        leaky = tfl.LeakyReluOp.build([x], [x.type], alpha=prod.scale)
+        replace_root(rewriter, op, [leaky], dead=prod.ops)
+        return
