@@ -87,7 +87,8 @@ class Blob:
     __slots__ = ("array", "_digest", "__weakref__")
 
     def __init__(self, array: np.ndarray, digest: str = "") -> None:
-        array = np.ascontiguousarray(array)
+        # np.ascontiguousarray turns 0-d arrays into shape (1,); scalars must keep shape ().
+        array = np.ascontiguousarray(array).reshape(np.shape(array))
         array.flags.writeable = False
         self.array = array
         self._digest = digest
