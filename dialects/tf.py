@@ -15,6 +15,7 @@ from xdsl.dialects.builtin import BytesAttr, StringAttr
 from xdsl.ir import Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    base,
     irdl_attr_definition,
     irdl_op_definition,
     prop_def,
@@ -103,7 +104,8 @@ class GenericOp(TFOp):
 
     name = "tf.generic"
     tf_op = prop_def(StringAttr)
-    node_def = prop_def(BytesAttr)
+    # xDSL's parser reads a quoted literal that is valid UTF-8 back as a StringAttr, so text round trips give either.
+    node_def = prop_def(base(BytesAttr) | base(StringAttr))
 
     def __init__(self, tf_op: str, node_def: bytes, operands, result_types, attributes=None) -> None:  # noqa: ANN001
         IRDLOperation.__init__(
@@ -117,6 +119,12 @@ class GenericOp(TFOp):
     @property
     def op_type(self) -> str:
         return self.tf_op.data
+
+    @property
+    def node_def_bytes(self) -> bytes:
+        """The serialized NodeDef (whether the property holds bytes or, after a text round trip, a string)."""
+        v = self.node_def.data
+        return v.encode("utf-8") if isinstance(v, str) else v
 
 
 # The typed TF ops, as a table: TF op type -> operand names (NodeDef input order).
