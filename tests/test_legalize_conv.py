@@ -1,0 +1,248 @@
+"""Conv / pooling legalization and prepare-tf, end to end: Keras models -> tflc -> LiteRT vs TensorFlow.
+
+Each model is converted with `compiler.TFLiteConverter`, run in `ai_edge_litert` (1 thread) and compared with the
+Keras model's own output on the same random input (max error relative to the output's max magnitude <= 1e-5).
+The op lists checked are what prepare-tf and legalize-tf guarantee (e.g. no MUL/ADD left for a BatchNorm after
+a conv); activation fusion is the optimizer's business and is not asserted here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+litert = pytest.importorskip("ai_edge_litert.interpreter")
+
+from compiler import TFLiteConverter  # noqa: E402
+from compiler.errors import ConversionError  # noqa: E402
+
+TOL = 1e-5
+
+
+def _litert_ops(data: bytes) -> list[str]:
+    interp = litert.Interpreter(model_content=data, num_threads=1)
+    return [d["op_name"] for d in interp._get_ops_details()]
+
+
+def _run_litert(data: bytes, x: np.ndarray) -> np.ndarray:
+    interp = litert.Interpreter(model_content=data, num_threads=1)
+    interp.allocate_tensors()
+    interp.set_tensor(interp.get_input_details()[0]["index"], x)
+    interp.invoke()
+    return interp.get_tensor(interp.get_output_details()[0]["index"])
+
+
+def _rel_err(got: np.ndarray, ref: np.ndarray) -> float:
+    assert got.shape == ref.shape, (got.shape, ref.shape)
+    return float(np.max(np.abs(got - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
+
+
+def _randomize(model: keras.Model, seed: int = 1) -> None:
+    """Non-trivial biases and BatchNorm statistics (Keras initializes them to 0/1)."""
+    rs = np.random.RandomState(seed)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, var = weights
+            layer.set_weights([rs.uniform(0.5, 1.5, gamma.shape).astype(np.float32),
+                               rs.randn(*beta.shape).astype(np.float32),
+                               rs.randn(*mean.shape).astype(np.float32),
+                               rs.uniform(0.5, 2.0, var.shape).astype(np.float32)])
+        else:
+            layer.set_weights([w if w.ndim > 1 else rs.randn(*w.shape).astype(np.float32) for w in weights])
+
+
+def convert_and_compare(model: keras.Model, seed: int = 0) -> list[str]:
+    """Convert `model`, check LiteRT against TensorFlow, return the converted model's op names."""
+    _randomize(model)
+    data = TFLiteConverter.from_keras_model(model).convert()
+    shape = tuple(model.inputs[0].shape)
+    x = np.random.RandomState(seed).randn(*shape).astype(np.float32)
+    ref = np.asarray(model(x))
+    got = _run_litert(data, x)
+    err = _rel_err(got, ref)
+    assert err <= TOL, f"relative error {err:.3g} > {TOL}"
+    return _litert_ops(data)
+
+
+def _model(input_shape: tuple[int, ...], *layers: keras.layers.Layer) -> keras.Model:
+    inp = keras.Input(input_shape, batch_size=1)
+    x = inp
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inp, x)
+
+
+# ---- Conv2D -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filters", "kernel", "strides", "dilation", "padding", "use_bias"),
+    [
+        (4, 3, 1, 1, "same", True),
+        (4, 3, 2, 1, "valid", False),
+        (5, (3, 2), (2, 1), 1, "same", True),
+        (3, 1, 1, 1, "valid", True),
+        (4, 3, 1, 2, "same", True),  # dilation: SpaceToBatchND/Conv2D/BatchToSpaceND -> one dilated conv
+        (4, 3, 1, (2, 3), "valid", False),
+        (2, 5, 3, 1, "same", True),
+    ],
+)
+def test_conv2d(filters, kernel, strides, dilation, padding, use_bias):
+    model = _model((11, 12, 3), keras.layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation,
+                                                     padding=padding, use_bias=use_bias))
+    assert convert_and_compare(model) == ["CONV_2D"]
+
+
+def test_conv2d_relu_chain():
+    model = _model((9, 9, 2), keras.layers.Conv2D(6, 3, padding="same"), keras.layers.ReLU(),
+                   keras.layers.Conv2D(3, 3, strides=2), keras.layers.ReLU(6.0))
+    ops = convert_and_compare(model)
+    assert ops.count("CONV_2D") == 2
+    assert "ADD" not in ops  # biases absorbed
+
+
+# ---- DepthwiseConv2D --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kernel", "multiplier", "strides", "dilation", "padding", "use_bias"),
+    [
+        (3, 1, 1, 1, "same", True),
+        (3, 2, 2, 1, "valid", False),
+        (3, 3, 1, 2, "same", True),
+        ((2, 3), 1, 2, 1, "same", True),
+    ],
+)
+def test_depthwise(kernel, multiplier, strides, dilation, padding, use_bias):
+    model = _model((10, 10, 4), keras.layers.DepthwiseConv2D(kernel, strides=strides, depth_multiplier=multiplier,
+                                                              dilation_rate=dilation, padding=padding,
+                                                              use_bias=use_bias))
+    assert convert_and_compare(model) == ["DEPTHWISE_CONV_2D"]
+
+
+# ---- Conv2DTranspose --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filters", "kernel", "strides", "padding", "use_bias"),
+    [
+        (5, 3, 2, "same", True),
+        (3, 3, 1, "valid", False),
+        (4, (2, 3), 2, "valid", True),
+        (2, 4, (2, 1), "same", False),
+    ],
+)
+def test_conv2d_transpose(filters, kernel, strides, padding, use_bias):
+    model = _model((5, 6, 3), keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding,
+                                                            use_bias=use_bias))
+    assert convert_and_compare(model) == ["TRANSPOSE_CONV"]
+
+
+# ---- pooling ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "op"),
+    [
+        (lambda: keras.layers.MaxPooling2D(2), "MAX_POOL_2D"),
+        (lambda: keras.layers.MaxPooling2D(3, strides=2, padding="same"), "MAX_POOL_2D"),
+        (lambda: keras.layers.MaxPooling2D((2, 3), strides=(1, 2), padding="valid"), "MAX_POOL_2D"),
+        (lambda: keras.layers.AveragePooling2D(2), "AVERAGE_POOL_2D"),
+        (lambda: keras.layers.AveragePooling2D(3, strides=1, padding="same"), "AVERAGE_POOL_2D"),
+        (lambda: keras.layers.AveragePooling2D(3, strides=2, padding="same"), "AVERAGE_POOL_2D"),
+    ],
+)
+def test_pooling(layer, op):
+    model = _model((9, 8, 3), layer())
+    assert convert_and_compare(model) == [op]
+
+
+# ---- prepare-tf: BatchNorm, padding ----------------------------------------------------------------------------
+
+
+def test_conv_batchnorm_relu6():
+    """Conv + BatchNormalization + ReLU6 (MobileNet block): the BatchNorm is folded into the conv."""
+    model = _model((9, 9, 3), keras.layers.Conv2D(8, 3, strides=2, use_bias=False),
+                   keras.layers.BatchNormalization(), keras.layers.ReLU(6.0),
+                   keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False),
+                   keras.layers.BatchNormalization(), keras.layers.ReLU(6.0),
+                   keras.layers.Conv2D(4, 1, use_bias=True), keras.layers.BatchNormalization())
+    ops = convert_and_compare(model)
+    assert ops.count("CONV_2D") == 2 and ops.count("DEPTHWISE_CONV_2D") == 1
+    assert set(ops) <= {"CONV_2D", "DEPTHWISE_CONV_2D", "RELU6"}, ops
+
+
+def test_zero_padding_as_same():
+    """ZeroPadding2D exactly as SAME pads (MobileNetV2's stride-2 blocks) becomes a SAME conv: no PAD."""
+    model = _model((8, 8, 3), keras.layers.ZeroPadding2D(((0, 1), (0, 1))),
+                   keras.layers.Conv2D(4, 3, strides=2, padding="valid"),
+                   keras.layers.ZeroPadding2D(1), keras.layers.DepthwiseConv2D(3, padding="valid"))
+    assert convert_and_compare(model) == ["CONV_2D", "DEPTHWISE_CONV_2D"]
+
+
+def _convert_function(fn, *specs) -> bytes:
+    concrete = tf.function(fn).get_concrete_function(*specs)
+    return TFLiteConverter.from_concrete_functions([concrete]).convert()
+
+
+def test_fused_batch_norm_v3_into_conv():
+    """tf.nn.conv2d + FusedBatchNormV3 (inference) + BiasAdd-free: one CONV_2D, nothing left of the BatchNorm."""
+    rs = np.random.RandomState(3)
+    w = tf.constant(rs.randn(3, 3, 2, 5).astype(np.float32))
+    scale, offset, mean = (tf.constant(rs.randn(5).astype(np.float32)) for _ in range(3))
+    var = tf.constant(rs.uniform(0.5, 2.0, 5).astype(np.float32))
+
+    def fn(x):
+        y = tf.nn.conv2d(x, w, strides=1, padding="SAME")
+        y, _, _ = tf.compat.v1.nn.fused_batch_norm(y, scale, offset, mean, var, epsilon=1e-3, is_training=False)
+        return tf.nn.relu(y)
+
+    data = _convert_function(fn, tf.TensorSpec([1, 6, 6, 2], tf.float32))
+    x = rs.randn(1, 6, 6, 2).astype(np.float32)
+    assert _rel_err(_run_litert(data, x), fn(x).numpy()) <= TOL
+    ops = _litert_ops(data)
+    assert ops.count("CONV_2D") == 1 and set(ops) <= {"CONV_2D", "RELU"}, ops
+
+
+def test_explicit_padding_same_equivalent():
+    """tf.nn.conv2d with explicit paddings equal to SAME's: one CONV_2D."""
+    rs = np.random.RandomState(4)
+    w = tf.constant(rs.randn(3, 3, 2, 3).astype(np.float32))
+
+    def fn(x):
+        return tf.nn.conv2d(x, w, strides=1, padding=[[0, 0], [1, 1], [1, 1], [0, 0]])
+
+    data = _convert_function(fn, tf.TensorSpec([1, 5, 5, 2], tf.float32))
+    x = rs.randn(1, 5, 5, 2).astype(np.float32)
+    assert _rel_err(_run_litert(data, x), fn(x).numpy()) <= TOL
+    assert _litert_ops(data) == ["CONV_2D"]
+
+
+# ---- must not legalize -------------------------------------------------------------------------------------------
+
+
+def test_non_constant_filter_is_reported():
+    def fn(x, w):
+        return tf.nn.conv2d(x, w, strides=1, padding="SAME")
+
+    with pytest.raises(ConversionError, match="Conv2D"):
+        _convert_function(fn, tf.TensorSpec([1, 4, 4, 2], tf.float32), tf.TensorSpec([3, 3, 2, 2], tf.float32))
+
+
+def test_nchw_is_reported():
+    w = tf.constant(np.ones((3, 3, 2, 2), np.float32))
+
+    def fn(x):
+        return tf.nn.conv2d(x, w, strides=1, padding="SAME", data_format="NCHW")
+
+    with pytest.raises(ConversionError, match="Conv2D"):
+        _convert_function(fn, tf.TensorSpec([1, 2, 4, 4], tf.float32))
