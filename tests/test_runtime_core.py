@@ -515,3 +515,23 @@ def test_output_into_constant_rejected(conv_model):
     it = ru.ours(ru.pack_model(m))
     with pytest.raises(ValueError, match="writes to constant"):
         it.allocate_tensors()
+
+
+def test_tensor_produced_twice_rejected(chain_model):
+    """Two nodes writing one tensor would leave the first with stale sizes (found by the ASan fuzz run)."""
+    m = ru.model_object(chain_model)
+    sg = m.subgraphs[0]
+    ops = sg.operators
+    ops[1].outputs = np.array(ops[0].outputs, np.int32)
+    it = ru.ours(ru.pack_model(m))
+    with pytest.raises(ValueError, match="malformed model"):
+        it.allocate_tensors()
+
+
+def test_node_reading_its_output_rejected(chain_model):
+    m = ru.model_object(chain_model)
+    op = m.subgraphs[0].operators[1]
+    op.outputs = np.array([op.inputs[0]], np.int32)
+    it = ru.ours(ru.pack_model(m))
+    with pytest.raises(ValueError, match="malformed model"):
+        it.allocate_tensors()

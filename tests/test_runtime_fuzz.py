@@ -184,7 +184,7 @@ def run_one(data: bytes, rng: np.random.Generator, stats: Stats):
 
 
 def fuzz(seeds: dict[str, bytes], *, seconds: float | None = None, iterations: int | None = None, rng_seed: int = 0,
-         report_every: int = 0) -> Stats:
+         report_every: int = 0, save_last: str | None = None) -> Stats:
     rng = np.random.default_rng(rng_seed)
     names = sorted(seeds)
     stats = Stats()
@@ -195,6 +195,9 @@ def fuzz(seeds: dict[str, bytes], *, seconds: float | None = None, iterations: i
         if iterations is not None and stats.total >= iterations:
             break
         data = mutate(seeds[names[stats.total % len(names)]], rng)
+        if save_last:  # reproducer for a crash
+            with open(save_last, "wb") as f:
+                f.write(data)
         run_one(data, rng, stats)
         if report_every and stats.total % report_every == 0:
             print(f"[{time.monotonic() - t0:8.1f}s] {stats.line()}", flush=True)
@@ -233,6 +236,8 @@ def _main():
     ap.add_argument("--iterations", type=int, default=100000)
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--rng", type=int, default=0)
+    ap.add_argument("--save-last", metavar="PATH", help="write each input here before running it")
+    ap.add_argument("--run", metavar="PATH", help="run one model file (a saved reproducer)")
     args = ap.parse_args()
     if args.write_seeds:
         os.makedirs(args.write_seeds, exist_ok=True)
@@ -240,12 +245,19 @@ def _main():
             with open(os.path.join(args.write_seeds, name + ".tflite"), "wb") as f:
                 f.write(data)
         return
+    if args.run:
+        stats = Stats()
+        with open(args.run, "rb") as f:
+            run_one(f.read(), np.random.default_rng(0), stats)
+        print(stats.line(), stats.unexpected)
+        return
     seeds = {}
     for fn in sorted(os.listdir(args.seeds)):
         if fn.endswith(".tflite"):
             with open(os.path.join(args.seeds, fn), "rb") as f:
                 seeds[fn] = f.read()
-    stats = fuzz(seeds, seconds=args.seconds, iterations=args.iterations, rng_seed=args.rng, report_every=10000)
+    stats = fuzz(seeds, seconds=args.seconds, iterations=args.iterations, rng_seed=args.rng, report_every=10000,
+                  save_last=args.save_last)
     print("FINAL", stats.line(), flush=True)
     for u in stats.unexpected[:20]:
         print("UNEXPECTED", u)

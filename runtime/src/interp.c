@@ -180,8 +180,8 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t
   tt->rank = rank;
   for (int i = 0; i < rank; i++) tt->dims[i] = dims[i];
   tt->bytes = bytes;
+  if (!same) t->changed_at = ++ctx->epoch;
   if (ctx->phase == PHASE_EVAL) {
-    t->changed_at = ++ctx->epoch;
     if (tt->alloc == TFL_ALLOC_ARENA && tt->data && bytes <= t->planned) return TFL_OK;
     if (tt->alloc == TFL_ALLOC_ARENA) tt->alloc = TFL_ALLOC_DYNAMIC;
     if (ensure_owned(t, bytes)) return tfl_error(ctx, "out of memory resizing tensor '%s' (%zu bytes)", tt->name ? tt->name : "", bytes);
@@ -632,6 +632,31 @@ int tfl_allocate(TflContext *ctx, int sg) {
           return set_err(ctx, "%s (subgraph %d, node %d): output shape too large", node_label(n, lab, sizeof lab), sg, j);
         }
         o->bytes = b;
+      }
+    }
+  }
+  /* A tensor resized after a node that uses it was prepared (used before it is produced, produced twice, or read and
+   * written by one node) would leave that node with stale sizes: reject such graphs. */
+  for (int j = 0; j < s->nn; j++) {
+    Node *n = &s->nodes[j];
+    char lab[300];
+    if (n->deferred) continue;
+    for (int k = 0; k < n->n.ninputs + n->n.noutputs; k++) {
+      int ti = k < n->n.ninputs ? n->n.inputs[k] : n->n.outputs[k - n->n.ninputs];
+      if (ti < 0) continue;
+      if (k < n->n.ninputs)
+        for (int q = 0; q < n->n.noutputs; q++)
+          if (n->n.outputs[q] == ti) {
+            ctx->phase = PHASE_IDLE;
+            return set_err(ctx, "malformed model: %s (subgraph %d, node %d) reads and writes tensor '%s'", node_label(n, lab, sizeof lab),
+                           sg, j, tname(&s->t[ti], nb, sizeof nb, ti));
+          }
+      if (s->t[ti].changed_at > n->prepared_at) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx,
+                       "malformed model: tensor '%s' used by %s (subgraph %d, node %d) is resized by a later node "
+                       "(used before it is produced, or produced twice)",
+                       tname(&s->t[ti], nb, sizeof nb, ti), node_label(n, lab, sizeof lab), sg, j);
       }
     }
   }
