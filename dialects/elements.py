@@ -45,6 +45,10 @@ _NUMPY_TO_XDSL = {
 }
 
 
+# Element type names accepted in the text syntax (numpy dtype names).
+_DTYPE_NAMES = [d.name for d in _NUMPY_TO_XDSL]
+
+
 def element_type(dtype: np.dtype) -> Attribute:
     """The xDSL element type of a numpy dtype."""
     try:
@@ -142,8 +146,17 @@ class DenseElementsAttr(Data[Blob]):
     @classmethod
     def parse_parameter(cls, parser: AttrParser) -> Blob:
         with parser.in_angle_brackets():
-            dtype = np.dtype(parser.parse_identifier(" (numpy dtype name)"))
+            pos = parser.pos
+            name = parser.parse_identifier(" (numpy dtype name)")
+            if name not in _DTYPE_NAMES:
+                parser.raise_error(f"unknown element type '{name}', expected one of: {', '.join(_DTYPE_NAMES)}",
+                                   pos, parser.pos)
+            dtype = np.dtype(name)
+            pos = parser.pos
             shape = tuple(parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer))
+            if any(d < 0 for d in shape):
+                parser.raise_error(f"negative dimension in shape {list(shape)}", pos, parser.pos)
+            size = int(np.prod(shape, dtype=np.int64))
             if parser.parse_optional_keyword("elided"):
                 digest = parser.parse_str_literal()
                 blob = _LIVE.get(digest)
@@ -152,14 +165,32 @@ class DenseElementsAttr(Data[Blob]):
                         f"constant {digest} was elided when printed and is not in memory; "
                         "print with large constants (e.g. `tflc opt --print-constants`) to round-trip it"
                     )
+                if blob.array.dtype != dtype or blob.array.shape != shape:
+                    parser.raise_error(f"elided constant {digest} is {blob.array.dtype.name} "
+                                       f"{list(blob.array.shape)}, not {name} {list(shape)}")
                 return blob
             if parser.parse_optional_keyword("hex"):
-                raw = bytes.fromhex(parser.parse_str_literal())
+                pos = parser.pos
+                text = parser.parse_str_literal()
+                try:
+                    raw = bytes.fromhex(text)
+                except ValueError:
+                    parser.raise_error("hex constant must be an even number of hex digits", pos, parser.pos)
+                if len(raw) != size * dtype.itemsize:
+                    parser.raise_error(f"hex constant has {len(raw)} bytes, {name} {list(shape)} needs "
+                                       f"{size * dtype.itemsize}", pos, parser.pos)
                 return Blob(np.frombuffer(raw, dtype).reshape(shape).copy())
+            pos = parser.pos
             values = parser.parse_comma_separated_list(
                 parser.Delimiter.SQUARE, lambda: parser.parse_number(allow_boolean=True)
             )
-            return Blob(np.array(values, dtype=dtype).reshape(shape))
+            if len(values) != size:
+                parser.raise_error(f"constant has {len(values)} values, shape {list(shape)} needs {size}",
+                                   pos, parser.pos)
+            try:
+                return Blob(np.array(values, dtype=dtype).reshape(shape))
+            except (OverflowError, ValueError, TypeError) as e:
+                parser.raise_error(f"values do not fit {name}: {e}", pos, parser.pos)
 
     def print_parameter(self, printer: Printer) -> None:
         a = self.data.array
