@@ -1,13 +1,42 @@
-"""legalize-tf rules: matrix products (MatMul, BatchMatMul*, BiasAdd)."""
+"""legalize-tf rules: matrix products (MatMul, BatchMatMul*, Einsum).
+
+    tf.MatMul(a, b)                  -> tfl.fully_connected(a, b^T) if b is constant, else tfl.batch_matmul
+    tf.BatchMatMul/V2/V3(x, y)       -> tfl.fully_connected(x, y^T) {keep_num_dims} if y is a constant 2-D matrix
+                                        and x is not adjoint, else tfl.batch_matmul {adj_x, adj_y}
+    tf.Einsum(a, b) "<a>,<b>-><out>" -> transpose/reshape + batch_matmul (or fully_connected) + reshape/transpose
+
+Einsum lowering (two operands, no index repeated within one operand, `...` allowed): every index is a batch index
+(in both operands and the output), a contracted index (in both operands, not the output), a free index of one
+operand (in it and the output), or a summed index (in one operand only: reduced with tfl.sum first). The operands
+are transposed to [batch.., M.., K..] / [batch.., K.., N..] (or the adjoint layout when that needs no transpose),
+reshaped to [B.., M, K] x [B.., K, N], multiplied, reshaped to [batch.., M.., N..] and transposed to the output
+order. With a constant RHS and no batch indices it is one FULLY_CONNECTED with keep_num_dims over the LHS's free
+dims instead (the Keras EinsumDense/Dense case: "abc,cd->abd").
+"""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Sequence
+
 import numpy as np
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
+from passes.legalize_tf.shape import reshape, tensor_of, transpose
 from passes.legalize_tf.table import LEGALIZE_TF
-from passes.patterns import bool_attr, const_value, replace_with, shape_of, tfl_const
+from passes.patterns import bool_attr, const_value, replace_with, shape_of, str_attr, tfl_const
+
+
+def _fully_connected(x: SSAValue, weights: np.ndarray, out_type: TensorType) -> list[Operation]:
+    """tfl.fully_connected(x, weights[N, K], no bias), keep_num_dims when x has rank > 2."""
+    wc = tfl_const(np.ascontiguousarray(weights))
+    none = tfl.NoValueOp()
+    keep = len(out_type.get_shape()) > 2
+    fc = tfl.FullyConnectedOp.build([x, wc.output, none.none], [out_type], keep_num_dims=keep)
+    return [wc, none, fc]
 
 
 @LEGALIZE_TF.register(tf.MatMulOp)
@@ -16,14 +45,192 @@ def legalize_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     a, b = op.operands
     ta, tb = bool_attr(op, "transpose_a"), bool_attr(op, "transpose_b")
     w = const_value(b)
-    if w is not None and not ta:
-        weights = w if tb else np.ascontiguousarray(w.T)  # FULLY_CONNECTED wants [out, in]
-        wc = tfl_const(weights)
-        none = tfl.NoValueOp()
-        fc = tfl.FullyConnectedOp.build([a, wc.output, none.none], [op.results[0].type])
-        replace_with(rewriter, op, [wc, none, fc])
+    if w is not None and not ta and w.ndim == 2:
+        weights = w if tb else w.T  # FULLY_CONNECTED wants [out, in]
+        replace_with(rewriter, op, _fully_connected(a, weights, op.results[0].type))
         return
     if shape_of(a) is None or shape_of(b) is None:
         return
     bmm = tfl.BatchMatMulOp.build([a, b], [op.results[0].type], adj_x=ta, adj_y=tb)
     replace_with(rewriter, op, [bmm])
+
+
+@LEGALIZE_TF.register(tf.BatchMatMulOp, tf.BatchMatMulV2Op, tf.BatchMatMulV3Op)
+def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.BatchMatMul* -> tfl.fully_connected (constant 2-D RHS) or tfl.batch_matmul {adj_x, adj_y}."""
+    x, y = op.operands
+    adj_x, adj_y = bool_attr(op, "adj_x"), bool_attr(op, "adj_y")
+    out_ty = op.results[0].type
+    if not isinstance(out_ty, TensorType) or x.type.element_type != out_ty.element_type \
+            or y.type.element_type != out_ty.element_type:
+        return  # BatchMatMulV3 with mixed types (e.g. int8 x int8 -> int32): no float builtin
+    x_shape = shape_of(x)
+    w = const_value(y)
+    if w is not None and w.ndim == 2 and not adj_x and x_shape is not None and len(x_shape) >= 2 \
+            and w.dtype.kind == "f":
+        replace_with(rewriter, op, _fully_connected(x, w if adj_y else w.T, out_ty))
+        return
+    if x_shape is None or shape_of(y) is None:
+        return
+    replace_with(rewriter, op, [tfl.BatchMatMulOp.build([x, y], [out_ty], adj_x=adj_x, adj_y=adj_y)])
+
+
+# ---- Einsum -----------------------------------------------------------------------------------------------------
+
+
+def parse_einsum(equation: str, ranks: Sequence[int]) -> tuple[list[str], str] | None:
+    """Split "ab,bc->ac" into operand index strings and the output, expanding `...` to fresh letters."""
+    eq = equation.replace(" ", "")
+    if "->" not in eq:
+        return None
+    lhs, out = eq.split("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(ranks):
+        return None
+    used = set(eq) - {".", ",", "-", ">"}
+    fresh = [c for c in string.ascii_letters if c not in used]
+    ell_ranks = []
+    for spec, rank in zip(inputs, ranks, strict=True):
+        if "..." in spec:
+            ell_ranks.append(rank - len(spec.replace("...", "")))
+        elif len(spec) != rank:
+            return None
+    n_ell = max(ell_ranks, default=0)
+    if n_ell < 0 or n_ell > len(fresh):
+        return None
+    ell = "".join(fresh[:n_ell])
+    expanded = []
+    for spec, rank in zip(inputs, ranks, strict=True):
+        if "..." in spec:
+            k = rank - len(spec.replace("...", ""))
+            spec = spec.replace("...", ell[n_ell - k:] if k else "")
+        expanded.append(spec)
+    out = out.replace("...", ell)
+    if any(len(set(s)) != len(s) for s in (*expanded, out)) or not set(out) <= set("".join(expanded)):
+        return None
+    return expanded, out
+
+
+def _prod(dims: Sequence[int]) -> int:
+    return int(np.prod(dims, dtype=np.int64)) if dims else 1
+
+
+def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
+    """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
+    sa, sb, so = shape_of(a), shape_of(b), shape_of_type(out_type)
+    if sa is None or sb is None or so is None:
+        return None
+    parsed = parse_einsum(equation, [len(sa), len(sb)])
+    if parsed is None:
+        return None
+    (ia, ib), io = parsed
+    size: dict[str, int] = {}
+    for idx, shape in ((ia, sa), (ib, sb)):
+        for c, d in zip(idx, shape, strict=True):
+            if size.setdefault(c, d) != d:
+                return None  # broadcasting a size-1 index against a larger one: not handled
+    ops: list[Operation] = []
+
+    # Indices in one operand only and not in the output are summed away first.
+    def reduce_lonely(v: SSAValue, idx: str, other: str) -> tuple[SSAValue, str]:
+        lonely = [i for i, c in enumerate(idx) if c not in other and c not in io]
+        if not lonely:
+            return v, idx
+        keep = "".join(c for c in idx if c in other or c in io)
+        axes = tfl_const(np.asarray(lonely, np.int32))
+        s = tfl.SumOp.build([v, axes.output], [tensor_of(v, [size[c] for c in keep])], keep_dims=False)
+        ops.extend([axes, s])
+        return s.results[0], keep
+
+    a, ia = reduce_lonely(a, ia, ib)
+    b, ib = reduce_lonely(b, ib, ia)
+    batch = [c for c in io if c in ia and c in ib]
+    contract = [c for c in ia if c in ib and c not in io]
+    free_a = [c for c in ia if c not in ib]
+    free_b = [c for c in ib if c not in ia]
+    if set(batch + free_a + free_b) != set(io):
+        return None
+    m, k, n = _prod([size[c] for c in free_a]), _prod([size[c] for c in contract]), _prod([size[c] for c in free_b])
+    w = const_value(b)
+    mm_order = batch + free_a + free_b  # order of the matmul result's unflattened dims
+
+    if w is not None and not batch and w.dtype.kind == "f" and free_a:
+        # FULLY_CONNECTED over the LHS's free dims: weights [N, K] from the constant.
+        wt = np.transpose(w, [ib.index(c) for c in free_b + contract]).reshape(n, k)
+        t_ops, x = transpose(a, [ia.index(c) for c in free_a + contract])
+        ops += t_ops
+        lead = [size[c] for c in free_a]
+        r_ops, x = reshape(x, lead + [k])
+        ops += r_ops
+        fc_ty = TensorType(out_type.element_type, lead + [n])
+        if len(lead) == 1:  # rank-2 input: FULLY_CONNECTED without keep_num_dims gives [M, N]
+            fc_ty = TensorType(out_type.element_type, [m, n])
+        fc = _fully_connected(x, wt, fc_ty)
+        ops += fc
+        y = fc[-1].results[0]
+    else:
+        bsizes = [size[c] for c in batch]
+        if len(bsizes) > 3:  # BATCH_MATMUL handles rank <= 5
+            bsizes = [_prod(bsizes)]
+        # LHS: [batch, M, K] or adjoint [batch, K, M], whichever is already the layout (else [batch, M, K]).
+        pa = [ia.index(c) for c in batch + free_a + contract]
+        pa_adj = [ia.index(c) for c in batch + contract + free_a]
+        adj_x = pa != sorted(pa) and pa_adj == sorted(pa_adj)
+        t_ops, x = transpose(a, pa_adj if adj_x else pa)
+        ops += t_ops
+        r_ops, x = reshape(x, bsizes + ([k, m] if adj_x else [m, k]))
+        ops += r_ops
+        pb = [ib.index(c) for c in batch + contract + free_b]
+        pb_adj = [ib.index(c) for c in batch + free_b + contract]
+        adj_y = pb != sorted(pb) and pb_adj == sorted(pb_adj)
+        if w is not None:
+            # Constant RHS: lay the weights out in numpy instead of emitting ops.
+            wb = np.ascontiguousarray(np.transpose(w, pb).reshape(bsizes + [k, n]))
+            wc = tfl_const(wb)
+            ops.append(wc)
+            y_in = wc.output
+            adj_y = False
+        else:
+            t_ops, y_in = transpose(b, pb_adj if adj_y else pb)
+            ops += t_ops
+            r_ops, y_in = reshape(y_in, bsizes + ([n, k] if adj_y else [k, n]))
+            ops += r_ops
+        bmm = tfl.BatchMatMulOp.build([x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])],
+                                      adj_x=adj_x, adj_y=adj_y)
+        ops.append(bmm)
+        y = bmm.results[0]
+    r_ops, y = reshape(y, [size[c] for c in mm_order])
+    ops += r_ops
+    t_ops, y = transpose(y, [mm_order.index(c) for c in io])
+    ops += t_ops
+    if shape_of(y) != so:
+        return None
+    if not ops:
+        return None
+    return ops
+
+
+def shape_of_type(ty: object) -> tuple[int, ...] | None:
+    if isinstance(ty, TensorType):
+        shape = tuple(ty.get_shape())
+        if all(d >= 0 for d in shape):
+            return shape
+    return None
+
+
+@LEGALIZE_TF.register(tf.EinsumOp)
+def legalize_einsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Einsum with two operands -> transpose/reshape/batch_matmul (or fully_connected) chain."""
+    if len(op.operands) != 2:
+        return
+    equation = str_attr(op, "equation")
+    out_ty = op.results[0].type
+    if equation is None or not isinstance(out_ty, TensorType):
+        return
+    a, b = op.operands
+    if a.type.element_type != out_ty.element_type or b.type.element_type != out_ty.element_type:
+        return
+    new_ops = lower_einsum(a, b, equation, out_ty)
+    if new_ops is None:
+        return
+    replace_with(rewriter, op, new_ops)

@@ -1,3 +1,423 @@
-"""legalize-tf rules: shape family."""
+"""legalize-tf rules: shape and data movement.
 
-from passes.legalize_tf.table import LEGALIZE_TF  # noqa: F401
+    tf.Reshape          -> tfl.reshape (new shape as an int32 constant: the static result shape when known)
+    tf.Squeeze          -> tfl.squeeze            tf.ExpandDims  -> tfl.expand_dims
+    tf.Transpose        -> tfl.transpose          tf.ConcatV2    -> tfl.concatenation (axis operand last)
+    tf.Pack / Unpack    -> tfl.pack / tfl.unpack  tf.Split/SplitV -> tfl.split / tfl.split_v
+    tf.Slice            -> tfl.slice              tf.StridedSlice -> tfl.strided_slice (+ tfl.reshape for new axes)
+    tf.Pad/PadV2/MirrorPad -> tfl.pad / tfl.padv2 / tfl.mirror_pad
+    tf.GatherV2         -> tfl.gather (axis, batch_dims)
+    tf.Tile / BroadcastTo / Fill / Range / Shape / ZerosLike -> the tfl op of the same name
+    tf.ResizeBilinear / ResizeNearestNeighbor -> tfl.resize_bilinear / tfl.resize_nearest_neighbor
+
+Operands that TFLite wants as small int32 tensors (perm, axes, paddings, multiples, begin/size...) must be
+constants here (fold-constants runs first and turns static shape arithmetic into constants); an op whose such
+operand is computed at run time stays TF. Negative axes are normalized when the rank is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tf, tfl
+from dialects.elements import numpy_dtype
+from passes.legalize_tf.table import LEGALIZE_TF
+from passes.patterns import (
+    bool_attr,
+    const_value,
+    int_attr,
+    ints_attr,
+    rank_of,
+    replace_with,
+    shape_of,
+    str_attr,
+    tfl_const,
+)
+
+_I32 = np.iinfo(np.int32)
+
+
+def int32_array(arr: np.ndarray | Sequence[int]) -> np.ndarray | None:
+    """An integer array as int32, or None if a value does not fit."""
+    a = np.asarray(arr)
+    if a.dtype.kind not in "iu":
+        return None
+    if a.size and (a.min() < _I32.min or a.max() > _I32.max):
+        return None
+    return a.astype(np.int32)
+
+
+def int32_const(value: SSAValue) -> tuple[tfl.ConstOp, np.ndarray] | None:
+    """A constant integer operand re-made as an int32 tfl constant (with its values), else None."""
+    arr = const_value(value)
+    if arr is None:
+        return None
+    a32 = int32_array(arr)
+    if a32 is None:
+        return None
+    return tfl_const(a32), a32
+
+
+def _axis(axis: int, rank: int | None) -> int:
+    return axis + rank if axis < 0 and rank is not None else axis
+
+
+def tensor_of(value: SSAValue, shape: Sequence[int]) -> TensorType:
+    return TensorType(value.type.element_type, list(shape))
+
+
+def reshape(value: SSAValue, shape: Sequence[int]) -> tuple[list[Operation], SSAValue]:
+    """A `tfl.reshape` of `value` to a static shape (no op if the shape is already that)."""
+    if shape_of(value) == tuple(shape):
+        return [], value
+    c = tfl_const(np.asarray(list(shape), np.int32))
+    r = tfl.ReshapeOp.build([value, c.output], [tensor_of(value, shape)])
+    return [c, r], r.results[0]
+
+
+def transpose(value: SSAValue, perm: Sequence[int]) -> tuple[list[Operation], SSAValue]:
+    """A `tfl.transpose` of a statically shaped value (no op for the identity permutation)."""
+    perm = list(perm)
+    if perm == list(range(len(perm))):
+        return [], value
+    shape = shape_of(value)
+    assert shape is not None
+    c = tfl_const(np.asarray(perm, np.int32))
+    t = tfl.TransposeOp.build([value, c.output], [tensor_of(value, [shape[p] for p in perm])])
+    return [c, t], t.results[0]
+
+
+# ---- reshape family ---------------------------------------------------------------------------------------------
+
+
+@LEGALIZE_TF.register(tf.ReshapeOp)
+def legalize_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Reshape(x, shape) -> tfl.reshape(x, int32 shape); the static result shape replaces any -1."""
+    x, shape = op.operands
+    out = shape_of(op.results[0])
+    if out is not None:
+        c = tfl_const(np.asarray(out, np.int32))
+    else:
+        made = int32_const(shape)
+        if made is None:
+            return
+        c = made[0]
+    replace_with(rewriter, op, [c, tfl.ReshapeOp.build([x, c.output], [op.results[0].type])])
+
+
+@LEGALIZE_TF.register(tf.SqueezeOp)
+def legalize_squeeze(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    x = op.operands[0]
+    dims = ints_attr(op, "squeeze_dims") or []
+    rank = rank_of(x)
+    dims = [_axis(d, rank) for d in dims]
+    replace_with(rewriter, op, [tfl.SqueezeOp.build([x], [op.results[0].type], squeeze_dims=dims)])
+
+
+@LEGALIZE_TF.register(tf.ExpandDimsOp)
+def legalize_expand_dims(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    x, dim = op.operands
+    made = int32_const(dim)
+    if made is None or made[1].size != 1:
+        return
+    rank = rank_of(x)
+    d = _axis(int(made[1].reshape(-1)[0]), None if rank is None else rank + 1)
+    c = tfl_const(np.asarray(d, np.int32))
+    replace_with(rewriter, op, [c, tfl.ExpandDimsOp.build([x, c.output], [op.results[0].type])])
+
+
+@LEGALIZE_TF.register(tf.TransposeOp)
+def legalize_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    x, perm = op.operands
+    made = int32_const(perm)
+    if made is None:
+        return
+    replace_with(rewriter, op, [made[0], tfl.TransposeOp.build([x, made[0].output], [op.results[0].type])])
+
+
+# ---- concat / pack / split --------------------------------------------------------------------------------------
+
+
+@LEGALIZE_TF.register(tf.ConcatV2Op)
+def legalize_concat_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.ConcatV2(values..., axis) -> tfl.concatenation(values...) {axis}."""
+    *values, axis_v = op.operands
+    axis = const_value(axis_v)
+    if axis is None or axis.size != 1 or not values:
+        return
+    rank = rank_of(op.results[0])
+    a = _axis(int(axis.reshape(-1)[0]), rank)
+    if len(values) == 1 and values[0].type == op.results[0].type:
+        rewriter.replace(op, [], [values[0]])
+        return
+    replace_with(rewriter, op, [tfl.ConcatenationOp.build(list(values), [op.results[0].type], axis=a)])
+
+
+@LEGALIZE_TF.register(tf.PackOp)
+def legalize_pack(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    values = list(op.operands)
+    axis = _axis(int_attr(op, "axis", 0), rank_of(op.results[0]))
+    replace_with(rewriter, op, [tfl.PackOp.build(values, [op.results[0].type], values_count=len(values),
+                                                 axis=axis)])
+
+
+@LEGALIZE_TF.register(tf.UnpackOp)
+def legalize_unpack(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    x = op.operands[0]
+    axis = _axis(int_attr(op, "axis", 0), rank_of(x))
+    n = len(op.results)
+    replace_with(rewriter, op, [tfl.UnpackOp.build([x], [r.type for r in op.results], num=n, axis=axis)])
+
+
+@LEGALIZE_TF.register(tf.SplitOp)
+def legalize_split(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Split(split_dim, value) -> tfl.split(int32 split_dim, value) {num_splits}."""
+    dim_v, x = op.operands
+    dim = const_value(dim_v)
+    if dim is None or dim.size != 1:
+        return
+    c = tfl_const(np.asarray(_axis(int(dim.reshape(-1)[0]), rank_of(x)), np.int32))
+    split = tfl.SplitOp.build([c.output, x], [r.type for r in op.results], num_splits=len(op.results))
+    replace_with(rewriter, op, [c, split])
+
+
+@LEGALIZE_TF.register(tf.SplitVOp)
+def legalize_split_v(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.SplitV(value, size_splits, split_dim) -> tfl.split_v (a -1 size resolved from the static shape)."""
+    x, sizes_v, dim_v = op.operands
+    sizes, dim = const_value(sizes_v), const_value(dim_v)
+    if sizes is None or dim is None or dim.size != 1:
+        return
+    axis = _axis(int(dim.reshape(-1)[0]), rank_of(x))
+    sizes = [int(s) for s in sizes.reshape(-1)]
+    shape = shape_of(x)
+    if -1 in sizes and shape is not None and 0 <= axis < len(shape):
+        sizes[sizes.index(-1)] = shape[axis] - (sum(sizes) + 1)
+    sc = tfl_const(np.asarray(sizes, np.int32))
+    dc = tfl_const(np.asarray(axis, np.int32))
+    split = tfl.SplitVOp.build([x, sc.output, dc.output], [r.type for r in op.results], num_splits=len(sizes))
+    replace_with(rewriter, op, [sc, dc, split])
+
+
+# ---- slicing ----------------------------------------------------------------------------------------------------
+
+
+@LEGALIZE_TF.register(tf.SliceOp)
+def legalize_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    x, begin_v, size_v = op.operands
+    begin, size = int32_const(begin_v), int32_const(size_v)
+    if begin is None or size is None:
+        return
+    shape = shape_of(x)
+    sizes = size[1]
+    if shape is not None and np.any(sizes == -1):  # resolve "to the end" from the static shape
+        sizes = np.array([shape[d] - int(b) if s == -1 else s for d, (b, s) in enumerate(zip(begin[1], sizes, strict=True))],
+                         np.int32)
+        size = (tfl_const(sizes), sizes)
+    s = tfl.SliceOp.build([x, begin[0].output, size[0].output], [op.results[0].type])
+    replace_with(rewriter, op, [begin[0], size[0], s])
+
+
+_SS_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+
+
+def canonical_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Sequence[int],
+                            strides: Sequence[int], masks: dict[str, int]) -> tuple[list, list, list, int, int]:
+    """Resolve a TF StridedSlice spec on a static shape into one entry per input dim, without ellipsis or new axes.
+
+    Returns (begin, end, strides, end_mask, shrink_axis_mask) with non-negative begins; the caller reshapes the
+    result to add the new axes. Indices come from Python's `slice.indices`, which clamps exactly as TF does."""
+    entries: list[tuple[str, int, int, int]] = []  # kind, b, e, s
+    consumed = sum(1 for i in range(len(begin))
+                   if not (masks["ellipsis_mask"] >> i) & 1 and not (masks["new_axis_mask"] >> i) & 1)
+    for i, (b, e, s) in enumerate(zip(begin, end, strides, strict=True)):
+        bit = 1 << i
+        if masks["ellipsis_mask"] & bit:
+            entries.extend([("full", 0, 0, 1)] * (len(shape) - consumed))
+        elif masks["new_axis_mask"] & bit:
+            continue
+        elif masks["shrink_axis_mask"] & bit:
+            entries.append(("shrink", b, 0, 1))
+        else:
+            entries.append(("slice", None if masks["begin_mask"] & bit else b,
+                            None if masks["end_mask"] & bit else e, s))
+    while len(entries) < len(shape):
+        entries.append(("full", 0, 0, 1))
+    if len(entries) != len(shape):
+        raise ValueError("strided slice spec does not match the input rank")
+    out_b, out_e, out_s, end_mask, shrink = [], [], [], 0, 0
+    for d, ((kind, b, e, s), dim) in enumerate(zip(entries, shape, strict=True)):
+        if kind == "full":
+            out_b.append(0), out_e.append(dim), out_s.append(1)
+        elif kind == "shrink":
+            idx = b + dim if b < 0 else b
+            if not 0 <= idx < dim:
+                raise ValueError("shrink index out of range")
+            out_b.append(idx), out_e.append(idx + 1), out_s.append(1)
+            shrink |= 1 << d
+        else:
+            if s == 0:
+                raise ValueError("zero stride")
+            start, stop, step = slice(b, e, s).indices(dim)
+            if step < 0 and stop < 0:  # runs to the beginning: no valid end index, use the end mask
+                end_mask |= 1 << d
+                stop = 0
+            out_b.append(start), out_e.append(stop), out_s.append(step)
+    return out_b, out_e, out_s, end_mask, shrink
+
+
+@LEGALIZE_TF.register(tf.StridedSliceOp)
+def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.StridedSlice -> tfl.strided_slice; ellipsis and new axes are resolved on the static input shape."""
+    x, b_v, e_v, s_v = op.operands
+    b, e, s = const_value(b_v), const_value(e_v), const_value(s_v)
+    if b is None or e is None or s is None:
+        return
+    masks = {k: int_attr(op, k, 0) for k in _SS_MASKS}
+    shape = shape_of(x)
+    out_shape = shape_of(op.results[0])
+    ops: list[Operation] = []
+    if shape is not None and out_shape is not None:
+        try:
+            cb, ce, cs, end_mask, shrink = canonical_strided_slice(shape, b.reshape(-1).tolist(),
+                                                                   e.reshape(-1).tolist(), s.reshape(-1).tolist(),
+                                                                   masks)
+        except ValueError:
+            return
+        sliced = [len(range(bb, -1 if (end_mask >> d) & 1 else ee, ss))
+                  for d, (bb, ee, ss) in enumerate(zip(cb, ce, cs, strict=True)) if not (shrink >> d) & 1]
+        consts = [tfl_const(np.asarray(v, np.int32)) for v in (cb, ce, cs)]
+        ss = tfl.StridedSliceOp.build([x, *(c.output for c in consts)], [tensor_of(x, sliced)],
+                                      end_mask=end_mask, shrink_axis_mask=shrink)
+        ops = [*consts, ss]
+        if tuple(sliced) != out_shape:
+            if int(np.prod(sliced)) != int(np.prod(out_shape)):
+                return
+            more, _ = reshape(ss.results[0], out_shape)
+            ops += more
+        replace_with(rewriter, op, ops)
+        return
+    if masks["ellipsis_mask"] or masks["new_axis_mask"]:
+        return
+    arrs = [int32_array(a) for a in (b, e, s)]
+    if any(a is None for a in arrs):
+        return
+    consts = [tfl_const(a) for a in arrs]
+    ss = tfl.StridedSliceOp.build([x, *(c.output for c in consts)], [op.results[0].type],
+                                  **{k: v for k, v in masks.items() if k in ("begin_mask", "end_mask",
+                                                                              "shrink_axis_mask")})
+    replace_with(rewriter, op, [*consts, ss])
+
+
+# ---- padding ----------------------------------------------------------------------------------------------------
+
+
+@LEGALIZE_TF.register(tf.PadOp, tf.PadV2Op, tf.MirrorPadOp)
+def legalize_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Pad / PadV2 / MirrorPad -> tfl.pad / tfl.padv2 / tfl.mirror_pad with int32 paddings."""
+    x, pads_v = op.operands[0], op.operands[1]
+    made = int32_const(pads_v)
+    if made is None:
+        return
+    pc, _ = made
+    ty = op.results[0].type
+    if isinstance(op, tf.PadOp):
+        new = tfl.PadOp.build([x, pc.output], [ty])
+    elif isinstance(op, tf.PadV2Op):
+        new = tfl.PadV2Op.build([x, pc.output, op.operands[2]], [ty])
+    else:
+        mode = (str_attr(op, "mode", "REFLECT") or "REFLECT").upper()
+        if mode not in tfl.MIRROR_PAD_MODES:
+            return
+        new = tfl.MirrorPadOp.build([x, pc.output], [ty], mode=mode)
+    replace_with(rewriter, op, [pc, new])
+
+
+# ---- gather / tile / broadcast / fill / range / shape -----------------------------------------------------------
+
+
+@LEGALIZE_TF.register(tf.GatherV2Op)
+def legalize_gather_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.GatherV2(params, indices, axis) {batch_dims} -> tfl.gather(params, indices) {axis, batch_dims}."""
+    params, indices, axis_v = op.operands
+    axis = const_value(axis_v)
+    if axis is None or axis.size != 1:
+        return
+    a = _axis(int(axis.reshape(-1)[0]), rank_of(params))
+    batch_dims = _axis(int_attr(op, "batch_dims", 0), rank_of(indices))
+    ops: list[Operation] = []
+    idx = const_value(indices)
+    if idx is not None and idx.dtype == np.int64 and (i32 := int32_array(idx)) is not None:
+        c = tfl_const(i32)
+        ops.append(c)
+        indices = c.output
+    ops.append(tfl.GatherOp.build([params, indices], [op.results[0].type], axis=a, batch_dims=batch_dims))
+    replace_with(rewriter, op, ops)
+
+
+def _int32_operand_rule(tf_cls: type, tfl_cls: type, const_index: int) -> None:
+    """Register a rule: tf_cls -> tfl_cls, with operand `const_index` re-made as an int32 constant."""
+
+    @LEGALIZE_TF.register(tf_cls)
+    def rule(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+        made = int32_const(op.operands[const_index])
+        if made is None:
+            return
+        operands = list(op.operands)
+        operands[const_index] = made[0].output
+        replace_with(rewriter, op, [made[0], tfl_cls.build(operands, [op.results[0].type])])
+
+    rule.__name__ = f"legalize_{tf_cls.TF_TYPE.lower()}"
+    rule.__doc__ = f"{tf_cls.name} -> {tfl_cls.name} (operand {const_index} as an int32 constant)."
+
+
+_int32_operand_rule(tf.TileOp, tfl.TileOp, 1)
+_int32_operand_rule(tf.BroadcastToOp, tfl.BroadcastToOp, 1)
+_int32_operand_rule(tf.FillOp, tfl.FillOp, 0)
+
+
+@LEGALIZE_TF.register(tf.RangeOp)
+def legalize_range(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    replace_with(rewriter, op, [tfl.RangeOp.build(list(op.operands), [op.results[0].type])])
+
+
+_OUT_TYPES = {np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64"}
+
+
+@LEGALIZE_TF.register(tf.ShapeOp)
+def legalize_shape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Shape -> tfl.shape (only reached when the shape is dynamic; static shapes fold to constants)."""
+    ty = op.results[0].type
+    out = _OUT_TYPES.get(numpy_dtype(ty.element_type)) if isinstance(ty, TensorType) else None
+    if out is None:
+        return
+    replace_with(rewriter, op, [tfl.ShapeOp.build([op.operands[0]], [ty], out_type=out)])
+
+
+@LEGALIZE_TF.register(tf.ZerosLikeOp)
+def legalize_zeros_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    replace_with(rewriter, op, [tfl.ZerosLikeOp.build([op.operands[0]], [op.results[0].type])])
+
+
+# ---- resize -----------------------------------------------------------------------------------------------------
+
+_RESIZE: dict[type, type] = {tf.ResizeBilinearOp: tfl.ResizeBilinearOp,
+                             tf.ResizeNearestNeighborOp: tfl.ResizeNearestNeighborOp}
+
+
+@LEGALIZE_TF.register(*_RESIZE)
+def legalize_resize(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.ResizeBilinear / ResizeNearestNeighbor (NHWC) -> the tfl op with align_corners / half_pixel_centers."""
+    x, size_v = op.operands
+    made = int32_const(size_v)
+    if made is None or made[1].shape != (2,):
+        return
+    new = _RESIZE[type(op)].build([x, made[0].output], [op.results[0].type],
+                                  align_corners=bool_attr(op, "align_corners"),
+                                  half_pixel_centers=bool_attr(op, "half_pixel_centers"))
+    replace_with(rewriter, op, [made[0], new])
