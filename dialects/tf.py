@@ -239,6 +239,8 @@ _OPS: dict[str, tuple[str, ...]] = {
     "CheckNumerics": ("tensor",),
     "EnsureShape": ("input",),
     "NoOp": (),
+    # elementwise (appended)
+    "Erfc": ("x",),
 }
 
 

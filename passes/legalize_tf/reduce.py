@@ -1,3 +1,97 @@
-"""legalize-tf rules: reduce family."""
+"""legalize-tf rules: reductions and arg-max/arg-min.
 
-from passes.legalize_tf.table import LEGALIZE_TF  # noqa: F401
+    tf.Mean / Sum / Max / Min / Prod (x, axes; keep_dims)  -> tfl.mean / sum / reduce_max / reduce_min / reduce_prod
+    tf.ArgMax / ArgMin (x, dimension; output_type)         -> tfl.arg_max / arg_min (output_type INT32 | INT64)
+
+The axes must be a constant; they become an int32 constant (1-D), as TensorFlow's converter emits. An empty axes
+list reduces nothing: the op is replaced by its input. Out-of-range or repeated axes, unsupported element types
+(integer Mean, whose rounding TFLite does not promise to share) and non-constant axes leave the op in TF.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.ir import Operation
+from xdsl.pattern_rewriter import PatternRewriter
+
+from dialects import tf, tfl
+from passes.legalize_tf.elementwise import (
+    BOOL,
+    F32,
+    FLOAT,
+    I8,
+    I32,
+    I64,
+    NUMERIC,
+    ORDERED,
+    U8,
+    dtype_of,
+    has_dtype,
+)
+from passes.legalize_tf.table import LEGALIZE_TF
+from passes.patterns import bool_attr, const_value, rank_of, replace_with, tfl_const
+
+_REDUCE: dict[type[Operation], tuple[type[tfl.TflOp], frozenset[np.dtype]]] = {
+    tf.MeanOp: (tfl.MeanOp, FLOAT),
+    tf.SumOp: (tfl.SumOp, NUMERIC),
+    tf.MaxOp: (tfl.ReduceMaxOp, ORDERED),
+    tf.MinOp: (tfl.ReduceMinOp, ORDERED),
+    tf.ProdOp: (tfl.ReduceProdOp, NUMERIC),
+}
+
+
+def const_axes(op: Operation, index: int, rank: int) -> np.ndarray | None:
+    """The constant integer axes operand as int32, if every axis is in [-rank, rank) and none repeats."""
+    axes = const_value(op.operands[index])
+    if axes is None or not np.issubdtype(axes.dtype, np.integer) or axes.ndim > 1:
+        return None
+    flat = axes.reshape(-1).astype(np.int64)
+    if rank == 0:
+        return flat.astype(np.int32) if flat.size == 0 else None
+    if np.any(flat < -rank) or np.any(flat >= rank):
+        return None
+    normalized = [int(a) % rank for a in flat]
+    if len(set(normalized)) != len(normalized):
+        return None
+    return flat.astype(np.int32)
+
+
+@LEGALIZE_TF.register(*_REDUCE)
+def legalize_reduce(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Mean/Sum/Max/Min/Prod -> tfl.mean/sum/reduce_max/reduce_min/reduce_prod (keep_dims, int32 axes)."""
+    new_cls, dtypes = _REDUCE[type(op)]
+    x = op.operands[0]
+    out = op.results[0]
+    rank = rank_of(x)
+    if rank is None or not has_dtype([x], dtypes) or dtype_of(out) != dtype_of(x):
+        return
+    axes = const_axes(op, 1, rank)
+    if axes is None:
+        return
+    if axes.size == 0:
+        if x.type == out.type:
+            rewriter.replace(op, [], [x])
+        return
+    axes_c = tfl_const(axes.reshape(-1))
+    red = new_cls.build([x, axes_c.output], [out.type], keep_dims=bool_attr(op, "keep_dims"))
+    replace_with(rewriter, op, [axes_c, red])
+
+
+_ARG = {tf.ArgMaxOp: tfl.ArgMaxOp, tf.ArgMinOp: tfl.ArgMinOp}
+_ARG_INPUTS = frozenset({F32, I32, I8, U8, BOOL})
+
+
+@LEGALIZE_TF.register(*_ARG)
+def legalize_arg(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.ArgMax/ArgMin(x, dim) -> tfl.arg_max/arg_min(x, dim as int32) with output_type INT32/INT64."""
+    x, out = op.operands[0], op.results[0]
+    rank = rank_of(x)
+    out_dt = dtype_of(out)
+    if rank is None or rank == 0 or not has_dtype([x], _ARG_INPUTS) or out_dt not in (I32, I64):
+        return
+    dim = const_axes(op, 1, rank)
+    if dim is None or dim.size != 1:
+        return
+    dim_c = tfl_const(dim.reshape(const_value(op.operands[1]).shape))
+    arg = _ARG[type(op)].build([x, dim_c.output], [out.type], output_type="INT32" if out_dt == I32 else "INT64")
+    replace_with(rewriter, op, [dim_c, arg])

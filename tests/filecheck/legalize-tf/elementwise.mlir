@@ -1,0 +1,135 @@
+// RUN: xdsl-opt -p legalize-tf %s | filecheck %s
+
+// Binary ops map one-to-one; broadcasting within the kernel's rank limit needs nothing else.
+// CHECK-LABEL: func.func @binary
+// CHECK:       "tfl.add"(%x, %b) <{fused_activation_function = "NONE"}> : (tensor<2x3xf32>, tensor<3xf32>)
+// CHECK:       "tfl.sub"
+// CHECK:       "tfl.mul"
+// CHECK:       "tfl.div"
+// CHECK:       "tfl.maximum"
+// CHECK:       "tfl.minimum"
+// CHECK:       "tfl.squared_difference"
+// CHECK:       "tfl.floor_mod"
+// CHECK-NOT:   "tf.
+func.func @binary(%x: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = "tf.AddV2"(%x, %b) {T = f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %1 = "tf.Sub"(%0, %x) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %2 = "tf.Mul"(%1, %b) {T = f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %3 = "tf.RealDiv"(%2, %b) {T = f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %4 = "tf.Maximum"(%3, %x) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %5 = "tf.Minimum"(%4, %x) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %6 = "tf.SquaredDifference"(%5, %b) {T = f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %7 = "tf.FloorMod"(%6, %b) {T = f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  func.return %7 : tensor<2x3xf32>
+}
+
+// Comparisons, logical ops and select.
+// CHECK-LABEL: func.func @compare_select
+// CHECK:       "tfl.less"
+// CHECK:       "tfl.greater_equal"
+// CHECK:       "tfl.logical_and"
+// CHECK:       "tfl.logical_not"
+// CHECK:       "tfl.select_v2"
+func.func @compare_select(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = "tf.Less"(%x, %y) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  %1 = "tf.GreaterEqual"(%x, %y) {T = f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  %2 = "tf.LogicalAnd"(%0, %1) : (tensor<2x3xi1>, tensor<2x3xi1>) -> tensor<2x3xi1>
+  %3 = "tf.LogicalNot"(%2) : (tensor<2x3xi1>) -> tensor<2x3xi1>
+  %4 = "tf.SelectV2"(%3, %x, %y) {T = f32} : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %4 : tensor<2x3xf32>
+}
+
+// Select (v1) with a rank-1 condition picks rows: the condition is reshaped to [n, 1, 1].
+// CHECK-LABEL: func.func @select_rows
+// CHECK:       tfl.pseudo_const <int32 [3] [4, 1, 1]>
+// CHECK:       "tfl.reshape"(%c, %{{.*}}) : (tensor<4xi1>, tensor<3xi32>) -> tensor<4x1x1xi1>
+// CHECK:       "tfl.select_v2"
+func.func @select_rows(%c: tensor<4xi1>, %x: tensor<4x2x3xf32>, %y: tensor<4x2x3xf32>) -> tensor<4x2x3xf32> {
+  %0 = "tf.Select"(%c, %x, %y) {T = f32} : (tensor<4xi1>, tensor<4x2x3xf32>, tensor<4x2x3xf32>) -> tensor<4x2x3xf32>
+  func.return %0 : tensor<4x2x3xf32>
+}
+
+// AddN becomes a chain of adds.
+// CHECK-LABEL: func.func @add_n
+// CHECK:       %[[A:.*]] = "tfl.add"(%x, %y)
+// CHECK-NEXT:  %[[B:.*]] = "tfl.add"(%[[A]], %z)
+// CHECK-NEXT:  "tfl.add"(%[[B]], %x)
+func.func @add_n(%x: tensor<5xf32>, %y: tensor<5xf32>, %z: tensor<5xf32>) -> tensor<5xf32> {
+  %0 = "tf.AddN"(%x, %y, %z, %x) {N = 4 : i64, T = f32} : (tensor<5xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>) -> tensor<5xf32>
+  func.return %0 : tensor<5xf32>
+}
+
+// Activations: alpha and beta carried over, Sigmoid -> logistic.
+// CHECK-LABEL: func.func @activations
+// CHECK:       "tfl.relu"
+// CHECK:       "tfl.relu6"
+// CHECK:       "tfl.elu"
+// CHECK:       "tfl.leaky_relu"(%{{.*}}) <{alpha = 1.000000e-01 : f32}>
+// CHECK:       "tfl.logistic"
+// CHECK:       "tfl.tanh"
+// CHECK:       "tfl.softmax"(%{{.*}}) <{beta = 1.000000e+00 : f32}>
+// CHECK:       "tfl.log_softmax"
+func.func @activations(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %0 = "tf.Relu"(%x) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %1 = "tf.Relu6"(%0) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %2 = "tf.Elu"(%1) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %3 = "tf.LeakyRelu"(%2) {T = f32, alpha = 0.1 : f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %4 = "tf.Sigmoid"(%3) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %5 = "tf.Tanh"(%4) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %6 = "tf.Softmax"(%5) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %7 = "tf.LogSoftmax"(%6) {T = f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  func.return %7 : tensor<2x8xf32>
+}
+
+// Unary math, Reciprocal -> div(1, x), Cast with its types.
+// CHECK-LABEL: func.func @unary
+// CHECK:       "tfl.rsqrt"
+// CHECK:       "tfl.square"
+// CHECK:       "tfl.exp"
+// CHECK:       "tfl.neg"
+// CHECK:       "tfl.round"
+// CHECK:       %[[ONE:.*]] = tfl.pseudo_const <float32 [] [1.0]>
+// CHECK:       "tfl.div"(%[[ONE]], %{{.*}})
+// CHECK:       "tfl.cast"(%{{.*}}) <{in_data_type = "FLOAT32", out_data_type = "INT32"}>
+func.func @unary(%x: tensor<4xf32>) -> tensor<4xi32> {
+  %0 = "tf.Rsqrt"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tf.Square"(%0) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %2 = "tf.Exp"(%1) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %3 = "tf.Neg"(%2) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %4 = "tf.Round"(%3) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %5 = "tf.Reciprocal"(%4) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %6 = "tf.Cast"(%5) {DstT = i32, SrcT = f32, Truncate = false} : (tensor<4xf32>) -> tensor<4xi32>
+  func.return %6 : tensor<4xi32>
+}
+
+// Softplus has no builtin: relu(x) + log(1 + exp(-|x|)).
+// CHECK-LABEL: func.func @softplus
+// CHECK:       "tfl.abs"(%x)
+// CHECK-NEXT:  "tfl.neg"
+// CHECK-NEXT:  "tfl.exp"
+// CHECK-NEXT:  "tfl.add"
+// CHECK-NEXT:  "tfl.log"
+// CHECK-NEXT:  "tfl.relu"(%x)
+// CHECK-NEXT:  "tfl.add"
+func.func @softplus(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "tf.Softplus"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  func.return %0 : tensor<4xf32>
+}
+
+// Must not fire: Erf alone (no builtin), Selu (no rule), float64 arithmetic (no kernel), NCHW BiasAdd,
+// LogSoftmax of a scalar.
+// CHECK-LABEL: func.func @stays_tf
+// CHECK:       "tf.Erf"
+// CHECK:       "tf.Selu"
+// CHECK:       "tf.AddV2"
+// CHECK:       "tf.BiasAdd"
+// CHECK:       "tf.LogSoftmax"
+// CHECK-NOT:   "tfl.
+func.func @stays_tf(%x: tensor<4xf32>, %d: tensor<4xf64>, %n: tensor<1x3x2x2xf32>, %b: tensor<3xf32>, %s: tensor<f32>) -> (tensor<4xf32>, tensor<4xf64>, tensor<1x3x2x2xf32>, tensor<f32>) {
+  %0 = "tf.Erf"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tf.Selu"(%0) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %2 = "tf.AddV2"(%d, %d) {T = f64} : (tensor<4xf64>, tensor<4xf64>) -> tensor<4xf64>
+  %3 = "tf.BiasAdd"(%n, %b) {T = f32, data_format = "NCHW"} : (tensor<1x3x2x2xf32>, tensor<3xf32>) -> tensor<1x3x2x2xf32>
+  %4 = "tf.LogSoftmax"(%s) {T = f32} : (tensor<f32>) -> tensor<f32>
+  func.return %1, %2, %3, %4 : tensor<4xf32>, tensor<4xf64>, tensor<1x3x2x2xf32>, tensor<f32>
+}
