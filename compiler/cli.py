@@ -563,6 +563,7 @@ def run_opt(argv: list[str]) -> int:
     from compiler.errors import ConversionError
     from compiler.pipeline import PassError, PipelineError
 
+    prog, sys.argv[0] = sys.argv[0], "tflc opt"  # argparse's usage line
     try:
         opt_main_class()(args=argv).run()
         return 0
@@ -580,6 +581,8 @@ def run_opt(argv: list[str]) -> int:
         sys.stdout.flush()
         sys.stderr.write(f"tflc opt: error: {msg}\n")
         return 1
+    finally:
+        sys.argv[0] = prog
 
 
 def main() -> None:
