@@ -68,7 +68,8 @@ def _opt(op: Operation, name: str, default=None):  # noqa: ANN001, ANN202
     opts = getattr(type(op), "OPTIONS", None)
     if opts is None or name not in opts.fields or name not in op.properties:
         return default
-    return opts.fields[name].value(op.properties[name])
+    field, attr = opts.fields[name], op.properties[name]
+    return attr.data if field.kind == "enum" else field.value(attr)
 
 
 def _is_tfl(op: Operation) -> bool:
@@ -537,7 +538,7 @@ def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray
             if arr.dtype.kind == "f" and dtype.kind in "iub":
                 return None  # a float result where an integer is expected: the evaluator is wrong, don't guess
             arr = arr.astype(dtype)
-        result.append(np.ascontiguousarray(arr))
+        result.append(arr if arr.flags.c_contiguous else np.ascontiguousarray(arr).reshape(arr.shape))
     total = sum(a.nbytes for a in result)
     if total > _BLOWUP_BYTES and total > 2 * operand_bytes:
         return None

@@ -115,6 +115,21 @@ def _prod(dims: Sequence[int]) -> int:
     return int(np.prod(dims, dtype=np.int64)) if dims else 1
 
 
+def _prefer_adjoint(perm: list[int], adj_perm: list[int]) -> bool:
+    """Whether to feed BATCH_MATMUL the adjoint layout: when it needs no transpose and the plain one does, or
+    when both need one and only the adjoint's keeps the innermost axis in place (a cheaper, row-copying
+    transpose)."""
+    def identity(p: list[int]) -> bool:
+        return p == list(range(len(p)))
+
+    if identity(perm):
+        return False
+    if identity(adj_perm):
+        return True
+    last = len(perm) - 1
+    return perm[-1] != last and adj_perm[-1] == last
+
+
 def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
     """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
     sa, sb, so = shape_of(a), shape_of(b), shape_of_type(out_type)
@@ -175,14 +190,14 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         # LHS: [batch, M, K] or adjoint [batch, K, M], whichever is already the layout (else [batch, M, K]).
         pa = [ia.index(c) for c in batch + free_a + contract]
         pa_adj = [ia.index(c) for c in batch + contract + free_a]
-        adj_x = pa != sorted(pa) and pa_adj == sorted(pa_adj)
+        adj_x = _prefer_adjoint(pa, pa_adj)
         t_ops, x = transpose(a, pa_adj if adj_x else pa)
         ops += t_ops
         r_ops, x = reshape(x, bsizes + ([k, m] if adj_x else [m, k]))
         ops += r_ops
         pb = [ib.index(c) for c in batch + contract + free_b]
         pb_adj = [ib.index(c) for c in batch + free_b + contract]
-        adj_y = pb != sorted(pb) and pb_adj == sorted(pb_adj)
+        adj_y = _prefer_adjoint(pb, pb_adj)
         if w is not None:
             # Constant RHS: lay the weights out in numpy instead of emitting ops.
             wb = np.ascontiguousarray(np.transpose(w, pb).reshape(bsizes + [k, n]))
