@@ -158,6 +158,11 @@ class _Importer:
         with self.library_graph().as_default():
             graph_def, name_map = function_def_to_graph_def(fdef, shapes)
             arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
+            # function_def_to_graph_def lets the args' traced `_output_shapes` (batch None) win over input_shapes.
+            placeholders = {n.name: n for n in graph_def.node if n.op == "Placeholder"}
+            for name, shape in zip(arg_nodes, shapes, strict=True):
+                if shape is not None and name in placeholders:
+                    placeholders[name].attr["shape"].shape.CopyFrom(shape.as_proto())
             graph_def = self.inline_calls(graph_def)
         by_name = {n.name: n for n in graph_def.node}
         resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
@@ -237,6 +242,10 @@ class _Importer:
                 new.name = prefix + node.name
                 del new.input[:]
                 new.input.extend(data_inputs)
+                # SavedModel FunctionDefs carry the shapes seen at tracing (batch None); TF's importer would
+                # prefer them over what shape inference derives from our static inputs.
+                if "_output_shapes" in new.attr:
+                    del new.attr["_output_shapes"]
 
         add_nodes(graph_def.node, "", {})
 
