@@ -139,10 +139,20 @@ def check(case: Case, seed: int = 0) -> Counter[str]:
     xs = [x.sample(rng) for x in case.inputs]
     ref = concrete(*[tf.constant(x) for x in xs])
     ref = ref.numpy() if hasattr(ref, "numpy") else np.asarray(ref)
-    out = run_litert(model, {f"x{i}": x for i, x in enumerate(xs)})
-    assert len(out) == 1
-    compare(next(iter(out.values())), ref)
+    for delegates in (True, False):  # default (XNNPACK may take ops) and the plain builtin kernels
+        compare(run(model, xs, delegates), ref)
     return ops
+
+
+def run(model: bytes, xs: list[np.ndarray], delegates: bool = True) -> np.ndarray:
+    """Run in ai_edge_litert (1 thread) through the signature runner; inputs named x0, x1, ..."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    resolver = OpResolverType.AUTO if delegates else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    it = Interpreter(model_content=model, num_threads=1, experimental_op_resolver_type=resolver)
+    out = it.get_signature_runner()(**{f"x{i}": x for i, x in enumerate(xs)})
+    assert len(out) == 1
+    return next(iter(out.values()))
 
 
 # ---- binary ops --------------------------------------------------------------------------------------------------
@@ -212,6 +222,8 @@ COMPARE_CASES += [
          {"SELECT_V2"}),
     Case("select_v1_rows", lambda c, a, b: tf.raw_ops.Select(condition=c, x=a, y=b), [B(3), F(3, 2, 4), F(3, 2, 4)],
          {"SELECT_V2", "RESHAPE"}),
+    Case("select_v1_scalar", lambda a, b: tf.raw_ops.Select(condition=tf.constant(False), x=a, y=b),
+         [F(3, 4), F(3, 4)], {"SELECT_V2"}),
     Case("add_n", lambda a, b, c: tf.add_n([a, b, c, a]), [F(2, 5), F(2, 5), F(2, 5)], {"ADD"}),
     Case("div_no_nan", lambda a, b: tf.math.divide_no_nan(a, tf.round(b)), [F(3, 5), F(3, 5)],
          {"DIV", "EQUAL", "SELECT_V2"}),
@@ -235,6 +247,10 @@ RANK_CASES = [
          {"SUB", "SQUARE"}, {"SQUARED_DIFFERENCE"}),
     Case("select_v2_rank6", lambda c, a, b: tf.where(c, a, b), [B(2, 1, 2, 1, 2, 1), F(1, 2, 1, 2, 1, 3), F(3)],
          {"SELECT_V2", "BROADCAST_TO"}),
+    Case("squared_difference_rank6_scalar", lambda a: tf.math.squared_difference(a, 0.3), [F(2, 3, 1, 2, 3, 2)],
+         {"SQUARED_DIFFERENCE"}, {"BROADCAST_TO", "SUB"}),
+    Case("floordiv_rank6_scalar", lambda a: tf.math.floordiv(a, tf.constant([0.7])), [F(2, 3, 1, 2, 3, 2)],
+         {"FLOOR_DIV"}, {"BROADCAST_TO"}),
     Case("logical_and_rank6", tf.logical_and, [B(2, 1, 2, 1, 2, 3), B(1, 2, 1, 2, 1, 1)], {"LOGICAL_AND"},
          {"BROADCAST_TO"}),
 ]
@@ -375,7 +391,8 @@ def test_keras_dense_gelu_model() -> None:
     ops = builtin_ops(data)
     assert ops["GELU"] == 2 and "MUL" not in ops and not any(o.startswith("CUSTOM") for o in ops), dict(ops)
     x = np.random.default_rng(3).uniform(-2, 2, (1, 16)).astype(np.float32)
-    compare(next(iter(run_litert(data, [x]).values())), model(x, training=False).numpy())
+    ref = model(x, training=False).numpy()
+    compare(next(iter(run_litert(data, [x]).values())), ref)
 
 
 def test_erf_alone_is_not_legalized() -> None:

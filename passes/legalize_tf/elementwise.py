@@ -103,13 +103,25 @@ def needs_broadcast(values: list[SSAValue], out_rank: int) -> bool | None:
     return any(s != big[0] for s in big)
 
 
+def _broadcasts_to(values: list[SSAValue], out_shape: tuple[int, ...]) -> bool:
+    """False if static operand shapes do not broadcast to the static result shape (e.g. tf.Equal with
+    `incompatible_shape_error = false`, which then returns a scalar)."""
+    shapes = [shape_of(v) for v in values]
+    if any(s is None for s in shapes) or any(d < 0 for d in out_shape):
+        return True
+    try:
+        return tuple(np.broadcast_shapes(*shapes)) == out_shape  # type: ignore[arg-type]
+    except ValueError:
+        return False
+
+
 def broadcast_operands(values: list[SSAValue], out: SSAValue, limit: int
                        ) -> tuple[list[Operation], list[SSAValue]] | None:
     """Operands for a kernel that broadcasts up to rank `limit`: unchanged when within the limit, else each
     operand not already of the output shape goes through `tfl.broadcast_to` (TF's converter does the same).
     Returns (new ops, operands) or None when neither works."""
     out_shape = _ranked_shape(out)
-    if out_shape is None:
+    if out_shape is None or not _broadcasts_to(values, out_shape):
         return None
     need = needs_broadcast(values, len(out_shape))
     if need is None:
@@ -265,8 +277,8 @@ def legalize_select(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             reshape = tfl.ReshapeOp.build([cond, shape_c.output], [TensorType(cond.type.element_type, new_shape)])
             pre = [shape_c, reshape]
             cond = reshape.results[0]
-        elif c_shape != t_shape:
-            return
+        elif c_shape and c_shape != t_shape:
+            return  # v1 takes a scalar, a row vector or a same-shape condition
     plan = broadcast_operands([cond, t, e], out, 5)
     if plan is None:
         return

@@ -133,3 +133,26 @@ func.func @stays_tf(%x: tensor<4xf32>, %d: tensor<4xf64>, %n: tensor<1x3x2x2xf32
   %4 = "tf.LogSoftmax"(%s) {T = f32} : (tensor<f32>) -> tensor<f32>
   func.return %1, %2, %3, %4 : tensor<4xf32>, tensor<4xf64>, tensor<1x3x2x2xf32>, tensor<f32>
 }
+
+// DivNoNan: select_v2(y == 0, 0, x / y).
+// CHECK-LABEL: func.func @div_no_nan
+// CHECK:       %[[Z:.*]] = tfl.pseudo_const <float32 [] [0.0]>
+// CHECK-NEXT:  %[[D:.*]] = "tfl.div"(%x, %y)
+// CHECK-NEXT:  %[[E:.*]] = "tfl.equal"(%y, %[[Z]])
+// CHECK-NEXT:  "tfl.select_v2"(%[[E]], %[[Z]], %[[D]])
+func.func @div_no_nan(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "tf.DivNoNan"(%x, %y) {T = f32} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return %0 : tensor<4xf32>
+}
+
+// Must not fire: Equal with incompatible_shape_error = false on shapes that do not broadcast (TF returns a
+// scalar false), and Select (v1) with a condition of another shape.
+// CHECK-LABEL: func.func @shape_mismatch_stays_tf
+// CHECK:       "tf.Equal"
+// CHECK:       "tf.Select"
+// CHECK-NOT:   "tfl.
+func.func @shape_mismatch_stays_tf(%x: tensor<3xf32>, %y: tensor<4xf32>, %c: tensor<2x3xi1>, %t: tensor<3x3xf32>) -> (tensor<i1>, tensor<3x3xf32>) {
+  %0 = "tf.Equal"(%x, %y) {T = f32, incompatible_shape_error = false} : (tensor<3xf32>, tensor<4xf32>) -> tensor<i1>
+  %1 = "tf.Select"(%c, %t, %t) {T = f32} : (tensor<2x3xi1>, tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
+  func.return %0, %1 : tensor<i1>, tensor<3x3xf32>
+}
