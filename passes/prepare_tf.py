@@ -38,6 +38,7 @@ from passes.patterns import (
     bool_attr,
     const_value,
     float_attr,
+    ints_attr,
     named,
     replace_with,
     shape_of,
@@ -269,6 +270,41 @@ def _fold(op: tf.TFOp, value: SSAValue, c: np.ndarray, rewriter: PatternRewriter
     return True
 
 
+@PREPARE_TF.register(*_FOLDABLE)
+def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """op(reshape(conv), c) -> reshape(op(conv, c)) when the reshape keeps the channel (last) axis.
+
+    Keras' Conv1D squeezes the conv's output before its bias and BatchNorm; moving the per-channel op above the
+    Squeeze/Reshape lets it fold into the conv (TensorFlow's MoveBinaryOperatorBeforeReshape, at the TF level)."""
+    out = op.results[0]
+    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
+        return
+    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
+    for vi, ci in orders:
+        value = op.operands[vi]
+        reshape = value.owner
+        if value.type != out.type or not isinstance(reshape, tf.SqueezeOp | tf.ReshapeOp):
+            continue
+        inner = reshape.operands[0]
+        if not _single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
+            continue
+        in_shape, out_shape = shape_of(inner), shape_of(value)
+        if in_shape is None or out_shape is None or not in_shape or not out_shape or in_shape[-1] != out_shape[-1]:
+            continue
+        c_arr = small_const(op.operands[ci])
+        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
+            continue
+        c = _channel_vector(c_arr, value)
+        if c is None:
+            continue
+        c_op = tf_const(np.ascontiguousarray(c, dtype=_result_dtype(out)))
+        moved = type(op)([inner, c_op.output], [inner.type], {k: v for k, v in op.attributes.items() if k != NAME})
+        new_reshape = _clone_tf(reshape, [moved.results[0], *reshape.operands[1:]], out.type)
+        replace_with(rewriter, op, [c_op, moved, new_reshape])
+        rewriter.erase(reshape)
+        return
+
+
 # ---- FusedBatchNorm (inference) -> Mul + AddV2 ------------------------------------------------------------------
 
 
@@ -370,52 +406,91 @@ def _generic(value: SSAValue, tf_op: str) -> tf.GenericOp | None:
 
 @PREPARE_TF.register(tf.GenericOp)
 def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
+    """BatchToSpaceND(conv(SpaceToBatchND(x))) -> conv(x) with dilations = block shape.
+
+    Also the 1-D form Keras' dilated Conv1D emits: SpaceToBatchND -> ExpandDims -> conv -> Squeeze ->
+    BatchToSpaceND becomes ExpandDims -> dilated conv -> Squeeze. The effective padding is the
+    SpaceToBatchND paddings minus the BatchToSpaceND crops: VALID if zero, SAME if it equals SAME's, else EXPLICIT.
+    """
     if op.tf_op.data != "BatchToSpaceND" or len(op.operands) != 3 or len(op.results) != 1:
         return
-    conv = op.operands[0].owner
-    if not isinstance(conv, tf.Conv2DOp | tf.DepthwiseConv2dNativeOp) or not _single_use(conv.results[0]):
+    squeeze = op.operands[0].owner if isinstance(op.operands[0].owner, tf.SqueezeOp) else None
+    conv_out = squeeze.operands[0] if squeeze is not None else op.operands[0]
+    conv = conv_out.owner
+    if not isinstance(conv, tf.Conv2DOp | tf.DepthwiseConv2dNativeOp) or not _single_use(conv_out):
+        return
+    if squeeze is not None and not _single_use(squeeze.results[0]):
         return
     window = nhwc_window(conv)
     if window is None or window.padding != "VALID" or (window.stride_h, window.stride_w) != (1, 1):
         return
     if (window.dilation_h, window.dilation_w) != (1, 1):
         return
-    stb = _generic(conv.operands[0], "SpaceToBatchND")
-    if stb is None or len(stb.operands) != 3 or not _single_use(stb.results[0]):
+    expand = None
+    stb_out = conv.operands[0]
+    if squeeze is not None:
+        expand = stb_out.owner
+        if not isinstance(expand, tf.ExpandDimsOp) or not _single_use(stb_out):
+            return
+        stb_out = expand.operands[0]
+    stb = _generic(stb_out, "SpaceToBatchND")
+    if stb is None or len(stb.operands) != 3 or not _single_use(stb_out):
         return
     block, block2 = small_const(stb.operands[1]), small_const(op.operands[1])
     pads, crops = small_const(stb.operands[2]), small_const(op.operands[2])
-    if any(a is None for a in (block, block2, pads, crops)):
+    if any(a is None for a in (block, block2, pads, crops)) or not np.array_equal(block, block2):
         return
-    if block.shape != (2,) or not np.array_equal(block, block2) or pads.shape != (2, 2) or crops.shape != (2, 2):
+    nsp = 1 if squeeze is not None else 2
+    if block.shape != (nsp,) or pads.shape != (nsp, 2) or crops.shape != (nsp, 2):
         return
     x = stb.operands[0]
     x_shape, out_shape, w_shape = shape_of(x), shape_of(op.results[0]), shape_of(conv.operands[1])
-    if x_shape is None or out_shape is None or w_shape is None or len(x_shape) != 4 or len(out_shape) != 4:
+    if x_shape is None or out_shape is None or w_shape is None or len(x_shape) != nsp + 2:
         return
-    dh, dw = int(block[0]), int(block[1])
-    eff = [int(pads[0, 0] - crops[0, 0]), int(pads[0, 1] - crops[0, 1]),
-           int(pads[1, 0] - crops[1, 0]), int(pads[1, 1] - crops[1, 1])]
-    if min(eff) < 0 or x_shape[0] != out_shape[0]:
+    eff_1d = [[int(pads[i, 0] - crops[i, 0]), int(pads[i, 1] - crops[i, 1])] for i in range(nsp)]
+    dil_1d = [int(d) for d in block]
+    if squeeze is not None:  # 1-D: insert the unit spatial axis the ExpandDims adds
+        axis = small_const(expand.operands[1])
+        if axis is None or axis.size != 1:
+            return
+        a = int(axis.reshape(())) % 4
+        squeezed = [d % 4 for d in (ints_attr(squeeze, "squeeze_dims") or [])]
+        if a not in (1, 2) or squeezed != [a]:
+            return
+        x4 = (*x_shape[:a], 1, *x_shape[a:])
+        out4 = (*out_shape[:a], 1, *out_shape[a:])
+        eff2, dil2 = ([[0, 0], eff_1d[0]], [1, dil_1d[0]]) if a == 1 else ([eff_1d[0], [0, 0]], [dil_1d[0], 1])
+    else:
+        x4, out4, eff2, dil2 = x_shape, out_shape, eff_1d, dil_1d
+    if len(out4) != 4 or x4[0] != out4[0] or min(min(p) for p in eff2) < 0:
         return
-    kh, kw = w_shape[0], w_shape[1]
-    if (x_shape[1] + eff[0] + eff[1] - (kh - 1) * dh != out_shape[1]
-            or x_shape[2] + eff[2] + eff[3] - (kw - 1) * dw != out_shape[2]):
-        return
-    same_h, same_w = (kh - 1) * dh, (kw - 1) * dw
-    same = [same_h // 2, same_h - same_h // 2, same_w // 2, same_w - same_w // 2]
+    for i in range(2):
+        if x4[1 + i] + sum(eff2[i]) - (w_shape[i] - 1) * dil2[i] != out4[1 + i]:
+            return
+    eff = [*eff2[0], *eff2[1]]
+    same = [*same_padding(x4[1], w_shape[0], 1, dil2[0]), *same_padding(x4[2], w_shape[1], 1, dil2[1])]
     if not any(eff):
         padding, explicit = "VALID", []
     elif eff == same:
         padding, explicit = "SAME", []
     else:
-        padding, explicit = "EXPLICIT", [0, 0, eff[0], eff[1], eff[2], eff[3], 0, 0]
-    new = _clone_tf(conv, [x, conv.operands[1]], op.results[0].type, dilations=_ints([1, dh, dw, 1]),
-                    padding=StringAttr(padding), explicit_paddings=_ints(explicit))
-    named(new, conv)
-    replace_with(rewriter, op, [new])
-    rewriter.erase(conv)
-    rewriter.erase(stb)
+        padding, explicit = "EXPLICIT", [0, 0, *eff, 0, 0]
+    new_ops: list[Operation] = []
+    conv_in = x
+    if expand is not None:
+        new_expand = _clone_tf(expand, [x, expand.operands[1]], TensorType(x.type.element_type, x4))
+        new_ops.append(named(new_expand, expand))
+        conv_in = new_expand.results[0]
+    conv_type = TensorType(op.results[0].type.element_type, out4)
+    new_conv = _clone_tf(conv, [conv_in, conv.operands[1]], conv_type, dilations=_ints([1, *dil2, 1]),
+                         padding=StringAttr(padding), explicit_paddings=_ints(explicit))
+    new_ops.append(named(new_conv, conv))
+    if squeeze is not None:
+        new_ops.append(_clone_tf(squeeze, [new_conv.results[0]], op.results[0].type))
+    replace_with(rewriter, op, new_ops)
+    for dead in (squeeze, conv, expand, stb):
+        if dead is not None:
+            rewriter.erase(dead)
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,30 @@ def test_conv_batchnorm_relu6():
     assert set(ops) <= {"CONV_2D", "DEPTHWISE_CONV_2D", "RELU6"}, ops
 
 
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        # Conv1D: ExpandDims -> Conv2D -> Squeeze; bias and BatchNorm move above the Squeeze and fold.
+        (lambda: _model((16, 3), keras.layers.Conv1D(4, 3, padding="same"), keras.layers.BatchNormalization()),
+         ["RESHAPE", "CONV_2D", "RESHAPE"]),
+        # dilated causal Conv1D: the 1-D SpaceToBatchND/BatchToSpaceND pair becomes a dilated CONV_2D.
+        (lambda: _model((16, 3), keras.layers.Conv1D(4, 3, dilation_rate=2, padding="causal")),
+         ["PAD", "RESHAPE", "CONV_2D", "RESHAPE"]),
+        (lambda: _model((9, 9, 3), keras.layers.SeparableConv2D(5, 3, depth_multiplier=2, padding="same"),
+                        keras.layers.BatchNormalization()),
+         ["DEPTHWISE_CONV_2D", "CONV_2D"]),
+        (lambda: _model((5, 5, 3), keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same"),
+                        keras.layers.BatchNormalization()),
+         ["TRANSPOSE_CONV"]),
+        (lambda: _model((9, 9, 4), keras.layers.Conv2D(6, 3, groups=2), keras.layers.BatchNormalization()),
+         ["CONV_2D"]),
+    ],
+    ids=["conv1d_bn", "conv1d_dilated_causal", "separable_bn", "conv_transpose_bn", "grouped_bn"],
+)
+def test_conv_variants(make, expected):
+    assert convert_and_compare(make()) == expected
+
+
 def test_zero_padding_as_same():
     """ZeroPadding2D exactly as SAME pads (MobileNetV2's stride-2 blocks) becomes a SAME conv: no PAD."""
     model = _model((8, 8, 3), keras.layers.ZeroPadding2D(((0, 1), (0, 1))),

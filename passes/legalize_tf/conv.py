@@ -112,6 +112,20 @@ def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAV
     return [paddings, pad], pad.output
 
 
+def hwio_to_ohwi(w: np.ndarray, block: int = 256) -> np.ndarray:
+    """Move the last axis first ([H,W,I,O] -> [O,H,W,I]) as a 2-D transpose, in cache-sized tiles when large."""
+    *spatial, out = w.shape
+    m = w.reshape(-1, out)
+    if m.size <= 1 << 18:
+        return np.ascontiguousarray(m.T).reshape(out, *spatial)
+    rows = m.shape[0]
+    res = np.empty((out, rows), w.dtype)
+    for r in range(0, rows, block):
+        for c in range(0, out, block):
+            res[c:c + block, r:r + block] = m[r:r + block, c:c + block].T
+    return res.reshape(out, *spatial)
+
+
 def _tfl_padding(window: Window) -> str:
     return "VALID" if window.padding == "EXPLICIT" else window.padding
 
@@ -125,15 +139,15 @@ def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x_shape = shape_of(x)
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
-    if x_shape[3] != w.shape[2]:
-        return  # grouped convolution: no CONV_2D equivalent we trust here
+    if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
+        return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
     padded = explicit_pad(x, window)
     if padded is None:
         return
     pre, x = padded
     channels = w.shape[3]
     b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
-    filt = tfl_const(np.ascontiguousarray(w.transpose(3, 0, 1, 2)))
+    filt = tfl_const(hwio_to_ohwi(w))
     conv = tfl.Conv2DOp.build(
         [x, filt.output, bias], [op.results[0].type],
         padding=_tfl_padding(window), stride_h=window.stride_h, stride_w=window.stride_w,

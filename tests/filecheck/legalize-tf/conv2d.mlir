@@ -57,13 +57,22 @@ func.func @conv_dynamic_filter(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x3xf32>)
   func.return %y : tensor<1x4x4x3xf32>
 }
 
-// Must not fire: grouped convolution (input has 4 channels, filter expects 2).
+// Grouped convolution (input 4 channels, filter expects 2: two groups) is a CONV_2D too (LiteRT runs it).
 // CHECK-LABEL: func.func @conv_grouped
+// CHECK:       "tfl.conv_2d"(%x, %{{.*}}, %{{.*}}) {{.*}} : (tensor<1x4x4x4xf32>, tensor<4x1x1x2xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+func.func @conv_grouped(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %w = tf.Const <float32 [1, 1, 2, 4] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<1x1x2x4xf32>
+  %y = "tf.Conv2D"(%x, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], explicit_paddings = [], padding = "SAME", strides = [1, 1, 1, 1]} : (tensor<1x4x4x4xf32>, tensor<1x1x2x4xf32>) -> tensor<1x4x4x4xf32>
+  func.return %y : tensor<1x4x4x4xf32>
+}
+
+// Must not fire: input channels not a multiple of the filter's input channels.
+// CHECK-LABEL: func.func @conv_bad_groups
 // CHECK:       "tf.Conv2D"
 // CHECK-NOT:   tfl.conv_2d
-func.func @conv_grouped(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x3xf32> {
+func.func @conv_bad_groups(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
   %w = tf.Const <float32 [1, 1, 2, 3] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]> : tensor<1x1x2x3xf32>
-  %y = "tf.Conv2D"(%x, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], explicit_paddings = [], padding = "SAME", strides = [1, 1, 1, 1]} : (tensor<1x4x4x4xf32>, tensor<1x1x2x3xf32>) -> tensor<1x4x4x3xf32>
+  %y = "tf.Conv2D"(%x, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], explicit_paddings = [], padding = "SAME", strides = [1, 1, 1, 1]} : (tensor<1x4x4x3xf32>, tensor<1x1x2x3xf32>) -> tensor<1x4x4x3xf32>
   func.return %y : tensor<1x4x4x3xf32>
 }
 

@@ -56,6 +56,41 @@ func.func @computed_bias(%x: tensor<1x4x4x1xf32>) -> tensor<1x4x4x2xf32> {
   func.return %y : tensor<1x4x4x2xf32>
 }
 
+// Conv1D: the bias and the BatchNorm scale come after a Squeeze that keeps the channel axis; they move above it
+// and fold into the conv.
+// CHECK-LABEL: func.func @conv1d_squeeze
+// CHECK:       %[[W:.*]] = tf.Const <float32 [1, 1, 1, 2] [3.0, 8.0]>
+// CHECK:       %[[C:.*]] = "tf.Conv2D"(%x, %[[W]])
+// CHECK:       %[[B:.*]] = tf.Const <float32 [2] [3.0, 4.0]>
+// CHECK:       %[[A:.*]] = "tf.BiasAdd"(%[[C]], %[[B]])
+// CHECK:       %[[Y:.*]] = "tf.Squeeze"(%[[A]]) {{.*}} : (tensor<1x1x4x2xf32>) -> tensor<1x4x2xf32>
+// CHECK-NEXT:  func.return %[[Y]]
+func.func @conv1d_squeeze(%x: tensor<1x1x4x1xf32>) -> tensor<1x4x2xf32> {
+  %w = tf.Const <float32 [1, 1, 1, 2] [1.0, 2.0]> : tensor<1x1x1x2xf32>
+  %c = "tf.Conv2D"(%x, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], explicit_paddings = [], padding = "SAME", strides = [1, 1, 1, 1]} : (tensor<1x1x4x1xf32>, tensor<1x1x1x2xf32>) -> tensor<1x1x4x2xf32>
+  %q = "tf.Squeeze"(%c) {T = f32, squeeze_dims = [-3]} : (tensor<1x1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b = tf.Const <float32 [2] [1.0, 1.0]> : tensor<2xf32>
+  %y = "tf.BiasAdd"(%q, %b) {T = f32, data_format = "NHWC"} : (tensor<1x4x2xf32>, tensor<2xf32>) -> tensor<1x4x2xf32>
+  %m = tf.Const <float32 [2] [3.0, 4.0]> : tensor<2xf32>
+  %z = "tf.Mul"(%y, %m) {T = f32} : (tensor<1x4x2xf32>, tensor<2xf32>) -> tensor<1x4x2xf32>
+  func.return %z : tensor<1x4x2xf32>
+}
+
+// Must not fire (move above a reshape): the reshape changes the channel axis.
+// CHECK-LABEL: func.func @reshape_changes_channels
+// CHECK:       "tf.Reshape"
+// CHECK-NEXT:  tf.Const
+// CHECK-NEXT:  "tf.Mul"
+func.func @reshape_changes_channels(%x: tensor<1x1x4x1xf32>) -> tensor<1x8xf32> {
+  %w = tf.Const <float32 [1, 1, 1, 2] [1.0, 2.0]> : tensor<1x1x1x2xf32>
+  %c = "tf.Conv2D"(%x, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], explicit_paddings = [], padding = "SAME", strides = [1, 1, 1, 1]} : (tensor<1x1x4x1xf32>, tensor<1x1x1x2xf32>) -> tensor<1x1x4x2xf32>
+  %s = tf.Const <int32 [2] [1, 8]> : tensor<2xi32>
+  %r = "tf.Reshape"(%c, %s) {T = f32, Tshape = i32} : (tensor<1x1x4x2xf32>, tensor<2xi32>) -> tensor<1x8xf32>
+  %m = tf.Const <float32 [8] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<8xf32>
+  %z = "tf.Mul"(%r, %m) {T = f32} : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+  func.return %z : tensor<1x8xf32>
+}
+
 // Must not fire: the conv has a second user; the constant varies along a spatial axis; constant minus conv;
 // multiplier not constant.
 // CHECK-LABEL: func.func @fold_negative
