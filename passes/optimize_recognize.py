@@ -446,3 +446,71 @@ def recognize_leaky_relu(op: Operation, rewriter: PatternRewriter) -> None:
         leaky = tfl.LeakyReluOp.build([x], [x.type], alpha=prod.scale)
         replace_root(rewriter, op, [leaky], dead=prod.ops)
         return
+
+
+# ---- algebra that saves ops -------------------------------------------------------------------------------------
+
+
+@OPTIMIZE.register(tfl.SoftmaxOp)
+def fold_scale_into_softmax(op: Operation, rewriter: PatternRewriter) -> None:
+    """softmax(x * c) with a scalar c > 0 -> softmax(x, beta = beta * c) (attention's 1/sqrt(d) scaling)."""
+    y = op.operands[0]
+    mul = owner(y, tfl.MulOp)
+    if mul is None or not single_use(y) or activation(mul) != "NONE":
+        return
+    m = const_and_other(mul)
+    c = splat(mul.operands[1] if m is not None and m[2] else mul.operands[0]) if m is not None else None
+    if m is None or c is None or not c > 0 or m[1].type != y.type:
+        return
+    new = tfl.SoftmaxOp.build([m[1]], [y.type], beta=op.beta.value.data * c)  # type: ignore[attr-defined]
+    replace_root(rewriter, op, [new], dead=[mul])
+
+
+def _broadcast(*values: SSAValue) -> tuple[int, ...] | None:
+    shapes = [v.type.get_shape() for v in values]  # type: ignore[attr-defined]
+    if any(d < 0 for s in shapes for d in s):
+        return None
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        return None
+
+
+@OPTIMIZE.register(tfl.AddOp, tfl.SubOp)
+def factor_common_multiplier(op: Operation, rewriter: PatternRewriter) -> None:
+    """a * c (+|-) b * c -> (a (+|-) b) * c when both products have one use (LayerNorm's x*inv - mean*inv)."""
+    if not is_f32(op.results[0]) or (rank_of(op.results[0]) or 0) > 4:
+        return
+    p, q = owner(op.operands[0], tfl.MulOp), owner(op.operands[1], tfl.MulOp)
+    if p is None or q is None or p is q or not single_use(op.operands[0]) or not single_use(op.operands[1]):
+        return
+    if activation(p) != "NONE" or activation(q) != "NONE":
+        return
+    for c in p.operands:
+        if c not in q.operands:
+            continue
+        a = p.operands[1] if p.operands[0] is c else p.operands[0]
+        b = q.operands[1] if q.operands[0] is c else q.operands[0]
+        inner_shape = _broadcast(a, b)
+        if inner_shape is None or _broadcast(a, b, c) != tuple(op.results[0].type.get_shape()):  # type: ignore
+            continue
+        from xdsl.dialects.builtin import TensorType
+
+        inner_type = TensorType(op.results[0].type.element_type, list(inner_shape))  # type: ignore[attr-defined]
+        inner = type(op).build([a, b], [inner_type])
+        out = tfl.MulOp.build([inner.results[0], c], [op.results[0].type],
+                              fused_activation_function=activation(op))
+        replace_root(rewriter, op, [inner, out], dead=[p, q])
+        return
+
+
+@OPTIMIZE.register(tfl.AddOp)
+def add_neg_to_sub(op: Operation, rewriter: PatternRewriter) -> None:
+    """a + neg(b) -> a - b (and neg(b) + a)."""
+    for a, n in ((op.operands[0], op.operands[1]), (op.operands[1], op.operands[0])):
+        neg = owner(n, tfl.NegOp)
+        if neg is None or not single_use(n):
+            continue
+        sub = tfl.SubOp.build([a, neg.operands[0]], [op.results[0].type], fused_activation_function=activation(op))
+        replace_root(rewriter, op, [sub], dead=[neg])
+        return

@@ -344,8 +344,8 @@ def _fold(op: Operation, rewriter: PatternRewriter) -> None:
             return
         args.append(a)
     out_shape = shape_of(op.results[0])
-    if not out_shape:
-        return  # rank-0 results: DenseElementsAttr stores 0-d arrays as [1] (the types would disagree)
+    if out_shape is None:
+        return
     if int(np.prod(out_shape)) > max(max(a.size for a in args), FOLD_LIMIT):  # type: ignore[arg-type]
         return
     try:
@@ -374,3 +374,24 @@ def fold_shape(op: Operation, rewriter: PatternRewriter) -> None:
 
 for _cls in FOLDERS:
     OPTIMIZE.register(_cls)(_fold)
+
+
+# ---- reduce + reshape -> keep_dims --------------------------------------------------------------------------------
+
+
+@OPTIMIZE.register(tfl.ReshapeOp)
+def reduce_keep_dims(op: Operation, rewriter: PatternRewriter) -> None:
+    """reshape(mean(x, axes, keep_dims=false)) to the keep_dims shape -> mean(x, axes, keep_dims=true)."""
+    y = op.operands[0]
+    red = owner(y, tfl.MeanOp, tfl.SumOp, tfl.ReduceMaxOp, tfl.ReduceMinOp, tfl.ReduceProdOp)
+    if red is None or not single_use(y) or red.keep_dims.value.data:
+        return
+    xs, axes, out = shape_of(red.operands[0]), const_value(red.operands[1]), shape_of(op.results[0])
+    if xs is None or axes is None or out is None:
+        return
+    reduced = {int(a) % len(xs) for a in axes.reshape(-1)} if xs else set()
+    kept = tuple(1 if i in reduced else d for i, d in enumerate(xs))
+    if kept != out:
+        return
+    new = rebuild(red, result_types=[op.results[0].type], keep_dims=True)
+    replace_root(rewriter, op, [new], dead=[red])

@@ -9,8 +9,10 @@ func.func @pool_relu(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32> {
   func.return %r : tensor<1x2x2x2xf32>
 }
 
+// Must not fire: LiteRT's float CONCATENATION kernel ignores fused_activation_function.
 // CHECK-LABEL: func.func @concat_relu6
-// CHECK:       "tfl.concatenation"(%a, %b) <{axis = 1 : i32, fused_activation_function = "RELU6"}>
+// CHECK:       "tfl.concatenation"(%a, %b) <{axis = 1 : i32, fused_activation_function = "NONE"}>
+// CHECK:       "tfl.relu6"
 func.func @concat_relu6(%a: tensor<1x2xf32>, %b: tensor<1x3xf32>) -> tensor<1x5xf32> {
   %c = "tfl.concatenation"(%a, %b) <{axis = 1 : i32}> : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x5xf32>
   %r = "tfl.relu6"(%c) : (tensor<1x5xf32>) -> tensor<1x5xf32>
