@@ -50,15 +50,83 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     }                                             \
   } while (0)
 
-static float logistic(float x) {
-  if (x > 16.619047164916992188f) return 1.0f;
-  if (x < -9.0f) return expf(x);
-  return 1.0f / (1.0f + expf(-x));
-}
 
 static float gelu(float x, int approx) {
   if (approx) return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
   return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+}
+
+/* LOGISTIC with LiteRT's cutoffs: 1 above 16.619, exp(x) below -9, else 1 / (1 + exp(-x)). */
+TFL_INLINE void logistic_body(const float *restrict x, float *restrict o, int64_t n) {
+  const tfl_v8f one = {1, 1, 1, 1, 1, 1, 1, 1};
+  const float cut = 16.619047164916992188f;
+  const tfl_v8f vcut = {cut, cut, cut, cut, cut, cut, cut, cut};
+  const tfl_v8f vneg9 = {-9, -9, -9, -9, -9, -9, -9, -9};
+  int64_t i = 0;
+  for (; i < n; i += 8) {
+    float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t m = n - i < 8 ? n - i : 8;
+    memcpy(buf, x + i, (size_t)m * sizeof(float));
+    tfl_v8f v, e, negv;
+    TFL_LD8(v, buf);
+    negv = -v;
+    tfl_vexp(&e, &negv);
+    tfl_v8f s = one / (one + e);
+    s = TFL_VSEL(v > vcut, one, s);
+    tfl_v8i low = v < vneg9;
+    if (low[0] | low[1] | low[2] | low[3] | low[4] | low[5] | low[6] | low[7]) {
+      tfl_v8f ep;
+      tfl_vexp(&ep, &v);
+      s = TFL_VSEL(low, ep, s);
+    }
+    if (m == 8) {
+      TFL_ST8(o + i, s);
+    } else {
+      TFL_ST8(buf, s);
+      memcpy(o + i, buf, (size_t)m * sizeof(float));
+    }
+  }
+}
+
+/* o[i] = exp((x[i] - mx) * beta) */
+TFL_INLINE void exp_shift_body(const float *restrict x, float *restrict o, int64_t n, float mx, float beta) {
+  for (int64_t i = 0; i < n; i += 8) {
+    float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t m = n - i < 8 ? n - i : 8;
+    for (int64_t j = 0; j < m; j++) buf[j] = (x[i + j] - mx) * beta;
+    tfl_v8f v, e;
+    TFL_LD8(v, buf);
+    tfl_vexp(&e, &v);
+    TFL_ST8(buf, e);
+    memcpy(o + i, buf, (size_t)m * sizeof(float));
+  }
+}
+
+static void logistic_default(const float *x, float *o, int64_t n) { logistic_body(x, o, n); }
+static void exp_shift_default(const float *x, float *o, int64_t n, float mx, float beta) { exp_shift_body(x, o, n, mx, beta); }
+#if TFL_X86_CLONES
+TFL_TARGET_AVX2 static void logistic_avx2(const float *x, float *o, int64_t n) { logistic_body(x, o, n); }
+TFL_TARGET_AVX2 static void exp_shift_avx2(const float *x, float *o, int64_t n, float mx, float beta) {
+  exp_shift_body(x, o, n, mx, beta);
+}
+#endif
+static void logistic_vec(const float *x, float *o, int64_t n) {
+#if TFL_X86_CLONES
+  if (tfl_cpu_has_avx2()) {
+    logistic_avx2(x, o, n);
+    return;
+  }
+#endif
+  logistic_default(x, o, n);
+}
+static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta) {
+#if TFL_X86_CLONES
+  if (tfl_cpu_has_avx2()) {
+    exp_shift_avx2(x, o, n, mx, beta);
+    return;
+  }
+#endif
+  exp_shift_default(x, o, n, mx, beta);
 }
 
 static TflStatus act_eval(TflContext *ctx, TflNode *node) {
@@ -78,7 +146,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       ACT_LOOP(x > 0.0f ? x : a * x);
       break;
     }
-    case OP_LOGISTIC: ACT_LOOP(logistic(x)); break;
+    case OP_LOGISTIC: logistic_vec(X, O, n); break;
     case OP_TANH: ACT_LOOP(tanhf(x)); break;
     case OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
     case OP_GELU: {
@@ -95,10 +163,8 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
         if (node->op == OP_SOFTMAX) {
           float sum = 0.0f;
-          for (int64_t i = 0; i < d->inner; i++) {
-            o[i] = expf((x[i] - mx) * d->p);
-            sum += o[i];
-          }
+          exp_shift(x, o, d->inner, mx, d->p);
+          for (int64_t i = 0; i < d->inner; i++) sum += o[i];
           for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
         } else {
           float sum = 0.0f;

@@ -37,6 +37,37 @@ typedef float tfl_v8f __attribute__((vector_size(32)));
 typedef int32_t tfl_v8i __attribute__((vector_size(32)));
 #define TFL_LD8(v, p) memcpy(&(v), (p), sizeof(tfl_v8f))
 #define TFL_ST8(p, v) memcpy((p), &(v), sizeof(tfl_v8f))
+/* Vector expf: Cody-Waite reduction by ln2 and a degree-6 polynomial, within ~2 ulp of libm's expf on
+ * [-87.3, 88.7]; inputs are clamped to that range (so huge arguments give +inf / ~1e-38). */
+TFL_INLINE void tfl_vexp(tfl_v8f *restrict y, const tfl_v8f *restrict xp) {
+  const tfl_v8f hi = {88.7f, 88.7f, 88.7f, 88.7f, 88.7f, 88.7f, 88.7f, 88.7f};
+  const tfl_v8f lo = {-87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f, -87.3f};
+  tfl_v8f x = *xp;
+  x = (tfl_v8f)(((x > hi) & (tfl_v8i)hi) | (~(x > hi) & (tfl_v8i)x));
+  x = (tfl_v8f)(((x < lo) & (tfl_v8i)lo) | (~(x < lo) & (tfl_v8i)x));
+  const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+  tfl_v8f t = x * 1.44269504088896341f + magic;
+  tfl_v8f n = t - magic;
+  tfl_v8f r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  tfl_v8f p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  tfl_v8i ni = __builtin_convertvector(n, tfl_v8i);
+  tfl_v8i bits = (ni + 127) << 23;
+  *y = p * (tfl_v8f)bits;
+  /* n == 128 (x near 88.7) overflows the exponent field: 2^127 * 2 */
+  tfl_v8i big = ni > 127;
+  if (big[0] | big[1] | big[2] | big[3] | big[4] | big[5] | big[6] | big[7]) {
+    tfl_v8i b2 = (ni - 1 + 127) << 23;
+    tfl_v8f alt = p * (tfl_v8f)b2 * 2.0f;
+    *y = (tfl_v8f)((big & (tfl_v8i)alt) | (~big & (tfl_v8i)*y));
+  }
+}
+
 /* lane-wise m ? a : b for a mask m from a vector comparison */
 #define TFL_VSEL(m, a, b) ((tfl_v8f)(((m) & (tfl_v8i)(a)) | (~(m) & (tfl_v8i)(b))))
 
@@ -78,8 +109,49 @@ static inline int tfl_read_ints(const TflTensor *t, int64_t *out, int cap) {
   return (int)n;
 }
 static inline int tfl_is_int_type(int32_t type) { return type == TFL_INT32 || type == TFL_INT64; }
-/* The value of t is known at prepare time (constant). */
+/* The value of t is fixed for the model's lifetime (constant buffer). */
 static inline int tfl_is_const(const TflTensor *t) { return t && t->data && t->alloc == TFL_ALLOC_CONST; }
+/* The value of t is known at prepare time: a constant, or a persistent tensor folded at prepare (shape math). */
+static inline int tfl_value_known(const TflTensor *t) {
+  return t && t->data && !t->is_variable && (t->alloc == TFL_ALLOC_CONST || t->alloc == TFL_ALLOC_PERSISTENT);
+}
+
+/* Constant folding of small integer shape computations at prepare (as LiteRT does for SHAPE and friends): when every
+ * input value is known and every output is a small int32/int64/bool tensor, the outputs become persistent tensors
+ * filled right away by eval(), so ops consuming them (RESHAPE, ...) get static shapes instead of dynamic ones.
+ * Call at the end of a successful prepare (output shapes already set). Returns TFL_OK also when nothing was folded. */
+#define TFL_FOLD_MAX_ELEMENTS 4096
+static inline TflStatus tfl_try_fold_ex(TflContext *ctx, TflNode *node, TflStatus (*eval)(TflContext *, TflNode *),
+                                        int shape_only) {
+  for (int i = 0; i < node->ninputs && !shape_only; i++) {
+    if (node->inputs[i] < 0) continue;
+    if (!tfl_value_known(tfl_input(ctx, node, i))) return TFL_OK;
+  }
+  if (node->noutputs < 1) return TFL_OK;
+  for (int i = 0; i < node->noutputs; i++) {
+    TflTensor *o = tfl_output(ctx, node, i);
+    if (!o || (o->type != TFL_INT32 && o->type != TFL_INT64 && o->type != TFL_BOOL)) return TFL_OK;
+    if (o->alloc != TFL_ALLOC_ARENA && o->alloc != TFL_ALLOC_PERSISTENT && o->alloc != TFL_ALLOC_NONE) return TFL_OK;
+    if (tfl_num_elements(o) > TFL_FOLD_MAX_ELEMENTS) return TFL_OK;
+  }
+  for (int i = 0; i < node->noutputs; i++) {
+    TflTensor *o = tfl_output(ctx, node, i);
+    int32_t dims[TFL_MAX_RANK], rank = o->rank, zero = 0;
+    memcpy(dims, o->dims, sizeof dims);
+    int32_t prev = o->alloc;
+    o->alloc = TFL_ALLOC_PERSISTENT;
+    /* resizing to a different shape first makes the interpreter (re)allocate the persistent buffer */
+    if (tfl_resize(ctx, o, 1, &zero) != TFL_OK || tfl_resize(ctx, o, rank, dims) != TFL_OK) return TFL_ERROR;
+    if (!o->data && o->bytes) {
+      o->alloc = prev == TFL_ALLOC_PERSISTENT ? TFL_ALLOC_ARENA : prev;
+      return TFL_OK;
+    }
+  }
+  return eval(ctx, node);
+}
+static inline TflStatus tfl_try_fold(TflContext *ctx, TflNode *node, TflStatus (*eval)(TflContext *, TflNode *)) {
+  return tfl_try_fold_ex(ctx, node, eval, 0);
+}
 
 /* numpy broadcasting of two shapes; returns rank or -1 when incompatible. */
 static inline int tfl_broadcast_shape(const TflTensor *a, const TflTensor *b, int32_t *out) {

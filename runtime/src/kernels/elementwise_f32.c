@@ -170,7 +170,7 @@ static void bin_row_bool(void *p, int64_t oa, int64_t ob, int64_t oo, int64_t n,
   }
 }
 
-static TflStatus bin_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus bin_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = op_name(node->op);
   TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!a || !b || !out) return tfl_error(ctx, "%s: needs two inputs and one output", name);
@@ -222,6 +222,11 @@ static TflStatus bin_eval(TflContext *ctx, TflNode *node) {
   tfl_bcast_run(&d->plan, fn, d);
   if (d->err) return tfl_error(ctx, "%s: integer division by zero", op_name(d->op));
   return TFL_OK;
+}
+
+static TflStatus bin_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = bin_prepare_(ctx, node);
+  return st == TFL_OK ? tfl_try_fold(ctx, node, bin_eval) : st;
 }
 
 /* -------------------------------------------------------------------------------------------------- unary */

@@ -101,7 +101,7 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
   d->half = tfl_opt_bool(node, bil ? 3 : 1, 0);
   d->esize = (int)tfl_type_size(in->type);
   if (d->esize <= 0) return tfl_error(ctx, "%s: unsupported element type %d", name, in->type);
-  if (!tfl_is_const(sz)) {
+  if (!tfl_value_known(sz)) {
     d->dynamic = 1;
     out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;

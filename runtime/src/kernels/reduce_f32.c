@@ -85,7 +85,7 @@ static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
   return tfl_resize(ctx, out, orank, od);
 }
 
-static TflStatus red_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus red_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = rname(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !ax || !out) return tfl_error(ctx, "%s: needs input, axis and output", name);
@@ -98,7 +98,7 @@ static TflStatus red_prepare(TflContext *ctx, TflNode *node) {
   if (out->type != t) return tfl_error(ctx, "%s: output type differs from input", name);
   if (!tfl_is_int_type(ax->type)) return tfl_error(ctx, "%s: axis must be int32", name);
   RedData *d = tfl_set_user_data(node, sizeof(RedData));
-  if (!tfl_is_const(ax)) {
+  if (!tfl_value_known(ax)) {
     d->dynamic = 1;
     out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;
@@ -189,6 +189,11 @@ static TflStatus red_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+static TflStatus red_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = red_prepare_(ctx, node);
+  return st == TFL_OK ? tfl_try_fold(ctx, node, red_eval) : st;
+}
+
 /* ---------------------------------------------------------------------------------------- ARG_MAX/ARG_MIN */
 
 typedef struct {
@@ -224,7 +229,7 @@ static TflStatus arg_prepare(TflContext *ctx, TflNode *node) {
   }
   if (out->type != TFL_INT32 && out->type != TFL_INT64) return tfl_error(ctx, "%s: output must be int32 or int64", name);
   ArgData *d = tfl_set_user_data(node, sizeof(ArgData));
-  if (!tfl_is_const(ax)) {
+  if (!tfl_value_known(ax)) {
     d->dynamic = 1;
     out->alloc = TFL_ALLOC_DYNAMIC;
     return TFL_OK;

@@ -214,7 +214,7 @@ typedef TflStatus (*ShapeFn)(TflContext *, TflNode *, ShapeData *);
 
 static ShapeFn shape_fn_for(int op);
 
-static TflStatus copy_like_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus copy_like_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = sname(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
@@ -223,7 +223,7 @@ static TflStatus copy_like_prepare(TflContext *ctx, TflNode *node) {
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   TflTensor *v = node->op == OP_SQUEEZE ? NULL : tfl_input(ctx, node, 1);
   if (node->op == OP_EXPAND_DIMS && !v) return tfl_error(ctx, "EXPAND_DIMS: missing axis input");
-  if (defer(node, out, d, !v || tfl_is_const(v) || (node->op == OP_RESHAPE && !(v->rank == 1 && tfl_is_int_type(v->type)))))
+  if (defer(node, out, d, !v || tfl_value_known(v) || (node->op == OP_RESHAPE && !(v->rank == 1 && tfl_is_int_type(v->type)))))
     return TFL_OK;
   return shape_fn_for(node->op)(ctx, node, d);
 }
@@ -427,7 +427,7 @@ static TflStatus reverse_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   return tfl_resize(ctx, out, in->rank, in->dims);
 }
 
-static TflStatus view_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus view_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = sname(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
@@ -440,7 +440,7 @@ static TflStatus view_prepare(TflContext *ctx, TflNode *node) {
     TflTensor *t = tfl_input(ctx, node, i);
     if (!t) return tfl_error(ctx, "%s: missing input %d", name, i);
     if (!tfl_is_int_type(t->type)) return tfl_error(ctx, "%s: input %d must be int32 or int64", name, i);
-    known &= tfl_is_const(t);
+    known &= tfl_value_known(t);
   }
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   if (defer(node, out, d, known)) return TFL_OK;
@@ -457,7 +457,7 @@ static TflStatus view_eval(TflContext *ctx, TflNode *node) {
 
 /* -------------------------------------------------------------------------------- CONCATENATION / PACK */
 
-static TflStatus concat_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus concat_prepare_(TflContext *ctx, TflNode *node) {
   int pack = node->op == OP_PACK;
   const char *name = sname(node->op);
   TflTensor *in0 = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
@@ -605,7 +605,7 @@ static TflStatus split_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   return split_common(ctx, node, d, in, ax, sizes, n, 0);
 }
 
-static TflStatus split_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus split_prepare_(TflContext *ctx, TflNode *node) {
   int op = node->op;
   const char *name = sname(op);
   TflTensor *in = tfl_input(ctx, node, op == OP_SPLIT ? 1 : 0);
@@ -618,8 +618,8 @@ static TflStatus split_prepare(TflContext *ctx, TflNode *node) {
   }
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   int known = 1;
-  if (op == OP_SPLIT) known = tfl_is_const(tfl_input(ctx, node, 0));
-  if (op == OP_SPLIT_V) known = tfl_is_const(tfl_input(ctx, node, 1)) && tfl_is_const(tfl_input(ctx, node, 2));
+  if (op == OP_SPLIT) known = tfl_value_known(tfl_input(ctx, node, 0));
+  if (op == OP_SPLIT_V) known = tfl_value_known(tfl_input(ctx, node, 1)) && tfl_value_known(tfl_input(ctx, node, 2));
   if (!known) {
     d->dynamic = 1;
     for (int i = 0; i < node->noutputs; i++) tfl_output(ctx, node, i)->alloc = TFL_ALLOC_DYNAMIC;
@@ -670,7 +670,7 @@ static TflStatus pad_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   return tfl_resize(ctx, out, in->rank, d->od);
 }
 
-static TflStatus pad_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus pad_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = sname(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *p = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !p || !out) return tfl_error(ctx, "%s: missing operands", name);
@@ -683,7 +683,7 @@ static TflStatus pad_prepare(TflContext *ctx, TflNode *node) {
     if (cv && (cv->type != in->type || tfl_num_elements(cv) != 1)) return tfl_error(ctx, "PADV2: constant_values must be a scalar of the input type");
   }
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
-  if (defer(node, out, d, tfl_is_const(p))) return TFL_OK;
+  if (defer(node, out, d, tfl_value_known(p))) return TFL_OK;
   return pad_shape(ctx, node, d);
 }
 
@@ -765,7 +765,7 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
 
 /* ---------------------------------------------------------------------------------------- GATHER / ND */
 
-static TflStatus gather_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus gather_prepare_(TflContext *ctx, TflNode *node) {
   TflTensor *p = tfl_input(ctx, node, 0), *ix = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   const char *name = sname(node->op);
   if (!p || !ix || !out) return tfl_error(ctx, "%s: missing operands", name);
@@ -858,13 +858,13 @@ static TflStatus tile_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   return tfl_resize(ctx, out, in->rank, d->od);
 }
 
-static TflStatus tile_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus tile_prepare_(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *m = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !m || !out) return tfl_error(ctx, "TILE: missing operands");
   if (!data_type_ok(in->type) || out->type != in->type) return tfl_error(ctx, "TILE: unsupported or mismatched types");
   if (!same_quant(in, out)) return TFL_NOT_MINE;
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
-  if (defer(node, out, d, tfl_is_const(m))) return TFL_OK;
+  if (defer(node, out, d, tfl_value_known(m))) return TFL_OK;
   return tile_shape(ctx, node, d);
 }
 
@@ -904,7 +904,7 @@ static TflStatus tile_eval(TflContext *ctx, TflNode *node) {
 
 /* ------------------------------------------------------------------------------------------------ CAST */
 
-static TflStatus cast_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus cast_prepare_(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "CAST: missing operands");
   int ok[2] = {0, 0};
@@ -1077,7 +1077,7 @@ static TflStatus range_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   return tfl_resize(ctx, out, 1, od);
 }
 
-static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus gen_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = sname(node->op);
   TflTensor *out = tfl_output(ctx, node, 0), *in = tfl_input(ctx, node, 0);
   if (!out || !in) return tfl_error(ctx, "%s: missing operands", name);
@@ -1096,7 +1096,7 @@ static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
       if (!v || tfl_num_elements(v) != 1 || v->type != out->type || !data_type_ok(v->type))
         return tfl_error(ctx, "FILL: value must be a scalar of the output type");
       if (!tfl_is_int_type(in->type)) return tfl_error(ctx, "FILL: dims must be int32 or int64");
-      if (defer(node, out, d, tfl_is_const(in))) return TFL_OK;
+      if (defer(node, out, d, tfl_value_known(in))) return TFL_OK;
       return fill_shape(ctx, node, d);
     }
     default: { /* RANGE */
@@ -1107,7 +1107,7 @@ static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
         return tfl_error(ctx, "RANGE: start, limit, delta and output must share a type (float32, int32, int64)");
       if (tfl_num_elements(in) != 1 || tfl_num_elements(l) != 1 || tfl_num_elements(dl) != 1)
         return tfl_error(ctx, "RANGE: start, limit and delta must be scalars");
-      if (defer(node, out, d, tfl_is_const(in) && tfl_is_const(l) && tfl_is_const(dl))) return TFL_OK;
+      if (defer(node, out, d, tfl_value_known(in) && tfl_value_known(l) && tfl_value_known(dl))) return TFL_OK;
       return range_shape(ctx, node, d);
     }
   }
@@ -1171,7 +1171,7 @@ static void bstrides(const TflTensor *t, const int32_t *od, int r, int64_t *s) {
   }
 }
 
-static TflStatus select_prepare(TflContext *ctx, TflNode *node) {
+static TflStatus select_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = sname(node->op);
   TflTensor *c = tfl_input(ctx, node, 0), *x = tfl_input(ctx, node, 1), *y = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
@@ -1298,6 +1298,66 @@ static ShapeFn shape_fn_for(int op) {
     case OP_BROADCAST_TO: return bto_shape;
     default: return reverse_shape;
   }
+}
+
+static TflStatus copy_like_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = copy_like_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, copy_like_eval);
+}
+
+static TflStatus view_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = view_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, view_eval);
+}
+
+static TflStatus concat_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = concat_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, concat_eval);
+}
+
+static TflStatus split_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = split_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, split_eval);
+}
+
+static TflStatus gather_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = gather_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, gather_eval);
+}
+
+static TflStatus cast_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = cast_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, cast_eval);
+}
+
+static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = gen_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold_ex(ctx, node, gen_eval, node->op == OP_SHAPE);
+}
+
+static TflStatus tile_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = tile_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, tile_eval);
+}
+
+static TflStatus select_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = select_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, select_eval);
+}
+
+static TflStatus pad_prepare(TflContext *ctx, TflNode *node) {
+  TflStatus st = pad_prepare_(ctx, node);
+  if (st != TFL_OK) return st;
+  return tfl_try_fold(ctx, node, pad_eval);
 }
 
 const TflKernel tfl_kernels_shape_ops[] = {
