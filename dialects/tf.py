@@ -241,6 +241,8 @@ _OPS: dict[str, tuple[str, ...]] = {
     "NoOp": (),
     # elementwise (appended)
     "Erfc": ("x",),
+    "Softsign": ("features",),
+    "Expm1": ("x",),
 }
 
 

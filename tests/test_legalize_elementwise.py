@@ -268,6 +268,9 @@ _UNARY = {
     "softmax": (tf.nn.softmax, "SOFTMAX", "normal"),
     "log_softmax": (tf.nn.log_softmax, "LOG_SOFTMAX", "normal"),
     "softplus": (lambda x: tf.math.softplus(x * 20), "EXP", "normal"),
+    "selu": (tf.nn.selu, "ELU", "normal"),
+    "softsign": (tf.nn.softsign, "ABS", "normal"),
+    "expm1": (tf.math.expm1, "TANH", "normal"),
     "rsqrt": (tf.math.rsqrt, "RSQRT", "positive"),
     "sqrt": (tf.sqrt, "SQRT", "positive"),
     "square": (tf.square, "SQUARE", "normal"),
@@ -288,6 +291,8 @@ UNARY_CASES += [
     Case("softmax_rank1", tf.nn.softmax, [F(7)], {"SOFTMAX"}),
     Case("neg_i32", tf.negative, [I(3, 4)], {"NEG"}),
     Case("abs_i32", tf.abs, [I(3, 4)], {"ABS"}),
+    Case("expm1_tiny", lambda x: tf.math.expm1(x * 1e-4), [F(3, 8)], {"TANH", "EXP"}),
+    Case("keras_celu", lambda x: __import__("keras").activations.celu(x), [F(3, 8)], {"TANH", "EXP"}),
     Case("keras_leaky_relu", lambda x: __import__("keras").layers.LeakyReLU(negative_slope=0.1)(x), [F(2, 8)],
          {"LEAKY_RELU"}),
 ]

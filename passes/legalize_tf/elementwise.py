@@ -13,7 +13,8 @@ SquaredDifference beyond rank 4 becomes sub + square (as TensorFlow does).
 
 Activations and unary math map directly (Sigmoid -> logistic, LeakyRelu keeps `alpha`, Softmax is beta 1 on the
 last axis). Decompositions: Reciprocal -> div(1, x); Softplus -> relu(x) + log(1 + exp(-|x|)) (no builtin; the
-stable form of TensorFlow's kernel); AddN -> a chain of adds; DivNoNan -> select_v2(y == 0, 0, x / y);
+stable form of TensorFlow's kernel); Selu -> elu(x) * select_v2(x > 0, scale, scale * alpha); Softsign ->
+x / (1 + |x|); Expm1 -> tanh(x / 2) * (exp(x) + 1); AddN -> a chain of adds; DivNoNan -> select_v2(y == 0, 0, x / y);
 Select with a rank-1 condition -> reshape + select_v2. Erf/Erfc have no builtin and stay TF, except inside GELU.
 
 GELU: `tf.nn.gelu`/Keras 3 `gelu` spell the activation out as elementwise ops, `0.5 * x * erfc(-x / sqrt 2)`
@@ -390,6 +391,57 @@ def legalize_softplus(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     relu = tfl.ReluOp.build([x], [ty])
     out = tfl.AddOp.build([relu.results[0], lg.results[0]], [ty])
     replace_with(rewriter, op, [one, ab, neg, ex, plus, lg, relu, out])
+
+
+SELU_SCALE = 1.0507009873554805
+SELU_ALPHA = 1.6732632423543772
+
+
+@LEGALIZE_TF.register(tf.SeluOp)
+def legalize_selu(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Selu(x) = scale * (x > 0 ? x : alpha * expm1(x)) -> elu(x) * select_v2(x > 0, scale, scale * alpha)."""
+    x = op.operands[0]
+    ty = op.results[0].type
+    if not has_dtype([x], FLOAT) or x.type != ty or shape_of(x) is None:
+        return
+    zero = _scalar_const(0.0, x)
+    pos = _scalar_const(SELU_SCALE, x)
+    neg = _scalar_const(SELU_SCALE * SELU_ALPHA, x)
+    elu = tfl.EluOp.build([x], [ty])
+    gt = tfl.GreaterOp.build([x, zero.output], [TensorType(i1, x.type.get_shape())])
+    factor = tfl.SelectV2Op.build([gt.results[0], pos.output, neg.output], [ty])
+    out = tfl.MulOp.build([elu.results[0], factor.results[0]], [ty])
+    replace_with(rewriter, op, [zero, pos, neg, elu, gt, factor, out])
+
+
+@LEGALIZE_TF.register(tf.SoftsignOp)
+def legalize_softsign(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Softsign(x) = x / (1 + |x|) (no builtin)."""
+    x = op.operands[0]
+    ty = op.results[0].type
+    if not has_dtype([x], FLOAT) or x.type != ty:
+        return
+    one = _scalar_const(1.0, x)
+    ab = tfl.AbsOp.build([x], [ty])
+    den = tfl.AddOp.build([ab.results[0], one.output], [ty])
+    replace_with(rewriter, op, [one, ab, den, tfl.DivOp.build([x, den.results[0]], [ty])])
+
+
+@LEGALIZE_TF.register(tf.Expm1Op)
+def legalize_expm1(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Expm1(x) = exp(x) - 1 -> tanh(x / 2) * (exp(x) + 1) (no builtin; the identity keeps full relative
+    precision near 0, where exp(x) - 1 would cancel)."""
+    x = op.operands[0]
+    ty = op.results[0].type
+    if not has_dtype([x], FLOAT) or x.type != ty:
+        return
+    half = _scalar_const(0.5, x)
+    one = _scalar_const(1.0, x)
+    hx = tfl.MulOp.build([x, half.output], [ty])
+    th = tfl.TanhOp.build([hx.results[0]], [ty])
+    ex = tfl.ExpOp.build([x], [ty])
+    ep1 = tfl.AddOp.build([ex.results[0], one.output], [ty])
+    replace_with(rewriter, op, [half, one, hx, th, ex, ep1, tfl.MulOp.build([th.results[0], ep1.results[0]], [ty])])
 
 
 @LEGALIZE_TF.register(tf.CastOp)

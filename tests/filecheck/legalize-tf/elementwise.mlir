@@ -116,18 +116,18 @@ func.func @softplus(%x: tensor<4xf32>) -> tensor<4xf32> {
   func.return %0 : tensor<4xf32>
 }
 
-// Must not fire: Erf alone (no builtin), Selu (no rule), float64 arithmetic (no kernel), NCHW BiasAdd,
+// Must not fire: Erf and Erfc outside GELU (no builtin), float64 arithmetic (no kernel), NCHW BiasAdd,
 // LogSoftmax of a scalar.
 // CHECK-LABEL: func.func @stays_tf
 // CHECK:       "tf.Erf"
-// CHECK:       "tf.Selu"
+// CHECK:       "tf.Erfc"
 // CHECK:       "tf.AddV2"
 // CHECK:       "tf.BiasAdd"
 // CHECK:       "tf.LogSoftmax"
 // CHECK-NOT:   "tfl.
 func.func @stays_tf(%x: tensor<4xf32>, %d: tensor<4xf64>, %n: tensor<1x3x2x2xf32>, %b: tensor<3xf32>, %s: tensor<f32>) -> (tensor<4xf32>, tensor<4xf64>, tensor<1x3x2x2xf32>, tensor<f32>) {
   %0 = "tf.Erf"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
-  %1 = "tf.Selu"(%0) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tf.Erfc"(%0) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
   %2 = "tf.AddV2"(%d, %d) {T = f64} : (tensor<4xf64>, tensor<4xf64>) -> tensor<4xf64>
   %3 = "tf.BiasAdd"(%n, %b) {T = f32, data_format = "NCHW"} : (tensor<1x3x2x2xf32>, tensor<3xf32>) -> tensor<1x3x2x2xf32>
   %4 = "tf.LogSoftmax"(%s) {T = f32} : (tensor<f32>) -> tensor<f32>
@@ -155,4 +155,26 @@ func.func @shape_mismatch_stays_tf(%x: tensor<3xf32>, %y: tensor<4xf32>, %c: ten
   %0 = "tf.Equal"(%x, %y) {T = f32, incompatible_shape_error = false} : (tensor<3xf32>, tensor<4xf32>) -> tensor<i1>
   %1 = "tf.Select"(%c, %t, %t) {T = f32} : (tensor<2x3xi1>, tensor<3x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
   func.return %0, %1 : tensor<i1>, tensor<3x3xf32>
+}
+
+// Selu, Softsign and Expm1 have no builtin: decomposed.
+// CHECK-LABEL: func.func @selu_softsign_expm1
+// CHECK:       %[[E:.*]] = "tfl.elu"(%x)
+// CHECK-NEXT:  %[[G:.*]] = "tfl.greater"(%x, %{{.*}})
+// CHECK-NEXT:  %[[F:.*]] = "tfl.select_v2"(%[[G]], %{{.*}}, %{{.*}})
+// CHECK-NEXT:  %[[S:.*]] = "tfl.mul"(%[[E]], %[[F]])
+// CHECK:       %[[A:.*]] = "tfl.abs"(%[[S]])
+// CHECK-NEXT:  %[[D:.*]] = "tfl.add"(%[[A]], %{{.*}})
+// CHECK-NEXT:  %[[Q:.*]] = "tfl.div"(%[[S]], %[[D]])
+// CHECK:       %[[H:.*]] = "tfl.mul"(%[[Q]], %{{.*}})
+// CHECK-NEXT:  %[[T:.*]] = "tfl.tanh"(%[[H]])
+// CHECK-NEXT:  %[[X:.*]] = "tfl.exp"(%[[Q]])
+// CHECK-NEXT:  %[[P:.*]] = "tfl.add"(%[[X]], %{{.*}})
+// CHECK-NEXT:  "tfl.mul"(%[[T]], %[[P]])
+// CHECK-NOT:   "tf.
+func.func @selu_softsign_expm1(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "tf.Selu"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tf.Softsign"(%0) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %2 = "tf.Expm1"(%1) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  func.return %2 : tensor<4xf32>
 }
