@@ -1,0 +1,164 @@
+"""Runtime benchmark: ms per inference, 1 thread, our C interpreter vs ai_edge_litert (default resolver with
+XNNPACK, and BUILTIN_REF reference kernels) on TensorFlow-converted keras.applications models.
+
+    .venv/bin/python benchmarks/runtime.py [--models mobilenet_v2_f32,mobilenet_v2_int8,resnet50_f32] [--seconds 3]
+
+Converted models are cached under benchmarks/.cache/. Prints a markdown table and writes it into
+benchmarks/RESULTS.md between the `<!-- runtime:begin -->` / `<!-- runtime:end -->` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+CACHE = os.path.join(HERE, ".cache")
+RESULTS = os.path.join(HERE, "RESULTS.md")
+BEGIN, END = "<!-- runtime:begin -->", "<!-- runtime:end -->"
+
+MODELS = {
+    "mobilenet_v2_f32": ("MobileNetV2", None),
+    "mobilenet_v2_int8": ("MobileNetV2", "int8"),
+    "resnet50_f32": ("ResNet50", None),
+}
+
+
+def build_model(name: str) -> bytes:
+    path = os.path.join(CACHE, name + ".tflite")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return f.read()
+    import tensorflow as tf
+
+    arch, quant = MODELS[name]
+    # int8: no final softmax. With random weights the activations are tiny, and LiteRT's BUILTIN_REF softmax aborts
+    # (PreprocessSoftmaxScaling check) on such input scales.
+    extra = {"classifier_activation": None} if quant == "int8" else {}
+    keras_model = getattr(tf.keras.applications, arch)(weights=None, input_shape=(224, 224, 3), **extra)
+    fn = tf.function(lambda x: keras_model(x, training=False),
+                     input_signature=[tf.TensorSpec([1, 224, 224, 3], tf.float32)])  # fmt: skip
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()])  # frozen variables
+    if quant == "int8":
+        def rep():
+            rng = np.random.default_rng(0)
+            for _ in range(8):
+                yield [rng.uniform(-1, 1, (1, 224, 224, 3)).astype(np.float32)]
+
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = rep
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    data = conv.convert()
+    os.makedirs(CACHE, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    return data
+
+
+def _inputs(details):
+    rng = np.random.default_rng(0)
+    out = []
+    for d in details:
+        dt = np.dtype(d["dtype"])
+        if dt.kind == "f":
+            out.append(rng.uniform(-1, 1, d["shape"]).astype(dt))
+        else:
+            out.append(rng.integers(-128, 128, d["shape"]).astype(dt))
+    return out
+
+
+def time_interpreter(make, seconds: float, min_runs: int = 3, max_runs: int = 200):
+    it = make()
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), _inputs(it.get_input_details()), strict=True):
+        it.set_tensor(d["index"], x)
+    it.invoke()  # warm-up
+    times = []
+    t_end = time.perf_counter() + seconds
+    while len(times) < min_runs or (time.perf_counter() < t_end and len(times) < max_runs):
+        t0 = time.perf_counter()
+        it.invoke()
+        times.append((time.perf_counter() - t0) * 1e3)
+    out = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+    return statistics.median(times), len(times), it, out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--seconds", type=float, default=3.0, help="time budget per (model, interpreter)")
+    ap.add_argument("--no-write", action="store_true", help="don't update RESULTS.md")
+    args = ap.parse_args(argv)
+
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+    from ai_edge_litert.interpreter import OpResolverType
+
+    from runtime import Interpreter as Ours
+
+    rows = []
+    for name in args.models.split(","):
+        model = build_model(name)
+        ours_ms, n_ours, ours_it, ours_out = time_interpreter(lambda m=model: Ours(model_content=m, num_threads=1), args.seconds)
+        lite_ms, n_lite, _, lite_out = time_interpreter(lambda m=model: LiteRT(model_content=m, num_threads=1), args.seconds)
+        ref_ms, n_ref, _, ref_out = time_interpreter(
+            lambda m=model: LiteRT(model_content=m, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF),
+            args.seconds,
+        )
+        a, b = ours_out[0], ref_out[0]
+        if a.dtype.kind == "f":
+            err = f"{float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30)):.1e} rel"
+        else:
+            err = f"{int(np.max(np.abs(a.astype(np.int32) - b.astype(np.int32))))} LSB"
+        rows.append((name, len(model), ours_ms, lite_ms, ref_ms, ours_it.arena_bytes(), err, n_ours, n_lite, n_ref))
+        print(f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms", file=sys.stderr, flush=True)
+
+    lines = [
+        f"Runtime latency, 1 thread, median ms per inference ({platform.machine()}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}; `benchmarks/runtime.py`).",
+        "",
+        "| model | bytes | ours ms | LiteRT default (XNNPACK) ms | LiteRT BUILTIN_REF ms | ours / default | ours / REF "
+        "| our arena bytes | max diff vs REF |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, size, o, lt, rf, arena, err, *_ in rows:
+        lines.append(
+            f"| {name} | {size:,} | {o:.2f} | {lt:.2f} | {rf:.2f} | {o / lt:.2f}x | {o / rf:.2f}x | {arena:,} | {err} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        write_section(table)
+
+
+def write_section(table: str):
+    block = f"{BEGIN}\n## Runtime\n\n{table}\n{END}"
+    text = ""
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            text = f.read()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        if not text:
+            text = "# Benchmark results\n"
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(RESULTS, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
