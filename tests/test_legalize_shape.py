@@ -209,6 +209,13 @@ def test_einsum(equation):
     assert len(ops) <= 6, ops
 
 
+def test_einsum_constant_lhs():
+    a, x = rand(16, 8), rand(1, 6, 16)
+    ops = convert_and_compare(lambda x: tf.einsum("cd,abc->abd", tf.constant(a), x), [spec(x.shape)], [x],
+                              exact=False, expect={"FULLY_CONNECTED"}, forbid={"BATCH_MATMUL"})
+    assert ops == ["FULLY_CONNECTED"], ops
+
+
 def test_keras_einsum_dense():
     import keras
 

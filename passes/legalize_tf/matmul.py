@@ -66,6 +66,8 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         return  # BatchMatMulV3 with mixed types (e.g. int8 x int8 -> int32): no float builtin
     x_shape = shape_of(x)
     w = const_value(y)
+    if w is not None and 2 < w.ndim <= len(x_shape or ()) and all(d == 1 for d in w.shape[:-2]):
+        w = w.reshape(w.shape[-2:])  # a constant with unit batch dims broadcasts like a matrix
     if w is not None and w.ndim == 2 and not adj_x and x_shape is not None and len(x_shape) >= 2 \
             and w.dtype.kind == "f":
         replace_with(rewriter, op, _fully_connected(x, w if adj_y else w.T, out_ty))
@@ -139,6 +141,8 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     if parsed is None:
         return None
     (ia, ib), io = parsed
+    if const_value(a) is not None and const_value(b) is None:
+        a, b, ia, ib, sa, sb = b, a, ib, ia, sb, sa  # constant on the right, where FULLY_CONNECTED wants it
     size: dict[str, int] = {}
     for idx, shape in ((ia, sa), (ib, sb)):
         for c, d in zip(idx, shape, strict=True):

@@ -21,6 +21,16 @@ func.func @bmm_const_rhs_adj_y(%x: tensor<1x4x2xf32>) -> tensor<1x4x3xf32> {
   func.return %y : tensor<1x4x3xf32>
 }
 
+// A constant RHS with unit batch dims ([1, K, N]) is a matrix too.
+// CHECK-LABEL: func.func @bmm_const_rhs_unit_batch
+// CHECK:       tfl.pseudo_const <float32 [3, 2] [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]>
+// CHECK:       "tfl.fully_connected"
+func.func @bmm_const_rhs_unit_batch(%x: tensor<1x4x2xf32>) -> tensor<1x4x3xf32> {
+  %w = tf.Const <float32 [1, 2, 3] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]> : tensor<1x2x3xf32>
+  %y = "tf.BatchMatMulV2"(%x, %w) {T = f32, adj_x = false, adj_y = false} : (tensor<1x4x2xf32>, tensor<1x2x3xf32>) -> tensor<1x4x3xf32>
+  func.return %y : tensor<1x4x3xf32>
+}
+
 // adj_x with a constant RHS: FULLY_CONNECTED cannot transpose its input, so BATCH_MATMUL (must not be FC).
 // CHECK-LABEL: func.func @bmm_const_rhs_adj_x
 // CHECK-NOT:   tfl.fully_connected

@@ -14,6 +14,18 @@ func.func @einsum_dense(%x: tensor<1x6x4xf32>) -> tensor<1x6x2xf32> {
   func.return %y : tensor<1x6x2xf32>
 }
 
+// Constant on the left ("cd,abc->abd"): operands swapped, still one FULLY_CONNECTED.
+// CHECK-LABEL: func.func @einsum_dense_const_lhs
+// CHECK-NOT:   tfl.batch_matmul
+// CHECK:       "tfl.fully_connected"({{.*}}) -> tensor<1x6x2xf32>
+// CHECK-NOT:   tfl.transpose
+// CHECK:       func.return
+func.func @einsum_dense_const_lhs(%x: tensor<1x6x4xf32>) -> tensor<1x6x2xf32> {
+  %w = tf.Const <float32 [4, 2] [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]> : tensor<4x2xf32>
+  %y = "tf.Einsum"(%w, %x) {N = 2 : i64, T = f32, equation = "cd,abc->abd"} : (tensor<4x2xf32>, tensor<1x6x4xf32>) -> tensor<1x6x2xf32>
+  func.return %y : tensor<1x6x2xf32>
+}
+
 // MultiHeadAttention's projection "abc,cde->abde": FULLY_CONNECTED to [1, 6, d*e], then a reshape.
 // CHECK-LABEL: func.func @einsum_projection
 // CHECK:       "tfl.fully_connected"({{.*}}) -> tensor<1x6x4xf32>
