@@ -57,34 +57,31 @@ static float gelu(float x, int approx) {
 }
 
 /* LOGISTIC with LiteRT's cutoffs: 1 above 16.619, exp(x) below -9, else 1 / (1 + exp(-x)). */
-TFL_INLINE void logistic_body(const float *restrict x, float *restrict o, int64_t n) {
+TFL_INLINE void logistic8(const float *restrict x, float *restrict o) {
   const tfl_v8f one = {1, 1, 1, 1, 1, 1, 1, 1};
   const float cut = 16.619047164916992188f;
   const tfl_v8f vcut = {cut, cut, cut, cut, cut, cut, cut, cut};
   const tfl_v8f vneg9 = {-9, -9, -9, -9, -9, -9, -9, -9};
+  tfl_v8f v, e;
+  TFL_LD8(v, x);
+  tfl_v8i low = v < vneg9;
+  tfl_v8f arg = TFL_VSEL(low, v, -v);
+  tfl_vexp(&e, &arg);
+  tfl_v8f s = one / (one + e);
+  s = TFL_VSEL(v > vcut, one, s);
+  s = TFL_VSEL(low, e, s);
+  TFL_ST8(o, s);
+}
+
+TFL_INLINE void logistic_body(const float *restrict x, float *restrict o, int64_t n) {
   int64_t i = 0;
-  for (; i < n; i += 8) {
+  for (; i + 8 <= n; i += 8) logistic8(x + i, o + i);
+  if (i < n) {
     float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t m = n - i < 8 ? n - i : 8;
-    memcpy(buf, x + i, (size_t)m * sizeof(float));
-    tfl_v8f v, e, negv;
-    TFL_LD8(v, buf);
-    negv = -v;
-    tfl_vexp(&e, &negv);
-    tfl_v8f s = one / (one + e);
-    s = TFL_VSEL(v > vcut, one, s);
-    tfl_v8i low = v < vneg9;
-    if (low[0] | low[1] | low[2] | low[3] | low[4] | low[5] | low[6] | low[7]) {
-      tfl_v8f ep;
-      tfl_vexp(&ep, &v);
-      s = TFL_VSEL(low, ep, s);
-    }
-    if (m == 8) {
-      TFL_ST8(o + i, s);
-    } else {
-      TFL_ST8(buf, s);
-      memcpy(o + i, buf, (size_t)m * sizeof(float));
-    }
+    for (int64_t j = i; j < n; j++) buf[j - i] = x[j];
+    float res[8];
+    logistic8(buf, res);
+    for (int64_t j = i; j < n; j++) o[j] = res[j - i];
   }
 }
 
