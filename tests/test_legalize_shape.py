@@ -209,6 +209,12 @@ def test_einsum(equation):
     assert len(ops) <= 6, ops
 
 
+def test_einsum_single_operand():
+    a = rand(2, 3, 4)
+    convert_and_compare(lambda a: (tf.einsum("ijk->kji", a), tf.einsum("ijk->ki", a), tf.einsum("ijk->", a)),
+                        [spec(a.shape, name="a")], [a], exact=False, expect={"TRANSPOSE", "SUM"})
+
+
 def test_einsum_constant_lhs():
     a, x = rand(16, 8), rand(1, 6, 16)
     ops = convert_and_compare(lambda x: tf.einsum("cd,abc->abd", tf.constant(a), x), [spec(x.shape)], [x],

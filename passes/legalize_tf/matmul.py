@@ -4,6 +4,7 @@
     tf.BatchMatMul/V2/V3(x, y)       -> tfl.fully_connected(x, y^T) {keep_num_dims} if y is a constant 2-D matrix
                                         and x is not adjoint, else tfl.batch_matmul {adj_x, adj_y}
     tf.Einsum(a, b) "<a>,<b>-><out>" -> transpose/reshape + batch_matmul (or fully_connected) + reshape/transpose
+    tf.Einsum(a) "<a>-><out>"         -> tfl.sum over dropped indices + tfl.transpose
 
 Einsum lowering (two operands, no index repeated within one operand, `...` allowed): every index is a batch index
 (in both operands and the output), a contracted index (in both operands, not the output), a free index of one
@@ -237,19 +238,44 @@ def shape_of_type(ty: object) -> tuple[int, ...] | None:
     return None
 
 
+def lower_unary_einsum(a: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
+    """One-operand einsum without repeated indices: tfl.sum over the dropped indices, then a transpose."""
+    sa, so = shape_of(a), shape_of_type(out_type)
+    if sa is None or so is None:
+        return None
+    parsed = parse_einsum(equation, [len(sa)])
+    if parsed is None:
+        return None
+    (ia,), io = parsed
+    ops: list[Operation] = []
+    dropped = [i for i, c in enumerate(ia) if c not in io]
+    keep = "".join(c for c in ia if c in io)
+    x = a
+    if dropped:
+        axes = tfl_const(np.asarray(dropped, np.int32))
+        s = tfl.SumOp.build([a, axes.output], [tensor_of(a, [sa[ia.index(c)] for c in keep])], keep_dims=False)
+        ops += [axes, s]
+        x = s.results[0]
+    t_ops, x = transpose(x, [keep.index(c) for c in io])
+    ops += t_ops
+    if not ops or shape_of(x) != so:
+        return None
+    return ops
+
+
 @LEGALIZE_TF.register(tf.EinsumOp)
 def legalize_einsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    """tf.Einsum with two operands -> transpose/reshape/batch_matmul (or fully_connected) chain."""
-    if len(op.operands) != 2:
-        return
+    """tf.Einsum -> transpose/reshape/batch_matmul (or fully_connected) chain; one operand: sum + transpose."""
     equation = str_attr(op, "equation")
     out_ty = op.results[0].type
-    if equation is None or not isinstance(out_ty, TensorType):
+    if equation is None or not isinstance(out_ty, TensorType) or len(op.operands) not in (1, 2):
         return
-    a, b = op.operands
-    if a.type.element_type != out_ty.element_type or b.type.element_type != out_ty.element_type:
+    if any(v.type.element_type != out_ty.element_type for v in op.operands):
         return
-    new_ops = lower_einsum(a, b, equation, out_ty)
+    if len(op.operands) == 1:
+        new_ops = lower_unary_einsum(op.operands[0], equation, out_ty)
+    else:
+        new_ops = lower_einsum(op.operands[0], op.operands[1], equation, out_ty)
     if new_ops is None:
         return
     replace_with(rewriter, op, new_ops)

@@ -59,16 +59,29 @@ func.func @einsum_bmm(%a: tensor<3x4x5xf32>, %at: tensor<3x5x4xf32>, %b: tensor<
   func.return %y, %z : tensor<3x4x6xf32>, tensor<3x4x6xf32>
 }
 
-// Not lowered: a repeated index (a diagonal), a single operand, and three operands stay tf.Einsum.
+// One operand: a transpose, and a sum over the dropped index followed by a transpose.
+// CHECK-LABEL: func.func @einsum_unary
+// CHECK:       "tfl.transpose"(%a, {{.*}}) -> tensor<4x3x2xf32>
+// CHECK:       tfl.pseudo_const <int32 [1] [1]>
+// CHECK:       "tfl.sum"{{.*}} -> tensor<2x4xf32>
+// CHECK:       "tfl.transpose"{{.*}} -> tensor<4x2xf32>
+func.func @einsum_unary(%a: tensor<2x3x4xf32>) -> (tensor<4x3x2xf32>, tensor<4x2xf32>) {
+  %t = "tf.Einsum"(%a) {N = 1 : i64, T = f32, equation = "ijk->kji"} : (tensor<2x3x4xf32>) -> tensor<4x3x2xf32>
+  %s = "tf.Einsum"(%a) {N = 1 : i64, T = f32, equation = "ijk->ki"} : (tensor<2x3x4xf32>) -> tensor<4x2xf32>
+  func.return %t, %s : tensor<4x3x2xf32>, tensor<4x2xf32>
+}
+
+// Not lowered: a repeated index (a diagonal or trace) and three operands stay tf.Einsum.
 // CHECK-LABEL: func.func @einsum_unsupported
 // CHECK-NOT:   tfl.batch_matmul
 // CHECK-NOT:   tfl.fully_connected
+// CHECK-NOT:   tfl.transpose
 // CHECK:       "tf.Einsum"
 // CHECK:       "tf.Einsum"
 // CHECK:       "tf.Einsum"
-func.func @einsum_unsupported(%a: tensor<3x3x4xf32>, %b: tensor<4x2xf32>, %c: tensor<2x2xf32>) -> (tensor<3x2xf32>, tensor<4x3x3xf32>, tensor<3x3x2xf32>) {
+func.func @einsum_unsupported(%a: tensor<3x3x4xf32>, %b: tensor<4x2xf32>, %c: tensor<2x2xf32>) -> (tensor<3x2xf32>, tensor<4xf32>, tensor<3x3x2xf32>) {
   %y = "tf.Einsum"(%a, %b) {N = 2 : i64, T = f32, equation = "iij,jk->ik"} : (tensor<3x3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
-  %z = "tf.Einsum"(%a) {N = 1 : i64, T = f32, equation = "ijk->kij"} : (tensor<3x3x4xf32>) -> tensor<4x3x3xf32>
+  %z = "tf.Einsum"(%a) {N = 1 : i64, T = f32, equation = "iik->k"} : (tensor<3x3x4xf32>) -> tensor<4xf32>
   %w = "tf.Einsum"(%a, %b, %c) {N = 3 : i64, T = f32, equation = "ijk,kl,lm->ijm"} : (tensor<3x3x4xf32>, tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<3x3x2xf32>
-  func.return %y, %z, %w : tensor<3x2xf32>, tensor<4x3x3xf32>, tensor<3x3x2xf32>
+  func.return %y, %z, %w : tensor<3x2xf32>, tensor<4xf32>, tensor<3x3x2xf32>
 }
