@@ -19,20 +19,7 @@ void tfl_set_rounding(TflRounding mode) { g_rounding = (int)mode; }
 
 /* ---------------------------------------------------------------- scalar primitives */
 
-int32_t tfl_srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = (int64_t)a * (int64_t)b;
-  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31)); /* C division truncates toward zero */
-}
 
-int32_t tfl_rdbpot(int32_t x, int exponent) {
-  if (exponent <= 0) return x;
-  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
 
 static inline int32_t wrap_shl(int32_t x, int e) { return (int32_t)((uint32_t)x << e); }
 
@@ -93,21 +80,7 @@ void tfl_quantize_multiplier_mode(double m, int32_t *q, int *shift, TflRounding 
 
 void tfl_quantize_multiplier(double m, int32_t *q, int *shift) { tfl_quantize_multiplier_mode(m, q, shift, tfl_rounding()); }
 
-int32_t tfl_mbqm_double(int32_t x, int32_t q, int shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
-  const int32_t shifted = left >= 32 ? 0 : wrap_shl(x, left);
-  return tfl_rdbpot(tfl_srdhm(shifted, q), right > 31 ? 31 : right);
-}
 
-int32_t tfl_mbqm_single(int32_t x, int32_t q, int shift) {
-  if (shift > 30) shift = 30;
-  if (shift < -31) shift = -31;
-  const int total_shift = 31 - shift;
-  const int64_t round_ = (int64_t)1 << (total_shift - 1);
-  const int64_t r = ((int64_t)x * (int64_t)q + round_) >> total_shift;
-  return (int32_t)r;
-}
 
 int32_t tfl_mbqm(int32_t x, int32_t q, int shift) { return tfl_mbqm_mode(x, q, shift, tfl_rounding()); }
 
@@ -341,5 +314,74 @@ void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, 
     const int32_t d = it >= 0 ? t->dims[it] : 1;
     strides[i] = (d == 1 && odims[i] != 1) ? 0 : s;
     s *= d;
+  }
+}
+
+/* ---------------------------------------------------------------- vectorized requantization */
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+/* Double rounding, 8 lanes: SRDHM(x, q) == (x*q + 2^30) >> 31 (arithmetic) because q >= 0 never equals INT32_MIN,
+ * then the rounding right shift. */
+__attribute__((target("avx2"))) static void requant_i8_avx2(const int32_t *acc, const int32_t *add, int n,
+                                                             const int32_t *mult, const int *shift, int32_t zp,
+                                                             int32_t lo, int32_t hi, int8_t *out) {
+  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30);
+  const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)(acc + i));
+    if (add) x = _mm256_add_epi32(x, _mm256_loadu_si256((const __m256i *)(add + i)));
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(mult + i));
+    const __m256i sh = _mm256_loadu_si256((const __m256i *)(shift + i));
+    const __m256i left = _mm256_max_epi32(sh, zero);
+    const __m256i right = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero), _mm256_set1_epi32(31));
+    x = _mm256_sllv_epi32(x, left);
+    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, q), half);
+    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q, 32)), half);
+    const __m256i re = _mm256_srli_epi64(pe, 31);
+    const __m256i ro = _mm256_slli_epi64(_mm256_srli_epi64(po, 31), 32);
+    __m256i h = _mm256_blend_epi32(re, ro, 0xAA);
+    /* rounding divide by 2^right */
+    const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+    const __m256i rem = _mm256_and_si256(h, mask);
+    const __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_and_si256(_mm256_cmpgt_epi32(zero, h), one));
+    h = _mm256_add_epi32(_mm256_srav_epi32(h, right), _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
+    h = _mm256_add_epi32(h, vzp);
+    h = _mm256_min_epi32(_mm256_max_epi32(h, vlo), vhi);
+    /* pack 8 int32 -> 8 int8 (values already within [-128, 127]) */
+    const __m256i p16 = _mm256_packs_epi32(h, h);
+    const __m256i p8 = _mm256_packs_epi16(p16, p16);
+    const int32_t lo4 = _mm256_extract_epi32(p8, 0), hi4 = _mm256_extract_epi32(p8, 4);
+    memcpy(out + i, &lo4, 4);
+    memcpy(out + i + 4, &hi4, 4);
+  }
+  for (; i < n; ++i) {
+    const int32_t v = tfl_mbqm_double(acc[i] + (add ? add[i] : 0), mult[i], shift[i]) + zp;
+    out[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+  }
+}
+#endif
+
+void tfl_requant_i8(const int32_t *acc, const int32_t *add, int n, const int32_t *mult, const int *shift, int32_t zp,
+                    int32_t lo, int32_t hi, int8_t *out) {
+  const TflRounding mode = tfl_rounding();
+#if defined(__x86_64__) || defined(__i386__)
+  static int has_avx2 = -1;
+  if (has_avx2 < 0) {
+    __builtin_cpu_init();
+    const char *env = getenv("TFLRT_QGEMM");
+    has_avx2 = __builtin_cpu_supports("avx2") && !(env && (env[0] == 'c' || env[0] == 's'));
+  }
+  if (mode == TFL_ROUND_DOUBLE && has_avx2) {
+    requant_i8_avx2(acc, add, n, mult, shift, zp, lo, hi, out);
+    return;
+  }
+#endif
+  for (int i = 0; i < n; ++i) {
+    const int32_t v = tfl_mbqm_mode(acc[i] + (add ? add[i] : 0), mult[i], shift[i], mode) + zp;
+    out[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
   }
 }

@@ -19,8 +19,21 @@ TflRounding tfl_rounding(void);
 void tfl_set_rounding(TflRounding mode);
 
 /* ---- gemmlowp-style scalar primitives (int32) ---- */
-int32_t tfl_srdhm(int32_t a, int32_t b);       /* SaturatingRoundingDoublingHighMul */
-int32_t tfl_rdbpot(int32_t x, int exponent);   /* RoundingDivideByPOT, exponent in [0, 31] */
+/* SaturatingRoundingDoublingHighMul: round(a*b / 2^31), ties toward +infinity, saturating INT32_MIN^2. */
+static inline int32_t tfl_srdhm(int32_t a, int32_t b) {
+  if (__builtin_expect(a == b && a == INT32_MIN, 0)) return INT32_MAX;
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31)); /* C division truncates toward zero */
+}
+/* RoundingDivideByPOT: x / 2^exponent rounded half away from zero, exponent in [0, 31]. */
+static inline int32_t tfl_rdbpot(int32_t x, int exponent) {
+  if (exponent <= 0) return x;
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
 int32_t tfl_sat_shl(int32_t x, int exponent);  /* SaturatingRoundingMultiplyByPOT with exponent > 0 */
 int32_t tfl_mul_pot(int32_t x, int exponent);  /* SaturatingRoundingMultiplyByPOT, any sign */
 int16_t tfl_srdhm16(int16_t a, int16_t b);
@@ -32,8 +45,19 @@ void tfl_quantize_multiplier_mode(double m, int32_t *q, int *shift, TflRounding 
 void tfl_quantize_multiplier(double m, int32_t *q, int *shift); /* current mode */
 
 /* MultiplyByQuantizedMultiplier (int32 input) in the given mode / current mode. */
-int32_t tfl_mbqm_double(int32_t x, int32_t q, int shift);
-int32_t tfl_mbqm_single(int32_t x, int32_t q, int shift);
+static inline int32_t tfl_mbqm_double(int32_t x, int32_t q, int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  const int32_t shifted = left >= 32 ? 0 : (int32_t)((uint32_t)x << left);
+  return tfl_rdbpot(tfl_srdhm(shifted, q), right);
+}
+static inline int32_t tfl_mbqm_single(int32_t x, int32_t q, int shift) {
+  if (shift > 30) shift = 30;
+  if (shift < -31) shift = -31;
+  const int total_shift = 31 - shift;
+  const int64_t round_ = (int64_t)1 << (total_shift - 1);
+  return (int32_t)(((int64_t)x * (int64_t)q + round_) >> total_shift);
+}
 static inline int32_t tfl_mbqm_mode(int32_t x, int32_t q, int shift, TflRounding mode) {
   return mode == TFL_ROUND_SINGLE ? tfl_mbqm_single(x, q, shift) : tfl_mbqm_double(x, q, shift);
 }
@@ -86,3 +110,8 @@ void tfl_release_user_data(TflNode *node);
 int tfl_broadcast_shape(const TflTensor *a, const TflTensor *b, int32_t *rank, int32_t *dims);
 /* Strides (in elements) of t aligned to an output of rank r: 0 on broadcast dimensions. */
 void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, int64_t *strides);
+
+/* Vectorized requantization of n int32 accumulators to int8 with per-channel (mult, shift) arrays, current mode:
+ * out[i] = clamp(MBQM(acc[i] + add[i], mult[i], shift[i]) + zp, lo, hi). add may be NULL. */
+void tfl_requant_i8(const int32_t *acc, const int32_t *add, int n, const int32_t *mult, const int *shift, int32_t zp,
+                    int32_t lo, int32_t hi, int8_t *out);

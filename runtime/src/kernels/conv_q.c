@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../fixedpoint.h"
+#include "../qgemm.h"
 #include "../tflrt.h"
 
 enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4 };
@@ -23,7 +24,10 @@ typedef struct {
   int32_t *mult; /* [channels] */
   int *shift;    /* [channels] */
   int32_t *wsum; /* [channels] sum of the filter taps of each output channel (conv, int8) */
+  int32_t *badj; /* [channels] bias - zp_in * wsum (packed conv) */
   int wsum_ready;
+  TflQPack pack; /* int8 conv with constant filter and one group: packed GEMM weights */
+  int packed;
 } ConvQ;
 
 static void conv_free(void *p) {
@@ -32,6 +36,8 @@ static void conv_free(void *p) {
   free(d->mult);
   free(d->shift);
   free(d->wsum);
+  free(d->badj);
+  tfl_qpack_free(&d->pack);
   free(d);
 }
 
@@ -119,6 +125,11 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->groups = cin / fcin;
   if (d->channels % d->groups != 0) return tfl_error(ctx, "CONV_2D: %d filters for %d groups", d->channels, d->groups);
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
+  if (!d->is16 && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
+    const int K = w->dims[1] * w->dims[2] * w->dims[3];
+    if (!tfl_qpack((const int8_t *)w->data, d->channels, K, &d->pack)) return tfl_error(ctx, "CONV_2D: out of memory");
+    d->packed = 1;
+  }
   return conv_geometry(ctx, node, d, padding, w->dims[1], w->dims[2], d->channels, "CONV_2D");
 }
 
@@ -136,8 +147,83 @@ static int64_t dot_i16_i8(const int16_t *a, const int8_t *b, int n) {
 
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+/* int8, one group, packed weights: im2col blocks of output pixels as int16 rows, then the int8 GEMM. */
+static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
+  const int FH = w->dims[1], FW = w->dims[2];
+  const int K = FH * FW * C, Kp = d->pack.Kp, Np = d->pack.Np;
+  int MB = 32768 / Kp;
+  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
+  MB &= ~3;
+  const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
+  uint8_t *scratch = (uint8_t *)tfl_node_scratch(ctx, node, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+  if (!scratch) return tfl_error(ctx, "CONV_2D: out of memory");
+  int16_t *A = (int16_t *)scratch;
+  int32_t *acc = (int32_t *)(scratch + a_bytes);
+  const int32_t *b32 = bias ? (const int32_t *)bias->data : NULL;
+  if (!d->badj) {
+    d->badj = (int32_t *)malloc((size_t)OC * sizeof(int32_t));
+    if (!d->badj) return tfl_error(ctx, "CONV_2D: out of memory");
+  }
+  if (!d->wsum_ready || bias) { /* the bias may be a non-constant tensor */
+    const int8_t *wd = (const int8_t *)w->data;
+    for (int oc = 0; oc < OC; ++oc) {
+      if (!d->wsum_ready) {
+        int32_t sum = 0;
+        for (int k = 0; k < K; ++k) sum += wd[(size_t)oc * K + k];
+        d->wsum[oc] = sum;
+      }
+      d->badj[oc] = (int32_t)((uint32_t)(b32 ? b32[oc] : 0) - (uint32_t)(d->in_zp * d->wsum[oc]));
+    }
+    d->wsum_ready = 1;
+  }
+  const int pointwise = FH == 1 && FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0;
+  const int16_t zp = (int16_t)d->in_zp;
+  const int total = OH * OW;
+  for (int n = 0; n < N; ++n) {
+    const int8_t *xin = (const int8_t *)in->data + (size_t)n * H * W * C;
+    int8_t *yout = (int8_t *)out->data + (size_t)n * total * OC;
+    for (int p0 = 0; p0 < total; p0 += MB) {
+      const int mb = total - p0 < MB ? total - p0 : MB;
+      for (int i = 0; i < mb; ++i) {
+        const int oy = (p0 + i) / OW, ox = (p0 + i) % OW;
+        int16_t *row = A + (size_t)i * Kp;
+        if (pointwise) {
+          const int8_t *src = xin + ((size_t)oy * W + ox) * C;
+          for (int c = 0; c < C; ++c) row[c] = src[c];
+        } else {
+          const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
+          int16_t *dst = row;
+          for (int fy = 0; fy < FH; ++fy) {
+            const int iy = iy0 + fy * d->dil_h;
+            for (int fx = 0; fx < FW; ++fx, dst += C) {
+              const int ix = ix0 + fx * d->dil_w;
+              if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+                const int8_t *src = xin + ((size_t)iy * W + ix) * C;
+                for (int c = 0; c < C; ++c) dst[c] = src[c];
+              } else {
+                for (int c = 0; c < C; ++c) dst[c] = zp;
+              }
+            }
+          }
+        }
+        if (Kp > K) row[K] = 0;
+      }
+      tfl_qgemm(&d->pack, A, mb, Kp, acc);
+      for (int i = 0; i < mb; ++i)
+        tfl_requant_i8(acc + (size_t)i * Np, d->badj, OC, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi,
+                       yout + (size_t)(p0 + i) * OC);
+    }
+  }
+  return TFL_OK;
+}
+
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   ConvQ *d = (ConvQ *)node->user_data;
+  if (d->packed) return conv_eval_gemm(ctx, node, d);
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
@@ -294,6 +380,11 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
               }
             }
           }
+        }
+        if (!d->is16) {
+          tfl_requant_i8(acc32, b32, OC, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi,
+                         (int8_t *)out->data + obase);
+          continue;
         }
         for (int oc = 0; oc < OC; ++oc) {
           if (d->is16) {
