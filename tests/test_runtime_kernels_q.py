@@ -608,8 +608,9 @@ def test_fixedpoint_c_selftest(tmp_path):
     exe = tmp_path / "fp_test"
     subprocess.run(
         [cc, "-std=c11", "-O1", "-Wall", "-I", src, os.path.join(src, "tests", "test_fixedpoint.c"),
-         os.path.join(src, "fixedpoint.c"), "-lm", "-o", str(exe)],
+         os.path.join(src, "fixedpoint.c"), os.path.join(src, "qgemm.c"), "-lm", "-o", str(exe)],
         check=True,
     )
-    res = subprocess.run([str(exe)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stdout + res.stderr
+    for path in ("c", "sse2", "auto"):  # portable, SSE2 and (when the CPU has it) AVX2 micro-kernels
+        res = subprocess.run([str(exe)], capture_output=True, text=True, env=dict(os.environ, TFLRT_QGEMM=path))
+        assert res.returncode == 0, path + ": " + res.stdout + res.stderr

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "fixedpoint.h"
+#include "qgemm.h"
 
 static int failures = 0;
 #define CHECK(cond, ...)                         \
@@ -132,6 +133,51 @@ int main(void) {
   CHECK(tfl_conv_out_size(1, 9, 3, 2, 1, &pad) == 4 && pad == 0, "valid 9/3/2");
   CHECK(tfl_conv_out_size(0, 10, 3, 2, 1, &pad) == 5 && pad == 0, "same 10/3/2 (extra pad bottom)");
   CHECK(tfl_conv_out_size(1, 9, 3, 1, 2, &pad) == 5, "valid dilated");
+
+  /* vectorized requantization == scalar MBQM (double rounding) */
+  {
+    enum { NQ = 1003 };
+    static int32_t acc[NQ], add[NQ], mult[NQ];
+    static int shift[NQ];
+    static int8_t out[NQ];
+    for (int i = 0; i < NQ; ++i) {
+      acc[i] = (int32_t)((uint32_t)rand() << 16 ^ (uint32_t)rand()) >> (rand() % 20);
+      add[i] = rand() % 20001 - 10000;
+      mult[i] = (int32_t)(((uint32_t)rand() << 16 ^ (uint32_t)rand()) | 0x40000000u) & 0x7fffffff;
+      shift[i] = rand() % 34 - 31;
+      if (shift[i] > 2) shift[i] = 2;
+    }
+    tfl_set_rounding(TFL_ROUND_DOUBLE);
+    tfl_requant_i8(acc, add, NQ, mult, shift, -5, -128, 127, out);
+    for (int i = 0; i < NQ; ++i) {
+      int32_t v = tfl_mbqm_double(acc[i] + add[i], mult[i], shift[i]) - 5;
+      v = v < -128 ? -128 : (v > 127 ? 127 : v);
+      CHECK(out[i] == v, "requant_i8[%d] = %d want %d", i, out[i], v);
+    }
+  }
+
+  /* int8 GEMM == naive sums (odd sizes, padding) */
+  {
+    const int M = 7, N = 37, K = 45;
+    static int8_t w[37 * 45];
+    static int16_t a[7 * 46];
+    static int32_t accg[7 * 48];
+    for (int i = 0; i < N * K; ++i) w[i] = (int8_t)(rand() % 256 - 128);
+    for (int m = 0; m < M; ++m)
+      for (int k = 0; k < 46; ++k) a[m * 46 + k] = k < K ? (int16_t)(rand() % 256 - 128) : 0;
+    TflQPack pk;
+    CHECK(tfl_qpack(w, N, K, &pk), "qpack");
+    CHECK(pk.Kp == 46 && pk.Np == 48, "padded sizes %d %d", pk.Kp, pk.Np);
+    tfl_qgemm(&pk, a, M, 46, accg);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < pk.Np; ++n) {
+        int32_t s = 0;
+        if (n < N)
+          for (int k = 0; k < K; ++k) s += (int32_t)a[m * 46 + k] * w[n * K + k];
+        CHECK(accg[m * pk.Np + n] == s, "qgemm[%d][%d] = %d want %d", m, n, accg[m * pk.Np + n], s);
+      }
+    tfl_qpack_free(&pk);
+  }
 
   if (failures) {
     printf("%d failures\n", failures);
