@@ -243,6 +243,8 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Erfc": ("x",),
     "Softsign": ("features",),
     "Expm1": ("x",),
+    "Any": ("input", "reduction_indices"),
+    "All": ("input", "reduction_indices"),
 }
 
 

@@ -543,6 +543,18 @@ class ReduceProdOp(ReduceOp):
 
 
 @tfl_op
+class ReduceAnyOp(ReduceOp):
+    name = "tfl.reduce_any"
+    BUILTIN = B.REDUCE_ANY
+
+
+@tfl_op
+class ReduceAllOp(ReduceOp):
+    name = "tfl.reduce_all"
+    BUILTIN = B.REDUCE_ALL
+
+
+@tfl_op
 class ArgMaxOp(TflOp):
     name = "tfl.arg_max"
     BUILTIN = B.ARG_MAX
@@ -821,7 +833,7 @@ TFL_OPS: list[type[IRDLOperation]] = [
     ReluOp, Relu6Op, Relu1Op, EluOp, LogisticOp, TanhOp, HardSwishOp, RsqrtOp, SqrtOp, SquareOp, ExpOp, LogOp,
     NegOp, AbsOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, LogicalNotOp, ZerosLikeOp, DequantizeOp, QuantizeOp,
     LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp,
-    MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ArgMaxOp, ArgMinOp,
+    MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, ArgMaxOp, ArgMinOp,
     ReshapeOp, SqueezeOp, ExpandDimsOp, TransposeOp, ConcatenationOp, PackOp, UnpackOp, SplitOp, SplitVOp,
     SliceOp, StridedSliceOp, PadOp, PadV2Op, MirrorPadOp, GatherOp, TileOp, BroadcastToOp, FillOp, RangeOp,
     ShapeOp, ResizeBilinearOp, ResizeNearestNeighborOp,

@@ -1,6 +1,7 @@
 """legalize-tf rules: reductions and arg-max/arg-min.
 
     tf.Mean / Sum / Max / Min / Prod (x, axes; keep_dims)  -> tfl.mean / sum / reduce_max / reduce_min / reduce_prod
+    tf.Any / All (bool x, axes; keep_dims)                 -> tfl.reduce_any / reduce_all
     tf.ArgMax / ArgMin (x, dimension; output_type)         -> tfl.arg_max / arg_min (output_type INT32 | INT64)
 
 The axes must be a constant; they become an int32 constant (1-D), as TensorFlow's converter emits. An empty axes
@@ -37,6 +38,8 @@ _REDUCE: dict[type[Operation], tuple[type[tfl.TflOp], frozenset[np.dtype]]] = {
     tf.MaxOp: (tfl.ReduceMaxOp, ORDERED),
     tf.MinOp: (tfl.ReduceMinOp, ORDERED),
     tf.ProdOp: (tfl.ReduceProdOp, NUMERIC),
+    tf.AnyOp: (tfl.ReduceAnyOp, frozenset({BOOL})),
+    tf.AllOp: (tfl.ReduceAllOp, frozenset({BOOL})),
 }
 
 
@@ -58,7 +61,8 @@ def const_axes(op: Operation, index: int, rank: int) -> np.ndarray | None:
 
 @LEGALIZE_TF.register(*_REDUCE)
 def legalize_reduce(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    """tf.Mean/Sum/Max/Min/Prod -> tfl.mean/sum/reduce_max/reduce_min/reduce_prod (keep_dims, int32 axes)."""
+    """tf.Mean/Sum/Max/Min/Prod/Any/All -> tfl.mean/sum/reduce_max/reduce_min/reduce_prod/reduce_any/reduce_all
+    (keep_dims, int32 axes)."""
     new_cls, dtypes = _REDUCE[type(op)]
     x = op.operands[0]
     out = op.results[0]

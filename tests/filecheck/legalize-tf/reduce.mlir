@@ -23,6 +23,18 @@ func.func @reductions(%x: tensor<1x4x4x3xf32>) -> (tensor<1x1x1x3xf32>, tensor<1
   func.return %0, %1, %2, %3, %4 : tensor<1x1x1x3xf32>, tensor<1x1x1xf32>, tensor<1x4x3xf32>, tensor<4x4x3xf32>, tensor<f32>
 }
 
+// Any/All on booleans.
+// CHECK-LABEL: func.func @any_all
+// CHECK:       "tfl.reduce_any"(%b, %{{.*}}) <{keep_dims = false}>
+// CHECK:       "tfl.reduce_all"(%b, %{{.*}}) <{keep_dims = true}>
+func.func @any_all(%b: tensor<3x4xi1>) -> (tensor<3xi1>, tensor<1x4xi1>) {
+  %a = tf.Const <int32 [1] [1]> : tensor<1xi32>
+  %0 = "tf.Any"(%b, %a) {keep_dims = false} : (tensor<3x4xi1>, tensor<1xi32>) -> tensor<3xi1>
+  %c = tf.Const <int32 [1] [0]> : tensor<1xi32>
+  %1 = "tf.All"(%b, %c) {keep_dims = true} : (tensor<3x4xi1>, tensor<1xi32>) -> tensor<1x4xi1>
+  func.return %0, %1 : tensor<3xi1>, tensor<1x4xi1>
+}
+
 // ArgMax/ArgMin: output_type from the result type.
 // CHECK-LABEL: func.func @arg
 // CHECK:       "tfl.arg_max"(%x, %{{.*}}) <{output_type = "INT64"}>
