@@ -191,6 +191,8 @@ EINSUMS = {
     "ij,kj->ik": ((4, 5), (6, 5), False),
     "...ij,jk->...ik": ((2, 3, 4, 5), (5, 6), True),
     "abc,bd->ad": ((2, 3, 4), (3, 5), False),
+    "bnij,bjk->bnik": ((2, 3, 4, 5), (2, 5, 6), False),
+    "bnij,xnjk->bnik": ((2, 3, 4, 5), (1, 3, 5, 6), False),  # x: summed away on its own
 }
 
 
@@ -207,6 +209,14 @@ def test_einsum(equation):
                                   [spec(sa, name="a"), spec(sb, name="b")], [a, b], exact=False)
         assert "BATCH_MATMUL" in ops
     assert len(ops) <= 6, ops
+
+
+@pytest.mark.parametrize("shapes", [((2, 3, 4, 5), (1, 3, 5, 6)), ((2, 3, 4, 5), (3, 5, 6)), ((1, 4, 5), (2, 3, 5, 6))])
+def test_einsum_broadcast_batch(shapes):
+    a, b = rand(*shapes[0]), rand(*shapes[1])
+    convert_and_compare(lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+                        [spec(a.shape, name="a"), spec(b.shape, name="b")], [a, b], exact=False,
+                        expect={"BATCH_MATMUL"})
 
 
 def test_einsum_single_operand():

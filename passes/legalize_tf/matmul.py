@@ -7,7 +7,7 @@
     tf.Einsum(a) "<a>-><out>"         -> tfl.sum over dropped indices + tfl.transpose
 
 Einsum lowering (two operands, no index repeated within one operand, `...` allowed): every index is a batch index
-(in both operands and the output), a contracted index (in both operands, not the output), a free index of one
+(in both operands and the output; size 1 in one operand broadcasts), a contracted index (in both operands, not the output), a free index of one
 operand (in it and the output), or a summed index (in one operand only: reduced with tfl.sum first). The operands
 are transposed to [batch.., M.., K..] / [batch.., K.., N..] (or the adjoint layout when that needs no transpose),
 reshaped to [B.., M, K] x [B.., K, N], multiplied, reshaped to [batch.., M.., N..] and transposed to the output
@@ -144,11 +144,15 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     (ia, ib), io = parsed
     if const_value(a) is not None and const_value(b) is None:
         a, b, ia, ib, sa, sb = b, a, ib, ia, sb, sa  # constant on the right, where FULLY_CONNECTED wants it
-    size: dict[str, int] = {}
-    for idx, shape in ((ia, sa), (ib, sb)):
-        for c, d in zip(idx, shape, strict=True):
-            if size.setdefault(c, d) != d:
-                return None  # broadcasting a size-1 index against a larger one: not handled
+    size_a, size_b = dict(zip(ia, sa, strict=True)), dict(zip(ib, sb, strict=True))
+    size = {**size_a, **size_b}
+    broadcast = False
+    for c in set(ia) & set(ib):
+        if size_a[c] != size_b[c]:
+            if c not in io or 1 not in (size_a[c], size_b[c]):
+                return None  # only a batch index may broadcast, and only from size 1
+            size[c] = max(size_a[c], size_b[c])
+            broadcast = True
     ops: list[Operation] = []
 
     # Indices in one operand only and not in the output are summed away first.
@@ -158,7 +162,8 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
             return v, idx
         keep = "".join(c for c in idx if c in other or c in io)
         axes = tfl_const(np.asarray(lonely, np.int32))
-        s = tfl.SumOp.build([v, axes.output], [tensor_of(v, [size[c] for c in keep])], keep_dims=False)
+        own = dict(zip(idx, shape_of(v), strict=True))
+        s = tfl.SumOp.build([v, axes.output], [tensor_of(v, [own[c] for c in keep])], keep_dims=False)
         ops.extend([axes, s])
         return s.results[0], keep
 
@@ -189,23 +194,25 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         ops += fc
         y = fc[-1].results[0]
     else:
-        bsizes = [size[c] for c in batch]
-        if len(bsizes) > 3:  # BATCH_MATMUL handles rank <= 5
-            bsizes = [_prod(bsizes)]
+        bsizes, bsizes_a, bsizes_b = ([sz[c] for c in batch] for sz in (size, size_a, size_b))
+        if len(bsizes) > 3:  # BATCH_MATMUL handles rank <= 5: flatten the batch dims
+            if broadcast:
+                return None
+            bsizes = bsizes_a = bsizes_b = [_prod(bsizes)]
         # LHS: [batch, M, K] or adjoint [batch, K, M], whichever is already the layout (else [batch, M, K]).
         pa = [ia.index(c) for c in batch + free_a + contract]
         pa_adj = [ia.index(c) for c in batch + contract + free_a]
         adj_x = _prefer_adjoint(pa, pa_adj)
         t_ops, x = transpose(a, pa_adj if adj_x else pa)
         ops += t_ops
-        r_ops, x = reshape(x, bsizes + ([k, m] if adj_x else [m, k]))
+        r_ops, x = reshape(x, bsizes_a + ([k, m] if adj_x else [m, k]))
         ops += r_ops
         pb = [ib.index(c) for c in batch + contract + free_b]
         pb_adj = [ib.index(c) for c in batch + free_b + contract]
         adj_y = _prefer_adjoint(pb, pb_adj)
         if w is not None:
             # Constant RHS: lay the weights out in numpy instead of emitting ops.
-            wb = np.ascontiguousarray(np.transpose(w, pb).reshape(bsizes + [k, n]))
+            wb = np.ascontiguousarray(np.transpose(w, pb).reshape(bsizes_b + [k, n]))
             wc = tfl_const(wb)
             ops.append(wc)
             y_in = wc.output
@@ -213,7 +220,7 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         else:
             t_ops, y_in = transpose(b, pb_adj if adj_y else pb)
             ops += t_ops
-            r_ops, y_in = reshape(y_in, bsizes + ([n, k] if adj_y else [k, n]))
+            r_ops, y_in = reshape(y_in, bsizes_b + ([n, k] if adj_y else [k, n]))
             ops += r_ops
         bmm = tfl.BatchMatMulOp.build([x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])],
                                       adj_x=adj_x, adj_y=adj_y)
