@@ -27,7 +27,11 @@ def convert(fn, specs, *, allow_custom=False) -> bytes:
     cf = tf.function(fn, input_signature=specs).get_concrete_function()
     conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    return conv.convert()
+    model = conv.convert()
+    if os.environ.get("TFLC_RECORD_OPS"):  # audit which builtin ops the suite exercises
+        with open(os.environ["TFLC_RECORD_OPS"], "a") as f:
+            f.write(" ".join(sorted(builtin_ops(model))) + "\n")
+    return model
 
 
 def random_inputs(details, seed=0, low=-2.0, high=2.0):
@@ -599,3 +603,79 @@ def test_unidirectional_sequence_lstm(kw):
         ref, ours = outs
         assert ref.shape == ours.shape
         assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, np.max(np.abs(ref))), (step, np.max(np.abs(ref - ours)))
+
+
+# ------------------------------------------------------------------------------- ops with run-time operands
+
+
+def test_range_fill_dynamic():
+    def f(start, limit, delta, dims, v):
+        return tf.range(start, limit, delta), tf.fill(dims, v), tf.range(1.5, tf.cast(limit, tf.float32), 0.5)
+    ins = [np.int32(2), np.int32(17), np.int32(3), np.array([2, 3], np.int32), np.float32(1.25)]
+    check(f, [spec(dtype=tf.int32), spec(dtype=tf.int32), spec(dtype=tf.int32), spec(2, dtype=tf.int32), spec()],
+          inputs=ins)
+
+
+def test_expand_dims_runtime_axis():
+    check(lambda x, a: tf.expand_dims(x, a) * 2.0, [spec(3, 4), spec(dtype=tf.int32)],
+          inputs=[np.ones((3, 4), np.float32), np.int32(-1)])
+
+
+def test_shape_of_dynamic_batch():
+    # the unknown batch dim keeps SHAPE (and the shape math after it) in the model
+    def f(x):
+        s = tf.shape(x)
+        return tf.reshape(x, tf.stack([s[0], 2, -1])) + tf.zeros_like(x)[:, :1, None], tf.shape(x)
+    check(f, [tf.TensorSpec([None, 6], tf.float32)])
+
+
+def test_resize_tensor_input_reprepares_shape_math():
+    def f(x):
+        s = tf.shape(x)
+        return tf.reshape(x, tf.stack([s[0] * 3, -1])) * 2.0
+    model = convert(f, [tf.TensorSpec([None, 3, 4], tf.float32)])
+    x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
+    outs = []
+    for it in (litert.Interpreter(model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF),
+               Interpreter(model_content=model)):
+        it.resize_tensor_input(it.get_input_details()[0]["index"], [5, 3, 4])
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        outs.append(it.get_tensor(it.get_output_details()[0]["index"]))
+    assert outs[0].shape == outs[1].shape == (15, 4)
+    np.testing.assert_allclose(outs[1], outs[0], rtol=0, atol=1e-6)
+
+
+def test_prelu_keras():
+    import keras
+
+    m = keras.Sequential([keras.Input((5, 6, 4)), keras.layers.PReLU(alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1))])
+    model = tf.lite.TFLiteConverter.from_keras_model(m).convert()
+    assert "PRELU" in builtin_ops(model)
+    x = np.random.default_rng(0).standard_normal((1, 5, 6, 4)).astype(np.float32)
+    np.testing.assert_allclose(run_ours(model, [x])[0], run_ref(model, [x])[0], rtol=0, atol=1e-6)
+
+
+def test_select_v1_reverse_space_depth():
+    def f(c, x, y):
+        s = tf.raw_ops.Select(condition=c, x=x, y=y)
+        r = tf.reverse(x, [1])
+        d = tf.nn.space_to_depth(tf.reshape(y, [1, 4, 6, 2]), 2)
+        return s, r, tf.nn.depth_to_space(d, 2)
+    check(f, [spec(4, 12, dtype=tf.bool), spec(4, 12), spec(4, 12)])
+
+
+def test_logical_sign_round_any():
+    def f(a, b):
+        l1 = tf.logical_and(a > 0, b > 0)
+        l2 = tf.logical_or(a > 1, tf.logical_not(b < 0))
+        return (tf.cast(l1, tf.float32) + tf.sign(a) + tf.round(b * 3.0), tf.reduce_any(l2, axis=1),
+                tf.reduce_all(l2, axis=0))
+    check(f, [spec(3, 5), spec(3, 5)])
+
+
+def test_cast_int_bool():
+    def f(x, i):
+        return tf.cast(x, tf.int32), tf.cast(i, tf.float32), tf.cast(i, tf.bool), tf.cast(x > 0, tf.int32) + i
+    check(f, [spec(3, 4), spec(3, 4, dtype=tf.int32)], low=-20, high=20)
