@@ -112,7 +112,9 @@ class Interpreter:
                 raise ValueError("type of num_threads should be int")
             if num_threads < 1:
                 raise ValueError("num_threads should >= 1")
+        # Private limits for fuzzing hostile files: bytes per tensor/arena, WHILE iterations.
         max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0)
+        max_loop = int(unsupported_options.pop("_max_loop_iterations", 0) or 0)
         if model_path and not model_content:
             model_path = os.fspath(model_path)
             try:
@@ -131,6 +133,8 @@ class Interpreter:
         self._c = _tflrt.Interp(
             model_content, num_threads=int(num_threads or 1), preserve_all=self._preserve_all, max_bytes=max_bytes
         )
+        if max_loop:
+            self._c.set_max_loop_iterations(max_loop)
         info = self._c.model_info()
         self._info = info
         self._flex = None

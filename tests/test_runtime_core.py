@@ -535,3 +535,54 @@ def test_node_reading_its_output_rejected(chain_model):
     it = ru.ours(ru.pack_model(m))
     with pytest.raises(ValueError, match="malformed model"):
         it.allocate_tensors()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Control flow: IF / WHILE run other subgraphs (executed by the interpreter core)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def while_model():
+    @tf.function(input_signature=[tf.TensorSpec([3], tf.float32, name="x"), tf.TensorSpec([], tf.int32, name="n")])
+    def f(x, n):
+        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, y * 1.5 + 1.0), [tf.constant(0), x])
+        return y
+
+    return ru.convert(f)
+
+
+@pytest.fixture(scope="module")
+def if_model():
+    @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float32, name="x"), tf.TensorSpec([], tf.bool, name="p")])
+    def f(x, p):
+        return tf.cond(p, lambda: x * 2.0 + 1.0, lambda: tf.nn.relu(x) - 3.0) + 0.5
+
+    return ru.convert(f)
+
+
+def _inputs_by_name(model, values):
+    return [values[d["name"]] for d in ru.litert(model).get_input_details()]
+
+
+def test_while_matches_litert(while_model):
+    assert "WHILE" in ru.model_ops(while_model)
+    ru.require_kernels(while_model)
+    for n in (0, 1, 5, 20):
+        x = np.random.default_rng(n).normal(size=(3,)).astype(np.float32)
+        ru.compare_with_litert(while_model, _inputs_by_name(while_model, {"x": x, "n": np.array(n, np.int32)}))
+
+
+def test_if_matches_litert(if_model):
+    assert "IF" in ru.model_ops(if_model)
+    ru.require_kernels(if_model)
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+    for p in (True, False):
+        ru.compare_with_litert(if_model, _inputs_by_name(if_model, {"x": x, "p": np.array(p)}))
+
+
+def test_while_iteration_bound(while_model):
+    ru.require_kernels(while_model)
+    it = ru.ours(while_model, _max_loop_iterations=10)
+    with pytest.raises(RuntimeError, match="exceeded 10 iterations"):
+        ru.run(it, _inputs_by_name(while_model, {"x": np.ones(3, np.float32), "n": np.array(50, np.int32)}))

@@ -27,6 +27,7 @@ typedef struct {
   TflNode n; /* first member */
   const TflKernel *k;
   int flex;
+  int control; /* TFL_OP_IF / TFL_OP_WHILE handled by the interpreter itself, else 0 */
   int deferred;
   uint64_t prepared_at;
   void *scratch;
@@ -43,6 +44,7 @@ typedef struct {
   size_t arena_bytes;
   size_t persistent_bytes;
   int allocated;
+  int active; /* currently executing (re-entrance guard) */
 } Sub;
 
 struct TflContext {
@@ -59,7 +61,13 @@ struct TflContext {
   size_t scratch_cap;
   TflFlexFn flex;
   void *flex_user;
+  int depth;            /* nested subgraph calls (IF/WHILE) */
+  int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
 };
+
+#define TFL_OP_IF 118
+#define TFL_OP_WHILE 119
+#define TFL_MAX_CALL_DEPTH 32
 
 static void *amalloc(size_t bytes) {
   size_t n = (bytes + TFL_ALIGN - 1) / TFL_ALIGN * TFL_ALIGN;
@@ -289,6 +297,7 @@ static int init_sub(TflContext *ctx, int si) {
     n->n.file = ctx->m.buf;
     n->n.file_len = ctx->m.len;
     n->flex = n->n.custom_code && strncmp(n->n.custom_code, "Flex", 4) == 0;
+    if (n->n.op == TFL_OP_IF || n->n.op == TFL_OP_WHILE) n->control = n->n.op;
   }
   return 0;
 }
@@ -361,6 +370,23 @@ static int prepare_node(TflContext *ctx, Node *n) {
     for (int i = 0; i < n->n.noutputs; i++) {
       TflTensor *o = tfl_output(ctx, &n->n, i);
       if (o) o->alloc = TFL_ALLOC_DYNAMIC;
+    }
+    n->prepared_at = ctx->epoch;
+    return 0;
+  }
+  if (n->control) {
+    int a = tfl_opt_int(&n->n, 0, -1), b = tfl_opt_int(&n->n, 1, -1);
+    if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs)
+      return set_err(ctx, "malformed model: %s (subgraph %d, node %d) refers to subgraphs %d and %d; the model has %d",
+                     node_label(n, lab, sizeof lab), n->n.subgraph, n->n.index, a, b, ctx->nsubs);
+    if (n->control == TFL_OP_IF && n->n.ninputs < 1)
+      return set_err(ctx, "malformed model: IF (subgraph %d, node %d) has no condition input", n->n.subgraph, n->n.index);
+    if (n->control == TFL_OP_WHILE && n->n.ninputs != n->n.noutputs)
+      return set_err(ctx, "malformed model: WHILE (subgraph %d, node %d) has %d inputs but %d outputs", n->n.subgraph, n->n.index,
+                     n->n.ninputs, n->n.noutputs);
+    for (int i = 0; i < n->n.noutputs; i++) {
+      TflTensor *o = tfl_output(ctx, &n->n, i);
+      if (o) o->alloc = TFL_ALLOC_DYNAMIC; /* shapes known once the branch / loop has run */
     }
     n->prepared_at = ctx->epoch;
     return 0;
@@ -608,7 +634,7 @@ int tfl_allocate(TflContext *ctx, int sg) {
     }
     if (n->deferred) {
       /* inputs only known at invoke: prepare right before eval, outputs allocated then */
-      if (!n->flex && !tfl_registry_has_op(n->n.op)) {
+      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op)) {
         ctx->phase = PHASE_IDLE;
         return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
                        node_label(n, lab, sizeof lab), n->n.version, sg, j);
@@ -696,8 +722,9 @@ int tfl_reset_variables(TflContext *ctx, int sg) {
   return 0;
 }
 
-int tfl_invoke(TflContext *ctx, int sg) {
-  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
+static TflStatus eval_control(TflContext *ctx, Node *n);
+
+static int invoke_sub(TflContext *ctx, int sg) {
   Sub *s = &ctx->subs[sg];
   if (!s->allocated) return set_err(ctx, "allocate_tensors() must be called before invoke() (and after resize_tensor_input())");
   char lab[300], nb[32];
@@ -718,7 +745,7 @@ int tfl_invoke(TflContext *ctx, int sg) {
         int oi = n->n.outputs[k];
         if (oi < 0) continue;
         Tens *t = &s->t[oi];
-        if (t->t.alloc == TFL_ALLOC_DYNAMIC && !n->flex && (!t->t.data || t->owned_cap < t->t.bytes)) {
+        if (t->t.alloc == TFL_ALLOC_DYNAMIC && !n->flex && !n->control && (!t->t.data || t->owned_cap < t->t.bytes)) {
           if (ensure_owned(t, t->t.bytes)) {
             ctx->phase = PHASE_IDLE;
             return set_err(ctx, "out of memory for tensor '%s'", tname(t, nb, sizeof nb, oi));
@@ -749,6 +776,7 @@ int tfl_invoke(TflContext *ctx, int sg) {
     TflStatus st;
     ctx->err[0] = 0;
     if (n->flex) st = ctx->flex ? ctx->flex(ctx, &n->n, ctx->flex_user) : tfl_error(ctx, "no Flex handler installed");
+    else if (n->control) st = eval_control(ctx, n);
     else if (n->k) st = n->k->eval(ctx, &n->n);
     else st = tfl_error(ctx, "node was not prepared");
     if (st != TFL_OK) {
@@ -761,3 +789,116 @@ int tfl_invoke(TflContext *ctx, int sg) {
   ctx->phase = PHASE_IDLE;
   return 0;
 }
+
+int tfl_invoke(TflContext *ctx, int sg) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
+  Sub *s = &ctx->subs[sg];
+  if (s->active) return set_err(ctx, "subgraph %d is already running", sg);
+  s->active = 1;
+  int rc = invoke_sub(ctx, sg);
+  s->active = 0;
+  return rc;
+}
+
+/* ---- control flow (IF / WHILE): run another subgraph on tensors of the calling node ---- */
+
+/* Copies src tensors into subgraph sg's inputs (resizing, allocating), runs it. */
+static TflStatus call_subgraph(TflContext *ctx, int sg, int n, TflTensor *const *src) {
+  Sub *s = &ctx->subs[sg];
+  const TflSubgraphDesc *g = &ctx->m.subgraphs[sg];
+  if (s->active) return tfl_error(ctx, "subgraph %d is called recursively", sg);
+  if (ctx->depth >= TFL_MAX_CALL_DEPTH) return tfl_error(ctx, "subgraph calls nested deeper than %d", TFL_MAX_CALL_DEPTH);
+  if (n != g->ninputs) return tfl_error(ctx, "subgraph %d takes %d inputs, %d given", sg, g->ninputs, n);
+  for (int i = 0; i < n; i++) {
+    Tens *dst = &s->t[g->inputs[i]];
+    if (!src[i]) return tfl_error(ctx, "omitted input %d for subgraph %d", i, sg);
+    if (dst->t.type != src[i]->type)
+      return tfl_error(ctx, "subgraph %d input %d has type %s, given %s", sg, i, tfl_type_name(dst->t.type), tfl_type_name(src[i]->type));
+    if (dst->t.alloc == TFL_ALLOC_CONST) return tfl_error(ctx, "subgraph %d input %d is a constant", sg, i);
+    if (tfl_resize_input(ctx, sg, g->inputs[i], src[i]->rank, src[i]->dims)) return TFL_ERROR;
+  }
+  int phase = ctx->phase;
+  ctx->depth++;
+  int rc = tfl_allocate(ctx, sg);
+  ctx->phase = phase;
+  if (!rc) {
+    for (int i = 0; i < n; i++) {
+      Tens *dst = &s->t[g->inputs[i]];
+      if (dst->t.bytes != src[i]->bytes) {
+        rc = set_err(ctx, "subgraph %d input %d size mismatch", sg, i);
+        break;
+      }
+      if (dst->t.bytes && dst->t.data != src[i]->data) memmove(dst->t.data, src[i]->data, dst->t.bytes);
+    }
+  }
+  if (!rc) {
+    s->active = 1;
+    rc = invoke_sub(ctx, sg);
+    s->active = 0;
+  }
+  ctx->depth--;
+  ctx->phase = phase;
+  if (rc) {
+    char msg[sizeof ctx->err];
+    snprintf(msg, sizeof msg, "%s", ctx->err);
+    return tfl_error(ctx, "in subgraph %d: %s", sg, msg);
+  }
+  return TFL_OK;
+}
+
+/* Copies subgraph sg's outputs into dst tensors (resized as needed). */
+static TflStatus copy_outputs(TflContext *ctx, int sg, int n, TflTensor *const *dst) {
+  Sub *s = &ctx->subs[sg];
+  const TflSubgraphDesc *g = &ctx->m.subgraphs[sg];
+  if (n != g->noutputs) return tfl_error(ctx, "subgraph %d has %d outputs, the node expects %d", sg, g->noutputs, n);
+  for (int i = 0; i < n; i++) {
+    const TflTensor *src = &s->t[g->outputs[i]].t;
+    if (!dst[i]) continue;
+    if (dst[i]->type != src->type)
+      return tfl_error(ctx, "subgraph %d output %d has type %s, the node expects %s", sg, i, tfl_type_name(src->type),
+                       tfl_type_name(dst[i]->type));
+    if (tfl_resize(ctx, dst[i], src->rank, src->dims) != TFL_OK) return TFL_ERROR;
+    if (dst[i]->bytes && !src->data) return tfl_error(ctx, "subgraph %d output %d has no data", sg, i);
+    if (dst[i]->bytes && dst[i]->data != src->data) memmove(dst[i]->data, src->data, dst[i]->bytes);
+  }
+  return TFL_OK;
+}
+
+static TflStatus eval_control(TflContext *ctx, Node *n) {
+  TflNode *node = &n->n;
+  int a = tfl_opt_int(node, 0, -1), b = tfl_opt_int(node, 1, -1);
+  if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs) return tfl_error(ctx, "invalid subgraph index");
+  TflTensor *ins[64], *outs[64];
+  if (node->ninputs > 64 || node->noutputs > 64) return tfl_error(ctx, "more than 64 operands");
+  for (int i = 0; i < node->ninputs; i++) ins[i] = tfl_input(ctx, node, i);
+  for (int i = 0; i < node->noutputs; i++) outs[i] = tfl_output(ctx, node, i);
+  if (n->control == TFL_OP_IF) {
+    TflTensor *c = ins[0];
+    if (!c || c->type != TFL_BOOL || tfl_num_elements(c) != 1 || !c->data) return tfl_error(ctx, "condition must be a bool scalar");
+    int sg = *(const uint8_t *)c->data ? a : b;
+    if (call_subgraph(ctx, sg, node->ninputs - 1, ins + 1) != TFL_OK) return TFL_ERROR;
+    return copy_outputs(ctx, sg, node->noutputs, outs);
+  }
+  /* WHILE: loop state lives in the node's outputs; inputs are copied there first */
+  const int nv = node->ninputs;
+  for (int i = 0; i < nv; i++) {
+    if (!ins[i] || !outs[i]) return tfl_error(ctx, "WHILE operands may not be omitted");
+    if (ins[i]->type != outs[i]->type) return tfl_error(ctx, "WHILE input %d and output %d types differ", i, i);
+    if (tfl_resize(ctx, outs[i], ins[i]->rank, ins[i]->dims) != TFL_OK) return TFL_ERROR;
+    if (outs[i]->bytes) memmove(outs[i]->data, ins[i]->data, outs[i]->bytes);
+  }
+  const TflSubgraphDesc *cg = &ctx->m.subgraphs[a];
+  for (int64_t iter = 0;; iter++) {
+    if (ctx->max_loop && iter >= ctx->max_loop) return tfl_error(ctx, "WHILE exceeded %lld iterations", (long long)ctx->max_loop);
+    if (call_subgraph(ctx, a, nv, outs) != TFL_OK) return TFL_ERROR;
+    if (cg->noutputs < 1) return tfl_error(ctx, "WHILE condition subgraph %d has no output", a);
+    const TflTensor *c = &ctx->subs[a].t[cg->outputs[0]].t;
+    if (c->type != TFL_BOOL || tfl_num_elements(c) != 1 || !c->data) return tfl_error(ctx, "WHILE condition must be a bool scalar");
+    if (!*(const uint8_t *)c->data) break;
+    if (call_subgraph(ctx, b, nv, outs) != TFL_OK) return TFL_ERROR;
+    if (copy_outputs(ctx, b, nv, outs) != TFL_OK) return TFL_ERROR;
+  }
+  return TFL_OK;
+}
+
+void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n) { ctx->max_loop = n; }

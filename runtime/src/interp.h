@@ -18,6 +18,8 @@ TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int pres
 void tfl_destroy(TflContext *ctx);
 const TflModel *tfl_get_model(const TflContext *ctx);
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user);
+/* Bounds WHILE loops (0 = unbounded, the default). */
+void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n);
 
 /* All return 0 on success, -1 with tfl_last_error() set. */
 int tfl_allocate(TflContext *ctx, int sg);

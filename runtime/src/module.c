@@ -375,7 +375,16 @@ static PyObject *Interp_persistent_bytes(InterpObject *self, PyObject *args) {
   return PyLong_FromSize_t(tfl_persistent_bytes(self->ctx, sg));
 }
 
+static PyObject *Interp_set_max_loop(InterpObject *self, PyObject *arg) {
+  NEED_CTX
+  long long n = PyLong_AsLongLong(arg);
+  if (n == -1 && PyErr_Occurred()) return NULL;
+  tfl_set_max_loop_iterations(self->ctx, n < 0 ? 0 : n);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef Interp_methods[] = {
+    {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
     {"tensor_info", (PyCFunction)Interp_tensor_info, METH_VARARGS, "Current tensor metadata."},
@@ -412,12 +421,13 @@ static PyObject *mod_op_name(PyObject *m, PyObject *arg) {
 static PyObject *mod_has_kernel(PyObject *m, PyObject *arg) {
   long op = PyLong_AsLong(arg);
   if (op == -1 && PyErr_Occurred()) return NULL;
-  return PyBool_FromLong(tfl_registry_has_op((int32_t)op));
+  /* IF and WHILE are executed by the interpreter core itself */
+  return PyBool_FromLong(op == 118 || op == 119 || tfl_registry_has_op((int32_t)op));
 }
 
 static PyMethodDef module_methods[] = {
     {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
-    {"has_kernel", mod_has_kernel, METH_O, "Whether any registered kernel serves a BuiltinOperator code."},
+    {"has_kernel", mod_has_kernel, METH_O, "Whether the runtime can execute a BuiltinOperator code."},
     {NULL, NULL, 0, NULL},
 };
 
