@@ -16,6 +16,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 
+import numpy as np
+
+from dialects import tf, tfl
 from passes.dce import erase_dead_ops
 from passes.optimize_common import OPTIMIZE
 from passes.patterns import NAME
@@ -28,29 +31,53 @@ MAX_ROUNDS = 8
 
 
 def _cse_key(op: Operation) -> tuple | None:
+    """Bucket key (name and operand identities); properties, attributes and types are compared on collision."""
     if not op.results or op.regions or op.successors or isinstance(op, func.ReturnOp):
         return None
-    attrs = tuple(sorted((k, v) for k, v in op.attributes.items() if k != NAME))
-    props = tuple(sorted(op.properties.items()))
-    return (op.name, tuple(op.operands), props, attrs, tuple(r.type for r in op.results))
+    return (op.name, *(id(v) for v in op.operands))
+
+
+def _same_op(a: Operation, b: Operation) -> bool:
+    attrs_a = {k: v for k, v in a.attributes.items() if k != NAME}
+    attrs_b = {k: v for k, v in b.attributes.items() if k != NAME}
+    return (a.properties == b.properties and attrs_a == attrs_b
+            and all(x.type == y.type for x, y in zip(a.results, b.results, strict=True)))
+
+
+def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal dtype, shape and bytes; a few leading elements first, so distinct weights differ cheaply."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    fa, fb = a.reshape(-1), b.reshape(-1)
+    return bool(np.array_equal(fa[:16], fb[:16]) and np.array_equal(fa, fb))
 
 
 def cse_block(block: Block) -> int:
-    """Merge ops of one block that compute the same thing (same name, operands, properties, attributes)."""
-    seen: dict[tuple, Operation] = {}
+    """Merge ops of one block that compute the same thing (same name, operands, properties, attributes).
+
+    Constants are bucketed by dtype and shape and compared by content, never hashed (hashing every weight of
+    ResNet50 costs more than the whole pass)."""
+    seen: dict[tuple, list[Operation]] = {}
+    consts: dict[tuple, list[Operation]] = {}
     merged = 0
     for op in list(block.ops):
-        try:
+        first = None
+        if isinstance(op, tfl.ConstOp | tf.ConstOp):
+            arr = op.value.array
+            bucket = consts.setdefault((op.name, arr.dtype.str, arr.shape, op.results[0].type), [])
+            first = next((c for c in bucket if _same_array(c.value.array, arr)), None)
+            if first is None:
+                bucket.append(op)
+                continue
+        else:
             key = _cse_key(op)
-            hash(key)
-        except TypeError:  # an unhashable attribute: leave the op alone
-            continue
-        if key is None:
-            continue
-        first = seen.get(key)
-        if first is None:
-            seen[key] = op
-            continue
+            if key is None:
+                continue
+            bucket = seen.setdefault(key, [])
+            first = next((c for c in bucket if len(c.results) == len(op.results) and _same_op(c, op)), None)
+            if first is None:
+                bucket.append(op)
+                continue
         for old, new in zip(op.results, first.results, strict=True):
             old.replace_all_uses_with(new)
         op.detach()
