@@ -237,18 +237,65 @@ def test_fused_batch_norm_v3_into_conv():
     assert ops.count("CONV_2D") == 1 and set(ops) <= {"CONV_2D", "RELU"}, ops
 
 
-def test_explicit_padding_same_equivalent():
-    """tf.nn.conv2d with explicit paddings equal to SAME's: one CONV_2D."""
+@pytest.mark.parametrize("kind", ["conv", "depthwise", "transpose"])
+def test_per_channel_chain_folds_into_conv(kind):
+    """conv (+bias) * c / d + e - f, constants of various broadcastable shapes: one conv op, same numbers."""
+    rs = np.random.RandomState(5)
+    channels = 6
+
+    def const(*shape):
+        return tf.constant(rs.uniform(0.5, 1.5, shape).astype(np.float32))
+
+    if kind == "conv":
+        w = tf.constant(rs.randn(3, 3, 3, channels).astype(np.float32))
+        conv = lambda x: tf.nn.conv2d(x, w, strides=2, padding="SAME")  # noqa: E731
+        op = "CONV_2D"
+    elif kind == "depthwise":
+        w = tf.constant(rs.randn(3, 3, 3, 2).astype(np.float32))
+        conv = lambda x: tf.nn.depthwise_conv2d(x, w, strides=[1, 1, 1, 1], padding="VALID")  # noqa: E731
+        op = "DEPTHWISE_CONV_2D"
+    else:
+        w = tf.constant(rs.randn(3, 3, channels, 3).astype(np.float32))
+        conv = lambda x: tf.nn.conv2d_transpose(x, w, [1, 14, 14, channels], strides=2)  # noqa: E731
+        op = "TRANSPOSE_CONV"
+    bias, c, d, e, f = const(channels), const(1, 1, 1, channels), const(channels), const(1, channels), const(1)
+
+    def fn(x):
+        y = tf.nn.bias_add(conv(x), bias)
+        return tf.nn.relu(((y * c) / d + e) - f)
+
+    data = _convert_function(fn, tf.TensorSpec([1, 7, 7, 3], tf.float32))
+    x = rs.randn(1, 7, 7, 3).astype(np.float32)
+    assert _rel_err(_run_litert(data, x), fn(x).numpy()) <= TOL
+    ops = _litert_ops(data)
+    assert ops.count(op) == 1 and set(ops) <= {op, "RELU"}, ops
+
+
+@pytest.mark.parametrize(
+    ("paddings", "expected"),
+    [
+        ([[0, 0], [1, 1], [1, 1], [0, 0]], ["CONV_2D"]),  # equal to SAME's: no PAD at all
+        ([[0, 0], [2, 0], [1, 3], [0, 0]], ["PAD", "CONV_2D"]),
+    ],
+)
+def test_explicit_padding(paddings, expected):
+    """tf.nn.conv2d with explicit paddings: PAD + VALID conv, or a SAME conv when the padding is SAME's."""
     rs = np.random.RandomState(4)
     w = tf.constant(rs.randn(3, 3, 2, 3).astype(np.float32))
 
     def fn(x):
-        return tf.nn.conv2d(x, w, strides=1, padding=[[0, 0], [1, 1], [1, 1], [0, 0]])
+        return tf.nn.conv2d(x, w, strides=1, padding=paddings)
 
     data = _convert_function(fn, tf.TensorSpec([1, 5, 5, 2], tf.float32))
     x = rs.randn(1, 5, 5, 2).astype(np.float32)
     assert _rel_err(_run_litert(data, x), fn(x).numpy()) <= TOL
-    assert _litert_ops(data) == ["CONV_2D"]
+    assert _litert_ops(data) == expected
+
+
+def test_zero_padding_not_same_keeps_pad():
+    """ResNet-style ZeroPadding2D(3) before a stride-2 7x7 conv is not SAME's padding: PAD stays."""
+    model = _model((12, 12, 3), keras.layers.ZeroPadding2D(3), keras.layers.Conv2D(4, 7, strides=2))
+    assert convert_and_compare(model) == ["PAD", "CONV_2D"]
 
 
 # ---- must not legalize -------------------------------------------------------------------------------------------
