@@ -330,6 +330,18 @@ def test_pool(mode, kind, case):
     _check_exact(model, seed=case, expect_ops=["AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D"])
 
 
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("opts", ["plain", "align_corners", "half_pixel"])
+@pytest.mark.parametrize("size", [(11, 7), (4, 3)])
+def test_resize_bilinear(mode, opts, size):
+    kw = {"align_corners": opts == "align_corners", "half_pixel_centers": opts == "half_pixel"}
+    model = _cached(
+        ("resize", mode, opts, size),
+        lambda: _convert(lambda x: tf.compat.v1.image.resize_bilinear(x, size, **kw), [(2, 5, 6, 3)], mode),
+    )
+    _check_exact(model, expect_ops=["RESIZE_BILINEAR"])
+
+
 MEAN_CASES = [((1, 7, 7, 5), (1, 2), True), ((2, 6, 10), (-1,), False), ((3, 4, 5), (0, 2), True)]
 
 

@@ -15,6 +15,16 @@
 
 typedef enum { TFL_ROUND_DOUBLE = 0, TFL_ROUND_SINGLE = 1 } TflRounding;
 
+/* Hot loops are compiled twice (baseline and AVX2) and picked at load time; harmless on CPUs without AVX2. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && defined(__linux__)
+#define TFL_HOT __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef TFL_HOT
+#define TFL_HOT
+#endif
+
 TflRounding tfl_rounding(void);
 void tfl_set_rounding(TflRounding mode);
 

@@ -148,7 +148,7 @@ static int64_t dot_i16_i8(const int16_t *a, const int8_t *b, int n) {
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 /* int8, one group, packed weights: im2col blocks of output pixels as int16 rows, then the int8 GEMM. */
-static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
+TFL_HOT static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
@@ -327,7 +327,7 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   return conv_geometry(ctx, node, d, padding, w->dims[1], w->dims[2], cout, "DEPTHWISE_CONV_2D");
 }
 
-static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
+TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   ConvQ *d = (ConvQ *)node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);

@@ -9,7 +9,7 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_MEAN = 40, OP_SUM = 74 };
+enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74 };
 
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -214,7 +214,85 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+/* ------------------------------------------------------------------------------------------------ RESIZE_BILINEAR */
+
+/* LiteRT's ResizeBilinearInteger: 10-bit fixed-point source coordinates, 20-bit weights, round half away from
+ * zero. Input and output share quantization, so this works on the raw values. */
+typedef struct {
+  int align_corners, half_pixel;
+} ResizeQ;
+
+static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *size = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!in || !size || !out) return TFL_NOT_MINE;
+  if (!(in->type == TFL_INT8 || in->type == TFL_INT16) || out->type != in->type) return TFL_NOT_MINE;
+  if (in->rank != 4) return tfl_error(ctx, "RESIZE_BILINEAR: input must be 4-D");
+  if (size->type != TFL_INT32 || tfl_num_elements(size) != 2 || !size->data)
+    return tfl_error(ctx, "RESIZE_BILINEAR: size must be a constant int32[2]");
+  tfl_release_user_data(node);
+  ResizeQ *d = (ResizeQ *)calloc(1, sizeof(ResizeQ));
+  if (!d) return tfl_error(ctx, "out of memory");
+  node->user_data = d;
+  node->free_user_data = plain_free;
+  d->align_corners = tfl_opt_bool(node, 2, 0);
+  d->half_pixel = tfl_opt_bool(node, 3, 0);
+  if (d->align_corners && d->half_pixel)
+    return tfl_error(ctx, "RESIZE_BILINEAR: half_pixel_centers and align_corners are exclusive");
+  const int32_t *sz = (const int32_t *)size->data;
+  if (sz[0] <= 0 || sz[1] <= 0) return tfl_error(ctx, "RESIZE_BILINEAR: output size must be positive");
+  const int32_t dims[4] = {in->dims[0], sz[0], sz[1], in->dims[3]};
+  return tfl_resize(ctx, out, 4, dims);
+}
+
+static void interp_values(int32_t v, int32_t scale10, int half_pixel, int32_t in_size, int32_t *scaled, int32_t *lo,
+                          int32_t *hi) {
+  *scaled = half_pixel ? v * scale10 + scale10 / 2 - (1 << 9) : v * scale10;
+  const int32_t l = *scaled / (1 << 10);
+  *lo = l > 0 ? l : 0;
+  const int32_t h = (*scaled + (1 << 10) - 1) / (1 << 10);
+  *hi = h < in_size - 1 ? h : in_size - 1;
+}
+
+static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
+  const ResizeQ *d = (const ResizeQ *)node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  const int B = in->dims[0], IH = in->dims[1], IW = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2];
+  const int is16 = in->type == TFL_INT16;
+  int32_t hs = ((1 << 10) * IH + OH / 2) / OH, ws = ((1 << 10) * IW + OW / 2) / OW;
+  if (d->align_corners && OH > 1) hs = ((1 << 10) * (IH - 1) + (OH - 1) / 2) / (OH - 1);
+  if (d->align_corners && OW > 1) ws = ((1 << 10) * (IW - 1) + (OW - 1) / 2) / (OW - 1);
+#define AT(b, y, x, c) \
+  (is16 ? (int64_t)((const int16_t *)in->data)[(((size_t)(b) * IH + (y)) * IW + (x)) * C + (c)] \
+        : (int64_t)((const int8_t *)in->data)[(((size_t)(b) * IH + (y)) * IW + (x)) * C + (c)])
+  for (int b = 0; b < B; ++b) {
+    for (int y = 0; y < OH; ++y) {
+      int32_t iy, y0, y1;
+      interp_values(y, hs, d->half_pixel, IH, &iy, &y0, &y1);
+      const int64_t fy = iy - (1 << 10) * y0;
+      for (int x = 0; x < OW; ++x) {
+        int32_t ix, x0, x1;
+        interp_values(x, ws, d->half_pixel, IW, &ix, &x0, &x1);
+        const int64_t fx = ix - (1 << 10) * x0;
+        for (int c = 0; c < C; ++c) {
+          const int64_t v = AT(b, y0, x0, c) * ((1 << 10) - fy) * ((1 << 10) - fx) +
+                            AT(b, y1, x0, c) * fy * ((1 << 10) - fx) + AT(b, y0, x1, c) * ((1 << 10) - fy) * fx +
+                            AT(b, y1, x1, c) * fy * fx;
+          const int64_t rnd = v > 0 ? (1 << 19) : -(1 << 19);
+          const int64_t r = (v + rnd) / (1 << 20);
+          const size_t o = (((size_t)b * OH + y) * OW + x) * C + c;
+          if (is16) ((int16_t *)out->data)[o] = (int16_t)r;
+          else ((int8_t *)out->data)[o] = (int8_t)r;
+        }
+      }
+    }
+  }
+#undef AT
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_misc_q[] = {
+    {OP_RESIZE_BILINEAR, "RESIZE_BILINEAR (int8/int16)", resize_prepare, resize_eval},
     {OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", pool_prepare, pool_eval},
     {OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
     {OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
