@@ -100,12 +100,13 @@ def test_fusion_preserves_numerics(path: str, name: str) -> None:
         assert rel_error(got[k], ref[k]) <= TOL, (name, k)
 
 
-def test_gelu_erf_numerics() -> None:
-    """The erf GELU form (tf.Erf is not a builtin) vs the recognised tfl.gelu, against the formula in numpy."""
+@pytest.mark.parametrize("name", ["gelu_erf", "gelu_erfc"])
+def test_gelu_erf_numerics(name: str) -> None:
+    """The erf/erfc GELU forms (tf.Erf/Erfc are not builtins) become tfl.gelu; checked against the formula."""
     import math
 
     path = os.path.join(HERE, "filecheck", "optimize", "gelu-erf.mlir")
-    module = _single(path, "gelu_erf")
+    module = _single(path, name)
     optimize_module(module)
     assert not any(isinstance(op, tf.TFOp) for op in module.walk())
     x = np.random.default_rng(0).uniform(-4, 4, (2, 16)).astype(np.float32)
@@ -113,6 +114,20 @@ def test_gelu_erf_numerics() -> None:
     erf = np.vectorize(math.erf)
     ref = 0.5 * x.astype(np.float64) * (1 + erf(x.astype(np.float64) / math.sqrt(2)))
     assert rel_error(got, ref) <= TOL
+
+
+@pytest.mark.parametrize("path", MLIR_FILES, ids=os.path.basename)
+def test_fixed_point(path: str) -> None:
+    """A second run of the pass changes nothing (the rules and CSE ran to a fixed point)."""
+    from passes.optimize import cse
+    from passes.optimize_common import OPTIMIZE
+
+    with open(path) as f:
+        module = Parser(make_context(), f.read(), path).parse_module()
+    optimize_module(module)
+    text = str(module)
+    assert not OPTIMIZE.apply(module) and cse(module) == 0
+    assert str(module) == text
 
 
 # ---- 2. whole models: ours vs TensorFlow's converter -------------------------------------------------------------
