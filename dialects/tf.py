@@ -245,6 +245,8 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Expm1": ("x",),
     "Any": ("input", "reduction_indices"),
     "All": ("input", "reduction_indices"),
+    "Bitcast": ("input",),
+    "BitwiseAnd": ("x", "y"),
 }
 
 

@@ -466,6 +466,9 @@ DequantizeOp = _plain_unary("dequantize", B.DEQUANTIZE)
 QuantizeOp = _plain_unary("quantize", B.QUANTIZE)
 
 
+BitcastOp = _plain_unary("bitcast", B.BITCAST, "BitcastOptions")
+
+
 @tfl_op
 class LeakyReluOp(UnaryOp):
     name = "tfl.leaky_relu"
@@ -832,7 +835,7 @@ TFL_OPS: list[type[IRDLOperation]] = [
     SelectV2Op,
     ReluOp, Relu6Op, Relu1Op, EluOp, LogisticOp, TanhOp, HardSwishOp, RsqrtOp, SqrtOp, SquareOp, ExpOp, LogOp,
     NegOp, AbsOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, LogicalNotOp, ZerosLikeOp, DequantizeOp, QuantizeOp,
-    LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp,
+    LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp, BitcastOp,
     MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, ArgMaxOp, ArgMinOp,
     ReshapeOp, SqueezeOp, ExpandDimsOp, TransposeOp, ConcatenationOp, PackOp, UnpackOp, SplitOp, SplitVOp,
     SliceOp, StridedSliceOp, PadOp, PadV2Op, MirrorPadOp, GatherOp, TileOp, BroadcastToOp, FillOp, RangeOp,

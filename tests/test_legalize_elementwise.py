@@ -68,7 +68,7 @@ class In:
 
     shape: tuple[int, ...]
     dtype: Any = np.float32
-    kind: str = "normal"  # normal | wide | positive | nonzero | halves | bool
+    kind: str = "normal"  # normal | wide | positive | nonzero | halves | zeros | bool
 
     def spec(self) -> Any:
         return tf.TensorSpec(self.shape, tf.as_dtype(self.dtype))
@@ -89,6 +89,8 @@ class In:
         if self.kind == "nonzero":
             v = rng.uniform(0.5, 3.0, s) * rng.choice([-1.0, 1.0], s)
             return v.astype(self.dtype)
+        if self.kind == "zeros":  # signed zeros and ties (argmax tie-breaking, sign-bit tests)
+            return rng.choice(np.array([-0.0, 0.0, -1.0, 1.0, 2.0], self.dtype), s)
         if self.kind == "halves":  # exact .5 ties for Round, plus others
             return (rng.integers(-12, 12, s) / 2.0 + rng.choice([0.0, 0.25], s)).astype(self.dtype)
         if self.kind == "wide":
@@ -332,6 +334,14 @@ REDUCE_CASES += [
     Case("argmax_i32", lambda x: tf.argmax(x, axis=1, output_type=tf.int32), [F(3, 4, 6)], {"ARG_MAX"}),
     Case("argmin_i32", lambda x: tf.argmin(x, axis=0, output_type=tf.int32), [I(3, 4, 6)], {"ARG_MIN"}),
     Case("argmin_i64", lambda x: tf.argmin(x, axis=2), [F(3, 4, 6)], {"ARG_MIN"}),
+    # Keras 3 argmax/argmin on floats first map -0.0 to -tiny, testing the sign bit with Bitcast + BitwiseAnd.
+    Case("keras_argmax", lambda x: __import__("keras").ops.argmax(x, axis=-1), [F(4, 6, kind="zeros")],
+         {"ARG_MAX", "BITCAST", "LESS"}),
+    Case("keras_argmin", lambda x: __import__("keras").ops.argmin(x, axis=0), [F(4, 6, kind="zeros")],
+         {"ARG_MIN", "BITCAST"}),
+    Case("keras_signbit", lambda x: __import__("keras").ops.signbit(x), [F(4, 6, kind="zeros")], {"BITCAST", "LESS"}),
+    Case("sign_mask", lambda x: tf.bitwise.bitwise_and(tf.bitcast(x, tf.int32), tf.constant(-2**31)),
+         [F(4, 6, kind="zeros")], {"BITCAST", "SELECT_V2"}),
     # LayerNorm-style moments: Mean, SquaredDifference, Rsqrt
     Case("moments", lambda x: (x - tf.reduce_mean(x, -1, keepdims=True))
          * tf.math.rsqrt(tf.reduce_mean(tf.math.squared_difference(x, tf.reduce_mean(x, -1, keepdims=True)), -1,

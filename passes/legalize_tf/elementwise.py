@@ -35,6 +35,7 @@ import numpy as np
 from xdsl.dialects.builtin import TensorType, i1
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
+from xdsl.rewriter import InsertPoint
 
 from dialects import tf, tfl
 from dialects.elements import numpy_dtype
@@ -456,6 +457,53 @@ def legalize_cast(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         return
     cast = tfl.CastOp.build([x], [out.type], in_data_type=TFL_TYPE_NAMES[src], out_data_type=TFL_TYPE_NAMES[dst])
     replace_with(rewriter, op, [cast])
+
+
+@LEGALIZE_TF.register(tf.BitcastOp)
+def legalize_bitcast(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Bitcast between element types of the same width (shape unchanged) -> tfl.bitcast."""
+    x, out = op.operands[0], op.results[0]
+    src, dst = dtype_of(x), dtype_of(out)
+    if src is None or dst is None or src.itemsize != dst.itemsize or shape_of(x) is None:
+        return
+    if shape_of(x) != shape_of(out) or src not in TFL_TYPE_NAMES or dst not in TFL_TYPE_NAMES:
+        return
+    replace_with(rewriter, op, [tfl.BitcastOp.build([x], [out.type])])
+
+
+@LEGALIZE_TF.register(tf.BitwiseAndOp)
+def legalize_sign_mask(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.BitwiseAnd(v, INT32_MIN) (the sign-bit mask; no builtin for bitwise and):
+    users `mask < 0` become `v < 0`; otherwise the mask is select_v2(v < 0, INT32_MIN, 0).
+
+    Keras 3's `ops.argmax`/`signbit` on floats test the sign bit as Less(BitwiseAnd(Bitcast(x), INT32_MIN), 0)."""
+    v, m = op.operands
+    if const_value(v) is not None and const_value(m) is None:
+        v, m = m, v
+    mask = const_value(m)
+    out = op.results[0]
+    if dtype_of(v) != I32 or mask is None or mask.size == 0 or not np.all(mask == np.iinfo(np.int32).min):
+        return
+    if mask.ndim > 0 and v.type != out.type:
+        return
+    zero = tfl_const(np.asarray(0, np.int32))
+    is_neg = tfl.LessOp.build([v, zero.output], [TensorType(i1, v.type.get_shape())])
+    users = [u.operation for u in out.uses]
+    if users and all(isinstance(u, tf.LessOp) and u.operands[0] is out and _is_zero(u.operands[1])
+                     and u.results[0].type == is_neg.results[0].type for u in users):
+        rewriter.insert([zero, is_neg], InsertPoint.before(op))
+        for u in users:
+            rewriter.replace(u, [], [is_neg.results[0]])
+        rewriter.erase(op)
+        return
+    lo = tfl_const(np.asarray(np.iinfo(np.int32).min, np.int32))
+    sel = tfl.SelectV2Op.build([is_neg.results[0], lo.output, zero.output], [out.type])
+    replace_with(rewriter, op, [zero, is_neg, lo, sel])
+
+
+def _is_zero(value: SSAValue) -> bool:
+    c = const_value(value)
+    return c is not None and c.size > 0 and c.ndim == 0 and bool(np.all(c == 0))
 
 
 # ---- GELU --------------------------------------------------------------------------------------------------------

@@ -178,3 +178,34 @@ func.func @selu_softsign_expm1(%x: tensor<4xf32>) -> tensor<4xf32> {
   %2 = "tf.Expm1"(%1) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
   func.return %2 : tensor<4xf32>
 }
+
+// Sign-bit test as Keras 3 writes it (argmax/signbit on floats): Less(BitwiseAnd(Bitcast(x), INT32_MIN), 0)
+// -> Less(bitcast(x), 0); a mask used otherwise -> select_v2(v < 0, INT32_MIN, 0).
+// CHECK-LABEL: func.func @sign_bit
+// CHECK:       %[[B:.*]] = "tfl.bitcast"(%x) : (tensor<4xf32>) -> tensor<4xi32>
+// CHECK:       %[[L:.*]] = "tfl.less"(%[[B]], %{{.*}})
+// CHECK-NOT:   "tf.BitwiseAnd"
+// CHECK:       %[[L2:.*]] = "tfl.less"(%[[B]], %{{.*}})
+// CHECK:       %[[S:.*]] = "tfl.select_v2"(%[[L2]], %{{.*}}, %{{.*}}) : (tensor<4xi1>, tensor<i32>, tensor<i32>) -> tensor<4xi32>
+// CHECK:       func.return %[[L]], %[[S]]
+func.func @sign_bit(%x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xi32>) {
+  %0 = "tf.Bitcast"(%x) {T = f32, type = i32} : (tensor<4xf32>) -> tensor<4xi32>
+  %m = tf.Const <int32 [] [-2147483648]> : tensor<i32>
+  %1 = "tf.BitwiseAnd"(%0, %m) {T = i32} : (tensor<4xi32>, tensor<i32>) -> tensor<4xi32>
+  %z = tf.Const <int32 [] [0]> : tensor<i32>
+  %2 = "tf.Less"(%1, %z) {T = i32} : (tensor<4xi32>, tensor<i32>) -> tensor<4xi1>
+  %3 = "tf.BitwiseAnd"(%0, %m) {T = i32} : (tensor<4xi32>, tensor<i32>) -> tensor<4xi32>
+  func.return %2, %3 : tensor<4xi1>, tensor<4xi32>
+}
+
+// Must not fire: other masks (no bitwise-and builtin), bitcasts that change the element width.
+// CHECK-LABEL: func.func @bitwise_stays_tf
+// CHECK:       "tf.Bitcast"
+// CHECK:       "tf.BitwiseAnd"
+// CHECK-NOT:   "tfl.
+func.func @bitwise_stays_tf(%x: tensor<4xf32>, %v: tensor<4xi32>) -> (tensor<4x2xi16>, tensor<4xi32>) {
+  %0 = "tf.Bitcast"(%x) {T = f32, type = i16} : (tensor<4xf32>) -> tensor<4x2xi16>
+  %m = tf.Const <int32 [] [255]> : tensor<i32>
+  %1 = "tf.BitwiseAnd"(%v, %m) {T = i32} : (tensor<4xi32>, tensor<i32>) -> tensor<4xi32>
+  func.return %0, %1 : tensor<4x2xi16>, tensor<4xi32>
+}
