@@ -586,3 +586,62 @@ def test_while_iteration_bound(while_model):
     it = ru.ours(while_model, _max_loop_iterations=10)
     with pytest.raises(RuntimeError, match="exceeded 10 iterations"):
         ru.run(it, _inputs_by_name(while_model, {"x": np.ones(3, np.float32), "n": np.array(50, np.int32)}))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Variable tensors (is_variable): persistent storage, zero-initialized, reset_all_variables
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _variable_add_model():
+    """x + v where v is a variable tensor (built with the FlatBuffer object API; the converter emits resource
+    variables instead)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    m = schema.ModelT()
+    m.version = 3
+    oc = schema.OperatorCodeT()
+    oc.builtinCode, oc.deprecatedBuiltinCode, oc.version = 0, 0, 1  # ADD
+    m.operatorCodes = [oc]
+    m.buffers = [schema.BufferT()]
+    tensors = []
+    for name, var in (("x", False), ("v", True), ("y", False)):
+        t = schema.TensorT()
+        t.name, t.shape, t.type, t.buffer, t.isVariable = name, np.array([4], np.int32), 0, 0, var
+        tensors.append(t)
+    sg = schema.SubGraphT()
+    sg.tensors = tensors
+    sg.inputs, sg.outputs = np.array([0], np.int32), np.array([2], np.int32)
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, np.array([0, 1], np.int32), np.array([2], np.int32)
+    op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.AddOptions, schema.AddOptionsT()
+    sg.operators = [op]
+    m.subgraphs = [sg]
+    return ru.pack_model(m)
+
+
+def test_variable_tensors_persist():
+    model = _variable_add_model()
+    ru.require_kernels(model)
+    x = np.array([10, 20, 30, 40], np.float32)
+    ref, mine = ru.litert(model), ru.ours(model)
+    for it in (ref, mine):
+        it.allocate_tensors()
+        it.set_tensor(1, np.array([1, 2, 3, 4], np.float32))
+    for _ in range(2):  # the variable keeps its value across invokes
+        want, got = ru.run(ref, [x]), ru.run(mine, [x])
+        ru.assert_match(got[0], want[0])
+    for it in (ref, mine):
+        it.reset_all_variables()
+    ru.assert_match(ru.run(mine, [x])[0], ru.run(ref, [x])[0])
+    ru.assert_match(ru.run(mine, [x])[0], x)
+    assert mine._c.persistent_bytes(0) == 16
+    assert mine.arena_bytes() == 2 * 64
+
+
+def test_float16_weights_model_matches_litert():
+    """Float16 weights: DEQUANTIZE(float16 constant) feeds the conv; runs through the kernels like any op."""
+    model = ru.convert(_conv_model_fn(), quantize="float16")
+    assert "DEQUANTIZE" in ru.model_ops(model)
+    ru.require_kernels(model)
+    ru.compare_with_litert(model)

@@ -56,6 +56,13 @@ def seed_models() -> dict[str, bytes]:
 
     models["mixed_dynamic"] = ru.convert(mixed)
 
+    @tf.function(input_signature=[tf.TensorSpec([3], tf.float32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.bool)])
+    def control(x, n, p):
+        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, y * 0.5 + 1.0), [tf.constant(0), x])
+        return tf.cond(p, lambda: y * 2.0, lambda: y - 1.0)
+
+    models["control_flow"] = ru.convert(control)
+
     class M(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float32)])
         def f1(self, x):
@@ -165,6 +172,8 @@ def run_one(data: bytes, rng: np.random.Generator, stats: Stats):
                     raise ValueError("input too large")
                 if np.dtype(d["dtype"]).kind == "f":
                     x = rng.normal(size=shape).astype(d["dtype"])
+                elif np.dtype(d["dtype"]) == np.int32:
+                    x = rng.integers(0, 4, shape).astype(np.int32)
                 else:
                     x = np.zeros(shape, d["dtype"])
                 it.set_tensor(d["index"], x)
