@@ -169,6 +169,8 @@ class _Phases:
         dt = time.perf_counter() - self.t0
         if failed:
             self.progress.update(self.current, description=f"[red]{label} (failed)[/]")
+        elif self.name == "passes":
+            self.progress.update(self.current, description=f"{label} ({self.n_passes} passes)")
         self.progress.update(self.current, total=1, completed=1)
         self.progress.stop_task(self.current)
         if not self.live and not failed:

@@ -173,8 +173,12 @@ def count_ops(module: ModuleOp) -> int:
 
 
 def verify_each_default() -> bool:
-    """`TFLC_VERIFY_EACH=1` turns on verification between passes everywhere (the test suite sets it)."""
-    return os.environ.get("TFLC_VERIFY_EACH", "") not in ("", "0")
+    """Verify between passes when `TFLC_VERIFY_EACH=1`, and by default under pytest (which sets
+    PYTEST_CURRENT_TEST, also seen by CLI subprocesses of a test); `TFLC_VERIFY_EACH=0` turns it off."""
+    flag = os.environ.get("TFLC_VERIFY_EACH")
+    if flag is not None:
+        return flag not in ("", "0")
+    return "PYTEST_CURRENT_TEST" in os.environ
 
 
 def run_pipeline(module: ModuleOp, spec: str = DEFAULT_PIPELINE, *, verify_each: bool = False,

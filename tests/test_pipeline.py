@@ -180,20 +180,29 @@ def test_run_pipeline_records_time_and_op_counts() -> None:
     assert "tf.Identity" not in op_names(module) and "tfl.fully_connected" in op_names(module)
 
 
-def test_verify_each_names_the_pass_that_broke_the_ir(test_passes: None) -> None:
+def test_verify_each_names_the_pass_that_broke_the_ir(test_passes: None, monkeypatch: pytest.MonkeyPatch) -> None:
     module = make_module()
     with pytest.raises(pl.PassError) as e:
         pl.run_pipeline(module, "legalize-tf,test-breaks-ir,dce", verify_each=True)
     assert e.value.pass_name == "test-breaks-ir" and e.value.index == 1
     assert "left invalid IR" in str(e.value) and "NOT_AN_ACTIVATION" in str(e.value)
     # Without verification the same pipeline runs through (the check is what catches it).
+    monkeypatch.setenv("TFLC_VERIFY_EACH", "0")
     pl.run_pipeline(make_module(), "legalize-tf,test-breaks-ir,dce", verify_each=False)
 
 
-def test_verify_each_can_be_forced_by_environment(test_passes: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TFLC_VERIFY_EACH", "1")
+def test_verify_each_is_on_by_default_in_tests(test_passes: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TFLC_VERIFY_EACH", raising=False)
+    assert pl.verify_each_default()  # pytest sets PYTEST_CURRENT_TEST
     with pytest.raises(pl.PassError, match="test-breaks-ir"):
         pl.run_pipeline(make_module(), "legalize-tf,test-breaks-ir")
+    monkeypatch.setenv("TFLC_VERIFY_EACH", "0")
+    assert not pl.verify_each_default()
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    monkeypatch.setenv("TFLC_VERIFY_EACH", "1")
+    assert pl.verify_each_default()
+    monkeypatch.delenv("TFLC_VERIFY_EACH")
+    assert not pl.verify_each_default()
 
 
 def test_a_crashing_pass_is_reported_by_name(test_passes: None) -> None:
