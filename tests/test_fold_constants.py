@@ -211,3 +211,21 @@ def test_shape_math_function_folds_to_nothing():
     ops = builtin_names(data)
     assert set(ops) <= {"RESHAPE", "GATHER"}, ops
     assert not ({"SHAPE", "STRIDED_SLICE", "PACK", "REDUCE_PROD", "RANGE", "CONCATENATION"} & set(ops)), ops
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fold_strided_slice_random_specs(seed):
+    """Random index tuples (masks, negative strides, ellipsis, new axes, empty results) on a constant."""
+    from test_legalize_shape import random_slices
+
+    specs = random_slices(seed, 3, 12)
+
+    def fn():
+        x = C(F)
+        return tuple(x[s] for s in specs)
+
+    ref = [np.asarray(r) for r in fn()]
+    got = folded_values(fn)
+    for s, g, r in zip(specs, got, ref, strict=True):
+        assert g.shape == r.shape, s
+        np.testing.assert_array_equal(g, r, err_msg=str(s))

@@ -40,6 +40,7 @@ def run_litert(data: bytes, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarr
 
 
 LEGALIZE_ONLY = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,dce"
+PIPELINES = (None, LEGALIZE_ONLY)
 
 
 def convert_and_compare(fn, specs: list[tf.TensorSpec], inputs: list[np.ndarray], *, exact: bool = True,
@@ -51,7 +52,7 @@ def convert_and_compare(fn, specs: list[tf.TensorSpec], inputs: list[np.ndarray]
     f = tf.function(fn, input_signature=specs)
     ref = [np.asarray(r) for r in tf.nest.flatten(f(*inputs))]
     result = []
-    for pipeline in (None, LEGALIZE_ONLY):
+    for pipeline in PIPELINES:
         conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
         if pipeline:
             conv.pass_pipeline = pipeline
@@ -283,3 +284,46 @@ def test_transformer_encoder_block():
     shape_math = {"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD"}
     assert not (shape_math & set(ops)), ops
     assert len(ops) < 61, f"{len(ops)} ops (TF's converter: 61)"
+
+
+# ---- randomized StridedSlice specs (masks, negative strides, ellipsis, new axes) --------------------------------
+
+
+def random_slices(seed: int, rank: int, n: int) -> list[tuple]:
+    """`n` random numpy-style index tuples for a rank-`rank` tensor, as TF's __getitem__ turns into StridedSlice."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        idx: list = []
+        used_ellipsis = False
+        consumed = 0
+        while consumed < rank and len(idx) < rank + 1:
+            r = rng.random()
+            if r < 0.1 and not used_ellipsis:
+                idx.append(Ellipsis)
+                used_ellipsis = True
+                consumed = rank - sum(1 for i in idx if i is not Ellipsis and i is not None) + 0
+                continue
+            if r < 0.2:
+                idx.append(tf.newaxis)
+                continue
+            if r < 0.35:
+                idx.append(int(rng.integers(-2, 2)))
+            else:
+                step = int(rng.choice([1, 1, 2, -1, -2, 3]))
+
+                def bound():
+                    return None if rng.random() < 0.3 else int(rng.integers(-6, 7))
+
+                idx.append(slice(bound(), bound(), step))
+            consumed += 1
+        out.append(tuple(idx))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_strided_slice_random_specs(seed):
+    x = rand(3, 4, 5)
+    # Empty results are left out: TFLite cannot represent them (legalize-tf declines those, see FileCheck).
+    specs = [s for s in random_slices(seed, 3, 12) if x[s].size][:10]
+    convert_and_compare(lambda x: tuple(x[s] for s in specs), [spec(x.shape)], [x], expect={"STRIDED_SLICE"})

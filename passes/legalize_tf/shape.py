@@ -264,7 +264,9 @@ def canonical_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Seq
             if s == 0:
                 raise ValueError("zero stride")
             start, stop, step = slice(b, e, s).indices(dim)
-            if step < 0 and stop < 0:  # runs to the beginning: no valid end index, use the end mask
+            if not len(range(start, stop, step)):
+                start, stop, step = 0, 0, 1  # empty: Python's start/stop may be -1, which TFLite reads as dim-1
+            elif step < 0 and stop < 0:  # runs to the beginning: no valid end index, use the end mask
                 end_mask |= 1 << d
                 stop = 0
             out_b.append(start), out_e.append(stop), out_s.append(step)
@@ -282,6 +284,8 @@ def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     shape = shape_of(x)
     out_shape = shape_of(op.results[0])
     ops: list[Operation] = []
+    if out_shape is not None and 0 in out_shape:
+        return  # an empty slice: TFLite's STRIDED_SLICE cannot express it (begin == end reads as a full range)
     if shape is not None and out_shape is not None:
         try:
             cb, ce, cs, end_mask, shrink = canonical_strided_slice(shape, b.reshape(-1).tolist(),

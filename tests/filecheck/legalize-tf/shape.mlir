@@ -139,6 +139,18 @@ func.func @strided_slice_dynamic_begin(%x: tensor<3x4xf32>, %b: tensor<1xi32>) -
   func.return %y : tensor<?x4xf32>
 }
 
+// An empty result (x[:, 5:]) is not legalized: TFLite's STRIDED_SLICE reads begin == end as the full range.
+// CHECK-LABEL: func.func @strided_slice_empty
+// CHECK-NOT:   tfl.strided_slice
+// CHECK:       "tf.StridedSlice"
+func.func @strided_slice_empty(%x: tensor<3x4xf32>) -> tensor<3x0xf32> {
+  %b = tf.Const <int32 [2] [0, 5]> : tensor<2xi32>
+  %e = tf.Const <int32 [2] [0, 0]> : tensor<2xi32>
+  %s = tf.Const <int32 [2] [1, 1]> : tensor<2xi32>
+  %y = "tf.StridedSlice"(%x, %b, %e, %s) {Index = i32, T = f32, begin_mask = 1 : i64, ellipsis_mask = 0 : i64, end_mask = 3 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 0 : i64} : (tensor<3x4xf32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>) -> tensor<3x0xf32>
+  func.return %y : tensor<3x0xf32>
+}
+
 // Pad (int64 paddings -> int32), PadV2, MirrorPad.
 // CHECK-LABEL: func.func @pads
 // CHECK:       tfl.pseudo_const <int32 [2, 2] [1, 1, 0, 2]>
