@@ -74,15 +74,16 @@ static inline int64_t tfl_prod(const int32_t *d, int from, int to) {
 
 /* Output size and leading padding for one spatial dimension (tflite/kernels/padding.h). */
 static inline int tfl_conv_out_size(int padding, int in, int f, int s, int d) {
-  int eff = (f - 1) * d + 1;
-  if (s <= 0) return 0;
-  if (padding == TFL_PAD_SAME) return (in + s - 1) / s;
-  return in >= eff ? (in + s - eff) / s : 0;
+  int64_t eff = ((int64_t)f - 1) * d + 1;
+  if (s <= 0 || in < 0) return 0;
+  if (padding == TFL_PAD_SAME) return (int)(((int64_t)in + s - 1) / s);
+  return in >= eff ? (int)(((int64_t)in + s - eff) / s) : 0;
 }
 static inline int tfl_conv_pad(int in, int out, int f, int s, int d) {
-  int eff = (f - 1) * d + 1;
-  int total = (out - 1) * s + eff - in;
-  return total > 0 ? total / 2 : 0;
+  int64_t eff = ((int64_t)f - 1) * d + 1;
+  int64_t total = ((int64_t)out - 1) * s + eff - in;
+  if (total > INT32_MAX) total = INT32_MAX;
+  return total > 0 ? (int)(total / 2) : 0;
 }
 
 static inline float tfl_clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }

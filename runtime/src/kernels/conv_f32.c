@@ -39,6 +39,9 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "CONV_2D: bias must be float32 with %d elements", f->dims[0]);
   if (f->dims[3] != in->dims[3])
     return tfl_error(ctx, "CONV_2D: filter depth %d != input channels %d (grouped conv unsupported)", f->dims[3], in->dims[3]);
+  if ((int64_t)f->dims[1] * f->dims[2] * f->dims[3] > INT32_MAX / 64)
+    return tfl_error(ctx, "CONV_2D: filter too large");
+  if ((int64_t)in->dims[0] * in->dims[1] * in->dims[2] > INT32_MAX) return tfl_error(ctx, "CONV_2D: input too large");
   int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
   int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
   int dw = tfl_opt_int(node, 4, 1), dh = tfl_opt_int(node, 5, 1);
@@ -57,6 +60,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->K = d->kh * d->kw * d->cin;
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
+  if ((int64_t)d->n * d->oh * d->ow > INT32_MAX) return tfl_error(ctx, "CONV_2D: output too large");
   if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;
   d->direct = d->kh == 1 && d->kw == 1 && sh == 1 && sw == 1 && d->pad_t == 0 && d->pad_l == 0 && d->oh == d->h && d->ow == d->w;
   size_t pk = tfl_gemm_packed_floats(d->cout, d->K);
@@ -155,6 +159,7 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter channels %d not a multiple of input channels %d", cout, cin);
   if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != cout))
     return tfl_error(ctx, "DEPTHWISE_CONV_2D: bias must be float32 with %d elements", cout);
+  if ((int64_t)f->dims[1] * f->dims[2] * cout > INT32_MAX) return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter too large");
   DwData *d = tfl_set_user_data(node, sizeof(DwData));
   d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = cin; d->cout = cout; d->mult = cout / cin;
   d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = sh; d->sw = sw; d->dh = dh; d->dw = dw;
@@ -376,12 +381,16 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   int64_t shp[8];
   if (!tfl_is_const(os) || tfl_read_ints(os, shp, 8) != 4)
     return tfl_error(ctx, "TRANSPOSE_CONV: output_shape must be a constant int32[4]");
-  if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0)
+  if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0 || shp[1] > INT32_MAX ||
+      shp[2] > INT32_MAX)
     return tfl_error(ctx, "TRANSPOSE_CONV: output_shape inconsistent with input/filter");
   int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
   int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
   if (sw < 1 || sh < 1) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be >= 1");
   if (act >= TFL_ACT_TANH) return tfl_error(ctx, "TRANSPOSE_CONV: unsupported fused activation %d", act);
+  if ((int64_t)f->dims[0] * f->dims[1] * f->dims[2] > INT32_MAX / 64 || (int64_t)f->dims[3] > INT32_MAX / 64)
+    return tfl_error(ctx, "TRANSPOSE_CONV: filter too large");
+  if ((int64_t)in->dims[0] * in->dims[1] * in->dims[2] > INT32_MAX) return tfl_error(ctx, "TRANSPOSE_CONV: input too large");
   TConvData *d = tfl_set_user_data(node, sizeof(TConvData));
   node->free_user_data = tconv_free;
   d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];

@@ -36,6 +36,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "FULLY_CONNECTED: input size %lld not a multiple of weights depth %d", (long long)total, K);
   if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != N))
     return tfl_error(ctx, "FULLY_CONNECTED: bias must be float32 with %d elements", N);
+  if (total / K > INT32_MAX) return tfl_error(ctx, "FULLY_CONNECTED: input too large");
   FcData *d = tfl_set_user_data(node, sizeof(FcData));
   node->free_user_data = fc_free;
   d->M = (int)(total / K);
@@ -116,6 +117,7 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
     cy *= dy;
     d->nbatch *= d->od[i];
   }
+  if (d->nbatch * M > INT32_MAX) return tfl_error(ctx, "BATCH_MATMUL: output too large");
   d->od[br] = M;
   d->od[br + 1] = N;
   if (tfl_resize(ctx, out, d->rank, d->od) != TFL_OK) return TFL_ERROR;

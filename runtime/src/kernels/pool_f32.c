@@ -97,6 +97,7 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
   if (out->type != in->type) return tfl_error(ctx, "%s: output type differs from input", name);
   ResizeData *d = tfl_set_user_data(node, sizeof(ResizeData));
   d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->c = in->dims[3];
+  if (d->h <= 0 || d->w <= 0) return tfl_error(ctx, "%s: input spatial dims must be positive", name);
   d->align = tfl_opt_bool(node, bil ? 2 : 0, 0);
   d->half = tfl_opt_bool(node, bil ? 3 : 1, 0);
   d->esize = (int)tfl_type_size(in->type);

@@ -158,6 +158,7 @@ static TflStatus reshape_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
     }
     if (v[i] < 0 || v[i] > INT32_MAX) return tfl_error(ctx, "RESHAPE: invalid dimension %lld", (long long)v[i]);
     od[i] = (int32_t)v[i];
+    if (v[i] != 0 && known > INT64_MAX / v[i]) return tfl_error(ctx, "RESHAPE: shape too large");
     known *= v[i];
   }
   if (neg >= 0) {
@@ -279,7 +280,7 @@ static TflStatus slice_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   d->base = 0;
   for (int i = 0; i < in->rank; i++) {
     int64_t len = sz[i] == -1 ? in->dims[i] - b[i] : sz[i];
-    if (b[i] < 0 || len < 0 || b[i] + len > in->dims[i])
+    if (b[i] < 0 || b[i] > in->dims[i] || len < 0 || len > in->dims[i] - b[i])
       return tfl_error(ctx, "SLICE: begin %lld size %lld out of range for dim %d of size %d", (long long)b[i],
                        (long long)sz[i], i, in->dims[i]);
     d->od[i] = (int32_t)len;
@@ -343,6 +344,9 @@ static TflStatus sslice_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
     if (full >= R) return tfl_error(ctx, "STRIDED_SLICE: too many indices for rank %d", R);
     int64_t dim = in->dims[full], stride = s[i];
     if (stride == 0) return tfl_error(ctx, "STRIDED_SLICE: stride must be non-zero");
+    if (stride > INT32_MAX || stride < -INT32_MAX || b[i] > INT32_MAX || b[i] < -INT32_MAX || e[i] > INT32_MAX ||
+        e[i] < -INT32_MAX)
+      return tfl_error(ctx, "STRIDED_SLICE: begin/end/stride out of int32 range");
     int64_t bb = b[i], ee = offset ? b[i] + e[i] : e[i];
     if (sam & (1 << i)) {
       if (bb < 0) bb += dim;
@@ -595,13 +599,16 @@ static TflStatus split_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
     if (sizes[i] == -1) {
       if (neg >= 0) return tfl_error(ctx, "SPLIT_V: more than one -1");
       neg = i;
-    } else if (sizes[i] < 0) {
-      return tfl_error(ctx, "SPLIT_V: negative size");
+    } else if (sizes[i] < 0 || sizes[i] > in->dims[ax]) {
+      return tfl_error(ctx, "SPLIT_V: size %lld out of range", (long long)sizes[i]);
     } else {
       sum += sizes[i];
     }
   }
-  if (neg >= 0) sizes[neg] = in->dims[ax] - sum;
+  if (neg >= 0) {
+    if (sum > in->dims[ax]) return tfl_error(ctx, "SPLIT_V: sizes exceed dimension %d", in->dims[ax]);
+    sizes[neg] = in->dims[ax] - sum;
+  }
   return split_common(ctx, node, d, in, ax, sizes, n, 0);
 }
 
@@ -656,6 +663,7 @@ static TflStatus pad_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   for (int i = 0; i < in->rank; i++) {
     int64_t lo = v[2 * i], hi = v[2 * i + 1];
     if (lo < 0 || hi < 0) return tfl_error(ctx, "%s: negative padding", name);
+    if (lo > INT32_MAX || hi > INT32_MAX) return tfl_error(ctx, "%s: padding too large", name);
     if (mirror) {
       int64_t lim = sym ? in->dims[i] : in->dims[i] - 1;
       if (lo > lim || hi > lim) return tfl_error(ctx, "MIRROR_PAD: padding %lld/%lld too large for dim %d", (long long)lo, (long long)hi, in->dims[i]);
@@ -852,7 +860,7 @@ static TflStatus tile_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int64_t v[TFL_MAX_RANK];
   if (tfl_read_ints(m, v, TFL_MAX_RANK) != in->rank) return tfl_error(ctx, "TILE: multiples must have %d elements", in->rank);
   for (int i = 0; i < in->rank; i++) {
-    if (v[i] < 0 || (int64_t)in->dims[i] * v[i] > INT32_MAX) return tfl_error(ctx, "TILE: bad multiple");
+    if (v[i] < 0 || v[i] > INT32_MAX || (int64_t)in->dims[i] * v[i] > INT32_MAX) return tfl_error(ctx, "TILE: bad multiple");
     d->od[i] = (int32_t)(in->dims[i] * v[i]);
   }
   return tfl_resize(ctx, out, in->rank, d->od);
@@ -1064,11 +1072,13 @@ static TflStatus range_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
     float a = *(const float *)s->data, b = *(const float *)l->data, c = *(const float *)dl->data;
     if (c == 0 || (b > a && c < 0) || (b < a && c > 0)) return tfl_error(ctx, "RANGE: bad delta");
     double q = ceil(fabs(((double)b - a) / c));
-    if (q > INT32_MAX) return tfl_error(ctx, "RANGE: too many elements");
+    if (!(q >= 0 && q <= INT32_MAX)) return tfl_error(ctx, "RANGE: too many elements");
     n = (int64_t)q;
   } else {
     int64_t a = ival(s, 0), b = ival(l, 0), c = ival(dl, 0);
     if (c == 0 || (b > a && c < 0) || (b < a && c > 0)) return tfl_error(ctx, "RANGE: bad delta");
+    if (a > INT32_MAX || a < -INT32_MAX || b > INT32_MAX || b < -INT32_MAX || c > INT32_MAX || c < -INT32_MAX)
+      return tfl_error(ctx, "RANGE: operands out of range");
     int64_t span = b > a ? b - a : a - b, ad = c > 0 ? c : -c;
     n = (span + ad - 1) / ad;
     if (n > INT32_MAX) return tfl_error(ctx, "RANGE: too many elements");
@@ -1244,6 +1254,8 @@ static TflStatus d2s_prepare(TflContext *ctx, TflNode *node) {
   d->n = bs;
   int32_t od[4];
   int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  if ((int64_t)bs * bs * C > INT32_MAX || (int64_t)H * bs > INT32_MAX || (int64_t)W * bs > INT32_MAX)
+    return tfl_error(ctx, "%s: block_size too large", name);
   if (node->op == OP_DEPTH_TO_SPACE) {
     if (C % (bs * bs)) return tfl_error(ctx, "DEPTH_TO_SPACE: depth %d not divisible by %d", C, bs * bs);
     od[0] = N; od[1] = H * bs; od[2] = W * bs; od[3] = C / (bs * bs);
