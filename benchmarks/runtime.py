@@ -95,6 +95,43 @@ def time_interpreter(make, seconds: float, min_runs: int = 3, max_runs: int = 20
     return statistics.median(times), len(times), it, out
 
 
+_PEAK_CHILD = r"""
+import sys, numpy as np
+sys.path.insert(0, sys.argv[1])
+kind, path = sys.argv[2], sys.argv[3]
+if kind == "ours":
+    from runtime import Interpreter
+    kw = {}
+else:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    kw = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF} if kind == "ref" else {}
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+data = open(path, "rb").read()
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
+base = status("VmRSS")
+it = Interpreter(model_content=data, num_threads=1, **kw)
+it.allocate_tensors()
+for d in it.get_input_details():
+    it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+it.invoke()
+print((status("VmHWM") - base) / 1024.0)
+"""
+
+
+def peak_mb(kind: str, path: str) -> float:
+    """Peak RSS growth (MB) from creating the interpreter through one invoke, the model bytes already loaded."""
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-c", _PEAK_CHILD, ROOT, kind, path], capture_output=True, text=True, timeout=900)
+    try:
+        return float(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return float("nan")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default=",".join(MODELS))
@@ -121,7 +158,9 @@ def main(argv=None):
             err = f"{float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30)):.1e} rel"
         else:
             err = f"{int(np.max(np.abs(a.astype(np.int32) - b.astype(np.int32))))} LSB"
-        rows.append((name, len(model), ours_ms, lite_ms, ref_ms, ours_it.arena_bytes(), err, n_ours, n_lite, n_ref))
+        path = os.path.join(CACHE, name + ".tflite")
+        mem = (peak_mb("ours", path), peak_mb("default", path))
+        rows.append((name, len(model), ours_ms, lite_ms, ref_ms, ours_it.arena_bytes(), err, mem))
         print(f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms", file=sys.stderr, flush=True)
 
     lines = [
@@ -129,13 +168,19 @@ def main(argv=None):
         f"{time.strftime('%Y-%m-%d')}; `benchmarks/runtime.py`).",
         "",
         "| model | bytes | ours ms | LiteRT default (XNNPACK) ms | LiteRT BUILTIN_REF ms | ours / default | ours / REF "
-        "| our arena bytes | max diff vs REF |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| our arena bytes | peak RSS growth ours / LiteRT default MB | max diff vs REF |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, size, o, lt, rf, arena, err, *_ in rows:
+    for name, size, o, lt, rf, arena, err, mem in rows:
         lines.append(
-            f"| {name} | {size:,} | {o:.2f} | {lt:.2f} | {rf:.2f} | {o / lt:.2f}x | {o / rf:.2f}x | {arena:,} | {err} |"
+            f"| {name} | {size:,} | {o:.2f} | {lt:.2f} | {rf:.2f} | {o / lt:.2f}x | {o / rf:.2f}x | {arena:,} "
+            f"| {mem[0]:.1f} / {mem[1]:.1f} | {err} |"
         )
+    lines += [
+        "",
+        "Peak RSS growth: max resident set size after creating the interpreter, allocate_tensors() and one invoke(),",
+        "minus the same before (model bytes already in memory), measured in a fresh process per interpreter.",
+    ]
     table = "\n".join(lines)
     print(table)
     if not args.no_write:

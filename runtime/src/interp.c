@@ -134,6 +134,13 @@ const TflNode *tfl_get_node(const TflContext *ctx, int sg, int node) {
 }
 size_t tfl_arena_bytes(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) ? ctx->subs[sg].arena_bytes : 0; }
 size_t tfl_persistent_bytes(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) ? ctx->subs[sg].persistent_bytes : 0; }
+size_t tfl_scratch_bytes(const TflContext *ctx, int sg, size_t *shared) {
+  size_t n = 0;
+  if (sg_ok(ctx, sg))
+    for (int j = 0; j < ctx->subs[sg].nn; j++) n += ctx->subs[sg].nodes[j].scratch_cap;
+  if (shared) *shared = ctx->scratch_cap;
+  return n;
+}
 int tfl_is_allocated(const TflContext *ctx, int sg) { return sg_ok(ctx, sg) && ctx->subs[sg].allocated; }
 
 /* Byte size of a shape, or SIZE_MAX on overflow / over the limit. */

@@ -30,6 +30,8 @@ int tfl_is_allocated(const TflContext *ctx, int sg);
 TflTensor *tfl_get_tensor(TflContext *ctx, int sg, int tensor); /* NULL if out of range */
 size_t tfl_arena_bytes(const TflContext *ctx, int sg);
 size_t tfl_persistent_bytes(const TflContext *ctx, int sg);
+/* Sum of per-node scratch (tfl_node_scratch) in a subgraph; *shared gets the shared eval scratch size. */
+size_t tfl_scratch_bytes(const TflContext *ctx, int sg, size_t *shared);
 const char *tfl_last_error(const TflContext *ctx);
 void tfl_set_error(TflContext *ctx, const char *msg);
 int tfl_node_count(const TflContext *ctx, int sg);

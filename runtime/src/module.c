@@ -383,7 +383,16 @@ static PyObject *Interp_set_max_loop(InterpObject *self, PyObject *arg) {
   Py_RETURN_NONE;
 }
 
+static PyObject *Interp_scratch_bytes(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  size_t shared = 0, node = tfl_scratch_bytes(self->ctx, sg, &shared);
+  return Py_BuildValue("(nn)", (Py_ssize_t)node, (Py_ssize_t)shared);
+}
+
 static PyMethodDef Interp_methods[] = {
+    {"scratch_bytes", (PyCFunction)Interp_scratch_bytes, METH_VARARGS, "(per-node scratch total, shared eval scratch)."},
     {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
