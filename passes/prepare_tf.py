@@ -6,13 +6,16 @@ Rules (all stay in the `tf` dialect, so the prepared module still means the same
   -> `x * mult + (offset - mean * mult)` with `mult = scale * rsqrt(variance + epsilon)` computed in numpy, as
   `tf.Mul`/`tf.AddV2` by constants (TensorFlow's prepare_tf.cc does the same rewrite).
 - Dilated convolution written as `SpaceToBatchND -> Conv2D/DepthwiseConv2dNative (VALID) -> BatchToSpaceND`
-  (what `tf.nn.convolution` emits for dilation > 1) -> one conv with `dilations`, padding SAME/VALID/EXPLICIT.
-- EXPLICIT padding on Conv2D/DepthwiseConv2dNative -> `tf.Pad` + VALID.
+  (what `tf.nn.convolution` emits for dilation > 1; also the 1-D form with ExpandDims/Squeeze inside, from a
+  dilated Conv1D) -> one conv with `dilations`, padding SAME/VALID/EXPLICIT.
+- EXPLICIT padding on Conv2D/DepthwiseConv2dNative -> `tf.Pad` + VALID; a zero `tf.Pad` that pads exactly what
+  SAME would, followed by a VALID conv (Keras' ZeroPadding2D, MobileNetV2's stride-2 blocks) -> a SAME conv.
 - A per-channel constant `tf.Mul`/`tf.RealDiv` directly after a conv (single use; constant broadcastable along
   the last axis only) is folded into the conv's filter; a per-channel constant `tf.AddV2`/`tf.Add`/`tf.Sub`/
   `tf.BiasAdd` becomes (or merges into) a `tf.BiasAdd` with a constant bias directly after the conv, which
   legalize-tf absorbs into the conv's bias operand. Applies to Conv2D, DepthwiseConv2dNative and
-  Conv2DBackpropInput. This is how BatchNorm disappears into the preceding conv.
+  Conv2DBackpropInput. This is how BatchNorm disappears into the preceding conv. A per-channel op after a
+  Squeeze/Reshape that keeps the channel axis (Conv1D) first moves above it.
 
 Small constant subexpressions feeding these rules (BatchNorm statistics computed from variables, a bias reshaped
 by Keras) are evaluated in numpy on the spot, so the rules do not depend on fold-constants having run.
