@@ -262,7 +262,7 @@ BIN_SHAPES = [((2, 5, 6), (2, 5, 6)), ((2, 5, 6), (1, 1, 6)), ((3, 1, 4), (1, 5,
 
 
 @pytest.mark.parametrize("mode", [INT8, INT16])
-@pytest.mark.parametrize("op", ["add", "sub", "mul", "maximum", "minimum", "add_relu"])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "maximum", "minimum", "add_relu", "squared_difference"])
 @pytest.mark.parametrize("shapes", range(len(BIN_SHAPES)))
 def test_binary(mode, op, shapes):
     sa, sb = BIN_SHAPES[shapes]
@@ -273,7 +273,10 @@ def test_binary(mode, op, shapes):
         "maximum": tf.maximum,
         "minimum": tf.minimum,
         "add_relu": lambda a, b: tf.nn.relu(a + b),
+        "squared_difference": tf.math.squared_difference,
     }
+    if op == "squared_difference" and mode == INT16:
+        pytest.skip("no int16 SQUARED_DIFFERENCE in LiteRT")
     f = fns[op]
     # scale the second operand so the two inputs get different quantization parameters
     model = _cached(("bin", mode, op, shapes), lambda: _convert(lambda a, b: f(a, 0.37 * b + 0.5), [sa, sb], mode))
@@ -291,6 +294,8 @@ ACT_FNS = {
     "hard_swish": lambda x: x * tf.nn.relu6(x + 3.0) / 6.0,
     "softmax": tf.nn.softmax,
     "softmax_beta": lambda x: tf.nn.softmax(0.6 * x),
+    "gelu": lambda x: tf.nn.gelu(x, approximate=False),
+    "gelu_tanh": lambda x: tf.nn.gelu(x, approximate=True),
 }
 
 
@@ -305,6 +310,14 @@ def test_activation_int8(name, rng_hi):
                                                               hi=rng_hi))
     _check_exact(model, inputs=[x])
     _check_exact(model, seed=3)
+
+
+def test_rsqrt_int8():
+    model = _cached(("rsqrt",), lambda: _convert(lambda a: tf.math.rsqrt(a), [(4, 64)], INT8, lo=0.05, hi=4.0))
+    ref, _ = _run_both(model)
+    zp = ref.get_input_details()[0]["quantization"][1]
+    x = np.clip(np.arange(-128, 128), zp, 127).astype(np.int8).reshape(4, 64)  # non-negative real values only
+    _check_exact(model, inputs=[x], expect_ops=["RSQRT"])
 
 
 @pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "softmax", "softmax_beta"])

@@ -19,8 +19,10 @@ enum {
   OP_RELU6 = 21,
   OP_SOFTMAX = 25,
   OP_TANH = 28,
+  OP_RSQRT = 76,
   OP_LEAKY_RELU = 98,
   OP_HARD_SWISH = 117,
+  OP_GELU = 150,
   OP_RELU_0_TO_1 = 152,
 };
 
@@ -125,6 +127,44 @@ static int16_t down_scale_mult(int32_t m) {
 
 static float f_logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 static float f_tanh(float x) { return tanhf(x); }
+static float f_gelu(float x) { return 0.5f * x * erfcf(x * (float)(-0.70710678118654752440)); }
+static float f_gelu_approx(float x) {
+  const float k = (float)(1.12837916709551257390 * 0.70710678118654752440); /* sqrt(2/pi) */
+  return 0.5f * x * (1.f + tanhf(k * (x + 0.044715f * x * x * x)));
+}
+
+/* GetInvSqrtQuantizedMultiplierExp: 1/sqrt(input) as a multiplier and shift, by gemmlowp fixed-point Newton steps. */
+static void inv_sqrt_multiplier(int32_t input, int reverse_shift, int32_t *out_inv, int *out_shift) {
+  if (input <= 1) {
+    *out_inv = INT32_MAX;
+    *out_shift = 0;
+    return;
+  }
+  *out_shift = 11;
+  while (input >= (1 << 29)) {
+    input /= 4;
+    ++*out_shift;
+  }
+  const unsigned max_left_bits = (unsigned)__builtin_clz((uint32_t)input) - 1;
+  const unsigned pairs = max_left_bits / 2 - 1;
+  *out_shift -= (int)pairs;
+  input <<= 2 * pairs;
+  const int32_t fp_input = input >> 1;                 /* Q3.28 */
+  const int32_t half_input = tfl_rdbpot(fp_input, 1);  /* Q3.28 */
+  const int32_t half_three = (1 << 28) + (1 << 27);    /* 1.5 */
+  int32_t x = 1 << 28;                                 /* 1.0 */
+  for (int i = 0; i < 5; ++i) {
+    const int32_t x3 = tfl_sat_shl(tfl_srdhm(tfl_srdhm(x, x), x), 6);
+    x = tfl_sat_shl(tfl_srdhm(half_three, x) - tfl_srdhm(half_input, x3), 3);
+  }
+  x = tfl_srdhm(x, 1518500250); /* * sqrt(2)/2 */
+  *out_inv = x;
+  if (*out_shift < 0) {
+    *out_inv = (int32_t)((uint32_t)*out_inv << -*out_shift);
+    *out_shift = 0;
+  }
+  *out_shift *= reverse_shift;
+}
 
 static void lut_populate_i8(float in_s, int32_t in_zp, float out_s, int32_t out_zp, float (*f)(float), int8_t *lut) {
   const float inv = 1.0f / out_s;
@@ -191,6 +231,14 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     case OP_TANH:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_tanh, d->lut);
       break;
+    case OP_GELU:
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, tfl_opt_bool(node, 0, 0) ? f_gelu_approx : f_gelu, d->lut);
+      break;
+    case OP_RSQRT: {
+      const float den = sqrtf(in_s) * out_s;
+      tfl_quantize_multiplier(1. / (double)den, &d->m1, &d->s1);
+      break;
+    }
     case OP_HARD_SWISH: {
       const float hires = (1.0f / 128.0f) * in_s;
       const float reluish_scale = 3.0f / 32768.0f;
@@ -327,7 +375,24 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       break;
     case OP_LOGISTIC:
     case OP_TANH:
+    case OP_GELU:
       for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
+      break;
+    case OP_RSQRT:
+      for (int64_t i = 0; i < n; ++i) {
+        const int32_t v = (int32_t)x8[i] - d->in_zp;
+        if (v < 0) return tfl_error(ctx, "RSQRT is only defined for positive values");
+        if (v == 0) {
+          y8[i] = 127;
+          continue;
+        }
+        int32_t m;
+        int sh;
+        inv_sqrt_multiplier(v, -1, &m, &sh);
+        const int32_t data = tfl_mbqm_mode(1, m, sh + 20, mode);
+        const int32_t o = tfl_mbqm_mode(data, d->m1, d->s1 - 20, mode) + d->out_zp;
+        y8[i] = (int8_t)clamp32(o, -128, 127);
+      }
       break;
     case OP_HARD_SWISH:
       for (int64_t i = 0; i < n; ++i) y8[i] = hard_swish_i8(d, x8[i]);
@@ -355,5 +420,7 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_TANH, "TANH (int8)", act_prepare, act_eval},
     {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
     {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
+    {OP_GELU, "GELU (int8)", act_prepare, act_eval},
+    {OP_RSQRT, "RSQRT (int8)", act_prepare, act_eval},
     {0, NULL, NULL, NULL},
 };

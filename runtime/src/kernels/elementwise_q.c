@@ -11,7 +11,7 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_ADD = 0, OP_MUL = 18, OP_SUB = 41, OP_MAXIMUM = 55, OP_MINIMUM = 57 };
+enum { OP_ADD = 0, OP_MUL = 18, OP_SUB = 41, OP_MAXIMUM = 55, OP_MINIMUM = 57, OP_SQUARED_DIFFERENCE = 99 };
 
 typedef struct {
   int op;
@@ -70,6 +70,13 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier(r1, &d->m1, &d->s1);
     tfl_quantize_multiplier(r2, &d->m2, &d->s2);
     tfl_quantize_multiplier(ro, &d->mo, &d->so);
+  } else if (op == OP_SQUARED_DIFFERENCE) {
+    if (t != TFL_INT8) return TFL_NOT_MINE;
+    d->left_shift = 7;
+    const double twice_max = (double)(2.0f * (s1 > s2 ? s1 : s2));
+    tfl_quantize_multiplier((double)s1 / twice_max, &d->m1, &d->s1);
+    tfl_quantize_multiplier((double)s2 / twice_max, &d->m2, &d->s2);
+    tfl_quantize_multiplier((twice_max * twice_max) / (double)((float)(1 << 14) * so), &d->mo, &d->so);
   } else if (op == OP_MUL) {
     act = tfl_opt_int(node, 0, 0);
     const double real = (double)(s1 * s2 / so);
@@ -93,6 +100,12 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
       const int32_t sb = tfl_mbqm_mode(b, d->m2, d->s2, mode);
       const int32_t raw = d->op == OP_ADD ? sa + sb : sa - sb;
       return clamp32(tfl_mbqm_mode(raw, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    }
+    case OP_SQUARED_DIFFERENCE: {
+      const int32_t a = (int32_t)((uint32_t)(x1 - d->z1) << d->left_shift);
+      const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
+      const int32_t diff = tfl_mbqm_mode(a, d->m1, d->s1, mode) - tfl_mbqm_mode(b, d->m2, d->s2, mode);
+      return clamp32(tfl_mbqm_mode(diff * diff, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
     }
     case OP_MUL:
       return clamp32(tfl_mbqm_mode((x1 - d->z1) * (x2 - d->z2), d->mo, d->so, mode) + d->zo, d->lo, d->hi);
@@ -154,5 +167,6 @@ const TflKernel tfl_kernels_elementwise_q[] = {
     {OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
     {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
+    {OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
     {0, NULL, NULL, NULL},
 };
