@@ -198,8 +198,12 @@ def test_conv_batchnorm_relu6():
          ["TRANSPOSE_CONV"]),
         (lambda: _model((9, 9, 4), keras.layers.Conv2D(6, 3, groups=2), keras.layers.BatchNormalization()),
          ["CONV_2D"]),
+        (lambda: _model((9, 9, 4), keras.layers.DepthwiseConv2D(3, depth_multiplier=3, dilation_rate=2),
+                        keras.layers.BatchNormalization()),
+         ["DEPTHWISE_CONV_2D"]),
     ],
-    ids=["conv1d_bn", "conv1d_dilated_causal", "separable_bn", "conv_transpose_bn", "grouped_bn"],
+    ids=["conv1d_bn", "conv1d_dilated_causal", "separable_bn", "conv_transpose_bn", "grouped_bn",
+         "depthwise_dilated_bn"],
 )
 def test_conv_variants(make, expected):
     assert convert_and_compare(make()) == expected
