@@ -246,6 +246,7 @@ def _main():
     ap.add_argument("--iterations", type=int, default=100000)
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--rng", type=int, default=0)
+    ap.add_argument("--report-every", type=int, default=10000)
     ap.add_argument("--save-last", metavar="PATH", help="write each input here before running it")
     ap.add_argument("--run", metavar="PATH", help="run one model file (a saved reproducer)")
     args = ap.parse_args()
@@ -266,7 +267,7 @@ def _main():
         if fn.endswith(".tflite"):
             with open(os.path.join(args.seeds, fn), "rb") as f:
                 seeds[fn] = f.read()
-    stats = fuzz(seeds, seconds=args.seconds, iterations=args.iterations, rng_seed=args.rng, report_every=10000,
+    stats = fuzz(seeds, seconds=args.seconds, iterations=args.iterations, rng_seed=args.rng, report_every=args.report_every,
                   save_last=args.save_last)
     print("FINAL", stats.line(), flush=True)
     for u in stats.unexpected[:20]:
