@@ -50,6 +50,7 @@ def build_model(name: str) -> bytes:
                      input_signature=[tf.TensorSpec([1, 224, 224, 3], tf.float32)])  # fmt: skip
     conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()])  # frozen variables
     if quant == "int8":
+
         def rep():
             rng = np.random.default_rng(0)
             for _ in range(8):
@@ -125,7 +126,9 @@ def peak_mb(kind: str, path: str) -> float:
     """Peak RSS growth (MB) from creating the interpreter through one invoke, the model bytes already loaded."""
     import subprocess
 
-    r = subprocess.run([sys.executable, "-c", _PEAK_CHILD, ROOT, kind, path], capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-c", _PEAK_CHILD, ROOT, kind, path], capture_output=True, text=True, timeout=900
+    )
     try:
         return float(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -147,10 +150,16 @@ def main(argv=None):
     rows = []
     for name in args.models.split(","):
         model = build_model(name)
-        ours_ms, n_ours, ours_it, ours_out = time_interpreter(lambda m=model: Ours(model_content=m, num_threads=1), args.seconds)
-        lite_ms, n_lite, _, lite_out = time_interpreter(lambda m=model: LiteRT(model_content=m, num_threads=1), args.seconds)
+        ours_ms, n_ours, ours_it, ours_out = time_interpreter(
+            lambda m=model: Ours(model_content=m, num_threads=1), args.seconds
+        )
+        lite_ms, n_lite, _, lite_out = time_interpreter(
+            lambda m=model: LiteRT(model_content=m, num_threads=1), args.seconds
+        )
         ref_ms, n_ref, _, ref_out = time_interpreter(
-            lambda m=model: LiteRT(model_content=m, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF),
+            lambda m=model: LiteRT(
+                model_content=m, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+            ),
             args.seconds,
         )
         a, b = ours_out[0], ref_out[0]
@@ -161,7 +170,11 @@ def main(argv=None):
         path = os.path.join(CACHE, name + ".tflite")
         mem = (peak_mb("ours", path), peak_mb("default", path))
         rows.append((name, len(model), ours_ms, lite_ms, ref_ms, ours_it.arena_bytes(), err, mem))
-        print(f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms", file=sys.stderr, flush=True)
+        print(
+            f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
 
     lines = [
         f"Runtime latency, 1 thread, median ms per inference ({platform.machine()}, {os.cpu_count()} cores, "

@@ -80,7 +80,9 @@ class FlexRunner:
                 raise ValueError(f"{custom_code}: omitted input {i} is not supported for Flex ops")
             ttype, shape, data = item
             if ttype not in _TO_NP:
-                raise ValueError(f"{custom_code}: input {i} has tensor type {ttype}, not supported for Flex ops")
+                raise ValueError(
+                    f"{custom_code}: input {i} has tensor type {ttype}, not supported for Flex ops"
+                )
             arrays.append(np.frombuffer(data, dtype=_TO_NP[ttype]).reshape(shape))
         key = (node_def, tuple(a.dtype.str for a in arrays))
         fn = self._cache.get(key)

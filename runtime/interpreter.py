@@ -86,11 +86,15 @@ class SignatureRunner:
 
     def get_input_details(self):
         return {
-            name: self._interpreter._get_tensor_details(idx, self._subgraph_index) for name, idx in self._inputs.items()
+            name: self._interpreter._get_tensor_details(idx, self._subgraph_index)
+            for name, idx in self._inputs.items()
         }
 
     def get_output_details(self):
-        return {name: self._interpreter._get_tensor_details(idx, self._subgraph_index) for name, idx in self._outputs}
+        return {
+            name: self._interpreter._get_tensor_details(idx, self._subgraph_index)
+            for name, idx in self._outputs
+        }
 
 
 class Interpreter:
@@ -131,7 +135,10 @@ class Interpreter:
         self._model_content = model_content
         self._preserve_all = bool(experimental_preserve_all_tensors)
         self._c = _tflrt.Interp(
-            model_content, num_threads=int(num_threads or 1), preserve_all=self._preserve_all, max_bytes=max_bytes
+            model_content,
+            num_threads=int(num_threads or 1),
+            preserve_all=self._preserve_all,
+            max_bytes=max_bytes,
         )
         if max_loop:
             self._c.set_max_loop_iterations(max_loop)
@@ -276,7 +283,9 @@ class Interpreter:
         if strict:
             _, _, shape, sig, *_ = self._c.tensor_info(0, input_index)
             sig = sig if sig is not None else shape
-            if len(sig) != len(tensor_size) or any(s != -1 and s != d for s, d in zip(sig, tensor_size, strict=False)):
+            if len(sig) != len(tensor_size) or any(
+                s != -1 and s != d for s, d in zip(sig, tensor_size, strict=False)
+            ):
                 raise ValueError(
                     f"ResizeInputTensorStrict only allows mutating unknown dimensions identified by -1 "
                     f"(signature {list(sig)}, requested {tensor_size})."
@@ -286,10 +295,16 @@ class Interpreter:
     # ---- signatures ----
 
     def _get_full_signature_list(self):
-        return {k: {"inputs": dict(v["inputs"]), "outputs": dict(v["outputs"])} for k, v in self._signature_defs.items()}
+        return {
+            k: {"inputs": dict(v["inputs"]), "outputs": dict(v["outputs"])}
+            for k, v in self._signature_defs.items()
+        }
 
     def get_signature_list(self):
-        return {k: {"inputs": list(v["inputs"]), "outputs": list(v["outputs"])} for k, v in self._signature_defs.items()}
+        return {
+            k: {"inputs": list(v["inputs"]), "outputs": list(v["outputs"])}
+            for k, v in self._signature_defs.items()
+        }
 
     def get_signature_runner(self, signature_key=None):
         if signature_key is None:

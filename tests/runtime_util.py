@@ -29,8 +29,15 @@ FLOAT_RTOL = 1e-5  # max |ours - ref| <= FLOAT_RTOL * max |ref|
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def convert(fn, *, quantize: str | None = None, representative=None, select_tf: bool = False,
-            allow_custom_ops: bool = False, int8_io: bool = False) -> bytes:
+def convert(
+    fn,
+    *,
+    quantize: str | None = None,
+    representative=None,
+    select_tf: bool = False,
+    allow_custom_ops: bool = False,
+    int8_io: bool = False,
+) -> bytes:
     """Converts a tf.function (with an input_signature) to .tflite bytes with TF's converter.
 
     quantize: None | "int8" (full integer, needs `representative`) | "dynamic" | "float16" | "int16x8".
@@ -137,10 +144,14 @@ def assert_match(got, ref, what="output"):
         scale = float(np.max(np.abs(ref))) if ref.size else 0.0
         err = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64)))) if ref.size else 0.0
         assert np.array_equal(np.isnan(got), np.isnan(ref)), f"{what}: NaN pattern differs"
-        assert err <= FLOAT_RTOL * max(scale, 1e-30) or err == 0.0, f"{what}: max abs err {err:g} vs max |ref| {scale:g}"
+        assert err <= FLOAT_RTOL * max(scale, 1e-30) or err == 0.0, (
+            f"{what}: max abs err {err:g} vs max |ref| {scale:g}"
+        )
     else:
         diff = np.count_nonzero(got != ref)
-        assert diff == 0, f"{what}: {diff} of {ref.size} elements differ (max |d| {np.max(np.abs(got.astype(np.int64) - ref.astype(np.int64)))})"
+        assert diff == 0, (
+            f"{what}: {diff} of {ref.size} elements differ (max |d| {np.max(np.abs(got.astype(np.int64) - ref.astype(np.int64)))})"
+        )
 
 
 def compare_with_litert(model: bytes, inputs=None, seed=0):
@@ -196,7 +207,9 @@ def model_ops(model: bytes) -> list[str]:
 def require_kernels(model: bytes):
     """Skips the calling test when a builtin op of `model` has no registered kernel yet (kernel engineers: the
     skip disappears by itself once the kernel is registered)."""
-    missing = [n for n in model_ops(model) if not n.startswith("Flex") and n in _op_codes() and not has_kernel(n)]
+    missing = [
+        n for n in model_ops(model) if not n.startswith("Flex") and n in _op_codes() and not has_kernel(n)
+    ]
     if missing:
         pytest.skip(f"kernel not registered yet: {', '.join(missing)}")
 
@@ -275,7 +288,11 @@ def with_offset_buffers(model: bytes) -> bytes:
     m = model_object(model)
     datas = []
     for buf in m.buffers:
-        d = bytes(np.asarray(buf.data, dtype=np.uint8).tobytes()) if buf.data is not None and len(buf.data) else b""
+        d = (
+            bytes(np.asarray(buf.data, dtype=np.uint8).tobytes())
+            if buf.data is not None and len(buf.data)
+            else b""
+        )
         datas.append(d)
         if d:
             buf.data = None
