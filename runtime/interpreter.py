@@ -259,7 +259,11 @@ class Interpreter:
     def get_tensor(self, tensor_index, subgraph_index=0):
         tensor_index = int(tensor_index)
         self._check_tensor(tensor_index, subgraph_index)
-        _, ttype, shape, *_ = self._c.tensor_info(subgraph_index, tensor_index)
+        _, ttype, shape, _s, _sc, _zp, _q, _alloc, nbytes, _sp, has_data = self._c.tensor_info(
+            subgraph_index, tensor_index
+        )
+        if not has_data and nbytes:
+            raise ValueError("Tensor data is null. Run allocate_tensors() first")
         out = np.empty(shape, dtype=_np_type(ttype))
         self._c.get_tensor(subgraph_index, tensor_index, out)
         return out

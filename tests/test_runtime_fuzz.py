@@ -192,7 +192,10 @@ def run_one(data: bytes, rng: np.random.Generator, stats: Stats):
                 runner = it.get_signature_runner(key)
                 inputs = {}
                 for name, d in runner.get_input_details().items():
-                    inputs[name] = np.zeros(tuple(int(x) for x in d["shape"]), d["dtype"])
+                    shape = tuple(int(x) for x in d["shape"])
+                    if int(np.prod(shape, dtype=np.int64)) * np.dtype(d["dtype"]).itemsize > MAX_TENSOR_BYTES:
+                        raise ValueError("input too large")
+                    inputs[name] = np.zeros(shape, d["dtype"])
                 runner(**inputs)
             stats.ran += 1
         except (ValueError, RuntimeError):
