@@ -32,8 +32,8 @@ MAX_ROUNDS = 8
 
 def _cse_key(op: Operation) -> tuple | None:
     """Bucket key (name and operand identities); properties, attributes and types are compared on collision."""
-    if not op.results or op.regions or op.successors or isinstance(op, func.ReturnOp):
-        return None
+    if not op.results or op.regions or op.successors or not isinstance(op, tfl.TflOp | tfl.NoValueOp):
+        return None  # only TFLite builtins: a leftover TF op may be stateful (random, variables)
     return (op.name, *(id(v) for v in op.operands))
 
 

@@ -137,6 +137,8 @@ def fold_into_preceding_affine(op: Operation, rewriter: PatternRewriter) -> None
         return
     if op.results[0].type != y.type:
         return  # the constant would broadcast the result to a larger shape
+    if isinstance(aff, tfl.TransposeConvOp) and activation(op) != "NONE":
+        return  # TRANSPOSE_CONV takes a fused activation only from version 4 on: keep it a separate op
     w = const_value(aff.operands[1])
     bias = aff.operands[bias_index(aff)]
     b = const_value(bias)
