@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import mmap
 import os
 
 import numpy as np
@@ -30,6 +31,7 @@ _NP_TYPES = {
 }
 
 _ALLOC_CONST = 1
+_MMAP_THRESHOLD = 64 << 20
 
 
 class OpResolverType(enum.Enum):
@@ -123,7 +125,12 @@ class Interpreter:
             model_path = os.fspath(model_path)
             try:
                 with open(model_path, "rb") as f:
-                    model_content = f.read()
+                    if os.fstat(f.fileno()).st_size >= _MMAP_THRESHOLD:
+                        # large models (up to and beyond 2 GiB): map read-only instead of copying; constant
+                        # tensors then point into the mapping, which this object keeps alive
+                        model_content = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    else:
+                        model_content = f.read()
             except OSError as e:
                 raise ValueError(f"Failed to open {model_path}: {e}") from e
         elif model_content and not model_path:

@@ -188,6 +188,16 @@ def test_model_path_and_content(conv_model, tmp_path):
     a = ru.run(Interpreter(model_path=p), x)
     b = ru.run(Interpreter(model_content=conv_model, num_threads=2, experimental_delegates=[]), x)
     np.testing.assert_array_equal(a[0], b[0])
+    import runtime.interpreter as rti
+
+    old = rti._MMAP_THRESHOLD
+    rti._MMAP_THRESHOLD = 0  # large-file path: the model is memory-mapped, not copied
+    try:
+        mapped = Interpreter(model_path=p)
+        assert type(mapped._model_content).__name__ == "mmap"
+        np.testing.assert_array_equal(ru.run(mapped, x)[0], a[0])
+    finally:
+        rti._MMAP_THRESHOLD = old
     with pytest.raises(ValueError):
         Interpreter()
     with pytest.raises(ValueError):
