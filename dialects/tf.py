@@ -247,6 +247,12 @@ _OPS: dict[str, tuple[str, ...]] = {
     "All": ("input", "reduction_indices"),
     "Bitcast": ("input",),
     "BitwiseAnd": ("x", "y"),
+    "IsNan": ("x",),
+    "IsInf": ("x",),
+    "IsFinite": ("x",),
+    "Log1p": ("x",),
+    "Sign": ("x",),
+    "Atan2": ("y", "x"),
 }
 
 

@@ -417,6 +417,7 @@ NotEqualOp = _plain_binary("not_equal", B.NOT_EQUAL, "NotEqualOptions")
 LogicalAndOp = _plain_binary("logical_and", B.LOGICAL_AND, "LogicalAndOptions")
 LogicalOrOp = _plain_binary("logical_or", B.LOGICAL_OR, "LogicalOrOptions")
 PReluOp = _plain_binary("prelu", B.PRELU)
+Atan2Op = _plain_binary("atan2", B.ATAN2)
 
 
 @tfl_op
@@ -457,6 +458,7 @@ NegOp = _plain_unary("neg", B.NEG, "NegOptions")
 AbsOp = _plain_unary("abs", B.ABS, "AbsOptions")
 SinOp = _plain_unary("sin", B.SIN)
 CosOp = _plain_unary("cos", B.COS, "CosOptions")
+SignOp = _plain_unary("sign", B.SIGN, "SignOptions")
 FloorOp = _plain_unary("floor", B.FLOOR)
 CeilOp = _plain_unary("ceil", B.CEIL)
 RoundOp = _plain_unary("round", B.ROUND)
@@ -835,7 +837,7 @@ TFL_OPS: list[type[IRDLOperation]] = [
     SelectV2Op,
     ReluOp, Relu6Op, Relu1Op, EluOp, LogisticOp, TanhOp, HardSwishOp, RsqrtOp, SqrtOp, SquareOp, ExpOp, LogOp,
     NegOp, AbsOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, LogicalNotOp, ZerosLikeOp, DequantizeOp, QuantizeOp,
-    LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp, BitcastOp,
+    LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp, BitcastOp, SignOp, Atan2Op,
     MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, ArgMaxOp, ArgMinOp,
     ReshapeOp, SqueezeOp, ExpandDimsOp, TransposeOp, ConcatenationOp, PackOp, UnpackOp, SplitOp, SplitVOp,
     SliceOp, StridedSliceOp, PadOp, PadV2Op, MirrorPadOp, GatherOp, TileOp, BroadcastToOp, FillOp, RangeOp,

@@ -181,6 +181,8 @@ BINARY_CASES = [
     for i, (sa, sb) in enumerate(_SHAPES_4)
 ]
 BINARY_CASES += [
+    Case("atan2", tf.math.atan2, [F(2, 3, 4), F(2, 3, 4)], {"ATAN2"}, {"BROADCAST_TO"}),
+    Case("atan2_bcast", tf.math.atan2, [F(2, 3, 4), F(4)], {"ATAN2", "BROADCAST_TO"}),
     Case("pow", tf.pow, [F(2, 3, 4, kind="positive"), F(4)], {"POW"}),
     Case("pow_scalar", lambda a: tf.pow(a, 1.5), [F(2, 3, kind="positive")], {"POW"}),
 ]
@@ -293,6 +295,17 @@ UNARY_CASES += [
     Case("softmax_rank1", tf.nn.softmax, [F(7)], {"SOFTMAX"}),
     Case("neg_i32", tf.negative, [I(3, 4)], {"NEG"}),
     Case("abs_i32", tf.abs, [I(3, 4)], {"ABS"}),
+    Case("sign", tf.sign, [F(3, 8, kind="zeros")], {"SIGN"}),
+    Case("sign_i32", tf.sign, [I(3, 8)], {"SIGN"}),
+    Case("log1p", tf.math.log1p, [F(3, 8, kind="positive")], {"LOG", "SELECT_V2"}),
+    Case("log1p_small", lambda x: tf.math.log1p(x * 1e-2), [F(3, 8)], {"LOG", "SELECT_V2"}),
+    Case("log1p_tiny", lambda x: tf.math.log1p(x * 1e-6), [F(3, 8)], {"LOG", "SELECT_V2"}),
+    Case("is_nan", lambda x: tf.math.is_nan(tf.sqrt(x)), [F(3, 8)], {"NOT_EQUAL"}),
+    # overflow: inf in TF, +-FLT_MAX out of TFLite's clamping float kernels; both count as infinite
+    Case("is_inf", lambda x: tf.math.is_inf(1.0 / x), [F(3, 8, kind="zeros")], {"GREATER_EQUAL", "ABS"}),
+    Case("is_inf_overflow", lambda x: tf.math.is_inf(x * 1e38 * 1e38), [F(3, 8, kind="zeros")], {"GREATER_EQUAL"}),
+    Case("is_finite", lambda x: tf.math.is_finite(tf.math.log(x)), [F(3, 8, kind="zeros")], {"LESS", "ABS"}),
+    Case("keras_logsumexp", lambda x: __import__("keras").ops.logsumexp(x, axis=-1), [F(3, 8)], {"REDUCE_MAX", "LOG"}),
     Case("expm1_tiny", lambda x: tf.math.expm1(x * 1e-4), [F(3, 8)], {"TANH", "EXP"}),
     Case("keras_celu", lambda x: __import__("keras").activations.celu(x), [F(3, 8)], {"TANH", "EXP"}),
     Case("keras_leaky_relu", lambda x: __import__("keras").layers.LeakyReLU(negative_slope=0.1)(x), [F(2, 8)],

@@ -4,7 +4,7 @@ Binary ops map one-to-one onto TFLite builtins when the element type is one the 
 operands broadcast within the kernel's rank limit (TensorFlow's `TFL_OperandsHaveSameShapesOrBroadcastableShape`):
 
     limit 6: ADD, SUB, MUL, DIV, LOGICAL_AND/OR     limit 5: MAXIMUM, MINIMUM, SELECT_V2
-    limit 4: SQUARED_DIFFERENCE, POW, FLOOR_DIV, FLOOR_MOD, comparisons
+    limit 4: SQUARED_DIFFERENCE, POW, FLOOR_DIV, FLOOR_MOD, comparisons     none: ATAN2
 
 Operands of the same shape, and a single-element operand (a scalar constant) against anything, need no broadcast
 and are accepted at any rank. Beyond the limit, like TensorFlow's converter, the operands are broadcast
@@ -14,7 +14,8 @@ SquaredDifference beyond rank 4 becomes sub + square (as TensorFlow does).
 Activations and unary math map directly (Sigmoid -> logistic, LeakyRelu keeps `alpha`, Softmax is beta 1 on the
 last axis). Decompositions: Reciprocal -> div(1, x); Softplus -> relu(x) + log(1 + exp(-|x|)) (no builtin; the
 stable form of TensorFlow's kernel); Selu -> elu(x) * select_v2(x > 0, scale, scale * alpha); Softsign ->
-x / (1 + |x|); Expm1 -> tanh(x / 2) * (exp(x) + 1); AddN -> a chain of adds; DivNoNan -> select_v2(y == 0, 0, x / y);
+x / (1 + |x|); Expm1 -> tanh(x / 2) * (exp(x) + 1); Log1p -> a 4-term series near 0, log(1 + x) elsewhere;
+IsNan -> x != x, IsInf/IsFinite -> |x| >=/< FLT_MAX; AddN -> a chain of adds; DivNoNan -> select_v2(y == 0, 0, x / y);
 Select with a rank-1 condition -> reshape + select_v2. Erf/Erfc have no builtin and stay TF, except inside GELU.
 
 GELU: `tf.nn.gelu`/Keras 3 `gelu` spell the activation out as elementwise ops, `0.5 * x * erfc(-x / sqrt 2)`
@@ -128,6 +129,8 @@ def broadcast_operands(values: list[SSAValue], out: SSAValue, limit: int
     need = needs_broadcast(values, len(out_shape))
     if need is None:
         return None
+    if limit == 0:  # the kernel does not broadcast at all, not even a scalar
+        need, limit = any(_ranked_shape(v) != out_shape for v in values), -1
     if not need or len(out_shape) <= limit:
         return [], list(values)
     static = shape_of(out)
@@ -137,7 +140,8 @@ def broadcast_operands(values: list[SSAValue], out: SSAValue, limit: int
     new_values: list[SSAValue] = []
     for v in values:
         shape = _ranked_shape(v)
-        if shape == static or (shape is not None and _single_element(shape) and len(shape) <= len(static)):
+        if shape == static or (limit >= 0 and shape is not None and _single_element(shape)
+                               and len(shape) <= len(static)):
             new_values.append(v)
             continue
         shape_c = tfl_const(np.asarray(static, np.int32))
@@ -176,6 +180,7 @@ _BINARY: dict[type[Operation], Binary] = {
     tf.NotEqualOp: Binary(tfl.NotEqualOp, ORDERED | {BOOL}, 4),
     tf.LogicalAndOp: Binary(tfl.LogicalAndOp, frozenset({BOOL}), 6),
     tf.LogicalOrOp: Binary(tfl.LogicalOrOp, frozenset({BOOL}), 6),
+    tf.Atan2Op: Binary(tfl.Atan2Op, FLOAT, 0),  # ATAN2 needs operands of the output's shape
 }
 
 
@@ -310,6 +315,7 @@ _UNARY: dict[type[Operation], tuple[type[tfl.TflOp], frozenset[np.dtype]]] = {
     tf.RoundOp: (tfl.RoundOp, FLOAT),  # both round half to even
     tf.LogicalNotOp: (tfl.LogicalNotOp, frozenset({BOOL})),
     tf.LogSoftmaxOp: (tfl.LogSoftmaxOp, FLOAT),
+    tf.SignOp: (tfl.SignOp, frozenset({F32, I32})),
 }
 
 
@@ -443,6 +449,62 @@ def legalize_expm1(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     ex = tfl.ExpOp.build([x], [ty])
     ep1 = tfl.AddOp.build([ex.results[0], one.output], [ty])
     replace_with(rewriter, op, [half, one, hx, th, ex, ep1, tfl.MulOp.build([th.results[0], ep1.results[0]], [ty])])
+
+
+@LEGALIZE_TF.register(tf.IsNanOp, tf.IsInfOp, tf.IsFiniteOp)
+def legalize_float_class(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.IsNan(x) -> x != x; tf.IsInf(x) -> |x| >= FLT_MAX; tf.IsFinite(x) -> |x| < FLT_MAX (false for NaN).
+
+    FLT_MAX rather than inf: TFLite's float ADD/SUB/MUL/DIV kernels clamp their results to [-FLT_MAX, FLT_MAX]
+    (the activation range of NONE), so an overflow that is inf in TensorFlow arrives here as +-FLT_MAX."""
+    x, out = op.operands[0], op.results[0]
+    if not has_dtype([x], FLOAT) or shape_of(x) != shape_of(out):
+        return
+    if isinstance(op, tf.IsNanOp):
+        replace_with(rewriter, op, [tfl.NotEqualOp.build([x, x], [out.type])])
+        return
+    big = _scalar_const(np.finfo(np.float32).max, x)
+    ab = tfl.AbsOp.build([x], [x.type])
+    cmp = tfl.GreaterEqualOp if isinstance(op, tf.IsInfOp) else tfl.LessOp
+    replace_with(rewriter, op, [big, ab, cmp.build([ab.results[0], big.output], [out.type])])
+
+
+LOG1P_SERIES_BOUND = 3e-2
+
+
+@LEGALIZE_TF.register(tf.Log1pOp)
+def legalize_log1p(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Log1p(x) -> |x| < 0.03 ? x - x^2/2 + x^3/3 - x^4/4 : log(1 + x) (no builtin).
+
+    log(1 + x) alone (what TF's converter emits) loses the relative precision of small x; the series is within
+    2e-7 there, and log(1 + x) is within 3e-6 above the bound. Tricks that recover the rounding error of 1 + x
+    (log(u) * x / (u - 1)) are exact in the builtin kernels but break under XNNPACK, so they are not used."""
+    x = op.operands[0]
+    ty = op.results[0].type
+    if not has_dtype([x], FLOAT) or x.type != ty or shape_of(x) is None:
+        return
+    ops: list[Operation] = []
+
+    def const(v: float) -> SSAValue:
+        c = _scalar_const(v, x)
+        ops.append(c)
+        return c.output
+
+    def binary(cls: type[tfl.TflOp], a: SSAValue, b: SSAValue, out_ty=ty) -> SSAValue:  # noqa: ANN001
+        o = cls.build([a, b], [out_ty])
+        ops.append(o)
+        return o.results[0]
+
+    acc = binary(tfl.MulOp, x, const(-0.25))
+    for c in (1.0 / 3.0, -0.5, 1.0):
+        acc = binary(tfl.MulOp, binary(tfl.AddOp, acc, const(c)), x)
+    ab = tfl.AbsOp.build([x], [ty])
+    ops.append(ab)
+    small = binary(tfl.LessOp, ab.results[0], const(LOG1P_SERIES_BOUND), TensorType(i1, x.type.get_shape()))
+    lg = tfl.LogOp.build([binary(tfl.AddOp, x, const(1.0))], [ty])
+    ops.append(lg)
+    ops.append(tfl.SelectV2Op.build([small, acc, lg.results[0]], [ty]))
+    replace_with(rewriter, op, ops)
 
 
 @LEGALIZE_TF.register(tf.CastOp)

@@ -209,3 +209,32 @@ func.func @bitwise_stays_tf(%x: tensor<4xf32>, %v: tensor<4xi32>) -> (tensor<4x2
   %1 = "tf.BitwiseAnd"(%v, %m) {T = i32} : (tensor<4xi32>, tensor<i32>) -> tensor<4xi32>
   func.return %0, %1 : tensor<4x2xi16>, tensor<4xi32>
 }
+
+// IsNan/IsInf/IsFinite by comparisons; Log1p as a series near 0 selected against log(1 + x); Sign builtin.
+// CHECK-LABEL: func.func @float_classes
+// CHECK:       "tfl.not_equal"(%x, %x)
+// CHECK:       %[[A:.*]] = "tfl.abs"(%x)
+// CHECK-NEXT:  "tfl.greater_equal"(%[[A]], %{{.*}})
+// CHECK:       %[[B:.*]] = "tfl.abs"(%x)
+// CHECK-NEXT:  "tfl.less"(%[[B]], %{{.*}})
+// CHECK:       "tfl.log"
+// CHECK-NEXT:  "tfl.select_v2"
+// CHECK:       "tfl.sign"
+// CHECK-NOT:   "tf.
+func.func @float_classes(%x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xi1>, tensor<4xi1>, tensor<4xf32>, tensor<4xf32>) {
+  %0 = "tf.IsNan"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xi1>
+  %1 = "tf.IsInf"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xi1>
+  %2 = "tf.IsFinite"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xi1>
+  %3 = "tf.Log1p"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  %4 = "tf.Sign"(%x) {T = f32} : (tensor<4xf32>) -> tensor<4xf32>
+  func.return %0, %1, %2, %3, %4 : tensor<4xi1>, tensor<4xi1>, tensor<4xi1>, tensor<4xf32>, tensor<4xf32>
+}
+
+// ATAN2 does not broadcast at all, not even a scalar: the other operand is broadcast explicitly.
+// CHECK-LABEL: func.func @atan2_scalar
+// CHECK:       %[[S:.*]] = "tfl.broadcast_to"(%c, %{{.*}}) : (tensor<f32>, tensor<2xi32>) -> tensor<2x3xf32>
+// CHECK-NEXT:  "tfl.atan2"(%x, %[[S]])
+func.func @atan2_scalar(%x: tensor<2x3xf32>, %c: tensor<f32>) -> tensor<2x3xf32> {
+  %0 = "tf.Atan2"(%x, %c) {T = f32} : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+  func.return %0 : tensor<2x3xf32>
+}
