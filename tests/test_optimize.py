@@ -218,9 +218,13 @@ def test_prelu_hard_swish_gelu_block() -> None:
     x = layers.Conv2D(8, 1)(x)
     x = layers.Activation("hard_swish")(x)
     x = layers.Dense(16, activation="gelu")(x)
+    x = layers.Dense(16)(x)
+    x = layers.Activation(lambda t: keras.activations.gelu(t, approximate=True))(x)
+    x = layers.Activation("softmax")(layers.Dense(10)(x) * 0.125)
     model = keras.Model(inp, x)
     ours, _ = _compare(model)
-    assert ours["PRELU"] == 1 and ours["HARD_SWISH"] == 1 and ours["GELU"] == 1, ours
+    assert ours["PRELU"] == 1 and ours["HARD_SWISH"] == 1 and ours["GELU"] == 2, ours
+    assert ours["MUL"] == 0, ours  # the 0.125 became softmax's beta
 
 
 @pytest.mark.heavy
