@@ -379,6 +379,7 @@ GELU_CASES = [
     Case("tf_nn_gelu_approx", lambda x: tf.nn.gelu(x, approximate=True), [F(4, 16)], {"GELU"}, {"MUL", "TANH"}),
     Case("gelu_erf_spelled", _gelu_erf, [F(2, 3, 8)], {"GELU"}, {"MUL", "DIV"}),
     Case("gelu_tanh_spelled", _gelu_tanh_pow, [F(2, 3, 8)], {"GELU"}, {"MUL", "TANH"}),
+    Case("gelu_div_root", lambda x: x * (1.0 + tf.math.erf(x * 0.70710677)) / 2.0, [F(3, 8)], {"GELU"}, {"DIV"}),
     Case("keras_gelu", lambda x: __import__("keras").activations.gelu(x), [F(3, 8)], {"GELU"}, {"MUL"}),
     Case("keras_gelu_approx", lambda x: __import__("keras").activations.gelu(x, approximate=True), [F(3, 8)],
          {"GELU"}, {"MUL"}),
