@@ -673,7 +673,6 @@ int tfl_allocate(TflContext *ctx, int sg) {
   for (int j = 0; j < s->nn; j++) {
     Node *n = &s->nodes[j];
     char lab[300];
-    if (n->deferred) continue;
     for (int k = 0; k < n->n.ninputs + n->n.noutputs; k++) {
       int ti = k < n->n.ninputs ? n->n.inputs[k] : n->n.outputs[k - n->n.ninputs];
       if (ti < 0) continue;
@@ -684,7 +683,7 @@ int tfl_allocate(TflContext *ctx, int sg) {
             return set_err(ctx, "malformed model: %s (subgraph %d, node %d) reads and writes tensor '%s'", node_label(n, lab, sizeof lab),
                            sg, j, tname(&s->t[ti], nb, sizeof nb, ti));
           }
-      if (s->t[ti].changed_at > n->prepared_at) {
+      if (!n->deferred && s->t[ti].changed_at > n->prepared_at) {
         ctx->phase = PHASE_IDLE;
         return set_err(ctx,
                        "malformed model: tensor '%s' used by %s (subgraph %d, node %d) is resized by a later node "
