@@ -679,3 +679,40 @@ def test_cast_int_bool():
     def f(x, i):
         return tf.cast(x, tf.int32), tf.cast(i, tf.float32), tf.cast(i, tf.bool), tf.cast(x > 0, tf.int32) + i
     check(f, [spec(3, 4), spec(3, 4, dtype=tf.int32)], low=-20, high=20)
+
+
+# ---------------------------------------------------------------------------------- baseline-ISA kernel clones
+
+
+def test_baseline_isa_clones_match():
+    """The SSE2 clones (picked on CPUs without AVX2+FMA; forced here with TFLRT_DISABLE_AVX2=1) give the same
+    results as LiteRT for the GEMM, depthwise and vector-exp kernels."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(13)
+    w, dw, fc = const(rng, 3, 3, 5, 19), const(rng, 3, 3, 19, 1), const(rng, 19, 7)
+
+    def f(x):
+        y = tf.nn.relu6(tf.nn.conv2d(x, w, 2, "SAME"))
+        y = tf.sigmoid(tf.nn.depthwise_conv2d(y, dw, [1, 1, 1, 1], "SAME")) * y
+        return tf.nn.softmax(tf.matmul(tf.reduce_mean(y, axis=[1, 2]), fc))
+
+    model = convert(f, [spec(2, 15, 13, 5)])
+    x = np.random.default_rng(0).uniform(-2, 2, size=(2, 15, 13, 5)).astype(np.float32)
+    ref = run_ref(model, [x])[0]
+    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); from runtime import Interpreter\n"
+            "it = Interpreter(model_content=open(sys.argv[2], 'rb').read()); it.allocate_tensors()\n"
+            "it.set_tensor(it.get_input_details()[0]['index'], np.load(sys.argv[3])); it.invoke()\n"
+            "np.save(sys.argv[4], it.get_tensor(it.get_output_details()[0]['index']))\n")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        mp, xp, op = os.path.join(d, "m.tflite"), os.path.join(d, "x.npy"), os.path.join(d, "o.npy")
+        open(mp, "wb").write(model)
+        np.save(xp, x)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ, TFLRT_DISABLE_AVX2="1")
+        subprocess.run([sys.executable, "-c", code, root, mp, xp, op], check=True, env=env)
+        ours = np.load(op)
+    assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, float(np.max(np.abs(ref))))

@@ -93,8 +93,45 @@ TFL_INLINE void tile_body(int K, const float *const *a, const float *restrict bp
   }
 }
 
+/* Baseline-ISA tile (SSE2: 16 xmm registers): 3 rows x 16 columns in 12 four-lane accumulators. */
+typedef float v4f __attribute__((vector_size(16)));
+#define LD4(v, p) memcpy(&(v), (p), sizeof(v4f))
+#define ST4(p, v) memcpy((p), &(v), sizeof(v4f))
+TFL_INLINE void tile3_body(int K, const float *restrict a0, const float *restrict a1, const float *restrict a2,
+                           const float *restrict bp, const float *bias16, float lo, float hi, float *const *c, int mr,
+                           int nc) {
+  v4f c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+  v4f c20 = {0}, c21 = {0}, c22 = {0}, c23 = {0};
+  for (int k = 0; k < K; k++) {
+    v4f b0, b1, b2, b3;
+    LD4(b0, bp);
+    LD4(b1, bp + 4);
+    LD4(b2, bp + 8);
+    LD4(b3, bp + 12);
+    bp += NR;
+    float s = a0[k];
+    c00 += s * b0; c01 += s * b1; c02 += s * b2; c03 += s * b3;
+    s = a1[k];
+    c10 += s * b0; c11 += s * b1; c12 += s * b2; c13 += s * b3;
+    s = a2[k];
+    c20 += s * b0; c21 += s * b1; c22 += s * b2; c23 += s * b3;
+  }
+  float out[3][NR];
+  ST4(out[0], c00); ST4(out[0] + 4, c01); ST4(out[0] + 8, c02); ST4(out[0] + 12, c03);
+  ST4(out[1], c10); ST4(out[1] + 4, c11); ST4(out[1] + 8, c12); ST4(out[1] + 12, c13);
+  ST4(out[2], c20); ST4(out[2] + 4, c21); ST4(out[2] + 8, c22); ST4(out[2] + 12, c23);
+  for (int r = 0; r < mr; r++) {
+    for (int j = 0; j < NR; j++) {
+      float v = out[r][j] + bias16[j];
+      v = v < lo ? lo : v;
+      out[r][j] = v > hi ? hi : v;
+    }
+    memcpy(c[r], out[r], (size_t)nc * sizeof(float));
+  }
+}
+
 TFL_INLINE void gemm_body(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias,
-                          float lo, float hi, float *C, long ldc) {
+                          float lo, float hi, float *C, long ldc, int wide) {
   int panels = (N + NR - 1) / NR;
   /* rows per block so that the A block stays in L2 while all panels stream over it */
   long mc = (long)(96 * 1024) / ((long)(K > 0 ? K : 1) * 4);
@@ -116,7 +153,12 @@ TFL_INLINE void gemm_body(int M, int N, int K, const float *A, long lda, const f
           ap[r] = A + row * lda;
           cp[r] = C + row * ldc + n0;
         }
-        tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc);
+        if (wide) {
+          tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc);
+        } else {
+          tile3_body(K, ap[0], ap[1], ap[2], bp, bias16, lo, hi, cp, mr < 3 ? mr : 3, nc);
+          if (mr > 3) tile3_body(K, ap[3], ap[4], ap[5], bp, bias16, lo, hi, cp + 3, mr - 3, nc);
+        }
       }
     }
   }
@@ -124,13 +166,13 @@ TFL_INLINE void gemm_body(int M, int N, int K, const float *A, long lda, const f
 
 static void gemm_default(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias,
                          float lo, float hi, float *C, long ldc) {
-  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, 0);
 }
 
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void gemm_avx2(int M, int N, int K, const float *A, long lda, const float *packed,
                                       const float *bias, float lo, float hi, float *C, long ldc) {
-  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+  gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, 1);
 }
 #endif
 

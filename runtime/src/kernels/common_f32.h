@@ -20,8 +20,10 @@
 static inline int tfl_cpu_has_avx2(void) {
   static int has = -1;
   if (has < 0) {
+    /* TFLRT_DISABLE_AVX2=1 forces the baseline clones (used by the tests to cover them) */
+    const char *env = getenv("TFLRT_DISABLE_AVX2");
     __builtin_cpu_init();
-    has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    has = !(env && env[0] == '1') && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }
   return has;
 }

@@ -314,10 +314,7 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
 static int dw_is_3x3(const DwData *d) { return d->kh == 3 && d->kw == 3 && d->dh == 1 && d->dw == 1 && d->mult == 1; }
 
 static void dw_default(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
-  if (dw_is_3x3(d))
-    dw3x3_body(d, in, w, bias, out);
-  else
-    dw_body(d, in, w, bias, out);
+  dw_body(d, in, w, bias, out); /* the 3x3 register-resident form needs 16 vector registers */
 }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
