@@ -15,8 +15,10 @@ Activations and unary math map directly (Sigmoid -> logistic, LeakyRelu keeps `a
 last axis). Decompositions: Reciprocal -> div(1, x); Softplus -> relu(x) + log(1 + exp(-|x|)) (no builtin; the
 stable form of TensorFlow's kernel); Selu -> elu(x) * select_v2(x > 0, scale, scale * alpha); Softsign ->
 x / (1 + |x|); Expm1 -> tanh(x / 2) * (exp(x) + 1); Log1p -> a 4-term series near 0, log(1 + x) elsewhere;
-IsNan -> x != x, IsInf/IsFinite -> |x| >=/< FLT_MAX; AddN -> a chain of adds; DivNoNan -> select_v2(y == 0, 0, x / y);
-Select with a rank-1 condition -> reshape + select_v2. Erf/Erfc have no builtin and stay TF, except inside GELU.
+IsNan -> x != x, IsInf/IsFinite -> |x| >=/< FLT_MAX; AddN -> a chain of adds;
+DivNoNan -> select_v2(y == 0, 0, x / y); Select with a rank-1 condition -> reshape + select_v2; Bitcast (same
+element width) -> tfl.bitcast and BitwiseAnd with the int32 sign mask -> a sign test (Keras 3 argmax/signbit).
+Erf/Erfc have no builtin and stay TF, except inside GELU.
 
 GELU: `tf.nn.gelu`/Keras 3 `gelu` spell the activation out as elementwise ops, `0.5 * x * erfc(-x / sqrt 2)`
 (TF 2.21, approximate=False), `0.5 * x * (1 + erf(x / sqrt 2))`, or
