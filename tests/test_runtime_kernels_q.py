@@ -312,6 +312,45 @@ def test_activation_int8(name, rng_hi):
     _check_exact(model, seed=3)
 
 
+UNARY_INT8 = {
+    # name: (function, calibration range, expected op)
+    "abs": (tf.abs, (-3.0, 2.0), "ABS"),
+    "exp": (tf.exp, (-3.0, 1.5), "EXP"),
+    "log": (lambda x: tf.math.log(x), (0.01, 5.0), "LOG"),
+    "sqrt": (tf.sqrt, (0.0, 5.0), "SQRT"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_INT8))
+def test_unary_int8(name):
+    f, (lo, hi), op = UNARY_INT8[name]
+    model = _cached(("unary", name), lambda: _convert(lambda a: f(a), [(4, 64)], INT8, lo=lo, hi=hi))
+    ref, _ = _run_both(model)
+    zp = ref.get_input_details()[0]["quantization"][1]
+    x = np.arange(-128, 128).astype(np.int8).reshape(4, 64)
+    if name == "sqrt":
+        x = np.maximum(x, zp).astype(np.int8)  # LiteRT rejects negative inputs
+    _check_exact(model, inputs=[x], expect_ops=[op])
+
+
+@pytest.mark.parametrize("op", ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal"])
+def test_comparison_int8(op):
+    f = getattr(tf.math, op)
+    # 0.37 * b gives the second operand different quantization parameters; cast so the output is a number
+    model = _cached(
+        ("cmp", op), lambda: _convert(lambda a, b: tf.cast(f(a, 0.37 * b), tf.float32), [(4, 64), (1, 64)], INT8)
+    )
+    _check_exact(model, expect_ops=[op.upper()])
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_reduce_max_min(mode, kind):
+    f = tf.reduce_max if kind == "max" else tf.reduce_min
+    model = _cached(("rmax", mode, kind), lambda: _convert(lambda x: f(x, axis=[0, 2]), [(3, 4, 5)], mode))
+    _check_exact(model, expect_ops=["REDUCE_MAX" if kind == "max" else "REDUCE_MIN"])
+
+
 def test_rsqrt_int8():
     model = _cached(("rsqrt",), lambda: _convert(lambda a: tf.math.rsqrt(a), [(4, 64)], INT8, lo=0.05, hi=4.0))
     ref, _ = _run_both(model)

@@ -19,7 +19,11 @@ enum {
   OP_RELU6 = 21,
   OP_SOFTMAX = 25,
   OP_TANH = 28,
+  OP_EXP = 47,
+  OP_LOG = 73,
+  OP_SQRT = 75,
   OP_RSQRT = 76,
+  OP_ABS = 101,
   OP_LEAKY_RELU = 98,
   OP_HARD_SWISH = 117,
   OP_GELU = 150,
@@ -127,6 +131,9 @@ static int16_t down_scale_mult(int32_t m) {
 
 static float f_logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 static float f_tanh(float x) { return tanhf(x); }
+static float f_exp(float x) { return expf(x); }
+static float g_log_min; /* set right before the table is built (prepare is single-threaded) */
+static float f_log(float x) { return x <= 0.0f ? g_log_min : logf(x); }
 static float f_gelu(float x) { return 0.5f * x * erfcf(x * (float)(-0.70710678118654752440)); }
 static float f_gelu_approx(float x) {
   const float k = (float)(1.12837916709551257390 * 0.70710678118654752440); /* sqrt(2/pi) */
@@ -230,6 +237,19 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       break;
     case OP_TANH:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_tanh, d->lut);
+      break;
+    case OP_EXP:
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_exp, d->lut);
+      break;
+    case OP_LOG:
+      g_log_min = (float)(-128 - d->out_zp) * out_s;
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_log, d->lut);
+      break;
+    case OP_ABS:
+      d->lo = in_s != out_s; /* needs rescale */
+      if (d->lo) tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
+      break;
+    case OP_SQRT:
       break;
     case OP_GELU:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, tfl_opt_bool(node, 0, 0) ? f_gelu_approx : f_gelu, d->lut);
@@ -373,8 +393,28 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         else y8[i] = (int8_t)o;
       }
       break;
+    case OP_ABS:
+      for (int64_t i = 0; i < n; ++i) {
+        int32_t v = (int32_t)x8[i] - d->in_zp;
+        v = v < 0 ? -v : v;
+        const int32_t o = (d->lo ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : v) + d->out_zp;
+        y8[i] = (int8_t)clamp32(o, -128, 127);
+      }
+      break;
+    case OP_SQRT: {
+      const float in_s = in->scales[0], out_s = out->scales[0];
+      for (int64_t i = 0; i < n; ++i) {
+        const float deq = in_s * (float)((int32_t)x8[i] - d->in_zp);
+        if (deq < 0.0f) return tfl_error(ctx, "SQRT is only defined for non-negative values");
+        const int32_t o = tfl_sat_f2i((double)(sqrtf(deq) / out_s)) + d->out_zp;
+        y8[i] = (int8_t)clamp32(o, -128, 127);
+      }
+      break;
+    }
     case OP_LOGISTIC:
     case OP_TANH:
+    case OP_EXP:
+    case OP_LOG:
     case OP_GELU:
       for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
       break;
@@ -422,5 +462,9 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
     {OP_GELU, "GELU (int8)", act_prepare, act_eval},
     {OP_RSQRT, "RSQRT (int8)", act_prepare, act_eval},
+    {OP_EXP, "EXP (int8)", act_prepare, act_eval},
+    {OP_LOG, "LOG (int8)", act_prepare, act_eval},
+    {OP_ABS, "ABS (int8)", act_prepare, act_eval},
+    {OP_SQRT, "SQRT (int8)", act_prepare, act_eval},
     {0, NULL, NULL, NULL},
 };

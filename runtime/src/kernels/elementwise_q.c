@@ -11,7 +11,25 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_ADD = 0, OP_MUL = 18, OP_SUB = 41, OP_MAXIMUM = 55, OP_MINIMUM = 57, OP_SQUARED_DIFFERENCE = 99 };
+enum {
+  OP_ADD = 0,
+  OP_MUL = 18,
+  OP_SUB = 41,
+  OP_MAXIMUM = 55,
+  OP_MINIMUM = 57,
+  OP_LESS = 58,
+  OP_GREATER = 61,
+  OP_GREATER_EQUAL = 62,
+  OP_LESS_EQUAL = 63,
+  OP_EQUAL = 71,
+  OP_NOT_EQUAL = 72,
+  OP_SQUARED_DIFFERENCE = 99
+};
+
+static int is_comparison(int op) {
+  return op == OP_LESS || op == OP_GREATER || op == OP_GREATER_EQUAL || op == OP_LESS_EQUAL || op == OP_EQUAL ||
+         op == OP_NOT_EQUAL;
+}
 
 typedef struct {
   int op;
@@ -34,7 +52,11 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!a || !b || !out) return TFL_NOT_MINE;
   const int32_t t = a->type;
-  if (!(t == TFL_INT8 || t == TFL_INT16) || b->type != t || out->type != t) return TFL_NOT_MINE;
+  const int32_t want_out = is_comparison(node->op) ? TFL_BOOL : t;
+  if (!(t == TFL_INT8 || t == TFL_INT16) || b->type != t || out->type != want_out) return TFL_NOT_MINE;
+  if (is_comparison(node->op) && tfl_is_int_q(a) && tfl_is_int_q(b)) {
+    /* comparisons only need quantized inputs */
+  } else
   if (!tfl_is_int_q(a) || !tfl_is_int_q(b) || !tfl_is_int_q(out)) return TFL_NOT_MINE; /* plain integer math */
   const int op = node->op;
   int32_t dims[TFL_MAX_RANK], rank;
@@ -48,8 +70,13 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
   d->type = t;
   d->z1 = zp0(a);
   d->z2 = zp0(b);
-  d->zo = zp0(out);
-  const float s1 = a->scales[0], s2 = b->scales[0], so = out->scales[0];
+  d->zo = is_comparison(op) ? 0 : zp0(out);
+  const float s1 = a->scales[0], s2 = b->scales[0], so = is_comparison(op) ? 1.0f : out->scales[0];
+  if (is_comparison(op)) {
+    d->left_shift = 8;
+    tfl_quantize_multiplier((double)s1, &d->m1, &d->s1);
+    tfl_quantize_multiplier((double)s2, &d->m2, &d->s2);
+  }
   if (t == TFL_INT16 && (op == OP_ADD || op == OP_SUB || op == OP_MUL) && (d->z1 || d->z2 || d->zo))
     return tfl_error(ctx, "int16 ADD/SUB/MUL need zero points 0");
   int act = 0;
@@ -82,7 +109,12 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     const double real = (double)(s1 * s2 / so);
     tfl_quantize_multiplier(real, &d->mo, &d->so);
   }
-  tfl_act_range_q(act, t, so, d->zo, &d->lo, &d->hi);
+  if (is_comparison(op)) {
+    d->lo = 0;
+    d->hi = 1;
+  } else {
+    tfl_act_range_q(act, t, so, d->zo, &d->lo, &d->hi);
+  }
   d->rank = rank;
   d->same_shape = tfl_same_shape(a, b);
   tfl_broadcast_strides(a, rank, dims, d->st1);
@@ -109,6 +141,23 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
     }
     case OP_MUL:
       return clamp32(tfl_mbqm_mode((x1 - d->z1) * (x2 - d->z2), d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    case OP_LESS:
+    case OP_GREATER:
+    case OP_GREATER_EQUAL:
+    case OP_LESS_EQUAL:
+    case OP_EQUAL:
+    case OP_NOT_EQUAL: {
+      const int32_t a = tfl_mbqm_mode((int32_t)((uint32_t)(x1 - d->z1) << 8), d->m1, d->s1, mode);
+      const int32_t b = tfl_mbqm_mode((int32_t)((uint32_t)(x2 - d->z2) << 8), d->m2, d->s2, mode);
+      switch (d->op) {
+        case OP_LESS: return a < b;
+        case OP_GREATER: return a > b;
+        case OP_GREATER_EQUAL: return a >= b;
+        case OP_LESS_EQUAL: return a <= b;
+        case OP_EQUAL: return a == b;
+        default: return a != b;
+      }
+    }
     case OP_MAXIMUM:
       return x1 > x2 ? x1 : x2;
     default:
@@ -123,18 +172,21 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   const int64_t n = tfl_num_elements(out);
   const int r = d->rank;
   const int is16 = d->type == TFL_INT16;
+  const int outb = is_comparison(d->op); /* bool output, one byte */
 #define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
   if (d->same_shape) {
     for (int64_t i = 0; i < n; ++i) {
       const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
-      if (is16) ((int16_t *)out->data)[i] = (int16_t)v;
+      if (outb) ((uint8_t *)out->data)[i] = (uint8_t)v;
+      else if (is16) ((int16_t *)out->data)[i] = (int16_t)v;
       else ((int8_t *)out->data)[i] = (int8_t)v;
     }
     return TFL_OK;
   }
   if (r == 0) {
     const int32_t v = ew_apply(d, LD(a, 0), LD(b, 0), mode);
-    if (is16) ((int16_t *)out->data)[0] = (int16_t)v;
+    if (outb) ((uint8_t *)out->data)[0] = (uint8_t)v;
+    else if (is16) ((int16_t *)out->data)[0] = (int16_t)v;
     else ((int8_t *)out->data)[0] = (int8_t)v;
     return TFL_OK;
   }
@@ -149,7 +201,8 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
     }
     for (int32_t j = 0; j < inner; ++j) {
       const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
-      if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
+      if (outb) ((uint8_t *)out->data)[o + j] = (uint8_t)v;
+      else if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
       else ((int8_t *)out->data)[o + j] = (int8_t)v;
     }
     for (int k = r - 2; k >= 0; --k) {
@@ -168,5 +221,11 @@ const TflKernel tfl_kernels_elementwise_q[] = {
     {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
+    {OP_LESS, "LESS (quantized)", ew_prepare, ew_eval},
+    {OP_LESS_EQUAL, "LESS_EQUAL (quantized)", ew_prepare, ew_eval},
+    {OP_GREATER, "GREATER (quantized)", ew_prepare, ew_eval},
+    {OP_GREATER_EQUAL, "GREATER_EQUAL (quantized)", ew_prepare, ew_eval},
+    {OP_EQUAL, "EQUAL (quantized)", ew_prepare, ew_eval},
+    {OP_NOT_EQUAL, "NOT_EQUAL (quantized)", ew_prepare, ew_eval},
     {0, NULL, NULL, NULL},
 };

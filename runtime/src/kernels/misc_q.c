@@ -9,7 +9,7 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74 };
+enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89 };
 
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -125,7 +125,7 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const char *name = node->op == OP_MEAN ? "MEAN" : "SUM";
+  const char *name = node->op == OP_MEAN ? "MEAN" : (node->op == OP_SUM ? "SUM" : "REDUCE_MAX/MIN");
   if (axis->type != TFL_INT32 || !axis->data) return tfl_error(ctx, "%s: axis must be a constant int32 tensor", name);
   tfl_release_user_data(node);
   RedQ *d = (RedQ *)calloc(1, sizeof(RedQ));
@@ -173,7 +173,12 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   }
   int32_t *sum = (int32_t *)tfl_node_scratch(ctx, node, (size_t)nout * sizeof(int32_t) + 16);
   if (!sum) return tfl_error(ctx, "reduce: out of memory");
-  memset(sum, 0, (size_t)nout * sizeof(int32_t));
+  const int is_max = node->op == OP_REDUCE_MAX, is_min = node->op == OP_REDUCE_MIN;
+  if (is_max || is_min) {
+    for (int64_t o = 0; o < nout; ++o) sum[o] = is_max ? lo : hi;
+  } else {
+    memset(sum, 0, (size_t)nout * sizeof(int32_t));
+  }
   /* output strides over the input dims (0 on reduced dims) */
   const int r = in->rank;
   int64_t ostride[TFL_MAX_RANK];
@@ -185,13 +190,23 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   int32_t idx[TFL_MAX_RANK] = {0};
   int64_t oi = 0;
   for (int64_t i = 0; i < nin; ++i) {
-    sum[oi] += is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+    const int32_t v = is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
+    if (is_max) sum[oi] = v > sum[oi] ? v : sum[oi];
+    else if (is_min) sum[oi] = v < sum[oi] ? v : sum[oi];
+    else sum[oi] += v;
     for (int k = r - 1; k >= 0; --k) {
       oi += ostride[k];
       if (++idx[k] < in->dims[k]) break;
       oi -= ostride[k] * in->dims[k];
       idx[k] = 0;
     }
+  }
+  if (is_max || is_min) { /* same quantization in and out: raw values */
+    for (int64_t o = 0; o < nout; ++o) {
+      if (is16) ((int16_t *)out->data)[o] = (int16_t)sum[o];
+      else ((int8_t *)out->data)[o] = (int8_t)sum[o];
+    }
+    return TFL_OK;
   }
   int32_t mult = d->mult;
   int shift = d->shift;
@@ -297,5 +312,7 @@ const TflKernel tfl_kernels_misc_q[] = {
     {OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
     {OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
     {OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
+    {OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", reduce_prepare, reduce_eval},
+    {OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", reduce_prepare, reduce_eval},
     {0, NULL, NULL, NULL},
 };
