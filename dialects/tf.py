@@ -253,6 +253,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Log1p": ("x",),
     "Sign": ("x",),
     "Atan2": ("y", "x"),
+    "Cumsum": ("x", "axis"),
 }
 
 

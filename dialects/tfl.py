@@ -560,6 +560,16 @@ class ReduceAllOp(ReduceOp):
 
 
 @tfl_op
+class CumsumOp(TflOp):
+    name = "tfl.cumsum"
+    BUILTIN = B.CUMSUM
+    OPTIONS = Options("CumsumOptions", exclusive=BOOL(), reverse=BOOL())
+    input = operand_def()
+    axis = operand_def()
+    output = result_def()
+
+
+@tfl_op
 class ArgMaxOp(TflOp):
     name = "tfl.arg_max"
     BUILTIN = B.ARG_MAX
@@ -838,7 +848,7 @@ TFL_OPS: list[type[IRDLOperation]] = [
     ReluOp, Relu6Op, Relu1Op, EluOp, LogisticOp, TanhOp, HardSwishOp, RsqrtOp, SqrtOp, SquareOp, ExpOp, LogOp,
     NegOp, AbsOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, LogicalNotOp, ZerosLikeOp, DequantizeOp, QuantizeOp,
     LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp, BitcastOp, SignOp, Atan2Op,
-    MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, ArgMaxOp, ArgMinOp,
+    MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, CumsumOp, ArgMaxOp, ArgMinOp,
     ReshapeOp, SqueezeOp, ExpandDimsOp, TransposeOp, ConcatenationOp, PackOp, UnpackOp, SplitOp, SplitVOp,
     SliceOp, StridedSliceOp, PadOp, PadV2Op, MirrorPadOp, GatherOp, TileOp, BroadcastToOp, FillOp, RangeOp,
     ShapeOp, ResizeBilinearOp, ResizeNearestNeighborOp,

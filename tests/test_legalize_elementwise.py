@@ -355,6 +355,10 @@ REDUCE_CASES += [
     Case("keras_signbit", lambda x: __import__("keras").ops.signbit(x), [F(4, 6, kind="zeros")], {"BITCAST", "LESS"}),
     Case("sign_mask", lambda x: tf.bitwise.bitwise_and(tf.bitcast(x, tf.int32), tf.constant(-2**31)),
          [F(4, 6, kind="zeros")], {"BITCAST", "SELECT_V2"}),
+    Case("cumsum", lambda x: tf.cumsum(x, axis=1), [F(3, 8)], {"CUMSUM"}),
+    Case("cumsum_exclusive_reverse", lambda x: tf.cumsum(x, axis=-1, exclusive=True, reverse=True), [F(3, 4, 5)],
+         {"CUMSUM"}),
+    Case("cumsum_i32", lambda x: tf.cumsum(x, axis=0, exclusive=True), [I(3, 8)], {"CUMSUM"}),
     # LayerNorm-style moments: Mean, SquaredDifference, Rsqrt
     Case("moments", lambda x: (x - tf.reduce_mean(x, -1, keepdims=True))
          * tf.math.rsqrt(tf.reduce_mean(tf.math.squared_difference(x, tf.reduce_mean(x, -1, keepdims=True)), -1,

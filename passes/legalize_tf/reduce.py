@@ -3,6 +3,7 @@
     tf.Mean / Sum / Max / Min / Prod (x, axes; keep_dims)  -> tfl.mean / sum / reduce_max / reduce_min / reduce_prod
     tf.Any / All (bool x, axes; keep_dims)                 -> tfl.reduce_any / reduce_all
     tf.ArgMax / ArgMin (x, dimension; output_type)         -> tfl.arg_max / arg_min (output_type INT32 | INT64)
+    tf.Cumsum (x, axis; exclusive, reverse)                -> tfl.cumsum
 
 The axes must be a constant; they become an int32 constant (1-D), as TensorFlow's converter emits. An empty axes
 list reduces nothing: the op is replaced by its input. Out-of-range or repeated axes, unsupported element types
@@ -99,3 +100,19 @@ def legalize_arg(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     dim_c = tfl_const(dim.reshape(const_value(op.operands[1]).shape))
     arg = _ARG[type(op)].build([x, dim_c.output], [out.type], output_type="INT32" if out_dt == I32 else "INT64")
     replace_with(rewriter, op, [dim_c, arg])
+
+
+@LEGALIZE_TF.register(tf.CumsumOp)
+def legalize_cumsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Cumsum(x, axis) -> tfl.cumsum(x, axis as int32) with exclusive/reverse."""
+    x, out = op.operands[0], op.results[0]
+    rank = rank_of(x)
+    if rank is None or rank == 0 or not has_dtype([x], NUMERIC) or x.type != out.type:
+        return
+    axis = const_axes(op, 1, rank)
+    if axis is None or axis.size != 1:
+        return
+    axis_c = tfl_const(np.asarray(axis.reshape(-1)[0], np.int32))
+    cs = tfl.CumsumOp.build([x, axis_c.output], [out.type], exclusive=bool_attr(op, "exclusive"),
+                            reverse=bool_attr(op, "reverse"))
+    replace_with(rewriter, op, [axis_c, cs])

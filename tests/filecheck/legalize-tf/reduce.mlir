@@ -47,6 +47,16 @@ func.func @arg(%x: tensor<3x5xf32>) -> (tensor<3xi64>, tensor<5xi32>) {
   func.return %0, %1 : tensor<3xi64>, tensor<5xi32>
 }
 
+// Cumsum: exclusive/reverse carried, the axis an int32 scalar.
+// CHECK-LABEL: func.func @cumsum
+// CHECK:       tfl.pseudo_const <int32 [] [-1]>
+// CHECK-NEXT:  "tfl.cumsum"(%x, %{{.*}}) <{exclusive = true, reverse = false}>
+func.func @cumsum(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %a = tf.Const <int64 [] [-1]> : tensor<i64>
+  %0 = "tf.Cumsum"(%x, %a) {T = f32, exclusive = true, reverse = false} : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+  func.return %0 : tensor<2x3xf32>
+}
+
 // Empty axes reduce nothing: the op disappears.
 // CHECK-LABEL: func.func @empty_axes
 // CHECK-NOT:   tfl.sum
