@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
-
-import numpy as np
+from xdsl.passes import ModulePass
 
 from dialects import tf, tfl
+from passes import optimize_fuse, optimize_recognize, optimize_shape  # noqa: F401  (importing registers the rules)
 from passes.dce import erase_dead_ops
 from passes.optimize_common import OPTIMIZE
 from passes.patterns import NAME
-
-# Importing the rule modules registers their rules.
-from passes import optimize_fuse, optimize_recognize, optimize_shape  # noqa: F401, E402
-from xdsl.passes import ModulePass  # noqa: E402
 
 MAX_ROUNDS = 8
 
@@ -40,8 +37,11 @@ def _cse_key(op: Operation) -> tuple | None:
 def _same_op(a: Operation, b: Operation) -> bool:
     attrs_a = {k: v for k, v in a.attributes.items() if k != NAME}
     attrs_b = {k: v for k, v in b.attributes.items() if k != NAME}
-    return (a.properties == b.properties and attrs_a == attrs_b
-            and all(x.type == y.type for x, y in zip(a.results, b.results, strict=True)))
+    return (
+        a.properties == b.properties
+        and attrs_a == attrs_b
+        and all(x.type == y.type for x, y in zip(a.results, b.results, strict=True))
+    )
 
 
 def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
@@ -87,7 +87,9 @@ def cse_block(block: Block) -> int:
 
 
 def cse(module: ModuleOp) -> int:
-    return sum(cse_block(fn.body.block) for fn in module.ops if isinstance(fn, func.FuncOp) and fn.body.blocks)
+    return sum(
+        cse_block(fn.body.block) for fn in module.ops if isinstance(fn, func.FuncOp) and fn.body.blocks
+    )
 
 
 def optimize_module(module: ModuleOp) -> None:

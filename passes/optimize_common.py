@@ -92,8 +92,12 @@ def channel_vector(c: np.ndarray, channels: int, out_rank: int) -> np.ndarray | 
     return c.reshape(channels)
 
 
-def rebuild(op: Operation, operands: Iterable[SSAValue] | None = None,
-            result_types: list[Attribute] | None = None, **options: Any) -> Operation:
+def rebuild(
+    op: Operation,
+    operands: Iterable[SSAValue] | None = None,
+    result_types: list[Attribute] | None = None,
+    **options: Any,
+) -> Operation:
     """A copy of `op` (not inserted) with other operands/result types and some options changed."""
     props = dict(op.properties)
     fields = type(op).OPTIONS.fields if getattr(type(op), "OPTIONS", None) is not None else {}
@@ -107,15 +111,18 @@ def rebuild(op: Operation, operands: Iterable[SSAValue] | None = None,
     )
 
 
-def replace_root(rewriter: PatternRewriter, root: Operation, new_ops: list[Operation],
-                 dead: Iterable[Operation] = ()) -> None:
+def replace_root(
+    rewriter: PatternRewriter, root: Operation, new_ops: list[Operation], dead: Iterable[Operation] = ()
+) -> None:
     """Replace `root` by `new_ops` (last one named like root), then erase ops of the matched DAG left unused."""
     named(new_ops[-1], root)
     rewriter.replace(root, new_ops)
     erase_dead(rewriter, dead)
 
 
-def forward(rewriter: PatternRewriter, root: Operation, value: SSAValue, dead: Iterable[Operation] = ()) -> None:
+def forward(
+    rewriter: PatternRewriter, root: Operation, value: SSAValue, dead: Iterable[Operation] = ()
+) -> None:
     """Replace `root`'s single result by an existing value (the op is an identity)."""
     rewriter.replace(root, [], [value])
     erase_dead(rewriter, dead)

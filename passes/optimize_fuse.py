@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import numpy as np
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tfl
@@ -36,8 +36,17 @@ from passes.patterns import const_value, rank_of, shape_of, tfl_const
 
 # ---- activation fusion ------------------------------------------------------------------------------------------
 
-FUSES_ACTIVATION = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp, tfl.AveragePool2DOp,
-                    tfl.MaxPool2DOp, tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
+FUSES_ACTIVATION = (
+    tfl.Conv2DOp,
+    tfl.DepthwiseConv2DOp,
+    tfl.FullyConnectedOp,
+    tfl.AveragePool2DOp,
+    tfl.MaxPool2DOp,
+    tfl.AddOp,
+    tfl.SubOp,
+    tfl.MulOp,
+    tfl.DivOp,
+)
 # Not CONCATENATION: its float kernel in LiteRT ignores fused_activation_function (measured in test_optimize.py).
 BINARY = (tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
 
@@ -62,62 +71,53 @@ def fuse_activation(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [fused], dead=[producer])
 
 
-def _clamp_operand(op: Operation) -> tuple[Operation | None, float] | None:
-    """For max/min(x, c): (producer of x, c)."""
+def _clamp(op: Operation | None, cls: type[Operation]) -> tuple[SSAValue, float] | None:
+    """For op = max/min(x, c) of class `cls` with a splat constant c and x of the result's type: (x, c)."""
+    if not isinstance(op, cls) or not is_f32(op.results[0]):
+        return None
     m = const_and_other(op)
     if m is None:
         return None
     c = splat(op.operands[1] if m[2] else op.operands[0])
-    if c is None:
+    if c is None or m[1].type != op.results[0].type:
         return None
-    return m[1], c  # type: ignore[return-value]
+    return m[1], c
+
+
+# (lower, upper) clamp bounds -> the relu op computing them
+CLAMPS: dict[tuple[float, float], type[Operation]] = {(0.0, 6.0): tfl.Relu6Op, (-1.0, 1.0): tfl.Relu1Op}
 
 
 @OPTIMIZE.register(tfl.MaximumOp)
 def relu_from_max(op: Operation, rewriter: PatternRewriter) -> None:
     """max(x, 0) -> relu(x); max(min(x, 6), 0) -> relu6(x); max(min(x, 1), -1) -> relu_n1_to_1(x)."""
-    m = _clamp_operand(op)
-    if m is None or not is_f32(op.results[0]):
+    m = _clamp(op, tfl.MaximumOp)
+    if m is None:
         return
-    x, lo = m
-    if x.type != op.results[0].type:  # type: ignore[union-attr]
-        return
-    if lo == 0.0:
-        inner = owner(x, tfl.MinimumOp)  # type: ignore[arg-type]
-        im = _clamp_operand(inner) if inner is not None and single_use(x) else None  # type: ignore[arg-type]
-        if im is not None and im[1] == 6.0 and im[0].type == x.type:  # type: ignore[union-attr]
-            replace_root(rewriter, op, [tfl.Relu6Op.build([im[0]], [x.type])], dead=[inner])  # type: ignore
-            return
-        replace_root(rewriter, op, [tfl.ReluOp.build([x], [x.type])])  # type: ignore[list-item,union-attr]
-    elif lo == -1.0:
-        inner = owner(x, tfl.MinimumOp)  # type: ignore[arg-type]
-        im = _clamp_operand(inner) if inner is not None and single_use(x) else None  # type: ignore[arg-type]
-        if im is not None and im[1] == 1.0 and im[0].type == x.type:  # type: ignore[union-attr]
-            replace_root(rewriter, op, [tfl.Relu1Op.build([im[0]], [x.type])], dead=[inner])  # type: ignore
+    y, lo = m
+    inner = _clamp(y.owner, tfl.MinimumOp) if single_use(y) else None  # type: ignore[arg-type]
+    if inner is not None and (lo, inner[1]) in CLAMPS:
+        x = inner[0]
+        replace_root(rewriter, op, [CLAMPS[lo, inner[1]].build([x], [x.type])], dead=[y.owner])  # type: ignore
+    elif lo == 0.0:
+        replace_root(rewriter, op, [tfl.ReluOp.build([y], [y.type])])
 
 
 @OPTIMIZE.register(tfl.MinimumOp)
 def relu_from_min(op: Operation, rewriter: PatternRewriter) -> None:
     """min(relu(x), 6) / min(max(x, 0), 6) -> relu6(x); min(max(x, -1), 1) -> relu_n1_to_1(x)."""
-    m = _clamp_operand(op)
-    if m is None or not is_f32(op.results[0]):
+    m = _clamp(op, tfl.MinimumOp)
+    if m is None or not single_use(m[0]):
         return
     y, hi = m
-    if y.type != op.results[0].type or not single_use(y):  # type: ignore[union-attr]
-        return
-    inner = y.owner  # type: ignore[union-attr]
-    x = None
-    if hi == 6.0 and isinstance(inner, tfl.ReluOp):
-        x, new = inner.operands[0], tfl.Relu6Op
-    elif isinstance(inner, tfl.MaximumOp):
-        im = _clamp_operand(inner)
-        if im is not None and im[0].type == y.type:  # type: ignore[union-attr]
-            if im[1] == 0.0 and hi == 6.0:
-                x, new = im[0], tfl.Relu6Op
-            elif im[1] == -1.0 and hi == 1.0:
-                x, new = im[0], tfl.Relu1Op
-    if x is not None:
-        replace_root(rewriter, op, [new.build([x], [y.type])], dead=[inner])  # type: ignore[union-attr]
+    inner_op = y.owner
+    if isinstance(inner_op, tfl.ReluOp):
+        inner: tuple[SSAValue, float] | None = (inner_op.operands[0], 0.0)
+    else:
+        inner = _clamp(inner_op, tfl.MaximumOp)  # type: ignore[arg-type]
+    if inner is not None and (inner[1], hi) in CLAMPS:
+        x = inner[0]
+        replace_root(rewriter, op, [CLAMPS[inner[1], hi].build([x], [x.type])], dead=[inner_op])  # type: ignore
 
 
 # ---- binary op after an affine op: fold into its bias / filter ------------------------------------------------------
@@ -156,8 +156,11 @@ def fold_into_preceding_affine(op: Operation, rewriter: PatternRewriter) -> None
         new_consts.append(tfl_const(nb.astype(np.float32)))
         operands[bias_index(aff)] = new_consts[-1].results[0]
     else:
-        scale = vec.reshape((1, 1, 1, channels)) if isinstance(aff, tfl.DepthwiseConv2DOp) else \
-            vec.reshape((channels,) + (1,) * (w.ndim - 1))
+        scale = (
+            vec.reshape((1, 1, 1, channels))
+            if isinstance(aff, tfl.DepthwiseConv2DOp)
+            else vec.reshape((channels,) + (1,) * (w.ndim - 1))
+        )
         nw = (w * scale) if isinstance(op, tfl.MulOp) else (w / scale)
         new_consts.append(tfl_const(nw.astype(np.float32)))
         operands[1] = new_consts[-1].results[0]
@@ -177,8 +180,10 @@ def _same_adds_padding(op: Operation, in_shape: tuple[int, ...], w: np.ndarray) 
     if op.padding.data != "SAME":  # type: ignore[attr-defined]
         return False
     kh, kw = w.shape[1], w.shape[2]
-    for size, k, s, d in ((in_shape[1], kh, op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
-                          (in_shape[2], kw, op.stride_w, op.dilation_w_factor)):  # type: ignore[attr-defined]
+    for size, k, s, d in (
+        (in_shape[1], kh, op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
+        (in_shape[2], kw, op.stride_w, op.dilation_w_factor),
+    ):  # type: ignore[attr-defined]
         s, d = s.value.data, d.value.data
         out = -(-size // s)
         if max((out - 1) * s + (k - 1) * d + 1 - size, 0) > 0:
@@ -247,8 +252,11 @@ def fold_input_scaling(op: Operation, rewriter: PatternRewriter) -> None:
             if w.ndim != 2 or w.shape[1] != cin:
                 return
             delta = w.astype(np.float64) @ vec.astype(np.float64)
-        base = b if b is not None else np.zeros((w.shape[-1] if isinstance(op, tfl.DepthwiseConv2DOp)
-                                                 else w.shape[0],), np.float32)
+        base = (
+            b
+            if b is not None
+            else np.zeros((w.shape[-1] if isinstance(op, tfl.DepthwiseConv2DOp) else w.shape[0],), np.float32)
+        )
         new_consts.append(tfl_const((base.astype(np.float64) + delta).astype(np.float32)))
         operands[2] = new_consts[-1].results[0]
     fused = rebuild(op, operands)
@@ -281,10 +289,11 @@ def fold_pad_into_conv(op: Operation, rewriter: PatternRewriter) -> None:
         return
     if np.any(p[0] != 0) or np.any(p[3] != 0):
         return
-    for axis, k, s, d in ((1, w.shape[1], op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
-                          (2, w.shape[2], op.stride_w, op.dilation_w_factor)):  # type: ignore[attr-defined]
+    for axis, k, s, d in (
+        (1, w.shape[1], op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
+        (2, w.shape[2], op.stride_w, op.dilation_w_factor),
+    ):  # type: ignore[attr-defined]
         if tuple(int(v) for v in p[axis]) != _same_pads(src_shape[axis], int(k), s.value.data, d.value.data):
             return
     fused = rebuild(op, [pad.operands[0], *op.operands[1:]], padding="SAME")
     replace_root(rewriter, op, [fused], dead=[pad])
-

@@ -195,7 +195,9 @@ def _is_cube(v: SSAValue, x: SSAValue) -> list[Operation] | None:
     if prod.scale != 1.0:
         return None
     vals, ops = list(prod.values), list(prod.ops)
-    squares = [s for s in vals if isinstance(s.owner, tfl.SquareOp) and s.owner.operands[0] is x and single_use(s)]
+    squares = [
+        s for s in vals if isinstance(s.owner, tfl.SquareOp) and s.owner.operands[0] is x and single_use(s)
+    ]
     if len(vals) == 3 and all(s is x for s in vals):
         return ops
     if len(vals) == 2 and squares and _other(vals, squares[0]) is x:
@@ -359,7 +361,9 @@ def _norm_eps(v: SSAValue, x: SSAValue) -> list[Operation] | None:
     if not single_use(v):
         return None
     op = v.owner
-    if isinstance(op, tfl.MaximumOp | tfl.AddOp) and (not isinstance(op, tfl.AddOp) or activation(op) == "NONE"):
+    if isinstance(op, tfl.MaximumOp | tfl.AddOp) and (
+        not isinstance(op, tfl.AddOp) or activation(op) == "NONE"
+    ):
         m = const_and_other(op)
         if m is None:
             return None
@@ -376,8 +380,11 @@ def recognize_l2_normalization(op: Operation, rewriter: PatternRewriter) -> None
     """x * rsqrt(max(sum(x^2, -1), eps)) or x / sqrt(...) -> l2_normalization(x) (last axis, rank <= 4)."""
     if activation(op) != "NONE" or not is_f32(op.results[0]):
         return
-    pairs = [(op.operands[0], op.operands[1], tfl.SqrtOp)] if isinstance(op, tfl.DivOp) else \
-        [(op.operands[0], op.operands[1], tfl.RsqrtOp), (op.operands[1], op.operands[0], tfl.RsqrtOp)]
+    pairs = (
+        [(op.operands[0], op.operands[1], tfl.SqrtOp)]
+        if isinstance(op, tfl.DivOp)
+        else [(op.operands[0], op.operands[1], tfl.RsqrtOp), (op.operands[1], op.operands[0], tfl.RsqrtOp)]
+    )
     for x, n, cls in pairs:
         root = owner(n, cls)
         if root is None or not single_use(n) or x.type != op.results[0].type or (rank_of(x) or 0) > 4:
@@ -498,8 +505,9 @@ def factor_common_multiplier(op: Operation, rewriter: PatternRewriter) -> None:
 
         inner_type = TensorType(op.results[0].type.element_type, list(inner_shape))  # type: ignore[attr-defined]
         inner = type(op).build([a, b], [inner_type])
-        out = tfl.MulOp.build([inner.results[0], c], [op.results[0].type],
-                              fused_activation_function=activation(op))
+        out = tfl.MulOp.build(
+            [inner.results[0], c], [op.results[0].type], fused_activation_function=activation(op)
+        )
         replace_root(rewriter, op, [inner, out], dead=[p, q])
         return
 
@@ -511,6 +519,8 @@ def add_neg_to_sub(op: Operation, rewriter: PatternRewriter) -> None:
         neg = owner(n, tfl.NegOp)
         if neg is None or not single_use(n):
             continue
-        sub = tfl.SubOp.build([a, neg.operands[0]], [op.results[0].type], fused_activation_function=activation(op))
+        sub = tfl.SubOp.build(
+            [a, neg.operands[0]], [op.results[0].type], fused_activation_function=activation(op)
+        )
         replace_root(rewriter, op, [sub], dead=[neg])
         return

@@ -95,8 +95,12 @@ def simplify_transpose(op: Operation, rewriter: PatternRewriter) -> None:
                 forward(rewriter, op, src, dead=[inner])
             else:
                 pc = i32_const(combined)
-                replace_root(rewriter, op, [pc, tfl.TransposeOp.build([src, pc.output], [op.results[0].type])],
-                             dead=[inner])
+                replace_root(
+                    rewriter,
+                    op,
+                    [pc, tfl.TransposeOp.build([src, pc.output], [op.results[0].type])],
+                    dead=[inner],
+                )
             return
     in_shape = shape_of(x)
     if in_shape is not None and shape_of(op.results[0]) is not None:
@@ -122,8 +126,9 @@ def batch_matmul_to_fc(op: Operation, rewriter: PatternRewriter) -> None:
     if len(xs) < 2 or tuple(ys) != tuple(xs[:-1]) + (weights.shape[0],) or weights.shape[1] != xs[-1]:
         return
     wc, none = tfl_const(weights), tfl.NoValueOp()
-    fc = tfl.FullyConnectedOp.build([op.operands[0], wc.output, none.none], [op.results[0].type],
-                                    keep_num_dims=True)
+    fc = tfl.FullyConnectedOp.build(
+        [op.operands[0], wc.output, none.none], [op.results[0].type], keep_num_dims=True
+    )
     replace_root(rewriter, op, [wc, none, fc])
 
 
@@ -203,8 +208,13 @@ def drop_full_slice(op: Operation, rewriter: PatternRewriter) -> None:
         return
     if isinstance(op, tfl.StridedSliceOp):
         strides = const_value(op.operands[3])
-        if strides is None or np.any(strides != 1) or op.shrink_axis_mask.value.data or \
-                op.new_axis_mask.value.data or op.ellipsis_mask.value.data:  # type: ignore[attr-defined]
+        if (
+            strides is None
+            or np.any(strides != 1)
+            or op.shrink_axis_mask.value.data
+            or op.new_axis_mask.value.data
+            or op.ellipsis_mask.value.data
+        ):  # type: ignore[attr-defined]
             return
     forward(rewriter, op, op.operands[0])
 
@@ -256,8 +266,11 @@ def _strided(op: Operation, a: list[np.ndarray]) -> np.ndarray | None:
     if op.ellipsis_mask.value.data or op.new_axis_mask.value.data or op.offset.value.data:  # type: ignore
         return None
     idx = []
-    bm, em, sm = (op.begin_mask.value.data, op.end_mask.value.data,  # type: ignore[attr-defined]
-                  op.shrink_axis_mask.value.data)  # type: ignore[attr-defined]
+    bm, em, sm = (
+        op.begin_mask.value.data,
+        op.end_mask.value.data,  # type: ignore[attr-defined]
+        op.shrink_axis_mask.value.data,
+    )  # type: ignore[attr-defined]
     for i in range(x.ndim):
         if i >= begin.size:
             idx.append(slice(None))
@@ -272,7 +285,9 @@ def _strided(op: Operation, a: list[np.ndarray]) -> np.ndarray | None:
 
 def _slice(op: Operation, a: list[np.ndarray]) -> np.ndarray:
     x, begin, size = a
-    idx = tuple(slice(int(b), None if int(s) < 0 else int(b) + int(s)) for b, s in zip(begin, size, strict=True))
+    idx = tuple(
+        slice(int(b), None if int(s) < 0 else int(b) + int(s)) for b, s in zip(begin, size, strict=True)
+    )
     return x[idx]
 
 
@@ -311,8 +326,11 @@ FOLDERS: dict[type[Operation], Callable[[Operation, list[np.ndarray]], np.ndarra
     tfl.ReduceProdOp: _reduce(np.prod),
     tfl.SliceOp: _slice,
     tfl.StridedSliceOp: _strided,
-    tfl.GatherOp: lambda op, a: np.take(a[0], a[1], axis=op.axis.value.data)  # type: ignore[attr-defined]
-    if not op.batch_dims.value.data else None,  # type: ignore[attr-defined]
+    tfl.GatherOp: lambda op, a: (
+        np.take(a[0], a[1], axis=op.axis.value.data)  # type: ignore[attr-defined]
+        if not op.batch_dims.value.data
+        else None
+    ),  # type: ignore[attr-defined]
     tfl.TileOp: lambda op, a: np.tile(a[0], [int(m) for m in a[1].reshape(-1)]),
     tfl.BroadcastToOp: lambda op, a: np.broadcast_to(a[0], [int(d) for d in a[1].reshape(-1)]),
     tfl.FillOp: lambda op, a: np.full([int(d) for d in a[0].reshape(-1)], a[1].reshape(())),
@@ -358,8 +376,12 @@ def _fold(op: Operation, rewriter: PatternRewriter) -> None:
         return
     if y.shape != tuple(out_shape):  # type: ignore[arg-type]
         return
-    replace_root(rewriter, op, [tfl_const(np.ascontiguousarray(y))],
-                 dead=[v.owner for v in op.operands if isinstance(v.owner, Operation)])
+    replace_root(
+        rewriter,
+        op,
+        [tfl_const(np.ascontiguousarray(y))],
+        dead=[v.owner for v in op.operands if isinstance(v.owner, Operation)],
+    )
 
 
 @OPTIMIZE.register(tfl.ShapeOp)

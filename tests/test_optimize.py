@@ -61,8 +61,9 @@ def _give_convs_a_bias(fn: func.FuncOp) -> None:
     for op in list(fn.walk()):
         if isinstance(op, tfl.Conv2DOp | tfl.DepthwiseConv2DOp) and isinstance(op.bias.owner, tfl.NoValueOp):
             w = const_value(op.filter)
-            zeros = tfl_const(np.zeros((w.shape[-1] if isinstance(op, tfl.DepthwiseConv2DOp) else w.shape[0],),
-                                       np.float32))
+            zeros = tfl_const(
+                np.zeros((w.shape[-1] if isinstance(op, tfl.DepthwiseConv2DOp) else w.shape[0],), np.float32)
+            )
             Rewriter.insert_op(zeros, InsertPoint.before(op))
             op.operands[2] = zeros.output
 
@@ -149,7 +150,9 @@ def op_counts(model_bytes: bytes) -> collections.Counter[str]:
     return counts
 
 
-def _compare(model, *, max_optimize_seconds: float | None = None) -> tuple[collections.Counter, collections.Counter]:  # noqa: ANN001
+def _compare(
+    model, *, max_optimize_seconds: float | None = None
+) -> tuple[collections.Counter, collections.Counter]:  # noqa: ANN001
     import tensorflow as tf_
 
     from compiler import TFLiteConverter
@@ -190,8 +193,9 @@ def test_conv_bn_relu6() -> None:
         if isinstance(layer, layers.BatchNormalization):
             n = layer.moving_mean.shape[0]
             rng = np.random.default_rng(n)
-            layer.set_weights([rng.uniform(0.5, 2, n), rng.uniform(-1, 1, n), rng.uniform(-1, 1, n),
-                               rng.uniform(0.5, 2, n)])
+            layer.set_weights(
+                [rng.uniform(0.5, 2, n), rng.uniform(-1, 1, n), rng.uniform(-1, 1, n), rng.uniform(0.5, 2, n)]
+            )
     ours, _ = _compare(model)
     assert set(ours) == {"CONV_2D", "DEPTHWISE_CONV_2D"}, ours  # pad, BN mul/add and relus all folded
 
@@ -201,8 +205,9 @@ def test_dense_relu() -> None:
     from keras import layers
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((12, 16)), layers.Dense(32, activation="relu"),
-                              layers.Dense(8), layers.ReLU(6.0)])
+    model = keras.Sequential(
+        [keras.Input((12, 16)), layers.Dense(32, activation="relu"), layers.Dense(8), layers.ReLU(6.0)]
+    )
     ours, _ = _compare(model)
     assert set(ours) == {"FULLY_CONNECTED"}, ours
 
@@ -232,7 +237,8 @@ def test_mobilenet_v3_small() -> None:
     import keras
 
     keras.utils.set_random_seed(0)
-    model = keras.applications.MobileNetV3Small(weights=None, minimalistic=False, input_shape=(224, 224, 3),
-                                                classifier_activation=None)
+    model = keras.applications.MobileNetV3Small(
+        weights=None, minimalistic=False, input_shape=(224, 224, 3), classifier_activation=None
+    )
     ours, theirs = _compare(model, max_optimize_seconds=1.0)
     assert ours["HARD_SWISH"] > 0, ours
