@@ -1,4 +1,5 @@
 // RUN: xdsl-opt -p fold-constants %s | filecheck %s
+// RUN: xdsl-opt -p 'fold-constants{cse-all=true}' %s | filecheck %s --check-prefix=ALL
 
 // BatchNorm's constant side (Keras: reshape, add eps, rsqrt, mul) folds to one constant; the op on the
 // activation stays.
@@ -76,6 +77,11 @@ func.func @small_data_movement() -> tensor<2x3xi32> {
 // CHECK-COUNT-1: tf.Const <int32 [2] [3, 4]>
 // CHECK-NOT:   tf.Const <int32 [2] [3, 4]>
 // CHECK-COUNT-2: tf.Const <float32 [2] [1.0, 2.0]>
+// ALL-LABEL:   func.func @cse
+// ALL-COUNT-1: tf.Const <float32 [2] [1.0, 2.0]>
+// ALL-NOT:     tf.Const <float32 [2] [1.0, 2.0]>
+// ALL:         "tf.Mul"(%f, %[[FA:.*]])
+// ALL:         "tf.Mul"(%f, %[[FA]])
 func.func @cse(%x: tensor<12xf32>, %f: tensor<2xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>, tensor<2xf32>, tensor<2xf32>) {
   %a = tf.Const <int32 [2] [3, 4]> : tensor<2xi32>
   %b = tf.Const <int32 [2] [3, 4]> : tensor<2xi32>
