@@ -117,6 +117,21 @@ static inline int tfl_value_known(const TflTensor *t) {
  * filled right away by eval(), so ops consuming them (RESHAPE, ...) get static shapes instead of dynamic ones.
  * Call at the end of a successful prepare (output shapes already set). Returns TFL_OK also when nothing was folded. */
 #define TFL_FOLD_MAX_ELEMENTS 4096
+/* Makes output o a persistent tensor holding its current shape, with its buffer allocated now. Returns 1 on success. */
+static inline int tfl_make_persistent(TflContext *ctx, TflTensor *o) {
+  int32_t dims[TFL_MAX_RANK], rank = o->rank, zero = 0;
+  memcpy(dims, o->dims, sizeof dims);
+  int32_t prev = o->alloc;
+  o->alloc = TFL_ALLOC_PERSISTENT;
+  /* resizing to a different shape first makes the interpreter (re)allocate the persistent buffer */
+  if (tfl_resize(ctx, o, 1, &zero) != TFL_OK || tfl_resize(ctx, o, rank, dims) != TFL_OK) return 0;
+  if (!o->data && o->bytes) {
+    o->alloc = prev == TFL_ALLOC_PERSISTENT ? TFL_ALLOC_ARENA : prev;
+    return 0;
+  }
+  return 1;
+}
+
 static inline TflStatus tfl_try_fold_ex(TflContext *ctx, TflNode *node, TflStatus (*eval)(TflContext *, TflNode *),
                                         int shape_only) {
   for (int i = 0; i < node->ninputs && !shape_only; i++) {
@@ -130,19 +145,8 @@ static inline TflStatus tfl_try_fold_ex(TflContext *ctx, TflNode *node, TflStatu
     if (o->alloc != TFL_ALLOC_ARENA && o->alloc != TFL_ALLOC_PERSISTENT && o->alloc != TFL_ALLOC_NONE) return TFL_OK;
     if (tfl_num_elements(o) > TFL_FOLD_MAX_ELEMENTS) return TFL_OK;
   }
-  for (int i = 0; i < node->noutputs; i++) {
-    TflTensor *o = tfl_output(ctx, node, i);
-    int32_t dims[TFL_MAX_RANK], rank = o->rank, zero = 0;
-    memcpy(dims, o->dims, sizeof dims);
-    int32_t prev = o->alloc;
-    o->alloc = TFL_ALLOC_PERSISTENT;
-    /* resizing to a different shape first makes the interpreter (re)allocate the persistent buffer */
-    if (tfl_resize(ctx, o, 1, &zero) != TFL_OK || tfl_resize(ctx, o, rank, dims) != TFL_OK) return TFL_ERROR;
-    if (!o->data && o->bytes) {
-      o->alloc = prev == TFL_ALLOC_PERSISTENT ? TFL_ALLOC_ARENA : prev;
-      return TFL_OK;
-    }
-  }
+  for (int i = 0; i < node->noutputs; i++)
+    if (!tfl_make_persistent(ctx, tfl_output(ctx, node, i))) return TFL_OK;
   return eval(ctx, node);
 }
 static inline TflStatus tfl_try_fold(TflContext *ctx, TflNode *node, TflStatus (*eval)(TflContext *, TflNode *)) {

@@ -69,7 +69,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if (br < 4 * TFL_GEMM_MR) br = 4 * TFL_GEMM_MR;
   d->block_rows = (int)br;
   size_t scratch = d->direct ? 0 : (size_t)br * d->K;
-  if (tfl_is_const(f)) {
+  if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
     d->packed_owned = 1;
@@ -376,7 +376,7 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   if (f->dims[3] != in->dims[3]) return tfl_error(ctx, "TRANSPOSE_CONV: filter depth %d != input channels %d", f->dims[3], in->dims[3]);
   if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != f->dims[0])) return tfl_error(ctx, "TRANSPOSE_CONV: bad bias");
   int64_t shp[8];
-  if (!tfl_is_const(os) || tfl_read_ints(os, shp, 8) != 4)
+  if (!tfl_value_known(os) || tfl_read_ints(os, shp, 8) != 4)
     return tfl_error(ctx, "TRANSPOSE_CONV: output_shape must be a constant int32[4]");
   if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0 || shp[1] > INT32_MAX ||
       shp[2] > INT32_MAX)
@@ -407,7 +407,7 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   size_t wt = (size_t)N * d->cin;
   d->packed = malloc(pk * sizeof(float));
   if (!d->packed) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
-  d->dynamic_weights = !tfl_is_const(f);
+  d->dynamic_weights = !tfl_value_known(f);
   if (!d->dynamic_weights) {
     float *tmp = malloc(wt * sizeof(float) + 1);
     if (!tmp) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");

@@ -59,7 +59,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   if (tfl_resize(ctx, out, rank, od) != TFL_OK) return TFL_ERROR;
   d->packed = malloc(tfl_gemm_packed_floats(N, K) * sizeof(float));
   if (!d->packed) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
-  d->dynamic_weights = !tfl_is_const(w);
+  d->dynamic_weights = !tfl_value_known(w);
   if (!d->dynamic_weights) tfl_gemm_pack_nk(w->data, N, K, d->packed);
   return TFL_OK;
 }

@@ -1032,15 +1032,26 @@ static TflStatus cast_eval(TflContext *ctx, TflNode *node) {
 
 /* ----------------------------------------------------------------------------------- DEQUANTIZE (fp16) */
 
+static TflStatus deq_eval(TflContext *ctx, TflNode *node);
+
 static TflStatus deq_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "DEQUANTIZE: missing operands");
   if (in->type != TFL_FLOAT16) return TFL_NOT_MINE;
   if (out->type != TFL_FLOAT32) return tfl_error(ctx, "DEQUANTIZE: float16 input needs a float32 output");
-  return tfl_resize(ctx, out, in->rank, in->dims);
+  if (tfl_resize(ctx, out, in->rank, in->dims) != TFL_OK) return TFL_ERROR;
+  /* float16 weights: expand once here, like LiteRT, so consumers see constant float32 weights */
+  int *folded = tfl_set_user_data(node, sizeof(int));
+  if (tfl_value_known(in) && tfl_make_persistent(ctx, out)) {
+    deq_eval(ctx, node);
+    *folded = 1;
+  }
+  return TFL_OK;
 }
 
 static TflStatus deq_eval(TflContext *ctx, TflNode *node) {
+  const int *folded = node->user_data;
+  if (folded && *folded) return TFL_OK; /* expanded at prepare */
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   int64_t n = tfl_num_elements(in);
   const uint16_t *h = in->data;
