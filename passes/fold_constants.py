@@ -6,6 +6,8 @@ One forward sweep per block (SSA order is topological, so whole chains fold in o
   becomes a constant of the same dialect (`tf.Const` for tf ops, `tfl.pseudo_const` for tfl ops);
 - `tf.Shape`/`Size`/`Rank` (and `tfl.shape`, `ZerosLike`/`OnesLike`) of a value with a static shape become
   constants even when that value is not constant (`STATIC_FOLDERS`). A dynamic dim (`?`) is never folded;
+- `StridedSlice`/`Slice`/`Gather` of the shape of a value with some dynamic dims fold when they select only
+  static dims (`tf.shape(x)[1:]` of a `tensor<?x7x7x3xf32>` is `[7, 7, 3]`);
 - identical integer/bool constants are merged (digest CSE; `cse-all` merges float constants too).
 
 Guards: the folded value must have the op's result element type and a shape compatible with the result type;
@@ -482,6 +484,23 @@ def fold_zeros_like(op: Operation) -> np.ndarray | None:
     return np.ones(shape, dtype) if isinstance(op, tf.OnesLikeOp) else np.zeros(shape, dtype)
 
 
+# Ops that pick entries out of a shape vector: they fold when they pick only static dims of a partly dynamic shape.
+PARTIAL_SHAPE_OPS: set[type[Operation]] = {tf.StridedSliceOp, tf.SliceOp, tf.GatherV2Op, tfl.StridedSliceOp,
+                                           tfl.SliceOp, tfl.GatherOp}
+
+
+def partial_shape(value) -> np.ndarray | None:  # noqa: ANN001
+    """The output of `tf.Shape`/`tfl.shape` of a ranked value, with -1 for its dynamic dims, else None."""
+    owner = value.owner
+    if not isinstance(owner, tf.ShapeOp | tfl.ShapeOp):
+        return None
+    ty = owner.operands[0].type
+    dtype = _result_dtype(owner)
+    if not isinstance(ty, TensorType) or dtype is None:
+        return None
+    return np.array([d if d >= 0 else -1 for d in ty.get_shape()], dtype)
+
+
 # ---- the pass ---------------------------------------------------------------------------------------------------
 
 
@@ -509,8 +528,12 @@ def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray
         if fn is None or not op.results:
             return None
         values = []
-        for operand in op.operands:
+        partial = False
+        for i, operand in enumerate(op.operands):
             arr = const_value(operand)
+            if arr is None and i == 0 and type(op) in PARTIAL_SHAPE_OPS:
+                arr = partial_shape(operand)
+                partial = arr is not None
             if arr is None:
                 return None
             values.append(arr)
@@ -519,6 +542,8 @@ def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray
             out = fn(op, values)
         except (ValueError, IndexError, TypeError, ZeroDivisionError, OverflowError):
             return None
+        if partial and out is not None and np.any(np.asarray(out) < 0):
+            return None  # the selected entries include a dynamic dim
     if out is None:
         return None
     arrays = list(out) if isinstance(out, list | tuple) else [out]

@@ -31,6 +31,27 @@ func.func @shape_dynamic(%x: tensor<?x4xf32>) -> tensor<i32> {
   func.return %p : tensor<i32>
 }
 
+// Static entries of a partly dynamic shape fold (x.shape[1:] and x.shape[2]); the dynamic entry does not.
+// CHECK-LABEL: func.func @shape_partial
+// CHECK:       "tf.Shape"
+// CHECK-DAG:   tf.Const <int32 [2] [4, 5]> : tensor<2xi32>
+// CHECK-DAG:   tf.Const <int32 [] [5]> : tensor<i32>
+// CHECK:       "tf.StridedSlice"(%s,
+func.func @shape_partial(%x: tensor<?x4x5xf32>) -> (tensor<2xi32>, tensor<i32>, tensor<i32>) {
+  %s = "tf.Shape"(%x) {T = f32, out_type = i32} : (tensor<?x4x5xf32>) -> tensor<3xi32>
+  %b = tf.Const <int32 [1] [1]> : tensor<1xi32>
+  %e = tf.Const <int32 [1] [0]> : tensor<1xi32>
+  %st = tf.Const <int32 [1] [1]> : tensor<1xi32>
+  %tail = "tf.StridedSlice"(%s, %b, %e, %st) {Index = i32, T = i32, begin_mask = 0 : i64, ellipsis_mask = 0 : i64, end_mask = 1 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 0 : i64} : (tensor<3xi32>, tensor<1xi32>, tensor<1xi32>, tensor<1xi32>) -> tensor<2xi32>
+  %i = tf.Const <int32 [] [2]> : tensor<i32>
+  %ax = tf.Const <int32 [] [0]> : tensor<i32>
+  %d2 = "tf.GatherV2"(%s, %i, %ax) {Taxis = i32, Tindices = i32, Tparams = i32, batch_dims = 0 : i64} : (tensor<3xi32>, tensor<i32>, tensor<i32>) -> tensor<i32>
+  %b0 = tf.Const <int32 [1] [0]> : tensor<1xi32>
+  %e0 = tf.Const <int32 [1] [1]> : tensor<1xi32>
+  %d0 = "tf.StridedSlice"(%s, %b0, %e0, %st) {Index = i32, T = i32, begin_mask = 0 : i64, ellipsis_mask = 0 : i64, end_mask = 0 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 1 : i64} : (tensor<3xi32>, tensor<1xi32>, tensor<1xi32>, tensor<1xi32>) -> tensor<i32>
+  func.return %tail, %d2, %d0 : tensor<2xi32>, tensor<i32>, tensor<i32>
+}
+
 // Size, Rank, and the REDUCE_PROD / GATHER flavour of shape math (int64 shapes).
 // CHECK-LABEL: func.func @size_rank_prod_gather
 // CHECK-DAG:   tf.Const <int32 [] [24]> : tensor<i32>
