@@ -33,11 +33,31 @@ PassHook = Callable[[int, ModulePass, ModuleOp], None]
 _DUMP_FILE = re.compile(r"^\d+_[A-Za-z0-9_.{}=,\-]+\.mlir$")
 
 
+# Byte -> its spelling inside an MLIR string literal (same escapes as xDSL's Printer.print_bytes_literal).
+_ESCAPES = [chr(b) if 0x20 <= b <= 0x7E and b != 0x22 else f"\\{b:02X}" for b in range(256)]
+_ESCAPES[0x5C] = "\\\\"
+
+
+class DumpPrinter(Printer):
+    """xDSL's Printer with two hot paths made cheap for large dumps (same output): string literals are escaped in
+    one go instead of one print call per character, and text without newlines goes straight to the stream."""
+
+    def print_bytes_literal(self, bytestring: bytes) -> None:
+        self.print_string('"' + "".join([_ESCAPES[b] for b in bytestring]) + '"')
+
+    def print_string(self, text: str, *, indent: int | None = None) -> None:
+        if "\n" in text:
+            super().print_string(text, indent=indent)
+            return
+        self._current_column += len(text)
+        self.stream.write(text)  # type: ignore[union-attr]
+
+
 def print_module(module: ModuleOp, stream: TextIO, *, generic: bool = False, header: str = "") -> None:
     """Print a module (weights elided) with an optional `//` comment header."""
     if header:
         stream.write(f"// -----// {header} //----- //\n")
-    Printer(stream=stream, print_generic_format=generic).print_op(module)
+    DumpPrinter(stream=stream, print_generic_format=generic).print_op(module)
     stream.write("\n")
 
 

@@ -274,3 +274,17 @@ def test_universe_exposes_dialects_and_passes() -> None:
 
     assert set(TFLC_UNIVERSE.all_dialects) == {"tf", "tfl", "tflc"}
     assert {"legalize-tf", "tf-cleanup", "prepare-tf", "optimize", "fold-constants"} <= set(TFLC_UNIVERSE.all_passes)
+
+
+def test_dump_printer_prints_exactly_like_xdsl() -> None:
+    from xdsl.printer import Printer
+
+    from compiler.dumps import DumpPrinter
+
+    module = make_module()
+    module.body.block.first_op.attributes["tflc.note"] = StringAttr('quote " backslash \\ newline \n é \x01')
+    for generic in (False, True):
+        ours, theirs = io.StringIO(), io.StringIO()
+        DumpPrinter(stream=ours, print_generic_format=generic).print_op(module)
+        Printer(stream=theirs, print_generic_format=generic).print_op(module)
+        assert ours.getvalue() == theirs.getvalue()
