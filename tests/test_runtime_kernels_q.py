@@ -215,6 +215,26 @@ def test_depthwise_conv2d(mode, act, case):
     _check_exact(model, seed=case, expect_ops=["DEPTHWISE_CONV_2D"])
 
 
+TCONV_CASES = [((1, 5, 5, 3), 3, 4, 2, "SAME"), ((2, 4, 6, 2), 2, 3, 2, "VALID"), ((1, 4, 4, 4), 3, 2, 1, "SAME")]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("case", range(len(TCONV_CASES)))
+def test_transpose_conv(mode, case):
+    shape, k, oc, s, pad = TCONV_CASES[case]
+    w = _const((k, k, oc, shape[3]), 100 + case)
+    if pad == "SAME":
+        out_hw = (shape[1] * s, shape[2] * s)
+    else:
+        out_hw = ((shape[1] - 1) * s + k, (shape[2] - 1) * s + k)
+    out_shape = (shape[0], out_hw[0], out_hw[1], oc)
+    model = _cached(
+        ("tconv", mode, case),
+        lambda: _convert(lambda x: tf.nn.conv2d_transpose(x, w, out_shape, s, pad), [shape], mode),
+    )
+    _check_exact(model, seed=case, expect_ops=["TRANSPOSE_CONV"])
+
+
 FC_CASES = [((4, 16), 8), ((1, 64), 10), ((3, 33), 7)]
 
 

@@ -10,7 +10,7 @@
 #include "../qgemm.h"
 #include "../tflrt.h"
 
-enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4 };
+enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_TRANSPOSE_CONV = 67 };
 
 typedef struct {
   int stride_w, stride_h, dil_w, dil_h, pad_w, pad_h;
@@ -409,7 +409,125 @@ TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+/* ------------------------------------------------------------------------------------------------ TRANSPOSE_CONV */
+
+/* Inputs: output_shape (int32[4]), weights [OC, KH, KW, IC], input, optional bias. Scatter-accumulate
+ * (x - zp_in) * w into an int32 (int64 for int16 with int64 bias) buffer, then the conv requantization. */
+static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *shape = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
+  TflTensor *bias = node->ninputs > 3 ? tfl_input(ctx, node, 3) : NULL, *out = tfl_output(ctx, node, 0);
+  if (!shape || !w || !in || !out) return TFL_NOT_MINE;
+  const int is8 = in->type == TFL_INT8 && out->type == TFL_INT8;
+  const int is16 = in->type == TFL_INT16 && out->type == TFL_INT16;
+  if (!(is8 || is16) || w->type != TFL_INT8) return TFL_NOT_MINE;
+  if (!is_q(in, in->type) || !is_q(w, TFL_INT8) || !is_q(out, out->type))
+    return tfl_error(ctx, "TRANSPOSE_CONV: quantized tensors need scales");
+  if (shape->type != TFL_INT32 || tfl_num_elements(shape) != 4 || !shape->data)
+    return tfl_error(ctx, "TRANSPOSE_CONV: output_shape must be a constant int32[4]");
+  if (in->rank != 4 || w->rank != 4) return tfl_error(ctx, "TRANSPOSE_CONV: input and weights must be 4-D");
+  const int32_t *os = (const int32_t *)shape->data;
+  const int cout = w->dims[0];
+  if (w->dims[3] != in->dims[3]) return tfl_error(ctx, "TRANSPOSE_CONV: weight depth %d != input depth %d",
+                                                   w->dims[3], in->dims[3]);
+  if (os[0] != in->dims[0] || os[3] != cout || os[1] <= 0 || os[2] <= 0)
+    return tfl_error(ctx, "TRANSPOSE_CONV: bad output_shape");
+  if (w->nq > 1 && w->nq != cout) return tfl_error(ctx, "TRANSPOSE_CONV: scale count mismatch");
+  if (bias && tfl_num_elements(bias) != cout) return tfl_error(ctx, "TRANSPOSE_CONV: bias size mismatch");
+  if (bias && !(bias->type == TFL_INT32 || (is16 && bias->type == TFL_INT64)))
+    return tfl_error(ctx, "TRANSPOSE_CONV: unsupported bias type");
+  tfl_release_user_data(node);
+  ConvQ *d = (ConvQ *)calloc(1, sizeof(ConvQ));
+  if (!d) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
+  node->user_data = d;
+  node->free_user_data = conv_free;
+  d->mult = (int32_t *)calloc((size_t)cout, sizeof(int32_t));
+  d->shift = (int *)calloc((size_t)cout, sizeof(int));
+  if (!d->mult || !d->shift) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
+  d->channels = cout;
+  d->is16 = is16;
+  d->bias64 = bias && bias->type == TFL_INT64;
+  d->in_zp = in->zero_points ? (int32_t)in->zero_points[0] : 0;
+  d->out_zp = out->zero_points ? (int32_t)out->zero_points[0] : 0;
+  tfl_conv_multipliers(in, w, out, cout, d->mult, d->shift);
+  const int padding = tfl_opt_int(node, 0, 0);
+  d->stride_w = tfl_opt_int(node, 1, 1);
+  d->stride_h = tfl_opt_int(node, 2, 1);
+  const int act = tfl_opt_int(node, 3, 0);
+  if (d->stride_w <= 0 || d->stride_h <= 0) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be positive");
+  if (padding != 0 && padding != 1) return tfl_error(ctx, "TRANSPOSE_CONV: unknown padding");
+  /* LiteRT pads as if the output were the input of a forward convolution */
+  tfl_conv_out_size(padding, os[1], w->dims[1], d->stride_h, 1, &d->pad_h);
+  tfl_conv_out_size(padding, os[2], w->dims[2], d->stride_w, 1, &d->pad_w);
+  tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
+  return tfl_resize(ctx, out, 4, os);
+}
+
+static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
+  ConvQ *d = (ConvQ *)node->user_data;
+  TflTensor *w = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
+  TflTensor *bias = node->ninputs > 3 ? tfl_input(ctx, node, 3) : NULL, *out = tfl_output(ctx, node, 0);
+  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
+  const int FH = w->dims[1], FW = w->dims[2];
+  const int64_t total = tfl_num_elements(out);
+  const int wide = d->is16 && (d->bias64 || !bias);
+  int64_t *acc64 = NULL;
+  int32_t *acc32 = NULL;
+  void *buf = tfl_node_scratch(ctx, node, (size_t)total * (wide ? 8 : 4) + 16);
+  if (!buf) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
+  if (wide) acc64 = (int64_t *)buf;
+  else acc32 = (int32_t *)buf;
+  memset(buf, 0, (size_t)total * (wide ? 8 : 4));
+  const int8_t *wd = (const int8_t *)w->data;
+  for (int n = 0; n < N; ++n) {
+    for (int iy = 0; iy < H; ++iy) {
+      for (int ix = 0; ix < W; ++ix) {
+        const int oy0 = iy * d->stride_h - d->pad_h, ox0 = ix * d->stride_w - d->pad_w;
+        for (int ic = 0; ic < C; ++ic) {
+          const size_t ii = (((size_t)n * H + iy) * W + ix) * C + ic;
+          const int32_t xv = d->is16 ? ((const int16_t *)in->data)[ii] : (int32_t)((const int8_t *)in->data)[ii] - d->in_zp;
+          for (int fy = 0; fy < FH; ++fy) {
+            const int oy = oy0 + fy;
+            if (oy < 0 || oy >= OH) continue;
+            for (int fx = 0; fx < FW; ++fx) {
+              const int ox = ox0 + fx;
+              if (ox < 0 || ox >= OW) continue;
+              const size_t ob = (((size_t)n * OH + oy) * OW + ox) * OC;
+              const int8_t *wr = wd + ((size_t)fy * FW + fx) * C + ic;
+              const size_t wstride = (size_t)FH * FW * C;
+              if (wide) {
+                for (int oc = 0; oc < OC; ++oc) acc64[ob + oc] += (int64_t)xv * wr[oc * wstride];
+              } else {
+                for (int oc = 0; oc < OC; ++oc)
+                  acc32[ob + oc] = (int32_t)((uint32_t)acc32[ob + oc] + (uint32_t)(xv * wr[oc * wstride]));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const TflRounding mode = tfl_rounding();
+  const int32_t *b32 = bias && bias->type == TFL_INT32 ? (const int32_t *)bias->data : NULL;
+  const int64_t *b64 = bias && bias->type == TFL_INT64 ? (const int64_t *)bias->data : NULL;
+  for (int64_t i = 0; i < total; ++i) {
+    const int oc = (int)(i % OC);
+    int32_t r;
+    if (wide) {
+      r = tfl_mbqm64(acc64[i] + (b64 ? b64[oc] : 0), d->mult[oc], d->shift[oc]);
+    } else {
+      const int32_t a = (int32_t)((uint32_t)acc32[i] + (uint32_t)(b32 ? b32[oc] : 0));
+      r = tfl_mbqm_mode(a, d->mult[oc], d->shift[oc], mode);
+    }
+    r = clamp32(r + d->out_zp, d->act_lo, d->act_hi);
+    if (d->is16) ((int16_t *)out->data)[i] = (int16_t)r;
+    else ((int8_t *)out->data)[i] = (int8_t)r;
+  }
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_conv_q[] = {
+    {OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (int8/int16x8)", tconv_prepare, tconv_eval},
     {OP_CONV_2D, "CONV_2D (int8/int16x8)", conv_prepare, conv_eval},
     {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (int8/int16x8)", dw_prepare, dw_eval},
     {0, NULL, NULL, NULL},
