@@ -266,8 +266,8 @@ static int init_sub(TflContext *ctx, int si) {
       t->t.bytes = d->data_len;
       size_t es = tfl_type_size(d->type);
       size_t al = es >= 16 ? 16 : (es ? es : 1);
-      if (((uintptr_t)d->data % al) != 0 || ((uintptr_t)d->data % 16 != 0 && es >= 4)) {
-        /* misaligned constant (hostile or odd file): keep an aligned copy */
+      if (((uintptr_t)d->data % al) != 0) {
+        /* constant not aligned to its element size (hostile or odd file): keep an aligned copy */
         if (ensure_owned(t, d->data_len)) return set_err(ctx, "out of memory copying constant '%s'", d->name ? d->name : "");
         memcpy(t->owned, d->data, d->data_len);
         t->t.data = t->owned;
