@@ -111,7 +111,9 @@ void *tfl_eval_scratch(TflContext *ctx, size_t bytes);
  * t->data, so re-read it after resizing. */
 int tfl_num_threads(const TflContext *ctx);
 
-/* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ---- */
+/* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ----
+ * Every read is checked against the options table and the file; an absent or out-of-bounds field gives dflt.
+ * tfl_opt_int reads byte (enum/bool), short and int fields alike: the width comes from the table layout. */
 int32_t tfl_opt_int(const TflNode *node, int field, int32_t dflt);
 int64_t tfl_opt_int64(const TflNode *node, int field, int64_t dflt);
 float tfl_opt_float(const TflNode *node, int field, float dflt);
