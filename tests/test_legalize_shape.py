@@ -147,6 +147,13 @@ def test_fill_from_runtime_value():
     convert_and_compare(lambda v: tf.fill([2, 3], v), [spec([], name="v")], [v], expect={"FILL"})
 
 
+def test_ones_zeros_like_of_large_tensor():
+    """Too big to fold into the model (> 1 MiB): FILL(shape, 1) and ZEROS_LIKE at run time."""
+    x = rand(1, 600, 600)
+    convert_and_compare(lambda x: (tf.ones_like(x), tf.raw_ops.ZerosLike(x=x)), [spec(x.shape)], [x],
+                        expect={"FILL", "ZEROS_LIKE"})
+
+
 def test_resize_bilinear_and_nearest():
     x = rand(1, 5, 7, 3)
     convert_and_compare(

@@ -8,6 +8,8 @@
     tf.Pad/PadV2/MirrorPad -> tfl.pad / tfl.padv2 / tfl.mirror_pad
     tf.GatherV2         -> tfl.gather (axis, batch_dims)
     tf.Tile / BroadcastTo / Fill / Range / Shape / ZerosLike -> the tfl op of the same name
+    tf.Size             -> tfl.reduce_prod(tfl.shape)  tf.OnesLike -> tfl.fill(shape, 1)   (dynamic shapes only:
+                           static ones are folded by fold-constants first)
     tf.ResizeBilinear / ResizeNearestNeighbor -> tfl.resize_bilinear / tfl.resize_nearest_neighbor
 
 Operands that TFLite wants as small int32 tensors (perm, axes, paddings, multiples, begin/size...) must be
@@ -25,7 +27,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
-from dialects.elements import numpy_dtype
+from dialects.elements import element_type, numpy_dtype
 from passes.legalize_tf.table import LEGALIZE_TF
 from passes.patterns import (
     bool_attr,
@@ -401,6 +403,49 @@ def legalize_shape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if out is None:
         return
     replace_with(rewriter, op, [tfl.ShapeOp.build([op.operands[0]], [ty], out_type=out)])
+
+
+def _shape_value(x: SSAValue, dtype: np.dtype) -> tuple[list[Operation], SSAValue] | None:
+    """The shape of `x` as a 1-D tensor of `dtype`: a constant when static, else a `tfl.shape`."""
+    name = _OUT_TYPES.get(np.dtype(dtype))
+    rank = rank_of(x)
+    if name is None or rank is None:
+        return None
+    static = shape_of(x)
+    if static is not None:
+        c = tfl_const(np.asarray(static, dtype))
+        return [c], c.output
+    sh = tfl.ShapeOp.build([x], [TensorType(element_type(np.dtype(dtype)), [rank])], out_type=name)
+    return [sh], sh.results[0]
+
+
+@LEGALIZE_TF.register(tf.SizeOp)
+def legalize_size(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Size of a dynamically shaped value -> tfl.reduce_prod(tfl.shape(x)) (static sizes fold before)."""
+    ty = op.results[0].type
+    if not isinstance(ty, TensorType):
+        return
+    made = _shape_value(op.operands[0], numpy_dtype(ty.element_type))
+    if made is None:
+        return
+    ops, shape = made
+    axes = tfl_const(np.asarray([0], np.int32))
+    prod = tfl.ReduceProdOp.build([shape, axes.output], [ty], keep_dims=False)
+    replace_with(rewriter, op, [*ops, axes, prod])
+
+
+@LEGALIZE_TF.register(tf.OnesLikeOp)
+def legalize_ones_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.OnesLike -> tfl.fill(shape(x), 1) (TFLite has no ONES_LIKE builtin)."""
+    ty = op.results[0].type
+    if not isinstance(ty, TensorType):
+        return
+    made = _shape_value(op.operands[0], np.dtype(np.int32))
+    if made is None:
+        return
+    ops, shape = made
+    one = tfl_const(np.ones((), numpy_dtype(ty.element_type)))
+    replace_with(rewriter, op, [*ops, one, tfl.FillOp.build([shape, one.output], [ty])])
 
 
 @LEGALIZE_TF.register(tf.ZerosLikeOp)

@@ -213,6 +213,18 @@ func.func @shape_dynamic(%x: tensor<?x3xf32>) -> tensor<2xi64> {
   func.return %s : tensor<2xi64>
 }
 
+// Size of a dynamic value: REDUCE_PROD of SHAPE; OnesLike: FILL with 1 (TFLite has no ONES_LIKE).
+// CHECK-LABEL: func.func @size_ones_like
+// CHECK:       %[[S:.*]] = "tfl.shape"(%x) <{out_type = "INT32"}> : (tensor<?x3xf32>) -> tensor<2xi32>
+// CHECK:       "tfl.reduce_prod"(%[[S]], %{{.*}}) <{keep_dims = false}> : (tensor<2xi32>, tensor<1xi32>) -> tensor<i32>
+// CHECK:       tfl.pseudo_const <float32 [] [1.0]>
+// CHECK:       "tfl.fill"
+func.func @size_ones_like(%x: tensor<?x3xf32>) -> (tensor<i32>, tensor<?x3xf32>) {
+  %n = "tf.Size"(%x) {T = f32, out_type = i32} : (tensor<?x3xf32>) -> tensor<i32>
+  %o = "tf.OnesLike"(%x) {T = f32} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  func.return %n, %o : tensor<i32>, tensor<?x3xf32>
+}
+
 // Resize: align_corners / half_pixel_centers carried over.
 // CHECK-LABEL: func.func @resize
 // CHECK:       "tfl.resize_bilinear"({{.*}}) <{align_corners = false, half_pixel_centers = true}>
