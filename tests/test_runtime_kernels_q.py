@@ -353,6 +353,12 @@ def test_unary_int8(name):
     _check_exact(model, inputs=[x], expect_ops=[op])
 
 
+@pytest.mark.parametrize("shapes", [((4, 64), (4, 64)), ((4, 64), (1, 64))])
+def test_div_int8(shapes):
+    model = _cached(("div", shapes), lambda: _convert(lambda a, b: a / (0.5 * b + 4.0), list(shapes), INT8))
+    _check_exact(model, expect_ops=["DIV"])
+
+
 @pytest.mark.parametrize("op", ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal"])
 def test_comparison_int8(op):
     f = getattr(tf.math, op)

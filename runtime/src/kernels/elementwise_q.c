@@ -15,6 +15,7 @@ enum {
   OP_ADD = 0,
   OP_MUL = 18,
   OP_SUB = 41,
+  OP_DIV = 42,
   OP_MAXIMUM = 55,
   OP_MINIMUM = 57,
   OP_LESS = 58,
@@ -77,7 +78,7 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier((double)s1, &d->m1, &d->s1);
     tfl_quantize_multiplier((double)s2, &d->m2, &d->s2);
   }
-  if (t == TFL_INT16 && (op == OP_ADD || op == OP_SUB || op == OP_MUL) && (d->z1 || d->z2 || d->zo))
+  if (t == TFL_INT16 && (op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV) && (d->z1 || d->z2 || d->zo))
     return tfl_error(ctx, "int16 ADD/SUB/MUL need zero points 0");
   int act = 0;
   if (op == OP_ADD || op == OP_SUB) {
@@ -104,6 +105,9 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier((double)s1 / twice_max, &d->m1, &d->s1);
     tfl_quantize_multiplier((double)s2 / twice_max, &d->m2, &d->s2);
     tfl_quantize_multiplier((twice_max * twice_max) / (double)((float)(1 << 14) * so), &d->mo, &d->so);
+  } else if (op == OP_DIV) {
+    act = tfl_opt_int(node, 0, 0);
+    tfl_quantize_multiplier((double)(s1 / (s2 * so)), &d->mo, &d->so);
   } else if (op == OP_MUL) {
     act = tfl_opt_int(node, 0, 0);
     const double real = (double)(s1 * s2 / so);
@@ -138,6 +142,23 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
       const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
       const int32_t diff = tfl_mbqm_mode(a, d->m1, d->s1, mode) - tfl_mbqm_mode(b, d->m2, d->s2, mode);
       return clamp32(tfl_mbqm_mode(diff * diff, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    }
+    case OP_DIV: {
+      int32_t a = x1 - d->z1, b = x2 - d->z2;
+      if (b == 0) return a == 0 ? d->zo : (a > 0 ? d->hi : d->lo); /* LiteRT leaves this undefined */
+      if (b < 0) {
+        a = -a;
+        b = -b;
+      }
+      int recip_shift;
+      const int32_t inv = tfl_get_reciprocal(b, 31, &recip_shift);
+      const int headroom = a ? __builtin_clrsb(a) : 31;
+      const int32_t q = mode == TFL_ROUND_SINGLE ? tfl_mbqm_single(a, inv, headroom)
+                                                 : tfl_srdhm((int32_t)((uint32_t)a << headroom), inv);
+      const int total_shift = d->so - recip_shift - headroom;
+      const int32_t r = mode == TFL_ROUND_SINGLE ? tfl_mbqm_single(q, d->mo, total_shift)
+                                                 : tfl_rdbpot(tfl_srdhm(q, d->mo), -total_shift);
+      return clamp32(d->zo + r, d->lo, d->hi);
     }
     case OP_MUL:
       return clamp32(tfl_mbqm_mode((x1 - d->z1) * (x2 - d->z2), d->mo, d->so, mode) + d->zo, d->lo, d->hi);
@@ -218,6 +239,7 @@ const TflKernel tfl_kernels_elementwise_q[] = {
     {OP_ADD, "ADD (int8/int16)", ew_prepare, ew_eval},
     {OP_SUB, "SUB (int8/int16)", ew_prepare, ew_eval},
     {OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
+    {OP_DIV, "DIV (int8/int16)", ew_prepare, ew_eval},
     {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
