@@ -17,6 +17,10 @@ Rules (all stay in the `tf` dialect, so the prepared module still means the same
   Conv2DBackpropInput. This is how BatchNorm disappears into the preceding conv. A per-channel op after a
   Squeeze/Reshape that keeps the channel axis (Conv1D) first moves above it.
 
+- NCHW Conv2D/DepthwiseConv2dNative/MaxPool/AvgPool/BiasAdd/FusedBatchNorm -> Transpose to NHWC, the NHWC op,
+  Transpose back; inverse transpose pairs cancel, an NHWC->NCHW transpose sinks through elementwise ops (constant
+  operands permuted) and into reductions, so a channels-first model keeps only the transposes at its edges.
+
 Small constant subexpressions feeding these rules (BatchNorm statistics computed from variables, a bias reshaped
 by Keras) are evaluated in numpy on the spot, so the rules do not depend on fold-constants having run.
 """
@@ -494,6 +498,165 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     for dead in (squeeze, conv, expand, stb):
         if dead is not None:
             rewriter.erase(dead)
+
+
+# ---- NCHW -> NHWC with transposes, then transposes cancelled / sunk ---------------------------------------------
+
+_TO_NHWC = (0, 2, 3, 1)
+_TO_NCHW = (0, 3, 1, 2)
+_NCHW_OPS = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.MaxPoolOp, tf.AvgPoolOp, tf.BiasAddOp,
+             tf.FusedBatchNormOp, tf.FusedBatchNormV3Op)
+
+
+def _transpose(value: SSAValue, perm: tuple[int, ...], like: Operation) -> list[Operation]:
+    """[perm const, tf.Transpose(value, perm)] (static shape required)."""
+    shape = shape_of(value)
+    assert shape is not None
+    p = tf_const(np.array(perm, np.int32))
+    out_type = TensorType(value.type.element_type, [shape[i] for i in perm])
+    t = tf.TransposeOp([value, p.output], [out_type], {**_t_attr(like), "Tperm": i32})
+    return [p, t]
+
+
+def _nhwc_list(op: Operation, key: str, pairs: bool = False) -> dict:
+    """The NCHW-ordered list attribute `key` reordered to NHWC (absent -> nothing)."""
+    vals = ints_attr(op, key)
+    if vals is None or not vals:
+        return {}
+    if pairs:
+        if len(vals) != 8:
+            return {}
+        nchw = [vals[2 * i: 2 * i + 2] for i in range(4)]
+        return {key: _ints([v for i in _TO_NHWC for v in nchw[i]])}
+    if len(vals) != 4:
+        return {}
+    return {key: _ints([vals[i] for i in _TO_NHWC])}
+
+
+@PREPARE_TF.register(*_NCHW_OPS)
+def nchw_to_nhwc(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """An NCHW conv/pool/BiasAdd/BatchNorm -> Transpose to NHWC, the NHWC op, Transpose back.
+
+    The transposes between consecutive ops cancel (`cancel_transposes`) or move past elementwise ops
+    (`sink_transpose`), so a channels-first model becomes an NHWC one with transposes at its edges."""
+    if str_attr(op, "data_format") != "NCHW":
+        return
+    x = op.operands[0]
+    x_shape, y_shape = shape_of(x), shape_of(op.results[0])
+    if x_shape is None or y_shape is None or len(x_shape) != 4 or len(y_shape) != 4:
+        return
+    if any(list(r.uses) for r in op.results[1:]):
+        return
+    pre = _transpose(x, _TO_NHWC, op)
+    attrs = {k: v for k, v in op.attributes.items() if k != NAME}
+    attrs["data_format"] = StringAttr("NHWC")
+    for key in ("strides", "dilations", "ksize"):
+        attrs.update(_nhwc_list(op, key))
+    attrs.update(_nhwc_list(op, "explicit_paddings", pairs=True))
+    nhwc_type = TensorType(op.results[0].type.element_type, [y_shape[i] for i in _TO_NHWC])
+    new = type(op)([pre[-1].results[0], *op.operands[1:]], [nhwc_type, *(r.type for r in op.results[1:])], attrs)
+    named(new, op)
+    post = _transpose(new.results[0], _TO_NCHW, op)
+    replace_with(rewriter, op, [*pre, new, *post], [post[-1].results[0], *new.results[1:]])
+
+
+def _perm(value: SSAValue) -> tuple[int, ...] | None:
+    owner = value.owner
+    if not isinstance(owner, tf.TransposeOp):
+        return None
+    p = small_const(owner.operands[1])
+    return tuple(int(v) for v in p.reshape(-1)) if p is not None else None
+
+
+@PREPARE_TF.register(tf.TransposeOp)
+def cancel_transposes(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """Transpose(Transpose(x, p1), p2) -> x when the two permutations cancel."""
+    p1, p2 = _perm(op.operands[0]), small_const(op.operands[1])
+    if p1 is None or p2 is None or p2.size != len(p1):
+        return
+    if [p1[int(i)] for i in p2.reshape(-1)] != list(range(len(p1))):
+        return
+    x = op.operands[0].owner.operands[0]
+    if x.type != op.results[0].type:
+        return
+    rewriter.replace(op, [], [x])
+
+
+_SINK_UNARY = (tf.ReluOp, tf.Relu6Op, tf.EluOp, tf.SeluOp, tf.SigmoidOp, tf.TanhOp, tf.LeakyReluOp, tf.SoftplusOp)
+_SINK_BINARY = (tf.AddV2Op, tf.AddOp, tf.SubOp, tf.MulOp, tf.RealDivOp, tf.MaximumOp, tf.MinimumOp, tf.BiasAddOp)
+
+
+def _to_nchw_input(value: SSAValue) -> SSAValue | None:
+    """x if `value` is Transpose(x, NHWC->NCHW) with no other user, else None."""
+    if _perm(value) == _TO_NCHW and _single_use(value):
+        return value.owner.operands[0]
+    return None
+
+
+@PREPARE_TF.register(*_SINK_UNARY, *_SINK_BINARY)
+def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """f(Transpose(x, NHWC->NCHW), ...) -> Transpose(f(x, ...)) for elementwise f, so transposes meet and cancel.
+
+    Binary ops take a second operand that is transposed the same way or a constant (permuted to NHWC here)."""
+    out = op.results[0]
+    out_shape = shape_of(out)
+    if out_shape is None or len(out_shape) != 4 or len(op.results) != 1:
+        return
+    nhwc_type = TensorType(out.type.element_type, [out_shape[i] for i in _TO_NHWC])
+    new_ops: list[Operation] = []
+    operands: list[SSAValue] = []
+    if isinstance(op, _SINK_UNARY):
+        x = _to_nchw_input(op.operands[0])
+        if x is None:
+            return
+        operands = [x, *op.operands[1:]]
+    else:
+        if isinstance(op, tf.BiasAddOp):
+            return  # NCHW BiasAdd is rewritten by nchw_to_nhwc; an NHWC one on NCHW data does not occur
+        xs = [_to_nchw_input(v) for v in op.operands]
+        if all(x is None for x in xs):
+            return
+        for v, x in zip(op.operands, xs, strict=True):
+            if x is not None:
+                if shape_of(x) is None or shape_of(v) != out_shape:
+                    return
+                operands.append(x)
+                continue
+            c = small_const(v)
+            if c is None or c.ndim > 4:
+                return
+            c_op = tf_const(np.ascontiguousarray(c.reshape((1,) * (4 - c.ndim) + c.shape).transpose(_TO_NHWC)))
+            new_ops.append(c_op)
+            operands.append(c_op.output)
+    attrs = {k: v for k, v in op.attributes.items() if k != NAME}
+    new = type(op)(operands, [nhwc_type], attrs)
+    named(new, op)
+    post = _transpose(new.results[0], _TO_NCHW, op)
+    transposes = [v.owner for v in op.operands if _perm(v) == _TO_NCHW and _single_use(v)]
+    replace_with(rewriter, op, [*new_ops, new, *post])
+    for t in transposes:
+        rewriter.erase(t)
+
+
+@PREPARE_TF.register(tf.MeanOp, tf.SumOp, tf.MaxOp, tf.MinOp, tf.ProdOp)
+def reduce_through_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """reduce(Transpose(x, p), axes) -> reduce(x, p[axes]) when the kept axes stay in order (keep_dims false)."""
+    if bool_attr(op, "keep_dims"):
+        return
+    p = _perm(op.operands[0])
+    axes = small_const(op.operands[1])
+    if p is None or axes is None or not _single_use(op.operands[0]):
+        return
+    rank = len(p)
+    ax = sorted({int(a) % rank for a in axes.reshape(-1)})
+    kept = [p[i] for i in range(rank) if i not in ax]
+    if kept != sorted(kept):
+        return
+    new_axes = tf_const(np.array(sorted(p[a] for a in ax), axes.dtype))
+    transpose = op.operands[0].owner
+    new = _clone_tf(op, [transpose.operands[0], new_axes.output])
+    replace_with(rewriter, op, [new_axes, new])
+    rewriter.erase(transpose)
 
 
 @dataclass(frozen=True)

@@ -313,11 +313,54 @@ def test_non_constant_filter_is_reported():
         _convert_function(fn, tf.TensorSpec([1, 4, 4, 2], tf.float32), tf.TensorSpec([3, 3, 2, 2], tf.float32))
 
 
-def test_nchw_is_reported():
-    w = tf.constant(np.ones((3, 3, 2, 2), np.float32))
+def test_channels_first_model():
+    """A Keras channels_first (NCHW) model: transposes to NHWC around each op cancel or sink, leaving one
+    TRANSPOSE at the input; BatchNorm and biases still fold. TensorFlow cannot run NCHW convs on CPU, so the
+    reference is the same model built channels_last with the same weights, on the transposed input."""
+
+    def build(channels_first: bool) -> keras.Model:
+        df, axis = ("channels_first", 1) if channels_first else ("channels_last", -1)
+        inp = keras.Input((3, 10, 10) if channels_first else (10, 10, 3), batch_size=1)
+        x = keras.layers.Conv2D(4, 3, data_format=df, padding="same", strides=2)(inp)
+        x = keras.layers.BatchNormalization(axis=axis)(x)
+        x = keras.layers.ReLU()(x)
+        y = keras.layers.Conv2D(4, 1, data_format=df, use_bias=False)(x)
+        y = keras.layers.BatchNormalization(axis=axis)(y)
+        x = keras.layers.Add()([x, y])
+        x = keras.layers.MaxPooling2D(2, data_format=df)(x)
+        x = keras.layers.DepthwiseConv2D(2, data_format=df, depth_multiplier=2)(x)
+        x = keras.layers.GlobalAveragePooling2D(data_format=df)(x)
+        return keras.Model(inp, x)
+
+    nchw, nhwc = build(True), build(False)
+    _randomize(nhwc)
+    nchw.set_weights(nhwc.get_weights())
+    data = TFLiteConverter.from_keras_model(nchw).convert()
+    x = np.random.RandomState(0).randn(1, 3, 10, 10).astype(np.float32)
+    ref = np.asarray(nhwc(x.transpose(0, 2, 3, 1)))
+    assert _rel_err(_run_litert(data, x), ref) <= TOL
+    ops = _litert_ops(data)
+    assert ops.count("TRANSPOSE") == 1 and ops.count("CONV_2D") == 2, ops
+    assert not {"MUL", "SUB"} & set(ops), ops
+
+
+def test_nchw_function():
+    """tf.nn.conv2d / bias_add / max_pool in NCHW inside a tf.function: NHWC ops between two transposes."""
+    rs = np.random.RandomState(6)
+    w = tf.constant(rs.randn(3, 3, 2, 4).astype(np.float32))
+    b = tf.constant(rs.randn(4).astype(np.float32))
 
     def fn(x):
-        return tf.nn.conv2d(x, w, strides=1, padding="SAME", data_format="NCHW")
+        y = tf.nn.conv2d(x, w, strides=[1, 1, 2, 1], padding=[[0, 0], [0, 0], [1, 1], [2, 0]], data_format="NCHW")
+        y = tf.nn.relu(tf.nn.bias_add(y, b, data_format="NCHW"))
+        return tf.nn.max_pool2d(y, 2, 1, "VALID", data_format="NCHW")
 
-    with pytest.raises(ConversionError, match="Conv2D"):
-        _convert_function(fn, tf.TensorSpec([1, 2, 4, 4], tf.float32))
+    def reference(x):
+        y = tf.nn.conv2d(x, w, strides=[1, 2, 1, 1], padding=[[0, 0], [1, 1], [2, 0], [0, 0]])
+        return tf.nn.max_pool2d(tf.nn.relu(tf.nn.bias_add(y, b)), 2, 1, "VALID").numpy().transpose(0, 3, 1, 2)
+
+    data = _convert_function(fn, tf.TensorSpec([1, 2, 6, 5], tf.float32))
+    x = rs.randn(1, 2, 6, 5).astype(np.float32)
+    assert _rel_err(_run_litert(data, x), reference(x.transpose(0, 2, 3, 1))) <= TOL
+    ops = _litert_ops(data)
+    assert ops.count("TRANSPOSE") == 2 and "CONV_2D" in ops and "MAX_POOL_2D" in ops, ops

@@ -5,12 +5,13 @@
     tf.Conv2DBackpropInput   (NHWC, filter HWOI)     -> tfl.transpose_conv    (weights OHWI, bias [O])
     tf.MaxPool / tf.AvgPool  (NHWC)                  -> tfl.max_pool_2d / tfl.average_pool_2d
 
-The filter must be a constant (a conv with a computed filter stays TF and is reported). Only NHWC is legalized;
-an NCHW op stays TF. A grouped Conv2D (input channels a multiple of the filter's) is a CONV_2D too; LiteRT runs it
-(TensorFlow's op_version.cc gives grouped CONV_2D version 6). The bias operand is a zero constant, as in TensorFlow's converter, unless the conv's only
-user is a `tf.BiasAdd` with a constant bias: that add is absorbed into the conv's bias here (prepare-tf turns a
-per-channel add after a conv into such a BiasAdd). EXPLICIT padding becomes `tfl.pad` + VALID (prepare-tf does
-the same at the TF level, so this only fires when prepare-tf did not run).
+The filter must be a constant (a conv with a computed filter stays TF and is reported). Only NHWC is legalized
+(prepare-tf rewrites NCHW ops to NHWC between transposes; without it an NCHW op stays TF). A grouped Conv2D (input
+channels a multiple of the filter's) is a CONV_2D too; LiteRT runs it (TensorFlow's op_version.cc gives grouped
+CONV_2D version 6). The bias operand is a zero constant, as in TensorFlow's converter, unless the conv's only user
+is a `tf.BiasAdd` with a constant bias: that add is absorbed into the conv's bias here (prepare-tf turns a per-
+channel add after a conv into such a BiasAdd). EXPLICIT padding becomes `tfl.pad` + VALID (prepare-tf does the same
+at the TF level, so this only fires when prepare-tf did not run).
 """
 
 from __future__ import annotations
