@@ -353,6 +353,15 @@ def test_unary_int8(name):
     _check_exact(model, inputs=[x], expect_ops=[op])
 
 
+@pytest.mark.parametrize("mode", [INT8])  # the converter has no 16x8 PRELU
+def test_prelu(mode):
+    alpha = np.linspace(-0.5, 0.8, 6).astype(np.float32)
+    layer = tf.keras.layers.PReLU(alpha_initializer=tf.constant_initializer(alpha), shared_axes=[1, 2])
+    layer.build((1, 5, 5, 6))
+    model = _cached(("prelu", mode), lambda: _convert(lambda x: layer(x), [(1, 5, 5, 6)], mode))
+    _check_exact(model, expect_ops=["PRELU"])
+
+
 @pytest.mark.parametrize("shapes", [((4, 64), (4, 64)), ((4, 64), (1, 64))])
 def test_div_int8(shapes):
     model = _cached(("div", shapes), lambda: _convert(lambda a, b: a / (0.5 * b + 4.0), list(shapes), INT8))

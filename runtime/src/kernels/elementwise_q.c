@@ -16,6 +16,7 @@ enum {
   OP_MUL = 18,
   OP_SUB = 41,
   OP_DIV = 42,
+  OP_PRELU = 54,
   OP_MAXIMUM = 55,
   OP_MINIMUM = 57,
   OP_LESS = 58,
@@ -105,6 +106,9 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier((double)s1 / twice_max, &d->m1, &d->s1);
     tfl_quantize_multiplier((double)s2 / twice_max, &d->m2, &d->s2);
     tfl_quantize_multiplier((twice_max * twice_max) / (double)((float)(1 << 14) * so), &d->mo, &d->so);
+  } else if (op == OP_PRELU) {
+    tfl_quantize_multiplier((double)(s1 / so), &d->m1, &d->s1);
+    tfl_quantize_multiplier((double)(s1 * s2 / so), &d->m2, &d->s2);
   } else if (op == OP_DIV) {
     act = tfl_opt_int(node, 0, 0);
     tfl_quantize_multiplier((double)(s1 / (s2 * so)), &d->mo, &d->so);
@@ -142,6 +146,11 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
       const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
       const int32_t diff = tfl_mbqm_mode(a, d->m1, d->s1, mode) - tfl_mbqm_mode(b, d->m2, d->s2, mode);
       return clamp32(tfl_mbqm_mode(diff * diff, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
+    }
+    case OP_PRELU: {
+      const int32_t v = x1 - d->z1;
+      const int32_t r = v >= 0 ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : tfl_mbqm_mode(v * (x2 - d->z2), d->m2, d->s2, mode);
+      return clamp32(r + d->zo, d->lo, d->hi);
     }
     case OP_DIV: {
       int32_t a = x1 - d->z1, b = x2 - d->z2;
@@ -240,6 +249,7 @@ const TflKernel tfl_kernels_elementwise_q[] = {
     {OP_SUB, "SUB (int8/int16)", ew_prepare, ew_eval},
     {OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
     {OP_DIV, "DIV (int8/int16)", ew_prepare, ew_eval},
+    {OP_PRELU, "PRELU (int8/int16)", ew_prepare, ew_eval},
     {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
     {OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
