@@ -717,3 +717,11 @@ def test_baseline_isa_clones_match():
         subprocess.run([sys.executable, "-c", code, root, mp, xp, op], check=True, env=env)
         ours = np.load(op)
     assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, float(np.max(np.abs(ref))))
+
+
+@pytest.mark.parametrize("axis,exclusive,reverse", [(0, False, False), (1, True, False), (-1, False, True),
+                                                    (1, True, True)])
+def test_cumsum(axis, exclusive, reverse):
+    check(lambda x, i: (tf.math.cumsum(x, axis, exclusive=exclusive, reverse=reverse),
+                        tf.math.cumsum(i, axis, exclusive=exclusive, reverse=reverse)),
+          [spec(3, 4, 5), spec(3, 4, 5, dtype=tf.int32)], "CUMSUM")

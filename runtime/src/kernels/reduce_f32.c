@@ -6,7 +6,7 @@
 
 enum {
   OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89, OP_REDUCE_PROD = 81, OP_REDUCE_ANY = 91,
-  OP_REDUCE_ALL = 140, OP_ARG_MAX = 56, OP_ARG_MIN = 79
+  OP_REDUCE_ALL = 140, OP_ARG_MAX = 56, OP_ARG_MIN = 79, OP_CUMSUM = 128
 };
 
 static const char *rname(int op) {
@@ -275,7 +275,63 @@ static TflStatus arg_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+/* ------------------------------------------------------------------------------------------------ CUMSUM */
+
+typedef struct {
+  int64_t outer, n, inner;
+  int exclusive, reverse;
+} CumData;
+
+static TflStatus cum_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!in || !ax || !out) return tfl_error(ctx, "CUMSUM: needs input, axis and output");
+  if (in->type != TFL_FLOAT32 && in->type != TFL_INT32 && in->type != TFL_INT64) return TFL_NOT_MINE;
+  if (out->type != in->type) return tfl_error(ctx, "CUMSUM: output type differs from input");
+  int64_t a = 0;
+  if (!tfl_value_known(ax) || tfl_read_ints(ax, &a, 1) != 1) return tfl_error(ctx, "CUMSUM: axis must be a constant int");
+  int axis = tfl_norm_axis(a, in->rank);
+  if (axis < 0) return tfl_error(ctx, "CUMSUM: axis %lld out of range", (long long)a);
+  CumData *d = tfl_set_user_data(node, sizeof(CumData));
+  d->outer = tfl_prod(in->dims, 0, axis);
+  d->n = in->dims[axis];
+  d->inner = tfl_prod(in->dims, axis + 1, in->rank);
+  d->exclusive = tfl_opt_bool(node, 0, 0);
+  d->reverse = tfl_opt_bool(node, 1, 0);
+  return tfl_resize(ctx, out, in->rank, in->dims);
+}
+
+#define CUM_RUN(T)                                                                       \
+  do {                                                                                   \
+    const T *X = in->data;                                                               \
+    T *O = out->data;                                                                    \
+    for (int64_t o = 0; o < d->outer; o++)                                               \
+      for (int64_t j = 0; j < d->inner; j++) {                                           \
+        T acc = 0;                                                                       \
+        for (int64_t k0 = 0; k0 < d->n; k0++) {                                          \
+          int64_t k = d->reverse ? d->n - 1 - k0 : k0;                                   \
+          int64_t idx = (o * d->n + k) * d->inner + j;                                   \
+          if (d->exclusive) {                                                            \
+            O[idx] = acc;                                                                \
+            acc += X[idx];                                                               \
+          } else {                                                                       \
+            acc += X[idx];                                                               \
+            O[idx] = acc;                                                                \
+          }                                                                              \
+        }                                                                                \
+      }                                                                                  \
+  } while (0)
+
+static TflStatus cum_eval(TflContext *ctx, TflNode *node) {
+  const CumData *d = node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (in->type == TFL_FLOAT32) CUM_RUN(float);
+  else if (in->type == TFL_INT32) CUM_RUN(int32_t);
+  else CUM_RUN(int64_t);
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_reduce_f32[] = {
+    {OP_CUMSUM, "CUMSUM", cum_prepare, cum_eval},
     {OP_MEAN, "MEAN", red_prepare, red_eval},
     {OP_SUM, "SUM", red_prepare, red_eval},
     {OP_REDUCE_MAX, "REDUCE_MAX", red_prepare, red_eval},
