@@ -338,6 +338,7 @@ UNARY_INT8 = {
     "exp": (tf.exp, (-3.0, 1.5), "EXP"),
     "log": (lambda x: tf.math.log(x), (0.01, 5.0), "LOG"),
     "sqrt": (tf.sqrt, (0.0, 5.0), "SQRT"),
+    "l2norm": (lambda x: tf.math.l2_normalize(x, axis=-1), (-3.0, 3.0), "L2_NORMALIZATION"),
 }
 
 
@@ -366,6 +367,24 @@ def test_prelu(mode):
 def test_div_int8(shapes):
     model = _cached(("div", shapes), lambda: _convert(lambda a, b: a / (0.5 * b + 4.0), list(shapes), INT8))
     _check_exact(model, expect_ops=["DIV"])
+
+
+def test_elu_int8():
+    """BUILTIN_REF has no ELU registration; LiteRT's optimized ELU uses the same float lookup table."""
+    model = _cached(("elu",), lambda: _convert(tf.nn.elu, [(4, 64)], INT8, lo=-4.0, hi=3.0))
+    opt = litert.Interpreter(
+        model_content=model,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        num_threads=1,
+    )
+    ours = runtime.Interpreter(model_content=model, num_threads=1)
+    x = np.arange(-128, 128).astype(np.int8).reshape(4, 64)
+    for it in (opt, ours):
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+    o = opt.get_output_details()[0]["index"]
+    assert np.array_equal(opt.get_tensor(o), ours.get_tensor(o))
 
 
 @pytest.mark.parametrize("op", ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal"])

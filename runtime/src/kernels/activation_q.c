@@ -19,12 +19,14 @@ enum {
   OP_RELU6 = 21,
   OP_SOFTMAX = 25,
   OP_TANH = 28,
+  OP_L2_NORMALIZATION = 11,
   OP_EXP = 47,
   OP_LOG = 73,
   OP_SQRT = 75,
   OP_RSQRT = 76,
   OP_ABS = 101,
   OP_LEAKY_RELU = 98,
+  OP_ELU = 111,
   OP_HARD_SWISH = 117,
   OP_GELU = 150,
   OP_RELU_0_TO_1 = 152,
@@ -132,6 +134,7 @@ static int16_t down_scale_mult(int32_t m) {
 static float f_logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 static float f_tanh(float x) { return tanhf(x); }
 static float f_exp(float x) { return expf(x); }
+static float f_elu(float x) { return x < 0.0f ? expm1f(x) : x; }
 static float g_log_min; /* set right before the table is built (prepare is single-threaded) */
 static float f_log(float x) { return x <= 0.0f ? g_log_min : logf(x); }
 static float f_gelu(float x) { return 0.5f * x * erfcf(x * (float)(-0.70710678118654752440)); }
@@ -240,6 +243,12 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       break;
     case OP_EXP:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_exp, d->lut);
+      break;
+    case OP_ELU:
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_elu, d->lut);
+      break;
+    case OP_L2_NORMALIZATION:
+      if (in->rank < 1) return tfl_error(ctx, "L2_NORMALIZATION: input must have rank >= 1");
       break;
     case OP_LOG:
       g_log_min = (float)(-128 - d->out_zp) * out_s;
@@ -413,7 +422,23 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
     }
     case OP_LOGISTIC:
     case OP_TANH:
+    case OP_L2_NORMALIZATION: {
+      const int depth = in->dims[in->rank - 1];
+      if (depth <= 0) break;
+      for (int64_t r = 0; r < n / depth; ++r) {
+        const int8_t *xr = x8 + r * depth;
+        int32_t acc = 0;
+        for (int c = 0; c < depth; ++c) acc += ((int32_t)xr[c] - d->in_zp) * ((int32_t)xr[c] - d->in_zp);
+        int32_t m;
+        int sh;
+        inv_sqrt_multiplier(acc, -1, &m, &sh);
+        for (int c = 0; c < depth; ++c)
+          y8[r * depth + c] = (int8_t)clamp32(tfl_mbqm_mode((int32_t)xr[c] - d->in_zp, m, sh + 7, mode), -128, 127);
+      }
+      break;
+    }
     case OP_EXP:
+    case OP_ELU:
     case OP_LOG:
     case OP_GELU:
       for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
@@ -463,6 +488,8 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_GELU, "GELU (int8)", act_prepare, act_eval},
     {OP_RSQRT, "RSQRT (int8)", act_prepare, act_eval},
     {OP_EXP, "EXP (int8)", act_prepare, act_eval},
+    {OP_ELU, "ELU (int8)", act_prepare, act_eval},
+    {OP_L2_NORMALIZATION, "L2_NORMALIZATION (int8)", act_prepare, act_eval},
     {OP_LOG, "LOG (int8)", act_prepare, act_eval},
     {OP_ABS, "ABS (int8)", act_prepare, act_eval},
     {OP_SQRT, "SQRT (int8)", act_prepare, act_eval},
