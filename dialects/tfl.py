@@ -369,6 +369,9 @@ class AddOp(ActBinaryOp):
     BUILTIN = B.ADD
     OPTIONS = Options("AddOptions", fused_activation_function=ACT)
 
+    def version(self) -> int:
+        return 4 if _dtype(self.lhs) == "int64" else 1
+
 
 @tfl_op
 class SubOp(ActBinaryOp):
@@ -377,7 +380,7 @@ class SubOp(ActBinaryOp):
     OPTIONS = Options("SubOptions", fused_activation_function=ACT)
 
     def version(self) -> int:
-        return 5 if _rank(self.lhs) > 4 or _rank(self.rhs) > 4 else 1
+        return _broadcast_5d_version(self)
 
 
 @tfl_op
@@ -394,19 +397,27 @@ class DivOp(ActBinaryOp):
     OPTIONS = Options("DivOptions", fused_activation_function=ACT)
 
 
-def _plain_binary(op_name: str, builtin: int, table: str | None = None) -> type[TflOp]:
-    cls = type(f"{op_name.title().replace('_', '')}Op", (BinaryOp,), {
-        "name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
-        "__module__": __name__, "__doc__": f"tfl.{op_name}",
-        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}})
-    return tfl_op(cls)
+def _plain_binary(op_name: str, builtin: int, table: str | None = None,
+                  version: Any = None) -> type[TflOp]:
+    body = {"name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
+            "__module__": __name__, "__doc__": f"tfl.{op_name}",
+            "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}}
+    if version is not None:
+        body["version"] = version
+    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (BinaryOp,), body))
 
 
-MaximumOp = _plain_binary("maximum", B.MAXIMUM, "MaximumMinimumOptions")
-MinimumOp = _plain_binary("minimum", B.MINIMUM, "MaximumMinimumOptions")
+def _broadcast_5d_version(op: BinaryOp) -> int:
+    """SUB/MAXIMUM/MINIMUM: version 3 when broadcasting above rank 4 (as TensorFlow's converter writes)."""
+    return 3 if max(_rank(op.lhs), _rank(op.rhs)) > 4 and op.lhs.type != op.rhs.type else 1
+
+
+MaximumOp = _plain_binary("maximum", B.MAXIMUM, "MaximumMinimumOptions", _broadcast_5d_version)
+MinimumOp = _plain_binary("minimum", B.MINIMUM, "MaximumMinimumOptions", _broadcast_5d_version)
 SquaredDifferenceOp = _plain_binary("squared_difference", B.SQUARED_DIFFERENCE, "SquaredDifferenceOptions")
 PowOp = _plain_binary("pow", B.POW, "PowOptions")
-FloorDivOp = _plain_binary("floor_div", B.FLOOR_DIV, "FloorDivOptions")
+FloorDivOp = _plain_binary("floor_div", B.FLOOR_DIV, "FloorDivOptions",
+                           lambda op: 2 if _dtype(op.lhs) == "float32" else 1)
 FloorModOp = _plain_binary("floor_mod", B.FLOOR_MOD, "FloorModOptions")
 GreaterOp = _plain_binary("greater", B.GREATER, "GreaterOptions")
 GreaterEqualOp = _plain_binary("greater_equal", B.GREATER_EQUAL, "GreaterEqualOptions")
@@ -434,12 +445,13 @@ class SelectV2Op(TflOp):
 # elementwise unary / activations -------------------------------------------------------------------------------
 
 
-def _plain_unary(op_name: str, builtin: int, table: str | None = None) -> type[TflOp]:
-    cls = type(f"{op_name.title().replace('_', '')}Op", (UnaryOp,), {
-        "name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
-        "__module__": __name__, "__doc__": f"tfl.{op_name}",
-        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}})
-    return tfl_op(cls)
+def _plain_unary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
+    body = {"name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
+            "__module__": __name__, "__doc__": f"tfl.{op_name}",
+            "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}}
+    if version is not None:
+        body["version"] = version
+    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (UnaryOp,), body))
 
 
 ReluOp = _plain_unary("relu", B.RELU)
@@ -455,10 +467,10 @@ SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions")
 ExpOp = _plain_unary("exp", B.EXP, "ExpOptions")
 LogOp = _plain_unary("log", B.LOG)
 NegOp = _plain_unary("neg", B.NEG, "NegOptions")
-AbsOp = _plain_unary("abs", B.ABS, "AbsOptions")
+AbsOp = _plain_unary("abs", B.ABS, "AbsOptions", lambda op: 5 if _dtype(op.x) == "int32" else 1)
 SinOp = _plain_unary("sin", B.SIN)
 CosOp = _plain_unary("cos", B.COS, "CosOptions")
-SignOp = _plain_unary("sign", B.SIGN, "SignOptions")
+SignOp = _plain_unary("sign", B.SIGN, "SignOptions", lambda op: 2 if _dtype(op.x) == "int32" else 1)
 FloorOp = _plain_unary("floor", B.FLOOR)
 CeilOp = _plain_unary("ceil", B.CEIL)
 RoundOp = _plain_unary("round", B.ROUND)
@@ -753,6 +765,9 @@ class GatherOp(TflOp):
     indices = operand_def()
     output = result_def()
 
+    def version(self) -> int:
+        return 5 if self.batch_dims.value.data != 0 else 1
+
 
 @tfl_op
 class TileOp(TflOp):
@@ -831,6 +846,16 @@ class ResizeNearestNeighborOp(TflOp):
 
     def version(self) -> int:
         return 3 if self.half_pixel_centers.value.data else 1
+
+
+def _dtype(value: SSAValue) -> str:
+    """numpy dtype name of a tensor value's elements ("" if not a tensor)."""
+    from dialects.elements import numpy_dtype
+
+    try:
+        return numpy_dtype(value.type.element_type).name
+    except (AttributeError, ValueError):
+        return ""
 
 
 def _rank(value: SSAValue) -> int:

@@ -119,3 +119,32 @@ def test_input_details_match_tensorflow(pair):
     a = Interpreter(model_content=ours).get_input_details()[0]
     b = Interpreter(model_content=theirs).get_input_details()[0]
     assert np.array_equal(a["shape"], b["shape"]) and a["dtype"] == b["dtype"]
+
+
+_VERSION_CASES = {
+    "sub_5d_same_shape": (lambda a, b: a - b, [([1, 2, 3, 4, 5], "float32")] * 2),
+    "sub_5d_broadcast": (lambda a, b: a - b, [([2, 2, 3, 4, 5], "float32"), ([1, 1, 1, 1, 5], "float32")]),
+    "add_int64": (lambda a, b: a + b, [([4], "int64")] * 2),
+    "maximum_5d_broadcast": (lambda a, b: a * 0 + __import__("tensorflow").maximum(a, b),
+                             [([2, 2, 3, 4, 5], "float32"), ([1, 1, 1, 1, 5], "float32")]),
+    "floor_div_float": (lambda a, b: a // b, [([4], "float32")] * 2),
+    "abs_int32": (lambda a: abs(a), [([4], "int32")]),
+    "gather_batch_dims": (lambda a, i: __import__("tensorflow").gather(a, i, axis=1, batch_dims=1),
+                          [([2, 5, 3], "float32"), ([2, 4], "int32")]),
+    "fc_keep_num_dims": (lambda a: __import__("tensorflow").einsum("abc,cd->abd", a, np.ones((3, 6), np.float32)),
+                         [([1, 4, 3], "float32")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_VERSION_CASES))
+def test_op_version_rules_match_tensorflow(case):
+    """OperatorCode versions equal those TensorFlow's converter writes for the same function."""
+    import tensorflow as tf
+
+    fn, specs = _VERSION_CASES[case]
+    cf = tf.function(fn).get_concrete_function(*[tf.TensorSpec(s, d) for s, d in specs])
+    ours = _op_versions(_model(TFLiteConverter.from_concrete_functions([cf]).convert()))
+    theirs = _op_versions(_model(tf.lite.TFLiteConverter.from_concrete_functions([cf]).convert()))
+    shared = set(ours) & set(theirs)
+    assert shared, (ours, theirs)
+    assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
