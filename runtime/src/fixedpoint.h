@@ -39,6 +39,7 @@ static inline int32_t tfl_srdhm(int32_t a, int32_t b) {
 /* RoundingDivideByPOT: x / 2^exponent rounded half away from zero, exponent in [0, 31]. */
 static inline int32_t tfl_rdbpot(int32_t x, int exponent) {
   if (exponent <= 0) return x;
+  if (exponent >= 32) return 0; /* |x| / 2^32 < 1/2 (LiteRT aborts on this, e.g. int8 SOFTMAX over >= 512 ties) */
   const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
