@@ -28,7 +28,7 @@ from passes.optimize_common import (
     single_use,
     splat,
 )
-from passes.patterns import const_value, rank_of
+from passes.patterns import const_value, rank_of, shape_of, tfl_const
 
 
 def _close(a: float, b: float, rtol: float = 1e-5) -> bool:
@@ -432,8 +432,6 @@ def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
             continue
         if np.broadcast_shapes(alpha.shape, tuple(xs)) != tuple(xs):
             continue
-        from passes.patterns import tfl_const
-
         ac = tfl_const(np.ascontiguousarray(alpha))
         replace_root(rewriter, op, [ac, tfl.PReluOp.build([x, ac.output], [x.type])], dead=[relu, *ops])
         return
@@ -524,3 +522,44 @@ def add_neg_to_sub(op: Operation, rewriter: PatternRewriter) -> None:
         )
         replace_root(rewriter, op, [sub], dead=[neg])
         return
+
+
+def _offset(op: Operation, root: bool = False) -> tuple[SSAValue, np.ndarray] | None:
+    """For add(x, c) / add(c, x) / sub(x, c): (x, +-c) as x + offset (an inner op must have no activation)."""
+    if not isinstance(op, tfl.AddOp | tfl.SubOp) or (not root and activation(op) != "NONE"):
+        return None
+    m = const_and_other(op)
+    if m is None or (isinstance(op, tfl.SubOp) and not m[2]) or m[0].dtype != np.float32:
+        return None
+    return m[1], (-m[0] if isinstance(op, tfl.SubOp) else m[0])
+
+
+def _factor(op: Operation, root: bool = False) -> tuple[SSAValue, np.ndarray] | None:
+    """For mul(x, c) / mul(c, x): (x, c) (an inner op must have no activation)."""
+    if not isinstance(op, tfl.MulOp) or (not root and activation(op) != "NONE"):
+        return None
+    m = const_and_other(op)
+    return None if m is None or m[0].dtype != np.float32 else (m[1], m[0])
+
+
+@OPTIMIZE.register(tfl.AddOp, tfl.SubOp, tfl.MulOp)
+def merge_constant_chain(op: Operation, rewriter: PatternRewriter) -> None:
+    """(x + a) + b -> x + (a + b), (x - a) + b -> x + (b - a), (x * a) * b -> x * (a * b)."""
+    if not is_f32(op.results[0]):
+        return
+    part = _factor if isinstance(op, tfl.MulOp) else _offset
+    outer = part(op, root=True)
+    if outer is None or not single_use(outer[0]):
+        return
+    inner = part(outer[0].owner)  # type: ignore[arg-type]
+    if inner is None:
+        return
+    x = inner[0]
+    c = inner[1] * outer[1] if isinstance(op, tfl.MulOp) else inner[1] + outer[1]
+    xs, out_shape = shape_of(x), shape_of(op.results[0])
+    if xs is None or out_shape is None or np.broadcast_shapes(xs, c.shape) != out_shape:
+        return
+    cst = tfl_const(np.ascontiguousarray(c.astype(np.float32)))
+    cls = tfl.MulOp if isinstance(op, tfl.MulOp) else tfl.AddOp
+    new = cls.build([x, cst.output], [op.results[0].type], fused_activation_function=activation(op))
+    replace_root(rewriter, op, [cst, new], dead=[outer[0].owner])  # type: ignore[list-item]
