@@ -200,22 +200,27 @@ def main(argv=None):
         write_section(table)
 
 
-def write_section(table: str):
+def replace_section(text: str, table: str) -> str:
+    """Returns text with the runtime section (between the markers) replaced by table; other sections untouched."""
     block = f"{BEGIN}\n## Runtime\n\n{table}\n{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        return head + block + tail
+    if not text:
+        text = "# Benchmark results\n"
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def write_section(table: str):
     text = ""
     if os.path.exists(RESULTS):
         with open(RESULTS) as f:
             text = f.read()
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + block + tail
-    else:
-        if not text:
-            text = "# Benchmark results\n"
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(RESULTS, "w") as f:
-        f.write(text)
+        f.write(replace_section(text, table))
+    with open(os.path.join(CACHE, "runtime_table.md"), "w") as f:
+        f.write(table)
 
 
 if __name__ == "__main__":
