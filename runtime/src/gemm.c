@@ -51,8 +51,9 @@ void tfl_gemm_pack_kn(const float *b, int N, int K, long ldb, long cs, float *pa
 #define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
 
 /* One MR x NR tile. a[r] are row pointers (unused rows point at a valid row), bp the K x NR panel. */
+/* rows (a compile-time constant at each call) limits the FMAs to the live rows of a partial tile. */
 TFL_INLINE void tile_body(int K, const float *const *a, const float *restrict bp, const float *bias16, float lo,
-                          float hi, float *const *c, int mr, int nc) {
+                          float hi, float *const *c, int mr, int nc, const int rows) {
   v8f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
   v8f c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
   const float *restrict a0 = a[0], *restrict a1 = a[1], *restrict a2 = a[2];
@@ -64,11 +65,11 @@ TFL_INLINE void tile_body(int K, const float *const *a, const float *restrict bp
     bp += NR;
     float s;
     s = a0[k]; c00 += s * b0; c01 += s * b1;
-    s = a1[k]; c10 += s * b0; c11 += s * b1;
-    s = a2[k]; c20 += s * b0; c21 += s * b1;
-    s = a3[k]; c30 += s * b0; c31 += s * b1;
-    s = a4[k]; c40 += s * b0; c41 += s * b1;
-    s = a5[k]; c50 += s * b0; c51 += s * b1;
+    if (rows > 1) { s = a1[k]; c10 += s * b0; c11 += s * b1; }
+    if (rows > 2) { s = a2[k]; c20 += s * b0; c21 += s * b1; }
+    if (rows > 3) { s = a3[k]; c30 += s * b0; c31 += s * b1; }
+    if (rows > 4) { s = a4[k]; c40 += s * b0; c41 += s * b1; }
+    if (rows > 5) { s = a5[k]; c50 += s * b0; c51 += s * b1; }
   }
   v8f acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   v8f bb0, bb1;
@@ -154,7 +155,14 @@ TFL_INLINE void gemm_body(int M, int N, int K, const float *A, long lda, const f
           cp[r] = C + row * ldc + n0;
         }
         if (wide) {
-          tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc);
+          switch (mr) {
+            case 1: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 1); break;
+            case 2: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 2); break;
+            case 3: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 3); break;
+            case 4: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 4); break;
+            case 5: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 5); break;
+            default: tile_body(K, ap, bp, bias16, lo, hi, cp, mr, nc, 6); break;
+          }
         } else {
           tile3_body(K, ap[0], ap[1], ap[2], bp, bias16, lo, hi, cp, mr < 3 ? mr : 3, nc);
           if (mr > 3) tile3_body(K, ap[3], ap[4], ap[5], bp, bias16, lo, hi, cp + 3, mr - 3, nc);
