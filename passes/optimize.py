@@ -1,10 +1,11 @@
 """optimize: TFLite-level fusions, run to a fixed point (TF's `tfl-optimize`, `optimize_patterns.td`).
 
 The rules live in `optimize_fuse.py` (activations, bias/filter folds, input scaling, pad -> SAME),
-`optimize_recognize.py` (HardSwish, GELU, Softmax/LogSoftmax, L2Normalization, PRelu, LeakyRelu) and
-`optimize_shape.py` (reshape/transpose chains, BatchMatMul -> FULLY_CONNECTED, identities, constant folding), all
-registered in `OPTIMIZE` by the class of the op they start from. The pass alternates the xDSL walker (which itself
-iterates to a fixed point) with common-subexpression elimination until neither changes the module.
+`optimize_recognize.py` (HardSwish, GELU, Softmax/LogSoftmax, L2Normalization, PRelu, LeakyRelu, Sigmoid, and
+op-saving algebra) and `optimize_shape.py` (reshape/transpose chains, BatchMatMul -> FULLY_CONNECTED, reduce +
+reshape -> keep_dims, identities, constant folding), all registered in `OPTIMIZE` by the class of the op they start
+from. The pass alternates the xDSL walker (which itself iterates to a fixed point) with common-subexpression
+elimination until neither changes the module, then erases dead ops.
 """
 
 from __future__ import annotations

@@ -2,9 +2,12 @@
 
 HardSwish (x * relu6(x + 3) / 6 and its variants), GELU (erf/erfc and tanh forms -> tfl.gelu with `approximate`),
 Softmax / LogSoftmax (exp / sum chains over the last axis, with or without the max subtraction), L2Normalization
-(x * rsqrt(max(sum(x^2), eps)) and x / sqrt(...)), PRelu (relu(x) + c * relu(-x)) and LeakyRelu (max(x, a * x)).
-Products are matched as flattened trees of single-use muls (divisions by constants become factors), so operand
-order and association do not matter.
+(x * rsqrt(max(sum(x^2), eps)) and x / sqrt(...)), PRelu (relu(x) + c * relu(-x)), LeakyRelu (max(x, a * x)) and
+Sigmoid (1 / (1 + exp(-x))). Products are matched as flattened trees of single-use muls (divisions by constants
+become factors), so operand order and association do not matter.
+
+Also small algebra that saves ops: softmax(x * c) -> softmax(x, beta=c); a*c +- b*c -> (a +- b)*c (LayerNorm's
+tail); a + neg(b) -> a - b; chains of constant adds/subs or muls merged into one op.
 """
 
 from __future__ import annotations
@@ -563,3 +566,20 @@ def merge_constant_chain(op: Operation, rewriter: PatternRewriter) -> None:
     cls = tfl.MulOp if isinstance(op, tfl.MulOp) else tfl.AddOp
     new = cls.build([x, cst.output], [op.results[0].type], fused_activation_function=activation(op))
     replace_root(rewriter, op, [cst, new], dead=[outer[0].owner])  # type: ignore[list-item]
+
+
+@OPTIMIZE.register(tfl.DivOp)
+def recognize_sigmoid(op: Operation, rewriter: PatternRewriter) -> None:
+    """1 / (1 + exp(-x)) -> logistic(x)."""
+    if activation(op) != "NONE" or not is_splat(op.operands[0], 1.0) or not is_f32(op.results[0]):
+        return
+    d = op.operands[1]
+    e = _add_const(d, 1.0)
+    exp = owner(e, tfl.ExpOp) if e is not None else None
+    if exp is None or not single_use(e):  # type: ignore[arg-type]
+        return
+    m = _scaled_x(exp.operands[0], -1.0)
+    if m is None or m[0].type != op.results[0].type:
+        return
+    x = m[0]
+    replace_root(rewriter, op, [tfl.LogisticOp.build([x], [x.type])], dead=[d.owner, exp, *m[1]])  # type: ignore
