@@ -506,6 +506,88 @@ def passes() -> None:
     _guard(body)
 
 
+@app.command()
+def run(
+    model: Annotated[Path, typer.Argument(help="A .tflite file.", show_default=False)],
+    inputs: Annotated[list[str] | None, typer.Option("--input", "-i", help="An input as .npy (NAME=path or path, "
+                                                     "in signature order; repeatable). Default: seeded random.")] = None,
+    signature_key: Annotated[str | None, typer.Option("--signature-key", help="Signature to run.")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", help="Invocations to time (best is reported).")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for random inputs.")] = 0,
+) -> None:
+    """Run a .tflite in tflc's C runtime: print outputs and ms per inference (1 thread)."""
+    _guard(_run, model, inputs, signature_key, repeat, seed)
+
+
+def _run(model: Path, inputs: list[str] | None, signature_key: str | None, repeat: int, seed: int) -> None:
+    if not model.is_file():
+        raise CliError(f"'{model}' does not exist or is not a file")
+    import numpy as np
+
+    from compiler.verify import run as run_model
+
+    outs, ms = run_model(model.read_bytes(), inputs, signature_key, seed, repeat)
+    for name, arr in outs.items():
+        a = np.asarray(arr)
+        _out.print(f"[bold]{escape(name)}[/] {a.dtype}{list(a.shape)}")
+        _out.print(np.array2string(a, threshold=20, precision=5))
+    _out.print(f"best of {max(repeat, 1)}: {ms:.3f} ms per inference (tflc C runtime, 1 thread)")
+
+
+@app.command()
+def verify(
+    model: Annotated[Path, typer.Argument(help="The .tflite to check.", show_default=False)],
+    saved_model_dir: Annotated[Path | None, typer.Option("--saved-model-dir", help="Reference SavedModel.",
+                                                         show_default=False)] = None,
+    keras_model_file: Annotated[Path | None, typer.Option("--keras-model-file", help="Reference .keras/.h5 model.",
+                                                          show_default=False)] = None,
+    signature_key: Annotated[str | None, typer.Option("--signature-key", help="Signature to compare.")] = None,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="Also compare every intermediate tensor "
+                                            "(LiteRT vs tflc runtime).")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the random inputs.")] = 0,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Max relative error accepted (exit 1 above).")]
+    = 1e-5,
+) -> None:
+    """Compare TensorFlow vs LiteRT vs tflc's C runtime on the same random inputs (per output, optionally per tensor)."""
+    _guard(_verify, model, saved_model_dir, keras_model_file, signature_key, per_layer, seed, tolerance)
+
+
+def _verify(model: Path, saved_model_dir: Path | None, keras_model_file: Path | None, signature_key: str | None,
+            per_layer: bool, seed: int, tolerance: float) -> None:
+    if not model.is_file():
+        raise CliError(f"'{model}' does not exist or is not a file")
+    if saved_model_dir is not None and keras_model_file is not None:
+        raise CliError("give at most one reference: --saved-model-dir or --keras-model-file")
+    for p in (saved_model_dir, keras_model_file):
+        if p is not None and not p.exists():
+            raise CliError(f"'{p}' does not exist")
+    if saved_model_dir is not None or keras_model_file is not None:
+        _quiet_tensorflow()
+    from compiler.verify import verify as verify_model
+
+    report = verify_model(model.read_bytes(), str(saved_model_dir) if saved_model_dir else None,
+                          str(keras_model_file) if keras_model_file else None, signature_key, per_layer, seed)
+    table = Table(title=f"signature {report.signature!r}: max errors (relative to the reference's max magnitude)")
+    for col in ("comparison", "output", "shape", "max abs", "max rel"):
+        table.add_column(col)
+    worst = 0.0
+    for pair, rows in report.outputs.items():
+        for c in rows.values():
+            worst = max(worst, c.max_rel)
+            table.add_row(pair, escape(c.name), str(list(c.shape)), f"{c.max_abs:.3g}", f"{c.max_rel:.3g}")
+    _out.print(table)
+    if report.layers:
+        layers = Table(title="per tensor: LiteRT vs tflc runtime")
+        for col in ("tensor", "shape", "max abs", "max rel"):
+            layers.add_column(col)
+        for c in report.layers:
+            layers.add_row(escape(c.name), str(list(c.shape)), f"{c.max_abs:.3g}", f"{c.max_rel:.3g}")
+        _out.print(layers)
+    if worst > tolerance:
+        raise CliError(f"max relative error {worst:.3g} exceeds the tolerance {tolerance:g}")
+    _out.print(f"OK: max relative error {worst:.3g} <= {tolerance:g}")
+
+
 def opt_main_class() -> type:
     """xDSL's `xDSLOptMain` with tflc's dialects, passes (ours win name clashes, e.g. `dce`), named pipelines,
     `-` for stdin, and `--print-constants` (print every constant in full, so dumps re-parse)."""

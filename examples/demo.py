@@ -59,7 +59,10 @@ def main() -> int:
     print("\nTensorFlow :", np.array2string(ref[0], precision=4, suppress_small=True))
     print("LiteRT     :", np.array2string(out[0], precision=4, suppress_small=True))
     print(f"max error relative to output scale: {err:.2e} ({'OK' if err <= 1e-5 else 'MISMATCH'})")
-    return 0 if err <= 1e-5 else 1
+    if err > 1e-5:
+        return 1
+    print(f"\n$ tflc verify {tflite_path} --keras-model-file {keras_path}   # TF vs LiteRT vs tflc's C runtime")
+    return subprocess.run([tflc, "verify", tflite_path, "--keras-model-file", keras_path]).returncode
 
 
 if __name__ == "__main__":

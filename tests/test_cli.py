@@ -311,3 +311,38 @@ def test_python_api_debug_options(models: dict, tmp_path: Path) -> None:
     assert "Pass timing" in report.getvalue()
     (ours,) = run_litert(data, models["x"]).values()
     assert rel_error(ours, models["ref"]) <= 1e-5
+
+
+# ---- run / verify ---------------------------------------------------------------------------------------------
+
+
+def test_verify_compares_tensorflow_litert_and_runtime(models: dict, keras_run: dict) -> None:
+    assert keras_run["p"].returncode == 0, keras_run["p"].stderr
+    p = tflc("verify", keras_run["out"], "--keras-model-file", models["dir"] / "cnn.keras", "--per-layer")
+    assert p.returncode == 0, p.stderr
+    for pair in ("TF vs LiteRT", "TF vs tflc-runtime", "LiteRT vs tflc-runtime", "per tensor"):
+        assert pair in p.stdout
+    assert "OK: max relative error" in p.stdout
+
+
+def test_verify_fails_above_tolerance(models: dict, keras_run: dict) -> None:
+    p = tflc("verify", keras_run["out"], "--keras-model-file", models["dir"] / "cnn.keras", "--tolerance", "0")
+    # A zero tolerance cannot hold across three float implementations: one error line, exit 1.
+    assert p.returncode == 1
+    assert "exceeds the tolerance" in p.stderr
+
+
+def test_run_prints_outputs_and_timing(keras_run: dict, tmp_path: Path) -> None:
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    p = tflc("run", keras_run["out"], "--input", tmp_path / "x.npy", "--repeat", "3")
+    assert p.returncode == 0, p.stderr
+    assert "ms per inference" in p.stdout
+    (ref,) = run_litert(keras_run["out"].read_bytes(), [x]).values()
+    assert "output_0 float32[1, 10]" in p.stdout
+    assert np.array2string(ref, threshold=20, precision=5).splitlines()[0] in p.stdout
+
+
+def test_run_missing_file_is_one_error(tmp_path: Path) -> None:
+    p = tflc("run", tmp_path / "nope.tflite")
+    assert_clean_failure(p, "does not exist")
