@@ -95,3 +95,22 @@ def test_batchnorm_folded_into_conv():
     assert B.MUL not in codes and B.ADD not in codes
     x = sample_inputs(model)
     assert rel_error(next(iter(run_litert(data, x).values())), model(x[0], training=False).numpy()) <= TOL
+
+
+@pytest.mark.heavy
+def test_cli_converts_mobilenet_v2(tmp_path):
+    """The corpus through the CLI as well: `tflc convert --saved-model-dir` on MobileNetV2."""
+    import os
+    import subprocess
+    import sys
+
+    model = _model("mobilenet_v2")
+    model.export(str(tmp_path / "sm"), verbose=False)
+    out = tmp_path / "m.tflite"
+    tflc = os.path.join(os.path.dirname(sys.executable), "tflc")
+    p = subprocess.run([tflc, "convert", "--saved-model-dir", str(tmp_path / "sm"), "--signature-key",
+                        "serving_default", "--output-file", str(out)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    x = sample_inputs(model)
+    err = rel_error(next(iter(run_litert(out.read_bytes(), x).values())), model(x[0], training=False).numpy())
+    assert err <= TOL
