@@ -313,8 +313,45 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
 
 static int dw_is_3x3(const DwData *d) { return d->kh == 3 && d->kw == 3 && d->dh == 1 && d->dw == 1 && d->mult == 1; }
 
-static void dw_default(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
-  dw_body(d, in, w, bias, out); /* the 3x3 register-resident form needs 16 vector registers */
+/* Baseline-ISA depthwise: fixed 16-channel blocks in plain C loops, which gcc keeps in four SSE registers. */
+static void dw_default(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
+                       float *restrict out) {
+  if (d->mult != 1) {
+    dw_body(d, in, w, bias, out);
+    return;
+  }
+  const int C = d->cout, C16 = C - C % 16;
+  for (int n = 0; n < d->n; n++)
+    for (int oy = 0; oy < d->oh; oy++) {
+      int iy0 = oy * d->sh - d->pad_t;
+      for (int ox = 0; ox < d->ow; ox++) {
+        float *o = out + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
+        int ix0 = ox * d->sw - d->pad_l;
+        for (int c0 = 0; c0 < C; c0 += 16) {
+          int cb = c0 < C16 ? 16 : C - c0;
+          float acc[16] = {0};
+          for (int fy = 0; fy < d->kh; fy++) {
+            int iy = iy0 + fy * d->dh;
+            if (iy < 0 || iy >= d->h) continue;
+            for (int fx = 0; fx < d->kw; fx++) {
+              int ix = ix0 + fx * d->dw;
+              if (ix < 0 || ix >= d->w) continue;
+              const float *ip = in + (((size_t)n * d->h + iy) * d->w + ix) * C + c0;
+              const float *wp = w + ((size_t)fy * d->kw + fx) * C + c0;
+              if (cb == 16)
+                for (int j = 0; j < 16; j++) acc[j] += ip[j] * wp[j];
+              else
+                for (int j = 0; j < cb; j++) acc[j] += ip[j] * wp[j];
+            }
+          }
+          for (int j = 0; j < cb; j++) {
+            float v = acc[j] + (bias ? bias[c0 + j] : 0.0f);
+            v = v < d->lo ? d->lo : v;
+            o[c0 + j] = v > d->hi ? d->hi : v;
+          }
+        }
+      }
+    }
 }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
