@@ -314,6 +314,7 @@ ACT_FNS = {
     "hard_swish": lambda x: x * tf.nn.relu6(x + 3.0) / 6.0,
     "softmax": tf.nn.softmax,
     "softmax_beta": lambda x: tf.nn.softmax(0.6 * x),
+    "log_softmax": tf.nn.log_softmax,
     "gelu": lambda x: tf.nn.gelu(x, approximate=False),
     "gelu_tanh": lambda x: tf.nn.gelu(x, approximate=True),
 }

@@ -21,6 +21,7 @@ enum {
   OP_TANH = 28,
   OP_L2_NORMALIZATION = 11,
   OP_EXP = 47,
+  OP_LOG_SOFTMAX = 50,
   OP_LOG = 73,
   OP_SQRT = 75,
   OP_RSQRT = 76,
@@ -47,6 +48,8 @@ typedef struct {
   int sm_shift;
   int sm_diff_min;
   int16_t *exp_lut, *recip_lut; /* int16 softmax: 513-entry tables */
+  int32_t ls_rev_mult;          /* log softmax: reverse scaling */
+  int ls_rev_shift;
 } ActQ;
 
 static void act_free(void *p) {
@@ -281,6 +284,19 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       d->hs_relu_mult = down_scale_mult(q);
       break;
     }
+    case OP_LOG_SOFTMAX: {
+      if (in->rank < 1) return tfl_error(ctx, "LOG_SOFTMAX: input must have rank >= 1");
+      if (out_s != 16.0f / 256 || d->out_zp != 127)
+        return tfl_error(ctx, "LOG_SOFTMAX: int8 output must have scale 16/256 and zero point 127");
+      tfl_preprocess_softmax_scaling(1.0, (double)in_s, 5, &d->sm_mult, &d->sm_shift, tfl_rounding());
+      if (d->sm_shift < 0 || d->sm_shift > 31 || d->sm_mult <= 0)
+        return tfl_error(ctx, "LOG_SOFTMAX: input scale out of range");
+      int rev_shift;
+      tfl_quantize_multiplier((double)(1LL << (31 - d->sm_shift)) / (double)d->sm_mult, &d->ls_rev_mult, &rev_shift);
+      d->ls_rev_shift = rev_shift;
+      d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
+      break;
+    }
     case OP_SOFTMAX: {
       if (in->rank < 1) return tfl_error(ctx, "SOFTMAX: input must have rank >= 1");
       if (t == TFL_INT16) {
@@ -338,6 +354,74 @@ static int8_t hard_swish_i8(const ActQ *d, int8_t x) {
   if (o > 127) o = 127;
   if (o < -128) o = -128;
   return (int8_t)o;
+}
+
+static int32_t sat_add32(int32_t a, int32_t b) {
+  const int64_t v = (int64_t)a + b;
+  return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+}
+
+/* log(x) for x >= 1: x is FixedPoint<int32, in_bits>, result FixedPoint<int32, out_bits> (TFLite common.h). */
+static int32_t log_x_ge_1(int32_t x, int in_bits, int out_bits) {
+  const int acc_bits = out_bits + 1;
+  const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250, one_quarter = 536870912;
+  const int32_t alpha_n = 117049297, alpha_d = 127690142, alpha_i = 1057819769, alpha_f = 638450708;
+  const int32_t shifted_quarter = tfl_rdbpot(one_quarter, acc_bits);
+  const int32_t z_a = x;
+  const int hp1 = z_a == 0 ? 32 : __builtin_clz((uint32_t)z_a);
+  const int32_t r_a_tmp = tfl_sat_shl(z_a, hp1 - 1);
+  const int32_t r_a = tfl_sat_shl(tfl_srdhm(r_a_tmp, sqrt_half), 1);
+  const int32_t za_adj = sat_add32(tfl_sat_shl(in_bits - hp1, 31 - acc_bits), shifted_quarter);
+  const int32_t z_b = tfl_srdhm(z_a, sqrt_half);
+  const int zb_head = (z_b == 0 ? 32 : __builtin_clz((uint32_t)z_b)) - 1;
+  const int32_t r_b = tfl_sat_shl(z_a, zb_head);
+  const int32_t zb_adj = sat_add32(tfl_sat_shl(in_bits - zb_head, 31 - acc_bits), -shifted_quarter);
+  const int32_t r = r_a < r_b ? r_a : r_b;
+  const int32_t z_adj = za_adj > zb_adj ? za_adj : zb_adj;
+  const int64_t hs = (int64_t)r + sqrt_sqrt_half;
+  const int32_t p = (int32_t)((hs + (hs >= 0 ? 1 : -1)) / 2);
+  int32_t q = (int32_t)((uint32_t)r - (uint32_t)sqrt_sqrt_half);
+  q = (int32_t)((uint32_t)q + (uint32_t)q);
+  const int32_t common_sq = tfl_srdhm(q, q);
+  const int32_t num = (int32_t)((uint32_t)tfl_srdhm(q, r) + (uint32_t)tfl_srdhm(tfl_srdhm(q, common_sq), alpha_n));
+  const int32_t inner = (int32_t)((uint32_t)alpha_i + (uint32_t)q + (uint32_t)tfl_srdhm(alpha_d, common_sq));
+  const int32_t denom_m1 = (int32_t)((uint32_t)tfl_srdhm(p, inner) + (uint32_t)tfl_srdhm(alpha_f, q));
+  const int32_t recip = tfl_one_over_one_plus_x_for_x_in_0_1(denom_m1);
+  const int32_t num_scaled = tfl_rdbpot(num, acc_bits);
+  const int32_t sum = (int32_t)((uint32_t)tfl_srdhm(z_adj, log_2) + (uint32_t)tfl_srdhm(num_scaled, recip));
+  return tfl_mul_pot(sum, acc_bits - out_bits);
+}
+
+static void log_softmax_i8(const ActQ *d, const int8_t *x, int8_t *y, int64_t rows, int cols, TflRounding mode) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int8_t *xr = x + r * cols;
+    int8_t *yr = y + r * cols;
+    int32_t mx = -128;
+    for (int c = 0; c < cols; ++c)
+      if (xr[c] > mx) mx = xr[c];
+    int32_t sum = 0; /* Q12 */
+    for (int c = 0; c < cols; ++c) {
+      const int32_t diff = (int32_t)xr[c] - mx;
+      if (diff >= d->sm_diff_min) {
+        const int32_t q5 = tfl_mbqm_mode(diff, d->sm_mult, d->sm_shift, mode);
+        sum = (int32_t)((uint32_t)sum + (uint32_t)tfl_rdbpot(tfl_exp_on_negative_values(q5, 5), 12));
+      }
+    }
+    const int32_t log_sum = log_x_ge_1(sum, 12, 5);
+    const int32_t shifted = (int32_t)((uint32_t)log_sum + (uint32_t)INT32_MIN);
+    const int32_t rev = tfl_mbqm_mode(shifted, d->ls_rev_mult, d->ls_rev_shift, mode);
+    const int32_t adj_min = d->sm_diff_min - 1 > rev ? d->sm_diff_min - 1 : rev;
+    for (int c = 0; c < cols; ++c) {
+      const int32_t diff = (int32_t)xr[c] - mx;
+      if (diff > adj_min) {
+        const int32_t q5 = tfl_mbqm_mode(diff, d->sm_mult, d->sm_shift, mode);
+        const int32_t o = tfl_rdbpot(q5 - log_sum, 31 - 5 - 4) + 127;
+        yr[c] = (int8_t)clamp32(o, -128, 127);
+      } else {
+        yr[c] = -128;
+      }
+    }
+  }
 }
 
 static void softmax_i8(const ActQ *d, const int8_t *x, int8_t *y, int64_t rows, int cols) {
@@ -469,6 +553,11 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       else softmax_i8(d, x8, y8, n / cols, cols);
       break;
     }
+    case OP_LOG_SOFTMAX: {
+      const int cols = in->dims[in->rank - 1];
+      if (cols > 0) log_softmax_i8(d, x8, y8, n / cols, cols, mode);
+      break;
+    }
     default:
       return tfl_error(ctx, "activation_q: unexpected op %d", node->op);
   }
@@ -486,6 +575,7 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
     {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
     {OP_GELU, "GELU (int8)", act_prepare, act_eval},
+    {OP_LOG_SOFTMAX, "LOG_SOFTMAX (int8)", act_prepare, act_eval},
     {OP_RSQRT, "RSQRT (int8)", act_prepare, act_eval},
     {OP_EXP, "EXP (int8)", act_prepare, act_eval},
     {OP_ELU, "ELU (int8)", act_prepare, act_eval},
