@@ -267,6 +267,15 @@ class Conv2DOp(TflOp):
     bias = operand_def()
     output = result_def()
 
+    def version(self) -> int:
+        """6 for grouped convolutions (input channels a multiple > 1 of the filter's), as op_version.cc."""
+        in_shape, f_shape = getattr(self.input.type, "shape", None), getattr(self.filter.type, "shape", None)
+        if in_shape is not None and f_shape is not None and len(in_shape) == 4 and len(f_shape) == 4:
+            c, i = in_shape.data[3].data, f_shape.data[3].data
+            if i > 0 and c > i:
+                return 6
+        return 1
+
 
 @tfl_op
 class DepthwiseConv2DOp(TflOp):

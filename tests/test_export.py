@@ -148,3 +148,15 @@ def test_op_version_rules_match_tensorflow(case):
     shared = set(ours) & set(theirs)
     assert shared, (ours, theirs)
     assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
+
+
+def test_grouped_conv_version_matches_tensorflow():
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 8)), keras.layers.Conv2D(8, 3, groups=4)])
+    ours = _op_versions(_model(TFLiteConverter.from_keras_model(model).convert()))
+    theirs = _op_versions(_model(tf.lite.TFLiteConverter.from_keras_model(model).convert()))
+    shared = set(ours) & set(theirs)
+    assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
