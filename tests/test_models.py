@@ -16,6 +16,11 @@ TOL = 1e-5
 
 _cache: dict[str, object] = {}
 
+# Operator counts TensorFlow 2.21's converter produces on the corpus (DESIGN.md section 6, measured here), and
+# whether TF leaves shape arithmetic behind (then ours must be strictly below, else at most equal).
+TF_OP_COUNTS = {"mobilenet_v2": (64, False), "resnet50": (74, False), "efficientnet_b0": (302, True),
+                "transformer_block": (61, True)}
+
 
 def _model(name: str):
     if name not in _cache:
@@ -40,6 +45,10 @@ def test_keras_object(name):
     err = rel_error(next(iter(out.values())), ref)
     print(f"{name}: keras object, {count_ops(data)} ops, {len(data)} bytes, rel err {err:.2e}")
     assert err <= TOL
+    if name in TF_OP_COUNTS:
+        tf_count, strictly = TF_OP_COUNTS[name]
+        n = count_ops(data)
+        assert (n < tf_count) if strictly else (n <= tf_count), f"{n} ops vs TensorFlow's {tf_count}"
 
 
 @pytest.mark.parametrize("name", list(_params()))

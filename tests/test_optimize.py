@@ -150,9 +150,7 @@ def op_counts(model_bytes: bytes) -> collections.Counter[str]:
     return counts
 
 
-def _compare(
-    model, *, max_optimize_seconds: float | None = None
-) -> tuple[collections.Counter, collections.Counter]:  # noqa: ANN001
+def _compare(model) -> tuple[collections.Counter, collections.Counter]:  # noqa: ANN001
     import tensorflow as tf_
 
     from compiler import TFLiteConverter
@@ -166,9 +164,6 @@ def _compare(
     assert rel_error(got, ref) <= TOL
     c_ours, c_tf = op_counts(ours), op_counts(theirs)
     assert sum(c_ours.values()) <= sum(c_tf.values()), (dict(c_ours), dict(c_tf))
-    if max_optimize_seconds is not None:
-        records = [r for r in conv.result.pipeline.records if r.name == "optimize"]
-        assert records and all(r.seconds < max_optimize_seconds for r in records), records
     return c_ours, c_tf
 
 
@@ -240,34 +235,10 @@ def test_mobilenet_v3_small() -> None:
     model = keras.applications.MobileNetV3Small(
         weights=None, minimalistic=False, input_shape=(224, 224, 3), classifier_activation=None
     )
-    ours, theirs = _compare(model, max_optimize_seconds=1.0)
+    ours, theirs = _compare(model)
     assert ours["HARD_SWISH"] > 0, ours
 
 
-# TensorFlow 2.21's converter on the corpus (DESIGN.md section 6, measured on this machine); the acceptance bar of
-# issue 4 is <= where TF leaves nothing undone and < where it leaves shape arithmetic behind.
-TF_OP_COUNTS = {
-    "mobilenet_v2": (64, False),
-    "resnet50": (74, False),
-    "efficientnet_b0": (302, True),
-    "transformer_block": (61, True),
-}
+# Corpus op counts against TensorFlow's converter are asserted in tests/test_models.py; pass times are
+# measured by `make bench` (benchmarks/RESULTS.md), never asserted.
 
-
-@pytest.mark.heavy
-@pytest.mark.parametrize("name", list(TF_OP_COUNTS))
-def test_corpus_op_counts(name: str) -> None:
-    import corpus
-
-    from compiler import TFLiteConverter
-
-    model = corpus.build(name)
-    conv = TFLiteConverter.from_keras_model(model)
-    ours = conv.convert()
-    x = sample_inputs(model)
-    ref = np.asarray(model(x[0]) if len(x) == 1 else model(x))
-    assert rel_error(list(run_litert(ours, x).values())[0], ref) <= TOL
-    n = sum(op_counts(ours).values())
-    tf_count, strictly = TF_OP_COUNTS[name]
-    assert n < tf_count if strictly else n <= tf_count, (n, dict(op_counts(ours)))
-    assert all(r.seconds < 1.0 for r in conv.result.pipeline.records if r.name == "optimize")
