@@ -504,8 +504,6 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       }
       break;
     }
-    case OP_LOGISTIC:
-    case OP_TANH:
     case OP_L2_NORMALIZATION: {
       const int depth = in->dims[in->rank - 1];
       if (depth <= 0) break;
@@ -521,6 +519,8 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       }
       break;
     }
+    case OP_LOGISTIC:
+    case OP_TANH:
     case OP_EXP:
     case OP_ELU:
     case OP_LOG:
