@@ -12,12 +12,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import ai_edge_litert.interpreter as litert  # noqa: E402
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
-litert = pytest.importorskip("ai_edge_litert.interpreter")
+import tensorflow as tf  # noqa: E402
 
 from compiler import TFLiteConverter  # noqa: E402
 from compiler.errors import ConversionError  # noqa: E402

@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import tensorflow as tf  # noqa: E402
 from corpus import run_litert
 
 from compiler import TFLiteConverter
-
-tf = pytest.importorskip("tensorflow")
 
 TOL = 1e-5
 
@@ -419,7 +418,8 @@ def test_gelu_exact_and_approximate_flag() -> None:
 
 def test_keras_dense_gelu_model() -> None:
     """Dense(activation="gelu") from Keras 3, as in the transformer encoder block: FULLY_CONNECTED + GELU."""
-    keras = pytest.importorskip("keras")
+    import keras
+
     inp = keras.Input((16,), batch_size=1)
     h = keras.layers.Dense(32, activation="gelu")(inp)
     out = keras.layers.Dense(8, activation=keras.activations.gelu)(h)
