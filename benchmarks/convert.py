@@ -25,7 +25,8 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 CACHE = os.path.join(HERE, ".cache")
 RESULTS = os.path.join(HERE, "RESULTS.md")
-DEFAULT_MODELS = ["mlp", "small_cnn", "mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block"]
+DEFAULT_MODELS = ["mlp", "small_cnn", "mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block",
+                  "mobilenet_v3_small"]
 
 
 def one(which: str, saved_model: str, out_path: str) -> None:

@@ -56,6 +56,14 @@ def efficientnet_b0() -> Any:
     return keras.applications.EfficientNetB0(weights=None, classifier_activation=None)
 
 
+def mobilenet_v3_small() -> Any:
+    """Hard-swish model of issue 4's acceptance (preprocessing built in, as Keras ships it)."""
+    import keras
+
+    return keras.applications.MobileNetV3Small(weights=None, minimalistic=False, input_shape=(224, 224, 3),
+                                               classifier_activation=None)
+
+
 def transformer_block() -> Any:
     """Encoder block: MultiHeadAttention 4x32 on 64x128, residual + LayerNorm, Dense-GELU feed-forward."""
     import keras
@@ -77,8 +85,9 @@ MODELS: dict[str, Callable[[], Any]] = {
     "resnet50": resnet50,
     "efficientnet_b0": efficientnet_b0,
     "transformer_block": transformer_block,
+    "mobilenet_v3_small": mobilenet_v3_small,
 }
-HEAVY = {"mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block"}
+HEAVY = {"mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block", "mobilenet_v3_small"}
 
 
 def build(name: str) -> Any:
