@@ -46,8 +46,12 @@ static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zer
 /* Whether FC requantizes with MultiplyByQuantizedMultiplier instead of double-precision round(); env override for
  * experiments: TFLRT_FC_REQUANT=fixed. */
 static int fc_fixed_requant(void) {
-  const char *e = getenv("TFLRT_FC_REQUANT");
-  return e && strcmp(e, "fixed") == 0;
+  static int cached = -1;
+  if (cached < 0) {
+    const char *e = getenv("TFLRT_FC_REQUANT");
+    cached = e && strcmp(e, "fixed") == 0;
+  }
+  return cached;
 }
 
 static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
