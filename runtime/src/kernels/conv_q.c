@@ -120,7 +120,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->dil_w = tfl_opt_int(node, 4, 1);
   d->dil_h = tfl_opt_int(node, 5, 1);
   const int cin = in->dims[3], fcin = w->dims[3];
-  if (fcin <= 0 || cin % fcin != 0) return tfl_error(ctx, "CONV_2D: input depth %d not a multiple of filter depth %d",
+  if (fcin <= 0 || cin <= 0 || cin % fcin != 0) return tfl_error(ctx, "CONV_2D: input depth %d not a multiple of filter depth %d",
                                                      cin, fcin);
   d->groups = cin / fcin;
   if (d->channels % d->groups != 0) return tfl_error(ctx, "CONV_2D: %d filters for %d groups", d->channels, d->groups);
