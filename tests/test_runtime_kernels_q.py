@@ -370,6 +370,23 @@ def test_div_int8(shapes):
     _check_exact(model, expect_ops=["DIV"])
 
 
+@pytest.mark.parametrize("name", ["abs", "exp", "log", "gelu", "rsqrt"])
+def test_unary_int16(name):
+    fns = {
+        "abs": (tf.abs, -3.0, 2.0),
+        "exp": (tf.exp, -3.0, 1.5),
+        "log": (tf.math.log, 0.01, 5.0),
+        "gelu": (tf.nn.gelu, -3.0, 3.0),
+        "rsqrt": (tf.math.rsqrt, 0.05, 4.0),
+    }
+    f, lo, hi = fns[name]
+    model = _cached(("unary16", name), lambda: _convert(lambda a: f(a), [(4, 256)], INT16, lo=lo, hi=hi))
+    x = np.linspace(-32768, 32767, 1024).astype(np.int16).reshape(4, 256)
+    if name == "rsqrt":
+        x = np.maximum(x, 0).astype(np.int16)
+    _check_exact(model, inputs=[x], expect_ops=[name.upper()])
+
+
 def test_elu_int8():
     """BUILTIN_REF has no ELU registration; LiteRT's optimized ELU uses the same float lookup table."""
     model = _cached(("elu",), lambda: _convert(tf.nn.elu, [(4, 64)], INT8, lo=-4.0, hi=3.0))

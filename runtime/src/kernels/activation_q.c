@@ -89,6 +89,33 @@ static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t o
   lut[steps] = (int16_t)r;
 }
 
+/* Float variant (LUTPopulateInt16<float>), used by the int16 element-wise LUT ops. */
+static void lut_populate_i16f(float in_s, int32_t in_zp, float out_s, int32_t out_zp, float (*f)(float), int16_t *lut) {
+  const float in_min = in_s * (float)(-32768 - in_zp), in_max = in_s * (float)(32767 - in_zp);
+  const float out_min = out_s * (float)(-32768 - out_zp), out_max = out_s * (float)(32767 - out_zp);
+  const int steps = 512;
+  const float step = (in_max - in_min) / steps, half = step / 2;
+  const float inv = 65536.0f / (out_max - out_min);
+  for (int i = 0; i < steps; ++i) {
+    const float v = f(in_min + i * step);
+    const float vm = f(in_min + i * step + half);
+    const float vn = f(in_min + (i + 1) * step);
+    const float sample = roundf(v * inv);
+    const float interp = roundf((vn * inv + roundf(v * inv)) / 2);
+    const float mid = roundf(vm * inv);
+    const float bias = roundf((interp - mid) / 2);
+    float r = sample - bias;
+    r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
+    lut[i] = (int16_t)r;
+  }
+  float r = roundf(f(in_max) * inv);
+  r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
+  lut[steps] = (int16_t)r;
+}
+
+static float g_rsqrt_max; /* int16 RSQRT: value for inputs <= 0 */
+static float f_rsqrt16(float x) { return x <= 0.0f ? g_rsqrt_max : 1.0f / sqrtf(x); }
+
 static inline int16_t lut_lookup_i16(int16_t v, const int16_t *lut) {
   const int index = 256 + (v >> 7);
   const int16_t offset = (int16_t)(v & 0x7f);
@@ -197,7 +224,8 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU || op == OP_SOFTMAX;
+  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU || op == OP_SOFTMAX || op == OP_EXP ||
+                       op == OP_LOG || op == OP_GELU || op == OP_RSQRT || op == OP_ABS;
   if (t == TFL_INT16 && !int16_ok) return TFL_NOT_MINE; /* an int16 kernel elsewhere, or unsupported */
   tfl_release_user_data(node);
   ActQ *d = (ActQ *)calloc(1, sizeof(ActQ));
@@ -211,6 +239,22 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "int16 activations need zero point 0");
   int32_t qmin, qmax;
   tfl_type_range(t, &qmin, &qmax);
+  if (t == TFL_INT16 && (op == OP_EXP || op == OP_LOG || op == OP_GELU || op == OP_RSQRT)) {
+    d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
+    if (!d->exp_lut) return tfl_error(ctx, "out of memory");
+    float (*f)(float) = f_exp;
+    if (op == OP_LOG) {
+      g_log_min = (float)(-32768 - d->out_zp) * out_s;
+      f = f_log;
+    } else if (op == OP_GELU) {
+      f = tfl_opt_bool(node, 0, 0) ? f_gelu_approx : f_gelu;
+    } else if (op == OP_RSQRT) {
+      g_rsqrt_max = 32767.0f * out_s;
+      f = f_rsqrt16;
+    }
+    lut_populate_i16f(in_s, d->in_zp, out_s, d->out_zp, f, d->exp_lut);
+    return tfl_resize(ctx, out, in->rank, in->dims);
+  }
   switch (op) {
     case OP_RELU:
     case OP_RELU6:
@@ -465,6 +509,22 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
   int8_t *y8 = (int8_t *)out->data;
   const int16_t *x16 = (const int16_t *)in->data;
   int16_t *y16 = (int16_t *)out->data;
+  if (is16 && d->exp_lut && node->op != OP_SOFTMAX) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (node->op == OP_RSQRT && x16[i] < d->in_zp) return tfl_error(ctx, "RSQRT is only defined for positive values");
+      y16[i] = lut_lookup_i16(x16[i], d->exp_lut);
+    }
+    return TFL_OK;
+  }
+  if (is16 && node->op == OP_ABS) {
+    for (int64_t i = 0; i < n; ++i) {
+      int32_t v = (int32_t)x16[i] - d->in_zp;
+      v = v < 0 ? -v : v;
+      const int32_t o = (d->lo ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : v) + d->out_zp;
+      y16[i] = (int16_t)clamp32(o, -32768, 32767);
+    }
+    return TFL_OK;
+  }
   switch (node->op) {
     case OP_RELU:
     case OP_RELU6:
