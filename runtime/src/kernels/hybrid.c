@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../fixedpoint.h"
+#include "../qgemm.h"
 #include "../tflrt.h"
 
 enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_FULLY_CONNECTED = 9 };
@@ -26,13 +27,16 @@ typedef struct {
   float lo, hi;
   /* conv geometry */
   int stride_w, stride_h, dil_w, dil_h, pad_w, pad_h, groups;
-  int32_t *row_sums; /* FC: per-unit weight sums */
+  int32_t *row_sums; /* FC: per-unit weight sums; conv: per-filter sums for the packed path */
+  TflQPack pack;     /* conv with constant filter and one group */
+  int packed;
 } HybQ;
 
 static void hyb_free(void *p) {
   HybQ *d = (HybQ *)p;
   if (!d) return;
   free(d->row_sums);
+  tfl_qpack_free(&d->pack);
   free(d);
 }
 
@@ -249,6 +253,19 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
     d->asym = d->per_channel;
   }
   act_range_f32(act, &d->lo, &d->hi);
+  if (!depthwise && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
+    const int K = w->dims[1] * w->dims[2] * w->dims[3];
+    d->row_sums = (int32_t *)calloc((size_t)cout, sizeof(int32_t));
+    if (!d->row_sums || !tfl_qpack((const int8_t *)w->data, cout, K, &d->pack))
+      return tfl_error(ctx, "%s: out of memory", name);
+    const int8_t *wd = (const int8_t *)w->data;
+    for (int c = 0; c < cout; ++c) {
+      int32_t sum = 0;
+      for (int k = 0; k < K; ++k) sum += wd[(size_t)c * K + k];
+      d->row_sums[c] = sum;
+    }
+    d->packed = 1;
+  }
   if (d->stride_w <= 0 || d->stride_h <= 0 || d->dil_w <= 0 || d->dil_h <= 0)
     return tfl_error(ctx, "%s: strides and dilations must be positive", name);
   if (padding != 0 && padding != 1) return tfl_error(ctx, "%s: unknown padding", name);
@@ -263,8 +280,78 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
 static TflStatus conv_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 0); }
 static TflStatus dw_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 1); }
 
+/* Packed path: im2col rows of the quantized input (out-of-image taps = the input offset, i.e. real zero), the int8
+ * GEMM, then acc - offset * filter_sum, which equals the reference's sum over in-image taps of w * (q - offset). */
+TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *d) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
+  const int FH = w->dims[1], FW = w->dims[2];
+  const int K = FH * FW * C, Kp = d->pack.Kp, Np = d->pack.Np;
+  const int64_t per_batch = (int64_t)H * W * C;
+  int MB = 32768 / Kp;
+  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
+  MB &= ~3;
+  const size_t q_bytes = ((size_t)per_batch + 63) & ~(size_t)63;
+  const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
+  uint8_t *scratch =
+      (uint8_t *)tfl_node_scratch(ctx, node, q_bytes + a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+  if (!scratch) return tfl_error(ctx, "CONV_2D (hybrid): out of memory");
+  int8_t *q = (int8_t *)scratch;
+  int16_t *A = (int16_t *)(scratch + q_bytes);
+  int32_t *acc = (int32_t *)(scratch + q_bytes + a_bytes);
+  const float *bd = bias ? (const float *)bias->data : NULL;
+  const float *x = (const float *)in->data;
+  float *y = (float *)out->data;
+  const int total = OH * OW;
+  for (int n = 0; n < N; ++n) {
+    float sf;
+    int32_t off = 0;
+    if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
+    else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
+    const float sfw = d->per_channel ? sf : sf * w->scales[0];
+    for (int p0 = 0; p0 < total; p0 += MB) {
+      const int mb = total - p0 < MB ? total - p0 : MB;
+      for (int i = 0; i < mb; ++i) {
+        const int oy = (p0 + i) / OW, ox = (p0 + i) % OW;
+        const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
+        int16_t *dst = A + (size_t)i * Kp;
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          for (int fx = 0; fx < FW; ++fx, dst += C) {
+            const int ix = ix0 + fx * d->dil_w;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+              const int8_t *src = q + ((size_t)iy * W + ix) * C;
+              for (int c = 0; c < C; ++c) dst[c] = src[c];
+            } else {
+              for (int c = 0; c < C; ++c) dst[c] = (int16_t)off;
+            }
+          }
+        }
+        if (Kp > K) A[(size_t)i * Kp + K] = 0;
+      }
+      tfl_qgemm(&d->pack, A, mb, Kp, acc);
+      for (int i = 0; i < mb; ++i) {
+        const int32_t *ar = acc + (size_t)i * Np;
+        float *yr = y + ((size_t)n * total + p0 + i) * OC;
+        for (int oc = 0; oc < OC; ++oc) {
+          const int32_t a = (int32_t)((uint32_t)ar[oc] - (uint32_t)(off * d->row_sums[oc]));
+          float v;
+          if (d->per_channel) v = (float)a * w->scales[w->nq > 1 ? oc : 0] * sf;
+          else v = 0.0f + (float)a * sfw;
+          if (bd) v += bd[oc];
+          yr[oc] = clampf(v, d->lo, d->hi);
+        }
+      }
+    }
+  }
+  return TFL_OK;
+}
+
 static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
   HybQ *d = (HybQ *)node->user_data;
+  if (!depthwise && d->packed) return conv_eval_packed(ctx, node, d);
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
