@@ -15,7 +15,14 @@ setup(
             sources=sources,
             include_dirs=["runtime/src"],
             depends=headers,
-            extra_compile_args=["-std=c11", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing"],
+            extra_compile_args=[
+                "-std=c11",
+                "-O3",
+                "-Wall",
+                "-Wextra",
+                "-Wno-unused-parameter",
+                "-fno-strict-aliasing",
+            ],
             extra_link_args=["-lm"],
         )
     ]

@@ -25,8 +25,15 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 CACHE = os.path.join(HERE, ".cache")
 RESULTS = os.path.join(HERE, "RESULTS.md")
-DEFAULT_MODELS = ["mlp", "small_cnn", "mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block",
-                  "mobilenet_v3_small"]
+DEFAULT_MODELS = [
+    "mlp",
+    "small_cnn",
+    "mobilenet_v2",
+    "resnet50",
+    "efficientnet_b0",
+    "transformer_block",
+    "mobilenet_v3_small",
+]
 
 
 def one(which: str, saved_model: str, out_path: str) -> None:
@@ -74,8 +81,9 @@ def prepare(name: str) -> tuple[str, object]:
 
 
 def run_one(which: str, saved_model: str, out_path: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--one", which, saved_model, out_path],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--one", which, saved_model, out_path], capture_output=True, text=True
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -136,8 +144,10 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
     for rec in rows:
         tf_, ours = rec["tf"], rec["tflc"]
         if "error" in ours or "error" in tf_:
-            lines.append(f"| {rec['model']} | {_fmt(tf_, 'seconds', '.2f')} | failed: "
-                         f"{ours.get('error', tf_.get('error', ''))[:80]} |||||||||||")
+            lines.append(
+                f"| {rec['model']} | {_fmt(tf_, 'seconds', '.2f')} | failed: "
+                f"{ours.get('error', tf_.get('error', ''))[:80]} |||||||||||"
+            )
             continue
         lines.append(
             f"| {rec['model']} | {tf_['seconds']:.2f} | {ours['seconds']:.2f} | {ours['seconds'] / tf_['seconds']:.2f} "
@@ -146,8 +156,7 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
             f"| {tf_['rel_err']:.1e} | {ours['rel_err']:.1e} |"
         )
     if resnet:
-        lines += ["", "### tflc on ResNet50: phase and pass times", "",
-                  "| phase | s |", "|---|---|"]
+        lines += ["", "### tflc on ResNet50: phase and pass times", "", "| phase | s |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in resnet["phases"].items()]
         lines += ["", "| pass | s | ops before | ops after |", "|---|---|---|---|"]
         lines += [f"| {n} | {s:.3f} | {a} | {b} |" for n, s, a, b in resnet["passes"]]
@@ -156,10 +165,14 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
 
 def _replace_section(tag: str, body: str) -> None:
     begin, end = f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
-    text = open(RESULTS).read() if os.path.exists(RESULTS) else "# Benchmark results\n\nWritten by `make bench`.\n"
+    text = (
+        open(RESULTS).read()
+        if os.path.exists(RESULTS)
+        else "# Benchmark results\n\nWritten by `make bench`.\n"
+    )
     block = f"{begin}\n{body}\n{end}"
     if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(RESULTS, "w") as f:

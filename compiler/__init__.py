@@ -10,8 +10,13 @@ from typing import Any
 
 __all__ = ["ConversionError", "Optimize", "OpsSet", "TFLiteConverter", "UnsupportedFlagError"]
 
-_HOME = {"TFLiteConverter": "converter", "OpsSet": "converter", "Optimize": "converter",
-         "ConversionError": "errors", "UnsupportedFlagError": "errors"}
+_HOME = {
+    "TFLiteConverter": "converter",
+    "OpsSet": "converter",
+    "Optimize": "converter",
+    "ConversionError": "errors",
+    "UnsupportedFlagError": "errors",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -19,9 +19,26 @@ from compiler.errors import ConversionError
 # ---------------------------------------------------------------------------------------------------------------
 # .tflite files
 
-_TENSOR_TYPE_NAMES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 5: "string", 6: "bool",
-                      7: "int16", 8: "complex64", 9: "int8", 10: "float64", 11: "complex128", 12: "uint64",
-                      13: "resource", 14: "variant", 15: "uint32", 16: "uint16", 17: "int4"}
+_TENSOR_TYPE_NAMES = {
+    0: "float32",
+    1: "float16",
+    2: "int32",
+    3: "uint8",
+    4: "int64",
+    5: "string",
+    6: "bool",
+    7: "int16",
+    8: "complex64",
+    9: "int8",
+    10: "float64",
+    11: "complex128",
+    12: "uint64",
+    13: "resource",
+    14: "variant",
+    15: "uint32",
+    16: "uint16",
+    17: "int4",
+}
 
 
 @dataclass
@@ -66,11 +83,15 @@ class TfliteReport:
 
     @property
     def flex_ops(self) -> list[str]:
-        return sorted({o.name for sg in self.subgraphs for o in sg.ops if o.custom and o.name.startswith("Flex")})
+        return sorted(
+            {o.name for sg in self.subgraphs for o in sg.ops if o.custom and o.name.startswith("Flex")}
+        )
 
     @property
     def custom_ops(self) -> list[str]:
-        return sorted({o.name for sg in self.subgraphs for o in sg.ops if o.custom and not o.name.startswith("Flex")})
+        return sorted(
+            {o.name for sg in self.subgraphs for o in sg.ops if o.custom and not o.name.startswith("Flex")}
+        )
 
 
 def _s(b: bytes | None) -> str:
@@ -133,22 +154,44 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
                 shape = [int(d) for d in t.ShapeAsNumpy()] if t.ShapeLength() else []
                 q = t.Quantization()
                 quantized = q is not None and q.ScaleLength() > 0
-                return TensorInfo(sig_names.get(ti) or _s(t.Name()), shape,
-                                  _TENSOR_TYPE_NAMES.get(t.Type(), str(t.Type())), quantized)
+                return TensorInfo(
+                    sig_names.get(ti) or _s(t.Name()),
+                    shape,
+                    _TENSOR_TYPE_NAMES.get(t.Type(), str(t.Type())),
+                    quantized,
+                )
 
             counts: Counter[int] = Counter(sg.Operators(j).OpcodeIndex() for j in range(sg.OperatorsLength()))
             ops = [OpInfo(opcodes[k][0], opcodes[k][1], n, opcodes[k][2]) for k, n in counts.items()]
             ops.sort(key=lambda o: (-o.count, o.name))
             used = {sg.Tensors(j).Buffer() for j in range(sg.TensorsLength())}
-            subgraphs.append(SubgraphInfo(
-                index=si, name=_s(sg.Name()), signature_key=key,
-                inputs=[tensor(int(i), sig_in) for i in (sg.InputsAsNumpy() if sg.InputsLength() else [])],
-                outputs=[tensor(int(i), sig_out) for i in (sg.OutputsAsNumpy() if sg.OutputsLength() else [])],
-                ops=ops, op_count=sg.OperatorsLength(), tensor_count=sg.TensorsLength(),
-                constant_bytes=sum(buffer_sizes[b] for b in used if 0 < b < len(buffer_sizes)),
-            ))
-        return TfliteReport(path, len(data), model.Version(), _s(model.Description()), min_rt, metadata,
-                            subgraphs, model.BuffersLength())
+            subgraphs.append(
+                SubgraphInfo(
+                    index=si,
+                    name=_s(sg.Name()),
+                    signature_key=key,
+                    inputs=[
+                        tensor(int(i), sig_in) for i in (sg.InputsAsNumpy() if sg.InputsLength() else [])
+                    ],
+                    outputs=[
+                        tensor(int(i), sig_out) for i in (sg.OutputsAsNumpy() if sg.OutputsLength() else [])
+                    ],
+                    ops=ops,
+                    op_count=sg.OperatorsLength(),
+                    tensor_count=sg.TensorsLength(),
+                    constant_bytes=sum(buffer_sizes[b] for b in used if 0 < b < len(buffer_sizes)),
+                )
+            )
+        return TfliteReport(
+            path,
+            len(data),
+            model.Version(),
+            _s(model.Description()),
+            min_rt,
+            metadata,
+            subgraphs,
+            model.BuffersLength(),
+        )
     except ConversionError:
         raise
     except Exception as e:  # a truncated/corrupt FlatBuffer raises from deep inside the bindings
@@ -162,75 +205,207 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
 # legalize_patterns.td and legalize_tf.cc). Used to tell "TFLite has a builtin, tflc does not lower it yet" apart
 # from "no builtin exists".
 TF_TO_TFLITE_BUILTIN: dict[str, str] = {
-    "Abs": "ABS", "Add": "ADD", "AddV2": "ADD", "AddN": "ADD_N", "ArgMax": "ARG_MAX", "ArgMin": "ARG_MIN",
-    "Atan2": "ATAN2", "AvgPool": "AVERAGE_POOL_2D", "AvgPool3D": "AVERAGE_POOL_3D",
-    "BatchMatMul": "BATCH_MATMUL", "BatchMatMulV2": "BATCH_MATMUL", "BatchMatMulV3": "BATCH_MATMUL",
-    "BatchToSpaceND": "BATCH_TO_SPACE_ND", "BiasAdd": "ADD", "BitwiseXor": "BITWISE_XOR",
-    "BroadcastArgs": "BROADCAST_ARGS", "BroadcastTo": "BROADCAST_TO", "Bucketize": "BUCKETIZE", "Cast": "CAST",
-    "Ceil": "CEIL", "ComplexAbs": "COMPLEX_ABS", "ConcatV2": "CONCATENATION", "Conv2D": "CONV_2D",
-    "Conv2DBackpropInput": "TRANSPOSE_CONV", "Conv3D": "CONV_3D", "Conv3DBackpropInputV2": "CONV_3D_TRANSPOSE",
-    "Cos": "COS", "Cumsum": "CUMSUM", "DepthToSpace": "DEPTH_TO_SPACE",
-    "DepthwiseConv2dNative": "DEPTHWISE_CONV_2D", "Einsum": "BATCH_MATMUL", "Elu": "ELU", "Equal": "EQUAL",
-    "Exp": "EXP", "ExpandDims": "EXPAND_DIMS", "Fill": "FILL", "Floor": "FLOOR", "FloorDiv": "FLOOR_DIV",
-    "FloorMod": "FLOOR_MOD", "FusedBatchNorm": "MUL+ADD", "FusedBatchNormV3": "MUL+ADD", "GatherNd": "GATHER_ND",
-    "GatherV2": "GATHER", "Gelu": "GELU", "Greater": "GREATER", "GreaterEqual": "GREATER_EQUAL",
-    "HardSwish": "HARD_SWISH", "Imag": "IMAG", "LeakyRelu": "LEAKY_RELU", "LeftShift": "LEFT_SHIFT", "Less": "LESS",
-    "LessEqual": "LESS_EQUAL", "Log": "LOG", "LogSoftmax": "LOG_SOFTMAX", "LogicalAnd": "LOGICAL_AND",
-    "LogicalNot": "LOGICAL_NOT", "LogicalOr": "LOGICAL_OR", "MatMul": "FULLY_CONNECTED", "MatrixDiag": "MATRIX_DIAG",
-    "MatrixDiagV3": "MATRIX_DIAG", "MatrixSetDiag": "MATRIX_SET_DIAG", "MatrixSetDiagV3": "MATRIX_SET_DIAG",
-    "Max": "REDUCE_MAX", "MaxPool": "MAX_POOL_2D", "MaxPool3D": "MAX_POOL_3D", "Maximum": "MAXIMUM",
-    "Mean": "MEAN", "Min": "REDUCE_MIN", "Minimum": "MINIMUM", "MirrorPad": "MIRROR_PAD", "Mul": "MUL",
-    "Multinomial": "MULTINOMIAL", "Neg": "NEG", "NonMaxSuppressionV4": "NON_MAX_SUPPRESSION_V4",
-    "NonMaxSuppressionV5": "NON_MAX_SUPPRESSION_V5", "NotEqual": "NOT_EQUAL", "OneHot": "ONE_HOT", "Pack": "PACK",
-    "Pad": "PAD", "PadV2": "PADV2", "Pow": "POW", "Prod": "REDUCE_PROD", "RandomStandardNormal":
-    "RANDOM_STANDARD_NORMAL", "RandomUniform": "RANDOM_UNIFORM", "Range": "RANGE", "Rank": "RANK", "Real": "REAL",
-    "RealDiv": "DIV", "Reciprocal": "DIV", "Relu": "RELU", "Relu6": "RELU6", "Reshape": "RESHAPE",
-    "ResizeBilinear": "RESIZE_BILINEAR", "ResizeNearestNeighbor": "RESIZE_NEAREST_NEIGHBOR",
-    "ReverseSequence": "REVERSE_SEQUENCE", "ReverseV2": "REVERSE_V2", "RFFT2D": "RFFT2D", "RightShift": "RIGHT_SHIFT",
-    "Round": "ROUND", "Rsqrt": "RSQRT", "ScatterNd": "SCATTER_ND", "SegmentSum": "SEGMENT_SUM", "Select": "SELECT",
-    "SelectV2": "SELECT_V2", "Shape": "SHAPE", "Sigmoid": "LOGISTIC", "Sign": "SIGN", "Sin": "SIN", "Size": "SHAPE+"
-    "REDUCE_PROD", "Slice": "SLICE", "Softmax": "SOFTMAX", "SpaceToBatchND": "SPACE_TO_BATCH_ND",
-    "SpaceToDepth": "SPACE_TO_DEPTH", "SparseToDense": "SPARSE_TO_DENSE", "Split": "SPLIT", "SplitV": "SPLIT_V",
-    "Sqrt": "SQRT", "Square": "SQUARE", "SquaredDifference": "SQUARED_DIFFERENCE", "Squeeze": "SQUEEZE",
-    "StridedSlice": "STRIDED_SLICE", "Sub": "SUB", "Sum": "SUM", "Tanh": "TANH", "Tile": "TILE", "TopKV2": "TOPK_V2",
-    "Transpose": "TRANSPOSE", "Unique": "UNIQUE", "Unpack": "UNPACK", "UnsortedSegmentMax": "UNSORTED_SEGMENT_MAX",
-    "UnsortedSegmentMin": "UNSORTED_SEGMENT_MIN", "UnsortedSegmentProd": "UNSORTED_SEGMENT_PROD",
-    "UnsortedSegmentSum": "UNSORTED_SEGMENT_SUM", "Where": "WHERE", "ZerosLike": "ZEROS_LIKE",
-    "OnesLike": "FILL", "Selu": "ELU+MUL", "Softplus": "LOG+EXP+ADD",
+    "Abs": "ABS",
+    "Add": "ADD",
+    "AddV2": "ADD",
+    "AddN": "ADD_N",
+    "ArgMax": "ARG_MAX",
+    "ArgMin": "ARG_MIN",
+    "Atan2": "ATAN2",
+    "AvgPool": "AVERAGE_POOL_2D",
+    "AvgPool3D": "AVERAGE_POOL_3D",
+    "BatchMatMul": "BATCH_MATMUL",
+    "BatchMatMulV2": "BATCH_MATMUL",
+    "BatchMatMulV3": "BATCH_MATMUL",
+    "BatchToSpaceND": "BATCH_TO_SPACE_ND",
+    "BiasAdd": "ADD",
+    "BitwiseXor": "BITWISE_XOR",
+    "BroadcastArgs": "BROADCAST_ARGS",
+    "BroadcastTo": "BROADCAST_TO",
+    "Bucketize": "BUCKETIZE",
+    "Cast": "CAST",
+    "Ceil": "CEIL",
+    "ComplexAbs": "COMPLEX_ABS",
+    "ConcatV2": "CONCATENATION",
+    "Conv2D": "CONV_2D",
+    "Conv2DBackpropInput": "TRANSPOSE_CONV",
+    "Conv3D": "CONV_3D",
+    "Conv3DBackpropInputV2": "CONV_3D_TRANSPOSE",
+    "Cos": "COS",
+    "Cumsum": "CUMSUM",
+    "DepthToSpace": "DEPTH_TO_SPACE",
+    "DepthwiseConv2dNative": "DEPTHWISE_CONV_2D",
+    "Einsum": "BATCH_MATMUL",
+    "Elu": "ELU",
+    "Equal": "EQUAL",
+    "Exp": "EXP",
+    "ExpandDims": "EXPAND_DIMS",
+    "Fill": "FILL",
+    "Floor": "FLOOR",
+    "FloorDiv": "FLOOR_DIV",
+    "FloorMod": "FLOOR_MOD",
+    "FusedBatchNorm": "MUL+ADD",
+    "FusedBatchNormV3": "MUL+ADD",
+    "GatherNd": "GATHER_ND",
+    "GatherV2": "GATHER",
+    "Gelu": "GELU",
+    "Greater": "GREATER",
+    "GreaterEqual": "GREATER_EQUAL",
+    "HardSwish": "HARD_SWISH",
+    "Imag": "IMAG",
+    "LeakyRelu": "LEAKY_RELU",
+    "LeftShift": "LEFT_SHIFT",
+    "Less": "LESS",
+    "LessEqual": "LESS_EQUAL",
+    "Log": "LOG",
+    "LogSoftmax": "LOG_SOFTMAX",
+    "LogicalAnd": "LOGICAL_AND",
+    "LogicalNot": "LOGICAL_NOT",
+    "LogicalOr": "LOGICAL_OR",
+    "MatMul": "FULLY_CONNECTED",
+    "MatrixDiag": "MATRIX_DIAG",
+    "MatrixDiagV3": "MATRIX_DIAG",
+    "MatrixSetDiag": "MATRIX_SET_DIAG",
+    "MatrixSetDiagV3": "MATRIX_SET_DIAG",
+    "Max": "REDUCE_MAX",
+    "MaxPool": "MAX_POOL_2D",
+    "MaxPool3D": "MAX_POOL_3D",
+    "Maximum": "MAXIMUM",
+    "Mean": "MEAN",
+    "Min": "REDUCE_MIN",
+    "Minimum": "MINIMUM",
+    "MirrorPad": "MIRROR_PAD",
+    "Mul": "MUL",
+    "Multinomial": "MULTINOMIAL",
+    "Neg": "NEG",
+    "NonMaxSuppressionV4": "NON_MAX_SUPPRESSION_V4",
+    "NonMaxSuppressionV5": "NON_MAX_SUPPRESSION_V5",
+    "NotEqual": "NOT_EQUAL",
+    "OneHot": "ONE_HOT",
+    "Pack": "PACK",
+    "Pad": "PAD",
+    "PadV2": "PADV2",
+    "Pow": "POW",
+    "Prod": "REDUCE_PROD",
+    "RandomStandardNormal": "RANDOM_STANDARD_NORMAL",
+    "RandomUniform": "RANDOM_UNIFORM",
+    "Range": "RANGE",
+    "Rank": "RANK",
+    "Real": "REAL",
+    "RealDiv": "DIV",
+    "Reciprocal": "DIV",
+    "Relu": "RELU",
+    "Relu6": "RELU6",
+    "Reshape": "RESHAPE",
+    "ResizeBilinear": "RESIZE_BILINEAR",
+    "ResizeNearestNeighbor": "RESIZE_NEAREST_NEIGHBOR",
+    "ReverseSequence": "REVERSE_SEQUENCE",
+    "ReverseV2": "REVERSE_V2",
+    "RFFT2D": "RFFT2D",
+    "RightShift": "RIGHT_SHIFT",
+    "Round": "ROUND",
+    "Rsqrt": "RSQRT",
+    "ScatterNd": "SCATTER_ND",
+    "SegmentSum": "SEGMENT_SUM",
+    "Select": "SELECT",
+    "SelectV2": "SELECT_V2",
+    "Shape": "SHAPE",
+    "Sigmoid": "LOGISTIC",
+    "Sign": "SIGN",
+    "Sin": "SIN",
+    "Size": "SHAPE+REDUCE_PROD",
+    "Slice": "SLICE",
+    "Softmax": "SOFTMAX",
+    "SpaceToBatchND": "SPACE_TO_BATCH_ND",
+    "SpaceToDepth": "SPACE_TO_DEPTH",
+    "SparseToDense": "SPARSE_TO_DENSE",
+    "Split": "SPLIT",
+    "SplitV": "SPLIT_V",
+    "Sqrt": "SQRT",
+    "Square": "SQUARE",
+    "SquaredDifference": "SQUARED_DIFFERENCE",
+    "Squeeze": "SQUEEZE",
+    "StridedSlice": "STRIDED_SLICE",
+    "Sub": "SUB",
+    "Sum": "SUM",
+    "Tanh": "TANH",
+    "Tile": "TILE",
+    "TopKV2": "TOPK_V2",
+    "Transpose": "TRANSPOSE",
+    "Unique": "UNIQUE",
+    "Unpack": "UNPACK",
+    "UnsortedSegmentMax": "UNSORTED_SEGMENT_MAX",
+    "UnsortedSegmentMin": "UNSORTED_SEGMENT_MIN",
+    "UnsortedSegmentProd": "UNSORTED_SEGMENT_PROD",
+    "UnsortedSegmentSum": "UNSORTED_SEGMENT_SUM",
+    "Where": "WHERE",
+    "ZerosLike": "ZEROS_LIKE",
+    "OnesLike": "FILL",
+    "Selu": "ELU+MUL",
+    "Softplus": "LOG+EXP+ADD",
 }
 
-SELECT_TF = ("enable SELECT_TF_OPS (converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, "
-             "OpsSet.SELECT_TF_OPS}); the model then needs a runtime with the Flex delegate")
+SELECT_TF = (
+    "enable SELECT_TF_OPS (converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, "
+    "OpsSet.SELECT_TF_OPS}); the model then needs a runtime with the Flex delegate"
+)
 
-_LOOP_OPS = {"While", "StatelessWhile", "TensorListReserve", "TensorListSetItem", "TensorListGetItem",
-             "TensorListStack", "TensorListFromTensor", "TensorListLength", "TensorListElementShape",
-             "TensorListPushBack", "TensorListPopBack", "TensorListResize", "TensorListConcatV2"}
-_VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "ResourceGather",
-                 "VariableV2", "Assign", "ResourceApplyAdam", "ResourceScatterUpdate"}
+_LOOP_OPS = {
+    "While",
+    "StatelessWhile",
+    "TensorListReserve",
+    "TensorListSetItem",
+    "TensorListGetItem",
+    "TensorListStack",
+    "TensorListFromTensor",
+    "TensorListLength",
+    "TensorListElementShape",
+    "TensorListPushBack",
+    "TensorListPopBack",
+    "TensorListResize",
+    "TensorListConcatV2",
+}
+_VARIABLE_OPS = {
+    "VarHandleOp",
+    "ReadVariableOp",
+    "AssignVariableOp",
+    "AssignAddVariableOp",
+    "ResourceGather",
+    "VariableV2",
+    "Assign",
+    "ResourceApplyAdam",
+    "ResourceScatterUpdate",
+}
 
 # Specific advice for ops that have no TFLite builtin (or need a model change).
 FIXES: dict[str, str] = {
     "Erf": "no TFLite builtin; when it is part of GELU (0.5*x*(1+erf(x/sqrt(2)))) build the layer with "
-           "keras.activations.gelu / tf.nn.gelu so it maps to GELU, else " + SELECT_TF,
+    "keras.activations.gelu / tf.nn.gelu so it maps to GELU, else " + SELECT_TF,
     "Einsum": "rewrite the contraction as tf.linalg.matmul / BatchMatMul (+ Reshape/Transpose), which map to "
-              "BATCH_MATMUL / FULLY_CONNECTED, or " + SELECT_TF,
-    "If": "data-dependent control flow: compute both branches and pick with tf.where (SELECT_V2), or " + SELECT_TF,
+    "BATCH_MATMUL / FULLY_CONNECTED, or " + SELECT_TF,
+    "If": "data-dependent control flow: compute both branches and pick with tf.where (SELECT_V2), or "
+    + SELECT_TF,
     "StatelessIf": "data-dependent control flow: compute both branches and pick with tf.where (SELECT_V2), or "
-                   + SELECT_TF,
+    + SELECT_TF,
     "PyFunc": "tf.py_function/tf.numpy_function run Python and cannot be converted: rewrite the function with TF ops",
     "EagerPyFunc": "tf.py_function runs Python and cannot be converted: rewrite the function with TF ops",
     "Print": "debug op: remove it from the inference graph",
     "PrintV2": "debug op: remove tf.print from the inference graph",
     "Assert": "debug op: remove tf.debugging.assert_* from the inference graph",
-    "Softplus": "no TFLite builtin; rewrite as tf.math.log(1 + tf.exp(x)) (LOG/EXP/ADD builtins) or " + SELECT_TF,
+    "Softplus": "no TFLite builtin; rewrite as tf.math.log(1 + tf.exp(x)) (LOG/EXP/ADD builtins) or "
+    + SELECT_TF,
     "Selu": "no TFLite builtin; rewrite as scale * tf.nn.elu(x) with SELU's alpha folded in, or " + SELECT_TF,
 }
 for _op in _LOOP_OPS:
-    FIXES[_op] = ("loop/TensorList (Keras RNN): build the RNN with unroll=True (static sequence length) so it "
-                  "becomes plain ops, or " + SELECT_TF)
+    FIXES[_op] = (
+        "loop/TensorList (Keras RNN): build the RNN with unroll=True (static sequence length) so it "
+        "becomes plain ops, or " + SELECT_TF
+    )
 for _op in _VARIABLE_OPS:
-    FIXES[_op] = ("mutable variable in the inference graph: export an inference signature that only reads "
-                  "variables (tf.saved_model.save(model, dir, signatures=...)) so they freeze to constants")
+    FIXES[_op] = (
+        "mutable variable in the inference graph: export an inference signature that only reads "
+        "variables (tf.saved_model.save(model, dir, signatures=...)) so they freeze to constants"
+    )
 
 
 def fix_for(op_type: str) -> str:
@@ -239,8 +414,10 @@ def fix_for(op_type: str) -> str:
         return FIXES[op_type]
     builtin = TF_TO_TFLITE_BUILTIN.get(op_type)
     if builtin:
-        return (f"TFLite has a builtin for it ({builtin}) but tflc has no legalization rule yet "
-                f"(add one in passes/legalize_tf/); until then " + SELECT_TF)
+        return (
+            f"TFLite has a builtin for it ({builtin}) but tflc has no legalization rule yet "
+            f"(add one in passes/legalize_tf/); until then " + SELECT_TF
+        )
     if op_type.startswith(("String", "Regex", "Unicode", "Substr", "AsString", "DecodeJSON")):
         return "string processing: do it outside the model (preprocessing) or " + SELECT_TF
     return "has no TFLite builtin: " + SELECT_TF + ", or rewrite it with supported ops"
@@ -288,8 +465,13 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     from dialects import tf, tfl
 
     def body_ops() -> list[Any]:
-        return [o for fn in module.ops if isinstance(fn, func.FuncOp) for o in fn.body.walk()
-                if not isinstance(o, func.ReturnOp)]
+        return [
+            o
+            for fn in module.ops
+            if isinstance(fn, func.FuncOp)
+            for o in fn.body.walk()
+            if not isinstance(o, func.ReturnOp)
+        ]
 
     before: list[tuple[str, str]] = []  # (op type, node name)
     for i, op in enumerate(body_ops()):
@@ -338,8 +520,13 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     return out, tf_count, tfl_count, pipeline_string(parse_passes(spec))
 
 
-def analyze_tf_model(*, saved_model_dir: str | None = None, keras_model_file: str | None = None,
-                     signature_keys: list[str] | None = None, spec: str = "tf-legalize-only") -> TfModelReport:
+def analyze_tf_model(
+    *,
+    saved_model_dir: str | None = None,
+    keras_model_file: str | None = None,
+    signature_keys: list[str] | None = None,
+    spec: str = "tf-legalize-only",
+) -> TfModelReport:
     """Import a SavedModel directory or Keras file with TensorFlow and classify its ops."""
     from compiler.frontends.graph import ImportError_, import_entries
 

@@ -85,8 +85,10 @@ def _check_model_inputs(saved_model_dir: Path | None, keras_model_file: Path | N
         if not saved_model_dir.exists():
             raise CliError(f"SavedModel directory '{saved_model_dir}' does not exist")
         if not saved_model_dir.is_dir():
-            raise CliError(f"'{saved_model_dir}' is not a directory (--saved-model-dir wants a SavedModel directory;"
-                           " use --keras-model-file for .keras/.h5 files)")
+            raise CliError(
+                f"'{saved_model_dir}' is not a directory (--saved-model-dir wants a SavedModel directory;"
+                " use --keras-model-file for .keras/.h5 files)"
+            )
         if not any((saved_model_dir / f).exists() for f in ("saved_model.pb", "saved_model.pbtxt")):
             raise CliError(f"'{saved_model_dir}' is not a SavedModel directory (no saved_model.pb)")
     if keras_model_file is not None:
@@ -135,8 +137,12 @@ def write_atomically(path: Path, data: bytes) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # convert
 
-_PHASE_LABELS = {"load": "Loading model (TensorFlow)", "import": "Importing graph -> tf dialect",
-                 "passes": "Running passes", "export": "Exporting FlatBuffer"}
+_PHASE_LABELS = {
+    "load": "Loading model (TensorFlow)",
+    "import": "Importing graph -> tf dialect",
+    "passes": "Running passes",
+    "export": "Exporting FlatBuffer",
+}
 
 
 class _Phases:
@@ -146,9 +152,16 @@ class _Phases:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.n_passes = n_passes
-        self.progress = Progress(SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("{task.description}"),
-                                 TimeElapsedColumn(), console=_err, transient=False, redirect_stdout=False,
-                                 redirect_stderr=False, disable=not live)
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=_err,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            disable=not live,
+        )
         self.live = live
         self.current: Any = None
         self.name = ""
@@ -184,7 +197,9 @@ class _Phases:
 
     def before_pass(self, i: int, p: Any, module: Any) -> None:
         if self.current is not None:
-            self.progress.update(self.current, description=f"Running passes [{i + 1}/{self.n_passes}] {p.name}")
+            self.progress.update(
+                self.current, description=f"Running passes [{i + 1}/{self.n_passes}] {p.name}"
+            )
 
 
 def _summary(data_len: int, output: Path, result: Any, seconds: float) -> None:
@@ -203,70 +218,144 @@ def _summary(data_len: int, output: Path, result: Any, seconds: float) -> None:
     phases.add_row("[bold]total[/]", f"[bold]{seconds:.3f}[/]")
     _err.print(ops)
     _err.print(phases)
-    _err.print(f"[bold green]Wrote[/] {escape(str(output))}: {data_len:,} bytes, {sum(counts.values())} ops "
-               f"in {seconds:.2f} s")
+    _err.print(
+        f"[bold green]Wrote[/] {escape(str(output))}: {data_len:,} bytes, {sum(counts.values())} ops "
+        f"in {seconds:.2f} s"
+    )
 
 
 def pass_timing_table(run: Any) -> Table:
     t = Table(title=f"Pass timing ({run.total_seconds * 1000:.1f} ms total)", title_justify="left")
-    for col, just in (("#", "right"), ("pass", "left"), ("wall time", "right"), ("share", "right"),
-                      ("ops before", "right"), ("ops after", "right"), ("delta", "right")):
+    for col, just in (
+        ("#", "right"),
+        ("pass", "left"),
+        ("wall time", "right"),
+        ("share", "right"),
+        ("ops before", "right"),
+        ("ops after", "right"),
+        ("delta", "right"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for i, r in enumerate(run.records):
         share = f"{100 * r.seconds / run.total_seconds:.1f}%" if run.total_seconds else "-"
-        t.add_row(str(i + 1), escape(r.spec or r.name), f"{r.seconds * 1000:.1f} ms", share, str(r.ops_before),
-                  str(r.ops_after), f"{r.ops_after - r.ops_before:+d}")
+        t.add_row(
+            str(i + 1),
+            escape(r.spec or r.name),
+            f"{r.seconds * 1000:.1f} ms",
+            share,
+            str(r.ops_before),
+            str(r.ops_after),
+            f"{r.ops_after - r.ops_before:+d}",
+        )
     return t
 
 
 @app.command()
 def convert(
-    saved_model_dir: Annotated[Path | None, typer.Option("--saved-model-dir", help="SavedModel directory.",
-                                                         show_default=False)] = None,
-    keras_model_file: Annotated[Path | None, typer.Option("--keras-model-file", help="Keras model file (.keras or "
-                                                          ".h5).", show_default=False)] = None,
-    signature_key: Annotated[list[str] | None, typer.Option("--signature-key", help="SavedModel signature to "
-                                                            "convert (repeatable; default: all).")] = None,
-    output_file: Annotated[Path | None, typer.Option("--output-file", "-o", help="Where to write the .tflite.",
-                                                     show_default=False)] = None,
-    print_pipeline: Annotated[bool, typer.Option("--print-pipeline", help="Print the pass pipeline (and exit if "
-                                                 "no model is given).")] = False,
-    pass_pipeline: Annotated[str | None, typer.Option("--pass-pipeline", help="Replace the conversion pipeline, "
-                                                      "e.g. 'tf-cleanup,legalize-tf,dce' (see `tflc passes`).",
-                                                      show_default=False)] = None,
-    dump_ir_after_all: Annotated[Path | None, typer.Option("--dump-ir-after-all", help="Write one numbered .mlir "
-                                                           "file per pass into DIR (weights elided).",
-                                                           show_default=False)] = None,
-    print_ir_after: Annotated[list[str] | None, typer.Option("--print-ir-after", help="Print the IR to stdout "
-                                                             "after pass NAME (repeatable, comma list, or 'all')."
-                                                             )] = None,
-    print_ir_before: Annotated[list[str] | None, typer.Option("--print-ir-before", help="Print the IR to stdout "
-                                                              "before pass NAME.")] = None,
-    pass_timing: Annotated[bool, typer.Option("--pass-timing", help="Print a table: pass, wall time, ops "
-                                              "before/after.")] = False,
-    verify_each: Annotated[bool, typer.Option("--verify-each/--no-verify-each", help="Verify the IR after every "
-                                              "pass.")] = False,
-    dump_tf_graph: Annotated[str | None, typer.Option("--dump-tf-graph", help="Write the imported tf-dialect "
-                                                      "module to FILE ('-' = stdout).", show_default=False)] = None,
-    print_op_generic: Annotated[bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form."
-                                                   )] = False,
+    saved_model_dir: Annotated[
+        Path | None, typer.Option("--saved-model-dir", help="SavedModel directory.", show_default=False)
+    ] = None,
+    keras_model_file: Annotated[
+        Path | None,
+        typer.Option("--keras-model-file", help="Keras model file (.keras or .h5).", show_default=False),
+    ] = None,
+    signature_key: Annotated[
+        list[str] | None,
+        typer.Option("--signature-key", help="SavedModel signature to convert (repeatable; default: all)."),
+    ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output-file", "-o", help="Where to write the .tflite.", show_default=False),
+    ] = None,
+    print_pipeline: Annotated[
+        bool,
+        typer.Option("--print-pipeline", help="Print the pass pipeline (and exit if no model is given)."),
+    ] = False,
+    pass_pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pass-pipeline",
+            help="Replace the conversion pipeline, e.g. 'tf-cleanup,legalize-tf,dce' (see `tflc passes`).",
+            show_default=False,
+        ),
+    ] = None,
+    dump_ir_after_all: Annotated[
+        Path | None,
+        typer.Option(
+            "--dump-ir-after-all",
+            help="Write one numbered .mlir file per pass into DIR (weights elided).",
+            show_default=False,
+        ),
+    ] = None,
+    print_ir_after: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--print-ir-after",
+            help="Print the IR to stdout after pass NAME (repeatable, comma list, or 'all').",
+        ),
+    ] = None,
+    print_ir_before: Annotated[
+        list[str] | None, typer.Option("--print-ir-before", help="Print the IR to stdout before pass NAME.")
+    ] = None,
+    pass_timing: Annotated[
+        bool, typer.Option("--pass-timing", help="Print a table: pass, wall time, ops before/after.")
+    ] = False,
+    verify_each: Annotated[
+        bool, typer.Option("--verify-each/--no-verify-each", help="Verify the IR after every pass.")
+    ] = False,
+    dump_tf_graph: Annotated[
+        str | None,
+        typer.Option(
+            "--dump-tf-graph",
+            help="Write the imported tf-dialect module to FILE ('-' = stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    print_op_generic: Annotated[
+        bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
 ) -> None:
     """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
-    _guard(_convert, saved_model_dir, keras_model_file, signature_key, output_file, print_pipeline, pass_pipeline,
-           dump_ir_after_all, print_ir_after or [], print_ir_before or [], pass_timing, verify_each, dump_tf_graph,
-           print_op_generic, quiet)
+    _guard(
+        _convert,
+        saved_model_dir,
+        keras_model_file,
+        signature_key,
+        output_file,
+        print_pipeline,
+        pass_pipeline,
+        dump_ir_after_all,
+        print_ir_after or [],
+        print_ir_before or [],
+        pass_timing,
+        verify_each,
+        dump_tf_graph,
+        print_op_generic,
+        quiet,
+    )
 
 
 def _split(values: list[str]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _convert(saved_model_dir: Path | None, keras_model_file: Path | None, signature_key: list[str] | None,
-             output_file: Path | None, print_pipeline: bool, pass_pipeline: str | None,
-             dump_ir_after_all: Path | None, print_ir_after: list[str], print_ir_before: list[str],
-             pass_timing: bool, verify_each: bool, dump_tf_graph: str | None, print_op_generic: bool,
-             quiet: bool) -> None:
+def _convert(
+    saved_model_dir: Path | None,
+    keras_model_file: Path | None,
+    signature_key: list[str] | None,
+    output_file: Path | None,
+    print_pipeline: bool,
+    pass_pipeline: str | None,
+    dump_ir_after_all: Path | None,
+    print_ir_after: list[str],
+    print_ir_before: list[str],
+    pass_timing: bool,
+    verify_each: bool,
+    dump_tf_graph: str | None,
+    print_op_generic: bool,
+    quiet: bool,
+) -> None:
     from compiler.pipeline import DEFAULT_PIPELINE, available_passes, parse_passes, pipeline_string
 
     spec = pass_pipeline if pass_pipeline is not None else DEFAULT_PIPELINE
@@ -293,15 +382,21 @@ def _convert(saved_model_dir: Path | None, keras_model_file: Path | None, signat
     from compiler.dumps import DebugOptions
 
     if saved_model_dir is not None:
-        converter = TFLiteConverter.from_saved_model(str(saved_model_dir), signature_keys=signature_key or None)
+        converter = TFLiteConverter.from_saved_model(
+            str(saved_model_dir), signature_keys=signature_key or None
+        )
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
     converter.verify_each = verify_each
     if dump_ir_after_all or print_ir_after or print_ir_before or dump_tf_graph:
-        converter.debug = DebugOptions(dump_dir=dump_ir_after_all, print_after=_split(print_ir_after),
-                                       print_before=_split(print_ir_before), dump_tf_graph=dump_tf_graph,
-                                       generic=print_op_generic)
+        converter.debug = DebugOptions(
+            dump_dir=dump_ir_after_all,
+            print_after=_split(print_ir_after),
+            print_before=_split(print_ir_before),
+            dump_tf_graph=dump_tf_graph,
+            generic=print_op_generic,
+        )
     # A live spinner only on a terminal, and not while IR is being printed to the same terminal.
     prints_ir = bool(print_ir_after or print_ir_before or dump_tf_graph == "-")
     live = _err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
@@ -322,8 +417,10 @@ def _convert(saved_model_dir: Path | None, keras_model_file: Path | None, signat
         _summary(len(data), output, result, seconds)
     if dump_ir_after_all is not None and converter.debug is not None:
         total = sum(p.stat().st_size for p in converter.debug.written if p.parent == dump_ir_after_all)
-        _err.print(f"IR dumps: {len([p for p in converter.debug.written if p.parent == dump_ir_after_all])} files, "
-                   f"{total:,} bytes in {escape(str(dump_ir_after_all))}")
+        _err.print(
+            f"IR dumps: {len([p for p in converter.debug.written if p.parent == dump_ir_after_all])} files, "
+            f"{total:,} bytes in {escape(str(dump_ir_after_all))}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -332,23 +429,36 @@ def _convert(saved_model_dir: Path | None, keras_model_file: Path | None, signat
 
 @app.command()
 def analyze(
-    model: Annotated[Path | None, typer.Argument(help="A .tflite file (read without TensorFlow).",
-                                                 show_default=False)] = None,
-    saved_model_dir: Annotated[Path | None, typer.Option("--saved-model-dir", help="Analyse a SavedModel: which "
-                                                         "TF ops tflc lowers to which builtins.",
-                                                         show_default=False)] = None,
-    keras_model_file: Annotated[Path | None, typer.Option("--keras-model-file", help="Analyse a .keras/.h5 file.",
-                                                          show_default=False)] = None,
-    signature_key: Annotated[list[str] | None, typer.Option("--signature-key", help="SavedModel signature "
-                                                            "(repeatable).")] = None,
+    model: Annotated[
+        Path | None, typer.Argument(help="A .tflite file (read without TensorFlow).", show_default=False)
+    ] = None,
+    saved_model_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--saved-model-dir",
+            help="Analyse a SavedModel: which TF ops tflc lowers to which builtins.",
+            show_default=False,
+        ),
+    ] = None,
+    keras_model_file: Annotated[
+        Path | None, typer.Option("--keras-model-file", help="Analyse a .keras/.h5 file.", show_default=False)
+    ] = None,
+    signature_key: Annotated[
+        list[str] | None, typer.Option("--signature-key", help="SavedModel signature (repeatable).")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Inspect a .tflite file, or report per TF op type what tflc makes of a TensorFlow model."""
     _guard(_analyze, model, saved_model_dir, keras_model_file, signature_key, json_output)
 
 
-def _analyze(model: Path | None, saved_model_dir: Path | None, keras_model_file: Path | None,
-             signature_key: list[str] | None, json_output: bool) -> None:
+def _analyze(
+    model: Path | None,
+    saved_model_dir: Path | None,
+    keras_model_file: Path | None,
+    signature_key: list[str] | None,
+    json_output: bool,
+) -> None:
     given = [x for x in (model, saved_model_dir, keras_model_file) if x is not None]
     if len(given) != 1:
         raise CliError("give exactly one of: a .tflite file, --saved-model-dir DIR, --keras-model-file FILE")
@@ -369,11 +479,16 @@ def _analyze(model: Path | None, saved_model_dir: Path | None, keras_model_file:
     _quiet_tensorflow()
     from compiler.analyze import analyze_tf_model
 
-    with _err.status("Importing the model with TensorFlow and legalizing ...", spinner="dots") if (
-            _err.is_terminal) else _nullcontext():
-        tf_report = analyze_tf_model(saved_model_dir=str(saved_model_dir) if saved_model_dir else None,
-                                     keras_model_file=str(keras_model_file) if keras_model_file else None,
-                                     signature_keys=signature_key or None)
+    with (
+        _err.status("Importing the model with TensorFlow and legalizing ...", spinner="dots")
+        if (_err.is_terminal)
+        else _nullcontext()
+    ):
+        tf_report = analyze_tf_model(
+            saved_model_dir=str(saved_model_dir) if saved_model_dir else None,
+            keras_model_file=str(keras_model_file) if keras_model_file else None,
+            signature_keys=signature_key or None,
+        )
     if json_output:
         _print_json(tf_report)
     else:
@@ -404,8 +519,10 @@ def _shape(t: Any) -> str:
 
 
 def _render_tflite(r: Any) -> None:
-    _out.print(f"[bold]{escape(r.path)}[/]: {r.file_bytes:,} bytes, schema v{r.schema_version}, "
-               f"{len(r.subgraphs)} subgraph(s), {r.buffer_count} buffers")
+    _out.print(
+        f"[bold]{escape(r.path)}[/]: {r.file_bytes:,} bytes, schema v{r.schema_version}, "
+        f"{len(r.subgraphs)} subgraph(s), {r.buffer_count} buffers"
+    )
     if r.description:
         _out.print(f"  description: {escape(r.description)}")
     if r.min_runtime_version:
@@ -416,8 +533,10 @@ def _render_tflite(r: Any) -> None:
         title = f"subgraph {sg.index}" + (f" '{sg.name}'" if sg.name else "")
         title += f" — signature '{sg.signature_key}'" if sg.signature_key is not None else " — no signature"
         _out.print()
-        _out.print(f"[bold]{escape(title)}[/]: {sg.op_count} ops, {sg.tensor_count} tensors, "
-                   f"{sg.constant_bytes:,} constant bytes")
+        _out.print(
+            f"[bold]{escape(title)}[/]: {sg.op_count} ops, {sg.tensor_count} tensors, "
+            f"{sg.constant_bytes:,} constant bytes"
+        )
         io = Table(show_header=True, box=None, pad_edge=False)
         io.add_column("")
         io.add_column("name")
@@ -435,15 +554,21 @@ def _render_tflite(r: Any) -> None:
             ops.add_row(escape(o.name) + (" (custom)" if o.custom else ""), str(o.version), str(o.count))
         _out.print(ops)
     if r.flex_ops:
-        _out.print(f"[yellow]Flex (select-TF) ops:[/] {escape(', '.join(r.flex_ops))} — need a runtime with the "
-                   "Flex delegate; the stock LiteRT interpreter rejects them")
+        _out.print(
+            f"[yellow]Flex (select-TF) ops:[/] {escape(', '.join(r.flex_ops))} — need a runtime with the "
+            "Flex delegate; the stock LiteRT interpreter rejects them"
+        )
     if r.custom_ops:
-        _out.print(f"[yellow]custom ops:[/] {escape(', '.join(r.custom_ops))} — need registered custom kernels")
+        _out.print(
+            f"[yellow]custom ops:[/] {escape(', '.join(r.custom_ops))} — need registered custom kernels"
+        )
 
 
 def _render_tf(r: Any) -> None:
-    _out.print(f"[bold]{escape(r.source)}[/]: signatures {escape(', '.join(r.signatures))}; {r.tf_ops} TF ops "
-               f"(without constants) -> {r.tfl_ops} TFLite ops after [italic]{escape(r.pipeline)}[/]")
+    _out.print(
+        f"[bold]{escape(r.source)}[/]: signatures {escape(', '.join(r.signatures))}; {r.tf_ops} TF ops "
+        f"(without constants) -> {r.tfl_ops} TFLite ops after [italic]{escape(r.pipeline)}[/]"
+    )
     t = Table(show_header=True, show_lines=False)
     t.add_column("TF op")
     t.add_column("count", justify="right")
@@ -462,11 +587,15 @@ def _render_tf(r: Any) -> None:
     _out.print(t)
     bad = r.unsupported
     if bad:
-        _out.print(f"[bold red]{len(bad)} TF op type(s) ({sum(x.count for x in bad)} ops) have no TFLite builtin "
-                   f"lowering in tflc:[/]")
+        _out.print(
+            f"[bold red]{len(bad)} TF op type(s) ({sum(x.count for x in bad)} ops) have no TFLite builtin "
+            f"lowering in tflc:[/]"
+        )
         for row in bad:
-            _out.print(f"  [bold]{escape(row.op_type)}[/] x{row.count} (e.g. {escape(', '.join(row.nodes))}): "
-                       f"{escape(row.fix)}")
+            _out.print(
+                f"  [bold]{escape(row.op_type)}[/] x{row.count} (e.g. {escape(', '.join(row.nodes))}): "
+                f"{escape(row.fix)}"
+            )
     else:
         _out.print("[bold green]Every TF op lowers to TFLite builtins; `tflc convert` will succeed.[/]")
 
@@ -475,8 +604,9 @@ def _render_tf(r: Any) -> None:
 # opt / passes
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-             add_help_option=False)
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, add_help_option=False
+)
 def opt(ctx: typer.Context) -> None:
     """Run passes on tf/tfl IR text, xdsl-opt style: tflc opt [FILE|-] -p 'pass1,pass2{opt=1}'
     [--split-input-file] [--verify-diagnostics] [--print-op-generic] (`tflc opt --help` for all flags)."""
@@ -509,8 +639,15 @@ def passes() -> None:
 @app.command()
 def run(
     model: Annotated[Path, typer.Argument(help="A .tflite file.", show_default=False)],
-    inputs: Annotated[list[str] | None, typer.Option("--input", "-i", help="An input as .npy (NAME=path or path, "
-                                                     "in signature order; repeatable). Default: seeded random.")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            "-i",
+            help="An input as .npy (NAME=path or path, "
+            "in signature order; repeatable). Default: seeded random.",
+        ),
+    ] = None,
     signature_key: Annotated[str | None, typer.Option("--signature-key", help="Signature to run.")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Invocations to time (best is reported).")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed for random inputs.")] = 0,
@@ -537,23 +674,38 @@ def _run(model: Path, inputs: list[str] | None, signature_key: str | None, repea
 @app.command()
 def verify(
     model: Annotated[Path, typer.Argument(help="The .tflite to check.", show_default=False)],
-    saved_model_dir: Annotated[Path | None, typer.Option("--saved-model-dir", help="Reference SavedModel.",
-                                                         show_default=False)] = None,
-    keras_model_file: Annotated[Path | None, typer.Option("--keras-model-file", help="Reference .keras/.h5 model.",
-                                                          show_default=False)] = None,
-    signature_key: Annotated[str | None, typer.Option("--signature-key", help="Signature to compare.")] = None,
-    per_layer: Annotated[bool, typer.Option("--per-layer", help="Also compare every intermediate tensor "
-                                            "(LiteRT vs tflc runtime).")] = False,
+    saved_model_dir: Annotated[
+        Path | None, typer.Option("--saved-model-dir", help="Reference SavedModel.", show_default=False)
+    ] = None,
+    keras_model_file: Annotated[
+        Path | None,
+        typer.Option("--keras-model-file", help="Reference .keras/.h5 model.", show_default=False),
+    ] = None,
+    signature_key: Annotated[
+        str | None, typer.Option("--signature-key", help="Signature to compare.")
+    ] = None,
+    per_layer: Annotated[
+        bool,
+        typer.Option("--per-layer", help="Also compare every intermediate tensor (LiteRT vs tflc runtime)."),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the random inputs.")] = 0,
-    tolerance: Annotated[float, typer.Option("--tolerance", help="Max relative error accepted (exit 1 above).")]
-    = 1e-5,
+    tolerance: Annotated[
+        float, typer.Option("--tolerance", help="Max relative error accepted (exit 1 above).")
+    ] = 1e-5,
 ) -> None:
     """Compare TensorFlow vs LiteRT vs tflc's C runtime on the same random inputs (per output, optionally per tensor)."""
     _guard(_verify, model, saved_model_dir, keras_model_file, signature_key, per_layer, seed, tolerance)
 
 
-def _verify(model: Path, saved_model_dir: Path | None, keras_model_file: Path | None, signature_key: str | None,
-            per_layer: bool, seed: int, tolerance: float) -> None:
+def _verify(
+    model: Path,
+    saved_model_dir: Path | None,
+    keras_model_file: Path | None,
+    signature_key: str | None,
+    per_layer: bool,
+    seed: int,
+    tolerance: float,
+) -> None:
     if not model.is_file():
         raise CliError(f"'{model}' does not exist or is not a file")
     if saved_model_dir is not None and keras_model_file is not None:
@@ -565,9 +717,17 @@ def _verify(model: Path, saved_model_dir: Path | None, keras_model_file: Path | 
         _quiet_tensorflow()
     from compiler.verify import verify as verify_model
 
-    report = verify_model(model.read_bytes(), str(saved_model_dir) if saved_model_dir else None,
-                          str(keras_model_file) if keras_model_file else None, signature_key, per_layer, seed)
-    table = Table(title=f"signature {report.signature!r}: max errors (relative to the reference's max magnitude)")
+    report = verify_model(
+        model.read_bytes(),
+        str(saved_model_dir) if saved_model_dir else None,
+        str(keras_model_file) if keras_model_file else None,
+        signature_key,
+        per_layer,
+        seed,
+    )
+    table = Table(
+        title=f"signature {report.signature!r}: max errors (relative to the reference's max magnitude)"
+    )
     for col in ("comparison", "output", "shape", "max abs", "max rel"):
         table.add_column(col)
     worst = 0.0
@@ -616,9 +776,12 @@ def opt_main_class() -> type:
 
         def register_all_arguments(self, arg_parser: Any) -> None:
             super().register_all_arguments(arg_parser)
-            arg_parser.add_argument("--print-constants", default=False, action="store_true",
-                                    help="Print every constant in full (no elision), so the output re-parses "
-                                    "in a fresh process.")
+            arg_parser.add_argument(
+                "--print-constants",
+                default=False,
+                action="store_true",
+                help="Print every constant in full (no elision), so the output re-parses in a fresh process.",
+            )
 
         def get_input_stream(self) -> Any:
             if self.args.input_file == "-":
@@ -656,7 +819,9 @@ def run_opt(argv: list[str]) -> int:
     except Exception as e:
         if os.environ.get("TFLC_TRACEBACK"):
             raise
-        if isinstance(e, ParseError | DiagnosticException | PipelineError | PassError | ConversionError | OSError):
+        if isinstance(
+            e, ParseError | DiagnosticException | PipelineError | PassError | ConversionError | OSError
+        ):
             msg = str(e)
         elif isinstance(e, ValueError):
             msg = str(e)

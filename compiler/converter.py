@@ -94,8 +94,9 @@ class TFLiteConverter:
     # ---- constructors (same signatures as tf.lite.TFLiteConverter) ----
 
     @classmethod
-    def from_saved_model(cls, saved_model_dir: str, signature_keys: list[str] | None = None,
-                         tags: set[str] | None = None) -> TFLiteConverter:
+    def from_saved_model(
+        cls, saved_model_dir: str, signature_keys: list[str] | None = None, tags: set[str] | None = None
+    ) -> TFLiteConverter:
         def load() -> list[Any]:
             from compiler.frontends.tf_functions import entries_from_saved_model
 
@@ -130,8 +131,10 @@ class TFLiteConverter:
 
             if len(funcs) == 1:
                 return [entry_from_concrete_function(funcs[0], "serving_default")]
-            return [entry_from_concrete_function(f, getattr(f, "name", f"fn_{i}").split("_")[0] or f"fn_{i}")
-                    for i, f in enumerate(funcs)]
+            return [
+                entry_from_concrete_function(f, getattr(f, "name", f"fn_{i}").split("_")[0] or f"fn_{i}")
+                for i, f in enumerate(funcs)
+            ]
 
         return cls(load, "TF_CONCRETE_FUNCTIONS")
 
@@ -141,12 +144,16 @@ class TFLiteConverter:
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
         if self.optimizations:
-            unsupported.append(f"optimizations={[_enum_name(o) for o in self.optimizations]} (post-training "
-                               "quantization is not implemented yet)")
+            unsupported.append(
+                f"optimizations={[_enum_name(o) for o in self.optimizations]} (post-training "
+                "quantization is not implemented yet)"
+            )
         if self.representative_dataset is not None:
             unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
         if ops - {"TFLITE_BUILTINS"}:
-            unsupported.append(f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS is implemented)")
+            unsupported.append(
+                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS is implemented)"
+            )
         if self.target_spec.supported_types:
             unsupported.append("target_spec.supported_types (float16/int8 targets are not implemented yet)")
         for attr in ("inference_input_type", "inference_output_type"):
@@ -186,11 +193,21 @@ class TFLiteConverter:
         self._phase("passes")
         t2 = time.perf_counter()
         if self.debug is not None:
-            run = self.debug.run(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
-                                 before_pass=self.before_pass)
+            run = self.debug.run(
+                module,
+                self.pass_pipeline,
+                verify_each=self.verify_each,
+                on_pass=self.on_pass,
+                before_pass=self.before_pass,
+            )
         else:
-            run = run_pipeline(module, self.pass_pipeline, verify_each=self.verify_each, on_pass=self.on_pass,
-                               before_pass=self.before_pass)
+            run = run_pipeline(
+                module,
+                self.pass_pipeline,
+                verify_each=self.verify_each,
+                on_pass=self.on_pass,
+                before_pass=self.before_pass,
+            )
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()

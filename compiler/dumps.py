@@ -125,8 +125,9 @@ class DebugOptions:
             print_module(module, f, generic=self.generic, header=header)
         self.written.append(path)
 
-    def hooks(self, before_pass: PassHook | None = None,
-              on_pass: PassHook | None = None) -> tuple[PassHook, PassHook]:
+    def hooks(
+        self, before_pass: PassHook | None = None, on_pass: PassHook | None = None
+    ) -> tuple[PassHook, PassHook]:
         """(before_pass, on_pass) callbacks for `run_pipeline` that also call the given ones."""
         before_names, after_names = _names(self.print_before), _names(self.print_after)
         counts: dict[int, int] = {}
@@ -134,18 +135,30 @@ class DebugOptions:
         def before(i: int, p: ModulePass, module: ModuleOp) -> None:
             counts[i] = count_ops(module)
             if _matches(before_names, p):
-                print_module(module, self._ir_out(), generic=self.generic,
-                             header=f"IR Dump Before {p.spec()} (#{i + 1})")
+                print_module(
+                    module,
+                    self._ir_out(),
+                    generic=self.generic,
+                    header=f"IR Dump Before {p.spec()} (#{i + 1})",
+                )
             if before_pass:
                 before_pass(i, p, module)
 
         def after(i: int, p: ModulePass, module: ModuleOp) -> None:
             if self.dump_dir is not None:
-                self._dump(i + 1, p.name, module,
-                           f"after pass #{i + 1} {p.spec()} (ops {counts.get(i, '?')} -> {count_ops(module)})")
+                self._dump(
+                    i + 1,
+                    p.name,
+                    module,
+                    f"after pass #{i + 1} {p.spec()} (ops {counts.get(i, '?')} -> {count_ops(module)})",
+                )
             if _matches(after_names, p):
-                print_module(module, self._ir_out(), generic=self.generic,
-                             header=f"IR Dump After {p.spec()} (#{i + 1})")
+                print_module(
+                    module,
+                    self._ir_out(),
+                    generic=self.generic,
+                    header=f"IR Dump After {p.spec()} (#{i + 1})",
+                )
             if on_pass:
                 on_pass(i, p, module)
 
@@ -153,16 +166,24 @@ class DebugOptions:
 
     # ---- the whole thing ----
 
-    def run(self, module: ModuleOp, spec: str, *, verify_each: bool = False, on_pass: PassHook | None = None,
-            before_pass: PassHook | None = None) -> PipelineRun:
+    def run(
+        self,
+        module: ModuleOp,
+        spec: str,
+        *,
+        verify_each: bool = False,
+        on_pass: PassHook | None = None,
+        before_pass: PassHook | None = None,
+    ) -> PipelineRun:
         """run_pipeline with these debug options (the converter calls this when `converter.debug` is set)."""
         self.written = []
         if self.dump_dir is not None:
             self._prepare_dump_dir()
         self.imported(module)
         before, after = self.hooks(before_pass, on_pass)
-        run = run_pipeline(module, spec, verify_each=verify_each or self.verify_each, on_pass=after,
-                           before_pass=before)
+        run = run_pipeline(
+            module, spec, verify_each=verify_each or self.verify_each, on_pass=after, before_pass=before
+        )
         if self.pass_timing:
             (self.report_stream or sys.stderr).write(format_timing(run))
         return run
@@ -170,21 +191,36 @@ class DebugOptions:
 
 def format_timing(run: PipelineRun) -> str:
     """The pass-timing table as plain text: #, pass, wall time, share, ops before -> after."""
-    rows = [(str(i + 1), r.spec or r.name, f"{r.seconds * 1000:.1f} ms",
-             f"{100 * r.seconds / run.total_seconds:.1f}%" if run.total_seconds else "-",
-             str(r.ops_before), str(r.ops_after), f"{r.ops_after - r.ops_before:+d}")
-            for i, r in enumerate(run.records)]
+    rows = [
+        (
+            str(i + 1),
+            r.spec or r.name,
+            f"{r.seconds * 1000:.1f} ms",
+            f"{100 * r.seconds / run.total_seconds:.1f}%" if run.total_seconds else "-",
+            str(r.ops_before),
+            str(r.ops_after),
+            f"{r.ops_after - r.ops_before:+d}",
+        )
+        for i, r in enumerate(run.records)
+    ]
     head = ("#", "pass", "wall time", "share", "ops before", "ops after", "delta")
-    total = ("", "total", f"{run.total_seconds * 1000:.1f} ms", "100%" if run.records else "-",
-             str(run.records[0].ops_before) if run.records else "", str(run.records[-1].ops_after) if run.records
-             else "", f"{run.records[-1].ops_after - run.records[0].ops_before:+d}" if run.records else "")
+    total = (
+        "",
+        "total",
+        f"{run.total_seconds * 1000:.1f} ms",
+        "100%" if run.records else "-",
+        str(run.records[0].ops_before) if run.records else "",
+        str(run.records[-1].ops_after) if run.records else "",
+        f"{run.records[-1].ops_after - run.records[0].ops_before:+d}" if run.records else "",
+    )
     table = [head, *rows, total]
     widths = [max(len(r[c]) for r in table) for c in range(len(head))]
     left = {1}
 
     def fmt(r: tuple[str, ...]) -> str:
-        return "  ".join(v.ljust(w) if c in left else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths,
-                                                                                                   strict=True)))
+        return "  ".join(
+            v.ljust(w) if c in left else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths, strict=True))
+        )
 
     rule = "-" * len(fmt(head))
     lines = ["Pass timing", rule, fmt(head), rule, *(fmt(r) for r in rows), rule, fmt(total)]

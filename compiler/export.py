@@ -30,9 +30,18 @@ SIGNATURE_OUTPUTS = "tflc.output_names"
 NAME = "tflc.name"
 
 _TENSOR_TYPE = {
-    np.dtype(np.float32): 0, np.dtype(np.float16): 1, np.dtype(np.int32): 2, np.dtype(np.uint8): 3,
-    np.dtype(np.int64): 4, np.dtype(np.bool_): 6, np.dtype(np.int16): 7, np.dtype(np.int8): 9,
-    np.dtype(np.float64): 10, np.dtype(np.uint64): 12, np.dtype(np.uint32): 15, np.dtype(np.uint16): 16,
+    np.dtype(np.float32): 0,
+    np.dtype(np.float16): 1,
+    np.dtype(np.int32): 2,
+    np.dtype(np.uint8): 3,
+    np.dtype(np.int64): 4,
+    np.dtype(np.bool_): 6,
+    np.dtype(np.int16): 7,
+    np.dtype(np.int8): 9,
+    np.dtype(np.float64): 10,
+    np.dtype(np.uint64): 12,
+    np.dtype(np.uint32): 15,
+    np.dtype(np.uint16): 16,
 }
 _BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
 _MAX_FLATBUFFER = 2**31 - 1
@@ -72,7 +81,9 @@ def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: i
     return b.EndVector()
 
 
-def _int_vector(b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4) -> int:
+def _int_vector(
+    b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4
+) -> int:
     b.StartVector(size, len(values), size)
     add = getattr(b, prepend)
     for v in reversed(values):
@@ -113,9 +124,24 @@ def _build_options(b: flatbuffers.Builder, op: tfl.TflOp) -> tuple[int, int]:
 
 
 # Fields whose schema default differs from ours (so "equal to our default" is not "equal to schema default").
-_ALWAYS_WRITE = {"stride_w", "stride_h", "filter_width", "filter_height", "dilation_w_factor", "dilation_h_factor",
-                 "depth_multiplier", "num_splits", "beta", "alpha", "values_count", "num", "in_data_type",
-                 "out_data_type", "out_type", "output_type"}
+_ALWAYS_WRITE = {
+    "stride_w",
+    "stride_h",
+    "filter_width",
+    "filter_height",
+    "dilation_w_factor",
+    "dilation_h_factor",
+    "depth_multiplier",
+    "num_splits",
+    "beta",
+    "alpha",
+    "values_count",
+    "num",
+    "in_data_type",
+    "out_data_type",
+    "out_type",
+    "output_type",
+}
 
 
 class _Subgraph:
@@ -216,8 +242,11 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 continue
             if isinstance(op, tfl.ConstOp):
                 blob = op.value.data
-                sg.add(op.output, _value_name(op.output, f"const_{len(sg.tensors)}"),
-                       buffers.add(blob) if blob.array.nbytes else 0)
+                sg.add(
+                    op.output,
+                    _value_name(op.output, f"const_{len(sg.tensors)}"),
+                    buffers.add(blob) if blob.array.nbytes else 0,
+                )
                 continue
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))

@@ -17,9 +17,22 @@ if TYPE_CHECKING:
     from compiler.export import ExportOptions
 
 # ModelType and ModelOptimizationMode enums of conversion_metadata.fbs.
-MODEL_TYPE = {"NONE": 0, "TF_SAVED_MODEL": 1, "KERAS_MODEL": 2, "TF_CONCRETE_FUNCTIONS": 3, "TF_GRAPH_DEF": 4,
-              "TF_SESSION": 5, "JAX": 6}
-PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_TRAINING = 1001, 1002, 1003, 1004, 2000
+MODEL_TYPE = {
+    "NONE": 0,
+    "TF_SAVED_MODEL": 1,
+    "KERAS_MODEL": 2,
+    "TF_CONCRETE_FUNCTIONS": 3,
+    "TF_GRAPH_DEF": 4,
+    "TF_SESSION": 5,
+    "JAX": 6,
+}
+PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_TRAINING = (
+    1001,
+    1002,
+    1003,
+    1004,
+    2000,
+)
 
 # (builtin op, version) -> first LiteRT release that runs it (tensorflow/lite/tools/versioning/runtime_version.cc).
 # Pairs not listed do not raise the minimum.

@@ -103,7 +103,9 @@ def expand_pipeline(spec: str) -> str:
         if seen & set(named):
             raise PipelineError(f"pipeline {named[0]!r} includes itself")
         seen.update(named)
-        spec = ",".join(PIPELINES[s.name] if s.name in PIPELINES and not s.parameters else str(s) for s in specs)
+        spec = ",".join(
+            PIPELINES[s.name] if s.name in PIPELINES and not s.parameters else str(s) for s in specs
+        )
 
 
 def parse_passes(spec: str) -> list[ModulePass]:
@@ -181,9 +183,14 @@ def verify_each_default() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ
 
 
-def run_pipeline(module: ModuleOp, spec: str = DEFAULT_PIPELINE, *, verify_each: bool = False,
-                 on_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None,
-                 before_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None) -> PipelineRun:
+def run_pipeline(
+    module: ModuleOp,
+    spec: str = DEFAULT_PIPELINE,
+    *,
+    verify_each: bool = False,
+    on_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None,
+    before_pass: Callable[[int, ModulePass, ModuleOp], None] | None = None,
+) -> PipelineRun:
     """Run a pipeline on `module` in place, timing each pass.
 
     `before_pass(i, pass, module)` / `on_pass(i, pass, module)` run around pass i (0-based); their time is not

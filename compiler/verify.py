@@ -26,7 +26,9 @@ class Comparison:
 @dataclass
 class VerifyReport:
     signature: str
-    outputs: dict[str, dict[str, Comparison]] = field(default_factory=dict)  # pair name -> output -> comparison
+    outputs: dict[str, dict[str, Comparison]] = field(
+        default_factory=dict
+    )  # pair name -> output -> comparison
     layers: list[Comparison] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -44,7 +46,9 @@ def compare(name: str, ours: np.ndarray, ref: np.ndarray) -> Comparison:
         a, b = a.astype(np.int64), b.astype(np.int64)
     diff = float(np.abs(a - b).max()) if a.size else 0.0
     scale = float(np.abs(b).max()) if b.size else 0.0
-    return Comparison(name, tuple(b.shape), diff, diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf")))
+    return Comparison(
+        name, tuple(b.shape), diff, diff / scale if scale > 0 else (0.0 if diff == 0 else float("inf"))
+    )
 
 
 def random_inputs(details: dict[str, dict[str, Any]], seed: int = 0) -> dict[str, np.ndarray]:
@@ -80,8 +84,14 @@ def load_inputs(paths: list[str], details: dict[str, dict[str, Any]]) -> dict[st
     return out
 
 
-def run(model_bytes: bytes, inputs: list[str] | None = None, signature: str | None = None, seed: int = 0,
-        repeat: int = 1, num_threads: int = 1) -> tuple[dict[str, np.ndarray], float]:
+def run(
+    model_bytes: bytes,
+    inputs: list[str] | None = None,
+    signature: str | None = None,
+    seed: int = 0,
+    repeat: int = 1,
+    num_threads: int = 1,
+) -> tuple[dict[str, np.ndarray], float]:
     """Run a model in tflc's C runtime; returns outputs and the best ms per invoke over `repeat` runs."""
     from runtime import Interpreter
 
@@ -110,8 +120,13 @@ def run(model_bytes: bytes, inputs: list[str] | None = None, signature: str | No
     return outs, best * 1e3
 
 
-def _tf_reference(saved_model_dir: str | None, keras_model_file: str | None, signature: str,
-                  feed: dict[str, np.ndarray], output_names: list[str]) -> dict[str, np.ndarray]:
+def _tf_reference(
+    saved_model_dir: str | None,
+    keras_model_file: str | None,
+    signature: str,
+    feed: dict[str, np.ndarray],
+    output_names: list[str],
+) -> dict[str, np.ndarray]:
     import tensorflow as tf
 
     if saved_model_dir:
@@ -127,8 +142,14 @@ def _tf_reference(saved_model_dir: str | None, keras_model_file: str | None, sig
     return {name: t.numpy() for name, t in zip(output_names, flat, strict=False)}
 
 
-def verify(model_bytes: bytes, saved_model_dir: str | None = None, keras_model_file: str | None = None,
-           signature: str | None = None, per_layer: bool = False, seed: int = 0) -> VerifyReport:
+def verify(
+    model_bytes: bytes,
+    saved_model_dir: str | None = None,
+    keras_model_file: str | None = None,
+    signature: str | None = None,
+    per_layer: bool = False,
+    seed: int = 0,
+) -> VerifyReport:
     from ai_edge_litert.interpreter import Interpreter as LiteRT
 
     from runtime import Interpreter as Ours
@@ -155,7 +176,9 @@ def verify(model_bytes: bytes, saved_model_dir: str | None = None, keras_model_f
         tf_out = _tf_reference(saved_model_dir, keras_model_file, key, feed, list(l_out))
         report.seconds["tensorflow"] = time.perf_counter() - t0
         report.outputs["TF vs LiteRT"] = {n: compare(n, l_out[n], tf_out[n]) for n in l_out if n in tf_out}
-        report.outputs["TF vs tflc-runtime"] = {n: compare(n, o_out[n], tf_out[n]) for n in o_out if n in tf_out}
+        report.outputs["TF vs tflc-runtime"] = {
+            n: compare(n, o_out[n], tf_out[n]) for n in o_out if n in tf_out
+        }
     report.outputs["LiteRT vs tflc-runtime"] = {n: compare(n, o_out[n], l_out[n]) for n in l_out}
     if per_layer:
         report.layers = _per_layer(model_bytes, key, feed)
@@ -167,8 +190,10 @@ def _per_layer(model_bytes: bytes, key: str, feed: dict[str, np.ndarray]) -> lis
 
     from runtime import Interpreter as Ours
 
-    interps = [cls(model_content=model_bytes, num_threads=1, experimental_preserve_all_tensors=True)
-               for cls in (LiteRT, Ours)]
+    interps = [
+        cls(model_content=model_bytes, num_threads=1, experimental_preserve_all_tensors=True)
+        for cls in (LiteRT, Ours)
+    ]
     for it in interps:
         runner = it.get_signature_runner(key)
         runner(**feed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+
 import numpy as np
 from xdsl.dialects.builtin import (
     Float16Type,
@@ -149,8 +150,11 @@ class DenseElementsAttr(Data[Blob]):
             pos = parser.pos
             name = parser.parse_identifier(" (numpy dtype name)")
             if name not in _DTYPE_NAMES:
-                parser.raise_error(f"unknown element type '{name}', expected one of: {', '.join(_DTYPE_NAMES)}",
-                                   pos, parser.pos)
+                parser.raise_error(
+                    f"unknown element type '{name}', expected one of: {', '.join(_DTYPE_NAMES)}",
+                    pos,
+                    parser.pos,
+                )
             dtype = np.dtype(name)
             pos = parser.pos
             shape = tuple(parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer))
@@ -166,8 +170,10 @@ class DenseElementsAttr(Data[Blob]):
                         "print with large constants (e.g. `tflc opt --print-constants`) to round-trip it"
                     )
                 if blob.array.dtype != dtype or blob.array.shape != shape:
-                    parser.raise_error(f"elided constant {digest} is {blob.array.dtype.name} "
-                                       f"{list(blob.array.shape)}, not {name} {list(shape)}")
+                    parser.raise_error(
+                        f"elided constant {digest} is {blob.array.dtype.name} "
+                        f"{list(blob.array.shape)}, not {name} {list(shape)}"
+                    )
                 return blob
             if parser.parse_optional_keyword("hex"):
                 pos = parser.pos
@@ -177,16 +183,21 @@ class DenseElementsAttr(Data[Blob]):
                 except ValueError:
                     parser.raise_error("hex constant must be an even number of hex digits", pos, parser.pos)
                 if len(raw) != size * dtype.itemsize:
-                    parser.raise_error(f"hex constant has {len(raw)} bytes, {name} {list(shape)} needs "
-                                       f"{size * dtype.itemsize}", pos, parser.pos)
+                    parser.raise_error(
+                        f"hex constant has {len(raw)} bytes, {name} {list(shape)} needs "
+                        f"{size * dtype.itemsize}",
+                        pos,
+                        parser.pos,
+                    )
                 return Blob(np.frombuffer(raw, dtype).reshape(shape).copy())
             pos = parser.pos
             values = parser.parse_comma_separated_list(
                 parser.Delimiter.SQUARE, lambda: parser.parse_number(allow_boolean=True)
             )
             if len(values) != size:
-                parser.raise_error(f"constant has {len(values)} values, shape {list(shape)} needs {size}",
-                                   pos, parser.pos)
+                parser.raise_error(
+                    f"constant has {len(values)} values, shape {list(shape)} needs {size}", pos, parser.pos
+                )
             try:
                 return Blob(np.array(values, dtype=dtype).reshape(shape))
             except (OverflowError, ValueError, TypeError) as e:

@@ -51,7 +51,9 @@ class TFOp(IRDLOperation):
     TF_TYPE: ClassVar[str] = ""
 
     def __init__(self, operands, result_types, attributes=None) -> None:  # noqa: ANN001
-        super().__init__(operands=[list(operands)], result_types=[list(result_types)], attributes=attributes or {})
+        super().__init__(
+            operands=[list(operands)], result_types=[list(result_types)], attributes=attributes or {}
+        )
 
     @property
     def op_type(self) -> str:
@@ -95,7 +97,9 @@ def verify_const_type(op: IRDLOperation, value: DenseElementsAttr, result_type: 
     except ValueError as e:
         raise VerifyException(f"'{op.name}': {e}") from None
     if result_type != expected:
-        raise VerifyException(f"'{op.name}' result type {result_type} does not match its value's type {expected}")
+        raise VerifyException(
+            f"'{op.name}' result type {result_type} does not match its value's type {expected}"
+        )
 
 
 @irdl_op_definition

@@ -47,8 +47,18 @@ ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "
 PADDINGS = {"SAME": 0, "VALID": 1}
 MIRROR_PAD_MODES = {"REFLECT": 0, "SYMMETRIC": 1}
 # Schema TensorType names, used by CAST/SHAPE/ARG_MAX options.
-TENSOR_TYPES = {"FLOAT32": 0, "FLOAT16": 1, "INT32": 2, "UINT8": 3, "INT64": 4, "STRING": 5, "BOOL": 6, "INT16": 7,
-                "INT8": 9, "FLOAT64": 10}
+TENSOR_TYPES = {
+    "FLOAT32": 0,
+    "FLOAT16": 1,
+    "INT32": 2,
+    "UINT8": 3,
+    "INT64": 4,
+    "STRING": 5,
+    "BOOL": 6,
+    "INT16": 7,
+    "INT8": 9,
+    "FLOAT64": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,13 @@ class Field:
         return list(attr.get_values())
 
     def constraint(self) -> type[Attribute]:
-        return {"int": IntegerAttr, "float": FloatAttr, "bool": IntegerAttr, "enum": StringAttr,
-                "int_vec": DenseArrayBase}[self.kind]
+        return {
+            "int": IntegerAttr,
+            "float": FloatAttr,
+            "bool": IntegerAttr,
+            "enum": StringAttr,
+            "int_vec": DenseArrayBase,
+        }[self.kind]
 
 
 def I32(default: int = 0) -> Field:
@@ -179,7 +194,9 @@ class TflOp(IRDLOperation):
         for fname, f in self.OPTIONS.fields.items():
             attr = self.properties.get(fname)
             if f.kind == "enum" and isinstance(attr, StringAttr) and attr.data not in f.enum:
-                raise VerifyException(f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}")
+                raise VerifyException(
+                    f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}"
+                )
 
 
 def tfl_op(cls: type[TflOp]) -> type[TflOp]:
@@ -188,7 +205,9 @@ def tfl_op(cls: type[TflOp]) -> type[TflOp]:
         if issubclass(klass, TflOp) and klass is not TflOp:
             # IRDL accepts upper-case class constants only when annotated ClassVar.
             notes = klass.__dict__.get("__annotations__", {})
-            consts = {k: ClassVar[Any] for k in ("BUILTIN", "OPTIONS") if k in klass.__dict__ and k not in notes}
+            consts = {
+                k: ClassVar[Any] for k in ("BUILTIN", "OPTIONS") if k in klass.__dict__ and k not in notes
+            }
             if consts:
                 klass.__annotations__ = {**notes, **consts}
     if cls.OPTIONS is not None:
@@ -260,8 +279,15 @@ class Conv2DOp(TflOp):
 
     name = "tfl.conv_2d"
     BUILTIN = B.CONV_2D
-    OPTIONS = Options("Conv2DOptions", padding=PADDING, stride_w=I32(1), stride_h=I32(1),
-                      fused_activation_function=ACT, dilation_w_factor=I32(1), dilation_h_factor=I32(1))
+    OPTIONS = Options(
+        "Conv2DOptions",
+        padding=PADDING,
+        stride_w=I32(1),
+        stride_h=I32(1),
+        fused_activation_function=ACT,
+        dilation_w_factor=I32(1),
+        dilation_h_factor=I32(1),
+    )
     input = operand_def()
     filter = operand_def()
     bias = operand_def()
@@ -283,9 +309,16 @@ class DepthwiseConv2DOp(TflOp):
 
     name = "tfl.depthwise_conv_2d"
     BUILTIN = B.DEPTHWISE_CONV_2D
-    OPTIONS = Options("DepthwiseConv2DOptions", padding=PADDING, stride_w=I32(1), stride_h=I32(1),
-                      depth_multiplier=I32(1), fused_activation_function=ACT, dilation_w_factor=I32(1),
-                      dilation_h_factor=I32(1))
+    OPTIONS = Options(
+        "DepthwiseConv2DOptions",
+        padding=PADDING,
+        stride_w=I32(1),
+        stride_h=I32(1),
+        depth_multiplier=I32(1),
+        fused_activation_function=ACT,
+        dilation_w_factor=I32(1),
+        dilation_h_factor=I32(1),
+    )
     input = operand_def()
     filter = operand_def()
     bias = operand_def()
@@ -302,8 +335,13 @@ class TransposeConvOp(TflOp):
 
     name = "tfl.transpose_conv"
     BUILTIN = B.TRANSPOSE_CONV
-    OPTIONS = Options("TransposeConvOptions", padding=PADDING, stride_w=I32(1), stride_h=I32(1),
-                      fused_activation_function=ACT)
+    OPTIONS = Options(
+        "TransposeConvOptions",
+        padding=PADDING,
+        stride_w=I32(1),
+        stride_h=I32(1),
+        fused_activation_function=ACT,
+    )
     output_shape = operand_def()
     weights = operand_def()
     input = operand_def()
@@ -320,8 +358,13 @@ class FullyConnectedOp(TflOp):
 
     name = "tfl.fully_connected"
     BUILTIN = B.FULLY_CONNECTED
-    OPTIONS = Options("FullyConnectedOptions", fused_activation_function=ACT, weights_format=I32(0),
-                      keep_num_dims=BOOL(), asymmetric_quantize_inputs=BOOL())
+    OPTIONS = Options(
+        "FullyConnectedOptions",
+        fused_activation_function=ACT,
+        weights_format=I32(0),
+        keep_num_dims=BOOL(),
+        asymmetric_quantize_inputs=BOOL(),
+    )
     input = operand_def()
     filter = operand_def()
     bias = operand_def()
@@ -349,8 +392,15 @@ class BatchMatMulOp(TflOp):
 class Pool2DOp(TflOp):
     input = operand_def()
     output = result_def()
-    OPTIONS = Options("Pool2DOptions", padding=PADDING, stride_w=I32(1), stride_h=I32(1), filter_width=I32(1),
-                      filter_height=I32(1), fused_activation_function=ACT)
+    OPTIONS = Options(
+        "Pool2DOptions",
+        padding=PADDING,
+        stride_w=I32(1),
+        stride_h=I32(1),
+        filter_width=I32(1),
+        filter_height=I32(1),
+        fused_activation_function=ACT,
+    )
 
 
 @tfl_op
@@ -406,11 +456,15 @@ class DivOp(ActBinaryOp):
     OPTIONS = Options("DivOptions", fused_activation_function=ACT)
 
 
-def _plain_binary(op_name: str, builtin: int, table: str | None = None,
-                  version: Any = None) -> type[TflOp]:
-    body = {"name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
-            "__module__": __name__, "__doc__": f"tfl.{op_name}",
-            "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}}
+def _plain_binary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
+    body = {
+        "name": f"tfl.{op_name}",
+        "BUILTIN": builtin,
+        "OPTIONS": Options(table) if table else None,
+        "__module__": __name__,
+        "__doc__": f"tfl.{op_name}",
+        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]},
+    }
     if version is not None:
         body["version"] = version
     return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (BinaryOp,), body))
@@ -425,8 +479,9 @@ MaximumOp = _plain_binary("maximum", B.MAXIMUM, "MaximumMinimumOptions", _broadc
 MinimumOp = _plain_binary("minimum", B.MINIMUM, "MaximumMinimumOptions", _broadcast_5d_version)
 SquaredDifferenceOp = _plain_binary("squared_difference", B.SQUARED_DIFFERENCE, "SquaredDifferenceOptions")
 PowOp = _plain_binary("pow", B.POW, "PowOptions")
-FloorDivOp = _plain_binary("floor_div", B.FLOOR_DIV, "FloorDivOptions",
-                           lambda op: 2 if _dtype(op.lhs) == "float32" else 1)
+FloorDivOp = _plain_binary(
+    "floor_div", B.FLOOR_DIV, "FloorDivOptions", lambda op: 2 if _dtype(op.lhs) == "float32" else 1
+)
 FloorModOp = _plain_binary("floor_mod", B.FLOOR_MOD, "FloorModOptions")
 GreaterOp = _plain_binary("greater", B.GREATER, "GreaterOptions")
 GreaterEqualOp = _plain_binary("greater_equal", B.GREATER_EQUAL, "GreaterEqualOptions")
@@ -455,9 +510,14 @@ class SelectV2Op(TflOp):
 
 
 def _plain_unary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
-    body = {"name": f"tfl.{op_name}", "BUILTIN": builtin, "OPTIONS": Options(table) if table else None,
-            "__module__": __name__, "__doc__": f"tfl.{op_name}",
-            "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]}}
+    body = {
+        "name": f"tfl.{op_name}",
+        "BUILTIN": builtin,
+        "OPTIONS": Options(table) if table else None,
+        "__module__": __name__,
+        "__doc__": f"tfl.{op_name}",
+        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]},
+    }
     if version is not None:
         body["version"] = version
     return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (UnaryOp,), body))
@@ -531,8 +591,9 @@ class L2NormalizationOp(UnaryOp):
 class CastOp(UnaryOp):
     name = "tfl.cast"
     BUILTIN = B.CAST
-    OPTIONS = Options("CastOptions", in_data_type=ENUM(TENSOR_TYPES, "FLOAT32"),
-                      out_data_type=ENUM(TENSOR_TYPES, "FLOAT32"))
+    OPTIONS = Options(
+        "CastOptions", in_data_type=ENUM(TENSOR_TYPES, "FLOAT32"), out_data_type=ENUM(TENSOR_TYPES, "FLOAT32")
+    )
 
 
 # reductions ---------------------------------------------------------------------------------------------------
@@ -719,8 +780,15 @@ class SliceOp(TflOp):
 class StridedSliceOp(TflOp):
     name = "tfl.strided_slice"
     BUILTIN = B.STRIDED_SLICE
-    OPTIONS = Options("StridedSliceOptions", begin_mask=I32(0), end_mask=I32(0), ellipsis_mask=I32(0),
-                      new_axis_mask=I32(0), shrink_axis_mask=I32(0), offset=BOOL())
+    OPTIONS = Options(
+        "StridedSliceOptions",
+        begin_mask=I32(0),
+        end_mask=I32(0),
+        ellipsis_mask=I32(0),
+        new_axis_mask=I32(0),
+        shrink_axis_mask=I32(0),
+        offset=BOOL(),
+    )
     input = operand_def()
     begin = operand_def()
     end = operand_def()
@@ -873,19 +941,99 @@ def _rank(value: SSAValue) -> int:
 
 
 TFL_OPS: list[type[IRDLOperation]] = [
-    NoValueOp, ConstOp,
-    Conv2DOp, DepthwiseConv2DOp, TransposeConvOp, FullyConnectedOp, BatchMatMulOp,
-    AveragePool2DOp, MaxPool2DOp,
-    AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, SquaredDifferenceOp, PowOp, FloorDivOp, FloorModOp,
-    GreaterOp, GreaterEqualOp, LessOp, LessEqualOp, EqualOp, NotEqualOp, LogicalAndOp, LogicalOrOp, PReluOp,
+    NoValueOp,
+    ConstOp,
+    Conv2DOp,
+    DepthwiseConv2DOp,
+    TransposeConvOp,
+    FullyConnectedOp,
+    BatchMatMulOp,
+    AveragePool2DOp,
+    MaxPool2DOp,
+    AddOp,
+    SubOp,
+    MulOp,
+    DivOp,
+    MaximumOp,
+    MinimumOp,
+    SquaredDifferenceOp,
+    PowOp,
+    FloorDivOp,
+    FloorModOp,
+    GreaterOp,
+    GreaterEqualOp,
+    LessOp,
+    LessEqualOp,
+    EqualOp,
+    NotEqualOp,
+    LogicalAndOp,
+    LogicalOrOp,
+    PReluOp,
     SelectV2Op,
-    ReluOp, Relu6Op, Relu1Op, EluOp, LogisticOp, TanhOp, HardSwishOp, RsqrtOp, SqrtOp, SquareOp, ExpOp, LogOp,
-    NegOp, AbsOp, SinOp, CosOp, FloorOp, CeilOp, RoundOp, LogicalNotOp, ZerosLikeOp, DequantizeOp, QuantizeOp,
-    LeakyReluOp, GeluOp, SoftmaxOp, LogSoftmaxOp, L2NormalizationOp, CastOp, BitcastOp, SignOp, Atan2Op,
-    MeanOp, SumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceAnyOp, ReduceAllOp, CumsumOp, ArgMaxOp, ArgMinOp,
-    ReshapeOp, SqueezeOp, ExpandDimsOp, TransposeOp, ConcatenationOp, PackOp, UnpackOp, SplitOp, SplitVOp,
-    SliceOp, StridedSliceOp, PadOp, PadV2Op, MirrorPadOp, GatherOp, TileOp, BroadcastToOp, FillOp, RangeOp,
-    ShapeOp, ResizeBilinearOp, ResizeNearestNeighborOp,
+    ReluOp,
+    Relu6Op,
+    Relu1Op,
+    EluOp,
+    LogisticOp,
+    TanhOp,
+    HardSwishOp,
+    RsqrtOp,
+    SqrtOp,
+    SquareOp,
+    ExpOp,
+    LogOp,
+    NegOp,
+    AbsOp,
+    SinOp,
+    CosOp,
+    FloorOp,
+    CeilOp,
+    RoundOp,
+    LogicalNotOp,
+    ZerosLikeOp,
+    DequantizeOp,
+    QuantizeOp,
+    LeakyReluOp,
+    GeluOp,
+    SoftmaxOp,
+    LogSoftmaxOp,
+    L2NormalizationOp,
+    CastOp,
+    BitcastOp,
+    SignOp,
+    Atan2Op,
+    MeanOp,
+    SumOp,
+    ReduceMaxOp,
+    ReduceMinOp,
+    ReduceProdOp,
+    ReduceAnyOp,
+    ReduceAllOp,
+    CumsumOp,
+    ArgMaxOp,
+    ArgMinOp,
+    ReshapeOp,
+    SqueezeOp,
+    ExpandDimsOp,
+    TransposeOp,
+    ConcatenationOp,
+    PackOp,
+    UnpackOp,
+    SplitOp,
+    SplitVOp,
+    SliceOp,
+    StridedSliceOp,
+    PadOp,
+    PadV2Op,
+    MirrorPadOp,
+    GatherOp,
+    TileOp,
+    BroadcastToOp,
+    FillOp,
+    RangeOp,
+    ShapeOp,
+    ResizeBilinearOp,
+    ResizeNearestNeighborOp,
 ]
 
 TFL = Dialect("tfl", TFL_OPS, [])

@@ -21,17 +21,20 @@ def build_model():
     from keras import layers
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        layers.Conv2D(16, 3, padding="same"),
-        layers.BatchNormalization(),
-        layers.ReLU(6.0),
-        layers.MaxPooling2D(),
-        layers.DepthwiseConv2D(3, padding="same", activation="relu"),
-        layers.Conv2D(32, 1, activation="relu"),
-        layers.GlobalAveragePooling2D(),
-        layers.Dense(10),
-    ], name="demo_cnn")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(16, 3, padding="same"),
+            layers.BatchNormalization(),
+            layers.ReLU(6.0),
+            layers.MaxPooling2D(),
+            layers.DepthwiseConv2D(3, padding="same", activation="relu"),
+            layers.Conv2D(32, 1, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(10),
+        ],
+        name="demo_cnn",
+    )
 
 
 def main() -> int:
@@ -61,7 +64,9 @@ def main() -> int:
     print(f"max error relative to output scale: {err:.2e} ({'OK' if err <= 1e-5 else 'MISMATCH'})")
     if err > 1e-5:
         return 1
-    print(f"\n$ tflc verify {tflite_path} --keras-model-file {keras_path}   # TF vs LiteRT vs tflc's C runtime")
+    print(
+        f"\n$ tflc verify {tflite_path} --keras-model-file {keras_path}   # TF vs LiteRT vs tflc's C runtime"
+    )
     return subprocess.run([tflc, "verify", tflite_path, "--keras-model-file", keras_path]).returncode
 
 

@@ -14,8 +14,15 @@ from passes.patterns import PatternTable
 
 CLEANUP_TF = PatternTable("tf-cleanup")
 
-_FORWARDING = (tf.IdentityOp, tf.IdentityNOp, tf.StopGradientOp, tf.SnapshotOp, tf.PreventGradientOp,
-               tf.CheckNumericsOp, tf.EnsureShapeOp)
+_FORWARDING = (
+    tf.IdentityOp,
+    tf.IdentityNOp,
+    tf.StopGradientOp,
+    tf.SnapshotOp,
+    tf.PreventGradientOp,
+    tf.CheckNumericsOp,
+    tf.EnsureShapeOp,
+)
 
 
 @CLEANUP_TF.register(*_FORWARDING)

@@ -138,18 +138,43 @@ def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 _BINARY: dict[type[Operation], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    tf.AddOp: np.add, tf.AddV2Op: np.add, tf.SubOp: np.subtract, tf.MulOp: np.multiply, tf.RealDivOp: _realdiv,
-    tf.MaximumOp: np.maximum, tf.MinimumOp: np.minimum, tf.FloorDivOp: _floordiv, tf.FloorModOp: _floormod,
-    tf.PowOp: _pow, tf.SquaredDifferenceOp: lambda x, y: np.square(x - y),
-    tf.GreaterOp: np.greater, tf.GreaterEqualOp: np.greater_equal, tf.LessOp: np.less,
-    tf.LessEqualOp: np.less_equal, tf.EqualOp: np.equal, tf.NotEqualOp: np.not_equal,
-    tf.LogicalAndOp: np.logical_and, tf.LogicalOrOp: np.logical_or,
-    tfl.AddOp: np.add, tfl.SubOp: np.subtract, tfl.MulOp: np.multiply, tfl.DivOp: _realdiv,
-    tfl.MaximumOp: np.maximum, tfl.MinimumOp: np.minimum, tfl.FloorDivOp: _floordiv, tfl.FloorModOp: _floormod,
-    tfl.PowOp: _pow, tfl.SquaredDifferenceOp: lambda x, y: np.square(x - y),
-    tfl.GreaterOp: np.greater, tfl.GreaterEqualOp: np.greater_equal, tfl.LessOp: np.less,
-    tfl.LessEqualOp: np.less_equal, tfl.EqualOp: np.equal, tfl.NotEqualOp: np.not_equal,
-    tfl.LogicalAndOp: np.logical_and, tfl.LogicalOrOp: np.logical_or,
+    tf.AddOp: np.add,
+    tf.AddV2Op: np.add,
+    tf.SubOp: np.subtract,
+    tf.MulOp: np.multiply,
+    tf.RealDivOp: _realdiv,
+    tf.MaximumOp: np.maximum,
+    tf.MinimumOp: np.minimum,
+    tf.FloorDivOp: _floordiv,
+    tf.FloorModOp: _floormod,
+    tf.PowOp: _pow,
+    tf.SquaredDifferenceOp: lambda x, y: np.square(x - y),
+    tf.GreaterOp: np.greater,
+    tf.GreaterEqualOp: np.greater_equal,
+    tf.LessOp: np.less,
+    tf.LessEqualOp: np.less_equal,
+    tf.EqualOp: np.equal,
+    tf.NotEqualOp: np.not_equal,
+    tf.LogicalAndOp: np.logical_and,
+    tf.LogicalOrOp: np.logical_or,
+    tfl.AddOp: np.add,
+    tfl.SubOp: np.subtract,
+    tfl.MulOp: np.multiply,
+    tfl.DivOp: _realdiv,
+    tfl.MaximumOp: np.maximum,
+    tfl.MinimumOp: np.minimum,
+    tfl.FloorDivOp: _floordiv,
+    tfl.FloorModOp: _floormod,
+    tfl.PowOp: _pow,
+    tfl.SquaredDifferenceOp: lambda x, y: np.square(x - y),
+    tfl.GreaterOp: np.greater,
+    tfl.GreaterEqualOp: np.greater_equal,
+    tfl.LessOp: np.less,
+    tfl.LessEqualOp: np.less_equal,
+    tfl.EqualOp: np.equal,
+    tfl.NotEqualOp: np.not_equal,
+    tfl.LogicalAndOp: np.logical_and,
+    tfl.LogicalOrOp: np.logical_or,
 }
 
 
@@ -176,18 +201,41 @@ def _float_only(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray]
 
 
 _UNARY: dict[type[Operation], Callable[[np.ndarray], np.ndarray | None]] = {
-    tf.RsqrtOp: _float_only(_rsqrt), tf.SqrtOp: _float_only(np.sqrt), tf.NegOp: np.negative,
-    tf.SquareOp: np.square, tf.ExpOp: _float_only(np.exp), tf.LogOp: _float_only(np.log), tf.AbsOp: np.abs,
-    tf.ReciprocalOp: _float_only(np.reciprocal), tf.FloorOp: np.floor, tf.CeilOp: np.ceil,
-    tf.RoundOp: np.round, tf.SigmoidOp: _float_only(_sigmoid), tf.TanhOp: _float_only(np.tanh),
-    tf.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype), tf.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype),
-    tf.SinOp: _float_only(np.sin), tf.CosOp: _float_only(np.cos), tf.LogicalNotOp: np.logical_not,
-    tfl.RsqrtOp: _float_only(_rsqrt), tfl.SqrtOp: _float_only(np.sqrt), tfl.NegOp: np.negative,
-    tfl.SquareOp: np.square, tfl.ExpOp: _float_only(np.exp), tfl.LogOp: _float_only(np.log), tfl.AbsOp: np.abs,
-    tfl.FloorOp: np.floor, tfl.CeilOp: np.ceil, tfl.RoundOp: np.round, tfl.LogisticOp: _float_only(_sigmoid),
-    tfl.TanhOp: _float_only(np.tanh), tfl.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype),
-    tfl.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype), tfl.SinOp: _float_only(np.sin),
-    tfl.CosOp: _float_only(np.cos), tfl.LogicalNotOp: np.logical_not,
+    tf.RsqrtOp: _float_only(_rsqrt),
+    tf.SqrtOp: _float_only(np.sqrt),
+    tf.NegOp: np.negative,
+    tf.SquareOp: np.square,
+    tf.ExpOp: _float_only(np.exp),
+    tf.LogOp: _float_only(np.log),
+    tf.AbsOp: np.abs,
+    tf.ReciprocalOp: _float_only(np.reciprocal),
+    tf.FloorOp: np.floor,
+    tf.CeilOp: np.ceil,
+    tf.RoundOp: np.round,
+    tf.SigmoidOp: _float_only(_sigmoid),
+    tf.TanhOp: _float_only(np.tanh),
+    tf.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype),
+    tf.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype),
+    tf.SinOp: _float_only(np.sin),
+    tf.CosOp: _float_only(np.cos),
+    tf.LogicalNotOp: np.logical_not,
+    tfl.RsqrtOp: _float_only(_rsqrt),
+    tfl.SqrtOp: _float_only(np.sqrt),
+    tfl.NegOp: np.negative,
+    tfl.SquareOp: np.square,
+    tfl.ExpOp: _float_only(np.exp),
+    tfl.LogOp: _float_only(np.log),
+    tfl.AbsOp: np.abs,
+    tfl.FloorOp: np.floor,
+    tfl.CeilOp: np.ceil,
+    tfl.RoundOp: np.round,
+    tfl.LogisticOp: _float_only(_sigmoid),
+    tfl.TanhOp: _float_only(np.tanh),
+    tfl.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype),
+    tfl.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype),
+    tfl.SinOp: _float_only(np.sin),
+    tfl.CosOp: _float_only(np.cos),
+    tfl.LogicalNotOp: np.logical_not,
 }
 
 
@@ -238,8 +286,15 @@ def _mean(x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 
 
 _REDUCE: dict[type[Operation], Callable[..., np.ndarray]] = {
-    tf.SumOp: np.sum, tf.ProdOp: np.prod, tf.MaxOp: np.max, tf.MinOp: np.min, tf.MeanOp: _mean,
-    tfl.SumOp: np.sum, tfl.ReduceProdOp: np.prod, tfl.ReduceMaxOp: np.max, tfl.ReduceMinOp: np.min,
+    tf.SumOp: np.sum,
+    tf.ProdOp: np.prod,
+    tf.MaxOp: np.max,
+    tf.MinOp: np.min,
+    tf.MeanOp: _mean,
+    tfl.SumOp: np.sum,
+    tfl.ReduceProdOp: np.prod,
+    tfl.ReduceMaxOp: np.max,
+    tfl.ReduceMinOp: np.min,
     tfl.MeanOp: _mean,
 }
 
@@ -344,8 +399,17 @@ def fold_slice(op: Operation, v: Arrays) -> np.ndarray:
     return x[tuple(idx)]
 
 
-def strided_slice_index(begin: Sequence[int], end: Sequence[int], strides: Sequence[int], *, begin_mask: int,
-                        end_mask: int, ellipsis_mask: int, new_axis_mask: int, shrink_axis_mask: int) -> tuple:
+def strided_slice_index(
+    begin: Sequence[int],
+    end: Sequence[int],
+    strides: Sequence[int],
+    *,
+    begin_mask: int,
+    end_mask: int,
+    ellipsis_mask: int,
+    new_axis_mask: int,
+    shrink_axis_mask: int,
+) -> tuple:
     """TF StridedSlice's spec as a numpy index (numpy basic indexing has the same clamping semantics)."""
     idx: list = []
     for i, (b, e, s) in enumerate(zip(begin, end, strides, strict=True)):
@@ -357,7 +421,9 @@ def strided_slice_index(begin: Sequence[int], end: Sequence[int], strides: Seque
         elif shrink_axis_mask & bit:
             idx.append(int(b))
         else:
-            idx.append(slice(None if begin_mask & bit else int(b), None if end_mask & bit else int(e), int(s)))
+            idx.append(
+                slice(None if begin_mask & bit else int(b), None if end_mask & bit else int(e), int(s))
+            )
     return tuple(idx)
 
 
@@ -375,8 +441,9 @@ def fold_strided_slice(op: Operation, v: Arrays) -> np.ndarray | None:
         return None
     if np.any(s == 0):
         return None
-    idx = strided_slice_index(b.reshape(-1).tolist(), e.reshape(-1).tolist(), s.reshape(-1).tolist(),
-                              **_ss_masks(op))
+    idx = strided_slice_index(
+        b.reshape(-1).tolist(), e.reshape(-1).tolist(), s.reshape(-1).tolist(), **_ss_masks(op)
+    )
     return np.asarray(x[idx])
 
 
@@ -434,8 +501,11 @@ def fold_range(op: Operation, v: Arrays) -> np.ndarray | None:
     start, limit, delta = (x.reshape(()) for x in v)
     if delta == 0:
         return None
-    n = int(np.ceil((limit - start) / delta)) if start.dtype.kind == "f" else -(-(int(limit) - int(start))
-                                                                                 // int(delta))
+    n = (
+        int(np.ceil((limit - start) / delta))
+        if start.dtype.kind == "f"
+        else -(-(int(limit) - int(start)) // int(delta))
+    )
     if n > MAX_ELEMENTS:
         return None
     return np.arange(start, limit, delta, dtype=start.dtype)
@@ -485,8 +555,14 @@ def fold_zeros_like(op: Operation) -> np.ndarray | None:
 
 
 # Ops that pick entries out of a shape vector: they fold when they pick only static dims of a partly dynamic shape.
-PARTIAL_SHAPE_OPS: set[type[Operation]] = {tf.StridedSliceOp, tf.SliceOp, tf.GatherV2Op, tfl.StridedSliceOp,
-                                           tfl.SliceOp, tfl.GatherOp}
+PARTIAL_SHAPE_OPS: set[type[Operation]] = {
+    tf.StridedSliceOp,
+    tf.SliceOp,
+    tf.GatherV2Op,
+    tfl.StridedSliceOp,
+    tfl.SliceOp,
+    tfl.GatherOp,
+}
 
 
 def partial_shape(value) -> np.ndarray | None:  # noqa: ANN001
@@ -561,7 +637,9 @@ def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray
             return None
         if arr.dtype != dtype:
             if arr.dtype.kind == "f" and dtype.kind in "iub":
-                return None  # a float result where an integer is expected: the evaluator is wrong, don't guess
+                return (
+                    None  # a float result where an integer is expected: the evaluator is wrong, don't guess
+                )
             arr = arr.astype(dtype)
         result.append(arr if arr.flags.c_contiguous else np.ascontiguousarray(arr).reshape(arr.shape))
     total = sum(a.nbytes for a in result)

@@ -155,8 +155,12 @@ def float_attr(op: Operation, key: str, default: float) -> float:
     return float(a.value.data) if a is not None and hasattr(a, "value") else default
 
 
-def replace_with(rewriter: PatternRewriter, op: Operation, new_ops: Iterable[Operation],
-                 new_results: list[SSAValue] | None = None) -> None:
+def replace_with(
+    rewriter: PatternRewriter,
+    op: Operation,
+    new_ops: Iterable[Operation],
+    new_results: list[SSAValue] | None = None,
+) -> None:
     """Replace `op` by `new_ops`, naming the last one like `op`."""
     new_ops = list(new_ops)
     if new_ops:

@@ -296,7 +296,13 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         if not _single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
             continue
         in_shape, out_shape = shape_of(inner), shape_of(value)
-        if in_shape is None or out_shape is None or not in_shape or not out_shape or in_shape[-1] != out_shape[-1]:
+        if (
+            in_shape is None
+            or out_shape is None
+            or not in_shape
+            or not out_shape
+            or in_shape[-1] != out_shape[-1]
+        ):
             continue
         c_arr = small_const(op.operands[ci])
         if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
@@ -305,7 +311,9 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         if c is None:
             continue
         c_op = tf_const(np.ascontiguousarray(c, dtype=_result_dtype(out)))
-        moved = type(op)([inner, c_op.output], [inner.type], {k: v for k, v in op.attributes.items() if k != NAME})
+        moved = type(op)(
+            [inner, c_op.output], [inner.type], {k: v for k, v in op.attributes.items() if k != NAME}
+        )
         new_reshape = _clone_tf(reshape, [moved.results[0], *reshape.operands[1:]], out.type)
         replace_with(rewriter, op, [c_op, moved, new_reshape])
         rewriter.erase(reshape)
@@ -342,7 +350,9 @@ def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         mul.attributes[NAME] = StringAttr(name + "/mul")
     shift_c = tf_const(shift.astype(dtype))
     add = tf.AddV2Op([mul.results[0], shift_c.output], [op.results[0].type], dict(t))
-    replace_with(rewriter, op, [mult_c, mul, shift_c, add], [add.results[0], *([None] * (len(op.results) - 1))])
+    replace_with(
+        rewriter, op, [mult_c, mul, shift_c, add], [add.results[0], *([None] * (len(op.results) - 1))]
+    )
 
 
 # ---- EXPLICIT padding -> Pad + VALID ----------------------------------------------------------------------------
@@ -361,7 +371,9 @@ def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if any(window.explicit):
         top, bottom, left, right = window.explicit
         paddings = tf_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
-        pad_type = TensorType(x.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]])
+        pad_type = TensorType(
+            x.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]]
+        )
         pad = tf.PadOp([x, paddings.output], [pad_type], {**_t_attr(op), "Tpaddings": i32})
         new_ops += [paddings, pad]
         x = pad.results[0]
@@ -388,12 +400,20 @@ def zero_pad_to_same(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     paddings = small_const(pad.operands[1])
     x = pad.operands[0]
     x_shape, w_shape = shape_of(x), shape_of(op.operands[1])
-    if paddings is None or paddings.shape != (4, 2) or x_shape is None or w_shape is None or len(x_shape) != 4:
+    if (
+        paddings is None
+        or paddings.shape != (4, 2)
+        or x_shape is None
+        or w_shape is None
+        or len(x_shape) != 4
+    ):
         return
     if paddings[0].any() or paddings[3].any():
         return
-    want = (same_padding(x_shape[1], w_shape[0], window.stride_h, window.dilation_h),
-            same_padding(x_shape[2], w_shape[1], window.stride_w, window.dilation_w))
+    want = (
+        same_padding(x_shape[1], w_shape[0], window.stride_h, window.dilation_h),
+        same_padding(x_shape[2], w_shape[1], window.stride_w, window.dilation_w),
+    )
     if tuple(map(tuple, paddings[1:3].tolist())) != want:
         return
     conv = _clone_tf(op, [x, op.operands[1]], padding=StringAttr("SAME"))
@@ -466,7 +486,9 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
             return
         x4 = (*x_shape[:a], 1, *x_shape[a:])
         out4 = (*out_shape[:a], 1, *out_shape[a:])
-        eff2, dil2 = ([[0, 0], eff_1d[0]], [1, dil_1d[0]]) if a == 1 else ([eff_1d[0], [0, 0]], [dil_1d[0], 1])
+        eff2, dil2 = (
+            ([[0, 0], eff_1d[0]], [1, dil_1d[0]]) if a == 1 else ([eff_1d[0], [0, 0]], [dil_1d[0], 1])
+        )
     else:
         x4, out4, eff2, dil2 = x_shape, out_shape, eff_1d, dil_1d
     if len(out4) != 4 or x4[0] != out4[0] or min(min(p) for p in eff2) < 0:
@@ -489,8 +511,14 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
         new_ops.append(named(new_expand, expand))
         conv_in = new_expand.results[0]
     conv_type = TensorType(op.results[0].type.element_type, out4)
-    new_conv = _clone_tf(conv, [conv_in, conv.operands[1]], conv_type, dilations=_ints([1, *dil2, 1]),
-                         padding=StringAttr(padding), explicit_paddings=_ints(explicit))
+    new_conv = _clone_tf(
+        conv,
+        [conv_in, conv.operands[1]],
+        conv_type,
+        dilations=_ints([1, *dil2, 1]),
+        padding=StringAttr(padding),
+        explicit_paddings=_ints(explicit),
+    )
     new_ops.append(named(new_conv, conv))
     if squeeze is not None:
         new_ops.append(_clone_tf(squeeze, [new_conv.results[0]], op.results[0].type))
@@ -504,8 +532,15 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
 
 _TO_NHWC = (0, 2, 3, 1)
 _TO_NCHW = (0, 3, 1, 2)
-_NCHW_OPS = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.MaxPoolOp, tf.AvgPoolOp, tf.BiasAddOp,
-             tf.FusedBatchNormOp, tf.FusedBatchNormV3Op)
+_NCHW_OPS = (
+    tf.Conv2DOp,
+    tf.DepthwiseConv2dNativeOp,
+    tf.MaxPoolOp,
+    tf.AvgPoolOp,
+    tf.BiasAddOp,
+    tf.FusedBatchNormOp,
+    tf.FusedBatchNormV3Op,
+)
 
 
 def _transpose(value: SSAValue, perm: tuple[int, ...], like: Operation) -> list[Operation]:
@@ -526,7 +561,7 @@ def _nhwc_list(op: Operation, key: str, pairs: bool = False) -> dict:
     if pairs:
         if len(vals) != 8:
             return {}
-        nchw = [vals[2 * i: 2 * i + 2] for i in range(4)]
+        nchw = [vals[2 * i : 2 * i + 2] for i in range(4)]
         return {key: _ints([v for i in _TO_NHWC for v in nchw[i]])}
     if len(vals) != 4:
         return {}
@@ -554,7 +589,9 @@ def nchw_to_nhwc(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         attrs.update(_nhwc_list(op, key))
     attrs.update(_nhwc_list(op, "explicit_paddings", pairs=True))
     nhwc_type = TensorType(op.results[0].type.element_type, [y_shape[i] for i in _TO_NHWC])
-    new = type(op)([pre[-1].results[0], *op.operands[1:]], [nhwc_type, *(r.type for r in op.results[1:])], attrs)
+    new = type(op)(
+        [pre[-1].results[0], *op.operands[1:]], [nhwc_type, *(r.type for r in op.results[1:])], attrs
+    )
     named(new, op)
     post = _transpose(new.results[0], _TO_NCHW, op)
     replace_with(rewriter, op, [*pre, new, *post], [post[-1].results[0], *new.results[1:]])
@@ -582,8 +619,26 @@ def cancel_transposes(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     rewriter.replace(op, [], [x])
 
 
-_SINK_UNARY = (tf.ReluOp, tf.Relu6Op, tf.EluOp, tf.SeluOp, tf.SigmoidOp, tf.TanhOp, tf.LeakyReluOp, tf.SoftplusOp)
-_SINK_BINARY = (tf.AddV2Op, tf.AddOp, tf.SubOp, tf.MulOp, tf.RealDivOp, tf.MaximumOp, tf.MinimumOp, tf.BiasAddOp)
+_SINK_UNARY = (
+    tf.ReluOp,
+    tf.Relu6Op,
+    tf.EluOp,
+    tf.SeluOp,
+    tf.SigmoidOp,
+    tf.TanhOp,
+    tf.LeakyReluOp,
+    tf.SoftplusOp,
+)
+_SINK_BINARY = (
+    tf.AddV2Op,
+    tf.AddOp,
+    tf.SubOp,
+    tf.MulOp,
+    tf.RealDivOp,
+    tf.MaximumOp,
+    tf.MinimumOp,
+    tf.BiasAddOp,
+)
 
 
 def _to_nchw_input(value: SSAValue) -> SSAValue | None:
@@ -625,7 +680,9 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             c = small_const(v)
             if c is None or c.ndim > 4:
                 return
-            c_op = tf_const(np.ascontiguousarray(c.reshape((1,) * (4 - c.ndim) + c.shape).transpose(_TO_NHWC)))
+            c_op = tf_const(
+                np.ascontiguousarray(c.reshape((1,) * (4 - c.ndim) + c.shape).transpose(_TO_NHWC))
+            )
             new_ops.append(c_op)
             operands.append(c_op.output)
     attrs = {k: v for k, v in op.attributes.items() if k != NAME}

@@ -17,25 +17,29 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def mlp() -> Any:
     import keras
 
-    return keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="relu"),
-                             keras.layers.Dense(10)], name="mlp")
+    return keras.Sequential(
+        [keras.Input((32,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10)], name="mlp"
+    )
 
 
 def small_cnn() -> Any:
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input((32, 32, 3)),
-        layers.Conv2D(8, 3, activation="relu", padding="same"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(16, 3, strides=2),
-        layers.BatchNormalization(),
-        layers.ReLU(),
-        layers.DepthwiseConv2D(3, padding="same"),
-        layers.GlobalAveragePooling2D(),
-        layers.Dense(10),
-    ], name="small_cnn")
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            layers.Conv2D(8, 3, activation="relu", padding="same"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(16, 3, strides=2),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.DepthwiseConv2D(3, padding="same"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(10),
+        ],
+        name="small_cnn",
+    )
 
 
 def mobilenet_v2() -> Any:
@@ -60,8 +64,9 @@ def mobilenet_v3_small() -> Any:
     """Hard-swish model of issue 4's acceptance (preprocessing built in, as Keras ships it)."""
     import keras
 
-    return keras.applications.MobileNetV3Small(weights=None, minimalistic=False, input_shape=(224, 224, 3),
-                                               classifier_activation=None)
+    return keras.applications.MobileNetV3Small(
+        weights=None, minimalistic=False, input_shape=(224, 224, 3), classifier_activation=None
+    )
 
 
 def transformer_block() -> Any:
@@ -99,11 +104,14 @@ def build(name: str) -> Any:
 
 def sample_inputs(model: Any, seed: int = 1) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    return [rng.uniform(-1, 1, [1 if d is None else d for d in t.shape]).astype(np.float32) for t in model.inputs]
+    return [
+        rng.uniform(-1, 1, [1 if d is None else d for d in t.shape]).astype(np.float32) for t in model.inputs
+    ]
 
 
-def run_litert(model_bytes: bytes, inputs: dict[str, np.ndarray] | list[np.ndarray],
-               signature: str | None = None) -> dict[str, np.ndarray]:
+def run_litert(
+    model_bytes: bytes, inputs: dict[str, np.ndarray] | list[np.ndarray], signature: str | None = None
+) -> dict[str, np.ndarray]:
     """Run a .tflite in the official LiteRT interpreter (1 thread) through its signature runner."""
     from ai_edge_litert.interpreter import Interpreter
 

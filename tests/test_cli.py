@@ -27,8 +27,9 @@ ENV.pop("TFLC_TRACEBACK", None)
 
 
 def tflc(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TFLC, *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd or ROOT,
-                          timeout=600)
+    return subprocess.run(
+        [*TFLC, *map(str, args)], capture_output=True, text=True, env=ENV, cwd=cwd or ROOT, timeout=600
+    )
 
 
 def error_lines(p: subprocess.CompletedProcess[str]) -> list[str]:
@@ -79,8 +80,19 @@ def keras_run(models: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     """`tflc convert --keras-model-file` with the debug flags on."""
     d = tmp_path_factory.mktemp("cli_keras")
     out, dumps = d / "cnn.tflite", d / "ir"
-    p = tflc("convert", "--keras-model-file", models["dir"] / "cnn.keras", "--output-file", out,
-             "--dump-ir-after-all", dumps, "--pass-timing", "--print-ir-after", "legalize-tf", "--verify-each")
+    p = tflc(
+        "convert",
+        "--keras-model-file",
+        models["dir"] / "cnn.keras",
+        "--output-file",
+        out,
+        "--dump-ir-after-all",
+        dumps,
+        "--pass-timing",
+        "--print-ir-after",
+        "legalize-tf",
+        "--verify-each",
+    )
     return {"p": p, "out": out, "dumps": dumps}
 
 
@@ -104,7 +116,9 @@ def test_dump_ir_after_all_writes_numbered_small_files(keras_run: dict) -> None:
     assert keras_run["p"].returncode == 0, keras_run["p"].stderr
     files = sorted(keras_run["dumps"].iterdir())
     names = [p.name for p in parse_passes(DEFAULT_PIPELINE)]
-    assert [f.name for f in files] == ["00_tf-import.mlir"] + [f"{i + 1:02d}_{n}.mlir" for i, n in enumerate(names)]
+    assert [f.name for f in files] == ["00_tf-import.mlir"] + [
+        f"{i + 1:02d}_{n}.mlir" for i, n in enumerate(names)
+    ]
     assert '"tf.Conv2D"' in files[0].read_text()
     assert '"tfl.conv_2d"' in files[-1].read_text() and '"tf.' not in files[-1].read_text()
     total = sum(f.stat().st_size for f in files)
@@ -131,8 +145,17 @@ def test_print_ir_after_goes_to_stdout(keras_run: dict) -> None:
 
 def test_convert_saved_model_with_signature_key(models: dict, tmp_path: Path) -> None:
     out, tf_graph = tmp_path / "cnn_sm.tflite", tmp_path / "tf.mlir"
-    p = tflc("convert", "--saved-model-dir", models["dir"] / "cnn_sm", "--signature-key", "serving_default",
-             "-o", out, "--dump-tf-graph", tf_graph)
+    p = tflc(
+        "convert",
+        "--saved-model-dir",
+        models["dir"] / "cnn_sm",
+        "--signature-key",
+        "serving_default",
+        "-o",
+        out,
+        "--dump-tf-graph",
+        tf_graph,
+    )
     assert p.returncode == 0, p.stderr
     (ours,) = run_litert(out.read_bytes(), models["x"], signature="serving_default").values()
     assert rel_error(ours, models["ref"]) <= 1e-5
@@ -149,20 +172,27 @@ def _umask() -> int:
 # ---- failures -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--saved-model-dir", "{d}/nope"], "does not exist"),
-    (["--saved-model-dir", "{d}/cnn.keras"], "is not a directory"),
-    (["--saved-model-dir", "{d}"], "no saved_model.pb"),
-    (["--keras-model-file", "{d}/nope.keras"], "does not exist"),
-    (["--keras-model-file", "{d}/cnn_sm/saved_model.pb"], "is not a .keras or .h5 file"),
-    (["--keras-model-file", "{d}/cnn.keras", "--saved-model-dir", "{d}/cnn_sm"], "exactly one of"),
-    ([], "exactly one of"),
-    (["--keras-model-file", "{d}/cnn.keras", "--pass-pipeline", "tf-cleanup,bogus"], "Unrecognized passes"),
-    (["--keras-model-file", "{d}/cnn.keras", "--print-ir-after", "bogus"], "unknown pass bogus"),
-    (["--keras-model-file", "{d}/cnn.keras", "--signature-key", "x"], "--signature-key only applies"),
-])
-def test_bad_arguments_fail_fast_with_one_message(models: dict, tmp_path: Path, args: list[str],
-                                                  needle: str) -> None:
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--saved-model-dir", "{d}/nope"], "does not exist"),
+        (["--saved-model-dir", "{d}/cnn.keras"], "is not a directory"),
+        (["--saved-model-dir", "{d}"], "no saved_model.pb"),
+        (["--keras-model-file", "{d}/nope.keras"], "does not exist"),
+        (["--keras-model-file", "{d}/cnn_sm/saved_model.pb"], "is not a .keras or .h5 file"),
+        (["--keras-model-file", "{d}/cnn.keras", "--saved-model-dir", "{d}/cnn_sm"], "exactly one of"),
+        ([], "exactly one of"),
+        (
+            ["--keras-model-file", "{d}/cnn.keras", "--pass-pipeline", "tf-cleanup,bogus"],
+            "Unrecognized passes",
+        ),
+        (["--keras-model-file", "{d}/cnn.keras", "--print-ir-after", "bogus"], "unknown pass bogus"),
+        (["--keras-model-file", "{d}/cnn.keras", "--signature-key", "x"], "--signature-key only applies"),
+    ],
+)
+def test_bad_arguments_fail_fast_with_one_message(
+    models: dict, tmp_path: Path, args: list[str], needle: str
+) -> None:
     out = tmp_path / "out.tflite"
     p = tflc("convert", *[a.format(d=models["dir"]) for a in args], "--output-file", out)
     assert_clean_failure(p, needle)
@@ -216,14 +246,18 @@ def _modules_after(args: list[str]) -> tuple[set[str], str]:
         "sys.stdout.flush()\n"
         "print('\\nMODULES', ' '.join(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras')))"
     )
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120
+    )
     assert p.returncode == 0, p.stderr
     line = p.stdout.strip().splitlines()[-1]
     return set(line.split()[1:]), p.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["convert", "--help"], ["analyze", "--help"], ["passes"],
-                                  ["convert", "--print-pipeline"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["convert", "--help"], ["analyze", "--help"], ["passes"], ["convert", "--print-pipeline"]],
+)
 def test_help_does_not_import_tensorflow(args: list[str]) -> None:
     mods, out = _modules_after(args)
     assert mods == set(), mods
@@ -231,8 +265,14 @@ def test_help_does_not_import_tensorflow(args: list[str]) -> None:
 
 
 def test_tflc_help_importtime_has_no_tensorflow() -> None:
-    p = subprocess.run([sys.executable, "-X", "importtime", "-c", "from compiler.cli import main"],
-                       capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "from compiler.cli import main"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert p.returncode == 0
     assert "tensorflow" not in p.stderr and "keras" not in p.stderr
 
@@ -273,7 +313,9 @@ def test_analyze_rejects_non_tflite(tmp_path: Path) -> None:
     assert_clean_failure(tflc("analyze", tmp_path / "missing.tflite"), "does not exist")
 
 
-def test_analyze_saved_model_lists_builtins_and_fixes(models: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_saved_model_lists_builtins_and_fixes(
+    models: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = tflc("analyze", "--saved-model-dir", models["dir"] / "odd_sm", "--json")
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
@@ -303,8 +345,14 @@ def test_python_api_debug_options(models: dict, tmp_path: Path) -> None:
 
     conv = TFLiteConverter.from_keras_file(str(models["dir"] / "cnn.keras"))
     report, ir = io.StringIO(), io.StringIO()
-    conv.debug = DebugOptions(dump_dir=tmp_path, print_before={"optimize"}, pass_timing=True, verify_each=True,
-                              ir_stream=ir, report_stream=report)
+    conv.debug = DebugOptions(
+        dump_dir=tmp_path,
+        print_before={"optimize"},
+        pass_timing=True,
+        verify_each=True,
+        ir_stream=ir,
+        report_stream=report,
+    )
     data = conv.convert()
     assert len(list(tmp_path.glob("*.mlir"))) == len(DEFAULT_PIPELINE.split(",")) + 1
     assert "IR Dump Before optimize" in ir.getvalue()
@@ -326,7 +374,9 @@ def test_verify_compares_tensorflow_litert_and_runtime(models: dict, keras_run: 
 
 
 def test_verify_fails_above_tolerance(models: dict, keras_run: dict) -> None:
-    p = tflc("verify", keras_run["out"], "--keras-model-file", models["dir"] / "cnn.keras", "--tolerance", "0")
+    p = tflc(
+        "verify", keras_run["out"], "--keras-model-file", models["dir"] / "cnn.keras", "--tolerance", "0"
+    )
     # A zero tolerance cannot hold across three float implementations: one error line, exit 1.
     assert p.returncode == 1
     assert "exceeds the tolerance" in p.stderr

@@ -125,14 +125,20 @@ _VERSION_CASES = {
     "sub_5d_same_shape": (lambda a, b: a - b, [([1, 2, 3, 4, 5], "float32")] * 2),
     "sub_5d_broadcast": (lambda a, b: a - b, [([2, 2, 3, 4, 5], "float32"), ([1, 1, 1, 1, 5], "float32")]),
     "add_int64": (lambda a, b: a + b, [([4], "int64")] * 2),
-    "maximum_5d_broadcast": (lambda a, b: a * 0 + __import__("tensorflow").maximum(a, b),
-                             [([2, 2, 3, 4, 5], "float32"), ([1, 1, 1, 1, 5], "float32")]),
+    "maximum_5d_broadcast": (
+        lambda a, b: a * 0 + __import__("tensorflow").maximum(a, b),
+        [([2, 2, 3, 4, 5], "float32"), ([1, 1, 1, 1, 5], "float32")],
+    ),
     "floor_div_float": (lambda a, b: a // b, [([4], "float32")] * 2),
     "abs_int32": (lambda a: abs(a), [([4], "int32")]),
-    "gather_batch_dims": (lambda a, i: __import__("tensorflow").gather(a, i, axis=1, batch_dims=1),
-                          [([2, 5, 3], "float32"), ([2, 4], "int32")]),
-    "fc_keep_num_dims": (lambda a: __import__("tensorflow").einsum("abc,cd->abd", a, np.ones((3, 6), np.float32)),
-                         [([1, 4, 3], "float32")]),
+    "gather_batch_dims": (
+        lambda a, i: __import__("tensorflow").gather(a, i, axis=1, batch_dims=1),
+        [([2, 5, 3], "float32"), ([2, 4], "int32")],
+    ),
+    "fc_keep_num_dims": (
+        lambda a: __import__("tensorflow").einsum("abc,cd->abd", a, np.ones((3, 6), np.float32)),
+        [([1, 4, 3], "float32")],
+    ),
 }
 
 

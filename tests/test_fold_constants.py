@@ -50,40 +50,101 @@ F = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 7 - 1.3
 INTS = np.arange(-12, 12, dtype=np.int32).reshape(2, 3, 4) * 3
 
 EXACT = {
-    "shape_size_rank": lambda: (tf.shape(C(F)), tf.shape(C(F), out_type=tf.int64), tf.size(C(F)), tf.rank(C(F))),
-    "shape_arithmetic": lambda: tf.stack([tf.shape(C(F))[0] * tf.shape(C(F))[1], -1, tf.reduce_prod(tf.shape(C(F))[1:])]),
+    "shape_size_rank": lambda: (
+        tf.shape(C(F)),
+        tf.shape(C(F), out_type=tf.int64),
+        tf.size(C(F)),
+        tf.rank(C(F)),
+    ),
+    "shape_arithmetic": lambda: tf.stack(
+        [tf.shape(C(F))[0] * tf.shape(C(F))[1], -1, tf.reduce_prod(tf.shape(C(F))[1:])]
+    ),
     "gather_prod": lambda: tf.reduce_prod(tf.gather(tf.shape(C(F), out_type=tf.int64), [0, 2])),
     "range_fill": lambda: (tf.range(3, 17, 4), tf.range(10.0, 1.0, -2.5), tf.fill([2, 3], 7)),
-    "int_div_mod_pow": lambda: (tf.math.floordiv(C(INTS), 5), tf.math.floormod(C(INTS), -7), tf.pow(C(INTS) % 4, 3)),
-    "int_reductions": lambda: (tf.reduce_mean(C(INTS), 1), tf.reduce_sum(C(INTS), [0, 2], keepdims=True),
-                               tf.reduce_max(C(INTS), -1), tf.reduce_min(C(INTS), 0)),
-    "cast_truncates": lambda: (tf.cast(C(F) * 3, tf.int32), tf.cast(C(INTS), tf.float32), tf.cast(C(INTS) > 0, tf.int32)),
+    "int_div_mod_pow": lambda: (
+        tf.math.floordiv(C(INTS), 5),
+        tf.math.floormod(C(INTS), -7),
+        tf.pow(C(INTS) % 4, 3),
+    ),
+    "int_reductions": lambda: (
+        tf.reduce_mean(C(INTS), 1),
+        tf.reduce_sum(C(INTS), [0, 2], keepdims=True),
+        tf.reduce_max(C(INTS), -1),
+        tf.reduce_min(C(INTS), 0),
+    ),
+    "cast_truncates": lambda: (
+        tf.cast(C(F) * 3, tf.int32),
+        tf.cast(C(INTS), tf.float32),
+        tf.cast(C(INTS) > 0, tf.int32),
+    ),
     "transpose_reshape": lambda: (tf.transpose(C(F), [2, 0, 1]), tf.reshape(C(INTS), [4, -1])),
     "squeeze_expand": lambda: (tf.squeeze(C(F)[:, :1], 1), tf.expand_dims(C(INTS), -1)),
-    "concat_pack_unpack": lambda: (tf.concat([C(F), C(F) * 2], -1), tf.stack([C(INTS), C(INTS)], 1), tf.unstack(C(INTS), axis=1)),
+    "concat_pack_unpack": lambda: (
+        tf.concat([C(F), C(F) * 2], -1),
+        tf.stack([C(INTS), C(INTS)], 1),
+        tf.unstack(C(INTS), axis=1),
+    ),
     "split": lambda: (tf.split(C(F), 2, 0), tf.split(C(INTS), [1, -1, 2], 2)),
     "slice": lambda: (tf.slice(C(F), [1, 0, 2], [1, -1, 2]),),
-    "strided_slice": lambda: (C(F)[:, ::2, ::-1], C(F)[1, ..., 2], C(INTS)[tf.newaxis, :, -1, 1:3], C(INTS)[::-1, 1:],
-                              C(F)[..., ::-3]),
-    "gather": lambda: (tf.gather(C(F), [2, 0, 2], axis=1), tf.gather(C(INTS), [[1, 0], [3, 3]], axis=2, batch_dims=1)),
+    "strided_slice": lambda: (
+        C(F)[:, ::2, ::-1],
+        C(F)[1, ..., 2],
+        C(INTS)[tf.newaxis, :, -1, 1:3],
+        C(INTS)[::-1, 1:],
+        C(F)[..., ::-3],
+    ),
+    "gather": lambda: (
+        tf.gather(C(F), [2, 0, 2], axis=1),
+        tf.gather(C(INTS), [[1, 0], [3, 3]], axis=2, batch_dims=1),
+    ),
     "tile_broadcast": lambda: (tf.tile(C(INTS), [1, 2, 1]), tf.broadcast_to(C(F)[:, :1], [2, 3, 4])),
-    "pad": lambda: (tf.pad(C(F), [[0, 1], [2, 0], [1, 1]]), tf.pad(C(INTS), [[1, 0], [1, 2], [0, 0]], mode="REFLECT"),
-                    tf.pad(C(F), [[1, 1], [0, 0], [2, 1]], mode="SYMMETRIC", constant_values=0),
-                    tf.pad(C(INTS), [[0, 0], [1, 1], [0, 0]], constant_values=-5)),
-    "select": lambda: (tf.where(C(INTS) > 0, C(INTS), -C(INTS)), tf.raw_ops.Select(condition=C([True, False]), x=C(F[:, 0]),
-                                                                          y=C(F[:, 1]))),
+    "pad": lambda: (
+        tf.pad(C(F), [[0, 1], [2, 0], [1, 1]]),
+        tf.pad(C(INTS), [[1, 0], [1, 2], [0, 0]], mode="REFLECT"),
+        tf.pad(C(F), [[1, 1], [0, 0], [2, 1]], mode="SYMMETRIC", constant_values=0),
+        tf.pad(C(INTS), [[0, 0], [1, 1], [0, 0]], constant_values=-5),
+    ),
+    "select": lambda: (
+        tf.where(C(INTS) > 0, C(INTS), -C(INTS)),
+        tf.raw_ops.Select(condition=C([True, False]), x=C(F[:, 0]), y=C(F[:, 1])),
+    ),
     "compare_logical": lambda: tf.logical_and(C(INTS) > -4, tf.logical_not(C(INTS) >= 9)),
-    "float_exact_arith": lambda: (C(F) + 1.5, C(F) * C(F), C(F) - 2, C(F) / 3.0, tf.maximum(C(F), 0.1),
-                                  tf.minimum(C(F), 0.1), -C(F), tf.abs(C(F)), tf.square(C(F)),
-                                  tf.math.squared_difference(C(F), 0.5), tf.floor(C(F)), tf.math.ceil(C(F)),
-                                  tf.round(C(F) * 2), tf.nn.relu6(C(F) * 5), tf.add_n([C(F), C(F), C(F)])),
+    "float_exact_arith": lambda: (
+        C(F) + 1.5,
+        C(F) * C(F),
+        C(F) - 2,
+        C(F) / 3.0,
+        tf.maximum(C(F), 0.1),
+        tf.minimum(C(F), 0.1),
+        -C(F),
+        tf.abs(C(F)),
+        tf.square(C(F)),
+        tf.math.squared_difference(C(F), 0.5),
+        tf.floor(C(F)),
+        tf.math.ceil(C(F)),
+        tf.round(C(F) * 2),
+        tf.nn.relu6(C(F) * 5),
+        tf.add_n([C(F), C(F), C(F)]),
+    ),
 }
 
 CLOSE = {
-    "float_math": lambda: (tf.math.rsqrt(C(F) + 2), tf.sqrt(C(F) + 2), tf.exp(C(F)), tf.math.log(C(F) + 2),
-                           tf.sigmoid(C(F)), tf.tanh(C(F)), tf.pow(C(F) + 2, 1.7), tf.math.reciprocal(C(F) + 2)),
-    "float_reductions": lambda: (tf.reduce_mean(C(F), [0, 2]), tf.reduce_sum(C(F), 1), tf.reduce_prod(C(F), -1),
-                                 tf.reduce_max(C(F), 0, keepdims=True)),
+    "float_math": lambda: (
+        tf.math.rsqrt(C(F) + 2),
+        tf.sqrt(C(F) + 2),
+        tf.exp(C(F)),
+        tf.math.log(C(F) + 2),
+        tf.sigmoid(C(F)),
+        tf.tanh(C(F)),
+        tf.pow(C(F) + 2, 1.7),
+        tf.math.reciprocal(C(F) + 2),
+    ),
+    "float_reductions": lambda: (
+        tf.reduce_mean(C(F), [0, 2]),
+        tf.reduce_sum(C(F), 1),
+        tf.reduce_prod(C(F), -1),
+        tf.reduce_max(C(F), 0, keepdims=True),
+    ),
 }
 
 
@@ -94,7 +155,9 @@ def test_fold_exact(name):
     got = folded_values(fn)
     assert len(got) == len(ref)
     for i, (g, r) in enumerate(zip(got, ref, strict=True)):
-        assert g.shape == r.shape and g.dtype == r.dtype, f"result {i}: {g.dtype}{g.shape} vs TF {r.dtype}{r.shape}"
+        assert g.shape == r.shape and g.dtype == r.dtype, (
+            f"result {i}: {g.dtype}{g.shape} vs TF {r.dtype}{r.shape}"
+        )
         np.testing.assert_array_equal(g, r, err_msg=f"result {i}")
 
 
@@ -144,8 +207,10 @@ def builtin_names(data: bytes) -> list[str]:
 
     names = {v: k for k, v in vars(B).items() if not k.startswith("_")}
     m = tflite.Model.GetRootAsModel(data, 0)
-    codes = [max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
-             for i in range(m.OperatorCodesLength())]
+    codes = [
+        max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
+        for i in range(m.OperatorCodesLength())
+    ]
     sg = m.Subgraphs(0)
     return [names[codes[sg.Operators(i).OpcodeIndex()]] for i in range(sg.OperatorsLength())]
 
@@ -199,7 +264,9 @@ def test_shape_math_function_folds_to_nothing():
         s = tf.shape(x)
         batch, rest = s[0], tf.reduce_prod(s[1:])
         flat = tf.reshape(x, [batch, rest])
-        idx = tf.range(tf.size(x) // batch - 1, -1, -1)  # reverse the flattened features via a constant gather
+        idx = tf.range(
+            tf.size(x) // batch - 1, -1, -1
+        )  # reverse the flattened features via a constant gather
         rev = tf.gather(flat, idx, axis=1)
         return tf.reshape(rev, tf.concat([[batch], tf.shape(x)[1:]], 0))
 

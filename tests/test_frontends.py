@@ -45,7 +45,9 @@ def test_h5_file(mlp, tmp_path):
 def test_saved_model_from_keras_export(mlp, tmp_path):
     mlp.export(str(tmp_path / "sm"), verbose=False)
     # Keras export writes two signatures ("serve", "serving_default"); both are converted by default.
-    data = TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["serving_default"]).convert()
+    data = TFLiteConverter.from_saved_model(
+        str(tmp_path / "sm"), signature_keys=["serving_default"]
+    ).convert()
     _check_keras(mlp, data)
 
 
@@ -94,7 +96,10 @@ def test_multi_signature_saved_model(tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
     sigs = Interpreter(model_content=data).get_signature_list()
-    assert sigs == {"decode": {"inputs": ["b"], "outputs": ["recon"]}, "encode": {"inputs": ["a"], "outputs": ["code"]}}
+    assert sigs == {
+        "decode": {"inputs": ["b"], "outputs": ["recon"]},
+        "encode": {"inputs": ["a"], "outputs": ["code"]},
+    }
     x = np.random.default_rng(3).standard_normal((1, 4)).astype(np.float32)
     assert rel_error(run_litert(data, {"a": x}, "encode")["code"], m.encode(x)["code"].numpy()) <= TOL
     assert rel_error(run_litert(data, {"b": x}, "decode")["recon"], m.decode(x)["recon"].numpy()) <= TOL
@@ -165,6 +170,11 @@ def test_no_tensorflow_import_for_dialects_and_export():
     import sys
 
     code = "import sys, compiler.export, dialects.tf, dialects.tfl, passes.legalize_tf; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert out.stdout.strip() == "False"

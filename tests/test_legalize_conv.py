@@ -51,10 +51,14 @@ def _randomize(model: keras.Model, seed: int = 1) -> None:
             continue
         if isinstance(layer, keras.layers.BatchNormalization):
             gamma, beta, mean, var = weights
-            layer.set_weights([rs.uniform(0.5, 1.5, gamma.shape).astype(np.float32),
-                               rs.randn(*beta.shape).astype(np.float32),
-                               rs.randn(*mean.shape).astype(np.float32),
-                               rs.uniform(0.5, 2.0, var.shape).astype(np.float32)])
+            layer.set_weights(
+                [
+                    rs.uniform(0.5, 1.5, gamma.shape).astype(np.float32),
+                    rs.randn(*beta.shape).astype(np.float32),
+                    rs.randn(*mean.shape).astype(np.float32),
+                    rs.uniform(0.5, 2.0, var.shape).astype(np.float32),
+                ]
+            )
         else:
             layer.set_weights([w if w.ndim > 1 else rs.randn(*w.shape).astype(np.float32) for w in weights])
 
@@ -96,14 +100,23 @@ def _model(input_shape: tuple[int, ...], *layers: keras.layers.Layer) -> keras.M
     ],
 )
 def test_conv2d(filters, kernel, strides, dilation, padding, use_bias):
-    model = _model((11, 12, 3), keras.layers.Conv2D(filters, kernel, strides=strides, dilation_rate=dilation,
-                                                     padding=padding, use_bias=use_bias))
+    model = _model(
+        (11, 12, 3),
+        keras.layers.Conv2D(
+            filters, kernel, strides=strides, dilation_rate=dilation, padding=padding, use_bias=use_bias
+        ),
+    )
     assert convert_and_compare(model) == ["CONV_2D"]
 
 
 def test_conv2d_relu_chain():
-    model = _model((9, 9, 2), keras.layers.Conv2D(6, 3, padding="same"), keras.layers.ReLU(),
-                   keras.layers.Conv2D(3, 3, strides=2), keras.layers.ReLU(6.0))
+    model = _model(
+        (9, 9, 2),
+        keras.layers.Conv2D(6, 3, padding="same"),
+        keras.layers.ReLU(),
+        keras.layers.Conv2D(3, 3, strides=2),
+        keras.layers.ReLU(6.0),
+    )
     ops = convert_and_compare(model)
     assert ops.count("CONV_2D") == 2
     assert "ADD" not in ops  # biases absorbed
@@ -122,9 +135,17 @@ def test_conv2d_relu_chain():
     ],
 )
 def test_depthwise(kernel, multiplier, strides, dilation, padding, use_bias):
-    model = _model((10, 10, 4), keras.layers.DepthwiseConv2D(kernel, strides=strides, depth_multiplier=multiplier,
-                                                              dilation_rate=dilation, padding=padding,
-                                                              use_bias=use_bias))
+    model = _model(
+        (10, 10, 4),
+        keras.layers.DepthwiseConv2D(
+            kernel,
+            strides=strides,
+            depth_multiplier=multiplier,
+            dilation_rate=dilation,
+            padding=padding,
+            use_bias=use_bias,
+        ),
+    )
     assert convert_and_compare(model) == ["DEPTHWISE_CONV_2D"]
 
 
@@ -141,8 +162,10 @@ def test_depthwise(kernel, multiplier, strides, dilation, padding, use_bias):
     ],
 )
 def test_conv2d_transpose(filters, kernel, strides, padding, use_bias):
-    model = _model((5, 6, 3), keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding,
-                                                            use_bias=use_bias))
+    model = _model(
+        (5, 6, 3),
+        keras.layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding, use_bias=use_bias),
+    )
     assert convert_and_compare(model) == ["TRANSPOSE_CONV"]
 
 
@@ -170,11 +193,17 @@ def test_pooling(layer, op):
 
 def test_conv_batchnorm_relu6():
     """Conv + BatchNormalization + ReLU6 (MobileNet block): the BatchNorm is folded into the conv."""
-    model = _model((9, 9, 3), keras.layers.Conv2D(8, 3, strides=2, use_bias=False),
-                   keras.layers.BatchNormalization(), keras.layers.ReLU(6.0),
-                   keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False),
-                   keras.layers.BatchNormalization(), keras.layers.ReLU(6.0),
-                   keras.layers.Conv2D(4, 1, use_bias=True), keras.layers.BatchNormalization())
+    model = _model(
+        (9, 9, 3),
+        keras.layers.Conv2D(8, 3, strides=2, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(6.0),
+        keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(6.0),
+        keras.layers.Conv2D(4, 1, use_bias=True),
+        keras.layers.BatchNormalization(),
+    )
     ops = convert_and_compare(model)
     assert ops.count("CONV_2D") == 2 and ops.count("DEPTHWISE_CONV_2D") == 1
     assert set(ops) <= {"CONV_2D", "DEPTHWISE_CONV_2D", "RELU6"}, ops
@@ -184,25 +213,54 @@ def test_conv_batchnorm_relu6():
     ("make", "expected"),
     [
         # Conv1D: ExpandDims -> Conv2D -> Squeeze; bias and BatchNorm move above the Squeeze and fold.
-        (lambda: _model((16, 3), keras.layers.Conv1D(4, 3, padding="same"), keras.layers.BatchNormalization()),
-         ["RESHAPE", "CONV_2D", "RESHAPE"]),
+        (
+            lambda: _model(
+                (16, 3), keras.layers.Conv1D(4, 3, padding="same"), keras.layers.BatchNormalization()
+            ),
+            ["RESHAPE", "CONV_2D", "RESHAPE"],
+        ),
         # dilated causal Conv1D: the 1-D SpaceToBatchND/BatchToSpaceND pair becomes a dilated CONV_2D.
-        (lambda: _model((16, 3), keras.layers.Conv1D(4, 3, dilation_rate=2, padding="causal")),
-         ["PAD", "RESHAPE", "CONV_2D", "RESHAPE"]),
-        (lambda: _model((9, 9, 3), keras.layers.SeparableConv2D(5, 3, depth_multiplier=2, padding="same"),
-                        keras.layers.BatchNormalization()),
-         ["DEPTHWISE_CONV_2D", "CONV_2D"]),
-        (lambda: _model((5, 5, 3), keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same"),
-                        keras.layers.BatchNormalization()),
-         ["TRANSPOSE_CONV"]),
-        (lambda: _model((9, 9, 4), keras.layers.Conv2D(6, 3, groups=2), keras.layers.BatchNormalization()),
-         ["CONV_2D"]),
-        (lambda: _model((9, 9, 4), keras.layers.DepthwiseConv2D(3, depth_multiplier=3, dilation_rate=2),
-                        keras.layers.BatchNormalization()),
-         ["DEPTHWISE_CONV_2D"]),
+        (
+            lambda: _model((16, 3), keras.layers.Conv1D(4, 3, dilation_rate=2, padding="causal")),
+            ["PAD", "RESHAPE", "CONV_2D", "RESHAPE"],
+        ),
+        (
+            lambda: _model(
+                (9, 9, 3),
+                keras.layers.SeparableConv2D(5, 3, depth_multiplier=2, padding="same"),
+                keras.layers.BatchNormalization(),
+            ),
+            ["DEPTHWISE_CONV_2D", "CONV_2D"],
+        ),
+        (
+            lambda: _model(
+                (5, 5, 3),
+                keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same"),
+                keras.layers.BatchNormalization(),
+            ),
+            ["TRANSPOSE_CONV"],
+        ),
+        (
+            lambda: _model((9, 9, 4), keras.layers.Conv2D(6, 3, groups=2), keras.layers.BatchNormalization()),
+            ["CONV_2D"],
+        ),
+        (
+            lambda: _model(
+                (9, 9, 4),
+                keras.layers.DepthwiseConv2D(3, depth_multiplier=3, dilation_rate=2),
+                keras.layers.BatchNormalization(),
+            ),
+            ["DEPTHWISE_CONV_2D"],
+        ),
     ],
-    ids=["conv1d_bn", "conv1d_dilated_causal", "separable_bn", "conv_transpose_bn", "grouped_bn",
-         "depthwise_dilated_bn"],
+    ids=[
+        "conv1d_bn",
+        "conv1d_dilated_causal",
+        "separable_bn",
+        "conv_transpose_bn",
+        "grouped_bn",
+        "depthwise_dilated_bn",
+    ],
 )
 def test_conv_variants(make, expected):
     assert convert_and_compare(make()) == expected
@@ -210,9 +268,13 @@ def test_conv_variants(make, expected):
 
 def test_zero_padding_as_same():
     """ZeroPadding2D exactly as SAME pads (MobileNetV2's stride-2 blocks) becomes a SAME conv: no PAD."""
-    model = _model((8, 8, 3), keras.layers.ZeroPadding2D(((0, 1), (0, 1))),
-                   keras.layers.Conv2D(4, 3, strides=2, padding="valid"),
-                   keras.layers.ZeroPadding2D(1), keras.layers.DepthwiseConv2D(3, padding="valid"))
+    model = _model(
+        (8, 8, 3),
+        keras.layers.ZeroPadding2D(((0, 1), (0, 1))),
+        keras.layers.Conv2D(4, 3, strides=2, padding="valid"),
+        keras.layers.ZeroPadding2D(1),
+        keras.layers.DepthwiseConv2D(3, padding="valid"),
+    )
     assert convert_and_compare(model) == ["CONV_2D", "DEPTHWISE_CONV_2D"]
 
 
@@ -230,7 +292,9 @@ def test_fused_batch_norm_v3_into_conv():
 
     def fn(x):
         y = tf.nn.conv2d(x, w, strides=1, padding="SAME")
-        y, _, _ = tf.compat.v1.nn.fused_batch_norm(y, scale, offset, mean, var, epsilon=1e-3, is_training=False)
+        y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+            y, scale, offset, mean, var, epsilon=1e-3, is_training=False
+        )
         return tf.nn.relu(y)
 
     data = _convert_function(fn, tf.TensorSpec([1, 6, 6, 2], tf.float32))
@@ -261,7 +325,13 @@ def test_per_channel_chain_folds_into_conv(kind):
         w = tf.constant(rs.randn(3, 3, channels, 3).astype(np.float32))
         conv = lambda x: tf.nn.conv2d_transpose(x, w, [1, 14, 14, channels], strides=2)  # noqa: E731
         op = "TRANSPOSE_CONV"
-    bias, c, d, e, f = const(channels), const(1, 1, 1, channels), const(channels), const(1, channels), const(1)
+    bias, c, d, e, f = (
+        const(channels),
+        const(1, 1, 1, channels),
+        const(channels),
+        const(1, channels),
+        const(1),
+    )
 
     def fn(x):
         y = tf.nn.bias_add(conv(x), bias)
@@ -309,7 +379,9 @@ def test_non_constant_filter_is_reported():
         return tf.nn.conv2d(x, w, strides=1, padding="SAME")
 
     with pytest.raises(ConversionError, match="Conv2D"):
-        _convert_function(fn, tf.TensorSpec([1, 4, 4, 2], tf.float32), tf.TensorSpec([3, 3, 2, 2], tf.float32))
+        _convert_function(
+            fn, tf.TensorSpec([1, 4, 4, 2], tf.float32), tf.TensorSpec([3, 3, 2, 2], tf.float32)
+        )
 
 
 def test_channels_first_model():
@@ -350,7 +422,9 @@ def test_nchw_function():
     b = tf.constant(rs.randn(4).astype(np.float32))
 
     def fn(x):
-        y = tf.nn.conv2d(x, w, strides=[1, 1, 2, 1], padding=[[0, 0], [0, 0], [1, 1], [2, 0]], data_format="NCHW")
+        y = tf.nn.conv2d(
+            x, w, strides=[1, 1, 2, 1], padding=[[0, 0], [0, 0], [1, 1], [2, 0]], data_format="NCHW"
+        )
         y = tf.nn.relu(tf.nn.bias_add(y, b, data_format="NCHW"))
         return tf.nn.max_pool2d(y, 2, 1, "VALID", data_format="NCHW")
 

@@ -198,21 +198,31 @@ _BIN_I = {
     "pow": (tf.pow, "POW", "positive"),
 }
 BINARY_CASES += [
-    Case(f"{name}_i32", fn, [I(2, 3, 4), I(3, 4, kind=kind)], {builtin}) for name, (fn, builtin, kind) in _BIN_I.items()
+    Case(f"{name}_i32", fn, [I(2, 3, 4), I(3, 4, kind=kind)], {builtin})
+    for name, (fn, builtin, kind) in _BIN_I.items()
 ]
 BINARY_CASES += [
     Case("add_i64", lambda a, b: a + b, [I(2, 3, dtype=np.int64), I(3, dtype=np.int64)], {"ADD"}),
-    Case("floormod_i64", tf.math.floormod, [I(2, 3, dtype=np.int64), I(3, dtype=np.int64, kind="nonzero")],
-         {"FLOOR_MOD"}),
+    Case(
+        "floormod_i64",
+        tf.math.floormod,
+        [I(2, 3, dtype=np.int64), I(3, dtype=np.int64, kind="nonzero")],
+        {"FLOOR_MOD"},
+    ),
 ]
 
 _CMP = {
-    "greater": (tf.greater, "GREATER"), "greater_equal": (tf.greater_equal, "GREATER_EQUAL"),
-    "less": (tf.less, "LESS"), "less_equal": (tf.less_equal, "LESS_EQUAL"),
-    "equal": (tf.equal, "EQUAL"), "not_equal": (tf.not_equal, "NOT_EQUAL"),
+    "greater": (tf.greater, "GREATER"),
+    "greater_equal": (tf.greater_equal, "GREATER_EQUAL"),
+    "less": (tf.less, "LESS"),
+    "less_equal": (tf.less_equal, "LESS_EQUAL"),
+    "equal": (tf.equal, "EQUAL"),
+    "not_equal": (tf.not_equal, "NOT_EQUAL"),
 }
-COMPARE_CASES = [Case(f"{n}_f32", fn, [F(2, 3, 4, kind="halves"), F(3, 1, kind="halves")], {b})
-                 for n, (fn, b) in _CMP.items()]
+COMPARE_CASES = [
+    Case(f"{n}_f32", fn, [F(2, 3, 4, kind="halves"), F(3, 1, kind="halves")], {b})
+    for n, (fn, b) in _CMP.items()
+]
 COMPARE_CASES += [Case(f"{n}_i32", fn, [I(2, 3, 4), I(4)], {b}) for n, (fn, b) in _CMP.items()]
 COMPARE_CASES += [
     Case("equal_bool", tf.equal, [B(2, 3), B(3)], {"EQUAL"}),
@@ -221,41 +231,96 @@ COMPARE_CASES += [
     Case("logical_not", tf.logical_not, [B(2, 3)], {"LOGICAL_NOT"}),
     Case("select_v2", lambda c, a, b: tf.where(c, a, b), [B(2, 1, 4), F(2, 3, 4), F(3, 1)], {"SELECT_V2"}),
     Case("select_v2_i32", lambda c, a, b: tf.where(c, a, b), [B(3, 4), I(3, 4), I(3, 4)], {"SELECT_V2"}),
-    Case("select_v1_same", lambda c, a, b: tf.raw_ops.Select(condition=c, x=a, y=b), [B(3, 4), F(3, 4), F(3, 4)],
-         {"SELECT_V2"}),
-    Case("select_v1_rows", lambda c, a, b: tf.raw_ops.Select(condition=c, x=a, y=b), [B(3), F(3, 2, 4), F(3, 2, 4)],
-         {"SELECT_V2", "RESHAPE"}),
-    Case("select_v1_scalar", lambda a, b: tf.raw_ops.Select(condition=tf.constant(False), x=a, y=b),
-         [F(3, 4), F(3, 4)], {"SELECT_V2"}),
+    Case(
+        "select_v1_same",
+        lambda c, a, b: tf.raw_ops.Select(condition=c, x=a, y=b),
+        [B(3, 4), F(3, 4), F(3, 4)],
+        {"SELECT_V2"},
+    ),
+    Case(
+        "select_v1_rows",
+        lambda c, a, b: tf.raw_ops.Select(condition=c, x=a, y=b),
+        [B(3), F(3, 2, 4), F(3, 2, 4)],
+        {"SELECT_V2", "RESHAPE"},
+    ),
+    Case(
+        "select_v1_scalar",
+        lambda a, b: tf.raw_ops.Select(condition=tf.constant(False), x=a, y=b),
+        [F(3, 4), F(3, 4)],
+        {"SELECT_V2"},
+    ),
     Case("add_n", lambda a, b, c: tf.add_n([a, b, c, a]), [F(2, 5), F(2, 5), F(2, 5)], {"ADD"}),
-    Case("div_no_nan", lambda a, b: tf.math.divide_no_nan(a, tf.round(b)), [F(3, 5), F(3, 5)],
-         {"DIV", "EQUAL", "SELECT_V2"}),
+    Case(
+        "div_no_nan",
+        lambda a, b: tf.math.divide_no_nan(a, tf.round(b)),
+        [F(3, 5), F(3, 5)],
+        {"DIV", "EQUAL", "SELECT_V2"},
+    ),
 ]
 
 # Broadcasting above a kernel's rank limit: TF's converter broadcasts explicitly (or splits squared_difference);
 # within the limit, and with a scalar at any rank, no BROADCAST_TO may appear.
 RANK_CASES = [
-    Case("add_rank6", lambda a, b: a + b, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"ADD"}, {"BROADCAST_TO"}),
-    Case("mul_rank6", lambda a, b: a * b, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"MUL"}, {"BROADCAST_TO"}),
+    Case(
+        "add_rank6", lambda a, b: a + b, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"ADD"}, {"BROADCAST_TO"}
+    ),
+    Case(
+        "mul_rank6", lambda a, b: a * b, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"MUL"}, {"BROADCAST_TO"}
+    ),
     Case("maximum_rank5", tf.maximum, [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3)], {"MAXIMUM"}, {"BROADCAST_TO"}),
-    Case("maximum_rank6", tf.maximum, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"MAXIMUM", "BROADCAST_TO"}),
+    Case(
+        "maximum_rank6", tf.maximum, [F(2, 1, 2, 1, 2, 3), F(1, 2, 1, 2, 1, 1)], {"MAXIMUM", "BROADCAST_TO"}
+    ),
     Case("less_rank5", tf.less, [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3)], {"LESS", "BROADCAST_TO"}),
     Case("less_rank6_scalar", lambda a: tf.less(a, 0.25), [F(2, 1, 2, 3, 2, 3)], {"LESS"}, {"BROADCAST_TO"}),
     Case("pow_rank5", tf.pow, [F(2, 1, 2, 1, 3, kind="positive"), F(1, 2, 1, 2, 3)], {"POW", "BROADCAST_TO"}),
-    Case("pow_rank6_const", lambda a: tf.pow(a, tf.constant([2.5])), [F(2, 1, 2, 3, 2, 3, kind="positive")], {"POW"},
-         {"BROADCAST_TO"}),
-    Case("floormod_rank5", tf.math.floormod, [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3, kind="nonzero")],
-         {"FLOOR_MOD", "BROADCAST_TO"}),
-    Case("squared_difference_rank5", tf.math.squared_difference, [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3)],
-         {"SUB", "SQUARE"}, {"SQUARED_DIFFERENCE"}),
-    Case("select_v2_rank6", lambda c, a, b: tf.where(c, a, b), [B(2, 1, 2, 1, 2, 1), F(1, 2, 1, 2, 1, 3), F(3)],
-         {"SELECT_V2", "BROADCAST_TO"}),
-    Case("squared_difference_rank6_scalar", lambda a: tf.math.squared_difference(a, 0.3), [F(2, 3, 1, 2, 3, 2)],
-         {"SQUARED_DIFFERENCE"}, {"BROADCAST_TO", "SUB"}),
-    Case("floordiv_rank6_scalar", lambda a: tf.math.floordiv(a, tf.constant([0.7])), [F(2, 3, 1, 2, 3, 2)],
-         {"FLOOR_DIV"}, {"BROADCAST_TO"}),
-    Case("logical_and_rank6", tf.logical_and, [B(2, 1, 2, 1, 2, 3), B(1, 2, 1, 2, 1, 1)], {"LOGICAL_AND"},
-         {"BROADCAST_TO"}),
+    Case(
+        "pow_rank6_const",
+        lambda a: tf.pow(a, tf.constant([2.5])),
+        [F(2, 1, 2, 3, 2, 3, kind="positive")],
+        {"POW"},
+        {"BROADCAST_TO"},
+    ),
+    Case(
+        "floormod_rank5",
+        tf.math.floormod,
+        [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3, kind="nonzero")],
+        {"FLOOR_MOD", "BROADCAST_TO"},
+    ),
+    Case(
+        "squared_difference_rank5",
+        tf.math.squared_difference,
+        [F(2, 1, 2, 1, 3), F(1, 2, 1, 2, 3)],
+        {"SUB", "SQUARE"},
+        {"SQUARED_DIFFERENCE"},
+    ),
+    Case(
+        "select_v2_rank6",
+        lambda c, a, b: tf.where(c, a, b),
+        [B(2, 1, 2, 1, 2, 1), F(1, 2, 1, 2, 1, 3), F(3)],
+        {"SELECT_V2", "BROADCAST_TO"},
+    ),
+    Case(
+        "squared_difference_rank6_scalar",
+        lambda a: tf.math.squared_difference(a, 0.3),
+        [F(2, 3, 1, 2, 3, 2)],
+        {"SQUARED_DIFFERENCE"},
+        {"BROADCAST_TO", "SUB"},
+    ),
+    Case(
+        "floordiv_rank6_scalar",
+        lambda a: tf.math.floordiv(a, tf.constant([0.7])),
+        [F(2, 3, 1, 2, 3, 2)],
+        {"FLOOR_DIV"},
+        {"BROADCAST_TO"},
+    ),
+    Case(
+        "logical_and_rank6",
+        tf.logical_and,
+        [B(2, 1, 2, 1, 2, 3), B(1, 2, 1, 2, 1, 1)],
+        {"LOGICAL_AND"},
+        {"BROADCAST_TO"},
+    ),
 ]
 
 
@@ -302,31 +367,60 @@ UNARY_CASES += [
     Case("is_nan", lambda x: tf.math.is_nan(tf.sqrt(x)), [F(3, 8)], {"NOT_EQUAL"}),
     # overflow: inf in TF, +-FLT_MAX out of TFLite's clamping float kernels; both count as infinite
     Case("is_inf", lambda x: tf.math.is_inf(1.0 / x), [F(3, 8, kind="zeros")], {"GREATER_EQUAL", "ABS"}),
-    Case("is_inf_overflow", lambda x: tf.math.is_inf(x * 1e38 * 1e38), [F(3, 8, kind="zeros")], {"GREATER_EQUAL"}),
+    Case(
+        "is_inf_overflow",
+        lambda x: tf.math.is_inf(x * 1e38 * 1e38),
+        [F(3, 8, kind="zeros")],
+        {"GREATER_EQUAL"},
+    ),
     Case("is_finite", lambda x: tf.math.is_finite(tf.math.log(x)), [F(3, 8, kind="zeros")], {"LESS", "ABS"}),
-    Case("keras_logsumexp", lambda x: __import__("keras").ops.logsumexp(x, axis=-1), [F(3, 8)], {"REDUCE_MAX", "LOG"}),
+    Case(
+        "keras_logsumexp",
+        lambda x: __import__("keras").ops.logsumexp(x, axis=-1),
+        [F(3, 8)],
+        {"REDUCE_MAX", "LOG"},
+    ),
     Case("expm1_tiny", lambda x: tf.math.expm1(x * 1e-4), [F(3, 8)], {"TANH", "EXP"}),
     Case("keras_celu", lambda x: __import__("keras").activations.celu(x), [F(3, 8)], {"TANH", "EXP"}),
-    Case("keras_leaky_relu", lambda x: __import__("keras").layers.LeakyReLU(negative_slope=0.1)(x), [F(2, 8)],
-         {"LEAKY_RELU"}),
+    Case(
+        "keras_leaky_relu",
+        lambda x: __import__("keras").layers.LeakyReLU(negative_slope=0.1)(x),
+        [F(2, 8)],
+        {"LEAKY_RELU"},
+    ),
 ]
 
 _CASTS = [
-    (np.float32, np.int32, "halves"), (np.int32, np.float32, "normal"), (np.bool_, np.float32, "bool"),
-    (np.float32, np.bool_, "halves"), (np.int32, np.int64, "normal"), (np.int64, np.int32, "normal"),
-    (np.int32, np.bool_, "normal"), (np.float32, np.int64, "halves"), (np.uint8, np.float32, "positive"),
+    (np.float32, np.int32, "halves"),
+    (np.int32, np.float32, "normal"),
+    (np.bool_, np.float32, "bool"),
+    (np.float32, np.bool_, "halves"),
+    (np.int32, np.int64, "normal"),
+    (np.int64, np.int32, "normal"),
+    (np.int32, np.bool_, "normal"),
+    (np.float32, np.int64, "halves"),
+    (np.uint8, np.float32, "positive"),
 ]
 CAST_CASES = [
-    Case(f"cast_{np.dtype(s).name}_{np.dtype(d).name}", lambda x, d=d: tf.cast(x, tf.as_dtype(d)),
-         [In((3, 4), s, k)], {"CAST"})
+    Case(
+        f"cast_{np.dtype(s).name}_{np.dtype(d).name}",
+        lambda x, d=d: tf.cast(x, tf.as_dtype(d)),
+        [In((3, 4), s, k)],
+        {"CAST"},
+    )
     for s, d, k in _CASTS
 ]
 
 
 # ---- reductions --------------------------------------------------------------------------------------------------
 
-_RED = {"mean": (tf.reduce_mean, "MEAN"), "sum": (tf.reduce_sum, "SUM"), "max": (tf.reduce_max, "REDUCE_MAX"),
-        "min": (tf.reduce_min, "REDUCE_MIN"), "prod": (tf.reduce_prod, "REDUCE_PROD")}
+_RED = {
+    "mean": (tf.reduce_mean, "MEAN"),
+    "sum": (tf.reduce_sum, "SUM"),
+    "max": (tf.reduce_max, "REDUCE_MAX"),
+    "min": (tf.reduce_min, "REDUCE_MIN"),
+    "prod": (tf.reduce_prod, "REDUCE_PROD"),
+}
 _AXES = [([1, 2], True), ([-1], False), (None, False), ([0, 2], False), (1, True)]
 REDUCE_CASES = [
     Case(f"{n}_{i}", lambda x, f=f, ax=ax, kd=kd: f(x, axis=ax, keepdims=kd), [F(2, 3, 4, 5)], {b})
@@ -339,29 +433,65 @@ REDUCE_CASES += [
     Case("prod_i32", lambda x: tf.reduce_prod(x, axis=1), [I(3, 4, 2, kind="positive")], {"REDUCE_PROD"}),
     Case("any", lambda x: tf.reduce_any(x, axis=-1), [B(3, 4, 5)], {"REDUCE_ANY"}),
     Case("all", lambda x: tf.reduce_all(x, axis=[0, 2], keepdims=True), [B(3, 4, 5)], {"REDUCE_ALL"}),
-    Case("keras_masking", lambda x: __import__("keras").layers.Masking(0.5)(tf.round(x)), [F(1, 6, 3)],
-         {"REDUCE_ANY", "NOT_EQUAL"}),
+    Case(
+        "keras_masking",
+        lambda x: __import__("keras").layers.Masking(0.5)(tf.round(x)),
+        [F(1, 6, 3)],
+        {"REDUCE_ANY", "NOT_EQUAL"},
+    ),
     Case("mean_rank5", lambda x: tf.reduce_mean(x, axis=[1, 3]), [F(2, 3, 2, 4, 3)], {"MEAN"}),
     Case("argmax_i64", lambda x: tf.argmax(x, axis=-1), [F(3, 4, 6)], {"ARG_MAX"}),
     Case("argmax_i32", lambda x: tf.argmax(x, axis=1, output_type=tf.int32), [F(3, 4, 6)], {"ARG_MAX"}),
     Case("argmin_i32", lambda x: tf.argmin(x, axis=0, output_type=tf.int32), [I(3, 4, 6)], {"ARG_MIN"}),
     Case("argmin_i64", lambda x: tf.argmin(x, axis=2), [F(3, 4, 6)], {"ARG_MIN"}),
     # Keras 3 argmax/argmin on floats first map -0.0 to -tiny, testing the sign bit with Bitcast + BitwiseAnd.
-    Case("keras_argmax", lambda x: __import__("keras").ops.argmax(x, axis=-1), [F(4, 6, kind="zeros")],
-         {"ARG_MAX", "BITCAST", "LESS"}),
-    Case("keras_argmin", lambda x: __import__("keras").ops.argmin(x, axis=0), [F(4, 6, kind="zeros")],
-         {"ARG_MIN", "BITCAST"}),
-    Case("keras_signbit", lambda x: __import__("keras").ops.signbit(x), [F(4, 6, kind="zeros")], {"BITCAST", "LESS"}),
-    Case("sign_mask", lambda x: tf.bitwise.bitwise_and(tf.bitcast(x, tf.int32), tf.constant(-2**31)),
-         [F(4, 6, kind="zeros")], {"BITCAST", "SELECT_V2"}),
+    Case(
+        "keras_argmax",
+        lambda x: __import__("keras").ops.argmax(x, axis=-1),
+        [F(4, 6, kind="zeros")],
+        {"ARG_MAX", "BITCAST", "LESS"},
+    ),
+    Case(
+        "keras_argmin",
+        lambda x: __import__("keras").ops.argmin(x, axis=0),
+        [F(4, 6, kind="zeros")],
+        {"ARG_MIN", "BITCAST"},
+    ),
+    Case(
+        "keras_signbit",
+        lambda x: __import__("keras").ops.signbit(x),
+        [F(4, 6, kind="zeros")],
+        {"BITCAST", "LESS"},
+    ),
+    Case(
+        "sign_mask",
+        lambda x: tf.bitwise.bitwise_and(tf.bitcast(x, tf.int32), tf.constant(-(2**31))),
+        [F(4, 6, kind="zeros")],
+        {"BITCAST", "SELECT_V2"},
+    ),
     Case("cumsum", lambda x: tf.cumsum(x, axis=1), [F(3, 8)], {"CUMSUM"}),
-    Case("cumsum_exclusive_reverse", lambda x: tf.cumsum(x, axis=-1, exclusive=True, reverse=True), [F(3, 4, 5)],
-         {"CUMSUM"}),
+    Case(
+        "cumsum_exclusive_reverse",
+        lambda x: tf.cumsum(x, axis=-1, exclusive=True, reverse=True),
+        [F(3, 4, 5)],
+        {"CUMSUM"},
+    ),
     Case("cumsum_i32", lambda x: tf.cumsum(x, axis=0, exclusive=True), [I(3, 8)], {"CUMSUM"}),
     # LayerNorm-style moments: Mean, SquaredDifference, Rsqrt
-    Case("moments", lambda x: (x - tf.reduce_mean(x, -1, keepdims=True))
-         * tf.math.rsqrt(tf.reduce_mean(tf.math.squared_difference(x, tf.reduce_mean(x, -1, keepdims=True)), -1,
-                                        keepdims=True) + 1e-3), [F(2, 6, 16)], {"MEAN", "RSQRT"}),
+    Case(
+        "moments",
+        lambda x: (
+            (x - tf.reduce_mean(x, -1, keepdims=True))
+            * tf.math.rsqrt(
+                tf.reduce_mean(
+                    tf.math.squared_difference(x, tf.reduce_mean(x, -1, keepdims=True)), -1, keepdims=True
+                )
+                + 1e-3
+            )
+        ),
+        [F(2, 6, 16)],
+        {"MEAN", "RSQRT"},
+    ),
 ]
 
 
@@ -379,13 +509,22 @@ def _gelu_tanh_pow(x: Any) -> Any:  # constants on the other side, cube as x*x*x
 
 GELU_CASES = [
     Case("tf_nn_gelu", lambda x: tf.nn.gelu(x), [F(4, 16)], {"GELU"}, {"MUL", "ADD", "EXP"}),
-    Case("tf_nn_gelu_approx", lambda x: tf.nn.gelu(x, approximate=True), [F(4, 16)], {"GELU"}, {"MUL", "TANH"}),
+    Case(
+        "tf_nn_gelu_approx", lambda x: tf.nn.gelu(x, approximate=True), [F(4, 16)], {"GELU"}, {"MUL", "TANH"}
+    ),
     Case("gelu_erf_spelled", _gelu_erf, [F(2, 3, 8)], {"GELU"}, {"MUL", "DIV"}),
     Case("gelu_tanh_spelled", _gelu_tanh_pow, [F(2, 3, 8)], {"GELU"}, {"MUL", "TANH"}),
-    Case("gelu_div_root", lambda x: x * (1.0 + tf.math.erf(x * 0.70710677)) / 2.0, [F(3, 8)], {"GELU"}, {"DIV"}),
+    Case(
+        "gelu_div_root", lambda x: x * (1.0 + tf.math.erf(x * 0.70710677)) / 2.0, [F(3, 8)], {"GELU"}, {"DIV"}
+    ),
     Case("keras_gelu", lambda x: __import__("keras").activations.gelu(x), [F(3, 8)], {"GELU"}, {"MUL"}),
-    Case("keras_gelu_approx", lambda x: __import__("keras").activations.gelu(x, approximate=True), [F(3, 8)],
-         {"GELU"}, {"MUL"}),
+    Case(
+        "keras_gelu_approx",
+        lambda x: __import__("keras").activations.gelu(x, approximate=True),
+        [F(3, 8)],
+        {"GELU"},
+        {"MUL"},
+    ),
 ]
 
 ALL = BINARY_CASES + COMPARE_CASES + RANK_CASES + UNARY_CASES + CAST_CASES + REDUCE_CASES + GELU_CASES

@@ -23,8 +23,10 @@ def builtin_names(data: bytes) -> list[str]:
 
     names = {v: k for k, v in vars(B).items() if not k.startswith("_")}
     m = tflite.Model.GetRootAsModel(data, 0)
-    codes = [max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
-             for i in range(m.OperatorCodesLength())]
+    codes = [
+        max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
+        for i in range(m.OperatorCodesLength())
+    ]
     out = []
     for s in range(m.SubgraphsLength()):
         sg = m.Subgraphs(s)
@@ -43,8 +45,15 @@ LEGALIZE_ONLY = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,dce"
 PIPELINES = (None, LEGALIZE_ONLY)
 
 
-def convert_and_compare(fn, specs: list[tf.TensorSpec], inputs: list[np.ndarray], *, exact: bool = True,
-                        expect: set[str] = frozenset(), forbid: set[str] = frozenset()) -> list[str]:
+def convert_and_compare(
+    fn,
+    specs: list[tf.TensorSpec],
+    inputs: list[np.ndarray],
+    *,
+    exact: bool = True,
+    expect: set[str] = frozenset(),
+    forbid: set[str] = frozenset(),
+) -> list[str]:
     """Convert `fn` with tflc, run it in LiteRT, compare every output with TensorFlow. Returns the op list.
 
     Converted twice: with the default pipeline, and without the optimizer (`LEGALIZE_ONLY`), where the builtins
@@ -115,7 +124,10 @@ DATA_MOVEMENT = {
     "pad": (lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [3, 0]]), {"PAD"}),
     "pad_value": (lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [3, 0]], constant_values=2.5), {"PADV2"}),
     "pad_reflect": (lambda x: tf.pad(x, [[0, 0], [1, 1], [2, 1], [0, 0]], mode="REFLECT"), {"MIRROR_PAD"}),
-    "pad_symmetric": (lambda x: tf.pad(x, [[1, 0], [1, 2], [0, 0], [0, 0]], mode="SYMMETRIC"), {"MIRROR_PAD"}),
+    "pad_symmetric": (
+        lambda x: tf.pad(x, [[1, 0], [1, 2], [0, 0], [0, 0]], mode="SYMMETRIC"),
+        {"MIRROR_PAD"},
+    ),
     "gather_const_indices": (lambda x: tf.gather(x, [3, 0, 0, 1], axis=2), {"GATHER"}),
     "tile": (lambda x: tf.tile(x, [1, 2, 1, 3]), {"TILE"}),
     "broadcast_to": (lambda x: tf.broadcast_to(x[:, :1], [2, 6, 4, 5]), {"BROADCAST_TO"}),
@@ -131,15 +143,22 @@ def test_data_movement(name):
 def test_gather_runtime_indices_batch_dims():
     params = rand(2, 3, 7)
     idx = RNG.integers(0, 7, (2, 4)).astype(np.int32)
-    convert_and_compare(lambda p, i: (tf.gather(p, i, axis=2, batch_dims=1), tf.gather(p, i[0], axis=-1)),
-                        [spec(params.shape, name="p"), spec(idx.shape, tf.int32, name="i")], [params, idx],
-                        expect={"GATHER"})
+    convert_and_compare(
+        lambda p, i: (tf.gather(p, i, axis=2, batch_dims=1), tf.gather(p, i[0], axis=-1)),
+        [spec(params.shape, name="p"), spec(idx.shape, tf.int32, name="i")],
+        [params, idx],
+        expect={"GATHER"},
+    )
 
 
 def test_integer_data_movement():
     x = rand(4, 6, dtype=np.int32)
-    convert_and_compare(lambda x: (tf.transpose(tf.reshape(x, [2, 2, 6]), [2, 0, 1]), tf.concat([x, x], 0)[::3]),
-                        [spec(x.shape, tf.int32)], [x], expect={"TRANSPOSE", "RESHAPE", "CONCATENATION"})
+    convert_and_compare(
+        lambda x: (tf.transpose(tf.reshape(x, [2, 2, 6]), [2, 0, 1]), tf.concat([x, x], 0)[::3]),
+        [spec(x.shape, tf.int32)],
+        [x],
+        expect={"TRANSPOSE", "RESHAPE", "CONCATENATION"},
+    )
 
 
 def test_fill_from_runtime_value():
@@ -150,17 +169,27 @@ def test_fill_from_runtime_value():
 def test_ones_zeros_like_of_large_tensor():
     """Too big to fold into the model (> 1 MiB): FILL(shape, 1) and ZEROS_LIKE at run time."""
     x = rand(1, 600, 600)
-    convert_and_compare(lambda x: (tf.ones_like(x), tf.raw_ops.ZerosLike(x=x)), [spec(x.shape)], [x],
-                        expect={"FILL", "ZEROS_LIKE"})
+    convert_and_compare(
+        lambda x: (tf.ones_like(x), tf.raw_ops.ZerosLike(x=x)),
+        [spec(x.shape)],
+        [x],
+        expect={"FILL", "ZEROS_LIKE"},
+    )
 
 
 def test_resize_bilinear_and_nearest():
     x = rand(1, 5, 7, 3)
     convert_and_compare(
-        lambda x: (tf.image.resize(x, [10, 9], method="bilinear"),
-                   tf.compat.v1.image.resize_bilinear(x, [9, 13], align_corners=True),
-                   tf.compat.v1.image.resize_nearest_neighbor(x, [10, 14])),
-        [spec(x.shape)], [x], exact=False, expect={"RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"})
+        lambda x: (
+            tf.image.resize(x, [10, 9], method="bilinear"),
+            tf.compat.v1.image.resize_bilinear(x, [9, 13], align_corners=True),
+            tf.compat.v1.image.resize_nearest_neighbor(x, [10, 14]),
+        ),
+        [spec(x.shape)],
+        [x],
+        exact=False,
+        expect={"RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"},
+    )
 
 
 # ---- matmul family ----------------------------------------------------------------------------------------------
@@ -168,21 +197,36 @@ def test_resize_bilinear_and_nearest():
 
 def test_batch_matmul_adjoints():
     a, b = rand(2, 3, 5, 4), rand(2, 3, 6, 5)
-    convert_and_compare(lambda a, b: tf.linalg.matmul(a, b, adjoint_a=True, adjoint_b=True),
-                        [spec(a.shape, name="a"), spec(b.shape, name="b")], [a, b], exact=False,
-                        expect={"BATCH_MATMUL"})
+    convert_and_compare(
+        lambda a, b: tf.linalg.matmul(a, b, adjoint_a=True, adjoint_b=True),
+        [spec(a.shape, name="a"), spec(b.shape, name="b")],
+        [a, b],
+        exact=False,
+        expect={"BATCH_MATMUL"},
+    )
 
 
 def test_batch_matmul_broadcast_batch():
     a, b = rand(2, 3, 5, 4), rand(3, 4, 6)
-    convert_and_compare(lambda a, b: tf.linalg.matmul(a, b), [spec(a.shape, name="a"), spec(b.shape, name="b")],
-                        [a, b], exact=False, expect={"BATCH_MATMUL"})
+    convert_and_compare(
+        lambda a, b: tf.linalg.matmul(a, b),
+        [spec(a.shape, name="a"), spec(b.shape, name="b")],
+        [a, b],
+        exact=False,
+        expect={"BATCH_MATMUL"},
+    )
 
 
 def test_batch_matmul_constant_rhs_is_fully_connected():
     x, w = rand(2, 7, 16), rand(16, 8)
-    convert_and_compare(lambda x: tf.linalg.matmul(x, tf.constant(w)), [spec(x.shape)], [x], exact=False,
-                        expect={"FULLY_CONNECTED"}, forbid={"BATCH_MATMUL"})
+    convert_and_compare(
+        lambda x: tf.linalg.matmul(x, tf.constant(w)),
+        [spec(x.shape)],
+        [x],
+        exact=False,
+        expect={"FULLY_CONNECTED"},
+        forbid={"BATCH_MATMUL"},
+    )
 
 
 EINSUMS = {
@@ -209,34 +253,56 @@ def test_einsum(equation):
     sa, sb, const_rhs = EINSUMS[equation]
     a, b = rand(*sa), rand(*sb)
     if const_rhs:
-        ops = convert_and_compare(lambda a: tf.einsum(equation, a, tf.constant(b)), [spec(sa, name="a")], [a],
-                                  exact=False)
+        ops = convert_and_compare(
+            lambda a: tf.einsum(equation, a, tf.constant(b)), [spec(sa, name="a")], [a], exact=False
+        )
         assert "FULLY_CONNECTED" in ops
     else:
-        ops = convert_and_compare(lambda a, b: tf.einsum(equation, a, b),
-                                  [spec(sa, name="a"), spec(sb, name="b")], [a, b], exact=False)
+        ops = convert_and_compare(
+            lambda a, b: tf.einsum(equation, a, b),
+            [spec(sa, name="a"), spec(sb, name="b")],
+            [a, b],
+            exact=False,
+        )
         assert "BATCH_MATMUL" in ops
     assert len(ops) <= 6, ops
 
 
-@pytest.mark.parametrize("shapes", [((2, 3, 4, 5), (1, 3, 5, 6)), ((2, 3, 4, 5), (3, 5, 6)), ((1, 4, 5), (2, 3, 5, 6))])
+@pytest.mark.parametrize(
+    "shapes", [((2, 3, 4, 5), (1, 3, 5, 6)), ((2, 3, 4, 5), (3, 5, 6)), ((1, 4, 5), (2, 3, 5, 6))]
+)
 def test_einsum_broadcast_batch(shapes):
     a, b = rand(*shapes[0]), rand(*shapes[1])
-    convert_and_compare(lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
-                        [spec(a.shape, name="a"), spec(b.shape, name="b")], [a, b], exact=False,
-                        expect={"BATCH_MATMUL"})
+    convert_and_compare(
+        lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+        [spec(a.shape, name="a"), spec(b.shape, name="b")],
+        [a, b],
+        exact=False,
+        expect={"BATCH_MATMUL"},
+    )
 
 
 def test_einsum_single_operand():
     a = rand(2, 3, 4)
-    convert_and_compare(lambda a: (tf.einsum("ijk->kji", a), tf.einsum("ijk->ki", a), tf.einsum("ijk->", a)),
-                        [spec(a.shape, name="a")], [a], exact=False, expect={"TRANSPOSE", "SUM"})
+    convert_and_compare(
+        lambda a: (tf.einsum("ijk->kji", a), tf.einsum("ijk->ki", a), tf.einsum("ijk->", a)),
+        [spec(a.shape, name="a")],
+        [a],
+        exact=False,
+        expect={"TRANSPOSE", "SUM"},
+    )
 
 
 def test_einsum_constant_lhs():
     a, x = rand(16, 8), rand(1, 6, 16)
-    ops = convert_and_compare(lambda x: tf.einsum("cd,abc->abd", tf.constant(a), x), [spec(x.shape)], [x],
-                              exact=False, expect={"FULLY_CONNECTED"}, forbid={"BATCH_MATMUL"})
+    ops = convert_and_compare(
+        lambda x: tf.einsum("cd,abc->abd", tf.constant(a), x),
+        [spec(x.shape)],
+        [x],
+        exact=False,
+        expect={"FULLY_CONNECTED"},
+        forbid={"BATCH_MATMUL"},
+    )
     assert ops == ["FULLY_CONNECTED"], ops
 
 

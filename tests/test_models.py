@@ -18,8 +18,12 @@ _cache: dict[str, object] = {}
 
 # Operator counts TensorFlow 2.21's converter produces on the corpus (DESIGN.md section 6, measured here), and
 # whether TF leaves shape arithmetic behind (then ours must be strictly below, else at most equal).
-TF_OP_COUNTS = {"mobilenet_v2": (64, False), "resnet50": (74, False), "efficientnet_b0": (302, True),
-                "transformer_block": (61, True)}
+TF_OP_COUNTS = {
+    "mobilenet_v2": (64, False),
+    "resnet50": (74, False),
+    "efficientnet_b0": (302, True),
+    "transformer_block": (61, True),
+}
 
 
 def _model(name: str):
@@ -57,7 +61,9 @@ def test_saved_model(name, tmp_path):
     model.export(str(tmp_path / name), verbose=False)
     x = sample_inputs(model)
     ref = model(x[0] if len(x) == 1 else x, training=False).numpy()
-    data = TFLiteConverter.from_saved_model(str(tmp_path / name), signature_keys=["serving_default"]).convert()
+    data = TFLiteConverter.from_saved_model(
+        str(tmp_path / name), signature_keys=["serving_default"]
+    ).convert()
     out = run_litert(data, x)
     err = rel_error(next(iter(out.values())), ref)
     print(f"{name}: SavedModel, {count_ops(data)} ops, {len(data)} bytes, rel err {err:.2e}")
@@ -73,8 +79,10 @@ def test_no_shape_arithmetic_left(name):
 
     data = TFLiteConverter.from_keras_model(_model(name)).convert()
     m = tflite.Model.GetRootAsModel(data, 0)
-    codes = [max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
-             for i in range(m.OperatorCodesLength())]
+    codes = [
+        max(m.OperatorCodes(i).BuiltinCode(), m.OperatorCodes(i).DeprecatedBuiltinCode())
+        for i in range(m.OperatorCodesLength())
+    ]
     sg = m.Subgraphs(0)
     used = {codes[sg.Operators(i).OpcodeIndex()] for i in range(sg.OperatorsLength())}
     shape_math = {B.SHAPE, B.STRIDED_SLICE, B.PACK, B.GATHER, B.REDUCE_PROD}
@@ -88,8 +96,14 @@ def test_batchnorm_folded_into_conv():
     from tflite.BuiltinOperator import BuiltinOperator as B
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(8, 3),
-                              keras.layers.BatchNormalization(), keras.layers.ReLU()])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Conv2D(8, 3),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+    )
     # Non-trivial moving statistics, as in a trained model.
     bn = model.layers[1]
     rng = np.random.default_rng(0)
@@ -98,9 +112,13 @@ def test_batchnorm_folded_into_conv():
     data = TFLiteConverter.from_keras_model(model).convert()
     m = tflite.Model.GetRootAsModel(data, 0)
     sg = m.Subgraphs(0)
-    codes = [max(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode(),
-                 m.OperatorCodes(sg.Operators(i).OpcodeIndex()).DeprecatedBuiltinCode())
-             for i in range(sg.OperatorsLength())]
+    codes = [
+        max(
+            m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode(),
+            m.OperatorCodes(sg.Operators(i).OpcodeIndex()).DeprecatedBuiltinCode(),
+        )
+        for i in range(sg.OperatorsLength())
+    ]
     assert B.MUL not in codes and B.ADD not in codes
     x = sample_inputs(model)
     assert rel_error(next(iter(run_litert(data, x).values())), model(x[0], training=False).numpy()) <= TOL
@@ -117,8 +135,20 @@ def test_cli_converts_mobilenet_v2(tmp_path):
     model.export(str(tmp_path / "sm"), verbose=False)
     out = tmp_path / "m.tflite"
     tflc = os.path.join(os.path.dirname(sys.executable), "tflc")
-    p = subprocess.run([tflc, "convert", "--saved-model-dir", str(tmp_path / "sm"), "--signature-key",
-                        "serving_default", "--output-file", str(out)], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            tflc,
+            "convert",
+            "--saved-model-dir",
+            str(tmp_path / "sm"),
+            "--signature-key",
+            "serving_default",
+            "--output-file",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     x = sample_inputs(model)
     err = rel_error(next(iter(run_litert(out.read_bytes(), x).values())), model(x[0], training=False).numpy())

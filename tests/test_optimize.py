@@ -241,4 +241,3 @@ def test_mobilenet_v3_small() -> None:
 
 # Corpus op counts against TensorFlow's converter are asserted in tests/test_models.py; pass times are
 # measured by `make bench` (benchmarks/RESULTS.md), never asserted.
-

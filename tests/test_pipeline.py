@@ -51,12 +51,16 @@ def op_names(module: ModuleOp) -> list[str]:
 
 
 def test_registry_is_lazy_and_tensorflow_free() -> None:
-    code = ("import sys\nfrom compiler.pipeline import available_passes, parse_passes, DEFAULT_PIPELINE\n"
-            "names = sorted(available_passes())\n"
-            "lazy = not any(m.startswith('passes.') for m in sys.modules)\n"
-            "parse_passes(DEFAULT_PIPELINE)\n"
-            "print(names, lazy, 'tensorflow' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys\nfrom compiler.pipeline import available_passes, parse_passes, DEFAULT_PIPELINE\n"
+        "names = sorted(available_passes())\n"
+        "lazy = not any(m.startswith('passes.') for m in sys.modules)\n"
+        "parse_passes(DEFAULT_PIPELINE)\n"
+        "print(names, lazy, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().endswith("True False"), out
     for name in ("tf-cleanup", "fold-constants", "prepare-tf", "legalize-tf", "optimize", "dce"):
         assert repr(name) in out
@@ -74,7 +78,10 @@ def test_default_pipeline_is_named_and_printable() -> None:
     assert [p.name for p in passes] == pl.DEFAULT_PIPELINE.split(",")
     assert pl.pipeline_string(passes) == pl.DEFAULT_PIPELINE
     assert pl.expand_pipeline("tflite-float") == pl.DEFAULT_PIPELINE
-    assert pl.pipeline_string(pl.parse_passes("tf-legalize-only,dce")) == pl.PIPELINES["tf-legalize-only"] + ",dce"
+    assert (
+        pl.pipeline_string(pl.parse_passes("tf-legalize-only,dce"))
+        == pl.PIPELINES["tf-legalize-only"] + ",dce"
+    )
 
 
 @dataclass(frozen=True)
@@ -133,11 +140,14 @@ def test_pass_options_parse_and_print(test_passes: None) -> None:
     assert module.attributes["test.seen"].data == "2/fast/False"
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("tf-cleanup,no-such-pass", "Unrecognized passes: ['no-such-pass']; available passes: dce,"),
-    ("tf-cleanup{", "Expected argument name here"),
-    ("dce{nope=1}", "nope"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("tf-cleanup,no-such-pass", "Unrecognized passes: ['no-such-pass']; available passes: dce,"),
+        ("tf-cleanup{", "Expected argument name here"),
+        ("dce{nope=1}", "nope"),
+    ],
+)
 def test_bad_pipelines_are_one_clear_error(spec: str, message: str) -> None:
     with pytest.raises(pl.PipelineError) as e:
         pl.parse_passes(spec)
@@ -163,12 +173,22 @@ def test_register_pipeline_and_self_reference() -> None:
 def test_run_pipeline_records_time_and_op_counts() -> None:
     module = make_module()
     seen: list[tuple[str, int, str]] = []
-    run = pl.run_pipeline(module, "tf-cleanup,legalize-tf,dce", verify_each=True,
-                          before_pass=lambda i, p, m: seen.append(("before", i, p.name)),
-                          on_pass=lambda i, p, m: seen.append(("after", i, p.name)))
+    run = pl.run_pipeline(
+        module,
+        "tf-cleanup,legalize-tf,dce",
+        verify_each=True,
+        before_pass=lambda i, p, m: seen.append(("before", i, p.name)),
+        on_pass=lambda i, p, m: seen.append(("after", i, p.name)),
+    )
     assert [r.name for r in run.records] == ["tf-cleanup", "legalize-tf", "dce"]
-    assert seen == [("before", 0, "tf-cleanup"), ("after", 0, "tf-cleanup"), ("before", 1, "legalize-tf"),
-                    ("after", 1, "legalize-tf"), ("before", 2, "dce"), ("after", 2, "dce")]
+    assert seen == [
+        ("before", 0, "tf-cleanup"),
+        ("after", 0, "tf-cleanup"),
+        ("before", 1, "legalize-tf"),
+        ("after", 1, "legalize-tf"),
+        ("before", 2, "dce"),
+        ("after", 2, "dce"),
+    ]
     # Consecutive records chain: each pass starts from the previous one's op count.
     for a, b in zip(run.records, run.records[1:], strict=False):
         assert a.ops_after == b.ops_before
@@ -180,7 +200,9 @@ def test_run_pipeline_records_time_and_op_counts() -> None:
     assert "tf.Identity" not in op_names(module) and "tfl.fully_connected" in op_names(module)
 
 
-def test_verify_each_names_the_pass_that_broke_the_ir(test_passes: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_each_names_the_pass_that_broke_the_ir(
+    test_passes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     module = make_module()
     with pytest.raises(pl.PassError) as e:
         pl.run_pipeline(module, "legalize-tf,test-breaks-ir,dce", verify_each=True)
@@ -238,7 +260,8 @@ def test_dump_ir_after_all_writes_one_numbered_file_per_pass(tmp_path: Path) -> 
 def test_print_before_and_after_named_passes() -> None:
     stream = io.StringIO()
     DebugOptions(print_before="legalize-tf", print_after=["dce"], ir_stream=stream).run(
-        make_module(), "tf-cleanup,legalize-tf,dce")
+        make_module(), "tf-cleanup,legalize-tf,dce"
+    )
     text = stream.getvalue()
     assert text.count("IR Dump Before") == 1 and text.count("IR Dump After") == 1
     before, after = text.split("IR Dump After")
@@ -273,7 +296,9 @@ def test_universe_exposes_dialects_and_passes() -> None:
     from compiler.universe import TFLC_UNIVERSE
 
     assert set(TFLC_UNIVERSE.all_dialects) == {"tf", "tfl", "tflc"}
-    assert {"legalize-tf", "tf-cleanup", "prepare-tf", "optimize", "fold-constants"} <= set(TFLC_UNIVERSE.all_passes)
+    assert {"legalize-tf", "tf-cleanup", "prepare-tf", "optimize", "fold-constants"} <= set(
+        TFLC_UNIVERSE.all_passes
+    )
 
 
 def test_dump_printer_prints_exactly_like_xdsl() -> None:

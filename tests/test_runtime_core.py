@@ -126,7 +126,9 @@ def test_constant_tensors_are_not_copied(conv_model):
         view = it._c.view(0, d["index"])
         assert view.readonly
         addr = np.frombuffer(view, np.uint8).ctypes.data
-        assert base <= addr and addr + view.nbytes <= base + len(conv_model), d["name"]  # inside the model bytes
+        assert base <= addr and addr + view.nbytes <= base + len(conv_model), d[
+            "name"
+        ]  # inside the model bytes
         np.testing.assert_array_equal(it.get_tensor(d["index"]).tobytes(), bytes(view))
 
 

@@ -6,7 +6,6 @@ seeded random inputs; the max abs difference must be <= 1e-5 x max(1, max|ref|).
 
 from __future__ import annotations
 
-import functools
 import os
 
 import numpy as np
@@ -50,13 +49,19 @@ def random_inputs(details, seed=0, low=-2.0, high=2.0):
 
 def run_ref(model: bytes, inputs):
     try:
-        it = litert.Interpreter(model_content=model, num_threads=1,
-                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+        it = litert.Interpreter(
+            model_content=model,
+            num_threads=1,
+            experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
+        )
     except ValueError as e:  # a few ops (CEIL) have no reference kernel registered: use the builtin one
         if "Didn't find op" not in str(e):
             raise
-        it = litert.Interpreter(model_content=model, num_threads=1,
-                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+        it = litert.Interpreter(
+            model_content=model,
+            num_threads=1,
+            experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        )
     it.allocate_tensors()
     for d, x in zip(it.get_input_details(), inputs):
         it.set_tensor(d["index"], x)
@@ -125,16 +130,19 @@ ACTS = {"none": lambda x: x, "relu": tf.nn.relu, "relu6": tf.nn.relu6}
 # ----------------------------------------------------------------------------------------------- convolutions
 
 
-@pytest.mark.parametrize("k,stride,dil,pad,act,cin,cout", [
-    (3, 1, 1, "SAME", "relu", 3, 8),
-    (3, 2, 1, "SAME", "relu6", 4, 16),
-    (3, 2, 1, "VALID", "none", 5, 7),
-    (1, 1, 1, "VALID", "none", 8, 24),
-    (1, 1, 1, "SAME", "relu6", 17, 33),
-    (5, 1, 2, "SAME", "relu", 3, 6),
-    (2, 2, 1, "SAME", "none", 6, 20),
-    (4, 3, 1, "VALID", "relu", 2, 5),
-])
+@pytest.mark.parametrize(
+    "k,stride,dil,pad,act,cin,cout",
+    [
+        (3, 1, 1, "SAME", "relu", 3, 8),
+        (3, 2, 1, "SAME", "relu6", 4, 16),
+        (3, 2, 1, "VALID", "none", 5, 7),
+        (1, 1, 1, "VALID", "none", 8, 24),
+        (1, 1, 1, "SAME", "relu6", 17, 33),
+        (5, 1, 2, "SAME", "relu", 3, 6),
+        (2, 2, 1, "SAME", "none", 6, 20),
+        (4, 3, 1, "VALID", "relu", 2, 5),
+    ],
+)
 def test_conv2d(k, stride, dil, pad, act, cin, cout):
     rng = np.random.default_rng(1)
     w = const(rng, k, k, cin, cout)
@@ -149,24 +157,31 @@ def test_conv2d_batch_no_bias():
     check(lambda x: tf.nn.conv2d(x, w, 1, "SAME"), [spec(2, 8, 8, 4)], "CONV_2D")
 
 
-@pytest.mark.parametrize("k,stride,dil,pad,act,c,mult", [
-    (3, 1, 1, "SAME", "relu6", 8, 1),
-    (3, 2, 1, "SAME", "relu", 16, 1),
-    (3, 2, 1, "VALID", "none", 70, 1),
-    (5, 1, 1, "SAME", "none", 4, 2),
-    (3, 1, 2, "SAME", "relu6", 6, 1),
-    (3, 1, 1, "VALID", "none", 3, 3),
-])
+@pytest.mark.parametrize(
+    "k,stride,dil,pad,act,c,mult",
+    [
+        (3, 1, 1, "SAME", "relu6", 8, 1),
+        (3, 2, 1, "SAME", "relu", 16, 1),
+        (3, 2, 1, "VALID", "none", 70, 1),
+        (5, 1, 1, "SAME", "none", 4, 2),
+        (3, 1, 2, "SAME", "relu6", 6, 1),
+        (3, 1, 1, "VALID", "none", 3, 3),
+    ],
+)
 def test_depthwise(k, stride, dil, pad, act, c, mult):
     rng = np.random.default_rng(3)
     w = const(rng, k, k, c, mult)
     b = const(rng, c * mult)
-    f = lambda x: ACTS[act](tf.nn.depthwise_conv2d(x, w, [1, stride, stride, 1], pad, dilations=[dil, dil]) + b)
+    f = lambda x: ACTS[act](
+        tf.nn.depthwise_conv2d(x, w, [1, stride, stride, 1], pad, dilations=[dil, dil]) + b
+    )
     check(f, [spec(1, 12, 10, c)], "DEPTHWISE_CONV_2D")
 
 
-@pytest.mark.parametrize("k,stride,pad,out_hw", [(3, 2, "SAME", (16, 20)), (2, 2, "VALID", (16, 20)),
-                                                  (3, 1, "SAME", (8, 10)), (3, 2, "VALID", (17, 21))])
+@pytest.mark.parametrize(
+    "k,stride,pad,out_hw",
+    [(3, 2, "SAME", (16, 20)), (2, 2, "VALID", (16, 20)), (3, 1, "SAME", (8, 10)), (3, 2, "VALID", (17, 21))],
+)
 def test_transpose_conv(k, stride, pad, out_hw):
     rng = np.random.default_rng(4)
     w = const(rng, k, k, 5, 3)  # [h, w, out, in]
@@ -177,8 +192,15 @@ def test_transpose_conv(k, stride, pad, out_hw):
 # ----------------------------------------------------------------------------------------- fully connected
 
 
-@pytest.mark.parametrize("batch,din,dout,act,bias", [(1, 16, 10, "none", True), (3, 40, 33, "relu", True),
-                                                      (7, 5, 64, "relu6", False), (1, 1280, 100, "none", True)])
+@pytest.mark.parametrize(
+    "batch,din,dout,act,bias",
+    [
+        (1, 16, 10, "none", True),
+        (3, 40, 33, "relu", True),
+        (7, 5, 64, "relu6", False),
+        (1, 1280, 100, "none", True),
+    ],
+)
 def test_fully_connected(batch, din, dout, act, bias):
     rng = np.random.default_rng(5)
     w = const(rng, din, dout)
@@ -194,9 +216,16 @@ def test_fully_connected_keep_num_dims():
     check(lambda x: tf.einsum("bsd,de->bse", x, w) + b, [spec(2, 5, 24)])
 
 
-@pytest.mark.parametrize("xs,ys,ax,ay", [((2, 3, 4), (2, 4, 5), False, False), ((3, 4), (2, 4, 6), False, False),
-                                         ((2, 1, 5, 4), (3, 6, 4), False, True), ((2, 4, 3), (2, 4, 5), True, False),
-                                         ((1, 2, 7, 9), (1, 2, 9, 17), False, False)])
+@pytest.mark.parametrize(
+    "xs,ys,ax,ay",
+    [
+        ((2, 3, 4), (2, 4, 5), False, False),
+        ((3, 4), (2, 4, 6), False, False),
+        ((2, 1, 5, 4), (3, 6, 4), False, True),
+        ((2, 4, 3), (2, 4, 5), True, False),
+        ((1, 2, 7, 9), (1, 2, 9, 17), False, False),
+    ],
+)
 def test_batch_matmul(xs, ys, ax, ay):
     f = lambda x, y: tf.linalg.matmul(x, y, adjoint_a=ax, adjoint_b=ay)
     check(f, [spec(*xs), spec(*ys)], "BATCH_MATMUL")
@@ -209,35 +238,64 @@ def test_batch_matmul(xs, ys, ax, ay):
 @pytest.mark.parametrize("k,stride,pad", [(2, 2, "VALID"), (3, 2, "SAME"), (3, 1, "SAME"), (3, 3, "VALID")])
 def test_pool(kind, k, stride, pad):
     fn = tf.nn.avg_pool2d if kind == "avg" else tf.nn.max_pool2d
-    check(lambda x: fn(x, k, stride, pad), [spec(2, 11, 9, 6)], "AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D")
+    check(
+        lambda x: fn(x, k, stride, pad),
+        [spec(2, 11, 9, 6)],
+        "AVERAGE_POOL_2D" if kind == "avg" else "MAX_POOL_2D",
+    )
 
 
 def test_pool_fused_relu6():
     check(lambda x: tf.nn.relu6(tf.nn.avg_pool2d(x, 2, 2, "SAME")), [spec(1, 8, 8, 3)], low=-4, high=9)
 
 
-@pytest.mark.parametrize("method,align,half", [("bilinear", False, True), ("bilinear", True, False),
-                                               ("bilinear", False, False), ("nearest", False, True),
-                                               ("nearest", True, False), ("nearest", False, False)])
+@pytest.mark.parametrize(
+    "method,align,half",
+    [
+        ("bilinear", False, True),
+        ("bilinear", True, False),
+        ("bilinear", False, False),
+        ("nearest", False, True),
+        ("nearest", True, False),
+        ("nearest", False, False),
+    ],
+)
 @pytest.mark.parametrize("size", [(13, 17), (4, 3)])
 def test_resize(method, align, half, size):
     if method == "bilinear":
-        f = lambda x: tf.compat.v1.image.resize_bilinear(x, size, align_corners=align, half_pixel_centers=half)
+        f = lambda x: tf.compat.v1.image.resize_bilinear(
+            x, size, align_corners=align, half_pixel_centers=half
+        )
     else:
-        f = lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=align, half_pixel_centers=half)
+        f = lambda x: tf.compat.v1.image.resize_nearest_neighbor(
+            x, size, align_corners=align, half_pixel_centers=half
+        )
     check(f, [spec(1, 6, 7, 3)])
 
 
 # ------------------------------------------------------------------------------------------------ elementwise
 
 BINARY = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
-    "max": tf.maximum, "min": tf.minimum, "sqdiff": tf.math.squared_difference,
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "max": tf.maximum,
+    "min": tf.minimum,
+    "sqdiff": tf.math.squared_difference,
 }
 
 
-@pytest.mark.parametrize("sa,sb", [((2, 3, 4), (2, 3, 4)), ((2, 3, 4), (4,)), ((1, 3, 1), (2, 1, 5)),
-                                   ((2, 1, 3, 1, 2, 3), (1, 4, 3, 2, 1, 3)), ((5,), ())])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((2, 3, 4), (2, 3, 4)),
+        ((2, 3, 4), (4,)),
+        ((1, 3, 1), (2, 1, 5)),
+        ((2, 1, 3, 1, 2, 3), (1, 4, 3, 2, 1, 3)),
+        ((5,), ()),
+    ],
+)
 def test_binary(sa, sb):
     # one model computing every binary op on the same broadcast pair (outputs in BINARY's order)
     check(lambda a, b: tuple(fn(a, b) for fn in BINARY.values()), [spec(*sa), spec(*sb)])
@@ -272,15 +330,29 @@ def test_compare(name):
 
 
 UNARY = {
-    "rsqrt": (tf.math.rsqrt, 0.1, 4), "sqrt": (tf.sqrt, 0, 4), "square": (tf.square, -3, 3), "exp": (tf.exp, -5, 5),
-    "log": (tf.math.log, 0.01, 10), "abs": (tf.abs, -3, 3), "neg": (tf.negative, -3, 3), "sin": (tf.sin, -6, 6),
-    "cos": (tf.cos, -6, 6), "floor": (tf.floor, -5, 5), "ceil": (tf.math.ceil, -5, 5),
-    "relu": (tf.nn.relu, -3, 3), "relu6": (tf.nn.relu6, -3, 9), "relu_n1_to_1": (lambda x: tf.clip_by_value(x, -1.0, 1.0), -3, 3),
-    "elu": (tf.nn.elu, -4, 4), "leaky_relu": (lambda x: tf.nn.leaky_relu(x, 0.3), -3, 3),
-    "logistic": (tf.sigmoid, -20, 20), "tanh": (tf.tanh, -6, 6), "hard_swish": (lambda x: x * tf.nn.relu6(x + 3) / 6, -5, 5),
+    "rsqrt": (tf.math.rsqrt, 0.1, 4),
+    "sqrt": (tf.sqrt, 0, 4),
+    "square": (tf.square, -3, 3),
+    "exp": (tf.exp, -5, 5),
+    "log": (tf.math.log, 0.01, 10),
+    "abs": (tf.abs, -3, 3),
+    "neg": (tf.negative, -3, 3),
+    "sin": (tf.sin, -6, 6),
+    "cos": (tf.cos, -6, 6),
+    "floor": (tf.floor, -5, 5),
+    "ceil": (tf.math.ceil, -5, 5),
+    "relu": (tf.nn.relu, -3, 3),
+    "relu6": (tf.nn.relu6, -3, 9),
+    "relu_n1_to_1": (lambda x: tf.clip_by_value(x, -1.0, 1.0), -3, 3),
+    "elu": (tf.nn.elu, -4, 4),
+    "leaky_relu": (lambda x: tf.nn.leaky_relu(x, 0.3), -3, 3),
+    "logistic": (tf.sigmoid, -20, 20),
+    "tanh": (tf.tanh, -6, 6),
+    "hard_swish": (lambda x: x * tf.nn.relu6(x + 3) / 6, -5, 5),
     "gelu": (lambda x: tf.nn.gelu(x, approximate=False), -4, 4),
     "gelu_approx": (lambda x: tf.nn.gelu(x, approximate=True), -4, 4),
-    "softmax": (tf.nn.softmax, -5, 5), "softmax_beta": (lambda x: tf.nn.softmax(x * 0.5), -5, 5),
+    "softmax": (tf.nn.softmax, -5, 5),
+    "softmax_beta": (lambda x: tf.nn.softmax(x * 0.5), -5, 5),
     "log_softmax": (tf.nn.log_softmax, -5, 5),
     "l2norm": (lambda x: tf.math.l2_normalize(x, axis=-1), -3, 3),
 }
@@ -300,16 +372,27 @@ def test_prelu():
 
 # -------------------------------------------------------------------------------------------------- reductions
 
-REDUCE = {"mean": tf.reduce_mean, "sum": tf.reduce_sum, "max": tf.reduce_max, "min": tf.reduce_min,
-          "prod": tf.reduce_prod}
+REDUCE = {
+    "mean": tf.reduce_mean,
+    "sum": tf.reduce_sum,
+    "max": tf.reduce_max,
+    "min": tf.reduce_min,
+    "prod": tf.reduce_prod,
+}
 
 
-@pytest.mark.parametrize("axis,keep", [([1, 2], True), ([1, 2], False), ([-1], False), ([0, 3], True), ([2], True),
-                                       ([0, 1, 2, 3], False)])
+@pytest.mark.parametrize(
+    "axis,keep",
+    [([1, 2], True), ([1, 2], False), ([-1], False), ([0, 3], True), ([2], True), ([0, 1, 2, 3], False)],
+)
 def test_reduce(axis, keep):
     # one model with every reduction over the same axes (outputs in REDUCE's order)
-    check(lambda x: tuple(fn(x, axis=axis, keepdims=keep) for fn in REDUCE.values()), [spec(2, 5, 6, 3)],
-          low=0.5, high=1.5)
+    check(
+        lambda x: tuple(fn(x, axis=axis, keepdims=keep) for fn in REDUCE.values()),
+        [spec(2, 5, 6, 3)],
+        low=0.5,
+        high=1.5,
+    )
 
 
 @pytest.mark.parametrize("fn", [tf.argmax, tf.argmin])
@@ -330,6 +413,7 @@ def test_reshape_dynamic_shape():
     def f(x):
         s = tf.shape(x)
         return tf.reshape(x, tf.stack([s[0] * s[1], s[2]])) + 1.0
+
     check(f, [spec(2, 3, 4)])
 
 
@@ -353,6 +437,7 @@ def test_pack_unpack(axis):
         s = tf.stack([a, b, a + b], axis=axis)
         u = tf.unstack(s * 1.5, axis=axis)
         return u[0] + u[2], u[1]
+
     check(f, [spec(3, 4), spec(3, 4)])
 
 
@@ -361,17 +446,21 @@ def test_split_splitv():
         a, b = tf.split(x, 2, axis=1)
         c, d, e = tf.split(x, [1, 2, 3], axis=1)
         return a * b, c + e[:, :1], d
+
     check(f, [spec(2, 6, 3)])
 
 
-@pytest.mark.parametrize("sl", [
-    (slice(1, 3), slice(None), slice(0, 4, 2)),
-    (Ellipsis, slice(1, None)),
-    (slice(None, None, -1), 1),
-    (slice(None), None, slice(2, -1)),
-    (0, Ellipsis, None, slice(-3, None, -1)),
-    (slice(-2, None), slice(None, 2)),
-])
+@pytest.mark.parametrize(
+    "sl",
+    [
+        (slice(1, 3), slice(None), slice(0, 4, 2)),
+        (Ellipsis, slice(1, None)),
+        (slice(None, None, -1), 1),
+        (slice(None), None, slice(2, -1)),
+        (0, Ellipsis, None, slice(-3, None, -1)),
+        (slice(-2, None), slice(None, 2)),
+    ],
+)
 def test_strided_slice(sl):
     check(lambda x: x[sl] * 1.0, [spec(4, 5, 6)], "STRIDED_SLICE")
 
@@ -415,7 +504,12 @@ def test_cast_fill_range_shape_zeros():
     def f(x):
         n = tf.cast(x * 3.0, tf.int32)
         r = tf.range(2, 14, 3)
-        return tf.cast(n, tf.float32) + tf.cast(tf.reduce_sum(r), tf.float32), tf.shape(x), tf.zeros_like(x) + tf.fill([3, 4], 2.0)
+        return (
+            tf.cast(n, tf.float32) + tf.cast(tf.reduce_sum(r), tf.float32),
+            tf.shape(x),
+            tf.zeros_like(x) + tf.fill([3, 4], 2.0),
+        )
+
     check(f, [spec(3, 4)])
 
 
@@ -435,8 +529,9 @@ def test_mean_global_pool_then_fc():
 def test_dequantize_float16():
     rng = np.random.default_rng(12)
     w = const(rng, 3, 3, 4, 8)
-    cf = tf.function(lambda x: tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")),
-                     input_signature=[spec(1, 8, 8, 4)]).get_concrete_function()
+    cf = tf.function(
+        lambda x: tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME")), input_signature=[spec(1, 8, 8, 4)]
+    ).get_concrete_function()
     conv = tf.lite.TFLiteConverter.from_concrete_functions([cf])
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.target_spec.supported_types = [tf.float16]
@@ -450,8 +545,22 @@ def test_dequantize_float16():
 # ------------------------------------------------------------------------------------------------------- LSTM
 
 
-def lstm_model(T, B, I, C, O, *, cifg=False, peep=False, proj=False, ln=False, time_major=False, cell_clip=0.0,
-               proj_clip=0.0, seed=0) -> bytes:
+def lstm_model(
+    T,
+    B,
+    I,
+    C,
+    O,
+    *,
+    cifg=False,
+    peep=False,
+    proj=False,
+    ln=False,
+    time_major=False,
+    cell_clip=0.0,
+    proj_clip=0.0,
+    seed=0,
+) -> bytes:
     """A single UNIDIRECTIONAL_SEQUENCE_LSTM model written with the FlatBuffer bindings (24-input layout)."""
     import flatbuffers
     import tflite
@@ -580,17 +689,31 @@ def lstm_model(T, B, I, C, O, *, cifg=False, peep=False, proj=False, ln=False, t
     return bytes(b.Output())
 
 
-@pytest.mark.parametrize("kw", [
-    {}, {"time_major": True}, {"cifg": True}, {"peep": True}, {"proj": True, "proj_clip": 0.4},
-    {"cell_clip": 0.3, "peep": True, "cifg": True}, {"ln": True}, {"ln": True, "cifg": True, "proj": True},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"time_major": True},
+        {"cifg": True},
+        {"peep": True},
+        {"proj": True, "proj_clip": 0.4},
+        {"cell_clip": 0.3, "peep": True, "cifg": True},
+        {"ln": True},
+        {"ln": True, "cifg": True, "proj": True},
+    ],
+)
 def test_unidirectional_sequence_lstm(kw):
     T, B, I, C = 5, 2, 3, 6
     O = 4 if kw.get("proj") else C
     model = lstm_model(T, B, I, C, O, **kw)
-    x = np.random.default_rng(1).uniform(-1, 1, size=(T, B, I) if kw.get("time_major") else (B, T, I)).astype(np.float32)
-    ref_it = litert.Interpreter(model_content=model, num_threads=1,
-                                experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF)
+    x = (
+        np.random.default_rng(1)
+        .uniform(-1, 1, size=(T, B, I) if kw.get("time_major") else (B, T, I))
+        .astype(np.float32)
+    )
+    ref_it = litert.Interpreter(
+        model_content=model, num_threads=1, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+    )
     ours_it = Interpreter(model_content=model, num_threads=1)
     for it in (ref_it, ours_it):
         it.allocate_tensors()
@@ -603,7 +726,10 @@ def test_unidirectional_sequence_lstm(kw):
             outs.append(it.get_tensor(it.get_output_details()[0]["index"]))
         ref, ours = outs
         assert ref.shape == ours.shape
-        assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, np.max(np.abs(ref))), (step, np.max(np.abs(ref - ours)))
+        assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, np.max(np.abs(ref))), (
+            step,
+            np.max(np.abs(ref - ours)),
+        )
 
 
 # ------------------------------------------------------------------------------- ops with run-time operands
@@ -612,14 +738,21 @@ def test_unidirectional_sequence_lstm(kw):
 def test_range_fill_dynamic():
     def f(start, limit, delta, dims, v):
         return tf.range(start, limit, delta), tf.fill(dims, v), tf.range(1.5, tf.cast(limit, tf.float32), 0.5)
+
     ins = [np.int32(2), np.int32(17), np.int32(3), np.array([2, 3], np.int32), np.float32(1.25)]
-    check(f, [spec(dtype=tf.int32), spec(dtype=tf.int32), spec(dtype=tf.int32), spec(2, dtype=tf.int32), spec()],
-          inputs=ins)
+    check(
+        f,
+        [spec(dtype=tf.int32), spec(dtype=tf.int32), spec(dtype=tf.int32), spec(2, dtype=tf.int32), spec()],
+        inputs=ins,
+    )
 
 
 def test_expand_dims_runtime_axis():
-    check(lambda x, a: tf.expand_dims(x, a) * 2.0, [spec(3, 4), spec(dtype=tf.int32)],
-          inputs=[np.ones((3, 4), np.float32), np.int32(-1)])
+    check(
+        lambda x, a: tf.expand_dims(x, a) * 2.0,
+        [spec(3, 4), spec(dtype=tf.int32)],
+        inputs=[np.ones((3, 4), np.float32), np.int32(-1)],
+    )
 
 
 def test_shape_of_dynamic_batch():
@@ -627,6 +760,7 @@ def test_shape_of_dynamic_batch():
     def f(x):
         s = tf.shape(x)
         return tf.reshape(x, tf.stack([s[0], 2, -1])) + tf.zeros_like(x)[:, :1, None], tf.shape(x)
+
     check(f, [tf.TensorSpec([None, 6], tf.float32)])
 
 
@@ -634,11 +768,16 @@ def test_resize_tensor_input_reprepares_shape_math():
     def f(x):
         s = tf.shape(x)
         return tf.reshape(x, tf.stack([s[0] * 3, -1])) * 2.0
+
     model = convert(f, [tf.TensorSpec([None, 3, 4], tf.float32)])
     x = np.random.default_rng(0).standard_normal((5, 3, 4)).astype(np.float32)
     outs = []
-    for it in (litert.Interpreter(model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF),
-               Interpreter(model_content=model)):
+    for it in (
+        litert.Interpreter(
+            model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+        ),
+        Interpreter(model_content=model),
+    ):
         it.resize_tensor_input(it.get_input_details()[0]["index"], [5, 3, 4])
         it.allocate_tensors()
         it.set_tensor(it.get_input_details()[0]["index"], x)
@@ -651,7 +790,12 @@ def test_resize_tensor_input_reprepares_shape_math():
 def test_prelu_keras():
     import keras
 
-    m = keras.Sequential([keras.Input((5, 6, 4)), keras.layers.PReLU(alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1))])
+    m = keras.Sequential(
+        [
+            keras.Input((5, 6, 4)),
+            keras.layers.PReLU(alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1)),
+        ]
+    )
     model = tf.lite.TFLiteConverter.from_keras_model(m).convert()
     assert "PRELU" in builtin_ops(model)
     x = np.random.default_rng(0).standard_normal((1, 5, 6, 4)).astype(np.float32)
@@ -664,6 +808,7 @@ def test_select_v1_reverse_space_depth():
         r = tf.reverse(x, [1])
         d = tf.nn.space_to_depth(tf.reshape(y, [1, 4, 6, 2]), 2)
         return s, r, tf.nn.depth_to_space(d, 2)
+
     check(f, [spec(4, 12, dtype=tf.bool), spec(4, 12), spec(4, 12)])
 
 
@@ -671,14 +816,19 @@ def test_logical_sign_round_any():
     def f(a, b):
         l1 = tf.logical_and(a > 0, b > 0)
         l2 = tf.logical_or(a > 1, tf.logical_not(b < 0))
-        return (tf.cast(l1, tf.float32) + tf.sign(a) + tf.round(b * 3.0), tf.reduce_any(l2, axis=1),
-                tf.reduce_all(l2, axis=0))
+        return (
+            tf.cast(l1, tf.float32) + tf.sign(a) + tf.round(b * 3.0),
+            tf.reduce_any(l2, axis=1),
+            tf.reduce_all(l2, axis=0),
+        )
+
     check(f, [spec(3, 5), spec(3, 5)])
 
 
 def test_cast_int_bool():
     def f(x, i):
         return tf.cast(x, tf.int32), tf.cast(i, tf.float32), tf.cast(i, tf.bool), tf.cast(x > 0, tf.int32) + i
+
     check(f, [spec(3, 4), spec(3, 4, dtype=tf.int32)], low=-20, high=20)
 
 
@@ -702,10 +852,12 @@ def test_baseline_isa_clones_match():
     model = convert(f, [spec(2, 15, 13, 5)])
     x = np.random.default_rng(0).uniform(-2, 2, size=(2, 15, 13, 5)).astype(np.float32)
     ref = run_ref(model, [x])[0]
-    code = ("import sys, numpy as np; sys.path.insert(0, sys.argv[1]); from runtime import Interpreter\n"
-            "it = Interpreter(model_content=open(sys.argv[2], 'rb').read()); it.allocate_tensors()\n"
-            "it.set_tensor(it.get_input_details()[0]['index'], np.load(sys.argv[3])); it.invoke()\n"
-            "np.save(sys.argv[4], it.get_tensor(it.get_output_details()[0]['index']))\n")
+    code = (
+        "import sys, numpy as np; sys.path.insert(0, sys.argv[1]); from runtime import Interpreter\n"
+        "it = Interpreter(model_content=open(sys.argv[2], 'rb').read()); it.allocate_tensors()\n"
+        "it.set_tensor(it.get_input_details()[0]['index'], np.load(sys.argv[3])); it.invoke()\n"
+        "np.save(sys.argv[4], it.get_tensor(it.get_output_details()[0]['index']))\n"
+    )
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
@@ -719,9 +871,15 @@ def test_baseline_isa_clones_match():
     assert np.max(np.abs(ref - ours)) <= TOL * max(1.0, float(np.max(np.abs(ref))))
 
 
-@pytest.mark.parametrize("axis,exclusive,reverse", [(0, False, False), (1, True, False), (-1, False, True),
-                                                    (1, True, True)])
+@pytest.mark.parametrize(
+    "axis,exclusive,reverse", [(0, False, False), (1, True, False), (-1, False, True), (1, True, True)]
+)
 def test_cumsum(axis, exclusive, reverse):
-    check(lambda x, i: (tf.math.cumsum(x, axis, exclusive=exclusive, reverse=reverse),
-                        tf.math.cumsum(i, axis, exclusive=exclusive, reverse=reverse)),
-          [spec(3, 4, 5), spec(3, 4, 5, dtype=tf.int32)], "CUMSUM")
+    check(
+        lambda x, i: (
+            tf.math.cumsum(x, axis, exclusive=exclusive, reverse=reverse),
+            tf.math.cumsum(i, axis, exclusive=exclusive, reverse=reverse),
+        ),
+        [spec(3, 4, 5), spec(3, 4, 5, dtype=tf.int32)],
+        "CUMSUM",
+    )

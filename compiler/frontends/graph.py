@@ -63,8 +63,11 @@ def tensor_type_of(tensor: Any) -> Attribute:
 
     dtype = tensor.dtype
     try:
-        elem = element_type(np.dtype(dtype.as_numpy_dtype)) if dtype not in (tf.string, tf.resource, tf.variant) \
+        elem = (
+            element_type(np.dtype(dtype.as_numpy_dtype))
+            if dtype not in (tf.string, tf.resource, tf.variant)
             else None
+        )
     except (TypeError, ValueError):
         elem = None
     if elem is None:
@@ -205,7 +208,9 @@ class _Importer:
             self.import_op(op, values)
         outs = []
         for a in fdef.signature.output_arg:
-            name, idx = _split_tensor(self.renamed.get(name_map[fdef.ret[a.name]], name_map[fdef.ret[a.name]]))
+            name, idx = _split_tensor(
+                self.renamed.get(name_map[fdef.ret[a.name]], name_map[fdef.ret[a.name]])
+            )
             outs.append(values.get(f"{name}:{idx}"))
         return outs
 
@@ -235,7 +240,9 @@ class _Importer:
                     sub_prefix = f"{prefix}{node.name}/"
                     add_nodes([n for n in sub.node if n.name not in sub_map], sub_prefix, sub_map)
                     for k, a in enumerate(fdef.signature.output_arg):
-                        renamed[f"{prefix}{node.name}:{k}"] = resolve(name_map[fdef.ret[a.name]], sub_prefix, sub_map)
+                        renamed[f"{prefix}{node.name}:{k}"] = resolve(
+                            name_map[fdef.ret[a.name]], sub_prefix, sub_map
+                        )
                     continue
                 new = out.node.add()
                 new.CopyFrom(node)
@@ -302,7 +309,9 @@ class _Importer:
             return
         if op.type in _CALL_OPS:
             fname = op.get_attr("f").name
-            raise ImportError_(f"function {fname!r} called by {op.name!r} is not in the model's function library")
+            raise ImportError_(
+                f"function {fname!r} called by {op.name!r} is not in the model's function library"
+            )
         if op.type == "Const":
             arr = tf.make_ndarray(op.node_def.attr["value"].tensor)
             if arr.dtype == object:
@@ -344,13 +353,12 @@ class _Importer:
             values[t.name] = r
 
 
-
 def _graph_tensor_name(name: str) -> str:
     return name if ":" in name else f"{name}:0"
 
 
 def _split_tensor(name: str) -> tuple[str, int]:
-    """"node:1" -> ("node", 1); "node" -> ("node", 0)."""
+    """ "node:1" -> ("node", 1); "node" -> ("node", 0)."""
     node, _, idx = name.partition(":")
     return node, int(idx) if idx else 0
 

@@ -20,8 +20,12 @@ def _static_shape(shape: Any) -> list[int]:
     return [1 if d is None else int(d) for d in shape.as_list()]
 
 
-def entry_from_concrete_function(cf: Any, key: str = "serving_default", input_names: list[str] | None = None,
-                                 output_names: list[str] | None = None) -> Entry:
+def entry_from_concrete_function(
+    cf: Any,
+    key: str = "serving_default",
+    input_names: list[str] | None = None,
+    output_names: list[str] | None = None,
+) -> Entry:
     """An Entry for a tf.function ConcreteFunction (variables read from its captures)."""
     import tensorflow as tf
 
@@ -74,8 +78,9 @@ def _output_names(cf: Any) -> list[str]:
     return [f"output_{i}" for i in range(len(tf.nest.flatten(outs)))]
 
 
-def entries_from_saved_model(path: str, signature_keys: list[str] | None = None,
-                             tags: set[str] | None = None) -> list[Entry]:
+def entries_from_saved_model(
+    path: str, signature_keys: list[str] | None = None, tags: set[str] | None = None
+) -> list[Entry]:
     """One Entry per signature of a SavedModel directory.
 
     TF2 SavedModels are read directly: the signature's FunctionDef from the MetaGraph's function library, its
@@ -103,7 +108,8 @@ def entries_from_saved_model(path: str, signature_keys: list[str] | None = None,
         raise ImportError_(f"cannot load SavedModel {path!r}: saved_model.pb is corrupt ({e})") from e
     wanted = set(tags) if tags else {"serve"}
     metas = [mg for mg in sm.meta_graphs if set(mg.meta_info_def.tags) == wanted] or (
-        list(sm.meta_graphs) if not tags and len(sm.meta_graphs) == 1 else [])
+        list(sm.meta_graphs) if not tags and len(sm.meta_graphs) == 1 else []
+    )
     if not metas:
         have = [sorted(mg.meta_info_def.tags) for mg in sm.meta_graphs]
         raise ImportError_(f"SavedModel {path!r} has no MetaGraph with tags {sorted(wanted)}; it has {have}")
@@ -112,7 +118,9 @@ def entries_from_saved_model(path: str, signature_keys: list[str] | None = None,
         return _entries_via_tf_load(path, signature_keys, tags)
     signatures = _signature_functions(mg)
     if not signatures:
-        raise ImportError_(f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model")
+        raise ImportError_(
+            f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model"
+        )
     keys = signature_keys or list(signatures)
     missing = [k for k in keys if k not in signatures]
     if missing:
@@ -167,12 +175,20 @@ class _CheckpointVariables:
         self._load()
         key = self._keys.get(node_id)
         if key is None:
-            raise ImportError_(f"variable {name!r} (object {node_id}) has no value in the SavedModel checkpoint")
+            raise ImportError_(
+                f"variable {name!r} (object {node_id}) has no value in the SavedModel checkpoint"
+            )
         return lambda dtype: np.asarray(self._reader.get_tensor(key))
 
 
-def _saved_model_entry(key: str, fn_name: str, mg: Any, library: dict[str, Any], variables: _CheckpointVariables,
-                       consts: dict[str, Any]) -> Entry:
+def _saved_model_entry(
+    key: str,
+    fn_name: str,
+    mg: Any,
+    library: dict[str, Any],
+    variables: _CheckpointVariables,
+    consts: dict[str, Any],
+) -> Entry:
     import tensorflow as tf
     from tensorflow.python.saved_model import nested_structure_coder
 
@@ -219,10 +235,14 @@ def _entries_via_tf_load(path: str, signature_keys: list[str] | None, tags: set[
     try:
         loaded = tf.saved_model.load(path, tags=list(tags) if tags else None)
     except Exception as e:  # TF raises many types for corrupt files
-        raise ImportError_(f"cannot load SavedModel {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}") from e
+        raise ImportError_(
+            f"cannot load SavedModel {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
+        ) from e
     available = list(loaded.signatures.keys())
     if not available:
-        raise ImportError_(f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model")
+        raise ImportError_(
+            f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model"
+        )
     keys = signature_keys or available
     missing = [k for k in keys if k not in available]
     if missing:
@@ -242,7 +262,9 @@ def entry_from_keras_model(model: Any) -> Entry:
     inputs = getattr(model, "inputs", None)
     if not inputs:
         raise ImportError_("the Keras model has no defined inputs; build it with keras.Input(...) first")
-    specs = [tf.TensorSpec(_static_shape(tf.TensorShape(t.shape)), t.dtype, name=_layer_name(t)) for t in inputs]
+    specs = [
+        tf.TensorSpec(_static_shape(tf.TensorShape(t.shape)), t.dtype, name=_layer_name(t)) for t in inputs
+    ]
 
     @tf.function
     def serve(*args: Any) -> Any:
@@ -266,5 +288,7 @@ def entry_from_keras_file(path: str) -> Entry:
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as e:
-        raise ImportError_(f"cannot load Keras model {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}") from e
+        raise ImportError_(
+            f"cannot load Keras model {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
+        ) from e
     return entry_from_keras_model(model)

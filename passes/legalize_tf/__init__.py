@@ -13,10 +13,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from passes.legalize_tf.table import LEGALIZE_TF
-
 # Importing the family modules registers their rules.
 from passes.legalize_tf import families  # noqa: F401, E402
+from passes.legalize_tf.table import LEGALIZE_TF
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ def float_const(value: SSAValue) -> np.ndarray | None:
     return arr
 
 
-def absorbed_bias(op: Operation, channels: int, dtype: np.dtype) -> tuple[Operation | None, SSAValue, Operation | None]:
+def absorbed_bias(
+    op: Operation, channels: int, dtype: np.dtype
+) -> tuple[Operation | None, SSAValue, Operation | None]:
     """The bias operand for a conv: the constant of a `tf.BiasAdd` that is the conv's only user, else zeros.
 
     Returns (op to insert or None, bias value, the absorbed BiasAdd or None)."""
@@ -79,7 +81,11 @@ def absorbed_bias(op: Operation, channels: int, dtype: np.dtype) -> tuple[Operat
     uses = list(result.uses)
     if len(uses) == 1:
         user = uses[0].operation
-        if isinstance(user, tf.BiasAddOp) and uses[0].index == 0 and str_attr(user, "data_format", "NHWC") == "NHWC":
+        if (
+            isinstance(user, tf.BiasAddOp)
+            and uses[0].index == 0
+            and str_attr(user, "data_format", "NHWC") == "NHWC"
+        ):
             bias_val = user.operands[1]
             b = float_const(bias_val)
             if b is not None and b.shape == (channels,) and user.results[0].type == result.type:
@@ -91,7 +97,9 @@ def absorbed_bias(op: Operation, channels: int, dtype: np.dtype) -> tuple[Operat
     return c, c.output, None
 
 
-def _finish(rewriter: PatternRewriter, op: Operation, new_ops: list[Operation], bias_add: Operation | None) -> None:
+def _finish(
+    rewriter: PatternRewriter, op: Operation, new_ops: list[Operation], bias_add: Operation | None
+) -> None:
     """Replace `op` by `new_ops`; if a BiasAdd was absorbed, its result becomes the new op's result."""
     if bias_add is not None:
         named(new_ops[-1], bias_add)
@@ -109,7 +117,9 @@ def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAV
         return None
     top, bottom, left, right = window.explicit
     paddings = tfl_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
-    out_type = TensorType(value.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]])
+    out_type = TensorType(
+        value.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]]
+    )
     pad = tfl.PadOp.build([value, paddings.output], [out_type])
     return [paddings, pad], pad.output
 
@@ -124,7 +134,7 @@ def hwio_to_ohwi(w: np.ndarray, block: int = 256) -> np.ndarray:
     res = np.empty((out, rows), w.dtype)
     for r in range(0, rows, block):
         for c in range(0, out, block):
-            res[c:c + block, r:r + block] = m[r:r + block, c:c + block].T
+            res[c : c + block, r : r + block] = m[r : r + block, c : c + block].T
     return res.reshape(out, *spatial)
 
 
@@ -151,9 +161,13 @@ def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
     filt = tfl_const(hwio_to_ohwi(w))
     conv = tfl.Conv2DOp.build(
-        [x, filt.output, bias], [op.results[0].type],
-        padding=_tfl_padding(window), stride_h=window.stride_h, stride_w=window.stride_w,
-        dilation_h_factor=window.dilation_h, dilation_w_factor=window.dilation_w,
+        [x, filt.output, bias],
+        [op.results[0].type],
+        padding=_tfl_padding(window),
+        stride_h=window.stride_h,
+        stride_w=window.stride_w,
+        dilation_h_factor=window.dilation_h,
+        dilation_w_factor=window.dilation_w,
     )
     _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
 
@@ -177,9 +191,14 @@ def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     b, bias, bias_add = absorbed_bias(op, c * m, w.dtype)
     filt = tfl_const(w.reshape(1, kh, kw, c * m))
     conv = tfl.DepthwiseConv2DOp.build(
-        [x, filt.output, bias], [op.results[0].type],
-        padding=_tfl_padding(window), stride_h=window.stride_h, stride_w=window.stride_w, depth_multiplier=m,
-        dilation_h_factor=window.dilation_h, dilation_w_factor=window.dilation_w,
+        [x, filt.output, bias],
+        [op.results[0].type],
+        padding=_tfl_padding(window),
+        stride_h=window.stride_h,
+        stride_w=window.stride_w,
+        depth_multiplier=m,
+        dilation_h_factor=window.dilation_h,
+        dilation_w_factor=window.dilation_w,
     )
     _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
 
@@ -216,8 +235,11 @@ def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> No
         ops.append(none)
         bias_v = none.none
     conv = tfl.TransposeConvOp.build(
-        [shape_v, filt.output, dy, bias_v], [op.results[0].type],
-        padding=window.padding, stride_h=window.stride_h, stride_w=window.stride_w,
+        [shape_v, filt.output, dy, bias_v],
+        [op.results[0].type],
+        padding=window.padding,
+        stride_h=window.stride_h,
+        stride_w=window.stride_w,
     )
     _finish(rewriter, op, [*ops, conv], bias_add)
 
@@ -235,9 +257,13 @@ def legalize_pool(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if ksize[0] != 1 or ksize[3] != 1 or rank4(op.operands[0]) is False:
         return
     pool = _POOLS[type(op)].build(
-        [op.operands[0]], [op.results[0].type],
-        padding=window.padding, stride_h=window.stride_h, stride_w=window.stride_w,
-        filter_height=ksize[1], filter_width=ksize[2],
+        [op.operands[0]],
+        [op.results[0].type],
+        padding=window.padding,
+        stride_h=window.stride_h,
+        stride_w=window.stride_w,
+        filter_height=ksize[1],
+        filter_width=ksize[2],
     )
     replace_with(rewriter, op, [pool])
 

@@ -61,9 +61,15 @@ MAX_BROADCAST_TO_RANK = 8
 
 # numpy dtype -> TFLite schema TensorType name (CastOptions, ArgMax output_type).
 TFL_TYPE_NAMES = {
-    np.dtype(np.float32): "FLOAT32", np.dtype(np.float16): "FLOAT16", np.dtype(np.float64): "FLOAT64",
-    np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64", np.dtype(np.int16): "INT16",
-    np.dtype(np.int8): "INT8", np.dtype(np.uint8): "UINT8", np.dtype(np.bool_): "BOOL",
+    np.dtype(np.float32): "FLOAT32",
+    np.dtype(np.float16): "FLOAT16",
+    np.dtype(np.float64): "FLOAT64",
+    np.dtype(np.int32): "INT32",
+    np.dtype(np.int64): "INT64",
+    np.dtype(np.int16): "INT16",
+    np.dtype(np.int8): "INT8",
+    np.dtype(np.uint8): "UINT8",
+    np.dtype(np.bool_): "BOOL",
 }
 
 
@@ -120,8 +126,9 @@ def _broadcasts_to(values: list[SSAValue], out_shape: tuple[int, ...]) -> bool:
         return False
 
 
-def broadcast_operands(values: list[SSAValue], out: SSAValue, limit: int
-                       ) -> tuple[list[Operation], list[SSAValue]] | None:
+def broadcast_operands(
+    values: list[SSAValue], out: SSAValue, limit: int
+) -> tuple[list[Operation], list[SSAValue]] | None:
     """Operands for a kernel that broadcasts up to rank `limit`: unchanged when within the limit, else each
     operand not already of the output shape goes through `tfl.broadcast_to` (TF's converter does the same).
     Returns (new ops, operands) or None when neither works."""
@@ -142,8 +149,9 @@ def broadcast_operands(values: list[SSAValue], out: SSAValue, limit: int
     new_values: list[SSAValue] = []
     for v in values:
         shape = _ranked_shape(v)
-        if shape == static or (limit >= 0 and shape is not None and _single_element(shape)
-                               and len(shape) <= len(static)):
+        if shape == static or (
+            limit >= 0 and shape is not None and _single_element(shape) and len(shape) <= len(static)
+        ):
             new_values.append(v)
             continue
         shape_c = tfl_const(np.asarray(static, np.int32))
@@ -283,7 +291,9 @@ def legalize_select(op: tf.TFOp, rewriter: PatternRewriter) -> None:
                 return
             new_shape = (c_shape[0],) + (1,) * (len(t_shape) - 1)
             shape_c = tfl_const(np.asarray(new_shape, np.int32))
-            reshape = tfl.ReshapeOp.build([cond, shape_c.output], [TensorType(cond.type.element_type, new_shape)])
+            reshape = tfl.ReshapeOp.build(
+                [cond, shape_c.output], [TensorType(cond.type.element_type, new_shape)]
+            )
             pre = [shape_c, reshape]
             cond = reshape.results[0]
         elif c_shape and c_shape != t_shape:
@@ -370,8 +380,9 @@ def legalize_gelu_op(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x = op.operands[0]
     if not has_dtype([x], FLOAT):
         return
-    replace_with(rewriter, op, [tfl.GeluOp.build([x], [op.results[0].type],
-                                                 approximate=bool_attr(op, "approximate"))])
+    replace_with(
+        rewriter, op, [tfl.GeluOp.build([x], [op.results[0].type], approximate=bool_attr(op, "approximate"))]
+    )
 
 
 @LEGALIZE_TF.register(tf.ReciprocalOp)
@@ -450,7 +461,9 @@ def legalize_expm1(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     th = tfl.TanhOp.build([hx.results[0]], [ty])
     ex = tfl.ExpOp.build([x], [ty])
     ep1 = tfl.AddOp.build([ex.results[0], one.output], [ty])
-    replace_with(rewriter, op, [half, one, hx, th, ex, ep1, tfl.MulOp.build([th.results[0], ep1.results[0]], [ty])])
+    replace_with(
+        rewriter, op, [half, one, hx, th, ex, ep1, tfl.MulOp.build([th.results[0], ep1.results[0]], [ty])]
+    )
 
 
 @LEGALIZE_TF.register(tf.IsNanOp, tf.IsInfOp, tf.IsFiniteOp)
@@ -519,7 +532,9 @@ def legalize_cast(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if x.type == out.type:
         rewriter.replace(op, [], [x])
         return
-    cast = tfl.CastOp.build([x], [out.type], in_data_type=TFL_TYPE_NAMES[src], out_data_type=TFL_TYPE_NAMES[dst])
+    cast = tfl.CastOp.build(
+        [x], [out.type], in_data_type=TFL_TYPE_NAMES[src], out_data_type=TFL_TYPE_NAMES[dst]
+    )
     replace_with(rewriter, op, [cast])
 
 
@@ -553,8 +568,13 @@ def legalize_sign_mask(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     zero = tfl_const(np.asarray(0, np.int32))
     is_neg = tfl.LessOp.build([v, zero.output], [TensorType(i1, v.type.get_shape())])
     users = [u.operation for u in out.uses]
-    if users and all(isinstance(u, tf.LessOp) and u.operands[0] is out and _is_zero(u.operands[1])
-                     and u.results[0].type == is_neg.results[0].type for u in users):
+    if users and all(
+        isinstance(u, tf.LessOp)
+        and u.operands[0] is out
+        and _is_zero(u.operands[1])
+        and u.results[0].type == is_neg.results[0].type
+        for u in users
+    ):
         rewriter.insert([zero, is_neg], InsertPoint.before(op))
         for u in users:
             rewriter.replace(u, [], [is_neg.results[0]])
@@ -578,14 +598,23 @@ GELU_CUBIC = 0.044715
 RTOL = 1e-5
 
 _KIND: dict[type[Operation], str] = {
-    tf.MulOp: "mul", tfl.MulOp: "mul",
-    tf.RealDivOp: "div", tfl.DivOp: "div",
-    tf.AddOp: "add", tf.AddV2Op: "add", tfl.AddOp: "add",
-    tf.NegOp: "neg", tfl.NegOp: "neg",
-    tf.TanhOp: "tanh", tfl.TanhOp: "tanh",
-    tf.PowOp: "pow", tfl.PowOp: "pow",
-    tf.SquareOp: "square", tfl.SquareOp: "square",
-    tf.ErfOp: "erf", tf.ErfcOp: "erfc",
+    tf.MulOp: "mul",
+    tfl.MulOp: "mul",
+    tf.RealDivOp: "div",
+    tfl.DivOp: "div",
+    tf.AddOp: "add",
+    tf.AddV2Op: "add",
+    tfl.AddOp: "add",
+    tf.NegOp: "neg",
+    tfl.NegOp: "neg",
+    tf.TanhOp: "tanh",
+    tfl.TanhOp: "tanh",
+    tf.PowOp: "pow",
+    tfl.PowOp: "pow",
+    tf.SquareOp: "square",
+    tfl.SquareOp: "square",
+    tf.ErfOp: "erf",
+    tf.ErfcOp: "erfc",
 }
 
 

@@ -62,15 +62,24 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x, y = op.operands
     adj_x, adj_y = bool_attr(op, "adj_x"), bool_attr(op, "adj_y")
     out_ty = op.results[0].type
-    if not isinstance(out_ty, TensorType) or x.type.element_type != out_ty.element_type \
-            or y.type.element_type != out_ty.element_type:
+    if (
+        not isinstance(out_ty, TensorType)
+        or x.type.element_type != out_ty.element_type
+        or y.type.element_type != out_ty.element_type
+    ):
         return  # BatchMatMulV3 with mixed types (e.g. int8 x int8 -> int32): no float builtin
     x_shape = shape_of(x)
     w = const_value(y)
     if w is not None and 2 < w.ndim <= len(x_shape or ()) and all(d == 1 for d in w.shape[:-2]):
         w = w.reshape(w.shape[-2:])  # a constant with unit batch dims broadcasts like a matrix
-    if w is not None and w.ndim == 2 and not adj_x and x_shape is not None and len(x_shape) >= 2 \
-            and w.dtype.kind == "f":
+    if (
+        w is not None
+        and w.ndim == 2
+        and not adj_x
+        and x_shape is not None
+        and len(x_shape) >= 2
+        and w.dtype.kind == "f"
+    ):
         replace_with(rewriter, op, _fully_connected(x, w if adj_y else w.T, out_ty))
         return
     if x_shape is None or shape_of(y) is None:
@@ -106,7 +115,7 @@ def parse_einsum(equation: str, ranks: Sequence[int]) -> tuple[list[str], str] |
     for spec, rank in zip(inputs, ranks, strict=True):
         if "..." in spec:
             k = rank - len(spec.replace("...", ""))
-            spec = spec.replace("...", ell[n_ell - k:] if k else "")
+            spec = spec.replace("...", ell[n_ell - k :] if k else "")
         expanded.append(spec)
     out = out.replace("...", ell)
     if any(len(set(s)) != len(s) for s in (*expanded, out)) or not set(out) <= set("".join(expanded)):
@@ -122,6 +131,7 @@ def _prefer_adjoint(perm: list[int], adj_perm: list[int]) -> bool:
     """Whether to feed BATCH_MATMUL the adjoint layout: when it needs no transpose and the plain one does, or
     when both need one and only the adjoint's keeps the innermost axis in place (a cheaper, row-copying
     transpose)."""
+
     def identity(p: list[int]) -> bool:
         return p == list(range(len(p)))
 
@@ -175,7 +185,11 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     free_b = [c for c in ib if c not in ia]
     if set(batch + free_a + free_b) != set(io):
         return None
-    m, k, n = _prod([size[c] for c in free_a]), _prod([size[c] for c in contract]), _prod([size[c] for c in free_b])
+    m, k, n = (
+        _prod([size[c] for c in free_a]),
+        _prod([size[c] for c in contract]),
+        _prod([size[c] for c in free_b]),
+    )
     w = const_value(b)
     mm_order = batch + free_a + free_b  # order of the matmul result's unflattened dims
 
@@ -222,8 +236,9 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
             ops += t_ops
             r_ops, y_in = reshape(y_in, bsizes_b + ([n, k] if adj_y else [k, n]))
             ops += r_ops
-        bmm = tfl.BatchMatMulOp.build([x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])],
-                                      adj_x=adj_x, adj_y=adj_y)
+        bmm = tfl.BatchMatMulOp.build(
+            [x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])], adj_x=adj_x, adj_y=adj_y
+        )
         ops.append(bmm)
         y = bmm.results[0]
     r_ops, y = reshape(y, [size[c] for c in mm_order])
@@ -260,7 +275,9 @@ def lower_unary_einsum(a: SSAValue, equation: str, out_type: TensorType) -> list
     x = a
     if dropped:
         axes = tfl_const(np.asarray(dropped, np.int32))
-        s = tfl.SumOp.build([a, axes.output], [tensor_of(a, [sa[ia.index(c)] for c in keep])], keep_dims=False)
+        s = tfl.SumOp.build(
+            [a, axes.output], [tensor_of(a, [sa[ia.index(c)] for c in keep])], keep_dims=False
+        )
         ops += [axes, s]
         x = s.results[0]
     t_ops, x = transpose(x, [keep.index(c) for c in io])

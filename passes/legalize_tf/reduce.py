@@ -98,7 +98,9 @@ def legalize_arg(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if dim is None or dim.size != 1:
         return
     dim_c = tfl_const(dim.reshape(const_value(op.operands[1]).shape))
-    arg = _ARG[type(op)].build([x, dim_c.output], [out.type], output_type="INT32" if out_dt == I32 else "INT64")
+    arg = _ARG[type(op)].build(
+        [x, dim_c.output], [out.type], output_type="INT32" if out_dt == I32 else "INT64"
+    )
     replace_with(rewriter, op, [dim_c, arg])
 
 
@@ -113,6 +115,7 @@ def legalize_cumsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if axis is None or axis.size != 1:
         return
     axis_c = tfl_const(np.asarray(axis.reshape(-1)[0], np.int32))
-    cs = tfl.CumsumOp.build([x, axis_c.output], [out.type], exclusive=bool_attr(op, "exclusive"),
-                            reverse=bool_attr(op, "reverse"))
+    cs = tfl.CumsumOp.build(
+        [x, axis_c.output], [out.type], exclusive=bool_attr(op, "exclusive"), reverse=bool_attr(op, "reverse")
+    )
     replace_with(rewriter, op, [axis_c, cs])

@@ -164,8 +164,9 @@ def legalize_concat_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 def legalize_pack(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     values = list(op.operands)
     axis = _axis(int_attr(op, "axis", 0), rank_of(op.results[0]))
-    replace_with(rewriter, op, [tfl.PackOp.build(values, [op.results[0].type], values_count=len(values),
-                                                 axis=axis)])
+    replace_with(
+        rewriter, op, [tfl.PackOp.build(values, [op.results[0].type], values_count=len(values), axis=axis)]
+    )
 
 
 @LEGALIZE_TF.register(tf.UnpackOp)
@@ -218,8 +219,13 @@ def legalize_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     shape = shape_of(x)
     sizes = size[1]
     if shape is not None and np.any(sizes == -1):  # resolve "to the end" from the static shape
-        sizes = np.array([shape[d] - int(b) if s == -1 else s for d, (b, s) in enumerate(zip(begin[1], sizes, strict=True))],
-                         np.int32)
+        sizes = np.array(
+            [
+                shape[d] - int(b) if s == -1 else s
+                for d, (b, s) in enumerate(zip(begin[1], sizes, strict=True))
+            ],
+            np.int32,
+        )
         size = (tfl_const(sizes), sizes)
     s = tfl.SliceOp.build([x, begin[0].output, size[0].output], [op.results[0].type])
     replace_with(rewriter, op, [begin[0], size[0], s])
@@ -228,15 +234,23 @@ def legalize_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 _SS_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
 
 
-def canonical_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Sequence[int],
-                            strides: Sequence[int], masks: dict[str, int]) -> tuple[list, list, list, int, int]:
+def canonical_strided_slice(
+    shape: Sequence[int],
+    begin: Sequence[int],
+    end: Sequence[int],
+    strides: Sequence[int],
+    masks: dict[str, int],
+) -> tuple[list, list, list, int, int]:
     """Resolve a TF StridedSlice spec on a static shape into one entry per input dim, without ellipsis or new axes.
 
     Returns (begin, end, strides, end_mask, shrink_axis_mask) with non-negative begins; the caller reshapes the
     result to add the new axes. Indices come from Python's `slice.indices`, which clamps exactly as TF does."""
     entries: list[tuple[str, int, int, int]] = []  # kind, b, e, s
-    consumed = sum(1 for i in range(len(begin))
-                   if not (masks["ellipsis_mask"] >> i) & 1 and not (masks["new_axis_mask"] >> i) & 1)
+    consumed = sum(
+        1
+        for i in range(len(begin))
+        if not (masks["ellipsis_mask"] >> i) & 1 and not (masks["new_axis_mask"] >> i) & 1
+    )
     for i, (b, e, s) in enumerate(zip(begin, end, strides, strict=True)):
         bit = 1 << i
         if masks["ellipsis_mask"] & bit:
@@ -246,8 +260,9 @@ def canonical_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Seq
         elif masks["shrink_axis_mask"] & bit:
             entries.append(("shrink", b, 0, 1))
         else:
-            entries.append(("slice", None if masks["begin_mask"] & bit else b,
-                            None if masks["end_mask"] & bit else e, s))
+            entries.append(
+                ("slice", None if masks["begin_mask"] & bit else b, None if masks["end_mask"] & bit else e, s)
+            )
     while len(entries) < len(shape):
         entries.append(("full", 0, 0, 1))
     if len(entries) != len(shape):
@@ -267,7 +282,11 @@ def canonical_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Seq
                 raise ValueError("zero stride")
             start, stop, step = slice(b, e, s).indices(dim)
             if not len(range(start, stop, step)):
-                start, stop, step = 0, 0, 1  # empty: Python's start/stop may be -1, which TFLite reads as dim-1
+                start, stop, step = (
+                    0,
+                    0,
+                    1,
+                )  # empty: Python's start/stop may be -1, which TFLite reads as dim-1
             elif step < 0 and stop < 0:  # runs to the beginning: no valid end index, use the end mask
                 end_mask |= 1 << d
                 stop = 0
@@ -290,16 +309,23 @@ def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         return  # an empty slice: TFLite's STRIDED_SLICE cannot express it (begin == end reads as a full range)
     if shape is not None and out_shape is not None:
         try:
-            cb, ce, cs, end_mask, shrink = canonical_strided_slice(shape, b.reshape(-1).tolist(),
-                                                                   e.reshape(-1).tolist(), s.reshape(-1).tolist(),
-                                                                   masks)
+            cb, ce, cs, end_mask, shrink = canonical_strided_slice(
+                shape, b.reshape(-1).tolist(), e.reshape(-1).tolist(), s.reshape(-1).tolist(), masks
+            )
         except ValueError:
             return
-        sliced = [len(range(bb, -1 if (end_mask >> d) & 1 else ee, ss))
-                  for d, (bb, ee, ss) in enumerate(zip(cb, ce, cs, strict=True)) if not (shrink >> d) & 1]
+        sliced = [
+            len(range(bb, -1 if (end_mask >> d) & 1 else ee, ss))
+            for d, (bb, ee, ss) in enumerate(zip(cb, ce, cs, strict=True))
+            if not (shrink >> d) & 1
+        ]
         consts = [tfl_const(np.asarray(v, np.int32)) for v in (cb, ce, cs)]
-        ss = tfl.StridedSliceOp.build([x, *(c.output for c in consts)], [tensor_of(x, sliced)],
-                                      end_mask=end_mask, shrink_axis_mask=shrink)
+        ss = tfl.StridedSliceOp.build(
+            [x, *(c.output for c in consts)],
+            [tensor_of(x, sliced)],
+            end_mask=end_mask,
+            shrink_axis_mask=shrink,
+        )
         ops = [*consts, ss]
         if tuple(sliced) != out_shape:
             if int(np.prod(sliced)) != int(np.prod(out_shape)):
@@ -314,9 +340,11 @@ def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if any(a is None for a in arrs):
         return
     consts = [tfl_const(a) for a in arrs]
-    ss = tfl.StridedSliceOp.build([x, *(c.output for c in consts)], [op.results[0].type],
-                                  **{k: v for k, v in masks.items() if k in ("begin_mask", "end_mask",
-                                                                              "shrink_axis_mask")})
+    ss = tfl.StridedSliceOp.build(
+        [x, *(c.output for c in consts)],
+        [op.results[0].type],
+        **{k: v for k, v in masks.items() if k in ("begin_mask", "end_mask", "shrink_axis_mask")},
+    )
     replace_with(rewriter, op, [*consts, ss])
 
 
@@ -455,8 +483,10 @@ def legalize_zeros_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 
 # ---- resize -----------------------------------------------------------------------------------------------------
 
-_RESIZE: dict[type, type] = {tf.ResizeBilinearOp: tfl.ResizeBilinearOp,
-                             tf.ResizeNearestNeighborOp: tfl.ResizeNearestNeighborOp}
+_RESIZE: dict[type, type] = {
+    tf.ResizeBilinearOp: tfl.ResizeBilinearOp,
+    tf.ResizeNearestNeighborOp: tfl.ResizeNearestNeighborOp,
+}
 
 
 @LEGALIZE_TF.register(*_RESIZE)
@@ -466,7 +496,10 @@ def legalize_resize(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     made = int32_const(size_v)
     if made is None or made[1].shape != (2,):
         return
-    new = _RESIZE[type(op)].build([x, made[0].output], [op.results[0].type],
-                                  align_corners=bool_attr(op, "align_corners"),
-                                  half_pixel_centers=bool_attr(op, "half_pixel_centers"))
+    new = _RESIZE[type(op)].build(
+        [x, made[0].output],
+        [op.results[0].type],
+        align_corners=bool_attr(op, "align_corners"),
+        half_pixel_centers=bool_attr(op, "half_pixel_centers"),
+    )
     replace_with(rewriter, op, [made[0], new])
