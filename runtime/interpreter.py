@@ -43,6 +43,16 @@ class OpResolverType(enum.Enum):
     BUILTIN_WITHOUT_DEFAULT_DELEGATES = 3
 
 
+def _default_max_bytes() -> int:
+    env = os.environ.get("TFLRT_MAX_BYTES")
+    if env is not None:
+        return int(env)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
 def _np_type(t: int):
     try:
         return _NP_TYPES[t]
@@ -119,7 +129,9 @@ class Interpreter:
             if num_threads < 1:
                 raise ValueError("num_threads should >= 1")
         # Private limits for fuzzing hostile files: bytes per tensor/arena, WHILE iterations.
-        max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0)
+        # By default a memory plan may not exceed half the machine's RAM: a hostile file that asks for more gets a
+        # ValueError instead of the process being OOM-killed (TFLRT_MAX_BYTES overrides, 0 = no limit).
+        max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0) or _default_max_bytes()
         max_loop = int(unsupported_options.pop("_max_loop_iterations", 0) or 0)
         if model_path and not model_content:
             model_path = os.fspath(model_path)

@@ -687,3 +687,19 @@ def test_float16_weights_model_matches_litert():
     assert "DEQUANTIZE" in ru.model_ops(model)
     ru.require_kernels(model)
     ru.compare_with_litert(model)
+
+
+def test_memory_plan_over_the_limit_is_a_value_error(monkeypatch):
+    """A plan above TFLRT_MAX_BYTES (default: half the RAM) fails cleanly instead of exhausting memory."""
+    import keras
+
+    from compiler import TFLiteConverter
+    from runtime import Interpreter
+
+    model = keras.Sequential([keras.Input((256,)), keras.layers.Dense(256), keras.layers.Dense(256)])
+    data = TFLiteConverter.from_keras_model(model).convert()
+    monkeypatch.setenv("TFLRT_MAX_BYTES", "1024")
+    with pytest.raises(ValueError, match="limit"):
+        Interpreter(model_content=data).allocate_tensors()
+    monkeypatch.delenv("TFLRT_MAX_BYTES")
+    Interpreter(model_content=data).allocate_tensors()
