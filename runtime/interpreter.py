@@ -129,8 +129,8 @@ class Interpreter:
             if num_threads < 1:
                 raise ValueError("num_threads should >= 1")
         # Private limits for fuzzing hostile files: bytes per tensor/arena, WHILE iterations.
-        # By default a memory plan may not exceed half the machine's RAM: a hostile file that asks for more gets a
-        # ValueError instead of the process being OOM-killed (TFLRT_MAX_BYTES overrides, 0 = no limit).
+        # By default a memory plan may not exceed half the machine's RAM: a hostile file that asks for more gets an
+        # error at allocate_tensors instead of the process being OOM-killed (TFLRT_MAX_BYTES overrides, 0 = no limit).
         max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0) or _default_max_bytes()
         max_loop = int(unsupported_options.pop("_max_loop_iterations", 0) or 0)
         if model_path and not model_content:
