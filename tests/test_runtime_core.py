@@ -9,9 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runtime_util as ru  # noqa: E402
-
-tf = pytest.importorskip("tensorflow")
-
+import tensorflow as tf  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reference models (TensorFlow's converter)

@@ -13,8 +13,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-tf = pytest.importorskip("tensorflow")
-litert = pytest.importorskip("ai_edge_litert.interpreter")
+import ai_edge_litert.interpreter as litert  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from runtime import Interpreter  # noqa: E402
 

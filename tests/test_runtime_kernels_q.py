@@ -23,8 +23,8 @@ import pytest
 warnings.filterwarnings("ignore")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-tf = pytest.importorskip("tensorflow")
-litert = pytest.importorskip("ai_edge_litert.interpreter")
+import ai_edge_litert.interpreter as litert  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 import runtime  # noqa: E402
 
@@ -138,11 +138,14 @@ def _check_exact(model, seed=1, inputs=None, expect_ops=None, float_lo=-3.0, flo
         compared += 1
     assert compared > 0
     for d in ref.get_output_details():
-        assert np.array_equal(ref.get_tensor(d["index"]), ours.get_tensor(d["index"])) or d["dtype"] == np.float32
+        assert (
+            np.array_equal(ref.get_tensor(d["index"]), ours.get_tensor(d["index"]))
+            or d["dtype"] == np.float32
+        )
     return ref, ours
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached(key, builder):
     return builder()
 
@@ -215,7 +218,11 @@ def test_depthwise_conv2d(mode, act, case):
     _check_exact(model, seed=case, expect_ops=["DEPTHWISE_CONV_2D"])
 
 
-TCONV_CASES = [((1, 5, 5, 3), 3, 4, 2, "SAME"), ((2, 4, 6, 2), 2, 3, 2, "VALID"), ((1, 4, 4, 4), 3, 2, 1, "SAME")]
+TCONV_CASES = [
+    ((1, 5, 5, 3), 3, 4, 2, "SAME"),
+    ((2, 4, 6, 2), 2, 3, 2, "VALID"),
+    ((1, 4, 4, 4), 3, 2, 1, "SAME"),
+]
 
 
 @pytest.mark.parametrize("mode", [INT8, INT16])
@@ -299,7 +306,9 @@ def test_binary(mode, op, shapes):
         pytest.skip("no int16 SQUARED_DIFFERENCE in LiteRT")
     f = fns[op]
     # scale the second operand so the two inputs get different quantization parameters
-    model = _cached(("bin", mode, op, shapes), lambda: _convert(lambda a, b: f(a, 0.37 * b + 0.5), [sa, sb], mode))
+    model = _cached(
+        ("bin", mode, op, shapes), lambda: _convert(lambda a, b: f(a, 0.37 * b + 0.5), [sa, sb], mode)
+    )
     _check_exact(model, seed=shapes)
 
 
@@ -327,8 +336,10 @@ def test_activation_int8(name, rng_hi):
     shape = (4, 64)
     # every int8 value appears in the input: exhaustive for the element-wise ones
     x = np.tile(np.arange(-128, 128, dtype=np.int8), 1).reshape(4, 64)
-    model = _cached(("act", name, rng_hi), lambda: _convert(lambda a: f(a * 1.0 + 0.0), [shape], INT8, lo=-rng_hi,
-                                                              hi=rng_hi))
+    model = _cached(
+        ("act", name, rng_hi),
+        lambda: _convert(lambda a: f(a * 1.0 + 0.0), [shape], INT8, lo=-rng_hi, hi=rng_hi),
+    )
     _check_exact(model, inputs=[x])
     _check_exact(model, seed=3)
 
@@ -410,7 +421,8 @@ def test_comparison_int8(op):
     f = getattr(tf.math, op)
     # 0.37 * b gives the second operand different quantization parameters; cast so the output is a number
     model = _cached(
-        ("cmp", op), lambda: _convert(lambda a, b: tf.cast(f(a, 0.37 * b), tf.float32), [(4, 64), (1, 64)], INT8)
+        ("cmp", op),
+        lambda: _convert(lambda a, b: tf.cast(f(a, 0.37 * b), tf.float32), [(4, 64), (1, 64)], INT8),
     )
     _check_exact(model, expect_ops=[op.upper()])
 
@@ -424,7 +436,9 @@ def test_reduce_max_min(mode, kind):
 
 
 def test_rsqrt_int8():
-    model = _cached(("rsqrt",), lambda: _convert(lambda a: tf.math.rsqrt(a), [(4, 64)], INT8, lo=0.05, hi=4.0))
+    model = _cached(
+        ("rsqrt",), lambda: _convert(lambda a: tf.math.rsqrt(a), [(4, 64)], INT8, lo=0.05, hi=4.0)
+    )
     ref, _ = _run_both(model)
     zp = ref.get_input_details()[0]["quantization"][1]
     x = np.clip(np.arange(-128, 128), zp, 127).astype(np.int8).reshape(4, 64)  # non-negative real values only
@@ -486,7 +500,10 @@ def test_sum(mode, axes):
     """LiteRT 2.3's BUILTIN_REF SUM reads int8/int16 data as uint8 (reduce.cc passes GetTensorData<uint8_t> to the
     reference QuantizedMeanOrSum), so its output is garbage; we implement the intended arithmetic (the MEAN formula
     without the 1/count) and compare with the optimized kernel, which rounds once: within one LSB."""
-    model = _cached(("sum", mode, axes), lambda: _convert(lambda x: tf.reduce_sum(0.5 * x + 1.0, axis=axes), [(3, 7, 5)], mode))
+    model = _cached(
+        ("sum", mode, axes),
+        lambda: _convert(lambda x: tf.reduce_sum(0.5 * x + 1.0, axis=axes), [(3, 7, 5)], mode),
+    )
     opt = litert.Interpreter(
         model_content=model,
         experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
@@ -511,8 +528,10 @@ def test_sum(mode, axes):
 @pytest.mark.parametrize("mode", [INT8, INT16])
 def test_quantize_dequantize_float_io(mode):
     # float model I/O: QUANTIZE (float -> int) in front, DEQUANTIZE (int -> float) behind
-    model = _cached(("qdq", mode), lambda: _convert(lambda x: tf.nn.relu(x) + 0.25 * x, [(3, 40)], mode,
-                                                    io_type=tf.float32))
+    model = _cached(
+        ("qdq", mode),
+        lambda: _convert(lambda x: tf.nn.relu(x) + 0.25 * x, [(3, 40)], mode, io_type=tf.float32),
+    )
     ref, _ = _check_exact(model, float_lo=-4, float_hi=4)
     names = _op_names(ref)
     assert names[0] == "QUANTIZE" and names[-1] == "DEQUANTIZE", names
@@ -542,7 +561,9 @@ def _check_hybrid(model, shape, seed=0):
 def test_hybrid_fully_connected(act, batch):
     w = _const((64, 40), 80)
     b = _const((40,), 81)
-    model = _cached(("hfc", act, batch), lambda: _convert(lambda x: ACTS[act](tf.matmul(x, w) + b), [(batch, 64)], HYBRID))
+    model = _cached(
+        ("hfc", act, batch), lambda: _convert(lambda x: ACTS[act](tf.matmul(x, w) + b), [(batch, 64)], HYBRID)
+    )
     ref = _check_hybrid(model, (batch, 64))
     assert "FULLY_CONNECTED" in _op_names(ref)
 
@@ -555,7 +576,9 @@ def test_hybrid_conv2d(case):
     b = _const((oc,), 91)
     model = _cached(
         ("hconv", case),
-        lambda: _convert(lambda x: tf.nn.relu(tf.nn.conv2d(x, w, s, pad, dilations=dil) + b), [shape], HYBRID),
+        lambda: _convert(
+            lambda x: tf.nn.relu(tf.nn.conv2d(x, w, s, pad, dilations=dil) + b), [shape], HYBRID
+        ),
     )
     ref = _check_hybrid(model, shape)
     assert "CONV_2D" in _op_names(ref)
@@ -565,7 +588,9 @@ def test_hybrid_conv2d_per_tensor_scales():
     # every output channel has the same max |w|, so all channel scales are equal: LiteRT's symmetric hybrid path
     w = _const((3, 3, 4, 40), 97)
     w = w / np.abs(w).max(axis=(0, 1, 2), keepdims=True)
-    model = _cached(("hconv_pt",), lambda: _convert(lambda x: tf.nn.conv2d(x, w, 1, "SAME"), [(2, 7, 7, 4)], HYBRID))
+    model = _cached(
+        ("hconv_pt",), lambda: _convert(lambda x: tf.nn.conv2d(x, w, 1, "SAME"), [(2, 7, 7, 4)], HYBRID)
+    )
     ref = _check_hybrid(model, (2, 7, 7, 4))
     assert "CONV_2D" in _op_names(ref)
 
@@ -573,7 +598,10 @@ def test_hybrid_conv2d_per_tensor_scales():
 def test_hybrid_depthwise_conv2d():
     w = _const((3, 3, 64, 2), 95)
     model = _cached(
-        ("hdw",), lambda: _convert(lambda x: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME"), [(1, 6, 6, 64)], HYBRID)
+        ("hdw",),
+        lambda: _convert(
+            lambda x: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME"), [(1, 6, 6, 64)], HYBRID
+        ),
     )
     ref = _check_hybrid(model, (1, 6, 6, 64))
     assert "DEPTHWISE_CONV_2D" in _op_names(ref)
@@ -743,10 +771,24 @@ def test_fixedpoint_c_selftest(tmp_path):
     src = os.path.join(REPO, "runtime", "src")
     exe = tmp_path / "fp_test"
     subprocess.run(
-        [cc, "-std=c11", "-O1", "-Wall", "-I", src, os.path.join(src, "tests", "test_fixedpoint.c"),
-         os.path.join(src, "fixedpoint.c"), os.path.join(src, "qgemm.c"), "-lm", "-o", str(exe)],
+        [
+            cc,
+            "-std=c11",
+            "-O1",
+            "-Wall",
+            "-I",
+            src,
+            os.path.join(src, "tests", "test_fixedpoint.c"),
+            os.path.join(src, "fixedpoint.c"),
+            os.path.join(src, "qgemm.c"),
+            "-lm",
+            "-o",
+            str(exe),
+        ],
         check=True,
     )
     for path in ("c", "sse2", "auto"):  # portable, SSE2 and (when the CPU has it) AVX2 micro-kernels
-        res = subprocess.run([str(exe)], capture_output=True, text=True, env=dict(os.environ, TFLRT_QGEMM=path))
+        res = subprocess.run(
+            [str(exe)], capture_output=True, text=True, env=dict(os.environ, TFLRT_QGEMM=path)
+        )
         assert res.returncode == 0, path + ": " + res.stdout + res.stderr
