@@ -159,7 +159,7 @@ TFL_HOT static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d
   MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
   MB &= ~3;
   const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  uint8_t *scratch = (uint8_t *)tfl_node_scratch(ctx, node, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+  uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
   if (!scratch) return tfl_error(ctx, "CONV_2D: out of memory");
   int16_t *A = (int16_t *)scratch;
   int32_t *acc = (int32_t *)(scratch + a_bytes);
@@ -234,7 +234,7 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   const int8_t *wd = (const int8_t *)w->data;
   const TflRounding mode = tfl_rounding();
   const size_t esz = d->is16 ? 2 : 1;
-  uint8_t *patch = (uint8_t *)tfl_node_scratch(ctx, node, (size_t)K * esz + 16);
+  uint8_t *patch = (uint8_t *)tfl_eval_scratch(ctx, (size_t)K * esz + 16);
   if (!patch && K > 0) return tfl_error(ctx, "CONV_2D: out of memory");
   if (!d->is16 && !d->wsum_ready) {
     for (int oc = 0; oc < OC; ++oc) {
@@ -337,7 +337,7 @@ TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   const int M = d->depth_multiplier;
   const int8_t *wd = (const int8_t *)w->data;
   const TflRounding mode = tfl_rounding();
-  int64_t *acc = (int64_t *)tfl_node_scratch(ctx, node, (size_t)OC * sizeof(int64_t) + 16);
+  int64_t *acc = (int64_t *)tfl_eval_scratch(ctx, (size_t)OC * sizeof(int64_t) + 16);
   if (!acc) return tfl_error(ctx, "DEPTHWISE_CONV_2D: out of memory");
   int32_t *acc32 = (int32_t *)acc;
   const int32_t *b32 = bias && !d->bias64 ? (const int32_t *)bias->data : NULL;
@@ -473,7 +473,7 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
   const int wide = d->is16 && (d->bias64 || !bias);
   int64_t *acc64 = NULL;
   int32_t *acc32 = NULL;
-  void *buf = tfl_node_scratch(ctx, node, (size_t)total * (wide ? 8 : 4) + 16);
+  void *buf = tfl_eval_scratch(ctx, (size_t)total * (wide ? 8 : 4) + 16);
   if (!buf) return tfl_error(ctx, "TRANSPOSE_CONV: out of memory");
   if (wide) acc64 = (int64_t *)buf;
   else acc32 = (int32_t *)buf;

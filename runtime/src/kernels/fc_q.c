@@ -142,7 +142,7 @@ TFL_HOT static TflStatus fc_eval_gemm(TflContext *ctx, TflNode *node, FcQ *d) {
   MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
   MB &= ~3;
   const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  uint8_t *scratch = (uint8_t *)tfl_node_scratch(ctx, node, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+  uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
   if (!scratch) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
   int16_t *A = (int16_t *)scratch;
   int32_t *acc = (int32_t *)(scratch + a_bytes);

@@ -177,7 +177,7 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
   const float *bd = bias ? (const float *)bias->data : NULL;
   const int8_t *wd = (const int8_t *)w->data;
   float *y = (float *)out->data;
-  int8_t *q = (int8_t *)tfl_node_scratch(ctx, node, (size_t)K + 16);
+  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, (size_t)K + 16);
   if (!q) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
   for (int u = 0; u < U; ++u) {
     int32_t s = 0;
@@ -296,7 +296,7 @@ TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *
   const size_t q_bytes = ((size_t)per_batch + 63) & ~(size_t)63;
   const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
   uint8_t *scratch =
-      (uint8_t *)tfl_node_scratch(ctx, node, q_bytes + a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+      (uint8_t *)tfl_eval_scratch(ctx, q_bytes + a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
   if (!scratch) return tfl_error(ctx, "CONV_2D (hybrid): out of memory");
   int8_t *q = (int8_t *)scratch;
   int16_t *A = (int16_t *)(scratch + q_bytes);
@@ -362,7 +362,7 @@ static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
   const int8_t *wd = (const int8_t *)w->data;
   const float *x = (const float *)in->data;
   float *y = (float *)out->data;
-  int8_t *q = (int8_t *)tfl_node_scratch(ctx, node, (size_t)per_batch + (size_t)OC * sizeof(int32_t) + 64);
+  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, (size_t)per_batch + (size_t)OC * sizeof(int32_t) + 64);
   if (!q) return tfl_error(ctx, "conv (hybrid): out of memory");
   int32_t *acc = (int32_t *)(void *)(q + ((per_batch + 15) & ~(int64_t)15));
   for (int n = 0; n < N; ++n) {

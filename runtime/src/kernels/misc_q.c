@@ -59,7 +59,7 @@ static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   const int OH = out->dims[1], OW = out->dims[2];
   const int is16 = in->type == TFL_INT16;
   const int is_max = node->op == OP_MAX_POOL_2D;
-  int32_t *acc = (int32_t *)tfl_node_scratch(ctx, node, (size_t)C * sizeof(int32_t) + 16);
+  int32_t *acc = (int32_t *)tfl_eval_scratch(ctx, (size_t)C * sizeof(int32_t) + 16);
   if (!acc) return tfl_error(ctx, "pool: out of memory");
   for (int n = 0; n < N; ++n) {
     for (int oy = 0; oy < OH; ++oy) {
@@ -171,7 +171,7 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
     memset(out->data, 0, out->bytes);
     return TFL_OK;
   }
-  int32_t *sum = (int32_t *)tfl_node_scratch(ctx, node, (size_t)nout * sizeof(int32_t) + 16);
+  int32_t *sum = (int32_t *)tfl_eval_scratch(ctx, (size_t)nout * sizeof(int32_t) + 16);
   if (!sum) return tfl_error(ctx, "reduce: out of memory");
   const int is_max = node->op == OP_REDUCE_MAX, is_min = node->op == OP_REDUCE_MIN;
   if (is_max || is_min) {
