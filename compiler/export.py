@@ -1,6 +1,6 @@
 """tfl module -> LiteRT FlatBuffer bytes (schema v3, file identifier "TFL3").
 
-Generic over ops: each `tfl` op class declares its builtin code, options table and version (dialects/tfl.py); ops
+Generic over ops: each `tfl` op class declares its builtin code, options table and version (dialects/tfl/); ops
 that are not builtins provide `custom_code()` and `custom_options()` (select-TF / custom ops). One `func.func` is
 one subgraph and one SignatureDef (entry functions in module order, so subgraph index = signature index).
 Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is the empty sentinel.
