@@ -95,10 +95,6 @@ def const_value(value: SSAValue) -> np.ndarray | None:
     return None
 
 
-def is_const(value: SSAValue) -> bool:
-    return isinstance(value.owner, tf.ConstOp | tfl.ConstOp)
-
-
 def shape_of(value: SSAValue) -> tuple[int, ...] | None:
     """Static shape, or None if the rank or any dim is unknown."""
     ty = value.type

@@ -321,15 +321,14 @@ class _Importer:
             c.attributes[NAME] = StringAttr(op.name)
             values[op.outputs[0].name] = c.output
             return
-        if any(a is None or _is_resource(a) for a in args):
-            # Resource-consuming op we don't freeze (e.g. a ResourceGather): keep it generic.
-            args = [a if isinstance(a, SSAValue) else self._opaque_placeholder(a) for a in args]
+        if any(not isinstance(a, SSAValue) for a in args):
+            # Only ReadVariableOp of a captured variable is frozen; anything else touching a variable handle
+            # (ResourceGather, assignments feeding outputs, ...) cannot become a constant.
+            raise ImportError_(
+                f"{op.type} node {op.name!r} uses a model variable directly; tflc freezes read-only variables "
+                "(ReadVariableOp) only. Re-export the model so inference reads variables with ReadVariableOp."
+            )
         self.import_generic(op, args, values)
-
-    def _opaque_placeholder(self, marker: Any) -> SSAValue:
-        raise ImportError_(
-            "a model variable is used by an op other than ReadVariableOp; only read-only variables are supported"
-        )
 
     def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any]) -> None:
         attrs: dict[str, Attribute] = {}
