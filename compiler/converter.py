@@ -131,10 +131,10 @@ class TFLiteConverter:
 
             if len(funcs) == 1:
                 return [entry_from_concrete_function(funcs[0], "serving_default")]
-            return [
-                entry_from_concrete_function(f, getattr(f, "name", f"fn_{i}").split("_")[0] or f"fn_{i}")
-                for i, f in enumerate(funcs)
-            ]
+            keys = [_function_key(f, i) for i, f in enumerate(funcs)]
+            if len(set(keys)) != len(keys):
+                keys = [f"{k}_{i}" for i, k in enumerate(keys)]
+            return [entry_from_concrete_function(f, k) for f, k in zip(funcs, keys, strict=True)]
 
         return cls(load, "TF_CONCRETE_FUNCTIONS")
 
@@ -232,6 +232,16 @@ class TFLiteConverter:
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
         )
+
+
+def _function_key(fn: Any, index: int) -> str:
+    """Signature key for one of several concrete functions: its Python name (`__inference_encode_42` -> `encode`)."""
+    import re
+
+    name = getattr(fn, "name", "") or ""
+    name = name.decode() if isinstance(name, bytes) else str(name)
+    m = re.fullmatch(r"__inference_(.+?)_\d+", name)
+    return m.group(1) if m else (name or f"fn_{index}")
 
 
 def check_legalized(module: ModuleOp) -> None:

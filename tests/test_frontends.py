@@ -178,3 +178,22 @@ def test_no_tensorflow_import_for_dialects_and_export():
         cwd=os.path.dirname(os.path.dirname(__file__)),
     )
     assert out.stdout.strip() == "False"
+
+
+def test_several_concrete_functions_become_named_signatures():
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 3], tf.float32, name="x")])
+    def double(x):
+        return {"y": x * 2.0}
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 3], tf.float32, name="x")])
+    def shift(x):
+        return {"y": x + 1.0}
+
+    data = TFLiteConverter.from_concrete_functions(
+        [double.get_concrete_function(), shift.get_concrete_function()]
+    ).convert()
+    x = np.random.default_rng(4).standard_normal((1, 3)).astype(np.float32)
+    assert rel_error(run_litert(data, {"x": x}, "double")["y"], double(x)["y"].numpy()) <= TOL
+    assert rel_error(run_litert(data, {"x": x}, "shift")["y"], shift(x)["y"].numpy()) <= TOL
