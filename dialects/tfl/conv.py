@@ -18,8 +18,17 @@ from dialects.tfl.base import (
 # conv / matmul ------------------------------------------------------------------------------------------------
 
 
+class AffineOp(TflOp):
+    """Ops computing x * weights + bias: conv, depthwise conv, fully connected (bias may be tfl.no_value)."""
+
+    input = operand_def()
+    filter = operand_def()
+    bias = operand_def()
+    output = result_def()
+
+
 @tfl_op
-class Conv2DOp(TflOp):
+class Conv2DOp(AffineOp):
     """tfl.conv_2d: NHWC input, OHWI filter, bias [O]."""
 
     name = "tfl.conv_2d"
@@ -33,10 +42,6 @@ class Conv2DOp(TflOp):
         dilation_w_factor=I32(1),
         dilation_h_factor=I32(1),
     )
-    input = operand_def()
-    filter = operand_def()
-    bias = operand_def()
-    output = result_def()
 
     def version(self) -> int:
         """6 for grouped convolutions (input channels a multiple > 1 of the filter's), as op_version.cc."""
@@ -49,7 +54,7 @@ class Conv2DOp(TflOp):
 
 
 @tfl_op
-class DepthwiseConv2DOp(TflOp):
+class DepthwiseConv2DOp(AffineOp):
     """tfl.depthwise_conv_2d: NHWC input, filter [1, H, W, C*M]."""
 
     name = "tfl.depthwise_conv_2d"
@@ -64,10 +69,6 @@ class DepthwiseConv2DOp(TflOp):
         dilation_w_factor=I32(1),
         dilation_h_factor=I32(1),
     )
-    input = operand_def()
-    filter = operand_def()
-    bias = operand_def()
-    output = result_def()
 
     def version(self) -> int:
         dilated = self.dilation_w_factor.value.data != 1 or self.dilation_h_factor.value.data != 1
@@ -98,7 +99,7 @@ class TransposeConvOp(TflOp):
 
 
 @tfl_op
-class FullyConnectedOp(TflOp):
+class FullyConnectedOp(AffineOp):
     """tfl.fully_connected: y = x W^T + b, W [out, in]."""
 
     name = "tfl.fully_connected"
@@ -110,10 +111,6 @@ class FullyConnectedOp(TflOp):
         keep_num_dims=BOOL(),
         asymmetric_quantize_inputs=BOOL(),
     )
-    input = operand_def()
-    filter = operand_def()
-    bias = operand_def()
-    output = result_def()
 
     def version(self) -> int:
         return 5 if self.keep_num_dims.value.data else 1
