@@ -110,6 +110,14 @@ void *tfl_eval_scratch(TflContext *ctx, size_t bytes);
  * Nodes consuming a dynamic tensor are prepared again right before their eval. tfl_resize during eval may move
  * t->data, so re-read it after resizing. */
 int tfl_num_threads(const TflContext *ctx);
+/* Runs fn(arg, task, thread) for every task in [0, ntasks) on the context's worker threads (num_threads, the caller
+ * included) and returns when all are done. thread is in [0, tfl_num_threads(ctx)): index per-thread scratch with it
+ * (e.g. tfl_eval_scratch(ctx, per_thread * tfl_num_threads(ctx))). Tasks must write disjoint memory and each task's
+ * result must not depend on which thread runs it, so outputs are identical for any thread count. Kernels should
+ * make tasks coarse (>= ~50 us of work) and call this at most a few times per eval. Not reentrant: fn must not call
+ * tfl_parallel_for. */
+typedef void (*TflTaskFn)(void *arg, int task, int thread);
+void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg);
 
 /* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ----
  * Every read is checked against the options table and the file; an absent or out-of-bounds field gives dflt.
