@@ -319,16 +319,83 @@ void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, 
 
 /* ---------------------------------------------------------------- vectorized requantization */
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
+int tfl_q_avx2(void) {
+  static int has = -1;
+  if (has < 0) {
+#if defined(TFL_Q_X86)
+    const char *dis = getenv("TFLRT_DISABLE_AVX2");
+    const char *qg = getenv("TFLRT_QGEMM");
+    __builtin_cpu_init();
+    has = __builtin_cpu_supports("avx2") && !(dis && dis[0] == '1') && !(qg && (qg[0] == 'c' || qg[0] == 's'));
+#else
+    has = 0;
+#endif
+  }
+  return has;
+}
 
-/* Double rounding, 8 lanes: SRDHM(x, q) == (x*q + 2^30) >> 31 (arithmetic) because q >= 0 never equals INT32_MIN,
- * then the rounding right shift. */
+int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi, int perm) {
+  memset(rq, 0, sizeof(*rq));
+  const int np = (n + 15) & ~15;
+  int32_t *m = (int32_t *)aligned_alloc(64, (size_t)(np * 6 + ((2 * n + 15) & ~15)) * sizeof(int32_t));
+  if (!m) return 0;
+  rq->mem = m;
+  rq->n = n;
+  rq->np = np;
+  rq->perm = perm;
+  rq->zp = zp;
+  rq->lo = lo;
+  rq->hi = hi;
+  rq->bias = m;
+  rq->mult = m + np;
+  rq->lsh = m + 2 * np;
+  rq->rsh = m + 3 * np;
+  rq->mask = m + 4 * np;
+  rq->thr = m + 5 * np;
+  rq->smult = m + 6 * np;
+  rq->sshift = m + 6 * np + n;
+  for (int i = 0; i < np; ++i) {
+    const int c = perm ? tfl_rq_lane(i) : i;
+    const int32_t q = c < n ? mult[c] : 0;
+    const int sh = c < n ? shift[c] : 0;
+    const int right = sh > 0 ? 0 : (-sh > 31 ? 31 : -sh);
+    rq->bias[i] = 0;
+    rq->mult[i] = q;
+    rq->lsh[i] = sh > 0 ? sh : 0;
+    rq->rsh[i] = right;
+    rq->mask[i] = (int32_t)(((int64_t)1 << right) - 1);
+    rq->thr[i] = rq->mask[i] >> 1;
+    if (sh > 0) rq->any_left = 1;
+  }
+  for (int c = 0; c < n; ++c) {
+    rq->smult[c] = mult[c];
+    rq->sshift[c] = shift[c];
+  }
+  return 1;
+}
+
+void tfl_rq_free(TflRq *rq) {
+  free(rq->mem);
+  memset(rq, 0, sizeof(*rq));
+}
+
+void tfl_rq_set_bias(TflRq *rq, const int32_t *b, int32_t in_zp, const int32_t *wsum) {
+  for (int i = 0; i < rq->np; ++i) {
+    const int c = rq->perm ? tfl_rq_lane(i) : i;
+    if (c >= rq->n) {
+      rq->bias[i] = 0;
+      continue;
+    }
+    const uint32_t bc = b ? (uint32_t)b[c] : 0u, ws = wsum ? (uint32_t)wsum[c] : 0u;
+    rq->bias[i] = (int32_t)(bc - (uint32_t)in_zp * ws);
+  }
+}
+
+#if defined(TFL_Q_X86)
 __attribute__((target("avx2"))) static void requant_i8_avx2(const int32_t *acc, const int32_t *add, int n,
                                                              const int32_t *mult, const int *shift, int32_t zp,
                                                              int32_t lo, int32_t hi, int8_t *out) {
-  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30);
+  const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1), k31 = _mm256_set1_epi32(31);
   const __m256i vzp = _mm256_set1_epi32(zp), vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
   int i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -337,21 +404,10 @@ __attribute__((target("avx2"))) static void requant_i8_avx2(const int32_t *acc, 
     const __m256i q = _mm256_loadu_si256((const __m256i *)(mult + i));
     const __m256i sh = _mm256_loadu_si256((const __m256i *)(shift + i));
     const __m256i left = _mm256_max_epi32(sh, zero);
-    const __m256i right = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero), _mm256_set1_epi32(31));
-    x = _mm256_sllv_epi32(x, left);
-    const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, q), half);
-    const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q, 32)), half);
-    const __m256i re = _mm256_srli_epi64(pe, 31);
-    const __m256i ro = _mm256_slli_epi64(_mm256_srli_epi64(po, 31), 32);
-    __m256i h = _mm256_blend_epi32(re, ro, 0xAA);
-    /* rounding divide by 2^right */
+    const __m256i right = _mm256_min_epi32(_mm256_max_epi32(_mm256_sub_epi32(zero, sh), zero), k31);
     const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-    const __m256i rem = _mm256_and_si256(h, mask);
-    const __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_and_si256(_mm256_cmpgt_epi32(zero, h), one));
-    h = _mm256_add_epi32(_mm256_srav_epi32(h, right), _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
-    h = _mm256_add_epi32(h, vzp);
-    h = _mm256_min_epi32(_mm256_max_epi32(h, vlo), vhi);
-    /* pack 8 int32 -> 8 int8 (values already within [-128, 127]) */
+    __m256i h = tfl_v8_mbqm(x, q, left, right, mask, _mm256_srai_epi32(mask, 1), 1);
+    h = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(h, vzp), vlo), vhi);
     const __m256i p16 = _mm256_packs_epi32(h, h);
     const __m256i p8 = _mm256_packs_epi16(p16, p16);
     const int32_t lo4 = _mm256_extract_epi32(p8, 0), hi4 = _mm256_extract_epi32(p8, 4);
@@ -359,7 +415,7 @@ __attribute__((target("avx2"))) static void requant_i8_avx2(const int32_t *acc, 
     memcpy(out + i + 4, &hi4, 4);
   }
   for (; i < n; ++i) {
-    const int32_t v = tfl_mbqm_double(acc[i] + (add ? add[i] : 0), mult[i], shift[i]) + zp;
+    const int32_t v = tfl_mbqm_double((int32_t)((uint32_t)acc[i] + (uint32_t)(add ? add[i] : 0)), mult[i], shift[i]) + zp;
     out[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
   }
 }
@@ -368,20 +424,15 @@ __attribute__((target("avx2"))) static void requant_i8_avx2(const int32_t *acc, 
 void tfl_requant_i8(const int32_t *acc, const int32_t *add, int n, const int32_t *mult, const int *shift, int32_t zp,
                     int32_t lo, int32_t hi, int8_t *out) {
   const TflRounding mode = tfl_rounding();
-#if defined(__x86_64__) || defined(__i386__)
-  static int has_avx2 = -1;
-  if (has_avx2 < 0) {
-    __builtin_cpu_init();
-    const char *env = getenv("TFLRT_QGEMM");
-    has_avx2 = __builtin_cpu_supports("avx2") && !(env && (env[0] == 'c' || env[0] == 's'));
-  }
-  if (mode == TFL_ROUND_DOUBLE && has_avx2) {
+#if defined(TFL_Q_X86)
+  if (mode == TFL_ROUND_DOUBLE && tfl_q_avx2()) {
     requant_i8_avx2(acc, add, n, mult, shift, zp, lo, hi, out);
     return;
   }
 #endif
   for (int i = 0; i < n; ++i) {
-    const int32_t v = tfl_mbqm_mode(acc[i] + (add ? add[i] : 0), mult[i], shift[i], mode) + zp;
+    const int32_t v =
+        tfl_mbqm_mode((int32_t)((uint32_t)acc[i] + (uint32_t)(add ? add[i] : 0)), mult[i], shift[i], mode) + zp;
     out[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
   }
 }

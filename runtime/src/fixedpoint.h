@@ -105,6 +105,72 @@ void tfl_preprocess_softmax_scaling(double beta, double input_scale, int input_i
 int tfl_q_params(const TflTensor *t, float *scale, int32_t *zp);
 int tfl_is_int_q(const TflTensor *t); /* int8/uint8/int16 with quantization */
 
+
+/* ---- vector requantization (double rounding, the pinned LiteRT mode) ----
+ * MBQM(x, q, shift) = RDBPOT(SRDHM(x << left, q), right) with left = max(shift, 0), right = min(max(-shift, 0), 31).
+ * SRDHM(a, q) equals (a * q + 2^30) >> 31 (arithmetic) for every a when q >= 0 (gemmlowp's negative nudge and
+ * truncating division give the same floor), and RDBPOT(h, r) = (h >> r) + ((h & mask) - (h < 0) > mask >> 1) with
+ * mask = 2^r - 1, which cannot overflow. TflRq holds per-channel parameters in that form. */
+typedef struct {
+  int n, np;           /* channels, and the array length (n rounded up to 16) */
+  int perm;            /* vector arrays in depthwise lane order (see tfl_rq_lane) */
+  int any_left;        /* some channel has a left shift */
+  int32_t zp, lo, hi;  /* output zero point and clamp range */
+  int32_t *bias;       /* [np] added to the raw accumulators (wrapping), vector order */
+  int32_t *mult, *lsh, *rsh, *mask, *thr; /* [np] vector order */
+  int32_t *smult, *sshift;                /* [n] natural order, for the scalar (any rounding mode) path */
+  void *mem;
+} TflRq;
+
+/* perm != 0: within each block of 16 channels, vector position i holds channel tfl_rq_lane(i) (the order of
+ * _mm256_unpacklo/hi_epi16 followed by _mm256_madd_epi16, as used by the depthwise kernel). */
+static inline int tfl_rq_lane(int i) { return (i & ~15) + ((i & 8) ? 4 : 0) + ((i & 4) ? 8 : 0) + (i & 3); }
+/* Returns 0 on allocation failure. bias starts as zero. */
+int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi, int perm);
+void tfl_rq_free(TflRq *rq);
+/* bias[c] = b[c] (0 when b is NULL) - in_zp * wsum[c] (wsum may be NULL), wrapping like LiteRT's int32 sums. */
+void tfl_rq_set_bias(TflRq *rq, const int32_t *b, int32_t in_zp, const int32_t *wsum);
+/* Scalar requantization of channel c (natural order) in the current rounding mode, with zp and clamp. */
+static inline int8_t tfl_rq_scalar(const TflRq *rq, int c, int32_t acc, TflRounding mode) {
+  const int32_t v = tfl_mbqm_mode(acc, rq->smult[c], rq->sshift[c], mode) + rq->zp;
+  return (int8_t)(v < rq->lo ? rq->lo : (v > rq->hi ? rq->hi : v));
+}
+/* Whether the AVX2 integer kernels may run: CPU support, TFLRT_DISABLE_AVX2 != 1, TFLRT_QGEMM not c/sse2. */
+int tfl_q_avx2(void);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TFL_Q_X86 1
+#define TFL_AVX2_INLINE static inline __attribute__((target("avx2"), always_inline))
+/* 8 lanes of MBQM (double rounding); with_left is a compile-time constant at the call sites. */
+TFL_AVX2_INLINE __m256i tfl_v8_mbqm(__m256i x, __m256i q, __m256i lsh, __m256i rsh, __m256i mask, __m256i thr,
+                                    int with_left) {
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30);
+  if (with_left) x = _mm256_sllv_epi32(x, lsh);
+  const __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, q), half);
+  const __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q, 32)), half);
+  const __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(pe, 31), _mm256_slli_epi64(po, 1), 0xAA);
+  const __m256i rem = _mm256_add_epi32(_mm256_and_si256(h, mask), _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
+  return _mm256_sub_epi32(_mm256_srav_epi32(h, rsh), _mm256_cmpgt_epi32(rem, thr));
+}
+/* Requantizes 8 accumulators (bias already added) with the TflRq entries at vector position i; int32 result
+ * clamped to [lo, hi] (zero point added). */
+TFL_AVX2_INLINE __m256i tfl_v8_rq(const TflRq *rq, int i, __m256i acc, int with_left) {
+  const __m256i q = _mm256_loadu_si256((const __m256i *)(rq->mult + i));
+  const __m256i l = with_left ? _mm256_loadu_si256((const __m256i *)(rq->lsh + i)) : _mm256_setzero_si256();
+  const __m256i r = _mm256_loadu_si256((const __m256i *)(rq->rsh + i));
+  const __m256i m = _mm256_loadu_si256((const __m256i *)(rq->mask + i));
+  const __m256i t = _mm256_loadu_si256((const __m256i *)(rq->thr + i));
+  __m256i h = _mm256_add_epi32(tfl_v8_mbqm(acc, q, l, r, m, t, with_left), _mm256_set1_epi32(rq->zp));
+  return _mm256_min_epi32(_mm256_max_epi32(h, _mm256_set1_epi32(rq->lo)), _mm256_set1_epi32(rq->hi));
+}
+/* Two 8-lane int32 vectors (values within int8 range) -> 16 int8 in order a0..a7, b0..b7. */
+TFL_AVX2_INLINE __m128i tfl_v16_pack_i8(__m256i a, __m256i b) {
+  const __m256i p = _mm256_packs_epi32(a, b); /* a0-3 b0-3 | a4-7 b4-7 */
+  const __m128i r = _mm_packs_epi16(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+  return _mm_shuffle_epi32(r, 0xD8);
+}
+#endif
 #endif
 
 /* ---- convolution geometry (TFLite ComputePaddingHeightWidth) ---- */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixedpoint.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define TFL_QGEMM_X86 1
@@ -146,10 +148,7 @@ static TileFn pick_tile(void) {
   const char *env = getenv("TFLRT_QGEMM");
   if (env && env[0] == 'c') fn = tile_c;
   else if (env && env[0] == 's') fn = tile_sse2;
-  else {
-    __builtin_cpu_init();
-    fn = __builtin_cpu_supports("avx2") ? tile_avx2 : tile_sse2;
-  }
+  else fn = tfl_q_avx2() ? tile_avx2 : tile_sse2;
 #else
   fn = tile_c;
 #endif
@@ -168,4 +167,234 @@ void tfl_qgemm(const TflQPack *p, const int16_t *a, int M, int lda, int32_t *acc
       tile(panel, p->Kp, rows, mr, acc + (size_t)m * p->Np + (size_t)j * TFL_QGEMM_NR, p->Np);
     }
   }
+}
+
+/* ---------------------------------------------------------------- widening */
+
+#ifdef TFL_QGEMM_X86
+__attribute__((target("avx2"))) static void widen_avx2(const int8_t *src, int16_t *dst, size_t n) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256((__m256i *)(dst + i), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i))));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+#endif
+
+void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n) {
+#ifdef TFL_QGEMM_X86
+  if (tfl_q_avx2()) {
+    widen_avx2(src, dst, n);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
+/* ---------------------------------------------------------------- fused int8 epilogue */
+
+#ifdef TFL_QGEMM_X86
+/* 4 rows x 16 channels like tile_avx2, accumulators start at the epilogue bias, and the requantized int8 results
+ * go straight to out (row stride ldo); only the first nvalid channels are stored. */
+__attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int16_t *panel, int Kp,
+                                                                     const int16_t *const *rows, int mr,
+                                                                     const TflRq *rq, int n0, int nvalid,
+                                                                     int8_t *out, int ldo, const int with_left) {
+  const __m256i b0 = _mm256_load_si256((const __m256i *)(rq->bias + n0));
+  const __m256i b1 = _mm256_load_si256((const __m256i *)(rq->bias + n0 + 8));
+  __m256i a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+  const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
+  const int16_t *wp = panel;
+  for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
+    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
+    const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
+    __m256i x = _mm256_set1_epi32(load_pair(r0 + 2 * kp));
+    a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x, w0));
+    a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x, w1));
+    x = _mm256_set1_epi32(load_pair(r1 + 2 * kp));
+    a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x, w0));
+    a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x, w1));
+    x = _mm256_set1_epi32(load_pair(r2 + 2 * kp));
+    a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(x, w0));
+    a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(x, w1));
+    x = _mm256_set1_epi32(load_pair(r3 + 2 * kp));
+    a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(x, w0));
+    a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(x, w1));
+  }
+  const __m256i zp = _mm256_set1_epi32(rq->zp), lo = _mm256_set1_epi32(rq->lo), hi = _mm256_set1_epi32(rq->hi);
+#define TFL_RQ_PARAMS(i, q, l, r, m, t)                                                                     \
+  const __m256i q = _mm256_load_si256((const __m256i *)(rq->mult + (i)));                                  \
+  const __m256i l = with_left ? _mm256_load_si256((const __m256i *)(rq->lsh + (i))) : _mm256_setzero_si256(); \
+  const __m256i r = _mm256_load_si256((const __m256i *)(rq->rsh + (i)));                                   \
+  const __m256i m = _mm256_load_si256((const __m256i *)(rq->mask + (i)));                                  \
+  const __m256i t = _mm256_load_si256((const __m256i *)(rq->thr + (i)))
+#define TFL_RQ(a, q, l, r, m, t) \
+  _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(tfl_v8_mbqm(a, q, l, r, m, t, with_left), zp), lo), hi)
+  TFL_RQ_PARAMS(n0, q0, l0, s0, m0, t0);
+  a00 = TFL_RQ(a00, q0, l0, s0, m0, t0);
+  a10 = TFL_RQ(a10, q0, l0, s0, m0, t0);
+  a20 = TFL_RQ(a20, q0, l0, s0, m0, t0);
+  a30 = TFL_RQ(a30, q0, l0, s0, m0, t0);
+  TFL_RQ_PARAMS(n0 + 8, q1, l1, s1, m1, t1);
+  a01 = TFL_RQ(a01, q1, l1, s1, m1, t1);
+  a11 = TFL_RQ(a11, q1, l1, s1, m1, t1);
+  a21 = TFL_RQ(a21, q1, l1, s1, m1, t1);
+  a31 = TFL_RQ(a31, q1, l1, s1, m1, t1);
+#undef TFL_RQ
+#undef TFL_RQ_PARAMS
+  const __m128i v[4] = {tfl_v16_pack_i8(a00, a01), tfl_v16_pack_i8(a10, a11), tfl_v16_pack_i8(a20, a21),
+                        tfl_v16_pack_i8(a30, a31)};
+  if (nvalid == 16) {
+    for (int r = 0; r < mr; ++r) _mm_storeu_si128((__m128i *)(out + (size_t)r * ldo), v[r]);
+  } else {
+    for (int r = 0; r < mr; ++r) {
+      int8_t tmp[16];
+      _mm_storeu_si128((__m128i *)tmp, v[r]);
+      memcpy(out + (size_t)r * ldo, tmp, (size_t)nvalid);
+    }
+  }
+}
+
+__attribute__((target("avx2"))) static void tile_i8_avx2(const int16_t *panel, int Kp, const int16_t *const *rows,
+                                                           int mr, const TflRq *rq, int n0, int nvalid, int8_t *out,
+                                                           int ldo) {
+  if (rq->any_left) tile_i8_avx2_body(panel, Kp, rows, mr, rq, n0, nvalid, out, ldo, 1);
+  else tile_i8_avx2_body(panel, Kp, rows, mr, rq, n0, nvalid, out, ldo, 0);
+}
+#endif
+
+/* ---------------------------------------------------------------- driver */
+
+int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K) {
+  memset(g, 0, sizeof(*g));
+  g->wsum = (int32_t *)malloc((size_t)(N > 0 ? N : 1) * sizeof(int32_t));
+  if (!g->wsum || !tfl_qpack(w, N, K, &g->pack)) {
+    tfl_qgemm_release(g);
+    return 0;
+  }
+  for (int n = 0; n < N; ++n) {
+    int32_t s = 0;
+    for (int k = 0; k < K; ++k) s += w[(size_t)n * K + k];
+    g->wsum[n] = s;
+  }
+  return 1;
+}
+
+int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi) {
+  if (g->has_rq) tfl_rq_free(&g->rq);
+  g->has_rq = tfl_rq_init(&g->rq, g->pack.N, mult, shift, zp, lo, hi, 0);
+  return g->has_rq;
+}
+
+void tfl_qgemm_set_bias(TflQGemm *g, const int32_t *bias, int32_t in_zp) {
+  if (g->has_rq) tfl_rq_set_bias(&g->rq, bias, in_zp, g->wsum);
+}
+
+void tfl_qgemm_release(TflQGemm *g) {
+  free(g->wsum);
+  g->wsum = NULL;
+  tfl_qpack_free(&g->pack);
+  if (g->has_rq) tfl_rq_free(&g->rq);
+  g->has_rq = 0;
+}
+
+typedef struct {
+  const TflQGemm *g;
+  int M, MB, nblocks, ntasks;
+  TflQRowsFn rows;
+  const void *rows_arg;
+  int8_t *y;
+  int ldy;
+  TflQPostFn post;
+  const void *post_arg;
+  uint8_t *scratch;
+  size_t per_thread, a_bytes;
+  int fused;
+  TflRounding mode;
+  TileFn tile;
+} QRun;
+
+/* int8 output for one block of rows already in A. */
+static void block_i8(const QRun *r, const int16_t *A, int m0, int mb) {
+  const TflQPack *p = &r->g->pack;
+  const TflRq *rq = &r->g->rq;
+  const int panels = p->Np / TFL_QGEMM_NR;
+  for (int j = 0; j < panels; ++j) {
+    const int16_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
+    const int n0 = j * TFL_QGEMM_NR;
+    const int nvalid = p->N - n0 < TFL_QGEMM_NR ? p->N - n0 : TFL_QGEMM_NR;
+    for (int m = 0; m < mb; m += TFL_QGEMM_MR) {
+      const int mr = mb - m < TFL_QGEMM_MR ? mb - m : TFL_QGEMM_MR;
+      const int16_t *rowp[TFL_QGEMM_MR];
+      for (int i = 0; i < TFL_QGEMM_MR; ++i) rowp[i] = A + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
+      int8_t *out = r->y + (size_t)(m0 + m) * r->ldy + n0;
+#ifdef TFL_QGEMM_X86
+      if (r->fused) {
+        tile_i8_avx2(panel, p->Kp, rowp, mr, rq, n0, nvalid, out, r->ldy);
+        continue;
+      }
+#endif
+      int32_t acc[TFL_QGEMM_MR * TFL_QGEMM_NR];
+      r->tile(panel, p->Kp, rowp, mr, acc, TFL_QGEMM_NR);
+      for (int i = 0; i < mr; ++i)
+        for (int c = 0; c < nvalid; ++c)
+          out[(size_t)i * r->ldy + c] = tfl_rq_scalar(
+              rq, n0 + c, (int32_t)((uint32_t)acc[i * TFL_QGEMM_NR + c] + (uint32_t)rq->bias[n0 + c]), r->mode);
+    }
+  }
+}
+
+static void run_task(void *arg, int task, int thread) {
+  const QRun *r = (const QRun *)arg;
+  const TflQPack *p = &r->g->pack;
+  uint8_t *base = r->scratch + (size_t)thread * r->per_thread;
+  int16_t *A = (int16_t *)base;
+  int32_t *acc = (int32_t *)(base + r->a_bytes);
+  const int b0 = (int)((int64_t)task * r->nblocks / r->ntasks), b1 = (int)((int64_t)(task + 1) * r->nblocks / r->ntasks);
+  for (int b = b0; b < b1; ++b) {
+    const int m0 = b * r->MB, mb = r->M - m0 < r->MB ? r->M - m0 : r->MB;
+    r->rows(r->rows_arg, m0, mb, A, p->Kp);
+    if (p->Kp > p->K)
+      for (int i = 0; i < mb; ++i) A[(size_t)i * p->Kp + p->K] = 0;
+    if (r->y) {
+      block_i8(r, A, m0, mb);
+    } else {
+      tfl_qgemm(p, A, mb, p->Kp, acc);
+      r->post(r->post_arg, m0, mb, acc, p->Np, thread);
+    }
+  }
+}
+
+TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
+                        int ldy, TflQPostFn post, const void *post_arg) {
+  if (M <= 0) return TFL_OK;
+  const TflQPack *p = &g->pack;
+  QRun r;
+  memset(&r, 0, sizeof(r));
+  r.g = g;
+  r.M = M;
+  /* A block of about 64 KB (L2), panels of 16 channels from L1 */
+  int MB = 32768 / p->Kp;
+  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
+  MB &= ~3;
+  r.MB = MB;
+  r.nblocks = (M + MB - 1) / MB;
+  const int nt = tfl_num_threads(ctx);
+  r.ntasks = nt <= 1 ? 1 : (r.nblocks < 4 * nt ? r.nblocks : 4 * nt);
+  r.rows = rows;
+  r.rows_arg = rows_arg;
+  r.y = y;
+  r.ldy = ldy;
+  r.post = post;
+  r.post_arg = post_arg;
+  r.mode = tfl_rounding();
+  r.tile = pick_tile();
+#ifdef TFL_QGEMM_X86
+  r.fused = y && r.mode == TFL_ROUND_DOUBLE && tfl_q_avx2() && r.tile != tile_c && r.tile != tile_sse2;
+#endif
+  r.a_bytes = ((size_t)MB * p->Kp * sizeof(int16_t) + 63) & ~(size_t)63;
+  r.per_thread = r.a_bytes + (y ? 0 : (((size_t)MB * p->Np * sizeof(int32_t) + 63) & ~(size_t)63));
+  r.scratch = (uint8_t *)tfl_eval_scratch(ctx, r.per_thread * (size_t)(nt > 0 ? nt : 1));
+  if (!r.scratch) return TFL_ERROR;
+  tfl_parallel_for(ctx, r.ntasks, run_task, &r);
+  return TFL_OK;
 }

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fixedpoint.h"
+#include "tflrt.h"
+
 #define TFL_QGEMM_NR 16 /* channels per panel */
 #define TFL_QGEMM_MR 4  /* rows per micro-tile */
 
@@ -25,5 +28,41 @@ void tfl_qpack_free(TflQPack *p);
 /* acc[m * Np + n] = sum_k a[m * lda + k] * w[n][k] for m < M, n < Np (padded channels give 0).
  * a holds int16 values with lda >= Kp; entries K..Kp-1 of each row must be zero. */
 void tfl_qgemm(const TflQPack *p, const int16_t *a, int M, int lda, int32_t *acc);
+/* dst[i] = src[i] widened to int16 (vectorized). */
+void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n);
+
+/* ---- shared int8 GEMM driver for CONV_2D / FULLY_CONNECTED / hybrid kernels ----
+ * Y[m][n] = requant(sum_k A[m][k] * W[n][k] + bias[n]) for m < M, n < N, where the kernel supplies the rows of A
+ * (int8 values widened to int16: im2col patches, FC input rows) block by block through a callback, and the driver
+ * owns packing, weight sums, per-thread scratch (tfl_eval_scratch), the split into tasks (tfl_parallel_for over
+ * disjoint row blocks, so results do not depend on the thread count) and the epilogue:
+ *   - int8 output: fused requantization (TflRq; AVX2 in-register epilogue for double rounding, scalar otherwise);
+ *   - raw int32 sums handed to a callback per row block (float / hybrid requantization).
+ * Zero points: pass rows of raw int8 values and fold -in_zp * wsum[n] into the bias (tfl_qgemm_set_bias); pad
+ * out-of-image taps with in_zp so they cancel. */
+typedef struct {
+  TflQPack pack;
+  int32_t *wsum; /* [N] sum over k of W[n][k] */
+  TflRq rq;      /* int8 epilogue (tfl_qgemm_set_requant) */
+  int has_rq;
+} TflQGemm;
+
+/* Fills rows m0 .. m0 + mb - 1 of A: row i at A + i * lda, K values (the driver zeroes the padding entry). */
+typedef void (*TflQRowsFn)(const void *arg, int m0, int mb, int16_t *A, int lda);
+/* Receives raw sums of rows m0 .. m0 + mb - 1: acc[i * ldacc + n]; thread indexes per-thread buffers. */
+typedef void (*TflQPostFn)(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread);
+
+/* Packs w ([N][K] int8) and computes the weight sums; 0 on allocation failure. */
+int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K);
+/* Per-channel multipliers (tfl_quantize_multiplier form), output zero point and clamp range for the int8 epilogue. */
+int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi);
+/* Epilogue bias: bias[n] - in_zp * wsum[n] (bias may be NULL). Call on every eval if the bias is not constant. */
+void tfl_qgemm_set_bias(TflQGemm *g, const int32_t *bias, int32_t in_zp);
+void tfl_qgemm_release(TflQGemm *g);
+/* Runs the product for M rows. y != NULL: int8 output at y[m * ldy + n] (needs set_requant/set_bias).
+ * y == NULL: post() gets the raw sums. rows() and post() run on worker threads (must only write their own rows /
+ * per-thread memory). Returns TFL_ERROR when scratch cannot be allocated. */
+TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
+                        int ldy, TflQPostFn post, const void *post_arg);
 
 #endif

@@ -24,10 +24,15 @@ typedef struct {
   int32_t *mult; /* [channels] */
   int *shift;    /* [channels] */
   int32_t *wsum; /* [channels] sum of the filter taps of each output channel (conv, int8) */
-  int32_t *badj; /* [channels] bias - zp_in * wsum (packed conv) */
   int wsum_ready;
-  TflQPack pack; /* int8 conv with constant filter and one group: packed GEMM weights */
+  TflQGemm gemm; /* int8 conv with constant filter and one group: packed GEMM weights and epilogue */
   int packed;
+  /* int8 depthwise fast path (AVX2, depth multiplier 1, constant filter, double rounding) */
+  int dw_fast;
+  int dw_pairs;     /* ceil(taps / 2) */
+  int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
+  TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
+  int8_t *dw_zp;    /* [C rounded up to 16] filled with the input zero point (out-of-image taps) */
 } ConvQ;
 
 static void conv_free(void *p) {
@@ -36,8 +41,10 @@ static void conv_free(void *p) {
   free(d->mult);
   free(d->shift);
   free(d->wsum);
-  free(d->badj);
-  tfl_qpack_free(&d->pack);
+  tfl_qgemm_release(&d->gemm);
+  free(d->dw_pack);
+  free(d->dw_zp);
+  tfl_rq_free(&d->dw_rq);
   free(d);
 }
 
@@ -127,7 +134,9 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
   if (!d->is16 && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     const int K = w->dims[1] * w->dims[2] * w->dims[3];
-    if (!tfl_qpack((const int8_t *)w->data, d->channels, K, &d->pack)) return tfl_error(ctx, "CONV_2D: out of memory");
+    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, d->channels, K) ||
+        !tfl_qgemm_set_requant(&d->gemm, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi))
+      return tfl_error(ctx, "CONV_2D: out of memory");
     d->packed = 1;
   }
   return conv_geometry(ctx, node, d, padding, w->dims[1], w->dims[2], d->channels, "CONV_2D");
@@ -147,77 +156,78 @@ static int64_t dot_i16_i8(const int16_t *a, const int8_t *b, int n) {
 
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-/* int8, one group, packed weights: im2col blocks of output pixels as int16 rows, then the int8 GEMM. */
-TFL_HOT static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
+/* int8, one group, packed weights: the shared GEMM driver with im2col rows (out-of-image taps = zp_in, which the
+ * bias folding cancels) and the fused requantization. 1x1 stride-1 convolutions widen the input rows directly. */
+typedef struct {
+  const ConvQ *d;
+  const int8_t *x;
+  int H, W, C, OH, OW, FH, FW;
+  int pointwise;
+} ConvRows;
+
+static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const ConvRows *r = (const ConvRows *)arg;
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OW = r->OW, FH = r->FH, FW = r->FW;
+  if (r->pointwise && lda == C) { /* rows are consecutive pixels (across the batch as well) */
+    tfl_widen_i8(r->x + (size_t)m0 * C, A, (size_t)mb * C);
+    return;
+  }
+  const int total = r->OH * OW;
+  const int16_t zp = (int16_t)d->in_zp;
+  for (int i = 0; i < mb; ++i) {
+    const int m = m0 + i, n = m / total, pix = m % total;
+    const int oy = pix / OW, ox = pix % OW;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    int16_t *dst = A + (size_t)i * lda;
+    if (r->pointwise) {
+      tfl_widen_i8(xin + (size_t)pix * C, dst, (size_t)C);
+      continue;
+    }
+    const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
+    const int row_inside = ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W;
+    for (int fy = 0; fy < FH; ++fy) {
+      const int iy = iy0 + fy * d->dil_h;
+      if (iy < 0 || iy >= H) {
+        for (int k = 0; k < FW * C; ++k) dst[k] = zp;
+        dst += FW * C;
+        continue;
+      }
+      if (row_inside && d->dil_w == 1) { /* FW taps of C channels are contiguous in the input row */
+        tfl_widen_i8(xin + ((size_t)iy * W + ix0) * C, dst, (size_t)FW * C);
+        dst += FW * C;
+        continue;
+      }
+      for (int fx = 0; fx < FW; ++fx, dst += C) {
+        const int ix = ix0 + fx * d->dil_w;
+        if (ix >= 0 && ix < W) tfl_widen_i8(xin + ((size_t)iy * W + ix) * C, dst, (size_t)C);
+        else
+          for (int c = 0; c < C; ++c) dst[c] = zp;
+      }
+    }
+  }
+}
+
+static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
-  const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
-  const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
-  const int FH = w->dims[1], FW = w->dims[2];
-  const int K = FH * FW * C, Kp = d->pack.Kp, Np = d->pack.Np;
-  int MB = 32768 / Kp;
-  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
-  MB &= ~3;
-  const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
-  if (!scratch) return tfl_error(ctx, "CONV_2D: out of memory");
-  int16_t *A = (int16_t *)scratch;
-  int32_t *acc = (int32_t *)(scratch + a_bytes);
-  const int32_t *b32 = bias ? (const int32_t *)bias->data : NULL;
-  if (!d->badj) {
-    d->badj = (int32_t *)malloc((size_t)OC * sizeof(int32_t));
-    if (!d->badj) return tfl_error(ctx, "CONV_2D: out of memory");
-  }
-  if (!d->wsum_ready || bias) { /* the bias may be a non-constant tensor */
-    const int8_t *wd = (const int8_t *)w->data;
-    for (int oc = 0; oc < OC; ++oc) {
-      if (!d->wsum_ready) {
-        int32_t sum = 0;
-        for (int k = 0; k < K; ++k) sum += wd[(size_t)oc * K + k];
-        d->wsum[oc] = sum;
-      }
-      d->badj[oc] = (int32_t)((uint32_t)(b32 ? b32[oc] : 0) - (uint32_t)(d->in_zp * d->wsum[oc]));
-    }
-    d->wsum_ready = 1;
-  }
-  const int pointwise = FH == 1 && FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0;
-  const int16_t zp = (int16_t)d->in_zp;
-  const int total = OH * OW;
-  for (int n = 0; n < N; ++n) {
-    const int8_t *xin = (const int8_t *)in->data + (size_t)n * H * W * C;
-    int8_t *yout = (int8_t *)out->data + (size_t)n * total * OC;
-    for (int p0 = 0; p0 < total; p0 += MB) {
-      const int mb = total - p0 < MB ? total - p0 : MB;
-      for (int i = 0; i < mb; ++i) {
-        const int oy = (p0 + i) / OW, ox = (p0 + i) % OW;
-        int16_t *row = A + (size_t)i * Kp;
-        if (pointwise) {
-          const int8_t *src = xin + ((size_t)oy * W + ox) * C;
-          for (int c = 0; c < C; ++c) row[c] = src[c];
-        } else {
-          const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
-          int16_t *dst = row;
-          for (int fy = 0; fy < FH; ++fy) {
-            const int iy = iy0 + fy * d->dil_h;
-            for (int fx = 0; fx < FW; ++fx, dst += C) {
-              const int ix = ix0 + fx * d->dil_w;
-              if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-                const int8_t *src = xin + ((size_t)iy * W + ix) * C;
-                for (int c = 0; c < C; ++c) dst[c] = src[c];
-              } else {
-                for (int c = 0; c < C; ++c) dst[c] = zp;
-              }
-            }
-          }
-        }
-        if (Kp > K) row[K] = 0;
-      }
-      tfl_qgemm(&d->pack, A, mb, Kp, acc);
-      for (int i = 0; i < mb; ++i)
-        tfl_requant_i8(acc + (size_t)i * Np, d->badj, OC, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi,
-                       yout + (size_t)(p0 + i) * OC);
-    }
-  }
+  ConvRows r;
+  r.d = d;
+  r.x = (const int8_t *)in->data;
+  r.H = in->dims[1];
+  r.W = in->dims[2];
+  r.C = in->dims[3];
+  r.OH = out->dims[1];
+  r.OW = out->dims[2];
+  r.FH = w->dims[1];
+  r.FW = w->dims[2];
+  r.pointwise = r.FH == 1 && r.FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
+                r.OH == r.H && r.OW == r.W;
+  /* the bias may be a non-constant tensor: fold it on every eval (one pass over the channels) */
+  tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
+  const int M = in->dims[0] * r.OH * r.OW;
+  if (tfl_qgemm_run(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL) != TFL_OK)
+    return tfl_error(ctx, "CONV_2D: out of memory");
   return TFL_OK;
 }
 
@@ -306,6 +316,156 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
 
 /* ------------------------------------------------------------------------------------------------ DEPTHWISE */
 
+/* int8 fast path. Out-of-image taps read a row of zp_in (so they cancel against the bias folding
+ * bias - zp_in * sum of all taps, exactly like the reference's skipped taps); pairs of taps are interleaved as int16
+ * so one madd covers two taps of 8 channels; accumulators start at the folded bias and are requantized in registers. */
+#define DW_MAX_PAIRS 32
+
+static int dw_fast_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
+  const int nblk = (C + 15) / 16, pairs = (taps + 1) / 2;
+  d->dw_pairs = pairs;
+  d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 32 * sizeof(int16_t));
+  d->dw_zp = (int8_t *)malloc((size_t)nblk * 16);
+  if (!d->dw_pack || !d->dw_zp) return 0;
+  memset(d->dw_zp, (int8_t)d->in_zp, (size_t)nblk * 16);
+  for (int b = 0; b < nblk; ++b)
+    for (int p = 0; p < pairs; ++p)
+      for (int h = 0; h < 2; ++h)
+        for (int i = 0; i < 16; ++i) {
+          const int ch = b * 16 + (i / 8) * 8 + h * 4 + (i % 8) / 2, tap = 2 * p + (i & 1);
+          d->dw_pack[(((size_t)b * pairs + p) * 2 + h) * 16 + i] = ch < C && tap < taps ? w[(size_t)tap * C + ch] : 0;
+        }
+  for (int c = 0; c < C; ++c) {
+    int32_t s = 0;
+    for (int t = 0; t < taps; ++t) s += w[(size_t)t * C + c];
+    d->wsum[c] = s;
+  }
+  if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 1)) return 0;
+  d->dw_fast = 1;
+  return 1;
+}
+
+typedef struct {
+  const ConvQ *d;
+  const int8_t *x;
+  int8_t *y;
+  int H, W, C, OH, OW, FH, FW;
+  int rows, ntasks;
+} DwRun;
+
+#ifdef TFL_Q_X86
+/* 16 channels of one output pixel; tp[t] point at the channel block of each tap (2 * pairs entries). */
+__attribute__((target("avx2"))) static inline __m128i dw_block16(const int8_t *const *tp, size_t off, int pairs,
+                                                                  const int16_t *wp, const TflRq *rq, int i0,
+                                                                  const int with_left) {
+  __m256i a = _mm256_loadu_si256((const __m256i *)(rq->bias + i0));
+  __m256i b = _mm256_loadu_si256((const __m256i *)(rq->bias + i0 + 8));
+  for (int p = 0; p < pairs; ++p, wp += 32) {
+    const __m256i t0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(tp[2 * p] + off)));
+    const __m256i t1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(tp[2 * p + 1] + off)));
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_unpacklo_epi16(t0, t1), _mm256_load_si256((const __m256i *)wp)));
+    b = _mm256_add_epi32(b, _mm256_madd_epi16(_mm256_unpackhi_epi16(t0, t1),
+                                              _mm256_load_si256((const __m256i *)(wp + 16))));
+  }
+  a = tfl_v8_rq(rq, i0, a, with_left); /* channels 0-3 | 8-11 */
+  b = tfl_v8_rq(rq, i0 + 8, b, with_left); /* channels 4-7 | 12-15 */
+  const __m256i p16 = _mm256_packs_epi32(a, b); /* 0-7 | 8-15 */
+  return _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
+}
+
+__attribute__((target("avx2"))) static inline void dw_rows_body(const DwRun *r, int row0, int row1,
+                                                                 const int with_left) {
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int pairs = d->dw_pairs, taps = FH * FW, nfull = C / 16;
+  const TflRq *rq = &d->dw_rq;
+  const int8_t *tp[2 * DW_MAX_PAIRS];
+  size_t toff[2 * DW_MAX_PAIRS];
+  for (int fy = 0; fy < FH; ++fy)
+    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  for (int t = taps; t < 2 * pairs; ++t) tp[t] = d->dw_zp;
+  for (int row = row0; row < row1; ++row) {
+    const int n = row / OH, oy = row % OH;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    int8_t *yrow = r->y + (size_t)row * OW * C;
+    const int iy0 = oy * d->stride_h - d->pad_h;
+    const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
+    for (int ox = 0; ox < OW; ++ox) {
+      const int ix0 = ox * d->stride_w - d->pad_w;
+      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
+        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
+        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
+      } else {
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          for (int fx = 0; fx < FW; ++fx) {
+            const int ix = ix0 + fx * d->dil_w;
+            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
+          }
+        }
+      }
+      int8_t *yo = yrow + (size_t)ox * C;
+      const int16_t *wp = d->dw_pack;
+      for (int cb = 0; cb < nfull; ++cb, wp += (size_t)pairs * 32)
+        _mm_storeu_si128((__m128i *)(yo + cb * 16), dw_block16(tp, (size_t)cb * 16, pairs, wp, rq, cb * 16, with_left));
+      if (C % 16) { /* last partial block: copy the taps so no load crosses the end of the input */
+        const int rem = C % 16;
+        int8_t buf[2 * DW_MAX_PAIRS][16];
+        const int8_t *bp[2 * DW_MAX_PAIRS];
+        for (int t = 0; t < 2 * pairs; ++t) {
+          memset(buf[t], 0, 16);
+          memcpy(buf[t], tp[t] + (size_t)nfull * 16, (size_t)rem);
+          bp[t] = buf[t];
+        }
+        int8_t res[16];
+        _mm_storeu_si128((__m128i *)res, dw_block16(bp, 0, pairs, wp, rq, nfull * 16, with_left));
+        memcpy(yo + (size_t)nfull * 16, res, (size_t)rem);
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row0, int row1) {
+  if (r->d->dw_rq.any_left) dw_rows_body(r, row0, row1, 1);
+  else dw_rows_body(r, row0, row1, 0);
+}
+#endif
+
+static void dw_task(void *arg, int task, int thread) {
+  (void)thread;
+  const DwRun *r = (const DwRun *)arg;
+  const int row0 = (int)((int64_t)task * r->rows / r->ntasks), row1 = (int)((int64_t)(task + 1) * r->rows / r->ntasks);
+#ifdef TFL_Q_X86
+  dw_rows_avx2(r, row0, row1);
+#else
+  (void)row0;
+  (void)row1;
+#endif
+}
+
+static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
+  TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  DwRun r;
+  r.d = d;
+  r.x = (const int8_t *)in->data;
+  r.y = (int8_t *)out->data;
+  r.H = in->dims[1];
+  r.W = in->dims[2];
+  r.C = in->dims[3];
+  r.OH = out->dims[1];
+  r.OW = out->dims[2];
+  r.FH = w->dims[1];
+  r.FW = w->dims[2];
+  r.rows = in->dims[0] * r.OH;
+  if (r.rows <= 0 || r.OW <= 0) return TFL_OK;
+  const int nt = tfl_num_threads(ctx);
+  r.ntasks = nt <= 1 ? 1 : (r.rows < 4 * nt ? r.rows : 4 * nt);
+  tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, d->in_zp, d->wsum);
+  tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
+  return TFL_OK;
+}
+
 static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   ConvQ *d = NULL;
   TflStatus st = conv_common(ctx, node, 1, &d);
@@ -324,11 +484,17 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "DEPTHWISE_CONV_2D: %d output channels not a multiple of %d input channels", cout, cin);
   d->depth_multiplier = cout / cin; /* LiteRT derives it from the shapes as well */
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
+  const int taps = w->dims[1] * w->dims[2];
+  if (!d->is16 && d->depth_multiplier == 1 && w->data && w->alloc == TFL_ALLOC_CONST && taps <= 2 * DW_MAX_PAIRS &&
+      tfl_q_avx2() && getenv("TFLRT_NO_QGEMM") == NULL) {
+    if (!dw_fast_prepare(d, (const int8_t *)w->data, cout, taps)) return tfl_error(ctx, "DEPTHWISE_CONV_2D: out of memory");
+  }
   return conv_geometry(ctx, node, d, padding, w->dims[1], w->dims[2], cout, "DEPTHWISE_CONV_2D");
 }
 
 TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   ConvQ *d = (ConvQ *)node->user_data;
+  if (d->dw_fast && tfl_rounding() == TFL_ROUND_DOUBLE) return dw_eval_fast(ctx, node, d);
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];

@@ -195,6 +195,48 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
   }
 }
 
+
+/* int8 ADD/SUB on same-shape operands with double rounding: the scalar ew_apply arithmetic over 16 lanes. */
+#ifdef TFL_Q_X86
+typedef struct {
+  __m256i q, l, r, m, t;
+} VMbqm;
+
+__attribute__((target("avx2"))) static VMbqm vmbqm_params(int32_t q, int shift) {
+  const int right = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+  VMbqm p = {_mm256_set1_epi32(q), _mm256_set1_epi32(shift > 0 ? shift : 0), _mm256_set1_epi32(right),
+             _mm256_set1_epi32(mask), _mm256_set1_epi32(mask >> 1)};
+  return p;
+}
+
+__attribute__((target("avx2"))) static inline __m256i add8(const EwQ *d, __m128i xa, __m128i xb, const VMbqm *p1,
+                                                            const VMbqm *p2, const VMbqm *po) {
+  const __m256i a = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_cvtepi8_epi32(xa), _mm256_set1_epi32(d->z1)),
+                                      d->left_shift);
+  const __m256i b = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_cvtepi8_epi32(xb), _mm256_set1_epi32(d->z2)),
+                                      d->left_shift);
+  const __m256i sa = tfl_v8_mbqm(a, p1->q, p1->l, p1->r, p1->m, p1->t, 1);
+  const __m256i sb = tfl_v8_mbqm(b, p2->q, p2->l, p2->r, p2->m, p2->t, 1);
+  const __m256i raw = d->op == OP_ADD ? _mm256_add_epi32(sa, sb) : _mm256_sub_epi32(sa, sb);
+  __m256i v = _mm256_add_epi32(tfl_v8_mbqm(raw, po->q, po->l, po->r, po->m, po->t, 1), _mm256_set1_epi32(d->zo));
+  return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
+}
+
+__attribute__((target("avx2"))) static int64_t add_i8_avx2(const EwQ *d, const int8_t *a, const int8_t *b, int8_t *y,
+                                                            int64_t n) {
+  const VMbqm p1 = vmbqm_params(d->m1, d->s1), p2 = vmbqm_params(d->m2, d->s2), po = vmbqm_params(d->mo, d->so);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i xa = _mm_loadu_si128((const __m128i *)(a + i)), xb = _mm_loadu_si128((const __m128i *)(b + i));
+    const __m256i lo = add8(d, xa, xb, &p1, &p2, &po);
+    const __m256i hi = add8(d, _mm_srli_si128(xa, 8), _mm_srli_si128(xb, 8), &p1, &p2, &po);
+    _mm_storeu_si128((__m128i *)(y + i), tfl_v16_pack_i8(lo, hi));
+  }
+  return i; /* the caller finishes the tail */
+}
+#endif
+
 static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   const EwQ *d = (const EwQ *)node->user_data;
   TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
@@ -205,7 +247,12 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   const int outb = is_comparison(d->op); /* bool output, one byte */
 #define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
   if (d->same_shape) {
-    for (int64_t i = 0; i < n; ++i) {
+    int64_t i = 0;
+#ifdef TFL_Q_X86
+    if (!is16 && (d->op == OP_ADD || d->op == OP_SUB) && mode == TFL_ROUND_DOUBLE && tfl_q_avx2())
+      i = add_i8_avx2(d, (const int8_t *)a->data, (const int8_t *)b->data, (int8_t *)out->data, n);
+#endif
+    for (; i < n; ++i) {
       const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
       if (outb) ((uint8_t *)out->data)[i] = (uint8_t)v;
       else if (is16) ((int16_t *)out->data)[i] = (int16_t)v;

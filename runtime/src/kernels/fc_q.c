@@ -23,9 +23,8 @@ typedef struct {
   double *eff;   /* [units] effective scale for the float requantization */
   int32_t *mult; /* [units] fixed-point multipliers (FC_REQUANT_FIXED and BATCH_MATMUL) */
   int *shift;
-  TflQPack pack; /* int8 with constant symmetric weights */
+  TflQGemm gemm; /* int8 with constant symmetric weights: packed weights, weight sums, epilogue */
   int packed;
-  int32_t *wsum;
 } FcQ;
 
 static void fc_free(void *p) {
@@ -34,8 +33,7 @@ static void fc_free(void *p) {
   free(d->eff);
   free(d->mult);
   free(d->shift);
-  free(d->wsum);
-  tfl_qpack_free(&d->pack);
+  tfl_qgemm_release(&d->gemm);
   free(d);
 }
 
@@ -111,15 +109,11 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   }
   tfl_act_range_q(act, out->type, out_s, d->out_zp, &d->act_lo, &d->act_hi);
   if (is8 && d->w_zp == 0 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
-    d->wsum = (int32_t *)calloc((size_t)units, sizeof(int32_t));
-    if (!d->wsum || !tfl_qpack((const int8_t *)w->data, units, depth, &d->pack))
+    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, units, depth))
       return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
-    const int8_t *wd = (const int8_t *)w->data;
-    for (int u = 0; u < units; ++u) {
-      int32_t sum = 0;
-      for (int k = 0; k < depth; ++k) sum += wd[(size_t)u * depth + k];
-      d->wsum[u] = sum;
-    }
+    /* the fixed-point form runs the fused epilogue; the default float form post-processes raw sums */
+    if (fc_fixed_requant() && !tfl_qgemm_set_requant(&d->gemm, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi))
+      return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
     d->packed = 1;
   }
   int32_t dims[TFL_MAX_RANK];
@@ -134,45 +128,53 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, 2, dims);
 }
 
-/* int8, packed weights: blocks of input rows widened to int16, int8 GEMM, then the same requantization. */
-TFL_HOT static TflStatus fc_eval_gemm(TflContext *ctx, TflNode *node, FcQ *d) {
-  TflTensor *in = tfl_input(ctx, node, 0), *bias = tfl_input(ctx, node, 2), *out = tfl_output(ctx, node, 0);
-  const int U = d->units, K = d->depth, B = d->batch, Kp = d->pack.Kp, Np = d->pack.Np;
-  int MB = 32768 / Kp;
-  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
-  MB &= ~3;
-  const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
-  if (!scratch) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
-  int16_t *A = (int16_t *)scratch;
-  int32_t *acc = (int32_t *)(scratch + a_bytes);
-  const int32_t *b32 = bias ? (const int32_t *)bias->data : NULL;
-  const int fixed = fc_fixed_requant();
-  const TflRounding mode = tfl_rounding();
-  const int8_t *x = (const int8_t *)in->data;
-  int8_t *y = (int8_t *)out->data;
-  for (int b0 = 0; b0 < B; b0 += MB) {
-    const int mb = B - b0 < MB ? B - b0 : MB;
-    for (int i = 0; i < mb; ++i) {
-      const int8_t *src = x + (size_t)(b0 + i) * K;
-      int16_t *row = A + (size_t)i * Kp;
-      for (int k = 0; k < K; ++k) row[k] = src[k];
-      if (Kp > K) row[K] = 0;
-    }
-    tfl_qgemm(&d->pack, A, mb, Kp, acc);
-    for (int i = 0; i < mb; ++i) {
-      const int32_t *ar = acc + (size_t)i * Np;
-      int8_t *yr = y + (size_t)(b0 + i) * U;
-      for (int u = 0; u < U; ++u) {
-        int32_t a = (int32_t)((uint32_t)ar[u] - (uint32_t)(d->in_zp * d->wsum[u]));
-        if (b32) a = (int32_t)((uint32_t)a + (uint32_t)b32[u]);
-        int32_t r = fixed ? tfl_mbqm_mode(a, d->mult[u], d->shift[u], mode) : tfl_sat_f2i(round((double)a * d->eff[u]));
-        r = clamp32(r + d->out_zp, d->act_lo, d->act_hi);
-        yr[u] = (int8_t)r;
-      }
+/* int8, packed weights: the shared GEMM driver; input rows are widened to int16. */
+typedef struct {
+  const FcQ *d;
+  const int8_t *x;
+  int8_t *y;
+  const int32_t *b32;
+} FcRun;
+
+static void fc_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const FcRun *r = (const FcRun *)arg;
+  const int K = r->d->depth;
+  if (lda == K) {
+    tfl_widen_i8(r->x + (size_t)m0 * K, A, (size_t)mb * K);
+    return;
+  }
+  for (int i = 0; i < mb; ++i) tfl_widen_i8(r->x + (size_t)(m0 + i) * K, A + (size_t)i * lda, (size_t)K);
+}
+
+/* LiteRT's float requantization: round((double)acc * eff) per unit. */
+static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+  (void)thread;
+  const FcRun *r = (const FcRun *)arg;
+  const FcQ *d = r->d;
+  const int U = d->units;
+  for (int i = 0; i < mb; ++i) {
+    const int32_t *ar = acc + (size_t)i * ldacc;
+    int8_t *yr = r->y + (size_t)(m0 + i) * U;
+    for (int u = 0; u < U; ++u) {
+      int32_t a = (int32_t)((uint32_t)ar[u] - (uint32_t)d->in_zp * (uint32_t)d->gemm.wsum[u]);
+      if (r->b32) a = (int32_t)((uint32_t)a + (uint32_t)r->b32[u]);
+      const int32_t v = tfl_sat_f2i(round((double)a * d->eff[u]));
+      yr[u] = (int8_t)clamp32(v + d->out_zp, d->act_lo, d->act_hi);
     }
   }
-  return TFL_OK;
+}
+
+static TflStatus fc_eval_gemm(TflContext *ctx, TflNode *node, FcQ *d) {
+  TflTensor *in = tfl_input(ctx, node, 0), *bias = tfl_input(ctx, node, 2), *out = tfl_output(ctx, node, 0);
+  FcRun r = {d, (const int8_t *)in->data, (int8_t *)out->data, bias ? (const int32_t *)bias->data : NULL};
+  TflStatus st;
+  if (d->gemm.has_rq) {
+    tfl_qgemm_set_bias(&d->gemm, r.b32, d->in_zp);
+    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, r.y, d->units, NULL, NULL);
+  } else {
+    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, NULL, 0, fc_post, &r);
+  }
+  return st == TFL_OK ? TFL_OK : tfl_error(ctx, "FULLY_CONNECTED: out of memory");
 }
 
 static TflStatus fc_eval(TflContext *ctx, TflNode *node) {

@@ -6,6 +6,29 @@
 #include "fixedpoint.h"
 #include "qgemm.h"
 
+/* Serial stand-ins for the interpreter services used by the GEMM driver (qgemm.c). */
+static void *g_scratch;
+static size_t g_scratch_cap;
+void *tfl_eval_scratch(TflContext *ctx, size_t bytes) {
+  (void)ctx;
+  if (g_scratch_cap < bytes) {
+    free(g_scratch);
+    g_scratch = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    g_scratch_cap = g_scratch ? bytes : 0;
+  }
+  return g_scratch;
+}
+static int g_threads = 1;
+int tfl_num_threads(const TflContext *ctx) {
+  (void)ctx;
+  return g_threads;
+}
+void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
+  (void)ctx;
+  /* tasks in reverse order, spread over the pretend threads: results must not depend on either */
+  for (int t = ntasks - 1; t >= 0; --t) fn(arg, t, t % g_threads);
+}
+
 static int failures = 0;
 #define CHECK(cond, ...)                         \
   do {                                           \
@@ -28,6 +51,12 @@ static int32_t ref_srdhm(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
   long double v = (long double)a * (long double)b / 2147483648.0L;
   return (int32_t)floorl(v + 0.5L);
+}
+
+/* GEMM rows: widened int8 rows of x ([M][45]) */
+static void rows_i8(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const int8_t *x = (const int8_t *)arg;
+  for (int i = 0; i < mb; ++i) tfl_widen_i8(x + (size_t)(m0 + i) * 45, A + (size_t)i * lda, 45);
 }
 
 int main(void) {
@@ -177,6 +206,52 @@ int main(void) {
         CHECK(accg[m * pk.Np + n] == s, "qgemm[%d][%d] = %d want %d", m, n, accg[m * pk.Np + n], s);
       }
     tfl_qpack_free(&pk);
+  }
+
+  /* shared GEMM driver: fused int8 epilogue == naive sums + scalar requantization, for 1 and 3 pretend threads,
+   * both rounding modes, channels not a multiple of 16, odd depth, left and right shifts */
+  for (int mode = 0; mode < 2; ++mode) {
+    for (int threads = 1; threads <= 3; threads += 2) {
+      enum { M = 203, N = 37, K = 45 };
+      static int8_t w[N * K], x[M * K], y[M * N];
+      static int32_t bias[N], mult[N];
+      static int shift[N];
+      for (int i = 0; i < N * K; ++i) w[i] = (int8_t)(rand() % 256 - 128);
+      for (int i = 0; i < M * K; ++i) x[i] = (int8_t)(rand() % 256 - 128);
+      for (int n = 0; n < N; ++n) {
+        bias[n] = rand() % 200001 - 100000;
+        tfl_quantize_multiplier_mode(ldexp(0.5 + rand() / (double)RAND_MAX, -(rand() % 12) + 1), &mult[n], &shift[n],
+                                     (TflRounding)mode);
+      }
+      const int32_t in_zp = 7, out_zp = -3;
+      g_threads = threads;
+      tfl_set_rounding((TflRounding)mode);
+      TflQGemm g;
+      CHECK(tfl_qgemm_init(&g, w, N, K), "qgemm_init");
+      CHECK(tfl_qgemm_set_requant(&g, mult, shift, out_zp, -128, 100), "set_requant");
+      tfl_qgemm_set_bias(&g, bias, in_zp);
+      CHECK(tfl_qgemm_run(NULL, &g, M, rows_i8, x, y, N, NULL, NULL) == TFL_OK, "qgemm_run");
+      for (int m = 0; m < M; ++m)
+        for (int n = 0; n < N; ++n) {
+          int32_t s = bias[n];
+          for (int k = 0; k < K; ++k) s += ((int32_t)x[m * K + k] - in_zp) * w[n * K + k];
+          int32_t v = tfl_mbqm_mode(s, mult[n], shift[n], (TflRounding)mode) + out_zp;
+          v = v < -128 ? -128 : (v > 100 ? 100 : v);
+          CHECK(y[m * N + n] == v, "qgemm_run mode %d threads %d [%d][%d] = %d want %d", mode, threads, m, n,
+                y[m * N + n], v);
+        }
+      tfl_qgemm_release(&g);
+    }
+  }
+  tfl_set_rounding(TFL_ROUND_DOUBLE);
+  g_threads = 1;
+
+  /* TflRq lane order is a permutation of each block of 16 */
+  {
+    int seen[32] = {0};
+    for (int i = 0; i < 32; ++i) seen[tfl_rq_lane(i)]++;
+    for (int i = 0; i < 32; ++i) CHECK(seen[i] == 1, "tfl_rq_lane not a permutation at %d", i);
+    CHECK(tfl_rq_lane(4) == 8 && tfl_rq_lane(8) == 4, "tfl_rq_lane order");
   }
 
   if (failures) {
