@@ -22,8 +22,9 @@ setup(
                 "-Wextra",
                 "-Wno-unused-parameter",
                 "-fno-strict-aliasing",
+                "-pthread",
             ],
-            extra_link_args=["-lm"],
+            extra_link_args=["-lm", "-pthread"],
         )
     ]
 )

@@ -1,5 +1,6 @@
 """Runtime benchmark: ms per inference, 1 thread, our C interpreter vs ai_edge_litert (default resolver with
-XNNPACK, and BUILTIN_REF reference kernels) on TensorFlow-converted keras.applications models.
+XNNPACK, and BUILTIN_REF reference kernels) on TensorFlow-converted keras.applications models; plus ours vs LiteRT
+default with num_threads=2.
 
     .venv/bin/python benchmarks/runtime.py [--models mobilenet_v2_f32,mobilenet_v2_int8,resnet50_f32] [--seconds 3]
 
@@ -167,32 +168,59 @@ def main(argv=None):
             err = f"{float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30)):.1e} rel"
         else:
             err = f"{int(np.max(np.abs(a.astype(np.int32) - b.astype(np.int32))))} LSB"
+        ours2_ms, _, ours2_it, ours2_out = time_interpreter(
+            lambda m=model: Ours(model_content=m, num_threads=2), args.seconds
+        )
+        del ours2_it  # joins its worker threads before LiteRT's are timed
+        lite2_ms, _, _, _ = time_interpreter(
+            lambda m=model: LiteRT(model_content=m, num_threads=2), args.seconds
+        )
+        same = all(np.array_equal(a2, a1) for a2, a1 in zip(ours2_out, ours_out, strict=True))
         path = os.path.join(CACHE, name + ".tflite")
         mem = (peak_mb("ours", path), peak_mb("default", path))
-        rows.append((name, len(model), ours_ms, lite_ms, ref_ms, ours_it.arena_bytes(), err, mem))
+        rows.append(
+            (
+                name,
+                len(model),
+                ours_ms,
+                lite_ms,
+                ref_ms,
+                ours_it.arena_bytes(),
+                err,
+                mem,
+                ours2_ms,
+                lite2_ms,
+                same,
+            )
+        )
         print(
-            f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms",
+            f"{name}: ours {ours_ms:.2f} ms, litert {lite_ms:.2f} ms, ref {ref_ms:.2f} ms; 2 threads: ours "
+            f"{ours2_ms:.2f} ms, litert {lite2_ms:.2f} ms",
             file=sys.stderr,
             flush=True,
         )
 
     lines = [
-        f"Runtime latency, 1 thread, median ms per inference ({platform.machine()}, {os.cpu_count()} cores, "
-        f"{time.strftime('%Y-%m-%d')}; `benchmarks/runtime.py`).",
+        f"Runtime latency, median ms per inference ({platform.machine()}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}; `benchmarks/runtime.py`). 1 thread unless the column says 2T "
+        "(num_threads=2 for both).",
         "",
         "| model | bytes | ours ms | LiteRT default (XNNPACK) ms | LiteRT BUILTIN_REF ms | ours / default | ours / REF "
+        "| ours 2T ms | LiteRT default 2T ms | ours / default 2T "
         "| our arena bytes | peak RSS growth ours / LiteRT default MB | max diff vs REF |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, size, o, lt, rf, arena, err, mem in rows:
+    for name, size, o, lt, rf, arena, err, mem, o2, lt2, same in rows:
         lines.append(
-            f"| {name} | {size:,} | {o:.2f} | {lt:.2f} | {rf:.2f} | {o / lt:.2f}x | {o / rf:.2f}x | {arena:,} "
+            f"| {name} | {size:,} | {o:.2f} | {lt:.2f} | {rf:.2f} | {o / lt:.2f}x | {o / rf:.2f}x "
+            f"| {o2:.2f}{'' if same else ' (output differs from 1T!)'} | {lt2:.2f} | {o2 / lt2:.2f}x | {arena:,} "
             f"| {mem[0]:.1f} / {mem[1]:.1f} | {err} |"
         )
     lines += [
         "",
         "Peak RSS growth: max resident set size after creating the interpreter, allocate_tensors() and one invoke(),",
         "minus the same before (model bytes already in memory), measured in a fresh process per interpreter.",
+        "2T: the machine's cores are shared with other jobs, so 2-thread numbers are noisier than 1-thread ones.",
     ]
     table = "\n".join(lines)
     print(table)

@@ -195,3 +195,68 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
 #endif
   gemm_default(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
 }
+
+/* ---- multi-threaded driver ---- */
+
+int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) {
+  int mt = (M + MR - 1) / MR, pt = (N + NR - 1) / NR;
+  *mchunk = M;
+  *pchunk = pt;
+  if (nthreads <= 1 || M <= 0 || N <= 0) return 1;
+  double work = (double)M * N * (K > 0 ? K : 1);
+  double maxt = work / TFL_MIN_TASK_MACS;
+  int want = 4 * nthreads; /* a few tasks per thread: dynamic claiming evens out a slow (shared) core */
+  if (maxt < want) want = (int)maxt;
+  if (want < 2) return 1;
+  /* rows vs panels: a row task re-reads all of B, a panel task all of A; split the larger operand less */
+  double r = (double)want * M / N;
+  int mtasks = 1;
+  while (mtasks * mtasks < r && mtasks < mt && mtasks < want) mtasks++;
+  int ptasks = want / mtasks;
+  if (ptasks > pt) ptasks = pt;
+  if (ptasks < 1) ptasks = 1;
+  mtasks = want / ptasks;
+  if (mtasks > mt) mtasks = mt;
+  if (mtasks < 1) mtasks = 1;
+  int mtiles = (mt + mtasks - 1) / mtasks;
+  *mchunk = mtiles * MR < M ? mtiles * MR : M;
+  *pchunk = (pt + ptasks - 1) / ptasks;
+  int nm = (M + *mchunk - 1) / *mchunk, np = (pt + *pchunk - 1) / *pchunk;
+  return nm * np;
+}
+
+typedef struct {
+  int M, N, K, mchunk, pchunk, np;
+  const float *A;
+  long lda;
+  const float *packed, *bias;
+  float lo, hi;
+  float *C;
+  long ldc;
+} GemmJob;
+
+static void gemm_task(void *arg, int task, int thread) {
+  const GemmJob *j = arg;
+  (void)thread;
+  int mi = task / j->np, pi = task % j->np;
+  int m0 = mi * j->mchunk, m1 = m0 + j->mchunk < j->M ? m0 + j->mchunk : j->M;
+  int p0 = pi * j->pchunk, p1 = p0 + j->pchunk;
+  int nc = tfl_gemm_panel_cols(j->N, p0, p1);
+  if (m1 <= m0 || nc <= 0) return;
+  long n0 = (long)p0 * NR;
+  tfl_gemm_f32(m1 - m0, nc, j->K, j->A + (long)m0 * j->lda, j->lda, j->packed + (size_t)p0 * NR * (size_t)j->K,
+               j->bias ? j->bias + n0 : NULL, j->lo, j->hi, j->C + (long)m0 * j->ldc + n0, j->ldc);
+}
+
+void tfl_gemm_f32_mt(TflContext *ctx, int M, int N, int K, const float *A, long lda, const float *packed,
+                     const float *bias, float lo, float hi, float *C, long ldc) {
+  int mchunk, pchunk;
+  int ntasks = tfl_gemm_split(M, N, K, tfl_num_threads(ctx), &mchunk, &pchunk);
+  if (ntasks <= 1) {
+    tfl_gemm_f32(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+    return;
+  }
+  int pt = (N + NR - 1) / NR;
+  GemmJob j = {M, N, K, mchunk, pchunk, (pt + pchunk - 1) / pchunk, A, lda, packed, bias, lo, hi, C, ldc};
+  tfl_parallel_for(ctx, ntasks, gemm_task, &j);
+}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "tflrt.h"
+
 #define TFL_GEMM_NR 16
 #define TFL_GEMM_MR 6
 
@@ -17,5 +19,21 @@ void tfl_gemm_pack_kn(const float *b, int N, int K, long ldb, long cs, float *pa
 /* A row m, column k at A[m*lda + k]; C row m at C[m*ldc]. bias may be NULL. lo/hi clamp the result. */
 void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
                   float hi, float *C, long ldc);
+
+/* Multi-threaded tfl_gemm_f32 over the context's threads (tfl_parallel_for): the output is cut into blocks of whole
+ * MR-row tiles by whole NR-column panels, so every element is computed exactly as in the serial call. Small products
+ * run on the caller alone. */
+void tfl_gemm_f32_mt(TflContext *ctx, int M, int N, int K, const float *A, long lda, const float *packed,
+                     const float *bias, float lo, float hi, float *C, long ldc);
+/* Chooses a task grid for an M x N x K product on nthreads: *mchunk rows (a multiple of TFL_GEMM_MR, or M) by
+ * *pchunk panels of TFL_GEMM_NR columns per task; returns the number of tasks (1: run serially). */
+int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk);
+/* Columns [p0 * NR, ...) of a product: arguments for tfl_gemm_f32 restricted to panels [p0, p1). */
+static inline int tfl_gemm_panel_cols(int N, int p0, int p1) {
+  int n0 = p0 * TFL_GEMM_NR, n1 = p1 * TFL_GEMM_NR < N ? p1 * TFL_GEMM_NR : N;
+  return n1 > n0 ? n1 - n0 : 0;
+}
+/* Multiply-accumulates below which a parallel task is not worth its dispatch. */
+#define TFL_MIN_TASK_MACS (256 * 1024)
 
 #endif

@@ -63,6 +63,7 @@ struct TflContext {
   void *flex_user;
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
+  TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
 };
 
 #define TFL_OP_IF 118
@@ -98,6 +99,7 @@ void tfl_set_error(TflContext *ctx, const char *msg) { snprintf(ctx->err, sizeof
 const char *tfl_last_error(const TflContext *ctx) { return ctx->err; }
 const TflModel *tfl_get_model(const TflContext *ctx) { return &ctx->m; }
 int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
+TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
   ctx->flex_user = user;
@@ -320,7 +322,7 @@ TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int pres
     free(ctx);
     return NULL;
   }
-  ctx->num_threads = num_threads < 1 ? 1 : num_threads;
+  ctx->num_threads = num_threads < 1 ? 1 : num_threads > TFL_MAX_THREADS ? TFL_MAX_THREADS : num_threads;
   ctx->preserve_all = preserve_all;
   ctx->max_bytes = max_arena;
   ctx->nsubs = ctx->m.nsubgraphs;
@@ -341,6 +343,8 @@ TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int pres
 
 void tfl_destroy(TflContext *ctx) {
   if (!ctx) return;
+  tfl_pool_free(ctx->pool);
+  ctx->pool = NULL;
   if (ctx->subs)
     for (int i = 0; i < ctx->nsubs; i++) {
       Sub *s = &ctx->subs[i];

@@ -37,6 +37,12 @@ void tfl_set_error(TflContext *ctx, const char *msg);
 int tfl_node_count(const TflContext *ctx, int sg);
 const TflNode *tfl_get_node(const TflContext *ctx, int sg, int node);
 
+/* parallel.c: the context's worker pool (created by tfl_parallel_for, freed by tfl_destroy). */
+#define TFL_MAX_THREADS 64 /* num_threads above this is clamped */
+typedef struct TflPool TflPool;
+TflPool **tfl_ctx_pool(TflContext *ctx);
+void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
+
 /* registry.c */
 int tfl_registry_has_op(int32_t op);
 TflStatus tfl_registry_prepare(TflContext *ctx, TflNode *node, const TflKernel **chosen, int *matched);

@@ -12,6 +12,7 @@ typedef struct {
   Py_buffer model; /* keeps the model bytes alive: constant tensors point into them */
   int have_model;
   PyObject *flex; /* callable(custom_code, custom_options: bytes, inputs: list) -> list[(type, shape, buffer)] */
+  int busy;       /* allocate/invoke running without the GIL: other calls on this object are refused */
 } InterpObject;
 
 static PyObject *raise_ctx(InterpObject *self, int allocate_or_invoke) {
@@ -23,8 +24,17 @@ static PyObject *raise_ctx(InterpObject *self, int allocate_or_invoke) {
   return NULL;
 }
 
+static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self);
+
+/* Called from tfl_invoke, which runs without the GIL: take it for the Python handler. */
 static TflStatus flex_trampoline(TflContext *ctx, TflNode *node, void *user) {
-  InterpObject *self = (InterpObject *)user;
+  PyGILState_STATE g = PyGILState_Ensure();
+  TflStatus st = flex_call(ctx, node, (InterpObject *)user);
+  PyGILState_Release(g);
+  return st;
+}
+
+static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
   if (!self->flex) return tfl_error(ctx, "no Flex handler installed");
   PyObject *inputs = PyList_New(node->ninputs);
   if (!inputs) goto pyerr;
@@ -142,10 +152,15 @@ static void Interp_dealloc(InterpObject *self) {
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-#define NEED_CTX                                                     \
-  if (!self->ctx) {                                                  \
-    PyErr_SetString(PyExc_RuntimeError, "interpreter not created"); \
-    return NULL;                                                     \
+#define NEED_CTX                                                                                           \
+  if (!self->ctx) {                                                                                        \
+    PyErr_SetString(PyExc_RuntimeError, "interpreter not created");                                       \
+    return NULL;                                                                                           \
+  }                                                                                                        \
+  if (self->busy) {                                                                                        \
+    PyErr_SetString(PyExc_RuntimeError,                                                                    \
+                    "interpreter is busy: allocate_tensors() or invoke() is running on another thread"); \
+    return NULL;                                                                                           \
   }
 
 static PyObject *str_or_none(const char *s) {
@@ -161,6 +176,7 @@ static PyObject *int_tuple(const int32_t *v, int n) {
 }
 
 static PyObject *Interp_set_flex(InterpObject *self, PyObject *fn) {
+  NEED_CTX
   Py_XDECREF(self->flex);
   if (fn == Py_None) self->flex = NULL;
   else {
@@ -256,7 +272,13 @@ static PyObject *Interp_allocate(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg = 0;
   if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
-  if (tfl_allocate(self->ctx, sg)) return raise_ctx(self, 1);
+  int rc;
+  self->busy = 1;
+  Py_BEGIN_ALLOW_THREADS
+  rc = tfl_allocate(self->ctx, sg);
+  Py_END_ALLOW_THREADS
+  self->busy = 0;
+  if (rc) return raise_ctx(self, 1);
   Py_RETURN_NONE;
 }
 
@@ -271,7 +293,15 @@ static PyObject *Interp_invoke(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg = 0;
   if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
-  if (tfl_invoke(self->ctx, sg)) {
+  int rc;
+  /* kernels run without the GIL (other Python threads, and other interpreters, run meanwhile); Flex nodes take it
+   * back in flex_trampoline. The flex handler is held for the duration: set_flex is refused while busy. */
+  self->busy = 1;
+  Py_BEGIN_ALLOW_THREADS
+  rc = tfl_invoke(self->ctx, sg);
+  Py_END_ALLOW_THREADS
+  self->busy = 0;
+  if (rc) {
     if (PyErr_Occurred()) return NULL;
     return raise_ctx(self, 1);
   }

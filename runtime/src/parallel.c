@@ -1,7 +1,220 @@
-/* tfl_parallel_for: task-parallel loops for kernels (see tflrt.h). Serial for now: every task runs on the caller. */
-#include "tflrt.h"
+/* tfl_parallel_for: task-parallel loops for kernels (see tflrt.h), on a pthread pool owned by the TflContext.
+ *
+ * The pool has num_threads - 1 workers; the calling thread is thread 0 and runs tasks too. It is created on the first
+ * tfl_parallel_for with more than one task and num_threads > 1, and joined by tfl_destroy (tfl_pool_free).
+ *
+ * One job at a time (tfl_parallel_for is called by the thread running invoke, and is not reentrant). Tasks are
+ * claimed dynamically from an atomic counter; which thread runs a task never changes what it computes.
+ *
+ * Protocol. The caller writes the job (fn, arg, ntasks, next = 0, done = 0), sets `open`, bumps `gen` and wakes
+ * sleeping workers. A worker that sees a new gen announces itself in `inside`, and only then looks at `open`: if the
+ * job is open it claims tasks until none are left. The caller claims tasks too, waits until `done` == ntasks, clears
+ * `open`, and waits until `inside` == 0 before returning, so no worker can touch the job's fields once the next job is
+ * being written (all of these are sequentially consistent atomics: a worker either sees `open` cleared or is counted
+ * in `inside`). Idle workers spin for a short time (about 100 us) for the next job, then sleep on a condition
+ * variable; `sleepers` tells the caller whether a broadcast is needed.
+ *
+ * fork(): a child process has the pool's memory but not its threads. A fork generation counter (pthread_atfork)
+ * lets the child notice; it abandons the old pool (without joining or destroying its mutex) and builds a new one. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "interp.h"
+
+#define SPIN_NS 100000L
+
+struct TflPool {
+  int nworkers;
+  pthread_t *threads;
+  struct WorkerArg *args;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned fork_gen;
+  /* job */
+  TflTaskFn fn;
+  void *arg;
+  int ntasks;
+  /* shared state; each on its own cache line */
+  _Alignas(64) atomic_uint gen;
+  _Alignas(64) atomic_int open;
+  _Alignas(64) atomic_int next;
+  _Alignas(64) atomic_int done;
+  _Alignas(64) atomic_int inside;
+  _Alignas(64) atomic_int sleepers;
+  atomic_int stop;
+};
+
+struct WorkerArg {
+  TflPool *pool;
+  int thread;
+};
+
+static atomic_uint fork_generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void on_fork_child(void) { atomic_fetch_add(&fork_generation, 1); }
+static void register_atfork(void) { pthread_atfork(NULL, NULL, on_fork_child); }
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* Claims and runs tasks of the open job until none are left. */
+static void run_tasks(TflPool *p, int thread) {
+  TflTaskFn fn = p->fn;
+  void *arg = p->arg;
+  int n = p->ntasks;
+  for (;;) {
+    int t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    if (t >= n) break;
+    fn(arg, t, thread);
+    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+  }
+}
+
+static void *worker_main(void *v) {
+  struct WorkerArg *wa = v;
+  TflPool *p = wa->pool;
+  unsigned seen = atomic_load(&p->gen);
+  for (;;) {
+    /* wait for a new job: spin briefly, then sleep */
+    if (atomic_load_explicit(&p->gen, memory_order_relaxed) == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+      long t0 = now_ns();
+      int spins = 0;
+      while (atomic_load_explicit(&p->gen, memory_order_relaxed) == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        cpu_relax();
+        if (++spins % 64 == 0 && now_ns() - t0 > SPIN_NS) {
+          pthread_mutex_lock(&p->mu);
+          atomic_fetch_add(&p->sleepers, 1);
+          while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
+          atomic_fetch_sub(&p->sleepers, 1);
+          pthread_mutex_unlock(&p->mu);
+          break;
+        }
+      }
+    }
+    if (atomic_load(&p->stop)) break;
+    seen = atomic_load(&p->gen);
+    atomic_fetch_add(&p->inside, 1);
+    if (atomic_load(&p->open)) run_tasks(p, wa->thread);
+    atomic_fetch_sub(&p->inside, 1);
+  }
+  return NULL;
+}
+
+static void pool_shutdown(TflPool *p, int join) {
+  atomic_store(&p->stop, 1);
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  if (join)
+    for (int i = 0; i < p->nworkers; i++) pthread_join(p->threads[i], NULL);
+}
+
+void tfl_pool_free(TflPool *p) {
+  if (!p) return;
+  if (p->fork_gen != atomic_load(&fork_generation)) {
+    /* created before a fork in the parent: this process has none of its threads, and its mutex may be in any
+     * state; leak the small struct rather than touch it */
+    return;
+  }
+  pool_shutdown(p, 1);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p->threads);
+  free(p->args);
+  free(p);
+}
+
+/* Creates a pool with up to want - 1 workers; NULL when not even one worker can be started. */
+static TflPool *pool_create(int want) {
+  pthread_once(&atfork_once, register_atfork);
+  TflPool *p = aligned_alloc(64, (sizeof(TflPool) + 63) / 64 * 64);
+  if (!p) return NULL;
+  memset(p, 0, sizeof *p);
+  p->fork_gen = atomic_load(&fork_generation);
+  p->threads = calloc((size_t)want, sizeof(pthread_t));
+  p->args = calloc((size_t)want, sizeof(struct WorkerArg));
+  if (!p->threads || !p->args || pthread_mutex_init(&p->mu, NULL) != 0) {
+    free(p->threads);
+    free(p->args);
+    free(p);
+    return NULL;
+  }
+  if (pthread_cond_init(&p->cv, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);
+    free(p->threads);
+    free(p->args);
+    free(p);
+    return NULL;
+  }
+  for (int i = 0; i < want - 1; i++) {
+    p->args[i] = (struct WorkerArg){p, i + 1};
+    if (pthread_create(&p->threads[i], NULL, worker_main, &p->args[i]) != 0) break;
+    p->nworkers++;
+  }
+  if (p->nworkers == 0) {
+    tfl_pool_free(p);
+    return NULL;
+  }
+  return p;
+}
 
 void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
-  (void)ctx;
-  for (int t = 0; t < ntasks; t++) fn(arg, t, 0);
+  int nt = tfl_num_threads(ctx);
+  if (ntasks <= 1 || nt <= 1) {
+    for (int t = 0; t < ntasks; t++) fn(arg, t, 0);
+    return;
+  }
+  TflPool **slot = tfl_ctx_pool(ctx);
+  TflPool *p = *slot;
+  if (p && p->fork_gen != atomic_load(&fork_generation)) {
+    tfl_pool_free(p); /* abandons it (see above) */
+    p = *slot = NULL;
+  }
+  if (!p) {
+    p = *slot = pool_create(nt);
+    if (!p) {
+      /* no worker could be started: run serially (thread 0 only; every task is still run exactly once) */
+      for (int t = 0; t < ntasks; t++) fn(arg, t, 0);
+      return;
+    }
+  }
+  p->fn = fn;
+  p->arg = arg;
+  p->ntasks = ntasks;
+  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  atomic_store(&p->open, 1);
+  atomic_fetch_add(&p->gen, 1);
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+  }
+  run_tasks(p, 0);
+  /* wait for the tasks other threads claimed; yield when they take long (a worker may have been descheduled) */
+  for (int spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < ntasks; spins++) {
+    if (spins < 4096) cpu_relax();
+    else sched_yield();
+  }
+  atomic_store(&p->open, 0);
+  for (int spins = 0; atomic_load(&p->inside) > 0; spins++) {
+    if (spins < 4096) cpu_relax();
+    else sched_yield();
+  }
 }

@@ -18,8 +18,7 @@ typedef struct {
   float lo, hi;
   float *packed;    /* owned when weights are constant */
   int packed_owned;
-  size_t pk_floats; /* packed weights size */
-  size_t scratch;   /* eval scratch floats: im2col block (+ packed weights when not constant) */
+  size_t pk_floats; /* packed weights size (eval scratch when the weights are not constant) */
 } ConvData;
 
 static void conv_free(void *p) {
@@ -68,17 +67,13 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   br = (br / TFL_GEMM_MR) * TFL_GEMM_MR;
   if (br < 4 * TFL_GEMM_MR) br = 4 * TFL_GEMM_MR;
   d->block_rows = (int)br;
-  size_t scratch = d->direct ? 0 : (size_t)br * d->K;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
     d->packed_owned = 1;
     tfl_gemm_pack_nk(f->data, d->cout, d->K, d->packed);
-  } else {
-    scratch += pk;
   }
   d->pk_floats = pk;
-  d->scratch = scratch;
   return TFL_OK;
 }
 
@@ -103,34 +98,74 @@ static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, fl
   }
 }
 
+/* im2col conv task grid: row blocks of at most block_rows (whole GEMM tiles) by panel groups. Each task fills its own
+ * thread's im2col buffer with its rows (repeated when a row block is split over panel groups) and runs the GEMM. */
+typedef struct {
+  const ConvData *d;
+  const float *in, *packed, *bias;
+  float *out;
+  float *im2col; /* one buffer of stride floats per thread */
+  size_t stride;
+  long M;
+  int mchunk, pchunk, np;
+} ConvJob;
+
+static void conv_task(void *arg, int task, int thread) {
+  const ConvJob *j = arg;
+  const ConvData *d = j->d;
+  long r0 = (long)(task / j->np) * j->mchunk, r1 = r0 + j->mchunk < j->M ? r0 + j->mchunk : j->M;
+  int p0 = (task % j->np) * j->pchunk;
+  int nc = tfl_gemm_panel_cols(d->cout, p0, p0 + j->pchunk);
+  if (r1 <= r0 || nc <= 0) return;
+  long n0 = (long)p0 * TFL_GEMM_NR;
+  float *buf = j->im2col + (size_t)thread * j->stride;
+  im2col_rows(d, j->in, r0, r1, buf);
+  tfl_gemm_f32((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
+               d->hi, j->out + r0 * d->cout + n0, d->cout);
+}
+
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   ConvData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const float *packed = d->packed;
+  const float *bias = b ? (const float *)b->data : NULL;
+  long M = (long)d->n * d->oh * d->ow;
+  if (M <= 0 || d->cout <= 0) return TFL_OK;
+  int nt = tfl_num_threads(ctx);
+  /* task grid for the im2col path: rows in blocks of at most block_rows, panels split when there are few blocks */
+  int mchunk = d->block_rows, pchunk = 0, ntasks = 1;
+  int pt = (d->cout + TFL_GEMM_NR - 1) / TFL_GEMM_NR;
+  if (!d->direct) {
+    int mc, pc;
+    int target = tfl_gemm_split((int)M, d->cout, d->K, nt, &mc, &pc);
+    if (mc > d->block_rows) mc = d->block_rows < M ? d->block_rows : (int)M;
+    long mblocks = (M + mc - 1) / mc;
+    int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
+    if (pgroups > pt) pgroups = pt;
+    mchunk = mc;
+    pchunk = (pt + pgroups - 1) / pgroups;
+    ntasks = (int)(mblocks * ((pt + pchunk - 1) / pchunk));
+  }
+  int nbuf = ntasks > 1 ? nt : 1;
+  size_t stride = d->direct ? 0 : ((size_t)mchunk * d->K + 15) / 16 * 16; /* 64-byte aligned per-thread buffers */
+  size_t wfl = packed ? 0 : d->pk_floats;
   float *s = NULL;
-  if (d->scratch) {
-    s = tfl_eval_scratch(ctx, d->scratch * sizeof(float));
+  if (stride * nbuf + wfl) {
+    s = tfl_eval_scratch(ctx, (stride * nbuf + wfl) * sizeof(float));
     if (!s) return tfl_error(ctx, "CONV_2D: out of memory for scratch");
   }
-  float *im2col = s;
   if (!packed) {
-    float *w = s + (d->direct ? 0 : (size_t)d->block_rows * d->K);
+    float *w = s + stride * nbuf;
     tfl_gemm_pack_nk(f->data, d->cout, d->K, w);
     packed = w;
   }
-  const float *bias = b ? (const float *)b->data : NULL;
-  long M = (long)d->n * d->oh * d->ow;
   if (d->direct) {
-    tfl_gemm_f32((int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data, d->cout);
+    tfl_gemm_f32_mt(ctx, (int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data, d->cout);
     return TFL_OK;
   }
-  for (long r0 = 0; r0 < M; r0 += d->block_rows) {
-    long r1 = r0 + d->block_rows < M ? r0 + d->block_rows : M;
-    im2col_rows(d, in->data, r0, r1, im2col);
-    tfl_gemm_f32((int)(r1 - r0), d->cout, d->K, im2col, d->K, packed, bias, d->lo, d->hi,
-                 (float *)out->data + r0 * d->cout, d->cout);
-  }
+  ConvJob j = {d, in->data, packed, bias, out->data, s, stride, M, mchunk, pchunk, (pt + pchunk - 1) / pchunk};
+  tfl_parallel_for(ctx, ntasks, conv_task, &j);
   return TFL_OK;
 }
 
@@ -168,19 +203,20 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, d->kh, sh, dh) : 0;
   d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, d->kw, sw, dw) : 0;
   tfl_activation_range_f32(act, &d->lo, &d->hi);
+  if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "DEPTHWISE_CONV_2D: output too large");
   int32_t od[4] = {d->n, d->oh, d->ow, cout};
   return tfl_resize(ctx, out, 4, od);
 }
 
 /* Channel tiles of 16 (two 8-lane vectors) accumulated in registers over the taps, then bias and clamp. */
 TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                        float *restrict out) {
+                        float *restrict out, int r0, int r1) {
   const int C = d->cout, mult = d->mult;
   const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
   const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
   const int C16 = mult == 1 ? C - C % 16 : 0;
-  for (int n = 0; n < d->n; n++)
-    for (int oy = 0; oy < d->oh; oy++) {
+  for (int r = r0; r < r1; r++) {
+      int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       int fy0 = 0, fy1 = d->kh;
       while (fy0 < d->kh && iy0 + fy0 * d->dh < 0) fy0++;
@@ -241,7 +277,7 @@ TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *
 /* 3x3, dilation 1, multiplier 1: per 8-channel tile the nine weight vectors stay in registers while the output row
  * is swept; border pixels take the generic path. */
 TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                           float *restrict out) {
+                           float *restrict out, int r0, int r1) {
   const int C = d->cout, H = d->h, W = d->w, sw = d->sw;
   const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
   const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
@@ -249,8 +285,8 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
   /* interior output columns: ix0 >= 0 and ix0 + 2 < W */
   int ox_lo = (d->pad_l + sw - 1) / sw, ox_hi = d->ow;
   while (ox_hi > ox_lo && (ox_hi - 1) * sw - d->pad_l + 2 >= W) ox_hi--;
-  for (int n = 0; n < d->n; n++)
-    for (int oy = 0; oy < d->oh; oy++) {
+  for (int r = r0; r < r1; r++) {
+      int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       float *orow = out + ((size_t)n * d->oh + oy) * d->ow * C;
       const float *ib = in + (size_t)n * H * W * C;
@@ -315,14 +351,14 @@ static int dw_is_3x3(const DwData *d) { return d->kh == 3 && d->kw == 3 && d->dh
 
 /* Baseline-ISA depthwise: fixed 16-channel blocks in plain C loops, which gcc keeps in four SSE registers. */
 static void dw_default(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                       float *restrict out) {
+                       float *restrict out, int r0, int r1) {
   if (d->mult != 1) {
-    dw_body(d, in, w, bias, out);
+    dw_body(d, in, w, bias, out, r0, r1);
     return;
   }
   const int C = d->cout, C16 = C - C % 16;
-  for (int n = 0; n < d->n; n++)
-    for (int oy = 0; oy < d->oh; oy++) {
+  for (int r = r0; r < r1; r++) {
+      int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       for (int ox = 0; ox < d->ow; ox++) {
         float *o = out + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
@@ -354,26 +390,61 @@ static void dw_default(const DwData *d, const float *restrict in, const float *r
     }
 }
 #if TFL_X86_CLONES
-TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out) {
+TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0,
+                                    int r1) {
   if (dw_is_3x3(d))
-    dw3x3_body(d, in, w, bias, out);
+    dw3x3_body(d, in, w, bias, out, r0, r1);
   else
-    dw_body(d, in, w, bias, out);
+    dw_body(d, in, w, bias, out, r0, r1);
 }
 #endif
+
+/* Tasks are blocks of output rows (over batch x height). */
+typedef struct {
+  const DwData *d;
+  const float *in, *w, *bias;
+  float *out;
+  int rows, chunk, avx2;
+} DwJob;
+
+static void dw_task(void *arg, int task, int thread) {
+  const DwJob *j = arg;
+  (void)thread;
+  int r0 = task * j->chunk, r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
+#if TFL_X86_CLONES
+  if (j->avx2) {
+    dw_avx2(j->d, j->in, j->w, j->bias, j->out, r0, r1);
+    return;
+  }
+#endif
+  dw_default(j->d, j->in, j->w, j->bias, j->out, r0, r1);
+}
+
+/* Splits `rows` output rows of `row_work` operations each into tasks for the context's threads; returns the chunk. */
+static int row_tasks(TflContext *ctx, int rows, double row_work, int *chunk) {
+  int nt = tfl_num_threads(ctx), want = 4 * nt;
+  double maxt = rows * row_work / TFL_MIN_TASK_MACS;
+  if (maxt < want) want = (int)maxt;
+  if (nt <= 1 || want < 2 || rows < 2) {
+    *chunk = rows > 0 ? rows : 1;
+    return rows > 0 ? 1 : 0;
+  }
+  if (want > rows) want = rows;
+  *chunk = (rows + want - 1) / want;
+  return (rows + *chunk - 1) / *chunk;
+}
 
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   const DwData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const float *bias = b ? (const float *)b->data : NULL;
+  DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, 0};
 #if TFL_X86_CLONES
-  if (tfl_cpu_has_avx2()) {
-    dw_avx2(d, in->data, f->data, bias, out->data);
-    return TFL_OK;
-  }
+  j.avx2 = tfl_cpu_has_avx2();
 #endif
-  dw_default(d, in->data, f->data, bias, out->data);
+  int ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw, &j.chunk);
+  tfl_parallel_for(ctx, ntasks, dw_task, &j);
   return TFL_OK;
 }
 
@@ -470,7 +541,7 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
   long M = (long)d->n * d->h * d->w;
   for (long r0 = 0; r0 < M; r0 += d->block) {
     long r1 = r0 + d->block < M ? r0 + d->block : M;
-    tfl_gemm_f32((int)(r1 - r0), N, d->cin, x + r0 * d->cin, d->cin, d->packed, NULL, -INFINITY, INFINITY, col, N);
+    tfl_gemm_f32_mt(ctx, (int)(r1 - r0), N, d->cin, x + r0 * d->cin, d->cin, d->packed, NULL, -INFINITY, INFINITY, col, N);
     for (long r = r0; r < r1; r++) {
       long n = r / ((long)d->h * d->w), rem = r % ((long)d->h * d->w);
       int iy = (int)(rem / d->w), ix = (int)(rem % d->w);

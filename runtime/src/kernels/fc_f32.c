@@ -69,8 +69,8 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (d->dynamic_weights) tfl_gemm_pack_nk(w->data, d->N, d->K, d->packed);
-  tfl_gemm_f32(d->M, d->N, d->K, in->data, d->K, d->packed, b ? (const float *)b->data : NULL, d->lo, d->hi,
-               out->data, d->N);
+  tfl_gemm_f32_mt(ctx, d->M, d->N, d->K, in->data, d->K, d->packed, b ? (const float *)b->data : NULL, d->lo, d->hi,
+                  out->data, d->N);
   return TFL_OK;
 }
 
@@ -127,42 +127,92 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+/* Offsets (in floats) of batch bi's x and y matrices. */
+static void bmm_offsets(const BmmData *d, int64_t bi, int64_t *ox, int64_t *oy) {
+  *ox = 0;
+  *oy = 0;
+  for (int i = d->rank - 3; i >= 0; i--) {
+    int64_t k = bi % d->od[i];
+    bi /= d->od[i];
+    *ox += k * d->xs[i];
+    *oy += k * d->ys[i];
+  }
+}
+
+/* One batch: pack y (when it is not already in packed), transpose x if adjoint, GEMM. */
+static void bmm_batch(const BmmData *d, const float *xm, const float *ym, float *packed, float *xt, float *o,
+                      TflContext *mt_ctx) {
+  if (ym) {
+    if (d->adj_y) /* y is [N,K] */
+      tfl_gemm_pack_nk(ym, d->N, d->K, packed);
+    else /* y is [K,N] */
+      tfl_gemm_pack_kn(ym, d->N, d->K, d->N, 1, packed);
+  }
+  const float *a = xm;
+  if (d->adj_x) { /* x is [K,M] */
+    for (int m = 0; m < d->M; m++)
+      for (int k = 0; k < d->K; k++) xt[(size_t)m * d->K + k] = xm[(size_t)k * d->M + m];
+    a = xt;
+  }
+  if (mt_ctx)
+    tfl_gemm_f32_mt(mt_ctx, d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
+  else
+    tfl_gemm_f32(d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
+}
+
+/* Batches split over threads: each thread packs into its own scratch. */
+typedef struct {
+  const BmmData *d;
+  const float *x, *y;
+  float *out, *scratch;
+  size_t stride;
+  int64_t chunk;
+} BmmJob;
+
+static void bmm_task(void *arg, int task, int thread) {
+  const BmmJob *j = arg;
+  const BmmData *d = j->d;
+  float *packed = j->scratch + (size_t)thread * j->stride, *xt = packed + d->pk;
+  int64_t b0 = task * j->chunk, b1 = b0 + j->chunk < d->nbatch ? b0 + j->chunk : d->nbatch;
+  int64_t last_oy = -1;
+  for (int64_t bi = b0; bi < b1; bi++) {
+    int64_t ox, oy;
+    bmm_offsets(d, bi, &ox, &oy);
+    bmm_batch(d, j->x + ox, oy != last_oy ? j->y + oy : NULL, packed, xt, j->out + bi * (int64_t)d->M * d->N, NULL);
+    last_oy = oy;
+  }
+}
+
 static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
   BmmData *d = node->user_data;
   TflTensor *x = tfl_input(ctx, node, 0), *y = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   const float *xd = x->data, *yd = y->data;
+  float *o = out->data;
+  int nt = tfl_num_threads(ctx);
+  double work = (double)d->M * d->N * d->K;
+  /* many batches of small products: one task per group of batches; otherwise threads inside each product */
+  if (nt > 1 && d->nbatch >= 2 && work * d->nbatch >= 2.0 * TFL_MIN_TASK_MACS &&
+      work < (double)TFL_MIN_TASK_MACS * 4 * nt) {
+    int64_t want = 4 * nt, maxt = (int64_t)(work * d->nbatch / TFL_MIN_TASK_MACS);
+    if (maxt < want) want = maxt;
+    if (want > d->nbatch) want = d->nbatch;
+    int64_t chunk = (d->nbatch + want - 1) / want;
+    size_t stride = (d->pk + d->xt + 16) / 16 * 16;
+    float *s = tfl_eval_scratch(ctx, stride * nt * sizeof(float));
+    if (!s) return tfl_error(ctx, "BATCH_MATMUL: out of memory for scratch");
+    BmmJob j = {d, xd, yd, o, s, stride, chunk};
+    tfl_parallel_for(ctx, (int)((d->nbatch + chunk - 1) / chunk), bmm_task, &j);
+    return TFL_OK;
+  }
   float *packed = tfl_eval_scratch(ctx, (d->pk + d->xt + 1) * sizeof(float));
   if (!packed) return tfl_error(ctx, "BATCH_MATMUL: out of memory for scratch");
   float *xt = packed + d->pk;
-  float *o = out->data;
-  int br = d->rank - 2;
-  int64_t idx[TFL_MAX_RANK] = {0};
-  int64_t ox = 0, oy = 0, last_oy = -1;
+  int64_t last_oy = -1;
   for (int64_t bi = 0; bi < d->nbatch; bi++) {
-    const float *xm = xd + ox, *ym = yd + oy;
-    if (oy != last_oy) {
-      if (d->adj_y) /* y is [N,K] */
-        tfl_gemm_pack_nk(ym, d->N, d->K, packed);
-      else /* y is [K,N] */
-        tfl_gemm_pack_kn(ym, d->N, d->K, d->N, 1, packed);
-      last_oy = oy;
-    }
-    const float *a = xm;
-    if (d->adj_x) { /* x is [K,M] */
-      for (int m = 0; m < d->M; m++)
-        for (int k = 0; k < d->K; k++) xt[(size_t)m * d->K + k] = xm[(size_t)k * d->M + m];
-      a = xt;
-    }
-    tfl_gemm_f32(d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o + bi * (int64_t)d->M * d->N, d->N);
-    for (int i = br - 1; i >= 0; i--) {
-      idx[i]++;
-      ox += d->xs[i];
-      oy += d->ys[i];
-      if (idx[i] < d->od[i]) break;
-      ox -= d->xs[i] * d->od[i];
-      oy -= d->ys[i] * d->od[i];
-      idx[i] = 0;
-    }
+    int64_t ox, oy;
+    bmm_offsets(d, bi, &ox, &oy);
+    bmm_batch(d, xd + ox, oy != last_oy ? yd + oy : NULL, packed, xt, o + bi * (int64_t)d->M * d->N, ctx);
+    last_oy = oy;
   }
   return TFL_OK;
 }

@@ -30,42 +30,74 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, fh, sh, 1) : 0;
   d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, fw, sw, 1) : 0;
   tfl_activation_range_f32(act, &d->lo, &d->hi);
+  if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "%s: output too large", name);
   int32_t od[4] = {d->n, d->oh, d->ow, d->c};
   return tfl_resize(ctx, out, 4, od);
 }
 
+/* Output rows [r0, r1) over batch x height. */
+static void pool_rows(const PoolData *d, const float *x, float *o, int is_max, int r0, int r1) {
+  const int C = d->c;
+  for (int r = r0; r < r1; r++) {
+    int n = r / d->oh, oy = r % d->oh;
+    for (int ox = 0; ox < d->ow; ox++) {
+      float *restrict op = o + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
+      int y0 = oy * d->sh - d->pad_t, x0 = ox * d->sw - d->pad_l;
+      int fy0 = y0 < 0 ? -y0 : 0, fy1 = d->h - y0 < d->fh ? d->h - y0 : d->fh;
+      int fx0 = x0 < 0 ? -x0 : 0, fx1 = d->w - x0 < d->fw ? d->w - x0 : d->fw;
+      float init = is_max ? -FLT_MAX : 0.0f;
+      for (int c = 0; c < C; c++) op[c] = init;
+      int count = 0;
+      for (int fy = fy0; fy < fy1; fy++)
+        for (int fx = fx0; fx < fx1; fx++) {
+          const float *restrict ip = x + (((size_t)n * d->h + y0 + fy) * d->w + x0 + fx) * C;
+          if (is_max)
+            for (int c = 0; c < C; c++) op[c] = ip[c] > op[c] ? ip[c] : op[c];
+          else
+            for (int c = 0; c < C; c++) op[c] += ip[c];
+          count++;
+        }
+      for (int c = 0; c < C; c++) {
+        float v = is_max ? op[c] : (count ? op[c] / (float)count : 0.0f);
+        v = v < d->lo ? d->lo : v;
+        op[c] = v > d->hi ? d->hi : v;
+      }
+    }
+  }
+}
+
+typedef struct {
+  const PoolData *d;
+  const float *x;
+  float *o;
+  int is_max, rows, chunk;
+} PoolJob;
+
+static void pool_task(void *arg, int task, int thread) {
+  const PoolJob *j = arg;
+  (void)thread;
+  int r0 = task * j->chunk, r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
+  pool_rows(j->d, j->x, j->o, j->is_max, r0, r1);
+}
+
+/* Operations below which a pooling task is not worth its dispatch. */
+#define POOL_MIN_TASK_OPS (512 * 1024)
+
 static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   const PoolData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
-  const float *x = in->data;
-  float *o = out->data;
-  int is_max = node->op == OP_MAX_POOL_2D;
-  const int C = d->c;
-  for (int n = 0; n < d->n; n++)
-    for (int oy = 0; oy < d->oh; oy++)
-      for (int ox = 0; ox < d->ow; ox++) {
-        float *restrict op = o + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
-        int y0 = oy * d->sh - d->pad_t, x0 = ox * d->sw - d->pad_l;
-        int fy0 = y0 < 0 ? -y0 : 0, fy1 = d->h - y0 < d->fh ? d->h - y0 : d->fh;
-        int fx0 = x0 < 0 ? -x0 : 0, fx1 = d->w - x0 < d->fw ? d->w - x0 : d->fw;
-        float init = is_max ? -FLT_MAX : 0.0f;
-        for (int c = 0; c < C; c++) op[c] = init;
-        int count = 0;
-        for (int fy = fy0; fy < fy1; fy++)
-          for (int fx = fx0; fx < fx1; fx++) {
-            const float *restrict ip = x + (((size_t)n * d->h + y0 + fy) * d->w + x0 + fx) * C;
-            if (is_max)
-              for (int c = 0; c < C; c++) op[c] = ip[c] > op[c] ? ip[c] : op[c];
-            else
-              for (int c = 0; c < C; c++) op[c] += ip[c];
-            count++;
-          }
-        for (int c = 0; c < C; c++) {
-          float v = is_max ? op[c] : (count ? op[c] / (float)count : 0.0f);
-          v = v < d->lo ? d->lo : v;
-          op[c] = v > d->hi ? d->hi : v;
-        }
-      }
+  PoolJob j = {d, in->data, out->data, node->op == OP_MAX_POOL_2D, d->n * d->oh, 1};
+  if (j.rows <= 0) return TFL_OK;
+  int nt = tfl_num_threads(ctx), want = 4 * nt;
+  double maxt = (double)j.rows * d->ow * d->c * d->fh * d->fw / POOL_MIN_TASK_OPS;
+  if (maxt < want) want = (int)maxt;
+  if (want > j.rows) want = j.rows;
+  if (nt <= 1 || want < 2) {
+    pool_rows(d, j.x, j.o, j.is_max, 0, j.rows);
+    return TFL_OK;
+  }
+  j.chunk = (j.rows + want - 1) / want;
+  tfl_parallel_for(ctx, (j.rows + j.chunk - 1) / j.chunk, pool_task, &j);
   return TFL_OK;
 }
 
