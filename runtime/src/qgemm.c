@@ -17,12 +17,12 @@ int tfl_qpack(const int8_t *w, int N, int K, TflQPack *p) {
   p->Np = (N + TFL_QGEMM_NR - 1) / TFL_QGEMM_NR * TFL_QGEMM_NR;
   p->Kp = (K + 1) & ~1;
   const size_t n = (size_t)p->Np * (size_t)p->Kp;
-  p->data = (int16_t *)aligned_alloc(64, (n * sizeof(int16_t) + 63) & ~(size_t)63);
+  p->data = (int8_t *)aligned_alloc(64, (n + 63) & ~(size_t)63);
   if (!p->data) return 0;
-  memset(p->data, 0, n * sizeof(int16_t));
+  memset(p->data, 0, n);
   /* panel j: for each depth pair kp: channels c = 0..15 as (w[c][2kp], w[c][2kp+1]) */
   for (int j = 0; j < p->Np / TFL_QGEMM_NR; ++j) {
-    int16_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
+    int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     for (int kp = 0; kp < p->Kp / 2; ++kp) {
       for (int c = 0; c < TFL_QGEMM_NR; ++c) {
         const int ch = j * TFL_QGEMM_NR + c;
@@ -42,12 +42,12 @@ void tfl_qpack_free(TflQPack *p) {
 }
 
 /* ---------------------------------------------------------------- portable micro-kernel */
-static void tile_c(const int16_t *panel, int Kp, const int16_t *const *rows, int mr, int32_t *out, int ldo) {
+static void tile_c(const int8_t *panel, int Kp, const int16_t *const *rows, int mr, int32_t *out, int ldo) {
   for (int r = 0; r < mr; ++r) {
     int32_t s[TFL_QGEMM_NR] = {0};
     for (int kp = 0; kp < Kp / 2; ++kp) {
       const int32_t x0 = rows[r][2 * kp], x1 = rows[r][2 * kp + 1];
-      const int16_t *wp = panel + (size_t)kp * 2 * TFL_QGEMM_NR;
+      const int8_t *wp = panel + (size_t)kp * 2 * TFL_QGEMM_NR;
       for (int c = 0; c < TFL_QGEMM_NR; ++c) s[c] += x0 * wp[2 * c] + x1 * wp[2 * c + 1];
     }
     memcpy(out + (size_t)r * ldo, s, sizeof(s));
@@ -62,14 +62,15 @@ static inline int32_t load_pair(const int16_t *p) {
 }
 
 /* SSE2: 4 rows x 16 channels, 16 accumulators would exceed the 16 xmm registers, so 4 rows x 8 channels twice. */
-static void tile_sse2(const int16_t *panel, int Kp, const int16_t *const *rows, int mr, int32_t *out, int ldo) {
+static void tile_sse2(const int8_t *panel, int Kp, const int16_t *const *rows, int mr, int32_t *out, int ldo) {
   for (int half = 0; half < 2; ++half) {
     __m128i a00 = _mm_setzero_si128(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
-    const int16_t *wp = panel + half * 16;
+    const int8_t *wp = panel + half * 16;
     for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
-      const __m128i w0 = _mm_load_si128((const __m128i *)wp);
-      const __m128i w1 = _mm_load_si128((const __m128i *)(wp + 8));
+      const __m128i b0 = _mm_loadl_epi64((const __m128i *)wp), b1 = _mm_loadl_epi64((const __m128i *)(wp + 8));
+      const __m128i w0 = _mm_srai_epi16(_mm_unpacklo_epi8(b0, b0), 8);
+      const __m128i w1 = _mm_srai_epi16(_mm_unpacklo_epi8(b1, b1), 8);
       __m128i x = _mm_set1_epi32(load_pair(r0 + 2 * kp));
       a00 = _mm_add_epi32(a00, _mm_madd_epi16(x, w0));
       a01 = _mm_add_epi32(a01, _mm_madd_epi16(x, w1));
@@ -101,14 +102,14 @@ static void tile_sse2(const int16_t *panel, int Kp, const int16_t *const *rows, 
   }
 }
 
-__attribute__((target("avx2"))) static void tile_avx2(const int16_t *panel, int Kp, const int16_t *const *rows,
+__attribute__((target("avx2"))) static void tile_avx2(const int8_t *panel, int Kp, const int16_t *const *rows,
                                                         int mr, int32_t *out, int ldo) {
   __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
   const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
-  const int16_t *wp = panel;
+  const int8_t *wp = panel;
   for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
-    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
-    const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
+    const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
+    const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16)));
     __m256i x = _mm256_set1_epi32(load_pair(r0 + 2 * kp));
     a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x, w0));
     a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x, w1));
@@ -139,7 +140,7 @@ __attribute__((target("avx2"))) static void tile_avx2(const int16_t *panel, int 
 }
 #endif
 
-typedef void (*TileFn)(const int16_t *, int, const int16_t *const *, int, int32_t *, int);
+typedef void (*TileFn)(const int8_t *, int, const int16_t *const *, int, int32_t *, int);
 
 static TileFn pick_tile(void) {
   static TileFn fn = NULL;
@@ -159,7 +160,7 @@ void tfl_qgemm(const TflQPack *p, const int16_t *a, int M, int lda, int32_t *acc
   const TileFn tile = pick_tile();
   const int panels = p->Np / TFL_QGEMM_NR;
   for (int j = 0; j < panels; ++j) {
-    const int16_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
+    const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     for (int m = 0; m < M; m += TFL_QGEMM_MR) {
       const int mr = M - m < TFL_QGEMM_MR ? M - m : TFL_QGEMM_MR;
       const int16_t *rows[TFL_QGEMM_MR];
@@ -195,7 +196,7 @@ void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n) {
 #ifdef TFL_QGEMM_X86
 /* 4 rows x 16 channels like tile_avx2, accumulators start at the epilogue bias, and the requantized int8 results
  * go straight to out (row stride ldo); only the first nvalid channels are stored. */
-__attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int16_t *panel, int Kp,
+__attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int8_t *panel, int Kp,
                                                                      const int16_t *const *rows, int mr,
                                                                      const TflRq *rq, int n0, int nvalid,
                                                                      int8_t *out, int ldo, const int with_left) {
@@ -203,10 +204,10 @@ __attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int16
   const __m256i b1 = _mm256_load_si256((const __m256i *)(rq->bias + n0 + 8));
   __m256i a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
   const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
-  const int16_t *wp = panel;
+  const int8_t *wp = panel;
   for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
-    const __m256i w0 = _mm256_load_si256((const __m256i *)wp);
-    const __m256i w1 = _mm256_load_si256((const __m256i *)(wp + 16));
+    const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
+    const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16)));
     __m256i x = _mm256_set1_epi32(load_pair(r0 + 2 * kp));
     a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x, w0));
     a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x, w1));
@@ -254,7 +255,7 @@ __attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int16
   }
 }
 
-__attribute__((target("avx2"))) static void tile_i8_avx2(const int16_t *panel, int Kp, const int16_t *const *rows,
+__attribute__((target("avx2"))) static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows,
                                                            int mr, const TflRq *rq, int n0, int nvalid, int8_t *out,
                                                            int ldo) {
   if (rq->any_left) tile_i8_avx2_body(panel, Kp, rows, mr, rq, n0, nvalid, out, ldo, 1);
@@ -319,7 +320,7 @@ static void block_i8(const QRun *r, const int16_t *A, int m0, int mb) {
   const TflRq *rq = &r->g->rq;
   const int panels = p->Np / TFL_QGEMM_NR;
   for (int j = 0; j < panels; ++j) {
-    const int16_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
+    const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     const int n0 = j * TFL_QGEMM_NR;
     const int nvalid = p->N - n0 < TFL_QGEMM_NR ? p->N - n0 : TFL_QGEMM_NR;
     for (int m = 0; m < mb; m += TFL_QGEMM_MR) {

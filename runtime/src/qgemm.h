@@ -1,8 +1,9 @@
 /* int8 x int8 -> int32 GEMM for the integer kernels (conv_q, fc_q).
  *
- * Weights [N][K] are packed once into int16 panels of 16 output channels with depth pairs interleaved, so that one
- * pmaddwd of a broadcast input pair against a panel row yields partial dot products for 8 channels at a time; no
- * horizontal reductions. SSE2 (baseline x86-64) with an AVX2 variant chosen at run time; portable C elsewhere.
+ * Weights [N][K] are packed once into int8 panels of 16 output channels with depth pairs interleaved (sign-extended
+ * to int16 as they are loaded), so that one pmaddwd of a broadcast input pair against a panel row yields partial dot
+ * products for 8 channels at a time; no horizontal reductions. SSE2 (baseline x86-64) with an AVX2 variant chosen at
+ * run time; portable C elsewhere.
  * Results are exact int32 sums (the caller requantizes), so every code path gives identical numbers. */
 #ifndef TFLRT_QGEMM_H
 #define TFLRT_QGEMM_H
@@ -19,7 +20,7 @@
 typedef struct {
   int N, K;   /* logical sizes */
   int Np, Kp; /* N rounded up to TFL_QGEMM_NR, K rounded up to 2 */
-  int16_t *data;
+  int8_t *data; /* [Np / 16][Kp / 2][16][2] */
 } TflQPack;
 
 /* Packs w ([N][K] int8, row stride K). Returns 0 on allocation failure. */
