@@ -355,7 +355,7 @@ typedef struct {
 
 #ifdef TFL_Q_X86
 /* 16 channels of one output pixel; tp[t] point at the channel block of each tap (2 * pairs entries). */
-__attribute__((target("avx2"))) static inline __m128i dw_block16(const int8_t *const *tp, size_t off, int pairs,
+__attribute__((target("avx2"), always_inline)) static inline __m128i dw_block16(const int8_t *const *tp, size_t off, int pairs,
                                                                   const int16_t *wp, const TflRq *rq, int i0,
                                                                   const int with_left) {
   __m256i a = _mm256_loadu_si256((const __m256i *)(rq->bias + i0));
@@ -373,11 +373,11 @@ __attribute__((target("avx2"))) static inline __m128i dw_block16(const int8_t *c
   return _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
 }
 
-__attribute__((target("avx2"))) static inline void dw_rows_body(const DwRun *r, int row0, int row1,
-                                                                 const int with_left) {
+__attribute__((target("avx2"), always_inline)) static inline void dw_rows_body(const DwRun *r, int row0, int row1,
+                                                                                const int with_left, const int pairs) {
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
-  const int pairs = d->dw_pairs, taps = FH * FW, nfull = C / 16;
+  const int taps = FH * FW, nfull = C / 16;
   const TflRq *rq = &d->dw_rq;
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
@@ -426,8 +426,11 @@ __attribute__((target("avx2"))) static inline void dw_rows_body(const DwRun *r, 
 }
 
 __attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row0, int row1) {
-  if (r->d->dw_rq.any_left) dw_rows_body(r, row0, row1, 1);
-  else dw_rows_body(r, row0, row1, 0);
+  /* 3x3 filters (5 tap pairs) get a fully unrolled copy */
+  const int pairs = r->d->dw_pairs;
+  if (r->d->dw_rq.any_left) dw_rows_body(r, row0, row1, 1, pairs);
+  else if (pairs == 5) dw_rows_body(r, row0, row1, 0, 5);
+  else dw_rows_body(r, row0, row1, 0, pairs);
 }
 #endif
 
