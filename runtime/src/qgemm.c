@@ -102,40 +102,39 @@ static void tile_sse2(const int8_t *panel, int Kp, const int16_t *const *rows, i
   }
 }
 
-__attribute__((target("avx2"))) static void tile_avx2(const int8_t *panel, int Kp, const int16_t *const *rows,
-                                                        int mr, int32_t *out, int ldo) {
-  __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-  const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
+/* int32 output; MR is a compile-time constant in each instance, so short row tails (M = 1 for a batch-1
+ * FULLY_CONNECTED) do not compute duplicate rows. */
+__attribute__((target("avx2"), always_inline)) static inline void tile_avx2_body(const int8_t *panel, int Kp,
+                                                                                const int16_t *const *rows,
+                                                                                int32_t *out, int ldo, const int MR) {
+  __m256i acc[TFL_QGEMM_MR][2];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   const int8_t *wp = panel;
   for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
     const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
     const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16)));
-    __m256i x = _mm256_set1_epi32(load_pair(r0 + 2 * kp));
-    a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x, w0));
-    a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r1 + 2 * kp));
-    a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x, w0));
-    a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r2 + 2 * kp));
-    a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(x, w0));
-    a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r3 + 2 * kp));
-    a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(x, w0));
-    a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(x, w1));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) {
+      const __m256i x = _mm256_set1_epi32(load_pair(rows[r] + 2 * kp));
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, w0));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, w1));
+    }
   }
-  _mm256_storeu_si256((__m256i *)out, a00);
-  _mm256_storeu_si256((__m256i *)(out + 8), a01);
-  if (mr > 1) {
-    _mm256_storeu_si256((__m256i *)(out + ldo), a10);
-    _mm256_storeu_si256((__m256i *)(out + ldo + 8), a11);
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r) {
+    _mm256_storeu_si256((__m256i *)(out + (size_t)r * ldo), acc[r][0]);
+    _mm256_storeu_si256((__m256i *)(out + (size_t)r * ldo + 8), acc[r][1]);
   }
-  if (mr > 2) {
-    _mm256_storeu_si256((__m256i *)(out + 2 * ldo), a20);
-    _mm256_storeu_si256((__m256i *)(out + 2 * ldo + 8), a21);
-  }
-  if (mr > 3) {
-    _mm256_storeu_si256((__m256i *)(out + 3 * ldo), a30);
-    _mm256_storeu_si256((__m256i *)(out + 3 * ldo + 8), a31);
+}
+
+__attribute__((target("avx2"))) static void tile_avx2(const int8_t *panel, int Kp, const int16_t *const *rows,
+                                                        int mr, int32_t *out, int ldo) {
+  switch (mr) {
+    case 1: tile_avx2_body(panel, Kp, rows, out, ldo, 1); break;
+    case 2: tile_avx2_body(panel, Kp, rows, out, ldo, 2); break;
+    case 3: tile_avx2_body(panel, Kp, rows, out, ldo, 3); break;
+    default: tile_avx2_body(panel, Kp, rows, out, ldo, 4); break;
   }
 }
 #endif
@@ -194,72 +193,84 @@ void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n) {
 /* ---------------------------------------------------------------- fused int8 epilogue */
 
 #ifdef TFL_QGEMM_X86
-/* 4 rows x 16 channels like tile_avx2, accumulators start at the epilogue bias, and the requantized int8 results
- * go straight to out (row stride ldo); only the first nvalid channels are stored. */
-__attribute__((target("avx2"))) static inline void tile_i8_avx2_body(const int8_t *panel, int Kp,
-                                                                     const int16_t *const *rows, int mr,
-                                                                     const TflRq *rq, int n0, int nvalid,
-                                                                     int8_t *out, int ldo, const int with_left) {
-  const __m256i b0 = _mm256_load_si256((const __m256i *)(rq->bias + n0));
-  const __m256i b1 = _mm256_load_si256((const __m256i *)(rq->bias + n0 + 8));
-  __m256i a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-  const int16_t *r0 = rows[0], *r1 = rows[mr > 1 ? 1 : 0], *r2 = rows[mr > 2 ? 2 : 0], *r3 = rows[mr > 3 ? 3 : 0];
+/* MR (1..4) rows x 8 * NH (NH = 1 or 2) channels of a panel; the accumulators start at the epilogue bias and the
+ * requantized int8 results go straight to out (row stride ldo); only the first nvalid channels are stored. MR, NH
+ * and with_left are compile-time constants at every call, so each instance keeps its accumulators in registers. */
+#define TFL_AVX2_BODY __attribute__((target("avx2"), always_inline)) static inline
+TFL_AVX2_BODY void tile_i8_body(const int8_t *panel, int Kp, const int16_t *const *rows, const TflRq *rq, int n0,
+                                int nvalid, int8_t *out, int ldo, const int MR, const int NH, const int with_left) {
+  __m256i acc[TFL_QGEMM_MR][2];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int h = 0; h < NH; ++h) acc[r][h] = _mm256_load_si256((const __m256i *)(rq->bias + n0 + 8 * h));
   const int8_t *wp = panel;
   for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
     const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
-    const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16)));
-    __m256i x = _mm256_set1_epi32(load_pair(r0 + 2 * kp));
-    a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x, w0));
-    a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r1 + 2 * kp));
-    a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x, w0));
-    a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r2 + 2 * kp));
-    a20 = _mm256_add_epi32(a20, _mm256_madd_epi16(x, w0));
-    a21 = _mm256_add_epi32(a21, _mm256_madd_epi16(x, w1));
-    x = _mm256_set1_epi32(load_pair(r3 + 2 * kp));
-    a30 = _mm256_add_epi32(a30, _mm256_madd_epi16(x, w0));
-    a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(x, w1));
+    const __m256i w1 = NH == 2 ? _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16))) : w0;
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) {
+      const __m256i x = _mm256_set1_epi32(load_pair(rows[r] + 2 * kp));
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, w0));
+      if (NH == 2) acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, w1));
+    }
   }
   const __m256i zp = _mm256_set1_epi32(rq->zp), lo = _mm256_set1_epi32(rq->lo), hi = _mm256_set1_epi32(rq->hi);
-#define TFL_RQ_PARAMS(i, q, l, r, m, t)                                                                     \
-  const __m256i q = _mm256_load_si256((const __m256i *)(rq->mult + (i)));                                  \
-  const __m256i l = with_left ? _mm256_load_si256((const __m256i *)(rq->lsh + (i))) : _mm256_setzero_si256(); \
-  const __m256i r = _mm256_load_si256((const __m256i *)(rq->rsh + (i)));                                   \
-  const __m256i m = _mm256_load_si256((const __m256i *)(rq->mask + (i)));                                  \
-  const __m256i t = _mm256_load_si256((const __m256i *)(rq->thr + (i)))
-#define TFL_RQ(a, q, l, r, m, t) \
-  _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(tfl_v8_mbqm(a, q, l, r, m, t, with_left), zp), lo), hi)
-  TFL_RQ_PARAMS(n0, q0, l0, s0, m0, t0);
-  a00 = TFL_RQ(a00, q0, l0, s0, m0, t0);
-  a10 = TFL_RQ(a10, q0, l0, s0, m0, t0);
-  a20 = TFL_RQ(a20, q0, l0, s0, m0, t0);
-  a30 = TFL_RQ(a30, q0, l0, s0, m0, t0);
-  TFL_RQ_PARAMS(n0 + 8, q1, l1, s1, m1, t1);
-  a01 = TFL_RQ(a01, q1, l1, s1, m1, t1);
-  a11 = TFL_RQ(a11, q1, l1, s1, m1, t1);
-  a21 = TFL_RQ(a21, q1, l1, s1, m1, t1);
-  a31 = TFL_RQ(a31, q1, l1, s1, m1, t1);
-#undef TFL_RQ
-#undef TFL_RQ_PARAMS
-  const __m128i v[4] = {tfl_v16_pack_i8(a00, a01), tfl_v16_pack_i8(a10, a11), tfl_v16_pack_i8(a20, a21),
-                        tfl_v16_pack_i8(a30, a31)};
-  if (nvalid == 16) {
-    for (int r = 0; r < mr; ++r) _mm_storeu_si128((__m128i *)(out + (size_t)r * ldo), v[r]);
-  } else {
-    for (int r = 0; r < mr; ++r) {
+#pragma GCC unroll 2
+  for (int h = 0; h < NH; ++h) {
+    const int i = n0 + 8 * h;
+    const __m256i q = _mm256_load_si256((const __m256i *)(rq->mult + i));
+    const __m256i l = with_left ? _mm256_load_si256((const __m256i *)(rq->lsh + i)) : _mm256_setzero_si256();
+    const __m256i sh = _mm256_load_si256((const __m256i *)(rq->rsh + i));
+    const __m256i m = _mm256_load_si256((const __m256i *)(rq->mask + i));
+    const __m256i t = _mm256_load_si256((const __m256i *)(rq->thr + i));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) {
+      const __m256i v = _mm256_add_epi32(tfl_v8_mbqm(acc[r][h], q, l, sh, m, t, with_left), zp);
+      acc[r][h] = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r) {
+    const __m128i v = tfl_v16_pack_i8(acc[r][0], NH == 2 ? acc[r][1] : acc[r][0]);
+    int8_t *o = out + (size_t)r * ldo;
+    if (nvalid == 16) {
+      _mm_storeu_si128((__m128i *)o, v);
+    } else if (nvalid == 8) {
+      _mm_storel_epi64((__m128i *)o, v);
+    } else {
       int8_t tmp[16];
-      _mm_storeu_si128((__m128i *)tmp, v[r]);
-      memcpy(out + (size_t)r * ldo, tmp, (size_t)nvalid);
+      _mm_storeu_si128((__m128i *)tmp, v);
+      memcpy(o, tmp, (size_t)nvalid);
     }
   }
 }
 
-__attribute__((target("avx2"))) static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows,
-                                                           int mr, const TflRq *rq, int n0, int nvalid, int8_t *out,
-                                                           int ldo) {
-  if (rq->any_left) tile_i8_avx2_body(panel, Kp, rows, mr, rq, n0, nvalid, out, ldo, 1);
-  else tile_i8_avx2_body(panel, Kp, rows, mr, rq, n0, nvalid, out, ldo, 0);
+#define TFL_TILE_I8(MR, NH)                                                                                     \
+  __attribute__((target("avx2"))) static void tile_i8_##MR##x##NH(const int8_t *panel, int Kp,                  \
+                                                                  const int16_t *const *rows, const TflRq *rq,  \
+                                                                  int n0, int nvalid, int8_t *out, int ldo) {   \
+    if (rq->any_left) tile_i8_body(panel, Kp, rows, rq, n0, nvalid, out, ldo, MR, NH, 1);                       \
+    else tile_i8_body(panel, Kp, rows, rq, n0, nvalid, out, ldo, MR, NH, 0);                                    \
+  }
+TFL_TILE_I8(1, 1)
+TFL_TILE_I8(2, 1)
+TFL_TILE_I8(3, 1)
+TFL_TILE_I8(4, 1)
+TFL_TILE_I8(1, 2)
+TFL_TILE_I8(2, 2)
+TFL_TILE_I8(3, 2)
+TFL_TILE_I8(4, 2)
+#undef TFL_TILE_I8
+
+typedef void (*TileI8Fn)(const int8_t *, int, const int16_t *const *, const TflRq *, int, int, int8_t *, int);
+static const TileI8Fn tile_i8_fns[2][TFL_QGEMM_MR] = {{tile_i8_1x1, tile_i8_2x1, tile_i8_3x1, tile_i8_4x1},
+                                                      {tile_i8_1x2, tile_i8_2x2, tile_i8_3x2, tile_i8_4x2}};
+
+/* Rows not in the tile (mr < 4) and channels past nvalid (<= 8) are not computed at all. */
+static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows, int mr, const TflRq *rq, int n0,
+                         int nvalid, int8_t *out, int ldo) {
+  tile_i8_fns[nvalid > 8][mr - 1](panel, Kp, rows, rq, n0, nvalid, out, ldo);
 }
 #endif
 
