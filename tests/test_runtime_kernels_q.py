@@ -28,6 +28,9 @@ import tensorflow as tf  # noqa: E402
 
 import runtime  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runtime_util as ru  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 INT8 = "int8"
@@ -445,11 +448,59 @@ def test_rsqrt_int8():
     _check_exact(model, inputs=[x], expect_ops=["RSQRT"])
 
 
-@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "softmax", "softmax_beta"])
+@pytest.mark.parametrize(
+    "name", ["relu", "relu6", "leaky_relu", "softmax", "softmax_beta", "logistic", "tanh"]
+)
 def test_activation_int16(name):
     f = ACT_FNS[name]
     model = _cached(("act16", name), lambda: _convert(lambda a: f(a), [(8, 50)], INT16))
     _check_exact(model)
+
+
+def _with_input_scale(model, scale):
+    """The model with its (single) input tensor's quantization scale replaced: reaches input scales the converter
+    would only produce for contrived calibration data (exact powers of two)."""
+    m = ru.model_object(model)
+    sg = m.subgraphs[0]
+    sg.tensors[sg.inputs[0]].quantization.scale = np.asarray([scale], np.float32)
+    return ru.pack_model(m)
+
+
+# input scales of int16 LOGISTIC / TANH: the power-of-two fast paths (2^-12 both ops, 2^-11 TANH only), powers of two
+# outside them (general multiplier path), and converter-like max/32767 scales
+SIG16_SCALES = [2**-12, 2**-11, 2**-10, 2**-13, 2**-15, 8 / 32767, 3 / 32767, 10.7 / 32767, 1e-4, 0.01, 0.1]
+
+
+@pytest.mark.parametrize("op", ["logistic", "tanh"])
+@pytest.mark.parametrize("scale", SIG16_SCALES)
+def test_logistic_tanh_int16_scales(op, scale):
+    """Every int16 input value, at each input scale, bit-exact with LiteRT's sigmoid-table interpolation."""
+    f = ACT_FNS[op]
+    base = _cached(("sig16", op), lambda: _convert(lambda a: f(a), [(256, 256)], INT16, lo=-8.0, hi=8.0))
+    model = _with_input_scale(base, scale)
+    x = np.arange(-32768, 32768).astype(np.int16).reshape(256, 256)
+    ref, ours = _check_exact(model, inputs=[x], expect_ops=[op.upper()])
+    det = ours.get_input_details()[0]
+    assert det["quantization"][0] == np.float32(scale)
+
+
+def test_logistic_int16_rejects_bad_output_scale():
+    """Like LiteRT, int16 LOGISTIC needs output scale 2^-15; both interpreters refuse otherwise."""
+    base = _cached(
+        ("sig16", "logistic"), lambda: _convert(tf.math.sigmoid, [(256, 256)], INT16, lo=-8.0, hi=8.0)
+    )
+    m = ru.model_object(base)
+    sg = m.subgraphs[0]
+    sg.tensors[sg.outputs[0]].quantization.scale = np.asarray([1.0 / 1000], np.float32)
+    model = ru.pack_model(m)
+    ref = litert.Interpreter(
+        model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF, num_threads=1
+    )
+    with pytest.raises(RuntimeError):
+        ref.allocate_tensors()
+    ours = runtime.Interpreter(model_content=model, num_threads=1)
+    with pytest.raises(RuntimeError, match="LOGISTIC"):
+        ours.allocate_tensors()
 
 
 # ----------------------------------------------------------------------------------------------- pooling / reduce

@@ -3,6 +3,9 @@
  *     (MultiplyByQuantizedMultiplier), clamp to the quantized activation range.
  *   LEAKY_RELU (int8, int16): identity / alpha multipliers by sign.
  *   LOGISTIC, TANH (int8): 256-entry tables built from float expf / tanhf at prepare.
+ *   LOGISTIC, TANH (int16, zero points 0, output scale 2^-15): LiteRT's reference scheme, a 256-entry table of
+ *     sigmoid(k/24) in Q0.16 (tanh(x) = 2 sigmoid(2x) - 1) linearly interpolated on |x|; the input is brought to
+ *     the table's scale by an integer multiply + rounding shift, or by 3 << shift for power-of-two input scales.
  *   HARD_SWISH (int8): LiteRT's 16-bit fixed-point reference formulation.
  *   SOFTMAX (int8 -> int8): gemmlowp fixed-point exp / reciprocal (the BUILTIN_REF path). */
 #include <math.h>
@@ -50,6 +53,8 @@ typedef struct {
   int16_t *exp_lut, *recip_lut; /* int16 softmax: 513-entry tables */
   int32_t ls_rev_mult;          /* log softmax: reverse scaling */
   int ls_rev_shift;
+  int32_t sig_mult; /* int16 LOGISTIC / TANH: x * sig_mult (+ rounding) >> sig_shift */
+  int sig_shift;
 } ActQ;
 
 static void act_free(void *p) {
@@ -153,6 +158,98 @@ static void softmax_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t row
     }
   }
 }
+/* ---- int16 LOGISTIC / TANH ----
+ * Table entry k (k < 255) is sigmoid(k/24) in Q0.16, nudged by half the midpoint error of linear interpolation over
+ * [k/24, (k+1)/24] (the table LiteRT's integer kernels use; the nudge keeps the interpolant centred on the curve);
+ * the last entry is 65535. Built once; every entry is at least 0.004 away from a rounding boundary, so libm ulp
+ * differences cannot change it. */
+static uint16_t g_sig_table[256];
+
+static void sig_table_init(void) {
+  if (g_sig_table[0]) return; /* entry 0 is 32768 once built; a racing rebuild writes identical values */
+  const double h = 1.0 / 24.0;
+  for (int k = 0; k < 255; ++k) {
+    const double v = 65536.0 / (1.0 + exp(-k * h));
+    const double vn = 65536.0 / (1.0 + exp(-(k + 1) * h));
+    const double vm = 65536.0 / (1.0 + exp(-(k + 0.5) * h));
+    const double r = round(v - ((v + vn) / 2 - vm) / 2);
+    g_sig_table[k] = (uint16_t)(r > 65535.0 ? 65535.0 : r);
+  }
+  g_sig_table[255] = 65535;
+}
+
+/* log2 of x when x is within 1e-3 (in the exponent) of a power of two (LiteRT's CheckedLog2, float arithmetic). */
+static int checked_log2(float x, int *out) {
+  const float l = logf(x) * (1.0f / logf(2.0f));
+  const float r = roundf(l);
+  *out = (int)r;
+  return fabsf(l - r) < 1e-3f;
+}
+
+/* Input rescaling for the int16 sigmoid table: the table wants x * 3 * 2^12 (so |x| = 8 maps to 3 * 2^15) for
+ * LOGISTIC and twice that for TANH (tanh(x) = 2 sigmoid(2x) - 1). A power-of-two scale 2^-12 (or 2^-11 for TANH)
+ * multiplies by 3 << shift exactly; any other scale uses a truncated multiplier in [2^14, 2^15) and a shift. */
+static void sig_input_params(float in_s, int is_tanh, int32_t *mult, int *shift) {
+  int l2;
+  const int pot = checked_log2(in_s, &l2);
+  const int pot_shift = 12 + l2;
+  if (pot && (pot_shift == 0 || (is_tanh && pot_shift == 1))) {
+    *mult = 3 << pot_shift;
+    *shift = 0;
+    return;
+  }
+  double m = (double)in_s * 4096.0 * 3.0;
+  int sh = 0;
+  while (m <= 32767.0 / 2.0 && sh <= 30) {
+    ++sh;
+    m *= 2.0;
+  }
+  *mult = (int32_t)m;
+  *shift = sh;
+}
+
+static inline int32_t sig_scale_input(int16_t x, int32_t mult, int shift) {
+  const int32_t rnd = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
+  /* 32-bit product as in the reference (wraps only for absurd input scales) */
+  const int32_t p = (int32_t)((uint32_t)(int32_t)x * (uint32_t)mult + (uint32_t)rnd);
+  return p >> shift;
+}
+
+static void logistic_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t v = sig_scale_input(x[i], d->sig_mult, d->sig_shift);
+    const uint32_t a = v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
+    const uint32_t k = a >> 9; /* v is x in units of 1/(3 * 2^12): one table step (1/24) is 2^9 units */
+    uint32_t r;
+    if (k >= 255) {
+      r = 0x7fffu << 10;
+    } else {
+      const uint32_t lo = g_sig_table[k], hi = g_sig_table[k + 1];
+      r = (lo << 9) + (a & 0x1ffu) * (hi - lo);
+    }
+    r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1;
+    y[i] = (int16_t)(r >> 10);
+  }
+}
+
+static void tanh_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t v = sig_scale_input(x[i], d->sig_mult, d->sig_shift);
+    const uint32_t a = v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
+    const uint32_t k = a >> 8; /* the table is indexed by 2x: one step is 2^8 units */
+    int32_t r;
+    if (k >= 255) {
+      r = 0xffff << 8;
+    } else {
+      const uint32_t lo = g_sig_table[k], hi = g_sig_table[k + 1];
+      r = (int32_t)((lo << 8) + (a & 0xffu) * (hi - lo));
+    }
+    /* 2 sigmoid - 1 in Q.24, with the reference's rounding offsets, then down to Q0.15 */
+    r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+    y[i] = (int16_t)(r >> 8);
+  }
+}
+
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -225,7 +322,8 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
   const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU || op == OP_SOFTMAX || op == OP_EXP ||
-                       op == OP_LOG || op == OP_GELU || op == OP_RSQRT || op == OP_ABS;
+                       op == OP_LOG || op == OP_GELU || op == OP_RSQRT || op == OP_ABS || op == OP_LOGISTIC ||
+                       op == OP_TANH;
   if (t == TFL_INT16 && !int16_ok) return TFL_NOT_MINE; /* an int16 kernel elsewhere, or unsupported */
   tfl_release_user_data(node);
   ActQ *d = (ActQ *)calloc(1, sizeof(ActQ));
@@ -239,6 +337,14 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "int16 activations need zero point 0");
   int32_t qmin, qmax;
   tfl_type_range(t, &qmin, &qmax);
+  if (t == TFL_INT16 && (op == OP_LOGISTIC || op == OP_TANH)) {
+    int l2;
+    if (!checked_log2(out_s, &l2) || l2 != -15)
+      return tfl_error(ctx, "%s: int16 output scale must be 2^-15", op == OP_TANH ? "TANH" : "LOGISTIC");
+    sig_table_init();
+    sig_input_params(in_s, op == OP_TANH, &d->sig_mult, &d->sig_shift);
+    return tfl_resize(ctx, out, in->rank, in->dims);
+  }
   if (t == TFL_INT16 && (op == OP_EXP || op == OP_LOG || op == OP_GELU || op == OP_RSQRT)) {
     d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
     if (!d->exp_lut) return tfl_error(ctx, "out of memory");
@@ -516,6 +622,14 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
     }
     return TFL_OK;
   }
+  if (is16 && node->op == OP_LOGISTIC) {
+    logistic_i16(d, x16, y16, n);
+    return TFL_OK;
+  }
+  if (is16 && node->op == OP_TANH) {
+    tanh_i16(d, x16, y16, n);
+    return TFL_OK;
+  }
   if (is16 && node->op == OP_ABS) {
     for (int64_t i = 0; i < n; ++i) {
       int32_t v = (int32_t)x16[i] - d->in_zp;
@@ -630,8 +744,8 @@ const TflKernel tfl_kernels_activation_q[] = {
     {OP_RELU_N1_TO_1, "RELU_N1_TO_1 (int8)", act_prepare, act_eval},
     {OP_RELU_0_TO_1, "RELU_0_TO_1 (int8)", act_prepare, act_eval},
     {OP_LEAKY_RELU, "LEAKY_RELU (int8/int16)", act_prepare, act_eval},
-    {OP_LOGISTIC, "LOGISTIC (int8)", act_prepare, act_eval},
-    {OP_TANH, "TANH (int8)", act_prepare, act_eval},
+    {OP_LOGISTIC, "LOGISTIC (int8/int16)", act_prepare, act_eval},
+    {OP_TANH, "TANH (int8/int16)", act_prepare, act_eval},
     {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
     {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
     {OP_GELU, "GELU (int8)", act_prepare, act_eval},
