@@ -276,14 +276,25 @@ def test_fully_connected_keep_num_dims():
     _check_exact(model)
 
 
-@pytest.mark.parametrize("adj", [False, True])
-def test_batch_matmul(adj):
-    def fn(a, b):
-        return tf.matmul(a, b, transpose_b=adj)
+BMM_CASES = [
+    # (lhs shape, rhs shape, adj_x, adj_y)
+    ((2, 3, 5), (1, 5, 4), False, False),
+    ((2, 3, 5), (2, 4, 5), False, True),
+    ((2, 5, 3), (2, 5, 4), True, False),
+    ((3, 2, 6, 7), (2, 9, 7), False, True),
+]
 
-    shapes = [(2, 3, 5), (2, 4, 5)] if adj else [(2, 3, 5), (1, 5, 4)]
-    model = _cached(("bmm", adj), lambda: _convert(fn, shapes, INT8))
-    _check_exact(model, expect_ops=["BATCH_MATMUL"])
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("case", range(len(BMM_CASES)))
+def test_batch_matmul(mode, case):
+    sa, sb, adj_x, adj_y = BMM_CASES[case]
+
+    def fn(a, b):
+        return tf.matmul(a, 0.7 * b, transpose_a=adj_x, transpose_b=adj_y)
+
+    model = _cached(("bmm", mode, case), lambda: _convert(fn, [sa, sb], mode))
+    _check_exact(model, seed=case, expect_ops=["BATCH_MATMUL"])
 
 
 # ----------------------------------------------------------------------------------------------- elementwise
