@@ -495,6 +495,41 @@ def test_logistic_tanh_int16_scales(op, scale):
     assert det["quantization"][0] == np.float32(scale)
 
 
+def _with_qparams(model, inp, out):
+    """The model with its (single) input and output tensors' (scale, zero point) replaced."""
+    m = ru.model_object(model)
+    sg = m.subgraphs[0]
+    for idx, (scale, zp) in ((sg.inputs[0], inp), (sg.outputs[0], out)):
+        sg.tensors[idx].quantization.scale = np.asarray([scale], np.float32)
+        sg.tensors[idx].quantization.zeroPoint = np.asarray([zp], np.int64)
+    return ru.pack_model(m)
+
+
+# ((input scale, zp), (output scale, zp)): the converter's own; tiny scales as in random-weight MobileNetV3Small
+# (reluish multiplier exponent <= -16, where gemmlowp's int16 rounding shift gives +-1 instead of 0); moderate and
+# large input scales (right and left reluish shifts)
+HARD_SWISH_QPARAMS = [
+    None,
+    ((5.5491256e-09, -11), (1.06177e-08, -3)),
+    ((2e-7, 5), (1.5e-7, -20)),
+    ((3e-5, 0), (1e-4, -100)),
+    ((0.05, 10), (0.04, -60)),
+    ((0.5, -3), (0.3, -120)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(HARD_SWISH_QPARAMS)))
+def test_hard_swish_int8_qparams(case):
+    base = _cached(
+        ("hswish8",),
+        lambda: _convert(lambda a: ACT_FNS["hard_swish"](a * 1.0 + 0.0), [(4, 64)], INT8, lo=-4, hi=4),
+    )
+    qp = HARD_SWISH_QPARAMS[case]
+    model = base if qp is None else _with_qparams(base, *qp)
+    x = np.arange(-128, 128, dtype=np.int8).reshape(4, 64)
+    _check_exact(model, inputs=[x], expect_ops=["HARD_SWISH"])
+
+
 def test_logistic_int16_rejects_bad_output_scale():
     """Like LiteRT, int16 LOGISTIC needs output scale 2^-15; both interpreters refuse otherwise."""
     base = _cached(

@@ -488,6 +488,14 @@ static inline int16_t sat_dhm16(int16_t a, int16_t b) {
   return (int16_t)(ab / (1 << 15));
 }
 
+/* gemmlowp's RoundingDivideByPOT on int16 values builds its mask in int16, so for exponents >= 16 the mask is all ones
+ * and the result is 1 for x >= 0 and -1 for x < 0 (not 0). LiteRT's reference HARD_SWISH hits this for tiny input
+ * scales (reluish multiplier below 2^-16). */
+static inline int16_t rdbpot16_lanes(int16_t x, int exponent) {
+  if (exponent < 16) return tfl_rdbpot16(x, exponent);
+  return (int16_t)(x >= 0 ? 1 : -1);
+}
+
 static int8_t hard_swish_i8(const ActQ *d, int8_t x) {
   const int16_t iv = (int16_t)((int32_t)x - d->in_zp);
   const int16_t hires = (int16_t)(iv * (1 << 7));
@@ -496,10 +504,10 @@ static int8_t hard_swish_i8(const ActQ *d, int8_t x) {
   if (d->hs_relu_exp > 0) relu = sat_shl16(relu, d->hs_relu_exp - 1);
   relu = tfl_srdhm16(relu, d->hs_relu_mult);
   if (d->hs_relu_exp > 0) relu = sat_shl16(relu, 1);
-  if (d->hs_relu_exp < 0) relu = tfl_rdbpot16(relu, -d->hs_relu_exp);
+  if (d->hs_relu_exp < 0) relu = rdbpot16_lanes(relu, -d->hs_relu_exp);
   relu = (int16_t)(((int32_t)relu + (1 << 15)) >> 1);
   const int16_t pre = sat_dhm16(relu, pre_out);
-  int16_t o = tfl_rdbpot16(pre, -d->hs_out_exp);
+  int16_t o = rdbpot16_lanes(pre, -d->hs_out_exp);
   o = (int16_t)(o + d->out_zp);
   if (o > 127) o = 127;
   if (o < -128) o = -128;
