@@ -449,6 +449,29 @@ def test_reduce_max_min(mode, kind):
     _check_exact(model, expect_ops=["REDUCE_MAX" if kind == "max" else "REDUCE_MIN"])
 
 
+PROD_CASES = [
+    ((3, 4, 5), (1,), False),
+    ((3, 4, 5), (0, 2), True),
+    ((2, 6, 8, 4), (3,), False),
+    ((2, 3, 2, 4), (1, 3), True),
+]
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("case", range(len(PROD_CASES)))
+def test_reduce_prod(mode, case):
+    """Quantized REDUCE_PROD: a rescaled running product (order matters), over one or several axes."""
+    shape, axes, keep = PROD_CASES[case]
+    model = _cached(
+        ("rprod", mode, case),
+        lambda: _convert(
+            lambda x: tf.reduce_prod(x, axis=axes, keepdims=keep), [shape], mode, lo=-1.5, hi=1.5
+        ),
+    )
+    _check_exact(model, seed=case, expect_ops=["REDUCE_PROD"])
+    _check_exact(model, seed=case + 10, float_lo=-1.5, float_hi=1.5)
+
+
 def test_rsqrt_int8():
     model = _cached(
         ("rsqrt",), lambda: _convert(lambda a: tf.math.rsqrt(a), [(4, 64)], INT8, lo=0.05, hi=4.0)

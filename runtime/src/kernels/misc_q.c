@@ -1,15 +1,19 @@
-/* Kernel family misc_q: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN and SUM for int8 / int16, bit-exact with LiteRT's
- * reference kernels.
+/* Kernel family misc_q: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SUM, REDUCE_MAX/MIN/PROD and RESIZE_BILINEAR for
+ * int8 / int16, bit-exact with LiteRT's reference kernels.
  *   AVERAGE_POOL_2D: integer sum over in-image taps, divided by the tap count rounding half away from zero.
  *   MEAN / SUM: int32 sums; MultiplyByQuantizedMultiplier by in_s/out_s, where MEAN folds 1/count into the multiplier
- *   the way LiteRT's QuantizedMeanOrSum does (shift by floor(log2(count)), integer divide). */
+ *   the way LiteRT's QuantizedMeanOrSum does (shift by floor(log2(count)), integer divide).
+ *   REDUCE_PROD: a running product rescaled at every step (and once more at the end) by
+ *   in_s / out_s^(1/count) with the int64 MultiplyByQuantizedMultiplier, in increasing input order. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89 };
+enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89,
+       OP_REDUCE_PROD = 81 };
 
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -125,7 +129,10 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const char *name = node->op == OP_MEAN ? "MEAN" : (node->op == OP_SUM ? "SUM" : "REDUCE_MAX/MIN");
+  const char *name = node->op == OP_MEAN          ? "MEAN"
+                     : node->op == OP_SUM         ? "SUM"
+                     : node->op == OP_REDUCE_PROD ? "REDUCE_PROD"
+                                                  : "REDUCE_MAX/MIN";
   if (axis->type != TFL_INT32 || !axis->data) return tfl_error(ctx, "%s: axis must be a constant int32 tensor", name);
   tfl_release_user_data(node);
   RedQ *d = (RedQ *)calloc(1, sizeof(RedQ));
@@ -155,9 +162,61 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
       dims[r++] = in->dims[i];
     }
   }
-  const double real = (double)in->scales[0] / (double)out->scales[0];
+  double real = (double)in->scales[0] / (double)out->scales[0];
+  if (node->op == OP_REDUCE_PROD) {
+    /* LiteRT: count = input size / output size (a whole number of reduced elements per output) */
+    int64_t nin = 1, nout = 1;
+    for (int i = 0; i < in->rank; ++i) nin *= in->dims[i];
+    for (int i = 0; i < r; ++i) nout *= dims[i];
+    const int64_t cnt = nout > 0 ? nin / nout : 0;
+    if (cnt > 0) real = (double)in->scales[0] / pow((double)out->scales[0], 1.0 / (double)cnt);
+  }
   tfl_quantize_multiplier(real, &d->mult, &d->shift);
   return tfl_resize(ctx, out, r, dims);
+}
+
+/* REDUCE_PROD: out[o] = MBQM64(p), p = (x0 - zp), then p = MBQM64(p * (xk - zp)) for the following reduced elements in
+ * increasing input order. The int64 product fits: |p| < 2^31 and |xk - zp| <= 2^16. */
+static TflStatus reduce_prod_eval(TflContext *ctx, const RedQ *d, const TflTensor *in, TflTensor *out) {
+  const int is16 = in->type == TFL_INT16;
+  const int64_t nout = tfl_num_elements(out), nin = tfl_num_elements(in);
+  uint8_t *started = (uint8_t *)tfl_eval_scratch(ctx, (size_t)nout * (sizeof(int32_t) + 1) + 16);
+  if (!started) return tfl_error(ctx, "REDUCE_PROD: out of memory");
+  int32_t *prod = (int32_t *)started;
+  started += (size_t)nout * sizeof(int32_t);
+  memset(started, 0, (size_t)nout);
+  const int r = in->rank;
+  int64_t ostride[TFL_MAX_RANK];
+  int64_t s = 1;
+  for (int i = r - 1; i >= 0; --i) {
+    ostride[i] = d->reduced[i] ? 0 : s;
+    if (!d->reduced[i]) s *= in->dims[i];
+  }
+  int32_t idx[TFL_MAX_RANK] = {0};
+  int64_t oi = 0;
+  for (int64_t i = 0; i < nin; ++i) {
+    const int32_t v = (is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i]) - d->in_zp;
+    if (started[oi]) {
+      prod[oi] = tfl_mbqm64((int64_t)prod[oi] * v, d->mult, d->shift);
+    } else {
+      prod[oi] = v;
+      started[oi] = 1;
+    }
+    for (int k = r - 1; k >= 0; --k) {
+      oi += ostride[k];
+      if (++idx[k] < in->dims[k]) break;
+      oi -= ostride[k] * in->dims[k];
+      idx[k] = 0;
+    }
+  }
+  int32_t lo, hi;
+  tfl_type_range(in->type, &lo, &hi);
+  for (int64_t o = 0; o < nout; ++o) {
+    const int32_t v = clamp32(tfl_mbqm64((int64_t)prod[o], d->mult, d->shift) + d->out_zp, lo, hi);
+    if (is16) ((int16_t *)out->data)[o] = (int16_t)v;
+    else ((int8_t *)out->data)[o] = (int8_t)v;
+  }
+  return TFL_OK;
 }
 
 static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
@@ -171,6 +230,7 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
     memset(out->data, 0, out->bytes);
     return TFL_OK;
   }
+  if (node->op == OP_REDUCE_PROD) return reduce_prod_eval(ctx, d, in, out);
   int32_t *sum = (int32_t *)tfl_eval_scratch(ctx, (size_t)nout * sizeof(int32_t) + 16);
   if (!sum) return tfl_error(ctx, "reduce: out of memory");
   const int is_max = node->op == OP_REDUCE_MAX, is_min = node->op == OP_REDUCE_MIN;
@@ -314,5 +374,6 @@ const TflKernel tfl_kernels_misc_q[] = {
     {OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
     {OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", reduce_prepare, reduce_eval},
     {OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", reduce_prepare, reduce_eval},
+    {OP_REDUCE_PROD, "REDUCE_PROD (int8/int16)", reduce_prepare, reduce_eval},
     {0, NULL, NULL, NULL},
 };
