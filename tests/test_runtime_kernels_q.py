@@ -742,10 +742,10 @@ def _small_cnn(mode):
     y = layers.Conv2D(16, 1)(y)
     x = layers.Add()([x, y])
     x = layers.Conv2D(32, 3, padding="valid")(x)
-    x = layers.Activation("hard_swish" if mode == INT8 else "relu")(x)
+    x = layers.Activation("hard_swish" if mode == INT8 else "tanh")(x)  # no 16x8 HARD_SWISH in the converter
     x = layers.MaxPooling2D(2)(x)
     x = layers.AveragePooling2D(2, padding="same")(x)
-    x = layers.Conv2D(24, 1, activation="sigmoid" if mode == INT8 else "relu")(x)
+    x = layers.Conv2D(24, 1, activation="sigmoid")(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(10)(x)
     out = layers.Softmax()(x)
@@ -760,6 +760,38 @@ def test_small_cnn(mode):
         _check_hybrid(model, (1, 24, 24, 3))
     else:
         _check_exact(model)
+
+
+def _corpus_model(name, mode):
+    import corpus
+
+    model = corpus.build(name)
+    shape = tuple(1 if d is None else d for d in model.inputs[0].shape)
+    return _convert(lambda t: model(t), [shape], mode, lo=-1, hi=1)
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+@pytest.mark.parametrize("name", ["mlp", "small_cnn"])
+def test_corpus_model(name, mode):
+    """tests/corpus.py models, full int8 and 16x8, every intermediate tensor bit-exact."""
+    model = _cached(("corpus", name, mode), lambda: _corpus_model(name, mode))
+    _check_exact(model, float_lo=-1, float_hi=1)
+
+
+def _attention(mode):
+    tf.keras.utils.set_random_seed(0)
+    inp = tf.keras.Input((6, 16), batch_size=1)
+    att = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(inp, inp)
+    out = tf.keras.layers.Dense(16, activation="tanh")(inp + att)
+    model = tf.keras.Model(inp, out)
+    return _convert(lambda t: model(t), [(1, 6, 16)], mode, lo=-1, hi=1)
+
+
+@pytest.mark.parametrize("mode", [INT8, INT16])
+def test_attention_block(mode):
+    """Self-attention (FULLY_CONNECTED, BATCH_MATMUL of two activations, SOFTMAX, TANH) in int8 and 16x8."""
+    model = _cached(("attention", mode), lambda: _attention(mode))
+    _check_exact(model, float_lo=-1, float_hi=1, expect_ops=["BATCH_MATMUL", "SOFTMAX"])
 
 
 # ----------------------------------------------------------------------------------------------- rounding pins

@@ -175,6 +175,40 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, r, dims);
 }
 
+/* Walks the input of a reduction in row-major order, tracking the flat output index each element reduces into. */
+typedef struct {
+  int rank;
+  const int32_t *dims;
+  int64_t ostride[TFL_MAX_RANK]; /* output strides over the input dims, 0 on reduced dims */
+  int32_t idx[TFL_MAX_RANK];
+  int64_t out;
+} RedWalk;
+
+static void redwalk_init(RedWalk *w, const RedQ *d, const TflTensor *in) {
+  w->rank = in->rank;
+  w->dims = in->dims;
+  w->out = 0;
+  int64_t s = 1;
+  for (int i = in->rank - 1; i >= 0; --i) {
+    w->idx[i] = 0;
+    w->ostride[i] = d->reduced[i] ? 0 : s;
+    if (!d->reduced[i]) s *= in->dims[i];
+  }
+}
+
+static inline void redwalk_next(RedWalk *w) {
+  for (int k = w->rank - 1; k >= 0; --k) {
+    w->out += w->ostride[k];
+    if (++w->idx[k] < w->dims[k]) return;
+    w->out -= w->ostride[k] * w->dims[k];
+    w->idx[k] = 0;
+  }
+}
+
+static inline int32_t load_q(const TflTensor *t, int is16, int64_t i) {
+  return is16 ? ((const int16_t *)t->data)[i] : ((const int8_t *)t->data)[i];
+}
+
 /* REDUCE_PROD: out[o] = MBQM64(p), p = (x0 - zp), then p = MBQM64(p * (xk - zp)) for the following reduced elements in
  * increasing input order. The int64 product fits: |p| < 2^31 and |xk - zp| <= 2^16. */
 static TflStatus reduce_prod_eval(TflContext *ctx, const RedQ *d, const TflTensor *in, TflTensor *out) {
@@ -185,28 +219,15 @@ static TflStatus reduce_prod_eval(TflContext *ctx, const RedQ *d, const TflTenso
   int32_t *prod = (int32_t *)started;
   started += (size_t)nout * sizeof(int32_t);
   memset(started, 0, (size_t)nout);
-  const int r = in->rank;
-  int64_t ostride[TFL_MAX_RANK];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) {
-    ostride[i] = d->reduced[i] ? 0 : s;
-    if (!d->reduced[i]) s *= in->dims[i];
-  }
-  int32_t idx[TFL_MAX_RANK] = {0};
-  int64_t oi = 0;
-  for (int64_t i = 0; i < nin; ++i) {
-    const int32_t v = (is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i]) - d->in_zp;
-    if (started[oi]) {
-      prod[oi] = tfl_mbqm64((int64_t)prod[oi] * v, d->mult, d->shift);
+  RedWalk w;
+  redwalk_init(&w, d, in);
+  for (int64_t i = 0; i < nin; ++i, redwalk_next(&w)) {
+    const int32_t v = load_q(in, is16, i) - d->in_zp;
+    if (started[w.out]) {
+      prod[w.out] = tfl_mbqm64((int64_t)prod[w.out] * v, d->mult, d->shift);
     } else {
-      prod[oi] = v;
-      started[oi] = 1;
-    }
-    for (int k = r - 1; k >= 0; --k) {
-      oi += ostride[k];
-      if (++idx[k] < in->dims[k]) break;
-      oi -= ostride[k] * in->dims[k];
-      idx[k] = 0;
+      prod[w.out] = v;
+      started[w.out] = 1;
     }
   }
   int32_t lo, hi;
@@ -239,27 +260,14 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   } else {
     memset(sum, 0, (size_t)nout * sizeof(int32_t));
   }
-  /* output strides over the input dims (0 on reduced dims) */
-  const int r = in->rank;
-  int64_t ostride[TFL_MAX_RANK];
-  int64_t s = 1;
-  for (int i = r - 1; i >= 0; --i) {
-    ostride[i] = d->reduced[i] ? 0 : s;
-    if (!d->reduced[i]) s *= in->dims[i];
-  }
-  int32_t idx[TFL_MAX_RANK] = {0};
-  int64_t oi = 0;
-  for (int64_t i = 0; i < nin; ++i) {
-    const int32_t v = is16 ? ((const int16_t *)in->data)[i] : ((const int8_t *)in->data)[i];
-    if (is_max) sum[oi] = v > sum[oi] ? v : sum[oi];
-    else if (is_min) sum[oi] = v < sum[oi] ? v : sum[oi];
-    else sum[oi] += v;
-    for (int k = r - 1; k >= 0; --k) {
-      oi += ostride[k];
-      if (++idx[k] < in->dims[k]) break;
-      oi -= ostride[k] * in->dims[k];
-      idx[k] = 0;
-    }
+  RedWalk w;
+  redwalk_init(&w, d, in);
+  for (int64_t i = 0; i < nin; ++i, redwalk_next(&w)) {
+    const int32_t v = load_q(in, is16, i);
+    int32_t *acc = &sum[w.out];
+    if (is_max) *acc = v > *acc ? v : *acc;
+    else if (is_min) *acc = v < *acc ? v : *acc;
+    else *acc += v;
   }
   if (is_max || is_min) { /* same quantization in and out: raw values */
     for (int64_t o = 0; o < nout; ++o) {
