@@ -81,6 +81,48 @@ static int same_quant(const TflTensor *a, const TflTensor *b) {
   return a->scales[0] == b->scales[0] && a->zero_points[0] == b->zero_points[0];
 }
 
+/* Row-major element strides of dims[0..rank) into st; returns the element count. */
+static int64_t row_strides(const int32_t *dims, int rank, int64_t *st) {
+  int64_t acc = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= dims[i];
+  }
+  return acc;
+}
+
+/* Multi-index over dims[0..rank) (last index fastest) that keeps up to three flat offsets, off[k] = sum over i of
+ * idx[i] * stride[k][i], current as it steps; wraps to all zeros after the last index. */
+typedef struct {
+  int rank, n;
+  const int32_t *dims;
+  const int64_t *stride[3];
+  int64_t off[3];
+  int64_t idx[TFL_MAX_RANK];
+} Odometer;
+
+static void odo_init(Odometer *o, const int32_t *dims, int rank, int n, const int64_t *s0, const int64_t *s1,
+                     const int64_t *s2, int64_t base0) {
+  o->rank = rank;
+  o->n = n;
+  o->dims = dims;
+  o->stride[0] = s0;
+  o->stride[1] = s1;
+  o->stride[2] = s2;
+  o->off[0] = base0;
+  o->off[1] = o->off[2] = 0;
+  for (int i = 0; i < rank; i++) o->idx[i] = 0;
+}
+
+static inline void odo_next(Odometer *o) {
+  for (int i = o->rank - 1; i >= 0; i--) {
+    for (int k = 0; k < o->n; k++) o->off[k] += o->stride[k][i];
+    if (++o->idx[i] < o->dims[i]) return;
+    for (int k = 0; k < o->n; k++) o->off[k] -= o->stride[k][i] * o->dims[i];
+    o->idx[i] = 0;
+  }
+}
+
 /* Copies out[idx] = in[base + sum idx[i]*istride[i]] over vdims (element size es). */
 static void strided_copy(const char *in, int64_t base, const int64_t *istride, const int32_t *dims, int rank, char *out,
                          size_t es) {
@@ -93,11 +135,11 @@ static void strided_copy(const char *in, int64_t base, const int64_t *istride, c
   }
   int64_t inner = dims[rank - 1], is = istride[rank - 1];
   int64_t outer = total / inner;
-  int64_t idx[TFL_MAX_RANK] = {0};
-  int64_t off = base;
-  for (int64_t o = 0; o < outer; o++) {
+  Odometer od; /* over the outer dims */
+  odo_init(&od, dims, rank - 1, 1, istride, NULL, NULL, base);
+  for (int64_t o = 0; o < outer; o++, odo_next(&od)) {
     char *dst = out + o * inner * es;
-    const char *src = in + off * es;
+    const char *src = in + od.off[0] * es;
     if (is == 1) {
       memcpy(dst, src, (size_t)inner * es);
     } else {
@@ -108,13 +150,6 @@ static void strided_copy(const char *in, int64_t base, const int64_t *istride, c
         case 8: for (int64_t i = 0; i < inner; i++) ((int64_t *)dst)[i] = *(const int64_t *)(src + i * is * 8); break;
         default: for (int64_t i = 0; i < inner; i++) memcpy(dst + i * es, src + i * is * (int64_t)es, es);
       }
-    }
-    for (int i = rank - 2; i >= 0; i--) {
-      idx[i]++;
-      off += istride[i];
-      if (idx[i] < dims[i]) break;
-      off -= istride[i] * dims[i];
-      idx[i] = 0;
     }
   }
 }
@@ -246,11 +281,8 @@ static TflStatus transpose_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int64_t perm[TFL_MAX_RANK];
   int n = tfl_read_ints(p, perm, TFL_MAX_RANK);
   if (n != in->rank) return tfl_error(ctx, "TRANSPOSE: perm has %d entries for rank %d", n, in->rank);
-  int64_t st[TFL_MAX_RANK], s = 1;
-  for (int i = in->rank - 1; i >= 0; i--) {
-    st[i] = s;
-    s *= in->dims[i];
-  }
+  int64_t st[TFL_MAX_RANK];
+  row_strides(in->dims, in->rank, st);
   int seen[TFL_MAX_RANK] = {0};
   for (int i = 0; i < n; i++) {
     int a = tfl_norm_axis(perm[i], in->rank);
@@ -272,11 +304,8 @@ static TflStatus slice_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int64_t b[TFL_MAX_RANK], sz[TFL_MAX_RANK];
   if (tfl_read_ints(bt, b, TFL_MAX_RANK) != in->rank || tfl_read_ints(st, sz, TFL_MAX_RANK) != in->rank)
     return tfl_error(ctx, "SLICE: begin and size must have %d elements", in->rank);
-  int64_t s = 1, stride[TFL_MAX_RANK];
-  for (int i = in->rank - 1; i >= 0; i--) {
-    stride[i] = s;
-    s *= in->dims[i];
-  }
+  int64_t stride[TFL_MAX_RANK];
+  row_strides(in->dims, in->rank, stride);
   d->base = 0;
   for (int i = 0; i < in->rank; i++) {
     int64_t len = sz[i] == -1 ? in->dims[i] - b[i] : sz[i];
@@ -303,11 +332,8 @@ static TflStatus sslice_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int bm = tfl_opt_int(node, 0, 0), em = tfl_opt_int(node, 1, 0), elm = tfl_opt_int(node, 2, 0);
   int nam = tfl_opt_int(node, 3, 0), sam = tfl_opt_int(node, 4, 0), offset = tfl_opt_bool(node, 5, 0);
   int R = in->rank;
-  int64_t st[TFL_MAX_RANK], acc = 1;
-  for (int i = R - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= in->dims[i];
-  }
+  int64_t st[TFL_MAX_RANK];
+  row_strides(in->dims, R, st);
   /* does the sparse spec contain an ellipsis? if not, an implicit one follows the last entry */
   int has_ell = 0;
   for (int i = 0; i < n; i++)
@@ -387,11 +413,8 @@ static TflStatus bto_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int64_t v[TFL_MAX_RANK];
   int n = tfl_read_ints(sh, v, TFL_MAX_RANK);
   if (n < 0 || n < in->rank) return tfl_error(ctx, "BROADCAST_TO: shape must be an int vector of rank >= input rank");
-  int64_t st[TFL_MAX_RANK], acc = 1;
-  for (int i = in->rank - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= in->dims[i];
-  }
+  int64_t st[TFL_MAX_RANK];
+  row_strides(in->dims, in->rank, st);
   for (int i = 0; i < n; i++) {
     int j = i - (n - in->rank);
     int32_t di = j >= 0 ? in->dims[j] : 1;
@@ -412,12 +435,8 @@ static TflStatus reverse_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int64_t a[TFL_MAX_RANK];
   int n = tfl_read_ints(ax, a, TFL_MAX_RANK);
   if (n < 0) return tfl_error(ctx, "REVERSE_V2: bad axis tensor");
-  int64_t acc = 1;
-  for (int i = in->rank - 1; i >= 0; i--) {
-    d->istride[i] = acc;
-    d->vdims[i] = in->dims[i];
-    acc *= in->dims[i];
-  }
+  row_strides(in->dims, in->rank, d->istride);
+  memcpy(d->vdims, in->dims, sizeof(int32_t) * (size_t)in->rank);
   d->base = 0;
   for (int i = 0; i < n; i++) {
     int x = tfl_norm_axis(a[i], in->rank);
@@ -705,27 +724,21 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   if (total == 0) return TFL_OK;
   char *o = out->data;
   const char *x = in->data;
-  int64_t ist[TFL_MAX_RANK + 1], acc = 1;
-  for (int i = R - 1; i >= 0; i--) {
-    ist[i] = acc;
-    acc *= in->dims[i];
-  }
+  int64_t ist[TFL_MAX_RANK + 1];
+  row_strides(in->dims, R, ist);
   if (node->op == OP_MIRROR_PAD) {
     int sym = tfl_opt_int(node, 0, 0) == 1;
-    int64_t idx[TFL_MAX_RANK] = {0};
-    for (int64_t k = 0; k < total; k++) {
+    Odometer od; /* output index */
+    odo_init(&od, d->od, R, 0, NULL, NULL, NULL, 0);
+    for (int64_t k = 0; k < total; k++, odo_next(&od)) {
       int64_t off = 0;
       for (int i = 0; i < R; i++) {
-        int64_t j = idx[i] - d->v[2 * i], n = in->dims[i];
+        int64_t j = od.idx[i] - d->v[2 * i], n = in->dims[i];
         if (j < 0) j = sym ? -j - 1 : -j;
         else if (j >= n) j = sym ? 2 * n - 1 - j : 2 * n - 2 - j;
         off += j * ist[i];
       }
       memcpy(o + k * es, x + off * es, es);
-      for (int i = R - 1; i >= 0; i--) {
-        if (++idx[i] < d->od[i]) break;
-        idx[i] = 0;
-      }
     }
     return TFL_OK;
   }
@@ -745,11 +758,8 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   else
     for (int64_t k = 0; k < total; k++) memcpy(o + k * es, pv, es);
   if (tfl_num_elements(in) == 0) return TFL_OK;
-  int64_t ost[TFL_MAX_RANK], oa = 1;
-  for (int i = R - 1; i >= 0; i--) {
-    ost[i] = oa;
-    oa *= d->od[i];
-  }
+  int64_t ost[TFL_MAX_RANK];
+  row_strides(d->od, R, ost);
   if (R == 0) {
     memcpy(o, x, es);
     return TFL_OK;
@@ -757,17 +767,9 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   int64_t base = 0;
   for (int i = 0; i < R; i++) base += d->v[2 * i] * ost[i];
   int64_t inner = in->dims[R - 1], outer = tfl_num_elements(in) / inner;
-  int64_t idx[TFL_MAX_RANK] = {0}, ooff = base;
-  for (int64_t k = 0; k < outer; k++) {
-    memcpy(o + ooff * es, x + k * inner * es, (size_t)inner * es);
-    for (int i = R - 2; i >= 0; i--) {
-      idx[i]++;
-      ooff += ost[i];
-      if (idx[i] < in->dims[i]) break;
-      ooff -= ost[i] * in->dims[i];
-      idx[i] = 0;
-    }
-  }
+  Odometer od; /* input rows, tracking their offset in the output */
+  odo_init(&od, in->dims, R - 1, 1, ost, NULL, NULL, base);
+  for (int64_t k = 0; k < outer; k++, odo_next(&od)) memcpy(o + od.off[0] * es, x + k * inner * es, (size_t)inner * es);
   return TFL_OK;
 }
 
@@ -888,24 +890,18 @@ static TflStatus tile_eval(TflContext *ctx, TflNode *node) {
     memcpy(out->data, in->data, es);
     return TFL_OK;
   }
-  int64_t ist[TFL_MAX_RANK], acc = 1;
-  for (int i = R - 1; i >= 0; i--) {
-    ist[i] = acc;
-    acc *= in->dims[i];
-  }
+  int64_t ist[TFL_MAX_RANK];
+  row_strides(in->dims, R, ist);
   /* rows along the last output dim: copy the input row repeatedly */
   int64_t inner = d->od[R - 1], outer = total / inner, idim = in->dims[R - 1];
-  int64_t idx[TFL_MAX_RANK] = {0};
+  Odometer od; /* output rows */
+  odo_init(&od, d->od, R - 1, 0, NULL, NULL, NULL, 0);
   char *o = out->data;
   const char *x = in->data;
-  for (int64_t k = 0; k < outer; k++) {
+  for (int64_t k = 0; k < outer; k++, odo_next(&od)) {
     int64_t off = 0;
-    for (int i = 0; i < R - 1; i++) off += (idx[i] % in->dims[i]) * ist[i];
+    for (int i = 0; i < R - 1; i++) off += (od.idx[i] % in->dims[i]) * ist[i];
     for (int64_t j = 0; j < inner; j += idim) memcpy(o + (k * inner + j) * es, x + off * es, (size_t)idim * es);
-    for (int i = R - 2; i >= 0; i--) {
-      if (++idx[i] < d->od[i]) break;
-      idx[i] = 0;
-    }
   }
   return TFL_OK;
 }
@@ -1231,22 +1227,10 @@ static TflStatus select_eval(TflContext *ctx, TflNode *node) {
   const uint8_t *cd = c->data;
   const char *xd = x->data, *yd = y->data;
   char *o = out->data;
-  int64_t idx[TFL_MAX_RANK] = {0}, oc = 0, ox = 0, oy = 0;
-  int r = d->rank;
-  for (int64_t k = 0; k < n; k++) {
-    memcpy(o + k * es, cd[oc] ? xd + ox * es : yd + oy * es, es);
-    for (int i = r - 1; i >= 0; i--) {
-      idx[i]++;
-      oc += d->sc[i];
-      ox += d->sx[i];
-      oy += d->sy[i];
-      if (idx[i] < d->od[i]) break;
-      oc -= d->sc[i] * d->od[i];
-      ox -= d->sx[i] * d->od[i];
-      oy -= d->sy[i] * d->od[i];
-      idx[i] = 0;
-    }
-  }
+  Odometer od; /* offsets of condition, x and y */
+  odo_init(&od, d->od, d->rank, 3, d->sc, d->sx, d->sy, 0);
+  for (int64_t k = 0; k < n; k++, odo_next(&od))
+    memcpy(o + k * es, cd[od.off[0]] ? xd + od.off[1] * es : yd + od.off[2] * es, es);
   return TFL_OK;
 }
 
@@ -1323,64 +1307,28 @@ static ShapeFn shape_fn_for(int op) {
   }
 }
 
-static TflStatus copy_like_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = copy_like_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, copy_like_eval);
-}
-
-static TflStatus view_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = view_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, view_eval);
-}
-
-static TflStatus concat_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = concat_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, concat_eval);
-}
-
-static TflStatus split_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = split_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, split_eval);
-}
-
-static TflStatus gather_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = gather_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, gather_eval);
-}
-
-static TflStatus cast_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = cast_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, cast_eval);
-}
+/* Each op's prepare: the shape computation above, then constant folding when every input is constant. */
+#define FOLDING_PREPARE(name)                                      \
+  static TflStatus name##_prepare(TflContext *ctx, TflNode *node) { \
+    TflStatus st = name##_prepare_(ctx, node);                     \
+    if (st != TFL_OK) return st;                                   \
+    return tfl_try_fold(ctx, node, name##_eval);                   \
+  }
+FOLDING_PREPARE(copy_like)
+FOLDING_PREPARE(view)
+FOLDING_PREPARE(concat)
+FOLDING_PREPARE(split)
+FOLDING_PREPARE(gather)
+FOLDING_PREPARE(cast)
+FOLDING_PREPARE(tile)
+FOLDING_PREPARE(select)
+FOLDING_PREPARE(pad)
+#undef FOLDING_PREPARE
 
 static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
   TflStatus st = gen_prepare_(ctx, node);
   if (st != TFL_OK) return st;
   return tfl_try_fold_ex(ctx, node, gen_eval, node->op == OP_SHAPE);
-}
-
-static TflStatus tile_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = tile_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, tile_eval);
-}
-
-static TflStatus select_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = select_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, select_eval);
-}
-
-static TflStatus pad_prepare(TflContext *ctx, TflNode *node) {
-  TflStatus st = pad_prepare_(ctx, node);
-  if (st != TFL_OK) return st;
-  return tfl_try_fold(ctx, node, pad_eval);
 }
 
 const TflKernel tfl_kernels_shape_ops[] = {
