@@ -207,6 +207,7 @@ int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) 
   double maxt = work / TFL_MIN_TASK_MACS;
   int want = 4 * nthreads; /* a few tasks per thread: dynamic claiming evens out a slow (shared) core */
   if (maxt < want) want = (int)maxt;
+  if (want > nthreads) want -= want % nthreads; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want < 2) return 1;
   /* rows vs panels: a row task re-reads all of B, a panel task all of A; split the larger operand less */
   double r = (double)want * M / N;

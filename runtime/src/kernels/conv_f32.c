@@ -404,13 +404,13 @@ typedef struct {
   const DwData *d;
   const float *in, *w, *bias;
   float *out;
-  int rows, chunk, avx2;
+  int rows, ntasks, avx2;
 } DwJob;
 
 static void dw_task(void *arg, int task, int thread) {
   const DwJob *j = arg;
   (void)thread;
-  int r0 = task * j->chunk, r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
+  int r0 = (int)((int64_t)task * j->rows / j->ntasks), r1 = (int)((int64_t)(task + 1) * j->rows / j->ntasks);
 #if TFL_X86_CLONES
   if (j->avx2) {
     dw_avx2(j->d, j->in, j->w, j->bias, j->out, r0, r1);
@@ -420,18 +420,15 @@ static void dw_task(void *arg, int task, int thread) {
   dw_default(j->d, j->in, j->w, j->bias, j->out, r0, r1);
 }
 
-/* Splits `rows` output rows of `row_work` operations each into tasks for the context's threads; returns the chunk. */
-static int row_tasks(TflContext *ctx, int rows, double row_work, int *chunk) {
+/* How many tasks to cut `rows` output rows of `row_work` operations each into (task t gets rows
+ * [t * rows / n, (t + 1) * rows / n)). */
+static int row_tasks(TflContext *ctx, int rows, double row_work) {
   int nt = tfl_num_threads(ctx), want = 4 * nt;
   double maxt = rows * row_work / TFL_MIN_TASK_MACS;
   if (maxt < want) want = (int)maxt;
-  if (nt <= 1 || want < 2 || rows < 2) {
-    *chunk = rows > 0 ? rows : 1;
-    return rows > 0 ? 1 : 0;
-  }
+  if (want > nt) want -= want % nt; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want > rows) want = rows;
-  *chunk = (rows + want - 1) / want;
-  return (rows + *chunk - 1) / *chunk;
+  return nt <= 1 || want < 1 ? (rows > 0 ? 1 : 0) : want;
 }
 
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
@@ -440,11 +437,12 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   TflTensor *out = tfl_output(ctx, node, 0);
   const float *bias = b ? (const float *)b->data : NULL;
   DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, 0};
+  if (j.rows <= 0) return TFL_OK;
 #if TFL_X86_CLONES
   j.avx2 = tfl_cpu_has_avx2();
 #endif
-  int ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw, &j.chunk);
-  tfl_parallel_for(ctx, ntasks, dw_task, &j);
+  j.ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw);
+  tfl_parallel_for(ctx, j.ntasks, dw_task, &j);
   return TFL_OK;
 }
 

@@ -70,13 +70,13 @@ typedef struct {
   const PoolData *d;
   const float *x;
   float *o;
-  int is_max, rows, chunk;
+  int is_max, rows, ntasks;
 } PoolJob;
 
 static void pool_task(void *arg, int task, int thread) {
   const PoolJob *j = arg;
   (void)thread;
-  int r0 = task * j->chunk, r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
+  int r0 = (int)((int64_t)task * j->rows / j->ntasks), r1 = (int)((int64_t)(task + 1) * j->rows / j->ntasks);
   pool_rows(j->d, j->x, j->o, j->is_max, r0, r1);
 }
 
@@ -91,13 +91,14 @@ static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   int nt = tfl_num_threads(ctx), want = 4 * nt;
   double maxt = (double)j.rows * d->ow * d->c * d->fh * d->fw / POOL_MIN_TASK_OPS;
   if (maxt < want) want = (int)maxt;
+  if (want > nt) want -= want % nt; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want > j.rows) want = j.rows;
   if (nt <= 1 || want < 2) {
     pool_rows(d, j.x, j.o, j.is_max, 0, j.rows);
     return TFL_OK;
   }
-  j.chunk = (j.rows + want - 1) / want;
-  tfl_parallel_for(ctx, (j.rows + j.chunk - 1) / j.chunk, pool_task, &j);
+  j.ntasks = want;
+  tfl_parallel_for(ctx, want, pool_task, &j);
   return TFL_OK;
 }
 
