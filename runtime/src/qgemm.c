@@ -376,20 +376,34 @@ static void run_task(void *arg, int task, int thread) {
   }
 }
 
+static int block_rows(const TflQGemm *g) {
+  /* A block of about 64 KB (L2), panels of 16 channels from L1 */
+  int MB = 32768 / g->pack.Kp;
+  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
+  return MB & ~3;
+}
+
+static size_t per_thread_bytes(const TflQGemm *g, int MB, size_t *a_bytes, int int8_out) {
+  *a_bytes = ((size_t)MB * g->pack.Kp * sizeof(int16_t) + 63) & ~(size_t)63;
+  return *a_bytes + (int8_out ? 0 : (((size_t)MB * g->pack.Np * sizeof(int32_t) + 63) & ~(size_t)63));
+}
+
+size_t tfl_qgemm_scratch_size(TflContext *ctx, const TflQGemm *g, int M, int int8_out) {
+  (void)M;
+  const int nt = tfl_num_threads(ctx);
+  size_t a_bytes;
+  return per_thread_bytes(g, block_rows(g), &a_bytes, int8_out) * (size_t)(nt > 0 ? nt : 1);
+}
+
 TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
-                        int ldy, TflQPostFn post, const void *post_arg) {
+                        int ldy, TflQPostFn post, const void *post_arg, void *scratch) {
   if (M <= 0) return TFL_OK;
-  const TflQPack *p = &g->pack;
   QRun r;
   memset(&r, 0, sizeof(r));
   r.g = g;
   r.M = M;
-  /* A block of about 64 KB (L2), panels of 16 channels from L1 */
-  int MB = 32768 / p->Kp;
-  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
-  MB &= ~3;
-  r.MB = MB;
-  r.nblocks = (M + MB - 1) / MB;
+  r.MB = block_rows(g);
+  r.nblocks = (M + r.MB - 1) / r.MB;
   const int nt = tfl_num_threads(ctx);
   r.ntasks = nt <= 1 ? 1 : (r.nblocks < 4 * nt ? r.nblocks : 4 * nt);
   r.rows = rows;
@@ -403,9 +417,8 @@ TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn ro
 #ifdef TFL_QGEMM_X86
   r.fused = y && r.mode == TFL_ROUND_DOUBLE && tfl_q_avx2() && r.tile != tile_c && r.tile != tile_sse2;
 #endif
-  r.a_bytes = ((size_t)MB * p->Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  r.per_thread = r.a_bytes + (y ? 0 : (((size_t)MB * p->Np * sizeof(int32_t) + 63) & ~(size_t)63));
-  r.scratch = (uint8_t *)tfl_eval_scratch(ctx, r.per_thread * (size_t)(nt > 0 ? nt : 1));
+  r.per_thread = per_thread_bytes(g, r.MB, &r.a_bytes, y != NULL);
+  r.scratch = (uint8_t *)(scratch ? scratch : tfl_eval_scratch(ctx, r.per_thread * (size_t)(nt > 0 ? nt : 1)));
   if (!r.scratch) return TFL_ERROR;
   tfl_parallel_for(ctx, r.ntasks, run_task, &r);
   return TFL_OK;

@@ -60,10 +60,14 @@ int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, in
 /* Epilogue bias: bias[n] - in_zp * wsum[n] (bias may be NULL). Call on every eval if the bias is not constant. */
 void tfl_qgemm_set_bias(TflQGemm *g, const int32_t *bias, int32_t in_zp);
 void tfl_qgemm_release(TflQGemm *g);
+/* Scratch bytes tfl_qgemm_run needs for M rows (all threads); int8_out selects the int8 epilogue (no int32 block). */
+size_t tfl_qgemm_scratch_size(TflContext *ctx, const TflQGemm *g, int M, int int8_out);
 /* Runs the product for M rows. y != NULL: int8 output at y[m * ldy + n] (needs set_requant/set_bias).
  * y == NULL: post() gets the raw sums. rows() and post() run on worker threads (must only write their own rows /
- * per-thread memory). Returns TFL_ERROR when scratch cannot be allocated. */
+ * per-thread memory). scratch: tfl_qgemm_scratch_size bytes, 64-byte aligned, or NULL to take tfl_eval_scratch
+ * (pass your own when the kernel keeps other data in the eval scratch, e.g. a quantized copy of its input).
+ * Returns TFL_ERROR when scratch cannot be allocated. */
 TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
-                        int ldy, TflQPostFn post, const void *post_arg);
+                        int ldy, TflQPostFn post, const void *post_arg, void *scratch);
 
 #endif

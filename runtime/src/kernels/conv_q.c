@@ -1,8 +1,13 @@
 /* Kernel family conv_q: CONV_2D and DEPTHWISE_CONV_2D for int8 (per-tensor / per-channel weights) and int16x8
  * (int16 activations, int8 weights, int32 or int64 bias), bit-exact with LiteRT's reference integer kernels:
  *   acc = sum w * (x - zp_in) over in-image taps (+ bias), out = MBQM(acc, mult[c], shift[c]) + zp_out, clamped.
- * Out-of-image taps contribute nothing, which equals padding the input with zp_in; the conv uses that to build an
- * im2col patch per output pixel and a plain int8 dot product. */
+ * Out-of-image taps contribute nothing, which equals padding the input with zp_in and folding -zp_in * (sum of all
+ * filter taps) into the bias; the fast paths use that:
+ *   CONV_2D int8 (one group, constant filter): the shared GEMM driver (qgemm.h) on im2col rows, fused requantization;
+ *   DEPTHWISE int8 (multiplier 1, constant filter, AVX2): tap pairs interleaved as int16 for pmaddwd, 16 channels per
+ *   step, requantized in registers. Both split their output rows into tfl_parallel_for tasks.
+ * Everything else (int16x8, groups, depth multiplier > 1, single rounding for depthwise, no AVX2 for depthwise)
+ * takes the direct loops below. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,7 +231,7 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   /* the bias may be a non-constant tensor: fold it on every eval (one pass over the channels) */
   tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
   const int M = in->dims[0] * r.OH * r.OW;
-  if (tfl_qgemm_run(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL) != TFL_OK)
+  if (tfl_qgemm_run(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) != TFL_OK)
     return tfl_error(ctx, "CONV_2D: out of memory");
   return TFL_OK;
 }

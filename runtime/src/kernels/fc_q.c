@@ -170,9 +170,9 @@ static TflStatus fc_eval_gemm(TflContext *ctx, TflNode *node, FcQ *d) {
   TflStatus st;
   if (d->gemm.has_rq) {
     tfl_qgemm_set_bias(&d->gemm, r.b32, d->in_zp);
-    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, r.y, d->units, NULL, NULL);
+    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, r.y, d->units, NULL, NULL, NULL);
   } else {
-    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, NULL, 0, fc_post, &r);
+    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, NULL, 0, fc_post, &r, NULL);
   }
   return st == TFL_OK ? TFL_OK : tfl_error(ctx, "FULLY_CONNECTED: out of memory");
 }

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixedpoint.h"
 #include "qgemm.h"
@@ -51,6 +52,17 @@ static int32_t ref_srdhm(int32_t a, int32_t b) {
   if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
   long double v = (long double)a * (long double)b / 2147483648.0L;
   return (int32_t)floorl(v + 0.5L);
+}
+
+/* raw-sum callback: copies rows into a [M][N] int32 array */
+typedef struct {
+  int32_t *sums;
+  int n;
+} PostArg;
+static void post_copy(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+  const PostArg *p = (const PostArg *)arg;
+  (void)thread;
+  for (int i = 0; i < mb; ++i) memcpy(p->sums + (size_t)(m0 + i) * p->n, acc + (size_t)i * ldacc, p->n * sizeof(int32_t));
 }
 
 /* GEMM rows: widened int8 rows of x ([M][45]) */
@@ -230,7 +242,7 @@ int main(void) {
       CHECK(tfl_qgemm_init(&g, w, N, K), "qgemm_init");
       CHECK(tfl_qgemm_set_requant(&g, mult, shift, out_zp, -128, 100), "set_requant");
       tfl_qgemm_set_bias(&g, bias, in_zp);
-      CHECK(tfl_qgemm_run(NULL, &g, M, rows_i8, x, y, N, NULL, NULL) == TFL_OK, "qgemm_run");
+      CHECK(tfl_qgemm_run(NULL, &g, M, rows_i8, x, y, N, NULL, NULL, NULL) == TFL_OK, "qgemm_run");
       for (int m = 0; m < M; ++m)
         for (int n = 0; n < N; ++n) {
           int32_t s = bias[n];
@@ -240,6 +252,19 @@ int main(void) {
           CHECK(y[m * N + n] == v, "qgemm_run mode %d threads %d [%d][%d] = %d want %d", mode, threads, m, n,
                 y[m * N + n], v);
         }
+      /* raw sums through the callback, with caller-provided scratch (how hybrid kernels keep their own data) */
+      static int32_t sums[M * N];
+      const size_t need = tfl_qgemm_scratch_size(NULL, &g, M, 0);
+      void *own = aligned_alloc(64, (need + 63) & ~(size_t)63);
+      PostArg pa = {sums, N};
+      CHECK(tfl_qgemm_run(NULL, &g, M, rows_i8, x, NULL, 0, post_copy, &pa, own) == TFL_OK, "qgemm_run raw");
+      for (int m = 0; m < M; ++m)
+        for (int n = 0; n < N; ++n) {
+          int32_t s = 0;
+          for (int k = 0; k < K; ++k) s += (int32_t)x[m * K + k] * w[n * K + k];
+          CHECK(sums[m * N + n] == s, "raw sums [%d][%d] = %d want %d", m, n, sums[m * N + n], s);
+        }
+      free(own);
       tfl_qgemm_release(&g);
     }
   }
