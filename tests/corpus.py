@@ -136,3 +136,45 @@ def count_ops(model_bytes: bytes) -> int:
 
     m = tflite.Model.GetRootAsModel(model_bytes, 0)
     return sum(m.Subgraphs(i).OperatorsLength() for i in range(m.SubgraphsLength()))
+
+
+def quantize_inputs(details: list[dict], inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Float inputs -> each input tensor's dtype (int8/uint8/int16 inputs with its scale and zero point)."""
+    out = []
+    for d, x in zip(details, inputs, strict=True):
+        if np.dtype(d["dtype"]).kind in "iu":
+            scale, zp = d["quantization"]
+            info = np.iinfo(d["dtype"])
+            x = np.clip(np.round(x / scale) + zp, info.min, info.max).astype(d["dtype"])
+        out.append(np.asarray(x, d["dtype"]))
+    return out
+
+
+def run_interpreter(interp: Any, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """allocate, set the (quantized) inputs, invoke once; every output in output-detail order."""
+    interp.allocate_tensors()
+    details = interp.get_input_details()
+    for d, x in zip(details, quantize_inputs(details, inputs), strict=True):
+        interp.set_tensor(d["index"], x)
+    interp.invoke()
+    return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+
+
+def run_litert_reference(model_path: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The model in LiteRT with its reference kernels (OpResolverType.BUILTIN_REF), 1 thread.
+
+    Module-level so that tests can run it in a child process: LiteRT aborts the whole process on some failed kernel
+    checks (e.g. its softmax PreprocessSoftmaxScaling on tiny int8 scales)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interp = Interpreter(
+        model_path=model_path, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+    )
+    return run_interpreter(interp, inputs)
+
+
+def run_tflc_runtime(model_path: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """The model in tflc's C runtime (runtime.Interpreter), 1 thread."""
+    from runtime import Interpreter
+
+    return run_interpreter(Interpreter(model_path=model_path, num_threads=1), inputs)

@@ -54,7 +54,16 @@ static inline float clampf(float v, float lo, float hi) {
   return v > hi ? hi : v;
 }
 
-/* PortableSymmetricQuantizeFloats */
+/* LiteRT's x86 wheel quantizes hybrid inputs with tensor_utils' NEON versions (NEON_OR_PORTABLE through the
+ * NEON_2_SSE translator), not the portable ones: NeonSymmetricQuantizeFloats / NeonAsymmetricQuantizeFloats. Their
+ * arithmetic, which we follow exactly (pinned by the per-op hybrid tests and the whole-model tests):
+ *   - elements [0, n & ~7) are rounded with RoundToNearest = truncate(v + (v < 0 ? -0.5f : 0.5f)) in float, the tail
+ *     with std::round (they differ only at v = +-(0.5 - 2^-25));
+ *   - asymmetric: rmax - rmin is a float subtraction, divided by 255 in double; the zero point comes from that double
+ *     scale, the inverse scale is (float)(1.0 / (float)scale), and the zero point is added to the rounded integer
+ *     (the portable version rounds zp + v * inv, which differs on halves). */
+static inline int32_t neon_round(float v) { return tfl_sat_f2i((double)(v + (v < 0.0f ? -0.5f : 0.5f))); }
+
 static void quantize_sym(const float *x, int n, int8_t *q, float *scale) {
   float mn = x[0], mx = x[0];
   for (int i = 1; i < n; ++i) {
@@ -69,33 +78,32 @@ static void quantize_sym(const float *x, int n, int8_t *q, float *scale) {
   }
   *scale = range / 127.0f;
   const float inv = 127.0f / range;
+  const int bulk = n & ~7;
   for (int i = 0; i < n; ++i) {
-    int32_t v = tfl_sat_f2i((double)roundf(x[i] * inv));
-    q[i] = (int8_t)(v > 127 ? 127 : (v < -127 ? -127 : v));
+    const float v = x[i] * inv;
+    const int32_t r = i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v));
+    q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
   }
 }
 
-/* PortableAsymmetricQuantizeFloats */
 static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_t *offset) {
-  float mn = x[0], mx = x[0];
-  for (int i = 1; i < n; ++i) {
+  float mn = 0.0f, mx = 0.0f;
+  for (int i = 0; i < n; ++i) {
     if (x[i] < mn) mn = x[i];
     if (x[i] > mx) mx = x[i];
   }
-  const double rmin = (double)(mn < 0.0f ? mn : 0.0f);
-  const double rmax = (double)(mx > 0.0f ? mx : 0.0f);
-  if (rmin == rmax) {
+  if (mn == mx) {
     memset(q, 0, (size_t)n);
     *scale = 1.0f;
     *offset = 0;
     return;
   }
   const double qmin = -128.0, qmax = 127.0;
-  const double s = (rmax - rmin) / (qmax - qmin);
-  const double zp_from_min = qmin - rmin / s;
-  const double zp_from_max = qmax - rmax / s;
-  const double err_min = fabs(qmin) + fabs(rmin / s);
-  const double err_max = fabs(qmax) + fabs(rmax / s);
+  const double s = (double)(mx - mn) / (qmax - qmin);
+  const double zp_from_min = qmin - (double)mn / s;
+  const double zp_from_max = qmax - (double)mx / s;
+  const double err_min = fabs(qmin) + fabs((double)mn / s);
+  const double err_max = fabs(qmax) + fabs((double)mx / s);
   const double zpd = err_min < err_max ? zp_from_min : zp_from_max;
   int32_t zp;
   if (zpd <= qmin) zp = -128;
@@ -103,10 +111,12 @@ static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_
   else zp = (int32_t)(int8_t)round(zpd);
   *scale = (float)s;
   *offset = zp;
-  const float inv = 1.0f / *scale;
+  const float inv = (float)(1.0 / (double)*scale);
+  const int bulk = n & ~7;
   for (int i = 0; i < n; ++i) {
-    int32_t v = tfl_sat_f2i((double)roundf((float)zp + x[i] * inv));
-    q[i] = (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v));
+    const float v = x[i] * inv;
+    const int64_t r = (int64_t)(i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v))) + zp;
+    q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
   }
 }
 
