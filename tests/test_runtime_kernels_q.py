@@ -553,23 +553,29 @@ def test_hard_swish_int8_qparams(case):
     _check_exact(model, inputs=[x], expect_ops=["HARD_SWISH"])
 
 
-def test_logistic_int16_rejects_bad_output_scale():
-    """Like LiteRT, int16 LOGISTIC needs output scale 2^-15; both interpreters refuse otherwise."""
-    base = _cached(
-        ("sig16", "logistic"), lambda: _convert(tf.math.sigmoid, [(256, 256)], INT16, lo=-8.0, hi=8.0)
-    )
+@pytest.mark.parametrize("op", ["logistic", "tanh"])
+@pytest.mark.parametrize("out_scale", [1.0 / 1000, 2**-15 * (1 + 1e-5)])
+def test_logistic_tanh_int16_output_scale(op, out_scale):
+    """int16 LOGISTIC / TANH need output scale 2^-15 (TANH within LiteRT's log2 tolerance, LOGISTIC exactly): we refuse
+    exactly the models LiteRT refuses and match it on the others."""
+    f = ACT_FNS[op]
+    base = _cached(("sig16", op), lambda: _convert(lambda a: f(a), [(256, 256)], INT16, lo=-8.0, hi=8.0))
     m = ru.model_object(base)
     sg = m.subgraphs[0]
-    sg.tensors[sg.outputs[0]].quantization.scale = np.asarray([1.0 / 1000], np.float32)
+    sg.tensors[sg.outputs[0]].quantization.scale = np.asarray([out_scale], np.float32)
     model = ru.pack_model(m)
     ref = litert.Interpreter(
         model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF, num_threads=1
     )
-    with pytest.raises(RuntimeError):
+    try:
         ref.allocate_tensors()
-    ours = runtime.Interpreter(model_content=model, num_threads=1)
-    with pytest.raises(RuntimeError, match="LOGISTIC"):
-        ours.allocate_tensors()
+    except RuntimeError:
+        ours = runtime.Interpreter(model_content=model, num_threads=1)
+        with pytest.raises(RuntimeError, match=op.upper()):
+            ours.allocate_tensors()
+        return
+    x = np.arange(-32768, 32768).astype(np.int16).reshape(256, 256)
+    _check_exact(model, inputs=[x], expect_ops=[op.upper()])
 
 
 # ----------------------------------------------------------------------------------------------- pooling / reduce

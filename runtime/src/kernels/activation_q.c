@@ -338,8 +338,8 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   int32_t qmin, qmax;
   tfl_type_range(t, &qmin, &qmax);
   if (t == TFL_INT16 && (op == OP_LOGISTIC || op == OP_TANH)) {
-    int l2;
-    if (!checked_log2(out_s, &l2) || l2 != -15)
+    int l2; /* LiteRT: TANH accepts a scale within 1e-3 (in log2) of 2^-15, LOGISTIC wants it exactly */
+    if (!checked_log2(out_s, &l2) || l2 != -15 || (op == OP_LOGISTIC && out_s != 1.0f / 32768))
       return tfl_error(ctx, "%s: int16 output scale must be 2^-15", op == OP_TANH ? "TANH" : "LOGISTIC");
     sig_table_init();
     sig_input_params(in_s, op == OP_TANH, &d->sig_mult, &d->sig_shift);
