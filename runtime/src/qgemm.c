@@ -276,6 +276,9 @@ static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows
 
 /* ---------------------------------------------------------------- driver */
 
+/* int8 multiply-accumulates below which a parallel task is not worth its dispatch */
+#define TFL_QMIN_TASK_MACS (512.0 * 1024)
+
 int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K) {
   memset(g, 0, sizeof(*g));
   g->wsum = (int32_t *)malloc((size_t)(N > 0 ? N : 1) * sizeof(int32_t));
@@ -312,6 +315,7 @@ void tfl_qgemm_release(TflQGemm *g) {
 typedef struct {
   const TflQGemm *g;
   int M, MB, nblocks, ntasks;
+  int psplit; /* tasks per row block, each taking a share of the panels (int8 output only) */
   TflQRowsFn rows;
   const void *rows_arg;
   int8_t *y;
@@ -325,12 +329,11 @@ typedef struct {
   TileFn tile;
 } QRun;
 
-/* int8 output for one block of rows already in A. */
-static void block_i8(const QRun *r, const int16_t *A, int m0, int mb) {
+/* int8 output for one block of rows already in A, panels [j0, j1). */
+static void block_i8(const QRun *r, const int16_t *A, int m0, int mb, int j0, int j1) {
   const TflQPack *p = &r->g->pack;
   const TflRq *rq = &r->g->rq;
-  const int panels = p->Np / TFL_QGEMM_NR;
-  for (int j = 0; j < panels; ++j) {
+  for (int j = j0; j < j1; ++j) {
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     const int n0 = j * TFL_QGEMM_NR;
     const int nvalid = p->N - n0 < TFL_QGEMM_NR ? p->N - n0 : TFL_QGEMM_NR;
@@ -361,14 +364,24 @@ static void run_task(void *arg, int task, int thread) {
   uint8_t *base = r->scratch + (size_t)thread * r->per_thread;
   int16_t *A = (int16_t *)base;
   int32_t *acc = (int32_t *)(base + r->a_bytes);
-  const int b0 = (int)((int64_t)task * r->nblocks / r->ntasks), b1 = (int)((int64_t)(task + 1) * r->nblocks / r->ntasks);
+  int b0, b1, j0 = 0, j1 = p->Np / TFL_QGEMM_NR;
+  if (r->psplit > 1) { /* one row block, a share of its panels */
+    const int q = task % r->psplit, panels = j1;
+    b0 = task / r->psplit;
+    b1 = b0 + 1;
+    j0 = (int)((int64_t)q * panels / r->psplit);
+    j1 = (int)((int64_t)(q + 1) * panels / r->psplit);
+  } else {
+    b0 = (int)((int64_t)task * r->nblocks / r->ntasks);
+    b1 = (int)((int64_t)(task + 1) * r->nblocks / r->ntasks);
+  }
   for (int b = b0; b < b1; ++b) {
     const int m0 = b * r->MB, mb = r->M - m0 < r->MB ? r->M - m0 : r->MB;
     r->rows(r->rows_arg, m0, mb, A, p->Kp);
     if (p->Kp > p->K)
       for (int i = 0; i < mb; ++i) A[(size_t)i * p->Kp + p->K] = 0;
     if (r->y) {
-      block_i8(r, A, m0, mb);
+      block_i8(r, A, m0, mb, j0, j1);
     } else {
       tfl_qgemm(p, A, mb, p->Kp, acc);
       r->post(r->post_arg, m0, mb, acc, p->Np, thread);
@@ -405,7 +418,24 @@ TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn ro
   r.MB = block_rows(g);
   r.nblocks = (M + r.MB - 1) / r.MB;
   const int nt = tfl_num_threads(ctx);
-  r.ntasks = nt <= 1 ? 1 : (r.nblocks < 4 * nt ? r.nblocks : 4 * nt);
+  /* a few tasks per thread (a multiple of the thread count when few), none below TFL_QMIN_TASK_MACS; when there
+   * are fewer row blocks than that (late, small layers), int8-output tasks also split the panels of a block */
+  r.ntasks = r.psplit = 1;
+  if (nt > 1) {
+    const double macs = (double)M * g->pack.Kp * g->pack.Np;
+    int want = 4 * nt;
+    if (macs / TFL_QMIN_TASK_MACS < want) want = (int)(macs / TFL_QMIN_TASK_MACS);
+    if (want > nt) want -= want % nt;
+    if (want < 1) want = 1;
+    const int panels = g->pack.Np / TFL_QGEMM_NR;
+    if (r.nblocks >= want || !y) {
+      r.ntasks = r.nblocks < want ? r.nblocks : want;
+    } else {
+      int ps = (want + r.nblocks - 1) / r.nblocks;
+      r.psplit = ps < panels ? ps : panels;
+      r.ntasks = r.nblocks * r.psplit;
+    }
+  }
   r.rows = rows;
   r.rows_arg = rows_arg;
   r.y = y;

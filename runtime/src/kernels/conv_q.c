@@ -467,8 +467,14 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.FW = w->dims[2];
   r.rows = in->dims[0] * r.OH;
   if (r.rows <= 0 || r.OW <= 0) return TFL_OK;
+  /* a few tasks per thread, a multiple of the thread count when few, none below ~256K multiply-accumulates */
   const int nt = tfl_num_threads(ctx);
-  r.ntasks = nt <= 1 ? 1 : (r.rows < 4 * nt ? r.rows : 4 * nt);
+  const double macs = (double)r.rows * r.OW * r.C * r.FH * r.FW;
+  int want = 4 * nt;
+  if (macs / (256.0 * 1024) < want) want = (int)(macs / (256.0 * 1024));
+  if (want > nt) want -= want % nt;
+  if (want > r.rows) want = r.rows;
+  r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, d->in_zp, d->wsum);
   tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
   return TFL_OK;

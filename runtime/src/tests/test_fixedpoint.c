@@ -71,6 +71,11 @@ static void rows_i8(const void *arg, int m0, int mb, int16_t *A, int lda) {
   for (int i = 0; i < mb; ++i) tfl_widen_i8(x + (size_t)(m0 + i) * 45, A + (size_t)i * lda, 45);
 }
 
+static void rows_i8_600(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const int8_t *x = (const int8_t *)arg;
+  for (int i = 0; i < mb; ++i) tfl_widen_i8(x + (size_t)(m0 + i) * 600, A + (size_t)i * lda, 600);
+}
+
 int main(void) {
   /* QuantizeMultiplier */
   int32_t q;
@@ -267,6 +272,36 @@ int main(void) {
       free(own);
       tfl_qgemm_release(&g);
     }
+  }
+  /* few rows, many panels: with 3 pretend threads the tasks split the panels of one row block */
+  for (int threads = 1; threads <= 3; threads += 2) {
+    enum { M2 = 20, N2 = 300, K2 = 600 };
+    static int8_t w2[N2 * K2], x2[M2 * K2], y2[M2 * N2];
+    static int32_t bias2[N2], mult2[N2];
+    static int shift2[N2];
+    for (int i = 0; i < N2 * K2; ++i) w2[i] = (int8_t)(rand() % 256 - 128);
+    for (int i = 0; i < M2 * K2; ++i) x2[i] = (int8_t)(rand() % 256 - 128);
+    for (int n = 0; n < N2; ++n) {
+      bias2[n] = rand() % 200001 - 100000;
+      tfl_quantize_multiplier_mode(ldexp(0.5 + rand() / (double)RAND_MAX, -(rand() % 8) - 8), &mult2[n], &shift2[n],
+                                   TFL_ROUND_DOUBLE);
+    }
+    g_threads = threads;
+    tfl_set_rounding(TFL_ROUND_DOUBLE);
+    TflQGemm g;
+    CHECK(tfl_qgemm_init(&g, w2, N2, K2), "qgemm_init");
+    CHECK(tfl_qgemm_set_requant(&g, mult2, shift2, 1, -128, 127), "set_requant");
+    tfl_qgemm_set_bias(&g, bias2, -2);
+    CHECK(tfl_qgemm_run(NULL, &g, M2, rows_i8_600, x2, y2, N2, NULL, NULL, NULL) == TFL_OK, "qgemm_run");
+    for (int m = 0; m < M2; ++m)
+      for (int n = 0; n < N2; ++n) {
+        int32_t s = bias2[n];
+        for (int k = 0; k < K2; ++k) s += ((int32_t)x2[m * K2 + k] + 2) * w2[n * K2 + k];
+        int32_t v = tfl_mbqm_double(s, mult2[n], shift2[n]) + 1;
+        v = v < -128 ? -128 : (v > 127 ? 127 : v);
+        CHECK(y2[m * N2 + n] == v, "split qgemm threads %d [%d][%d] = %d want %d", threads, m, n, y2[m * N2 + n], v);
+      }
+    tfl_qgemm_release(&g);
   }
   tfl_set_rounding(TFL_ROUND_DOUBLE);
   g_threads = 1;
