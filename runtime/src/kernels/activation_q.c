@@ -55,6 +55,7 @@ typedef struct {
   int ls_rev_shift;
   int32_t sig_mult; /* int16 LOGISTIC / TANH: x * sig_mult (+ rounding) >> sig_shift */
   int sig_shift;
+  uint16_t sig_table[256]; /* int16 LOGISTIC / TANH: sigmoid(k/24) in Q0.16 */
 } ActQ;
 
 static void act_free(void *p) {
@@ -161,21 +162,18 @@ static void softmax_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t row
 /* ---- int16 LOGISTIC / TANH ----
  * Table entry k (k < 255) is sigmoid(k/24) in Q0.16, nudged by half the midpoint error of linear interpolation over
  * [k/24, (k+1)/24] (the table LiteRT's integer kernels use; the nudge keeps the interpolant centred on the curve);
- * the last entry is 65535. Built once; every entry is at least 0.004 away from a rounding boundary, so libm ulp
- * differences cannot change it. */
-static uint16_t g_sig_table[256];
-
-static void sig_table_init(void) {
-  if (g_sig_table[0]) return; /* entry 0 is 32768 once built; a racing rebuild writes identical values */
+ * the last entry is 65535. Every entry is at least 0.004 away from a rounding boundary, so libm ulp differences
+ * cannot change it. */
+static void sig_table_init(uint16_t *table) {
   const double h = 1.0 / 24.0;
   for (int k = 0; k < 255; ++k) {
     const double v = 65536.0 / (1.0 + exp(-k * h));
     const double vn = 65536.0 / (1.0 + exp(-(k + 1) * h));
     const double vm = 65536.0 / (1.0 + exp(-(k + 0.5) * h));
     const double r = round(v - ((v + vn) / 2 - vm) / 2);
-    g_sig_table[k] = (uint16_t)(r > 65535.0 ? 65535.0 : r);
+    table[k] = (uint16_t)(r > 65535.0 ? 65535.0 : r);
   }
-  g_sig_table[255] = 65535;
+  table[255] = 65535;
 }
 
 /* log2 of x when x is within 1e-3 (in the exponent) of a power of two (LiteRT's CheckedLog2, float arithmetic). */
@@ -224,7 +222,7 @@ static void logistic_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t n)
     if (k >= 255) {
       r = 0x7fffu << 10;
     } else {
-      const uint32_t lo = g_sig_table[k], hi = g_sig_table[k + 1];
+      const uint32_t lo = d->sig_table[k], hi = d->sig_table[k + 1];
       r = (lo << 9) + (a & 0x1ffu) * (hi - lo);
     }
     r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1;
@@ -241,7 +239,7 @@ static void tanh_i16(const ActQ *d, const int16_t *x, int16_t *y, int64_t n) {
     if (k >= 255) {
       r = 0xffff << 8;
     } else {
-      const uint32_t lo = g_sig_table[k], hi = g_sig_table[k + 1];
+      const uint32_t lo = d->sig_table[k], hi = d->sig_table[k + 1];
       r = (int32_t)((lo << 8) + (a & 0xffu) * (hi - lo));
     }
     /* 2 sigmoid - 1 in Q.24, with the reference's rounding offsets, then down to Q0.15 */
@@ -341,7 +339,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     int l2; /* LiteRT: TANH accepts a scale within 1e-3 (in log2) of 2^-15, LOGISTIC wants it exactly */
     if (!checked_log2(out_s, &l2) || l2 != -15 || (op == OP_LOGISTIC && out_s != 1.0f / 32768))
       return tfl_error(ctx, "%s: int16 output scale must be 2^-15", op == OP_TANH ? "TANH" : "LOGISTIC");
-    sig_table_init();
+    sig_table_init(d->sig_table);
     sig_input_params(in_s, op == OP_TANH, &d->sig_mult, &d->sig_shift);
     return tfl_resize(ctx, out, in->rank, in->dims);
   }
