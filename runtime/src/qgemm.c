@@ -193,14 +193,14 @@ void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n) {
 /* ---------------------------------------------------------------- fused int8 epilogue */
 
 #ifdef TFL_QGEMM_X86
-/* MR (1..4) rows x 8 * NH (NH = 1 or 2) channels of a panel; the accumulators start at the epilogue bias and the
+/* MR (1..6) rows x 8 * NH (NH = 1 or 2) channels of a panel; the accumulators start at the epilogue bias and the
  * requantized int8 results go straight to out (row stride ldo); only the first nvalid channels are stored. MR, NH
  * and with_left are compile-time constants at every call, so each instance keeps its accumulators in registers. */
 #define TFL_AVX2_BODY __attribute__((target("avx2"), always_inline)) static inline
 TFL_AVX2_BODY void tile_i8_body(const int8_t *panel, int Kp, const int16_t *const *rows, const TflRq *rq, int n0,
                                 int nvalid, int8_t *out, int ldo, const int MR, const int NH, const int with_left) {
-  __m256i acc[TFL_QGEMM_MR][2];
-#pragma GCC unroll 4
+  __m256i acc[TFL_QGEMM_MR_I8][2];
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 2
     for (int h = 0; h < NH; ++h) acc[r][h] = _mm256_load_si256((const __m256i *)(rq->bias + n0 + 8 * h));
@@ -208,7 +208,7 @@ TFL_AVX2_BODY void tile_i8_body(const int8_t *panel, int Kp, const int16_t *cons
   for (int kp = 0; kp < Kp / 2; ++kp, wp += 2 * TFL_QGEMM_NR) {
     const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)wp));
     const __m256i w1 = NH == 2 ? _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(wp + 16))) : w0;
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) {
       const __m256i x = _mm256_set1_epi32(load_pair(rows[r] + 2 * kp));
       acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, w0));
@@ -224,13 +224,13 @@ TFL_AVX2_BODY void tile_i8_body(const int8_t *panel, int Kp, const int16_t *cons
     const __m256i sh = _mm256_load_si256((const __m256i *)(rq->rsh + i));
     const __m256i m = _mm256_load_si256((const __m256i *)(rq->mask + i));
     const __m256i t = _mm256_load_si256((const __m256i *)(rq->thr + i));
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) {
       const __m256i v = _mm256_add_epi32(tfl_v8_mbqm(acc[r][h], q, l, sh, m, t, with_left), zp);
       acc[r][h] = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
     }
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
     const __m128i v = tfl_v16_pack_i8(acc[r][0], NH == 2 ? acc[r][1] : acc[r][0]);
     int8_t *o = out + (size_t)r * ldo;
@@ -261,13 +261,18 @@ TFL_TILE_I8(1, 2)
 TFL_TILE_I8(2, 2)
 TFL_TILE_I8(3, 2)
 TFL_TILE_I8(4, 2)
+TFL_TILE_I8(5, 1)
+TFL_TILE_I8(6, 1)
+TFL_TILE_I8(5, 2)
+TFL_TILE_I8(6, 2)
 #undef TFL_TILE_I8
 
 typedef void (*TileI8Fn)(const int8_t *, int, const int16_t *const *, const TflRq *, int, int, int8_t *, int);
-static const TileI8Fn tile_i8_fns[2][TFL_QGEMM_MR] = {{tile_i8_1x1, tile_i8_2x1, tile_i8_3x1, tile_i8_4x1},
-                                                      {tile_i8_1x2, tile_i8_2x2, tile_i8_3x2, tile_i8_4x2}};
+static const TileI8Fn tile_i8_fns[2][TFL_QGEMM_MR_I8] = {
+    {tile_i8_1x1, tile_i8_2x1, tile_i8_3x1, tile_i8_4x1, tile_i8_5x1, tile_i8_6x1},
+    {tile_i8_1x2, tile_i8_2x2, tile_i8_3x2, tile_i8_4x2, tile_i8_5x2, tile_i8_6x2}};
 
-/* Rows not in the tile (mr < 4) and channels past nvalid (<= 8) are not computed at all. */
+/* Rows not in the tile (mr < 6) and channels past nvalid (<= 8) are not computed at all. */
 static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows, int mr, const TflRq *rq, int n0,
                          int nvalid, int8_t *out, int ldo) {
   tile_i8_fns[nvalid > 8][mr - 1](panel, Kp, rows, rq, n0, nvalid, out, ldo);
@@ -337,10 +342,11 @@ static void block_i8(const QRun *r, const int16_t *A, int m0, int mb, int j0, in
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     const int n0 = j * TFL_QGEMM_NR;
     const int nvalid = p->N - n0 < TFL_QGEMM_NR ? p->N - n0 : TFL_QGEMM_NR;
-    for (int m = 0; m < mb; m += TFL_QGEMM_MR) {
-      const int mr = mb - m < TFL_QGEMM_MR ? mb - m : TFL_QGEMM_MR;
-      const int16_t *rowp[TFL_QGEMM_MR];
-      for (int i = 0; i < TFL_QGEMM_MR; ++i) rowp[i] = A + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
+    const int step = r->fused ? TFL_QGEMM_MR_I8 : TFL_QGEMM_MR;
+    for (int m = 0; m < mb; m += step) {
+      const int mr = mb - m < step ? mb - m : step;
+      const int16_t *rowp[TFL_QGEMM_MR_I8];
+      for (int i = 0; i < step; ++i) rowp[i] = A + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
       int8_t *out = r->y + (size_t)(m0 + m) * r->ldy + n0;
 #ifdef TFL_QGEMM_X86
       if (r->fused) {
@@ -392,8 +398,8 @@ static void run_task(void *arg, int task, int thread) {
 static int block_rows(const TflQGemm *g) {
   /* A block of about 64 KB (L2), panels of 16 channels from L1 */
   int MB = 32768 / g->pack.Kp;
-  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
-  return MB & ~3;
+  MB = MB < 12 ? 12 : (MB > 60 ? 60 : MB);
+  return MB - MB % 12; /* whole 6-row (fused) and 4-row tiles */
 }
 
 static size_t per_thread_bytes(const TflQGemm *g, int MB, size_t *a_bytes, int int8_out) {

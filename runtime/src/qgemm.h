@@ -16,6 +16,7 @@
 
 #define TFL_QGEMM_NR 16 /* channels per panel */
 #define TFL_QGEMM_MR 4  /* rows per micro-tile */
+#define TFL_QGEMM_MR_I8 6 /* rows per micro-tile of the fused int8-output AVX2 kernel */
 
 typedef struct {
   int N, K;   /* logical sizes */
