@@ -311,6 +311,43 @@ def test_pow():
     check(lambda a, b: tf.pow(a, b), [spec(3, 4), spec(4)], low=0.1, high=2.0)
 
 
+def test_atan2():
+    # all four quadrants and the axes: inputs are (y, x)
+    rng = np.random.default_rng(12)
+    y = rng.uniform(-3, 3, size=(4, 9)).astype(np.float32)
+    x = rng.uniform(-3, 3, size=(4, 9)).astype(np.float32)
+    y[0, :3], x[0, :3] = 0.0, [-1.0, 0.0, 1.0]
+    check(lambda a, b: tf.math.atan2(a, b), [spec(4, 9), spec(4, 9)], expect_op="ATAN2", inputs=[y, x])
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "shape"),
+    [(tf.float32, tf.int32, (3, 5)), (tf.float32, tf.int8, (3, 5)), (tf.int8, tf.float32, (3, 5, 4))],
+    ids=["same-width", "split", "merge"],
+)
+def test_bitcast(src, dst, shape):
+    rng = np.random.default_rng(13)
+    if src == tf.int8:
+        x = rng.integers(-128, 128, size=shape).astype(np.int8)
+    else:
+        x = rng.uniform(-4, 4, size=shape).astype(np.float32)
+    # the identity around the bitcast keeps TF's converter from folding it into the graph's I/O
+    check(
+        lambda a: tf.bitcast(tf.identity(a), dst), [spec(*shape, dtype=src)], expect_op="BITCAST", inputs=[x]
+    )
+
+
+def test_every_op_the_compiler_emits_has_a_kernel():
+    """Issue 3: the runtime executes every builtin op tflc's exporter can write."""
+    import dialects.tfl as tfl
+    from runtime import _tflrt
+
+    emitted = {op.BUILTIN: op.name for op in tfl.TFL_OPS if getattr(op, "BUILTIN", None) is not None}
+    assert len(emitted) > 50
+    missing = sorted(name for code, name in emitted.items() if not _tflrt.has_kernel(int(code)))
+    assert not missing, f"ops tflc emits but the runtime cannot execute: {missing}"
+
+
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "max", "min", "floordiv", "floormod"])
 def test_binary_int32(name):
     ops = dict(BINARY, floordiv=tf.math.floordiv, floormod=tf.math.floormod)

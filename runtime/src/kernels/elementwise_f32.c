@@ -3,7 +3,7 @@
 
 enum {
   OP_ADD = 0, OP_SUB = 41, OP_MUL = 18, OP_DIV = 42, OP_MAXIMUM = 55, OP_MINIMUM = 57, OP_SQUARED_DIFFERENCE = 99,
-  OP_POW = 78, OP_FLOOR_DIV = 90, OP_FLOOR_MOD = 95, OP_PRELU = 54,
+  OP_POW = 78, OP_FLOOR_DIV = 90, OP_FLOOR_MOD = 95, OP_PRELU = 54, OP_ATAN2 = 156,
   OP_EQUAL = 71, OP_NOT_EQUAL = 72, OP_LESS = 58, OP_LESS_EQUAL = 63, OP_GREATER = 61, OP_GREATER_EQUAL = 62,
   OP_LOGICAL_AND = 86, OP_LOGICAL_OR = 84, OP_LOGICAL_NOT = 87,
   OP_RSQRT = 76, OP_SQRT = 75, OP_SQUARE = 92, OP_EXP = 47, OP_LOG = 73, OP_ABS = 101, OP_NEG = 59, OP_SIN = 66,
@@ -23,6 +23,7 @@ static const char *op_name(int op) {
     case OP_FLOOR_DIV: return "FLOOR_DIV";
     case OP_FLOOR_MOD: return "FLOOR_MOD";
     case OP_PRELU: return "PRELU";
+    case OP_ATAN2: return "ATAN2";
     case OP_EQUAL: return "EQUAL";
     case OP_NOT_EQUAL: return "NOT_EQUAL";
     case OP_LESS: return "LESS";
@@ -113,6 +114,7 @@ static void bin_row_f32(void *p, int64_t oa, int64_t ob, int64_t oo, int64_t n, 
     case OP_FLOOR_DIV: BIN_LOOP(float, float, floorf(x / y)); break;
     case OP_FLOOR_MOD: BIN_LOOP(float, float, f_floor_mod(x, y)); break;
     case OP_PRELU: BIN_LOOP(float, float, x >= 0 ? x : x * y); break;
+    case OP_ATAN2: BIN_LOOP(float, float, atan2f(x, y)); break; /* inputs are (y, x) */
     case OP_EQUAL: BIN_LOOP(float, uint8_t, x == y); break;
     case OP_NOT_EQUAL: BIN_LOOP(float, uint8_t, x != y); break;
     case OP_LESS: BIN_LOOP(float, uint8_t, x < y); break;
@@ -183,7 +185,7 @@ static TflStatus bin_prepare_(TflContext *ctx, TflNode *node) {
     return TFL_NOT_MINE;
   }
   if (b->type != t) return tfl_error(ctx, "%s: input types differ (%d vs %d)", name, a->type, b->type);
-  if (t != TFL_FLOAT32 && op == OP_PRELU) return TFL_NOT_MINE;
+  if (t != TFL_FLOAT32 && (op == OP_PRELU || op == OP_ATAN2)) return TFL_NOT_MINE;
   int want_out = (is_compare(op) || logical) ? TFL_BOOL : t;
   if (out->type != want_out) return tfl_error(ctx, "%s: output type %d, expected %d", name, out->type, want_out);
   BinData *d = tfl_set_user_data(node, sizeof(BinData));
@@ -307,7 +309,7 @@ const TflKernel tfl_kernels_elementwise_f32[] = {
     BIN(OP_ADD, "ADD"), BIN(OP_SUB, "SUB"), BIN(OP_MUL, "MUL"), BIN(OP_DIV, "DIV"),
     BIN(OP_MAXIMUM, "MAXIMUM"), BIN(OP_MINIMUM, "MINIMUM"), BIN(OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE"),
     BIN(OP_POW, "POW"), BIN(OP_FLOOR_DIV, "FLOOR_DIV"), BIN(OP_FLOOR_MOD, "FLOOR_MOD"), BIN(OP_PRELU, "PRELU"),
-    BIN(OP_EQUAL, "EQUAL"), BIN(OP_NOT_EQUAL, "NOT_EQUAL"), BIN(OP_LESS, "LESS"), BIN(OP_LESS_EQUAL, "LESS_EQUAL"),
+    BIN(OP_ATAN2, "ATAN2"), BIN(OP_EQUAL, "EQUAL"), BIN(OP_NOT_EQUAL, "NOT_EQUAL"), BIN(OP_LESS, "LESS"), BIN(OP_LESS_EQUAL, "LESS_EQUAL"),
     BIN(OP_GREATER, "GREATER"), BIN(OP_GREATER_EQUAL, "GREATER_EQUAL"), BIN(OP_LOGICAL_AND, "LOGICAL_AND"),
     BIN(OP_LOGICAL_OR, "LOGICAL_OR"),
     UN(OP_LOGICAL_NOT, "LOGICAL_NOT"), UN(OP_RSQRT, "RSQRT"), UN(OP_SQRT, "SQRT"), UN(OP_SQUARE, "SQUARE"),

@@ -10,7 +10,7 @@ enum {
   OP_UNPACK = 88, OP_SPLIT = 49, OP_SPLIT_V = 102, OP_SLICE = 65, OP_STRIDED_SLICE = 45, OP_PAD = 34, OP_PADV2 = 60,
   OP_MIRROR_PAD = 100, OP_GATHER = 36, OP_GATHER_ND = 107, OP_TILE = 69, OP_BROADCAST_TO = 130, OP_CAST = 53,
   OP_FILL = 94, OP_RANGE = 96, OP_SHAPE = 77, OP_ZEROS_LIKE = 93, OP_SELECT = 64, OP_SELECT_V2 = 123,
-  OP_DEQUANTIZE = 6, OP_REVERSE_V2 = 105, OP_DEPTH_TO_SPACE = 5, OP_SPACE_TO_DEPTH = 26
+  OP_DEQUANTIZE = 6, OP_REVERSE_V2 = 105, OP_DEPTH_TO_SPACE = 5, OP_SPACE_TO_DEPTH = 26, OP_BITCAST = 159
 };
 
 #define MAXAX 16
@@ -269,6 +269,35 @@ static TflStatus copy_like_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (d->dynamic && shape_fn_for(node->op)(ctx, node, d) != TFL_OK) return TFL_ERROR;
   if (tfl_num_elements(out) != tfl_num_elements(in)) return tfl_error(ctx, "%s: element count changed", sname(node->op));
+  if (out->data != in->data && in->bytes) memmove(out->data, in->data, in->bytes);
+  return TFL_OK;
+}
+
+/* BITCAST (tf.bitcast): same bytes, new element type. Equal widths keep the shape; a wider input gains a trailing
+ * dimension of in/out width; a narrower one loses its trailing dimension, which must be out/in width. */
+static TflStatus bitcast_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (!in || !out) return tfl_error(ctx, "BITCAST: missing input or output");
+  size_t si = tfl_type_size(in->type), so = tfl_type_size(out->type);
+  if (!si || !so || in->type == TFL_STRING || out->type == TFL_STRING)
+    return tfl_error(ctx, "BITCAST: unsupported types %d -> %d", in->type, out->type);
+  int32_t od[TFL_MAX_RANK];
+  int r = in->rank;
+  for (int i = 0; i < r; i++) od[i] = in->dims[i];
+  if (si > so) {
+    if (si % so || r >= TFL_MAX_RANK) return tfl_error(ctx, "BITCAST: cannot split %zu-byte elements", si);
+    od[r++] = (int32_t)(si / so);
+  } else if (si < so) {
+    if (so % si || r < 1 || (size_t)in->dims[r - 1] != so / si)
+      return tfl_error(ctx, "BITCAST: the last dimension must be %zu to make %zu-byte elements", so / si, so);
+    r--;
+  }
+  return tfl_resize(ctx, out, r, od);
+}
+
+static TflStatus bitcast_eval(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  if (out->bytes != in->bytes) return tfl_error(ctx, "BITCAST: byte size changed");
   if (out->data != in->data && in->bytes) memmove(out->data, in->data, in->bytes);
   return TFL_OK;
 }
@@ -1361,5 +1390,6 @@ const TflKernel tfl_kernels_shape_ops[] = {
     {OP_SELECT_V2, "SELECT_V2", select_prepare, select_eval},
     {OP_DEPTH_TO_SPACE, "DEPTH_TO_SPACE", d2s_prepare, d2s_eval},
     {OP_SPACE_TO_DEPTH, "SPACE_TO_DEPTH", d2s_prepare, d2s_eval},
+    {OP_BITCAST, "BITCAST", bitcast_prepare, bitcast_eval},
     {0, NULL, NULL, NULL},
 };
