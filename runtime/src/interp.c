@@ -2,6 +2,7 @@
 #include "interp.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,12 @@ static const char *node_label(const Node *n, char *buf, size_t len) {
   return buf;
 }
 
+static pthread_mutex_t prepare_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
+/* a child of fork() may inherit the mutex locked by a thread it does not have */
+static void prepare_lock_reset(void) { pthread_mutex_init(&prepare_mu, NULL); }
+static void prepare_lock_init(void) { pthread_atfork(NULL, NULL, prepare_lock_reset); }
+
 static int prepare_node(TflContext *ctx, Node *n) {
   char lab[300];
   n->k = NULL;
@@ -405,7 +412,12 @@ static int prepare_node(TflContext *ctx, Node *n) {
   const TflKernel *k = NULL;
   int matched = 0;
   ctx->err[0] = 0;
+  /* Kernel prepare functions may use process-wide state (e.g. a global read by a table-building callback), so they
+   * run one at a time in the process even when interpreters on several threads allocate at once. */
+  pthread_once(&prepare_once, prepare_lock_init);
+  pthread_mutex_lock(&prepare_mu);
   TflStatus st = tfl_registry_prepare(ctx, &n->n, &k, &matched);
+  pthread_mutex_unlock(&prepare_mu);
   if (st == TFL_OK) {
     n->k = k;
     n->prepared_at = ctx->epoch;
