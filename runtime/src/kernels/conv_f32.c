@@ -210,12 +210,12 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
 
 /* Channel tiles of 16 (two 8-lane vectors) accumulated in registers over the taps, then bias and clamp. */
 TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                        float *restrict out, int r0, int r1) {
+                        float *restrict out, int row0, int row1) {
   const int C = d->cout, mult = d->mult;
   const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
   const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
   const int C16 = mult == 1 ? C - C % 16 : 0;
-  for (int r = r0; r < r1; r++) {
+  for (int r = row0; r < row1; r++) {
       int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       int fy0 = 0, fy1 = d->kh;
@@ -277,7 +277,7 @@ TFL_INLINE void dw_body(const DwData *d, const float *restrict in, const float *
 /* 3x3, dilation 1, multiplier 1: per 8-channel tile the nine weight vectors stay in registers while the output row
  * is swept; border pixels take the generic path. */
 TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                           float *restrict out, int r0, int r1) {
+                           float *restrict out, int row0, int row1) {
   const int C = d->cout, H = d->h, W = d->w, sw = d->sw;
   const tfl_v8f vlo = {d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo, d->lo};
   const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
@@ -285,7 +285,7 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
   /* interior output columns: ix0 >= 0 and ix0 + 2 < W */
   int ox_lo = (d->pad_l + sw - 1) / sw, ox_hi = d->ow;
   while (ox_hi > ox_lo && (ox_hi - 1) * sw - d->pad_l + 2 >= W) ox_hi--;
-  for (int r = r0; r < r1; r++) {
+  for (int r = row0; r < row1; r++) {
       int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       float *orow = out + ((size_t)n * d->oh + oy) * d->ow * C;
@@ -298,11 +298,12 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
         TFL_LD8(w6, w + 6 * C + c); TFL_LD8(w7, w + 7 * C + c); TFL_LD8(w8, w + 8 * C + c);
         if (bias) TFL_LD8(b, bias + c);
         int lo = rows_ok ? ox_lo : d->ow, hi = rows_ok ? ox_hi : d->ow;
+        const float *top = ib + (rows_ok ? (size_t)iy0 * W * C : 0) + c; /* input row iy0 (when inside) */
         for (int ox = 0; ox < d->ow; ox++) {
           int ix0 = ox * sw - d->pad_l;
           tfl_v8f acc = {0};
           if (ox >= lo && ox < hi) {
-            const float *r0 = ib + ((size_t)iy0 * W + ix0) * C + c, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
+            const float *r0 = top + (size_t)ix0 * C, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
             tfl_v8f x;
             TFL_LD8(x, r0); acc += x * w0; TFL_LD8(x, r0 + C); acc += x * w1; TFL_LD8(x, r0 + 2 * C); acc += x * w2;
             TFL_LD8(x, r1); acc += x * w3; TFL_LD8(x, r1 + C); acc += x * w4; TFL_LD8(x, r1 + 2 * C); acc += x * w5;
@@ -351,13 +352,13 @@ static int dw_is_3x3(const DwData *d) { return d->kh == 3 && d->kw == 3 && d->dh
 
 /* Baseline-ISA depthwise: fixed 16-channel blocks in plain C loops, which gcc keeps in four SSE registers. */
 static void dw_default(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                       float *restrict out, int r0, int r1) {
+                       float *restrict out, int row0, int row1) {
   if (d->mult != 1) {
-    dw_body(d, in, w, bias, out, r0, r1);
+    dw_body(d, in, w, bias, out, row0, row1);
     return;
   }
   const int C = d->cout, C16 = C - C % 16;
-  for (int r = r0; r < r1; r++) {
+  for (int r = row0; r < row1; r++) {
       int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
       for (int ox = 0; ox < d->ow; ox++) {
