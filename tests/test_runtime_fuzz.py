@@ -27,9 +27,11 @@ INTERESTING32 = [0, 1, 2, 3, 4, 7, 8, 16, 64, 127, 128, 255, 256, 0x7FFF, 0x8000
                  0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFF0]  # fmt: skip
 
 
-def seed_models() -> dict[str, bytes]:
-    """Small real models covering the structures the reader handles: options tables, quantization, several
-    subgraphs with signatures, dynamic shapes."""
+def seed_models(flex: bool = False) -> dict[str, bytes]:
+    """Small real models covering the structures the reader handles: options tables, quantization (int8, int16x8,
+    dynamic range, float16), several subgraphs with signatures, IF/WHILE, dynamic shapes, a fused LSTM (written with
+    the FlatBuffer bindings) and, with flex=True, a select-TF model (not fuzzed in Python: a mutated NodeDef goes to
+    TensorFlow itself; the C harness runs it with a stand-in Flex handler)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -50,6 +52,17 @@ def seed_models() -> dict[str, bytes]:
     models["cnn_int8"] = ru.convert(
         cnn, quantize="int8", representative=ru.rep_dataset([(1, 8, 8, 3)]), int8_io=True
     )
+    models["cnn_int16"] = ru.convert(cnn, quantize="int16x8", representative=ru.rep_dataset([(1, 8, 8, 3)]))
+    models["cnn_f16"] = ru.convert(cnn, quantize="float16")
+    hw = rng.normal(size=(3, 3, 16, 8)).astype(np.float32)  # >= 1024 weights: dynamic range quantizes them
+    hfc = rng.normal(size=(72, 16)).astype(np.float32)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 6, 6, 16], tf.float32)])
+    def hybrid(x):
+        y = tf.nn.relu(tf.nn.conv2d(x, hw, 2, "SAME"))
+        return tf.matmul(tf.reshape(y, [1, 72]), hfc)
+
+    models["hybrid"] = ru.convert(hybrid, quantize="dynamic")
 
     @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32), tf.TensorSpec([None, 6], tf.float32)])
     def mixed(a, b):
@@ -87,6 +100,16 @@ def seed_models() -> dict[str, bytes]:
         models["two_signatures"] = ru.convert_saved_model(
             m, {"f1": m.f1.get_concrete_function(), "f2": m.f2.get_concrete_function()}, d
         )
+    from test_runtime_kernels_f32 import lstm_model
+
+    models["lstm"] = lstm_model(3, 1, 2, 4, 3, peep=True, proj=True, cell_clip=0.5)
+    if flex:
+
+        @tf.function(input_signature=[tf.TensorSpec([2, 3, 3], tf.float32)])
+        def det(x):
+            return tf.linalg.det(x) * 2.0 + 1.0
+
+        models["flex_det"] = ru.convert(det, select_tf=True)
     return models
 
 
@@ -336,9 +359,23 @@ def _main():
     args = ap.parse_args()
     if args.write_seeds:
         os.makedirs(args.write_seeds, exist_ok=True)
-        for name, data in seed_models().items():
+        for name, data in seed_models(flex=True).items():
+            problems = []
+            stats = Stats()
+            run_one(data, np.random.default_rng(0), stats)
+            if stats.ran != 1:
+                problems.append(f"ours: {stats.line()} {stats.unexpected}")
+            if not name.startswith("flex"):  # LiteRT cannot run select-TF ops
+                try:
+                    ru.run(ru.litert(data), ru.random_inputs(ru.litert(data).get_input_details()))
+                except Exception as e:  # noqa: BLE001
+                    problems.append(f"LiteRT: {type(e).__name__}: {e}")
+            if problems:
+                print(f"seed {name} left out: {'; '.join(problems)}", file=sys.stderr)
+                continue
             with open(os.path.join(args.write_seeds, name + ".tflite"), "wb") as f:
                 f.write(data)
+            print(f"seed {name}: {len(data)} bytes")
         return
     if args.run:
         stats = Stats()

@@ -2,6 +2,7 @@
  * all multi-byte reads go through memcpy so misaligned (hostile) offsets are harmless. */
 #include "reader.h"
 
+#include <float.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,10 +176,21 @@ static int parse_quant(Rd *r, const Tbl *tt, TflTensorDesc *d, const char *tname
   d->zero_points = calloc(ns, 8);
   if (!d->scales || !d->zero_points) return fail(r, "out of memory");
   memcpy(d->scales, r->buf + ss, ns * 4);
+  for (size_t i = 0; i < ns; i++) /* kernels turn scales into multipliers; NaN, infinite or negative ones are garbage */
+    if (!(d->scales[i] >= 0.0f && d->scales[i] <= FLT_MAX))
+      return fail(r, "malformed model: tensor '%s' has quantization scale %g", tname, (double)d->scales[i]);
   if (nz) memcpy(d->zero_points, r->buf + zs, nz * 8);
+  /* A zero point is a value of the quantized type; kernels rely on that range (found by the fuzzer: an int8 zero point
+   * of 2^30 overflowed int32 arithmetic in CONV_2D). Other types (int32 bias, float...) only need int32. */
+  int64_t zlo = INT32_MIN, zhi = INT32_MAX;
+  if (d->type == TFL_INT8) zlo = -128, zhi = 127;
+  else if (d->type == TFL_UINT8) zlo = 0, zhi = 255;
+  else if (d->type == TFL_INT16) zlo = -32768, zhi = 32767;
+  else if (d->type == TFL_INT4) zlo = -8, zhi = 7;
   for (size_t i = 0; i < nz; i++)
-    if (d->zero_points[i] < INT32_MIN || d->zero_points[i] > INT32_MAX)
-      return fail(r, "malformed model: tensor '%s' has zero point %lld outside the int32 range", tname, (long long)d->zero_points[i]);
+    if (d->zero_points[i] < zlo || d->zero_points[i] > zhi)
+      return fail(r, "malformed model: tensor '%s' has zero point %lld outside the range of %s", tname, (long long)d->zero_points[i],
+                  tfl_type_name(d->type));
   d->nq = (int32_t)ns;
   if (ns > 1) {
     if (d->qdim < 0 || d->qdim >= d->rank)
