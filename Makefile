@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup build demo test test-fast lit bench lint clean
+.PHONY: setup build demo test test-fast lit bench lint clean fuzz
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ lit: setup
 bench: build
 	$(PY) benchmarks/convert.py
 	$(PY) benchmarks/runtime.py
+
+# ASan+UBSan fuzzing of the C runtime (runtime/fuzz/fuzz.sh explains; FUZZ_RUNS=N, default 1,000,000). Builds into
+# build/fuzz, never touching runtime/_tflrt*.so; installs clang from Debian's packages if missing (else no coverage).
+fuzz: setup
+	PY=$(PY) bash runtime/fuzz/fuzz.sh
 
 lint: setup
 	$(VENV)/bin/ruff check compiler dialects passes runtime tests benchmarks examples

@@ -11,7 +11,7 @@
 #   3. Runs FUZZ_RUNS mutated inputs (create -> allocate -> invoke with zero- then one-filled inputs; per-input
 #      timeout, WHILE bound and 4 MiB tensor bound; see the header of fuzz_tflrt.c for the mutations) and prints
 #      inputs, wall time, inputs/s, edge coverage and crashes. A crash's input is saved under $FUZZ_DIR/crashes/.
-#      After a crash the run goes on (up to FUZZ_MAX_CRASHES) so that the count of inputs is reached.
+#      A crash does not end the run (libFuzzer's fork mode; the standalone driver restarts, up to FUZZ_MAX_CRASHES).
 #
 # Environment: FUZZ_RUNS (1000000), FUZZ_SECONDS (0 = no limit; stops earlier when reached), FUZZ_TIMEOUT (10 s per
 # input), FUZZ_SEED (1), FUZZ_ENGINE (auto | libfuzzer | standalone), FUZZ_DIR (build/fuzz), FUZZ_FRESH=1 (start from
@@ -127,16 +127,24 @@ while [ "$done_runs" -lt "$RUNS" ]; do
   part=$OUT/part.log
   set +e
   if [ "$ENGINE" = libfuzzer ]; then
+    # Fork mode: inputs run in child processes, and a crash, timeout or OOM is saved and counted, not the end of the run.
     timeflag=()
     [ "$MAX_SECONDS" != 0 ] && timeflag=(-max_total_time=$((MAX_SECONDS - elapsed)))
-    "$BIN" -runs="$left" "${timeflag[@]}" -seed="$((RNG + ncrash))" -max_len="$MAXLEN" -len_control=0 -mutate_depth=2 \
-      -timeout="$TIMEOUT" -rss_limit_mb=2048 -print_final_stats=1 -reload=0 -print_pcs=0 \
-      -artifact_prefix="$OUT/crashes/" "$OUT/corpus" "$OUT/seeds" >"$part" 2>&1
+    "$BIN" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -runs="$left" "${timeflag[@]}" \
+      -seed="$RNG" -max_len="$MAXLEN" -len_control=0 -mutate_depth=2 -timeout="$TIMEOUT" -rss_limit_mb=2048 \
+      -reload=0 -artifact_prefix="$OUT/crashes/" "$OUT/corpus" "$OUT/seeds" >"$part" 2>&1
     rc=$?
-    n=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$part" | tail -1 | awk '{print $2}')
-    c=$(grep -a -E '^#[0-9]+.*(cov|DONE)' "$part" | tail -1 | grep -o 'cov: [0-9]* ft: [0-9]*' || true)
-    [ -n "$c" ] && cov=$c
+    last=$(grep -a -E '^#[0-9]+: cov:' "$part" | tail -1)
+    n=$(echo "$last" | sed -E 's/^#([0-9]+):.*/\1/')
+    cov=$(echo "$last" | grep -o 'cov: [0-9]* ft: [0-9]*' || true)
+    oomtc=$(echo "$last" | grep -o 'oom/timeout/crash: [0-9/]*' | awk '{print $2}')
+    IFS=/ read -r nooms ntimeouts ncrashes <<<"${oomtc:-0/0/0}"
     edges=$(grep -a -o 'Loaded 1 modules *([0-9]* inline 8-bit counters' "$part" | grep -o '([0-9]*' | tr -d '(' || true)
+    cat "$part" >>"$LOG"
+    done_runs=${n:-0}
+    echo "$last"
+    ncrash=$((ncrashes + nooms))
+    break
   else
     "$BIN" "$left" "$OUT/seeds" "$OUT/crashes" "$((RNG + ncrash))" "$TIMEOUT" >"$part" 2>&1
     rc=$?
@@ -162,6 +170,7 @@ end=$(date +%s.%N)
 wall=$(awk -v s="$start" -v e="$end" 'BEGIN{printf "%.1f", e-s}')
 rate=$(awk -v n="$done_runs" -v w="$wall" 'BEGIN{printf "%.0f", (w > 0 ? n / w : 0)}')
 new_crash=$(($(ls "$OUT/crashes" | wc -l) - crashes_before))
+[ -n "${ntimeouts:-}" ] && [ "$ntimeouts" != 0 ] && echo "fuzz: $ntimeouts inputs ran longer than $TIMEOUT s (saved as $OUT/crashes/timeout-*)"
 echo "fuzz: $ENGINE (ASan+UBSan): $done_runs inputs in $wall s ($rate inputs/s), $ncrash crashes," \
   "$new_crash new files in $OUT/crashes$([ -n "$cov" ] && echo ", coverage $cov of ${edges:-?} edges")," \
   "corpus $(ls "$OUT/corpus" | wc -l) files"
@@ -171,5 +180,6 @@ if [ -n "$ub" ]; then
   echo "fuzz: UBSan reports (not fatal; count = processes that reported the location):"
   echo "$ub"
 fi
-echo "fuzz: inputs that parsed: $parsed; subgraphs allocated: $allocated; invokes completed: $invoked (runs that crashed not counted)"
+[ "$ENGINE" = standalone ] &&
+  echo "fuzz: inputs that parsed: $parsed; subgraphs allocated: $allocated; invokes completed: $invoked (runs that crashed not counted)"
 [ "$ncrash" = 0 ]

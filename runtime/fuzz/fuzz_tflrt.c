@@ -7,7 +7,7 @@
  *     same mutator, without coverage feedback. Usage: fuzz_tflrt_standalone RUNS SEED_DIR CRASH_DIR [RNG_SEED [TIMEOUT]]
  *     or fuzz_tflrt_standalone --repro FILE... (runs saved inputs unchanged).
  *
- * Per input: the model is parsed with a 4 MiB bound on any tensor/arena (max_arena) and WHILE loops bounded to 1000
+ * Per input: the model is parsed with a 1 MiB bound on any tensor/arena (max_arena) and WHILE loops bounded to 1000
  * iterations; subgraph 0 and every signature subgraph are allocated (inputs with unknown dimensions resized first) and
  * invoked twice, with zero-filled and then one-filled inputs; every output byte is read. Flex ops get a stand-in
  * handler that reads its inputs and zero-fills its outputs at their declared shape. Any failure must come back as an
@@ -32,7 +32,7 @@
 
 #include "interp.h"
 
-#define MAX_BYTES ((size_t)4 << 20)
+#define MAX_BYTES ((size_t)1 << 20)
 #define MAX_LOOP 1000
 #define MAX_SIGNATURES 4
 
