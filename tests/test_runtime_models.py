@@ -187,23 +187,9 @@ def test_converted_model_matches_litert_reference(models, reference, name: str, 
     x = _inputs(path)
     ref = reference(path, x)
     err, ok = _error(run_tflc_runtime(str(path), x), ref)
-    if ok or mode != "dynamic_range":
-        assert ok, f"max error {err:.3g} (bound: {BOUND} relative, integers exact)"
-        return
-    # Hybrid ops quantize their float input on the fly, so a 1-ulp difference upstream can move a value across a
-    # rounding boundary and change the output by a whole input LSB. Our float kernels agree with the reference ones
-    # bit for bit only when they also compute acc + a * b without fusing it into an FMA: the AVX2 clones in gemm.c
-    # and conv_f32.c are built with fp-contract=fast and do fuse. The baseline-ISA clones
-    # (TFLRT_DISABLE_AVX2=1) must then meet the bound; the default build is an expected failure until they stop.
-    base, base_ok = _error(_run_in_child("run_tflc_runtime", path, x, {"TFLRT_DISABLE_AVX2": "1"}), ref)
-    assert base_ok, f"max error {err:.3g}; {base:.3g} even with TFLRT_DISABLE_AVX2=1"
-    f32 = models.tflite(name, "float32")
-    xf = _inputs(f32)
-    if _error(run_tflc_runtime(str(f32), xf), reference(f32, xf))[0] == 0.0:
-        pytest.fail(f"max error {err:.3g} although the float32 model matches LiteRT bit for bit")
-    pytest.xfail(
-        f"max error {err:.3g} with the FMA-contracted float kernels (gemm.c/conv_f32.c); {base:.3g} without them"
-    )
+    # Hybrid ops quantize their float input on the fly, so dynamic-range models only meet the bound because the float
+    # kernels upstream round exactly like LiteRT's reference kernels (no FMA contraction, same summation order).
+    assert ok, f"max error {err:.3g} (bound: {BOUND} relative, integers exact)"
 
 
 def _hybrid_probe_model(kind: str) -> bytes:

@@ -1,7 +1,8 @@
 /* Float32 convolutions: CONV_2D (1x1 direct GEMM, otherwise blocked im2col + GEMM), DEPTHWISE_CONV_2D
- * (channel-contiguous accumulation) and TRANSPOSE_CONV (GEMM + col2im). */
+ * (channel-contiguous accumulation) and TRANSPOSE_CONV (GEMM + col2im). Not FMA-contracted, like gemm.c: the sums
+ * round exactly as LiteRT's reference kernels do. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("fp-contract=fast")
+#pragma GCC optimize("fp-contract=off")
 #endif
 #include "common_f32.h"
 #include "gemm.h"
