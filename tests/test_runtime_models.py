@@ -16,9 +16,6 @@ import concurrent.futures
 import gc
 import hashlib
 import multiprocessing
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,26 +155,6 @@ def _error(ours: list[np.ndarray], ref: list[np.ndarray]) -> tuple[float, bool]:
             ok &= err <= BOUND
         worst = max(worst, err)
     return worst, ok
-
-
-def _run_in_child(fn: str, path: Path, inputs: list[np.ndarray], env: dict[str, str]) -> list[np.ndarray]:
-    """corpus.<fn>(path, inputs) in a fresh interpreter with extra environment variables."""
-    io = path.with_suffix(f".{fn}.npz")
-    np.savez(io, *inputs)
-    tests = os.path.dirname(__file__)
-    code = (
-        "import sys, numpy as np\n"
-        f"sys.path[:0] = [{tests!r}, {os.path.dirname(tests)!r}]\n"
-        "import corpus\n"
-        f"f = np.load({str(io)!r}); xs = [f[f'arr_{{i}}'] for i in range(len(f.files))]\n"
-        f"np.savez({str(io)!r}, *corpus.{fn}({str(path)!r}, xs))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True, timeout=900
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    f = np.load(io)
-    return [f[f"arr_{i}"] for i in range(len(f.files))]
 
 
 @pytest.mark.parametrize(("name", "mode"), CASES, ids=[f"{n}-{m}" for n, m in CASES])
