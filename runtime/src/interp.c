@@ -22,6 +22,7 @@ typedef struct {
   int first, last;
   uint64_t changed_at;
   int is_sg_input, is_sg_output;
+  int producer; /* node writing this tensor, -1 if none */
 } Tens;
 
 typedef struct {
@@ -264,6 +265,7 @@ static int init_sub(TflContext *ctx, int si) {
     t->t.zero_points = d->zero_points;
     t->t.qdim = d->qdim;
     t->t.is_variable = d->is_variable;
+    t->producer = -1;
     if (d->data && !d->is_variable) {
       t->t.alloc = TFL_ALLOC_CONST;
       t->t.bytes = d->data_len;
@@ -308,6 +310,15 @@ static int init_sub(TflContext *ctx, int si) {
     n->n.file_len = ctx->m.len;
     n->flex = n->n.custom_code && strncmp(n->n.custom_code, "Flex", 4) == 0;
     if (n->n.op == TFL_OP_IF || n->n.op == TFL_OP_WHILE) n->control = n->n.op;
+    /* the graph is single-assignment: a second writer would leave the first with a tensor it does not own */
+    for (int k = 0; k < o->noutputs; k++) {
+      int oi = o->outputs[k];
+      if (oi < 0) continue;
+      if (s->t[oi].producer >= 0)
+        return set_err(ctx, "malformed model: tensor %d ('%s') of subgraph %d is written by node %d and again by node %d",
+                       oi, s->t[oi].t.name ? s->t[oi].t.name : "", si, s->t[oi].producer, j);
+      s->t[oi].producer = j;
+    }
   }
   return 0;
 }

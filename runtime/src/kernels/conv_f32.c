@@ -33,6 +33,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (!in || !f || !out) return tfl_error(ctx, "CONV_2D: missing input, filter or output");
+  if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "CONV_2D: output must be float32");
   if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
   if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "CONV_2D: input and filter must be 4-D (got %d, %d)", in->rank, f->rank);
   if (b && (!tfl_is_f32(b) || tfl_num_elements(b) != f->dims[0]))
@@ -181,6 +182,7 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (!in || !f || !out) return tfl_error(ctx, "DEPTHWISE_CONV_2D: missing input, filter or output");
+  if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "DEPTHWISE_CONV_2D: output must be float32");
   if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
   if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "DEPTHWISE_CONV_2D: input and filter must be 4-D");
   if (f->dims[0] != 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter dim 0 must be 1, got %d", f->dims[0]);
@@ -479,6 +481,7 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *os = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
   TflTensor *b = tfl_input(ctx, node, 3), *out = tfl_output(ctx, node, 0);
   if (!os || !f || !in || !out) return tfl_error(ctx, "TRANSPOSE_CONV: missing operands");
+  if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "TRANSPOSE_CONV: output must be float32");
   if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
   if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "TRANSPOSE_CONV: input and filter must be 4-D");
   if (f->dims[3] != in->dims[3]) return tfl_error(ctx, "TRANSPOSE_CONV: filter depth %d != input channels %d", f->dims[3], in->dims[3]);

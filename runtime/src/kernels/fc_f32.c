@@ -24,6 +24,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (!in || !w || !out) return tfl_error(ctx, "FULLY_CONNECTED: missing input, weights or output");
+  if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "FULLY_CONNECTED: output must be float32");
   if (!tfl_is_f32(in) || !tfl_is_f32(w)) return TFL_NOT_MINE;
   if (w->rank != 2) return tfl_error(ctx, "FULLY_CONNECTED: weights must be 2-D, got rank %d", w->rank);
   int act = tfl_opt_int(node, 0, 0), fmt = tfl_opt_int(node, 1, 0), keep = tfl_opt_bool(node, 2, 0);
@@ -88,6 +89,7 @@ typedef struct {
 static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *x = tfl_input(ctx, node, 0), *y = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!x || !y || !out) return tfl_error(ctx, "BATCH_MATMUL: missing operands");
+  if (tfl_is_f32(x) && !tfl_is_f32(out)) return tfl_error(ctx, "BATCH_MATMUL: output must be float32");
   if (!tfl_is_f32(x) || !tfl_is_f32(y)) return TFL_NOT_MINE;
   if (x->rank < 2 || y->rank < 2 || x->rank > 6 || y->rank > 6)
     return tfl_error(ctx, "BATCH_MATMUL: operand ranks must be in [2,6] (got %d, %d)", x->rank, y->rank);

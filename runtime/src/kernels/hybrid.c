@@ -256,7 +256,7 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
     act = tfl_opt_int(node, 3, 0);
     d->dil_w = tfl_opt_int(node, 4, 1);
     d->dil_h = tfl_opt_int(node, 5, 1);
-    if (w->dims[3] <= 0 || in->dims[3] % w->dims[3]) return tfl_error(ctx, "%s: bad filter depth", name);
+    if (w->dims[3] <= 0 || in->dims[3] <= 0 || in->dims[3] % w->dims[3]) return tfl_error(ctx, "%s: bad filter depth", name);
     d->groups = in->dims[3] / w->dims[3];
     if (cout % d->groups) return tfl_error(ctx, "%s: filters not divisible into groups", name);
     d->per_channel = distinct_scales(w) || d->groups != 1;

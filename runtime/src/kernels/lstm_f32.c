@@ -29,6 +29,7 @@ static TflStatus lstm_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *x = tfl_input(ctx, node, IN_X), *out = tfl_output(ctx, node, 0);
   if (!x || !out) return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: missing input or output");
   if (x->type != TFL_FLOAT32) return TFL_NOT_MINE;
+  if (out->type != TFL_FLOAT32) return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: output must be float32");
   TflTensor *wxf = tfl_input(ctx, node, W_XF);
   if (!wxf || wxf->type != TFL_FLOAT32) return TFL_NOT_MINE; /* hybrid / quantized weights */
   if (node->ninputs < 20) return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: expected 20 or 24 inputs, got %d", node->ninputs);

@@ -323,6 +323,10 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "RESIZE_BILINEAR: half_pixel_centers and align_corners are exclusive");
   const int32_t *sz = (const int32_t *)size->data;
   if (sz[0] <= 0 || sz[1] <= 0) return tfl_error(ctx, "RESIZE_BILINEAR: output size must be positive");
+  /* 10-bit fixed-point coordinates: (1 << 10) * size must fit in int32, and an empty input has nothing to sample */
+  if (sz[0] > (1 << 20) || sz[1] > (1 << 20) || in->dims[1] > (1 << 20) || in->dims[2] > (1 << 20))
+    return tfl_error(ctx, "RESIZE_BILINEAR: sizes above %d are not supported", 1 << 20);
+  if (in->dims[1] <= 0 || in->dims[2] <= 0) return tfl_error(ctx, "RESIZE_BILINEAR: empty input");
   const int32_t dims[4] = {in->dims[0], sz[0], sz[1], in->dims[3]};
   return tfl_resize(ctx, out, 4, dims);
 }

@@ -14,6 +14,7 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   const char *name = node->op == OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
+  if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "%s: output must be float32", name);
   if (!tfl_is_f32(in)) return TFL_NOT_MINE;
   if (in->rank != 4) return tfl_error(ctx, "%s: input must be 4-D, got rank %d", name, in->rank);
   int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
