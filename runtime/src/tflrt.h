@@ -150,7 +150,6 @@ void tfl_activation_range_f32(int32_t act, float *lo, float *hi);
   X(elementwise_q)             \
   X(activation_q)              \
   X(misc_q)                    \
-  X(matmul_q16)                \
   X(quantize)                  \
   X(hybrid)
 

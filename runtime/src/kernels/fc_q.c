@@ -232,11 +232,14 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
 
 /* ------------------------------------------------------------------------------------------------ BATCH_MATMUL */
 
+/* int8 (any zero points, int32 sums, the pinned rounding) or int16 (16x8 attention: zero points 0, int64 sums,
+ * LiteRT's int64 MultiplyByQuantizedMultiplier with a 16-bit multiplier, no fused activation). */
 typedef struct {
   int32_t mult;
   int shift;
   int adj_x, adj_y;
   int32_t lzp, rzp, ozp;
+  int is16;
   int rank;
   int M, N, K;
   int64_t nbatch;
@@ -247,8 +250,11 @@ static void bmm_free(void *p) { free(p); }
 static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *l = tfl_input(ctx, node, 0), *r = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!l || !r || !out) return TFL_NOT_MINE;
-  if (!(l->type == TFL_INT8 && r->type == TFL_INT8 && out->type == TFL_INT8)) return TFL_NOT_MINE;
+  const int t = l->type;
+  if (!((t == TFL_INT8 || t == TFL_INT16) && r->type == t && out->type == t)) return TFL_NOT_MINE;
   if (!is_q(l) || !is_q(r) || !is_q(out)) return tfl_error(ctx, "BATCH_MATMUL: quantized tensors need scales");
+  if (t == TFL_INT16 && (zp0(l) || zp0(r) || zp0(out)))
+    return tfl_error(ctx, "BATCH_MATMUL: int16 operands need zero point 0");
   if (l->rank < 2 || r->rank < 2 || l->rank > 5 || r->rank > 5) return tfl_error(ctx, "BATCH_MATMUL: rank 2..5 only");
   tfl_release_user_data(node);
   BmmQ *d = (BmmQ *)calloc(1, sizeof(BmmQ));
@@ -257,6 +263,7 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   node->free_user_data = bmm_free;
   d->adj_x = tfl_opt_bool(node, 0, 0);
   d->adj_y = tfl_opt_bool(node, 1, 0);
+  d->is16 = t == TFL_INT16;
   d->lzp = zp0(l);
   d->rzp = zp0(r);
   d->ozp = zp0(out);
@@ -301,8 +308,9 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
     sl *= dl;
     sr *= dr;
   }
-  const int8_t *ld = (const int8_t *)l->data, *rd = (const int8_t *)r->data;
-  int8_t *od = (int8_t *)out->data;
+  const size_t es = d->is16 ? 2 : 1;
+  const char *ld = (const char *)l->data, *rd = (const char *)r->data;
+  char *od = (char *)out->data;
   for (int64_t bi = 0; bi < d->nbatch; ++bi) {
     int64_t rem = bi, lo = 0, ro = 0;
     for (int i = nb - 1; i >= 0; --i) {
@@ -312,18 +320,24 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
       lo += c * ls[i];
       ro += c * rs[i];
     }
-    const int8_t *lm = ld + lo * (int64_t)M * K, *rm = rd + ro * (int64_t)K * N;
-    int8_t *om = od + bi * (int64_t)M * N;
+    const void *lm = ld + (size_t)(lo * M * K) * es, *rm = rd + (size_t)(ro * K * N) * es;
+    void *om = od + (size_t)(bi * M * N) * es;
     for (int i = 0; i < M; ++i) {
       for (int j = 0; j < N; ++j) {
-        int32_t acc = 0;
-        for (int k = 0; k < K; ++k) {
-          const int32_t a = d->adj_x ? lm[(size_t)k * M + i] : lm[(size_t)i * K + k];
-          const int32_t b = d->adj_y ? rm[(size_t)j * K + k] : rm[(size_t)k * N + j];
-          acc += (a - d->lzp) * (b - d->rzp);
+        const size_t ia = d->adj_x ? (size_t)i : (size_t)i * K, sa = d->adj_x ? (size_t)M : 1;
+        const size_t jb = d->adj_y ? (size_t)j * K : (size_t)j, sb = d->adj_y ? 1 : (size_t)N;
+        if (d->is16) {
+          const int16_t *a = (const int16_t *)lm + ia, *b = (const int16_t *)rm + jb;
+          int64_t acc = 0;
+          for (int k = 0; k < K; ++k) acc += (int32_t)a[k * sa] * (int32_t)b[k * sb];
+          ((int16_t *)om)[(size_t)i * N + j] = (int16_t)clamp32(tfl_mbqm64(acc, d->mult, d->shift), -32768, 32767);
+        } else {
+          const int8_t *a = (const int8_t *)lm + ia, *b = (const int8_t *)rm + jb;
+          int32_t acc = 0;
+          for (int k = 0; k < K; ++k) acc += (a[k * sa] - d->lzp) * (b[k * sb] - d->rzp);
+          const int32_t v = tfl_mbqm_mode(acc, d->mult, d->shift, mode) + d->ozp;
+          ((int8_t *)om)[(size_t)i * N + j] = (int8_t)clamp32(v, -128, 127);
         }
-        const int32_t v = tfl_mbqm_mode(acc, d->mult, d->shift, mode) + d->ozp;
-        om[(size_t)i * N + j] = (int8_t)clamp32(v, -128, 127);
       }
     }
   }
@@ -332,6 +346,6 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 
 const TflKernel tfl_kernels_fc_q[] = {
     {OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", fc_prepare, fc_eval},
-    {OP_BATCH_MATMUL, "BATCH_MATMUL (int8)", bmm_prepare, bmm_eval},
+    {OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", bmm_prepare, bmm_eval},
     {0, NULL, NULL, NULL},
 };
