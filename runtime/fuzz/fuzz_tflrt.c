@@ -670,7 +670,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   for (struct dirent *e; (e = readdir(d)) && ns < 256;) {
-    if (e->d_name[0] == '.') continue;
+    size_t nl = strlen(e->d_name);
+    if (e->d_name[0] == '.' || nl < 7 || strcmp(e->d_name + nl - 7, ".tflite")) continue; /* seed models only */
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", argv[2], e->d_name);
     if ((seeds[ns] = read_file(path, &lens[ns]))) {
