@@ -372,7 +372,7 @@ static void mutate_site(uint8_t *b, size_t n, const Walk *w, const Site *st, Rng
         case 0: v = (int32_t)PICK(r, I32S); break;
         case 1: v = (int32_t)((int64_t)p - (int64_t)n + (int64_t)below(r, 6)); break; /* vtable at the end */
         case 2: v = (int32_t)p - (int32_t)below(r, 4);                                 /* vtable at the start */ break;
-        case 3: v = cur + (int32_t)below(r, 17) - 8; break;
+        case 3: v = (int32_t)((uint32_t)cur + (uint32_t)below(r, 17) - 8u); break;
         case 4: v = (int32_t)(0u - (uint32_t)cur); break;
         default: v = w->nvt ? (int32_t)((int64_t)p - w->vtables[below(r, (size_t)w->nvt)]) : 0; break; /* other vtable */
       }
@@ -393,8 +393,8 @@ static void mutate_site(uint8_t *b, size_t n, const Walk *w, const Site *st, Rng
         case 0: v = V[below(r, sizeof V / 2)]; break;
         case 1: v = (uint16_t)(cur + below(r, 17) - 8); break;
         case 2: { /* another entry of the same vtable (aliases two fields) */
-          size_t q = p - 2 * below(r, 4);
-          v = q + 2 <= n ? rd16(b, q) : 0;
+          size_t j = 2 * below(r, 4), q = p >= j ? p - j : p;
+          v = rd16(b, q);
           break;
         }
         default: v = (uint16_t)(cur + 4 * (below(r, 9) - 4)); break;
