@@ -278,9 +278,9 @@ def test_seed_models_run_unmutated(seeds):
         assert stats.ran == 1, (name, stats.line(), stats.unexpected)
 
 
-# Seeds left out of the random in-process fuzz test while a crash they lead to is open (see OPEN_CRASHERS): a crash
-# there kills the whole test run. `make fuzz` still uses them.
-CI_FUZZ_EXCLUDED = {"cnn_int16": "pool_f32_output_type", "hybrid": "hybrid_conv_zero_groups"}
+# Seeds left out of the random in-process fuzz test while a crash they lead to is open (name -> its OPEN_CRASHERS
+# entry): a crash there kills the whole test run. `make fuzz` still uses them.
+CI_FUZZ_EXCLUDED: dict[str, str] = {}
 
 
 def test_byte_mutation_fuzz(seeds):
@@ -455,21 +455,10 @@ CRASHERS = {
 CRASHER_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime", "fuzz", "crashers"
 )
-# Crashes found by `make fuzz` (ASan+UBSan, 2026-11-25) in code outside the reader, not fixed yet: each is a file in
-# runtime/fuzz/crashers/. Fixing one turns its test into an XPASS: then move it out of this dict.
-OPEN_CRASHERS = {
-    "interp_two_producers_dwconv": "a tensor written by two nodes (DEPTHWISE_CONV_2D and RESHAPE) passes allocate "
-    "(interp.c only rejects a second producer that resizes); the depthwise writes through a NULL data pointer",
-    "interp_two_producers_conv": "same: CONV_2D output also written by SOFTMAX; conv_q.c conv_eval writes to NULL",
-    "interp_two_producers_dequantize": "same: DEQUANTIZE output also written by SOFTMAX; shape_ops.c deq_eval writes "
-    "to NULL",
-    "pool_f32_output_type": "float MAX_POOL_2D with an int16 output: pool_f32.c prepare checks only the input type, "
-    "eval writes 4-byte floats into a 2-byte-element buffer (heap overflow, glibc abort)",
-    "misc_q_resize_bilinear_oob": "int8 RESIZE_BILINEAR reads before its input buffer (misc_q.c resize_eval, negative "
-    "y0/x0); silent without ASan",
-    "hybrid_conv_zero_groups": "hybrid CONV_2D with input depth 0: hybrid.c conv_like_prepare computes groups = 0 and "
-    "divides by it (SIGFPE)",
-}
+# Crashes found by `make fuzz` (ASan+UBSan) and not fixed yet, by file name in runtime/fuzz/crashers/ -> reason: their
+# tests are xfail (fixing one turns it into an XPASS: then remove it here). The six crashers of 2026-11-25 (tensors
+# written twice, float pool output type, int8 resize, hybrid conv with zero depth) are fixed and run as regressions.
+OPEN_CRASHERS: dict[str, str] = {}
 
 
 def _crasher_params():
