@@ -27,8 +27,8 @@ typedef struct {
   float lo, hi;
   /* conv geometry */
   int stride_w, stride_h, dil_w, dil_h, pad_w, pad_h, groups;
-  int32_t *row_sums; /* FC: per-unit weight sums; conv: per-filter sums for the packed path */
-  TflQPack pack;     /* conv with constant filter and one group */
+  int32_t *row_sums; /* FC with non-constant weights: per-unit weight sums */
+  TflQGemm gemm;     /* constant weights (FC; conv with one group): the shared int8 GEMM driver, sums in gemm.wsum */
   int packed;
 } HybQ;
 
@@ -36,7 +36,7 @@ static void hyb_free(void *p) {
   HybQ *d = (HybQ *)p;
   if (!d) return;
   free(d->row_sums);
-  tfl_qpack_free(&d->pack);
+  tfl_qgemm_release(&d->gemm);
   free(d);
 }
 
@@ -164,8 +164,14 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   d->per_channel = w->nq > 1 || units == 1;
   act_range_f32(tfl_opt_int(node, 0, 0), &d->lo, &d->hi);
   d->asym = tfl_opt_bool(node, 3, 0);
-  d->row_sums = (int32_t *)calloc((size_t)units, sizeof(int32_t));
-  if (!d->row_sums) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+  if (w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
+    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, units, depth))
+      return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+    d->packed = 1;
+  } else {
+    d->row_sums = (int32_t *)calloc((size_t)units, sizeof(int32_t));
+    if (!d->row_sums) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+  }
   const int keep = tfl_opt_bool(node, 2, 0);
   int32_t dims[TFL_MAX_RANK];
   if (keep) {
@@ -178,8 +184,86 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, 2, dims);
 }
 
+/* Packed FC: every batch row quantized with its own scale / offset, one GEMM over all rows, then per row
+ * bias + (float)(dot - offset * rowsum) * scale as in the reference loop below. */
+typedef struct {
+  const int8_t *q;
+  int K;
+} FcRows;
+
+static void fc_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const FcRows *r = (const FcRows *)arg;
+  for (int i = 0; i < mb; ++i) tfl_widen_i8(r->q + (size_t)(m0 + i) * r->K, A + (size_t)i * lda, (size_t)r->K);
+}
+
+typedef struct {
+  const HybQ *d;
+  const float *scales; /* weight scales */
+  const float *sf;     /* per row: input scale (times the weight scale unless per-channel) */
+  const int32_t *off;  /* per row: input offset */
+  const float *bias;
+  float *y;
+} FcPost;
+
+static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+  (void)thread;
+  const FcPost *p = (const FcPost *)arg;
+  const HybQ *d = p->d;
+  const int U = d->units;
+  const int32_t *wsum = d->gemm.wsum;
+  for (int i = 0; i < mb; ++i) {
+    const int b = m0 + i;
+    const int32_t *ar = acc + (size_t)i * ldacc;
+    const float sf = p->sf[b];
+    const uint32_t off = (uint32_t)p->off[b];
+    float *yr = p->y + (size_t)b * U;
+    for (int u = 0; u < U; ++u) {
+      const int32_t dot = (int32_t)((uint32_t)ar[u] - (uint32_t)wsum[u] * off);
+      const float scale = d->per_channel ? p->scales[u] * sf : sf;
+      const float v = (p->bias ? p->bias[u] : 0.0f) + (float)dot * scale;
+      yr[u] = clampf(v, d->lo, d->hi);
+    }
+  }
+}
+
 static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
   HybQ *d = (HybQ *)node->user_data;
+  if (d->packed) {
+    TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
+    TflTensor *out = tfl_output(ctx, node, 0);
+    const int B = d->batch, K = d->depth, U = d->units;
+    const float *x = (const float *)in->data;
+    const float *bd = bias ? (const float *)bias->data : NULL;
+    float *y = (float *)out->data;
+    int all_zero = 1;
+    for (int64_t i = 0; i < (int64_t)B * K && all_zero; ++i) all_zero = x[i] == 0.0f;
+    if (all_zero) {
+      for (int b = 0; b < B; ++b)
+        for (int u = 0; u < U; ++u) y[(size_t)b * U + u] = clampf(bd ? bd[u] : 0.0f, d->lo, d->hi);
+      return TFL_OK;
+    }
+    const size_t q_bytes = ((size_t)B * K + 63) & ~(size_t)63;
+    const size_t s_bytes = ((size_t)B * (sizeof(float) + sizeof(int32_t)) + 63) & ~(size_t)63;
+    uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, q_bytes + s_bytes + tfl_qgemm_scratch_size(ctx, &d->gemm, B, 0));
+    if (!scratch) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+    int8_t *q = (int8_t *)scratch;
+    float *sfs = (float *)(void *)(scratch + q_bytes);
+    int32_t *offs = (int32_t *)(void *)(sfs + B);
+    for (int b = 0; b < B; ++b) {
+      float sf;
+      int32_t off = 0;
+      if (d->asym) quantize_asym(x + (size_t)b * K, K, q + (size_t)b * K, &sf, &off);
+      else quantize_sym(x + (size_t)b * K, K, q + (size_t)b * K, &sf);
+      if (!d->per_channel) sf *= w->scales[0];
+      sfs[b] = sf;
+      offs[b] = off;
+    }
+    FcRows r = {q, K};
+    FcPost p = {d, w->scales, sfs, offs, bd, y};
+    if (tfl_qgemm_run(ctx, &d->gemm, B, fc_rows, &r, NULL, 0, fc_post, &p, scratch + q_bytes + s_bytes) != TFL_OK)
+      return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
+    return TFL_OK;
+  }
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int B = d->batch, K = d->depth, U = d->units;
@@ -265,15 +349,7 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
   act_range_f32(act, &d->lo, &d->hi);
   if (!depthwise && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     const int K = w->dims[1] * w->dims[2] * w->dims[3];
-    d->row_sums = (int32_t *)calloc((size_t)cout, sizeof(int32_t));
-    if (!d->row_sums || !tfl_qpack((const int8_t *)w->data, cout, K, &d->pack))
-      return tfl_error(ctx, "%s: out of memory", name);
-    const int8_t *wd = (const int8_t *)w->data;
-    for (int c = 0; c < cout; ++c) {
-      int32_t sum = 0;
-      for (int k = 0; k < K; ++k) sum += wd[(size_t)c * K + k];
-      d->row_sums[c] = sum;
-    }
+    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, cout, K)) return tfl_error(ctx, "%s: out of memory", name);
     d->packed = 1;
   }
   if (d->stride_w <= 0 || d->stride_h <= 0 || d->dil_w <= 0 || d->dil_h <= 0)
@@ -290,71 +366,129 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
 static TflStatus conv_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 0); }
 static TflStatus dw_prepare(TflContext *ctx, TflNode *node) { return conv_like_prepare(ctx, node, 1); }
 
-/* Packed path: im2col rows of the quantized input (out-of-image taps = the input offset, i.e. real zero), the int8
- * GEMM, then acc - offset * filter_sum, which equals the reference's sum over in-image taps of w * (q - offset). */
+/* Packed path: im2col rows of the quantized input (out-of-image taps = the input offset, i.e. real zero) through
+ * the shared GEMM driver (multi-threaded over row blocks), then acc - offset * filter_sum, which equals the
+ * reference's sum over in-image taps of w * (q - offset). */
+typedef struct {
+  const HybQ *d;
+  const int8_t *q; /* one quantized batch */
+  int H, W, C, OW, FH, FW;
+  int pointwise;
+  int16_t off;
+} ConvRows;
+
+static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+  const ConvRows *r = (const ConvRows *)arg;
+  const HybQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int16_t off = r->off;
+  if (r->pointwise) {
+    if (lda == C) tfl_widen_i8(r->q + (size_t)m0 * C, A, (size_t)mb * C);
+    else
+      for (int i = 0; i < mb; ++i) tfl_widen_i8(r->q + (size_t)(m0 + i) * C, A + (size_t)i * lda, (size_t)C);
+    return;
+  }
+  for (int i = 0; i < mb; ++i) {
+    const int m = m0 + i, oy = m / OW, ox = m % OW;
+    int16_t *dst = A + (size_t)i * lda;
+    const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
+    const int row_inside = ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W;
+    for (int fy = 0; fy < FH; ++fy) {
+      const int iy = iy0 + fy * d->dil_h;
+      if (iy < 0 || iy >= H) {
+        for (int k = 0; k < FW * C; ++k) dst[k] = off;
+        dst += FW * C;
+        continue;
+      }
+      if (row_inside && d->dil_w == 1) { /* FW taps of C channels are contiguous in the input row */
+        tfl_widen_i8(r->q + ((size_t)iy * W + ix0) * C, dst, (size_t)FW * C);
+        dst += FW * C;
+        continue;
+      }
+      for (int fx = 0; fx < FW; ++fx, dst += C) {
+        const int ix = ix0 + fx * d->dil_w;
+        if (ix >= 0 && ix < W) tfl_widen_i8(r->q + ((size_t)iy * W + ix) * C, dst, (size_t)C);
+        else
+          for (int c = 0; c < C; ++c) dst[c] = off;
+      }
+    }
+  }
+}
+
+typedef struct {
+  const HybQ *d;
+  const float *scales; /* weight scales */
+  int nq, OC;
+  float sf, sfw;
+  int32_t off;
+  const float *bias;
+  float *y; /* this batch's output */
+} ConvPost;
+
+static void conv_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+  (void)thread;
+  const ConvPost *p = (const ConvPost *)arg;
+  const HybQ *d = p->d;
+  const int OC = p->OC;
+  const int32_t *wsum = d->gemm.wsum;
+  const uint32_t off = (uint32_t)p->off;
+  const float sf = p->sf, sfw = p->sfw;
+  for (int i = 0; i < mb; ++i) {
+    const int32_t *ar = acc + (size_t)i * ldacc;
+    float *yr = p->y + (size_t)(m0 + i) * OC;
+    for (int oc = 0; oc < OC; ++oc) {
+      const int32_t a = (int32_t)((uint32_t)ar[oc] - off * (uint32_t)wsum[oc]);
+      float v;
+      if (d->per_channel) v = (float)a * p->scales[p->nq > 1 ? oc : 0] * sf;
+      else v = 0.0f + (float)a * sfw;
+      if (p->bias) v += p->bias[oc];
+      yr[oc] = clampf(v, d->lo, d->hi);
+    }
+  }
+}
+
 TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *d) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
   const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
-  const int FH = w->dims[1], FW = w->dims[2];
-  const int K = FH * FW * C, Kp = d->pack.Kp, Np = d->pack.Np;
   const int64_t per_batch = (int64_t)H * W * C;
-  int MB = 32768 / Kp;
-  MB = MB < 4 ? 4 : (MB > 64 ? 64 : MB);
-  MB &= ~3;
+  const int total = OH * OW;
   const size_t q_bytes = ((size_t)per_batch + 63) & ~(size_t)63;
-  const size_t a_bytes = ((size_t)MB * Kp * sizeof(int16_t) + 63) & ~(size_t)63;
-  uint8_t *scratch =
-      (uint8_t *)tfl_eval_scratch(ctx, q_bytes + a_bytes + (size_t)MB * Np * sizeof(int32_t) + 64);
+  uint8_t *scratch = (uint8_t *)tfl_eval_scratch(ctx, q_bytes + tfl_qgemm_scratch_size(ctx, &d->gemm, total, 0));
   if (!scratch) return tfl_error(ctx, "CONV_2D (hybrid): out of memory");
   int8_t *q = (int8_t *)scratch;
-  int16_t *A = (int16_t *)(scratch + q_bytes);
-  int32_t *acc = (int32_t *)(scratch + q_bytes + a_bytes);
-  const float *bd = bias ? (const float *)bias->data : NULL;
   const float *x = (const float *)in->data;
   float *y = (float *)out->data;
-  const int total = OH * OW;
+  ConvRows r;
+  r.d = d;
+  r.q = q;
+  r.H = H;
+  r.W = W;
+  r.C = C;
+  r.OW = OW;
+  r.FH = w->dims[1];
+  r.FW = w->dims[2];
+  r.pointwise = r.FH == 1 && r.FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
+                OH == H && OW == W;
+  ConvPost p;
+  p.d = d;
+  p.scales = w->scales;
+  p.nq = w->nq;
+  p.OC = OC;
+  p.bias = bias ? (const float *)bias->data : NULL;
   for (int n = 0; n < N; ++n) {
     float sf;
     int32_t off = 0;
     if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
     else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
-    const float sfw = d->per_channel ? sf : sf * w->scales[0];
-    for (int p0 = 0; p0 < total; p0 += MB) {
-      const int mb = total - p0 < MB ? total - p0 : MB;
-      for (int i = 0; i < mb; ++i) {
-        const int oy = (p0 + i) / OW, ox = (p0 + i) % OW;
-        const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
-        int16_t *dst = A + (size_t)i * Kp;
-        for (int fy = 0; fy < FH; ++fy) {
-          const int iy = iy0 + fy * d->dil_h;
-          for (int fx = 0; fx < FW; ++fx, dst += C) {
-            const int ix = ix0 + fx * d->dil_w;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-              const int8_t *src = q + ((size_t)iy * W + ix) * C;
-              for (int c = 0; c < C; ++c) dst[c] = src[c];
-            } else {
-              for (int c = 0; c < C; ++c) dst[c] = (int16_t)off;
-            }
-          }
-        }
-        if (Kp > K) A[(size_t)i * Kp + K] = 0;
-      }
-      tfl_qgemm(&d->pack, A, mb, Kp, acc);
-      for (int i = 0; i < mb; ++i) {
-        const int32_t *ar = acc + (size_t)i * Np;
-        float *yr = y + ((size_t)n * total + p0 + i) * OC;
-        for (int oc = 0; oc < OC; ++oc) {
-          const int32_t a = (int32_t)((uint32_t)ar[oc] - (uint32_t)(off * d->row_sums[oc]));
-          float v;
-          if (d->per_channel) v = (float)a * w->scales[w->nq > 1 ? oc : 0] * sf;
-          else v = 0.0f + (float)a * sfw;
-          if (bd) v += bd[oc];
-          yr[oc] = clampf(v, d->lo, d->hi);
-        }
-      }
-    }
+    r.off = (int16_t)off;
+    p.sf = sf;
+    p.sfw = d->per_channel ? sf : sf * w->scales[0];
+    p.off = off;
+    p.y = y + (size_t)n * total * OC;
+    if (tfl_qgemm_run(ctx, &d->gemm, total, conv_rows, &r, NULL, 0, conv_post, &p, scratch + q_bytes) != TFL_OK)
+      return tfl_error(ctx, "CONV_2D (hybrid): out of memory");
   }
   return TFL_OK;
 }
