@@ -493,6 +493,84 @@ TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *
   return TFL_OK;
 }
 
+/* Direct path (depthwise, grouped or non-constant filters): output rows of one batch split over tfl_parallel_for,
+ * each thread accumulating into its own OC int32 block. */
+typedef struct {
+  const HybQ *d;
+  const TflTensor *w;
+  const int8_t *q; /* one quantized batch */
+  int32_t *acc;    /* [threads][acc_stride] */
+  size_t acc_stride;
+  int depthwise, H, W, C, OH, OW, OC, FH, FW;
+  int32_t off;
+  float sf, sfw;
+  const float *bias;
+  float *y; /* this batch's output */
+} DirectRun;
+
+static void direct_row(void *arg, int oy, int thread) {
+  const DirectRun *r = (const DirectRun *)arg;
+  const HybQ *d = r->d;
+  const TflTensor *w = r->w;
+  const int H = r->H, W = r->W, C = r->C, OW = r->OW, OC = r->OC, FH = r->FH, FW = r->FW;
+  const int8_t *wd = (const int8_t *)w->data;
+  const int8_t *q = r->q;
+  const int32_t off = r->off;
+  const float sf = r->sf, sfw = r->sfw;
+  const float *bd = r->bias;
+  int32_t *acc = r->acc + (size_t)thread * r->acc_stride;
+  const int iy0 = oy * d->stride_h - d->pad_h;
+  for (int ox = 0; ox < OW; ++ox) {
+    const int ix0 = ox * d->stride_w - d->pad_w;
+    memset(acc, 0, (size_t)OC * sizeof(int32_t));
+    if (r->depthwise) {
+      const int M = OC / C;
+      for (int fy = 0; fy < FH; ++fy) {
+        const int iy = iy0 + fy * d->dil_h;
+        if (iy < 0 || iy >= H) continue;
+        for (int fx = 0; fx < FW; ++fx) {
+          const int ix = ix0 + fx * d->dil_w;
+          if (ix < 0 || ix >= W) continue;
+          const int8_t *xr = q + ((size_t)iy * W + ix) * C;
+          const int8_t *wr = wd + ((size_t)fy * FW + fx) * OC;
+          if (M == 1)
+            for (int ic = 0; ic < C; ++ic) acc[ic] += (int32_t)wr[ic] * ((int32_t)xr[ic] - off);
+          else
+            for (int ic = 0; ic < C; ++ic)
+              for (int m = 0; m < M; ++m) acc[ic * M + m] += (int32_t)wr[ic * M + m] * ((int32_t)xr[ic] - off);
+        }
+      }
+    } else {
+      const int FC = w->dims[3], per_group = OC / d->groups;
+      for (int oc = 0; oc < OC; ++oc) {
+        const int g = oc / per_group;
+        int32_t a = 0;
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          if (iy < 0 || iy >= H) continue;
+          for (int fx = 0; fx < FW; ++fx) {
+            const int ix = ix0 + fx * d->dil_w;
+            if (ix < 0 || ix >= W) continue;
+            const int8_t *xr = q + ((size_t)iy * W + ix) * C + (size_t)g * FC;
+            const int8_t *wr = wd + (((size_t)oc * FH + fy) * FW + fx) * FC;
+            for (int c = 0; c < FC; ++c) a += (int32_t)wr[c] * ((int32_t)xr[c] - off);
+          }
+        }
+        acc[oc] = a;
+      }
+    }
+    float *yr = r->y + ((size_t)oy * OW + ox) * OC;
+    for (int oc = 0; oc < OC; ++oc) {
+      float v;
+      if (r->depthwise) v = (float)acc[oc] * (w->scales[w->nq > 1 ? oc : 0] * sf);
+      else if (d->per_channel) v = (float)acc[oc] * w->scales[w->nq > 1 ? oc : 0] * sf;
+      else v = 0.0f + (float)acc[oc] * sfw;
+      if (bd) v += bd[oc];
+      yr[oc] = clampf(v, d->lo, d->hi);
+    }
+  }
+}
+
 static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
   HybQ *d = (HybQ *)node->user_data;
   if (!depthwise && d->packed) return conv_eval_packed(ctx, node, d);
@@ -500,70 +578,40 @@ static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
   const int OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
-  const int FH = w->dims[1], FW = w->dims[2];
   const int64_t per_batch = (int64_t)H * W * C;
-  const float *bd = bias ? (const float *)bias->data : NULL;
-  const int8_t *wd = (const int8_t *)w->data;
   const float *x = (const float *)in->data;
   float *y = (float *)out->data;
-  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, (size_t)per_batch + (size_t)OC * sizeof(int32_t) + 64);
+  const int nt = tfl_num_threads(ctx) > 0 ? tfl_num_threads(ctx) : 1;
+  const size_t q_bytes = ((size_t)per_batch + 63) & ~(size_t)63;
+  const size_t acc_stride = ((size_t)OC + 15) & ~(size_t)15;
+  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, q_bytes + (size_t)nt * acc_stride * sizeof(int32_t));
   if (!q) return tfl_error(ctx, "conv (hybrid): out of memory");
-  int32_t *acc = (int32_t *)(void *)(q + ((per_batch + 15) & ~(int64_t)15));
+  DirectRun r;
+  r.d = d;
+  r.w = w;
+  r.q = q;
+  r.acc = (int32_t *)(void *)(q + q_bytes);
+  r.acc_stride = acc_stride;
+  r.depthwise = depthwise;
+  r.H = H;
+  r.W = W;
+  r.C = C;
+  r.OH = OH;
+  r.OW = OW;
+  r.OC = OC;
+  r.FH = w->dims[1];
+  r.FW = w->dims[2];
+  r.bias = bias ? (const float *)bias->data : NULL;
   for (int n = 0; n < N; ++n) {
     float sf;
     int32_t off = 0;
     if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
     else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
-    const float sfw = d->per_channel ? sf : sf * w->scales[0];
-    for (int oy = 0; oy < OH; ++oy) {
-      const int iy0 = oy * d->stride_h - d->pad_h;
-      for (int ox = 0; ox < OW; ++ox) {
-        const int ix0 = ox * d->stride_w - d->pad_w;
-        memset(acc, 0, (size_t)OC * sizeof(int32_t));
-        if (depthwise) {
-          const int M = OC / C;
-          for (int fy = 0; fy < FH; ++fy) {
-            const int iy = iy0 + fy * d->dil_h;
-            if (iy < 0 || iy >= H) continue;
-            for (int fx = 0; fx < FW; ++fx) {
-              const int ix = ix0 + fx * d->dil_w;
-              if (ix < 0 || ix >= W) continue;
-              const int8_t *xr = q + ((size_t)iy * W + ix) * C;
-              const int8_t *wr = wd + ((size_t)fy * FW + fx) * OC;
-              for (int ic = 0; ic < C; ++ic)
-                for (int m = 0; m < M; ++m) acc[ic * M + m] += (int32_t)wr[ic * M + m] * ((int32_t)xr[ic] - off);
-            }
-          }
-        } else {
-          const int FC = w->dims[3], per_group = OC / d->groups;
-          for (int oc = 0; oc < OC; ++oc) {
-            const int g = oc / per_group;
-            int32_t a = 0;
-            for (int fy = 0; fy < FH; ++fy) {
-              const int iy = iy0 + fy * d->dil_h;
-              if (iy < 0 || iy >= H) continue;
-              for (int fx = 0; fx < FW; ++fx) {
-                const int ix = ix0 + fx * d->dil_w;
-                if (ix < 0 || ix >= W) continue;
-                const int8_t *xr = q + ((size_t)iy * W + ix) * C + (size_t)g * FC;
-                const int8_t *wr = wd + (((size_t)oc * FH + fy) * FW + fx) * FC;
-                for (int c = 0; c < FC; ++c) a += (int32_t)wr[c] * ((int32_t)xr[c] - off);
-              }
-            }
-            acc[oc] = a;
-          }
-        }
-        float *yr = y + (((size_t)n * OH + oy) * OW + ox) * OC;
-        for (int oc = 0; oc < OC; ++oc) {
-          float v;
-          if (depthwise) v = (float)acc[oc] * (w->scales[w->nq > 1 ? oc : 0] * sf);
-          else if (d->per_channel) v = (float)acc[oc] * w->scales[w->nq > 1 ? oc : 0] * sf;
-          else v = 0.0f + (float)acc[oc] * sfw;
-          if (bd) v += bd[oc];
-          yr[oc] = clampf(v, d->lo, d->hi);
-        }
-      }
-    }
+    r.off = off;
+    r.sf = sf;
+    r.sfw = d->per_channel ? sf : sf * w->scales[0];
+    r.y = y + (size_t)n * OH * OW * OC;
+    tfl_parallel_for(ctx, OH, direct_row, &r);
   }
   return TFL_OK;
 }
