@@ -335,7 +335,8 @@ static void interp_values(int32_t v, int32_t scale10, int half_pixel, int32_t in
                           int32_t *hi) {
   *scaled = half_pixel ? v * scale10 + scale10 / 2 - (1 << 9) : v * scale10;
   const int32_t l = *scaled / (1 << 10);
-  *lo = l > 0 ? l : 0;
+  /* LiteRT leaves lo unclamped above; with a rounded-up scale (large upsampling) it can pass the last row */
+  *lo = l > 0 ? (l < in_size - 1 ? l : in_size - 1) : 0;
   const int32_t h = (*scaled + (1 << 10) - 1) / (1 << 10);
   *hi = h < in_size - 1 ? h : in_size - 1;
 }
