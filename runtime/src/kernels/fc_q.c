@@ -39,6 +39,8 @@ static void fc_free(void *p) {
 
 static int is_q(const TflTensor *t) { return t && t->nq >= 1 && t->scales; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+/* v + zp wrapping like LiteRT's int32 arithmetic does in practice when v is saturated (defined behaviour in C). */
+static inline int32_t add_wrap(int32_t v, int32_t zp) { return (int32_t)((uint32_t)v + (uint32_t)zp); }
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 
 /* Whether FC requantizes with MultiplyByQuantizedMultiplier instead of double-precision round(); env override for
@@ -159,7 +161,7 @@ static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int lda
       int32_t a = (int32_t)((uint32_t)ar[u] - (uint32_t)d->in_zp * (uint32_t)d->gemm.wsum[u]);
       if (r->b32) a = (int32_t)((uint32_t)a + (uint32_t)r->b32[u]);
       const int32_t v = tfl_sat_f2i(round((double)a * d->eff[u]));
-      yr[u] = (int8_t)clamp32(v + d->out_zp, d->act_lo, d->act_hi);
+      yr[u] = (int8_t)clamp32(add_wrap(v, d->out_zp), d->act_lo, d->act_hi);
     }
   }
 }
@@ -220,7 +222,7 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
       } else {
         r = tfl_sat_f2i(round((double)acc * d->eff[u]));
       }
-      r = clamp32(r + d->out_zp, d->act_lo, d->act_hi);
+      r = clamp32(add_wrap(r, d->out_zp), d->act_lo, d->act_hi);
       if (d->is16)
         ((int16_t *)out->data)[(size_t)b * units + u] = (int16_t)r;
       else
