@@ -61,7 +61,9 @@ static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
     if (red[i]) d->count *= in->dims[i];
     if (in->dims[i] == 1) continue;
     if (red[i] == prev) {
-      d->dims[d->rank - 1] *= in->dims[i];
+      const int64_t merged = (int64_t)d->dims[d->rank - 1] * in->dims[i]; /* an empty tensor can have huge dims */
+      if (merged > INT32_MAX) return tfl_error(ctx, "%s: input dimensions too large", name);
+      d->dims[d->rank - 1] = (int32_t)merged;
     } else {
       d->dims[d->rank] = in->dims[i];
       d->ostride[d->rank] = red[i] ? 0 : 1;
