@@ -63,7 +63,8 @@ class DivOp(ActBinaryOp):
     OPTIONS = Options("DivOptions", fused_activation_function=ACT)
 
 
-def _plain_binary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
+def _plain_op(base: type[TflOp], op_name: str, builtin: int, table: str | None, version: Any) -> type[TflOp]:
+    """A leaf op of `base` that only adds its name, builtin code, options table and (optionally) version rule."""
     body = {
         "name": f"tfl.{op_name}",
         "BUILTIN": builtin,
@@ -74,7 +75,11 @@ def _plain_binary(op_name: str, builtin: int, table: str | None = None, version:
     }
     if version is not None:
         body["version"] = version
-    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (BinaryOp,), body))
+    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (base,), body))
+
+
+def _plain_binary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
+    return _plain_op(BinaryOp, op_name, builtin, table, version)
 
 
 def _broadcast_5d_version(op: BinaryOp) -> int:
@@ -117,17 +122,7 @@ class SelectV2Op(TflOp):
 
 
 def _plain_unary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
-    body = {
-        "name": f"tfl.{op_name}",
-        "BUILTIN": builtin,
-        "OPTIONS": Options(table) if table else None,
-        "__module__": __name__,
-        "__doc__": f"tfl.{op_name}",
-        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]},
-    }
-    if version is not None:
-        body["version"] = version
-    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (UnaryOp,), body))
+    return _plain_op(UnaryOp, op_name, builtin, table, version)
 
 
 ReluOp = _plain_unary("relu", B.RELU)
