@@ -460,9 +460,10 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     """Classify every TF op of an imported module by what legalization makes of it (runs the passes in place)."""
     from xdsl.dialects import func
 
-    from compiler.export import NAME, builtin_name
+    from compiler.export import builtin_name
     from compiler.pipeline import parse_passes, pipeline_string, run_pipeline
     from dialects import tf, tfl
+    from dialects.names import NAME
 
     def body_ops() -> list[Any]:
         return [
@@ -528,7 +529,8 @@ def analyze_tf_model(
     spec: str = "tf-legalize-only",
 ) -> TfModelReport:
     """Import a SavedModel directory or Keras file with TensorFlow and classify its ops."""
-    from compiler.frontends.graph import ImportError_, import_entries
+    from compiler.errors import ModelImportError
+    from compiler.frontends.graph import import_entries
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -548,7 +550,7 @@ def analyze_tf_model(
         times["load"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         module = import_entries(entries)
-    except ImportError_ as e:
+    except ModelImportError as e:
         raise ConversionError(str(e)) from e
     times["import"] = time.perf_counter() - t1
     t2 = time.perf_counter()

@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from compiler.errors import UsageError
+
 app = typer.Typer(
     name="tflc",
     help="tflc: TensorFlow -> LiteRT (TFLite) compiler on xDSL.",
@@ -34,10 +36,6 @@ app = typer.Typer(
 
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
 _out = Console(soft_wrap=True, highlight=False)
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one message, exit code 1."""
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -59,7 +57,7 @@ def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except Exception as e:
         if os.environ.get("TFLC_TRACEBACK"):
             raise
-        if isinstance(e, CliError | ConversionError | PipelineError | OSError):
+        if isinstance(e, UsageError | ConversionError | PipelineError | OSError):
             _fail(str(e))
         if isinstance(e, PassError):
             _fail(f"internal compiler error in {e} (set TFLC_TRACEBACK=1 for the traceback)")
@@ -80,36 +78,36 @@ def _quiet_tensorflow() -> None:
 
 def _check_model_inputs(saved_model_dir: Path | None, keras_model_file: Path | None) -> None:
     if (saved_model_dir is None) == (keras_model_file is None):
-        raise CliError("give exactly one of --saved-model-dir DIR or --keras-model-file FILE(.keras/.h5)")
+        raise UsageError("give exactly one of --saved-model-dir DIR or --keras-model-file FILE(.keras/.h5)")
     if saved_model_dir is not None:
         if not saved_model_dir.exists():
-            raise CliError(f"SavedModel directory '{saved_model_dir}' does not exist")
+            raise UsageError(f"SavedModel directory '{saved_model_dir}' does not exist")
         if not saved_model_dir.is_dir():
-            raise CliError(
+            raise UsageError(
                 f"'{saved_model_dir}' is not a directory (--saved-model-dir wants a SavedModel directory;"
                 " use --keras-model-file for .keras/.h5 files)"
             )
         if not any((saved_model_dir / f).exists() for f in ("saved_model.pb", "saved_model.pbtxt")):
-            raise CliError(f"'{saved_model_dir}' is not a SavedModel directory (no saved_model.pb)")
+            raise UsageError(f"'{saved_model_dir}' is not a SavedModel directory (no saved_model.pb)")
     if keras_model_file is not None:
         if not keras_model_file.exists():
-            raise CliError(f"Keras model file '{keras_model_file}' does not exist")
+            raise UsageError(f"Keras model file '{keras_model_file}' does not exist")
         if keras_model_file.is_dir():
-            raise CliError(f"'{keras_model_file}' is a directory; use --saved-model-dir for SavedModels")
+            raise UsageError(f"'{keras_model_file}' is a directory; use --saved-model-dir for SavedModels")
         if keras_model_file.suffix.lower() not in (".keras", ".h5", ".hdf5"):
-            raise CliError(f"'{keras_model_file}' is not a .keras or .h5 file")
+            raise UsageError(f"'{keras_model_file}' is not a .keras or .h5 file")
 
 
 def _check_output(output_file: Path | None) -> Path:
     if output_file is None:
-        raise CliError("missing --output-file FILE.tflite")
+        raise UsageError("missing --output-file FILE.tflite")
     if output_file.is_dir():
-        raise CliError(f"--output-file '{output_file}' is a directory")
+        raise UsageError(f"--output-file '{output_file}' is a directory")
     parent = output_file.parent if str(output_file.parent) else Path(".")
     if not parent.is_dir():
-        raise CliError(f"output directory '{parent}' does not exist")
+        raise UsageError(f"output directory '{parent}' does not exist")
     if not os.access(parent, os.W_OK):
-        raise CliError(f"output directory '{parent}' is not writable")
+        raise UsageError(f"output directory '{parent}' is not writable")
     return output_file
 
 
@@ -369,13 +367,13 @@ def _convert(
     for flag, values in (("--print-ir-after", print_ir_after), ("--print-ir-before", print_ir_before)):
         unknown = [v for v in _split(values) if v not in names and v.split("{")[0] not in names]
         if unknown:
-            raise CliError(f"{flag}: unknown pass {', '.join(unknown)}; passes: {', '.join(sorted(names))}")
+            raise UsageError(f"{flag}: unknown pass {', '.join(unknown)}; passes: {', '.join(sorted(names))}")
     _check_model_inputs(saved_model_dir, keras_model_file)
     output = _check_output(output_file)
     if signature_key and saved_model_dir is None:
-        raise CliError("--signature-key only applies to --saved-model-dir")
+        raise UsageError("--signature-key only applies to --saved-model-dir")
     if dump_ir_after_all is not None and dump_ir_after_all.exists() and not dump_ir_after_all.is_dir():
-        raise CliError(f"--dump-ir-after-all '{dump_ir_after_all}' exists and is not a directory")
+        raise UsageError(f"--dump-ir-after-all '{dump_ir_after_all}' exists and is not a directory")
 
     _quiet_tensorflow()
     from compiler.converter import TFLiteConverter
@@ -461,12 +459,14 @@ def _analyze(
 ) -> None:
     given = [x for x in (model, saved_model_dir, keras_model_file) if x is not None]
     if len(given) != 1:
-        raise CliError("give exactly one of: a .tflite file, --saved-model-dir DIR, --keras-model-file FILE")
+        raise UsageError(
+            "give exactly one of: a .tflite file, --saved-model-dir DIR, --keras-model-file FILE"
+        )
     if model is not None:
         if model.is_dir():
-            raise CliError(f"'{model}' is a directory; for a SavedModel use --saved-model-dir")
+            raise UsageError(f"'{model}' is a directory; for a SavedModel use --saved-model-dir")
         if model.suffix.lower() in (".keras", ".h5", ".hdf5"):
-            raise CliError(f"'{model}' is a Keras file; use --keras-model-file")
+            raise UsageError(f"'{model}' is a Keras file; use --keras-model-file")
         from compiler.analyze import analyze_tflite
 
         report = analyze_tflite(model)
@@ -658,7 +658,7 @@ def run(
 
 def _run(model: Path, inputs: list[str] | None, signature_key: str | None, repeat: int, seed: int) -> None:
     if not model.is_file():
-        raise CliError(f"'{model}' does not exist or is not a file")
+        raise UsageError(f"'{model}' does not exist or is not a file")
     import numpy as np
 
     from compiler.verify import run as run_model
@@ -707,12 +707,12 @@ def _verify(
     tolerance: float,
 ) -> None:
     if not model.is_file():
-        raise CliError(f"'{model}' does not exist or is not a file")
+        raise UsageError(f"'{model}' does not exist or is not a file")
     if saved_model_dir is not None and keras_model_file is not None:
-        raise CliError("give at most one reference: --saved-model-dir or --keras-model-file")
+        raise UsageError("give at most one reference: --saved-model-dir or --keras-model-file")
     for p in (saved_model_dir, keras_model_file):
         if p is not None and not p.exists():
-            raise CliError(f"'{p}' does not exist")
+            raise UsageError(f"'{p}' does not exist")
     if saved_model_dir is not None or keras_model_file is not None:
         _quiet_tensorflow()
     from compiler.verify import verify as verify_model
@@ -744,7 +744,7 @@ def _verify(
             layers.add_row(escape(c.name), str(list(c.shape)), f"{c.max_abs:.3g}", f"{c.max_rel:.3g}")
         _out.print(layers)
     if worst > tolerance:
-        raise CliError(f"max relative error {worst:.3g} exceeds the tolerance {tolerance:g}")
+        raise UsageError(f"max relative error {worst:.3g} exceeds the tolerance {tolerance:g}")
     _out.print(f"OK: max relative error {worst:.3g} <= {tolerance:g}")
 
 

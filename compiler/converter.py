@@ -18,8 +18,9 @@ from typing import Any
 from xdsl.dialects.builtin import ModuleOp
 
 from compiler.errors import ConversionError, UnsupportedFlagError
-from compiler.export import ExportOptions, export
+from compiler.export import export
 from compiler.metadata import MODEL_TYPE
+from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
 
@@ -176,7 +177,8 @@ class TFLiteConverter:
     def convert(self) -> bytes:
         """Convert the model; returns the FlatBuffer bytes."""
         self._check_flags()
-        from compiler.frontends.graph import ImportError_, import_entries
+        from compiler.errors import ModelImportError
+        from compiler.frontends.graph import import_entries
 
         times: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -187,7 +189,7 @@ class TFLiteConverter:
             self._phase("import")
             t1 = time.perf_counter()
             module = import_entries(entries)
-        except ImportError_ as e:
+        except ModelImportError as e:
             raise ConversionError(str(e)) from e
         times["import"] = time.perf_counter() - t1
         self._phase("passes")
@@ -246,7 +248,8 @@ def _function_key(fn: Any, index: int) -> str:
 
 def check_legalized(module: ModuleOp) -> None:
     """Raise one ConversionError listing every op that is not a TFLite builtin, grouped by TF op type."""
-    from compiler.export import NAME, check_exportable
+    from compiler.export import check_exportable
+    from dialects.names import NAME
 
     bad = check_exportable(module)
     if not bad:

@@ -9,7 +9,6 @@ Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from typing import Any
 
 import flatbuffers
@@ -20,14 +19,12 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, NoneType, StringAttr, TensorType
 from xdsl.ir import Operation, SSAValue
 
+from compiler.errors import ExportError
 from compiler.metadata import conversion_metadata, min_runtime_version
+from compiler.options import ExportOptions
 from dialects import tfl
 from dialects.elements import Blob, numpy_dtype
-
-# Attribute names the frontend puts on functions and ops.
-SIGNATURE_INPUTS = "tflc.input_names"
-SIGNATURE_OUTPUTS = "tflc.output_names"
-NAME = "tflc.name"
+from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 
 _TENSOR_TYPE = {
     np.dtype(np.float32): 0,
@@ -45,22 +42,6 @@ _TENSOR_TYPE = {
 }
 _BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
 _MAX_FLATBUFFER = 2**31 - 1
-
-
-class ExportError(Exception):
-    """The module cannot be written as a FlatBuffer (lists every offending op)."""
-
-
-@dataclass
-class ExportOptions:
-    description: str = "tflc converted."
-    model_type: int = 0  # CONVERSION_METADATA ModelType
-    optimization_modes: list[int] = field(default_factory=list)
-    allow_custom_ops: bool = False
-    enable_select_tf_ops: bool = False
-    tensorflow_version: str = ""
-    include_conversion_metadata: bool = True
-    extra_metadata: dict[str, bytes] = field(default_factory=dict)
 
 
 def tensor_type_code(dtype: np.dtype) -> int:

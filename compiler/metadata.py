@@ -8,13 +8,10 @@ sparsity_block_sizes}}; written here with field slots, no generated code needed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import flatbuffers
 from tflite.BuiltinOperator import BuiltinOperator as B
 
-if TYPE_CHECKING:
-    from compiler.export import ExportOptions
+from compiler.options import ExportOptions
 
 # ModelType and ModelOptimizationMode enums of conversion_metadata.fbs.
 MODEL_TYPE = {

@@ -23,6 +23,8 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
 
+from compiler.errors import PassError, PipelineError
+
 PassFactory = Callable[[], type[ModulePass]]
 
 
@@ -73,19 +75,6 @@ PIPELINES: dict[str, str] = {
 
 def register_pipeline(name: str, spec: str) -> None:
     PIPELINES[name] = spec
-
-
-class PipelineError(ValueError):
-    """A pipeline string that does not parse or names an unknown pass/option (message says which)."""
-
-
-class PassError(RuntimeError):
-    """A pass crashed or left invalid IR. Names the pass and its position in the pipeline."""
-
-    def __init__(self, index: int, pass_name: str, message: str) -> None:
-        super().__init__(f"pass #{index} '{pass_name}' {message}")
-        self.index = index
-        self.pass_name = pass_name
 
 
 def expand_pipeline(spec: str) -> str:

@@ -30,7 +30,8 @@ from xdsl.rewriter import Rewriter
 
 from dialects import tf, tfl
 from dialects.elements import DenseElementsAttr, numpy_dtype
-from passes.patterns import NAME, bool_attr, const_value, int_attr, ints_attr, shape_of
+from dialects.names import NAME
+from passes.patterns import bool_attr, const_value, int_attr, ints_attr, shape_of
 
 Arrays = Sequence[np.ndarray]
 Folder = Callable[[Operation, Arrays], "np.ndarray | list[np.ndarray] | None"]

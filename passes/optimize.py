@@ -20,10 +20,10 @@ from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
 from dialects import tf, tfl
+from dialects.names import NAME
 from passes import optimize_fuse, optimize_recognize, optimize_shape  # noqa: F401  (importing registers the rules)
 from passes.dce import erase_dead_ops
 from passes.optimize_common import OPTIMIZE
-from passes.patterns import NAME
 
 MAX_ROUNDS = 8
 

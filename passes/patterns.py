@@ -24,8 +24,7 @@ from xdsl.pattern_rewriter import (
 
 from dialects import tf, tfl
 from dialects.elements import DenseElementsAttr
-
-NAME = "tflc.name"
+from dialects.names import NAME
 
 Rule = Callable[[Any, PatternRewriter], None]
 

@@ -30,13 +30,10 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
-from compiler.export import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from compiler.errors import ModelImportError
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
-
-
-class ImportError_(Exception):
-    """A model could not be imported (bad input, not a TF limitation)."""
+from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 
 
 @dataclass
@@ -309,7 +306,7 @@ class _Importer:
             return
         if op.type in _CALL_OPS:
             fname = op.get_attr("f").name
-            raise ImportError_(
+            raise ModelImportError(
                 f"function {fname!r} called by {op.name!r} is not in the model's function library"
             )
         if op.type == "Const":
@@ -324,7 +321,7 @@ class _Importer:
         if any(not isinstance(a, SSAValue) for a in args):
             # Only ReadVariableOp of a captured variable is frozen; anything else touching a variable handle
             # (ResourceGather, assignments feeding outputs, ...) cannot become a constant.
-            raise ImportError_(
+            raise ModelImportError(
                 f"{op.type} node {op.name!r} uses a model variable directly; tflc freezes read-only variables "
                 "(ReadVariableOp) only. Re-export the model so inference reads variables with ReadVariableOp."
             )
@@ -385,7 +382,7 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         outputs = importer.import_function(entry.function_def, inputs)
         bad = [i for i, o in enumerate(outputs) if not isinstance(o, SSAValue)]
         if bad:
-            raise ImportError_(f"signature {entry.key!r}: outputs {bad} are not tensors")
+            raise ModelImportError(f"signature {entry.key!r}: outputs {bad} are not tensors")
         block.add_op(func.ReturnOp(*outputs))
         fn = func.FuncOp(
             entry.key,

@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from compiler.frontends.graph import Entry, ImportError_
+from compiler.errors import ModelImportError
+from compiler.frontends.graph import Entry
 
 
 def _static_shape(shape: Any) -> list[int]:
     if shape.rank is None:
-        raise ImportError_("an input has unknown rank; give the model a fixed input signature")
+        raise ModelImportError("an input has unknown rank; give the model a fixed input signature")
     return [1 if d is None else int(d) for d in shape.as_list()]
 
 
@@ -89,10 +90,10 @@ def entries_from_saved_model(
     freezing. SavedModels without an object graph (TF1) go through `tf.saved_model.load`.
     """
     if not os.path.isdir(path):
-        raise ImportError_(f"SavedModel directory {path!r} does not exist")
+        raise ModelImportError(f"SavedModel directory {path!r} does not exist")
     pb, pbtxt = os.path.join(path, "saved_model.pb"), os.path.join(path, "saved_model.pbtxt")
     if not (os.path.exists(pb) or os.path.exists(pbtxt)):
-        raise ImportError_(f"{path!r} is not a SavedModel directory (no saved_model.pb)")
+        raise ModelImportError(f"{path!r} is not a SavedModel directory (no saved_model.pb)")
     from google.protobuf import message, text_format
     from tensorflow.core.protobuf import saved_model_pb2
 
@@ -105,26 +106,30 @@ def entries_from_saved_model(
             with open(pbtxt) as f:
                 text_format.Parse(f.read(), sm)
     except (message.DecodeError, text_format.ParseError, UnicodeDecodeError) as e:
-        raise ImportError_(f"cannot load SavedModel {path!r}: saved_model.pb is corrupt ({e})") from e
+        raise ModelImportError(f"cannot load SavedModel {path!r}: saved_model.pb is corrupt ({e})") from e
     wanted = set(tags) if tags else {"serve"}
     metas = [mg for mg in sm.meta_graphs if set(mg.meta_info_def.tags) == wanted] or (
         list(sm.meta_graphs) if not tags and len(sm.meta_graphs) == 1 else []
     )
     if not metas:
         have = [sorted(mg.meta_info_def.tags) for mg in sm.meta_graphs]
-        raise ImportError_(f"SavedModel {path!r} has no MetaGraph with tags {sorted(wanted)}; it has {have}")
+        raise ModelImportError(
+            f"SavedModel {path!r} has no MetaGraph with tags {sorted(wanted)}; it has {have}"
+        )
     mg = metas[0]
     if not mg.object_graph_def.nodes:
         return _entries_via_tf_load(path, signature_keys, tags)
     signatures = _signature_functions(mg)
     if not signatures:
-        raise ImportError_(
+        raise ModelImportError(
             f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model"
         )
     keys = signature_keys or list(signatures)
     missing = [k for k in keys if k not in signatures]
     if missing:
-        raise ImportError_(f"signature(s) {missing} not in SavedModel {path!r}; it has {sorted(signatures)}")
+        raise ModelImportError(
+            f"signature(s) {missing} not in SavedModel {path!r}; it has {sorted(signatures)}"
+        )
     library = {f.signature.name: f for f in mg.graph_def.library.function}
     variables = _CheckpointVariables(os.path.join(path, "variables", "variables"))
     consts = {n.name: n for n in mg.graph_def.node if n.op == "Const"}
@@ -165,7 +170,7 @@ class _CheckpointVariables:
             graph = trackable_object_graph_pb2.TrackableObjectGraph()
             graph.ParseFromString(self._reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
         except Exception as e:
-            raise ImportError_(f"cannot read the SavedModel's variables at {self.prefix!r}: {e}") from e
+            raise ModelImportError(f"cannot read the SavedModel's variables at {self.prefix!r}: {e}") from e
         for i, node in enumerate(graph.nodes):
             for attr in node.attributes:
                 if attr.name == "VARIABLE_VALUE":
@@ -175,7 +180,7 @@ class _CheckpointVariables:
         self._load()
         key = self._keys.get(node_id)
         if key is None:
-            raise ImportError_(
+            raise ModelImportError(
                 f"variable {name!r} (object {node_id}) has no value in the SavedModel checkpoint"
             )
         return lambda dtype: np.asarray(self._reader.get_tensor(key))
@@ -196,7 +201,9 @@ def _saved_model_entry(
     cf = og.concrete_functions[fn_name]
     fdef = library.get(fn_name)
     if fdef is None:
-        raise ImportError_(f"signature {key!r}: function {fn_name!r} missing from the SavedModel's library")
+        raise ModelImportError(
+            f"signature {key!r}: function {fn_name!r} missing from the SavedModel's library"
+        )
     captures: list[Any] = []
     for node_id in cf.bound_inputs:
         node = og.nodes[node_id]
@@ -206,12 +213,12 @@ def _saved_model_entry(
         elif kind == "constant" and node.constant.operation in consts:
             captures.append(tf.make_ndarray(consts[node.constant.operation].attr["value"].tensor))
         else:
-            raise ImportError_(f"signature {key!r} captures a {kind!r} object, which tflc cannot freeze")
+            raise ModelImportError(f"signature {key!r} captures a {kind!r} object, which tflc cannot freeze")
     n_user = len(fdef.signature.input_arg) - len(captures)
     in_sig = nested_structure_coder.decode_proto(cf.canonicalized_input_signature)
     specs = [s for s in tf.nest.flatten(in_sig) if isinstance(s, tf.TensorSpec)]
     if len(specs) != n_user:
-        raise ImportError_(f"signature {key!r}: {len(specs)} input specs for {n_user} function inputs")
+        raise ModelImportError(f"signature {key!r}: {len(specs)} input specs for {n_user} function inputs")
     out_sig = nested_structure_coder.decode_proto(cf.output_signature)
     if isinstance(out_sig, dict):
         output_names = sorted(out_sig)
@@ -235,18 +242,18 @@ def _entries_via_tf_load(path: str, signature_keys: list[str] | None, tags: set[
     try:
         loaded = tf.saved_model.load(path, tags=list(tags) if tags else None)
     except Exception as e:  # TF raises many types for corrupt files
-        raise ImportError_(
+        raise ModelImportError(
             f"cannot load SavedModel {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
         ) from e
     available = list(loaded.signatures.keys())
     if not available:
-        raise ImportError_(
+        raise ModelImportError(
             f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model"
         )
     keys = signature_keys or available
     missing = [k for k in keys if k not in available]
     if missing:
-        raise ImportError_(f"signature(s) {missing} not in SavedModel {path!r}; it has {available}")
+        raise ModelImportError(f"signature(s) {missing} not in SavedModel {path!r}; it has {available}")
     entries_keepalive.append(loaded)
     return [entry_from_concrete_function(loaded.signatures[k], k) for k in keys]
 
@@ -261,7 +268,7 @@ def entry_from_keras_model(model: Any) -> Entry:
 
     inputs = getattr(model, "inputs", None)
     if not inputs:
-        raise ImportError_("the Keras model has no defined inputs; build it with keras.Input(...) first")
+        raise ModelImportError("the Keras model has no defined inputs; build it with keras.Input(...) first")
     specs = [
         tf.TensorSpec(_static_shape(tf.TensorShape(t.shape)), t.dtype, name=_layer_name(t)) for t in inputs
     ]
@@ -282,13 +289,13 @@ def _layer_name(t: Any) -> str:
 def entry_from_keras_file(path: str) -> Entry:
     """A `.keras` or `.h5` Keras model file."""
     if not os.path.isfile(path):
-        raise ImportError_(f"Keras model file {path!r} does not exist")
+        raise ModelImportError(f"Keras model file {path!r} does not exist")
     import keras
 
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as e:
-        raise ImportError_(
+        raise ModelImportError(
             f"cannot load Keras model {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
         ) from e
     return entry_from_keras_model(model)

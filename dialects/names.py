@@ -1,0 +1,7 @@
+"""Attribute names shared by every layer: the frontend sets them, passes carry them, the exporter reads them."""
+
+# On any op: the TensorFlow node name, written as the tensor name of the op's first result.
+NAME = "tflc.name"
+# On a func.func: the SignatureDef's input and output names, in argument / return order.
+SIGNATURE_INPUTS = "tflc.input_names"
+SIGNATURE_OUTPUTS = "tflc.output_names"
