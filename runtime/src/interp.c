@@ -68,8 +68,6 @@ struct TflContext {
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
 };
 
-#define TFL_OP_IF 118
-#define TFL_OP_WHILE 119
 #define TFL_MAX_CALL_DEPTH 32
 
 static void *amalloc(size_t bytes) {
@@ -156,7 +154,7 @@ static size_t shape_bytes(const TflContext *ctx, int32_t type, int rank, const i
     if (n > ((uint64_t)1 << 48)) return SIZE_MAX;
   }
   uint64_t b;
-  if (type == TFL_INT4 || type == 20) b = (n + 1) / 2; /* packed; kernels unpack */
+  if (type == TFL_INT4 || type == TFL_UINT4) b = (n + 1) / 2; /* packed; kernels unpack */
   else b = n * tfl_type_size(type);
   if (ctx->max_bytes && b > ctx->max_bytes) return SIZE_MAX;
   return (size_t)b;
@@ -391,6 +389,19 @@ static pthread_once_t prepare_once = PTHREAD_ONCE_INIT;
 static void prepare_lock_reset(void) { pthread_mutex_init(&prepare_mu, NULL); }
 static void prepare_lock_init(void) { pthread_atfork(NULL, NULL, prepare_lock_reset); }
 
+/* The two subgraphs an IF (then, else) or WHILE (cond, body) node calls. */
+static void control_subgraphs(const TflNode *node, int *a, int *b) {
+  if (node->op == TFL_OP_IF) {
+    TflIfOptions o = tfl_IfOptions(node);
+    *a = o.then_subgraph_index;
+    *b = o.else_subgraph_index;
+  } else {
+    TflWhileOptions o = tfl_WhileOptions(node);
+    *a = o.cond_subgraph_index;
+    *b = o.body_subgraph_index;
+  }
+}
+
 static int prepare_node(TflContext *ctx, Node *n) {
   char lab[300];
   n->k = NULL;
@@ -404,8 +415,10 @@ static int prepare_node(TflContext *ctx, Node *n) {
     return 0;
   }
   if (n->control) {
-    int a = tfl_opt_int(&n->n, 0, -1), b = tfl_opt_int(&n->n, 1, -1);
-    if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs)
+    int a, b;
+    control_subgraphs(&n->n, &a, &b);
+    /* absent indices read as the schema default 0, the main graph: a call into the node's own subgraph is malformed */
+    if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs || a == n->n.subgraph || b == n->n.subgraph)
       return set_err(ctx, "malformed model: %s (subgraph %d, node %d) refers to subgraphs %d and %d; the model has %d",
                      node_label(n, lab, sizeof lab), n->n.subgraph, n->n.index, a, b, ctx->nsubs);
     if (n->control == TFL_OP_IF && n->n.ninputs < 1)
@@ -899,7 +912,8 @@ static TflStatus copy_outputs(TflContext *ctx, int sg, int n, TflTensor *const *
 
 static TflStatus eval_control(TflContext *ctx, Node *n) {
   TflNode *node = &n->n;
-  int a = tfl_opt_int(node, 0, -1), b = tfl_opt_int(node, 1, -1);
+  int a, b;
+  control_subgraphs(node, &a, &b);
   if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs) return tfl_error(ctx, "invalid subgraph index");
   TflTensor *ins[64], *outs[64];
   if (node->ninputs > 64 || node->noutputs > 64) return tfl_error(ctx, "more than 64 operands");

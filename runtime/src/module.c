@@ -461,7 +461,7 @@ static PyObject *mod_has_kernel(PyObject *m, PyObject *arg) {
   long op = PyLong_AsLong(arg);
   if (op == -1 && PyErr_Occurred()) return NULL;
   /* IF and WHILE are executed by the interpreter core itself */
-  return PyBool_FromLong(op == 118 || op == 119 || tfl_registry_has_op((int32_t)op));
+  return PyBool_FromLong(op == TFL_OP_IF || op == TFL_OP_WHILE || tfl_registry_has_op((int32_t)op));
 }
 
 static PyMethodDef module_methods[] = {

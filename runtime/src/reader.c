@@ -596,27 +596,30 @@ static int opt_field(const TflNode *node, int field, size_t size, const uint8_t 
   return 1;
 }
 
-int32_t tfl_opt_int(const TflNode *node, int field, int32_t dflt) {
-  /* Scalars in options tables are 1 byte (enums, bools) or 4 bytes; the vtable doesn't tell which, so the kernel's field
-   * id picks the width: enums/bytes must be read with tfl_opt_byte-like semantics. We read 4 bytes when the table has
-   * room for them only if the next field doesn't start inside them; otherwise 1 byte. */
+/* Scalar widths come from the schema (schema_gen.h picks the reader per field). */
+int32_t tfl_opt_i8(const TflNode *node, int field, int32_t dflt) {
   const uint8_t *p;
-  if (!opt_field(node, field, 1, &p)) return dflt;
-  /* Determine the field's width from the distance to the nearest following field offset (or table end). */
-  const uint8_t *base = node->file;
-  size_t pos = (size_t)(node->options - base);
-  int64_t vt = (int64_t)pos - (int64_t)ld_i32(node->options);
-  uint16_t vs = ld_u16(base + vt), ts = ld_u16(base + vt + 2);
-  size_t my = (size_t)(p - node->options);
-  size_t next = ts;
-  for (size_t slot = 4; slot + 2 <= vs; slot += 2) {
-    uint16_t o = ld_u16(base + vt + slot);
-    if (o > my && o < next) next = o;
-  }
-  size_t width = next - my;
-  if (width >= 4 && (my % 4) == 0) return ld_i32(p);
-  if (width >= 2 && (my % 2) == 0 && width < 4) return (int32_t)(int16_t)ld_u16(p);
-  return (int32_t)(int8_t)p[0];
+  return opt_field(node, field, 1, &p) ? (int32_t)(int8_t)p[0] : dflt;
+}
+
+int32_t tfl_opt_u8(const TflNode *node, int field, int32_t dflt) {
+  const uint8_t *p;
+  return opt_field(node, field, 1, &p) ? (int32_t)p[0] : dflt;
+}
+
+int32_t tfl_opt_i16(const TflNode *node, int field, int32_t dflt) {
+  const uint8_t *p;
+  return opt_field(node, field, 2, &p) ? (int32_t)(int16_t)ld_u16(p) : dflt;
+}
+
+int32_t tfl_opt_i32(const TflNode *node, int field, int32_t dflt) {
+  const uint8_t *p;
+  return opt_field(node, field, 4, &p) ? ld_i32(p) : dflt;
+}
+
+uint32_t tfl_opt_u32(const TflNode *node, int field, uint32_t dflt) {
+  const uint8_t *p;
+  return opt_field(node, field, 4, &p) ? ld_u32(p) : dflt;
 }
 
 int64_t tfl_opt_int64(const TflNode *node, int field, int64_t dflt) {

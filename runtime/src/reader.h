@@ -85,11 +85,4 @@ typedef struct {
 int tfl_model_parse(const uint8_t *buf, size_t len, TflModel *m, char *err, size_t errlen);
 void tfl_model_free(TflModel *m);
 
-/* Op and type names (util.c). */
-const char *tfl_op_name(int32_t op);
-const char *tfl_type_name(int32_t type);
-
-#define TFL_OP_CUSTOM 32
-#define TFL_NUM_OPTIONS_TYPES 126 /* BuiltinOptions union: 1..126 */
-
 #endif

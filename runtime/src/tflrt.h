@@ -12,34 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema_gen.h" /* op codes, tensor types, schema enums, typed options readers */
+
 #define TFL_MAX_RANK 8
 
-/* Values are the schema's TensorType enum. */
-typedef enum {
-  TFL_FLOAT32 = 0,
-  TFL_FLOAT16 = 1,
-  TFL_INT32 = 2,
-  TFL_UINT8 = 3,
-  TFL_INT64 = 4,
-  TFL_STRING = 5,
-  TFL_BOOL = 6,
-  TFL_INT16 = 7,
-  TFL_COMPLEX64 = 8,
-  TFL_INT8 = 9,
-  TFL_FLOAT64 = 10,
-  TFL_COMPLEX128 = 11,
-  TFL_UINT64 = 12,
-  TFL_RESOURCE = 13,
-  TFL_VARIANT = 14,
-  TFL_UINT32 = 15,
-  TFL_UINT16 = 16,
-  TFL_INT4 = 17,
-} TflType;
-
 typedef enum { TFL_OK = 0, TFL_ERROR = 1, TFL_NOT_MINE = 2 } TflStatus;
-
-/* Schema ActivationFunctionType. */
-typedef enum { TFL_ACT_NONE = 0, TFL_ACT_RELU = 1, TFL_ACT_RELU_N1_TO_1 = 2, TFL_ACT_RELU6 = 3, TFL_ACT_TANH = 4 } TflActivation;
 
 typedef enum { TFL_ALLOC_NONE = 0, TFL_ALLOC_CONST, TFL_ALLOC_ARENA, TFL_ALLOC_DYNAMIC, TFL_ALLOC_PERSISTENT } TflAlloc;
 
@@ -119,21 +96,17 @@ int tfl_num_threads(const TflContext *ctx);
 typedef void (*TflTaskFn)(void *arg, int task, int thread);
 void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg);
 
-/* ---- bounds-checked options access (reader.c). Field ids are the schema's field order, from 0. ----
- * Every read is checked against the options table and the file; an absent or out-of-bounds field gives dflt.
- * tfl_opt_int reads byte (enum/bool), short and int fields alike: the width comes from the table layout. */
-int32_t tfl_opt_int(const TflNode *node, int field, int32_t dflt);
-int64_t tfl_opt_int64(const TflNode *node, int field, int64_t dflt);
-float tfl_opt_float(const TflNode *node, int field, float dflt);
-int tfl_opt_bool(const TflNode *node, int field, int dflt);
-/* Vector of int32; returns element count (or -1 when absent), copies at most cap elements. */
-int tfl_opt_int_vec(const TflNode *node, int field, int32_t *out, int cap);
+/* ---- options: read through the typed tfl_<Table>(node) readers of schema_gen.h (bounds-checked in reader.c) ---- */
 
 /* ---- small helpers shared by kernels (util.c) ---- */
+const char *tfl_op_name(int32_t op); /* schema name of a builtin op code, NULL when unknown */
+const char *tfl_type_name(int32_t type);
 size_t tfl_type_size(int32_t type);
 int64_t tfl_num_elements(const TflTensor *t);
 int tfl_same_shape(const TflTensor *a, const TflTensor *b);
 void tfl_activation_range_f32(int32_t act, float *lo, float *hi);
+/* fused_activation_function of ADD, SUB, MUL and DIV (TFL_ACT_NONE for any other op). */
+int32_t tfl_arith_activation(const TflNode *node);
 
 /* Kernel families; each kernels/<family>.c defines one of these arrays (NULL-name-terminated). */
 #define TFL_KERNEL_FAMILIES(X) \

@@ -4,12 +4,6 @@
 
 #include "common_f32.h"
 
-enum {
-  OP_RELU = 19, OP_RELU_N1_TO_1 = 20, OP_RELU6 = 21, OP_RELU_0_TO_1 = 152, OP_ELU = 111, OP_LEAKY_RELU = 98,
-  OP_LOGISTIC = 14, OP_TANH = 28, OP_HARD_SWISH = 117, OP_GELU = 150, OP_SOFTMAX = 25, OP_LOG_SOFTMAX = 50,
-  OP_L2_NORMALIZATION = 11
-};
-
 typedef struct {
   float p; /* alpha / beta */
   int flag;
@@ -24,17 +18,17 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_is_f32(out)) return tfl_error(ctx, "activation op %d: output must be float32", node->op);
   ActData *d = tfl_set_user_data(node, sizeof(ActData));
   switch (node->op) {
-    case OP_LEAKY_RELU: d->p = tfl_opt_float(node, 0, 0.2f); break;
-    case OP_GELU: d->flag = tfl_opt_bool(node, 0, 0); break;
-    case OP_SOFTMAX: d->p = tfl_opt_float(node, 0, 1.0f); break;
-    case OP_L2_NORMALIZATION: {
-      int act = tfl_opt_int(node, 0, 0);
+    case TFL_OP_LEAKY_RELU: d->p = tfl_LeakyReluOptions(node).alpha; break;
+    case TFL_OP_GELU: d->flag = tfl_GeluOptions(node).approximate; break;
+    case TFL_OP_SOFTMAX: d->p = tfl_SoftmaxOptions(node).beta; break;
+    case TFL_OP_L2_NORMALIZATION: {
+      int act = tfl_L2NormOptions(node).fused_activation_function;
       if (act >= TFL_ACT_TANH) return tfl_error(ctx, "L2_NORMALIZATION: unsupported fused activation %d", act);
       tfl_activation_range_f32(act, &d->lo, &d->hi);
       break;
     }
   }
-  if (node->op == OP_SOFTMAX || node->op == OP_LOG_SOFTMAX || node->op == OP_L2_NORMALIZATION) {
+  if (node->op == TFL_OP_SOFTMAX || node->op == TFL_OP_LOG_SOFTMAX || node->op == TFL_OP_L2_NORMALIZATION) {
     if (in->rank < 1) return tfl_error(ctx, "activation op %d: input must have rank >= 1", node->op);
     d->inner = in->dims[in->rank - 1];
     d->outer = d->inner ? tfl_num_elements(in) / d->inner : 0;
@@ -133,32 +127,32 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
   float *restrict O = out->data;
   int64_t n = tfl_num_elements(in);
   switch (node->op) {
-    case OP_RELU: ACT_LOOP(x > 0.0f ? x : 0.0f); break;
-    case OP_RELU6: ACT_LOOP(x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f); break;
-    case OP_RELU_N1_TO_1: ACT_LOOP(x > -1.0f ? (x < 1.0f ? x : 1.0f) : -1.0f); break;
-    case OP_RELU_0_TO_1: ACT_LOOP(x > 0.0f ? (x < 1.0f ? x : 1.0f) : 0.0f); break;
-    case OP_ELU: ACT_LOOP(x < 0.0f ? expm1f(x) : x); break;
-    case OP_LEAKY_RELU: {
+    case TFL_OP_RELU: ACT_LOOP(x > 0.0f ? x : 0.0f); break;
+    case TFL_OP_RELU6: ACT_LOOP(x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f); break;
+    case TFL_OP_RELU_N1_TO_1: ACT_LOOP(x > -1.0f ? (x < 1.0f ? x : 1.0f) : -1.0f); break;
+    case TFL_OP_RELU_0_TO_1: ACT_LOOP(x > 0.0f ? (x < 1.0f ? x : 1.0f) : 0.0f); break;
+    case TFL_OP_ELU: ACT_LOOP(x < 0.0f ? expm1f(x) : x); break;
+    case TFL_OP_LEAKY_RELU: {
       const float a = d->p;
       ACT_LOOP(x > 0.0f ? x : a * x);
       break;
     }
-    case OP_LOGISTIC: logistic_vec(X, O, n); break;
-    case OP_TANH: ACT_LOOP(tanhf(x)); break;
-    case OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
-    case OP_GELU: {
+    case TFL_OP_LOGISTIC: logistic_vec(X, O, n); break;
+    case TFL_OP_TANH: ACT_LOOP(tanhf(x)); break;
+    case TFL_OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
+    case TFL_OP_GELU: {
       const int ap = d->flag;
       ACT_LOOP(gelu(x, ap));
       break;
     }
-    case OP_SOFTMAX:
-    case OP_LOG_SOFTMAX:
+    case TFL_OP_SOFTMAX:
+    case TFL_OP_LOG_SOFTMAX:
       for (int64_t r = 0; r < d->outer; r++) {
         const float *x = X + r * d->inner;
         float *o = O + r * d->inner;
         float mx = -FLT_MAX;
         for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
-        if (node->op == OP_SOFTMAX) {
+        if (node->op == TFL_OP_SOFTMAX) {
           float sum = 0.0f;
           exp_shift(x, o, d->inner, mx, d->p);
           for (int64_t i = 0; i < d->inner; i++) sum += o[i];
@@ -171,7 +165,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         }
       }
       break;
-    case OP_L2_NORMALIZATION:
+    case TFL_OP_L2_NORMALIZATION:
       for (int64_t r = 0; r < d->outer; r++) {
         const float *x = X + r * d->inner;
         float *o = O + r * d->inner;
@@ -188,9 +182,9 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
 
 #define ACT(OP, NAME) {OP, NAME, act_prepare, act_eval}
 const TflKernel tfl_kernels_activation_f32[] = {
-    ACT(OP_RELU, "RELU"), ACT(OP_RELU6, "RELU6"), ACT(OP_RELU_N1_TO_1, "RELU_N1_TO_1"),
-    ACT(OP_RELU_0_TO_1, "RELU_0_TO_1"), ACT(OP_ELU, "ELU"), ACT(OP_LEAKY_RELU, "LEAKY_RELU"),
-    ACT(OP_LOGISTIC, "LOGISTIC"), ACT(OP_TANH, "TANH"), ACT(OP_HARD_SWISH, "HARD_SWISH"), ACT(OP_GELU, "GELU"),
-    ACT(OP_SOFTMAX, "SOFTMAX"), ACT(OP_LOG_SOFTMAX, "LOG_SOFTMAX"), ACT(OP_L2_NORMALIZATION, "L2_NORMALIZATION"),
+    ACT(TFL_OP_RELU, "RELU"), ACT(TFL_OP_RELU6, "RELU6"), ACT(TFL_OP_RELU_N1_TO_1, "RELU_N1_TO_1"),
+    ACT(TFL_OP_RELU_0_TO_1, "RELU_0_TO_1"), ACT(TFL_OP_ELU, "ELU"), ACT(TFL_OP_LEAKY_RELU, "LEAKY_RELU"),
+    ACT(TFL_OP_LOGISTIC, "LOGISTIC"), ACT(TFL_OP_TANH, "TANH"), ACT(TFL_OP_HARD_SWISH, "HARD_SWISH"), ACT(TFL_OP_GELU, "GELU"),
+    ACT(TFL_OP_SOFTMAX, "SOFTMAX"), ACT(TFL_OP_LOG_SOFTMAX, "LOG_SOFTMAX"), ACT(TFL_OP_L2_NORMALIZATION, "L2_NORMALIZATION"),
     {0, NULL, NULL, NULL},
 };

@@ -15,27 +15,6 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum {
-  OP_LOGISTIC = 14,
-  OP_RELU = 19,
-  OP_RELU_N1_TO_1 = 20,
-  OP_RELU6 = 21,
-  OP_SOFTMAX = 25,
-  OP_TANH = 28,
-  OP_L2_NORMALIZATION = 11,
-  OP_EXP = 47,
-  OP_LOG_SOFTMAX = 50,
-  OP_LOG = 73,
-  OP_SQRT = 75,
-  OP_RSQRT = 76,
-  OP_ABS = 101,
-  OP_LEAKY_RELU = 98,
-  OP_ELU = 111,
-  OP_HARD_SWISH = 117,
-  OP_GELU = 150,
-  OP_RELU_0_TO_1 = 152,
-};
-
 typedef struct {
   int32_t type;
   int32_t in_zp, out_zp;
@@ -319,9 +298,9 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const int int16_ok = op == OP_RELU || op == OP_RELU6 || op == OP_LEAKY_RELU || op == OP_SOFTMAX || op == OP_EXP ||
-                       op == OP_LOG || op == OP_GELU || op == OP_RSQRT || op == OP_ABS || op == OP_LOGISTIC ||
-                       op == OP_TANH;
+  const int int16_ok = op == TFL_OP_RELU || op == TFL_OP_RELU6 || op == TFL_OP_LEAKY_RELU || op == TFL_OP_SOFTMAX || op == TFL_OP_EXP ||
+                       op == TFL_OP_LOG || op == TFL_OP_GELU || op == TFL_OP_RSQRT || op == TFL_OP_ABS || op == TFL_OP_LOGISTIC ||
+                       op == TFL_OP_TANH;
   if (t == TFL_INT16 && !int16_ok) return TFL_NOT_MINE; /* an int16 kernel elsewhere, or unsupported */
   tfl_release_user_data(node);
   ActQ *d = (ActQ *)calloc(1, sizeof(ActQ));
@@ -335,24 +314,24 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "int16 activations need zero point 0");
   int32_t qmin, qmax;
   tfl_type_range(t, &qmin, &qmax);
-  if (t == TFL_INT16 && (op == OP_LOGISTIC || op == OP_TANH)) {
+  if (t == TFL_INT16 && (op == TFL_OP_LOGISTIC || op == TFL_OP_TANH)) {
     int l2; /* LiteRT: TANH accepts a scale within 1e-3 (in log2) of 2^-15, LOGISTIC wants it exactly */
-    if (!checked_log2(out_s, &l2) || l2 != -15 || (op == OP_LOGISTIC && out_s != 1.0f / 32768))
-      return tfl_error(ctx, "%s: int16 output scale must be 2^-15", op == OP_TANH ? "TANH" : "LOGISTIC");
+    if (!checked_log2(out_s, &l2) || l2 != -15 || (op == TFL_OP_LOGISTIC && out_s != 1.0f / 32768))
+      return tfl_error(ctx, "%s: int16 output scale must be 2^-15", op == TFL_OP_TANH ? "TANH" : "LOGISTIC");
     sig_table_init(d->sig_table);
-    sig_input_params(in_s, op == OP_TANH, &d->sig_mult, &d->sig_shift);
+    sig_input_params(in_s, op == TFL_OP_TANH, &d->sig_mult, &d->sig_shift);
     return tfl_resize(ctx, out, in->rank, in->dims);
   }
-  if (t == TFL_INT16 && (op == OP_EXP || op == OP_LOG || op == OP_GELU || op == OP_RSQRT)) {
+  if (t == TFL_INT16 && (op == TFL_OP_EXP || op == TFL_OP_LOG || op == TFL_OP_GELU || op == TFL_OP_RSQRT)) {
     d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
     if (!d->exp_lut) return tfl_error(ctx, "out of memory");
     float (*f)(float) = f_exp;
-    if (op == OP_LOG) {
+    if (op == TFL_OP_LOG) {
       g_log_min = (float)(-32768 - d->out_zp) * out_s;
       f = f_log;
-    } else if (op == OP_GELU) {
-      f = tfl_opt_bool(node, 0, 0) ? f_gelu_approx : f_gelu;
-    } else if (op == OP_RSQRT) {
+    } else if (op == TFL_OP_GELU) {
+      f = tfl_GeluOptions(node).approximate ? f_gelu_approx : f_gelu;
+    } else if (op == TFL_OP_RSQRT) {
       g_rsqrt_max = 32767.0f * out_s;
       f = f_rsqrt16;
     }
@@ -360,13 +339,13 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     return tfl_resize(ctx, out, in->rank, in->dims);
   }
   switch (op) {
-    case OP_RELU:
-    case OP_RELU6:
-    case OP_RELU_N1_TO_1:
-    case OP_RELU_0_TO_1: {
+    case TFL_OP_RELU:
+    case TFL_OP_RELU6:
+    case TFL_OP_RELU_N1_TO_1:
+    case TFL_OP_RELU_0_TO_1: {
       tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
-      const float amin = op == OP_RELU_N1_TO_1 ? -1.0f : 0.0f;
-      const float amax = op == OP_RELU6 ? 6.0f : (op == OP_RELU ? INFINITY : 1.0f);
+      const float amin = op == TFL_OP_RELU_N1_TO_1 ? -1.0f : 0.0f;
+      const float amax = op == TFL_OP_RELU6 ? 6.0f : (op == TFL_OP_RELU ? INFINITY : 1.0f);
       const int32_t a = d->out_zp + tfl_sat_f2i(roundf(amin / out_s));
       d->lo = a > qmin ? a : qmin;
       if (isinf(amax)) {
@@ -377,49 +356,49 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       }
       break;
     }
-    case OP_LEAKY_RELU: {
-      const float alpha = tfl_opt_float(node, 0, 0.0f);
+    case TFL_OP_LEAKY_RELU: {
+      const float alpha = tfl_LeakyReluOptions(node).alpha;
       tfl_quantize_multiplier((double)(in_s * alpha / out_s), &d->m2, &d->s2);
       tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
       d->lo = qmin;
       d->hi = qmax;
       break;
     }
-    case OP_LOGISTIC:
+    case TFL_OP_LOGISTIC:
       if (out_s != 1.0f / 256) return tfl_error(ctx, "LOGISTIC: int8 output scale must be 1/256");
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_logistic, d->lut);
       break;
-    case OP_TANH:
+    case TFL_OP_TANH:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_tanh, d->lut);
       break;
-    case OP_EXP:
+    case TFL_OP_EXP:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_exp, d->lut);
       break;
-    case OP_ELU:
+    case TFL_OP_ELU:
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_elu, d->lut);
       break;
-    case OP_L2_NORMALIZATION:
+    case TFL_OP_L2_NORMALIZATION:
       if (in->rank < 1) return tfl_error(ctx, "L2_NORMALIZATION: input must have rank >= 1");
       break;
-    case OP_LOG:
+    case TFL_OP_LOG:
       g_log_min = (float)(-128 - d->out_zp) * out_s;
       lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, f_log, d->lut);
       break;
-    case OP_ABS:
+    case TFL_OP_ABS:
       d->lo = in_s != out_s; /* needs rescale */
       if (d->lo) tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
       break;
-    case OP_SQRT:
+    case TFL_OP_SQRT:
       break;
-    case OP_GELU:
-      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, tfl_opt_bool(node, 0, 0) ? f_gelu_approx : f_gelu, d->lut);
+    case TFL_OP_GELU:
+      lut_populate_i8(in_s, d->in_zp, out_s, d->out_zp, tfl_GeluOptions(node).approximate ? f_gelu_approx : f_gelu, d->lut);
       break;
-    case OP_RSQRT: {
+    case TFL_OP_RSQRT: {
       const float den = sqrtf(in_s) * out_s;
       tfl_quantize_multiplier(1. / (double)den, &d->m1, &d->s1);
       break;
     }
-    case OP_HARD_SWISH: {
+    case TFL_OP_HARD_SWISH: {
       const float hires = (1.0f / 128.0f) * in_s;
       const float reluish_scale = 3.0f / 32768.0f;
       const float om = hires / out_s;
@@ -432,7 +411,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       d->hs_relu_mult = down_scale_mult(q);
       break;
     }
-    case OP_LOG_SOFTMAX: {
+    case TFL_OP_LOG_SOFTMAX: {
       if (in->rank < 1) return tfl_error(ctx, "LOG_SOFTMAX: input must have rank >= 1");
       if (out_s != 16.0f / 256 || d->out_zp != 127)
         return tfl_error(ctx, "LOG_SOFTMAX: int8 output must have scale 16/256 and zero point 127");
@@ -445,12 +424,12 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
       break;
     }
-    case OP_SOFTMAX: {
+    case TFL_OP_SOFTMAX: {
       if (in->rank < 1) return tfl_error(ctx, "SOFTMAX: input must have rank >= 1");
       if (t == TFL_INT16) {
         if (fabsf(out_s - 1.0f / 32768) > 0.001f * (1.0f / 32768))
           return tfl_error(ctx, "SOFTMAX: int16 output must have scale 1/32768 and zero point 0");
-        const float beta16 = tfl_opt_float(node, 0, 0.0f);
+        const float beta16 = tfl_SoftmaxOptions(node).beta;
         d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
         d->recip_lut = (int16_t *)malloc(513 * sizeof(int16_t));
         if (!d->exp_lut || !d->recip_lut) return tfl_error(ctx, "SOFTMAX: out of memory");
@@ -462,7 +441,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       }
       if (d->out_zp != -128 || fabsf(out_s - 1.0f / 256) > 0.001f * (1.0f / 256))
         return tfl_error(ctx, "SOFTMAX: int8 output must have scale 1/256 and zero point -128");
-      const float beta = tfl_opt_float(node, 0, 0.0f);
+      const float beta = tfl_SoftmaxOptions(node).beta;
       tfl_preprocess_softmax_scaling((double)beta, (double)in_s, 5, &d->sm_mult, &d->sm_shift, tfl_rounding());
       d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
       break;
@@ -621,22 +600,22 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
   int8_t *y8 = (int8_t *)out->data;
   const int16_t *x16 = (const int16_t *)in->data;
   int16_t *y16 = (int16_t *)out->data;
-  if (is16 && d->exp_lut && node->op != OP_SOFTMAX) {
+  if (is16 && d->exp_lut && node->op != TFL_OP_SOFTMAX) {
     for (int64_t i = 0; i < n; ++i) {
-      if (node->op == OP_RSQRT && x16[i] < d->in_zp) return tfl_error(ctx, "RSQRT is only defined for positive values");
+      if (node->op == TFL_OP_RSQRT && x16[i] < d->in_zp) return tfl_error(ctx, "RSQRT is only defined for positive values");
       y16[i] = lut_lookup_i16(x16[i], d->exp_lut);
     }
     return TFL_OK;
   }
-  if (is16 && node->op == OP_LOGISTIC) {
+  if (is16 && node->op == TFL_OP_LOGISTIC) {
     logistic_i16(d, x16, y16, n);
     return TFL_OK;
   }
-  if (is16 && node->op == OP_TANH) {
+  if (is16 && node->op == TFL_OP_TANH) {
     tanh_i16(d, x16, y16, n);
     return TFL_OK;
   }
-  if (is16 && node->op == OP_ABS) {
+  if (is16 && node->op == TFL_OP_ABS) {
     for (int64_t i = 0; i < n; ++i) {
       int32_t v = (int32_t)x16[i] - d->in_zp;
       v = v < 0 ? -v : v;
@@ -646,10 +625,10 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
     return TFL_OK;
   }
   switch (node->op) {
-    case OP_RELU:
-    case OP_RELU6:
-    case OP_RELU_N1_TO_1:
-    case OP_RELU_0_TO_1:
+    case TFL_OP_RELU:
+    case TFL_OP_RELU6:
+    case TFL_OP_RELU_N1_TO_1:
+    case TFL_OP_RELU_0_TO_1:
       for (int64_t i = 0; i < n; ++i) {
         const int32_t v = is16 ? x16[i] : x8[i];
         const int32_t r = clamp32(d->out_zp + tfl_mbqm_mode(v - d->in_zp, d->m1, d->s1, mode), d->lo, d->hi);
@@ -657,7 +636,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         else y8[i] = (int8_t)r;
       }
       break;
-    case OP_LEAKY_RELU:
+    case TFL_OP_LEAKY_RELU:
       for (int64_t i = 0; i < n; ++i) {
         const int32_t v = (is16 ? x16[i] : x8[i]) - d->in_zp;
         const int32_t r = v >= 0 ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : tfl_mbqm_mode(v, d->m2, d->s2, mode);
@@ -666,7 +645,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         else y8[i] = (int8_t)o;
       }
       break;
-    case OP_ABS:
+    case TFL_OP_ABS:
       for (int64_t i = 0; i < n; ++i) {
         int32_t v = (int32_t)x8[i] - d->in_zp;
         v = v < 0 ? -v : v;
@@ -674,7 +653,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         y8[i] = (int8_t)clamp32(o, -128, 127);
       }
       break;
-    case OP_SQRT: {
+    case TFL_OP_SQRT: {
       const float in_s = in->scales[0], out_s = out->scales[0];
       for (int64_t i = 0; i < n; ++i) {
         const float deq = in_s * (float)((int32_t)x8[i] - d->in_zp);
@@ -684,7 +663,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       }
       break;
     }
-    case OP_L2_NORMALIZATION: {
+    case TFL_OP_L2_NORMALIZATION: {
       const int depth = in->dims[in->rank - 1];
       if (depth <= 0) break;
       for (int64_t r = 0; r < n / depth; ++r) {
@@ -699,15 +678,15 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       }
       break;
     }
-    case OP_LOGISTIC:
-    case OP_TANH:
-    case OP_EXP:
-    case OP_ELU:
-    case OP_LOG:
-    case OP_GELU:
+    case TFL_OP_LOGISTIC:
+    case TFL_OP_TANH:
+    case TFL_OP_EXP:
+    case TFL_OP_ELU:
+    case TFL_OP_LOG:
+    case TFL_OP_GELU:
       for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
       break;
-    case OP_RSQRT:
+    case TFL_OP_RSQRT:
       for (int64_t i = 0; i < n; ++i) {
         const int32_t v = (int32_t)x8[i] - d->in_zp;
         if (v < 0) return tfl_error(ctx, "RSQRT is only defined for positive values");
@@ -723,17 +702,17 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         y8[i] = (int8_t)clamp32(o, -128, 127);
       }
       break;
-    case OP_HARD_SWISH:
+    case TFL_OP_HARD_SWISH:
       for (int64_t i = 0; i < n; ++i) y8[i] = hard_swish_i8(d, x8[i]);
       break;
-    case OP_SOFTMAX: {
+    case TFL_OP_SOFTMAX: {
       const int cols = in->dims[in->rank - 1];
       if (cols <= 0) break;
       if (is16) softmax_i16(d, x16, y16, n / cols, cols, mode);
       else softmax_i8(d, x8, y8, n / cols, cols);
       break;
     }
-    case OP_LOG_SOFTMAX: {
+    case TFL_OP_LOG_SOFTMAX: {
       const int cols = in->dims[in->rank - 1];
       if (cols > 0) log_softmax_i8(d, x8, y8, n / cols, cols, mode);
       break;
@@ -745,23 +724,23 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_activation_q[] = {
-    {OP_RELU, "RELU (int8/int16)", act_prepare, act_eval},
-    {OP_RELU6, "RELU6 (int8/int16)", act_prepare, act_eval},
-    {OP_RELU_N1_TO_1, "RELU_N1_TO_1 (int8)", act_prepare, act_eval},
-    {OP_RELU_0_TO_1, "RELU_0_TO_1 (int8)", act_prepare, act_eval},
-    {OP_LEAKY_RELU, "LEAKY_RELU (int8/int16)", act_prepare, act_eval},
-    {OP_LOGISTIC, "LOGISTIC (int8/int16)", act_prepare, act_eval},
-    {OP_TANH, "TANH (int8/int16)", act_prepare, act_eval},
-    {OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
-    {OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
-    {OP_GELU, "GELU (int8/int16)", act_prepare, act_eval},
-    {OP_LOG_SOFTMAX, "LOG_SOFTMAX (int8)", act_prepare, act_eval},
-    {OP_RSQRT, "RSQRT (int8/int16)", act_prepare, act_eval},
-    {OP_EXP, "EXP (int8/int16)", act_prepare, act_eval},
-    {OP_ELU, "ELU (int8)", act_prepare, act_eval},
-    {OP_L2_NORMALIZATION, "L2_NORMALIZATION (int8)", act_prepare, act_eval},
-    {OP_LOG, "LOG (int8/int16)", act_prepare, act_eval},
-    {OP_ABS, "ABS (int8/int16)", act_prepare, act_eval},
-    {OP_SQRT, "SQRT (int8)", act_prepare, act_eval},
+    {TFL_OP_RELU, "RELU (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_RELU6, "RELU6 (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_RELU_N1_TO_1, "RELU_N1_TO_1 (int8)", act_prepare, act_eval},
+    {TFL_OP_RELU_0_TO_1, "RELU_0_TO_1 (int8)", act_prepare, act_eval},
+    {TFL_OP_LEAKY_RELU, "LEAKY_RELU (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_LOGISTIC, "LOGISTIC (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_TANH, "TANH (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_HARD_SWISH, "HARD_SWISH (int8)", act_prepare, act_eval},
+    {TFL_OP_SOFTMAX, "SOFTMAX (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_GELU, "GELU (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_LOG_SOFTMAX, "LOG_SOFTMAX (int8)", act_prepare, act_eval},
+    {TFL_OP_RSQRT, "RSQRT (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_EXP, "EXP (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_ELU, "ELU (int8)", act_prepare, act_eval},
+    {TFL_OP_L2_NORMALIZATION, "L2_NORMALIZATION (int8)", act_prepare, act_eval},
+    {TFL_OP_LOG, "LOG (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_ABS, "ABS (int8/int16)", act_prepare, act_eval},
+    {TFL_OP_SQRT, "SQRT (int8)", act_prepare, act_eval},
     {0, NULL, NULL, NULL},
 };

@@ -9,9 +9,6 @@
 
 #include "tflrt.h"
 
-#define TFL_PAD_SAME 0
-#define TFL_PAD_VALID 1
-
 /* Runtime-dispatched AVX2+FMA clones (FMA only where a file allows contraction; gemm.c and conv_f32.c do not): the same C body compiled twice, chosen by CPUID at run time, so the build
  * never needs -mavx2 and still runs on any x86-64. */
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

@@ -7,8 +7,6 @@
 #include "common_f32.h"
 #include "gemm.h"
 
-enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_TRANSPOSE_CONV = 67 };
-
 /* ------------------------------------------------------------------------------------------------ CONV_2D */
 
 typedef struct {
@@ -43,9 +41,9 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if ((int64_t)f->dims[1] * f->dims[2] * f->dims[3] > INT32_MAX / 64)
     return tfl_error(ctx, "CONV_2D: filter too large");
   if ((int64_t)in->dims[0] * in->dims[1] * in->dims[2] > INT32_MAX) return tfl_error(ctx, "CONV_2D: input too large");
-  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
-  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
-  int dw = tfl_opt_int(node, 4, 1), dh = tfl_opt_int(node, 5, 1);
+  const TflConv2DOptions o = tfl_Conv2DOptions(node);
+  int padding = o.padding, sw = o.stride_w, sh = o.stride_h, act = o.fused_activation_function;
+  int dw = o.dilation_w_factor, dh = o.dilation_h_factor;
   if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return tfl_error(ctx, "CONV_2D: strides and dilations must be >= 1");
   if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID) return tfl_error(ctx, "CONV_2D: unknown padding %d", padding);
   if (act == TFL_ACT_TANH || act > TFL_ACT_TANH) return tfl_error(ctx, "CONV_2D: unsupported fused activation %d", act);
@@ -186,9 +184,9 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_is_f32(in) || !tfl_is_f32(f)) return TFL_NOT_MINE;
   if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "DEPTHWISE_CONV_2D: input and filter must be 4-D");
   if (f->dims[0] != 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter dim 0 must be 1, got %d", f->dims[0]);
-  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
-  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1);
-  int act = tfl_opt_int(node, 4, 0), dw = tfl_opt_int(node, 5, 1), dh = tfl_opt_int(node, 6, 1);
+  const TflDepthwiseConv2DOptions o = tfl_DepthwiseConv2DOptions(node);
+  int padding = o.padding, sw = o.stride_w, sh = o.stride_h;
+  int act = o.fused_activation_function, dw = o.dilation_w_factor, dh = o.dilation_h_factor;
   if (sw < 1 || sh < 1 || dw < 1 || dh < 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: strides and dilations must be >= 1");
   if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID) return tfl_error(ctx, "DEPTHWISE_CONV_2D: unknown padding %d", padding);
   if (act >= TFL_ACT_TANH) return tfl_error(ctx, "DEPTHWISE_CONV_2D: unsupported fused activation %d", act);
@@ -492,8 +490,8 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0 || shp[1] > INT32_MAX ||
       shp[2] > INT32_MAX)
     return tfl_error(ctx, "TRANSPOSE_CONV: output_shape inconsistent with input/filter");
-  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
-  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1), act = tfl_opt_int(node, 3, 0);
+  const TflTransposeConvOptions o = tfl_TransposeConvOptions(node);
+  int padding = o.padding, sw = o.stride_w, sh = o.stride_h, act = o.fused_activation_function;
   if (sw < 1 || sh < 1) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be >= 1");
   if (act >= TFL_ACT_TANH) return tfl_error(ctx, "TRANSPOSE_CONV: unsupported fused activation %d", act);
   if ((int64_t)f->dims[0] * f->dims[1] * f->dims[2] > INT32_MAX / 64 || (int64_t)f->dims[3] > INT32_MAX / 64)
@@ -573,8 +571,8 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_conv_f32[] = {
-    {OP_CONV_2D, "CONV_2D", conv_prepare, conv_eval},
-    {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", dw_prepare, dw_eval},
-    {OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", tconv_prepare, tconv_eval},
+    {TFL_OP_CONV_2D, "CONV_2D", conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", dw_prepare, dw_eval},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", tconv_prepare, tconv_eval},
     {0, NULL, NULL, NULL},
 };

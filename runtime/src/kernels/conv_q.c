@@ -15,8 +15,6 @@
 #include "../qgemm.h"
 #include "../tflrt.h"
 
-enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_TRANSPOSE_CONV = 67 };
-
 typedef struct {
   int stride_w, stride_h, dil_w, dil_h, pad_w, pad_h;
   int depth_multiplier;
@@ -125,12 +123,12 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   TflStatus st = conv_common(ctx, node, 0, &d);
   if (st != TFL_OK) return st;
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
-  const int padding = tfl_opt_int(node, 0, 0);
-  d->stride_w = tfl_opt_int(node, 1, 1);
-  d->stride_h = tfl_opt_int(node, 2, 1);
-  const int act = tfl_opt_int(node, 3, 0);
-  d->dil_w = tfl_opt_int(node, 4, 1);
-  d->dil_h = tfl_opt_int(node, 5, 1);
+  const TflConv2DOptions o = tfl_Conv2DOptions(node);
+  const int padding = o.padding, act = o.fused_activation_function;
+  d->stride_w = o.stride_w;
+  d->stride_h = o.stride_h;
+  d->dil_w = o.dilation_w_factor;
+  d->dil_h = o.dilation_h_factor;
   const int cin = in->dims[3], fcin = w->dims[3];
   if (fcin <= 0 || cin <= 0 || cin % fcin != 0) return tfl_error(ctx, "CONV_2D: input depth %d not a multiple of filter depth %d",
                                                      cin, fcin);
@@ -485,13 +483,12 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   TflStatus st = conv_common(ctx, node, 1, &d);
   if (st != TFL_OK) return st;
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
-  const int padding = tfl_opt_int(node, 0, 0);
-  d->stride_w = tfl_opt_int(node, 1, 1);
-  d->stride_h = tfl_opt_int(node, 2, 1);
-  d->depth_multiplier = tfl_opt_int(node, 3, 1);
-  const int act = tfl_opt_int(node, 4, 0);
-  d->dil_w = tfl_opt_int(node, 5, 1);
-  d->dil_h = tfl_opt_int(node, 6, 1);
+  const TflDepthwiseConv2DOptions o = tfl_DepthwiseConv2DOptions(node);
+  const int padding = o.padding, act = o.fused_activation_function;
+  d->stride_w = o.stride_w;
+  d->stride_h = o.stride_h;
+  d->dil_w = o.dilation_w_factor;
+  d->dil_h = o.dilation_h_factor;
   const int cin = in->dims[3], cout = w->dims[3];
   if (w->dims[0] != 1) return tfl_error(ctx, "DEPTHWISE_CONV_2D: filter dim 0 must be 1");
   if (cin <= 0 || cout % cin != 0)
@@ -629,10 +626,10 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   d->in_zp = in->zero_points ? (int32_t)in->zero_points[0] : 0;
   d->out_zp = out->zero_points ? (int32_t)out->zero_points[0] : 0;
   tfl_conv_multipliers(in, w, out, cout, d->mult, d->shift);
-  const int padding = tfl_opt_int(node, 0, 0);
-  d->stride_w = tfl_opt_int(node, 1, 1);
-  d->stride_h = tfl_opt_int(node, 2, 1);
-  const int act = tfl_opt_int(node, 3, 0);
+  const TflTransposeConvOptions o = tfl_TransposeConvOptions(node);
+  const int padding = o.padding, act = o.fused_activation_function;
+  d->stride_w = o.stride_w;
+  d->stride_h = o.stride_h;
   if (d->stride_w <= 0 || d->stride_h <= 0) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be positive");
   if (padding != 0 && padding != 1) return tfl_error(ctx, "TRANSPOSE_CONV: unknown padding");
   /* LiteRT pads as if the output were the input of a forward convolution */
@@ -707,8 +704,8 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_conv_q[] = {
-    {OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (int8/int16x8)", tconv_prepare, tconv_eval},
-    {OP_CONV_2D, "CONV_2D (int8/int16x8)", conv_prepare, conv_eval},
-    {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (int8/int16x8)", dw_prepare, dw_eval},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (int8/int16x8)", tconv_prepare, tconv_eval},
+    {TFL_OP_CONV_2D, "CONV_2D (int8/int16x8)", conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (int8/int16x8)", dw_prepare, dw_eval},
     {0, NULL, NULL, NULL},
 };

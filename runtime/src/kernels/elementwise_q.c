@@ -11,26 +11,9 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum {
-  OP_ADD = 0,
-  OP_MUL = 18,
-  OP_SUB = 41,
-  OP_DIV = 42,
-  OP_PRELU = 54,
-  OP_MAXIMUM = 55,
-  OP_MINIMUM = 57,
-  OP_LESS = 58,
-  OP_GREATER = 61,
-  OP_GREATER_EQUAL = 62,
-  OP_LESS_EQUAL = 63,
-  OP_EQUAL = 71,
-  OP_NOT_EQUAL = 72,
-  OP_SQUARED_DIFFERENCE = 99
-};
-
 static int is_comparison(int op) {
-  return op == OP_LESS || op == OP_GREATER || op == OP_GREATER_EQUAL || op == OP_LESS_EQUAL || op == OP_EQUAL ||
-         op == OP_NOT_EQUAL;
+  return op == TFL_OP_LESS || op == TFL_OP_GREATER || op == TFL_OP_GREATER_EQUAL || op == TFL_OP_LESS_EQUAL || op == TFL_OP_EQUAL ||
+         op == TFL_OP_NOT_EQUAL;
 }
 
 typedef struct {
@@ -79,12 +62,12 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier((double)s1, &d->m1, &d->s1);
     tfl_quantize_multiplier((double)s2, &d->m2, &d->s2);
   }
-  if (t == TFL_INT16 && (op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV) && (d->z1 || d->z2 || d->zo))
+  if (t == TFL_INT16 && (op == TFL_OP_ADD || op == TFL_OP_SUB || op == TFL_OP_MUL || op == TFL_OP_DIV) && (d->z1 || d->z2 || d->zo))
     return tfl_error(ctx, "int16 ADD/SUB/MUL need zero points 0");
   int act = 0;
-  if (op == OP_ADD || op == OP_SUB) {
-    act = tfl_opt_int(node, 0, 0);
-    const int pot = tfl_opt_bool(node, 1, 1);
+  if (op == TFL_OP_ADD || op == TFL_OP_SUB) {
+    act = tfl_arith_activation(node);
+    const int pot = op == TFL_OP_ADD ? tfl_AddOptions(node).pot_scale_int16 : tfl_SubOptions(node).pot_scale_int16;
     if (t == TFL_INT16 && pot) {
       /* LiteRT only takes the power-of-two path when all three scales are powers of two. */
       int p1, p2, p3;
@@ -99,21 +82,21 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
     tfl_quantize_multiplier(r1, &d->m1, &d->s1);
     tfl_quantize_multiplier(r2, &d->m2, &d->s2);
     tfl_quantize_multiplier(ro, &d->mo, &d->so);
-  } else if (op == OP_SQUARED_DIFFERENCE) {
+  } else if (op == TFL_OP_SQUARED_DIFFERENCE) {
     if (t != TFL_INT8) return TFL_NOT_MINE;
     d->left_shift = 7;
     const double twice_max = (double)(2.0f * (s1 > s2 ? s1 : s2));
     tfl_quantize_multiplier((double)s1 / twice_max, &d->m1, &d->s1);
     tfl_quantize_multiplier((double)s2 / twice_max, &d->m2, &d->s2);
     tfl_quantize_multiplier((twice_max * twice_max) / (double)((float)(1 << 14) * so), &d->mo, &d->so);
-  } else if (op == OP_PRELU) {
+  } else if (op == TFL_OP_PRELU) {
     tfl_quantize_multiplier((double)(s1 / so), &d->m1, &d->s1);
     tfl_quantize_multiplier((double)(s1 * s2 / so), &d->m2, &d->s2);
-  } else if (op == OP_DIV) {
-    act = tfl_opt_int(node, 0, 0);
+  } else if (op == TFL_OP_DIV) {
+    act = tfl_arith_activation(node);
     tfl_quantize_multiplier((double)(s1 / (s2 * so)), &d->mo, &d->so);
-  } else if (op == OP_MUL) {
-    act = tfl_opt_int(node, 0, 0);
+  } else if (op == TFL_OP_MUL) {
+    act = tfl_arith_activation(node);
     const double real = (double)(s1 * s2 / so);
     tfl_quantize_multiplier(real, &d->mo, &d->so);
   }
@@ -132,27 +115,27 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
 
 static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding mode) {
   switch (d->op) {
-    case OP_ADD:
-    case OP_SUB: {
+    case TFL_OP_ADD:
+    case TFL_OP_SUB: {
       const int32_t a = (int32_t)((uint32_t)(x1 - d->z1) << d->left_shift);
       const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
       const int32_t sa = tfl_mbqm_mode(a, d->m1, d->s1, mode);
       const int32_t sb = tfl_mbqm_mode(b, d->m2, d->s2, mode);
-      const int32_t raw = d->op == OP_ADD ? sa + sb : sa - sb;
+      const int32_t raw = d->op == TFL_OP_ADD ? sa + sb : sa - sb;
       return clamp32(tfl_mbqm_mode(raw, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
     }
-    case OP_SQUARED_DIFFERENCE: {
+    case TFL_OP_SQUARED_DIFFERENCE: {
       const int32_t a = (int32_t)((uint32_t)(x1 - d->z1) << d->left_shift);
       const int32_t b = (int32_t)((uint32_t)(x2 - d->z2) << d->left_shift);
       const int32_t diff = tfl_mbqm_mode(a, d->m1, d->s1, mode) - tfl_mbqm_mode(b, d->m2, d->s2, mode);
       return clamp32(tfl_mbqm_mode(diff * diff, d->mo, d->so, mode) + d->zo, d->lo, d->hi);
     }
-    case OP_PRELU: {
+    case TFL_OP_PRELU: {
       const int32_t v = x1 - d->z1;
       const int32_t r = v >= 0 ? tfl_mbqm_mode(v, d->m1, d->s1, mode) : tfl_mbqm_mode(v * (x2 - d->z2), d->m2, d->s2, mode);
       return clamp32(r + d->zo, d->lo, d->hi);
     }
-    case OP_DIV: {
+    case TFL_OP_DIV: {
       int32_t a = x1 - d->z1, b = x2 - d->z2;
       if (b == 0) return a == 0 ? d->zo : (a > 0 ? d->hi : d->lo); /* LiteRT leaves this undefined */
       if (b < 0) {
@@ -169,26 +152,26 @@ static inline int32_t ew_apply(const EwQ *d, int32_t x1, int32_t x2, TflRounding
                                                  : tfl_rdbpot(tfl_srdhm(q, d->mo), -total_shift);
       return clamp32(d->zo + r, d->lo, d->hi);
     }
-    case OP_MUL:
+    case TFL_OP_MUL:
       return clamp32(tfl_mbqm_mode((x1 - d->z1) * (x2 - d->z2), d->mo, d->so, mode) + d->zo, d->lo, d->hi);
-    case OP_LESS:
-    case OP_GREATER:
-    case OP_GREATER_EQUAL:
-    case OP_LESS_EQUAL:
-    case OP_EQUAL:
-    case OP_NOT_EQUAL: {
+    case TFL_OP_LESS:
+    case TFL_OP_GREATER:
+    case TFL_OP_GREATER_EQUAL:
+    case TFL_OP_LESS_EQUAL:
+    case TFL_OP_EQUAL:
+    case TFL_OP_NOT_EQUAL: {
       const int32_t a = tfl_mbqm_mode((int32_t)((uint32_t)(x1 - d->z1) << 8), d->m1, d->s1, mode);
       const int32_t b = tfl_mbqm_mode((int32_t)((uint32_t)(x2 - d->z2) << 8), d->m2, d->s2, mode);
       switch (d->op) {
-        case OP_LESS: return a < b;
-        case OP_GREATER: return a > b;
-        case OP_GREATER_EQUAL: return a >= b;
-        case OP_LESS_EQUAL: return a <= b;
-        case OP_EQUAL: return a == b;
+        case TFL_OP_LESS: return a < b;
+        case TFL_OP_GREATER: return a > b;
+        case TFL_OP_GREATER_EQUAL: return a >= b;
+        case TFL_OP_LESS_EQUAL: return a <= b;
+        case TFL_OP_EQUAL: return a == b;
         default: return a != b;
       }
     }
-    case OP_MAXIMUM:
+    case TFL_OP_MAXIMUM:
       return x1 > x2 ? x1 : x2;
     default:
       return x1 < x2 ? x1 : x2;
@@ -218,7 +201,7 @@ __attribute__((target("avx2"))) static inline __m256i add8(const EwQ *d, __m128i
                                       d->left_shift);
   const __m256i sa = tfl_v8_mbqm(a, p1->q, p1->l, p1->r, p1->m, p1->t, 1);
   const __m256i sb = tfl_v8_mbqm(b, p2->q, p2->l, p2->r, p2->m, p2->t, 1);
-  const __m256i raw = d->op == OP_ADD ? _mm256_add_epi32(sa, sb) : _mm256_sub_epi32(sa, sb);
+  const __m256i raw = d->op == TFL_OP_ADD ? _mm256_add_epi32(sa, sb) : _mm256_sub_epi32(sa, sb);
   __m256i v = _mm256_add_epi32(tfl_v8_mbqm(raw, po->q, po->l, po->r, po->m, po->t, 1), _mm256_set1_epi32(d->zo));
   return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
 }
@@ -249,7 +232,7 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   if (d->same_shape) {
     int64_t i = 0;
 #ifdef TFL_Q_X86
-    if (!is16 && (d->op == OP_ADD || d->op == OP_SUB) && mode == TFL_ROUND_DOUBLE && tfl_q_avx2())
+    if (!is16 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB) && mode == TFL_ROUND_DOUBLE && tfl_q_avx2())
       i = add_i8_avx2(d, (const int8_t *)a->data, (const int8_t *)b->data, (int8_t *)out->data, n);
 #endif
     for (; i < n; ++i) {
@@ -292,19 +275,19 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_elementwise_q[] = {
-    {OP_ADD, "ADD (int8/int16)", ew_prepare, ew_eval},
-    {OP_SUB, "SUB (int8/int16)", ew_prepare, ew_eval},
-    {OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
-    {OP_DIV, "DIV (int8/int16)", ew_prepare, ew_eval},
-    {OP_PRELU, "PRELU (int8/int16)", ew_prepare, ew_eval},
-    {OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
-    {OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
-    {OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
-    {OP_LESS, "LESS (quantized)", ew_prepare, ew_eval},
-    {OP_LESS_EQUAL, "LESS_EQUAL (quantized)", ew_prepare, ew_eval},
-    {OP_GREATER, "GREATER (quantized)", ew_prepare, ew_eval},
-    {OP_GREATER_EQUAL, "GREATER_EQUAL (quantized)", ew_prepare, ew_eval},
-    {OP_EQUAL, "EQUAL (quantized)", ew_prepare, ew_eval},
-    {OP_NOT_EQUAL, "NOT_EQUAL (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_ADD, "ADD (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_SUB, "SUB (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_MUL, "MUL (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_DIV, "DIV (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_PRELU, "PRELU (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_MAXIMUM, "MAXIMUM (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_MINIMUM, "MINIMUM (int8/int16)", ew_prepare, ew_eval},
+    {TFL_OP_SQUARED_DIFFERENCE, "SQUARED_DIFFERENCE (int8)", ew_prepare, ew_eval},
+    {TFL_OP_LESS, "LESS (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_LESS_EQUAL, "LESS_EQUAL (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_GREATER, "GREATER (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_GREATER_EQUAL, "GREATER_EQUAL (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_EQUAL, "EQUAL (quantized)", ew_prepare, ew_eval},
+    {TFL_OP_NOT_EQUAL, "NOT_EQUAL (quantized)", ew_prepare, ew_eval},
     {0, NULL, NULL, NULL},
 };

@@ -2,8 +2,6 @@
 #include "common_f32.h"
 #include "gemm.h"
 
-enum { OP_FULLY_CONNECTED = 9, OP_BATCH_MATMUL = 126 };
-
 /* ------------------------------------------------------------------------------------------ FULLY_CONNECTED */
 
 typedef struct {
@@ -27,7 +25,8 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "FULLY_CONNECTED: output must be float32");
   if (!tfl_is_f32(in) || !tfl_is_f32(w)) return TFL_NOT_MINE;
   if (w->rank != 2) return tfl_error(ctx, "FULLY_CONNECTED: weights must be 2-D, got rank %d", w->rank);
-  int act = tfl_opt_int(node, 0, 0), fmt = tfl_opt_int(node, 1, 0), keep = tfl_opt_bool(node, 2, 0);
+  const TflFullyConnectedOptions o = tfl_FullyConnectedOptions(node);
+  int act = o.fused_activation_function, fmt = o.weights_format, keep = o.keep_num_dims;
   if (fmt != 0) return tfl_error(ctx, "FULLY_CONNECTED: weights_format %d unsupported for float32", fmt);
   if (act >= TFL_ACT_TANH) return tfl_error(ctx, "FULLY_CONNECTED: unsupported fused activation %d", act);
   int N = w->dims[0], K = w->dims[1];
@@ -94,8 +93,9 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   if (x->rank < 2 || y->rank < 2 || x->rank > 6 || y->rank > 6)
     return tfl_error(ctx, "BATCH_MATMUL: operand ranks must be in [2,6] (got %d, %d)", x->rank, y->rank);
   BmmData *d = tfl_set_user_data(node, sizeof(BmmData));
-  d->adj_x = tfl_opt_bool(node, 0, 0);
-  d->adj_y = tfl_opt_bool(node, 1, 0);
+  const TflBatchMatMulOptions o = tfl_BatchMatMulOptions(node);
+  d->adj_x = o.adj_x;
+  d->adj_y = o.adj_y;
   int xr = x->rank, yr = y->rank;
   int M = d->adj_x ? x->dims[xr - 1] : x->dims[xr - 2];
   int Kx = d->adj_x ? x->dims[xr - 2] : x->dims[xr - 1];
@@ -220,7 +220,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_fc_f32[] = {
-    {OP_FULLY_CONNECTED, "FULLY_CONNECTED", fc_prepare, fc_eval},
-    {OP_BATCH_MATMUL, "BATCH_MATMUL", bmm_prepare, bmm_eval},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED", fc_prepare, fc_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL", bmm_prepare, bmm_eval},
     {0, NULL, NULL, NULL},
 };

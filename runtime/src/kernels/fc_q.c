@@ -13,8 +13,6 @@
 #include "../qgemm.h"
 #include "../tflrt.h"
 
-enum { OP_FULLY_CONNECTED = 9, OP_BATCH_MATMUL = 126 };
-
 typedef struct {
   int is16, bias64, per_channel;
   int units, depth, batch;
@@ -77,8 +75,8 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   }
   if (is16 && (zp0(in) != 0 || zp0(out) != 0))
     return tfl_error(ctx, "FULLY_CONNECTED: int16 activations need zero point 0");
-  const int act = tfl_opt_int(node, 0, 0);
-  const int keep = tfl_opt_bool(node, 2, 0);
+  const TflFullyConnectedOptions o = tfl_FullyConnectedOptions(node);
+  const int act = o.fused_activation_function, keep = o.keep_num_dims;
   tfl_release_user_data(node);
   FcQ *d = (FcQ *)calloc(1, sizeof(FcQ));
   if (!d) return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
@@ -263,8 +261,9 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   if (!d) return tfl_error(ctx, "BATCH_MATMUL: out of memory");
   node->user_data = d;
   node->free_user_data = bmm_free;
-  d->adj_x = tfl_opt_bool(node, 0, 0);
-  d->adj_y = tfl_opt_bool(node, 1, 0);
+  const TflBatchMatMulOptions o = tfl_BatchMatMulOptions(node);
+  d->adj_x = o.adj_x;
+  d->adj_y = o.adj_y;
   d->is16 = t == TFL_INT16;
   d->lzp = zp0(l);
   d->rzp = zp0(r);
@@ -347,7 +346,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_fc_q[] = {
-    {OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", fc_prepare, fc_eval},
-    {OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", bmm_prepare, bmm_eval},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", fc_prepare, fc_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", bmm_prepare, bmm_eval},
     {0, NULL, NULL, NULL},
 };

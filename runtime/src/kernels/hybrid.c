@@ -17,8 +17,6 @@
 #include "../qgemm.h"
 #include "../tflrt.h"
 
-enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_FULLY_CONNECTED = 9 };
-
 typedef struct {
   int asym;         /* asymmetric input quantization */
   int per_channel;  /* per-channel weight scales are used */
@@ -162,8 +160,9 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   d->depth = depth;
   d->batch = (int)(total / depth);
   d->per_channel = w->nq > 1 || units == 1;
-  act_range_f32(tfl_opt_int(node, 0, 0), &d->lo, &d->hi);
-  d->asym = tfl_opt_bool(node, 3, 0);
+  const TflFullyConnectedOptions o = tfl_FullyConnectedOptions(node);
+  act_range_f32(o.fused_activation_function, &d->lo, &d->hi);
+  d->asym = o.asymmetric_quantize_inputs;
   if (w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, units, depth))
       return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
@@ -172,9 +171,8 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
     d->row_sums = (int32_t *)calloc((size_t)units, sizeof(int32_t));
     if (!d->row_sums) return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
   }
-  const int keep = tfl_opt_bool(node, 2, 0);
   int32_t dims[TFL_MAX_RANK];
-  if (keep) {
+  if (o.keep_num_dims) {
     for (int i = 0; i < in->rank; ++i) dims[i] = in->dims[i];
     dims[in->rank - 1] = units;
     return tfl_resize(ctx, out, in->rank, dims);
@@ -323,23 +321,28 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
   HybQ *d = NULL;
   TflStatus st = claim(ctx, node, &d);
   if (st != TFL_OK) return st;
-  const int padding = tfl_opt_int(node, 0, 0);
-  d->stride_w = tfl_opt_int(node, 1, 1);
-  d->stride_h = tfl_opt_int(node, 2, 1);
-  int act;
+  int padding, act;
   if (depthwise) {
-    act = tfl_opt_int(node, 4, 0);
-    d->dil_w = tfl_opt_int(node, 5, 1);
-    d->dil_h = tfl_opt_int(node, 6, 1);
+    const TflDepthwiseConv2DOptions o = tfl_DepthwiseConv2DOptions(node);
+    padding = o.padding;
+    act = o.fused_activation_function;
+    d->stride_w = o.stride_w;
+    d->stride_h = o.stride_h;
+    d->dil_w = o.dilation_w_factor;
+    d->dil_h = o.dilation_h_factor;
     if (w->dims[0] != 1 || in->dims[3] <= 0 || cout % in->dims[3])
       return tfl_error(ctx, "%s: bad filter shape", name);
     d->groups = 1;
     d->asym = 1;
     d->per_channel = 1;
   } else {
-    act = tfl_opt_int(node, 3, 0);
-    d->dil_w = tfl_opt_int(node, 4, 1);
-    d->dil_h = tfl_opt_int(node, 5, 1);
+    const TflConv2DOptions o = tfl_Conv2DOptions(node);
+    padding = o.padding;
+    act = o.fused_activation_function;
+    d->stride_w = o.stride_w;
+    d->stride_h = o.stride_h;
+    d->dil_w = o.dilation_w_factor;
+    d->dil_h = o.dilation_h_factor;
     if (w->dims[3] <= 0 || in->dims[3] <= 0 || in->dims[3] % w->dims[3]) return tfl_error(ctx, "%s: bad filter depth", name);
     d->groups = in->dims[3] / w->dims[3];
     if (cout % d->groups) return tfl_error(ctx, "%s: filters not divisible into groups", name);
@@ -620,8 +623,8 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) { return conv_like_ev
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 1); }
 
 const TflKernel tfl_kernels_hybrid[] = {
-    {OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", fc_prepare, fc_eval},
-    {OP_CONV_2D, "CONV_2D (hybrid)", conv_prepare, conv_eval},
-    {OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", dw_prepare, dw_eval},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", fc_prepare, fc_eval},
+    {TFL_OP_CONV_2D, "CONV_2D (hybrid)", conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", dw_prepare, dw_eval},
     {0, NULL, NULL, NULL},
 };

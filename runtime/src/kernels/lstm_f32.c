@@ -3,8 +3,6 @@
  * state inputs (18, 19) are variable tensors updated in place. */
 #include "common_f32.h"
 
-enum { OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44 };
-
 enum {
   IN_X = 0, W_XI = 1, W_XF = 2, W_XC = 3, W_XO = 4, W_HI = 5, W_HF = 6, W_HC = 7, W_HO = 8, P_I = 9, P_F = 10,
   P_O = 11, B_I = 12, B_F = 13, B_C = 14, B_O = 15, W_PROJ = 16, B_PROJ = 17, S_H = 18, S_C = 19, LN_I = 20,
@@ -35,10 +33,11 @@ static TflStatus lstm_prepare(TflContext *ctx, TflNode *node) {
   if (node->ninputs < 20) return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: expected 20 or 24 inputs, got %d", node->ninputs);
   if (x->rank != 3) return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: input must be 3-D");
   LstmData *d = tfl_set_user_data(node, sizeof(LstmData));
-  d->act = tfl_opt_int(node, 0, TFL_ACT_TANH);
-  d->cell_clip = tfl_opt_float(node, 1, 0.0f);
-  d->proj_clip = tfl_opt_float(node, 2, 0.0f);
-  d->time_major = tfl_opt_bool(node, 3, 0);
+  const TflUnidirectionalSequenceLSTMOptions o = tfl_UnidirectionalSequenceLSTMOptions(node);
+  d->act = o.fused_activation_function;
+  d->cell_clip = o.cell_clip;
+  d->proj_clip = o.proj_clip;
+  d->time_major = o.time_major;
   if (d->act != TFL_ACT_NONE && d->act != TFL_ACT_RELU && d->act != TFL_ACT_RELU6 && d->act != TFL_ACT_TANH &&
       d->act != 6 /* SIGN_BIT is unused; 6 = sigmoid in the kernel's enum */)
     return tfl_error(ctx, "UNIDIRECTIONAL_SEQUENCE_LSTM: unsupported activation %d", d->act);
@@ -193,6 +192,6 @@ static TflStatus lstm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_lstm_f32[] = {
-    {OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, lstm_eval},
+    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, lstm_eval},
     {0, NULL, NULL, NULL},
 };

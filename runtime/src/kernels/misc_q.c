@@ -12,9 +12,6 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89,
-       OP_REDUCE_PROD = 81 };
-
 static int32_t zp0(const TflTensor *t) { return t->zero_points ? (int32_t)t->zero_points[0] : 0; }
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 static void plain_free(void *p) { free(p); }
@@ -32,19 +29,19 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const char *name = node->op == OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
+  const char *name = node->op == TFL_OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
   if (in->rank != 4) return tfl_error(ctx, "%s: input must be 4-D", name);
   tfl_release_user_data(node);
   PoolQ *d = (PoolQ *)calloc(1, sizeof(PoolQ));
   if (!d) return tfl_error(ctx, "out of memory");
   node->user_data = d;
   node->free_user_data = plain_free;
-  const int padding = tfl_opt_int(node, 0, 0);
-  d->stride_w = tfl_opt_int(node, 1, 1);
-  d->stride_h = tfl_opt_int(node, 2, 1);
-  d->fw = tfl_opt_int(node, 3, 1);
-  d->fh = tfl_opt_int(node, 4, 1);
-  const int act = tfl_opt_int(node, 5, 0);
+  const TflPool2DOptions o = tfl_Pool2DOptions(node);
+  const int padding = o.padding, act = o.fused_activation_function;
+  d->stride_w = o.stride_w;
+  d->stride_h = o.stride_h;
+  d->fw = o.filter_width;
+  d->fh = o.filter_height;
   if (d->stride_w <= 0 || d->stride_h <= 0 || d->fw <= 0 || d->fh <= 0)
     return tfl_error(ctx, "%s: strides and filter sizes must be positive", name);
   if (padding != 0 && padding != 1) return tfl_error(ctx, "%s: unknown padding %d", name, padding);
@@ -62,7 +59,7 @@ static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
   const int OH = out->dims[1], OW = out->dims[2];
   const int is16 = in->type == TFL_INT16;
-  const int is_max = node->op == OP_MAX_POOL_2D;
+  const int is_max = node->op == TFL_OP_MAX_POOL_2D;
   int32_t *acc = (int32_t *)tfl_eval_scratch(ctx, (size_t)C * sizeof(int32_t) + 16);
   if (!acc) return tfl_error(ctx, "pool: out of memory");
   for (int n = 0; n < N; ++n) {
@@ -129,9 +126,9 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
   const int32_t t = in->type;
   if (!(t == TFL_INT8 || t == TFL_INT16) || out->type != t) return TFL_NOT_MINE;
   if (!tfl_is_int_q(in) || !tfl_is_int_q(out)) return TFL_NOT_MINE;
-  const char *name = node->op == OP_MEAN          ? "MEAN"
-                     : node->op == OP_SUM         ? "SUM"
-                     : node->op == OP_REDUCE_PROD ? "REDUCE_PROD"
+  const char *name = node->op == TFL_OP_MEAN          ? "MEAN"
+                     : node->op == TFL_OP_SUM         ? "SUM"
+                     : node->op == TFL_OP_REDUCE_PROD ? "REDUCE_PROD"
                                                   : "REDUCE_MAX/MIN";
   if (axis->type != TFL_INT32 || !axis->data) return tfl_error(ctx, "%s: axis must be a constant int32 tensor", name);
   tfl_release_user_data(node);
@@ -150,7 +147,7 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
     if (a < 0) a += in->rank;
     d->reduced[a] = 1;
   }
-  const int keep = tfl_opt_bool(node, 0, 0);
+  const int keep = tfl_ReducerOptions(node).keep_dims;
   int32_t dims[TFL_MAX_RANK];
   int r = 0;
   d->count = 1;
@@ -163,7 +160,7 @@ static TflStatus reduce_prepare(TflContext *ctx, TflNode *node) {
     }
   }
   double real = (double)in->scales[0] / (double)out->scales[0];
-  if (node->op == OP_REDUCE_PROD) {
+  if (node->op == TFL_OP_REDUCE_PROD) {
     /* LiteRT: count = input size / output size (a whole number of reduced elements per output) */
     int64_t nin = 1, nout = 1;
     for (int i = 0; i < in->rank; ++i) nin *= in->dims[i];
@@ -251,10 +248,10 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
     memset(out->data, 0, out->bytes);
     return TFL_OK;
   }
-  if (node->op == OP_REDUCE_PROD) return reduce_prod_eval(ctx, d, in, out);
+  if (node->op == TFL_OP_REDUCE_PROD) return reduce_prod_eval(ctx, d, in, out);
   int32_t *sum = (int32_t *)tfl_eval_scratch(ctx, (size_t)nout * sizeof(int32_t) + 16);
   if (!sum) return tfl_error(ctx, "reduce: out of memory");
-  const int is_max = node->op == OP_REDUCE_MAX, is_min = node->op == OP_REDUCE_MIN;
+  const int is_max = node->op == TFL_OP_REDUCE_MAX, is_min = node->op == TFL_OP_REDUCE_MIN;
   if (is_max || is_min) {
     for (int64_t o = 0; o < nout; ++o) sum[o] = is_max ? lo : hi;
   } else {
@@ -279,7 +276,7 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   int32_t mult = d->mult;
   int shift = d->shift;
   const int64_t cnt = d->count;
-  if (node->op == OP_MEAN && cnt > 0) {
+  if (node->op == TFL_OP_MEAN && cnt > 0) {
     int sh = 63 - __builtin_clzll((unsigned long long)cnt);
     if (sh > 32) sh = 32;
     if (sh > 31 + shift) sh = 31 + shift;
@@ -317,8 +314,9 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
   if (!d) return tfl_error(ctx, "out of memory");
   node->user_data = d;
   node->free_user_data = plain_free;
-  d->align_corners = tfl_opt_bool(node, 2, 0);
-  d->half_pixel = tfl_opt_bool(node, 3, 0);
+  const TflResizeBilinearOptions o = tfl_ResizeBilinearOptions(node);
+  d->align_corners = o.align_corners;
+  d->half_pixel = o.half_pixel_centers;
   if (d->align_corners && d->half_pixel)
     return tfl_error(ctx, "RESIZE_BILINEAR: half_pixel_centers and align_corners are exclusive");
   const int32_t *sz = (const int32_t *)size->data;
@@ -380,13 +378,13 @@ static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_misc_q[] = {
-    {OP_RESIZE_BILINEAR, "RESIZE_BILINEAR (int8/int16)", resize_prepare, resize_eval},
-    {OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", pool_prepare, pool_eval},
-    {OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
-    {OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
-    {OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
-    {OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", reduce_prepare, reduce_eval},
-    {OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", reduce_prepare, reduce_eval},
-    {OP_REDUCE_PROD, "REDUCE_PROD (int8/int16)", reduce_prepare, reduce_eval},
+    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR (int8/int16)", resize_prepare, resize_eval},
+    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", pool_prepare, pool_eval},
+    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
+    {TFL_OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
+    {TFL_OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_PROD, "REDUCE_PROD (int8/int16)", reduce_prepare, reduce_eval},
     {0, NULL, NULL, NULL},
 };

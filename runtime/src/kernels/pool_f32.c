@@ -3,23 +3,21 @@
 
 #include "common_f32.h"
 
-enum { OP_AVERAGE_POOL_2D = 1, OP_MAX_POOL_2D = 17, OP_RESIZE_BILINEAR = 23, OP_RESIZE_NEAREST_NEIGHBOR = 97 };
-
 typedef struct {
   int n, h, w, c, oh, ow, fh, fw, sh, sw, pad_t, pad_l;
   float lo, hi;
 } PoolData;
 
 static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
-  const char *name = node->op == OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
+  const char *name = node->op == TFL_OP_MAX_POOL_2D ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
   if (tfl_is_f32(in) && !tfl_is_f32(out)) return tfl_error(ctx, "%s: output must be float32", name);
   if (!tfl_is_f32(in)) return TFL_NOT_MINE;
   if (in->rank != 4) return tfl_error(ctx, "%s: input must be 4-D, got rank %d", name, in->rank);
-  int padding = tfl_opt_int(node, 0, TFL_PAD_SAME);
-  int sw = tfl_opt_int(node, 1, 1), sh = tfl_opt_int(node, 2, 1);
-  int fw = tfl_opt_int(node, 3, 1), fh = tfl_opt_int(node, 4, 1), act = tfl_opt_int(node, 5, 0);
+  const TflPool2DOptions o = tfl_Pool2DOptions(node);
+  int padding = o.padding, sw = o.stride_w, sh = o.stride_h;
+  int fw = o.filter_width, fh = o.filter_height, act = o.fused_activation_function;
   if (sw < 1 || sh < 1 || fw < 1 || fh < 1) return tfl_error(ctx, "%s: strides and filter sizes must be >= 1", name);
   if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID) return tfl_error(ctx, "%s: unknown padding %d", name, padding);
   if (act >= TFL_ACT_TANH) return tfl_error(ctx, "%s: unsupported fused activation %d", name, act);
@@ -87,7 +85,7 @@ static void pool_task(void *arg, int task, int thread) {
 static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   const PoolData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
-  PoolJob j = {d, in->data, out->data, node->op == OP_MAX_POOL_2D, d->n * d->oh, 1};
+  PoolJob j = {d, in->data, out->data, node->op == TFL_OP_MAX_POOL_2D, d->n * d->oh, 1};
   if (j.rows <= 0) return TFL_OK;
   int nt = tfl_num_threads(ctx), want = 4 * nt;
   double maxt = (double)j.rows * d->ow * d->c * d->fh * d->fw / POOL_MIN_TASK_OPS;
@@ -110,7 +108,7 @@ typedef struct {
 } ResizeData;
 
 static TflStatus resize_shape(TflContext *ctx, TflNode *node, ResizeData *d) {
-  const char *name = node->op == OP_RESIZE_BILINEAR ? "RESIZE_BILINEAR" : "RESIZE_NEAREST_NEIGHBOR";
+  const char *name = node->op == TFL_OP_RESIZE_BILINEAR ? "RESIZE_BILINEAR" : "RESIZE_NEAREST_NEIGHBOR";
   TflTensor *sz = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   int64_t v[2] = {0, 0};
   if (tfl_read_ints(sz, v, 2) != 2) return tfl_error(ctx, "%s: size must be an int32 tensor of 2 elements", name);
@@ -122,7 +120,7 @@ static TflStatus resize_shape(TflContext *ctx, TflNode *node, ResizeData *d) {
 }
 
 static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
-  int bil = node->op == OP_RESIZE_BILINEAR;
+  int bil = node->op == TFL_OP_RESIZE_BILINEAR;
   const char *name = bil ? "RESIZE_BILINEAR" : "RESIZE_NEAREST_NEIGHBOR";
   TflTensor *in = tfl_input(ctx, node, 0), *sz = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !sz || !out) return tfl_error(ctx, "%s: missing operands", name);
@@ -132,8 +130,15 @@ static TflStatus resize_prepare(TflContext *ctx, TflNode *node) {
   ResizeData *d = tfl_set_user_data(node, sizeof(ResizeData));
   d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->c = in->dims[3];
   if (d->h <= 0 || d->w <= 0) return tfl_error(ctx, "%s: input spatial dims must be positive", name);
-  d->align = tfl_opt_bool(node, bil ? 2 : 0, 0);
-  d->half = tfl_opt_bool(node, bil ? 3 : 1, 0);
+  if (bil) {
+    const TflResizeBilinearOptions o = tfl_ResizeBilinearOptions(node);
+    d->align = o.align_corners;
+    d->half = o.half_pixel_centers;
+  } else {
+    const TflResizeNearestNeighborOptions o = tfl_ResizeNearestNeighborOptions(node);
+    d->align = o.align_corners;
+    d->half = o.half_pixel_centers;
+  }
   d->esize = (int)tfl_type_size(in->type);
   if (d->esize <= 0) return tfl_error(ctx, "%s: unsupported element type %d", name, in->type);
   if (!tfl_value_known(sz)) {
@@ -171,7 +176,7 @@ static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
   if (d->dynamic && tfl_num_elements(tfl_output(ctx, node, 0)) == 0) return TFL_OK;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   const int C = d->c;
-  if (node->op == OP_RESIZE_NEAREST_NEIGHBOR) {
+  if (node->op == TFL_OP_RESIZE_NEAREST_NEIGHBOR) {
     const char *x = in->data;
     char *o = out->data;
     size_t px = (size_t)C * d->esize;
@@ -217,9 +222,9 @@ static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_pool_f32[] = {
-    {OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", pool_prepare, pool_eval},
-    {OP_MAX_POOL_2D, "MAX_POOL_2D", pool_prepare, pool_eval},
-    {OP_RESIZE_BILINEAR, "RESIZE_BILINEAR", resize_prepare, resize_eval},
-    {OP_RESIZE_NEAREST_NEIGHBOR, "RESIZE_NEAREST_NEIGHBOR", resize_prepare, resize_eval},
+    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", pool_prepare, pool_eval},
+    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D", pool_prepare, pool_eval},
+    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR", resize_prepare, resize_eval},
+    {TFL_OP_RESIZE_NEAREST_NEIGHBOR, "RESIZE_NEAREST_NEIGHBOR", resize_prepare, resize_eval},
     {0, NULL, NULL, NULL},
 };

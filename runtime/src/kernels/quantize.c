@@ -9,8 +9,6 @@
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
-enum { OP_DEQUANTIZE = 6, OP_QUANTIZE = 114 };
-
 typedef struct {
   int32_t mult;
   int shift;
@@ -130,7 +128,7 @@ static TflStatus dequantize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_quantize[] = {
-    {OP_QUANTIZE, "QUANTIZE (integer)", quantize_prepare, quantize_eval},
-    {OP_DEQUANTIZE, "DEQUANTIZE (integer)", dequantize_prepare, dequantize_eval},
+    {TFL_OP_QUANTIZE, "QUANTIZE (integer)", quantize_prepare, quantize_eval},
+    {TFL_OP_DEQUANTIZE, "DEQUANTIZE (integer)", dequantize_prepare, dequantize_eval},
     {0, NULL, NULL, NULL},
 };

@@ -4,25 +4,6 @@
 
 #include "common_f32.h"
 
-enum {
-  OP_MEAN = 40, OP_SUM = 74, OP_REDUCE_MAX = 82, OP_REDUCE_MIN = 89, OP_REDUCE_PROD = 81, OP_REDUCE_ANY = 91,
-  OP_REDUCE_ALL = 140, OP_ARG_MAX = 56, OP_ARG_MIN = 79, OP_CUMSUM = 128
-};
-
-static const char *rname(int op) {
-  switch (op) {
-    case OP_MEAN: return "MEAN";
-    case OP_SUM: return "SUM";
-    case OP_REDUCE_MAX: return "REDUCE_MAX";
-    case OP_REDUCE_MIN: return "REDUCE_MIN";
-    case OP_REDUCE_PROD: return "REDUCE_PROD";
-    case OP_REDUCE_ANY: return "REDUCE_ANY";
-    case OP_REDUCE_ALL: return "REDUCE_ALL";
-    case OP_ARG_MAX: return "ARG_MAX";
-    default: return "ARG_MIN";
-  }
-}
-
 typedef struct {
   int dynamic;
   int rank; /* collapsed */
@@ -33,7 +14,7 @@ typedef struct {
 } RedData;
 
 static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
-  const char *name = rname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   int64_t axes[64];
   int na = tfl_read_ints(ax, axes, 64);
@@ -44,7 +25,7 @@ static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
     if (a < 0) return tfl_error(ctx, "%s: axis %lld out of range for rank %d", name, (long long)axes[i], in->rank);
     red[a] = 1;
   }
-  int keep = tfl_opt_bool(node, 0, 0);
+  int keep = tfl_ReducerOptions(node).keep_dims;
   int32_t od[TFL_MAX_RANK];
   int orank = 0;
   for (int i = 0; i < in->rank; i++) {
@@ -88,11 +69,11 @@ static TflStatus red_shape(TflContext *ctx, TflNode *node, RedData *d) {
 }
 
 static TflStatus red_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = rname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !ax || !out) return tfl_error(ctx, "%s: needs input, axis and output", name);
   int t = in->type;
-  if (node->op == OP_REDUCE_ANY || node->op == OP_REDUCE_ALL) {
+  if (node->op == TFL_OP_REDUCE_ANY || node->op == TFL_OP_REDUCE_ALL) {
     if (t != TFL_BOOL) return tfl_error(ctx, "%s: input must be bool", name);
   } else if (t != TFL_FLOAT32 && t != TFL_INT32 && t != TFL_INT64) {
     return TFL_NOT_MINE;
@@ -113,7 +94,7 @@ static TflStatus red_prepare_(TflContext *ctx, TflNode *node) {
     const T *X = in->data;                                                      \
     T *O = out->data;                                                           \
     ACC_T *acc = malloc(sizeof(ACC_T) * (size_t)(d->nout ? d->nout : 1));       \
-    if (!acc) return tfl_error(ctx, "%s: out of memory", rname(op));            \
+    if (!acc) return tfl_error(ctx, "%s: out of memory", tfl_op_name(op));            \
     for (int64_t i = 0; i < d->nout; i++) acc[i] = (INIT);                      \
     int r = d->rank;                                                            \
     int64_t inner = d->dims[r - 1], os = d->ostride[r - 1];                     \
@@ -160,30 +141,30 @@ static TflStatus red_eval(TflContext *ctx, TflNode *node) {
   float cnt = (float)d->count;
   if (in->type == TFL_FLOAT32) {
     switch (op) {
-      case OP_MEAN: RED_RUN(float, float, 0.0f, v + xv, d->count ? v / cnt : NAN); break;
-      case OP_SUM: RED_RUN(float, float, 0.0f, v + xv, v); break;
-      case OP_REDUCE_PROD: RED_RUN(float, float, 1.0f, v * xv, v); break;
-      case OP_REDUCE_MAX: RED_RUN(float, float, -INFINITY, xv > v ? xv : v, v); break;
-      case OP_REDUCE_MIN: RED_RUN(float, float, INFINITY, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(float, float, 0.0f, v + xv, d->count ? v / cnt : NAN); break;
+      case TFL_OP_SUM: RED_RUN(float, float, 0.0f, v + xv, v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(float, float, 1.0f, v * xv, v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(float, float, -INFINITY, xv > v ? xv : v, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(float, float, INFINITY, xv < v ? xv : v, v); break;
     }
   } else if (in->type == TFL_INT32) {
     switch (op) {
-      case OP_MEAN: RED_RUN(int32_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
-      case OP_SUM: RED_RUN(int32_t, int32_t, 0, (int32_t)((uint32_t)v + (uint32_t)xv), v); break;
-      case OP_REDUCE_PROD: RED_RUN(int32_t, int32_t, 1, (int32_t)((uint32_t)v * (uint32_t)xv), v); break;
-      case OP_REDUCE_MAX: RED_RUN(int32_t, int32_t, INT32_MIN, xv > v ? xv : v, v); break;
-      case OP_REDUCE_MIN: RED_RUN(int32_t, int32_t, INT32_MAX, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(int32_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
+      case TFL_OP_SUM: RED_RUN(int32_t, int32_t, 0, (int32_t)((uint32_t)v + (uint32_t)xv), v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(int32_t, int32_t, 1, (int32_t)((uint32_t)v * (uint32_t)xv), v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(int32_t, int32_t, INT32_MIN, xv > v ? xv : v, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(int32_t, int32_t, INT32_MAX, xv < v ? xv : v, v); break;
     }
   } else if (in->type == TFL_INT64) {
     switch (op) {
-      case OP_MEAN: RED_RUN(int64_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
-      case OP_SUM: RED_RUN(int64_t, int64_t, 0, (int64_t)((uint64_t)v + (uint64_t)xv), v); break;
-      case OP_REDUCE_PROD: RED_RUN(int64_t, int64_t, 1, (int64_t)((uint64_t)v * (uint64_t)xv), v); break;
-      case OP_REDUCE_MAX: RED_RUN(int64_t, int64_t, INT64_MIN, xv > v ? xv : v, v); break;
-      case OP_REDUCE_MIN: RED_RUN(int64_t, int64_t, INT64_MAX, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(int64_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
+      case TFL_OP_SUM: RED_RUN(int64_t, int64_t, 0, (int64_t)((uint64_t)v + (uint64_t)xv), v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(int64_t, int64_t, 1, (int64_t)((uint64_t)v * (uint64_t)xv), v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(int64_t, int64_t, INT64_MIN, xv > v ? xv : v, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(int64_t, int64_t, INT64_MAX, xv < v ? xv : v, v); break;
     }
   } else {
-    if (op == OP_REDUCE_ANY)
+    if (op == TFL_OP_REDUCE_ANY)
       RED_RUN(uint8_t, uint8_t, 0, (uint8_t)(v | (xv != 0)), v);
     else
       RED_RUN(uint8_t, uint8_t, 1, (uint8_t)(v & (xv != 0)), v);
@@ -204,7 +185,7 @@ typedef struct {
 } ArgData;
 
 static TflStatus arg_shape(TflContext *ctx, TflNode *node, ArgData *d) {
-  const char *name = rname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   int64_t a = 0;
   if (tfl_read_ints(ax, &a, 1) != 1) return tfl_error(ctx, "%s: axis must hold exactly one int", name);
@@ -222,7 +203,7 @@ static TflStatus arg_shape(TflContext *ctx, TflNode *node, ArgData *d) {
 }
 
 static TflStatus arg_prepare(TflContext *ctx, TflNode *node) {
-  const char *name = rname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *ax = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !ax || !out) return tfl_error(ctx, "%s: needs input, axis and output", name);
   switch (in->type) {
@@ -265,7 +246,7 @@ static TflStatus arg_eval(TflContext *ctx, TflNode *node) {
   ArgData *d = node->user_data;
   if (d->dynamic && arg_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
-  int is_max = node->op == OP_ARG_MAX, o64 = out->type == TFL_INT64;
+  int is_max = node->op == TFL_OP_ARG_MAX, o64 = out->type == TFL_INT64;
   switch (in->type) {
     case TFL_FLOAT32: ARG_RUN(float); break;
     case TFL_INT32: ARG_RUN(int32_t); break;
@@ -297,8 +278,9 @@ static TflStatus cum_prepare(TflContext *ctx, TflNode *node) {
   d->outer = tfl_prod(in->dims, 0, axis);
   d->n = in->dims[axis];
   d->inner = tfl_prod(in->dims, axis + 1, in->rank);
-  d->exclusive = tfl_opt_bool(node, 0, 0);
-  d->reverse = tfl_opt_bool(node, 1, 0);
+  const TflCumsumOptions o = tfl_CumsumOptions(node);
+  d->exclusive = o.exclusive;
+  d->reverse = o.reverse;
   return tfl_resize(ctx, out, in->rank, in->dims);
 }
 
@@ -333,15 +315,15 @@ static TflStatus cum_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_reduce_f32[] = {
-    {OP_CUMSUM, "CUMSUM", cum_prepare, cum_eval},
-    {OP_MEAN, "MEAN", red_prepare, red_eval},
-    {OP_SUM, "SUM", red_prepare, red_eval},
-    {OP_REDUCE_MAX, "REDUCE_MAX", red_prepare, red_eval},
-    {OP_REDUCE_MIN, "REDUCE_MIN", red_prepare, red_eval},
-    {OP_REDUCE_PROD, "REDUCE_PROD", red_prepare, red_eval},
-    {OP_REDUCE_ANY, "REDUCE_ANY", red_prepare, red_eval},
-    {OP_REDUCE_ALL, "REDUCE_ALL", red_prepare, red_eval},
-    {OP_ARG_MAX, "ARG_MAX", arg_prepare, arg_eval},
-    {OP_ARG_MIN, "ARG_MIN", arg_prepare, arg_eval},
+    {TFL_OP_CUMSUM, "CUMSUM", cum_prepare, cum_eval},
+    {TFL_OP_MEAN, "MEAN", red_prepare, red_eval},
+    {TFL_OP_SUM, "SUM", red_prepare, red_eval},
+    {TFL_OP_REDUCE_MAX, "REDUCE_MAX", red_prepare, red_eval},
+    {TFL_OP_REDUCE_MIN, "REDUCE_MIN", red_prepare, red_eval},
+    {TFL_OP_REDUCE_PROD, "REDUCE_PROD", red_prepare, red_eval},
+    {TFL_OP_REDUCE_ANY, "REDUCE_ANY", red_prepare, red_eval},
+    {TFL_OP_REDUCE_ALL, "REDUCE_ALL", red_prepare, red_eval},
+    {TFL_OP_ARG_MAX, "ARG_MAX", arg_prepare, arg_eval},
+    {TFL_OP_ARG_MIN, "ARG_MIN", arg_prepare, arg_eval},
     {0, NULL, NULL, NULL},
 };

@@ -5,14 +5,6 @@
  * otherwise mark the output dynamic and resize it in eval. */
 #include "common_f32.h"
 
-enum {
-  OP_RESHAPE = 22, OP_SQUEEZE = 43, OP_EXPAND_DIMS = 70, OP_TRANSPOSE = 39, OP_CONCATENATION = 2, OP_PACK = 83,
-  OP_UNPACK = 88, OP_SPLIT = 49, OP_SPLIT_V = 102, OP_SLICE = 65, OP_STRIDED_SLICE = 45, OP_PAD = 34, OP_PADV2 = 60,
-  OP_MIRROR_PAD = 100, OP_GATHER = 36, OP_GATHER_ND = 107, OP_TILE = 69, OP_BROADCAST_TO = 130, OP_CAST = 53,
-  OP_FILL = 94, OP_RANGE = 96, OP_SHAPE = 77, OP_ZEROS_LIKE = 93, OP_SELECT = 64, OP_SELECT_V2 = 123,
-  OP_DEQUANTIZE = 6, OP_REVERSE_V2 = 105, OP_DEPTH_TO_SPACE = 5, OP_SPACE_TO_DEPTH = 26, OP_BITCAST = 159
-};
-
 #define MAXAX 16
 
 typedef struct {
@@ -30,40 +22,6 @@ typedef struct {
   int64_t v[TFL_MAX_RANK * 2];
   float fill;
 } ShapeData;
-
-static const char *sname(int op) {
-  switch (op) {
-    case OP_RESHAPE: return "RESHAPE";
-    case OP_SQUEEZE: return "SQUEEZE";
-    case OP_EXPAND_DIMS: return "EXPAND_DIMS";
-    case OP_TRANSPOSE: return "TRANSPOSE";
-    case OP_CONCATENATION: return "CONCATENATION";
-    case OP_PACK: return "PACK";
-    case OP_UNPACK: return "UNPACK";
-    case OP_SPLIT: return "SPLIT";
-    case OP_SPLIT_V: return "SPLIT_V";
-    case OP_SLICE: return "SLICE";
-    case OP_STRIDED_SLICE: return "STRIDED_SLICE";
-    case OP_PAD: return "PAD";
-    case OP_PADV2: return "PADV2";
-    case OP_MIRROR_PAD: return "MIRROR_PAD";
-    case OP_GATHER: return "GATHER";
-    case OP_GATHER_ND: return "GATHER_ND";
-    case OP_TILE: return "TILE";
-    case OP_BROADCAST_TO: return "BROADCAST_TO";
-    case OP_CAST: return "CAST";
-    case OP_FILL: return "FILL";
-    case OP_RANGE: return "RANGE";
-    case OP_SHAPE: return "SHAPE";
-    case OP_ZEROS_LIKE: return "ZEROS_LIKE";
-    case OP_SELECT: return "SELECT";
-    case OP_SELECT_V2: return "SELECT_V2";
-    case OP_DEQUANTIZE: return "DEQUANTIZE";
-    case OP_REVERSE_V2: return "REVERSE_V2";
-    case OP_DEPTH_TO_SPACE: return "DEPTH_TO_SPACE";
-    default: return "SPACE_TO_DEPTH";
-  }
-}
 
 static int data_type_ok(int32_t t) {
   switch (t) {
@@ -173,7 +131,7 @@ static TflStatus reshape_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
     if (n < 0) return tfl_error(ctx, "RESHAPE: shape tensor has more than %d elements", TFL_MAX_RANK);
   } else {
     int32_t o[TFL_MAX_RANK + 1];
-    n = tfl_opt_int_vec(node, 0, o, TFL_MAX_RANK + 1);
+    n = tfl_opt_int_vec(node, TFL_ReshapeOptions_new_shape, o, TFL_MAX_RANK + 1);
     if (n > TFL_MAX_RANK) return tfl_error(ctx, "RESHAPE: new_shape has more than %d elements", TFL_MAX_RANK);
     if (n < 0) {
       if (out->rank >= 0 && tfl_num_elements(out) == tfl_num_elements(in)) return TFL_OK; /* keep declared shape */
@@ -209,7 +167,7 @@ static TflStatus reshape_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
 static TflStatus squeeze_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   int32_t sq[TFL_MAX_RANK + 1];
-  int n = tfl_opt_int_vec(node, 0, sq, TFL_MAX_RANK + 1);
+  int n = tfl_opt_int_vec(node, TFL_SqueezeOptions_squeeze_dims, sq, TFL_MAX_RANK + 1);
   int drop[TFL_MAX_RANK] = {0};
   if (n > TFL_MAX_RANK) return tfl_error(ctx, "SQUEEZE: too many squeeze_dims");
   if (n <= 0) {
@@ -251,15 +209,15 @@ typedef TflStatus (*ShapeFn)(TflContext *, TflNode *, ShapeData *);
 static ShapeFn shape_fn_for(int op);
 
 static TflStatus copy_like_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
   if (!data_type_ok(in->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
   if (out->type != in->type) return tfl_error(ctx, "%s: output type differs from input", name);
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
-  TflTensor *v = node->op == OP_SQUEEZE ? NULL : tfl_input(ctx, node, 1);
-  if (node->op == OP_EXPAND_DIMS && !v) return tfl_error(ctx, "EXPAND_DIMS: missing axis input");
-  if (defer(node, out, d, !v || tfl_value_known(v) || (node->op == OP_RESHAPE && !(v->rank == 1 && tfl_is_int_type(v->type)))))
+  TflTensor *v = node->op == TFL_OP_SQUEEZE ? NULL : tfl_input(ctx, node, 1);
+  if (node->op == TFL_OP_EXPAND_DIMS && !v) return tfl_error(ctx, "EXPAND_DIMS: missing axis input");
+  if (defer(node, out, d, !v || tfl_value_known(v) || (node->op == TFL_OP_RESHAPE && !(v->rank == 1 && tfl_is_int_type(v->type)))))
     return TFL_OK;
   return shape_fn_for(node->op)(ctx, node, d);
 }
@@ -268,7 +226,7 @@ static TflStatus copy_like_eval(TflContext *ctx, TflNode *node) {
   ShapeData *d = node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (d->dynamic && shape_fn_for(node->op)(ctx, node, d) != TFL_OK) return TFL_ERROR;
-  if (tfl_num_elements(out) != tfl_num_elements(in)) return tfl_error(ctx, "%s: element count changed", sname(node->op));
+  if (tfl_num_elements(out) != tfl_num_elements(in)) return tfl_error(ctx, "%s: element count changed", tfl_op_name(node->op));
   if (out->data != in->data && in->bytes) memmove(out->data, in->data, in->bytes);
   return TFL_OK;
 }
@@ -358,8 +316,9 @@ static TflStatus sslice_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int n = tfl_read_ints(bt, b, MAXAX);
   if (n < 0 || tfl_read_ints(et, e, MAXAX) != n || tfl_read_ints(stt, s, MAXAX) != n)
     return tfl_error(ctx, "STRIDED_SLICE: begin, end and strides must be int vectors of equal length <= %d", MAXAX);
-  int bm = tfl_opt_int(node, 0, 0), em = tfl_opt_int(node, 1, 0), elm = tfl_opt_int(node, 2, 0);
-  int nam = tfl_opt_int(node, 3, 0), sam = tfl_opt_int(node, 4, 0), offset = tfl_opt_bool(node, 5, 0);
+  const TflStridedSliceOptions o = tfl_StridedSliceOptions(node);
+  int bm = o.begin_mask, em = o.end_mask, elm = o.ellipsis_mask;
+  int nam = o.new_axis_mask, sam = o.shrink_axis_mask, offset = o.offset;
   int R = in->rank;
   int64_t st[TFL_MAX_RANK];
   row_strides(in->dims, R, st);
@@ -480,13 +439,13 @@ static TflStatus reverse_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
 }
 
 static TflStatus view_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
   if (!data_type_ok(in->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
   if (out->type != in->type) return tfl_error(ctx, "%s: output type differs from input", name);
   if (!same_quant(in, out)) return TFL_NOT_MINE;
-  int nv = node->op == OP_STRIDED_SLICE ? 3 : node->op == OP_SLICE ? 2 : 1;
+  int nv = node->op == TFL_OP_STRIDED_SLICE ? 3 : node->op == TFL_OP_SLICE ? 2 : 1;
   int known = 1;
   for (int i = 1; i <= nv; i++) {
     TflTensor *t = tfl_input(ctx, node, i);
@@ -510,8 +469,8 @@ static TflStatus view_eval(TflContext *ctx, TflNode *node) {
 /* -------------------------------------------------------------------------------- CONCATENATION / PACK */
 
 static TflStatus concat_prepare_(TflContext *ctx, TflNode *node) {
-  int pack = node->op == OP_PACK;
-  const char *name = sname(node->op);
+  int pack = node->op == TFL_OP_PACK;
+  const char *name = tfl_op_name(node->op);
   TflTensor *in0 = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in0 || !out || node->ninputs < 1) return tfl_error(ctx, "%s: missing inputs or output", name);
   if (!data_type_ok(in0->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in0->type);
@@ -526,14 +485,18 @@ static TflStatus concat_prepare_(TflContext *ctx, TflNode *node) {
   int R = in0->rank;
   int orank = pack ? R + 1 : R;
   if (orank > TFL_MAX_RANK || (!pack && R < 1)) return tfl_error(ctx, "%s: bad rank %d", name, R);
-  int axis = tfl_opt_int(node, pack ? 1 : 0, 0);
+  int axis, act = TFL_ACT_NONE;
+  if (pack) {
+    const TflPackOptions o = tfl_PackOptions(node);
+    if (o.values_count != node->ninputs) return tfl_error(ctx, "PACK: values_count %d != %d inputs", o.values_count, node->ninputs);
+    axis = o.axis;
+  } else {
+    const TflConcatenationOptions o = tfl_ConcatenationOptions(node);
+    axis = o.axis;
+    act = o.fused_activation_function;
+  }
   if (axis < 0) axis += orank;
   if (axis < 0 || axis >= orank) return tfl_error(ctx, "%s: axis out of range", name);
-  if (pack) {
-    int vc = tfl_opt_int(node, 0, node->ninputs);
-    if (vc != node->ninputs) return tfl_error(ctx, "PACK: values_count %d != %d inputs", vc, node->ninputs);
-  }
-  int act = pack ? 0 : tfl_opt_int(node, 1, 0);
   if (act != 0 && (in0->type != TFL_FLOAT32 || act >= TFL_ACT_TANH)) return tfl_error(ctx, "CONCATENATION: unsupported fused activation %d", act);
   d->axis = axis;
   int64_t cat = 0;
@@ -585,7 +548,7 @@ static TflStatus concat_eval(TflContext *ctx, TflNode *node) {
 
 static TflStatus split_common(TflContext *ctx, TflNode *node, ShapeData *d, TflTensor *in, int axis_in,
                               const int64_t *sizes, int nout, int drop_axis) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   int axis = tfl_norm_axis(axis_in, in->rank);
   if (axis < 0) return tfl_error(ctx, "%s: axis %d out of range", name, axis_in);
   if (nout != node->noutputs) return tfl_error(ctx, "%s: %d pieces but %d outputs", name, nout, node->noutputs);
@@ -615,23 +578,24 @@ static TflStatus split_common(TflContext *ctx, TflNode *node, ShapeData *d, TflT
 
 static TflStatus split_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
   int op = node->op;
-  TflTensor *in = tfl_input(ctx, node, op == OP_SPLIT ? 1 : 0);
+  TflTensor *in = tfl_input(ctx, node, op == TFL_OP_SPLIT ? 1 : 0);
   int64_t sizes[1024];
-  if (op == OP_UNPACK) {
-    int axis = tfl_opt_int(node, 1, 0);
+  if (op == TFL_OP_UNPACK) {
+    const TflUnpackOptions o = tfl_UnpackOptions(node);
+    int axis = o.axis;
     int a = tfl_norm_axis(axis, in->rank);
     if (a < 0) return tfl_error(ctx, "UNPACK: axis out of range");
-    int num = tfl_opt_int(node, 0, in->dims[a]);
+    int num = o.num;
     if (num != in->dims[a] || num > 1024) return tfl_error(ctx, "UNPACK: num %d != dim %d", num, in->dims[a]);
     for (int i = 0; i < num; i++) sizes[i] = 1;
     return split_common(ctx, node, d, in, axis, sizes, num, 1);
   }
-  if (op == OP_SPLIT) {
+  if (op == TFL_OP_SPLIT) {
     int64_t a = 0;
     if (tfl_read_ints(tfl_input(ctx, node, 0), &a, 1) != 1) return tfl_error(ctx, "SPLIT: axis must be a single int");
     int ax = tfl_norm_axis(a, in->rank);
     if (ax < 0) return tfl_error(ctx, "SPLIT: axis out of range");
-    int ns = tfl_opt_int(node, 0, node->noutputs);
+    int ns = tfl_SplitOptions(node).num_splits;
     if (ns <= 0 || ns > 1024 || in->dims[ax] % ns != 0) return tfl_error(ctx, "SPLIT: dim %d not divisible into %d", in->dims[ax], ns);
     for (int i = 0; i < ns; i++) sizes[i] = in->dims[ax] / ns;
     return split_common(ctx, node, d, in, ax, sizes, ns, 0);
@@ -662,8 +626,8 @@ static TflStatus split_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
 
 static TflStatus split_prepare_(TflContext *ctx, TflNode *node) {
   int op = node->op;
-  const char *name = sname(op);
-  TflTensor *in = tfl_input(ctx, node, op == OP_SPLIT ? 1 : 0);
+  const char *name = tfl_op_name(op);
+  TflTensor *in = tfl_input(ctx, node, op == TFL_OP_SPLIT ? 1 : 0);
   if (!in || node->noutputs < 1) return tfl_error(ctx, "%s: missing operands", name);
   if (!data_type_ok(in->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
   for (int i = 0; i < node->noutputs; i++) {
@@ -673,8 +637,8 @@ static TflStatus split_prepare_(TflContext *ctx, TflNode *node) {
   }
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   int known = 1;
-  if (op == OP_SPLIT) known = tfl_value_known(tfl_input(ctx, node, 0));
-  if (op == OP_SPLIT_V) known = tfl_value_known(tfl_input(ctx, node, 1)) && tfl_value_known(tfl_input(ctx, node, 2));
+  if (op == TFL_OP_SPLIT) known = tfl_value_known(tfl_input(ctx, node, 0));
+  if (op == TFL_OP_SPLIT_V) known = tfl_value_known(tfl_input(ctx, node, 1)) && tfl_value_known(tfl_input(ctx, node, 2));
   if (!known) {
     d->dynamic = 1;
     for (int i = 0; i < node->noutputs; i++) tfl_output(ctx, node, i)->alloc = TFL_ALLOC_DYNAMIC;
@@ -686,7 +650,7 @@ static TflStatus split_prepare_(TflContext *ctx, TflNode *node) {
 static TflStatus split_eval(TflContext *ctx, TflNode *node) {
   ShapeData *d = node->user_data;
   if (d->dynamic && split_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
-  TflTensor *in = tfl_input(ctx, node, node->op == OP_SPLIT ? 1 : 0);
+  TflTensor *in = tfl_input(ctx, node, node->op == TFL_OP_SPLIT ? 1 : 0);
   size_t es = tfl_type_size(in->type);
   size_t irow = (size_t)in->dims[d->axis] * d->inner * es;
   size_t off = 0;
@@ -702,12 +666,12 @@ static TflStatus split_eval(TflContext *ctx, TflNode *node) {
 /* ------------------------------------------------------------------------------- PAD / PADV2 / MIRROR_PAD */
 
 static TflStatus pad_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *p = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   int64_t v[TFL_MAX_RANK * 2];
   if (p->rank != 2 || p->dims[0] != in->rank || p->dims[1] != 2 || tfl_read_ints(p, v, TFL_MAX_RANK * 2) != 2 * in->rank)
     return tfl_error(ctx, "%s: paddings must be [%d, 2]", name, in->rank);
-  int mirror = node->op == OP_MIRROR_PAD, sym = mirror && tfl_opt_int(node, 0, 0) == 1;
+  int mirror = node->op == TFL_OP_MIRROR_PAD, sym = mirror && tfl_MirrorPadOptions(node).mode == TFL_MIRROR_PAD_SYMMETRIC;
   for (int i = 0; i < in->rank; i++) {
     int64_t lo = v[2 * i], hi = v[2 * i + 1];
     if (lo < 0 || hi < 0) return tfl_error(ctx, "%s: negative padding", name);
@@ -727,14 +691,14 @@ static TflStatus pad_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
 }
 
 static TflStatus pad_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *p = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!in || !p || !out) return tfl_error(ctx, "%s: missing operands", name);
   if (!data_type_ok(in->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
   if (out->type != in->type) return tfl_error(ctx, "%s: output type differs from input", name);
   if (!same_quant(in, out)) return TFL_NOT_MINE;
   if (!tfl_is_int_type(p->type)) return tfl_error(ctx, "%s: paddings must be int32 or int64", name);
-  if (node->op == OP_PADV2) {
+  if (node->op == TFL_OP_PADV2) {
     TflTensor *cv = tfl_input(ctx, node, 2);
     if (cv && (cv->type != in->type || tfl_num_elements(cv) != 1)) return tfl_error(ctx, "PADV2: constant_values must be a scalar of the input type");
   }
@@ -755,8 +719,8 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   const char *x = in->data;
   int64_t ist[TFL_MAX_RANK + 1];
   row_strides(in->dims, R, ist);
-  if (node->op == OP_MIRROR_PAD) {
-    int sym = tfl_opt_int(node, 0, 0) == 1;
+  if (node->op == TFL_OP_MIRROR_PAD) {
+    int sym = tfl_MirrorPadOptions(node).mode == TFL_MIRROR_PAD_SYMMETRIC;
     Odometer od; /* output index */
     odo_init(&od, d->od, R, 0, NULL, NULL, NULL, 0);
     for (int64_t k = 0; k < total; k++, odo_next(&od)) {
@@ -773,7 +737,7 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   }
   /* fill with the pad value, then copy the interior row by row */
   char pv[16] = {0};
-  TflTensor *cv = node->op == OP_PADV2 ? tfl_input(ctx, node, 2) : NULL;
+  TflTensor *cv = node->op == TFL_OP_PADV2 ? tfl_input(ctx, node, 2) : NULL;
   if (cv && cv->data) memcpy(pv, cv->data, es);
   else if (out->nq > 0 && out->zero_points) {
     int64_t zp = out->zero_points[0];
@@ -806,7 +770,7 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
 
 static TflStatus gather_prepare_(TflContext *ctx, TflNode *node) {
   TflTensor *p = tfl_input(ctx, node, 0), *ix = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   if (!p || !ix || !out) return tfl_error(ctx, "%s: missing operands", name);
   if (!data_type_ok(p->type)) return tfl_error(ctx, "%s: unsupported params type %d", name, p->type);
   if (!tfl_is_int_type(ix->type)) return tfl_error(ctx, "%s: indices must be int32 or int64", name);
@@ -815,8 +779,9 @@ static TflStatus gather_prepare_(TflContext *ctx, TflNode *node) {
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   int32_t od[TFL_MAX_RANK];
   int r = 0;
-  if (node->op == OP_GATHER) {
-    int axis = tfl_opt_int(node, 0, 0), bd = tfl_opt_int(node, 1, 0);
+  if (node->op == TFL_OP_GATHER) {
+    const TflGatherOptions o = tfl_GatherOptions(node);
+    int axis = o.axis, bd = o.batch_dims;
     if (axis < 0) axis += p->rank;
     if (bd < 0) bd += ix->rank;
     if (axis < 0 || axis >= p->rank) return tfl_error(ctx, "GATHER: axis out of range");
@@ -859,7 +824,7 @@ static TflStatus gather_eval(TflContext *ctx, TflNode *node) {
   const char *x = p->data;
   char *o = out->data;
   size_t slice = (size_t)d->inner * es;
-  if (node->op == OP_GATHER) {
+  if (node->op == TFL_OP_GATHER) {
     int64_t batch = d->v[1], nix = d->v[2];
     for (int64_t b = 0; b < batch; b++)
       for (int64_t ou = 0; ou < d->outer; ou++)
@@ -1124,20 +1089,20 @@ static TflStatus range_shape(TflContext *ctx, TflNode *node, ShapeData *d) {
 }
 
 static TflStatus gen_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *out = tfl_output(ctx, node, 0), *in = tfl_input(ctx, node, 0);
   if (!out || !in) return tfl_error(ctx, "%s: missing operands", name);
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   switch (node->op) {
-    case OP_SHAPE: {
+    case TFL_OP_SHAPE: {
       if (out->type != TFL_INT32 && out->type != TFL_INT64) return tfl_error(ctx, "SHAPE: output must be int32 or int64");
       int32_t od[1] = {in->rank};
       return tfl_resize(ctx, out, 1, od);
     }
-    case OP_ZEROS_LIKE:
+    case TFL_OP_ZEROS_LIKE:
       if (out->type != in->type) return tfl_error(ctx, "ZEROS_LIKE: output type differs");
       return tfl_resize(ctx, out, in->rank, in->dims);
-    case OP_FILL: {
+    case TFL_OP_FILL: {
       TflTensor *v = tfl_input(ctx, node, 1);
       if (!v || tfl_num_elements(v) != 1 || v->type != out->type || !data_type_ok(v->type))
         return tfl_error(ctx, "FILL: value must be a scalar of the output type");
@@ -1163,16 +1128,16 @@ static TflStatus gen_eval(TflContext *ctx, TflNode *node) {
   ShapeData *d = node->user_data;
   TflTensor *out = tfl_output(ctx, node, 0), *in = tfl_input(ctx, node, 0);
   switch (node->op) {
-    case OP_SHAPE:
+    case TFL_OP_SHAPE:
       for (int i = 0; i < in->rank; i++) {
         if (out->type == TFL_INT64) ((int64_t *)out->data)[i] = in->dims[i];
         else ((int32_t *)out->data)[i] = in->dims[i];
       }
       return TFL_OK;
-    case OP_ZEROS_LIKE:
+    case TFL_OP_ZEROS_LIKE:
       if (out->bytes) memset(out->data, 0, out->bytes);
       return TFL_OK;
-    case OP_FILL: {
+    case TFL_OP_FILL: {
       if (d->dynamic && fill_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
       TflTensor *v = tfl_input(ctx, node, 1);
       size_t es = tfl_type_size(v->type);
@@ -1218,7 +1183,7 @@ static void bstrides(const TflTensor *t, const int32_t *od, int r, int64_t *s) {
 }
 
 static TflStatus select_prepare_(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *c = tfl_input(ctx, node, 0), *x = tfl_input(ctx, node, 1), *y = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (!c || !x || !y || !out) return tfl_error(ctx, "%s: missing operands", name);
@@ -1233,7 +1198,7 @@ static TflStatus select_prepare_(TflContext *ctx, TflNode *node) {
   tt.rank = r;
   memcpy(tt.dims, t, sizeof t);
   TflTensor cc = *c;
-  if (node->op == OP_SELECT && c->rank == 1 && r > 1 && c->dims[0] == t[0]) {
+  if (node->op == TFL_OP_SELECT && c->rank == 1 && r > 1 && c->dims[0] == t[0]) {
     /* SELECT v1: a vector condition picks whole rows */
     cc.rank = r;
     for (int i = 1; i < r; i++) cc.dims[i] = 1;
@@ -1266,13 +1231,13 @@ static TflStatus select_eval(TflContext *ctx, TflNode *node) {
 /* --------------------------------------------------------------------------- DEPTH_TO_SPACE / SPACE_TO_DEPTH */
 
 static TflStatus d2s_prepare(TflContext *ctx, TflNode *node) {
-  const char *name = sname(node->op);
+  const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing operands", name);
   if (!data_type_ok(in->type) || out->type != in->type) return tfl_error(ctx, "%s: bad types", name);
   if (!same_quant(in, out)) return TFL_NOT_MINE;
   if (in->rank != 4) return tfl_error(ctx, "%s: input must be 4-D", name);
-  int bs = tfl_opt_int(node, 0, 0);
+  int bs = node->op == TFL_OP_DEPTH_TO_SPACE ? tfl_DepthToSpaceOptions(node).block_size : tfl_SpaceToDepthOptions(node).block_size;
   if (bs < 1) return tfl_error(ctx, "%s: block_size must be >= 1", name);
   ShapeData *d = tfl_set_user_data(node, sizeof(ShapeData));
   d->n = bs;
@@ -1280,7 +1245,7 @@ static TflStatus d2s_prepare(TflContext *ctx, TflNode *node) {
   int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
   if ((int64_t)bs * bs * C > INT32_MAX || (int64_t)H * bs > INT32_MAX || (int64_t)W * bs > INT32_MAX)
     return tfl_error(ctx, "%s: block_size too large", name);
-  if (node->op == OP_DEPTH_TO_SPACE) {
+  if (node->op == TFL_OP_DEPTH_TO_SPACE) {
     if (C % (bs * bs)) return tfl_error(ctx, "DEPTH_TO_SPACE: depth %d not divisible by %d", C, bs * bs);
     od[0] = N; od[1] = H * bs; od[2] = W * bs; od[3] = C / (bs * bs);
   } else {
@@ -1299,7 +1264,7 @@ static TflStatus d2s_eval(TflContext *ctx, TflNode *node) {
   int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
   int32_t vd[6];
   int64_t st[6];
-  if (node->op == OP_DEPTH_TO_SPACE) {
+  if (node->op == TFL_OP_DEPTH_TO_SPACE) {
     int oc = C / (bs * bs);
     /* out[n, h, by, w, bx, c] = in[n, h, w, (by*bs + bx)*oc + c] */
     vd[0] = N; st[0] = (int64_t)H * W * C;
@@ -1325,13 +1290,13 @@ static TflStatus d2s_eval(TflContext *ctx, TflNode *node) {
 
 static ShapeFn shape_fn_for(int op) {
   switch (op) {
-    case OP_RESHAPE: return reshape_shape;
-    case OP_SQUEEZE: return squeeze_shape;
-    case OP_EXPAND_DIMS: return expand_shape;
-    case OP_TRANSPOSE: return transpose_shape;
-    case OP_SLICE: return slice_shape;
-    case OP_STRIDED_SLICE: return sslice_shape;
-    case OP_BROADCAST_TO: return bto_shape;
+    case TFL_OP_RESHAPE: return reshape_shape;
+    case TFL_OP_SQUEEZE: return squeeze_shape;
+    case TFL_OP_EXPAND_DIMS: return expand_shape;
+    case TFL_OP_TRANSPOSE: return transpose_shape;
+    case TFL_OP_SLICE: return slice_shape;
+    case TFL_OP_STRIDED_SLICE: return sslice_shape;
+    case TFL_OP_BROADCAST_TO: return bto_shape;
     default: return reverse_shape;
   }
 }
@@ -1357,39 +1322,39 @@ FOLDING_PREPARE(pad)
 static TflStatus gen_prepare(TflContext *ctx, TflNode *node) {
   TflStatus st = gen_prepare_(ctx, node);
   if (st != TFL_OK) return st;
-  return tfl_try_fold_ex(ctx, node, gen_eval, node->op == OP_SHAPE);
+  return tfl_try_fold_ex(ctx, node, gen_eval, node->op == TFL_OP_SHAPE);
 }
 
 const TflKernel tfl_kernels_shape_ops[] = {
-    {OP_RESHAPE, "RESHAPE", copy_like_prepare, copy_like_eval},
-    {OP_SQUEEZE, "SQUEEZE", copy_like_prepare, copy_like_eval},
-    {OP_EXPAND_DIMS, "EXPAND_DIMS", copy_like_prepare, copy_like_eval},
-    {OP_TRANSPOSE, "TRANSPOSE", view_prepare, view_eval},
-    {OP_SLICE, "SLICE", view_prepare, view_eval},
-    {OP_STRIDED_SLICE, "STRIDED_SLICE", view_prepare, view_eval},
-    {OP_BROADCAST_TO, "BROADCAST_TO", view_prepare, view_eval},
-    {OP_REVERSE_V2, "REVERSE_V2", view_prepare, view_eval},
-    {OP_CONCATENATION, "CONCATENATION", concat_prepare, concat_eval},
-    {OP_PACK, "PACK", concat_prepare, concat_eval},
-    {OP_UNPACK, "UNPACK", split_prepare, split_eval},
-    {OP_SPLIT, "SPLIT", split_prepare, split_eval},
-    {OP_SPLIT_V, "SPLIT_V", split_prepare, split_eval},
-    {OP_PAD, "PAD", pad_prepare, pad_eval},
-    {OP_PADV2, "PADV2", pad_prepare, pad_eval},
-    {OP_MIRROR_PAD, "MIRROR_PAD", pad_prepare, pad_eval},
-    {OP_GATHER, "GATHER", gather_prepare, gather_eval},
-    {OP_GATHER_ND, "GATHER_ND", gather_prepare, gather_eval},
-    {OP_TILE, "TILE", tile_prepare, tile_eval},
-    {OP_CAST, "CAST", cast_prepare, cast_eval},
-    {OP_DEQUANTIZE, "DEQUANTIZE", deq_prepare, deq_eval},
-    {OP_FILL, "FILL", gen_prepare, gen_eval},
-    {OP_RANGE, "RANGE", gen_prepare, gen_eval},
-    {OP_SHAPE, "SHAPE", gen_prepare, gen_eval},
-    {OP_ZEROS_LIKE, "ZEROS_LIKE", gen_prepare, gen_eval},
-    {OP_SELECT, "SELECT", select_prepare, select_eval},
-    {OP_SELECT_V2, "SELECT_V2", select_prepare, select_eval},
-    {OP_DEPTH_TO_SPACE, "DEPTH_TO_SPACE", d2s_prepare, d2s_eval},
-    {OP_SPACE_TO_DEPTH, "SPACE_TO_DEPTH", d2s_prepare, d2s_eval},
-    {OP_BITCAST, "BITCAST", bitcast_prepare, bitcast_eval},
+    {TFL_OP_RESHAPE, "RESHAPE", copy_like_prepare, copy_like_eval},
+    {TFL_OP_SQUEEZE, "SQUEEZE", copy_like_prepare, copy_like_eval},
+    {TFL_OP_EXPAND_DIMS, "EXPAND_DIMS", copy_like_prepare, copy_like_eval},
+    {TFL_OP_TRANSPOSE, "TRANSPOSE", view_prepare, view_eval},
+    {TFL_OP_SLICE, "SLICE", view_prepare, view_eval},
+    {TFL_OP_STRIDED_SLICE, "STRIDED_SLICE", view_prepare, view_eval},
+    {TFL_OP_BROADCAST_TO, "BROADCAST_TO", view_prepare, view_eval},
+    {TFL_OP_REVERSE_V2, "REVERSE_V2", view_prepare, view_eval},
+    {TFL_OP_CONCATENATION, "CONCATENATION", concat_prepare, concat_eval},
+    {TFL_OP_PACK, "PACK", concat_prepare, concat_eval},
+    {TFL_OP_UNPACK, "UNPACK", split_prepare, split_eval},
+    {TFL_OP_SPLIT, "SPLIT", split_prepare, split_eval},
+    {TFL_OP_SPLIT_V, "SPLIT_V", split_prepare, split_eval},
+    {TFL_OP_PAD, "PAD", pad_prepare, pad_eval},
+    {TFL_OP_PADV2, "PADV2", pad_prepare, pad_eval},
+    {TFL_OP_MIRROR_PAD, "MIRROR_PAD", pad_prepare, pad_eval},
+    {TFL_OP_GATHER, "GATHER", gather_prepare, gather_eval},
+    {TFL_OP_GATHER_ND, "GATHER_ND", gather_prepare, gather_eval},
+    {TFL_OP_TILE, "TILE", tile_prepare, tile_eval},
+    {TFL_OP_CAST, "CAST", cast_prepare, cast_eval},
+    {TFL_OP_DEQUANTIZE, "DEQUANTIZE", deq_prepare, deq_eval},
+    {TFL_OP_FILL, "FILL", gen_prepare, gen_eval},
+    {TFL_OP_RANGE, "RANGE", gen_prepare, gen_eval},
+    {TFL_OP_SHAPE, "SHAPE", gen_prepare, gen_eval},
+    {TFL_OP_ZEROS_LIKE, "ZEROS_LIKE", gen_prepare, gen_eval},
+    {TFL_OP_SELECT, "SELECT", select_prepare, select_eval},
+    {TFL_OP_SELECT_V2, "SELECT_V2", select_prepare, select_eval},
+    {TFL_OP_DEPTH_TO_SPACE, "DEPTH_TO_SPACE", d2s_prepare, d2s_eval},
+    {TFL_OP_SPACE_TO_DEPTH, "SPACE_TO_DEPTH", d2s_prepare, d2s_eval},
+    {TFL_OP_BITCAST, "BITCAST", bitcast_prepare, bitcast_eval},
     {0, NULL, NULL, NULL},
 };
