@@ -242,6 +242,27 @@ void tfl_node_reset(TflContext *ctx, TflNode *node) {
 
 /* ---- creation ---- */
 
+/* IF and WHILE run in the interpreter itself, which implements their version 1 (as LiteRT registers them). */
+#define TFL_CONTROL_MAX_VERSION 1
+
+/* Refuses a builtin node whose OperatorCode version no registered kernel implements (a newer version may change the
+ * op's semantics). Ops with no kernel at all are reported by allocate_tensors, naming their input types. */
+static int check_version(TflContext *ctx, const Node *n) {
+  const TflNode *node = &n->n;
+  if (node->custom_code) return 0;
+  char supported[128];
+  if (n->control) {
+    if (node->version >= 1 && node->version <= TFL_CONTROL_MAX_VERSION) return 0;
+    snprintf(supported, sizeof supported, "1");
+  } else {
+    if (!tfl_registry_has_op(node->op) || tfl_registry_has_version(node->op, node->version)) return 0;
+    tfl_registry_describe_versions(node->op, supported, sizeof supported);
+  }
+  const char *name = tfl_op_name(node->op);
+  return set_err(ctx, "unsupported operator version: %s version %d (subgraph %d, node %d): this runtime implements %s versions %s",
+                 name, node->version, node->subgraph, node->index, name, supported);
+}
+
 static int init_sub(TflContext *ctx, int si) {
   const TflSubgraphDesc *g = &ctx->m.subgraphs[si];
   Sub *s = &ctx->subs[si];
@@ -308,6 +329,7 @@ static int init_sub(TflContext *ctx, int si) {
     n->n.file_len = ctx->m.len;
     n->flex = n->n.custom_code && strncmp(n->n.custom_code, "Flex", 4) == 0;
     if (n->n.op == TFL_OP_IF || n->n.op == TFL_OP_WHILE) n->control = n->n.op;
+    if (check_version(ctx, n)) return -1;
     /* the graph is single-assignment: a second writer would leave the first with a tensor it does not own */
     for (int k = 0; k < o->noutputs; k++) {
       int oi = o->outputs[k];

@@ -45,6 +45,8 @@ void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
 
 /* registry.c */
 int tfl_registry_has_op(int32_t op);
+int tfl_registry_has_version(int32_t op, int32_t version);
+void tfl_registry_describe_versions(int32_t op, char *buf, size_t len); /* e.g. "1-3" */
 TflStatus tfl_registry_prepare(TflContext *ctx, TflNode *node, const TflKernel **chosen, int *matched);
 /* Frees the node's user_data (before a new prepare). */
 void tfl_node_reset(TflContext *ctx, TflNode *node);

@@ -464,9 +464,20 @@ static PyObject *mod_has_kernel(PyObject *m, PyObject *arg) {
   return PyBool_FromLong(op == TFL_OP_IF || op == TFL_OP_WHILE || tfl_registry_has_op((int32_t)op));
 }
 
+static PyObject *mod_kernel_versions(PyObject *m, PyObject *arg) {
+  long op = PyLong_AsLong(arg);
+  if (op == -1 && PyErr_Occurred()) return NULL;
+  char buf[128];
+  if (op == TFL_OP_IF || op == TFL_OP_WHILE) return PyUnicode_FromString("1");
+  if (op < 0 || op > INT32_MAX || !tfl_registry_has_op((int32_t)op)) Py_RETURN_NONE;
+  tfl_registry_describe_versions((int32_t)op, buf, sizeof buf);
+  return PyUnicode_FromString(buf);
+}
+
 static PyMethodDef module_methods[] = {
     {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
     {"has_kernel", mod_has_kernel, METH_O, "Whether the runtime can execute a BuiltinOperator code."},
+    {"kernel_versions", mod_kernel_versions, METH_O, "OperatorCode versions the kernels of a BuiltinOperator code implement, e.g. '1-3' (None: no kernel)."},
     {NULL, NULL, 0, NULL},
 };
 

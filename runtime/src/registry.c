@@ -1,5 +1,8 @@
-/* Kernel registry: the families listed in TFL_KERNEL_FAMILIES (tflrt.h), searched in that order. */
+/* Kernel registry: the families listed in TFL_KERNEL_FAMILIES (tflrt.h), searched in that order. Each entry serves one
+ * builtin op for the OperatorCode versions [min_version, max_version] it implements, like LiteRT's
+ * AddBuiltin(op, registration, min_version, max_version). */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "interp.h"
 #include "tflrt.h"
@@ -8,21 +11,53 @@
 static const TflKernel *const tfl_families[] = {TFL_KERNEL_FAMILIES(TFL_FAMILY_PTR) NULL};
 #undef TFL_FAMILY_PTR
 
+static int serves(const TflKernel *k, int32_t op) { return k->op == op && k->prepare && k->eval; }
+static int covers(const TflKernel *k, int32_t version) { return version >= k->min_version && version <= k->max_version; }
+
 int tfl_registry_has_op(int32_t op) {
   for (int f = 0; tfl_families[f]; f++)
     for (const TflKernel *k = tfl_families[f]; k->name; k++)
-      if (k->op == op && k->prepare && k->eval) return 1;
+      if (serves(k, op)) return 1;
   return 0;
 }
 
-/* Runs prepare on each matching entry until one accepts. Returns TFL_OK with *chosen set, TFL_ERROR (error already
- * reported by the kernel), or TFL_NOT_MINE when no entry accepted (*matched tells whether any entry had this op). */
+int tfl_registry_has_version(int32_t op, int32_t version) {
+  for (int f = 0; tfl_families[f]; f++)
+    for (const TflKernel *k = tfl_families[f]; k->name; k++)
+      if (serves(k, op) && covers(k, version)) return 1;
+  return 0;
+}
+
+/* Versions some entry of op implements, as "1-3" or "1-2, 4" (entries of one op usually share one range). */
+void tfl_registry_describe_versions(int32_t op, char *buf, size_t len) {
+  enum { MAX_VERSION = 64 };
+  int supported[MAX_VERSION + 2] = {0};
+  for (int f = 0; tfl_families[f]; f++)
+    for (const TflKernel *k = tfl_families[f]; k->name; k++)
+      if (serves(k, op))
+        for (int v = k->min_version < 1 ? 1 : k->min_version; v <= k->max_version && v <= MAX_VERSION; v++) supported[v] = 1;
+  size_t o = 0;
+  buf[0] = 0;
+  for (int v = 1; v <= MAX_VERSION && o < len; v++) {
+    if (!supported[v] || supported[v - 1]) continue;
+    int end = v;
+    while (supported[end + 1]) end++;
+    int n = end == v ? snprintf(buf + o, len - o, "%s%d", o ? ", " : "", v)
+                     : snprintf(buf + o, len - o, "%s%d-%d", o ? ", " : "", v, end);
+    if (n < 0) break;
+    o += (size_t)n;
+  }
+}
+
+/* Runs prepare on each entry that serves the node's op and version until one accepts. Returns TFL_OK with *chosen set,
+ * TFL_ERROR (error already reported by the kernel), or TFL_NOT_MINE when no entry accepted (*matched tells whether any
+ * entry had this op and version). */
 TflStatus tfl_registry_prepare(TflContext *ctx, TflNode *node, const TflKernel **chosen, int *matched) {
   *chosen = NULL;
   *matched = 0;
   for (int f = 0; tfl_families[f]; f++)
     for (const TflKernel *k = tfl_families[f]; k->name; k++) {
-      if (k->op != node->op || !k->prepare || !k->eval) continue;
+      if (!serves(k, node->op) || !covers(k, node->version)) continue;
       *matched = 1;
       tfl_node_reset(ctx, node);
       TflStatus st = k->prepare(ctx, node);

@@ -2,9 +2,11 @@
  *
  * The interpreter (interp.c) owns tensors, the memory plan and the node list; the FlatBuffer reader (reader.c)
  * validates the file; kernels (kernels/<family>_<type>.c) only see the structs below. A kernel family registers a
- * NULL-terminated array of TflKernel entries; registry.c lists the families. Several entries may serve one
- * builtin op (float, int8, hybrid...): prepare() returns TFL_NOT_MINE when the operand types are not its own and
- * the registry tries the next entry.
+ * NULL-terminated array of TflKernel entries; registry.c lists the families. Each entry serves one builtin op for a
+ * range of OperatorCode versions (as LiteRT's AddBuiltin(op, reg, min_version, max_version)); a node whose version no
+ * entry covers is refused when the model is loaded. Several entries may serve one builtin op (float, int8,
+ * hybrid...): prepare() returns TFL_NOT_MINE when the operand types are not its own and the registry tries the next
+ * entry.
  */
 #ifndef TFLRT_H
 #define TFLRT_H
@@ -66,6 +68,9 @@ struct TflNode {
 typedef struct {
   int32_t op;
   const char *name;
+  /* OperatorCode versions this entry implements: every feature LiteRT's op versioning adds up to max_version is
+   * either computed or refused by prepare (by operand type or option value), never silently run with other semantics. */
+  int32_t min_version, max_version;
   /* Check operand types, compute output shapes (tfl_resize), precompute parameters into node->user_data. */
   TflStatus (*prepare)(TflContext *ctx, TflNode *node);
   TflStatus (*eval)(TflContext *ctx, TflNode *node);

@@ -571,8 +571,8 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_conv_f32[] = {
-    {TFL_OP_CONV_2D, "CONV_2D", conv_prepare, conv_eval},
-    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", dw_prepare, dw_eval},
-    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", tconv_prepare, tconv_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_CONV_2D, "CONV_2D", 1, 8, conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 1, 7, dw_prepare, dw_eval},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", 1, 5, tconv_prepare, tconv_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

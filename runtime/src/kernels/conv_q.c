@@ -704,8 +704,8 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_conv_q[] = {
-    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (int8/int16x8)", tconv_prepare, tconv_eval},
-    {TFL_OP_CONV_2D, "CONV_2D (int8/int16x8)", conv_prepare, conv_eval},
-    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (int8/int16x8)", dw_prepare, dw_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (int8/int16x8)", 1, 5, tconv_prepare, tconv_eval},
+    {TFL_OP_CONV_2D, "CONV_2D (int8/int16x8)", 1, 8, conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (int8/int16x8)", 1, 7, dw_prepare, dw_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

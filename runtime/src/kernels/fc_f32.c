@@ -220,7 +220,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_fc_f32[] = {
-    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED", fc_prepare, fc_eval},
-    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL", bmm_prepare, bmm_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED", 1, 12, fc_prepare, fc_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL", 1, 4, bmm_prepare, bmm_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

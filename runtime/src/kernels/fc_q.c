@@ -346,7 +346,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_fc_q[] = {
-    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", fc_prepare, fc_eval},
-    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", bmm_prepare, bmm_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", 1, 12, fc_prepare, fc_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", 1, 4, bmm_prepare, bmm_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

@@ -623,8 +623,8 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) { return conv_like_ev
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 1); }
 
 const TflKernel tfl_kernels_hybrid[] = {
-    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", fc_prepare, fc_eval},
-    {TFL_OP_CONV_2D, "CONV_2D (hybrid)", conv_prepare, conv_eval},
-    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", dw_prepare, dw_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", 1, 12, fc_prepare, fc_eval},
+    {TFL_OP_CONV_2D, "CONV_2D (hybrid)", 1, 8, conv_prepare, conv_eval},
+    {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", 1, 7, dw_prepare, dw_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

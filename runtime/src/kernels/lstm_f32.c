@@ -192,6 +192,6 @@ static TflStatus lstm_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_lstm_f32[] = {
-    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", lstm_prepare, lstm_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 3, lstm_prepare, lstm_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

@@ -378,13 +378,13 @@ static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_misc_q[] = {
-    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR (int8/int16)", resize_prepare, resize_eval},
-    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", pool_prepare, pool_eval},
-    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", pool_prepare, pool_eval},
-    {TFL_OP_MEAN, "MEAN (int8/int16)", reduce_prepare, reduce_eval},
-    {TFL_OP_SUM, "SUM (int8/int16)", reduce_prepare, reduce_eval},
-    {TFL_OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", reduce_prepare, reduce_eval},
-    {TFL_OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", reduce_prepare, reduce_eval},
-    {TFL_OP_REDUCE_PROD, "REDUCE_PROD (int8/int16)", reduce_prepare, reduce_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR (int8/int16)", 1, 4, resize_prepare, resize_eval},
+    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D (int8/int16)", 1, 3, pool_prepare, pool_eval},
+    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D (int8/int16)", 1, 3, pool_prepare, pool_eval},
+    {TFL_OP_MEAN, "MEAN (int8/int16)", 1, 3, reduce_prepare, reduce_eval},
+    {TFL_OP_SUM, "SUM (int8/int16)", 1, 2, reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_MAX, "REDUCE_MAX (int8/int16)", 1, 3, reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_MIN, "REDUCE_MIN (int8/int16)", 1, 3, reduce_prepare, reduce_eval},
+    {TFL_OP_REDUCE_PROD, "REDUCE_PROD (int8/int16)", 1, 2, reduce_prepare, reduce_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

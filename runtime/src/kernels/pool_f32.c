@@ -222,9 +222,9 @@ static TflStatus resize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_pool_f32[] = {
-    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", pool_prepare, pool_eval},
-    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D", pool_prepare, pool_eval},
-    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR", resize_prepare, resize_eval},
-    {TFL_OP_RESIZE_NEAREST_NEIGHBOR, "RESIZE_NEAREST_NEIGHBOR", resize_prepare, resize_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 1, 3, pool_prepare, pool_eval},
+    {TFL_OP_MAX_POOL_2D, "MAX_POOL_2D", 1, 3, pool_prepare, pool_eval},
+    {TFL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR", 1, 4, resize_prepare, resize_eval},
+    {TFL_OP_RESIZE_NEAREST_NEIGHBOR, "RESIZE_NEAREST_NEIGHBOR", 1, 4, resize_prepare, resize_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

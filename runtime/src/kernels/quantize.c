@@ -128,7 +128,7 @@ static TflStatus dequantize_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_quantize[] = {
-    {TFL_OP_QUANTIZE, "QUANTIZE (integer)", quantize_prepare, quantize_eval},
-    {TFL_OP_DEQUANTIZE, "DEQUANTIZE (integer)", dequantize_prepare, dequantize_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_QUANTIZE, "QUANTIZE (integer)", 1, 4, quantize_prepare, quantize_eval},
+    {TFL_OP_DEQUANTIZE, "DEQUANTIZE (integer)", 1, 6, dequantize_prepare, dequantize_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };

@@ -315,15 +315,15 @@ static TflStatus cum_eval(TflContext *ctx, TflNode *node) {
 }
 
 const TflKernel tfl_kernels_reduce_f32[] = {
-    {TFL_OP_CUMSUM, "CUMSUM", cum_prepare, cum_eval},
-    {TFL_OP_MEAN, "MEAN", red_prepare, red_eval},
-    {TFL_OP_SUM, "SUM", red_prepare, red_eval},
-    {TFL_OP_REDUCE_MAX, "REDUCE_MAX", red_prepare, red_eval},
-    {TFL_OP_REDUCE_MIN, "REDUCE_MIN", red_prepare, red_eval},
-    {TFL_OP_REDUCE_PROD, "REDUCE_PROD", red_prepare, red_eval},
-    {TFL_OP_REDUCE_ANY, "REDUCE_ANY", red_prepare, red_eval},
-    {TFL_OP_REDUCE_ALL, "REDUCE_ALL", red_prepare, red_eval},
-    {TFL_OP_ARG_MAX, "ARG_MAX", arg_prepare, arg_eval},
-    {TFL_OP_ARG_MIN, "ARG_MIN", arg_prepare, arg_eval},
-    {0, NULL, NULL, NULL},
+    {TFL_OP_CUMSUM, "CUMSUM", 1, 1, cum_prepare, cum_eval},
+    {TFL_OP_MEAN, "MEAN", 1, 3, red_prepare, red_eval},
+    {TFL_OP_SUM, "SUM", 1, 2, red_prepare, red_eval},
+    {TFL_OP_REDUCE_MAX, "REDUCE_MAX", 1, 3, red_prepare, red_eval},
+    {TFL_OP_REDUCE_MIN, "REDUCE_MIN", 1, 3, red_prepare, red_eval},
+    {TFL_OP_REDUCE_PROD, "REDUCE_PROD", 1, 2, red_prepare, red_eval},
+    {TFL_OP_REDUCE_ANY, "REDUCE_ANY", 1, 1, red_prepare, red_eval},
+    {TFL_OP_REDUCE_ALL, "REDUCE_ALL", 1, 1, red_prepare, red_eval},
+    {TFL_OP_ARG_MAX, "ARG_MAX", 1, 3, arg_prepare, arg_eval},
+    {TFL_OP_ARG_MIN, "ARG_MIN", 1, 3, arg_prepare, arg_eval},
+    {0, NULL, 0, 0, NULL, NULL},
 };
