@@ -166,15 +166,18 @@ static const char *tname(const Tens *t, char *buf, size_t n, int idx) {
   return buf;
 }
 
-static int ensure_owned(Tens *t, size_t bytes) {
-  if (t->owned && t->owned_cap >= bytes) return 0;
+/* Returns *buf when it holds at least bytes, else replaces it (contents not kept) with a zeroed aligned block. */
+static void *grow_buffer(void **buf, size_t *cap, size_t bytes) {
+  if (*buf && *cap >= bytes) return *buf;
   void *p = amalloc(bytes);
-  if (!p) return -1;
-  free(t->owned);
-  t->owned = p;
-  t->owned_cap = bytes;
-  return 0;
+  if (!p) return NULL;
+  free(*buf);
+  *buf = p;
+  *cap = bytes;
+  return p;
 }
+
+static int ensure_owned(Tens *t, size_t bytes) { return grow_buffer(&t->owned, &t->owned_cap, bytes) ? 0 : -1; }
 
 TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t *dims) {
   if (!tt) return tfl_error(ctx, "tfl_resize on an omitted tensor");
@@ -213,24 +216,12 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t
 void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes) {
   Node *n = (Node *)node;
   if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;
-  if (n->scratch && n->scratch_cap >= bytes) return n->scratch;
-  void *p = amalloc(bytes);
-  if (!p) return NULL;
-  free(n->scratch);
-  n->scratch = p;
-  n->scratch_cap = bytes;
-  return p;
+  return grow_buffer(&n->scratch, &n->scratch_cap, bytes);
 }
 
 void *tfl_eval_scratch(TflContext *ctx, size_t bytes) {
   if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;
-  if (ctx->scratch && ctx->scratch_cap >= bytes) return ctx->scratch;
-  void *p = amalloc(bytes);
-  if (!p) return NULL;
-  free(ctx->scratch);
-  ctx->scratch = p;
-  ctx->scratch_cap = bytes;
-  return p;
+  return grow_buffer(&ctx->scratch, &ctx->scratch_cap, bytes);
 }
 
 void tfl_node_reset(TflContext *ctx, TflNode *node) {
@@ -630,29 +621,20 @@ static int init_variable(TflContext *ctx, Sub *s, Tens *t) {
   return 0;
 }
 
-int tfl_allocate(TflContext *ctx, int sg) {
-  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range (model has %d)", sg, ctx->nsubs);
-  Sub *s = &ctx->subs[sg];
-  if (s->allocated) return 0;
+/* Sizes the subgraph's tensors, prepares its nodes in order and plans the arena; returns 0 or -1 with the error set.
+ * Runs in PHASE_PREPARE; tfl_allocate restores the phase on every exit. */
+static int allocate_sub(TflContext *ctx, Sub *s, int sg) {
   char nb[32];
-  ctx->phase = PHASE_PREPARE;
   s->persistent_bytes = 0;
   for (int i = 0; i < s->nt; i++) {
     Tens *t = &s->t[i];
     if (t->t.alloc == TFL_ALLOC_CONST) continue;
     if (t->t.alloc == TFL_ALLOC_PERSISTENT) {
       size_t b = shape_bytes(ctx, t->t.type, t->t.rank, t->t.dims);
-      if (b == SIZE_MAX) {
-        ctx->phase = PHASE_IDLE;
+      if (b == SIZE_MAX)
         return set_err(ctx, "variable tensor '%s' is too large", tname(t, nb, sizeof nb, i));
-      }
       t->t.bytes = b;
-      if (!t->t.data || t->owned_cap < b) {
-        if (init_variable(ctx, s, t)) {
-          ctx->phase = PHASE_IDLE;
-          return -1;
-        }
-      }
+      if ((!t->t.data || t->owned_cap < b) && init_variable(ctx, s, t)) return -1;
       s->persistent_bytes += b;
       continue;
     }
@@ -665,10 +647,8 @@ int tfl_allocate(TflContext *ctx, int sg) {
     t->t.alloc = TFL_ALLOC_ARENA;
     t->t.data = NULL;
     size_t b = shape_bytes(ctx, t->t.type, t->t.rank, t->t.dims);
-    if (b == SIZE_MAX) {
-      ctx->phase = PHASE_IDLE;
+    if (b == SIZE_MAX)
       return set_err(ctx, "tensor '%s' has an invalid or too large shape", tname(t, nb, sizeof nb, i));
-    }
     t->t.bytes = b;
   }
   for (int j = 0; j < s->nn; j++) {
@@ -679,53 +659,40 @@ int tfl_allocate(TflContext *ctx, int sg) {
       int oi = n->n.outputs[k];
       if (oi < 0) continue;
       Tens *t = &s->t[oi];
-      if (t->t.alloc == TFL_ALLOC_CONST) {
-        ctx->phase = PHASE_IDLE;
+      if (t->t.alloc == TFL_ALLOC_CONST)
         return set_err(ctx, "malformed model: %s (subgraph %d, node %d) writes to constant tensor '%s'", node_label(n, lab, sizeof lab),
                        sg, j, tname(t, nb, sizeof nb, oi));
-      }
-      if (t->is_sg_input) {
-        ctx->phase = PHASE_IDLE;
+      if (t->is_sg_input)
         return set_err(ctx, "malformed model: %s (subgraph %d, node %d) writes to subgraph input '%s'", node_label(n, lab, sizeof lab),
                        sg, j, tname(t, nb, sizeof nb, oi));
-      }
     }
     for (int k = 0; k < n->n.ninputs; k++) {
       int ii = n->n.inputs[k];
       if (ii < 0) continue;
       Tens *t = &s->t[ii];
-      if (t->d->is_sparse) {
-        ctx->phase = PHASE_IDLE;
+      if (t->d->is_sparse)
         return set_err(ctx, "%s (subgraph %d, node %d): input '%s' is a sparse tensor, which this runtime does not support",
                        node_label(n, lab, sizeof lab), sg, j, tname(t, nb, sizeof nb, ii));
-      }
       if (t->t.alloc == TFL_ALLOC_DYNAMIC) n->deferred = 1;
     }
     if (n->deferred) {
       /* inputs only known at invoke: prepare right before eval, outputs allocated then */
-      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op)) {
-        ctx->phase = PHASE_IDLE;
+      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op))
         return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
                        node_label(n, lab, sizeof lab), n->n.version, sg, j);
-      }
       for (int k = 0; k < n->n.noutputs; k++) {
         TflTensor *o = tfl_output(ctx, &n->n, k);
         if (o) o->alloc = TFL_ALLOC_DYNAMIC;
       }
       continue;
     }
-    if (prepare_node(ctx, n)) {
-      ctx->phase = PHASE_IDLE;
-      return -1;
-    }
+    if (prepare_node(ctx, n)) return -1;
     for (int k = 0; k < n->n.noutputs; k++) {
       TflTensor *o = tfl_output(ctx, &n->n, k);
       if (o && o->alloc == TFL_ALLOC_ARENA) {
         size_t b = shape_bytes(ctx, o->type, o->rank, o->dims);
-        if (b == SIZE_MAX) {
-          ctx->phase = PHASE_IDLE;
+        if (b == SIZE_MAX)
           return set_err(ctx, "%s (subgraph %d, node %d): output shape too large", node_label(n, lab, sizeof lab), sg, j);
-        }
         o->bytes = b;
       }
     }
@@ -740,25 +707,28 @@ int tfl_allocate(TflContext *ctx, int sg) {
       if (ti < 0) continue;
       if (k < n->n.ninputs)
         for (int q = 0; q < n->n.noutputs; q++)
-          if (n->n.outputs[q] == ti) {
-            ctx->phase = PHASE_IDLE;
+          if (n->n.outputs[q] == ti)
             return set_err(ctx, "malformed model: %s (subgraph %d, node %d) reads and writes tensor '%s'", node_label(n, lab, sizeof lab),
                            sg, j, tname(&s->t[ti], nb, sizeof nb, ti));
-          }
-      if (!n->deferred && s->t[ti].changed_at > n->prepared_at) {
-        ctx->phase = PHASE_IDLE;
+      if (!n->deferred && s->t[ti].changed_at > n->prepared_at)
         return set_err(ctx,
                        "malformed model: tensor '%s' used by %s (subgraph %d, node %d) is resized by a later node "
                        "(used before it is produced, or produced twice)",
                        tname(&s->t[ti], nb, sizeof nb, ti), node_label(n, lab, sizeof lab), sg, j);
-      }
     }
   }
-  int rc = plan(ctx, s);
+  return plan(ctx, s);
+}
+
+int tfl_allocate(TflContext *ctx, int sg) {
+  if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range (model has %d)", sg, ctx->nsubs);
+  Sub *s = &ctx->subs[sg];
+  if (s->allocated) return 0;
+  ctx->phase = PHASE_PREPARE;
+  const int rc = allocate_sub(ctx, s, sg);
   ctx->phase = PHASE_IDLE;
-  if (rc) return -1;
-  s->allocated = 1;
-  return 0;
+  if (rc == 0) s->allocated = 1;
+  return rc;
 }
 
 int tfl_resize_input(TflContext *ctx, int sg, int tensor, int rank, const int32_t *dims) {

@@ -121,7 +121,15 @@ int32_t tfl_arith_activation(const TflNode *node);
   X(elementwise_f32)           \
   X(activation_f32)            \
   X(reduce_f32)                \
-  X(shape_ops)                 \
+  X(reshape)                   \
+  X(strided_view)              \
+  X(concat_split)              \
+  X(pad)                       \
+  X(gather)                    \
+  X(tile)                      \
+  X(cast)                      \
+  X(generate)                  \
+  X(select)                    \
   X(lstm_f32)                  \
   X(conv_q)                    \
   X(fc_q)                      \
