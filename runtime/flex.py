@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import schema_numpy_types
+
 # Schema TensorType <-> numpy dtype for the tensors a Flex op exchanges with the interpreter.
-_TO_NP = {
-    0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16,
-    8: np.complex64, 9: np.int8, 10: np.float64, 11: np.complex128, 12: np.uint64, 15: np.uint32, 16: np.uint16,
-}  # fmt: skip
+_TO_NP = schema_numpy_types()
 _FROM_NP = {np.dtype(v): k for k, v in _TO_NP.items()}
 
 

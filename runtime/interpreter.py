@@ -7,28 +7,14 @@ import mmap
 import os
 
 import numpy as np
+from tflite.TensorType import TensorType
 
 from . import _tflrt
+from .dtypes import schema_numpy_types
 
-# Schema TensorType -> numpy type, as ai_edge_litert reports it.
-_NP_TYPES = {
-    0: np.float32,
-    1: np.float16,
-    2: np.int32,
-    3: np.uint8,
-    4: np.int64,
-    5: np.bytes_,
-    6: np.bool_,
-    7: np.int16,
-    8: np.complex64,
-    9: np.int8,
-    10: np.float64,
-    11: np.complex128,
-    12: np.uint64,
-    15: np.uint32,
-    16: np.uint16,
-    17: np.int8,  # INT4: LiteRT reports int4 tensors as int8
-}
+# Schema TensorType -> numpy type, as ai_edge_litert reports it: numpy's own types, plus STRING as bytes and INT4 as
+# int8 (LiteRT reports int4 tensors as int8).
+_NP_TYPES = {**schema_numpy_types(), TensorType.STRING: np.bytes_, TensorType.INT4: np.int8}
 
 _ALLOC_CONST = 1
 _MMAP_THRESHOLD = 64 << 20

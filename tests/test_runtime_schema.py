@@ -4,6 +4,7 @@ regenerating it must give the same bytes, and the names the runtime reports must
 import os
 import sys
 
+import numpy as np
 import tflite
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,3 +37,20 @@ def test_options_fields_come_from_the_generated_builders():
     assert add == {"fused_activation_function": (0, 0), "pot_scale_int16": (1, True)}
     reshape = gen_schema.options_fields("ReshapeOptions")
     assert [(f.name, f.writer) for f in reshape] == [("new_shape", "PrependUOffsetTRelativeSlot")]
+
+
+def test_numpy_types_come_from_the_schema_names():
+    """runtime's TensorType -> numpy table is the schema's names looked up in numpy, with LiteRT's two extras."""
+    from runtime import dtypes, interpreter
+
+    table = dtypes.schema_numpy_types()
+    named = {k: v for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
+    assert {named[n] for n in ("FLOAT32", "INT8", "BOOL", "UINT64", "COMPLEX128")} <= set(table)
+    for name, code in named.items():
+        if code in table:
+            assert np.dtype(table[code]).name == ("bool" if name == "BOOL" else name.lower())
+    assert named["BFLOAT16"] not in table and named["STRING"] not in table
+    assert (
+        interpreter._NP_TYPES[named["STRING"]] is np.bytes_
+        and interpreter._NP_TYPES[named["INT4"]] is np.int8
+    )
