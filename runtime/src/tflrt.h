@@ -137,7 +137,8 @@ int32_t tfl_arith_activation(const TflNode *node);
   X(activation_q)              \
   X(misc_q)                    \
   X(quantize)                  \
-  X(hybrid)
+  X(hybrid)                    \
+  X(topk)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
