@@ -596,53 +596,24 @@ static int opt_field(const TflNode *node, int field, size_t size, const uint8_t 
   return 1;
 }
 
-/* Scalar widths come from the schema (schema_gen.h picks the reader per field). */
-int32_t tfl_opt_i8(const TflNode *node, int field, int32_t dflt) {
-  const uint8_t *p;
-  return opt_field(node, field, 1, &p) ? (int32_t)(int8_t)p[0] : dflt;
-}
+static int64_t ld_i64(const uint8_t *p) { int64_t v; memcpy(&v, p, 8); return v; }
+static float ld_f32(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
 
-int32_t tfl_opt_u8(const TflNode *node, int field, int32_t dflt) {
-  const uint8_t *p;
-  return opt_field(node, field, 1, &p) ? (int32_t)p[0] : dflt;
-}
-
-int32_t tfl_opt_i16(const TflNode *node, int field, int32_t dflt) {
-  const uint8_t *p;
-  return opt_field(node, field, 2, &p) ? (int32_t)(int16_t)ld_u16(p) : dflt;
-}
-
-int32_t tfl_opt_i32(const TflNode *node, int field, int32_t dflt) {
-  const uint8_t *p;
-  return opt_field(node, field, 4, &p) ? ld_i32(p) : dflt;
-}
-
-uint32_t tfl_opt_u32(const TflNode *node, int field, uint32_t dflt) {
-  const uint8_t *p;
-  return opt_field(node, field, 4, &p) ? ld_u32(p) : dflt;
-}
-
-int64_t tfl_opt_int64(const TflNode *node, int field, int64_t dflt) {
-  const uint8_t *p;
-  if (!opt_field(node, field, 8, &p)) return dflt;
-  int64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
-
-float tfl_opt_float(const TflNode *node, int field, float dflt) {
-  const uint8_t *p;
-  if (!opt_field(node, field, 4, &p)) return dflt;
-  float v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-int tfl_opt_bool(const TflNode *node, int field, int dflt) {
-  const uint8_t *p;
-  if (!opt_field(node, field, 1, &p)) return dflt;
-  return p[0] != 0;
-}
+/* One reader per scalar width and type; schema_gen.h picks the reader of each field from the schema. */
+#define TFL_OPT_SCALAR(NAME, T, WIDTH, LOAD)                                   \
+  T NAME(const TflNode *node, int field, T dflt) {                             \
+    const uint8_t *p;                                                          \
+    return opt_field(node, field, WIDTH, &p) ? (T)(LOAD) : dflt;                \
+  }
+TFL_OPT_SCALAR(tfl_opt_bool, int, 1, p[0] != 0)
+TFL_OPT_SCALAR(tfl_opt_i8, int32_t, 1, (int8_t)p[0])
+TFL_OPT_SCALAR(tfl_opt_u8, int32_t, 1, p[0])
+TFL_OPT_SCALAR(tfl_opt_i16, int32_t, 2, (int16_t)ld_u16(p))
+TFL_OPT_SCALAR(tfl_opt_i32, int32_t, 4, ld_i32(p))
+TFL_OPT_SCALAR(tfl_opt_u32, uint32_t, 4, ld_u32(p))
+TFL_OPT_SCALAR(tfl_opt_int64, int64_t, 8, ld_i64(p))
+TFL_OPT_SCALAR(tfl_opt_float, float, 4, ld_f32(p))
+#undef TFL_OPT_SCALAR
 
 int tfl_opt_int_vec(const TflNode *node, int field, int32_t *out, int cap) {
   const uint8_t *p;

@@ -101,7 +101,9 @@ int tfl_num_threads(const TflContext *ctx);
 typedef void (*TflTaskFn)(void *arg, int task, int thread);
 void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg);
 
-/* ---- options: read through the typed tfl_<Table>(node) readers of schema_gen.h (bounds-checked in reader.c) ---- */
+/* ---- options: kernels read their op's table through the typed readers of schema_gen.h, e.g.
+ * `const TflConv2DOptions o = tfl_Conv2DOptions(node);` -- every field bounds-checked by reader.c, absent fields at
+ * their schema default; vectors by field id (tfl_opt_int_vec(node, TFL_ReshapeOptions_new_shape, ...)). ---- */
 
 /* ---- small helpers shared by kernels (util.c) ---- */
 const char *tfl_op_name(int32_t op); /* schema name of a builtin op code, NULL when unknown */
