@@ -277,6 +277,37 @@ def test_a_command_error_is_one_line_chosen_by_its_type(
     assert result.stderr == f"error: {message}\n"
 
 
+@pytest.mark.parametrize(
+    "exc,message,code",
+    [
+        (ValueError("Unrecognized passes: ['x']"), "Unrecognized passes: ['x']", 1),  # xDSL's usage errors
+        (ExportError("no func"), "export failed: no func", 1),
+        (KeyError("k"), "internal error: KeyError: 'k' (set TFLC_TRACEBACK=1 for the traceback)", 1),
+        (KeyboardInterrupt(), "interrupted", 130),
+    ],
+)
+def test_opt_driver_reports_errors_by_the_same_table(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: BaseException,
+    message: str,
+    code: int,
+) -> None:
+    from compiler.cli import opt
+
+    class Failing:
+        def __init__(self, args: list[str]) -> None:
+            pass
+
+        def run(self) -> None:
+            raise exc
+
+    monkeypatch.setattr(opt, "opt_main_class", lambda: Failing)
+    monkeypatch.delenv("TFLC_TRACEBACK", raising=False)
+    assert opt.run_opt(["x.mlir"]) == code
+    assert capsys.readouterr().err == f"tflc opt: error: {message}\n"
+
+
 def test_tflc_traceback_reraises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from compiler.cli import app
 

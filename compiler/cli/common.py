@@ -60,6 +60,11 @@ def report(e: BaseException, user_errors: tuple[type[BaseException], ...] = ()) 
     return f"internal error: {type(e).__name__}: {e} ({_TRACEBACK_HINT})", 1
 
 
+def wants_traceback(e: BaseException) -> bool:
+    """TFLC_TRACEBACK=1: let an error (not a Ctrl-C) propagate with its traceback instead of being reported."""
+    return bool(os.environ.get("TFLC_TRACEBACK")) and not isinstance(e, KeyboardInterrupt)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
@@ -75,7 +80,7 @@ class ReportingGroup(TyperGroup):
         except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, --help, exit codes
             raise
         except (Exception, KeyboardInterrupt) as e:
-            if os.environ.get("TFLC_TRACEBACK") and not isinstance(e, KeyboardInterrupt):
+            if wants_traceback(e):
                 raise
             fail(*report(e))
 

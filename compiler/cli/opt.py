@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -11,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from compiler.cli.common import out, report
+from compiler.cli.common import out, report, wants_traceback
 
 app = typer.Typer()
 
@@ -110,7 +109,7 @@ def run_opt(argv: list[str]) -> int:
     except SystemExit as e:  # argparse: --help / usage errors
         return int(e.code or 0) if not isinstance(e.code, str) else 2
     except (Exception, KeyboardInterrupt) as e:
-        if os.environ.get("TFLC_TRACEBACK") and not isinstance(e, KeyboardInterrupt):
+        if wants_traceback(e):
             raise
         # xDSL's driver reports bad IR and bad pass arguments as these; their messages are for the user.
         message, code = report(e, user_errors=(ParseError, DiagnosticException, ValueError))
