@@ -194,22 +194,13 @@ class TFLiteConverter:
         times["import"] = time.perf_counter() - t1
         self._phase("passes")
         t2 = time.perf_counter()
-        if self.debug is not None:
-            run = self.debug.run(
-                module,
-                self.pass_pipeline,
-                verify_each=self.verify_each,
-                on_pass=self.on_pass,
-                before_pass=self.before_pass,
-            )
-        else:
-            run = run_pipeline(
-                module,
-                self.pass_pipeline,
-                verify_each=self.verify_each,
-                on_pass=self.on_pass,
-                before_pass=self.before_pass,
-            )
+        run = (self.debug.run if self.debug is not None else run_pipeline)(
+            module,
+            self.pass_pipeline,
+            verify_each=self.verify_each,
+            on_pass=self.on_pass,
+            before_pass=self.before_pass,
+        )
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()

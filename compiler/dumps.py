@@ -27,7 +27,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
-from compiler.pipeline import PipelineRun, count_ops, run_pipeline
+from compiler.pipeline import PassRecord, PipelineRun, count_ops, run_pipeline
 
 PassHook = Callable[[int, ModulePass, ModuleOp], None]
 _DUMP_FILE = re.compile(r"^\d+_[A-Za-z0-9_.{}=,\-]+\.mlir$")
@@ -132,15 +132,14 @@ class DebugOptions:
         before_names, after_names = _names(self.print_before), _names(self.print_after)
         counts: dict[int, int] = {}
 
+        def print_ir(when: str, names: frozenset[str], i: int, p: ModulePass, module: ModuleOp) -> None:
+            if _matches(names, p):
+                header = f"IR Dump {when} {p.spec()} (#{i + 1})"
+                print_module(module, self._ir_out(), generic=self.generic, header=header)
+
         def before(i: int, p: ModulePass, module: ModuleOp) -> None:
             counts[i] = count_ops(module)
-            if _matches(before_names, p):
-                print_module(
-                    module,
-                    self._ir_out(),
-                    generic=self.generic,
-                    header=f"IR Dump Before {p.spec()} (#{i + 1})",
-                )
+            print_ir("Before", before_names, i, p, module)
             if before_pass:
                 before_pass(i, p, module)
 
@@ -152,13 +151,7 @@ class DebugOptions:
                     module,
                     f"after pass #{i + 1} {p.spec()} (ops {counts.get(i, '?')} -> {count_ops(module)})",
                 )
-            if _matches(after_names, p):
-                print_module(
-                    module,
-                    self._ir_out(),
-                    generic=self.generic,
-                    header=f"IR Dump After {p.spec()} (#{i + 1})",
-                )
+            print_ir("After", after_names, i, p, module)
             if on_pass:
                 on_pass(i, p, module)
 
@@ -189,21 +182,28 @@ class DebugOptions:
         return run
 
 
+TIMING_COLUMNS = ("#", "pass", "wall time", "share", "ops before", "ops after", "delta")
+
+
+def timing_row(run: PipelineRun, i: int) -> tuple[str, ...]:
+    """Pass i's cells of the pass-timing table, in TIMING_COLUMNS order."""
+    r = run.records[i]
+    share = f"{100 * r.seconds / run.total_seconds:.1f}%" if run.total_seconds else "-"
+    wall, delta = f"{r.seconds * 1000:.1f} ms", f"{r.ops_after - r.ops_before:+d}"
+    return (str(i + 1), r.spec or r.name, wall, share, str(r.ops_before), str(r.ops_after), delta)
+
+
+def rule_hits_line(record: PassRecord, most: int = 4) -> str:
+    """The rewrite rules that fired most in one pass, e.g. `fuse-bias x12, relu6 x3, +2 more` ('' if none did)."""
+    hits = sorted((getattr(record, "rule_hits", None) or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{rule} x{n}" for rule, n in hits[:most])
+    return shown + (f", +{len(hits) - most} more" if len(hits) > most else "")
+
+
 def format_timing(run: PipelineRun) -> str:
-    """The pass-timing table as plain text: #, pass, wall time, share, ops before -> after."""
-    rows = [
-        (
-            str(i + 1),
-            r.spec or r.name,
-            f"{r.seconds * 1000:.1f} ms",
-            f"{100 * r.seconds / run.total_seconds:.1f}%" if run.total_seconds else "-",
-            str(r.ops_before),
-            str(r.ops_after),
-            f"{r.ops_after - r.ops_before:+d}",
-        )
-        for i, r in enumerate(run.records)
-    ]
-    head = ("#", "pass", "wall time", "share", "ops before", "ops after", "delta")
+    """The pass-timing table as plain text: #, pass, wall time, share, ops before -> after; under each pass the
+    rules that fired most in it."""
+    rows = [timing_row(run, i) for i in range(len(run.records))]
     total = (
         "",
         "total",
@@ -213,8 +213,8 @@ def format_timing(run: PipelineRun) -> str:
         str(run.records[-1].ops_after) if run.records else "",
         f"{run.records[-1].ops_after - run.records[0].ops_before:+d}" if run.records else "",
     )
-    table = [head, *rows, total]
-    widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+    table = [TIMING_COLUMNS, *rows, total]
+    widths = [max(len(r[c]) for r in table) for c in range(len(TIMING_COLUMNS))]
     left = {1}
 
     def fmt(r: tuple[str, ...]) -> str:
@@ -222,6 +222,11 @@ def format_timing(run: PipelineRun) -> str:
             v.ljust(w) if c in left else v.rjust(w) for c, (v, w) in enumerate(zip(r, widths, strict=True))
         )
 
-    rule = "-" * len(fmt(head))
-    lines = ["Pass timing", rule, fmt(head), rule, *(fmt(r) for r in rows), rule, fmt(total)]
+    rule = "-" * len(fmt(TIMING_COLUMNS))
+    body = []
+    for row, record in zip(rows, run.records, strict=True):
+        body.append(fmt(row))
+        if hits := rule_hits_line(record):
+            body.append(" " * (widths[0] + 4) + hits)  # under the pass name, indented
+    lines = ["Pass timing", rule, fmt(TIMING_COLUMNS), rule, *body, rule, fmt(total)]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from compiler.errors import UsageError
+
 
 @dataclass
 class Comparison:
@@ -74,14 +76,19 @@ def load_inputs(paths: list[str], details: dict[str, dict[str, Any]]) -> dict[st
     for i, p in enumerate(paths):
         name, _, path = p.partition("=") if "=" in p else (names[i] if i < len(names) else "", "", p)
         if name not in details:
-            raise ValueError(f"input {name!r} is not one of the signature's inputs {names}")
+            raise UsageError(f"input {name!r} is not one of the signature's inputs {names}")
         arr = np.load(path)
         want = np.dtype(details[name]["dtype"])
         out[name] = arr.astype(want)
     missing = [n for n in names if n not in out]
     if missing:
-        raise ValueError(f"no .npy given for inputs {missing}")
+        raise UsageError(f"no .npy given for inputs {missing}")
     return out
+
+
+def _check_signature(signatures: dict[str, Any], key: str | None) -> None:
+    if key is not None and key not in signatures:
+        raise UsageError(f"signature {key!r} not in the model; it has {list(signatures)}")
 
 
 def run(
@@ -96,6 +103,7 @@ def run(
     from runtime import Interpreter
 
     interp = Interpreter(model_content=model_bytes, num_threads=num_threads)
+    _check_signature(interp.get_signature_list(), signature)
     runner = interp.get_signature_runner(signature) if interp.get_signature_list() else None
     if runner is None:
         interp.allocate_tensors()
@@ -157,10 +165,9 @@ def verify(
     litert = LiteRT(model_content=model_bytes, num_threads=1)
     sigs = litert.get_signature_list()
     if not sigs:
-        raise ValueError("the model has no SignatureDef; verify needs one to match TensorFlow's inputs")
+        raise UsageError("the model has no SignatureDef; verify needs one to match TensorFlow's inputs")
     key = signature or next(iter(sigs))
-    if key not in sigs:
-        raise ValueError(f"signature {key!r} not in the model; it has {list(sigs)}")
+    _check_signature(sigs, key)
     l_runner = litert.get_signature_runner(key)
     feed = random_inputs(l_runner.get_input_details(), seed)
     report = VerifyReport(key)

@@ -16,7 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from corpus import build, rel_error, run_litert, sample_inputs
+from typer.testing import CliRunner
 
+from compiler.errors import (
+    ConversionError,
+    ExportError,
+    ModelImportError,
+    PassError,
+    PipelineError,
+    UnsupportedFlagError,
+    UsageError,
+)
 from compiler.pipeline import DEFAULT_PIPELINE, PIPELINES, parse_passes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +197,11 @@ def _umask() -> int:
             "Unrecognized passes",
         ),
         (["--keras-model-file", "{d}/cnn.keras", "--print-ir-after", "bogus"], "unknown pass bogus"),
+        (["--keras-model-file", "{d}/cnn.keras", "--print-ir-before", "dce,nope"], "unknown pass nope"),
+        (
+            ["--keras-model-file", "{d}/cnn.keras", "--dump-ir-after-all", "{d}/cnn.keras"],
+            "exists and is not a directory",
+        ),
         (["--keras-model-file", "{d}/cnn.keras", "--signature-key", "x"], "--signature-key only applies"),
     ],
 )
@@ -222,6 +237,83 @@ def test_unsupported_op_writes_no_file(models: dict, tmp_path: Path) -> None:
     assert "Traceback" not in p.stderr
     assert "error:" in p.stderr and "Lgamma" in p.stderr
     assert list(tmp_path.iterdir()) == []  # neither the output nor a temporary file
+
+
+@pytest.mark.parametrize(
+    "exc,message,code",
+    [
+        (UsageError("give one model"), "give one model", 1),
+        (ModelImportError("no graph"), "no graph", 1),
+        (ConversionError("Lgamma x1"), "Lgamma x1", 1),
+        (UnsupportedFlagError("quantization"), "quantization", 1),
+        (PipelineError("bad pipeline"), "bad pipeline", 1),
+        (ExportError("over 2 GiB"), "export failed: over 2 GiB", 1),
+        (
+            PassError(2, "optimize", "left invalid IR: x"),
+            "internal compiler error in pass #2 'optimize' left invalid IR: x "
+            "(set TFLC_TRACEBACK=1 for the traceback)",
+            1,
+        ),
+        (PermissionError(13, "Permission denied", "m.tflite"), "[Errno 13] Permission denied: 'm.tflite'", 1),
+        (KeyError("k"), "internal error: KeyError: 'k' (set TFLC_TRACEBACK=1 for the traceback)", 1),
+        (KeyboardInterrupt(), "interrupted", 130),
+    ],
+)
+def test_a_command_error_is_one_line_chosen_by_its_type(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exc: BaseException, message: str, code: int
+) -> None:
+    """Whatever a command raises ends as one `error:` line and exit code, picked by the error's type."""
+    import compiler.analyze
+    from compiler.cli import app
+
+    def fail(path: Path) -> None:
+        raise exc
+
+    monkeypatch.setattr(compiler.analyze, "analyze_tflite", fail)
+    monkeypatch.delenv("TFLC_TRACEBACK", raising=False)
+    (tmp_path / "m.tflite").write_bytes(b"TFL3")
+    result = CliRunner().invoke(app, ["analyze", str(tmp_path / "m.tflite")])
+    assert result.exit_code == code
+    assert result.stderr == f"error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    "exc,message,code",
+    [
+        (ValueError("Unrecognized passes: ['x']"), "Unrecognized passes: ['x']", 1),  # xDSL's usage errors
+        (ExportError("no func"), "export failed: no func", 1),
+        (KeyError("k"), "internal error: KeyError: 'k' (set TFLC_TRACEBACK=1 for the traceback)", 1),
+        (KeyboardInterrupt(), "interrupted", 130),
+    ],
+)
+def test_opt_driver_reports_errors_by_the_same_table(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: BaseException,
+    message: str,
+    code: int,
+) -> None:
+    from compiler.cli import opt
+
+    class Failing:
+        def __init__(self, args: list[str]) -> None:
+            pass
+
+        def run(self) -> None:
+            raise exc
+
+    monkeypatch.setattr(opt, "opt_main_class", lambda: Failing)
+    monkeypatch.delenv("TFLC_TRACEBACK", raising=False)
+    assert opt.run_opt(["x.mlir"]) == code
+    assert capsys.readouterr().err == f"tflc opt: error: {message}\n"
+
+
+def test_tflc_traceback_reraises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from compiler.cli import app
+
+    monkeypatch.setenv("TFLC_TRACEBACK", "1")
+    result = CliRunner().invoke(app, ["analyze", str(tmp_path / "missing.tflite")])
+    assert isinstance(result.exception, ConversionError) and "does not exist" in str(result.exception)
 
 
 # ---- print-pipeline / help without TensorFlow -----------------------------------------------------------------
@@ -262,6 +354,14 @@ def test_help_does_not_import_tensorflow(args: list[str]) -> None:
     mods, out = _modules_after(args)
     assert mods == set(), mods
     assert "Usage" in out or "tf-cleanup" in out
+
+
+def test_python_m_compiler_cli_is_tflc() -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "compiler.cli", "passes"], capture_output=True, text=True, env=ENV, cwd=ROOT
+    )
+    assert p.returncode == 0, p.stderr
+    assert "legalize-tf" in p.stdout and "tflite-float (default)" in p.stdout
 
 
 def test_tflc_help_importtime_has_no_tensorflow() -> None:
@@ -313,6 +413,21 @@ def test_analyze_rejects_non_tflite(tmp_path: Path) -> None:
     assert_clean_failure(tflc("analyze", tmp_path / "missing.tflite"), "does not exist")
 
 
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        ([], "give exactly one of: a .tflite file"),
+        (["{d}"], "is a directory; for a SavedModel use --saved-model-dir"),
+        (["{d}/m.h5"], "is a Keras file; use --keras-model-file"),
+        (["{d}/m.tflite", "--saved-model-dir", "{d}"], "give exactly one of"),
+        (["--saved-model-dir", "{d}"], "no saved_model.pb"),
+    ],
+)
+def test_analyze_argument_mistakes(tmp_path: Path, args: list[str], needle: str) -> None:
+    (tmp_path / "m.h5").write_bytes(b"")
+    assert_clean_failure(tflc("analyze", *[a.format(d=tmp_path) for a in args]), needle)
+
+
 def test_analyze_saved_model_lists_builtins_and_fixes(
     models: dict, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -325,11 +440,11 @@ def test_analyze_saved_model_lists_builtins_and_fixes(
     assert rows[("MatMul", "builtin")]["builtins"] == ["FULLY_CONNECTED"]
     assert "RELU" in rows[("Relu", "builtin")]["builtins"]
     # The human-readable rendering of the same report (in-process: a second TF import would add half a minute).
-    from compiler import cli
     from compiler.analyze import TfModelReport, TfOpRow
+    from compiler.cli.analyze import render_tf
 
     report["rows"] = [TfOpRow(**r) for r in report["rows"]]
-    cli._render_tf(TfModelReport(**report))
+    render_tf(TfModelReport(**report))
     out = capsys.readouterr().out
     assert "UNSUPPORTED" in out and "Lgamma" in out and "BUILTIN" in out and "SELECT_TF_OPS" in out
 
@@ -396,3 +511,63 @@ def test_run_prints_outputs_and_timing(keras_run: dict, tmp_path: Path) -> None:
 def test_run_missing_file_is_one_error(tmp_path: Path) -> None:
     p = tflc("run", tmp_path / "nope.tflite")
     assert_clean_failure(p, "does not exist")
+
+
+def test_run_and_verify_argument_mistakes(models: dict, keras_run: dict, tmp_path: Path) -> None:
+    model = keras_run["out"]
+    np.save(tmp_path / "x.npy", np.zeros((1, 32, 32, 3), np.float32))
+    for args, needle in [
+        (["run", model, "--input", f"bogus={tmp_path / 'x.npy'}"], "input 'bogus' is not one of"),
+        (["run", model, "--signature-key", "nope"], "signature 'nope' not in the model"),
+        (["verify", model, "--signature-key", "nope"], "signature 'nope' not in the model"),
+        (
+            ["verify", model, "--saved-model-dir", models["dir"] / "cnn_sm", "--keras-model-file", model],
+            "at most one",
+        ),
+        (["verify", model, "--saved-model-dir", tmp_path / "nope"], "does not exist"),
+    ]:
+        p = tflc(*args)
+        assert_clean_failure(p, needle)
+        assert "internal error" not in p.stderr
+
+
+# ---- --pass-timing: rule hits under each pass -----------------------------------------------------------------
+
+
+def _timing_run() -> object:
+    from compiler.pipeline import PassRecord, PipelineRun
+
+    legalize = PassRecord("legalize-tf", 0.004, 30, 25, "legalize-tf")
+    legalize.rule_hits = {"conv2d": 3, "relu": 7, "bias-add": 3, "matmul": 1, "softmax": 1, "reshape": 2}
+    optimize = PassRecord("optimize", 0.002, 25, 22, "optimize")
+    optimize.rule_hits = {}
+    dce = PassRecord("dce", 0.001, 22, 20, "dce")  # rule_hits not given (or before PassRecord had the field)
+    return PipelineRun([legalize, optimize, dce])
+
+
+def test_pass_timing_table_shows_top_rule_hits_under_each_pass() -> None:
+    import io
+
+    from rich.console import Console
+
+    from compiler.cli.convert import pass_timing_table
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(pass_timing_table(_timing_run()))
+    lines = console.export_text().splitlines()
+    rows = [line for line in lines if " ms " in line and "│" in line]
+    assert [r.split("│")[2].strip() for r in rows] == ["legalize-tf", "optimize", "dce"]
+    at = lines.index(rows[0])
+    # Most hits first, ties by name, four at most, and the count of the rest.
+    assert "relu x7, bias-add x3, conv2d x3, reshape x2, +2 more" in lines[at + 1]
+    assert lines[at + 2] == rows[1] and lines[at + 3] == rows[2]  # no line under passes without hits
+
+
+def test_format_timing_shows_top_rule_hits_under_each_pass() -> None:
+    from compiler.dumps import format_timing
+
+    lines = format_timing(_timing_run()).splitlines()
+    at = next(i for i, line in enumerate(lines) if " legalize-tf " in line)
+    assert lines[at + 1].strip() == "relu x7, bias-add x3, conv2d x3, reshape x2, +2 more"
+    assert lines[at + 1].index("relu") == lines[at].index("legalize-tf") + 2
+    assert " optimize " in lines[at + 2] and " dce " in lines[at + 3]

@@ -1,0 +1,40 @@
+"""The `tflc` command line: `convert`, `analyze`, `opt`, `passes`, `run`, `verify`.
+
+    tflc convert --saved-model-dir DIR -o model.tflite [--pass-timing] [--dump-ir-after-all ir/]
+    tflc analyze model.tflite            # reads the FlatBuffer only, never imports TensorFlow
+    tflc analyze --saved-model-dir DIR   # which TF ops become which builtins, and fixes for the rest
+    tflc opt file.mlir -p 'tf-cleanup,legalize-tf'   # xdsl-opt conventions on tf/tfl IR text
+
+One module per command group, each a Typer app whose commands join the top-level one; options several commands take
+are declared once in `common.py`. Importing this package (and `tflc --help`) must not import TensorFlow: heavy
+imports live inside the commands. Every failure ends in one `error:` message on stderr and a non-zero exit code,
+never a traceback (set TFLC_TRACEBACK=1 to get one) and never a partial output file.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from compiler.cli import analyze, convert, opt, run
+from compiler.cli.common import ReportingGroup
+
+app = typer.Typer(
+    name="tflc",
+    help="tflc: TensorFlow -> LiteRT (TFLite) compiler on xDSL.",
+    cls=ReportingGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (convert, analyze, opt, run):  # in the order `tflc --help` lists them
+    app.add_typer(group.app)
+
+
+def main() -> None:
+    # `tflc opt ...` goes straight to the xdsl-opt style argparse driver (its flags are not click options).
+    argv = sys.argv[1:]
+    if argv[:1] == ["opt"]:
+        sys.exit(opt.run_opt(argv[1:]))
+    app(prog_name="tflc")

@@ -1,0 +1,5 @@
+"""`python -m compiler.cli`: the same as the `tflc` script."""
+
+from compiler.cli import main
+
+main()

@@ -1,0 +1,300 @@
+"""`tflc convert`: a SavedModel or Keras model to a .tflite, with a progress display, a summary and the debug flags
+(--pass-timing, --dump-ir-after-all, --print-ir-after/before, --dump-tf-graph)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from compiler.cli.common import (
+    KerasModelFile,
+    SavedModelDir,
+    SignatureKeys,
+    check_model_inputs,
+    err,
+    out,
+    quiet_tensorflow,
+)
+from compiler.errors import UsageError
+
+app = typer.Typer()
+
+
+@app.command()
+def convert(
+    saved_model_dir: SavedModelDir = None,
+    keras_model_file: KerasModelFile = None,
+    signature_key: SignatureKeys = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output-file", "-o", help="Where to write the .tflite.", show_default=False),
+    ] = None,
+    print_pipeline: Annotated[
+        bool,
+        typer.Option("--print-pipeline", help="Print the pass pipeline (and exit if no model is given)."),
+    ] = False,
+    pass_pipeline: Annotated[
+        str | None,
+        typer.Option(
+            "--pass-pipeline",
+            help="Replace the conversion pipeline, e.g. 'tf-cleanup,legalize-tf,dce' (see `tflc passes`).",
+            show_default=False,
+        ),
+    ] = None,
+    dump_ir_after_all: Annotated[
+        Path | None,
+        typer.Option(
+            "--dump-ir-after-all",
+            help="Write one numbered .mlir file per pass into DIR (weights elided).",
+            show_default=False,
+        ),
+    ] = None,
+    print_ir_after: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--print-ir-after",
+            help="Print the IR to stdout after pass NAME (repeatable, comma list, or 'all').",
+        ),
+    ] = None,
+    print_ir_before: Annotated[
+        list[str] | None, typer.Option("--print-ir-before", help="Print the IR to stdout before pass NAME.")
+    ] = None,
+    pass_timing: Annotated[
+        bool,
+        typer.Option("--pass-timing", help="Print a table: pass, wall time, ops before/after, rule hits."),
+    ] = False,
+    verify_each: Annotated[
+        bool, typer.Option("--verify-each/--no-verify-each", help="Verify the IR after every pass.")
+    ] = False,
+    dump_tf_graph: Annotated[
+        str | None,
+        typer.Option(
+            "--dump-tf-graph",
+            help="Write the imported tf-dialect module to FILE ('-' = stdout).",
+            show_default=False,
+        ),
+    ] = None,
+    print_op_generic: Annotated[
+        bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+) -> None:
+    """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
+    from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
+
+    passes = parse_passes(pass_pipeline if pass_pipeline is not None else DEFAULT_PIPELINE)
+    canonical = pipeline_string(passes)  # a bad pipeline failed above, before any model is loaded
+    if print_pipeline:
+        out.print(escape(canonical))
+        if saved_model_dir is None and keras_model_file is None:
+            return
+    print_after = _pass_names("--print-ir-after", print_ir_after)
+    print_before = _pass_names("--print-ir-before", print_ir_before)
+    check_model_inputs(saved_model_dir, keras_model_file)
+    output = _check_output(output_file)
+    if signature_key and saved_model_dir is None:
+        raise UsageError("--signature-key only applies to --saved-model-dir")
+    if dump_ir_after_all is not None and dump_ir_after_all.exists() and not dump_ir_after_all.is_dir():
+        raise UsageError(f"--dump-ir-after-all '{dump_ir_after_all}' exists and is not a directory")
+
+    quiet_tensorflow()
+    from compiler.converter import TFLiteConverter
+    from compiler.dumps import DebugOptions
+
+    if saved_model_dir is not None:
+        converter = TFLiteConverter.from_saved_model(
+            str(saved_model_dir), signature_keys=signature_key or None
+        )
+    else:
+        converter = TFLiteConverter.from_keras_file(str(keras_model_file))
+    converter.pass_pipeline = canonical
+    converter.verify_each = verify_each
+    if dump_ir_after_all or print_after or print_before or dump_tf_graph:
+        converter.debug = DebugOptions(
+            dump_dir=dump_ir_after_all,
+            print_after=print_after,
+            print_before=print_before,
+            dump_tf_graph=dump_tf_graph,
+            generic=print_op_generic,
+        )
+    # A live spinner only on a terminal, and not while IR is being printed to the same terminal.
+    prints_ir = bool(print_after or print_before or dump_tf_graph == "-")
+    live = err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
+    t0 = time.perf_counter()
+    if quiet:
+        data = converter.convert()
+    else:
+        with _Phases(live, len(passes)) as phases:
+            converter.on_phase = phases.phase
+            converter.before_pass = phases.before_pass
+            data = converter.convert()
+    seconds = time.perf_counter() - t0
+    write_atomically(output, data)
+    result = converter.result
+    if pass_timing and result.pipeline is not None:
+        err.print(pass_timing_table(result.pipeline))
+    if not quiet:
+        _summary(len(data), output, result, seconds)
+    if dump_ir_after_all is not None and converter.debug is not None:
+        dumps = [p for p in converter.debug.written if p.parent == dump_ir_after_all]
+        err.print(
+            f"IR dumps: {len(dumps)} files, {sum(p.stat().st_size for p in dumps):,} bytes "
+            f"in {escape(str(dump_ir_after_all))}"
+        )
+
+
+def _pass_names(flag: str, values: list[str] | None) -> list[str]:
+    """The pass names of a repeatable, comma-separated flag; an unknown name is a usage error."""
+    from compiler.pipeline import available_passes
+
+    names = [v.strip() for item in values or () for v in item.split(",") if v.strip()]
+    known = set(available_passes()) | {"all"}
+    unknown = [v for v in names if v not in known and v.split("{")[0] not in known]
+    if unknown:
+        raise UsageError(f"{flag}: unknown pass {', '.join(unknown)}; passes: {', '.join(sorted(known))}")
+    return names
+
+
+def _check_output(output_file: Path | None) -> Path:
+    if output_file is None:
+        raise UsageError("missing --output-file FILE.tflite")
+    if output_file.is_dir():
+        raise UsageError(f"--output-file '{output_file}' is a directory")
+    parent = output_file.parent if str(output_file.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"output directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"output directory '{parent}' is not writable")
+    return output_file
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same directory and rename: readers never see a partial file."""
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ---- what convert prints
+
+_PHASE_LABELS = {
+    "load": "Loading model (TensorFlow)",
+    "import": "Importing graph -> tf dialect",
+    "passes": "Running passes",
+    "export": "Exporting FlatBuffer",
+}
+
+
+class _Phases:
+    """Rich progress display of the converter's phases (and the pass running inside 'passes')."""
+
+    def __init__(self, live: bool, n_passes: int) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.n_passes = n_passes
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            disable=not live,
+        )
+        self.live = live
+        self.current: Any = None
+        self.name = ""
+        self.t0 = 0.0
+
+    def __enter__(self) -> _Phases:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._finish(failed=exc[0] is not None)
+        self.progress.__exit__(*exc)
+
+    def _finish(self, failed: bool = False) -> None:
+        if self.current is None:
+            return
+        label = _PHASE_LABELS.get(self.name, self.name)
+        dt = time.perf_counter() - self.t0
+        if failed:
+            self.progress.update(self.current, description=f"[red]{label} (failed)[/]")
+        elif self.name == "passes":
+            self.progress.update(self.current, description=f"{label} ({self.n_passes} passes)")
+        self.progress.update(self.current, total=1, completed=1)
+        self.progress.stop_task(self.current)
+        if not self.live and not failed:
+            err.print(f"[green]✓[/] {label} ({dt:.2f} s)")
+        self.current = None
+
+    def phase(self, name: str) -> None:
+        self._finish()
+        self.name, self.t0 = name, time.perf_counter()
+        self.current = self.progress.add_task(_PHASE_LABELS.get(name, name), total=None)
+
+    def before_pass(self, i: int, p: Any, module: Any) -> None:
+        if self.current is not None:
+            self.progress.update(
+                self.current, description=f"Running passes [{i + 1}/{self.n_passes}] {p.name}"
+            )
+
+
+def _summary(data_len: int, output: Path, result: Any, seconds: float) -> None:
+    counts = dict(sorted(result.op_counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    ops = Table(title="Ops by type", title_justify="left")
+    ops.add_column("op")
+    ops.add_column("count", justify="right")
+    for k, v in counts.items():
+        ops.add_row(k, str(v))
+    ops.add_row("[bold]total[/]", f"[bold]{sum(counts.values())}[/]")
+    phases = Table(title="Time per phase", title_justify="left")
+    phases.add_column("phase")
+    phases.add_column("seconds", justify="right")
+    for k, v in result.phase_seconds.items():
+        phases.add_row(k, f"{v:.3f}")
+    phases.add_row("[bold]total[/]", f"[bold]{seconds:.3f}[/]")
+    err.print(ops)
+    err.print(phases)
+    err.print(
+        f"[bold green]Wrote[/] {escape(str(output))}: {data_len:,} bytes, {sum(counts.values())} ops "
+        f"in {seconds:.2f} s"
+    )
+
+
+def pass_timing_table(run: Any) -> Table:
+    """--pass-timing: one row per pass (wall time, share, ops before/after), then the rules that fired most in it."""
+    from compiler.dumps import TIMING_COLUMNS, rule_hits_line, timing_row
+
+    t = Table(title=f"Pass timing ({run.total_seconds * 1000:.1f} ms total)", title_justify="left")
+    for col in TIMING_COLUMNS:
+        t.add_column(col, justify="left" if col == "pass" else "right")
+    for i, r in enumerate(run.records):
+        t.add_row(*map(escape, timing_row(run, i)))
+        if hits := rule_hits_line(r):
+            t.add_row("", f"[dim]  {escape(hits)}[/]", *[""] * (len(TIMING_COLUMNS) - 2))
+    return t
