@@ -121,7 +121,7 @@ def test_gelu_erf_numerics(name: str) -> None:
 def test_fixed_point(path: str) -> None:
     """A second run of the pass changes nothing (the rules and CSE ran to a fixed point)."""
     from passes.optimize import cse
-    from passes.optimize_common import OPTIMIZE
+    from passes.optimize import OPTIMIZE
 
     with open(path) as f:
         module = Parser(make_context(), f.read(), path).parse_module()
