@@ -42,6 +42,7 @@ from passes.patterns import (
 
 # ---- activation fusion ------------------------------------------------------------------------------------------
 
+# Not CONCATENATION: its float kernel in LiteRT ignores fused_activation_function (measured in test_optimize.py).
 FUSES_ACTIVATION = (
     tfl.Conv2DOp,
     tfl.DepthwiseConv2DOp,
@@ -53,7 +54,6 @@ FUSES_ACTIVATION = (
     tfl.MulOp,
     tfl.DivOp,
 )
-# Not CONCATENATION: its float kernel in LiteRT ignores fused_activation_function (measured in test_optimize.py).
 
 
 def _can_take_activation(producer: Operation) -> bool:

@@ -403,7 +403,7 @@ def reduce_keep_dims(op: Operation, rewriter: PatternRewriter) -> None:
     xs, axes, out = shape_of(red.operands[0]), const_value(red.operands[1]), shape_of(op.results[0])
     if xs is None or axes is None or out is None:
         return
-    reduced = {int(a) % len(xs) for a in axes.reshape(-1)} if xs else set()
+    reduced = set(axis_set(axes, len(xs)))
     kept = tuple(1 if i in reduced else d for i, d in enumerate(xs))
     if kept != out:
         return

@@ -148,6 +148,14 @@ def _channel_vector(c: np.ndarray, out: SSAValue) -> np.ndarray | None:
     return np.broadcast_to(c.reshape(-1) if c.ndim else c, (channels,))
 
 
+def _channel_const(value: SSAValue, out: SSAValue) -> np.ndarray | None:
+    """A floating constant (or small constant computation) as a vector over the last axis of `out`, else None."""
+    c = small_const(value)
+    if c is None or not np.issubdtype(c.dtype, np.floating):
+        return None
+    return _channel_vector(c, out)
+
+
 def _conv_filter(conv: Operation) -> np.ndarray | None:
     w = const_value(conv.operands[1])
     if w is None or w.ndim != 4 or not np.issubdtype(w.dtype, np.floating):
@@ -198,24 +206,25 @@ _FOLDABLE = (tf.MulOp, tf.RealDivOp, tf.AddV2Op, tf.AddOp, tf.SubOp, tf.BiasAddO
 _COMMUTATIVE = (tf.MulOp, tf.AddV2Op, tf.AddOp)
 
 
+def _value_and_constant(op: tf.TFOp) -> list[tuple[SSAValue, SSAValue]]:
+    """(value, per-channel operand) pairs to try: both orders of a commutative op; none for an NCHW BiasAdd."""
+    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
+        return []
+    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
+    return [(op.operands[v], op.operands[c]) for v, c in orders]
+
+
 @rule(*_FOLDABLE)
 def fold_into_conv(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """conv * c, conv / c -> conv with scaled filter; conv + c, conv - c -> BiasAdd(conv, c) (merging biases)."""
     out = op.results[0]
-    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
-        return
-    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
-    for vi, ci in orders:
-        value = op.operands[vi]
+    for value, per_channel in _value_and_constant(op):
         if value.type != out.type:
             continue
         producer = value.owner
         if not isinstance(producer, (*_CONVS, tf.BiasAddOp)):
             continue
-        c_arr = small_const(op.operands[ci])
-        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
-            continue
-        c = _channel_vector(c_arr, out)
+        c = _channel_const(per_channel, out)
         if c is None:
             continue
         if _fold(op, value, c, rewriter):
@@ -273,11 +282,7 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     Keras' Conv1D squeezes the conv's output before its bias and BatchNorm; moving the per-channel op above the
     Squeeze/Reshape lets it fold into the conv (TensorFlow's MoveBinaryOperatorBeforeReshape, at the TF level)."""
     out = op.results[0]
-    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
-        return
-    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
-    for vi, ci in orders:
-        value = op.operands[vi]
+    for value, per_channel in _value_and_constant(op):
         reshape = value.owner
         if value.type != out.type or not isinstance(reshape, tf.SqueezeOp | tf.ReshapeOp):
             continue
@@ -293,10 +298,7 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             or in_shape[-1] != out_shape[-1]
         ):
             continue
-        c_arr = small_const(op.operands[ci])
-        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
-            continue
-        c = _channel_vector(c_arr, value)
+        c = _channel_const(per_channel, value)
         if c is None:
             continue
         c_op = tf_const(np.ascontiguousarray(c, dtype=dtype_of(out)))

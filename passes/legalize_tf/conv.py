@@ -16,6 +16,8 @@ at the TF level, so this only fires when prepare-tf did not run).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Operation, SSAValue
@@ -109,69 +111,61 @@ def hwio_to_ohwi(w: np.ndarray, block: int = 256) -> np.ndarray:
     return res.reshape(out, *spatial)
 
 
-def _tfl_padding(window: Window) -> str:
-    return "VALID" if window.padding == "EXPLICIT" else window.padding
+def _replace_by_conv(
+    rewriter: PatternRewriter,
+    op: Operation,
+    cls: type[tfl.TflOp],
+    x: SSAValue,
+    window: Window,
+    filt: np.ndarray,
+    channels: int,
+    **options: Any,
+) -> None:
+    """Replace a TF conv by `cls`(pad(x), filt, bias) with the window's padding, strides and dilations (EXPLICIT
+    padding becomes a pad op and VALID; the bias is absorbed from a following BiasAdd, else zeros)."""
+    padded = explicit_pad(x, window)
+    if padded is None:
+        return
+    pre, x = padded
+    b, bias, bias_add = absorbed_bias(op, channels, filt.dtype)
+    filt_c = tfl_const(filt)
+    conv = cls.build(
+        [x, filt_c.output, bias],
+        [op.results[0].type],
+        padding="VALID" if window.padding == "EXPLICIT" else window.padding,
+        stride_h=window.stride_h,
+        stride_w=window.stride_w,
+        dilation_h_factor=window.dilation_h,
+        dilation_w_factor=window.dilation_w,
+        **options,
+    )
+    _finish(rewriter, op, [*pre, filt_c, *([b] if b is not None else []), conv], bias_add)
 
 
 @rule(tf.Conv2DOp)
 def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
-    window = nhwc_window(op)
-    x, w_val = op.operands
-    w = float_const(w_val)
-    x_shape = shape_of(x)
+    window, x = nhwc_window(op), op.operands[0]
+    w, x_shape = float_const(op.operands[1]), shape_of(x)
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
     if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
         return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
-    padded = explicit_pad(x, window)
-    if padded is None:
-        return
-    pre, x = padded
-    channels = w.shape[3]
-    b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
-    filt = tfl_const(hwio_to_ohwi(w))
-    conv = tfl.Conv2DOp.build(
-        [x, filt.output, bias],
-        [op.results[0].type],
-        padding=_tfl_padding(window),
-        stride_h=window.stride_h,
-        stride_w=window.stride_w,
-        dilation_h_factor=window.dilation_h,
-        dilation_w_factor=window.dilation_w,
-    )
-    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+    _replace_by_conv(rewriter, op, tfl.Conv2DOp, x, window, hwio_to_ohwi(w), w.shape[3])
 
 
 @rule(tf.DepthwiseConv2dNativeOp)
 def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.DepthwiseConv2dNative(x, W[H,W,C,M]) -> tfl.depthwise_conv_2d(x, W[1,H,W,C*M], bias[C*M])."""
-    window = nhwc_window(op)
-    x, w_val = op.operands
-    w = float_const(w_val)
-    x_shape = shape_of(x)
+    window, x = nhwc_window(op), op.operands[0]
+    w, x_shape = float_const(op.operands[1]), shape_of(x)
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
     kh, kw, c, m = w.shape
     if x_shape[3] != c:
         return
-    padded = explicit_pad(x, window)
-    if padded is None:
-        return
-    pre, x = padded
-    b, bias, bias_add = absorbed_bias(op, c * m, w.dtype)
-    filt = tfl_const(w.reshape(1, kh, kw, c * m))
-    conv = tfl.DepthwiseConv2DOp.build(
-        [x, filt.output, bias],
-        [op.results[0].type],
-        padding=_tfl_padding(window),
-        stride_h=window.stride_h,
-        stride_w=window.stride_w,
-        depth_multiplier=m,
-        dilation_h_factor=window.dilation_h,
-        dilation_w_factor=window.dilation_w,
-    )
-    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+    filt = w.reshape(1, kh, kw, c * m)
+    _replace_by_conv(rewriter, op, tfl.DepthwiseConv2DOp, x, window, filt, c * m, depth_multiplier=m)
 
 
 @rule(tf.Conv2DBackpropInputOp)
