@@ -144,7 +144,8 @@ class PassRecord:
     ops_before: int
     ops_after: int
     spec: str = ""  # the pass with its options, e.g. `legalize-tf{allow-flex=true}`
-    rule_hits: dict[str, int] = field(default_factory=dict)  # rewrite rule name -> times it fired in this pass
+    # rewrite rule name -> times it fired in this pass (empty for a pass without a rule table)
+    rule_hits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
