@@ -55,7 +55,8 @@ class Expr:
             return self.const.dtype
         if self.compare:
             return np.dtype(np.bool_)
-        return next((a.dtype for a in self.args if a.const is None), self.builder.dtype)
+        values = self.args[1:] if self.op_cls is tfl.SelectV2Op else self.args  # not a select's condition
+        return next((a.dtype for a in values if a.const is None), self.builder.dtype)
 
     def _binary(self, cls: type[Operation], other: Any, *, swap: bool = False, compare: bool = False) -> Expr:
         o = self._lift(other)

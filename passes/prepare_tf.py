@@ -37,8 +37,8 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf
+from dialects.names import NAME
 from passes.patterns import (
-    NAME,
     PatternTable,
     axis_set,
     bool_attr,
