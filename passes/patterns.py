@@ -67,7 +67,10 @@ class PatternTable:
         self.rules: dict[type[Operation], list[Rule]] = defaultdict(list)
         self.hits: Counter[str] = Counter()
         for fn in rules:
-            for t in fn.op_types:  # type: ignore[attr-defined]
+            op_types = getattr(fn, "op_types", None)
+            if not op_types:
+                raise TypeError(f"{name}: rule {fn.__name__} names no op class (mark it with @rule(...))")
+            for t in op_types:
                 self.rules[t].append(fn)
 
     def handles(self, op_type: type[Operation]) -> bool:
