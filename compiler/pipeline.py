@@ -144,6 +144,8 @@ class PassRecord:
     ops_before: int
     ops_after: int
     spec: str = ""  # the pass with its options, e.g. `legalize-tf{allow-flex=true}`
+    # rewrite rule name -> times it fired in this pass (empty for a pass without a rule table)
+    rule_hits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +188,8 @@ def run_pipeline(
     counted. With `verify_each`, the module is verified before the first pass and after every pass; a failure
     raises PassError naming the pass that produced the invalid IR.
     """
+    from passes.patterns import collect_rule_hits
+
     verify_each = verify_each or verify_each_default()
     ctx = make_context()
     passes = parse_passes(spec)
@@ -198,7 +202,8 @@ def run_pipeline(
         before = count_ops(module)
         t0 = time.perf_counter()
         try:
-            p.apply(ctx, module)
+            with collect_rule_hits() as hits:
+                p.apply(ctx, module)
         except (PassError, KeyboardInterrupt):
             raise
         except Exception as e:
@@ -206,7 +211,8 @@ def run_pipeline(
         dt = time.perf_counter() - t0
         if verify_each:
             _verify(module, i, p.name)
-        run.records.append(PassRecord(p.name, dt, before, count_ops(module), str(p.spec())))
+        record = PassRecord(p.name, dt, before, count_ops(module), str(p.spec()), dict(sorted(hits.items())))
+        run.records.append(record)
         if on_pass:
             on_pass(i, p, module)
     return run

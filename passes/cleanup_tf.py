@@ -10,9 +10,7 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf
-from passes.patterns import PatternTable
-
-CLEANUP_TF = PatternTable("tf-cleanup")
+from passes.patterns import PatternTable, rule
 
 _FORWARDING = (
     tf.IdentityOp,
@@ -25,7 +23,7 @@ _FORWARDING = (
 )
 
 
-@CLEANUP_TF.register(*_FORWARDING)
+@rule(*_FORWARDING)
 def forward_identity(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """Replace a forwarding op by its inputs (types must agree; EnsureShape may refine, keep then)."""
     n = len(op.results)
@@ -35,10 +33,19 @@ def forward_identity(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     rewriter.replace(op, [], ins)
 
 
-@CLEANUP_TF.register(tf.NoOpOp)
+@rule(tf.NoOpOp)
 def erase_noop(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if not op.results:
         rewriter.erase(op)
+
+
+CLEANUP_TF = PatternTable(
+    "tf-cleanup",
+    [
+        forward_identity,
+        erase_noop,
+    ],
+)
 
 
 @dataclass(frozen=True)

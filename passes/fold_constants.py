@@ -29,9 +29,9 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from dialects import tf, tfl
-from dialects.elements import DenseElementsAttr, numpy_dtype
+from dialects.elements import DenseElementsAttr
 from dialects.names import NAME
-from passes.patterns import bool_attr, const_value, int_attr, ints_attr, shape_of
+from passes.patterns import bool_attr, const_value, dtype_of, int_attr, ints_attr, normalize_axis, shape_of
 
 Arrays = Sequence[np.ndarray]
 Folder = Callable[[Operation, Arrays], "np.ndarray | list[np.ndarray] | None"]
@@ -77,20 +77,6 @@ def _opt(op: Operation, name: str, default=None):  # noqa: ANN001, ANN202
 
 def _is_tfl(op: Operation) -> bool:
     return op.name.startswith("tfl.")
-
-
-def _axis(axis: int, rank: int) -> int:
-    return axis + rank if axis < 0 else axis
-
-
-def _result_dtype(op: Operation, i: int = 0) -> np.dtype | None:
-    ty = op.results[i].type
-    if not isinstance(ty, TensorType):
-        return None
-    try:
-        return numpy_dtype(ty.element_type)
-    except ValueError:
-        return None
 
 
 _ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -139,43 +125,28 @@ def _pow(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 _BINARY: dict[type[Operation], Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    tf.AddOp: np.add,
-    tf.AddV2Op: np.add,
-    tf.SubOp: np.subtract,
-    tf.MulOp: np.multiply,
-    tf.RealDivOp: _realdiv,
-    tf.MaximumOp: np.maximum,
-    tf.MinimumOp: np.minimum,
-    tf.FloorDivOp: _floordiv,
-    tf.FloorModOp: _floormod,
-    tf.PowOp: _pow,
-    tf.SquaredDifferenceOp: lambda x, y: np.square(x - y),
-    tf.GreaterOp: np.greater,
-    tf.GreaterEqualOp: np.greater_equal,
-    tf.LessOp: np.less,
-    tf.LessEqualOp: np.less_equal,
-    tf.EqualOp: np.equal,
-    tf.NotEqualOp: np.not_equal,
-    tf.LogicalAndOp: np.logical_and,
-    tf.LogicalOrOp: np.logical_or,
-    tfl.AddOp: np.add,
-    tfl.SubOp: np.subtract,
-    tfl.MulOp: np.multiply,
-    tfl.DivOp: _realdiv,
-    tfl.MaximumOp: np.maximum,
-    tfl.MinimumOp: np.minimum,
-    tfl.FloorDivOp: _floordiv,
-    tfl.FloorModOp: _floormod,
-    tfl.PowOp: _pow,
-    tfl.SquaredDifferenceOp: lambda x, y: np.square(x - y),
-    tfl.GreaterOp: np.greater,
-    tfl.GreaterEqualOp: np.greater_equal,
-    tfl.LessOp: np.less,
-    tfl.LessEqualOp: np.less_equal,
-    tfl.EqualOp: np.equal,
-    tfl.NotEqualOp: np.not_equal,
-    tfl.LogicalAndOp: np.logical_and,
-    tfl.LogicalOrOp: np.logical_or,
+    cls: fn
+    for classes, fn in {
+        (tf.AddOp, tf.AddV2Op, tfl.AddOp): np.add,
+        (tf.SubOp, tfl.SubOp): np.subtract,
+        (tf.MulOp, tfl.MulOp): np.multiply,
+        (tf.RealDivOp, tfl.DivOp): _realdiv,
+        (tf.MaximumOp, tfl.MaximumOp): np.maximum,
+        (tf.MinimumOp, tfl.MinimumOp): np.minimum,
+        (tf.FloorDivOp, tfl.FloorDivOp): _floordiv,
+        (tf.FloorModOp, tfl.FloorModOp): _floormod,
+        (tf.PowOp, tfl.PowOp): _pow,
+        (tf.SquaredDifferenceOp, tfl.SquaredDifferenceOp): lambda x, y: np.square(x - y),
+        (tf.GreaterOp, tfl.GreaterOp): np.greater,
+        (tf.GreaterEqualOp, tfl.GreaterEqualOp): np.greater_equal,
+        (tf.LessOp, tfl.LessOp): np.less,
+        (tf.LessEqualOp, tfl.LessEqualOp): np.less_equal,
+        (tf.EqualOp, tfl.EqualOp): np.equal,
+        (tf.NotEqualOp, tfl.NotEqualOp): np.not_equal,
+        (tf.LogicalAndOp, tfl.LogicalAndOp): np.logical_and,
+        (tf.LogicalOrOp, tfl.LogicalOrOp): np.logical_or,
+    }.items()
+    for cls in classes
 }
 
 
@@ -202,41 +173,28 @@ def _float_only(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray]
 
 
 _UNARY: dict[type[Operation], Callable[[np.ndarray], np.ndarray | None]] = {
-    tf.RsqrtOp: _float_only(_rsqrt),
-    tf.SqrtOp: _float_only(np.sqrt),
-    tf.NegOp: np.negative,
-    tf.SquareOp: np.square,
-    tf.ExpOp: _float_only(np.exp),
-    tf.LogOp: _float_only(np.log),
-    tf.AbsOp: np.abs,
-    tf.ReciprocalOp: _float_only(np.reciprocal),
-    tf.FloorOp: np.floor,
-    tf.CeilOp: np.ceil,
-    tf.RoundOp: np.round,
-    tf.SigmoidOp: _float_only(_sigmoid),
-    tf.TanhOp: _float_only(np.tanh),
-    tf.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype),
-    tf.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype),
-    tf.SinOp: _float_only(np.sin),
-    tf.CosOp: _float_only(np.cos),
-    tf.LogicalNotOp: np.logical_not,
-    tfl.RsqrtOp: _float_only(_rsqrt),
-    tfl.SqrtOp: _float_only(np.sqrt),
-    tfl.NegOp: np.negative,
-    tfl.SquareOp: np.square,
-    tfl.ExpOp: _float_only(np.exp),
-    tfl.LogOp: _float_only(np.log),
-    tfl.AbsOp: np.abs,
-    tfl.FloorOp: np.floor,
-    tfl.CeilOp: np.ceil,
-    tfl.RoundOp: np.round,
-    tfl.LogisticOp: _float_only(_sigmoid),
-    tfl.TanhOp: _float_only(np.tanh),
-    tfl.ReluOp: lambda x: np.maximum(x, 0).astype(x.dtype),
-    tfl.Relu6Op: lambda x: np.clip(x, 0, 6).astype(x.dtype),
-    tfl.SinOp: _float_only(np.sin),
-    tfl.CosOp: _float_only(np.cos),
-    tfl.LogicalNotOp: np.logical_not,
+    cls: fn
+    for classes, fn in {
+        (tf.RsqrtOp, tfl.RsqrtOp): _float_only(_rsqrt),
+        (tf.SqrtOp, tfl.SqrtOp): _float_only(np.sqrt),
+        (tf.NegOp, tfl.NegOp): np.negative,
+        (tf.SquareOp, tfl.SquareOp): np.square,
+        (tf.ExpOp, tfl.ExpOp): _float_only(np.exp),
+        (tf.LogOp, tfl.LogOp): _float_only(np.log),
+        (tf.AbsOp, tfl.AbsOp): np.abs,
+        (tf.ReciprocalOp,): _float_only(np.reciprocal),
+        (tf.FloorOp, tfl.FloorOp): np.floor,
+        (tf.CeilOp, tfl.CeilOp): np.ceil,
+        (tf.RoundOp, tfl.RoundOp): np.round,
+        (tf.SigmoidOp, tfl.LogisticOp): _float_only(_sigmoid),
+        (tf.TanhOp, tfl.TanhOp): _float_only(np.tanh),
+        (tf.ReluOp, tfl.ReluOp): lambda x: np.maximum(x, 0).astype(x.dtype),
+        (tf.Relu6Op, tfl.Relu6Op): lambda x: np.clip(x, 0, 6).astype(x.dtype),
+        (tf.SinOp, tfl.SinOp): _float_only(np.sin),
+        (tf.CosOp, tfl.CosOp): _float_only(np.cos),
+        (tf.LogicalNotOp, tfl.LogicalNotOp): np.logical_not,
+    }.items()
+    for cls in classes
 }
 
 
@@ -248,7 +206,7 @@ def fold_unary(op: Operation, v: Arrays) -> np.ndarray | None:
 
 @folds(tf.CastOp, tfl.CastOp)
 def fold_cast(op: Operation, v: Arrays) -> np.ndarray | None:
-    dtype = _result_dtype(op)
+    dtype = dtype_of(op.results[0])
     if dtype is None:
         return None
     x = v[0]
@@ -304,7 +262,7 @@ _REDUCE: dict[type[Operation], Callable[..., np.ndarray]] = {
 def fold_reduce(op: Operation, v: Arrays) -> np.ndarray | None:
     x, axes = v
     keep = bool(_opt(op, "keep_dims", False)) if _is_tfl(op) else bool_attr(op, "keep_dims")
-    axis = tuple(sorted({_axis(int(a), x.ndim) for a in np.asarray(axes).reshape(-1)}))
+    axis = tuple(sorted({normalize_axis(int(a), x.ndim) for a in np.asarray(axes).reshape(-1)}))
     if any(a < 0 or a >= max(x.ndim, 1) for a in axis):
         return None
     if x.ndim == 0:
@@ -339,51 +297,51 @@ def fold_squeeze(op: Operation, v: Arrays) -> np.ndarray:
     dims = list(_opt(op, "squeeze_dims", ())) if _is_tfl(op) else (ints_attr(op, "squeeze_dims") or [])
     if not dims:
         return np.squeeze(x)
-    return np.squeeze(x, axis=tuple(_axis(d, x.ndim) for d in dims))
+    return np.squeeze(x, axis=tuple(normalize_axis(d, x.ndim) for d in dims))
 
 
 @folds(tf.ExpandDimsOp, tfl.ExpandDimsOp)
 def fold_expand_dims(op: Operation, v: Arrays) -> np.ndarray:
     x, dim = v
     d = int(np.asarray(dim).reshape(-1)[0])
-    return np.expand_dims(x, _axis(d, x.ndim + 1))
+    return np.expand_dims(x, normalize_axis(d, x.ndim + 1))
 
 
 @folds(tf.PackOp, tfl.PackOp)
 def fold_pack(op: Operation, v: Arrays) -> np.ndarray:
     axis = _opt(op, "axis", 0) if _is_tfl(op) else int_attr(op, "axis", 0)
-    return np.stack(list(v), axis=_axis(axis, v[0].ndim + 1))
+    return np.stack(list(v), axis=normalize_axis(axis, v[0].ndim + 1))
 
 
 @folds(tf.ConcatV2Op)
 def fold_concat_v2(op: Operation, v: Arrays) -> np.ndarray:
     *values, axis = v
-    return np.concatenate(values, axis=_axis(int(axis), values[0].ndim))
+    return np.concatenate(values, axis=normalize_axis(int(axis), values[0].ndim))
 
 
 @folds(tfl.ConcatenationOp)
 def fold_concatenation(op: Operation, v: Arrays) -> np.ndarray | None:
-    out = np.concatenate(list(v), axis=_axis(_opt(op, "axis", 0), v[0].ndim))
+    out = np.concatenate(list(v), axis=normalize_axis(_opt(op, "axis", 0), v[0].ndim))
     return _fused(op, out)
 
 
 @folds(tf.UnpackOp, tfl.UnpackOp)
 def fold_unpack(op: Operation, v: Arrays) -> list[np.ndarray]:
     x = v[0]
-    axis = _axis(_opt(op, "axis", 0) if _is_tfl(op) else int_attr(op, "axis", 0), x.ndim)
+    axis = normalize_axis(_opt(op, "axis", 0) if _is_tfl(op) else int_attr(op, "axis", 0), x.ndim)
     return [np.take(x, i, axis=axis) for i in range(x.shape[axis])]
 
 
 @folds(tf.SplitOp, tfl.SplitOp)
 def fold_split(op: Operation, v: Arrays) -> list[np.ndarray]:
     dim, x = v
-    return np.split(x, len(op.results), axis=_axis(int(dim), x.ndim))
+    return np.split(x, len(op.results), axis=normalize_axis(int(dim), x.ndim))
 
 
 @folds(tf.SplitVOp, tfl.SplitVOp)
 def fold_split_v(op: Operation, v: Arrays) -> list[np.ndarray] | None:
     x, sizes, dim = v
-    axis = _axis(int(dim), x.ndim)
+    axis = normalize_axis(int(dim), x.ndim)
     sizes = [int(s) for s in sizes.reshape(-1)]
     if sizes.count(-1) == 1:
         sizes[sizes.index(-1)] = x.shape[axis] - (sum(sizes) + 1)
@@ -459,8 +417,8 @@ def gather(params: np.ndarray, indices: np.ndarray, axis: int, batch_dims: int) 
 def fold_gather_v2(op: Operation, v: Arrays) -> np.ndarray | None:
     params, indices, axis = v
     batch_dims = int_attr(op, "batch_dims", 0)
-    axis = _axis(int(axis), params.ndim)
-    batch_dims = _axis(batch_dims, indices.ndim)
+    axis = normalize_axis(int(axis), params.ndim)
+    batch_dims = normalize_axis(batch_dims, indices.ndim)
     if np.any(indices < 0) or np.any(indices >= params.shape[axis]):
         return None  # TF errors out on CPU; leave the op
     return gather(params, indices, axis, batch_dims)
@@ -469,8 +427,8 @@ def fold_gather_v2(op: Operation, v: Arrays) -> np.ndarray | None:
 @folds(tfl.GatherOp)
 def fold_gather(op: Operation, v: Arrays) -> np.ndarray | None:
     params, indices = v
-    axis = _axis(_opt(op, "axis", 0), params.ndim)
-    batch_dims = _axis(_opt(op, "batch_dims", 0), indices.ndim)
+    axis = normalize_axis(_opt(op, "axis", 0), params.ndim)
+    batch_dims = normalize_axis(_opt(op, "batch_dims", 0), indices.ndim)
     if np.any(indices < 0) or np.any(indices >= params.shape[axis]):
         return None
     return gather(params, indices, axis, batch_dims)
@@ -549,7 +507,7 @@ def fold_rank(op: Operation) -> np.ndarray | None:
 @folds_static(tf.ZerosLikeOp, tf.OnesLikeOp, tfl.ZerosLikeOp)
 def fold_zeros_like(op: Operation) -> np.ndarray | None:
     shape = shape_of(op.operands[0])
-    dtype = _result_dtype(op)
+    dtype = dtype_of(op.results[0])
     if shape is None or dtype is None or int(np.prod(shape)) * dtype.itemsize > _BLOWUP_BYTES:
         return None  # a big zero tensor would bloat the model; ZEROS_LIKE is cheap at run time
     return np.ones(shape, dtype) if isinstance(op, tf.OnesLikeOp) else np.zeros(shape, dtype)
@@ -572,7 +530,7 @@ def partial_shape(value) -> np.ndarray | None:  # noqa: ANN001
     if not isinstance(owner, tf.ShapeOp | tfl.ShapeOp):
         return None
     ty = owner.operands[0].type
-    dtype = _result_dtype(owner)
+    dtype = dtype_of(owner.results[0])
     if not isinstance(ty, TensorType) or dtype is None:
         return None
     return np.array([d if d >= 0 else -1 for d in ty.get_shape()], dtype)
@@ -631,7 +589,7 @@ def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray
         if arr is None or not isinstance(res.type, TensorType):
             return None
         arr = np.asarray(arr)
-        dtype = _result_dtype(op, res.index)
+        dtype = dtype_of(op.results[res.index])
         if dtype is None or not _compatible(arr, res.type):
             return None
         if arr.size > max_elements:

@@ -3,9 +3,10 @@
 The rules live in `optimize_fuse.py` (activations, bias/filter folds, input scaling, pad -> SAME),
 `optimize_recognize.py` (HardSwish, GELU, Softmax/LogSoftmax, L2Normalization, PRelu, LeakyRelu, Sigmoid, and
 op-saving algebra) and `optimize_shape.py` (reshape/transpose chains, BatchMatMul -> FULLY_CONNECTED, reduce +
-reshape -> keep_dims, identities, constant folding), all registered in `OPTIMIZE` by the class of the op they start
-from. The pass alternates the xDSL walker (which itself iterates to a fixed point) with common-subexpression
-elimination until neither changes the module, then erases dead ops.
+reshape -> keep_dims, identities, constant folding), each module ending in its ordered `RULES` list; `OPTIMIZE`
+below is their one ordered list, dispatched by the class of the op a rule starts from. The pass alternates the
+xDSL walker (which itself iterates to a fixed point) with common-subexpression elimination until neither changes
+the module, then erases dead ops.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from xdsl.passes import ModulePass
 
 from dialects import tf, tfl
 from dialects.names import NAME
-from passes import optimize_fuse, optimize_recognize, optimize_shape  # noqa: F401  (importing registers the rules)
+from passes import optimize_fuse, optimize_recognize, optimize_shape
 from passes.dce import erase_dead_ops
-from passes.optimize_common import OPTIMIZE
+from passes.patterns import PatternTable
 
 MAX_ROUNDS = 8
+
+# Per op, fusions first, then recognizers, then shape chains and folding.
+OPTIMIZE = PatternTable("optimize", [*optimize_fuse.RULES, *optimize_recognize.RULES, *optimize_shape.RULES])
 
 
 def _cse_key(op: Operation) -> tuple | None:

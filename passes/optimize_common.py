@@ -1,8 +1,8 @@
-"""Shared table and helpers of the `optimize` pass (TFLite-level fusions).
+"""Shared helpers of the `optimize` pass (TFLite-level fusions).
 
-All fusion rules register into `OPTIMIZE`, keyed by the class of the op they start from (the root of the matched
-DAG, usually its last op). Helpers here state the guards TensorFlow's `optimize_patterns.td` uses: single use, float32,
-per-channel constants broadcast on the last axis, rank limits.
+Each fusion rule is marked with the class of the op it starts from (the root of the matched DAG, usually its last
+op). Helpers here state the guards TensorFlow's `optimize_patterns.td` uses beyond those in `passes.patterns`:
+fused activations, per-channel constants broadcast on the last axis, rebuilding an op with other options.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import Float32Type, TensorType
+from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tfl
-from passes.patterns import PatternTable, const_value, named, shape_of, tfl_const
-
-OPTIMIZE = PatternTable("optimize")
+from passes.patterns import const_value, erase_dead, named, shape_of, tfl_const
 
 # Ops that carry a `fused_activation_function` and whose kernels apply it after the bias.
 RELU_ACTIVATIONS: dict[type[Operation], str] = {
@@ -30,15 +28,6 @@ AFFINE = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp, tfl.Transpo
 CONVS = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp)
 
 
-def is_f32(value: SSAValue) -> bool:
-    ty = value.type
-    return isinstance(ty, TensorType) and isinstance(ty.element_type, Float32Type)
-
-
-def single_use(value: SSAValue) -> bool:
-    return value.has_one_use()
-
-
 def owner(value: SSAValue, *classes: type[Operation]) -> Any:
     """The op defining `value` if it is one of `classes`, else None."""
     op = value.owner
@@ -47,22 +36,6 @@ def owner(value: SSAValue, *classes: type[Operation]) -> Any:
 
 def no_value(value: SSAValue) -> bool:
     return isinstance(value.owner, tfl.NoValueOp)
-
-
-def splat(value: SSAValue) -> float | None:
-    """The scalar a constant holds in every element, else None."""
-    arr = const_value(value)
-    if arr is None or arr.size == 0:
-        return None
-    first = arr.reshape(-1)[0]
-    if arr.size > 1 and not np.all(arr == first):
-        return None
-    return float(first)
-
-
-def is_splat(value: SSAValue, expected: float, rtol: float = 1e-6) -> bool:
-    v = splat(value)
-    return v is not None and abs(v - expected) <= rtol * max(abs(expected), 1e-30)
 
 
 def activation(op: Operation) -> str:
@@ -126,18 +99,6 @@ def forward(
     """Replace `root`'s single result by an existing value (the op is an identity)."""
     rewriter.replace(root, [], [value])
     erase_dead(rewriter, dead)
-
-
-def erase_dead(rewriter: PatternRewriter, ops: Iterable[Operation]) -> None:
-    """Erase the given ops (and then their constant operands) once nothing uses them."""
-    work = list(ops)
-    while work:
-        op = work.pop(0)
-        if op.parent is None or any(r.uses for r in op.results) or not op.results:
-            continue
-        producers = [v.owner for v in op.operands if isinstance(v.owner, Operation)]
-        rewriter.erase(op)
-        work.extend(p for p in producers if isinstance(p, tfl.ConstOp | tfl.NoValueOp))
 
 
 def static_shape(value: SSAValue) -> tuple[int, ...] | None:

@@ -17,25 +17,32 @@ from dialects import tfl
 from passes.optimize_common import (
     AFFINE,
     CONVS,
-    OPTIMIZE,
     RELU_ACTIVATIONS,
     activation,
     bias_index,
     channel_vector,
     const_and_other,
-    is_f32,
     no_value,
     out_channels,
     owner,
     rebuild,
     replace_root,
+)
+from passes.patterns import (
+    const_value,
+    is_f32,
+    op_accepts,
+    rule,
+    same_padding,
+    shape_of,
     single_use,
     splat,
+    tfl_const,
 )
-from passes.patterns import const_value, rank_of, shape_of, tfl_const
 
 # ---- activation fusion ------------------------------------------------------------------------------------------
 
+# Not CONCATENATION: its float kernel in LiteRT ignores fused_activation_function (measured in test_optimize.py).
 FUSES_ACTIVATION = (
     tfl.Conv2DOp,
     tfl.DepthwiseConv2DOp,
@@ -47,20 +54,14 @@ FUSES_ACTIVATION = (
     tfl.MulOp,
     tfl.DivOp,
 )
-# Not CONCATENATION: its float kernel in LiteRT ignores fused_activation_function (measured in test_optimize.py).
-BINARY = (tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
 
 
 def _can_take_activation(producer: Operation) -> bool:
-    if activation(producer) != "NONE" or not is_f32(producer.results[0]):
-        return False
-    if isinstance(producer, BINARY):
-        # The broadcasting binary kernels with a fused activation handle rank <= 4 only.
-        return all((rank_of(v) or 0) <= 4 for v in (*producer.operands, producer.results[0]))
-    return True
+    values = [*producer.operands, producer.results[0]]
+    return activation(producer) == "NONE" and op_accepts(type(producer), values, fused_activation=True)
 
 
-@OPTIMIZE.register(*RELU_ACTIVATIONS)
+@rule(*RELU_ACTIVATIONS)
 def fuse_activation(op: Operation, rewriter: PatternRewriter) -> None:
     """relu(conv(...)) -> conv(..., fused_activation_function=RELU) when conv has no activation and one use."""
     x = op.operands[0]
@@ -88,7 +89,7 @@ def _clamp(op: Operation | None, cls: type[Operation]) -> tuple[SSAValue, float]
 CLAMPS: dict[tuple[float, float], type[Operation]] = {(0.0, 6.0): tfl.Relu6Op, (-1.0, 1.0): tfl.Relu1Op}
 
 
-@OPTIMIZE.register(tfl.MaximumOp)
+@rule(tfl.MaximumOp)
 def relu_from_max(op: Operation, rewriter: PatternRewriter) -> None:
     """max(x, 0) -> relu(x); max(min(x, 6), 0) -> relu6(x); max(min(x, 1), -1) -> relu_n1_to_1(x)."""
     m = _clamp(op, tfl.MaximumOp)
@@ -103,7 +104,7 @@ def relu_from_max(op: Operation, rewriter: PatternRewriter) -> None:
         replace_root(rewriter, op, [tfl.ReluOp.build([y], [y.type])])
 
 
-@OPTIMIZE.register(tfl.MinimumOp)
+@rule(tfl.MinimumOp)
 def relu_from_min(op: Operation, rewriter: PatternRewriter) -> None:
     """min(relu(x), 6) / min(max(x, 0), 6) -> relu6(x); min(max(x, -1), 1) -> relu_n1_to_1(x)."""
     m = _clamp(op, tfl.MinimumOp)
@@ -123,7 +124,7 @@ def relu_from_min(op: Operation, rewriter: PatternRewriter) -> None:
 # ---- binary op after an affine op: fold into its bias / filter ------------------------------------------------------
 
 
-@OPTIMIZE.register(tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
+@rule(tfl.AddOp, tfl.SubOp, tfl.MulOp, tfl.DivOp)
 def fold_into_preceding_affine(op: Operation, rewriter: PatternRewriter) -> None:
     """conv(x, W, b) (+|-) c -> conv(x, W, b (+|-) c); conv(x, W, b) (*|/) c -> conv(x, W (*|/) c, b (*|/) c)."""
     m = const_and_other(op)
@@ -191,7 +192,7 @@ def _same_adds_padding(op: Operation, in_shape: tuple[int, ...], w: np.ndarray) 
     return False
 
 
-@OPTIMIZE.register(tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp)
+@rule(tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp)
 def fold_input_scaling(op: Operation, rewriter: PatternRewriter) -> None:
     """conv(x * c) -> conv'(x) with the filter scaled per input channel; conv(x + c) -> conv'(x) with a bias term
     (only when no padding is added, since padded zeros would not have been shifted)."""
@@ -266,13 +267,7 @@ def fold_input_scaling(op: Operation, rewriter: PatternRewriter) -> None:
 # ---- pad + VALID conv -> SAME ------------------------------------------------------------------------------------
 
 
-def _same_pads(size: int, k: int, stride: int, dilation: int) -> tuple[int, int]:
-    out = -(-size // stride)
-    total = max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
-
-
-@OPTIMIZE.register(*CONVS)
+@rule(*CONVS)
 def fold_pad_into_conv(op: Operation, rewriter: PatternRewriter) -> None:
     """conv(pad(x, p), VALID) -> conv(x, SAME) when p is exactly SAME's padding (extra pixel bottom/right)."""
     if op.padding.data != "VALID":  # type: ignore[attr-defined]
@@ -293,7 +288,19 @@ def fold_pad_into_conv(op: Operation, rewriter: PatternRewriter) -> None:
         (1, w.shape[1], op.stride_h, op.dilation_h_factor),  # type: ignore[attr-defined]
         (2, w.shape[2], op.stride_w, op.dilation_w_factor),
     ):  # type: ignore[attr-defined]
-        if tuple(int(v) for v in p[axis]) != _same_pads(src_shape[axis], int(k), s.value.data, d.value.data):
+        if tuple(int(v) for v in p[axis]) != same_padding(
+            src_shape[axis], int(k), s.value.data, d.value.data
+        ):
             return
     fused = rebuild(op, [pad.operands[0], *op.operands[1:]], padding="SAME")
     replace_root(rewriter, op, [fused], dead=[pad])
+
+
+RULES = [
+    fuse_activation,
+    relu_from_max,
+    relu_from_min,
+    fold_into_preceding_affine,
+    fold_input_scaling,
+    fold_pad_into_conv,
+]

@@ -12,96 +12,30 @@ tail); a + neg(b) -> a - b; chains of constant adds/subs or muls merged into one
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
-from dialects import tf, tfl
+from dialects import tfl
+from passes.composites import Product, match_gelu
 from passes.optimize_common import (
-    OPTIMIZE,
     activation,
     const_and_other,
-    is_f32,
-    is_splat,
     owner,
     replace_root,
+)
+from passes.patterns import (
+    close,
+    const_value,
+    is_f32,
+    is_splat,
+    rank_of,
+    rule,
+    shape_of,
     single_use,
     splat,
+    tfl_const,
 )
-from passes.patterns import const_value, rank_of, shape_of, tfl_const
-
-
-def _close(a: float, b: float, rtol: float = 1e-5) -> bool:
-    return abs(a - b) <= rtol * abs(b)
-
-
-@dataclass
-class Product:
-    """A product tree flattened: non-constant factors, the product of constant factors, and the inner ops."""
-
-    values: list[SSAValue] = field(default_factory=list)
-    scale: float = 1.0
-    ops: list[Operation] = field(default_factory=list)
-
-
-def _expand(v: SSAValue, prod: Product, inner: bool) -> None:
-    c = splat(v)
-    if c is not None:
-        prod.scale *= c
-        return
-    op = v.owner
-    if inner and isinstance(op, tfl.MulOp | tfl.DivOp) and single_use(v) and activation(op) == "NONE":
-        if _collect(op, prod):
-            return
-    prod.values.append(v)
-
-
-def _collect(op: Operation, prod: Product) -> bool:
-    if isinstance(op, tfl.DivOp):
-        c = splat(op.operands[1])
-        if c is None or c == 0.0:
-            return False
-        prod.ops.append(op)
-        _expand(op.operands[0], prod, True)
-        prod.scale /= c
-        return True
-    prod.ops.append(op)
-    _expand(op.operands[0], prod, True)
-    _expand(op.operands[1], prod, True)
-    return True
-
-
-def product(op: Operation) -> Product | None:
-    """Flatten a mul/div root (with NONE activation) into its factors."""
-    if activation(op) != "NONE" or not is_f32(op.results[0]):
-        return None
-    prod = Product()
-    return prod if _collect(op, prod) else None
-
-
-def product_of(v: SSAValue) -> Product:
-    """Flatten the value `v` (a single factor if it is not a single-use mul/div)."""
-    prod = Product()
-    _expand(v, prod, True)
-    return prod
-
-
-def _tf_type(op: Operation | None) -> str | None:
-    return op.op_type if isinstance(op, tf.TFOp) else None
-
-
-def _other(values: list[SSAValue], x: SSAValue) -> SSAValue | None:
-    """The value of a two-factor list that is not `x`."""
-    if len(values) != 2:
-        return None
-    if values[0] is x:
-        return values[1]
-    if values[1] is x:
-        return values[0]
-    return None
 
 
 def _add_const(v: SSAValue, expected: float) -> SSAValue | None:
@@ -134,14 +68,15 @@ def _relu6_plus3(v: SSAValue) -> tuple[SSAValue, list[Operation]] | None:
     return None
 
 
-@OPTIMIZE.register(tfl.MulOp, tfl.DivOp)
+@rule(tfl.MulOp, tfl.DivOp)
 def recognize_hard_swish(op: Operation, rewriter: PatternRewriter) -> None:
     """x * relu6(x + 3) / 6 (any association, 1/6 as a mul or 6 as a div) -> hard_swish(x)."""
-    prod = product(op)
-    if prod is None or len(prod.values) != 2 or not _close(prod.scale, 1 / 6, 1e-6):
+    if not is_f32(op.results[0]):
         return
-    for i in (0, 1):
-        x, r = prod.values[i], prod.values[1 - i]
+    prod = Product.of(op.results[0], root=True)
+    if not close(prod.scale, 1 / 6, 1e-6):
+        return
+    for x, r in prod.two():
         m = _relu6_plus3(r)
         if m is not None and m[0] is x and x.type == op.results[0].type:
             replace_root(rewriter, op, [tfl.HardSwishOp.build([x], [x.type])], dead=[*prod.ops, *m[1]])
@@ -150,119 +85,16 @@ def recognize_hard_swish(op: Operation, rewriter: PatternRewriter) -> None:
 
 # ---- GELU -------------------------------------------------------------------------------------------------------
 
-SQRT1_2 = 1 / math.sqrt(2)
-SQRT2_PI = math.sqrt(2 / math.pi)
 
-
-def _scaled_x(v: SSAValue, expected: float) -> tuple[SSAValue, list[Operation]] | None:
-    """For v = x * expected (or -x * -expected, or x / (1/expected)): (x, ops)."""
-    prod = product_of(v)
-    if len(prod.values) != 1:
-        return None
-    x, scale, ops = prod.values[0], prod.scale, list(prod.ops)
-    neg = owner(x, tfl.NegOp)
-    if neg is not None and single_use(x):
-        x, scale = neg.operands[0], -scale
-        ops.append(neg)
-    return (x, ops) if _close(scale, expected, 1e-6) else None
-
-
-def _gelu_erf_factor(v: SSAValue, x: SSAValue) -> list[Operation] | None:
-    """v = 1 + erf(x / sqrt 2) or erfc(-x / sqrt 2): the ops, if the argument is `x`."""
-    if not single_use(v):
-        return None
-    y = _add_const(v, 1.0)
-    if y is not None:
-        erf = y.owner
-        if _tf_type(erf) == "Erf" and single_use(y):
-            m = _scaled_x(erf.operands[0], SQRT1_2)  # type: ignore[union-attr]
-            if m is not None and m[0] is x:
-                return [v.owner, erf, *m[1]]  # type: ignore[list-item]
-        return None
-    erfc = v.owner
-    if _tf_type(erfc) == "Erfc":
-        m = _scaled_x(erfc.operands[0], -SQRT1_2)  # type: ignore[union-attr]
-        if m is not None and m[0] is x:
-            return [erfc, *m[1]]  # type: ignore[list-item]
-    return None
-
-
-def _is_cube(v: SSAValue, x: SSAValue) -> list[Operation] | None:
-    """v = x^3 as pow(x, 3), x * x * x or x * square(x) (single use): the ops."""
-    if not single_use(v):
-        return None
-    op = v.owner
-    if isinstance(op, tfl.PowOp) and op.operands[0] is x and is_splat(op.operands[1], 3.0):
-        return [op]
-    prod = product_of(v)
-    if prod.scale != 1.0:
-        return None
-    vals, ops = list(prod.values), list(prod.ops)
-    squares = [
-        s for s in vals if isinstance(s.owner, tfl.SquareOp) and s.owner.operands[0] is x and single_use(s)
-    ]
-    if len(vals) == 3 and all(s is x for s in vals):
-        return ops
-    if len(vals) == 2 and squares and _other(vals, squares[0]) is x:
-        return [*ops, squares[0].owner]  # type: ignore[list-item]
-    return None
-
-
-def _gelu_tanh_factor(v: SSAValue, x: SSAValue) -> list[Operation] | None:
-    """v = 1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)): the ops, if the argument is `x`."""
-    if not single_use(v):
-        return None
-    y = _add_const(v, 1.0)
-    th = owner(y, tfl.TanhOp) if y is not None else None
-    if th is None or not single_use(y):  # type: ignore[arg-type]
-        return None
-    inner = product_of(th.operands[0])
-    if len(inner.values) != 1 or not _close(inner.scale, SQRT2_PI, 1e-6):
-        return None
-    s = inner.values[0]
-    add = owner(s, tfl.AddOp)
-    if add is None or not single_use(s) or activation(add) != "NONE":
-        return None
-    a, b = add.operands
-    for lin, cub in ((a, b), (b, a)):
-        if lin is not x:
-            continue
-        cp = product_of(cub)
-        if not _close(cp.scale, 0.044715, 1e-5):
-            continue
-        if len(cp.values) == 1:
-            cube_ops = _is_cube(cp.values[0], x)
-        else:
-            sub = Product(values=cp.values, scale=1.0)
-            cube_ops = [] if len(sub.values) == 3 and all(t is x for t in sub.values) else None
-            if cube_ops is None and len(sub.values) == 2:
-                sq = [t for t in sub.values if isinstance(t.owner, tfl.SquareOp) and t.owner.operands[0] is x]
-                if sq and _other(sub.values, sq[0]) is x and single_use(sq[0]):
-                    cube_ops = [sq[0].owner]  # type: ignore[list-item]
-        if cube_ops is not None:
-            return [v.owner, th, *inner.ops, add, *cp.ops, *cube_ops]  # type: ignore[list-item]
-    return None
-
-
-@OPTIMIZE.register(tfl.MulOp)
+@rule(tfl.MulOp)
 def recognize_gelu(op: Operation, rewriter: PatternRewriter) -> None:
     """0.5 * x * (1 + erf(x / sqrt 2)) / 0.5 * x * erfc(-x / sqrt 2) -> gelu(x);
-    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> gelu(x, approximate=true)."""
-    prod = product(op)
-    if prod is None or len(prod.values) != 2 or not _close(prod.scale, 0.5, 1e-6):
-        return
-    for i in (0, 1):
-        x, f = prod.values[i], prod.values[1 - i]
-        if x.type != op.results[0].type:
-            continue
-        ops = _gelu_erf_factor(f, x)
-        approximate = False
-        if ops is None:
-            ops, approximate = _gelu_tanh_factor(f, x), True
-        if ops is not None:
-            gelu = tfl.GeluOp.build([x], [x.type], approximate=approximate)
-            replace_root(rewriter, op, [gelu], dead=[*prod.ops, *ops])
-            return
+    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> gelu(x, approximate=true) (the same matcher as
+    legalize-tf's, for products that only appear after legalization)."""
+    m = match_gelu(op.results[0])
+    if m is not None:
+        gelu = tfl.GeluOp.build([m.x], [m.x.type], approximate=m.approximate)
+        replace_root(rewriter, op, [gelu], dead=m.ops)
 
 
 # ---- Softmax / LogSoftmax ---------------------------------------------------------------------------------------
@@ -296,7 +128,7 @@ def _softmax_rank_ok(v: SSAValue) -> bool:
     return r is not None and 1 <= r <= 4 and is_f32(v)
 
 
-@OPTIMIZE.register(tfl.DivOp)
+@rule(tfl.DivOp)
 def recognize_softmax(op: Operation, rewriter: PatternRewriter) -> None:
     """exp(z) / sum(exp(z), -1, keep) -> softmax(x), z = x - max(x, -1) or z = x."""
     if activation(op) != "NONE":
@@ -312,7 +144,7 @@ def recognize_softmax(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [tfl.SoftmaxOp.build([x], [x.type], beta=1.0)], dead=[red, exp, *ops])
 
 
-@OPTIMIZE.register(tfl.SoftmaxOp)
+@rule(tfl.SoftmaxOp)
 def drop_max_before_softmax(op: Operation, rewriter: PatternRewriter) -> None:
     """softmax(x - max(x, -1)) -> softmax(x) (softmax is shift invariant)."""
     x, ops = _minus_max(op.operands[0], 1)
@@ -320,7 +152,7 @@ def drop_max_before_softmax(op: Operation, rewriter: PatternRewriter) -> None:
         replace_root(rewriter, op, [tfl.SoftmaxOp.build([x], [x.type], beta=op.beta.value.data)], dead=ops)
 
 
-@OPTIMIZE.register(tfl.SubOp)
+@rule(tfl.SubOp)
 def recognize_log_softmax(op: Operation, rewriter: PatternRewriter) -> None:
     """z - log(sum(exp(z), -1, keep)) -> log_softmax(x), z = x - max(x, -1) or z = x."""
     if activation(op) != "NONE":
@@ -378,7 +210,7 @@ def _norm_eps(v: SSAValue, x: SSAValue) -> list[Operation] | None:
     return _sum_of_squares(v, x)
 
 
-@OPTIMIZE.register(tfl.MulOp, tfl.DivOp)
+@rule(tfl.MulOp, tfl.DivOp)
 def recognize_l2_normalization(op: Operation, rewriter: PatternRewriter) -> None:
     """x * rsqrt(max(sum(x^2, -1), eps)) or x / sqrt(...) -> l2_normalization(x) (last axis, rank <= 4)."""
     if activation(op) != "NONE" or not is_f32(op.results[0]):
@@ -419,7 +251,7 @@ def _neg_relu_neg(v: SSAValue) -> tuple[SSAValue, np.ndarray, list[Operation]] |
     return neg.operands[0], -c, [mul, relu, neg]
 
 
-@OPTIMIZE.register(tfl.AddOp)
+@rule(tfl.AddOp)
 def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
     """relu(x) + c * relu(-x) -> prelu(x, -c) (alpha broadcastable to x, rank <= 4)."""
     if activation(op) != "NONE" or not is_f32(op.results[0]):
@@ -440,14 +272,14 @@ def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
         return
 
 
-@OPTIMIZE.register(tfl.MaximumOp)
+@rule(tfl.MaximumOp)
 def recognize_leaky_relu(op: Operation, rewriter: PatternRewriter) -> None:
     """max(x, a * x) with 0 <= a <= 1 -> leaky_relu(x, alpha=a)."""
     if not is_f32(op.results[0]):
         return
     for x, m in ((op.operands[0], op.operands[1]), (op.operands[1], op.operands[0])):
-        prod = product_of(m)
-        if len(prod.values) != 1 or prod.values[0] is not x or m is x or not single_use(m):
+        prod = Product.of(m)
+        if prod.only() is not x or m is x or not single_use(m):
             continue
         if not 0.0 <= prod.scale <= 1.0 or x.type != op.results[0].type:
             continue
@@ -459,7 +291,7 @@ def recognize_leaky_relu(op: Operation, rewriter: PatternRewriter) -> None:
 # ---- algebra that saves ops -------------------------------------------------------------------------------------
 
 
-@OPTIMIZE.register(tfl.SoftmaxOp)
+@rule(tfl.SoftmaxOp)
 def fold_scale_into_softmax(op: Operation, rewriter: PatternRewriter) -> None:
     """softmax(x * c) with a scalar c > 0 -> softmax(x, beta = beta * c) (attention's 1/sqrt(d) scaling)."""
     y = op.operands[0]
@@ -484,7 +316,7 @@ def _broadcast(*values: SSAValue) -> tuple[int, ...] | None:
         return None
 
 
-@OPTIMIZE.register(tfl.AddOp, tfl.SubOp)
+@rule(tfl.AddOp, tfl.SubOp)
 def factor_common_multiplier(op: Operation, rewriter: PatternRewriter) -> None:
     """a * c (+|-) b * c -> (a (+|-) b) * c when both products have one use (LayerNorm's x*inv - mean*inv)."""
     if not is_f32(op.results[0]) or (rank_of(op.results[0]) or 0) > 4:
@@ -513,7 +345,7 @@ def factor_common_multiplier(op: Operation, rewriter: PatternRewriter) -> None:
         return
 
 
-@OPTIMIZE.register(tfl.AddOp)
+@rule(tfl.AddOp)
 def add_neg_to_sub(op: Operation, rewriter: PatternRewriter) -> None:
     """a + neg(b) -> a - b (and neg(b) + a)."""
     for a, n in ((op.operands[0], op.operands[1]), (op.operands[1], op.operands[0])):
@@ -545,7 +377,7 @@ def _factor(op: Operation, root: bool = False) -> tuple[SSAValue, np.ndarray] | 
     return None if m is None or m[0].dtype != np.float32 else (m[1], m[0])
 
 
-@OPTIMIZE.register(tfl.AddOp, tfl.SubOp, tfl.MulOp)
+@rule(tfl.AddOp, tfl.SubOp, tfl.MulOp)
 def merge_constant_chain(op: Operation, rewriter: PatternRewriter) -> None:
     """(x + a) + b -> x + (a + b), (x - a) + b -> x + (b - a), (x * a) * b -> x * (a * b)."""
     if not is_f32(op.results[0]):
@@ -568,7 +400,7 @@ def merge_constant_chain(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [cst, new], dead=[outer[0].owner])  # type: ignore[list-item]
 
 
-@OPTIMIZE.register(tfl.DivOp)
+@rule(tfl.DivOp)
 def recognize_sigmoid(op: Operation, rewriter: PatternRewriter) -> None:
     """1 / (1 + exp(-x)) -> logistic(x)."""
     if activation(op) != "NONE" or not is_splat(op.operands[0], 1.0) or not is_f32(op.results[0]):
@@ -578,8 +410,25 @@ def recognize_sigmoid(op: Operation, rewriter: PatternRewriter) -> None:
     exp = owner(e, tfl.ExpOp) if e is not None else None
     if exp is None or not single_use(e):  # type: ignore[arg-type]
         return
-    m = _scaled_x(exp.operands[0], -1.0)
-    if m is None or m[0].type != op.results[0].type:
+    neg_x = Product.of(exp.operands[0])
+    x = neg_x.only()
+    if x is None or not close(neg_x.scale, -1.0, 1e-6) or x.type != op.results[0].type:
         return
-    x = m[0]
-    replace_root(rewriter, op, [tfl.LogisticOp.build([x], [x.type])], dead=[d.owner, exp, *m[1]])  # type: ignore
+    replace_root(rewriter, op, [tfl.LogisticOp.build([x], [x.type])], dead=[d.owner, exp, *neg_x.ops])  # type: ignore
+
+
+RULES = [
+    recognize_hard_swish,
+    recognize_gelu,
+    recognize_softmax,
+    drop_max_before_softmax,
+    recognize_log_softmax,
+    recognize_l2_normalization,
+    recognize_prelu,
+    recognize_leaky_relu,
+    fold_scale_into_softmax,
+    factor_common_multiplier,
+    add_neg_to_sub,
+    merge_constant_chain,
+    recognize_sigmoid,
+]

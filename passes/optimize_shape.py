@@ -23,18 +23,15 @@ from xdsl.pattern_rewriter import PatternRewriter
 from dialects import tfl
 from dialects.elements import numpy_dtype
 from passes.optimize_common import (
-    OPTIMIZE,
     activation,
     const_and_other,
     forward,
     i32_const,
-    is_f32,
     owner,
     rebuild,
     replace_root,
-    single_use,
 )
-from passes.patterns import const_value, shape_of, tfl_const
+from passes.patterns import axis_set, const_value, is_f32, rule, shape_of, single_use, tfl_const
 
 # ---- reshape / squeeze / expand_dims ----------------------------------------------------------------------------
 
@@ -44,7 +41,7 @@ def _reshape(x, out_type) -> list[Operation]:  # noqa: ANN001
     return [shape, tfl.ReshapeOp.build([x, shape.output], [out_type])]
 
 
-@OPTIMIZE.register(tfl.ReshapeOp)
+@rule(tfl.ReshapeOp)
 def simplify_reshape(op: Operation, rewriter: PatternRewriter) -> None:
     """reshape to the input's shape -> input; reshape(reshape(x)) -> reshape(x)."""
     x, out = op.operands[0], op.results[0]
@@ -63,7 +60,7 @@ def simplify_reshape(op: Operation, rewriter: PatternRewriter) -> None:
             replace_root(rewriter, op, _reshape(src, out.type), dead=[inner])
 
 
-@OPTIMIZE.register(tfl.SqueezeOp, tfl.ExpandDimsOp)
+@rule(tfl.SqueezeOp, tfl.ExpandDimsOp)
 def squeeze_to_reshape(op: Operation, rewriter: PatternRewriter) -> None:
     """squeeze / expand_dims with a static result -> reshape."""
     if shape_of(op.results[0]) is None:
@@ -74,7 +71,7 @@ def squeeze_to_reshape(op: Operation, rewriter: PatternRewriter) -> None:
 # ---- transpose --------------------------------------------------------------------------------------------------
 
 
-@OPTIMIZE.register(tfl.TransposeOp)
+@rule(tfl.TransposeOp)
 def simplify_transpose(op: Operation, rewriter: PatternRewriter) -> None:
     """Identity perm -> x; transpose of transpose -> one transpose; moving only size-1 dims -> reshape."""
     perm = const_value(op.operands[1])
@@ -112,7 +109,7 @@ def simplify_transpose(op: Operation, rewriter: PatternRewriter) -> None:
 # ---- matmul -> fully_connected ----------------------------------------------------------------------------------
 
 
-@OPTIMIZE.register(tfl.BatchMatMulOp)
+@rule(tfl.BatchMatMulOp)
 def batch_matmul_to_fc(op: Operation, rewriter: PatternRewriter) -> None:
     """batch_matmul(x, W) with W a constant [K, N] (or [1.., K, N]) -> fully_connected(x, W^T, keep_num_dims)."""
     if op.adj_x.value.data or not is_f32(op.results[0]):  # type: ignore[attr-defined]
@@ -132,7 +129,7 @@ def batch_matmul_to_fc(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [wc, none, fc])
 
 
-@OPTIMIZE.register(tfl.ReshapeOp)
+@rule(tfl.ReshapeOp)
 def reshape_after_fc(op: Operation, rewriter: PatternRewriter) -> None:
     """reshape(fully_connected(x) [prod, N]) to x.shape[:-1] + [N] -> fully_connected(x, keep_num_dims=true)."""
     y = op.operands[0]
@@ -146,7 +143,7 @@ def reshape_after_fc(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [new], dead=[fc])
 
 
-@OPTIMIZE.register(tfl.FullyConnectedOp)
+@rule(tfl.FullyConnectedOp)
 def fc_drop_input_reshape(op: Operation, rewriter: PatternRewriter) -> None:
     """fully_connected(reshape(x) to [prod(lead), K]) -> fully_connected(x): the kernel flattens leading dims."""
     if op.keep_num_dims.value.data:  # type: ignore[attr-defined]
@@ -166,7 +163,7 @@ def fc_drop_input_reshape(op: Operation, rewriter: PatternRewriter) -> None:
 _NEUTRAL = {tfl.AddOp: 0.0, tfl.SubOp: 0.0, tfl.MulOp: 1.0, tfl.DivOp: 1.0}
 
 
-@OPTIMIZE.register(*_NEUTRAL)
+@rule(*_NEUTRAL)
 def drop_neutral_binary(op: Operation, rewriter: PatternRewriter) -> None:
     """x + 0, x - 0, x * 1, x / 1 -> x (same type as the result, no activation)."""
     m = const_and_other(op)
@@ -179,26 +176,26 @@ def drop_neutral_binary(op: Operation, rewriter: PatternRewriter) -> None:
         forward(rewriter, op, x)
 
 
-@OPTIMIZE.register(tfl.CastOp)
+@rule(tfl.CastOp)
 def drop_identity_cast(op: Operation, rewriter: PatternRewriter) -> None:
     if op.operands[0].type == op.results[0].type:
         forward(rewriter, op, op.operands[0])
 
 
-@OPTIMIZE.register(tfl.ConcatenationOp)
+@rule(tfl.ConcatenationOp)
 def drop_single_concat(op: Operation, rewriter: PatternRewriter) -> None:
     if len(op.operands) == 1 and activation(op) == "NONE" and op.operands[0].type == op.results[0].type:
         forward(rewriter, op, op.operands[0])
 
 
-@OPTIMIZE.register(tfl.PadOp, tfl.PadV2Op)
+@rule(tfl.PadOp, tfl.PadV2Op)
 def drop_zero_pad(op: Operation, rewriter: PatternRewriter) -> None:
     p = const_value(op.operands[1])
     if p is not None and not np.any(p) and op.operands[0].type == op.results[0].type:
         forward(rewriter, op, op.operands[0])
 
 
-@OPTIMIZE.register(tfl.SliceOp, tfl.StridedSliceOp)
+@rule(tfl.SliceOp, tfl.StridedSliceOp)
 def drop_full_slice(op: Operation, rewriter: PatternRewriter) -> None:
     """A slice whose result has the input's static shape (and starts at 0 with stride 1) -> input."""
     if op.operands[0].type != op.results[0].type or shape_of(op.results[0]) is None:
@@ -237,13 +234,9 @@ def _act(y: np.ndarray, op: Operation) -> np.ndarray:
     return y
 
 
-def _axes(v: np.ndarray, rank: int) -> tuple[int, ...]:
-    return tuple(sorted({int(a) % rank for a in v.reshape(-1)})) if rank else ()
-
-
 def _reduce(fn: Callable[..., np.ndarray]) -> Callable[[Operation, list[np.ndarray]], np.ndarray]:
     def f(op: Operation, a: list[np.ndarray]) -> np.ndarray:
-        return fn(a[0], axis=_axes(a[1], a[0].ndim), keepdims=bool(op.keep_dims.value.data))  # type: ignore
+        return fn(a[0], axis=axis_set(a[1], a[0].ndim), keepdims=bool(op.keep_dims.value.data))  # type: ignore
 
     return f
 
@@ -348,7 +341,7 @@ FOLDERS: dict[type[Operation], Callable[[Operation, list[np.ndarray]], np.ndarra
 }
 
 
-def _fold(op: Operation, rewriter: PatternRewriter) -> None:
+def fold_constant_op(op: Operation, rewriter: PatternRewriter) -> None:
     """An op whose operands are all constants -> a constant (numpy, in the result's dtype)."""
     if len(op.results) != 1 or not op.operands:
         return
@@ -384,7 +377,7 @@ def _fold(op: Operation, rewriter: PatternRewriter) -> None:
     )
 
 
-@OPTIMIZE.register(tfl.ShapeOp)
+@rule(tfl.ShapeOp)
 def fold_shape(op: Operation, rewriter: PatternRewriter) -> None:
     """shape(x) with x static -> constant."""
     s = shape_of(op.operands[0])
@@ -394,14 +387,13 @@ def fold_shape(op: Operation, rewriter: PatternRewriter) -> None:
     replace_root(rewriter, op, [tfl_const(np.asarray(s, numpy_dtype(ty.element_type)))])  # type: ignore
 
 
-for _cls in FOLDERS:
-    OPTIMIZE.register(_cls)(_fold)
+rule(*FOLDERS)(fold_constant_op)
 
 
 # ---- reduce + reshape -> keep_dims --------------------------------------------------------------------------------
 
 
-@OPTIMIZE.register(tfl.ReshapeOp)
+@rule(tfl.ReshapeOp)
 def reduce_keep_dims(op: Operation, rewriter: PatternRewriter) -> None:
     """reshape(mean(x, axes, keep_dims=false)) to the keep_dims shape -> mean(x, axes, keep_dims=true)."""
     y = op.operands[0]
@@ -411,9 +403,27 @@ def reduce_keep_dims(op: Operation, rewriter: PatternRewriter) -> None:
     xs, axes, out = shape_of(red.operands[0]), const_value(red.operands[1]), shape_of(op.results[0])
     if xs is None or axes is None or out is None:
         return
-    reduced = {int(a) % len(xs) for a in axes.reshape(-1)} if xs else set()
+    reduced = set(axis_set(axes, len(xs)))
     kept = tuple(1 if i in reduced else d for i, d in enumerate(xs))
     if kept != out:
         return
     new = rebuild(red, result_types=[op.results[0].type], keep_dims=True)
     replace_root(rewriter, op, [new], dead=[red])
+
+
+RULES = [
+    simplify_reshape,
+    squeeze_to_reshape,
+    simplify_transpose,
+    batch_matmul_to_fc,
+    reshape_after_fc,
+    fc_drop_input_reshape,
+    drop_neutral_binary,
+    drop_identity_cast,
+    drop_single_concat,
+    drop_zero_pad,
+    drop_full_slice,
+    fold_shape,
+    fold_constant_op,
+    reduce_keep_dims,
+]

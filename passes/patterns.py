@@ -1,18 +1,23 @@
-"""Rewrite rules as data, dispatched by op type.
+"""Rewrite rules as data, dispatched by op type, and the helpers rules share.
 
-A `PatternTable` maps an op class to the rewrite functions registered for it (`@table.register(tf.Conv2DOp)`).
-`DispatchPattern` is the single xDSL RewritePattern a pass hands to the walker: for each op it looks up
-`type(op)` in the table (a dict lookup, not a scan over every rule) and tries that op's rules in order until one
-acts. Shared helpers for building replacement ops live here too.
+A rule is a function `(op, rewriter) -> None` marked with the op classes it starts from (`@rule(tf.Conv2DOp)`).
+A pass builds one `PatternTable` from an explicit, ordered list of rules; `DispatchPattern` is the single xDSL
+RewritePattern it hands to the walker: for each op it looks up `type(op)` (a dict lookup, not a scan over every
+rule) and tries that op's rules in list order until one acts, counting the hits per rule. The helpers below are
+the one copy of what rules ask about values (dtype, single use, splat constants), axes, windows and padding, and
+which element types a TFLite kernel accepts (`op_accepts`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import tflite
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -23,29 +28,57 @@ from xdsl.pattern_rewriter import (
 )
 
 from dialects import tf, tfl
-from dialects.elements import DenseElementsAttr
+from dialects.elements import DenseElementsAttr, numpy_dtype
 from dialects.names import NAME
 
 Rule = Callable[[Any, PatternRewriter], None]
 
 
-class PatternTable:
-    """Rewrite rules indexed by the op class they start from."""
+def rule(*op_types: type[Operation]) -> Callable[[Rule], Rule]:
+    """Mark a rule with the op classes it starts from (no table is touched: tables list their rules)."""
 
-    def __init__(self, name: str) -> None:
+    def deco(fn: Rule) -> Rule:
+        fn.op_types = op_types  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+# Hit counters of the runs in progress (`collect_rule_hits`), shared by every table.
+_COLLECTORS: list[Counter[str]] = []
+
+
+@contextmanager
+def collect_rule_hits() -> Iterator[Counter[str]]:
+    """Count, per rule name, the rewrites done by any table while the block runs."""
+    hits: Counter[str] = Counter()
+    _COLLECTORS.append(hits)
+    try:
+        yield hits
+    finally:
+        _COLLECTORS.remove(hits)
+
+
+class PatternTable:
+    """Rewrite rules indexed by the op class they start from; per op, rules run in the order listed."""
+
+    def __init__(self, name: str, rules: Iterable[Rule]) -> None:
         self.name = name
         self.rules: dict[type[Operation], list[Rule]] = defaultdict(list)
-
-    def register(self, *op_types: type[Operation]) -> Callable[[Rule], Rule]:
-        def deco(fn: Rule) -> Rule:
+        self.hits: Counter[str] = Counter()
+        for fn in rules:
+            op_types = getattr(fn, "op_types", None)
+            if not op_types:
+                raise TypeError(f"{name}: rule {fn.__name__} names no op class (mark it with @rule(...))")
             for t in op_types:
                 self.rules[t].append(fn)
-            return fn
-
-        return deco
 
     def handles(self, op_type: type[Operation]) -> bool:
         return op_type in self.rules
+
+    def order(self, op_type: type[Operation]) -> list[str]:
+        """Names of the rules tried on `op_type`, in order."""
+        return [fn.__name__ for fn in self.rules.get(op_type, ())]
 
     def pattern(self) -> DispatchPattern:
         return DispatchPattern(self)
@@ -64,9 +97,12 @@ class DispatchPattern(RewritePattern):
         self.table = table
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        for rule in self.table.rules.get(type(op), ()):
-            rule(op, rewriter)
+        for fn in self.table.rules.get(type(op), ()):
+            fn(op, rewriter)
             if rewriter.has_done_action:
+                self.table.hits[fn.__name__] += 1
+                for hits in _COLLECTORS:
+                    hits[fn.__name__] += 1
                 return
 
 
@@ -165,3 +201,237 @@ def replace_with(
 
 def result_type(op: Operation, i: int = 0) -> Attribute:
     return op.results[i].type
+
+
+def erase_dead(rewriter: PatternRewriter, ops: Iterable[Operation]) -> None:
+    """Erase the given ops once nothing uses them, then the constants they leave unused (matched DAGs)."""
+    work = list(ops)
+    while work:
+        op = work.pop(0)
+        if op.parent is None or any(r.uses for r in op.results) or not op.results:
+            continue
+        producers = [v.owner for v in op.operands if isinstance(v.owner, Operation)]
+        rewriter.erase(op)
+        work.extend(p for p in producers if isinstance(p, tf.ConstOp | tfl.ConstOp | tfl.NoValueOp))
+
+
+# ---- values: element types, uses, constants -----------------------------------------------------------------------
+
+F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+I8, U8, I16 = np.dtype(np.int8), np.dtype(np.uint8), np.dtype(np.int16)
+I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
+BOOL = np.dtype(np.bool_)
+
+FLOAT = frozenset({F32})
+NUMERIC = frozenset({F32, I32, I64})
+ORDERED = frozenset({F32, I32, I64, I8, U8, I16})
+
+
+def dtype_of(value: SSAValue) -> np.dtype | None:
+    """The numpy element type of a tensor value, or None (opaque/unsupported types)."""
+    ty = value.type
+    if not isinstance(ty, TensorType):
+        return None
+    try:
+        return numpy_dtype(ty.element_type)
+    except ValueError:
+        return None
+
+
+def has_dtype(values: Sequence[SSAValue], allowed: frozenset[np.dtype]) -> bool:
+    """All values share one element type, and it is in `allowed`."""
+    dts = [dtype_of(v) for v in values]
+    return all(d is not None and d in allowed for d in dts) and len(set(dts)) == 1
+
+
+def is_f32(value: SSAValue) -> bool:
+    return dtype_of(value) == F32
+
+
+def single_use(value: SSAValue) -> bool:
+    return value.has_one_use()
+
+
+def splat(value: SSAValue) -> float | None:
+    """The scalar a constant holds in every element, else None."""
+    arr = const_value(value)
+    if arr is None or arr.size == 0:
+        return None
+    first = arr.reshape(-1)[0]
+    if arr.size > 1 and not np.all(arr == first):
+        return None
+    return float(first)
+
+
+def close(a: float, b: float, rtol: float = 1e-5) -> bool:
+    """`a` equals the expected `b` within a relative tolerance (float32 constants spelled in other ways)."""
+    return abs(a - b) <= rtol * max(abs(b), 1e-30)
+
+
+def is_splat(value: SSAValue, expected: float, rtol: float = 1e-6) -> bool:
+    v = splat(value)
+    return v is not None and close(v, expected, rtol)
+
+
+# Element types as the FlatBuffer schema names them (CastOptions, ArgMax output_type, ...).
+_TENSOR_TYPE_NAMES: dict[np.dtype, str] = {}
+for _name in dir(tflite.TensorType):
+    if _name.isupper() and getattr(np, _name.lower(), None) is not None:
+        _TENSOR_TYPE_NAMES[np.dtype(_name.lower())] = _name
+
+
+def tensor_type_name(dtype: np.dtype | None) -> str | None:
+    """The schema's TensorType name of a numpy dtype ("FLOAT32", "INT8", ...), or None."""
+    return _TENSOR_TYPE_NAMES.get(np.dtype(dtype)) if dtype is not None else None
+
+
+# ---- axes, windows and padding ------------------------------------------------------------------------------------
+
+
+def normalize_axis(axis: int, rank: int | None) -> int:
+    """A negative axis counted from the end (unchanged when the rank is unknown)."""
+    return axis + rank if axis < 0 and rank is not None else axis
+
+
+def axis_set(axes: np.ndarray, rank: int) -> tuple[int, ...]:
+    """Distinct axes in [0, rank), sorted (a reduction's axes operand)."""
+    return tuple(sorted({int(a) % rank for a in axes.reshape(-1)})) if rank else ()
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's SAME padding (before, after) along one spatial axis; the odd pixel goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+@dataclass(frozen=True)
+class Window:
+    """Spatial parameters of an NHWC conv/pool op, read from its TF attributes."""
+
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    padding: str  # "SAME" | "VALID" | "EXPLICIT"
+    explicit: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, bottom, left, right (EXPLICIT only)
+
+
+def nhwc_window(op: Operation, *, strides_key: str = "strides") -> Window | None:
+    """The op's strides/dilations/padding if it is NHWC with unit batch/channel strides, else None."""
+    fmt = str_attr(op, "data_format", "NHWC")
+    if fmt != "NHWC":
+        return None
+    strides = ints_attr(op, strides_key) or [1, 1, 1, 1]
+    dilations = ints_attr(op, "dilations") or [1, 1, 1, 1]
+    if len(strides) != 4 or len(dilations) != 4 or strides[0] != 1 or strides[3] != 1:
+        return None
+    if dilations[0] != 1 or dilations[3] != 1:
+        return None
+    padding = str_attr(op, "padding")
+    explicit = (0, 0, 0, 0)
+    if padding == "EXPLICIT":
+        pads = ints_attr(op, "explicit_paddings") or []
+        if len(pads) != 8 or any(p < 0 for p in pads) or pads[:2] != [0, 0] or pads[6:] != [0, 0]:
+            return None
+        explicit = (pads[2], pads[3], pads[4], pads[5])
+    elif padding not in ("SAME", "VALID"):
+        return None
+    return Window(strides[1], strides[2], dilations[1], dilations[2], padding, explicit)
+
+
+def padded_nhwc(value: SSAValue, pads: tuple[int, int, int, int]) -> tuple[np.ndarray, TensorType]:
+    """The [4, 2] paddings operand and the result type of padding an NHWC value by (top, bottom, left, right)."""
+    n, h, w, c = shape_of(value)  # type: ignore[misc]
+    top, bottom, left, right = pads
+    paddings = np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32)
+    return paddings, TensorType(value.type.element_type, [n, h + top + bottom, w + left + right, c])  # type: ignore[attr-defined]
+
+
+# ---- what a TFLite kernel accepts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """Element types a LiteRT kernel takes (all operands alike) and the largest output rank it broadcasts to
+    (None: elementwise on equal shapes only; 0: not even a scalar operand)."""
+
+    dtypes: frozenset[np.dtype]
+    broadcast_rank: int | None = None
+
+
+# TensorFlow's `TFL_OperandsHaveSameShapesOrBroadcastableShape` limits and the kernels' element types.
+_KERNELS: dict[type[Operation], Kernel] = {
+    tfl.AddOp: Kernel(NUMERIC | {I16}, 6),
+    tfl.SubOp: Kernel(NUMERIC | {I16}, 6),
+    tfl.MulOp: Kernel(NUMERIC | {I16}, 6),
+    tfl.DivOp: Kernel(frozenset({F32, I32}), 6),
+    tfl.MaximumOp: Kernel(ORDERED, 5),
+    tfl.MinimumOp: Kernel(ORDERED, 5),
+    tfl.PowOp: Kernel(frozenset({F32, I32}), 4),
+    tfl.FloorDivOp: Kernel(frozenset({F32, I32}), 4),
+    tfl.FloorModOp: Kernel(NUMERIC, 4),
+    tfl.SquaredDifferenceOp: Kernel(frozenset({F32, I32}), 4),
+    tfl.GreaterOp: Kernel(ORDERED, 4),
+    tfl.GreaterEqualOp: Kernel(ORDERED, 4),
+    tfl.LessOp: Kernel(ORDERED, 4),
+    tfl.LessEqualOp: Kernel(ORDERED, 4),
+    tfl.EqualOp: Kernel(ORDERED | {BOOL}, 4),
+    tfl.NotEqualOp: Kernel(ORDERED | {BOOL}, 4),
+    tfl.LogicalAndOp: Kernel(frozenset({BOOL}), 6),
+    tfl.LogicalOrOp: Kernel(frozenset({BOOL}), 6),
+    tfl.Atan2Op: Kernel(FLOAT, 0),  # ATAN2 needs operands of the output's shape
+    tfl.SelectV2Op: Kernel(ORDERED | {BOOL}, 5),  # the values; the condition is bool
+    tfl.ReluOp: Kernel(FLOAT),
+    tfl.Relu6Op: Kernel(FLOAT),
+    tfl.EluOp: Kernel(FLOAT),
+    tfl.LogisticOp: Kernel(FLOAT),
+    tfl.TanhOp: Kernel(FLOAT),
+    tfl.RsqrtOp: Kernel(FLOAT),
+    tfl.SqrtOp: Kernel(FLOAT),
+    tfl.SquareOp: Kernel(FLOAT),
+    tfl.ExpOp: Kernel(FLOAT),
+    tfl.LogOp: Kernel(FLOAT),
+    tfl.NegOp: Kernel(NUMERIC),
+    tfl.AbsOp: Kernel(frozenset({F32, I32, I16, I8})),
+    tfl.SinOp: Kernel(FLOAT),
+    tfl.CosOp: Kernel(FLOAT),
+    tfl.FloorOp: Kernel(FLOAT),
+    tfl.CeilOp: Kernel(FLOAT),
+    tfl.RoundOp: Kernel(FLOAT),
+    tfl.LogicalNotOp: Kernel(frozenset({BOOL})),
+    tfl.LogSoftmaxOp: Kernel(FLOAT),
+    tfl.SignOp: Kernel(frozenset({F32, I32})),
+    tfl.MeanOp: Kernel(FLOAT),
+    tfl.SumOp: Kernel(NUMERIC),
+    tfl.ReduceMaxOp: Kernel(ORDERED),
+    tfl.ReduceMinOp: Kernel(ORDERED),
+    tfl.ReduceProdOp: Kernel(NUMERIC),
+    tfl.ReduceAnyOp: Kernel(frozenset({BOOL})),
+    tfl.ReduceAllOp: Kernel(frozenset({BOOL})),
+    tfl.ArgMaxOp: Kernel(frozenset({F32, I32, I8, U8, BOOL})),
+    tfl.ArgMinOp: Kernel(frozenset({F32, I32, I8, U8, BOOL})),
+}
+
+# Binary kernels that apply a fused activation handle rank <= 4 only (their broadcasting paths).
+_ACTIVATION_RANK = {tfl.AddOp: 4, tfl.SubOp: 4, tfl.MulOp: 4, tfl.DivOp: 4}
+
+
+def op_accepts(
+    op_cls: type[Operation], operands: Sequence[SSAValue], *, fused_activation: bool = False
+) -> bool:
+    """Whether LiteRT's kernel for `op_cls` takes these operands (their element type), or with
+    `fused_activation` whether it can apply a fused activation (float32 result, rank limit of binary kernels).
+
+    The one place passes ask about legality; it will ask the op class itself once ops declare it."""
+    if fused_activation:  # `operands` are the op's operands and result, the result last
+        limit = _ACTIVATION_RANK.get(op_cls)
+        return is_f32(operands[-1]) and (limit is None or all((rank_of(v) or 0) <= limit for v in operands))
+    kernel = _KERNELS.get(op_cls)
+    return kernel is not None and has_dtype(operands, kernel.dtypes)
+
+
+def broadcast_rank(op_cls: type[Operation]) -> int | None:
+    """The largest output rank the kernel of `op_cls` broadcasts to (None: it does not broadcast)."""
+    kernel = _KERNELS.get(op_cls)
+    return kernel.broadcast_rank if kernel is not None else None

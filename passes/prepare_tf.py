@@ -37,23 +37,26 @@ from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf
-from dialects.elements import numpy_dtype
-from passes.legalize_tf.conv import Window, nhwc_window
+from dialects.names import NAME
 from passes.patterns import (
-    NAME,
     PatternTable,
+    axis_set,
     bool_attr,
     const_value,
+    dtype_of,
     float_attr,
     ints_attr,
     named,
+    nhwc_window,
+    padded_nhwc,
     replace_with,
+    rule,
+    same_padding,
     shape_of,
+    single_use,
     str_attr,
     tf_const,
 )
-
-PREPARE_TF = PatternTable("prepare-tf")
 
 # Largest constant subexpression evaluated on the spot (per-channel vectors are far smaller).
 _EVAL_LIMIT = 1 << 16
@@ -62,16 +65,6 @@ _CONVS = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.Conv2DBackpropInputOp)
 
 
 # ---- small constant evaluation ----------------------------------------------------------------------------------
-
-
-def _result_dtype(value: SSAValue) -> np.dtype | None:
-    ty = value.type
-    if not isinstance(ty, TensorType):
-        return None
-    try:
-        return numpy_dtype(ty.element_type)
-    except ValueError:
-        return None
 
 
 _UNARY_EVAL = {
@@ -101,7 +94,7 @@ def small_const(value: SSAValue, depth: int = 12) -> np.ndarray | None:
     if arr is not None:
         return arr
     owner = value.owner
-    shape, dtype = shape_of(value), _result_dtype(value)
+    shape, dtype = shape_of(value), dtype_of(value)
     if depth == 0 or not isinstance(owner, Operation) or shape is None or dtype is None:
         return None
     if int(np.prod(shape)) > _EVAL_LIMIT or len(owner.results) != 1:
@@ -127,10 +120,6 @@ def small_const(value: SSAValue, depth: int = 12) -> np.ndarray | None:
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------------
-
-
-def _single_use(value: SSAValue) -> bool:
-    return len(list(value.uses)) == 1
 
 
 def _ints(values: list[int]) -> ArrayAttr:
@@ -159,6 +148,14 @@ def _channel_vector(c: np.ndarray, out: SSAValue) -> np.ndarray | None:
     return np.broadcast_to(c.reshape(-1) if c.ndim else c, (channels,))
 
 
+def _channel_const(value: SSAValue, out: SSAValue) -> np.ndarray | None:
+    """A floating constant (or small constant computation) as a vector over the last axis of `out`, else None."""
+    c = small_const(value)
+    if c is None or not np.issubdtype(c.dtype, np.floating):
+        return None
+    return _channel_vector(c, out)
+
+
 def _conv_filter(conv: Operation) -> np.ndarray | None:
     w = const_value(conv.operands[1])
     if w is None or w.ndim != 4 or not np.issubdtype(w.dtype, np.floating):
@@ -180,7 +177,7 @@ def _scale_filter(conv: Operation, w: np.ndarray, scale: np.ndarray) -> np.ndarr
 def _foldable_conv(value: SSAValue) -> Operation | None:
     """The conv defining `value` if its only use is the op being folded and its filter is constant."""
     conv = value.owner
-    if isinstance(conv, _CONVS) and _single_use(value) and _conv_filter(conv) is not None:
+    if isinstance(conv, _CONVS) and single_use(value) and _conv_filter(conv) is not None:
         return conv
     return None
 
@@ -209,24 +206,25 @@ _FOLDABLE = (tf.MulOp, tf.RealDivOp, tf.AddV2Op, tf.AddOp, tf.SubOp, tf.BiasAddO
 _COMMUTATIVE = (tf.MulOp, tf.AddV2Op, tf.AddOp)
 
 
-@PREPARE_TF.register(*_FOLDABLE)
+def _value_and_constant(op: tf.TFOp) -> list[tuple[SSAValue, SSAValue]]:
+    """(value, per-channel operand) pairs to try: both orders of a commutative op; none for an NCHW BiasAdd."""
+    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
+        return []
+    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
+    return [(op.operands[v], op.operands[c]) for v, c in orders]
+
+
+@rule(*_FOLDABLE)
 def fold_into_conv(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """conv * c, conv / c -> conv with scaled filter; conv + c, conv - c -> BiasAdd(conv, c) (merging biases)."""
     out = op.results[0]
-    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
-        return
-    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
-    for vi, ci in orders:
-        value = op.operands[vi]
+    for value, per_channel in _value_and_constant(op):
         if value.type != out.type:
             continue
         producer = value.owner
         if not isinstance(producer, (*_CONVS, tf.BiasAddOp)):
             continue
-        c_arr = small_const(op.operands[ci])
-        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
-            continue
-        c = _channel_vector(c_arr, out)
+        c = _channel_const(per_channel, out)
         if c is None:
             continue
         if _fold(op, value, c, rewriter):
@@ -242,7 +240,7 @@ def _fold(op: tf.TFOp, value: SSAValue, c: np.ndarray, rewriter: PatternRewriter
         c = np.reciprocal(c)
     elif isinstance(op, tf.SubOp):
         c = np.negative(c)
-    dtype = _result_dtype(op.results[0])
+    dtype = dtype_of(op.results[0])
 
     conv = _foldable_conv(value)
     if conv is not None:  # op directly after the conv
@@ -257,7 +255,7 @@ def _fold(op: tf.TFOp, value: SSAValue, c: np.ndarray, rewriter: PatternRewriter
 
     # op after BiasAdd(conv, b)
     bias_add = value.owner
-    if not isinstance(bias_add, tf.BiasAddOp) or not _single_use(bias_add.results[0]):
+    if not isinstance(bias_add, tf.BiasAddOp) or not single_use(bias_add.results[0]):
         return False
     if str_attr(bias_add, "data_format", "NHWC") != "NHWC":
         return False
@@ -277,23 +275,19 @@ def _fold(op: tf.TFOp, value: SSAValue, c: np.ndarray, rewriter: PatternRewriter
     return True
 
 
-@PREPARE_TF.register(*_FOLDABLE)
+@rule(*_FOLDABLE)
 def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """op(reshape(conv), c) -> reshape(op(conv, c)) when the reshape keeps the channel (last) axis.
 
     Keras' Conv1D squeezes the conv's output before its bias and BatchNorm; moving the per-channel op above the
     Squeeze/Reshape lets it fold into the conv (TensorFlow's MoveBinaryOperatorBeforeReshape, at the TF level)."""
     out = op.results[0]
-    if isinstance(op, tf.BiasAddOp) and str_attr(op, "data_format", "NHWC") != "NHWC":
-        return
-    orders = [(0, 1), (1, 0)] if isinstance(op, _COMMUTATIVE) else [(0, 1)]
-    for vi, ci in orders:
-        value = op.operands[vi]
+    for value, per_channel in _value_and_constant(op):
         reshape = value.owner
         if value.type != out.type or not isinstance(reshape, tf.SqueezeOp | tf.ReshapeOp):
             continue
         inner = reshape.operands[0]
-        if not _single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
+        if not single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
             continue
         in_shape, out_shape = shape_of(inner), shape_of(value)
         if (
@@ -304,13 +298,10 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             or in_shape[-1] != out_shape[-1]
         ):
             continue
-        c_arr = small_const(op.operands[ci])
-        if c_arr is None or not np.issubdtype(c_arr.dtype, np.floating):
-            continue
-        c = _channel_vector(c_arr, value)
+        c = _channel_const(per_channel, value)
         if c is None:
             continue
-        c_op = tf_const(np.ascontiguousarray(c, dtype=_result_dtype(out)))
+        c_op = tf_const(np.ascontiguousarray(c, dtype=dtype_of(out)))
         moved = type(op)(
             [inner, c_op.output], [inner.type], {k: v for k, v in op.attributes.items() if k != NAME}
         )
@@ -323,7 +314,7 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- FusedBatchNorm (inference) -> Mul + AddV2 ------------------------------------------------------------------
 
 
-@PREPARE_TF.register(tf.FusedBatchNormOp, tf.FusedBatchNormV3Op)
+@rule(tf.FusedBatchNormOp, tf.FusedBatchNormV3Op)
 def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """y = x * mult + (offset - mean * mult), mult = scale * rsqrt(variance + epsilon)."""
     if bool_attr(op, "is_training", True) or str_attr(op, "data_format", "NHWC") not in ("NHWC", "NDHWC"):
@@ -331,7 +322,7 @@ def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if any(list(r.uses) for r in op.results[1:]):
         return
     x = op.operands[0]
-    dtype = _result_dtype(op.results[0])
+    dtype = dtype_of(op.results[0])
     stats = [small_const(v) for v in op.operands[1:5]]
     shape = shape_of(x)
     if dtype is None or shape is None or any(s is None or s.ndim != 1 for s in stats):
@@ -358,7 +349,7 @@ def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- EXPLICIT padding -> Pad + VALID ----------------------------------------------------------------------------
 
 
-@PREPARE_TF.register(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
+@rule(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
 def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     window = nhwc_window(op)
     if window is None or window.padding != "EXPLICIT":
@@ -369,11 +360,8 @@ def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         return
     new_ops: list[Operation] = []
     if any(window.explicit):
-        top, bottom, left, right = window.explicit
-        paddings = tf_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
-        pad_type = TensorType(
-            x.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]]
-        )
+        pads, pad_type = padded_nhwc(x, window.explicit)
+        paddings = tf_const(pads)
         pad = tf.PadOp([x, paddings.output], [pad_type], {**_t_attr(op), "Tpaddings": i32})
         new_ops += [paddings, pad]
         x = pad.results[0]
@@ -381,21 +369,14 @@ def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [*new_ops, conv])
 
 
-def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
-    """TensorFlow's SAME padding (before, after) along one spatial axis; the odd pixel goes after."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
-
-
-@PREPARE_TF.register(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
+@rule(tf.Conv2DOp, tf.DepthwiseConv2dNativeOp)
 def zero_pad_to_same(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """Pad(x, zeros as SAME would add) -> conv VALID  ==>  conv SAME on x (Keras' ZeroPadding2D before a conv)."""
     window = nhwc_window(op)
     pad = op.operands[0].owner
     if window is None or window.padding != "VALID" or not isinstance(pad, tf.PadOp):
         return
-    if not _single_use(pad.results[0]):
+    if not single_use(pad.results[0]):
         return
     paddings = small_const(pad.operands[1])
     x = pad.operands[0]
@@ -431,7 +412,7 @@ def _generic(value: SSAValue, tf_op: str) -> tf.GenericOp | None:
     return None
 
 
-@PREPARE_TF.register(tf.GenericOp)
+@rule(tf.GenericOp)
 def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     """BatchToSpaceND(conv(SpaceToBatchND(x))) -> conv(x) with dilations = block shape.
 
@@ -444,9 +425,9 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     squeeze = op.operands[0].owner if isinstance(op.operands[0].owner, tf.SqueezeOp) else None
     conv_out = squeeze.operands[0] if squeeze is not None else op.operands[0]
     conv = conv_out.owner
-    if not isinstance(conv, tf.Conv2DOp | tf.DepthwiseConv2dNativeOp) or not _single_use(conv_out):
+    if not isinstance(conv, tf.Conv2DOp | tf.DepthwiseConv2dNativeOp) or not single_use(conv_out):
         return
-    if squeeze is not None and not _single_use(squeeze.results[0]):
+    if squeeze is not None and not single_use(squeeze.results[0]):
         return
     window = nhwc_window(conv)
     if window is None or window.padding != "VALID" or (window.stride_h, window.stride_w) != (1, 1):
@@ -457,11 +438,11 @@ def fuse_dilated_conv(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     stb_out = conv.operands[0]
     if squeeze is not None:
         expand = stb_out.owner
-        if not isinstance(expand, tf.ExpandDimsOp) or not _single_use(stb_out):
+        if not isinstance(expand, tf.ExpandDimsOp) or not single_use(stb_out):
             return
         stb_out = expand.operands[0]
     stb = _generic(stb_out, "SpaceToBatchND")
-    if stb is None or len(stb.operands) != 3 or not _single_use(stb_out):
+    if stb is None or len(stb.operands) != 3 or not single_use(stb_out):
         return
     block, block2 = small_const(stb.operands[1]), small_const(op.operands[1])
     pads, crops = small_const(stb.operands[2]), small_const(op.operands[2])
@@ -568,7 +549,7 @@ def _nhwc_list(op: Operation, key: str, pairs: bool = False) -> dict:
     return {key: _ints([vals[i] for i in _TO_NHWC])}
 
 
-@PREPARE_TF.register(*_NCHW_OPS)
+@rule(*_NCHW_OPS)
 def nchw_to_nhwc(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """An NCHW conv/pool/BiasAdd/BatchNorm -> Transpose to NHWC, the NHWC op, Transpose back.
 
@@ -605,7 +586,7 @@ def _perm(value: SSAValue) -> tuple[int, ...] | None:
     return tuple(int(v) for v in p.reshape(-1)) if p is not None else None
 
 
-@PREPARE_TF.register(tf.TransposeOp)
+@rule(tf.TransposeOp)
 def cancel_transposes(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """Transpose(Transpose(x, p1), p2) -> x when the two permutations cancel."""
     p1, p2 = _perm(op.operands[0]), small_const(op.operands[1])
@@ -643,12 +624,12 @@ _SINK_BINARY = (
 
 def _to_nchw_input(value: SSAValue) -> SSAValue | None:
     """x if `value` is Transpose(x, NHWC->NCHW) with no other user, else None."""
-    if _perm(value) == _TO_NCHW and _single_use(value):
+    if _perm(value) == _TO_NCHW and single_use(value):
         return value.owner.operands[0]
     return None
 
 
-@PREPARE_TF.register(*_SINK_UNARY, *_SINK_BINARY)
+@rule(*_SINK_UNARY, *_SINK_BINARY)
 def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """f(Transpose(x, NHWC->NCHW), ...) -> Transpose(f(x, ...)) for elementwise f, so transposes meet and cancel.
 
@@ -689,23 +670,23 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     new = type(op)(operands, [nhwc_type], attrs)
     named(new, op)
     post = _transpose(new.results[0], _TO_NCHW, op)
-    transposes = [v.owner for v in op.operands if _perm(v) == _TO_NCHW and _single_use(v)]
+    transposes = [v.owner for v in op.operands if _perm(v) == _TO_NCHW and single_use(v)]
     replace_with(rewriter, op, [*new_ops, new, *post])
     for t in transposes:
         rewriter.erase(t)
 
 
-@PREPARE_TF.register(tf.MeanOp, tf.SumOp, tf.MaxOp, tf.MinOp, tf.ProdOp)
+@rule(tf.MeanOp, tf.SumOp, tf.MaxOp, tf.MinOp, tf.ProdOp)
 def reduce_through_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """reduce(Transpose(x, p), axes) -> reduce(x, p[axes]) when the kept axes stay in order (keep_dims false)."""
     if bool_attr(op, "keep_dims"):
         return
     p = _perm(op.operands[0])
     axes = small_const(op.operands[1])
-    if p is None or axes is None or not _single_use(op.operands[0]):
+    if p is None or axes is None or not single_use(op.operands[0]):
         return
     rank = len(p)
-    ax = sorted({int(a) % rank for a in axes.reshape(-1)})
+    ax = list(axis_set(axes, rank))
     kept = [p[i] for i in range(rank) if i not in ax]
     if kept != sorted(kept):
         return
@@ -714,6 +695,23 @@ def reduce_through_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     new = _clone_tf(op, [transpose.operands[0], new_axes.output])
     replace_with(rewriter, op, [new_axes, new])
     rewriter.erase(transpose)
+
+
+PREPARE_TF = PatternTable(
+    "prepare-tf",
+    [
+        fold_into_conv,
+        move_before_reshape,
+        lower_fused_batch_norm,
+        explicit_padding_to_pad,
+        zero_pad_to_same,
+        fuse_dilated_conv,
+        nchw_to_nhwc,
+        cancel_transposes,
+        sink_transpose,
+        reduce_through_transpose,
+    ],
+)
 
 
 @dataclass(frozen=True)
@@ -727,4 +725,4 @@ class PrepareTF(ModulePass):
         PREPARE_TF.apply(op)
 
 
-__all__ = ["PREPARE_TF", "PrepareTF", "Window", "small_const"]
+__all__ = ["PREPARE_TF", "PrepareTF", "small_const"]

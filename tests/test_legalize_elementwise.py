@@ -577,3 +577,52 @@ def test_erf_alone_is_not_legalized() -> None:
 
     with pytest.raises(ConversionError, match="Erf"):
         convert(lambda x: tf.math.erf(x) * 2.0, [F(2, 4)])
+
+
+# ---- rule order and the expression builder -----------------------------------------------------------------------
+
+
+def test_gelu_is_tried_before_the_plain_binary_rule() -> None:
+    """GELU is rooted at a tf.Mul / tf.RealDiv: the plain binary rule would otherwise legalize the root first."""
+    from dialects import tf as tfd
+    from passes.legalize_tf import LEGALIZE_TF
+
+    assert LEGALIZE_TF.order(tfd.MulOp) == ["legalize_gelu", "legalize_binary"]
+    assert LEGALIZE_TF.order(tfd.RealDivOp) == ["legalize_gelu", "legalize_binary"]
+    assert LEGALIZE_TF.order(tfd.AddV2Op) == ["legalize_binary"]
+
+
+SELU = """
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = "tf.Selu"(%x) {tflc.name = "act"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %0 : tensor<2x3xf32>
+}
+"""
+
+
+def test_decomposition_ops_come_out_in_formula_order() -> None:
+    """Selu -> elu(x) * select_v2(x > 0, scale, scale * alpha): constants first as written, a comparison is i1,
+    and the last op carries the TF node name (the tensor name in the exported model)."""
+    from xdsl.dialects.builtin import StringAttr, TensorType, i1
+    from xdsl.parser import Parser
+
+    from compiler.pipeline import make_context, run_pipeline
+    from dialects.names import NAME
+    from passes.legalize_tf.decompose import SELU_ALPHA, SELU_SCALE
+
+    module = Parser(make_context(), SELU).parse_module()
+    run_pipeline(module, "legalize-tf")
+    ops = list(module.ops.first.body.block.ops)  # type: ignore[union-attr]
+    assert [op.name for op in ops] == [
+        *["tfl.pseudo_const"] * 3,
+        "tfl.elu",
+        "tfl.greater",
+        "tfl.select_v2",
+        "tfl.mul",
+        "func.return",
+    ]
+    consts = [float(op.value.array) for op in ops[:3]]
+    assert consts == [0.0, np.float32(SELU_SCALE), np.float32(SELU_SCALE * SELU_ALPHA)]
+    assert ops[4].results[0].type == TensorType(i1, [2, 3])
+    assert ops[6].attributes[NAME] == StringAttr("act")
+    assert all(NAME not in op.attributes for op in ops[:6])

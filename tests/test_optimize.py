@@ -120,8 +120,7 @@ def test_gelu_erf_numerics(name: str) -> None:
 @pytest.mark.parametrize("path", MLIR_FILES, ids=os.path.basename)
 def test_fixed_point(path: str) -> None:
     """A second run of the pass changes nothing (the rules and CSE ran to a fixed point)."""
-    from passes.optimize import cse
-    from passes.optimize_common import OPTIMIZE
+    from passes.optimize import OPTIMIZE, cse
 
     with open(path) as f:
         module = Parser(make_context(), f.read(), path).parse_module()
@@ -129,6 +128,23 @@ def test_fixed_point(path: str) -> None:
     text = str(module)
     assert not OPTIMIZE.apply(module) and cse(module) == 0
     assert str(module) == text
+
+
+def test_rule_order_per_op() -> None:
+    """Per op: fusions into the producer, then recognizers, then identities and constant folding (each table is
+    one ordered list in passes/optimize.py)."""
+    from passes.optimize import OPTIMIZE
+
+    assert OPTIMIZE.order(tfl.MulOp) == [
+        "fold_into_preceding_affine",
+        "recognize_hard_swish",
+        "recognize_gelu",
+        "recognize_l2_normalization",
+        "merge_constant_chain",
+        "drop_neutral_binary",
+        "fold_constant_op",
+    ]
+    assert OPTIMIZE.order(tfl.SoftmaxOp) == ["drop_max_before_softmax", "fold_scale_into_softmax"]
 
 
 # ---- 2. whole models: ours vs TensorFlow's converter -------------------------------------------------------------

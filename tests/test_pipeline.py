@@ -200,6 +200,29 @@ def test_run_pipeline_records_time_and_op_counts() -> None:
     assert "tf.Identity" not in op_names(module) and "tfl.fully_connected" in op_names(module)
 
 
+TWO_RELUS = """
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %a = "tf.Relu"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %b = "tf.Identity"(%a) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %c = "tf.Relu"(%b) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %d = "tf.Tanh"(%c) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %d : tensor<2x3xf32>
+}
+"""
+
+
+def test_run_pipeline_counts_rule_hits_per_pass() -> None:
+    module = Parser(pl.make_context(), TWO_RELUS).parse_module()
+    run = pl.run_pipeline(module, "tf-cleanup,legalize-tf,dce")
+    hits = {r.name: r.rule_hits for r in run.records}
+    assert hits == {
+        "tf-cleanup": {"forward_identity": 1},
+        "legalize-tf": {"legalize_unary": 3},  # relu, relu, tanh: one rule, three hits
+        "dce": {},  # no rule table
+    }
+    assert op_names(module) == ["tfl.relu", "tfl.relu", "tfl.tanh", "func.return"]
+
+
 def test_verify_each_names_the_pass_that_broke_the_ir(
     test_passes: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

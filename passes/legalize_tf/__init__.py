@@ -1,8 +1,9 @@
 """legalize-tf: `tf` ops -> `tfl` builtins, one sweep.
 
-Rules are registered per TF op class in the family modules (`matmul.py`, `conv.py`, `elementwise.py`,
-`shape.py`, ...), all into `LEGALIZE_TF`. An op with no rule (or whose rule declines) stays in the `tf` dialect;
-the driver then reports it (or the select-TF fallback exports it as a Flex op).
+The rules live in the family modules (`const.py`, `conv.py`, `matmul.py`, `binary.py`, `unary.py`,
+`decompose.py`, `gelu.py`, `cast.py`, `reduce.py`, `shape.py`), each ending in its ordered `RULES` list;
+`LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the `tf`
+dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
 """
 
 from __future__ import annotations
@@ -13,9 +14,24 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-# Importing the family modules registers their rules.
-from passes.legalize_tf import families  # noqa: F401, E402
-from passes.legalize_tf.table import LEGALIZE_TF
+from passes.legalize_tf import binary, cast, const, conv, decompose, gelu, matmul, reduce, shape, unary
+from passes.patterns import PatternTable
+
+LEGALIZE_TF = PatternTable(
+    "legalize-tf",
+    [
+        *const.RULES,
+        *conv.RULES,
+        *gelu.RULES,  # before binary: GELU is rooted at a tf.Mul / tf.RealDiv
+        *binary.RULES,
+        *unary.RULES,
+        *decompose.RULES,
+        *cast.RULES,
+        *matmul.RULES,
+        *reduce.RULES,
+        *shape.RULES,
+    ],
+)
 
 
 @dataclass(frozen=True)

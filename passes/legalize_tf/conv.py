@@ -16,7 +16,7 @@ at the TF level, so this only fires when prepare-tf did not run).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from xdsl.dialects.builtin import TensorType
@@ -24,43 +24,19 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
-from passes.legalize_tf.table import LEGALIZE_TF
-from passes.patterns import const_value, ints_attr, named, replace_with, shape_of, str_attr, tfl_const
-
-
-@dataclass(frozen=True)
-class Window:
-    """Spatial parameters of an NHWC conv/pool op, read from its TF attributes."""
-
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    padding: str  # "SAME" | "VALID" | "EXPLICIT"
-    explicit: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, bottom, left, right (EXPLICIT only)
-
-
-def nhwc_window(op: Operation, *, strides_key: str = "strides") -> Window | None:
-    """The op's strides/dilations/padding if it is NHWC with unit batch/channel strides, else None."""
-    fmt = str_attr(op, "data_format", "NHWC")
-    if fmt != "NHWC":
-        return None
-    strides = ints_attr(op, strides_key) or [1, 1, 1, 1]
-    dilations = ints_attr(op, "dilations") or [1, 1, 1, 1]
-    if len(strides) != 4 or len(dilations) != 4 or strides[0] != 1 or strides[3] != 1:
-        return None
-    if dilations[0] != 1 or dilations[3] != 1:
-        return None
-    padding = str_attr(op, "padding")
-    explicit = (0, 0, 0, 0)
-    if padding == "EXPLICIT":
-        pads = ints_attr(op, "explicit_paddings") or []
-        if len(pads) != 8 or any(p < 0 for p in pads) or pads[:2] != [0, 0] or pads[6:] != [0, 0]:
-            return None
-        explicit = (pads[2], pads[3], pads[4], pads[5])
-    elif padding not in ("SAME", "VALID"):
-        return None
-    return Window(strides[1], strides[2], dilations[1], dilations[2], padding, explicit)
+from passes.patterns import (
+    Window,
+    const_value,
+    ints_attr,
+    named,
+    nhwc_window,
+    padded_nhwc,
+    replace_with,
+    rule,
+    shape_of,
+    str_attr,
+    tfl_const,
+)
 
 
 def float_const(value: SSAValue) -> np.ndarray | None:
@@ -115,11 +91,8 @@ def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAV
     shape = shape_of(value)
     if shape is None or len(shape) != 4:
         return None
-    top, bottom, left, right = window.explicit
-    paddings = tfl_const(np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32))
-    out_type = TensorType(
-        value.type.element_type, [shape[0], shape[1] + top + bottom, shape[2] + left + right, shape[3]]
-    )
+    pads, out_type = padded_nhwc(value, window.explicit)
+    paddings = tfl_const(pads)
     pad = tfl.PadOp.build([value, paddings.output], [out_type])
     return [paddings, pad], pad.output
 
@@ -138,72 +111,64 @@ def hwio_to_ohwi(w: np.ndarray, block: int = 256) -> np.ndarray:
     return res.reshape(out, *spatial)
 
 
-def _tfl_padding(window: Window) -> str:
-    return "VALID" if window.padding == "EXPLICIT" else window.padding
-
-
-@LEGALIZE_TF.register(tf.Conv2DOp)
-def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
-    window = nhwc_window(op)
-    x, w_val = op.operands
-    w = float_const(w_val)
-    x_shape = shape_of(x)
-    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
-        return
-    if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
-        return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
+def _replace_by_conv(
+    rewriter: PatternRewriter,
+    op: Operation,
+    cls: type[tfl.TflOp],
+    x: SSAValue,
+    window: Window,
+    filt: np.ndarray,
+    channels: int,
+    **options: Any,
+) -> None:
+    """Replace a TF conv by `cls`(pad(x), filt, bias) with the window's padding, strides and dilations (EXPLICIT
+    padding becomes a pad op and VALID; the bias is absorbed from a following BiasAdd, else zeros)."""
     padded = explicit_pad(x, window)
     if padded is None:
         return
     pre, x = padded
-    channels = w.shape[3]
-    b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
-    filt = tfl_const(hwio_to_ohwi(w))
-    conv = tfl.Conv2DOp.build(
-        [x, filt.output, bias],
+    b, bias, bias_add = absorbed_bias(op, channels, filt.dtype)
+    filt_c = tfl_const(filt)
+    conv = cls.build(
+        [x, filt_c.output, bias],
         [op.results[0].type],
-        padding=_tfl_padding(window),
+        padding="VALID" if window.padding == "EXPLICIT" else window.padding,
         stride_h=window.stride_h,
         stride_w=window.stride_w,
         dilation_h_factor=window.dilation_h,
         dilation_w_factor=window.dilation_w,
+        **options,
     )
-    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+    _finish(rewriter, op, [*pre, filt_c, *([b] if b is not None else []), conv], bias_add)
 
 
-@LEGALIZE_TF.register(tf.DepthwiseConv2dNativeOp)
+@rule(tf.Conv2DOp)
+def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
+    window, x = nhwc_window(op), op.operands[0]
+    w, x_shape = float_const(op.operands[1]), shape_of(x)
+    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
+        return
+    if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
+        return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
+    _replace_by_conv(rewriter, op, tfl.Conv2DOp, x, window, hwio_to_ohwi(w), w.shape[3])
+
+
+@rule(tf.DepthwiseConv2dNativeOp)
 def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.DepthwiseConv2dNative(x, W[H,W,C,M]) -> tfl.depthwise_conv_2d(x, W[1,H,W,C*M], bias[C*M])."""
-    window = nhwc_window(op)
-    x, w_val = op.operands
-    w = float_const(w_val)
-    x_shape = shape_of(x)
+    window, x = nhwc_window(op), op.operands[0]
+    w, x_shape = float_const(op.operands[1]), shape_of(x)
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
     kh, kw, c, m = w.shape
     if x_shape[3] != c:
         return
-    padded = explicit_pad(x, window)
-    if padded is None:
-        return
-    pre, x = padded
-    b, bias, bias_add = absorbed_bias(op, c * m, w.dtype)
-    filt = tfl_const(w.reshape(1, kh, kw, c * m))
-    conv = tfl.DepthwiseConv2DOp.build(
-        [x, filt.output, bias],
-        [op.results[0].type],
-        padding=_tfl_padding(window),
-        stride_h=window.stride_h,
-        stride_w=window.stride_w,
-        depth_multiplier=m,
-        dilation_h_factor=window.dilation_h,
-        dilation_w_factor=window.dilation_w,
-    )
-    _finish(rewriter, op, [*pre, filt, *([b] if b is not None else []), conv], bias_add)
+    filt = w.reshape(1, kh, kw, c * m)
+    _replace_by_conv(rewriter, op, tfl.DepthwiseConv2DOp, x, window, filt, c * m, depth_multiplier=m)
 
 
-@LEGALIZE_TF.register(tf.Conv2DBackpropInputOp)
+@rule(tf.Conv2DBackpropInputOp)
 def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Conv2DBackpropInput(sizes, W[H,W,O,I], dy) -> tfl.transpose_conv(sizes, W^T[O,H,W,I], dy, bias[O])."""
     window = nhwc_window(op)
@@ -247,7 +212,7 @@ def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> No
 _POOLS = {tf.MaxPoolOp: tfl.MaxPool2DOp, tf.AvgPoolOp: tfl.AveragePool2DOp}
 
 
-@LEGALIZE_TF.register(*_POOLS)
+@rule(*_POOLS)
 def legalize_pool(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.MaxPool / tf.AvgPool (NHWC, SAME/VALID) -> tfl.max_pool_2d / tfl.average_pool_2d."""
     window = nhwc_window(op)
@@ -271,3 +236,6 @@ def legalize_pool(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 def rank4(value: SSAValue) -> bool | None:
     ty = value.type
     return len(ty.get_shape()) == 4 if isinstance(ty, TensorType) else None
+
+
+RULES = [legalize_conv2d, legalize_depthwise, legalize_conv2d_backprop_input, legalize_pool]

@@ -27,8 +27,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from passes.legalize_tf.shape import reshape, tensor_of, transpose
-from passes.legalize_tf.table import LEGALIZE_TF
-from passes.patterns import bool_attr, const_value, replace_with, shape_of, str_attr, tfl_const
+from passes.patterns import bool_attr, const_value, replace_with, rule, shape_of, str_attr, tfl_const
 
 
 def _fully_connected(x: SSAValue, weights: np.ndarray, out_type: TensorType) -> list[Operation]:
@@ -40,7 +39,7 @@ def _fully_connected(x: SSAValue, weights: np.ndarray, out_type: TensorType) -> 
     return [wc, none, fc]
 
 
-@LEGALIZE_TF.register(tf.MatMulOp)
+@rule(tf.MatMulOp)
 def legalize_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.MatMul(a, b) -> tfl.fully_connected(a, b^T) when b is constant, else tfl.batch_matmul."""
     a, b = op.operands
@@ -56,7 +55,7 @@ def legalize_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [bmm])
 
 
-@LEGALIZE_TF.register(tf.BatchMatMulOp, tf.BatchMatMulV2Op, tf.BatchMatMulV3Op)
+@rule(tf.BatchMatMulOp, tf.BatchMatMulV2Op, tf.BatchMatMulV3Op)
 def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.BatchMatMul* -> tfl.fully_connected (constant 2-D RHS) or tfl.batch_matmul {adj_x, adj_y}."""
     x, y = op.operands
@@ -287,7 +286,7 @@ def lower_unary_einsum(a: SSAValue, equation: str, out_type: TensorType) -> list
     return ops
 
 
-@LEGALIZE_TF.register(tf.EinsumOp)
+@rule(tf.EinsumOp)
 def legalize_einsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Einsum -> transpose/reshape/batch_matmul (or fully_connected) chain; one operand: sum + transpose."""
     equation = str_attr(op, "equation")
@@ -303,3 +302,6 @@ def legalize_einsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if new_ops is None:
         return
     replace_with(rewriter, op, new_ops)
+
+
+RULES = [legalize_matmul, legalize_batch_matmul, legalize_einsum]

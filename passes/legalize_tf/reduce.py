@@ -17,30 +17,30 @@ from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
-from passes.legalize_tf.elementwise import (
-    BOOL,
-    F32,
-    FLOAT,
-    I8,
+from passes.patterns import (
     I32,
     I64,
     NUMERIC,
-    ORDERED,
-    U8,
+    bool_attr,
+    const_value,
     dtype_of,
     has_dtype,
+    op_accepts,
+    rank_of,
+    replace_with,
+    rule,
+    tensor_type_name,
+    tfl_const,
 )
-from passes.legalize_tf.table import LEGALIZE_TF
-from passes.patterns import bool_attr, const_value, rank_of, replace_with, tfl_const
 
-_REDUCE: dict[type[Operation], tuple[type[tfl.TflOp], frozenset[np.dtype]]] = {
-    tf.MeanOp: (tfl.MeanOp, FLOAT),
-    tf.SumOp: (tfl.SumOp, NUMERIC),
-    tf.MaxOp: (tfl.ReduceMaxOp, ORDERED),
-    tf.MinOp: (tfl.ReduceMinOp, ORDERED),
-    tf.ProdOp: (tfl.ReduceProdOp, NUMERIC),
-    tf.AnyOp: (tfl.ReduceAnyOp, frozenset({BOOL})),
-    tf.AllOp: (tfl.ReduceAllOp, frozenset({BOOL})),
+_REDUCE: dict[type[Operation], type[tfl.TflOp]] = {
+    tf.MeanOp: tfl.MeanOp,
+    tf.SumOp: tfl.SumOp,
+    tf.MaxOp: tfl.ReduceMaxOp,
+    tf.MinOp: tfl.ReduceMinOp,
+    tf.ProdOp: tfl.ReduceProdOp,
+    tf.AnyOp: tfl.ReduceAnyOp,
+    tf.AllOp: tfl.ReduceAllOp,
 }
 
 
@@ -60,15 +60,15 @@ def const_axes(op: Operation, index: int, rank: int) -> np.ndarray | None:
     return flat.astype(np.int32)
 
 
-@LEGALIZE_TF.register(*_REDUCE)
+@rule(*_REDUCE)
 def legalize_reduce(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Mean/Sum/Max/Min/Prod/Any/All -> tfl.mean/sum/reduce_max/reduce_min/reduce_prod/reduce_any/reduce_all
     (keep_dims, int32 axes)."""
-    new_cls, dtypes = _REDUCE[type(op)]
+    new_cls = _REDUCE[type(op)]
     x = op.operands[0]
     out = op.results[0]
     rank = rank_of(x)
-    if rank is None or not has_dtype([x], dtypes) or dtype_of(out) != dtype_of(x):
+    if rank is None or not op_accepts(new_cls, [x]) or dtype_of(out) != dtype_of(x):
         return
     axes = const_axes(op, 1, rank)
     if axes is None:
@@ -83,28 +83,25 @@ def legalize_reduce(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 
 
 _ARG = {tf.ArgMaxOp: tfl.ArgMaxOp, tf.ArgMinOp: tfl.ArgMinOp}
-_ARG_INPUTS = frozenset({F32, I32, I8, U8, BOOL})
 
 
-@LEGALIZE_TF.register(*_ARG)
+@rule(*_ARG)
 def legalize_arg(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.ArgMax/ArgMin(x, dim) -> tfl.arg_max/arg_min(x, dim as int32) with output_type INT32/INT64."""
     x, out = op.operands[0], op.results[0]
     rank = rank_of(x)
     out_dt = dtype_of(out)
-    if rank is None or rank == 0 or not has_dtype([x], _ARG_INPUTS) or out_dt not in (I32, I64):
+    if rank is None or rank == 0 or not op_accepts(_ARG[type(op)], [x]) or out_dt not in (I32, I64):
         return
     dim = const_axes(op, 1, rank)
     if dim is None or dim.size != 1:
         return
     dim_c = tfl_const(dim.reshape(const_value(op.operands[1]).shape))
-    arg = _ARG[type(op)].build(
-        [x, dim_c.output], [out.type], output_type="INT32" if out_dt == I32 else "INT64"
-    )
+    arg = _ARG[type(op)].build([x, dim_c.output], [out.type], output_type=tensor_type_name(out_dt))
     replace_with(rewriter, op, [dim_c, arg])
 
 
-@LEGALIZE_TF.register(tf.CumsumOp)
+@rule(tf.CumsumOp)
 def legalize_cumsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Cumsum(x, axis) -> tfl.cumsum(x, axis as int32) with exclusive/reverse."""
     x, out = op.operands[0], op.results[0]
@@ -119,3 +116,6 @@ def legalize_cumsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         [x, axis_c.output], [out.type], exclusive=bool_attr(op, "exclusive"), reverse=bool_attr(op, "reverse")
     )
     replace_with(rewriter, op, [axis_c, cs])
+
+
+RULES = [legalize_reduce, legalize_arg, legalize_cumsum]

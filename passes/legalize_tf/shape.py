@@ -28,16 +28,22 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from dialects.elements import element_type, numpy_dtype
-from passes.legalize_tf.table import LEGALIZE_TF
 from passes.patterns import (
+    I32,
+    I64,
+    Rule,
     bool_attr,
     const_value,
+    dtype_of,
     int_attr,
     ints_attr,
+    normalize_axis,
     rank_of,
     replace_with,
+    rule,
     shape_of,
     str_attr,
+    tensor_type_name,
     tfl_const,
 )
 
@@ -63,10 +69,6 @@ def int32_const(value: SSAValue) -> tuple[tfl.ConstOp, np.ndarray] | None:
     if a32 is None:
         return None
     return tfl_const(a32), a32
-
-
-def _axis(axis: int, rank: int | None) -> int:
-    return axis + rank if axis < 0 and rank is not None else axis
 
 
 def tensor_of(value: SSAValue, shape: Sequence[int]) -> TensorType:
@@ -97,7 +99,7 @@ def transpose(value: SSAValue, perm: Sequence[int]) -> tuple[list[Operation], SS
 # ---- reshape family ---------------------------------------------------------------------------------------------
 
 
-@LEGALIZE_TF.register(tf.ReshapeOp)
+@rule(tf.ReshapeOp)
 def legalize_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Reshape(x, shape) -> tfl.reshape(x, int32 shape); the static result shape replaces any -1."""
     x, shape = op.operands
@@ -112,28 +114,28 @@ def legalize_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [c, tfl.ReshapeOp.build([x, c.output], [op.results[0].type])])
 
 
-@LEGALIZE_TF.register(tf.SqueezeOp)
+@rule(tf.SqueezeOp)
 def legalize_squeeze(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x = op.operands[0]
     dims = ints_attr(op, "squeeze_dims") or []
     rank = rank_of(x)
-    dims = [_axis(d, rank) for d in dims]
+    dims = [normalize_axis(d, rank) for d in dims]
     replace_with(rewriter, op, [tfl.SqueezeOp.build([x], [op.results[0].type], squeeze_dims=dims)])
 
 
-@LEGALIZE_TF.register(tf.ExpandDimsOp)
+@rule(tf.ExpandDimsOp)
 def legalize_expand_dims(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x, dim = op.operands
     made = int32_const(dim)
     if made is None or made[1].size != 1:
         return
     rank = rank_of(x)
-    d = _axis(int(made[1].reshape(-1)[0]), None if rank is None else rank + 1)
+    d = normalize_axis(int(made[1].reshape(-1)[0]), None if rank is None else rank + 1)
     c = tfl_const(np.asarray(d, np.int32))
     replace_with(rewriter, op, [c, tfl.ExpandDimsOp.build([x, c.output], [op.results[0].type])])
 
 
-@LEGALIZE_TF.register(tf.TransposeOp)
+@rule(tf.TransposeOp)
 def legalize_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x, perm = op.operands
     made = int32_const(perm)
@@ -145,7 +147,7 @@ def legalize_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- concat / pack / split --------------------------------------------------------------------------------------
 
 
-@LEGALIZE_TF.register(tf.ConcatV2Op)
+@rule(tf.ConcatV2Op)
 def legalize_concat_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.ConcatV2(values..., axis) -> tfl.concatenation(values...) {axis}."""
     *values, axis_v = op.operands
@@ -153,50 +155,50 @@ def legalize_concat_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if axis is None or axis.size != 1 or not values:
         return
     rank = rank_of(op.results[0])
-    a = _axis(int(axis.reshape(-1)[0]), rank)
+    a = normalize_axis(int(axis.reshape(-1)[0]), rank)
     if len(values) == 1 and values[0].type == op.results[0].type:
         rewriter.replace(op, [], [values[0]])
         return
     replace_with(rewriter, op, [tfl.ConcatenationOp.build(list(values), [op.results[0].type], axis=a)])
 
 
-@LEGALIZE_TF.register(tf.PackOp)
+@rule(tf.PackOp)
 def legalize_pack(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     values = list(op.operands)
-    axis = _axis(int_attr(op, "axis", 0), rank_of(op.results[0]))
+    axis = normalize_axis(int_attr(op, "axis", 0), rank_of(op.results[0]))
     replace_with(
         rewriter, op, [tfl.PackOp.build(values, [op.results[0].type], values_count=len(values), axis=axis)]
     )
 
 
-@LEGALIZE_TF.register(tf.UnpackOp)
+@rule(tf.UnpackOp)
 def legalize_unpack(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x = op.operands[0]
-    axis = _axis(int_attr(op, "axis", 0), rank_of(x))
+    axis = normalize_axis(int_attr(op, "axis", 0), rank_of(x))
     n = len(op.results)
     replace_with(rewriter, op, [tfl.UnpackOp.build([x], [r.type for r in op.results], num=n, axis=axis)])
 
 
-@LEGALIZE_TF.register(tf.SplitOp)
+@rule(tf.SplitOp)
 def legalize_split(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Split(split_dim, value) -> tfl.split(int32 split_dim, value) {num_splits}."""
     dim_v, x = op.operands
     dim = const_value(dim_v)
     if dim is None or dim.size != 1:
         return
-    c = tfl_const(np.asarray(_axis(int(dim.reshape(-1)[0]), rank_of(x)), np.int32))
+    c = tfl_const(np.asarray(normalize_axis(int(dim.reshape(-1)[0]), rank_of(x)), np.int32))
     split = tfl.SplitOp.build([c.output, x], [r.type for r in op.results], num_splits=len(op.results))
     replace_with(rewriter, op, [c, split])
 
 
-@LEGALIZE_TF.register(tf.SplitVOp)
+@rule(tf.SplitVOp)
 def legalize_split_v(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.SplitV(value, size_splits, split_dim) -> tfl.split_v (a -1 size resolved from the static shape)."""
     x, sizes_v, dim_v = op.operands
     sizes, dim = const_value(sizes_v), const_value(dim_v)
     if sizes is None or dim is None or dim.size != 1:
         return
-    axis = _axis(int(dim.reshape(-1)[0]), rank_of(x))
+    axis = normalize_axis(int(dim.reshape(-1)[0]), rank_of(x))
     sizes = [int(s) for s in sizes.reshape(-1)]
     shape = shape_of(x)
     if -1 in sizes and shape is not None and 0 <= axis < len(shape):
@@ -210,7 +212,7 @@ def legalize_split_v(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- slicing ----------------------------------------------------------------------------------------------------
 
 
-@LEGALIZE_TF.register(tf.SliceOp)
+@rule(tf.SliceOp)
 def legalize_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x, begin_v, size_v = op.operands
     begin, size = int32_const(begin_v), int32_const(size_v)
@@ -294,7 +296,7 @@ def canonical_strided_slice(
     return out_b, out_e, out_s, end_mask, shrink
 
 
-@LEGALIZE_TF.register(tf.StridedSliceOp)
+@rule(tf.StridedSliceOp)
 def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.StridedSlice -> tfl.strided_slice; ellipsis and new axes are resolved on the static input shape."""
     x, b_v, e_v, s_v = op.operands
@@ -351,7 +353,7 @@ def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- padding ----------------------------------------------------------------------------------------------------
 
 
-@LEGALIZE_TF.register(tf.PadOp, tf.PadV2Op, tf.MirrorPadOp)
+@rule(tf.PadOp, tf.PadV2Op, tf.MirrorPadOp)
 def legalize_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Pad / PadV2 / MirrorPad -> tfl.pad / tfl.padv2 / tfl.mirror_pad with int32 paddings."""
     x, pads_v = op.operands[0], op.operands[1]
@@ -375,15 +377,15 @@ def legalize_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 # ---- gather / tile / broadcast / fill / range / shape -----------------------------------------------------------
 
 
-@LEGALIZE_TF.register(tf.GatherV2Op)
+@rule(tf.GatherV2Op)
 def legalize_gather_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.GatherV2(params, indices, axis) {batch_dims} -> tfl.gather(params, indices) {axis, batch_dims}."""
     params, indices, axis_v = op.operands
     axis = const_value(axis_v)
     if axis is None or axis.size != 1:
         return
-    a = _axis(int(axis.reshape(-1)[0]), rank_of(params))
-    batch_dims = _axis(int_attr(op, "batch_dims", 0), rank_of(indices))
+    a = normalize_axis(int(axis.reshape(-1)[0]), rank_of(params))
+    batch_dims = normalize_axis(int_attr(op, "batch_dims", 0), rank_of(indices))
     ops: list[Operation] = []
     idx = const_value(indices)
     if idx is not None and idx.dtype == np.int64 and (i32 := int32_array(idx)) is not None:
@@ -394,11 +396,11 @@ def legalize_gather_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, ops)
 
 
-def _int32_operand_rule(tf_cls: type, tfl_cls: type, const_index: int) -> None:
-    """Register a rule: tf_cls -> tfl_cls, with operand `const_index` re-made as an int32 constant."""
+def _int32_operand_rule(tf_cls: type, tfl_cls: type, const_index: int) -> Rule:
+    """A rule: tf_cls -> tfl_cls, with operand `const_index` re-made as an int32 constant."""
 
-    @LEGALIZE_TF.register(tf_cls)
-    def rule(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    @rule(tf_cls)
+    def legalize(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         made = int32_const(op.operands[const_index])
         if made is None:
             return
@@ -406,48 +408,50 @@ def _int32_operand_rule(tf_cls: type, tfl_cls: type, const_index: int) -> None:
         operands[const_index] = made[0].output
         replace_with(rewriter, op, [made[0], tfl_cls.build(operands, [op.results[0].type])])
 
-    rule.__name__ = f"legalize_{tf_cls.TF_TYPE.lower()}"
-    rule.__doc__ = f"{tf_cls.name} -> {tfl_cls.name} (operand {const_index} as an int32 constant)."
+    legalize.__name__ = f"legalize_{tf_cls.TF_TYPE.lower()}"
+    legalize.__doc__ = f"{tf_cls.name} -> {tfl_cls.name} (operand {const_index} as an int32 constant)."
+    return legalize
 
 
-_int32_operand_rule(tf.TileOp, tfl.TileOp, 1)
-_int32_operand_rule(tf.BroadcastToOp, tfl.BroadcastToOp, 1)
-_int32_operand_rule(tf.FillOp, tfl.FillOp, 0)
+legalize_tile = _int32_operand_rule(tf.TileOp, tfl.TileOp, 1)
+legalize_broadcast_to = _int32_operand_rule(tf.BroadcastToOp, tfl.BroadcastToOp, 1)
+legalize_fill = _int32_operand_rule(tf.FillOp, tfl.FillOp, 0)
 
 
-@LEGALIZE_TF.register(tf.RangeOp)
+@rule(tf.RangeOp)
 def legalize_range(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [tfl.RangeOp.build(list(op.operands), [op.results[0].type])])
 
 
-_OUT_TYPES = {np.dtype(np.int32): "INT32", np.dtype(np.int64): "INT64"}
+_SHAPE_TYPES = (I32, I64)  # out_type of tfl.shape
 
 
-@LEGALIZE_TF.register(tf.ShapeOp)
+@rule(tf.ShapeOp)
 def legalize_shape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Shape -> tfl.shape (only reached when the shape is dynamic; static shapes fold to constants)."""
     ty = op.results[0].type
-    out = _OUT_TYPES.get(numpy_dtype(ty.element_type)) if isinstance(ty, TensorType) else None
-    if out is None:
+    out = dtype_of(op.results[0])
+    if out not in _SHAPE_TYPES:
         return
-    replace_with(rewriter, op, [tfl.ShapeOp.build([op.operands[0]], [ty], out_type=out)])
+    replace_with(rewriter, op, [tfl.ShapeOp.build([op.operands[0]], [ty], out_type=tensor_type_name(out))])
 
 
 def _shape_value(x: SSAValue, dtype: np.dtype) -> tuple[list[Operation], SSAValue] | None:
     """The shape of `x` as a 1-D tensor of `dtype`: a constant when static, else a `tfl.shape`."""
-    name = _OUT_TYPES.get(np.dtype(dtype))
     rank = rank_of(x)
-    if name is None or rank is None:
+    if np.dtype(dtype) not in _SHAPE_TYPES or rank is None:
         return None
     static = shape_of(x)
     if static is not None:
         c = tfl_const(np.asarray(static, dtype))
         return [c], c.output
-    sh = tfl.ShapeOp.build([x], [TensorType(element_type(np.dtype(dtype)), [rank])], out_type=name)
+    sh = tfl.ShapeOp.build(
+        [x], [TensorType(element_type(np.dtype(dtype)), [rank])], out_type=tensor_type_name(dtype)
+    )
     return [sh], sh.results[0]
 
 
-@LEGALIZE_TF.register(tf.SizeOp)
+@rule(tf.SizeOp)
 def legalize_size(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Size of a dynamically shaped value -> tfl.reduce_prod(tfl.shape(x)) (static sizes fold before)."""
     ty = op.results[0].type
@@ -462,7 +466,7 @@ def legalize_size(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [*ops, axes, prod])
 
 
-@LEGALIZE_TF.register(tf.OnesLikeOp)
+@rule(tf.OnesLikeOp)
 def legalize_ones_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.OnesLike -> tfl.fill(shape(x), 1) (TFLite has no ONES_LIKE builtin)."""
     ty = op.results[0].type
@@ -476,7 +480,7 @@ def legalize_ones_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [*ops, one, tfl.FillOp.build([shape, one.output], [ty])])
 
 
-@LEGALIZE_TF.register(tf.ZerosLikeOp)
+@rule(tf.ZerosLikeOp)
 def legalize_zeros_like(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [tfl.ZerosLikeOp.build([op.operands[0]], [op.results[0].type])])
 
@@ -489,7 +493,7 @@ _RESIZE: dict[type, type] = {
 }
 
 
-@LEGALIZE_TF.register(*_RESIZE)
+@rule(*_RESIZE)
 def legalize_resize(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.ResizeBilinear / ResizeNearestNeighbor (NHWC) -> the tfl op with align_corners / half_pixel_centers."""
     x, size_v = op.operands
@@ -503,3 +507,29 @@ def legalize_resize(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         half_pixel_centers=bool_attr(op, "half_pixel_centers"),
     )
     replace_with(rewriter, op, [made[0], new])
+
+
+RULES = [
+    legalize_reshape,
+    legalize_squeeze,
+    legalize_expand_dims,
+    legalize_transpose,
+    legalize_concat_v2,
+    legalize_pack,
+    legalize_unpack,
+    legalize_split,
+    legalize_split_v,
+    legalize_slice,
+    legalize_strided_slice,
+    legalize_pad,
+    legalize_gather_v2,
+    legalize_tile,
+    legalize_broadcast_to,
+    legalize_fill,
+    legalize_range,
+    legalize_shape,
+    legalize_size,
+    legalize_ones_like,
+    legalize_zeros_like,
+    legalize_resize,
+]

@@ -1,5 +1,0 @@
-"""The legalize-tf rule table (filled by the family modules)."""
-
-from passes.patterns import PatternTable
-
-LEGALIZE_TF = PatternTable("legalize-tf")
