@@ -20,6 +20,7 @@ from dialects.tensor_types import tensor_type_display
 # ---------------------------------------------------------------------------------------------------------------
 # .tflite files
 
+
 @dataclass
 class TensorInfo:
     name: str

@@ -88,6 +88,7 @@ class DivOp(ActBinaryOp):
     BUILTIN = B.DIV
     OPTIONS = Options("DivOptions", fused_activation_function=ACT)
     TYPES = _binary_types("f32", "i32", "qui8")
+    MAX_BROADCAST_RANK = 5  # LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees)
     VERSIONS = {1: "1.6.0"}
 
 
