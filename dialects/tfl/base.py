@@ -413,13 +413,13 @@ def tfl_op(cls: type[TflOp]) -> type[TflOp]:
 
 
 def leaf_op(
-    base: type[TflOp], op_name: str, builtin: int, table: str | None, module: str, **consts: Any
+    base: type[TflOp], op_name: str, builtin: int, table: str | Options | None, module: str, **consts: Any
 ) -> type[TflOp]:
-    """A leaf op of `base` that only adds its name, builtin code, a fieldless options table (None: the base's) and
-    class constants
-    (TYPES, VERSIONS, MAX_BROADCAST_RANK, ...; `version` for a version rule). `module`: the caller's __name__."""
+    """A leaf op of `base` that only adds its name, builtin code, options table (a name for a fieldless table; None:
+    the base's) and class constants (TYPES, VERSIONS, MAX_BROADCAST_RANK, ...; `version` for a version rule).
+    `module`: the caller's __name__."""
     if table is not None:
-        consts["OPTIONS"] = Options(table)
+        consts["OPTIONS"] = Options(table) if isinstance(table, str) else table
     body = {
         "name": f"tfl.{op_name}",
         "BUILTIN": builtin,

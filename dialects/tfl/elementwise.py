@@ -92,7 +92,9 @@ class DivOp(ActBinaryOp):
     VERSIONS = {1: "1.6.0"}
 
 
-def _plain_op(base: type[TflOp], op_name: str, builtin: int, table: str | None, **consts: Any) -> type[TflOp]:
+def _plain_op(
+    base: type[TflOp], op_name: str, builtin: int, table: str | Options | None, **consts: Any
+) -> type[TflOp]:
     return leaf_op(base, op_name, builtin, table, __name__, **consts)
 
 
@@ -201,7 +203,12 @@ def _unary_types(*kinds: str) -> dict[str, TensorOf]:
 
 
 def _plain_unary(
-    op_name: str, builtin: int, table: str | None, kinds: tuple[str, ...], runtime: str, **consts: Any
+    op_name: str,
+    builtin: int,
+    table: str | Options | None,
+    kinds: tuple[str, ...],
+    runtime: str,
+    **consts: Any,
 ) -> type[TflOp]:
     """A unary op taking and returning one element kind out of `kinds`; version 1 runs from LiteRT `runtime`."""
     consts.setdefault("VERSIONS", {1: runtime})
@@ -256,49 +263,18 @@ BitcastOp = _plain_op(
 )
 
 
-@tfl_op
-class LeakyReluOp(UnaryOp):
-    name = "tfl.leaky_relu"
-    BUILTIN = B.LEAKY_RELU
-    OPTIONS = Options("LeakyReluOptions", alpha=F32(0.2))
-    TYPES = _unary_types("f32", *QUANT)
-    VERSIONS = {1: "1.13.1"}
-
-
-@tfl_op
-class GeluOp(UnaryOp):
-    name = "tfl.gelu"
-    BUILTIN = B.GELU
-    OPTIONS = Options("GeluOptions", approximate=BOOL())
-    TYPES = _unary_types("f32", *QUANT8)
-    VERSIONS = {1: "2.9.0"}
-
-
-@tfl_op
-class SoftmaxOp(UnaryOp):
-    name = "tfl.softmax"
-    BUILTIN = B.SOFTMAX
-    OPTIONS = Options("SoftmaxOptions", beta=F32(1.0))
-    TYPES = _unary_types("f32", *QUANT)
-    VERSIONS = {1: "1.5.0"}
-
-
-@tfl_op
-class LogSoftmaxOp(UnaryOp):
-    name = "tfl.log_softmax"
-    BUILTIN = B.LOG_SOFTMAX
-    OPTIONS = Options("LogSoftmaxOptions")
-    TYPES = _unary_types("f32", *QUANT8)
-    VERSIONS = {1: "1.14.0"}
-
-
-@tfl_op
-class L2NormalizationOp(UnaryOp):
-    name = "tfl.l2_normalization"
-    BUILTIN = B.L2_NORMALIZATION
-    OPTIONS = Options("L2NormOptions", fused_activation_function=ACT)
-    TYPES = _unary_types("f32", *QUANT, "qui16")
-    VERSIONS = {1: "1.5.0"}
+LeakyReluOp = _plain_unary(
+    "leaky_relu", B.LEAKY_RELU, Options("LeakyReluOptions", alpha=F32(0.2)), ("f32", *QUANT), "1.13.1"
+)
+GeluOp = _plain_unary("gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0")
+SoftmaxOp = _plain_unary(
+    "softmax", B.SOFTMAX, Options("SoftmaxOptions", beta=F32(1.0)), ("f32", *QUANT), "1.5.0"
+)
+LogSoftmaxOp = _plain_unary("log_softmax", B.LOG_SOFTMAX, "LogSoftmaxOptions", ("f32", *QUANT8), "1.14.0")
+L2NormalizationOp = _plain_unary(
+    "l2_normalization", B.L2_NORMALIZATION, Options("L2NormOptions", fused_activation_function=ACT),
+    ("f32", *QUANT, "qui16"), "1.5.0",
+)  # fmt: skip
 
 
 # Element kinds LiteRT's CAST kernel converts between (either direction).

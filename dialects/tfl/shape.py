@@ -109,26 +109,28 @@ class SqueezeOp(TflOp):
     output = result_def()
 
 
+class JoinOp(TflOp):
+    """CONCATENATION / PACK: values of one element kind joined into one tensor."""
+
+    values = var_operand_def()
+    output = result_def()
+    TYPES = same(*_MOVABLE, fields=("values", "output"))
+
+
 @tfl_op
-class ConcatenationOp(TflOp):
+class ConcatenationOp(JoinOp):
     name = "tfl.concatenation"
     BUILTIN = B.CONCATENATION
     OPTIONS = Options("ConcatenationOptions", axis=I32(0), fused_activation_function=ACT)
-    TYPES = same(*_MOVABLE, fields=("values", "output"))
     VERSIONS = {1: "1.5.0"}
-    values = var_operand_def()
-    output = result_def()
 
 
 @tfl_op
-class PackOp(TflOp):
+class PackOp(JoinOp):
     name = "tfl.pack"
     BUILTIN = B.PACK
     OPTIONS = Options("PackOptions", values_count=I32(0), axis=I32(0))
-    TYPES = same(*_MOVABLE, fields=("values", "output"))
     VERSIONS = {1: "1.11.0"}
-    values = var_operand_def()
-    output = result_def()
 
 
 @tfl_op
