@@ -49,49 +49,6 @@ class ActBinaryOp(BinaryOp):
     MAX_FUSED_ACTIVATION_RANK = 4
 
 
-@tfl_op
-class AddOp(ActBinaryOp):
-    name = "tfl.add"
-    BUILTIN = B.ADD
-    OPTIONS = Options("AddOptions", fused_activation_function=ACT)
-    TYPES = _binary_types("f32", "i16", "i32", "i64", *QUANT)
-    VERSIONS = {1: "1.5.0", 4: "2.6.0"}
-
-    def version(self) -> int:
-        return 4 if _dtype(self.lhs) == "int64" else 1
-
-
-@tfl_op
-class SubOp(ActBinaryOp):
-    name = "tfl.sub"
-    BUILTIN = B.SUB
-    OPTIONS = Options("SubOptions", fused_activation_function=ACT)
-    TYPES = _binary_types("f32", "i16", "i32", "i64", *QUANT)
-    VERSIONS = {1: "1.6.0", 3: "2.3.0"}
-
-    def version(self) -> int:
-        return _broadcast_5d_version(self)
-
-
-@tfl_op
-class MulOp(ActBinaryOp):
-    name = "tfl.mul"
-    BUILTIN = B.MUL
-    OPTIONS = Options("MulOptions", fused_activation_function=ACT)
-    TYPES = _binary_types("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT)
-    VERSIONS = {1: "1.5.0"}
-
-
-@tfl_op
-class DivOp(ActBinaryOp):
-    name = "tfl.div"
-    BUILTIN = B.DIV
-    OPTIONS = Options("DivOptions", fused_activation_function=ACT)
-    TYPES = _binary_types("f32", "i32", "qui8")
-    MAX_BROADCAST_RANK = 5  # LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees)
-    VERSIONS = {1: "1.6.0"}
-
-
 def _plain_op(
     base: type[TflOp], op_name: str, builtin: int, table: str | Options | None, **consts: Any
 ) -> type[TflOp]:
@@ -105,6 +62,33 @@ def _plain_binary(op_name: str, builtin: int, table: str | None = None, **consts
 def _broadcast_5d_version(op: BinaryOp) -> int:
     """SUB/MAXIMUM/MINIMUM: version 3 when broadcasting above rank 4 (as TensorFlow's converter writes)."""
     return 3 if max(_rank(op.lhs), _rank(op.rhs)) > 4 and op.lhs.type != op.rhs.type else 1
+
+
+def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], **consts: Any) -> type[TflOp]:
+    """ADD/SUB/MUL/DIV: operands and result of one kind out of `kinds`, a fused activation."""
+    options = Options(table, fused_activation_function=ACT)
+    return _plain_op(ActBinaryOp, op_name, builtin, options, TYPES=_binary_types(*kinds), **consts)
+
+
+AddOp = _arithmetic(
+    "add", "AddOptions", B.ADD, ("f32", "i16", "i32", "i64", *QUANT),
+    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=lambda op: 4 if _dtype(op.lhs) == "int64" else 1,
+)  # fmt: skip
+SubOp = _arithmetic(
+    "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
+    VERSIONS={1: "1.6.0", 3: "2.3.0"}, version=_broadcast_5d_version,
+)  # fmt: skip
+MulOp = _arithmetic(
+    "mul",
+    "MulOptions",
+    B.MUL,
+    ("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT),
+    VERSIONS={1: "1.5.0"},
+)
+# LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees).
+DivOp = _arithmetic(
+    "div", "DivOptions", B.DIV, ("f32", "i32", "qui8"), VERSIONS={1: "1.6.0"}, MAX_BROADCAST_RANK=5
+)
 
 
 # Element kinds of MAXIMUM/MINIMUM: plain 8/16-bit integers compare like their quantized twins.
