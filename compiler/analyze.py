@@ -440,10 +440,10 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     """Classify every TF op of an imported module by what legalization makes of it (runs the passes in place)."""
     from xdsl.dialects import func
 
-    from compiler.export import builtin_name
     from compiler.pipeline import parse_passes, pipeline_string, run_pipeline
     from dialects import tf, tfl
     from dialects.names import NAME
+    from dialects.tfl.base import builtin_name
 
     def body_ops() -> list[Any]:
         return [

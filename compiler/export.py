@@ -28,8 +28,6 @@ from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
 
-__all__ = ["builtin_name", "check_exportable", "export", "summary", "tensor_type_code"]
-
 
 def tensor_type_code(dtype: np.dtype) -> int:
     try:
