@@ -62,6 +62,9 @@ def test_fused_activation_queries():
     assert tfl.Conv2DOp.takes_fused_activation([4, 4, 1, 4])
     assert tfl.AddOp.takes_fused_activation([4, 4, 4]) and not tfl.AddOp.takes_fused_activation([5, 5, 5])
     assert not tfl.TanhOp.takes_fused_activation()
+    assert not tfl.ConcatenationOp.takes_fused_activation(
+        [2, 2]
+    )  # the schema field exists; LiteRT ignores it
 
 
 class RetypeReluToInt16(ModulePass):

@@ -13,6 +13,7 @@ What an op class declares (all class constants; a leaf op states only what diffe
     MAX_BROADCAST_RANK         the highest rank the kernel broadcasts to (tfl_ops.td's
                                TFL_OperandsHaveSameShapesOrBroadcastableShape<[...], N>; 0: no broadcasting at all)
     MAX_FUSED_ACTIVATION_RANK  highest operand rank a fused activation may be used with (None: any)
+    APPLIES_FUSED_ACTIVATION   False where the schema has the field but LiteRT's kernel ignores it
 
 `verify_` checks TYPES and BROADCAST, so a pass that builds an op LiteRT cannot run fails verification. Passes ask
 the same questions before building an op (element types as numpy dtypes, xDSL types or kind names):
@@ -225,6 +226,7 @@ class TflOp(IRDLOperation):
     BROADCAST: ClassVar[tuple[str, ...]] = ()
     MAX_BROADCAST_RANK: ClassVar[int | None] = None
     MAX_FUSED_ACTIVATION_RANK: ClassVar[int | None] = None
+    APPLIES_FUSED_ACTIVATION: ClassVar[bool] = True
     traits = traits_def(Pure())
 
     def version(self) -> int:
@@ -360,8 +362,11 @@ class TflOp(IRDLOperation):
 
     @classmethod
     def takes_fused_activation(cls, ranks: Sequence[int] = ()) -> bool:
-        """Whether the op has a fused_activation_function usable with operands/results of these ranks."""
+        """Whether the op has a fused_activation_function that LiteRT applies, usable at these operand/result ranks
+        (the ranks of every operand and result)."""
         if cls.OPTIONS is None or "fused_activation_function" not in cls.OPTIONS.fields:
+            return False
+        if not cls.APPLIES_FUSED_ACTIVATION:
             return False
         limit = cls.MAX_FUSED_ACTIVATION_RANK
         return limit is None or all(r <= limit for r in ranks)
@@ -395,6 +400,7 @@ _CLASS_CONSTANTS = (
     "BROADCAST",
     "MAX_BROADCAST_RANK",
     "MAX_FUSED_ACTIVATION_RANK",
+    "APPLIES_FUSED_ACTIVATION",
 )
 
 

@@ -123,6 +123,9 @@ class ConcatenationOp(JoinOp):
     BUILTIN = B.CONCATENATION
     OPTIONS = Options("ConcatenationOptions", axis=I32(0), fused_activation_function=ACT)
     VERSIONS = {1: "1.5.0"}
+    APPLIES_FUSED_ACTIVATION = (
+        False  # LiteRT's float kernel ignores it (tests/filecheck/optimize/relu-into-pool-concat)
+    )
 
 
 @tfl_op
