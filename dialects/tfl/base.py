@@ -376,7 +376,8 @@ class TflOp(IRDLOperation):
         return builtin_name(cls.BUILTIN)
 
     def verify_(self) -> None:
-        """Enum options name a member of their enum; element types and broadcasting are ones LiteRT runs."""
+        """Enum options name a member of their enum; element types, broadcasting and the version are ones LiteRT
+        runs."""
         if self.OPTIONS is not None:
             for fname, f in self.OPTIONS.fields.items():
                 attr = self.properties.get(fname)
@@ -387,6 +388,8 @@ class TflOp(IRDLOperation):
         error = self.operand_types_error([v.type for v in self.operands], [r.type for r in self.results])
         if error is None and self.BROADCAST:
             error = self.broadcast_error([getattr(self, name).type for name in self.BROADCAST])
+        if error is None and self.version() not in self.VERSIONS:
+            error = f"'{self.name}' would export as version {self.version()}, which {type(self).__name__}.VERSIONS lacks"
         if error is not None:
             raise VerifyException(error)
 
