@@ -440,6 +440,21 @@ def leaf_op(
     return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (base,), body))
 
 
+def single_result_op(
+    op_name: str,
+    builtin: int,
+    table: str | Options | None,
+    types: dict[str, TensorOf],
+    module: str,
+    **consts: Any,
+) -> type[TflOp]:
+    """A leaf op whose operands are the keys of `types` in order, the last key naming its single result."""
+    *operands, result = types
+    defs: dict[str, Any] = {name: operand_def() for name in operands}
+    defs[result] = result_def()
+    return leaf_op(TflOp, op_name, builtin, table, module, TYPES=types, **defs, **consts)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Op families.
 

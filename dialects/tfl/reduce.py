@@ -18,6 +18,7 @@ from dialects.tfl.base import (
     TflOp,
     leaf_op,
     same,
+    single_result_op,
     tfl_op,
 )
 
@@ -40,16 +41,12 @@ ReduceAnyOp = _reduce("reduce_any", B.REDUCE_ANY, BOOLEAN, "1.11.0")
 ReduceAllOp = _reduce("reduce_all", B.REDUCE_ALL, BOOLEAN, "2.6.0")
 
 
-@tfl_op
-class CumsumOp(TflOp):
-    name = "tfl.cumsum"
-    BUILTIN = B.CUMSUM
-    OPTIONS = Options("CumsumOptions", exclusive=BOOL(), reverse=BOOL())
-    TYPES = {**same("f32", "i32", "i64", fields=("input", "output")), "axis": TensorOf("i32")}
-    VERSIONS = {1: "2.4.0"}
-    input = operand_def()
-    axis = operand_def()
-    output = result_def()
+_SUMMED = TensorOf("f32", "i32", "i64")
+CumsumOp = single_result_op(
+    "cumsum", B.CUMSUM, Options("CumsumOptions", exclusive=BOOL(), reverse=BOOL()),
+    {"input": _SUMMED, "axis": TensorOf("i32"), "output": _SUMMED},
+    __name__, VERSIONS={1: "2.4.0"},
+)  # fmt: skip
 
 
 class ArgReduceOp(TflOp):

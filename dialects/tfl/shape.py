@@ -19,8 +19,8 @@ from dialects.tfl.base import (
     TensorOf,
     TflOp,
     _rank,
-    leaf_op,
     same,
+    single_result_op,
     tfl_op,
 )
 
@@ -30,13 +30,9 @@ _SLICEABLE = (*_MOVABLE, "string")
 
 
 def _op(
-    op_name: str, builtin: int, table: str | None, types: dict[str, TensorOf], **consts: object
+    op_name: str, builtin: int, table: str | Options | None, types: dict[str, TensorOf], **consts: object
 ) -> type[TflOp]:
-    """A leaf op whose operands are the keys of `types` in order, the last key being its single result."""
-    *operands, result = types
-    defs: dict[str, object] = {name: operand_def() for name in operands}
-    defs[result] = result_def()
-    return leaf_op(TflOp, op_name, builtin, table, __name__, TYPES=types, **defs, **consts)
+    return single_result_op(op_name, builtin, table, types, __name__, **consts)
 
 
 def _movement(kinds: tuple[str, ...], **index: TensorOf) -> dict[str, TensorOf]:
@@ -98,15 +94,13 @@ RangeOp = _op(
 )  # fmt: skip
 
 
-@tfl_op
-class SqueezeOp(TflOp):
-    name = "tfl.squeeze"
-    BUILTIN = B.SQUEEZE
-    OPTIONS = Options("SqueezeOptions", squeeze_dims=I32_VEC())
-    TYPES = same(fields=("input", "output"))
-    VERSIONS = {1: "1.6.0"}
-    input = operand_def()
-    output = result_def()
+SqueezeOp = _op(
+    "squeeze",
+    B.SQUEEZE,
+    Options("SqueezeOptions", squeeze_dims=I32_VEC()),
+    _movement(()),
+    VERSIONS={1: "1.6.0"},
+)
 
 
 class JoinOp(TflOp):
@@ -176,11 +170,9 @@ class SplitVOp(TflOp):
     outputs = var_result_def()
 
 
-@tfl_op
-class StridedSliceOp(TflOp):
-    name = "tfl.strided_slice"
-    BUILTIN = B.STRIDED_SLICE
-    OPTIONS = Options(
+StridedSliceOp = _op(
+    "strided_slice", B.STRIDED_SLICE,
+    Options(
         "StridedSliceOptions",
         begin_mask=I32(0),
         end_mask=I32(0),
@@ -188,55 +180,24 @@ class StridedSliceOp(TflOp):
         new_axis_mask=I32(0),
         shrink_axis_mask=I32(0),
         offset=BOOL(),
-    )
-    TYPES = _movement(_SLICEABLE, begin=TensorOf("i32"), end=TensorOf("i32"), strides=TensorOf("i32"))
-    VERSIONS = {1: "1.6.0", 5: "2.5.0"}
-    input = operand_def()
-    begin = operand_def()
-    end = operand_def()
-    strides = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 5 if _rank(self.input) > 4 else 1
-
-
-@tfl_op
-class MirrorPadOp(TflOp):
-    name = "tfl.mirror_pad"
-    BUILTIN = B.MIRROR_PAD
-    OPTIONS = Options("MirrorPadOptions", mode=ENUM(MIRROR_PAD_MODES, "REFLECT"))
-    TYPES = _movement(_MOVABLE, pad=TensorOf(*INDEX))
-    VERSIONS = {1: "1.13.1"}
-    input = operand_def()
-    pad = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class GatherOp(TflOp):
-    name = "tfl.gather"
-    BUILTIN = B.GATHER
-    OPTIONS = Options("GatherOptions", axis=I32(0), batch_dims=I32(0))
-    TYPES = {**same(*_SLICEABLE, fields=("params", "output")), "indices": TensorOf("i16", *INDEX)}
-    VERSIONS = {1: "1.6.0", 5: "2.5.0"}
-    params = operand_def()
-    indices = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 5 if self.batch_dims.value.data != 0 else 1
-
-
-@tfl_op
-class ShapeOp(TflOp):
-    name = "tfl.shape"
-    BUILTIN = B.SHAPE
-    OPTIONS = Options("ShapeOptions", out_type=ENUM(TENSOR_TYPES, "INT32"))
-    TYPES = {"input": TensorOf(), "output": TensorOf(*INDEX)}
-    VERSIONS = {1: "1.10.0"}
-    input = operand_def()
-    output = result_def()
+    ),
+    _movement(_SLICEABLE, begin=TensorOf("i32"), end=TensorOf("i32"), strides=TensorOf("i32")),
+    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=_high_rank_version(5),
+)  # fmt: skip
+MirrorPadOp = _op(
+    "mirror_pad", B.MIRROR_PAD, Options("MirrorPadOptions", mode=ENUM(MIRROR_PAD_MODES, "REFLECT")),
+    _movement(_MOVABLE, pad=TensorOf(*INDEX)), VERSIONS={1: "1.13.1"},
+)  # fmt: skip
+_GATHERED = TensorOf(*_SLICEABLE)
+GatherOp = _op(
+    "gather", B.GATHER, Options("GatherOptions", axis=I32(0), batch_dims=I32(0)),
+    {"params": _GATHERED, "indices": TensorOf("i16", *INDEX), "output": _GATHERED},
+    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=lambda op: 5 if op.batch_dims.value.data != 0 else 1,
+)  # fmt: skip
+ShapeOp = _op(
+    "shape", B.SHAPE, Options("ShapeOptions", out_type=ENUM(TENSOR_TYPES, "INT32")),
+    {"input": TensorOf(), "output": TensorOf(*INDEX)}, VERSIONS={1: "1.10.0"},
+)  # fmt: skip
 
 
 class ResizeOp(TflOp):
