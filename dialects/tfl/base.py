@@ -15,8 +15,9 @@ What an op class declares (all class constants; a leaf op states only what diffe
     MAX_FUSED_ACTIVATION_RANK  highest operand rank a fused activation may be used with (None: any)
     APPLIES_FUSED_ACTIVATION   False where the schema has the field but LiteRT's kernel ignores it
 
-`verify_` checks TYPES and BROADCAST, so a pass that builds an op LiteRT cannot run fails verification. Passes ask
-the same questions before building an op (element types as numpy dtypes, xDSL types or kind names):
+`verify_` checks TYPES, BROADCAST and that `version()` is in VERSIONS, so a pass that builds an op LiteRT cannot run
+fails verification (run_pipeline(verify_each=True) names the pass). Passes ask the same questions before building
+an op (element types as numpy dtypes, xDSL types or kind names; shapes as tuples or tensor types):
 
     Op.operand_types_error([f32, f32]) -> str | None    why these operand (and result) types are refused
     Op.accepts([f32, f32]) -> bool                       the same as a yes/no
@@ -232,10 +233,6 @@ class TflOp(IRDLOperation):
     def version(self) -> int:
         """OperatorCode.version for this op and its operand types (one of VERSIONS)."""
         return 1
-
-    def runtime_version(self) -> str:
-        """First LiteRT release that runs this op at `version()`."""
-        return self.VERSIONS[self.version()]
 
     def options(self) -> dict[str, Any]:
         """Field name -> value to write, in schema order."""
