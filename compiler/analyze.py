@@ -15,30 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.errors import ConversionError
+from dialects.tensor_types import tensor_type_display
 
 # ---------------------------------------------------------------------------------------------------------------
 # .tflite files
-
-_TENSOR_TYPE_NAMES = {
-    0: "float32",
-    1: "float16",
-    2: "int32",
-    3: "uint8",
-    4: "int64",
-    5: "string",
-    6: "bool",
-    7: "int16",
-    8: "complex64",
-    9: "int8",
-    10: "float64",
-    11: "complex128",
-    12: "uint64",
-    13: "resource",
-    14: "variant",
-    15: "uint32",
-    16: "uint16",
-    17: "int4",
-}
 
 
 @dataclass
@@ -157,7 +137,7 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
                 return TensorInfo(
                     sig_names.get(ti) or _s(t.Name()),
                     shape,
-                    _TENSOR_TYPE_NAMES.get(t.Type(), str(t.Type())),
+                    tensor_type_display(t.Type()),
                     quantized,
                 )
 
@@ -460,10 +440,10 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     """Classify every TF op of an imported module by what legalization makes of it (runs the passes in place)."""
     from xdsl.dialects import func
 
-    from compiler.export import builtin_name
     from compiler.pipeline import parse_passes, pipeline_string, run_pipeline
     from dialects import tf, tfl
     from dialects.names import NAME
+    from dialects.tfl.base import builtin_name
 
     def body_ops() -> list[Any]:
         return [

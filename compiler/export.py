@@ -8,7 +8,6 @@ Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import flatbuffers
@@ -22,37 +21,19 @@ from xdsl.ir import Operation, SSAValue
 from compiler.errors import ExportError
 from compiler.metadata import conversion_metadata, min_runtime_version
 from compiler.options import ExportOptions
-from dialects import tfl
+from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
 from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.tfl.base import builtin_name
 
-_TENSOR_TYPE = {
-    np.dtype(np.float32): 0,
-    np.dtype(np.float16): 1,
-    np.dtype(np.int32): 2,
-    np.dtype(np.uint8): 3,
-    np.dtype(np.int64): 4,
-    np.dtype(np.bool_): 6,
-    np.dtype(np.int16): 7,
-    np.dtype(np.int8): 9,
-    np.dtype(np.float64): 10,
-    np.dtype(np.uint64): 12,
-    np.dtype(np.uint32): 15,
-    np.dtype(np.uint16): 16,
-}
-_BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
 _MAX_FLATBUFFER = 2**31 - 1
 
 
 def tensor_type_code(dtype: np.dtype) -> int:
     try:
-        return _TENSOR_TYPE[np.dtype(dtype)]
-    except KeyError:
-        raise ExportError(f"tensor element type {dtype} has no TFLite TensorType") from None
-
-
-def builtin_name(code: int) -> str:
-    return _BUILTIN_NAMES.get(code, str(code))
+        return tensor_types.tensor_type_code(dtype)
+    except ValueError as e:
+        raise ExportError(str(e)) from None
 
 
 def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: int = 16) -> int:
@@ -83,46 +64,26 @@ def _camel(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
 
 
+def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
+    """One table through the generated `tflite.<table>Add<Field>` builders, fields in the order given (None: left
+    out). The builders leave out values equal to the schema default, as every FlatBuffers writer does."""
+    getattr(tflite, f"{table}Start")(b)
+    for name, value in fields.items():
+        if value is not None:
+            getattr(tflite, f"{table}Add{_camel(name)}")(b, value)
+    return getattr(tflite, f"{table}End")(b)
+
+
 def _build_options(b: flatbuffers.Builder, op: tfl.TflOp) -> tuple[int, int]:
     """(BuiltinOptions union type, table offset) for an op; (0, 0) when it has no options table."""
     spec = op.OPTIONS
     if spec is None:
         return 0, 0
-    mod = importlib.import_module(f"tflite.{spec.table}")
     values = op.options()
-    vectors = {}
     for name, f in spec.fields.items():
         if f.kind == "int_vec":
-            vectors[name] = _int_vector(b, values[name])
-    mod.Start(b)
-    for name, f in spec.fields.items():
-        v = vectors.get(name, values[name])
-        if f.kind != "int_vec" and v == f.value(f.attr(f.default)) and name not in _ALWAYS_WRITE:
-            continue  # FlatBuffers default: omit
-        getattr(mod, "Add" + _camel(name))(b, v)
-    union_type = getattr(tflite.BuiltinOptions, spec.table)
-    return union_type, mod.End(b)
-
-
-# Fields whose schema default differs from ours (so "equal to our default" is not "equal to schema default").
-_ALWAYS_WRITE = {
-    "stride_w",
-    "stride_h",
-    "filter_width",
-    "filter_height",
-    "dilation_w_factor",
-    "dilation_h_factor",
-    "depth_multiplier",
-    "num_splits",
-    "beta",
-    "alpha",
-    "values_count",
-    "num",
-    "in_data_type",
-    "out_data_type",
-    "out_type",
-    "output_type",
-}
+            values[name] = _int_vector(b, values[name])
+    return getattr(tflite.BuiltinOptions, spec.table), _table(b, spec.table, **values)
 
 
 class _Subgraph:
@@ -212,6 +173,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
 
     buffers = _Buffers()
     opcodes: dict[tuple[int, str, int], int] = {}
+    runtime_versions: set[str] = set()
     subgraphs: list[_Subgraph] = []
     for fn in functions:
         sg = _Subgraph(fn, buffers)
@@ -233,6 +195,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
             key = _opcode_key(op)
             opcodes.setdefault(key, len(opcodes))
+            if isinstance(op, tfl.TflOp):
+                runtime_versions.add(_runtime_version(op, key[2]))
         subgraphs.append(sg)
 
     total = sum(len(d) for d in buffers.data)
@@ -241,7 +205,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     b = flatbuffers.Builder(total + 1024 * 1024)
 
     # Buffers first (largest data), then everything that points at them.
-    runtime_version = min_runtime_version([(code, ver) for (code, _, ver) in opcodes])
+    runtime_version = min_runtime_version(runtime_versions)
     metadata: dict[str, bytes] = {"min_runtime_version": runtime_version.encode().ljust(16, b"\0")[:16]}
     if options.include_conversion_metadata:
         metadata["CONVERSION_METADATA"] = conversion_metadata(options)
@@ -252,37 +216,30 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
         buffers.data.append(data)
     buffer_offsets = []
     for data in reversed(buffers.data):
-        if len(data):
-            vec = _bytes_vector(b, data)
-            tflite.BufferStart(b)
-            tflite.BufferAddData(b, vec)
-        else:
-            tflite.BufferStart(b)
-        buffer_offsets.append(b.EndObject())
+        buffer_offsets.append(_table(b, "Buffer", data=_bytes_vector(b, data) if len(data) else None))
     buffer_offsets.reverse()
 
     sg_offsets = [_build_subgraph(b, sg, opcodes) for sg in subgraphs]
 
     code_offsets = []
     for code, custom, version in opcodes:
-        custom_off = b.CreateString(custom) if custom else 0
-        tflite.OperatorCodeStart(b)
-        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
-        if custom_off:
-            tflite.OperatorCodeAddCustomCode(b, custom_off)
-        tflite.OperatorCodeAddVersion(b, version)
-        tflite.OperatorCodeAddBuiltinCode(b, code)
-        code_offsets.append(tflite.OperatorCodeEnd(b))
+        custom_off = b.CreateString(custom) if custom else None
+        code_offsets.append(
+            _table(
+                b,
+                "OperatorCode",
+                deprecated_builtin_code=min(code, 127),
+                custom_code=custom_off,
+                version=version,
+                builtin_code=code,
+            )
+        )
 
     sig_offsets = [_build_signature(b, sg, i) for i, sg in enumerate(subgraphs)]
 
     meta_offsets = []
     for name, buf in meta_buffers.items():
-        name_off = b.CreateString(name)
-        tflite.MetadataStart(b)
-        tflite.MetadataAddName(b, name_off)
-        tflite.MetadataAddBuffer(b, buf)
-        meta_offsets.append(tflite.MetadataEnd(b))
+        meta_offsets.append(_table(b, "Metadata", name=b.CreateString(name), buffer=buf))
 
     desc = b.CreateString(options.description)
     codes_vec = _offset_vector(b, code_offsets)
@@ -290,17 +247,30 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     bufs_vec = _offset_vector(b, buffer_offsets)
     meta_vec = _offset_vector(b, meta_offsets)
     sigs_vec = _offset_vector(b, sig_offsets)
-    tflite.ModelStart(b)
-    tflite.ModelAddVersion(b, 3)
-    tflite.ModelAddOperatorCodes(b, codes_vec)
-    tflite.ModelAddSubgraphs(b, sgs_vec)
-    tflite.ModelAddDescription(b, desc)
-    tflite.ModelAddBuffers(b, bufs_vec)
-    tflite.ModelAddMetadata(b, meta_vec)
-    tflite.ModelAddSignatureDefs(b, sigs_vec)
-    model = tflite.ModelEnd(b)
+    model = _table(
+        b,
+        "Model",
+        version=3,
+        operator_codes=codes_vec,
+        subgraphs=sgs_vec,
+        description=desc,
+        buffers=bufs_vec,
+        metadata=meta_vec,
+        signature_defs=sigs_vec,
+    )
     b.Finish(model, file_identifier=b"TFL3")
     return bytes(b.Output())
+
+
+def _runtime_version(op: tfl.TflOp, version: int) -> str:
+    """First LiteRT release running this op at `version` (declared on the op class)."""
+    try:
+        return op.VERSIONS[version]
+    except KeyError:
+        raise ExportError(
+            f"'{op.name}' version {version} has no runtime version: declare it in {type(op).__name__}.VERSIONS "
+            "(from TensorFlow's tools/versioning/runtime_version.cc)"
+        ) from None
 
 
 def _opcode_key(op: Operation) -> tuple[int, str, int]:
@@ -332,14 +302,17 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         name_off = b.CreateString(name)
         shape_off = _int_vector(b, shape)
         sig_off = _int_vector(b, signature) if signature != shape else 0
-        tflite.TensorStart(b)
-        tflite.TensorAddShape(b, shape_off)
-        tflite.TensorAddType(b, tensor_type_code(numpy_dtype(ty.element_type)))
-        tflite.TensorAddBuffer(b, buffer)
-        tflite.TensorAddName(b, name_off)
-        if sig_off:
-            tflite.TensorAddShapeSignature(b, sig_off)
-        tensor_offsets.append(tflite.TensorEnd(b))
+        tensor_offsets.append(
+            _table(
+                b,
+                "Tensor",
+                shape=shape_off,
+                type=tensor_type_code(numpy_dtype(ty.element_type)),
+                buffer=buffer,
+                name=name_off,
+                shape_signature=sig_off or None,
+            )
+        )
 
     op_offsets = []
     for op in fn.body.walk():
@@ -353,17 +326,19 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
             opt_type, opt_off = _build_options(b, op)
         else:
             custom_opts = _bytes_vector(b, op.custom_options(), 1)
-        tflite.OperatorStart(b)
-        tflite.OperatorAddOpcodeIndex(b, opcodes[_opcode_key(op)])
-        tflite.OperatorAddInputs(b, inputs)
-        tflite.OperatorAddOutputs(b, outputs)
-        if opt_type:
-            tflite.OperatorAddBuiltinOptionsType(b, opt_type)
-            tflite.OperatorAddBuiltinOptions(b, opt_off)
-        if custom_opts:
-            tflite.OperatorAddCustomOptions(b, custom_opts)
-            tflite.OperatorAddCustomOptionsFormat(b, 0)  # FLEXBUFFERS
-        op_offsets.append(tflite.OperatorEnd(b))
+        op_offsets.append(
+            _table(
+                b,
+                "Operator",
+                opcode_index=opcodes[_opcode_key(op)],
+                inputs=inputs,
+                outputs=outputs,
+                builtin_options_type=opt_type or None,
+                builtin_options=opt_off if opt_type else None,
+                custom_options=custom_opts or None,
+                custom_options_format=0 if custom_opts else None,  # FLEXBUFFERS
+            )
+        )
 
     sg.output_names = out_names  # type: ignore[attr-defined]
     sg.outputs = [sg.ref(v) for v in ret.arguments]  # type: ignore[attr-defined]
@@ -372,23 +347,21 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
     outputs_vec = _int_vector(b, sg.outputs)  # type: ignore[attr-defined]
     ops_vec = _offset_vector(b, op_offsets)
     name_off = b.CreateString(fn.sym_name.data)
-    tflite.SubGraphStart(b)
-    tflite.SubGraphAddTensors(b, tensors_vec)
-    tflite.SubGraphAddInputs(b, inputs_vec)
-    tflite.SubGraphAddOutputs(b, outputs_vec)
-    tflite.SubGraphAddOperators(b, ops_vec)
-    tflite.SubGraphAddName(b, name_off)
-    return tflite.SubGraphEnd(b)
+    return _table(
+        b,
+        "SubGraph",
+        tensors=tensors_vec,
+        inputs=inputs_vec,
+        outputs=outputs_vec,
+        operators=ops_vec,
+        name=name_off,
+    )
 
 
 def _tensor_maps(b: flatbuffers.Builder, pairs: list[tuple[str, int]]) -> int:
     offs = []
     for name, idx in pairs:
-        n = b.CreateString(name)
-        tflite.TensorMapStart(b)
-        tflite.TensorMapAddName(b, n)
-        tflite.TensorMapAddTensorIndex(b, idx)
-        offs.append(tflite.TensorMapEnd(b))
+        offs.append(_table(b, "TensorMap", name=b.CreateString(name), tensor_index=idx))
     return _offset_vector(b, offs)
 
 
@@ -398,12 +371,7 @@ def _build_signature(b: flatbuffers.Builder, sg: _Subgraph, index: int) -> int:
     ins = _tensor_maps(b, [(n, sg.ref(a)) for n, a in zip(in_names, fn.args, strict=True)])
     outs = _tensor_maps(b, list(zip(sg.output_names, sg.outputs, strict=True)))  # type: ignore[attr-defined]
     key = b.CreateString(fn.sym_name.data)
-    tflite.SignatureDefStart(b)
-    tflite.SignatureDefAddInputs(b, ins)
-    tflite.SignatureDefAddOutputs(b, outs)
-    tflite.SignatureDefAddSignatureKey(b, key)
-    tflite.SignatureDefAddSubgraphIndex(b, index)
-    return tflite.SignatureDefEnd(b)
+    return _table(b, "SignatureDef", inputs=ins, outputs=outs, signature_key=key, subgraph_index=index)
 
 
 def summary(module: ModuleOp) -> dict[str, Any]:

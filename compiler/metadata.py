@@ -8,8 +8,9 @@ sparsity_block_sizes}}; written here with field slots, no generated code needed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import flatbuffers
-from tflite.BuiltinOperator import BuiltinOperator as B
 
 from compiler.options import ExportOptions
 
@@ -31,65 +32,15 @@ PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_
     2000,
 )
 
-# (builtin op, version) -> first LiteRT release that runs it (tensorflow/lite/tools/versioning/runtime_version.cc).
-# Pairs not listed do not raise the minimum.
-RUNTIME_VERSIONS: dict[tuple[int, int], str] = {
-    (B.AVERAGE_POOL_2D, 1): "1.5.0",
-    (B.CONV_2D, 1): "1.5.0",
-    (B.CONV_2D, 2): "1.14.0",
-    (B.DEPTHWISE_CONV_2D, 1): "1.5.0",
-    (B.DEPTHWISE_CONV_2D, 2): "1.12.0",
-    (B.ADD, 1): "1.5.0",
-    (B.SUB, 1): "1.6.0",
-    (B.MUL, 1): "1.5.0",
-    (B.DIV, 1): "1.6.0",
-    (B.FULLY_CONNECTED, 1): "1.5.0",
-    (B.FULLY_CONNECTED, 5): "2.0.0",
-    (B.MAX_POOL_2D, 1): "1.5.0",
-    (B.RESHAPE, 1): "1.5.0",
-    (B.SOFTMAX, 1): "1.5.0",
-    (B.LOGISTIC, 1): "1.5.0",
-    (B.TANH, 1): "1.14.0",
-    (B.RELU, 1): "1.5.0",
-    (B.RELU6, 1): "1.5.0",
-    (B.CONCATENATION, 1): "1.5.0",
-    (B.MEAN, 1): "1.6.0",
-    (B.PAD, 1): "1.5.0",
-    (B.TRANSPOSE, 1): "1.6.0",
-    (B.SQUEEZE, 1): "1.6.0",
-    (B.STRIDED_SLICE, 1): "1.6.0",
-    (B.GATHER, 1): "1.6.0",
-    (B.MAXIMUM, 1): "1.14.0",
-    (B.MINIMUM, 1): "1.14.0",
-    (B.EXP, 1): "1.7.0",
-    (B.RSQRT, 1): "1.10.0",
-    (B.SQRT, 1): "1.10.0",
-    (B.SQUARED_DIFFERENCE, 1): "1.13.1",
-    (B.PACK, 1): "1.11.0",
-    (B.UNPACK, 1): "1.11.0",
-    (B.SPLIT, 1): "1.14.0",
-    (B.SPLIT_V, 1): "1.13.1",
-    (B.HARD_SWISH, 1): "1.15.0",
-    (B.BATCH_MATMUL, 1): "2.3.0",
-    (B.GELU, 1): "2.9.0",
-    (B.LEAKY_RELU, 1): "1.13.1",
-    (B.EXPAND_DIMS, 1): "1.10.0",
-    (B.SUM, 1): "1.10.0",
-    (B.REDUCE_MAX, 1): "1.11.0",
-    (B.REDUCE_PROD, 1): "1.11.0",
-    (B.POW, 1): "1.10.0",
-    (B.BROADCAST_TO, 2): "2.5.0",
-}
-
 
 def _version_key(v: str) -> tuple[int, ...]:
     return tuple(int(p) for p in v.split("."))
 
 
-def min_runtime_version(op_versions: list[tuple[int, int]]) -> str:
-    """The highest release among the (op, version) pairs used; "1.5.0" for an empty model (as TF does)."""
-    known = [RUNTIME_VERSIONS[k] for k in op_versions if k in RUNTIME_VERSIONS]
-    return max(known, key=_version_key, default="1.5.0")
+def min_runtime_version(runtime_versions: Iterable[str]) -> str:
+    """The highest of the first LiteRT releases running each op used ("1.5.0" for a model without ops, as TF
+    writes). Each op class declares them per version (`VERSIONS`, see dialects/tfl/base.py)."""
+    return max(runtime_versions, key=_version_key, default="1.5.0")
 
 
 def conversion_metadata(options: ExportOptions) -> bytes:

@@ -23,9 +23,11 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.ir import Attribute, Data, Dialect
-from xdsl.irdl import irdl_attr_definition
+from xdsl.irdl import IRDLOperation, irdl_attr_definition, prop_def, result_def, traits_def
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
 
 # Arrays with at most this many elements print their values; larger ones are elided.
 PRINT_LIMIT = 32
@@ -241,6 +243,33 @@ class print_all_constants:
     def __exit__(self, *exc: object) -> None:
         global _print_all_constants
         _print_all_constants = self._old
+
+
+class ConstantOp(IRDLOperation):
+    """Base of tf.Const and tfl.pseudo_const: a constant tensor (numpy-held) whose result type is its value's."""
+
+    value = prop_def(DenseElementsAttr)
+    output = result_def()
+    traits = traits_def(Pure(), ConstantLike())
+    assembly_format = "$value attr-dict `:` type($output)"
+
+    def __init__(self, value: DenseElementsAttr) -> None:
+        super().__init__(properties={"value": value}, result_types=[value.type])
+
+    def verify_(self) -> None:
+        verify_const_type(self, self.value, self.output.type)
+
+
+def verify_const_type(op: IRDLOperation, value: DenseElementsAttr, result_type: object) -> None:
+    """A constant's result type must be its value's tensor type (shape and element type)."""
+    try:
+        expected = value.type
+    except ValueError as e:
+        raise VerifyException(f"'{op.name}': {e}") from None
+    if result_type != expected:
+        raise VerifyException(
+            f"'{op.name}' result type {result_type} does not match its value's type {expected}"
+        )
 
 
 TFLC = Dialect("tflc", [], [DenseElementsAttr])

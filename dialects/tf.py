@@ -19,15 +19,14 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     prop_def,
-    result_def,
     traits_def,
     var_operand_def,
     var_result_def,
 )
-from xdsl.traits import ConstantLike, Pure
+from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dialects.elements import DenseElementsAttr
+from dialects.elements import ConstantOp
 
 
 @irdl_attr_definition
@@ -74,32 +73,10 @@ class TFOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ConstOp(IRDLOperation):
+class ConstOp(ConstantOp):
     """tf.Const: a constant tensor (numpy-held)."""
 
     name = "tf.Const"
-    value = prop_def(DenseElementsAttr)
-    output = result_def()
-    traits = traits_def(Pure(), ConstantLike())
-    assembly_format = "$value attr-dict `:` type($output)"
-
-    def __init__(self, value: DenseElementsAttr) -> None:
-        super().__init__(properties={"value": value}, result_types=[value.type])
-
-    def verify_(self) -> None:
-        verify_const_type(self, self.value, self.output.type)
-
-
-def verify_const_type(op: IRDLOperation, value: DenseElementsAttr, result_type: object) -> None:
-    """A constant's result type must be its value's tensor type (shape and element type)."""
-    try:
-        expected = value.type
-    except ValueError as e:
-        raise VerifyException(f"'{op.name}': {e}") from None
-    if result_type != expected:
-        raise VerifyException(
-            f"'{op.name}' result type {result_type} does not match its value's type {expected}"
-        )
 
 
 @irdl_op_definition

@@ -8,6 +8,7 @@ import tflite
 from corpus import build
 
 from compiler import TFLiteConverter
+from dialects import tfl
 
 
 def _model(data: bytes) -> tflite.Model:
@@ -166,3 +167,79 @@ def test_grouped_conv_version_matches_tensorflow():
     theirs = _op_versions(_model(tf.lite.TFLiteConverter.from_keras_model(model).convert()))
     shared = set(ours) & set(theirs)
     assert {k: ours[k] for k in shared} == {k: theirs[k] for k in shared}
+
+
+# ---- options: the value read back is the value meant -------------------------------------------------------------
+
+
+def _option_cases(op: type) -> list[dict]:
+    """Every field at its property default, then every field at a value other than both defaults."""
+    other = {"int": 3, "float": 0.5, "bool": True, "int_vec": [1, 2]}
+    changed = {}
+    for name, f in op.OPTIONS.fields.items():
+        changed[name] = (
+            next(m for m in reversed(list(f.enum)) if m != f.default) if f.kind == "enum" else other[f.kind]
+        )
+    return [{}, changed]
+
+
+_OPTION_OPS = [op for op in tfl.TFL_OPS if getattr(op, "OPTIONS", None)]
+
+
+@pytest.mark.parametrize("op", _OPTION_OPS, ids=lambda op: op.name)
+def test_options_read_back_as_meant(op):
+    """Each options table, written through the generated builder, reads back (with the generated reader, schema
+    defaults for absent fields) as the op's own values, whether they equal our defaults, the schema's or neither."""
+    import flatbuffers
+    from xdsl.dialects.builtin import TensorType, f32
+    from xdsl.ir import Block
+
+    from compiler.export import _build_options
+
+    d = op.get_irdl_definition()
+    for options in _option_cases(op):
+        ty = TensorType(f32, [1, 2, 2, 2])
+        block = Block(arg_types=[ty] * len(d.operands))
+        instance = op.build(list(block.args), [ty] * len(d.results), **options)
+        b = flatbuffers.Builder(64)
+        _, table = _build_options(b, instance)
+        b.Finish(table)
+        reader = getattr(tflite, op.OPTIONS.table)()
+        reader.Init(b.Output(), flatbuffers.encode.Get(flatbuffers.packer.uoffset, b.Output(), 0))
+        for name, meant in instance.options().items():
+            camel = "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+            got = (
+                list(getattr(reader, camel + "AsNumpy")())
+                if isinstance(meant, list)
+                else getattr(reader, camel)()
+            )
+            assert got == pytest.approx(meant), (op.name, name, options)
+
+
+# ---- min_runtime_version for ops the old central table missed ------------------------------------------------------
+
+_RUNTIME_CASES = {
+    "cumsum": (lambda a: __import__("tensorflow").math.cumsum(a, axis=1), [([2, 3], "float32")]),
+    "sigmoid": (lambda a: __import__("tensorflow").sigmoid(a), [([2, 3], "float32")]),
+    "argmax": (lambda a: __import__("tensorflow").argmax(a, axis=1), [([2, 3], "float32")]),
+    "resize_bilinear": (
+        lambda a: __import__("tensorflow").image.resize(a, [4, 4]),
+        [([1, 2, 2, 1], "float32")],
+    ),
+    "split": (lambda a: __import__("tensorflow").split(a, 2, axis=1)[1], [([2, 4], "float32")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_RUNTIME_CASES))
+def test_min_runtime_version_of_each_op_matches_tensorflow(case):
+    """The runtime version declared on each op class gives the min_runtime_version TensorFlow's converter writes."""
+    import tensorflow as tf
+
+    fn, specs = _RUNTIME_CASES[case]
+    cf = tf.function(fn).get_concrete_function(*[tf.TensorSpec(s, d) for s, d in specs])
+    ours = TFLiteConverter.from_concrete_functions([cf]).convert()
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([cf]).convert()
+    assert _op_versions(_model(ours)) == _op_versions(_model(theirs))
+    a = _metadata(_model(ours), ours)["min_runtime_version"].rstrip(b"\0")
+    b = _metadata(_model(theirs), theirs)["min_runtime_version"].rstrip(b"\0")
+    assert a == b

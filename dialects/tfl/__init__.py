@@ -1,8 +1,11 @@
 """The `tfl` dialect: LiteRT (TFLite) builtin ops, each declaring its own FlatBuffer serialization.
 
 An op class states its builtin operator code (`BUILTIN`), its options table and fields (`OPTIONS`, which also
-become the op's properties) and its version rule (`version()`), the way the `hasOptions` flags of TensorFlow's
-`tfl_ops.td` drive its exporter. The exporter (compiler/export.py) is generic: adding an op never edits it.
+become the op's properties), the versions it emits with the first LiteRT release running each (`VERSIONS`, picked by
+`version()`), and what LiteRT's kernel accepts: element kinds per operand and result (`TYPES`) and broadcasting
+(`BROADCAST`, `MAX_BROADCAST_RANK`), checked by the verifier and queried by passes — the way `tfl_ops.td` drives
+TensorFlow's verifier and exporter. The exporter (compiler/export.py) is generic: adding an op never edits it.
+base.py documents the declarations and the query API.
 
 Op reference: https://www.tensorflow.org/mlir/tfl_ops ; schema: tensorflow/compiler/mlir/lite/schema/schema.fbs
 Omitted optional operands (e.g. a conv without bias) are the result of `tfl.no_value` and export as -1.

@@ -1,10 +1,42 @@
-"""Shared machinery of the `tfl` dialect: options fields, the op base class and op families."""
+"""Shared machinery of the `tfl` dialect: options fields, legality declarations, the op base class and op families.
+
+What an op class declares (all class constants; a leaf op states only what differs from its family):
+
+    BUILTIN                    BuiltinOperator code (tflite.BuiltinOperator)
+    OPTIONS                    its BuiltinOptions table and fields (which also become the op's properties)
+    VERSIONS                   {OperatorCode.version it can emit: first LiteRT release running that version}, from
+                               TF's tools/versioning/runtime_version.cc; `version()` picks one of them
+    TYPES                      {operand/result field name: TensorOf(...)}: the element kinds LiteRT's kernel takes
+                               there (tfl_ops.td's TFL_TensorOf, intersected with the kernels' registrations); fields
+                               sharing one TensorOf object must have the same element kind
+    BROADCAST                  operand fields that broadcast against each other, and
+    MAX_BROADCAST_RANK         the highest rank the kernel broadcasts to (tfl_ops.td's
+                               TFL_OperandsHaveSameShapesOrBroadcastableShape<[...], N>; 0: no broadcasting at all)
+    MAX_FUSED_ACTIVATION_RANK  highest operand rank a fused activation may be used with (None: any)
+    APPLIES_FUSED_ACTIVATION   False where the schema has the field but LiteRT's kernel ignores it
+
+`verify_` checks TYPES, BROADCAST and that `version()` is in VERSIONS, so a pass that builds an op LiteRT cannot run
+fails verification (run_pipeline(verify_each=True) names the pass). Passes ask the same questions before building
+an op (element types as numpy dtypes, xDSL types or kind names; shapes as tuples or tensor types):
+
+    Op.operand_types_error([f32, f32]) -> str | None    why these operand (and result) types are refused
+    Op.accepts([f32, f32]) -> bool                       the same as a yes/no
+    Op.supports("qi8", "lhs") -> bool                    one operand (name or index; default the first) takes a kind
+    Op.broadcast_error([(2, 3), (3,)]) -> str | None     why these operand shapes are refused
+    Op.MAX_BROADCAST_RANK                                the limit itself (None: the op does not broadcast)
+    Op.takes_fused_activation(ranks) -> bool             has a fused activation usable at these operand ranks
+
+Element kinds are named in dialects/tensor_types.py ("f32", "i32", "i1", "ui8", ..., quantized "qi8", "qui8",
+"qi16", "qi32"), so quantized types fit in by reporting their kind.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from tflite.BuiltinOperator import BuiltinOperator
 from xdsl.dialects.builtin import (
     BoolAttr,
     DenseArrayBase,
@@ -12,12 +44,15 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     NoneType,
     StringAttr,
+    TensorType,
     f32,
     i32,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
+    VarOperandDef,
+    VarResultDef,
     irdl_op_definition,
     operand_def,
     prop_def,
@@ -27,7 +62,16 @@ from xdsl.irdl import (
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from dialects.elements import DenseElementsAttr
+from dialects.elements import ConstantOp
+from dialects.tensor_types import TENSOR_TYPE_CODES, element_kind
+
+_BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
+
+
+def builtin_name(code: int) -> str:
+    """Schema name of a BuiltinOperator code ("CONV_2D"); the number if unknown."""
+    return _BUILTIN_NAMES.get(code, str(code))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Options fields: property kind <-> FlatBuffer field encoding.
@@ -36,18 +80,7 @@ ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3, "TANH": 4, "
 PADDINGS = {"SAME": 0, "VALID": 1}
 MIRROR_PAD_MODES = {"REFLECT": 0, "SYMMETRIC": 1}
 # Schema TensorType names, used by CAST/SHAPE/ARG_MAX options.
-TENSOR_TYPES = {
-    "FLOAT32": 0,
-    "FLOAT16": 1,
-    "INT32": 2,
-    "UINT8": 3,
-    "INT64": 4,
-    "STRING": 5,
-    "BOOL": 6,
-    "INT16": 7,
-    "INT8": 9,
-    "FLOAT64": 10,
-}
+TENSOR_TYPES = TENSOR_TYPE_CODES
 
 
 @dataclass(frozen=True)
@@ -72,9 +105,7 @@ class Field:
 
     def value(self, attr: Attribute) -> Any:
         """The Python value to write into the FlatBuffer."""
-        if self.kind == "int":
-            return attr.value.data
-        if self.kind == "float":
+        if self.kind in ("int", "float"):
             return attr.value.data
         if self.kind == "bool":
             return bool(attr.value.data)
@@ -128,15 +159,79 @@ class Options:
         object.__setattr__(self, "fields", fields)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Legality: element kinds per operand/result, broadcasting.
+
+
+class TensorOf:
+    """The element kinds one or more operand/result fields accept (no kinds given: any kind). Every field declared
+    with the same TensorOf object must have the same element kind, like tfl_ops.td's same-element-type traits."""
+
+    __slots__ = ("kinds",)
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds: tuple[str, ...] | None = kinds or None
+
+    def __contains__(self, kind: str) -> bool:
+        return self.kinds is None or kind in self.kinds
+
+    def __repr__(self) -> str:
+        return f"TensorOf({', '.join(map(repr, self.kinds or ()))})"
+
+
+# Kind groups that recur in the declarations.
+FLOAT = ("f32",)
+QUANT8 = ("qi8", "qui8")
+QUANT = ("qi8", "qui8", "qi16")
+BOOLEAN = ("i1",)
+INDEX = ("i32", "i64")
+
+
+def same(*kinds: str, fields: Sequence[str]) -> dict[str, TensorOf]:
+    """TYPES for fields that all share one element kind out of `kinds`."""
+    t = TensorOf(*kinds)
+    return {name: t for name in fields}
+
+
+def _groups(
+    defs: Sequence[tuple[str, Any]], values: Sequence[Any], variadic: type
+) -> list[tuple[str, list[Any]]]:
+    """Values laid out over an op's operand (or result) definitions, variadic definitions taking the surplus."""
+    n_var = sum(isinstance(d, variadic) for _, d in defs)
+    surplus = len(values) - (len(defs) - n_var)
+    out: list[tuple[str, list[Any]]] = []
+    i = 0
+    for name, d in defs:
+        n = max(surplus, 0) if isinstance(d, variadic) else 1
+        out.append((name, list(values[i : i + n])))
+        i += n
+    return out
+
+
+def _shape(t: Any) -> tuple[int, ...] | None:
+    """Shape of a ranked tensor type (or of a shape given as a sequence); None if unranked/unknown."""
+    if isinstance(t, TensorType):
+        return tuple(t.get_shape())
+    if isinstance(t, Sequence) and not isinstance(t, str):
+        return tuple(int(d) for d in t)
+    return None
+
+
 class TflOp(IRDLOperation):
     """Base of TFLite builtin ops."""
 
     BUILTIN: ClassVar[int] = -1
     OPTIONS: ClassVar[Options | None] = None
+    VERSIONS: ClassVar[dict[int, str]] = {}
+    TYPES: ClassVar[dict[str, TensorOf]] = {}
+    BROADCAST: ClassVar[tuple[str, ...]] = ()
+    MAX_BROADCAST_RANK: ClassVar[int | None] = None
+    MAX_FUSED_ACTIVATION_RANK: ClassVar[int | None] = None
+    APPLIES_FUSED_ACTIVATION: ClassVar[bool] = True
     traits = traits_def(Pure())
 
     def version(self) -> int:
-        """OperatorCode.version for this op and its operand types (LiteRT registers each op's version range)."""
+        """OperatorCode.version for this op and its operand types (one of VERSIONS)."""
         return 1
 
     def options(self) -> dict[str, Any]:
@@ -155,54 +250,206 @@ class TflOp(IRDLOperation):
             for name, f in cls.OPTIONS.fields.items():
                 props[name] = f.attr(options.get(name, f.default))
         op_def = cls.get_irdl_definition()
-        operand_groups: list[Any] = []
-        i = 0
-        for _, odef in op_def.operands:
-            if type(odef).__name__ == "VarOperandDef":
-                operand_groups.append(list(operands[i:]))
-                i = len(operands)
-            else:
-                operand_groups.append(operands[i])
-                i += 1
-        result_groups: list[Any] = []
-        for _, rdef in op_def.results:
-            if type(rdef).__name__ == "VarResultDef":
-                result_groups.append(list(result_types))
-            else:
-                result_groups.append(result_types[len(result_groups)])
+
+        def unwrap(
+            groups: list[tuple[str, list[Any]]], defs: Sequence[tuple[str, Any]], var: type
+        ) -> list[Any]:
+            return [
+                vals if isinstance(d, var) else vals[0]
+                for (_, vals), (_, d) in zip(groups, defs, strict=True)
+            ]
+
+        operand_groups = unwrap(
+            _groups(op_def.operands, operands, VarOperandDef), op_def.operands, VarOperandDef
+        )
+        result_groups = unwrap(
+            _groups(op_def.results, result_types, VarResultDef), op_def.results, VarResultDef
+        )
         return cls(operands=operand_groups, result_types=result_groups, properties=props)
 
     def activation(self) -> str:
         attr = self.properties.get("fused_activation_function")
         return attr.data if isinstance(attr, StringAttr) else "NONE"
 
+    # ---- legality queries (class level, so passes can ask before building) ----------------------------------
+
+    @classmethod
+    def _fields(
+        cls, operand_types: Sequence[Any], result_types: Sequence[Any] | None
+    ) -> list[tuple[str, list[Any]]]:
+        op_def = cls.get_irdl_definition()
+        fields = _groups(op_def.operands, operand_types, VarOperandDef)
+        if result_types is not None:
+            fields += _groups(op_def.results, result_types, VarResultDef)
+        return fields
+
+    @classmethod
+    def _where(cls, field: str) -> str:
+        kind = "operand" if any(name == field for name, _ in cls.get_irdl_definition().operands) else "result"
+        return f"{kind} {field}"
+
+    @classmethod
+    def operand_types_error(
+        cls, operand_types: Sequence[Any], result_types: Sequence[Any] | None = None
+    ) -> str | None:
+        """Why LiteRT's kernel refuses these element types (operands in order, results optional), or None.
+
+        Types may be numpy dtypes, xDSL element or tensor types, or kind names; omitted operands (`none`) and types
+        with no element kind are not checked."""
+        bound: dict[int, tuple[str, str]] = {}
+        for field, types in cls._fields(operand_types, result_types):
+            spec = cls.TYPES.get(field)
+            if spec is None:
+                continue
+            for t in types:
+                kind = element_kind(t)
+                if kind is None:
+                    continue
+                if kind not in spec:
+                    return (
+                        f"'{cls.name}' {cls._where(field)} has element type {kind}, which LiteRT's "
+                        f"{cls.builtin_name()} kernel does not take (allowed: {', '.join(spec.kinds or ())})"
+                    )
+                first = bound.setdefault(id(spec), (field, kind))
+                if first[1] != kind:
+                    return (
+                        f"'{cls.name}' {cls._where(first[0])} and {cls._where(field)} must have the same element "
+                        f"type, got {first[1]} and {kind}"
+                    )
+        return None
+
+    @classmethod
+    def accepts(cls, operand_types: Sequence[Any], result_types: Sequence[Any] | None = None) -> bool:
+        return cls.operand_types_error(operand_types, result_types) is None
+
+    @classmethod
+    def supports(cls, kind: Any, operand: str | int = 0) -> bool:
+        """Whether one operand or result (field name, or operand index) takes this element kind."""
+        if isinstance(operand, int):
+            operand = cls.get_irdl_definition().operands[operand][0]
+        spec = cls.TYPES.get(operand)
+        k = element_kind(kind)
+        return spec is None or (k is not None and k in spec)
+
+    @classmethod
+    def broadcast_error(cls, shapes: Sequence[Any]) -> str | None:
+        """Why the kernel cannot run operands of these shapes (the BROADCAST operands, in order), or None.
+
+        Identical shapes and single-element operands (run as a flat loop) need no broadcasting; unranked
+        operands are not checked."""
+        limit = cls.MAX_BROADCAST_RANK
+        dims = [_shape(s) for s in shapes]
+        if limit is None or any(d is None for d in dims) or not dims:
+            return None
+        shown = " and ".join(str(list(d)) for d in dims)  # type: ignore[arg-type]
+        if all(d == dims[0] for d in dims):
+            return None
+        if limit == 0:
+            return f"'{cls.name}' needs operands of one shape (its kernel does not broadcast), got {shown}"
+        rank = max(len(d) for d in dims)  # type: ignore[arg-type]
+        big = [d for d in dims if not all(x == 1 for x in d)]  # type: ignore[union-attr]
+        if all(d == big[0] for d in big):
+            return None
+        for column in zip(*((1,) * (rank - len(d)) + d for d in dims), strict=True):  # type: ignore[operator]
+            if len({x for x in column if x not in (1, -1)}) > 1:
+                return f"'{cls.name}' operand shapes {shown} do not broadcast"
+        if rank > limit:
+            return f"'{cls.name}' broadcasts {shown} at rank {rank}; its kernel broadcasts up to rank {limit}"
+        return None
+
+    @classmethod
+    def takes_fused_activation(cls, ranks: Sequence[int] = ()) -> bool:
+        """Whether the op has a fused_activation_function that LiteRT applies, usable at these operand/result ranks
+        (the ranks of every operand and result)."""
+        if cls.OPTIONS is None or "fused_activation_function" not in cls.OPTIONS.fields:
+            return False
+        if not cls.APPLIES_FUSED_ACTIVATION:
+            return False
+        limit = cls.MAX_FUSED_ACTIVATION_RANK
+        return limit is None or all(r <= limit for r in ranks)
+
+    @classmethod
+    def builtin_name(cls) -> str:
+        return builtin_name(cls.BUILTIN)
+
     def verify_(self) -> None:
-        """Enum options (activation, padding, types, ...) must name a member of their enum."""
-        if self.OPTIONS is None:
-            return
-        for fname, f in self.OPTIONS.fields.items():
-            attr = self.properties.get(fname)
-            if f.kind == "enum" and isinstance(attr, StringAttr) and attr.data not in f.enum:
-                raise VerifyException(
-                    f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}"
-                )
+        """Enum options name a member of their enum; element types, broadcasting and the version are ones LiteRT
+        runs."""
+        if self.OPTIONS is not None:
+            for fname, f in self.OPTIONS.fields.items():
+                attr = self.properties.get(fname)
+                if f.kind == "enum" and isinstance(attr, StringAttr) and attr.data not in f.enum:
+                    raise VerifyException(
+                        f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}"
+                    )
+        error = self.operand_types_error([v.type for v in self.operands], [r.type for r in self.results])
+        if error is None and self.BROADCAST:
+            error = self.broadcast_error([getattr(self, name).type for name in self.BROADCAST])
+        if error is None and self.version() not in self.VERSIONS:
+            error = f"'{self.name}' would export as version {self.version()}, which {type(self).__name__}.VERSIONS lacks"
+        if error is not None:
+            raise VerifyException(error)
+
+
+# Upper-case class constants a tfl op may declare (IRDL accepts them only when annotated ClassVar).
+_CLASS_CONSTANTS = (
+    "BUILTIN",
+    "OPTIONS",
+    "VERSIONS",
+    "TYPES",
+    "BROADCAST",
+    "MAX_BROADCAST_RANK",
+    "MAX_FUSED_ACTIVATION_RANK",
+    "APPLIES_FUSED_ACTIVATION",
+)
 
 
 def tfl_op(cls: type[TflOp]) -> type[TflOp]:
     """irdl_op_definition that first turns the OPTIONS fields into properties."""
     for klass in cls.__mro__:
         if issubclass(klass, TflOp) and klass is not TflOp:
-            # IRDL accepts upper-case class constants only when annotated ClassVar.
             notes = klass.__dict__.get("__annotations__", {})
-            consts = {
-                k: ClassVar[Any] for k in ("BUILTIN", "OPTIONS") if k in klass.__dict__ and k not in notes
-            }
+            consts = {k: ClassVar[Any] for k in _CLASS_CONSTANTS if k in klass.__dict__ and k not in notes}
             if consts:
                 klass.__annotations__ = {**notes, **consts}
     if cls.OPTIONS is not None:
         for fname, f in cls.OPTIONS.fields.items():
             setattr(cls, fname, prop_def(f.constraint(), default_value=f.attr(f.default)))
     return irdl_op_definition(cls)
+
+
+def leaf_op(
+    base: type[TflOp], op_name: str, builtin: int, table: str | Options | None, module: str, **consts: Any
+) -> type[TflOp]:
+    """A leaf op of `base` that only adds its name, builtin code, options table (a name for a fieldless table; None:
+    the base's) and class constants (TYPES, VERSIONS, MAX_BROADCAST_RANK, ...; `version` for a version rule).
+    `module`: the caller's __name__."""
+    if table is not None:
+        consts["OPTIONS"] = Options(table) if isinstance(table, str) else table
+    body = {
+        "name": f"tfl.{op_name}",
+        "BUILTIN": builtin,
+        "__module__": module,
+        "__doc__": f"tfl.{op_name}",
+        "__annotations__": {k: ClassVar[Any] for k in ("BUILTIN", *consts) if k.isupper()},
+        **consts,
+    }
+    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (base,), body))
+
+
+def single_result_op(
+    op_name: str,
+    builtin: int,
+    table: str | Options | None,
+    types: dict[str, TensorOf],
+    module: str,
+    **consts: Any,
+) -> type[TflOp]:
+    """A leaf op whose operands are the keys of `types` in order, the last key naming its single result."""
+    *operands, result = types
+    defs: dict[str, Any] = {name: operand_def() for name in operands}
+    defs[result] = result_def()
+    return leaf_op(TflOp, op_name, builtin, table, module, TYPES=types, **defs, **consts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,6 +465,7 @@ class BinaryOp(TflOp):
     lhs = operand_def()
     rhs = operand_def()
     output = result_def()
+    BROADCAST = ("lhs", "rhs")
 
 
 class ReduceOp(TflOp):
@@ -241,22 +489,10 @@ class NoValueOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ConstOp(IRDLOperation):
+class ConstOp(ConstantOp):
     """tfl.pseudo_const: a constant tensor, exported as a buffer."""
 
     name = "tfl.pseudo_const"
-    value = prop_def(DenseElementsAttr)
-    output = result_def()
-    traits = traits_def(Pure(), ConstantLike())
-    assembly_format = "$value attr-dict `:` type($output)"
-
-    def __init__(self, value: DenseElementsAttr) -> None:
-        super().__init__(properties={"value": value}, result_types=[value.type])
-
-    def verify_(self) -> None:
-        from dialects.tf import verify_const_type
-
-        verify_const_type(self, self.value, self.output.type)
 
 
 def _dtype(value: SSAValue) -> str:

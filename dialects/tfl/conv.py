@@ -10,12 +10,41 @@ from dialects.tfl.base import (
     BOOL,
     I32,
     PADDING,
+    QUANT,
+    Field,
     Options,
+    TensorOf,
     TflOp,
+    same,
     tfl_op,
 )
 
 # conv / matmul ------------------------------------------------------------------------------------------------
+
+
+def _conv_options(table: str, **extra: Field) -> Options:
+    """Conv2DOptions / DepthwiseConv2DOptions: the window fields, `extra` before the activation (schema order)."""
+    return Options(
+        table,
+        padding=PADDING,
+        stride_w=I32(1),
+        stride_h=I32(1),
+        **extra,
+        fused_activation_function=ACT,
+        dilation_w_factor=I32(1),
+        dilation_h_factor=I32(1),
+    )
+
+
+def _affine_types(
+    activations: tuple[str, ...], weights: tuple[str, ...], bias: tuple[str, ...]
+) -> dict[str, TensorOf]:
+    """input and output of one kind; weights and bias (or none) of their own."""
+    return {
+        **same(*activations, fields=("input", "output")),
+        "filter": TensorOf(*weights),
+        "bias": TensorOf(*bias),
+    }
 
 
 class AffineOp(TflOp):
@@ -25,6 +54,7 @@ class AffineOp(TflOp):
     filter = operand_def()
     bias = operand_def()
     output = result_def()
+    TYPES = _affine_types(("f32", *QUANT), ("f32", "qi4", "qi8", "qui8"), ("f32", "i32", "i64", "qi32"))
 
 
 @tfl_op
@@ -33,15 +63,8 @@ class Conv2DOp(AffineOp):
 
     name = "tfl.conv_2d"
     BUILTIN = B.CONV_2D
-    OPTIONS = Options(
-        "Conv2DOptions",
-        padding=PADDING,
-        stride_w=I32(1),
-        stride_h=I32(1),
-        fused_activation_function=ACT,
-        dilation_w_factor=I32(1),
-        dilation_h_factor=I32(1),
-    )
+    OPTIONS = _conv_options("Conv2DOptions")
+    VERSIONS = {1: "1.5.0", 6: "2.9.0"}
 
     def version(self) -> int:
         """6 for grouped convolutions (input channels a multiple > 1 of the filter's), as op_version.cc."""
@@ -59,16 +82,8 @@ class DepthwiseConv2DOp(AffineOp):
 
     name = "tfl.depthwise_conv_2d"
     BUILTIN = B.DEPTHWISE_CONV_2D
-    OPTIONS = Options(
-        "DepthwiseConv2DOptions",
-        padding=PADDING,
-        stride_w=I32(1),
-        stride_h=I32(1),
-        depth_multiplier=I32(1),
-        fused_activation_function=ACT,
-        dilation_w_factor=I32(1),
-        dilation_h_factor=I32(1),
-    )
+    OPTIONS = _conv_options("DepthwiseConv2DOptions", depth_multiplier=I32(1))
+    VERSIONS = {1: "1.5.0", 2: "1.12.0"}
 
     def version(self) -> int:
         dilated = self.dilation_w_factor.value.data != 1 or self.dilation_h_factor.value.data != 1
@@ -88,6 +103,13 @@ class TransposeConvOp(TflOp):
         stride_h=I32(1),
         fused_activation_function=ACT,
     )
+    TYPES = {
+        "output_shape": TensorOf("i32"),
+        "weights": TensorOf("f32", *QUANT),
+        **same("f32", *QUANT, fields=("input", "output")),
+        "bias": TensorOf("f32", "i64", "qi32"),
+    }
+    VERSIONS = {1: "1.9.0", 4: "2.13.0"}
     output_shape = operand_def()
     weights = operand_def()
     input = operand_def()
@@ -111,6 +133,8 @@ class FullyConnectedOp(AffineOp):
         keep_num_dims=BOOL(),
         asymmetric_quantize_inputs=BOOL(),
     )
+    TYPES = _affine_types(("f32", *QUANT, "qui16"), ("f32", "qi4", *QUANT), ("f32", "qi32", "qui32"))
+    VERSIONS = {1: "1.5.0", 5: "2.0.0"}
 
     def version(self) -> int:
         return 5 if self.keep_num_dims.value.data else 1
@@ -123,6 +147,13 @@ class BatchMatMulOp(TflOp):
     name = "tfl.batch_matmul"
     BUILTIN = B.BATCH_MATMUL
     OPTIONS = Options("BatchMatMulOptions", adj_x=BOOL(), adj_y=BOOL(), asymmetric_quantize_inputs=BOOL())
+    # int8 x int8 may give int32 (LiteRT's EvalInt8Int32).
+    TYPES = {
+        "x": TensorOf("f32", "i8", "qi8", "qi16"),
+        "y": TensorOf("f32", "i8", "qi8", "qi16"),
+        "output": TensorOf("f32", "i32", "qi8", "qi16"),
+    }
+    VERSIONS = {1: "2.3.0"}
     x = operand_def()
     y = operand_def()
     output = result_def()
@@ -143,6 +174,8 @@ class Pool2DOp(TflOp):
         filter_height=I32(1),
         fused_activation_function=ACT,
     )
+    TYPES = same("f32", *QUANT, fields=("input", "output"))
+    VERSIONS = {1: "1.5.0"}
 
 
 @tfl_op

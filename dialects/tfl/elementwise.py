@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.irdl import operand_def, result_def
@@ -10,76 +10,53 @@ from xdsl.irdl import operand_def, result_def
 from dialects.tfl.base import (
     ACT,
     BOOL,
+    BOOLEAN,
     ENUM,
     F32,
+    FLOAT,
+    QUANT,
+    QUANT8,
     TENSOR_TYPES,
     BinaryOp,
     Options,
+    TensorOf,
     TflOp,
     UnaryOp,
     _dtype,
     _rank,
+    leaf_op,
+    same,
     tfl_op,
 )
 
 # elementwise binary -------------------------------------------------------------------------------------------
 
 
+def _binary_types(*kinds: str) -> dict[str, TensorOf]:
+    """lhs, rhs and output of one element kind out of `kinds`."""
+    return same(*kinds, fields=("lhs", "rhs", "output"))
+
+
+def _comparison_types(*kinds: str) -> dict[str, TensorOf]:
+    """lhs and rhs of one element kind out of `kinds`, a bool output."""
+    return {**same(*kinds, fields=("lhs", "rhs")), "output": TensorOf(*BOOLEAN)}
+
+
 class ActBinaryOp(BinaryOp):
-    """Binary op with a fused activation."""
+    """Binary op with a fused activation; its broadcasting kernels apply one up to rank 4 (as TF's optimizer)."""
+
+    MAX_BROADCAST_RANK = 6
+    MAX_FUSED_ACTIVATION_RANK = 4
 
 
-@tfl_op
-class AddOp(ActBinaryOp):
-    name = "tfl.add"
-    BUILTIN = B.ADD
-    OPTIONS = Options("AddOptions", fused_activation_function=ACT)
-
-    def version(self) -> int:
-        return 4 if _dtype(self.lhs) == "int64" else 1
+def _plain_op(
+    base: type[TflOp], op_name: str, builtin: int, table: str | Options | None, **consts: Any
+) -> type[TflOp]:
+    return leaf_op(base, op_name, builtin, table, __name__, **consts)
 
 
-@tfl_op
-class SubOp(ActBinaryOp):
-    name = "tfl.sub"
-    BUILTIN = B.SUB
-    OPTIONS = Options("SubOptions", fused_activation_function=ACT)
-
-    def version(self) -> int:
-        return _broadcast_5d_version(self)
-
-
-@tfl_op
-class MulOp(ActBinaryOp):
-    name = "tfl.mul"
-    BUILTIN = B.MUL
-    OPTIONS = Options("MulOptions", fused_activation_function=ACT)
-
-
-@tfl_op
-class DivOp(ActBinaryOp):
-    name = "tfl.div"
-    BUILTIN = B.DIV
-    OPTIONS = Options("DivOptions", fused_activation_function=ACT)
-
-
-def _plain_op(base: type[TflOp], op_name: str, builtin: int, table: str | None, version: Any) -> type[TflOp]:
-    """A leaf op of `base` that only adds its name, builtin code, options table and (optionally) version rule."""
-    body = {
-        "name": f"tfl.{op_name}",
-        "BUILTIN": builtin,
-        "OPTIONS": Options(table) if table else None,
-        "__module__": __name__,
-        "__doc__": f"tfl.{op_name}",
-        "__annotations__": {"BUILTIN": ClassVar[int], "OPTIONS": ClassVar[Options | None]},
-    }
-    if version is not None:
-        body["version"] = version
-    return tfl_op(type(f"{op_name.title().replace('_', '')}Op", (base,), body))
-
-
-def _plain_binary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
-    return _plain_op(BinaryOp, op_name, builtin, table, version)
+def _plain_binary(op_name: str, builtin: int, table: str | None = None, **consts: Any) -> type[TflOp]:
+    return _plain_op(BinaryOp, op_name, builtin, table, **consts)
 
 
 def _broadcast_5d_version(op: BinaryOp) -> int:
@@ -87,24 +64,103 @@ def _broadcast_5d_version(op: BinaryOp) -> int:
     return 3 if max(_rank(op.lhs), _rank(op.rhs)) > 4 and op.lhs.type != op.rhs.type else 1
 
 
-MaximumOp = _plain_binary("maximum", B.MAXIMUM, "MaximumMinimumOptions", _broadcast_5d_version)
-MinimumOp = _plain_binary("minimum", B.MINIMUM, "MaximumMinimumOptions", _broadcast_5d_version)
-SquaredDifferenceOp = _plain_binary("squared_difference", B.SQUARED_DIFFERENCE, "SquaredDifferenceOptions")
-PowOp = _plain_binary("pow", B.POW, "PowOptions")
-FloorDivOp = _plain_binary(
-    "floor_div", B.FLOOR_DIV, "FloorDivOptions", lambda op: 2 if _dtype(op.lhs) == "float32" else 1
+def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], **consts: Any) -> type[TflOp]:
+    """ADD/SUB/MUL/DIV: operands and result of one kind out of `kinds`, a fused activation."""
+    options = Options(table, fused_activation_function=ACT)
+    return _plain_op(ActBinaryOp, op_name, builtin, options, TYPES=_binary_types(*kinds), **consts)
+
+
+AddOp = _arithmetic(
+    "add", "AddOptions", B.ADD, ("f32", "i16", "i32", "i64", *QUANT),
+    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=lambda op: 4 if _dtype(op.lhs) == "int64" else 1,
+)  # fmt: skip
+SubOp = _arithmetic(
+    "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
+    VERSIONS={1: "1.6.0", 3: "2.3.0"}, version=_broadcast_5d_version,
+)  # fmt: skip
+MulOp = _arithmetic(
+    "mul",
+    "MulOptions",
+    B.MUL,
+    ("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT),
+    VERSIONS={1: "1.5.0"},
 )
-FloorModOp = _plain_binary("floor_mod", B.FLOOR_MOD, "FloorModOptions")
-GreaterOp = _plain_binary("greater", B.GREATER, "GreaterOptions")
-GreaterEqualOp = _plain_binary("greater_equal", B.GREATER_EQUAL, "GreaterEqualOptions")
-LessOp = _plain_binary("less", B.LESS, "LessOptions")
-LessEqualOp = _plain_binary("less_equal", B.LESS_EQUAL, "LessEqualOptions")
-EqualOp = _plain_binary("equal", B.EQUAL, "EqualOptions")
-NotEqualOp = _plain_binary("not_equal", B.NOT_EQUAL, "NotEqualOptions")
-LogicalAndOp = _plain_binary("logical_and", B.LOGICAL_AND, "LogicalAndOptions")
-LogicalOrOp = _plain_binary("logical_or", B.LOGICAL_OR, "LogicalOrOptions")
-PReluOp = _plain_binary("prelu", B.PRELU)
-Atan2Op = _plain_binary("atan2", B.ATAN2)
+# LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees).
+DivOp = _arithmetic(
+    "div", "DivOptions", B.DIV, ("f32", "i32", "qui8"), VERSIONS={1: "1.6.0"}, MAX_BROADCAST_RANK=5
+)
+
+
+# Element kinds of MAXIMUM/MINIMUM: plain 8/16-bit integers compare like their quantized twins.
+_MIN_MAX = ("f32", "i8", "ui8", "i16", "i32", "i64", *QUANT)
+_V5_3 = {1: "1.14.0", 3: "2.3.0"}
+
+MaximumOp = _plain_binary(
+    "maximum", B.MAXIMUM, "MaximumMinimumOptions", version=_broadcast_5d_version,
+    TYPES=_binary_types(*_MIN_MAX), MAX_BROADCAST_RANK=5, VERSIONS=_V5_3,
+)  # fmt: skip
+MinimumOp = _plain_binary(
+    "minimum", B.MINIMUM, "MaximumMinimumOptions", version=_broadcast_5d_version,
+    TYPES=_binary_types(*_MIN_MAX), MAX_BROADCAST_RANK=5, VERSIONS=_V5_3,
+)  # fmt: skip
+SquaredDifferenceOp = _plain_binary(
+    "squared_difference", B.SQUARED_DIFFERENCE, "SquaredDifferenceOptions",
+    TYPES=_binary_types("f32", "i32", "qi8"), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.13.1"},
+)  # fmt: skip
+PowOp = _plain_binary(
+    "pow",
+    B.POW,
+    "PowOptions",
+    TYPES=_binary_types("f32", "i32"),
+    MAX_BROADCAST_RANK=4,
+    VERSIONS={1: "1.10.0"},
+)
+FloorDivOp = _plain_binary(
+    "floor_div", B.FLOOR_DIV, "FloorDivOptions", version=lambda op: 2 if _dtype(op.lhs) == "float32" else 1,
+    TYPES=_binary_types("f32", "i8", "i16", "i32"), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.14.0", 2: "1.14.0"},
+)  # fmt: skip
+FloorModOp = _plain_binary(
+    "floor_mod", B.FLOOR_MOD, "FloorModOptions",
+    TYPES=_binary_types("f32", "i8", "i16", "i32", "i64"), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.13.0"},
+)  # fmt: skip
+
+
+def _comparison(op_name: str, builtin: int, table: str, *kinds: str) -> type[TflOp]:
+    """A comparison: operands of one kind broadcast up to rank 4, a bool result."""
+    return _plain_binary(
+        op_name, builtin, table, TYPES=_comparison_types(*kinds), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.14.0"}
+    )
+
+
+GreaterOp = _comparison("greater", B.GREATER, "GreaterOptions", "f32", "i32", "i64", *QUANT8)
+GreaterEqualOp = _comparison(
+    "greater_equal", B.GREATER_EQUAL, "GreaterEqualOptions", "f32", "i16", "i32", "i64", *QUANT8
+)
+LessOp = _comparison("less", B.LESS, "LessOptions", "f32", "i16", "i32", "i64", *QUANT8)
+LessEqualOp = _comparison("less_equal", B.LESS_EQUAL, "LessEqualOptions", "f32", "i32", "i64", *QUANT8)
+EqualOp = _comparison(
+    "equal", B.EQUAL, "EqualOptions", "i1", "f32", "i16", "i32", "i64", "ui8", "string", *QUANT8
+)
+NotEqualOp = _comparison(
+    "not_equal", B.NOT_EQUAL, "NotEqualOptions", "i1", "f32", "i32", "i64", "string", *QUANT8
+)
+LogicalAndOp = _plain_binary(
+    "logical_and", B.LOGICAL_AND, "LogicalAndOptions",
+    TYPES=_binary_types(*BOOLEAN), MAX_BROADCAST_RANK=6, VERSIONS={1: "1.11.0"},
+)  # fmt: skip
+LogicalOrOp = _plain_binary(
+    "logical_or", B.LOGICAL_OR, "LogicalOrOptions",
+    TYPES=_binary_types(*BOOLEAN), MAX_BROADCAST_RANK=6, VERSIONS={1: "1.11.0"},
+)  # fmt: skip
+PReluOp = _plain_binary(
+    "prelu", B.PRELU, TYPES=_binary_types("f32", *QUANT8), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.8.0"}
+)
+# ATAN2 needs both operands of the output's shape (MAX_BROADCAST_RANK 0).
+Atan2Op = _plain_binary(
+    "atan2", B.ATAN2, TYPES=_binary_types("f32", "f64"), MAX_BROADCAST_RANK=0, VERSIONS={1: "2.10.0"}
+)
+
+_SELECTABLE = ("f32", "i1", "i8", "ui8", "i16", "i32", "i64", "ui32", *QUANT)
 
 
 @tfl_op
@@ -112,6 +168,10 @@ class SelectV2Op(TflOp):
     name = "tfl.select_v2"
     BUILTIN = B.SELECT_V2
     OPTIONS = Options("SelectV2Options")
+    TYPES = {"condition": TensorOf(*BOOLEAN), **same(*_SELECTABLE, fields=("x", "y", "output"))}
+    BROADCAST = ("condition", "x", "y")
+    MAX_BROADCAST_RANK = 5
+    VERSIONS = {1: "2.2.0"}
     condition = operand_def()
     x = operand_def()
     y = operand_def()
@@ -121,72 +181,88 @@ class SelectV2Op(TflOp):
 # elementwise unary / activations -------------------------------------------------------------------------------
 
 
-def _plain_unary(op_name: str, builtin: int, table: str | None = None, version: Any = None) -> type[TflOp]:
-    return _plain_op(UnaryOp, op_name, builtin, table, version)
+def _unary_types(*kinds: str) -> dict[str, TensorOf]:
+    """x and y of one element kind out of `kinds`."""
+    return same(*kinds, fields=("x", "y"))
 
 
-ReluOp = _plain_unary("relu", B.RELU)
-Relu6Op = _plain_unary("relu6", B.RELU6)
-Relu1Op = _plain_unary("relu_n1_to_1", B.RELU_N1_TO_1)
-EluOp = _plain_unary("elu", B.ELU)
-LogisticOp = _plain_unary("logistic", B.LOGISTIC)
-TanhOp = _plain_unary("tanh", B.TANH)
-HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions")
-RsqrtOp = _plain_unary("rsqrt", B.RSQRT)
-SqrtOp = _plain_unary("sqrt", B.SQRT)
-SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions")
-ExpOp = _plain_unary("exp", B.EXP, "ExpOptions")
-LogOp = _plain_unary("log", B.LOG)
-NegOp = _plain_unary("neg", B.NEG, "NegOptions")
-AbsOp = _plain_unary("abs", B.ABS, "AbsOptions", lambda op: 5 if _dtype(op.x) == "int32" else 1)
-SinOp = _plain_unary("sin", B.SIN)
-CosOp = _plain_unary("cos", B.COS, "CosOptions")
-SignOp = _plain_unary("sign", B.SIGN, "SignOptions", lambda op: 2 if _dtype(op.x) == "int32" else 1)
-FloorOp = _plain_unary("floor", B.FLOOR)
-CeilOp = _plain_unary("ceil", B.CEIL)
-RoundOp = _plain_unary("round", B.ROUND)
-LogicalNotOp = _plain_unary("logical_not", B.LOGICAL_NOT, "LogicalNotOptions")
-ZerosLikeOp = _plain_unary("zeros_like", B.ZEROS_LIKE, "ZerosLikeOptions")
-DequantizeOp = _plain_unary("dequantize", B.DEQUANTIZE)
-QuantizeOp = _plain_unary("quantize", B.QUANTIZE)
+def _plain_unary(
+    op_name: str,
+    builtin: int,
+    table: str | Options | None,
+    kinds: tuple[str, ...],
+    runtime: str,
+    **consts: Any,
+) -> type[TflOp]:
+    """A unary op taking and returning one element kind out of `kinds`; version 1 runs from LiteRT `runtime`."""
+    consts.setdefault("VERSIONS", {1: runtime})
+    return _plain_op(UnaryOp, op_name, builtin, table, TYPES=_unary_types(*kinds), **consts)
 
 
-BitcastOp = _plain_unary("bitcast", B.BITCAST, "BitcastOptions")
+ReluOp = _plain_unary("relu", B.RELU, None, ("f32", *QUANT), "1.5.0")
+Relu6Op = _plain_unary("relu6", B.RELU6, None, ("f32", *QUANT8), "1.5.0")
+Relu1Op = _plain_unary("relu_n1_to_1", B.RELU_N1_TO_1, None, ("f32", *QUANT8), "1.5.0")
+EluOp = _plain_unary("elu", B.ELU, None, ("f32", "qi8"), "1.14.0")
+LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0")
+TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0")
+HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
+RsqrtOp = _plain_unary("rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0")
+SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
+SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions", FLOAT, "1.12.0")
+ExpOp = _plain_unary("exp", B.EXP, "ExpOptions", ("f32", "qi8", "qi16"), "1.7.0")
+LogOp = _plain_unary("log", B.LOG, None, ("f32", "qi8"), "1.14.0")
+NegOp = _plain_unary("neg", B.NEG, "NegOptions", ("f32", "i32", "i64"), "1.9.0")
+# Plain int8 ABS runs LiteRT's quantized kernel with equal (zero) scales, i.e. a plain |x|.
+AbsOp = _plain_unary(
+    "abs", B.ABS, "AbsOptions", ("f32", "i8", "i16", "i32", "qi8", "qi16"), "1.13.0",
+    version=lambda op: 5 if _dtype(op.x) == "int32" else 1, VERSIONS={1: "1.13.0", 5: "2.12.0"},
+)  # fmt: skip
+SinOp = _plain_unary("sin", B.SIN, None, FLOAT, "1.9.0")
+CosOp = _plain_unary("cos", B.COS, "CosOptions", FLOAT, "1.14.0")
+SignOp = _plain_unary(
+    "sign", B.SIGN, "SignOptions", ("f32", "f64", "i32"), "2.11.0",
+    version=lambda op: 2 if _dtype(op.x) == "int32" else 1, VERSIONS={1: "2.11.0", 2: "2.12.0"},
+)  # fmt: skip
+FloorOp = _plain_unary("floor", B.FLOOR, None, FLOAT, "1.9.0")
+CeilOp = _plain_unary("ceil", B.CEIL, None, FLOAT, "1.14.0")
+RoundOp = _plain_unary("round", B.ROUND, None, FLOAT, "1.14.0")
+LogicalNotOp = _plain_unary("logical_not", B.LOGICAL_NOT, "LogicalNotOptions", BOOLEAN, "1.11.0")
+ZerosLikeOp = _plain_unary("zeros_like", B.ZEROS_LIKE, "ZerosLikeOptions", ("f32", "i32", "i64"), "1.12.0")
+DequantizeOp = _plain_op(
+    UnaryOp, "dequantize", B.DEQUANTIZE, None, VERSIONS={1: "1.13.1"},
+    TYPES={"x": TensorOf("f16", "qi4", *QUANT), "y": TensorOf(*FLOAT)},
+)  # fmt: skip
+QuantizeOp = _plain_op(
+    UnaryOp, "quantize", B.QUANTIZE, None, VERSIONS={1: "1.14.0"},
+    TYPES={"x": TensorOf("f32", *QUANT), "y": TensorOf(*QUANT)},
+)  # fmt: skip
+# Reinterprets the bytes: any element types (of one width, which legalization checks).
+BitcastOp = _plain_op(
+    UnaryOp,
+    "bitcast",
+    B.BITCAST,
+    "BitcastOptions",
+    VERSIONS={1: "2.13.0"},
+    TYPES={"x": TensorOf(), "y": TensorOf()},
+)
 
 
-@tfl_op
-class LeakyReluOp(UnaryOp):
-    name = "tfl.leaky_relu"
-    BUILTIN = B.LEAKY_RELU
-    OPTIONS = Options("LeakyReluOptions", alpha=F32(0.2))
+LeakyReluOp = _plain_unary(
+    "leaky_relu", B.LEAKY_RELU, Options("LeakyReluOptions", alpha=F32(0.2)), ("f32", *QUANT), "1.13.1"
+)
+GeluOp = _plain_unary("gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0")
+SoftmaxOp = _plain_unary(
+    "softmax", B.SOFTMAX, Options("SoftmaxOptions", beta=F32(1.0)), ("f32", *QUANT), "1.5.0"
+)
+LogSoftmaxOp = _plain_unary("log_softmax", B.LOG_SOFTMAX, "LogSoftmaxOptions", ("f32", *QUANT8), "1.14.0")
+L2NormalizationOp = _plain_unary(
+    "l2_normalization", B.L2_NORMALIZATION, Options("L2NormOptions", fused_activation_function=ACT),
+    ("f32", *QUANT, "qui16"), "1.5.0",
+)  # fmt: skip
 
 
-@tfl_op
-class GeluOp(UnaryOp):
-    name = "tfl.gelu"
-    BUILTIN = B.GELU
-    OPTIONS = Options("GeluOptions", approximate=BOOL())
-
-
-@tfl_op
-class SoftmaxOp(UnaryOp):
-    name = "tfl.softmax"
-    BUILTIN = B.SOFTMAX
-    OPTIONS = Options("SoftmaxOptions", beta=F32(1.0))
-
-
-@tfl_op
-class LogSoftmaxOp(UnaryOp):
-    name = "tfl.log_softmax"
-    BUILTIN = B.LOG_SOFTMAX
-    OPTIONS = Options("LogSoftmaxOptions")
-
-
-@tfl_op
-class L2NormalizationOp(UnaryOp):
-    name = "tfl.l2_normalization"
-    BUILTIN = B.L2_NORMALIZATION
-    OPTIONS = Options("L2NormOptions", fused_activation_function=ACT)
+# Element kinds LiteRT's CAST kernel converts between (either direction).
+_CASTABLE = ("f16", "f32", "f64", "i1", "i8", "ui8", "i16", "ui16", "i32", "ui32", "i64", "complex64")
 
 
 @tfl_op
@@ -196,3 +272,5 @@ class CastOp(UnaryOp):
     OPTIONS = Options(
         "CastOptions", in_data_type=ENUM(TENSOR_TYPES, "FLOAT32"), out_data_type=ENUM(TENSOR_TYPES, "FLOAT32")
     )
+    TYPES = {"x": TensorOf(*_CASTABLE), "y": TensorOf(*_CASTABLE)}
+    VERSIONS = {1: "1.5.0"}

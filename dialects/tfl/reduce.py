@@ -7,84 +7,68 @@ from xdsl.irdl import operand_def, result_def
 
 from dialects.tfl.base import (
     BOOL,
+    BOOLEAN,
     ENUM,
+    INDEX,
+    QUANT,
     TENSOR_TYPES,
     Options,
     ReduceOp,
+    TensorOf,
     TflOp,
+    leaf_op,
+    same,
+    single_result_op,
     tfl_op,
 )
 
 # reductions ---------------------------------------------------------------------------------------------------
 
 
-@tfl_op
-class MeanOp(ReduceOp):
-    name = "tfl.mean"
-    BUILTIN = B.MEAN
+def _reduce(op_name: str, builtin: int, kinds: tuple[str, ...], runtime: str) -> type[TflOp]:
+    """A ReducerOptions reduction of one element kind out of `kinds` over int32 axes; version 1 from `runtime`."""
+    types = {**same(*kinds, fields=("input", "output")), "axes": TensorOf("i32")}
+    return leaf_op(ReduceOp, op_name, builtin, None, __name__, TYPES=types, VERSIONS={1: runtime})
 
 
-@tfl_op
-class SumOp(ReduceOp):
-    name = "tfl.sum"
-    BUILTIN = B.SUM
+_ORDERED = ("f32", "i8", "ui8", "i16", "i32", "i64", *QUANT)
+MeanOp = _reduce("mean", B.MEAN, ("f32", "i32", "i64", "ui8", *QUANT), "1.6.0")
+SumOp = _reduce("sum", B.SUM, ("f32", "i32", "i64", *QUANT), "1.10.0")
+ReduceMaxOp = _reduce("reduce_max", B.REDUCE_MAX, _ORDERED, "1.11.0")
+ReduceMinOp = _reduce("reduce_min", B.REDUCE_MIN, _ORDERED, "1.11.0")
+ReduceProdOp = _reduce("reduce_prod", B.REDUCE_PROD, ("f32", "i32", "i64", *QUANT), "1.11.0")
+ReduceAnyOp = _reduce("reduce_any", B.REDUCE_ANY, BOOLEAN, "1.11.0")
+ReduceAllOp = _reduce("reduce_all", B.REDUCE_ALL, BOOLEAN, "2.6.0")
 
 
-@tfl_op
-class ReduceMaxOp(ReduceOp):
-    name = "tfl.reduce_max"
-    BUILTIN = B.REDUCE_MAX
+_SUMMED = TensorOf("f32", "i32", "i64")
+CumsumOp = single_result_op(
+    "cumsum", B.CUMSUM, Options("CumsumOptions", exclusive=BOOL(), reverse=BOOL()),
+    {"input": _SUMMED, "axis": TensorOf("i32"), "output": _SUMMED},
+    __name__, VERSIONS={1: "2.4.0"},
+)  # fmt: skip
 
 
-@tfl_op
-class ReduceMinOp(ReduceOp):
-    name = "tfl.reduce_min"
-    BUILTIN = B.REDUCE_MIN
+class ArgReduceOp(TflOp):
+    """ARG_MAX / ARG_MIN: the index of the extreme along `dim`, as int32 or int64 (`output_type`)."""
 
-
-@tfl_op
-class ReduceProdOp(ReduceOp):
-    name = "tfl.reduce_prod"
-    BUILTIN = B.REDUCE_PROD
-
-
-@tfl_op
-class ReduceAnyOp(ReduceOp):
-    name = "tfl.reduce_any"
-    BUILTIN = B.REDUCE_ANY
-
-
-@tfl_op
-class ReduceAllOp(ReduceOp):
-    name = "tfl.reduce_all"
-    BUILTIN = B.REDUCE_ALL
-
-
-@tfl_op
-class CumsumOp(TflOp):
-    name = "tfl.cumsum"
-    BUILTIN = B.CUMSUM
-    OPTIONS = Options("CumsumOptions", exclusive=BOOL(), reverse=BOOL())
     input = operand_def()
-    axis = operand_def()
+    dim = operand_def()
     output = result_def()
+    TYPES = {"input": TensorOf("i1", "f32", "i8", "ui8", "i32", "qi8", "qui8"), "dim": TensorOf(*INDEX),
+             "output": TensorOf(*INDEX)}  # fmt: skip
+    VERSIONS = {1: "1.9.0"}
 
 
 @tfl_op
-class ArgMaxOp(TflOp):
+class ArgMaxOp(ArgReduceOp):
     name = "tfl.arg_max"
     BUILTIN = B.ARG_MAX
     OPTIONS = Options("ArgMaxOptions", output_type=ENUM(TENSOR_TYPES, "INT64"))
-    input = operand_def()
-    dim = operand_def()
-    output = result_def()
 
 
 @tfl_op
-class ArgMinOp(TflOp):
+class ArgMinOp(ArgReduceOp):
     name = "tfl.arg_min"
     BUILTIN = B.ARG_MIN
     OPTIONS = Options("ArgMinOptions", output_type=ENUM(TENSOR_TYPES, "INT64"))
-    input = operand_def()
-    dim = operand_def()
-    output = result_def()

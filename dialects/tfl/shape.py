@@ -11,76 +11,123 @@ from dialects.tfl.base import (
     ENUM,
     I32,
     I32_VEC,
+    INDEX,
     MIRROR_PAD_MODES,
+    QUANT,
     TENSOR_TYPES,
     Options,
+    TensorOf,
     TflOp,
     _rank,
+    same,
+    single_result_op,
     tfl_op,
 )
 
+# Element kinds of the data-movement kernels (plain integers move like their quantized twins).
+_MOVABLE = ("f32", "i1", "i8", "ui8", "i16", "i32", "ui32", "i64", *QUANT)
+_SLICEABLE = (*_MOVABLE, "string")
+
+
+def _op(
+    op_name: str, builtin: int, table: str | Options | None, types: dict[str, TensorOf], **consts: object
+) -> type[TflOp]:
+    return single_result_op(op_name, builtin, table, types, __name__, **consts)
+
+
+def _movement(kinds: tuple[str, ...], **index: TensorOf) -> dict[str, TensorOf]:
+    """input, index operands, output: input and output of one kind out of `kinds` (all kinds if empty)."""
+    t = TensorOf(*kinds)
+    return {"input": t, **index, "output": t}
+
+
+def _high_rank_version(version: int) -> object:
+    """Version rule: `version` for inputs above rank 4, else 1."""
+    return lambda op: version if _rank(op.input) > 4 else 1
+
+
 # shape and data movement ---------------------------------------------------------------------------------------
 
+# tfl.reshape: the new shape as a constant int32 operand.
+ReshapeOp = _op("reshape", B.RESHAPE, None, _movement((), shape=TensorOf("i32")), VERSIONS={1: "1.5.0"})
+ExpandDimsOp = _op(
+    "expand_dims",
+    B.EXPAND_DIMS,
+    "ExpandDimsOptions",
+    _movement((), dim=TensorOf(*INDEX)),
+    VERSIONS={1: "1.10.0"},
+)
+TransposeOp = _op(
+    "transpose", B.TRANSPOSE, "TransposeOptions", _movement(_MOVABLE, perm=TensorOf("i32")),
+    VERSIONS={1: "1.6.0", 5: "2.4.0"}, version=_high_rank_version(5),
+)  # fmt: skip
+SliceOp = _op(
+    "slice", B.SLICE, "SliceOptions", _movement(_SLICEABLE, begin=TensorOf(*INDEX), size=TensorOf(*INDEX)),
+    VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+PadOp = _op(
+    "pad", B.PAD, "PadOptions", _movement(_MOVABLE, padding=TensorOf(*INDEX)),
+    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=_high_rank_version(4),
+)  # fmt: skip
+_pad_value = TensorOf(*_MOVABLE)
+PadV2Op = _op(
+    "padv2", B.PADV2, "PadV2Options",
+    {"input": _pad_value, "padding": TensorOf(*INDEX), "constant_values": _pad_value, "output": _pad_value},
+    VERSIONS={1: "1.9.0"},
+)  # fmt: skip
+TileOp = _op(
+    "tile", B.TILE, "TileOptions", _movement(_SLICEABLE, multiples=TensorOf(*INDEX)), VERSIONS={1: "1.10.1"}
+)
+# Version 1 was withdrawn when BROADCAST_TO changed its builtin code: LiteRT registers version 2 on.
+BroadcastToOp = _op(
+    "broadcast_to", B.BROADCAST_TO, "BroadcastToOptions", _movement((*_MOVABLE, "complex64"), shape=TensorOf(*INDEX)),
+    VERSIONS={2: "2.5.0"}, version=lambda op: 2,
+)  # fmt: skip
+_fill_value = TensorOf("f16", "f32", "i1", "i8", "i16", "i32", "i64", "string", "qi8", "qi16")
+FillOp = _op(
+    "fill", B.FILL, "FillOptions", {"dims": TensorOf(*INDEX), "value": _fill_value, "output": _fill_value},
+    VERSIONS={1: "1.13.0"},
+)  # fmt: skip
+RangeOp = _op(
+    "range", B.RANGE, "RangeOptions", same("f32", "i32", "i64", fields=("start", "limit", "delta", "output")),
+    VERSIONS={1: "1.13.0"},
+)  # fmt: skip
 
-@tfl_op
-class ReshapeOp(TflOp):
-    """tfl.reshape: the new shape as a constant int32 operand."""
 
-    name = "tfl.reshape"
-    BUILTIN = B.RESHAPE
-    input = operand_def()
-    shape = operand_def()
+SqueezeOp = _op(
+    "squeeze",
+    B.SQUEEZE,
+    Options("SqueezeOptions", squeeze_dims=I32_VEC()),
+    _movement(()),
+    VERSIONS={1: "1.6.0"},
+)
+
+
+class JoinOp(TflOp):
+    """CONCATENATION / PACK: values of one element kind joined into one tensor."""
+
+    values = var_operand_def()
     output = result_def()
+    TYPES = same(*_MOVABLE, fields=("values", "output"))
 
 
 @tfl_op
-class SqueezeOp(TflOp):
-    name = "tfl.squeeze"
-    BUILTIN = B.SQUEEZE
-    OPTIONS = Options("SqueezeOptions", squeeze_dims=I32_VEC())
-    input = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class ExpandDimsOp(TflOp):
-    name = "tfl.expand_dims"
-    BUILTIN = B.EXPAND_DIMS
-    OPTIONS = Options("ExpandDimsOptions")
-    input = operand_def()
-    dim = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class TransposeOp(TflOp):
-    name = "tfl.transpose"
-    BUILTIN = B.TRANSPOSE
-    OPTIONS = Options("TransposeOptions")
-    input = operand_def()
-    perm = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 5 if _rank(self.input) > 4 else 1
-
-
-@tfl_op
-class ConcatenationOp(TflOp):
+class ConcatenationOp(JoinOp):
     name = "tfl.concatenation"
     BUILTIN = B.CONCATENATION
     OPTIONS = Options("ConcatenationOptions", axis=I32(0), fused_activation_function=ACT)
-    values = var_operand_def()
-    output = result_def()
+    VERSIONS = {1: "1.5.0"}
+    APPLIES_FUSED_ACTIVATION = (
+        False  # LiteRT's float kernel ignores it (tests/filecheck/optimize/relu-into-pool-concat)
+    )
 
 
 @tfl_op
-class PackOp(TflOp):
+class PackOp(JoinOp):
     name = "tfl.pack"
     BUILTIN = B.PACK
     OPTIONS = Options("PackOptions", values_count=I32(0), axis=I32(0))
-    values = var_operand_def()
-    output = result_def()
+    VERSIONS = {1: "1.11.0"}
 
 
 @tfl_op
@@ -88,6 +135,8 @@ class UnpackOp(TflOp):
     name = "tfl.unpack"
     BUILTIN = B.UNPACK
     OPTIONS = Options("UnpackOptions", num=I32(0), axis=I32(0))
+    TYPES = same(*_MOVABLE, fields=("input", "outputs"))
+    VERSIONS = {1: "1.11.0"}
     input = operand_def()
     outputs = var_result_def()
 
@@ -97,6 +146,8 @@ class SplitOp(TflOp):
     name = "tfl.split"
     BUILTIN = B.SPLIT
     OPTIONS = Options("SplitOptions", num_splits=I32(1))
+    TYPES = {"split_dim": TensorOf("i32"), **same(*_MOVABLE, fields=("input", "outputs"))}
+    VERSIONS = {1: "1.5.0"}
     split_dim = operand_def()
     input = operand_def()
     outputs = var_result_def()
@@ -107,28 +158,21 @@ class SplitVOp(TflOp):
     name = "tfl.split_v"
     BUILTIN = B.SPLIT_V
     OPTIONS = Options("SplitVOptions", num_splits=I32(1))
+    TYPES = {
+        **same(*_MOVABLE, fields=("input", "outputs")),
+        "size_splits": TensorOf(*INDEX),
+        "split_dim": TensorOf("i32"),
+    }
+    VERSIONS = {1: "1.13.1"}
     input = operand_def()
     size_splits = operand_def()
     split_dim = operand_def()
     outputs = var_result_def()
 
 
-@tfl_op
-class SliceOp(TflOp):
-    name = "tfl.slice"
-    BUILTIN = B.SLICE
-    OPTIONS = Options("SliceOptions")
-    input = operand_def()
-    begin = operand_def()
-    size = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class StridedSliceOp(TflOp):
-    name = "tfl.strided_slice"
-    BUILTIN = B.STRIDED_SLICE
-    OPTIONS = Options(
+StridedSliceOp = _op(
+    "strided_slice", B.STRIDED_SLICE,
+    Options(
         "StridedSliceOptions",
         begin_mask=I32(0),
         end_mask=I32(0),
@@ -136,138 +180,50 @@ class StridedSliceOp(TflOp):
         new_axis_mask=I32(0),
         shrink_axis_mask=I32(0),
         offset=BOOL(),
-    )
+    ),
+    _movement(_SLICEABLE, begin=TensorOf("i32"), end=TensorOf("i32"), strides=TensorOf("i32")),
+    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=_high_rank_version(5),
+)  # fmt: skip
+MirrorPadOp = _op(
+    "mirror_pad", B.MIRROR_PAD, Options("MirrorPadOptions", mode=ENUM(MIRROR_PAD_MODES, "REFLECT")),
+    _movement(_MOVABLE, pad=TensorOf(*INDEX)), VERSIONS={1: "1.13.1"},
+)  # fmt: skip
+_GATHERED = TensorOf(*_SLICEABLE)
+GatherOp = _op(
+    "gather", B.GATHER, Options("GatherOptions", axis=I32(0), batch_dims=I32(0)),
+    {"params": _GATHERED, "indices": TensorOf("i16", *INDEX), "output": _GATHERED},
+    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=lambda op: 5 if op.batch_dims.value.data != 0 else 1,
+)  # fmt: skip
+ShapeOp = _op(
+    "shape", B.SHAPE, Options("ShapeOptions", out_type=ENUM(TENSOR_TYPES, "INT32")),
+    {"input": TensorOf(), "output": TensorOf(*INDEX)}, VERSIONS={1: "1.10.0"},
+)  # fmt: skip
+
+
+class ResizeOp(TflOp):
+    """RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR of NHWC images to `size` (int32 [2]); version 3 for half-pixel
+    centers."""
+
     input = operand_def()
-    begin = operand_def()
-    end = operand_def()
-    strides = operand_def()
+    size = operand_def()
     output = result_def()
+    TYPES = _movement(("f32", "i8", "ui8", "i16", *QUANT), size=TensorOf("i32"))
 
     def version(self) -> int:
-        return 5 if _rank(self.input) > 4 else 1
+        return 3 if self.half_pixel_centers.value.data else 1
 
 
 @tfl_op
-class PadOp(TflOp):
-    name = "tfl.pad"
-    BUILTIN = B.PAD
-    OPTIONS = Options("PadOptions")
-    input = operand_def()
-    padding = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 4 if _rank(self.input) > 4 else 1
-
-
-@tfl_op
-class PadV2Op(TflOp):
-    name = "tfl.padv2"
-    BUILTIN = B.PADV2
-    OPTIONS = Options("PadV2Options")
-    input = operand_def()
-    padding = operand_def()
-    constant_values = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class MirrorPadOp(TflOp):
-    name = "tfl.mirror_pad"
-    BUILTIN = B.MIRROR_PAD
-    OPTIONS = Options("MirrorPadOptions", mode=ENUM(MIRROR_PAD_MODES, "REFLECT"))
-    input = operand_def()
-    pad = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class GatherOp(TflOp):
-    name = "tfl.gather"
-    BUILTIN = B.GATHER
-    OPTIONS = Options("GatherOptions", axis=I32(0), batch_dims=I32(0))
-    params = operand_def()
-    indices = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 5 if self.batch_dims.value.data != 0 else 1
-
-
-@tfl_op
-class TileOp(TflOp):
-    name = "tfl.tile"
-    BUILTIN = B.TILE
-    OPTIONS = Options("TileOptions")
-    input = operand_def()
-    multiples = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class BroadcastToOp(TflOp):
-    name = "tfl.broadcast_to"
-    BUILTIN = B.BROADCAST_TO
-    OPTIONS = Options("BroadcastToOptions")
-    input = operand_def()
-    shape = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 2
-
-
-@tfl_op
-class FillOp(TflOp):
-    name = "tfl.fill"
-    BUILTIN = B.FILL
-    OPTIONS = Options("FillOptions")
-    dims = operand_def()
-    value = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class RangeOp(TflOp):
-    name = "tfl.range"
-    BUILTIN = B.RANGE
-    OPTIONS = Options("RangeOptions")
-    start = operand_def()
-    limit = operand_def()
-    delta = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class ShapeOp(TflOp):
-    name = "tfl.shape"
-    BUILTIN = B.SHAPE
-    OPTIONS = Options("ShapeOptions", out_type=ENUM(TENSOR_TYPES, "INT32"))
-    input = operand_def()
-    output = result_def()
-
-
-@tfl_op
-class ResizeBilinearOp(TflOp):
+class ResizeBilinearOp(ResizeOp):
     name = "tfl.resize_bilinear"
     BUILTIN = B.RESIZE_BILINEAR
     OPTIONS = Options("ResizeBilinearOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
-    input = operand_def()
-    size = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 3 if self.half_pixel_centers.value.data else 1
+    VERSIONS = {1: "1.7.0", 3: "2.2.0"}
 
 
 @tfl_op
-class ResizeNearestNeighborOp(TflOp):
+class ResizeNearestNeighborOp(ResizeOp):
     name = "tfl.resize_nearest_neighbor"
     BUILTIN = B.RESIZE_NEAREST_NEIGHBOR
     OPTIONS = Options("ResizeNearestNeighborOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
-    input = operand_def()
-    size = operand_def()
-    output = result_def()
-
-    def version(self) -> int:
-        return 3 if self.half_pixel_centers.value.data else 1
+    VERSIONS = {1: "1.13.1", 3: "2.3.0"}

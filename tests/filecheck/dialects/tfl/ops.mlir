@@ -21,7 +21,8 @@ func.func @conv(%x: tensor<1x4x4x1xf32>) -> tensor<1x1x1x2xf32> {
 
 // -----
 
-// Options not written take their schema defaults when parsed.
+// Options not written take the op's defaults when parsed (the exporter writes every value that differs from the
+// schema default, e.g. softmax beta = 1).
 // CHECK-LABEL: func.func @defaults
 // CHECK:       "tfl.add"(%{{.*}}, %{{.*}}) <{fused_activation_function = "NONE"}> : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
 // CHECK:       "tfl.softmax"(%{{.*}}) <{beta = 1.000000e+00 : f32}> : (tensor<2x3xf32>) -> tensor<2x3xf32>

@@ -67,3 +67,92 @@ func.func @no_value_type() -> tensor<2xf32> {
   func.return %n : tensor<2xf32>
 }
 // CHECK: tensor<2xf32> should be of base attribute none_type
+
+// -----
+
+// Element types come from the op's declaration (tfl_ops.td intersected with LiteRT's kernels): TANH has no plain
+// int16 kernel (only quantized int16).
+func.func @tanh_int16(%x: tensor<4xi16>) -> tensor<4xi16> {
+  %y = "tfl.tanh"(%x) : (tensor<4xi16>) -> tensor<4xi16>
+  func.return %y : tensor<4xi16>
+}
+// CHECK: 'tfl.tanh' operand x has element type i16, which LiteRT's TANH kernel does not take (allowed: f32, qi8, qui8, qi16)
+
+// -----
+
+// Results are checked too: a comparison returns bool.
+func.func @greater_result(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %y = "tfl.greater"(%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: 'tfl.greater' result output has element type f32, which LiteRT's GREATER kernel does not take (allowed: i1)
+
+// -----
+
+// Plain int8 comparisons would run LiteRT's quantized kernel with zero scales.
+func.func @less_equal_int8(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi1> {
+  %y = "tfl.less_equal"(%a, %b) : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi1>
+  func.return %y : tensor<4xi1>
+}
+// CHECK: 'tfl.less_equal' operand lhs has element type i8, which LiteRT's LESS_EQUAL kernel does not take (allowed: f32, i32, i64, qi8, qui8)
+
+// -----
+
+// Operands bound to one type variable must agree.
+func.func @add_mixed(%a: tensor<4xf32>, %b: tensor<4xi32>) -> tensor<4xf32> {
+  %y = "tfl.add"(%a, %b) : (tensor<4xf32>, tensor<4xi32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: 'tfl.add' operand lhs and operand rhs must have the same element type, got f32 and i32
+
+// -----
+
+func.func @concat_mixed(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<4xi32> {
+  %y = "tfl.concatenation"(%a, %b) <{axis = 0 : i32}> : (tensor<2xf32>, tensor<2xf32>) -> tensor<4xi32>
+  func.return %y : tensor<4xi32>
+}
+// CHECK: 'tfl.concatenation' operand values and result output must have the same element type, got f32 and i32
+
+// -----
+
+// Broadcasting above the kernel's rank limit (MAXIMUM: 5).
+func.func @maximum_rank6(%a: tensor<2x1x3x1x5x1xf32>, %b: tensor<1x4x1x2x1x6xf32>) -> tensor<2x4x3x2x5x6xf32> {
+  %y = "tfl.maximum"(%a, %b) : (tensor<2x1x3x1x5x1xf32>, tensor<1x4x1x2x1x6xf32>) -> tensor<2x4x3x2x5x6xf32>
+  func.return %y : tensor<2x4x3x2x5x6xf32>
+}
+// CHECK: 'tfl.maximum' broadcasts [2, 1, 3, 1, 5, 1] and [1, 4, 1, 2, 1, 6] at rank 6; its kernel broadcasts up to rank 5
+
+// -----
+
+// DIV broadcasts up to rank 5 (tfl_ops.td; LiteRT's BroadcastDivSlow is 5-D).
+func.func @div_rank6(%a: tensor<2x3x4x5x6x7xf32>, %b: tensor<1x1x1x1x1x7xf32>) -> tensor<2x3x4x5x6x7xf32> {
+  %y = "tfl.div"(%a, %b) : (tensor<2x3x4x5x6x7xf32>, tensor<1x1x1x1x1x7xf32>) -> tensor<2x3x4x5x6x7xf32>
+  func.return %y : tensor<2x3x4x5x6x7xf32>
+}
+// CHECK: 'tfl.div' broadcasts [2, 3, 4, 5, 6, 7] and [1, 1, 1, 1, 1, 7] at rank 6; its kernel broadcasts up to rank 5
+
+// -----
+
+func.func @not_broadcastable(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  %y = "tfl.sub"(%a, %b) : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  func.return %y : tensor<2x3xf32>
+}
+// CHECK: 'tfl.sub' operand shapes [2, 3] and [4, 3] do not broadcast
+
+// -----
+
+// ATAN2 does not broadcast at all, not even a scalar.
+func.func @atan2_scalar(%a: tensor<4xf32>, %b: tensor<f32>) -> tensor<4xf32> {
+  %y = "tfl.atan2"(%a, %b) : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: 'tfl.atan2' needs operands of one shape (its kernel does not broadcast), got [4] and []
+
+// -----
+
+// SELECT_V2 broadcasts its condition too (up to rank 5), and the condition is bool.
+func.func @select_condition(%c: tensor<4xi32>, %a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %y = "tfl.select_v2"(%c, %a, %b) : (tensor<4xi32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: 'tfl.select_v2' operand condition has element type i32, which LiteRT's SELECT_V2 kernel does not take (allowed: i1)
