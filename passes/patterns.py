@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import tflite
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import (
@@ -273,18 +272,6 @@ def is_splat(value: SSAValue, expected: float, rtol: float = 1e-6) -> bool:
     return v is not None and close(v, expected, rtol)
 
 
-# Element types as the FlatBuffer schema names them (CastOptions, ArgMax output_type, ...).
-_TENSOR_TYPE_NAMES: dict[np.dtype, str] = {}
-for _name in dir(tflite.TensorType):
-    if _name.isupper() and getattr(np, _name.lower(), None) is not None:
-        _TENSOR_TYPE_NAMES[np.dtype(_name.lower())] = _name
-
-
-def tensor_type_name(dtype: np.dtype | None) -> str | None:
-    """The schema's TensorType name of a numpy dtype ("FLOAT32", "INT8", ...), or None."""
-    return _TENSOR_TYPE_NAMES.get(np.dtype(dtype)) if dtype is not None else None
-
-
 # ---- axes, windows and padding ------------------------------------------------------------------------------------
 
 
@@ -348,90 +335,21 @@ def padded_nhwc(value: SSAValue, pads: tuple[int, int, int, int]) -> tuple[np.nd
     return paddings, TensorType(value.type.element_type, [n, h + top + bottom, w + left + right, c])  # type: ignore[attr-defined]
 
 
-# ---- what a TFLite kernel accepts ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """Element types a LiteRT kernel takes (all operands alike) and the largest output rank it broadcasts to
-    (None: elementwise on equal shapes only; 0: not even a scalar operand)."""
-
-    dtypes: frozenset[np.dtype]
-    broadcast_rank: int | None = None
-
-
-# TensorFlow's `TFL_OperandsHaveSameShapesOrBroadcastableShape` limits and the kernels' element types.
-_KERNELS: dict[type[Operation], Kernel] = {
-    tfl.AddOp: Kernel(NUMERIC | {I16}, 6),
-    tfl.SubOp: Kernel(NUMERIC | {I16}, 6),
-    tfl.MulOp: Kernel(NUMERIC | {I16}, 6),
-    tfl.DivOp: Kernel(frozenset({F32, I32}), 6),
-    tfl.MaximumOp: Kernel(ORDERED, 5),
-    tfl.MinimumOp: Kernel(ORDERED, 5),
-    tfl.PowOp: Kernel(frozenset({F32, I32}), 4),
-    tfl.FloorDivOp: Kernel(frozenset({F32, I32}), 4),
-    tfl.FloorModOp: Kernel(NUMERIC, 4),
-    tfl.SquaredDifferenceOp: Kernel(frozenset({F32, I32}), 4),
-    tfl.GreaterOp: Kernel(ORDERED, 4),
-    tfl.GreaterEqualOp: Kernel(ORDERED, 4),
-    tfl.LessOp: Kernel(ORDERED, 4),
-    tfl.LessEqualOp: Kernel(ORDERED, 4),
-    tfl.EqualOp: Kernel(ORDERED | {BOOL}, 4),
-    tfl.NotEqualOp: Kernel(ORDERED | {BOOL}, 4),
-    tfl.LogicalAndOp: Kernel(frozenset({BOOL}), 6),
-    tfl.LogicalOrOp: Kernel(frozenset({BOOL}), 6),
-    tfl.Atan2Op: Kernel(FLOAT, 0),  # ATAN2 needs operands of the output's shape
-    tfl.SelectV2Op: Kernel(ORDERED | {BOOL}, 5),  # the values; the condition is bool
-    tfl.ReluOp: Kernel(FLOAT),
-    tfl.Relu6Op: Kernel(FLOAT),
-    tfl.EluOp: Kernel(FLOAT),
-    tfl.LogisticOp: Kernel(FLOAT),
-    tfl.TanhOp: Kernel(FLOAT),
-    tfl.RsqrtOp: Kernel(FLOAT),
-    tfl.SqrtOp: Kernel(FLOAT),
-    tfl.SquareOp: Kernel(FLOAT),
-    tfl.ExpOp: Kernel(FLOAT),
-    tfl.LogOp: Kernel(FLOAT),
-    tfl.NegOp: Kernel(NUMERIC),
-    tfl.AbsOp: Kernel(frozenset({F32, I32, I16, I8})),
-    tfl.SinOp: Kernel(FLOAT),
-    tfl.CosOp: Kernel(FLOAT),
-    tfl.FloorOp: Kernel(FLOAT),
-    tfl.CeilOp: Kernel(FLOAT),
-    tfl.RoundOp: Kernel(FLOAT),
-    tfl.LogicalNotOp: Kernel(frozenset({BOOL})),
-    tfl.LogSoftmaxOp: Kernel(FLOAT),
-    tfl.SignOp: Kernel(frozenset({F32, I32})),
-    tfl.MeanOp: Kernel(FLOAT),
-    tfl.SumOp: Kernel(NUMERIC),
-    tfl.ReduceMaxOp: Kernel(ORDERED),
-    tfl.ReduceMinOp: Kernel(ORDERED),
-    tfl.ReduceProdOp: Kernel(NUMERIC),
-    tfl.ReduceAnyOp: Kernel(frozenset({BOOL})),
-    tfl.ReduceAllOp: Kernel(frozenset({BOOL})),
-    tfl.ArgMaxOp: Kernel(frozenset({F32, I32, I8, U8, BOOL})),
-    tfl.ArgMinOp: Kernel(frozenset({F32, I32, I8, U8, BOOL})),
-}
-
-# Binary kernels that apply a fused activation handle rank <= 4 only (their broadcasting paths).
-_ACTIVATION_RANK = {tfl.AddOp: 4, tfl.SubOp: 4, tfl.MulOp: 4, tfl.DivOp: 4}
+# ---- what a TFLite kernel accepts (asked of the op class) ---------------------------------------------------------
 
 
 def op_accepts(
     op_cls: type[Operation], operands: Sequence[SSAValue], *, fused_activation: bool = False
 ) -> bool:
-    """Whether LiteRT's kernel for `op_cls` takes these operands (their element type), or with
-    `fused_activation` whether it can apply a fused activation (float32 result, rank limit of binary kernels).
-
-    The one place passes ask about legality; it will ask the op class itself once ops declare it."""
-    if fused_activation:  # `operands` are the op's operands and result, the result last
-        limit = _ACTIVATION_RANK.get(op_cls)
-        return is_f32(operands[-1]) and (limit is None or all((rank_of(v) or 0) <= limit for v in operands))
-    kernel = _KERNELS.get(op_cls)
-    return kernel is not None and has_dtype(operands, kernel.dtypes)
+    """Whether LiteRT's kernel for `op_cls` takes these operands (in the op's operand order; trailing ones may be
+    left out), or with `fused_activation` whether it applies a fused activation to a float32 result at these ranks
+    (`operands` are then the op's operands and result, the result last). The op class declares both."""
+    if fused_activation:
+        ranks = [r for r in map(rank_of, operands) if r is not None]
+        return is_f32(operands[-1]) and op_cls.takes_fused_activation(ranks)  # type: ignore[attr-defined]
+    return op_cls.accepts([v.type for v in operands])  # type: ignore[attr-defined]
 
 
 def broadcast_rank(op_cls: type[Operation]) -> int | None:
     """The largest output rank the kernel of `op_cls` broadcasts to (None: it does not broadcast)."""
-    kernel = _KERNELS.get(op_cls)
-    return kernel.broadcast_rank if kernel is not None else None
+    return op_cls.MAX_BROADCAST_RANK  # type: ignore[attr-defined]

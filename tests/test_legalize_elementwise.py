@@ -440,6 +440,8 @@ REDUCE_CASES += [
         {"REDUCE_ANY", "NOT_EQUAL"},
     ),
     Case("mean_rank5", lambda x: tf.reduce_mean(x, axis=[1, 3]), [F(2, 3, 2, 4, 3)], {"MEAN"}),
+    # integer MEAN divides with truncation toward zero, as TF does (negative sums included)
+    Case("mean_i32", lambda x: tf.reduce_mean(x, axis=[1]), [I(3, 7, 2)], {"MEAN"}),
     Case("argmax_i64", lambda x: tf.argmax(x, axis=-1), [F(3, 4, 6)], {"ARG_MAX"}),
     Case("argmax_i32", lambda x: tf.argmax(x, axis=1, output_type=tf.int32), [F(3, 4, 6)], {"ARG_MAX"}),
     Case("argmin_i32", lambda x: tf.argmin(x, axis=0, output_type=tf.int32), [I(3, 4, 6)], {"ARG_MIN"}),

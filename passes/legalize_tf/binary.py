@@ -198,7 +198,7 @@ def legalize_select(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     shape likewise, and with a rank-1 condition (row selection) after reshaping it to [n, 1, ..., 1]."""
     cond, t, e = op.operands
     out = op.results[0]
-    if dtype_of(cond) != BOOL or not op_accepts(tfl.SelectV2Op, [t, e]):
+    if dtype_of(cond) != BOOL or not op_accepts(tfl.SelectV2Op, [cond, t, e]):
         return
     pre: list[Operation] = []
     if isinstance(op, tf.SelectOp):

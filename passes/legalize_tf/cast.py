@@ -14,6 +14,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import InsertPoint
 
 from dialects import tf, tfl
+from dialects.tensor_types import tensor_type_name
 from passes.expr import Builder, select
 from passes.patterns import (
     BOOL,
@@ -30,7 +31,6 @@ from passes.patterns import (
     replace_with,
     rule,
     shape_of,
-    tensor_type_name,
 )
 
 # Element types the cast and bitcast rules convert between (float64 only by bitcast: CAST has no kernel for it).

@@ -17,6 +17,7 @@ from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
+from dialects.tensor_types import tensor_type_name
 from passes.patterns import (
     I32,
     I64,
@@ -29,7 +30,6 @@ from passes.patterns import (
     rank_of,
     replace_with,
     rule,
-    tensor_type_name,
     tfl_const,
 )
 

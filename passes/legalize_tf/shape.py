@@ -28,6 +28,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from dialects.elements import element_type, numpy_dtype
+from dialects.tensor_types import tensor_type_name
 from passes.patterns import (
     I32,
     I64,
@@ -43,7 +44,6 @@ from passes.patterns import (
     rule,
     shape_of,
     str_attr,
-    tensor_type_name,
     tfl_const,
 )
 

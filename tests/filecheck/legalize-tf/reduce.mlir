@@ -67,7 +67,7 @@ func.func @empty_axes(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   func.return %0 : tensor<2x3xf32>
 }
 
-// Must not fire: axes computed at run time, an out-of-range axis, integer Mean.
+// Must not fire: axes computed at run time, an out-of-range axis, float64 Mean (no f64 kernel).
 // CHECK-LABEL: func.func @stays_tf
 // CHECK:       "tf.Sum"
 // CHECK:       "tf.Max"
@@ -75,11 +75,11 @@ func.func @empty_axes(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // CHECK-NOT:   "tfl.sum"
 // CHECK-NOT:   "tfl.reduce_max"
 // CHECK-NOT:   "tfl.mean"
-func.func @stays_tf(%x: tensor<2x3xf32>, %axes: tensor<1xi32>, %i: tensor<2x3xi32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xi32>) {
+func.func @stays_tf(%x: tensor<2x3xf32>, %axes: tensor<1xi32>, %i: tensor<2x3xf64>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf64>) {
   %0 = "tf.Sum"(%x, %axes) {T = f32, keep_dims = false} : (tensor<2x3xf32>, tensor<1xi32>) -> tensor<2xf32>
   %a = tf.Const <int32 [1] [2]> : tensor<1xi32>
   %1 = "tf.Max"(%x, %a) {T = f32, keep_dims = false} : (tensor<2x3xf32>, tensor<1xi32>) -> tensor<2xf32>
   %b = tf.Const <int32 [1] [1]> : tensor<1xi32>
-  %2 = "tf.Mean"(%i, %b) {T = i32, keep_dims = false} : (tensor<2x3xi32>, tensor<1xi32>) -> tensor<2xi32>
-  func.return %0, %1, %2 : tensor<2xf32>, tensor<2xf32>, tensor<2xi32>
+  %2 = "tf.Mean"(%i, %b) {T = f64, keep_dims = false} : (tensor<2x3xf64>, tensor<1xi32>) -> tensor<2xf64>
+  func.return %0, %1, %2 : tensor<2xf32>, tensor<2xf32>, tensor<2xf64>
 }

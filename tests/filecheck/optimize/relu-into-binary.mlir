@@ -26,12 +26,3 @@ func.func @sub_rank5(%a: tensor<1x2x2x2x2xf32>, %b: tensor<1x2x2x2x2xf32>) -> te
   %r = "tfl.relu"(%s) : (tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32>
   func.return %r : tensor<1x2x2x2x2xf32>
 }
-
-// Must not fire: integer add.
-// CHECK-LABEL: func.func @add_int
-// CHECK:       "tfl.relu"
-func.func @add_int(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
-  %s = "tfl.add"(%a, %b) : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
-  %r = "tfl.relu"(%s) : (tensor<4xi32>) -> tensor<4xi32>
-  func.return %r : tensor<4xi32>
-}
