@@ -38,9 +38,9 @@ def _version_key(v: str) -> tuple[int, ...]:
 
 
 def min_runtime_version(runtime_versions: Iterable[str]) -> str:
-    """The highest of the first LiteRT releases running each op used ("1.5.0" for a model without ops, as TF
-    writes). Each op class declares them per version (`VERSIONS`, see dialects/tfl/base.py)."""
-    return max(runtime_versions, key=_version_key, default="1.5.0")
+    """The highest of the first LiteRT releases running each op used ("" for a model without ops: TF writes 16 zero
+    bytes then). Each op class declares them per version (`VERSIONS`, see dialects/tfl/base.py)."""
+    return max(runtime_versions, key=_version_key, default="")
 
 
 def conversion_metadata(options: ExportOptions) -> bytes:

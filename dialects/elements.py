@@ -105,7 +105,8 @@ class Blob:
         if not self._digest:
             h = hashlib.blake2b(digest_size=12)
             h.update(f"{self.array.dtype.str}{self.array.shape}".encode())
-            h.update(memoryview(self.array).cast("B"))
+            if self.array.size:  # memoryview cannot cast an array with a zero-length dimension
+                h.update(memoryview(self.array).cast("B"))
             self._digest = h.hexdigest()
             _LIVE[self._digest] = self
         return self._digest

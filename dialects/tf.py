@@ -235,6 +235,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Sign": ("x",),
     "Atan2": ("y", "x"),
     "Cumsum": ("x", "axis"),
+    "TopKV2": ("input", "k"),
 }
 
 

@@ -8,6 +8,8 @@ One forward sweep per block (SSA order is topological, so whole chains fold in o
   constants even when that value is not constant (`STATIC_FOLDERS`). A dynamic dim (`?`) is never folded;
 - `StridedSlice`/`Slice`/`Gather` of the shape of a value with some dynamic dims fold when they select only
   static dims (`tf.shape(x)[1:]` of a `tensor<?x7x7x3xf32>` is `[7, 7, 3]`);
+- an op whose results all have a static shape with no elements (`top_k(x, k=0)`, a slice of size 0) becomes empty
+  constants whatever its operands, as TensorFlow's converter folds it;
 - identical integer/bool constants are merged (digest CSE; `cse-all` merges float constants too).
 
 Guards: the folded value must have the op's result element type and a shape compatible with the result type;
@@ -549,8 +551,24 @@ def _make_const(op: Operation, array: np.ndarray) -> Operation:
     return tfl.ConstOp(attr) if _is_tfl(op) else tf.ConstOp(attr)
 
 
+def _empty_results(op: Operation) -> list[np.ndarray] | None:
+    """Empty arrays for an op without regions whose results all have static shapes of zero elements, else None."""
+    if not op.results or op.regions or isinstance(op, tf.ConstOp | tfl.ConstOp):
+        return None
+    arrays = []
+    for res in op.results:
+        shape, dtype = shape_of(res), dtype_of(res)
+        if shape is None or dtype is None or 0 not in shape:
+            return None
+        arrays.append(np.zeros(shape, dtype))
+    return arrays
+
+
 def try_fold(op: Operation, max_elements: int = MAX_ELEMENTS) -> list[np.ndarray] | None:
     """The constant values of `op`'s results, or None if it does not fold (no evaluator, guards, errors)."""
+    empty = _empty_results(op)
+    if empty is not None:
+        return empty
     static = STATIC_FOLDERS.get(type(op))
     operand_bytes = 0
     if static is not None:

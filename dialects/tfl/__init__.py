@@ -11,7 +11,8 @@ Op reference: https://www.tensorflow.org/mlir/tfl_ops ; schema: tensorflow/compi
 Omitted optional operands (e.g. a conv without bias) are the result of `tfl.no_value` and export as -1.
 
 The dialect is split by op family (`base.py` holds the options machinery and op base classes; `conv.py`,
-`elementwise.py`, `reduce.py`, `shape.py` the ops); this module re-exports every op so callers write `tfl.Conv2DOp`.
+`elementwise.py`, `reduce.py`, `shape.py` the ops); this module re-exports every op so callers write `tfl.Conv2DOp`,
+and the dialect holds every op `tfl_op` defined.
 """
 
 from __future__ import annotations
@@ -20,106 +21,13 @@ from xdsl.ir import Dialect
 from xdsl.irdl import IRDLOperation
 
 from dialects.tfl.base import *  # noqa: F403
-from dialects.tfl.base import ConstOp, NoValueOp
+from dialects.tfl.base import REGISTERED_OPS, ConstOp, NoValueOp
 from dialects.tfl.conv import *  # noqa: F403
 from dialects.tfl.elementwise import *  # noqa: F403
 from dialects.tfl.reduce import *  # noqa: F403
 from dialects.tfl.shape import *  # noqa: F403
 
-TFL_OPS: list[type[IRDLOperation]] = [
-    NoValueOp,
-    ConstOp,
-    Conv2DOp,
-    DepthwiseConv2DOp,
-    TransposeConvOp,
-    FullyConnectedOp,
-    BatchMatMulOp,
-    AveragePool2DOp,
-    MaxPool2DOp,
-    AddOp,
-    SubOp,
-    MulOp,
-    DivOp,
-    MaximumOp,
-    MinimumOp,
-    SquaredDifferenceOp,
-    PowOp,
-    FloorDivOp,
-    FloorModOp,
-    GreaterOp,
-    GreaterEqualOp,
-    LessOp,
-    LessEqualOp,
-    EqualOp,
-    NotEqualOp,
-    LogicalAndOp,
-    LogicalOrOp,
-    PReluOp,
-    SelectV2Op,
-    ReluOp,
-    Relu6Op,
-    Relu1Op,
-    EluOp,
-    LogisticOp,
-    TanhOp,
-    HardSwishOp,
-    RsqrtOp,
-    SqrtOp,
-    SquareOp,
-    ExpOp,
-    LogOp,
-    NegOp,
-    AbsOp,
-    SinOp,
-    CosOp,
-    FloorOp,
-    CeilOp,
-    RoundOp,
-    LogicalNotOp,
-    ZerosLikeOp,
-    DequantizeOp,
-    QuantizeOp,
-    LeakyReluOp,
-    GeluOp,
-    SoftmaxOp,
-    LogSoftmaxOp,
-    L2NormalizationOp,
-    CastOp,
-    BitcastOp,
-    SignOp,
-    Atan2Op,
-    MeanOp,
-    SumOp,
-    ReduceMaxOp,
-    ReduceMinOp,
-    ReduceProdOp,
-    ReduceAnyOp,
-    ReduceAllOp,
-    CumsumOp,
-    ArgMaxOp,
-    ArgMinOp,
-    ReshapeOp,
-    SqueezeOp,
-    ExpandDimsOp,
-    TransposeOp,
-    ConcatenationOp,
-    PackOp,
-    UnpackOp,
-    SplitOp,
-    SplitVOp,
-    SliceOp,
-    StridedSliceOp,
-    PadOp,
-    PadV2Op,
-    MirrorPadOp,
-    GatherOp,
-    TileOp,
-    BroadcastToOp,
-    FillOp,
-    RangeOp,
-    ShapeOp,
-    ResizeBilinearOp,
-    ResizeNearestNeighborOp,
-]
+# Every op class defined through `tfl_op` (base.REGISTERED_OPS): no second list to forget.
+TFL_OPS: list[type[IRDLOperation]] = [NoValueOp, ConstOp, *REGISTERED_OPS]
 
 TFL = Dialect("tfl", TFL_OPS, [])

@@ -404,8 +404,14 @@ _CLASS_CONSTANTS = (
 )
 
 
+# Every op made by `tfl_op`, in definition order: the dialect's op list (dialects/tfl/__init__.py), so defining an
+# op class is all it takes for xdsl-opt to parse it.
+REGISTERED_OPS: list[type[TflOp]] = []
+
+
 def tfl_op(cls: type[TflOp]) -> type[TflOp]:
-    """irdl_op_definition that first turns the OPTIONS fields into properties."""
+    """irdl_op_definition that first turns the OPTIONS fields into properties, and registers the op with the
+    dialect."""
     for klass in cls.__mro__:
         if issubclass(klass, TflOp) and klass is not TflOp:
             notes = klass.__dict__.get("__annotations__", {})
@@ -415,7 +421,9 @@ def tfl_op(cls: type[TflOp]) -> type[TflOp]:
     if cls.OPTIONS is not None:
         for fname, f in cls.OPTIONS.fields.items():
             setattr(cls, fname, prop_def(f.constraint(), default_value=f.attr(f.default)))
-    return irdl_op_definition(cls)
+    op = irdl_op_definition(cls)
+    REGISTERED_OPS.append(op)
+    return op
 
 
 def leaf_op(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.irdl import operand_def, result_def
 
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import (
     BOOL,
     BOOLEAN,
@@ -72,3 +73,33 @@ class ArgMinOp(ArgReduceOp):
     name = "tfl.arg_min"
     BUILTIN = B.ARG_MIN
     OPTIONS = Options("ArgMinOptions", output_type=ENUM(TENSOR_TYPES, "INT64"))
+
+
+# selection -----------------------------------------------------------------------------------------------------
+
+
+@tfl_op
+class TopKV2Op(TflOp):
+    """TOPK_V2: the k largest entries along the last dimension, descending, a tie going to the lower index; `k` is a
+    scalar. TF's TopKV2 `sorted=False` leaves the order unspecified, so the sorted order is one TF allows."""
+
+    name = "tfl.topk_v2"
+    BUILTIN = B.TOPK_V2
+    OPTIONS = Options("TopKV2Options")
+    TYPES = {
+        **same("f32", "ui8", "i8", "i16", "i32", "i64", "qui8", "qi8", fields=("input", "values")),
+        "k": TensorOf("i16", "i32"),
+        "indices": TensorOf("i16", "i32"),
+    }
+    VERSIONS = {1: "1.7.0", 2: "1.14.0", 3: "2.13.0"}
+    input = operand_def()
+    k = operand_def()
+    values = result_def()
+    indices = result_def()
+
+    def version(self) -> int:
+        """3 with any int16 among input, k and indices; 2 for an int8 input (tools/versioning/op_version.cc)."""
+        kinds = {element_kind(v.type) for v in (self.input, self.k, self.indices)}
+        if kinds & {"i16", "qi16"}:
+            return 3
+        return 2 if element_kind(self.input.type) in ("i8", "qi8") else 1

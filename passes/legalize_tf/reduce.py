@@ -4,10 +4,11 @@
     tf.Any / All (bool x, axes; keep_dims)                 -> tfl.reduce_any / reduce_all
     tf.ArgMax / ArgMin (x, dimension; output_type)         -> tfl.arg_max / arg_min (output_type INT32 | INT64)
     tf.Cumsum (x, axis; exclusive, reverse)                -> tfl.cumsum
+    tf.TopKV2 (x, k; sorted, index_type)                   -> tfl.topk_v2 (k an int32 scalar when constant)
 
 The axes must be a constant; they become an int32 constant (1-D), as TensorFlow's converter emits. An empty axes
-list reduces nothing: the op is replaced by its input. Out-of-range or repeated axes, unsupported element types
-(integer Mean, whose rounding TFLite does not promise to share) and non-constant axes leave the op in TF.
+list reduces nothing: the op is replaced by its input. Out-of-range or repeated axes, element types the builtin's
+kernel does not take (asked of the tfl op) and non-constant axes leave the op in TF.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from passes.patterns import (
     rank_of,
     replace_with,
     rule,
+    shape_of,
     tfl_const,
 )
 
@@ -118,4 +120,29 @@ def legalize_cumsum(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [axis_c, cs])
 
 
-RULES = [legalize_reduce, legalize_arg, legalize_cumsum]
+@rule(tf.TopKV2Op)
+def legalize_top_k(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.TopKV2(x, k) -> tfl.topk_v2(x, k): a constant k becomes an int32 scalar (TF allows int16/int32/int64 k),
+    checked against the last dimension; a computed k must already be an int32 or int16 scalar."""
+    x, k = op.operands
+    values, indices = op.results
+    if not rank_of(x):
+        return
+    k_value = const_value(k)
+    pre: list[Operation] = []
+    if k_value is not None:
+        last = shape_of(x)[-1] if shape_of(x) is not None else -1  # type: ignore[index]
+        if k_value.size != 1 or not 0 <= int(k_value.reshape(-1)[0]) <= (
+            last if last >= 0 else np.iinfo(np.int32).max
+        ):
+            return
+        k_const = tfl_const(np.asarray(k_value.reshape(-1)[0], np.int32))
+        pre, k = [k_const], k_const.output
+    elif rank_of(k) != 0:
+        return
+    if not tfl.TopKV2Op.accepts([x.type, k.type], [values.type, indices.type]):
+        return
+    replace_with(rewriter, op, [*pre, tfl.TopKV2Op.build([x, k], [values.type, indices.type])])
+
+
+RULES = [legalize_reduce, legalize_arg, legalize_cumsum, legalize_top_k]

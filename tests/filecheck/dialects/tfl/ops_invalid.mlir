@@ -156,3 +156,20 @@ func.func @select_condition(%c: tensor<4xi32>, %a: tensor<4xf32>, %b: tensor<4xf
   func.return %y : tensor<4xf32>
 }
 // CHECK: 'tfl.select_v2' operand condition has element type i32, which LiteRT's SELECT_V2 kernel does not take (allowed: i1)
+
+// -----
+
+// TOPK_V2 returns indices as int32 or int16 only, and its values have the input's element type.
+func.func @topk_indices(%x: tensor<2x5xf32>, %k: tensor<i32>) -> tensor<2x3xi64> {
+  %v, %i = "tfl.topk_v2"(%x, %k) : (tensor<2x5xf32>, tensor<i32>) -> (tensor<2x3xf32>, tensor<2x3xi64>)
+  func.return %i : tensor<2x3xi64>
+}
+// CHECK: 'tfl.topk_v2' result indices has element type i64, which LiteRT's TOPK_V2 kernel does not take (allowed: i16, i32)
+
+// -----
+
+func.func @topk_values(%x: tensor<2x5xi32>, %k: tensor<i32>) -> tensor<2x3xf32> {
+  %v, %i = "tfl.topk_v2"(%x, %k) : (tensor<2x5xi32>, tensor<i32>) -> (tensor<2x3xf32>, tensor<2x3xi32>)
+  func.return %v : tensor<2x3xf32>
+}
+// CHECK: 'tfl.topk_v2' operand input and result values must have the same element type, got i32 and f32
