@@ -56,6 +56,15 @@ class TargetSpec:
     experimental_select_user_tf_ops: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CompatFlags:
+    """Which op sets a conversion may emit: builtins (TFLITE_BUILTINS), Flex (SELECT_TF_OPS), custom ops."""
+
+    builtins: bool = True
+    flex: bool = False
+    custom: bool = False
+
+
 @dataclass
 class ConversionResult:
     """What the last convert() did (read by the CLI summary and benchmarks)."""
@@ -151,9 +160,13 @@ class TFLiteConverter:
             )
         if self.representative_dataset is not None:
             unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
-        if ops - {"TFLITE_BUILTINS"}:
+        if ops - {"TFLITE_BUILTINS", "SELECT_TF_OPS"}:
             unsupported.append(
-                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS is implemented)"
+                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS and SELECT_TF_OPS are implemented)"
+            )
+        if self.target_spec.experimental_select_user_tf_ops:
+            unsupported.append(
+                "target_spec.experimental_select_user_tf_ops (user-defined Flex ops are not implemented yet)"
             )
         if self.target_spec.supported_types:
             unsupported.append("target_spec.supported_types (float16/int8 targets are not implemented yet)")
@@ -161,8 +174,6 @@ class TFLiteConverter:
             v = getattr(self, attr)
             if v is not None and getattr(v, "name", str(v)) not in ("float32", "tf.float32"):
                 unsupported.append(f"{attr}={v} (only float32 model I/O is implemented)")
-        if self.allow_custom_ops:
-            unsupported.append("allow_custom_ops (custom-op export is not implemented yet)")
         if unsupported:
             raise UnsupportedFlagError(
                 "tflc cannot honour these converter settings yet, and will not silently ignore them:\n  - "
@@ -196,7 +207,7 @@ class TFLiteConverter:
         t2 = time.perf_counter()
         run = (self.debug.run if self.debug is not None else run_pipeline)(
             module,
-            self.pass_pipeline,
+            self._pipeline(),
             verify_each=self.verify_each,
             on_pass=self.on_pass,
             before_pass=self.before_pass,
@@ -204,13 +215,36 @@ class TFLiteConverter:
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
-        check_legalized(module)
+        check_legalized(module, self._compat_flags())
         data = export(module, self._export_options())
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
 
         self.result = ConversionResult(module, run, times, summary(module), len(data))
         return data
+
+    # ---- compatibility: select TF ops (Flex) and custom ops ----
+
+    def _compat_flags(self) -> CompatFlags:
+        ops = {_enum_name(o) for o in self.target_spec.supported_ops}
+        return CompatFlags(
+            builtins=bool(ops & {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"}) or not ops,
+            flex="SELECT_TF_OPS" in ops,
+            custom=bool(self.allow_custom_ops),
+        )
+
+    def _pipeline(self) -> str:
+        """The pass pipeline for these flags: the select-TF fallback after legalization when Flex or custom ops are
+        allowed; with SELECT_TF_OPS alone (no builtins), every op goes Flex, as in TF. A pipeline set by the user is
+        taken as given."""
+        flags = self._compat_flags()
+        if self.pass_pipeline != DEFAULT_PIPELINE or not (flags.flex or flags.custom):
+            return self.pass_pipeline
+        fallback = f"select-tf-fallback{{flex={str(flags.flex).lower()} custom={str(flags.custom).lower()}}}"
+        if not flags.builtins:
+            # No legalization (TF skips it too): TF ops, Identity included, are exported as they are.
+            return f"fold-constants,{fallback},dce"
+        return DEFAULT_PIPELINE.replace("legalize-tf,", f"legalize-tf,{fallback},", 1)
 
     def _export_options(self) -> ExportOptions:
         tf_version = ""
@@ -237,11 +271,15 @@ def _function_key(fn: Any, index: int) -> str:
     return m.group(1) if m else (name or f"fn_{index}")
 
 
-def check_legalized(module: ModuleOp) -> None:
-    """Raise one ConversionError listing every op that is not a TFLite builtin, grouped by TF op type."""
+def check_legalized(module: ModuleOp, flags: CompatFlags | None = None) -> None:
+    """Raise one ConversionError listing every op that is not a TFLite builtin (nor a Flex/custom op the flags
+    allow), grouped by TF op type, each with the converter flag that would help — TF's split into "TF Select ops"
+    (in TF's Flex allowlist: SELECT_TF_OPS) and "Custom ops" (outside it: allow_custom_ops)."""
     from compiler.export import check_exportable
     from dialects.names import NAME
+    from passes.select_tf import is_flex_allowlisted
 
+    flags = flags or CompatFlags()
     bad = check_exportable(module)
     if not bad:
         return
@@ -251,12 +289,34 @@ def check_legalized(module: ModuleOp) -> None:
         name = op.attributes.get(NAME)
         by_type.setdefault(op_type, []).append(name.data if name is not None else "?")
     lines = []
+    flex_ops, custom_ops = [], []
     for op_type, nodes in sorted(by_type.items()):
         shown = ", ".join(nodes[:3]) + (f", ... ({len(nodes) - 3} more)" if len(nodes) > 3 else "")
-        lines.append(f"  {op_type} x{len(nodes)}: {shown}")
+        flex = is_flex_allowlisted(op_type)
+        (flex_ops if flex else custom_ops).append(op_type)
+        lines.append(f"  {op_type} x{len(nodes)}: {shown} [fix: {_flag_that_helps(op_type, flex, flags)}]")
+    summary = []
+    if flex_ops:
+        summary.append(f"TF Select ops: {', '.join(flex_ops)}")
+    if custom_ops:
+        summary.append(f"Custom ops: {', '.join(custom_ops)}")
     raise ConversionError(
         f"{len(bad)} op(s) of {len(by_type)} type(s) have no TFLite builtin lowering in tflc:\n"
         + "\n".join(lines)
+        + "\n"
+        + "\n".join(summary)
         + "\nFix: run `tflc analyze` on the model for per-op advice; ops with no builtin need the select-TF "
-        "fallback (target_spec.supported_ops = {TFLITE_BUILTINS, SELECT_TF_OPS})."
+        "fallback (target_spec.supported_ops = {TFLITE_BUILTINS, SELECT_TF_OPS}) when TF's Flex allowlist has "
+        "them, else allow_custom_ops = True and a kernel at run time."
     )
+
+
+def _flag_that_helps(op_type: str, flex_allowlisted: bool, flags: CompatFlags) -> str:
+    if flex_allowlisted and not flags.flex:
+        return "add SELECT_TF_OPS to target_spec.supported_ops (tflc convert --select-tf-ops)"
+    if not flags.custom:
+        return (
+            "not in TensorFlow's Flex allowlist: set allow_custom_ops = True (tflc convert --allow-custom-ops) "
+            f"and give the runtime a kernel for custom op '{op_type}'"
+        )
+    return "no Flex or custom fallback applies; rewrite the model without it"
