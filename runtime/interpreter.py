@@ -107,8 +107,11 @@ class Interpreter:
         num_threads=None,
         experimental_op_resolver_type=OpResolverType.AUTO,
         experimental_preserve_all_tensors=False,
+        custom_ops=None,
         **unsupported_options,
     ):
+        """`custom_ops` (tflc extension): {custom_code: fn(inputs, options) -> outputs} implementing the model's
+        custom ops in Python (see runtime/custom_ops.py); C kernels register with runtime.register_custom_op."""
         if num_threads is not None:
             if not isinstance(num_threads, int):
                 raise ValueError("type of num_threads should be int")
@@ -150,16 +153,41 @@ class Interpreter:
         info = self._c.model_info()
         self._info = info
         self._flex = None
-        if any(name and name.startswith("Flex") for sg in info["subgraphs"] for (name, _, _, _) in sg["ops"]):
-            from . import flex  # imports TensorFlow lazily
-
-            self._flex = flex.FlexRunner()
-            self._c.set_flex(self._flex)
+        self._install_host_ops(dict(custom_ops or {}))
         self._signature_defs = {}
         self._signature_subgraph = {}
         for key, sg, ins, outs in info["signatures"]:
             self._signature_defs[key] = {"inputs": dict(ins), "outputs": dict(outs)}
             self._signature_subgraph[key] = sg
+
+    def _install_host_ops(self, custom_ops):
+        """Flex ops run through TensorFlow, custom ops through the user's Python functions (or a registered C
+        kernel); a custom op with neither is refused here, at load, naming how to provide it."""
+        from .custom_ops import FLEX_PREFIX, HostOps, unresolved_custom_codes
+
+        codes = [c for sg in self._info["subgraphs"] for c in sg["custom_codes"]]
+        missing = unresolved_custom_codes(codes, custom_ops)
+        if missing:
+            raise ValueError(
+                f"the model uses custom op(s) {', '.join(repr(c) for c in missing)} with no implementation: pass "
+                "Interpreter(..., custom_ops={name: fn}) with fn(inputs, options) -> outputs (numpy), or register a "
+                "C kernel with runtime.register_custom_op(name, kernel_address) before loading the model"
+            )
+        routed = {c for c in codes if c in custom_ops and not c.startswith(FLEX_PREFIX)}
+        flex_runner = None
+        if any(c.startswith(FLEX_PREFIX) and c not in custom_ops for c in codes):
+            from . import flex  # imports TensorFlow lazily
+
+            flex_runner = flex.FlexRunner()
+        for c in codes:
+            if c.startswith(FLEX_PREFIX) and c in custom_ops:
+                routed.add(c)
+        if flex_runner is None and not routed:
+            return
+        self._flex = HostOps({c: custom_ops[c] for c in routed}, flex_runner)
+        for c in sorted(routed):
+            self._c.route_custom(c)
+        self._c.set_flex(self._flex)
 
     # ---- allocation / execution ----
 

@@ -388,6 +388,19 @@ void tfl_destroy(TflContext *ctx) {
   free(ctx);
 }
 
+int tfl_route_custom_to_host(TflContext *ctx, const char *custom_code) {
+  int routed = 0;
+  for (int si = 0; si < ctx->nsubs; si++)
+    for (int j = 0; j < ctx->subs[si].nn; j++) {
+      Node *n = &ctx->subs[si].nodes[j];
+      if (n->n.custom_code && strcmp(n->n.custom_code, custom_code) == 0) {
+        n->flex = 1;
+        routed++;
+      }
+    }
+  return routed;
+}
+
 /* ---- preparation ---- */
 
 static const char *node_label(const Node *n, char *buf, size_t len) {
@@ -677,7 +690,7 @@ static int allocate_sub(TflContext *ctx, Sub *s, int sg) {
     }
     if (n->deferred) {
       /* inputs only known at invoke: prepare right before eval, outputs allocated then */
-      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op))
+      if (!n->flex && !n->control && !tfl_registry_has_node(&n->n))
         return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
                        node_label(n, lab, sizeof lab), n->n.version, sg, j);
       for (int k = 0; k < n->n.noutputs; k++) {

@@ -186,6 +186,14 @@ static PyObject *Interp_set_flex(InterpObject *self, PyObject *fn) {
   Py_RETURN_NONE;
 }
 
+/* route_custom(custom_code) -> number of nodes now handed to the host handler (Python custom op implementations). */
+static PyObject *Interp_route_custom(InterpObject *self, PyObject *arg) {
+  NEED_CTX
+  const char *code = PyUnicode_AsUTF8(arg);
+  if (!code) return NULL;
+  return PyLong_FromLong(tfl_route_custom_to_host(self->ctx, code));
+}
+
 static PyObject *sig_maps(const TflSigTensor *v, int n) {
   PyObject *l = PyList_New(n);
   if (!l) return NULL;
@@ -197,7 +205,8 @@ static PyObject *sig_maps(const TflSigTensor *v, int n) {
   return l;
 }
 
-/* model_info() -> dict(subgraphs=[dict(name, inputs, outputs, num_tensors, ops=[(name, version, inputs, outputs)])],
+/* model_info() -> dict(subgraphs=[dict(name, inputs, outputs, num_tensors, ops=[(name, version, inputs, outputs)],
+ *                                      custom_codes=[code of each CUSTOM node])],
  *                      signatures=[(key, subgraph, [(name, idx)], [(name, idx)])], description) */
 static PyObject *Interp_model_info(InterpObject *self, PyObject *unused) {
   NEED_CTX
@@ -207,17 +216,24 @@ static PyObject *Interp_model_info(InterpObject *self, PyObject *unused) {
   for (int i = 0; i < m->nsubgraphs; i++) {
     const TflSubgraphDesc *g = &m->subgraphs[i];
     PyObject *ops = PyList_New(g->nops);
-    if (!ops) { Py_DECREF(subs); return NULL; }
+    PyObject *customs = PyList_New(0); /* custom codes of the CUSTOM nodes, in node order */
+    if (!ops || !customs) { Py_XDECREF(ops); Py_XDECREF(customs); Py_DECREF(subs); return NULL; }
     for (int j = 0; j < g->nops; j++) {
       const TflOpCode *oc = &m->opcodes[g->ops[j].opcode_index];
+      if (oc->op == TFL_OP_CUSTOM) {
+        PyObject *c = str_or_none(oc->custom_code ? oc->custom_code : "");
+        if (!c || PyList_Append(customs, c) < 0) { Py_XDECREF(c); Py_DECREF(ops); Py_DECREF(customs); Py_DECREF(subs); return NULL; }
+        Py_DECREF(c);
+      }
       const char *nm = oc->op == TFL_OP_CUSTOM && oc->custom_code ? oc->custom_code : tfl_op_name(oc->op);
       PyObject *it = Py_BuildValue("(NiNN)", str_or_none(nm), oc->version, int_tuple(g->ops[j].inputs, g->ops[j].ninputs),
                                    int_tuple(g->ops[j].outputs, g->ops[j].noutputs));
-      if (!it) { Py_DECREF(ops); Py_DECREF(subs); return NULL; }
+      if (!it) { Py_DECREF(ops); Py_DECREF(customs); Py_DECREF(subs); return NULL; }
       PyList_SET_ITEM(ops, j, it);
     }
-    PyObject *d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:N}", "name", str_or_none(g->name), "inputs", int_tuple(g->inputs, g->ninputs),
-                                "outputs", int_tuple(g->outputs, g->noutputs), "num_tensors", g->ntensors, "ops", ops);
+    PyObject *d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:N,s:N}", "name", str_or_none(g->name), "inputs", int_tuple(g->inputs, g->ninputs),
+                                "outputs", int_tuple(g->outputs, g->noutputs), "num_tensors", g->ntensors, "ops", ops,
+                                "custom_codes", customs);
     if (!d) { Py_DECREF(subs); return NULL; }
     PyList_SET_ITEM(subs, i, d);
   }
@@ -425,6 +441,7 @@ static PyMethodDef Interp_methods[] = {
     {"scratch_bytes", (PyCFunction)Interp_scratch_bytes, METH_VARARGS, "(per-node scratch total, shared eval scratch)."},
     {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
+    {"route_custom", (PyCFunction)Interp_route_custom, METH_O, "Hand nodes with this custom code to the Flex/host handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
     {"tensor_info", (PyCFunction)Interp_tensor_info, METH_VARARGS, "Current tensor metadata."},
     {"allocate", (PyCFunction)Interp_allocate, METH_VARARGS, "Prepare nodes and plan memory for a subgraph."},
@@ -474,7 +491,28 @@ static PyObject *mod_kernel_versions(PyObject *m, PyObject *arg) {
   return PyUnicode_FromString(buf);
 }
 
+static PyObject *mod_has_custom_kernel(PyObject *m, PyObject *arg) {
+  const char *code = PyUnicode_AsUTF8(arg);
+  if (!code) return NULL;
+  return PyBool_FromLong(tfl_custom_kernel(code) != NULL);
+}
+
+/* register_custom_op(custom_code, kernel_address): a TflKernel at that address (e.g. from ctypes) serves the code. */
+static PyObject *mod_register_custom_op(PyObject *m, PyObject *args) {
+  const char *code;
+  unsigned long long addr;
+  if (!PyArg_ParseTuple(args, "sK", &code, &addr)) return NULL;
+  if (!addr) return PyErr_Format(PyExc_ValueError, "custom op '%s': kernel address is NULL", code);
+  if (tfl_register_custom_op(code, (const TflKernel *)(uintptr_t)addr))
+    return PyErr_Format(PyExc_ValueError,
+                        "custom op '%s': cannot register (empty or over-long code, kernel without prepare/eval, or table full)", code);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"has_custom_kernel", mod_has_custom_kernel, METH_O, "Whether a C kernel is registered for a custom code."},
+    {"register_custom_op", mod_register_custom_op, METH_VARARGS,
+     "register_custom_op(custom_code, kernel_address): run custom op nodes with this code by the TflKernel at the address."},
     {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
     {"has_kernel", mod_has_kernel, METH_O, "Whether the runtime can execute a BuiltinOperator code."},
     {"kernel_versions", mod_kernel_versions, METH_O, "OperatorCode versions the kernels of a BuiltinOperator code implement, e.g. '1-3' (None: no kernel)."},
@@ -496,6 +534,13 @@ PyMODINIT_FUNC PyInit__tflrt(void) {
   Py_INCREF(&InterpType);
   if (PyModule_AddObject(m, "Interp", (PyObject *)&InterpType) < 0) {
     Py_DECREF(&InterpType);
+    Py_DECREF(m);
+    return NULL;
+  }
+  /* the kernel API for custom ops built outside the runtime (tflrt.h, TflApi) */
+  PyObject *api = PyCapsule_New((void *)&tfl_api, "runtime._tflrt._C_API", NULL);
+  if (!api || PyModule_AddObject(m, "_C_API", api) < 0) {
+    Py_XDECREF(api);
     Py_DECREF(m);
     return NULL;
   }
