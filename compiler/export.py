@@ -36,6 +36,18 @@ def tensor_type_code(dtype: np.dtype) -> int:
         raise ExportError(str(e)) from None
 
 
+def _element_type_code(elem: Any) -> int:
+    """TensorType code of a tensor's element type; TF's opaque string/resource/variant types (Flex operands) map to
+    STRING/RESOURCE/VARIANT."""
+    kind = getattr(elem, "kind", None)
+    if getattr(elem, "name", "") == "tf.opaque" and kind is not None:
+        code = tensor_types.TENSOR_TYPE_CODES.get(kind.data.upper())
+        if code is None:
+            raise ExportError(f"TF type {kind.data!r} has no TFLite TensorType")
+        return code
+    return tensor_type_code(numpy_dtype(elem))
+
+
 def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: int = 16) -> int:
     b.StartVector(1, len(data), alignment)
     b.head -= len(data)
@@ -307,7 +319,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
                 b,
                 "Tensor",
                 shape=shape_off,
-                type=tensor_type_code(numpy_dtype(ty.element_type)),
+                type=_element_type_code(ty.element_type),
                 buffer=buffer,
                 name=name_off,
                 shape_signature=sig_off or None,

@@ -11,6 +11,7 @@ from tflite.TensorType import TensorType
 
 from . import _tflrt
 from .dtypes import schema_numpy_types
+from .tensors import decode_strings, encode_strings
 
 # Schema TensorType -> numpy type, as ai_edge_litert reports it: numpy's own types, plus STRING as bytes and INT4 as
 # int8 (LiteRT reports int4 tensors as int8).
@@ -274,6 +275,14 @@ class Interpreter:
         _, ttype, shape, *_ = self._c.tensor_info(subgraph_index, tensor_index)
         dtype = _np_type(ttype)
         value = np.asarray(value)
+        if ttype == TensorType.STRING and value.dtype.kind in ("S", "U", "O"):
+            if tuple(value.shape) != tuple(shape):
+                raise ValueError(
+                    f"Cannot set tensor: Dimension mismatch. Got {list(value.shape)} but expected {list(shape)} "
+                    f"for input {tensor_index}."
+                )
+            self._c.set_string(subgraph_index, tensor_index, encode_strings(value))
+            return
         if value.dtype != np.dtype(dtype):
             raise ValueError(
                 f"Cannot set tensor: Got value of type {np.dtype(value.dtype).name.upper()} but expected type "
@@ -297,6 +306,9 @@ class Interpreter:
         )
         if not has_data and nbytes:
             raise ValueError("Tensor data is null. Run allocate_tensors() first")
+        if ttype == TensorType.STRING:
+            data = bytes(self._c.view(subgraph_index, tensor_index)) if has_data else b""
+            return decode_strings(data, tuple(shape)).astype(np.bytes_)
         out = np.empty(shape, dtype=_np_type(ttype))
         self._c.get_tensor(subgraph_index, tensor_index, out)
         return out

@@ -369,7 +369,9 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
     for entry in entries:
         arg_types = []
         for shape, dtype in entry.input_specs:
-            arg_types.append(TensorType(element_type(dtype), shape))
+            # string inputs (numpy object) feed Flex ops: `!tf.opaque<"string">`, exported as STRING
+            elem = tfd.OpaqueType(StringAttr("string")) if np.dtype(dtype) == object else element_type(dtype)
+            arg_types.append(TensorType(elem, shape))
         block = Block(arg_types=arg_types)
         importer = _Importer(entry, block)
         inputs: list[Any] = list(block.args)

@@ -213,6 +213,19 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t
   return TFL_OK;
 }
 
+TflStatus tfl_tensor_set_bytes(TflContext *ctx, TflTensor *tt, const void *data, size_t len) {
+  Tens *t = (Tens *)tt;
+  if (tt->alloc == TFL_ALLOC_CONST) return tfl_error(ctx, "cannot write constant tensor '%s'", tt->name ? tt->name : "");
+  if (ctx->max_bytes && len > ctx->max_bytes) return tfl_error(ctx, "tensor '%s': %zu bytes is over the limit", tt->name ? tt->name : "", len);
+  if (ensure_owned(t, len ? len : 1)) return tfl_error(ctx, "out of memory for tensor '%s' (%zu bytes)", tt->name ? tt->name : "", len);
+  if (tt->alloc != TFL_ALLOC_PERSISTENT) tt->alloc = TFL_ALLOC_DYNAMIC;
+  tt->data = t->owned;
+  if (len) memcpy(tt->data, data, len);
+  tt->bytes = len;
+  t->changed_at = ++ctx->epoch;
+  return TFL_OK;
+}
+
 void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes) {
   Node *n = (Node *)node;
   if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;

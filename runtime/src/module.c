@@ -94,6 +94,12 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (tfl_resize(ctx, t, (int32_t)rank, dims) != TFL_OK) { Py_DECREF(seq); return TFL_ERROR; }
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) < 0) { Py_DECREF(seq); goto pyerr; }
+    if (t->type == TFL_STRING) { /* LiteRT string layout: the size comes with the data */
+      TflStatus st = tfl_tensor_set_bytes(ctx, t, view.buf, (size_t)view.len);
+      PyBuffer_Release(&view);
+      if (st != TFL_OK) { Py_DECREF(seq); return st; }
+      continue;
+    }
     if ((size_t)view.len != t->bytes) {
       size_t got = (size_t)view.len;
       PyBuffer_Release(&view);
@@ -377,6 +383,23 @@ static PyObject *Interp_set_tensor(InterpObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* set_string(sg, idx, data): a STRING tensor's buffer (LiteRT layout, any length). */
+static PyObject *Interp_set_string(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  Py_buffer v;
+  if (!PyArg_ParseTuple(args, "iiy*", &sg, &idx, &v)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t || t->type != TFL_STRING || tfl_tensor_set_bytes(self->ctx, t, v.buf, (size_t)v.len) != TFL_OK) {
+    PyBuffer_Release(&v);
+    if (!t) return NULL;
+    if (t->type != TFL_STRING) return PyErr_Format(PyExc_ValueError, "Tensor %d is not a string tensor", idx);
+    return raise_ctx(self, 0);
+  }
+  PyBuffer_Release(&v);
+  Py_RETURN_NONE;
+}
+
 static PyObject *Interp_get_tensor(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg, idx;
@@ -450,6 +473,7 @@ static PyMethodDef Interp_methods[] = {
     {"reset_variables", (PyCFunction)Interp_reset_variables, METH_VARARGS, "Reset variable tensors."},
     {"resize_input", (PyCFunction)Interp_resize_input, METH_VARARGS, "Resize a subgraph input."},
     {"set_tensor", (PyCFunction)Interp_set_tensor, METH_VARARGS, "Copy bytes into a tensor."},
+    {"set_string", (PyCFunction)Interp_set_string, METH_VARARGS, "Set a STRING tensor's buffer (LiteRT string layout)."},
     {"get_tensor", (PyCFunction)Interp_get_tensor, METH_VARARGS, "Copy a tensor into a writable buffer."},
     {"view", (PyCFunction)Interp_view, METH_VARARGS, "memoryview of a tensor's storage (no copy)."},
     {"arena_bytes", (PyCFunction)Interp_arena_bytes, METH_VARARGS, "Size of the subgraph's activation arena."},
