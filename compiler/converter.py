@@ -258,6 +258,9 @@ class TFLiteConverter:
             model_type=MODEL_TYPE[self._model_type],
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
+            allow_custom_ops=bool(self.allow_custom_ops),
+            enable_select_tf_ops=self._compat_flags().flex,
+            force_select_tf_ops=self._compat_flags().flex and not self._compat_flags().builtins,
         )
 
 
