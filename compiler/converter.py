@@ -65,6 +65,18 @@ class CompatFlags:
     custom: bool = False
 
 
+def compat_pipeline(flags: CompatFlags, base: str = DEFAULT_PIPELINE) -> str:
+    """`base` with the select-TF fallback right after legalization when Flex or custom ops are allowed; with
+    SELECT_TF_OPS alone (no builtins) no legalization at all, so every op goes Flex, as in TF."""
+    if not (flags.flex or flags.custom):
+        return base
+    fallback = f"select-tf-fallback{{flex={str(flags.flex).lower()} custom={str(flags.custom).lower()}}}"
+    if not flags.builtins:
+        # TF skips legalization too: TF ops, Identity included, are exported as they are (constants still fold).
+        return f"fold-constants,{fallback},dce"
+    return base.replace("legalize-tf,", f"legalize-tf,{fallback},", 1)
+
+
 @dataclass
 class ConversionResult:
     """What the last convert() did (read by the CLI summary and benchmarks)."""
@@ -234,17 +246,10 @@ class TFLiteConverter:
         )
 
     def _pipeline(self) -> str:
-        """The pass pipeline for these flags: the select-TF fallback after legalization when Flex or custom ops are
-        allowed; with SELECT_TF_OPS alone (no builtins), every op goes Flex, as in TF. A pipeline set by the user is
-        taken as given."""
-        flags = self._compat_flags()
-        if self.pass_pipeline != DEFAULT_PIPELINE or not (flags.flex or flags.custom):
+        """The pass pipeline for these flags (a pipeline set by the user is taken as given)."""
+        if self.pass_pipeline != DEFAULT_PIPELINE:
             return self.pass_pipeline
-        fallback = f"select-tf-fallback{{flex={str(flags.flex).lower()} custom={str(flags.custom).lower()}}}"
-        if not flags.builtins:
-            # No legalization (TF skips it too): TF ops, Identity included, are exported as they are.
-            return f"fold-constants,{fallback},dce"
-        return DEFAULT_PIPELINE.replace("legalize-tf,", f"legalize-tf,{fallback},", 1)
+        return compat_pipeline(self._compat_flags())
 
     def _export_options(self) -> ExportOptions:
         tf_version = ""

@@ -167,3 +167,69 @@ def test_c_kernel_registered_by_custom_code(tmp_path):
     x = _x((3,), lo=-3, hi=3)
     got = ru.ours(model).get_signature_runner()(x=x)
     ru.assert_match(next(iter(got.values())), i0e_model(tf.constant(x)).numpy())
+
+
+@pytest.fixture(scope="module")
+def mixed_saved_model(tmp_path_factory):
+    """A SavedModel with a builtin op (Relu), an allowlisted op with no builtin (Erf) and one outside TF's Flex
+    allowlist (Erfc)."""
+
+    class Mixed(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([1, 4], tf.float32, name="x")])
+        def __call__(self, x):
+            return {"out": tf.math.erfc(tf.math.erf(tf.nn.relu(x)))}
+
+    d = tmp_path_factory.mktemp("mixed") / "sm"
+    m = Mixed()
+    tf.saved_model.save(m, str(d), signatures=m.__call__)
+    return d
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from compiler.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_cli_convert_select_tf_and_custom_ops(mixed_saved_model, tmp_path):
+    out = tmp_path / "m.tflite"
+    r = _cli("convert", "--saved-model-dir", mixed_saved_model, "-o", out, "-q")
+    assert r.exit_code == 1 and not out.exists()
+    r = _cli(
+        "convert",
+        "--saved-model-dir",
+        mixed_saved_model,
+        "-o",
+        out,
+        "-q",
+        "--select-tf-ops",
+        "--allow-custom-ops",
+    )
+    assert r.exit_code == 0, r.output
+    ops = operators(out.read_bytes())
+    assert sorted(cc for _, cc, _ in ops) == ["", "Erfc", "FlexErf"]
+    x = _x((1, 4))
+    got = ru.ours(out.read_bytes(), custom_ops={"Erfc": erfc_py}).get_signature_runner()(x=x)
+    ru.assert_match(got["out"], tf.math.erfc(tf.math.erf(tf.nn.relu(x))).numpy())
+
+
+def test_cli_analyze_reports_flex_and_custom_status(mixed_saved_model):
+    import json
+
+    def rows(*flags):
+        r = _cli("analyze", "--saved-model-dir", mixed_saved_model, "--json", *flags)
+        assert r.exit_code == 0, r.output
+        return {row["op_type"]: row for row in json.loads(r.stdout)["rows"]}
+
+    plain = rows()
+    assert plain["Relu"]["status"] == "builtin"
+    assert plain["Erf"]["status"] == "unsupported" and plain["Erf"]["fallback"] == "flex"
+    assert "SELECT_TF_OPS" in plain["Erf"]["fix"]
+    assert plain["Erfc"]["status"] == "unsupported" and plain["Erfc"]["fallback"] == "custom"
+    assert "allow_custom_ops" in plain["Erfc"]["fix"] and "cannot carry it" in plain["Erfc"]["fix"]
+    flagged = rows("--select-tf-ops", "--allow-custom-ops")
+    assert flagged["Erf"]["status"] == "flex" and "FlexErf" in flagged["Erf"]["fix"]
+    assert flagged["Erfc"]["status"] == "custom" and "kernel" in flagged["Erfc"]["fix"]
+    assert flagged["Relu"]["status"] == "builtin"

@@ -86,11 +86,29 @@ def convert(
         bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+    select_tf_ops: Annotated[
+        bool,
+        typer.Option(
+            "--select-tf-ops",
+            help="Ops with no builtin become Flex ops (SELECT_TF_OPS; needs a runtime with the Flex delegate).",
+        ),
+    ] = False,
+    allow_custom_ops: Annotated[
+        bool,
+        typer.Option(
+            "--allow-custom-ops",
+            help="Ops with neither builtin nor Flex become custom ops named by their TF op type (allow_custom_ops).",
+        ),
+    ] = False,
 ) -> None:
     """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
+    from compiler.converter import CompatFlags, compat_pipeline
     from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
 
-    passes = parse_passes(pass_pipeline if pass_pipeline is not None else DEFAULT_PIPELINE)
+    flags = CompatFlags(builtins=True, flex=select_tf_ops, custom=allow_custom_ops)
+    passes = parse_passes(
+        pass_pipeline if pass_pipeline is not None else compat_pipeline(flags, DEFAULT_PIPELINE)
+    )
     canonical = pipeline_string(passes)  # a bad pipeline failed above, before any model is loaded
     if print_pipeline:
         out.print(escape(canonical))
@@ -116,6 +134,11 @@ def convert(
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
+    if select_tf_ops:
+        from compiler.converter import OpsSet
+
+        converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, OpsSet.SELECT_TF_OPS}
+    converter.allow_custom_ops = allow_custom_ops
     converter.verify_each = verify_each
     if dump_ir_after_all or print_after or print_before or dump_tf_graph:
         converter.debug = DebugOptions(
