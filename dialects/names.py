@@ -5,3 +5,5 @@ NAME = "tflc.name"
 # On a func.func: the SignatureDef's input and output names, in argument / return order.
 SIGNATURE_INPUTS = "tflc.input_names"
 SIGNATURE_OUTPUTS = "tflc.output_names"
+# On a func.func: node-name prefix of each inlined function call -> the TF function it inlined (for Flex NodeDefs).
+TF_CALL_SITES = "tflc.tf_call_sites"

@@ -30,6 +30,7 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DictionaryAttr,
     FloatAttr,
     IntegerAttr,
     IntegerType,
@@ -42,7 +43,7 @@ from xdsl.rewriter import Rewriter
 
 from dialects import tf, tfl
 from dialects.elements import DenseElementsAttr, numpy_dtype
-from dialects.names import NAME
+from dialects.names import NAME, TF_CALL_SITES
 from dialects.tfl.custom import FLEX_PREFIX
 
 _ALLOWLIST_FILE = Path(__file__).parent / "data" / "flex_allowlist.txt"
@@ -200,8 +201,27 @@ def flex_node_def(op: Operation) -> bytes:
         node.attr[key].CopyFrom(value)
     name = op.attributes.get(NAME)
     if isinstance(name, StringAttr):
-        node.experimental_debug_info.original_node_names.append(name.data)
+        node_name, function = _origin(op, name.data)
+        node.experimental_debug_info.original_node_names.append(node_name)
+        if function:
+            node.experimental_debug_info.original_func_names.append(function)
     return node.SerializeToString(deterministic=True)
+
+
+def _origin(op: Operation, name: str) -> tuple[str, str]:
+    """(node name inside its TF function, that function's name or "") for a node the frontend inlined from a nested
+    call — TF names the innermost function (its MLIR location `node@function`); a top-level node has no function."""
+    fn = op.parent_op()
+    while fn is not None and not isinstance(fn, func.FuncOp):
+        fn = fn.parent_op()
+    sites = fn.attributes.get(TF_CALL_SITES) if fn is not None else None
+    if not isinstance(sites, DictionaryAttr):
+        return name, ""
+    best = max((p for p in sites.data if name.startswith(p)), key=len, default="")
+    if not best:
+        return name, ""
+    function = sites.data[best]
+    return name[len(best) :], function.data if isinstance(function, StringAttr) else ""
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
+    DictionaryAttr,
     FloatAttr,
     FunctionType,
     IntegerAttr,
@@ -33,7 +34,7 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from compiler.errors import ModelImportError
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
-from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS, TF_CALL_SITES
 
 
 @dataclass
@@ -134,6 +135,8 @@ class _Importer:
         self._library_graph: Any = None
         self.renamed: dict[str, str] = {}
         self._variables: dict[int, np.ndarray] = {}
+        # node-name prefix of each inlined call -> the FunctionDef it inlined (Flex NodeDefs name a node's function)
+        self.call_sites: dict[str, str] = {}
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
@@ -235,6 +238,7 @@ class _Importer:
                     callee_args = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
                     sub_map = dict(zip(callee_args, data_inputs, strict=True))
                     sub_prefix = f"{prefix}{node.name}/"
+                    self.call_sites[sub_prefix] = fdef.signature.name
                     add_nodes([n for n in sub.node if n.name not in sub_map], sub_prefix, sub_map)
                     for k, a in enumerate(fdef.signature.output_arg):
                         renamed[f"{prefix}{node.name}:{k}"] = resolve(
@@ -393,5 +397,9 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         )
         fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
         fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        if importer.call_sites:
+            fn.attributes[TF_CALL_SITES] = DictionaryAttr(
+                {k: StringAttr(v) for k, v in sorted(importer.call_sites.items())}
+            )
         funcs.append(fn)
     return ModuleOp(funcs)
