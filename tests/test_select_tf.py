@@ -280,3 +280,30 @@ def test_saved_model_flex_bytes_match_tf(tmp_path):
     x = _rng((2, 3))
     got = ru.ours(ours).get_signature_runner()(x=x)
     ru.assert_match(got["out"], tf.math.erf(tf.nn.relu(x)).numpy())
+
+
+def _op_test_models():
+    """Every model of the elementwise and data-movement op tests, as (name, tf.function)."""
+    import test_legalize_elementwise as ew
+    import test_legalize_shape as sh
+
+    out = []
+    for case in ew.ALL:
+        sig = [tf.TensorSpec(x.shape, tf.as_dtype(x.dtype), name=f"x{i}") for i, x in enumerate(case.inputs)]
+        out.append((case.name, tf.function(lambda *a, fn=case.fn: fn(*a), input_signature=sig)))
+    for name, (fn, _) in sh.DATA_MOVEMENT.items():
+        out.append((name, tf.function(fn, input_signature=[tf.TensorSpec(sh.X.shape, tf.float32, name="x")])))
+    return out
+
+
+@pytest.mark.heavy  # ~130 models converted twice (~25 s)
+def test_op_test_models_stay_builtins_with_select_tf():
+    """No Flex where none is needed: every model of the elementwise and data-movement op tests (all converted to
+    builtins by TF and by us) converts with SELECT_TF_OPS on to the very same operators and bytes as without."""
+    models = _op_test_models()
+    assert len(models) > 100
+    for name, fn in models:
+        ours = _ours(fn, BOTH)
+        assert not any(cc for _, cc, _ in operators(ours)), name
+        plain = _ours(fn, ("TFLITE_BUILTINS",))
+        assert operators(ours) == operators(plain), name
