@@ -126,6 +126,11 @@ class _Buffers:
         self.data: list[bytes | memoryview] = [b""]
         self.by_size: dict[int, list[tuple[Blob, int]]] = {}
 
+    def add_raw(self, op: Operation) -> int:
+        """A constant's buffer given as bytes (not deduplicated: such constants are rare and small)."""
+        self.data.append(op.constant_bytes())
+        return len(self.data) - 1
+
     def add(self, blob: Blob) -> int:
         arr = blob.array
         candidates = self.by_size.setdefault(arr.nbytes, [])
@@ -153,6 +158,11 @@ def _value_name(value: SSAValue, fallback: str) -> str:
     return fallback
 
 
+def _is_raw_constant(op: Operation) -> bool:
+    """A constant op that gives its buffer as bytes (`constant_bytes()`), e.g. tfl.pseudo_string_const."""
+    return hasattr(op, "constant_bytes")
+
+
 def _is_exportable(op: Operation) -> bool:
     return isinstance(op, tfl.TflOp) or hasattr(op, "custom_code")
 
@@ -164,7 +174,7 @@ def check_exportable(module: ModuleOp) -> list[Operation]:
         if not isinstance(fn, func.FuncOp):
             continue
         for op in fn.body.walk():
-            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
                 continue
             if not _is_exportable(op):
                 bad.append(op)
@@ -194,6 +204,11 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
             sg.add(arg, name)
         for op in fn.body.walk():
             if isinstance(op, tfl.NoValueOp | func.ReturnOp):
+                continue
+            if _is_raw_constant(op):  # a constant that declares its own buffer bytes (STRING constants)
+                sg.add(
+                    op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), buffers.add_raw(op)
+                )
                 continue
             if isinstance(op, tfl.ConstOp):
                 blob = op.value.data
@@ -328,7 +343,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
 
     op_offsets = []
     for op in fn.body.walk():
-        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
             continue
         inputs = _int_vector(b, [sg.ref(v) for v in op.operands])
         outputs = _int_vector(b, [sg.ref(v) for v in op.results])

@@ -44,7 +44,7 @@ from xdsl.rewriter import Rewriter
 from dialects import tf, tfl
 from dialects.elements import DenseElementsAttr, numpy_dtype
 from dialects.names import NAME, TF_CALL_SITES
-from dialects.tfl.custom import FLEX_PREFIX
+from dialects.tfl.custom import FLEX_PREFIX, encode_strings
 
 _ALLOWLIST_FILE = Path(__file__).parent / "data" / "flex_allowlist.txt"
 
@@ -319,6 +319,20 @@ def fallback_op(op: Operation, flex: bool, custom: bool) -> tfl.CustomOp | None:
     return tfl.CustomOp(code, options, list(op.operands), [r.type for r in op.results], attrs)
 
 
+def string_const(op: tf.GenericOp) -> tfl.StringConstOp | None:
+    """A string tf.Const (imported as tf.generic: numeric constants only are numpy-held) as a STRING constant
+    buffer, as TF writes it; None for any other constant."""
+    import tensorflow as tf_
+    from tensorflow.core.framework import node_def_pb2
+
+    node = node_def_pb2.NodeDef.FromString(op.node_def_bytes)
+    if "value" not in node.attr or node.attr["value"].tensor.dtype != tf_.string.as_datatype_enum:
+        return None
+    values = tf_.make_ndarray(node.attr["value"].tensor).reshape(-1)
+    attrs = {NAME: op.attributes[NAME]} if NAME in op.attributes else {}
+    return tfl.StringConstOp(encode_strings([bytes(v) for v in values]), op.results[0].type, attrs)
+
+
 @dataclass(frozen=True)
 class SelectTFFallback(ModulePass):
     """Turn TF ops with no builtin into Flex ops (SELECT_TF_OPS) or custom ops (allow_custom_ops), as TF writes
@@ -338,6 +352,10 @@ class SelectTFFallback(ModulePass):
                     new: Operation | None = tfl.ConstOp(inner.value)
                     if NAME in inner.attributes:
                         new.attributes[NAME] = inner.attributes[NAME]
+                elif isinstance(inner, tf.GenericOp) and inner.op_type == "Const":
+                    new = string_const(inner)
+                    if new is None:
+                        new = fallback_op(inner, self.flex, self.custom)
                 elif is_tf_op(inner):
                     new = fallback_op(inner, self.flex, self.custom)
                 else:

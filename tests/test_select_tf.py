@@ -136,7 +136,23 @@ def _strings():
     return f, [np.array([b"1.5", b"-20", b"300.25"], dtype=object)]
 
 
-MODELS = {"det": _det, "erf": _erf, "sinh": _sinh, "cumprod": _cumprod, "strings": _strings}
+def _string_join():
+    # a string constant operand: a STRING buffer in the file, as TF writes it (not a FlexConst op)
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.string, name="x")])
+    def f(x):
+        return tf.strings.length(tf.strings.join([x, tf.constant(["ab", "cde"])], separator="-"))
+
+    return f, [np.array([b"x", b"yyy"], dtype=object)]
+
+
+MODELS = {
+    "det": _det,
+    "erf": _erf,
+    "sinh": _sinh,
+    "cumprod": _cumprod,
+    "strings": _strings,
+    "string_join": _string_join,
+}
 
 
 @pytest.mark.parametrize("ops", [FLEX_ONLY, BOTH], ids=["select-only", "builtins+select"])
@@ -307,3 +323,25 @@ def test_op_test_models_stay_builtins_with_select_tf():
         assert not any(cc for _, cc, _ in operators(ours)), name
         plain = _ours(fn, ("TFLITE_BUILTINS",))
         assert operators(ours) == operators(plain), name
+
+
+def string_buffers(model: bytes) -> list[bytes]:
+    """The buffers of the STRING constant tensors of the first subgraph."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    sg = m.Subgraphs(0)
+    out = []
+    for i in range(sg.TensorsLength()):
+        t = sg.Tensors(i)
+        if t.Type() == tflite.TensorType.STRING and t.Buffer() > 0 and m.Buffers(t.Buffer()).DataLength():
+            out.append(m.Buffers(t.Buffer()).DataAsNumpy().tobytes())
+    return out
+
+
+def test_string_constant_is_a_string_buffer_like_tfs():
+    fn, _ = _string_join()
+    ours, theirs = _ours(fn, BOTH), _theirs(fn, BOTH)
+    assert (
+        string_buffers(ours)
+        == string_buffers(theirs)
+        == [b"\x02\x00\x00\x00\x10\x00\x00\x00\x12\x00\x00\x00\x15\x00\x00\x00abcde"]
+    )

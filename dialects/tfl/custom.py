@@ -66,3 +66,36 @@ class CustomOp(IRDLOperation):
     @property
     def is_flex(self) -> bool:
         return self.custom_code().startswith(FLEX_PREFIX)
+
+
+@irdl_op_definition
+class StringConstOp(IRDLOperation):
+    """tfl.pseudo_string_const: a constant STRING tensor (e.g. an operand of a Flex string op), holding its buffer in
+    LiteRT's STRING layout: int32 count, count + 1 int32 offsets from the buffer start, then the bytes. TF writes a
+    string tf.Const as such a buffer (numpy-held DenseElementsAttr constants hold numbers only)."""
+
+    name = "tfl.pseudo_string_const"
+
+    value = prop_def(base(BytesAttr) | base(StringAttr))
+    output = var_result_def()
+
+    def __init__(
+        self, buffer: bytes, result_type: Attribute, attributes: dict[str, Attribute] | None = None
+    ) -> None:
+        super().__init__(
+            properties={"value": BytesAttr(buffer)}, result_types=[[result_type]], attributes=attributes or {}
+        )
+
+    def constant_bytes(self) -> bytes:
+        """The tensor's buffer, as the exporter writes it."""
+        v = self.value.data
+        return v.encode("utf-8") if isinstance(v, str) else bytes(v)
+
+
+def encode_strings(values: Sequence[bytes]) -> bytes:
+    """LiteRT STRING buffer of byte strings (row-major order)."""
+    count = len(values)
+    offsets = [4 * (count + 2)]
+    for s in values:
+        offsets.append(offsets[-1] + len(s))
+    return b"".join(v.to_bytes(4, "little", signed=True) for v in (count, *offsets)) + b"".join(values)
