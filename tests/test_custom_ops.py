@@ -233,3 +233,12 @@ def test_cli_analyze_reports_flex_and_custom_status(mixed_saved_model):
     assert flagged["Erf"]["status"] == "flex" and "FlexErf" in flagged["Erf"]["fix"]
     assert flagged["Erfc"]["status"] == "custom" and "kernel" in flagged["Erfc"]["fix"]
     assert flagged["Relu"]["status"] == "builtin"
+
+
+def test_python_custom_op_with_wrong_output_type_is_an_error():
+    model = _ours(erfc_model, BUILTINS, custom=True)
+    it = ru.ours(model, custom_ops={"Erfc": lambda inputs, options: inputs[0].astype(np.float64)})
+    with pytest.raises(
+        RuntimeError, match="custom op Erfc output 0 has type FLOAT64, the model declares FLOAT32"
+    ):
+        it.get_signature_runner()(x=_x((2, 5)))

@@ -1,8 +1,8 @@
-"""Select TF ops (Flex) through tflc, side by side with TensorFlow's converter on the same function: the same operator
-codes in the same order, each Flex op's custom_options byte-identical to TF's file (FlexBuffer [op type, NodeDef]),
-and the model run in our runtime (which hands Flex nodes to TensorFlow; LiteRT cannot run them) equal to TensorFlow
-within 1e-5. Ops TF maps to builtins stay builtins with SELECT_TF_OPS on; ops outside TF's Flex allowlist are
-refused, naming them and the flag that helps."""
+"""Select TF ops (Flex) through tflc, side by side with TensorFlow's converter on the same function: the same
+operators (as a multiset: each converter orders independent ops its own way), each Flex op's custom_options
+byte-identical to TF's file (FlexBuffer [op type, NodeDef]), and the model run in our runtime (which hands Flex nodes
+to TensorFlow; LiteRT cannot run them) equal to TensorFlow within 1e-5. Ops TF maps to builtins stay builtins with
+SELECT_TF_OPS on; ops outside TF's Flex allowlist are refused, naming them and the flag that helps."""
 
 import os
 import sys

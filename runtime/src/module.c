@@ -66,7 +66,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
   if (n != node->noutputs) {
     Py_DECREF(seq);
-    return tfl_error(ctx, "Flex op %s produced %zd outputs, the model declares %d", node->custom_code, n, node->noutputs);
+    return tfl_error(ctx, "custom op %s produced %zd outputs, the model declares %d", node->custom_code, n, node->noutputs);
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     TflTensor *t = tfl_output(ctx, node, (int)i);
@@ -76,7 +76,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "iOO", &type, &shape, &data)) { Py_DECREF(seq); goto pyerr; }
     if (type != t->type) {
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has type %s, the model declares %s", node->custom_code, i, tfl_type_name(type),
+      return tfl_error(ctx, "custom op %s output %zd has type %s, the model declares %s", node->custom_code, i, tfl_type_name(type),
                        tfl_type_name(t->type));
     }
     PyObject *sh = PySequence_Fast(shape, "shape must be a sequence");
@@ -86,7 +86,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (rank > TFL_MAX_RANK) {
       Py_DECREF(sh);
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has rank %zd (max %d)", node->custom_code, i, rank, TFL_MAX_RANK);
+      return tfl_error(ctx, "custom op %s output %zd has rank %zd (max %d)", node->custom_code, i, rank, TFL_MAX_RANK);
     }
     for (Py_ssize_t d = 0; d < rank; d++) dims[d] = (int32_t)PyLong_AsLong(PySequence_Fast_GET_ITEM(sh, d));
     Py_DECREF(sh);
@@ -104,7 +104,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
       size_t got = (size_t)view.len;
       PyBuffer_Release(&view);
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has %zu bytes, expected %zu", node->custom_code, i, got, t->bytes);
+      return tfl_error(ctx, "custom op %s output %zd has %zu bytes, expected %zu", node->custom_code, i, got, t->bytes);
     }
     if (t->bytes) memcpy(t->data, view.buf, t->bytes);
     PyBuffer_Release(&view);
@@ -116,7 +116,7 @@ pyerr : {
   PyErr_Fetch(&type, &value, &tb);
   PyObject *s = value ? PyObject_Str(value) : NULL;
   const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
-  tfl_error(ctx, "Flex op %s: %s: %s", node->custom_code ? node->custom_code : "?",
+  tfl_error(ctx, "custom op %s: %s: %s", node->custom_code ? node->custom_code : "?",
             type ? ((PyTypeObject *)type)->tp_name : "error", m ? m : "");
   PyErr_Clear();
   Py_XDECREF(s);
