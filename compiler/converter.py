@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import enum
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.errors import ConversionError, UnsupportedFlagError
+from compiler.errors import ConversionError, ConversionNote, UnsupportedFlagError
 from compiler.export import export
 from compiler.metadata import MODEL_TYPE
 from compiler.options import ExportOptions
@@ -65,6 +66,7 @@ class ConversionResult:
     phase_seconds: dict[str, float] = field(default_factory=dict)
     op_counts: dict[str, int] = field(default_factory=dict)
     size: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 class TFLiteConverter:
@@ -204,12 +206,19 @@ class TFLiteConverter:
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
+        from passes.pin_inputs import pin_inputs
+
+        notes = pin_inputs(
+            module
+        )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
         check_legalized(module)
         data = export(module, self._export_options())
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
 
-        self.result = ConversionResult(module, run, times, summary(module), len(data))
+        self.result = ConversionResult(module, run, times, summary(module), len(data), notes)
+        for note in notes:
+            warnings.warn(note, ConversionNote, stacklevel=2)
         return data
 
     def _export_options(self) -> ExportOptions:

@@ -41,3 +41,8 @@ class PassError(TflcError, RuntimeError):
         super().__init__(f"pass #{index} '{pass_name}' {message}")
         self.index = index
         self.pass_name = pass_name
+
+
+class ConversionNote(UserWarning):
+    """Something a converted model does differently from the TF model under some use (e.g. inputs pinned to the
+    converted shape). Issued as a warning by the Python API; the CLI prints it in the summary."""

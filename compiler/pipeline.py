@@ -46,6 +46,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),
+        "pin-inputs": _lazy("passes.pin_inputs", "PinInputs"),
     }
 
 
