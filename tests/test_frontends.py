@@ -44,11 +44,34 @@ def test_h5_file(mlp, tmp_path):
 
 def test_saved_model_from_keras_export(mlp, tmp_path):
     mlp.export(str(tmp_path / "sm"), verbose=False)
-    # Keras export writes two signatures ("serve", "serving_default"); both are converted by default.
     data = TFLiteConverter.from_saved_model(
         str(tmp_path / "sm"), signature_keys=["serving_default"]
     ).convert()
     _check_keras(mlp, data)
+
+
+@pytest.mark.parametrize("keys", [None, ["serve", "serving_default"]])
+def test_keras_export_keeps_serving_default_as_tensorflow_does(mlp, tmp_path, keys):
+    """`model.export()` writes signatures `serve` and `serving_default` (one function); TF's from_saved_model
+    converts `serving_default` alone, so `get_signature_runner()` without a key works. Same signatures as TF."""
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    mlp.export(str(tmp_path / "sm"), verbose=False)
+    ours = TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=keys).convert()
+    theirs = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=keys).convert()
+    a, b = Interpreter(model_content=ours), Interpreter(model_content=theirs)
+    assert (
+        a.get_signature_list()
+        == b.get_signature_list()
+        == {"serving_default": b.get_signature_list()["serving_default"]}
+    )
+    x = np.random.default_rng(0).standard_normal((1, *mlp.input_shape[1:])).astype(np.float32)
+    (name,) = b.get_signature_list()["serving_default"]["inputs"]
+    got, want = a.get_signature_runner()(**{name: x}), b.get_signature_runner()(**{name: x})
+    assert got.keys() == want.keys()
+    for k in want:
+        assert rel_error(got[k], want[k]) <= TOL
 
 
 def test_concrete_function():
