@@ -18,7 +18,7 @@ from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.errors import ConversionError, ConversionNote, UnsupportedFlagError
+from compiler.errors import ConversionError, ConversionNote, ModelImportError, UnsupportedFlagError
 from compiler.export import export
 from compiler.metadata import MODEL_TYPE
 from compiler.options import ExportOptions
@@ -93,6 +93,7 @@ class TFLiteConverter:
         self.on_phase: Callable[[str], None] | None = None
         self.debug: Any = None  # compiler.dumps.DebugOptions: IR dumps, print-ir-after/before, pass timing
         self.result = ConversionResult()
+        self._load_seconds = 0.0  # time a constructor spent reading the model
 
     # ---- constructors (same signatures as tf.lite.TFLiteConverter) ----
 
@@ -100,12 +101,15 @@ class TFLiteConverter:
     def from_saved_model(
         cls, saved_model_dir: str, signature_keys: list[str] | None = None, tags: set[str] | None = None
     ) -> TFLiteConverter:
-        def load() -> list[Any]:
-            from compiler.frontends.tf_functions import entries_from_saved_model
+        """Reads the SavedModel now, as TF does: a missing directory, an unknown signature key or a SavedModel
+        without signatures raise ModelImportError (a ValueError) here, not at convert()."""
+        from compiler.frontends.tf_functions import entries_from_saved_model
 
-            return entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
-
-        return cls(load, "TF_SAVED_MODEL")
+        t0 = time.perf_counter()
+        entries = entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
+        converter = cls(lambda: entries, "TF_SAVED_MODEL")
+        converter._load_seconds = time.perf_counter() - t0
+        return converter
 
     @classmethod
     def from_keras_model(cls, model: Any) -> TFLiteConverter:
@@ -129,6 +133,15 @@ class TFLiteConverter:
 
     @classmethod
     def from_concrete_functions(cls, funcs: list[Any], trackable_obj: Any = None) -> TFLiteConverter:
+        for f in funcs:  # TF's check and message, at construction
+            if not hasattr(f, "function_def"):
+                hint = (
+                    " To get the ConcreteFunction from a Function, call get_concrete_function."
+                    if hasattr(f, "get_concrete_function")
+                    else ""
+                )
+                raise ModelImportError("This function takes in a list of ConcreteFunction." + hint)
+
         def load() -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_concrete_function
 
@@ -179,7 +192,6 @@ class TFLiteConverter:
     def convert(self) -> bytes:
         """Convert the model; returns the FlatBuffer bytes."""
         self._check_flags()
-        from compiler.errors import ModelImportError
         from compiler.frontends.graph import import_entries
 
         times: dict[str, float] = {}
@@ -187,7 +199,7 @@ class TFLiteConverter:
         self._phase("load")
         try:
             entries = self._load()
-            times["load"] = time.perf_counter() - t0
+            times["load"] = self._load_seconds + time.perf_counter() - t0
             self._phase("import")
             t1 = time.perf_counter()
             module = import_entries(entries)

@@ -14,8 +14,9 @@ class UsageError(TflcError):
     """A command-line or API call that is wrong as given (missing/contradicting arguments, missing files)."""
 
 
-class ModelImportError(TflcError):
-    """A model could not be imported (bad input, not a TF limitation)."""
+class ModelImportError(TflcError, ValueError):
+    """A model could not be imported (bad input, not a TF limitation). A ValueError too, as TF's converter raises
+    for a missing signature key or a SavedModel without signatures."""
 
 
 class ConversionError(TflcError):

@@ -135,26 +135,56 @@ def test_same_input_same_bytes(mlp):
     assert TFLiteConverter.from_keras_model(mlp).convert() == TFLiteConverter.from_keras_model(mlp).convert()
 
 
+# Bad inputs fail at construction, as TF's converter does, with a ValueError (ModelImportError) naming the problem.
+
+
 def test_missing_saved_model_dir(tmp_path):
-    with pytest.raises(ConversionError, match="does not exist"):
-        TFLiteConverter.from_saved_model(str(tmp_path / "nope")).convert()
+    with pytest.raises(ValueError, match="does not exist"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "nope"))
 
 
 def test_not_a_saved_model(tmp_path):
-    with pytest.raises(ConversionError, match="not a SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path)).convert()
+    with pytest.raises(ValueError, match="not a SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path))
 
 
 def test_corrupt_saved_model(tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(ConversionError, match="cannot load SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path)).convert()
+    with pytest.raises(ValueError, match="cannot load SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path))
 
 
-def test_unknown_signature(tmp_path, mlp):
+def test_unknown_signature_fails_at_construction_like_tensorflow(tmp_path, mlp):
+    import tensorflow as tf
+
     mlp.export(str(tmp_path / "sm"), verbose=False)
-    with pytest.raises(ConversionError, match="not in SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"]).convert()
+    with pytest.raises(ValueError, match="nope"):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"])
+    with pytest.raises(ValueError, match="not in SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"])
+
+
+def test_saved_model_without_signatures_fails_at_construction_like_tensorflow(tmp_path):
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.v = tf.Variable(1.0)
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures={})
+    with pytest.raises(ValueError):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+    with pytest.raises(ValueError, match="no signatures"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+
+
+def test_a_tf_function_is_not_a_concrete_function_like_tensorflow():
+    import tensorflow as tf
+
+    f = tf.function(lambda x: x + 1.0, input_signature=[tf.TensorSpec([2], tf.float32)])
+    with pytest.raises(ValueError, match="call get_concrete_function") as theirs:
+        tf.lite.TFLiteConverter.from_concrete_functions([f])
+    with pytest.raises(ValueError) as ours:
+        TFLiteConverter.from_concrete_functions([f])
+    assert str(ours.value) == str(theirs.value)
 
 
 def test_unlegalized_ops_listed_once_with_names():
