@@ -69,8 +69,89 @@ class ConversionResult:
     notes: list[str] = field(default_factory=list)
 
 
+# TF's converter settings tflc does not implement, with TF's defaults: left at the default they mean what tflc does;
+# any other value is refused at convert() (never ignored). tflc-honoured settings are checked in _check_flags.
+_UNHONOURED_TF_SETTINGS: dict[str, Any] = {
+    "experimental_new_converter": True,
+    "experimental_new_quantizer": True,
+    "experimental_new_dynamic_range_quantizer": True,
+    "experimental_lower_to_saved_model": True,
+    "experimental_use_stablehlo_quantizer": False,
+    "experimental_stablehlo_quantizer_config": None,
+    "serialize_debug_metadata": False,
+    "unfold_batchmatmul": False,
+    "legalize_custom_tensor_list_ops": False,
+    "canonicalizing_inf_as_min_max_float": True,
+    "model_origin_framework": "UNSET",
+    "ir_dump_dir": None,
+    "ir_dump_pass_regex": None,
+    "ir_dump_func_regex": None,
+    "enable_timing": None,
+    "print_ir_before": None,
+    "print_ir_after": None,
+    "print_ir_module_scope": None,
+    "elide_elementsattrs_if_larger": None,
+    "_experimental_unfold_large_splat_constant": False,
+    "_experimental_qdq_conversion_mode": None,
+    "_experimental_disable_per_channel": False,
+    "_experimental_disable_per_channel_quantization_for_dense_layers": False,
+    "_experimental_full_integer_quantization_bias_type": None,
+    "_experimental_quantization_options": None,
+    "_experimental_tf_quantization_mode": None,
+    "_experimental_calibrate_only": False,
+    "_experimental_sparsify_model": False,
+    "_experimental_lower_tensor_list_ops": True,
+    "_experimental_default_to_single_batch_in_tensor_list_ops": False,
+    "_experimental_enable_dynamic_update_slice": False,
+    "_experimental_preserve_assert_op": False,
+    "_experimental_guarantee_all_funcs_one_use": False,
+    "_experimental_low_bit_qat": False,
+    "_experimental_allow_all_select_tf_ops": False,
+    "_experimental_variable_quantization": False,
+    "_experimental_disable_fuse_mul_and_fc": False,
+    "_experimental_use_buffer_offset": False,
+    "_experimental_reduce_type_precision": False,
+    "_experimental_enable_composite_direct_lowering": True,
+    "_experimental_strict_qdq": False,
+    "_experimental_unsafe_fuse_dynamic_shaped_broadcast": False,
+}
+# Attributes a user may set: TF's public ones above and below, tflc's debugging extras; a typo is an AttributeError.
+_SETTABLE = {
+    *_UNHONOURED_TF_SETTINGS,
+    "optimizations",
+    "representative_dataset",
+    "target_spec",
+    "inference_input_type",
+    "inference_output_type",
+    "allow_custom_ops",
+    "exclude_conversion_metadata",
+    "experimental_enable_resource_variables",
+    "pass_pipeline",
+    "verify_each",
+    "on_pass",
+    "before_pass",
+    "on_phase",
+    "debug",
+    "result",
+    "_debug_info",
+    "saved_model_dir",
+    "_load",
+    "_model_type",
+    "_load_seconds",
+}
+
+
 class TFLiteConverter:
     """Converts TensorFlow models to LiteRT FlatBuffers. Use the `from_*` constructors."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _SETTABLE:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(_SETTABLE), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(f"TFLiteConverter has no setting {name!r}{hint}")
+        object.__setattr__(self, name, value)
 
     def __init__(self, load: Callable[[], list[Any]], model_type: str) -> None:
         self._load = load
@@ -82,9 +163,11 @@ class TFLiteConverter:
         self.inference_output_type: Any = None
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
-        self.experimental_new_converter = True
-        self.experimental_new_quantizer = True
         self.experimental_enable_resource_variables = True
+        for name, default in _UNHONOURED_TF_SETTINGS.items():
+            setattr(self, name, default)
+        self._debug_info = None
+        self.saved_model_dir: str | None = None  # as TF: the directory a from_saved_model converter reads
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -109,6 +192,7 @@ class TFLiteConverter:
         entries = entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
         converter = cls(lambda: entries, "TF_SAVED_MODEL")
         converter._load_seconds = time.perf_counter() - t0
+        converter.saved_model_dir = str(saved_model_dir)
         return converter
 
     @classmethod
@@ -178,6 +262,13 @@ class TFLiteConverter:
                 unsupported.append(f"{attr}={v} (only float32 model I/O is implemented)")
         if self.allow_custom_ops:
             unsupported.append("allow_custom_ops (custom-op export is not implemented yet)")
+        if self.target_spec.experimental_select_user_tf_ops:
+            unsupported.append(
+                "target_spec.experimental_select_user_tf_ops (select-TF ops are not implemented yet)"
+            )
+        for name, default in _UNHONOURED_TF_SETTINGS.items():
+            if getattr(self, name) != default:
+                unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")
         if unsupported:
             raise UnsupportedFlagError(
                 "tflc cannot honour these converter settings yet, and will not silently ignore them:\n  - "

@@ -250,3 +250,53 @@ def test_several_concrete_functions_become_named_signatures():
     x = np.random.default_rng(4).standard_normal((1, 3)).astype(np.float32)
     assert rel_error(run_litert(data, {"x": x}, "double")["y"], double(x)["y"].numpy()) <= TOL
     assert rel_error(run_litert(data, {"x": x}, "shift")["y"], shift(x)["y"].numpy()) <= TOL
+
+
+# ---- converter settings: honoured or refused, never ignored ----------------------------------------------------
+
+
+def _identity_function():
+    import tensorflow as tf
+
+    return tf.function(
+        lambda x: x * 2.0, input_signature=[tf.TensorSpec([2], tf.float32)]
+    ).get_concrete_function()
+
+
+def test_every_setting_of_tensorflows_converter_exists_on_ours():
+    import tensorflow as tf
+
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([_identity_function()])
+    ours = TFLiteConverter.from_concrete_functions([_identity_function()])
+    settings = [
+        n
+        for n in vars(theirs)
+        if not n.startswith("_") or n.startswith("_experimental") or n == "_debug_info"
+    ]
+    missing = [n for n in settings if not hasattr(ours, n)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("serialize_debug_metadata", True),
+        ("_experimental_unfold_large_splat_constant", True),
+        ("_experimental_qdq_conversion_mode", "STATIC"),
+        ("experimental_use_stablehlo_quantizer", True),
+        ("experimental_new_converter", False),
+    ],
+)
+def test_a_setting_tflc_does_not_implement_is_refused(name, value):
+    from compiler.errors import UnsupportedFlagError
+
+    conv = TFLiteConverter.from_concrete_functions([_identity_function()])
+    setattr(conv, name, value)
+    with pytest.raises(UnsupportedFlagError, match=name):
+        conv.convert()
+
+
+def test_a_misspelt_setting_is_an_attribute_error_with_the_fix():
+    conv = TFLiteConverter.from_concrete_functions([_identity_function()])
+    with pytest.raises(AttributeError, match="did you mean 'optimizations'"):
+        conv.optimisations = ["DEFAULT"]
