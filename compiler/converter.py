@@ -289,11 +289,12 @@ class TFLiteConverter:
         t0 = time.perf_counter()
         self._phase("load")
         try:
-            entries = self._load()
-            times["load"] = self._load_seconds + time.perf_counter() - t0
-            self._phase("import")
-            t1 = time.perf_counter()
-            module = import_entries(entries)
+            with _eager_scope():  # works inside a user's `with tf.Graph().as_default():` too
+                entries = self._load()
+                times["load"] = self._load_seconds + time.perf_counter() - t0
+                self._phase("import")
+                t1 = time.perf_counter()
+                module = import_entries(entries)
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         times["import"] = time.perf_counter() - t1
@@ -337,6 +338,18 @@ class TFLiteConverter:
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
         )
+
+
+def _eager_scope() -> Any:
+    """Eager execution even inside a caller's graph (what TF's own converter enters) once TensorFlow is loaded."""
+    import contextlib
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return contextlib.nullcontext()
+    from tensorflow.python.eager import context
+
+    return context.eager_mode()
 
 
 def _function_key(fn: Any, index: int) -> str:

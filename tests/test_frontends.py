@@ -300,3 +300,17 @@ def test_a_misspelt_setting_is_an_attribute_error_with_the_fix():
     conv = TFLiteConverter.from_concrete_functions([_identity_function()])
     with pytest.raises(AttributeError, match="did you mean 'optimizations'"):
         conv.optimisations = ["DEFAULT"]
+
+
+def test_convert_inside_a_graph_context_gives_the_same_model(mlp):
+    """A user's `with tf.Graph().as_default():` around convert() (TF's converter fails there on this model)."""
+    import tensorflow as tf
+
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2))
+    cf = tf.function(lambda x: tf.matmul(x, w), input_signature=[tf.TensorSpec([1, 3], tf.float32)])
+    cf = cf.get_concrete_function()
+    outside = TFLiteConverter.from_concrete_functions([cf]).convert()
+    keras_outside = TFLiteConverter.from_keras_model(mlp).convert()
+    with tf.Graph().as_default():
+        assert TFLiteConverter.from_concrete_functions([cf]).convert() == outside
+        assert TFLiteConverter.from_keras_model(mlp).convert() == keras_outside
