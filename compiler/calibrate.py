@@ -410,11 +410,16 @@ def calibrate(
     quiet: bool = False,
     num_threads: int | None = None,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+    match_tf_calibrator: bool = False,
 ) -> Ranges:
     """Run the float `tfl` module on every sample of `dataset` (a TF-style representative_dataset or
     `load_representative_data(...)`) in tflc's C runtime and return the global (min, max) of each float activation
     (`observed_values`). Values that saw no element (empty tensors, all NaN, unused signatures) are left out. A
-    progress bar over the samples appears on a terminal's stderr after ~1 s unless `quiet`."""
+    progress bar over the samples appears on a terminal's stderr after ~1 s unless `quiet`.
+
+    The ranges are each tensor's own values, as LiteRT computes them with every tensor kept. `match_tf_calibrator`
+    returns instead what TF 2.21's calibrator records (`tf_calibrator_ranges`), whose scales TF's quantized models
+    carry."""
     from runtime import Interpreter
 
     signatures = signature_inputs(module)
@@ -466,7 +471,92 @@ def calibrate(
             RuntimeWarning,
             stacklevel=2,
         )
-    return {v: (float(s.lo), float(s.hi)) for v, s in stats.items() if s.seen}
+    ranges = {v: (float(s.lo), float(s.hi)) for v, s in stats.items() if s.seen}
+    return tf_calibrator_ranges(module, ranges) if match_tf_calibrator else ranges
+
+
+# LiteRT kernels registered as in-place (kTfLiteInplaceOpInput{0,1}Shared): the output may take over the buffer of
+# its first shareable input. Found on TF 2.21's calibrator: ADD, SUB, MUL, DIV and SOFTMAX share; GELU, LOGISTIC,
+# TANH, LOG_SOFTMAX, L2_NORMALIZATION, MAXIMUM, SQUARED_DIFFERENCE, POW and unary math ops do not.
+_INPLACE_INPUTS = {"ADD": 2, "SUB": 2, "MUL": 2, "DIV": 2, "SOFTMAX": 1}
+_INPLACE_UNMODIFIED = {
+    "RESHAPE"
+}  # share their input's buffer without writing it (kTfLiteInplaceOpDataUnmodified)
+_SCALAR_TENSOR_BYTES = 4  # LiteRT never shares a modified tensor of this size or less
+_FLT_MIN = float(np.finfo(np.float32).tiny)
+
+
+def tf_calibrator_ranges(module: ModuleOp, ranges: Mapping[SSAValue, Range]) -> Ranges:
+    """What TF 2.21's calibrator records for the same values, given their own ranges:
+
+    - it logs an op's inputs again after the op ran (calibrator.cc, LoggingEval); when LiteRT's arena planner let
+      the op write its output into that input's buffer (ArenaPlanner::IdentifyInPlaceTensors: an in-place kernel,
+      same byte size above 4 bytes, the input used once and not a graph input, the output not a graph output, the
+      shared root used once), the input's range takes in the output's;
+    - its running max starts at numeric_limits<float>::min(), so an all-negative tensor's max is FLT_MIN (2^-126).
+    These change no int8 scale except the first (inputs of residual ADDs, of LayerNorm's epsilon ADD, ...)."""
+
+    out = dict(ranges)
+    for fn in _functions(module):
+        _share_in_place(fn, ranges, out)
+    return {v: (lo, max(hi, _FLT_MIN)) for v, (lo, hi) in out.items()}
+
+
+def _share_in_place(fn: func.FuncOp, ranges: Mapping[SSAValue, Range], out: Ranges) -> None:
+    """Widen `out` for the inputs LiteRT's planner lets an in-place op overwrite (see tf_calibrator_ranges)."""
+    from dialects import tfl
+    from dialects.tfl.base import builtin_name
+
+    ret = fn.body.block.last_op
+    outputs = set(ret.operands) if isinstance(ret, func.ReturnOp) else set()
+    inputs = set(fn.args)
+    root: dict[SSAValue, SSAValue] = {}
+    for op in fn.body.walk():
+        if not isinstance(op, tfl.TflOp) or not op.results or op.results[0] in outputs:
+            continue
+        name = builtin_name(op.BUILTIN)
+        changed = name in _INPLACE_INPUTS
+        if not changed and name not in _INPLACE_UNMODIFIED:
+            continue
+        result = op.results[0]
+        for value in op.operands[: _INPLACE_INPUTS.get(name, 1)]:
+            if value in inputs or _is_constant(value):
+                continue
+            size = _nbytes(value)
+            if changed and (size != _nbytes(result) or size <= _SCALAR_TENSOR_BYTES or _refcount(value) > 1):
+                continue
+            shared = value
+            while shared in root:
+                shared = root[shared]
+            if changed and _refcount(shared) > 1:
+                break
+            root[result] = shared
+            if changed and value in out and result in ranges:
+                (lo, hi), (rlo, rhi) = out[value], ranges[result]
+                out[value] = (min(lo, rlo), max(hi, rhi))
+            break
+
+
+def _refcount(value: SSAValue) -> int:
+    return sum(1 for _ in value.uses)
+
+
+def _is_constant(value: SSAValue) -> bool:
+    from dialects import tfl
+
+    return isinstance(value.owner, tfl.ConstOp | tfl.NoValueOp)
+
+
+def _nbytes(value: SSAValue) -> int:
+    from dialects.elements import numpy_dtype
+
+    ty = value.type
+    if not isinstance(ty, TensorType):
+        return 0
+    return (
+        int(np.prod([max(int(d), 1) for d in ty.get_shape()], dtype=np.int64))
+        * numpy_dtype(ty.element_type).itemsize
+    )
 
 
 def calibration_model(module: ModuleOp) -> tuple[bytes, list[dict[str, SSAValue]]]:
