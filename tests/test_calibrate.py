@@ -235,7 +235,7 @@ def test_not_callable_and_shape_change(two_signatures):
     with pytest.raises(RepresentativeDatasetError, match="shapes changed"):
         calibrate(single, lambda: iter([[X4, X4], [two, two]]), quiet=True)
     # like TF (which resizes the inputs to the first sample), a batch of 2 throughout is fine
-    r = calibrate(single, lambda: iter([[two, two * 3]]), quiet=True)
+    r = calibrate(single, lambda: iter([[two, two * 3]]), quiet=True, match_tf_calibrator=False)
     assert set(r.values()) == {(1.0, 1.0), (3.0, 3.0), (6.0, 6.0), (7.0, 7.0)}  # a, b, b * 2, relu(b * 2 + a)
     assert (
         calibrate(single, lambda: iter([]), quiet=True) == {}
@@ -365,7 +365,7 @@ def test_ranges_equal_litert_and_tensorflow(name):
     model = MODELS[name]()
     module, float_bytes = _keras_module(model)
     samples = _samples(model, 6, scale=2.0)
-    ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True)
+    ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True, match_tf_calibrator=False)
     assert set(ranges) == set(observed_values(module))
 
     # 1. LiteRT (reference kernels) on the very file calibration ran: every tensor's min/max bit for bit
@@ -392,7 +392,7 @@ def test_ranges_equal_litert_and_tensorflow(name):
     # in-place logging is reproduced
     tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
     as_tf = tf_calibrator_ranges(module, ranges)
-    assert as_tf == calibrate(module, lambda: ([x] for x in samples), quiet=True, match_tf_calibrator=True)
+    assert as_tf == calibrate(module, lambda: ([x] for x in samples), quiet=True)  # the default
     for value, (lo, hi) in as_tf.items():
         tensor = by_value.get(value)
         if tensor is None:
@@ -433,7 +433,7 @@ def test_nan_skipped_and_inf_kept_as_tensorflow():
     module = conv.result.module
     samples = [np.array([[-1.0, 0.0, 4.0, 9.0, -4.0, 2.0]], np.float32)]
     with pytest.warns(RuntimeWarning, match="NaN"):
-        ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True)
+        ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True, match_tf_calibrator=False)
     calib_bytes, names = calibration_model(module)
     tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
     as_tf = tf_calibrator_ranges(module, ranges)
@@ -545,7 +545,7 @@ def test_tf_calibrator_in_place_logging():
     conv.convert()
     module = conv.result.module
     samples = [rng.standard_normal((1, 16)).astype(np.float32) for _ in range(4)]
-    ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True)
+    ranges = calibrate(module, lambda: ([x] for x in samples), quiet=True, match_tf_calibrator=False)
     as_tf = tf_calibrator_ranges(module, ranges)
     calib_bytes, names = calibration_model(module)
     tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
@@ -559,3 +559,31 @@ def test_tf_calibrator_in_place_logging():
         assert abs(lo - tlo) <= 1e-5 * scale and abs(hi - thi) <= 1e-5 * scale, (tensor, value.owner.name)
         widened += as_tf[value] != ranges[value]
     assert widened >= 7
+
+
+@pytest.mark.heavy
+def test_efficientnet_b0_ranges_equal_litert_and_tf_calibrator():
+    """Whole model (238 float activations, LOGISTIC/MUL swish, residual ADDs): our ranges equal LiteRT's
+    BUILTIN_REF bit for bit, and the TF-compatible ranges give TF's calibrator's int8 scales."""
+    tf = _quiet_tf()
+    from corpus import build
+
+    from compiler import TFLiteConverter
+
+    conv = TFLiteConverter.from_keras_model(build("efficientnet_b0"))
+    conv.convert()
+    module = conv.result.module
+    rng = np.random.default_rng(0)
+    samples = [rng.uniform(-1, 1, signature_inputs(module)[0].shapes[0]).astype(np.float32) for _ in range(2)]
+    own = calibrate(module, lambda: ([x] for x in samples), quiet=True, match_tf_calibrator=False)
+    calib_bytes, names = calibration_model(module)
+    litert = _litert_ranges(calib_bytes, samples)
+    assert all((np.float32(own[v][0]), np.float32(own[v][1])) == litert[n] for n, v in names[0].items())
+
+    def scale(r):
+        return (max(r[1], 0.0) - min(r[0], 0.0)) / 255
+
+    as_tf = tf_calibrator_ranges(module, own)
+    tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
+    errors = [abs(scale(as_tf[v]) / scale(tf_ranges[n]) - 1) for n, v in names[0].items()]
+    assert len(errors) == 238 and max(errors) < 1e-5
