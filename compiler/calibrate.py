@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -55,6 +56,7 @@ from xdsl.dialects.builtin import (
     f32,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
 
 from compiler.errors import ConversionError, UsageError
 
@@ -678,3 +680,25 @@ def read_ranges(module: ModuleOp) -> Ranges:
             if isinstance(op, Operation):
                 take(op.results, op.attributes.get(RANGE_ATTR))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# As a pass: `tflc opt -p 'calibrate{data="samples.npz" samples=16}'` annotates IR with the ranges
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibrate(ModulePass):
+    """Annotate float activations with calibrated ranges (tflc.range) from a .npz file or a folder of .npy files."""
+
+    name = "calibrate"
+
+    data: str = ""
+    samples: int = 0  # 0: every sample in `data`
+    tf_compatible: bool = True  # ranges as TF's calibrator records them (see calibrate)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not self.data:
+            raise UsageError('the calibrate pass needs representative data: calibrate{data="samples.npz"}')
+        dataset = load_representative_data(self.data, limit=self.samples or None)
+        annotate_ranges(op, calibrate(op, dataset, quiet=True, match_tf_calibrator=self.tf_compatible))

@@ -587,3 +587,19 @@ def test_efficientnet_b0_ranges_equal_litert_and_tf_calibrator():
     tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
     errors = [abs(scale(as_tf[v]) / scale(tf_ranges[n]) - 1) for n, v in names[0].items()]
     assert len(errors) == 238 and max(errors) < 1e-5
+
+
+def test_calibrate_pass(tmp_path):
+    """`calibrate{data=...}` (for `tflc opt` pipelines) writes the same ranges as calling calibrate."""
+    from compiler.calibrate import Calibrate
+    from compiler.pipeline import make_context
+
+    model = _mlp()
+    module, _ = _keras_module(model)
+    samples = _samples(model, 5)
+    np.savez(tmp_path / "d.npz", **{signature_inputs(module)[0].names[0]: np.concatenate(samples)})
+    want = calibrate(module, lambda: ([x] for x in samples[:3]), quiet=True)
+    Calibrate(data=str(tmp_path / "d.npz"), samples=3).apply(make_context(), module)
+    assert read_ranges(module) == want
+    with pytest.raises(UsageError, match="needs representative data"):
+        Calibrate().apply(make_context(), module)
