@@ -603,3 +603,32 @@ def test_calibrate_pass(tmp_path):
     assert read_ranges(module) == want
     with pytest.raises(UsageError, match="needs representative data"):
         Calibrate().apply(make_context(), module)
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch):
+    import io
+    import sys
+    import time
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    model = _mlp()
+    module, _ = _keras_module(model)
+    samples = _samples(model, 4)
+
+    def slow():
+        for x in samples:
+            time.sleep(0.4)
+            yield [x]
+
+    for quiet, shown in [(False, True), (True, False)]:
+        err = Terminal()
+        monkeypatch.setattr(sys, "stderr", err)
+        calibrate(module, slow, quiet=quiet)
+        assert ("calibrating" in err.getvalue()) == shown
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    calibrate(module, lambda: ([x] for x in samples))  # fast: no bar
+    assert err.getvalue() == ""
