@@ -47,6 +47,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "select-tf-fallback": _lazy("passes.select_tf", "SelectTFFallback"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),
+        "pin-inputs": _lazy("passes.pin_inputs", "PinInputs"),
     }
 
 
