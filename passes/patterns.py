@@ -191,8 +191,14 @@ def replace_with(
     new_ops: Iterable[Operation],
     new_results: list[SSAValue] | None = None,
 ) -> None:
-    """Replace `op` by `new_ops`, naming the last one like `op`."""
+    """Replace `op` by `new_ops`, naming the last one like `op` — unless one of them is a tfl op whose element types
+    LiteRT's kernel does not take (e.g. a float64 Conv2D): then `op` stays as it is, for the select-TF fallback or
+    the listing error, so no rule can emit an op the verifier would reject."""
     new_ops = list(new_ops)
+    for new in new_ops:
+        check = getattr(type(new), "operand_types_error", None)
+        if check is not None and check([v.type for v in new.operands], [r.type for r in new.results]):
+            return
     if new_ops:
         named(new_ops[-1], op)
     rewriter.replace(op, new_ops, new_results)

@@ -102,3 +102,32 @@ def test_illegal_op_from_a_pass_is_a_pass_error(monkeypatch):
     err = info.value
     assert err.pass_name == RetypeReluToInt16.name and err.index == 1
     assert "'tfl.relu' operand x has element type i16, which LiteRT's RELU kernel does not take" in str(err)
+
+
+def test_no_rule_builds_an_op_its_kernel_refuses():
+    """float64 Conv2D / StridedSlice have no builtin kernel: the rules leave them in TF (listed, or Flex), as TF's
+    converter does, instead of building a CONV_2D the verifier rejects."""
+    import tensorflow as tf
+
+    from compiler import OpsSet, TFLiteConverter
+    from compiler.errors import ConversionError
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 4, 4, 2], tf.float64, name="x")])
+    def f(x):
+        return tf.nn.conv2d(x, tf.ones([3, 3, 2, 2], tf.float64), 1, "SAME")[:, 1:]
+
+    with pytest.raises(ConversionError, match=r"Conv2D x1.*\n.*StridedSlice x1"):
+        TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    conv.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, OpsSet.SELECT_TF_OPS}
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    theirs.target_spec.supported_ops = {tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS}
+    import tflite
+
+    def codes(data):
+        m = tflite.Model.GetRootAsModel(data, 0)
+        return sorted(
+            (m.OperatorCodes(i).CustomCode() or b"").decode() for i in range(m.OperatorCodesLength())
+        )
+
+    assert codes(conv.convert()) == codes(theirs.convert()) == ["FlexConv2D", "FlexStridedSlice"]
