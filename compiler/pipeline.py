@@ -128,11 +128,12 @@ def describe_passes() -> list[tuple[str, str]]:
 
 def make_context() -> Context:
     from dialects.elements import TFLC
+    from dialects.quant import QUANT
     from dialects.tf import TF
     from dialects.tfl import TFL
 
     ctx = Context()
-    for d in (Builtin, Func, TF, TFL, TFLC):
+    for d in (Builtin, Func, TF, TFL, TFLC, QUANT):
         ctx.load_dialect(d)
     return ctx
 
