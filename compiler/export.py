@@ -24,6 +24,7 @@ from compiler.options import ExportOptions
 from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
 from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
@@ -302,14 +303,17 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         name_off = b.CreateString(name)
         shape_off = _int_vector(b, shape)
         sig_off = _int_vector(b, signature) if signature != shape else 0
+        q = quantized_element(ty)
+        dtype = q.storage_dtype if q is not None else numpy_dtype(ty.element_type)
         tensor_offsets.append(
             _table(
                 b,
                 "Tensor",
                 shape=shape_off,
-                type=tensor_type_code(numpy_dtype(ty.element_type)),
+                type=tensor_type_code(dtype),
                 buffer=buffer,
                 name=name_off,
+                quantization=_quantization(b, q) if q is not None else None,
                 shape_signature=sig_off or None,
             )
         )
@@ -355,6 +359,18 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         outputs=outputs_vec,
         operators=ops_vec,
         name=name_off,
+    )
+
+
+def _quantization(b: flatbuffers.Builder, q: UniformQuantizedType) -> int:
+    """QuantizationParameters: float32 scales, int64 zero points, the quantized dimension (0 per tensor, as TF)."""
+    b.StartVector(4, len(q.scales), 4)
+    for s in reversed(q.scales):
+        b.PrependFloat32(s)
+    scales = b.EndVector()
+    zero_points = _int_vector(b, list(q.zero_points), "PrependInt64", 8)
+    return _table(
+        b, "QuantizationParameters", scale=scales, zero_point=zero_points, quantized_dimension=q.axis or 0
     )
 
 

@@ -46,6 +46,8 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),
+        "quantize-dynamic-range": _lazy("passes.quantize_weights", "QuantizeDynamicRange"),
+        "quantize-float16": _lazy("passes.quantize_weights", "QuantizeFloat16"),
     }
 
 
@@ -68,6 +70,10 @@ DEFAULT_PIPELINE = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,fold-consta
 # Named pipelines: a name usable wherever a pipeline string is expected (`--pass-pipeline=tflite-float`).
 PIPELINES: dict[str, str] = {
     "tflite-float": DEFAULT_PIPELINE,
+    # Post-training weight quantization (optimizations=[DEFAULT] without a representative dataset), after all
+    # float rewrites so fusions see float weights, as TF quantizes after its optimize passes.
+    "tflite-dynamic-range": f"{DEFAULT_PIPELINE},quantize-dynamic-range",
+    "tflite-float16": f"{DEFAULT_PIPELINE},quantize-float16",
     # What `tflc analyze` runs: everything up to legalization, no fusion (so each TF op maps to its own builtin).
     "tf-legalize-only": "tf-cleanup,fold-constants,prepare-tf,legalize-tf",
 }
