@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from compiler.errors import ConversionError, UnsupportedFlagError
 from compiler.export import export
-from compiler.metadata import MODEL_TYPE
+from compiler.metadata import MODEL_TYPE, optimization_modes, reduced_precision_metadata
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
@@ -83,6 +83,9 @@ class TFLiteConverter:
         self.experimental_new_converter = True
         self.experimental_new_quantizer = True
         self.experimental_enable_resource_variables = True
+        # Honoured by dynamic-range quantization, as TF does: per-tensor weight scales everywhere / for dense layers.
+        self._experimental_disable_per_channel = False
+        self._experimental_disable_per_channel_quantization_for_dense_layers = False
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -141,13 +144,44 @@ class TFLiteConverter:
 
     # ---- conversion ----
 
+    def quantization_mode(self) -> str | None:
+        """ "dynamic-range" or "float16" as TF's lite.py decides them (an optimization set, no representative
+        dataset; float16 when it is the smallest supported type), None for a float model. Other settings are
+        refused by convert()."""
+        if not self.optimizations:
+            return None
+        types = {_type_name(t) for t in self.target_spec.supported_types}
+        return "float16" if types == {"float16"} else "dynamic-range"
+
+    def quantization_pass(self) -> str | None:
+        """The pass (with options) that quantizes weights for these settings, or None."""
+        mode = self.quantization_mode()
+        if mode == "float16":
+            return "quantize-float16"
+        if mode == "dynamic-range":
+            options = []
+            if self._experimental_disable_per_channel:
+                options.append("per-channel=false")
+            if self._experimental_disable_per_channel_quantization_for_dense_layers:
+                options.append("per-channel-dense=false")
+            return "quantize-dynamic-range" + (f"{{{' '.join(options)}}}" if options else "")
+        return None
+
+    def effective_pipeline(self) -> str:
+        """`pass_pipeline` followed by the weight-quantization pass the converter settings ask for."""
+        extra = self.quantization_pass()
+        if extra is None or extra.split("{")[0] in self.pass_pipeline:
+            return self.pass_pipeline
+        return f"{self.pass_pipeline},{extra}" if self.pass_pipeline else extra
+
     def _check_flags(self) -> None:
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
-        if self.optimizations:
+        optimizations = {_enum_name(o) for o in self.optimizations}
+        if optimizations - _QUANTIZING_OPTIMIZATIONS:
             unsupported.append(
-                f"optimizations={[_enum_name(o) for o in self.optimizations]} (post-training "
-                "quantization is not implemented yet)"
+                f"optimizations={sorted(optimizations)} (only DEFAULT and its aliases OPTIMIZE_FOR_SIZE / "
+                "OPTIMIZE_FOR_LATENCY are implemented: dynamic-range and float16 weight quantization)"
             )
         if self.representative_dataset is not None:
             unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
@@ -155,8 +189,17 @@ class TFLiteConverter:
             unsupported.append(
                 f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS is implemented)"
             )
-        if self.target_spec.supported_types:
-            unsupported.append("target_spec.supported_types (float16/int8 targets are not implemented yet)")
+        types = {_type_name(t) for t in self.target_spec.supported_types}
+        if types - {"float16"}:
+            unsupported.append(
+                f"target_spec.supported_types={sorted(types)} (only float16 is implemented; int8 targets need "
+                "full-integer quantization)"
+            )
+        elif types and not self.optimizations:
+            unsupported.append(
+                "target_spec.supported_types=['float16'] without optimizations (TF ignores it then; set "
+                "optimizations=[Optimize.DEFAULT] for float16 weights)"
+            )
         for attr in ("inference_input_type", "inference_output_type"):
             v = getattr(self, attr)
             if v is not None and getattr(v, "name", str(v)) not in ("float32", "tf.float32"):
@@ -196,7 +239,7 @@ class TFLiteConverter:
         t2 = time.perf_counter()
         run = (self.debug.run if self.debug is not None else run_pipeline)(
             module,
-            self.pass_pipeline,
+            self.effective_pipeline(),
             verify_each=self.verify_each,
             on_pass=self.on_pass,
             before_pass=self.before_pass,
@@ -220,11 +263,31 @@ class TFLiteConverter:
             tf_version = tf.__version__
         except ImportError:
             pass
+        mode = self.quantization_mode()
         return ExportOptions(
             model_type=MODEL_TYPE[self._model_type],
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
+            optimization_modes=optimization_modes(mode),
+            extra_metadata=reduced_precision_metadata(mode),
         )
+
+
+# tf.lite.Optimize members that all mean "quantize" (SIZE and LATENCY are deprecated aliases of DEFAULT in TF).
+_QUANTIZING_OPTIMIZATIONS = {"DEFAULT", "OPTIMIZE_FOR_SIZE", "OPTIMIZE_FOR_LATENCY"}
+
+
+def _type_name(t: Any) -> str:
+    """A dtype given as tf.float16, np.float16 or "float16" -> "float16"."""
+    name = getattr(t, "name", None)
+    if isinstance(name, str):
+        return name
+    try:
+        import numpy as np
+
+        return np.dtype(t).name
+    except TypeError:
+        return str(t)
 
 
 def _function_key(fn: Any, index: int) -> str:

@@ -173,7 +173,10 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
         raise ExportError("module has no func.func to export")
 
     buffers = _Buffers()
-    opcodes: dict[tuple[int, str, int], int] = {}
+    # One OperatorCode per builtin (or custom code) whose version is the highest any of its ops needs, as TF's
+    # exporter does (tools/versioning UpdateOpVersion): a float and a hybrid CONV_2D share version 5.
+    opcodes: dict[tuple[int, str], int] = {}
+    versions: dict[tuple[int, str], int] = {}
     runtime_versions: set[str] = set()
     subgraphs: list[_Subgraph] = []
     for fn in functions:
@@ -194,10 +197,11 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 continue
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
-            key = _opcode_key(op)
+            key, version = _opcode_key(op)
             opcodes.setdefault(key, len(opcodes))
+            versions[key] = max(versions.get(key, version), version)
             if isinstance(op, tfl.TflOp):
-                runtime_versions.add(_runtime_version(op, key[2]))
+                runtime_versions.add(_runtime_version(op, version))
         subgraphs.append(sg)
 
     total = sum(len(d) for d in buffers.data)
@@ -208,6 +212,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     # Buffers first (largest data), then everything that points at them.
     runtime_version = min_runtime_version(runtime_versions)
     metadata: dict[str, bytes] = {"min_runtime_version": runtime_version.encode().ljust(16, b"\0")[:16]}
+    if "reduced_precision_support" in options.extra_metadata:  # TF writes it before CONVERSION_METADATA
+        metadata["reduced_precision_support"] = options.extra_metadata["reduced_precision_support"]
     if options.include_conversion_metadata:
         metadata["CONVERSION_METADATA"] = conversion_metadata(options)
     metadata.update(options.extra_metadata)
@@ -223,7 +229,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     sg_offsets = [_build_subgraph(b, sg, opcodes) for sg in subgraphs]
 
     code_offsets = []
-    for code, custom, version in opcodes:
+    for (code, custom), version in ((k, versions[k]) for k in opcodes):
         custom_off = b.CreateString(custom) if custom else None
         code_offsets.append(
             _table(
@@ -274,10 +280,11 @@ def _runtime_version(op: tfl.TflOp, version: int) -> str:
         ) from None
 
 
-def _opcode_key(op: Operation) -> tuple[int, str, int]:
+def _opcode_key(op: Operation) -> tuple[tuple[int, str], int]:
+    """((builtin code, custom code), the version this op needs)."""
     if isinstance(op, tfl.TflOp):
-        return (op.BUILTIN, "", op.version())
-    return (BuiltinOperator.CUSTOM, op.custom_code(), 1)
+        return (op.BUILTIN, ""), op.version()
+    return (BuiltinOperator.CUSTOM, op.custom_code()), 1
 
 
 def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
@@ -287,7 +294,7 @@ def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
     return [f"{prefix}_{i}" for i in range(n)]
 
 
-def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str, int], int]) -> int:
+def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str], int]) -> int:
     fn = sg.fn
     ret = fn.body.block.last_op
     assert isinstance(ret, func.ReturnOp)
@@ -334,7 +341,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
             _table(
                 b,
                 "Operator",
-                opcode_index=opcodes[_opcode_key(op)],
+                opcode_index=opcodes[_opcode_key(op)[0]],
                 inputs=inputs,
                 outputs=outputs,
                 builtin_options_type=opt_type or None,

@@ -1,0 +1,294 @@
+"""Dynamic-range and float16 weight quantization side by side with TensorFlow's converter on the same Keras model:
+every weight TF quantizes is byte-identical in our file (same storage type, shape, scales, zero points and
+quantized dimension), the OperatorCode versions and min_runtime_version agree, LiteRT runs both files to the same
+outputs (within 1e-6 of the output's scale), and our C runtime runs our file as LiteRT does."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import tflite
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpus  # noqa: E402
+import runtime_util as ru  # noqa: E402
+
+from compiler import Optimize, TFLiteConverter, UnsupportedFlagError  # noqa: E402
+
+OUTPUT_RTOL = 1e-6  # LiteRT outputs of our file vs TF's file, relative to max |output|
+NEAR_RTOL = 1e-2  # the same where a float weight already differs by a ULP before quantization
+_TYPES = {v: k for k, v in vars(tflite.TensorType).items() if k.isupper()}
+_OPS = {v: k for k, v in vars(tflite.BuiltinOperator).items() if k.isupper()}
+
+# Converter attribute settings per mode (TF's and ours take the same ones).
+MODES = {
+    "dynamic": {},
+    "dynamic-per-tensor": {"_experimental_disable_per_channel": True},
+    "dynamic-dense-per-tensor": {"_experimental_disable_per_channel_quantization_for_dense_layers": True},
+    "float16": {"supported_types": True},
+}
+
+
+def _convert(converter_cls, model, mode: str, tf) -> bytes:
+    c = converter_cls.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT if converter_cls is not TFLiteConverter else Optimize.DEFAULT]
+    for name, value in MODES[mode].items():
+        if name == "supported_types":
+            c.target_spec.supported_types = [tf.float16]
+        else:
+            setattr(c, name, value)
+    return c.convert()
+
+
+def _both(model, mode: str) -> tuple[bytes, bytes]:
+    import tensorflow as tf
+
+    return _convert(tf.lite.TFLiteConverter, model, mode, tf), _convert(TFLiteConverter, model, mode, tf)
+
+
+def quantized_weights(model: bytes) -> list[tuple]:
+    """(type, shape, data bytes, scales, zero points, quantized dimension) of every constant INT8 or FLOAT16
+    tensor, sorted (tensor order and names differ between converters)."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    g = m.Subgraphs(0)
+    out = []
+    for i in range(g.TensorsLength()):
+        t = g.Tensors(i)
+        data = m.Buffers(t.Buffer()).DataAsNumpy()
+        if _TYPES[t.Type()] not in ("INT8", "FLOAT16") or isinstance(data, int):
+            continue
+        q = t.Quantization()
+        scales = tuple(q.ScaleAsNumpy().tobytes() for _ in [0]) if q is not None and q.ScaleLength() else ()
+        zps = tuple(q.ZeroPointAsNumpy().tolist()) if q is not None and q.ZeroPointLength() else ()
+        dim = q.QuantizedDimension() if q is not None else 0
+        out.append((_TYPES[t.Type()], tuple(t.ShapeAsNumpy().tolist()), data.tobytes(), scales, zps, dim))
+    return sorted(out)
+
+
+def op_versions(model: bytes) -> tuple[dict[str, int], bytes]:
+    m = tflite.Model.GetRootAsModel(model, 0)
+    ops = {}
+    for i in range(m.OperatorCodesLength()):
+        oc = m.OperatorCodes(i)
+        ops[_OPS[max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())]] = oc.Version()
+    runtime = b""
+    for i in range(m.MetadataLength()):
+        if m.Metadata(i).Name() == b"min_runtime_version":
+            runtime = m.Buffers(m.Metadata(i).Buffer()).DataAsNumpy().tobytes()
+    return ops, runtime
+
+
+def metadata(model: bytes) -> dict[str, bytes]:
+    m = tflite.Model.GetRootAsModel(model, 0)
+    out = {}
+    for i in range(m.MetadataLength()):
+        md = m.Metadata(i)
+        out[md.Name().decode()] = m.Buffers(md.Buffer()).DataAsNumpy().tobytes()
+    return out
+
+
+def optimization_modes(conversion_metadata: bytes) -> list[int]:
+    """ConversionMetadata.options.model_optimization_modes (conversion_metadata.fbs: table 1 field 0)."""
+    import flatbuffers
+
+    buf = bytearray(conversion_metadata)
+    root = flatbuffers.table.Table(buf, flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, 0))
+    off = root.Offset(6)  # ConversionMetadata.options
+    if not off:
+        return []
+    opts = flatbuffers.table.Table(buf, root.Indirect(root.Pos + off))
+    vec = opts.Offset(4)  # ConversionOptions.model_optimization_modes
+    if not vec:
+        return []
+    n, start = opts.VectorLen(vec), opts.Vector(vec)
+    return [flatbuffers.encode.Get(flatbuffers.packer.int32, buf, start + 4 * k) for k in range(n)]
+
+
+def _outputs(model: bytes, inputs: list[np.ndarray], interpreter) -> list[np.ndarray]:
+    return ru.run(interpreter(model), inputs)
+
+
+def _max_rel(got: list[np.ndarray], want: list[np.ndarray]) -> float:
+    worst = 0.0
+    for g, w in zip(got, want, strict=True):
+        scale = max(float(np.max(np.abs(w))), 1e-30)
+        worst = max(worst, float(np.max(np.abs(g.astype(np.float64) - w.astype(np.float64)))) / scale)
+    return worst
+
+
+def float_weights_differing(keras_model) -> set[tuple[int, ...]]:
+    """Shapes of float32 constants that TF's and our float conversions already write differently (BatchNorm
+    folded into a conv filter rounds differently in tflc's float pipeline: 1 ULP in some elements)."""
+    import tensorflow as tf
+
+    def consts(model: bytes) -> dict[tuple[int, ...], set[bytes]]:
+        m = tflite.Model.GetRootAsModel(model, 0)
+        g = m.Subgraphs(0)
+        out: dict[tuple[int, ...], set[bytes]] = {}
+        for i in range(g.TensorsLength()):
+            t = g.Tensors(i)
+            data = m.Buffers(t.Buffer()).DataAsNumpy()
+            if _TYPES[t.Type()] == "FLOAT32" and not isinstance(data, int):
+                out.setdefault(tuple(t.ShapeAsNumpy().tolist()), set()).add(data.tobytes())
+        return out
+
+    theirs = consts(tf.lite.TFLiteConverter.from_keras_model(keras_model).convert())
+    mine = consts(TFLiteConverter.from_keras_model(keras_model).convert())
+    return {shape for shape, data in theirs.items() if not data <= mine.get(shape, set())}
+
+
+def _close_quantized(got: tuple, want: tuple) -> bool:
+    """int8 values within 1 and scales within 1 float32 ULP (for weights whose float source already differs)."""
+    if got[0] != "INT8" or got[4:] != want[4:]:
+        return False
+    q = np.frombuffer(got[2], np.int8).astype(int) - np.frombuffer(want[2], np.int8)
+    s = np.frombuffer(b"".join(got[3]), np.int32) - np.frombuffer(b"".join(want[3]), np.int32).astype(
+        np.int64
+    )
+    return int(np.max(np.abs(q))) <= 1 and int(np.max(np.abs(s))) <= 1
+
+
+def check_side_by_side(keras_model, mode: str, our_runtime: bool = True) -> dict[str, float]:
+    """Every assertion of the module docstring for one model and mode; returns the measured figures.
+    `our_runtime=False` leaves out the C runtime run (a kernel it lacks)."""
+    theirs, mine = _both(keras_model, mode)
+    want_w, got_w = quantized_weights(theirs), quantized_weights(mine)
+    assert want_w, "TF quantized nothing: the case tests nothing"
+    float_differs = float_weights_differing(keras_model)
+    extra = list(got_w)
+    near = 0
+    for want in want_w:
+        same_shape = [g for g in extra if g[:2] == want[:2]]
+        assert same_shape, f"TF's {want[0]} {list(want[1])} is not quantized in ours"
+        if want not in same_shape and want[1] in float_differs:
+            close = [g for g in same_shape if _close_quantized(g, want)]
+            assert close, f"{want[0]} {list(want[1])}: differs by more than its float source does"
+            extra.remove(close[0])
+            near += 1
+            continue
+        assert want in same_shape, (
+            f"{want[0]} {list(want[1])}: bytes, scales, zero points or dimension differ"
+        )
+        extra.remove(want)
+    # tflc keeps all-zero FULLY_CONNECTED biases that TF's optimizer drops (a float-pipeline difference).
+    for t in extra:
+        assert t[0] == "FLOAT16" and not any(t[2]), f"ours quantizes {t[0]} {list(t[1])}, TF does not"
+    (ops_mine, runtime_mine), (ops_theirs, runtime_theirs) = op_versions(mine), op_versions(theirs)
+    # TF may keep shape arithmetic (SHAPE/STRIDED_SLICE/PACK before a RESHAPE) that tflc folds away.
+    assert set(ops_mine) <= set(ops_theirs), f"ops TF does not use: {set(ops_mine) - set(ops_theirs)}"
+    assert ops_mine == {k: v for k, v in ops_theirs.items() if k in ops_mine}
+    assert runtime_mine == runtime_theirs
+    meta_mine, meta_theirs = metadata(mine), metadata(theirs)
+    assert meta_mine.get("reduced_precision_support") == meta_theirs.get("reduced_precision_support")
+    assert optimization_modes(meta_mine["CONVERSION_METADATA"]) == optimization_modes(
+        meta_theirs["CONVERSION_METADATA"]
+    )
+
+    inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
+    want = _outputs(theirs, inputs, ru.litert)
+    got = _outputs(mine, inputs, ru.litert)
+    rel = _max_rel(got, want)
+    if not near:
+        assert rel <= OUTPUT_RTOL, (
+            f"LiteRT outputs of our file differ from TF's by {rel:g} of the output scale"
+        )
+    else:  # one int8 step of a weight moves outputs by about scale / 127 of that layer's contribution
+        assert rel <= NEAR_RTOL, f"LiteRT outputs differ by {rel:g} (with {near} weights off by a float ULP)"
+    rel_rt = float("nan")
+    if our_runtime:
+        rel_rt = _max_rel(_outputs(mine, inputs, ru.ours), got)
+        assert rel_rt <= OUTPUT_RTOL, f"our runtime differs from LiteRT on our file by {rel_rt:g}"
+    return {
+        "weights": len(want_w),
+        "identical": len(want_w) - near,
+        "zero_biases_kept": len(extra),
+        "litert_rel": rel,
+        "runtime_rel": rel_rt,
+    }
+
+
+def conv_dense_cnn():
+    """conv + depthwise + dense with weights over 1024 elements and no BatchNorm to fold."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input((16, 16, 8)),
+            layers.Conv2D(32, 3, activation="relu", padding="same"),
+            layers.DepthwiseConv2D(3, depth_multiplier=4, padding="same"),
+            layers.MaxPooling2D(4),
+            layers.Flatten(),
+            layers.Dense(10),
+        ],
+        name="conv_dense_cnn",
+    )
+
+
+@pytest.fixture(scope="module")
+def keras_models():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return {"mlp": corpus.mlp(), "small_cnn": corpus.small_cnn(), "conv_dense_cnn": conv_dense_cnn()}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("name", ["mlp", "small_cnn", "conv_dense_cnn"])
+def test_side_by_side(keras_models, name, mode):
+    figures = check_side_by_side(keras_models[name], mode)
+    print(f"{name} {mode}: {figures}")
+
+
+def test_layers_with_large_weights():
+    """Conv2D, DepthwiseConv2D (multiplier 8), Conv2DTranspose, Dense and an Embedding table all over 1024
+    elements: hybrid CONV_2D/DEPTHWISE/TRANSPOSE_CONV/FULLY_CONNECTED, int8 GATHER + DEQUANTIZE."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(1)
+    inp = keras.Input((8, 8, 16))
+    x = layers.Conv2DTranspose(16, 3, strides=2, padding="same")(inp)
+    x = layers.Conv2D(32, 3, padding="same")(x)
+    x = layers.DepthwiseConv2D(3, depth_multiplier=8, padding="same")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    image = keras.Model(inp, layers.Dense(64)(x))
+    tok = keras.Input((5,), dtype="int32")
+    e = layers.Embedding(300, 8)(tok)
+    text = keras.Model(tok, layers.EinsumDense("abc,cd->abd", output_shape=(5, 200))(e))
+    for model in (image, text):
+        for mode in MODES:
+            # runtime/ has no hybrid TRANSPOSE_CONV (version 2, int8 weights) kernel yet: LiteRT checks that file.
+            hybrid_transpose_conv = model is image and mode != "float16"
+            figures = check_side_by_side(model, mode, our_runtime=not hybrid_transpose_conv)
+            print(f"{model.name} {mode}: {figures}")
+
+
+def test_unimplemented_quantization_settings_are_refused(keras_models):
+    import tensorflow as tf
+
+    for configure, what in [
+        (lambda c: setattr(c, "representative_dataset", lambda: iter([])), "representative_dataset"),
+        (lambda c: setattr(c.target_spec, "supported_types", [tf.int8]), "supported_types"),
+        (lambda c: setattr(c, "inference_input_type", tf.int8), "inference_input_type"),
+        (lambda c: setattr(c, "optimizations", [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]), "optimizations"),
+    ]:
+        c = TFLiteConverter.from_keras_model(keras_models["mlp"])
+        c.optimizations = [Optimize.DEFAULT]
+        configure(c)
+        with pytest.raises(UnsupportedFlagError, match=what):
+            c.convert()
+
+
+@pytest.mark.heavy
+def test_mobilenet_v2_side_by_side():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = corpus.mobilenet_v2()
+    for mode in ("dynamic", "float16"):
+        figures = check_side_by_side(model, mode)
+        print(f"mobilenet_v2 {mode}: {figures}")
