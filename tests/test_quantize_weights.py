@@ -6,6 +6,7 @@ outputs (within 1e-6 of the output's scale), and our C runtime runs our file as 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -292,3 +293,39 @@ def test_mobilenet_v2_side_by_side():
     for mode in ("dynamic", "float16"):
         figures = check_side_by_side(model, mode)
         print(f"mobilenet_v2 {mode}: {figures}")
+
+
+def _tflc(*args: str) -> subprocess.CompletedProcess[str]:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run(
+        [sys.executable, "-m", "compiler.cli", *args], capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+def test_cli_print_pipeline_and_refusals():
+    p = _tflc("convert", "--print-pipeline", "--quantize", "dynamic")
+    assert p.returncode == 0 and p.stdout.strip().endswith(",dce,quantize-dynamic-range"), p.stdout + p.stderr
+    p = _tflc("convert", "--print-pipeline", "--quantize", "float16", "--pass-pipeline", "tflite-float")
+    assert p.returncode == 0 and p.stdout.strip().endswith(",dce,quantize-float16"), p.stdout + p.stderr
+    for mode in ("int8", "int16x8"):
+        p = _tflc("convert", "--print-pipeline", "--quantize", mode)
+        assert p.returncode == 1 and f"--quantize {mode}: full-integer quantization" in p.stderr, p.stderr
+
+
+def test_cli_quantize_matches_tf(keras_models, tmp_path):
+    """`tflc convert --quantize dynamic|float16` on a .keras file writes the weights TF's converter writes."""
+    import keras
+    import tensorflow as tf
+
+    path = tmp_path / "cnn.keras"
+    keras_models["conv_dense_cnn"].save(path)
+    loaded = keras.models.load_model(path)
+    for mode in ("dynamic", "float16"):
+        out = tmp_path / f"cnn_{mode}.tflite"
+        p = _tflc("convert", "--keras-model-file", str(path), "--quantize", mode, "-o", str(out), "-q")
+        assert p.returncode == 0, p.stderr
+        theirs = _convert(tf.lite.TFLiteConverter, loaded, mode, tf)
+        mine = out.read_bytes()
+        assert set(quantized_weights(theirs)) <= set(quantized_weights(mine))
+        assert op_versions(mine)[1] == op_versions(theirs)[1]
