@@ -28,6 +28,8 @@ from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
+# Function attribute: tensor names of the arguments when they differ from the signature's input names.
+INPUT_TENSOR_NAMES = "tflc.input_tensor_names"
 
 
 def tensor_type_code(dtype: np.dtype) -> int:
@@ -182,6 +184,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     for fn in functions:
         sg = _Subgraph(fn, buffers)
         in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
+        if INPUT_TENSOR_NAMES in fn.attributes:  # read from a .tflite: keep its input tensor names
+            in_names = _names(fn, INPUT_TENSOR_NAMES, len(fn.args), "input")
         for arg, name in zip(fn.args, in_names, strict=True):
             sg.add(arg, name)
         for op in fn.body.walk():

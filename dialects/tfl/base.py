@@ -539,3 +539,12 @@ def _dtype(value: SSAValue) -> str:
 def _rank(value: SSAValue) -> int:
     shape = getattr(value.type, "shape", None)
     return len(shape) if shape is not None else 0
+
+
+def int8_int16_version(value: SSAValue, int8: int = 2, int16: int = 3) -> int:
+    """op_version.cc's most common rule (pooling, MEAN, REDUCE_MAX/MIN, SOFTMAX, ...): `int16` for int16 tensors,
+    `int8` for int8 ones (quantized or plain), else 1."""
+    kind = element_kind(value.type)
+    if kind in ("qi16", "i16"):
+        return int16
+    return int8 if kind in ("qi8", "i8") else 1

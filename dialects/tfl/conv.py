@@ -18,6 +18,7 @@ from dialects.tfl.base import (
     TensorOf,
     TflOp,
     WeightQuantization,
+    int8_int16_version,
     same,
     tfl_op,
 )
@@ -236,7 +237,11 @@ class Pool2DOp(TflOp):
         fused_activation_function=ACT,
     )
     TYPES = same("f32", *QUANT, fields=("input", "output"))
-    VERSIONS = {1: "1.5.0"}
+    VERSIONS = {1: "1.5.0", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: 3 for int16, 2 for int8."""
+        return int8_int16_version(self.input)
 
 
 @tfl_op
