@@ -169,8 +169,10 @@ class TFLiteConverter:
 
     def effective_pipeline(self) -> str:
         """`pass_pipeline` followed by the weight-quantization pass the converter settings ask for."""
+        from compiler.pipeline import expand_pipeline
+
         extra = self.quantization_pass()
-        if extra is None or extra.split("{")[0] in self.pass_pipeline:
+        if extra is None or extra.split("{")[0] in expand_pipeline(self.pass_pipeline):
             return self.pass_pipeline
         return f"{self.pass_pipeline},{extra}" if self.pass_pipeline else extra
 
