@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup build demo test test-fast lit bench lint clean fuzz
+.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck
 
 setup: $(VENV)/.installed
 
@@ -32,6 +32,10 @@ test-fast: build
 
 lit: setup
 	lit -v tests/filecheck
+
+# Byte-identity of a refactoring against BASE (a git ref): make bytecheck BASE=main~3
+bytecheck: build
+	benchmarks/bytecheck/run.sh $(BASE)
 
 bench: build
 	$(PY) benchmarks/convert.py

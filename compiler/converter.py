@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import enum
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.errors import ConversionError, UnsupportedFlagError
+from compiler.errors import ConversionError, ConversionNote, ModelImportError, UnsupportedFlagError
 from compiler.export import export
 from compiler.metadata import MODEL_TYPE, optimization_modes, reduced_precision_metadata
 from compiler.options import ExportOptions
@@ -65,10 +66,92 @@ class ConversionResult:
     phase_seconds: dict[str, float] = field(default_factory=dict)
     op_counts: dict[str, int] = field(default_factory=dict)
     size: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# TF's converter settings tflc does not implement, with TF's defaults: left at the default they mean what tflc does;
+# any other value is refused at convert() (never ignored). tflc-honoured settings are checked in _check_flags.
+_UNHONOURED_TF_SETTINGS: dict[str, Any] = {
+    "experimental_new_converter": True,
+    "experimental_new_quantizer": True,
+    "experimental_new_dynamic_range_quantizer": True,
+    "experimental_lower_to_saved_model": True,
+    "experimental_use_stablehlo_quantizer": False,
+    "experimental_stablehlo_quantizer_config": None,
+    "serialize_debug_metadata": False,
+    "unfold_batchmatmul": False,
+    "legalize_custom_tensor_list_ops": False,
+    "canonicalizing_inf_as_min_max_float": True,
+    "model_origin_framework": "UNSET",
+    "ir_dump_dir": None,
+    "ir_dump_pass_regex": None,
+    "ir_dump_func_regex": None,
+    "enable_timing": None,
+    "print_ir_before": None,
+    "print_ir_after": None,
+    "print_ir_module_scope": None,
+    "elide_elementsattrs_if_larger": None,
+    "_experimental_unfold_large_splat_constant": False,
+    "_experimental_qdq_conversion_mode": None,
+    "_experimental_full_integer_quantization_bias_type": None,
+    "_experimental_quantization_options": None,
+    "_experimental_tf_quantization_mode": None,
+    "_experimental_calibrate_only": False,
+    "_experimental_sparsify_model": False,
+    "_experimental_lower_tensor_list_ops": True,
+    "_experimental_default_to_single_batch_in_tensor_list_ops": False,
+    "_experimental_enable_dynamic_update_slice": False,
+    "_experimental_preserve_assert_op": False,
+    "_experimental_guarantee_all_funcs_one_use": False,
+    "_experimental_low_bit_qat": False,
+    "_experimental_allow_all_select_tf_ops": False,
+    "_experimental_variable_quantization": False,
+    "_experimental_disable_fuse_mul_and_fc": False,
+    "_experimental_use_buffer_offset": False,
+    "_experimental_reduce_type_precision": False,
+    "_experimental_enable_composite_direct_lowering": True,
+    "_experimental_strict_qdq": False,
+    "_experimental_unsafe_fuse_dynamic_shaped_broadcast": False,
+}
+# Attributes a user may set: TF's public ones above and below, tflc's debugging extras; a typo is an AttributeError.
+_SETTABLE = {
+    *_UNHONOURED_TF_SETTINGS,
+    "_experimental_disable_per_channel",
+    "_experimental_disable_per_channel_quantization_for_dense_layers",
+    "optimizations",
+    "representative_dataset",
+    "target_spec",
+    "inference_input_type",
+    "inference_output_type",
+    "allow_custom_ops",
+    "exclude_conversion_metadata",
+    "experimental_enable_resource_variables",
+    "pass_pipeline",
+    "verify_each",
+    "on_pass",
+    "before_pass",
+    "on_phase",
+    "debug",
+    "result",
+    "_debug_info",
+    "saved_model_dir",
+    "_load",
+    "_model_type",
+    "_load_seconds",
+}
 
 
 class TFLiteConverter:
     """Converts TensorFlow models to LiteRT FlatBuffers. Use the `from_*` constructors."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _SETTABLE:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(_SETTABLE), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(f"TFLiteConverter has no setting {name!r}{hint}")
+        object.__setattr__(self, name, value)
 
     def __init__(self, load: Callable[[], list[Any]], model_type: str) -> None:
         self._load = load
@@ -80,9 +163,11 @@ class TFLiteConverter:
         self.inference_output_type: Any = None
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
-        self.experimental_new_converter = True
-        self.experimental_new_quantizer = True
         self.experimental_enable_resource_variables = True
+        for name, default in _UNHONOURED_TF_SETTINGS.items():
+            setattr(self, name, default)
+        self._debug_info = None
+        self.saved_model_dir: str | None = None  # as TF: the directory a from_saved_model converter reads
         # Honoured by dynamic-range quantization, as TF does: per-tensor weight scales everywhere / for dense layers.
         self._experimental_disable_per_channel = False
         self._experimental_disable_per_channel_quantization_for_dense_layers = False
@@ -94,6 +179,7 @@ class TFLiteConverter:
         self.on_phase: Callable[[str], None] | None = None
         self.debug: Any = None  # compiler.dumps.DebugOptions: IR dumps, print-ir-after/before, pass timing
         self.result = ConversionResult()
+        self._load_seconds = 0.0  # time a constructor spent reading the model
 
     # ---- constructors (same signatures as tf.lite.TFLiteConverter) ----
 
@@ -101,12 +187,16 @@ class TFLiteConverter:
     def from_saved_model(
         cls, saved_model_dir: str, signature_keys: list[str] | None = None, tags: set[str] | None = None
     ) -> TFLiteConverter:
-        def load() -> list[Any]:
-            from compiler.frontends.tf_functions import entries_from_saved_model
+        """Reads the SavedModel now, as TF does: a missing directory, an unknown signature key or a SavedModel
+        without signatures raise ModelImportError (a ValueError) here, not at convert()."""
+        from compiler.frontends.tf_functions import entries_from_saved_model
 
-            return entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
-
-        return cls(load, "TF_SAVED_MODEL")
+        t0 = time.perf_counter()
+        entries = entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
+        converter = cls(lambda: entries, "TF_SAVED_MODEL")
+        converter._load_seconds = time.perf_counter() - t0
+        converter.saved_model_dir = str(saved_model_dir)
+        return converter
 
     @classmethod
     def from_keras_model(cls, model: Any) -> TFLiteConverter:
@@ -130,6 +220,15 @@ class TFLiteConverter:
 
     @classmethod
     def from_concrete_functions(cls, funcs: list[Any], trackable_obj: Any = None) -> TFLiteConverter:
+        for f in funcs:  # TF's check and message, at construction
+            if not hasattr(f, "function_def"):
+                hint = (
+                    " To get the ConcreteFunction from a Function, call get_concrete_function."
+                    if hasattr(f, "get_concrete_function")
+                    else ""
+                )
+                raise ModelImportError("This function takes in a list of ConcreteFunction." + hint)
+
         def load() -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_concrete_function
 
@@ -208,6 +307,13 @@ class TFLiteConverter:
                 unsupported.append(f"{attr}={v} (only float32 model I/O is implemented)")
         if self.allow_custom_ops:
             unsupported.append("allow_custom_ops (custom-op export is not implemented yet)")
+        if self.target_spec.experimental_select_user_tf_ops:
+            unsupported.append(
+                "target_spec.experimental_select_user_tf_ops (select-TF ops are not implemented yet)"
+            )
+        for name, default in _UNHONOURED_TF_SETTINGS.items():
+            if getattr(self, name) != default:
+                unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")
         if unsupported:
             raise UnsupportedFlagError(
                 "tflc cannot honour these converter settings yet, and will not silently ignore them:\n  - "
@@ -222,18 +328,18 @@ class TFLiteConverter:
     def convert(self) -> bytes:
         """Convert the model; returns the FlatBuffer bytes."""
         self._check_flags()
-        from compiler.errors import ModelImportError
         from compiler.frontends.graph import import_entries
 
         times: dict[str, float] = {}
         t0 = time.perf_counter()
         self._phase("load")
         try:
-            entries = self._load()
-            times["load"] = time.perf_counter() - t0
-            self._phase("import")
-            t1 = time.perf_counter()
-            module = import_entries(entries)
+            with _eager_scope():  # works inside a user's `with tf.Graph().as_default():` too
+                entries = self._load()
+                times["load"] = self._load_seconds + time.perf_counter() - t0
+                self._phase("import")
+                t1 = time.perf_counter()
+                module = import_entries(entries)
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         times["import"] = time.perf_counter() - t1
@@ -249,12 +355,19 @@ class TFLiteConverter:
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
+        from passes.pin_inputs import pin_inputs
+
+        notes = pin_inputs(
+            module
+        )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
         check_legalized(module)
         data = export(module, self._export_options())
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
 
-        self.result = ConversionResult(module, run, times, summary(module), len(data))
+        self.result = ConversionResult(module, run, times, summary(module), len(data), notes)
+        for note in notes:
+            warnings.warn(note, ConversionNote, stacklevel=2)
         return data
 
     def _export_options(self) -> ExportOptions:
@@ -290,6 +403,18 @@ def _type_name(t: Any) -> str:
         return np.dtype(t).name
     except TypeError:
         return str(t)
+
+
+def _eager_scope() -> Any:
+    """Eager execution even inside a caller's graph (what TF's own converter enters) once TensorFlow is loaded."""
+    import contextlib
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return contextlib.nullcontext()
+    from tensorflow.python.eager import context
+
+    return context.eager_mode()
 
 
 def _function_key(fn: Any, index: int) -> str:

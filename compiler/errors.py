@@ -14,8 +14,9 @@ class UsageError(TflcError):
     """A command-line or API call that is wrong as given (missing/contradicting arguments, missing files)."""
 
 
-class ModelImportError(TflcError):
-    """A model could not be imported (bad input, not a TF limitation)."""
+class ModelImportError(TflcError, ValueError):
+    """A model could not be imported (bad input, not a TF limitation). A ValueError too, as TF's converter raises
+    for a missing signature key or a SavedModel without signatures."""
 
 
 class ConversionError(TflcError):
@@ -41,3 +42,8 @@ class PassError(TflcError, RuntimeError):
         super().__init__(f"pass #{index} '{pass_name}' {message}")
         self.index = index
         self.pass_name = pass_name
+
+
+class ConversionNote(UserWarning):
+    """Something a converted model does differently from the TF model under some use (e.g. inputs pinned to the
+    converted shape). Issued as a warning by the Python API; the CLI prints it in the summary."""

@@ -86,6 +86,14 @@ def load_inputs(paths: list[str], details: dict[str, dict[str, Any]]) -> dict[st
     return out
 
 
+def _interpreter(cls: Any, model_bytes: bytes, **kwargs: Any) -> Any:
+    """An interpreter (ours or LiteRT's) on the model; a file that does not load is the user's input, not our bug."""
+    try:
+        return cls(model_content=model_bytes, **kwargs)
+    except ValueError as e:
+        raise UsageError(f"the .tflite file does not load: {e}") from e
+
+
 def _check_signature(signatures: dict[str, Any], key: str | None) -> None:
     if key is not None and key not in signatures:
         raise UsageError(f"signature {key!r} not in the model; it has {list(signatures)}")
@@ -102,7 +110,7 @@ def run(
     """Run a model in tflc's C runtime; returns outputs and the best ms per invoke over `repeat` runs."""
     from runtime import Interpreter
 
-    interp = Interpreter(model_content=model_bytes, num_threads=num_threads)
+    interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads)
     _check_signature(interp.get_signature_list(), signature)
     runner = interp.get_signature_runner(signature) if interp.get_signature_list() else None
     if runner is None:
@@ -162,7 +170,7 @@ def verify(
 
     from runtime import Interpreter as Ours
 
-    litert = LiteRT(model_content=model_bytes, num_threads=1)
+    litert = _interpreter(LiteRT, model_bytes, num_threads=1)
     sigs = litert.get_signature_list()
     if not sigs:
         raise UsageError("the model has no SignatureDef; verify needs one to match TensorFlow's inputs")
@@ -174,7 +182,7 @@ def verify(
     t0 = time.perf_counter()
     l_out = l_runner(**feed)
     report.seconds["litert"] = time.perf_counter() - t0
-    ours = Ours(model_content=model_bytes, num_threads=1)
+    ours = _interpreter(Ours, model_bytes, num_threads=1)
     t0 = time.perf_counter()
     o_out = ours.get_signature_runner(key)(**feed)
     report.seconds["tflc-runtime"] = time.perf_counter() - t0

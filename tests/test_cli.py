@@ -516,6 +516,8 @@ def test_run_missing_file_is_one_error(tmp_path: Path) -> None:
 def test_run_and_verify_argument_mistakes(models: dict, keras_run: dict, tmp_path: Path) -> None:
     model = keras_run["out"]
     np.save(tmp_path / "x.npy", np.zeros((1, 32, 32, 3), np.float32))
+    garbage = tmp_path / "garbage.tflite"
+    garbage.write_bytes(b"TFL3" + bytes(60))  # a user mistake (not a model), not an internal error
     for args, needle in [
         (["run", model, "--input", f"bogus={tmp_path / 'x.npy'}"], "input 'bogus' is not one of"),
         (["run", model, "--signature-key", "nope"], "signature 'nope' not in the model"),
@@ -525,10 +527,19 @@ def test_run_and_verify_argument_mistakes(models: dict, keras_run: dict, tmp_pat
             "at most one",
         ),
         (["verify", model, "--saved-model-dir", tmp_path / "nope"], "does not exist"),
+        (["run", garbage], "the .tflite file does not load: malformed model"),
+        (["verify", garbage], "the .tflite file does not load"),
     ]:
         p = tflc(*args)
         assert_clean_failure(p, needle)
         assert "internal error" not in p.stderr
+
+
+def test_version_flag() -> None:
+    from importlib.metadata import version
+
+    p = tflc("--version")
+    assert p.returncode == 0 and p.stdout.strip() == f"tflc {version('tflc')}", p.stdout + p.stderr
 
 
 # ---- --pass-timing: rule hits under each pass -----------------------------------------------------------------

@@ -227,6 +227,17 @@ _RUNTIME_CASES = {
         [([1, 2, 2, 1], "float32")],
     ),
     "split": (lambda a: __import__("tensorflow").split(a, 2, axis=1)[1], [([2, 4], "float32")]),
+    # version rules that depend on element type and rank (tools/versioning/op_version.cc)
+    "mul_int64": (lambda a: a * a, [([2, 3], "int64")]),
+    "sub_int64": (lambda a: a - 1, [([2, 3], "int64")]),
+    "transpose_5d": (
+        lambda a: __import__("tensorflow").transpose(a, [4, 3, 2, 1, 0]),
+        [([1, 2, 3, 4, 5], "float32")],
+    ),
+    "transpose_bool": (lambda a: __import__("tensorflow").transpose(a), [([2, 3], "bool")]),
+    "transpose_int8": (lambda a: __import__("tensorflow").transpose(a), [([2, 3], "int8")]),
+    "strided_slice_5d": (lambda a: a[:, 1:, :, ::2, :], [([1, 2, 3, 4, 5], "float32")]),
+    "strided_slice_bool": (lambda a: a[1:, ::2], [([3, 4], "bool")]),
 }
 
 

@@ -44,11 +44,34 @@ def test_h5_file(mlp, tmp_path):
 
 def test_saved_model_from_keras_export(mlp, tmp_path):
     mlp.export(str(tmp_path / "sm"), verbose=False)
-    # Keras export writes two signatures ("serve", "serving_default"); both are converted by default.
     data = TFLiteConverter.from_saved_model(
         str(tmp_path / "sm"), signature_keys=["serving_default"]
     ).convert()
     _check_keras(mlp, data)
+
+
+@pytest.mark.parametrize("keys", [None, ["serve", "serving_default"]])
+def test_keras_export_keeps_serving_default_as_tensorflow_does(mlp, tmp_path, keys):
+    """`model.export()` writes signatures `serve` and `serving_default` (one function); TF's from_saved_model
+    converts `serving_default` alone, so `get_signature_runner()` without a key works. Same signatures as TF."""
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    mlp.export(str(tmp_path / "sm"), verbose=False)
+    ours = TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=keys).convert()
+    theirs = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=keys).convert()
+    a, b = Interpreter(model_content=ours), Interpreter(model_content=theirs)
+    assert (
+        a.get_signature_list()
+        == b.get_signature_list()
+        == {"serving_default": b.get_signature_list()["serving_default"]}
+    )
+    x = np.random.default_rng(0).standard_normal((1, *mlp.input_shape[1:])).astype(np.float32)
+    (name,) = b.get_signature_list()["serving_default"]["inputs"]
+    got, want = a.get_signature_runner()(**{name: x}), b.get_signature_runner()(**{name: x})
+    assert got.keys() == want.keys()
+    for k in want:
+        assert rel_error(got[k], want[k]) <= TOL
 
 
 def test_concrete_function():
@@ -112,26 +135,56 @@ def test_same_input_same_bytes(mlp):
     assert TFLiteConverter.from_keras_model(mlp).convert() == TFLiteConverter.from_keras_model(mlp).convert()
 
 
+# Bad inputs fail at construction, as TF's converter does, with a ValueError (ModelImportError) naming the problem.
+
+
 def test_missing_saved_model_dir(tmp_path):
-    with pytest.raises(ConversionError, match="does not exist"):
-        TFLiteConverter.from_saved_model(str(tmp_path / "nope")).convert()
+    with pytest.raises(ValueError, match="does not exist"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "nope"))
 
 
 def test_not_a_saved_model(tmp_path):
-    with pytest.raises(ConversionError, match="not a SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path)).convert()
+    with pytest.raises(ValueError, match="not a SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path))
 
 
 def test_corrupt_saved_model(tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(ConversionError, match="cannot load SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path)).convert()
+    with pytest.raises(ValueError, match="cannot load SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path))
 
 
-def test_unknown_signature(tmp_path, mlp):
+def test_unknown_signature_fails_at_construction_like_tensorflow(tmp_path, mlp):
+    import tensorflow as tf
+
     mlp.export(str(tmp_path / "sm"), verbose=False)
-    with pytest.raises(ConversionError, match="not in SavedModel"):
-        TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"]).convert()
+    with pytest.raises(ValueError, match="nope"):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"])
+    with pytest.raises(ValueError, match="not in SavedModel"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "sm"), signature_keys=["nope"])
+
+
+def test_saved_model_without_signatures_fails_at_construction_like_tensorflow(tmp_path):
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.v = tf.Variable(1.0)
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures={})
+    with pytest.raises(ValueError):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+    with pytest.raises(ValueError, match="no signatures"):
+        TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+
+
+def test_a_tf_function_is_not_a_concrete_function_like_tensorflow():
+    import tensorflow as tf
+
+    f = tf.function(lambda x: x + 1.0, input_signature=[tf.TensorSpec([2], tf.float32)])
+    with pytest.raises(ValueError, match="call get_concrete_function") as theirs:
+        tf.lite.TFLiteConverter.from_concrete_functions([f])
+    with pytest.raises(ValueError) as ours:
+        TFLiteConverter.from_concrete_functions([f])
+    assert str(ours.value) == str(theirs.value)
 
 
 def test_unlegalized_ops_listed_once_with_names():
@@ -198,3 +251,67 @@ def test_several_concrete_functions_become_named_signatures():
     x = np.random.default_rng(4).standard_normal((1, 3)).astype(np.float32)
     assert rel_error(run_litert(data, {"x": x}, "double")["y"], double(x)["y"].numpy()) <= TOL
     assert rel_error(run_litert(data, {"x": x}, "shift")["y"], shift(x)["y"].numpy()) <= TOL
+
+
+# ---- converter settings: honoured or refused, never ignored ----------------------------------------------------
+
+
+def _identity_function():
+    import tensorflow as tf
+
+    return tf.function(
+        lambda x: x * 2.0, input_signature=[tf.TensorSpec([2], tf.float32)]
+    ).get_concrete_function()
+
+
+def test_every_setting_of_tensorflows_converter_exists_on_ours():
+    import tensorflow as tf
+
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([_identity_function()])
+    ours = TFLiteConverter.from_concrete_functions([_identity_function()])
+    settings = [
+        n
+        for n in vars(theirs)
+        if not n.startswith("_") or n.startswith("_experimental") or n == "_debug_info"
+    ]
+    missing = [n for n in settings if not hasattr(ours, n)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("serialize_debug_metadata", True),
+        ("_experimental_unfold_large_splat_constant", True),
+        ("_experimental_qdq_conversion_mode", "STATIC"),
+        ("experimental_use_stablehlo_quantizer", True),
+        ("experimental_new_converter", False),
+    ],
+)
+def test_a_setting_tflc_does_not_implement_is_refused(name, value):
+    from compiler.errors import UnsupportedFlagError
+
+    conv = TFLiteConverter.from_concrete_functions([_identity_function()])
+    setattr(conv, name, value)
+    with pytest.raises(UnsupportedFlagError, match=name):
+        conv.convert()
+
+
+def test_a_misspelt_setting_is_an_attribute_error_with_the_fix():
+    conv = TFLiteConverter.from_concrete_functions([_identity_function()])
+    with pytest.raises(AttributeError, match="did you mean 'optimizations'"):
+        conv.optimisations = ["DEFAULT"]
+
+
+def test_convert_inside_a_graph_context_gives_the_same_model(mlp):
+    """A user's `with tf.Graph().as_default():` around convert() (TF's converter fails there on this model)."""
+    import tensorflow as tf
+
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2))
+    cf = tf.function(lambda x: tf.matmul(x, w), input_signature=[tf.TensorSpec([1, 3], tf.float32)])
+    cf = cf.get_concrete_function()
+    outside = TFLiteConverter.from_concrete_functions([cf]).convert()
+    keras_outside = TFLiteConverter.from_keras_model(mlp).convert()
+    with tf.Graph().as_default():
+        assert TFLiteConverter.from_concrete_functions([cf]).convert() == outside
+        assert TFLiteConverter.from_keras_model(mlp).convert() == keras_outside

@@ -142,8 +142,11 @@ def float_weights_differing(keras_model) -> tuple[set[tuple[int, ...]], bytes]:
 
 
 def _close_quantized(got: tuple, want: tuple) -> bool:
-    """int8 values within 1 and scales within 2 float32 ULPs (for weights whose float source already differs by
-    1-2 ULPs: tflc folds BatchNorm's rsqrt with numpy, TF with its own kernel)."""
+    """int8 values within 1 and scales within 2 float32 ULPs, float16 values within 1 float16 ULP (for weights whose
+    float source already differs by 1-2 ULPs: tflc folds BatchNorm's rsqrt with numpy, TF with its own kernel)."""
+    if got[0] == want[0] == "FLOAT16":  # within one float16 ULP
+        d = np.frombuffer(got[2], np.int16).astype(np.int64) - np.frombuffer(want[2], np.int16)
+        return int(np.max(np.abs(d))) <= 1
     if got[0] != "INT8" or got[4:] != want[4:]:
         return False
     q = np.frombuffer(got[2], np.int8).astype(int) - np.frombuffer(want[2], np.int8)

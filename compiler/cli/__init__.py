@@ -28,6 +28,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"tflc {version('tflc')}")
+        except PackageNotFoundError:
+            typer.echo("tflc (not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False, "--version", help="Print tflc's version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """tflc: TensorFlow -> LiteRT (TFLite) compiler on xDSL."""
+
+
 for group in (convert, analyze, opt, run):  # in the order `tflc --help` lists them
     app.add_typer(group.app)
 

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,7 @@ from compiler.cli.common import (
     out,
     quiet_tensorflow,
 )
-from compiler.errors import UsageError
+from compiler.errors import ConversionNote, UsageError
 
 app = typer.Typer()
 
@@ -149,13 +150,15 @@ def convert(
     prints_ir = bool(print_after or print_before or dump_tf_graph == "-")
     live = err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
     t0 = time.perf_counter()
-    if quiet:
-        data = converter.convert()
-    else:
-        with _Phases(live, len(passes)) as phases:
-            converter.on_phase = phases.phase
-            converter.before_pass = phases.before_pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConversionNote)  # printed below, with the summary
+        if quiet:
             data = converter.convert()
+        else:
+            with _Phases(live, len(passes)) as phases:
+                converter.on_phase = phases.phase
+                converter.before_pass = phases.before_pass
+                data = converter.convert()
     seconds = time.perf_counter() - t0
     write_atomically(output, data)
     result = converter.result
@@ -163,6 +166,8 @@ def convert(
         err.print(pass_timing_table(result.pipeline))
     if not quiet:
         _summary(len(data), output, result, seconds)
+    for note in result.notes:
+        err.print(f"[bold yellow]note:[/] {escape(note)}")
     if dump_ir_after_all is not None and converter.debug is not None:
         dumps = [p for p in converter.debug.written if p.parent == dump_ir_after_all]
         err.print(

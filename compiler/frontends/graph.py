@@ -33,7 +33,7 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from compiler.errors import ModelImportError
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
-from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import NAME, PINNED_INPUTS, SHAPE_READS, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 
 
 @dataclass
@@ -51,7 +51,11 @@ class Entry:
 
 
 _CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
-_SKIP_OPS = {"NoOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "VarIsInitializedOp"}
+_SKIP_OPS = {"NoOp", "VarIsInitializedOp"}
+# Stateful by their OpDef but without effects in an imported inference graph (handles, frozen reads).
+_HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInitializedOp", "NoOp"}
+# Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
+_SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
 
 def tensor_type_of(tensor: Any) -> Attribute:
@@ -134,6 +138,9 @@ class _Importer:
         self._library_graph: Any = None
         self.renamed: dict[str, str] = {}
         self._variables: dict[int, np.ndarray] = {}
+        self.side_effects: list[tuple[str, str]] = []  # (op type, node name) of stateful ops tflc cannot keep
+        self.pinned: set[int] = set()
+        self.shape_reads: list[str] = []
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
@@ -160,6 +167,9 @@ class _Importer:
             arg_nodes = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
             # function_def_to_graph_def lets the args' traced `_output_shapes` (batch None) win over input_shapes.
             placeholders = {n.name: n for n in graph_def.node if n.op == "Placeholder"}
+            traced = {
+                n: tf.TensorShape(placeholders[n].attr["shape"].shape) for n in arg_nodes if n in placeholders
+            }
             for name, shape in zip(arg_nodes, shapes, strict=True):
                 if shape is not None and name in placeholders:
                     placeholders[name].attr["shape"].shape.CopyFrom(shape.as_proto())
@@ -192,6 +202,7 @@ class _Importer:
         graph = tf.Graph()
         with graph.as_default():
             tf.graph_util.import_graph_def(graph_def, name="")
+        self.find_dynamic_shape_reads(graph, graph_def, arg_nodes, shapes, traced)
         values: dict[str, Any] = {}
         for n, v in zip(arg_nodes, inputs, strict=True):
             values[f"{n}:0"] = v
@@ -210,6 +221,39 @@ class _Importer:
             )
             outs.append(values.get(f"{name}:{idx}"))
         return outs
+
+    def find_dynamic_shape_reads(
+        self, graph: Any, graph_def: Any, arg_nodes: list[str], shapes: list[Any], traced: dict[str, Any]
+    ) -> None:
+        """Record the inputs whose dynamic dims (None in the signature, fixed to 1 here) the graph reads as values,
+        and the reading nodes. Shape inference runs a second time with the signature's shapes, only when the
+        signature has dynamic dims and the graph has shape-reading ops."""
+        import tensorflow as tf
+
+        dynamic = [
+            i
+            for i, (n, fixed) in enumerate(zip(arg_nodes, shapes, strict=True))
+            if fixed is not None and n in traced and traced[n] != fixed
+        ]
+        readers = [op for op in graph.get_operations() if op.type in _SHAPE_READERS]
+        if not dynamic or not readers:
+            return
+        loose = type(graph_def)()
+        loose.CopyFrom(graph_def)
+        for node in loose.node:
+            if node.name in traced and node.op == "Placeholder":
+                node.attr["shape"].shape.CopyFrom(traced[node.name].as_proto())
+        graph2 = tf.Graph()
+        with graph2.as_default():
+            tf.graph_util.import_graph_def(loose, name="")
+        reads = [
+            op.name
+            for op in readers
+            if any(not t.shape.is_fully_defined() for t in graph2.get_operation_by_name(op.name).inputs)
+        ]
+        if reads:
+            self.pinned.update(dynamic)
+            self.shape_reads.extend(reads)
 
     def inline_calls(self, graph_def: Any) -> Any:
         """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively)."""
@@ -300,6 +344,10 @@ class _Importer:
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
             return
+        if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
+            self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
+            if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
+                return
         if op.type in ("Identity", "IdentityN") and args and _is_resource(args[0]):
             for out, a in zip(op.outputs, args, strict=False):
                 values[out.name] = a
@@ -349,6 +397,22 @@ class _Importer:
             values[t.name] = r
 
 
+def _side_effects_message(key: str, found: list[tuple[str, str]]) -> str:
+    """One error naming every stateful op of a signature, with its layer (the node name's scope)."""
+    lines = []
+    for op_type, node in found[:10]:
+        layer = node.rsplit("/", 1)[0] if "/" in node else node
+        lines.append(f"  {op_type} at node {node!r} (layer {layer!r})")
+    more = f"\n  ... and {len(found) - 10} more" if len(found) > 10 else ""
+    return (
+        f"signature {key!r} has {len(found)} op(s) with side effects that tflc does not convert (variable "
+        "writes, stateful random, queues/iterators, print, assert):\n" + "\n".join(lines) + more + "\n"
+        "A converted model would silently drop them (a variable update would never happen). Fix: convert an "
+        "inference-only function (training=False, no variable updates, no tf.print/asserts), or use stateless "
+        "ops (tf.random.stateless_*)."
+    )
+
+
 def _graph_tensor_name(name: str) -> str:
     return name if ":" in name else f"{name}:0"
 
@@ -380,6 +444,8 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
             else:
                 inputs.append(("resource", cap))
         outputs = importer.import_function(entry.function_def, inputs)
+        if importer.side_effects:
+            raise ModelImportError(_side_effects_message(entry.key, importer.side_effects))
         bad = [i for i, o in enumerate(outputs) if not isinstance(o, SSAValue)]
         if bad:
             raise ModelImportError(f"signature {entry.key!r}: outputs {bad} are not tensors")
@@ -391,5 +457,8 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         )
         fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
         fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        if importer.pinned:
+            fn.attributes[PINNED_INPUTS] = ArrayAttr([IntegerAttr(i, i64) for i in sorted(importer.pinned)])
+            fn.attributes[SHAPE_READS] = ArrayAttr([StringAttr(n) for n in importer.shape_reads])
         funcs.append(fn)
     return ModuleOp(funcs)

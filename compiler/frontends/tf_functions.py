@@ -125,6 +125,8 @@ def entries_from_saved_model(
             f"SavedModel {path!r} has no signatures; save it with `signatures=` or use a Keras model"
         )
     keys = signature_keys or list(signatures)
+    if _is_keras_export(mg, keys):
+        keys = ["serving_default"]
     missing = [k for k in keys if k not in signatures]
     if missing:
         raise ModelImportError(
@@ -234,6 +236,15 @@ def _saved_model_entry(
         output_names=output_names,
         captures=captures,
     )
+
+
+def _is_keras_export(meta_graph: Any, keys: list[str]) -> bool:
+    """A Keras 3 `model.export()` artifact, read as TF's `from_saved_model` reads it: several signatures, a `serve`
+    endpoint on the root object and no `_default_save_signature`. TF then converts `serving_default` alone (the
+    same function as `serve`), so a user's `get_signature_runner()` without a key works; so do we."""
+    root = meta_graph.object_graph_def.nodes[0]
+    children = {c.local_name for c in root.children}
+    return len(keys) > 1 and "serve" in children and "_default_save_signature" not in children
 
 
 def _entries_via_tf_load(path: str, signature_keys: list[str] | None, tags: set[str] | None) -> list[Entry]:

@@ -64,6 +64,11 @@ def _broadcast_5d_version(op: BinaryOp) -> int:
     return 3 if max(_rank(op.lhs), _rank(op.rhs)) > 4 and op.lhs.type != op.rhs.type else 1
 
 
+def _sub_version(op: BinaryOp) -> int:
+    """SUB: int64 is version 4, else the 5-D broadcast rule (tools/versioning/op_version.cc order)."""
+    return 4 if _dtype(op.lhs) == "int64" else _broadcast_5d_version(op)
+
+
 def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], **consts: Any) -> type[TflOp]:
     """ADD/SUB/MUL/DIV: operands and result of one kind out of `kinds`, a fused activation."""
     options = Options(table, fused_activation_function=ACT)
@@ -76,14 +81,15 @@ AddOp = _arithmetic(
 )  # fmt: skip
 SubOp = _arithmetic(
     "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
-    VERSIONS={1: "1.6.0", 3: "2.3.0"}, version=_broadcast_5d_version,
+    VERSIONS={1: "1.6.0", 3: "2.3.0", 4: "2.4.0"}, version=_sub_version,
 )  # fmt: skip
 MulOp = _arithmetic(
     "mul",
     "MulOptions",
     B.MUL,
     ("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT),
-    VERSIONS={1: "1.5.0"},
+    VERSIONS={1: "1.5.0", 5: "2.6.0"},
+    version=lambda op: 5 if _dtype(op.lhs) == "int64" else 1,
 )
 # LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees).
 DivOp = _arithmetic(

@@ -43,6 +43,31 @@ def _movement(kinds: tuple[str, ...], **index: TensorOf) -> dict[str, TensorOf]:
     return {"input": t, **index, "output": t}
 
 
+def _kind(value: object) -> str | None:
+    return element_kind(value.type)  # type: ignore[attr-defined]
+
+
+def _transpose_version(op: TflOp) -> int:
+    """tools/versioning/op_version.cc: rank > 5, int16, rank > 4, bool, int8 in that order."""
+    rank, kind = _rank(op.input), _kind(op.input)
+    if rank > 5:
+        return 6
+    if kind in ("i16", "qi16"):
+        return 5
+    if rank > 4:
+        return 4
+    return {"i1": 3, "i8": 2, "qi8": 2}.get(kind or "", 1)
+
+
+def _strided_slice_version(op: TflOp) -> int:
+    """tools/versioning/op_version.cc: ellipsis/new-axis masks, rank > 4, bool, int8 in that order."""
+    if op.ellipsis_mask.value.data or op.new_axis_mask.value.data:
+        return 6
+    if _rank(op.input) > 4:
+        return 4
+    return {"i1": 3, "i8": 2, "qi8": 2}.get(_kind(op.input) or "", 1)
+
+
 def _high_rank_version(version: int) -> object:
     """Version rule: `version` for inputs above rank 4, else 1."""
     return lambda op: version if _rank(op.input) > 4 else 1
@@ -61,7 +86,7 @@ ExpandDimsOp = _op(
 )
 TransposeOp = _op(
     "transpose", B.TRANSPOSE, "TransposeOptions", _movement(_MOVABLE, perm=TensorOf("i32")),
-    VERSIONS={1: "1.6.0", 5: "2.4.0"}, version=_high_rank_version(5),
+    VERSIONS={1: "1.6.0", 2: "1.14.0", 3: "1.15.0", 4: "2.3.0", 5: "2.4.0", 6: "2.12.0"}, version=_transpose_version,
 )  # fmt: skip
 SliceOp = _op(
     "slice", B.SLICE, "SliceOptions", _movement(_SLICEABLE, begin=TensorOf(*INDEX), size=TensorOf(*INDEX)),
@@ -184,7 +209,7 @@ StridedSliceOp = _op(
         offset=BOOL(),
     ),
     _movement(_SLICEABLE, begin=TensorOf("i32"), end=TensorOf("i32"), strides=TensorOf("i32")),
-    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=_high_rank_version(5),
+    VERSIONS={1: "1.6.0", 2: "1.14.0", 3: "2.1.0", 4: "2.2.0", 6: "2.6.0"}, version=_strided_slice_version,
 )  # fmt: skip
 MirrorPadOp = _op(
     "mirror_pad", B.MIRROR_PAD, Options("MirrorPadOptions", mode=ENUM(MIRROR_PAD_MODES, "REFLECT")),
