@@ -313,6 +313,24 @@ def test_batch_matmul_and_matmul_weights():
     # runtime/ has no hybrid BATCH_MATMUL (version 4) kernel yet, so only LiteRT runs this file.
 
 
+def test_near_zero_channels():
+    """Channels whose range is under 1e-6 (all zero, 1e-7, 4.9e-7) get TF's widened range [-0.5e-6, 0.5e-6];
+    5.1e-7 keeps its own."""
+    import keras
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32)])
+    w = np.random.default_rng(0).uniform(-1, 1, (64, 32)).astype(np.float32)
+    w[:, 3:9] = 0.0
+    w[0, 5], w[0, 6], w[0, 7], w[0, 8] = 1e-7, 4.9e-7, 5.1e-7, -4.9e-7
+    model.layers[0].kernel.assign(w)
+    theirs = _convert(tf.lite.TFLiteConverter, model, "dynamic", tf)
+    mine = _convert(TFLiteConverter, model, "dynamic", tf)
+    assert quantized_weights(mine) == quantized_weights(theirs)
+    scales = np.frombuffer(quantized_weights(mine)[0][3][0], np.float32)
+    assert scales[3] == np.float32(0.5e-6 / 127) and scales[7] == np.float32(5.1e-7 / 127)
+
+
 def test_unimplemented_quantization_settings_are_refused(keras_models):
     import tensorflow as tf
 
