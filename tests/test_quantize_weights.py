@@ -107,6 +107,11 @@ def optimization_modes(conversion_metadata: bytes) -> list[int]:
     return [flatbuffers.encode.Get(flatbuffers.packer.int32, buf, start + 4 * k) for k in range(n)]
 
 
+def _per_tensor_hybrid_depthwise(model: bytes) -> bool:
+    """Whether a DEPTHWISE_CONV_2D runs LiteRT's hybrid kernel with a single weight scale (version 4)."""
+    return op_versions(model)[0].get("DEPTHWISE_CONV_2D") == 4
+
+
 def _outputs(model: bytes, inputs: list[np.ndarray], interpreter) -> list[np.ndarray]:
     return ru.run(interpreter(model), inputs)
 
@@ -193,6 +198,15 @@ def check_side_by_side(keras_model, mode: str, our_runtime: bool = True) -> dict
     )
 
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
+    if mode == "dynamic-per-tensor" and _per_tensor_hybrid_depthwise(theirs):
+        # LiteRT's hybrid DEPTHWISE_CONV_2D with one weight scale (version 4) gives different, sometimes NaN, outputs
+        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead
+        # (which has no hybrid TRANSPOSE_CONV yet: then only the bytes above are checked).
+        if not our_runtime:
+            return {"weights": len(want_w), "identical": len(want_w) - near}
+        rel = _max_rel(_outputs(mine, inputs, ru.ours), _outputs(theirs, inputs, ru.ours))
+        assert rel <= OUTPUT_RTOL, f"our runtime runs our file and TF's {rel:g} apart"
+        return {"weights": len(want_w), "identical": len(want_w) - near, "runtime_tf_vs_ours_rel": rel}
     want = _outputs(theirs, inputs, ru.litert)
     got = _outputs(mine, inputs, ru.litert)
     rel = _max_rel(got, want)
