@@ -65,6 +65,7 @@ struct TflContext {
   void *flex_user;
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
+  int exact_math;       /* libm expf in float kernels (tfl_exact_math) */
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
 };
 
@@ -99,6 +100,7 @@ void tfl_set_error(TflContext *ctx, const char *msg) { snprintf(ctx->err, sizeof
 const char *tfl_last_error(const TflContext *ctx) { return ctx->err; }
 const TflModel *tfl_get_model(const TflContext *ctx) { return &ctx->m; }
 int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
+int tfl_exact_math(const TflContext *ctx) { return ctx->exact_math; }
 TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
@@ -210,6 +212,19 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t
     if (ensure_owned(t, bytes)) return tfl_error(ctx, "out of memory resizing tensor '%s'", tt->name ? tt->name : "");
     tt->data = t->owned;
   }
+  return TFL_OK;
+}
+
+TflStatus tfl_tensor_set_bytes(TflContext *ctx, TflTensor *tt, const void *data, size_t len) {
+  Tens *t = (Tens *)tt;
+  if (tt->alloc == TFL_ALLOC_CONST) return tfl_error(ctx, "cannot write constant tensor '%s'", tt->name ? tt->name : "");
+  if (ctx->max_bytes && len > ctx->max_bytes) return tfl_error(ctx, "tensor '%s': %zu bytes is over the limit", tt->name ? tt->name : "", len);
+  if (ensure_owned(t, len ? len : 1)) return tfl_error(ctx, "out of memory for tensor '%s' (%zu bytes)", tt->name ? tt->name : "", len);
+  if (tt->alloc != TFL_ALLOC_PERSISTENT) tt->alloc = TFL_ALLOC_DYNAMIC;
+  tt->data = t->owned;
+  if (len) memcpy(tt->data, data, len);
+  tt->bytes = len;
+  t->changed_at = ++ctx->epoch;
   return TFL_OK;
 }
 
@@ -386,6 +401,19 @@ void tfl_destroy(TflContext *ctx) {
   free(ctx->scratch);
   tfl_model_free(&ctx->m);
   free(ctx);
+}
+
+int tfl_route_custom_to_host(TflContext *ctx, const char *custom_code) {
+  int routed = 0;
+  for (int si = 0; si < ctx->nsubs; si++)
+    for (int j = 0; j < ctx->subs[si].nn; j++) {
+      Node *n = &ctx->subs[si].nodes[j];
+      if (n->n.custom_code && strcmp(n->n.custom_code, custom_code) == 0) {
+        n->flex = 1;
+        routed++;
+      }
+    }
+  return routed;
 }
 
 /* ---- preparation ---- */
@@ -677,7 +705,7 @@ static int allocate_sub(TflContext *ctx, Sub *s, int sg) {
     }
     if (n->deferred) {
       /* inputs only known at invoke: prepare right before eval, outputs allocated then */
-      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op))
+      if (!n->flex && !n->control && !tfl_registry_has_node(&n->n))
         return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
                        node_label(n, lab, sizeof lab), n->n.version, sg, j);
       for (int k = 0; k < n->n.noutputs; k++) {
@@ -941,3 +969,4 @@ static TflStatus eval_control(TflContext *ctx, Node *n) {
 }
 
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n) { ctx->max_loop = n; }
+void tfl_set_exact_math(TflContext *ctx, int on) { ctx->exact_math = on != 0; }
