@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from compiler.errors import ConversionError, ConversionNote, ModelImportError, UnsupportedFlagError
 from compiler.export import export
-from compiler.metadata import MODEL_TYPE
+from compiler.metadata import MODEL_TYPE, optimization_modes, reduced_precision_metadata
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
@@ -114,8 +114,6 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
     "elide_elementsattrs_if_larger": None,
     "_experimental_unfold_large_splat_constant": False,
     "_experimental_qdq_conversion_mode": None,
-    "_experimental_disable_per_channel": False,
-    "_experimental_disable_per_channel_quantization_for_dense_layers": False,
     "_experimental_full_integer_quantization_bias_type": None,
     "_experimental_quantization_options": None,
     "_experimental_tf_quantization_mode": None,
@@ -139,6 +137,8 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
 # Attributes a user may set: TF's public ones above and below, tflc's debugging extras; a typo is an AttributeError.
 _SETTABLE = {
     *_UNHONOURED_TF_SETTINGS,
+    "_experimental_disable_per_channel",
+    "_experimental_disable_per_channel_quantization_for_dense_layers",
     "optimizations",
     "representative_dataset",
     "target_spec",
@@ -189,6 +189,9 @@ class TFLiteConverter:
             setattr(self, name, default)
         self._debug_info = None
         self.saved_model_dir: str | None = None  # as TF: the directory a from_saved_model converter reads
+        # Honoured by dynamic-range quantization, as TF does: per-tensor weight scales everywhere / for dense layers.
+        self._experimental_disable_per_channel = False
+        self._experimental_disable_per_channel_quantization_for_dense_layers = False
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -261,13 +264,47 @@ class TFLiteConverter:
 
     # ---- conversion ----
 
+    def quantization_mode(self) -> str | None:
+        """ "dynamic-range" or "float16" as TF's lite.py decides them (an optimization set, no representative
+        dataset; float16 when it is the smallest supported type), None for a float model. Other settings are
+        refused by convert()."""
+        if not self.optimizations:
+            return None
+        types = {_type_name(t) for t in self.target_spec.supported_types}
+        return "float16" if types == {"float16"} else "dynamic-range"
+
+    def quantization_pass(self) -> str | None:
+        """The pass (with options) that quantizes weights for these settings, or None."""
+        mode = self.quantization_mode()
+        if mode == "float16":
+            return "quantize-float16"
+        if mode == "dynamic-range":
+            options = []
+            if self._experimental_disable_per_channel:
+                options.append("per-channel=false")
+            if self._experimental_disable_per_channel_quantization_for_dense_layers:
+                options.append("per-channel-dense=false")
+            return "quantize-dynamic-range" + (f"{{{' '.join(options)}}}" if options else "")
+        return None
+
+    def effective_pipeline(self) -> str:
+        """The pipeline for these settings (`_pipeline`) followed by the weight-quantization pass they ask for."""
+        from compiler.pipeline import expand_pipeline
+
+        base = self._pipeline()
+        extra = self.quantization_pass()
+        if extra is None or extra.split("{")[0] in expand_pipeline(base):
+            return base
+        return f"{base},{extra}" if base else extra
+
     def _check_flags(self) -> None:
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
-        if self.optimizations:
+        optimizations = {_enum_name(o) for o in self.optimizations}
+        if optimizations - _QUANTIZING_OPTIMIZATIONS:
             unsupported.append(
-                f"optimizations={[_enum_name(o) for o in self.optimizations]} (post-training "
-                "quantization is not implemented yet)"
+                f"optimizations={sorted(optimizations)} (only DEFAULT and its aliases OPTIMIZE_FOR_SIZE / "
+                "OPTIMIZE_FOR_LATENCY are implemented: dynamic-range and float16 weight quantization)"
             )
         if self.representative_dataset is not None:
             unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
@@ -279,8 +316,17 @@ class TFLiteConverter:
             unsupported.append(
                 "target_spec.experimental_select_user_tf_ops (user-defined Flex ops are not implemented yet)"
             )
-        if self.target_spec.supported_types:
-            unsupported.append("target_spec.supported_types (float16/int8 targets are not implemented yet)")
+        types = {_type_name(t) for t in self.target_spec.supported_types}
+        if types - {"float16"}:
+            unsupported.append(
+                f"target_spec.supported_types={sorted(types)} (only float16 is implemented; int8 targets need "
+                "full-integer quantization)"
+            )
+        elif types and not self.optimizations:
+            unsupported.append(
+                "target_spec.supported_types=['float16'] without optimizations (TF ignores it then; set "
+                "optimizations=[Optimize.DEFAULT] for float16 weights)"
+            )
         for attr in ("inference_input_type", "inference_output_type"):
             v = getattr(self, attr)
             if v is not None and getattr(v, "name", str(v)) not in ("float32", "tf.float32"):
@@ -321,7 +367,7 @@ class TFLiteConverter:
         t2 = time.perf_counter()
         run = (self.debug.run if self.debug is not None else run_pipeline)(
             module,
-            self._pipeline(),
+            self.effective_pipeline(),
             verify_each=self.verify_each,
             on_pass=self.on_pass,
             before_pass=self.before_pass,
@@ -368,14 +414,34 @@ class TFLiteConverter:
             tf_version = tf.__version__
         except ImportError:
             pass
+        mode = self.quantization_mode()
         return ExportOptions(
             model_type=MODEL_TYPE[self._model_type],
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
+            optimization_modes=optimization_modes(mode),
+            extra_metadata=reduced_precision_metadata(mode),
             allow_custom_ops=bool(self.allow_custom_ops),
             enable_select_tf_ops=self._compat_flags().flex,
             force_select_tf_ops=self._compat_flags().flex and not self._compat_flags().builtins,
         )
+
+
+# tf.lite.Optimize members that all mean "quantize" (SIZE and LATENCY are deprecated aliases of DEFAULT in TF).
+_QUANTIZING_OPTIMIZATIONS = {"DEFAULT", "OPTIMIZE_FOR_SIZE", "OPTIMIZE_FOR_LATENCY"}
+
+
+def _type_name(t: Any) -> str:
+    """A dtype given as tf.float16, np.float16 or "float16" -> "float16"."""
+    name = getattr(t, "name", None)
+    if isinstance(name, str):
+        return name
+    try:
+        import numpy as np
+
+        return np.dtype(t).name
+    except TypeError:
+        return str(t)
 
 
 def _eager_scope() -> Any:

@@ -24,9 +24,12 @@ from compiler.options import ExportOptions
 from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
 from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
+# Function attribute: tensor names of the arguments when they differ from the signature's input names.
+INPUT_TENSOR_NAMES = "tflc.input_tensor_names"
 
 
 def tensor_type_code(dtype: np.dtype) -> int:
@@ -39,6 +42,9 @@ def tensor_type_code(dtype: np.dtype) -> int:
 def _element_type_code(elem: Any) -> int:
     """TensorType code of a tensor's element type; TF's opaque string/resource/variant types (Flex operands) map to
     STRING/RESOURCE/VARIANT."""
+    q = quantized_element(elem)
+    if q is not None:
+        return tensor_type_code(q.storage_dtype)
     kind = getattr(elem, "kind", None)
     if getattr(elem, "name", "") == "tf.opaque" and kind is not None:
         code = tensor_types.TENSOR_TYPE_CODES.get(kind.data.upper())
@@ -194,12 +200,17 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
         raise ExportError("module has no func.func to export")
 
     buffers = _Buffers()
-    opcodes: dict[tuple[int, str, int], int] = {}
+    # One OperatorCode per builtin (or custom code) whose version is the highest any of its ops needs, as TF's
+    # exporter does (tools/versioning UpdateOpVersion): a float and a hybrid CONV_2D share version 5.
+    opcodes: dict[tuple[int, str], int] = {}
+    versions: dict[tuple[int, str], int] = {}
     runtime_versions: set[str] = set()
     subgraphs: list[_Subgraph] = []
     for fn in functions:
         sg = _Subgraph(fn, buffers)
         in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
+        if INPUT_TENSOR_NAMES in fn.attributes:  # read from a .tflite: keep its input tensor names
+            in_names = _names(fn, INPUT_TENSOR_NAMES, len(fn.args), "input")
         for arg, name in zip(fn.args, in_names, strict=True):
             sg.add(arg, name)
         for op in fn.body.walk():
@@ -220,10 +231,11 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 continue
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
-            key = _opcode_key(op)
+            key, version = _opcode_key(op)
             opcodes.setdefault(key, len(opcodes))
+            versions[key] = max(versions.get(key, version), version)
             if isinstance(op, tfl.TflOp):
-                runtime_versions.add(_runtime_version(op, key[2]))
+                runtime_versions.add(_runtime_version(op, version))
         subgraphs.append(sg)
 
     total = sum(len(d) for d in buffers.data)
@@ -234,6 +246,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     # Buffers first (largest data), then everything that points at them.
     runtime_version = min_runtime_version(runtime_versions)
     metadata: dict[str, bytes] = {"min_runtime_version": runtime_version.encode().ljust(16, b"\0")[:16]}
+    if "reduced_precision_support" in options.extra_metadata:  # TF writes it before CONVERSION_METADATA
+        metadata["reduced_precision_support"] = options.extra_metadata["reduced_precision_support"]
     if options.include_conversion_metadata:
         metadata["CONVERSION_METADATA"] = conversion_metadata(options)
     metadata.update(options.extra_metadata)
@@ -249,7 +263,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     sg_offsets = [_build_subgraph(b, sg, opcodes) for sg in subgraphs]
 
     code_offsets = []
-    for code, custom, version in opcodes:
+    for (code, custom), version in ((k, versions[k]) for k in opcodes):
         custom_off = b.CreateString(custom) if custom else None
         code_offsets.append(
             _table(
@@ -300,10 +314,11 @@ def _runtime_version(op: tfl.TflOp, version: int) -> str:
         ) from None
 
 
-def _opcode_key(op: Operation) -> tuple[int, str, int]:
+def _opcode_key(op: Operation) -> tuple[tuple[int, str], int]:
+    """((builtin code, custom code), the version this op needs)."""
     if isinstance(op, tfl.TflOp):
-        return (op.BUILTIN, "", op.version())
-    return (BuiltinOperator.CUSTOM, op.custom_code(), 1)
+        return (op.BUILTIN, ""), op.version()
+    return (BuiltinOperator.CUSTOM, op.custom_code()), 1
 
 
 def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
@@ -313,7 +328,7 @@ def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
     return [f"{prefix}_{i}" for i in range(n)]
 
 
-def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str, int], int]) -> int:
+def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str], int]) -> int:
     fn = sg.fn
     ret = fn.body.block.last_op
     assert isinstance(ret, func.ReturnOp)
@@ -329,6 +344,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         name_off = b.CreateString(name)
         shape_off = _int_vector(b, shape)
         sig_off = _int_vector(b, signature) if signature != shape else 0
+        q = quantized_element(ty)
         tensor_offsets.append(
             _table(
                 b,
@@ -337,6 +353,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
                 type=_element_type_code(ty.element_type),
                 buffer=buffer,
                 name=name_off,
+                quantization=_quantization(b, q) if q is not None else None,
                 shape_signature=sig_off or None,
             )
         )
@@ -357,7 +374,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
             _table(
                 b,
                 "Operator",
-                opcode_index=opcodes[_opcode_key(op)],
+                opcode_index=opcodes[_opcode_key(op)[0]],
                 inputs=inputs,
                 outputs=outputs,
                 builtin_options_type=opt_type or None,
@@ -382,6 +399,18 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         outputs=outputs_vec,
         operators=ops_vec,
         name=name_off,
+    )
+
+
+def _quantization(b: flatbuffers.Builder, q: UniformQuantizedType) -> int:
+    """QuantizationParameters: float32 scales, int64 zero points, the quantized dimension (0 per tensor, as TF)."""
+    b.StartVector(4, len(q.scales), 4)
+    for s in reversed(q.scales):
+        b.PrependFloat32(s)
+    scales = b.EndVector()
+    zero_points = _int_vector(b, list(q.zero_points), "PrependInt64", 8)
+    return _table(
+        b, "QuantizationParameters", scale=scales, zero_point=zero_points, quantized_dimension=q.axis or 0
     )
 
 

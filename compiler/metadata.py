@@ -33,6 +33,17 @@ PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_
 )
 
 
+def optimization_modes(quantization: str | None) -> list[int]:
+    """ConversionOptions.model_optimization_modes TF writes for a weight-quantization mode."""
+    return {"dynamic-range": [PTQ_DYNAMIC_RANGE], "float16": [PTQ_FLOAT16]}.get(quantization or "", [])
+
+
+def reduced_precision_metadata(quantization: str | None) -> dict[str, bytes]:
+    """TF marks float16 models "fp16accfp32" (float16 storage, float32 accumulation; lets XNNPACK drop the
+    DEQUANTIZE ops)."""
+    return {"reduced_precision_support": b"fp16accfp32"} if quantization == "float16" else {}
+
+
 def _version_key(v: str) -> tuple[int, ...]:
     return tuple(int(p) for p in v.split("."))
 

@@ -47,6 +47,8 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "select-tf-fallback": _lazy("passes.select_tf", "SelectTFFallback"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),
+        "quantize-dynamic-range": _lazy("passes.quantize_weights", "QuantizeDynamicRange"),
+        "quantize-float16": _lazy("passes.quantize_weights", "QuantizeFloat16"),
         "pin-inputs": _lazy("passes.pin_inputs", "PinInputs"),
     }
 
@@ -70,6 +72,10 @@ DEFAULT_PIPELINE = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,fold-consta
 # Named pipelines: a name usable wherever a pipeline string is expected (`--pass-pipeline=tflite-float`).
 PIPELINES: dict[str, str] = {
     "tflite-float": DEFAULT_PIPELINE,
+    # Post-training weight quantization (optimizations=[DEFAULT] without a representative dataset), after all
+    # float rewrites so fusions see float weights, as TF quantizes after its optimize passes.
+    "tflite-dynamic-range": f"{DEFAULT_PIPELINE},quantize-dynamic-range",
+    "tflite-float16": f"{DEFAULT_PIPELINE},quantize-float16",
     # What `tflc analyze` runs: everything up to legalization, no fusion (so each TF op maps to its own builtin).
     "tf-legalize-only": "tf-cleanup,fold-constants,prepare-tf,legalize-tf",
 }
@@ -130,11 +136,12 @@ def describe_passes() -> list[tuple[str, str]]:
 
 def make_context() -> Context:
     from dialects.elements import TFLC
+    from dialects.quant import QUANT
     from dialects.tf import TF
     from dialects.tfl import TFL
 
     ctx = Context()
-    for d in (Builtin, Func, TF, TFL, TFLC):
+    for d in (Builtin, Func, TF, TFL, TFLC, QUANT):
         ctx.load_dialect(d)
     return ctx
 

@@ -23,8 +23,14 @@ def _tflc():
     return TFLC
 
 
+def _quant():
+    from dialects.quant import QUANT
+
+    return QUANT
+
+
 TFLC_UNIVERSE = Universe(
-    all_dialects={"tf": _tf, "tfl": _tfl, "tflc": _tflc},
+    all_dialects={"tf": _tf, "tfl": _tfl, "tflc": _tflc, "quant": _quant},
     # `dce` is also an xDSL pass name; stock xdsl-opt keeps its own, tflc pipelines use ours.
     all_passes={k: v for k, v in available_passes().items() if k != "dce"},
 )

@@ -254,15 +254,29 @@ class ConstantOp(IRDLOperation):
     traits = traits_def(Pure(), ConstantLike())
     assembly_format = "$value attr-dict `:` type($output)"
 
-    def __init__(self, value: DenseElementsAttr) -> None:
-        super().__init__(properties={"value": value}, result_types=[value.type])
+    def __init__(self, value: DenseElementsAttr, result_type: Attribute | None = None) -> None:
+        """`result_type`: a quantized tensor type for an integer array of its storage type; else the value's."""
+        super().__init__(properties={"value": value}, result_types=[result_type or value.type])
 
     def verify_(self) -> None:
         verify_const_type(self, self.value, self.output.type)
 
 
 def verify_const_type(op: IRDLOperation, value: DenseElementsAttr, result_type: object) -> None:
-    """A constant's result type must be its value's tensor type (shape and element type)."""
+    """A constant's result type must be its value's tensor type (shape and element type); a quantized result type
+    holds an integer array of its storage type."""
+    from dialects.quant import quantized_element, verify_quantized_tensor
+
+    q = quantized_element(result_type)
+    if q is not None:
+        a = value.array
+        if a.dtype != q.storage_dtype or tuple(result_type.get_shape()) != a.shape:
+            raise VerifyException(
+                f"'{op.name}' value {a.dtype.name} {list(a.shape)} does not match its quantized result type "
+                f"{result_type} (storage {q.storage_dtype.name})"
+            )
+        verify_quantized_tensor(result_type, f"'{op.name}'")
+        return
     try:
         expected = value.type
     except ValueError as e:

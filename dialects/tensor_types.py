@@ -5,8 +5,8 @@ the exporter, the analyzer and the passes agree on codes and names without typin
 
 Element kinds are the vocabulary of op legality (dialects/tfl/base.py), spelled like MLIR types: "f16", "f32", "f64",
 "i1" (bool), "i8", "i16", "i32", "i64", "ui8", "ui16", "ui32", "ui64", "complex64", "string". Quantized kinds —
-"qi8", "qui8", "qi16", "qi32" (tfl_ops.td's QI8, QUI8, QI16, QI32) — are what a quantized element type reports
-through an `element_kind` attribute; plain numpy dtypes never map to them.
+"qi8", "qui8", "qi16", "qi32", "qi64" (tfl_ops.td's QI8, QUI8, QI16, QI32) — are what a quantized element type
+(dialects/quant.py) reports through an `element_kind` attribute; plain numpy dtypes never map to them.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def tensor_type_display(code: int) -> str:
 # Element kinds.
 
 _KIND_PREFIX = {"f": "f", "i": "i", "u": "ui", "c": "complex"}
-QUANTIZED_KINDS = frozenset({"qi4", "qi8", "qui8", "qi16", "qui16", "qi32", "qui32"})
+QUANTIZED_KINDS = frozenset({"qi4", "qi8", "qui8", "qi16", "qui16", "qi32", "qui32", "qi64"})
 
 
 def dtype_kind(dtype: Any) -> str:

@@ -318,7 +318,7 @@ def test_dump_tf_graph_and_pass_timing(tmp_path: Path) -> None:
 def test_universe_exposes_dialects_and_passes() -> None:
     from compiler.universe import TFLC_UNIVERSE
 
-    assert set(TFLC_UNIVERSE.all_dialects) == {"tf", "tfl", "tflc"}
+    assert set(TFLC_UNIVERSE.all_dialects) == {"tf", "tfl", "tflc", "quant"}
     assert {"legalize-tf", "tf-cleanup", "prepare-tf", "optimize", "fold-constants"} <= set(
         TFLC_UNIVERSE.all_passes
     )

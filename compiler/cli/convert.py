@@ -86,6 +86,16 @@ def convert(
     print_op_generic: Annotated[
         bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form.")
     ] = False,
+    quantize: Annotated[
+        str | None,
+        typer.Option(
+            "--quantize",
+            help="Post-training quantization: 'dynamic' (int8 weights, hybrid kernels) or 'float16' (float16 "
+            "weights), as TF's optimizations=[DEFAULT] (with supported_types=[float16]). int8 and int16x8 are "
+            "not implemented yet.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
     select_tf_ops: Annotated[
         bool,
@@ -107,9 +117,11 @@ def convert(
     from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
 
     flags = CompatFlags(builtins=True, flex=select_tf_ops, custom=allow_custom_ops)
-    passes = parse_passes(
-        pass_pipeline if pass_pipeline is not None else compat_pipeline(flags, DEFAULT_PIPELINE)
-    )
+    quantize_pass = _quantize_pass(quantize)
+    spec = pass_pipeline if pass_pipeline is not None else compat_pipeline(flags, DEFAULT_PIPELINE)
+    if quantize_pass is not None and quantize_pass not in spec:
+        spec = f"{spec},{quantize_pass}" if spec else quantize_pass
+    passes = parse_passes(spec)
     canonical = pipeline_string(passes)  # a bad pipeline failed above, before any model is loaded
     if print_pipeline:
         out.print(escape(canonical))
@@ -140,6 +152,12 @@ def convert(
 
         converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, OpsSet.SELECT_TF_OPS}
     converter.allow_custom_ops = allow_custom_ops
+    if quantize is not None:
+        from compiler.converter import Optimize
+
+        converter.optimizations = [Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = {"float16"}
     converter.verify_each = verify_each
     if dump_ir_after_all or print_after or print_before or dump_tf_graph:
         converter.debug = DebugOptions(
@@ -177,6 +195,25 @@ def convert(
             f"IR dumps: {len(dumps)} files, {sum(p.stat().st_size for p in dumps):,} bytes "
             f"in {escape(str(dump_ir_after_all))}"
         )
+
+
+_QUANTIZE_PASSES = {"dynamic": "quantize-dynamic-range", "float16": "quantize-float16"}
+
+
+def _quantize_pass(mode: str | None) -> str | None:
+    """The weight-quantization pass of a --quantize mode; int8/int16x8 are refused until full-integer exists."""
+    if mode is None:
+        return None
+    if mode in ("int8", "int16x8"):
+        from compiler.errors import UnsupportedFlagError
+
+        raise UnsupportedFlagError(
+            f"--quantize {mode}: full-integer quantization (calibration with --representative-data) is not "
+            "implemented yet; use --quantize dynamic or --quantize float16"
+        )
+    if mode not in _QUANTIZE_PASSES:
+        raise UsageError(f"--quantize {mode!r}: expected one of dynamic, float16, int8, int16x8")
+    return _QUANTIZE_PASSES[mode]
 
 
 def _pass_names(flag: str, values: list[str] | None) -> list[str]:

@@ -14,6 +14,8 @@ What an op class declares (all class constants; a leaf op states only what diffe
                                TFL_OperandsHaveSameShapesOrBroadcastableShape<[...], N>; 0: no broadcasting at all)
     MAX_FUSED_ACTIVATION_RANK  highest operand rank a fused activation may be used with (None: any)
     APPLIES_FUSED_ACTIVATION   False where the schema has the field but LiteRT's kernel ignores it
+    DYNAMIC_RANGE              how dynamic-range quantization treats the op's constant weights (`WeightQuantization`,
+                               tfl_ops.td's DynamicRangeQuantizedOpInterface); None: never quantized
 
 `verify_` checks TYPES, BROADCAST and that `version()` is in VERSIONS, so a pass that builds an op LiteRT cannot run
 fails verification (run_pipeline(verify_each=True) names the pass). Passes ask the same questions before building
@@ -63,6 +65,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from dialects.elements import ConstantOp
+from dialects.quant import verify_quantized_tensor
 from dialects.tensor_types import TENSOR_TYPE_CODES, element_kind
 
 _BUILTIN_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
@@ -179,6 +182,22 @@ class TensorOf:
         return f"TensorOf({', '.join(map(repr, self.kinds or ()))})"
 
 
+@dataclass(frozen=True)
+class WeightQuantization:
+    """What TF's dynamic-range quantizer does to an op's constant float weights (tfl_ops.td's
+    DynamicRangeQuantizedOpInterface, checked against TF 2.21's converter output).
+
+    `operand`: the weight operand field; `axis`: its quantized dimension for per-channel scales (None: per tensor);
+    `kernel`: "hybrid" (LiteRT runs float activations with int8 weights), or "same-scale" (the op runs on the int8
+    weight and keeps its scale, a DEQUANTIZE follows it: GATHER), or "dequantize" (a DEQUANTIZE in front of the op);
+    `asymmetric_option`: the op gets asymmetric_quantize_inputs = true."""
+
+    operand: str
+    axis: int | None = None
+    kernel: str = "hybrid"
+    asymmetric_option: bool = False
+
+
 # Kind groups that recur in the declarations.
 FLOAT = ("f32",)
 QUANT8 = ("qi8", "qui8")
@@ -228,6 +247,7 @@ class TflOp(IRDLOperation):
     MAX_BROADCAST_RANK: ClassVar[int | None] = None
     MAX_FUSED_ACTIVATION_RANK: ClassVar[int | None] = None
     APPLIES_FUSED_ACTIVATION: ClassVar[bool] = True
+    DYNAMIC_RANGE: ClassVar[WeightQuantization | None] = None
     traits = traits_def(Pure())
 
     def version(self) -> int:
@@ -382,6 +402,8 @@ class TflOp(IRDLOperation):
                     raise VerifyException(
                         f"'{self.name}' {fname} = \"{attr.data}\" is not one of: {', '.join(f.enum)}"
                     )
+        for v in (*self.operands, *self.results):
+            verify_quantized_tensor(v.type, f"'{self.name}'")
         error = self.operand_types_error([v.type for v in self.operands], [r.type for r in self.results])
         if error is None and self.BROADCAST:
             error = self.broadcast_error([getattr(self, name).type for name in self.BROADCAST])
@@ -401,6 +423,7 @@ _CLASS_CONSTANTS = (
     "MAX_BROADCAST_RANK",
     "MAX_FUSED_ACTIVATION_RANK",
     "APPLIES_FUSED_ACTIVATION",
+    "DYNAMIC_RANGE",
 )
 
 
@@ -516,3 +539,12 @@ def _dtype(value: SSAValue) -> str:
 def _rank(value: SSAValue) -> int:
     shape = getattr(value.type, "shape", None)
     return len(shape) if shape is not None else 0
+
+
+def int8_int16_version(value: SSAValue, int8: int = 2, int16: int = 3) -> int:
+    """op_version.cc's most common rule (pooling, MEAN, REDUCE_MAX/MIN, SOFTMAX, ...): `int16` for int16 tensors,
+    `int8` for int8 ones (quantized or plain), else 1."""
+    kind = element_kind(value.type)
+    if kind in ("qi16", "i16"):
+        return int16
+    return int8 if kind in ("qi8", "i8") else 1

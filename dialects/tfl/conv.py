@@ -5,6 +5,8 @@ from __future__ import annotations
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.irdl import operand_def, result_def
 
+from dialects.quant import quantized_element
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import (
     ACT,
     BOOL,
@@ -15,6 +17,8 @@ from dialects.tfl.base import (
     Options,
     TensorOf,
     TflOp,
+    WeightQuantization,
+    int8_int16_version,
     same,
     tfl_op,
 )
@@ -56,6 +60,21 @@ class AffineOp(TflOp):
     output = result_def()
     TYPES = _affine_types(("f32", *QUANT), ("f32", "qi4", "qi8", "qui8"), ("f32", "i32", "i64", "qi32"))
 
+    def _kinds(self) -> tuple[str | None, str | None, str | None]:
+        return element_kind(self.input.type), element_kind(self.filter.type), element_kind(self.output.type)
+
+    def _hybrid(self) -> bool:
+        """Float activations with int8 weights (dynamic-range quantization's hybrid kernels)."""
+        return self._kinds() == ("f32", "qi8", "f32")
+
+    def _weight_scales_per(self, dim: int) -> bool:
+        """op_signature.cc's per-channel test for convolutions: one weight scale per slice of `dim`."""
+        q = quantized_element(self.filter.type)
+        shape = getattr(self.filter.type, "shape", None)
+        return (
+            q is not None and shape is not None and len(shape) > dim and len(q.scales) == shape.data[dim].data
+        )
+
 
 @tfl_op
 class Conv2DOp(AffineOp):
@@ -64,15 +83,21 @@ class Conv2DOp(AffineOp):
     name = "tfl.conv_2d"
     BUILTIN = B.CONV_2D
     OPTIONS = _conv_options("Conv2DOptions")
-    VERSIONS = {1: "1.5.0", 6: "2.9.0"}
+    VERSIONS = {1: "1.5.0", 2: "1.14.0", 3: "1.14.0", 5: "2.4.0", 6: "2.9.0"}
+    DYNAMIC_RANGE = WeightQuantization("filter", axis=0)
 
     def version(self) -> int:
-        """6 for grouped convolutions (input channels a multiple > 1 of the filter's), as op_version.cc."""
+        """As op_version.cc: 6 for grouped convolutions (input channels a multiple > 1 of the filter's), 3 for int8,
+        hybrid 5 per channel or 2 per tensor."""
         in_shape, f_shape = getattr(self.input.type, "shape", None), getattr(self.filter.type, "shape", None)
         if in_shape is not None and f_shape is not None and len(in_shape) == 4 and len(f_shape) == 4:
             c, i = in_shape.data[3].data, f_shape.data[3].data
             if i > 0 and c > i:
                 return 6
+        if self._kinds() == ("qi8", "qi8", "qi8"):
+            return 3
+        if self._hybrid():
+            return 5 if self._weight_scales_per(0) else 2
         return 1
 
 
@@ -83,9 +108,15 @@ class DepthwiseConv2DOp(AffineOp):
     name = "tfl.depthwise_conv_2d"
     BUILTIN = B.DEPTHWISE_CONV_2D
     OPTIONS = _conv_options("DepthwiseConv2DOptions", depth_multiplier=I32(1))
-    VERSIONS = {1: "1.5.0", 2: "1.12.0"}
+    VERSIONS = {1: "1.5.0", 2: "1.12.0", 3: "1.14.0", 4: "2.2.0", 6: "2.3.0"}
+    DYNAMIC_RANGE = WeightQuantization("filter", axis=3)
 
     def version(self) -> int:
+        """As op_version.cc: hybrid 6 per channel or 4 per tensor, 3 for int8, 2 when dilated."""
+        if self._hybrid():
+            return 6 if self._weight_scales_per(3) else 4
+        if self._kinds() == ("qi8", "qi8", "qi8"):
+            return 3
         dilated = self.dilation_w_factor.value.data != 1 or self.dilation_h_factor.value.data != 1
         return 2 if dilated else 1
 
@@ -109,7 +140,9 @@ class TransposeConvOp(TflOp):
         **same("f32", *QUANT, fields=("input", "output")),
         "bias": TensorOf("f32", "i64", "qi32"),
     }
-    VERSIONS = {1: "1.9.0", 4: "2.13.0"}
+    VERSIONS = {1: "1.9.0", 2: "2.2.0", 4: "2.13.0"}
+    # TF 2.21 quantizes TRANSPOSE_CONV weights per channel and runs LiteRT's hybrid kernel (no DEQUANTIZE).
+    DYNAMIC_RANGE = WeightQuantization("weights", axis=0)
     output_shape = operand_def()
     weights = operand_def()
     input = operand_def()
@@ -117,7 +150,10 @@ class TransposeConvOp(TflOp):
     output = result_def()
 
     def version(self) -> int:
-        return 4 if self.activation() != "NONE" else 1
+        """As op_version.cc: 4 with a fused activation, 2 for int8 weights."""
+        if self.activation() != "NONE":
+            return 4
+        return 2 if element_kind(self.weights.type) == "qi8" else 1
 
 
 @tfl_op
@@ -134,10 +170,24 @@ class FullyConnectedOp(AffineOp):
         asymmetric_quantize_inputs=BOOL(),
     )
     TYPES = _affine_types(("f32", *QUANT, "qui16"), ("f32", "qi4", *QUANT), ("f32", "qi32", "qui32"))
-    VERSIONS = {1: "1.5.0", 5: "2.0.0"}
+    # 2.17.0 for version 12: what TF 2.21 writes as min_runtime_version for a per-channel hybrid FC.
+    VERSIONS = {1: "1.5.0", 3: "1.14.0", 4: "1.14.0", 5: "2.0.0", 9: "2.3.0", 12: "2.17.0"}
+    # TF 2.21 quantizes dense weights per output channel by default (the `..._for_dense_layers` flag turns it off).
+    DYNAMIC_RANGE = WeightQuantization("filter", axis=0, asymmetric_option=True)
 
     def version(self) -> int:
-        return 5 if self.keep_num_dims.value.data else 1
+        """As op_version.cc: hybrid per channel 12; keep_num_dims 5; int8 4; hybrid 9 (asymmetric inputs) or 3."""
+        q = quantized_element(self.filter.type)
+        per_channel = q is not None and 1 < len(q.scales) == self.filter.type.get_shape()[0]
+        if self._hybrid() and per_channel:
+            return 12
+        if self.keep_num_dims.value.data:
+            return 5
+        if self._kinds() == ("qi8", "qi8", "qi8"):
+            return 4
+        if self._hybrid():
+            return 9 if self.asymmetric_quantize_inputs.value.data else 3
+        return 1
 
 
 @tfl_op
@@ -153,10 +203,22 @@ class BatchMatMulOp(TflOp):
         "y": TensorOf("f32", "i8", "qi8", "qi16"),
         "output": TensorOf("f32", "i32", "qi8", "qi16"),
     }
-    VERSIONS = {1: "2.3.0"}
+    VERSIONS = {1: "2.3.0", 2: "2.3.0", 3: "2.4.0", 4: "2.5.0"}
+    DYNAMIC_RANGE = WeightQuantization("y", asymmetric_option=True)
     x = operand_def()
     y = operand_def()
     output = result_def()
+
+    def version(self) -> int:
+        """As op_version.cc: int16 3, int8 2, hybrid with asymmetric inputs 4."""
+        x, y, out = (element_kind(v.type) for v in (self.x, self.y, self.output))
+        if x == "qi16":
+            return 3
+        if x in ("qi8", "i8"):
+            return 2
+        if (x, y, out) == ("f32", "qi8", "f32") and self.asymmetric_quantize_inputs.value.data:
+            return 4
+        return 1
 
 
 # pooling ------------------------------------------------------------------------------------------------------
@@ -175,7 +237,11 @@ class Pool2DOp(TflOp):
         fused_activation_function=ACT,
     )
     TYPES = same("f32", *QUANT, fields=("input", "output"))
-    VERSIONS = {1: "1.5.0"}
+    VERSIONS = {1: "1.5.0", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: 3 for int16, 2 for int8."""
+        return int8_int16_version(self.input)
 
 
 @tfl_op

@@ -234,14 +234,6 @@ CeilOp = _plain_unary("ceil", B.CEIL, None, FLOAT, "1.14.0")
 RoundOp = _plain_unary("round", B.ROUND, None, FLOAT, "1.14.0")
 LogicalNotOp = _plain_unary("logical_not", B.LOGICAL_NOT, "LogicalNotOptions", BOOLEAN, "1.11.0")
 ZerosLikeOp = _plain_unary("zeros_like", B.ZEROS_LIKE, "ZerosLikeOptions", ("f32", "i32", "i64"), "1.12.0")
-DequantizeOp = _plain_op(
-    UnaryOp, "dequantize", B.DEQUANTIZE, None, VERSIONS={1: "1.13.1"},
-    TYPES={"x": TensorOf("f16", "qi4", *QUANT), "y": TensorOf(*FLOAT)},
-)  # fmt: skip
-QuantizeOp = _plain_op(
-    UnaryOp, "quantize", B.QUANTIZE, None, VERSIONS={1: "1.14.0"},
-    TYPES={"x": TensorOf("f32", *QUANT), "y": TensorOf(*QUANT)},
-)  # fmt: skip
 # Reinterprets the bytes: any element types (of one width, which legalization checks).
 BitcastOp = _plain_op(
     UnaryOp,

@@ -17,6 +17,7 @@ from dialects.tfl.base import (
     ReduceOp,
     TensorOf,
     TflOp,
+    int8_int16_version,
     leaf_op,
     same,
     single_result_op,
@@ -26,17 +27,29 @@ from dialects.tfl.base import (
 # reductions ---------------------------------------------------------------------------------------------------
 
 
-def _reduce(op_name: str, builtin: int, kinds: tuple[str, ...], runtime: str) -> type[TflOp]:
-    """A ReducerOptions reduction of one element kind out of `kinds` over int32 axes; version 1 from `runtime`."""
+def _reduce(
+    op_name: str,
+    builtin: int,
+    kinds: tuple[str, ...],
+    runtime: str,
+    int_versions: dict[int, str] | None = None,
+) -> type[TflOp]:
+    """A ReducerOptions reduction of one element kind out of `kinds` over int32 axes; version 1 from `runtime`;
+    with `int_versions` ({2: int8 runtime, 3: int16 runtime}) versions 2/3 for int8/int16 as op_version.cc."""
     types = {**same(*kinds, fields=("input", "output")), "axes": TensorOf("i32")}
-    return leaf_op(ReduceOp, op_name, builtin, None, __name__, TYPES=types, VERSIONS={1: runtime})
+    if int_versions is None:
+        return leaf_op(ReduceOp, op_name, builtin, None, __name__, TYPES=types, VERSIONS={1: runtime})
+    return leaf_op(
+        ReduceOp, op_name, builtin, None, __name__, TYPES=types, VERSIONS={1: runtime, **int_versions},
+        version=lambda op: int8_int16_version(op.input),
+    )  # fmt: skip
 
 
 _ORDERED = ("f32", "i8", "ui8", "i16", "i32", "i64", *QUANT)
-MeanOp = _reduce("mean", B.MEAN, ("f32", "i32", "i64", "ui8", *QUANT), "1.6.0")
+MeanOp = _reduce("mean", B.MEAN, ("f32", "i32", "i64", "ui8", *QUANT), "1.6.0", {2: "1.14.0", 3: "2.4.0"})
 SumOp = _reduce("sum", B.SUM, ("f32", "i32", "i64", *QUANT), "1.10.0")
-ReduceMaxOp = _reduce("reduce_max", B.REDUCE_MAX, _ORDERED, "1.11.0")
-ReduceMinOp = _reduce("reduce_min", B.REDUCE_MIN, _ORDERED, "1.11.0")
+ReduceMaxOp = _reduce("reduce_max", B.REDUCE_MAX, _ORDERED, "1.11.0", {2: "1.14.0", 3: "2.5.0"})
+ReduceMinOp = _reduce("reduce_min", B.REDUCE_MIN, _ORDERED, "1.11.0", {2: "1.14.0", 3: "2.5.0"})
 ReduceProdOp = _reduce("reduce_prod", B.REDUCE_PROD, ("f32", "i32", "i64", *QUANT), "1.11.0")
 ReduceAnyOp = _reduce("reduce_any", B.REDUCE_ANY, BOOLEAN, "1.11.0")
 ReduceAllOp = _reduce("reduce_all", B.REDUCE_ALL, BOOLEAN, "2.6.0")

@@ -19,6 +19,7 @@ from dialects.tfl.base import (
     Options,
     TensorOf,
     TflOp,
+    WeightQuantization,
     _rank,
     same,
     single_result_op,
@@ -215,10 +216,21 @@ MirrorPadOp = _op(
     _movement(_MOVABLE, pad=TensorOf(*INDEX)), VERSIONS={1: "1.13.1"},
 )  # fmt: skip
 _GATHERED = TensorOf(*_SLICEABLE)
+
+
+def _gather_version(op: TflOp) -> int:
+    """As op_version.cc: 5 with batch_dims, 2 for int8 params."""
+    if op.batch_dims.value.data != 0:
+        return 5
+    return 2 if element_kind(op.params.type) in ("qi8", "i8") else 1
+
+
 GatherOp = _op(
     "gather", B.GATHER, Options("GatherOptions", axis=I32(0), batch_dims=I32(0)),
     {"params": _GATHERED, "indices": TensorOf("i16", *INDEX), "output": _GATHERED},
-    VERSIONS={1: "1.6.0", 5: "2.5.0"}, version=lambda op: 5 if op.batch_dims.value.data != 0 else 1,
+    VERSIONS={1: "1.6.0", 2: "1.14.0", 5: "2.5.0"}, version=_gather_version,
+    # TF 2.21 gathers from an int8 table (same scale) and puts the DEQUANTIZE after the GATHER.
+    DYNAMIC_RANGE=WeightQuantization("params", kernel="same-scale"),
 )  # fmt: skip
 ShapeOp = _op(
     "shape", B.SHAPE, Options("ShapeOptions", out_type=ENUM(TENSOR_TYPES, "INT32")),
