@@ -119,10 +119,13 @@ void tfl_type_range(int32_t type, int32_t *lo, int32_t *hi) {
   }
 }
 
+static int32_t tfl_clamp64(int64_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : (int32_t)v; }
+
 void tfl_act_range_q(int32_t act, int32_t type, float scale, int32_t zp, int32_t *lo, int32_t *hi) {
   int32_t qmin, qmax;
   tfl_type_range(type, &qmin, &qmax);
-#define TFL_QF(f) (zp + tfl_sat_f2i(roundf((float)(f) / scale)))
+  /* in int64 and clamped: a tiny scale or an extreme zero point (hostile file) must not overflow int32 */
+#define TFL_QF(f) tfl_clamp64((int64_t)zp + tfl_sat_f2i(roundf((float)(f) / scale)), qmin, qmax)
   switch (act) {
     case TFL_ACT_RELU: {
       int32_t a = TFL_QF(0.0f);

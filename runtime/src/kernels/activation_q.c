@@ -48,6 +48,10 @@ static void act_free(void *p) {
 static double f_exp_d(double x) { return exp(x); }
 static double f_recip_d(double x) { return 1.0 / (1.0 + x); }
 
+/* A clamped table entry as int16. NaN (f undefined at a sample, or a zero scale) is undefined behaviour in a C cast;
+ * x86 converts it to 0x80000000, whose low half LiteRT's int16 cast keeps: 0. */
+static inline int16_t lut_i16(double r) { return r == r ? (int16_t)r : 0; }
+
 /* LiteRT's 513-entry int16 interpolation table (double-precision variant): 512 samples with a midpoint bias
  * correction plus the end point. */
 static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t out_zp, double (*f)(double),
@@ -67,11 +71,11 @@ static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t o
     const double bias = round((interp - mid) / 2);
     double r = sample - bias;
     r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
-    lut[i] = (int16_t)r;
+    lut[i] = lut_i16(r);
   }
   double r = round(f(in_max) * inv);
   r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
-  lut[steps] = (int16_t)r;
+  lut[steps] = lut_i16(r);
 }
 
 /* Float variant (LUTPopulateInt16<float>), used by the int16 element-wise LUT ops. */
@@ -91,11 +95,11 @@ static void lut_populate_i16f(float in_s, int32_t in_zp, float out_s, int32_t ou
     const float bias = roundf((interp - mid) / 2);
     float r = sample - bias;
     r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
-    lut[i] = (int16_t)r;
+    lut[i] = lut_i16(r);
   }
   float r = roundf(f(in_max) * inv);
   r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
-  lut[steps] = (int16_t)r;
+  lut[steps] = lut_i16(r);
 }
 
 static float g_rsqrt_max; /* int16 RSQRT: value for inputs <= 0 */
@@ -159,6 +163,10 @@ static void sig_table_init(uint16_t *table) {
 static int checked_log2(float x, int *out) {
   const float l = logf(x) * (1.0f / logf(2.0f));
   const float r = roundf(l);
+  if (!isfinite(r)) { /* x = 0 (a zero scale): LiteRT's fraction is NaN there, so "not a power of two" */
+    *out = 0;
+    return 0;
+  }
   *out = (int)r;
   return fabsf(l - r) < 1e-3f;
 }

@@ -361,6 +361,8 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
   const int oh = tfl_conv_out_size(padding, in->dims[1], w->dims[1], d->stride_h, d->dil_h, &d->pad_h);
   const int ow = tfl_conv_out_size(padding, in->dims[2], w->dims[2], d->stride_w, d->dil_w, &d->pad_w);
   if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", name);
+  if (!tfl_window_fits(oh, w->dims[1], d->stride_h, d->dil_h) || !tfl_window_fits(ow, w->dims[2], d->stride_w, d->dil_w))
+    return tfl_error(ctx, "%s: stride or dilation too large for the input", name);
   d->batch = in->dims[0];
   const int32_t dims[4] = {in->dims[0], oh, ow, cout};
   return tfl_resize(ctx, out, 4, dims);
