@@ -331,6 +331,8 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     return tfl_resize(ctx, out, in->rank, in->dims);
   }
   if (t == TFL_INT16 && (op == TFL_OP_EXP || op == TFL_OP_LOG || op == TFL_OP_GELU || op == TFL_OP_RSQRT)) {
+    /* a zero scale makes LiteRT's table 0 * inf = NaN entries: undefined, so refused */
+    if (!(in_s > 0.0f) || !(out_s > 0.0f)) return tfl_error(ctx, "%s: int16 input and output scales must be positive", tfl_op_name(op));
     d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
     if (!d->exp_lut) return tfl_error(ctx, "out of memory");
     float (*f)(float) = f_exp;
