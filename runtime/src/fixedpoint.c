@@ -228,9 +228,9 @@ int32_t tfl_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_u
 }
 
 int tfl_calculate_input_radius(int input_integer_bits, int input_left_shift, int total_signed_bits) {
+  /* ldexp, not 1LL << shift: a tiny beta * input scale (hostile file) makes the shift negative or >= 64 */
   const double max_input_rescaled = 1.0 * ((1 << input_integer_bits) - 1) *
-                                    (double)(1LL << (total_signed_bits - input_integer_bits)) /
-                                    (double)(1LL << input_left_shift);
+                                    ldexp(1.0, total_signed_bits - input_integer_bits) / ldexp(1.0, input_left_shift);
   return (int)floor(max_input_rescaled);
 }
 
