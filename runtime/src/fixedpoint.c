@@ -231,7 +231,8 @@ int tfl_calculate_input_radius(int input_integer_bits, int input_left_shift, int
   /* ldexp, not 1LL << shift: a tiny beta * input scale (hostile file) makes the shift negative or >= 64 */
   const double max_input_rescaled = 1.0 * ((1 << input_integer_bits) - 1) *
                                     ldexp(1.0, total_signed_bits - input_integer_bits) / ldexp(1.0, input_left_shift);
-  return (int)floor(max_input_rescaled);
+  /* saturated: beyond INT32_MAX every input difference is within the radius anyway */
+  return max_input_rescaled >= (double)INT32_MAX ? INT32_MAX : (int)floor(max_input_rescaled);
 }
 
 void tfl_preprocess_softmax_scaling(double beta, double input_scale, int input_integer_bits, int32_t *q, int *left_shift,
