@@ -106,6 +106,7 @@ static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_
   int32_t zp;
   if (zpd <= qmin) zp = -128;
   else if (zpd >= qmax) zp = 127;
+  else if (zpd != zpd) zp = 0; /* inf in the input: LiteRT's int8 cast of NaN is 0 on x86, UB in C */
   else zp = (int32_t)(int8_t)round(zpd);
   *scale = (float)s;
   *offset = zp;
