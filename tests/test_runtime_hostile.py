@@ -132,6 +132,13 @@ def test_int16_lut_with_zero_scale_is_refused(name):
         _run_all(_load(name))
 
 
+def test_int8_softmax_with_negative_left_shift_is_refused():
+    """An input scale of 1e-9 made the int8 SOFTMAX left shift negative (shift exponent -7, found by
+    test_runtime_fuzz.py under ASan+UBSan); the input radius was a double beyond int range cast to int."""
+    with pytest.raises((ValueError, RuntimeError), match="SOFTMAX: beta \\* input scale out of range"):
+        _run_all(_load("softmax8-tiny-input-scale.tflite"))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Python API: views onto tensor storage
 # ---------------------------------------------------------------------------------------------------------------
@@ -249,8 +256,18 @@ def write_variants(out_dir: str) -> None:
     def reshape(x, s):
         return tf.reshape(x, s)
 
+    @tf.function(input_signature=[tf.TensorSpec([1, 16], tf.float32)])
+    def softmax(x):
+        return tf.nn.softmax(x)
+
+    softmax8 = ru.convert(softmax, quantize="int8", representative=ru.rep_dataset([(1, 16)]), int8_io=True)
+    m = ru.model_object(softmax8)
+    op = _ops(m, "SOFTMAX")[0]
+    m.subgraphs[0].tensors[op.inputs[0]].quantization.scale = [1e-9]
+
     rep = ru.rep_dataset([(1, 8, 8, 3)])
     files = {
+        "softmax8-tiny-input-scale": ru.pack_model(m),
         "seed-reshape_dynamic": ru.convert(reshape),
         "seed-cnn_f32": ru.convert(conv),
         "seed-cnn_int8": ru.convert(conv, quantize="int8", representative=rep, int8_io=True),

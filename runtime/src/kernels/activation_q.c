@@ -453,6 +453,9 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
         return tfl_error(ctx, "SOFTMAX: int8 output must have scale 1/256 and zero point -128");
       const float beta = tfl_SoftmaxOptions(node).beta;
       tfl_preprocess_softmax_scaling((double)beta, (double)in_s, 5, &d->sm_mult, &d->sm_shift, tfl_rounding());
+      /* the kernel left-shifts by sm_shift: negative (beta * scale below 2^-27) or >= 32 would be undefined */
+      if (d->sm_shift < 0 || d->sm_shift > 31 || d->sm_mult < 0)
+        return tfl_error(ctx, "SOFTMAX: beta * input scale out of range");
       d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
       break;
     }
