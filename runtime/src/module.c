@@ -404,7 +404,7 @@ static PyObject *Interp_set_tensor(InterpObject *self, PyObject *args) {
     PyBuffer_Release(&v);
     return PyErr_Format(PyExc_ValueError, "Tensor %d expects %zu bytes, got %zd", idx, t->bytes, got);
   }
-  if (t->bytes) memcpy(t->data, v.buf, t->bytes);
+  if (t->bytes) memmove(t->data, v.buf, t->bytes); /* v may be a view onto this very tensor (tensor()) */
   PyBuffer_Release(&v);
   Py_RETURN_NONE;
 }
@@ -424,7 +424,7 @@ static PyObject *Interp_get_tensor(InterpObject *self, PyObject *args) {
     PyBuffer_Release(&v);
     return PyErr_Format(PyExc_ValueError, "Tensor %d holds %zu bytes, output buffer has %zd", idx, t->bytes, got);
   }
-  if (t->bytes) memcpy(v.buf, t->data, t->bytes);
+  if (t->bytes) memmove(v.buf, t->data, t->bytes); /* v may overlap tensor storage (a view) */
   PyBuffer_Release(&v);
   Py_RETURN_NONE;
 }
