@@ -34,6 +34,7 @@ ENGINE=${FUZZ_ENGINE:-auto}
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-20}
 mkdir -p "$OUT/crashes"
 
+FUZZ_UBSAN_FATAL=${FUZZ_UBSAN_FATAL:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:handle_abort=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=${FUZZ_UBSAN_FATAL:-0}:abort_on_error=1}
 
@@ -69,7 +70,6 @@ SRCS=$(ls runtime/src/*.c runtime/src/kernels/*.c | grep -v '/module\.c$')
 # By default (FUZZ_UBSAN_FATAL=1) a UBSan report is a crash: its input is saved and counted like any other. In
 # libFuzzer's fork mode the output of a child that did not crash is discarded, so non-fatal reports would be lost.
 # FUZZ_UBSAN_FATAL=0 prints them and goes on (the standalone driver lists them at the end).
-FUZZ_UBSAN_FATAL=${FUZZ_UBSAN_FATAL:-1}
 if [ "${FUZZ_UBSAN_FATAL:-0}" = 1 ]; then recover=-fno-sanitize-recover=undefined; else recover=-fsanitize-recover=undefined; fi
 CFLAGS=(-std=c11 -O2 -g -fno-omit-frame-pointer -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Iruntime/src
   -fsanitize=address,undefined "$recover")
