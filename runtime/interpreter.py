@@ -318,8 +318,9 @@ class Interpreter:
         return out
 
     def tensor(self, tensor_index):
-        """Returns a function giving a numpy view of a subgraph-0 tensor's current storage (no copy). Don't hold the
-        view across allocate_tensors()/invoke()."""
+        """Returns a function giving a numpy view of a subgraph-0 tensor's current storage (no copy). As in LiteRT,
+        allocate_tensors(), resize_tensor_input() and invoke() raise RuntimeError while such a view is alive (the C
+        extension counts them; a view also keeps the interpreter's memory alive)."""
 
         def view():
             _, ttype, shape, *_ = self._c.tensor_info(0, int(tensor_index))

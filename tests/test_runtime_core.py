@@ -219,6 +219,7 @@ def test_get_tensor_returns_copy_and_tensor_view(conv_model):
     np.testing.assert_array_equal(it.get_tensor(idx), out)
     view = it.tensor(idx)()
     np.testing.assert_array_equal(view, out)
+    del view  # as in LiteRT, invoke() is refused while a view is alive (tests/test_runtime_hostile.py)
     inp = it.tensor(it.get_input_details()[0]["index"])
     inp()[...] = 0.0
     it.invoke()

@@ -13,7 +13,7 @@
 #      inputs, wall time, inputs/s, edge coverage and crashes. A crash's input is saved under $FUZZ_DIR/crashes/.
 #      A crash does not end the run (libFuzzer's fork mode; the standalone driver restarts, up to FUZZ_MAX_CRASHES).
 #
-# Environment: FUZZ_RUNS (1000000), FUZZ_SECONDS (0 = no limit; stops earlier when reached), FUZZ_TIMEOUT (10 s per
+# Environment: FUZZ_UBSAN_FATAL (1: a UBSan report is a crash), FUZZ_RUNS (1000000), FUZZ_SECONDS (0 = no limit; stops earlier when reached), FUZZ_TIMEOUT (10 s per
 # input), FUZZ_SEED (1), FUZZ_ENGINE (auto | libfuzzer | standalone), FUZZ_DIR (build/fuzz), FUZZ_FRESH=1 (start from
 # the seeds only; otherwise libFuzzer keeps growing $FUZZ_DIR/corpus across runs), FUZZ_MAX_CRASHES (20),
 # TFLRT_FUZZ_THREADS (interpreter threads, 1), PY (.venv/bin/python), CC (cc, standalone only).
@@ -34,6 +34,7 @@ ENGINE=${FUZZ_ENGINE:-auto}
 MAX_CRASHES=${FUZZ_MAX_CRASHES:-20}
 mkdir -p "$OUT/crashes"
 
+FUZZ_UBSAN_FATAL=${FUZZ_UBSAN_FATAL:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:handle_abort=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=${FUZZ_UBSAN_FATAL:-0}:abort_on_error=1}
 
@@ -66,8 +67,9 @@ if [ "$ENGINE" = auto ] || [ "$ENGINE" = libfuzzer ]; then
 fi
 
 SRCS=$(ls runtime/src/*.c runtime/src/kernels/*.c | grep -v '/module\.c$')
-# UBSan reports are printed and the run goes on (each source location once per process); they are listed at the end.
-# FUZZ_UBSAN_FATAL=1 makes them crashes instead.
+# By default (FUZZ_UBSAN_FATAL=1) a UBSan report is a crash: its input is saved and counted like any other. In
+# libFuzzer's fork mode the output of a child that did not crash is discarded, so non-fatal reports would be lost.
+# FUZZ_UBSAN_FATAL=0 prints them and goes on (the standalone driver lists them at the end).
 if [ "${FUZZ_UBSAN_FATAL:-0}" = 1 ]; then recover=-fno-sanitize-recover=undefined; else recover=-fsanitize-recover=undefined; fi
 CFLAGS=(-std=c11 -O2 -g -fno-omit-frame-pointer -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Iruntime/src
   -fsanitize=address,undefined "$recover")

@@ -8,7 +8,7 @@
  *     or fuzz_tflrt_standalone --repro FILE... (runs saved inputs unchanged).
  *
  * Per input: the model is parsed with a 1 MiB bound on any tensor/arena (max_arena) and WHILE loops bounded to 1000
- * iterations; subgraph 0 and every signature subgraph are allocated (inputs with unknown dimensions resized first) and
+ * iterations and each invoke to MAX_WORK estimated element operations; subgraph 0 and every signature subgraph are allocated (inputs with unknown dimensions resized first) and
  * invoked twice, with zero-filled and then one-filled inputs; every output byte is read. Flex ops get a stand-in
  * handler that reads its inputs and zero-fills its outputs at their declared shape. Any failure must come back as an
  * error status with a non-empty message; anything else (a sanitizer report, a signal, a timeout, an empty message)
@@ -34,6 +34,7 @@
 
 #define MAX_BYTES ((size_t)1 << 20)
 #define MAX_LOOP 1000
+#define MAX_WORK 2e7 /* element operations per invoke (tfl_set_max_work): well under a second with ASan+UBSan */
 #define MAX_SIGNATURES 4
 
 /* ------------------------------------------------------------------------------------------------------------------
@@ -155,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   g_stats.parsed++;
   tfl_set_max_loop_iterations(ctx, MAX_LOOP);
+  tfl_set_max_work(ctx, MAX_WORK);
   tfl_set_flex(ctx, fake_flex, NULL);
   const TflModel *m = tfl_get_model(ctx);
   run_subgraph(ctx, m, 0);

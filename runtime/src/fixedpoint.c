@@ -119,10 +119,13 @@ void tfl_type_range(int32_t type, int32_t *lo, int32_t *hi) {
   }
 }
 
+static int32_t tfl_clamp64(int64_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : (int32_t)v; }
+
 void tfl_act_range_q(int32_t act, int32_t type, float scale, int32_t zp, int32_t *lo, int32_t *hi) {
   int32_t qmin, qmax;
   tfl_type_range(type, &qmin, &qmax);
-#define TFL_QF(f) (zp + tfl_sat_f2i(roundf((float)(f) / scale)))
+  /* in int64 and clamped: a tiny scale or an extreme zero point (hostile file) must not overflow int32 */
+#define TFL_QF(f) tfl_clamp64((int64_t)zp + tfl_sat_f2i(roundf((float)(f) / scale)), qmin, qmax)
   switch (act) {
     case TFL_ACT_RELU: {
       int32_t a = TFL_QF(0.0f);
@@ -225,10 +228,11 @@ int32_t tfl_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_u
 }
 
 int tfl_calculate_input_radius(int input_integer_bits, int input_left_shift, int total_signed_bits) {
+  /* ldexp, not 1LL << shift: a tiny beta * input scale (hostile file) makes the shift negative or >= 64 */
   const double max_input_rescaled = 1.0 * ((1 << input_integer_bits) - 1) *
-                                    (double)(1LL << (total_signed_bits - input_integer_bits)) /
-                                    (double)(1LL << input_left_shift);
-  return (int)floor(max_input_rescaled);
+                                    ldexp(1.0, total_signed_bits - input_integer_bits) / ldexp(1.0, input_left_shift);
+  /* saturated: beyond INT32_MAX every input difference is within the radius anyway */
+  return max_input_rescaled >= (double)INT32_MAX ? INT32_MAX : (int)floor(max_input_rescaled);
 }
 
 void tfl_preprocess_softmax_scaling(double beta, double input_scale, int input_integer_bits, int32_t *q, int *left_shift,

@@ -75,6 +75,9 @@ static inline int32_t tfl_mbqm_mode(int32_t x, int32_t q, int shift, TflRounding
 int32_t tfl_mbqm(int32_t x, int32_t q, int shift);
 /* int64 input overload (16x8 kernels): the multiplier is reduced to 16 bits; identical in both modes. */
 int32_t tfl_mbqm64(int64_t x, int32_t q, int shift);
+/* acc + bias for int64 accumulators, wrapping as two's complement: an int64 bias near the type's limits (only in a
+ * hostile file) must not be signed overflow; in range it is the plain sum LiteRT computes. */
+static inline int64_t tfl_add_wrap64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
 /* MultiplyByQuantizedMultiplierGreaterThanOne (left_shift >= 0). */
 int32_t tfl_mbqm_gt1(int32_t x, int32_t q, int left_shift);
 

@@ -66,6 +66,8 @@ struct TflContext {
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
   int exact_math;       /* libm expf in float kernels (tfl_exact_math) */
+  double max_work;      /* work bound of one invoke (see node_work), 0 = unbounded */
+  double work;          /* work of the current top-level invoke so far */
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
 };
 
@@ -363,6 +365,9 @@ TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int pres
   ctx->num_threads = num_threads < 1 ? 1 : num_threads > TFL_MAX_THREADS ? TFL_MAX_THREADS : num_threads;
   ctx->preserve_all = preserve_all;
   ctx->max_bytes = max_arena;
+  ctx->max_work = TFL_DEFAULT_MAX_WORK;
+  const char *mw = getenv("TFLRT_MAX_WORK");
+  if (mw && mw[0]) ctx->max_work = strtod(mw, NULL) > 0 ? strtod(mw, NULL) : 0;
   ctx->nsubs = ctx->m.nsubgraphs;
   ctx->subs = calloc((size_t)ctx->nsubs, sizeof(Sub));
   if (!ctx->subs) {
@@ -443,6 +448,72 @@ static void control_subgraphs(const TflNode *node, int *a, int *b) {
   }
 }
 
+/* ---- work bound: a small hostile file must not run for minutes ---- */
+
+/* Elements a kernel may loop over for tensor t: the product of its dimensions with 0 counted as 1, since kernels
+ * iterate the outer dimensions of a tensor whose inner dimension is empty as well. */
+static double extent(const TflTensor *t) {
+  if (!t) return 0;
+  double e = 1;
+  for (int i = 0; i < t->rank && i < TFL_MAX_RANK; i++) e *= t->dims[i] > 1 ? t->dims[i] : 1;
+  return e;
+}
+
+static double dim_or_1(const TflTensor *t, int i) { return t && i >= 0 && i < t->rank && t->dims[i] > 1 ? t->dims[i] : 1; }
+
+/* An upper estimate of the element operations of one eval of node n from its current operand shapes: every operand's
+ * extent, plus the reduction work per output element of the ops that have one (multiply-accumulates of convolutions
+ * and matrix products, pooling windows, sorting), plus a fixed per-node overhead. */
+static double node_work(TflContext *ctx, const TflNode *node) {
+  double w = 1000;
+  for (int i = 0; i < node->ninputs; i++) w += extent(tfl_input(ctx, node, i));
+  for (int i = 0; i < node->noutputs; i++) w += extent(tfl_output(ctx, node, i));
+  const TflTensor *in0 = tfl_input(ctx, node, 0), *in1 = tfl_input(ctx, node, 1), *out0 = tfl_output(ctx, node, 0);
+  const double eo = extent(out0);
+  switch (node->op) {
+    case TFL_OP_CONV_2D: w += eo * extent(in1) / dim_or_1(in1, 0); break;
+    case TFL_OP_DEPTHWISE_CONV_2D: w += eo * dim_or_1(in1, 1) * dim_or_1(in1, 2); break;
+    case TFL_OP_TRANSPOSE_CONV: w += extent(tfl_input(ctx, node, 2)) * extent(in1) / dim_or_1(in1, 3) + eo; break;
+    case TFL_OP_FULLY_CONNECTED: w += eo * dim_or_1(in1, in1 ? in1->rank - 1 : 0); break;
+    case TFL_OP_BATCH_MATMUL: {
+      const double a = dim_or_1(in0, in0 ? in0->rank - 1 : 0), b = dim_or_1(in0, in0 ? in0->rank - 2 : 0);
+      w += eo * (a > b ? a : b);
+      break;
+    }
+    case TFL_OP_AVERAGE_POOL_2D: case TFL_OP_MAX_POOL_2D: case TFL_OP_L2_POOL_2D: {
+      const TflPool2DOptions o = tfl_Pool2DOptions(node);
+      w += eo * (o.filter_height > 1 ? (double)o.filter_height : 1) * (o.filter_width > 1 ? (double)o.filter_width : 1);
+      break;
+    }
+    case TFL_OP_TOPK_V2: w += extent(in0) * 64; break;
+    case TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM: case TFL_OP_LSTM: {
+      double weights = 0;
+      for (int i = 1; i < node->ninputs; i++) weights += extent(tfl_input(ctx, node, i));
+      w += extent(in0) / dim_or_1(in0, in0 ? in0->rank - 1 : 0) * weights;
+      break;
+    }
+    default: break;
+  }
+  return w;
+}
+
+/* Refuses a node whose estimated work alone exceeds the bound (at prepare, before any loop runs). */
+static int check_node_work(TflContext *ctx, const Node *n, const char *when) {
+  if (!ctx->max_work) return 0;
+  const double w = node_work(ctx, &n->n);
+  if (w <= ctx->max_work) return 0;
+  const char *name = n->n.custom_code ? n->n.custom_code : tfl_op_name(n->n.op);
+  return set_err(ctx, "%s (subgraph %d, node %d) %s about %.3g element operations, more than the work bound of %.3g per invoke "
+                 "(set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
+                 name ? name : "operator", n->n.subgraph, n->n.index, when, w, ctx->max_work);
+}
+
+TflStatus tfl_check_fold_work(TflContext *ctx, TflNode *node) {
+  return check_node_work(ctx, (const Node *)node, "would take") ? TFL_ERROR : TFL_OK;
+}
+
+void tfl_set_max_work(TflContext *ctx, double max_work) { ctx->max_work = max_work > 0 ? max_work : 0; }
+
 static int prepare_node(TflContext *ctx, Node *n) {
   char lab[300];
   n->k = NULL;
@@ -477,6 +548,7 @@ static int prepare_node(TflContext *ctx, Node *n) {
   const TflKernel *k = NULL;
   int matched = 0;
   ctx->err[0] = 0;
+  if (check_node_work(ctx, n, "has operands for")) return -1;
   /* Kernel prepare functions may use process-wide state (e.g. a global read by a table-building callback), so they
    * run one at a time in the process even when interpreters on several threads allocate at once. */
   pthread_once(&prepare_once, prepare_lock_init);
@@ -486,7 +558,7 @@ static int prepare_node(TflContext *ctx, Node *n) {
   if (st == TFL_OK) {
     n->k = k;
     n->prepared_at = ctx->epoch;
-    return 0;
+    return check_node_work(ctx, n, "would take");
   }
   if (st == TFL_NOT_MINE) {
     if (!matched) {
@@ -839,6 +911,15 @@ static int invoke_sub(TflContext *ctx, int sg) {
                        tname(t, nb, sizeof nb, ii));
       }
     }
+    if (ctx->max_work) {
+      ctx->work += node_work(ctx, &n->n);
+      if (ctx->work > ctx->max_work) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "%s (subgraph %d, node %d): the invoke exceeds the work bound of %.3g element operations "
+                       "(about %.3g so far; set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
+                       node_label(n, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
+      }
+    }
     TflStatus st;
     ctx->err[0] = 0;
     if (n->flex) st = ctx->flex ? ctx->flex(ctx, &n->n, ctx->flex_user) : tfl_error(ctx, "no Flex handler installed");
@@ -861,6 +942,7 @@ int tfl_invoke(TflContext *ctx, int sg) {
   Sub *s = &ctx->subs[sg];
   if (s->active) return set_err(ctx, "subgraph %d is already running", sg);
   s->active = 1;
+  ctx->work = 0;
   int rc = invoke_sub(ctx, sg);
   s->active = 0;
   return rc;

@@ -13,7 +13,52 @@ typedef struct {
   int have_model;
   PyObject *flex; /* callable(custom_code, custom_options: bytes, inputs: list) -> list[(type, shape, buffer)] */
   int busy;       /* allocate/invoke running without the GIL: other calls on this object are refused */
+  Py_ssize_t views; /* live TensorBuffer objects (numpy views onto tensor storage): allocate/invoke/resize refused */
 } InterpObject;
+
+/* LiteRT's words (interpreter.py _ensure_safe) for a call that could move tensor storage while a view is alive. */
+#define TFL_VIEWS_ALIVE_MSG                                                                                       \
+  "There is at least 1 reference to internal data\n      in the interpreter in the form of a numpy array or slice. " \
+  "Be sure to\n      only hold the function returned from tensor() if you are using raw\n      data access."
+#define NO_LIVE_VIEWS                                                  \
+  if (self->views > 0) {                                               \
+    PyErr_SetString(PyExc_RuntimeError, TFL_VIEWS_ALIVE_MSG);         \
+    return NULL;                                                       \
+  }
+
+/* The storage of one tensor exported through the buffer protocol (Interp.view): holds a reference to the interpreter,
+ * so the memory outlives neither the interpreter nor the model bytes, and counts itself in interp->views while alive,
+ * so nothing that may move or free tensor storage (allocate, resize, invoke) runs under a live view. */
+typedef struct {
+  PyObject_HEAD
+  InterpObject *interp;
+  void *data;
+  Py_ssize_t len;
+  int readonly;
+} TensorBufferObject;
+
+static int TensorBuffer_getbuffer(TensorBufferObject *self, Py_buffer *view, int flags) {
+  return PyBuffer_FillInfo(view, (PyObject *)self, self->data, self->len, self->readonly, flags);
+}
+
+static void TensorBuffer_dealloc(TensorBufferObject *self) {
+  if (self->interp) {
+    self->interp->views--;
+    Py_DECREF(self->interp);
+  }
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyBufferProcs TensorBuffer_as_buffer = {(getbufferproc)TensorBuffer_getbuffer, NULL};
+
+static PyTypeObject TensorBufferType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "runtime._tflrt.TensorBuffer",
+    .tp_basicsize = sizeof(TensorBufferObject),
+    .tp_dealloc = (destructor)TensorBuffer_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Storage of one interpreter tensor (keeps the interpreter alive; blocks reallocation while alive).",
+    .tp_as_buffer = &TensorBuffer_as_buffer,
+};
 
 static PyObject *raise_ctx(InterpObject *self, int allocate_or_invoke) {
   const char *msg = tfl_last_error(self->ctx);
@@ -292,6 +337,7 @@ static PyObject *Interp_tensor_info(InterpObject *self, PyObject *args) {
 
 static PyObject *Interp_allocate(InterpObject *self, PyObject *args) {
   NEED_CTX
+  NO_LIVE_VIEWS
   int sg = 0;
   if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
   int rc;
@@ -313,6 +359,7 @@ static PyObject *Interp_is_allocated(InterpObject *self, PyObject *args) {
 
 static PyObject *Interp_invoke(InterpObject *self, PyObject *args) {
   NEED_CTX
+  NO_LIVE_VIEWS
   int sg = 0;
   if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
   int rc;
@@ -340,6 +387,7 @@ static PyObject *Interp_reset_variables(InterpObject *self, PyObject *args) {
 
 static PyObject *Interp_resize_input(InterpObject *self, PyObject *args) {
   NEED_CTX
+  NO_LIVE_VIEWS
   int sg, idx;
   PyObject *shape;
   if (!PyArg_ParseTuple(args, "iiO", &sg, &idx, &shape)) return NULL;
@@ -378,7 +426,7 @@ static PyObject *Interp_set_tensor(InterpObject *self, PyObject *args) {
     PyBuffer_Release(&v);
     return PyErr_Format(PyExc_ValueError, "Tensor %d expects %zu bytes, got %zd", idx, t->bytes, got);
   }
-  if (t->bytes) memcpy(t->data, v.buf, t->bytes);
+  if (t->bytes) memmove(t->data, v.buf, t->bytes); /* v may be a view onto this very tensor (tensor()) */
   PyBuffer_Release(&v);
   Py_RETURN_NONE;
 }
@@ -415,7 +463,7 @@ static PyObject *Interp_get_tensor(InterpObject *self, PyObject *args) {
     PyBuffer_Release(&v);
     return PyErr_Format(PyExc_ValueError, "Tensor %d holds %zu bytes, output buffer has %zd", idx, t->bytes, got);
   }
-  if (t->bytes) memcpy(v.buf, t->data, t->bytes);
+  if (t->bytes) memmove(v.buf, t->data, t->bytes); /* v may overlap tensor storage (a view) */
   PyBuffer_Release(&v);
   Py_RETURN_NONE;
 }
@@ -427,7 +475,17 @@ static PyObject *Interp_view(InterpObject *self, PyObject *args) {
   TflTensor *t = get_t(self, sg, idx);
   if (!t) return NULL;
   if (!t->data) return PyErr_Format(PyExc_ValueError, "Tensor data is null. Run allocate_tensors() first");
-  return PyMemoryView_FromMemory((char *)t->data, (Py_ssize_t)t->bytes, t->alloc == TFL_ALLOC_CONST ? PyBUF_READ : PyBUF_WRITE);
+  TensorBufferObject *b = PyObject_New(TensorBufferObject, &TensorBufferType);
+  if (!b) return NULL;
+  Py_INCREF(self);
+  b->interp = self;
+  b->data = t->data;
+  b->len = (Py_ssize_t)t->bytes;
+  b->readonly = t->alloc == TFL_ALLOC_CONST;
+  self->views++;
+  PyObject *mv = PyMemoryView_FromObject((PyObject *)b);
+  Py_DECREF(b); /* the memoryview holds it */
+  return mv;
 }
 
 static PyObject *Interp_arena_bytes(InterpObject *self, PyObject *args) {
@@ -484,7 +542,8 @@ static PyMethodDef Interp_methods[] = {
     {"set_tensor", (PyCFunction)Interp_set_tensor, METH_VARARGS, "Copy bytes into a tensor."},
     {"set_string", (PyCFunction)Interp_set_string, METH_VARARGS, "Set a STRING tensor's buffer (LiteRT string layout)."},
     {"get_tensor", (PyCFunction)Interp_get_tensor, METH_VARARGS, "Copy a tensor into a writable buffer."},
-    {"view", (PyCFunction)Interp_view, METH_VARARGS, "memoryview of a tensor's storage (no copy)."},
+    {"view", (PyCFunction)Interp_view, METH_VARARGS,
+     "memoryview of a tensor's storage (no copy); while any is alive, allocate/invoke/resize_input are refused."},
     {"arena_bytes", (PyCFunction)Interp_arena_bytes, METH_VARARGS, "Size of the subgraph's activation arena."},
     {"persistent_bytes", (PyCFunction)Interp_persistent_bytes, METH_VARARGS, "Bytes held by variable tensors."},
     {NULL, NULL, 0, NULL},
@@ -561,7 +620,7 @@ static struct PyModuleDef tflrt_module = {
 };
 
 PyMODINIT_FUNC PyInit__tflrt(void) {
-  if (PyType_Ready(&InterpType) < 0) return NULL;
+  if (PyType_Ready(&InterpType) < 0 || PyType_Ready(&TensorBufferType) < 0) return NULL;
   PyObject *m = PyModule_Create(&tflrt_module);
   if (!m) return NULL;
   Py_INCREF(&InterpType);

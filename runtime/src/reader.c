@@ -615,6 +615,8 @@ TFL_OPT_SCALAR(tfl_opt_int64, int64_t, 8, ld_i64(p))
 TFL_OPT_SCALAR(tfl_opt_float, float, 4, ld_f32(p))
 #undef TFL_OPT_SCALAR
 
+/* Writes at most cap entries but returns the vector's full length (or -1): a caller must refuse n > cap before it
+ * loops to n (every caller passes a capacity one above the limit it enforces, e.g. TFL_MAX_RANK + 1). */
 int tfl_opt_int_vec(const TflNode *node, int field, int32_t *out, int cap) {
   const uint8_t *p;
   if (!opt_field(node, field, 4, &p)) return -1;

@@ -103,6 +103,9 @@ int tfl_exact_math(const TflContext *ctx);
  * tfl_parallel_for. */
 typedef void (*TflTaskFn)(void *arg, int task, int thread);
 void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg);
+/* TFL_ERROR (with the message set) when evaluating node now would exceed the interpreter's work bound; constant
+ * folding at prepare asks before it runs eval. */
+TflStatus tfl_check_fold_work(TflContext *ctx, TflNode *node);
 
 /* ---- options: kernels read their op's table through the typed readers of schema_gen.h, e.g.
  * `const TflConv2DOptions o = tfl_Conv2DOptions(node);` -- every field bounds-checked by reader.c, absent fields at
@@ -117,6 +120,14 @@ int tfl_same_shape(const TflTensor *a, const TflTensor *b);
 void tfl_activation_range_f32(int32_t act, float *lo, float *hi);
 /* fused_activation_function of ADD, SUB, MUL and DIV (TFL_ACT_NONE for any other op). */
 int32_t tfl_arith_activation(const TflNode *node);
+/* Window geometry (conv, pool, transpose conv) whose index arithmetic fits int32: the farthest tap
+ * (out - 1) * stride + (filter - 1) * dilation, and the padding, are at most INT32_MAX. Larger strides or dilations
+ * from a hostile file would overflow the kernels' int index math (LiteRT's too), so prepare refuses them. */
+static inline int tfl_window_fits(int64_t out, int64_t filter, int64_t stride, int64_t dilation) {
+  if (out < 1) out = 1;
+  if (filter < 1) filter = 1;
+  return stride >= 0 && dilation >= 0 && (out - 1) * stride + (filter - 1) * dilation < (int64_t)INT32_MAX;
+}
 
 /* ---- custom operators (OperatorCode CUSTOM with a custom_code other than "Flex...") ----
  * A kernel built outside the runtime registers itself by custom code, as with LiteRT's custom_op_registerers: a C

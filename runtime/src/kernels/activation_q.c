@@ -48,6 +48,10 @@ static void act_free(void *p) {
 static double f_exp_d(double x) { return exp(x); }
 static double f_recip_d(double x) { return 1.0 / (1.0 + x); }
 
+/* A clamped table entry as int16. NaN (f undefined at a sample, or a zero scale) is undefined behaviour in a C cast;
+ * x86 converts it to 0x80000000, whose low half LiteRT's int16 cast keeps: 0. */
+static inline int16_t lut_i16(double r) { return r == r ? (int16_t)r : 0; }
+
 /* LiteRT's 513-entry int16 interpolation table (double-precision variant): 512 samples with a midpoint bias
  * correction plus the end point. */
 static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t out_zp, double (*f)(double),
@@ -67,11 +71,11 @@ static void lut_populate_i16(double in_s, int32_t in_zp, double out_s, int32_t o
     const double bias = round((interp - mid) / 2);
     double r = sample - bias;
     r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
-    lut[i] = (int16_t)r;
+    lut[i] = lut_i16(r);
   }
   double r = round(f(in_max) * inv);
   r = r < -32768.0 ? -32768.0 : (r > 32767.0 ? 32767.0 : r);
-  lut[steps] = (int16_t)r;
+  lut[steps] = lut_i16(r);
 }
 
 /* Float variant (LUTPopulateInt16<float>), used by the int16 element-wise LUT ops. */
@@ -91,11 +95,11 @@ static void lut_populate_i16f(float in_s, int32_t in_zp, float out_s, int32_t ou
     const float bias = roundf((interp - mid) / 2);
     float r = sample - bias;
     r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
-    lut[i] = (int16_t)r;
+    lut[i] = lut_i16(r);
   }
   float r = roundf(f(in_max) * inv);
   r = r < -32768.0f ? -32768.0f : (r > 32767.0f ? 32767.0f : r);
-  lut[steps] = (int16_t)r;
+  lut[steps] = lut_i16(r);
 }
 
 static float g_rsqrt_max; /* int16 RSQRT: value for inputs <= 0 */
@@ -159,6 +163,10 @@ static void sig_table_init(uint16_t *table) {
 static int checked_log2(float x, int *out) {
   const float l = logf(x) * (1.0f / logf(2.0f));
   const float r = roundf(l);
+  if (!isfinite(r)) { /* x = 0 (a zero scale): LiteRT's fraction is NaN there, so "not a power of two" */
+    *out = 0;
+    return 0;
+  }
   *out = (int)r;
   return fabsf(l - r) < 1e-3f;
 }
@@ -323,6 +331,8 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
     return tfl_resize(ctx, out, in->rank, in->dims);
   }
   if (t == TFL_INT16 && (op == TFL_OP_EXP || op == TFL_OP_LOG || op == TFL_OP_GELU || op == TFL_OP_RSQRT)) {
+    /* a zero scale makes LiteRT's table 0 * inf = NaN entries: undefined, so refused */
+    if (!(in_s > 0.0f) || !(out_s > 0.0f)) return tfl_error(ctx, "%s: int16 input and output scales must be positive", tfl_op_name(op));
     d->exp_lut = (int16_t *)malloc(513 * sizeof(int16_t));
     if (!d->exp_lut) return tfl_error(ctx, "out of memory");
     float (*f)(float) = f_exp;
@@ -443,6 +453,9 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
         return tfl_error(ctx, "SOFTMAX: int8 output must have scale 1/256 and zero point -128");
       const float beta = tfl_SoftmaxOptions(node).beta;
       tfl_preprocess_softmax_scaling((double)beta, (double)in_s, 5, &d->sm_mult, &d->sm_shift, tfl_rounding());
+      /* the kernel left-shifts by sm_shift: negative (beta * scale below 2^-27) or >= 32 would be undefined */
+      if (d->sm_shift < 0 || d->sm_shift > 31 || d->sm_mult < 0)
+        return tfl_error(ctx, "SOFTMAX: beta * input scale out of range");
       d->sm_diff_min = -tfl_calculate_input_radius(5, d->sm_shift, 31);
       break;
     }

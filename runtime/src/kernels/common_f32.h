@@ -144,6 +144,7 @@ static inline TflStatus tfl_try_fold_ex(TflContext *ctx, TflNode *node, TflStatu
   }
   for (int i = 0; i < node->noutputs; i++)
     if (!tfl_make_persistent(ctx, tfl_output(ctx, node, i))) return TFL_OK;
+  if (tfl_check_fold_work(ctx, node) != TFL_OK) return TFL_ERROR;
   return eval(ctx, node);
 }
 static inline TflStatus tfl_try_fold(TflContext *ctx, TflNode *node, TflStatus (*eval)(TflContext *, TflNode *)) {

@@ -56,6 +56,8 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->ow = tfl_conv_out_size(padding, d->w, d->kw, sw, dw);
   d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, d->kh, sh, dh) : 0;
   d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, d->kw, sw, dw) : 0;
+  if (!tfl_window_fits(d->oh, d->kh, sh, dh) || !tfl_window_fits(d->ow, d->kw, sw, dw))
+    return tfl_error(ctx, "CONV_2D: stride or dilation too large for the input");
   d->K = d->kh * d->kw * d->cin;
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
@@ -203,6 +205,8 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   d->ow = tfl_conv_out_size(padding, d->w, d->kw, sw, dw);
   d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, d->kh, sh, dh) : 0;
   d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, d->kw, sw, dw) : 0;
+  if (!tfl_window_fits(d->oh, d->kh, sh, dh) || !tfl_window_fits(d->ow, d->kw, sw, dw))
+    return tfl_error(ctx, "DEPTHWISE_CONV_2D: stride or dilation too large for the input");
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "DEPTHWISE_CONV_2D: output too large");
   int32_t od[4] = {d->n, d->oh, d->ow, cout};
@@ -505,6 +509,9 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   int uh = tfl_conv_out_size(padding, d->oh, d->kh, sh, 1), uw = tfl_conv_out_size(padding, d->ow, d->kw, sw, 1);
   d->pad_t = tfl_conv_pad(d->oh, uh, d->kh, sh, 1);
   d->pad_l = tfl_conv_pad(d->ow, uw, d->kw, sw, 1);
+  if (!tfl_window_fits(d->h, d->kh, sh, 1) || !tfl_window_fits(d->w, d->kw, sw, 1) || !tfl_window_fits(uh, d->kh, sh, 1) ||
+      !tfl_window_fits(uw, d->kw, sw, 1))
+    return tfl_error(ctx, "TRANSPOSE_CONV: stride too large for the output");
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
   if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;

@@ -112,6 +112,8 @@ static TflStatus conv_geometry(TflContext *ctx, TflNode *node, ConvQ *d, int pad
   const int oh = tfl_conv_out_size(padding, in->dims[1], fh, d->stride_h, d->dil_h, &d->pad_h);
   const int ow = tfl_conv_out_size(padding, in->dims[2], fw, d->stride_w, d->dil_w, &d->pad_w);
   if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", opname);
+  if (!tfl_window_fits(oh, fh, d->stride_h, d->dil_h) || !tfl_window_fits(ow, fw, d->stride_w, d->dil_w))
+    return tfl_error(ctx, "%s: stride or dilation too large for the input", opname);
   const int32_t dims[4] = {in->dims[0], oh, ow, cout};
   return tfl_resize(ctx, out, 4, dims);
 }
@@ -295,7 +297,7 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
               int64_t acc = dot_i16_i8((const int16_t *)patch, wr, K);
               int32_t r;
               if (b64) {
-                acc += b64[oc];
+                acc = tfl_add_wrap64(acc, b64[oc]);
                 r = tfl_mbqm64(acc, d->mult[oc], d->shift[oc]);
               } else {
                 int32_t a32 = (int32_t)(uint32_t)(uint64_t)acc; /* int32 accumulator in LiteRT */
@@ -567,7 +569,7 @@ TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
           if (d->is16) {
             int32_t r;
             if (b64 || !b32) {
-              int64_t a = acc[oc] + (b64 ? b64[oc] : 0);
+              int64_t a = tfl_add_wrap64(acc[oc], b64 ? b64[oc] : 0);
               r = tfl_mbqm64(a, d->mult[oc], d->shift[oc]);
             } else {
               int32_t a32 = (int32_t)((uint32_t)(uint64_t)acc[oc] + (uint32_t)b32[oc]);
@@ -632,6 +634,8 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   d->stride_h = o.stride_h;
   if (d->stride_w <= 0 || d->stride_h <= 0) return tfl_error(ctx, "TRANSPOSE_CONV: strides must be positive");
   if (padding != 0 && padding != 1) return tfl_error(ctx, "TRANSPOSE_CONV: unknown padding");
+  if (!tfl_window_fits(in->dims[1], w->dims[1], d->stride_h, 1) || !tfl_window_fits(in->dims[2], w->dims[2], d->stride_w, 1))
+    return tfl_error(ctx, "TRANSPOSE_CONV: stride too large for the input");
   /* LiteRT pads as if the output were the input of a forward convolution */
   tfl_conv_out_size(padding, os[1], w->dims[1], d->stride_h, 1, &d->pad_h);
   tfl_conv_out_size(padding, os[2], w->dims[2], d->stride_w, 1, &d->pad_w);
@@ -691,7 +695,7 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
     const int oc = (int)(i % OC);
     int32_t r;
     if (wide) {
-      r = tfl_mbqm64(acc64[i] + (b64 ? b64[oc] : 0), d->mult[oc], d->shift[oc]);
+      r = tfl_mbqm64(tfl_add_wrap64(acc64[i], b64 ? b64[oc] : 0), d->mult[oc], d->shift[oc]);
     } else {
       const int32_t a = (int32_t)((uint32_t)acc32[i] + (uint32_t)(b32 ? b32[oc] : 0));
       r = tfl_mbqm_mode(a, d->mult[oc], d->shift[oc], mode);

@@ -212,7 +212,7 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
         if (b32) a32 = (int32_t)((uint32_t)a32 + (uint32_t)b32[u]);
         acc = a32;
       } else if (b64) {
-        acc += b64[u];
+        acc = tfl_add_wrap64(acc, b64[u]);
       }
       int32_t r;
       if (fixed) {

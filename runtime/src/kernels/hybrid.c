@@ -106,6 +106,7 @@ static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_
   int32_t zp;
   if (zpd <= qmin) zp = -128;
   else if (zpd >= qmax) zp = 127;
+  else if (zpd != zpd) zp = 0; /* inf in the input: LiteRT's int8 cast of NaN is 0 on x86, UB in C */
   else zp = (int32_t)(int8_t)round(zpd);
   *scale = (float)s;
   *offset = zp;
@@ -361,6 +362,8 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
   const int oh = tfl_conv_out_size(padding, in->dims[1], w->dims[1], d->stride_h, d->dil_h, &d->pad_h);
   const int ow = tfl_conv_out_size(padding, in->dims[2], w->dims[2], d->stride_w, d->dil_w, &d->pad_w);
   if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", name);
+  if (!tfl_window_fits(oh, w->dims[1], d->stride_h, d->dil_h) || !tfl_window_fits(ow, w->dims[2], d->stride_w, d->dil_w))
+    return tfl_error(ctx, "%s: stride or dilation too large for the input", name);
   d->batch = in->dims[0];
   const int32_t dims[4] = {in->dims[0], oh, ow, cout};
   return tfl_resize(ctx, out, 4, dims);

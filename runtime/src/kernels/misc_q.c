@@ -48,6 +48,8 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   const int oh = tfl_conv_out_size(padding, in->dims[1], d->fh, d->stride_h, 1, &d->pad_h);
   const int ow = tfl_conv_out_size(padding, in->dims[2], d->fw, d->stride_w, 1, &d->pad_w);
   if (oh < 0 || ow < 0) return tfl_error(ctx, "%s: filter larger than the input", name);
+  if (!tfl_window_fits(oh, d->fh, d->stride_h, 1) || !tfl_window_fits(ow, d->fw, d->stride_w, 1))
+    return tfl_error(ctx, "%s: stride or filter too large for the input", name);
   tfl_act_range_q(act, t, out->scales[0], zp0(out), &d->lo, &d->hi);
   const int32_t dims[4] = {in->dims[0], oh, ow, in->dims[3]};
   return tfl_resize(ctx, out, 4, dims);

@@ -28,6 +28,8 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   d->ow = tfl_conv_out_size(padding, d->w, fw, sw, 1);
   d->pad_t = padding == TFL_PAD_SAME ? tfl_conv_pad(d->h, d->oh, fh, sh, 1) : 0;
   d->pad_l = padding == TFL_PAD_SAME ? tfl_conv_pad(d->w, d->ow, fw, sw, 1) : 0;
+  if (!tfl_window_fits(d->oh, fh, sh, 1) || !tfl_window_fits(d->ow, fw, sw, 1))
+    return tfl_error(ctx, "%s: stride or filter too large for the input", name);
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "%s: output too large", name);
   int32_t od[4] = {d->n, d->oh, d->ow, d->c};

@@ -12,7 +12,7 @@ static TflStatus reshape_shape(TflContext *ctx, TflNode *node) {
   int n = -1;
   if (sh && sh->rank == 1 && tfl_is_int_type(sh->type)) {
     n = tfl_read_ints(sh, v, TFL_MAX_RANK + 1);
-    if (n < 0) return tfl_error(ctx, "RESHAPE: shape tensor has more than %d elements", TFL_MAX_RANK);
+    if (n < 0 || n > TFL_MAX_RANK) return tfl_error(ctx, "RESHAPE: shape tensor has more than %d elements", TFL_MAX_RANK);
   } else {
     int32_t o[TFL_MAX_RANK + 1];
     n = tfl_opt_int_vec(node, TFL_ReshapeOptions_new_shape, o, TFL_MAX_RANK + 1);

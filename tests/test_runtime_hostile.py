@@ -1,0 +1,325 @@
+"""The runtime against hostile files and misuse of its Python API (issue 14, deliverables 2 and 5).
+
+Hostile files: each input `make fuzz` (ASan+UBSan) found is kept in tests/data/hostile/ and loaded here through
+runtime.Interpreter: it must fail with a clear error at load/allocate/invoke, or run in bounded time. The generated
+variants (`python tests/test_runtime_hostile.py --write tests/data/hostile`, needs TensorFlow) are small real
+models from TF's converter with one field set to a hostile value; where LiteRT (BUILTIN_REF) runs the same file,
+our outputs must equal its.
+
+API: LiteRT refuses allocate_tensors(), resize_tensor_input() and invoke() while a numpy view from tensor() is
+alive ("There is at least 1 reference to internal data ..."); get_tensor() copies and never blocks anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import time
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runtime_util as ru  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "hostile")
+VIEWS_ALIVE = "There is at least 1 reference to internal data"
+
+
+def _load(name: str) -> bytes:
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+def _run_all(model: bytes, **kw):
+    """load -> allocate -> invoke with zero inputs (what the fuzz harness does first); returns the outputs."""
+    from runtime import Interpreter
+
+    it = Interpreter(model_content=model, num_threads=1, **kw)
+    it.allocate_tensors()
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reproducers found by make fuzz
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_reshape_reproducer_is_refused():
+    """The fuzz input (a mutated int16 CNN) fails with an error naming a node; run under ASan it is clean
+    (runtime/fuzz/fuzz.sh repro tests/data/hostile/*.tflite)."""
+    with pytest.raises((ValueError, RuntimeError), match=r"\(subgraph \d+, node \d+\)"):
+        _run_all(_load("reshape-9-element-shape-stack-overflow.tflite"))
+
+
+@pytest.mark.parametrize("n", [8, 9, 12])
+def test_reshape_shape_tensor_longer_than_max_rank(n):
+    """A 9-element shape tensor wrote od[8] past int32_t od[TFL_MAX_RANK] (ASan stack-buffer-overflow): the shape
+    input of a RESHAPE (known only at invoke) with more than 8 elements is refused; 8 works, as in LiteRT."""
+    from runtime import Interpreter
+
+    it = Interpreter(model_content=_seed("reshape_dynamic"), num_threads=1)
+    x, s = sorted(it.get_input_details(), key=lambda d: d["dtype"] != np.float32)
+    it.resize_tensor_input(s["index"], [n])
+    it.allocate_tensors()
+    it.set_tensor(x["index"], np.arange(24, dtype=np.float32).reshape(x["shape"]))
+    it.set_tensor(s["index"], np.array([2, 3, 4] + [1] * (n - 3), np.int32))
+    if n <= 8:
+        it.invoke()
+        out = it.get_tensor(it.get_output_details()[0]["index"])
+        np.testing.assert_array_equal(out.reshape(-1), np.arange(24, dtype=np.float32))
+        assert out.shape == (2, 3, 4) + (1,) * (n - 3)
+    else:
+        with pytest.raises(
+            (ValueError, RuntimeError), match="RESHAPE: shape tensor has more than 8 elements"
+        ):
+            it.invoke()
+
+
+def test_zero_sized_input_with_huge_dims_is_refused_quickly():
+    """Input [16777216, 1048576, 0, 3] has no elements, but the conv loops over its outer dimensions ran for minutes:
+    the per-invoke work bound refuses it at allocate_tensors, naming the node and the override."""
+    t0 = time.monotonic()
+    with pytest.raises((ValueError, RuntimeError), match="work bound.*TFLRT_MAX_WORK"):
+        _run_all(_load("slow-over-10s.tflite"))
+    assert time.monotonic() - t0 < 5
+
+
+def test_work_bound_is_overridable(monkeypatch):
+    """TFLRT_MAX_WORK lowers (or raises, or with 0 removes) the bound; a real model runs under the default."""
+    model = _seed("cnn_int8")
+    _run_all(model)  # default bound: runs
+    monkeypatch.setenv("TFLRT_MAX_WORK", "5000")
+    with pytest.raises((ValueError, RuntimeError), match="work bound of 5e\\+03"):
+        _run_all(model)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Open UBSan reports, each with a generated file
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_conv_dilation_overflowing_int_index_math_is_refused():
+    """dilation_h_factor 1099019388 made `fy * dilation` overflow int (conv_q.c signed overflow)."""
+    with pytest.raises((ValueError, RuntimeError), match="CONV_2D: stride or dilation too large"):
+        _run_all(_load("conv-huge-dilation.tflite"))
+
+
+def test_int16_conv_with_int64_bias_at_its_limit_matches_litert():
+    """An int64 bias of INT64_MAX overflowed `acc + bias` (int64 signed overflow); the sum now wraps as LiteRT's
+    does on every machine it runs on, so the outputs equal BUILTIN_REF's."""
+    model = _load("conv16-int64-bias-max.tflite")
+    ru.compare_with_litert(model)
+
+
+def test_activation_range_with_tiny_output_scale_runs_defined():
+    """An output scale of 1e-38 on a RELU6-fused conv pushed zero_point + 6 / scale past int32 (act range
+    overflow); the range is computed in int64 and clamped to the type, so the conv runs and saturates."""
+    out = _run_all(_load("conv-relu6-tiny-output-scale.tflite"))
+    assert out[0].dtype == np.int8 and out[0].size > 0
+    assert np.all((out[0] >= -128) & (out[0] <= 127))
+
+
+@pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
+def test_int16_lut_with_zero_scale_is_refused(name):
+    """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""
+    with pytest.raises((ValueError, RuntimeError), match="scales must be positive"):
+        _run_all(_load(name))
+
+
+def test_int8_softmax_with_negative_left_shift_is_refused():
+    """An input scale of 1e-9 made the int8 SOFTMAX left shift negative (shift exponent -7, found by
+    test_runtime_fuzz.py under ASan+UBSan); the input radius was a double beyond int range cast to int."""
+    with pytest.raises((ValueError, RuntimeError), match="SOFTMAX: beta \\* input scale out of range"):
+        _run_all(_load("softmax8-tiny-input-scale.tflite"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Python API: views onto tensor storage
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _seed(name: str) -> bytes:
+    return _load(f"seed-{name}.tflite")
+
+
+@pytest.mark.parametrize("call", ["allocate_tensors", "resize_tensor_input", "invoke"])
+def test_live_tensor_view_blocks_reallocation_like_litert(call):
+    """With a tensor() view alive, the calls that may move tensor storage raise LiteRT's RuntimeError, for both
+    interpreters; after the view is dropped they work."""
+    model = _seed("mixed_dynamic")
+    msgs = []
+    for make in (ru.litert, ru.ours):
+        it = make(model)
+        it.allocate_tensors()
+        idx = it.get_input_details()[0]["index"]
+        view = it.tensor(idx)()
+        args = {"allocate_tensors": (), "resize_tensor_input": (idx, [4, 6]), "invoke": ()}[call]
+        with pytest.raises(RuntimeError, match=VIEWS_ALIVE) as e:
+            getattr(it, call)(*args)
+        msgs.append(str(e.value))
+        del view
+        gc.collect()
+        getattr(it, call)(*args)
+    assert msgs[0] == msgs[1]
+
+
+def test_get_tensor_copies_do_not_block():
+    """get_tensor() returns a copy (as LiteRT's): holding it blocks nothing, and it keeps its values."""
+    model = _seed("mixed_dynamic")
+    for make in (ru.litert, ru.ours):
+        it = make(model)
+        it.allocate_tensors()
+        d = it.get_input_details()[0]
+        it.set_tensor(d["index"], np.full(d["shape"], 3.0, np.float32))
+        copy = it.get_tensor(d["index"])
+        it.resize_tensor_input(d["index"], [5, 6])
+        it.allocate_tensors()
+        it.invoke()
+        np.testing.assert_array_equal(copy, np.full(d["shape"], 3.0, np.float32))
+
+
+def test_view_keeps_interpreter_storage_alive():
+    """A view outliving its Interpreter object still reads the tensor (the storage holds the C interpreter), and a
+    view from one tensor() call written through is what invoke reads."""
+    model = _seed("mixed_dynamic")
+    it = ru.ours(model)
+    it.allocate_tensors()
+    d = it.get_input_details()[0]
+    it.set_tensor(d["index"], np.full(d["shape"], 2.5, np.float32))
+    view = it.tensor(d["index"])()
+    del it
+    gc.collect()
+    for _ in range(3):  # churn the allocator: freed memory would be reused here
+        _ = [bytearray(1 << 16) for _ in range(64)]
+    np.testing.assert_array_equal(view, np.full(d["shape"], 2.5, np.float32))
+    view[...] = 1.0
+    np.testing.assert_array_equal(view, np.ones(d["shape"], np.float32))
+
+
+def test_set_tensor_from_its_own_view():
+    """set_tensor(i, tensor(i)()) copies a buffer onto itself (memmove: overlapping memcpy is undefined; ASan's
+    memcpy-param-overlap), and the values stay as LiteRT keeps them."""
+    model = _seed("mixed_dynamic")
+    for make in (ru.litert, ru.ours):
+        it = make(model)
+        it.allocate_tensors()
+        d = it.get_input_details()[0]
+        it.set_tensor(d["index"], np.full(d["shape"], 4.0, np.float32))
+        it.set_tensor(d["index"], it.tensor(d["index"])())
+        np.testing.assert_array_equal(it.get_tensor(d["index"]), np.full(d["shape"], 4.0, np.float32))
+
+
+def test_constant_views_are_read_only():
+    model = _seed("cnn_f32")
+    it = ru.ours(model)
+    it.allocate_tensors()
+    consts = [d for d in it.get_tensor_details() if it._c.tensor_info(0, d["index"])[7] == 1]
+    assert consts
+    v = it.tensor(consts[0]["index"])()
+    with pytest.raises(ValueError, match="read-only"):
+        v[...] = 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Generator of the variants (run once with TensorFlow; the files are committed)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _opcode(m, name: str) -> int:
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    code = getattr(schema.BuiltinOperator, name)
+    for i, oc in enumerate(m.operatorCodes):
+        if max(oc.builtinCode, oc.deprecatedBuiltinCode) == code:
+            return i
+    raise KeyError(name)
+
+
+def _ops(m, name: str):
+    k = _opcode(m, name)
+    return [op for op in m.subgraphs[0].operators if op.opcodeIndex == k]
+
+
+def write_variants(out_dir: str) -> None:
+    import tensorflow as tf
+
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(3, 3, 3, 4)).astype(np.float32)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32)])
+    def conv(x):
+        return tf.nn.relu6(tf.nn.conv2d(x, w, 1, "SAME") + 0.1)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32), tf.TensorSpec([None, 6], tf.float32)])
+    def mixed(a, b):
+        return tf.reduce_mean(tf.concat([a * b, a - b], axis=1), axis=1)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 16], tf.float32)])
+    def exp(x):
+        return tf.exp(x)
+
+    @tf.function(input_signature=[tf.TensorSpec([24], tf.float32), tf.TensorSpec([None], tf.int32)])
+    def reshape(x, s):
+        return tf.reshape(x, s)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 16], tf.float32)])
+    def softmax(x):
+        return tf.nn.softmax(x)
+
+    softmax8 = ru.convert(softmax, quantize="int8", representative=ru.rep_dataset([(1, 16)]), int8_io=True)
+    m = ru.model_object(softmax8)
+    op = _ops(m, "SOFTMAX")[0]
+    m.subgraphs[0].tensors[op.inputs[0]].quantization.scale = [1e-9]
+
+    rep = ru.rep_dataset([(1, 8, 8, 3)])
+    files = {
+        "softmax8-tiny-input-scale": ru.pack_model(m),
+        "seed-reshape_dynamic": ru.convert(reshape),
+        "seed-cnn_f32": ru.convert(conv),
+        "seed-cnn_int8": ru.convert(conv, quantize="int8", representative=rep, int8_io=True),
+        "seed-mixed_dynamic": ru.convert(mixed),
+    }
+    conv16 = ru.convert(conv, quantize="int16x8", representative=rep)
+    exp16 = ru.convert(exp, quantize="int16x8", representative=ru.rep_dataset([(1, 16)]))
+
+    m = ru.model_object(files["seed-cnn_int8"])
+    _ops(m, "CONV_2D")[0].builtinOptions.dilationHFactor = 1099019388
+    files["conv-huge-dilation"] = ru.pack_model(m)
+
+    m = ru.model_object(files["seed-cnn_int8"])
+    op = _ops(m, "CONV_2D")[0]
+    m.subgraphs[0].tensors[op.outputs[0]].quantization.scale = [1e-38]
+    files["conv-relu6-tiny-output-scale"] = ru.pack_model(m)
+
+    m = ru.model_object(conv16)
+    op = _ops(m, "CONV_2D")[0]
+    bias = m.subgraphs[0].tensors[op.inputs[2]]
+    buf = m.buffers[bias.buffer]
+    b = np.frombuffer(bytes(np.asarray(buf.data, np.uint8)), np.int64).copy()
+    b[0] = np.iinfo(np.int64).max
+    b[1] = np.iinfo(np.int64).min
+    buf.data = np.frombuffer(b.tobytes(), np.uint8)
+    files["conv16-int64-bias-max"] = ru.pack_model(m)
+
+    m = ru.model_object(exp16)
+    op = _ops(m, "EXP")[0]
+    m.subgraphs[0].tensors[op.outputs[0]].quantization.scale = [0.0]
+    files["exp16-zero-output-scale"] = ru.pack_model(m)
+
+    for name, data in files.items():
+        with open(os.path.join(out_dir, name + ".tflite"), "wb") as f:
+            f.write(data)
+        print(name, len(data))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write", metavar="DIR", required=True)
+    write_variants(ap.parse_args().write)
