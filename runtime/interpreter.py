@@ -119,6 +119,8 @@ class Interpreter:
         # error at allocate_tensors instead of the process being OOM-killed (TFLRT_MAX_BYTES overrides, 0 = no limit).
         max_bytes = int(unsupported_options.pop("_max_tensor_bytes", 0) or 0) or _default_max_bytes()
         max_loop = int(unsupported_options.pop("_max_loop_iterations", 0) or 0)
+        # Private: libm expf in float SOFTMAX/LOGISTIC, bit-identical to LiteRT's BUILTIN_REF kernels (calibration).
+        exact_math = bool(unsupported_options.pop("_exact_math", False))
         if model_path and not model_content:
             model_path = os.fspath(model_path)
             try:
@@ -147,6 +149,8 @@ class Interpreter:
         )
         if max_loop:
             self._c.set_max_loop_iterations(max_loop)
+        if exact_math:
+            self._c.set_exact_math(True)
         info = self._c.model_info()
         self._info = info
         self._flex = None

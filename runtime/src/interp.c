@@ -65,6 +65,7 @@ struct TflContext {
   void *flex_user;
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
+  int exact_math;       /* libm expf in float kernels (tfl_exact_math) */
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
 };
 
@@ -99,6 +100,7 @@ void tfl_set_error(TflContext *ctx, const char *msg) { snprintf(ctx->err, sizeof
 const char *tfl_last_error(const TflContext *ctx) { return ctx->err; }
 const TflModel *tfl_get_model(const TflContext *ctx) { return &ctx->m; }
 int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
+int tfl_exact_math(const TflContext *ctx) { return ctx->exact_math; }
 TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
@@ -941,3 +943,4 @@ static TflStatus eval_control(TflContext *ctx, Node *n) {
 }
 
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n) { ctx->max_loop = n; }
+void tfl_set_exact_math(TflContext *ctx, int on) { ctx->exact_math = on != 0; }

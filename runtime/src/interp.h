@@ -20,6 +20,8 @@ const TflModel *tfl_get_model(const TflContext *ctx);
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user);
 /* Bounds WHILE loops (0 = unbounded, the default). */
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n);
+/* Float kernels use libm transcendentals, as LiteRT's reference kernels do (default 0: vector approximations). */
+void tfl_set_exact_math(TflContext *ctx, int on);
 
 /* All return 0 on success, -1 with tfl_last_error() set. */
 int tfl_allocate(TflContext *ctx, int sg);

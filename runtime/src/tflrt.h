@@ -92,6 +92,9 @@ void *tfl_eval_scratch(TflContext *ctx, size_t bytes);
  * Nodes consuming a dynamic tensor are prepared again right before their eval. tfl_resize during eval may move
  * t->data, so re-read it after resizing. */
 int tfl_num_threads(const TflContext *ctx);
+/* Nonzero when float kernels must use libm's expf instead of the vector approximation (~2 ulp), so SOFTMAX and
+ * LOGISTIC equal LiteRT's reference kernels bit for bit (calibration needs LiteRT's exact ranges). */
+int tfl_exact_math(const TflContext *ctx);
 /* Runs fn(arg, task, thread) for every task in [0, ntasks) on the context's worker threads (num_threads, the caller
  * included) and returns when all are done. thread is in [0, tfl_num_threads(ctx)): index per-thread scratch with it
  * (e.g. tfl_eval_scratch(ctx, per_thread * tfl_num_threads(ctx))). Tasks must write disjoint memory and each task's

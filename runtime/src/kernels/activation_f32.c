@@ -50,6 +50,13 @@ static float gelu(float x, int approx) {
   return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
 }
 
+/* LOGISTIC as LiteRT's reference kernel computes it (libm expf), for tfl_exact_math. */
+static float logistic_exact(float x) {
+  if (x > 16.619047164916992188f) return 1.0f;
+  if (x < -9.0f) return expf(x);
+  return 1.0f / (1.0f + expf(-x));
+}
+
 /* LOGISTIC with LiteRT's cutoffs: 1 above 16.619, exp(x) below -9, else 1 / (1 + exp(-x)). */
 TFL_INLINE void logistic8(const float *restrict x, float *restrict o) {
   const tfl_v8f one = {1, 1, 1, 1, 1, 1, 1, 1};
@@ -137,7 +144,12 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       ACT_LOOP(x > 0.0f ? x : a * x);
       break;
     }
-    case TFL_OP_LOGISTIC: logistic_vec(X, O, n); break;
+    case TFL_OP_LOGISTIC:
+      if (tfl_exact_math(ctx))
+        ACT_LOOP(logistic_exact(x));
+      else
+        logistic_vec(X, O, n);
+      break;
     case TFL_OP_TANH: ACT_LOOP(tanhf(x)); break;
     case TFL_OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
     case TFL_OP_GELU: {
@@ -154,7 +166,10 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
         for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
         if (node->op == TFL_OP_SOFTMAX) {
           float sum = 0.0f;
-          exp_shift(x, o, d->inner, mx, d->p);
+          if (tfl_exact_math(ctx))
+            for (int64_t i = 0; i < d->inner; i++) o[i] = expf((x[i] - mx) * d->p);
+          else
+            exp_shift(x, o, d->inner, mx, d->p);
           for (int64_t i = 0; i < d->inner; i++) sum += o[i];
           for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
         } else {
