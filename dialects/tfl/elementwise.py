@@ -24,6 +24,7 @@ from dialects.tfl.base import (
     UnaryOp,
     _dtype,
     _rank,
+    int8_int16_version,
     leaf_op,
     same,
     tfl_op,
@@ -209,8 +210,13 @@ ReluOp = _plain_unary("relu", B.RELU, None, ("f32", *QUANT), "1.5.0")
 Relu6Op = _plain_unary("relu6", B.RELU6, None, ("f32", *QUANT8), "1.5.0")
 Relu1Op = _plain_unary("relu_n1_to_1", B.RELU_N1_TO_1, None, ("f32", *QUANT8), "1.5.0")
 EluOp = _plain_unary("elu", B.ELU, None, ("f32", "qi8"), "1.14.0")
-LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0")
-TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0")
+# op_version.cc: int8 is version 2, int16 version 3 (LOGISTIC, TANH, SOFTMAX).
+_Q_VERSIONS: dict[str, Any] = {
+    "version": lambda op: int8_int16_version(op.x),
+    "VERSIONS": {1: "1.14.0", 2: "1.14.0", 3: "2.3.0"},
+}
+LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
+TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
 RsqrtOp = _plain_unary("rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0")
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
@@ -250,7 +256,13 @@ LeakyReluOp = _plain_unary(
 )
 GeluOp = _plain_unary("gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0")
 SoftmaxOp = _plain_unary(
-    "softmax", B.SOFTMAX, Options("SoftmaxOptions", beta=F32(1.0)), ("f32", *QUANT), "1.5.0"
+    "softmax",
+    B.SOFTMAX,
+    Options("SoftmaxOptions", beta=F32(1.0)),
+    ("f32", *QUANT),
+    "1.5.0",
+    version=lambda op: int8_int16_version(op.x),
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "2.3.0"},
 )
 LogSoftmaxOp = _plain_unary("log_softmax", B.LOG_SOFTMAX, "LogSoftmaxOptions", ("f32", *QUANT8), "1.14.0")
 L2NormalizationOp = _plain_unary(
