@@ -91,6 +91,8 @@ INT8_OPS: tuple[type, ...] = (
     tfl.SoftmaxOp,
     tfl.LogisticOp,
     tfl.TanhOp,
+    tfl.AddOp,
+    tfl.MulOp,
 )
 
 

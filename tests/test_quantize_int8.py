@@ -68,6 +68,19 @@ def small_cnn():
     )
 
 
+def residual():
+    """Conv, residual ADD with a fused ReLU, MUL of a tensor by itself, dense."""
+    import keras
+    from keras import layers
+
+    x = keras.Input((8, 8, 4))
+    a = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    b = layers.Conv2D(4, 1)(a)
+    s = layers.ReLU()(layers.Add()([a, b]))
+    m = layers.Multiply()([s, s])
+    return keras.Model(x, layers.Dense(5)(layers.Flatten()(m)), name="residual")
+
+
 def convert_both(model, shape, **settings):
     """(ours, TF's) int8 files for the same model, dataset and settings."""
     import tensorflow as tf
@@ -103,6 +116,15 @@ def operators(model: bytes) -> list[tuple[str, list[tuple[float, int] | None]]]:
             else:
                 params.append(None)
         out.append((_OPS[max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())], params))
+    return out
+
+
+def versions(model: bytes) -> dict[str, int]:
+    m = tflite.Model.GetRootAsModel(model, 0)
+    out = {}
+    for i in range(m.OperatorCodesLength()):
+        oc = m.OperatorCodes(i)
+        out[_OPS[max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())]] = oc.Version()
     return out
 
 
@@ -180,7 +202,11 @@ def side_by_side(model, shape) -> dict[str, float]:
     return figures
 
 
-@pytest.mark.parametrize("build,shape", [(mlp, (1, 20)), (small_cnn, (1, 16, 16, 3))], ids=["mlp", "cnn"])
+@pytest.mark.parametrize(
+    "build,shape",
+    [(mlp, (1, 20)), (small_cnn, (1, 16, 16, 3)), (residual, (1, 8, 8, 4))],
+    ids=["mlp", "cnn", "residual"],
+)
 def test_side_by_side(build, shape):
     import keras
 

@@ -7,6 +7,8 @@ from typing import Any
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.irdl import operand_def, result_def
 
+from dialects.quant import quantized_element
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import (
     ACT,
     BOOL,
@@ -76,9 +78,28 @@ def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], 
     return _plain_op(ActBinaryOp, op_name, builtin, options, TYPES=_binary_types(*kinds), **consts)
 
 
+def _add_version(op: BinaryOp) -> int:
+    """ADD: int64 is version 4, int8 version 2 (op_version.cc; int16 is not declared here yet)."""
+    if _dtype(op.lhs) == "int64":
+        return 4
+    return 2 if element_kind(op.lhs.type) == "qi8" else 1
+
+
+def _mul_version(op: BinaryOp) -> int:
+    """MUL: int64 is version 5; int8 version 2, or 3 when s_lhs * s_rhs / s_out >= 1 (op_version.cc)."""
+    if _dtype(op.lhs) == "int64":
+        return 5
+    if element_kind(op.lhs.type) != "qi8":
+        return 1
+    a, b, out = (quantized_element(v.type) for v in (op.lhs, op.rhs, op.output))
+    if a is not None and b is not None and out is not None and a.scale * b.scale / out.scale >= 1.0:
+        return 3
+    return 2
+
+
 AddOp = _arithmetic(
     "add", "AddOptions", B.ADD, ("f32", "i16", "i32", "i64", *QUANT),
-    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=lambda op: 4 if _dtype(op.lhs) == "int64" else 1,
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 4: "2.6.0"}, version=_add_version,
 )  # fmt: skip
 SubOp = _arithmetic(
     "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
@@ -89,8 +110,8 @@ MulOp = _arithmetic(
     "MulOptions",
     B.MUL,
     ("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT),
-    VERSIONS={1: "1.5.0", 5: "2.6.0"},
-    version=lambda op: 5 if _dtype(op.lhs) == "int64" else 1,
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "1.15.0", 5: "2.6.0"},
+    version=_mul_version,
 )
 # LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees).
 DivOp = _arithmetic(
