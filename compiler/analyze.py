@@ -3,7 +3,8 @@
 - `analyze_tflite(path)` reads the FlatBuffer with the `tflite` bindings only (TensorFlow is never imported):
   per subgraph its signature, inputs/outputs, ops with versions, tensor count and constant bytes.
 - `analyze_tf_model(...)` imports the model with TensorFlow, runs the passes up to legalization and reports, per TF
-  op type, whether it became TFLite builtins (and which), was folded/removed, or stays unsupported, with a fix.
+  op type, whether it became TFLite builtins (and which), was folded/removed, goes Flex (in TF's Flex allowlist,
+  with SELECT_TF_OPS) or custom (allow_custom_ops), or stays unsupported, with the flag or refactoring that fixes it.
 """
 
 from __future__ import annotations
@@ -388,8 +389,31 @@ for _op in _VARIABLE_OPS:
     )
 
 
+def custom_op_advice(op_type: str) -> str:
+    """The fix for an op outside TF's Flex allowlist (SELECT_TF_OPS cannot carry it)."""
+    return (
+        f"not in TensorFlow's Flex allowlist, so SELECT_TF_OPS cannot carry it: set allow_custom_ops = True "
+        f"(tflc convert --allow-custom-ops) and give the runtime a kernel for custom op '{op_type}' "
+        "(runtime.Interpreter(custom_ops={...}) or a registered C kernel; LiteRT: custom_op_registerers)"
+    )
+
+
+def fallback_for(op_type: str) -> str:
+    """Which fallback can carry an op with no builtin: "flex" (in TF's Flex allowlist) or "custom"."""
+    from passes.select_tf import is_flex_allowlisted
+
+    return "flex" if is_flex_allowlisted(op_type) else "custom"
+
+
 def fix_for(op_type: str) -> str:
     """How a user gets past an unsupported TF op (`tflc analyze` and conversion errors)."""
+    fix = _fix_text(op_type)
+    if fallback_for(op_type) == "custom" and SELECT_TF in fix:
+        fix = fix.replace(SELECT_TF, custom_op_advice(op_type))
+    return fix
+
+
+def _fix_text(op_type: str) -> str:
     if op_type in FIXES:
         return FIXES[op_type]
     builtin = TF_TO_TFLITE_BUILTIN.get(op_type)
@@ -408,11 +432,13 @@ class TfOpRow:
     """One TF op type (and outcome) of the analysed model."""
 
     op_type: str
-    status: str  # "builtin" | "folded" | "removed" | "unsupported"
+    status: str  # "builtin" | "folded" | "removed" | "flex" | "custom" | "unsupported"
     count: int
     builtins: list[str] = field(default_factory=list)  # TFLite ops it became (for "builtin")
     nodes: list[str] = field(default_factory=list)  # a few node names
     fix: str = ""
+    # for an op with no builtin: the fallback that can carry it, "flex" (TF's Flex allowlist) or "custom"
+    fallback: str = ""
 
 
 @dataclass
@@ -429,6 +455,11 @@ class TfModelReport:
     def unsupported(self) -> list[TfOpRow]:
         return [r for r in self.rows if r.status == "unsupported"]
 
+    @property
+    def fallbacks(self) -> list[TfOpRow]:
+        """Ops carried by the select-TF fallback (Flex or custom ops)."""
+        return [r for r in self.rows if r.status in ("flex", "custom")]
+
 
 def _is_const(op: Any) -> bool:
     from dialects import tf, tfl
@@ -436,8 +467,12 @@ def _is_const(op: Any) -> bool:
     return isinstance(op, tf.ConstOp | tfl.ConstOp | tfl.NoValueOp)
 
 
-def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[TfOpRow], int, int, str]:
-    """Classify every TF op of an imported module by what legalization makes of it (runs the passes in place)."""
+def analyze_module(
+    module: Any, spec: str = "tf-legalize-only", flags: Any = None
+) -> tuple[list[TfOpRow], int, int, str]:
+    """Classify every TF op of an imported module by what legalization makes of it (runs the passes in place).
+    An op left in TF is "flex" / "custom" when the converter flags (`compiler.converter.CompatFlags`) let the
+    select-TF fallback carry it, else "unsupported"; either way its row names the fallback and the flag."""
     from xdsl.dialects import func
 
     from compiler.pipeline import parse_passes, pipeline_string, run_pipeline
@@ -473,8 +508,15 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
     for op_type, name in before:
         now = after.get(name, [])
         builtins: list[str] = []
+        fallback = ""
         if any(isinstance(o, tf.TFOp) and not _is_const(o) for o in now):
-            status = "unsupported"
+            fallback = fallback_for(op_type)
+            if flags is not None and fallback == "flex" and flags.flex:
+                status = "flex"
+            elif flags is not None and flags.custom:
+                status = "custom"
+            else:
+                status = "unsupported"
         elif any(isinstance(o, tfl.TflOp) for o in now):
             status = "builtin"
             builtins = [builtin_name(o.BUILTIN) for o in now if isinstance(o, tfl.TflOp)]
@@ -482,18 +524,28 @@ def analyze_module(module: Any, spec: str = "tf-legalize-only") -> tuple[list[Tf
             status = "folded"
         else:
             status = "removed"
-        row = rows.setdefault((op_type, status), TfOpRow(op_type, status, 0))
+        row = rows.setdefault((op_type, status), TfOpRow(op_type, status, 0, fallback=fallback))
         row.count += 1
         for b in builtins:
             if b not in row.builtins:
                 row.builtins.append(b)
         if len(row.nodes) < 3:
             row.nodes.append(name)
-    order = {"unsupported": 0, "builtin": 1, "folded": 2, "removed": 3}
+    order = {"unsupported": 0, "flex": 1, "custom": 2, "builtin": 3, "folded": 4, "removed": 5}
     out = sorted(rows.values(), key=lambda r: (order[r.status], -r.count, r.op_type))
     for r in out:
         if r.status == "unsupported":
             r.fix = fix_for(r.op_type)
+        elif r.status == "flex":
+            r.fix = (
+                f"Flex op Flex{r.op_type} (SELECT_TF_OPS): runs in a runtime with the Flex delegate (LiteRT with "
+                "select TF ops, or tflc's runtime through TensorFlow); the stock interpreter rejects it"
+            )
+        elif r.status == "custom":
+            r.fix = (
+                f"custom op '{r.op_type}' (allow_custom_ops): the runtime needs a kernel for it "
+                "(runtime.Interpreter(custom_ops={...}), a registered C kernel, or LiteRT custom_op_registerers)"
+            )
         elif r.status == "folded":
             r.fix = "computed at conversion time (constant/static-shape folding)"
         elif r.status == "removed":
@@ -507,6 +559,7 @@ def analyze_tf_model(
     keras_model_file: str | None = None,
     signature_keys: list[str] | None = None,
     spec: str = "tf-legalize-only",
+    flags: Any = None,
 ) -> TfModelReport:
     """Import a SavedModel directory or Keras file with TensorFlow and classify its ops."""
     from compiler.errors import ModelImportError
@@ -534,7 +587,7 @@ def analyze_tf_model(
         raise ConversionError(str(e)) from e
     times["import"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    rows, n_tf, n_tfl, pipeline = analyze_module(module, spec)
+    rows, n_tf, n_tfl, pipeline = analyze_module(module, spec, flags)
     times["passes"] = time.perf_counter() - t2
     sigs = [e.key for e in entries]
     return TfModelReport(source, sigs, n_tf, n_tfl, rows, times, pipeline)

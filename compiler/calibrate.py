@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -55,6 +56,7 @@ from xdsl.dialects.builtin import (
     f32,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
 
 from compiler.errors import ConversionError, UsageError
 
@@ -440,7 +442,7 @@ def calibrate(
     )
     tensors = _tensor_indices(interp, module, names)
     stats: dict[SSAValue, _MinMax] = {v: _MinMax() for v in observed_values(module)}
-    runners: dict[int, tuple[Any, dict[str, int], list[tuple[SSAValue, int]]]] = {}
+    runners: dict[int, tuple[Any, list[tuple[SSAValue, int]]]] = {}  # signature -> runner, (value, tensor)
     shapes: dict[int, list[tuple[int, ...]]] = {}
     bar = progress or (lambda it: _progress(it, quiet))
     for sample in bar(samples):
@@ -448,8 +450,8 @@ def calibrate(
         if sample.signature not in runners:
             runner = interp.get_signature_runner(sig.key)
             shapes[sample.signature] = [a.shape for a in sample.inputs]
-            indices = tensors[sample.signature]
-            runners[sample.signature] = (runner, indices, [(v, i) for v, i in indices.items() if v in stats])
+            watch = [(v, i) for v, i in tensors[sample.signature].items() if v in stats]
+            runners[sample.signature] = (runner, watch)
         elif [a.shape for a in sample.inputs] != shapes[sample.signature]:
             got = ", ".join(f"{n}: {list(a.shape)}" for n, a in zip(sig.names, sample.inputs, strict=True))
             first = ", ".join(
@@ -459,7 +461,7 @@ def calibrate(
                 f"representative_dataset sample shapes changed for signature '{sig.key}' ({got}); the first "
                 f"sample had ({first}) and every sample must have the same shapes"
             )
-        runner, _, watch = runners[sample.signature]
+        runner, watch = runners[sample.signature]
         try:
             runner(**dict(zip(sig.names, sample.inputs, strict=True)))
         except (ValueError, RuntimeError) as e:
@@ -486,9 +488,8 @@ def calibrate(
 # its first shareable input. Found on TF 2.21's calibrator: ADD, SUB, MUL, DIV and SOFTMAX share; GELU, LOGISTIC,
 # TANH, LOG_SOFTMAX, L2_NORMALIZATION, MAXIMUM, SQUARED_DIFFERENCE, POW and unary math ops do not.
 _INPLACE_INPUTS = {"ADD": 2, "SUB": 2, "MUL": 2, "DIV": 2, "SOFTMAX": 1}
-_INPLACE_UNMODIFIED = {
-    "RESHAPE"
-}  # share their input's buffer without writing it (kTfLiteInplaceOpDataUnmodified)
+# Kernels sharing their input's buffer without writing it (kTfLiteInplaceOpDataUnmodified).
+_INPLACE_UNMODIFIED = {"RESHAPE"}
 _SCALAR_TENSOR_BYTES = 4  # LiteRT never shares a modified tensor of this size or less
 _FLT_MIN = float(np.finfo(np.float32).tiny)
 
@@ -678,3 +679,25 @@ def read_ranges(module: ModuleOp) -> Ranges:
             if isinstance(op, Operation):
                 take(op.results, op.attributes.get(RANGE_ATTR))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# As a pass: `tflc opt -p 'calibrate{data="samples.npz" samples=16}'` annotates IR with the ranges
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibrate(ModulePass):
+    """Annotate float activations with calibrated ranges (tflc.range) from a .npz file or a folder of .npy files."""
+
+    name = "calibrate"
+
+    data: str = ""
+    samples: int = 0  # 0: every sample in `data`
+    tf_compatible: bool = True  # ranges as TF's calibrator records them (see calibrate)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not self.data:
+            raise UsageError('the calibrate pass needs representative data: calibrate{data="samples.npz"}')
+        dataset = load_representative_data(self.data, limit=self.samples or None)
+        annotate_ranges(op, calibrate(op, dataset, quiet=True, match_tf_calibrator=self.tf_compatible))

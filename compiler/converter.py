@@ -57,6 +57,27 @@ class TargetSpec:
     experimental_select_user_tf_ops: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CompatFlags:
+    """Which op sets a conversion may emit: builtins (TFLITE_BUILTINS), Flex (SELECT_TF_OPS), custom ops."""
+
+    builtins: bool = True
+    flex: bool = False
+    custom: bool = False
+
+
+def compat_pipeline(flags: CompatFlags, base: str = DEFAULT_PIPELINE) -> str:
+    """`base` with the select-TF fallback right after legalization when Flex or custom ops are allowed; with
+    SELECT_TF_OPS alone (no builtins) no legalization at all, so every op goes Flex, as in TF."""
+    if not (flags.flex or flags.custom):
+        return base
+    fallback = f"select-tf-fallback{{flex={str(flags.flex).lower()} custom={str(flags.custom).lower()}}}"
+    if not flags.builtins:
+        # TF skips legalization too: TF ops, Identity included, are exported as they are (constants still fold).
+        return f"fold-constants,{fallback},dce"
+    return base.replace("legalize-tf,", f"legalize-tf,{fallback},", 1)
+
+
 @dataclass
 class ConversionResult:
     """What the last convert() did (read by the CLI summary and benchmarks)."""
@@ -244,9 +265,9 @@ class TFLiteConverter:
     # ---- conversion ----
 
     def quantization_mode(self) -> str | None:
-        """ "dynamic-range" or "float16" as TF's lite.py decides them (an optimization set, no representative
-        dataset; float16 when it is the smallest supported type), None for a float model. Other settings are
-        refused by convert()."""
+        """ "dynamic-range", "float16" or "int8" as TF's lite.py decides them (an optimization set; float16 when it is
+        the smallest supported type; int8 with a representative dataset), None for a float model. Other settings
+        are refused by convert()."""
         if not self.optimizations:
             return None
         types = {_type_name(t) for t in self.target_spec.supported_types}
@@ -277,13 +298,14 @@ class TFLiteConverter:
         return None
 
     def effective_pipeline(self) -> str:
-        """`pass_pipeline` followed by the weight-quantization pass the converter settings ask for."""
+        """The pipeline for these settings (`_pipeline`) followed by the weight-quantization pass they ask for."""
         from compiler.pipeline import expand_pipeline
 
+        base = self._pipeline()
         extra = self.quantization_pass()
-        if extra is None or extra.split("{")[0] in expand_pipeline(self.pass_pipeline):
-            return self.pass_pipeline
-        return f"{self.pass_pipeline},{extra}" if self.pass_pipeline else extra
+        if extra is None or extra.split("{")[0] in expand_pipeline(base):
+            return base
+        return f"{base},{extra}" if base else extra
 
     def _check_flags(self) -> None:
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
@@ -300,15 +322,19 @@ class TFLiteConverter:
                 "representative_dataset without optimizations=[DEFAULT] and an int8 target (tflc implements "
                 "full-integer quantization with int8 activations only)"
             )
-        if ops - {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"}:
+        if ops - {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", "SELECT_TF_OPS"}:
             unsupported.append(
-                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS and TFLITE_BUILTINS_INT8 are "
-                "implemented; int16x8 is not)"
+                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS, TFLITE_BUILTINS_INT8 and "
+                "SELECT_TF_OPS are implemented; int16x8 is not)"
             )
         elif "TFLITE_BUILTINS_INT8" in ops and mode != "int8":
             unsupported.append(
                 "target_spec.supported_ops=TFLITE_BUILTINS_INT8 without optimizations=[DEFAULT] and a "
                 "representative_dataset (TF refuses it too)"
+            )
+        if self.target_spec.experimental_select_user_tf_ops:
+            unsupported.append(
+                "target_spec.experimental_select_user_tf_ops (user-defined Flex ops are not implemented yet)"
             )
         types = {_type_name(t) for t in self.target_spec.supported_types}
         if types - {"float16", "int8"}:
@@ -334,12 +360,6 @@ class TFLiteConverter:
                     f"{attr}={v} (tflc implements float32 model I/O, and int8 / uint8 with full-integer "
                     "quantization only)"
                 )
-        if self.allow_custom_ops:
-            unsupported.append("allow_custom_ops (custom-op export is not implemented yet)")
-        if self.target_spec.experimental_select_user_tf_ops:
-            unsupported.append(
-                "target_spec.experimental_select_user_tf_ops (select-TF ops are not implemented yet)"
-            )
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             if getattr(self, name) != default:
                 unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")
@@ -389,7 +409,7 @@ class TFLiteConverter:
         notes = pin_inputs(
             module
         )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
-        check_legalized(module)
+        check_legalized(module, self._compat_flags())
         if self.quantization_mode() == "int8":
             self._phase("calibrate")
             t4 = time.perf_counter()
@@ -422,6 +442,22 @@ class TFLiteConverter:
         ).apply(ctx, module)
         module.verify()
 
+    # ---- compatibility: select TF ops (Flex) and custom ops ----
+
+    def _compat_flags(self) -> CompatFlags:
+        ops = {_enum_name(o) for o in self.target_spec.supported_ops}
+        return CompatFlags(
+            builtins=bool(ops & {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"}) or not ops,
+            flex="SELECT_TF_OPS" in ops,
+            custom=bool(self.allow_custom_ops),
+        )
+
+    def _pipeline(self) -> str:
+        """The pass pipeline for these flags (a pipeline set by the user is taken as given)."""
+        if self.pass_pipeline != DEFAULT_PIPELINE:
+            return self.pass_pipeline
+        return compat_pipeline(self._compat_flags())
+
     def _export_options(self) -> ExportOptions:
         tf_version = ""
         try:
@@ -437,6 +473,9 @@ class TFLiteConverter:
             include_conversion_metadata=not self.exclude_conversion_metadata,
             optimization_modes=optimization_modes(mode),
             extra_metadata=reduced_precision_metadata(mode),
+            allow_custom_ops=bool(self.allow_custom_ops),
+            enable_select_tf_ops=self._compat_flags().flex,
+            force_select_tf_ops=self._compat_flags().flex and not self._compat_flags().builtins,
         )
 
 
@@ -484,11 +523,15 @@ def _function_key(fn: Any, index: int) -> str:
     return m.group(1) if m else (name or f"fn_{index}")
 
 
-def check_legalized(module: ModuleOp) -> None:
-    """Raise one ConversionError listing every op that is not a TFLite builtin, grouped by TF op type."""
+def check_legalized(module: ModuleOp, flags: CompatFlags | None = None) -> None:
+    """Raise one ConversionError listing every op that is not a TFLite builtin (nor a Flex/custom op the flags
+    allow), grouped by TF op type, each with the converter flag that would help — TF's split into "TF Select ops"
+    (in TF's Flex allowlist: SELECT_TF_OPS) and "Custom ops" (outside it: allow_custom_ops)."""
     from compiler.export import check_exportable
     from dialects.names import NAME
+    from passes.select_tf import is_flex_allowlisted
 
+    flags = flags or CompatFlags()
     bad = check_exportable(module)
     if not bad:
         return
@@ -498,12 +541,34 @@ def check_legalized(module: ModuleOp) -> None:
         name = op.attributes.get(NAME)
         by_type.setdefault(op_type, []).append(name.data if name is not None else "?")
     lines = []
+    flex_ops, custom_ops = [], []
     for op_type, nodes in sorted(by_type.items()):
         shown = ", ".join(nodes[:3]) + (f", ... ({len(nodes) - 3} more)" if len(nodes) > 3 else "")
-        lines.append(f"  {op_type} x{len(nodes)}: {shown}")
+        flex = is_flex_allowlisted(op_type)
+        (flex_ops if flex else custom_ops).append(op_type)
+        lines.append(f"  {op_type} x{len(nodes)}: {shown} [fix: {_flag_that_helps(op_type, flex, flags)}]")
+    summary = []
+    if flex_ops:
+        summary.append(f"TF Select ops: {', '.join(flex_ops)}")
+    if custom_ops:
+        summary.append(f"Custom ops: {', '.join(custom_ops)}")
     raise ConversionError(
         f"{len(bad)} op(s) of {len(by_type)} type(s) have no TFLite builtin lowering in tflc:\n"
         + "\n".join(lines)
+        + "\n"
+        + "\n".join(summary)
         + "\nFix: run `tflc analyze` on the model for per-op advice; ops with no builtin need the select-TF "
-        "fallback (target_spec.supported_ops = {TFLITE_BUILTINS, SELECT_TF_OPS})."
+        "fallback (target_spec.supported_ops = {TFLITE_BUILTINS, SELECT_TF_OPS}) when TF's Flex allowlist has "
+        "them, else allow_custom_ops = True and a kernel at run time."
     )
+
+
+def _flag_that_helps(op_type: str, flex_allowlisted: bool, flags: CompatFlags) -> str:
+    if flex_allowlisted and not flags.flex:
+        return "add SELECT_TF_OPS to target_spec.supported_ops (tflc convert --select-tf-ops)"
+    if not flags.custom:
+        return (
+            "not in TensorFlow's Flex allowlist: set allow_custom_ops = True (tflc convert --allow-custom-ops) "
+            f"and give the runtime a kernel for custom op '{op_type}'"
+        )
+    return "no Flex or custom fallback applies; rewrite the model without it"

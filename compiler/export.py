@@ -39,6 +39,21 @@ def tensor_type_code(dtype: np.dtype) -> int:
         raise ExportError(str(e)) from None
 
 
+def _element_type_code(elem: Any) -> int:
+    """TensorType code of a tensor's element type; TF's opaque string/resource/variant types (Flex operands) map to
+    STRING/RESOURCE/VARIANT."""
+    q = quantized_element(elem)
+    if q is not None:
+        return tensor_type_code(q.storage_dtype)
+    kind = getattr(elem, "kind", None)
+    if getattr(elem, "name", "") == "tf.opaque" and kind is not None:
+        code = tensor_types.TENSOR_TYPE_CODES.get(kind.data.upper())
+        if code is None:
+            raise ExportError(f"TF type {kind.data!r} has no TFLite TensorType")
+        return code
+    return tensor_type_code(numpy_dtype(elem))
+
+
 def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: int = 16) -> int:
     b.StartVector(1, len(data), alignment)
     b.head -= len(data)
@@ -117,6 +132,11 @@ class _Buffers:
         self.data: list[bytes | memoryview] = [b""]
         self.by_size: dict[int, list[tuple[Blob, int]]] = {}
 
+    def add_raw(self, op: Operation) -> int:
+        """A constant's buffer given as bytes (not deduplicated: such constants are rare and small)."""
+        self.data.append(op.constant_bytes())
+        return len(self.data) - 1
+
     def add(self, blob: Blob) -> int:
         arr = blob.array
         candidates = self.by_size.setdefault(arr.nbytes, [])
@@ -144,6 +164,11 @@ def _value_name(value: SSAValue, fallback: str) -> str:
     return fallback
 
 
+def _is_raw_constant(op: Operation) -> bool:
+    """A constant op that gives its buffer as bytes (`constant_bytes()`), e.g. tfl.pseudo_string_const."""
+    return hasattr(op, "constant_bytes")
+
+
 def _is_exportable(op: Operation) -> bool:
     return isinstance(op, tfl.TflOp) or hasattr(op, "custom_code")
 
@@ -155,7 +180,7 @@ def check_exportable(module: ModuleOp) -> list[Operation]:
         if not isinstance(fn, func.FuncOp):
             continue
         for op in fn.body.walk():
-            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
                 continue
             if not _is_exportable(op):
                 bad.append(op)
@@ -190,6 +215,11 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
             sg.add(arg, name)
         for op in fn.body.walk():
             if isinstance(op, tfl.NoValueOp | func.ReturnOp):
+                continue
+            if _is_raw_constant(op):  # a constant that declares its own buffer bytes (STRING constants)
+                sg.add(
+                    op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), buffers.add_raw(op)
+                )
                 continue
             if isinstance(op, tfl.ConstOp):
                 blob = op.value.data
@@ -315,13 +345,12 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         shape_off = _int_vector(b, shape)
         sig_off = _int_vector(b, signature) if signature != shape else 0
         q = quantized_element(ty)
-        dtype = q.storage_dtype if q is not None else numpy_dtype(ty.element_type)
         tensor_offsets.append(
             _table(
                 b,
                 "Tensor",
                 shape=shape_off,
-                type=tensor_type_code(dtype),
+                type=_element_type_code(ty.element_type),
                 buffer=buffer,
                 name=name_off,
                 quantization=_quantization(b, q) if q is not None else None,
@@ -331,7 +360,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
 
     op_offsets = []
     for op in fn.body.walk():
-        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
+        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
             continue
         inputs = _int_vector(b, [sg.ref(v) for v in op.operands])
         outputs = _int_vector(b, [sg.ref(v) for v in op.results])

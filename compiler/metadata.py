@@ -74,6 +74,7 @@ def conversion_metadata(options: ExportOptions) -> bytes:
         b.PrependUOffsetTRelativeSlot(0, modes, 0)
     b.PrependBoolSlot(1, options.allow_custom_ops, False)
     b.PrependBoolSlot(2, options.enable_select_tf_ops, False)
+    b.PrependBoolSlot(3, options.force_select_tf_ops, False)
     opts = b.EndObject()
     b.StartObject(2)  # ConversionMetadata
     b.PrependUOffsetTRelativeSlot(0, env, 0)

@@ -44,6 +44,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "fold-constants": _lazy("passes.fold_constants", "FoldConstants"),
         "prepare-tf": _lazy("passes.prepare_tf", "PrepareTF"),
         "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
+        "select-tf-fallback": _lazy("passes.select_tf", "SelectTFFallback"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),
         "quantize-dynamic-range": _lazy("passes.quantize_weights", "QuantizeDynamicRange"),

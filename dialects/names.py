@@ -5,6 +5,8 @@ NAME = "tflc.name"
 # On a func.func: the SignatureDef's input and output names, in argument / return order.
 SIGNATURE_INPUTS = "tflc.input_names"
 SIGNATURE_OUTPUTS = "tflc.output_names"
+# On a func.func: node-name prefix of each inlined function call -> the TF function it inlined (for Flex NodeDefs).
+TF_CALL_SITES = "tflc.tf_call_sites"
 # On a func.func: indices of inputs whose dynamic (None) dims the model reads as values (tf.shape(x)[0], ...). tflc
 # fixes them to 1 and folds those reads, so the inputs are pinned to their shape: resizing them must fail, not compute
 # with the folded size. The reading nodes are kept for the conversion's note.

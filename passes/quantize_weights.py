@@ -2,7 +2,7 @@
 
 quantize-dynamic-range: constant float32 weights of at least `min-elements` (1024) elements, at the operand an op
 declares in `DYNAMIC_RANGE` (dialects/tfl/base.py WeightQuantization), become int8 symmetric narrow-range
-[-127, 127] with zero point 0: `scale = absmax / 127` in double per channel of the op's quantized dimension (or per
+[-127, 127] with zero point 0: `scale = max(absmax, 0.5e-6) / 127` in double per channel of the op's quantized dimension (or per
 tensor), `q = round(w / scale)` half away from zero (MLIR's UniformQuantizedValueConverter). What follows depends
 on the op's kernel: a hybrid kernel takes the int8 weight directly (and `asymmetric_quantize_inputs = true` where the
 op has that option), a same-scale op (GATHER) runs on the int8 table and a DEQUANTIZE follows it, otherwise a
@@ -31,6 +31,8 @@ from dialects.tfl.base import WeightQuantization
 from dialects.tfl.quantize import quantized_const
 
 FLOAT16_MAX = 65504.0
+# TF's kNearZeroTolerance: narrower weight ranges are widened to it (checked with all-zero and 1e-7 channels).
+NEAR_ZERO_RANGE = 1e-6
 
 
 def round_half_away(x: np.ndarray) -> np.ndarray:
@@ -50,9 +52,11 @@ def symmetric_int8(weights: np.ndarray, axis: int | None) -> tuple[np.ndarray, l
         others = tuple(d for d in range(w.ndim) if d != axis)
         absmax = np.abs(w).max(axis=others) if others else np.abs(w)
         per_element = np.expand_dims(absmax, others)
-    # An all-zero slice gets scale 1 (its values are 0 at any scale; a scale must be positive).
-    scales = np.where(absmax > 0, absmax / 127.0, 1.0)
-    per_element = np.where(per_element > 0, per_element / 127.0, 1.0)
+    # A range narrower than 1e-6 (all-zero slices included) becomes [-0.5e-6, 0.5e-6], as TF widens it.
+    absmax = np.where(2 * absmax < NEAR_ZERO_RANGE, NEAR_ZERO_RANGE / 2, absmax)
+    per_element = np.where(2 * per_element < NEAR_ZERO_RANGE, NEAR_ZERO_RANGE / 2, per_element)
+    scales = absmax / 127.0
+    per_element = per_element / 127.0
     q = np.clip(round_half_away(w / per_element), -127, 127).astype(np.int8)
     return q, [float(s) for s in scales]
 

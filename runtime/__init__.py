@@ -3,6 +3,7 @@
 Never imports `compiler` or TensorFlow (TensorFlow is imported lazily, only to run Flex ops; see runtime/flex.py).
 """
 
+from .custom_ops import register_custom_op
 from .interpreter import Interpreter, OpResolverType, SignatureRunner
 
-__all__ = ["Interpreter", "OpResolverType", "SignatureRunner"]
+__all__ = ["Interpreter", "OpResolverType", "SignatureRunner", "register_custom_op"]

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import schema_numpy_types
-
-# Schema TensorType <-> numpy dtype for the tensors a Flex op exchanges with the interpreter.
-_TO_NP = schema_numpy_types()
-_FROM_NP = {np.dtype(v): k for k, v in _TO_NP.items()}
+from .tensors import from_host, to_host
 
 
 def parse_custom_options(options: bytes) -> tuple[str, bytes]:
@@ -48,7 +44,9 @@ class FlexRunner:
             ph = graph_def.node.add()
             ph.name = f"tflrt_flex_input_{i}"
             ph.op = "Placeholder"
-            ph.attr["dtype"].type = tf.as_dtype(dt).as_datatype_enum
+            ph.attr["dtype"].type = (
+                tf.string if dt == np.dtype(object) else tf.as_dtype(dt)
+            ).as_datatype_enum
             feeds.append(ph.name + ":0")
         if data_inputs and len(data_inputs) != n_in:
             raise ValueError(f"NodeDef {node.op} has {len(data_inputs)} inputs, the Flex op has {n_in}")
@@ -77,12 +75,10 @@ class FlexRunner:
         for i, item in enumerate(inputs):
             if item is None:
                 raise ValueError(f"{custom_code}: omitted input {i} is not supported for Flex ops")
-            ttype, shape, data = item
-            if ttype not in _TO_NP:
-                raise ValueError(
-                    f"{custom_code}: input {i} has tensor type {ttype}, not supported for Flex ops"
-                )
-            arrays.append(np.frombuffer(data, dtype=_TO_NP[ttype]).reshape(shape))
+            try:
+                arrays.append(to_host(*item))
+            except ValueError as e:
+                raise ValueError(f"{custom_code}: input {i}: {e}") from None
         key = (node_def, tuple(a.dtype.str for a in arrays))
         fn = self._cache.get(key)
         if fn is None:
@@ -91,10 +87,4 @@ class FlexRunner:
         results = fn(*[tf.constant(a) for a in arrays])
         if not isinstance(results, (list, tuple)):
             results = [results]
-        out = []
-        for r in results:
-            a = np.ascontiguousarray(r.numpy())
-            if a.dtype not in _FROM_NP:
-                raise ValueError(f"{custom_code}: output dtype {a.dtype} is not supported")
-            out.append((_FROM_NP[a.dtype], tuple(int(d) for d in a.shape), a.tobytes()))
-        return out
+        return [from_host(np.asarray(r.numpy()), custom_code) for r in results]

@@ -587,3 +587,48 @@ def test_efficientnet_b0_ranges_equal_litert_and_tf_calibrator():
     tf_ranges = _tf_calibrator_ranges(tf, calib_bytes, samples)
     errors = [abs(scale(as_tf[v]) / scale(tf_ranges[n]) - 1) for n, v in names[0].items()]
     assert len(errors) == 238 and max(errors) < 1e-5
+
+
+def test_calibrate_pass(tmp_path):
+    """`calibrate{data=...}` (for `tflc opt` pipelines) writes the same ranges as calling calibrate."""
+    from compiler.calibrate import Calibrate
+    from compiler.pipeline import make_context
+
+    model = _mlp()
+    module, _ = _keras_module(model)
+    samples = _samples(model, 5)
+    np.savez(tmp_path / "d.npz", **{signature_inputs(module)[0].names[0]: np.concatenate(samples)})
+    want = calibrate(module, lambda: ([x] for x in samples[:3]), quiet=True)
+    Calibrate(data=str(tmp_path / "d.npz"), samples=3).apply(make_context(), module)
+    assert read_ranges(module) == want
+    with pytest.raises(UsageError, match="needs representative data"):
+        Calibrate().apply(make_context(), module)
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch):
+    import io
+    import sys
+    import time
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    model = _mlp()
+    module, _ = _keras_module(model)
+    samples = _samples(model, 4)
+
+    def slow():
+        for x in samples:
+            time.sleep(0.4)
+            yield [x]
+
+    for quiet, shown in [(False, True), (True, False)]:
+        err = Terminal()
+        monkeypatch.setattr(sys, "stderr", err)
+        calibrate(module, slow, quiet=quiet)
+        assert ("calibrating" in err.getvalue()) == shown
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    calibrate(module, lambda: ([x] for x in samples))  # fast: no bar
+    assert err.getvalue() == ""

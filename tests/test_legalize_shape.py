@@ -161,6 +161,18 @@ def test_integer_data_movement():
     )
 
 
+@pytest.mark.parametrize("b", [0, 2, 3])
+def test_strided_slice_runtime_begin_end(b):
+    """Begin/end computed from an input: STRIDED_SLICE with the TF masks, as TF's converter emits it."""
+    x = rand(4, 6)
+    convert_and_compare(
+        lambda x, b: (x[b : b + 2, 1:], x[b, ::-2], x[:, b:]),
+        [spec(x.shape, name="x"), spec([], tf.int32, name="b")],
+        [x, np.array(b, np.int32)],
+        expect={"STRIDED_SLICE"},
+    )
+
+
 def test_fill_from_runtime_value():
     v = np.array(1.25, np.float32)
     convert_and_compare(lambda v: tf.fill([2, 3], v), [spec([], name="v")], [v], expect={"FILL"})

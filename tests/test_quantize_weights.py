@@ -107,6 +107,11 @@ def optimization_modes(conversion_metadata: bytes) -> list[int]:
     return [flatbuffers.encode.Get(flatbuffers.packer.int32, buf, start + 4 * k) for k in range(n)]
 
 
+def _per_tensor_hybrid_depthwise(model: bytes) -> bool:
+    """Whether a DEPTHWISE_CONV_2D runs LiteRT's hybrid kernel with a single weight scale (version 4)."""
+    return op_versions(model)[0].get("DEPTHWISE_CONV_2D") == 4
+
+
 def _outputs(model: bytes, inputs: list[np.ndarray], interpreter) -> list[np.ndarray]:
     return ru.run(interpreter(model), inputs)
 
@@ -193,6 +198,15 @@ def check_side_by_side(keras_model, mode: str, our_runtime: bool = True) -> dict
     )
 
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
+    if mode == "dynamic-per-tensor" and _per_tensor_hybrid_depthwise(theirs):
+        # LiteRT's hybrid DEPTHWISE_CONV_2D with one weight scale (version 4) gives different, sometimes NaN, outputs
+        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead
+        # (which has no hybrid TRANSPOSE_CONV yet: then only the bytes above are checked).
+        if not our_runtime:
+            return {"weights": len(want_w), "identical": len(want_w) - near}
+        rel = _max_rel(_outputs(mine, inputs, ru.ours), _outputs(theirs, inputs, ru.ours))
+        assert rel <= OUTPUT_RTOL, f"our runtime runs our file and TF's {rel:g} apart"
+        return {"weights": len(want_w), "identical": len(want_w) - near, "runtime_tf_vs_ours_rel": rel}
     want = _outputs(theirs, inputs, ru.litert)
     got = _outputs(mine, inputs, ru.litert)
     rel = _max_rel(got, want)
@@ -313,6 +327,24 @@ def test_batch_matmul_and_matmul_weights():
     # runtime/ has no hybrid BATCH_MATMUL (version 4) kernel yet, so only LiteRT runs this file.
 
 
+def test_near_zero_channels():
+    """Channels whose range is under 1e-6 (all zero, 1e-7, 4.9e-7) get TF's widened range [-0.5e-6, 0.5e-6];
+    5.1e-7 keeps its own."""
+    import keras
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32)])
+    w = np.random.default_rng(0).uniform(-1, 1, (64, 32)).astype(np.float32)
+    w[:, 3:9] = 0.0
+    w[0, 5], w[0, 6], w[0, 7], w[0, 8] = 1e-7, 4.9e-7, 5.1e-7, -4.9e-7
+    model.layers[0].kernel.assign(w)
+    theirs = _convert(tf.lite.TFLiteConverter, model, "dynamic", tf)
+    mine = _convert(TFLiteConverter, model, "dynamic", tf)
+    assert quantized_weights(mine) == quantized_weights(theirs)
+    scales = np.frombuffer(quantized_weights(mine)[0][3][0], np.float32)
+    assert scales[3] == np.float32(0.5e-6 / 127) and scales[7] == np.float32(5.1e-7 / 127)
+
+
 def test_unimplemented_quantization_settings_are_refused(keras_models):
     import tensorflow as tf
 
@@ -341,8 +373,27 @@ def test_unimplemented_quantization_settings_are_refused(keras_models):
             c.convert()
 
 
+def quantize_tf_float_file(model, mode: str) -> tuple[bytes, bytes]:
+    """(TF's quantized file, TF's float file read by tflc and quantized by our pass): the quantizer alone, on the
+    very float weights TF quantizes."""
+    import tensorflow as tf
+
+    from compiler.export import export
+    from compiler.frontends.tflite import import_tflite
+    from compiler.options import ExportOptions
+    from compiler.pipeline import run_pipeline
+
+    module = import_tflite(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    run_pipeline(
+        module, {"dynamic": "quantize-dynamic-range", "float16": "quantize-float16"}[mode], verify_each=True
+    )
+    return _convert(tf.lite.TFLiteConverter, model, mode, tf), export(module, ExportOptions())
+
+
 @pytest.mark.heavy
 def test_mobilenet_v2_side_by_side():
+    """End to end, MobileNetV2's float weights already differ from TF's by 1-2 ULPs (BatchNorm folding), so most
+    quantized weights match within a step; quantizing TF's own float file gives TF's bytes exactly."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -350,6 +401,13 @@ def test_mobilenet_v2_side_by_side():
     for mode in ("dynamic", "float16"):
         figures = check_side_by_side(model, mode)
         print(f"mobilenet_v2 {mode}: {figures}")
+        theirs, mine = quantize_tf_float_file(model, mode)
+        assert quantized_weights(mine) == quantized_weights(theirs)
+        assert op_versions(mine) == op_versions(theirs)
+        inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
+        rel = _max_rel(_outputs(mine, inputs, ru.litert), _outputs(theirs, inputs, ru.litert))
+        assert rel == 0.0, rel
+        print(f"mobilenet_v2 {mode} from TF's float file: {len(quantized_weights(theirs))} weights identical")
 
 
 def _tflc(*args: str) -> subprocess.CompletedProcess[str]:

@@ -35,6 +35,13 @@ def analyze(
     keras_model_file: KerasModelFile = None,
     signature_key: SignatureKeys = None,
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+    select_tf_ops: Annotated[
+        bool, typer.Option("--select-tf-ops", help="Report as `tflc convert --select-tf-ops` would convert.")
+    ] = False,
+    allow_custom_ops: Annotated[
+        bool,
+        typer.Option("--allow-custom-ops", help="Report as `tflc convert --allow-custom-ops` would convert."),
+    ] = False,
 ) -> None:
     """Inspect a .tflite file, or report per TF op type what tflc makes of a TensorFlow model."""
     given = [x for x in (model, saved_model_dir, keras_model_file) if x is not None]
@@ -55,6 +62,7 @@ def analyze(
         check_model_inputs(saved_model_dir, keras_model_file)
         quiet_tensorflow()
         from compiler.analyze import analyze_tf_model
+        from compiler.converter import CompatFlags
 
         with (
             err.status("Importing the model with TensorFlow and legalizing ...", spinner="dots")
@@ -65,6 +73,7 @@ def analyze(
                 saved_model_dir=str(saved_model_dir) if saved_model_dir else None,
                 keras_model_file=str(keras_model_file) if keras_model_file else None,
                 signature_keys=signature_key or None,
+                flags=CompatFlags(builtins=True, flex=select_tf_ops, custom=allow_custom_ops),
             )
         render = render_tf
     if json_output:
@@ -78,7 +87,7 @@ def _print_json(report: Any) -> None:
     import json
 
     d = dataclasses.asdict(report)
-    for prop in ("flex_ops", "custom_ops"):
+    for prop in ("flex_ops", "custom_ops"):  # properties of a TfliteReport
         if hasattr(report, prop):
             d[prop] = getattr(report, prop)
     sys.stdout.write(json.dumps(d, indent=2) + "\n")
@@ -146,12 +155,20 @@ def render_tf(r: Any) -> None:
     t.add_column("count", justify="right")
     t.add_column("status")
     t.add_column("TFLite / fix")
-    style = {"builtin": "green", "folded": "cyan", "removed": "cyan", "unsupported": "bold red"}
+    style = {
+        "builtin": "green",
+        "folded": "cyan",
+        "removed": "cyan",
+        "flex": "yellow",
+        "custom": "yellow",
+        "unsupported": "bold red",
+    }
     for row in r.rows:
         if row.status == "builtin":
             what = ", ".join(row.builtins)
         elif row.status == "unsupported":
-            what = row.fix.split(";")[0].split(":")[0] + " (fix below)"
+            flag = "--select-tf-ops" if row.fallback == "flex" else "--allow-custom-ops"
+            what = row.fix.split(";")[0].split(":")[0] + f" (fix below; {flag})"
         else:
             what = row.fix
         status = "BUILTIN" if row.status == "builtin" else row.status.upper()
@@ -168,5 +185,10 @@ def render_tf(r: Any) -> None:
                 f"  [bold]{escape(row.op_type)}[/] x{row.count} (e.g. {escape(', '.join(row.nodes))}): "
                 f"{escape(row.fix)}"
             )
+    elif any(x.status in ("flex", "custom") for x in r.rows):
+        out.print(
+            "[bold yellow]Every TF op lowers to TFLite builtins or the select-TF fallback (Flex / custom ops); "
+            "`tflc convert` with the same flags will succeed.[/]"
+        )
     else:
         out.print("[bold green]Every TF op lowers to TFLite builtins; `tflc convert` will succeed.[/]")

@@ -97,12 +97,28 @@ def convert(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
+    select_tf_ops: Annotated[
+        bool,
+        typer.Option(
+            "--select-tf-ops",
+            help="Ops with no builtin become Flex ops (SELECT_TF_OPS; needs a runtime with the Flex delegate).",
+        ),
+    ] = False,
+    allow_custom_ops: Annotated[
+        bool,
+        typer.Option(
+            "--allow-custom-ops",
+            help="Ops with neither builtin nor Flex become custom ops named by their TF op type (allow_custom_ops).",
+        ),
+    ] = False,
 ) -> None:
     """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
+    from compiler.converter import CompatFlags, compat_pipeline
     from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
 
+    flags = CompatFlags(builtins=True, flex=select_tf_ops, custom=allow_custom_ops)
     quantize_pass = _quantize_pass(quantize)
-    spec = pass_pipeline if pass_pipeline is not None else DEFAULT_PIPELINE
+    spec = pass_pipeline if pass_pipeline is not None else compat_pipeline(flags, DEFAULT_PIPELINE)
     if quantize_pass is not None and quantize_pass not in spec:
         spec = f"{spec},{quantize_pass}" if spec else quantize_pass
     passes = parse_passes(spec)
@@ -131,6 +147,11 @@ def convert(
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
+    if select_tf_ops:
+        from compiler.converter import OpsSet
+
+        converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, OpsSet.SELECT_TF_OPS}
+    converter.allow_custom_ops = allow_custom_ops
     if quantize is not None:
         from compiler.converter import Optimize
 

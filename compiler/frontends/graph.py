@@ -18,6 +18,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
+    DictionaryAttr,
     FloatAttr,
     FunctionType,
     IntegerAttr,
@@ -33,7 +34,14 @@ from xdsl.ir import Attribute, Block, Region, SSAValue
 from compiler.errors import ModelImportError
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
-from dialects.names import NAME, PINNED_INPUTS, SHAPE_READS, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import (
+    NAME,
+    PINNED_INPUTS,
+    SHAPE_READS,
+    SIGNATURE_INPUTS,
+    SIGNATURE_OUTPUTS,
+    TF_CALL_SITES,
+)
 
 
 @dataclass
@@ -138,6 +146,8 @@ class _Importer:
         self._library_graph: Any = None
         self.renamed: dict[str, str] = {}
         self._variables: dict[int, np.ndarray] = {}
+        # node-name prefix of each inlined call -> the FunctionDef it inlined (Flex NodeDefs name a node's function)
+        self.call_sites: dict[str, str] = {}
         self.side_effects: list[tuple[str, str]] = []  # (op type, node name) of stateful ops tflc cannot keep
         self.pinned: set[int] = set()
         self.shape_reads: list[str] = []
@@ -279,6 +289,7 @@ class _Importer:
                     callee_args = [name_map[a.name].split(":")[0] for a in fdef.signature.input_arg]
                     sub_map = dict(zip(callee_args, data_inputs, strict=True))
                     sub_prefix = f"{prefix}{node.name}/"
+                    self.call_sites[sub_prefix] = fdef.signature.name
                     add_nodes([n for n in sub.node if n.name not in sub_map], sub_prefix, sub_map)
                     for k, a in enumerate(fdef.signature.output_arg):
                         renamed[f"{prefix}{node.name}:{k}"] = resolve(
@@ -433,7 +444,9 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
     for entry in entries:
         arg_types = []
         for shape, dtype in entry.input_specs:
-            arg_types.append(TensorType(element_type(dtype), shape))
+            # string inputs (numpy object) feed Flex ops: `!tf.opaque<"string">`, exported as STRING
+            elem = tfd.OpaqueType(StringAttr("string")) if np.dtype(dtype) == object else element_type(dtype)
+            arg_types.append(TensorType(elem, shape))
         block = Block(arg_types=arg_types)
         importer = _Importer(entry, block)
         inputs: list[Any] = list(block.args)
@@ -457,6 +470,10 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         )
         fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
         fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        if importer.call_sites:
+            fn.attributes[TF_CALL_SITES] = DictionaryAttr(
+                {k: StringAttr(v) for k, v in sorted(importer.call_sites.items())}
+            )
         if importer.pinned:
             fn.attributes[PINNED_INPUTS] = ArrayAttr([IntegerAttr(i, i64) for i in sorted(importer.pinned)])
             fn.attributes[SHAPE_READS] = ArrayAttr([StringAttr(n) for n in importer.shape_reads])

@@ -296,14 +296,29 @@ def canonical_strided_slice(
     return out_b, out_e, out_s, end_mask, shrink
 
 
+def _strided_slice_at_run_time(op: tf.TFOp, rewriter: PatternRewriter, masks: dict[str, int]) -> None:
+    """begin/end/strides computed at run time: STRIDED_SLICE applies the same masks itself (int32 indices; ellipsis
+    and new axes need the static resolution above)."""
+    x, *indices = op.operands
+    if masks["ellipsis_mask"] or masks["new_axis_mask"] or any(dtype_of(v) != I32 for v in indices):
+        return
+    ss = tfl.StridedSliceOp.build(
+        [x, *indices],
+        [op.results[0].type],
+        **{k: v for k, v in masks.items() if k in ("begin_mask", "end_mask", "shrink_axis_mask")},
+    )
+    replace_with(rewriter, op, [ss])
+
+
 @rule(tf.StridedSliceOp)
 def legalize_strided_slice(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.StridedSlice -> tfl.strided_slice; ellipsis and new axes are resolved on the static input shape."""
     x, b_v, e_v, s_v = op.operands
     b, e, s = const_value(b_v), const_value(e_v), const_value(s_v)
-    if b is None or e is None or s is None:
-        return
     masks = {k: int_attr(op, k, 0) for k in _SS_MASKS}
+    if b is None or e is None or s is None:
+        _strided_slice_at_run_time(op, rewriter, masks)
+        return
     shape = shape_of(x)
     out_shape = shape_of(op.results[0])
     ops: list[Operation] = []

@@ -215,6 +215,19 @@ TflStatus tfl_resize(TflContext *ctx, TflTensor *tt, int32_t rank, const int32_t
   return TFL_OK;
 }
 
+TflStatus tfl_tensor_set_bytes(TflContext *ctx, TflTensor *tt, const void *data, size_t len) {
+  Tens *t = (Tens *)tt;
+  if (tt->alloc == TFL_ALLOC_CONST) return tfl_error(ctx, "cannot write constant tensor '%s'", tt->name ? tt->name : "");
+  if (ctx->max_bytes && len > ctx->max_bytes) return tfl_error(ctx, "tensor '%s': %zu bytes is over the limit", tt->name ? tt->name : "", len);
+  if (ensure_owned(t, len ? len : 1)) return tfl_error(ctx, "out of memory for tensor '%s' (%zu bytes)", tt->name ? tt->name : "", len);
+  if (tt->alloc != TFL_ALLOC_PERSISTENT) tt->alloc = TFL_ALLOC_DYNAMIC;
+  tt->data = t->owned;
+  if (len) memcpy(tt->data, data, len);
+  tt->bytes = len;
+  t->changed_at = ++ctx->epoch;
+  return TFL_OK;
+}
+
 void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes) {
   Node *n = (Node *)node;
   if (ctx->max_bytes && bytes > ctx->max_bytes) return NULL;
@@ -388,6 +401,19 @@ void tfl_destroy(TflContext *ctx) {
   free(ctx->scratch);
   tfl_model_free(&ctx->m);
   free(ctx);
+}
+
+int tfl_route_custom_to_host(TflContext *ctx, const char *custom_code) {
+  int routed = 0;
+  for (int si = 0; si < ctx->nsubs; si++)
+    for (int j = 0; j < ctx->subs[si].nn; j++) {
+      Node *n = &ctx->subs[si].nodes[j];
+      if (n->n.custom_code && strcmp(n->n.custom_code, custom_code) == 0) {
+        n->flex = 1;
+        routed++;
+      }
+    }
+  return routed;
 }
 
 /* ---- preparation ---- */
@@ -679,7 +705,7 @@ static int allocate_sub(TflContext *ctx, Sub *s, int sg) {
     }
     if (n->deferred) {
       /* inputs only known at invoke: prepare right before eval, outputs allocated then */
-      if (!n->flex && !n->control && !tfl_registry_has_op(n->n.op))
+      if (!n->flex && !n->control && !tfl_registry_has_node(&n->n))
         return set_err(ctx, "unsupported operator: %s version %d (subgraph %d, node %d): no kernel registered for it",
                        node_label(n, lab, sizeof lab), n->n.version, sg, j);
       for (int k = 0; k < n->n.noutputs; k++) {

@@ -47,6 +47,12 @@ void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
 
 /* registry.c */
 int tfl_registry_has_op(int32_t op);
+int tfl_registry_has_node(const TflNode *node); /* a builtin kernel for its op, or a registered custom kernel */
+/* Hands nodes with this custom code to the Flex/host handler (tfl_set_flex), like Flex nodes. Returns the number of
+ * nodes routed. Call before allocation. */
+/* Gives a tensor exactly these bytes in storage it owns (STRING tensors, whose size the shape does not give). */
+TflStatus tfl_tensor_set_bytes(TflContext *ctx, TflTensor *t, const void *data, size_t len);
+int tfl_route_custom_to_host(TflContext *ctx, const char *custom_code);
 int tfl_registry_has_version(int32_t op, int32_t version);
 void tfl_registry_describe_versions(int32_t op, char *buf, size_t len); /* e.g. "1-3" */
 TflStatus tfl_registry_prepare(TflContext *ctx, TflNode *node, const TflKernel **chosen, int *matched);

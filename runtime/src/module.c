@@ -66,7 +66,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
   if (n != node->noutputs) {
     Py_DECREF(seq);
-    return tfl_error(ctx, "Flex op %s produced %zd outputs, the model declares %d", node->custom_code, n, node->noutputs);
+    return tfl_error(ctx, "custom op %s produced %zd outputs, the model declares %d", node->custom_code, n, node->noutputs);
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     TflTensor *t = tfl_output(ctx, node, (int)i);
@@ -76,7 +76,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "iOO", &type, &shape, &data)) { Py_DECREF(seq); goto pyerr; }
     if (type != t->type) {
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has type %s, the model declares %s", node->custom_code, i, tfl_type_name(type),
+      return tfl_error(ctx, "custom op %s output %zd has type %s, the model declares %s", node->custom_code, i, tfl_type_name(type),
                        tfl_type_name(t->type));
     }
     PyObject *sh = PySequence_Fast(shape, "shape must be a sequence");
@@ -86,7 +86,7 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (rank > TFL_MAX_RANK) {
       Py_DECREF(sh);
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has rank %zd (max %d)", node->custom_code, i, rank, TFL_MAX_RANK);
+      return tfl_error(ctx, "custom op %s output %zd has rank %zd (max %d)", node->custom_code, i, rank, TFL_MAX_RANK);
     }
     for (Py_ssize_t d = 0; d < rank; d++) dims[d] = (int32_t)PyLong_AsLong(PySequence_Fast_GET_ITEM(sh, d));
     Py_DECREF(sh);
@@ -94,11 +94,17 @@ static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self) {
     if (tfl_resize(ctx, t, (int32_t)rank, dims) != TFL_OK) { Py_DECREF(seq); return TFL_ERROR; }
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) < 0) { Py_DECREF(seq); goto pyerr; }
+    if (t->type == TFL_STRING) { /* LiteRT string layout: the size comes with the data */
+      TflStatus st = tfl_tensor_set_bytes(ctx, t, view.buf, (size_t)view.len);
+      PyBuffer_Release(&view);
+      if (st != TFL_OK) { Py_DECREF(seq); return st; }
+      continue;
+    }
     if ((size_t)view.len != t->bytes) {
       size_t got = (size_t)view.len;
       PyBuffer_Release(&view);
       Py_DECREF(seq);
-      return tfl_error(ctx, "Flex op %s output %zd has %zu bytes, expected %zu", node->custom_code, i, got, t->bytes);
+      return tfl_error(ctx, "custom op %s output %zd has %zu bytes, expected %zu", node->custom_code, i, got, t->bytes);
     }
     if (t->bytes) memcpy(t->data, view.buf, t->bytes);
     PyBuffer_Release(&view);
@@ -110,7 +116,7 @@ pyerr : {
   PyErr_Fetch(&type, &value, &tb);
   PyObject *s = value ? PyObject_Str(value) : NULL;
   const char *m = s ? PyUnicode_AsUTF8(s) : NULL;
-  tfl_error(ctx, "Flex op %s: %s: %s", node->custom_code ? node->custom_code : "?",
+  tfl_error(ctx, "custom op %s: %s: %s", node->custom_code ? node->custom_code : "?",
             type ? ((PyTypeObject *)type)->tp_name : "error", m ? m : "");
   PyErr_Clear();
   Py_XDECREF(s);
@@ -186,6 +192,14 @@ static PyObject *Interp_set_flex(InterpObject *self, PyObject *fn) {
   Py_RETURN_NONE;
 }
 
+/* route_custom(custom_code) -> number of nodes now handed to the host handler (Python custom op implementations). */
+static PyObject *Interp_route_custom(InterpObject *self, PyObject *arg) {
+  NEED_CTX
+  const char *code = PyUnicode_AsUTF8(arg);
+  if (!code) return NULL;
+  return PyLong_FromLong(tfl_route_custom_to_host(self->ctx, code));
+}
+
 static PyObject *sig_maps(const TflSigTensor *v, int n) {
   PyObject *l = PyList_New(n);
   if (!l) return NULL;
@@ -197,7 +211,8 @@ static PyObject *sig_maps(const TflSigTensor *v, int n) {
   return l;
 }
 
-/* model_info() -> dict(subgraphs=[dict(name, inputs, outputs, num_tensors, ops=[(name, version, inputs, outputs)])],
+/* model_info() -> dict(subgraphs=[dict(name, inputs, outputs, num_tensors, ops=[(name, version, inputs, outputs)],
+ *                                      custom_codes=[code of each CUSTOM node])],
  *                      signatures=[(key, subgraph, [(name, idx)], [(name, idx)])], description) */
 static PyObject *Interp_model_info(InterpObject *self, PyObject *unused) {
   NEED_CTX
@@ -207,17 +222,24 @@ static PyObject *Interp_model_info(InterpObject *self, PyObject *unused) {
   for (int i = 0; i < m->nsubgraphs; i++) {
     const TflSubgraphDesc *g = &m->subgraphs[i];
     PyObject *ops = PyList_New(g->nops);
-    if (!ops) { Py_DECREF(subs); return NULL; }
+    PyObject *customs = PyList_New(0); /* custom codes of the CUSTOM nodes, in node order */
+    if (!ops || !customs) { Py_XDECREF(ops); Py_XDECREF(customs); Py_DECREF(subs); return NULL; }
     for (int j = 0; j < g->nops; j++) {
       const TflOpCode *oc = &m->opcodes[g->ops[j].opcode_index];
+      if (oc->op == TFL_OP_CUSTOM) {
+        PyObject *c = str_or_none(oc->custom_code ? oc->custom_code : "");
+        if (!c || PyList_Append(customs, c) < 0) { Py_XDECREF(c); Py_DECREF(ops); Py_DECREF(customs); Py_DECREF(subs); return NULL; }
+        Py_DECREF(c);
+      }
       const char *nm = oc->op == TFL_OP_CUSTOM && oc->custom_code ? oc->custom_code : tfl_op_name(oc->op);
       PyObject *it = Py_BuildValue("(NiNN)", str_or_none(nm), oc->version, int_tuple(g->ops[j].inputs, g->ops[j].ninputs),
                                    int_tuple(g->ops[j].outputs, g->ops[j].noutputs));
-      if (!it) { Py_DECREF(ops); Py_DECREF(subs); return NULL; }
+      if (!it) { Py_DECREF(ops); Py_DECREF(customs); Py_DECREF(subs); return NULL; }
       PyList_SET_ITEM(ops, j, it);
     }
-    PyObject *d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:N}", "name", str_or_none(g->name), "inputs", int_tuple(g->inputs, g->ninputs),
-                                "outputs", int_tuple(g->outputs, g->noutputs), "num_tensors", g->ntensors, "ops", ops);
+    PyObject *d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:N,s:N}", "name", str_or_none(g->name), "inputs", int_tuple(g->inputs, g->ninputs),
+                                "outputs", int_tuple(g->outputs, g->noutputs), "num_tensors", g->ntensors, "ops", ops,
+                                "custom_codes", customs);
     if (!d) { Py_DECREF(subs); return NULL; }
     PyList_SET_ITEM(subs, i, d);
   }
@@ -361,6 +383,23 @@ static PyObject *Interp_set_tensor(InterpObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* set_string(sg, idx, data): a STRING tensor's buffer (LiteRT layout, any length). */
+static PyObject *Interp_set_string(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg, idx;
+  Py_buffer v;
+  if (!PyArg_ParseTuple(args, "iiy*", &sg, &idx, &v)) return NULL;
+  TflTensor *t = get_t(self, sg, idx);
+  if (!t || t->type != TFL_STRING || tfl_tensor_set_bytes(self->ctx, t, v.buf, (size_t)v.len) != TFL_OK) {
+    PyBuffer_Release(&v);
+    if (!t) return NULL;
+    if (t->type != TFL_STRING) return PyErr_Format(PyExc_ValueError, "Tensor %d is not a string tensor", idx);
+    return raise_ctx(self, 0);
+  }
+  PyBuffer_Release(&v);
+  Py_RETURN_NONE;
+}
+
 static PyObject *Interp_get_tensor(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg, idx;
@@ -434,6 +473,7 @@ static PyMethodDef Interp_methods[] = {
     {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_exact_math", (PyCFunction)Interp_set_exact_math, METH_O, "libm expf in float kernels (bit-exact vs LiteRT reference)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
+    {"route_custom", (PyCFunction)Interp_route_custom, METH_O, "Hand nodes with this custom code to the Flex/host handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
     {"tensor_info", (PyCFunction)Interp_tensor_info, METH_VARARGS, "Current tensor metadata."},
     {"allocate", (PyCFunction)Interp_allocate, METH_VARARGS, "Prepare nodes and plan memory for a subgraph."},
@@ -442,6 +482,7 @@ static PyMethodDef Interp_methods[] = {
     {"reset_variables", (PyCFunction)Interp_reset_variables, METH_VARARGS, "Reset variable tensors."},
     {"resize_input", (PyCFunction)Interp_resize_input, METH_VARARGS, "Resize a subgraph input."},
     {"set_tensor", (PyCFunction)Interp_set_tensor, METH_VARARGS, "Copy bytes into a tensor."},
+    {"set_string", (PyCFunction)Interp_set_string, METH_VARARGS, "Set a STRING tensor's buffer (LiteRT string layout)."},
     {"get_tensor", (PyCFunction)Interp_get_tensor, METH_VARARGS, "Copy a tensor into a writable buffer."},
     {"view", (PyCFunction)Interp_view, METH_VARARGS, "memoryview of a tensor's storage (no copy)."},
     {"arena_bytes", (PyCFunction)Interp_arena_bytes, METH_VARARGS, "Size of the subgraph's activation arena."},
@@ -483,7 +524,28 @@ static PyObject *mod_kernel_versions(PyObject *m, PyObject *arg) {
   return PyUnicode_FromString(buf);
 }
 
+static PyObject *mod_has_custom_kernel(PyObject *m, PyObject *arg) {
+  const char *code = PyUnicode_AsUTF8(arg);
+  if (!code) return NULL;
+  return PyBool_FromLong(tfl_custom_kernel(code) != NULL);
+}
+
+/* register_custom_op(custom_code, kernel_address): a TflKernel at that address (e.g. from ctypes) serves the code. */
+static PyObject *mod_register_custom_op(PyObject *m, PyObject *args) {
+  const char *code;
+  unsigned long long addr;
+  if (!PyArg_ParseTuple(args, "sK", &code, &addr)) return NULL;
+  if (!addr) return PyErr_Format(PyExc_ValueError, "custom op '%s': kernel address is NULL", code);
+  if (tfl_register_custom_op(code, (const TflKernel *)(uintptr_t)addr))
+    return PyErr_Format(PyExc_ValueError,
+                        "custom op '%s': cannot register (empty or over-long code, kernel without prepare/eval, or table full)", code);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"has_custom_kernel", mod_has_custom_kernel, METH_O, "Whether a C kernel is registered for a custom code."},
+    {"register_custom_op", mod_register_custom_op, METH_VARARGS,
+     "register_custom_op(custom_code, kernel_address): run custom op nodes with this code by the TflKernel at the address."},
     {"op_name", mod_op_name, METH_O, "BuiltinOperator name for a code."},
     {"has_kernel", mod_has_kernel, METH_O, "Whether the runtime can execute a BuiltinOperator code."},
     {"kernel_versions", mod_kernel_versions, METH_O, "OperatorCode versions the kernels of a BuiltinOperator code implement, e.g. '1-3' (None: no kernel)."},
@@ -505,6 +567,13 @@ PyMODINIT_FUNC PyInit__tflrt(void) {
   Py_INCREF(&InterpType);
   if (PyModule_AddObject(m, "Interp", (PyObject *)&InterpType) < 0) {
     Py_DECREF(&InterpType);
+    Py_DECREF(m);
+    return NULL;
+  }
+  /* the kernel API for custom ops built outside the runtime (tflrt.h, TflApi) */
+  PyObject *api = PyCapsule_New((void *)&tfl_api, "runtime._tflrt._C_API", NULL);
+  if (!api || PyModule_AddObject(m, "_C_API", api) < 0) {
+    Py_XDECREF(api);
     Py_DECREF(m);
     return NULL;
   }

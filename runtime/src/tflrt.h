@@ -118,6 +118,28 @@ void tfl_activation_range_f32(int32_t act, float *lo, float *hi);
 /* fused_activation_function of ADD, SUB, MUL and DIV (TFL_ACT_NONE for any other op). */
 int32_t tfl_arith_activation(const TflNode *node);
 
+/* ---- custom operators (OperatorCode CUSTOM with a custom_code other than "Flex...") ----
+ * A kernel built outside the runtime registers itself by custom code, as with LiteRT's custom_op_registerers: a C
+ * extension gets this table from the capsule `runtime._tflrt._C_API` (PyCapsule_Import("runtime._tflrt._C_API", 0);
+ * or ctypes) and calls register_custom_op(code, &kernel) before the model is loaded. The kernel's `op` field is
+ * ignored; [min_version, max_version] bound the OperatorCode versions it runs; `name` appears in messages. The table
+ * carries the interpreter functions a kernel needs, so the kernel's library links against nothing of the runtime. */
+#define TFL_API_VERSION 1
+typedef struct {
+  int32_t api_version; /* TFL_API_VERSION */
+  TflTensor *(*input)(TflContext *ctx, const TflNode *node, int i);
+  TflTensor *(*output)(TflContext *ctx, const TflNode *node, int i);
+  TflStatus (*resize)(TflContext *ctx, TflTensor *t, int32_t rank, const int32_t *dims);
+  TflStatus (*error)(TflContext *ctx, const char *fmt, ...);
+  int64_t (*num_elements)(const TflTensor *t);
+  /* Returns 0, or -1 when the code is empty/too long, the kernel lacks prepare/eval, or the table is full. The kernel
+   * struct must outlive every interpreter using it; registering a code again replaces the kernel for new models. */
+  int (*register_custom_op)(const char *custom_code, const TflKernel *kernel);
+} TflApi;
+int tfl_register_custom_op(const char *custom_code, const TflKernel *kernel);
+const TflKernel *tfl_custom_kernel(const char *custom_code); /* NULL when none is registered */
+extern const TflApi tfl_api;
+
 /* Kernel families; each kernels/<family>.c defines one of these arrays (NULL-name-terminated). */
 #define TFL_KERNEL_FAMILIES(X) \
   X(conv_f32)                  \

@@ -128,15 +128,29 @@ func.func @strided_slice_new_axis(%x: tensor<3x4xf32>) -> tensor<1x2xf32> {
   func.return %y : tensor<1x2xf32>
 }
 
-// StridedSlice whose begin is computed at run time: stays TF.
+// StridedSlice whose begin is computed at run time: STRIDED_SLICE takes the runtime begin and the masks as they are.
 // CHECK-LABEL: func.func @strided_slice_dynamic_begin
-// CHECK-NOT:   tfl.strided_slice
-// CHECK:       "tf.StridedSlice"
+// CHECK:       "tfl.strided_slice"(%x, %b, %{{.*}}, %{{.*}}) <{begin_mask = 0 : i32, end_mask = 0 : i32, ellipsis_mask = 0 : i32, new_axis_mask = 0 : i32, shrink_axis_mask = 0 : i32, offset = false}> : ({{.*}}) -> tensor<?x4xf32>
+// CHECK-NOT:   "tf.StridedSlice"
 func.func @strided_slice_dynamic_begin(%x: tensor<3x4xf32>, %b: tensor<1xi32>) -> tensor<?x4xf32> {
   %e = tf.Const <int32 [1] [3]> : tensor<1xi32>
   %s = tf.Const <int32 [1] [1]> : tensor<1xi32>
   %y = "tf.StridedSlice"(%x, %b, %e, %s) {Index = i32, T = f32, begin_mask = 0 : i64, ellipsis_mask = 0 : i64, end_mask = 0 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 0 : i64} : (tensor<3x4xf32>, tensor<1xi32>, tensor<1xi32>, tensor<1xi32>) -> tensor<?x4xf32>
   func.return %y : tensor<?x4xf32>
+}
+
+// Must not fire: a runtime begin with an ellipsis (resolved only on constant indices), or int64 indices.
+// CHECK-LABEL: func.func @strided_slice_dynamic_ellipsis
+// CHECK-COUNT-2: "tf.StridedSlice"
+// CHECK-NOT:   tfl.strided_slice
+func.func @strided_slice_dynamic_ellipsis(%x: tensor<3x4xf32>, %b: tensor<2xi32>, %b64: tensor<1xi64>) -> (tensor<3x?xf32>, tensor<?x4xf32>) {
+  %e = tf.Const <int32 [2] [0, 3]> : tensor<2xi32>
+  %s = tf.Const <int32 [2] [1, 1]> : tensor<2xi32>
+  %y = "tf.StridedSlice"(%x, %b, %e, %s) {Index = i32, T = f32, begin_mask = 0 : i64, ellipsis_mask = 1 : i64, end_mask = 0 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 0 : i64} : (tensor<3x4xf32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>) -> tensor<3x?xf32>
+  %e64 = tf.Const <int64 [1] [3]> : tensor<1xi64>
+  %s64 = tf.Const <int64 [1] [1]> : tensor<1xi64>
+  %z = "tf.StridedSlice"(%x, %b64, %e64, %s64) {Index = i64, T = f32, begin_mask = 0 : i64, ellipsis_mask = 0 : i64, end_mask = 0 : i64, new_axis_mask = 0 : i64, shrink_axis_mask = 0 : i64} : (tensor<3x4xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x4xf32>
+  func.return %y, %z : tensor<3x?xf32>, tensor<?x4xf32>
 }
 
 // An empty result (x[:, 5:]) is not legalized: TFLite's STRIDED_SLICE reads begin == end as the full range.

@@ -12,7 +12,7 @@
 // DENSE-LABEL:  func.func @fc
 // DENSE:        tensor<2x4x!quant.uniform<i8:f32, 0.015748031496062992:0>>
 // DENSE-LABEL:  func.func @convs
-// DENSE:        tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 1.0:0}>>
+// DENSE:        tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 3.937007874015748e-09:0}>>
 
 // FULLY_CONNECTED has a hybrid kernel: int8 weights per output channel (dim 0), scale = absmax / 127, values
 // rounded half away from zero (0.5 -> 1, -0.5 -> -1, -62.5 -> -63), asymmetric_quantize_inputs = true, and
@@ -31,10 +31,10 @@ func.func @fc(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // -----
 
 // CONV_2D per channel on dim 0 (OHWI), DEPTHWISE_CONV_2D on dim 3; biases (too small here) stay float.
-// An all-zero channel keeps scale 1.
+// An all-zero channel gets TF's smallest range, [-0.5e-6, 0.5e-6]: scale 0.5e-6 / 127.
 // CHECK-LABEL: func.func @convs
-// CHECK:       %[[CW:.*]] = tfl.pseudo_const <int8 [2, 1, 1, 2] [127, -64, 0, 0]> : tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 1.0:0}>>
-// CHECK:       "tfl.conv_2d"(%{{.*}}, %[[CW]], %{{.*}}) {{.*}} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 1.0:0}>>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+// CHECK:       %[[CW:.*]] = tfl.pseudo_const <int8 [2, 1, 1, 2] [127, -64, 0, 0]> : tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 3.937007874015748e-09:0}>>
+// CHECK:       "tfl.conv_2d"(%{{.*}}, %[[CW]], %{{.*}}) {{.*}} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.007874015748031496:0, 3.937007874015748e-09:0}>>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
 // CHECK:       %[[DW:.*]] = tfl.pseudo_const <int8 [1, 1, 2, 2] [127, 127, -127, 64]> : tensor<1x1x2x2x!quant.uniform<i8:f32:3, {0.015748031496062992:0, 0.031496062992125984:0}>>
 // CHECK:       "tfl.depthwise_conv_2d"(%{{.*}}, %[[DW]], %{{.*}})
 func.func @convs(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
