@@ -265,13 +265,23 @@ class TFLiteConverter:
     # ---- conversion ----
 
     def quantization_mode(self) -> str | None:
-        """ "dynamic-range" or "float16" as TF's lite.py decides them (an optimization set, no representative
-        dataset; float16 when it is the smallest supported type), None for a float model. Other settings are
-        refused by convert()."""
+        """ "dynamic-range", "float16" or "int8" as TF's lite.py decides them (an optimization set; float16 when it is
+        the smallest supported type; int8 with a representative dataset), None for a float model. Other settings
+        are refused by convert()."""
         if not self.optimizations:
             return None
         types = {_type_name(t) for t in self.target_spec.supported_types}
-        return "float16" if types == {"float16"} else "dynamic-range"
+        if types == {"float16"}:
+            return "float16"
+        # TF's post_training_int8_*: a representative dataset and int8 the smallest supported type (or none given)
+        if self.representative_dataset is not None and (not types or "int8" in types):
+            return "int8"
+        return "dynamic-range"
+
+    def int8_only(self) -> bool:
+        """TF's post_training_int8_no_float: no TFLITE_BUILTINS (nor SELECT_TF_OPS) to fall back to in float."""
+        ops = {_enum_name(o) for o in self.target_spec.supported_ops}
+        return not ops & {"TFLITE_BUILTINS", "SELECT_TF_OPS"}
 
     def quantization_pass(self) -> str | None:
         """The pass (with options) that quantizes weights for these settings, or None."""
@@ -306,21 +316,34 @@ class TFLiteConverter:
                 f"optimizations={sorted(optimizations)} (only DEFAULT and its aliases OPTIMIZE_FOR_SIZE / "
                 "OPTIMIZE_FOR_LATENCY are implemented: dynamic-range and float16 weight quantization)"
             )
-        if self.representative_dataset is not None:
-            unsupported.append("representative_dataset (full-integer quantization is not implemented yet)")
-        if ops - {"TFLITE_BUILTINS", "SELECT_TF_OPS"}:
+        mode = self.quantization_mode()
+        if self.representative_dataset is not None and mode != "int8":
             unsupported.append(
-                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS and SELECT_TF_OPS are implemented)"
+                "representative_dataset without optimizations=[DEFAULT] and an int8 target (tflc implements "
+                "full-integer quantization with int8 activations only)"
+            )
+        if ops - {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", "SELECT_TF_OPS"}:
+            unsupported.append(
+                f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS, TFLITE_BUILTINS_INT8 and "
+                "SELECT_TF_OPS are implemented; int16x8 is not)"
+            )
+        elif "TFLITE_BUILTINS_INT8" in ops and mode != "int8":
+            unsupported.append(
+                "target_spec.supported_ops=TFLITE_BUILTINS_INT8 without optimizations=[DEFAULT] and a "
+                "representative_dataset (TF refuses it too)"
             )
         if self.target_spec.experimental_select_user_tf_ops:
             unsupported.append(
                 "target_spec.experimental_select_user_tf_ops (user-defined Flex ops are not implemented yet)"
             )
         types = {_type_name(t) for t in self.target_spec.supported_types}
-        if types - {"float16"}:
+        if types - {"float16", "int8"}:
             unsupported.append(
-                f"target_spec.supported_types={sorted(types)} (only float16 is implemented; int8 targets need "
-                "full-integer quantization)"
+                f"target_spec.supported_types={sorted(types)} (only float16 and int8 are implemented)"
+            )
+        elif types == {"int8"} and mode != "int8":
+            unsupported.append(
+                "target_spec.supported_types=['int8'] without optimizations=[DEFAULT] and a representative_dataset"
             )
         elif types and not self.optimizations:
             unsupported.append(
@@ -329,8 +352,14 @@ class TFLiteConverter:
             )
         for attr in ("inference_input_type", "inference_output_type"):
             v = getattr(self, attr)
-            if v is not None and getattr(v, "name", str(v)) not in ("float32", "tf.float32"):
-                unsupported.append(f"{attr}={v} (only float32 model I/O is implemented)")
+            name = _io_type(v)
+            if name == "float32":
+                continue
+            if name not in ("int8", "uint8") or mode != "int8":
+                unsupported.append(
+                    f"{attr}={v} (tflc implements float32 model I/O, and int8 / uint8 with full-integer "
+                    "quantization only)"
+                )
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             if getattr(self, name) != default:
                 unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")
@@ -381,6 +410,11 @@ class TFLiteConverter:
             module
         )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
         check_legalized(module, self._compat_flags())
+        if self.quantization_mode() == "int8":
+            self._phase("calibrate")
+            t4 = time.perf_counter()
+            self._quantize_int8(module)
+            times["quantize"] = time.perf_counter() - t4
         data = export(module, self._export_options())
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
@@ -389,6 +423,24 @@ class TFLiteConverter:
         for note in notes:
             warnings.warn(note, ConversionNote, stacklevel=2)
         return data
+
+    def _quantize_int8(self, module: ModuleOp) -> None:
+        """Calibrate the float module on the representative dataset, then quantize it to int8 (TF's order)."""
+        from compiler.calibrate import annotate_ranges, calibrate
+        from compiler.pipeline import make_context
+        from passes.quantize_int8 import PostQuantize, QuantizeInt8
+
+        annotate_ranges(module, calibrate(module, self.representative_dataset))
+        ctx = make_context()
+        QuantizeInt8(
+            per_channel=not self._experimental_disable_per_channel,
+            per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,
+            int8_only=self.int8_only(),
+        ).apply(ctx, module)
+        PostQuantize(
+            input_type=_io_type(self.inference_input_type), output_type=_io_type(self.inference_output_type)
+        ).apply(ctx, module)
+        module.verify()
 
     # ---- compatibility: select TF ops (Flex) and custom ops ----
 
@@ -442,6 +494,11 @@ def _type_name(t: Any) -> str:
         return np.dtype(t).name
     except TypeError:
         return str(t)
+
+
+def _io_type(t: Any) -> str:
+    """inference_input_type / inference_output_type as a dtype name (None: float32)."""
+    return "float32" if t is None else _type_name(t)
 
 
 def _eager_scope() -> Any:

@@ -35,7 +35,8 @@ PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_
 
 def optimization_modes(quantization: str | None) -> list[int]:
     """ConversionOptions.model_optimization_modes TF writes for a weight-quantization mode."""
-    return {"dynamic-range": [PTQ_DYNAMIC_RANGE], "float16": [PTQ_FLOAT16]}.get(quantization or "", [])
+    modes = {"dynamic-range": [PTQ_DYNAMIC_RANGE], "float16": [PTQ_FLOAT16], "int8": [PTQ_FULL_INTEGER]}
+    return modes.get(quantization or "", [])
 
 
 def reduced_precision_metadata(quantization: str | None) -> dict[str, bytes]:

@@ -202,11 +202,17 @@ def test_unlegalized_ops_listed_once_with_names():
 
 
 def test_unsupported_flag_is_an_error(mlp):
+    import tensorflow as tf
+
     from compiler import Optimize, UnsupportedFlagError
 
     c = TFLiteConverter.from_keras_model(mlp)
     c.optimizations = [Optimize.DEFAULT]
-    c.representative_dataset = lambda: iter([])  # full-integer quantization is not implemented yet
+    c.target_spec.supported_types = [tf.int16]  # int16x8 quantization is not implemented yet
+    with pytest.raises(UnsupportedFlagError, match="supported_types"):
+        c.convert()
+    c = TFLiteConverter.from_keras_model(mlp)
+    c.representative_dataset = lambda: iter([])  # without optimizations TF ignores it; tflc refuses it
     with pytest.raises(UnsupportedFlagError, match="representative_dataset"):
         c.convert()
 

@@ -349,9 +349,21 @@ def test_unimplemented_quantization_settings_are_refused(keras_models):
     import tensorflow as tf
 
     for configure, what in [
-        (lambda c: setattr(c, "representative_dataset", lambda: iter([])), "representative_dataset"),
-        (lambda c: setattr(c.target_spec, "supported_types", [tf.int8]), "supported_types"),
-        (lambda c: setattr(c, "inference_input_type", tf.int8), "inference_input_type"),
+        # full int8 is implemented (tests/test_quantize_int8.py); int16x8 and int16 I/O are not
+        (
+            lambda c: setattr(
+                c.target_spec,
+                "supported_ops",
+                [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8],
+            ),
+            "supported_ops",
+        ),
+        (lambda c: setattr(c.target_spec, "supported_types", [tf.int16]), "supported_types"),
+        (lambda c: setattr(c, "inference_input_type", tf.int16), "inference_input_type"),
+        (
+            lambda c: setattr(c, "inference_input_type", tf.int8),
+            "inference_input_type",
+        ),  # no representative data
         (lambda c: setattr(c, "optimizations", [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]), "optimizations"),
     ]:
         c = TFLiteConverter.from_keras_model(keras_models["mlp"])

@@ -7,6 +7,8 @@ from typing import Any
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.irdl import operand_def, result_def
 
+from dialects.quant import quantized_element
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import (
     ACT,
     BOOL,
@@ -24,6 +26,7 @@ from dialects.tfl.base import (
     UnaryOp,
     _dtype,
     _rank,
+    int8_int16_version,
     leaf_op,
     same,
     tfl_op,
@@ -75,9 +78,28 @@ def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], 
     return _plain_op(ActBinaryOp, op_name, builtin, options, TYPES=_binary_types(*kinds), **consts)
 
 
+def _add_version(op: BinaryOp) -> int:
+    """ADD: int64 is version 4, int8 version 2 (op_version.cc; int16 is not declared here yet)."""
+    if _dtype(op.lhs) == "int64":
+        return 4
+    return 2 if element_kind(op.lhs.type) == "qi8" else 1
+
+
+def _mul_version(op: BinaryOp) -> int:
+    """MUL: int64 is version 5; int8 version 2, or 3 when s_lhs * s_rhs / s_out >= 1 (op_version.cc)."""
+    if _dtype(op.lhs) == "int64":
+        return 5
+    if element_kind(op.lhs.type) != "qi8":
+        return 1
+    a, b, out = (quantized_element(v.type) for v in (op.lhs, op.rhs, op.output))
+    if a is not None and b is not None and out is not None and a.scale * b.scale / out.scale >= 1.0:
+        return 3
+    return 2
+
+
 AddOp = _arithmetic(
     "add", "AddOptions", B.ADD, ("f32", "i16", "i32", "i64", *QUANT),
-    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=lambda op: 4 if _dtype(op.lhs) == "int64" else 1,
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 4: "2.6.0"}, version=_add_version,
 )  # fmt: skip
 SubOp = _arithmetic(
     "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
@@ -88,8 +110,8 @@ MulOp = _arithmetic(
     "MulOptions",
     B.MUL,
     ("f32", "i16", "i32", "ui32", "i64", "complex64", *QUANT),
-    VERSIONS={1: "1.5.0", 5: "2.6.0"},
-    version=lambda op: 5 if _dtype(op.lhs) == "int64" else 1,
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "1.15.0", 5: "2.6.0"},
+    version=_mul_version,
 )
 # LiteRT's BroadcastDivSlow is 5-D (tfl_ops.td agrees).
 DivOp = _arithmetic(
@@ -209,8 +231,13 @@ ReluOp = _plain_unary("relu", B.RELU, None, ("f32", *QUANT), "1.5.0")
 Relu6Op = _plain_unary("relu6", B.RELU6, None, ("f32", *QUANT8), "1.5.0")
 Relu1Op = _plain_unary("relu_n1_to_1", B.RELU_N1_TO_1, None, ("f32", *QUANT8), "1.5.0")
 EluOp = _plain_unary("elu", B.ELU, None, ("f32", "qi8"), "1.14.0")
-LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0")
-TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0")
+# op_version.cc: int8 is version 2, int16 version 3 (LOGISTIC, TANH, SOFTMAX).
+_Q_VERSIONS: dict[str, Any] = {
+    "version": lambda op: int8_int16_version(op.x),
+    "VERSIONS": {1: "1.14.0", 2: "1.14.0", 3: "2.3.0"},
+}
+LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
+TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
 RsqrtOp = _plain_unary("rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0")
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
@@ -250,7 +277,13 @@ LeakyReluOp = _plain_unary(
 )
 GeluOp = _plain_unary("gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0")
 SoftmaxOp = _plain_unary(
-    "softmax", B.SOFTMAX, Options("SoftmaxOptions", beta=F32(1.0)), ("f32", *QUANT), "1.5.0"
+    "softmax",
+    B.SOFTMAX,
+    Options("SoftmaxOptions", beta=F32(1.0)),
+    ("f32", *QUANT),
+    "1.5.0",
+    version=lambda op: int8_int16_version(op.x),
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "2.3.0"},
 )
 LogSoftmaxOp = _plain_unary("log_softmax", B.LOG_SOFTMAX, "LogSoftmaxOptions", ("f32", *QUANT8), "1.14.0")
 L2NormalizationOp = _plain_unary(

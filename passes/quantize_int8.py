@@ -1,0 +1,455 @@
+"""Full-integer (int8) post-training quantization from calibrated ranges, as TensorFlow 2.21's converter does it.
+
+quantize-int8 (prepare + quantize): every float activation with a calibrated [min, max] (`tflc.range` /
+`tflc.arg_ranges`, written by compiler/calibrate.py `annotate_ranges`) gets an asymmetric int8 type: the range is
+widened to include 0, `scale = (max - min) / 255` and the zero point nudged as MLIR's FakeQuantSupport does (from
+whichever end has the smaller error, rounded half away from zero, clamped to [-128, 127]). Ops declare which kinds
+they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 values:
+- weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: symmetric narrow-range int8 per channel of the op's
+  quantized dimension (FULLY_CONNECTED per tensor unless `per-channel-dense`), biases int32 with
+  `scale = s_in * s_w[c]`, zero point 0;
+- other float constants: asymmetric int8 from their own [min, max];
+- LOGISTIC / SOFTMAX take (1/256, -128), TANH / L2_NORMALIZATION (1/128, 0), LOG_SOFTMAX (16/256, 127);
+- same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, max/min...) give their result their
+  input's parameters; CONCATENATION requantizes its inputs to its output's parameters.
+Only ops in INT8_OPS (int8 version rules checked against TF) are rebuilt so far; ops that do not take int8 stay float, with DEQUANTIZE in front and QUANTIZE after them; with `int8-only`
+(TFLITE_BUILTINS_INT8 alone) the pass fails with one error listing every such op instead.
+
+post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, and
+sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
+writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from compiler.errors import ConversionError
+from dialects import tfl
+from dialects.names import NAME
+from dialects.quant import UniformQuantizedType, quantized_element
+from dialects.tfl.quantize import quantized_const
+from passes.quantize_weights import round_half_away, symmetric_int8
+
+QMIN, QMAX = -128, 127
+
+# Output parameters fixed by the int8 kernels (LiteRT checks them at Prepare).
+FIXED_OUTPUT: dict[type, tuple[float, int]] = {
+    tfl.LogisticOp: (1.0 / 256.0, -128),
+    tfl.SoftmaxOp: (1.0 / 256.0, -128),
+    tfl.TanhOp: (1.0 / 128.0, 0),
+    tfl.L2NormalizationOp: (1.0 / 128.0, 0),
+    tfl.LogSoftmaxOp: (16.0 / 256.0, 127),
+}
+
+# Ops whose int8 kernel needs the result quantized like the (first) input.
+SAME_SCALE: tuple[type, ...] = (
+    tfl.MaxPool2DOp,
+    tfl.AveragePool2DOp,
+    tfl.ReshapeOp,
+    tfl.SqueezeOp,
+    tfl.ExpandDimsOp,
+    tfl.TransposeOp,
+    tfl.PadOp,
+    tfl.PadV2Op,
+    tfl.SliceOp,
+    tfl.StridedSliceOp,
+    tfl.GatherOp,
+    tfl.ReduceMaxOp,
+    tfl.ReduceMinOp,
+    tfl.SplitOp,
+    tfl.SplitVOp,
+    tfl.UnpackOp,
+    tfl.TileOp,
+    tfl.BroadcastToOp,
+)
+
+# Ops whose inputs are requantized to the output's parameters.
+JOIN_SCALE: tuple[type, ...] = (tfl.ConcatenationOp, tfl.PackOp)
+
+AFFINE: tuple[type, ...] = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp)
+
+# Ops this pass rebuilds on int8: those whose int8 version rule (op_version.cc) is declared and checked against
+# TF's files. Every other op keeps float with DEQUANTIZE / QUANTIZE around it (an error under int8-only).
+INT8_OPS: tuple[type, ...] = (
+    *AFFINE,
+    tfl.MaxPool2DOp,
+    tfl.AveragePool2DOp,
+    tfl.ReshapeOp,
+    tfl.SqueezeOp,
+    tfl.MeanOp,
+    tfl.ReduceMaxOp,
+    tfl.ReduceMinOp,
+    tfl.SoftmaxOp,
+    tfl.LogisticOp,
+    tfl.TanhOp,
+    tfl.AddOp,
+    tfl.MulOp,
+)
+
+
+class QuantizationError(ConversionError):
+    """The model cannot be quantized to int8 as asked (an op without an int8 kernel under TFLITE_BUILTINS_INT8)."""
+
+
+def int8_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """Asymmetric int8 (scale, zero point) for a calibrated range (MLIR FakeQuantSupport getNudgedScaleAndZeroPoint
+    on the range widened to include 0)."""
+    rmin, rmax = min(float(rmin), 0.0), max(float(rmax), 0.0)
+    if rmax - rmin < np.finfo(np.float64).eps:  # all zeros: any scale represents them
+        return 1.0, QMIN
+    scale = (rmax - rmin) / (QMAX - QMIN)
+    from_min, from_min_err = QMIN - rmin / scale, abs(QMIN) + abs(rmin / scale)
+    from_max, from_max_err = QMAX - rmax / scale, abs(QMAX) + abs(rmax / scale)
+    zp = from_min if from_min_err < from_max_err else from_max
+    if zp < QMIN:
+        nudged = QMIN
+    elif zp > QMAX:
+        nudged = QMAX
+    else:
+        nudged = int(round_half_away(np.array(zp)))
+    return scale, nudged
+
+
+def _qtype(params: tuple[float, int], storage: object = np.int8) -> UniformQuantizedType:
+    return UniformQuantizedType.per_tensor(storage, params[0], params[1])
+
+
+def _tensor(qtype: UniformQuantizedType, like: SSAValue) -> TensorType:
+    assert isinstance(like.type, TensorType)
+    return TensorType(qtype, like.type.get_shape())
+
+
+def _is_f32(value: SSAValue) -> bool:
+    return isinstance(value.type, TensorType) and value.type.element_type == f32
+
+
+def _const_array(value: SSAValue) -> np.ndarray | None:
+    owner = value.owner
+    if isinstance(owner, tfl.ConstOp) and _is_f32(value):
+        return owner.value.array
+    return None
+
+
+def _copy_name(src: SSAValue, dst: Operation) -> None:
+    owner = src.owner
+    if isinstance(owner, Operation) and NAME in owner.attributes:
+        dst.attributes[NAME] = owner.attributes[NAME]
+
+
+def _functions(module: ModuleOp) -> list[func.FuncOp]:
+    return [op for op in module.ops if isinstance(op, func.FuncOp)]
+
+
+def _describe(op: Operation) -> str:
+    name = op.attributes.get(NAME)
+    return f"{op.name}" + (f" ('{name.data}')" if name is not None and hasattr(name, "data") else "")
+
+
+@dataclass
+class _Quantizer:
+    fn: func.FuncOp
+    ranges: dict[SSAValue, tuple[float, float]]
+    per_channel: bool
+    per_channel_dense: bool
+
+    def __post_init__(self) -> None:
+        # float value -> its int8 counterpart
+        self.q: dict[SSAValue, SSAValue] = {}
+        self.unsupported: list[Operation] = []
+
+    # ---- values ---------------------------------------------------------------------------------------------
+
+    def params_of(self, value: SSAValue) -> tuple[float, int] | None:
+        r = self.ranges.get(value)
+        return None if r is None else int8_params(*r)
+
+    def quantized(self, value: SSAValue, before: Operation) -> SSAValue | None:
+        """The int8 version of a float activation (a QUANTIZE is inserted for a float-only value), or None."""
+        if value in self.q:
+            return self.q[value]
+        params = self.params_of(value)
+        if params is None:
+            return None
+        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params), value)])
+        _copy_name(value, qop)
+        self._insert_after_def(value, qop, before)
+        self.q[value] = qop.results[0]
+        return qop.results[0]
+
+    def _insert_after_def(self, value: SSAValue, new: Operation, fallback: Operation) -> None:
+        owner = value.owner
+        if isinstance(owner, Operation) and owner.parent_block() is fallback.parent_block():
+            owner.parent_block().insert_op_after(new, owner)
+        else:
+            block = fallback.parent_block()
+            block.insert_op_before(new, block.first_op)
+
+    def requantize(self, value: SSAValue, params: tuple[float, int], before: Operation) -> SSAValue:
+        """`value` (int8) in the given parameters: itself, or a QUANTIZE int8 -> int8."""
+        qt = quantized_element(value.type)
+        if qt is not None and (qt.scale, qt.zero_point) == params:
+            return value
+        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params), value)])
+        before.parent_block().insert_op_before(qop, before)
+        return qop.results[0]
+
+    def const(
+        self, value: SSAValue, array: np.ndarray, qtype: UniformQuantizedType, before: Operation
+    ) -> SSAValue:
+        c = quantized_const(array, qtype)
+        _copy_name(value, c)
+        before.parent_block().insert_op_before(c, before)
+        return c.output
+
+    def activation_const(self, value: SSAValue, before: Operation) -> SSAValue:
+        array = _const_array(value)
+        assert array is not None
+        params = int8_params(float(array.min(initial=0.0)), float(array.max(initial=0.0)))
+        q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], QMIN, QMAX)
+        return self.const(value, q.astype(np.int8), _qtype(params), before)
+
+    # ---- ops ------------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        for op in list(self.fn.body.block.ops):
+            if isinstance(op, (tfl.ConstOp, func.ReturnOp, tfl.QuantizeOp, tfl.DequantizeOp, tfl.NoValueOp)):
+                continue
+            if not any(_is_f32(v) for v in (*op.operands, *op.results)):
+                continue
+            if not self.rewrite(op):
+                self.unsupported.append(op)
+
+    def result_params(self, op: Operation, q_operands: list[SSAValue]) -> list[tuple[float, int]] | None:
+        fixed = FIXED_OUTPUT.get(type(op))
+        if fixed is not None:
+            return [fixed] * len(op.results)
+        if isinstance(op, SAME_SCALE):
+            qt = quantized_element(q_operands[0].type)
+            return None if qt is None else [(qt.scale, qt.zero_point)] * len(op.results)
+        out = [self.params_of(r) for r in op.results]
+        return None if any(p is None for p in out) else out  # type: ignore[return-value]
+
+    def rewrite(self, op: Operation) -> bool:
+        """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
+        if not isinstance(op, INT8_OPS) or not all(_is_f32(r) for r in op.results):
+            return False
+        names = [n for n, _ in type(op).get_irdl_definition().operands]
+        affine = isinstance(op, AFFINE) and len(names) == len(op.operands)
+        operands: list[SSAValue | None] = [None] * len(op.operands)
+        input_scale = None
+        # activations first: the bias scale needs the input's
+        for i, v in enumerate(op.operands):
+            if not _is_f32(v) or _const_array(v) is not None:
+                continue
+            q = self.quantized(v, op)
+            if q is None:
+                return False
+            operands[i] = q
+            if affine and names[i] == "input":
+                input_scale = quantized_element(q.type).scale
+        first = next((o for o in operands if o is not None), None)
+        params = self.result_params(op, [first] if first is not None else [])
+        if params is None:
+            return False
+        if isinstance(op, JOIN_SCALE):
+            operands = [self.requantize(o, params[0], op) if o is not None else None for o in operands]
+        for i, v in enumerate(op.operands):
+            if operands[i] is not None:
+                continue
+            array = _const_array(v)
+            if array is None:
+                operands[i] = v
+            elif affine and names[i] == "filter":
+                axis = self._weight_axis(op)
+                values, scales = symmetric_int8(array, axis)
+                qt = (
+                    UniformQuantizedType.per_tensor(np.int8, scales[0], 0)
+                    if axis is None
+                    else UniformQuantizedType.per_axis(np.int8, scales, [0] * len(scales), axis)
+                )
+                operands[i] = self.const(v, values, qt, op)
+            elif affine and names[i] == "bias":
+                operands[i] = None  # after the filter
+            else:
+                operands[i] = self.activation_const(v, op)
+        if affine and isinstance(op.operands[2].type, TensorType) and operands[2] is None:
+            if input_scale is None:
+                return False
+            bias = _const_array(op.operands[2])
+            assert bias is not None
+            w_scales = np.array(quantized_element(operands[1].type).scales, dtype=np.float64)
+            scales = input_scale * w_scales
+            per_element = scales if len(scales) > 1 else np.full(bias.shape, scales[0])
+            values = np.clip(round_half_away(bias.astype(np.float64) / per_element), -(2**31) + 1, 2**31 - 1)
+            qt = (
+                UniformQuantizedType.per_tensor(np.int32, float(scales[0]), 0)
+                if len(scales) == 1
+                else UniformQuantizedType.per_axis(np.int32, scales.tolist(), [0] * len(scales), 0)
+            )
+            operands[2] = self.const(op.operands[2], values.astype(np.int32), qt, op)
+        result_types = [_tensor(_qtype(p), r) for p, r in zip(params, op.results, strict=True)]
+        if not type(op).accepts([o.type for o in operands], result_types):  # type: ignore[union-attr]
+            for o in operands:
+                self._drop_if_new(o, op)
+            return False
+        new = type(op).create(
+            operands=operands,
+            result_types=result_types,
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
+        op.parent_block().insert_op_before(new, op)
+        for old, res in zip(op.results, new.results, strict=True):
+            dq = tfl.DequantizeOp.build([res], [old.type])
+            op.parent_block().insert_op_before(dq, op)
+            old.replace_all_uses_with(dq.results[0])
+            self.q[dq.results[0]] = res
+        op.detach()
+        op.erase()
+        for v in op.operands:
+            self._erase_dead_const(v)
+        return True
+
+    def _weight_axis(self, op: Operation) -> int | None:
+        spec = type(op).DYNAMIC_RANGE
+        if not self.per_channel or spec is None or spec.axis is None:
+            return None
+        if isinstance(op, tfl.FullyConnectedOp) and not self.per_channel_dense:
+            return None
+        return spec.axis
+
+    def _drop_if_new(self, value: SSAValue | None, op: Operation) -> None:
+        owner = value.owner if value is not None else None
+        if isinstance(owner, tfl.ConstOp) and quantized_element(value.type) is not None and not value.uses:
+            owner.detach()
+            owner.erase()
+
+    @staticmethod
+    def _erase_dead_const(value: SSAValue) -> None:
+        owner = value.owner
+        if isinstance(owner, tfl.ConstOp) and not value.uses:
+            owner.detach()
+            owner.erase()
+
+
+@dataclass(frozen=True)
+class QuantizeInt8(ModulePass):
+    """Full-integer int8 quantization from calibrated ranges (prepare + quantize, see module doc)."""
+
+    name = "quantize-int8"
+
+    per_channel: bool = True
+    per_channel_dense: bool = True
+    # TFLITE_BUILTINS_INT8 alone: no float fallback, one error listing the ops without an int8 kernel.
+    int8_only: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from compiler.calibrate import ARG_RANGES_ATTR, RANGE_ATTR, read_ranges
+
+        ranges = read_ranges(op)
+        problems: list[str] = []
+        for fn in _functions(op):
+            qz = _Quantizer(fn, ranges, self.per_channel, self.per_channel_dense)
+            qz.run()
+            problems += [f"{_describe(o)} in {fn.sym_name.data}" for o in qz.unsupported]
+        if self.int8_only and problems:
+            raise QuantizationError(
+                "target_spec.supported_ops = {TFLITE_BUILTINS_INT8} but tflc cannot quantize these ops to int8 "
+                "(no int8 kernel, not yet supported by tflc's quantizer, or no calibrated range); add "
+                "TFLITE_BUILTINS to keep them in float:\n  - " + "\n  - ".join(problems)
+            )
+        PostQuantize().apply(ctx, op)
+        for fn in _functions(op):  # the ranges now live in the types
+            fn.attributes.pop(ARG_RANGES_ATTR, None)
+            for o in fn.body.walk():
+                o.attributes.pop(RANGE_ATTR, None)
+
+
+IO_TYPES = ("float32", "int8", "uint8")
+
+
+@dataclass(frozen=True)
+class PostQuantize(ModulePass):
+    """Remove redundant QUANTIZE/DEQUANTIZE and set the model's I/O types (see module doc)."""
+
+    name = "post-quantize"
+
+    input_type: str = "float32"
+    output_type: str = "float32"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for t in (self.input_type, self.output_type):
+            if t not in IO_TYPES:
+                raise ConversionError(f"model I/O type {t} is not one of {', '.join(IO_TYPES)}")
+        for fn in _functions(op):
+            self._cleanup(fn)
+            if self.input_type != "float32":
+                self._inputs(fn)
+            if self.output_type != "float32":
+                self._outputs(fn)
+            self._cleanup(fn)
+            fn.update_function_type()
+
+    @staticmethod
+    def _cleanup(fn: func.FuncOp) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for o in list(fn.body.block.ops):
+                if isinstance(o, tfl.QuantizeOp):
+                    src = o.x.owner
+                    if isinstance(src, tfl.DequantizeOp) and src.x.type == o.y.type:
+                        o.y.replace_all_uses_with(src.x)
+                if isinstance(o, (tfl.QuantizeOp, tfl.DequantizeOp)) and not o.results[0].uses:
+                    o.detach()
+                    o.erase()
+                    changed = True
+
+    def _inputs(self, fn: func.FuncOp) -> None:
+        for arg in list(fn.args):
+            quants = [u.operation for u in arg.uses if isinstance(u.operation, tfl.QuantizeOp)]
+            if not quants or len(quants) != len(list(arg.uses)) or not _is_f32(arg):
+                continue  # an input also used in float keeps float32
+            qt = quantized_element(quants[0].y.type)
+            if qt is None or qt.storage_dtype != np.int8:
+                continue
+            if self.input_type == "int8":
+                new_type = quants[0].y.type
+            else:
+                new_type = _tensor(
+                    UniformQuantizedType.per_tensor(np.uint8, qt.scale, qt.zero_point + 128), arg
+                )
+            name = arg.name_hint
+            new_arg = Rewriter.replace_value_with_new_type(arg, new_type)
+            new_arg.name_hint = name
+            if self.input_type == "int8":
+                for q in quants:
+                    q.y.replace_all_uses_with(new_arg)
+            # uint8: each QUANTIZE now requantizes uint8 -> int8
+
+    def _outputs(self, fn: func.FuncOp) -> None:
+        ret = fn.body.block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        for i, v in enumerate(ret.operands):
+            dq = v.owner
+            if not isinstance(dq, tfl.DequantizeOp):
+                continue
+            qt = quantized_element(dq.x.type)
+            if qt is None or qt.storage_dtype != np.int8 or qt.axis is not None:
+                continue
+            if self.output_type == "int8":
+                ret.operands[i] = dq.x
+            else:
+                u8 = UniformQuantizedType.per_tensor(np.uint8, qt.scale, qt.zero_point + 128)
+                qop = tfl.QuantizeOp.build([dq.x], [_tensor(u8, dq.x)])
+                ret.parent_block().insert_op_before(qop, ret)
+                ret.operands[i] = qop.results[0]
