@@ -18,9 +18,14 @@ from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 
-from compiler.errors import ConversionError, ConversionNote, ModelImportError, UnsupportedFlagError
+from compiler.errors import ConversionError, ConversionNote, ModelImportError, PassError, UnsupportedFlagError
 from compiler.export import export
-from compiler.metadata import MODEL_TYPE, optimization_modes, reduced_precision_metadata
+from compiler.metadata import (
+    MODEL_TYPE,
+    QUANTIZATION_AWARE_TRAINING,
+    optimization_modes,
+    reduced_precision_metadata,
+)
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
@@ -113,7 +118,6 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
     "print_ir_module_scope": None,
     "elide_elementsattrs_if_larger": None,
     "_experimental_unfold_large_splat_constant": False,
-    "_experimental_qdq_conversion_mode": None,
     "_experimental_full_integer_quantization_bias_type": None,
     "_experimental_quantization_options": None,
     "_experimental_tf_quantization_mode": None,
@@ -138,6 +142,8 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
 _SETTABLE = {
     *_UNHONOURED_TF_SETTINGS,
     "_experimental_disable_per_channel",
+    "_experimental_qdq_conversion_mode",
+    "_qat",
     "_experimental_disable_per_channel_quantization_for_dense_layers",
     "optimizations",
     "representative_dataset",
@@ -192,6 +198,10 @@ class TFLiteConverter:
         # Honoured by dynamic-range quantization, as TF does: per-tensor weight scales everywhere / for dense layers.
         self._experimental_disable_per_channel = False
         self._experimental_disable_per_channel_quantization_for_dense_layers = False
+        # Honoured for quantization-aware-trained models (FakeQuant ops): "STATIC" / "DYNAMIC", as TF reads them.
+        self._experimental_qdq_conversion_mode: str | None = None
+        # Whether the model is quantization-aware trained (has FakeQuant ops): None until convert() imported it.
+        self._qat: bool | None = None
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -268,6 +278,11 @@ class TFLiteConverter:
         """ "dynamic-range", "float16" or "int8" as TF's lite.py decides them (an optimization set; float16 when it is
         the smallest supported type; int8 with a representative dataset), None for a float model. Other settings
         are refused by convert()."""
+        if self._qat and self.representative_dataset is None:
+            # TF's is_quantization_aware_training: int8 from the FakeQuant ranges, whatever the supported types;
+            # with the DYNAMIC QDQ mode also without optimizations.
+            if self.optimizations or self._experimental_qdq_conversion_mode == "DYNAMIC":
+                return "qat"
         if not self.optimizations:
             return None
         types = {_type_name(t) for t in self.target_spec.supported_types}
@@ -302,6 +317,8 @@ class TFLiteConverter:
         from compiler.pipeline import expand_pipeline
 
         base = self._pipeline()
+        if self.quantization_mode() == "qat":
+            return qat_pipeline(base)
         extra = self.quantization_pass()
         if extra is None or extra.split("{")[0] in expand_pipeline(base):
             return base
@@ -317,6 +334,9 @@ class TFLiteConverter:
                 "OPTIMIZE_FOR_LATENCY are implemented: dynamic-range and float16 weight quantization)"
             )
         mode = self.quantization_mode()
+        # Before the model is imported a QAT model is not known yet: settings it would honour wait for that.
+        int8_like = mode in ("int8", "qat") or (self._qat is None and bool(self.optimizations))
+        unsupported += self._qat_problems()
         if self.representative_dataset is not None and mode != "int8":
             unsupported.append(
                 "representative_dataset without optimizations=[DEFAULT] and an int8 target (tflc implements "
@@ -327,7 +347,7 @@ class TFLiteConverter:
                 f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS, TFLITE_BUILTINS_INT8 and "
                 "SELECT_TF_OPS are implemented; int16x8 is not)"
             )
-        elif "TFLITE_BUILTINS_INT8" in ops and mode != "int8":
+        elif "TFLITE_BUILTINS_INT8" in ops and not int8_like:
             unsupported.append(
                 "target_spec.supported_ops=TFLITE_BUILTINS_INT8 without optimizations=[DEFAULT] and a "
                 "representative_dataset (TF refuses it too)"
@@ -341,11 +361,11 @@ class TFLiteConverter:
             unsupported.append(
                 f"target_spec.supported_types={sorted(types)} (only float16 and int8 are implemented)"
             )
-        elif types == {"int8"} and mode != "int8":
+        elif types == {"int8"} and not int8_like:
             unsupported.append(
                 "target_spec.supported_types=['int8'] without optimizations=[DEFAULT] and a representative_dataset"
             )
-        elif types and not self.optimizations:
+        elif types and not self.optimizations and mode != "qat":
             unsupported.append(
                 "target_spec.supported_types=['float16'] without optimizations (TF ignores it then; set "
                 "optimizations=[Optimize.DEFAULT] for float16 weights)"
@@ -355,7 +375,7 @@ class TFLiteConverter:
             name = _io_type(v)
             if name == "float32":
                 continue
-            if name not in ("int8", "uint8") or mode != "int8":
+            if name not in ("int8", "uint8") or not int8_like or (mode == "qat" and not self.optimizations):
                 unsupported.append(
                     f"{attr}={v} (tflc implements float32 model I/O, and int8 / uint8 with full-integer "
                     "quantization only)"
@@ -369,6 +389,38 @@ class TFLiteConverter:
                 + "\n  - ".join(unsupported)
                 + "\nRemove them to get a float32 model."
             )
+
+    def _qat_problems(self) -> list[str]:
+        """Settings refused for quantization-aware-trained models (or asking for one)."""
+        out = []
+        qdq = self._experimental_qdq_conversion_mode
+        if qdq not in (None, "STATIC", "DYNAMIC"):
+            out.append(f"_experimental_qdq_conversion_mode={qdq!r} (TF knows None, 'STATIC' and 'DYNAMIC')")
+        elif qdq is not None and self._qat is False:
+            out.append(
+                f"_experimental_qdq_conversion_mode={qdq!r} on a model without FakeQuant ops (tflc honours it "
+                "for quantization-aware-trained models only)"
+            )
+        elif qdq == "STATIC" and not self.optimizations and self._qat:
+            out.append(
+                "_experimental_qdq_conversion_mode='STATIC' without optimizations (TF then writes an int8 model "
+                "with int8 inputs and outputs; tflc does not implement it: set optimizations=[Optimize.DEFAULT], "
+                "and inference_input_type/inference_output_type=int8 for integer I/O)"
+            )
+        if not self._qat:
+            return out
+        if self.representative_dataset is not None:
+            out.append(
+                "representative_dataset with a quantization-aware-trained model (FakeQuant ops give the ranges; "
+                "tflc does not calibrate such a model)"
+            )
+        elif not self.optimizations and qdq is None:
+            out.append(
+                "a quantization-aware-trained model (FakeQuant ops) without optimizations: TF 2.21 then writes a "
+                "float model that fake-quantizes at run time through uint8 QUANTIZE/DEQUANTIZE pairs, which tflc "
+                "does not implement; set optimizations=[Optimize.DEFAULT] for TF's int8 model"
+            )
+        return out
 
     def _phase(self, name: str) -> None:
         if self.on_phase:
@@ -391,16 +443,27 @@ class TFLiteConverter:
                 module = import_entries(entries)
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
+        from passes.quantize_qat import qat_ops
+
+        self._qat = bool(qat_ops(module))
+        self._check_flags()  # again, now that the model is known
         times["import"] = time.perf_counter() - t1
         self._phase("passes")
         t2 = time.perf_counter()
-        run = (self.debug.run if self.debug is not None else run_pipeline)(
-            module,
-            self.effective_pipeline(),
-            verify_each=self.verify_each,
-            on_pass=self.on_pass,
-            before_pass=self.before_pass,
-        )
+        try:
+            run = (self.debug.run if self.debug is not None else run_pipeline)(
+                module,
+                self.effective_pipeline(),
+                verify_each=self.verify_each,
+                on_pass=self.on_pass,
+                before_pass=self.before_pass,
+            )
+        except PassError as e:
+            from passes.quantize_qat import QATError
+
+            if isinstance(e.__cause__, QATError):  # the model, not the pass, is at fault: say so plainly
+                raise e.__cause__ from None
+            raise
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
@@ -410,7 +473,11 @@ class TFLiteConverter:
             module
         )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
         check_legalized(module, self._compat_flags())
-        if self.quantization_mode() == "int8":
+        if self.quantization_mode() == "qat":
+            t4 = time.perf_counter()
+            self._quantize_qat(module)
+            times["quantize"] = time.perf_counter() - t4
+        elif self.quantization_mode() == "int8":
             self._phase("calibrate")
             t4 = time.perf_counter()
             self._quantize_int8(module)
@@ -433,6 +500,23 @@ class TFLiteConverter:
         annotate_ranges(module, calibrate(module, self.representative_dataset))
         ctx = make_context()
         QuantizeInt8(
+            per_channel=not self._experimental_disable_per_channel,
+            per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,
+            int8_only=self.int8_only(),
+        ).apply(ctx, module)
+        PostQuantize(
+            input_type=_io_type(self.inference_input_type), output_type=_io_type(self.inference_output_type)
+        ).apply(ctx, module)
+        module.verify()
+
+    def _quantize_qat(self, module: ModuleOp) -> None:
+        """Quantize a QAT module from the FakeQuant parameters qat-ranges wrote (no calibration)."""
+        from compiler.pipeline import make_context
+        from passes.quantize_int8 import PostQuantize
+        from passes.quantize_qat import QuantizeQAT
+
+        ctx = make_context()
+        QuantizeQAT(
             per_channel=not self._experimental_disable_per_channel,
             per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,
             int8_only=self.int8_only(),
@@ -471,7 +555,11 @@ class TFLiteConverter:
             model_type=MODEL_TYPE[self._model_type],
             tensorflow_version=tf_version,
             include_conversion_metadata=not self.exclude_conversion_metadata,
-            optimization_modes=optimization_modes(mode),
+            optimization_modes=(
+                optimization_modes(mode)
+                if mode != "qat"
+                else [QUANTIZATION_AWARE_TRAINING] * bool(self.optimizations)  # TF writes none for QDQ alone
+            ),
             extra_metadata=reduced_precision_metadata(mode),
             allow_custom_ops=bool(self.allow_custom_ops),
             enable_select_tf_ops=self._compat_flags().flex,
@@ -481,6 +569,17 @@ class TFLiteConverter:
 
 # tf.lite.Optimize members that all mean "quantize" (SIZE and LATENCY are deprecated aliases of DEFAULT in TF).
 _QUANTIZING_OPTIMIZATIONS = {"DEFAULT", "OPTIMIZE_FOR_SIZE", "OPTIMIZE_FOR_LATENCY"}
+
+
+def qat_pipeline(base: str = DEFAULT_PIPELINE) -> str:
+    """`base` for a quantization-aware-trained model: FakeQuant weights legalized to int8 (prepare-qat) before
+    legalize-tf, the remaining FakeQuant ops turned into ranges (qat-ranges) after the float passes."""
+    from compiler.pipeline import expand_pipeline
+
+    base = expand_pipeline(base)
+    if "legalize-tf" in base.split(","):
+        base = base.replace("legalize-tf", "prepare-qat,legalize-tf", 1)
+    return f"{base},qat-ranges"
 
 
 def _type_name(t: Any) -> str:

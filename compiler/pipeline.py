@@ -52,6 +52,9 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "quantize-int8": _lazy("passes.quantize_int8", "QuantizeInt8"),
         "post-quantize": _lazy("passes.quantize_int8", "PostQuantize"),
         "pin-inputs": _lazy("passes.pin_inputs", "PinInputs"),
+        "prepare-qat": _lazy("passes.quantize_qat", "PrepareQAT"),
+        "qat-ranges": _lazy("passes.quantize_qat", "QATRanges"),
+        "quantize-qat": _lazy("passes.quantize_qat", "QuantizeQAT"),
     }
 
 
@@ -78,6 +81,10 @@ PIPELINES: dict[str, str] = {
     # float rewrites so fusions see float weights, as TF quantizes after its optimize passes.
     "tflite-dynamic-range": f"{DEFAULT_PIPELINE},quantize-dynamic-range",
     "tflite-float16": f"{DEFAULT_PIPELINE},quantize-float16",
+    # Quantization-aware-trained models: FakeQuant weights to int8 before legalization, FakeQuant ranges after the
+    # float passes (then quantize-int8 and post-quantize, as for calibrated ranges).
+    "tflite-qat": "tf-cleanup,fold-constants,prepare-tf,prepare-qat,legalize-tf,fold-constants,optimize,dce,"
+    "qat-ranges,quantize-qat,post-quantize",
     # What `tflc analyze` runs: everything up to legalization, no fusion (so each TF op maps to its own builtin).
     "tf-legalize-only": "tf-cleanup,fold-constants,prepare-tf,legalize-tf",
 }

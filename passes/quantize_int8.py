@@ -165,6 +165,11 @@ class _Quantizer:
         # float value -> its int8 counterpart
         self.q: dict[SSAValue, SSAValue] = {}
         self.unsupported: list[Operation] = []
+        # int8 constants behind a DEQUANTIZE (QAT weights, passes/quantize_qat.py) are taken as they are
+        for o in self.fn.body.block.ops:
+            if isinstance(o, tfl.DequantizeOp) and isinstance(o.x.owner, tfl.ConstOp):
+                if quantized_element(o.x.type) is not None:
+                    self.q[o.results[0]] = o.x
 
     # ---- values ---------------------------------------------------------------------------------------------
 
