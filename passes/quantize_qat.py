@@ -304,7 +304,10 @@ class PrepareQAT(ModulePass):
                 if not isinstance(o, _AFFINE_TF) or len(o.operands) < 2:
                     continue
                 weight = o.operands[1].owner
-                fq = fake_quant(weight) if isinstance(weight, Operation) else None
+                try:
+                    fq = fake_quant(weight) if isinstance(weight, Operation) else None
+                except QATError:
+                    continue  # qat-ranges reports it, with every other FakeQuant
                 if fq is None or const_value(fq.x) is None or len(list(fq.op.results[0].uses)) != 1:
                     continue
                 _legalize_with_weights(o, fq)

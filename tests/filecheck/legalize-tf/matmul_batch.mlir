@@ -49,11 +49,12 @@ func.func @bmm_dynamic(%a: tensor<2x3x4xf32>, %b: tensor<2x5x4xf32>) -> tensor<2
   func.return %y : tensor<2x3x5xf32>
 }
 
-// BatchMatMulV3 int8 x int8 -> int32: no float builtin for mixed types, stays TF.
+// BatchMatMulV3 int16 x int16 -> int32: no builtin for these mixed types, stays TF (int8 x int8 -> int32:
+// matmul_int8.mlir).
 // CHECK-LABEL: func.func @bmm_v3_mixed
 // CHECK-NOT:   tfl.batch_matmul
 // CHECK:       "tf.BatchMatMulV3"
-func.func @bmm_v3_mixed(%a: tensor<2x3x4xi8>, %b: tensor<2x4x5xi8>) -> tensor<2x3x5xi32> {
-  %y = "tf.BatchMatMulV3"(%a, %b) {Ta = i8, Tb = i8, Tout = i32, adj_x = false, adj_y = false} : (tensor<2x3x4xi8>, tensor<2x4x5xi8>) -> tensor<2x3x5xi32>
+func.func @bmm_v3_mixed(%a: tensor<2x3x4xi16>, %b: tensor<2x4x5xi16>) -> tensor<2x3x5xi32> {
+  %y = "tf.BatchMatMulV3"(%a, %b) {Ta = i16, Tb = i16, Tout = i32, adj_x = false, adj_y = false} : (tensor<2x3x4xi16>, tensor<2x4x5xi16>) -> tensor<2x3x5xi32>
   func.return %y : tensor<2x3x5xi32>
 }
