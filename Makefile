@@ -9,10 +9,15 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py
+# Quantization-aware training for tests/test_quantize_qat.py. Installed without dependencies: tf-keras requires the
+# full `tensorflow` wheel, which would replace tensorflow-cpu; what they need besides is already there.
+QAT_PACKAGES := tf-keras==2.21.0 tensorflow-model-optimization==0.8.1 dm-tree==0.1.10
+
+$(VENV)/.installed: pyproject.toml setup.py Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps $(QAT_PACKAGES)
 	touch $@
 
 # Rebuild the C runtime in place after editing runtime/src (pip's editable install built it once).
