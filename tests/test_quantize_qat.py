@@ -115,7 +115,7 @@ def _run(interp, x: np.ndarray) -> list[np.ndarray]:
 # ---- FakeQuant ops in a tf.function ------------------------------------------------------------------------------
 
 
-def _fake_quant_function(per_channel_dense: bool = False):
+def _fake_quant_function(per_channel_dense: bool = False, per_tensor_conv: bool = False):
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -130,7 +130,10 @@ def _fake_quant_function(per_channel_dense: bool = False):
     @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32)])
     def model(x):
         x = tf.quantization.fake_quant_with_min_max_args(x, min=-1.0, max=1.0)
-        w = tf.quantization.fake_quant_with_min_max_vars_per_channel(w1, -m1, m1, narrow_range=True)
+        if per_tensor_conv:
+            w = tf.quantization.fake_quant_with_min_max_vars(w1, -m1.max(), m1.max(), narrow_range=True)
+        else:
+            w = tf.quantization.fake_quant_with_min_max_vars_per_channel(w1, -m1, m1, narrow_range=True)
         y = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w, 1, "SAME"), b1))
         y = tf.quantization.fake_quant_with_min_max_vars(y, -0.31, 2.7)
         d = tf.quantization.fake_quant_with_min_max_vars_per_channel(wd, [-0.9], [0.9], narrow_range=True)
@@ -175,6 +178,11 @@ def test_fake_quant_ops_as_tf(fake_quant_fn):
     assert corpus.count_ops(ours) <= corpus.count_ops(theirs)
     assert_same_tensors(ours, theirs)
     _assert_same_outputs(ours, theirs, _inputs())
+
+
+def test_per_tensor_conv_weights_as_tf():
+    ours, theirs = _both(_fake_quant_function(per_tensor_conv=True))
+    assert_same_tensors(ours, theirs)
 
 
 def test_per_channel_dense_weights_refused_as_tf():
