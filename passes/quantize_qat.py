@@ -136,7 +136,9 @@ def fake_quant(op: Operation) -> FakeQuant | None:
             f"{fq.describe()}: num_bits={fq.num_bits}; tflc converts 8-bit quantization-aware training only"
         )
     if np.any(fq.min > 0) or np.any(fq.max < 0):
-        raise QATError(f"{fq.describe()}: FakeQuant range [{fq.min}, {fq.max}] must contain 0 (as TF requires)")
+        raise QATError(
+            f"{fq.describe()}: FakeQuant range [{fq.min}, {fq.max}] must contain 0 (as TF requires)"
+        )
     return fq
 
 
@@ -153,7 +155,9 @@ def qat_ops(module: ModuleOp) -> list[Operation]:
     ]
 
 
-def quantize_values(array: np.ndarray, scales: np.ndarray, zps: np.ndarray, qmin: int, qmax: int) -> np.ndarray:
+def quantize_values(
+    array: np.ndarray, scales: np.ndarray, zps: np.ndarray, qmin: int, qmax: int
+) -> np.ndarray:
     """int8 values of float weights, scales/zero points broadcast like `array` (MLIR's value converter)."""
     q = round_half_away(array.astype(np.float32).astype(np.float64) / scales + zps)
     return np.clip(q, qmin, qmax).astype(np.int8)
@@ -177,8 +181,10 @@ def _weight_layout(op: Operation, w: np.ndarray, fq: FakeQuant) -> tuple[np.ndar
     n = fq.min.size
     if isinstance(op, tf.Conv2DOp):  # HWIO -> OHWI
         expected = np.moveaxis(w, 3, 0)
-        return expected, 0 if n > 1 or fq.per_channel else None, np.arange(w.shape[3]) if n > 1 else np.zeros(
-            w.shape[3], np.int64
+        return (
+            expected,
+            0 if n > 1 or fq.per_channel else None,
+            np.arange(w.shape[3]) if n > 1 else np.zeros(w.shape[3], np.int64),
         )
     if isinstance(op, tf.DepthwiseConv2dNativeOp):  # HWCM -> 1 x H x W x (C*M); channel c*M + m
         h, wd, c, m = w.shape
@@ -270,14 +276,19 @@ def _absorb_bias(fc: tfl.FullyConnectedOp) -> None:
     if len(uses) != 1 or not isinstance(fc.operands[2].owner, tfl.NoValueOp):
         return
     user = uses[0].operation
-    if not isinstance(user, tf.BiasAddOp | tf.AddV2Op | tf.AddOp) or user.results[0].type != fc.results[0].type:
+    if (
+        not isinstance(user, tf.BiasAddOp | tf.AddV2Op | tf.AddOp)
+        or user.results[0].type != fc.results[0].type
+    ):
         return
     other = user.operands[1 - uses[0].index]
     b = const_value(other)
     out = fc.results[0].type.get_shape()[-1]
     if b is None or b.dtype != np.float32 or b.shape != (out,):
         return
-    if isinstance(user, tf.BiasAddOp) and (uses[0].index != 0 or str_attr(user, "data_format", "NHWC") != "NHWC"):
+    if isinstance(user, tf.BiasAddOp) and (
+        uses[0].index != 0 or str_attr(user, "data_format", "NHWC") != "NHWC"
+    ):
         return
     bias = tfl_const(b)
     fc.parent_block().insert_op_before(bias, fc)

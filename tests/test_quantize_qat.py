@@ -52,9 +52,20 @@ def _tensors(model: bytes) -> list[list[tuple]]:
             data = buf.DataAsNumpy().tobytes() if buf is not None and buf.DataLength() else b""
             if not data and buf is not None and buf.Size():
                 data = model[buf.Offset() : buf.Offset() + buf.Size()]
-            if not scales:  # unquantized constants may differ: RESHAPE's [-1, n] is our [1, n] (batch fixed to 1)
+            if (
+                not scales
+            ):  # unquantized constants may differ: RESHAPE's [-1, n] is our [1, n] (batch fixed to 1)
                 data = b"" if t.Type() in (tflite.TensorType.INT32, tflite.TensorType.INT64) else data
-            row.append((t.Type(), tuple(t.ShapeAsNumpy().tolist()) if t.ShapeLength() else (), scales, zps, dim, data))
+            row.append(
+                (
+                    t.Type(),
+                    tuple(t.ShapeAsNumpy().tolist()) if t.ShapeLength() else (),
+                    scales,
+                    zps,
+                    dim,
+                    data,
+                )
+            )
         out.append(row)
     return out
 
@@ -85,9 +96,15 @@ def _both(fn=None, saved_model=None, **settings) -> tuple[bytes, bytes]:
     from compiler import Optimize
 
     opt = settings.pop("optimize", True)
-    ours = _convert(TFLiteConverter, fn, saved_model, optimizations=[Optimize.DEFAULT] if opt else [], **settings)
+    ours = _convert(
+        TFLiteConverter, fn, saved_model, optimizations=[Optimize.DEFAULT] if opt else [], **settings
+    )
     theirs = _convert(
-        tf.lite.TFLiteConverter, fn, saved_model, optimizations=[tf.lite.Optimize.DEFAULT] if opt else [], **settings
+        tf.lite.TFLiteConverter,
+        fn,
+        saved_model,
+        optimizations=[tf.lite.Optimize.DEFAULT] if opt else [],
+        **settings,
     )
     return ours, theirs
 
@@ -104,7 +121,9 @@ def _interpreters(model: bytes):
     from runtime import Interpreter as Ours
 
     tf_default = Interpreter(model_content=model, num_threads=1)
-    ref = Interpreter(model_content=model, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    ref = Interpreter(
+        model_content=model, num_threads=1, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+    )
     return tf_default, ref, Ours(model_content=model, num_threads=1)
 
 
@@ -204,7 +223,9 @@ def test_integer_io_as_tf(fake_quant_fn):
 
 
 def test_without_optimizations_refused_clearly(fake_quant_fn):
-    with pytest.raises(UnsupportedFlagError, match="quantization-aware-trained model .* without optimizations"):
+    with pytest.raises(
+        UnsupportedFlagError, match="quantization-aware-trained model .* without optimizations"
+    ):
         _convert(TFLiteConverter, fake_quant_fn)
 
 

@@ -14,7 +14,19 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from passes.legalize_tf import binary, cast, const, conv, decompose, gelu, int_matmul, matmul, reduce, shape, unary
+from passes.legalize_tf import (
+    binary,
+    cast,
+    const,
+    conv,
+    decompose,
+    gelu,
+    int_matmul,
+    matmul,
+    reduce,
+    shape,
+    unary,
+)
 from passes.patterns import PatternTable
 
 LEGALIZE_TF = PatternTable(
