@@ -169,8 +169,14 @@ def _functions(module: ModuleOp) -> list[func.FuncOp]:
 
 # ---- prepare-qat: weights ----------------------------------------------------------------------------------------
 
-_AFFINE_TF = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.MatMulOp, tf.BatchMatMulOp, tf.BatchMatMulV2Op,
-              tf.BatchMatMulV3Op)  # fmt: skip
+_AFFINE_TF = (
+    tf.Conv2DOp,
+    tf.DepthwiseConv2dNativeOp,
+    tf.MatMulOp,
+    tf.BatchMatMulOp,
+    tf.BatchMatMulV2Op,
+    tf.BatchMatMulV3Op,
+)
 _AFFINE_TFL = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnectedOp)
 
 
@@ -194,8 +200,7 @@ def _weight_layout(op: Operation, w: np.ndarray, fq: FakeQuant) -> tuple[np.ndar
     expected = mat if transposed else mat.T  # FULLY_CONNECTED wants [out, in]
     if fq.per_channel:  # TF 2.21 fails on them too ("tfl.transpose op has mismatched quantized axes")
         raise QATError(f"{_describe(fq.op)}: per-channel FakeQuant weights of a matmul are not convertible")
-    axis = 0 if n > 1 or fq.per_channel else None
-    return expected, axis, np.arange(expected.shape[0]) if n > 1 else np.zeros(expected.shape[0], np.int64)
+    return expected, None, np.zeros(expected.shape[0], np.int64)
 
 
 def _legalize_with_weights(op: Operation, fq: FakeQuant) -> bool:
