@@ -280,8 +280,8 @@ class TFLiteConverter:
         are refused by convert()."""
         if self._qat and self.representative_dataset is None:
             # TF's is_quantization_aware_training: int8 from the FakeQuant ranges, whatever the supported types;
-            # with the DYNAMIC QDQ mode also without optimizations.
-            if self.optimizations or self._experimental_qdq_conversion_mode == "DYNAMIC":
+            # with a QDQ conversion mode also without optimizations.
+            if self.optimizations or self._experimental_qdq_conversion_mode in ("STATIC", "DYNAMIC"):
                 return "qat"
         if not self.optimizations:
             return None
@@ -401,12 +401,6 @@ class TFLiteConverter:
                 f"_experimental_qdq_conversion_mode={qdq!r} on a model without FakeQuant ops (tflc honours it "
                 "for quantization-aware-trained models only)"
             )
-        elif qdq == "STATIC" and not self.optimizations and self._qat:
-            out.append(
-                "_experimental_qdq_conversion_mode='STATIC' without optimizations (TF then writes an int8 model "
-                "with int8 inputs and outputs; tflc does not implement it: set optimizations=[Optimize.DEFAULT], "
-                "and inference_input_type/inference_output_type=int8 for integer I/O)"
-            )
         if not self._qat:
             return out
         if self.representative_dataset is not None:
@@ -521,9 +515,10 @@ class TFLiteConverter:
             per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,
             int8_only=self.int8_only(),
         ).apply(ctx, module)
-        PostQuantize(
-            input_type=_io_type(self.inference_input_type), output_type=_io_type(self.inference_output_type)
-        ).apply(ctx, module)
+        io = (_io_type(self.inference_input_type), _io_type(self.inference_output_type))
+        if self._experimental_qdq_conversion_mode == "STATIC" and not self.optimizations:
+            io = ("int8", "int8")  # TF's static QDQ model keeps the int8 ends (its I/O types must stay float32)
+        PostQuantize(input_type=io[0], output_type=io[1]).apply(ctx, module)
         module.verify()
 
     # ---- compatibility: select TF ops (Flex) and custom ops ----
