@@ -517,7 +517,8 @@ class TFLiteConverter:
         ).apply(ctx, module)
         io = (_io_type(self.inference_input_type), _io_type(self.inference_output_type))
         if self._experimental_qdq_conversion_mode == "STATIC" and not self.optimizations:
-            io = ("int8", "int8")  # TF's static QDQ model keeps the int8 ends (its I/O types must stay float32)
+            # TF's static QDQ model keeps the int8 ends (its I/O type settings must stay float32 then)
+            io = ("int8", "int8")
         PostQuantize(input_type=io[0], output_type=io[1]).apply(ctx, module)
         module.verify()
 
