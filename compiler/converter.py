@@ -387,7 +387,7 @@ class TFLiteConverter:
             raise UnsupportedFlagError(
                 "tflc cannot honour these converter settings yet, and will not silently ignore them:\n  - "
                 + "\n  - ".join(unsupported)
-                + "\nRemove them to get a float32 model."
+                + ("" if self._qat else "\nRemove them to get a float32 model.")
             )
 
     def _qat_problems(self) -> list[str]:
@@ -412,7 +412,8 @@ class TFLiteConverter:
             out.append(
                 "a quantization-aware-trained model (FakeQuant ops) without optimizations: TF 2.21 then writes a "
                 "float model that fake-quantizes at run time through uint8 QUANTIZE/DEQUANTIZE pairs, which tflc "
-                "does not implement; set optimizations=[Optimize.DEFAULT] for TF's int8 model"
+                "does not implement; set optimizations=[Optimize.DEFAULT] (tflc convert --quantize dynamic) for "
+                "TF's int8 model"
             )
         return out
 
