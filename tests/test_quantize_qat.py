@@ -336,7 +336,7 @@ def digits_qat(tmp_path_factory):
 @pytest.mark.heavy
 def test_tfmot_digits_cnn_as_tf(digits_qat):
     path, (float_accuracy, accuracy), xs, ys = digits_qat
-    assert accuracy > 0.95 and accuracy > float_accuracy - 0.01
+    assert accuracy > 0.95 and accuracy >= float_accuracy - 0.02
     ours, theirs = _both(saved_model=path)
     assert corpus.count_ops(ours) <= corpus.count_ops(theirs)
     assert_same_tensors(ours, theirs)
