@@ -2,27 +2,31 @@
 
 `FakeQuantWithMinMaxVars` / `FakeQuantWithMinMaxVarsPerChannel` (min/max constants, per channel along the last
 dimension) and `FakeQuantWithMinMaxArgs` (min/max attributes) carry `num_bits` and `narrow_range`. TF's converter
-turns each into a QUANTIZE/DEQUANTIZE pair whose int8 type MLIR's FakeQuantSupport derives from [min, max]: storage
-[qmin, qmax] = [-128 + narrow_range, 127], `scale = (max - min) / (qmax - qmin)` in double, the zero point nudged to
-an integer from whichever end has the smaller error (`int8_params` in quantize_int8.py is the same formula for
-[-128, 127]); a range narrower than double epsilon gets scale 1 and zero point qmin. No calibration happens.
+turns each into a QUANTIZE/DEQUANTIZE pair of type uint8, which MLIR's FakeQuantSupport derives from [min, max] on
+the grid [narrow_range, 255]: `scale = (max - min) / (255 - narrow_range)` in double, the zero point nudged to an
+integer from whichever end has the smaller error (halves away from zero), then shifted by -128 to int8; a range
+narrower than double epsilon gets scale 1. The unsigned grid matters: [-1, 1] gets zero point 0 (127.5 -> 128),
+where quantize-int8's signed-grid nudge of a calibrated range gives -1. No calibration happens.
 
-Two passes split that work around the float pipeline, so every float rewrite between them runs as for a float model
-(a FakeQuant stays an opaque op in between, blocking fusions across it as TF's QUANTIZE/DEQUANTIZE pairs do):
+Three passes split the work around the float pipeline, so every float rewrite runs as for a float model (a FakeQuant
+stays an opaque op in between, blocking fusions across it as TF's QUANTIZE/DEQUANTIZE pairs do):
 
 - `prepare-qat` (before legalize-tf): a Conv2D / DepthwiseConv2dNative / MatMul / BatchMatMul whose weight is a
   FakeQuant of a constant is legalized by legalize-tf's own rule on the raw weights; the float filter it produces is
-  then stored as int8 with the FakeQuant's scales (per channel: conv dim 0, depthwise dim 3 with the per-multiplier
-  scales repeated over the input channels and a per-tensor range broadcast, as TF writes them; FULLY_CONNECTED per
-  tensor, or dim 0 from a per-channel FakeQuant) behind a DEQUANTIZE. `q = round(w / scale) + zero_point`, halves
-  away from zero, clamped to [qmin, qmax] (MLIR's UniformQuantizedValueConverter).
+  then stored as int8 with the FakeQuant's parameters behind a DEQUANTIZE, laid out as TF writes them: conv per
+  channel on dim 0 (or per tensor), depthwise on dim 3 with the per-multiplier scales repeated over the input
+  channels, FULLY_CONNECTED per tensor (a following BiasAdd becomes its bias). `q = round(w / scale) + zero_point`,
+  halves away from zero, clamped to [-128 + narrow_range, 127] (MLIR's UniformQuantizedValueConverter).
 - `qat-ranges` (after the float pipeline): a FakeQuant of any other constant becomes a DEQUANTIZE of its int8
-  constant; a FakeQuant of an activation is removed and its [min, max] becomes the activation's `tflc.range` (as
-  compiler/calibrate.py `annotate_ranges` writes calibrated ranges), from which quantize-int8 derives the very type
-  TF's pair has. quantize-int8 then takes each DEQUANTIZE'd int8 constant as it is.
+  constant; a FakeQuant of an activation is removed, its [min, max] written as the activation's `tflc.range` (as
+  compiler/calibrate.py `annotate_ranges` writes calibrated ranges) and TF's exact (scale, zero point) as
+  `tflc.qat_params` (a float32 range cannot carry the double scale and the unsigned-grid rounding).
+- `quantize-qat`: quantize-int8's quantizer with those parameters first, each DEQUANTIZE'd int8 constant taken as
+  it is (the hook in quantize_int8.py), then post-quantize.
 
 Refused, with the op named: num_bits other than 8 (TF's low-bit QAT path), narrow-range or per-channel activation
-ranges, a range that does not contain 0 (MLIR's FakeQuantSupport rejects it too), non-constant min/max.
+ranges, a range that does not contain 0 (MLIR's FakeQuantSupport rejects it too), non-constant min/max, per-channel
+matmul weights (TF 2.21 fails on them too), QuantizeAndDequantize ops.
 """
 
 from __future__ import annotations
