@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from compiler.cli.common import (
+    HelpCommand,
     KerasModelFile,
     SavedModelDir,
     Seed,
@@ -20,10 +21,10 @@ from compiler.cli.common import (
 )
 from compiler.errors import UsageError
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
-@app.command()
+@app.command(cls=HelpCommand, short_help="Run a .tflite in tflc's C runtime (outputs, ms per inference).")
 def run(
     model: TfliteFile,
     inputs: Annotated[
@@ -53,7 +54,7 @@ def run(
     out.print(f"best of {max(repeat, 1)}: {ms:.3f} ms per inference (tflc C runtime, 1 thread)")
 
 
-@app.command()
+@app.command(cls=HelpCommand, short_help="Compare TensorFlow vs LiteRT vs tflc's runtime on one input.")
 def verify(
     model: TfliteFile,
     saved_model_dir: SavedModelDir = None,
