@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -183,9 +184,16 @@ def _worst_rows(rows: list, key: Any, max_rows: int) -> list:
 def _print_layers(layers: list, max_rows: int) -> None:
     shown = _worst_rows(layers, lambda c: c.max_rel, max_rows)
     names = dict(zip([c.index for c in layers], short_names([c.name for c in layers]), strict=True))
-    t = Table(title=f"per tensor: LiteRT vs tflc runtime ({len(shown)} of {len(layers)}, worst first kept)")
+    t = Table(
+        title=f"per tensor: LiteRT vs tflc runtime ({len(shown)} of {len(layers)}, largest errors kept)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for col in ("#", "tensor", "shape", "max abs", "max rel"):
-        t.add_column(col, overflow="fold")
+        if col == "tensor":
+            t.add_column(col, overflow="fold", ratio=1, min_width=16)
+        else:
+            t.add_column(col, no_wrap=True, justify="right")
     for c in shown:
         t.add_row(
             str(c.index), escape(names[c.index]), str(list(c.shape)), f"{c.max_abs:.3g}", f"{c.max_rel:.3g}"
@@ -198,23 +206,28 @@ def _print_quantized(q: Any, max_rows: int) -> None:
     shown = _worst_rows(layers, lambda r: -r.sqnr_db, max_rows)
     names = dict(zip([r.index for r in layers], short_names([r.name for r in layers]), strict=True))
     t = Table(
-        title=f"per tensor: quantized vs float source ({len(shown)} of {len(layers)} matched, lowest SQNR kept; "
-        "error in units of the scale)"
+        title=f"per tensor: quantized vs float source ({len(shown)} of {len(layers)} matched, lowest SQNR kept)",
+        caption=escape(
+            "err: |dequantized - float| in units of the tensor's scale (float tensors: absolute); range: "
+            "the [min, max] the scale and zero point represent"
+        ),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for col in ("#", "tensor", "type", "scale : zp", "range", "mean err", "max err", "SQNR dB"):
-        t.add_column(col, overflow="fold")
+    for col in ("#", "tensor", "type scale:zp", "range", "err mean/max", "SQNR"):
+        if col == "tensor":
+            t.add_column(col, overflow="fold", ratio=1, min_width=16)
+        else:
+            t.add_column(col, no_wrap=True, justify="left" if col == "range" else "right")
     for r in shown:
-        quant = f"{r.scale:.4g} : {r.zero_point}" if r.scale is not None else "float"
-        rng = f"[{r.range[0]:.4g}, {r.range[1]:.4g}]" if r.range is not None else ""
-        unit = "" if r.scale is not None else " abs"
+        quant = f"{r.dtype} {r.scale:.3g}:{r.zero_point}" if r.scale is not None else r.dtype
+        rng = f"[{r.range[0]:.3g}, {r.range[1]:.3g}]" if r.range is not None else "-"
         t.add_row(
             str(r.index),
             escape(names[r.index]),
-            r.dtype,
             quant,
             rng,
-            f"{r.mean_error:.3g}{unit}",
-            f"{r.max_error:.3g}{unit}",
+            f"{r.mean_error:.3g}/{r.max_error:.3g}",
             f"{r.sqnr_db:.1f}",
         )
     out.print(t)
