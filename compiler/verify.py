@@ -119,15 +119,38 @@ def random_inputs(details: dict[str, dict[str, Any]], seed: int = 0) -> dict[str
 
 
 def load_inputs(paths: list[str], details: dict[str, dict[str, Any]]) -> dict[str, np.ndarray]:
-    """`.npy` files, one per input in signature order (`name=path` to name them)."""
+    """`.npy` files, one per input in signature order (`name=path` to name them). Each must have the input's
+    shape (a -1 in the input's shape signature takes any size) and a dtype that converts to the input's without
+    changing kind (float64 -> float32 is fine, float -> int8 is not: quantize it yourself)."""
     out = {}
     names = list(details)
+    if len(paths) > len(names) and not any("=" in p for p in paths):
+        raise UsageError(f"{len(paths)} --input files for {len(names)} input(s) {names}")
     for i, p in enumerate(paths):
         name, _, path = p.partition("=") if "=" in p else (names[i] if i < len(names) else "", "", p)
         if name not in details:
             raise UsageError(f"input {name!r} is not one of the signature's inputs {names}")
-        arr = np.load(path)
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise UsageError(f"--input {p}: file '{path}' does not exist") from None
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--input {p}: '{path}' is not a .npy array ({e})") from None
+        if not isinstance(arr, np.ndarray):
+            raise UsageError(f"--input {p}: '{path}' holds several arrays; give one .npy per input")
         want = np.dtype(details[name]["dtype"])
+        if arr.dtype != want and not np.can_cast(arr.dtype, want, casting="same_kind"):
+            raise UsageError(
+                f"input {name!r} is {want.name}, the array in '{path}' is {arr.dtype.name} (not cast: "
+                f"save it as {want.name})"
+            )
+        shape = [int(x) for x in details[name]["shape"]]
+        signature = [int(x) for x in details[name].get("shape_signature", shape)]
+        ok = len(arr.shape) == len(shape) and all(
+            a == s or sig == -1 for a, s, sig in zip(arr.shape, shape, signature, strict=True)
+        )
+        if not ok:
+            raise UsageError(f"input {name!r} has shape {signature}, the array in '{path}' {list(arr.shape)}")
         out[name] = arr.astype(want)
     missing = [n for n in names if n not in out]
     if missing:
