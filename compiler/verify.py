@@ -139,7 +139,7 @@ def load_inputs(paths: list[str], details: dict[str, dict[str, Any]]) -> dict[st
         if not isinstance(arr, np.ndarray):
             raise UsageError(f"--input {p}: '{path}' holds several arrays; give one .npy per input")
         want = np.dtype(details[name]["dtype"])
-        if arr.dtype != want and not np.can_cast(arr.dtype, want, casting="same_kind"):
+        if arr.dtype.kind != want.kind:
             raise UsageError(
                 f"input {name!r} is {want.name}, the array in '{path}' is {arr.dtype.name} (not cast: "
                 f"save it as {want.name})"
