@@ -74,7 +74,7 @@ def convert(
         Path | None,
         typer.Option(
             "--representative-data",
-            help="Calibration samples: a .npz keyed by input name (or arr_0, arr_1, ... in input order) or a "
+            help="Calibration samples: a .npz keyed by input name (unnamed arr_0, arr_1: in input order) or a "
             "folder of NAME.npy; first dimension = samples.",
             metavar="FILE",
             show_default=False,
