@@ -207,30 +207,28 @@ def _print_quantized(q: Any, max_rows: int) -> None:
     names = dict(zip([r.index for r in layers], short_names([r.name for r in layers]), strict=True))
     t = Table(
         title=f"per tensor: quantized vs float source ({len(shown)} of {len(layers)} matched, lowest SQNR kept)",
-        caption=escape(
-            "err: |dequantized - float| in units of the tensor's scale (float tensors: absolute); range: "
-            "the [min, max] the scale and zero point represent"
-        ),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
     for col in ("#", "tensor", "type scale:zp", "range", "err mean/max", "SQNR"):
         if col == "tensor":
-            t.add_column(col, overflow="fold", ratio=1, min_width=16)
+            t.add_column(col, overflow="fold", ratio=1, min_width=14)
         else:
             t.add_column(col, no_wrap=True, justify="left" if col == "range" else "right")
     for r in shown:
         quant = f"{r.dtype} {r.scale:.3g}:{r.zero_point}" if r.scale is not None else r.dtype
-        rng = f"[{r.range[0]:.3g}, {r.range[1]:.3g}]" if r.range is not None else "-"
+        rng = f"[{r.range[0]:.3g},{r.range[1]:.3g}]" if r.range is not None else "-"
         t.add_row(
             str(r.index),
             escape(names[r.index]),
             quant,
             rng,
-            f"{r.mean_error:.3g}/{r.max_error:.3g}",
+            f"{r.mean_error:.2g}/{r.max_error:.2g}",
             f"{r.sqnr_db:.1f}",
         )
     out.print(t)
+    out.print("err: |dequantized - float| in units of the scale (float tensors: absolute)")
+    out.print(escape("range: the [min, max] the scale and zero point represent (calibrated)"))
     if q.unmatched:
         more = f" and {len(q.unmatched) - 5} more" if len(q.unmatched) > 5 else ""
         out.print(
