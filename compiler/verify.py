@@ -259,7 +259,9 @@ def _first_line(e: BaseException, limit: int = 200) -> str:
 
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    useful = [ln for ln in lines if not ln.startswith("Exception encountered")] or lines or [type(e).__name__]
+    # TF's and Keras's framing lines say where, not what: skip them
+    framing = ("Exception encountered", "Graph execution error", "Detected at node", "<stack traces", "File ", "[[")
+    useful = [ln for ln in lines if not ln.startswith(framing)] or lines or [type(e).__name__]
     line = useful[0]
     if "[[" in line:  # an array dump follows
         line = line[: line.index("[[")].rstrip() + " ..."
