@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +30,7 @@ from compiler.cli.common import (
     quiet_tensorflow,
     tag_set,
 )
-from compiler.errors import ConversionNote, UsageError
+from compiler.errors import ConversionError, ConversionNote, UsageError
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -266,7 +268,7 @@ def convert(
     prints_ir = bool(print_after or print_before or dump_tf_graph == "-")
     live = err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _unlegalized_hint(passes):
         warnings.simplefilter("ignore", ConversionNote)  # printed below, with the summary
         if quiet:
             data = converter.convert()
@@ -295,6 +297,23 @@ def convert(
     except BaseException:
         output.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def _unlegalized_hint(passes: list[Any]) -> Iterator[None]:
+    """A --pass-pipeline without legalize-tf leaves every TF op (tf.Const too) unconverted: say that first, rather
+    than listing constants as ops without a builtin."""
+    try:
+        yield
+    except ConversionError as e:
+        names = [p.name for p in passes]
+        if "legalize-tf" in names or "no TFLite builtin lowering" not in str(e):
+            raise
+        raise ConversionError(
+            f"the pass pipeline ({','.join(names) or 'empty'}) has no legalize-tf pass, so the model's TF ops were "
+            "left as they are; add legalize-tf (e.g. --pass-pipeline tf-legalize-only,dce). What remained:\n"
+            f"{e}"
+        ) from e
 
 
 _QUANTIZE_PASSES = {"dynamic": "quantize-dynamic-range", "float16": "quantize-float16"}

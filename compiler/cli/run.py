@@ -54,7 +54,7 @@ def run(
     for name, arr in outs.items():
         a = np.asarray(arr)
         out.print(f"[bold]{escape(name)}[/] {a.dtype}{list(a.shape)}")
-        out.print(np.array2string(a, threshold=20, precision=5))
+        out.print(escape(np.array2string(a, threshold=20, precision=5)))
     out.print(f"best of {max(repeat, 1)}: {ms:.3f} ms per inference (tflc C runtime, 1 thread)")
 
 
