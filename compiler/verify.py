@@ -263,7 +263,14 @@ def _first_line(e: BaseException, limit: int = 200) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     # TF's and Keras's framing lines say where, not what: skip them
-    framing = ("Exception encountered", "Graph execution error", "Detected at node", "<stack traces", "File ", "[[")
+    framing = (
+        "Exception encountered",
+        "Graph execution error",
+        "Detected at node",
+        "<stack traces",
+        "File ",
+        "[[",
+    )
     useful = [ln for ln in lines if not ln.startswith(framing)] or lines or [type(e).__name__]
     line = useful[0]
     if "[[" in line:  # an array dump follows
@@ -487,25 +494,59 @@ def quantized_layers(
     qt = _run_all_tensors(LiteRT, quant_bytes, key, q_feed)
     f_sub, q_sub = _subgraph_of(fl, key), _subgraph_of(qt, key)
     f_const, q_const = _tensor_facts(float_bytes)[0][f_sub], _tensor_facts(quant_bytes)[0][q_sub]
-    floats = {
-        d["name"]: d
-        for d in _tensors(fl, f_sub)
-        if d["index"] not in f_const and np.dtype(d["dtype"]) == np.float32
-    }
+    floats = [
+        d for d in _tensors(fl, f_sub) if d["index"] not in f_const and np.dtype(d["dtype"]) == np.float32
+    ]
+    match = _name_matcher(floats, _signature_io(fl, key), _signature_io(qt, key))
     report = QuantizedReport()
     for d in _tensors(qt, q_sub):
         if d["index"] in q_const:
             continue
-        ref_d = floats.get(d["name"])
         q = _value(qt, d["index"], q_sub)
         if q is None:
             continue
+        ref_d = match(d, q.shape)
         ref = _value(fl, ref_d["index"], f_sub) if ref_d is not None else None
         if ref is None or ref.shape != q.shape:
             report.unmatched.append(d["name"])
             continue
         report.layers.append(_quantized_layer(d, q, ref.astype(np.float64)))
     return report
+
+
+def _signature_io(interp: Any, key: str) -> dict[int, str]:
+    """Tensor index -> signature input/output name (the names both files share whatever their tensor names)."""
+    runner = interp.get_signature_runner(key)
+    details = {**runner.get_input_details(), **runner.get_output_details()}
+    return {int(d["index"]): name for name, d in details.items()}
+
+
+def _name_matcher(floats: list[dict[str, Any]], float_io: dict[int, str], quant_io: dict[int, str]) -> Any:
+    """Find a quantized tensor's float counterpart: the same signature input/output, else the same tensor name,
+    else one of TF's fused names ('a;b;c') equal, else the only float tensor of the same shape in the same layer
+    (name scope): TF's converter and tflc name a layer's output differently (conv2d/Relu;conv2d/BiasAdd vs
+    conv2d/BiasAdd)."""
+    by_io = {name: d for d in floats if (name := float_io.get(int(d["index"]))) is not None}
+    by_name: dict[str, dict[str, Any]] = {}
+    by_layer: dict[tuple[str, tuple[int, ...]], list[dict[str, Any]]] = {}
+    for d in floats:
+        for part in d["name"].split(";"):
+            by_name.setdefault(part, d)
+            by_layer.setdefault((part.rpartition("/")[0], tuple(int(x) for x in d["shape"])), []).append(d)
+
+    def match(d: dict[str, Any], shape: tuple[int, ...]) -> dict[str, Any] | None:
+        io = quant_io.get(int(d["index"]))
+        if io is not None:
+            return by_io.get(io)
+        parts = d["name"].split(";")
+        for part in [d["name"], *parts]:
+            if part in by_name:
+                return by_name[part]
+        layers = {p.rpartition("/")[0] for p in parts if "/" in p}
+        found = {id(c): c for layer in layers for c in by_layer.get((layer, tuple(shape)), [])}
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    return match
 
 
 def _quantized_layer(d: dict[str, Any], q: np.ndarray, ref: np.ndarray) -> QuantizedLayer:

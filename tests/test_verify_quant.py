@@ -197,3 +197,29 @@ def test_verify_against_a_mismatched_reference_is_bounded(files: dict, tmp_path:
     (o,) = ours.values()
     worst = np.unravel_index(np.argmax(np.abs(o - ref)), ref.shape)
     assert f"{list(map(int, worst))}: {float(o[worst]):.6g} vs {float(ref[worst]):.6g}" in text
+
+
+def test_tf_int8_file_against_the_keras_source_matches_layers(files: dict) -> None:
+    """Float reference = the Keras model converted by tflc: tensors are matched across TF's and tflc's names (by
+    signature I/O, fused-name part or layer scope); what has no float counterpart is listed, not dropped."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from compiler import TFLiteConverter
+
+    float_bytes = TFLiteConverter.from_keras_file(str(files["dir"] / "m.keras")).convert()
+    report = quantized_layers(files["int8"].read_bytes(), float_bytes, KEY, _feed(files["samples"][0]))
+    int8_rows = [r for r in report.layers if r.scale is not None]
+    tf_int8 = [
+        d["name"]
+        for d in Interpreter(model_path=str(files["int8"])).get_tensor_details()
+        if "conv2d" in d["name"]
+        and np.dtype(d["dtype"]) == np.int8
+        and len(d["shape"]) == 4
+        and d["shape"][0] == 1
+    ]
+    assert {r.name for r in int8_rows} >= set(tf_int8) and len(tf_int8) == 2  # both conv outputs matched
+    assert {r.name for r in report.layers if r.scale is None} >= {
+        "serving_default_img:0"
+    }  # input, by signature
+    assert len(report.unmatched) <= 2  # TF's input QUANTIZE and int8 output before its DEQUANTIZE
+    assert all(r.sqnr_db > 20 for r in report.layers)
