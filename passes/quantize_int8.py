@@ -252,7 +252,9 @@ class _Quantizer:
         array = _const_array(value)
         assert array is not None
         rmin, rmax = float(array.min(initial=0.0)), float(array.max(initial=0.0))
-        if rmax - rmin <= NEAR_ZERO:  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
+        if (
+            rmax - rmin <= NEAR_ZERO
+        ):  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
             rmin, rmax = min(rmin, -NEAR_ZERO / 2), max(rmax, NEAR_ZERO / 2)
         return self.const_with(value, _nudged_params(rmin, rmax), before)
 
@@ -320,7 +322,9 @@ class _Quantizer:
                 operands[i] = self.const(v, values, qt, op)
             elif affine and names[i] == "bias":
                 operands[i] = None  # after the filter
-            elif isinstance(op, (*SAME_SCALE, *JOIN_SCALE)):  # e.g. PADV2's padding value: the result's parameters
+            elif isinstance(
+                op, (*SAME_SCALE, *JOIN_SCALE)
+            ):  # e.g. PADV2's padding value: the result's parameters
                 operands[i] = self.const_with(v, params[0], op)
             else:
                 operands[i] = self.activation_const(v, op)

@@ -21,9 +21,9 @@ from dialects.tfl.base import (
     TflOp,
     WeightQuantization,
     _rank,
+    int8_int16_version,
     same,
     single_result_op,
-    int8_int16_version,
     tfl_op,
 )
 
