@@ -236,14 +236,15 @@ def write_quant(rows: list[dict], count: int, runs: int) -> None:
     lines = [
         "## Quantized conversion: TensorFlow 2.21 converter vs tflc (from_keras_model, 1 process per model and side)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine (2 cores, shared). "
-        "Seconds: `convert()` wall time, Keras tracing included on both sides; each side converts the model in one "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine ({os.cpu_count()} cores, "
+        f"shared: load average {os.getloadavg()[1]:.1f} over the last 5 minutes). Seconds: `convert()` wall time, Keras tracing included on both sides; each side converts the model in one "
         "fresh process, int8 first (it pays the cold start), then dynamic and float16. int8: `optimizations=[DEFAULT]` and "
         f"a `representative_dataset` of {count} seeded samples in [-1, 1] (float fallback allowed, float I/O); "
         "calib s: the calibration step inside it (TF: `Calibrator.calibrate`, tflc: `compiler.calibrate.calibrate`). "
         "CPU s: process CPU time of the same call (all threads; less sensitive to other jobs on this machine). "
         "dynamic: `optimizations=[DEFAULT]`; float16: plus `supported_types=[tf.float16]`. "
-        "SQNR: LiteRT output of the int8 file against the Keras float output on one seeded input. "
+        "SQNR: LiteRT output of the int8 file against the Keras float output on one seeded input; weights are random "
+        "(tests/corpus.py), and MobileNetV2's tiny logits (~1e-11) quantize to all zeros (0 dB) in both files. "
         f"ms: LiteRT default resolver (XNNPACK), 1 thread, median of {runs} invocations per file, the two files "
         "interleaved in one process.",
         "",
