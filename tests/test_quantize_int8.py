@@ -262,11 +262,21 @@ def _nearest(values: np.ndarray, ours: _Graph) -> int | None:
     return best[1] if best is not None and best[0] <= SAME_VALUES else None
 
 
+def min_runtime_version(model: bytes) -> bytes | None:
+    m = tflite.Model.GetRootAsModel(model, 0)
+    for i in range(m.MetadataLength()):
+        if m.Metadata(i).Name() == b"min_runtime_version":
+            return m.Buffers(m.Metadata(i).Buffer()).DataAsNumpy().tobytes().rstrip(b"\0")
+    return None
+
+
 def assert_same_versions(ours: bytes, theirs: bytes) -> None:
-    """Operators both files use have the same OperatorCode version (op_version.cc's int8 rules)."""
+    """Operators both files use have the same OperatorCode version (op_version.cc's int8 rules), and the files the
+    same min_runtime_version (runtime_version.cc)."""
     a, b = versions(ours), versions(theirs)
     common = sorted(a.keys() & b.keys())
     assert {k: a[k] for k in common} == {k: b[k] for k in common}
+    assert min_runtime_version(ours) == min_runtime_version(theirs)
 
 
 def activation_agreement(ours: bytes, theirs: bytes, x: np.ndarray) -> tuple[float, float, int, int, str]:
