@@ -6,10 +6,11 @@ TensorFlow import). Numerics: both .tflite files run in LiteRT (1 thread) on the
 TensorFlow. Writes a table into benchmarks/RESULTS.md between the `convert` markers.
 
     python benchmarks/convert.py [--models mlp,resnet50] [--repeat 1]
-    python benchmarks/convert.py --only-calibration [--calibration-models mobilenet_v2] [--calibration-samples 16]
+    python benchmarks/convert.py --models '' [--quant-models mobilenet_v2] [--samples 8] [--runs 40]
 
-Calibration rows (`calibrate` markers): tflc's float conversion plus calibration in the C runtime vs TF's int8
-conversion with a representative dataset of the same samples, TF's calibration step timed on its own.
+Quantized rows (`quantize` markers): MobileNetV2, ResNet50, EfficientNetB0 through `from_keras_model` with full int8
+(representative dataset, calibration included), dynamic range and float16, TF and tflc each in a fresh process;
+int8 files also get SQNR and LiteRT latency (both files interleaved in this process).
 """
 
 from __future__ import annotations
@@ -64,25 +65,31 @@ def one(which: str, saved_model: str, out_path: str) -> None:
     print("RESULT " + json.dumps(rec))
 
 
-def calibration_samples(saved_model: str, count: int) -> list:
-    """Seeded representative samples in [-1, 1] for the SavedModel's single input (both converters get these)."""
-    import numpy as np
-    import tensorflow as tf
+QUANT_MODELS = ["mobilenet_v2", "resnet50", "efficientnet_b0"]
+QUANT_MODES = ["int8", "dynamic", "float16"]
+QUANT_SAMPLES = 8  # representative samples per int8 conversion (the issue's TF anchor uses 8)
 
-    sig = tf.saved_model.load(saved_model).signatures["serving_default"]
-    (spec,) = sig.structured_input_signature[1].values()
-    shape = [1 if d is None else d for d in spec.shape]
+
+def quant_samples(model: object, count: int) -> list:
+    """Seeded representative samples in [-1, 1] for the Keras model's single input (both converters get these)."""
+    import numpy as np
+
+    (inp,) = model.inputs
+    shape = [1 if d is None else d for d in inp.shape]
     rng = np.random.default_rng(0)
     return [rng.uniform(-1, 1, shape).astype(np.float32) for _ in range(count)]
 
 
-def one_calibration(which: str, saved_model: str, count: int) -> None:
-    """Subprocess body: TF's full int8 conversion (its calibration step timed inside), or tflc's float conversion
-    followed by calibration over the same samples; prints a JSON line."""
+def one_quant(which: str, name: str, count: int, out_dir: str) -> None:
+    """Subprocess body: build the corpus model once, then convert it with `from_keras_model` in every mode of
+    QUANT_MODES (int8 first, so the target row pays the cold start), timing each `convert()` (for int8 also the
+    calibration step inside it); writes `{which}_{mode}.tflite` into out_dir and prints one JSON line."""
     import tensorflow as tf
+    from corpus import build
 
-    samples = calibration_samples(saved_model, count)
-    rec: dict = {"samples": count}
+    model = build(name)
+    samples = quant_samples(model, count)
+    calib: dict = {}
     if which == "tf":
         from tensorflow.lite.python.optimize import calibrator
 
@@ -91,36 +98,59 @@ def one_calibration(which: str, saved_model: str, count: int) -> None:
         def timed(self, gen):  # TF's calibration step: logging interpreter over every sample
             t = time.perf_counter()
             out = calibrate(self, gen)
-            rec["calibrate_seconds"] = time.perf_counter() - t
+            calib["seconds"] = time.perf_counter() - t
             return out
 
         calibrator.Calibrator.calibrate = timed
-        conv = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=["serving_default"])
-        conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        conv.representative_dataset = lambda: ([x] for x in samples)
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        t0 = time.perf_counter()
-        data = conv.convert()
-        rec["seconds"] = time.perf_counter() - t0
-        rec["bytes"] = len(data)
+        make = tf.lite.TFLiteConverter.from_keras_model
     else:
+        import compiler.calibrate as tflc_calibrate
         from compiler import TFLiteConverter
-        from compiler.calibrate import calibrate as tflc_calibrate
 
-        conv = TFLiteConverter.from_saved_model(saved_model, signature_keys=["serving_default"])
-        t0 = time.perf_counter()
-        conv.convert()
-        t1 = time.perf_counter()
-        ranges = tflc_calibrate(conv.result.module, lambda: ([x] for x in samples), quiet=True)
-        t2 = time.perf_counter()
-        rec.update(float_seconds=t1 - t0, calibrate_seconds=t2 - t1, seconds=t2 - t0, ranges=len(ranges))
-    rec["peak_rss_mb"] = peak_rss_mb()
-    print("RESULT " + json.dumps(rec))
+        calibrate = tflc_calibrate.calibrate
+
+        def timed(*args, **kwargs):  # the converter looks `calibrate` up when it quantizes
+            t = time.perf_counter()
+            out = calibrate(*args, **kwargs)
+            calib["seconds"] = time.perf_counter() - t
+            return out
+
+        tflc_calibrate.calibrate = timed
+        make = TFLiteConverter.from_keras_model
+    recs: dict = {}
+    for mode in QUANT_MODES:
+        conv = make(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        if mode == "int8":
+            conv.representative_dataset = lambda: ([x] for x in samples)
+        elif mode == "float16":
+            conv.target_spec.supported_types = [tf.float16]
+        calib.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            data = conv.convert()
+        except Exception as e:  # noqa: BLE001 - reported in the table
+            recs[mode] = {"error": f"{type(e).__name__}: {e}".splitlines()[0][:200]}
+            continue
+        rec = {
+            "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0,
+            "bytes": len(data),
+        }
+        if "seconds" in calib:
+            rec["calibrate_seconds"] = calib["seconds"]
+        if which == "tflc":
+            rec["phases"] = conv.result.phase_seconds
+        with open(os.path.join(out_dir, f"{which}_{mode}.tflite"), "wb") as f:
+            f.write(data)
+        recs[mode] = rec
+    recs["peak_rss_mb"] = peak_rss_mb()
+    print("RESULT " + json.dumps(recs))
 
 
-def run_calibration(which: str, saved_model: str, count: int) -> dict:
+def run_quant(which: str, name: str, count: int, out_dir: str) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--calibration-one", which, saved_model, str(count)],
+        [sys.executable, __file__, "--quant-one", which, name, str(count), out_dir],
         capture_output=True,
         text=True,
     )
@@ -128,46 +158,137 @@ def run_calibration(which: str, saved_model: str, count: int) -> dict:
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     lines = proc.stderr.strip().splitlines() or ["?"]
-    return {"error": lines[-1][:200]}
+    errors = [ln for ln in lines if "Error" in ln]
+    return {mode: {"error": (errors[-1] if errors else lines[-1])[:200]} for mode in QUANT_MODES}
 
 
-def calibration_rows(models: list[str], count: int) -> None:
-    """Calibration: tflc (float conversion + calibration in the C runtime) vs TF's int8 conversion with a
-    representative dataset of the same `count` samples; writes the `calibrate` section of RESULTS.md."""
+def sqnr_db(ours, ref) -> float:
+    """Signal-to-quantization-noise ratio of `ours` against the float reference, in dB."""
+    import numpy as np
+
+    ref = np.asarray(ref, np.float64)
+    noise = float(np.sum((np.asarray(ours, np.float64) - ref) ** 2))
+    return float("inf") if noise == 0 else 10 * float(np.log10(float(np.sum(ref**2)) / noise))
+
+
+def quant_rows(models: list[str], count: int, runs: int) -> None:
+    """Quantized conversions, same run: TF 2.21's converter vs tflc (from_keras_model; int8 with `count`
+    representative samples, dynamic range, float16): convert() time, bytes, ops; for int8 also the calibration
+    step, SQNR of both files against the Keras float output and LiteRT latency of both files (interleaved runs).
+    Writes the `quantize` section of RESULTS.md."""
+    from corpus import build, count_ops, run_litert, sample_inputs
+
     rows = []
     for name in models:
-        saved_model, _ = prepare(name)
-        rec = {"model": name, "tf": run_calibration("tf", saved_model, count)}
-        rec["tflc"] = run_calibration("tflc", saved_model, count)
-        print(name, "calibration", rec, flush=True)
+        os.makedirs(os.path.join(CACHE, name), exist_ok=True)
+        rec: dict = {"model": name}
+        for which in ("tf", "tflc"):
+            recs = run_quant(which, name, count, os.path.join(CACHE, name))
+            for mode in QUANT_MODES:
+                r = recs[mode]
+                if "error" not in r:
+                    r["ops"] = count_ops(
+                        open(os.path.join(CACHE, name, f"{which}_{mode}.tflite"), "rb").read()
+                    )
+                rec[(which, mode)] = r
+                print(name, mode, which, {k: v for k, v in r.items() if k != "phases"}, flush=True)
+        tf8, ours8 = rec[("tf", "int8")], rec[("tflc", "int8")]
+        if "error" not in tf8 and "error" not in ours8:
+            model = build(name)
+            x = sample_inputs(model)
+            ref = model(x[0], training=False).numpy()
+            paths = [os.path.join(CACHE, name, f"{w}_int8.tflite") for w in ("tf", "tflc")]
+            for r, path in zip((tf8, ours8), paths, strict=True):
+                r["sqnr"] = sqnr_db(next(iter(run_litert(open(path, "rb").read(), x).values())), ref)
+            tf8["ms"], ours8["ms"] = latency_pair(paths, runs)
+            print(name, "int8 sqnr/ms", tf8["sqnr"], ours8["sqnr"], tf8["ms"], ours8["ms"], flush=True)
         rows.append(rec)
+    write_quant(rows, count, runs)
+
+
+def latency_pair(paths: list[str], runs: int) -> tuple[float, float]:
+    """Median ms per invoke of two .tflite files in LiteRT (default resolver, 1 thread), their runs interleaved
+    (alternating which goes first) so both see the same machine load."""
+    import statistics
+
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    its = []
+    for path in paths:
+        it = Interpreter(model_path=path, num_threads=1)
+        it.allocate_tensors()
+        rng = np.random.default_rng(0)
+        for d in it.get_input_details():
+            it.set_tensor(d["index"], rng.uniform(-1, 1, d["shape"]).astype(d["dtype"]))
+        it.invoke()  # warm-up
+        its.append(it)
+    times: list[list[float]] = [[], []]
+    for n in range(runs):
+        for k in (0, 1) if n % 2 == 0 else (1, 0):
+            t0 = time.perf_counter()
+            its[k].invoke()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def write_quant(rows: list[dict], count: int, runs: int) -> None:
     lines = [
-        "## Calibration: tflc vs TensorFlow 2.21 (from_saved_model, representative dataset, 1 process each)",
+        "## Quantized conversion: TensorFlow 2.21 converter vs tflc (from_keras_model, 1 process per model and side)",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine (2 cores), {count} seeded "
-        "samples in [-1, 1]. TF int8 s: `convert()` with `Optimize.DEFAULT`, the dataset and TFLITE_BUILTINS_INT8 "
-        "(float conversion, calibration, quantization); TF calib s: its `Calibrator.calibrate` step alone (logging "
-        "interpreter over the samples). tflc: float `convert()`, then `compiler.calibrate.calibrate` (C runtime, "
-        "every tensor kept, min/max of every float activation).",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine ({os.cpu_count()} cores, "
+        f"shared: load average {os.getloadavg()[1]:.1f} over the last 5 minutes). Seconds: `convert()` wall time, Keras tracing included on both sides; each side converts the model in one "
+        "fresh process, int8 first (it pays the cold start), then dynamic and float16. int8: `optimizations=[DEFAULT]` and "
+        f"a `representative_dataset` of {count} seeded samples in [-1, 1] (float fallback allowed, float I/O); "
+        "calib s: the calibration step inside it (TF: `Calibrator.calibrate`, tflc: `compiler.calibrate.calibrate`). "
+        "CPU s: process CPU time of the same call (all threads; less sensitive to other jobs on this machine). "
+        "dynamic: `optimizations=[DEFAULT]`; float16: plus `supported_types=[tf.float16]`. "
+        "SQNR: LiteRT output of the int8 file against the Keras float output on one seeded input; weights are random "
+        "(tests/corpus.py), and MobileNetV2's tiny logits (~1e-11) quantize to all zeros (0 dB) in both files. "
+        f"ms: LiteRT default resolver (XNNPACK), 1 thread, median of {runs} invocations per file, the two files "
+        "interleaved in one process.",
         "",
-        "| model | samples | TF int8 s | TF calib s | tflc float s | tflc calib s | calib ratio | tflc float + calib s "
-        "| vs TF int8 | ranges |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| model | mode | TF s | tflc s | ratio | TF CPU s | tflc CPU s | TF calib s | tflc calib s | TF bytes "
+        "| tflc bytes | bytes ratio "
+        "| TF ops | tflc ops | TF SQNR dB | tflc SQNR dB | TF ms | tflc ms | latency ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rec in rows:
-        tf_, ours = rec["tf"], rec["tflc"]
-        if "error" in tf_ or "error" in ours:
-            lines.append(
-                f"| {rec['model']} | {count} | failed: {tf_.get('error', ours.get('error', ''))[:80]} |||||||"
-            )
-            continue
-        lines.append(
-            f"| {rec['model']} | {count} | {tf_['seconds']:.2f} | {tf_['calibrate_seconds']:.2f} "
-            f"| {ours['float_seconds']:.2f} | {ours['calibrate_seconds']:.2f} "
-            f"| {ours['calibrate_seconds'] / tf_['calibrate_seconds']:.2f} | {ours['seconds']:.2f} "
-            f"| {ours['seconds'] / tf_['seconds']:.2f} | {ours['ranges']} |"
-        )
-    _replace_section("calibrate", "\n".join(lines))
+        for mode in QUANT_MODES:
+            tf_, ours = rec[("tf", mode)], rec[("tflc", mode)]
+            if "error" in tf_ or "error" in ours:
+                err = tf_.get("error") or ours.get("error", "")
+                side = "TF" if "error" in tf_ else "tflc"
+                lines.append(f"| {rec['model']} | {mode} | {side} failed: {err[:100]} |" + "|" * 16)
+                continue
+            cells = [
+                rec["model"],
+                mode,
+                f"{tf_['seconds']:.2f}",
+                f"{ours['seconds']:.2f}",
+                f"{ours['seconds'] / tf_['seconds']:.2f}",
+                f"{tf_['cpu_seconds']:.2f}",
+                f"{ours['cpu_seconds']:.2f}",
+                _fmt(tf_, "calibrate_seconds", ".2f"),
+                _fmt(ours, "calibrate_seconds", ".2f"),
+                f"{tf_['bytes']:,}",
+                f"{ours['bytes']:,}",
+                f"{ours['bytes'] / tf_['bytes']:.4f}",
+                str(tf_["ops"]),
+                str(ours["ops"]),
+                _fmt(tf_, "sqnr", ".1f"),
+                _fmt(ours, "sqnr", ".1f"),
+                _fmt(tf_, "ms", ".2f"),
+                _fmt(ours, "ms", ".2f"),
+                f"{ours['ms'] / tf_['ms']:.2f}" if "ms" in ours and "ms" in tf_ else "—",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Targets (issue 9): int8 conversion time <= 0.5x TF's, bytes within 1% of TF's, LiteRT latency of our int8 "
+        "file <= 1.05x TF's.",
+    ]
+    _replace_section("quantize", "\n".join(lines))
 
 
 def peak_rss_mb() -> float:
@@ -205,29 +326,25 @@ def run_one(which: str, saved_model: str, out_path: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--one", nargs=3)
-    ap.add_argument("--calibration-one", nargs=3)
-    ap.add_argument("--models", default=",".join(DEFAULT_MODELS))
-    ap.add_argument("--calibration-models", default="mobilenet_v2", help="'' to skip the calibration rows")
-    ap.add_argument("--calibration-samples", type=int, default=16)
-    ap.add_argument("--only-calibration", action="store_true")
+    ap.add_argument("--quant-one", nargs=4)
+    ap.add_argument("--models", default=",".join(DEFAULT_MODELS), help="float rows; '' to skip them")
+    ap.add_argument("--quant-models", default=",".join(QUANT_MODELS), help="quantized rows; '' to skip them")
+    ap.add_argument("--samples", type=int, default=QUANT_SAMPLES, help="representative samples for int8")
+    ap.add_argument("--runs", type=int, default=40, help="LiteRT invocations per int8 file")
     args = ap.parse_args()
     if args.one:
         one(*args.one)
         return
-    if args.calibration_one:
-        which, saved_model, count = args.calibration_one
-        one_calibration(which, saved_model, int(count))
-        return
-    calibration_models = [m for m in args.calibration_models.split(",") if m]
-    if args.only_calibration:
-        calibration_rows(calibration_models, args.calibration_samples)
+    if args.quant_one:
+        which, name, count, out_dir = args.quant_one
+        one_quant(which, name, int(count), out_dir)
         return
 
     from corpus import count_ops, rel_error, run_litert, sample_inputs
 
     rows = []
     resnet_passes = None
-    for name in args.models.split(","):
+    for name in [m for m in args.models.split(",") if m]:
         saved_model, model = prepare(name)
         x = sample_inputs(model)
         ref = model(x[0] if len(x) == 1 else x, training=False).numpy()
@@ -244,9 +361,11 @@ def main() -> None:
         if name == "resnet50" and "passes" in rec["tflc"]:
             resnet_passes = rec["tflc"]
         rows.append(rec)
-    write_results(rows, resnet_passes)
-    if calibration_models:
-        calibration_rows(calibration_models, args.calibration_samples)
+    if rows:
+        write_results(rows, resnet_passes)
+    quant_models = [m for m in args.quant_models.split(",") if m]
+    if quant_models:
+        quant_rows(quant_models, args.samples, args.runs)
 
 
 def _fmt(r: dict, key: str, fmt: str) -> str:

@@ -442,15 +442,21 @@ def calibrate(
     )
     tensors = _tensor_indices(interp, module, names)
     stats: dict[SSAValue, _MinMax] = {v: _MinMax() for v in observed_values(module)}
-    runners: dict[int, tuple[Any, list[tuple[SSAValue, int]]]] = {}  # signature -> runner, (value, tensor)
+    # signature -> runner, [(running min/max, tensor index, view function)]
+    runners: dict[int, tuple[Any, list[tuple[_MinMax, int, Callable[[], np.ndarray]]]]] = {}
     shapes: dict[int, list[tuple[int, ...]]] = {}
     bar = progress or (lambda it: _progress(it, quiet))
     for sample in bar(samples):
         sig = signatures[sample.signature]
-        if sample.signature not in runners:
+        first = sample.signature not in runners
+        if first:
             runner = interp.get_signature_runner(sig.key)
             shapes[sample.signature] = [a.shape for a in sample.inputs]
-            watch = [(v, i) for v, i in tensors[sample.signature].items() if v in stats]
+            watch = [
+                (stats[v], i, interp.tensor(i, sample.signature))
+                for v, i in tensors[sample.signature].items()
+                if v in stats
+            ]
             runners[sample.signature] = (runner, watch)
         elif [a.shape for a in sample.inputs] != shapes[sample.signature]:
             got = ", ".join(f"{n}: {list(a.shape)}" for n, a in zip(sig.names, sample.inputs, strict=True))
@@ -462,8 +468,12 @@ def calibrate(
                 f"sample had ({first}) and every sample must have the same shapes"
             )
         runner, watch = runners[sample.signature]
+        inputs = dict(zip(sig.names, sample.inputs, strict=True))
         try:
-            runner(**dict(zip(sig.names, sample.inputs, strict=True)))
+            if first:
+                runner(**inputs)
+            else:  # the first sample sized and planned the signature's memory; same shapes reuse it
+                runner.invoke_same_shapes(**inputs)
         except (ValueError, RuntimeError) as e:
             given = ", ".join(
                 f"{n}: {a.dtype.name}{list(a.shape)}" for n, a in zip(sig.names, sample.inputs, strict=True)
@@ -471,8 +481,13 @@ def calibrate(
             raise CalibrationError(
                 f"the float model could not run on a representative sample ({given}); {sig.describe()}: {e}"
             ) from e
-        for value, index in watch:
-            stats[value].update(interp.get_tensor(index, sample.signature))
+        for stat, index, view in watch:
+            try:
+                a = view()  # the tensor's storage, not a copy
+            except ValueError:  # no storage (an empty tensor): get_tensor says what it holds
+                a = interp.get_tensor(index, sample.signature)
+            stat.update(a)
+            del a  # invoke() refuses to run while a view is alive
     if any(s.nan for s in stats.values()):
         warnings.warn(
             "the model produced NaN values during calibration; they are left out of the ranges (as TensorFlow "

@@ -355,6 +355,7 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
                 name=name_off,
                 quantization=_quantization(b, q) if q is not None else None,
                 shape_signature=sig_off or None,
+                has_rank=True,  # every tflc tensor is ranked; TF writes true for ranked tensors
             )
         )
 

@@ -2,21 +2,27 @@
 
 quantize-int8 (prepare + quantize): every float activation with a calibrated [min, max] (`tflc.range` /
 `tflc.arg_ranges`, written by compiler/calibrate.py `annotate_ranges`) gets an asymmetric int8 type: the range is
-widened to include 0, `scale = (max - min) / 255` and the zero point nudged as MLIR's FakeQuantSupport does (from
+widened to include 0 (and by 1e-6 both ways when narrower than that, TF's TensorRangeSanityCheck),
+`scale = (max - min) / 255` and the zero point nudged as MLIR's FakeQuantSupport does (from
 whichever end has the smaller error, rounded half away from zero, clamped to [-128, 127]). Ops declare which kinds
 they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 values:
 - weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: symmetric narrow-range int8 per channel of the op's
   quantized dimension (FULLY_CONNECTED per tensor unless `per-channel-dense`), biases int32 with
   `scale = s_in * s_w[c]`, zero point 0;
-- other float constants: asymmetric int8 from their own [min, max];
+- other float constants: asymmetric int8 from their own [min, max] (at least +-5e-7: ExpandVerySmallRange);
 - LOGISTIC / SOFTMAX take (1/256, -128), TANH / L2_NORMALIZATION (1/128, 0), LOG_SOFTMAX (16/256, 127);
-- same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, max/min...) give their result their
-  input's parameters; CONCATENATION requantizes its inputs to its output's parameters.
-Only ops in INT8_OPS (int8 version rules checked against TF) are rebuilt so far; ops that do not take int8 stay float, with DEQUANTIZE in front and QUANTIZE after them; with `int8-only`
-(TFLITE_BUILTINS_INT8 alone) the pass fails with one error listing every such op instead.
+- same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, tile, resize, max/min...) give their
+  result their input's parameters (constant operands such as PADV2's padding value take them too);
+  CONCATENATION / PACK requantize their inputs to their output's parameters (post-quantize folds the requantize
+  into the producer where TF does).
+Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
+DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
+does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
+alone) the pass fails with one error listing every such op instead.
 
-post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, and
-sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
+post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, lets an
+op write a requantized result directly when nothing else reads it (TF's FoldTrivalRequantizeOp; so the inputs of a
+CONCATENATION take its output's parameters, as in TF's files), and sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
 writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8).
 """
 
@@ -40,6 +46,8 @@ from dialects.tfl.quantize import quantized_const
 from passes.quantize_weights import round_half_away, symmetric_int8
 
 QMIN, QMAX = -128, 127
+# Calibrated ranges narrower than this are widened by it on both sides (prepare_quantize_helper.h kNearZeroTolerance).
+NEAR_ZERO = 1.0e-6
 
 # Output parameters fixed by the int8 kernels (LiteRT checks them at Prepare).
 FIXED_OUTPUT: dict[type, tuple[float, int]] = {
@@ -70,6 +78,8 @@ SAME_SCALE: tuple[type, ...] = (
     tfl.UnpackOp,
     tfl.TileOp,
     tfl.BroadcastToOp,
+    tfl.ResizeBilinearOp,
+    tfl.ResizeNearestNeighborOp,
 )
 
 # Ops whose inputs are requantized to the output's parameters.
@@ -93,7 +103,29 @@ INT8_OPS: tuple[type, ...] = (
     tfl.TanhOp,
     tfl.AddOp,
     tfl.MulOp,
+    tfl.SubOp,
+    tfl.SquaredDifferenceOp,
+    tfl.RsqrtOp,
+    tfl.HardSwishOp,
+    tfl.GeluOp,
+    tfl.ReluOp,
+    tfl.Relu6Op,
+    tfl.BatchMatMulOp,
+    tfl.ExpandDimsOp,
+    tfl.TransposeOp,
+    tfl.PadOp,
+    tfl.PadV2Op,
+    tfl.SliceOp,
+    tfl.StridedSliceOp,
+    tfl.GatherOp,
+    tfl.ConcatenationOp,
+    tfl.PackOp,
+    tfl.ResizeBilinearOp,
+    tfl.ResizeNearestNeighborOp,
 )
+
+# Ops whose int8 kernel takes activations only (a float constant operand keeps the op in float).
+ACTIVATIONS_ONLY: tuple[type, ...] = (tfl.BatchMatMulOp, tfl.GatherOp)
 
 
 class QuantizationError(ConversionError):
@@ -102,10 +134,15 @@ class QuantizationError(ConversionError):
 
 def int8_params(rmin: float, rmax: float) -> tuple[float, int]:
     """Asymmetric int8 (scale, zero point) for a calibrated range (MLIR FakeQuantSupport getNudgedScaleAndZeroPoint
-    on the range widened to include 0)."""
+    on the range widened to include 0, and by NEAR_ZERO both ways when narrower than that)."""
     rmin, rmax = min(float(rmin), 0.0), max(float(rmax), 0.0)
-    if rmax - rmin < np.finfo(np.float64).eps:  # all zeros: any scale represents them
-        return 1.0, QMIN
+    if rmax - rmin < NEAR_ZERO:  # TF's TensorRangeSanityCheck widens a too narrow range both ways
+        rmin, rmax = rmin - NEAR_ZERO, rmax + NEAR_ZERO
+    return _nudged_params(rmin, rmax)
+
+
+def _nudged_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """MLIR FakeQuantSupport's scale and nudged zero point for a range that includes 0."""
     scale = (rmax - rmin) / (QMAX - QMIN)
     from_min, from_min_err = QMIN - rmin / scale, abs(QMIN) + abs(rmin / scale)
     from_max, from_max_err = QMAX - rmax / scale, abs(QMAX) + abs(rmax / scale)
@@ -215,12 +252,22 @@ class _Quantizer:
         before.parent_block().insert_op_before(c, before)
         return c.output
 
+    def const_with(self, value: SSAValue, params: tuple[float, int], before: Operation) -> SSAValue:
+        """A float constant quantized with given parameters."""
+        array = _const_array(value)
+        assert array is not None
+        q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], QMIN, QMAX)
+        return self.const(value, q.astype(np.int8), _qtype(params), before)
+
     def activation_const(self, value: SSAValue, before: Operation) -> SSAValue:
         array = _const_array(value)
         assert array is not None
-        params = int8_params(float(array.min(initial=0.0)), float(array.max(initial=0.0)))
-        q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], QMIN, QMAX)
-        return self.const(value, q.astype(np.int8), _qtype(params), before)
+        rmin, rmax = float(array.min(initial=0.0)), float(array.max(initial=0.0))
+        if (
+            rmax - rmin <= NEAR_ZERO
+        ):  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
+            rmin, rmax = min(rmin, -NEAR_ZERO / 2), max(rmax, NEAR_ZERO / 2)
+        return self.const_with(value, _nudged_params(rmin, rmax), before)
 
     # ---- ops ------------------------------------------------------------------------------------------------
 
@@ -246,6 +293,8 @@ class _Quantizer:
     def rewrite(self, op: Operation) -> bool:
         """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
         if not isinstance(op, INT8_OPS) or not all(_is_f32(r) for r in op.results):
+            return False
+        if isinstance(op, ACTIVATIONS_ONLY) and any(_const_array(v) is not None for v in op.operands):
             return False
         names = [n for n, _ in type(op).get_irdl_definition().operands]
         affine = isinstance(op, AFFINE) and len(names) == len(op.operands)
@@ -284,6 +333,10 @@ class _Quantizer:
                 operands[i] = self.const(v, values, qt, op)
             elif affine and names[i] == "bias":
                 operands[i] = None  # after the filter
+            elif isinstance(
+                op, (*SAME_SCALE, *JOIN_SCALE)
+            ):  # e.g. PADV2's padding value: the result's parameters
+                operands[i] = self.const_with(v, params[0], op)
             else:
                 operands[i] = self.activation_const(v, op)
         if affine and isinstance(op.operands[2].type, TensorType) and operands[2] is None:
@@ -397,12 +450,43 @@ class PostQuantize(ModulePass):
                 raise ConversionError(f"model I/O type {t} is not one of {', '.join(IO_TYPES)}")
         for fn in _functions(op):
             self._cleanup(fn)
+            self._fold_requantize(fn)
             if self.input_type != "float32":
                 self._inputs(fn)
             if self.output_type != "float32":
                 self._outputs(fn)
             self._cleanup(fn)
             fn.update_function_type()
+
+    @staticmethod
+    def _fold_requantize(fn: func.FuncOp) -> None:
+        """QUANTIZE int8 -> int8 of an op's result that has no other use: the op writes the new parameters itself
+        (TF's FoldTrivalRequantizeOp), unless its output parameters are fixed or tied to its inputs."""
+        for o in list(fn.body.block.ops):
+            if not isinstance(o, tfl.QuantizeOp):
+                continue
+            src, new = o.x, o.y
+            producer = src.owner
+            a, b = quantized_element(src.type), quantized_element(new.type)
+            if (
+                not isinstance(producer, tfl.TflOp)
+                or isinstance(
+                    producer, (tfl.QuantizeOp, tfl.DequantizeOp, tfl.ConstOp, *SAME_SCALE, *JOIN_SCALE)
+                )
+                or type(producer) in FIXED_OUTPUT
+                or a is None
+                or b is None
+                or a.storage_dtype != b.storage_dtype
+                or a.axis is not None
+                or b.axis is not None
+                or sum(1 for _ in src.uses) != 1
+            ):
+                continue
+            new_type = new.type
+            new.replace_all_uses_with(src)
+            o.detach()
+            o.erase()
+            Rewriter.replace_value_with_new_type(src, new_type)
 
     @staticmethod
     def _cleanup(fn: func.FuncOp) -> None:

@@ -83,6 +83,22 @@ class SignatureRunner:
         it._c.invoke(self._subgraph_index)
         return {name: it.get_tensor(idx, self._subgraph_index) for name, idx in self._outputs}
 
+    def invoke_same_shapes(self, **kwargs) -> None:
+        """Run again on inputs of the shapes of the previous call, without resizing or re-planning memory, and
+        leave the outputs in the interpreter (calibration's loop over same-shaped samples). A shape that differs
+        raises ValueError."""
+        if len(kwargs) != len(self._inputs):
+            raise ValueError(
+                "Invalid number of inputs provided for running a SignatureDef, "
+                f"expected {len(self._inputs)} vs provided {len(kwargs)}"
+            )
+        it = self._interpreter
+        for name, value in kwargs.items():
+            if name not in self._inputs:
+                raise ValueError(f"Invalid Input name ({name}) for SignatureDef")
+            it._set_tensor(self._inputs[name], value, self._subgraph_index)
+        it._c.invoke(self._subgraph_index)
+
     def get_input_details(self):
         return {
             name: self._interpreter._get_tensor_details(idx, self._subgraph_index)
@@ -317,17 +333,18 @@ class Interpreter:
         self._c.get_tensor(subgraph_index, tensor_index, out)
         return out
 
-    def tensor(self, tensor_index):
-        """Returns a function giving a numpy view of a subgraph-0 tensor's current storage (no copy). As in LiteRT,
+    def tensor(self, tensor_index, subgraph_index=0):
+        """Returns a function giving a numpy view of a tensor's current storage (no copy). As in LiteRT,
         allocate_tensors(), resize_tensor_input() and invoke() raise RuntimeError while such a view is alive (the C
         extension counts them; a view also keeps the interpreter's memory alive)."""
+        tensor_index, subgraph_index = int(tensor_index), int(subgraph_index)
 
         def view():
-            _, ttype, shape, *_ = self._c.tensor_info(0, int(tensor_index))
-            arr = np.frombuffer(self._c.view(0, int(tensor_index)), dtype=_np_type(ttype))
+            _, ttype, shape, *_ = self._c.tensor_info(subgraph_index, tensor_index)
+            arr = np.frombuffer(self._c.view(subgraph_index, tensor_index), dtype=_np_type(ttype))
             return arr.reshape(shape)
 
-        self._check_tensor(tensor_index, 0)
+        self._check_tensor(tensor_index, subgraph_index)
         return view
 
     def resize_tensor_input(self, input_index, tensor_size, strict=False):

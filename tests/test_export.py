@@ -105,6 +105,14 @@ def test_signature_matches_tensorflow(pair):
     assert a["serving_default"]["outputs"] == b["serving_default"]["outputs"]
 
 
+def test_every_tensor_has_rank_as_tensorflow(pair):
+    # TF writes has_rank = true for every ranked tensor; LiteRT reads a false one with no dims as unranked
+    for data in pair:
+        sg = _model(data).Subgraphs(0)
+        assert sg.TensorsLength() > 0
+        assert all(sg.Tensors(i).HasRank() for i in range(sg.TensorsLength()))
+
+
 def test_exclude_conversion_metadata():
     model = build("mlp")
     c = TFLiteConverter.from_keras_model(model)

@@ -125,6 +125,13 @@ def test_activation_range_with_tiny_output_scale_runs_defined():
     assert np.all((out[0] >= -128) & (out[0] <= 127))
 
 
+def test_int16_logistic_with_huge_input_scale_matches_litert():
+    """An int16 LOGISTIC input scale of 1e10 made the input multiplier 1.2e14, converted to int32 (activation_q.c
+    UB, found by make fuzz); it is now x86's out-of-range result as LiteRT computes it, so outputs equal
+    BUILTIN_REF's."""
+    ru.compare_with_litert(_load("logistic16-huge-input-scale.tflite"))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""
@@ -265,6 +272,10 @@ def write_variants(out_dir: str) -> None:
     def exp(x):
         return tf.exp(x)
 
+    @tf.function(input_signature=[tf.TensorSpec([1, 16], tf.float32)])
+    def sigmoid(x):
+        return tf.sigmoid(x)
+
     @tf.function(input_signature=[tf.TensorSpec([24], tf.float32), tf.TensorSpec([None], tf.int32)])
     def reshape(x, s):
         return tf.reshape(x, s)
@@ -312,6 +323,11 @@ def write_variants(out_dir: str) -> None:
     op = _ops(m, "EXP")[0]
     m.subgraphs[0].tensors[op.outputs[0]].quantization.scale = [0.0]
     files["exp16-zero-output-scale"] = ru.pack_model(m)
+
+    m = ru.model_object(ru.convert(sigmoid, quantize="int16x8", representative=ru.rep_dataset([(1, 16)])))
+    op = _ops(m, "LOGISTIC")[0]
+    m.subgraphs[0].tensors[op.inputs[0]].quantization.scale = [1e10]
+    files["logistic16-huge-input-scale"] = ru.pack_model(m)
 
     for name, data in files.items():
         with open(os.path.join(out_dir, name + ".tflite"), "wb") as f:

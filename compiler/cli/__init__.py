@@ -18,7 +18,7 @@ import sys
 import typer
 
 from compiler.cli import analyze, convert, opt, run
-from compiler.cli.common import ReportingGroup
+from compiler.cli.common import ReportingGroup, handle_interrupts
 
 app = typer.Typer(
     name="tflc",
@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -56,6 +57,7 @@ for group in (convert, analyze, opt, run):  # in the order `tflc --help` lists t
 
 def main() -> None:
     # `tflc opt ...` goes straight to the xdsl-opt style argparse driver (its flags are not click options).
+    handle_interrupts()
     argv = sys.argv[1:]
     if argv[:1] == ["opt"]:
         sys.exit(opt.run_opt(argv[1:]))

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from compiler.cli.common import (
+    HelpCommand,
     KerasModelFile,
     SavedModelDir,
     SignatureKeys,
@@ -23,10 +24,10 @@ from compiler.cli.common import (
 )
 from compiler.errors import UsageError
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
-@app.command()
+@app.command(cls=HelpCommand, short_help="Inspect a .tflite, or what tflc makes of a TF model's ops.")
 def analyze(
     model: Annotated[
         Path | None, typer.Argument(help="A .tflite file (read without TensorFlow).", show_default=False)

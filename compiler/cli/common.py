@@ -6,14 +6,16 @@ Nothing here imports TensorFlow, xDSL or the converter: `tflc --help` imports th
 
 from __future__ import annotations
 
+import copy
 import os
+import signal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from compiler.errors import ExportError, PassError, TflcError, UsageError
 
@@ -22,20 +24,98 @@ out = Console(soft_wrap=True, highlight=False)
 
 # ---- options more than one command takes (each declared once; a command's docstring says what it does with it)
 
+# tflite_convert's underscore spellings are accepted too; help lists them once, in the epilog (HelpCommand).
+MODEL = "Model"
 SavedModelDir = Annotated[
-    Path | None, typer.Option("--saved-model-dir", help="SavedModel directory.", show_default=False)
+    Path | None,
+    typer.Option(
+        "--saved-model-dir",
+        "--saved_model_dir",
+        help="SavedModel directory.",
+        metavar="DIR",
+        show_default=False,
+        rich_help_panel=MODEL,
+    ),
 ]
 KerasModelFile = Annotated[
     Path | None,
-    typer.Option("--keras-model-file", help="Keras model file (.keras or .h5).", show_default=False),
+    typer.Option(
+        "--keras-model-file",
+        "--keras_model_file",
+        help="Keras model file (.keras or .h5).",
+        metavar="FILE",
+        show_default=False,
+        rich_help_panel=MODEL,
+    ),
 ]
 SignatureKeys = Annotated[
     list[str] | None,
-    typer.Option("--signature-key", help="SavedModel signature (repeatable; default: all)."),
+    typer.Option(
+        "--signature-key",
+        "--saved_model_signature_key",
+        help="SavedModel signature (repeatable; default: all).",
+        metavar="KEY",
+        show_default=False,
+        rich_help_panel=MODEL,
+    ),
 ]
-SignatureKey = Annotated[str | None, typer.Option("--signature-key", help="Signature of the .tflite to use.")]
+SavedModelTagSet = Annotated[
+    str | None,
+    typer.Option(
+        "--saved-model-tag-set",
+        "--saved_model_tag_set",
+        help="Tags of the SavedModel's MetaGraph, comma-separated (default: serve).",
+        metavar="TAGS",
+        show_default=False,
+        rich_help_panel=MODEL,
+    ),
+]
+SignatureKey = Annotated[
+    str | None,
+    typer.Option(
+        "--signature-key", help="Signature of the .tflite to use.", metavar="KEY", show_default=False
+    ),
+]
 TfliteFile = Annotated[Path, typer.Argument(help="A .tflite file.", show_default=False)]
-Seed = Annotated[int, typer.Option("--seed", help="Seed for the random inputs.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed for the random inputs.", metavar="N")]
+
+
+def tag_set(tags: str | None) -> set[str] | None:
+    """--saved-model-tag-set 'serve,gpu' as tflite_convert reads it: a comma-separated set."""
+    if tags is None:
+        return None
+    names = {t.strip() for t in tags.split(",") if t.strip()}
+    if not names:
+        raise UsageError("--saved-model-tag-set: give at least one tag, e.g. --saved-model-tag-set serve")
+    return names
+
+
+class HelpCommand(TyperCommand):
+    """Plain (click) help that fits an 80-column terminal: options grouped by their help panel, underscore
+    aliases (tflite_convert's spellings) left out of the option list and named once at the end."""
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        aliases: list[str] = []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "option" and any("_" in o for o in param.opts):
+                aliases += [o for o in param.opts if "_" in o]
+                param = copy.copy(param)
+                param.opts = [o for o in param.opts if "_" not in o]
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                title = "Arguments"
+            else:
+                title = getattr(param, "rich_help_panel", None) or "Options"
+            sections.setdefault(title, []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
+        if aliases:
+            with formatter.section("Also accepted (tflite_convert spellings)"):
+                formatter.write_text(", ".join(aliases))
 
 
 # ---- errors
@@ -63,6 +143,31 @@ def report(e: BaseException, user_errors: tuple[type[BaseException], ...] = ()) 
 def wants_traceback(e: BaseException) -> bool:
     """TFLC_TRACEBACK=1: let an error (not a Ctrl-C) propagate with its traceback instead of being reported."""
     return bool(os.environ.get("TFLC_TRACEBACK")) and not isinstance(e, KeyboardInterrupt)
+
+
+# ---- Ctrl-C: exit 130 and no file left, or exit 0 with the file complete (nothing in between)
+
+_committed = False
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    if not _committed:
+        raise KeyboardInterrupt
+
+
+def handle_interrupts() -> None:
+    """`tflc` (the process, not an in-process call): a Ctrl-C raises KeyboardInterrupt until the command commits
+    its result; after that (exit path, TensorFlow's shutdown) it is ignored, so an exit code 0 always means a
+    complete output file and 130 always means none."""
+    global _committed
+    _committed = False
+    signal.signal(signal.SIGINT, _on_sigint)
+
+
+def commit() -> None:
+    """The command's outputs are complete; a later Ctrl-C no longer undoes them."""
+    global _committed
+    _committed = True
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

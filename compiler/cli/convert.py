@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,38 +18,133 @@ from rich.markup import escape
 from rich.table import Table
 
 from compiler.cli.common import (
+    HelpCommand,
     KerasModelFile,
     SavedModelDir,
+    SavedModelTagSet,
     SignatureKeys,
     check_model_inputs,
+    commit,
     err,
     out,
     quiet_tensorflow,
+    tag_set,
 )
-from compiler.errors import ConversionNote, UsageError
+from compiler.errors import ConversionError, ConversionNote, UsageError
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
-@app.command()
+_OUT, _QUANT, _OPS, _DEBUG = "Output", "Quantization", "Op sets", "Debugging"
+_IO_TYPES = ("float32", "int8", "uint8", "int16")
+
+
+@app.command(cls=HelpCommand)
 def convert(
     saved_model_dir: SavedModelDir = None,
     keras_model_file: KerasModelFile = None,
     signature_key: SignatureKeys = None,
+    saved_model_tag_set: SavedModelTagSet = None,
     output_file: Annotated[
         Path | None,
-        typer.Option("--output-file", "-o", help="Where to write the .tflite.", show_default=False),
+        typer.Option(
+            "--output-file",
+            "-o",
+            "--output_file",
+            help="Where to write the .tflite.",
+            metavar="FILE",
+            show_default=False,
+            rich_help_panel=_OUT,
+        ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress display or summary.", rich_help_panel=_OUT)
+    ] = False,
+    quantize: Annotated[
+        str | None,
+        typer.Option(
+            "--quantize",
+            help="Post-training quantization, as TF's optimizations=[DEFAULT]: dynamic (int8 weights), float16 "
+            "(float16 weights), int8 (int8 weights and activations) or int16x8 (int16 activations); int8 and "
+            "int16x8 need --representative-data.",
+            metavar="MODE",
+            show_default=False,
+            rich_help_panel=_QUANT,
+        ),
+    ] = None,
+    representative_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--representative-data",
+            help="Calibration samples: a .npz keyed by input name (unnamed arr_0, arr_1: in input order) or a "
+            "folder of NAME.npy; first dimension = samples.",
+            metavar="FILE",
+            show_default=False,
+            rich_help_panel=_QUANT,
+        ),
+    ] = None,
+    calibration_samples: Annotated[
+        int | None,
+        typer.Option(
+            "--calibration-samples",
+            help="Use only the first N samples (default: all).",
+            metavar="N",
+            show_default=False,
+            rich_help_panel=_QUANT,
+        ),
+    ] = None,
+    inference_input_type: Annotated[
+        str | None,
+        typer.Option(
+            "--inference-input-type",
+            help="Type of the model's inputs with int8/int16x8: float32 (default), int8, uint8 or int16.",
+            metavar="T",
+            show_default=False,
+            rich_help_panel=_QUANT,
+        ),
+    ] = None,
+    inference_output_type: Annotated[
+        str | None,
+        typer.Option(
+            "--inference-output-type",
+            help="Type of the model's outputs, as --inference-input-type.",
+            metavar="T",
+            show_default=False,
+            rich_help_panel=_QUANT,
+        ),
+    ] = None,
+    select_tf_ops: Annotated[
+        bool,
+        typer.Option(
+            "--select-tf-ops",
+            help="Ops with no builtin become Flex ops (SELECT_TF_OPS; needs a runtime with the Flex delegate).",
+            rich_help_panel=_OPS,
+        ),
+    ] = False,
+    allow_custom_ops: Annotated[
+        bool,
+        typer.Option(
+            "--allow-custom-ops",
+            help="Ops with neither builtin nor Flex become custom ops named by their TF op type.",
+            rich_help_panel=_OPS,
+        ),
+    ] = False,
     print_pipeline: Annotated[
         bool,
-        typer.Option("--print-pipeline", help="Print the pass pipeline (and exit if no model is given)."),
+        typer.Option(
+            "--print-pipeline",
+            help="Print the pass pipeline (and exit if no model is given).",
+            rich_help_panel=_DEBUG,
+        ),
     ] = False,
     pass_pipeline: Annotated[
         str | None,
         typer.Option(
             "--pass-pipeline",
             help="Replace the conversion pipeline, e.g. 'tf-cleanup,legalize-tf,dce' (see `tflc passes`).",
+            metavar="PASSES",
             show_default=False,
+            rich_help_panel=_DEBUG,
         ),
     ] = None,
     dump_ir_after_all: Annotated[
@@ -55,7 +152,9 @@ def convert(
         typer.Option(
             "--dump-ir-after-all",
             help="Write one numbered .mlir file per pass into DIR (weights elided).",
+            metavar="DIR",
             show_default=False,
+            rich_help_panel=_DEBUG,
         ),
     ] = None,
     print_ir_after: Annotated[
@@ -63,53 +162,45 @@ def convert(
         typer.Option(
             "--print-ir-after",
             help="Print the IR to stdout after pass NAME (repeatable, comma list, or 'all').",
+            metavar="NAME",
+            show_default=False,
+            rich_help_panel=_DEBUG,
         ),
     ] = None,
     print_ir_before: Annotated[
-        list[str] | None, typer.Option("--print-ir-before", help="Print the IR to stdout before pass NAME.")
+        list[str] | None,
+        typer.Option(
+            "--print-ir-before",
+            help="Print the IR to stdout before pass NAME.",
+            metavar="NAME",
+            show_default=False,
+            rich_help_panel=_DEBUG,
+        ),
     ] = None,
     pass_timing: Annotated[
         bool,
-        typer.Option("--pass-timing", help="Print a table: pass, wall time, ops before/after, rule hits."),
+        typer.Option(
+            "--pass-timing",
+            help="Print a table: pass, wall time, ops before/after, rule hits.",
+            rich_help_panel=_DEBUG,
+        ),
     ] = False,
     verify_each: Annotated[
-        bool, typer.Option("--verify-each/--no-verify-each", help="Verify the IR after every pass.")
+        bool, typer.Option("--verify-each", help="Verify the IR after every pass.", rich_help_panel=_DEBUG)
     ] = False,
     dump_tf_graph: Annotated[
         str | None,
         typer.Option(
             "--dump-tf-graph",
             help="Write the imported tf-dialect module to FILE ('-' = stdout).",
+            metavar="FILE",
             show_default=False,
+            rich_help_panel=_DEBUG,
         ),
     ] = None,
     print_op_generic: Annotated[
-        bool, typer.Option("--print-op-generic", help="Print dumped IR in generic form.")
-    ] = False,
-    quantize: Annotated[
-        str | None,
-        typer.Option(
-            "--quantize",
-            help="Post-training quantization: 'dynamic' (int8 weights, hybrid kernels) or 'float16' (float16 "
-            "weights), as TF's optimizations=[DEFAULT] (with supported_types=[float16]). int8 and int16x8 are "
-            "not implemented yet.",
-            show_default=False,
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display or summary.")] = False,
-    select_tf_ops: Annotated[
         bool,
-        typer.Option(
-            "--select-tf-ops",
-            help="Ops with no builtin become Flex ops (SELECT_TF_OPS; needs a runtime with the Flex delegate).",
-        ),
-    ] = False,
-    allow_custom_ops: Annotated[
-        bool,
-        typer.Option(
-            "--allow-custom-ops",
-            help="Ops with neither builtin nor Flex become custom ops named by their TF op type (allow_custom_ops).",
-        ),
+        typer.Option("--print-op-generic", help="Print dumped IR in generic form.", rich_help_panel=_DEBUG),
     ] = False,
 ) -> None:
     """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
@@ -133,8 +224,14 @@ def convert(
     output = _check_output(output_file)
     if signature_key and saved_model_dir is None:
         raise UsageError("--signature-key only applies to --saved-model-dir")
+    tags = tag_set(saved_model_tag_set)
+    if tags is not None and saved_model_dir is None:
+        raise UsageError("--saved-model-tag-set only applies to --saved-model-dir")
     if dump_ir_after_all is not None and dump_ir_after_all.exists() and not dump_ir_after_all.is_dir():
         raise UsageError(f"--dump-ir-after-all '{dump_ir_after_all}' exists and is not a directory")
+    dataset = _calibration_data(
+        quantize, representative_data, calibration_samples, inference_input_type, inference_output_type
+    )
 
     quiet_tensorflow()
     from compiler.converter import TFLiteConverter
@@ -142,15 +239,12 @@ def convert(
 
     if saved_model_dir is not None:
         converter = TFLiteConverter.from_saved_model(
-            str(saved_model_dir), signature_keys=signature_key or None
+            str(saved_model_dir), signature_keys=signature_key or None, tags=tags
         )
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
-    if select_tf_ops:
-        from compiler.converter import OpsSet
-
-        converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, OpsSet.SELECT_TF_OPS}
+    _set_op_sets(converter, quantize, select_tf_ops)
     converter.allow_custom_ops = allow_custom_ops
     if quantize is not None:
         from compiler.converter import Optimize
@@ -158,6 +252,9 @@ def convert(
         converter.optimizations = [Optimize.DEFAULT]
         if quantize == "float16":
             converter.target_spec.supported_types = {"float16"}
+        converter.representative_dataset = dataset
+        converter.inference_input_type = inference_input_type
+        converter.inference_output_type = inference_output_type
     converter.verify_each = verify_each
     if dump_ir_after_all or print_after or print_before or dump_tf_graph:
         converter.debug = DebugOptions(
@@ -171,7 +268,7 @@ def convert(
     prints_ir = bool(print_after or print_before or dump_tf_graph == "-")
     live = err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _unlegalized_hint(passes):
         warnings.simplefilter("ignore", ConversionNote)  # printed below, with the summary
         if quiet:
             data = converter.convert()
@@ -182,38 +279,124 @@ def convert(
                 data = converter.convert()
     seconds = time.perf_counter() - t0
     write_atomically(output, data)
-    result = converter.result
-    if pass_timing and result.pipeline is not None:
-        err.print(pass_timing_table(result.pipeline))
-    if not quiet:
-        _summary(len(data), output, result, seconds)
-    for note in result.notes:
-        err.print(f"[bold yellow]note:[/] {escape(note)}")
-    if dump_ir_after_all is not None and converter.debug is not None:
-        dumps = [p for p in converter.debug.written if p.parent == dump_ir_after_all]
-        err.print(
-            f"IR dumps: {len(dumps)} files, {sum(p.stat().st_size for p in dumps):,} bytes "
-            f"in {escape(str(dump_ir_after_all))}"
-        )
+    try:  # until the command ends, a Ctrl-C (or any error) takes the written file back: exit 130, no file
+        result = converter.result
+        if pass_timing and result.pipeline is not None:
+            err.print(pass_timing_table(result.pipeline))
+        if not quiet:
+            _summary(len(data), output, result, seconds)
+        for note in result.notes:
+            err.print(f"[bold yellow]note:[/] {escape(note)}")
+        if dump_ir_after_all is not None and converter.debug is not None:
+            dumps = [p for p in converter.debug.written if p.parent == dump_ir_after_all]
+            err.print(
+                f"IR dumps: {len(dumps)} files, {sum(p.stat().st_size for p in dumps):,} bytes "
+                f"in {escape(str(dump_ir_after_all))}"
+            )
+        commit()
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def _unlegalized_hint(passes: list[Any]) -> Iterator[None]:
+    """A --pass-pipeline without legalize-tf leaves every TF op (tf.Const too) unconverted: say that first, rather
+    than listing constants as ops without a builtin."""
+    try:
+        yield
+    except ConversionError as e:
+        names = [p.name for p in passes]
+        if "legalize-tf" in names or "no TFLite builtin lowering" not in str(e):
+            raise
+        raise ConversionError(
+            f"the pass pipeline ({','.join(names) or 'empty'}) has no legalize-tf pass, so the model's TF ops were "
+            "left as they are; add legalize-tf (e.g. --pass-pipeline tf-legalize-only,dce). What remained:\n"
+            f"{e}"
+        ) from e
 
 
 _QUANTIZE_PASSES = {"dynamic": "quantize-dynamic-range", "float16": "quantize-float16"}
+_FULL_INTEGER = ("int8", "int16x8")
 
 
 def _quantize_pass(mode: str | None) -> str | None:
-    """The weight-quantization pass of a --quantize mode; int8/int16x8 are refused until full-integer exists."""
-    if mode is None:
+    """The weight-quantization pass of a --quantize mode (int8/int16x8 quantize after calibration, not in the
+    pipeline)."""
+    if mode is None or mode in _FULL_INTEGER:
         return None
-    if mode in ("int8", "int16x8"):
-        from compiler.errors import UnsupportedFlagError
-
-        raise UnsupportedFlagError(
-            f"--quantize {mode}: full-integer quantization (calibration with --representative-data) is not "
-            "implemented yet; use --quantize dynamic or --quantize float16"
-        )
     if mode not in _QUANTIZE_PASSES:
         raise UsageError(f"--quantize {mode!r}: expected one of dynamic, float16, int8, int16x8")
     return _QUANTIZE_PASSES[mode]
+
+
+def _calibration_data(
+    mode: str | None, path: Path | None, limit: int | None, input_type: str | None, output_type: str | None
+) -> Any:
+    """The representative data of --quantize int8/int16x8, read (and checked) before TensorFlow is imported."""
+    for flag, value in (("--inference-input-type", input_type), ("--inference-output-type", output_type)):
+        if value is None:
+            continue
+        if value not in _IO_TYPES:
+            raise UsageError(f"{flag} {value!r}: expected one of {', '.join(_IO_TYPES)}")
+        if mode not in _FULL_INTEGER:
+            raise UsageError(f"{flag} applies to --quantize int8 or int16x8 (integer model I/O)")
+    if mode not in _FULL_INTEGER:
+        for flag, value in (("--representative-data", path), ("--calibration-samples", limit)):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --quantize int8 or int16x8 (calibration)")
+        return None
+    if path is None:
+        raise UsageError(
+            f"--quantize {mode} calibrates activation ranges: give --representative-data FILE (.npz keyed by "
+            "input name, or a folder of NAME.npy, first dimension = samples), or use --quantize dynamic"
+        )
+    from compiler.calibrate import load_representative_data
+
+    data = load_representative_data(path, limit=limit)
+    return _make_positional_class()(data.arrays, data.count, data.source)
+
+
+def _set_op_sets(converter: Any, quantize: str | None, select_tf_ops: bool) -> None:
+    """target_spec.supported_ops for --select-tf-ops and --quantize int16x8 (TF's 16x8 op set)."""
+    from compiler.converter import OpsSet
+
+    ops = {OpsSet.TFLITE_BUILTINS}
+    if quantize == "int16x8":
+        ops = {OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8}
+    if select_tf_ops:
+        ops.add(OpsSet.SELECT_TF_OPS)
+    if ops != {OpsSet.TFLITE_BUILTINS}:
+        converter.target_spec.supported_ops = ops
+
+
+def _positional_names(source: str, arrays: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any] | None:
+    """np.savez(path, x, y) names arrays arr_0, arr_1, ...: map them to the signature's inputs in order."""
+    keys = set(arrays)
+    positional = {f"arr_{i}" for i in range(len(keys))}
+    if keys != positional or keys & set(names):
+        return None
+    if len(keys) != len(names):
+        raise UsageError(
+            f"{source}: {len(keys)} unnamed array(s) (arr_0, ...) for {len(names)} model input(s) "
+            f"{', '.join(repr(n) for n in names)}; save one array per input, or name them: np.savez(path, "
+            f"{names[0]}=...)"
+        )
+    return {name: arrays[f"arr_{i}"] for i, name in enumerate(names)}
+
+
+def _make_positional_class() -> type:
+    from compiler.calibrate import RepresentativeData
+
+    class PositionalData(RepresentativeData):
+        def samples(self, signatures: list[Any]) -> Any:
+            if None in self.arrays and len(signatures) == 1:
+                named = _positional_names(self.source, self.arrays[None], signatures[0].names)
+                if named is not None:
+                    self.arrays = {None: named}
+            return super().samples(signatures)
+
+    return PositionalData
 
 
 def _pass_names(flag: str, values: list[str] | None) -> list[str]:
@@ -268,6 +451,7 @@ _PHASE_LABELS = {
     "load": "Loading model (TensorFlow)",
     "import": "Importing graph -> tf dialect",
     "passes": "Running passes",
+    "calibrate": "Calibrating and quantizing",
     "export": "Exporting FlatBuffer",
 }
 

@@ -10,13 +10,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from compiler.cli.common import out, report, wants_traceback
+from compiler.cli.common import HelpCommand, out, report, wants_traceback
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, add_help_option=False
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+    short_help="Run passes on tf/tfl IR text (xdsl-opt style; `tflc opt --help`).",
 )
 def opt(ctx: typer.Context) -> None:
     """Run passes on tf/tfl IR text, xdsl-opt style: tflc opt [FILE|-] -p 'pass1,pass2{opt=1}'
@@ -24,7 +26,7 @@ def opt(ctx: typer.Context) -> None:
     raise typer.Exit(run_opt(list(ctx.args)))
 
 
-@app.command()
+@app.command(cls=HelpCommand)
 def passes() -> None:
     """List the registered passes and named pipelines."""
     from compiler.pipeline import DEFAULT_PIPELINE, PIPELINES, describe_passes
@@ -71,6 +73,7 @@ def opt_main_class() -> type:
 
         def register_all_arguments(self, arg_parser: Any) -> None:
             super().register_all_arguments(arg_parser)
+            _tflc_passes_first(arg_parser, list(available_passes()), list(self.available_passes))
             arg_parser.add_argument(
                 "--print-constants",
                 default=False,
@@ -96,6 +99,62 @@ def opt_main_class() -> type:
                 return super().output_resulting_program(prog)
 
     return TflcOptMain
+
+
+def _tflc_passes_first(arg_parser: Any, ours: list[str], every: list[str]) -> None:
+    """`tflc opt --help` names tflc's passes and pipelines (one line each, in an epilog that fits the terminal);
+    xDSL's own passes, which also run, are listed by `--all-passes`."""
+    import argparse
+    import textwrap
+
+    from compiler.pipeline import PIPELINES, describe_passes
+
+    theirs = [name for name in every if name not in ours]
+    for action in arg_parser._actions:
+        if "--passes" in action.option_strings:
+            action.help = "Comma-separated passes or named pipelines (below); options as name{opt=value}."
+
+    class ListAll(argparse.Action):
+        def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+            for title, names in (
+                (f"tflc passes ({len(ours)})", ours),
+                (f"xDSL passes ({len(theirs)})", theirs),
+            ):
+                print(textwrap.fill(f"{title}: {', '.join(names)}", width=_width(), break_on_hyphens=False))
+            parser.exit()
+
+    arg_parser.add_argument(
+        "--all-passes", nargs=0, action=ListAll, help="List every pass, xDSL's included, and exit."
+    )
+    width = _width()
+    docs = dict(describe_passes())
+    name_w = max(map(len, [*ours, *PIPELINES])) + 2
+    lines = ["tflc passes:"]
+    for name in ours:
+        lines += textwrap.wrap(
+            docs.get(name, ""),
+            width,
+            initial_indent=f"  {name:<{name_w}}",
+            subsequent_indent=" " * (name_w + 2),
+        ) or [f"  {name}"]
+    lines.append("pipelines (a name expands to its passes):")
+    for name, spec in PIPELINES.items():
+        lines += textwrap.wrap(
+            spec.replace(",", ", "),
+            width,
+            initial_indent=f"  {name:<{name_w}}",
+            subsequent_indent=" " * (name_w + 2),
+            break_on_hyphens=False,
+        )
+    lines.append(f"xDSL's {len(theirs)} passes run too: `tflc opt --all-passes` lists them.")
+    arg_parser.description = f"{arg_parser.description}\n\n" + "\n".join(lines)
+    arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _width() -> int:
+    import shutil
+
+    return min(shutil.get_terminal_size((80, 24)).columns, 100) - 2
 
 
 def run_opt(argv: list[str]) -> int:

@@ -189,7 +189,8 @@ static void sig_input_params(float in_s, int is_tanh, int32_t *mult, int *shift)
     ++sh;
     m *= 2.0;
   }
-  *mult = (int32_t)m;
+  /* an absurd scale (>= 2^31 after scaling) gives x86's out-of-range conversion result, INT32_MIN, without UB */
+  *mult = m < 2147483648.0 ? (int32_t)m : INT32_MIN;
   *shift = sh;
 }
 
