@@ -323,8 +323,10 @@ def test_batch_matmul_and_matmul_weights():
     )
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=2)
     want = _outputs(theirs, inputs, ru.litert)
-    assert _max_rel(_outputs(mine, inputs, ru.litert), want) <= OUTPUT_RTOL
-    # runtime/ has no hybrid BATCH_MATMUL (version 4) kernel yet, so only LiteRT runs this file.
+    got = _outputs(mine, inputs, ru.litert)
+    assert _max_rel(got, want) <= OUTPUT_RTOL
+    # our runtime's hybrid BATCH_MATMUL v4 / FULLY_CONNECTED v12 run our file as LiteRT BUILTIN_REF does
+    assert all(np.array_equal(a, b) for a, b in zip(_outputs(mine, inputs, ru.ours), got, strict=True))
 
 
 def test_near_zero_channels():
