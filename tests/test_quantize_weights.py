@@ -200,8 +200,7 @@ def check_side_by_side(keras_model, mode: str, our_runtime: bool = True) -> dict
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
     if mode == "dynamic-per-tensor" and _per_tensor_hybrid_depthwise(theirs):
         # LiteRT's hybrid DEPTHWISE_CONV_2D with one weight scale (version 4) gives different, sometimes NaN, outputs
-        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead
-        # (which has no hybrid TRANSPOSE_CONV yet: then only the bytes above are checked).
+        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead.
         if not our_runtime:
             return {"weights": len(want_w), "identical": len(want_w) - near}
         rel = _max_rel(_outputs(mine, inputs, ru.ours), _outputs(theirs, inputs, ru.ours))
@@ -284,9 +283,7 @@ def test_layers_with_large_weights():
     text = keras.Model(tok, layers.EinsumDense("abc,cd->abd", output_shape=(5, 200))(e))
     for model in (image, text):
         for mode in MODES:
-            # runtime/ has no hybrid TRANSPOSE_CONV (version 2, int8 weights) kernel yet: LiteRT checks that file.
-            hybrid_transpose_conv = model is image and mode != "float16"
-            figures = check_side_by_side(model, mode, our_runtime=not hybrid_transpose_conv)
+            figures = check_side_by_side(model, mode)
             print(f"{model.name} {mode}: {figures}")
 
 
@@ -394,8 +391,8 @@ def quantize_tf_float_file(model, mode: str) -> tuple[bytes, bytes]:
 
 @pytest.mark.heavy
 def test_mobilenet_v2_side_by_side():
-    """End to end, MobileNetV2's float weights already differ from TF's by 1-2 ULPs (BatchNorm folding), so most
-    quantized weights match within a step; quantizing TF's own float file gives TF's bytes exactly."""
+    """End to end (BatchNorm folded with TF's rounding of rsqrt) every quantized weight is TF's, and quantizing TF's
+    own float file gives TF's bytes too."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -403,6 +400,7 @@ def test_mobilenet_v2_side_by_side():
     for mode in ("dynamic", "float16"):
         figures = check_side_by_side(model, mode)
         print(f"mobilenet_v2 {mode}: {figures}")
+        assert figures["identical"] == figures["weights"]
         theirs, mine = quantize_tf_float_file(model, mode)
         assert quantized_weights(mine) == quantized_weights(theirs)
         assert op_versions(mine) == op_versions(theirs)

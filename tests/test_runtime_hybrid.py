@@ -88,3 +88,40 @@ def test_hybrid_batch_matmul_zero_rows():
     want = ru.run(ref, [x])
     got = ru.run(ru.ours(model), [x])
     assert np.array_equal(got[0], want[0])
+
+
+def _transpose_conv_model(in_shape, filters, kernel, strides, padding, bias=True, activation=None) -> bytes:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(in_shape, batch_size=2),
+            keras.layers.Conv2DTranspose(
+                filters, kernel, strides=strides, padding=padding, use_bias=bias, activation=activation
+            ),
+        ]
+    )
+    if bias:
+        layer = model.layers[-1]
+        layer.bias.assign(np.random.default_rng(1).uniform(-1, 1, layer.bias.shape).astype(np.float32))
+    import tensorflow as tf
+
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    return c.convert()
+
+
+@pytest.mark.parametrize(
+    "in_shape, filters, kernel, strides, padding, bias, activation",
+    [
+        ((8, 8, 16), 16, 3, 2, "same", True, None),
+        ((7, 5, 32), 8, 3, 2, "valid", True, "relu"),
+        ((6, 6, 24), 12, (4, 2), (2, 3), "same", False, None),
+        ((5, 5, 64), 4, 2, 1, "valid", True, None),
+    ],
+)
+def test_hybrid_transpose_conv(in_shape, filters, kernel, strides, padding, bias, activation):
+    model = _transpose_conv_model(in_shape, filters, kernel, strides, padding, bias, activation)
+    assert _version(model, "TRANSPOSE_CONV") >= 2
+    _bit_exact(model)

@@ -846,10 +846,109 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+
+/* ------------------------------------------------------------------------------------------------ TRANSPOSE_CONV */
+
+/* Hybrid TRANSPOSE_CONV (float32 input, int8 filter [O, H, W, I]; version 2), as LiteRT's reference kernel: each batch
+ * image quantized asymmetrically as a whole, then a scatter over input elements, every contribution added in float
+ * to a zeroed output as (float)((q - offset) * w) * w_scale[c] * in_scale, then bias and the activation clamp. */
+typedef struct {
+  int n, h, w, cin, cout, kh, kw, sh, sw, oh, ow, pad_t, pad_l;
+  float lo, hi;
+} HybTConv;
+
+static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *os = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
+  TflTensor *b = tfl_input(ctx, node, 3), *out = tfl_output(ctx, node, 0);
+  if (!os || !hybrid_types(in, f, out)) return TFL_NOT_MINE;
+  if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): input and filter must be 4-D");
+  if (f->dims[3] != in->dims[3])
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter depth %d != input channels %d", f->dims[3], in->dims[3]);
+  if (f->nq < 1 || !f->scales || (f->nq > 1 && f->nq != f->dims[0]))
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter needs 1 or %d scales", f->dims[0]);
+  if (b && (b->type != TFL_FLOAT32 || tfl_num_elements(b) != f->dims[0]))
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): bias must be float32[%d]", f->dims[0]);
+  int64_t shp[4];
+  const int known = os->data && !os->is_variable && (os->alloc == TFL_ALLOC_CONST || os->alloc == TFL_ALLOC_PERSISTENT);
+  if (!known || os->type != TFL_INT32 || tfl_num_elements(os) != 4)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): output_shape must be a constant int32[4]");
+  for (int i = 0; i < 4; ++i) shp[i] = ((const int32_t *)os->data)[i];
+  if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0 || shp[1] > INT32_MAX ||
+      shp[2] > INT32_MAX)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): output_shape inconsistent with input/filter");
+  const TflTransposeConvOptions o = tfl_TransposeConvOptions(node);
+  if (o.stride_w < 1 || o.stride_h < 1) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): strides must be >= 1");
+  if (o.fused_activation_function >= TFL_ACT_TANH)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): unsupported fused activation %d", o.fused_activation_function);
+  tfl_release_user_data(node);
+  HybTConv *d = (HybTConv *)calloc(1, sizeof(HybTConv));
+  if (!d) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): out of memory");
+  node->user_data = d;
+  node->free_user_data = free;
+  d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];
+  d->cout = f->dims[0]; d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = o.stride_h; d->sw = o.stride_w;
+  d->oh = (int)shp[1]; d->ow = (int)shp[2];
+  /* LiteRT's ComputePaddingHeightWidth over the output size (the transposed conv's "input") */
+  if (tfl_conv_out_size(o.padding, d->oh, d->kh, d->sh, 1, &d->pad_t) < 0 ||
+      tfl_conv_out_size(o.padding, d->ow, d->kw, d->sw, 1, &d->pad_l) < 0)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter larger than the output");
+  act_range_f32(o.fused_activation_function, &d->lo, &d->hi);
+  int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
+  return tfl_resize(ctx, out, 4, od);
+}
+
+static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
+  const HybTConv *d = (const HybTConv *)node->user_data;
+  TflTensor *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2), *b = tfl_input(ctx, node, 3);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int64_t per_batch = (int64_t)d->h * d->w * d->cin;
+  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, (size_t)(per_batch * d->n) + 64);
+  if (!q) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): out of memory");
+  const float *x = (const float *)in->data;
+  const int8_t *w = (const int8_t *)f->data;
+  const float *bias = b ? (const float *)b->data : NULL;
+  float *y = (float *)out->data;
+  const int64_t out_elems = (int64_t)d->n * d->oh * d->ow * d->cout;
+  for (int64_t i = 0; i < out_elems; ++i) y[i] = 0.0f;
+  for (int n = 0; n < d->n; ++n) {
+    float sf;
+    int32_t off;
+    int8_t *qb = q + n * per_batch;
+    quantize_asym(x + n * per_batch, (int)per_batch, qb, &sf, &off);
+    float *yb = y + (int64_t)n * d->oh * d->ow * d->cout;
+    for (int iy = 0; iy < d->h; ++iy)
+      for (int ix = 0; ix < d->w; ++ix)
+        for (int ic = 0; ic < d->cin; ++ic) {
+          const int32_t v = (int32_t)qb[((int64_t)iy * d->w + ix) * d->cin + ic] - off;
+          const int oy0 = iy * d->sh - d->pad_t, ox0 = ix * d->sw - d->pad_l;
+          for (int fy = 0; fy < d->kh; ++fy) {
+            const int oy = oy0 + fy;
+            if (oy < 0 || oy >= d->oh) continue;
+            for (int fx = 0; fx < d->kw; ++fx) {
+              const int ox = ox0 + fx;
+              if (ox < 0 || ox >= d->ow) continue;
+              float *yo = yb + ((int64_t)oy * d->ow + ox) * d->cout;
+              for (int oc = 0; oc < d->cout; ++oc) {
+                const int32_t acc = v * (int32_t)w[(((int64_t)oc * d->kh + fy) * d->kw + fx) * d->cin + ic];
+                const float ws = f->scales[f->nq > 1 ? oc : 0];
+                yo[oc] += (float)acc * ws * sf;
+              }
+            }
+          }
+        }
+  }
+  for (int64_t i = 0; i < out_elems; ++i) {
+    const float v = y[i] + (bias ? bias[i % d->cout] : 0.0f);
+    y[i] = clampf(v, d->lo, d->hi);
+  }
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_hybrid[] = {
     {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", 1, 12, fc_prepare, fc_eval},
     {TFL_OP_CONV_2D, "CONV_2D (hybrid)", 1, 8, conv_prepare, conv_eval},
     {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", 1, 7, dw_prepare, dw_eval},
     {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (hybrid)", 1, 4, bmm_prepare, bmm_eval},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (hybrid)", 1, 5, tconv_prepare, tconv_eval},
     {0, NULL, 0, 0, NULL, NULL},
 };
