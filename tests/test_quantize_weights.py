@@ -444,3 +444,31 @@ def test_cli_quantize_matches_tf(keras_models, tmp_path):
         mine = out.read_bytes()
         assert set(quantized_weights(theirs)) <= set(quantized_weights(mine))
         assert op_versions(mine)[1] == op_versions(theirs)[1]
+
+
+def test_conversion_metadata_is_tfs(keras_models):
+    """CONVERSION_METADATA byte for byte as TF 2.21 writes it (empty modes vector for float, the mode otherwise,
+    options, environment), with model_hash = TF's get_model_hash of our file (TF's own file numbers tensors
+    differently, so its hash differs)."""
+    import flatbuffers
+    import tensorflow as tf
+    from tensorflow.lite.python import conversion_metadata_schema_py_generated as cm
+    from tensorflow.lite.python import util
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = keras_models["small_cnn"]
+    for mode in ("float", "dynamic", "float16"):
+        if mode == "float":
+            theirs = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+            mine = TFLiteConverter.from_keras_model(model).convert()
+        else:
+            theirs, mine = _both(model, mode)
+        want = cm.ConversionMetadataT.InitFromObj(
+            cm.ConversionMetadata.GetRootAs(metadata(theirs)["CONVERSION_METADATA"], 0)
+        )
+        want.environment.modelHash = int(
+            util.get_model_hash(flatbuffer_utils.convert_bytearray_to_object(bytearray(mine)))
+        )
+        b = flatbuffers.Builder(0)
+        b.Finish(want.Pack(b))
+        assert metadata(mine)["CONVERSION_METADATA"] == bytes(b.Output()), mode
