@@ -351,7 +351,8 @@ def _structure_hash(subgraphs: list[_Subgraph], buffers: _Buffers) -> int:
         structure.append(
             {
                 "operators": [
-                    ([sg.ref(v) for v in op.operands], [sg.ref(v) for v in op.results]) for op in _operators(sg.fn)
+                    ([sg.ref(v) for v in op.operands], [sg.ref(v) for v in op.results])
+                    for op in _operators(sg.fn)
                 ],
                 "tensors": [
                     (len(buffers.data[buf]) or None, _tensor_shape(value)) for value, _, buf in sg.tensors

@@ -27,7 +27,14 @@ OUTPUT_RTOL = 1e-6
 MODES = ("dynamic", "float16")
 # Models whose float kernels (not the quantized ones) our runtime does not reproduce bit for bit.
 FLOAT_KERNEL_ULPS = {"transformer_block"}
-MODELS = ["mobilenet_v2", "resnet50", "efficientnet_b0", "mobilenet_v3_small", "transformer_block", "digits_cnn"]
+MODELS = [
+    "mobilenet_v2",
+    "resnet50",
+    "efficientnet_b0",
+    "mobilenet_v3_small",
+    "transformer_block",
+    "digits_cnn",
+]
 
 
 def digits_cnn():
@@ -142,5 +149,9 @@ def test_weights_and_outputs_match_tf(name):
         assert not problems, f"{name} {mode}: {problems}"
         assert rel <= OUTPUT_RTOL, f"{name} {mode}: LiteRT outputs of the two files {rel:g} apart"
         bound = OUTPUT_RTOL if name in FLOAT_KERNEL_ULPS else 0.0
-        assert runtime_ours <= bound, f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on our file: {runtime_ours:g}"
-        assert runtime_tf <= bound, f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on TF's file: {runtime_tf:g}"
+        assert runtime_ours <= bound, (
+            f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on our file: {runtime_ours:g}"
+        )
+        assert runtime_tf <= bound, (
+            f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on TF's file: {runtime_tf:g}"
+        )
