@@ -102,9 +102,29 @@ def conversions(name: str) -> dict:
     return _FILES[name]
 
 
+def softmax_betas(model: bytes) -> set[float]:
+    import tflite
+
+    m = tflite.Model.GetRootAsModel(model, 0)
+    g = m.Subgraphs(0)
+    betas = set()
+    for i in range(g.OperatorsLength()):
+        op = g.Operators(i)
+        oc = m.OperatorCodes(op.OpcodeIndex())
+        if max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode()) == tflite.BuiltinOperator.SOFTMAX:
+            opts = tflite.SoftmaxOptions()
+            table = op.BuiltinOptions()
+            opts.Init(table.Bytes, table.Pos)
+            betas.add(opts.Beta())
+    return betas
+
+
 def weight_agreement(theirs: bytes, mine: bytes) -> tuple[int, int, list[str]]:
-    """(weights TF quantizes, how many are byte-identical in ours, what differs)."""
+    """(weights TF quantizes, how many are byte-identical in ours, what differs). A float16 scalar TF keeps as the
+    operand of a MUL before a SOFTMAX is, in ours, that SOFTMAX's beta (folded by the float pipeline) with the same
+    float16 value: counted as not identical, but not a difference."""
     want, got = tqw.quantized_weights(theirs), tqw.quantized_weights(mine)
+    betas = softmax_betas(mine)
     extra = list(got)
     problems = []
     identical = 0
@@ -112,6 +132,8 @@ def weight_agreement(theirs: bytes, mine: bytes) -> tuple[int, int, list[str]]:
         if w in extra:
             extra.remove(w)
             identical += 1
+        elif w[0] == "FLOAT16" and w[1] == () and float(np.frombuffer(w[2], np.float16)[0]) in betas:
+            continue
         else:
             problems.append(f"TF's {w[0]} {list(w[1])} not byte-identical in ours")
     # tflc keeps all-zero biases TF's optimizer drops (a float-pipeline difference): stored as zeros.
