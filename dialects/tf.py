@@ -236,6 +236,15 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Atan2": ("y", "x"),
     "Cumsum": ("x", "axis"),
     "TopKV2": ("input", "k"),
+    # data rearrangement, gather/scatter (appended)
+    "DepthToSpace": ("input",),
+    "SpaceToDepth": ("input",),
+    "GatherNd": ("params", "indices"),
+    "ReverseV2": ("tensor", "axis"),
+    "BatchToSpaceND": ("input", "block_shape", "crops"),
+    "SpaceToBatchND": ("input", "block_shape", "paddings"),
+    "OneHot": ("indices", "depth", "on_value", "off_value"),
+    "ScatterNd": ("indices", "updates", "shape"),
 }
 
 

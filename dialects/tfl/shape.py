@@ -265,3 +265,34 @@ class ResizeNearestNeighborOp(ResizeOp):
     BUILTIN = B.RESIZE_NEAREST_NEIGHBOR
     OPTIONS = Options("ResizeNearestNeighborOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
     VERSIONS = {1: "1.13.1", 3: "2.3.0"}
+
+
+# data rearrangement (appended) ---------------------------------------------------------------------------------
+
+# DEPTH_TO_SPACE / SPACE_TO_DEPTH: NHWC, version 2 for int8 (op_version.cc).
+_BLOCK_KINDS = ("f32", "i8", "ui8", "i32", "i64", "qi8", "qui8")
+
+
+def _int8_version(op: TflOp) -> int:
+    return 2 if _kind(op.input) in ("i8", "qi8") else 1
+
+
+DepthToSpaceOp = _op(
+    "depth_to_space", B.DEPTH_TO_SPACE, Options("DepthToSpaceOptions", block_size=I32()), _movement(_BLOCK_KINDS),
+    VERSIONS={1: "2.1.0", 2: "2.1.0"}, version=_int8_version,
+)  # fmt: skip
+SpaceToDepthOp = _op(
+    "space_to_depth", B.SPACE_TO_DEPTH, Options("SpaceToDepthOptions", block_size=I32()), _movement(_BLOCK_KINDS),
+    VERSIONS={1: "1.5.0", 2: "1.14.0"}, version=_int8_version,
+)  # fmt: skip
+# GATHER_ND: version 1 for float32/int32/int64/uint8/bool params (int8, string and int16 take later versions).
+_GATHERED_ND = TensorOf("f32", "i1", "ui8", "i32", "i64")
+GatherNdOp = _op(
+    "gather_nd", B.GATHER_ND, "GatherNdOptions",
+    {"params": _GATHERED_ND, "indices": TensorOf("i32", "i64"), "output": _GATHERED_ND}, VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+# REVERSE_V2: version 1 for float32/int32/int64 data (other kinds take later versions); int32 axes.
+ReverseV2Op = _op(
+    "reverse_v2", B.REVERSE_V2, "ReverseV2Options", _movement(("f32", "i32", "i64"), axis=TensorOf("i32")),
+    VERSIONS={1: "1.14.0"},
+)  # fmt: skip
