@@ -51,6 +51,18 @@ _REARRANGE = {
     "gather_nd_full": (lambda x: tf.gather_nd(x, [[[0, 1, 2]], [[2, 3, 4]]]), [_spec((3, 4, 5))]),
     "reverse_one_axis": (lambda x: tf.reverse(x, [1]), [_spec((2, 3, 4))]),
     "reverse_last_axis": (lambda x: tf.reverse(x, [-1]), [_spec((2, 3, 4))]),
+    "space_to_batch": (lambda x: tf.space_to_batch(x, [2, 2], [[0, 0], [1, 1]]), [_spec((1, 4, 4, 2))]),
+    "space_to_batch_uneven": (
+        lambda x: tf.space_to_batch(x, [2, 3], [[1, 1], [0, 1]]),
+        [_spec((2, 4, 5, 3))],
+    ),
+    "batch_to_space": (lambda x: tf.batch_to_space(x, [2, 2], [[0, 0], [0, 1]]), [_spec((4, 3, 3, 2))]),
+    "batch_to_space_int32": (
+        lambda x: tf.batch_to_space(x, [1, 2], [[0, 0], [1, 0]]),
+        [_spec((4, 2, 3, 1), "int32")],
+    ),
+    "scatter_nd": (lambda u: tf.scatter_nd([[0], [2], [0]], u, [4, 3]), [_spec((3, 3), name="u")]),
+    "scatter_nd_elements": (lambda u: tf.scatter_nd([[1, 2], [0, 0]], u, [3, 4]), [_spec((2,), name="u")]),
 }
 
 
@@ -64,3 +76,28 @@ def test_gather_nd_runtime_indices():
     specs = [_spec((3, 4, 5)), _spec((2, 2), "int32", "i")]
     x = np.random.default_rng(1).standard_normal((3, 4, 5)).astype(np.float32)
     _side_by_side(lambda x, i: tf.gather_nd(x, i), specs, [x, np.array([[2, 3], [0, 1]], np.int32)])
+
+
+def test_space_batch_around_an_elementwise_op():
+    # no convolution between them: nothing to fold, both converters keep SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
+    def f(x):
+        y = tf.nn.relu(tf.space_to_batch(x, [2, 2], [[1, 2], [1, 2]]))
+        return tf.batch_to_space(y * 2.0, [2, 2], [[1, 2], [1, 2]])
+
+    _side_by_side(f, [_spec((1, 7, 7, 2))])
+
+
+@pytest.mark.parametrize(("axis", "dtype"), [(-1, "float32"), (0, "float32"), (1, "int32")])
+def test_one_hot(axis, dtype):
+    idx = np.array([[0, 3, 7], [4, -1, 2]], np.int32)  # -1 and 7 (>= depth): all-off rows
+
+    def fn(i):
+        return tf.one_hot(i, 5, on_value=tf.constant(3, dtype), off_value=tf.constant(-1, dtype), axis=axis)
+
+    _side_by_side(fn, [_spec((2, 3), "int32", "i")], [idx])
+
+
+def test_scatter_nd_runtime_indices():
+    u = np.arange(6, dtype=np.float32).reshape(2, 3)
+    _side_by_side(lambda i, u: tf.scatter_nd(i, u, [4, 3]), [_spec((2, 1), "int32", "i"), _spec((2, 3), name="u")],
+                  [np.array([[3], [3]], np.int32), u])  # fmt: skip

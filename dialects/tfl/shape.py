@@ -296,3 +296,28 @@ ReverseV2Op = _op(
     "reverse_v2", B.REVERSE_V2, "ReverseV2Options", _movement(("f32", "i32", "i64"), axis=TensorOf("i32")),
     VERSIONS={1: "1.14.0"},
 )  # fmt: skip
+
+
+# SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND on rank-4 NHWC data (version 1; other ranks and int8/int16 take later ones).
+_SPACE_BATCH = ("f32", "i32", "i64")
+SpaceToBatchNdOp = _op(
+    "space_to_batch_nd", B.SPACE_TO_BATCH_ND, "SpaceToBatchNDOptions",
+    _movement(_SPACE_BATCH, block_shape=TensorOf("i32"), paddings=TensorOf("i32")), VERSIONS={1: "1.6.0"},
+)  # fmt: skip
+BatchToSpaceNdOp = _op(
+    "batch_to_space_nd", B.BATCH_TO_SPACE_ND, "BatchToSpaceNDOptions",
+    _movement(_SPACE_BATCH, block_shape=TensorOf("i32"), crops=TensorOf("i32")), VERSIONS={1: "1.6.0"},
+)  # fmt: skip
+_ONE_HOT_VALUES = TensorOf("f32", "i1", "i8", "ui8", "i32", "i64")
+OneHotOp = _op(
+    "one_hot", B.ONE_HOT, Options("OneHotOptions", axis=I32()),
+    {"indices": TensorOf("i32", "i64"), "depth": TensorOf("i32"), "on_value": _ONE_HOT_VALUES,
+     "off_value": _ONE_HOT_VALUES, "output": _ONE_HOT_VALUES},
+    VERSIONS={1: "1.11.0"},
+)  # fmt: skip
+_SCATTERED = TensorOf("f32", "i1", "i8", "ui8", "i32", "i64")
+ScatterNdOp = _op(
+    "scatter_nd", B.SCATTER_ND, "ScatterNdOptions",
+    {"indices": TensorOf("i32"), "updates": _SCATTERED, "shape": TensorOf("i32"), "output": _SCATTERED},
+    VERSIONS={1: "2.1.0"},
+)  # fmt: skip

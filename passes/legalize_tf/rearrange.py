@@ -3,17 +3,22 @@
     tf.DepthToSpace / SpaceToDepth (NHWC) -> tfl.depth_to_space / tfl.space_to_depth {block_size}
     tf.GatherNd                           -> tfl.gather_nd
     tf.ReverseV2(x, axis)                 -> tfl.reverse_v2 (axes as an int32 constant)
+    tf.SpaceToBatchND / BatchToSpaceND    -> tfl.space_to_batch_nd / tfl.batch_to_space_nd (rank 4; what the
+                                             dilated-conv recognition in prepare-tf leaves)
+    tf.OneHot {axis}                      -> tfl.one_hot {axis}
+    tf.ScatterNd(indices, updates, shape) -> tfl.scatter_nd (int32 indices and shape)
 
 As TF's converter (legalize_patterns.td): one builtin per op; the element types must be ones LiteRT's kernel takes.
 """
 
 from __future__ import annotations
 
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from passes.legalize_tf.shape import int32_const
-from passes.patterns import int_attr, op_accepts, rank_of, replace_with, rule, str_attr
+from passes.patterns import I32, dtype_of, int_attr, op_accepts, rank_of, replace_with, rule, str_attr
 
 
 @rule(tf.DepthToSpaceOp, tf.SpaceToDepthOp)
@@ -48,4 +53,60 @@ def legalize_reverse_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [axes, tfl.ReverseV2Op.build([x, axes.output], [op.results[0].type])])
 
 
-RULES = [legalize_depth_space, legalize_gather_nd, legalize_reverse_v2]
+@rule(tf.SpaceToBatchNDOp, tf.BatchToSpaceNDOp)
+def legalize_space_batch(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.SpaceToBatchND(x, block_shape, paddings) / BatchToSpaceND(x, block_shape, crops) on rank-4 data with
+    constant block shape and paddings/crops (both re-made int32)."""
+    x, block_v, pads_v = op.operands
+    new_cls = tfl.SpaceToBatchNdOp if isinstance(op, tf.SpaceToBatchNDOp) else tfl.BatchToSpaceNdOp
+    block, pads = int32_const(block_v), int32_const(pads_v)
+    if (
+        block is None
+        or pads is None
+        or rank_of(x) != 4
+        or block[1].shape != (2,)
+        or not op_accepts(new_cls, [x])
+    ):
+        return
+    new = new_cls.build([x, block[0].output, pads[0].output], [op.results[0].type])
+    replace_with(rewriter, op, [block[0], pads[0], new])
+
+
+@rule(tf.OneHotOp)
+def legalize_one_hot(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.OneHot(indices, depth, on_value, off_value) {axis} -> tfl.one_hot {axis}."""
+    if not op_accepts(tfl.OneHotOp, list(op.operands)):
+        return
+    axis = int_attr(op, "axis", -1)
+    replace_with(rewriter, op, [tfl.OneHotOp.build(list(op.operands), [op.results[0].type], axis=axis)])
+
+
+def _int32_operand(value: SSAValue, pre: list[Operation]) -> SSAValue | None:
+    """A constant integer operand re-made int32 (appended to `pre`), an int32 one as it is, else None."""
+    made = int32_const(value)
+    if made is not None:
+        pre.append(made[0])
+        return made[0].output
+    return value if dtype_of(value) == I32 else None
+
+
+@rule(tf.ScatterNdOp)
+def legalize_scatter_nd(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.ScatterNd(indices, updates, shape) -> tfl.scatter_nd with int32 indices and shape (TF casts them)."""
+    pre: list[Operation] = []
+    indices = _int32_operand(op.operands[0], pre)
+    shape = _int32_operand(op.operands[2], pre)
+    updates = op.operands[1]
+    if indices is None or shape is None or not op_accepts(tfl.ScatterNdOp, [indices, updates, shape]):
+        return
+    replace_with(rewriter, op, [*pre, tfl.ScatterNdOp.build([indices, updates, shape], [op.results[0].type])])
+
+
+RULES = [
+    legalize_depth_space,
+    legalize_gather_nd,
+    legalize_reverse_v2,
+    legalize_space_batch,
+    legalize_one_hot,
+    legalize_scatter_nd,
+]

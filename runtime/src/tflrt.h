@@ -176,7 +176,9 @@ extern const TflApi tfl_api;
   X(misc_q)                    \
   X(quantize)                  \
   X(hybrid)                    \
-  X(topk)
+  X(topk)                      \
+  X(space_batch)               \
+  X(scatter)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)

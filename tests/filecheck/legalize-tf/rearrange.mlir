@@ -39,3 +39,52 @@ func.func @reverse(%x: tensor<2x3xf32>, %a: tensor<1xi32>) -> (tensor<2x3xf32>, 
   %z = "tf.ReverseV2"(%x, %a) {T = f32, Tidx = i32} : (tensor<2x3xf32>, tensor<1xi32>) -> tensor<2x3xf32>
   func.return %y, %z : tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// SpaceToBatchND / BatchToSpaceND: block shape and paddings/crops become int32 constants.
+// CHECK-LABEL: func.func @space_batch
+// CHECK:       [[B:%.*]] = tfl.pseudo_const <int32 [2] [2, 2]>
+// CHECK-NEXT:  [[P:%.*]] = tfl.pseudo_const <int32 [2, 2] [0, 0, 1, 1]>
+// CHECK-NEXT:  "tfl.space_to_batch_nd"(%x, [[B]], [[P]]) : (tensor<1x4x4x2xf32>, tensor<2xi32>, tensor<2x2xi32>) -> tensor<4x2x3x2xf32>
+// CHECK:       "tfl.batch_to_space_nd"(%y, %{{.*}}, %{{.*}}) : (tensor<4x3x3x2xf32>, tensor<2xi32>, tensor<2x2xi32>) -> tensor<1x6x5x2xf32>
+func.func @space_batch(%x: tensor<1x4x4x2xf32>, %y: tensor<4x3x3x2xf32>) -> (tensor<4x2x3x2xf32>, tensor<1x6x5x2xf32>) {
+  %b = tf.Const <int64 [2] [2, 2]> : tensor<2xi64>
+  %p = tf.Const <int64 [2, 2] [0, 0, 1, 1]> : tensor<2x2xi64>
+  %a = "tf.SpaceToBatchND"(%x, %b, %p) {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi64>, tensor<2x2xi64>) -> tensor<4x2x3x2xf32>
+  %c = tf.Const <int32 [2, 2] [0, 0, 0, 1]> : tensor<2x2xi32>
+  %d = "tf.BatchToSpaceND"(%y, %b, %c) {T = f32} : (tensor<4x3x3x2xf32>, tensor<2xi64>, tensor<2x2xi32>) -> tensor<1x6x5x2xf32>
+  func.return %a, %d : tensor<4x2x3x2xf32>, tensor<1x6x5x2xf32>
+}
+
+// Must not fire: paddings computed at run time, rank-3 data (other version).
+// CHECK-LABEL: func.func @space_batch_stays_tf
+// CHECK-COUNT-2: "tf.SpaceToBatchND"
+// CHECK-NOT:   "tfl.space_to_batch_nd"
+func.func @space_batch_stays_tf(%x: tensor<1x4x4x2xf32>, %p: tensor<2x2xi32>, %z: tensor<1x4x2xf32>) -> (tensor<4x?x?x2xf32>, tensor<2x2x2xf32>) {
+  %b = tf.Const <int32 [2] [2, 2]> : tensor<2xi32>
+  %a = "tf.SpaceToBatchND"(%x, %b, %p) {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi32>, tensor<2x2xi32>) -> tensor<4x?x?x2xf32>
+  %b1 = tf.Const <int32 [1] [2]> : tensor<1xi32>
+  %p1 = tf.Const <int32 [1, 2] [0, 0]> : tensor<1x2xi32>
+  %c = "tf.SpaceToBatchND"(%z, %b1, %p1) {T = f32} : (tensor<1x4x2xf32>, tensor<1xi32>, tensor<1x2xi32>) -> tensor<2x2x2xf32>
+  func.return %a, %c : tensor<4x?x?x2xf32>, tensor<2x2x2xf32>
+}
+
+// OneHot keeps its axis; on/off values and depth pass through.
+// CHECK-LABEL: func.func @one_hot
+// CHECK:       "tfl.one_hot"(%i, %d, %on, %off) <{axis = -1 : i32}> : (tensor<3xi32>, tensor<i32>, tensor<f32>, tensor<f32>) -> tensor<3x5xf32>
+func.func @one_hot(%i: tensor<3xi32>, %on: tensor<f32>, %off: tensor<f32>) -> tensor<3x5xf32> {
+  %d = tf.Const <int32 [] [5]> : tensor<i32>
+  %y = "tf.OneHot"(%i, %d, %on, %off) {T = f32, TI = i32, axis = -1 : i64} : (tensor<3xi32>, tensor<i32>, tensor<f32>, tensor<f32>) -> tensor<3x5xf32>
+  func.return %y : tensor<3x5xf32>
+}
+
+// ScatterNd: constant int64 indices and shape become int32 constants.
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK:       [[I:%.*]] = tfl.pseudo_const <int32 [2, 1] [0, 2]>
+// CHECK-NEXT:  [[S:%.*]] = tfl.pseudo_const <int32 [2] [4, 3]>
+// CHECK-NEXT:  "tfl.scatter_nd"([[I]], %u, [[S]]) : (tensor<2x1xi32>, tensor<2x3xf32>, tensor<2xi32>) -> tensor<4x3xf32>
+func.func @scatter_nd(%u: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  %i = tf.Const <int64 [2, 1] [0, 2]> : tensor<2x1xi64>
+  %s = tf.Const <int64 [2] [4, 3]> : tensor<2xi64>
+  %y = "tf.ScatterNd"(%i, %u, %s) {T = f32, Tindices = i64} : (tensor<2x1xi64>, tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x3xf32>
+  func.return %y : tensor<4x3xf32>
+}
