@@ -245,6 +245,8 @@ _OPS: dict[str, tuple[str, ...]] = {
     "SpaceToBatchND": ("input", "block_shape", "paddings"),
     "OneHot": ("indices", "depth", "on_value", "off_value"),
     "ScatterNd": ("indices", "updates", "shape"),
+    "Conv3D": ("input", "filter"),
+    "Conv3DBackpropInputV2": ("input_sizes", "filter", "out_backprop"),
 }
 
 

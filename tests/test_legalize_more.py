@@ -101,3 +101,35 @@ def test_scatter_nd_runtime_indices():
     u = np.arange(6, dtype=np.float32).reshape(2, 3)
     _side_by_side(lambda i, u: tf.scatter_nd(i, u, [4, 3]), [_spec((2, 1), "int32", "i"), _spec((2, 3), name="u")],
                   [np.array([[3], [3]], np.int32), u])  # fmt: skip
+
+
+_W3 = np.random.default_rng(3).standard_normal((2, 3, 2, 3, 4)).astype(np.float32)
+_W3T = np.random.default_rng(4).standard_normal((2, 3, 2, 4, 3)).astype(np.float32)
+_CONV3D = {
+    "same_strided": lambda x: tf.nn.conv3d(x, _W3, [1, 1, 2, 1, 1], "SAME"),
+    "valid": lambda x: tf.nn.conv3d(x, _W3, [1, 1, 1, 1, 1], "VALID"),
+    "bias": lambda x: tf.nn.conv3d(x, _W3, [1, 2, 2, 2, 1], "SAME") + np.arange(4, dtype=np.float32),
+    "relu": lambda x: tf.nn.relu(tf.nn.conv3d(x, _W3, [1, 2, 2, 2, 1], "SAME")),
+    "transpose_same": lambda x: tf.nn.conv3d_transpose(x, _W3T, [1, 4, 10, 6, 4], [1, 1, 2, 1, 1], "SAME"),
+    "transpose_valid": lambda x: tf.nn.conv3d_transpose(x, _W3T, [1, 9, 11, 13, 4], [1, 2, 2, 2, 1], "VALID"),
+}
+
+
+@pytest.mark.parametrize("name", list(_CONV3D))
+def test_conv3d(name):
+    _side_by_side(_CONV3D[name], [_spec((1, 4, 5, 6, 3))])
+
+
+def test_conv3d_dilated_where_tensorflow_converter_fails():
+    # TF 2.21's converter cannot convert a dilated Conv3D (its shape inference rejects the result type); ours matches
+    # TensorFlow in LiteRT and in our runtime
+    f = tf.function(
+        lambda x: tf.nn.conv3d(x, _W3, [1, 1, 1, 1, 1], "VALID", dilations=[1, 2, 1, 2, 1]),
+        input_signature=[_spec((1, 4, 5, 6, 3))],
+    )
+    ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    assert _structure(ours)[0] == {"CONV_3D": 1}
+    x = np.random.default_rng(5).standard_normal((1, 4, 5, 6, 3)).astype(np.float32)
+    want = f(x).numpy()
+    for interp in (ru.litert(ours), ru.ours(ours)):
+        ru.assert_match(ru.run(interp, [x])[0], want, type(interp).__module__)

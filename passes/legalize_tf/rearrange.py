@@ -81,7 +81,7 @@ def legalize_one_hot(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [tfl.OneHotOp.build(list(op.operands), [op.results[0].type], axis=axis)])
 
 
-def _int32_operand(value: SSAValue, pre: list[Operation]) -> SSAValue | None:
+def int32_operand(value: SSAValue, pre: list[Operation]) -> SSAValue | None:
     """A constant integer operand re-made int32 (appended to `pre`), an int32 one as it is, else None."""
     made = int32_const(value)
     if made is not None:
@@ -94,8 +94,8 @@ def _int32_operand(value: SSAValue, pre: list[Operation]) -> SSAValue | None:
 def legalize_scatter_nd(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.ScatterNd(indices, updates, shape) -> tfl.scatter_nd with int32 indices and shape (TF casts them)."""
     pre: list[Operation] = []
-    indices = _int32_operand(op.operands[0], pre)
-    shape = _int32_operand(op.operands[2], pre)
+    indices = int32_operand(op.operands[0], pre)
+    shape = int32_operand(op.operands[2], pre)
     updates = op.operands[1]
     if indices is None or shape is None or not op_accepts(tfl.ScatterNdOp, [indices, updates, shape]):
         return

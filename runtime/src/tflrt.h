@@ -178,7 +178,8 @@ extern const TflApi tfl_api;
   X(hybrid)                    \
   X(topk)                      \
   X(space_batch)               \
-  X(scatter)
+  X(scatter)                   \
+  X(conv3d_f32)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
