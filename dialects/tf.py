@@ -247,6 +247,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "ScatterNd": ("indices", "updates", "shape"),
     "Conv3D": ("input", "filter"),
     "Conv3DBackpropInputV2": ("input_sizes", "filter", "out_backprop"),
+    "MatrixBandPart": ("input", "num_lower", "num_upper"),
 }
 
 

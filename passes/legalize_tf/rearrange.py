@@ -7,18 +7,35 @@
                                              dilated-conv recognition in prepare-tf leaves)
     tf.OneHot {axis}                      -> tfl.one_hot {axis}
     tf.ScatterNd(indices, updates, shape) -> tfl.scatter_nd (int32 indices and shape)
+    tf.MatrixBandPart(x, lower, upper)    -> tfl.select_v2(band mask, x, 0): the mask of a static [m, n] with
+                                             constant bounds is computed here (TF's lowering computes it with
+                                             NEG/GREATER_EQUAL/LOGICAL_AND; both are a select, so outputs are equal)
 
 As TF's converter (legalize_patterns.td): one builtin per op; the element types must be ones LiteRT's kernel takes.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
+from dialects.elements import numpy_dtype
 from passes.legalize_tf.shape import int32_const
-from passes.patterns import I32, dtype_of, int_attr, op_accepts, rank_of, replace_with, rule, str_attr
+from passes.patterns import (
+    I32,
+    const_value,
+    dtype_of,
+    int_attr,
+    op_accepts,
+    rank_of,
+    replace_with,
+    rule,
+    shape_of,
+    str_attr,
+    tfl_const,
+)
 
 
 @rule(tf.DepthToSpaceOp, tf.SpaceToDepthOp)
@@ -102,6 +119,27 @@ def legalize_scatter_nd(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [*pre, tfl.ScatterNdOp.build([indices, updates, shape], [op.results[0].type])])
 
 
+@rule(tf.MatrixBandPartOp)
+def legalize_matrix_band_part(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.MatrixBandPart(x, num_lower, num_upper): keep x[..., i, j] where (num_lower < 0 or i - j <= num_lower)
+    and (num_upper < 0 or j - i <= num_upper), else 0 -> tfl.select_v2(mask [m, n], x, 0)."""
+    x, lower_v, upper_v = op.operands
+    shape, lower, upper = shape_of(x), const_value(lower_v), const_value(upper_v)
+    if shape is None or len(shape) < 2 or lower is None or upper is None:
+        return
+    if lower.size != 1 or upper.size != 1:
+        return
+    m, n = shape[-2:]
+    lo, hi = int(lower.reshape(-1)[0]), int(upper.reshape(-1)[0])
+    offset = np.arange(m)[:, None] - np.arange(n)[None, :]  # i - j
+    mask = ((lo < 0) | (offset <= lo)) & ((hi < 0) | (-offset <= hi))
+    mask_c, zero = tfl_const(mask), tfl_const(np.zeros((), numpy_dtype(x.type.element_type)))
+    if not op_accepts(tfl.SelectV2Op, [mask_c.output, x, zero.output]):
+        return
+    select = tfl.SelectV2Op.build([mask_c.output, x, zero.output], [op.results[0].type])
+    replace_with(rewriter, op, [mask_c, zero, select])
+
+
 RULES = [
     legalize_depth_space,
     legalize_gather_nd,
@@ -109,4 +147,5 @@ RULES = [
     legalize_space_batch,
     legalize_one_hot,
     legalize_scatter_nd,
+    legalize_matrix_band_part,
 ]

@@ -88,3 +88,17 @@ func.func @scatter_nd(%u: tensor<2x3xf32>) -> tensor<4x3xf32> {
   %y = "tf.ScatterNd"(%i, %u, %s) {T = f32, Tindices = i64} : (tensor<2x1xi64>, tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x3xf32>
   func.return %y : tensor<4x3xf32>
 }
+
+// MatrixBandPart with constant bounds on a static [m, n]: the band mask is a constant, one select_v2 with 0.
+// CHECK-LABEL: func.func @band_part
+// CHECK:       [[M:%.*]] = tfl.pseudo_const <bool [3, 3] [true, false, false, true, true, false, true, true, true]>
+// CHECK-NEXT:  [[Z:%.*]] = tfl.pseudo_const <float32 [] [0.0]>
+// CHECK-NEXT:  "tfl.select_v2"([[M]], %x, [[Z]]) : (tensor<3x3xi1>, tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3x3xf32>
+// CHECK:       "tf.MatrixBandPart"(%x, %l, %u)
+func.func @band_part(%x: tensor<2x3x3xf32>, %l: tensor<i64>, %u: tensor<i64>) -> (tensor<2x3x3xf32>, tensor<2x3x3xf32>) {
+  %lo = tf.Const <int64 [] [-1]> : tensor<i64>
+  %hi = tf.Const <int64 [] [0]> : tensor<i64>
+  %y = "tf.MatrixBandPart"(%x, %lo, %hi) {T = f32, Tindex = i64} : (tensor<2x3x3xf32>, tensor<i64>, tensor<i64>) -> tensor<2x3x3xf32>
+  %z = "tf.MatrixBandPart"(%x, %l, %u) {T = f32, Tindex = i64} : (tensor<2x3x3xf32>, tensor<i64>, tensor<i64>) -> tensor<2x3x3xf32>
+  func.return %y, %z : tensor<2x3x3xf32>, tensor<2x3x3xf32>
+}
