@@ -248,6 +248,15 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Conv3D": ("input", "filter"),
     "Conv3DBackpropInputV2": ("input_sizes", "filter", "out_backprop"),
     "MatrixBandPart": ("input", "num_lower", "num_upper"),
+    "MulNoNan": ("x", "y"),
+    "SigmoidGrad": ("y", "dy"),
+    "TanhGrad": ("y", "dy"),
+    "RsqrtGrad": ("y", "dy"),
+    "L2Loss": ("t",),
+    "BiasAddGrad": ("out_backprop",),
+    "Gather": ("params", "indices"),
+    "ApproxTopK": ("input",),
+    "Div": ("x", "y"),
 }
 
 

@@ -153,3 +153,35 @@ def test_matrix_band_part(lower, upper, shape):
     np.testing.assert_array_equal(ru.run(ru.litert(ours), [x])[0], want)
     np.testing.assert_array_equal(ru.run(ru.ours(ours), [x])[0], want)
     np.testing.assert_array_equal(want, f(x).numpy())
+
+
+_LOWERED = {
+    "mul_no_nan": (lambda x, y: tf.math.multiply_no_nan(x, y), [_spec((2, 3)), _spec((2, 3), name="y")]),
+    "sigmoid_grad": (lambda y, d: tf.raw_ops.SigmoidGrad(y=y, dy=d), [_spec((2, 3), name="y"), _spec((2, 3), name="d")]),
+    "tanh_grad": (lambda y, d: tf.raw_ops.TanhGrad(y=y, dy=d), [_spec((2, 3), name="y"), _spec((2, 3), name="d")]),
+    "rsqrt_grad": (lambda y, d: tf.raw_ops.RsqrtGrad(y=y, dy=d), [_spec((2, 3), name="y"), _spec((2, 3), name="d")]),
+    "l2_loss": (lambda x: tf.nn.l2_loss(x), [_spec((2, 3))]),
+    "bias_add_grad": (lambda x: tf.raw_ops.BiasAddGrad(out_backprop=x), [_spec((2, 3, 4))]),
+    "div": (lambda x, y: tf.raw_ops.Div(x=x, y=y), [_spec((2, 3)), _spec((2, 3), name="y")]),
+    "gather_v1": (lambda x, i: tf.raw_ops.Gather(params=x, indices=i), [_spec((4, 3)), _spec((2,), "int32", "i")]),
+    "approx_max_k": (lambda x: tf.math.approx_max_k(x, 2), [_spec((3, 6))]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(_LOWERED))
+def test_lowered_by_tensorflow(name):
+    fn, specs = _LOWERED[name]
+    details = [{"dtype": np.dtype(s.dtype.as_numpy_dtype), "shape": s.shape} for s in specs]
+    inputs = ru.random_inputs(details, seed=7, lo=-2.0, hi=2.0)
+    if name == "mul_no_nan":
+        inputs[0][0, 0], inputs[1][0, :2] = np.inf, 0.0  # inf * 0 -> 0
+    if name == "gather_v1":
+        inputs[1] = np.array([3, 1], np.int32)
+    _side_by_side(fn, specs, inputs)
+
+
+def test_integer_div_truncates_as_tensorflow():
+    specs = [_spec((2, 4), "int32"), _spec((2, 4), "int32", "y")]
+    x = np.array([[7, -7, 9, -9], [1, -1, 100, -100]], np.int32)
+    y = np.array([[2, 2, -4, -4], [3, 3, 7, 7]], np.int32)
+    _side_by_side(lambda x, y: tf.raw_ops.Div(x=x, y=y), specs, [x, y])

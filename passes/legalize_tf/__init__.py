@@ -1,7 +1,8 @@
 """legalize-tf: `tf` ops -> `tfl` builtins, one sweep.
 
 The rules live in the family modules (`const.py`, `conv.py`, `matmul.py`, `binary.py`, `unary.py`,
-`decompose.py`, `gelu.py`, `cast.py`, `reduce.py`, `shape.py`, `rearrange.py`, `conv3d.py`), each ending in its ordered `RULES` list;
+`decompose.py`, `gelu.py`, `cast.py`, `reduce.py`, `shape.py`, `rearrange.py`, `conv3d.py`,
+`lowered.py`), each ending in its ordered `RULES` list;
 `LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the `tf`
 dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
 """
@@ -22,6 +23,7 @@ from passes.legalize_tf import (
     conv3d,
     decompose,
     gelu,
+    lowered,
     matmul,
     rearrange,
     reduce,
@@ -45,6 +47,7 @@ LEGALIZE_TF = PatternTable(
         *shape.RULES,
         *rearrange.RULES,
         *conv3d.RULES,
+        *lowered.RULES,
     ],
 )
 
