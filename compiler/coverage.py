@@ -108,6 +108,10 @@ class _RuleReader:
                 continue
             if self.is_tfl(value):
                 tfl_ops.add(value)
+            elif isinstance(value, types.FunctionType) and value.__module__.startswith("passes"):
+                a, b = self.built(value, start, expr)  # a wrapped rule (generic_rule)
+                tfl_ops |= a
+                tf_ops |= b
         glb = fn.__globals__
         expr = expr or fn.__module__ == "passes.expr"
         for code in _code_objects(fn.__code__):
@@ -164,10 +168,14 @@ def our_builtins(tf_type: str) -> tuple[list[str], list[str]]:
 
     legalize, prepare = _tables()
     start = tf.op_class(tf_type) if tf_type != "Const" else tf.ConstOp
-    if start is None:
-        return [], []
     names: set[str] = set()
     rules: list[str] = []
+    if start is None:  # imported as tf.generic: the rules that name this op type (generic_op_types)
+        for fn in legalize.rules.get(tf.GenericOp, ()):
+            if tf_type in getattr(fn, "generic_op_types", ()):
+                rules.append(fn.__name__)
+                names |= {builtin_name(c.BUILTIN) for c in _RuleReader().built(fn, tf.GenericOp)[0]}
+        return sorted(names), rules
     todo, done = [start], set()
     while todo:
         cls = todo.pop()

@@ -241,8 +241,6 @@ _OPS: dict[str, tuple[str, ...]] = {
     "SpaceToDepth": ("input",),
     "GatherNd": ("params", "indices"),
     "ReverseV2": ("tensor", "axis"),
-    "BatchToSpaceND": ("input", "block_shape", "crops"),
-    "SpaceToBatchND": ("input", "block_shape", "paddings"),
     "OneHot": ("indices", "depth", "on_value", "off_value"),
     "ScatterNd": ("indices", "updates", "shape"),
     "Conv3D": ("input", "filter"),

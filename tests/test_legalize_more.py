@@ -78,6 +78,20 @@ def test_gather_nd_runtime_indices():
     _side_by_side(lambda x, i: tf.gather_nd(x, i), specs, [x, np.array([[2, 3], [0, 1]], np.int32)])
 
 
+def test_dilated_conv_still_fuses():
+    # prepare-tf folds SpaceToBatchND -> conv -> BatchToSpaceND into a dilated conv (both converters); only leftovers
+    # become SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
+    w = np.random.default_rng(2).standard_normal((3, 3, 2, 1)).astype(np.float32)
+
+    def f(x):
+        y = tf.space_to_batch(x, [2, 2], [[2, 2], [2, 2]])
+        y = tf.nn.depthwise_conv2d(y, w, [1, 1, 1, 1], "VALID")
+        return tf.batch_to_space(y, [2, 2], [[0, 0], [0, 0]])
+
+    ours = _side_by_side(f, [_spec((1, 8, 8, 2))])
+    assert _structure(ours)[0] == {"DEPTHWISE_CONV_2D": 2}
+
+
 def test_space_batch_around_an_elementwise_op():
     # no convolution between them: nothing to fold, both converters keep SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND
     def f(x):

@@ -16,6 +16,9 @@ As TF's converter (legalize_patterns.td): one builtin per op; the element types 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
@@ -25,6 +28,7 @@ from dialects.elements import numpy_dtype
 from passes.legalize_tf.shape import int32_const
 from passes.patterns import (
     I32,
+    Rule,
     const_value,
     dtype_of,
     int_attr,
@@ -70,12 +74,31 @@ def legalize_reverse_v2(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [axes, tfl.ReverseV2Op.build([x, axes.output], [op.results[0].type])])
 
 
-@rule(tf.SpaceToBatchNDOp, tf.BatchToSpaceNDOp)
-def legalize_space_batch(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+def generic_rule(*tf_types: str) -> Callable[[Rule], Rule]:
+    """A rule for TF ops that import as `tf.generic` (prepare-tf matches SpaceToBatchND/BatchToSpaceND there):
+    it runs on the generic ops of these op types; `generic_op_types` names them for the coverage table."""
+
+    def deco(fn: Rule) -> Rule:
+        @rule(tf.GenericOp)
+        @functools.wraps(fn)
+        def on_generic(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
+            if op.op_type in tf_types:
+                fn(op, rewriter)
+
+        on_generic.generic_op_types = tf_types  # type: ignore[attr-defined]
+        return on_generic
+
+    return deco
+
+
+@generic_rule("SpaceToBatchND", "BatchToSpaceND")
+def legalize_space_batch(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     """tf.SpaceToBatchND(x, block_shape, paddings) / BatchToSpaceND(x, block_shape, crops) on rank-4 data with
-    constant block shape and paddings/crops (both re-made int32)."""
+    constant block shape and paddings/crops (both re-made int32): what prepare-tf's dilated-conv fusion leaves."""
+    if len(op.operands) != 3 or len(op.results) != 1:
+        return
     x, block_v, pads_v = op.operands
-    new_cls = tfl.SpaceToBatchNdOp if isinstance(op, tf.SpaceToBatchNDOp) else tfl.BatchToSpaceNdOp
+    new_cls = tfl.SpaceToBatchNdOp if op.op_type == "SpaceToBatchND" else tfl.BatchToSpaceNdOp
     block, pads = int32_const(block_v), int32_const(pads_v)
     if (
         block is None

@@ -40,7 +40,8 @@ func.func @reverse(%x: tensor<2x3xf32>, %a: tensor<1xi32>) -> (tensor<2x3xf32>, 
   func.return %y, %z : tensor<2x3xf32>, tensor<2x3xf32>
 }
 
-// SpaceToBatchND / BatchToSpaceND: block shape and paddings/crops become int32 constants.
+// SpaceToBatchND / BatchToSpaceND (imported as tf.generic, which prepare-tf's dilated-conv fusion matches): block
+// shape and paddings/crops become int32 constants.
 // CHECK-LABEL: func.func @space_batch
 // CHECK:       [[B:%.*]] = tfl.pseudo_const <int32 [2] [2, 2]>
 // CHECK-NEXT:  [[P:%.*]] = tfl.pseudo_const <int32 [2, 2] [0, 0, 1, 1]>
@@ -49,22 +50,22 @@ func.func @reverse(%x: tensor<2x3xf32>, %a: tensor<1xi32>) -> (tensor<2x3xf32>, 
 func.func @space_batch(%x: tensor<1x4x4x2xf32>, %y: tensor<4x3x3x2xf32>) -> (tensor<4x2x3x2xf32>, tensor<1x6x5x2xf32>) {
   %b = tf.Const <int64 [2] [2, 2]> : tensor<2xi64>
   %p = tf.Const <int64 [2, 2] [0, 0, 1, 1]> : tensor<2x2xi64>
-  %a = "tf.SpaceToBatchND"(%x, %b, %p) {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi64>, tensor<2x2xi64>) -> tensor<4x2x3x2xf32>
+  %a = "tf.generic"(%x, %b, %p) <{tf_op = "SpaceToBatchND", node_def = "\FF"}> {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi64>, tensor<2x2xi64>) -> tensor<4x2x3x2xf32>
   %c = tf.Const <int32 [2, 2] [0, 0, 0, 1]> : tensor<2x2xi32>
-  %d = "tf.BatchToSpaceND"(%y, %b, %c) {T = f32} : (tensor<4x3x3x2xf32>, tensor<2xi64>, tensor<2x2xi32>) -> tensor<1x6x5x2xf32>
+  %d = "tf.generic"(%y, %b, %c) <{tf_op = "BatchToSpaceND", node_def = "\FF"}> {T = f32} : (tensor<4x3x3x2xf32>, tensor<2xi64>, tensor<2x2xi32>) -> tensor<1x6x5x2xf32>
   func.return %a, %d : tensor<4x2x3x2xf32>, tensor<1x6x5x2xf32>
 }
 
 // Must not fire: paddings computed at run time, rank-3 data (other version).
 // CHECK-LABEL: func.func @space_batch_stays_tf
-// CHECK-COUNT-2: "tf.SpaceToBatchND"
+// CHECK-COUNT-2: "tf.generic"
 // CHECK-NOT:   "tfl.space_to_batch_nd"
 func.func @space_batch_stays_tf(%x: tensor<1x4x4x2xf32>, %p: tensor<2x2xi32>, %z: tensor<1x4x2xf32>) -> (tensor<4x?x?x2xf32>, tensor<2x2x2xf32>) {
   %b = tf.Const <int32 [2] [2, 2]> : tensor<2xi32>
-  %a = "tf.SpaceToBatchND"(%x, %b, %p) {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi32>, tensor<2x2xi32>) -> tensor<4x?x?x2xf32>
+  %a = "tf.generic"(%x, %b, %p) <{tf_op = "SpaceToBatchND", node_def = "\FF"}> {T = f32} : (tensor<1x4x4x2xf32>, tensor<2xi32>, tensor<2x2xi32>) -> tensor<4x?x?x2xf32>
   %b1 = tf.Const <int32 [1] [2]> : tensor<1xi32>
   %p1 = tf.Const <int32 [1, 2] [0, 0]> : tensor<1x2xi32>
-  %c = "tf.SpaceToBatchND"(%z, %b1, %p1) {T = f32} : (tensor<1x4x2xf32>, tensor<1xi32>, tensor<1x2xi32>) -> tensor<2x2x2xf32>
+  %c = "tf.generic"(%z, %b1, %p1) <{tf_op = "SpaceToBatchND", node_def = "\FF"}> {T = f32} : (tensor<1x4x2xf32>, tensor<1xi32>, tensor<1x2xi32>) -> tensor<2x2x2xf32>
   func.return %a, %c : tensor<4x?x?x2xf32>, tensor<2x2x2xf32>
 }
 
