@@ -255,6 +255,11 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Gather": ("params", "indices"),
     "ApproxTopK": ("input",),
     "Div": ("x", "y"),
+    "SegmentSum": ("data", "segment_ids"),
+    "UnsortedSegmentSum": ("data", "segment_ids", "num_segments"),
+    "UnsortedSegmentMax": ("data", "segment_ids", "num_segments"),
+    "UnsortedSegmentMin": ("data", "segment_ids", "num_segments"),
+    "UnsortedSegmentProd": ("data", "segment_ids", "num_segments"),
 }
 
 

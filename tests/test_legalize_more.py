@@ -21,15 +21,17 @@ def _spec(shape, dtype="float32", name="x"):
     return tf.TensorSpec(shape, dtype, name=name)
 
 
-def _side_by_side(fn, specs, inputs=None, seed=0):
+def _side_by_side(fn, specs, inputs=None, seed=0, **litert_kw):
     f = tf.function(fn, input_signature=specs)
     ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
     theirs = ru.convert(f)
     assert _structure(ours) == _structure(theirs)
     if inputs is None:
-        inputs = ru.random_inputs(ru.litert(ours).get_input_details(), seed=seed, lo=-2.0, hi=2.0)
-    want = ru.run(ru.litert(theirs), inputs)
-    got = ru.run(ru.litert(ours), inputs)
+        inputs = ru.random_inputs(
+            ru.litert(ours, **litert_kw).get_input_details(), seed=seed, lo=-2.0, hi=2.0
+        )
+    want = ru.run(ru.litert(theirs, **litert_kw), inputs)
+    got = ru.run(ru.litert(ours, **litert_kw), inputs)
     mine = ru.run(ru.ours(ours), inputs)
     assert len(got) == len(want) == len(mine)
     for g, w, m in zip(got, want, mine, strict=True):
@@ -221,3 +223,43 @@ def test_builtins_stay_builtins_with_select_tf_ops():
             files.append(conv.convert())
         assert _structure(files[0]) == _structure(files[1]), fn
         assert "CUSTOM" not in _structure(files[1])[0], fn
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+@pytest.mark.parametrize("reduction", ["segment_sum", "sum", "max", "min", "prod"])
+def test_segment_reductions(reduction, dtype):
+    ids = [0, 0, 1, 2, 2] if reduction == "segment_sum" else [3, 0, 3, 1, 0]  # unsorted: segment 2 empty
+
+    def fn(x):
+        if reduction == "segment_sum":
+            return tf.math.segment_sum(x, ids)
+        return getattr(tf.math, f"unsorted_segment_{reduction}")(x, ids, 4)
+
+    x = np.random.default_rng(8).integers(-3, 4, (5, 3)).astype(dtype)
+    kw = {}
+    if reduction == "segment_sum":  # LiteRT's reference resolver has no SEGMENT_SUM: its builtin kernel
+        from ai_edge_litert.interpreter import OpResolverType
+
+        kw["experimental_op_resolver_type"] = OpResolverType.BUILTIN
+    _side_by_side(fn, [_spec((5, 3), dtype)], [x], **kw)
+
+
+def test_unsorted_segment_runtime_ids():
+    specs = [_spec((4, 2)), _spec((4,), "int32", "ids")]
+    x = np.random.default_rng(9).standard_normal((4, 2)).astype(np.float32)
+    _side_by_side(
+        lambda x, i: tf.math.unsorted_segment_sum(x, i, 3), specs, [x, np.array([2, 0, 2, 1], np.int32)]
+    )
+
+
+def test_segment_sum_gap_refused_as_litert_does():
+    # TF fills a missing segment id with zeros; LiteRT's SEGMENT_SUM refuses ids that skip one, and so does ours
+    from ai_edge_litert.interpreter import OpResolverType
+
+    f = tf.function(lambda x: tf.math.segment_sum(x, [0, 2]), input_signature=[_spec((2, 3))])
+    ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(RuntimeError, match="delta"):
+        ru.run(ru.litert(ours, experimental_op_resolver_type=OpResolverType.BUILTIN), [x])
+    with pytest.raises(Exception, match="without gaps"):
+        ru.run(ru.ours(ours), [x])

@@ -179,7 +179,8 @@ extern const TflApi tfl_api;
   X(topk)                      \
   X(space_batch)               \
   X(scatter)                   \
-  X(conv3d_f32)
+  X(conv3d_f32)                \
+  X(segment)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
