@@ -260,6 +260,12 @@ _OPS: dict[str, tuple[str, ...]] = {
     "UnsortedSegmentMax": ("data", "segment_ids", "num_segments"),
     "UnsortedSegmentMin": ("data", "segment_ids", "num_segments"),
     "UnsortedSegmentProd": ("data", "segment_ids", "num_segments"),
+    "MatrixDiag": ("diagonal",),
+    "MatrixDiagV2": ("diagonal", "k", "num_rows", "num_cols", "padding_value"),
+    "MatrixDiagV3": ("diagonal", "k", "num_rows", "num_cols", "padding_value"),
+    "MatrixSetDiag": ("input", "diagonal"),
+    "MatrixSetDiagV2": ("input", "diagonal", "k"),
+    "MatrixSetDiagV3": ("input", "diagonal", "k"),
 }
 
 

@@ -263,3 +263,19 @@ def test_segment_sum_gap_refused_as_litert_does():
         ru.run(ru.litert(ours, experimental_op_resolver_type=OpResolverType.BUILTIN), [x])
     with pytest.raises(Exception, match="without gaps"):
         ru.run(ru.ours(ours), [x])
+
+
+_DIAG = {
+    "diag": (lambda x: tf.linalg.diag(x), [_spec((2, 3))]),
+    "diag_int32": (lambda x: tf.linalg.diag(x), [_spec((4,), "int32")]),
+    "set_diag": (lambda x, d: tf.linalg.set_diag(x, d), [_spec((2, 3, 3)), _spec((2, 3), name="d")]),
+    "set_diag_wide": (lambda x, d: tf.linalg.set_diag(x, d), [_spec((3, 5)), _spec((3,), name="d")]),
+    "diag_v1": (lambda x: tf.raw_ops.MatrixDiag(diagonal=x), [_spec((3,))]),
+    "set_diag_v1": (lambda x, d: tf.raw_ops.MatrixSetDiag(input=x, diagonal=d), [_spec((2, 2)), _spec((2,), name="d")]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(_DIAG))
+def test_matrix_diag(name):
+    fn, specs = _DIAG[name]
+    _side_by_side(fn, specs)

@@ -321,3 +321,15 @@ ScatterNdOp = _op(
     {"indices": TensorOf("i32"), "updates": _SCATTERED, "shape": TensorOf("i32"), "output": _SCATTERED},
     VERSIONS={1: "2.1.0"},
 )  # fmt: skip
+
+
+# MATRIX_DIAG / MATRIX_SET_DIAG: the main diagonal, version 1 (copying kernels).
+_DIAGONAL = TensorOf("f32", "i8", "ui8", "i32", "i64")
+MatrixDiagOp = _op(
+    "matrix_diag", B.MATRIX_DIAG, "MatrixDiagOptions", {"diagonal": _DIAGONAL, "output": _DIAGONAL},
+    VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+MatrixSetDiagOp = _op(
+    "matrix_set_diag", B.MATRIX_SET_DIAG, "MatrixSetDiagOptions",
+    {"input": _DIAGONAL, "diagonal": _DIAGONAL, "output": _DIAGONAL}, VERSIONS={1: "1.14.0"},
+)  # fmt: skip

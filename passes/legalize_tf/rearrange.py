@@ -7,6 +7,7 @@
                                              dilated-conv recognition in prepare-tf leaves)
     tf.OneHot {axis}                      -> tfl.one_hot {axis}
     tf.ScatterNd(indices, updates, shape) -> tfl.scatter_nd (int32 indices and shape)
+    tf.MatrixDiag{,V2,V3} / MatrixSetDiag{,V2,V3} of the main diagonal -> tfl.matrix_diag / tfl.matrix_set_diag
     tf.MatrixBandPart(x, lower, upper)    -> tfl.select_v2(band mask, x, 0): the mask of a static [m, n] with
                                              constant bounds is computed here (TF's lowering computes it with
                                              NEG/GREATER_EQUAL/LOGICAL_AND; both are a select, so outputs are equal)
@@ -163,6 +164,38 @@ def legalize_matrix_band_part(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [mask_c, zero, select])
 
 
+def _const_int(value: SSAValue) -> int | None:
+    arr = const_value(value)
+    return int(arr.reshape(-1)[0]) if arr is not None and arr.size == 1 and arr.dtype.kind in "iu" else None
+
+
+@rule(tf.MatrixDiagOp, tf.MatrixDiagV2Op, tf.MatrixDiagV3Op)
+def legalize_matrix_diag(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.MatrixDiag(diagonal), or V2/V3 with k = 0, num_rows = num_cols = -1 and a zero padding value (the square
+    matrix of the main diagonal, as TF's converter requires) -> tfl.matrix_diag."""
+    diagonal = op.operands[0]
+    if not isinstance(op, tf.MatrixDiagOp):
+        if len(op.operands) != 5 or [_const_int(v) for v in op.operands[1:4]] != [0, -1, -1]:
+            return
+        pad = const_value(op.operands[4])
+        if pad is None or pad.size != 1 or pad.reshape(-1)[0] != 0:
+            return
+    if not op_accepts(tfl.MatrixDiagOp, [diagonal]):
+        return
+    replace_with(rewriter, op, [tfl.MatrixDiagOp.build([diagonal], [op.results[0].type])])
+
+
+@rule(tf.MatrixSetDiagOp, tf.MatrixSetDiagV2Op, tf.MatrixSetDiagV3Op)
+def legalize_matrix_set_diag(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.MatrixSetDiag(input, diagonal), or V2/V3 with k = 0 (the main diagonal) -> tfl.matrix_set_diag."""
+    x, diagonal = op.operands[0], op.operands[1]
+    if not isinstance(op, tf.MatrixSetDiagOp) and (len(op.operands) != 3 or _const_int(op.operands[2]) != 0):
+        return
+    if not op_accepts(tfl.MatrixSetDiagOp, [x, diagonal]):
+        return
+    replace_with(rewriter, op, [tfl.MatrixSetDiagOp.build([x, diagonal], [op.results[0].type])])
+
+
 RULES = [
     legalize_depth_space,
     legalize_gather_nd,
@@ -171,4 +204,6 @@ RULES = [
     legalize_one_hot,
     legalize_scatter_nd,
     legalize_matrix_band_part,
+    legalize_matrix_diag,
+    legalize_matrix_set_diag,
 ]

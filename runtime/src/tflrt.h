@@ -180,7 +180,8 @@ extern const TflApi tfl_api;
   X(space_batch)               \
   X(scatter)                   \
   X(conv3d_f32)                \
-  X(segment)
+  X(segment)                   \
+  X(matrix_diag)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)

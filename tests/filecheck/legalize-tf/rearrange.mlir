@@ -103,3 +103,20 @@ func.func @band_part(%x: tensor<2x3x3xf32>, %l: tensor<i64>, %u: tensor<i64>) ->
   %z = "tf.MatrixBandPart"(%x, %l, %u) {T = f32, Tindex = i64} : (tensor<2x3x3xf32>, tensor<i64>, tensor<i64>) -> tensor<2x3x3xf32>
   func.return %y, %z : tensor<2x3x3xf32>, tensor<2x3x3xf32>
 }
+
+// MatrixDiagV3 of the main diagonal (k 0, num_rows/num_cols -1, padding 0) and MatrixSetDiagV3 with k 0.
+// CHECK-LABEL: func.func @matrix_diag
+// CHECK:       "tfl.matrix_diag"(%d) : (tensor<2x3xf32>) -> tensor<2x3x3xf32>
+// CHECK:       "tfl.matrix_set_diag"(%x, %d) : (tensor<2x3x3xf32>, tensor<2x3xf32>) -> tensor<2x3x3xf32>
+// CHECK:       "tf.MatrixDiagV3"
+func.func @matrix_diag(%d: tensor<2x3xf32>, %x: tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3x3xf32>, tensor<2x3x3xf32>) {
+  %k = tf.Const <int32 [] [0]> : tensor<i32>
+  %m = tf.Const <int32 [] [-1]> : tensor<i32>
+  %p = tf.Const <float32 [] [0.0]> : tensor<f32>
+  %a = "tf.MatrixDiagV3"(%d, %k, %m, %m, %p) {T = f32, align = "RIGHT_LEFT"} : (tensor<2x3xf32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<f32>) -> tensor<2x3x3xf32>
+  %b = "tf.MatrixSetDiagV3"(%x, %d, %k) {T = f32, align = "RIGHT_LEFT"} : (tensor<2x3x3xf32>, tensor<2x3xf32>, tensor<i32>) -> tensor<2x3x3xf32>
+  // a padding value of 1 fills the off-diagonal: no builtin
+  %one = tf.Const <float32 [] [1.0]> : tensor<f32>
+  %c = "tf.MatrixDiagV3"(%d, %k, %m, %m, %one) {T = f32, align = "RIGHT_LEFT"} : (tensor<2x3xf32>, tensor<i32>, tensor<i32>, tensor<i32>, tensor<f32>) -> tensor<2x3x3xf32>
+  func.return %a, %b, %c : tensor<2x3x3xf32>, tensor<2x3x3xf32>, tensor<2x3x3xf32>
+}
