@@ -203,28 +203,6 @@ def test_integer_div_truncates_as_tensorflow():
     _side_by_side(lambda x, y: tf.raw_ops.Div(x=x, y=y), specs, [x, y])
 
 
-def test_builtins_stay_builtins_with_select_tf_ops():
-    """Every model above converts with SELECT_TF_OPS on to the same builtin operators, versions and count as
-    without (no CUSTOM op: no Flex where TF needs none)."""
-    models = [
-        *_REARRANGE.values(),
-        *((fn, [_spec((1, 4, 5, 6, 3))]) for fn in _CONV3D.values()),
-        *_LOWERED.values(),
-    ]
-    for fn, specs in models:
-        f = tf.function(fn, input_signature=specs)
-        files = []
-        for ops in (
-            {tf.lite.OpsSet.TFLITE_BUILTINS},
-            {tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS},
-        ):
-            conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
-            conv.target_spec.supported_ops = ops
-            files.append(conv.convert())
-        assert _structure(files[0]) == _structure(files[1]), fn
-        assert "CUSTOM" not in _structure(files[1])[0], fn
-
-
 @pytest.mark.parametrize("dtype", ["float32", "int32"])
 @pytest.mark.parametrize("reduction", ["segment_sum", "sum", "max", "min", "prod"])
 def test_segment_reductions(reduction, dtype):
@@ -279,3 +257,26 @@ _DIAG = {
 def test_matrix_diag(name):
     fn, specs = _DIAG[name]
     _side_by_side(fn, specs)
+
+
+def test_builtins_stay_builtins_with_select_tf_ops():
+    """Every model above converts with SELECT_TF_OPS on to the same builtin operators, versions and count as
+    without (no CUSTOM op: no Flex where TF needs none)."""
+    models = [
+        *_REARRANGE.values(),
+        *((fn, [_spec((1, 4, 5, 6, 3))]) for fn in _CONV3D.values()),
+        *_LOWERED.values(),
+        *_DIAG.values(),
+    ]
+    for fn, specs in models:
+        f = tf.function(fn, input_signature=specs)
+        files = []
+        for ops in (
+            {tf.lite.OpsSet.TFLITE_BUILTINS},
+            {tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS},
+        ):
+            conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+            conv.target_spec.supported_ops = ops
+            files.append(conv.convert())
+        assert _structure(files[0]) == _structure(files[1]), fn
+        assert "CUSTOM" not in _structure(files[1])[0], fn
