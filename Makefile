@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck
+.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck ops
 
 setup: $(VENV)/.installed
 
@@ -50,6 +50,10 @@ bench: build
 # build/fuzz, never touching runtime/_tflrt*.so; installs clang from Debian's packages if missing (else no coverage).
 fuzz: setup
 	PY=$(PY) bash runtime/fuzz/fuzz.sh
+
+# The op coverage table (TF ops TensorFlow's converter legalizes to builtins, tflc's builtins, kernel status).
+ops: build
+	$(PY) -m compiler.cli ops --markdown > docs/ops.md
 
 lint: setup
 	$(VENV)/bin/ruff check compiler dialects passes runtime tests benchmarks examples

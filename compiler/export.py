@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp, NoneType, StringAttr, Ten
 from xdsl.ir import Operation, SSAValue
 
 from compiler.errors import ExportError
-from compiler.metadata import conversion_metadata, min_runtime_version
+from compiler.metadata import conversion_metadata, min_runtime_version, model_hash
 from compiler.options import ExportOptions
 from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
@@ -249,7 +249,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     if "reduced_precision_support" in options.extra_metadata:  # TF writes it before CONVERSION_METADATA
         metadata["reduced_precision_support"] = options.extra_metadata["reduced_precision_support"]
     if options.include_conversion_metadata:
-        metadata["CONVERSION_METADATA"] = conversion_metadata(options)
+        metadata["CONVERSION_METADATA"] = conversion_metadata(options, _structure_hash(subgraphs, buffers))
     metadata.update(options.extra_metadata)
     meta_buffers = {}
     for name, data in metadata.items():
@@ -326,6 +326,42 @@ def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
     if isinstance(attr, ArrayAttr) and len(attr.data) == n:
         return [a.data for a in attr.data]
     return [f"{prefix}_{i}" for i in range(n)]
+
+
+def _operators(fn: func.FuncOp) -> list[Operation]:
+    return [
+        op
+        for op in fn.body.walk()
+        if not (isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op))
+    ]
+
+
+def _tensor_shape(value: SSAValue) -> list[int]:
+    ty = value.type
+    return [int(d) if d >= 0 else 1 for d in ty.get_shape()] if isinstance(ty, TensorType) else []
+
+
+def _structure_hash(subgraphs: list[_Subgraph], buffers: _Buffers) -> int:
+    """CONVERSION_METADATA's model_hash: TF's get_model_hash of the file being written (buffers without data are
+    written without a data vector, so TF's reader sees None for them)."""
+    structure = []
+    for sg in subgraphs:
+        ret = sg.fn.body.block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        structure.append(
+            {
+                "operators": [
+                    ([sg.ref(v) for v in op.operands], [sg.ref(v) for v in op.results])
+                    for op in _operators(sg.fn)
+                ],
+                "tensors": [
+                    (len(buffers.data[buf]) or None, _tensor_shape(value)) for value, _, buf in sg.tensors
+                ],
+                "inputs": len(sg.fn.args),
+                "outputs": len(ret.arguments),
+            }
+        )
+    return model_hash(structure)
 
 
 def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str], int]) -> int:

@@ -4,6 +4,13 @@ CONVERSION_METADATA is its own small FlatBuffer (tensorflow/lite/schema/conversi
 ConversionMetadata{environment: Environment{tensorflow_version, api_version, model_type, model_hash},
 options: ConversionOptions{model_optimization_modes, allow_custom_ops, enable_select_tf_ops, force_select_tf_ops,
 sparsity_block_sizes}}; written here with field slots, no generated code needed.
+
+Every field is filled as TF 2.21's converter fills it (lite.py): tensorflow_version, api_version 2 (TF2 converter),
+model_type, model_hash, the optimization modes of the quantization applied, allow_custom_ops, enable_select_tf_ops
+(SELECT_TF_OPS asked) and force_select_tf_ops (SELECT_TF_OPS alone). model_hash is TF's structural hash
+(tensorflow/lite/python/util.py get_model_hash) computed over our file: it only equals the hash in TF's own file when
+the two files number tensors and operators alike. Sparsity modes and block sizes are never written: tflc refuses
+EXPERIMENTAL_SPARSITY.
 """
 
 from __future__ import annotations
@@ -55,23 +62,53 @@ def min_runtime_version(runtime_versions: Iterable[str]) -> str:
     return max(runtime_versions, key=_version_key, default="")
 
 
-def conversion_metadata(options: ExportOptions) -> bytes:
+_HASH_CONST = 0x9E3779B97F4A7800
+_U64 = (1 << 64) - 1
+
+
+def _hash_step(h: int, value: int) -> int:
+    """TF's update_hash_with_primitive_value in uint64 arithmetic (negative values wrap, as numpy's cast does)."""
+    return h ^ (((value & _U64) + _HASH_CONST + ((h << 10) & _U64) + (h >> 4)) & _U64)
+
+
+def model_hash(subgraphs: Iterable[dict]) -> int:
+    """TF's get_model_hash over a model's structure. Each subgraph: {"operators": [(inputs, outputs)],
+    "tensors": [(buffer data length or None when the buffer has no data, shape)], "inputs": n, "outputs": n}."""
+    h = 0
+    for sg in subgraphs:
+        h = _hash_step(h, len(sg["operators"]))
+        for inputs, outputs in sg["operators"]:
+            for v in inputs:
+                h = _hash_step(h, v)
+            for v in outputs:
+                h = _hash_step(h, v)
+        h = _hash_step(h, len(sg["tensors"]))
+        for data_len, shape in sg["tensors"]:
+            if data_len is not None:
+                h = _hash_step(h, data_len)
+            for d in shape:
+                h = _hash_step(h, d)
+        h = _hash_step(h, sg["inputs"])
+        h = _hash_step(h, sg["outputs"])
+    return h
+
+
+def conversion_metadata(options: ExportOptions, hash_value: int = 0) -> bytes:
     b = flatbuffers.Builder(256)
     version = b.CreateString(options.tensorflow_version)
     b.StartObject(4)  # Environment
     b.PrependUOffsetTRelativeSlot(0, version, 0)
     b.PrependUint32Slot(1, 2, 0)  # api_version: TF2
     b.PrependInt32Slot(2, options.model_type, 0)
+    b.PrependUint64Slot(3, hash_value, 0)
     env = b.EndObject()
-    modes = 0
-    if options.optimization_modes:
-        b.StartVector(4, len(options.optimization_modes), 4)
-        for m in reversed(options.optimization_modes):
-            b.PrependInt32(m)
-        modes = b.EndVector()
+    # TF always writes the modes vector, empty for a float conversion.
+    b.StartVector(4, len(options.optimization_modes), 4)
+    for m in reversed(options.optimization_modes):
+        b.PrependInt32(m)
+    modes = b.EndVector()
     b.StartObject(5)  # ConversionOptions
-    if modes:
-        b.PrependUOffsetTRelativeSlot(0, modes, 0)
+    b.PrependUOffsetTRelativeSlot(0, modes, 0)
     b.PrependBoolSlot(1, options.allow_custom_ops, False)
     b.PrependBoolSlot(2, options.enable_select_tf_ops, False)
     b.PrependBoolSlot(3, options.force_select_tf_ops, False)

@@ -162,8 +162,39 @@ def fold_binary(op: Operation, v: Arrays) -> np.ndarray | None:
     return _fused(op, np.asarray(out)) if _is_tfl(op) else np.asarray(out)
 
 
-def _rsqrt(x: np.ndarray) -> np.ndarray:
-    return (np.ones((), x.dtype) / np.sqrt(x)).astype(x.dtype)
+_PACKET = 8  # float32 lanes of Eigen's AVX packet (TF's x86 wheels)
+
+
+def _rsqrt_estimate(x: np.ndarray) -> np.ndarray | None:
+    """The CPU's RSQRTPS estimate of each float32 element (None off x86 or without the C runtime)."""
+    try:
+        from runtime import _tflrt
+    except ImportError:
+        return None
+    est = _tflrt.rsqrt_estimate(np.ascontiguousarray(x, np.float32))
+    return None if est is None else np.frombuffer(est, np.float32).reshape(x.shape)
+
+
+def tf_rsqrt(x: np.ndarray) -> np.ndarray:
+    """Rsqrt as TensorFlow's converter folds it: with TF's CPU kernel, i.e. Eigen's packet rsqrt on x86.
+
+    float32 elements in whole 8-lane packets: the CPU's RSQRTPS estimate y, one Newton step without FMA,
+    y + (-0.5 * y) * ((x * y) * y - 1), y itself where that step gives NaN (x = 0, inf, NaN); the n % 8 tail
+    elements and every other type: 1 / sqrt(x), correctly rounded. The estimate's bits are CPU-specific, so
+    TF's folded values (BatchNorm folded into conv filters) are too; off x86 this falls back to 1 / sqrt(x)."""
+    exact = (np.ones((), x.dtype) / np.sqrt(x)).astype(x.dtype)
+    if x.dtype != np.float32 or x.size < _PACKET:
+        return exact
+    flat = np.ascontiguousarray(x).reshape(-1)
+    whole = flat.size // _PACKET * _PACKET
+    y = _rsqrt_estimate(flat[:whole])
+    if y is None:
+        return exact
+    a = flat[:whole]
+    step = (y * np.float32(-0.5)) * ((a * y) * y + np.float32(-1)) + y
+    out = exact.reshape(-1).copy()
+    out[:whole] = np.where(np.isnan(step), y, step)
+    return out.reshape(x.shape)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -177,7 +208,7 @@ def _float_only(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray]
 _UNARY: dict[type[Operation], Callable[[np.ndarray], np.ndarray | None]] = {
     cls: fn
     for classes, fn in {
-        (tf.RsqrtOp, tfl.RsqrtOp): _float_only(_rsqrt),
+        (tf.RsqrtOp, tfl.RsqrtOp): _float_only(tf_rsqrt),
         (tf.SqrtOp, tfl.SqrtOp): _float_only(np.sqrt),
         (tf.NegOp, tfl.NegOp): np.negative,
         (tf.SquareOp, tfl.SquareOp): np.square,

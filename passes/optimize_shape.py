@@ -22,6 +22,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tfl
 from dialects.elements import numpy_dtype
+from passes.fold_constants import tf_rsqrt
 from passes.optimize_common import (
     activation,
     const_and_other,
@@ -299,7 +300,7 @@ FOLDERS: dict[type[Operation], Callable[[Operation, list[np.ndarray]], np.ndarra
     tfl.AbsOp: lambda op, a: np.abs(a[0]),
     tfl.SquareOp: lambda op, a: np.square(a[0]),
     tfl.SqrtOp: _float_only(np.sqrt),
-    tfl.RsqrtOp: _float_only(lambda x: 1 / np.sqrt(x)),
+    tfl.RsqrtOp: _float_only(tf_rsqrt),
     tfl.ExpOp: _float_only(np.exp),
     tfl.LogOp: _float_only(np.log),
     tfl.ReluOp: lambda op, a: np.maximum(a[0], 0),

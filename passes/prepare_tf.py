@@ -4,7 +4,8 @@ Rules (all stay in the `tf` dialect, so the prepared module still means the same
 
 - `tf.FusedBatchNorm`/`FusedBatchNormV3` in inference mode (`is_training = false`, NHWC, constant statistics)
   -> `x * mult + (offset - mean * mult)` with `mult = scale * rsqrt(variance + epsilon)` computed in numpy, as
-  `tf.Mul`/`tf.AddV2` by constants (TensorFlow's prepare_tf.cc does the same rewrite).
+  `tf.Mul`/`tf.AddV2` by constants (TensorFlow's prepare_tf.cc does the same rewrite; rsqrt rounded as TF's CPU
+  kernel folds it, passes/fold_constants.py tf_rsqrt).
 - Dilated convolution written as `SpaceToBatchND -> Conv2D/DepthwiseConv2dNative (VALID) -> BatchToSpaceND`
   (what `tf.nn.convolution` emits for dilation > 1; also the 1-D form with ExpandDims/Squeeze inside, from a
   dilated Conv1D) -> one conv with `dilations`, padding SAME/VALID/EXPLICIT.
@@ -38,6 +39,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf
 from dialects.names import NAME
+from passes.fold_constants import tf_rsqrt
 from passes.patterns import (
     PatternTable,
     axis_set,
@@ -68,7 +70,7 @@ _CONVS = (tf.Conv2DOp, tf.DepthwiseConv2dNativeOp, tf.Conv2DBackpropInputOp)
 
 
 _UNARY_EVAL = {
-    tf.RsqrtOp: lambda a: 1 / np.sqrt(a),
+    tf.RsqrtOp: tf_rsqrt,  # TF's own folding of BatchNorm's rsqrt, bit for bit
     tf.SqrtOp: np.sqrt,
     tf.NegOp: np.negative,
     tf.ReciprocalOp: lambda a: 1 / a,
@@ -331,7 +333,7 @@ def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if any(s.shape != (shape[-1],) for s in (scale, offset, mean, variance)):
         return
     eps = np.float32(float_attr(op, "epsilon", 1e-4))
-    mult = scale * (np.float32(1) / np.sqrt(variance + eps))
+    mult = scale * tf_rsqrt(variance + eps)  # rounded as TF folds its Rsqrt
     shift = offset - mean * mult
     t = {"T": op.attributes["T"]} if "T" in op.attributes else {}
     mult_c = tf_const(mult.astype(dtype))

@@ -9,7 +9,8 @@ op has that option), a same-scale op (GATHER) runs on the int8 table and a DEQUA
 DEQUANTIZE goes in front of the op.
 
 quantize-float16: every constant float32 tensor becomes float16 (clipped to +-65504) with one DEQUANTIZE to float32
-feeding all its uses; the model computes in float32.
+feeding all its uses; the model computes in float32. A SOFTMAX beta other than 1 (a scalar constant folded into it
+by the float pipeline, which TF keeps as a MUL operand) takes its float16 value, as that constant has in TF's file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import BoolAttr, ModuleOp, TensorType, f32
+from xdsl.dialects.builtin import BoolAttr, FloatAttr, ModuleOp, TensorType, f32
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
@@ -180,3 +181,10 @@ class QuantizeFloat16(ModulePass):
                 const.output.replace_all_uses_with(dq.results[0])
                 const.detach()
                 const.erase()
+            # softmax(x * c) became softmax(x, beta = c) in the float pipeline; TF keeps the MUL and stores c as
+            # float16 like every constant, so beta takes c's float16 value.
+            for sm in [o for o in fn.body.walk() if isinstance(o, tfl.SoftmaxOp)]:
+                beta = sm.beta.value.data  # type: ignore[attr-defined]
+                if beta != 1.0:
+                    half = float(np.float16(np.clip(beta, -FLOAT16_MAX, FLOAT16_MAX)))
+                    sm.properties["beta"] = FloatAttr(half, f32)

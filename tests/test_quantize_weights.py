@@ -200,8 +200,7 @@ def check_side_by_side(keras_model, mode: str, our_runtime: bool = True) -> dict
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=1)
     if mode == "dynamic-per-tensor" and _per_tensor_hybrid_depthwise(theirs):
         # LiteRT's hybrid DEPTHWISE_CONV_2D with one weight scale (version 4) gives different, sometimes NaN, outputs
-        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead
-        # (which has no hybrid TRANSPOSE_CONV yet: then only the bytes above are checked).
+        # run to run on TF's own file (BUILTIN_REF and BUILTIN alike): compare both files in our runtime instead.
         if not our_runtime:
             return {"weights": len(want_w), "identical": len(want_w) - near}
         rel = _max_rel(_outputs(mine, inputs, ru.ours), _outputs(theirs, inputs, ru.ours))
@@ -284,9 +283,7 @@ def test_layers_with_large_weights():
     text = keras.Model(tok, layers.EinsumDense("abc,cd->abd", output_shape=(5, 200))(e))
     for model in (image, text):
         for mode in MODES:
-            # runtime/ has no hybrid TRANSPOSE_CONV (version 2, int8 weights) kernel yet: LiteRT checks that file.
-            hybrid_transpose_conv = model is image and mode != "float16"
-            figures = check_side_by_side(model, mode, our_runtime=not hybrid_transpose_conv)
+            figures = check_side_by_side(model, mode)
             print(f"{model.name} {mode}: {figures}")
 
 
@@ -323,8 +320,10 @@ def test_batch_matmul_and_matmul_weights():
     )
     inputs = ru.random_inputs(ru.litert(theirs).get_input_details(), seed=2)
     want = _outputs(theirs, inputs, ru.litert)
-    assert _max_rel(_outputs(mine, inputs, ru.litert), want) <= OUTPUT_RTOL
-    # runtime/ has no hybrid BATCH_MATMUL (version 4) kernel yet, so only LiteRT runs this file.
+    got = _outputs(mine, inputs, ru.litert)
+    assert _max_rel(got, want) <= OUTPUT_RTOL
+    # our runtime's hybrid BATCH_MATMUL v4 / FULLY_CONNECTED v12 run our file as LiteRT BUILTIN_REF does
+    assert all(np.array_equal(a, b) for a, b in zip(_outputs(mine, inputs, ru.ours), got, strict=True))
 
 
 def test_near_zero_channels():
@@ -392,8 +391,8 @@ def quantize_tf_float_file(model, mode: str) -> tuple[bytes, bytes]:
 
 @pytest.mark.heavy
 def test_mobilenet_v2_side_by_side():
-    """End to end, MobileNetV2's float weights already differ from TF's by 1-2 ULPs (BatchNorm folding), so most
-    quantized weights match within a step; quantizing TF's own float file gives TF's bytes exactly."""
+    """End to end (BatchNorm folded with TF's rounding of rsqrt) every quantized weight is TF's, and quantizing TF's
+    own float file gives TF's bytes too."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -401,6 +400,7 @@ def test_mobilenet_v2_side_by_side():
     for mode in ("dynamic", "float16"):
         figures = check_side_by_side(model, mode)
         print(f"mobilenet_v2 {mode}: {figures}")
+        assert figures["identical"] == figures["weights"]
         theirs, mine = quantize_tf_float_file(model, mode)
         assert quantized_weights(mine) == quantized_weights(theirs)
         assert op_versions(mine) == op_versions(theirs)
@@ -444,3 +444,31 @@ def test_cli_quantize_matches_tf(keras_models, tmp_path):
         mine = out.read_bytes()
         assert set(quantized_weights(theirs)) <= set(quantized_weights(mine))
         assert op_versions(mine)[1] == op_versions(theirs)[1]
+
+
+def test_conversion_metadata_is_tfs(keras_models):
+    """CONVERSION_METADATA byte for byte as TF 2.21 writes it (empty modes vector for float, the mode otherwise,
+    options, environment), with model_hash = TF's get_model_hash of our file (TF's own file numbers tensors
+    differently, so its hash differs)."""
+    import flatbuffers
+    import tensorflow as tf
+    from tensorflow.lite.python import conversion_metadata_schema_py_generated as cm
+    from tensorflow.lite.python import util
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = keras_models["small_cnn"]
+    for mode in ("float", "dynamic", "float16"):
+        if mode == "float":
+            theirs = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+            mine = TFLiteConverter.from_keras_model(model).convert()
+        else:
+            theirs, mine = _both(model, mode)
+        want = cm.ConversionMetadataT.InitFromObj(
+            cm.ConversionMetadata.GetRootAs(metadata(theirs)["CONVERSION_METADATA"], 0)
+        )
+        want.environment.modelHash = int(
+            util.get_model_hash(flatbuffer_utils.convert_bytearray_to_object(bytearray(mine)))
+        )
+        b = flatbuffers.Builder(0)
+        b.Finish(want.Pack(b))
+        assert metadata(mine)["CONVERSION_METADATA"] == bytes(b.Output()), mode

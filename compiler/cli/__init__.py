@@ -17,7 +17,7 @@ import sys
 
 import typer
 
-from compiler.cli import analyze, convert, opt, run
+from compiler.cli import analyze, convert, ops, opt, run
 from compiler.cli.common import ReportingGroup, handle_interrupts
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def _options(
     """tflc: TensorFlow -> LiteRT (TFLite) compiler on xDSL."""
 
 
-for group in (convert, analyze, opt, run):  # in the order `tflc --help` lists them
+for group in (convert, analyze, opt, run, ops):  # in the order `tflc --help` lists them
     app.add_typer(group.app)
 
 

@@ -254,3 +254,57 @@ class AveragePool2DOp(Pool2DOp):
 class MaxPool2DOp(Pool2DOp):
     name = "tfl.max_pool_2d"
     BUILTIN = B.MAX_POOL_2D
+
+
+# 3-D convolutions (appended) -----------------------------------------------------------------------------------
+
+
+def _conv3d_options() -> Options:
+    """Conv3DOptions (CONV_3D and CONV_3D_TRANSPOSE), schema field order."""
+    return Options(
+        "Conv3DOptions",
+        padding=PADDING,
+        stride_d=I32(1),
+        stride_w=I32(1),
+        stride_h=I32(1),
+        fused_activation_function=ACT,
+        dilation_d_factor=I32(1),
+        dilation_w_factor=I32(1),
+        dilation_h_factor=I32(1),
+    )
+
+
+@tfl_op
+class Conv3DOp(TflOp):
+    """tfl.conv_3d: NDHWC input, filter [D, H, W, I, O] as TensorFlow's, optional bias [O]; float32 only in LiteRT."""
+
+    name = "tfl.conv_3d"
+    BUILTIN = B.CONV_3D
+    OPTIONS = _conv3d_options()
+    TYPES = {**same("f32", fields=("input", "filter", "output")), "bias": TensorOf("f32")}
+    VERSIONS = {1: "2.5.0"}
+    input = operand_def()
+    filter = operand_def()
+    bias = operand_def()
+    output = result_def()
+
+
+@tfl_op
+class Conv3DTransposeOp(TflOp):
+    """tfl.conv_3d_transpose: output shape (int32 [5]), filter [D, H, W, O, I] as TensorFlow's, NDHWC input,
+    optional bias [O]; float32 only in LiteRT."""
+
+    name = "tfl.conv_3d_transpose"
+    BUILTIN = B.CONV_3D_TRANSPOSE
+    OPTIONS = _conv3d_options()
+    TYPES = {
+        "output_shape": TensorOf("i32"),
+        **same("f32", fields=("filter", "input", "output")),
+        "bias": TensorOf("f32"),
+    }
+    VERSIONS = {1: "2.6.0"}
+    output_shape = operand_def()
+    filter = operand_def()
+    input = operand_def()
+    bias = operand_def()
+    output = result_def()

@@ -116,3 +116,34 @@ class TopKV2Op(TflOp):
         if kinds & {"i16", "qi16"}:
             return 3
         return 2 if element_kind(self.input.type) in ("i8", "qi8") else 1
+
+
+# segment reductions (appended): float32 and int32 data, int32 segment ids ------------------------------------
+
+_SEGMENTED = TensorOf("f32", "i32")
+
+
+def _segment_op(
+    op_name: str, builtin: int, table: str, runtime: str, sorted_ids: bool = False
+) -> type[TflOp]:
+    """SEGMENT_SUM(data, segment_ids) or UNSORTED_SEGMENT_*(data, segment_ids, num_segments), version 1."""
+    types = {"data": _SEGMENTED, "segment_ids": TensorOf("i32")}
+    if not sorted_ids:
+        types["num_segments"] = TensorOf("i32")
+    types["output"] = _SEGMENTED
+    return single_result_op(op_name, builtin, table, types, __name__, VERSIONS={1: runtime})
+
+
+SegmentSumOp = _segment_op("segment_sum", B.SEGMENT_SUM, "SegmentSumOptions", "2.2.0", sorted_ids=True)
+UnsortedSegmentSumOp = _segment_op(
+    "unsorted_segment_sum", B.UNSORTED_SEGMENT_SUM, "UnsortedSegmentSumOptions", "2.10.0"
+)
+UnsortedSegmentMaxOp = _segment_op(
+    "unsorted_segment_max", B.UNSORTED_SEGMENT_MAX, "UnsortedSegmentMaxOptions", "2.10.0"
+)
+UnsortedSegmentMinOp = _segment_op(
+    "unsorted_segment_min", B.UNSORTED_SEGMENT_MIN, "UnsortedSegmentMinOptions", "2.11.0"
+)
+UnsortedSegmentProdOp = _segment_op(
+    "unsorted_segment_prod", B.UNSORTED_SEGMENT_PROD, "UnsortedSegmentProdOptions", "2.10.0"
+)

@@ -293,3 +293,71 @@ class ResizeNearestNeighborOp(ResizeOp):
     BUILTIN = B.RESIZE_NEAREST_NEIGHBOR
     OPTIONS = Options("ResizeNearestNeighborOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
     VERSIONS = {1: "1.13.1", 2: "1.14.0", 3: "2.3.0", 4: "2.4.0"}
+
+
+# data rearrangement (appended) ---------------------------------------------------------------------------------
+
+# DEPTH_TO_SPACE / SPACE_TO_DEPTH: NHWC, version 2 for int8 (op_version.cc).
+_BLOCK_KINDS = ("f32", "i8", "ui8", "i32", "i64", "qi8", "qui8")
+
+
+def _int8_version(op: TflOp) -> int:
+    return 2 if _kind(op.input) in ("i8", "qi8") else 1
+
+
+DepthToSpaceOp = _op(
+    "depth_to_space", B.DEPTH_TO_SPACE, Options("DepthToSpaceOptions", block_size=I32()), _movement(_BLOCK_KINDS),
+    VERSIONS={1: "2.1.0", 2: "2.1.0"}, version=_int8_version,
+)  # fmt: skip
+SpaceToDepthOp = _op(
+    "space_to_depth", B.SPACE_TO_DEPTH, Options("SpaceToDepthOptions", block_size=I32()), _movement(_BLOCK_KINDS),
+    VERSIONS={1: "1.5.0", 2: "1.14.0"}, version=_int8_version,
+)  # fmt: skip
+# GATHER_ND: version 1 for float32/int32/int64/uint8/bool params (int8, string and int16 take later versions).
+_GATHERED_ND = TensorOf("f32", "i1", "ui8", "i32", "i64")
+GatherNdOp = _op(
+    "gather_nd", B.GATHER_ND, "GatherNdOptions",
+    {"params": _GATHERED_ND, "indices": TensorOf("i32", "i64"), "output": _GATHERED_ND}, VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+# REVERSE_V2: version 1 for float32/int32/int64 data (other kinds take later versions); int32 axes.
+ReverseV2Op = _op(
+    "reverse_v2", B.REVERSE_V2, "ReverseV2Options", _movement(("f32", "i32", "i64"), axis=TensorOf("i32")),
+    VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+
+
+# SPACE_TO_BATCH_ND / BATCH_TO_SPACE_ND on rank-4 NHWC data (version 1; other ranks and int8/int16 take later ones).
+_SPACE_BATCH = ("f32", "i32", "i64")
+SpaceToBatchNdOp = _op(
+    "space_to_batch_nd", B.SPACE_TO_BATCH_ND, "SpaceToBatchNDOptions",
+    _movement(_SPACE_BATCH, block_shape=TensorOf("i32"), paddings=TensorOf("i32")), VERSIONS={1: "1.6.0"},
+)  # fmt: skip
+BatchToSpaceNdOp = _op(
+    "batch_to_space_nd", B.BATCH_TO_SPACE_ND, "BatchToSpaceNDOptions",
+    _movement(_SPACE_BATCH, block_shape=TensorOf("i32"), crops=TensorOf("i32")), VERSIONS={1: "1.6.0"},
+)  # fmt: skip
+_ONE_HOT_VALUES = TensorOf("f32", "i1", "i8", "ui8", "i32", "i64")
+OneHotOp = _op(
+    "one_hot", B.ONE_HOT, Options("OneHotOptions", axis=I32()),
+    {"indices": TensorOf("i32", "i64"), "depth": TensorOf("i32"), "on_value": _ONE_HOT_VALUES,
+     "off_value": _ONE_HOT_VALUES, "output": _ONE_HOT_VALUES},
+    VERSIONS={1: "1.11.0"},
+)  # fmt: skip
+_SCATTERED = TensorOf("f32", "i1", "i8", "ui8", "i32", "i64")
+ScatterNdOp = _op(
+    "scatter_nd", B.SCATTER_ND, "ScatterNdOptions",
+    {"indices": TensorOf("i32"), "updates": _SCATTERED, "shape": TensorOf("i32"), "output": _SCATTERED},
+    VERSIONS={1: "2.1.0"},
+)  # fmt: skip
+
+
+# MATRIX_DIAG / MATRIX_SET_DIAG: the main diagonal, version 1 (copying kernels).
+_DIAGONAL = TensorOf("f32", "i8", "ui8", "i32", "i64")
+MatrixDiagOp = _op(
+    "matrix_diag", B.MATRIX_DIAG, "MatrixDiagOptions", {"diagonal": _DIAGONAL, "output": _DIAGONAL},
+    VERSIONS={1: "1.14.0"},
+)  # fmt: skip
+MatrixSetDiagOp = _op(
+    "matrix_set_diag", B.MATRIX_SET_DIAG, "MatrixSetDiagOptions",
+    {"input": _DIAGONAL, "diagonal": _DIAGONAL, "output": _DIAGONAL}, VERSIONS={1: "1.14.0"},
+)  # fmt: skip

@@ -124,6 +124,7 @@ BINARY: dict[type[Operation], type[tfl.TflOp]] = {
     tf.SubOp: tfl.SubOp,
     tf.MulOp: tfl.MulOp,
     tf.RealDivOp: tfl.DivOp,
+    tf.DivOp: tfl.DivOp,  # truncating for integers, as LiteRT's DIV
     tf.MaximumOp: tfl.MaximumOp,
     tf.MinimumOp: tfl.MinimumOp,
     tf.PowOp: tfl.PowOp,

@@ -601,7 +601,11 @@ static PyObject *mod_register_custom_op(PyObject *m, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* runtime/src/host_rsqrt.c */
+PyObject *tfl_py_rsqrt_estimate(PyObject *m, PyObject *arg);
+
 static PyMethodDef module_methods[] = {
+    {"rsqrt_estimate", tfl_py_rsqrt_estimate, METH_O, "The CPU's RSQRTPS estimates of a float32 buffer (None off x86)."},
     {"has_custom_kernel", mod_has_custom_kernel, METH_O, "Whether a C kernel is registered for a custom code."},
     {"register_custom_op", mod_register_custom_op, METH_VARARGS,
      "register_custom_op(custom_code, kernel_address): run custom op nodes with this code by the TflKernel at the address."},

@@ -176,7 +176,12 @@ extern const TflApi tfl_api;
   X(misc_q)                    \
   X(quantize)                  \
   X(hybrid)                    \
-  X(topk)
+  X(topk)                      \
+  X(space_batch)               \
+  X(scatter)                   \
+  X(conv3d_f32)                \
+  X(segment)                   \
+  X(matrix_diag)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)

@@ -625,9 +625,330 @@ static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 0); }
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) { return conv_like_eval(ctx, node, 1); }
 
+
+/* ------------------------------------------------------------------------------------------------ BATCH_MATMUL */
+
+/* Hybrid BATCH_MATMUL (float32 lhs, int8 rhs; version 4 adds asymmetric_quantize_inputs), as LiteRT's reference
+ * kernel computes it: after its rank-compression of an rhs [..., 1, K, N], the rhs becomes the "filter" [..., N, K]
+ * (transposed unless adj_y), every lhs row of K (after the adj_x transpose) is quantized on its own, and LiteRT's
+ * 5-D loop runs with its own pointer arithmetic (per-row scales and weight row sums advance by one row block per
+ * batch index of each dimension, which we follow for bit-exactness), out[j][i] = 0 + scale * (float)acc with
+ * acc = (int32)((float)dot - (float)rowsum * offset). */
+typedef struct {
+  int adj_x, adj_y, asym;
+  int lr, fr;                    /* ranks of the (compressed) input and filter */
+  int32_t ld[TFL_MAX_RANK];      /* input shape as LiteRT sees it: [..., M, K] */
+  int32_t fd[TFL_MAX_RANK];      /* filter shape: [..., N, K] */
+  int M, N, K;
+  int64_t in_elems, f_elems, f_rows;
+  int8_t *filter;                /* transposed weights (constant rhs), else NULL */
+  int32_t *row_sums;             /* f_rows + slack entries */
+  int64_t row_sums_len;
+  const float *scales;           /* per-channel weight scales, or NULL */
+  float wscale;
+} HybBmm;
+
+static void bmm_free(void *p) {
+  HybBmm *d = (HybBmm *)p;
+  if (!d) return;
+  free(d->filter);
+  free(d->row_sums);
+  free(d);
+}
+
+static void bmm_filter(const HybBmm *d, const int8_t *rhs, int8_t *dst) {
+  const int N = d->N, K = d->K;
+  const int64_t mats = d->f_elems / ((int64_t)N * K);
+  for (int64_t b = 0; b < mats; ++b) {
+    const int8_t *src = rhs + b * N * K;
+    int8_t *o = dst + b * N * K;
+    if (d->adj_y) memcpy(o, src, (size_t)N * K);
+    else
+      for (int n = 0; n < N; ++n)
+        for (int k = 0; k < K; ++k) o[(size_t)n * K + k] = src[(size_t)k * N + n];
+  }
+}
+
+static void bmm_row_sums(HybBmm *d, const int8_t *filter) {
+  memset(d->row_sums, 0, (size_t)d->row_sums_len * sizeof(int32_t));
+  for (int64_t r = 0; r < d->f_rows; ++r) {
+    int32_t s = 0;
+    for (int k = 0; k < d->K; ++k) s += filter[r * d->K + k];
+    d->row_sums[r] = s;
+  }
+}
+
+static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *x = tfl_input(ctx, node, 0), *y = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  if (!hybrid_types(x, y, out)) return TFL_NOT_MINE;
+  if (x->rank < 2 || x->rank > 5 || y->rank < 2 || y->rank > 5)
+    return tfl_error(ctx, "BATCH_MATMUL (hybrid): operand ranks must be in [2,5] (got %d, %d)", x->rank, y->rank);
+  if (y->nq < 1 || !y->scales) return tfl_error(ctx, "BATCH_MATMUL (hybrid): int8 rhs needs scales");
+  tfl_release_user_data(node);
+  HybBmm *d = (HybBmm *)calloc(1, sizeof(HybBmm));
+  if (!d) return tfl_error(ctx, "BATCH_MATMUL (hybrid): out of memory");
+  node->user_data = d;
+  node->free_user_data = bmm_free;
+  const TflBatchMatMulOptions o = tfl_BatchMatMulOptions(node);
+  d->adj_x = o.adj_x;
+  d->adj_y = o.adj_y;
+  d->asym = o.asymmetric_quantize_inputs;
+  int xr = x->rank, yr = y->rank;
+  /* output shape from the original operands (broadcast batch dims, then M x N) */
+  const int orank = xr > yr ? xr : yr;
+  int32_t od[TFL_MAX_RANK];
+  for (int i = 0; i < orank - 2; ++i) {
+    const int ix = i - (orank - xr), iy = i - (orank - yr);
+    const int dx = ix >= 0 ? x->dims[ix] : 1, dy = iy >= 0 ? y->dims[iy] : 1;
+    if (dx != dy && dx != 1 && dy != 1)
+      return tfl_error(ctx, "BATCH_MATMUL (hybrid): batch dims %d and %d do not broadcast", dx, dy);
+    od[i] = dx != dy && dx == 1 ? dy : dx;
+  }
+  const int M = d->adj_x ? x->dims[xr - 1] : x->dims[xr - 2];
+  const int Kx = d->adj_x ? x->dims[xr - 2] : x->dims[xr - 1];
+  const int Ky = d->adj_y ? y->dims[yr - 1] : y->dims[yr - 2];
+  const int N = d->adj_y ? y->dims[yr - 2] : y->dims[yr - 1];
+  if (Kx != Ky) return tfl_error(ctx, "BATCH_MATMUL (hybrid): contraction dims differ (%d vs %d)", Kx, Ky);
+  od[orank - 2] = M;
+  od[orank - 1] = N;
+  d->M = M;
+  d->N = N;
+  d->K = Kx;
+  /* LiteRT's compression: rhs [..., 1, X, Y] with lhs [..., Q, R, S] -> rhs [..., X, Y], lhs [..., Q*R, S] */
+  int32_t xd[TFL_MAX_RANK], yd[TFL_MAX_RANK];
+  memcpy(xd, x->dims, sizeof xd);
+  memcpy(yd, y->dims, sizeof yd);
+  if (!d->adj_x && yr > 2 && xr > 2 && yd[yr - 3] == 1) {
+    xd[xr - 3] = xd[xr - 3] * xd[xr - 2];
+    xd[xr - 2] = xd[xr - 1];
+    yd[yr - 3] = yd[yr - 2];
+    yd[yr - 2] = yd[yr - 1];
+    --xr;
+    --yr;
+  }
+  d->lr = xr;
+  d->fr = yr;
+  for (int i = 0; i < xr - 2; ++i) d->ld[i] = xd[i];
+  d->ld[xr - 2] = d->adj_x ? xd[xr - 1] : xd[xr - 2];
+  d->ld[xr - 1] = d->K;
+  for (int i = 0; i < yr - 2; ++i) d->fd[i] = yd[i];
+  d->fd[yr - 2] = N;
+  d->fd[yr - 1] = d->K;
+  d->in_elems = tfl_num_elements(x);
+  d->f_elems = tfl_num_elements(y);
+  d->f_rows = d->K ? d->f_elems / d->K : 0;
+  if (y->nq > 1) {
+    if (y->nq != N) return tfl_error(ctx, "BATCH_MATMUL (hybrid): %d scales for %d columns", y->nq, N);
+    d->scales = y->scales;
+  } else {
+    d->wscale = y->scales[0];
+  }
+  /* slack for LiteRT's per-dimension row-block offsets (b0 + b1 + b2 blocks at most) */
+  d->row_sums_len = d->f_rows + 3 * (int64_t)N * (1 + (d->f_rows / (N ? N : 1)));
+  d->row_sums = (int32_t *)calloc((size_t)d->row_sums_len + 1, sizeof(int32_t));
+  if (!d->row_sums) return tfl_error(ctx, "BATCH_MATMUL (hybrid): out of memory");
+  if (y->data && y->alloc == TFL_ALLOC_CONST) {
+    d->filter = (int8_t *)malloc((size_t)d->f_elems + 1);
+    if (!d->filter) return tfl_error(ctx, "BATCH_MATMUL (hybrid): out of memory");
+    bmm_filter(d, (const int8_t *)y->data, d->filter);
+    bmm_row_sums(d, d->filter);
+  }
+  return tfl_resize(ctx, out, orank, od);
+}
+
+/* LiteRT's batch_matmul::extent: 0 for a broadcast (size-1) dimension, else the product of the dims after it. */
+static int64_t bmm_extent(const int32_t *dims5, int i) {
+  if (dims5[i] == 1) return 0;
+  int64_t p = 1;
+  for (int k = i + 1; k < 5; ++k) p *= dims5[k];
+  return p;
+}
+
+static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
+  HybBmm *d = (HybBmm *)node->user_data;
+  TflTensor *x = tfl_input(ctx, node, 0), *y = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  const int M = d->M, N = d->N, K = d->K;
+  const int64_t rows = K ? d->in_elems / K : 0;
+  const size_t q_bytes = ((size_t)d->in_elems + 63) & ~(size_t)63;
+  const size_t f_bytes = d->filter ? 0 : (((size_t)d->f_elems + 63) & ~(size_t)63);
+  const size_t t_bytes = d->adj_x ? (((size_t)d->in_elems * sizeof(float) + 63) & ~(size_t)63) : 0;
+  uint8_t *scratch =
+      (uint8_t *)tfl_eval_scratch(ctx, q_bytes + f_bytes + t_bytes + (size_t)rows * (sizeof(float) + sizeof(int32_t)) + 64);
+  if (!scratch) return tfl_error(ctx, "BATCH_MATMUL (hybrid): out of memory");
+  int8_t *q = (int8_t *)scratch;
+  int8_t *filter = d->filter;
+  if (!filter) {
+    filter = (int8_t *)(scratch + q_bytes);
+    bmm_filter(d, (const int8_t *)y->data, filter);
+    bmm_row_sums(d, filter);
+  }
+  const float *xin = (const float *)x->data;
+  if (d->adj_x) { /* rows of K: transpose each [K, M] lhs matrix */
+    float *t = (float *)(void *)(scratch + q_bytes + f_bytes);
+    const int64_t mats = rows / (M ? M : 1);
+    for (int64_t b = 0; b < mats; ++b)
+      for (int m = 0; m < M; ++m)
+        for (int k = 0; k < K; ++k) t[(b * M + m) * K + k] = xin[(b * K + k) * M + m];
+    xin = t;
+  }
+  float *sf = (float *)(void *)(scratch + q_bytes + f_bytes + t_bytes);
+  int32_t *off = (int32_t *)(void *)(sf + rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    off[r] = 0;
+    if (d->asym) quantize_asym(xin + r * K, K, q + r * K, &sf[r], &off[r]);
+    else quantize_sym(xin + r * K, K, q + r * K, &sf[r]);
+    if (!d->scales) sf[r] *= d->wscale;
+  }
+  /* LiteRT's reference loop over the 5-D extended shapes: "lhs" = filter [.., N, K], "rhs" = input [.., K, M]. */
+  int32_t fe[5], ie[5];
+  for (int i = 0; i < 5; ++i) fe[i] = ie[i] = 1;
+  for (int i = 0; i < d->fr; ++i) fe[5 - d->fr + i] = d->fd[i];
+  for (int i = 0; i < d->lr - 2; ++i) ie[5 - d->lr + i] = d->ld[i];
+  ie[3] = K;
+  ie[4] = d->ld[d->lr - 2];
+  int bd[3];
+  int64_t fx[3], ix[3], io[3], wo[3];
+  for (int i = 0; i < 3; ++i) {
+    bd[i] = fe[i] == ie[i] ? fe[i] : (fe[i] == 1 ? ie[i] : fe[i]);
+    fx[i] = bmm_extent(fe, i);
+    ix[i] = bmm_extent(ie, i);
+    io[i] = ix[i] == 0 ? 0 : ie[4];
+    wo[i] = fx[i] == 0 ? 0 : fe[3];
+  }
+  const int lrows = fe[3], rcols = ie[4], depth = fe[4];
+  float *o = (float *)out->data;
+  const int64_t out_elems = tfl_num_elements(out);
+  for (int64_t i = 0; i < out_elems; ++i) o[i] = 0.0f;
+  for (int b0 = 0; b0 < bd[0]; ++b0)
+    for (int b1 = 0; b1 < bd[1]; ++b1)
+      for (int b2 = 0; b2 < bd[2]; ++b2) {
+        const int8_t *fp = filter + b0 * fx[0] + b1 * fx[1] + b2 * fx[2];
+        const int8_t *ip = q + b0 * ix[0] + b1 * ix[1] + b2 * ix[2];
+        const int64_t ioff = b0 * io[0] + b1 * io[1] + b2 * io[2];
+        const int32_t *ws = d->row_sums + b0 * wo[0] + b1 * wo[1] + b2 * wo[2];
+        float *op = o + (((int64_t)b0 * bd[1] * bd[2]) + (int64_t)b1 * bd[2] + b2) * lrows * rcols;
+        for (int j = 0; j < rcols; ++j) {
+          const float bsf = sf[ioff + j];
+          const float boff = (float)off[ioff + j];
+          const int8_t *ir = ip + (int64_t)j * depth;
+          for (int i = 0; i < lrows; ++i) {
+            const int8_t *fr = fp + (int64_t)i * depth;
+            int32_t total = 0;
+            for (int k = 0; k < depth; ++k) total += (int32_t)fr[k] * (int32_t)ir[k];
+            total = (int32_t)((float)total - (float)ws[i] * boff);
+            float scale = bsf;
+            if (d->scales) scale *= d->scales[i];
+            op[(int64_t)lrows * j + i] += scale * (float)total;
+          }
+        }
+      }
+  (void)N;
+  return TFL_OK;
+}
+
+
+/* ------------------------------------------------------------------------------------------------ TRANSPOSE_CONV */
+
+/* Hybrid TRANSPOSE_CONV (float32 input, int8 filter [O, H, W, I]; version 2), as LiteRT's reference kernel: each batch
+ * image quantized asymmetrically as a whole, then a scatter over input elements, every contribution added in float
+ * to a zeroed output as (float)((q - offset) * w) * w_scale[c] * in_scale, then bias and the activation clamp. */
+typedef struct {
+  int n, h, w, cin, cout, kh, kw, sh, sw, oh, ow, pad_t, pad_l;
+  float lo, hi;
+} HybTConv;
+
+static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *os = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2);
+  TflTensor *b = tfl_input(ctx, node, 3), *out = tfl_output(ctx, node, 0);
+  if (!os || !hybrid_types(in, f, out)) return TFL_NOT_MINE;
+  if (in->rank != 4 || f->rank != 4) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): input and filter must be 4-D");
+  if (f->dims[3] != in->dims[3])
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter depth %d != input channels %d", f->dims[3], in->dims[3]);
+  if (f->nq < 1 || !f->scales || (f->nq > 1 && f->nq != f->dims[0]))
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter needs 1 or %d scales", f->dims[0]);
+  if (b && (b->type != TFL_FLOAT32 || tfl_num_elements(b) != f->dims[0]))
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): bias must be float32[%d]", f->dims[0]);
+  int64_t shp[4];
+  const int known = os->data && !os->is_variable && (os->alloc == TFL_ALLOC_CONST || os->alloc == TFL_ALLOC_PERSISTENT);
+  if (!known || os->type != TFL_INT32 || tfl_num_elements(os) != 4)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): output_shape must be a constant int32[4]");
+  for (int i = 0; i < 4; ++i) shp[i] = ((const int32_t *)os->data)[i];
+  if (shp[0] != in->dims[0] || shp[3] != f->dims[0] || shp[1] <= 0 || shp[2] <= 0 || shp[1] > INT32_MAX ||
+      shp[2] > INT32_MAX)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): output_shape inconsistent with input/filter");
+  const TflTransposeConvOptions o = tfl_TransposeConvOptions(node);
+  if (o.stride_w < 1 || o.stride_h < 1) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): strides must be >= 1");
+  if (o.fused_activation_function >= TFL_ACT_TANH)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): unsupported fused activation %d", o.fused_activation_function);
+  tfl_release_user_data(node);
+  HybTConv *d = (HybTConv *)calloc(1, sizeof(HybTConv));
+  if (!d) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): out of memory");
+  node->user_data = d;
+  node->free_user_data = free;
+  d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];
+  d->cout = f->dims[0]; d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = o.stride_h; d->sw = o.stride_w;
+  d->oh = (int)shp[1]; d->ow = (int)shp[2];
+  /* LiteRT's ComputePaddingHeightWidth over the output size (the transposed conv's "input") */
+  if (tfl_conv_out_size(o.padding, d->oh, d->kh, d->sh, 1, &d->pad_t) < 0 ||
+      tfl_conv_out_size(o.padding, d->ow, d->kw, d->sw, 1, &d->pad_l) < 0)
+    return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): filter larger than the output");
+  act_range_f32(o.fused_activation_function, &d->lo, &d->hi);
+  int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
+  return tfl_resize(ctx, out, 4, od);
+}
+
+static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
+  const HybTConv *d = (const HybTConv *)node->user_data;
+  TflTensor *f = tfl_input(ctx, node, 1), *in = tfl_input(ctx, node, 2), *b = tfl_input(ctx, node, 3);
+  TflTensor *out = tfl_output(ctx, node, 0);
+  const int64_t per_batch = (int64_t)d->h * d->w * d->cin;
+  int8_t *q = (int8_t *)tfl_eval_scratch(ctx, (size_t)(per_batch * d->n) + 64);
+  if (!q) return tfl_error(ctx, "TRANSPOSE_CONV (hybrid): out of memory");
+  const float *x = (const float *)in->data;
+  const int8_t *w = (const int8_t *)f->data;
+  const float *bias = b ? (const float *)b->data : NULL;
+  float *y = (float *)out->data;
+  const int64_t out_elems = (int64_t)d->n * d->oh * d->ow * d->cout;
+  for (int64_t i = 0; i < out_elems; ++i) y[i] = 0.0f;
+  for (int n = 0; n < d->n; ++n) {
+    float sf;
+    int32_t off;
+    int8_t *qb = q + n * per_batch;
+    quantize_asym(x + n * per_batch, (int)per_batch, qb, &sf, &off);
+    float *yb = y + (int64_t)n * d->oh * d->ow * d->cout;
+    for (int iy = 0; iy < d->h; ++iy)
+      for (int ix = 0; ix < d->w; ++ix)
+        for (int ic = 0; ic < d->cin; ++ic) {
+          const int32_t v = (int32_t)qb[((int64_t)iy * d->w + ix) * d->cin + ic] - off;
+          const int oy0 = iy * d->sh - d->pad_t, ox0 = ix * d->sw - d->pad_l;
+          for (int fy = 0; fy < d->kh; ++fy) {
+            const int oy = oy0 + fy;
+            if (oy < 0 || oy >= d->oh) continue;
+            for (int fx = 0; fx < d->kw; ++fx) {
+              const int ox = ox0 + fx;
+              if (ox < 0 || ox >= d->ow) continue;
+              float *yo = yb + ((int64_t)oy * d->ow + ox) * d->cout;
+              for (int oc = 0; oc < d->cout; ++oc) {
+                const int32_t acc = v * (int32_t)w[(((int64_t)oc * d->kh + fy) * d->kw + fx) * d->cin + ic];
+                const float ws = f->scales[f->nq > 1 ? oc : 0];
+                yo[oc] += (float)acc * ws * sf;
+              }
+            }
+          }
+        }
+  }
+  for (int64_t i = 0; i < out_elems; ++i) {
+    const float v = y[i] + (bias ? bias[i % d->cout] : 0.0f);
+    y[i] = clampf(v, d->lo, d->hi);
+  }
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_hybrid[] = {
     {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (hybrid)", 1, 12, fc_prepare, fc_eval},
     {TFL_OP_CONV_2D, "CONV_2D (hybrid)", 1, 8, conv_prepare, conv_eval},
     {TFL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D (hybrid)", 1, 7, dw_prepare, dw_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (hybrid)", 1, 4, bmm_prepare, bmm_eval},
+    {TFL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV (hybrid)", 1, 5, tconv_prepare, tconv_eval},
     {0, NULL, 0, 0, NULL, NULL},
 };
