@@ -70,6 +70,34 @@ def _tensors(model: bytes) -> list[list[tuple]]:
     return out
 
 
+def optimization_modes(model: bytes) -> list[int]:
+    """CONVERSION_METADATA's ConversionOptions.model_optimization_modes."""
+    import flatbuffers
+
+    m = tflite.Model.GetRootAsModel(model, 0)
+    for i in range(m.MetadataLength()):
+        md = m.Metadata(i)
+        if md.Name() != b"CONVERSION_METADATA":
+            continue
+        buf = m.Buffers(md.Buffer())
+        data = (
+            buf.DataAsNumpy().tobytes()
+            if buf.DataLength()
+            else model[buf.Offset() : buf.Offset() + buf.Size()]
+        )
+        root = flatbuffers.table.Table(data, flatbuffers.encode.Get(flatbuffers.packer.uoffset, data, 0))
+        options = flatbuffers.table.Table(data, root.Indirect(root.Offset(6) + root.Pos))
+        field = options.Offset(4)
+        if not field:
+            return []
+        start = options.Vector(field)
+        return [
+            flatbuffers.encode.Get(flatbuffers.packer.int32, data, start + 4 * j)
+            for j in range(options.VectorLen(field))
+        ]
+    raise AssertionError("no CONVERSION_METADATA")
+
+
 def assert_same_tensors(ours: bytes, theirs: bytes) -> None:
     a, b = _tensors(ours), _tensors(theirs)
     assert [r[0] for r in a] == [r[0] for r in b], "operators (code, version) differ"
@@ -340,6 +368,7 @@ def test_tfmot_digits_cnn_as_tf(digits_qat):
     ours, theirs = _both(saved_model=path)
     assert corpus.count_ops(ours) <= corpus.count_ops(theirs)
     assert_same_tensors(ours, theirs)
+    assert optimization_modes(ours) == optimization_modes(theirs)
     _assert_same_outputs(ours, theirs, list(xs))
     o_default = _interpreters(ours)[0]
     correct = sum(int(np.argmax(_run(o_default, x)[0]) == y) for x, y in zip(xs, ys))
@@ -359,7 +388,8 @@ def test_tfmot_digits_qdq_modes_as_tf(digits_qat):
     # DYNAMIC without optimizations: TF's int8 model all the same (without the QAT optimization mode metadata)
     ours, theirs = _both(saved_model=path, optimize=False, _experimental_qdq_conversion_mode="DYNAMIC")
     assert_same_tensors(ours, theirs)
-    assert len(ours) < len(default)
+    assert optimization_modes(ours) == optimization_modes(theirs) == []
+    assert optimization_modes(default) == [2000]  # QUANTIZATION_AWARE_TRAINING, as TF writes it
     _assert_same_outputs(ours, theirs, list(xs[:20]))
     # STATIC without optimizations: the int8 model with int8 inputs and outputs
     ours, theirs = _both(saved_model=path, optimize=False, _experimental_qdq_conversion_mode="STATIC")
