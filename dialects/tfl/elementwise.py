@@ -79,16 +79,18 @@ def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], 
 
 
 def _add_version(op: BinaryOp) -> int:
-    """ADD: int64 is version 4, int8 version 2 (op_version.cc; int16 is not declared here yet)."""
+    """ADD: int64 is version 4, int8 version 2 (op_version.cc), 16x8 version 2 (as TF's 16x8 quantizer writes)."""
     if _dtype(op.lhs) == "int64":
         return 4
-    return 2 if element_kind(op.lhs.type) == "qi8" else 1
+    return 2 if element_kind(op.lhs.type) in ("qi8", "qi16") else 1
 
 
 def _mul_version(op: BinaryOp) -> int:
     """MUL: int64 is version 5; int8 version 2, or 3 when s_lhs * s_rhs / s_out >= 1 (op_version.cc)."""
     if _dtype(op.lhs) == "int64":
         return 5
+    if element_kind(op.lhs.type) == "qi16":
+        return 2  # as TF's 16x8 quantizer writes it
     if element_kind(op.lhs.type) != "qi8":
         return 1
     a, b, out = (quantized_element(v.type) for v in (op.lhs, op.rhs, op.output))

@@ -35,9 +35,10 @@ class QuantizeOp(UnaryOp):
     VERSIONS = {1: "1.14.0", 2: "1.15.0", 3: "2.7.0"}
 
     def version(self) -> int:
+        """3 per channel; an int16 requantization 2 (TF's 16x8 quantizer writes float -> int16 as 1)."""
         if is_per_channel(self.y.type):
             return 3
-        return 2 if element_kind(self.y.type) == "qi16" else 1
+        return 2 if element_kind(self.y.type) == "qi16" and element_kind(self.x.type) == "qi16" else 1
 
 
 @tfl_op
@@ -51,7 +52,9 @@ class DequantizeOp(UnaryOp):
 
     def version(self) -> int:
         kind = element_kind(self.x.type)
-        if kind in ("qi16", "f16"):
+        if kind == "qi16":
+            return 2  # as TF's 16x8 quantizer writes it
+        if kind == "f16":
             return 3
         if kind == "qi8":
             return 5 if is_per_channel(self.x.type) else 2
