@@ -1,0 +1,455 @@
+"""16x8 post-training quantization (target_spec.supported_ops = {EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS
+_INT8}, passes/quantize_int8.py's INT16X8 scheme) side by side with TensorFlow 2.21's converter on the same Keras
+model and the same seeded representative data (16 samples):
+
+- no more operators than TF's file;
+- for >= 95% of the int16 activation tensors (operator outputs, matched in operator order) our scale is within 1% of
+  TF's; every zero point is 0 (symmetric int16);
+- SQNR of our output against TensorFlow's float output >= TF's 16x8 model's SQNR - 0.5 dB;
+- our file runs in LiteRT (BUILTIN_REF) and in tflc's runtime to identical outputs;
+- operator versions and bias types (int64) as TF writes them.
+Plus int16 model I/O with TF's scales, int8/uint8 I/O refused as TF refuses it, and the 16x8 set alone with an op
+lacking a 16x8 kernel (one error naming it; with TFLITE_BUILTINS a float fallback that runs, as TF's)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import tflite
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import runtime_util as ru  # noqa: E402
+
+from compiler import TFLiteConverter  # noqa: E402
+from compiler.errors import ConversionError, UnsupportedFlagError  # noqa: E402
+
+_OPS = {v: k for k, v in vars(tflite.BuiltinOperator).items() if k.isupper()}
+_TYPES = {v: k for k, v in vars(tflite.TensorType).items() if k.isupper()}
+SAMPLES = 16
+OPS_16X8 = "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8"
+
+
+def ops_set(*names: str) -> list:
+    import tensorflow as tf
+
+    return [getattr(tf.lite.OpsSet, n) for n in names]
+
+
+def rep_data(shape, seed=0, n=SAMPLES):
+    return ru.rep_dataset([shape], n=n, seed=seed)
+
+
+# ---- models -----------------------------------------------------------------------------------------------------
+
+
+def mlp():
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((20,)),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(16, activation="tanh"),
+            keras.layers.Dense(10),
+            keras.layers.Softmax(),
+        ],
+        name="mlp",
+    )
+
+
+def small_cnn():
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            layers.Conv2D(8, 3, activation="relu", padding="same"),
+            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(8, 3, strides=2, activation="sigmoid"),
+            layers.AveragePooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10),
+            layers.Softmax(),
+        ],
+        name="cnn",
+    )
+
+
+def residual():
+    """Conv, residual ADD with a fused ReLU, MUL of a tensor by itself, a MEAN, dense."""
+    import keras
+    from keras import layers
+
+    x = keras.Input((8, 8, 4))
+    a = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    b = layers.Conv2D(4, 1, bias_initializer="random_normal")(a)
+    s = layers.ReLU()(layers.Add()([a, b]))
+    m = layers.Multiply()([s, s])
+    g = layers.GlobalAveragePooling2D()(m)
+    return keras.Model(x, layers.Dense(5, bias_initializer="random_normal")(g), name="residual")
+
+
+def _sin_model():
+    import keras
+
+    x = keras.Input((8,))
+    y = keras.layers.Dense(8)(x)
+    y = keras.layers.Activation(keras.ops.sin, name="sine")(y)
+    return keras.Model(x, keras.layers.Dense(4)(y))
+
+
+# ---- reading files ----------------------------------------------------------------------------------------------
+
+
+def convert_both(model, shape, dataset=None, ops=(OPS_16X8,), **settings) -> tuple[bytes, bytes]:
+    """(ours, TF's) 16x8 files for the same model, dataset and settings."""
+    import tensorflow as tf
+
+    files = []
+    for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
+        c = cls.from_keras_model(model)
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+        c.representative_dataset = dataset or rep_data(shape)
+        c.target_spec.supported_ops = ops_set(*ops)
+        for k, v in settings.items():
+            setattr(c, k, v)
+        files.append(c.convert())
+    return files[0], files[1]
+
+
+def operators(model: bytes) -> list[tuple[str, int, list[tuple[str, float, int] | None], list[str]]]:
+    """Per operator: builtin name, version, its outputs' (type, scale, zero point) for per-tensor quantized outputs
+    (None otherwise), and its inputs' tensor types ("-" for an omitted one)."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    g = m.Subgraphs(0)
+    out = []
+    for k in range(g.OperatorsLength()):
+        op = g.Operators(k)
+        oc = m.OperatorCodes(op.OpcodeIndex())
+        params = []
+        for i in op.OutputsAsNumpy():
+            t = g.Tensors(int(i))
+            q = t.Quantization()
+            if q is not None and q.ScaleLength() == 1:
+                params.append((_TYPES[t.Type()], float(q.Scale(0)), int(q.ZeroPoint(0))))
+            else:
+                params.append(None)
+        inputs = [_TYPES[g.Tensors(int(i)).Type()] if i >= 0 else "-" for i in op.InputsAsNumpy()]
+        out.append((_OPS[max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())], oc.Version(), params, inputs))
+    return out
+
+
+def activation_agreement(ours: bytes, theirs: bytes) -> tuple[float, float, int]:
+    """(fraction of TF's int16 activations whose scale we match within 1%, worst relative scale error, number of
+    our int16 activations with a non-zero zero point). Operators are matched in order, ours as a subsequence of TF's
+    (TF keeps SHAPE/STRIDED_SLICE/PACK for a dynamic batch and one QUANTIZE per user of a float value where tflc
+    folds or shares them); the fraction is over the activations both files have."""
+    a, b = operators(ours), operators(theirs)
+    pairs, j = [], 0
+    for name, _, pa, _ in a:
+        while j < len(b) and b[j][0] != name:
+            j += 1
+        assert j < len(b), f"operator {name} of ours has no counterpart in TF's {[o[0] for o in b]}"
+        pairs.append((pa, b[j][2]))
+        j += 1
+    total = good = 0
+    worst = 0.0
+    for pa, pb in pairs:
+        for x, y in zip(pa, pb, strict=True):
+            if y is None or y[0] != "INT16":
+                continue
+            assert x is not None and x[0] == "INT16", f"TF's int16 activation is {x} in ours"
+            total += 1
+            rel = abs(x[1] - y[1]) / y[1]
+            worst = max(worst, rel)
+            good += rel <= 0.01
+    nonzero = sum(p[2] != 0 for _, _, ps, _ in a for p in ps if p is not None and p[0] == "INT16")
+    assert total > 0
+    return good / total, worst, nonzero
+
+
+def versions(model: bytes) -> dict[str, int]:
+    return {name: v for name, v, _, _ in operators(model)}
+
+
+def bias_types(model: bytes) -> dict[str, set[str]]:
+    """Element type of each CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED bias (third input)."""
+    out: dict[str, set[str]] = {}
+    for name, _, _, inputs in operators(model):
+        if (
+            name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+            and len(inputs) > 2
+            and inputs[2] != "-"
+        ):
+            out.setdefault(name, set()).add(inputs[2])
+    return out
+
+
+def sqnr(ref: np.ndarray, got: np.ndarray) -> float:
+    ref = ref.astype(np.float64)
+    noise = np.sum((ref - got.astype(np.float64)) ** 2)
+    return float(10 * np.log10(np.sum(ref**2) / max(noise, 1e-30)))
+
+
+def outputs(model: bytes, xs: list[np.ndarray], interp=ru.litert) -> np.ndarray:
+    it = interp(model)
+    return np.concatenate([ru.run(it, [x])[0] for x in xs])
+
+
+def eval_inputs(shape, n=32, seed=7) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, shape).astype(np.float32) for _ in range(n)]
+
+
+def side_by_side(
+    model, ours: bytes, theirs: bytes, xs: list[np.ndarray], ref: np.ndarray
+) -> dict[str, float]:
+    """Checks the acceptance points on one model's pair of files; returns the measured figures."""
+    n_ours, n_tf = len(operators(ours)), len(operators(theirs))
+    assert n_ours <= n_tf, f"{n_ours} operators, TF {n_tf}"
+    frac, worst, nonzero = activation_agreement(ours, theirs)
+    assert nonzero == 0, f"{nonzero} int16 activations with a non-zero zero point"
+    assert frac >= 0.95, f"only {frac:.0%} of activations match TF's (worst scale {worst:.2%})"
+    ours_out, tf_out = outputs(ours, xs), outputs(theirs, xs)
+    s_ours, s_tf = sqnr(ref, ours_out), sqnr(ref, tf_out)
+    assert s_ours >= s_tf - 0.5, f"SQNR {s_ours:.2f} dB vs TF's {s_tf:.2f} dB"
+    # our runtime and LiteRT's reference kernels agree bit for bit on our file
+    np.testing.assert_array_equal(outputs(ours, xs, ru.ours), ours_out)
+    # a version per op type as TF writes it (TF's 16x8 quantizer keeps each op's int8 version)
+    tf_versions = versions(theirs)
+    for name, v in versions(ours).items():
+        if name in tf_versions:
+            assert v == tf_versions[name], f"{name} version {v}, TF writes {tf_versions[name]}"
+    for name, kinds in bias_types(ours).items():
+        assert kinds == {"INT64"}, f"{name} bias {kinds}"
+        assert bias_types(theirs).get(name, {"INT64"}) == {"INT64"}
+    figures = {
+        "ops": n_ours,
+        "tf_ops": n_tf,
+        "match": frac,
+        "worst_scale": worst,
+        "sqnr": s_ours,
+        "tf_sqnr": s_tf,
+    }
+    print(f"\n{model.name} 16x8: {figures}")
+    return figures
+
+
+# ---- small models -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build,shape",
+    [(mlp, (1, 20)), (small_cnn, (1, 16, 16, 3)), (residual, (1, 8, 8, 4))],
+    ids=["mlp", "cnn", "residual"],
+)
+def test_side_by_side(build, shape):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build()
+    ours, theirs = convert_both(model, shape)
+    xs = eval_inputs(shape)
+    side_by_side(model, ours, theirs, xs, np.concatenate([model(x).numpy() for x in xs]))
+    names = [o[0] for o in operators(ours)]
+    assert names[0] == "QUANTIZE" and names[-1] == "DEQUANTIZE"  # float I/O by default, as TF
+
+
+def test_with_float_fallback_set_same_file():
+    """{16x8, TFLITE_BUILTINS} on a model whose ops all have 16x8 kernels gives the same file as the 16x8 set
+    alone (TF's too)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = small_cnn()
+    alone, tf_alone = convert_both(model, (1, 16, 16, 3))
+    both, tf_both = convert_both(model, (1, 16, 16, 3), ops=(OPS_16X8, "TFLITE_BUILTINS"))
+    assert both == alone
+    assert [o[:3] for o in operators(tf_both)] == [o[:3] for o in operators(tf_alone)]
+
+
+def test_int16_io():
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = mlp()
+    ours, theirs = convert_both(model, (1, 20), inference_input_type=tf.int16, inference_output_type=tf.int16)
+    assert len(operators(ours)) <= len(operators(theirs))
+    assert "QUANTIZE" not in {o[0] for o in operators(ours)}
+    got, want = ru.litert(ours), ru.litert(theirs)
+    for kind in ("get_input_details", "get_output_details"):
+        (g,), (w,) = getattr(got, kind)(), getattr(want, kind)()
+        assert g["dtype"] == w["dtype"] == np.int16
+        assert g["quantization"][1] == w["quantization"][1] == 0, kind
+        assert abs(g["quantization"][0] - w["quantization"][0]) <= 0.01 * w["quantization"][0], kind
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        x = rng.integers(-32768, 32768, (1, 20)).astype(np.int16)
+        np.testing.assert_array_equal(ru.run(ru.ours(ours), [x])[0], ru.run(ru.litert(ours), [x])[0])
+
+
+@pytest.mark.parametrize("io", ["int8", "uint8"])
+def test_8bit_io_refused(io):
+    """TF refuses int8 / uint8 model I/O for 16x8 (ValueError: must be in ['tf.float32', 'tf.int16']); so do we."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = mlp()
+    for attr in ("inference_input_type", "inference_output_type"):
+        with pytest.raises(ValueError, match="tf.int16"):
+            convert_tf = tf.lite.TFLiteConverter.from_keras_model(model)
+            convert_tf.optimizations = [tf.lite.Optimize.DEFAULT]
+            convert_tf.representative_dataset = rep_data((1, 20))
+            convert_tf.target_spec.supported_ops = ops_set(OPS_16X8)
+            setattr(convert_tf, attr, getattr(tf, io))
+            convert_tf.convert()
+        c = TFLiteConverter.from_keras_model(model)
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+        c.representative_dataset = rep_data((1, 20))
+        c.target_spec.supported_ops = ops_set(OPS_16X8)
+        setattr(c, attr, getattr(tf, io))
+        with pytest.raises(UnsupportedFlagError, match=rf"{attr}.*int16"):
+            c.convert()
+
+
+def test_16x8_only_names_op_without_int16_kernel():
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = _sin_model()
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep_data((1, 8))
+    c.target_spec.supported_ops = ops_set(OPS_16X8)
+    with pytest.raises(Exception, match="16x8-bit not yet supported for op: 'SIN'"):
+        c.convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep_data((1, 8))
+    c.target_spec.supported_ops = ops_set(OPS_16X8)
+    with pytest.raises(ConversionError, match=r"(?s)cannot quantize these ops to int16x8.*tfl\.sin") as e:
+        c.convert()
+    assert str(e.value).count("\n  - ") == 1
+    assert OPS_16X8 in str(e.value)
+
+
+def test_float_fallback_runs():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = _sin_model()
+    ours, theirs = convert_both(model, (1, 8), ops=(OPS_16X8, "TFLITE_BUILTINS"))
+    names = [o[0] for o in operators(ours)]
+    assert names == [
+        "QUANTIZE",
+        "FULLY_CONNECTED",
+        "DEQUANTIZE",
+        "SIN",
+        "QUANTIZE",
+        "FULLY_CONNECTED",
+        "DEQUANTIZE",
+    ]
+    assert len(names) <= len(operators(theirs))
+    sin = operators(ours)[3]
+    assert sin[2] == [None] and sin[3] == ["FLOAT32"]
+    xs = eval_inputs((1, 8))
+    ref = np.concatenate([model(x).numpy() for x in xs])
+    got = outputs(ours, xs)
+    assert sqnr(ref, got) >= sqnr(ref, outputs(theirs, xs)) - 0.5
+    np.testing.assert_array_equal(outputs(ours, xs, ru.ours), got)
+
+
+def test_conversion_metadata_mode():
+    """CONVERSION_METADATA records PTQ_INT16 (1004) as TF's does."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    ours, theirs = convert_both(mlp(), (1, 20))
+
+    def modes(model: bytes) -> list[int]:
+        m = tflite.Model.GetRootAsModel(model, 0)
+        for i in range(m.MetadataLength()):
+            md = m.Metadata(i)
+            if md.Name() == b"CONVERSION_METADATA":
+                data = m.Buffers(md.Buffer()).DataAsNumpy().tobytes()
+                return [v for v in (1001, 1002, 1003, 1004, 2000) if v.to_bytes(4, "little") in data]
+        return []
+
+    assert modes(ours) == modes(theirs) == [1004]
+
+
+# ---- digits CNN and the corpus models (heavy) ---------------------------------------------------------------------
+
+
+@pytest.mark.heavy
+def test_digits_cnn():
+    """A small CNN trained in seconds on scikit-learn's digits: 16x8 accuracy within 1 point of float and of TF's
+    16x8 model, plus the side-by-side figures."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    digits = sklearn_datasets.load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[..., None]
+    y = digits.target
+    order = np.random.default_rng(0).permutation(len(y))
+    x, y = x[order], y[order]
+    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            layers.Conv2D(16, 3, activation="relu", padding="same"),
+            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10),
+            layers.Softmax(),
+        ],
+        name="digits_cnn",
+    )
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=40, batch_size=32, verbose=0)
+    float_acc = float(np.mean(np.argmax(model.predict(x_test, verbose=0), -1) == y_test))
+
+    def rep():
+        for i in range(SAMPLES):
+            yield [x_train[i : i + 1]]
+
+    ours, theirs = convert_both(model, None, dataset=rep)
+    xs = [x_test[i : i + 1] for i in range(len(x_test))]
+    ref = model.predict(x_test, verbose=0)
+    side_by_side(model, ours, theirs, xs, ref)
+    acc_ours = float(np.mean(np.argmax(outputs(ours, xs), -1) == y_test))
+    acc_tf = float(np.mean(np.argmax(outputs(theirs, xs), -1) == y_test))
+    print(f"\ndigits 16x8: float acc {float_acc:.4f}, ours {acc_ours:.4f}, TF {acc_tf:.4f}")
+    assert float_acc >= 0.95
+    assert abs(acc_ours - float_acc) <= 0.01 and abs(acc_ours - acc_tf) <= 0.01
+
+
+# Corpus models (with TFLITE_BUILTINS: MobileNetV3's HARD_SWISH has no 16x8 kernel and stays float, in TF's too).
+CORPUS_16X8 = ["mobilenet_v2", "efficientnet_b0", "resnet50", "mobilenet_v3_small", "transformer_block"]
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("name", CORPUS_16X8)
+def test_corpus_model(name):
+    """One conversion per side per model (16 seeded samples), then every side-by-side figure on 4 inputs."""
+    import corpus
+
+    model = corpus.build(name)
+    shape = [1 if d is None else d for d in model.inputs[0].shape]
+    ours, theirs = convert_both(model, shape, ops=(OPS_16X8, "TFLITE_BUILTINS"))
+    xs = eval_inputs(shape, n=4)
+    ref = np.concatenate([model(x).numpy() for x in xs])
+    side_by_side(model, ours, theirs, xs, ref)
