@@ -41,6 +41,8 @@ from dialects.tfl.quantize import quantized_const
 from passes.quantize_weights import round_half_away, symmetric_int8
 
 QMIN, QMAX = -128, 127
+# Calibrated ranges narrower than this are widened by it on both sides (prepare_quantize_helper.h kNearZeroTolerance).
+NEAR_ZERO = 1.0e-6
 
 # Output parameters fixed by the int8 kernels (LiteRT checks them at Prepare).
 FIXED_OUTPUT: dict[type, tuple[float, int]] = {
@@ -71,6 +73,8 @@ SAME_SCALE: tuple[type, ...] = (
     tfl.UnpackOp,
     tfl.TileOp,
     tfl.BroadcastToOp,
+    tfl.ResizeBilinearOp,
+    tfl.ResizeNearestNeighborOp,
 )
 
 # Ops whose inputs are requantized to the output's parameters.
@@ -94,7 +98,29 @@ INT8_OPS: tuple[type, ...] = (
     tfl.TanhOp,
     tfl.AddOp,
     tfl.MulOp,
+    tfl.SubOp,
+    tfl.SquaredDifferenceOp,
+    tfl.RsqrtOp,
+    tfl.HardSwishOp,
+    tfl.GeluOp,
+    tfl.ReluOp,
+    tfl.Relu6Op,
+    tfl.BatchMatMulOp,
+    tfl.ExpandDimsOp,
+    tfl.TransposeOp,
+    tfl.PadOp,
+    tfl.PadV2Op,
+    tfl.SliceOp,
+    tfl.StridedSliceOp,
+    tfl.GatherOp,
+    tfl.ConcatenationOp,
+    tfl.PackOp,
+    tfl.ResizeBilinearOp,
+    tfl.ResizeNearestNeighborOp,
 )
+
+# Ops whose int8 kernel takes activations only (a float constant operand keeps the op in float).
+ACTIVATIONS_ONLY: tuple[type, ...] = (tfl.BatchMatMulOp, tfl.GatherOp)
 
 
 class QuantizationError(ConversionError):
@@ -114,7 +140,9 @@ FIXED_OUTPUT_INT16: dict[type, tuple[float, int]] = {
 
 # Ops whose 16x8 kernel TF's 16x8 quantizer uses: the int8 ones but L2_NORMALIZATION / LOG_SOFTMAX (no int16
 # kernel: TF keeps them float, or refuses the 16x8 set alone).
-INT16_OPS: tuple[type, ...] = tuple(o for o in INT8_OPS if o not in (tfl.L2NormalizationOp, tfl.LogSoftmaxOp))
+INT16_OPS: tuple[type, ...] = tuple(
+    o for o in INT8_OPS if o not in (tfl.L2NormalizationOp, tfl.LogSoftmaxOp, tfl.HardSwishOp)
+)
 
 
 def int16_params(rmin: float, rmax: float) -> tuple[float, int]:
@@ -135,6 +163,7 @@ class Scheme:
     kind: str  # element kind of activations ("qi8", "qi16"), as ops declare them in TYPES
     storage: type
     params: Callable[[float, float], tuple[float, int]]
+    const_params: Callable[[float, float], tuple[float, int]]  # of a float constant from its [min, max]
     bias_storage: type
     fixed_output: dict[type, tuple[float, int]]
     ops: tuple[type, ...]
@@ -152,10 +181,15 @@ class Scheme:
 
 def int8_params(rmin: float, rmax: float) -> tuple[float, int]:
     """Asymmetric int8 (scale, zero point) for a calibrated range (MLIR FakeQuantSupport getNudgedScaleAndZeroPoint
-    on the range widened to include 0)."""
+    on the range widened to include 0, and by NEAR_ZERO both ways when narrower than that)."""
     rmin, rmax = min(float(rmin), 0.0), max(float(rmax), 0.0)
-    if rmax - rmin < np.finfo(np.float64).eps:  # all zeros: any scale represents them
-        return 1.0, QMIN
+    if rmax - rmin < NEAR_ZERO:  # TF's TensorRangeSanityCheck widens a too narrow range both ways
+        rmin, rmax = rmin - NEAR_ZERO, rmax + NEAR_ZERO
+    return _nudged_params(rmin, rmax)
+
+
+def _nudged_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """MLIR FakeQuantSupport's scale and nudged zero point for a range that includes 0."""
     scale = (rmax - rmin) / (QMAX - QMIN)
     from_min, from_min_err = QMIN - rmin / scale, abs(QMIN) + abs(rmin / scale)
     from_max, from_max_err = QMAX - rmax / scale, abs(QMAX) + abs(rmax / scale)
@@ -169,8 +203,17 @@ def int8_params(rmin: float, rmax: float) -> tuple[float, int]:
     return scale, nudged
 
 
-INT8 = Scheme("int8", "qi8", np.int8, int8_params, np.int32, FIXED_OUTPUT, INT8_OPS)
-INT16X8 = Scheme("int16x8", "qi16", np.int16, int16_params, np.int64, FIXED_OUTPUT_INT16, INT16_OPS)
+def int8_const_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """Asymmetric int8 parameters of a float constant from its own [min, max] (0 included)."""
+    if rmax - rmin <= NEAR_ZERO:  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
+        rmin, rmax = min(rmin, -NEAR_ZERO / 2), max(rmax, NEAR_ZERO / 2)
+    return _nudged_params(rmin, rmax)
+
+
+INT8 = Scheme("int8", "qi8", np.int8, int8_params, int8_const_params, np.int32, FIXED_OUTPUT, INT8_OPS)
+INT16X8 = Scheme(
+    "int16x8", "qi16", np.int16, int16_params, int16_params, np.int64, FIXED_OUTPUT_INT16, INT16_OPS
+)
 SCHEMES = {s.name: s for s in (INT8, INT16X8)}
 
 
@@ -266,13 +309,19 @@ class _Quantizer:
         before.parent_block().insert_op_before(c, before)
         return c.output
 
-    def activation_const(self, value: SSAValue, before: Operation) -> SSAValue:
+    def const_with(self, value: SSAValue, params: tuple[float, int], before: Operation) -> SSAValue:
+        """A float constant quantized with given parameters."""
         array = _const_array(value)
         assert array is not None
         sc = self.scheme
-        params = sc.params(float(array.min(initial=0.0)), float(array.max(initial=0.0)))
         q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], sc.qmin, sc.qmax)
         return self.const(value, q.astype(sc.storage), _qtype(params, sc.storage), before)
+
+    def activation_const(self, value: SSAValue, before: Operation) -> SSAValue:
+        array = _const_array(value)
+        assert array is not None
+        rmin, rmax = float(array.min(initial=0.0)), float(array.max(initial=0.0))
+        return self.const_with(value, self.scheme.const_params(rmin, rmax), before)
 
     # ---- ops ------------------------------------------------------------------------------------------------
 
@@ -298,6 +347,8 @@ class _Quantizer:
     def rewrite(self, op: Operation) -> bool:
         """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
         if not isinstance(op, self.scheme.ops) or not all(_is_f32(r) for r in op.results):
+            return False
+        if isinstance(op, ACTIVATIONS_ONLY) and any(_const_array(v) is not None for v in op.operands):
             return False
         names = [n for n, _ in type(op).get_irdl_definition().operands]
         affine = isinstance(op, AFFINE) and len(names) == len(op.operands)
@@ -336,6 +387,10 @@ class _Quantizer:
                 operands[i] = self.const(v, values, qt, op)
             elif affine and names[i] == "bias":
                 operands[i] = None  # after the filter
+            elif isinstance(
+                op, (*SAME_SCALE, *JOIN_SCALE)
+            ):  # e.g. PADV2's padding value: the result's parameters
+                operands[i] = self.const_with(v, params[0], op)
             else:
                 operands[i] = self.activation_const(v, op)
         if affine and isinstance(op.operands[2].type, TensorType) and operands[2] is None:

@@ -68,8 +68,12 @@ def _broadcast_5d_version(op: BinaryOp) -> int:
 
 
 def _sub_version(op: BinaryOp) -> int:
-    """SUB: int64 is version 4, else the 5-D broadcast rule (tools/versioning/op_version.cc order)."""
-    return 4 if _dtype(op.lhs) == "int64" else _broadcast_5d_version(op)
+    """SUB: int64 is version 4, then the 5-D broadcast rule, then int8 version 2 (tools/versioning/op_version.cc
+    order)."""
+    if _dtype(op.lhs) == "int64":
+        return 4
+    version = _broadcast_5d_version(op)
+    return 2 if version == 1 and element_kind(op.lhs.type) in ("qi8", "qi16") else version
 
 
 def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], **consts: Any) -> type[TflOp]:
@@ -105,7 +109,7 @@ AddOp = _arithmetic(
 )  # fmt: skip
 SubOp = _arithmetic(
     "sub", "SubOptions", B.SUB, ("f32", "i16", "i32", "i64", *QUANT),
-    VERSIONS={1: "1.6.0", 3: "2.3.0", 4: "2.4.0"}, version=_sub_version,
+    VERSIONS={1: "1.6.0", 2: "1.14.0", 3: "2.3.0", 4: "2.4.0"}, version=_sub_version,
 )  # fmt: skip
 MulOp = _arithmetic(
     "mul",
@@ -135,7 +139,8 @@ MinimumOp = _plain_binary(
 )  # fmt: skip
 SquaredDifferenceOp = _plain_binary(
     "squared_difference", B.SQUARED_DIFFERENCE, "SquaredDifferenceOptions",
-    TYPES=_binary_types("f32", "i32", "qi8"), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.13.1"},
+    TYPES=_binary_types("f32", "i32", "qi8"), MAX_BROADCAST_RANK=4, VERSIONS={1: "1.13.1", 2: "2.5.0"},
+    version=lambda op: 2 if element_kind(op.lhs.type) == "qi8" else 1,
 )  # fmt: skip
 PowOp = _plain_binary(
     "pow",
@@ -229,8 +234,15 @@ def _plain_unary(
     return _plain_op(UnaryOp, op_name, builtin, table, TYPES=_unary_types(*kinds), **consts)
 
 
-ReluOp = _plain_unary("relu", B.RELU, None, ("f32", *QUANT), "1.5.0")
-Relu6Op = _plain_unary("relu6", B.RELU6, None, ("f32", *QUANT8), "1.5.0")
+# op_version.cc: int16 3, int8 / uint8 2 (RELU); int16 3, int8 2 (RELU6, RSQRT).
+ReluOp = _plain_unary(
+    "relu", B.RELU, None, ("f32", *QUANT), "1.5.0", VERSIONS={1: "1.5.0", 2: "2.1.0", 3: "2.5.0"},
+    version=lambda op: 2 if element_kind(op.x.type) in ("qi8", "qui8") else int8_int16_version(op.x),
+)  # fmt: skip
+Relu6Op = _plain_unary(
+    "relu6", B.RELU6, None, ("f32", *QUANT8), "1.5.0", VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "2.5.0"},
+    version=lambda op: int8_int16_version(op.x),
+)  # fmt: skip
 Relu1Op = _plain_unary("relu_n1_to_1", B.RELU_N1_TO_1, None, ("f32", *QUANT8), "1.5.0")
 EluOp = _plain_unary("elu", B.ELU, None, ("f32", "qi8"), "1.14.0")
 # op_version.cc: int8 is version 2, int16 version 3 (LOGISTIC, TANH, SOFTMAX).
@@ -241,7 +253,10 @@ _Q_VERSIONS: dict[str, Any] = {
 LogisticOp = _plain_unary("logistic", B.LOGISTIC, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
 TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERSIONS)
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
-RsqrtOp = _plain_unary("rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0")
+RsqrtOp = _plain_unary(
+    "rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0", VERSIONS={1: "1.10.0", 2: "2.5.0"},
+    version=lambda op: int8_int16_version(op.x),
+)  # fmt: skip
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
 SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions", FLOAT, "1.12.0")
 ExpOp = _plain_unary("exp", B.EXP, "ExpOptions", ("f32", "qi8", "qi16"), "1.7.0")
@@ -277,7 +292,10 @@ BitcastOp = _plain_op(
 LeakyReluOp = _plain_unary(
     "leaky_relu", B.LEAKY_RELU, Options("LeakyReluOptions", alpha=F32(0.2)), ("f32", *QUANT), "1.13.1"
 )
-GeluOp = _plain_unary("gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0")
+GeluOp = _plain_unary(
+    "gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0",
+    VERSIONS={1: "2.9.0", 2: "2.9.0"}, version=lambda op: 2 if element_kind(op.x.type) in QUANT8 else 1,
+)  # fmt: skip
 SoftmaxOp = _plain_unary(
     "softmax",
     B.SOFTMAX,

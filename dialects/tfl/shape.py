@@ -21,6 +21,7 @@ from dialects.tfl.base import (
     TflOp,
     WeightQuantization,
     _rank,
+    int8_int16_version,
     same,
     single_result_op,
     tfl_op,
@@ -48,15 +49,16 @@ def _kind(value: object) -> str | None:
 
 
 def _transpose_version(op: TflOp) -> int:
-    """tools/versioning/op_version.cc: rank > 5, int16, rank > 4, bool, int8 in that order."""
+    """tools/versioning/op_version.cc: rank > 5, int16, rank > 4, bool, int8 in that order (16x8: as int8, as TF's
+    16x8 quantizer writes it)."""
     rank, kind = _rank(op.input), _kind(op.input)
     if rank > 5:
         return 6
-    if kind in ("i16", "qi16"):
+    if kind == "i16":
         return 5
     if rank > 4:
         return 4
-    return {"i1": 3, "i8": 2, "qi8": 2}.get(kind or "", 1)
+    return {"i1": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(kind or "", 1)
 
 
 def _strided_slice_version(op: TflOp) -> int:
@@ -65,7 +67,22 @@ def _strided_slice_version(op: TflOp) -> int:
         return 6
     if _rank(op.input) > 4:
         return 4
-    return {"i1": 3, "i8": 2, "qi8": 2}.get(_kind(op.input) or "", 1)
+    return {"i1": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(_kind(op.input) or "", 1)
+
+
+def _pad_version(op: TflOp) -> int:
+    """PAD / PADV2 (op_version.cc): rank > 4 is 4, then int16 3, int8 2."""
+    return 4 if _rank(op.input) > 4 else int8_int16_version(op.input)
+
+
+def _slice_version(op: TflOp) -> int:
+    """SLICE (op_version.cc): uint32 6, rank > 4 5, int16 4, string 3, int8 2, in that order."""
+    kind = _kind(op.input)
+    if kind == "ui32":
+        return 6
+    if _rank(op.input) > 4:
+        return 5
+    return {"i16": 4, "string": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(kind or "", 1)  # 16x8 as TF writes it
 
 
 def _high_rank_version(version: int) -> object:
@@ -90,17 +107,17 @@ TransposeOp = _op(
 )  # fmt: skip
 SliceOp = _op(
     "slice", B.SLICE, "SliceOptions", _movement(_SLICEABLE, begin=TensorOf(*INDEX), size=TensorOf(*INDEX)),
-    VERSIONS={1: "1.14.0"},
+    VERSIONS={1: "1.14.0", 2: "1.14.0", 3: "1.14.0", 4: "2.4.0", 5: "2.5.0"}, version=_slice_version,
 )  # fmt: skip
 PadOp = _op(
     "pad", B.PAD, "PadOptions", _movement(_MOVABLE, padding=TensorOf(*INDEX)),
-    VERSIONS={1: "1.5.0", 4: "2.6.0"}, version=_high_rank_version(4),
+    VERSIONS={1: "1.5.0", 2: "1.14.0", 3: "2.4.0", 4: "2.6.0"}, version=_pad_version,
 )  # fmt: skip
 _pad_value = TensorOf(*_MOVABLE)
 PadV2Op = _op(
     "padv2", B.PADV2, "PadV2Options",
     {"input": _pad_value, "padding": TensorOf(*INDEX), "constant_values": _pad_value, "output": _pad_value},
-    VERSIONS={1: "1.9.0"},
+    VERSIONS={1: "1.9.0", 2: "1.14.0", 3: "2.4.0", 4: "2.6.0"}, version=_pad_version,
 )  # fmt: skip
 TileOp = _op(
     "tile", B.TILE, "TileOptions", _movement(_SLICEABLE, multiples=TensorOf(*INDEX)), VERSIONS={1: "1.10.1"}
@@ -143,10 +160,14 @@ class ConcatenationOp(JoinOp):
     name = "tfl.concatenation"
     BUILTIN = B.CONCATENATION
     OPTIONS = Options("ConcatenationOptions", axis=I32(0), fused_activation_function=ACT)
-    VERSIONS = {1: "1.5.0"}
+    VERSIONS = {1: "1.5.0", 2: "1.14.0", 3: "2.3.0"}
     APPLIES_FUSED_ACTIVATION = (
         False  # LiteRT's float kernel ignores it (tests/filecheck/optimize/relu-into-pool-concat)
     )
+
+    def version(self) -> int:
+        """As op_version.cc: int16 3, int8 2."""
+        return int8_int16_version(self.values[0])
 
 
 @tfl_op
@@ -154,7 +175,11 @@ class PackOp(JoinOp):
     name = "tfl.pack"
     BUILTIN = B.PACK
     OPTIONS = Options("PackOptions", values_count=I32(0), axis=I32(0))
-    VERSIONS = {1: "1.11.0"}
+    VERSIONS = {1: "1.11.0", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: int8 2, int16 3."""
+        return int8_int16_version(self.values[0])
 
 
 @tfl_op
@@ -222,7 +247,7 @@ def _gather_version(op: TflOp) -> int:
     """As op_version.cc: 5 with batch_dims, 2 for int8 params."""
     if op.batch_dims.value.data != 0:
         return 5
-    return 2 if element_kind(op.params.type) in ("qi8", "i8") else 1
+    return 2 if element_kind(op.params.type) in ("qi8", "i8", "qi16") else 1  # 16x8 as TF writes it
 
 
 GatherOp = _op(
@@ -248,7 +273,13 @@ class ResizeOp(TflOp):
     TYPES = _movement(("f32", "i8", "ui8", "i16", *QUANT), size=TensorOf("i32"))
 
     def version(self) -> int:
-        return 3 if self.half_pixel_centers.value.data else 1
+        """As op_version.cc: int16 4, half-pixel centers 3, int8 2 (16x8: as int8, as TF's 16x8 quantizer)."""
+        kind = _kind(self.input)
+        if kind == "i16":
+            return 4
+        if self.half_pixel_centers.value.data:
+            return 3
+        return 2 if kind in ("i8", "qi8", "qi16") else 1
 
 
 @tfl_op
@@ -256,7 +287,7 @@ class ResizeBilinearOp(ResizeOp):
     name = "tfl.resize_bilinear"
     BUILTIN = B.RESIZE_BILINEAR
     OPTIONS = Options("ResizeBilinearOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
-    VERSIONS = {1: "1.7.0", 3: "2.2.0"}
+    VERSIONS = {1: "1.7.0", 2: "1.14.0", 3: "2.2.0", 4: "2.5.0"}
 
 
 @tfl_op
@@ -264,4 +295,4 @@ class ResizeNearestNeighborOp(ResizeOp):
     name = "tfl.resize_nearest_neighbor"
     BUILTIN = B.RESIZE_NEAREST_NEIGHBOR
     OPTIONS = Options("ResizeNearestNeighborOptions", align_corners=BOOL(), half_pixel_centers=BOOL())
-    VERSIONS = {1: "1.13.1", 3: "2.3.0"}
+    VERSIONS = {1: "1.13.1", 2: "1.14.0", 3: "2.3.0", 4: "2.4.0"}
