@@ -293,8 +293,8 @@ LeakyReluOp = _plain_unary(
     "leaky_relu", B.LEAKY_RELU, Options("LeakyReluOptions", alpha=F32(0.2)), ("f32", *QUANT), "1.13.1"
 )
 GeluOp = _plain_unary(
-    "gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0",
-    VERSIONS={1: "2.9.0", 2: "2.9.0"}, version=lambda op: 2 if element_kind(op.x.type) in QUANT8 else 1,
+    "gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT), "2.9.0",
+    VERSIONS={1: "2.9.0", 2: "2.9.0"}, version=lambda op: 2 if element_kind(op.x.type) in QUANT else 1,
 )  # fmt: skip
 SoftmaxOp = _plain_unary(
     "softmax",
