@@ -167,6 +167,8 @@ class Scheme:
     bias_storage: type
     fixed_output: dict[type, tuple[float, int]]
     ops: tuple[type, ...]
+    # widen weight scales so that biases stay within half the int32 range (TF's tools/optimize quantizer)
+    bias_fits_int32: bool = False
 
     @property
     def qmin(self) -> int:
@@ -212,8 +214,48 @@ def int8_const_params(rmin: float, rmax: float) -> tuple[float, int]:
 
 INT8 = Scheme("int8", "qi8", np.int8, int8_params, int8_const_params, np.int32, FIXED_OUTPUT, INT8_OPS)
 INT16X8 = Scheme(
-    "int16x8", "qi16", np.int16, int16_params, int16_params, np.int64, FIXED_OUTPUT_INT16, INT16_OPS
+    "int16x8", "qi16", np.int16, int16_params, int16_params, np.int64, FIXED_OUTPUT_INT16, INT16_OPS, True
 )
+
+
+def _fit_bias_in_int32(
+    weights: np.ndarray,
+    axis: int | None,
+    values: np.ndarray,
+    scales: list[float],
+    bias: SSAValue,
+    input_scale: float,
+) -> tuple[np.ndarray, list[float]]:
+    """The weights requantized with wider scales where a bias would need half the int32 range or more, as TF's
+    16x8 quantizer does (quantization_utils.cc AdjustWeightsForBiasScale): else LiteRT's int16 kernels overflow
+    their 64-bit accumulator rescaling. Per channel the weight range becomes 2 |b| / INT32_MAX * 127 / s_in; per
+    tensor, from the largest |b|, 2 |b| / INT32_MAX * 128 / s_in (TF widens the range to [-128, 127] there)."""
+    b = _const_array(bias)
+    if b is None:
+        return values, scales
+    k = float(np.iinfo(np.int32).max)
+    s_in = float(np.float32(input_scale))
+    absmax = np.array(scales, dtype=np.float32) * np.float32(127.0)
+    if axis is None:
+        half = np.float32(np.abs(b).max(initial=0.0))
+        if not half / k >= 0.5 * s_in * scales[0]:
+            return values, scales
+        new = np.array([np.float32(2.0 * half / k * (128.0 / s_in))], dtype=np.float32)
+    else:
+        bias_abs = np.abs(b.astype(np.float32))
+        wide = bias_abs >= 0.5 * s_in * np.array(scales, np.float64) * k
+        if not wide.any():
+            return values, scales
+        new = np.where(wide, (2.0 * bias_abs / k * (127.0 / s_in)).astype(np.float32), absmax)
+    new_scales = (new / np.float32(127.0)).astype(np.float32).astype(np.float64)
+    shape = [1] * weights.ndim
+    if axis is not None:
+        shape[axis] = -1
+    per_element = new_scales.reshape(shape) if axis is not None else new_scales[0]
+    q = np.clip(round_half_away(weights.astype(np.float64) / per_element), -127, 127).astype(np.int8)
+    return q, [float(x) for x in new_scales]
+
+
 SCHEMES = {s.name: s for s in (INT8, INT16X8)}
 
 
@@ -379,6 +421,10 @@ class _Quantizer:
             elif affine and names[i] == "filter":
                 axis = self._weight_axis(op)
                 values, scales = symmetric_int8(array, axis)
+                if self.scheme.bias_fits_int32 and input_scale is not None:
+                    values, scales = _fit_bias_in_int32(
+                        array, axis, values, scales, op.operands[2], input_scale
+                    )
                 qt = (
                     UniformQuantizedType.per_tensor(np.int8, scales[0], 0)
                     if axis is None
