@@ -114,7 +114,6 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
     "elide_elementsattrs_if_larger": None,
     "_experimental_unfold_large_splat_constant": False,
     "_experimental_qdq_conversion_mode": None,
-    "_experimental_full_integer_quantization_bias_type": None,
     "_experimental_quantization_options": None,
     "_experimental_tf_quantization_mode": None,
     "_experimental_calibrate_only": False,
@@ -138,6 +137,7 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
 _SETTABLE = {
     *_UNHONOURED_TF_SETTINGS,
     "_experimental_disable_per_channel",
+    "_experimental_full_integer_quantization_bias_type",
     "_experimental_disable_per_channel_quantization_for_dense_layers",
     "optimizations",
     "representative_dataset",
@@ -192,6 +192,8 @@ class TFLiteConverter:
         # Honoured by dynamic-range quantization, as TF does: per-tensor weight scales everywhere / for dense layers.
         self._experimental_disable_per_channel = False
         self._experimental_disable_per_channel_quantization_for_dense_layers = False
+        # Bias storage of full-integer quantization, as TF: int32 for int8; int64 (default) or int32 for 16x8.
+        self._experimental_full_integer_quantization_bias_type: Any = None
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -380,6 +382,15 @@ class TFLiteConverter:
                     f"{attr}={v} (tflc implements float32 model I/O, and int8 / uint8 with full-integer "
                     "quantization only)"
                 )
+        bias_type = self._experimental_full_integer_quantization_bias_type
+        # TF takes int32 for int8 and int32 / int64 for 16x8; tflc writes TF's defaults (int32 / int64) only.
+        if bias_type is not None and _type_name(bias_type) != {"int8": "int32", "int16x8": "int64"}.get(
+            mode or ""
+        ):
+            unsupported.append(
+                f"_experimental_full_integer_quantization_bias_type={bias_type} (tflc implements int32 biases for "
+                "int8 and int64 biases for 16x8 full-integer quantization)"
+            )
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             if getattr(self, name) != default:
                 unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")

@@ -15,9 +15,18 @@ they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 va
 Only ops in INT8_OPS (int8 version rules checked against TF) are rebuilt so far; ops that do not take int8 stay float, with DEQUANTIZE in front and QUANTIZE after them; with `int8-only`
 (TFLITE_BUILTINS_INT8 alone) the pass fails with one error listing every such op instead.
 
+quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
+WEIGHTS_INT8, which TF 2.21 runs through its older tools/optimize quantizer): activations and float constants
+symmetric int16 (`scale = max(|min|, |max|) / 32767` in float32, zero point 0), int8 weights as above, int64 biases
+(weight scales widened where a bias would need half the int32 range, as TF's AdjustWeightsForBiasScale), LOGISTIC /
+SOFTMAX / TANH outputs (1/32768, 0); ops without an int16 kernel (HARD_SWISH, L2_NORMALIZATION, LOG_SOFTMAX, SIN...)
+stay float, or fail the pass under `int16-only` (the 16x8 set alone). Op versions are those TF's 16x8 quantizer
+writes (each op's int8 version; QUANTIZE float -> int16 1, DEQUANTIZE int16 2), see dialects/tfl.
+
 post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, and
 sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
-writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8).
+writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8) / int16
+(16x8 models).
 """
 
 from __future__ import annotations

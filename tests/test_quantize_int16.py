@@ -340,6 +340,29 @@ def test_8bit_io_refused(io):
             c.convert()
 
 
+def test_bias_type_setting():
+    """_experimental_full_integer_quantization_bias_type: tf.int64 (TF's 16x8 default) gives the default file; int32
+    (which TF also takes for 16x8) is refused, as is int64 for int8 (TF: ValueError)."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model = residual()
+
+    def ours(bias_type, ops=(OPS_16X8,)):
+        c = TFLiteConverter.from_keras_model(model)
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+        c.representative_dataset = rep_data((1, 8, 8, 4))
+        c.target_spec.supported_ops = ops_set(*ops)
+        c._experimental_full_integer_quantization_bias_type = bias_type
+        return c.convert()
+
+    assert ours(tf.int64) == ours(None)
+    for bias_type, ops in ((tf.int32, (OPS_16X8,)), (tf.int64, ("TFLITE_BUILTINS",))):
+        with pytest.raises(UnsupportedFlagError, match="_experimental_full_integer_quantization_bias_type"):
+            ours(bias_type, ops)
+
+
 def test_16x8_only_names_op_without_int16_kernel():
     import keras
     import tensorflow as tf
