@@ -10,9 +10,13 @@ they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 va
   `scale = s_in * s_w[c]`, zero point 0;
 - other float constants: asymmetric int8 from their own [min, max];
 - LOGISTIC / SOFTMAX take (1/256, -128), TANH / L2_NORMALIZATION (1/128, 0), LOG_SOFTMAX (16/256, 127);
-- same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, max/min...) give their result their
-  input's parameters; CONCATENATION requantizes its inputs to its output's parameters.
-Only ops in INT8_OPS (int8 version rules checked against TF) are rebuilt so far; ops that do not take int8 stay float, with DEQUANTIZE in front and QUANTIZE after them; with `int8-only`
+- same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, tile, resize, max/min...) give their
+  result their input's parameters (constant operands such as PADV2's padding value take them too);
+  CONCATENATION / PACK requantize their inputs to their output's parameters (post-quantize folds the requantize
+  into the producer where TF does).
+Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
+DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
+does not register); with `int8-only`
 (TFLITE_BUILTINS_INT8 alone) the pass fails with one error listing every such op instead.
 
 quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
@@ -23,7 +27,9 @@ SOFTMAX / TANH outputs (1/32768, 0); ops without an int16 kernel (HARD_SWISH, L2
 stay float, or fail the pass under `int16-only` (the 16x8 set alone). Op versions are those TF's 16x8 quantizer
 writes (each op's int8 version; QUANTIZE float -> int16 1, DEQUANTIZE int16 2), see dialects/tfl.
 
-post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, and
+post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, lets an
+op write a requantized result directly when nothing else reads it (TF's FoldTrivalRequantizeOp; so the inputs of a
+CONCATENATION take its output's parameters, as in TF's files), and
 sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
 writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8) / int16
 (16x8 models).
@@ -596,12 +602,44 @@ class PostQuantize(ModulePass):
                 raise ConversionError(f"model I/O type {t} is not one of {', '.join(IO_TYPES)}")
         for fn in _functions(op):
             self._cleanup(fn)
+            self._fold_requantize(fn)
             if self.input_type != "float32":
                 self._inputs(fn)
             if self.output_type != "float32":
                 self._outputs(fn)
             self._cleanup(fn)
             fn.update_function_type()
+
+    @staticmethod
+    def _fold_requantize(fn: func.FuncOp) -> None:
+        """QUANTIZE int8 -> int8 of an op's result that has no other use: the op writes the new parameters itself
+        (TF's FoldTrivalRequantizeOp), unless its output parameters are fixed or tied to its inputs."""
+        for o in list(fn.body.block.ops):
+            if not isinstance(o, tfl.QuantizeOp):
+                continue
+            src, new = o.x, o.y
+            producer = src.owner
+            a, b = quantized_element(src.type), quantized_element(new.type)
+            if (
+                not isinstance(producer, tfl.TflOp)
+                or isinstance(
+                    producer, (tfl.QuantizeOp, tfl.DequantizeOp, tfl.ConstOp, *SAME_SCALE, *JOIN_SCALE)
+                )
+                or type(producer) in FIXED_OUTPUT
+                or a is None
+                or b is None
+                or a.storage_dtype != b.storage_dtype
+                or a.storage_dtype == np.int16  # TF's 16x8 quantizer keeps the requantize
+                or a.axis is not None
+                or b.axis is not None
+                or sum(1 for _ in src.uses) != 1
+            ):
+                continue
+            new_type = new.type
+            new.replace_all_uses_with(src)
+            o.detach()
+            o.erase()
+            Rewriter.replace_value_with_new_type(src, new_type)
 
     @staticmethod
     def _cleanup(fn: func.FuncOp) -> None:

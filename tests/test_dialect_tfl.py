@@ -130,7 +130,7 @@ def test_runtime_versions_from_tensorflow_table():
     assert tfl.CumsumOp.VERSIONS[1] == "2.4.0"
     assert tfl.CastOp.VERSIONS[1] == "1.5.0"
     assert tfl.ArgMaxOp.VERSIONS[1] == "1.9.0"
-    assert tfl.ResizeBilinearOp.VERSIONS == {1: "1.7.0", 3: "2.2.0"}
+    assert tfl.ResizeBilinearOp.VERSIONS == {1: "1.7.0", 2: "1.14.0", 3: "2.2.0", 4: "2.5.0"}
     assert tfl.LogisticOp.VERSIONS[1] == "1.14.0"
     assert tfl.SplitOp.VERSIONS[1] == "1.5.0"
     assert tfl.BroadcastToOp.VERSIONS == {2: "2.5.0"}

@@ -234,7 +234,7 @@ def _plain_unary(
     return _plain_op(UnaryOp, op_name, builtin, table, TYPES=_unary_types(*kinds), **consts)
 
 
-# op_version.cc: int16 3, int8 / uint8 2 (RELU); int16 3, int8 2 (RELU6, RSQRT).
+# op_version.cc: int16 3, int8 / uint8 2 (RELU); int16 3, int8 2 (RELU6; RSQRT's int8 only so far).
 ReluOp = _plain_unary(
     "relu", B.RELU, None, ("f32", *QUANT), "1.5.0", VERSIONS={1: "1.5.0", 2: "2.1.0", 3: "2.5.0"},
     version=lambda op: 2 if element_kind(op.x.type) in ("qi8", "qui8") else int8_int16_version(op.x),
@@ -255,7 +255,7 @@ TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERS
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
 RsqrtOp = _plain_unary(
     "rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0", VERSIONS={1: "1.10.0", 2: "2.5.0"},
-    version=lambda op: int8_int16_version(op.x),
+    version=lambda op: 2 if element_kind(op.x.type) == "qi8" else 1,  # int16 (3) has no runtime version here yet
 )  # fmt: skip
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
 SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions", FLOAT, "1.12.0")

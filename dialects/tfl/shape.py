@@ -76,10 +76,8 @@ def _pad_version(op: TflOp) -> int:
 
 
 def _slice_version(op: TflOp) -> int:
-    """SLICE (op_version.cc): uint32 6, rank > 4 5, int16 4, string 3, int8 2, in that order."""
+    """SLICE (op_version.cc): rank > 4 5, int16 4, string 3, int8 2, in that order (uint32's 6 is not declared)."""
     kind = _kind(op.input)
-    if kind == "ui32":
-        return 6
     if _rank(op.input) > 4:
         return 5
     return {"i16": 4, "string": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(kind or "", 1)  # 16x8 as TF writes it

@@ -37,3 +37,30 @@ func.func @pool(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> attributes {tflc
   %y = "tfl.max_pool_2d"(%x) <{padding = "VALID", stride_w = 2 : i32, stride_h = 2 : i32, filter_width = 2 : i32, filter_height = 2 : i32, fused_activation_function = "NONE"}> {tflc.range = [array<f32: 0.0, 0.5>]} : (tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32>
   func.return %y : tensor<1x1x1x1xf32>
 }
+
+// -----
+
+// CONCATENATION takes its output's parameters on every input: a producer nothing else reads writes them itself (TF's
+// FoldTrivalRequantizeOp), so no requantizing QUANTIZE is left. SUB is rebuilt on int8 (version 2).
+// CHECK-LABEL: func.func @concat
+// CHECK:       "tfl.relu"({{.*}}) : ({{.*}}) -> tensor<1x2x!quant.uniform<i8:f32, 0.011764705882352941:-128>>
+// CHECK:       "tfl.sub"({{.*}}) -> tensor<1x2x!quant.uniform<i8:f32, 0.011764705882352941:-128>>
+// CHECK-NOT:   "tfl.quantize"
+// CHECK:       "tfl.concatenation"
+func.func @concat(%x: tensor<1x2xf32>) -> tensor<1x4xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>]} {
+  %a = "tfl.relu"(%x) {tflc.range = [array<f32: 0.0, 1.0>]} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  %b = "tfl.sub"(%x, %x) <{fused_activation_function = "NONE"}> {tflc.range = [array<f32: -1.0, 2.0>]} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %c = "tfl.concatenation"(%a, %b) <{axis = 1 : i32, fused_activation_function = "NONE"}> {tflc.range = [array<f32: 0.0, 3.0>]} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x4xf32>
+  func.return %c : tensor<1x4xf32>
+}
+
+// -----
+
+// A calibrated range narrower than 1e-6 is widened by 1e-6 on both sides (TF's TensorRangeSanityCheck):
+// [0, 1e-7] -> [-1e-6, 1.1e-6].
+// CHECK-LABEL: func.func @tiny
+// CHECK:       "tfl.relu"({{.*}}) -> tensor<1x2x!quant.uniform<i8:f32, 8.235294{{[0-9]*}}e-09:-7>>
+func.func @tiny(%x: tensor<1x2xf32>) -> tensor<1x2xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>]} {
+  %a = "tfl.relu"(%x) {tflc.range = [array<f32: 0.0, 1.0e-7>]} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  func.return %a : tensor<1x2xf32>
+}

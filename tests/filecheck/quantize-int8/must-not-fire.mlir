@@ -31,3 +31,16 @@ func.func @no_ranges(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %y = "tfl.fully_connected"(%x, %w, %none) <{fused_activation_function = "NONE", weights_format = 0 : i32, keep_num_dims = false, asymmetric_quantize_inputs = false}> : (tensor<1x2xf32>, tensor<2x2xf32>, none) -> tensor<1x2xf32>
   func.return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// A producer read by another op keeps its own parameters: the CONCATENATION input is requantized instead.
+// CHECK-LABEL: func.func @shared_concat_input
+// CHECK:       %[[A:.*]] = "tfl.relu"({{.*}}) -> tensor<1x2x!quant.uniform<i8:f32, 0.00392156862745098:-128>>
+// CHECK:       "tfl.quantize"(%[[A]]) {{.*}} -> tensor<1x2x!quant.uniform<i8:f32, 0.011764705882352941:-128>>
+// CHECK:       "tfl.concatenation"
+func.func @shared_concat_input(%x: tensor<1x2xf32>) -> (tensor<1x4xf32>, tensor<1x2xf32>) attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>]} {
+  %a = "tfl.relu"(%x) {tflc.range = [array<f32: 0.0, 1.0>]} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  %c = "tfl.concatenation"(%a, %a) <{axis = 1 : i32, fused_activation_function = "NONE"}> {tflc.range = [array<f32: 0.0, 3.0>]} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x4xf32>
+  func.return %c, %a : tensor<1x4xf32>, tensor<1x2xf32>
+}
