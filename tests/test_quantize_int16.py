@@ -186,8 +186,10 @@ def activation_agreement(ours: bytes, theirs: bytes) -> tuple[float, float, int]
     return good / total, worst, nonzero
 
 
-def versions(model: bytes) -> dict[str, int]:
-    return {name: v for name, v, _, _ in operators(model)}
+def versions(model: bytes) -> dict[tuple[str, str], int]:
+    """OperatorCode version per (builtin, element type of its first output): TF writes int16 SQUARED_DIFFERENCE
+    where ours stays float (no LiteRT kernel), and those versions differ as they should."""
+    return {(name, p[0][0] if p[0] else "FLOAT"): v for name, v, p, _ in operators(model) if p}
 
 
 def bias_types(model: bytes) -> dict[str, set[str]]:

@@ -255,7 +255,8 @@ TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERS
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
 RsqrtOp = _plain_unary(
     "rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0", VERSIONS={1: "1.10.0", 2: "2.5.0"},
-    version=lambda op: 2 if element_kind(op.x.type) == "qi8" else 1,  # int16 (3) has no runtime version here yet
+    # int8 2; 16x8 2 as TF's 16x8 quantizer writes it (op_version.cc's int16 3 has no runtime version here yet)
+    version=lambda op: 2 if element_kind(op.x.type) in ("qi8", "qi16") else 1,
 )  # fmt: skip
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
 SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions", FLOAT, "1.12.0")
