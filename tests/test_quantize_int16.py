@@ -296,6 +296,41 @@ def test_with_float_fallback_set_same_file():
     assert [o[:3] for o in operators(tf_both)] == [o[:3] for o in operators(tf_alone)]
 
 
+def weight_scale_counts(model: bytes) -> list[tuple[str, int, int]]:
+    """(operator, number of weight scales, quantized dimension) of every int8 weight operand."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    g = m.Subgraphs(0)
+    out = []
+    for name, k in zip((o[0] for o in operators(model)), range(g.OperatorsLength()), strict=True):
+        op = g.Operators(k)
+        if op.InputsLength() >= 2 and op.Inputs(1) >= 0:
+            w = g.Tensors(int(op.Inputs(1)))
+            if w.Type() == tflite.TensorType.INT8:
+                out.append((name, w.Quantization().ScaleLength(), w.Quantization().QuantizedDimension()))
+    return out
+
+
+@pytest.mark.parametrize(
+    "flag,build,shape",
+    [
+        ("_experimental_disable_per_channel_quantization_for_dense_layers", small_cnn, (1, 16, 16, 3)),
+        # (TF 2.21's 16x8 quantizer fails on a DEPTHWISE_CONV_2D with this flag: a dense model)
+        ("_experimental_disable_per_channel", mlp, (1, 20)),
+    ],
+    ids=["dense-per-tensor", "per-tensor"],
+)
+def test_per_tensor_weight_flags(flag, build, shape):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build()
+    ours, theirs = convert_both(model, shape, **{flag: True})
+    assert weight_scale_counts(ours) == weight_scale_counts(theirs)
+    assert any(n == 1 for _, n, _ in weight_scale_counts(ours))
+    xs = eval_inputs(shape, n=8)
+    side_by_side(model, ours, theirs, xs, np.concatenate([model(x).numpy() for x in xs]))
+
+
 def test_int16_io():
     import keras
     import tensorflow as tf
