@@ -2,13 +2,14 @@
 
 quantize-int8 (prepare + quantize): every float activation with a calibrated [min, max] (`tflc.range` /
 `tflc.arg_ranges`, written by compiler/calibrate.py `annotate_ranges`) gets an asymmetric int8 type: the range is
-widened to include 0, `scale = (max - min) / 255` and the zero point nudged as MLIR's FakeQuantSupport does (from
+widened to include 0 (and by 1e-6 both ways when narrower than that, TF's TensorRangeSanityCheck),
+`scale = (max - min) / 255` and the zero point nudged as MLIR's FakeQuantSupport does (from
 whichever end has the smaller error, rounded half away from zero, clamped to [-128, 127]). Ops declare which kinds
 they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 values:
 - weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: symmetric narrow-range int8 per channel of the op's
   quantized dimension (FULLY_CONNECTED per tensor unless `per-channel-dense`), biases int32 with
   `scale = s_in * s_w[c]`, zero point 0;
-- other float constants: asymmetric int8 from their own [min, max];
+- other float constants: asymmetric int8 from their own [min, max] (at least +-5e-7: ExpandVerySmallRange);
 - LOGISTIC / SOFTMAX take (1/256, -128), TANH / L2_NORMALIZATION (1/128, 0), LOG_SOFTMAX (16/256, 127);
 - same-scale ops (pooling, reshape, squeeze, transpose, pad, slices, gather, tile, resize, max/min...) give their
   result their input's parameters (constant operands such as PADV2's padding value take them too);
@@ -16,8 +17,8 @@ they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 va
   into the producer where TF does).
 Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
 DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
-does not register); with `int8-only`
-(TFLITE_BUILTINS_INT8 alone) the pass fails with one error listing every such op instead.
+does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
+alone) the pass fails with one error listing every such op instead.
 
 quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
 WEIGHTS_INT8, which TF 2.21 runs through its older tools/optimize quantizer): activations and float constants

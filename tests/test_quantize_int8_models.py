@@ -133,9 +133,6 @@ def _table(request):
             f"{name:20s}{r['ops']:4d} / {r['tf_ops']:<6d}  {r['match']:6.1%} of {r['matched']:<4d}     "
             f"{r['worst']:10.2e}      {r['worst_zp']:4d}    {r['sqnr']:6.2f} / {r['tf_sqnr']:.2f}"
         )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    for line in lines:
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
-            print(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")  # shown without -s too
+    with capture.global_and_fixture_disabled():
+        print("\n".join(lines))
