@@ -118,7 +118,6 @@ _UNHONOURED_TF_SETTINGS: dict[str, Any] = {
     "print_ir_module_scope": None,
     "elide_elementsattrs_if_larger": None,
     "_experimental_unfold_large_splat_constant": False,
-    "_experimental_full_integer_quantization_bias_type": None,
     "_experimental_quantization_options": None,
     "_experimental_tf_quantization_mode": None,
     "_experimental_calibrate_only": False,
@@ -144,6 +143,7 @@ _SETTABLE = {
     "_experimental_disable_per_channel",
     "_experimental_qdq_conversion_mode",
     "_qat",
+    "_experimental_full_integer_quantization_bias_type",
     "_experimental_disable_per_channel_quantization_for_dense_layers",
     "optimizations",
     "representative_dataset",
@@ -202,6 +202,8 @@ class TFLiteConverter:
         self._experimental_qdq_conversion_mode: str | None = None
         # Whether the model is quantization-aware trained (has FakeQuant ops): None until convert() imported it.
         self._qat: bool | None = None
+        # Bias storage of full-integer quantization, as TF: int32 for int8; int64 (default) or int32 for 16x8.
+        self._experimental_full_integer_quantization_bias_type: Any = None
         # tflc extras (debugging)
         self.pass_pipeline: str = DEFAULT_PIPELINE
         self.verify_each = False
@@ -275,8 +277,9 @@ class TFLiteConverter:
     # ---- conversion ----
 
     def quantization_mode(self) -> str | None:
-        """ "dynamic-range", "float16" or "int8" as TF's lite.py decides them (an optimization set; float16 when it is
-        the smallest supported type; int8 with a representative dataset), None for a float model. Other settings
+        """ "dynamic-range", "float16", "int16x8" or "int8" as TF's lite.py decides them (an optimization set; float16
+        when it is the smallest supported type; int16x8 with a representative dataset and the 16x8 ops set, int8 with
+        a representative dataset), None for a float model. Other settings
         are refused by convert()."""
         if self._qat and self.representative_dataset is None:
             # TF's is_quantization_aware_training: int8 from the FakeQuant ranges, whatever the supported types;
@@ -288,6 +291,11 @@ class TFLiteConverter:
         types = {_type_name(t) for t in self.target_spec.supported_types}
         if types == {"float16"}:
             return "float16"
+        # TF's post_training_int16x8_*: a representative dataset and the 16x8 ops set
+        if self.representative_dataset is not None and _OPS_16X8 in {
+            _enum_name(o) for o in self.target_spec.supported_ops
+        }:
+            return "int16x8"
         # TF's post_training_int8_*: a representative dataset and int8 the smallest supported type (or none given)
         if self.representative_dataset is not None and (not types or "int8" in types):
             return "int8"
@@ -335,17 +343,23 @@ class TFLiteConverter:
             )
         mode = self.quantization_mode()
         # Before the model is imported a QAT model is not known yet: settings it would honour wait for that.
-        int8_like = mode in ("int8", "qat") or (self._qat is None and bool(self.optimizations))
+        int8_like = mode in ("int8", "int16x8", "qat") or (self._qat is None and bool(self.optimizations))
         unsupported += self._qat_problems()
-        if self.representative_dataset is not None and mode != "int8":
+        if self.representative_dataset is not None and mode not in ("int8", "int16x8"):
             unsupported.append(
                 "representative_dataset without optimizations=[DEFAULT] and an int8 target (tflc implements "
                 "full-integer quantization with int8 activations only)"
             )
-        if ops - {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", "SELECT_TF_OPS"}:
+        if ops - {
+            "TFLITE_BUILTINS",
+            "TFLITE_BUILTINS_INT8",
+            "SELECT_TF_OPS",
+            *([_OPS_16X8] if mode == "int16x8" else []),
+        }:
             unsupported.append(
                 f"target_spec.supported_ops={sorted(ops)} (only TFLITE_BUILTINS, TFLITE_BUILTINS_INT8 and "
-                "SELECT_TF_OPS are implemented; int16x8 is not)"
+                "SELECT_TF_OPS are implemented, and the 16x8 set with optimizations=[DEFAULT] and a "
+                "representative_dataset)"
             )
         elif "TFLITE_BUILTINS_INT8" in ops and not int8_like:
             unsupported.append(
@@ -375,11 +389,29 @@ class TFLiteConverter:
             name = _io_type(v)
             if name == "float32":
                 continue
-            if name not in ("int8", "uint8") or not int8_like or (mode == "qat" and not self.optimizations):
+            if mode == "int16x8" and name in ("int8", "uint8"):
+                unsupported.append(
+                    f"{attr}={v} (16x8 quantization takes float32 or int16 model I/O; TF refuses it too)"
+                )
+            elif (
+                name not in ("int8", "uint8", "int16")
+                or not int8_like
+                or (name == "int16" and mode != "int16x8")
+                or (mode == "qat" and not self.optimizations)
+            ):
                 unsupported.append(
                     f"{attr}={v} (tflc implements float32 model I/O, and int8 / uint8 with full-integer "
                     "quantization only)"
                 )
+        bias_type = self._experimental_full_integer_quantization_bias_type
+        # TF takes int32 for int8 and int32 / int64 for 16x8; tflc writes TF's defaults (int32 / int64) only.
+        if bias_type is not None and _type_name(bias_type) != {"int8": "int32", "int16x8": "int64"}.get(
+            mode or ""
+        ):
+            unsupported.append(
+                f"_experimental_full_integer_quantization_bias_type={bias_type} (tflc implements int32 biases for "
+                "int8 and int64 biases for 16x8 full-integer quantization)"
+            )
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             if getattr(self, name) != default:
                 unsupported.append(f"{name}={getattr(self, name)!r} (tflc implements only {default!r})")
@@ -472,7 +504,7 @@ class TFLiteConverter:
             t4 = time.perf_counter()
             self._quantize_qat(module)
             times["quantize"] = time.perf_counter() - t4
-        elif self.quantization_mode() == "int8":
+        elif self.quantization_mode() in ("int8", "int16x8"):
             self._phase("calibrate")
             t4 = time.perf_counter()
             self._quantize_int8(module)
@@ -490,15 +522,20 @@ class TFLiteConverter:
         """Calibrate the float module on the representative dataset, then quantize it to int8 (TF's order)."""
         from compiler.calibrate import annotate_ranges, calibrate
         from compiler.pipeline import make_context
-        from passes.quantize_int8 import PostQuantize, QuantizeInt8
+        from passes.quantize_int8 import PostQuantize, QuantizeInt8, QuantizeInt16x8
 
         annotate_ranges(module, calibrate(module, self.representative_dataset))
         ctx = make_context()
-        QuantizeInt8(
-            per_channel=not self._experimental_disable_per_channel,
-            per_channel_dense=not self._experimental_disable_per_channel_quantization_for_dense_layers,
-            int8_only=self.int8_only(),
-        ).apply(ctx, module)
+        per_channel = not self._experimental_disable_per_channel
+        per_channel_dense = not self._experimental_disable_per_channel_quantization_for_dense_layers
+        if self.quantization_mode() == "int16x8":
+            QuantizeInt16x8(
+                per_channel=per_channel, per_channel_dense=per_channel_dense, int16_only=self.int8_only()
+            ).apply(ctx, module)
+        else:
+            QuantizeInt8(
+                per_channel=per_channel, per_channel_dense=per_channel_dense, int8_only=self.int8_only()
+            ).apply(ctx, module)
         PostQuantize(
             input_type=_io_type(self.inference_input_type), output_type=_io_type(self.inference_output_type)
         ).apply(ctx, module)
@@ -528,7 +565,7 @@ class TFLiteConverter:
     def _compat_flags(self) -> CompatFlags:
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         return CompatFlags(
-            builtins=bool(ops & {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8"}) or not ops,
+            builtins=bool(ops & {"TFLITE_BUILTINS", "TFLITE_BUILTINS_INT8", _OPS_16X8}) or not ops,
             flex="SELECT_TF_OPS" in ops,
             custom=bool(self.allow_custom_ops),
         )
@@ -563,6 +600,8 @@ class TFLiteConverter:
             force_select_tf_ops=self._compat_flags().flex and not self._compat_flags().builtins,
         )
 
+
+_OPS_16X8 = "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8"
 
 # tf.lite.Optimize members that all mean "quantize" (SIZE and LATENCY are deprecated aliases of DEFAULT in TF).
 _QUANTIZING_OPTIMIZATIONS = {"DEFAULT", "OPTIMIZE_FOR_SIZE", "OPTIMIZE_FOR_LATENCY"}

@@ -42,7 +42,12 @@ PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER, PTQ_INT16, QUANTIZATION_AWARE_
 
 def optimization_modes(quantization: str | None) -> list[int]:
     """ConversionOptions.model_optimization_modes TF writes for a weight-quantization mode."""
-    modes = {"dynamic-range": [PTQ_DYNAMIC_RANGE], "float16": [PTQ_FLOAT16], "int8": [PTQ_FULL_INTEGER]}
+    modes = {
+        "dynamic-range": [PTQ_DYNAMIC_RANGE],
+        "float16": [PTQ_FLOAT16],
+        "int8": [PTQ_FULL_INTEGER],
+        "int16x8": [PTQ_INT16],
+    }
     return modes.get(quantization or "", [])
 
 

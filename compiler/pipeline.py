@@ -50,6 +50,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "quantize-dynamic-range": _lazy("passes.quantize_weights", "QuantizeDynamicRange"),
         "quantize-float16": _lazy("passes.quantize_weights", "QuantizeFloat16"),
         "quantize-int8": _lazy("passes.quantize_int8", "QuantizeInt8"),
+        "quantize-int16x8": _lazy("passes.quantize_int8", "QuantizeInt16x8"),
         "post-quantize": _lazy("passes.quantize_int8", "PostQuantize"),
         "pin-inputs": _lazy("passes.pin_inputs", "PinInputs"),
         "prepare-qat": _lazy("passes.quantize_qat", "PrepareQAT"),

@@ -20,14 +20,25 @@ DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 
 does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
 alone) the pass fails with one error listing every such op instead.
 
+quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
+WEIGHTS_INT8, which TF 2.21 runs through its older tools/optimize quantizer): activations and float constants
+symmetric int16 (`scale = max(|min|, |max|) / 32767` in float32, zero point 0), int8 weights as above, int64 biases
+(weight scales widened where a bias would need half the int32 range, as TF's AdjustWeightsForBiasScale), LOGISTIC /
+SOFTMAX / TANH outputs (1/32768, 0); ops without an int16 kernel (HARD_SWISH, L2_NORMALIZATION, LOG_SOFTMAX, SIN...)
+stay float, or fail the pass under `int16-only` (the 16x8 set alone). Op versions are those TF's 16x8 quantizer
+writes (each op's int8 version; QUANTIZE float -> int16 1, DEQUANTIZE int16 2), see dialects/tfl.
+
 post-quantize: drops DEQUANTIZE results nobody uses, folds QUANTIZE(DEQUANTIZE(x)) to x when the types agree, lets an
 op write a requantized result directly when nothing else reads it (TF's FoldTrivalRequantizeOp; so the inputs of a
-CONCATENATION take its output's parameters, as in TF's files), and sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
-writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8).
+CONCATENATION take its output's parameters, as in TF's files), and
+sets the model I/O types: float by default (a QUANTIZE after each input, a DEQUANTIZE before each output, as TF
+writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 128, one QUANTIZE to int8) / int16
+(16x8 models).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,6 +143,60 @@ class QuantizationError(ConversionError):
     """The model cannot be quantized to int8 as asked (an op without an int8 kernel under TFLITE_BUILTINS_INT8)."""
 
 
+# ---- int16x8 (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8, written by its tools/optimize quantizer)
+
+INT16_MAX = 32767
+
+# LiteRT's int16 LOGISTIC / TANH / SOFTMAX kernels need output (1/32768, 0) (the int16 twins of FIXED_OUTPUT).
+FIXED_OUTPUT_INT16: dict[type, tuple[float, int]] = {
+    tfl.LogisticOp: (1.0 / 32768.0, 0),
+    tfl.SoftmaxOp: (1.0 / 32768.0, 0),
+    tfl.TanhOp: (1.0 / 32768.0, 0),
+}
+
+# Ops whose 16x8 kernel TF's 16x8 quantizer uses: the int8 ones but L2_NORMALIZATION / LOG_SOFTMAX (no int16
+# kernel: TF keeps them float, or refuses the 16x8 set alone).
+INT16_OPS: tuple[type, ...] = tuple(
+    o for o in INT8_OPS if o not in (tfl.L2NormalizationOp, tfl.LogSoftmaxOp, tfl.HardSwishOp)
+)
+
+
+def int16_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """Symmetric int16 (scale, 0) for a calibrated range: max(|min|, |max|) / 32767 in float32, as TF's
+    GetSymmetricQuantizationParams (an all-zero range gets scale 1)."""
+    absmax = np.float32(max(abs(float(rmin)), abs(float(rmax))))
+    if absmax == 0.0:
+        return 1.0, 0
+    return float(absmax / np.float32(INT16_MAX)), 0
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How one full-integer mode stores tensors: activation storage and its (scale, zero point) rule, bias storage,
+    the fixed output parameters of its kernels and the ops it rebuilds."""
+
+    name: str  # as the user asked for it, for messages
+    kind: str  # element kind of activations ("qi8", "qi16"), as ops declare them in TYPES
+    storage: type
+    params: Callable[[float, float], tuple[float, int]]
+    const_params: Callable[[float, float], tuple[float, int]]  # of a float constant from its [min, max]
+    bias_storage: type
+    fixed_output: dict[type, tuple[float, int]]
+    ops: tuple[type, ...]
+    # widen weight scales so that biases stay within half the int32 range (TF's tools/optimize quantizer)
+    bias_fits_int32: bool = False
+
+    @property
+    def qmin(self) -> int:
+        return (
+            int(np.iinfo(self.storage).min) if self.storage is np.int8 else -int(np.iinfo(self.storage).max)
+        )
+
+    @property
+    def qmax(self) -> int:
+        return int(np.iinfo(self.storage).max)
+
+
 def int8_params(rmin: float, rmax: float) -> tuple[float, int]:
     """Asymmetric int8 (scale, zero point) for a calibrated range (MLIR FakeQuantSupport getNudgedScaleAndZeroPoint
     on the range widened to include 0, and by NEAR_ZERO both ways when narrower than that)."""
@@ -154,6 +219,60 @@ def _nudged_params(rmin: float, rmax: float) -> tuple[float, int]:
     else:
         nudged = int(round_half_away(np.array(zp)))
     return scale, nudged
+
+
+def int8_const_params(rmin: float, rmax: float) -> tuple[float, int]:
+    """Asymmetric int8 parameters of a float constant from its own [min, max] (0 included)."""
+    if rmax - rmin <= NEAR_ZERO:  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
+        rmin, rmax = min(rmin, -NEAR_ZERO / 2), max(rmax, NEAR_ZERO / 2)
+    return _nudged_params(rmin, rmax)
+
+
+INT8 = Scheme("int8", "qi8", np.int8, int8_params, int8_const_params, np.int32, FIXED_OUTPUT, INT8_OPS)
+INT16X8 = Scheme(
+    "int16x8", "qi16", np.int16, int16_params, int16_params, np.int64, FIXED_OUTPUT_INT16, INT16_OPS, True
+)
+
+
+def _fit_bias_in_int32(
+    weights: np.ndarray,
+    axis: int | None,
+    values: np.ndarray,
+    scales: list[float],
+    bias: SSAValue,
+    input_scale: float,
+) -> tuple[np.ndarray, list[float]]:
+    """The weights requantized with wider scales where a bias would need half the int32 range or more, as TF's
+    16x8 quantizer does (quantization_utils.cc AdjustWeightsForBiasScale): else LiteRT's int16 kernels overflow
+    their 64-bit accumulator rescaling. Per channel the weight range becomes 2 |b| / INT32_MAX * 127 / s_in; per
+    tensor, from the largest |b|, 2 |b| / INT32_MAX * 128 / s_in (TF widens the range to [-128, 127] there)."""
+    b = _const_array(bias)
+    if b is None:
+        return values, scales
+    k = float(np.iinfo(np.int32).max)
+    s_in = float(np.float32(input_scale))
+    absmax = np.array(scales, dtype=np.float32) * np.float32(127.0)
+    if axis is None:
+        half = np.float32(np.abs(b).max(initial=0.0))
+        if not half / k >= 0.5 * s_in * scales[0]:
+            return values, scales
+        new = np.array([np.float32(2.0 * half / k * (128.0 / s_in))], dtype=np.float32)
+    else:
+        bias_abs = np.abs(b.astype(np.float32))
+        wide = bias_abs >= 0.5 * s_in * np.array(scales, np.float64) * k
+        if not wide.any():
+            return values, scales
+        new = np.where(wide, (2.0 * bias_abs / k * (127.0 / s_in)).astype(np.float32), absmax)
+    new_scales = (new / np.float32(127.0)).astype(np.float32).astype(np.float64)
+    shape = [1] * weights.ndim
+    if axis is not None:
+        shape[axis] = -1
+    per_element = new_scales.reshape(shape) if axis is not None else new_scales[0]
+    q = np.clip(round_half_away(weights.astype(np.float64) / per_element), -127, 127).astype(np.int8)
+    return q, [float(x) for x in new_scales]
+
+
+SCHEMES = {s.name: s for s in (INT8, INT16X8)}
 
 
 def _qtype(params: tuple[float, int], storage: object = np.int8) -> UniformQuantizedType:
@@ -197,6 +316,7 @@ class _Quantizer:
     ranges: dict[SSAValue, tuple[float, float]]
     per_channel: bool
     per_channel_dense: bool
+    scheme: Scheme = INT8
 
     def __post_init__(self) -> None:
         # float value -> its int8 counterpart
@@ -212,7 +332,7 @@ class _Quantizer:
 
     def params_of(self, value: SSAValue) -> tuple[float, int] | None:
         r = self.ranges.get(value)
-        return None if r is None else int8_params(*r)
+        return None if r is None else self.scheme.params(*r)
 
     def quantized(self, value: SSAValue, before: Operation) -> SSAValue | None:
         """The int8 version of a float activation (a QUANTIZE is inserted for a float-only value), or None."""
@@ -221,7 +341,7 @@ class _Quantizer:
         params = self.params_of(value)
         if params is None:
             return None
-        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params), value)])
+        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params, self.scheme.storage), value)])
         _copy_name(value, qop)
         self._insert_after_def(value, qop, before)
         self.q[value] = qop.results[0]
@@ -240,7 +360,7 @@ class _Quantizer:
         qt = quantized_element(value.type)
         if qt is not None and (qt.scale, qt.zero_point) == params:
             return value
-        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params), value)])
+        qop = tfl.QuantizeOp.build([value], [_tensor(_qtype(params, self.scheme.storage), value)])
         before.parent_block().insert_op_before(qop, before)
         return qop.results[0]
 
@@ -256,18 +376,15 @@ class _Quantizer:
         """A float constant quantized with given parameters."""
         array = _const_array(value)
         assert array is not None
-        q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], QMIN, QMAX)
-        return self.const(value, q.astype(np.int8), _qtype(params), before)
+        sc = self.scheme
+        q = np.clip(round_half_away(array.astype(np.float64) / params[0]) + params[1], sc.qmin, sc.qmax)
+        return self.const(value, q.astype(sc.storage), _qtype(params, sc.storage), before)
 
     def activation_const(self, value: SSAValue, before: Operation) -> SSAValue:
         array = _const_array(value)
         assert array is not None
         rmin, rmax = float(array.min(initial=0.0)), float(array.max(initial=0.0))
-        if (
-            rmax - rmin <= NEAR_ZERO
-        ):  # constants follow ExpandVerySmallRange instead: at least +-NEAR_ZERO / 2
-            rmin, rmax = min(rmin, -NEAR_ZERO / 2), max(rmax, NEAR_ZERO / 2)
-        return self.const_with(value, _nudged_params(rmin, rmax), before)
+        return self.const_with(value, self.scheme.const_params(rmin, rmax), before)
 
     # ---- ops ------------------------------------------------------------------------------------------------
 
@@ -281,7 +398,7 @@ class _Quantizer:
                 self.unsupported.append(op)
 
     def result_params(self, op: Operation, q_operands: list[SSAValue]) -> list[tuple[float, int]] | None:
-        fixed = FIXED_OUTPUT.get(type(op))
+        fixed = self.scheme.fixed_output.get(type(op))
         if fixed is not None:
             return [fixed] * len(op.results)
         if isinstance(op, SAME_SCALE):
@@ -292,7 +409,7 @@ class _Quantizer:
 
     def rewrite(self, op: Operation) -> bool:
         """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
-        if not isinstance(op, INT8_OPS) or not all(_is_f32(r) for r in op.results):
+        if not isinstance(op, self.scheme.ops) or not all(_is_f32(r) for r in op.results):
             return False
         if isinstance(op, ACTIVATIONS_ONLY) and any(_const_array(v) is not None for v in op.operands):
             return False
@@ -325,6 +442,10 @@ class _Quantizer:
             elif affine and names[i] == "filter":
                 axis = self._weight_axis(op)
                 values, scales = symmetric_int8(array, axis)
+                if self.scheme.bias_fits_int32 and input_scale is not None:
+                    values, scales = _fit_bias_in_int32(
+                        array, axis, values, scales, op.operands[2], input_scale
+                    )
                 qt = (
                     UniformQuantizedType.per_tensor(np.int8, scales[0], 0)
                     if axis is None
@@ -347,14 +468,20 @@ class _Quantizer:
             w_scales = np.array(quantized_element(operands[1].type).scales, dtype=np.float64)
             scales = input_scale * w_scales
             per_element = scales if len(scales) > 1 else np.full(bias.shape, scales[0])
-            values = np.clip(round_half_away(bias.astype(np.float64) / per_element), -(2**31) + 1, 2**31 - 1)
+            b_type = self.scheme.bias_storage
+            b_max = min(
+                float(np.iinfo(b_type).max), float(np.nextafter(2.0**63, 0))
+            )  # int64: stay below 2**63
+            values = np.clip(round_half_away(bias.astype(np.float64) / per_element), -b_max, b_max)
             qt = (
-                UniformQuantizedType.per_tensor(np.int32, float(scales[0]), 0)
+                UniformQuantizedType.per_tensor(b_type, float(scales[0]), 0)
                 if len(scales) == 1
-                else UniformQuantizedType.per_axis(np.int32, scales.tolist(), [0] * len(scales), 0)
+                else UniformQuantizedType.per_axis(b_type, scales.tolist(), [0] * len(scales), 0)
             )
-            operands[2] = self.const(op.operands[2], values.astype(np.int32), qt, op)
-        result_types = [_tensor(_qtype(p), r) for p, r in zip(params, op.results, strict=True)]
+            operands[2] = self.const(op.operands[2], values.astype(b_type), qt, op)
+        result_types = [
+            _tensor(_qtype(p, self.scheme.storage), r) for p, r in zip(params, op.results, strict=True)
+        ]
         if not type(op).accepts([o.type for o in operands], result_types):  # type: ignore[union-attr]
             for o in operands:
                 self._drop_if_new(o, op)
@@ -410,19 +537,28 @@ class QuantizeInt8(ModulePass):
     # TFLITE_BUILTINS_INT8 alone: no float fallback, one error listing the ops without an int8 kernel.
     int8_only: bool = False
 
+    def scheme(self) -> Scheme:
+        return INT8
+
+    def integer_only(self) -> str | None:
+        """The ops set asked for alone (no float fallback), as the error names it; None when float is allowed."""
+        return "TFLITE_BUILTINS_INT8" if self.int8_only else None
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         from compiler.calibrate import ARG_RANGES_ATTR, RANGE_ATTR, read_ranges
 
         ranges = read_ranges(op)
         problems: list[str] = []
+        scheme = self.scheme()
         for fn in _functions(op):
-            qz = _Quantizer(fn, ranges, self.per_channel, self.per_channel_dense)
+            qz = _Quantizer(fn, ranges, self.per_channel, self.per_channel_dense, scheme)
             qz.run()
             problems += [f"{_describe(o)} in {fn.sym_name.data}" for o in qz.unsupported]
-        if self.int8_only and problems:
+        only = self.integer_only()
+        if only and problems:
             raise QuantizationError(
-                "target_spec.supported_ops = {TFLITE_BUILTINS_INT8} but tflc cannot quantize these ops to int8 "
-                "(no int8 kernel, not yet supported by tflc's quantizer, or no calibrated range); add "
+                f"target_spec.supported_ops = {{{only}}} but tflc cannot quantize these ops to {scheme.name} "
+                f"(no {scheme.name} kernel, not yet supported by tflc's quantizer, or no calibrated range); add "
                 "TFLITE_BUILTINS to keep them in float:\n  - " + "\n  - ".join(problems)
             )
         PostQuantize().apply(ctx, op)
@@ -432,7 +568,29 @@ class QuantizeInt8(ModulePass):
                 o.attributes.pop(RANGE_ATTR, None)
 
 
-IO_TYPES = ("float32", "int8", "uint8")
+@dataclass(frozen=True)
+class QuantizeInt16x8(QuantizeInt8):
+    """Post-training 16x8 quantization (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8): the int8
+    pass with symmetric int16 activations (zero point 0, `scale = max(|min|, |max|) / 32767`), int8 weights, int64
+    biases and the int16 kernels' fixed outputs (1/32768, 0); ops without an int16 kernel stay float."""
+
+    name = "quantize-int16x8"
+
+    # the 16x8 set alone: no float fallback, one error listing the ops without a 16x8 kernel.
+    int16_only: bool = False
+
+    def scheme(self) -> Scheme:
+        return INT16X8
+
+    def integer_only(self) -> str | None:
+        return "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8" if self.int16_only else None
+
+
+IO_TYPES = ("float32", "int8", "uint8", "int16")
+
+
+# The quantized storage each integer model I/O type is taken from (uint8: int8 shifted by 128).
+_STORAGE_OF_IO = {"int8": np.int8, "uint8": np.int8, "int16": np.int16}
 
 
 @dataclass(frozen=True)
@@ -477,6 +635,7 @@ class PostQuantize(ModulePass):
                 or a is None
                 or b is None
                 or a.storage_dtype != b.storage_dtype
+                or a.storage_dtype == np.int16  # TF's 16x8 quantizer keeps the requantize
                 or a.axis is not None
                 or b.axis is not None
                 or sum(1 for _ in src.uses) != 1
@@ -509,9 +668,9 @@ class PostQuantize(ModulePass):
             if not quants or len(quants) != len(list(arg.uses)) or not _is_f32(arg):
                 continue  # an input also used in float keeps float32
             qt = quantized_element(quants[0].y.type)
-            if qt is None or qt.storage_dtype != np.int8:
+            if qt is None or qt.storage_dtype != _STORAGE_OF_IO[self.input_type]:
                 continue
-            if self.input_type == "int8":
+            if self.input_type in ("int8", "int16"):
                 new_type = quants[0].y.type
             else:
                 new_type = _tensor(
@@ -520,7 +679,7 @@ class PostQuantize(ModulePass):
             name = arg.name_hint
             new_arg = Rewriter.replace_value_with_new_type(arg, new_type)
             new_arg.name_hint = name
-            if self.input_type == "int8":
+            if self.input_type in ("int8", "int16"):
                 for q in quants:
                     q.y.replace_all_uses_with(new_arg)
             # uint8: each QUANTIZE now requantizes uint8 -> int8
@@ -533,9 +692,9 @@ class PostQuantize(ModulePass):
             if not isinstance(dq, tfl.DequantizeOp):
                 continue
             qt = quantized_element(dq.x.type)
-            if qt is None or qt.storage_dtype != np.int8 or qt.axis is not None:
+            if qt is None or qt.storage_dtype != _STORAGE_OF_IO[self.output_type] or qt.axis is not None:
                 continue
-            if self.output_type == "int8":
+            if self.output_type in ("int8", "int16"):
                 ret.operands[i] = dq.x
             else:
                 u8 = UniformQuantizedType.per_tensor(np.uint8, qt.scale, qt.zero_point + 128)

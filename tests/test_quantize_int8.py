@@ -427,13 +427,7 @@ def test_refused_settings():
     import keras
     import tensorflow as tf
 
-    model = mlp()
-    c = TFLiteConverter.from_keras_model(model)
-    c.optimizations = [tf.lite.Optimize.DEFAULT]
-    c.representative_dataset = rep_data((1, 20))
-    c.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-    with pytest.raises(UnsupportedFlagError, match="int16x8"):
-        c.convert()
+    model = mlp()  # (16x8 is tests/test_quantize_int16.py's)
     c = TFLiteConverter.from_keras_model(model)
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep_data((1, 20))

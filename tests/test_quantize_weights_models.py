@@ -6,8 +6,7 @@ Per model and mode, one TF and one tflc conversion: every weight buffer TF quant
 storage type, shape, scales, zero points and quantized dimension); the versions of the ops both files use, the
 min_runtime_version and CONVERSION_METADATA's options agree; LiteRT (BUILTIN_REF) runs both files to outputs within
 1e-6 of the output's scale; our C runtime (libm math, `_exact_math`) runs both files bit-exact against LiteRT
-BUILTIN_REF, except the transformer block's float GELU (runtime/src/kernels/activation_f32.c rounds erf differently
-from LiteRT's kernel: 1 float32 ULP), where the outputs must agree within 1e-6 of their scale.
+BUILTIN_REF.
 """
 
 from __future__ import annotations
@@ -25,8 +24,6 @@ import test_quantize_weights as tqw  # noqa: E402
 
 OUTPUT_RTOL = 1e-6
 MODES = ("dynamic", "float16")
-# Models whose float kernels (not the quantized ones) our runtime does not reproduce bit for bit.
-FLOAT_KERNEL_ULPS = {"transformer_block"}
 MODELS = [
     "mobilenet_v2",
     "resnet50",
@@ -170,10 +167,9 @@ def test_weights_and_outputs_match_tf(name):
         )
         assert not problems, f"{name} {mode}: {problems}"
         assert rel <= OUTPUT_RTOL, f"{name} {mode}: LiteRT outputs of the two files {rel:g} apart"
-        bound = OUTPUT_RTOL if name in FLOAT_KERNEL_ULPS else 0.0
-        assert runtime_ours <= bound, (
+        assert runtime_ours == 0, (
             f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on our file: {runtime_ours:g}"
         )
-        assert runtime_tf <= bound, (
+        assert runtime_tf == 0, (
             f"{name} {mode}: our runtime vs LiteRT BUILTIN_REF on TF's file: {runtime_tf:g}"
         )

@@ -543,8 +543,11 @@ def _rank(value: SSAValue) -> int:
 
 def int8_int16_version(value: SSAValue, int8: int = 2, int16: int = 3) -> int:
     """op_version.cc's most common rule (pooling, MEAN, REDUCE_MAX/MIN, SOFTMAX, ...): `int16` for int16 tensors,
-    `int8` for int8 ones (quantized or plain), else 1."""
+    `int8` for int8 ones (quantized or plain), else 1. Quantized int16 (16x8) tensors get `int8`: TF writes 16x8
+    models with its tools/optimize quantizer, which keeps each op's int8 version."""
     kind = element_kind(value.type)
-    if kind in ("qi16", "i16"):
+    if kind == "qi16":
+        return int8
+    if kind == "i16":
         return int16
     return int8 if kind in ("qi8", "i8") else 1

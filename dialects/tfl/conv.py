@@ -58,7 +58,9 @@ class AffineOp(TflOp):
     filter = operand_def()
     bias = operand_def()
     output = result_def()
-    TYPES = _affine_types(("f32", *QUANT), ("f32", "qi4", "qi8", "qui8"), ("f32", "i32", "i64", "qi32"))
+    TYPES = _affine_types(
+        ("f32", *QUANT), ("f32", "qi4", "qi8", "qui8"), ("f32", "i32", "i64", "qi32", "qi64")
+    )
 
     def _kinds(self) -> tuple[str | None, str | None, str | None]:
         return element_kind(self.input.type), element_kind(self.filter.type), element_kind(self.output.type)
@@ -87,14 +89,14 @@ class Conv2DOp(AffineOp):
     DYNAMIC_RANGE = WeightQuantization("filter", axis=0)
 
     def version(self) -> int:
-        """As op_version.cc: 6 for grouped convolutions (input channels a multiple > 1 of the filter's), 3 for int8,
-        hybrid 5 per channel or 2 per tensor."""
+        """As op_version.cc: 6 for grouped convolutions (input channels a multiple > 1 of the filter's), 3 for int8
+        and 16x8 (as TF's 16x8 quantizer writes it), hybrid 5 per channel or 2 per tensor."""
         in_shape, f_shape = getattr(self.input.type, "shape", None), getattr(self.filter.type, "shape", None)
         if in_shape is not None and f_shape is not None and len(in_shape) == 4 and len(f_shape) == 4:
             c, i = in_shape.data[3].data, f_shape.data[3].data
             if i > 0 and c > i:
                 return 6
-        if self._kinds() == ("qi8", "qi8", "qi8"):
+        if self._kinds() in (("qi8", "qi8", "qi8"), ("qi16", "qi8", "qi16")):
             return 3
         if self._hybrid():
             return 5 if self._weight_scales_per(0) else 2
@@ -112,10 +114,11 @@ class DepthwiseConv2DOp(AffineOp):
     DYNAMIC_RANGE = WeightQuantization("filter", axis=3)
 
     def version(self) -> int:
-        """As op_version.cc: hybrid 6 per channel or 4 per tensor, 3 for int8, 2 when dilated."""
+        """As op_version.cc: hybrid 6 per channel or 4 per tensor, 3 for int8 and 16x8 (TF's 16x8 quantizer), 2 when
+        dilated."""
         if self._hybrid():
             return 6 if self._weight_scales_per(3) else 4
-        if self._kinds() == ("qi8", "qi8", "qi8"):
+        if self._kinds() in (("qi8", "qi8", "qi8"), ("qi16", "qi8", "qi16")):
             return 3
         dilated = self.dilation_w_factor.value.data != 1 or self.dilation_h_factor.value.data != 1
         return 2 if dilated else 1
@@ -169,21 +172,22 @@ class FullyConnectedOp(AffineOp):
         keep_num_dims=BOOL(),
         asymmetric_quantize_inputs=BOOL(),
     )
-    TYPES = _affine_types(("f32", *QUANT, "qui16"), ("f32", "qi4", *QUANT), ("f32", "qi32", "qui32"))
+    TYPES = _affine_types(("f32", *QUANT, "qui16"), ("f32", "qi4", *QUANT), ("f32", "qi32", "qui32", "qi64"))
     # 2.17.0 for version 12: what TF 2.21 writes as min_runtime_version for a per-channel hybrid FC.
     VERSIONS = {1: "1.5.0", 3: "1.14.0", 4: "1.14.0", 5: "2.0.0", 9: "2.3.0", 12: "2.17.0"}
     # TF 2.21 quantizes dense weights per output channel by default (the `..._for_dense_layers` flag turns it off).
     DYNAMIC_RANGE = WeightQuantization("filter", axis=0, asymmetric_option=True)
 
     def version(self) -> int:
-        """As op_version.cc: hybrid per channel 12; keep_num_dims 5; int8 4; hybrid 9 (asymmetric inputs) or 3."""
+        """As op_version.cc: hybrid per channel 12; keep_num_dims 5; int8 and 16x8 (TF's 16x8 quantizer) 4; hybrid 9
+        (asymmetric inputs) or 3."""
         q = quantized_element(self.filter.type)
         per_channel = q is not None and 1 < len(q.scales) == self.filter.type.get_shape()[0]
         if self._hybrid() and per_channel:
             return 12
         if self.keep_num_dims.value.data:
             return 5
-        if self._kinds() == ("qi8", "qi8", "qi8"):
+        if self._kinds() in (("qi8", "qi8", "qi8"), ("qi16", "qi8", "qi16")):
             return 4
         if self._hybrid():
             return 9 if self.asymmetric_quantize_inputs.value.data else 3
@@ -210,11 +214,9 @@ class BatchMatMulOp(TflOp):
     output = result_def()
 
     def version(self) -> int:
-        """As op_version.cc: int16 3, int8 2, hybrid with asymmetric inputs 4."""
+        """As op_version.cc: int8 2, hybrid with asymmetric inputs 4; 16x8 2 as TF's 16x8 quantizer writes it."""
         x, y, out = (element_kind(v.type) for v in (self.x, self.y, self.output))
-        if x == "qi16":
-            return 3
-        if x in ("qi8", "i8"):
+        if x in ("qi8", "i8", "qi16"):
             return 2
         if (x, y, out) == ("f32", "qi8", "f32") and self.asymmetric_quantize_inputs.value.data:
             return 4

@@ -73,7 +73,7 @@ def _sub_version(op: BinaryOp) -> int:
     if _dtype(op.lhs) == "int64":
         return 4
     version = _broadcast_5d_version(op)
-    return 2 if version == 1 and element_kind(op.lhs.type) == "qi8" else version
+    return 2 if version == 1 and element_kind(op.lhs.type) in ("qi8", "qi16") else version
 
 
 def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], **consts: Any) -> type[TflOp]:
@@ -83,16 +83,18 @@ def _arithmetic(op_name: str, table: str, builtin: int, kinds: tuple[str, ...], 
 
 
 def _add_version(op: BinaryOp) -> int:
-    """ADD: int64 is version 4, int8 version 2 (op_version.cc; int16 is not declared here yet)."""
+    """ADD: int64 is version 4, int8 version 2 (op_version.cc), 16x8 version 2 (as TF's 16x8 quantizer writes)."""
     if _dtype(op.lhs) == "int64":
         return 4
-    return 2 if element_kind(op.lhs.type) == "qi8" else 1
+    return 2 if element_kind(op.lhs.type) in ("qi8", "qi16") else 1
 
 
 def _mul_version(op: BinaryOp) -> int:
     """MUL: int64 is version 5; int8 version 2, or 3 when s_lhs * s_rhs / s_out >= 1 (op_version.cc)."""
     if _dtype(op.lhs) == "int64":
         return 5
+    if element_kind(op.lhs.type) == "qi16":
+        return 2  # as TF's 16x8 quantizer writes it
     if element_kind(op.lhs.type) != "qi8":
         return 1
     a, b, out = (quantized_element(v.type) for v in (op.lhs, op.rhs, op.output))
@@ -253,7 +255,8 @@ TanhOp = _plain_unary("tanh", B.TANH, None, ("f32", *QUANT), "1.14.0", **_Q_VERS
 HardSwishOp = _plain_unary("hard_swish", B.HARD_SWISH, "HardSwishOptions", ("f32", *QUANT8), "1.15.0")
 RsqrtOp = _plain_unary(
     "rsqrt", B.RSQRT, None, ("f32", "qi8", "qi16"), "1.10.0", VERSIONS={1: "1.10.0", 2: "2.5.0"},
-    version=lambda op: 2 if element_kind(op.x.type) == "qi8" else 1,  # int16 (3) has no runtime version here yet
+    # int8 2; 16x8 2 as TF's 16x8 quantizer writes it (op_version.cc's int16 3 has no runtime version here yet)
+    version=lambda op: 2 if element_kind(op.x.type) in ("qi8", "qi16") else 1,
 )  # fmt: skip
 SqrtOp = _plain_unary("sqrt", B.SQRT, None, FLOAT, "1.10.0")
 SquareOp = _plain_unary("square", B.SQUARE, "SquareOptions", FLOAT, "1.12.0")
@@ -291,8 +294,8 @@ LeakyReluOp = _plain_unary(
     "leaky_relu", B.LEAKY_RELU, Options("LeakyReluOptions", alpha=F32(0.2)), ("f32", *QUANT), "1.13.1"
 )
 GeluOp = _plain_unary(
-    "gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT8), "2.9.0",
-    VERSIONS={1: "2.9.0", 2: "2.9.0"}, version=lambda op: 2 if element_kind(op.x.type) in QUANT8 else 1,
+    "gelu", B.GELU, Options("GeluOptions", approximate=BOOL()), ("f32", *QUANT), "2.9.0",
+    VERSIONS={1: "2.9.0", 2: "2.9.0"}, version=lambda op: 2 if element_kind(op.x.type) in QUANT else 1,
 )  # fmt: skip
 SoftmaxOp = _plain_unary(
     "softmax",

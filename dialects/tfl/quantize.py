@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.dialects.builtin import TensorType
+from xdsl.ir import BlockArgument
 
 from dialects.elements import DenseElementsAttr
 from dialects.quant import UniformQuantizedType, quantized_element
@@ -35,9 +36,13 @@ class QuantizeOp(UnaryOp):
     VERSIONS = {1: "1.14.0", 2: "1.15.0", 3: "2.7.0"}
 
     def version(self) -> int:
+        """3 per channel; to int16 2, except a model input's float -> int16 (1), as TF's 16x8 quantizer writes them
+        (it adds the input QUANTIZE at version 1 and its own, requantizing or after a float op, at 2)."""
         if is_per_channel(self.y.type):
             return 3
-        return 2 if element_kind(self.y.type) == "qi16" else 1
+        if element_kind(self.y.type) != "qi16":
+            return 1
+        return 1 if isinstance(self.x, BlockArgument) else 2
 
 
 @tfl_op
@@ -51,7 +56,9 @@ class DequantizeOp(UnaryOp):
 
     def version(self) -> int:
         kind = element_kind(self.x.type)
-        if kind in ("qi16", "f16"):
+        if kind == "qi16":
+            return 2  # as TF's 16x8 quantizer writes it
+        if kind == "f16":
             return 3
         if kind == "qi8":
             return 5 if is_per_channel(self.x.type) else 2

@@ -49,15 +49,16 @@ def _kind(value: object) -> str | None:
 
 
 def _transpose_version(op: TflOp) -> int:
-    """tools/versioning/op_version.cc: rank > 5, int16, rank > 4, bool, int8 in that order."""
+    """tools/versioning/op_version.cc: rank > 5, int16, rank > 4, bool, int8 in that order (16x8: as int8, as TF's
+    16x8 quantizer writes it)."""
     rank, kind = _rank(op.input), _kind(op.input)
     if rank > 5:
         return 6
-    if kind in ("i16", "qi16"):
+    if kind == "i16":
         return 5
     if rank > 4:
         return 4
-    return {"i1": 3, "i8": 2, "qi8": 2}.get(kind or "", 1)
+    return {"i1": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(kind or "", 1)
 
 
 def _strided_slice_version(op: TflOp) -> int:
@@ -66,7 +67,7 @@ def _strided_slice_version(op: TflOp) -> int:
         return 6
     if _rank(op.input) > 4:
         return 4
-    return {"i1": 3, "i8": 2, "qi8": 2}.get(_kind(op.input) or "", 1)
+    return {"i1": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(_kind(op.input) or "", 1)
 
 
 def _pad_version(op: TflOp) -> int:
@@ -79,7 +80,7 @@ def _slice_version(op: TflOp) -> int:
     kind = _kind(op.input)
     if _rank(op.input) > 4:
         return 5
-    return {"i16": 4, "qi16": 4, "string": 3, "i8": 2, "qi8": 2}.get(kind or "", 1)
+    return {"i16": 4, "string": 3, "i8": 2, "qi8": 2, "qi16": 2}.get(kind or "", 1)  # 16x8 as TF writes it
 
 
 def _high_rank_version(version: int) -> object:
@@ -244,7 +245,7 @@ def _gather_version(op: TflOp) -> int:
     """As op_version.cc: 5 with batch_dims, 2 for int8 params."""
     if op.batch_dims.value.data != 0:
         return 5
-    return 2 if element_kind(op.params.type) in ("qi8", "i8") else 1
+    return 2 if element_kind(op.params.type) in ("qi8", "i8", "qi16") else 1  # 16x8 as TF writes it
 
 
 GatherOp = _op(
@@ -270,13 +271,13 @@ class ResizeOp(TflOp):
     TYPES = _movement(("f32", "i8", "ui8", "i16", *QUANT), size=TensorOf("i32"))
 
     def version(self) -> int:
-        """As op_version.cc: int16 4, half-pixel centers 3, int8 2."""
+        """As op_version.cc: int16 4, half-pixel centers 3, int8 2 (16x8: as int8, as TF's 16x8 quantizer)."""
         kind = _kind(self.input)
-        if kind in ("i16", "qi16"):
+        if kind == "i16":
             return 4
         if self.half_pixel_centers.value.data:
             return 3
-        return 2 if kind in ("i8", "qi8") else 1
+        return 2 if kind in ("i8", "qi8", "qi16") else 1
 
 
 @tfl_op

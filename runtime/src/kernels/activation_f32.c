@@ -45,9 +45,113 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   } while (0)
 
 
-static float gelu(float x, int approx) {
-  if (approx) return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-  return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+/* GELU bit-exact with LiteRT's float kernel (reference_ops::Gelu, Eigen array expressions; the x86 wheels are built
+ * without FMA and evaluate 4-float packets). Every multiply-add below is an unfused multiply then add, one statement
+ * each so that no compiler contracts them. Eigen's min/max return the first operand when either is NaN. */
+static float eigen_min(float a, float b) { return b < a ? b : a; }
+static float eigen_max(float a, float b) { return b > a ? b : a; }
+static float mul_add(float a, float b, float c) {
+  const float p = a * b;
+  return p + c;
+}
+static float pow2i(int32_t e) {
+  const uint32_t bits = (uint32_t)(e + 127) << 23;
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/* Eigen's pldexp: y * 2^m in four scalings by 2^floor(m/4) and one by the remainder, so no factor overflows. */
+static float eigen_ldexp(float y, float m) {
+  const int32_t e = (int32_t)eigen_min(eigen_max(m, -278.0f), 278.0f);
+  const int32_t b = (int32_t)floorf((float)e * 0.25f);
+  const float c = pow2i(b);
+  float out = y * c;
+  out = out * c;
+  out = out * c;
+  return out * pow2i(e - 3 * b);
+}
+
+/* Eigen's packet exp for float (pexp_float): m = floor(x log2e + 1/2), Cody-Waite r, degree-6 polynomial. */
+static float eigen_exp(float x_in) {
+  const float x = eigen_min(x_in, 88.723f);
+  const float m = floorf(mul_add(x, 1.44269504088896341f, 0.5f));
+  float r = mul_add(m, -0.693359375f, x);
+  r = mul_add(m, 2.12194440e-4f, r);
+  const float r2 = r * r;
+  float p_even = mul_add(r2, 1.37449637986719608306884765625e-3f, 4.166965186595916748046875e-2f);
+  const float p_odd = mul_add(r2, 8.36894474923610687255859375e-3f, 0.16666518151760101318359375f);
+  p_even = mul_add(r2, p_even, 0.49999988079071044921875f);
+  const float p_low = r + 1.0f;
+  float y = mul_add(r, p_odd, p_even);
+  y = mul_add(r2, y, p_low);
+  const float out = eigen_max(eigen_ldexp(y, m), x_in);
+  return x_in < -104.0f ? 0.0f : out;
+}
+
+/* Eigen's generic_fast_erfc<float>: 1 + x S(x^2) for |x| <= 1, else exp(-x^2) P(1/x^2) / (x Q(1/x^2)) (+2 for x < 0).
+ * Eigen's scalar path (the elements after the last whole packet) takes exp from libm instead of its own. */
+static float eigen_erfc(float x_in, int packet) {
+  static const float s[] = {5.61802298761904239654541015625e-04f, -4.91381669417023658752441406250e-03f,
+                            2.67075151205062866210937500000e-02f, -1.12800106406211853027343750000e-01f,
+                            3.76122951507568359375000000000e-01f, -1.12837910652160644531250000000e+00f};
+  static const float p[] = {1.0208116471767425537109375e-01f, 4.2920666933059692382812500e-01f,
+                            3.2379078865051269531250000e-01f, 5.3971976041793823242187500e-02f};
+  static const float q[] = {1.7251677811145782470703125e-02f, 3.9137163758277893066406250e-01f,
+                            1.0000000000000000000000000e+00f, 6.2173241376876831054687500e-01f,
+                            9.5662862062454223632812500e-02f};
+  const float x = eigen_min(eigen_max(x_in, -11.0f), 11.0f);
+  const float x2 = x * x;
+  float sp = s[0];
+  for (int i = 1; i < 6; i++) sp = mul_add(sp, x2, s[i]);
+  if (!(1.0f < x2)) return mul_add(x, sp, 1.0f);
+  /* the rounding error of x*x, exact in double (a 48-bit product), as Eigen's twoprod_low */
+  const float x2_lo = (float)((double)x * (double)x - (double)x2);
+  const float e = packet ? eigen_exp(-x2) : expf(-x2);
+  const float e_lo = e * x2_lo;
+  const float z = e - e_lo;
+  const float inv = 1.0f / x2;
+  float num = p[0];
+  for (int i = 1; i < 4; i++) num = mul_add(num, inv, p[i]);
+  float den = q[0];
+  for (int i = 1; i < 5; i++) den = mul_add(den, inv, q[i]);
+  den = x * den;
+  const float r = num / den;
+  return mul_add(z, r, x < 0.0f ? 2.0f : 0.0f);
+}
+
+/* Eigen's fast float tanh (EIGEN_FAST_MATH, no FMA): a [9/8] rational on x clamped to +-7.90738964. */
+static float eigen_tanh(float x_in) {
+  static const float a[] = {1.394553628e-8f, 2.102733560e-5f, 3.520756727e-3f, 1.340216100e-1f};
+  static const float b[] = {8.015776984e-7f, 3.326951409e-4f, 2.597254514e-2f, 4.673548340e-1f, 1.0f};
+  const float x = eigen_max(eigen_min(x_in, 7.90738964080810547f), -7.90738964080810547f);
+  const float x2 = x * x;
+  const float x3 = x2 * x;
+  float num = a[0];
+  for (int i = 1; i < 4; i++) num = mul_add(num, x2, a[i]);
+  float den = b[0];
+  for (int i = 1; i < 5; i++) den = mul_add(den, x2, b[i]);
+  num = mul_add(x3, num, x);
+  return num / den;
+}
+
+/* 0.5 x erfc(-x / sqrt 2), or 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), in Eigen's evaluation order. */
+static void gelu_f32(const float *X, float *O, int64_t n, int approx) {
+  const float sqrt_2_over_pi = (float)(1.12837916709551257390 * 0.70710678118654752440);
+  const float minus_sqrt1_2 = (float)-0.70710678118654752440;
+  const int64_t whole = n - n % 4; /* LiteRT's outputs are 64-byte aligned, so packets start at element 0 */
+  for (int64_t i = 0; i < n; i++) {
+    const float x = X[i], half_x = 0.5f * x;
+    if (approx) {
+      const float cube = (x * x) * x;
+      const float scaled_cube = 0.044715f * cube;
+      const float inner = x + scaled_cube;
+      const float t = eigen_tanh(sqrt_2_over_pi * inner);
+      O[i] = half_x * (1.0f + t);
+    } else {
+      O[i] = half_x * eigen_erfc(x * minus_sqrt1_2, i < whole);
+    }
+  }
 }
 
 /* LOGISTIC as LiteRT's reference kernel computes it (libm expf), for tfl_exact_math. */
@@ -152,11 +256,7 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       break;
     case TFL_OP_TANH: ACT_LOOP(tanhf(x)); break;
     case TFL_OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
-    case TFL_OP_GELU: {
-      const int ap = d->flag;
-      ACT_LOOP(gelu(x, ap));
-      break;
-    }
+    case TFL_OP_GELU: gelu_f32(X, O, n, d->flag); break;
     case TFL_OP_SOFTMAX:
     case TFL_OP_LOG_SOFTMAX:
       for (int64_t r = 0; r < d->outer; r++) {
