@@ -423,9 +423,10 @@ def test_cli_print_pipeline_and_refusals():
     assert p.returncode == 0 and p.stdout.strip().endswith(",dce,quantize-dynamic-range"), p.stdout + p.stderr
     p = _tflc("convert", "--print-pipeline", "--quantize", "float16", "--pass-pipeline", "tflite-float")
     assert p.returncode == 0 and p.stdout.strip().endswith(",dce,quantize-float16"), p.stdout + p.stderr
-    for mode in ("int8", "int16x8"):
+    for mode in ("int8", "int16x8"):  # full integer: the float pipeline, then calibration and quantization
         p = _tflc("convert", "--print-pipeline", "--quantize", mode)
-        assert p.returncode == 1 and f"--quantize {mode}: full-integer quantization" in p.stderr, p.stderr
+        assert p.returncode == 0 and p.stdout.strip().endswith(",optimize,dce"), p.stdout + p.stderr
+        assert f"quantize-{mode}, post-quantize" in p.stderr, p.stderr
 
 
 def test_cli_quantize_matches_tf(keras_models, tmp_path):

@@ -216,6 +216,9 @@ def convert(
     canonical = pipeline_string(passes)  # a bad pipeline failed above, before any model is loaded
     if print_pipeline:
         out.print(escape(canonical))
+        if quantize in _FULL_INTEGER:  # stdout stays a pipeline --pass-pipeline takes back
+            stage = "quantize-int16x8" if quantize == "int16x8" else "quantize-int8"
+            err.print(f"note: then calibration on the representative data, {stage}, post-quantize")
         if saved_model_dir is None and keras_model_file is None:
             return
     print_after = _pass_names("--print-ir-after", print_ir_after)
