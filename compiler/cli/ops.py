@@ -22,7 +22,10 @@ def ops(
         bool, typer.Option("--missing", help="Only the TF ops tflc does not legalize.")
     ] = False,
 ) -> None:
-    """Each TF op TensorFlow's converter legalizes to LiteRT builtins: tflc's builtins and kernel status."""
+    """Coverage of TF's builtin legalizations, with kernel status.
+
+    Each TF op TensorFlow's converter legalizes to LiteRT builtins, the builtins tflc writes for it and the
+    float32 / int8 / int16 kernel status."""
     from compiler.coverage import coverage, summary
     from compiler.coverage import markdown as render_markdown
 
