@@ -132,6 +132,14 @@ def test_int16_logistic_with_huge_input_scale_matches_litert():
     ru.compare_with_litert(_load("logistic16-huge-input-scale.tflite"))
 
 
+def test_empty_tensor_without_storage_is_refused_cleanly():
+    """make fuzz (UBSan) found BATCH_MATMUL offsetting the NULL data pointer of a zero-element operand (NULL + 0 in
+    fc_f32.c); every empty tensor without storage now gets a valid pointer before a kernel sees it (interp.c), and
+    the reproducer runs to a clear error (`fuzz.sh repro` checks it under ASan+UBSan)."""
+    with pytest.raises(RuntimeError, match="has no data"):
+        _run_all(_load("bmm-empty-operand-null-data.tflite"))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""

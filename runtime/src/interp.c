@@ -862,6 +862,9 @@ int tfl_reset_variables(TflContext *ctx, int sg) {
 
 static TflStatus eval_control(TflContext *ctx, Node *n);
 
+/* The storage of every tensor with zero elements that has none of its own: never read or written. */
+static _Alignas(64) uint8_t no_elements[64];
+
 static int invoke_sub(TflContext *ctx, int sg) {
   Sub *s = &ctx->subs[sg];
   if (!s->allocated) return set_err(ctx, "allocate_tensors() must be called before invoke() (and after resize_tensor_input())");
@@ -901,10 +904,15 @@ static int invoke_sub(TflContext *ctx, int sg) {
         }
       }
     }
+    for (int k = 0; k < n->n.noutputs; k++) /* an empty output with no storage: a valid pointer (see below) */
+      if (n->n.outputs[k] >= 0 && !s->t[n->n.outputs[k]].t.data && !s->t[n->n.outputs[k]].t.bytes)
+        s->t[n->n.outputs[k]].t.data = no_elements;
     for (int k = 0; k < n->n.ninputs; k++) {
       int ii = n->n.inputs[k];
       if (ii < 0) continue;
       Tens *t = &s->t[ii];
+      /* kernels offset data pointers even for zero elements (NULL + 0 is undefined): empty tensors get a pointer */
+      if (!t->t.data && !t->t.bytes) t->t.data = no_elements;
       if (!t->t.data && t->t.bytes) {
         ctx->phase = PHASE_IDLE;
         return set_err(ctx, "%s (subgraph %d, node %d): input tensor '%s' has no data", node_label(n, lab, sizeof lab), sg, j,

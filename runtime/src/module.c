@@ -601,8 +601,23 @@ static PyObject *mod_register_custom_op(PyObject *m, PyObject *args) {
   Py_RETURN_NONE;
 }
 
-/* runtime/src/host_rsqrt.c */
-PyObject *tfl_py_rsqrt_estimate(PyObject *m, PyObject *arg);
+/* rsqrt_estimate(float32 buffer) -> bytes of the CPU's RSQRTPS estimates (host_rsqrt.c), or None off x86. */
+static PyObject *tfl_py_rsqrt_estimate(PyObject *m, PyObject *arg) {
+  (void)m;
+  Py_buffer in;
+  if (PyObject_GetBuffer(arg, &in, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+  if (in.len % 4) {
+    PyBuffer_Release(&in);
+    return PyErr_Format(PyExc_ValueError, "rsqrt_estimate: %zd bytes is not a whole number of float32", in.len);
+  }
+  PyObject *out = PyBytes_FromStringAndSize(NULL, in.len);
+  if (out && tfl_rsqrt_estimate(in.buf, (float *)PyBytes_AS_STRING(out), (size_t)in.len / 4)) {
+    Py_DECREF(out);
+    out = Py_NewRef(Py_None);
+  }
+  PyBuffer_Release(&in);
+  return out;
+}
 
 static PyMethodDef module_methods[] = {
     {"rsqrt_estimate", tfl_py_rsqrt_estimate, METH_O, "The CPU's RSQRTPS estimates of a float32 buffer (None off x86)."},

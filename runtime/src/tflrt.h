@@ -187,4 +187,7 @@ extern const TflApi tfl_api;
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
 #undef TFL_DECLARE_FAMILY
 
+/* host_rsqrt.c: the CPU's RSQRTPS estimates (the compiler folds Rsqrt as TF's kernel does); -1 off x86. */
+int tfl_rsqrt_estimate(const float *x, float *y, size_t n);
+
 #endif
