@@ -4,7 +4,8 @@
  * FULLY_CONNECTED: current LiteRT reference kernels requantize in floating point,
  *   out = (int32)round((double)acc * ((double)in_s * (double)w_s / (double)out_s)) + zp_out,
  * not with MultiplyByQuantizedMultiplier (tests pin this). FC_REQUANT_FIXED switches to the fixed-point form.
- * BATCH_MATMUL uses MultiplyByQuantizedMultiplier with a multiplier from the float product lhs_s * rhs_s. */
+ * BATCH_MATMUL uses MultiplyByQuantizedMultiplier with a multiplier from the float product lhs_s * rhs_s; with an
+ * int32 output (int8 operands) it stores the raw sums of products, as LiteRT does. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,13 +234,15 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
 /* ------------------------------------------------------------------------------------------------ BATCH_MATMUL */
 
 /* int8 (any zero points, int32 sums, the pinned rounding) or int16 (16x8 attention: zero points 0, int64 sums,
- * LiteRT's int64 MultiplyByQuantizedMultiplier with a 16-bit multiplier, no fused activation). */
+ * LiteRT's int64 MultiplyByQuantizedMultiplier with a 16-bit multiplier, no fused activation), or int8 x int8 ->
+ * int32 (TF's BatchMatMulV3 Tout=int32): LiteRT stores the raw int32 sum of products, zero points and scales unused. */
 typedef struct {
   int32_t mult;
   int shift;
   int adj_x, adj_y;
   int32_t lzp, rzp, ozp;
   int is16;
+  int raw32; /* int8 x int8 -> int32: plain products, no requantization */
   int rank;
   int M, N, K;
   int64_t nbatch;
@@ -251,8 +254,10 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *l = tfl_input(ctx, node, 0), *r = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
   if (!l || !r || !out) return TFL_NOT_MINE;
   const int t = l->type;
-  if (!((t == TFL_INT8 || t == TFL_INT16) && r->type == t && out->type == t)) return TFL_NOT_MINE;
-  if (!is_q(l) || !is_q(r) || !is_q(out)) return tfl_error(ctx, "BATCH_MATMUL: quantized tensors need scales");
+  const int raw32 = t == TFL_INT8 && r->type == TFL_INT8 && out->type == TFL_INT32;
+  if (!raw32 && !((t == TFL_INT8 || t == TFL_INT16) && r->type == t && out->type == t)) return TFL_NOT_MINE;
+  if (!raw32 && (!is_q(l) || !is_q(r) || !is_q(out)))
+    return tfl_error(ctx, "BATCH_MATMUL: quantized tensors need scales");
   if (t == TFL_INT16 && (zp0(l) || zp0(r) || zp0(out)))
     return tfl_error(ctx, "BATCH_MATMUL: int16 operands need zero point 0");
   if (l->rank < 2 || r->rank < 2 || l->rank > 5 || r->rank > 5) return tfl_error(ctx, "BATCH_MATMUL: rank 2..5 only");
@@ -265,11 +270,14 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   d->adj_x = o.adj_x;
   d->adj_y = o.adj_y;
   d->is16 = t == TFL_INT16;
-  d->lzp = zp0(l);
-  d->rzp = zp0(r);
-  d->ozp = zp0(out);
-  const double m = (double)(float)(l->scales[0] * r->scales[0]) / (double)out->scales[0];
-  tfl_quantize_multiplier(m, &d->mult, &d->shift);
+  d->raw32 = raw32;
+  if (!raw32) {
+    d->lzp = zp0(l);
+    d->rzp = zp0(r);
+    d->ozp = zp0(out);
+    const double m = (double)(float)(l->scales[0] * r->scales[0]) / (double)out->scales[0];
+    tfl_quantize_multiplier(m, &d->mult, &d->shift);
+  }
   const int lr = l->rank, rr = r->rank;
   d->M = d->adj_x ? l->dims[lr - 1] : l->dims[lr - 2];
   d->K = d->adj_x ? l->dims[lr - 2] : l->dims[lr - 1];
@@ -309,7 +317,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
     sl *= dl;
     sr *= dr;
   }
-  const size_t es = d->is16 ? 2 : 1;
+  const size_t es = d->is16 ? 2 : 1, oes = d->raw32 ? 4 : es;
   const char *ld = (const char *)l->data, *rd = (const char *)r->data;
   char *od = (char *)out->data;
   for (int64_t bi = 0; bi < d->nbatch; ++bi) {
@@ -322,7 +330,7 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
       ro += c * rs[i];
     }
     const void *lm = ld + (size_t)(lo * M * K) * es, *rm = rd + (size_t)(ro * K * N) * es;
-    void *om = od + (size_t)(bi * M * N) * es;
+    void *om = od + (size_t)(bi * M * N) * oes;
     for (int i = 0; i < M; ++i) {
       for (int j = 0; j < N; ++j) {
         const size_t ia = d->adj_x ? (size_t)i : (size_t)i * K, sa = d->adj_x ? (size_t)M : 1;
@@ -332,6 +340,11 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
           int64_t acc = 0;
           for (int k = 0; k < K; ++k) acc += (int32_t)a[k * sa] * (int32_t)b[k * sb];
           ((int16_t *)om)[(size_t)i * N + j] = (int16_t)clamp32(tfl_mbqm64(acc, d->mult, d->shift), -32768, 32767);
+        } else if (d->raw32) {
+          const int8_t *a = (const int8_t *)lm + ia, *b = (const int8_t *)rm + jb;
+          uint32_t acc = 0; /* unsigned: LiteRT's int32 sum wraps past 2^31 (K > 131072) instead of being UB here */
+          for (int k = 0; k < K; ++k) acc += (uint32_t)((int32_t)a[k * sa] * (int32_t)b[k * sb]);
+          ((int32_t *)om)[(size_t)i * N + j] = (int32_t)acc;
         } else {
           const int8_t *a = (const int8_t *)lm + ia, *b = (const int8_t *)rm + jb;
           int32_t acc = 0;
@@ -347,6 +360,6 @@ static TflStatus bmm_eval(TflContext *ctx, TflNode *node) {
 
 const TflKernel tfl_kernels_fc_q[] = {
     {TFL_OP_FULLY_CONNECTED, "FULLY_CONNECTED (int8/int16x8)", 1, 12, fc_prepare, fc_eval},
-    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16)", 1, 4, bmm_prepare, bmm_eval},
+    {TFL_OP_BATCH_MATMUL, "BATCH_MATMUL (int8/int16, int8->int32)", 1, 4, bmm_prepare, bmm_eval},
     {0, NULL, 0, 0, NULL, NULL},
 };
