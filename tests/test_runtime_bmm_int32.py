@@ -8,6 +8,7 @@ ai_edge_litert under OpResolverType.BUILTIN_REF and equal to TensorFlow's own re
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -20,6 +21,8 @@ import ai_edge_litert.interpreter as litert  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import runtime  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # (lhs shape, rhs shape, adj_x, adj_y)
 CASES = [
@@ -78,3 +81,30 @@ def test_bmm_int8_int32_matches_litert_ref_and_tf(ls, rs, adj_x, adj_y):
         assert got.dtype == np.int32 and want.dtype == np.int32
         assert np.array_equal(got, want), (kind, got, want)
         assert np.array_equal(got, tf_out), kind
+
+
+def test_bmm_int8_int32_ignores_scales_and_zero_points():
+    """With quantization parameters on the int8 operands (as a QAT graph may carry), LiteRT still stores the raw sums:
+    zero points are not subtracted. The parameters are added to TF's converted model with the schema's object API."""
+    import runtime_util as ru
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    ls, rs = (2, 3, 10), (2, 10, 4)
+    content, fn = _model(ls, rs, False, False)
+    m = ru.model_object(content)
+    sg = m.subgraphs[0]
+    for ti, (scale, zp) in zip(sg.inputs, ((0.05, 3), (0.02, -7)), strict=True):
+        q = schema.QuantizationParametersT()
+        q.scale, q.zeroPoint = [scale], [zp]
+        sg.tensors[ti].quantization = q
+    content = ru.pack_model(m)
+    ours = runtime.Interpreter(model_content=content, num_threads=1)
+    ref = litert.Interpreter(
+        model_content=content, num_threads=1, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+    )
+    assert all(d["quantization"][1] != 0 for d in ref.get_input_details())
+    for seed, kind in enumerate(("random", "extremes")):
+        xs = _inputs(ls, rs, kind, seed)
+        got = _run(ours, xs)
+        assert np.array_equal(got, _run(ref, xs)), kind
+        assert np.array_equal(got, fn(*[tf.constant(x) for x in xs]).numpy()), kind
