@@ -140,6 +140,14 @@ def test_empty_tensor_without_storage_is_refused_cleanly():
         _run_all(_load("bmm-empty-operand-null-data.tflite"))
 
 
+def test_hybrid_batch_matmul_with_empty_filter_is_defined():
+    """make fuzz (UBSan) found the hybrid BATCH_MATMUL prepare dividing by N * K = 0 (hybrid.c); an empty filter
+    now has nothing to transpose, and the reproducer runs to a clear error (`fuzz.sh repro` checks it under
+    ASan+UBSan)."""
+    with pytest.raises(RuntimeError, match="RESIZE_BILINEAR"):
+        _run_all(_load("hybrid-bmm-empty-filter.tflite"))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""

@@ -658,7 +658,8 @@ static void bmm_free(void *p) {
 
 static void bmm_filter(const HybBmm *d, const int8_t *rhs, int8_t *dst) {
   const int N = d->N, K = d->K;
-  const int64_t mats = d->f_elems / ((int64_t)N * K);
+  const int64_t nk = (int64_t)N * K;
+  const int64_t mats = nk ? d->f_elems / nk : 0; /* an empty filter has nothing to transpose */
   for (int64_t b = 0; b < mats; ++b) {
     const int8_t *src = rhs + b * N * K;
     int8_t *o = dst + b * N * K;
