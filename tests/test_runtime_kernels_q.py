@@ -938,6 +938,7 @@ def test_fixedpoint_c_selftest(tmp_path):
             src,
             os.path.join(src, "tests", "test_fixedpoint.c"),
             os.path.join(src, "fixedpoint.c"),
+            os.path.join(src, "cpu.c"),
             os.path.join(src, "qgemm.c"),
             "-lm",
             "-o",

@@ -1,6 +1,8 @@
 /* Fixed-point primitives; see fixedpoint.h. */
 #include "fixedpoint.h"
 
+#include "cpu.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,18 +326,16 @@ void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, 
 /* ---------------------------------------------------------------- vectorized requantization */
 
 int tfl_q_avx2(void) {
-  static int has = -1;
-  if (has < 0) {
 #if defined(TFL_Q_X86)
-    const char *dis = getenv("TFLRT_DISABLE_AVX2");
+  static int qgemm_c = -1;
+  if (qgemm_c < 0) {
     const char *qg = getenv("TFLRT_QGEMM");
-    __builtin_cpu_init();
-    has = __builtin_cpu_supports("avx2") && !(dis && dis[0] == '1') && !(qg && (qg[0] == 'c' || qg[0] == 's'));
-#else
-    has = 0;
-#endif
+    qgemm_c = qg && (qg[0] == 'c' || qg[0] == 's');
   }
-  return has;
+  return !qgemm_c && tfl_isa() >= TFL_ISA_AVX2;
+#else
+  return 0;
+#endif
 }
 
 int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi, int perm) {

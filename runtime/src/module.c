@@ -4,6 +4,7 @@
 #include <Python.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "interp.h"
 
 typedef struct {
@@ -619,7 +620,30 @@ static PyObject *tfl_py_rsqrt_estimate(PyObject *m, PyObject *arg) {
   return out;
 }
 
+/* isa() -> (level in effect, level the CPU has); set_isa(name or None) caps the level for interpreters made later. */
+static PyObject *mod_isa(PyObject *m, PyObject *noargs) {
+  (void)m;
+  (void)noargs;
+  return Py_BuildValue("(ss)", tfl_isa_name(tfl_isa()), tfl_isa_name(tfl_isa_detected()));
+}
+
+static PyObject *mod_set_isa(PyObject *m, PyObject *arg) {
+  (void)m;
+  int cap = -1;
+  if (arg != Py_None) {
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (!name) return NULL;
+    cap = tfl_isa_parse(name);
+    if (cap < 0)
+      return PyErr_Format(PyExc_ValueError,
+                          "unknown ISA level '%s' (expected scalar, sse2, avx2, avx2_vnni, avx512 or avx512_vnni)", name);
+  }
+  return PyUnicode_FromString(tfl_isa_name(tfl_set_isa_cap(cap)));
+}
+
 static PyMethodDef module_methods[] = {
+    {"isa", mod_isa, METH_NOARGS, "(ISA level kernels use, ISA level the CPU has)."},
+    {"set_isa", mod_set_isa, METH_O, "Cap the ISA level (None: no cap) for interpreters prepared afterwards."},
     {"rsqrt_estimate", tfl_py_rsqrt_estimate, METH_O, "The CPU's RSQRTPS estimates of a float32 buffer (None off x86)."},
     {"has_custom_kernel", mod_has_custom_kernel, METH_O, "Whether a C kernel is registered for a custom code."},
     {"register_custom_op", mod_register_custom_op, METH_VARARGS,

@@ -1,0 +1,32 @@
+/* CPU feature detection and the ISA level kernels dispatch on.
+ *
+ * Levels are ordered: a kernel family picks the highest variant it has that is <= tfl_isa(). The level is detected once
+ * (cpuid via __builtin_cpu_supports) and capped by the TFLRT_ISA environment variable (scalar|sse2|avx2|avx2_vnni|
+ * avx512|avx512_vnni) or tfl_set_isa_cap(), so tests can force every lower level on any machine. Code for a level is
+ * compiled with per-function target attributes; nothing is built with -march=native.
+ */
+#ifndef TFLRT_CPU_H
+#define TFLRT_CPU_H
+
+typedef enum {
+  TFL_ISA_SCALAR = 0,      /* portable C only */
+  TFL_ISA_SSE2 = 1,        /* x86-64 baseline vectors (gcc vector extensions) */
+  TFL_ISA_AVX2 = 2,        /* AVX2 + FMA */
+  TFL_ISA_AVX2_VNNI = 3,   /* AVX2 + AVX-VNNI (VEX vpdpbusd) */
+  TFL_ISA_AVX512 = 4,      /* AVX-512 F/BW/VL/DQ */
+  TFL_ISA_AVX512_VNNI = 5, /* AVX-512 F/BW/VL/DQ + AVX512-VNNI */
+} TflIsa;
+
+/* The level kernels may use now: min(detected, cap). */
+TflIsa tfl_isa(void);
+/* What the CPU supports, ignoring any cap. */
+TflIsa tfl_isa_detected(void);
+/* Whether the CPU has AVX-VNNI (VEX); AVX-512 machines may lack it (then VNNI is EVEX-only). */
+int tfl_cpu_has_avx_vnni(void);
+/* Cap the level (affects interpreters prepared afterwards); returns the level now in effect. -1 clears the cap. */
+TflIsa tfl_set_isa_cap(int cap);
+const char *tfl_isa_name(TflIsa isa);
+/* Parse a level name (as TFLRT_ISA takes); -1 when unknown. */
+int tfl_isa_parse(const char *name);
+
+#endif
