@@ -23,13 +23,11 @@ from compiler.metadata import conversion_metadata, min_runtime_version, model_ha
 from compiler.options import ExportOptions
 from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
-from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import INPUT_TENSOR_NAMES, NAME, OUTPUT_TENSOR_NAMES, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
-# Function attribute: tensor names of the arguments when they differ from the signature's input names.
-INPUT_TENSOR_NAMES = "tflc.input_tensor_names"
 
 
 def tensor_type_code(dtype: np.dtype) -> int:
@@ -119,6 +117,17 @@ class _Subgraph:
             self.tensors.append((value, name, buffer))
         return self.index[value]
 
+    def rename_outputs(self, names: list[str]) -> None:
+        """Give returned tensors the file's output names (TF's SignatureDef names); an input returned as is keeps its
+        name, and a tensor returned twice takes the first."""
+        done = set(self.fn.args)
+        for value, name in zip(_returned(self.fn), names, strict=True):
+            if value in done or value not in self.index:
+                continue
+            done.add(value)
+            i = self.index[value]
+            self.tensors[i] = (value, name, self.tensors[i][2])
+
     def ref(self, value: SSAValue) -> int:
         if isinstance(value.type, NoneType):
             return -1
@@ -162,6 +171,11 @@ def _value_name(value: SSAValue, fallback: str) -> str:
             idx = owner.results.index(value)
             return attr.data if idx == 0 else f"{attr.data}:{idx}"
     return fallback
+
+
+def _returned(fn: func.FuncOp) -> list[SSAValue]:
+    ret = fn.body.block.last_op
+    return list(ret.operands) if isinstance(ret, func.ReturnOp) else []
 
 
 def _is_raw_constant(op: Operation) -> bool:
@@ -209,7 +223,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     for fn in functions:
         sg = _Subgraph(fn, buffers)
         in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
-        if INPUT_TENSOR_NAMES in fn.attributes:  # read from a .tflite: keep its input tensor names
+        if INPUT_TENSOR_NAMES in fn.attributes:  # TF's SignatureDef tensor names, or a .tflite's own
             in_names = _names(fn, INPUT_TENSOR_NAMES, len(fn.args), "input")
         for arg, name in zip(fn.args, in_names, strict=True):
             sg.add(arg, name)
@@ -236,6 +250,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
             versions[key] = max(versions.get(key, version), version)
             if isinstance(op, tfl.TflOp):
                 runtime_versions.add(_runtime_version(op, version))
+        if OUTPUT_TENSOR_NAMES in fn.attributes:
+            sg.rename_outputs(_names(fn, OUTPUT_TENSOR_NAMES, len(_returned(fn)), "output"))
         subgraphs.append(sg)
 
     total = sum(len(d) for d in buffers.data)

@@ -35,7 +35,9 @@ from compiler.errors import ModelImportError
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import (
+    INPUT_TENSOR_NAMES,
     NAME,
+    OUTPUT_TENSOR_NAMES,
     PINNED_INPUTS,
     SHAPE_READS,
     SIGNATURE_INPUTS,
@@ -56,6 +58,8 @@ class Entry:
     output_names: list[str]
     # Captured inputs after the user inputs: a numpy array (constant) or a callable reading a variable.
     captures: list[np.ndarray | Callable[[Any], np.ndarray]] = field(default_factory=list)
+    # The input / output tensor names TF's converter writes (its SignatureDef TensorInfo names), when known.
+    tensor_names: tuple[list[str], list[str]] | None = None
 
 
 _CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
@@ -470,6 +474,10 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         )
         fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
         fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        if entry.tensor_names is not None:
+            ins, outs = entry.tensor_names
+            fn.attributes[INPUT_TENSOR_NAMES] = ArrayAttr([StringAttr(n) for n in ins])
+            fn.attributes[OUTPUT_TENSOR_NAMES] = ArrayAttr([StringAttr(n) for n in outs])
         if importer.call_sites:
             fn.attributes[TF_CALL_SITES] = DictionaryAttr(
                 {k: StringAttr(v) for k, v in sorted(importer.call_sites.items())}
