@@ -212,7 +212,7 @@ def digits(tmp_path_factory):
     (tmp / "digits.tflite").write_bytes(described)
     (tmp / "labels.txt").write_text("\n".join(DIGITS) + "\n")
     tf_probs = model.predict(d["x_test"] / 16.0, verbose=0)
-    return {"tmp": tmp, "plain": plain, "described": described, "tf": tf_probs, **d}
+    return {"tmp": tmp, "plain": plain, "described": described, "tf": tf_probs, "model": model, **d}
 
 
 def test_converter_metadata_reads_back(digits):
@@ -228,6 +228,8 @@ def test_converter_metadata_reads_back(digits):
     # the same metadata written afterwards onto the plain model reads back identically
     again = md.write_metadata(digits["plain"], m)
     assert md.to_json(md.read_metadata(again)) == md.to_json(m)
+    with pytest.raises(md.MetadataError, match="must be a ModelMetadata or a writer"):
+        md.write_metadata(digits["plain"], {"name": "m"})
 
 
 def test_metadata_changes_no_output_bit(digits):
@@ -253,6 +255,24 @@ def test_metadata_changes_no_output_bit(digits):
     assert b.SignatureDefsLength() == a.SignatureDefsLength() == 1
     names = [b.Metadata(i).Name() for i in range(b.MetadataLength())]
     assert names == [a.Metadata(i).Name() for i in range(a.MetadataLength())] + [b"TFLITE_METADATA"]
+
+
+def test_metadata_on_tensorflows_own_file(digits):
+    """Metadata written onto the file TensorFlow's converter made: both runtimes load it, outputs bit-identical."""
+    import tensorflow as tf
+
+    theirs = tf.lite.TFLiteConverter.from_keras_model(digits["model"]).convert()
+    described = md.write_metadata(theirs, md.ImageClassifier(labels=DIGITS, mean=[0.0], std=[16.0]))
+    assert md.to_json(md.read_metadata(described))["subgraph_metadata"][0]["output_tensor_metadata"][0][
+        "name"
+    ]
+    (digits["tmp"] / "tf.tflite").write_bytes(theirs)
+    (digits["tmp"] / "tf_described.tflite").write_bytes(described)
+    x = (digits["x_test"][:1] / np.float32(16)).astype(np.float32)
+    assert np.array_equal(run_litert(theirs, x), run_litert(described, x))
+    assert np.array_equal(
+        run_ours(digits["tmp"] / "tf.tflite", x), run_ours(digits["tmp"] / "tf_described.tflite", x)
+    )
 
 
 def test_cli_show_prints_labels_and_normalization(digits):
@@ -298,6 +318,62 @@ def test_generated_wrapper_classifies_as_tensorflow(digits):
     assert np.allclose([c.score for c in out.probability], digits["tf"][0], atol=1e-5)
     accuracy = float(np.mean(np.array(got) == np.array([DIGITS[y] for y in digits["y_test"]])))
     print(f"\ndigits wrapper: {len(got)} test images, label = TensorFlow's for all, accuracy {accuracy:.3f}")
+
+
+def test_generated_wrapper_quantizes_int8_io(digits):
+    """A full-integer digits model with int8 input and output: the wrapper normalizes, quantizes with the input's
+    scale and zero point and dequantizes the scores (the metadata keeps the float model's normalization, as the
+    schema says); what it returns is LiteRT's output for the input quantized by hand, and its labels are
+    TensorFlow's float model's on nearly every image."""
+    import tensorflow as tf
+
+    from compiler import Optimize
+    from compiler.model_metadata.codegen import write_python_package
+
+    tmp = digits["tmp"]
+    converter = TFLiteConverter.from_keras_model(digits["model"])
+    converter.optimizations = [Optimize.DEFAULT]
+    converter.representative_dataset = lambda: (
+        [digits["x_train"][i : i + 1] / np.float32(16)] for i in range(64)
+    )
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    converter.metadata = md.ImageClassifier(labels=DIGITS, mean=[0.0], std=[16.0])
+    (tmp / "digits_int8.tflite").write_bytes(converter.convert())
+    path = write_python_package(tmp / "digits_int8.tflite", tmp / "pkg_int8")
+    spec = importlib.util.spec_from_file_location("digits_int8_wrapper", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    (inp,), (out,) = (md.model_info((tmp / "digits_int8.tflite").read_bytes()).inputs,
+                      md.model_info((tmp / "digits_int8.tflite").read_bytes()).outputs)  # fmt: skip
+    assert (inp.dtype, out.dtype) == ("int8", "int8")
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    # our runtime is bit-exact with LiteRT's reference kernels; LiteRT's default kernels may differ by a step
+    litert = {
+        "litert": Interpreter(model_path=str(tmp / "digits_int8.tflite")),
+        "tflc": Interpreter(
+            model_path=str(tmp / "digits_int8.tflite"),
+            experimental_op_resolver_type=OpResolverType.BUILTIN_REF,
+        ),
+    }
+    wrapped = {rt: module.ImageClassifier(runtime=rt) for rt in ("litert", "tflc")}
+    agree = 0
+    for img, tf_probs in zip(digits["x_test"][:100], digits["tf"][:100], strict=True):
+        q = np.clip(np.round(img[None] / np.float32(16) / np.float32(inp.scale)) + inp.zero_point, -128, 127)
+        for rt, model in wrapped.items():
+            ref = litert[rt]
+            ref.allocate_tensors()
+            ref.set_tensor(ref.get_input_details()[0]["index"], q.astype(np.int8))
+            ref.invoke()
+            raw = ref.get_tensor(ref.get_output_details()[0]["index"]).astype(np.float32)
+            expected = (raw - np.float32(out.zero_point)) * np.float32(out.scale)
+            scores = [c.score for c in model(image=img).probability]
+            assert np.array_equal(np.float32(scores), expected.reshape(-1)), rt
+        agree += (
+            DIGITS[int(np.argmax(tf_probs))] == module.top(wrapped["litert"](image=img).probability).label
+        )
+    assert agree >= 95, agree
 
 
 # ---- bad input: one clear error, no partial file ----------------------------------------------------------------

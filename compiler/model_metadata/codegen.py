@@ -12,8 +12,10 @@ The generated module imports only numpy and the interpreter it runs (ai_edge_lit
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,7 +145,7 @@ def _render(
         "",
         *([_doc_line(description), ""] if description else []),
         *(about + [""] if about else []),
-        f'    model = {cls}()                   # LiteRT; {cls}(runtime="tflc") runs tflc\'s C runtime',
+        f'    model = {cls}()  # LiteRT; {cls}(runtime="tflc") runs tflc\'s C runtime',
         f"    outputs = model({', '.join(f'{t.attr}=...' for t in ins)})",
         '"""',
         "",
@@ -155,12 +157,15 @@ def _render(
         "import numpy as np",
         "import numpy.typing as npt",
         "",
-        f"MODEL_PATH = Path(__file__).with_name({model_file_name!r})",
+        f"MODEL_PATH = Path(__file__).with_name({json.dumps(model_file_name)})",
         "",
     ]
     for t in outs:
         if t.labels is not None:
-            lines.append(f"LABELS_{t.attr.upper()} = {tuple(t.labels)!r}  # {t.labels_file}")
+            lines.append(f"# {t.labels_file}, packed in the model")
+            lines.append(f"LABELS_{t.attr.upper()} = (")
+            lines += [f"    {json.dumps(label)}," for label in t.labels]
+            lines.append(")")
     for t in ins:
         if t.mean is not None:
             shape = "(-1,)" if len(t.mean) > 1 else "()"
@@ -184,7 +189,7 @@ def _render(
         "",
         "@dataclass(frozen=True)",
         "class Outputs:",
-        f'    """What {cls} returns, one field per output (float scores, dequantized when the model is quantized)."""',
+        f'    """What {cls} returns, one field per output (dequantized when the model is quantized)."""',
         "",
     ]
     for t in outs:
@@ -229,10 +234,9 @@ def _render(
                 f"then quantized to {t.info.dtype} (scale {t.info.scale!r}, zero point {t.info.zero_point})"
             )
         desc = _doc_line(t.description) + " " if t.description else ""
-        lines.append(
-            f"        {t.attr}: {desc}Shape {t.info.shape} (any shape with as many elements)"
-            + (f"; {', '.join(how)}." if how else ".")
-        )
+        text = f"{t.attr}: {desc}Shape {t.info.shape} (any shape with as many elements)"
+        text += f"; {', '.join(how)}." if how else "."
+        lines += textwrap.wrap(text, 110, initial_indent=" " * 8, subsequent_indent=" " * 12)
     lines += ['        """']
     for i, t in enumerate(ins):
         shape = tuple(t.info.shape)
@@ -261,10 +265,12 @@ def _render(
                 f"        y{i} = (y{i}.astype(np.float32) - np.float32({t.info.zero_point})) * np.float32({t.info.scale!r})"
             )
         if t.labels is not None:
-            lines.append(
-                f"        {t.attr} = [Category(label, float(s)) for label, s in "
-                f"zip(LABELS_{t.attr.upper()}, y{i}.reshape(-1), strict=True)]"
-            )
+            lines.append(f"        scores{i} = y{i}.reshape(-1)")
+            lines += [
+                f"        {t.attr} = [",
+                f"            Category(label, float(s)) for label, s in zip(LABELS_{t.attr.upper()}, scores{i}, strict=True)",
+                "        ]",
+            ]
         else:
             lines.append(f"        {t.attr} = y{i}.copy()")
     lines.append(f"        return Outputs({', '.join(f'{t.attr}={t.attr}' for t in outs)})")

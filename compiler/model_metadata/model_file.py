@@ -212,6 +212,10 @@ def write_metadata(data: bytes, metadata: MetadataWriter, files: Mapping[str, by
     come from its `content`, else `files[name]`, else the model's zip; files the model already packs stay packed."""
     model_bytes = bytes(data)
     _model(model_bytes)
+    if not callable(getattr(metadata, "for_model", None)):
+        raise MetadataError(
+            f"metadata must be a ModelMetadata or a writer (ImageClassifier, ...), not {type(metadata).__name__}"
+        )
     md = metadata.for_model(model_bytes)
     info = model_info(model_bytes)
     _validate(md, info)
