@@ -9,7 +9,9 @@ MetadataPopulator and MetadataDisplayer do:
 
 Writing changes no tensor, operator, buffer or signature: the new file starts with a new root `Model` table whose
 fields point into the old FlatBuffer, copied verbatim (16-byte aligned, so every constant keeps its alignment); only
-the `buffers` and `metadata` vectors are new. The old root table stays behind as a few hundred unreferenced bytes.
+the `buffers` and `metadata` vectors are new. The old root table and vectors (and a replaced metadata buffer) stay
+behind as unreferenced bytes, a few hundred for a model without metadata. Models whose buffers live outside the
+FlatBuffer (the > 2 GB layout, absolute offsets) are refused.
 """
 
 from __future__ import annotations
