@@ -473,3 +473,31 @@ def test_writers_describe_detectors_and_generic_models():
     assert [t.name for t in g.subgraph_metadata[0].input_tensor_metadata] == [info.inputs[0].name]
     x = np.random.default_rng(0).random((1, 16, 16, 3), np.float32)
     assert np.array_equal(run_litert(data, x), run_litert(generic, x))
+
+
+def test_generated_wrapper_resizes_dynamic_inputs(tmp_path):
+    """TFLite Support's dilated-conv test model has a dynamic [1, -1, -1, 3] image input: the wrapper resizes it to
+    each image, normalizes as its metadata says (mean 0, std 1) and returns LiteRT's output for that image."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from compiler.model_metadata.codegen import write_python_package
+
+    path = write_python_package(DATA / "dilated_conv.tflite", tmp_path / "pkg")
+    spec = importlib.util.spec_from_file_location("dilated_conv_wrapper", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    rng = np.random.default_rng(0)
+    wrapped = {rt: module.DilatedConvolutionModel(runtime=rt) for rt in ("litert", "tflc")}
+    for shape in ((1, 32, 32, 3), (1, 17, 23, 3)):
+        image = rng.integers(0, 256, shape).astype(np.float32)
+        litert = Interpreter(model_path=str(DATA / "dilated_conv.tflite"))
+        litert.resize_tensor_input(litert.get_input_details()[0]["index"], shape)
+        litert.allocate_tensors()
+        litert.set_tensor(litert.get_input_details()[0]["index"], image)
+        litert.invoke()
+        expected = litert.get_tensor(litert.get_output_details()[0]["index"])
+        assert np.array_equal(wrapped["litert"](image=image).identity, expected)
+        ours = wrapped["tflc"](image=image).identity
+        assert ours.shape == expected.shape
+        assert np.max(np.abs(ours - expected)) <= 1e-5 * np.max(np.abs(expected))

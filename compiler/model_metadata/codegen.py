@@ -107,6 +107,14 @@ def generate_python(model: bytes, model_file_name: str) -> str:
     sg = (md.subgraph_metadata or [None])[0]
     if sg is None:
         raise MetadataError("the metadata describes no subgraph")
+    for kind, tensors, metas in (
+        ("input", info.inputs, sg.input_tensor_metadata),
+        ("output", info.outputs, sg.output_tensor_metadata),
+    ):
+        if len(metas or []) != len(tensors):
+            raise MetadataError(
+                f"the metadata describes {len(metas or [])} {kind}(s), the model has {len(tensors)}"
+            )
     ins = _tensors("input", info.inputs, sg.input_tensor_metadata or [])
     outs = _tensors("output", info.outputs, sg.output_tensor_metadata or [])
     cls = class_name(md.name)
@@ -234,18 +242,20 @@ def _render(
                 f"then quantized to {t.info.dtype} (scale {t.info.scale!r}, zero point {t.info.zero_point})"
             )
         desc = _doc_line(t.description) + " " if t.description else ""
-        text = f"{t.attr}: {desc}Shape {t.info.shape} (any shape with as many elements)"
+        if t.info.dynamic:
+            text = f"{t.attr}: {desc}Dynamic shape (the input is resized to each array's shape)"
+        else:
+            text = f"{t.attr}: {desc}Shape {t.info.shape} (any shape with as many elements)"
         text += f"; {', '.join(how)}." if how else "."
         lines += textwrap.wrap(text, 110, initial_indent=" " * 8, subsequent_indent=" " * 12)
     lines += ['        """']
     for i, t in enumerate(ins):
-        shape = tuple(t.info.shape)
-        src = t.attr
+        reshape = "" if t.info.dynamic else f".reshape({tuple(t.info.shape)!r})"
         if t.info.dtype == "string":
-            lines.append(f"        x{i} = np.asarray({src}, dtype=object).reshape({shape!r})")
+            lines.append(f"        x{i} = np.asarray({t.attr}, dtype=object){reshape}")
         else:
             real = "np.float32" if (t.mean is not None or t.info.scale is not None) else f"np.{t.info.dtype}"
-            lines.append(f"        x{i} = np.asarray({src}, dtype={real}).reshape({shape!r})")
+            lines.append(f"        x{i} = np.asarray({t.attr}, dtype={real}){reshape}")
         if t.mean is not None:
             lines.append(f"        x{i} = (x{i} - MEAN_{t.attr.upper()}) / STD_{t.attr.upper()}")
         if t.info.scale is not None:
@@ -256,6 +266,8 @@ def _render(
             )
         elif t.mean is not None and t.info.dtype != "float32":
             lines.append(f"        x{i} = x{i}.astype(np.{t.info.dtype})")
+        if t.info.dynamic:
+            lines.append(f"        self._fit({i}, x{i})")
         lines.append(f"        self.interpreter.set_tensor(self._inputs[{i}], x{i})")
     lines.append("        self.interpreter.invoke()")
     for i, t in enumerate(outs):
@@ -274,6 +286,15 @@ def _render(
         else:
             lines.append(f"        {t.attr} = y{i}.copy()")
     lines.append(f"        return Outputs({', '.join(f'{t.attr}={t.attr}' for t in outs)})")
+    if any(t.info.dynamic for t in ins):
+        lines += [
+            "",
+            "    def _fit(self, i: int, x: np.ndarray) -> None:",
+            '        """Resize dynamic-shaped input i to the shape of `x` when it changed."""',
+            '        if tuple(self.interpreter.get_input_details()[i]["shape"]) != x.shape:',
+            "            self.interpreter.resize_tensor_input(self._inputs[i], x.shape)",
+            "            self.interpreter.allocate_tensors()",
+        ]
     return "\n".join(lines) + "\n"
 
 

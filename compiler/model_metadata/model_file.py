@@ -66,6 +66,7 @@ class TensorInfo:
     dtype: str  # TensorType in lower case: float32, uint8, int8, string, ...
     scale: float | None = None  # per-tensor quantization, None when the tensor is not quantized
     zero_point: int | None = None
+    dynamic: bool = False  # some axis has any size (-1 in shape_signature)
 
 
 @dataclass
@@ -105,7 +106,8 @@ def model_info(data: bytes) -> ModelInfo:
             scale, zp = float(q.Scale(0)), int(q.ZeroPoint(0))
         shape = [int(d) for d in t.ShapeAsNumpy()] if t.ShapeLength() else []
         name = (t.Name() or b"").decode("utf-8", "replace")
-        return TensorInfo(name, i, shape, tensor_type_display(t.Type()), scale, zp)
+        dynamic = bool(t.ShapeSignatureLength()) and any(int(d) < 0 for d in t.ShapeSignatureAsNumpy())
+        return TensorInfo(name, i, shape, tensor_type_display(t.Type()), scale, zp, dynamic)
 
     return ModelInfo(
         [info(int(i)) for i in sg.InputsAsNumpy()] if sg.InputsLength() else [],
