@@ -153,6 +153,7 @@ _SETTABLE = {
     "allow_custom_ops",
     "exclude_conversion_metadata",
     "experimental_enable_resource_variables",
+    "metadata",
     "pass_pipeline",
     "verify_each",
     "on_pass",
@@ -191,6 +192,9 @@ class TFLiteConverter:
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
         self.experimental_enable_resource_variables = True
+        # tflc extra: model metadata written onto the converted model (compiler.metadata: a ModelMetadata or a
+        # writer such as ImageClassifier(labels=..., mean=..., std=...)), so convert + describe is one step.
+        self.metadata: Any = None
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             setattr(self, name, default)
         self._debug_info = None
@@ -510,6 +514,10 @@ class TFLiteConverter:
             self._quantize_int8(module)
             times["quantize"] = time.perf_counter() - t4
         data = export(module, self._export_options())
+        if self.metadata is not None:
+            from compiler.model_metadata import write_metadata
+
+            data = write_metadata(data, self.metadata)
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
 
