@@ -429,7 +429,7 @@ def test_labels_not_matching_the_output_is_one_error_and_no_file(digits):
     before = (tmp / "plain.tflite").read_bytes()
     one_error(tflc("metadata", "add", tmp / "plain.tflite", "--labels", tmp / "nine.txt"), "9 labels")
     assert (tmp / "plain.tflite").read_bytes() == before  # in place: untouched on failure
-    with pytest.raises(md.MetadataError, match="3 values but input 'keras_tensor' has 1 channels"):
+    with pytest.raises(md.MetadataError, match=r"3 values but input '\S*keras_tensor\S*' has 1 channels"):
         md.write_metadata(digits["plain"], md.ImageClassifier(mean=[1, 2, 3], std=[1, 1, 1]))
     import keras
 
