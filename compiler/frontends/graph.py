@@ -62,6 +62,9 @@ _CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
 _SKIP_OPS = {"NoOp", "VarIsInitializedOp"}
 # Stateful by their OpDef but without effects in an imported inference graph (handles, frozen reads).
 _HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInitializedOp", "NoOp"}
+# Functional control flow, imported with its functions as regions (tf.IfRegion / tf.WhileRegion).
+_IF_OPS = {"If", "StatelessIf"}
+_WHILE_OPS = {"While", "StatelessWhile"}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
@@ -151,6 +154,8 @@ class _Importer:
         self.side_effects: list[tuple[str, str]] = []  # (op type, node name) of stateful ops tflc cannot keep
         self.pinned: set[int] = set()
         self.shape_reads: list[str] = []
+        # experimental_enable_resource_variables: written variables become VarHandle/Read/AssignVariable ops
+        self.resource_variables = False
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
@@ -355,6 +360,9 @@ class _Importer:
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
             return
+        if op.type in _IF_OPS or op.type in _WHILE_OPS:
+            self.import_control_flow(op, args, values)
+            return
         if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
             if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
@@ -385,6 +393,81 @@ class _Importer:
                 "(ReadVariableOp) only. Re-export the model so inference reads variables with ReadVariableOp."
             )
         self.import_generic(op, args, values)
+
+    # ---- control flow: If/While functions as regions ----------------------------------------------------------
+
+    def function_named(self, op: Any, attr: str) -> Any:
+        name = op.get_attr(attr).name
+        fdef = self.entry.library.get(name)
+        if fdef is None:
+            raise ModelImportError(
+                f"function {name!r} ({attr} of {op.type} {op.name!r}) is not in the model's library"
+            )
+        return fdef
+
+    def import_region(self, fdef: Any, inputs: Sequence[Any], where: str) -> tuple[Region, list[Any]]:
+        """Import a branch/cond/body function into a new single-block region. Tensor inputs become block arguments;
+        variable handles are passed on, so reads of captured variables inside freeze like any other read."""
+        block = Block(arg_types=[a.type for a in inputs if isinstance(a, SSAValue)])
+        sub = _Importer(self.entry, block)
+        sub._library, sub._library_graph, sub._variables = self._library, self._library_graph, self._variables
+        sub.resource_variables = self.resource_variables
+        args = iter(block.args)
+        outputs = sub.import_function(fdef, [next(args) if isinstance(a, SSAValue) else a for a in inputs])
+        self.side_effects.extend(sub.side_effects)
+        self.call_sites.update(sub.call_sites)
+        if any(o is None for o in outputs):
+            raise ModelImportError(
+                f"{where}: an output of function {fdef.signature.name!r} could not be imported"
+            )
+        return Region(block), outputs
+
+    def import_control_flow(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        attrs = {NAME: StringAttr(op.name)}
+        where = f"{op.type} {op.name!r}"
+        if op.type in _IF_OPS:
+            cond, inputs = args[0], args[1:]
+            if not isinstance(cond, SSAValue):
+                raise ModelImportError(f"{where}: its condition is not a tensor")
+            then_region, then_outs = self.import_region(self.function_named(op, "then_branch"), inputs, where)
+            else_region, else_outs = self.import_region(self.function_named(op, "else_branch"), inputs, where)
+            result_types = []
+            for k, (a, b) in enumerate(zip(then_outs, else_outs, strict=True)):
+                if not (isinstance(a, SSAValue) and isinstance(b, SSAValue)) or a.type != b.type:
+                    raise ModelImportError(
+                        f"{where}: output {k} differs in type or shape between its branches "
+                        f"({getattr(a, 'type', 'a variable')} vs {getattr(b, 'type', 'a variable')}); tflc needs "
+                        "both branches of a tf.cond to return the same static shapes"
+                    )
+                result_types.append(a.type)
+            for region, outs in ((then_region, then_outs), (else_region, else_outs)):
+                region.block.add_op(tfd.YieldOp(outs))
+            carried = [a for a in inputs if isinstance(a, SSAValue)]
+            new = self.emit(tfd.IfRegionOp(cond, carried, result_types, then_region, else_region, attrs))
+            for t, r in zip(op.outputs, new.results, strict=True):
+                values[t.name] = r
+            return
+        cond_region, cond_outs = self.import_region(self.function_named(op, "cond"), args, where)
+        body_region, body_outs = self.import_region(self.function_named(op, "body"), args, where)
+        for k, (a, out) in enumerate(zip(args, body_outs, strict=True)):
+            same = (
+                out is a if not isinstance(a, SSAValue) else isinstance(out, SSAValue) and out.type == a.type
+            )
+            if not same:
+                raise ModelImportError(
+                    f"{where}: loop variable {k} changes {'variable' if not isinstance(a, SSAValue) else 'shape'} "
+                    f"in the loop body ({getattr(a, 'type', a)} -> {getattr(out, 'type', out)}); tflc needs loop "
+                    "variables of a static shape (tf.while_loop shape_invariants are not supported)"
+                )
+        if len(cond_outs) != 1 or not isinstance(cond_outs[0], SSAValue):
+            raise ModelImportError(f"{where}: its condition function must return one tensor")
+        cond_region.block.add_op(tfd.YieldOp(cond_outs))
+        body_region.block.add_op(tfd.YieldOp([o for o in body_outs if isinstance(o, SSAValue)]))
+        carried = [a for a in args if isinstance(a, SSAValue)]
+        new = self.emit(tfd.WhileRegionOp(carried, cond_region, body_region, attrs))
+        results = iter(new.results)
+        for t, a in zip(op.outputs, args, strict=True):
+            values[t.name] = next(results) if isinstance(a, SSAValue) else a
 
     def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any]) -> None:
         attrs: dict[str, Attribute] = {}
