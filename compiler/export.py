@@ -101,12 +101,13 @@ def _build_options(
         table, strings = op.string_options()
         offsets = {k: b.CreateString(v) for k, v in strings.items()}
         return getattr(tflite.BuiltinOptions, table), _table(b, table, **offsets)
+    if getattr(op, "REGION_OPTIONS", None):
+        values = op.region_options(lambda r: (region_subgraph or {})[r])
+        return getattr(tflite.BuiltinOptions, op.REGION_OPTIONS), _table(b, op.REGION_OPTIONS, **values)
     spec = op.OPTIONS
     if spec is None:
         return 0, 0
     values = op.options()
-    if op.regions:
-        values = op.region_options(lambda r: (region_subgraph or {})[r])
     for name, f in spec.fields.items():
         if f.kind == "int_vec":
             values[name] = _int_vector(b, values[name])

@@ -33,7 +33,7 @@ from xdsl.irdl import (
 from xdsl.traits import IsTerminator, MemoryReadEffect, MemoryWriteEffect, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 
-from dialects.tfl.base import BOOLEAN, Options, TensorOf, TflOp, tfl_op
+from dialects.tfl.base import BOOLEAN, TensorOf, TflOp, tfl_op
 
 
 @irdl_op_definition
@@ -52,6 +52,7 @@ class YieldOp(IRDLOperation):
 class RegionOp(TflOp):
     """A builtin whose options name subgraphs: one per region, in `REGION_FIELDS` order."""
 
+    REGION_OPTIONS: ClassVar[str] = ""  # the options table (its fields are subgraph indices)
     REGION_FIELDS: ClassVar[tuple[str, ...]] = ()
     traits = traits_def(RecursiveMemoryEffect())
 
@@ -80,7 +81,7 @@ class IfOp(RegionOp):
 
     name = "tfl.if"
     BUILTIN = BuiltinOperator.IF
-    OPTIONS = Options("IfOptions")
+    REGION_OPTIONS: ClassVar[str] = "IfOptions"
     REGION_FIELDS: ClassVar[tuple[str, ...]] = ("then_subgraph_index", "else_subgraph_index")
     VERSIONS = {1: "1.15.0"}
     TYPES = {"cond": TensorOf(*BOOLEAN)}
@@ -108,7 +109,7 @@ class WhileOp(RegionOp):
 
     name = "tfl.while"
     BUILTIN = BuiltinOperator.WHILE
-    OPTIONS = Options("WhileOptions")
+    REGION_OPTIONS: ClassVar[str] = "WhileOptions"
     REGION_FIELDS: ClassVar[tuple[str, ...]] = ("cond_subgraph_index", "body_subgraph_index")
     VERSIONS = {1: "1.15.0"}
     inputs = var_operand_def()
@@ -136,7 +137,7 @@ class CallOnceOp(RegionOp):
 
     name = "tfl.call_once"
     BUILTIN = BuiltinOperator.CALL_ONCE
-    OPTIONS = Options("CallOnceOptions")
+    REGION_OPTIONS: ClassVar[str] = "CallOnceOptions"
     REGION_FIELDS: ClassVar[tuple[str, ...]] = ("init_subgraph_index",)
     VERSIONS = {1: "2.5.0"}
     init_region = region_def("single_block")
