@@ -29,6 +29,7 @@ from xdsl.traits import IsTerminator, MemoryReadEffect, MemoryWriteEffect, Pure,
 from xdsl.utils.exceptions import VerifyException
 
 from dialects.elements import ConstantOp
+from dialects.traits import impure
 
 
 @irdl_attr_definition
@@ -408,7 +409,7 @@ def _effect_op(tf_type: str, operand_names: tuple[str, ...], effect: type) -> ty
             "__qualname__": cls_name,
         },
     )
-    return irdl_op_definition(cls)
+    return impure(irdl_op_definition(cls))
 
 
 VarHandleOp = _effect_op("VarHandleOp", (), MemoryReadEffect)

@@ -8,6 +8,7 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.transforms.dead_code_elimination import is_trivially_dead
 
 
 def erase_dead_ops(module: ModuleOp) -> int:
@@ -20,7 +21,12 @@ def erase_dead_ops(module: ModuleOp) -> int:
         op = block.last_op
         while op is not None:
             prev = op.prev_op
-            if op.results and not any(r.uses for r in op.results):
+            # an op with regions (IF/WHILE) may hold effects such as ASSIGN_VARIABLE
+            if (
+                op.results
+                and not any(r.uses for r in op.results)
+                and (not op.regions or is_trivially_dead(op))
+            ):
                 op.detach()
                 op.erase()
                 erased += 1

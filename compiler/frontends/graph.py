@@ -65,6 +65,12 @@ _HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInit
 # Functional control flow, imported with its functions as regions (tf.IfRegion / tf.WhileRegion).
 _IF_OPS = {"If", "StatelessIf"}
 _WHILE_OPS = {"While", "StatelessWhile"}
+# Variable writes, converted with experimental_enable_resource_variables (TF's AssignAdd/Sub lower to read, add, assign).
+_VARIABLE_WRITES = {
+    "AssignVariableOp": None,
+    "AssignAddVariableOp": tfd.AddV2Op,
+    "AssignSubVariableOp": tfd.SubOp,
+}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
@@ -156,6 +162,11 @@ class _Importer:
         self.shape_reads: list[str] = []
         # experimental_enable_resource_variables: written variables become VarHandle/Read/AssignVariable ops
         self.resource_variables = False
+        self.written: dict[int, tuple[Any, int]] | None = {}  # id(variable reader) -> (marker, dtype enum)
+        self.variable_reads: dict[str, Any] = {}  # placeholder node -> marker of a mutable variable's read
+        self.variable_names: dict[int, str] = {}  # id(variable reader) -> shared_name
+        self._handles: dict[str, SSAValue] = {}
+        self.in_region = False
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
@@ -188,7 +199,9 @@ class _Importer:
             for name, shape in zip(arg_nodes, shapes, strict=True):
                 if shape is not None and name in placeholders:
                     placeholders[name].attr["shape"].shape.CopyFrom(shape.as_proto())
-            graph_def = self.inline_calls(graph_def)
+            # variable writes kept as ops need their reads ordered after them: keep control edges then
+            keep_control = self.resource_variables and self.writes_variables()
+            graph_def = self.inline_calls(graph_def, keep_control)
         by_name = {n.name: n for n in graph_def.node}
         resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
 
@@ -201,6 +214,10 @@ class _Importer:
                 return resource_of(node.input[idx])
             return None
 
+        if self.resource_variables and self.written is not None and not self.in_region:
+            for node in graph_def.node:
+                if node.op in _VARIABLE_WRITES and (marker := resource_of(node.input[0])) is not None:
+                    self.written.setdefault(id(marker[1]), (marker, node.attr["dtype"].type))
         frozen: dict[str, np.ndarray] = {}
         for node in graph_def.node:
             if node.op != "ReadVariableOp" or (marker := resource_of(node.input[0])) is None:
@@ -208,7 +225,11 @@ class _Importer:
             dtype = node.attr["dtype"].type
             arr = self.variable_value(marker, dtype)
             node.op = "Placeholder"
+            controls = [i for i in node.input if i.startswith("^")]
             del node.input[:]
+            if self.written and id(marker[1]) in self.written:
+                self.variable_reads[node.name] = marker  # a mutable variable: READ_VARIABLE, in order
+                node.input.extend(controls)
             node.attr.clear()
             node.attr["dtype"].type = dtype
             node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
@@ -223,7 +244,9 @@ class _Importer:
             values[f"{n}:0"] = v
         for op in graph.get_operations():
             if op.type == "Placeholder":
-                if op.name in frozen:
+                if op.name in self.variable_reads:
+                    values[op.outputs[0].name] = self.read_variable(op)
+                elif op.name in frozen:
                     c = self.emit(tfd.ConstOp(DenseElementsAttr.from_array(frozen[op.name])))
                     c.attributes[NAME] = StringAttr(op.name)
                     values[op.outputs[0].name] = c.output
@@ -270,8 +293,9 @@ class _Importer:
             self.pinned.update(dynamic)
             self.shape_reads.extend(reads)
 
-    def inline_calls(self, graph_def: Any) -> Any:
-        """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively)."""
+    def inline_calls(self, graph_def: Any, keep_control: bool = False) -> Any:
+        """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively). Control
+        inputs are dropped, or with `keep_control` kept where they name a node that survives inlining."""
         from tensorflow.core.framework.graph_pb2 import GraphDef
         from tensorflow.python.framework.function_def_to_graph import function_def_to_graph_def
 
@@ -306,6 +330,12 @@ class _Importer:
                 new.name = prefix + node.name
                 del new.input[:]
                 new.input.extend(data_inputs)
+                if keep_control:
+                    new.input.extend(
+                        "^" + resolve(i[1:], prefix, arg_map).split(":")[0]
+                        for i in node.input
+                        if i.startswith("^")
+                    )
                 # SavedModel FunctionDefs carry the shapes seen at tracing (batch None); TF's importer would
                 # prefer them over what shape inference derives from our static inputs.
                 if "_output_shapes" in new.attr:
@@ -319,8 +349,10 @@ class _Importer:
                 tensor, seen = renamed[tensor], seen + 1
             return tensor
 
+        names = {n.name for n in out.node}
         for node in out.node:
-            fixed = [final(_graph_tensor_name(i)) for i in node.input]
+            fixed = [final(_graph_tensor_name(i)) for i in node.input if not i.startswith("^")]
+            fixed += [i for i in node.input if i.startswith("^") and i[1:] in names]
             del node.input[:]
             node.input.extend(fixed)
         self.renamed = {k: final(v) for k, v in renamed.items()}
@@ -363,6 +395,9 @@ class _Importer:
         if op.type in _IF_OPS or op.type in _WHILE_OPS:
             self.import_control_flow(op, args, values)
             return
+        if op.type in _VARIABLE_WRITES and args and _is_resource(args[0]) and self.is_mutable(args[0]):
+            self.write_variable(op, args)
+            return
         if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
             if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
@@ -394,6 +429,72 @@ class _Importer:
             )
         self.import_generic(op, args, values)
 
+    # ---- resource variables (experimental_enable_resource_variables) -------------------------------------------
+
+    def writes_variables(self) -> bool:
+        """Whether the entry's function or its library has a variable write."""
+        fdefs = [self.entry.function_def, *self.entry.library.values()]
+        return any(n.op in _VARIABLE_WRITES for f in fdefs for n in f.node_def)
+
+    def is_mutable(self, marker: Any) -> bool:
+        return bool(self.written) and id(marker[1]) in self.written  # type: ignore[operator]
+
+    def variable_name(self, marker: Any) -> str:
+        key = id(marker[1])
+        if key not in self.variable_names:
+            self.variable_names[key] = (
+                f"Variable{'_' + str(len(self.variable_names)) if self.variable_names else ''}"
+            )
+        return self.variable_names[key]
+
+    def handle(self, marker: Any) -> SSAValue:
+        """This block's VarHandleOp for the variable (one per variable and subgraph, as TF writes them)."""
+        name = self.variable_name(marker)
+        if name not in self._handles:
+            h = self.emit(
+                tfd.VarHandleOp(
+                    [],
+                    [TensorType(tfd.OpaqueType(StringAttr("resource")), [])],
+                    {"container": StringAttr(""), "shared_name": StringAttr(name), NAME: StringAttr(name)},
+                )
+            )
+            self._handles[name] = h.results[0]
+        return self._handles[name]
+
+    def read_variable(self, op: Any) -> SSAValue:
+        marker = self.variable_reads[op.name]
+        read = self.emit(tfd.ReadVariableOp([self.handle(marker)], [tensor_type_of(op.outputs[0])]))
+        read.attributes[NAME] = StringAttr(op.name)
+        return read.results[0]
+
+    def write_variable(self, op: Any, args: list[Any]) -> None:
+        marker, value = args[0], args[1]
+        handle = self.handle(marker)
+        combine = _VARIABLE_WRITES[op.type]
+        if combine is not None:
+            current = self.emit(tfd.ReadVariableOp([handle], [value.type])).results[0]
+            value = self.emit(combine([current, value], [value.type], {NAME: StringAttr(op.name)})).results[0]
+        self.emit(tfd.AssignVariableOp([handle, value], [], {NAME: StringAttr(op.name)}))
+
+    def initializer(self) -> Any:
+        """tfl.call_once whose region assigns every mutable variable its value from the model (once per
+        interpreter), or None."""
+        if not self.written:
+            return None
+        from dialects import tfl
+
+        once = tfl.CallOnceOp()
+        block = Block()
+        once.init_region.add_block(block)
+        init = _Importer(self.entry, block)
+        init.variable_names = self.variable_names
+        for marker, dtype in self.written.values():
+            value = init.emit(tfd.ConstOp(DenseElementsAttr.from_array(self.variable_value(marker, dtype))))
+            value.attributes[NAME] = StringAttr(self.variable_name(marker))
+            init.emit(tfd.AssignVariableOp([init.handle(marker), value.output], []))
+        block.add_op(tfl.YieldOp())
+        return once
+
     # ---- control flow: If/While functions as regions ----------------------------------------------------------
 
     def function_named(self, op: Any, attr: str) -> Any:
@@ -412,6 +513,7 @@ class _Importer:
         sub = _Importer(self.entry, block)
         sub._library, sub._library_graph, sub._variables = self._library, self._library_graph, self._variables
         sub.resource_variables = self.resource_variables
+        sub.written, sub.variable_names, sub.in_region = self.written, self.variable_names, True
         args = iter(block.args)
         outputs = sub.import_function(fdef, [next(args) if isinstance(a, SSAValue) else a for a in inputs])
         self.side_effects.extend(sub.side_effects)
@@ -503,7 +605,8 @@ def _side_effects_message(key: str, found: list[tuple[str, str]]) -> str:
         "writes, stateful random, queues/iterators, print, assert):\n" + "\n".join(lines) + more + "\n"
         "A converted model would silently drop them (a variable update would never happen). Fix: convert an "
         "inference-only function (training=False, no variable updates, no tf.print/asserts), or use stateless "
-        "ops (tf.random.stateless_*)."
+        "ops (tf.random.stateless_*); to keep variable writes as LiteRT resource variables (VAR_HANDLE, "
+        "READ_VARIABLE, ASSIGN_VARIABLE), set converter.experimental_enable_resource_variables = True."
     )
 
 
@@ -521,8 +624,10 @@ def _is_resource(v: Any) -> bool:
     return isinstance(v, tuple) and len(v) == 2 and v[0] == "resource"
 
 
-def import_entries(entries: list[Entry]) -> ModuleOp:
-    """Import each entry as one func.func named by its signature key."""
+def import_entries(entries: list[Entry], resource_variables: bool = False) -> ModuleOp:
+    """Import each entry as one func.func named by its signature key. With `resource_variables`
+    (experimental_enable_resource_variables), variables the signature writes stay variables (VarHandle, Read,
+    Assign, initialized once by a tfl.call_once); otherwise a write is an error and reads are frozen."""
     funcs = []
     for entry in entries:
         arg_types = []
@@ -532,6 +637,7 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
             arg_types.append(TensorType(elem, shape))
         block = Block(arg_types=arg_types)
         importer = _Importer(entry, block)
+        importer.resource_variables = resource_variables
         inputs: list[Any] = list(block.args)
         for cap in entry.captures:
             if isinstance(cap, np.ndarray):
@@ -546,6 +652,9 @@ def import_entries(entries: list[Entry]) -> ModuleOp:
         if bad:
             raise ModelImportError(f"signature {entry.key!r}: outputs {bad} are not tensors")
         block.add_op(func.ReturnOp(*outputs))
+        once = importer.initializer()
+        if once is not None:
+            block.insert_op_before(once, block.first_op)
         fn = func.FuncOp(
             entry.key,
             FunctionType.from_lists(arg_types, [o.type for o in outputs]),

@@ -34,6 +34,7 @@ from xdsl.traits import IsTerminator, MemoryReadEffect, MemoryWriteEffect, Pure,
 from xdsl.utils.exceptions import VerifyException
 
 from dialects.tfl.base import BOOLEAN, TensorOf, TflOp, tfl_op
+from dialects.traits import impure
 
 
 @irdl_op_definition
@@ -75,6 +76,7 @@ class RegionOp(TflOp):
             raise VerifyException(f"'{self.name}' region yields types that differ from the op's results")
 
 
+@impure
 @tfl_op
 class IfOp(RegionOp):
     """tfl.if: runs the then (cond true) or else subgraph on `inputs`; results are that subgraph's outputs."""
@@ -103,6 +105,7 @@ class IfOp(RegionOp):
         self._verify_region(self.else_region, types, outs)
 
 
+@impure
 @tfl_op
 class WhileOp(RegionOp):
     """tfl.while: while cond(values) is true, values = body(values); results are the last values."""
@@ -131,6 +134,7 @@ class WhileOp(RegionOp):
         self._verify_region(self.body_region, types, types)
 
 
+@impure
 @tfl_op
 class CallOnceOp(RegionOp):
     """tfl.call_once: runs its subgraph once per interpreter (TF's resource-variable initializer)."""
@@ -148,6 +152,7 @@ class CallOnceOp(RegionOp):
         super().__init__(regions=[Region()])
 
 
+@impure
 @tfl_op
 class VarHandleOp(TflOp):
     """tfl.var_handle: the resource of the variable `shared_name` (one per name and interpreter)."""
@@ -171,6 +176,7 @@ class VarHandleOp(TflOp):
         return "VarHandleOptions", {"container": self.container.data, "shared_name": self.shared_name.data}
 
 
+@impure
 @tfl_op
 class ReadVariableOp(TflOp):
     """tfl.read_variable: the variable's current value."""
@@ -186,6 +192,7 @@ class ReadVariableOp(TflOp):
         super().__init__(operands=[handle], result_types=[result_type])
 
 
+@impure
 @tfl_op
 class AssignVariableOp(TflOp):
     """tfl.assign_variable: stores `value` into the variable."""
