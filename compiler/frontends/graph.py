@@ -143,7 +143,7 @@ def convert_attr(value: Any) -> Attribute | None:
 def _dtype_attr(dtype: Any) -> Attribute:
     try:
         return element_type(np.dtype(dtype.as_numpy_dtype))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):  # variant has no numpy twin (KeyError)
         return tfd.OpaqueType(StringAttr(dtype.name))
 
 
