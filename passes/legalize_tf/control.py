@@ -32,7 +32,7 @@ def erase_dead_ops(block: Block, rewriter: PatternRewriter) -> None:
     while op is not None:
         prev = op.prev_op
         if op.results and is_trivially_dead(op):
-            rewriter.erase_op(op)
+            rewriter.erase(op)
         op = prev
 
 
@@ -87,7 +87,7 @@ def trim_loop(op: Operation, rewriter: PatternRewriter) -> list[int]:
     if len(keep) == len(inputs):
         return keep
     old_yield = _yield(body)
-    rewriter.replace_op(old_yield, tfl.YieldOp([old_yield.operands[k] for k in keep]))
+    rewriter.replace(old_yield, tfl.YieldOp([old_yield.operands[k] for k in keep]))
     for block in (cond, body):
         erase_dead_ops(block, rewriter)
         for k in reversed(range(len(inputs))):
@@ -109,9 +109,9 @@ def fold_constant_if(op: tf.IfRegionOp, rewriter: PatternRewriter) -> None:
         inputs[v.index] if isinstance(v, BlockArgument) and v.block is block else v
         for v in terminator.operands
     ]
-    rewriter.erase_op(terminator)
+    rewriter.erase(terminator)
     rewriter.inline_block(block, InsertPoint.before(op), inputs)
-    rewriter.replace_op(op, [], outs)
+    rewriter.replace(op, [], outs)
 
 
 def _move_regions(old: Operation, new: Operation) -> None:
@@ -127,7 +127,7 @@ def legalize_if(op: tf.IfRegionOp, rewriter: PatternRewriter) -> None:
     new = tfl.IfOp(op.cond, list(op.inputs), [r.type for r in op.outs])
     _move_regions(op, new)
     new.attributes.update(op.attributes)
-    rewriter.replace_op(op, new)
+    rewriter.replace(op, new)
 
 
 @rule(tf.WhileRegionOp)
@@ -147,12 +147,12 @@ def legalize_while(op: tf.WhileRegionOp, rewriter: PatternRewriter) -> None:
     for k, r in enumerate(op.results):
         if results[k] is not None:
             rewriter.replace_all_uses_with(r, results[k])
-    rewriter.erase_op(op)
+    rewriter.erase(op)
 
 
 @rule(tf.YieldOp)
 def legalize_yield(op: tf.YieldOp, rewriter: PatternRewriter) -> None:
-    rewriter.replace_op(op, tfl.YieldOp(list(op.values)))
+    rewriter.replace(op, tfl.YieldOp(list(op.values)))
 
 
 @rule(tf.VarHandleOp)
@@ -164,19 +164,19 @@ def legalize_var_handle(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         shared.data if shared is not None else "", op.results[0].type, container.data if container else ""
     )
     new.attributes.update({k: v for k, v in op.attributes.items() if k.startswith("tflc.")})
-    rewriter.replace_op(op, new)
+    rewriter.replace(op, new)
 
 
 @rule(tf.ReadVariableOp)
 def legalize_read_variable(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     new = tfl.ReadVariableOp(op.operands[0], op.results[0].type)
     new.attributes.update({k: v for k, v in op.attributes.items() if k.startswith("tflc.")})
-    rewriter.replace_op(op, new)
+    rewriter.replace(op, new)
 
 
 @rule(tf.AssignVariableOp)
 def legalize_assign_variable(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    rewriter.replace_op(op, tfl.AssignVariableOp(op.operands[0], op.operands[1]))
+    rewriter.replace(op, tfl.AssignVariableOp(op.operands[0], op.operands[1]))
 
 
 RULES = [
