@@ -170,3 +170,26 @@ def test_assign_add_without_the_flag_is_one_clear_error():
     converter = TFLiteConverter.from_concrete_functions([m.f.get_concrete_function()], m)
     with pytest.raises(ConversionError, match=r"(?s)AssignAddVariableOp.*experimental_enable_resource_variables"):
         converter.convert()
+
+
+@pytest.mark.heavy
+def test_keras3_lstm_converts_as_a_loop():
+    """Keras 3 LSTM layers trace to a While reading the kernels as variables and writing a TensorList with an unknown
+    element shape: the variables freeze, the list lowers, the loop exports as WHILE (the generic path, before any
+    fused-LSTM recognition), with no more ops than TF's converter writes for the same function."""
+    import keras
+
+    inp = keras.Input((6, 4), batch_size=1)
+    h = keras.layers.LSTM(8, return_sequences=True)(inp)
+    km = keras.Model(inp, keras.layers.LSTM(5)(h))
+    m = tf.Module()
+    m.f = tf.function(lambda x: {"y": km(x, training=False)}, input_signature=[tf.TensorSpec([1, 6, 4], tf.float32)])
+    cf = m.f.get_concrete_function()
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([cf], m).convert()
+    model = TFLiteConverter.from_concrete_functions([cf], m).convert()
+    assert sum(map(len, _ops(model))) <= sum(map(len, _ops(theirs)))
+    x = np.random.default_rng(0).normal(size=[1, 6, 4]).astype(np.float32)
+    want = m.f(tf.constant(x))["y"].numpy()
+    got = _run_all(model, x=x)
+    np.testing.assert_allclose(got["litert"]["y"], want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
+    np.testing.assert_allclose(got["ours"]["y"], got["litert"]["y"], rtol=1e-5, atol=1e-6)

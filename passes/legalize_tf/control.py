@@ -71,7 +71,7 @@ def trim_loop(op: Operation, rewriter: PatternRewriter) -> list[int]:
             for block in (cond, body):
                 if block.args[k].uses:
                     clone = owner.clone()
-                    rewriter.insert_op(clone, InsertPoint.at_start(block))
+                    rewriter.insert(clone, InsertPoint.at_start(block))
                     rewriter.replace_all_uses_with(block.args[k], clone.results[0])
     live = {k for k in range(len(inputs)) if op.results[k].uses or cond.args[k].uses}
     # values an effect in the body reads (a variable write) are live as well
@@ -143,7 +143,7 @@ def legalize_while(op: tf.WhileRegionOp, rewriter: PatternRewriter) -> None:
     results = [None] * len(op.results)
     for i, k in enumerate(keep):
         results[k] = new.results[i]
-    rewriter.insert_op(new, InsertPoint.before(op))
+    rewriter.insert(new, InsertPoint.before(op))
     for k, r in enumerate(op.results):
         if results[k] is not None:
             rewriter.replace_all_uses_with(r, results[k])
