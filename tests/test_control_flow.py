@@ -168,7 +168,9 @@ def test_assign_add_becomes_resource_variables_like_tf():
 def test_assign_add_without_the_flag_is_one_clear_error():
     m = Counter_()
     converter = TFLiteConverter.from_concrete_functions([m.f.get_concrete_function()], m)
-    with pytest.raises(ConversionError, match=r"(?s)AssignAddVariableOp.*experimental_enable_resource_variables"):
+    with pytest.raises(
+        ConversionError, match=r"(?s)AssignAddVariableOp.*experimental_enable_resource_variables"
+    ):
         converter.convert()
 
 
@@ -183,7 +185,9 @@ def test_keras3_lstm_converts_as_a_loop():
     h = keras.layers.LSTM(8, return_sequences=True)(inp)
     km = keras.Model(inp, keras.layers.LSTM(5)(h))
     m = tf.Module()
-    m.f = tf.function(lambda x: {"y": km(x, training=False)}, input_signature=[tf.TensorSpec([1, 6, 4], tf.float32)])
+    m.f = tf.function(
+        lambda x: {"y": km(x, training=False)}, input_signature=[tf.TensorSpec([1, 6, 4], tf.float32)]
+    )
     cf = m.f.get_concrete_function()
     theirs = tf.lite.TFLiteConverter.from_concrete_functions([cf], m).convert()
     model = TFLiteConverter.from_concrete_functions([cf], m).convert()
