@@ -96,8 +96,21 @@ def cse_block(block: Block) -> int:
 
 def cse(module: ModuleOp) -> int:
     return sum(
-        cse_block(fn.body.block) for fn in module.ops if isinstance(fn, func.FuncOp) and fn.body.blocks
+        cse_block(block)
+        for fn in module.ops
+        if isinstance(fn, func.FuncOp) and fn.body.blocks
+        for block in _blocks(fn.body.block)
     )
+
+
+def _blocks(block: Block) -> list[Block]:
+    """A function's block and the blocks of its ops' regions (IF/WHILE subgraphs), outermost first."""
+    out = [block]
+    for op in block.ops:
+        for region in op.regions:
+            for inner in region.blocks:
+                out.extend(_blocks(inner))
+    return out
 
 
 def optimize_module(module: ModuleOp) -> None:
