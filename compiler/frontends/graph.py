@@ -525,30 +525,41 @@ class _Importer:
         return Region(block), outputs
 
     def import_control_flow(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        if op.type in _IF_OPS:
+            self.import_if(op, args, values)
+        else:
+            self.import_while(op, args, values)
+
+    def import_if(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        """If/StatelessIf -> tf.IfRegion (then/else functions as regions)."""
         attrs = {NAME: StringAttr(op.name)}
         where = f"{op.type} {op.name!r}"
-        if op.type in _IF_OPS:
-            cond, inputs = args[0], args[1:]
-            if not isinstance(cond, SSAValue):
-                raise ModelImportError(f"{where}: its condition is not a tensor")
-            then_region, then_outs = self.import_region(self.function_named(op, "then_branch"), inputs, where)
-            else_region, else_outs = self.import_region(self.function_named(op, "else_branch"), inputs, where)
-            result_types = []
-            for k, (a, b) in enumerate(zip(then_outs, else_outs, strict=True)):
-                if not (isinstance(a, SSAValue) and isinstance(b, SSAValue)) or a.type != b.type:
-                    raise ModelImportError(
-                        f"{where}: output {k} differs in type or shape between its branches "
-                        f"({getattr(a, 'type', 'a variable')} vs {getattr(b, 'type', 'a variable')}); tflc needs "
-                        "both branches of a tf.cond to return the same static shapes"
-                    )
-                result_types.append(a.type)
-            for region, outs in ((then_region, then_outs), (else_region, else_outs)):
-                region.block.add_op(tfd.YieldOp(outs))
-            carried = [a for a in inputs if isinstance(a, SSAValue)]
-            new = self.emit(tfd.IfRegionOp(cond, carried, result_types, then_region, else_region, attrs))
-            for t, r in zip(op.outputs, new.results, strict=True):
-                values[t.name] = r
-            return
+        cond, inputs = args[0], args[1:]
+        if not isinstance(cond, SSAValue):
+            raise ModelImportError(f"{where}: its condition is not a tensor")
+        then_region, then_outs = self.import_region(self.function_named(op, "then_branch"), inputs, where)
+        else_region, else_outs = self.import_region(self.function_named(op, "else_branch"), inputs, where)
+        result_types = []
+        for k, (a, b) in enumerate(zip(then_outs, else_outs, strict=True)):
+            if not (isinstance(a, SSAValue) and isinstance(b, SSAValue)) or a.type != b.type:
+                raise ModelImportError(
+                    f"{where}: output {k} differs in type or shape between its branches "
+                    f"({getattr(a, 'type', 'a variable')} vs {getattr(b, 'type', 'a variable')}); tflc needs "
+                    "both branches of a tf.cond to return the same static shapes"
+                )
+            result_types.append(a.type)
+        for region, outs in ((then_region, then_outs), (else_region, else_outs)):
+            region.block.add_op(tfd.YieldOp(outs))
+        carried = [a for a in inputs if isinstance(a, SSAValue)]
+        new = self.emit(tfd.IfRegionOp(cond, carried, result_types, then_region, else_region, attrs))
+        for t, r in zip(op.outputs, new.results, strict=True):
+            values[t.name] = r
+
+    def import_while(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        """While/StatelessWhile -> tf.WhileRegion (cond/body functions as regions). Loop values that are variable
+        handles are not carried: reads inside the loop freeze (or stay variable reads) like any other."""
+        attrs = {NAME: StringAttr(op.name)}
+        where = f"{op.type} {op.name!r}"
         cond_region, cond_outs = self.import_region(self.function_named(op, "cond"), args, where)
         body_region, body_outs = self.import_region(self.function_named(op, "body"), args, where)
         for k, (a, out) in enumerate(zip(args, body_outs, strict=True)):
