@@ -191,7 +191,8 @@ class TFLiteConverter:
         self.inference_output_type: Any = None
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
-        self.experimental_enable_resource_variables = True
+        # TF's default is True; tflc converts variable writes only when asked (otherwise: one clear error)
+        self.experimental_enable_resource_variables = False
         # tflc extra: model metadata written onto the converted model (compiler.metadata: a ModelMetadata or a
         # writer such as ImageClassifier(labels=..., mean=..., std=...)), so convert + describe is one step.
         self.metadata: Any = None
@@ -471,7 +472,7 @@ class TFLiteConverter:
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
-                module = import_entries(entries)
+                module = import_entries(entries, bool(self.experimental_enable_resource_variables))
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         from passes.quantize_qat import qat_ops
