@@ -83,7 +83,7 @@ def signatures_from_exported(path: str, key: str = "serving_default") -> list[Ja
     """A serialized `jax.export.Exported` (`exported.serialize()` bytes in a file) as one signature."""
     import jax
     from jax._src.interpreters import mlir
-    from jax._src.lib.mlir import ir
+    from jaxlib.mlir.dialects import stablehlo
 
     try:
         with open(path, "rb") as f:
@@ -105,7 +105,8 @@ def signatures_from_exported(path: str, key: str = "serving_default") -> list[Ja
     if any(not isinstance(d, int) for a in exported.in_avals for d in a.shape):
         raise ConversionError(f"{path}: symbolic (shape-polymorphic) input shapes; export with static shapes")
     ctx = mlir.make_ir_context()
-    module = ir.Module.parse(bytes(exported.mlir_module_serialized), context=ctx)
+    # the portable (VHLO) bytecode back to a StableHLO module in memory: constants never become text
+    module = stablehlo.deserialize_portable_artifact(ctx, bytes(exported.mlir_module_serialized))
     names = [f"args_{i}" for i in range(len(exported.in_avals))]
     try:
         import jax.tree_util as tu

@@ -73,14 +73,19 @@ def tensor_type(mlir_type: Any) -> TensorType:
     return TensorType(element_type(_dtype(mlir_type)), list(_shape(mlir_type)))
 
 
-def source_location(op: Any) -> str:
-    """`name at file:line` from an op's MLIR location: JAX's name stack and the first frame outside JAX/Flax."""
-    text = str(op.location)
-    m = re.match(r'loc\("([^"]*)"', text)
-    name = m.group(1) if m else ""
-    frames = re.findall(r'"([^"]+\.py)":(\d+)', text)
+def _frame(op: Any) -> str | None:
+    """`file:line` of the first frame outside JAX/Flax in an op's MLIR location, if it has one."""
+    frames = re.findall(r'"([^"]+\.py)":(\d+)', str(op.location))
     user = [f for f in frames if "site-packages" not in f[0]] or frames
-    where = f"{user[0][0]}:{user[0][1]}" if user else "unknown location"
+    return f"{user[0][0]}:{user[0][1]}" if user else None
+
+
+def source_location(op: Any, call_site: str | None = None) -> str:
+    """`name at file:line` from an op's MLIR location: JAX's name stack and the first frame outside JAX/Flax (ops in
+    a called function often carry none: then the call's)."""
+    m = re.match(r'loc\("([^"]*)"', str(op.location))
+    name = m.group(1) if m else ""
+    where = _frame(op) or call_site or "unknown location"
     return f"{name} at {where}" if name else where
 
 
@@ -191,6 +196,7 @@ class Translator:
             if f.operation.name == "func.func"
         }
         self.values: dict[Any, SSAValue | Broadcast] = {}
+        self.call_sites: list[str | None] = [None]  # source location of each enclosing func.call
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
@@ -199,29 +205,19 @@ class Translator:
     # -- checking ---------------------------------------------------------------------------------------------
 
     def unknown_ops(self, fn: Any) -> list[tuple[str, str]]:
-        """(op name, source location) of every op reachable from `fn` without a rule."""
+        """(op name, source location) of every op without a rule reachable from `fn`, once per call site."""
         out: list[tuple[str, str]] = []
-        seen: set[str] = set()
 
-        def visit(f: Any) -> None:
+        def visit(f: Any, site: str | None, depth: int) -> None:
             for o in f.regions[0].blocks[0].operations:
                 o = o.operation
-                if o.name == "func.call":
-                    callee = o.attributes["callee"].value
-                    if callee not in seen and callee in self.funcs:
-                        seen.add(callee)
-                        visit(self.funcs[callee])
-                    continue
-                if o.name == "stablehlo.composite":
-                    callee = o.attributes["decomposition"].value
-                    if callee not in seen and callee in self.funcs:
-                        seen.add(callee)
-                        visit(self.funcs[callee])
-                    continue
-                if o.name not in RULES and o.name != "func.return":
-                    out.append((o.name, source_location(o)))
+                callee = _callee(o)
+                if callee is not None and callee in self.funcs and depth < 64:
+                    visit(self.funcs[callee], _frame(o) or site, depth + 1)
+                elif o.name not in RULES and o.name != "func.return":
+                    out.append((o.name, source_location(o, site)))
 
-        visit(fn)
+        visit(fn, None, 0)
         return out
 
     # -- values -----------------------------------------------------------------------------------------------
@@ -306,8 +302,9 @@ class Translator:
             try:
                 RULES[o.name](self, o)
             except UnsupportedStableHLO as e:
+                where = source_location(o, self.call_sites[-1])
                 raise ConversionError(
-                    f"JAX function: {o.name} cannot be converted exactly ({e}), at {source_location(o)}"
+                    f"JAX function: {o.name} cannot be converted exactly ({e}), at {where}"
                 ) from None
         raise ConversionError("JAX function without a return")
 
@@ -315,20 +312,23 @@ class Translator:
 # ---- structure ----------------------------------------------------------------------------------------------
 
 
-@translates("func.call")
+@translates("func.call", "stablehlo.composite")
 def _call(t: Translator, op: Any) -> None:
-    callee = t.funcs[op.attributes["callee"].value]
+    callee = t.funcs[_callee(op)]
+    t.call_sites.append(_frame(op) or t.call_sites[-1])
     outs = t.run(callee, [t.get(v) for v in op.operands])
+    t.call_sites.pop()
     for r, v in zip(op.results, outs, strict=True):
         t.set(r, v)
 
 
-@translates("stablehlo.composite")
-def _composite(t: Translator, op: Any) -> None:
-    callee = t.funcs[op.attributes["decomposition"].value]
-    outs = t.run(callee, [t.get(v) for v in op.operands])
-    for r, v in zip(op.results, outs, strict=True):
-        t.set(r, v)
+def _callee(op: Any) -> str | None:
+    """The function a func.call calls, or a stablehlo.composite's decomposition."""
+    if op.name == "func.call":
+        return op.attributes["callee"].value
+    if op.name == "stablehlo.composite":
+        return op.attributes["decomposition"].value
+    return None
 
 
 @translates("stablehlo.optimization_barrier")
