@@ -250,13 +250,15 @@ def test_cli_jax_exported(flax_models, tmp_path):
     good.write_bytes(jax.export.export(jax.jit(fn))(x).serialize())
     bad.write_bytes(jax.export.export(jax.jit(_unsupported))(np.ones((2, 8), np.float32)).serialize())
     out = tmp_path / "cnn.tflite"
-    tflc = [sys.executable, "-m", "compiler.cli"]
-    p = subprocess.run(
-        [*tflc, "convert", "--jax-exported", good, "-o", out, "-q"], capture_output=True, text=True
-    )
-    assert p.returncode == 0, p.stderr
+    from typer.testing import CliRunner
+
+    from compiler.cli import app
+
+    result = CliRunner().invoke(app, ["convert", "--jax-exported", str(good), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
     assert rel_error(run_litert(out.read_bytes(), {"args_0": x})["output_0"], np.asarray(fn(x))) <= 1e-5
     out2 = tmp_path / "bad.tflite"
+    tflc = [sys.executable, "-m", "compiler.cli"]  # as a user runs it: one error line, exit code 1, no file
     p = subprocess.run(
         [*tflc, "convert", "--jax-exported", bad, "-o", out2, "-q"], capture_output=True, text=True
     )
