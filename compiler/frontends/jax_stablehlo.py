@@ -68,9 +68,15 @@ def _shape(mlir_type: Any) -> tuple[int, ...]:
     return tuple(t.shape)
 
 
+_TENSOR_TYPES: dict[str, TensorType] = {}
+
+
 def tensor_type(mlir_type: Any) -> TensorType:
     """The xDSL tensor type of a static StableHLO tensor type."""
-    return TensorType(element_type(_dtype(mlir_type)), list(_shape(mlir_type)))
+    key = str(mlir_type)
+    if key not in _TENSOR_TYPES:
+        _TENSOR_TYPES[key] = TensorType(element_type(_dtype(mlir_type)), list(_shape(mlir_type)))
+    return _TENSOR_TYPES[key]
 
 
 def _frame(op: Any) -> str | None:
@@ -199,6 +205,7 @@ class Translator:
         self.call_sites: list[str | None] = [None]  # source location of each enclosing func.call
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
+        self._pending: list[tfd.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
 
@@ -236,7 +243,7 @@ class Translator:
         op = tfd.ConstOp(DenseElementsAttr.from_array(array))
         if self.name:
             op.attributes[NAME] = StringAttr(self.name + "/const")
-        self.block.add_op(op)
+        self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
         self._consts[op.results[0]] = array
         return op.results[0]
 
@@ -920,4 +927,13 @@ def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = 
             + "\n".join(lines)
             + "\nFix: rewrite those parts of the JAX function with ops tflc converts (see README, JAX input)."
         )
-    return t.run(fn, args)
+    outs = t.run(fn, args)
+    used = [c for c in t._pending if c.results[0].uses]
+    if used:
+        first = block.first_op
+        for c in used:
+            if first is None:
+                block.add_op(c)
+            else:
+                block.insert_op_before(c, first)
+    return outs
