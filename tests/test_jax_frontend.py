@@ -345,3 +345,30 @@ def test_int8_quantization_side_by_side(flax_models, tmp_path):
     np.testing.assert_array_equal(run_tflc_runtime(str(path), [sample])[0], ours_ref)
     assert rel_error(ours_ref, np.asarray(fn(sample))) <= 0.05
     assert rel_error(ours_ref, run_litert_reference(str(tpath), [sample])[0]) <= 0.05
+
+
+class _EmbedConv1D(nn.Module):
+    """nn.Embed (a gather with JAX's out-of-range fill), a 1-D convolution, argmax."""
+
+    @nn.compact
+    def __call__(self, ids):
+        h = nn.Conv(6, (3,))(nn.Embed(50, 8)(ids))
+        return h, jnp.argmax(h, axis=-1)
+
+
+def test_embedding_conv1d_argmax():
+    """Embedding lookups, 1-D convolutions and argmax convert exactly: out-of-range ids give JAX's NaN fill (the
+    gather's indices are clamped as StableHLO clamps them), argmax indices are identical."""
+    module = _EmbedConv1D()
+    ids = np.array([[1, 5, 7, 49, 0, 3]], np.int32)
+    params = _random_params(module, ids, 7)
+    fn = functools.partial(module.apply, params)
+    data = TFLiteConverter.from_jax(fn, ids).convert()
+    assert {"GATHER", "CONV_2D", "ARG_MAX"} <= set(_histogram(data))
+    for sample in (ids, np.array([[1, 5, 70, -3, 0, 3]], np.int32)):
+        h, am = (np.asarray(v) for v in jax.jit(fn)(sample))
+        got = run_litert(data, {"args_0": sample})  # apply(*args): positional inputs are args_i
+        np.testing.assert_allclose(got["output_0"], h, rtol=1e-5, atol=1e-5 * np.nanmax(np.abs(h)))
+        np.testing.assert_array_equal(np.isnan(got["output_0"]), np.isnan(h))
+        valid = ~np.isnan(h).any(axis=-1)
+        np.testing.assert_array_equal(got["output_1"][valid], am[valid])

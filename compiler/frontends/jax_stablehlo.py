@@ -582,6 +582,50 @@ def _dynamic_slice(t: Translator, op: Any) -> None:
     t.set(op.results[0], t.emit(tfd.SliceOp, args, tensor_type(op.results[0].type)))
 
 
+@translates("stablehlo.gather")
+def _gather(t: Translator, op: Any) -> None:
+    """A gather of whole slices along one axis (jnp.take, x[ids], nn.Embed) -> tf.GatherV2 of the indices clamped
+    into range as StableHLO clamps them."""
+    from jaxlib.mlir.dialects import stablehlo
+
+    dn = stablehlo.GatherDimensionNumbers(op.attributes["dimension_numbers"])
+    params_shape, idx_shape = _shape(op.operands[0].type), _shape(op.operands[1].type)
+    sizes = _i64s(op, "slice_sizes", [])
+    start_map, collapsed = list(dn.start_index_map), list(dn.collapsed_slice_dims)
+    ivd = dn.index_vector_dim
+    if list(dn.operand_batching_dims) or len(start_map) != 1 or collapsed != start_map:
+        raise UnsupportedStableHLO("gather other than whole slices along one axis")
+    axis = start_map[0]
+    if any(sizes[d] != params_shape[d] for d in range(len(params_shape)) if d != axis) or sizes[axis] != 1:
+        raise UnsupportedStableHLO("gather of partial slices")
+    if ivd < len(idx_shape) and idx_shape[ivd] != 1:
+        raise UnsupportedStableHLO("gather with multi-dimensional indices")
+    batch = [d for i, d in enumerate(idx_shape) if i != ivd]
+    nb = len(batch)
+    rest = len(params_shape) - 1 - axis
+    if list(dn.offset_dims) != list(range(axis)) + list(range(axis + nb, axis + nb + rest)):
+        raise UnsupportedStableHLO("gather with reordered output dims")
+    idx = t.reshape(t.get(op.operands[1]), batch)
+    c = t._consts.get(idx)
+    itype = idx.type
+    if c is not None:
+        idx = t.const(np.clip(c, 0, params_shape[axis] - 1).astype(c.dtype))
+    else:
+        lo = t.const(np.array(0, _dtype(op.operands[1].type)))
+        hi = t.const(np.array(params_shape[axis] - 1, _dtype(op.operands[1].type)))
+        idx = t.emit(tfd.MinimumOp, [t.emit(tfd.MaximumOp, [idx, lo], itype), hi], itype)
+    axis_c = t.const(np.array(axis, np.int32))
+    out = tensor_type(op.results[0].type)
+    t.set(
+        op.results[0],
+        t.emit(tfd.GatherV2Op, [t.get(op.operands[0]), idx, axis_c], out, batch_dims=_int_attr(0)),
+    )
+
+
+def _int_attr(v: int) -> Attribute:
+    return IntegerAttr(v, i64)
+
+
 @translates("stablehlo.concatenate")
 def _concatenate(t: Translator, op: Any) -> None:
     axis = t.const(np.array(_int(op, "dimension", 0), np.int32))
@@ -645,8 +689,11 @@ class _SumInfo:
 
 @translates("stablehlo.reduce")
 def _reduce(t: Translator, op: Any) -> None:
+    if len(op.operands) == 4:
+        _arg_reduce(t, op)
+        return
     if len(op.operands) != 2:
-        raise UnsupportedStableHLO("variadic reduce (argmax/argmin)")
+        raise UnsupportedStableHLO("variadic reduce")
     body = _body_op(op)
     if body not in _REDUCE:
         raise UnsupportedStableHLO(f"reduce computing {body}")
@@ -662,6 +709,47 @@ def _reduce(t: Translator, op: Any) -> None:
         shape = _shape(op.operands[0].type)
         t.sums[out] = _SumInfo(x, dims, int(np.prod([shape[d] for d in dims])))
     t.set(op.results[0], out)
+
+
+def _arg_reduce(t: Translator, op: Any) -> None:
+    """jnp.argmax / argmin: reduce over (x, iota) whose body picks by GT / LT -> tf.ArgMax / ArgMin (+ tf.Max / Min
+    when the values are used too). Ties take the first index on both sides."""
+    from jaxlib.mlir.dialects import stablehlo
+
+    x, idx, x0, i0 = op.operands
+    dims = _i64s(op, "dimensions", [])
+    shape = _shape(x.type)
+    body = [o.operation for o in op.regions[0].blocks[0].operations]
+    first = body[0] if body else None
+    if len(dims) != 1 or first is None or first.name != "stablehlo.compare":
+        raise UnsupportedStableHLO("variadic reduce other than argmax / argmin")
+    direction = stablehlo.ComparisonDirectionAttr(first.attributes["comparison_direction"]).value
+    iota = t.const_of(t.values[idx])
+    x_init, i_init = t.const_of(t.values[x0]), t.const_of(t.values[i0])
+    axis = dims[0]
+    expected = np.arange(shape[axis]).reshape([-1 if d == axis else 1 for d in range(len(shape))])
+    extreme = {"GT": -np.inf, "LT": np.inf}.get(direction)
+    if (
+        extreme is None
+        or iota is None
+        or not np.array_equal(iota, np.broadcast_to(expected, shape))
+        or x_init is None
+        or i_init is None
+        or np.any(i_init != 0)
+        or _dtype(x.type).kind != "f"
+        or not np.all(x_init == extreme)
+    ):
+        raise UnsupportedStableHLO("variadic reduce other than argmax / argmin")
+    xv = t.get(x)
+    axis_c = t.const(np.array(axis, np.int32))
+    cls, values_cls = (tfd.ArgMaxOp, tfd.MaxOp) if direction == "GT" else (tfd.ArgMinOp, tfd.MinOp)
+    out = tensor_type(op.results[1].type)
+    t.set(op.results[1], t.emit(cls, [xv, axis_c], out, output_type=out.element_type))
+    if _users(op.results[0]):
+        axes = t.const(np.array([axis], np.int32))
+        t.set(
+            op.results[0], t.emit(values_cls, [xv, axes], tensor_type(op.results[0].type), keep_dims=_false())
+        )
 
 
 def _false() -> Attribute:
@@ -843,17 +931,18 @@ def _convolution(t: Translator, op: Any) -> None:
 
     dn = stablehlo.ConvDimensionNumbers(op.attributes["dimension_numbers"])
     in_sp = list(dn.input_spatial_dimensions)
-    if len(in_sp) != 2:
-        raise UnsupportedStableHLO(f"{len(in_sp)}-D convolution (2-D only)")
-    if any(v != 1 for v in _i64s(op, "lhs_dilation", [1, 1])):
+    if len(in_sp) not in (1, 2):
+        raise UnsupportedStableHLO(f"{len(in_sp)}-D convolution (1-D and 2-D only)")
+    n_sp = len(in_sp)
+    if any(v != 1 for v in _i64s(op, "lhs_dilation", [1] * n_sp)):
         raise UnsupportedStableHLO("input dilation (transposed convolution)")
     if any(_bools(op, "window_reversal")):
         raise UnsupportedStableHLO("window reversal")
     if _int(op, "batch_group_count", 1) != 1:
         raise UnsupportedStableHLO("batch_group_count > 1")
-    strides = _i64s(op, "window_strides", [1, 1])
-    dil = _i64s(op, "rhs_dilation", [1, 1])
-    pads = _padding(op, 2)
+    strides = _i64s(op, "window_strides", [1] * n_sp)
+    dil = _i64s(op, "rhs_dilation", [1] * n_sp)
+    pads = _padding(op, n_sp)
     if (pads < 0).any():
         raise UnsupportedStableHLO("negative convolution padding")
     groups = _int(op, "feature_group_count", 1)
@@ -869,10 +958,18 @@ def _convolution(t: Translator, op: Any) -> None:
             dn.kernel_output_feature_dimension,
         ],
     )  # HWIO
+    if n_sp == 1:  # a 1-D convolution as a 2-D one over [N, 1, W, C]
+        xs1 = x.type.get_shape()
+        x = t.reshape(x, [xs1[0], 1, *xs1[1:]])
+        w = w.reshape(1, *w.shape)
+        strides, dil = [1, *strides], [1, *dil]
+        pads = np.concatenate([np.zeros((1, 2), np.int64), pads])
     xs = x.type.get_shape()
     out_sp = list(dn.output_spatial_dimensions)
     final = _shape(op.results[0].type)
     nhwc = [final[dn.output_batch_dimension], *(final[d] for d in out_sp), final[dn.output_feature_dimension]]
+    if n_sp == 1:
+        nhwc.insert(1, 1)
     out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
     same = [_same(xs[1 + i], (w.shape[i] - 1) * dil[i] + 1, strides[i]) for i in range(2)]
     attrs: dict[str, Attribute] = {
@@ -898,7 +995,9 @@ def _convolution(t: Translator, op: Any) -> None:
         out = t.emit(tfd.DepthwiseConv2dNativeOp, [x, t.const(filt)], out_type, **attrs)
     else:
         out = t.emit(tfd.Conv2DOp, [x, t.const(w)], out_type, **attrs)  # grouped: input channels = groups * I
-    back = [0] * 4
+    if n_sp == 1:
+        out = t.reshape(out, [nhwc[0], *nhwc[2:]])
+    back = [0] * (n_sp + 2)
     for pos, d in enumerate([dn.output_batch_dimension, *out_sp, dn.output_feature_dimension]):
         back[d] = pos
     t.set(op.results[0], t.transpose(out, back))
