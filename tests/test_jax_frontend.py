@@ -372,3 +372,14 @@ def test_embedding_conv1d_argmax():
         np.testing.assert_array_equal(np.isnan(got["output_0"]), np.isnan(h))
         valid = ~np.isnan(h).any(axis=-1)
         np.testing.assert_array_equal(got["output_1"][valid], am[valid])
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_transposed_convolution(padding):
+    """flax ConvTranspose (a convolution over the stride-dilated input) -> TRANSPOSE_CONV, exactly."""
+    module = nn.ConvTranspose(4, (3, 3), strides=(2, 2), padding=padding)
+    x = np.random.default_rng(3).standard_normal((1, 5, 6, 2)).astype(np.float32)
+    fn = functools.partial(module.apply, _random_params(module, x, 3))
+    data = TFLiteConverter.from_jax(fn, x).convert()
+    assert "TRANSPOSE_CONV" in _histogram(data)
+    assert rel_error(run_litert(data, {"args_0": x})["output_0"], np.asarray(jax.jit(fn)(x))) <= 1e-5

@@ -935,7 +935,8 @@ def _convolution(t: Translator, op: Any) -> None:
         raise UnsupportedStableHLO(f"{len(in_sp)}-D convolution (1-D and 2-D only)")
     n_sp = len(in_sp)
     if any(v != 1 for v in _i64s(op, "lhs_dilation", [1] * n_sp)):
-        raise UnsupportedStableHLO("input dilation (transposed convolution)")
+        _transposed_convolution(t, op, dn)
+        return
     if any(_bools(op, "window_reversal")):
         raise UnsupportedStableHLO("window reversal")
     if _int(op, "batch_group_count", 1) != 1:
@@ -998,6 +999,74 @@ def _convolution(t: Translator, op: Any) -> None:
     if n_sp == 1:
         out = t.reshape(out, [nhwc[0], *nhwc[2:]])
     back = [0] * (n_sp + 2)
+    for pos, d in enumerate([dn.output_batch_dimension, *out_sp, dn.output_feature_dimension]):
+        back[d] = pos
+    t.set(op.results[0], t.transpose(out, back))
+
+
+def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
+    """A convolution over the stride-dilated input (lax.conv_transpose, flax ConvTranspose) -> tf.Conv2DBackpropInput
+    with the spatially flipped filter, when its padding is what TF's SAME or VALID transposed convolution pads."""
+    in_sp, out_sp = list(dn.input_spatial_dimensions), list(dn.output_spatial_dimensions)
+    strides = _i64s(op, "lhs_dilation", [])
+    if (
+        len(in_sp) != 2
+        or _int(op, "feature_group_count", 1) != 1
+        or _int(op, "batch_group_count", 1) != 1
+        or any(v != 1 for v in _i64s(op, "window_strides", [1, 1]))
+        or any(v != 1 for v in _i64s(op, "rhs_dilation", [1, 1]))
+        or any(_bools(op, "window_reversal"))
+    ):
+        raise UnsupportedStableHLO("input dilation (transposed convolution) with groups, dilation or 3-D")
+    w = t.const_of(t.values[op.operands[1]])
+    if w is None:
+        raise UnsupportedStableHLO("a filter computed at run time")
+    w = np.transpose(
+        w,
+        [
+            *dn.kernel_spatial_dimensions,
+            dn.kernel_input_feature_dimension,
+            dn.kernel_output_feature_dimension,
+        ],
+    )
+    pads = _padding(op, 2)
+    in_shape, final = _shape(op.operands[0].type), _shape(op.results[0].type)
+    n = [in_shape[d] for d in in_sp]
+    size = [final[d] for d in out_sp]
+    padding = None
+    for mode in ("VALID", "SAME"):
+        ok = True
+        for i in range(2):
+            k, s, x_size = w.shape[i], strides[i], size[i]
+            if mode == "VALID":
+                b = a = 0
+                dy = (x_size - k) // s + 1
+            else:
+                total = max((-(-x_size // s) - 1) * s + k - x_size, 0)
+                b, a = total // 2, total - total // 2
+                dy = -(-x_size // s)
+            lo, hi = k - 1 - b, k - 1 - a + (x_size + b + a - k) % s
+            ok &= dy == n[i] and (lo, hi) == tuple(int(v) for v in pads[i])
+        if ok:
+            padding = mode
+            break
+    if padding is None:
+        raise UnsupportedStableHLO("transposed convolution padding other than TF's SAME / VALID")
+    x = t.transpose(t.get(op.operands[0]), [dn.input_batch_dimension, *in_sp, dn.input_feature_dimension])
+    filt = np.ascontiguousarray(
+        w[::-1, ::-1].transpose(0, 1, 3, 2)
+    )  # [H, W, out, in] as TF's backprop filter
+    nhwc = [final[dn.output_batch_dimension], *size, final[dn.output_feature_dimension]]
+    attrs = {
+        "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
+        "dilations": ArrayAttr([IntegerAttr(1, i64)] * 4),
+        "padding": StringAttr(padding),
+        "data_format": StringAttr("NHWC"),
+    }
+    sizes = t.const(np.array(nhwc, np.int32))
+    out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
+    out = t.emit(tfd.Conv2DBackpropInputOp, [sizes, t.const(filt), x], out_type, **attrs)
+    back = [0] * 4
     for pos, d in enumerate([dn.output_batch_dimension, *out_sp, dn.output_feature_dimension]):
         back[d] = pos
     t.set(op.results[0], t.transpose(out, back))
