@@ -79,6 +79,10 @@ def tensor_type(mlir_type: Any) -> TensorType:
     return _TENSOR_TYPES[key]
 
 
+# a NameLoc (`loc("jit(f)/dot_general"(...))`), not a file location (`loc("f.py":3:4)`)
+_NAME_LOC = re.compile(r'loc\("([^"]*)"(?!:\d)')
+
+
 def _frame(op: Any) -> str | None:
     """`file:line` of the first frame outside JAX/Flax in an op's MLIR location, if it has one."""
     frames = re.findall(r'"([^"]+\.py)":(\d+)', str(op.location))
@@ -89,7 +93,7 @@ def _frame(op: Any) -> str | None:
 def source_location(op: Any, call_site: str | None = None) -> str:
     """`name at file:line` from an op's MLIR location: JAX's name stack and the first frame outside JAX/Flax (ops in
     a called function often carry none: then the call's)."""
-    m = re.match(r'loc\("([^"]*)"', str(op.location))
+    m = re.match(_NAME_LOC, str(op.location))
     name = m.group(1) if m else ""
     where = _frame(op) or call_site or "unknown location"
     return f"{name} at {where}" if name else where
@@ -97,7 +101,7 @@ def source_location(op: Any, call_site: str | None = None) -> str:
 
 def _layer_name(op: Any) -> str | None:
     """JAX's name stack for the op ("jit(apply)/MLP/Dense_0/dot_general" -> "MLP/Dense_0/dot_general")."""
-    m = re.match(r'loc\("([^"]*)"', str(op.location))
+    m = re.match(_NAME_LOC, str(op.location))
     if not m:
         return None
     parts = [p for p in m.group(1).split("/") if not p.startswith("jit(")]
@@ -901,7 +905,10 @@ def _dot_general(t: Translator, op: Any) -> None:
         return
     # lhs as [batch..., M, K] (or [batch..., K, M] with adj_x when that needs no transpose); rhs likewise
     adj_x = lb + lc + lf == list(range(len(ls))) and lb + lf + lc != list(range(len(ls)))
-    adj_y = rb + rf + rc == list(range(len(rs))) and rb + rc + rf != list(range(len(rs)))
+    # rhs as [batch..., N, K] with adj_y when that needs no transpose, or when K comes after N anyway (q.k^T)
+    adj_y = rb + rc + rf != list(range(len(rs))) and (
+        rb + rf + rc == list(range(len(rs))) or (bool(rc) and min(rc) > max(rf, default=-1))
+    )
     x = t.transpose(x, lb + (lc + lf if adj_x else lf + lc))
     y = t.transpose(y, rb + (rf + rc if adj_y else rc + rf))
     x = t.reshape(x, batch + ([k, m] if adj_x else [m, k]))
@@ -1105,3 +1112,41 @@ def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = 
             else:
                 block.insert_op_before(c, first)
     return outs
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m compiler.frontends.jax_stablehlo FILE.mlir`: translate a StableHLO text module's `main` and print
+    the `tf` module (for lit tests of the lowering; models come in through jax.jit lowering or jax.export)."""
+    import argparse
+    import sys
+
+    from jax._src.interpreters import mlir
+    from jax._src.lib.mlir import ir
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import FunctionType, ModuleOp
+    from xdsl.ir import Region
+
+    parser = argparse.ArgumentParser(prog="python -m compiler.frontends.jax_stablehlo")
+    parser.add_argument("file")
+    args = parser.parse_args(argv)
+    with open(args.file) as f:
+        module = ir.Module.parse(f.read(), context=mlir.make_ir_context())
+    main_fn = next(
+        f.operation
+        for f in module.body.operations
+        if f.operation.name == "func.func" and f.operation.attributes["sym_name"].value == "main"
+    )
+    arg_types = [tensor_type(a.type) for a in main_fn.regions[0].blocks[0].arguments]
+    block = Block(arg_types=arg_types)
+    try:
+        outs = translate(module, block, list(block.args))
+    except ConversionError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
+    block.add_op(func.ReturnOp(*outs))
+    fn = func.FuncOp("main", FunctionType.from_lists(arg_types, [o.type for o in outs]), Region(block))
+    print(ModuleOp([fn]))
+
+
+if __name__ == "__main__":
+    main()
