@@ -207,6 +207,10 @@ class Translator:
         }
         self.values: dict[Any, SSAValue | Broadcast] = {}
         self.call_sites: list[str | None] = [None]  # source location of each enclosing func.call
+        self.unknown: list[tuple[str, str]] = []  # ops without a rule: (name, location)
+        self.problems: list[
+            tuple[str, str]
+        ] = []  # ops a rule cannot convert exactly: (name and why, location)
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
         self._pending: list[tfd.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
@@ -230,6 +234,22 @@ class Translator:
 
         visit(fn, None, 0)
         return out
+
+    @property
+    def collecting(self) -> bool:
+        """Whether problems were found: translation only goes on to list them all, nothing will be returned."""
+        return bool(self.problems or self.unknown)
+
+    def placeholder(self, op: Any) -> None:
+        """Stand-ins for the results of an op that could not be translated."""
+        for r in op.results:
+            try:
+                ty = tensor_type(r.type)
+            except (UnsupportedStableHLO, ValueError):
+                ty = TensorType(tfd.OpaqueType(StringAttr("unsupported")), [])
+            stand_in = tfd.GenericOp(op.name, b"", [], [ty])
+            self.block.add_op(stand_in)
+            self.set(r, stand_in.results[0])
 
     # -- values -----------------------------------------------------------------------------------------------
 
@@ -310,13 +330,18 @@ class Translator:
             if o.name == "func.return":
                 return [self.get(v) for v in o.operands]
             self.name = _layer_name(o)
+            if o.name not in RULES:  # listed by unknown_ops already; translation goes on to find the rest
+                self.placeholder(o)
+                continue
             try:
                 RULES[o.name](self, o)
             except UnsupportedStableHLO as e:
-                where = source_location(o, self.call_sites[-1])
-                raise ConversionError(
-                    f"JAX function: {o.name} cannot be converted exactly ({e}), at {where}"
-                ) from None
+                self.problems.append((f"{o.name} ({e})", source_location(o, self.call_sites[-1])))
+                self.placeholder(o)
+            except Exception:
+                if not self.collecting:
+                    raise
+                self.placeholder(o)  # fed by a placeholder: a consequence of a problem already listed
         raise ConversionError("JAX function without a return")
 
 
@@ -1082,13 +1107,9 @@ def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
 # ---- entry point --------------------------------------------------------------------------------------------
 
 
-def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = "main") -> list[SSAValue]:
-    """Emit `tf` ops for the module's `entry` function into `block` (its arguments bound to `args`)."""
-    t = Translator(module, block)
-    fn = t.funcs.get(entry)
-    if fn is None:
-        raise ConversionError(f"the StableHLO module has no function {entry!r}")
-    unknown = t.unknown_ops(fn)
+def _problems_message(unknown: list[tuple[str, str]], problems: list[tuple[str, str]]) -> str:
+    """One message listing every op without a translation (grouped by kind) and every op a rule refused."""
+    parts = []
     if unknown:
         by_op: dict[str, list[str]] = {}
         for name, where in unknown:
@@ -1097,12 +1118,31 @@ def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = 
         for name, places in sorted(by_op.items()):
             shown = "; ".join(places[:3]) + (f"; ... ({len(places) - 3} more)" if len(places) > 3 else "")
             lines.append(f"  {name} x{len(places)}: {shown}")
-        raise ConversionError(
+        parts.append(
             f"{len(unknown)} StableHLO op(s) of {len(by_op)} kind(s) have no translation in tflc's JAX frontend:\n"
             + "\n".join(lines)
-            + "\nFix: rewrite those parts of the JAX function with ops tflc converts (see README, JAX input)."
         )
+    if problems:
+        parts.append(
+            f"{len(problems)} StableHLO op(s) cannot be converted exactly:\n"
+            + "\n".join(f"  {what}: {where}" for what, where in problems)
+        )
+    return (
+        "\n".join(parts)
+        + "\nFix: rewrite those parts of the JAX function with ops tflc converts (see README, JAX input)."
+    )
+
+
+def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = "main") -> list[SSAValue]:
+    """Emit `tf` ops for the module's `entry` function into `block` (its arguments bound to `args`)."""
+    t = Translator(module, block)
+    fn = t.funcs.get(entry)
+    if fn is None:
+        raise ConversionError(f"the StableHLO module has no function {entry!r}")
+    t.unknown = t.unknown_ops(fn)
     outs = t.run(fn, args)
+    if t.collecting:
+        raise ConversionError(_problems_message(t.unknown, t.problems))
     used = [c for c in t._pending if c.results[0].uses]
     if used:
         first = block.first_op
