@@ -279,6 +279,46 @@ class TFLiteConverter:
 
         return cls(load, "TF_CONCRETE_FUNCTIONS")
 
+    @classmethod
+    def experimental_from_jax(
+        cls, serving_funcs: list[Callable[..., Any]], inputs: list[Any]
+    ) -> TFLiteConverter:
+        """TF's signature: JAX functions with their weights applied (functools.partial(model.apply, params)) and,
+        per function, a list of (input name, example array) tuples. Lowered through StableHLO by JAX itself (no
+        TensorFlow); several functions become several signatures named by the functions."""
+
+        def load() -> Any:
+            from compiler.frontends.jax import import_signatures, signatures_from_tf_style
+
+            return import_signatures(signatures_from_tf_style(serving_funcs, inputs))
+
+        return cls(load, "JAX")
+
+    @classmethod
+    def from_jax(
+        cls, fn: Callable[..., Any], *example_args: Any, signature_name: str = "serving_default"
+    ) -> TFLiteConverter:
+        """tflc extension: one JAX function at example inputs (arrays or jax.ShapeDtypeStruct, pytrees of them);
+        inputs are named by the function's parameters."""
+
+        def load() -> Any:
+            from compiler.frontends.jax import import_signatures, lower_function
+
+            return import_signatures([lower_function(fn, example_args, signature_name)])
+
+        return cls(load, "JAX")
+
+    @classmethod
+    def from_jax_exported(cls, path: str, signature_name: str = "serving_default") -> TFLiteConverter:
+        """tflc extension: a serialized jax.export.Exported (`exported.serialize()` written to a file)."""
+
+        def load() -> Any:
+            from compiler.frontends.jax import import_signatures, signatures_from_exported
+
+            return import_signatures(signatures_from_exported(str(path), signature_name))
+
+        return cls(load, "JAX")
+
     # ---- conversion ----
 
     def quantization_mode(self) -> str | None:
@@ -472,7 +512,11 @@ class TFLiteConverter:
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
-                module = import_entries(entries, bool(self.experimental_enable_resource_variables))
+                module = (
+                    entries
+                    if isinstance(entries, ModuleOp)
+                    else import_entries(entries, bool(self.experimental_enable_resource_variables))
+                )
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         from passes.quantize_qat import qat_ops
@@ -587,12 +631,20 @@ class TFLiteConverter:
 
     def _export_options(self) -> ExportOptions:
         tf_version = ""
-        try:
-            import tensorflow as tf
+        if self._model_type == "JAX":  # the installed version, without importing TensorFlow for a JAX model
+            import importlib.metadata
 
-            tf_version = tf.__version__
-        except ImportError:
-            pass
+            try:
+                tf_version = importlib.metadata.version("tensorflow")
+            except importlib.metadata.PackageNotFoundError:
+                pass
+        else:
+            try:
+                import tensorflow as tf
+
+                tf_version = tf.__version__
+            except ImportError:
+                pass
         mode = self.quantization_mode()
         return ExportOptions(
             model_type=MODEL_TYPE[self._model_type],
