@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from compiler.errors import ModelImportError
+from compiler.frontends import rnn
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import (
@@ -354,6 +355,8 @@ class _Importer:
 
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
+            return
+        if rnn.import_op(self, op, args, values):  # Keras RNN While loops -> fused/unrolled cells
             return
         if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
