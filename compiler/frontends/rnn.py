@@ -66,7 +66,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     """Import `op` if it is part of a recognized recurrent layer; False leaves it to the generic path."""
     if op.type == "TensorListStack" and args and isinstance(args[0], SequenceList):
         seq = args[0].stacked()
-        if list(seq.type.get_shape()) != op.outputs[0].shape.as_list():
+        if not op.outputs[0].shape.is_compatible_with(list(seq.type.get_shape())):
             raise AssertionError("TensorListStack shape differs from the recognized sequence")  # checked at match
         values[op.outputs[0].name] = seq
         if args[0].sequence is None:
@@ -76,11 +76,18 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
         # [1, B, U] -> [B, U] with unit strides can only take the one element: the last output itself
         last = importer.__dict__[_LAST][args[0]]
         strides = _static_value(op.inputs[3])
-        if strides is not None and np.all(strides == 1) and op.outputs[0].shape.as_list() == list(
-            last.type.get_shape()
+        if (
+            strides is not None
+            and np.all(strides == 1)
+            and list(args[0].type.get_shape()[1:]) == list(last.type.get_shape())
+            and op.outputs[0].shape.is_compatible_with(list(last.type.get_shape()))
         ):
             values[op.outputs[0].name] = last
             return True
+    if op.type in ("Identity", "IdentityN") and any(isinstance(a, SequenceList) for a in args):
+        for out, a in zip(op.outputs, args, strict=False):
+            values[out.name] = a
+        return True
     if op.type not in _WHILE:
         return False
     try:
@@ -203,9 +210,27 @@ class _Loop:
         for consumer in list_out.consumers():
             _require(consumer.type == "TensorListStack")
             want = [1 if self.last_only else self.steps, self.batch, self.units]
-            _require(consumer.outputs[0].shape.as_list() == want)
+            _require(consumer.outputs[0].shape.is_compatible_with(want))
         self.check_trip_count()
         return self
+
+    def is_read(self, tensor: Any) -> bool:
+        """Whether a While output reaches a signature output or a computing op (not only dead Identity nodes
+        left by inlined function returns)."""
+        roots = set()
+        for ret in self.importer.entry.function_def.ret.values():
+            parts = ret.split(":")
+            name = f"{parts[0]}:{parts[-1]}" if len(parts) == 3 else ret
+            roots.add(self.importer.renamed.get(name, name).split(":")[0])
+        stack, seen = [tensor], set()
+        while stack:
+            for consumer in stack.pop().consumers():
+                if consumer.name in roots or consumer.type not in ("Identity", "IdentityN"):
+                    return True
+                if consumer.name not in seen:
+                    seen.add(consumer.name)
+                    stack.extend(consumer.outputs)
+        return False
 
     def resolve(self, tensor: str) -> str:
         """A body tensor name ("node:out:idx" or "node:idx") as "node:idx", through Identity."""
@@ -297,6 +322,8 @@ class _Loop:
 
     def invariant_array(self, i: int) -> np.ndarray | None:
         v = self.args[i]
+        while isinstance(v, SSAValue) and getattr(v.owner, "TF_TYPE", "") in ("Identity", "StopGradient"):
+            v = v.owner.operands[0]
         if isinstance(v, SSAValue):
             owner = v.owner
             return owner.value.array if isinstance(owner, tfd.ConstOp) else None
@@ -374,7 +401,7 @@ class _Loop:
             init = _evaluate_array(self.importer, self.op.inputs[i])
             if init is None or np.any(init != 0):
                 return False
-        if kind == "lstm" and self.op.outputs[self.states[1]].consumers():
+        if kind == "lstm" and self.is_read(self.op.outputs[self.states[1]]):
             return False  # the fused op keeps the cell state in a variable tensor, not an output
         return self.step_matches()
 
@@ -534,13 +561,13 @@ class _Loop:
         seq = self.emit(fused, "fused").results[0]
         last = self.slice_last(seq, axis=0 if time_major else 1)
         if time_major:
-            return self.outputs(lambda: seq, last, [last])
+            return self.outputs(lambda: seq, last, [last, None])
 
         def time_major_seq() -> SSAValue:
             perm = self.const(np.array([1, 0, 2], np.int32), "perm")
             return self.tf_op("Transpose", [seq, perm], [T, B, U], "time_major", Tperm=tfd_int32())
 
-        return self.outputs(time_major_seq, last, [last])
+        return self.outputs(time_major_seq, last, [last, None])
 
     def slice_last(self, seq: SSAValue, axis: int) -> SSAValue:
         """The last step of a [T, B, U] (axis 0) or [B, T, U] (axis 1) sequence, as [B, U]."""
@@ -570,19 +597,17 @@ class _Loop:
         the last output, `final_states` the states after the last step (None: not available)."""
         outs: list[Any] = []
         for i, t in enumerate(self.op.outputs):
-            used = bool(t.consumers())
             if i == self.out_list:
-                outs.append(SequenceList(self, None if self.last_only else sequence, last) if used else None)
+                outs.append(SequenceList(self, None if self.last_only else sequence, last))
             elif i in self.states:
-                outs.append(final_states[self.states.index(i)] if used else None)
+                state = final_states[self.states.index(i)]
+                if state is None:  # fusable() checked nothing computes from it (dead Identity nodes only)
+                    state = self.const(np.zeros([self.batch, self.units], np.float32), f"unread_state_{i}")
+                outs.append(state)
             elif i == self.time or i in self.counters:
-                outs.append(self.const(np.array(self.steps, np.int32), f"trip_{i}") if used else None)
-            elif i == self.in_list:
-                outs.append(None)
-            else:
+                outs.append(self.const(np.array(self.steps, np.int32), f"trip_{i}"))
+            else:  # the input list and the invariants pass through the loop unchanged
                 outs.append(self.args[i])
-            if used and outs[-1] is None:
-                raise AssertionError(f"While output {t.name} is read but was not recognized")
         return outs
 
     def emit_unrolled(self) -> list[Any]:
