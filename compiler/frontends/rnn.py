@@ -58,6 +58,8 @@ class SequenceList:
         return self.loop.tf_op("Reshape", [self.last, shape], [1, B, U], "last/list", Tshape=tfd_int32())
 
 
+# Set on the importer once a loop is recognized: ops after it may get shapes TF could not infer through the list.
+_RECOGNIZED = "_rnn_recognized"
 # TensorListStack results holding only the last output -> that output ([batch, units]), for the slice Keras takes.
 _LAST = "_rnn_last_outputs"
 
@@ -89,11 +91,12 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
             values[out.name] = a
         return True
     if op.type not in _WHILE:
-        return False
+        return _import_refined(importer, op, args, values)
     try:
         loop = _Loop.match(importer, op, args)
     except _NoMatch:
         return False
+    importer.__dict__[_RECOGNIZED] = True
     outs = loop.emit_fused() if loop.fusable() else None
     if outs is None:
         if loop.steps > MAX_UNROLL:
@@ -191,20 +194,19 @@ class _Loop:
         # outer graph: the sequence comes from TensorListFromTensor, the output list from TensorListReserve
         src = op.inputs[self.in_list].op
         _require(src.type == "TensorListFromTensor")
-        self.seq_tensor = src.inputs[0]
-        shape = self.seq_tensor.shape
-        _require(shape.rank == 3 and shape.is_fully_defined() and self.seq_tensor.dtype.name == "float32")
-        self.steps, self.batch, self.features = (int(d) for d in shape.as_list())
-        _require(self.steps >= 1)
+        # shapes from the imported operands: TF's graph may not know them behind an earlier recognized loop
         listed = args[self.in_list]  # the imported TensorListFromTensor: the sequence is its first operand
         _require(isinstance(listed, SSAValue) and listed.owner is not None and len(listed.owner.operands) >= 1)
         self.sequence = listed.owner.operands[0]
-        _require(list(self.sequence.type.get_shape()) == [self.steps, self.batch, self.features])
+        _require(_static_shape(self.sequence) is not None and len(_static_shape(self.sequence)) == 3)
+        _require(self.sequence.type.element_type == f32)
+        self.steps, self.batch, self.features = _static_shape(self.sequence)
+        _require(self.steps >= 1)
         _require(op.inputs[self.out_list].op.type == "TensorListReserve")
         for i in self.states:
-            t = op.inputs[i]
-            _require(t.shape.is_fully_defined() and t.shape.rank == 2 and int(t.shape[0]) == self.batch)
-        self.units = int(op.inputs[self.states[0]].shape[1])
+            shape = _static_shape(args[i]) if isinstance(args[i], SSAValue) else None
+            _require(shape is not None and len(shape) == 2 and shape[0] == self.batch)
+        self.units = _static_shape(args[self.states[0]])[1]
         # what reads the output list: TensorListStack only
         list_out = op.outputs[self.out_list]
         for consumer in list_out.consumers():
@@ -398,7 +400,8 @@ class _Loop:
                 return False
             self.activation = _ACTIVATIONS[acts[0]]
         for i in self.states:
-            init = _evaluate_array(self.importer, self.op.inputs[i])
+            owner = self.args[i].owner
+            init = owner.value.array if isinstance(owner, tfd.ConstOp) else _evaluate_array(self.importer, self.op.inputs[i])
             if init is None or np.any(init != 0):
                 return False
         if kind == "lstm" and self.is_read(self.op.outputs[self.states[1]]):
@@ -698,6 +701,13 @@ def tfd_int32() -> Any:
     return i32
 
 
+def _static_shape(value: SSAValue) -> list[int] | None:
+    ty = value.type
+    if not isinstance(ty, TensorType) or any(d < 0 for d in ty.get_shape()):
+        return None
+    return list(ty.get_shape())
+
+
 def _static_value(tensor: Any) -> np.ndarray | None:
     import tensorflow as tf
 
@@ -722,3 +732,112 @@ def _evaluate_array(importer: Any, tensor: Any) -> np.ndarray | None:
 def _evaluate(importer: Any, tensor: Any) -> int | None:
     v = _evaluate_array(importer, tensor)
     return int(v) if v is not None and v.size == 1 else None
+
+
+def _import_refined(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -> bool:
+    """Import an op after a recognized loop whose outputs TF's shape inference left partly unknown (it cannot see
+    through the TensorList) with the shapes TF infers from the static shapes of its imported operands."""
+    if not importer.__dict__.get(_RECOGNIZED) or not op.outputs or op.type in _WHILE or op.op_def.is_stateful:
+        return False
+    if not args or any(not isinstance(a, SSAValue) or not isinstance(a.type, TensorType) for a in args):
+        return False
+    if any(d < 0 for a in args for d in a.type.get_shape()):
+        return False
+    if op.type in ("Shape", "Size", "Rank") or all(isinstance(a.owner, tfd.ConstOp) for a in args):
+        folded = _fold(op, args)
+        if folded is not None:  # a value TF's graph could not know (it reads a shape behind the list)
+            for t, arr in zip(op.outputs, folded, strict=True):
+                c = importer.emit(tfd.ConstOp(DenseElementsAttr.from_array(arr)))
+                c.attributes[NAME] = StringAttr(op.name)
+                values[t.name] = c.output
+            return True
+    if all(t.shape.is_fully_defined() for t in op.outputs):
+        return False
+    shapes = _infer_shapes(op, args)
+    if shapes is None:
+        return False
+    from compiler.frontends.graph import convert_attr, tensor_type_of
+
+    attrs = {}
+    for k in sorted(op.node_def.attr):
+        if not k.startswith("_") and (a := convert_attr(op.node_def.attr[k])) is not None:
+            attrs[k] = a
+    attrs[NAME] = StringAttr(op.name)
+    types = []
+    for t, shape in zip(op.outputs, shapes, strict=True):
+        ty = tensor_type_of(t)
+        types.append(TensorType(ty.element_type, shape) if isinstance(ty, TensorType) else ty)
+    cls = tfd.op_class(op.type)
+    if cls is None:
+        return False
+    new = importer.emit(cls(args, types, attrs))
+    for t, r in zip(op.outputs, new.results, strict=True):
+        values[t.name] = r
+    return True
+
+
+def _infer_shapes(op: Any, args: list[SSAValue], evaluate: bool = False) -> Any:
+    """TF's shape inference for one node, its operands being constants (their values) or static placeholders."""
+    import tensorflow as tf
+    from tensorflow.core.framework.graph_pb2 import GraphDef
+
+    gd = GraphDef()
+    for k, a in enumerate(args):
+        owner = a.owner
+        arr = owner.value.array if isinstance(owner, tfd.ConstOp) else None
+        node = gd.node.add()
+        node.name = f"in{k}"
+        dtype = tf.dtypes.as_dtype(op.inputs[k].dtype).as_datatype_enum
+        if arr is not None:
+            node.op = "Const"
+            node.attr["dtype"].type = dtype
+            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(arr))
+        else:
+            node.op = "Placeholder"
+            node.attr["dtype"].type = dtype
+            node.attr["shape"].shape.CopyFrom(tf.TensorShape(a.type.get_shape()).as_proto())
+    node = gd.node.add()
+    node.CopyFrom(op.node_def)
+    node.name = "op"
+    del node.input[:]
+    node.input.extend(f"in{k}" for k in range(len(args)))
+    node.ClearField("device")
+    graph = tf.Graph()
+    try:
+        with graph.as_default():
+            tf.graph_util.import_graph_def(gd, name="")
+    except (ValueError, TypeError):
+        return None
+    outputs = graph.get_operation_by_name("op").outputs
+    if evaluate:
+        try:
+            with tf.compat.v1.Session(graph=graph) as sess:
+                return [np.asarray(v) for v in sess.run(outputs)]
+        except (tf.errors.OpError, ValueError, TypeError):
+            return None
+    shapes = [t.shape for t in outputs]
+    if not all(s.is_fully_defined() for s in shapes):
+        return None
+    return [[int(d) for d in s.as_list()] for s in shapes]
+
+
+def _fold(op: Any, args: list[SSAValue]) -> list[np.ndarray] | None:
+    """Shape/Size/Rank of a static operand, or a small op on constants whose value TF's graph does not know."""
+    import tensorflow as tf
+
+    if all(tf.get_static_value(t) is not None for t in op.outputs if t.dtype != tf.variant):
+        if op.type not in ("Shape", "Size", "Rank") or op.inputs[0].shape.is_fully_defined():
+            return None
+    if op.type in ("Shape", "Size", "Rank"):
+        shape = list(args[0].type.get_shape())
+        dtype = op.outputs[0].dtype.as_numpy_dtype
+        value = {"Shape": shape, "Size": int(np.prod(shape)), "Rank": len(shape)}[op.type]
+        return [np.asarray(value, dtype)]
+    if sum(int(np.prod(a.type.get_shape())) for a in args) > 1024 or op.type not in _FOLDABLE:
+        return None
+    shapes = _infer_shapes(op, args, evaluate=True)
+    return shapes  # type: ignore[return-value]
+
+
+# Shape arithmetic Keras runs on a sequence's shape (zeros for the initial states).
+_FOLDABLE = {"StridedSlice", "Pack", "Fill", "ConcatV2", "Cast", "Identity", "Mul", "AddV2", "Sub", "Prod"}
