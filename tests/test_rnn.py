@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.corpus import count_ops, rel_error, run_litert, run_tflc_runtime
+from tests.corpus import count_ops, rel_error, run_litert
 
 T, I = 6, 3
 
@@ -24,6 +24,18 @@ def _op_names(model: bytes) -> list[str]:
     m = tflite.Model.GetRootAsModel(model, 0)
     sg = m.Subgraphs(0)
     return [builtin_name(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode()) for i in range(sg.OperatorsLength())]
+
+
+def run_tflc_runtime(path: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """tflc's runtime, inputs set as given (corpus.run_tflc_runtime quantizes integer inputs: token ids are not)."""
+    from runtime import Interpreter
+
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), inputs, strict=True):
+        it.set_tensor(d["index"], x)
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
 
 
 def _keras3(name: str):  # noqa: ANN202
