@@ -23,7 +23,10 @@ def _op_names(model: bytes) -> list[str]:
 
     m = tflite.Model.GetRootAsModel(model, 0)
     sg = m.Subgraphs(0)
-    return [builtin_name(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode()) for i in range(sg.OperatorsLength())]
+    return [
+        builtin_name(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode())
+        for i in range(sg.OperatorsLength())
+    ]
 
 
 def run_tflc_runtime(path: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -78,7 +81,10 @@ def _inputs(model) -> list[np.ndarray]:  # noqa: ANN001
 # model -> (the fused ops tflc emits (None: unrolled builtins), the most operators the model may have)
 KERAS3 = {
     "lstm2": ({"UNIDIRECTIONAL_SEQUENCE_LSTM": 2}, 3),  # + the last-output STRIDED_SLICE
-    "lstm_backwards": ({"UNIDIRECTIONAL_SEQUENCE_LSTM": 1}, 4),  # + REVERSE_V2 of the input, RESHAPEs (transposes at batch 1)
+    "lstm_backwards": (
+        {"UNIDIRECTIONAL_SEQUENCE_LSTM": 1},
+        4,
+    ),  # + REVERSE_V2 of the input, RESHAPEs (transposes at batch 1)
     "gru_text": (None, 110),
     "gru_reset_before": (None, 110),
     # + per backward layer the RESHAPE back to batch-major, + the last-output slices of the second pair

@@ -69,7 +69,9 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     if op.type == "TensorListStack" and args and isinstance(args[0], SequenceList):
         seq = args[0].stacked()
         if not op.outputs[0].shape.is_compatible_with(list(seq.type.get_shape())):
-            raise AssertionError("TensorListStack shape differs from the recognized sequence")  # checked at match
+            raise AssertionError(
+                "TensorListStack shape differs from the recognized sequence"
+            )  # checked at match
         values[op.outputs[0].name] = seq
         if args[0].sequence is None:
             importer.__dict__.setdefault(_LAST, {})[seq] = args[0].last
@@ -196,7 +198,9 @@ class _Loop:
         _require(src.type == "TensorListFromTensor")
         # shapes from the imported operands: TF's graph may not know them behind an earlier recognized loop
         listed = args[self.in_list]  # the imported TensorListFromTensor: the sequence is its first operand
-        _require(isinstance(listed, SSAValue) and listed.owner is not None and len(listed.owner.operands) >= 1)
+        _require(
+            isinstance(listed, SSAValue) and listed.owner is not None and len(listed.owner.operands) >= 1
+        )
         self.sequence = listed.owner.operands[0]
         _require(_static_shape(self.sequence) is not None and len(_static_shape(self.sequence)) == 3)
         _require(self.sequence.type.element_type == f32)
@@ -401,7 +405,11 @@ class _Loop:
             self.activation = _ACTIVATIONS[acts[0]]
         for i in self.states:
             owner = self.args[i].owner
-            init = owner.value.array if isinstance(owner, tfd.ConstOp) else _evaluate_array(self.importer, self.op.inputs[i])
+            init = (
+                owner.value.array
+                if isinstance(owner, tfd.ConstOp)
+                else _evaluate_array(self.importer, self.op.inputs[i])
+            )
             if init is None or np.any(init != 0):
                 return False
         if kind == "lstm" and self.is_read(self.op.outputs[self.states[1]]):
@@ -494,7 +502,9 @@ class _Loop:
     def const(self, array: np.ndarray, name: str) -> SSAValue:
         return self.emit(tfd.ConstOp(DenseElementsAttr.from_array(np.ascontiguousarray(array))), name).output
 
-    def tf_op(self, tf_type: str, operands: list[SSAValue], shape: list[int], name: str, **attrs: Any) -> SSAValue:
+    def tf_op(
+        self, tf_type: str, operands: list[SSAValue], shape: list[int], name: str, **attrs: Any
+    ) -> SSAValue:
         cls = tfd.op_class(tf_type)
         assert cls is not None, tf_type
         elem = operands[0].type.element_type
@@ -529,12 +539,15 @@ class _Loop:
         out_shape = [T, B, U] if time_major else [B, T, U]
         state_type = TensorType(f32, [B, U])
         if self.kind == "lstm":
+
             def gate(w: np.ndarray, g: int) -> np.ndarray:
                 return w[..., g * U : (g + 1) * U]
 
             operands = [x]
             operands += [self.const(gate(self.kernel, g).T, f"input_weights_{g}") for g in range(4)]
-            operands += [self.const(gate(self.recurrent_kernel, g).T, f"recurrent_weights_{g}") for g in range(4)]
+            operands += [
+                self.const(gate(self.recurrent_kernel, g).T, f"recurrent_weights_{g}") for g in range(4)
+            ]
             none = self.importer.emit(tfl.NoValueOp()).none
             operands += [none] * 3
             operands += [self.const(gate(self.bias, g), f"bias_{g}") for g in range(4)]
@@ -599,7 +612,7 @@ class _Loop:
         """Values for every While output: `sequence()` builds the time-major outputs (only when read), `last` is
         the last output, `final_states` the states after the last step (None: not available)."""
         outs: list[Any] = []
-        for i, t in enumerate(self.op.outputs):
+        for i in range(len(self.op.outputs)):
             if i == self.out_list:
                 outs.append(SequenceList(self, None if self.last_only else sequence, last))
             elif i in self.states:

@@ -27,11 +27,18 @@ from dialects.tfl.custom import CustomOp, StringConstOp
 from dialects.tfl.elementwise import *  # noqa: F403
 from dialects.tfl.quantize import *  # noqa: F403
 from dialects.tfl.reduce import *  # noqa: F403
-from dialects.tfl.shape import *  # noqa: F403
 from dialects.tfl.rnn import *  # noqa: F403
 from dialects.tfl.rnn import VariableStateOp
+from dialects.tfl.shape import *  # noqa: F403
 
 # Every op class defined through `tfl_op` (base.REGISTERED_OPS): no second list to forget.
-TFL_OPS: list[type[IRDLOperation]] = [NoValueOp, ConstOp, CustomOp, StringConstOp, VariableStateOp, *REGISTERED_OPS]
+TFL_OPS: list[type[IRDLOperation]] = [
+    NoValueOp,
+    ConstOp,
+    CustomOp,
+    StringConstOp,
+    VariableStateOp,
+    *REGISTERED_OPS,
+]
 
 TFL = Dialect("tfl", TFL_OPS, [])

@@ -73,7 +73,10 @@ class UnidirectionalSequenceRNNOp(TflOp):
     name = "tfl.unidirectional_sequence_rnn"
     BUILTIN = B.UNIDIRECTIONAL_SEQUENCE_RNN
     OPTIONS = Options(
-        "SequenceRNNOptions", time_major=BOOL(), fused_activation_function=ACT, asymmetric_quantize_inputs=BOOL()
+        "SequenceRNNOptions",
+        time_major=BOOL(),
+        fused_activation_function=ACT,
+        asymmetric_quantize_inputs=BOOL(),
     )
     input = operand_def()
     input_to_input_weights = operand_def()
