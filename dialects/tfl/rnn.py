@@ -19,6 +19,35 @@ from dialects.tfl.base import ACT, BOOL, F32, Options, TensorOf, TflOp, tfl_op
 _F32 = TensorOf("f32")
 
 
+_LSTM_FIELDS = (
+    "input",
+    "input_to_input_weights",
+    "input_to_forget_weights",
+    "input_to_cell_weights",
+    "input_to_output_weights",
+    "recurrent_to_input_weights",
+    "recurrent_to_forget_weights",
+    "recurrent_to_cell_weights",
+    "recurrent_to_output_weights",
+    "cell_to_input_weights",
+    "cell_to_forget_weights",
+    "cell_to_output_weights",
+    "input_gate_bias",
+    "forget_gate_bias",
+    "cell_bias",
+    "output_gate_bias",
+    "projection_weights",
+    "projection_bias",
+    "input_activation_state",
+    "input_cell_state",
+    "input_layer_norm_coefficients",
+    "forget_layer_norm_coefficients",
+    "cell_layer_norm_coefficients",
+    "output_layer_norm_coefficients",
+    "output",
+)
+
+
 @tfl_op
 class UnidirectionalSequenceLSTMOp(TflOp):
     """tfl.unidirectional_sequence_lstm: LiteRT's 24-operand LSTM over a whole sequence (gates i, f, c, o; weights
@@ -60,7 +89,8 @@ class UnidirectionalSequenceLSTMOp(TflOp):
     cell_layer_norm_coefficients = operand_def()
     output_layer_norm_coefficients = operand_def()
     output = result_def()
-    TYPES = {"input": _F32, "input_to_forget_weights": _F32, "output": _F32}
+    # float kernel only (LiteRT's hybrid and integer LSTM kernels are not emitted by tflc yet)
+    TYPES = {name: _F32 for name in _LSTM_FIELDS}
     # tools/versioning/runtime_version.cc: version 1 (float) since 1.13.1.
     VERSIONS = {1: "1.13.1"}
 
