@@ -170,3 +170,38 @@ def test_tf_keras_lstm_fused_like_tf(stacked: bool, tmp_path) -> None:  # noqa: 
     path = tmp_path / "m.tflite"
     path.write_bytes(ours)
     assert rel_error(run_tflc_runtime(str(path), x)[0], got) <= 1e-5
+
+
+def test_tensor_array_while_loop_not_a_cell_is_unrolled() -> None:
+    """A While over TensorArrays whose body is no RNN cell: never fused, unrolled over its 5 static steps."""
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from compiler import TFLiteConverter
+
+    @tf.function(input_signature=[tf.TensorSpec([1, T, I], tf.float32)])
+    def f(x):  # noqa: ANN001, ANN202
+        xs = tf.TensorArray(tf.float32, size=T).unstack(tf.transpose(x, [1, 0, 2]))
+
+        def body(t, h, out):  # noqa: ANN001, ANN202
+            h = h * 0.5 + tf.sin(xs.read(t))
+            return t + 1, h, out.write(t, h)
+
+        _, _, out = tf.while_loop(
+            lambda t, h, o: t < T, body, [0, tf.zeros([1, I]), tf.TensorArray(tf.float32, T)]
+        )
+        return out.stack()
+
+    cf = f.get_concrete_function()
+    x = np.random.default_rng(7).uniform(-1, 1, (1, T, I)).astype(np.float32)
+    want = f(x).numpy()
+    theirs = tf.lite.TFLiteConverter.from_concrete_functions([cf], f).convert()
+    ours = TFLiteConverter.from_concrete_functions([cf]).convert()
+    assert "WHILE" in _op_names(theirs) and "WHILE" not in _op_names(ours)
+    assert not any("SEQUENCE" in op for op in _op_names(ours))
+    it = Interpreter(model_content=theirs, num_threads=1)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    assert rel_error(it.get_tensor(it.get_output_details()[0]["index"]), want) <= 1e-5
+    assert rel_error(next(iter(run_litert(ours, [x]).values())), want) <= 1e-5
