@@ -135,7 +135,7 @@ def convert_attr(value: Any) -> Attribute | None:
 def _dtype_attr(dtype: Any) -> Attribute:
     try:
         return element_type(np.dtype(dtype.as_numpy_dtype))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):  # variant/resource: no numpy dtype
         return tfd.OpaqueType(StringAttr(dtype.name))
 
 

@@ -9,8 +9,9 @@ sequences) or at 0 (last output only) into a second TensorList, stacked after th
 - LSTM (two states, the Keras gate math) -> UNIDIRECTIONAL_SEQUENCE_LSTM with TF's weight layout (gates i, f, c, o;
   weights [units, input]), zero initial states as variable tensors;
 - SimpleRNN (one state, no sigmoid) -> UNIDIRECTIONAL_SEQUENCE_RNN (activation tanh or relu fused);
-- any other cell (GRU with either reset_after) over a static sequence of at most MAX_UNROLL steps: the body is
-  imported once per step (the same TF ops TF would run, so the same numbers), states chained.
+- any other RNN cell (input and recurrent MatMuls: GRU with either reset_after, LSTM with other activations) over a
+  static sequence of at most MAX_UNROLL steps: the body is imported once per step (the same TF ops TF would run,
+  so the same numbers), states chained. Other loops, and longer sequences, stay While loops (the generic path).
 
 A cell is fused only after one step of the body, run by TensorFlow on random inputs, matches the fused op's
 formula with the weights read from the model; anything that does not match exactly (another activation, peepholes,
@@ -101,7 +102,8 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     importer.__dict__[_RECOGNIZED] = True
     outs = loop.emit_fused() if loop.fusable() else None
     if outs is None:
-        if loop.steps > MAX_UNROLL:
+        # only RNN cells (input and recurrent matmuls) are unrolled; other loops stay While loops
+        if loop.steps > MAX_UNROLL or loop.weights() is None:
             return False
         outs = loop.emit_unrolled()
     for tensor, value in zip(op.outputs, outs, strict=True):
