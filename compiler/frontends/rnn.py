@@ -103,7 +103,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     outs = loop.emit_fused() if loop.fusable() else None
     if outs is None:
         # only RNN cells (input and recurrent matmuls) are unrolled; other loops stay While loops
-        if loop.steps > MAX_UNROLL or loop.weights() is None:
+        if loop.steps > MAX_UNROLL or not loop.is_cell():
             return False
         outs = loop.emit_unrolled()
     for tensor, value in zip(op.outputs, outs, strict=True):
@@ -383,6 +383,13 @@ class _Loop:
         if node in self.arg_names and self.arg_names.index(node) in self.invariants:
             return self.invariant_array(self.arg_names.index(node))
         return None
+
+    def is_cell(self) -> bool:
+        """An RNN cell: the step's input goes through a MatMul, and at least one more MatMul (the recurrent one)."""
+        matmuls = [nd for nd in self.gd.node if nd.op in ("MatMul", "BatchMatMulV2", "BatchMatMulV3")]
+        return len(matmuls) >= 2 and any(
+            _split(self.resolve(nd.input[0]))[0] == self.get.name for nd in matmuls
+        )
 
     def fusable(self) -> bool:
         """A standard LSTM or SimpleRNN cell with zero initial states whose final cell state is not read."""
