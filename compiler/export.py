@@ -260,9 +260,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
                 _add_outer_constants(sg, op)
                 continue
             if _is_raw_constant(op):  # a constant that declares its own buffer bytes (STRING constants)
-                sg.add(
-                    op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), buffers.add_raw(op)
-                )
+                raw = buffers.add_raw(op) if op.constant_bytes() else 0  # variable tensors: no buffer, as TF
+                sg.add(op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), raw)
                 continue
             if isinstance(op, tfl.ConstOp):
                 _add_constant(sg, op)
@@ -471,6 +470,7 @@ def _build_subgraph(
                 name=name_off,
                 quantization=_quantization(b, q) if q is not None else None,
                 shape_signature=sig_off or None,
+                is_variable=True if getattr(value.owner, "IS_VARIABLE", False) else None,  # recurrent state
                 has_rank=True,  # every tflc tensor is ranked; TF writes true for ranked tensors
             )
         )

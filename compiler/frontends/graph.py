@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from compiler.errors import ModelImportError
+from compiler.frontends import rnn
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import (
@@ -147,7 +148,7 @@ def convert_attr(value: Any) -> Attribute | None:
 def _dtype_attr(dtype: Any) -> Attribute:
     try:
         return element_type(np.dtype(dtype.as_numpy_dtype))
-    except (TypeError, ValueError, KeyError):  # variant has no numpy twin (KeyError)
+    except (TypeError, ValueError, KeyError):  # variant/resource: no numpy dtype (KeyError)
         return tfd.OpaqueType(StringAttr(dtype.name))
 
 
@@ -395,6 +396,8 @@ class _Importer:
 
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
+            return
+        if rnn.import_op(self, op, args, values):  # Keras RNN While loops -> fused/unrolled cells
             return
         if op.type in _IF_OPS or op.type in _WHILE_OPS:
             self.import_control_flow(op, args, values)

@@ -29,6 +29,8 @@ from dialects.tfl.custom import CustomOp, StringConstOp
 from dialects.tfl.elementwise import *  # noqa: F403
 from dialects.tfl.quantize import *  # noqa: F403
 from dialects.tfl.reduce import *  # noqa: F403
+from dialects.tfl.rnn import *  # noqa: F403
+from dialects.tfl.rnn import VariableStateOp
 from dialects.tfl.shape import *  # noqa: F403
 
 # Every op class defined through `tfl_op` (base.REGISTERED_OPS): no second list to forget.
@@ -38,6 +40,7 @@ TFL_OPS: list[type[IRDLOperation]] = [
     CustomOp,
     StringConstOp,
     *CONTROL_OPS,
+    VariableStateOp,
     *REGISTERED_OPS,
 ]
 
