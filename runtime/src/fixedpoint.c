@@ -327,12 +327,7 @@ void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, 
 
 int tfl_q_avx2(void) {
 #if defined(TFL_Q_X86)
-  static int qgemm_c = -1;
-  if (qgemm_c < 0) {
-    const char *qg = getenv("TFLRT_QGEMM");
-    qgemm_c = qg && (qg[0] == 'c' || qg[0] == 's');
-  }
-  return !qgemm_c && tfl_isa() >= TFL_ISA_AVX2;
+  return tfl_isa() >= TFL_ISA_AVX2; /* TFLRT_QGEMM=c|s and TFLRT_DISABLE_AVX2=1 are caps now (cpu.c) */
 #else
   return 0;
 #endif

@@ -138,7 +138,7 @@ static inline int8_t tfl_rq_scalar(const TflRq *rq, int c, int32_t acc, TflRound
   const int32_t v = tfl_mbqm_mode(acc, rq->smult[c], rq->sshift[c], mode) + rq->zp;
   return (int8_t)(v < rq->lo ? rq->lo : (v > rq->hi ? rq->hi : v));
 }
-/* Whether the AVX2 integer kernels may run: CPU support, TFLRT_DISABLE_AVX2 != 1, TFLRT_QGEMM not c/sse2. */
+/* Whether the AVX2 integer kernels may run now: tfl_isa() >= avx2 (kernels with a per-node choice read it at prepare). */
 int tfl_q_avx2(void);
 
 #if defined(__x86_64__) && defined(__GNUC__)

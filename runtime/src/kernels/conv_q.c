@@ -139,7 +139,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
   if (!d->is16 && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     const int K = w->dims[1] * w->dims[2] * w->dims[3];
-    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, d->channels, K) ||
+    if (!tfl_qgemm_prepare(&d->gemm, (const int8_t *)w->data, d->channels, K) ||
         !tfl_qgemm_set_requant(&d->gemm, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi))
       return tfl_error(ctx, "CONV_2D: out of memory");
     d->packed = 1;
@@ -170,23 +170,23 @@ typedef struct {
   int pointwise;
 } ConvRows;
 
-static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const ConvRows *r = (const ConvRows *)arg;
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OW = r->OW, FH = r->FH, FW = r->FW;
-  if (r->pointwise && lda == C) { /* rows are consecutive pixels (across the batch as well) */
-    tfl_widen_i8(r->x + (size_t)m0 * C, A, (size_t)mb * C);
+  if (r->pointwise && o->lda == C) { /* rows are consecutive pixels (across the batch as well) */
+    tfl_qrows_copy(o, 0, r->x + (size_t)m0 * C, (size_t)mb * C);
     return;
   }
   const int total = r->OH * OW;
-  const int16_t zp = (int16_t)d->in_zp;
+  const int8_t zp = (int8_t)d->in_zp;
   for (int i = 0; i < mb; ++i) {
     const int m = m0 + i, n = m / total, pix = m % total;
     const int oy = pix / OW, ox = pix % OW;
     const int8_t *xin = r->x + (size_t)n * H * W * C;
-    int16_t *dst = A + (size_t)i * lda;
+    size_t at = (size_t)i * o->lda;
     if (r->pointwise) {
-      tfl_widen_i8(xin + (size_t)pix * C, dst, (size_t)C);
+      tfl_qrows_copy(o, at, xin + (size_t)pix * C, (size_t)C);
       continue;
     }
     const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
@@ -194,20 +194,19 @@ static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
     for (int fy = 0; fy < FH; ++fy) {
       const int iy = iy0 + fy * d->dil_h;
       if (iy < 0 || iy >= H) {
-        for (int k = 0; k < FW * C; ++k) dst[k] = zp;
-        dst += FW * C;
+        tfl_qrows_fill(o, at, zp, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
       if (row_inside && d->dil_w == 1) { /* FW taps of C channels are contiguous in the input row */
-        tfl_widen_i8(xin + ((size_t)iy * W + ix0) * C, dst, (size_t)FW * C);
-        dst += FW * C;
+        tfl_qrows_copy(o, at, xin + ((size_t)iy * W + ix0) * C, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
-      for (int fx = 0; fx < FW; ++fx, dst += C) {
+      for (int fx = 0; fx < FW; ++fx, at += (size_t)C) {
         const int ix = ix0 + fx * d->dil_w;
-        if (ix >= 0 && ix < W) tfl_widen_i8(xin + ((size_t)iy * W + ix) * C, dst, (size_t)C);
-        else
-          for (int c = 0; c < C; ++c) dst[c] = zp;
+        if (ix >= 0 && ix < W) tfl_qrows_copy(o, at, xin + ((size_t)iy * W + ix) * C, (size_t)C);
+        else tfl_qrows_fill(o, at, zp, (size_t)C);
       }
     }
   }
@@ -231,7 +230,8 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   /* the bias may be a non-constant tensor: fold it on every eval (one pass over the channels) */
   tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
   const int M = in->dims[0] * r.OH * r.OW;
-  if (tfl_qgemm_run(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) != TFL_OK)
+  if (tfl_qgemm_run_rows(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) !=
+      TFL_OK)
     return tfl_error(ctx, "CONV_2D: out of memory");
   return TFL_OK;
 }
