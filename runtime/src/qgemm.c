@@ -303,29 +303,10 @@ void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n) {
 /* ---------------------------------------------------------------- AVX-512 and VNNI micro-kernels */
 
 #ifdef TFL_QGEMM_X86
-#define TFL_T512 "avx512f,avx512bw,avx512vl,avx512dq"
-#define TFL_T512_VNNI "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
-
 static inline int32_t load_quad(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return v;
-}
-
-/* 16 lanes of clamp(MBQM(x) + zp) for channels n .. n + 15 (vector order): tfl_v8_mbqm on zmm, with the left
- * shift always applied (0 when the channel has none). */
-__attribute__((target(TFL_T512), always_inline)) static inline __m512i v16_rq(__m512i x, const TflRq *rq, int n) {
-  const __m512i half = _mm512_set1_epi64((int64_t)1 << 30);
-  const __m512i q = _mm512_load_si512(rq->mult + n), rsh = _mm512_load_si512(rq->rsh + n);
-  x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + n));
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, q), half);
-  const __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q, 32)), half);
-  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-  const __m512i rem = _mm512_add_epi32(_mm512_and_si512(h, _mm512_load_si512(rq->mask + n)), _mm512_srai_epi32(h, 31));
-  __m512i v = _mm512_srav_epi32(h, rsh);
-  v = _mm512_mask_add_epi32(v, _mm512_cmpgt_epi32_mask(rem, _mm512_load_si512(rq->thr + n)), v, _mm512_set1_epi32(1));
-  v = _mm512_add_epi32(v, _mm512_set1_epi32(rq->zp));
-  return _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(rq->lo)), _mm512_set1_epi32(rq->hi));
 }
 
 /* zmm micro-kernel: MR (1..6) rows x NP (1..4) panels of 16 channels, one zmm accumulator per (row, panel), started
@@ -333,7 +314,8 @@ __attribute__((target(TFL_T512), always_inline)) static inline __m512i v16_rq(__
  * contribute a broadcast 4-byte word: a depth quad of uint8 (vpdpbusd against the [16][4] int8 panel row) or a depth
  * pair of int16 (vpmaddwd against the [16][2] panel row sign-extended to int16, AVX-512BW without VNNI).
  * init and out point at the group's first channel; rq (indexed from channel n0) != NULL: int8 results for the first
- * nvalid channels at out (row stride ldo); else int32 sums (all NP * 16). */
+ * nvalid channels at out (row stride ldo), packed 64 to a row and put in channel order with one dword permute; else
+ * int32 sums (all NP * 16). */
 #define TFL_ZMM_KERNEL(NAME, TARGET, GROUP, LOADW, DOT)                                                                \
   __attribute__((target(TARGET), always_inline)) static inline void NAME##_body(                                      \
       const int8_t *panel, size_t pstride, int ngroups, const uint8_t *const *rows, const int32_t *init,               \
@@ -355,12 +337,16 @@ __attribute__((target(TFL_T512), always_inline)) static inline __m512i v16_rq(__
           _mm512_storeu_si512((int32_t *)out + (size_t)r * ldo + 16 * j, acc[r][j]);                                   \
       return;                                                                                                          \
     }                                                                                                                  \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) {                                                             \
-      const int left = nvalid - 16 * j;                                                                                \
-      const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);                              \
-      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r)                                                             \
-        _mm512_mask_cvtsepi32_storeu_epi8((int8_t *)out + (size_t)r * ldo + 16 * j, m,                                \
-                                          v16_rq(acc[r][j], rq, n0 + 16 * j));                                         \
+    const int wl = rq->any_left;                                                                                       \
+    _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                               \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
+          wl ? tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 1) : tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 0);              \
+    const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
+      const __m512i b = tfl_v64_pack_rq(acc[r][0], acc[r][NP > 1 ? 1 : 0], acc[r][NP > 2 ? 2 : 0],                     \
+                                        acc[r][NP > 3 ? 3 : 0], rq);                                                   \
+      _mm512_mask_storeu_epi8((int8_t *)out + (size_t)r * ldo, m, _mm512_permutexvar_epi32(perm, b));                  \
     }                                                                                                                  \
   }
 
