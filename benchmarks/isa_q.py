@@ -17,7 +17,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--levels", default="", help="comma-separated ISA caps (default: every level up to the CPU's)")
+    ap.add_argument(
+        "--levels", default="", help="comma-separated ISA caps (default: every level up to the CPU's)"
+    )
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--model", default="mobilenet_v2_int8")
     ap.add_argument("--root", default=os.path.dirname(HERE), help="checkout whose runtime package is timed")
@@ -44,15 +46,23 @@ def main(argv: list[str] | None = None) -> None:
         from ai_edge_litert.interpreter import Interpreter as LiteRT
 
         for nt in (1, 2):
-            lite[nt] = bench.time_interpreter(lambda nt=nt: LiteRT(model_content=data, num_threads=nt), args.seconds)[0]
+            lite[nt] = bench.time_interpreter(
+                lambda nt=nt: LiteRT(model_content=data, num_threads=nt), args.seconds
+            )[0]
     for level in levels:
         if level:
             _tflrt.set_isa(level)
         for nt in (1, 2):
-            ms = bench.time_interpreter(lambda nt=nt: Interpreter(model_content=data, num_threads=nt), args.seconds)[0]
+            ms = bench.time_interpreter(
+                lambda nt=nt: Interpreter(model_content=data, num_threads=nt), args.seconds
+            )[0]
             ref = lite.get(nt)
             ratio = f"{ms / ref:.2f}x" if ref else "-"
-            print(f"| {level or 'default'} | {nt} | {ms:.2f} | {ref:.2f} | {ratio} |" if ref else f"| {level} | {nt} | {ms:.2f} | - | - |")
+            print(
+                f"| {level or 'default'} | {nt} | {ms:.2f} | {ref:.2f} | {ratio} |"
+                if ref
+                else f"| {level} | {nt} | {ms:.2f} | - | - |"
+            )
         if level:
             _tflrt.set_isa(None)
 
