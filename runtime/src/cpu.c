@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 static const char *const names[] = {"scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"};
 
 const char *tfl_isa_name(TflIsa isa) {
@@ -28,7 +32,9 @@ TflIsa tfl_isa_detected(void) {
   const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-  avx_vnni = avx2 && __builtin_cpu_supports("avxvnni");
+  /* AVX-VNNI is CPUID.(EAX=7, ECX=1):EAX bit 4; read directly, as older compilers' __builtin_cpu_supports lack it */
+  unsigned a = 0, b = 0, c = 0, dx = 0;
+  avx_vnni = avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &dx) && ((a >> 4) & 1u);
   if (avx2) l = avx_vnni ? TFL_ISA_AVX2_VNNI : TFL_ISA_AVX2;
   if (avx2 && avx512) l = __builtin_cpu_supports("avx512vnni") ? TFL_ISA_AVX512_VNNI : TFL_ISA_AVX512;
   level = l;
