@@ -180,7 +180,9 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_m
   const __m512i q = _mm512_load_si512(rq->mult + i);
   if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
   const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, q), half);
-  const __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(q, 32)), half);
+  /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
+  const __m512i qo = _mm512_loadu_si512(rq->mult + i + 1);
+  const __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), qo), half);
   const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
   const __m512i rem = _mm512_add_epi32(_mm512_and_si512(h, _mm512_load_si512(rq->mask + i)), _mm512_srai_epi32(h, 31));
   const __m512i v = _mm512_srav_epi32(h, _mm512_load_si512(rq->rsh + i));

@@ -479,11 +479,12 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
                                                                                        size_t off, __mmask64 lmask,
                                                                                        int quads, const int8_t *wp,
                                                                                        const TflRq *rq, int i0,
-                                                                                       const int with_left) {
+                                                                                       const int with_left,
+                                                                                       const int tail1) {
   const __m512i flip = _mm512_set1_epi8((char)0x80);
   __m512i a0 = _mm512_load_si512(rq->bias + i0), a1 = _mm512_load_si512(rq->bias + i0 + 16);
   __m512i a2 = _mm512_load_si512(rq->bias + i0 + 32), a3 = _mm512_load_si512(rq->bias + i0 + 48);
-  for (int q = 0; q < quads; ++q, wp += 256) {
+  for (int q = 0; q < quads - tail1; ++q, wp += 256) {
     const __m512i t0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q] + off), flip);
     const __m512i t1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q + 1] + off), flip);
     const __m512i t2 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q + 2] + off), flip);
@@ -495,13 +496,25 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
     a2 = _mm512_dpbusd_epi32(a2, _mm512_unpacklo_epi16(hi01, hi23), _mm512_load_si512(wp + 128));
     a3 = _mm512_dpbusd_epi32(a3, _mm512_unpackhi_epi16(hi01, hi23), _mm512_load_si512(wp + 192));
   }
+  if (tail1) { /* a last quad with one tap: its bytes zero-extended to the dwords of each vector (one vpshufb each) */
+    const __m512i t = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * (quads - 1)] + off), flip);
+    const int z = (int)0x80808000;
+    a0 = _mm512_dpbusd_epi32(a0, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 3, z | 2, z | 1, z)), _mm512_load_si512(wp));
+    a1 = _mm512_dpbusd_epi32(a1, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 7, z | 6, z | 5, z | 4)),
+                             _mm512_load_si512(wp + 64));
+    a2 = _mm512_dpbusd_epi32(a2, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 11, z | 10, z | 9, z | 8)),
+                             _mm512_load_si512(wp + 128));
+    a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
+                             _mm512_load_si512(wp + 192));
+  }
   return tfl_v64_pack_rq(tfl_v16_mbqm(a0, rq, i0, with_left), tfl_v16_mbqm(a1, rq, i0 + 16, with_left),
                          tfl_v16_mbqm(a2, rq, i0 + 32, with_left), tfl_v16_mbqm(a3, rq, i0 + 48, with_left), rq);
 }
 
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
                                                                                            int row1, const int quads,
-                                                                                           const int with_left) {
+                                                                                           const int with_left,
+                                                                                           const int tail1) {
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
   const int taps = FH * FW, nblk = (C + 63) / 64;
@@ -536,17 +549,18 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
       const int8_t *wp = d->dw_pack8;
       for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
-        _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m, dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left));
+        _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m, dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
       }
     }
   }
 }
 
 __attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, int row0, int row1) {
-  /* 3x3 filters (3 tap quads) get a fully unrolled copy */
-  if (r->d->dw_rq.any_left) dw_rows_vnni_body(r, row0, row1, r->d->dw_quads, 1);
-  else if (r->d->dw_quads == 3) dw_rows_vnni_body(r, row0, row1, 3, 0);
-  else dw_rows_vnni_body(r, row0, row1, r->d->dw_quads, 0);
+  /* 3x3 filters (two tap quads and a single tap) get a fully unrolled copy */
+  const int quads = r->d->dw_quads, tail1 = r->FH * r->FW % 4 == 1;
+  if (r->d->dw_rq.any_left) dw_rows_vnni_body(r, row0, row1, quads, 1, tail1);
+  else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, 3, 0, 1);
+  else dw_rows_vnni_body(r, row0, row1, quads, 0, tail1);
 }
 #endif
 
