@@ -3,10 +3,13 @@
  *   acc = sum w * (x - zp_in) over in-image taps (+ bias), out = MBQM(acc, mult[c], shift[c]) + zp_out, clamped.
  * Out-of-image taps contribute nothing, which equals padding the input with zp_in and folding -zp_in * (sum of all
  * filter taps) into the bias; the fast paths use that:
- *   CONV_2D int8 (one group, constant filter): the shared GEMM driver (qgemm.h) on im2col rows, fused requantization;
- *   DEPTHWISE int8 (multiplier 1, constant filter, AVX2): tap pairs interleaved as int16 for pmaddwd, 16 channels per
- *   step, requantized in registers. Both split their output rows into tfl_parallel_for tasks.
- * Everything else (int16x8, groups, depth multiplier > 1, single rounding for depthwise, no AVX2 for depthwise)
+ *   CONV_2D int8 (one group, constant filter): the shared GEMM driver (qgemm.h) on im2col rows in its row format,
+ *   fused requantization;
+ *   DEPTHWISE int8 (multiplier 1, constant filter, AVX2 or up): tap pairs interleaved as int16 for pmaddwd, 16
+ *   channels per step (avx2 .. avx512), or tap quads for vpdpbusd, 64 channels per step (avx512_vnni); requantized in
+ *   registers. Both split their output rows into tfl_parallel_for tasks. The kernel is chosen from tfl_isa() when the
+ *   node is prepared.
+ * Everything else (int16x8, groups, depth multiplier > 1, single rounding for depthwise, below AVX2 for depthwise)
  * takes the direct loops below. */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@ typedef struct {
   int *shift;    /* [channels] */
   int32_t *wsum; /* [channels] sum of the filter taps of each output channel (conv, int8) */
   int wsum_ready;
+  int bias_folded; /* the fast paths' epilogue bias holds a constant bias already */
   TflQGemm gemm; /* int8 conv with constant filter and one group: packed GEMM weights and epilogue */
   int packed;
   /* int8 depthwise fast path (depth multiplier 1, constant filter, double rounding), chosen at prepare */
@@ -232,8 +236,9 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.FW = w->dims[2];
   r.pointwise = r.FH == 1 && r.FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                 r.OH == r.H && r.OW == r.W;
-  /* the bias may be a non-constant tensor: fold it on every eval (one pass over the channels) */
-  tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
+  /* the bias may be a non-constant tensor: then fold it on every eval (one pass over the channels) */
+  if (!d->bias_folded) tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
+  d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   const int M = in->dims[0] * r.OH * r.OW;
   if (tfl_qgemm_run_rows(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) !=
       TFL_OK)
@@ -603,7 +608,8 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
-  tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+  if (!d->bias_folded) tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+  d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
   return TFL_OK;
 }
