@@ -286,7 +286,25 @@ static void flip_u8(uint8_t *dst, const int8_t *src, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = (uint8_t)src[i] ^ 0x80u;
 }
 
+#ifdef TFL_QGEMM_X86
+__attribute__((target("avx512f,avx512bw"))) static void flip_u8_512(uint8_t *dst, const int8_t *src, size_t n) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 m = ((__mmask64)1 << (n - i)) - 1;
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+#endif
+
 void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n) {
+#ifdef TFL_QGEMM_X86
+  if (o->fmt == TFL_QROW_U8 && o->isa >= TFL_ISA_AVX512) {
+    flip_u8_512((uint8_t *)o->A + at, src, n);
+    return;
+  }
+#endif
   if (o->fmt == TFL_QROW_U8) flip_u8((uint8_t *)o->A + at, src, n);
   else tfl_widen_i8(src, (int16_t *)o->A + at, n);
 }
@@ -656,7 +674,7 @@ static void run_task(void *arg, int task, int thread) {
   for (int b = b0; b < b1; ++b) {
     const int m0 = b * r->MB, mb = r->M - m0 < r->MB ? r->M - m0 : r->MB;
     if (r->fill) {
-      const TflQRows o = {base, p->Kp, r->g->fmt};
+      const TflQRows o = {base, p->Kp, r->g->fmt, r->g->isa};
       r->fill(r->rows_arg, m0, mb, &o);
     } else {
       r->rows(r->rows_arg, m0, mb, (int16_t *)base, p->Kp);

@@ -69,6 +69,7 @@ typedef struct {
   void *A;
   int lda;
   TflQRowFmt fmt;
+  int isa; /* the GEMM's level (the copies use it too) */
 } TflQRows;
 /* A[at .. at + n) = src[0 .. n) in the row format (widened, or flipped to x + 128). */
 void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n);

@@ -516,6 +516,55 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
                          tfl_v16_mbqm(a2, rq, i0 + 32, with_left), tfl_v16_mbqm(a3, rq, i0 + 48, with_left), rq);
 }
 
+/* The same for a last block of at most 32 channels, on ymm: vector k's first 8 dwords (lanes 0-1) are contiguous in
+ * the 64-channel layouts of the weights and of rq, so this reads the same data as dw_block64. */
+__attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_block32(const int8_t *const *tp,
+                                                                                       size_t off, __mmask32 lmask,
+                                                                                       int quads, const int8_t *wp,
+                                                                                       const TflRq *rq, int i0,
+                                                                                       const int with_left,
+                                                                                       const int tail1) {
+  const __m256i flip = _mm256_set1_epi8((char)0x80);
+  __m256i a0 = _mm256_load_si256((const __m256i *)(rq->bias + i0));
+  __m256i a1 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 16));
+  __m256i a2 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 32));
+  __m256i a3 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 48));
+#define DW_W(o) _mm256_load_si256((const __m256i *)(wp + (o)))
+  for (int q = 0; q < quads - tail1; ++q, wp += 256) {
+    const __m256i t0 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q] + off), flip);
+    const __m256i t1 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 1] + off), flip);
+    const __m256i t2 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 2] + off), flip);
+    const __m256i t3 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 3] + off), flip);
+    const __m256i lo01 = _mm256_unpacklo_epi8(t0, t1), hi01 = _mm256_unpackhi_epi8(t0, t1);
+    const __m256i lo23 = _mm256_unpacklo_epi8(t2, t3), hi23 = _mm256_unpackhi_epi8(t2, t3);
+    a0 = _mm256_dpbusd_epi32(a0, _mm256_unpacklo_epi16(lo01, lo23), DW_W(0));
+    a1 = _mm256_dpbusd_epi32(a1, _mm256_unpackhi_epi16(lo01, lo23), DW_W(64));
+    a2 = _mm256_dpbusd_epi32(a2, _mm256_unpacklo_epi16(hi01, hi23), DW_W(128));
+    a3 = _mm256_dpbusd_epi32(a3, _mm256_unpackhi_epi16(hi01, hi23), DW_W(192));
+  }
+  if (tail1) {
+    const __m256i t = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * (quads - 1)] + off), flip);
+    const int z = (int)0x80808000;
+    a0 = _mm256_dpbusd_epi32(a0, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 3, z | 2, z | 1, z, z | 3, z | 2, z | 1, z)),
+                             DW_W(0));
+    a1 = _mm256_dpbusd_epi32(a1, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 7, z | 6, z | 5, z | 4, z | 7, z | 6, z | 5,
+                                                                         z | 4)),
+                             DW_W(64));
+    a2 = _mm256_dpbusd_epi32(a2, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 11, z | 10, z | 9, z | 8, z | 11, z | 10,
+                                                                         z | 9, z | 8)),
+                             DW_W(128));
+    a3 = _mm256_dpbusd_epi32(a3, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 15, z | 14, z | 13, z | 12, z | 15, z | 14,
+                                                                         z | 13, z | 12)),
+                             DW_W(192));
+  }
+#undef DW_W
+  a0 = tfl_v8_rq(rq, i0, a0, with_left);
+  a1 = tfl_v8_rq(rq, i0 + 16, a1, with_left);
+  a2 = tfl_v8_rq(rq, i0 + 32, a2, with_left);
+  a3 = tfl_v8_rq(rq, i0 + 48, a3, with_left);
+  return _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
+}
+
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
                                                                                            int row1, const int quads,
                                                                                            const int with_left,
@@ -524,6 +573,7 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
   const int taps = FH * FW, nblk = (C + 63) / 64;
   const __mmask64 last = C % 64 ? (((__mmask64)1 << (C % 64)) - 1) : ~(__mmask64)0;
+  const int small_last = C % 64 != 0 && C % 64 <= 32;
   const TflRq *rq = &d->dw_rq;
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
@@ -554,7 +604,13 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
       const int8_t *wp = d->dw_pack8;
       for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
-        _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m, dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
+        if (cb == nblk - 1 && small_last) { /* at most 32 channels left: half the work on ymm */
+          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, cb * 64, with_left, tail1);
+          _mm256_mask_storeu_epi8(yo + (size_t)cb * 64, (__mmask32)m, v);
+          break;
+        }
+        _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
       }
     }
   }
