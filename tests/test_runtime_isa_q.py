@@ -187,10 +187,7 @@ def test_mobilenet_v2_int8_levels(isa_cap):
     from runtime_util import rep_dataset
 
     keras_model = corpus.build("mobilenet_v2")
-    fn = tf.function(
-        lambda x: keras_model(x, training=False), input_signature=[tf.TensorSpec([1, 224, 224, 3])]
-    )
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], keras_model)
+    conv = tf.lite.TFLiteConverter.from_keras_model(keras_model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = rep_dataset([(1, 224, 224, 3)], 4, 0)
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
