@@ -83,6 +83,17 @@ def transformer_block() -> Any:
     return keras.Model(inp, out, name="transformer_block")
 
 
+def lstm() -> Any:
+    """Keras 3 2-layer LSTM (sequences, then last state) on 32 steps x 16 features; TF 2.21 cannot convert it."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input((32, 16))
+    x = layers.LSTM(64, return_sequences=True)(inp)
+    x = layers.LSTM(64)(x)
+    return keras.Model(inp, layers.Dense(10)(x), name="lstm")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "mlp": mlp,
     "small_cnn": small_cnn,
@@ -91,6 +102,7 @@ MODELS: dict[str, Callable[[], Any]] = {
     "efficientnet_b0": efficientnet_b0,
     "transformer_block": transformer_block,
     "mobilenet_v3_small": mobilenet_v3_small,
+    "lstm": lstm,
 }
 HEAVY = {"mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block", "mobilenet_v3_small"}
 
