@@ -32,6 +32,8 @@ MODELS = {
     "mobilenet_v2_f32": ("MobileNetV2", None),
     "mobilenet_v2_int8": ("MobileNetV2", "int8"),
     "resnet50_f32": ("ResNet50", None),
+    "efficientnet_b0_f32": ("EfficientNetB0", None),
+    "transformer_block_f32": ("transformer_block", None),  # tests/corpus.py's encoder block (64x128)
 }
 
 
@@ -43,6 +45,18 @@ def build_model(name: str) -> bytes:
     import tensorflow as tf
 
     arch, quant = MODELS[name]
+    if arch == "transformer_block":
+        sys.path.insert(0, os.path.join(ROOT, "tests"))
+        from corpus import build
+
+        keras_model = build(arch)
+        fn = tf.function(lambda x: keras_model(x, training=False),
+                         input_signature=[tf.TensorSpec([1, 64, 128], tf.float32)])  # fmt: skip
+        data = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()]).convert()
+        os.makedirs(CACHE, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        return data
     # int8: no final softmax. With random weights the activations are tiny, and LiteRT's BUILTIN_REF softmax aborts
     # (PreprocessSoftmaxScaling check) on such input scales.
     extra = {"classifier_activation": None} if quant == "int8" else {}
