@@ -133,3 +133,22 @@ def test_model_exact_across_levels_and_fast(name):
     ref = ru.run(ru.litert(data), inputs)
     for g, r in zip(base, ref, strict=True):
         assert _rel(g, r) <= TOL
+
+
+def test_hybrid_conv_input_quantization_threads():
+    """Dynamic-range CONV_2D on a 368k-element input: its input quantization is split over threads (min/max by ranges,
+    folded in order), bit-exact with LiteRT's reference kernel and with one thread."""
+    rng = np.random.default_rng(5)
+    w = _w(rng, 3, 3, 40, 64)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 96, 96, 40], tf.float32)])
+    def f(x):
+        return tf.nn.relu(tf.nn.conv2d(x, w, 1, "SAME"))
+
+    model = ru.convert(f, quantize="dynamic")
+    assert "CONV_2D" in ru.model_ops(model)
+    inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=2, lo=-3.0, hi=2.0)
+    want = ru.run(ru.litert(model), inputs)
+    for threads in (1, 2):
+        got = ru.run(ru.ours(model, num_threads=threads), inputs)
+        assert all(np.array_equal(g, x) for g, x in zip(got, want, strict=True)), threads
