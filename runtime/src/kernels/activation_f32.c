@@ -7,6 +7,7 @@
 
 #include "../cpu.h"
 #include "common_f32.h"
+#include "gemm.h" /* tfl_fast_float */
 #include "par_range.h"
 
 typedef struct {
@@ -14,7 +15,7 @@ typedef struct {
   int flag;
   int64_t outer, inner;
   float lo, hi;
-  int avx2; /* vector clones chosen at prepare (tfl_isa) */
+  int avx2; /* vector clones chosen at prepare (tfl_isa): 1 AVX2, 2 AVX2 with FMA (experimental_fast_float) */
 } ActData;
 
 static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
@@ -23,7 +24,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_is_f32(in)) return TFL_NOT_MINE;
   if (!tfl_is_f32(out)) return tfl_error(ctx, "activation op %d: output must be float32", node->op);
   ActData *d = tfl_set_user_data(node, sizeof(ActData));
-  d->avx2 = tfl_isa() >= TFL_ISA_AVX2;
+  d->avx2 = tfl_isa() >= TFL_ISA_AVX2 ? 1 + (tfl_fast_float(ctx) != 0) : 0;
   switch (node->op) {
     case TFL_OP_LEAKY_RELU: d->p = tfl_LeakyReluOptions(node).alpha; break;
     case TFL_OP_GELU: d->flag = tfl_GeluOptions(node).approximate; break;
@@ -215,12 +216,21 @@ static void logistic_default(const float *x, float *o, int64_t n) { logistic_bod
 static void exp_shift_default(const float *x, float *o, int64_t n, float mx, float beta) { exp_shift_body(x, o, n, mx, beta); }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void logistic_avx2(const float *x, float *o, int64_t n) { logistic_body(x, o, n); }
+/* experimental_fast_float: the same body with FMA contraction (the polynomial's multiply-adds fused) */
+__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) static void logistic_avx2_fma(const float *x, float *o,
+                                                                                                 int64_t n) {
+  logistic_body(x, o, n);
+}
 TFL_TARGET_AVX2 static void exp_shift_avx2(const float *x, float *o, int64_t n, float mx, float beta) {
   exp_shift_body(x, o, n, mx, beta);
 }
 #endif
 static void logistic_vec(const float *x, float *o, int64_t n, int avx2) {
 #if TFL_X86_CLONES
+  if (avx2 == 2) {
+    logistic_avx2_fma(x, o, n);
+    return;
+  }
   if (avx2) {
     logistic_avx2(x, o, n);
     return;
