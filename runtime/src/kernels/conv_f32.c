@@ -68,10 +68,12 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;
   d->direct = d->kh == 1 && d->kw == 1 && sh == 1 && sw == 1 && d->pad_t == 0 && d->pad_l == 0 && d->oh == d->h && d->ow == d->w;
   size_t pk = tfl_gemm_packed_floats(d->cout, d->K);
-  /* im2col rows per block: the GEMM streams all of B once per block, so deep filters get taller blocks */
-  long br = (256 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
+  /* im2col rows per block. The AVX-512 GEMMs block K and stream all of B once per call, so deep filters get taller
+   * blocks there; the AVX2/SSE2 GEMMs re-read B per 6-row block anyway and run faster on small (L2) blocks. */
+  const int kblocked = tfl_isa() >= TFL_ISA_AVX512;
+  long br = (kblocked ? 256 * 1024 : 64 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
   br = (br / TFL_GEMM_MR) * TFL_GEMM_MR;
-  if (br < 16 * TFL_GEMM_MR) br = 16 * TFL_GEMM_MR;
+  if (br < (kblocked ? 16 : 4) * TFL_GEMM_MR) br = (kblocked ? 16 : 4) * TFL_GEMM_MR;
   d->block_rows = (int)br;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
