@@ -162,6 +162,35 @@ def test_int8_softmax_with_negative_left_shift_is_refused():
         _run_all(_load("softmax8-tiny-input-scale.tflite"))
 
 
+# The reproducers the runtime refuses, and what its error says: `tflc run` on each ends in one `error:` line.
+REFUSED = [
+    ("reshape-9-element-shape-stack-overflow.tflite", r"\(subgraph \d+, node \d+\)"),
+    ("slow-over-10s.tflite", "work bound.*TFLRT_MAX_WORK"),
+    ("conv-huge-dilation.tflite", "CONV_2D: stride or dilation too large"),
+    ("bmm-empty-operand-null-data.tflite", "has no data"),
+    ("hybrid-bmm-empty-filter.tflite", "RESIZE_BILINEAR"),
+    ("exp16-zero-output-scale.tflite", "scales must be positive"),
+    ("softmax8-tiny-input-scale.tflite", "SOFTMAX: beta \\* input scale out of range"),
+]
+
+
+@pytest.mark.parametrize("name,needle", REFUSED, ids=[n.removesuffix(".tflite") for n, _ in REFUSED])
+def test_cli_run_refuses_reproducer(name, needle):
+    """`tflc run FILE` (seeded random inputs): exit code 1, one `error:` line carrying the runtime's message, no
+    traceback."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from compiler.cli import app
+
+    result = CliRunner().invoke(app, ["run", os.path.join(DATA, name)], env={"TFLC_TRACEBACK": ""})
+    text = result.stdout + result.stderr
+    errors = [ln for ln in text.splitlines() if ln.startswith("error:")]
+    assert result.exit_code == 1 and len(errors) == 1 and "Traceback" not in text, text
+    assert re.search(needle, errors[0]), text
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Python API: views onto tensor storage
 # ---------------------------------------------------------------------------------------------------------------
