@@ -62,18 +62,7 @@ def residual():
 
 def convert_both(model, shape, dataset=None, ops=(OPS_16X8,), **settings) -> tuple[bytes, bytes]:
     """(ours, TF's) 16x8 files for the same model, dataset and settings."""
-    import tensorflow as tf
-
-    files = []
-    for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
-        c = cls.from_keras_model(model)
-        c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = dataset or rep_data(shape)
-        c.target_spec.supported_ops = ops_set(*ops)
-        for k, v in settings.items():
-            setattr(c, k, v)
-        files.append(c.convert())
-    return files[0], files[1]
+    return q8.convert_both(model, shape, dataset, supported_ops=ops_set(*ops), **settings)
 
 
 def operators(model: bytes) -> list[tuple[str, int, list[tuple[str, float, int, tuple] | None], list[str]]]:

@@ -106,15 +106,16 @@ def ops():
     return keras.Model(x, layers.Dense(5)(layers.Flatten()(y)), name="ops")
 
 
-def convert_both(model, shape, **settings):
-    """(ours, TF's) int8 files for the same model, dataset and settings."""
+def convert_both(model, shape, dataset=None, **settings):
+    """(ours, TF's) full-integer files for the same model, dataset (default: seeded, of `shape`) and settings
+    (`supported_ops`: target_spec's)."""
     import tensorflow as tf
 
     files = []
     for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
         c = cls.from_keras_model(model)
         c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = rep_data(shape)
+        c.representative_dataset = dataset or rep_data(shape)
         for k, v in settings.items():
             if k == "supported_ops":
                 c.target_spec.supported_ops = v
@@ -455,19 +456,11 @@ def test_digits_cnn():
     x_train, x_test, y_test = d["x_train"] / np.float32(16), d["x_test"] / np.float32(16), d["y_test"]
     float_acc = float(np.mean(np.argmax(model.predict(x_test, verbose=0), -1) == y_test))
 
-    import tensorflow as tf
-
     def rep():
         for i in range(SAMPLES):
             yield [x_train[i : i + 1]]
 
-    files = []
-    for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
-        c = cls.from_keras_model(model)
-        c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = rep
-        files.append(c.convert())
-    ours, theirs = files
+    ours, theirs = convert_both(model, None, dataset=rep)
     assert len(operators(ours)) <= len(operators(theirs))
     xs = [x_test[i : i + 1] for i in range(len(x_test))]
     frac, worst_scale, worst_zp, _, _ = activation_agreement(ours, theirs, xs[0])
