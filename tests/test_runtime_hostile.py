@@ -221,14 +221,20 @@ def test_live_tensor_view_blocks_reallocation_like_litert(call):
     assert msgs[0] == msgs[1]
 
 
+def _fill_first_input(it, value: float) -> dict:
+    """Allocates `it` and sets its first (float) input to `value` everywhere; returns that input's details."""
+    it.allocate_tensors()
+    d = it.get_input_details()[0]
+    it.set_tensor(d["index"], np.full(d["shape"], value, np.float32))
+    return d
+
+
 def test_get_tensor_copies_do_not_block():
     """get_tensor() returns a copy (as LiteRT's): holding it blocks nothing, and it keeps its values."""
     model = _seed("mixed_dynamic")
     for make in (ru.litert, ru.ours):
         it = make(model)
-        it.allocate_tensors()
-        d = it.get_input_details()[0]
-        it.set_tensor(d["index"], np.full(d["shape"], 3.0, np.float32))
+        d = _fill_first_input(it, 3.0)
         copy = it.get_tensor(d["index"])
         it.resize_tensor_input(d["index"], [5, 6])
         it.allocate_tensors()
@@ -241,9 +247,7 @@ def test_view_keeps_interpreter_storage_alive():
     view from one tensor() call written through is what invoke reads."""
     model = _seed("mixed_dynamic")
     it = ru.ours(model)
-    it.allocate_tensors()
-    d = it.get_input_details()[0]
-    it.set_tensor(d["index"], np.full(d["shape"], 2.5, np.float32))
+    d = _fill_first_input(it, 2.5)
     view = it.tensor(d["index"])()
     del it
     gc.collect()
@@ -260,9 +264,7 @@ def test_set_tensor_from_its_own_view():
     model = _seed("mixed_dynamic")
     for make in (ru.litert, ru.ours):
         it = make(model)
-        it.allocate_tensors()
-        d = it.get_input_details()[0]
-        it.set_tensor(d["index"], np.full(d["shape"], 4.0, np.float32))
+        d = _fill_first_input(it, 4.0)
         it.set_tensor(d["index"], it.tensor(d["index"])())
         np.testing.assert_array_equal(it.get_tensor(d["index"]), np.full(d["shape"], 4.0, np.float32))
 
