@@ -90,7 +90,7 @@ TENSOR_TYPES = TENSOR_TYPE_CODES
 class Field:
     """One options-table field: how the property is stored and how it is written."""
 
-    kind: str  # "int" | "float" | "bool" | "enum" | "int_vec"
+    kind: str  # "int" | "float" | "bool" | "enum" | "int_vec" | "float_vec"
     default: Any = None
     enum: dict[str, int] | None = None
 
@@ -104,6 +104,8 @@ class Field:
         if self.kind == "enum":
             assert self.enum is not None and value in self.enum, f"{value!r} not in {list(self.enum)}"
             return StringAttr(value)
+        if self.kind == "float_vec":
+            return DenseArrayBase.from_list(f32, [float(v) for v in value])
         return DenseArrayBase.from_list(i32, [int(v) for v in value])
 
     def value(self, attr: Attribute) -> Any:
@@ -123,6 +125,7 @@ class Field:
             "bool": IntegerAttr,
             "enum": StringAttr,
             "int_vec": DenseArrayBase,
+            "float_vec": DenseArrayBase,
         }[self.kind]
 
 
@@ -144,6 +147,10 @@ def ENUM(enum: dict[str, int], default: str) -> Field:
 
 def I32_VEC() -> Field:
     return Field("int_vec", ())
+
+
+def F32_VEC() -> Field:
+    return Field("float_vec", ())
 
 
 ACT = ENUM(ACTIVATIONS, "NONE")
