@@ -157,3 +157,23 @@ def test_builtins_stay_builtins_with_select_tf_ops():
         conv.target_spec.supported_ops = {tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS}
         ops = _structure(conv.convert())[0]
         assert "CUSTOM" not in ops, name
+
+
+def test_erf_decomposed_where_tensorflow_converter_needs_flex():
+    # TF 2.21's converter writes a standalone Erf only as FlexErf; ours writes builtins within 2e-7 of erf
+    from scipy.special import erf
+
+    f = tf.function(tf.math.erf, input_signature=[_spec((4001,))])
+    theirs = ru.convert(f, select_tf=True)
+    assert "CUSTOM" in _structure(theirs)[0]
+    ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    assert "CUSTOM" not in _structure(ours)[0]
+    x = np.linspace(-6.0, 6.0, 4001, dtype=np.float32)
+    x[:6] = [0.0, -0.0, 1e-30, -3e-8, np.inf, -np.inf]
+    exact = erf(x.astype(np.float64))
+    got = ru.run(ru.litert(ours), [x])[0]
+    assert np.max(np.abs(got - exact)) < 2e-7
+    ru.assert_match(got, f(x).numpy(), "LiteRT vs TensorFlow")
+    ru.assert_match(ru.run(ru.ours(ours), [x])[0], got, "tflc runtime vs LiteRT")
+    dense = np.linspace(-4.5, 4.5, 4001, dtype=np.float32)
+    assert np.max(np.abs(ru.run(ru.litert(ours), [dense])[0] - erf(dense.astype(np.float64)))) < 2e-7

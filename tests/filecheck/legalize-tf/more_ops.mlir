@@ -90,3 +90,28 @@ func.func @softmax_cross_entropy(%f: tensor<3x5xf32>, %l: tensor<3x5xf32>) -> (t
   %loss, %grad = "tf.SoftmaxCrossEntropyWithLogits"(%f, %l) {T = f32} : (tensor<3x5xf32>, tensor<3x5xf32>) -> (tensor<3xf32>, tensor<3x5xf32>)
   func.return %loss, %grad : tensor<3xf32>, tensor<3x5xf32>
 }
+
+// Erf (no builtin): select_v2(|x| < 0.9, x * P(x^2), sign(x) * (1 - exp(-x^2) * Q(1 / (1 + |x|/2)))), |x| <= 4.
+// CHECK-LABEL: func.func @erf
+// CHECK:       [[A:%.*]] = "tfl.abs"(%x)
+// CHECK:       [[AX:%.*]] = "tfl.minimum"([[A]], %{{.*}})
+// CHECK-NEXT:  [[Z:%.*]] = "tfl.mul"([[AX]], [[AX]])
+// CHECK:       "tfl.div"
+// CHECK:       "tfl.neg"([[Z]])
+// CHECK-NEXT:  "tfl.exp"
+// CHECK:       [[S:%.*]] = "tfl.sign"(%x)
+// CHECK:       [[C:%.*]] = "tfl.less"([[AX]], %{{.*}})
+// CHECK-NEXT:  "tfl.select_v2"([[C]], %{{.*}}, %{{.*}}) : (tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK-NOT:   "tf.
+func.func @erf(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %y = "tf.Erf"(%x) {T = f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  func.return %y : tensor<2x3xf32>
+}
+
+// Must not fire: float64 Erf (no kernel for the ops of the formula).
+// CHECK-LABEL: func.func @erf_stays_tf
+// CHECK:       "tf.Erf"
+func.func @erf_stays_tf(%x: tensor<3xf64>) -> tensor<3xf64> {
+  %y = "tf.Erf"(%x) {T = f64} : (tensor<3xf64>) -> tensor<3xf64>
+  func.return %y : tensor<3xf64>
+}
