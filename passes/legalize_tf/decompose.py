@@ -14,8 +14,8 @@ import numpy as np
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
-from passes.expr import Builder, Expr, elu, exp, log, relu, select, tanh
 from passes.composites import match_gelu
+from passes.expr import Builder, Expr, elu, exp, log, relu, select, tanh
 from passes.legalize_tf.binary import needs_broadcast
 from passes.patterns import FLOAT, has_dtype, rank_of, rule, shape_of, single_use
 
