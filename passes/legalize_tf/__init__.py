@@ -58,11 +58,22 @@ LEGALIZE_TF = PatternTable(
 )
 
 
+# Ops TF's converter cannot write as builtins (a standalone Erf), decomposed into builtins after the sweep above
+# (so GELU has claimed its Erf first).
+BEYOND_TF = PatternTable("legalize-tf-beyond-tf", decompose.BEYOND_TF_RULES)
+
+
 @dataclass(frozen=True)
 class LegalizeTF(ModulePass):
-    """Rewrite TF ops into TFLite builtin ops (ops without a builtin stay TF)."""
+    """Rewrite TF ops into TFLite builtin ops (ops without a builtin stay TF). `beyond_tf`: also decompose ops
+    TensorFlow's converter only has as Flex ops (off when the conversion allows Flex or custom ops, which then
+    get the op as TF writes it)."""
 
     name = "legalize-tf"
 
+    beyond_tf: bool = True
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         LEGALIZE_TF.apply(op, once=True)
+        if self.beyond_tf:
+            BEYOND_TF.apply(op, once=True)

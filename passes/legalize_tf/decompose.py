@@ -199,5 +199,8 @@ RULES = [
     legalize_float_class,
     legalize_log1p,
     legalize_div_no_nan,
-    legalize_erf,
 ]
+
+# Decompositions of ops TensorFlow's converter has no builtins for (it needs Flex): run only when the conversion
+# has no Flex or custom-op fallback, so with one the file is what TF writes.
+BEYOND_TF_RULES = [legalize_erf]
