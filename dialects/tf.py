@@ -278,6 +278,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "XlaDynamicUpdateSlice": ("input", "update", "indices"),
     "SparseToDense": ("sparse_indices", "output_shape", "sparse_values", "default_value"),
     "Where": ("input",),
+    "Unique": ("x",),
 }
 
 

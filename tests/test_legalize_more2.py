@@ -148,6 +148,22 @@ def test_where_dynamic_output(dtype, shape):
     )
 
 
+@pytest.mark.parametrize(("dtype", "out_idx"), [("float32", "int32"), ("int32", "int64"), ("int8", "int32")])
+def test_unique_dynamic_output(dtype, out_idx):
+    # the distinct values have a data-dependent length: a dynamic tensor in both runtimes
+    x = np.array([3, -1, 3, 0, 7, -1, -1, 2], dtype)
+    f = tf.function(lambda x: tf.unique(x, out_idx=getattr(tf, out_idx)), input_signature=[_spec((8,), dtype)])
+    ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    theirs = ru.convert(f)
+    assert _structure(ours) == _structure(theirs)
+    want = [t.numpy() for t in f(x)]
+    for interp in (ru.litert(theirs), ru.litert(ours), ru.ours(ours)):
+        got = ru.run(interp, [x])
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+            assert g.dtype == w.dtype
+
+
 def test_builtins_stay_builtins_with_select_tf_ops():
     """Every model above converts with SELECT_TF_OPS on to the same builtins as without: no Flex where TF needs
     none."""

@@ -12,10 +12,12 @@ from xdsl.irdl import operand_def, result_def
 
 from dialects.tensor_types import element_kind
 from dialects.tfl.base import (
+    ENUM,
     F32,
     F32_VEC,
     I32,
     INDEX,
+    TENSOR_TYPES,
     BinaryOp,
     Options,
     TensorOf,
@@ -129,3 +131,21 @@ LocalResponseNormalizationOp = single_result_op(
     Options("LocalResponseNormalizationOptions", radius=I32(), bias=F32(), alpha=F32(), beta=F32()),
     same("f32", fields=("input", "output")), __name__, VERSIONS={1: "1.5.0"},
 )  # fmt: skip
+
+
+@tfl_op
+class UniqueOp(TflOp):
+    """UNIQUE: the distinct elements of a vector in order of first occurrence (`output`, a dynamic length) and each
+    element's position in it (`idx`, int32 or int64 per `idx_out_type`)."""
+
+    name = "tfl.unique"
+    BUILTIN = B.UNIQUE
+    OPTIONS = Options("UniqueOptions", idx_out_type=ENUM(TENSOR_TYPES, "INT32"))
+    TYPES = {
+        **same("f32", "i8", "ui8", "i16", "i32", "i64", fields=("input", "output")),
+        "idx": TensorOf(*INDEX),
+    }
+    VERSIONS = {1: "1.14.0"}
+    input = operand_def()
+    output = result_def()
+    idx = result_def()

@@ -10,6 +10,7 @@ lower_tf.td), one builtin each unless noted.
     tf.Where(x)                         -> tfl.where (int64 indices of the true / nonzero elements)
     tf.SparseToDense                    -> tfl.sparse_to_dense
     tf.XlaDynamicUpdateSlice            -> tfl.dynamic_update_slice
+    tf.Unique {out_idx}                 -> tfl.unique {idx_out_type}
     tf.BatchNormWithGlobalNormalization -> t * s + (beta - m * s), s = rsqrt(v + eps) (* gamma) (prepare_patterns.td)
     tf.SoftmaxCrossEntropyWithLogits    -> loss = sum(log_softmax(f) * -labels, -1), backprop = softmax(f) - labels
 """
@@ -26,6 +27,7 @@ from passes.expr import Builder, Expr
 from passes.patterns import (
     FLOAT,
     bool_attr,
+    dtype_of,
     float_attr,
     has_dtype,
     int_attr,
@@ -123,6 +125,14 @@ def legalize_dynamic_update_slice(op: tf.TFOp, rewriter: PatternRewriter) -> Non
     replace_with(rewriter, op, [tfl.DynamicUpdateSliceOp.build(list(op.operands), [op.results[0].type])])
 
 
+@rule(tf.UniqueOp)
+def legalize_unique(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Unique(x) {out_idx} -> tfl.unique {idx_out_type} (y has a dynamic length)."""
+    kind = "INT64" if dtype_of(op.results[1]) == np.dtype(np.int64) else "INT32"
+    new = tfl.UniqueOp.build([op.operands[0]], [r.type for r in op.results], idx_out_type=kind)
+    replace_with(rewriter, op, [new])
+
+
 def _rsqrt(x: Expr) -> Expr:
     return Expr(x.builder, tfl.RsqrtOp, (x,))
 
@@ -173,6 +183,7 @@ RULES = [
     legalize_where,
     legalize_sparse_to_dense,
     legalize_dynamic_update_slice,
+    legalize_unique,
     legalize_batch_norm_global,
     legalize_softmax_cross_entropy,
 ]

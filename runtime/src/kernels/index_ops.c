@@ -2,7 +2,9 @@
  *   BUCKETIZE        the number of boundaries <= x (upper bound), int32, for float32/float64/int32/int64 x;
  *   WHERE            the int64 coordinates of the nonzero (true) elements in row-major order; the output's row
  *                    count depends on the values, so it is a dynamic tensor unless the input is known at prepare;
- *   SPARSE_TO_DENSE  output_shape filled with default_value, values written at the index rows (bounds checked). */
+ *   SPARSE_TO_DENSE  output_shape filled with default_value, values written at the index rows (bounds checked);
+ *   UNIQUE           the distinct elements of a vector in order of first occurrence (a dynamic length) and each
+ *                    element's index into them (int32 or int64). */
 #include "shape_common.h"
 
 /* ---- BUCKETIZE ---- */
@@ -178,7 +180,47 @@ static TflStatus sparse_to_dense_eval(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
+/* ---- UNIQUE ---- */
+static TflStatus unique_prepare(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0), *idx = tfl_output(ctx, node, 1);
+  if (!in || !out || !idx) return tfl_error(ctx, "UNIQUE: needs an input and two outputs");
+  switch (in->type) {
+    case TFL_FLOAT32: case TFL_INT8: case TFL_UINT8: case TFL_INT16: case TFL_INT32: case TFL_INT64: break;
+    default: return tfl_error(ctx, "UNIQUE: unsupported type %s", tfl_type_name(in->type));
+  }
+  if (out->type != in->type || !tfl_is_int_type(idx->type)) return tfl_error(ctx, "UNIQUE: bad output types");
+  if (in->rank != 1) return tfl_error(ctx, "UNIQUE: input must be a vector");
+  out->alloc = TFL_ALLOC_DYNAMIC;
+  return tfl_resize(ctx, idx, 1, in->dims);
+}
+
+static TflStatus unique_eval(TflContext *ctx, TflNode *node) {
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0), *idx = tfl_output(ctx, node, 1);
+  const int32_t n = in->dims[0];
+  const size_t es = tfl_type_size(in->type);
+  int32_t *first = tfl_eval_scratch(ctx, sizeof(int32_t) * (size_t)(n ? n : 1)); /* position of each distinct value */
+  if (!first) return tfl_error(ctx, "UNIQUE: out of memory");
+  const char *x = in->data;
+  int32_t count = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t k = 0;
+    if (in->type == TFL_FLOAT32) { /* by value: -0 equals 0 */
+      const float v = ((const float *)x)[i];
+      while (k < count && ((const float *)x)[first[k]] != v) k++;
+    } else {
+      while (k < count && memcmp(x + (size_t)first[k] * es, x + (size_t)i * es, es) != 0) k++;
+    }
+    if (k == count) first[count++] = i;
+    if (idx->type == TFL_INT64) ((int64_t *)idx->data)[i] = k;
+    else ((int32_t *)idx->data)[i] = k;
+  }
+  if (tfl_resize(ctx, out, 1, &count) != TFL_OK) return TFL_ERROR;
+  for (int32_t k = 0; k < count; k++) memcpy((char *)out->data + (size_t)k * es, x + (size_t)first[k] * es, es);
+  return TFL_OK;
+}
+
 const TflKernel tfl_kernels_index_ops[] = {
+    {TFL_OP_UNIQUE, "UNIQUE", 1, 1, unique_prepare, unique_eval},
     {TFL_OP_BUCKETIZE, "BUCKETIZE", 1, 1, bucketize_prepare, bucketize_eval},
     {TFL_OP_WHERE, "WHERE", 1, 2, where_prepare, where_eval},
     {TFL_OP_SPARSE_TO_DENSE, "SPARSE_TO_DENSE", 1, 3, sparse_to_dense_prepare, sparse_to_dense_eval},

@@ -115,3 +115,11 @@ func.func @erf_stays_tf(%x: tensor<3xf64>) -> tensor<3xf64> {
   %y = "tf.Erf"(%x) {T = f64} : (tensor<3xf64>) -> tensor<3xf64>
   func.return %y : tensor<3xf64>
 }
+
+// Unique: out_idx int64 -> idx_out_type INT64; the distinct values keep their unknown length.
+// CHECK-LABEL: func.func @unique
+// CHECK:       "tfl.unique"(%x) <{idx_out_type = "INT64"}> : (tensor<8xf32>) -> (tensor<?xf32>, tensor<8xi64>)
+func.func @unique(%x: tensor<8xf32>) -> (tensor<?xf32>, tensor<8xi64>) {
+  %y, %i = "tf.Unique"(%x) {T = f32, out_idx = i64} : (tensor<8xf32>) -> (tensor<?xf32>, tensor<8xi64>)
+  func.return %y, %i : tensor<?xf32>, tensor<8xi64>
+}
