@@ -152,7 +152,9 @@ def test_where_dynamic_output(dtype, shape):
 def test_unique_dynamic_output(dtype, out_idx):
     # the distinct values have a data-dependent length: a dynamic tensor in both runtimes
     x = np.array([3, -1, 3, 0, 7, -1, -1, 2], dtype)
-    f = tf.function(lambda x: tf.unique(x, out_idx=getattr(tf, out_idx)), input_signature=[_spec((8,), dtype)])
+    f = tf.function(
+        lambda x: tf.unique(x, out_idx=getattr(tf, out_idx)), input_signature=[_spec((8,), dtype)]
+    )
     ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
     theirs = ru.convert(f)
     assert _structure(ours) == _structure(theirs)
