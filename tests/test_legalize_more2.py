@@ -166,6 +166,21 @@ def test_unique_dynamic_output(dtype, out_idx):
             assert g.dtype == w.dtype
 
 
+def test_rank_of_an_unranked_input():
+    # a known rank folds (both converters); RANK remains for an unranked input, which tflc's frontend refuses
+    # (static shapes), so the kernel runs TF's file, against LiteRT, after resizing the input
+    f = tf.function(tf.rank, input_signature=[tf.TensorSpec(None, tf.float32)])
+    theirs = ru.convert(f)
+    assert _structure(theirs)[0] == {"RANK": 1}
+    for shape in [(2, 3, 4), (5,), ()]:
+        x = np.ones(shape, np.float32)
+        got = []
+        for interp in (ru.litert(theirs), ru.ours(theirs)):
+            interp.resize_tensor_input(interp.get_input_details()[0]["index"], list(shape))
+            got.append(np.asarray(ru.run(interp, [x])[0]))
+        assert got[0] == got[1] == len(shape) and got[1].dtype == np.int32
+
+
 def test_builtins_stay_builtins_with_select_tf_ops():
     """Every model above converts with SELECT_TF_OPS on to the same builtins as without: no Flex where TF needs
     none."""
