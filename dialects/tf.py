@@ -279,6 +279,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "SparseToDense": ("sparse_indices", "output_shape", "sparse_values", "default_value"),
     "Where": ("input",),
     "Unique": ("x",),
+    "RandomUniform": ("shape",),
 }
 
 

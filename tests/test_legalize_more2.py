@@ -181,6 +181,31 @@ def test_rank_of_an_unranked_input():
         assert got[0] == got[1] == len(shape) and got[1].dtype == np.int32
 
 
+@pytest.mark.parametrize(("shape", "seed"), [((2, 3), 7), ((5,), 123)])
+def test_random_uniform_draws_litert_stream(shape, seed):
+    # LiteRT's RANDOM_UNIFORM draws Philox keyed by the op's seeds, continuing across invocations: the same file
+    # gives the same numbers in LiteRT and our runtime (TF's own kernel draws another stream from these seeds)
+    tf.random.set_seed(5)
+    f = tf.function(lambda x: x + tf.random.uniform(shape, seed=seed), input_signature=[_spec(shape)])
+    ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+    theirs = ru.convert(f)
+    assert _structure(ours) == _structure(theirs)
+    x = np.zeros(shape, np.float32)
+    draws = []
+    for interp in (ru.litert(theirs), ru.litert(ours), ru.ours(ours)):
+        interp.allocate_tensors()
+        i, o = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+        runs = []
+        for _ in range(3):
+            interp.set_tensor(i, x)
+            interp.invoke()
+            runs.append(interp.get_tensor(o).copy())
+        draws.append(np.stack(runs))
+    np.testing.assert_array_equal(draws[1], draws[0])
+    np.testing.assert_array_equal(draws[2], draws[1])
+    assert np.all((draws[0] >= 0) & (draws[0] < 1)) and len(np.unique(draws[0])) == draws[0].size
+
+
 def test_builtins_stay_builtins_with_select_tf_ops():
     """Every model above converts with SELECT_TF_OPS on to the same builtins as without: no Flex where TF needs
     none."""

@@ -62,6 +62,8 @@ _CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
 _SKIP_OPS = {"NoOp", "VarIsInitializedOp"}
 # Stateful by their OpDef but without effects in an imported inference graph (handles, frozen reads).
 _HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInitializedOp", "NoOp"}
+# Stateful ops TF's converter writes as builtins (LiteRT keeps their state): imported like any op.
+_BUILTIN_STATEFUL = {"RandomUniform"}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
@@ -355,7 +357,7 @@ class _Importer:
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
             return
-        if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
+        if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _BUILTIN_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
             if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
                 return

@@ -49,6 +49,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     f32,
     i32,
+    i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
@@ -90,13 +91,15 @@ TENSOR_TYPES = TENSOR_TYPE_CODES
 class Field:
     """One options-table field: how the property is stored and how it is written."""
 
-    kind: str  # "int" | "float" | "bool" | "enum" | "int_vec" | "float_vec"
+    kind: str  # "int" | "int64" | "float" | "bool" | "enum" | "int_vec" | "float_vec"
     default: Any = None
     enum: dict[str, int] | None = None
 
     def attr(self, value: Any) -> Attribute:
         if self.kind == "int":
             return IntegerAttr(int(value), i32)
+        if self.kind == "int64":
+            return IntegerAttr(int(value), i64)
         if self.kind == "float":
             return FloatAttr(float(value), f32)
         if self.kind == "bool":
@@ -110,7 +113,7 @@ class Field:
 
     def value(self, attr: Attribute) -> Any:
         """The Python value to write into the FlatBuffer."""
-        if self.kind in ("int", "float"):
+        if self.kind in ("int", "int64", "float"):
             return attr.value.data
         if self.kind == "bool":
             return bool(attr.value.data)
@@ -121,6 +124,7 @@ class Field:
     def constraint(self) -> type[Attribute]:
         return {
             "int": IntegerAttr,
+            "int64": IntegerAttr,
             "float": FloatAttr,
             "bool": IntegerAttr,
             "enum": StringAttr,
@@ -131,6 +135,10 @@ class Field:
 
 def I32(default: int = 0) -> Field:
     return Field("int", default)
+
+
+def I64(default: int = 0) -> Field:
+    return Field("int64", default)
 
 
 def F32(default: float = 0.0) -> Field:

@@ -16,6 +16,7 @@ from dialects.tfl.base import (
     F32,
     F32_VEC,
     I32,
+    I64,
     INDEX,
     TENSOR_TYPES,
     BinaryOp,
@@ -149,3 +150,12 @@ class UniqueOp(TflOp):
     input = operand_def()
     output = result_def()
     idx = result_def()
+
+
+# random (LiteRT's random_ops.cc: Philox4x32-10 keyed by the seeds, its state kept across invocations) -------------
+
+_RANDOM = Options("RandomOptions", seed=I64(), seed2=I64())
+RandomUniformOp = single_result_op(
+    "random_uniform", B.RANDOM_UNIFORM, _RANDOM, {"shape": TensorOf(*INDEX), "output": TensorOf("f32")}, __name__,
+    VERSIONS={1: "2.8.0"},
+)  # fmt: skip

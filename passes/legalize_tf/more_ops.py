@@ -11,6 +11,7 @@ lower_tf.td), one builtin each unless noted.
     tf.SparseToDense                    -> tfl.sparse_to_dense
     tf.XlaDynamicUpdateSlice            -> tfl.dynamic_update_slice
     tf.Unique {out_idx}                 -> tfl.unique {idx_out_type}
+    tf.RandomUniform {seed, seed2}      -> tfl.random_uniform
     tf.BatchNormWithGlobalNormalization -> t * s + (beta - m * s), s = rsqrt(v + eps) (* gamma) (prepare_patterns.td)
     tf.SoftmaxCrossEntropyWithLogits    -> loss = sum(log_softmax(f) * -labels, -1), backprop = softmax(f) - labels
 """
@@ -133,6 +134,16 @@ def legalize_unique(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [new])
 
 
+@rule(tf.RandomUniformOp)
+def legalize_random_uniform(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.RandomUniform(shape) {seed, seed2} -> tfl.random_uniform {seed, seed2} (float32; LiteRT draws the same
+    Philox stream as its kernel for these seeds, fresh seeds when both are 0, as TF)."""
+    new = tfl.RandomUniformOp.build(
+        [op.operands[0]], [op.results[0].type], seed=int_attr(op, "seed", 0), seed2=int_attr(op, "seed2", 0)
+    )
+    replace_with(rewriter, op, [new])
+
+
 def _rsqrt(x: Expr) -> Expr:
     return Expr(x.builder, tfl.RsqrtOp, (x,))
 
@@ -184,6 +195,7 @@ RULES = [
     legalize_sparse_to_dense,
     legalize_dynamic_update_slice,
     legalize_unique,
+    legalize_random_uniform,
     legalize_batch_norm_global,
     legalize_softmax_cross_entropy,
 ]

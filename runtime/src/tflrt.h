@@ -186,7 +186,8 @@ extern const TflApi tfl_api;
   X(shape_query)               \
   X(index_ops)                 \
   X(sequence)                  \
-  X(lrn_f32)
+  X(lrn_f32)                   \
+  X(random)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
