@@ -280,6 +280,7 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Where": ("input",),
     "Unique": ("x",),
     "RandomUniform": ("shape",),
+    "RandomStandardNormal": ("shape",),
 }
 
 

@@ -181,12 +181,16 @@ def test_rank_of_an_unranked_input():
         assert got[0] == got[1] == len(shape) and got[1].dtype == np.int32
 
 
-@pytest.mark.parametrize(("shape", "seed"), [((2, 3), 7), ((5,), 123)])
-def test_random_uniform_draws_litert_stream(shape, seed):
+@pytest.mark.parametrize(
+    ("draw", "shape", "seed"),
+    [("uniform", (2, 3), 7), ("uniform", (5,), 123), ("normal", (3, 7), 9), ("normal", (1,), 2)],
+)
+def test_random_draws_litert_stream(draw, shape, seed):
     # LiteRT's RANDOM_UNIFORM draws Philox keyed by the op's seeds, continuing across invocations: the same file
     # gives the same numbers in LiteRT and our runtime (TF's own kernel draws another stream from these seeds)
     tf.random.set_seed(5)
-    f = tf.function(lambda x: x + tf.random.uniform(shape, seed=seed), input_signature=[_spec(shape)])
+    sample = tf.random.uniform if draw == "uniform" else tf.random.normal
+    f = tf.function(lambda x: x + sample(shape, seed=seed), input_signature=[_spec(shape)])
     ours = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
     theirs = ru.convert(f)
     assert _structure(ours) == _structure(theirs)
@@ -203,7 +207,9 @@ def test_random_uniform_draws_litert_stream(shape, seed):
         draws.append(np.stack(runs))
     np.testing.assert_array_equal(draws[1], draws[0])
     np.testing.assert_array_equal(draws[2], draws[1])
-    assert np.all((draws[0] >= 0) & (draws[0] < 1)) and len(np.unique(draws[0])) == draws[0].size
+    assert len(np.unique(draws[0])) == draws[0].size
+    if draw == "uniform":
+        assert np.all((draws[0] >= 0) & (draws[0] < 1))
 
 
 def test_builtins_stay_builtins_with_select_tf_ops():

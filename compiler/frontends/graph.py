@@ -63,7 +63,7 @@ _SKIP_OPS = {"NoOp", "VarIsInitializedOp"}
 # Stateful by their OpDef but without effects in an imported inference graph (handles, frozen reads).
 _HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInitializedOp", "NoOp"}
 # Stateful ops TF's converter writes as builtins (LiteRT keeps their state): imported like any op.
-_BUILTIN_STATEFUL = {"RandomUniform"}
+_BUILTIN_STATEFUL = {"RandomUniform", "RandomStandardNormal"}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 

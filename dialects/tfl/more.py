@@ -159,3 +159,7 @@ RandomUniformOp = single_result_op(
     "random_uniform", B.RANDOM_UNIFORM, _RANDOM, {"shape": TensorOf(*INDEX), "output": TensorOf("f32")}, __name__,
     VERSIONS={1: "2.8.0"},
 )  # fmt: skip
+RandomStandardNormalOp = single_result_op(
+    "random_standard_normal", B.RANDOM_STANDARD_NORMAL, _RANDOM,
+    {"shape": TensorOf(*INDEX), "output": TensorOf("f32")}, __name__, VERSIONS={1: "2.8.0"},
+)  # fmt: skip

@@ -11,7 +11,7 @@ lower_tf.td), one builtin each unless noted.
     tf.SparseToDense                    -> tfl.sparse_to_dense
     tf.XlaDynamicUpdateSlice            -> tfl.dynamic_update_slice
     tf.Unique {out_idx}                 -> tfl.unique {idx_out_type}
-    tf.RandomUniform {seed, seed2}      -> tfl.random_uniform
+    tf.RandomUniform / tf.RandomStandardNormal {seed, seed2} -> tfl.random_uniform / tfl.random_standard_normal
     tf.BatchNormWithGlobalNormalization -> t * s + (beta - m * s), s = rsqrt(v + eps) (* gamma) (prepare_patterns.td)
     tf.SoftmaxCrossEntropyWithLogits    -> loss = sum(log_softmax(f) * -labels, -1), backprop = softmax(f) - labels
 """
@@ -134,11 +134,17 @@ def legalize_unique(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [new])
 
 
-@rule(tf.RandomUniformOp)
-def legalize_random_uniform(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    """tf.RandomUniform(shape) {seed, seed2} -> tfl.random_uniform {seed, seed2} (float32; LiteRT draws the same
-    Philox stream as its kernel for these seeds, fresh seeds when both are 0, as TF)."""
-    new = tfl.RandomUniformOp.build(
+RANDOM: dict[type[Operation], type[tfl.TflOp]] = {
+    tf.RandomUniformOp: tfl.RandomUniformOp,
+    tf.RandomStandardNormalOp: tfl.RandomStandardNormalOp,
+}
+
+
+@rule(*RANDOM)
+def legalize_random(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.RandomUniform / tf.RandomStandardNormal(shape) {seed, seed2} -> the builtin with the same seeds (float32;
+    LiteRT's kernel draws a Philox stream keyed by them, fresh seeds when both are 0, as TF)."""
+    new = RANDOM[type(op)].build(
         [op.operands[0]], [op.results[0].type], seed=int_attr(op, "seed", 0), seed2=int_attr(op, "seed2", 0)
     )
     replace_with(rewriter, op, [new])
@@ -195,7 +201,7 @@ RULES = [
     legalize_sparse_to_dense,
     legalize_dynamic_update_slice,
     legalize_unique,
-    legalize_random_uniform,
+    legalize_random,
     legalize_batch_norm_global,
     legalize_softmax_cross_entropy,
 ]

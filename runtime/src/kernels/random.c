@@ -1,8 +1,11 @@
-/* RANDOM_UNIFORM (LiteRT's random_ops.cc): float32 in [0, 1) from TensorFlow's Philox4x32-10 keyed by the op's
- * seeds (key = seed, counter high half = seed2; both 0: a fresh seed), each 32-bit draw's low 23 bits made the
- * mantissa of a float in [1, 2) minus 1; every block of 4 draws is used from its start, the rest of the last block
- * dropped, and the stream continues on the next invocation. The state lives in the node's data, so it restarts
+/* RANDOM_UNIFORM and RANDOM_STANDARD_NORMAL (LiteRT's random_ops.cc): float32 from TensorFlow's Philox4x32-10 keyed
+ * by the op's seeds (key = seed, counter high half = seed2; both 0: a fresh seed). Uniform: each 32-bit draw's low
+ * 23 bits made the mantissa of a float in [1, 2), minus 1. Normal: Box-Muller on pairs of such uniforms
+ * (u1 >= 1e-7; sin and cos of 2 pi u2 scaled by sqrt(-2 log u1)). Every block of 4 draws is used from its start,
+ * the rest of the last block dropped, and the stream continues on the next invocation. The state lives in the node's data, so it restarts
  * when the node is prepared again (LiteRT keeps it from Init). */
+#define _GNU_SOURCE /* sincosf, as TensorFlow's Box-Muller on Linux */
+#include <math.h>
 #include <stdlib.h>
 
 #include "shape_common.h"
@@ -35,14 +38,25 @@ static float uint32_to_float(uint32_t x) {
   return f - 1.0f;
 }
 
+/* TensorFlow's BoxMullerFloat: the angle is computed in double (2 * M_PI) and rounded to float. */
+static void box_muller(uint32_t x0, uint32_t x1, float *f0, float *f1) {
+  float u1 = uint32_to_float(x0);
+  if (u1 < 1.0e-7f) u1 = 1.0e-7f;
+  const float v1 = (float)(2.0 * M_PI * (double)uint32_to_float(x1));
+  const float u2 = sqrtf(-2.0f * logf(u1));
+  sincosf(v1, f0, f1);
+  *f0 *= u2;
+  *f1 *= u2;
+}
+
 static TflStatus random_shape(TflContext *ctx, TflNode *node) {
   TflTensor *shape = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   int64_t v[TFL_MAX_RANK];
   int r = tfl_read_ints(shape, v, TFL_MAX_RANK);
-  if (r < 0 || shape->rank > 1) return tfl_error(ctx, "RANDOM_UNIFORM: shape must be an int32/int64 vector");
+  if (r < 0 || shape->rank > 1) return tfl_error(ctx, "%s: shape must be an int32/int64 vector", tfl_op_name(node->op));
   int32_t od[TFL_MAX_RANK];
   for (int i = 0; i < r; i++) {
-    if (v[i] < 0 || v[i] > INT32_MAX) return tfl_error(ctx, "RANDOM_UNIFORM: bad dimension %lld", (long long)v[i]);
+    if (v[i] < 0 || v[i] > INT32_MAX) return tfl_error(ctx, "%s: bad dimension %lld", tfl_op_name(node->op), (long long)v[i]);
     od[i] = (int32_t)v[i];
   }
   return tfl_resize(ctx, out, r, od);
@@ -51,9 +65,9 @@ static TflStatus random_shape(TflContext *ctx, TflNode *node) {
 static TflStatus random_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *shape = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!shape || !out || out->type != TFL_FLOAT32 || !tfl_is_int_type(shape->type))
-    return tfl_error(ctx, "RANDOM_UNIFORM: needs an int32/int64 shape and a float32 output");
+    return tfl_error(ctx, "%s: needs an int32/int64 shape and a float32 output", tfl_op_name(node->op));
   RandomData *d = tfl_set_user_data(node, sizeof(RandomData));
-  if (!d) return tfl_error(ctx, "RANDOM_UNIFORM: out of memory");
+  if (!d) return tfl_error(ctx, "%s: out of memory", tfl_op_name(node->op));
   const TflRandomOptions o = tfl_RandomOptions(node);
   uint64_t seed = (uint64_t)o.seed, seed2 = (uint64_t)o.seed2;
   if (seed == 0 && seed2 == 0) { /* unseeded: a different stream per model, as TF and LiteRT */
@@ -75,14 +89,22 @@ static TflStatus random_eval(TflContext *ctx, TflNode *node) {
   float *y = out->data;
   const int64_t n = tfl_num_elements(out);
   uint32_t block[4];
+  float normal[4];
   for (int64_t i = 0; i < n; i += 4) {
     philox_block(d, block);
-    for (int64_t j = 0; j < 4 && i + j < n; j++) y[i + j] = uint32_to_float(block[j]);
+    if (node->op == TFL_OP_RANDOM_STANDARD_NORMAL) {
+      box_muller(block[0], block[1], &normal[0], &normal[1]);
+      box_muller(block[2], block[3], &normal[2], &normal[3]);
+      for (int64_t j = 0; j < 4 && i + j < n; j++) y[i + j] = normal[j];
+    } else {
+      for (int64_t j = 0; j < 4 && i + j < n; j++) y[i + j] = uint32_to_float(block[j]);
+    }
   }
   return TFL_OK;
 }
 
 const TflKernel tfl_kernels_random[] = {
     {TFL_OP_RANDOM_UNIFORM, "RANDOM_UNIFORM", 1, 1, random_prepare, random_eval},
+    {TFL_OP_RANDOM_STANDARD_NORMAL, "RANDOM_STANDARD_NORMAL", 1, 1, random_prepare, random_eval},
     {0, NULL, 0, 0, NULL, NULL},
 };

@@ -124,10 +124,12 @@ func.func @unique(%x: tensor<8xf32>) -> (tensor<?xf32>, tensor<8xi64>) {
   func.return %y, %i : tensor<?xf32>, tensor<8xi64>
 }
 
-// RandomUniform: the seeds become RandomOptions (int64).
-// CHECK-LABEL: func.func @random_uniform
+// RandomUniform / RandomStandardNormal: the seeds become RandomOptions (int64).
+// CHECK-LABEL: func.func @random
 // CHECK:       "tfl.random_uniform"(%s) <{seed = 5 : i64, seed2 = 7 : i64}> : (tensor<2xi32>) -> tensor<2x3xf32>
-func.func @random_uniform(%s: tensor<2xi32>) -> tensor<2x3xf32> {
-  %y = "tf.RandomUniform"(%s) {T = i32, dtype = f32, seed = 5 : i64, seed2 = 7 : i64} : (tensor<2xi32>) -> tensor<2x3xf32>
-  func.return %y : tensor<2x3xf32>
+// CHECK-NEXT:  "tfl.random_standard_normal"(%s) <{seed = 0 : i64, seed2 = 3 : i64}> : (tensor<2xi32>) -> tensor<2x3xf32>
+func.func @random(%s: tensor<2xi32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %u = "tf.RandomUniform"(%s) {T = i32, dtype = f32, seed = 5 : i64, seed2 = 7 : i64} : (tensor<2xi32>) -> tensor<2x3xf32>
+  %n = "tf.RandomStandardNormal"(%s) {T = i32, dtype = f32, seed = 0 : i64, seed2 = 3 : i64} : (tensor<2xi32>) -> tensor<2x3xf32>
+  func.return %u, %n : tensor<2x3xf32>, tensor<2x3xf32>
 }
