@@ -100,6 +100,11 @@ _CASES = {
         [_spec((2, 3, 4), "int32"), _spec((1, 2, 2), "int32", "u")],
         [_ints((2, 3, 4), -9, 9, np.int32), _ints((1, 2, 2), 10, 20, np.int32, 1)],
     ),
+    "dynamic_update_slice_int16_int64_indices": (
+        lambda x, i: _xla_dynamic_update_slice(x, tf.zeros((1, 2), tf.int16), i),
+        [_spec((3, 4), "int16"), _spec((2,), "int64", "i")],
+        [_ints((3, 4), -9, 9, np.int16), np.array([1, 5], np.int64)],
+    ),
     "sparse_to_dense": (
         lambda v: tf.raw_ops.SparseToDense(
             sparse_indices=[[0, 1], [2, 3]], output_shape=[3, 5], sparse_values=v, default_value=-1.0

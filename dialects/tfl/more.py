@@ -112,16 +112,16 @@ class DynamicUpdateSliceOp(TflOp):
         "start_indices": TensorOf(*INDEX),
         "output": TensorOf("f32", "i1", "i8", "i16", "i32", "i64"),
     }
-    VERSIONS = {1: "2.9.0", 2: "2.17.0", 3: "2.17.0", 4: "2.19.0"}
+    VERSIONS = {1: "2.9.0", 2: "2.17.0", 4: "2.20.0"}
     operand = operand_def()
     update = operand_def()
     start_indices = operand_def()
     output = result_def()
 
     def version(self) -> int:
-        """int16 data is version 3, int64 indices version 2 (tools/versioning/op_version.cc)."""
+        """int16 data is version 4, else int64 indices version 2 (as TF 2.21's converter writes them)."""
         if element_kind(self.operand.type) == "i16":
-            return 3
+            return 4
         return 2 if element_kind(self.start_indices.type) == "i64" else 1
 
 
