@@ -112,6 +112,19 @@ _CASES = {
         [_spec((2,), name="v")],
         None,
     ),  # fmt: skip
+    **{
+        f"sparse_to_dense_{dt}": (
+            lambda v, dt=dt: tf.raw_ops.SparseToDense(
+                sparse_indices=[[0, 1], [2, 3]],
+                output_shape=[3, 5],
+                sparse_values=v,
+                default_value=tf.constant(1, dt),
+            ),
+            [_spec((2,), dt, "v")],
+            [np.array([5, 7], dt)],
+        )
+        for dt in ("int64", "int8", "uint8")  # versions 2, 3, 3
+    },
     "sparse_to_dense_runtime_indices": (
         lambda i: tf.raw_ops.SparseToDense(
             sparse_indices=i, output_shape=[6], sparse_values=7, default_value=0
