@@ -375,6 +375,10 @@ def analyze_module(
             n = op.attributes.get(NAME)
             before.append((op.op_type, n.data if n is not None else f"<unnamed #{i}>"))
     tf_count = len(before)
+    if flags is not None and (flags.flex or flags.custom):
+        # as the converter: with a fallback, ops TF only has as Flex ops (Erf) are not decomposed
+        passes = pipeline_string(parse_passes(spec)).split(",")
+        spec = ",".join("legalize-tf{beyond-tf=false}" if p == "legalize-tf" else p for p in passes)
     run_pipeline(module, spec)
     after: dict[str, list[Any]] = {}
     tfl_count = 0

@@ -182,7 +182,13 @@ extern const TflApi tfl_api;
   X(scatter)                   \
   X(conv3d_f32)                \
   X(segment)                   \
-  X(matrix_diag)
+  X(matrix_diag)               \
+  X(bitwise)                   \
+  X(shape_query)               \
+  X(index_ops)                 \
+  X(sequence)                  \
+  X(lrn_f32)                   \
+  X(random)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
