@@ -29,6 +29,9 @@ from compiler.metadata import (
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
+# Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
+DEFAULT_STATIC_BATCH: int | None = 1
+
 
 class OpsSet(enum.Enum):
     """Same members and values as tf.lite.OpsSet."""
@@ -153,6 +156,7 @@ _SETTABLE = {
     "allow_custom_ops",
     "exclude_conversion_metadata",
     "experimental_enable_resource_variables",
+    "experimental_static_batch",
     "pass_pipeline",
     "verify_each",
     "on_pass",
@@ -180,7 +184,7 @@ class TFLiteConverter:
             raise AttributeError(f"TFLiteConverter has no setting {name!r}{hint}")
         object.__setattr__(self, name, value)
 
-    def __init__(self, load: Callable[[], list[Any]], model_type: str) -> None:
+    def __init__(self, load: Callable[[int | None], list[Any]], model_type: str) -> None:
         self._load = load
         self._model_type = model_type
         self.optimizations: list[Any] = []
@@ -191,6 +195,9 @@ class TFLiteConverter:
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
         self.experimental_enable_resource_variables = True
+        # tflc extension: None keeps a signature's None dims dynamic (shape_signature -1, resizable, as TF does);
+        # an int N fixes them (batch dim to N, others to 1) so every shape folds.
+        self.experimental_static_batch: int | None = DEFAULT_STATIC_BATCH
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             setattr(self, name, default)
         self._debug_info = None
@@ -226,17 +233,17 @@ class TFLiteConverter:
 
         t0 = time.perf_counter()
         entries = entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
-        converter = cls(lambda: entries, "TF_SAVED_MODEL")
+        converter = cls(lambda static_batch: entries, "TF_SAVED_MODEL")
         converter._load_seconds = time.perf_counter() - t0
         converter.saved_model_dir = str(saved_model_dir)
         return converter
 
     @classmethod
     def from_keras_model(cls, model: Any) -> TFLiteConverter:
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_keras_model
 
-            return [entry_from_keras_model(model)]
+            return [entry_from_keras_model(model, static_batch)]
 
         return cls(load, "KERAS_MODEL")
 
@@ -244,10 +251,10 @@ class TFLiteConverter:
     def from_keras_file(cls, path: str) -> TFLiteConverter:
         """tflc extension: a `.keras` or `.h5` file."""
 
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_keras_file
 
-            return [entry_from_keras_file(str(path))]
+            return [entry_from_keras_file(str(path), static_batch)]
 
         return cls(load, "KERAS_MODEL")
 
@@ -262,7 +269,7 @@ class TFLiteConverter:
                 )
                 raise ModelImportError("This function takes in a list of ConcreteFunction." + hint)
 
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_concrete_function
 
             if len(funcs) == 1:
@@ -333,6 +340,9 @@ class TFLiteConverter:
         return f"{base},{extra}" if base else extra
 
     def _check_flags(self) -> None:
+        batch = self.experimental_static_batch
+        if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+            raise ValueError(f"experimental_static_batch must be None (dynamic dims) or a positive int, not {batch!r}")
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
         optimizations = {_enum_name(o) for o in self.optimizations}
@@ -463,11 +473,11 @@ class TFLiteConverter:
         self._phase("load")
         try:
             with _eager_scope():  # works inside a user's `with tf.Graph().as_default():` too
-                entries = self._load()
+                entries = self._load(self.experimental_static_batch)
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
-                module = import_entries(entries)
+                module = import_entries(entries, self.experimental_static_batch)
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         from passes.quantize_qat import qat_ops

@@ -52,7 +52,7 @@ class Entry:
     function_def: Any  # FunctionDef proto
     library: dict[str, Any]  # name -> FunctionDef for nested calls
     input_names: list[str]
-    input_specs: list[tuple[list[int], np.dtype]]  # user inputs: static shape (unknown dims fixed), dtype
+    input_specs: list[tuple[list[int], np.dtype]]  # user inputs: signature shape (-1: dynamic dim), dtype
     output_names: list[str]
     # Captured inputs after the user inputs: a numpy array (constant) or a callable reading a variable.
     captures: list[np.ndarray | Callable[[Any], np.ndarray]] = field(default_factory=list)
@@ -438,12 +438,21 @@ def _is_resource(v: Any) -> bool:
     return isinstance(v, tuple) and len(v) == 2 and v[0] == "resource"
 
 
-def import_entries(entries: list[Entry]) -> ModuleOp:
-    """Import each entry as one func.func named by its signature key."""
+def fixed_shape(shape: Sequence[int], static_batch: int | None) -> list[int]:
+    """An input's shape as converted: dynamic dims (-1) kept when static_batch is None, else fixed, the batch (dim 0)
+    to static_batch and any other dynamic dim to 1 (static_batch=1 is tflc's historical fully static conversion)."""
+    if static_batch is None:
+        return list(shape)
+    return [d if d >= 0 else (static_batch if i == 0 else 1) for i, d in enumerate(shape)]
+
+
+def import_entries(entries: list[Entry], static_batch: int | None = 1) -> ModuleOp:
+    """Import each entry as one func.func named by its signature key; `static_batch` as in `fixed_shape`."""
     funcs = []
     for entry in entries:
         arg_types = []
-        for shape, dtype in entry.input_specs:
+        for signature_shape, dtype in entry.input_specs:
+            shape = fixed_shape(signature_shape, static_batch)
             # string inputs (numpy object) feed Flex ops: `!tf.opaque<"string">`, exported as STRING
             elem = tfd.OpaqueType(StringAttr("string")) if np.dtype(dtype) == object else element_type(dtype)
             arg_types.append(TensorType(elem, shape))

@@ -27,6 +27,7 @@ from dialects import tf, tfl
 from passes.patterns import (
     Window,
     const_value,
+    dims_of,
     ints_attr,
     named,
     nhwc_window,
@@ -88,7 +89,7 @@ def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAV
     """`tfl.pad` ops for an EXPLICIT-padded input (NHWC), or ([], value) when there is nothing to pad."""
     if window.padding != "EXPLICIT" or not any(window.explicit):
         return [], value
-    shape = shape_of(value)
+    shape = dims_of(value)
     if shape is None or len(shape) != 4:
         return None
     pads, out_type = padded_nhwc(value, window.explicit)
@@ -146,8 +147,8 @@ def _replace_by_conv(
 def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
     window, x = nhwc_window(op), op.operands[0]
-    w, x_shape = float_const(op.operands[1]), shape_of(x)
-    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
+    w, x_shape = float_const(op.operands[1]), dims_of(x)  # N, H, W may be dynamic; C must not
+    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4 or x_shape[3] < 0:
         return
     if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
         return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
@@ -158,7 +159,7 @@ def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.DepthwiseConv2dNative(x, W[H,W,C,M]) -> tfl.depthwise_conv_2d(x, W[1,H,W,C*M], bias[C*M])."""
     window, x = nhwc_window(op), op.operands[0]
-    w, x_shape = float_const(op.operands[1]), shape_of(x)
+    w, x_shape = float_const(op.operands[1]), dims_of(x)  # N, H, W may be dynamic; C must not
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
     kh, kw, c, m = w.shape

@@ -27,7 +27,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from passes.legalize_tf.shape import reshape, tensor_of, transpose
-from passes.patterns import bool_attr, const_value, replace_with, rule, shape_of, str_attr, tfl_const
+from passes.patterns import bool_attr, const_value, dims_of, replace_with, rule, shape_of, str_attr, tfl_const
 
 
 def _fully_connected(x: SSAValue, weights: np.ndarray, out_type: TensorType) -> list[Operation]:
@@ -49,7 +49,7 @@ def legalize_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         weights = w if tb else w.T  # FULLY_CONNECTED wants [out, in]
         replace_with(rewriter, op, _fully_connected(a, weights, op.results[0].type))
         return
-    if shape_of(a) is None or shape_of(b) is None:
+    if dims_of(a) is None or dims_of(b) is None:  # BATCH_MATMUL takes dynamic dims (its prepare resizes)
         return
     bmm = tfl.BatchMatMulOp.build([a, b], [op.results[0].type], adj_x=ta, adj_y=tb)
     replace_with(rewriter, op, [bmm])
@@ -67,7 +67,7 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         or y.type.element_type != out_ty.element_type
     ):
         return  # BatchMatMulV3 with mixed types (e.g. int8 x int8 -> int32): no float builtin
-    x_shape = shape_of(x)
+    x_shape = dims_of(x)  # leading dims may be dynamic: FULLY_CONNECTED and BATCH_MATMUL resize at run time
     w = const_value(y)
     if w is not None and 2 < w.ndim <= len(x_shape or ()) and all(d == 1 for d in w.shape[:-2]):
         w = w.reshape(w.shape[-2:])  # a constant with unit batch dims broadcasts like a matrix
@@ -77,11 +77,12 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         and not adj_x
         and x_shape is not None
         and len(x_shape) >= 2
+        and x_shape[-1] >= 0
         and w.dtype.kind == "f"
     ):
         replace_with(rewriter, op, _fully_connected(x, w if adj_y else w.T, out_ty))
         return
-    if x_shape is None or shape_of(y) is None:
+    if x_shape is None or dims_of(y) is None:
         return
     replace_with(rewriter, op, [tfl.BatchMatMulOp.build([x, y], [out_ty], adj_x=adj_x, adj_y=adj_y)])
 
@@ -123,6 +124,9 @@ def parse_einsum(equation: str, ranks: Sequence[int]) -> tuple[list[str], str] |
 
 
 def _prod(dims: Sequence[int]) -> int:
+    """Product of sizes; -1 (dynamic) when one of them is."""
+    if any(d < 0 for d in dims):
+        return -1
     return int(np.prod(dims, dtype=np.int64)) if dims else 1
 
 
@@ -144,8 +148,8 @@ def _prefer_adjoint(perm: list[int], adj_perm: list[int]) -> bool:
 
 def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
     """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
-    sa, sb, so = shape_of(a), shape_of(b), shape_of_type(out_type)
-    if sa is None or sb is None or so is None:
+    sa, sb, so = dims_of(a), dims_of(b), tuple(out_type.get_shape())
+    if sa is None or sb is None:
         return None
     parsed = parse_einsum(equation, [len(sa), len(sb)])
     if parsed is None:
@@ -156,7 +160,11 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     size_a, size_b = dict(zip(ia, sa, strict=True)), dict(zip(ib, sb, strict=True))
     size = {**size_a, **size_b}
     broadcast = False
+    if len({c for c, d in size.items() if d < 0} | {c for c, d in size_a.items() if d < 0}) > 1:
+        return None  # one dynamic index at most: each reshape below then has at most one -1
     for c in set(ia) & set(ib):
+        if size_a[c] != size_b[c] and min(size_a[c], size_b[c]) < 0:
+            return None  # a dynamic index against a static one: broadcasting unknown until run time
         if size_a[c] != size_b[c]:
             if c not in io or 1 not in (size_a[c], size_b[c]):
                 return None  # only a batch index may broadcast, and only from size 1
@@ -171,7 +179,7 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
             return v, idx
         keep = "".join(c for c in idx if c in other or c in io)
         axes = tfl_const(np.asarray(lonely, np.int32))
-        own = dict(zip(idx, shape_of(v), strict=True))
+        own = dict(zip(idx, dims_of(v), strict=True))
         s = tfl.SumOp.build([v, axes.output], [tensor_of(v, [own[c] for c in keep])], keep_dims=False)
         ops.extend([axes, s])
         return s.results[0], keep
@@ -244,7 +252,7 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     ops += r_ops
     t_ops, y = transpose(y, [mm_order.index(c) for c in io])
     ops += t_ops
-    if shape_of(y) != so:
+    if dims_of(y) != so:
         return None
     if not ops:
         return None
