@@ -28,13 +28,14 @@ from passes.patterns import (
     Window,
     const_value,
     dims_of,
+    dtype_of,
     ints_attr,
     named,
     nhwc_window,
     padded_nhwc,
+    rank_of,
     replace_with,
     rule,
-    shape_of,
     str_attr,
     tfl_const,
 )
@@ -176,18 +177,23 @@ def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> No
     sizes_val, w_val, dy = op.operands
     w = float_const(w_val)
     sizes = const_value(sizes_val)
-    out_shape = shape_of(op.results[0])
-    if window is None or w is None or w.ndim != 4 or sizes is None or out_shape is None:
+    out_shape = dims_of(op.results[0])
+    if window is None or w is None or w.ndim != 4 or out_shape is None or len(out_shape) != 4:
         return
     if window.padding not in ("SAME", "VALID") or window.dilation_h != 1 or window.dilation_w != 1:
         return
-    if sizes.shape != (4,) or tuple(int(s) for s in sizes) != out_shape or out_shape[3] != w.shape[2]:
+    if out_shape[3] != w.shape[2]:
+        return
+    if sizes is None:  # output size computed at run time (dynamic batch): TRANSPOSE_CONV reads it as a tensor
+        if dtype_of(sizes_val) != np.int32 or rank_of(sizes_val) != 1:
+            return
+    elif sizes.shape != (4,) or tuple(int(s) for s in sizes) != out_shape:
         return
     channels = w.shape[2]
     b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
     filt = tfl_const(np.ascontiguousarray(w.transpose(2, 0, 1, 3)))
     ops: list[Operation] = [filt]
-    if isinstance(sizes_val.owner, tfl.ConstOp) and sizes.dtype == np.int32:
+    if sizes is None or (isinstance(sizes_val.owner, tfl.ConstOp) and sizes.dtype == np.int32):
         shape_v = sizes_val
     else:
         shape_c = tfl_const(np.asarray(sizes, np.int32))
