@@ -30,7 +30,7 @@ from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
 # Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
-DEFAULT_STATIC_BATCH: int | None = 1
+DEFAULT_STATIC_BATCH: int | None = None
 
 
 class OpsSet(enum.Enum):
