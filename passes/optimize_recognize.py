@@ -265,7 +265,8 @@ def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
         xs = x.type.get_shape()  # type: ignore[attr-defined]
         if x.type != op.results[0].type or alpha.dtype != np.float32 or len(xs) > 4 or alpha.ndim > len(xs):
             continue
-        if np.broadcast_shapes(alpha.shape, tuple(xs)) != tuple(xs):
+        lead = len(xs) - alpha.ndim  # alpha must broadcast into x: 1 or x's (static) size per dim
+        if any(a != 1 and a != xs[lead + i] for i, a in enumerate(alpha.shape)):
             continue
         ac = tfl_const(np.ascontiguousarray(alpha))
         replace_root(rewriter, op, [ac, tfl.PReluOp.build([x, ac.output], [x.type])], dead=[relu, *ops])
