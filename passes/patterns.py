@@ -142,7 +142,7 @@ def shape_of(value: SSAValue) -> tuple[int, ...] | None:
 def dims_of(value: SSAValue) -> tuple[int, ...] | None:
     """Shape of a ranked value with -1 for its dynamic dims (None if unranked); for rules that need some dims only."""
     ty = value.type
-    return tuple(ty.get_shape()) if isinstance(ty, TensorType) else None
+    return tuple(d if d >= 0 else -1 for d in ty.get_shape()) if isinstance(ty, TensorType) else None
 
 
 def rank_of(value: SSAValue) -> int | None:

@@ -204,7 +204,7 @@ def _reshape_groups(
 
 def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
     """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
-    sa, sb, so = dims_of(a), dims_of(b), tuple(out_type.get_shape())
+    sa, sb, so = dims_of(a), dims_of(b), tuple(d if d >= 0 else -1 for d in out_type.get_shape())
     if sa is None or sb is None:
         return None
     parsed = parse_einsum(equation, [len(sa), len(sb)])
