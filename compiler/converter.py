@@ -342,7 +342,9 @@ class TFLiteConverter:
     def _check_flags(self) -> None:
         batch = self.experimental_static_batch
         if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-            raise ValueError(f"experimental_static_batch must be None (dynamic dims) or a positive int, not {batch!r}")
+            raise ValueError(
+                f"experimental_static_batch must be None (dynamic dims) or a positive int, not {batch!r}"
+            )
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
         optimizations = {_enum_name(o) for o in self.optimizations}

@@ -151,7 +151,8 @@ class _Importer:
         self.side_effects: list[tuple[str, str]] = []  # (op type, node name) of stateful ops tflc cannot keep
         self.pinned: set[int] = set()
         self.shape_reads: list[str] = []
-        self.static_dims: dict[str, list[int]] = {}  # tensor -> dims (-1: dynamic) seen with probe input sizes
+        # tensor -> dims (-1: dynamic) seen with probe input sizes (probe_static_dims)
+        self.static_dims: dict[str, list[int]] = {}
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)

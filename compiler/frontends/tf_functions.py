@@ -286,7 +286,10 @@ def entry_from_keras_model(model: Any, static_batch: int | None = 1) -> Entry:
         raise ModelImportError("the Keras model has no defined inputs; build it with keras.Input(...) first")
     specs = [
         tf.TensorSpec(
-            [None if d < 0 else d for d in fixed_shape(_signature_shape(tf.TensorShape(t.shape)), static_batch)],
+            [
+                None if d < 0 else d
+                for d in fixed_shape(_signature_shape(tf.TensorShape(t.shape)), static_batch)
+            ],
             t.dtype,
             name=_layer_name(t),
         )
