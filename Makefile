@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck ops
+.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck ops metadata-bindings
 
 setup: $(VENV)/.installed
 
@@ -61,3 +61,8 @@ lint: setup
 
 clean:
 	rm -rf build runtime/*.so out
+
+# Regenerate compiler/model_metadata/metadata_schema_generated.py from TFLite Support's metadata_schema.fbs with flatc
+# (Debian: apt-get install flatbuffers-compiler; or FLATC=/path/to/flatc). Only after the .fbs changes; CI never runs it.
+metadata-bindings:
+	bash compiler/model_metadata/gen_bindings.sh

@@ -61,6 +61,10 @@ class TfliteReport:
     metadata: list[str]
     subgraphs: list[SubgraphInfo]
     buffer_count: int
+    # TFLITE_METADATA as TFLite Support's displayer prints it (JSON), or why it does not read; packed file names
+    model_metadata: dict[str, Any] | None = None
+    model_metadata_error: str = ""
+    associated_files: list[str] = field(default_factory=list)
 
     @property
     def flex_ops(self) -> list[str]:
@@ -163,7 +167,7 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
                     constant_bytes=sum(buffer_sizes[b] for b in used if 0 < b < len(buffer_sizes)),
                 )
             )
-        return TfliteReport(
+        report = TfliteReport(
             path,
             len(data),
             model.Version(),
@@ -173,6 +177,15 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
             subgraphs,
             model.BuffersLength(),
         )
+        if "TFLITE_METADATA" in metadata:
+            from compiler.model_metadata import MetadataError, packed_files, read_metadata, to_json
+
+            try:
+                report.model_metadata = to_json(read_metadata(data))
+                report.associated_files = list(packed_files(data))
+            except MetadataError as e:  # the model itself still reads: report, do not fail
+                report.model_metadata_error = str(e)
+        return report
     except ConversionError:
         raise
     except Exception as e:  # a truncated/corrupt FlatBuffer raises from deep inside the bindings

@@ -427,7 +427,8 @@ def calibrate(
     progress bar over the samples appears on a terminal's stderr after ~1 s unless `quiet`.
 
     By default the ranges are what TF 2.21's calibrator records (`tf_calibrator_ranges`: inputs of in-place ops
-    take in their output's range), so quantized scales match TF's models; `match_tf_calibrator=False` gives each
+    take in their output's range) where TF's graph has the same tensors (not where `tf_graph_differs`), so
+    quantized scales match TF's models; `match_tf_calibrator=False` gives each
     tensor's own values, bit for bit what LiteRT computes with every tensor kept."""
     from runtime import Interpreter
 
@@ -496,7 +497,7 @@ def calibrate(
             stacklevel=2,
         )
     ranges = {v: (float(s.lo), float(s.hi)) for v, s in stats.items() if s.seen}
-    return tf_calibrator_ranges(module, ranges) if match_tf_calibrator else ranges
+    return tf_calibrator_ranges(module, ranges, keep_own=tf_graph_differs) if match_tf_calibrator else ranges
 
 
 # LiteRT kernels registered as in-place (kTfLiteInplaceOpInput{0,1}Shared): the output may take over the buffer of
@@ -506,10 +507,29 @@ _INPLACE_INPUTS = {"ADD": 2, "SUB": 2, "MUL": 2, "DIV": 2, "SOFTMAX": 1}
 # Kernels sharing their input's buffer without writing it (kTfLiteInplaceOpDataUnmodified).
 _INPLACE_UNMODIFIED = {"RESHAPE"}
 _SCALAR_TENSOR_BYTES = 4  # LiteRT never shares a modified tensor of this size or less
+
+
+def tf_graph_differs(value: SSAValue) -> bool:
+    """Whether TF's graph holds `value` where no in-place op can widen it, so TF's quantized model has its own range:
+    - a FULLY_CONNECTED keeping rank > 2 stands for TF's FULLY_CONNECTED + RESHAPE (Keras Dense's Tensordot with a
+      dynamic batch); TF's quantizer gives the RESHAPE the FC's scale, so the widening never reaches the FC;
+    - a SUB feeding an in-place op is tflc's LayerNorm centring (x - mean), which TF writes as NEG/MUL/ADD.
+    Widening these would coarsen scales TF keeps fine (transformer block: 32.6 dB instead of 33.5)."""
+    from dialects import tfl
+
+    owner = value.owner
+    if isinstance(owner, tfl.FullyConnectedOp):
+        ty = value.type
+        return isinstance(ty, TensorType) and len(ty.get_shape()) > 2
+    return isinstance(owner, tfl.SubOp)
+
+
 _FLT_MIN = float(np.finfo(np.float32).tiny)
 
 
-def tf_calibrator_ranges(module: ModuleOp, ranges: Mapping[SSAValue, Range]) -> Ranges:
+def tf_calibrator_ranges(
+    module: ModuleOp, ranges: Mapping[SSAValue, Range], keep_own: Callable[[SSAValue], bool] | None = None
+) -> Ranges:
     """What TF 2.21's calibrator records for the same values, given their own ranges:
 
     - it logs an op's inputs again after the op ran (calibrator.cc, LoggingEval); when LiteRT's arena planner let
@@ -517,15 +537,18 @@ def tf_calibrator_ranges(module: ModuleOp, ranges: Mapping[SSAValue, Range]) -> 
       same byte size above 4 bytes, the input used once and not a graph input, the output not a graph output, the
       shared root used once), the input's range takes in the output's;
     - its running max starts at numeric_limits<float>::min(), so an all-negative tensor's max is FLT_MIN (2^-126).
-    These change no int8 scale except the first (inputs of residual ADDs, of LayerNorm's epsilon ADD, ...)."""
+    These change no int8 scale except the first (inputs of residual ADDs, of LayerNorm's epsilon ADD, ...).
+    `keep_own(value)` true: the value keeps its own range (calibrate() passes tf_graph_differs)."""
 
     out = dict(ranges)
     for fn in _functions(module):
-        _share_in_place(fn, ranges, out)
+        _share_in_place(fn, ranges, out, keep_own or (lambda _: False))
     return {v: (lo, max(hi, _FLT_MIN)) for v, (lo, hi) in out.items()}
 
 
-def _share_in_place(fn: func.FuncOp, ranges: Mapping[SSAValue, Range], out: Ranges) -> None:
+def _share_in_place(
+    fn: func.FuncOp, ranges: Mapping[SSAValue, Range], out: Ranges, keep_own: Callable[[SSAValue], bool]
+) -> None:
     """Widen `out` for the inputs LiteRT's planner lets an in-place op overwrite (see tf_calibrator_ranges)."""
     from dialects import tfl
     from dialects.tfl.base import builtin_name
@@ -554,7 +577,7 @@ def _share_in_place(fn: func.FuncOp, ranges: Mapping[SSAValue, Range], out: Rang
             if changed and _refcount(shared) > 1:
                 break
             root[result] = shared
-            if changed and value in out and result in ranges:
+            if changed and value in out and result in ranges and not keep_own(value):
                 (lo, hi), (rlo, rhi) = out[value], ranges[result]
                 out[value] = (min(lo, rlo), max(hi, rhi))
             break
@@ -588,12 +611,14 @@ def calibration_model(module: ModuleOp) -> tuple[bytes, list[dict[str, SSAValue]
     from compiler.export import export
     from compiler.options import ExportOptions
     from dialects import tfl
-    from dialects.names import NAME
+    from dialects.names import INPUT_TENSOR_NAMES, NAME, OUTPUT_TENSOR_NAMES
 
     clone = module.clone()
     names: list[dict[str, SSAValue]] = []
     counter = 0
     for fn, fn_clone in zip(_functions(module), _functions(clone), strict=True):
+        for attr in (INPUT_TENSOR_NAMES, OUTPUT_TENSOR_NAMES):  # tensors named by signature / the names below
+            fn_clone.attributes.pop(attr, None)
         by_name: dict[str, SSAValue] = {}
         for op, op_clone in zip(fn.body.walk(), fn_clone.body.walk(), strict=True):
             if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or not op.results:

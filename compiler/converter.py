@@ -157,6 +157,7 @@ _SETTABLE = {
     "exclude_conversion_metadata",
     "experimental_enable_resource_variables",
     "experimental_static_batch",
+    "metadata",
     "pass_pipeline",
     "verify_each",
     "on_pass",
@@ -184,7 +185,7 @@ class TFLiteConverter:
             raise AttributeError(f"TFLiteConverter has no setting {name!r}{hint}")
         object.__setattr__(self, name, value)
 
-    def __init__(self, load: Callable[[int | None], list[Any]], model_type: str) -> None:
+    def __init__(self, load: Callable[[int | None], Any], model_type: str) -> None:
         self._load = load
         self._model_type = model_type
         self.optimizations: list[Any] = []
@@ -194,7 +195,11 @@ class TFLiteConverter:
         self.inference_output_type: Any = None
         self.allow_custom_ops = False
         self.exclude_conversion_metadata = False
-        self.experimental_enable_resource_variables = True
+        # TF's default is True; tflc converts variable writes only when asked (otherwise: one clear error)
+        self.experimental_enable_resource_variables = False
+        # tflc extra: model metadata written onto the converted model (compiler.metadata: a ModelMetadata or a
+        # writer such as ImageClassifier(labels=..., mean=..., std=...)), so convert + describe is one step.
+        self.metadata: Any = None
         # tflc extension: None keeps a signature's None dims dynamic (shape_signature -1, resizable, as TF does);
         # an int N fixes them (batch dim to N, others to 1) so every shape folds.
         self.experimental_static_batch: int | None = DEFAULT_STATIC_BATCH
@@ -280,6 +285,46 @@ class TFLiteConverter:
             return [entry_from_concrete_function(f, k) for f, k in zip(funcs, keys, strict=True)]
 
         return cls(load, "TF_CONCRETE_FUNCTIONS")
+
+    @classmethod
+    def experimental_from_jax(
+        cls, serving_funcs: list[Callable[..., Any]], inputs: list[Any]
+    ) -> TFLiteConverter:
+        """TF's signature: JAX functions with their weights applied (functools.partial(model.apply, params)) and,
+        per function, a list of (input name, example array) tuples. Lowered through StableHLO by JAX itself (no
+        TensorFlow); several functions become several signatures named by the functions."""
+
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
+            from compiler.frontends.jax import import_signatures, signatures_from_tf_style
+
+            return import_signatures(signatures_from_tf_style(serving_funcs, inputs))
+
+        return cls(load, "JAX")
+
+    @classmethod
+    def from_jax(
+        cls, fn: Callable[..., Any], *example_args: Any, signature_name: str = "serving_default"
+    ) -> TFLiteConverter:
+        """tflc extension: one JAX function at example inputs (arrays or jax.ShapeDtypeStruct, pytrees of them);
+        inputs are named by the function's parameters."""
+
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
+            from compiler.frontends.jax import import_signatures, lower_function
+
+            return import_signatures([lower_function(fn, example_args, signature_name)])
+
+        return cls(load, "JAX")
+
+    @classmethod
+    def from_jax_exported(cls, path: str, signature_name: str = "serving_default") -> TFLiteConverter:
+        """tflc extension: a serialized jax.export.Exported (`exported.serialize()` written to a file)."""
+
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
+            from compiler.frontends.jax import import_signatures, signatures_from_exported
+
+            return import_signatures(signatures_from_exported(str(path), signature_name))
+
+        return cls(load, "JAX")
 
     # ---- conversion ----
 
@@ -479,7 +524,15 @@ class TFLiteConverter:
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
-                module = import_entries(entries, self.experimental_static_batch)
+                module = (
+                    entries
+                    if isinstance(entries, ModuleOp)
+                    else import_entries(
+                        entries,
+                        bool(self.experimental_enable_resource_variables),
+                        self.experimental_static_batch,
+                    )
+                )
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
         from passes.quantize_qat import qat_ops
@@ -522,6 +575,10 @@ class TFLiteConverter:
             self._quantize_int8(module)
             times["quantize"] = time.perf_counter() - t4
         data = export(module, self._export_options())
+        if self.metadata is not None:
+            from compiler.model_metadata import write_metadata
+
+            data = write_metadata(data, self.metadata)
         times["export"] = time.perf_counter() - t3
         from compiler.export import summary
 
@@ -590,12 +647,20 @@ class TFLiteConverter:
 
     def _export_options(self) -> ExportOptions:
         tf_version = ""
-        try:
-            import tensorflow as tf
+        if self._model_type == "JAX":  # the installed version, without importing TensorFlow for a JAX model
+            import importlib.metadata
 
-            tf_version = tf.__version__
-        except ImportError:
-            pass
+            try:
+                tf_version = importlib.metadata.version("tensorflow")
+            except importlib.metadata.PackageNotFoundError:
+                pass
+        else:
+            try:
+                import tensorflow as tf
+
+                tf_version = tf.__version__
+            except ImportError:
+                pass
         mode = self.quantization_mode()
         return ExportOptions(
             model_type=MODEL_TYPE[self._model_type],

@@ -16,20 +16,18 @@ import tflite
 from tflite.BuiltinOperator import BuiltinOperator
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, NoneType, StringAttr, TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
 
 from compiler.errors import ExportError
 from compiler.metadata import conversion_metadata, min_runtime_version, model_hash
 from compiler.options import ExportOptions
 from dialects import tensor_types, tfl
 from dialects.elements import Blob, numpy_dtype
-from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import INPUT_TENSOR_NAMES, NAME, OUTPUT_TENSOR_NAMES, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
 
 _MAX_FLATBUFFER = 2**31 - 1
-# Function attribute: tensor names of the arguments when they differ from the signature's input names.
-INPUT_TENSOR_NAMES = "tflc.input_tensor_names"
 
 
 def tensor_type_code(dtype: np.dtype) -> int:
@@ -92,8 +90,18 @@ def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
     return getattr(tflite, f"{table}End")(b)
 
 
-def _build_options(b: flatbuffers.Builder, op: tfl.TflOp) -> tuple[int, int]:
-    """(BuiltinOptions union type, table offset) for an op; (0, 0) when it has no options table."""
+def _build_options(
+    b: flatbuffers.Builder, op: tfl.TflOp, region_subgraph: dict[Region, int] | None = None
+) -> tuple[int, int]:
+    """(BuiltinOptions union type, table offset) for an op; (0, 0) when it has no options table. Ops with regions
+    write their regions' subgraph indices; string-valued options (VAR_HANDLE's names) come from `string_options`."""
+    if hasattr(op, "string_options"):
+        table, strings = op.string_options()
+        offsets = {k: b.CreateString(v) for k, v in strings.items()}
+        return getattr(tflite.BuiltinOptions, table), _table(b, table, **offsets)
+    if getattr(op, "REGION_OPTIONS", None):
+        values = op.region_options(lambda r: (region_subgraph or {})[r])
+        return getattr(tflite.BuiltinOptions, op.REGION_OPTIONS), _table(b, op.REGION_OPTIONS, **values)
     spec = op.OPTIONS
     if spec is None:
         return 0, 0
@@ -105,19 +113,39 @@ def _build_options(b: flatbuffers.Builder, op: tfl.TflOp) -> tuple[int, int]:
 
 
 class _Subgraph:
-    """Tensor numbering for one function."""
+    """Tensor numbering for one subgraph: an entry function, or a region of IF/WHILE/CALL_ONCE."""
 
-    def __init__(self, fn: func.FuncOp, buffers: _Buffers) -> None:
-        self.fn = fn
+    def __init__(self, name: str, block: Block, buffers: _Buffers, fn: func.FuncOp | None = None) -> None:
+        self.name = name
+        self.block = block
+        self.fn = fn  # the entry function (it has a SignatureDef); None for a region
         self.buffers = buffers
         self.tensors: list[tuple[SSAValue, str, int]] = []  # value, name, buffer index
         self.index: dict[SSAValue, int] = {}
+
+    @property
+    def terminator(self) -> Operation:
+        last = self.block.last_op
+        assert isinstance(last, func.ReturnOp | tfl.YieldOp)
+        return last
 
     def add(self, value: SSAValue, name: str, buffer: int = 0) -> int:
         if value not in self.index:
             self.index[value] = len(self.tensors)
             self.tensors.append((value, name, buffer))
         return self.index[value]
+
+    def rename_outputs(self, names: list[str]) -> None:
+        """Give returned tensors the file's output names (TF's SignatureDef names); an input returned as is keeps its
+        name, and a tensor returned twice takes the first."""
+        assert self.fn is not None
+        done = set(self.fn.args)
+        for value, name in zip(_returned(self.fn), names, strict=True):
+            if value in done or value not in self.index:
+                continue
+            done.add(value)
+            i = self.index[value]
+            self.tensors[i] = (value, name, self.tensors[i][2])
 
     def ref(self, value: SSAValue) -> int:
         if isinstance(value.type, NoneType):
@@ -164,6 +192,11 @@ def _value_name(value: SSAValue, fallback: str) -> str:
     return fallback
 
 
+def _returned(fn: func.FuncOp) -> list[SSAValue]:
+    ret = fn.body.block.last_op
+    return list(ret.operands) if isinstance(ret, func.ReturnOp) else []
+
+
 def _is_raw_constant(op: Operation) -> bool:
     """A constant op that gives its buffer as bytes (`constant_bytes()`), e.g. tfl.pseudo_string_const."""
     return hasattr(op, "constant_bytes")
@@ -180,7 +213,9 @@ def check_exportable(module: ModuleOp) -> list[Operation]:
         if not isinstance(fn, func.FuncOp):
             continue
         for op in fn.body.walk():
-            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
+            if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp | tfl.YieldOp) or _is_raw_constant(
+                op
+            ):
                 continue
             if not _is_exportable(op):
                 bad.append(op)
@@ -206,37 +241,51 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     versions: dict[tuple[int, str], int] = {}
     runtime_versions: set[str] = set()
     subgraphs: list[_Subgraph] = []
+    # Regions become subgraphs after the entry functions (signature index = subgraph index), in the order met.
+    region_subgraph: dict[Region, int] = {}
+    pending: list[tuple[Region, str]] = []
     for fn in functions:
-        sg = _Subgraph(fn, buffers)
+        sg = _Subgraph(fn.sym_name.data, fn.body.block, buffers, fn)
         in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
-        if INPUT_TENSOR_NAMES in fn.attributes:  # read from a .tflite: keep its input tensor names
+        if INPUT_TENSOR_NAMES in fn.attributes:  # TF's SignatureDef tensor names, or a .tflite's own
             in_names = _names(fn, INPUT_TENSOR_NAMES, len(fn.args), "input")
         for arg, name in zip(fn.args, in_names, strict=True):
             sg.add(arg, name)
-        for op in fn.body.walk():
-            if isinstance(op, tfl.NoValueOp | func.ReturnOp):
+        subgraphs.append(sg)
+    queue = list(subgraphs)
+    while queue:
+        sg = queue.pop(0)
+        for op in sg.block.ops:
+            if isinstance(op, tfl.NoValueOp | func.ReturnOp | tfl.YieldOp):
+                _add_outer_constants(sg, op)
                 continue
             if _is_raw_constant(op):  # a constant that declares its own buffer bytes (STRING constants)
-                sg.add(
-                    op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), buffers.add_raw(op)
-                )
+                raw = buffers.add_raw(op) if op.constant_bytes() else 0  # variable tensors: no buffer, as TF
+                sg.add(op.results[0], _value_name(op.results[0], f"const_{len(sg.tensors)}"), raw)
                 continue
             if isinstance(op, tfl.ConstOp):
-                blob = op.value.data
-                sg.add(
-                    op.output,
-                    _value_name(op.output, f"const_{len(sg.tensors)}"),
-                    buffers.add(blob) if blob.array.nbytes else 0,
-                )
+                _add_constant(sg, op)
                 continue
+            _add_outer_constants(sg, op)
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
+            for region, field in zip(op.regions, getattr(op, "REGION_FIELDS", ()), strict=False):
+                region_subgraph[region] = len(functions) + len(pending)
+                pending.append((region, field))
+                stem = _value_name(op.results[0], op.name) if op.results else op.name.replace("tfl.", "")
+                child = _Subgraph(f"{stem}_{field.removesuffix('_subgraph_index')}", region.block, buffers)
+                for i, arg in enumerate(region.block.args):
+                    child.add(arg, f"{child.name}_arg{i}")
+                subgraphs.append(child)
+                queue.append(child)
             key, version = _opcode_key(op)
             opcodes.setdefault(key, len(opcodes))
             versions[key] = max(versions.get(key, version), version)
             if isinstance(op, tfl.TflOp):
                 runtime_versions.add(_runtime_version(op, version))
-        subgraphs.append(sg)
+    for sg in subgraphs:
+        if sg.fn is not None and OUTPUT_TENSOR_NAMES in sg.fn.attributes:
+            sg.rename_outputs(_names(sg.fn, OUTPUT_TENSOR_NAMES, len(_returned(sg.fn)), "output"))
 
     total = sum(len(d) for d in buffers.data)
     if total > _MAX_FLATBUFFER:
@@ -260,7 +309,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
         buffer_offsets.append(_table(b, "Buffer", data=_bytes_vector(b, data) if len(data) else None))
     buffer_offsets.reverse()
 
-    sg_offsets = [_build_subgraph(b, sg, opcodes) for sg in subgraphs]
+    sg_offsets = [_build_subgraph(b, sg, opcodes, region_subgraph) for sg in subgraphs]
 
     code_offsets = []
     for (code, custom), version in ((k, versions[k]) for k in opcodes):
@@ -276,7 +325,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
             )
         )
 
-    sig_offsets = [_build_signature(b, sg, i) for i, sg in enumerate(subgraphs)]
+    sig_offsets = [_build_signature(b, sg, i) for i, sg in enumerate(subgraphs) if sg.fn is not None]
 
     meta_offsets = []
     for name, buf in meta_buffers.items():
@@ -301,6 +350,30 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
     )
     b.Finish(model, file_identifier=b"TFL3")
     return bytes(b.Output())
+
+
+def _add_constant(sg: _Subgraph, op: tfl.ConstOp) -> None:
+    blob = op.value.data
+    sg.add(
+        op.output,
+        _value_name(op.output, f"const_{len(sg.tensors)}"),
+        sg.buffers.add(blob) if blob.array.nbytes else 0,
+    )
+
+
+def _add_outer_constants(sg: _Subgraph, op: Operation) -> None:
+    """Constants of an enclosing subgraph that an op of a region reads: tensors of this subgraph too (same buffer).
+    Any other value from outside a region cannot be exported (LiteRT subgraphs share no tensors)."""
+    for v in op.operands:
+        if v in sg.index or isinstance(v.type, NoneType):
+            continue
+        owner = v.owner
+        if isinstance(owner, tfl.ConstOp):
+            _add_constant(sg, owner)
+        elif _is_raw_constant(owner):
+            sg.add(v, _value_name(v, f"const_{len(sg.tensors)}"), sg.buffers.add_raw(owner))
+        else:
+            raise ExportError(f"'{op.name}' in subgraph {sg.name!r} reads a value defined outside it")
 
 
 def _runtime_version(op: tfl.TflOp, version: int) -> str:
@@ -328,11 +401,13 @@ def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
     return [f"{prefix}_{i}" for i in range(n)]
 
 
-def _operators(fn: func.FuncOp) -> list[Operation]:
+def _operators(block: Block) -> list[Operation]:
     return [
         op
-        for op in fn.body.walk()
-        if not (isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op))
+        for op in block.ops
+        if not (
+            isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp | tfl.YieldOp) or _is_raw_constant(op)
+        )
     ]
 
 
@@ -346,29 +421,33 @@ def _structure_hash(subgraphs: list[_Subgraph], buffers: _Buffers) -> int:
     written without a data vector, so TF's reader sees None for them)."""
     structure = []
     for sg in subgraphs:
-        ret = sg.fn.body.block.last_op
-        assert isinstance(ret, func.ReturnOp)
         structure.append(
             {
                 "operators": [
                     ([sg.ref(v) for v in op.operands], [sg.ref(v) for v in op.results])
-                    for op in _operators(sg.fn)
+                    for op in _operators(sg.block)
                 ],
                 "tensors": [
                     (len(buffers.data[buf]) or None, _tensor_shape(value)) for value, _, buf in sg.tensors
                 ],
-                "inputs": len(sg.fn.args),
-                "outputs": len(ret.arguments),
+                "inputs": len(sg.block.args),
+                "outputs": len(sg.terminator.operands),
             }
         )
     return model_hash(structure)
 
 
-def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[int, str], int]) -> int:
-    fn = sg.fn
-    ret = fn.body.block.last_op
-    assert isinstance(ret, func.ReturnOp)
-    out_names = _names(fn, SIGNATURE_OUTPUTS, len(ret.arguments), "output")
+def _build_subgraph(
+    b: flatbuffers.Builder,
+    sg: _Subgraph,
+    opcodes: dict[tuple[int, str], int],
+    region_subgraph: dict[Region, int],
+) -> int:
+    ret = sg.terminator
+    if sg.fn is not None:
+        out_names = _names(sg.fn, SIGNATURE_OUTPUTS, len(ret.operands), "output")
+    else:
+        out_names = [f"output_{i}" for i in range(len(ret.operands))]
 
     tensor_offsets = []
     for value, name, buffer in sg.tensors:
@@ -391,20 +470,19 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
                 name=name_off,
                 quantization=_quantization(b, q) if q is not None else None,
                 shape_signature=sig_off or None,
+                is_variable=True if getattr(value.owner, "IS_VARIABLE", False) else None,  # recurrent state
                 has_rank=True,  # every tflc tensor is ranked; TF writes true for ranked tensors
             )
         )
 
     op_offsets = []
-    for op in fn.body.walk():
-        if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp) or _is_raw_constant(op):
-            continue
+    for op in _operators(sg.block):
         inputs = _int_vector(b, [sg.ref(v) for v in op.operands])
         outputs = _int_vector(b, [sg.ref(v) for v in op.results])
         custom_opts = 0
         opt_type, opt_off = 0, 0
         if isinstance(op, tfl.TflOp):
-            opt_type, opt_off = _build_options(b, op)
+            opt_type, opt_off = _build_options(b, op, region_subgraph)
         else:
             custom_opts = _bytes_vector(b, op.custom_options(), 1)
         op_offsets.append(
@@ -422,12 +500,12 @@ def _build_subgraph(b: flatbuffers.Builder, sg: _Subgraph, opcodes: dict[tuple[i
         )
 
     sg.output_names = out_names  # type: ignore[attr-defined]
-    sg.outputs = [sg.ref(v) for v in ret.arguments]  # type: ignore[attr-defined]
+    sg.outputs = [sg.ref(v) for v in ret.operands]  # type: ignore[attr-defined]
     tensors_vec = _offset_vector(b, tensor_offsets)
-    inputs_vec = _int_vector(b, [sg.ref(a) for a in fn.args])
+    inputs_vec = _int_vector(b, [sg.ref(a) for a in sg.block.args])
     outputs_vec = _int_vector(b, sg.outputs)  # type: ignore[attr-defined]
     ops_vec = _offset_vector(b, op_offsets)
-    name_off = b.CreateString(fn.sym_name.data)
+    name_off = b.CreateString(sg.name)
     return _table(
         b,
         "SubGraph",

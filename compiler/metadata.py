@@ -123,3 +123,8 @@ def conversion_metadata(options: ExportOptions, hash_value: int = 0) -> bytes:
     b.PrependUOffsetTRelativeSlot(1, opts, 0)
     b.Finish(b.EndObject())
     return bytes(b.Output())
+
+
+# Model metadata (TFLITE_METADATA: labels, normalization, descriptions; TFLite Support's schema) is in
+# compiler/model_metadata/; its public API is re-exported here: `from compiler import metadata as md`.
+from compiler.model_metadata import *  # noqa: E402, F403

@@ -42,6 +42,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
     return {
         "tf-cleanup": _lazy("passes.cleanup_tf", "CleanupTF"),
         "fold-constants": _lazy("passes.fold_constants", "FoldConstants"),
+        "lower-tensor-list": _lazy("passes.lower_tensor_list", "LowerTensorList"),
         "prepare-tf": _lazy("passes.prepare_tf", "PrepareTF"),
         "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
         "select-tf-fallback": _lazy("passes.select_tf", "SelectTFFallback"),
@@ -73,7 +74,9 @@ def available_passes() -> dict[str, PassFactory]:
     return {**_builtin_passes(), **_EXTRA_PASSES}
 
 
-DEFAULT_PIPELINE = "tf-cleanup,fold-constants,prepare-tf,legalize-tf,fold-constants,optimize,dce"
+DEFAULT_PIPELINE = (
+    "tf-cleanup,fold-constants,lower-tensor-list,prepare-tf,legalize-tf,fold-constants,optimize,dce"
+)
 
 # Named pipelines: a name usable wherever a pipeline string is expected (`--pass-pipeline=tflite-float`).
 PIPELINES: dict[str, str] = {
@@ -87,7 +90,7 @@ PIPELINES: dict[str, str] = {
     "tflite-qat": "tf-cleanup,fold-constants,prepare-tf,prepare-qat,legalize-tf,fold-constants,optimize,dce,"
     "qat-ranges,quantize-qat,post-quantize",
     # What `tflc analyze` runs: everything up to legalization, no fusion (so each TF op maps to its own builtin).
-    "tf-legalize-only": "tf-cleanup,fold-constants,prepare-tf,legalize-tf",
+    "tf-legalize-only": "tf-cleanup,fold-constants,lower-tensor-list,prepare-tf,legalize-tf",
 }
 
 

@@ -18,15 +18,18 @@ from xdsl.irdl import (
     base,
     irdl_attr_definition,
     irdl_op_definition,
+    operand_def,
     prop_def,
+    region_def,
     traits_def,
     var_operand_def,
     var_result_def,
 )
-from xdsl.traits import Pure
+from xdsl.traits import IsTerminator, MemoryReadEffect, MemoryWriteEffect, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 
 from dialects.elements import ConstantOp
+from dialects.traits import impure
 
 
 @irdl_attr_definition
@@ -295,4 +298,124 @@ def op_class(tf_type: str) -> type[TFOp] | None:
     return OPS.get(tf_type)
 
 
-TF = Dialect("tf", [ConstOp, GenericOp, *OPS.values()], [OpaqueType])
+# ---- control flow: TF's functional If/While with their functions imported as regions ---------------------------
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """tf.Yield: the values a branch, loop condition or loop body returns."""
+
+    name = "tf.Yield"
+    values = var_operand_def()
+    traits = traits_def(IsTerminator(), Pure())
+    assembly_format = "$values attr-dict `:` type($values)"
+
+    def __init__(self, values) -> None:  # noqa: ANN001
+        super().__init__(operands=[list(values)])
+
+
+def verify_region_signature(
+    op: IRDLOperation, region_name: str, arg_types: list, yield_types: list | None
+) -> None:
+    """A control-flow region takes `arg_types` and (when given) yields `yield_types`."""
+    region = getattr(op, region_name)
+    block = region.block
+    got = [a.type for a in block.args]
+    if got != list(arg_types):
+        raise VerifyException(
+            f"'{op.name}' {region_name} takes {len(got)} arguments of types that differ from its operands"
+        )
+    last = block.last_op
+    if last is None or not last.has_trait(IsTerminator):
+        raise VerifyException(f"'{op.name}' {region_name} must end in a yield")
+    if yield_types is not None and [v.type for v in last.operands] != list(yield_types):
+        raise VerifyException(f"'{op.name}' {region_name} yields types that differ from the op's results")
+
+
+@irdl_op_definition
+class IfRegionOp(IRDLOperation):
+    """tf.IfRegion: TF's If/StatelessIf with `then_branch`/`else_branch` imported as regions. Each region takes
+    `inputs` as block arguments (regions see no value of the enclosing function but constants) and yields the
+    results."""
+
+    name = "tf.IfRegion"
+    cond = operand_def()
+    inputs = var_operand_def()
+    outs = var_result_def()
+    then_region = region_def("single_block")
+    else_region = region_def("single_block")
+    traits = traits_def(RecursiveMemoryEffect())
+
+    def __init__(self, cond, inputs, result_types, then_region, else_region, attributes=None) -> None:  # noqa: ANN001
+        super().__init__(
+            operands=[cond, list(inputs)],
+            result_types=[list(result_types)],
+            regions=[then_region, else_region],
+            attributes=attributes or {},
+        )
+
+    def verify_(self) -> None:
+        types = [v.type for v in self.inputs]
+        outs = [r.type for r in self.outs]
+        verify_region_signature(self, "then_region", types, outs)
+        verify_region_signature(self, "else_region", types, outs)
+
+
+@irdl_op_definition
+class WhileRegionOp(IRDLOperation):
+    """tf.WhileRegion: TF's While/StatelessWhile with `cond`/`body` imported as regions. Both take the loop-carried
+    values; `cond_region` yields one boolean, `body_region` yields the next loop-carried values."""
+
+    name = "tf.WhileRegion"
+    inputs = var_operand_def()
+    outs = var_result_def()
+    cond_region = region_def("single_block")
+    body_region = region_def("single_block")
+    traits = traits_def(RecursiveMemoryEffect())
+
+    def __init__(self, inputs, cond_region, body_region, attributes=None) -> None:  # noqa: ANN001
+        super().__init__(
+            operands=[list(inputs)],
+            result_types=[[v.type for v in inputs]],
+            regions=[cond_region, body_region],
+            attributes=attributes or {},
+        )
+
+    def verify_(self) -> None:
+        types = [v.type for v in self.inputs]
+        if [r.type for r in self.outs] != types:
+            raise VerifyException(f"'{self.name}' results must have the types of its operands")
+        verify_region_signature(self, "cond_region", types, None)
+        verify_region_signature(self, "body_region", types, types)
+
+
+# ---- resource variables (imported only with experimental_enable_resource_variables; otherwise frozen) ---------
+
+
+def _effect_op(tf_type: str, operand_names: tuple[str, ...], effect: type) -> type[TFOp]:
+    """A typed TF op with a memory effect instead of Pure: reads and writes of a variable keep their order."""
+    cls_name = tf_type if tf_type.endswith("Op") else f"{tf_type}Op"
+    cls = type(
+        cls_name,
+        (TFOp,),
+        {
+            "name": f"tf.{tf_type}",
+            "TF_TYPE": tf_type,
+            "OPERAND_NAMES": operand_names,
+            "traits": traits_def(effect()),
+            "__annotations__": {"TF_TYPE": ClassVar[str], "OPERAND_NAMES": ClassVar[tuple[str, ...]]},
+            "__doc__": f"tf.{tf_type}: https://www.tensorflow.org/api_docs/python/tf/raw_ops/{tf_type}",
+            "__module__": __name__,
+            "__qualname__": cls_name,
+        },
+    )
+    return impure(irdl_op_definition(cls))
+
+
+VarHandleOp = _effect_op("VarHandleOp", (), MemoryReadEffect)
+ReadVariableOp = _effect_op("ReadVariableOp", ("resource",), MemoryReadEffect)
+AssignVariableOp = _effect_op("AssignVariableOp", ("resource", "value"), MemoryWriteEffect)
+
+CONTROL_FLOW_OPS = [YieldOp, IfRegionOp, WhileRegionOp, VarHandleOp, ReadVariableOp, AssignVariableOp]
+
+TF = Dialect("tf", [ConstOp, GenericOp, *OPS.values(), *CONTROL_FLOW_OPS], [OpaqueType])

@@ -19,6 +19,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
+from xdsl.traits import Pure
 
 from dialects import tf, tfl
 from dialects.names import NAME
@@ -36,6 +37,8 @@ def _cse_key(op: Operation) -> tuple | None:
     """Bucket key (name and operand identities); properties, attributes and types are compared on collision."""
     if not op.results or op.regions or op.successors or not isinstance(op, tfl.TflOp | tfl.NoValueOp):
         return None  # only TFLite builtins: a leftover TF op may be stateful (random, variables)
+    if not op.has_trait(Pure):
+        return None  # READ_VARIABLE: two reads around an ASSIGN_VARIABLE differ
     return (op.name, *(id(v) for v in op.operands))
 
 
@@ -93,8 +96,21 @@ def cse_block(block: Block) -> int:
 
 def cse(module: ModuleOp) -> int:
     return sum(
-        cse_block(fn.body.block) for fn in module.ops if isinstance(fn, func.FuncOp) and fn.body.blocks
+        cse_block(block)
+        for fn in module.ops
+        if isinstance(fn, func.FuncOp) and fn.body.blocks
+        for block in _blocks(fn.body.block)
     )
+
+
+def _blocks(block: Block) -> list[Block]:
+    """A function's block and the blocks of its ops' regions (IF/WHILE subgraphs), outermost first."""
+    out = [block]
+    for op in block.ops:
+        for region in op.regions:
+            for inner in region.blocks:
+                out.extend(_blocks(inner))
+    return out
 
 
 def optimize_module(module: ModuleOp) -> None:

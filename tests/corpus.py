@@ -178,3 +178,31 @@ def run_tflc_runtime(model_path: str, inputs: list[np.ndarray]) -> list[np.ndarr
     from runtime import Interpreter
 
     return run_interpreter(Interpreter(model_path=model_path, num_threads=1), inputs)
+
+
+def digits_cnn(epochs: int = 10, seed: int = 0) -> tuple[Any, dict[str, np.ndarray]]:
+    """A small CNN trained in seconds on scikit-learn's digits (8x8 grey images, pixel values 0..16, 10 classes).
+    The model reads pixels / 16; returns it with the raw-pixel splits x_train/y_train (1400) and x_test/y_test."""
+    import keras
+    from keras import layers
+    from sklearn.datasets import load_digits
+
+    keras.utils.set_random_seed(seed)
+    digits = load_digits()
+    order = np.random.default_rng(seed).permutation(len(digits.target))
+    x, y = digits.images[order].astype(np.float32)[..., None], digits.target[order]
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            layers.Conv2D(16, 3, activation="relu", padding="same"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10),
+            layers.Softmax(),
+        ],
+        name="digits_cnn",
+    )
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:1400] / 16.0, y[:1400], epochs=epochs, batch_size=32, verbose=0)
+    return model, {"x_train": x[:1400], "y_train": y[:1400], "x_test": x[1400:], "y_test": y[1400:]}

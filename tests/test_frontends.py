@@ -321,3 +321,53 @@ def test_convert_inside_a_graph_context_gives_the_same_model(mlp):
     with tf.Graph().as_default():
         assert TFLiteConverter.from_concrete_functions([cf]).convert() == outside
         assert TFLiteConverter.from_keras_model(mlp).convert() == keras_outside
+
+
+def _io_names(data: bytes) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """Per signature: its input and output names -> tensor names in the file."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=data)
+    out = {}
+    for key in it.get_signature_list():
+        r = it.get_signature_runner(key)
+        ins = {k: d["name"] for k, d in r.get_input_details().items()}
+        outs = {k: d["name"] for k, d in r.get_output_details().items()}
+        out[key] = (ins, outs)
+    return out
+
+
+def test_io_tensor_names_match_tensorflow(tmp_path):
+    """Signature input/output tensors carry the names TF's converter writes (`serving_default_x:0`,
+    `StatefulPartitionedCall_1:0`, a SavedModel's SignatureDef names), for every frontend; compared side by side."""
+    import keras
+    import tensorflow as tf
+
+    class Module(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable([1.0, 2.0, 3.0, 4.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="a")] * 2)
+        def stateful(self, a, b):
+            return {"sum": a + b, "prod": a * b, "scaled": a * self.v}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="z")])
+        def pure(self, z):
+            return z + 1.0, z * 2.0
+
+    m = Module()
+    tf.saved_model.save(m, str(tmp_path / "sm"), signatures={"first": m.stateful, "second": m.pure})
+    x1, x2 = keras.Input((4,), name="x1"), keras.Input((3,), name="x2")
+    km = keras.Model([x1, x2], {"zeta": keras.layers.Dense(2)(x1), "alpha": keras.layers.Dense(2)(x2)})
+    km.export(str(tmp_path / "export"), verbose=False)
+    cases = {
+        "saved_model": lambda c: c.from_saved_model(str(tmp_path / "sm"), signature_keys=["first", "second"]),
+        "keras_export": lambda c: c.from_saved_model(str(tmp_path / "export")),
+        "keras": lambda c: c.from_keras_model(km),
+        "stateful_cf": lambda c: c.from_concrete_functions([m.stateful.get_concrete_function()], m),
+        "pure_cf": lambda c: c.from_concrete_functions([m.pure.get_concrete_function()], m),
+    }
+    for label, make in cases.items():
+        ours = _io_names(make(TFLiteConverter).convert())
+        theirs = _io_names(make(tf.lite.TFLiteConverter).convert())
+        assert ours == theirs, label

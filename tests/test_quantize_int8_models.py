@@ -37,16 +37,6 @@ MODELS = ["mobilenet_v2", "resnet50", "efficientnet_b0", "mobilenet_v3_small", "
 PIXELS = {"efficientnet_b0", "mobilenet_v3_small"}
 SAMPLES = 16
 EVAL = 8
-# Known shortfalls of the SQNR point (every other point is asserted; the test fails once the gap closes).
-SQNR_GAP = {
-    "transformer_block": (
-        "compiler/calibrate.py widens inputs that LiteRT's planner lets the next op overwrite, as TF's calibrator "
-        "records them; tflc's graph has such inputs where TF's has none (the LayerNorm centring SUB feeding a MUL, "
-        "the feed-forward FULLY_CONNECTED feeding the residual ADD without TF's dynamic-batch RESHAPE), so those "
-        "get 1.5-1.9x coarser scales: 32.6 dB against TF's 33.3 (33.5 dB with each tensor's own range)"
-    ),
-}
-
 RESULTS: dict[str, dict[str, float]] = {}
 
 
@@ -110,12 +100,6 @@ def test_int8_side_by_side(converted):
     want = corpus.run_litert_reference(path, xs[:1])
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
-    gap = SQNR_GAP.get(name)
-    if gap is not None:
-        assert s_ours < s_tf - 0.5, (
-            f"{name} meets the SQNR point now ({s_ours:.2f} vs {s_tf:.2f} dB): drop SQNR_GAP"
-        )
-        pytest.xfail(gap)
     assert s_ours >= s_tf - 0.5, f"SQNR {s_ours:.2f} dB vs TF's {s_tf:.2f} dB"
 
 

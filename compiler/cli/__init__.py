@@ -1,4 +1,4 @@
-"""The `tflc` command line: `convert`, `analyze`, `opt`, `passes`, `run`, `verify`.
+"""The `tflc` command line: `convert`, `analyze`, `opt`, `passes`, `run`, `verify`, `metadata`, `codegen`.
 
     tflc convert --saved-model-dir DIR -o model.tflite [--pass-timing] [--dump-ir-after-all ir/]
     tflc analyze model.tflite            # reads the FlatBuffer only, never imports TensorFlow
@@ -17,7 +17,7 @@ import sys
 
 import typer
 
-from compiler.cli import analyze, convert, ops, opt, run
+from compiler.cli import analyze, codegen, convert, metadata, ops, opt, run
 from compiler.cli.common import ReportingGroup, handle_interrupts
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def _options(
     """tflc: TensorFlow -> LiteRT (TFLite) compiler on xDSL."""
 
 
-for group in (convert, analyze, opt, run, ops):  # in the order `tflc --help` lists them
+for group in (convert, analyze, opt, run, ops, metadata, codegen):  # in the order `tflc --help` lists them
     app.add_typer(group.app)
 
 

@@ -110,6 +110,11 @@ def render_tflite(r: Any) -> None:
         out.print(f"  min_runtime_version: {escape(r.min_runtime_version)}")
     if r.metadata:
         out.print(f"  metadata: {escape(', '.join(r.metadata))}")
+    if r.model_metadata is not None or r.model_metadata_error:
+        from compiler.cli.metadata import summary
+
+        for line in summary(r.model_metadata, r.associated_files, r.model_metadata_error):
+            out.print(f"  {escape(line)}")
     for sg in r.subgraphs:
         title = f"subgraph {sg.index}" + (f" '{sg.name}'" if sg.name else "")
         title += f" — signature '{sg.signature_key}'" if sg.signature_key is not None else " — no signature"

@@ -43,6 +43,15 @@ _IO_TYPES = ("float32", "int8", "uint8", "int16")
 def convert(
     saved_model_dir: SavedModelDir = None,
     keras_model_file: KerasModelFile = None,
+    jax_exported: Annotated[
+        Path | None,
+        typer.Option(
+            "--jax-exported",
+            help="A serialized jax.export.Exported (exported.serialize() written to a file); needs tflc[jax].",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
     signature_key: SignatureKeys = None,
     saved_model_tag_set: SavedModelTagSet = None,
     output_file: Annotated[
@@ -215,7 +224,7 @@ def convert(
         typer.Option("--print-op-generic", help="Print dumped IR in generic form.", rich_help_panel=_DEBUG),
     ] = False,
 ) -> None:
-    """Convert a SavedModel or Keras model to a .tflite FlatBuffer."""
+    """Convert a SavedModel, Keras model or exported JAX function to a .tflite FlatBuffer."""
     from compiler.converter import CompatFlags, compat_pipeline
     from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
 
@@ -231,11 +240,17 @@ def convert(
         if quantize in _FULL_INTEGER:  # stdout stays a pipeline --pass-pipeline takes back
             stage = "quantize-int16x8" if quantize == "int16x8" else "quantize-int8"
             err.print(f"note: then calibration on the representative data, {stage}, post-quantize")
-        if saved_model_dir is None and keras_model_file is None:
+        if saved_model_dir is None and keras_model_file is None and jax_exported is None:
             return
     print_after = _pass_names("--print-ir-after", print_ir_after)
     print_before = _pass_names("--print-ir-before", print_ir_before)
-    check_model_inputs(saved_model_dir, keras_model_file)
+    if jax_exported is not None:
+        if saved_model_dir is not None or keras_model_file is not None:
+            raise UsageError("give exactly one of --saved-model-dir, --keras-model-file or --jax-exported")
+        if not jax_exported.is_file():
+            raise UsageError(f"JAX exported file '{jax_exported}' does not exist")
+    else:
+        check_model_inputs(saved_model_dir, keras_model_file)
     output = _check_output(output_file)
     if signature_key and saved_model_dir is None:
         raise UsageError("--signature-key only applies to --saved-model-dir")
@@ -252,7 +267,9 @@ def convert(
     from compiler.converter import TFLiteConverter
     from compiler.dumps import DebugOptions
 
-    if saved_model_dir is not None:
+    if jax_exported is not None:
+        converter = TFLiteConverter.from_jax_exported(str(jax_exported))
+    elif saved_model_dir is not None:
         converter = TFLiteConverter.from_saved_model(
             str(saved_model_dir), signature_keys=signature_key or None, tags=tags
         )

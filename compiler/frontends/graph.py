@@ -32,10 +32,13 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from compiler.errors import ModelImportError
+from compiler.frontends import rnn
 from dialects import tf as tfd
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import (
+    INPUT_TENSOR_NAMES,
     NAME,
+    OUTPUT_TENSOR_NAMES,
     PINNED_INPUTS,
     SHAPE_READS,
     SIGNATURE_INPUTS,
@@ -56,12 +59,23 @@ class Entry:
     output_names: list[str]
     # Captured inputs after the user inputs: a numpy array (constant) or a callable reading a variable.
     captures: list[np.ndarray | Callable[[Any], np.ndarray]] = field(default_factory=list)
+    # The input / output tensor names TF's converter writes (its SignatureDef TensorInfo names), when known.
+    tensor_names: tuple[list[str], list[str]] | None = None
 
 
 _CALL_OPS = {"PartitionedCall", "StatefulPartitionedCall"}
 _SKIP_OPS = {"NoOp", "VarIsInitializedOp"}
 # Stateful by their OpDef but without effects in an imported inference graph (handles, frozen reads).
 _HARMLESS_STATEFUL = {"VarHandleOp", "ReadVariableOp", "Placeholder", "VarIsInitializedOp", "NoOp"}
+# Functional control flow, imported with its functions as regions (tf.IfRegion / tf.WhileRegion).
+_IF_OPS = {"If", "StatelessIf"}
+_WHILE_OPS = {"While", "StatelessWhile"}
+# Variable writes, converted with experimental_enable_resource_variables (TF's AssignAdd/Sub lower to read, add, assign).
+_VARIABLE_WRITES = {
+    "AssignVariableOp": None,
+    "AssignAddVariableOp": tfd.AddV2Op,
+    "AssignSubVariableOp": tfd.SubOp,
+}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
@@ -134,7 +148,7 @@ def convert_attr(value: Any) -> Attribute | None:
 def _dtype_attr(dtype: Any) -> Attribute:
     try:
         return element_type(np.dtype(dtype.as_numpy_dtype))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):  # variant/resource: no numpy dtype (KeyError)
         return tfd.OpaqueType(StringAttr(dtype.name))
 
 
@@ -153,6 +167,13 @@ class _Importer:
         self.shape_reads: list[str] = []
         # tensor -> dims (-1: dynamic) seen with probe input sizes (probe_static_dims)
         self.static_dims: dict[str, list[int]] = {}
+        # experimental_enable_resource_variables: written variables become VarHandle/Read/AssignVariable ops
+        self.resource_variables = False
+        self.written: dict[int, tuple[Any, int]] | None = {}  # id(variable reader) -> (marker, dtype enum)
+        self.variable_reads: dict[str, Any] = {}  # placeholder node -> marker of a mutable variable's read
+        self.variable_names: dict[int, str] = {}  # id(variable reader) -> shared_name
+        self._handles: dict[str, SSAValue] = {}
+        self.in_region = False
 
     def emit(self, op: Any) -> Any:
         self.block.add_op(op)
@@ -185,7 +206,9 @@ class _Importer:
             for name, shape in zip(arg_nodes, shapes, strict=True):
                 if shape is not None and name in placeholders:
                     placeholders[name].attr["shape"].shape.CopyFrom(shape.as_proto())
-            graph_def = self.inline_calls(graph_def)
+            # variable writes kept as ops need their reads ordered after them: keep control edges then
+            keep_control = self.resource_variables and self.writes_variables()
+            graph_def = self.inline_calls(graph_def, keep_control)
         by_name = {n.name: n for n in graph_def.node}
         resources = {n: v for n, v in zip(arg_nodes, inputs, strict=True) if _is_resource(v)}
 
@@ -198,6 +221,10 @@ class _Importer:
                 return resource_of(node.input[idx])
             return None
 
+        if self.resource_variables and self.written is not None and not self.in_region:
+            for node in graph_def.node:
+                if node.op in _VARIABLE_WRITES and (marker := resource_of(node.input[0])) is not None:
+                    self.written.setdefault(id(marker[1]), (marker, node.attr["dtype"].type))
         frozen: dict[str, np.ndarray] = {}
         for node in graph_def.node:
             if node.op != "ReadVariableOp" or (marker := resource_of(node.input[0])) is None:
@@ -205,7 +232,11 @@ class _Importer:
             dtype = node.attr["dtype"].type
             arr = self.variable_value(marker, dtype)
             node.op = "Placeholder"
+            controls = [i for i in node.input if i.startswith("^")]
             del node.input[:]
+            if self.written and id(marker[1]) in self.written:
+                self.variable_reads[node.name] = marker  # a mutable variable: READ_VARIABLE, in order
+                node.input.extend(controls)
             node.attr.clear()
             node.attr["dtype"].type = dtype
             node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
@@ -221,7 +252,9 @@ class _Importer:
             values[f"{n}:0"] = v
         for op in graph.get_operations():
             if op.type == "Placeholder":
-                if op.name in frozen:
+                if op.name in self.variable_reads:
+                    values[op.outputs[0].name] = self.read_variable(op)
+                elif op.name in frozen:
                     c = self.emit(tfd.ConstOp(DenseElementsAttr.from_array(frozen[op.name])))
                     c.attributes[NAME] = StringAttr(op.name)
                     values[op.outputs[0].name] = c.output
@@ -268,8 +301,9 @@ class _Importer:
             self.pinned.update(dynamic)
             self.shape_reads.extend(reads)
 
-    def inline_calls(self, graph_def: Any) -> Any:
-        """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively)."""
+    def inline_calls(self, graph_def: Any, keep_control: bool = False) -> Any:
+        """Expand every PartitionedCall/StatefulPartitionedCall into the callee's nodes (recursively). Control
+        inputs are dropped, or with `keep_control` kept where they name a node that survives inlining."""
         from tensorflow.core.framework.graph_pb2 import GraphDef
         from tensorflow.python.framework.function_def_to_graph import function_def_to_graph_def
 
@@ -304,6 +338,12 @@ class _Importer:
                 new.name = prefix + node.name
                 del new.input[:]
                 new.input.extend(data_inputs)
+                if keep_control:
+                    new.input.extend(
+                        "^" + resolve(i[1:], prefix, arg_map).split(":")[0]
+                        for i in node.input
+                        if i.startswith("^")
+                    )
                 # SavedModel FunctionDefs carry the shapes seen at tracing (batch None); TF's importer would
                 # prefer them over what shape inference derives from our static inputs.
                 if "_output_shapes" in new.attr:
@@ -317,8 +357,10 @@ class _Importer:
                 tensor, seen = renamed[tensor], seen + 1
             return tensor
 
+        names = {n.name for n in out.node}
         for node in out.node:
-            fixed = [final(_graph_tensor_name(i)) for i in node.input]
+            fixed = [final(_graph_tensor_name(i)) for i in node.input if not i.startswith("^")]
+            fixed += [i for i in node.input if i.startswith("^") and i[1:] in names]
             del node.input[:]
             node.input.extend(fixed)
         self.renamed = {k: final(v) for k, v in renamed.items()}
@@ -358,6 +400,14 @@ class _Importer:
         args = [values.get(t.name) for t in op.inputs]
         if op.type in _SKIP_OPS:
             return
+        if rnn.import_op(self, op, args, values):  # Keras RNN While loops -> fused/unrolled cells
+            return
+        if op.type in _IF_OPS or op.type in _WHILE_OPS:
+            self.import_control_flow(op, args, values)
+            return
+        if op.type in _VARIABLE_WRITES and args and _is_resource(args[0]) and self.is_mutable(args[0]):
+            self.write_variable(op, args)
+            return
         if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
             if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
@@ -388,6 +438,159 @@ class _Importer:
                 "(ReadVariableOp) only. Re-export the model so inference reads variables with ReadVariableOp."
             )
         self.import_generic(op, args, values)
+
+    # ---- resource variables (experimental_enable_resource_variables) -------------------------------------------
+
+    def writes_variables(self) -> bool:
+        """Whether the entry's function or its library has a variable write."""
+        fdefs = [self.entry.function_def, *self.entry.library.values()]
+        return any(n.op in _VARIABLE_WRITES for f in fdefs for n in f.node_def)
+
+    def is_mutable(self, marker: Any) -> bool:
+        return bool(self.written) and id(marker[1]) in self.written  # type: ignore[operator]
+
+    def variable_name(self, marker: Any) -> str:
+        key = id(marker[1])
+        if key not in self.variable_names:
+            self.variable_names[key] = (
+                f"Variable{'_' + str(len(self.variable_names)) if self.variable_names else ''}"
+            )
+        return self.variable_names[key]
+
+    def handle(self, marker: Any) -> SSAValue:
+        """This block's VarHandleOp for the variable (one per variable and subgraph, as TF writes them)."""
+        name = self.variable_name(marker)
+        if name not in self._handles:
+            h = self.emit(
+                tfd.VarHandleOp(
+                    [],
+                    [TensorType(tfd.OpaqueType(StringAttr("resource")), [])],
+                    {"container": StringAttr(""), "shared_name": StringAttr(name), NAME: StringAttr(name)},
+                )
+            )
+            self._handles[name] = h.results[0]
+        return self._handles[name]
+
+    def read_variable(self, op: Any) -> SSAValue:
+        marker = self.variable_reads[op.name]
+        read = self.emit(tfd.ReadVariableOp([self.handle(marker)], [tensor_type_of(op.outputs[0])]))
+        read.attributes[NAME] = StringAttr(op.name)
+        return read.results[0]
+
+    def write_variable(self, op: Any, args: list[Any]) -> None:
+        marker, value = args[0], args[1]
+        handle = self.handle(marker)
+        combine = _VARIABLE_WRITES[op.type]
+        if combine is not None:
+            current = self.emit(tfd.ReadVariableOp([handle], [value.type])).results[0]
+            value = self.emit(combine([current, value], [value.type], {NAME: StringAttr(op.name)})).results[0]
+        self.emit(tfd.AssignVariableOp([handle, value], [], {NAME: StringAttr(op.name)}))
+
+    def initializer(self) -> Any:
+        """tfl.call_once whose region assigns every mutable variable its value from the model (once per
+        interpreter), or None."""
+        if not self.written:
+            return None
+        from dialects import tfl
+
+        once = tfl.CallOnceOp()
+        block = Block()
+        once.init_region.add_block(block)
+        init = _Importer(self.entry, block)
+        init.variable_names = self.variable_names
+        for marker, dtype in self.written.values():
+            value = init.emit(tfd.ConstOp(DenseElementsAttr.from_array(self.variable_value(marker, dtype))))
+            value.attributes[NAME] = StringAttr(self.variable_name(marker))
+            init.emit(tfd.AssignVariableOp([init.handle(marker), value.output], []))
+        block.add_op(tfl.YieldOp())
+        return once
+
+    # ---- control flow: If/While functions as regions ----------------------------------------------------------
+
+    def function_named(self, op: Any, attr: str) -> Any:
+        name = op.get_attr(attr).name
+        fdef = self.entry.library.get(name)
+        if fdef is None:
+            raise ModelImportError(
+                f"function {name!r} ({attr} of {op.type} {op.name!r}) is not in the model's library"
+            )
+        return fdef
+
+    def import_region(self, fdef: Any, inputs: Sequence[Any], where: str) -> tuple[Region, list[Any]]:
+        """Import a branch/cond/body function into a new single-block region. Tensor inputs become block arguments;
+        variable handles are passed on, so reads of captured variables inside freeze like any other read."""
+        block = Block(arg_types=[a.type for a in inputs if isinstance(a, SSAValue)])
+        sub = _Importer(self.entry, block)
+        sub._library, sub._library_graph, sub._variables = self._library, self._library_graph, self._variables
+        sub.resource_variables = self.resource_variables
+        sub.written, sub.variable_names, sub.in_region = self.written, self.variable_names, True
+        args = iter(block.args)
+        outputs = sub.import_function(fdef, [next(args) if isinstance(a, SSAValue) else a for a in inputs])
+        self.side_effects.extend(sub.side_effects)
+        self.call_sites.update(sub.call_sites)
+        if any(o is None for o in outputs):
+            raise ModelImportError(
+                f"{where}: an output of function {fdef.signature.name!r} could not be imported"
+            )
+        return Region(block), outputs
+
+    def import_control_flow(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        if op.type in _IF_OPS:
+            self.import_if(op, args, values)
+        else:
+            self.import_while(op, args, values)
+
+    def import_if(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        """If/StatelessIf -> tf.IfRegion (then/else functions as regions)."""
+        attrs = {NAME: StringAttr(op.name)}
+        where = f"{op.type} {op.name!r}"
+        cond, inputs = args[0], args[1:]
+        if not isinstance(cond, SSAValue):
+            raise ModelImportError(f"{where}: its condition is not a tensor")
+        then_region, then_outs = self.import_region(self.function_named(op, "then_branch"), inputs, where)
+        else_region, else_outs = self.import_region(self.function_named(op, "else_branch"), inputs, where)
+        result_types = []
+        for k, (a, b) in enumerate(zip(then_outs, else_outs, strict=True)):
+            if not (isinstance(a, SSAValue) and isinstance(b, SSAValue)) or a.type != b.type:
+                raise ModelImportError(
+                    f"{where}: output {k} differs in type or shape between its branches "
+                    f"({getattr(a, 'type', 'a variable')} vs {getattr(b, 'type', 'a variable')}); tflc needs "
+                    "both branches of a tf.cond to return the same static shapes"
+                )
+            result_types.append(a.type)
+        for region, outs in ((then_region, then_outs), (else_region, else_outs)):
+            region.block.add_op(tfd.YieldOp(outs))
+        carried = [a for a in inputs if isinstance(a, SSAValue)]
+        new = self.emit(tfd.IfRegionOp(cond, carried, result_types, then_region, else_region, attrs))
+        for t, r in zip(op.outputs, new.results, strict=True):
+            values[t.name] = r
+
+    def import_while(self, op: Any, args: list[Any], values: dict[str, Any]) -> None:
+        """While/StatelessWhile -> tf.WhileRegion (cond/body functions as regions). Loop values that are variable
+        handles are not carried: reads inside the loop freeze (or stay variable reads) like any other."""
+        attrs = {NAME: StringAttr(op.name)}
+        where = f"{op.type} {op.name!r}"
+        cond_region, cond_outs = self.import_region(self.function_named(op, "cond"), args, where)
+        body_region, body_outs = self.import_region(self.function_named(op, "body"), args, where)
+        for k, (a, out) in enumerate(zip(args, body_outs, strict=True)):
+            same = (
+                out is a if not isinstance(a, SSAValue) else isinstance(out, SSAValue) and out.type == a.type
+            )
+            if not same:
+                raise ModelImportError(
+                    f"{where}: loop variable {k} changes {'variable' if not isinstance(a, SSAValue) else 'shape'} "
+                    f"in the loop body ({getattr(a, 'type', a)} -> {getattr(out, 'type', out)}); tflc needs loop "
+                    "variables of a static shape (tf.while_loop shape_invariants are not supported)"
+                )
+        if len(cond_outs) != 1 or not isinstance(cond_outs[0], SSAValue):
+            raise ModelImportError(f"{where}: its condition function must return one tensor")
+        cond_region.block.add_op(tfd.YieldOp(cond_outs))
+        body_region.block.add_op(tfd.YieldOp([o for o in body_outs if isinstance(o, SSAValue)]))
+        carried = [a for a in args if isinstance(a, SSAValue)]
+        new = self.emit(tfd.WhileRegionOp(carried, cond_region, body_region, attrs))
+        results = iter(new.results)
+        for t, a in zip(op.outputs, args, strict=True):
+            values[t.name] = next(results) if isinstance(a, SSAValue) else a
 
     def import_generic(self, op: Any, args: list[SSAValue], values: dict[str, Any]) -> None:
         attrs: dict[str, Attribute] = {}
@@ -477,7 +680,8 @@ def _side_effects_message(key: str, found: list[tuple[str, str]]) -> str:
         "writes, stateful random, queues/iterators, print, assert):\n" + "\n".join(lines) + more + "\n"
         "A converted model would silently drop them (a variable update would never happen). Fix: convert an "
         "inference-only function (training=False, no variable updates, no tf.print/asserts), or use stateless "
-        "ops (tf.random.stateless_*)."
+        "ops (tf.random.stateless_*); to keep variable writes as LiteRT resource variables (VAR_HANDLE, "
+        "READ_VARIABLE, ASSIGN_VARIABLE), set converter.experimental_enable_resource_variables = True."
     )
 
 
@@ -503,8 +707,13 @@ def fixed_shape(shape: Sequence[int], static_batch: int | None) -> list[int]:
     return [d if d >= 0 else (static_batch if i == 0 else 1) for i, d in enumerate(shape)]
 
 
-def import_entries(entries: list[Entry], static_batch: int | None = 1) -> ModuleOp:
-    """Import each entry as one func.func named by its signature key; `static_batch` as in `fixed_shape`."""
+def import_entries(
+    entries: list[Entry], resource_variables: bool = False, static_batch: int | None = 1
+) -> ModuleOp:
+    """Import each entry as one func.func named by its signature key. With `resource_variables`
+    (experimental_enable_resource_variables), variables the signature writes stay variables (VarHandle, Read,
+    Assign, initialized once by a tfl.call_once); otherwise a write is an error and reads are frozen.
+    `static_batch` fixes dynamic input dims as in `fixed_shape`."""
     funcs = []
     for entry in entries:
         arg_types = []
@@ -515,6 +724,7 @@ def import_entries(entries: list[Entry], static_batch: int | None = 1) -> Module
             arg_types.append(TensorType(elem, shape))
         block = Block(arg_types=arg_types)
         importer = _Importer(entry, block)
+        importer.resource_variables = resource_variables
         inputs: list[Any] = list(block.args)
         for cap in entry.captures:
             if isinstance(cap, np.ndarray):
@@ -529,6 +739,9 @@ def import_entries(entries: list[Entry], static_batch: int | None = 1) -> Module
         if bad:
             raise ModelImportError(f"signature {entry.key!r}: outputs {bad} are not tensors")
         block.add_op(func.ReturnOp(*outputs))
+        once = importer.initializer()
+        if once is not None:
+            block.insert_op_before(once, block.first_op)
         fn = func.FuncOp(
             entry.key,
             FunctionType.from_lists(arg_types, [o.type for o in outputs]),
@@ -536,6 +749,10 @@ def import_entries(entries: list[Entry], static_batch: int | None = 1) -> Module
         )
         fn.attributes[SIGNATURE_INPUTS] = ArrayAttr([StringAttr(n) for n in entry.input_names])
         fn.attributes[SIGNATURE_OUTPUTS] = ArrayAttr([StringAttr(n) for n in entry.output_names])
+        if entry.tensor_names is not None:
+            ins, outs = entry.tensor_names
+            fn.attributes[INPUT_TENSOR_NAMES] = ArrayAttr([StringAttr(n) for n in ins])
+            fn.attributes[OUTPUT_TENSOR_NAMES] = ArrayAttr([StringAttr(n) for n in outs])
         if importer.call_sites:
             fn.attributes[TF_CALL_SITES] = DictionaryAttr(
                 {k: StringAttr(v) for k, v in sorted(importer.call_sites.items())}

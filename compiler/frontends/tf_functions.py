@@ -27,8 +27,11 @@ def entry_from_concrete_function(
     key: str = "serving_default",
     input_names: list[str] | None = None,
     output_names: list[str] | None = None,
+    call_suffix: str = "",
 ) -> Entry:
-    """An Entry for a tf.function ConcreteFunction (variables read from its captures)."""
+    """An Entry for a tf.function ConcreteFunction (variables read from its captures). Its tensors are named as TF's
+    converter names them after saving the function as signature `key` (`call_suffix`: "_1" for Keras models, whose
+    temporary SavedModel holds two call nodes)."""
     import tensorflow as tf
 
     captured = list(cf.captured_inputs)
@@ -45,6 +48,8 @@ def entry_from_concrete_function(
         else:
             captures.append(np.asarray(cap.numpy()))
     library = {f.signature.name: f for f in cf.graph.as_graph_def(add_shapes=False).library.function}
+    stateful = cf.function_def.signature.is_stateful or any(c.dtype == tf.resource for c in captured)
+    call = f"{'Stateful' if stateful else ''}PartitionedCall{call_suffix}"
     return Entry(
         key=key,
         function_def=cf.function_def,
@@ -53,6 +58,10 @@ def entry_from_concrete_function(
         input_specs=[(_signature_shape(t.shape), np.dtype(t.dtype.as_numpy_dtype)) for t in user_inputs],
         output_names=output_names,
         captures=captures,
+        tensor_names=(
+            [f"{key}_{n}:0" for n in input_names],
+            [f"{call}:{i}" for i in range(len(output_names))],
+        ),
     )
 
 
@@ -65,7 +74,8 @@ def _input_names(cf: Any, user_inputs: list[Any]) -> list[str]:
     for i, t in enumerate(user_inputs):
         spec = specs[i] if i < len(specs) else None
         name = getattr(spec, "name", None) if spec is not None else None
-        names.append(name or t.op.name)
+        # specs sharing a name get their placeholders' unique names (`a`, `a_1`), as TF's converter names them
+        names.append(t.op.name if not name or name in names else name)
     if kwargs and len(tf.nest.flatten(kwargs)) == len(user_inputs) and not args:
         names = sorted(kwargs)  # signature functions: inputs flattened by sorted key
     return names
@@ -228,14 +238,23 @@ def _saved_model_entry(
     else:
         output_names = [f"output_{i}" for i in range(len(tf.nest.flatten(out_sig)))]
     args = fdef.signature.input_arg
+    input_names = [s.name or args[i].name for i, s in enumerate(specs)]
+    sig = mg.signature_def.get(key)
+    tensor_names = None
+    if sig is not None and set(sig.inputs) == set(input_names) and set(sig.outputs) == set(output_names):
+        tensor_names = (
+            [sig.inputs[n].name for n in input_names],
+            [sig.outputs[n].name for n in output_names],
+        )
     return Entry(
         key=key,
         function_def=fdef,
         library=library,
-        input_names=[s.name or args[i].name for i, s in enumerate(specs)],
+        input_names=input_names,
         input_specs=[(_signature_shape(s.shape), np.dtype(s.dtype.as_numpy_dtype)) for s in specs],
         output_names=output_names,
         captures=captures,
+        tensor_names=tensor_names,
     )
 
 
@@ -301,7 +320,9 @@ def entry_from_keras_model(model: Any, static_batch: int | None = 1) -> Entry:
         return model(list(args) if len(args) > 1 else args[0], training=False)
 
     cf = serve.get_concrete_function(*specs)
-    return entry_from_concrete_function(cf, "serving_default", input_names=[s.name for s in specs])
+    return entry_from_concrete_function(
+        cf, "serving_default", input_names=[s.name for s in specs], call_suffix="_1"
+    )
 
 
 def _layer_name(t: Any) -> str:

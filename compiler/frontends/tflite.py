@@ -20,10 +20,9 @@ from xdsl.dialects.builtin import ArrayAttr, FunctionType, ModuleOp, StringAttr,
 from xdsl.ir import Attribute, Block, Region, SSAValue
 
 from compiler.errors import ModelImportError
-from compiler.export import INPUT_TENSOR_NAMES
 from dialects import tfl
 from dialects.elements import DenseElementsAttr, element_type
-from dialects.names import NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
+from dialects.names import INPUT_TENSOR_NAMES, NAME, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 from dialects.quant import UniformQuantizedType
 from dialects.tensor_types import TENSOR_TYPE_NAMES, tensor_type_dtype
 from dialects.tfl.base import REGISTERED_OPS, TflOp, builtin_name

@@ -22,14 +22,26 @@ from xdsl.irdl import IRDLOperation
 
 from dialects.tfl.base import *  # noqa: F403
 from dialects.tfl.base import REGISTERED_OPS, ConstOp, NoValueOp
+from dialects.tfl.control import *  # noqa: F403
+from dialects.tfl.control import CONTROL_OPS
 from dialects.tfl.conv import *  # noqa: F403
 from dialects.tfl.custom import CustomOp, StringConstOp
 from dialects.tfl.elementwise import *  # noqa: F403
 from dialects.tfl.quantize import *  # noqa: F403
 from dialects.tfl.reduce import *  # noqa: F403
+from dialects.tfl.rnn import *  # noqa: F403
+from dialects.tfl.rnn import VariableStateOp
 from dialects.tfl.shape import *  # noqa: F403
 
 # Every op class defined through `tfl_op` (base.REGISTERED_OPS): no second list to forget.
-TFL_OPS: list[type[IRDLOperation]] = [NoValueOp, ConstOp, CustomOp, StringConstOp, *REGISTERED_OPS]
+TFL_OPS: list[type[IRDLOperation]] = [
+    NoValueOp,
+    ConstOp,
+    CustomOp,
+    StringConstOp,
+    *CONTROL_OPS,
+    VariableStateOp,
+    *REGISTERED_OPS,
+]
 
 TFL = Dialect("tfl", TFL_OPS, [])

@@ -19,6 +19,7 @@ from passes.legalize_tf import (
     binary,
     cast,
     const,
+    control,
     conv,
     conv3d,
     decompose,
@@ -38,6 +39,7 @@ LEGALIZE_TF = PatternTable(
     "legalize-tf",
     [
         *const.RULES,
+        *control.RULES,
         *conv.RULES,
         *gelu.RULES,  # before binary: GELU is rooted at a tf.Mul / tf.RealDiv
         *binary.RULES,

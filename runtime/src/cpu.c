@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 static const char *const names[] = {"scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"};
 
 const char *tfl_isa_name(TflIsa isa) {
@@ -28,7 +32,9 @@ TflIsa tfl_isa_detected(void) {
   const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-  avx_vnni = avx2 && __builtin_cpu_supports("avxvnni");
+  /* AVX-VNNI is CPUID.(EAX=7, ECX=1):EAX bit 4; read directly, as older compilers' __builtin_cpu_supports lack it */
+  unsigned a = 0, b = 0, c = 0, dx = 0;
+  avx_vnni = avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &dx) && ((a >> 4) & 1u);
   if (avx2) l = avx_vnni ? TFL_ISA_AVX2_VNNI : TFL_ISA_AVX2;
   if (avx2 && avx512) l = __builtin_cpu_supports("avx512vnni") ? TFL_ISA_AVX512_VNNI : TFL_ISA_AVX512;
   level = l;
@@ -49,16 +55,22 @@ static int cap = -2;
 
 static int env_cap(void) {
   int c = tfl_isa_parse(getenv("TFLRT_ISA"));
-  /* Older switches kept: TFLRT_DISABLE_AVX2=1 and TFLRT_QGEMM=c|s meant "no AVX2". */
+  /* Older switches kept as aliases: TFLRT_DISABLE_AVX2=1 means sse2; TFLRT_QGEMM=c|s means scalar|sse2. */
   const char *dis = getenv("TFLRT_DISABLE_AVX2");
   if (dis && dis[0] == '1' && (c < 0 || c > TFL_ISA_SSE2)) c = TFL_ISA_SSE2;
+  const char *qg = getenv("TFLRT_QGEMM");
+  const int q = !qg ? -1 : qg[0] == 'c' ? TFL_ISA_SCALAR : qg[0] == 's' ? TFL_ISA_SSE2 : -1;
+  if (q >= 0 && (c < 0 || c > q)) c = q;
   return c;
 }
 
 TflIsa tfl_isa(void) {
   if (cap == -2) cap = env_cap();
   const TflIsa d = tfl_isa_detected();
-  return cap >= 0 && cap < (int)d ? (TflIsa)cap : d;
+  const TflIsa l = cap >= 0 && cap < (int)d ? (TflIsa)cap : d;
+  /* 256-bit VNNI needs AVX-VNNI (VEX) or AVX512-VNNI (EVEX, with VL); an AVX-512 CPU without either stays at avx2 */
+  if (l == TFL_ISA_AVX2_VNNI && !avx_vnni && d != TFL_ISA_AVX512_VNNI) return TFL_ISA_AVX2;
+  return l;
 }
 
 TflIsa tfl_set_isa_cap(int c) {

@@ -3,7 +3,10 @@
  * Levels are ordered: a kernel family picks the highest variant it has that is <= tfl_isa(). The level is detected once
  * (cpuid via __builtin_cpu_supports) and capped by the TFLRT_ISA environment variable (scalar|sse2|avx2|avx2_vnni|
  * avx512|avx512_vnni) or tfl_set_isa_cap(), so tests can force every lower level on any machine. Code for a level is
- * compiled with per-function target attributes; nothing is built with -march=native.
+ * compiled with per-function target attributes; nothing is built with -march=native. Kernels read the level when a
+ * node is prepared and keep their choice in the node's data, so a cap set later applies to interpreters made later.
+ * avx2_vnni (256-bit vpdpbusd) runs as VEX AVX-VNNI when the CPU has it, else as EVEX on an AVX512-VNNI CPU; a cap of
+ * avx2_vnni on a CPU with neither gives avx2.
  */
 #ifndef TFLRT_CPU_H
 #define TFLRT_CPU_H

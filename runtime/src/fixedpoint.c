@@ -327,12 +327,7 @@ void tfl_broadcast_strides(const TflTensor *t, int32_t r, const int32_t *odims, 
 
 int tfl_q_avx2(void) {
 #if defined(TFL_Q_X86)
-  static int qgemm_c = -1;
-  if (qgemm_c < 0) {
-    const char *qg = getenv("TFLRT_QGEMM");
-    qgemm_c = qg && (qg[0] == 'c' || qg[0] == 's');
-  }
-  return !qgemm_c && tfl_isa() >= TFL_ISA_AVX2;
+  return tfl_isa() >= TFL_ISA_AVX2; /* TFLRT_QGEMM=c|s and TFLRT_DISABLE_AVX2=1 are caps now (cpu.c) */
 #else
   return 0;
 #endif
@@ -340,7 +335,7 @@ int tfl_q_avx2(void) {
 
 int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi, int perm) {
   memset(rq, 0, sizeof(*rq));
-  const int np = (n + 15) & ~15;
+  const int np = perm == 2 ? (n + 63) & ~63 : (n + 15) & ~15;
   int32_t *m = (int32_t *)aligned_alloc(64, (size_t)(np * 6 + ((2 * n + 15) & ~15)) * sizeof(int32_t));
   if (!m) return 0;
   rq->mem = m;
@@ -359,7 +354,7 @@ int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t
   rq->smult = m + 6 * np;
   rq->sshift = m + 6 * np + n;
   for (int i = 0; i < np; ++i) {
-    const int c = perm ? tfl_rq_lane(i) : i;
+    const int c = tfl_rq_perm(perm, i);
     const int32_t q = c < n ? mult[c] : 0;
     const int sh = c < n ? shift[c] : 0;
     const int right = sh > 0 ? 0 : (-sh > 31 ? 31 : -sh);
@@ -385,7 +380,7 @@ void tfl_rq_free(TflRq *rq) {
 
 void tfl_rq_set_bias(TflRq *rq, const int32_t *b, int32_t in_zp, const int32_t *wsum) {
   for (int i = 0; i < rq->np; ++i) {
-    const int c = rq->perm ? tfl_rq_lane(i) : i;
+    const int c = tfl_rq_perm(rq->perm, i);
     if (c >= rq->n) {
       rq->bias[i] = 0;
       continue;

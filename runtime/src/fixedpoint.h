@@ -115,8 +115,8 @@ int tfl_is_int_q(const TflTensor *t); /* int8/uint8/int16 with quantization */
  * truncating division give the same floor), and RDBPOT(h, r) = (h >> r) + ((h & mask) - (h < 0) > mask >> 1) with
  * mask = 2^r - 1, which cannot overflow. TflRq holds per-channel parameters in that form. */
 typedef struct {
-  int n, np;           /* channels, and the array length (n rounded up to 16) */
-  int perm;            /* vector arrays in depthwise lane order (see tfl_rq_lane) */
+  int n, np;           /* channels, and the array length (n rounded up to 16, or 64 for perm 2) */
+  int perm;            /* vector arrays in depthwise lane order (see tfl_rq_lane / tfl_rq_lane64) */
   int any_left;        /* some channel has a left shift */
   int32_t zp, lo, hi;  /* output zero point and clamp range */
   int32_t *bias;       /* [np] added to the raw accumulators (wrapping), vector order */
@@ -125,9 +125,13 @@ typedef struct {
   void *mem;
 } TflRq;
 
-/* perm != 0: within each block of 16 channels, vector position i holds channel tfl_rq_lane(i) (the order of
- * _mm256_unpacklo/hi_epi16 followed by _mm256_madd_epi16, as used by the depthwise kernel). */
+/* perm == 1: within each block of 16 channels, vector position i holds channel tfl_rq_lane(i) (the order of
+ * _mm256_unpacklo/hi_epi16 followed by _mm256_madd_epi16, as used by the AVX2 depthwise kernel).
+ * perm == 2: blocks of 64 channels in the order of the VNNI depthwise kernel's four zmm vectors (byte then word
+ * unpacks within 128-bit lanes): vector k, lane L, element e holds channel 16 L + 4 k + e; n is rounded up to 64. */
 static inline int tfl_rq_lane(int i) { return (i & ~15) + ((i & 8) ? 4 : 0) + ((i & 4) ? 8 : 0) + (i & 3); }
+static inline int tfl_rq_lane64(int i) { return (i & ~63) + ((i >> 2) & 3) * 16 + ((i >> 4) & 3) * 4 + (i & 3); }
+static inline int tfl_rq_perm(int perm, int i) { return perm == 2 ? tfl_rq_lane64(i) : perm ? tfl_rq_lane(i) : i; }
 /* Returns 0 on allocation failure. bias starts as zero. */
 int tfl_rq_init(TflRq *rq, int n, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi, int perm);
 void tfl_rq_free(TflRq *rq);
@@ -138,7 +142,7 @@ static inline int8_t tfl_rq_scalar(const TflRq *rq, int c, int32_t acc, TflRound
   const int32_t v = tfl_mbqm_mode(acc, rq->smult[c], rq->sshift[c], mode) + rq->zp;
   return (int8_t)(v < rq->lo ? rq->lo : (v > rq->hi ? rq->hi : v));
 }
-/* Whether the AVX2 integer kernels may run: CPU support, TFLRT_DISABLE_AVX2 != 1, TFLRT_QGEMM not c/sse2. */
+/* Whether the AVX2 integer kernels may run now: tfl_isa() >= avx2 (kernels with a per-node choice read it at prepare). */
 int tfl_q_avx2(void);
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -166,6 +170,36 @@ TFL_AVX2_INLINE __m256i tfl_v8_rq(const TflRq *rq, int i, __m256i acc, int with_
   const __m256i t = _mm256_loadu_si256((const __m256i *)(rq->thr + i));
   __m256i h = _mm256_add_epi32(tfl_v8_mbqm(acc, q, l, r, m, t, with_left), _mm256_set1_epi32(rq->zp));
   return _mm256_min_epi32(_mm256_max_epi32(h, _mm256_set1_epi32(rq->lo)), _mm256_set1_epi32(rq->hi));
+}
+#define TFL_T512 "avx512f,avx512bw,avx512vl,avx512dq"
+#define TFL_T512_VNNI "avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"
+/* 16 lanes of MBQM(x) with the TflRq entries at vector position i (64-byte aligned): tfl_v8_mbqm on zmm. */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_mbqm(__m512i x, const TflRq *rq, int i,
+                                                                                     int with_left) {
+  const __m512i half = _mm512_set1_epi64((int64_t)1 << 30);
+  const __m512i q = _mm512_load_si512(rq->mult + i);
+  if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
+  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, q), half);
+  /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
+  const __m512i qo = _mm512_loadu_si512(rq->mult + i + 1);
+  const __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), qo), half);
+  const __m512i h = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+  const __m512i rem = _mm512_add_epi32(_mm512_and_si512(h, _mm512_load_si512(rq->mask + i)), _mm512_srai_epi32(h, 31));
+  const __m512i v = _mm512_srav_epi32(h, _mm512_load_si512(rq->rsh + i));
+  return _mm512_mask_add_epi32(v, _mm512_cmpgt_epi32_mask(rem, _mm512_load_si512(rq->thr + i)), v,
+                               _mm512_set1_epi32(1));
+}
+/* Four vectors of MBQM results -> 64 int8 with the zero point added and [lo, hi] applied after the saturating packs
+ * (equal to clamping the int32 sums: the packs only saturate values the clamp would cut anyway). Byte 16 L + 4 k + e
+ * comes from vector k, element 4 L + e (the packs work within 128-bit lanes). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v64_pack_rq(__m512i a0, __m512i a1,
+                                                                                        __m512i a2, __m512i a3,
+                                                                                        const TflRq *rq) {
+  const __m512i zp = _mm512_set1_epi16((int16_t)rq->zp);
+  const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(a0, a1), zp);
+  const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(a2, a3), zp);
+  const __m512i b = _mm512_packs_epi16(p01, p23);
+  return _mm512_min_epi8(_mm512_max_epi8(b, _mm512_set1_epi8((char)rq->lo)), _mm512_set1_epi8((char)rq->hi));
 }
 /* Two 8-lane int32 vectors (values within int8 range) -> 16 int8 in order a0..a7, b0..b7. */
 TFL_AVX2_INLINE __m128i tfl_v16_pack_i8(__m256i a, __m256i b) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "fixedpoint.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -11,30 +12,33 @@
 #define TFL_QGEMM_X86 1
 #endif
 
-int tfl_qpack(const int8_t *w, int N, int K, TflQPack *p) {
+/* panel j: for each depth group g: channels c = 0..15 as (w[c][group * g + i], i < group); zeros past N and K */
+static int qpack_group(const int8_t *w, int N, int K, int group, TflQPack *p) {
   p->N = N;
   p->K = K;
+  p->group = group;
   p->Np = (N + TFL_QGEMM_NR - 1) / TFL_QGEMM_NR * TFL_QGEMM_NR;
-  p->Kp = (K + 1) & ~1;
+  p->Kp = (K + group - 1) / group * group;
   const size_t n = (size_t)p->Np * (size_t)p->Kp;
   p->data = (int8_t *)aligned_alloc(64, (n + 63) & ~(size_t)63);
   if (!p->data) return 0;
   memset(p->data, 0, n);
-  /* panel j: for each depth pair kp: channels c = 0..15 as (w[c][2kp], w[c][2kp+1]) */
   for (int j = 0; j < p->Np / TFL_QGEMM_NR; ++j) {
     int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
-    for (int kp = 0; kp < p->Kp / 2; ++kp) {
+    for (int kg = 0; kg < p->Kp / group; ++kg)
       for (int c = 0; c < TFL_QGEMM_NR; ++c) {
         const int ch = j * TFL_QGEMM_NR + c;
         if (ch >= N) continue;
-        const int k0 = 2 * kp, k1 = 2 * kp + 1;
-        panel[(size_t)kp * 2 * TFL_QGEMM_NR + 2 * c] = w[(size_t)ch * K + k0];
-        panel[(size_t)kp * 2 * TFL_QGEMM_NR + 2 * c + 1] = k1 < K ? w[(size_t)ch * K + k1] : 0;
+        for (int i = 0; i < group; ++i) {
+          const int k = group * kg + i;
+          panel[((size_t)kg * TFL_QGEMM_NR + c) * group + i] = k < K ? w[(size_t)ch * K + k] : 0;
+        }
       }
-    }
   }
   return 1;
 }
+
+int tfl_qpack(const int8_t *w, int N, int K, TflQPack *p) { return qpack_group(w, N, K, 2, p); }
 
 void tfl_qpack_free(TflQPack *p) {
   free(p->data);
@@ -141,22 +145,18 @@ __attribute__((target("avx2"))) static void tile_avx2(const int8_t *panel, int K
 
 typedef void (*TileFn)(const int8_t *, int, const int16_t *const *, int, int32_t *, int);
 
-static TileFn pick_tile(void) {
-  static TileFn fn = NULL;
-  if (fn) return fn;
+/* int32-output tile for int16 rows at the given level (the zmm kernels below take the avx512 levels in the driver). */
+static TileFn pick_tile(int isa) {
 #ifdef TFL_QGEMM_X86
-  const char *env = getenv("TFLRT_QGEMM");
-  if (env && env[0] == 'c') fn = tile_c;
-  else if (env && env[0] == 's') fn = tile_sse2;
-  else fn = tfl_q_avx2() ? tile_avx2 : tile_sse2;
-#else
-  fn = tile_c;
+  if (isa >= TFL_ISA_AVX2) return tile_avx2;
+  if (isa >= TFL_ISA_SSE2) return tile_sse2;
 #endif
-  return fn;
+  (void)isa;
+  return tile_c;
 }
 
 void tfl_qgemm(const TflQPack *p, const int16_t *a, int M, int lda, int32_t *acc) {
-  const TileFn tile = pick_tile();
+  const TileFn tile = pick_tile(tfl_isa());
   const int panels = p->Np / TFL_QGEMM_NR;
   for (int j = 0; j < panels; ++j) {
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
@@ -279,15 +279,201 @@ static void tile_i8_avx2(const int8_t *panel, int Kp, const int16_t *const *rows
 }
 #endif
 
+/* ---------------------------------------------------------------- row formats */
+
+/* x + 128 as uint8 (the vpdpbusd rows); plain loop, vectorized by the compiler at the baseline level */
+static void flip_u8(uint8_t *dst, const int8_t *src, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = (uint8_t)src[i] ^ 0x80u;
+}
+
+#ifdef TFL_QGEMM_X86
+__attribute__((target("avx512f,avx512bw"))) static void flip_u8_512(uint8_t *dst, const int8_t *src, size_t n) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 m = ((__mmask64)1 << (n - i)) - 1;
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+#endif
+
+void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n) {
+#ifdef TFL_QGEMM_X86
+  if (o->fmt == TFL_QROW_U8 && o->isa >= TFL_ISA_AVX512) {
+    flip_u8_512((uint8_t *)o->A + at, src, n);
+    return;
+  }
+#endif
+  if (o->fmt == TFL_QROW_U8) flip_u8((uint8_t *)o->A + at, src, n);
+  else tfl_widen_i8(src, (int16_t *)o->A + at, n);
+}
+
+void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n) {
+  if (o->fmt == TFL_QROW_U8) {
+    memset((uint8_t *)o->A + at, (uint8_t)v ^ 0x80u, n);
+  } else {
+    int16_t *d = (int16_t *)o->A + at;
+    for (size_t i = 0; i < n; ++i) d[i] = v;
+  }
+}
+
+/* ---------------------------------------------------------------- AVX-512 and VNNI micro-kernels */
+
+#ifdef TFL_QGEMM_X86
+static inline int32_t load_quad(const uint8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* zmm micro-kernel: MR (1..6) rows x NP (1..4) panels of 16 channels, one zmm accumulator per (row, panel), started
+ * at init[channel] (the epilogue bias, or the uint8 rows' correction for raw sums). Per depth group the rows
+ * contribute a broadcast 4-byte word: a depth quad of uint8 (vpdpbusd against the [16][4] int8 panel row) or a depth
+ * pair of int16 (vpmaddwd against the [16][2] panel row sign-extended to int16, AVX-512BW without VNNI).
+ * init and out point at the group's first channel; rq (indexed from channel n0) != NULL: int8 results for the first
+ * nvalid channels at out (row stride ldo), packed 64 to a row and put in channel order with one dword permute; else
+ * int32 sums (all NP * 16). */
+#define TFL_ZMM_KERNEL(NAME, TARGET, GROUP, LOADW, DOT)                                                                \
+  __attribute__((target(TARGET), always_inline)) static inline void NAME##_body(                                      \
+      const int8_t *panel, size_t pstride, int ngroups, const uint8_t *const *rows, const int32_t *init,               \
+      const TflRq *rq, int n0, int nvalid, void *out, int ldo, const int MR, const int NP) {                          \
+    __m512i acc[6][4];                                                                                                 \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r)                                                               \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) acc[r][j] = _mm512_load_si512(init + 16 * j);          \
+    for (int g = 0; g < ngroups; ++g) {                                                                                \
+      __m512i w[4];                                                                                                    \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) w[j] = LOADW(panel + j * pstride + (size_t)g * 16 * GROUP); \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                           \
+        const __m512i x = _mm512_set1_epi32(load_quad(rows[r] + 4 * (size_t)g));                                      \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) acc[r][j] = DOT(acc[r][j], x, w[j]);                      \
+      }                                                                                                                \
+    }                                                                                                                  \
+    if (!rq) {                                                                                                         \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r)                                                             \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                           \
+          _mm512_storeu_si512((int32_t *)out + (size_t)r * ldo + 16 * j, acc[r][j]);                                   \
+      return;                                                                                                          \
+    }                                                                                                                  \
+    const int wl = rq->any_left;                                                                                       \
+    _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                               \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
+          wl ? tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 1) : tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 0);              \
+    const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
+    const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
+      const __m512i b = tfl_v64_pack_rq(acc[r][0], acc[r][NP > 1 ? 1 : 0], acc[r][NP > 2 ? 2 : 0],                     \
+                                        acc[r][NP > 3 ? 3 : 0], rq);                                                   \
+      _mm512_mask_storeu_epi8((int8_t *)out + (size_t)r * ldo, m, _mm512_permutexvar_epi32(perm, b));                  \
+    }                                                                                                                  \
+  }
+
+#define TFL_LOADW_VNNI(p) _mm512_load_si512(p)
+#define TFL_DOT_VNNI(a, x, w) _mm512_dpbusd_epi32(a, x, w)
+#define TFL_LOADW_I16(p) _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(p)))
+#define TFL_DOT_I16(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+TFL_ZMM_KERNEL(zmm_vnni, TFL_T512_VNNI, 4, TFL_LOADW_VNNI, TFL_DOT_VNNI)
+TFL_ZMM_KERNEL(zmm_i16, TFL_T512, 2, TFL_LOADW_I16, TFL_DOT_I16)
+
+typedef void (*ZmmFn)(const int8_t *, size_t, int, const uint8_t *const *, const int32_t *, const TflRq *, int, int,
+                      void *, int);
+#define TFL_ZMM_INST(NAME, TARGET, MR, NP)                                                                            \
+  __attribute__((target(TARGET))) static void NAME##_##MR##x##NP(const int8_t *panel, size_t pstride, int ngroups,   \
+                                                                 const uint8_t *const *rows, const int32_t *init,    \
+                                                                 const TflRq *rq, int n0, int nvalid, void *out,     \
+                                                                 int ldo) {                                          \
+    NAME##_body(panel, pstride, ngroups, rows, init, rq, n0, nvalid, out, ldo, MR, NP);                               \
+  }
+#define TFL_ZMM_ROWS(NAME, TARGET, NP)                                                                                 \
+  TFL_ZMM_INST(NAME, TARGET, 1, NP)                                                                                    \
+  TFL_ZMM_INST(NAME, TARGET, 2, NP)                                                                                    \
+  TFL_ZMM_INST(NAME, TARGET, 3, NP)                                                                                    \
+  TFL_ZMM_INST(NAME, TARGET, 4, NP)                                                                                    \
+  TFL_ZMM_INST(NAME, TARGET, 5, NP)                                                                                    \
+  TFL_ZMM_INST(NAME, TARGET, 6, NP)
+#define TFL_ZMM_ALL(NAME, TARGET)                                                                                      \
+  TFL_ZMM_ROWS(NAME, TARGET, 1) TFL_ZMM_ROWS(NAME, TARGET, 2) TFL_ZMM_ROWS(NAME, TARGET, 3)                           \
+  TFL_ZMM_ROWS(NAME, TARGET, 4)                                                                                        \
+  static const ZmmFn NAME##_fns[4][6] = {                                                                              \
+      {NAME##_1x1, NAME##_2x1, NAME##_3x1, NAME##_4x1, NAME##_5x1, NAME##_6x1},                                        \
+      {NAME##_1x2, NAME##_2x2, NAME##_3x2, NAME##_4x2, NAME##_5x2, NAME##_6x2},                                        \
+      {NAME##_1x3, NAME##_2x3, NAME##_3x3, NAME##_4x3, NAME##_5x3, NAME##_6x3},                                        \
+      {NAME##_1x4, NAME##_2x4, NAME##_3x4, NAME##_4x4, NAME##_5x4, NAME##_6x4}};
+TFL_ZMM_ALL(zmm_vnni, TFL_T512_VNNI)
+TFL_ZMM_ALL(zmm_i16, TFL_T512)
+
+/* ymm VNNI micro-kernel (avx2_vnni): MR (1..6) rows x one panel, the 64-byte [16][4] panel row as two ymm halves
+ * (channels 0-7, 8-15); the same uint8 rows and start values as the zmm kernel, AVX2 requantization. Compiled twice:
+ * VEX (AVX-VNNI) and EVEX (AVX512-VNNI with VL, for CPUs that have only that). */
+#define TFL_YMM_KERNEL(NAME, TARGET, DOT)                                                                              \
+  __attribute__((target(TARGET), always_inline)) static inline void NAME##_body(                                      \
+      const int8_t *panel, int ngroups, const uint8_t *const *rows, const int32_t *init, const TflRq *rq, int n0,      \
+      int nvalid, void *out, int ldo, const int MR) {                                                                  \
+    __m256i acc[6][2];                                                                                                 \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
+      acc[r][0] = _mm256_load_si256((const __m256i *)init);                                                     \
+      acc[r][1] = _mm256_load_si256((const __m256i *)(init + 8));                                                 \
+    }                                                                                                                  \
+    for (int g = 0; g < ngroups; ++g) {                                                                                \
+      const __m256i w0 = _mm256_load_si256((const __m256i *)(panel + (size_t)g * 64));                                 \
+      const __m256i w1 = _mm256_load_si256((const __m256i *)(panel + (size_t)g * 64 + 32));                            \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                           \
+        const __m256i x = _mm256_set1_epi32(load_quad(rows[r] + 4 * (size_t)g));                                      \
+        acc[r][0] = DOT(acc[r][0], x, w0);                                                                             \
+        acc[r][1] = DOT(acc[r][1], x, w1);                                                                             \
+      }                                                                                                                \
+    }                                                                                                                  \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
+      if (!rq) {                                                                                                       \
+        _mm256_storeu_si256((__m256i *)((int32_t *)out + (size_t)r * ldo), acc[r][0]);                                 \
+        _mm256_storeu_si256((__m256i *)((int32_t *)out + (size_t)r * ldo + 8), acc[r][1]);                             \
+        continue;                                                                                                      \
+      }                                                                                                                \
+      const __m128i v = tfl_v16_pack_i8(tfl_v8_rq(rq, n0, acc[r][0], 1), tfl_v8_rq(rq, n0 + 8, acc[r][1], 1));         \
+      int8_t *o = (int8_t *)out + (size_t)r * ldo;                                                                     \
+      if (nvalid >= 16) {                                                                                              \
+        _mm_storeu_si128((__m128i *)o, v);                                                                             \
+      } else {                                                                                                         \
+        int8_t tmp[16];                                                                                                \
+        _mm_storeu_si128((__m128i *)tmp, v);                                                                           \
+        memcpy(o, tmp, (size_t)nvalid);                                                                                \
+      }                                                                                                                \
+    }                                                                                                                  \
+  }
+TFL_YMM_KERNEL(ymm_vex, "avx2,avxvnni", _mm256_dpbusd_avx_epi32)
+TFL_YMM_KERNEL(ymm_evex, "avx2,avx512f,avx512vl,avx512vnni", _mm256_dpbusd_epi32)
+
+typedef void (*YmmFn)(const int8_t *, int, const uint8_t *const *, const int32_t *, const TflRq *, int, int, void *,
+                      int);
+#define TFL_YMM_INST(NAME, TARGET, MR)                                                                                 \
+  __attribute__((target(TARGET))) static void NAME##_##MR(const int8_t *panel, int ngroups,                          \
+                                                          const uint8_t *const *rows, const int32_t *init,            \
+                                                          const TflRq *rq, int n0, int nvalid, void *out, int ldo) {  \
+    NAME##_body(panel, ngroups, rows, init, rq, n0, nvalid, out, ldo, MR);                                            \
+  }
+#define TFL_YMM_ALL(NAME, TARGET)                                                                                      \
+  TFL_YMM_INST(NAME, TARGET, 1)                                                                                        \
+  TFL_YMM_INST(NAME, TARGET, 2)                                                                                        \
+  TFL_YMM_INST(NAME, TARGET, 3)                                                                                        \
+  TFL_YMM_INST(NAME, TARGET, 4)                                                                                        \
+  TFL_YMM_INST(NAME, TARGET, 5)                                                                                        \
+  TFL_YMM_INST(NAME, TARGET, 6)                                                                                        \
+  static const YmmFn NAME##_fns[6] = {NAME##_1, NAME##_2, NAME##_3, NAME##_4, NAME##_5, NAME##_6};
+TFL_YMM_ALL(ymm_vex, "avx2,avxvnni")
+TFL_YMM_ALL(ymm_evex, "avx2,avx512f,avx512vl,avx512vnni")
+#endif
+
 /* ---------------------------------------------------------------- driver */
 
 /* int8 multiply-accumulates below which a parallel task is not worth its dispatch */
 #define TFL_QMIN_TASK_MACS (512.0 * 1024)
 
-int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K) {
+static int qgemm_setup(TflQGemm *g, const int8_t *w, int N, int K, int isa, TflQRowFmt fmt) {
   memset(g, 0, sizeof(*g));
+  g->isa = isa;
+  g->fmt = fmt;
   g->wsum = (int32_t *)malloc((size_t)(N > 0 ? N : 1) * sizeof(int32_t));
-  if (!g->wsum || !tfl_qpack(w, N, K, &g->pack)) {
+  if (!g->wsum || !qpack_group(w, N, K, fmt == TFL_QROW_U8 ? 4 : 2, &g->pack)) {
     tfl_qgemm_release(g);
     return 0;
   }
@@ -296,7 +482,28 @@ int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K) {
     for (int k = 0; k < K; ++k) s += w[(size_t)n * K + k];
     g->wsum[n] = s;
   }
+  if (isa >= TFL_ISA_AVX2_VNNI) { /* start of raw sums: -128 * wsum for uint8 rows (so they are sum x * w), else 0 */
+    g->corr = (int32_t *)aligned_alloc(64, (size_t)g->pack.Np * sizeof(int32_t));
+    if (!g->corr) {
+      tfl_qgemm_release(g);
+      return 0;
+    }
+    for (int n = 0; n < g->pack.Np; ++n) g->corr[n] = n < N && fmt == TFL_QROW_U8 ? (int32_t)(0u - 128u * (uint32_t)g->wsum[n]) : 0;
+  }
   return 1;
+}
+
+int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K) {
+  int isa = tfl_isa();
+  if (isa == TFL_ISA_AVX512_VNNI) isa = TFL_ISA_AVX512; /* int16 rows: pmaddwd kernels only */
+  if (isa == TFL_ISA_AVX2_VNNI) isa = TFL_ISA_AVX2;
+  return qgemm_setup(g, w, N, K, isa, TFL_QROW_I16);
+}
+
+int tfl_qgemm_prepare(TflQGemm *g, const int8_t *w, int N, int K) {
+  const int isa = tfl_isa();
+  return qgemm_setup(g, w, N, K, isa,
+                     isa == TFL_ISA_AVX512_VNNI || isa == TFL_ISA_AVX2_VNNI ? TFL_QROW_U8 : TFL_QROW_I16);
 }
 
 int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi) {
@@ -306,12 +513,16 @@ int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, in
 }
 
 void tfl_qgemm_set_bias(TflQGemm *g, const int32_t *bias, int32_t in_zp) {
-  if (g->has_rq) tfl_rq_set_bias(&g->rq, bias, in_zp, g->wsum);
+  /* uint8 rows hold x + 128: their sums exceed sum x * w by 128 * wsum */
+  const int32_t off = g->fmt == TFL_QROW_U8 ? (int32_t)((uint32_t)in_zp + 128u) : in_zp;
+  if (g->has_rq) tfl_rq_set_bias(&g->rq, bias, off, g->wsum);
 }
 
 void tfl_qgemm_release(TflQGemm *g) {
   free(g->wsum);
   g->wsum = NULL;
+  free(g->corr);
+  g->corr = NULL;
   tfl_qpack_free(&g->pack);
   if (g->has_rq) tfl_rq_free(&g->rq);
   g->has_rq = 0;
@@ -322,6 +533,7 @@ typedef struct {
   int M, MB, nblocks, ntasks;
   int psplit; /* tasks per row block, each taking a share of the panels (int8 output only) */
   TflQRowsFn rows;
+  TflQFillFn fill;
   const void *rows_arg;
   int8_t *y;
   int ldy;
@@ -329,15 +541,70 @@ typedef struct {
   const void *post_arg;
   uint8_t *scratch;
   size_t per_thread, a_bytes;
-  int fused;
+  int fused; /* in-register double-rounding epilogue */
   TflRounding mode;
   TileFn tile;
 } QRun;
 
+#ifdef TFL_QGEMM_X86
+/* zmm (avx512, avx512_vnni) or ymm VNNI (avx2_vnni) kernels over panels [j0, j1) of mb rows of A (row_bytes
+ * apart). Channel n starts at init[n - col0]; rq != NULL: int8 results to y[m * ldy + n] (col0 = 0); else int32 sums
+ * to acc[m * ldacc + n - col0]. */
+static void block_wide(const TflQGemm *g, const uint8_t *A, size_t row_bytes, int mb, int j0, int j1, int col0,
+                       const int32_t *init, const TflRq *rq, int8_t *y, int ldy, int32_t *acc, int ldacc) {
+  const TflQPack *p = &g->pack;
+  const size_t pstride = (size_t)TFL_QGEMM_NR * p->Kp;
+  const int ngroups = p->Kp / p->group;
+  const int zmm = g->isa >= TFL_ISA_AVX512, np_max = zmm ? 4 : 1;
+  const YmmFn *yfns = tfl_cpu_has_avx_vnni() ? ymm_vex_fns : ymm_evex_fns;
+  const ZmmFn(*zfns)[6] = g->isa == TFL_ISA_AVX512_VNNI ? zmm_vnni_fns : zmm_i16_fns;
+  for (int j = j0; j < j1; j += np_max) {
+    const int np = j1 - j < np_max ? j1 - j : np_max, n0 = j * TFL_QGEMM_NR;
+    const int nvalid = p->N - n0 < np * TFL_QGEMM_NR ? p->N - n0 : np * TFL_QGEMM_NR;
+    const int8_t *panel = p->data + (size_t)j * pstride;
+    for (int m = 0; m < mb; m += 6) {
+      const int mr = mb - m < 6 ? mb - m : 6;
+      const uint8_t *rowp[6];
+      for (int i = 0; i < 6; ++i) rowp[i] = A + (size_t)(m + (i < mr ? i : 0)) * row_bytes;
+      void *out = rq ? (void *)(y + (size_t)m * ldy + n0) : (void *)(acc + (size_t)m * ldacc + (n0 - col0));
+      const int ldo = rq ? ldy : ldacc;
+      const int32_t *in0 = init + (n0 - col0);
+      if (zmm) zfns[np - 1][mr - 1](panel, pstride, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
+      else yfns[mr - 1](panel, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
+    }
+  }
+}
+#endif
+
 /* int8 output for one block of rows already in A, panels [j0, j1). */
-static void block_i8(const QRun *r, const int16_t *A, int m0, int mb, int j0, int j1) {
-  const TflQPack *p = &r->g->pack;
-  const TflRq *rq = &r->g->rq;
+static void block_i8(const QRun *r, const uint8_t *A, int m0, int mb, int j0, int j1) {
+  const TflQGemm *g = r->g;
+  const TflQPack *p = &g->pack;
+  const TflRq *rq = &g->rq;
+#ifdef TFL_QGEMM_X86
+  if (g->isa >= TFL_ISA_AVX2_VNNI) {
+    const size_t row_bytes = (size_t)p->Kp * (g->fmt == TFL_QROW_U8 ? 1 : 2);
+    if (r->fused) {
+      block_wide(g, A, row_bytes, mb, j0, j1, 0, rq->bias, rq, r->y + (size_t)m0 * r->ldy, r->ldy, NULL, 0);
+      return;
+    }
+    /* other rounding: sums (bias included) of up to 6 rows x 64 channels, requantized one by one */
+    int32_t acc[6 * 64];
+    for (int m = 0; m < mb; m += 6) {
+      const int mr = mb - m < 6 ? mb - m : 6;
+      for (int j = j0; j < j1; j += 4) {
+        const int j2 = j1 - j < 4 ? j1 : j + 4, n0 = j * TFL_QGEMM_NR;
+        block_wide(g, A + (size_t)m * row_bytes, row_bytes, mr, j, j2, n0, rq->bias + n0, NULL, NULL, 0, acc, 64);
+        const int nv = (p->N < j2 * TFL_QGEMM_NR ? p->N : j2 * TFL_QGEMM_NR) - n0;
+        for (int i = 0; i < mr; ++i)
+          for (int c = 0; c < nv; ++c)
+            r->y[(size_t)(m0 + m + i) * r->ldy + n0 + c] = tfl_rq_scalar(rq, n0 + c, acc[i * 64 + c], r->mode);
+      }
+    }
+    return;
+  }
+#endif
+  const int16_t *A16 = (const int16_t *)A;
   for (int j = j0; j < j1; ++j) {
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     const int n0 = j * TFL_QGEMM_NR;
@@ -346,7 +613,7 @@ static void block_i8(const QRun *r, const int16_t *A, int m0, int mb, int j0, in
     for (int m = 0; m < mb; m += step) {
       const int mr = mb - m < step ? mb - m : step;
       const int16_t *rowp[TFL_QGEMM_MR_I8];
-      for (int i = 0; i < step; ++i) rowp[i] = A + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
+      for (int i = 0; i < step; ++i) rowp[i] = A16 + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
       int8_t *out = r->y + (size_t)(m0 + m) * r->ldy + n0;
 #ifdef TFL_QGEMM_X86
       if (r->fused) {
@@ -364,12 +631,35 @@ static void block_i8(const QRun *r, const int16_t *A, int m0, int mb, int j0, in
   }
 }
 
+/* Raw sums sum_k x * w of one block of rows into acc (row stride Np). */
+static void block_raw(const QRun *r, const uint8_t *A, int mb, int32_t *acc) {
+  const TflQGemm *g = r->g;
+  const TflQPack *p = &g->pack;
+#ifdef TFL_QGEMM_X86
+  if (g->isa >= TFL_ISA_AVX2_VNNI) {
+    const size_t row_bytes = (size_t)p->Kp * (g->fmt == TFL_QROW_U8 ? 1 : 2);
+    block_wide(g, A, row_bytes, mb, 0, p->Np / TFL_QGEMM_NR, 0, g->corr, NULL, NULL, 0, acc, p->Np);
+    return;
+  }
+#endif
+  const int16_t *A16 = (const int16_t *)A;
+  for (int j = 0; j < p->Np / TFL_QGEMM_NR; ++j) {
+    const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
+    for (int m = 0; m < mb; m += TFL_QGEMM_MR) {
+      const int mr = mb - m < TFL_QGEMM_MR ? mb - m : TFL_QGEMM_MR;
+      const int16_t *rows[TFL_QGEMM_MR];
+      for (int i = 0; i < TFL_QGEMM_MR; ++i) rows[i] = A16 + (size_t)(m + (i < mr ? i : 0)) * p->Kp;
+      r->tile(panel, p->Kp, rows, mr, acc + (size_t)m * p->Np + (size_t)j * TFL_QGEMM_NR, p->Np);
+    }
+  }
+}
+
 static void run_task(void *arg, int task, int thread) {
   const QRun *r = (const QRun *)arg;
   const TflQPack *p = &r->g->pack;
   uint8_t *base = r->scratch + (size_t)thread * r->per_thread;
-  int16_t *A = (int16_t *)base;
   int32_t *acc = (int32_t *)(base + r->a_bytes);
+  const int u8 = r->g->fmt == TFL_QROW_U8;
   int b0, b1, j0 = 0, j1 = p->Np / TFL_QGEMM_NR;
   if (r->psplit > 1) { /* one row block, a share of its panels */
     const int q = task % r->psplit, panels = j1;
@@ -383,13 +673,20 @@ static void run_task(void *arg, int task, int thread) {
   }
   for (int b = b0; b < b1; ++b) {
     const int m0 = b * r->MB, mb = r->M - m0 < r->MB ? r->M - m0 : r->MB;
-    r->rows(r->rows_arg, m0, mb, A, p->Kp);
-    if (p->Kp > p->K)
-      for (int i = 0; i < mb; ++i) A[(size_t)i * p->Kp + p->K] = 0;
-    if (r->y) {
-      block_i8(r, A, m0, mb, j0, j1);
+    if (r->fill) {
+      const TflQRows o = {base, p->Kp, r->g->fmt, r->g->isa};
+      r->fill(r->rows_arg, m0, mb, &o);
     } else {
-      tfl_qgemm(p, A, mb, p->Kp, acc);
+      r->rows(r->rows_arg, m0, mb, (int16_t *)base, p->Kp);
+    }
+    for (int i = 0; i < mb && p->Kp > p->K; ++i) { /* depth padding: zero weights, but defined values */
+      if (u8) memset(base + (size_t)i * p->Kp + p->K, 0, (size_t)(p->Kp - p->K));
+      else memset((int16_t *)base + (size_t)i * p->Kp + p->K, 0, (size_t)(p->Kp - p->K) * 2);
+    }
+    if (r->y) {
+      block_i8(r, base, m0, mb, j0, j1);
+    } else {
+      block_raw(r, base, mb, acc);
       r->post(r->post_arg, m0, mb, acc, p->Np, thread);
     }
   }
@@ -397,13 +694,14 @@ static void run_task(void *arg, int task, int thread) {
 
 static int block_rows(const TflQGemm *g) {
   /* A block of about 64 KB (L2), panels of 16 channels from L1 */
-  int MB = 32768 / g->pack.Kp;
+  int MB = 32768 * (g->fmt == TFL_QROW_U8 ? 2 : 1) / g->pack.Kp;
   MB = MB < 12 ? 12 : (MB > 60 ? 60 : MB);
   return MB - MB % 12; /* whole 6-row (fused) and 4-row tiles */
 }
 
 static size_t per_thread_bytes(const TflQGemm *g, int MB, size_t *a_bytes, int int8_out) {
-  *a_bytes = ((size_t)MB * g->pack.Kp * sizeof(int16_t) + 63) & ~(size_t)63;
+  const size_t esz = g->fmt == TFL_QROW_U8 ? 1 : sizeof(int16_t);
+  *a_bytes = ((size_t)MB * g->pack.Kp * esz + 63) & ~(size_t)63;
   return *a_bytes + (int8_out ? 0 : (((size_t)MB * g->pack.Np * sizeof(int32_t) + 63) & ~(size_t)63));
 }
 
@@ -414,8 +712,9 @@ size_t tfl_qgemm_scratch_size(TflContext *ctx, const TflQGemm *g, int M, int int
   return per_thread_bytes(g, block_rows(g), &a_bytes, int8_out) * (size_t)(nt > 0 ? nt : 1);
 }
 
-TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
-                        int ldy, TflQPostFn post, const void *post_arg, void *scratch) {
+static TflStatus qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, TflQFillFn fill,
+                           const void *rows_arg, int8_t *y, int ldy, TflQPostFn post, const void *post_arg,
+                           void *scratch) {
   if (M <= 0) return TFL_OK;
   QRun r;
   memset(&r, 0, sizeof(r));
@@ -443,19 +742,29 @@ TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn ro
     }
   }
   r.rows = rows;
+  r.fill = fill;
   r.rows_arg = rows_arg;
   r.y = y;
   r.ldy = ldy;
   r.post = post;
   r.post_arg = post_arg;
   r.mode = tfl_rounding();
-  r.tile = pick_tile();
-#ifdef TFL_QGEMM_X86
-  r.fused = y && r.mode == TFL_ROUND_DOUBLE && tfl_q_avx2() && r.tile != tile_c && r.tile != tile_sse2;
-#endif
+  r.tile = pick_tile(g->isa);
+  r.fused = y && r.mode == TFL_ROUND_DOUBLE && g->isa >= TFL_ISA_AVX2;
   r.per_thread = per_thread_bytes(g, r.MB, &r.a_bytes, y != NULL);
   r.scratch = (uint8_t *)(scratch ? scratch : tfl_eval_scratch(ctx, r.per_thread * (size_t)(nt > 0 ? nt : 1)));
   if (!r.scratch) return TFL_ERROR;
   tfl_parallel_for(ctx, r.ntasks, run_task, &r);
   return TFL_OK;
+}
+
+TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
+                        int ldy, TflQPostFn post, const void *post_arg, void *scratch) {
+  if (g->fmt != TFL_QROW_I16) return TFL_ERROR; /* uint8-row GEMMs take tfl_qgemm_run_rows */
+  return qgemm_run(ctx, g, M, rows, NULL, rows_arg, y, ldy, post, post_arg, scratch);
+}
+
+TflStatus tfl_qgemm_run_rows(TflContext *ctx, const TflQGemm *g, int M, TflQFillFn rows, const void *rows_arg,
+                             int8_t *y, int ldy, TflQPostFn post, const void *post_arg, void *scratch) {
+  return qgemm_run(ctx, g, M, NULL, rows, rows_arg, y, ldy, post, post_arg, scratch);
 }

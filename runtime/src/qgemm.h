@@ -1,10 +1,13 @@
-/* int8 x int8 -> int32 GEMM for the integer kernels (conv_q, fc_q).
+/* int8 x int8 -> int32 GEMM for the integer kernels (conv_q, fc_q, hybrid).
  *
- * Weights [N][K] are packed once into int8 panels of 16 output channels with depth pairs interleaved (sign-extended
- * to int16 as they are loaded), so that one pmaddwd of a broadcast input pair against a panel row yields partial dot
- * products for 8 channels at a time; no horizontal reductions. SSE2 (baseline x86-64) with an AVX2 variant chosen at
- * run time; portable C elsewhere.
- * Results are exact int32 sums (the caller requantizes), so every code path gives identical numbers. */
+ * Two weight layouts, chosen when a node is prepared from tfl_isa() (cpu.h):
+ *   int16 rows (scalar, sse2, avx2, avx512): panels of 16 output channels with depth pairs interleaved (sign-extended
+ *     to int16 as they are loaded), so one pmaddwd of a broadcast input pair against a panel row yields partial dot
+ *     products for 8 (ymm) or 16 (zmm) channels; no horizontal reductions.
+ *   uint8 rows (avx2_vnni, avx512_vnni): panels of 16 channels with depth quads interleaved ([K/4][16][4]) for
+ *     vpdpbusd, which multiplies unsigned by signed bytes: the rows hold x + 128 (x ^ 0x80) and 128 * sum_k w[n][k] is
+ *     taken off through the accumulators' start value (folded into the bias).
+ * Results are exact int32 sums (the caller requantizes), so every level gives identical numbers. */
 #ifndef TFLRT_QGEMM_H
 #define TFLRT_QGEMM_H
 
@@ -18,10 +21,14 @@
 #define TFL_QGEMM_MR 4  /* rows per micro-tile */
 #define TFL_QGEMM_MR_I8 6 /* rows per micro-tile of the fused int8-output AVX2 kernel */
 
+/* Element format of the A rows the kernels read. */
+typedef enum { TFL_QROW_I16 = 0, TFL_QROW_U8 = 1 } TflQRowFmt;
+
 typedef struct {
   int N, K;   /* logical sizes */
-  int Np, Kp; /* N rounded up to TFL_QGEMM_NR, K rounded up to 2 */
-  int8_t *data; /* [Np / 16][Kp / 2][16][2] */
+  int Np, Kp; /* N rounded up to TFL_QGEMM_NR, K rounded up to the depth group (2, or 4 for uint8 rows) */
+  int group;  /* 2 or 4 */
+  int8_t *data; /* [Np / 16][Kp / group][16][group] */
 } TflQPack;
 
 /* Packs w ([N][K] int8, row stride K). Returns 0 on allocation failure. */
@@ -40,22 +47,42 @@ void tfl_widen_i8(const int8_t *src, int16_t *dst, size_t n);
  * disjoint row blocks, so results do not depend on the thread count) and the epilogue:
  *   - int8 output: fused requantization (TflRq; AVX2 in-register epilogue for double rounding, scalar otherwise);
  *   - raw int32 sums handed to a callback per row block (float / hybrid requantization).
- * Zero points: pass rows of raw int8 values and fold -in_zp * wsum[n] into the bias (tfl_qgemm_set_bias); pad
- * out-of-image taps with in_zp so they cancel. */
+ * Zero points: pass rows of raw int8 values and fold -in_zp * wsum[n] into the bias (tfl_qgemm_set_bias, which adds
+ * the uint8 rows' offset itself); pad out-of-image taps with in_zp so they cancel. Raw sums handed to post() are
+ * sum_k x * w in every row format. */
 typedef struct {
   TflQPack pack;
   int32_t *wsum; /* [N] sum over k of W[n][k] */
+  int32_t *corr; /* [Np] start of raw sums in the zmm/VNNI kernels: -128 * wsum for uint8 rows, else 0; or NULL */
   TflRq rq;      /* int8 epilogue (tfl_qgemm_set_requant) */
   int has_rq;
+  int isa;        /* TflIsa level the kernels were chosen for (at init) */
+  TflQRowFmt fmt; /* rows the kernels read */
 } TflQGemm;
 
 /* Fills rows m0 .. m0 + mb - 1 of A: row i at A + i * lda, K values (the driver zeroes the padding entry). */
 typedef void (*TflQRowsFn)(const void *arg, int m0, int mb, int16_t *A, int lda);
+
+/* Rows in the GEMM's own format (tfl_qgemm_prepare): kernels write int8 values with the helpers below, addressing
+ * element `at` = i * lda + k of the block. */
+typedef struct {
+  void *A;
+  int lda;
+  TflQRowFmt fmt;
+  int isa; /* the GEMM's level (the copies use it too) */
+} TflQRows;
+/* A[at .. at + n) = src[0 .. n) in the row format (widened, or flipped to x + 128). */
+void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n);
+/* A[at .. at + n) = v in the row format. */
+void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n);
+typedef void (*TflQFillFn)(const void *arg, int m0, int mb, const TflQRows *o);
 /* Receives raw sums of rows m0 .. m0 + mb - 1: acc[i * ldacc + n]; thread indexes per-thread buffers. */
 typedef void (*TflQPostFn)(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread);
 
-/* Packs w ([N][K] int8) and computes the weight sums; 0 on allocation failure. */
+/* Packs w ([N][K] int8) and computes the weight sums for int16 rows (tfl_qgemm_run); 0 on allocation failure. */
 int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K);
+/* The same with the fastest kernels for tfl_isa() now, whose rows come through tfl_qgemm_run_rows. */
+int tfl_qgemm_prepare(TflQGemm *g, const int8_t *w, int N, int K);
 /* Per-channel multipliers (tfl_quantize_multiplier form), output zero point and clamp range for the int8 epilogue. */
 int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi);
 /* Epilogue bias: bias[n] - in_zp * wsum[n] (bias may be NULL). Call on every eval if the bias is not constant. */
@@ -70,5 +97,8 @@ size_t tfl_qgemm_scratch_size(TflContext *ctx, const TflQGemm *g, int M, int int
  * Returns TFL_ERROR when scratch cannot be allocated. */
 TflStatus tfl_qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn rows, const void *rows_arg, int8_t *y,
                         int ldy, TflQPostFn post, const void *post_arg, void *scratch);
+/* tfl_qgemm_run for a GEMM from tfl_qgemm_prepare: rows() fills its block through the TflQRows helpers. */
+TflStatus tfl_qgemm_run_rows(TflContext *ctx, const TflQGemm *g, int M, TflQFillFn rows, const void *rows_arg,
+                             int8_t *y, int ldy, TflQPostFn post, const void *post_arg, void *scratch);
 
 #endif

@@ -169,6 +169,7 @@ extern const TflApi tfl_api;
   X(generate)                  \
   X(select)                    \
   X(lstm_f32)                  \
+  X(rnn_f32)                   \
   X(conv_q)                    \
   X(fc_q)                      \
   X(elementwise_q)             \

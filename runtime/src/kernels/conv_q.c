@@ -3,14 +3,18 @@
  *   acc = sum w * (x - zp_in) over in-image taps (+ bias), out = MBQM(acc, mult[c], shift[c]) + zp_out, clamped.
  * Out-of-image taps contribute nothing, which equals padding the input with zp_in and folding -zp_in * (sum of all
  * filter taps) into the bias; the fast paths use that:
- *   CONV_2D int8 (one group, constant filter): the shared GEMM driver (qgemm.h) on im2col rows, fused requantization;
- *   DEPTHWISE int8 (multiplier 1, constant filter, AVX2): tap pairs interleaved as int16 for pmaddwd, 16 channels per
- *   step, requantized in registers. Both split their output rows into tfl_parallel_for tasks.
- * Everything else (int16x8, groups, depth multiplier > 1, single rounding for depthwise, no AVX2 for depthwise)
+ *   CONV_2D int8 (one group, constant filter): the shared GEMM driver (qgemm.h) on im2col rows in its row format,
+ *   fused requantization;
+ *   DEPTHWISE int8 (multiplier 1, constant filter, AVX2 or up): tap pairs interleaved as int16 for pmaddwd, 16
+ *   channels per step (avx2 .. avx512), or tap quads for vpdpbusd, 64 channels per step (avx512_vnni); requantized in
+ *   registers. Both split their output rows into tfl_parallel_for tasks. The kernel is chosen from tfl_isa() when the
+ *   node is prepared.
+ * Everything else (int16x8, groups, depth multiplier > 1, single rounding for depthwise, below AVX2 for depthwise)
  * takes the direct loops below. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../fixedpoint.h"
 #include "../qgemm.h"
 #include "../tflrt.h"
@@ -28,10 +32,14 @@ typedef struct {
   int *shift;    /* [channels] */
   int32_t *wsum; /* [channels] sum of the filter taps of each output channel (conv, int8) */
   int wsum_ready;
+  int bias_folded; /* the fast paths' epilogue bias holds a constant bias already */
   TflQGemm gemm; /* int8 conv with constant filter and one group: packed GEMM weights and epilogue */
   int packed;
-  /* int8 depthwise fast path (AVX2, depth multiplier 1, constant filter, double rounding) */
-  int dw_fast;
+  /* int8 depthwise fast path (depth multiplier 1, constant filter, double rounding), chosen at prepare */
+  int ref_avx2; /* the direct depthwise loops in their AVX2 build (level >= avx2 at prepare) */
+  int dw_fast; /* 0, or the TflIsa level of the kernel: TFL_ISA_AVX2 (pmaddwd) or TFL_ISA_AVX512_VNNI */
+  int dw_quads;     /* ceil(taps / 4) (VNNI) */
+  int8_t *dw_pack8; /* VNNI: [ceil(C/64)][quads][4 vectors][16 lanes][4 taps] in tfl_rq_lane64 channel order */
   int dw_pairs;     /* ceil(taps / 2) */
   int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
   TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
@@ -46,6 +54,7 @@ static void conv_free(void *p) {
   free(d->wsum);
   tfl_qgemm_release(&d->gemm);
   free(d->dw_pack);
+  free(d->dw_pack8);
   free(d->dw_zp);
   tfl_rq_free(&d->dw_rq);
   free(d);
@@ -139,7 +148,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
   if (!d->is16 && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     const int K = w->dims[1] * w->dims[2] * w->dims[3];
-    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, d->channels, K) ||
+    if (!tfl_qgemm_prepare(&d->gemm, (const int8_t *)w->data, d->channels, K) ||
         !tfl_qgemm_set_requant(&d->gemm, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi))
       return tfl_error(ctx, "CONV_2D: out of memory");
     d->packed = 1;
@@ -170,23 +179,23 @@ typedef struct {
   int pointwise;
 } ConvRows;
 
-static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const ConvRows *r = (const ConvRows *)arg;
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OW = r->OW, FH = r->FH, FW = r->FW;
-  if (r->pointwise && lda == C) { /* rows are consecutive pixels (across the batch as well) */
-    tfl_widen_i8(r->x + (size_t)m0 * C, A, (size_t)mb * C);
+  if (r->pointwise && o->lda == C) { /* rows are consecutive pixels (across the batch as well) */
+    tfl_qrows_copy(o, 0, r->x + (size_t)m0 * C, (size_t)mb * C);
     return;
   }
   const int total = r->OH * OW;
-  const int16_t zp = (int16_t)d->in_zp;
+  const int8_t zp = (int8_t)d->in_zp;
   for (int i = 0; i < mb; ++i) {
     const int m = m0 + i, n = m / total, pix = m % total;
     const int oy = pix / OW, ox = pix % OW;
     const int8_t *xin = r->x + (size_t)n * H * W * C;
-    int16_t *dst = A + (size_t)i * lda;
+    size_t at = (size_t)i * o->lda;
     if (r->pointwise) {
-      tfl_widen_i8(xin + (size_t)pix * C, dst, (size_t)C);
+      tfl_qrows_copy(o, at, xin + (size_t)pix * C, (size_t)C);
       continue;
     }
     const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
@@ -194,20 +203,19 @@ static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
     for (int fy = 0; fy < FH; ++fy) {
       const int iy = iy0 + fy * d->dil_h;
       if (iy < 0 || iy >= H) {
-        for (int k = 0; k < FW * C; ++k) dst[k] = zp;
-        dst += FW * C;
+        tfl_qrows_fill(o, at, zp, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
       if (row_inside && d->dil_w == 1) { /* FW taps of C channels are contiguous in the input row */
-        tfl_widen_i8(xin + ((size_t)iy * W + ix0) * C, dst, (size_t)FW * C);
-        dst += FW * C;
+        tfl_qrows_copy(o, at, xin + ((size_t)iy * W + ix0) * C, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
-      for (int fx = 0; fx < FW; ++fx, dst += C) {
+      for (int fx = 0; fx < FW; ++fx, at += (size_t)C) {
         const int ix = ix0 + fx * d->dil_w;
-        if (ix >= 0 && ix < W) tfl_widen_i8(xin + ((size_t)iy * W + ix) * C, dst, (size_t)C);
-        else
-          for (int c = 0; c < C; ++c) dst[c] = zp;
+        if (ix >= 0 && ix < W) tfl_qrows_copy(o, at, xin + ((size_t)iy * W + ix) * C, (size_t)C);
+        else tfl_qrows_fill(o, at, zp, (size_t)C);
       }
     }
   }
@@ -228,10 +236,12 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.FW = w->dims[2];
   r.pointwise = r.FH == 1 && r.FW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 && d->pad_w == 0 &&
                 r.OH == r.H && r.OW == r.W;
-  /* the bias may be a non-constant tensor: fold it on every eval (one pass over the channels) */
-  tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
+  /* the bias may be a non-constant tensor: then fold it on every eval (one pass over the channels) */
+  if (!d->bias_folded) tfl_qgemm_set_bias(&d->gemm, bias ? (const int32_t *)bias->data : NULL, d->in_zp);
+  d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   const int M = in->dims[0] * r.OH * r.OW;
-  if (tfl_qgemm_run(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) != TFL_OK)
+  if (tfl_qgemm_run_rows(ctx, &d->gemm, M, conv_rows, &r, (int8_t *)out->data, out->dims[3], NULL, NULL, NULL) !=
+      TFL_OK)
     return tfl_error(ctx, "CONV_2D: out of memory");
   return TFL_OK;
 }
@@ -326,7 +336,37 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
  * so one madd covers two taps of 8 channels; accumulators start at the folded bias and are requantized in registers. */
 #define DW_MAX_PAIRS 32
 
+/* VNNI: 4 taps per channel in one dword (vpdpbusd), the taps as x + 128 (x ^ 0x80) against the int8 filter, the
+ * bias folding taking off (zp_in + 128) * sum of taps; 64 channels per step as four zmm vectors in the order the byte
+ * and word unpacks of four tap vectors produce (tfl_rq_lane64), which packing back to bytes undoes. */
+static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
+  const int nblk = (C + 63) / 64, quads = (taps + 3) / 4;
+  d->dw_quads = quads;
+  d->dw_pack8 = (int8_t *)aligned_alloc(64, (size_t)nblk * quads * 256);
+  d->dw_zp = (int8_t *)malloc((size_t)nblk * 64);
+  if (!d->dw_pack8 || !d->dw_zp) return 0;
+  memset(d->dw_zp, (int8_t)d->in_zp, (size_t)nblk * 64);
+  for (int b = 0; b < nblk; ++b)
+    for (int q = 0; q < quads; ++q)
+      for (int i = 0; i < 64; ++i) {
+        const int ch = b * 64 + tfl_rq_lane64(i);
+        for (int e = 0; e < 4; ++e) {
+          const int tap = 4 * q + e;
+          d->dw_pack8[(((size_t)b * quads + q) * 64 + i) * 4 + e] = ch < C && tap < taps ? w[(size_t)tap * C + ch] : 0;
+        }
+      }
+  for (int c = 0; c < C; ++c) {
+    int32_t s = 0;
+    for (int t = 0; t < taps; ++t) s += w[(size_t)t * C + c];
+    d->wsum[c] = s;
+  }
+  if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 2)) return 0;
+  d->dw_fast = TFL_ISA_AVX512_VNNI;
+  return 1;
+}
+
 static int dw_fast_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
+  if (tfl_isa() >= TFL_ISA_AVX512_VNNI) return dw_vnni_prepare(d, w, C, taps);
   const int nblk = (C + 15) / 16, pairs = (taps + 1) / 2;
   d->dw_pairs = pairs;
   d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 32 * sizeof(int16_t));
@@ -346,7 +386,7 @@ static int dw_fast_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
     d->wsum[c] = s;
   }
   if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 1)) return 0;
-  d->dw_fast = 1;
+  d->dw_fast = TFL_ISA_AVX2;
   return 1;
 }
 
@@ -437,6 +477,152 @@ __attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row
   else if (pairs == 5) dw_rows_body(r, row0, row1, 0, 5);
   else dw_rows_body(r, row0, row1, 0, pairs);
 }
+
+/* 64 channels of one output pixel (VNNI); tp[t] point at the channel block of each tap (4 * quads entries), lmask
+ * selects the channels present (the rest load as 0 and meet zero weights). */
+__attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_block64(const int8_t *const *tp,
+                                                                                       size_t off, __mmask64 lmask,
+                                                                                       int quads, const int8_t *wp,
+                                                                                       const TflRq *rq, int i0,
+                                                                                       const int with_left,
+                                                                                       const int tail1) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  __m512i a0 = _mm512_load_si512(rq->bias + i0), a1 = _mm512_load_si512(rq->bias + i0 + 16);
+  __m512i a2 = _mm512_load_si512(rq->bias + i0 + 32), a3 = _mm512_load_si512(rq->bias + i0 + 48);
+  for (int q = 0; q < quads - tail1; ++q, wp += 256) {
+    const __m512i t0 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q] + off), flip);
+    const __m512i t1 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q + 1] + off), flip);
+    const __m512i t2 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q + 2] + off), flip);
+    const __m512i t3 = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * q + 3] + off), flip);
+    const __m512i lo01 = _mm512_unpacklo_epi8(t0, t1), hi01 = _mm512_unpackhi_epi8(t0, t1);
+    const __m512i lo23 = _mm512_unpacklo_epi8(t2, t3), hi23 = _mm512_unpackhi_epi8(t2, t3);
+    a0 = _mm512_dpbusd_epi32(a0, _mm512_unpacklo_epi16(lo01, lo23), _mm512_load_si512(wp));
+    a1 = _mm512_dpbusd_epi32(a1, _mm512_unpackhi_epi16(lo01, lo23), _mm512_load_si512(wp + 64));
+    a2 = _mm512_dpbusd_epi32(a2, _mm512_unpacklo_epi16(hi01, hi23), _mm512_load_si512(wp + 128));
+    a3 = _mm512_dpbusd_epi32(a3, _mm512_unpackhi_epi16(hi01, hi23), _mm512_load_si512(wp + 192));
+  }
+  if (tail1) { /* a last quad with one tap: its bytes zero-extended to the dwords of each vector (one vpshufb each) */
+    const __m512i t = _mm512_xor_si512(_mm512_maskz_loadu_epi8(lmask, tp[4 * (quads - 1)] + off), flip);
+    const int z = (int)0x80808000;
+    a0 = _mm512_dpbusd_epi32(a0, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 3, z | 2, z | 1, z)), _mm512_load_si512(wp));
+    a1 = _mm512_dpbusd_epi32(a1, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 7, z | 6, z | 5, z | 4)),
+                             _mm512_load_si512(wp + 64));
+    a2 = _mm512_dpbusd_epi32(a2, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 11, z | 10, z | 9, z | 8)),
+                             _mm512_load_si512(wp + 128));
+    a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
+                             _mm512_load_si512(wp + 192));
+  }
+  return tfl_v64_pack_rq(tfl_v16_mbqm(a0, rq, i0, with_left), tfl_v16_mbqm(a1, rq, i0 + 16, with_left),
+                         tfl_v16_mbqm(a2, rq, i0 + 32, with_left), tfl_v16_mbqm(a3, rq, i0 + 48, with_left), rq);
+}
+
+/* The same for a last block of at most 32 channels, on ymm: vector k's first 8 dwords (lanes 0-1) are contiguous in
+ * the 64-channel layouts of the weights and of rq, so this reads the same data as dw_block64. */
+__attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_block32(const int8_t *const *tp,
+                                                                                       size_t off, __mmask32 lmask,
+                                                                                       int quads, const int8_t *wp,
+                                                                                       const TflRq *rq, int i0,
+                                                                                       const int with_left,
+                                                                                       const int tail1) {
+  const __m256i flip = _mm256_set1_epi8((char)0x80);
+  __m256i a0 = _mm256_load_si256((const __m256i *)(rq->bias + i0));
+  __m256i a1 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 16));
+  __m256i a2 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 32));
+  __m256i a3 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 48));
+#define DW_W(o) _mm256_load_si256((const __m256i *)(wp + (o)))
+  for (int q = 0; q < quads - tail1; ++q, wp += 256) {
+    const __m256i t0 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q] + off), flip);
+    const __m256i t1 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 1] + off), flip);
+    const __m256i t2 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 2] + off), flip);
+    const __m256i t3 = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * q + 3] + off), flip);
+    const __m256i lo01 = _mm256_unpacklo_epi8(t0, t1), hi01 = _mm256_unpackhi_epi8(t0, t1);
+    const __m256i lo23 = _mm256_unpacklo_epi8(t2, t3), hi23 = _mm256_unpackhi_epi8(t2, t3);
+    a0 = _mm256_dpbusd_epi32(a0, _mm256_unpacklo_epi16(lo01, lo23), DW_W(0));
+    a1 = _mm256_dpbusd_epi32(a1, _mm256_unpackhi_epi16(lo01, lo23), DW_W(64));
+    a2 = _mm256_dpbusd_epi32(a2, _mm256_unpacklo_epi16(hi01, hi23), DW_W(128));
+    a3 = _mm256_dpbusd_epi32(a3, _mm256_unpackhi_epi16(hi01, hi23), DW_W(192));
+  }
+  if (tail1) {
+    const __m256i t = _mm256_xor_si256(_mm256_maskz_loadu_epi8(lmask, tp[4 * (quads - 1)] + off), flip);
+    const int z = (int)0x80808000;
+    a0 = _mm256_dpbusd_epi32(a0, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 3, z | 2, z | 1, z, z | 3, z | 2, z | 1, z)),
+                             DW_W(0));
+    a1 = _mm256_dpbusd_epi32(a1, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 7, z | 6, z | 5, z | 4, z | 7, z | 6, z | 5,
+                                                                         z | 4)),
+                             DW_W(64));
+    a2 = _mm256_dpbusd_epi32(a2, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 11, z | 10, z | 9, z | 8, z | 11, z | 10,
+                                                                         z | 9, z | 8)),
+                             DW_W(128));
+    a3 = _mm256_dpbusd_epi32(a3, _mm256_shuffle_epi8(t, _mm256_set_epi32(z | 15, z | 14, z | 13, z | 12, z | 15, z | 14,
+                                                                         z | 13, z | 12)),
+                             DW_W(192));
+  }
+#undef DW_W
+  a0 = tfl_v8_rq(rq, i0, a0, with_left);
+  a1 = tfl_v8_rq(rq, i0 + 16, a1, with_left);
+  a2 = tfl_v8_rq(rq, i0 + 32, a2, with_left);
+  a3 = tfl_v8_rq(rq, i0 + 48, a3, with_left);
+  return _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
+}
+
+__attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
+                                                                                           int row1, const int quads,
+                                                                                           const int with_left,
+                                                                                           const int tail1) {
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int taps = FH * FW, nblk = (C + 63) / 64;
+  const __mmask64 last = C % 64 ? (((__mmask64)1 << (C % 64)) - 1) : ~(__mmask64)0;
+  const int small_last = C % 64 != 0 && C % 64 <= 32;
+  const TflRq *rq = &d->dw_rq;
+  const int8_t *tp[2 * DW_MAX_PAIRS];
+  size_t toff[2 * DW_MAX_PAIRS];
+  for (int fy = 0; fy < FH; ++fy)
+    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  for (int t = taps; t < 4 * quads; ++t) tp[t] = d->dw_zp;
+  for (int row = row0; row < row1; ++row) {
+    const int n = row / OH, oy = row % OH;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    int8_t *yrow = r->y + (size_t)row * OW * C;
+    const int iy0 = oy * d->stride_h - d->pad_h;
+    const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
+    for (int ox = 0; ox < OW; ++ox) {
+      const int ix0 = ox * d->stride_w - d->pad_w;
+      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
+        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
+        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
+      } else {
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          for (int fx = 0; fx < FW; ++fx) {
+            const int ix = ix0 + fx * d->dil_w;
+            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
+          }
+        }
+      }
+      int8_t *yo = yrow + (size_t)ox * C;
+      const int8_t *wp = d->dw_pack8;
+      for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
+        const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
+        if (cb == nblk - 1 && small_last) { /* at most 32 channels left: half the work on ymm */
+          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, cb * 64, with_left, tail1);
+          _mm256_mask_storeu_epi8(yo + (size_t)cb * 64, (__mmask32)m, v);
+          break;
+        }
+        _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
+      }
+    }
+  }
+}
+
+__attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, int row0, int row1) {
+  /* 3x3 filters (two tap quads and a single tap) get a fully unrolled copy */
+  const int quads = r->d->dw_quads, tail1 = r->FH * r->FW % 4 == 1;
+  if (r->d->dw_rq.any_left) dw_rows_vnni_body(r, row0, row1, quads, 1, tail1);
+  else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, 3, 0, 1);
+  else dw_rows_vnni_body(r, row0, row1, quads, 0, tail1);
+}
 #endif
 
 static void dw_task(void *arg, int task, int thread) {
@@ -444,7 +630,8 @@ static void dw_task(void *arg, int task, int thread) {
   const DwRun *r = (const DwRun *)arg;
   const int row0 = (int)((int64_t)task * r->rows / r->ntasks), row1 = (int)((int64_t)(task + 1) * r->rows / r->ntasks);
 #ifdef TFL_Q_X86
-  dw_rows_avx2(r, row0, row1);
+  if (r->d->dw_fast == TFL_ISA_AVX512_VNNI) dw_rows_vnni(r, row0, row1);
+  else dw_rows_avx2(r, row0, row1);
 #else
   (void)row0;
   (void)row1;
@@ -475,7 +662,10 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   if (want > nt) want -= want % nt;
   if (want > r.rows) want = r.rows;
   r.ntasks = nt <= 1 || want < 1 ? 1 : want;
-  tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, d->in_zp, d->wsum);
+  /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
+  const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
+  if (!d->bias_folded) tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+  d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
   return TFL_OK;
 }
@@ -498,16 +688,17 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   d->depth_multiplier = cout / cin; /* LiteRT derives it from the shapes as well */
   tfl_act_range_q(act, out->type, out->scales[0], d->out_zp, &d->act_lo, &d->act_hi);
   const int taps = w->dims[1] * w->dims[2];
+  d->ref_avx2 = tfl_isa() >= TFL_ISA_AVX2;
   if (!d->is16 && d->depth_multiplier == 1 && w->data && w->alloc == TFL_ALLOC_CONST && taps <= 2 * DW_MAX_PAIRS &&
-      tfl_q_avx2() && getenv("TFLRT_NO_QGEMM") == NULL) {
+      d->ref_avx2 && getenv("TFLRT_NO_QGEMM") == NULL) {
     if (!dw_fast_prepare(d, (const int8_t *)w->data, cout, taps)) return tfl_error(ctx, "DEPTHWISE_CONV_2D: out of memory");
   }
   return conv_geometry(ctx, node, d, padding, w->dims[1], w->dims[2], cout, "DEPTHWISE_CONV_2D");
 }
 
-TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
-  ConvQ *d = (ConvQ *)node->user_data;
-  if (d->dw_fast && tfl_rounding() == TFL_ROUND_DOUBLE) return dw_eval_fast(ctx, node, d);
+/* The direct loops, compiled for the baseline and (vectorized by the compiler) for AVX2; dw_eval picks by the level
+ * stored at prepare. */
+__attribute__((always_inline)) static inline TflStatus dw_eval_ref(TflContext *ctx, TflNode *node, ConvQ *d) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *bias = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
@@ -586,6 +777,21 @@ TFL_HOT static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
     }
   }
   return TFL_OK;
+}
+
+#ifdef TFL_Q_X86
+__attribute__((target("avx2"))) static TflStatus dw_eval_ref_avx2(TflContext *ctx, TflNode *node, ConvQ *d) {
+  return dw_eval_ref(ctx, node, d);
+}
+#endif
+
+static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
+  ConvQ *d = (ConvQ *)node->user_data;
+  if (d->dw_fast && tfl_rounding() == TFL_ROUND_DOUBLE) return dw_eval_fast(ctx, node, d);
+#ifdef TFL_Q_X86
+  if (d->ref_avx2) return dw_eval_ref_avx2(ctx, node, d);
+#endif
+  return dw_eval_ref(ctx, node, d);
 }
 
 /* ------------------------------------------------------------------------------------------------ TRANSPOSE_CONV */

@@ -18,6 +18,7 @@ static int is_comparison(int op) {
 
 typedef struct {
   int op;
+  int avx2; /* vector ADD/SUB allowed (tfl_isa() >= avx2 at prepare) */
   int32_t type;
   int32_t z1, z2, zo;
   int left_shift;
@@ -52,6 +53,7 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
   node->user_data = d;
   node->free_user_data = ew_free;
   d->op = op;
+  d->avx2 = tfl_q_avx2();
   d->type = t;
   d->z1 = zp0(a);
   d->z2 = zp0(b);
@@ -232,7 +234,7 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   if (d->same_shape) {
     int64_t i = 0;
 #ifdef TFL_Q_X86
-    if (!is16 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB) && mode == TFL_ROUND_DOUBLE && tfl_q_avx2())
+    if (!is16 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB) && mode == TFL_ROUND_DOUBLE && d->avx2)
       i = add_i8_avx2(d, (const int8_t *)a->data, (const int8_t *)b->data, (int8_t *)out->data, n);
 #endif
     for (; i < n; ++i) {

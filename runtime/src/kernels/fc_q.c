@@ -110,7 +110,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   }
   tfl_act_range_q(act, out->type, out_s, d->out_zp, &d->act_lo, &d->act_hi);
   if (is8 && d->w_zp == 0 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
-    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, units, depth))
+    if (!tfl_qgemm_prepare(&d->gemm, (const int8_t *)w->data, units, depth))
       return tfl_error(ctx, "FULLY_CONNECTED: out of memory");
     /* the fixed-point form runs the fused epilogue; the default float form post-processes raw sums */
     if (fc_fixed_requant() && !tfl_qgemm_set_requant(&d->gemm, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi))
@@ -129,7 +129,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, 2, dims);
 }
 
-/* int8, packed weights: the shared GEMM driver; input rows are widened to int16. */
+/* int8, packed weights: the shared GEMM driver; input rows go in its row format (int16, or uint8 for VNNI). */
 typedef struct {
   const FcQ *d;
   const int8_t *x;
@@ -137,14 +137,14 @@ typedef struct {
   const int32_t *b32;
 } FcRun;
 
-static void fc_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+static void fc_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const FcRun *r = (const FcRun *)arg;
   const int K = r->d->depth;
-  if (lda == K) {
-    tfl_widen_i8(r->x + (size_t)m0 * K, A, (size_t)mb * K);
+  if (o->lda == K) {
+    tfl_qrows_copy(o, 0, r->x + (size_t)m0 * K, (size_t)mb * K);
     return;
   }
-  for (int i = 0; i < mb; ++i) tfl_widen_i8(r->x + (size_t)(m0 + i) * K, A + (size_t)i * lda, (size_t)K);
+  for (int i = 0; i < mb; ++i) tfl_qrows_copy(o, (size_t)i * o->lda, r->x + (size_t)(m0 + i) * K, (size_t)K);
 }
 
 /* LiteRT's float requantization: round((double)acc * eff) per unit. */
@@ -171,9 +171,9 @@ static TflStatus fc_eval_gemm(TflContext *ctx, TflNode *node, FcQ *d) {
   TflStatus st;
   if (d->gemm.has_rq) {
     tfl_qgemm_set_bias(&d->gemm, r.b32, d->in_zp);
-    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, r.y, d->units, NULL, NULL, NULL);
+    st = tfl_qgemm_run_rows(ctx, &d->gemm, d->batch, fc_rows, &r, r.y, d->units, NULL, NULL, NULL);
   } else {
-    st = tfl_qgemm_run(ctx, &d->gemm, d->batch, fc_rows, &r, NULL, 0, fc_post, &r, NULL);
+    st = tfl_qgemm_run_rows(ctx, &d->gemm, d->batch, fc_rows, &r, NULL, 0, fc_post, &r, NULL);
   }
   return st == TFL_OK ? TFL_OK : tfl_error(ctx, "FULLY_CONNECTED: out of memory");
 }

@@ -1,0 +1,203 @@
+"""Recurrent layers (compiler/frontends/rnn.py): Keras 3 LSTM / GRU / SimpleRNN / Bidirectional and tf-keras LSTM,
+side by side with TensorFlow 2.21's converter on the same models.
+
+Keras 3 runs RNN layers as While loops reading their weights from captured variables; TF's converter fails on all
+of them (TensorListReserve needs a static element_shape), tflc fuses LSTM and SimpleRNN loops and unrolls GRU.
+Outputs are checked against TensorFlow (the Keras model) in LiteRT, and tflc's runtime against LiteRT.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.corpus import count_ops, rel_error, run_litert
+
+T, I = 6, 3
+
+
+def _op_names(model: bytes) -> list[str]:
+    import tflite
+
+    from dialects.tfl.base import builtin_name
+
+    m = tflite.Model.GetRootAsModel(model, 0)
+    sg = m.Subgraphs(0)
+    return [
+        builtin_name(m.OperatorCodes(sg.Operators(i).OpcodeIndex()).BuiltinCode())
+        for i in range(sg.OperatorsLength())
+    ]
+
+
+def run_tflc_runtime(path: str, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """tflc's runtime, inputs set as given (corpus.run_tflc_runtime quantizes integer inputs: token ids are not)."""
+    from runtime import Interpreter
+
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    for d, x in zip(it.get_input_details(), inputs, strict=True):
+        it.set_tensor(d["index"], x)
+    it.invoke()
+    return [it.get_tensor(d["index"]) for d in it.get_output_details()]
+
+
+def _keras3(name: str):  # noqa: ANN202
+    import keras
+
+    keras.utils.set_random_seed(3)
+    L = keras.layers
+    if name == "lstm2":  # return_sequences, then the last state
+        return keras.Sequential([keras.Input((T, I)), L.LSTM(5, return_sequences=True), L.LSTM(4)])
+    if name == "lstm_backwards":
+        return keras.Sequential([keras.Input((T, I)), L.LSTM(4, go_backwards=True, return_sequences=True)])
+    if name == "gru_text":  # Embedding + GRU text classifier
+        return keras.Sequential(
+            [keras.Input((T,), dtype="int32"), L.Embedding(20, 4), L.GRU(5), L.Dense(3, activation="softmax")]
+        )
+    if name == "gru_reset_before":
+        return keras.Sequential([keras.Input((T, I)), L.GRU(4, reset_after=False, return_sequences=True)])
+    if name == "bilstm2":  # two stacked Bidirectional(LSTM)
+        return keras.Sequential(
+            [
+                keras.Input((T, I)),
+                L.Bidirectional(L.LSTM(4, return_sequences=True)),
+                L.Bidirectional(L.LSTM(3)),
+            ]
+        )
+    if name == "simple_rnn":
+        return keras.Sequential([keras.Input((T, I)), L.SimpleRNN(4, return_sequences=True), L.SimpleRNN(3)])
+    if name == "lstm_relu":  # not the fused op's math: must not fuse
+        return keras.Sequential([keras.Input((T, I)), L.LSTM(4, activation="relu")])
+    raise KeyError(name)
+
+
+def _inputs(model) -> list[np.ndarray]:  # noqa: ANN001
+    rng = np.random.default_rng(7)
+    if model.inputs[0].dtype in ("int32", "int64"):
+        return [rng.integers(0, 20, (1, T)).astype(np.int32)]
+    return [rng.uniform(-1, 1, (1, T, I)).astype(np.float32)]
+
+
+# model -> (the fused ops tflc emits (None: unrolled builtins), the most operators the model may have)
+KERAS3 = {
+    "lstm2": ({"UNIDIRECTIONAL_SEQUENCE_LSTM": 2}, 3),  # + the last-output STRIDED_SLICE
+    "lstm_backwards": (
+        {"UNIDIRECTIONAL_SEQUENCE_LSTM": 1},
+        4,
+    ),  # + REVERSE_V2 of the input, RESHAPEs (transposes at batch 1)
+    "gru_text": (None, 110),
+    "gru_reset_before": (None, 110),
+    # + per backward layer the RESHAPE back to batch-major, + the last-output slices of the second pair
+    "bilstm2": ({"UNIDIRECTIONAL_SEQUENCE_LSTM": 4, "REVERSE_V2": 3, "CONCATENATION": 2}, 14),
+    "simple_rnn": ({"UNIDIRECTIONAL_SEQUENCE_RNN": 2}, 3),
+    "lstm_relu": (None, 100),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS3))
+def test_keras3_rnn(name: str, tmp_path) -> None:  # noqa: ANN001
+    import tensorflow as tf
+
+    from compiler import TFLiteConverter
+
+    model = _keras3(name)
+    x = _inputs(model)
+    want = np.asarray(model(*x, training=False))
+    # TensorFlow 2.21's converter on the same model: fails (TensorList ops of a Keras 3 While loop)
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    data = TFLiteConverter.from_keras_model(model).convert()
+    ops = _op_names(data)
+    expected, most = KERAS3[name]
+    assert len(ops) <= most, ops
+    if expected is None:
+        assert not any("SEQUENCE" in op for op in ops), ops
+        assert "WHILE" not in ops
+    else:
+        for op, n in expected.items():
+            assert ops.count(op) == n, ops
+    got = next(iter(run_litert(data, x).values()))
+    assert rel_error(got, want) <= 1e-5
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    ours = run_tflc_runtime(str(path), x)[0]
+    assert rel_error(ours, got) <= 1e-5
+
+
+def test_keras3_lstm_saved_model_export(tmp_path) -> None:  # noqa: ANN001
+    """The path users take: model.export() SavedModel -> from_saved_model."""
+    import tensorflow as tf
+
+    from compiler import TFLiteConverter
+
+    model = _keras3("lstm2")
+    model.export(str(tmp_path / "sm"), verbose=False)
+    x = _inputs(model)
+    want = np.asarray(model(*x, training=False))
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_saved_model(str(tmp_path / "sm")).convert()
+    data = TFLiteConverter.from_saved_model(str(tmp_path / "sm")).convert()
+    assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2
+    got = next(iter(run_litert(data, x).values()))
+    assert rel_error(got, want) <= 1e-5
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_tf_keras_lstm_fused_like_tf(stacked: bool, tmp_path) -> None:  # noqa: ANN001
+    """tf-keras LSTM: TF's converter fuses it (api_implements); tflc fuses the same loop, with no more ops."""
+    import tensorflow as tf
+    import tf_keras
+
+    from compiler import TFLiteConverter
+
+    tf_keras.utils.set_random_seed(5)
+    layers = [tf_keras.layers.LSTM(4, return_sequences=stacked)]
+    if stacked:
+        layers.append(tf_keras.layers.LSTM(3))
+    model = tf_keras.Sequential([tf_keras.Input((T, I), batch_size=1), *layers])
+    x = _inputs(model)
+    want = np.asarray(model(*x, training=False))
+    theirs = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    ours = TFLiteConverter.from_keras_model(model).convert()
+    n_lstm = 2 if stacked else 1
+    assert _op_names(theirs).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == n_lstm
+    assert _op_names(ours).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == n_lstm
+    assert count_ops(ours) <= count_ops(theirs)
+    got = next(iter(run_litert(ours, x).values()))
+    ref = next(iter(run_litert(theirs, x).values()))
+    assert rel_error(got, want) <= 1e-5
+    assert rel_error(ref, want) <= 1e-5
+    path = tmp_path / "m.tflite"
+    path.write_bytes(ours)
+    assert rel_error(run_tflc_runtime(str(path), x)[0], got) <= 1e-5
+
+
+def test_tensor_array_while_loop_not_a_cell_stays_a_loop() -> None:
+    """A While over TensorArrays whose body is no RNN cell is neither fused nor unrolled: the generic While path
+    (a WHILE subgraph, or the error naming the While where that path does not convert it)."""
+    import tensorflow as tf
+
+    from compiler import TFLiteConverter
+
+    @tf.function(input_signature=[tf.TensorSpec([1, T, I], tf.float32)])
+    def f(x):  # noqa: ANN001, ANN202
+        xs = tf.TensorArray(tf.float32, size=T).unstack(tf.transpose(x, [1, 0, 2]))
+
+        def body(t, h, out):  # noqa: ANN001, ANN202
+            h = h * 0.5 + tf.sin(xs.read(t))
+            return t + 1, h, out.write(t, h)
+
+        _, _, out = tf.while_loop(
+            lambda t, h, o: t < T, body, [0, tf.zeros([1, I]), tf.TensorArray(tf.float32, T)]
+        )
+        return out.stack()
+
+    cf = f.get_concrete_function()
+    assert "WHILE" in _op_names(tf.lite.TFLiteConverter.from_concrete_functions([cf], f).convert())
+    try:
+        ours = TFLiteConverter.from_concrete_functions([cf]).convert()
+    except Exception as e:  # noqa: BLE001
+        assert "While" in str(e)
+    else:
+        ops = _op_names(ours)
+        assert "WHILE" in ops and not any("SEQUENCE" in op for op in ops)
