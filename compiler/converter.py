@@ -170,6 +170,7 @@ _SETTABLE = {
     "_load",
     "_model_type",
     "_load_seconds",
+    "_had_dynamic_dims",
 }
 
 
@@ -511,7 +512,28 @@ class TFLiteConverter:
             self.on_phase(name)
 
     def convert(self) -> bytes:
-        """Convert the model; returns the FlatBuffer bytes."""
+        """Convert the model; returns the FlatBuffer bytes. With dynamic dims kept (experimental_static_batch None)
+        and a model that converts only with them fixed (an op tflc lowers at static shapes only), it is converted
+        at batch 1 instead, with a ConversionNote naming why (and inputs pinned where the model reads them)."""
+        if self.experimental_static_batch is not None:
+            return self._convert_at(self.experimental_static_batch)
+        self._had_dynamic_dims = False
+        try:
+            return self._convert_at(None)
+        except (ConversionError, PassError) as e:
+            if not self._had_dynamic_dims:
+                raise
+            why = str(e).splitlines()[0]
+        data = self._convert_at(1)  # its own errors, if any, are the model's
+        note = (
+            f"dynamic input dims could not be kept ({why}); converted with them fixed to 1 "
+            "(experimental_static_batch = 1): resize_tensor_input cannot change them"
+        )
+        self.result.notes = [note, *self.result.notes]
+        warnings.warn(note, ConversionNote, stacklevel=2)
+        return data
+
+    def _convert_at(self, static_batch: int | None) -> bytes:
         self._check_flags()
         from compiler.frontends.graph import import_entries
 
@@ -520,7 +542,7 @@ class TFLiteConverter:
         self._phase("load")
         try:
             with _eager_scope():  # works inside a user's `with tf.Graph().as_default():` too
-                entries = self._load(self.experimental_static_batch)
+                entries = self._load(static_batch)
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
@@ -530,11 +552,12 @@ class TFLiteConverter:
                     else import_entries(
                         entries,
                         bool(self.experimental_enable_resource_variables),
-                        self.experimental_static_batch,
+                        static_batch,
                     )
                 )
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
+        self._had_dynamic_dims = _has_dynamic_inputs(module)
         from passes.quantize_qat import qat_ops
 
         self._qat = bool(qat_ops(module))
@@ -733,6 +756,18 @@ def _function_key(fn: Any, index: int) -> str:
     name = name.decode() if isinstance(name, bytes) else str(name)
     m = re.fullmatch(r"__inference_(.+?)_\d+", name)
     return m.group(1) if m else (name or f"fn_{index}")
+
+
+def _has_dynamic_inputs(module: ModuleOp) -> bool:
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import TensorType
+
+    return any(
+        isinstance(a.type, TensorType) and any(d < 0 for d in a.type.get_shape())
+        for fn in module.ops
+        if isinstance(fn, func.FuncOp)
+        for a in fn.args
+    )
 
 
 def check_legalized(module: ModuleOp, flags: CompatFlags | None = None) -> None:
