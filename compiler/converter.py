@@ -523,7 +523,9 @@ class TFLiteConverter:
         except (ConversionError, PassError) as e:
             if not self._had_dynamic_dims:
                 raise
-            why = str(e).splitlines()[0]
+            lines = str(e).splitlines()
+            ops = [ln for ln in lines if ln.startswith(("TF Select ops:", "Custom ops:"))]
+            why = "; ".join([lines[0].rstrip(":"), *ops]) if lines else type(e).__name__
         data = self._convert_at(1)  # its own errors, if any, are the model's
         note = (
             f"dynamic input dims could not be kept ({why}); converted with them fixed to 1 "
