@@ -29,6 +29,9 @@ from compiler.metadata import (
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
+# Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
+DEFAULT_STATIC_BATCH: int | None = None
+
 
 class OpsSet(enum.Enum):
     """Same members and values as tf.lite.OpsSet."""
@@ -154,6 +157,7 @@ _SETTABLE = {
     "allow_custom_ops",
     "exclude_conversion_metadata",
     "experimental_enable_resource_variables",
+    "experimental_static_batch",
     "metadata",
     "pass_pipeline",
     "verify_each",
@@ -167,6 +171,7 @@ _SETTABLE = {
     "_load",
     "_model_type",
     "_load_seconds",
+    "_had_dynamic_dims",
 }
 
 
@@ -182,7 +187,7 @@ class TFLiteConverter:
             raise AttributeError(f"TFLiteConverter has no setting {name!r}{hint}")
         object.__setattr__(self, name, value)
 
-    def __init__(self, load: Callable[[], list[Any]], model_type: str) -> None:
+    def __init__(self, load: Callable[[int | None], Any], model_type: str) -> None:
         self._load = load
         self._model_type = model_type
         self.optimizations: list[Any] = []
@@ -197,6 +202,9 @@ class TFLiteConverter:
         # tflc extra: model metadata written onto the converted model (compiler.metadata: a ModelMetadata or a
         # writer such as ImageClassifier(labels=..., mean=..., std=...)), so convert + describe is one step.
         self.metadata: Any = None
+        # tflc extension: None keeps a signature's None dims dynamic (shape_signature -1, resizable, as TF does);
+        # an int N fixes them (batch dim to N, others to 1) so every shape folds.
+        self.experimental_static_batch: int | None = DEFAULT_STATIC_BATCH
         for name, default in _UNHONOURED_TF_SETTINGS.items():
             setattr(self, name, default)
         self._debug_info = None
@@ -232,17 +240,17 @@ class TFLiteConverter:
 
         t0 = time.perf_counter()
         entries = entries_from_saved_model(str(saved_model_dir), signature_keys, tags)
-        converter = cls(lambda: entries, "TF_SAVED_MODEL")
+        converter = cls(lambda static_batch: entries, "TF_SAVED_MODEL")
         converter._load_seconds = time.perf_counter() - t0
         converter.saved_model_dir = str(saved_model_dir)
         return converter
 
     @classmethod
     def from_keras_model(cls, model: Any) -> TFLiteConverter:
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_keras_model
 
-            return [entry_from_keras_model(model)]
+            return [entry_from_keras_model(model, static_batch)]
 
         return cls(load, "KERAS_MODEL")
 
@@ -250,10 +258,10 @@ class TFLiteConverter:
     def from_keras_file(cls, path: str) -> TFLiteConverter:
         """tflc extension: a `.keras` or `.h5` file."""
 
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_keras_file
 
-            return [entry_from_keras_file(str(path))]
+            return [entry_from_keras_file(str(path), static_batch)]
 
         return cls(load, "KERAS_MODEL")
 
@@ -268,7 +276,7 @@ class TFLiteConverter:
                 )
                 raise ModelImportError("This function takes in a list of ConcreteFunction." + hint)
 
-        def load() -> list[Any]:
+        def load(static_batch: int | None) -> list[Any]:
             from compiler.frontends.tf_functions import entry_from_concrete_function
 
             if len(funcs) == 1:
@@ -288,7 +296,7 @@ class TFLiteConverter:
         per function, a list of (input name, example array) tuples. Lowered through StableHLO by JAX itself (no
         TensorFlow); several functions become several signatures named by the functions."""
 
-        def load() -> Any:
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
             from compiler.frontends.jax import import_signatures, signatures_from_tf_style
 
             return import_signatures(signatures_from_tf_style(serving_funcs, inputs))
@@ -302,7 +310,7 @@ class TFLiteConverter:
         """tflc extension: one JAX function at example inputs (arrays or jax.ShapeDtypeStruct, pytrees of them);
         inputs are named by the function's parameters."""
 
-        def load() -> Any:
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
             from compiler.frontends.jax import import_signatures, lower_function
 
             return import_signatures([lower_function(fn, example_args, signature_name)])
@@ -313,7 +321,7 @@ class TFLiteConverter:
     def from_jax_exported(cls, path: str, signature_name: str = "serving_default") -> TFLiteConverter:
         """tflc extension: a serialized jax.export.Exported (`exported.serialize()` written to a file)."""
 
-        def load() -> Any:
+        def load(_static_batch: int | None) -> Any:  # JAX example shapes are static
             from compiler.frontends.jax import import_signatures, signatures_from_exported
 
             return import_signatures(signatures_from_exported(str(path), signature_name))
@@ -379,6 +387,11 @@ class TFLiteConverter:
         return f"{base},{extra}" if base else extra
 
     def _check_flags(self) -> None:
+        batch = self.experimental_static_batch
+        if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+            raise ValueError(
+                f"experimental_static_batch must be None (dynamic dims) or a positive int, not {batch!r}"
+            )
         ops = {_enum_name(o) for o in self.target_spec.supported_ops}
         unsupported = []
         optimizations = {_enum_name(o) for o in self.optimizations}
@@ -500,7 +513,30 @@ class TFLiteConverter:
             self.on_phase(name)
 
     def convert(self) -> bytes:
-        """Convert the model; returns the FlatBuffer bytes."""
+        """Convert the model; returns the FlatBuffer bytes. With dynamic dims kept (experimental_static_batch None)
+        and a model that converts only with them fixed (an op tflc lowers at static shapes only), it is converted
+        at batch 1 instead, with a ConversionNote naming why (and inputs pinned where the model reads them)."""
+        if self.experimental_static_batch is not None:
+            return self._convert_at(self.experimental_static_batch)
+        self._had_dynamic_dims = False
+        try:
+            return self._convert_at(None)
+        except (ConversionError, PassError) as e:
+            if not self._had_dynamic_dims:
+                raise
+            lines = str(e).splitlines()
+            ops = [ln for ln in lines if ln.startswith(("TF Select ops:", "Custom ops:"))]
+            why = "; ".join([lines[0].rstrip(":"), *ops]) if lines else type(e).__name__
+        data = self._convert_at(1)  # its own errors, if any, are the model's
+        note = (
+            f"dynamic input dims could not be kept ({why}); converted with them fixed to 1 "
+            "(experimental_static_batch = 1): resize_tensor_input cannot change them"
+        )
+        self.result.notes = [note, *self.result.notes]
+        warnings.warn(note, ConversionNote, stacklevel=2)
+        return data
+
+    def _convert_at(self, static_batch: int | None) -> bytes:
         self._check_flags()
         from compiler.frontends.graph import import_entries
 
@@ -509,17 +545,22 @@ class TFLiteConverter:
         self._phase("load")
         try:
             with _eager_scope():  # works inside a user's `with tf.Graph().as_default():` too
-                entries = self._load()
+                entries = self._load(static_batch)
                 times["load"] = self._load_seconds + time.perf_counter() - t0
                 self._phase("import")
                 t1 = time.perf_counter()
                 module = (
                     entries
                     if isinstance(entries, ModuleOp)
-                    else import_entries(entries, bool(self.experimental_enable_resource_variables))
+                    else import_entries(
+                        entries,
+                        bool(self.experimental_enable_resource_variables),
+                        static_batch,
+                    )
                 )
         except ModelImportError as e:
             raise ConversionError(str(e)) from e
+        self._had_dynamic_dims = _has_dynamic_inputs(module)
         from passes.quantize_qat import qat_ops
 
         self._qat = bool(qat_ops(module))
@@ -718,6 +759,18 @@ def _function_key(fn: Any, index: int) -> str:
     name = name.decode() if isinstance(name, bytes) else str(name)
     m = re.fullmatch(r"__inference_(.+?)_\d+", name)
     return m.group(1) if m else (name or f"fn_{index}")
+
+
+def _has_dynamic_inputs(module: ModuleOp) -> bool:
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import TensorType
+
+    return any(
+        isinstance(a.type, TensorType) and any(d < 0 for d in a.type.get_shape())
+        for fn in module.ops
+        if isinstance(fn, func.FuncOp)
+        for a in fn.args
+    )
 
 
 def check_legalized(module: ModuleOp, flags: CompatFlags | None = None) -> None:

@@ -30,6 +30,7 @@ from passes.optimize_common import (
 )
 from passes.patterns import (
     const_value,
+    dims_of,
     is_f32,
     op_accepts,
     rule,
@@ -146,7 +147,7 @@ def fold_into_preceding_affine(op: Operation, rewriter: PatternRewriter) -> None
     if w is None or w.dtype != np.float32 or (b is None and not no_value(bias)):
         return
     channels = out_channels(aff, w)
-    vec = channel_vector(c, channels, len(shape_of(y) or ()))
+    vec = channel_vector(c, channels, len(dims_of(y) or ()))
     if vec is None:
         return
     new_consts: list[Operation] = []
@@ -279,8 +280,10 @@ def fold_pad_into_conv(op: Operation, rewriter: PatternRewriter) -> None:
     if isinstance(pad, tfl.PadV2Op) and splat(pad.operands[2]) != 0.0:
         return
     p = const_value(pad.operands[1])
-    src_shape, w = shape_of(pad.operands[0]), const_value(op.operands[1])
+    src_shape, w = dims_of(pad.operands[0]), const_value(op.operands[1])  # only H and W must be static
     if p is None or src_shape is None or w is None or p.shape != (4, 2) or len(src_shape) != 4:
+        return
+    if src_shape[1] < 0 or src_shape[2] < 0:
         return
     if np.any(p[0] != 0) or np.any(p[3] != 0):
         return

@@ -265,7 +265,8 @@ def recognize_prelu(op: Operation, rewriter: PatternRewriter) -> None:
         xs = x.type.get_shape()  # type: ignore[attr-defined]
         if x.type != op.results[0].type or alpha.dtype != np.float32 or len(xs) > 4 or alpha.ndim > len(xs):
             continue
-        if np.broadcast_shapes(alpha.shape, tuple(xs)) != tuple(xs):
+        lead = len(xs) - alpha.ndim  # alpha must broadcast into x: 1 or x's (static) size per dim
+        if any(a != 1 and a != xs[lead + i] for i, a in enumerate(alpha.shape)):
             continue
         ac = tfl_const(np.ascontiguousarray(alpha))
         replace_root(rewriter, op, [ac, tfl.PReluOp.build([x, ac.output], [x.type])], dead=[relu, *ops])
@@ -307,13 +308,17 @@ def fold_scale_into_softmax(op: Operation, rewriter: PatternRewriter) -> None:
 
 
 def _broadcast(*values: SSAValue) -> tuple[int, ...] | None:
-    shapes = [v.type.get_shape() for v in values]  # type: ignore[attr-defined]
-    if any(d < 0 for s in shapes for d in s):
-        return None
-    try:
-        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
-    except ValueError:
-        return None
+    """The broadcast shape of the values' types; a dynamic dim (-1) stays -1 unless a static size > 1 meets it."""
+    shapes = [tuple(v.type.get_shape()) for v in values]  # type: ignore[attr-defined]
+    rank = max(len(s) for s in shapes)
+    out = []
+    for i in range(rank):
+        dims = [s[len(s) - rank + i] for s in shapes if len(s) - rank + i >= 0]
+        sizes = {d for d in dims if d > 1 or d == 0}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else (-1 if -1 in dims else 1))
+    return tuple(out)
 
 
 @rule(tfl.AddOp, tfl.SubOp)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 from xdsl.dialects.builtin import TensorType
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tfl
@@ -32,7 +32,7 @@ from passes.optimize_common import (
     rebuild,
     replace_root,
 )
-from passes.patterns import axis_set, const_value, is_f32, rule, shape_of, single_use, tfl_const
+from passes.patterns import axis_set, const_value, dims_of, is_f32, rule, shape_of, single_use, tfl_const
 
 # ---- reshape / squeeze / expand_dims ----------------------------------------------------------------------------
 
@@ -137,11 +137,36 @@ def reshape_after_fc(op: Operation, rewriter: PatternRewriter) -> None:
     fc = owner(y, tfl.FullyConnectedOp)
     if fc is None or not single_use(y) or fc.keep_num_dims.value.data:
         return
-    xs, out = shape_of(fc.operands[0]), shape_of(op.results[0])
-    if xs is None or out is None or len(xs) < 2 or out != tuple(xs[:-1]) + (shape_of(y)[-1],):  # type: ignore
+    # A dynamic dim matches when it is the single -1 of both (the reshape infers it from the same element count), or
+    # when the target is computed as x's own leading dims + [N] (Keras' Dense on a tensor with dynamic dims).
+    xs, out, ys = dims_of(fc.operands[0]), dims_of(op.results[0]), dims_of(y)
+    if xs is None or out is None or ys is None or len(xs) < 2 or ys[-1] < 0:
         return
+    if len(out) != len(xs) or out[-1] != ys[-1]:
+        return
+    if sum(d < 0 for d in out) > 1 or out != tuple(xs[:-1]) + (ys[-1],):
+        if not _leading_dims_of(op.operands[1], fc.operands[0], ys[-1]):
+            return
     new = rebuild(fc, result_types=[op.results[0].type], keep_num_dims=True)
     replace_root(rewriter, op, [new], dead=[fc])
+
+
+def _leading_dims_of(shape: SSAValue, x: SSAValue, n: int) -> bool:
+    """Whether `shape` is computed as concat(gather(shape(x), [0 .. rank-2]), [n]): x's leading dims, then n."""
+    concat = owner(shape, tfl.ConcatenationOp)
+    if concat is None or len(concat.operands) != 2:
+        return False
+    gather, last = owner(concat.operands[0], tfl.GatherOp), const_value(concat.operands[1])
+    if gather is None or last is None or last.reshape(-1).tolist() != [n]:
+        return False
+    sh, idx = owner(gather.operands[0], tfl.ShapeOp), const_value(gather.operands[1])
+    rank = len(dims_of(x) or ())
+    return (
+        sh is not None
+        and sh.operands[0] is x
+        and idx is not None
+        and idx.reshape(-1).tolist() == list(range(rank - 1))
+    )
 
 
 @rule(tfl.FullyConnectedOp)
@@ -152,8 +177,11 @@ def fc_drop_input_reshape(op: Operation, rewriter: PatternRewriter) -> None:
     r = owner(op.operands[0], tfl.ReshapeOp)
     if r is None:
         return
-    xs, rs = shape_of(r.operands[0]), shape_of(op.operands[0])
-    if xs is None or rs is None or len(rs) != 2 or not xs or xs[-1] != rs[1]:
+    xs, rs = (
+        dims_of(r.operands[0]),
+        dims_of(op.operands[0]),
+    )  # leading dims may be dynamic: the kernel flattens
+    if xs is None or rs is None or len(rs) != 2 or not xs or xs[-1] != rs[1] or rs[1] < 0:
         return
     new = rebuild(op, [r.operands[0], *op.operands[1:]])
     replace_root(rewriter, op, [new], dead=[r])

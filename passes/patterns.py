@@ -139,6 +139,12 @@ def shape_of(value: SSAValue) -> tuple[int, ...] | None:
     return None
 
 
+def dims_of(value: SSAValue) -> tuple[int, ...] | None:
+    """Shape of a ranked value with -1 for its dynamic dims (None if unranked); for rules that need some dims only."""
+    ty = value.type
+    return tuple(d if d >= 0 else -1 for d in ty.get_shape()) if isinstance(ty, TensorType) else None
+
+
 def rank_of(value: SSAValue) -> int | None:
     ty = value.type
     return len(ty.get_shape()) if isinstance(ty, TensorType) else None
@@ -335,10 +341,11 @@ def nhwc_window(op: Operation, *, strides_key: str = "strides") -> Window | None
 
 def padded_nhwc(value: SSAValue, pads: tuple[int, int, int, int]) -> tuple[np.ndarray, TensorType]:
     """The [4, 2] paddings operand and the result type of padding an NHWC value by (top, bottom, left, right)."""
-    n, h, w, c = shape_of(value)  # type: ignore[misc]
+    n, h, w, c = dims_of(value)  # type: ignore[misc]
     top, bottom, left, right = pads
     paddings = np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32)
-    return paddings, TensorType(value.type.element_type, [n, h + top + bottom, w + left + right, c])  # type: ignore[attr-defined]
+    h, w = (h + top + bottom if h >= 0 else -1), (w + left + right if w >= 0 else -1)
+    return paddings, TensorType(value.type.element_type, [n, h, w, c])  # type: ignore[attr-defined]
 
 
 # ---- what a TFLite kernel accepts (asked of the op class) ---------------------------------------------------------

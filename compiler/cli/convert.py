@@ -122,6 +122,18 @@ def convert(
             rich_help_panel=_QUANT,
         ),
     ] = None,
+    static_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--static-batch",
+            help="Fix the signature's dynamic (None) dims: the batch (first dim) to N, others to 1, so every shape "
+            "folds (inputs can then not be resized). Default: dynamic dims stay dynamic (shape_signature -1), as TF.",
+            metavar="N",
+            min=1,
+            show_default=False,
+            rich_help_panel="Input shapes",
+        ),
+    ] = None,
     select_tf_ops: Annotated[
         bool,
         typer.Option(
@@ -264,6 +276,8 @@ def convert(
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
+    if static_batch is not None:
+        converter.experimental_static_batch = static_batch
     _set_op_sets(converter, quantize, select_tf_ops)
     converter.allow_custom_ops = allow_custom_ops
     if quantize is not None:

@@ -55,7 +55,7 @@ class Entry:
     function_def: Any  # FunctionDef proto
     library: dict[str, Any]  # name -> FunctionDef for nested calls
     input_names: list[str]
-    input_specs: list[tuple[list[int], np.dtype]]  # user inputs: static shape (unknown dims fixed), dtype
+    input_specs: list[tuple[list[int], np.dtype]]  # user inputs: signature shape (-1: dynamic dim), dtype
     output_names: list[str]
     # Captured inputs after the user inputs: a numpy array (constant) or a callable reading a variable.
     captures: list[np.ndarray | Callable[[Any], np.ndarray]] = field(default_factory=list)
@@ -167,6 +167,8 @@ class _Importer:
         self.side_effects: list[tuple[str, str]] = []  # (op type, node name) of stateful ops tflc cannot keep
         self.pinned: set[int] = set()
         self.shape_reads: list[str] = []
+        # tensor -> dims (-1: dynamic) seen with probe input sizes (probe_static_dims)
+        self.static_dims: dict[str, list[int]] = {}
         # experimental_enable_resource_variables: written variables become VarHandle/Read/AssignVariable ops
         self.resource_variables = False
         self.written: dict[int, tuple[Any, int]] | None = {}  # id(variable reader) -> (marker, dtype enum)
@@ -246,6 +248,7 @@ class _Importer:
         with graph.as_default():
             tf.graph_util.import_graph_def(graph_def, name="")
         self.find_dynamic_shape_reads(graph, graph_def, arg_nodes, shapes, traced)
+        self.static_dims = probe_static_dims(graph_def, arg_nodes, shapes)
         values: dict[str, Any] = {}
         for n, v in zip(arg_nodes, inputs, strict=True):
             values[f"{n}:0"] = v
@@ -601,7 +604,7 @@ class _Importer:
             if a is not None:
                 attrs[k] = a
         attrs[NAME] = StringAttr(op.name)
-        result_types = [tensor_type_of(t) for t in op.outputs]
+        result_types = [refined_type(tensor_type_of(t), self.static_dims.get(t.name)) for t in op.outputs]
         cls = tfd.op_class(op.type)
         if cls is not None:
             new = cls(args, result_types, attrs)
@@ -611,6 +614,60 @@ class _Importer:
         self.emit(new)
         for t, r in zip(op.outputs, new.results, strict=True):
             values[t.name] = r
+
+
+# Sizes given to a signature's dynamic dims to tell which dims of every tensor depend on them (two sizes that no
+# shape arithmetic is likely to map to the same value; 1 is avoided: broadcasting treats it specially).
+_PROBE_SIZES = (7, 11)
+
+
+def probe_static_dims(graph_def: Any, arg_nodes: list[str], shapes: list[Any]) -> dict[str, list[int]]:
+    """Dims of every tensor as TF's shape inference gives them with each dynamic input dim fixed to each of
+    _PROBE_SIZES: a dim equal at both is static, one that differs is -1. TensorFlow's shape inference alone leaves
+    dims it cannot derive through shape arithmetic (Shape -> Gather -> Prod -> Reshape, as Keras' Dense on 3-D
+    inputs emits) unknown; this recovers them, so only what truly depends on a dynamic dim stays dynamic. Empty
+    when no input dim is dynamic or a probe size does not import (the graph then keeps TF's own shapes)."""
+    import tensorflow as tf
+
+    dynamic = {
+        n: s for n, s in zip(arg_nodes, shapes, strict=True) if s is not None and not s.is_fully_defined()
+    }
+    if not dynamic:
+        return {}
+    runs = []
+    for size in _PROBE_SIZES:
+        probe = type(graph_def)()
+        probe.CopyFrom(graph_def)
+        for node in probe.node:
+            if node.name in dynamic and node.op == "Placeholder":
+                fixed = tf.TensorShape([size if d is None else d for d in dynamic[node.name].as_list()])
+                node.attr["shape"].shape.CopyFrom(fixed.as_proto())
+        graph = tf.Graph()
+        try:
+            with graph.as_default():
+                tf.graph_util.import_graph_def(probe, name="")
+        except (ValueError, tf.errors.OpError):
+            return {}
+        run = {}
+        for op in graph.get_operations():
+            for t in op.outputs:
+                if t.shape.rank is not None:
+                    run[t.name] = [-1 if d is None else int(d) for d in t.shape.as_list()]
+        runs.append(run)
+    first, second = runs
+    return {
+        name: [a if a == b else -1 for a, b in zip(dims, second[name], strict=True)]
+        for name, dims in first.items()
+        if len(second.get(name, ())) == len(dims)
+    }
+
+
+def refined_type(ty: Attribute, probed: list[int] | None) -> Attribute:
+    """A tensor type whose unknown dims are filled in where the probes found them static."""
+    if probed is None or not isinstance(ty, TensorType) or len(ty.get_shape()) != len(probed):
+        return ty
+    dims = [d if d >= 0 else p for d, p in zip(ty.get_shape(), probed, strict=True)]
+    return TensorType(ty.element_type, dims)
 
 
 def _side_effects_message(key: str, found: list[tuple[str, str]]) -> str:
@@ -644,14 +701,26 @@ def _is_resource(v: Any) -> bool:
     return isinstance(v, tuple) and len(v) == 2 and v[0] == "resource"
 
 
-def import_entries(entries: list[Entry], resource_variables: bool = False) -> ModuleOp:
+def fixed_shape(shape: Sequence[int], static_batch: int | None) -> list[int]:
+    """An input's shape as converted: dynamic dims (-1) kept when static_batch is None, else fixed, the batch (dim 0)
+    to static_batch and any other dynamic dim to 1 (static_batch=1 is tflc's historical fully static conversion)."""
+    if static_batch is None:
+        return list(shape)
+    return [d if d >= 0 else (static_batch if i == 0 else 1) for i, d in enumerate(shape)]
+
+
+def import_entries(
+    entries: list[Entry], resource_variables: bool = False, static_batch: int | None = 1
+) -> ModuleOp:
     """Import each entry as one func.func named by its signature key. With `resource_variables`
     (experimental_enable_resource_variables), variables the signature writes stay variables (VarHandle, Read,
-    Assign, initialized once by a tfl.call_once); otherwise a write is an error and reads are frozen."""
+    Assign, initialized once by a tfl.call_once); otherwise a write is an error and reads are frozen.
+    `static_batch` fixes dynamic input dims as in `fixed_shape`."""
     funcs = []
     for entry in entries:
         arg_types = []
-        for shape, dtype in entry.input_specs:
+        for signature_shape, dtype in entry.input_specs:
+            shape = fixed_shape(signature_shape, static_batch)
             # string inputs (numpy object) feed Flex ops: `!tf.opaque<"string">`, exported as STRING
             elem = tfd.OpaqueType(StringAttr("string")) if np.dtype(dtype) == object else element_type(dtype)
             arg_types.append(TensorType(elem, shape))

@@ -15,10 +15,11 @@ from compiler.errors import ModelImportError
 from compiler.frontends.graph import Entry
 
 
-def _static_shape(shape: Any) -> list[int]:
+def _signature_shape(shape: Any) -> list[int]:
+    """An input's signature shape, -1 for its dynamic (None) dims."""
     if shape.rank is None:
         raise ModelImportError("an input has unknown rank; give the model a fixed input signature")
-    return [1 if d is None else int(d) for d in shape.as_list()]
+    return [-1 if d is None else int(d) for d in shape.as_list()]
 
 
 def entry_from_concrete_function(
@@ -54,7 +55,7 @@ def entry_from_concrete_function(
         function_def=cf.function_def,
         library=library,
         input_names=input_names,
-        input_specs=[(_static_shape(t.shape), np.dtype(t.dtype.as_numpy_dtype)) for t in user_inputs],
+        input_specs=[(_signature_shape(t.shape), np.dtype(t.dtype.as_numpy_dtype)) for t in user_inputs],
         output_names=output_names,
         captures=captures,
         tensor_names=(
@@ -250,7 +251,7 @@ def _saved_model_entry(
         function_def=fdef,
         library=library,
         input_names=input_names,
-        input_specs=[(_static_shape(s.shape), np.dtype(s.dtype.as_numpy_dtype)) for s in specs],
+        input_specs=[(_signature_shape(s.shape), np.dtype(s.dtype.as_numpy_dtype)) for s in specs],
         output_names=output_names,
         captures=captures,
         tensor_names=tensor_names,
@@ -292,15 +293,26 @@ def _entries_via_tf_load(path: str, signature_keys: list[str] | None, tags: set[
 entries_keepalive: list[Any] = []
 
 
-def entry_from_keras_model(model: Any) -> Entry:
-    """The Keras model's forward pass (training=False) at batch size 1, as signature "serving_default"."""
+def entry_from_keras_model(model: Any, static_batch: int | None = 1) -> Entry:
+    """The Keras model's forward pass (training=False) as signature "serving_default", traced with the input shapes
+    it is converted at: dynamic dims kept (static_batch None) or fixed as graph.fixed_shape says."""
     import tensorflow as tf
+
+    from compiler.frontends.graph import fixed_shape
 
     inputs = getattr(model, "inputs", None)
     if not inputs:
         raise ModelImportError("the Keras model has no defined inputs; build it with keras.Input(...) first")
     specs = [
-        tf.TensorSpec(_static_shape(tf.TensorShape(t.shape)), t.dtype, name=_layer_name(t)) for t in inputs
+        tf.TensorSpec(
+            [
+                None if d < 0 else d
+                for d in fixed_shape(_signature_shape(tf.TensorShape(t.shape)), static_batch)
+            ],
+            t.dtype,
+            name=_layer_name(t),
+        )
+        for t in inputs
     ]
 
     @tf.function
@@ -318,7 +330,7 @@ def _layer_name(t: Any) -> str:
     return name.split(":")[0]
 
 
-def entry_from_keras_file(path: str) -> Entry:
+def entry_from_keras_file(path: str, static_batch: int | None = 1) -> Entry:
     """A `.keras` or `.h5` Keras model file."""
     if not os.path.isfile(path):
         raise ModelImportError(f"Keras model file {path!r} does not exist")
@@ -330,4 +342,4 @@ def entry_from_keras_file(path: str) -> Entry:
         raise ModelImportError(
             f"cannot load Keras model {path!r}: {type(e).__name__}: {str(e).splitlines()[0]}"
         ) from e
-    return entry_from_keras_model(model)
+    return entry_from_keras_model(model, static_batch)

@@ -27,13 +27,15 @@ from dialects import tf, tfl
 from passes.patterns import (
     Window,
     const_value,
+    dims_of,
+    dtype_of,
     ints_attr,
     named,
     nhwc_window,
     padded_nhwc,
+    rank_of,
     replace_with,
     rule,
-    shape_of,
     str_attr,
     tfl_const,
 )
@@ -88,7 +90,7 @@ def explicit_pad(value: SSAValue, window: Window) -> tuple[list[Operation], SSAV
     """`tfl.pad` ops for an EXPLICIT-padded input (NHWC), or ([], value) when there is nothing to pad."""
     if window.padding != "EXPLICIT" or not any(window.explicit):
         return [], value
-    shape = shape_of(value)
+    shape = dims_of(value)
     if shape is None or len(shape) != 4:
         return None
     pads, out_type = padded_nhwc(value, window.explicit)
@@ -146,8 +148,8 @@ def _replace_by_conv(
 def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.Conv2D(x, W[H,W,I,O]) -> tfl.conv_2d(x, W^T[O,H,W,I], bias[O])."""
     window, x = nhwc_window(op), op.operands[0]
-    w, x_shape = float_const(op.operands[1]), shape_of(x)
-    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
+    w, x_shape = float_const(op.operands[1]), dims_of(x)  # N, H, W may be dynamic; C must not
+    if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4 or x_shape[3] < 0:
         return
     if w.shape[2] == 0 or x_shape[3] % w.shape[2] or w.shape[3] % (x_shape[3] // w.shape[2]):
         return  # input channels must be a multiple of the filter's (more than one: grouped convolution)
@@ -158,7 +160,7 @@ def legalize_conv2d(op: tf.TFOp, rewriter: PatternRewriter) -> None:
 def legalize_depthwise(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """tf.DepthwiseConv2dNative(x, W[H,W,C,M]) -> tfl.depthwise_conv_2d(x, W[1,H,W,C*M], bias[C*M])."""
     window, x = nhwc_window(op), op.operands[0]
-    w, x_shape = float_const(op.operands[1]), shape_of(x)
+    w, x_shape = float_const(op.operands[1]), dims_of(x)  # N, H, W may be dynamic; C must not
     if window is None or w is None or w.ndim != 4 or x_shape is None or len(x_shape) != 4:
         return
     kh, kw, c, m = w.shape
@@ -175,18 +177,23 @@ def legalize_conv2d_backprop_input(op: tf.TFOp, rewriter: PatternRewriter) -> No
     sizes_val, w_val, dy = op.operands
     w = float_const(w_val)
     sizes = const_value(sizes_val)
-    out_shape = shape_of(op.results[0])
-    if window is None or w is None or w.ndim != 4 or sizes is None or out_shape is None:
+    out_shape = dims_of(op.results[0])
+    if window is None or w is None or w.ndim != 4 or out_shape is None or len(out_shape) != 4:
         return
     if window.padding not in ("SAME", "VALID") or window.dilation_h != 1 or window.dilation_w != 1:
         return
-    if sizes.shape != (4,) or tuple(int(s) for s in sizes) != out_shape or out_shape[3] != w.shape[2]:
+    if out_shape[3] != w.shape[2]:
+        return
+    if sizes is None:  # output size computed at run time (dynamic batch): TRANSPOSE_CONV reads it as a tensor
+        if dtype_of(sizes_val) != np.int32 or rank_of(sizes_val) != 1:
+            return
+    elif sizes.shape != (4,) or tuple(int(s) for s in sizes) != out_shape:
         return
     channels = w.shape[2]
     b, bias, bias_add = absorbed_bias(op, channels, w.dtype)
     filt = tfl_const(np.ascontiguousarray(w.transpose(2, 0, 1, 3)))
     ops: list[Operation] = [filt]
-    if isinstance(sizes_val.owner, tfl.ConstOp) and sizes.dtype == np.int32:
+    if sizes is None or (isinstance(sizes_val.owner, tfl.ConstOp) and sizes.dtype == np.int32):
         shape_v = sizes_val
     else:
         shape_c = tfl_const(np.asarray(sizes, np.int32))

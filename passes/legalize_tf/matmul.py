@@ -21,13 +21,13 @@ import string
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import TensorType, i32
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from passes.legalize_tf.shape import reshape, tensor_of, transpose
-from passes.patterns import bool_attr, const_value, replace_with, rule, shape_of, str_attr, tfl_const
+from passes.patterns import bool_attr, const_value, dims_of, replace_with, rule, shape_of, str_attr, tfl_const
 
 
 def _fully_connected(x: SSAValue, weights: np.ndarray, out_type: TensorType) -> list[Operation]:
@@ -49,7 +49,7 @@ def legalize_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         weights = w if tb else w.T  # FULLY_CONNECTED wants [out, in]
         replace_with(rewriter, op, _fully_connected(a, weights, op.results[0].type))
         return
-    if shape_of(a) is None or shape_of(b) is None:
+    if dims_of(a) is None or dims_of(b) is None:  # BATCH_MATMUL takes dynamic dims (its prepare resizes)
         return
     bmm = tfl.BatchMatMulOp.build([a, b], [op.results[0].type], adj_x=ta, adj_y=tb)
     replace_with(rewriter, op, [bmm])
@@ -67,7 +67,7 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         or y.type.element_type != out_ty.element_type
     ):
         return  # BatchMatMulV3 with mixed types (e.g. int8 x int8 -> int32): no float builtin
-    x_shape = shape_of(x)
+    x_shape = dims_of(x)  # leading dims may be dynamic: FULLY_CONNECTED and BATCH_MATMUL resize at run time
     w = const_value(y)
     if w is not None and 2 < w.ndim <= len(x_shape or ()) and all(d == 1 for d in w.shape[:-2]):
         w = w.reshape(w.shape[-2:])  # a constant with unit batch dims broadcasts like a matrix
@@ -77,11 +77,12 @@ def legalize_batch_matmul(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         and not adj_x
         and x_shape is not None
         and len(x_shape) >= 2
+        and x_shape[-1] >= 0
         and w.dtype.kind == "f"
     ):
         replace_with(rewriter, op, _fully_connected(x, w if adj_y else w.T, out_ty))
         return
-    if x_shape is None or shape_of(y) is None:
+    if x_shape is None or dims_of(y) is None:
         return
     replace_with(rewriter, op, [tfl.BatchMatMulOp.build([x, y], [out_ty], adj_x=adj_x, adj_y=adj_y)])
 
@@ -123,6 +124,9 @@ def parse_einsum(equation: str, ranks: Sequence[int]) -> tuple[list[str], str] |
 
 
 def _prod(dims: Sequence[int]) -> int:
+    """Product of sizes; -1 (dynamic) when one of them is."""
+    if any(d < 0 for d in dims):
+        return -1
     return int(np.prod(dims, dtype=np.int64)) if dims else 1
 
 
@@ -142,10 +146,66 @@ def _prefer_adjoint(perm: list[int], adj_perm: list[int]) -> bool:
     return perm[-1] != last and adj_perm[-1] == last
 
 
+def _reshape_groups(
+    value: SSAValue, groups: list[str], size: dict[str, int], where: dict[str, tuple[SSAValue, int]]
+) -> tuple[list[Operation], SSAValue] | None:
+    """Reshape `value` to one dim per group of einsum indices (the product of their sizes). With more than one
+    dynamic dim the target is built at run time: a group that is one dynamic index reads it from the operand holding
+    it (SHAPE + GATHER), one group with a dynamic index among others is left to RESHAPE's -1 (None if more)."""
+    dims = [_prod([size[c] for c in g]) for g in groups]
+    if sum(d < 0 for d in dims) <= 1:
+        return reshape(value, dims)
+    if all(d >= 0 or where[g] == (value, i) for i, (g, d) in enumerate(zip(groups, dims, strict=True))):
+        if len(dims) == len(value.type.get_shape()):  # type: ignore[attr-defined]
+            return [], value  # already that shape: each dynamic dim is value's own, in place
+    # Pieces of the target: runs of constants, runs of dims read from one operand's SHAPE.
+    runs: list[tuple[SSAValue | None, list[int]]] = []
+    inferred = False
+    for g, d in zip(groups, dims, strict=True):
+        if d < 0 and len(g) == 1:
+            src, axis = where[g]
+        elif d >= 0 or not inferred:
+            inferred = inferred or d < 0
+            src, axis = None, d
+        else:
+            return None
+        if runs and runs[-1][0] is src:
+            runs[-1][1].append(axis)
+        else:
+            runs.append((src, [axis]))
+    ops: list[Operation] = []
+    pieces: list[SSAValue] = []
+    shapes: dict[int, SSAValue] = {}
+    for src, items in runs:
+        c = tfl_const(np.asarray(items, np.int32))
+        ops.append(c)
+        if src is None:
+            pieces.append(c.output)
+            continue
+        if id(src) not in shapes:
+            rank = len(src.type.get_shape())  # type: ignore[attr-defined]
+            sh = tfl.ShapeOp.build([src], [TensorType(i32, [rank])], out_type="INT32")
+            ops.append(sh)
+            shapes[id(src)] = sh.results[0]
+        gather = tfl.GatherOp.build(
+            [shapes[id(src)], c.output], [TensorType(i32, [len(items)])], axis=0, batch_dims=0
+        )
+        ops.append(gather)
+        pieces.append(gather.results[0])
+    target = pieces[0]
+    if len(pieces) > 1:
+        concat = tfl.ConcatenationOp.build(pieces, [TensorType(i32, [len(groups)])], axis=0)
+        ops.append(concat)
+        target = concat.results[0]
+    r = tfl.ReshapeOp.build([value, target], [tensor_of(value, dims)])
+    ops.append(r)
+    return ops, r.results[0]
+
+
 def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) -> list[Operation] | None:
     """TFLite ops computing the two-operand einsum, or None if the equation is not supported."""
-    sa, sb, so = shape_of(a), shape_of(b), shape_of_type(out_type)
-    if sa is None or sb is None or so is None:
+    sa, sb, so = dims_of(a), dims_of(b), tuple(d if d >= 0 else -1 for d in out_type.get_shape())
+    if sa is None or sb is None:
         return None
     parsed = parse_einsum(equation, [len(sa), len(sb)])
     if parsed is None:
@@ -156,7 +216,12 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
     size_a, size_b = dict(zip(ia, sa, strict=True)), dict(zip(ib, sb, strict=True))
     size = {**size_a, **size_b}
     broadcast = False
+    where = {c: (b, i) for i, c in enumerate(ib)} | {
+        c: (a, i) for i, c in enumerate(ia)
+    }  # dims read at run time
     for c in set(ia) & set(ib):
+        if size_a[c] != size_b[c] and min(size_a[c], size_b[c]) < 0:
+            return None  # a dynamic index against a static one: broadcasting unknown until run time
         if size_a[c] != size_b[c]:
             if c not in io or 1 not in (size_a[c], size_b[c]):
                 return None  # only a batch index may broadcast, and only from size 1
@@ -171,7 +236,7 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
             return v, idx
         keep = "".join(c for c in idx if c in other or c in io)
         axes = tfl_const(np.asarray(lonely, np.int32))
-        own = dict(zip(idx, shape_of(v), strict=True))
+        own = dict(zip(idx, dims_of(v), strict=True))
         s = tfl.SumOp.build([v, axes.output], [tensor_of(v, [own[c] for c in keep])], keep_dims=False)
         ops.extend([axes, s])
         return s.results[0], keep
@@ -198,7 +263,10 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         t_ops, x = transpose(a, [ia.index(c) for c in free_a + contract])
         ops += t_ops
         lead = [size[c] for c in free_a]
-        r_ops, x = reshape(x, lead + [k])
+        made = _reshape_groups(x, [*free_a, "".join(contract)], size, where)
+        if made is None:
+            return None
+        r_ops, x = made
         ops += r_ops
         fc_ty = TensorType(out_type.element_type, lead + [n])
         if len(lead) == 1:  # rank-2 input: FULLY_CONNECTED without keep_num_dims gives [M, N]
@@ -208,17 +276,23 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         y = fc[-1].results[0]
     else:
         bsizes, bsizes_a, bsizes_b = ([sz[c] for c in batch] for sz in (size, size_a, size_b))
+        bgroups = list(batch)
         if len(bsizes) > 3:  # BATCH_MATMUL handles rank <= 5: flatten the batch dims
             if broadcast:
                 return None
-            bsizes = bsizes_a = bsizes_b = [_prod(bsizes)]
+            bsizes = bsizes_b = [_prod(bsizes)]
+            bgroups = ["".join(batch)]
+        mg, kg, ng = "".join(free_a), "".join(contract), "".join(free_b)
         # LHS: [batch, M, K] or adjoint [batch, K, M], whichever is already the layout (else [batch, M, K]).
         pa = [ia.index(c) for c in batch + free_a + contract]
         pa_adj = [ia.index(c) for c in batch + contract + free_a]
         adj_x = _prefer_adjoint(pa, pa_adj)
         t_ops, x = transpose(a, pa_adj if adj_x else pa)
         ops += t_ops
-        r_ops, x = reshape(x, bsizes_a + ([k, m] if adj_x else [m, k]))
+        made = _reshape_groups(x, bgroups + ([kg, mg] if adj_x else [mg, kg]), size_a, where)
+        if made is None:
+            return None
+        r_ops, x = made
         ops += r_ops
         pb = [ib.index(c) for c in batch + contract + free_b]
         pb_adj = [ib.index(c) for c in batch + free_b + contract]
@@ -233,18 +307,24 @@ def lower_einsum(a: SSAValue, b: SSAValue, equation: str, out_type: TensorType) 
         else:
             t_ops, y_in = transpose(b, pb_adj if adj_y else pb)
             ops += t_ops
-            r_ops, y_in = reshape(y_in, bsizes_b + ([n, k] if adj_y else [k, n]))
+            made = _reshape_groups(y_in, bgroups + ([ng, kg] if adj_y else [kg, ng]), size_b, where)
+            if made is None:
+                return None
+            r_ops, y_in = made
             ops += r_ops
         bmm = tfl.BatchMatMulOp.build(
             [x, y_in], [TensorType(out_type.element_type, bsizes + [m, n])], adj_x=adj_x, adj_y=adj_y
         )
         ops.append(bmm)
         y = bmm.results[0]
-    r_ops, y = reshape(y, [size[c] for c in mm_order])
+    made = _reshape_groups(y, list(mm_order), size, where)
+    if made is None:
+        return None
+    r_ops, y = made
     ops += r_ops
     t_ops, y = transpose(y, [mm_order.index(c) for c in io])
     ops += t_ops
-    if shape_of(y) != so:
+    if dims_of(y) != so:
         return None
     if not ops:
         return None

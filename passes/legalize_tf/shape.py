@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import TensorType, i32
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
@@ -35,6 +35,7 @@ from passes.patterns import (
     Rule,
     bool_attr,
     const_value,
+    dims_of,
     dtype_of,
     int_attr,
     ints_attr,
@@ -76,8 +77,8 @@ def tensor_of(value: SSAValue, shape: Sequence[int]) -> TensorType:
 
 
 def reshape(value: SSAValue, shape: Sequence[int]) -> tuple[list[Operation], SSAValue]:
-    """A `tfl.reshape` of `value` to a static shape (no op if the shape is already that)."""
-    if shape_of(value) == tuple(shape):
+    """A `tfl.reshape` of `value` to a shape with at most one -1 (dynamic) dim (no op if it already has it)."""
+    if dims_of(value) == tuple(shape):
         return [], value
     c = tfl_const(np.asarray(list(shape), np.int32))
     r = tfl.ReshapeOp.build([value, c.output], [tensor_of(value, shape)])
@@ -89,7 +90,7 @@ def transpose(value: SSAValue, perm: Sequence[int]) -> tuple[list[Operation], SS
     perm = list(perm)
     if perm == list(range(len(perm))):
         return [], value
-    shape = shape_of(value)
+    shape = dims_of(value)
     assert shape is not None
     c = tfl_const(np.asarray(perm, np.int32))
     t = tfl.TransposeOp.build([value, c.output], [tensor_of(value, [shape[p] for p in perm])])
@@ -101,17 +102,42 @@ def transpose(value: SSAValue, perm: Sequence[int]) -> tuple[list[Operation], SS
 
 @rule(tf.ReshapeOp)
 def legalize_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
-    """tf.Reshape(x, shape) -> tfl.reshape(x, int32 shape); the static result shape replaces any -1."""
+    """tf.Reshape(x, shape) -> tfl.reshape(x, int32 shape); the result shape replaces any -1 when at most one of its
+    dims is dynamic (RESHAPE infers that one), else the shape is computed at run time (a cast to int32 if needed)."""
     x, shape = op.operands
-    out = shape_of(op.results[0])
-    if out is not None:
+    out = dims_of(op.results[0])
+    if out is not None and sum(d < 0 for d in out) <= 1:
         c = tfl_const(np.asarray(out, np.int32))
     else:
         made = int32_const(shape)
         if made is None:
+            dynamic_shape = reshape_shape_at_run_time(shape)
+            if dynamic_shape is None:
+                return
+            pre, shape_v = dynamic_shape
+            replace_with(rewriter, op, [*pre, tfl.ReshapeOp.build([x, shape_v], [op.results[0].type])])
             return
         c = made[0]
     replace_with(rewriter, op, [c, tfl.ReshapeOp.build([x, c.output], [op.results[0].type])])
+
+
+def reshape_shape_at_run_time(shape: SSAValue) -> tuple[list[Operation], SSAValue] | None:
+    """A computed (not constant) reshape target as RESHAPE's int32 shape operand: itself, or a CAST of int64."""
+    ty = shape.type
+    if not isinstance(ty, TensorType) or len(ty.get_shape()) != 1:
+        return None
+    kind = dtype_of(shape)
+    if kind == np.int32:
+        return [], shape
+    if kind != np.int64:
+        return None
+    cast = tfl.CastOp.build(
+        [shape],
+        [TensorType(i32, ty.get_shape())],
+        in_data_type=tensor_type_name(np.dtype(np.int64)),
+        out_data_type=tensor_type_name(np.dtype(np.int32)),
+    )
+    return [cast], cast.results[0]
 
 
 @rule(tf.SqueezeOp)

@@ -10,13 +10,31 @@ func.func @reshape(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
   func.return %y : tensor<3x4xf32>
 }
 
-// Reshape to a dynamic shape computed at run time: no int32 constant to give TFLite, stays TF.
+// Reshape to a shape computed at run time (two dynamic result dims): RESHAPE reads the int32 shape tensor.
 // CHECK-LABEL: func.func @reshape_dynamic_shape
-// CHECK-NOT:   tfl.reshape
-// CHECK:       "tf.Reshape"
+// CHECK-NOT:   tf.Reshape
+// CHECK:       "tfl.reshape"(%x, %s) : (tensor<2x6xf32>, tensor<2xi32>) -> tensor<?x?xf32>
 func.func @reshape_dynamic_shape(%x: tensor<2x6xf32>, %s: tensor<2xi32>) -> tensor<?x?xf32> {
   %y = "tf.Reshape"(%x, %s) {T = f32, Tshape = i32} : (tensor<2x6xf32>, tensor<2xi32>) -> tensor<?x?xf32>
   func.return %y : tensor<?x?xf32>
+}
+
+// An int64 computed shape is cast to int32 first.
+// CHECK-LABEL: func.func @reshape_dynamic_shape_i64
+// CHECK:       %[[C:.*]] = "tfl.cast"(%s) <{in_data_type = "INT64", out_data_type = "INT32"}>
+// CHECK:       "tfl.reshape"(%x, %[[C]])
+func.func @reshape_dynamic_shape_i64(%x: tensor<?x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  %y = "tf.Reshape"(%x, %s) {T = f32, Tshape = i64} : (tensor<?x6xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  func.return %y : tensor<?x?xf32>
+}
+
+// One dynamic result dim (a dynamic batch): the computed shape is not needed, a constant with -1 there is.
+// CHECK-LABEL: func.func @reshape_dynamic_batch
+// CHECK:       tfl.pseudo_const <int32 [2] [-1, 12]>
+// CHECK:       "tfl.reshape"(%x, %{{.*}}) : (tensor<?x3x4xf32>, tensor<2xi32>) -> tensor<?x12xf32>
+func.func @reshape_dynamic_batch(%x: tensor<?x3x4xf32>, %s: tensor<2xi32>) -> tensor<?x12xf32> {
+  %y = "tf.Reshape"(%x, %s) {T = f32, Tshape = i32} : (tensor<?x3x4xf32>, tensor<2xi32>) -> tensor<?x12xf32>
+  func.return %y : tensor<?x12xf32>
 }
 
 // Squeeze: negative dims are normalized.
