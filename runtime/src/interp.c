@@ -948,7 +948,9 @@ static int invoke_sub(TflContext *ctx, int sg) {
       char msg[sizeof ctx->err];
       snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "eval failed");
       ctx->phase = PHASE_IDLE;
-      return set_err(ctx, "%s version %d (subgraph %d, node %d) failed: %s", node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
+      /* a malformed subgraph first prepared here (IF/WHILE/CALL_ONCE) is still a malformed model (ValueError) */
+      return set_err(ctx, "%s%s version %d (subgraph %d, node %d) failed: %s", strstr(msg, "malformed model: ") ? "malformed model: " : "",
+                     node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
     }
   }
   ctx->phase = PHASE_IDLE;
