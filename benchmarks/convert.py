@@ -38,6 +38,7 @@ DEFAULT_MODELS = [
     "efficientnet_b0",
     "transformer_block",
     "mobilenet_v3_small",
+    "lstm",
 ]
 
 
@@ -384,8 +385,16 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
         "| TF err | tflc err |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    failures: list[str] = []
     for rec in rows:
         tf_, ours = rec["tf"], rec["tflc"]
+        if "error" in tf_ and "error" not in ours:  # TF cannot convert it (e.g. Keras 3 LSTM): tflc's figures
+            lines.append(
+                f"| {rec['model']} | failed | {ours['seconds']:.2f} | — | — | {ours['peak_rss_mb']:.0f} | — | — "
+                f"| {ours['bytes']:,} | — | {ours['ops']} | — | {ours['rel_err']:.1e} |"
+            )
+            failures.append(f"TF on {rec['model']}: {tf_['error']}")
+            continue
         if "error" in ours or "error" in tf_:
             lines.append(
                 f"| {rec['model']} | {_fmt(tf_, 'seconds', '.2f')} | failed: "
@@ -398,6 +407,8 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
             f"| {tf_['bytes']:,} | {ours['bytes']:,} | {tf_['ops']} | {ours['ops']} "
             f"| {tf_['rel_err']:.1e} | {ours['rel_err']:.1e} |"
         )
+    if failures:
+        lines += ["", *(f"- {f}" for f in failures)]
     if resnet:
         lines += ["", "### tflc on ResNet50: phase and pass times", "", "| phase | s |", "|---|---|"]
         lines += [f"| {k} | {v:.3f} |" for k, v in resnet["phases"].items()]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -195,149 +196,15 @@ def analyze_tflite(path: str | os.PathLike[str]) -> TfliteReport:
 # ---------------------------------------------------------------------------------------------------------------
 # TensorFlow models
 
-# TF op -> the TFLite builtin TensorFlow's own converter lowers it to (tensorflow/compiler/mlir/lite/transforms/
-# legalize_patterns.td and legalize_tf.cc). Used to tell "TFLite has a builtin, tflc does not lower it yet" apart
-# from "no builtin exists".
-TF_TO_TFLITE_BUILTIN: dict[str, str] = {
-    "Abs": "ABS",
-    "Add": "ADD",
-    "AddV2": "ADD",
-    "AddN": "ADD_N",
-    "ArgMax": "ARG_MAX",
-    "ArgMin": "ARG_MIN",
-    "Atan2": "ATAN2",
-    "AvgPool": "AVERAGE_POOL_2D",
-    "AvgPool3D": "AVERAGE_POOL_3D",
-    "BatchMatMul": "BATCH_MATMUL",
-    "BatchMatMulV2": "BATCH_MATMUL",
-    "BatchMatMulV3": "BATCH_MATMUL",
-    "BatchToSpaceND": "BATCH_TO_SPACE_ND",
-    "BiasAdd": "ADD",
-    "BitwiseXor": "BITWISE_XOR",
-    "BroadcastArgs": "BROADCAST_ARGS",
-    "BroadcastTo": "BROADCAST_TO",
-    "Bucketize": "BUCKETIZE",
-    "Cast": "CAST",
-    "Ceil": "CEIL",
-    "ComplexAbs": "COMPLEX_ABS",
-    "ConcatV2": "CONCATENATION",
-    "Conv2D": "CONV_2D",
-    "Conv2DBackpropInput": "TRANSPOSE_CONV",
-    "Conv3D": "CONV_3D",
-    "Conv3DBackpropInputV2": "CONV_3D_TRANSPOSE",
-    "Cos": "COS",
-    "Cumsum": "CUMSUM",
-    "DepthToSpace": "DEPTH_TO_SPACE",
-    "DepthwiseConv2dNative": "DEPTHWISE_CONV_2D",
-    "Einsum": "BATCH_MATMUL",
-    "Elu": "ELU",
-    "Equal": "EQUAL",
-    "Exp": "EXP",
-    "ExpandDims": "EXPAND_DIMS",
-    "Fill": "FILL",
-    "Floor": "FLOOR",
-    "FloorDiv": "FLOOR_DIV",
-    "FloorMod": "FLOOR_MOD",
-    "FusedBatchNorm": "MUL+ADD",
-    "FusedBatchNormV3": "MUL+ADD",
-    "GatherNd": "GATHER_ND",
-    "GatherV2": "GATHER",
-    "Gelu": "GELU",
-    "Greater": "GREATER",
-    "GreaterEqual": "GREATER_EQUAL",
-    "HardSwish": "HARD_SWISH",
-    "Imag": "IMAG",
-    "LeakyRelu": "LEAKY_RELU",
-    "LeftShift": "LEFT_SHIFT",
-    "Less": "LESS",
-    "LessEqual": "LESS_EQUAL",
-    "Log": "LOG",
-    "LogSoftmax": "LOG_SOFTMAX",
-    "LogicalAnd": "LOGICAL_AND",
-    "LogicalNot": "LOGICAL_NOT",
-    "LogicalOr": "LOGICAL_OR",
-    "MatMul": "FULLY_CONNECTED",
-    "MatrixDiag": "MATRIX_DIAG",
-    "MatrixDiagV3": "MATRIX_DIAG",
-    "MatrixSetDiag": "MATRIX_SET_DIAG",
-    "MatrixSetDiagV3": "MATRIX_SET_DIAG",
-    "Max": "REDUCE_MAX",
-    "MaxPool": "MAX_POOL_2D",
-    "MaxPool3D": "MAX_POOL_3D",
-    "Maximum": "MAXIMUM",
-    "Mean": "MEAN",
-    "Min": "REDUCE_MIN",
-    "Minimum": "MINIMUM",
-    "MirrorPad": "MIRROR_PAD",
-    "Mul": "MUL",
-    "Multinomial": "MULTINOMIAL",
-    "Neg": "NEG",
-    "NonMaxSuppressionV4": "NON_MAX_SUPPRESSION_V4",
-    "NonMaxSuppressionV5": "NON_MAX_SUPPRESSION_V5",
-    "NotEqual": "NOT_EQUAL",
-    "OneHot": "ONE_HOT",
-    "Pack": "PACK",
-    "Pad": "PAD",
-    "PadV2": "PADV2",
-    "Pow": "POW",
-    "Prod": "REDUCE_PROD",
-    "RandomStandardNormal": "RANDOM_STANDARD_NORMAL",
-    "RandomUniform": "RANDOM_UNIFORM",
-    "Range": "RANGE",
-    "Rank": "RANK",
-    "Real": "REAL",
-    "RealDiv": "DIV",
-    "Reciprocal": "DIV",
-    "Relu": "RELU",
-    "Relu6": "RELU6",
-    "Reshape": "RESHAPE",
-    "ResizeBilinear": "RESIZE_BILINEAR",
-    "ResizeNearestNeighbor": "RESIZE_NEAREST_NEIGHBOR",
-    "ReverseSequence": "REVERSE_SEQUENCE",
-    "ReverseV2": "REVERSE_V2",
-    "RFFT2D": "RFFT2D",
-    "RightShift": "RIGHT_SHIFT",
-    "Round": "ROUND",
-    "Rsqrt": "RSQRT",
-    "ScatterNd": "SCATTER_ND",
-    "SegmentSum": "SEGMENT_SUM",
-    "Select": "SELECT",
-    "SelectV2": "SELECT_V2",
-    "Shape": "SHAPE",
-    "Sigmoid": "LOGISTIC",
-    "Sign": "SIGN",
-    "Sin": "SIN",
-    "Size": "SHAPE+REDUCE_PROD",
-    "Slice": "SLICE",
-    "Softmax": "SOFTMAX",
-    "SpaceToBatchND": "SPACE_TO_BATCH_ND",
-    "SpaceToDepth": "SPACE_TO_DEPTH",
-    "SparseToDense": "SPARSE_TO_DENSE",
-    "Split": "SPLIT",
-    "SplitV": "SPLIT_V",
-    "Sqrt": "SQRT",
-    "Square": "SQUARE",
-    "SquaredDifference": "SQUARED_DIFFERENCE",
-    "Squeeze": "SQUEEZE",
-    "StridedSlice": "STRIDED_SLICE",
-    "Sub": "SUB",
-    "Sum": "SUM",
-    "Tanh": "TANH",
-    "Tile": "TILE",
-    "TopKV2": "TOPK_V2",
-    "Transpose": "TRANSPOSE",
-    "Unique": "UNIQUE",
-    "Unpack": "UNPACK",
-    "UnsortedSegmentMax": "UNSORTED_SEGMENT_MAX",
-    "UnsortedSegmentMin": "UNSORTED_SEGMENT_MIN",
-    "UnsortedSegmentProd": "UNSORTED_SEGMENT_PROD",
-    "UnsortedSegmentSum": "UNSORTED_SEGMENT_SUM",
-    "Where": "WHERE",
-    "ZerosLike": "ZEROS_LIKE",
-    "OnesLike": "FILL",
-    "Selu": "ELU+MUL",
-    "Softplus": "LOG+EXP+ADD",
-}
+
+@functools.cache
+def tf_builtins() -> dict[str, str]:
+    """TF op -> the TFLite builtins TensorFlow's own converter lowers it to (compiler/coverage.py's list, read from
+    TF's legalization patterns). Tells "TFLite has a builtin, tflc does not lower it yet" apart from "no builtin"."""
+    from compiler.coverage import tf_legalizations
+
+    return {e.tf_op: e.tf_builtins for e in tf_legalizations() if not e.tf_builtins.startswith("(")}
+
 
 SELECT_TF = (
     "enable SELECT_TF_OPS (converter.target_spec.supported_ops = {OpsSet.TFLITE_BUILTINS, "
@@ -429,10 +296,10 @@ def fix_for(op_type: str) -> str:
 def _fix_text(op_type: str) -> str:
     if op_type in FIXES:
         return FIXES[op_type]
-    builtin = TF_TO_TFLITE_BUILTIN.get(op_type)
+    builtin = tf_builtins().get(op_type)
     if builtin:
         return (
-            f"TFLite has a builtin for it ({builtin}) but tflc has no legalization rule yet "
+            f"TFLite has a builtin for it ({builtin.replace(',', ', ')}) but tflc has no legalization rule yet "
             f"(add one in passes/legalize_tf/); until then " + SELECT_TF
         )
     if op_type.startswith(("String", "Regex", "Unicode", "Substr", "AsString", "DecodeJSON")):
@@ -508,6 +375,10 @@ def analyze_module(
             n = op.attributes.get(NAME)
             before.append((op.op_type, n.data if n is not None else f"<unnamed #{i}>"))
     tf_count = len(before)
+    if flags is not None and (flags.flex or flags.custom):
+        # as the converter: with a fallback, ops TF only has as Flex ops (Erf) are not decomposed
+        passes = pipeline_string(parse_passes(spec)).split(",")
+        spec = ",".join("legalize-tf{beyond-tf=false}" if p == "legalize-tf" else p for p in passes)
     run_pipeline(module, spec)
     after: dict[str, list[Any]] = {}
     tfl_count = 0

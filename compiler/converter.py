@@ -80,7 +80,8 @@ def compat_pipeline(flags: CompatFlags, base: str = DEFAULT_PIPELINE) -> str:
     if not flags.builtins:
         # TF skips legalization too: TF ops, Identity included, are exported as they are (constants still fold).
         return f"fold-constants,{fallback},dce"
-    return base.replace("legalize-tf,", f"legalize-tf,{fallback},", 1)
+    # no decomposition of ops TF only has as Flex ops (Erf): the fallback writes them as TF does
+    return base.replace("legalize-tf,", f"legalize-tf{{beyond-tf=false}},{fallback},", 1)
 
 
 @dataclass

@@ -35,6 +35,10 @@ class PipelineError(TflcError, ValueError):
     """A pipeline string that does not parse or names an unknown pass/option (message says which)."""
 
 
+class ModelRunError(TflcError, RuntimeError):
+    """A model that loads but that tflc's runtime refuses to run (a malformed or hostile file, a kernel check)."""
+
+
 class PassError(TflcError, RuntimeError):
     """A pass crashed or left invalid IR. Names the pass and its position in the pipeline."""
 

@@ -109,6 +109,8 @@ def _build_options(
     for name, f in spec.fields.items():
         if f.kind == "int_vec":
             values[name] = _int_vector(b, values[name])
+        elif f.kind == "float_vec":
+            values[name] = _int_vector(b, values[name], "PrependFloat32")
     return getattr(tflite.BuiltinOptions, spec.table), _table(b, spec.table, **values)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from compiler.errors import UsageError
+from compiler.errors import ModelRunError, UsageError
 
 WORST_ELEMENTS = 3  # elements a comparison keeps: output stays bounded whatever the tensor size
 
@@ -187,6 +187,17 @@ def run(
 
     interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads)
     _check_signature(interp.get_signature_list(), signature)
+    try:
+        return _run(interp, inputs, signature, seed, repeat)
+    except (
+        RuntimeError
+    ) as e:  # the runtime refused the model while running it: the file, not tflc, is at fault
+        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+
+
+def _run(
+    interp: Any, inputs: list[str] | None, signature: str | None, seed: int, repeat: int
+) -> tuple[dict[str, np.ndarray], float]:
     runner = interp.get_signature_runner(signature) if interp.get_signature_list() else None
     if runner is None:
         interp.allocate_tensors()

@@ -269,6 +269,21 @@ _OPS: dict[str, tuple[str, ...]] = {
     "MatrixSetDiag": ("input", "diagonal"),
     "MatrixSetDiagV2": ("input", "diagonal", "k"),
     "MatrixSetDiagV3": ("input", "diagonal", "k"),
+    # the rest of TF's builtin legalizations (appended)
+    "BroadcastArgs": ("s0", "s1"),
+    "BitwiseXor": ("x", "y"),
+    "RightShift": ("x", "y"),
+    "ReverseSequence": ("input", "seq_lengths"),
+    "Bucketize": ("input",),
+    "LRN": ("input",),
+    "BatchNormWithGlobalNormalization": ("t", "m", "v", "beta", "gamma"),
+    "SoftmaxCrossEntropyWithLogits": ("features", "labels"),
+    "XlaDynamicUpdateSlice": ("input", "update", "indices"),
+    "SparseToDense": ("sparse_indices", "output_shape", "sparse_values", "default_value"),
+    "Where": ("input",),
+    "Unique": ("x",),
+    "RandomUniform": ("shape",),
+    "RandomStandardNormal": ("shape",),
 }
 
 

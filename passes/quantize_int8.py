@@ -69,8 +69,9 @@ FIXED_OUTPUT: dict[type, tuple[float, int]] = {
     tfl.LogSoftmaxOp: (16.0 / 256.0, 127),
 }
 
-# Ops whose int8 kernel needs the result quantized like the (first) input.
-SAME_SCALE: tuple[type, ...] = (
+# Ops whose int8 kernel needs the result quantized like the (first) input: those this pass rebuilds (part of
+# INT8_OPS), then those it keeps float (no int8 version rule declared yet).
+_SAME_SCALE_REBUILT: tuple[type, ...] = (
     tfl.MaxPool2DOp,
     tfl.AveragePool2DOp,
     tfl.ReshapeOp,
@@ -84,13 +85,16 @@ SAME_SCALE: tuple[type, ...] = (
     tfl.GatherOp,
     tfl.ReduceMaxOp,
     tfl.ReduceMinOp,
+    tfl.ResizeBilinearOp,
+    tfl.ResizeNearestNeighborOp,
+)
+SAME_SCALE: tuple[type, ...] = (
+    *_SAME_SCALE_REBUILT,
     tfl.SplitOp,
     tfl.SplitVOp,
     tfl.UnpackOp,
     tfl.TileOp,
     tfl.BroadcastToOp,
-    tfl.ResizeBilinearOp,
-    tfl.ResizeNearestNeighborOp,
 )
 
 # Ops whose inputs are requantized to the output's parameters.
@@ -102,13 +106,9 @@ AFFINE: tuple[type, ...] = (tfl.Conv2DOp, tfl.DepthwiseConv2DOp, tfl.FullyConnec
 # TF's files. Every other op keeps float with DEQUANTIZE / QUANTIZE around it (an error under int8-only).
 INT8_OPS: tuple[type, ...] = (
     *AFFINE,
-    tfl.MaxPool2DOp,
-    tfl.AveragePool2DOp,
-    tfl.ReshapeOp,
-    tfl.SqueezeOp,
+    *_SAME_SCALE_REBUILT,
+    *JOIN_SCALE,
     tfl.MeanOp,
-    tfl.ReduceMaxOp,
-    tfl.ReduceMinOp,
     tfl.SoftmaxOp,
     tfl.LogisticOp,
     tfl.TanhOp,
@@ -122,17 +122,6 @@ INT8_OPS: tuple[type, ...] = (
     tfl.ReluOp,
     tfl.Relu6Op,
     tfl.BatchMatMulOp,
-    tfl.ExpandDimsOp,
-    tfl.TransposeOp,
-    tfl.PadOp,
-    tfl.PadV2Op,
-    tfl.SliceOp,
-    tfl.StridedSliceOp,
-    tfl.GatherOp,
-    tfl.ConcatenationOp,
-    tfl.PackOp,
-    tfl.ResizeBilinearOp,
-    tfl.ResizeNearestNeighborOp,
 )
 
 # Ops whose int8 kernel takes activations only (a float constant operand keeps the op in float).

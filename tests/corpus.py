@@ -5,6 +5,7 @@ Weights are random (`weights=None`); inputs are seeded. Errors are measured rela
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -83,6 +84,17 @@ def transformer_block() -> Any:
     return keras.Model(inp, out, name="transformer_block")
 
 
+def lstm() -> Any:
+    """Keras 3 2-layer LSTM (sequences, then last state) on 32 steps x 16 features; TF 2.21 cannot convert it."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input((32, 16))
+    x = layers.LSTM(64, return_sequences=True)(inp)
+    x = layers.LSTM(64)(x)
+    return keras.Model(inp, layers.Dense(10)(x), name="lstm")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "mlp": mlp,
     "small_cnn": small_cnn,
@@ -91,6 +103,7 @@ MODELS: dict[str, Callable[[], Any]] = {
     "efficientnet_b0": efficientnet_b0,
     "transformer_block": transformer_block,
     "mobilenet_v3_small": mobilenet_v3_small,
+    "lstm": lstm,
 }
 HEAVY = {"mobilenet_v2", "resnet50", "efficientnet_b0", "transformer_block", "mobilenet_v3_small"}
 
@@ -180,21 +193,35 @@ def run_tflc_runtime(model_path: str, inputs: list[np.ndarray]) -> list[np.ndarr
     return run_interpreter(Interpreter(model_path=model_path, num_threads=1), inputs)
 
 
-def digits_cnn(epochs: int = 10, seed: int = 0) -> tuple[Any, dict[str, np.ndarray]]:
-    """A small CNN trained in seconds on scikit-learn's digits (8x8 grey images, pixel values 0..16, 10 classes).
-    The model reads pixels / 16; returns it with the raw-pixel splits x_train/y_train (1400) and x_test/y_test."""
-    import keras
-    from keras import layers
+def digits_data(seed: int = 0) -> dict[str, np.ndarray]:
+    """scikit-learn's digits (8x8 grey images, pixel values 0..16, 10 classes) shuffled by `seed`: raw-pixel float32
+    x_train [1400, 8, 8, 1] / y_train and x_test [397, 8, 8, 1] / y_test, read-only (shared by cached callers)."""
     from sklearn.datasets import load_digits
 
-    keras.utils.set_random_seed(seed)
     digits = load_digits()
     order = np.random.default_rng(seed).permutation(len(digits.target))
     x, y = digits.images[order].astype(np.float32)[..., None], digits.target[order]
+    out = {"x_train": x[:1400], "y_train": y[:1400], "x_test": x[1400:], "y_test": y[1400:]}
+    for a in out.values():
+        a.setflags(write=False)
+    return out
+
+
+@functools.cache
+def digits_cnn(epochs: int = 20, seed: int = 0) -> tuple[Any, dict[str, np.ndarray]]:
+    """A small CNN (conv, depthwise conv, pooling, conv, dense, softmax) trained in seconds on `digits_data(seed)`,
+    built once per process for the int8, 16x8, weight-only quantization and metadata tests. The model reads
+    pixels / 16; returns it with digits_data's raw-pixel splits."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    d = digits_data(seed)
     model = keras.Sequential(
         [
             keras.Input((8, 8, 1)),
             layers.Conv2D(16, 3, activation="relu", padding="same"),
+            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
             layers.MaxPooling2D(),
             layers.Conv2D(32, 3, activation="relu"),
             layers.Flatten(),
@@ -204,5 +231,5 @@ def digits_cnn(epochs: int = 10, seed: int = 0) -> tuple[Any, dict[str, np.ndarr
         name="digits_cnn",
     )
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x[:1400] / 16.0, y[:1400], epochs=epochs, batch_size=32, verbose=0)
-    return model, {"x_train": x[:1400], "y_train": y[:1400], "x_test": x[1400:], "y_test": y[1400:]}
+    model.fit(d["x_train"] / np.float32(16), d["y_train"], epochs=epochs, batch_size=32, verbose=0)
+    return model, d

@@ -225,8 +225,7 @@ def test_cli_analyze_reports_flex_and_custom_status(mixed_saved_model):
 
     plain = rows()
     assert plain["Relu"]["status"] == "builtin"
-    assert plain["Erf"]["status"] == "unsupported" and plain["Erf"]["fallback"] == "flex"
-    assert "SELECT_TF_OPS" in plain["Erf"]["fix"]
+    assert plain["Erf"]["status"] == "builtin"  # decomposed into builtins when no fallback is allowed
     assert plain["Erfc"]["status"] == "unsupported" and plain["Erfc"]["fallback"] == "custom"
     assert "allow_custom_ops" in plain["Erfc"]["fix"] and "cannot carry it" in plain["Erfc"]["fix"]
     flagged = rows("--select-tf-ops", "--allow-custom-ops")

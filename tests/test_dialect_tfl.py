@@ -83,7 +83,14 @@ def _option_values(op: type[tfl.TflOp]) -> list[dict]:
     """Default options, then each field at another value."""
     variants: list[dict] = [{}]
     for name, f in op.OPTIONS.fields.items() if op.OPTIONS else ():
-        other = {"int": 2, "float": 0.5, "bool": True, "int_vec": [0]}.get(f.kind)
+        other = {
+            "int": 2,
+            "float": 0.5,
+            "bool": True,
+            "int_vec": [0],
+            "float_vec": [0.5],
+            "int64": 2**40,
+        }.get(f.kind)
         if f.kind == "enum":
             variants += [{name: member} for member in f.enum if member != f.default]
         else:

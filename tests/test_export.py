@@ -182,7 +182,14 @@ def test_grouped_conv_version_matches_tensorflow():
 
 def _option_cases(op: type) -> list[dict]:
     """Every field at its property default, then every field at a value other than both defaults."""
-    other = {"int": 3, "float": 0.5, "bool": True, "int_vec": [1, 2]}
+    other = {
+        "int": 3,
+        "float": 0.5,
+        "bool": True,
+        "int_vec": [1, 2],
+        "float_vec": [-1.5, 0.25],
+        "int64": -(2**40),
+    }
     changed = {}
     for name, f in op.OPTIONS.fields.items():
         changed[name] = (

@@ -573,12 +573,14 @@ def test_keras_dense_gelu_model() -> None:
     compare(next(iter(run_litert(data, [x]).values())), ref)
 
 
-def test_erf_alone_is_not_legalized() -> None:
-    """Erf has no builtin: outside GELU the conversion reports it instead of inventing a lowering."""
-    from compiler.errors import ConversionError
-
-    with pytest.raises(ConversionError, match="Erf"):
-        convert(lambda x: tf.math.erf(x) * 2.0, [F(2, 4)])
+def test_erf_alone_is_decomposed_without_a_fallback() -> None:
+    """Erf has no builtin: outside GELU it is decomposed into builtins (no CUSTOM op); with SELECT_TF_OPS it is the
+    Flex op TF writes (tests/test_select_tf.py)."""
+    data, concrete = convert(lambda x: tf.math.erf(x) * 2.0, [F(2, 4)])
+    ops = builtin_ops(data)
+    assert "SIGN" in ops and not any(o.startswith("CUSTOM") for o in ops), dict(ops)
+    x = np.linspace(-3, 3, 8, dtype=np.float32).reshape(2, 4)
+    compare(run(data, [x]), concrete(tf.constant(x)).numpy())
 
 
 # ---- rule order and the expression builder -----------------------------------------------------------------------

@@ -22,7 +22,10 @@ import tflite
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import corpus  # noqa: E402
 import runtime_util as ru  # noqa: E402
+import test_quantize_int8 as q8  # noqa: E402
+from test_quantize_int8 import eval_inputs, outputs, rep_data, sin_model, sqnr  # noqa: E402
 
 from compiler import TFLiteConverter  # noqa: E402
 from compiler.errors import ConversionError, UnsupportedFlagError  # noqa: E402
@@ -39,69 +42,19 @@ def ops_set(*names: str) -> list:
     return [getattr(tf.lite.OpsSet, n) for n in names]
 
 
-def rep_data(shape, seed=0, n=SAMPLES):
-    return ru.rep_dataset([shape], n=n, seed=seed)
-
-
-# ---- models -----------------------------------------------------------------------------------------------------
+# ---- models: tests/test_quantize_int8.py's, with activations and a MEAN whose 16x8 kernels differ from int8's ----
 
 
 def mlp():
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((20,)),
-            keras.layers.Dense(32, activation="relu"),
-            keras.layers.Dense(16, activation="tanh"),
-            keras.layers.Dense(10),
-            keras.layers.Softmax(),
-        ],
-        name="mlp",
-    )
+    return q8.mlp("tanh")
 
 
 def small_cnn():
-    import keras
-    from keras import layers
-
-    return keras.Sequential(
-        [
-            keras.Input((16, 16, 3)),
-            layers.Conv2D(8, 3, activation="relu", padding="same"),
-            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(8, 3, strides=2, activation="sigmoid"),
-            layers.AveragePooling2D(2),
-            layers.Flatten(),
-            layers.Dense(10),
-            layers.Softmax(),
-        ],
-        name="cnn",
-    )
+    return q8.small_cnn("sigmoid")
 
 
 def residual():
-    """Conv, residual ADD with a fused ReLU, MUL of a tensor by itself, a MEAN, dense."""
-    import keras
-    from keras import layers
-
-    x = keras.Input((8, 8, 4))
-    a = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
-    b = layers.Conv2D(4, 1, bias_initializer="random_normal")(a)
-    s = layers.ReLU()(layers.Add()([a, b]))
-    m = layers.Multiply()([s, s])
-    g = layers.GlobalAveragePooling2D()(m)
-    return keras.Model(x, layers.Dense(5, bias_initializer="random_normal")(g), name="residual")
-
-
-def _sin_model():
-    import keras
-
-    x = keras.Input((8,))
-    y = keras.layers.Dense(8)(x)
-    y = keras.layers.Activation(keras.ops.sin, name="sine")(y)
-    return keras.Model(x, keras.layers.Dense(4)(y))
+    return q8.residual(mean=True, bias="random_normal")
 
 
 # ---- reading files ----------------------------------------------------------------------------------------------
@@ -109,18 +62,7 @@ def _sin_model():
 
 def convert_both(model, shape, dataset=None, ops=(OPS_16X8,), **settings) -> tuple[bytes, bytes]:
     """(ours, TF's) 16x8 files for the same model, dataset and settings."""
-    import tensorflow as tf
-
-    files = []
-    for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
-        c = cls.from_keras_model(model)
-        c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = dataset or rep_data(shape)
-        c.target_spec.supported_ops = ops_set(*ops)
-        for k, v in settings.items():
-            setattr(c, k, v)
-        files.append(c.convert())
-    return files[0], files[1]
+    return q8.convert_both(model, shape, dataset, supported_ops=ops_set(*ops), **settings)
 
 
 def operators(model: bytes) -> list[tuple[str, int, list[tuple[str, float, int, tuple] | None], list[str]]]:
@@ -203,22 +145,6 @@ def bias_types(model: bytes) -> dict[str, set[str]]:
         ):
             out.setdefault(name, set()).add(inputs[2])
     return out
-
-
-def sqnr(ref: np.ndarray, got: np.ndarray) -> float:
-    ref = ref.astype(np.float64)
-    noise = np.sum((ref - got.astype(np.float64)) ** 2)
-    return float(10 * np.log10(np.sum(ref**2) / max(noise, 1e-30)))
-
-
-def outputs(model: bytes, xs: list[np.ndarray], interp=ru.litert) -> np.ndarray:
-    it = interp(model)
-    return np.concatenate([ru.run(it, [x])[0] for x in xs])
-
-
-def eval_inputs(shape, n=32, seed=7) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.uniform(-1, 1, shape).astype(np.float32) for _ in range(n)]
 
 
 def side_by_side(
@@ -405,7 +331,7 @@ def test_16x8_only_names_op_without_int16_kernel():
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    model = _sin_model()
+    model = sin_model()
     c = tf.lite.TFLiteConverter.from_keras_model(model)
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep_data((1, 8))
@@ -426,7 +352,7 @@ def test_float_fallback_runs():
     import keras
 
     keras.utils.set_random_seed(0)
-    model = _sin_model()
+    model = sin_model()
     ours, theirs = convert_both(model, (1, 8), ops=(OPS_16X8, "TFLITE_BUILTINS"))
     names = [o[0] for o in operators(ours)]
     assert names == [
@@ -474,32 +400,9 @@ def test_conversion_metadata_mode():
 def test_digits_cnn():
     """A small CNN trained in seconds on scikit-learn's digits: 16x8 accuracy within 1 point of float and of TF's
     16x8 model, plus the side-by-side figures."""
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    import keras
-    from keras import layers
-
-    keras.utils.set_random_seed(0)
-    digits = sklearn_datasets.load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[..., None]
-    y = digits.target
-    order = np.random.default_rng(0).permutation(len(y))
-    x, y = x[order], y[order]
-    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            layers.Conv2D(16, 3, activation="relu", padding="same"),
-            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.Flatten(),
-            layers.Dense(10),
-            layers.Softmax(),
-        ],
-        name="digits_cnn",
-    )
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=40, batch_size=32, verbose=0)
+    pytest.importorskip("sklearn.datasets")
+    model, d = corpus.digits_cnn()
+    x_train, x_test, y_test = d["x_train"] / np.float32(16), d["x_test"] / np.float32(16), d["y_test"]
     float_acc = float(np.mean(np.argmax(model.predict(x_test, verbose=0), -1) == y_test))
 
     def rep():
@@ -541,8 +444,6 @@ def normalize_batchnorm(model, shape, n=2, seed=3) -> None:
 @pytest.mark.parametrize("name", CORPUS_16X8)
 def test_corpus_model(name):
     """One conversion per side per model (16 seeded samples), then every side-by-side figure on 4 inputs."""
-    import corpus
-
     model = corpus.build(name)
     shape = [1 if d is None else d for d in model.inputs[0].shape]
     if name == "mobilenet_v2":

@@ -21,6 +21,7 @@ import tflite
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import corpus  # noqa: E402
 import runtime_util as ru  # noqa: E402
 
 from compiler import TFLiteConverter  # noqa: E402
@@ -35,14 +36,15 @@ def rep_data(shape, seed=0, n=SAMPLES):
     return ru.rep_dataset([shape], n=n, seed=seed)
 
 
-def mlp():
+def mlp(activation: str = "relu"):
+    """Dense layers; `activation` is the second one's (tests/test_quantize_int16.py's is tanh)."""
     import keras
 
     return keras.Sequential(
         [
             keras.Input((20,)),
             keras.layers.Dense(32, activation="relu"),
-            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(16, activation=activation),
             keras.layers.Dense(10),
             keras.layers.Softmax(),
         ],
@@ -50,7 +52,8 @@ def mlp():
     )
 
 
-def small_cnn():
+def small_cnn(activation: str = "relu"):
+    """`activation` is the strided conv's (tests/test_quantize_int16.py's is sigmoid)."""
     import keras
     from keras import layers
 
@@ -60,7 +63,7 @@ def small_cnn():
             layers.Conv2D(8, 3, activation="relu", padding="same"),
             layers.DepthwiseConv2D(3, activation="relu", padding="same"),
             layers.MaxPooling2D(),
-            layers.Conv2D(8, 3, strides=2, activation="relu"),
+            layers.Conv2D(8, 3, strides=2, activation=activation),
             layers.AveragePooling2D(2),
             layers.Flatten(),
             layers.Dense(10),
@@ -70,17 +73,19 @@ def small_cnn():
     )
 
 
-def residual():
-    """Conv, residual ADD with a fused ReLU, MUL of a tensor by itself, dense."""
+def residual(mean: bool = False, bias: str = "zeros"):
+    """Conv, residual ADD with a fused ReLU, MUL of a tensor by itself, (with `mean` a MEAN,) dense; `bias`
+    initializes the 1x1 conv's and the dense layer's biases."""
     import keras
     from keras import layers
 
     x = keras.Input((8, 8, 4))
     a = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
-    b = layers.Conv2D(4, 1)(a)
+    b = layers.Conv2D(4, 1, bias_initializer=bias)(a)
     s = layers.ReLU()(layers.Add()([a, b]))
     m = layers.Multiply()([s, s])
-    return keras.Model(x, layers.Dense(5)(layers.Flatten()(m)), name="residual")
+    g = layers.GlobalAveragePooling2D()(m) if mean else layers.Flatten()(m)
+    return keras.Model(x, layers.Dense(5, bias_initializer=bias)(g), name="residual")
 
 
 def ops():
@@ -101,15 +106,16 @@ def ops():
     return keras.Model(x, layers.Dense(5)(layers.Flatten()(y)), name="ops")
 
 
-def convert_both(model, shape, **settings):
-    """(ours, TF's) int8 files for the same model, dataset and settings."""
+def convert_both(model, shape, dataset=None, **settings):
+    """(ours, TF's) full-integer files for the same model, dataset (default: seeded, of `shape`) and settings
+    (`supported_ops`: target_spec's)."""
     import tensorflow as tf
 
     files = []
     for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
         c = cls.from_keras_model(model)
         c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = rep_data(shape)
+        c.representative_dataset = dataset or rep_data(shape)
         for k, v in settings.items():
             if k == "supported_ops":
                 c.target_spec.supported_ops = v
@@ -373,7 +379,7 @@ def test_integer_io(io):
     np.testing.assert_array_equal(ru.run(ru.ours(ours), inputs)[0], ru.run(ru.litert(ours), inputs)[0])
 
 
-def _sin_model():
+def sin_model():
     import keras
 
     x = keras.Input((8,))
@@ -387,7 +393,7 @@ def test_int8_only_names_unquantizable_op():
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    c = TFLiteConverter.from_keras_model(_sin_model())
+    c = TFLiteConverter.from_keras_model(sin_model())
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep_data((1, 8))
     c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -401,7 +407,7 @@ def test_float_fallback_runs():
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    model = _sin_model()
+    model = sin_model()
     c = TFLiteConverter.from_keras_model(model)
     c.optimizations = [tf.lite.Optimize.DEFAULT]
     c.representative_dataset = rep_data((1, 8))
@@ -445,47 +451,16 @@ def test_refused_settings():
 def test_digits_cnn():
     """A small CNN trained in seconds on scikit-learn's digits: int8 accuracy within 1 point of float and of TF's
     int8 model, plus the side-by-side figures."""
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    import keras
-    from keras import layers
-
-    keras.utils.set_random_seed(0)
-    digits = sklearn_datasets.load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[..., None]
-    y = digits.target
-    order = np.random.default_rng(0).permutation(len(y))
-    x, y = x[order], y[order]
-    x_train, y_train, x_test, y_test = x[:1400], y[:1400], x[1400:], y[1400:]
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            layers.Conv2D(16, 3, activation="relu", padding="same"),
-            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.Flatten(),
-            layers.Dense(10),
-            layers.Softmax(),
-        ],
-        name="digits_cnn",
-    )
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, epochs=40, batch_size=32, verbose=0)
+    pytest.importorskip("sklearn.datasets")
+    model, d = corpus.digits_cnn()
+    x_train, x_test, y_test = d["x_train"] / np.float32(16), d["x_test"] / np.float32(16), d["y_test"]
     float_acc = float(np.mean(np.argmax(model.predict(x_test, verbose=0), -1) == y_test))
-
-    import tensorflow as tf
 
     def rep():
         for i in range(SAMPLES):
             yield [x_train[i : i + 1]]
 
-    files = []
-    for cls in (TFLiteConverter, tf.lite.TFLiteConverter):
-        c = cls.from_keras_model(model)
-        c.optimizations = [tf.lite.Optimize.DEFAULT]
-        c.representative_dataset = rep
-        files.append(c.convert())
-    ours, theirs = files
+    ours, theirs = convert_both(model, None, dataset=rep)
     assert len(operators(ours)) <= len(operators(theirs))
     xs = [x_test[i : i + 1] for i in range(len(x_test))]
     frac, worst_scale, worst_zp, _, _ = activation_agreement(ours, theirs, xs[0])

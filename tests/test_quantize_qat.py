@@ -315,11 +315,13 @@ _TRAIN = textwrap.dedent(
     import numpy as np
     import tensorflow_model_optimization as tfmot
     import tf_keras as keras
-    from sklearn.datasets import load_digits
 
-    d = load_digits()
-    perm = np.random.default_rng(0).permutation(len(d.target))
-    x, y = (d.images / 16.0).astype(np.float32)[perm, ..., None], d.target[perm]
+    sys.path.insert(0, sys.argv[2])  # tests/, for corpus.digits_data (numpy and scikit-learn only)
+    import corpus
+
+    d = corpus.digits_data()
+    x_train, y_train = d["x_train"] / np.float32(16), d["y_train"]
+    x_test, y_test = d["x_test"] / np.float32(16), d["y_test"]
     keras.utils.set_random_seed(0)
     model = keras.Sequential([
         keras.layers.Input((8, 8, 1)),
@@ -332,12 +334,12 @@ _TRAIN = textwrap.dedent(
     ])
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(keras.optimizers.Adam(0.005), loss, metrics=["accuracy"])
-    model.fit(x[:1400], y[:1400], epochs=15, batch_size=32, verbose=0)
-    print("float-accuracy", model.evaluate(x[1400:], y[1400:], verbose=0)[1])
+    model.fit(x_train, y_train, epochs=15, batch_size=32, verbose=0)
+    print("float-accuracy", model.evaluate(x_test, y_test, verbose=0)[1])
     q = tfmot.quantization.keras.quantize_model(model)  # then fine-tuned with FakeQuant, as tfmot advises
     q.compile(keras.optimizers.Adam(0.001), loss, metrics=["accuracy"])
-    q.fit(x[:1400], y[:1400], epochs=3, batch_size=32, verbose=0)
-    print("qat-accuracy", q.evaluate(x[1400:], y[1400:], verbose=0)[1])
+    q.fit(x_train, y_train, epochs=3, batch_size=32, verbose=0)
+    print("qat-accuracy", q.evaluate(x_test, y_test, verbose=0)[1])
     q.export(sys.argv[1])
     """
 )
@@ -345,20 +347,20 @@ _TRAIN = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def digits_qat(tmp_path_factory):
-    from sklearn.datasets import load_digits
-
     path = str(tmp_path_factory.mktemp("qat") / "digits_qat")
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     proc = subprocess.run(
-        [sys.executable, "-c", _TRAIN, path], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-c", _TRAIN, path, os.path.dirname(os.path.abspath(__file__))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     accuracy = float(re.search(r"^qat-accuracy (\S+)$", proc.stdout, re.M).group(1))
     float_accuracy = float(re.search(r"^float-accuracy (\S+)$", proc.stdout, re.M).group(1))
-    d = load_digits()
-    perm = np.random.default_rng(0).permutation(len(d.target))[1400:]  # the child's test split
-    x = (d.images / 16.0).astype(np.float32)[perm, None, :, :, None]
-    return path, (float_accuracy, accuracy), x, d.target[perm]
+    d = corpus.digits_data()  # the child's test split, one image a batch
+    return path, (float_accuracy, accuracy), d["x_test"][:, None] / np.float32(16), d["y_test"]
 
 
 @pytest.mark.heavy

@@ -34,41 +34,14 @@ MODELS = [
 ]
 
 
-def digits_cnn():
-    """The digits CNN of tests/test_quantize_int8.py, trained a few seconds on scikit-learn's load_digits."""
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    import keras
-    from keras import layers
-
-    digits = sklearn_datasets.load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[..., None]
-    y = digits.target
-    order = np.random.default_rng(0).permutation(len(y))
-    x, y = x[order], y[order]
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            layers.Conv2D(16, 3, activation="relu", padding="same"),
-            layers.DepthwiseConv2D(3, activation="relu", padding="same"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.Flatten(),
-            layers.Dense(10),
-            layers.Softmax(),
-        ],
-        name="digits_cnn",
-    )
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x[:1400], y[:1400], epochs=20, batch_size=32, verbose=0)
-    return model, x[1400:1432]
-
-
 def _build(name: str):
     import keras
 
-    keras.utils.set_random_seed(0)
     if name == "digits_cnn":
-        return digits_cnn()
+        pytest.importorskip("sklearn.datasets")
+        model, d = corpus.digits_cnn()
+        return model, d["x_test"][:32] / np.float32(16)
+    keras.utils.set_random_seed(0)
     model = corpus.MODELS[name]()
     return model, None
 

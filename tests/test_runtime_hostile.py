@@ -162,6 +162,35 @@ def test_int8_softmax_with_negative_left_shift_is_refused():
         _run_all(_load("softmax8-tiny-input-scale.tflite"))
 
 
+# The reproducers the runtime refuses, and what its error says: `tflc run` on each ends in one `error:` line.
+REFUSED = [
+    ("reshape-9-element-shape-stack-overflow.tflite", r"\(subgraph \d+, node \d+\)"),
+    ("slow-over-10s.tflite", "work bound.*TFLRT_MAX_WORK"),
+    ("conv-huge-dilation.tflite", "CONV_2D: stride or dilation too large"),
+    ("bmm-empty-operand-null-data.tflite", "has no data"),
+    ("hybrid-bmm-empty-filter.tflite", "RESIZE_BILINEAR"),
+    ("exp16-zero-output-scale.tflite", "scales must be positive"),
+    ("softmax8-tiny-input-scale.tflite", "SOFTMAX: beta \\* input scale out of range"),
+]
+
+
+@pytest.mark.parametrize("name,needle", REFUSED, ids=[n.removesuffix(".tflite") for n, _ in REFUSED])
+def test_cli_run_refuses_reproducer(name, needle):
+    """`tflc run FILE` (seeded random inputs): exit code 1, one `error:` line carrying the runtime's message (a
+    model error, not an "internal error"), no traceback."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from compiler.cli import app
+
+    result = CliRunner().invoke(app, ["run", os.path.join(DATA, name)], env={"TFLC_TRACEBACK": ""})
+    text = result.stdout + result.stderr
+    errors = [ln for ln in text.splitlines() if ln.startswith("error:")]
+    assert result.exit_code == 1 and len(errors) == 1 and "Traceback" not in text, text
+    assert re.search(needle, errors[0]) and "internal error" not in errors[0], text
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Python API: views onto tensor storage
 # ---------------------------------------------------------------------------------------------------------------
@@ -192,14 +221,20 @@ def test_live_tensor_view_blocks_reallocation_like_litert(call):
     assert msgs[0] == msgs[1]
 
 
+def _fill_first_input(it, value: float) -> dict:
+    """Allocates `it` and sets its first (float) input to `value` everywhere; returns that input's details."""
+    it.allocate_tensors()
+    d = it.get_input_details()[0]
+    it.set_tensor(d["index"], np.full(d["shape"], value, np.float32))
+    return d
+
+
 def test_get_tensor_copies_do_not_block():
     """get_tensor() returns a copy (as LiteRT's): holding it blocks nothing, and it keeps its values."""
     model = _seed("mixed_dynamic")
     for make in (ru.litert, ru.ours):
         it = make(model)
-        it.allocate_tensors()
-        d = it.get_input_details()[0]
-        it.set_tensor(d["index"], np.full(d["shape"], 3.0, np.float32))
+        d = _fill_first_input(it, 3.0)
         copy = it.get_tensor(d["index"])
         it.resize_tensor_input(d["index"], [5, 6])
         it.allocate_tensors()
@@ -212,9 +247,7 @@ def test_view_keeps_interpreter_storage_alive():
     view from one tensor() call written through is what invoke reads."""
     model = _seed("mixed_dynamic")
     it = ru.ours(model)
-    it.allocate_tensors()
-    d = it.get_input_details()[0]
-    it.set_tensor(d["index"], np.full(d["shape"], 2.5, np.float32))
+    d = _fill_first_input(it, 2.5)
     view = it.tensor(d["index"])()
     del it
     gc.collect()
@@ -231,9 +264,7 @@ def test_set_tensor_from_its_own_view():
     model = _seed("mixed_dynamic")
     for make in (ru.litert, ru.ours):
         it = make(model)
-        it.allocate_tensors()
-        d = it.get_input_details()[0]
-        it.set_tensor(d["index"], np.full(d["shape"], 4.0, np.float32))
+        d = _fill_first_input(it, 4.0)
         it.set_tensor(d["index"], it.tensor(d["index"])())
         np.testing.assert_array_equal(it.get_tensor(d["index"]), np.full(d["shape"], 4.0, np.float32))
 

@@ -76,6 +76,8 @@ _VARIABLE_WRITES = {
     "AssignAddVariableOp": tfd.AddV2Op,
     "AssignSubVariableOp": tfd.SubOp,
 }
+# Stateful ops TF's converter writes as builtins (LiteRT keeps their state): imported like any op.
+_BUILTIN_STATEFUL = {"RandomUniform", "RandomStandardNormal"}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 
@@ -405,7 +407,7 @@ class _Importer:
         if op.type in _VARIABLE_WRITES and args and _is_resource(args[0]) and self.is_mutable(args[0]):
             self.write_variable(op, args)
             return
-        if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _CALL_OPS:
+        if op.op_def.is_stateful and op.type not in _HARMLESS_STATEFUL | _BUILTIN_STATEFUL | _CALL_OPS:
             self.side_effects.append((op.type, op.name))  # reported once the whole signature is imported
             if not op.outputs or any(not isinstance(a, SSAValue) for a in args):
                 return

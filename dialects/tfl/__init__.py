@@ -11,7 +11,7 @@ Op reference: https://www.tensorflow.org/mlir/tfl_ops ; schema: tensorflow/compi
 Omitted optional operands (e.g. a conv without bias) are the result of `tfl.no_value` and export as -1.
 
 The dialect is split by op family (`base.py` holds the options machinery and op base classes; `conv.py`,
-`elementwise.py`, `quantize.py`, `reduce.py`, `shape.py` the ops); this module re-exports every op so callers write `tfl.Conv2DOp`,
+`elementwise.py`, `more.py`, `quantize.py`, `reduce.py`, `shape.py` the ops); this module re-exports every op so callers write `tfl.Conv2DOp`,
 and the dialect holds every op `tfl_op` defined.
 """
 
@@ -27,6 +27,7 @@ from dialects.tfl.control import CONTROL_OPS
 from dialects.tfl.conv import *  # noqa: F403
 from dialects.tfl.custom import CustomOp, StringConstOp
 from dialects.tfl.elementwise import *  # noqa: F403
+from dialects.tfl.more import *  # noqa: F403
 from dialects.tfl.quantize import *  # noqa: F403
 from dialects.tfl.reduce import *  # noqa: F403
 from dialects.tfl.rnn import *  # noqa: F403

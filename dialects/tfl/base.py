@@ -49,6 +49,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     f32,
     i32,
+    i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
@@ -90,13 +91,15 @@ TENSOR_TYPES = TENSOR_TYPE_CODES
 class Field:
     """One options-table field: how the property is stored and how it is written."""
 
-    kind: str  # "int" | "float" | "bool" | "enum" | "int_vec"
+    kind: str  # "int" | "int64" | "float" | "bool" | "enum" | "int_vec" | "float_vec"
     default: Any = None
     enum: dict[str, int] | None = None
 
     def attr(self, value: Any) -> Attribute:
         if self.kind == "int":
             return IntegerAttr(int(value), i32)
+        if self.kind == "int64":
+            return IntegerAttr(int(value), i64)
         if self.kind == "float":
             return FloatAttr(float(value), f32)
         if self.kind == "bool":
@@ -104,11 +107,13 @@ class Field:
         if self.kind == "enum":
             assert self.enum is not None and value in self.enum, f"{value!r} not in {list(self.enum)}"
             return StringAttr(value)
+        if self.kind == "float_vec":
+            return DenseArrayBase.from_list(f32, [float(v) for v in value])
         return DenseArrayBase.from_list(i32, [int(v) for v in value])
 
     def value(self, attr: Attribute) -> Any:
         """The Python value to write into the FlatBuffer."""
-        if self.kind in ("int", "float"):
+        if self.kind in ("int", "int64", "float"):
             return attr.value.data
         if self.kind == "bool":
             return bool(attr.value.data)
@@ -119,15 +124,21 @@ class Field:
     def constraint(self) -> type[Attribute]:
         return {
             "int": IntegerAttr,
+            "int64": IntegerAttr,
             "float": FloatAttr,
             "bool": IntegerAttr,
             "enum": StringAttr,
             "int_vec": DenseArrayBase,
+            "float_vec": DenseArrayBase,
         }[self.kind]
 
 
 def I32(default: int = 0) -> Field:
     return Field("int", default)
+
+
+def I64(default: int = 0) -> Field:
+    return Field("int64", default)
 
 
 def F32(default: float = 0.0) -> Field:
@@ -144,6 +155,10 @@ def ENUM(enum: dict[str, int], default: str) -> Field:
 
 def I32_VEC() -> Field:
     return Field("int_vec", ())
+
+
+def F32_VEC() -> Field:
+    return Field("float_vec", ())
 
 
 ACT = ENUM(ACTIVATIONS, "NONE")

@@ -7,8 +7,24 @@
 
 #include "tflrt.h"
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* AVX-512 F/BW/VL/DQ clones (TFL_ISA_AVX512 and up); FMA is available but used only where a kernel asks for it. */
+#define TFL_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+#endif
+
 #define TFL_GEMM_NR 16
 #define TFL_GEMM_MR 6
+
+/* One GEMM kernel (see tfl_gemm_f32 for the arguments). */
+typedef void (*TflGemmFn)(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias,
+                          float lo, float hi, float *C, long ldc);
+/* The kernel for the ISA level in effect now (tfl_isa()); kernels pick it at prepare so runtime._tflrt.set_isa applies
+ * to interpreters prepared afterwards. fast == 0: exact mode, every variant bit-identical (the sum over k in order
+ * from 0, a separate multiply and add per product, then the bias, then the clamp). fast != 0: FMA and wider tiles
+ * where the level has them (same order, one rounding per product-add). */
+TflGemmFn tfl_gemm_kernel(int fast);
+/* Nonzero when the interpreter was created with experimental_fast_float (interp.c). */
+int tfl_fast_float(const TflContext *ctx);
 
 /* Floats needed for a packed B of N columns and depth K. */
 size_t tfl_gemm_packed_floats(int N, int K);
@@ -25,6 +41,9 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
  * run on the caller alone. */
 void tfl_gemm_f32_mt(TflContext *ctx, int M, int N, int K, const float *A, long lda, const float *packed,
                      const float *bias, float lo, float hi, float *C, long ldc);
+/* The same with a given kernel (from tfl_gemm_kernel). */
+void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
+                       const float *packed, const float *bias, float lo, float hi, float *C, long ldc);
 /* Chooses a task grid for an M x N x K product on nthreads: *mchunk rows (a multiple of TFL_GEMM_MR, or M) by
  * *pchunk panels of TFL_GEMM_NR columns per task; returns the number of tasks (1: run serially). */
 int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk);

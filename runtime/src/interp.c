@@ -66,6 +66,7 @@ struct TflContext {
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
   int exact_math;       /* libm expf in float kernels (tfl_exact_math) */
+  int fast_float;       /* FMA float kernels (tfl_fast_float, experimental_fast_float) */
   double max_work;      /* work bound of one invoke (see node_work), 0 = unbounded */
   double work;          /* work of the current top-level invoke so far */
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
@@ -105,6 +106,7 @@ const char *tfl_last_error(const TflContext *ctx) { return ctx->err; }
 const TflModel *tfl_get_model(const TflContext *ctx) { return &ctx->m; }
 int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
 int tfl_exact_math(const TflContext *ctx) { return ctx->exact_math; }
+int tfl_fast_float(const TflContext *ctx) { return ctx->fast_float; }
 TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
 TflResources **tfl_ctx_resources(TflContext *ctx) { return &ctx->resources; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
@@ -1075,6 +1077,7 @@ static TflStatus eval_control(TflContext *ctx, Node *n) {
 
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n) { ctx->max_loop = n; }
 void tfl_set_exact_math(TflContext *ctx, int on) { ctx->exact_math = on != 0; }
+void tfl_set_fast_float(TflContext *ctx, int on) { ctx->fast_float = on != 0; }
 
 /* ---- CALL_ONCE: runs its init subgraph (variable initialization) on the first invoke of this interpreter's life,
  * then nothing; as LiteRT, the status is per init subgraph, shared by all subgraphs, and reset_all_variables keeps it. */

@@ -22,6 +22,8 @@ void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user);
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n);
 /* Float kernels use libm transcendentals, as LiteRT's reference kernels do (default 0: vector approximations). */
 void tfl_set_exact_math(TflContext *ctx, int on);
+/* Float GEMM/conv kernels may use FMA (within ~1e-5 relative of the exact default; applies to nodes prepared later). */
+void tfl_set_fast_float(TflContext *ctx, int on);
 /* Bounds the work of one invoke (estimated element operations, see node_work in interp.c; 0 = unbounded). The
  * default TFL_DEFAULT_MAX_WORK, or the environment variable TFLRT_MAX_WORK read by tfl_create, keeps a small hostile
  * file from running for minutes; ResNet50 (float32, 224x224) needs about 4e9. */

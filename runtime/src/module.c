@@ -519,6 +519,14 @@ static PyObject *Interp_set_exact_math(InterpObject *self, PyObject *arg) {
   Py_RETURN_NONE;
 }
 
+static PyObject *Interp_set_fast_float(InterpObject *self, PyObject *arg) {
+  NEED_CTX
+  int on = PyObject_IsTrue(arg);
+  if (on < 0) return NULL;
+  tfl_set_fast_float(self->ctx, on);
+  Py_RETURN_NONE;
+}
+
 static PyObject *Interp_scratch_bytes(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg = 0;
@@ -531,6 +539,7 @@ static PyMethodDef Interp_methods[] = {
     {"scratch_bytes", (PyCFunction)Interp_scratch_bytes, METH_VARARGS, "(per-node scratch total, shared eval scratch)."},
     {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_exact_math", (PyCFunction)Interp_set_exact_math, METH_O, "libm expf in float kernels (bit-exact vs LiteRT reference)."},
+    {"set_fast_float", (PyCFunction)Interp_set_fast_float, METH_O, "FMA float kernels (nodes prepared afterwards)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
     {"route_custom", (PyCFunction)Interp_route_custom, METH_O, "Hand nodes with this custom code to the Flex/host handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},

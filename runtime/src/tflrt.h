@@ -186,6 +186,12 @@ extern const TflApi tfl_api;
   X(conv3d_f32)                \
   X(segment)                   \
   X(matrix_diag)               \
+  X(bitwise)                   \
+  X(shape_query)               \
+  X(index_ops)                 \
+  X(sequence)                  \
+  X(lrn_f32)                   \
+  X(random)                    \
   X(resource)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];

@@ -1,14 +1,21 @@
 /* Float32 activations: RELU family, ELU, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH, GELU, SOFTMAX, LOG_SOFTMAX,
  * L2_NORMALIZATION. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off") /* the AVX2 clones round like the baseline ones: same bits on every ISA level */
+#endif
 #include <float.h>
 
+#include "../cpu.h"
 #include "common_f32.h"
+#include "gemm.h" /* tfl_fast_float */
+#include "par_range.h"
 
 typedef struct {
   float p; /* alpha / beta */
   int flag;
   int64_t outer, inner;
   float lo, hi;
+  int avx2; /* vector clones chosen at prepare (tfl_isa): 1 AVX2, 2 AVX2 with FMA (experimental_fast_float) */
 } ActData;
 
 static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
@@ -17,6 +24,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_is_f32(in)) return TFL_NOT_MINE;
   if (!tfl_is_f32(out)) return tfl_error(ctx, "activation op %d: output must be float32", node->op);
   ActData *d = tfl_set_user_data(node, sizeof(ActData));
+  d->avx2 = tfl_isa() >= TFL_ISA_AVX2 ? 1 + (tfl_fast_float(ctx) != 0) : 0;
   switch (node->op) {
     case TFL_OP_LEAKY_RELU: d->p = tfl_LeakyReluOptions(node).alpha; break;
     case TFL_OP_GELU: d->flag = tfl_GeluOptions(node).approximate; break;
@@ -208,22 +216,31 @@ static void logistic_default(const float *x, float *o, int64_t n) { logistic_bod
 static void exp_shift_default(const float *x, float *o, int64_t n, float mx, float beta) { exp_shift_body(x, o, n, mx, beta); }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static void logistic_avx2(const float *x, float *o, int64_t n) { logistic_body(x, o, n); }
+/* experimental_fast_float: the same body with FMA contraction (the polynomial's multiply-adds fused) */
+__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) static void logistic_avx2_fma(const float *x, float *o,
+                                                                                                 int64_t n) {
+  logistic_body(x, o, n);
+}
 TFL_TARGET_AVX2 static void exp_shift_avx2(const float *x, float *o, int64_t n, float mx, float beta) {
   exp_shift_body(x, o, n, mx, beta);
 }
 #endif
-static void logistic_vec(const float *x, float *o, int64_t n) {
+static void logistic_vec(const float *x, float *o, int64_t n, int avx2) {
 #if TFL_X86_CLONES
-  if (tfl_cpu_has_avx2()) {
+  if (avx2 == 2) {
+    logistic_avx2_fma(x, o, n);
+    return;
+  }
+  if (avx2) {
     logistic_avx2(x, o, n);
     return;
   }
 #endif
   logistic_default(x, o, n);
 }
-static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta) {
+static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta, int avx2) {
 #if TFL_X86_CLONES
-  if (tfl_cpu_has_avx2()) {
+  if (avx2) {
     exp_shift_avx2(x, o, n, mx, beta);
     return;
   }
@@ -231,13 +248,21 @@ static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta)
   exp_shift_default(x, o, n, mx, beta);
 }
 
-static TflStatus act_eval(TflContext *ctx, TflNode *node) {
-  const ActData *d = node->user_data;
-  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
-  const float *restrict X = in->data;
-  float *restrict O = out->data;
-  int64_t n = tfl_num_elements(in);
-  switch (node->op) {
+typedef struct {
+  const ActData *d;
+  const float *X;
+  float *O;
+  int op, exact;
+} ActJob;
+
+/* Elementwise activations over elements [b, e). */
+static void act_range(void *arg, int64_t b, int64_t e) {
+  const ActJob *j = arg;
+  const ActData *d = j->d;
+  const float *restrict X = j->X + b;
+  float *restrict O = j->O + b;
+  const int64_t n = e - b;
+  switch (j->op) {
     case TFL_OP_RELU: ACT_LOOP(x > 0.0f ? x : 0.0f); break;
     case TFL_OP_RELU6: ACT_LOOP(x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f); break;
     case TFL_OP_RELU_N1_TO_1: ACT_LOOP(x > -1.0f ? (x < 1.0f ? x : 1.0f) : -1.0f); break;
@@ -249,49 +274,63 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
       break;
     }
     case TFL_OP_LOGISTIC:
-      if (tfl_exact_math(ctx))
+      if (j->exact)
         ACT_LOOP(logistic_exact(x));
       else
-        logistic_vec(X, O, n);
+        logistic_vec(X, O, n, d->avx2);
       break;
     case TFL_OP_TANH: ACT_LOOP(tanhf(x)); break;
     case TFL_OP_HARD_SWISH: ACT_LOOP(x * fminf(6.0f, fmaxf(0.0f, x + 3.0f)) / 6.0f); break;
     case TFL_OP_GELU: gelu_f32(X, O, n, d->flag); break;
-    case TFL_OP_SOFTMAX:
-    case TFL_OP_LOG_SOFTMAX:
-      for (int64_t r = 0; r < d->outer; r++) {
-        const float *x = X + r * d->inner;
-        float *o = O + r * d->inner;
-        float mx = -FLT_MAX;
-        for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
-        if (node->op == TFL_OP_SOFTMAX) {
-          float sum = 0.0f;
-          if (tfl_exact_math(ctx))
-            for (int64_t i = 0; i < d->inner; i++) o[i] = expf((x[i] - mx) * d->p);
-          else
-            exp_shift(x, o, d->inner, mx, d->p);
-          for (int64_t i = 0; i < d->inner; i++) sum += o[i];
-          for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
-        } else {
-          float sum = 0.0f;
-          for (int64_t i = 0; i < d->inner; i++) sum += expf(x[i] - mx);
-          float ls = logf(sum);
-          for (int64_t i = 0; i < d->inner; i++) o[i] = (x[i] - mx) - ls;
-        }
-      }
-      break;
-    case TFL_OP_L2_NORMALIZATION:
-      for (int64_t r = 0; r < d->outer; r++) {
-        const float *x = X + r * d->inner;
-        float *o = O + r * d->inner;
-        float ss = 0.0f;
-        for (int64_t i = 0; i < d->inner; i++) ss += x[i] * x[i];
-        float norm = sqrtf(ss);
-        if (norm < 1e-6f) norm = 1e-6f;
-        for (int64_t i = 0; i < d->inner; i++) o[i] = tfl_clampf(x[i] / norm, d->lo, d->hi);
-      }
-      break;
   }
+}
+
+/* Rows [b, e) of SOFTMAX, LOG_SOFTMAX and L2_NORMALIZATION (each row's reductions run serially, in order). */
+static void act_rows(void *arg, int64_t b, int64_t e) {
+  const ActJob *j = arg;
+  const ActData *d = j->d;
+  for (int64_t r = b; r < e; r++) {
+    const float *x = j->X + r * d->inner;
+    float *o = j->O + r * d->inner;
+    if (j->op == TFL_OP_L2_NORMALIZATION) {
+      float ss = 0.0f;
+      for (int64_t i = 0; i < d->inner; i++) ss += x[i] * x[i];
+      float norm = sqrtf(ss);
+      if (norm < 1e-6f) norm = 1e-6f;
+      for (int64_t i = 0; i < d->inner; i++) o[i] = tfl_clampf(x[i] / norm, d->lo, d->hi);
+      continue;
+    }
+    float mx = -FLT_MAX;
+    for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
+    if (j->op == TFL_OP_SOFTMAX) {
+      float sum = 0.0f;
+      if (j->exact)
+        for (int64_t i = 0; i < d->inner; i++) o[i] = expf((x[i] - mx) * d->p);
+      else
+        exp_shift(x, o, d->inner, mx, d->p, d->avx2);
+      for (int64_t i = 0; i < d->inner; i++) sum += o[i];
+      for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
+    } else {
+      float sum = 0.0f;
+      for (int64_t i = 0; i < d->inner; i++) sum += expf(x[i] - mx);
+      float ls = logf(sum);
+      for (int64_t i = 0; i < d->inner; i++) o[i] = (x[i] - mx) - ls;
+    }
+  }
+}
+
+static TflStatus act_eval(TflContext *ctx, TflNode *node) {
+  const ActData *d = node->user_data;
+  TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
+  ActJob j = {d, in->data, out->data, node->op, tfl_exact_math(ctx)};
+  const int op = node->op;
+  if (op == TFL_OP_SOFTMAX || op == TFL_OP_LOG_SOFTMAX || op == TFL_OP_L2_NORMALIZATION) {
+    tfl_parallel_range(ctx, d->outer, 16.0 * (double)d->inner, 1, act_rows, &j);
+    return TFL_OK;
+  }
+  const int cheap = op == TFL_OP_RELU || op == TFL_OP_RELU6 || op == TFL_OP_RELU_N1_TO_1 || op == TFL_OP_RELU_0_TO_1 ||
+                    op == TFL_OP_LEAKY_RELU || op == TFL_OP_HARD_SWISH;
+  tfl_parallel_range(ctx, tfl_num_elements(in), cheap ? 1.0 : 16.0, TFL_RANGE_ALIGN, act_range, &j);
   return TFL_OK;
 }
 

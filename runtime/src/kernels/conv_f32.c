@@ -4,6 +4,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
 #endif
+#include "../cpu.h"
 #include "common_f32.h"
 #include "gemm.h"
 
@@ -18,6 +19,7 @@ typedef struct {
   float *packed;    /* owned when weights are constant */
   int packed_owned;
   size_t pk_floats; /* packed weights size (eval scratch when the weights are not constant) */
+  TflGemmFn gemm;   /* chosen at prepare (ISA level, fast float) */
 } ConvData;
 
 static void conv_free(void *p) {
@@ -59,15 +61,19 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_window_fits(d->oh, d->kh, sh, dh) || !tfl_window_fits(d->ow, d->kw, sw, dw))
     return tfl_error(ctx, "CONV_2D: stride or dilation too large for the input");
   d->K = d->kh * d->kw * d->cin;
+  d->gemm = tfl_gemm_kernel(tfl_fast_float(ctx));
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   int32_t od[4] = {d->n, d->oh, d->ow, d->cout};
   if ((int64_t)d->n * d->oh * d->ow > INT32_MAX) return tfl_error(ctx, "CONV_2D: output too large");
   if (tfl_resize(ctx, out, 4, od) != TFL_OK) return TFL_ERROR;
   d->direct = d->kh == 1 && d->kw == 1 && sh == 1 && sw == 1 && d->pad_t == 0 && d->pad_l == 0 && d->oh == d->h && d->ow == d->w;
   size_t pk = tfl_gemm_packed_floats(d->cout, d->K);
-  long br = (64 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
+  /* im2col rows per block. The AVX-512 GEMMs block K and stream all of B once per call, so deep filters get taller
+   * blocks there; the AVX2/SSE2 GEMMs re-read B per 6-row block anyway and run faster on small (L2) blocks. */
+  const int kblocked = tfl_isa() >= TFL_ISA_AVX512;
+  long br = (kblocked ? 256 * 1024 : 64 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
   br = (br / TFL_GEMM_MR) * TFL_GEMM_MR;
-  if (br < 4 * TFL_GEMM_MR) br = 4 * TFL_GEMM_MR;
+  if (br < (kblocked ? 16 : 4) * TFL_GEMM_MR) br = (kblocked ? 16 : 4) * TFL_GEMM_MR;
   d->block_rows = (int)br;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
@@ -122,7 +128,7 @@ static void conv_task(void *arg, int task, int thread) {
   long n0 = (long)p0 * TFL_GEMM_NR;
   float *buf = j->im2col + (size_t)thread * j->stride;
   im2col_rows(d, j->in, r0, r1, buf);
-  tfl_gemm_f32((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
+  d->gemm((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
                d->hi, j->out + r0 * d->cout + n0, d->cout);
 }
 
@@ -163,7 +169,8 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
     packed = w;
   }
   if (d->direct) {
-    tfl_gemm_f32_mt(ctx, (int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data, d->cout);
+    tfl_gemm_f32_mt_k(ctx, d->gemm, (int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data,
+                      d->cout);
     return TFL_OK;
   }
   ConvJob j = {d, in->data, packed, bias, out->data, s, stride, M, mchunk, pchunk, (pt + pchunk - 1) / pchunk};
@@ -173,10 +180,14 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
 
 /* ------------------------------------------------------------------------------------- DEPTHWISE_CONV_2D */
 
-typedef struct {
+typedef struct DwData DwData;
+struct DwData {
   int n, h, w, cin, oh, ow, cout, mult, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
   float lo, hi;
-} DwData;
+  void (*fn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1);
+};
+typedef void (*DwFn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1);
+static DwFn dw_kernel(int fast);
 
 static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
@@ -208,6 +219,7 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_window_fits(d->oh, d->kh, sh, dh) || !tfl_window_fits(d->ow, d->kw, sw, dw))
     return tfl_error(ctx, "DEPTHWISE_CONV_2D: stride or dilation too large for the input");
   tfl_activation_range_f32(act, &d->lo, &d->hi);
+  d->fn = dw_kernel(tfl_fast_float(ctx));
   if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "DEPTHWISE_CONV_2D: output too large");
   int32_t od[4] = {d->n, d->oh, d->ow, cout};
   return tfl_resize(ctx, out, 4, od);
@@ -396,6 +408,8 @@ static void dw_default(const DwData *d, const float *restrict in, const float *r
     }
 }
 #if TFL_X86_CLONES
+#include <immintrin.h>
+
 TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0,
                                     int r1) {
   if (dw_is_3x3(d))
@@ -403,27 +417,118 @@ TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const floa
   else
     dw_body(d, in, w, bias, out, r0, r1);
 }
+
+/* AVX-512 depthwise, multiplier 1: 16-channel zmm tiles (the last one masked) swept along each output row, the 3x3
+ * weights held in registers. Every output still sees acc = 0, acc += x * w over the valid taps in (fy, fx) order,
+ * + bias, clamp: exact mode a separate multiply and add, fast mode an FMA. */
+#define ZDW_T __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), always_inline)) static inline
+ZDW_T __m512 zdw_mac(__m512 acc, __m512 x, __m512 w, const int fma) {
+  return fma ? _mm512_fmadd_ps(x, w, acc) : _mm512_add_ps(acc, _mm512_mul_ps(x, w));
+}
+ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
+                    float *restrict out, int row0, int row1, const int fma) {
+  const int C = d->cout, H = d->h, W = d->w, KW = d->kw;
+  const __m512 vlo = _mm512_set1_ps(d->lo), vhi = _mm512_set1_ps(d->hi);
+  const int is3 = d->kh == 3 && d->kw == 3 && d->dh == 1 && d->dw == 1;
+  /* interior output columns (3x3): ix0 >= 0 and ix0 + 2 < W */
+  int ox_lo = (d->pad_l + d->sw - 1) / d->sw, ox_hi = d->ow;
+  while (ox_hi > ox_lo && (ox_hi - 1) * d->sw - d->pad_l + 2 >= W) ox_hi--;
+  for (int r = row0; r < row1; r++) {
+    int n = r / d->oh, oy = r % d->oh;
+    int iy0 = oy * d->sh - d->pad_t;
+    int fy0 = 0, fy1 = d->kh;
+    while (fy0 < d->kh && iy0 + fy0 * d->dh < 0) fy0++;
+    while (fy1 > fy0 && iy0 + (fy1 - 1) * d->dh >= H) fy1--;
+    const float *ib = in + (size_t)n * H * W * C;
+    float *orow = out + ((size_t)n * d->oh + oy) * d->ow * C;
+    const int rows_ok = is3 && iy0 >= 0 && iy0 + 2 < H;
+    const int lo = rows_ok ? ox_lo : d->ow, hi = rows_ok ? ox_hi : d->ow;
+    for (int c = 0; c < C; c += 16) {
+      const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+      const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+      __m512 w0 = b, w1 = b, w2 = b, w3 = b, w4 = b, w5 = b, w6 = b, w7 = b, w8 = b;
+      if (rows_ok) {
+        w0 = _mm512_maskz_loadu_ps(m, w + 0 * C + c); w1 = _mm512_maskz_loadu_ps(m, w + 1 * C + c);
+        w2 = _mm512_maskz_loadu_ps(m, w + 2 * C + c); w3 = _mm512_maskz_loadu_ps(m, w + 3 * C + c);
+        w4 = _mm512_maskz_loadu_ps(m, w + 4 * C + c); w5 = _mm512_maskz_loadu_ps(m, w + 5 * C + c);
+        w6 = _mm512_maskz_loadu_ps(m, w + 6 * C + c); w7 = _mm512_maskz_loadu_ps(m, w + 7 * C + c);
+        w8 = _mm512_maskz_loadu_ps(m, w + 8 * C + c);
+      }
+      for (int ox = 0; ox < d->ow; ox++) {
+        const int ix0 = ox * d->sw - d->pad_l;
+        __m512 acc = _mm512_setzero_ps();
+        if (ox >= lo && ox < hi) {
+          const float *r0 = ib + ((size_t)iy0 * W + ix0) * C + c, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0), w0, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + C), w1, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + 2 * C), w2, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1), w3, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + C), w4, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + 2 * C), w5, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2), w6, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + C), w7, fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + 2 * C), w8, fma);
+        } else {
+          int fx0 = 0, fx1 = KW;
+          while (fx0 < KW && ix0 + fx0 * d->dw < 0) fx0++;
+          while (fx1 > fx0 && ix0 + (fx1 - 1) * d->dw >= W) fx1--;
+          for (int fy = fy0; fy < fy1; fy++) {
+            const float *irow = ib + (size_t)(iy0 + fy * d->dh) * W * C + c;
+            const float *wrow = w + (size_t)fy * KW * C + c;
+            for (int fx = fx0; fx < fx1; fx++)
+              acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, irow + (size_t)(ix0 + fx * d->dw) * C),
+                            _mm512_maskz_loadu_ps(m, wrow + (size_t)fx * C), fma);
+          }
+        }
+        acc = _mm512_add_ps(acc, b);
+        acc = _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vlo, _CMP_LT_OQ), vlo);
+        acc = _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vhi, _CMP_GT_OQ), vhi);
+        _mm512_mask_storeu_ps(orow + (size_t)ox * C + c, m, acc);
+      }
+    }
+  }
+}
+TFL_TARGET_AVX512 static void dw_avx512(const DwData *d, const float *in, const float *w, const float *bias, float *out,
+                                        int r0, int r1) {
+  if (d->mult == 1)
+    zdw_body(d, in, w, bias, out, r0, r1, 0);
+  else
+    dw_body(d, in, w, bias, out, r0, r1);
+}
+TFL_TARGET_AVX512 static void dw_avx512_fma(const DwData *d, const float *in, const float *w, const float *bias,
+                                            float *out, int r0, int r1) {
+  if (d->mult == 1)
+    zdw_body(d, in, w, bias, out, r0, r1, 1);
+  else
+    dw_body(d, in, w, bias, out, r0, r1);
+}
 #endif
+
+/* The depthwise kernel for the ISA level in effect at prepare. */
+static DwFn dw_kernel(int fast) {
+#if TFL_X86_CLONES
+  const TflIsa isa = tfl_isa();
+  if (isa >= TFL_ISA_AVX512) return fast ? dw_avx512_fma : dw_avx512;
+  if (isa >= TFL_ISA_AVX2) return dw_avx2;
+#endif
+  (void)fast;
+  return dw_default;
+}
 
 /* Tasks are blocks of output rows (over batch x height). */
 typedef struct {
   const DwData *d;
   const float *in, *w, *bias;
   float *out;
-  int rows, ntasks, avx2;
+  int rows, ntasks;
+  DwFn fn;
 } DwJob;
 
 static void dw_task(void *arg, int task, int thread) {
   const DwJob *j = arg;
   (void)thread;
   int r0 = (int)((int64_t)task * j->rows / j->ntasks), r1 = (int)((int64_t)(task + 1) * j->rows / j->ntasks);
-#if TFL_X86_CLONES
-  if (j->avx2) {
-    dw_avx2(j->d, j->in, j->w, j->bias, j->out, r0, r1);
-    return;
-  }
-#endif
-  dw_default(j->d, j->in, j->w, j->bias, j->out, r0, r1);
+  j->fn(j->d, j->in, j->w, j->bias, j->out, r0, r1);
 }
 
 /* How many tasks to cut `rows` output rows of `row_work` operations each into (task t gets rows
@@ -442,11 +547,8 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const float *bias = b ? (const float *)b->data : NULL;
-  DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, 0};
+  DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, d->fn};
   if (j.rows <= 0) return TFL_OK;
-#if TFL_X86_CLONES
-  j.avx2 = tfl_cpu_has_avx2();
-#endif
   j.ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw);
   tfl_parallel_for(ctx, j.ntasks, dw_task, &j);
   return TFL_OK;
@@ -460,6 +562,7 @@ typedef struct {
   float lo, hi;
   float *packed;  /* [(fy,fx,oc)] x cin, owned */
   int dynamic_weights;
+  TflGemmFn gemm;
 } TConvData;
 
 static void tconv_free(void *p) {
@@ -506,6 +609,7 @@ static TflStatus tconv_prepare(TflContext *ctx, TflNode *node) {
   d->n = in->dims[0]; d->h = in->dims[1]; d->w = in->dims[2]; d->cin = in->dims[3];
   d->cout = f->dims[0]; d->kh = f->dims[1]; d->kw = f->dims[2]; d->sh = sh; d->sw = sw;
   d->oh = (int)shp[1]; d->ow = (int)shp[2];
+  d->gemm = tfl_gemm_kernel(tfl_fast_float(ctx));
   int uh = tfl_conv_out_size(padding, d->oh, d->kh, sh, 1), uw = tfl_conv_out_size(padding, d->ow, d->kw, sw, 1);
   d->pad_t = tfl_conv_pad(d->oh, uh, d->kh, sh, 1);
   d->pad_l = tfl_conv_pad(d->ow, uw, d->kw, sw, 1);
@@ -549,7 +653,7 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
   long M = (long)d->n * d->h * d->w;
   for (long r0 = 0; r0 < M; r0 += d->block) {
     long r1 = r0 + d->block < M ? r0 + d->block : M;
-    tfl_gemm_f32_mt(ctx, (int)(r1 - r0), N, d->cin, x + r0 * d->cin, d->cin, d->packed, NULL, -INFINITY, INFINITY, col, N);
+    tfl_gemm_f32_mt_k(ctx, d->gemm, (int)(r1 - r0), N, d->cin, x + r0 * d->cin, d->cin, d->packed, NULL, -INFINITY, INFINITY, col, N);
     for (long r = r0; r < r1; r++) {
       long n = r / ((long)d->h * d->w), rem = r % ((long)d->h * d->w);
       int iy = (int)(rem / d->w), ix = (int)(rem % d->w);

@@ -1,5 +1,6 @@
 /* Broadcasting binary ops (float32, int32, int64), comparisons and logical ops (-> bool), PRELU, and unary math. */
 #include "common_f32.h"
+#include "par_range.h"
 
 static int is_compare(int op) {
   return op == TFL_OP_EQUAL || op == TFL_OP_NOT_EQUAL || op == TFL_OP_LESS || op == TFL_OP_LESS_EQUAL || op == TFL_OP_GREATER ||
@@ -174,6 +175,35 @@ static TflStatus bin_prepare_(TflContext *ctx, TflNode *node) {
   return tfl_resize(ctx, out, r, od);
 }
 
+/* Output elements [b, e) of a broadcast plan: the same row calls as tfl_bcast_run, cut at b and e. */
+typedef struct {
+  const TflBcast *plan;
+  TflBcastRowFn fn;
+  void *d;
+} BinRange;
+
+static void bin_range(void *arg, int64_t b, int64_t e) {
+  const BinRange *br = arg;
+  const TflBcast *p = br->plan;
+  const int r = p->rank;
+  const int64_t inner = p->dims[r - 1];
+  int64_t o = b / inner, i = b % inner;
+  while (b < e) {
+    int64_t oa = 0, ob = 0, rem = o;
+    for (int k = r - 2; k >= 0; k--) {
+      int64_t idx = rem % p->dims[k];
+      rem /= p->dims[k];
+      oa += idx * p->sa[k];
+      ob += idx * p->sb[k];
+    }
+    int64_t n = inner - i < e - b ? inner - i : e - b;
+    br->fn(br->d, oa + i * p->sa[r - 1], ob + i * p->sb[r - 1], b, n, p->sa[r - 1], p->sb[r - 1]);
+    b += n;
+    o++;
+    i = 0;
+  }
+}
+
 static TflStatus bin_eval(TflContext *ctx, TflNode *node) {
   BinData *d = node->user_data;
   TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
@@ -186,7 +216,15 @@ static TflStatus bin_eval(TflContext *ctx, TflNode *node) {
                      : d->type == TFL_INT32 ? bin_row_i32
                      : d->type == TFL_INT64 ? bin_row_i64
                                             : bin_row_bool;
-  tfl_bcast_run(&d->plan, fn, d);
+  int64_t total = tfl_num_elements(out);
+  if (d->type == TFL_FLOAT32 && tfl_num_threads(ctx) > 1 && total >= 2 * TFL_MIN_RANGE_WORK) {
+    /* large float ops split by output ranges (integer ops stay serial: division by zero sets d->err) */
+    BinRange br = {&d->plan, fn, d};
+    tfl_parallel_range(ctx, total, d->op == TFL_OP_POW || d->op == TFL_OP_ATAN2 ? 16.0 : 1.0, TFL_RANGE_ALIGN,
+                       bin_range, &br);
+  } else {
+    tfl_bcast_run(&d->plan, fn, d);
+  }
   if (d->err) return tfl_error(ctx, "%s: integer division by zero", tfl_op_name(d->op));
   return TFL_OK;
 }
@@ -216,17 +254,46 @@ static TflStatus un_prepare(TflContext *ctx, TflNode *node) {
 
 #define UN_LOOP(T, EXPR)                                  \
   do {                                                    \
-    const T *restrict X_ = in->data;                      \
-    T *restrict O_ = out->data;                           \
+    const T *restrict X_ = (const T *)in->data + b0;      \
+    T *restrict O_ = (T *)out->data + b0;                 \
     for (int64_t i = 0; i < n; i++) {                     \
       T x = X_[i];                                        \
       O_[i] = (EXPR);                                     \
     }                                                     \
   } while (0)
 
+typedef struct {
+  const TflTensor *in;
+  TflTensor *out;
+  int op;
+} UnRange;
+
+static void un_range_f32(void *arg, int64_t b0, int64_t e) {
+  const UnRange *u = arg;
+  const TflTensor *in = u->in;
+  TflTensor *out = u->out;
+  const int64_t n = e - b0;
+  switch (u->op) {
+    case TFL_OP_RSQRT: UN_LOOP(float, 1.0f / sqrtf(x)); break;
+    case TFL_OP_SQRT: UN_LOOP(float, sqrtf(x)); break;
+    case TFL_OP_SQUARE: UN_LOOP(float, x * x); break;
+    case TFL_OP_EXP: UN_LOOP(float, expf(x)); break;
+    case TFL_OP_LOG: UN_LOOP(float, logf(x)); break;
+    case TFL_OP_ABS: UN_LOOP(float, fabsf(x)); break;
+    case TFL_OP_NEG: UN_LOOP(float, -x); break;
+    case TFL_OP_SIN: UN_LOOP(float, sinf(x)); break;
+    case TFL_OP_COS: UN_LOOP(float, cosf(x)); break;
+    case TFL_OP_FLOOR: UN_LOOP(float, floorf(x)); break;
+    case TFL_OP_CEIL: UN_LOOP(float, ceilf(x)); break;
+    case TFL_OP_ROUND: UN_LOOP(float, nearbyintf(x)); break;
+    case TFL_OP_SIGN: UN_LOOP(float, (float)((x > 0) - (x < 0))); break;
+  }
+}
+
 static TflStatus un_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   int64_t n = tfl_num_elements(in);
+  const int64_t b0 = 0;
   int op = node->op;
   if (op == TFL_OP_LOGICAL_NOT) {
     UN_LOOP(uint8_t, x == 0);
@@ -250,21 +317,9 @@ static TflStatus un_eval(TflContext *ctx, TflNode *node) {
     }
     return TFL_OK;
   }
-  switch (op) {
-    case TFL_OP_RSQRT: UN_LOOP(float, 1.0f / sqrtf(x)); break;
-    case TFL_OP_SQRT: UN_LOOP(float, sqrtf(x)); break;
-    case TFL_OP_SQUARE: UN_LOOP(float, x * x); break;
-    case TFL_OP_EXP: UN_LOOP(float, expf(x)); break;
-    case TFL_OP_LOG: UN_LOOP(float, logf(x)); break;
-    case TFL_OP_ABS: UN_LOOP(float, fabsf(x)); break;
-    case TFL_OP_NEG: UN_LOOP(float, -x); break;
-    case TFL_OP_SIN: UN_LOOP(float, sinf(x)); break;
-    case TFL_OP_COS: UN_LOOP(float, cosf(x)); break;
-    case TFL_OP_FLOOR: UN_LOOP(float, floorf(x)); break;
-    case TFL_OP_CEIL: UN_LOOP(float, ceilf(x)); break;
-    case TFL_OP_ROUND: UN_LOOP(float, nearbyintf(x)); break;
-    case TFL_OP_SIGN: UN_LOOP(float, (float)((x > 0) - (x < 0))); break;
-  }
+  UnRange u = {in, out, op};
+  int cheap = op == TFL_OP_SQUARE || op == TFL_OP_ABS || op == TFL_OP_NEG || op == TFL_OP_SIGN;
+  tfl_parallel_range(ctx, n, cheap ? 1.0 : 16.0, TFL_RANGE_ALIGN, un_range_f32, &u);
   return TFL_OK;
 }
 

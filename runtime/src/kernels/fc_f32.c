@@ -9,6 +9,7 @@ typedef struct {
   float lo, hi;
   float *packed; /* owned */
   int dynamic_weights;
+  TflGemmFn gemm; /* chosen at prepare (ISA level, fast float) */
 } FcData;
 
 static void fc_free(void *p) {
@@ -42,6 +43,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   d->M = (int)(total / K);
   d->N = N;
   d->K = K;
+  d->gemm = tfl_gemm_kernel(tfl_fast_float(ctx));
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   int32_t od[TFL_MAX_RANK];
   int rank;
@@ -69,8 +71,8 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *w = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   if (d->dynamic_weights) tfl_gemm_pack_nk(w->data, d->N, d->K, d->packed);
-  tfl_gemm_f32_mt(ctx, d->M, d->N, d->K, in->data, d->K, d->packed, b ? (const float *)b->data : NULL, d->lo, d->hi,
-                  out->data, d->N);
+  tfl_gemm_f32_mt_k(ctx, d->gemm, d->M, d->N, d->K, in->data, d->K, d->packed, b ? (const float *)b->data : NULL,
+                    d->lo, d->hi, out->data, d->N);
   return TFL_OK;
 }
 
@@ -83,6 +85,7 @@ typedef struct {
   int64_t nbatch;
   int64_t xs[TFL_MAX_RANK], ys[TFL_MAX_RANK]; /* batch strides in matrices, 0 where broadcast */
   size_t pk, xt; /* eval scratch floats */
+  TflGemmFn gemm;
 } BmmData;
 
 static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
@@ -103,6 +106,7 @@ static TflStatus bmm_prepare(TflContext *ctx, TflNode *node) {
   int N = d->adj_y ? y->dims[yr - 2] : y->dims[yr - 1];
   if (Kx != Ky) return tfl_error(ctx, "BATCH_MATMUL: contraction dims differ (%d vs %d)", Kx, Ky);
   d->M = M; d->N = N; d->K = Kx;
+  d->gemm = tfl_gemm_kernel(tfl_fast_float(ctx));
   int br = (xr > yr ? xr : yr) - 2;
   d->rank = br + 2;
   int64_t cx = (int64_t)x->dims[xr - 1] * x->dims[xr - 2], cy = (int64_t)y->dims[yr - 1] * y->dims[yr - 2];
@@ -157,9 +161,9 @@ static void bmm_batch(const BmmData *d, const float *xm, const float *ym, float 
     a = xt;
   }
   if (mt_ctx)
-    tfl_gemm_f32_mt(mt_ctx, d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
+    tfl_gemm_f32_mt_k(mt_ctx, d->gemm, d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
   else
-    tfl_gemm_f32(d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
+    d->gemm(d->M, d->N, d->K, a, d->K, packed, NULL, -INFINITY, INFINITY, o, d->N);
 }
 
 /* Batches split over threads: each thread packs into its own scratch. */

@@ -16,6 +16,7 @@
 #include "../fixedpoint.h"
 #include "../qgemm.h"
 #include "../tflrt.h"
+#include "par_range.h"
 
 typedef struct {
   int asym;         /* asymmetric input quantization */
@@ -62,12 +63,79 @@ static inline float clampf(float v, float lo, float hi) {
  *     (the portable version rounds zp + v * inv, which differs on halves). */
 static inline int32_t neon_round(float v) { return tfl_sat_f2i((double)(v + (v < 0.0f ? -0.5f : 0.5f))); }
 
-static void quantize_sym(const float *x, int n, int8_t *q, float *scale) {
-  float mn = x[0], mx = x[0];
-  for (int i = 1; i < n; ++i) {
-    if (x[i] < mn) mn = x[i];
-    if (x[i] > mx) mx = x[i];
+/* Parallel input quantization: min/max per range (NaNs skipped), folded in range order with the serial loop's
+ * strict comparisons from the serial start value (x[0] or 0), which gives the serial result exactly (a NaN start
+ * stays NaN, later NaNs are never picked, ties keep the earliest); then the rounding loop over ranges with global
+ * indices (the bulk/tail split depends on them). */
+typedef struct {
+  const float *x;
+  int8_t *q;
+  int n;
+  float inv;
+  int32_t zp;
+  int asym;
+  float mn[256], mx[256]; /* per task: at most 4 x TFL_MAX_THREADS (interp.h) */
+  int64_t step;
+} QuantJob;
+
+static void q_minmax_task(void *arg, int task, int thread) {
+  QuantJob *j = arg;
+  (void)thread;
+  int64_t b = (int64_t)task * j->step, e = b + j->step < j->n ? b + j->step : j->n;
+  float mn = INFINITY, mx = -INFINITY;
+  for (int64_t i = b; i < e; ++i) {
+    if (j->x[i] < mn) mn = j->x[i];
+    if (j->x[i] > mx) mx = j->x[i];
   }
+  j->mn[task] = mn;
+  j->mx[task] = mx;
+}
+
+static void q_round_range(void *arg, int64_t b, int64_t e) {
+  const QuantJob *j = arg;
+  const int bulk = j->n & ~7;
+  for (int64_t i = b; i < e; ++i) {
+    const float v = j->x[i] * j->inv;
+    if (j->asym) {
+      const int64_t r = (int64_t)(i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v))) + j->zp;
+      j->q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
+    } else {
+      const int32_t r = i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v));
+      j->q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+    }
+  }
+}
+
+/* min/max of x[0, n) as the serial loops compute them, starting from start_mn / start_mx. */
+static void q_minmax(TflContext *ctx, QuantJob *j, float *mn, float *mx) {
+  int nt = ctx ? tfl_num_threads(ctx) : 1;
+  int tasks = nt > 1 ? (int)(j->n / TFL_MIN_RANGE_WORK) : 1;
+  if (tasks > 4 * nt) tasks = 4 * nt;
+  if (tasks > 256) tasks = 256;
+  if (tasks < 1) tasks = 1;
+  j->step = ((int64_t)j->n + tasks - 1) / tasks;
+  tasks = (int)(((int64_t)j->n + j->step - 1) / j->step);
+  if (tasks > 1)
+    tfl_parallel_for(ctx, tasks, q_minmax_task, j);
+  else
+    for (int t = 0; t < tasks; t++) q_minmax_task(j, t, 0);
+  for (int t = 0; t < tasks; t++) {
+    if (j->mn[t] < *mn) *mn = j->mn[t];
+    if (j->mx[t] > *mx) *mx = j->mx[t];
+  }
+}
+
+static void q_round(TflContext *ctx, QuantJob *j) {
+  if (ctx)
+    tfl_parallel_range(ctx, j->n, 2.0, TFL_RANGE_ALIGN, q_round_range, j);
+  else
+    q_round_range(j, 0, j->n);
+}
+
+static void quantize_sym_mt(TflContext *ctx, const float *x, int n, int8_t *q, float *scale) {
+  QuantJob j = {.x = x, .q = q, .n = n, .asym = 0};
+  float mn = x[0], mx = x[0];
+  q_minmax(ctx, &j, &mn, &mx);
   const float range = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
   if (range == 0.0f) {
     memset(q, 0, (size_t)n);
@@ -75,21 +143,14 @@ static void quantize_sym(const float *x, int n, int8_t *q, float *scale) {
     return;
   }
   *scale = range / 127.0f;
-  const float inv = 127.0f / range;
-  const int bulk = n & ~7;
-  for (int i = 0; i < n; ++i) {
-    const float v = x[i] * inv;
-    const int32_t r = i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v));
-    q[i] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
-  }
+  j.inv = 127.0f / range;
+  q_round(ctx, &j);
 }
 
-static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_t *offset) {
+static void quantize_asym_mt(TflContext *ctx, const float *x, int n, int8_t *q, float *scale, int32_t *offset) {
+  QuantJob j = {.x = x, .q = q, .n = n, .asym = 1};
   float mn = 0.0f, mx = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    if (x[i] < mn) mn = x[i];
-    if (x[i] > mx) mx = x[i];
-  }
+  q_minmax(ctx, &j, &mn, &mx);
   if (mn == mx) {
     memset(q, 0, (size_t)n);
     *scale = 1.0f;
@@ -110,13 +171,14 @@ static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_
   else zp = (int32_t)(int8_t)round(zpd);
   *scale = (float)s;
   *offset = zp;
-  const float inv = (float)(1.0 / (double)*scale);
-  const int bulk = n & ~7;
-  for (int i = 0; i < n; ++i) {
-    const float v = x[i] * inv;
-    const int64_t r = (int64_t)(i < bulk ? neon_round(v) : tfl_sat_f2i((double)roundf(v))) + zp;
-    q[i] = (int8_t)(r > 127 ? 127 : (r < -128 ? -128 : r));
-  }
+  j.inv = (float)(1.0 / (double)*scale);
+  j.zp = zp;
+  q_round(ctx, &j);
+}
+
+static void quantize_sym(const float *x, int n, int8_t *q, float *scale) { quantize_sym_mt(NULL, x, n, q, scale); }
+static void quantize_asym(const float *x, int n, int8_t *q, float *scale, int32_t *offset) {
+  quantize_asym_mt(NULL, x, n, q, scale, offset);
 }
 
 static int hybrid_types(const TflTensor *in, const TflTensor *w, const TflTensor *out) {
@@ -486,8 +548,8 @@ TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *
   for (int n = 0; n < N; ++n) {
     float sf;
     int32_t off = 0;
-    if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
-    else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
+    if (d->asym) quantize_asym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf, &off);
+    else quantize_sym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf);
     r.off = (int16_t)off;
     p.sf = sf;
     p.sfw = d->per_channel ? sf : sf * w->scales[0];
@@ -611,8 +673,8 @@ static TflStatus conv_like_eval(TflContext *ctx, TflNode *node, int depthwise) {
   for (int n = 0; n < N; ++n) {
     float sf;
     int32_t off = 0;
-    if (d->asym) quantize_asym(x + n * per_batch, (int)per_batch, q, &sf, &off);
-    else quantize_sym(x + n * per_batch, (int)per_batch, q, &sf);
+    if (d->asym) quantize_asym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf, &off);
+    else quantize_sym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf);
     r.off = off;
     r.sf = sf;
     r.sfw = d->per_channel ? sf : sf * w->scales[0];
@@ -915,7 +977,7 @@ static TflStatus tconv_eval(TflContext *ctx, TflNode *node) {
     float sf;
     int32_t off;
     int8_t *qb = q + n * per_batch;
-    quantize_asym(x + n * per_batch, (int)per_batch, qb, &sf, &off);
+    quantize_asym_mt(ctx, x + n * per_batch, (int)per_batch, qb, &sf, &off);
     float *yb = y + (int64_t)n * d->oh * d->ow * d->cout;
     for (int iy = 0; iy < d->h; ++iy)
       for (int ix = 0; ix < d->w; ++ix)
