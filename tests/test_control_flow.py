@@ -154,7 +154,7 @@ def test_assign_add_becomes_resource_variables_like_tf():
     assert _ops(ours)[0][0] == "CALL_ONCE"
     from ai_edge_litert.interpreter import Interpreter as LiteRT
 
-    # (our C runtime has no CALL_ONCE / resource-variable kernels yet: LiteRT runs both files)
+    # (LiteRT runs both files here; tests/test_runtime_resource_vars.py runs them in our C runtime too)
     runners = {
         "tf_file": LiteRT(model_content=theirs).get_signature_runner(),
         "ours": LiteRT(model_content=ours).get_signature_runner(),

@@ -70,6 +70,8 @@ struct TflContext {
   double max_work;      /* work bound of one invoke (see node_work), 0 = unbounded */
   double work;          /* work of the current top-level invoke so far */
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
+  TflResources *resources; /* resource variables (kernels/resource.c) */
+  uint8_t *called_once;    /* per subgraph: CALL_ONCE has run it in this interpreter's life */
 };
 
 #define TFL_MAX_CALL_DEPTH 32
@@ -106,6 +108,7 @@ int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
 int tfl_exact_math(const TflContext *ctx) { return ctx->exact_math; }
 int tfl_fast_float(const TflContext *ctx) { return ctx->fast_float; }
 TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
+TflResources **tfl_ctx_resources(TflContext *ctx) { return &ctx->resources; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
   ctx->flex_user = user;
@@ -252,7 +255,7 @@ void tfl_node_reset(TflContext *ctx, TflNode *node) {
 
 /* ---- creation ---- */
 
-/* IF and WHILE run in the interpreter itself, which implements their version 1 (as LiteRT registers them). */
+/* IF, WHILE and CALL_ONCE run in the interpreter itself, which implements their version 1 (as LiteRT registers them). */
 #define TFL_CONTROL_MAX_VERSION 1
 
 /* Refuses a builtin node whose OperatorCode version no registered kernel implements (a newer version may change the
@@ -338,7 +341,7 @@ static int init_sub(TflContext *ctx, int si) {
     n->n.file = ctx->m.buf;
     n->n.file_len = ctx->m.len;
     n->flex = n->n.custom_code && strncmp(n->n.custom_code, "Flex", 4) == 0;
-    if (n->n.op == TFL_OP_IF || n->n.op == TFL_OP_WHILE) n->control = n->n.op;
+    if (n->n.op == TFL_OP_IF || n->n.op == TFL_OP_WHILE || n->n.op == TFL_OP_CALL_ONCE) n->control = n->n.op;
     if (check_version(ctx, n)) return -1;
     /* the graph is single-assignment: a second writer would leave the first with a tensor it does not own */
     for (int k = 0; k < o->noutputs; k++) {
@@ -406,6 +409,8 @@ void tfl_destroy(TflContext *ctx) {
     }
   free(ctx->subs);
   free(ctx->scratch);
+  tfl_resources_free(ctx->resources);
+  free(ctx->called_once);
   tfl_model_free(&ctx->m);
   free(ctx);
 }
@@ -516,6 +521,8 @@ TflStatus tfl_check_fold_work(TflContext *ctx, TflNode *node) {
 
 void tfl_set_max_work(TflContext *ctx, double max_work) { ctx->max_work = max_work > 0 ? max_work : 0; }
 
+static int prepare_call_once(TflContext *ctx, Node *n);
+
 static int prepare_node(TflContext *ctx, Node *n) {
   char lab[300];
   n->k = NULL;
@@ -528,6 +535,7 @@ static int prepare_node(TflContext *ctx, Node *n) {
     n->prepared_at = ctx->epoch;
     return 0;
   }
+  if (n->control == TFL_OP_CALL_ONCE) return prepare_call_once(ctx, n);
   if (n->control) {
     int a, b;
     control_subgraphs(&n->n, &a, &b);
@@ -582,8 +590,10 @@ static int prepare_node(TflContext *ctx, Node *n) {
   }
   char msg[sizeof ctx->err];
   snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "prepare failed");
-  return set_err(ctx, "%s version %d (subgraph %d, node %d): %s", node_label(n, lab, sizeof lab), n->n.version, n->n.subgraph,
-                 n->n.index, msg);
+  /* a kernel's "malformed model: " stays in front: the Python layer raises ValueError for those */
+  const int malformed = strncmp(msg, "malformed model: ", 17) == 0;
+  return set_err(ctx, "%s%s version %d (subgraph %d, node %d): %s", malformed ? "malformed model: " : "", node_label(n, lab, sizeof lab),
+                 n->n.version, n->n.subgraph, n->n.index, malformed ? msg + 17 : msg);
 }
 
 typedef struct {
@@ -940,7 +950,9 @@ static int invoke_sub(TflContext *ctx, int sg) {
       char msg[sizeof ctx->err];
       snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "eval failed");
       ctx->phase = PHASE_IDLE;
-      return set_err(ctx, "%s version %d (subgraph %d, node %d) failed: %s", node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
+      /* a malformed subgraph first prepared here (IF/WHILE/CALL_ONCE) is still a malformed model (ValueError) */
+      return set_err(ctx, "%s%s version %d (subgraph %d, node %d) failed: %s", strstr(msg, "malformed model: ") ? "malformed model: " : "",
+                     node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
     }
   }
   ctx->phase = PHASE_IDLE;
@@ -1022,8 +1034,11 @@ static TflStatus copy_outputs(TflContext *ctx, int sg, int n, TflTensor *const *
   return TFL_OK;
 }
 
+static TflStatus eval_call_once(TflContext *ctx, Node *n);
+
 static TflStatus eval_control(TflContext *ctx, Node *n) {
   TflNode *node = &n->n;
+  if (n->control == TFL_OP_CALL_ONCE) return eval_call_once(ctx, n);
   int a, b;
   control_subgraphs(node, &a, &b);
   if (a < 0 || a >= ctx->nsubs || b < 0 || b >= ctx->nsubs) return tfl_error(ctx, "invalid subgraph index");
@@ -1063,3 +1078,29 @@ static TflStatus eval_control(TflContext *ctx, Node *n) {
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n) { ctx->max_loop = n; }
 void tfl_set_exact_math(TflContext *ctx, int on) { ctx->exact_math = on != 0; }
 void tfl_set_fast_float(TflContext *ctx, int on) { ctx->fast_float = on != 0; }
+
+/* ---- CALL_ONCE: runs its init subgraph (variable initialization) on the first invoke of this interpreter's life,
+ * then nothing; as LiteRT, the status is per init subgraph, shared by all subgraphs, and reset_all_variables keeps it. */
+
+static int prepare_call_once(TflContext *ctx, Node *n) {
+  const int sg = tfl_CallOnceOptions(&n->n).init_subgraph_index;
+  if (sg < 0 || sg >= ctx->nsubs || sg == n->n.subgraph)
+    return set_err(ctx, "malformed model: CALL_ONCE (subgraph %d, node %d) calls subgraph %d; the model has %d", n->n.subgraph,
+                   n->n.index, sg, ctx->nsubs);
+  const TflSubgraphDesc *g = &ctx->m.subgraphs[sg];
+  if (n->n.ninputs || n->n.noutputs || g->ninputs || g->noutputs)
+    return set_err(ctx, "malformed model: CALL_ONCE (subgraph %d, node %d) and its init subgraph %d must have no inputs or outputs",
+                   n->n.subgraph, n->n.index, sg);
+  n->prepared_at = ctx->epoch;
+  return 0;
+}
+
+static TflStatus eval_call_once(TflContext *ctx, Node *n) {
+  const int sg = tfl_CallOnceOptions(&n->n).init_subgraph_index;
+  if (sg < 0 || sg >= ctx->nsubs) return tfl_error(ctx, "invalid subgraph index");
+  if (!ctx->called_once && !(ctx->called_once = calloc((size_t)ctx->nsubs, 1))) return tfl_error(ctx, "out of memory");
+  if (ctx->called_once[sg]) return TFL_OK;
+  if (call_subgraph(ctx, sg, 0, NULL) != TFL_OK) return TFL_ERROR;
+  ctx->called_once[sg] = 1; /* only once it has succeeded, as LiteRT marks it */
+  return TFL_OK;
+}

@@ -52,6 +52,12 @@ typedef struct TflPool TflPool;
 TflPool **tfl_ctx_pool(TflContext *ctx);
 void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
 
+/* kernels/resource.c: the interpreter's resource variables (VAR_HANDLE ids by name, values by id), shared by all its
+ * subgraphs; created on first use, freed by tfl_destroy. */
+typedef struct TflResources TflResources;
+TflResources **tfl_ctx_resources(TflContext *ctx);
+void tfl_resources_free(TflResources *r);
+
 /* registry.c */
 int tfl_registry_has_op(int32_t op);
 int tfl_registry_has_node(const TflNode *node); /* a builtin kernel for its op, or a registered custom kernel */

@@ -579,15 +579,15 @@ static PyObject *mod_op_name(PyObject *m, PyObject *arg) {
 static PyObject *mod_has_kernel(PyObject *m, PyObject *arg) {
   long op = PyLong_AsLong(arg);
   if (op == -1 && PyErr_Occurred()) return NULL;
-  /* IF and WHILE are executed by the interpreter core itself */
-  return PyBool_FromLong(op == TFL_OP_IF || op == TFL_OP_WHILE || tfl_registry_has_op((int32_t)op));
+  /* IF, WHILE and CALL_ONCE are executed by the interpreter core itself */
+  return PyBool_FromLong(op == TFL_OP_IF || op == TFL_OP_WHILE || op == TFL_OP_CALL_ONCE || tfl_registry_has_op((int32_t)op));
 }
 
 static PyObject *mod_kernel_versions(PyObject *m, PyObject *arg) {
   long op = PyLong_AsLong(arg);
   if (op == -1 && PyErr_Occurred()) return NULL;
   char buf[128];
-  if (op == TFL_OP_IF || op == TFL_OP_WHILE) return PyUnicode_FromString("1");
+  if (op == TFL_OP_IF || op == TFL_OP_WHILE || op == TFL_OP_CALL_ONCE) return PyUnicode_FromString("1");
   if (op < 0 || op > INT32_MAX || !tfl_registry_has_op((int32_t)op)) Py_RETURN_NONE;
   tfl_registry_describe_versions((int32_t)op, buf, sizeof buf);
   return PyUnicode_FromString(buf);

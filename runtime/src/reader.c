@@ -631,3 +631,21 @@ int tfl_opt_int_vec(const TflNode *node, int field, int32_t *out, int cap) {
   for (uint64_t i = 0; i < n && (int64_t)i < cap; i++) out[i] = ld_i32(base + target + 4 + 4 * i);
   return (int)n;
 }
+
+/* A string field (FlatBuffer string: u32 length, bytes): 1 with *s (not NUL-terminated) and *len when present, 0 when
+ * absent, -1 when its offset or length points outside the file. */
+int tfl_opt_string(const TflNode *node, int field, const char **s, size_t *len) {
+  const uint8_t *p;
+  *s = NULL;
+  *len = 0;
+  if (!opt_field(node, field, 4, &p)) return 0;
+  const uint8_t *base = node->file;
+  size_t flen = node->file_len;
+  uint64_t target = (uint64_t)(size_t)(p - base) + ld_u32(p);
+  if (target > flen || flen - target < 4) return -1;
+  uint64_t n = ld_u32(base + target);
+  if (n > flen - target - 4) return -1;
+  *s = (const char *)base + target + 4;
+  *len = (size_t)n;
+  return 1;
+}

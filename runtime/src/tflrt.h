@@ -110,6 +110,9 @@ TflStatus tfl_check_fold_work(TflContext *ctx, TflNode *node);
 /* ---- options: kernels read their op's table through the typed readers of schema_gen.h, e.g.
  * `const TflConv2DOptions o = tfl_Conv2DOptions(node);` -- every field bounds-checked by reader.c, absent fields at
  * their schema default; vectors by field id (tfl_opt_int_vec(node, TFL_ReshapeOptions_new_shape, ...)). ---- */
+/* String fields by field id (e.g. TFL_VarHandleOptions_shared_name): 1 with *s (not NUL-terminated) and *len when
+ * present, 0 when absent, -1 when the string leaves the file (a malformed model). */
+int tfl_opt_string(const TflNode *node, int field, const char **s, size_t *len);
 
 /* ---- small helpers shared by kernels (util.c) ---- */
 const char *tfl_op_name(int32_t op); /* schema name of a builtin op code, NULL when unknown */
@@ -188,7 +191,8 @@ extern const TflApi tfl_api;
   X(index_ops)                 \
   X(sequence)                  \
   X(lrn_f32)                   \
-  X(random)
+  X(random)                    \
+  X(resource)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
