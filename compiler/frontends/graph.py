@@ -174,6 +174,7 @@ class _Importer:
         self.written: dict[int, tuple[Any, int]] | None = {}  # id(variable reader) -> (marker, dtype enum)
         self.variable_reads: dict[str, Any] = {}  # placeholder node -> marker of a mutable variable's read
         self.variable_names: dict[int, str] = {}  # id(variable reader) -> shared_name
+        self.frozen: set[Any] = set()  # variable keys (variable_key) whose reads became constants
         self._handles: dict[str, SSAValue] = {}
         self.in_region = False
 
@@ -239,6 +240,8 @@ class _Importer:
             if self.written and id(marker[1]) in self.written:
                 self.variable_reads[node.name] = marker  # a mutable variable: READ_VARIABLE, in order
                 node.input.extend(controls)
+            else:
+                self.frozen.add(variable_key(marker))
             node.attr.clear()
             node.attr["dtype"].type = dtype
             node.attr["shape"].shape.CopyFrom(tf.TensorShape(arr.shape).as_proto())
@@ -526,6 +529,7 @@ class _Importer:
         sub._library, sub._library_graph, sub._variables = self._library, self._library_graph, self._variables
         sub.resource_variables = self.resource_variables
         sub.written, sub.variable_names, sub.in_region = self.written, self.variable_names, True
+        sub.frozen = self.frozen
         args = iter(block.args)
         outputs = sub.import_function(fdef, [next(args) if isinstance(a, SSAValue) else a for a in inputs])
         self.side_effects.extend(sub.side_effects)
@@ -709,6 +713,28 @@ def fixed_shape(shape: Sequence[int], static_batch: int | None) -> list[int]:
     return [d if d >= 0 else (static_batch if i == 0 else 1) for i, d in enumerate(shape)]
 
 
+def variable_key(marker: Any) -> Any:
+    """What identifies a captured variable across signatures (the reader's `variable_key`, else the reader)."""
+    return getattr(marker[1], "variable_key", id(marker[1]))
+
+
+def _check_shared_variables(frozen: dict[str, set[Any]], written: dict[str, set[Any]]) -> None:
+    """A variable one signature writes and another freezes would give the reader stale values: refuse it."""
+    bad = [
+        (reader, writer)
+        for writer, keys in written.items()
+        for reader, reads in frozen.items()
+        if reader != writer and keys & reads
+    ]
+    if bad:
+        pairs = ", ".join(f"{r!r} reads a variable {w!r} writes" for r, w in bad)
+        raise ModelImportError(
+            f"signatures share mutable state: {pairs}; tflc freezes a variable in a signature that only reads "
+            "it, so the reader would not see the writes "
+            "(not supported yet). Convert the signatures that share no written variable (signature_keys=[...])"
+        )
+
+
 def import_entries(
     entries: list[Entry], resource_variables: bool = False, static_batch: int | None = 1
 ) -> ModuleOp:
@@ -717,6 +743,8 @@ def import_entries(
     Assign, initialized once by a tfl.call_once); otherwise a write is an error and reads are frozen.
     `static_batch` fixes dynamic input dims as in `fixed_shape`."""
     funcs = []
+    frozen: dict[str, set[Any]] = {}  # signature -> variables it reads as constants
+    written: dict[str, set[Any]] = {}  # signature -> variables it writes
     for entry in entries:
         arg_types = []
         for signature_shape, dtype in entry.input_specs:
@@ -735,6 +763,8 @@ def import_entries(
             else:
                 inputs.append(("resource", cap))
         outputs = importer.import_function(entry.function_def, inputs)
+        frozen[entry.key] = importer.frozen
+        written[entry.key] = {variable_key(m) for m, _ in (importer.written or {}).values()}
         if importer.side_effects:
             raise ModelImportError(_side_effects_message(entry.key, importer.side_effects))
         bad = [i for i, o in enumerate(outputs) if not isinstance(o, SSAValue)]
@@ -763,4 +793,5 @@ def import_entries(
             fn.attributes[PINNED_INPUTS] = ArrayAttr([IntegerAttr(i, i64) for i in sorted(importer.pinned)])
             fn.attributes[SHAPE_READS] = ArrayAttr([StringAttr(n) for n in importer.shape_reads])
         funcs.append(fn)
+    _check_shared_variables(frozen, written)
     return ModuleOp(funcs)

@@ -44,7 +44,9 @@ def entry_from_concrete_function(
     captures: list[Any] = []
     for cap in captured:
         if cap.dtype == tf.resource:
-            captures.append(lambda dtype, h=cap: tf.raw_ops.ReadVariableOp(resource=h, dtype=dtype).numpy())
+            read = lambda dtype, h=cap: tf.raw_ops.ReadVariableOp(resource=h, dtype=dtype).numpy()  # noqa: E731
+            read.variable_key = ("handle", id(cap))  # type: ignore[attr-defined]  # same variable, any signature
+            captures.append(read)
         else:
             captures.append(np.asarray(cap.numpy()))
     library = {f.signature.name: f for f in cf.graph.as_graph_def(add_shapes=False).library.function}
@@ -196,7 +198,9 @@ class _CheckpointVariables:
             raise ModelImportError(
                 f"variable {name!r} (object {node_id}) has no value in the SavedModel checkpoint"
             )
-        return lambda dtype: np.asarray(self._reader.get_tensor(key))
+        read = lambda dtype: np.asarray(self._reader.get_tensor(key))  # noqa: E731
+        read.variable_key = ("saved_model", node_id)  # type: ignore[attr-defined]  # same variable, any signature
+        return read
 
 
 def _saved_model_entry(
