@@ -148,6 +148,14 @@ def test_hybrid_batch_matmul_with_empty_filter_is_defined():
         _run_all(_load("hybrid-bmm-empty-filter.tflite"))
 
 
+def test_hybrid_conv_with_empty_input_is_defined():
+    """make fuzz (UBSan) found the parallel hybrid input quantization dividing by a task size of 0 when the conv's
+    input has no elements (hybrid.c q_minmax; LiteRT's verifier rejects the file); it now quantizes nothing and the
+    model runs (`fuzz.sh repro` checks it under ASan+UBSan)."""
+    out = _run_all(_load("hybrid-conv-empty-input.tflite"))
+    assert [o.shape for o in out] == [(1, 5)] and np.all(np.isfinite(out[0]))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""

@@ -108,6 +108,7 @@ static void q_round_range(void *arg, int64_t b, int64_t e) {
 
 /* min/max of x[0, n) as the serial loops compute them, starting from start_mn / start_mx. */
 static void q_minmax(TflContext *ctx, QuantJob *j, float *mn, float *mx) {
+  if (j->n <= 0) return; /* an empty input: the starting values stand (and no task of 0 elements divides by 0) */
   int nt = ctx ? tfl_num_threads(ctx) : 1;
   int tasks = nt > 1 ? (int)(j->n / TFL_MIN_RANGE_WORK) : 1;
   if (tasks > 4 * nt) tasks = 4 * nt;
@@ -134,7 +135,7 @@ static void q_round(TflContext *ctx, QuantJob *j) {
 
 static void quantize_sym_mt(TflContext *ctx, const float *x, int n, int8_t *q, float *scale) {
   QuantJob j = {.x = x, .q = q, .n = n, .asym = 0};
-  float mn = x[0], mx = x[0];
+  float mn = n > 0 ? x[0] : 0.0f, mx = mn;
   q_minmax(ctx, &j, &mn, &mx);
   const float range = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
   if (range == 0.0f) {
