@@ -375,7 +375,7 @@ def _fmt(r: dict, key: str, fmt: str) -> str:
 
 def write_results(rows: list[dict], resnet: dict | None) -> None:
     lines = [
-        "## Conversion: TensorFlow 2.21 converter vs tflc (from_saved_model, float32, 1 process each)",
+        "## Conversion: TensorFlow 2.21 converter vs tflc (from_saved_model of Keras `model.export()`: batch None, kept dynamic by both; float32, 1 process each)",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine (2 cores). Wall time is "
         "`convert()` only; peak RSS is the whole converting process (TensorFlow import included on both sides). "
