@@ -224,7 +224,10 @@ def convert(
         typer.Option("--print-op-generic", help="Print dumped IR in generic form.", rich_help_panel=_DEBUG),
     ] = False,
 ) -> None:
-    """Convert a SavedModel, Keras model or exported JAX function to a .tflite FlatBuffer."""
+    """Convert a SavedModel, Keras or JAX model to a .tflite FlatBuffer.
+
+    Inputs: a SavedModel directory, a .keras/.h5 file, or a serialized jax.export.Exported function.
+    """
     from compiler.converter import CompatFlags, compat_pipeline
     from compiler.pipeline import DEFAULT_PIPELINE, parse_passes, pipeline_string
 

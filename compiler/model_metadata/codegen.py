@@ -243,7 +243,10 @@ def _render(
             )
         desc = _doc_line(t.description) + " " if t.description else ""
         if t.info.dynamic:
-            text = f"{t.attr}: {desc}Dynamic shape (the input is resized to each array's shape)"
+            text = (
+                f"{t.attr}: {desc}Dynamic shape (the input is resized to each array's shape; an array without the "
+                "batch axis is one example)"
+            )
         else:
             text = f"{t.attr}: {desc}Shape {t.info.shape} (any shape with as many elements)"
         text += f"; {', '.join(how)}." if how else "."
@@ -267,6 +270,9 @@ def _render(
         elif t.mean is not None and t.info.dtype != "float32":
             lines.append(f"        x{i} = x{i}.astype(np.{t.info.dtype})")
         if t.info.dynamic:
+            if len(t.info.shape) > 1:  # one example without its batch axis: a batch of 1
+                lines.append(f"        if x{i}.ndim == {len(t.info.shape) - 1}:")
+                lines.append(f"            x{i} = x{i}[np.newaxis]")
             lines.append(f"        self._fit({i}, x{i})")
         lines.append(f"        self.interpreter.set_tensor(self._inputs[{i}], x{i})")
     lines.append("        self.interpreter.invoke()")

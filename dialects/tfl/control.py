@@ -86,7 +86,7 @@ class IfOp(RegionOp):
     REGION_OPTIONS: ClassVar[str] = "IfOptions"
     REGION_FIELDS: ClassVar[tuple[str, ...]] = ("then_subgraph_index", "else_subgraph_index")
     VERSIONS = {1: "1.15.0"}
-    TYPES = {"cond": TensorOf(*BOOLEAN)}
+    TYPES = {"cond": TensorOf(*BOOLEAN)}  # inputs/outs are variadic: each value has its own kind
     cond = operand_def()
     inputs = var_operand_def()
     outs = var_result_def()
@@ -160,6 +160,7 @@ class VarHandleOp(TflOp):
     name = "tfl.var_handle"
     BUILTIN = BuiltinOperator.VAR_HANDLE
     VERSIONS = {1: "2.6.0"}
+    TYPES = {"handle": TensorOf()}  # a resource
     container = prop_def(StringAttr)
     shared_name = prop_def(StringAttr)
     handle = result_def()
@@ -184,6 +185,7 @@ class ReadVariableOp(TflOp):
     name = "tfl.read_variable"
     BUILTIN = BuiltinOperator.READ_VARIABLE
     VERSIONS = {1: "2.6.0"}
+    TYPES = {"resource_id": TensorOf(), "result": TensorOf()}
     resource_id = operand_def()
     result = result_def()
     traits = traits_def(MemoryReadEffect())
@@ -200,6 +202,7 @@ class AssignVariableOp(TflOp):
     name = "tfl.assign_variable"
     BUILTIN = BuiltinOperator.ASSIGN_VARIABLE
     VERSIONS = {1: "2.6.0"}
+    TYPES = {"resource_id": TensorOf(), "value": TensorOf()}
     resource_id = operand_def()
     value = operand_def()
     traits = traits_def(MemoryWriteEffect())
