@@ -30,7 +30,9 @@ from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
 # Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
-DEFAULT_STATIC_BATCH: int | None = None
+# Static by default for now: dynamic-dim files are not yet equal to TF's everywhere (EfficientNetB0 with
+# dynamic-range quantization differs from TF's file by 2.5% under BUILTIN_REF, while the static file is identical).
+DEFAULT_STATIC_BATCH: int | None = 1
 
 
 class OpsSet(enum.Enum):

@@ -35,7 +35,6 @@ from passes.patterns import (
     op_accepts,
     rule,
     same_padding,
-    shape_of,
     single_use,
     splat,
     tfl_const,
@@ -211,8 +210,8 @@ def fold_input_scaling(op: Operation, rewriter: PatternRewriter) -> None:
     b = const_value(bias)
     if w is None or w.dtype != np.float32 or (b is None and not no_value(bias)):
         return
-    in_shape = shape_of(x)
-    if in_shape is None:
+    in_shape = dims_of(x)  # a dynamic batch is fine: only channels (and, for padding, spatial dims) are read
+    if in_shape is None or in_shape[-1] < 0 or any(d < 0 for d in in_shape[1:]):
         return
     cin = in_shape[-1]
     vec = channel_vector(c, cin, len(in_shape))

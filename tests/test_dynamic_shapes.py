@@ -162,7 +162,9 @@ def test_shape_reads_are_computed_at_run_time(case):
     f = tf.function(body, input_signature=[tf.TensorSpec(shape, tf.float32, name="x")])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
+        c = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+        c.experimental_static_batch = None  # dynamic dims (tflc's default is static for now)
+        model = c.convert()
     assert not [w for w in caught if issubclass(w.category, ConversionNote)]
     theirs = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f).convert()
     assert count_ops(model) <= count_ops(theirs)
@@ -208,7 +210,8 @@ def test_static_batch_rejects_non_positive_ints(bad):
 
 
 def test_cli_static_batch(tmp_path):
-    """`tflc convert --static-batch 1` writes the fully static file; without it the batch stays dynamic."""
+    """`tflc convert --dynamic-batch` keeps the batch dynamic; `--static-batch 1` (the default) writes the fully static
+    file."""
     import keras
     from typer.testing import CliRunner
 
@@ -219,8 +222,8 @@ def test_cli_static_batch(tmp_path):
     path = tmp_path / "m.keras"
     model.save(path)
     runner = CliRunner()
-    for flag, want in (([], [[-1, 5]]), (["--static-batch", "1"], [None])):
-        out = tmp_path / f"m{len(flag)}.tflite"
+    for flag, want in ((["--dynamic-batch"], [[-1, 5]]), (["--static-batch", "1"], [None]), ([], [None])):
+        out = tmp_path / f"m{'_'.join(flag)}.tflite"
         res = runner.invoke(app, ["convert", "--keras-model-file", str(path), "-o", str(out), "-q", *flag])
         assert res.exit_code == 0, res.output
         assert _io_signatures(out.read_bytes())[0] == want

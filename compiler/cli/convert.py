@@ -127,13 +127,21 @@ def convert(
         typer.Option(
             "--static-batch",
             help="Fix the signature's dynamic (None) dims: the batch (first dim) to N, others to 1, so every shape "
-            "folds (inputs can then not be resized). Default: dynamic dims stay dynamic (shape_signature -1), as TF.",
+            "folds (inputs can then not be resized). Default: 1.",
             metavar="N",
             min=1,
             show_default=False,
             rich_help_panel="Input shapes",
         ),
     ] = None,
+    dynamic_batch: Annotated[
+        bool,
+        typer.Option(
+            "--dynamic-batch",
+            help="Keep the signature's dynamic (None) dims dynamic (shape_signature -1, resizable), as TF does.",
+            rich_help_panel="Input shapes",
+        ),
+    ] = False,
     select_tf_ops: Annotated[
         bool,
         typer.Option(
@@ -279,8 +287,12 @@ def convert(
     else:
         converter = TFLiteConverter.from_keras_file(str(keras_model_file))
     converter.pass_pipeline = canonical
+    if static_batch is not None and dynamic_batch:
+        raise UsageError("give --static-batch N or --dynamic-batch, not both")
     if static_batch is not None:
         converter.experimental_static_batch = static_batch
+    if dynamic_batch:
+        converter.experimental_static_batch = None
     _set_op_sets(converter, quantize, select_tf_ops)
     converter.allow_custom_ops = allow_custom_ops
     if quantize is not None:
