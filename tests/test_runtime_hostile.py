@@ -148,6 +148,13 @@ def test_hybrid_batch_matmul_with_empty_filter_is_defined():
         _run_all(_load("hybrid-bmm-empty-filter.tflite"))
 
 
+def test_space_to_depth_with_a_huge_block_is_refused():
+    """make fuzz (UBSan) found SPACE_TO_DEPTH's size check itself overflowing int64 (block_size^2 * C with a block
+    of ~1e9, strided_view.c); the check bounds block_size^2 first, so the file is refused cleanly."""
+    with pytest.raises(RuntimeError, match="block_size too large"):
+        _run_all(_load("depth-to-space-huge-block.tflite"))
+
+
 def test_hybrid_conv_with_empty_input_is_defined():
     """make fuzz (UBSan) found the parallel hybrid input quantization dividing by a task size of 0 when the conv's
     input has no elements (hybrid.c q_minmax; LiteRT's verifier rejects the file); it now quantizes nothing and the
@@ -179,6 +186,7 @@ REFUSED = [
     ("hybrid-bmm-empty-filter.tflite", "RESIZE_BILINEAR"),
     ("exp16-zero-output-scale.tflite", "scales must be positive"),
     ("softmax8-tiny-input-scale.tflite", "SOFTMAX: beta \\* input scale out of range"),
+    ("depth-to-space-huge-block.tflite", "SPACE_TO_DEPTH: block_size too large"),
 ]
 
 

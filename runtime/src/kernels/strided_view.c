@@ -245,7 +245,9 @@ static TflStatus d2s_prepare(TflContext *ctx, TflNode *node) {
   d->block_size = bs;
   int32_t od[4];
   int N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
-  if ((int64_t)bs * bs * C > INT32_MAX || (int64_t)H * bs > INT32_MAX || (int64_t)W * bs > INT32_MAX)
+  /* bs * bs first: with both factors below 2^31, bs * bs * C fits int64 only once bs * bs is bounded */
+  if ((int64_t)bs * bs > INT32_MAX || (int64_t)bs * bs * C > INT32_MAX || (int64_t)H * bs > INT32_MAX ||
+      (int64_t)W * bs > INT32_MAX)
     return tfl_error(ctx, "%s: block_size too large", name);
   if (node->op == TFL_OP_DEPTH_TO_SPACE) {
     if (C % (bs * bs)) return tfl_error(ctx, "DEPTH_TO_SPACE: depth %d not divisible by %d", C, bs * bs);
