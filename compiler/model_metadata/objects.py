@@ -22,38 +22,19 @@ import numpy as np
 from compiler.model_metadata import metadata_schema_generated as fb
 
 
-class AssociatedFileType(enum.IntEnum):
-    UNKNOWN = 0
-    DESCRIPTIONS = 1
-    TENSOR_AXIS_LABELS = 2
-    TENSOR_VALUE_LABELS = 3
-    TENSOR_AXIS_SCORE_CALIBRATION = 4
-    VOCABULARY = 5
-    SCANN_INDEX_FILE = 6
+def _schema_enum(name: str) -> Any:
+    """The schema enum `name` as an IntEnum, its members read from flatc's generated class (never restated)."""
+    members = {
+        k: v for k, v in vars(getattr(fb, name)).items() if not k.startswith("_") and isinstance(v, int)
+    }
+    return enum.IntEnum(name, members, module=__name__)
 
 
-class ColorSpaceType(enum.IntEnum):
-    UNKNOWN = 0
-    RGB = 1
-    GRAYSCALE = 2
-
-
-class BoundingBoxType(enum.IntEnum):
-    UNKNOWN = 0
-    BOUNDARIES = 1
-    UPPER_LEFT = 2
-    CENTER = 3
-
-
-class CoordinateType(enum.IntEnum):
-    RATIO = 0
-    PIXEL = 1
-
-
-class ScoreTransformationType(enum.IntEnum):
-    IDENTITY = 0
-    LOG = 1
-    INVERSE_LOGISTIC = 2
+AssociatedFileType = _schema_enum("AssociatedFileType")
+ColorSpaceType = _schema_enum("ColorSpaceType")
+BoundingBoxType = _schema_enum("BoundingBoxType")
+CoordinateType = _schema_enum("CoordinateType")
+ScoreTransformationType = _schema_enum("ScoreTransformationType")
 
 
 @dataclass
