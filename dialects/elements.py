@@ -217,7 +217,9 @@ class DenseElementsAttr(Data[Blob]):
         printer.print_string(f"<{a.dtype.name} [{dims}] ")
         if a.size > PRINT_LIMIT and not _print_all_constants:
             printer.print_string(f'elided "{self.data.digest}">')
-        elif (a.dtype.kind == "f" and not np.all(np.isfinite(a))) or a.dtype.kind == "c":  # no complex literal
+        elif a.dtype.kind == "c" or (
+            a.dtype.kind == "f" and not np.all(np.isfinite(a))
+        ):  # complex: no literal
             printer.print_string(f'hex "{a.tobytes().hex()}">')
         else:
             flat = a.reshape(-1)

@@ -59,7 +59,7 @@ def legalize_rfft(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     x, length = op.operands
     lengths = _fft_lengths(length, 1)
     shape, out_shape = shape_of(x), shape_of(op.results[0])
-    if lengths is None or shape is None or out_shape is None or not shape or not op_accepts(tfl.Rfft2dOp, [x]):
+    if lengths is None or not shape or out_shape is None or not op_accepts(tfl.Rfft2dOp, [x]):
         return
     axis = len(shape) - 1
     f32, c64 = element_type(np.dtype(np.float32)), element_type(np.dtype(np.complex64))
