@@ -73,19 +73,24 @@ def legalize_rfft(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [dim, expanded, fft_length, fft, squeezed])
 
 
-_PARTS = {"Real": tfl.RealOp, "Imag": tfl.ImagOp, "ComplexAbs": tfl.ComplexAbsOp}
+def _part_rule(tf_type: str, new_cls: type[tfl.TflOp], name: str) -> object:
+    @generic_rule(tf_type)
+    def legalize_complex_part(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
+        """tf.Real / tf.Imag / tf.ComplexAbs(z) -> tfl.real / tfl.imag / tfl.complex_abs (complex64 -> float32,
+        complex128 -> float64)."""
+        if len(op.operands) != 1 or len(op.results) != 1:
+            return
+        if not new_cls.accepts([op.operands[0].type, op.results[0].type]):
+            return
+        replace_with(rewriter, op, [new_cls.build([op.operands[0]], [op.results[0].type])])
+
+    legalize_complex_part.__name__ = legalize_complex_part.__qualname__ = name
+    return legalize_complex_part
 
 
-@generic_rule(*_PARTS)
-def legalize_complex_part(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
-    """tf.Real / tf.Imag / tf.ComplexAbs(z) -> tfl.real / tfl.imag / tfl.complex_abs (complex64 -> float32,
-    complex128 -> float64)."""
-    if len(op.operands) != 1 or len(op.results) != 1:
-        return
-    new_cls = _PARTS[op.op_type]
-    if not new_cls.accepts([op.operands[0].type, op.results[0].type]):
-        return
-    replace_with(rewriter, op, [new_cls.build([op.operands[0]], [op.results[0].type])])
+legalize_real = _part_rule("Real", tfl.RealOp, "legalize_real")
+legalize_imag = _part_rule("Imag", tfl.ImagOp, "legalize_imag")
+legalize_complex_abs = _part_rule("ComplexAbs", tfl.ComplexAbsOp, "legalize_complex_abs")
 
 
 @generic_rule("Complex")
@@ -106,7 +111,7 @@ def legalize_complex(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [pair, cast])
 
 
-RULES = [legalize_rfft2d, legalize_rfft, legalize_complex_part]
+RULES = [legalize_rfft2d, legalize_rfft, legalize_real, legalize_imag, legalize_complex_abs]
 
 # Ops TF's converter writes no builtin for (legalize-tf's second sweep, off when Flex or custom ops are allowed).
 BEYOND_TF_RULES = [legalize_complex]
