@@ -187,3 +187,28 @@ def test_complex_tensors_through_signature_runner():
     detail = next(d for d in interp.get_input_details() if d["dtype"] == np.complex64)
     interp.set_tensor(detail["index"], z)
     np.testing.assert_array_equal(interp.get_tensor(detail["index"]), z)
+
+
+def test_jax_fft_and_complex_parts():
+    # the JAX frontend: stablehlo.fft (RFFT, 1-D and 2-D), real, imag, abs of complex and complex -> the same
+    # builtins as the TF path; LiteRT and our runtime equal to JAX
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+
+    def f(x, y):
+        z = jnp.fft.rfft(x)
+        c = jax.lax.complex(x, y)
+        return jnp.abs(z), jnp.real(z), jnp.imag(jnp.fft.rfft2(x.reshape(2, 4, 4))), jnp.abs(c), c
+
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((2, 2, 16)).astype(np.float32)
+    model = TFLiteConverter.from_jax(f, x, y).convert()
+    ops = _structure(model)[0]
+    assert set(ops) == {"RESHAPE", "RFFT2D", "COMPLEX_ABS", "REAL", "IMAG", "PACK", "BITCAST"}
+    want = [np.asarray(a) for a in f(x, y)]
+    for interp in (ru.litert(model), ru.ours(model)):
+        got = ru.run(interp, [x, y])
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            ru.assert_match(_pairs(g), _pairs(w), "vs JAX")
