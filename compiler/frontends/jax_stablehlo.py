@@ -1128,8 +1128,10 @@ def _fft(t: Translator, op: Any) -> None:
 
     kind = stablehlo.FftTypeAttr(op.attributes["fft_type"]).value
     lengths = _i64s(op, "fft_length") or []
-    if kind != "RFFT" or len(lengths) not in (1, 2):
-        raise UnsupportedStableHLO(f"{kind} over {len(lengths)} dims (TFLite has 1-D and 2-D real FFTs only)")
+    if kind != "RFFT":
+        raise UnsupportedStableHLO(f"{kind}: TFLite has the real FFT (RFFT) only")
+    if len(lengths) not in (1, 2):
+        raise UnsupportedStableHLO(f"RFFT over {len(lengths)} dims: TFLite has 1-D and 2-D real FFTs only")
     if _dtype(op.operands[0].type) != np.float32 or any(n <= 0 or n & (n - 1) for n in lengths):
         raise UnsupportedStableHLO(f"fft_length {lengths} (LiteRT's RFFT2D takes float32, powers of 2)")
     length = t.const(np.array(lengths, np.int32))
