@@ -20,9 +20,7 @@ def _part_types(op: TflOp) -> str | None:
     """complex64 gives float32 parts, complex128 float64 (LiteRT's kernels pair them so)."""
     kinds = element_kind(op.input.type), element_kind(op.output.type)
     if kinds not in (("complex64", "f32"), ("complex128", "f64")):
-        return (
-            f"'{op.name}' takes complex64 -> float32 or complex128 -> float64, not {kinds[0]} -> {kinds[1]}"
-        )
+        return f"'{op.name}' takes complex64 -> f32 or complex128 -> f64, not {kinds[0]} -> {kinds[1]}"
     return None
 
 
