@@ -149,6 +149,19 @@ def test_complex_decomposed_where_tensorflow_converter_needs_flex():
         np.testing.assert_array_equal(g, r.numpy())
 
 
+def test_rfft2d_fft_length_computed_at_run_time():
+    # a run-time fft_length: RFFT2D as TF writes it, the output sized at invoke (a dynamic tensor in both runtimes)
+    f = tf.function(
+        lambda x, n: tf.raw_ops.RFFT2D(input=x, fft_length=n),
+        input_signature=[_spec((2, 8, 16)), _spec((2,), "int32", "n")],
+    )
+    ours, theirs = _ours(f), ru.convert(f)
+    assert _structure(ours) == _structure(theirs) == ({"RFFT2D": 1}, b"2.5.0", 1)
+    x = np.random.default_rng(2).standard_normal((2, 8, 16)).astype(np.float32)
+    for n in ([4, 8], [2, 16], [8, 16]):
+        _check_outputs(f, ours, theirs, [x, np.array(n, np.int32)])
+
+
 def test_rfft_length_not_a_power_of_two_refused():
     # LiteRT's RFFT2D kernel runs only power-of-2 lengths: TF's converter writes the op anyway and LiteRT refuses
     # the file when allocating; ours names the op at conversion (or, with SELECT_TF_OPS, writes FlexRFFT)

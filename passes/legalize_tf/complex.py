@@ -1,6 +1,6 @@
 """legalize-tf rules: complex numbers and the real FFT (legalize_patterns.td, prepare_tf.cc's ConvertRfftToRfft2d).
 
-    tf.RFFT2D(x, fft_length)            -> tfl.rfft2d (constant fft_length, powers of 2)
+    tf.RFFT2D(x, fft_length)            -> tfl.rfft2d (fft_length constant powers of 2, or computed at run time)
     tf.RFFT(x, [n])                     -> tfl.squeeze(tfl.rfft2d(tfl.expand_dims(x, -2), [1, n]), -2)
     tf.Real / tf.Imag / tf.ComplexAbs   -> tfl.real / tfl.imag / tfl.complex_abs
     tf.Complex(re, im)                  -> tfl.bitcast(tfl.pack([re, im], axis=-1)) to complex64 (beyond TF: TF 2.21
@@ -39,12 +39,19 @@ def _fft_lengths(value: object, count: int) -> list[int] | None:
 
 @generic_rule("RFFT2D")
 def legalize_rfft2d(op: tf.GenericOp, rewriter: PatternRewriter) -> None:
-    """tf.RFFT2D(x, fft_length) -> tfl.rfft2d(x, int32 fft_length) (float32 -> complex64, rank >= 2)."""
+    """tf.RFFT2D(x, fft_length) -> tfl.rfft2d(x, int32 fft_length) (float32 -> complex64, rank >= 2); a run-time
+    fft_length is passed on as TF's converter does (LiteRT sizes the output at invoke)."""
     if len(op.operands) != 2 or len(op.results) != 1:
         return
     x, length = op.operands
+    if (rank_of(x) or 0) < 2 or not op_accepts(tfl.Rfft2dOp, [x, length]):
+        return
+    if const_value(length) is None:  # computed at run time: LiteRT sizes the output (and checks it) at invoke
+        if shape_of(length) == (2,):
+            replace_with(rewriter, op, [tfl.Rfft2dOp.build([x, length], [op.results[0].type])])
+        return
     lengths = _fft_lengths(length, 2)
-    if lengths is None or (rank_of(x) or 0) < 2 or not op_accepts(tfl.Rfft2dOp, [x]):
+    if lengths is None:
         return
     c = tfl_const(np.asarray(lengths, np.int32))
     replace_with(rewriter, op, [c, tfl.Rfft2dOp.build([x, c.output], [op.results[0].type])])

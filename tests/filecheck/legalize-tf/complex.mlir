@@ -11,6 +11,14 @@ func.func @rfft2d(%x: tensor<2x8x16xf32>) -> tensor<2x4x5xcomplex<f32>> {
   func.return %y : tensor<2x4x5xcomplex<f32>>
 }
 
+// RFFT2D with fft_length computed at run time: passed on (LiteRT sizes the output at invoke, as for TF's file).
+// CHECK-LABEL: func.func @rfft2d_runtime_length
+// CHECK:       "tfl.rfft2d"(%x, %n) : (tensor<2x8x16xf32>, tensor<2xi32>) -> tensor<2x?x?xcomplex<f32>>
+func.func @rfft2d_runtime_length(%x: tensor<2x8x16xf32>, %n: tensor<2xi32>) -> tensor<2x?x?xcomplex<f32>> {
+  %y = "tf.generic"(%x, %n) <{tf_op = "RFFT2D", node_def = "\FF"}> {Treal = f32, Tcomplex = complex<f32>} : (tensor<2x8x16xf32>, tensor<2xi32>) -> tensor<2x?x?xcomplex<f32>>
+  func.return %y : tensor<2x?x?xcomplex<f32>>
+}
+
 // RFFT: a 2-D FFT of height 1 between expand_dims and squeeze of the second-last axis (prepare_tf.cc).
 // CHECK-LABEL: func.func @rfft
 // CHECK:       [[A:%.*]] = tfl.pseudo_const <int32 [] [1]>
