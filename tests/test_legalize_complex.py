@@ -60,6 +60,9 @@ def _stft_magnitude(x):
     return tf.abs(tf.signal.stft(x, frame_length=64, frame_step=32, fft_length=64))
 
 
+_C = tf.constant([1 + 2j, 3 - 1j], tf.complex64)
+_R = tf.constant([0.5, -4.0])
+
 # name -> (function, input specs)
 _CASES = {
     "rfft": (tf.signal.rfft, [_spec((3, 16))]),
@@ -81,6 +84,15 @@ _CASES = {
         [_spec((4,), "complex128", "z")],
     ),
     "spectrogram": (_stft_magnitude, [_spec((1, 512))]),
+    # constants fold (TF's converter folds them with TF's kernels): one ADD/MUL left
+    "imag_of_constant": (lambda x: x + tf.math.imag(_C), [_spec((2,))]),
+    "abs_of_constant": (lambda x: x * tf.abs(_C), [_spec((2,))]),
+    "rfft_of_constant": (
+        lambda x: x + tf.abs(tf.signal.rfft(tf.constant([1.0, 2.0, 3.0, 4.0])))[:2],
+        [_spec((2,))],
+    ),
+    "complex_of_constants": (lambda x: x + tf.abs(tf.complex(_R, -_R)), [_spec((2,))]),
+    "complex_constant_output": (lambda x: (x + 1, tf.reshape(_C, [2, 1])), [_spec((2,))]),
 }
 
 
