@@ -1,7 +1,7 @@
 """TFLite ops on complex tensors (issue 10): the real FFT and the parts and magnitude of complex numbers.
 
-TYPES are LiteRT's kernel registrations (tensorflow/lite/kernels/rfft2d.cc, real.cc, complex_abs in real.cc's
-family): complex64 -> float32 and complex128 -> float64. VERSIONS: runtime_version.cc (all first run by 2.5.0). None
+TYPES are LiteRT's kernel registrations (tensorflow/lite/kernels/rfft2d.cc: float32 -> complex64;
+complex_support.cc for REAL, IMAG, COMPLEX_ABS: complex64 -> float32, complex128 -> float64). VERSIONS: runtime_version.cc (all first run by 2.5.0). None
 of them writes an options table (TF 2.21's converter writes BuiltinOptions NONE, RFFT2D included).
 """
 
@@ -17,7 +17,7 @@ _PART = ("f32", "f64")
 
 
 def _part_types(op: TflOp) -> str | None:
-    """complex64 gives float32 parts, complex128 float64 (LiteRT's kernels pair them so)."""
+    """complex64 has float32 parts, complex128 float64 ones (the pairs LiteRT's kernels take)."""
     kinds = element_kind(op.input.type), element_kind(op.output.type)
     if kinds not in (("complex64", "f32"), ("complex128", "f64")):
         return f"'{op.name}' takes complex64 -> f32 or complex128 -> f64, not {kinds[0]} -> {kinds[1]}"

@@ -1,5 +1,5 @@
 /* Complex numbers: RFFT2D (float32 -> complex64), and REAL, IMAG, COMPLEX_ABS (complex64 -> float32, complex128 ->
- * float64), as LiteRT's rfft2d.cc and real.cc / complex_abs compute them.
+ * float64), as LiteRT's rfft2d.cc and complex_support.cc compute them.
  *
  * RFFT2D transforms the innermost two dims of each slice: the input is cropped or zero-padded to fft_length
  * [h, w] (both powers of 2, as LiteRT's fft2d library requires), transformed in double precision, and the
