@@ -201,3 +201,63 @@ def test_tensor_array_while_loop_not_a_cell_stays_a_loop() -> None:
     else:
         ops = _op_names(ours)
         assert "WHILE" in ops and not any("SEQUENCE" in op for op in ops)
+
+
+def test_cli_enable_resource_variables(tmp_path) -> None:  # noqa: ANN001
+    """`tflc convert --enable-resource-variables` on a stateful signature: the state is kept across invokes in our
+    runtime exactly as LiteRT keeps it running TF's file (experimental_enable_resource_variables=True); without
+    the switch the write is one error naming the switch."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from runtime import Interpreter as Ours
+
+    class Counter(tf.Module):
+        def __init__(self) -> None:
+            self.v = tf.Variable([2.0, -1.0, 0.5])
+
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32)])
+        def f(self, x):  # noqa: ANN001, ANN202
+            self.v.assign_add(x * 1.5)
+            return {"out": self.v.read_value() * 2.0}
+
+    m = Counter()
+    sm = str(tmp_path / "sm")
+    tf.saved_model.save(m, sm, signatures={"serving_default": m.f.get_concrete_function()})
+    theirs = tf.lite.TFLiteConverter.from_saved_model(sm)
+    theirs.experimental_enable_resource_variables = True
+    tf_file = theirs.convert()
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(root)}
+    cmd = [sys.executable, "-m", "compiler.cli", "convert", "--saved-model-dir", sm, "-q"]
+    out = tmp_path / "m.tflite"
+    refused = subprocess.run(
+        [*cmd, "-o", str(tmp_path / "no.tflite")], capture_output=True, text=True, env=env
+    )
+    assert refused.returncode != 0 and "--enable-resource-variables" in refused.stderr, refused.stderr
+    assert not (tmp_path / "no.tflite").exists()
+    done = subprocess.run(
+        [*cmd, "--enable-resource-variables", "-o", str(out)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    ours = Ours(model_path=str(out), num_threads=1)
+    ref = LiteRT(model_content=tf_file)
+    for it in (ours, ref):
+        it.allocate_tensors()
+    xs = [np.array([1.0, 2.0, -3.0], np.float32), np.array([0.25, -0.5, 4.0], np.float32)]
+    got, want = [], []
+    for x in xs:  # two invokes: the second sees the first's assign
+        for it, res in ((ours, got), (ref, want)):
+            it.set_tensor(it.get_input_details()[0]["index"], x)
+            it.invoke()
+            res.append(it.get_tensor(it.get_output_details()[0]["index"]).copy())
+    expect = np.array([2.0, -1.0, 0.5], np.float32)
+    for k, x in enumerate(xs):
+        expect = expect + x * 1.5
+        np.testing.assert_allclose(want[k], expect * 2.0, rtol=1e-6)
+        np.testing.assert_array_equal(got[k], want[k])
