@@ -245,7 +245,11 @@ class _Loop:
         """check_trip_count for a run-time sequence length: int inputs that are not constants must be the length
         itself (tf.shape(sequence)[0], as Keras computes the loop bound), checked at two lengths."""
         ints = self.static_ints()
-        lengths = [i for i, t in enumerate(self.op.inputs) if ints[i] is None and self.is_length(self.args[i])]
+        lengths = [
+            i
+            for i, t in enumerate(self.op.inputs)
+            if ints[i] is None and t.dtype.name == "int32" and self.is_length(self.args[i])
+        ]
         for steps in (7, 11) if self.steps < 0 else (self.steps,):
             at = list(ints)
             for i in lengths:
@@ -270,11 +274,26 @@ class _Loop:
         shape = owner.operands[0].owner
         if getattr(shape, "TF_TYPE", "") != "Shape":
             return False
-        source = shape.operands[0]
-        if source is self.sequence:
-            return begin == 0
-        x = self.batch_major_input()
-        return source is x and begin == 1
+        return self.time_axes().get(shape.operands[0]) == begin
+
+    def time_axes(self) -> dict[SSAValue, int]:
+        """Values the sequence is made from without changing its dims -> their time axis: the sequence (0), what it
+        reverses or forwards (0), the batch-major input of a [1, 0, 2] transpose (1)."""
+        axes: dict[SSAValue, int] = {}
+        v, axis = self.sequence, 0
+        while isinstance(v, SSAValue) and v not in axes:
+            axes[v] = axis
+            owner, kind = v.owner, getattr(v.owner, "TF_TYPE", "")
+            if kind in ("ReverseV2", "Identity", "StopGradient"):
+                v = owner.operands[0]
+            elif kind == "Transpose" and axis == 0:
+                perm = _const_array(owner.operands[1])
+                if perm is None or perm.tolist() != [1, 0, 2]:
+                    break
+                v, axis = owner.operands[0], 1
+            else:
+                break
+        return axes
 
     def is_read(self, tensor: Any) -> bool:
         """Whether a While output reaches a signature output or a computing op (not only dead Identity nodes
