@@ -261,3 +261,123 @@ def test_cli_enable_resource_variables(tmp_path) -> None:  # noqa: ANN001
         expect = expect + x * 1.5
         np.testing.assert_allclose(want[k], expect * 2.0, rtol=1e-6)
         np.testing.assert_array_equal(got[k], want[k])
+
+
+def _variable_tensors(model: bytes) -> list[int]:
+    """Indices of the main subgraph's variable tensors (the fused ops' states)."""
+    import tflite
+
+    sg = tflite.Model.GetRootAsModel(model, 0).Subgraphs(0)
+    return [i for i in range(sg.TensorsLength()) if sg.Tensors(i).IsVariable()]
+
+
+def _resize_and_run(it, model: bytes, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Resize the input to x's shape and the fused ops' state variables to its batch (LiteRT does not resize them
+    with the input: its Prepare checks that a state holds batch x units elements), then run once."""
+    inp = it.get_input_details()[0]["index"]
+    it.resize_tensor_input(inp, list(x.shape))
+    for i in _variable_tensors(model):
+        it.resize_tensor_input(i, [x.shape[0], int(it._get_tensor_details(i, 0)["shape_signature"][-1])])
+    it.allocate_tensors()
+    it.set_tensor(inp, x)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[0]["index"]).copy()
+
+
+# model -> fused ops (None: unrolled builtins) with dynamic dims; (batch, steps) each file is run at
+DYNAMIC = {
+    "lstm2": {"UNIDIRECTIONAL_SEQUENCE_LSTM": 2},
+    "simple_rnn": {"UNIDIRECTIONAL_SEQUENCE_RNN": 2},
+    "bilstm2": {"UNIDIRECTIONAL_SEQUENCE_LSTM": 4, "REVERSE_V2": 3, "CONCATENATION": 2},
+    "gru_text": None,
+}
+
+
+@pytest.mark.parametrize("dims", ["batch", "tokens"])
+@pytest.mark.parametrize("name", sorted(DYNAMIC))
+def test_keras3_rnn_dynamic_dims(name: str, dims: str, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Batch None (Input((T, F))) and batch + sequence length None (Input((None, F))) stay dynamic: -1 in
+    shape_signature, fused ops whose states follow the batch; LiteRT and our runtime resized to two batch sizes
+    (and two lengths) match TensorFlow. TF 2.21 fails on the same models."""
+    import warnings
+
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    import tests.test_rnn as mod
+    from compiler import TFLiteConverter
+    from compiler.errors import ConversionNote
+    from runtime import Interpreter as Ours
+
+    if dims == "tokens":
+        monkeypatch.setattr(mod, "T", None)
+    model = _keras3(name)
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionNote)  # no fallback to fixed dims
+        data = c.convert()
+    ops = _op_names(data)
+    if DYNAMIC[name] is None:
+        assert "WHILE" in ops if dims == "tokens" else not any("SEQUENCE" in op for op in ops), ops
+    else:
+        for op, n in DYNAMIC[name].items():
+            assert ops.count(op) == n, ops
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    sig = list(litert.get_input_details()[0]["shape_signature"])
+    assert sig[0] == -1 and (sig[1] == -1) == (dims == "tokens"), sig
+    rng = np.random.default_rng(11)
+    sizes = [(2, 4), (5, 9)] if dims == "tokens" else [(3, T), (5, T)]
+    for batch, steps in sizes:
+        if model.inputs[0].dtype in ("int32", "int64"):
+            x = rng.integers(0, 20, (batch, steps)).astype(np.int32)
+        else:
+            x = rng.uniform(-1, 1, (batch, steps, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert got.shape == want.shape
+        assert rel_error(got, want) <= 1e-5, (batch, steps)
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5, (batch, steps)
+
+
+def test_runtime_resizes_state_variables_as_litert(tmp_path) -> None:  # noqa: ANN001
+    """A dynamic-batch fused LSTM in our runtime and in LiteRT, step by step: the states persist across invokes,
+    allocate_tensors alone keeps them, resizing them (batch 3, then 5, then 3) restarts them from zero; without
+    resizing the states to the new batch both refuse to prepare."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from runtime import Interpreter as Ours
+
+    c = TFLiteConverter.from_keras_model(_keras3("lstm2"))
+    c.experimental_static_batch = None
+    data = c.convert()
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    rng = np.random.default_rng(5)
+    x3, x5 = (rng.uniform(-1, 1, (b, T, I)).astype(np.float32) for b in (3, 5))
+    runs = []
+    for it in (LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)):
+        inp, out = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+        it.resize_tensor_input(inp, [3, T, I])
+        with pytest.raises((RuntimeError, ValueError)):
+            it.allocate_tensors()  # states still [1, units]
+
+        def invoke(x: np.ndarray, it=it, inp=inp, out=out) -> np.ndarray:  # noqa: ANN001
+            it.set_tensor(inp, x)
+            it.invoke()
+            return it.get_tensor(out).copy()
+
+        seq = [_resize_and_run(it, data, x3), invoke(x3)]
+        it.allocate_tensors()
+        seq += [invoke(x3), _resize_and_run(it, data, x5), _resize_and_run(it, data, x3)]
+        runs.append(seq)
+    litert, ours = runs
+    assert not np.allclose(litert[0], litert[1])  # the state carried over
+    np.testing.assert_array_equal(litert[0], litert[4])  # resized back: restarted
+    for a, b in zip(litert, ours, strict=True):
+        assert rel_error(b, a) <= 1e-5

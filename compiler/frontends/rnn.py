@@ -227,7 +227,9 @@ class _Loop:
         if self.dynamic:
             self.check_trip_count_probed()
             # the fused op has no trip count output: a dynamic one must not be read
-            _require(self.steps >= 0 or not any(self.is_read(op.outputs[i]) for i in [self.time, *self.counters]))
+            _require(
+                self.steps >= 0 or not any(self.is_read(op.outputs[i]) for i in [self.time, *self.counters])
+            )
         else:
             self.check_trip_count()
         return self
@@ -235,11 +237,16 @@ class _Loop:
     @property
     def dynamic(self) -> bool:
         """Whether the sequence length or the batch is a run-time dim (the model converts with dynamic dims)."""
-        return self.steps < 0 or self.batch < 0 or any(_static_shape(self.args[i]) is None for i in self.states)
+        return (
+            self.steps < 0 or self.batch < 0 or any(_static_shape(self.args[i]) is None for i in self.states)
+        )
 
     def probe_sizes(self) -> list[tuple[int, int]]:
         """(batch, steps) a step is checked at: the static dims, and probe sizes for dynamic ones."""
-        return [(self.batch if self.batch > 0 else b, self.steps if self.steps > 0 else t) for b, t in ((2, 7), (3, 11))]
+        return [
+            (self.batch if self.batch > 0 else b, self.steps if self.steps > 0 else t)
+            for b, t in ((2, 7), (3, 11))
+        ]
 
     def check_trip_count_probed(self) -> None:
         """check_trip_count for a run-time sequence length: int inputs that are not constants must be the length
