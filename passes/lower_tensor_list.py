@@ -162,6 +162,7 @@ def _known_shapes(module: ModuleOp, groups: _Groups) -> dict[SSAValue, _Shape]:
                 s.set("n", t[0])
                 s.set("element", t[1:])
             elif (r := _ranked(op.operands[0].type)) and len(r) >= 1:
+                s.set("n", r[0] if r[0] >= 0 else None)
                 s.dynamic_n |= r[0] < 0
                 s.partial = s.partial or r[1:]
         elif kind == "TensorListSetItem":

@@ -381,3 +381,32 @@ def test_runtime_resizes_state_variables_as_litert(tmp_path) -> None:  # noqa: A
     np.testing.assert_array_equal(litert[0], litert[4])  # resized back: restarted
     for a, b in zip(litert, ours, strict=True):
         assert rel_error(b, a) <= 1e-5
+
+
+def test_gru_rule_long_or_dynamic_sequence_is_a_while_loop(tmp_path) -> None:  # noqa: ANN001
+    """The GRU rule: unrolled when the sequence length is static and <= MAX_UNROLL (64) steps, else a WHILE loop
+    (here 70 steps with a dynamic batch: lists of a run-time batch, states filled at run time); LiteRT and our
+    runtime at batch 2 and 3 match TensorFlow."""
+    import keras
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from compiler.frontends.rnn import MAX_UNROLL
+    from runtime import Interpreter as Ours
+
+    keras.utils.set_random_seed(3)
+    steps = MAX_UNROLL + 6
+    model = keras.Sequential([keras.Input((steps, I)), keras.layers.GRU(4, return_sequences=True)])
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert "WHILE" in _op_names(data) and len(_op_names(data)) <= 12, _op_names(data)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    for batch in (2, 3):
+        x = np.random.default_rng(batch).uniform(-1, 1, (batch, steps, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert rel_error(got, want) <= 1e-5
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5

@@ -19,6 +19,16 @@ masking, a non-zero initial state, a used final cell state) is unrolled when sho
 to the generic While path, so a partial match never changes the model. Bidirectional wrappers are two such loops
 (the backward one reads a ReverseV2 of the input) joined by ReverseV2 + ConcatV2 in the graph, which import as is:
 two fused LSTMs + REVERSE_V2 + CONCATENATION, the form LiteRT runs with its default kernels.
+
+Dynamic dims (experimental_static_batch = None): a None batch or sequence length stays -1. The loop bound must then
+be the sequence's run-time length (tf.shape(sequence)[0], checked on the IR) and the initial states zeros of a
+run-time shape (Fill(dims, 0)); the fused ops read the run-time length, and their state variable tensors get
+shape_signature [-1, units]. LiteRT does not resize variable tensors with the input (its Prepare checks that a state
+holds batch x units elements): after resize_tensor_input of the input, resize the state variables to [batch, units]
+too; a resized variable restarts from zero (our runtime does the same). GRU rule (GRU(32), 16 features, batch 1, one
+thread): 16 steps unrolled 278 ops, LiteRT 12 us (ours 25) vs WHILE 37 ops (12 + cond 3 + body 22), 28 us (39);
+64 steps 1094 ops, 309 us (610) vs WHILE 37 ops, 419 us (720): unrolled while static and <= MAX_UNROLL steps, else
+(a run-time length, or longer) the generic WHILE path, whose lists passes/lower_tensor_list.py sizes at run time.
 """
 
 from __future__ import annotations
