@@ -16,6 +16,16 @@ grouped across regions first and each group gets one static type. The element sh
 known: Reserve's element_shape, an item written, an item read, the stacked result (TensorListReserve with
 element_shape -1, which TF's converter refuses, is how Keras traces RNN outputs). A group whose length or
 element shape stays unknown is left alone (its ops then fail legalization, naming them).
+
+A list of a run-time length or element dims (a Keras RNN loop over a dynamic sequence length or batch, converted
+with dynamic dims) becomes a tensor of shape [n, *e] with -1 where dynamic:
+
+    TensorListReserve(e, n)        -> Fill(Concat([n], Shape(s0)), 0), s0 the initial value of the loop state
+                                      written into the list each step (the same shape: it is carried unchanged)
+    TensorListSetItem(l, i, x)     -> XlaDynamicUpdateSlice(l, ExpandDims(x, 0), [i, 0, ...])
+
+(GetItem, FromTensor and Stack as above); a group needing Length or ElementShape, or a Reserve with no such state,
+is left alone.
 """
 
 from __future__ import annotations
@@ -371,7 +381,8 @@ def _dynamic_type(s: _Shape, ops: list[Operation]) -> TensorType | None:
 
 
 def lower_tensor_lists(module: ModuleOp) -> int:
-    """Lower every list whose length and element shape are static; returns the list ops replaced."""
+    """Lower every list whose length and element shape are static, or known at run time as above; returns the list
+    ops replaced."""
     ops = [op for op in module.walk() if _list_op(op)]
     if not ops:
         return 0
@@ -423,7 +434,8 @@ def lower_tensor_lists(module: ModuleOp) -> int:
 
 @dataclass(frozen=True)
 class LowerTensorList(ModulePass):
-    """Lower TensorList ops with static length and element shape to plain tensors (through loops and branches)."""
+    """Lower TensorList ops to plain tensors (through loops and branches): static lists as TF does, lists of a
+    run-time length or batch with run-time shapes."""
 
     name = "lower-tensor-list"
 
