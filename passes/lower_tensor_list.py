@@ -284,7 +284,9 @@ def _lower_dynamic(op: tf.GenericOp, kind: str, t: TensorType) -> None:
         n = op.operands[1]
         one = _const(at, np.array([1], np.int32), f"{name}/one")
         length = tf.ReshapeOp(
-            [n, one], [TensorType(n.type.element_type, [1])], {NAME: StringAttr(f"{name}/length")}
+            [n, one],
+            [TensorType(n.type.element_type, [1])],
+            {NAME: StringAttr(f"{name}/length"), "T": n.type.element_type, "Tshape": one.type.element_type},
         )
         element = tf.ShapeOp(
             [donor],
