@@ -410,3 +410,34 @@ def test_gru_rule_long_or_dynamic_sequence_is_a_while_loop(tmp_path) -> None:  #
         got = _resize_and_run(litert, data, x)
         assert rel_error(got, want) <= 1e-5
         assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5
+
+
+@pytest.mark.parametrize("steps", [T, None])
+def test_tf_keras_lstm_dynamic_dims(steps: int | None, tmp_path) -> None:  # noqa: ANN001
+    """tf-keras stacked LSTM with batch None (and sequence length None): TF 2.21 fails on it (its fused path needs
+    a static batch); tflc fuses both layers with -1 dims; LiteRT and our runtime at two sizes match TensorFlow."""
+    import tensorflow as tf
+    import tf_keras
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from runtime import Interpreter as Ours
+
+    tf_keras.utils.set_random_seed(5)
+    layers = [tf_keras.layers.LSTM(4, return_sequences=True), tf_keras.layers.LSTM(3)]
+    model = tf_keras.Sequential([tf_keras.Input((steps, I)), *layers])
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2 and len(_op_names(data)) == 3
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    for batch, length in ((2, steps or 4), (5, steps or 9)):
+        x = np.random.default_rng(batch).uniform(-1, 1, (batch, length, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert rel_error(got, want) <= 1e-5
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5

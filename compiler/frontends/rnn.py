@@ -578,7 +578,7 @@ class _Loop:
                     v = tf.constant(t)
                 else:
                     arr = self.invariant_array(i)
-                    if arr is None and self.steps < 0 and self.is_length(self.args[i]):
+                    if arr is None and self.dynamic and self.is_length(self.args[i]):
                         arr = np.array(steps, np.int32)
                     if arr is None:
                         arr = _evaluate_array(self.importer, src)
