@@ -140,6 +140,16 @@ def test_keras3_lstm_saved_model_export(tmp_path) -> None:  # noqa: ANN001
     assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2
     got = next(iter(run_litert(data, x).values()))
     assert rel_error(got, want) <= 1e-5
+    # with the signature's batch None kept: the same fused ops, run at batch 3
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    c = TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2
+    x3 = np.random.default_rng(3).uniform(-1, 1, (3, T, I)).astype(np.float32)
+    got = _resize_and_run(LiteRT(model_content=data), data, x3)
+    assert rel_error(got, np.asarray(model(x3, training=False))) <= 1e-5
 
 
 @pytest.mark.parametrize("stacked", [False, True])
