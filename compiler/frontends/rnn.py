@@ -113,7 +113,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     outs = loop.emit_fused() if loop.fusable() else None
     if outs is None:
         # only RNN cells (input and recurrent matmuls) are unrolled; other loops stay While loops
-        if loop.steps > MAX_UNROLL or loop.steps < 0 or not loop.is_cell():
+        if loop.steps > MAX_UNROLL or loop.steps < 0 or loop.units < 0 or not loop.is_cell():
             return False
         outs = loop.emit_unrolled()
     for tensor, value in zip(op.outputs, outs, strict=True):
