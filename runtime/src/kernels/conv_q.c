@@ -43,6 +43,7 @@ typedef struct {
   int dw_pairs;     /* ceil(taps / 2) */
   int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
   TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
+  TflRq64 dw_rq64;  /* its 64-bit constants (VNNI) */
   int8_t *dw_zp;    /* [C rounded up to 16] filled with the input zero point (out-of-image taps) */
 } ConvQ;
 
@@ -57,6 +58,7 @@ static void conv_free(void *p) {
   free(d->dw_pack8);
   free(d->dw_zp);
   tfl_rq_free(&d->dw_rq);
+  tfl_rq64_free(&d->dw_rq64);
   free(d);
 }
 
@@ -179,6 +181,64 @@ typedef struct {
   int pointwise;
 } ConvRows;
 
+#ifdef TFL_Q_X86
+/* dst[0 .. n) = src ^ 0x80 (the uint8 row format), 64 bytes a step, the tail masked (no access past n). */
+__attribute__((target(TFL_T512), always_inline)) static inline void flip_copy_512(uint8_t *dst, const int8_t *src,
+                                                                                  size_t n) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 m = (((__mmask64)1 << (n - i)) - 1);
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+
+__attribute__((target(TFL_T512), always_inline)) static inline void fill_512(uint8_t *dst, __m512i v, size_t n) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, v);
+  if (i < n) _mm512_mask_storeu_epi8(dst + i, (((__mmask64)1 << (n - i)) - 1), v);
+}
+
+/* im2col rows in the uint8 format with inline copies, walking the output pixels without divisions: the generic
+ * helpers cost a call per tap row, which dominates when the input has few channels (an image model's first layer). */
+__attribute__((target(TFL_T512))) static void conv_rows_u8_512(const ConvRows *r, int m0, int mb,
+                                                                      uint8_t *A, int lda) {
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const __m512i zpv = _mm512_set1_epi8((char)((uint8_t)d->in_zp ^ 0x80u));
+  const size_t run = (size_t)FW * C;
+  int n = m0 / (OH * OW), pix = m0 % (OH * OW), oy = pix / OW, ox = pix % OW;
+  for (int i = 0; i < mb; ++i) {
+    uint8_t *dst = A + (size_t)i * lda;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
+    const int row_inside = d->dil_w == 1 && ix0 >= 0 && ix0 + FW - 1 < W;
+    for (int fy = 0; fy < FH; ++fy, dst += run) {
+      const int iy = iy0 + fy * d->dil_h;
+      if (iy < 0 || iy >= H) {
+        fill_512(dst, zpv, run);
+      } else if (row_inside) {
+        flip_copy_512(dst, xin + ((size_t)iy * W + ix0) * C, run);
+      } else {
+        for (int fx = 0; fx < FW; ++fx) {
+          const int ix = ix0 + fx * d->dil_w;
+          if (ix >= 0 && ix < W) flip_copy_512(dst + (size_t)fx * C, xin + ((size_t)iy * W + ix) * C, (size_t)C);
+          else fill_512(dst + (size_t)fx * C, zpv, (size_t)C);
+        }
+      }
+    }
+    if (++ox == OW) {
+      ox = 0;
+      if (++oy == OH) {
+        oy = 0;
+        ++n;
+      }
+    }
+  }
+}
+#endif
+
 static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const ConvRows *r = (const ConvRows *)arg;
   const ConvQ *d = r->d;
@@ -187,6 +247,12 @@ static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
     tfl_qrows_copy(o, 0, r->x + (size_t)m0 * C, (size_t)mb * C);
     return;
   }
+#ifdef TFL_Q_X86
+  if (!r->pointwise && o->fmt == TFL_QROW_U8 && o->isa >= TFL_ISA_AVX512) {
+    conv_rows_u8_512(r, m0, mb, (uint8_t *)o->A, o->lda);
+    return;
+  }
+#endif
   const int total = r->OH * OW;
   const int8_t zp = (int8_t)d->in_zp;
   for (int i = 0; i < mb; ++i) {
@@ -361,6 +427,7 @@ static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
     d->wsum[c] = s;
   }
   if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 2)) return 0;
+  if (!tfl_rq64_init(&d->dw_rq64, &d->dw_rq)) return 0;
   d->dw_fast = TFL_ISA_AVX512_VNNI;
   return 1;
 }
@@ -483,7 +550,8 @@ __attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_block64(const int8_t *const *tp,
                                                                                        size_t off, __mmask64 lmask,
                                                                                        int quads, const int8_t *wp,
-                                                                                       const TflRq *rq, int i0,
+                                                                                       const TflRq *rq,
+                                                                                       const TflRq64 *e, int i0,
                                                                                        const int with_left,
                                                                                        const int tail1) {
   const __m512i flip = _mm512_set1_epi8((char)0x80);
@@ -512,8 +580,8 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
     a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
                              _mm512_load_si512(wp + 192));
   }
-  return tfl_v64_pack_rq(tfl_v16_mbqm(a0, rq, i0, with_left), tfl_v16_mbqm(a1, rq, i0 + 16, with_left),
-                         tfl_v16_mbqm(a2, rq, i0 + 32, with_left), tfl_v16_mbqm(a3, rq, i0 + 48, with_left), rq);
+  return tfl_v64_pack_rq(tfl_v16_rq64(a0, rq, e, i0, with_left), tfl_v16_rq64(a1, rq, e, i0 + 16, with_left),
+                         tfl_v16_rq64(a2, rq, e, i0 + 32, with_left), tfl_v16_rq64(a3, rq, e, i0 + 48, with_left), rq);
 }
 
 /* The same for a last block of at most 32 channels, on ymm: vector k's first 8 dwords (lanes 0-1) are contiguous in
@@ -610,7 +678,7 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
           break;
         }
         _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
-                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, &d->dw_rq64, cb * 64, with_left, tail1));
       }
     }
   }

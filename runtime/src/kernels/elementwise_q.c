@@ -208,19 +208,41 @@ __attribute__((target("avx2"))) static inline __m256i add8(const EwQ *d, __m128i
   return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
 }
 
-__attribute__((target("avx2"))) static int64_t add_i8_avx2(const EwQ *d, const int8_t *a, const int8_t *b, int8_t *y,
-                                                            int64_t n) {
+/* MUL: MBQM((x1 - z1)(x2 - z2)) + zo, clamped (the product of two 9-bit values fits easily) */
+__attribute__((target("avx2"))) static inline __m256i mul8(const EwQ *d, __m128i xa, __m128i xb, const VMbqm *po) {
+  const __m256i a = _mm256_sub_epi32(_mm256_cvtepi8_epi32(xa), _mm256_set1_epi32(d->z1));
+  const __m256i b = _mm256_sub_epi32(_mm256_cvtepi8_epi32(xb), _mm256_set1_epi32(d->z2));
+  const __m256i p = _mm256_mullo_epi32(a, b);
+  __m256i v = _mm256_add_epi32(tfl_v8_mbqm(p, po->q, po->l, po->r, po->m, po->t, 1), _mm256_set1_epi32(d->zo));
+  return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
+}
+
+/* int8 ADD/SUB/MUL (double rounding) over n outputs reading a[i * sa], b[i * sb] with strides 0 (broadcast) or 1;
+ * returns how many outputs it wrote (whole blocks of 16; the caller finishes the tail). */
+__attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16) return 0;
   const VMbqm p1 = vmbqm_params(d->m1, d->s1), p2 = vmbqm_params(d->m2, d->s2), po = vmbqm_params(d->mo, d->so);
+  const __m128i ba = _mm_set1_epi8(a[0]), bb = _mm_set1_epi8(b[0]);
+  const int mul = d->op == TFL_OP_MUL;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m128i xa = _mm_loadu_si128((const __m128i *)(a + i)), xb = _mm_loadu_si128((const __m128i *)(b + i));
-    const __m256i lo = add8(d, xa, xb, &p1, &p2, &po);
-    const __m256i hi = add8(d, _mm_srli_si128(xa, 8), _mm_srli_si128(xb, 8), &p1, &p2, &po);
+    const __m128i xa = sa ? _mm_loadu_si128((const __m128i *)(a + i)) : ba;
+    const __m128i xb = sb ? _mm_loadu_si128((const __m128i *)(b + i)) : bb;
+    const __m128i xa2 = _mm_srli_si128(xa, 8), xb2 = _mm_srli_si128(xb, 8);
+    const __m256i lo = mul ? mul8(d, xa, xb, &po) : add8(d, xa, xb, &p1, &p2, &po);
+    const __m256i hi = mul ? mul8(d, xa2, xb2, &po) : add8(d, xa2, xb2, &p1, &p2, &po);
     _mm_storeu_si128((__m128i *)(y + i), tfl_v16_pack_i8(lo, hi));
   }
-  return i; /* the caller finishes the tail */
+  return i;
 }
 #endif
+
+/* Whether ew_i8_avx2 computes this node now. */
+static int ew_vector(const EwQ *d, TflRounding mode) {
+  return d->type == TFL_INT8 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB || d->op == TFL_OP_MUL) &&
+         mode == TFL_ROUND_DOUBLE && d->avx2;
+}
 
 static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   const EwQ *d = (const EwQ *)node->user_data;
@@ -234,8 +256,7 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   if (d->same_shape) {
     int64_t i = 0;
 #ifdef TFL_Q_X86
-    if (!is16 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB) && mode == TFL_ROUND_DOUBLE && d->avx2)
-      i = add_i8_avx2(d, (const int8_t *)a->data, (const int8_t *)b->data, (int8_t *)out->data, n);
+    if (ew_vector(d, mode)) i = ew_i8_avx2(d, (const int8_t *)a->data, 1, (const int8_t *)b->data, 1, (int8_t *)out->data, n);
 #endif
     for (; i < n; ++i) {
       const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
@@ -261,7 +282,13 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
       ia += idx[k] * d->st1[k];
       ib += idx[k] * d->st2[k];
     }
-    for (int32_t j = 0; j < inner; ++j) {
+    int32_t j = 0;
+#ifdef TFL_Q_X86
+    if (ew_vector(d, mode) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1))
+      j = (int32_t)ew_i8_avx2(d, (const int8_t *)a->data + ia, sa, (const int8_t *)b->data + ib, sb,
+                              (int8_t *)out->data + o, inner);
+#endif
+    for (; j < inner; ++j) {
       const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
       if (outb) ((uint8_t *)out->data)[o + j] = (uint8_t)v;
       else if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
