@@ -56,6 +56,23 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
   const __m512i idx = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
   return _mm512_permutex2var_epi32(pe, idx, po);
 }
+/* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 16: the first half of a block). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq64(__m256i x, const TflRq *rq,
+                                                                                    const TflRq64 *e, int i,
+                                                                                    int with_left) {
+  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+  if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
+  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
+  const __mmask8 ne = _mm256_movepi64_mask(pe), no = _mm256_movepi64_mask(po);
+  pe = _mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b));
+  po = _mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8)));
+  pe = _mm256_mask_sub_epi64(pe, ne, pe, _mm256_load_si256((const __m256i *)(b + 16)));
+  po = _mm256_mask_sub_epi64(po, no, po, _mm256_load_si256((const __m256i *)(b + 24)));
+  pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
+  po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
+  return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
+}
 #endif
 
 /* Element format of the A rows the kernels read. */

@@ -545,6 +545,11 @@ __attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row
   else dw_rows_body(r, row0, row1, 0, pairs);
 }
 
+/* Output zero point (int16 lanes) and clamp range (int8 lanes) of the VNNI depthwise pack. */
+typedef struct {
+  __m512i zp, lo, hi;
+} DwPackK;
+
 /* 64 channels of one output pixel (VNNI); tp[t] point at the channel block of each tap (4 * quads entries), lmask
  * selects the channels present (the rest load as 0 and meet zero weights). */
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_block64(const int8_t *const *tp,
@@ -553,7 +558,8 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
                                                                                        const TflRq *rq,
                                                                                        const TflRq64 *e, int i0,
                                                                                        const int with_left,
-                                                                                       const int tail1) {
+                                                                                       const int tail1,
+                                                                                       const DwPackK *pk) {
   const __m512i flip = _mm512_set1_epi8((char)0x80);
   __m512i a0 = _mm512_load_si512(rq->bias + i0), a1 = _mm512_load_si512(rq->bias + i0 + 16);
   __m512i a2 = _mm512_load_si512(rq->bias + i0 + 32), a3 = _mm512_load_si512(rq->bias + i0 + 48);
@@ -580,8 +586,14 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
     a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
                              _mm512_load_si512(wp + 192));
   }
-  return tfl_v64_pack_rq(tfl_v16_rq64(a0, rq, e, i0, with_left), tfl_v16_rq64(a1, rq, e, i0 + 16, with_left),
-                         tfl_v16_rq64(a2, rq, e, i0 + 32, with_left), tfl_v16_rq64(a3, rq, e, i0 + 48, with_left), rq);
+  a0 = tfl_v16_rq64(a0, rq, e, i0, with_left);
+  a1 = tfl_v16_rq64(a1, rq, e, i0 + 16, with_left);
+  a2 = tfl_v16_rq64(a2, rq, e, i0 + 32, with_left);
+  a3 = tfl_v16_rq64(a3, rq, e, i0 + 48, with_left);
+  /* as tfl_v64_pack_rq, with the constants hoisted out of the pixel loop */
+  const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(a0, a1), pk->zp);
+  const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(a2, a3), pk->zp);
+  return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(p01, p23), pk->lo), pk->hi);
 }
 
 /* The same for a last block of at most 32 channels, on ymm: vector k's first 8 dwords (lanes 0-1) are contiguous in
@@ -589,9 +601,11 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_block32(const int8_t *const *tp,
                                                                                        size_t off, __mmask32 lmask,
                                                                                        int quads, const int8_t *wp,
-                                                                                       const TflRq *rq, int i0,
+                                                                                       const TflRq *rq,
+                                                                                       const TflRq64 *e, int i0,
                                                                                        const int with_left,
-                                                                                       const int tail1) {
+                                                                                       const int tail1,
+                                                                                       const DwPackK *pk) {
   const __m256i flip = _mm256_set1_epi8((char)0x80);
   __m256i a0 = _mm256_load_si256((const __m256i *)(rq->bias + i0));
   __m256i a1 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 16));
@@ -626,11 +640,14 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
                              DW_W(192));
   }
 #undef DW_W
-  a0 = tfl_v8_rq(rq, i0, a0, with_left);
-  a1 = tfl_v8_rq(rq, i0 + 16, a1, with_left);
-  a2 = tfl_v8_rq(rq, i0 + 32, a2, with_left);
-  a3 = tfl_v8_rq(rq, i0 + 48, a3, with_left);
-  return _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
+  a0 = tfl_v8_rq64(a0, rq, e, i0, with_left);
+  a1 = tfl_v8_rq64(a1, rq, e, i0 + 16, with_left);
+  a2 = tfl_v8_rq64(a2, rq, e, i0 + 32, with_left);
+  a3 = tfl_v8_rq64(a3, rq, e, i0 + 48, with_left);
+  const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(a0, a1), _mm512_castsi512_si256(pk->zp));
+  const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(a2, a3), _mm512_castsi512_si256(pk->zp));
+  return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(p01, p23), _mm512_castsi512_si256(pk->lo)),
+                         _mm512_castsi512_si256(pk->hi));
 }
 
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
@@ -643,6 +660,11 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
   const __mmask64 last = C % 64 ? (((__mmask64)1 << (C % 64)) - 1) : ~(__mmask64)0;
   const int small_last = C % 64 != 0 && C % 64 <= 32;
   const TflRq *rq = &d->dw_rq;
+  const TflRq64 *e = &d->dw_rq64;
+  DwPackK pk;
+  pk.zp = _mm512_set1_epi16((int16_t)rq->zp);
+  pk.lo = _mm512_set1_epi8((char)rq->lo);
+  pk.hi = _mm512_set1_epi8((char)rq->hi);
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
   for (int fy = 0; fy < FH; ++fy)
@@ -673,12 +695,12 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
       for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
         if (cb == nblk - 1 && small_last) { /* at most 32 channels left: half the work on ymm */
-          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, cb * 64, with_left, tail1);
+          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk);
           _mm256_mask_storeu_epi8(yo + (size_t)cb * 64, (__mmask32)m, v);
           break;
         }
         _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
-                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, &d->dw_rq64, cb * 64, with_left, tail1));
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk));
       }
     }
   }
