@@ -44,6 +44,13 @@ typedef struct {
   int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
   TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
   TflRq64 dw_rq64;  /* its 64-bit constants (VNNI) */
+  /* VNNI, 32 channels, stride 1: two neighbouring output pixels as one 64-channel block (their taps are 32 bytes
+   * apart), with weights and requantization repeated for both halves */
+  int dw_pair;
+  int8_t *dw_pair8; /* [quads][4 vectors][16 lanes][4 taps] */
+  TflRq dw_rq2;
+  TflRq64 dw_rq2_64;
+  int32_t dw_wsum2[64];
   int8_t *dw_zp;    /* [C rounded up to 16] filled with the input zero point (out-of-image taps) */
 } ConvQ;
 
@@ -59,6 +66,9 @@ static void conv_free(void *p) {
   free(d->dw_zp);
   tfl_rq_free(&d->dw_rq);
   tfl_rq64_free(&d->dw_rq64);
+  free(d->dw_pair8);
+  tfl_rq_free(&d->dw_rq2);
+  tfl_rq64_free(&d->dw_rq2_64);
   free(d);
 }
 
@@ -429,6 +439,29 @@ static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
   if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 2)) return 0;
   if (!tfl_rq64_init(&d->dw_rq64, &d->dw_rq)) return 0;
   d->dw_fast = TFL_ISA_AVX512_VNNI;
+  if (C == 32 && d->stride_w == 1) {
+    int32_t mult2[64];
+    int shift2[64];
+    d->dw_pair8 = (int8_t *)aligned_alloc(64, (size_t)quads * 256);
+    if (!d->dw_pair8) return 0;
+    for (int q = 0; q < quads; ++q)
+      for (int i = 0; i < 64; ++i) {
+        const int ch = tfl_rq_lane64(i) & 31;
+        for (int e = 0; e < 4; ++e) {
+          const int tap = 4 * q + e;
+          d->dw_pair8[((size_t)q * 64 + i) * 4 + e] = tap < taps ? w[(size_t)tap * C + ch] : 0;
+        }
+      }
+    for (int v = 0; v < 64; ++v) {
+      mult2[v] = d->mult[v & 31];
+      shift2[v] = d->shift[v & 31];
+      d->dw_wsum2[v] = d->wsum[v & 31];
+    }
+    if (!tfl_rq_init(&d->dw_rq2, 64, mult2, shift2, d->out_zp, d->act_lo, d->act_hi, 2) ||
+        !tfl_rq64_init(&d->dw_rq2_64, &d->dw_rq2))
+      return 0;
+    d->dw_pair = 1;
+  }
   return 1;
 }
 
@@ -691,6 +724,13 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
         }
       }
       int8_t *yo = yrow + (size_t)ox * C;
+      if (d->dw_pair && rows_inside && ox + 1 < OW && ix0 >= 0 && ix0 + 1 + (FW - 1) * d->dil_w < W) {
+        /* this pixel and the next: every tap's 64 bytes hold both pixels' 32 channels */
+        _mm512_storeu_si512(yo, dw_block64(tp, 0, ~(__mmask64)0, quads, d->dw_pair8, &d->dw_rq2, &d->dw_rq2_64, 0,
+                                           with_left, tail1, &pk));
+        ++ox;
+        continue;
+      }
       const int8_t *wp = d->dw_pack8;
       for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
@@ -754,7 +794,14 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
-  if (!d->bias_folded) tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+  if (!d->bias_folded) {
+    tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+    if (d->dw_pair) {
+      int32_t b2[64];
+      for (int v = 0; v < 64; ++v) b2[v] = bias ? ((const int32_t *)bias->data)[v & 31] : 0;
+      tfl_rq_set_bias(&d->dw_rq2, b2, off, d->dw_wsum2);
+    }
+  }
   d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
   return TFL_OK;

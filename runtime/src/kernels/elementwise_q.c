@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
@@ -18,7 +19,8 @@ static int is_comparison(int op) {
 
 typedef struct {
   int op;
-  int avx2; /* vector ADD/SUB allowed (tfl_isa() >= avx2 at prepare) */
+  int avx2; /* vector ADD/SUB/MUL allowed (tfl_isa() >= avx2 at prepare) */
+  int avx512; /* ... on zmm (tfl_isa() >= avx512 at prepare) */
   int32_t type;
   int32_t z1, z2, zo;
   int left_shift;
@@ -54,6 +56,7 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
   node->free_user_data = ew_free;
   d->op = op;
   d->avx2 = tfl_q_avx2();
+  d->avx512 = tfl_isa() >= TFL_ISA_AVX512;
   d->type = t;
   d->z1 = zp0(a);
   d->z2 = zp0(b);
@@ -238,11 +241,69 @@ __attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const in
 }
 #endif
 
-/* Whether ew_i8_avx2 computes this node now. */
+#ifdef TFL_Q_X86
+/* One per-tensor MBQM on 16 lanes in the 64-bit form of qgemm.h's tfl_v16_rq64 (exact for every int32 x), its
+ * constants broadcast in registers. */
+typedef struct {
+  __m512i q, l, k, c, s;
+} V16Rq;
+
+__attribute__((target(TFL_T512))) static V16Rq v16rq_params(int32_t q, int shift) {
+  const int r = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  V16Rq p = {_mm512_set1_epi64(q), _mm512_set1_epi32(shift > 0 ? shift : 0),
+             _mm512_set1_epi64(((int64_t)1 << 30) + (r >= 1 ? (int64_t)1 << (30 + r) : 0)),
+             _mm512_set1_epi64(r >= 1 ? (int64_t)1 << 31 : 0), _mm512_set1_epi64(31 + r)};
+  return p;
+}
+
+__attribute__((target(TFL_T512), always_inline)) static inline __m512i v16rq(__m512i x, const V16Rq *p) {
+  x = _mm512_sllv_epi32(x, p->l);
+  __m512i pe = _mm512_mul_epi32(x, p->q), po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->q);
+  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
+  pe = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(pe, p->k), ne, _mm512_add_epi64(pe, p->k), p->c), p->s);
+  po = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(po, p->k), no, _mm512_add_epi64(po, p->k), p->c), p->s);
+  return _mm512_permutex2var_epi32(pe, _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0), po);
+}
+
+/* ew_i8_avx2 on zmm: 16 outputs a step. */
+__attribute__((target(TFL_T512))) static int64_t ew_i8_512(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16) return 0;
+  const V16Rq p1 = v16rq_params(d->m1, d->s1), p2 = v16rq_params(d->m2, d->s2), po = v16rq_params(d->mo, d->so);
+  const __m512i z1 = _mm512_set1_epi32(d->z1), z2 = _mm512_set1_epi32(d->z2), zo = _mm512_set1_epi32(d->zo);
+  const __m512i lo = _mm512_set1_epi32(d->lo), hi = _mm512_set1_epi32(d->hi);
+  const __m512i ba = _mm512_set1_epi32(a[0]), bb = _mm512_set1_epi32(b[0]);
+  const int op = d->op, ls = d->left_shift;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i xa = _mm512_sub_epi32(sa ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(a + i))) : ba, z1);
+    const __m512i xb = _mm512_sub_epi32(sb ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + i))) : bb, z2);
+    __m512i raw;
+    if (op == TFL_OP_MUL) {
+      raw = _mm512_mullo_epi32(xa, xb);
+    } else {
+      const __m512i va = v16rq(_mm512_slli_epi32(xa, (unsigned)ls), &p1);
+      const __m512i vb = v16rq(_mm512_slli_epi32(xb, (unsigned)ls), &p2);
+      raw = op == TFL_OP_ADD ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
+    }
+    const __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v16rq(raw, &po), zo), lo), hi);
+    _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtsepi32_epi8(v));
+  }
+  return i;
+}
+#endif
+
+/* Whether ew_i8_avx2 / ew_i8_512 compute this node now. */
 static int ew_vector(const EwQ *d, TflRounding mode) {
   return d->type == TFL_INT8 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB || d->op == TFL_OP_MUL) &&
          mode == TFL_ROUND_DOUBLE && d->avx2;
 }
+
+#ifdef TFL_Q_X86
+static int64_t ew_i8_run(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, int8_t *y, int64_t n) {
+  return d->avx512 ? ew_i8_512(d, a, sa, b, sb, y, n) : ew_i8_avx2(d, a, sa, b, sb, y, n);
+}
+#endif
 
 static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   const EwQ *d = (const EwQ *)node->user_data;
@@ -256,7 +317,7 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
   if (d->same_shape) {
     int64_t i = 0;
 #ifdef TFL_Q_X86
-    if (ew_vector(d, mode)) i = ew_i8_avx2(d, (const int8_t *)a->data, 1, (const int8_t *)b->data, 1, (int8_t *)out->data, n);
+    if (ew_vector(d, mode)) i = ew_i8_run(d, (const int8_t *)a->data, 1, (const int8_t *)b->data, 1, (int8_t *)out->data, n);
 #endif
     for (; i < n; ++i) {
       const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
@@ -285,8 +346,8 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
     int32_t j = 0;
 #ifdef TFL_Q_X86
     if (ew_vector(d, mode) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1))
-      j = (int32_t)ew_i8_avx2(d, (const int8_t *)a->data + ia, sa, (const int8_t *)b->data + ib, sb,
-                              (int8_t *)out->data + o, inner);
+      j = (int32_t)ew_i8_run(d, (const int8_t *)a->data + ia, sa, (const int8_t *)b->data + ib, sb,
+                             (int8_t *)out->data + o, inner);
 #endif
     for (; j < inner; ++j) {
       const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
