@@ -732,7 +732,8 @@ static int block_rows(const TflQGemm *g) {
 
 static size_t per_thread_bytes(const TflQGemm *g, int MB, size_t *a_bytes, int int8_out) {
   const size_t esz = g->fmt == TFL_QROW_U8 ? 1 : sizeof(int16_t);
-  *a_bytes = ((size_t)MB * g->pack.Kp * esz + 63) & ~(size_t)63;
+  /* 64 bytes of slack after the rows: row fillers may store whole vectors past a row's end */
+  *a_bytes = (((size_t)MB * g->pack.Kp * esz + 63) & ~(size_t)63) + 64;
   return *a_bytes + (int8_out ? 0 : (((size_t)MB * g->pack.Np * sizeof(int32_t) + 63) & ~(size_t)63));
 }
 

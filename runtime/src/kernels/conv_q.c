@@ -187,6 +187,7 @@ static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo
 typedef struct {
   const ConvQ *d;
   const int8_t *x;
+  size_t x_len; /* input elements */
   int H, W, C, OH, OW, FH, FW;
   int pointwise;
 } ConvRows;
@@ -228,6 +229,11 @@ __attribute__((target(TFL_T512))) static void conv_rows_u8_512(const ConvRows *r
       const int iy = iy0 + fy * d->dil_h;
       if (iy < 0 || iy >= H) {
         fill_512(dst, zpv, run);
+      } else if (row_inside && run <= 16 && (size_t)(xin - r->x) + ((size_t)iy * W + ix0) * C + 16 <= r->x_len) {
+        /* a short tap row (few channels): one 16-byte copy; the bytes past it land in the next tap row or row,
+         * written later, or in the block's slack (tfl_qgemm scratch keeps 64 bytes after the rows) */
+        const __m128i v = _mm_loadu_si128((const __m128i *)(xin + ((size_t)iy * W + ix0) * C));
+        _mm_storeu_si128((__m128i *)dst, _mm_xor_si128(v, _mm_set1_epi8((char)0x80)));
       } else if (row_inside) {
         flip_copy_512(dst, xin + ((size_t)iy * W + ix0) * C, run);
       } else {
@@ -303,6 +309,7 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   ConvRows r;
   r.d = d;
   r.x = (const int8_t *)in->data;
+  r.x_len = (size_t)tfl_num_elements(in);
   r.H = in->dims[1];
   r.W = in->dims[2];
   r.C = in->dims[3];
