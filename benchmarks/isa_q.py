@@ -63,7 +63,11 @@ def time_round_robin(makers: dict, seconds: float, clock, min_rounds: int = 5) -
             times[k].append((clock() - t0) * 1e3)
         rounds += 1
     res = {
-        k: (statistics.median(times[k]), min(times[k]), [it.get_tensor(d["index"]) for d in it.get_output_details()])
+        k: (
+            statistics.median(times[k]),
+            min(times[k]),
+            [it.get_tensor(d["index"]) for d in it.get_output_details()],
+        )
         for k, it in its.items()
     }
     its.clear()  # joins worker threads before the next group
@@ -73,8 +77,12 @@ def time_round_robin(makers: dict, seconds: float, clock, min_rounds: int = 5) -
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="mobilenet_v2_int8,resnet50_int8,efficientnet_b0_int8")
-    ap.add_argument("--levels", default="", help="comma-separated ISA caps (default: avx2 and up to the CPU's)")
-    ap.add_argument("--seconds", type=float, default=3.0, help="time budget per configuration and thread count")
+    ap.add_argument(
+        "--levels", default="", help="comma-separated ISA caps (default: avx2 and up to the CPU's)"
+    )
+    ap.add_argument(
+        "--seconds", type=float, default=3.0, help="time budget per configuration and thread count"
+    )
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--anchor", help="another build's runtime/ package directory, timed at the same levels")
     args = ap.parse_args(argv)
@@ -114,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.models.split(","):
         data = bench.build_model(name)
         for nt in (int(t) for t in args.threads.split(",")):
-            makers = {"xnnpack": lambda nt=nt: LiteRT(model_content=data, num_threads=nt)}
+            makers = {"xnnpack": lambda nt=nt, data=data: LiteRT(model_content=data, num_threads=nt)}
             for lv in levels:
                 makers[lv] = make_ours(ours, data, nt, lv)
                 if anchor:
@@ -122,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
             res = time_round_robin(makers, args.seconds, time.thread_time if nt == 1 else time.perf_counter)
             ref = res[levels[-1]][2]
             same = all(
-                all(np.array_equal(a, b) for a, b in zip(res[k][2], ref, strict=True)) for k in res if k != "xnnpack"
+                all(np.array_equal(a, b) for a, b in zip(res[k][2], ref, strict=True))
+                for k in res
+                if k != "xnnpack"
             )
             x = res["xnnpack"][0]
             cells = []
@@ -131,7 +141,10 @@ def main(argv: list[str] | None = None) -> None:
                 if anchor:
                     a = res["anchor " + lv][0]
                     cells.append(f"{a:.2f} ({a / x:.2f}x)")
-            print(f"| {name} | {nt} | {x:.2f} | " + " | ".join(cells) + f" | {'yes' if same else 'NO'} |", flush=True)
+            print(
+                f"| {name} | {nt} | {x:.2f} | " + " | ".join(cells) + f" | {'yes' if same else 'NO'} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
