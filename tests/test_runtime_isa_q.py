@@ -78,7 +78,8 @@ def _fc(x):
 
 def _se(x):
     """32-channel stride-1 depthwise (two output pixels per 64-lane VNNI block, plain and dilated), int8 MUL same
-    shape and broadcast, ADD broadcast, LOGISTIC and MEAN over H, W (a squeeze-excite block as in EfficientNet)."""
+    shape and broadcast, ADD broadcast, LOGISTIC and MEAN over H, W (a squeeze-excite block as in EfficientNet);
+    large enough that MUL / ADD split over 2 threads."""
     y = tf.nn.relu6(
         tf.nn.depthwise_conv2d(x, _const((3, 3, 32, 1), 41, 0.5), [1, 1, 1, 1], "SAME") + _const((32,), 42)
     )
@@ -92,7 +93,7 @@ def _se(x):
 
 MODELS = {
     "cnn": (_cnn, [(2, 21, 19, 3)], ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]),
-    "se": (_se, [(2, 9, 23, 32)], ["DEPTHWISE_CONV_2D", "MUL", "ADD", "MEAN", "LOGISTIC"]),
+    "se": (_se, [(2, 30, 36, 32)], ["DEPTHWISE_CONV_2D", "MUL", "ADD", "MEAN", "LOGISTIC"]),
     "wide": (_wide, [(1, 9, 11, 130)], ["CONV_2D", "DEPTHWISE_CONV_2D"]),
     "fc": (_fc, [(7, 301)], ["FULLY_CONNECTED"]),
 }

@@ -11,6 +11,7 @@
 #include "../cpu.h"
 #include "../fixedpoint.h"
 #include "../tflrt.h"
+#include "par_range.h"
 
 static int is_comparison(int op) {
   return op == TFL_OP_LESS || op == TFL_OP_GREATER || op == TFL_OP_GREATER_EQUAL || op == TFL_OP_LESS_EQUAL || op == TFL_OP_EQUAL ||
@@ -305,39 +306,54 @@ static int64_t ew_i8_run(const EwQ *d, const int8_t *a, int64_t sa, const int8_t
 }
 #endif
 
-static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
-  const EwQ *d = (const EwQ *)node->user_data;
-  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
-  const TflRounding mode = tfl_rounding();
-  const int64_t n = tfl_num_elements(out);
-  const int r = d->rank;
-  const int is16 = d->type == TFL_INT16;
-  const int outb = is_comparison(d->op); /* bool output, one byte */
+/* One eval's operands; ranges of it run on worker threads (tfl_parallel_range): every element is computed by the same
+ * code whichever task runs it, so outputs do not depend on the thread count. */
+typedef struct {
+  const EwQ *d;
+  const TflTensor *a, *b, *out;
+  TflRounding mode;
+  int32_t inner; /* broadcast: output row length */
+} EwJob;
+
 #define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
-  if (d->same_shape) {
-    int64_t i = 0;
+#define ST(i, v)                                                                                                      \
+  do {                                                                                                                \
+    if (outb) ((uint8_t *)out->data)[i] = (uint8_t)(v);                                                               \
+    else if (is16) ((int16_t *)out->data)[i] = (int16_t)(v);                                                          \
+    else ((int8_t *)out->data)[i] = (int8_t)(v);                                                                      \
+  } while (0)
+
+/* Same-shape operands: elements [e0, e1). */
+static void ew_same_range(void *arg, int64_t e0, int64_t e1) {
+  const EwJob *job = (const EwJob *)arg;
+  const EwQ *d = job->d;
+  const TflTensor *a = job->a, *b = job->b, *out = job->out;
+  const int is16 = d->type == TFL_INT16, outb = is_comparison(d->op);
+  int64_t i = e0;
 #ifdef TFL_Q_X86
-    if (ew_vector(d, mode)) i = ew_i8_run(d, (const int8_t *)a->data, 1, (const int8_t *)b->data, 1, (int8_t *)out->data, n);
+  if (ew_vector(d, job->mode))
+    i += ew_i8_run(d, (const int8_t *)a->data + e0, 1, (const int8_t *)b->data + e0, 1, (int8_t *)out->data + e0,
+                   e1 - e0);
 #endif
-    for (; i < n; ++i) {
-      const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
-      if (outb) ((uint8_t *)out->data)[i] = (uint8_t)v;
-      else if (is16) ((int16_t *)out->data)[i] = (int16_t)v;
-      else ((int8_t *)out->data)[i] = (int8_t)v;
-    }
-    return TFL_OK;
-  }
-  if (r == 0) {
-    const int32_t v = ew_apply(d, LD(a, 0), LD(b, 0), mode);
-    if (outb) ((uint8_t *)out->data)[0] = (uint8_t)v;
-    else if (is16) ((int16_t *)out->data)[0] = (int16_t)v;
-    else ((int8_t *)out->data)[0] = (int8_t)v;
-    return TFL_OK;
-  }
-  int32_t idx[TFL_MAX_RANK] = {0};
-  const int32_t inner = out->dims[r - 1];
+  for (; i < e1; ++i) ST(i, ew_apply(d, LD(a, i), LD(b, i), job->mode));
+}
+
+/* Broadcasting operands: output rows [r0, r1) of `inner` elements. */
+static void ew_bcast_rows(void *arg, int64_t r0, int64_t r1) {
+  const EwJob *job = (const EwJob *)arg;
+  const EwQ *d = job->d;
+  const TflTensor *a = job->a, *b = job->b, *out = job->out;
+  const int is16 = d->type == TFL_INT16, outb = is_comparison(d->op);
+  const int r = d->rank;
+  const int32_t inner = job->inner;
   const int64_t sa = d->st1[r - 1], sb = d->st2[r - 1];
-  for (int64_t o = 0; o < n; o += inner) {
+  int32_t idx[TFL_MAX_RANK] = {0};
+  for (int64_t k = r - 2, rem = r0; k >= 0; --k) { /* the index of row r0 */
+    idx[k] = (int32_t)(rem % out->dims[k]);
+    rem /= out->dims[k];
+  }
+  for (int64_t row = r0; row < r1; ++row) {
+    const int64_t o = row * inner;
     int64_t ia = 0, ib = 0;
     for (int k = 0; k < r - 1; ++k) {
       ia += idx[k] * d->st1[k];
@@ -345,24 +361,41 @@ static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
     }
     int32_t j = 0;
 #ifdef TFL_Q_X86
-    if (ew_vector(d, mode) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1))
+    if (ew_vector(d, job->mode) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1))
       j = (int32_t)ew_i8_run(d, (const int8_t *)a->data + ia, sa, (const int8_t *)b->data + ib, sb,
                              (int8_t *)out->data + o, inner);
 #endif
-    for (; j < inner; ++j) {
-      const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
-      if (outb) ((uint8_t *)out->data)[o + j] = (uint8_t)v;
-      else if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
-      else ((int8_t *)out->data)[o + j] = (int8_t)v;
-    }
+    for (; j < inner; ++j) ST(o + j, ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), job->mode));
     for (int k = r - 2; k >= 0; --k) {
       if (++idx[k] < out->dims[k]) break;
       idx[k] = 0;
     }
   }
-#undef LD
+}
+
+static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
+  const EwQ *d = (const EwQ *)node->user_data;
+  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  const int64_t n = tfl_num_elements(out);
+  const int r = d->rank;
+  const int is16 = d->type == TFL_INT16;
+  const int outb = is_comparison(d->op); /* bool output, one byte */
+  EwJob job = {d, a, b, out, tfl_rounding(), 0};
+  /* ~4 units of work per element in the vector bodies (more in the scalar ones) */
+  if (d->same_shape) {
+    tfl_parallel_range(ctx, n, 4.0, TFL_RANGE_ALIGN, ew_same_range, &job);
+    return TFL_OK;
+  }
+  if (r == 0) {
+    ST(0, ew_apply(d, LD(a, 0), LD(b, 0), job.mode));
+    return TFL_OK;
+  }
+  job.inner = out->dims[r - 1];
+  if (job.inner > 0) tfl_parallel_range(ctx, n / job.inner, 4.0 * job.inner, 1, ew_bcast_rows, &job);
   return TFL_OK;
 }
+#undef LD
+#undef ST
 
 const TflKernel tfl_kernels_elementwise_q[] = {
     {TFL_OP_ADD, "ADD (int8/int16)", 1, 5, ew_prepare, ew_eval},
