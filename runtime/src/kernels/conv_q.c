@@ -41,7 +41,10 @@ typedef struct {
   int dw_quads;     /* ceil(taps / 4) (VNNI) */
   int8_t *dw_pack8; /* VNNI: [ceil(C/64)][quads][4 vectors][16 lanes][4 taps] in tfl_rq_lane64 channel order */
   int dw_pairs;     /* ceil(taps / 2) */
-  int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
+  int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd; avx512: [ceil(C/32)][pairs]
+                     * [2][16][2] for zmm unpack + madd (see dw512_channel) */
+  int32_t *dw_pos;  /* avx512: [ceil(C/32) * 32] channel of each vector position (-1 past C), for the bias folding */
+  int32_t *dw_tmp;  /* avx512: [2][ceil(C/32) * 32] bias and tap sums in vector order */
   TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
   TflRq64 dw_rq64;  /* its 64-bit constants (VNNI) */
   /* VNNI, 32 channels, stride 1: two neighbouring output pixels as one 64-channel block (their taps are 32 bytes
@@ -64,6 +67,8 @@ static void conv_free(void *p) {
   free(d->dw_pack);
   free(d->dw_pack8);
   free(d->dw_zp);
+  free(d->dw_pos);
+  free(d->dw_tmp);
   tfl_rq_free(&d->dw_rq);
   tfl_rq64_free(&d->dw_rq64);
   free(d->dw_pair8);
@@ -472,8 +477,55 @@ static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
   return 1;
 }
 
+/* avx512 (no VNNI): the AVX2 kernel's int16 tap pairs on zmm, 32 channels per step. A block's two accumulators come
+ * from the lower / upper unpacks of two tap vectors, so vector h, lane i holds channel dw512_channel(h, i); packing
+ * the pair (packs_epi32 within 128-bit lanes) restores the natural order. Requantization parameters are laid out in
+ * that vector order (positions 32 b + 16 h + i). */
+static inline int dw512_channel(int h, int i) { return 8 * (i / 4) + 4 * h + i % 4; }
+
+static int dw512_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
+  const int nblk = (C + 31) / 32, pairs = (taps + 1) / 2, np = nblk * 32;
+  d->dw_pairs = pairs;
+  d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 64 * sizeof(int16_t));
+  d->dw_zp = (int8_t *)malloc((size_t)np);
+  d->dw_pos = (int32_t *)malloc((size_t)np * sizeof(int32_t));
+  d->dw_tmp = (int32_t *)malloc((size_t)np * 2 * sizeof(int32_t));
+  int32_t *mult = (int32_t *)malloc((size_t)np * sizeof(int32_t));
+  int *shift = (int *)malloc((size_t)np * sizeof(int));
+  int ok = d->dw_pack && d->dw_zp && d->dw_pos && d->dw_tmp && mult && shift;
+  if (ok) {
+    memset(d->dw_zp, (int8_t)d->in_zp, (size_t)np);
+    for (int c = 0; c < C; ++c) {
+      int32_t sum = 0;
+      for (int t = 0; t < taps; ++t) sum += w[(size_t)t * C + c];
+      d->wsum[c] = sum;
+    }
+    for (int b = 0; b < nblk; ++b)
+      for (int h = 0; h < 2; ++h)
+        for (int i = 0; i < 16; ++i) {
+          const int pos = 32 * b + 16 * h + i, ch = 32 * b + dw512_channel(h, i);
+          d->dw_pos[pos] = ch < C ? ch : -1;
+          mult[pos] = ch < C ? d->mult[ch] : 0;
+          shift[pos] = ch < C ? d->shift[ch] : 0;
+          for (int p = 0; p < pairs; ++p)
+            for (int e = 0; e < 2; ++e) {
+              const int tap = 2 * p + e;
+              d->dw_pack[((((size_t)b * pairs + p) * 2 + h) * 16 + i) * 2 + e] =
+                  ch < C && tap < taps ? w[(size_t)tap * C + ch] : 0;
+            }
+        }
+    ok = tfl_rq_init(&d->dw_rq, np, mult, shift, d->out_zp, d->act_lo, d->act_hi, 0) &&
+         tfl_rq64_init(&d->dw_rq64, &d->dw_rq);
+  }
+  free(mult);
+  free(shift);
+  if (ok) d->dw_fast = TFL_ISA_AVX512;
+  return ok;
+}
+
 static int dw_fast_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
   if (tfl_isa() >= TFL_ISA_AVX512_VNNI) return dw_vnni_prepare(d, w, C, taps);
+  if (tfl_isa() >= TFL_ISA_AVX512) return dw512_prepare(d, w, C, taps);
   const int nblk = (C + 15) / 16, pairs = (taps + 1) / 2;
   d->dw_pairs = pairs;
   d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 32 * sizeof(int16_t));
@@ -762,12 +814,81 @@ __attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, 
 }
 #endif
 
+#ifdef TFL_Q_X86
+__attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_body(const DwRun *r, int row0,
+                                                                                    int row1, const int with_left,
+                                                                                    const int pairs) {
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int taps = FH * FW, nblk = (C + 31) / 32;
+  const __mmask32 last = C % 32 ? (((__mmask32)1 << (C % 32)) - 1) : ~(__mmask32)0;
+  const TflRq *rq = &d->dw_rq;
+  const TflRq64 *e = &d->dw_rq64;
+  const __m512i zp = _mm512_set1_epi16((int16_t)rq->zp), lo = _mm512_set1_epi16((int16_t)rq->lo);
+  const __m512i hi = _mm512_set1_epi16((int16_t)rq->hi);
+  const int8_t *tp[2 * DW_MAX_PAIRS];
+  size_t toff[2 * DW_MAX_PAIRS];
+  for (int fy = 0; fy < FH; ++fy)
+    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  for (int t = taps; t < 2 * pairs; ++t) tp[t] = d->dw_zp;
+  for (int row = row0; row < row1; ++row) {
+    const int n = row / OH, oy = row % OH;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    int8_t *yrow = r->y + (size_t)row * OW * C;
+    const int iy0 = oy * d->stride_h - d->pad_h;
+    const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
+    for (int ox = 0; ox < OW; ++ox) {
+      const int ix0 = ox * d->stride_w - d->pad_w;
+      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
+        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
+        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
+      } else {
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          for (int fx = 0; fx < FW; ++fx) {
+            const int ix = ix0 + fx * d->dil_w;
+            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
+          }
+        }
+      }
+      int8_t *yo = yrow + (size_t)ox * C;
+      const int16_t *wp = d->dw_pack;
+      for (int cb = 0; cb < nblk; ++cb, wp += (size_t)pairs * 64) {
+        const __mmask32 m = cb == nblk - 1 ? last : ~(__mmask32)0; /* channels present; the rest load as 0 */
+        const size_t off = (size_t)cb * 32;
+        __m512i a = _mm512_load_si512(rq->bias + 32 * cb), b = _mm512_load_si512(rq->bias + 32 * cb + 16);
+        for (int p = 0; p < pairs; ++p) {
+          const __m512i t0 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, tp[2 * p] + off));
+          const __m512i t1 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, tp[2 * p + 1] + off));
+          a = _mm512_add_epi32(a, _mm512_madd_epi16(_mm512_unpacklo_epi16(t0, t1), _mm512_load_si512(wp + p * 64)));
+          b = _mm512_add_epi32(b, _mm512_madd_epi16(_mm512_unpackhi_epi16(t0, t1), _mm512_load_si512(wp + p * 64 + 32)));
+        }
+        a = tfl_v16_rq64(a, rq, e, 32 * cb, with_left);
+        b = tfl_v16_rq64(b, rq, e, 32 * cb + 16, with_left);
+        /* packs within 128-bit lanes give channels 8 L .. 8 L + 7 in lane L: natural order; the clamp after the
+         * saturating steps equals clamping the int32 values (as tfl_v64_pack_rq) */
+        const __m512i v = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(_mm512_packs_epi32(a, b), zp), lo), hi);
+        _mm256_mask_storeu_epi8(yo + off, m, _mm512_cvtepi16_epi8(v));
+      }
+    }
+  }
+}
+
+__attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1) {
+  const int pairs = r->d->dw_pairs;
+  if (r->d->dw_rq.any_left) dw_rows_512_body(r, row0, row1, 1, pairs);
+  else if (pairs == 5) dw_rows_512_body(r, row0, row1, 0, 5);
+  else dw_rows_512_body(r, row0, row1, 0, pairs);
+}
+#endif
+
 static void dw_task(void *arg, int task, int thread) {
   (void)thread;
   const DwRun *r = (const DwRun *)arg;
   const int row0 = (int)((int64_t)task * r->rows / r->ntasks), row1 = (int)((int64_t)(task + 1) * r->rows / r->ntasks);
 #ifdef TFL_Q_X86
   if (r->d->dw_fast == TFL_ISA_AVX512_VNNI) dw_rows_vnni(r, row0, row1);
+  else if (r->d->dw_fast == TFL_ISA_AVX512) dw_rows_512(r, row0, row1);
   else dw_rows_avx2(r, row0, row1);
 #else
   (void)row0;
@@ -801,7 +922,15 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
-  if (!d->bias_folded) {
+  if (!d->bias_folded && d->dw_fast == TFL_ISA_AVX512) { /* parameters in vector order */
+    const int np = d->dw_rq.np;
+    for (int i = 0; i < np; ++i) {
+      const int ch = d->dw_pos[i];
+      d->dw_tmp[i] = ch >= 0 && bias ? ((const int32_t *)bias->data)[ch] : 0;
+      d->dw_tmp[np + i] = ch >= 0 ? d->wsum[ch] : 0;
+    }
+    tfl_rq_set_bias(&d->dw_rq, d->dw_tmp, off, d->dw_tmp + np);
+  } else if (!d->bias_folded) {
     tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
     if (d->dw_pair) {
       int32_t b2[64];
