@@ -221,30 +221,35 @@ __attribute__((target(TFL_T512), always_inline)) static inline void fill_512(uin
 __attribute__((target(TFL_T512))) static void conv_rows_u8_512(const ConvRows *r, int m0, int mb,
                                                                       uint8_t *A, int lda) {
   const ConvQ *d = r->d;
+  /* everything in locals: the byte stores below may alias any memory, so fields read through pointers would be
+   * reloaded after each one */
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int sh = d->stride_h, sw = d->stride_w, ph = d->pad_h, pw = d->pad_w, dh = d->dil_h, dw = d->dil_w;
+  const int8_t *const x = r->x;
+  const size_t x_len = r->x_len, run = (size_t)FW * C, img = (size_t)H * W * C;
   const __m512i zpv = _mm512_set1_epi8((char)((uint8_t)d->in_zp ^ 0x80u));
-  const size_t run = (size_t)FW * C;
+  const __m128i flip = _mm_set1_epi8((char)0x80);
   int n = m0 / (OH * OW), pix = m0 % (OH * OW), oy = pix / OW, ox = pix % OW;
   for (int i = 0; i < mb; ++i) {
     uint8_t *dst = A + (size_t)i * lda;
-    const int8_t *xin = r->x + (size_t)n * H * W * C;
-    const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
-    const int row_inside = d->dil_w == 1 && ix0 >= 0 && ix0 + FW - 1 < W;
+    const size_t xoff = (size_t)n * img;
+    const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
+    const int row_inside = dw == 1 && ix0 >= 0 && ix0 + FW - 1 < W;
     for (int fy = 0; fy < FH; ++fy, dst += run) {
-      const int iy = iy0 + fy * d->dil_h;
+      const int iy = iy0 + fy * dh;
+      const size_t at = xoff + ((size_t)iy * W + ix0) * C; /* used only when iy and ix0 are inside */
       if (iy < 0 || iy >= H) {
         fill_512(dst, zpv, run);
-      } else if (row_inside && run <= 16 && (size_t)(xin - r->x) + ((size_t)iy * W + ix0) * C + 16 <= r->x_len) {
+      } else if (row_inside && run <= 16 && at + 16 <= x_len) {
         /* a short tap row (few channels): one 16-byte copy; the bytes past it land in the next tap row or row,
          * written later, or in the block's slack (tfl_qgemm scratch keeps 64 bytes after the rows) */
-        const __m128i v = _mm_loadu_si128((const __m128i *)(xin + ((size_t)iy * W + ix0) * C));
-        _mm_storeu_si128((__m128i *)dst, _mm_xor_si128(v, _mm_set1_epi8((char)0x80)));
+        _mm_storeu_si128((__m128i *)dst, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + at)), flip));
       } else if (row_inside) {
-        flip_copy_512(dst, xin + ((size_t)iy * W + ix0) * C, run);
+        flip_copy_512(dst, x + at, run);
       } else {
         for (int fx = 0; fx < FW; ++fx) {
-          const int ix = ix0 + fx * d->dil_w;
-          if (ix >= 0 && ix < W) flip_copy_512(dst + (size_t)fx * C, xin + ((size_t)iy * W + ix) * C, (size_t)C);
+          const int ix = ix0 + fx * dw;
+          if (ix >= 0 && ix < W) flip_copy_512(dst + (size_t)fx * C, x + xoff + ((size_t)iy * W + ix) * C, (size_t)C);
           else fill_512(dst + (size_t)fx * C, zpv, (size_t)C);
         }
       }
