@@ -222,13 +222,14 @@ __attribute__((target("avx2"))) static inline __m256i mul8(const EwQ *d, __m128i
 }
 
 /* int8 ADD/SUB/MUL (double rounding) over n outputs reading a[i * sa], b[i * sb] with strides 0 (broadcast) or 1;
- * returns how many outputs it wrote (whole blocks of 16; the caller finishes the tail). */
-__attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
-                                                           int64_t sb, int8_t *y, int64_t n) {
-  if (n < 16) return 0;
+ * returns how many outputs it wrote (whole blocks of 16; the caller finishes the tail). The op and the strides are
+ * compile-time constants in each instance (ew_i8_avx2 picks one), so the loop carries no selects. */
+__attribute__((target("avx2"), always_inline)) static inline int64_t ew_i8_avx2_body(const EwQ *d, const int8_t *a,
+                                                                                    const int8_t *b, int8_t *y,
+                                                                                    int64_t n, const int mul,
+                                                                                    const int sa, const int sb) {
   const VMbqm p1 = vmbqm_params(d->m1, d->s1), p2 = vmbqm_params(d->m2, d->s2), po = vmbqm_params(d->mo, d->so);
   const __m128i ba = _mm_set1_epi8(a[0]), bb = _mm_set1_epi8(b[0]);
-  const int mul = d->op == TFL_OP_MUL;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m128i xa = sa ? _mm_loadu_si128((const __m128i *)(a + i)) : ba;
@@ -239,6 +240,15 @@ __attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const in
     _mm_storeu_si128((__m128i *)(y + i), tfl_v16_pack_i8(lo, hi));
   }
   return i;
+}
+
+__attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16 || (!sa && !sb)) return 0; /* both broadcast: inner extent 1, nothing for vectors */
+  const int mul = d->op == TFL_OP_MUL;
+  if (sa && sb) return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 1, 1) : ew_i8_avx2_body(d, a, b, y, n, 0, 1, 1);
+  if (sa) return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 1, 0) : ew_i8_avx2_body(d, a, b, y, n, 0, 1, 0);
+  return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 0, 1) : ew_i8_avx2_body(d, a, b, y, n, 0, 0, 1);
 }
 #endif
 
@@ -266,32 +276,45 @@ __attribute__((target(TFL_T512), always_inline)) static inline __m512i v16rq(__m
   return _mm512_permutex2var_epi32(pe, _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0), po);
 }
 
-/* ew_i8_avx2 on zmm: 16 outputs a step. */
-__attribute__((target(TFL_T512))) static int64_t ew_i8_512(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
-                                                           int64_t sb, int8_t *y, int64_t n) {
-  if (n < 16) return 0;
+/* ew_i8_avx2 on zmm: 16 outputs a step; kind (0 ADD, 1 SUB, 2 MUL) and the strides are compile-time constants. */
+__attribute__((target(TFL_T512), always_inline)) static inline int64_t ew_i8_512_body(const EwQ *d, const int8_t *a,
+                                                                                    const int8_t *b, int8_t *y,
+                                                                                    int64_t n, const int kind,
+                                                                                    const int sa, const int sb) {
   const V16Rq p1 = v16rq_params(d->m1, d->s1), p2 = v16rq_params(d->m2, d->s2), po = v16rq_params(d->mo, d->so);
   const __m512i z1 = _mm512_set1_epi32(d->z1), z2 = _mm512_set1_epi32(d->z2), zo = _mm512_set1_epi32(d->zo);
   const __m512i lo = _mm512_set1_epi32(d->lo), hi = _mm512_set1_epi32(d->hi);
   const __m512i ba = _mm512_set1_epi32(a[0]), bb = _mm512_set1_epi32(b[0]);
-  const int op = d->op, ls = d->left_shift;
+  const unsigned ls = (unsigned)d->left_shift;
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512i xa = _mm512_sub_epi32(sa ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(a + i))) : ba, z1);
     const __m512i xb = _mm512_sub_epi32(sb ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + i))) : bb, z2);
     __m512i raw;
-    if (op == TFL_OP_MUL) {
+    if (kind == 2) {
       raw = _mm512_mullo_epi32(xa, xb);
     } else {
-      const __m512i va = v16rq(_mm512_slli_epi32(xa, (unsigned)ls), &p1);
-      const __m512i vb = v16rq(_mm512_slli_epi32(xb, (unsigned)ls), &p2);
-      raw = op == TFL_OP_ADD ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
+      const __m512i va = v16rq(_mm512_slli_epi32(xa, ls), &p1), vb = v16rq(_mm512_slli_epi32(xb, ls), &p2);
+      raw = kind == 0 ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
     }
     const __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v16rq(raw, &po), zo), lo), hi);
     _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtsepi32_epi8(v));
   }
   return i;
 }
+
+#define EW512_KINDS(SA, SB)                                                                                            \
+  (kind == 0 ? ew_i8_512_body(d, a, b, y, n, 0, SA, SB)                                                               \
+             : kind == 1 ? ew_i8_512_body(d, a, b, y, n, 1, SA, SB) : ew_i8_512_body(d, a, b, y, n, 2, SA, SB))
+__attribute__((target(TFL_T512))) static int64_t ew_i8_512(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16 || (!sa && !sb)) return 0;
+  const int kind = d->op == TFL_OP_ADD ? 0 : d->op == TFL_OP_SUB ? 1 : 2;
+  if (sa && sb) return EW512_KINDS(1, 1);
+  if (sa) return EW512_KINDS(1, 0);
+  return EW512_KINDS(0, 1);
+}
+#undef EW512_KINDS
 #endif
 
 /* Whether ew_i8_avx2 / ew_i8_512 compute this node now. */
