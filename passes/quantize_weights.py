@@ -32,6 +32,12 @@ from dialects.tfl.base import WeightQuantization
 from dialects.tfl.quantize import quantized_const
 
 FLOAT16_MAX = 65504.0
+# The fused LSTM's gate matrices (input-to-gate, recurrent-to-gate), quantized by the dynamic-range pass.
+LSTM_GATE_WEIGHTS = tuple(
+    f"{src}_to_{gate}_weights"
+    for src in ("input", "recurrent")
+    for gate in ("input", "forget", "cell", "output")
+)
 # TF's kNearZeroTolerance: narrower weight ranges are widened to it (checked with all-zero and 1e-7 channels).
 NEAR_ZERO_RANGE = 1e-6
 
@@ -109,9 +115,33 @@ class QuantizeDynamicRange(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for fn in _functions(op):
             for user in list(fn.body.walk()):
+                if isinstance(user, tfl.UnidirectionalSequenceLSTMOp):
+                    self._quantize_lstm(user)
+                    continue
                 spec = getattr(user, "DYNAMIC_RANGE", None)
                 if isinstance(spec, WeightQuantization):
                     self._quantize(user, spec)
+
+    def _quantize_lstm(self, lstm: tfl.UnidirectionalSequenceLSTMOp) -> None:
+        """TF's hybrid LSTM: the gate weight matrices become int8 with one scale each (TF quantizes LSTM weights per
+        tensor) and the op runs LiteRT's hybrid kernel with asymmetric inputs; biases and states stay float. LiteRT's
+        hybrid kernel needs every gate matrix in int8, so the op is left float unless all are large enough."""
+        weights = [getattr(lstm, name) for name in LSTM_GATE_WEIGHTS]
+        present = [w for w in weights if not isinstance(w.owner, tfl.NoValueOp)]
+        arrays = [_const_array(w) for w in present]
+        if any(a is None or a.size < self.min_elements for a in arrays):
+            return
+        for weight, array in zip(present, arrays, strict=True):
+            assert array is not None
+            values, scales = symmetric_int8(array, None)
+            const = quantized_const(values, UniformQuantizedType.per_tensor(np.int8, scales[0], 0))
+            _copy_name(weight, const)
+            _insert_before(lstm, const)
+            for i, operand in enumerate(list(lstm.operands)):
+                if operand is weight:
+                    lstm.operands[i] = const.output
+            _erase_if_dead(weight)
+        lstm.properties["asymmetric_quantize_inputs"] = BoolAttr.from_bool(True)
 
     def _axis(self, user: Operation, spec: WeightQuantization) -> int | None:
         if not self.per_channel or spec.axis is None:

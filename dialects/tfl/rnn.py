@@ -14,6 +14,7 @@ from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.ir import Attribute
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, result_def
 
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import ACT, BOOL, F32, Options, TensorOf, TflOp, tfl_op
 
 _F32 = TensorOf("f32")
@@ -46,6 +47,7 @@ _LSTM_FIELDS = (
     "output_layer_norm_coefficients",
     "output",
 )
+_QUANTIZABLE_FIELDS = frozenset(_LSTM_FIELDS[:20]) | {"output"}
 
 
 @tfl_op
@@ -89,10 +91,25 @@ class UnidirectionalSequenceLSTMOp(TflOp):
     cell_layer_norm_coefficients = operand_def()
     output_layer_norm_coefficients = operand_def()
     output = result_def()
-    # float kernel only (LiteRT's hybrid and integer LSTM kernels are not emitted by tflc yet)
-    TYPES = {name: _F32 for name in _LSTM_FIELDS}
-    # tools/versioning/runtime_version.cc: version 1 (float) since 1.13.1.
-    VERSIONS = {1: "1.13.1"}
+    # float, hybrid (int8 weights, float activations) and LiteRT's integer 8x8->16 kernel (int8 activations and
+    # weights, int32 biases, int16 cell state)
+    TYPES = {
+        name: TensorOf("f32", "qi8", "qi16", "qi32") if name in _QUANTIZABLE_FIELDS else _F32
+        for name in _LSTM_FIELDS
+    }
+    # tools/versioning/runtime_version.cc: 1 (float, integer) since 1.13.1, 2 (hybrid) 1.14.0, 3 (hybrid with
+    # asymmetric inputs) 2.3.0.
+    VERSIONS = {1: "1.13.1", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: float input and output with int8 weights is the hybrid op, 3 with asymmetric inputs."""
+        hybrid = (
+            element_kind(self.input.type) == "f32"
+            and element_kind(self.input_to_forget_weights.type) == "qi8"
+        )
+        if hybrid:
+            return 3 if self.asymmetric_quantize_inputs.value.data else 2
+        return 1
 
 
 @tfl_op

@@ -1,0 +1,163 @@
+"""Quantized recurrent layers side by side with TensorFlow 2.21's converter and LiteRT (issue 11).
+
+What TF writes for a tf-keras LSTM (fused UNIDIRECTIONAL_SEQUENCE_LSTM):
+- dynamic range: the hybrid LSTM (version 3): the 8 gate matrices int8 with one scale each (not per channel), biases
+  and states float, asymmetric_quantize_inputs = true; gate matrices under 1024 elements leave the op float.
+- full int8 (representative dataset): LiteRT's integer 8x8->16 LSTM: int8 input/output/hidden state, int32 biases
+  (scale input * weight), int16 cell state with a power-of-two scale, 5 intermediates of which only the hidden one
+  is quantized. When the calibrated cell range is under 0.5 TF picks the scale 2^-16, for which LiteRT's kernel
+  computes no tanh (15 + log2(scale) integer bits must be 0..6): its file then gives garbage in LiteRT.
+- int16x8: TF fails ("Quantization to 16x8-bit not yet supported for op: 'UNIDIRECTIONAL_SEQUENCE_LSTM'").
+- tf-keras SimpleRNN is not fused by TF (a WHILE loop), and its full-int8 conversion crashes TF 2.21 (SIGSEGV).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.corpus import run_litert_reference
+
+T = 6
+
+
+def _tf_keras_lstm(features: int, units: int, batch: int):  # noqa: ANN202
+    import tf_keras
+
+    tf_keras.utils.set_random_seed(5)
+    return tf_keras.Sequential(
+        [tf_keras.Input((T, features), batch_size=batch), tf_keras.layers.LSTM(units, return_sequences=True)]
+    )
+
+
+def _ours(path: str, x: np.ndarray) -> np.ndarray:
+    from runtime import Interpreter
+
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[0]["index"])
+
+
+def _lstm_operands(model: bytes) -> list[tuple[str, float, tuple[int, ...], bytes]]:
+    """(dtype, first scale, shape, data bytes) of the LSTM's operands, in operand order (-1: omitted)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=model)
+    details = {t["index"]: t for t in it.get_tensor_details()}
+    (lstm,) = [o for o in it._get_ops_details() if o["op_name"] == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+    out = []
+    for i in lstm["inputs"]:
+        if i < 0:
+            out.append(("none", 0.0, (), b""))
+            continue
+        t = details[i]
+        try:
+            data = it.get_tensor(i).tobytes()
+        except ValueError:
+            data = b""
+        out.append((t["dtype"].__name__, float(t["quantization"][0]), tuple(t["shape"]), data))
+    return out
+
+
+def _sqnr(ref: np.ndarray, got: np.ndarray) -> float:
+    return float(
+        10 * np.log10(np.sum(ref.astype(np.float64) ** 2) / np.sum((ref.astype(np.float64) - got) ** 2))
+    )
+
+
+def test_lstm_dynamic_range_like_tf(tmp_path) -> None:  # noqa: ANN001
+    """Hybrid LSTM: same operand types, scales and weight bytes as TF's file, the same LiteRT output, and tflc's
+    runtime within float rounding of LiteRT (the gate nonlinearities are libm's, LiteRT's are vectorized)."""
+    import tensorflow as tf
+
+    from compiler import TFLiteConverter
+
+    model = _tf_keras_lstm(32, 32, 2)
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    theirs = c.convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    ours = c.convert()
+    a, b = _lstm_operands(theirs), _lstm_operands(ours)
+    assert [o[:3] for o in a] == [o[:3] for o in b]
+    assert sum(o[0] == "int8" for o in b) == 8
+    for (kind, _, _, da), (_, _, _, db) in zip(a, b, strict=True):
+        if kind == "int8":
+            assert da == db
+    (tmp_path / "t.tflite").write_bytes(theirs)
+    (tmp_path / "o.tflite").write_bytes(ours)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, T, 32)).astype(np.float32)
+    ref = run_litert_reference(str(tmp_path / "t.tflite"), [x])[0]
+    got = run_litert_reference(str(tmp_path / "o.tflite"), [x])[0]
+    assert np.array_equal(ref, got)
+    assert np.abs(_ours(str(tmp_path / "o.tflite"), x) - got).max() <= 1e-6
+    want = np.asarray(model(x))
+    assert _sqnr(want, got) >= _sqnr(want, ref) - 0.5
+
+
+@pytest.mark.parametrize(("features", "units", "batch", "amplitude"), [(8, 16, 1, 4.0), (32, 32, 2, 3.0)])
+def test_integer_lstm_kernel_bit_exact_on_tf_file(features, units, batch, amplitude, tmp_path) -> None:  # noqa: ANN001
+    """TF's full-int8 LSTM file: tflc's runtime (lstm_q.c) equals LiteRT BUILTIN_REF bit for bit on random inputs."""
+    import tensorflow as tf
+
+    model = _tf_keras_lstm(features, units, batch)
+
+    def rep():  # noqa: ANN202
+        rng = np.random.default_rng(0)
+        for _ in range(8):
+            yield [rng.uniform(-amplitude, amplitude, (batch, T, features)).astype(np.float32)]
+
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep
+    path = tmp_path / "q.tflite"
+    path.write_bytes(c.convert())
+    kinds = [o[0] for o in _lstm_operands(path.read_bytes())]
+    assert kinds[:9] == ["int8"] * 9 and kinds[12:16] == ["int32"] * 4 and kinds[18:20] == ["int8", "int16"]
+    for seed in range(3):
+        x = (
+            np.random.default_rng(seed)
+            .uniform(-amplitude, amplitude, (batch, T, features))
+            .astype(np.float32)
+        )
+        ref = run_litert_reference(str(path), [x])[0]
+        assert np.array_equal(_ours(str(path), x), ref)
+
+
+def test_integer_lstm_cell_scale_outside_litert_range_refused(tmp_path) -> None:  # noqa: ANN001
+    """TF's file for a small LSTM whose cell state stays under 0.5: cell scale 2^-16, which LiteRT's integer kernel
+    runs without computing tanh (SQNR below 0 dB against the float model); tflc's runtime refuses it by name."""
+    import tensorflow as tf
+
+    model = _tf_keras_lstm(3, 8, 1)
+
+    def rep():  # noqa: ANN202
+        rng = np.random.default_rng(0)
+        for _ in range(8):
+            yield [rng.uniform(-1, 1, (1, T, 3)).astype(np.float32)]
+
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = rep
+    path = tmp_path / "q.tflite"
+    path.write_bytes(c.convert())
+    x = np.random.default_rng(1).uniform(-1, 1, (1, T, 3)).astype(np.float32)
+    assert _sqnr(np.asarray(model(x)), run_litert_reference(str(path), [x])[0]) < 0
+    with pytest.raises(Exception, match=r"UNIDIRECTIONAL_SEQUENCE_LSTM \(int8\): cell state scale 2\^-16"):
+        _ours(str(path), x)
+
+
+def test_lstm_int16x8_fails_in_tf() -> None:
+    """TF 2.21 has no 16x8 LSTM: its converter raises (stated here so a TF upgrade that adds it is noticed)."""
+    import tensorflow as tf
+
+    model = _tf_keras_lstm(3, 8, 1)
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    c.representative_dataset = lambda: ([np.zeros((1, T, 3), np.float32)] for _ in range(2))
+    c.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    with pytest.raises(Exception, match="16x8-bit not yet supported for op: 'UNIDIRECTIONAL_SEQUENCE_LSTM'"):
+        c.convert()
