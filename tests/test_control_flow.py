@@ -210,7 +210,9 @@ class CondWhileDense(tf.Module):
     def f(self, x, n):
         w1, w2, w3 = self.w
         y = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.matmul(x, w1), lambda: tf.matmul(x, w2) - 1.0)
-        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, w3))), [tf.constant(0), y])
+        _, y = tf.while_loop(
+            lambda i, y: i < n, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, w3))), [tf.constant(0), y]
+        )
         return {"y": y}
 
 
