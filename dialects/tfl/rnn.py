@@ -18,6 +18,8 @@ from dialects.tensor_types import element_kind
 from dialects.tfl.base import ACT, BOOL, F32, Options, TensorOf, TflOp, tfl_op
 
 _F32 = TensorOf("f32")
+# Attribute of an op with Operator.intermediates (the integer LSTM): ArrayAttr of [StringAttr name, TensorType].
+INTERMEDIATES = "tflc.intermediates"
 
 
 _LSTM_FIELDS = (
@@ -159,4 +161,4 @@ class VariableStateOp(IRDLOperation):
         return b""
 
 
-__all__ = ["UnidirectionalSequenceLSTMOp", "UnidirectionalSequenceRNNOp", "VariableStateOp"]
+__all__ = ["INTERMEDIATES", "UnidirectionalSequenceLSTMOp", "UnidirectionalSequenceRNNOp", "VariableStateOp"]
