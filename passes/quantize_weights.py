@@ -116,17 +116,20 @@ class QuantizeDynamicRange(ModulePass):
         for fn in _functions(op):
             for user in list(fn.body.walk()):
                 if isinstance(user, tfl.UnidirectionalSequenceLSTMOp):
-                    self._quantize_lstm(user)
+                    self._quantize_recurrent(user, LSTM_GATE_WEIGHTS)
+                    continue
+                if isinstance(user, tfl.UnidirectionalSequenceRNNOp):
+                    self._quantize_recurrent(user, ("input_to_input_weights", "recurrent_to_input_weights"))
                     continue
                 spec = getattr(user, "DYNAMIC_RANGE", None)
                 if isinstance(spec, WeightQuantization):
                     self._quantize(user, spec)
 
-    def _quantize_lstm(self, lstm: tfl.UnidirectionalSequenceLSTMOp) -> None:
-        """TF's hybrid LSTM: the gate weight matrices become int8 with one scale each (TF quantizes LSTM weights per
+    def _quantize_recurrent(self, lstm: Operation, fields: tuple[str, ...]) -> None:
+        """TF's hybrid LSTM / RNN: the gate weight matrices become int8 with one scale each (TF quantizes them per
         tensor) and the op runs LiteRT's hybrid kernel with asymmetric inputs; biases and states stay float. LiteRT's
-        hybrid kernel needs every gate matrix in int8, so the op is left float unless all are large enough."""
-        weights = [getattr(lstm, name) for name in LSTM_GATE_WEIGHTS]
+        hybrid kernels need every matrix in int8, so the op is left float unless all are large enough."""
+        weights = [getattr(lstm, name) for name in fields]
         present = [w for w in weights if not isinstance(w.owner, tfl.NoValueOp)]
         arrays = [_const_array(w) for w in present]
         if any(a is None or a.size < self.min_elements for a in arrays):

@@ -135,14 +135,20 @@ class UnidirectionalSequenceRNNOp(TflOp):
     output = result_def()
     TYPES = {
         "input": _F32,
-        "input_to_input_weights": _F32,
-        "recurrent_to_input_weights": _F32,
+        "input_to_input_weights": TensorOf("f32", "qi8"),  # qi8: LiteRT's hybrid kernel
+        "recurrent_to_input_weights": TensorOf("f32", "qi8"),
         "input_gate_bias": _F32,
         "hidden_state": _F32,
         "output": _F32,
     }
-    # runtime_version.cc: version 1 since 1.14.0.
-    VERSIONS = {1: "1.14.0"}
+    # runtime_version.cc: versions 1 and 2 since 1.14.0, 3 since 2.3.0.
+    VERSIONS = {1: "1.14.0", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: hybrid (int8 weights) 2, with asymmetric inputs 3."""
+        if element_kind(self.input_to_input_weights.type) == "qi8":
+            return 3 if self.asymmetric_quantize_inputs.value.data else 2
+        return 1
 
 
 @irdl_op_definition

@@ -2,6 +2,7 @@
  * projection, layer normalisation, cell/projection clipping, time-major or batch-major sequences. The output and cell
  * state inputs (18, 19) are variable tensors updated in place. */
 #include "common_f32.h"
+#include "hybrid_row.h"
 
 enum {
   IN_X = 0, W_XI = 1, W_XF = 2, W_XC = 3, W_XO = 4, W_HI = 5, W_HF = 6, W_HC = 7, W_HO = 8, P_I = 9, P_F = 10,
@@ -212,8 +213,7 @@ static int32_t neon_round_h(float v) {
   return r >= 2147483647.0 ? INT32_MAX : (r <= -2147483648.0 ? INT32_MIN : (int32_t)r);
 }
 
-/* One row to int8: NEON rounding on [0, n & ~7), std::round on the tail (LiteRT's x86 wheel). */
-static void hyb_quantize(const float *x, int n, int asym, int8_t *q, float *sf, int32_t *zp) {
+void tfl_hybrid_quantize_row(const float *x, int n, int asym, int8_t *q, float *sf, int32_t *zp) {
   float mn = asym ? 0.0f : x[0], mx = mn;
   for (int i = 0; i < n; i++) {
     if (x[i] < mn) mn = x[i];
@@ -362,8 +362,8 @@ static TflStatus lstm_hyb_eval(TflContext *ctx, TflNode *node) {
       float xsf = 1.0f, hsf = 1.0f;
       int32_t xzp = 0, hzp = 0;
       const int xzero = all_zero(x, I), hzero = all_zero(h, C);
-      if (!xzero) hyb_quantize(x, I, d->asym, qx, &xsf, &xzp);
-      if (!hzero) hyb_quantize(h, C, d->asym, qh, &hsf, &hzp);
+      if (!xzero) tfl_hybrid_quantize_row(x, I, d->asym, qx, &xsf, &xzp);
+      if (!hzero) tfl_hybrid_quantize_row(h, C, d->asym, qh, &hsf, &hzp);
       if (!f->cifg) hyb_gate(d, ctx, node, 0, qx, xsf, xzp, xzero, qh, hsf, hzp, hzero, gi, 1);
       hyb_gate(d, ctx, node, 1, qx, xsf, xzp, xzero, qh, hsf, hzp, hzero, gf, 1);
       hyb_gate(d, ctx, node, 2, qx, xsf, xzp, xzero, qh, hsf, hzp, hzero, gc, 0);
