@@ -289,3 +289,20 @@ def test_simple_rnn_dynamic_range_hybrid_kernel(tmp_path) -> None:  # noqa: ANN0
         got = run_litert_reference(str(path), [x])[0]
         assert _sqnr(np.asarray(model(x)), got) > 30
         assert np.abs(_ours(str(path), x) - got).max() <= 1e-6
+
+
+def test_lstm_dynamic_range_small_input_matrices_stay_float() -> None:
+    """8 features x 32 units: the input-to-gate matrices hold 256 < 1024 elements; TF then leaves the whole LSTM
+    float (the 32x32 recurrent matrices too, LiteRT's hybrid kernel needs all in int8), and so does tflc."""
+    import tensorflow as tf
+
+    from compiler import TFLiteConverter
+
+    model = _tf_keras_lstm(8, 32, 1)
+    files = []
+    for cls in (tf.lite.TFLiteConverter, TFLiteConverter):
+        c = cls.from_keras_model(model)
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+        files.append(c.convert())
+    for data in files:
+        assert {k for k, _, _, _ in _lstm_operands(data)} == {"float32", "none"}
