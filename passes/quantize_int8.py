@@ -15,7 +15,8 @@ they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 va
   result their input's parameters (constant operands such as PADV2's padding value take them too);
   CONCATENATION / PACK requantize their inputs to their output's parameters (post-quantize folds the requantize
   into the producer where TF does).
-Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
+UNIDIRECTIONAL_SEQUENCE_LSTM (no peephole, projection, layer norm or CIFG) becomes TF's integer LSTM, see
+`_Quantizer._lstm`. Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
 DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
 does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
 alone) the pass fails with one error listing every such op instead.

@@ -8,6 +8,10 @@ on the op's kernel: a hybrid kernel takes the int8 weight directly (and `asymmet
 op has that option), a same-scale op (GATHER) runs on the int8 table and a DEQUANTIZE follows it, otherwise a
 DEQUANTIZE goes in front of the op.
 
+The fused UNIDIRECTIONAL_SEQUENCE_LSTM / _RNN are TF's hybrid recurrent ops: every gate matrix int8 with one scale
+(per tensor), asymmetric inputs, float biases and states; all matrices must reach `min-elements` (else the op stays
+float, as TF leaves it).
+
 quantize-float16: every constant float32 tensor becomes float16 (clipped to +-65504) with one DEQUANTIZE to float32
 feeding all its uses; the model computes in float32. A SOFTMAX beta other than 1 (a scalar constant folded into it
 by the float pipeline, which TF keeps as a MUL operand) takes its float16 value, as that constant has in TF's file.

@@ -1,7 +1,7 @@
 """Recurrent `tfl` ops: the fused sequence LSTM and RNN, and the variable tensors holding their state.
 
 LiteRT's sequence kernels keep the recurrent state in *variable* tensors (operands 18/19 of the LSTM, 4 of the RNN):
-zero at `allocate_tensors()` / `reset_all_variables()` and overwritten by every invoke with the last step's state,
+zero (int8: their zero point, LiteRT's ResetVariableTensor) at `allocate_tensors()` / `reset_all_variables()` and overwritten by every invoke with the last step's state,
 as TF's converter writes them. `tfl.pseudo_variable_state` is such a tensor (is_variable, no buffer); it is not Pure,
 so no pass merges two of them into one shared state.
 """
