@@ -293,6 +293,7 @@ static TflStatus lstm_hyb_prepare(TflContext *ctx, TflNode *node) {
       const int cols = k ? C : I;
       if (!w || w->type != TFL_INT8 || w->rank != 2 || w->dims[0] != C || w->dims[1] != cols || w->nq != 1 || !w->scales)
         return tfl_error(ctx, "%s: gate %d weights must be int8 [%d,%d] with one scale", op, g, C, cols);
+      if (w->alloc != TFL_ALLOC_CONST) return tfl_error(ctx, "%s: gate %d weights must be constant", op, g);
       d->ws[g + 4 * k] = w->scales[0];
       d->rsum[g + 4 * k] = d->mem + (size_t)(g + 4 * k) * C;
       const int8_t *wd = w->data;

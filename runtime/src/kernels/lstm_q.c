@@ -188,6 +188,8 @@ static TflStatus lstmq_prepare(TflContext *ctx, TflNode *node) {
       return tfl_error(ctx, "%s: gate %d weights must be [%d,%d], [%d,%d] and bias [%d]", op, g, C, I, C, O, C);
     if (!tfl_q_params(a, &as, &az) || !tfl_q_params(r, &rs, &rz) || a->nq > 1 || r->nq > 1)
       return tfl_error(ctx, "%s: gate %d weights need one scale each", op, g);
+    if (a->alloc != TFL_ALLOC_CONST || r->alloc != TFL_ALLOC_CONST || b->alloc != TFL_ALLOC_CONST)
+      return tfl_error(ctx, "%s: gate %d weights and bias must be constant", op, g); /* row sums are precomputed */
     (void)tfl_q_params(b, &bsc, &bz);
     int sx, sh_;
     tfl_quantize_multiplier((double)(float)(as * in_s / inter), &d->mx[g], &sx);
@@ -201,8 +203,8 @@ static TflStatus lstmq_prepare(TflContext *ctx, TflNode *node) {
       int32_t sa = 0, sr = 0;
       for (int k = 0; k < I; k++) sa += aw[(size_t)c * I + k];
       for (int k = 0; k < O; k++) sr += rw[(size_t)c * O + k];
-      d->bx[g][c] = (int32_t)((uint32_t)bias[c] + (uint32_t)(sa * -in_zp));
-      d->bh[g][c] = sr * -sh_zp;
+      d->bx[g][c] = (int32_t)((uint32_t)bias[c] + (uint32_t)((int64_t)sa * -(int64_t)in_zp));
+      d->bh[g][c] = (int32_t)(uint32_t)((int64_t)sr * -(int64_t)sh_zp);
     }
   }
   int s;
@@ -212,6 +214,8 @@ static TflStatus lstmq_prepare(TflContext *ctx, TflNode *node) {
     TflTensor *wp = tfl_input(ctx, node, W_PROJ), *bp = tfl_input(ctx, node, B_PROJ);
     float ps;
     int32_t pz;
+    if (wp->alloc != TFL_ALLOC_CONST || (bp && bp->alloc != TFL_ALLOC_CONST))
+      return tfl_error(ctx, "%s: projection weights and bias must be constant", op);
     if (wp->type != TFL_INT8 || wp->rank != 2 || wp->dims[0] != O || wp->dims[1] != C || !tfl_q_params(wp, &ps, &pz) ||
         wp->nq > 1)
       return tfl_error(ctx, "%s: projection weights must be int8 [%d,%d] with one scale", op, O, C);
@@ -224,7 +228,7 @@ static TflStatus lstmq_prepare(TflContext *ctx, TflNode *node) {
     for (int r = 0; r < O; r++) {
       int32_t sum = 0;
       for (int k = 0; k < C; k++) sum += pw[(size_t)r * C + k];
-      d->bproj[r] = (int32_t)((uint32_t)(bp ? ((const int32_t *)bp->data)[r] : 0) + (uint32_t)(sum * hid_zp));
+      d->bproj[r] = (int32_t)((uint32_t)(bp ? ((const int32_t *)bp->data)[r] : 0) + (uint32_t)((int64_t)sum * hid_zp));
     }
   }
   d->cell_clip = o.cell_clip > 0 ? (int16_t)fminf(fmaxf(o.cell_clip / sc_s, -32768.0f), 32767.0f) : 0;

@@ -103,6 +103,8 @@ static TflStatus rnn_hyb_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "%s: weights must be int8 with one scale each", op);
   if (out->type != TFL_FLOAT32 || b->type != TFL_FLOAT32 || h->type != TFL_FLOAT32)
     return tfl_error(ctx, "%s: input, bias, state and output must be float32", op);
+  if (wx->alloc != TFL_ALLOC_CONST || wh->alloc != TFL_ALLOC_CONST)
+    return tfl_error(ctx, "%s: weights must be constant (row sums are precomputed)", op);
   if (x->rank != 3 || wx->rank != 2 || wh->rank != 2 || b->rank != 1)
     return tfl_error(ctx, "%s: input must be 3-D, weights 2-D, bias 1-D", op);
   const TflSequenceRNNOptions o = tfl_SequenceRNNOptions(node);
