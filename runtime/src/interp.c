@@ -726,7 +726,9 @@ static int plan(TflContext *ctx, Sub *s) {
 static int init_variable(TflContext *ctx, Sub *s, Tens *t) {
   size_t bytes = t->t.bytes;
   if (ensure_owned(t, bytes ? bytes : 1)) return set_err(ctx, "out of memory for variable '%s'", t->t.name ? t->t.name : "");
-  memset(t->owned, 0, t->owned_cap);
+  /* LiteRT's ResetVariableTensor: int8 variables (integer LSTM/RNN states) start at their zero point */
+  const int fill = t->t.type == TFL_INT8 && t->t.nq >= 1 && t->t.zero_points ? (int)(int8_t)t->t.zero_points[0] : 0;
+  memset(t->owned, fill, t->owned_cap);
   if (t->d->data) memcpy(t->owned, t->d->data, t->d->data_len < t->owned_cap ? t->d->data_len : t->owned_cap);
   t->t.data = t->owned;
   (void)s;
