@@ -20,6 +20,9 @@ UNIDIRECTIONAL_SEQUENCE_LSTM (no peephole, projection, layer norm or CIFG) becom
 DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
 does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
 alone) the pass fails with one error listing every such op instead.
+IF / WHILE regions are quantized the same way with their own calibrated ranges (`tflc.region_arg_ranges` for their
+arguments): as in TF's files, IF / WHILE operands and results stay float, with QUANTIZE / DEQUANTIZE inside the
+regions (a branch weight passed as an IF operand is quantized as an activation).
 
 quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
 WEIGHTS_INT8, which TF 2.21 runs through its older tools/optimize quantizer): activations and float constants
