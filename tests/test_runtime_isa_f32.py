@@ -65,7 +65,7 @@ def conv_paths_model():
     """The float GEMM and depthwise paths added for issue 15's fast mode: 3x3 stride-2 conv over 3 channels (im2col
     window rows copied as one span, inline short copies), 29x29 = 841 rows (7-row fast tiles with a remainder),
     24 and 40 output channels (partial panel pairs), dilated conv (per-tap im2col), a 24-channel 3x3 conv (long spans),
-    a 1x1 conv over 408 channels (K blocked: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
+    a 1x1 conv over 1680 channels (K blocked on AVX-512: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
     widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail."""
     rng = np.random.default_rng(12)
     wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
@@ -73,7 +73,7 @@ def conv_paths_model():
     dwb = _w(rng, 3, 3, 24, 1)
     wd = _w(rng, 3, 3, 24, 40, scale=0.1)
     wl, bl = _w(rng, 3, 3, 24, 40, scale=0.1), _w(rng, 40)
-    wk = _w(rng, 1, 1, 408, 20, scale=0.05)
+    wk = _w(rng, 1, 1, 1680, 20, scale=0.03)
     ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
@@ -83,7 +83,7 @@ def conv_paths_model():
         d2 = tf.nn.relu(tf.nn.depthwise_conv2d(a, dwb, [1, 2, 2, 1], "VALID"))  # [1, 14, 14, 24]
         dil = tf.nn.conv2d(a, wd, 1, "SAME", dilations=2)
         lng = tf.nn.relu(tf.nn.conv2d(d1, wl, 1, "SAME") + bl)
-        deep = tf.nn.conv2d(tf.concat([a] * 17, axis=3), wk, 1, "VALID")  # K = 408
+        deep = tf.nn.conv2d(tf.concat([a] * 70, axis=3), wk, 1, "VALID")  # K = 1680
         narrow = tf.nn.conv2d(d2, ww, 1, "VALID") + bw  # 7 output channels, 196 rows
         return d1, d2, dil, lng, deep, narrow
 
