@@ -5,6 +5,9 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 #include "../cpu.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "common_f32.h"
 #include "gemm.h"
 
@@ -86,20 +89,27 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
-/* n floats from src to dst; short spans (few input channels) inline in 4-float moves instead of a libc call each. */
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) static inline void copy_floats(float *restrict dst,
-                                                                                            const float *restrict src,
-                                                                                            size_t n) {
-  if (n >= 64) {
-    memcpy(dst, src, n * sizeof(float));
+/* n floats from src to dst; short spans (few input channels) inline in 4-float moves instead of a libc call each.
+ * NO_MEMCPY_IDIOM: gcc would turn the move loop back into a memcpy call. */
+#define NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+NO_MEMCPY_IDIOM static inline void copy_floats(float *restrict dst, const float *restrict src, size_t n) {
+#if defined(__SSE2__)
+  if (n < 64) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
+    switch (n - i) {
+      case 3: dst[i + 2] = src[i + 2]; /* fall through */
+      case 2: dst[i + 1] = src[i + 1]; /* fall through */
+      case 1: dst[i] = src[i]; break;
+      default: break;
+    }
     return;
   }
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) memcpy(dst + i, src + i, 4 * sizeof(float));
-  for (; i < n; i++) dst[i] = src[i];
+#endif
+  memcpy(dst, src, n * sizeof(float));
 }
 
-static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, float *buf) {
+NO_MEMCPY_IDIOM static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, float *buf) {
   const long hw = (long)d->oh * d->ow;
   const size_t cin = (size_t)d->cin, span = cin * (size_t)d->kw;
   long n = r0 / hw, rem = r0 % hw;
