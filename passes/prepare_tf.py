@@ -143,7 +143,13 @@ def _t_attr(op: Operation) -> dict:
 def _channel_vector(c: np.ndarray, out: SSAValue) -> np.ndarray | None:
     """`c` as a vector over the last axis of `out` if it broadcasts only along that axis, else None."""
     shape = dims_of(out)  # a dynamic batch is fine: only the channel count is read
-    if shape is None or not shape or shape[-1] < 0 or c.ndim > len(shape) or any(d != 1 for d in c.shape[:-1]):
+    if (
+        shape is None
+        or not shape
+        or shape[-1] < 0
+        or c.ndim > len(shape)
+        or any(d != 1 for d in c.shape[:-1])
+    ):
         return None
     channels = shape[-1]
     if c.ndim and c.shape[-1] not in (1, channels):
