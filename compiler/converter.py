@@ -29,10 +29,9 @@ from compiler.metadata import (
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
-# Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
-# Static by default for now: dynamic-dim files are not yet equal to TF's everywhere (EfficientNetB0 with
-# dynamic-range quantization differs from TF's file by 2.5% under BUILTIN_REF, while the static file is identical).
-DEFAULT_STATIC_BATCH: int | None = 1
+# Default of `experimental_static_batch`: None keeps a signature's None dims dynamic (shape_signature -1, as TF);
+# an int N is the opt-in that fixes them (batch N, other dims 1) for maximal folding.
+DEFAULT_STATIC_BATCH: int | None = None
 
 
 class OpsSet(enum.Enum):
