@@ -586,11 +586,12 @@ class TFLiteConverter:
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
-        from passes.pin_inputs import pin_inputs
+        from passes.pin_inputs import dynamic_state_notes, pin_inputs
 
         notes = pin_inputs(
             module
         )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
+        notes += dynamic_state_notes(module)
         check_legalized(module, self._compat_flags())
         if self.quantization_mode() == "qat":
             t4 = time.perf_counter()
