@@ -11,6 +11,7 @@ its JAX source location before anything is built, so one error names every such 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,16 @@ def tensor_type(mlir_type: Any) -> TensorType:
     return _TENSOR_TYPES[key]
 
 
+def _tensor(elem: Attribute, shape: Sequence[int]) -> TensorType:
+    return _tensor_of(elem, tuple(int(d) for d in shape))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_of(elem: Attribute, shape: tuple[int, ...]) -> TensorType:
+    # attributes are immutable: one per (element type, shape) spares building and verifying a new one per op
+    return TensorType(elem, shape)
+
+
 # a NameLoc (`loc("jit(f)/dot_general"(...))`), not a file location (`loc("f.py":3:4)`)
 _NAME_LOC = re.compile(r'loc\("([^"]*)"(?!:\d)')
 
@@ -101,10 +112,14 @@ def source_location(op: Any, call_site: str | None = None) -> str:
 
 def _layer_name(op: Any) -> str | None:
     """JAX's name stack for the op ("jit(apply)/MLP/Dense_0/dot_general" -> "MLP/Dense_0/dot_general")."""
-    m = re.match(_NAME_LOC, str(op.location))
-    if not m:
-        return None
-    parts = [p for p in m.group(1).split("/") if not p.startswith("jit(")]
+    loc = op.location
+    name = getattr(loc, "name_str", None)  # a NameLoc's name, without printing the whole location
+    if name is None or '"' in name or "\\" in name:  # other locations; names the printer would escape
+        m = re.match(_NAME_LOC, str(loc))
+        if not m:
+            return None
+        name = m.group(1)
+    parts = [p for p in name.split("/") if not p.startswith("jit(")]
     return "/".join(parts) or None
 
 
@@ -306,7 +321,7 @@ class Translator:
         if arr is not None:
             return self.const(arr.reshape(shape))
         s = self.const(np.array(shape, np.int32))
-        return self.emit(tfd.ReshapeOp, [x, s], TensorType(x.type.element_type, list(shape)))
+        return self.emit(tfd.ReshapeOp, [x, s], _tensor(x.type.element_type, shape))
 
     def transpose(self, x: SSAValue, perm: Sequence[int]) -> SSAValue:
         if list(perm) == list(range(len(perm))):
@@ -316,7 +331,7 @@ class Translator:
             return self.const(np.transpose(arr, perm))
         shape = x.type.get_shape()
         p = self.const(np.array(perm, np.int32))
-        return self.emit(tfd.TransposeOp, [x, p], TensorType(x.type.element_type, [shape[i] for i in perm]))
+        return self.emit(tfd.TransposeOp, [x, p], _tensor(x.type.element_type, [shape[i] for i in perm]))
 
     # -- functions --------------------------------------------------------------------------------------------
 
@@ -673,7 +688,7 @@ def _pad(t: Translator, op: Any) -> None:
     if any(v < 0 for v in low + high):  # negative padding crops: slice first
         begin = [max(-lo, 0) for lo in low]
         size = [d - b - max(-h, 0) for d, b, h in zip(shape, begin, high, strict=True)]
-        ty = TensorType(x.type.element_type, size)
+        ty = _tensor(x.type.element_type, size)
         x = t.emit(
             tfd.SliceOp, [x, t.const(np.array(begin, np.int32)), t.const(np.array(size, np.int32))], ty
         )
@@ -869,7 +884,7 @@ def _reduce_window(t: Translator, op: Any) -> None:
             x = t.emit(
                 tfd.PadV2Op,
                 [x, t.const(pads.astype(np.int32)), t.const(fill)],
-                TensorType(x.type.element_type, padded),
+                _tensor(x.type.element_type, padded),
             )
     attrs = {
         "ksize": ArrayAttr([IntegerAttr(v, i64) for v in (1, kh, kw, 1)]),
@@ -922,7 +937,7 @@ def _dot_general(t: Translator, op: Any) -> None:
         # x[free..., contract...] . W: contract x's trailing dims against W as a [K, N] matrix (FULLY_CONNECTED)
         y = t.reshape(t.transpose(y, rc + rf), [k, n])
         x = t.reshape(x, [*(ls[d] for d in lf), k]) if len(lf) > 1 else t.reshape(x, [m, k])
-        prod_type = TensorType(out_type.element_type, [*x.type.get_shape()[:-1], n])
+        prod_type = _tensor(out_type.element_type, [*x.type.get_shape()[:-1], n])
         cls = tfd.MatMulOp if len(prod_type.get_shape()) == 2 else tfd.BatchMatMulV2Op
         flags = ("transpose_a", "transpose_b") if cls is tfd.MatMulOp else ("adj_x", "adj_y")
         out = t.emit(cls, [x, y], prod_type, **{f: _bool(False) for f in flags})
@@ -942,7 +957,7 @@ def _dot_general(t: Translator, op: Any) -> None:
     else:
         y = t.reshape(y, batch + ([n, k] if adj_y else [k, n]))
     prod_shape = batch + [m, n]
-    prod_type = TensorType(out_type.element_type, prod_shape)
+    prod_type = _tensor(out_type.element_type, prod_shape)
     if not batch and not adj_x:
         attrs = {"transpose_a": _bool(False), "transpose_b": _bool(adj_y)}
         out = t.emit(tfd.MatMulOp, [x, y], prod_type, **attrs)
@@ -1003,7 +1018,7 @@ def _convolution(t: Translator, op: Any) -> None:
     nhwc = [final[dn.output_batch_dimension], *(final[d] for d in out_sp), final[dn.output_feature_dimension]]
     if n_sp == 1:
         nhwc.insert(1, 1)
-    out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
+    out_type = _tensor(element_type(_dtype(op.results[0].type)), nhwc)
     same = [_same(xs[1 + i], (w.shape[i] - 1) * dil[i] + 1, strides[i]) for i in range(2)]
     attrs: dict[str, Attribute] = {
         "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
@@ -1096,7 +1111,7 @@ def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
         "data_format": StringAttr("NHWC"),
     }
     sizes = t.const(np.array(nhwc, np.int32))
-    out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
+    out_type = _tensor(element_type(_dtype(op.results[0].type)), nhwc)
     out = t.emit(tfd.Conv2DBackpropInputOp, [sizes, t.const(filt), x], out_type, **attrs)
     back = [0] * 4
     for pos, d in enumerate([dn.output_batch_dimension, *out_sp, dn.output_feature_dimension]):
