@@ -8,6 +8,8 @@ Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import flatbuffers
@@ -86,8 +88,14 @@ def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
     getattr(tflite, f"{table}Start")(b)
     for name, value in fields.items():
         if value is not None:
-            getattr(tflite, f"{table}Add{_camel(name)}")(b, value)
+            _adder(table, name)(b, value)
     return getattr(tflite, f"{table}End")(b)
+
+
+@functools.lru_cache(maxsize=None)
+def _adder(table: str, field: str) -> Callable[[flatbuffers.Builder, Any], None]:
+    """`tflite.<table>Add<Field>`, looked up once per table and field (export calls it for every field)."""
+    return getattr(tflite, f"{table}Add{_camel(field)}")
 
 
 def _build_options(
