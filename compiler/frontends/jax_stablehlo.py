@@ -2,7 +2,8 @@
 
 StableHLO ops become the TF ops tflc already legalizes (dot_general -> MatMul / BatchMatMulV2, convolution ->
 Conv2D / DepthwiseConv2dNative, reduce_window -> MaxPool / AvgPool, reduce -> Sum / Mean / Max, ...), so the TF
-path's constant folding, fusions (activations, GELU, softmax) and quantization apply unchanged. Constants are read
+path's constant folding, fusions (activations, GELU, softmax) and quantization apply unchanged. Constants (emitted as
+`tfl.pseudo_const`, which every pass takes like `tf.Const` and legalize-tf would make of it) are read
 from the attributes' buffers straight into numpy (never through text). `broadcast_in_dim` stays implicit: an
 elementwise op takes the broadcast's source reshaped to rank-aligned shape (TF's numpy broadcasting), and only a
 consumer that cannot broadcast gets a BroadcastTo. `func.call`s are inlined. An op without a rule is collected with
@@ -23,6 +24,7 @@ from xdsl.ir import Attribute, Block, SSAValue
 
 from compiler.errors import ConversionError
 from dialects import tf as tfd
+from dialects import tfl
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import NAME
 
@@ -228,7 +230,7 @@ class Translator:
         ] = []  # ops a rule cannot convert exactly: (name and why, location)
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
-        self._pending: list[tfd.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
+        self._pending: list[tfl.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
 
@@ -279,7 +281,8 @@ class Translator:
 
     def const(self, array: np.ndarray) -> SSAValue:
         array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
-        op = tfd.ConstOp(DenseElementsAttr.from_array(array))
+        # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
+        op = tfl.ConstOp(DenseElementsAttr.from_array(array))
         if self.name:
             op.attributes[NAME] = StringAttr(self.name + "/const")
         self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
@@ -797,9 +800,7 @@ def _arg_reduce(t: Translator, op: Any) -> None:
 
 
 def _false() -> Attribute:
-    from xdsl.dialects.builtin import BoolAttr
-
-    return BoolAttr.from_bool(False)
+    return _bool(False)
 
 
 def _mean_of_sum(t: Translator, op: Any) -> SSAValue | None:
@@ -966,10 +967,11 @@ def _dot_general(t: Translator, op: Any) -> None:
     t.set(op.results[0], t.reshape(out, out_type.get_shape()))
 
 
+@functools.lru_cache(maxsize=2)
 def _bool(v: bool) -> Attribute:
     from xdsl.dialects.builtin import BoolAttr
 
-    return BoolAttr.from_bool(v)
+    return BoolAttr.from_bool(v)  # immutable: one per value
 
 
 @translates("stablehlo.convolution")
