@@ -92,7 +92,7 @@ def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
     return getattr(tflite, f"{table}End")(b)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _adder(table: str, field: str) -> Callable[[flatbuffers.Builder, Any], None]:
     """`tflite.<table>Add<Field>`, looked up once per table and field (export calls it for every field)."""
     return getattr(tflite, f"{table}Add{_camel(field)}")

@@ -92,7 +92,6 @@ class PatternTable:
         )
         return walker.rewrite_module(module)
 
-
     def _has_work(self, module: ModuleOp, dce: bool) -> bool:
         """Whether some op has a rule here, or (with `dce`) is dead: else a sweep does nothing."""
         from xdsl.transforms.dead_code_elimination import is_trivially_dead
