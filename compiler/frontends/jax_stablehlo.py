@@ -273,18 +273,23 @@ class Translator:
     def emit(
         self, cls: type[tfd.TFOp], operands: Sequence[SSAValue], out: TensorType, **attrs: Attribute
     ) -> SSAValue:
-        op = cls(operands, [out], attrs)
         if self.name:
-            op.attributes[NAME] = StringAttr(self.name)
+            attrs[NAME] = StringAttr(self.name)
+        if cls.__init__ is tfd.TFOp.__init__:
+            # generic construction: a TF op is one variadic operand and result list, so IRDL's builder (a third
+            # of translation time) has nothing to check
+            op = cls.create(operands=list(operands), result_types=[out], attributes=attrs)
+        else:
+            op = cls(operands, [out], attrs)
         self.block.add_op(op)
         return op.results[0]
 
     def const(self, array: np.ndarray) -> SSAValue:
         array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
         # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
-        op = tfl.ConstOp(DenseElementsAttr.from_array(array))
-        if self.name:
-            op.attributes[NAME] = StringAttr(self.name + "/const")
+        value = DenseElementsAttr.from_array(array)
+        attrs = {NAME: StringAttr(self.name + "/const")} if self.name else {}
+        op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
         self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
         self._consts[op.results[0]] = array
         return op.results[0]
