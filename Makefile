@@ -45,6 +45,7 @@ bytecheck: build
 bench: build
 	$(PY) benchmarks/convert.py
 	$(PY) benchmarks/runtime.py
+	$(PY) benchmarks/jax.py
 
 # ASan+UBSan fuzzing of the C runtime (runtime/fuzz/fuzz.sh explains; FUZZ_RUNS=N, default 1,000,000). Builds into
 # build/fuzz, never touching runtime/_tflrt*.so; installs clang from Debian's packages if missing (else no coverage).
