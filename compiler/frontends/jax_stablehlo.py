@@ -674,8 +674,9 @@ def _gather(t: Translator, op: Any) -> None:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def _int_attr(v: int) -> Attribute:
-    return IntegerAttr(v, i64)
+    return IntegerAttr(v, i64)  # immutable: one per value
 
 
 @translates("stablehlo.concatenate")
@@ -893,8 +894,8 @@ def _reduce_window(t: Translator, op: Any) -> None:
                 _tensor(x.type.element_type, padded),
             )
     attrs = {
-        "ksize": ArrayAttr([IntegerAttr(v, i64) for v in (1, kh, kw, 1)]),
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in strides]),
+        "ksize": ArrayAttr([_int_attr(v) for v in (1, kh, kw, 1)]),
+        "strides": ArrayAttr([_int_attr(v) for v in strides]),
         "padding": StringAttr(padding),
         "data_format": StringAttr("NHWC"),
     }
@@ -1028,8 +1029,8 @@ def _convolution(t: Translator, op: Any) -> None:
     out_type = _tensor(element_type(_dtype(op.results[0].type)), nhwc)
     same = [_same(xs[1 + i], (w.shape[i] - 1) * dil[i] + 1, strides[i]) for i in range(2)]
     attrs: dict[str, Attribute] = {
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
-        "dilations": ArrayAttr([IntegerAttr(v, i64) for v in (1, *dil, 1)]),
+        "strides": ArrayAttr([_int_attr(v) for v in (1, *strides, 1)]),
+        "dilations": ArrayAttr([_int_attr(v) for v in (1, *dil, 1)]),
         "data_format": StringAttr("NHWC"),
     }
     if not pads.any():
@@ -1038,9 +1039,7 @@ def _convolution(t: Translator, op: Any) -> None:
         attrs["padding"] = StringAttr("SAME")
     else:
         attrs["padding"] = StringAttr("EXPLICIT")
-        attrs["explicit_paddings"] = ArrayAttr(
-            [IntegerAttr(int(v), i64) for v in (0, 0, *pads.ravel(), 0, 0)]
-        )
+        attrs["explicit_paddings"] = ArrayAttr([_int_attr(int(v)) for v in (0, 0, *pads.ravel(), 0, 0)])
     channels = xs[3]
     if groups == 1:
         out = t.emit(tfd.Conv2DOp, [x, t.const(w)], out_type, **attrs)
@@ -1112,8 +1111,8 @@ def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
     )  # [H, W, out, in] as TF's backprop filter
     nhwc = [final[dn.output_batch_dimension], *size, final[dn.output_feature_dimension]]
     attrs = {
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
-        "dilations": ArrayAttr([IntegerAttr(1, i64)] * 4),
+        "strides": ArrayAttr([_int_attr(v) for v in (1, *strides, 1)]),
+        "dilations": ArrayAttr([_int_attr(1)] * 4),
         "padding": StringAttr(padding),
         "data_format": StringAttr("NHWC"),
     }
