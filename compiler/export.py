@@ -399,9 +399,14 @@ def _runtime_version(op: tfl.TflOp, version: int) -> str:
 
 def _opcode_key(op: Operation) -> tuple[tuple[int, str], int]:
     """((builtin code, custom code), the version this op needs)."""
+    return _opcode_code(op), op.version() if isinstance(op, tfl.TflOp) else 1
+
+
+def _opcode_code(op: Operation) -> tuple[int, str]:
+    """(builtin code, custom code): the operator-code table's key, without working out the version."""
     if isinstance(op, tfl.TflOp):
-        return (op.BUILTIN, ""), op.version()
-    return (BuiltinOperator.CUSTOM, op.custom_code()), 1
+        return op.BUILTIN, ""
+    return BuiltinOperator.CUSTOM, op.custom_code()
 
 
 def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
@@ -499,7 +504,7 @@ def _build_subgraph(
             _table(
                 b,
                 "Operator",
-                opcode_index=opcodes[_opcode_key(op)[0]],
+                opcode_index=opcodes[_opcode_code(op)],
                 inputs=inputs,
                 outputs=outputs,
                 builtin_options_type=opt_type or None,
