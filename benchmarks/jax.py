@@ -73,9 +73,15 @@ def bench(name: str, runs: int) -> dict[str, object]:
         rows["tf_wall"].append(wall)
         rows["tf_cpu"].append(cpu)
     med = {k: statistics.median(v) for k, v in rows.items()}
+    # each run's ratio to the TF run right after it: load drifting on a shared machine cancels out pairwise
+    paired = {
+        kind: statistics.median(a / b for a, b in zip(rows[f"ours_{kind}"], rows[f"tf_{kind}"], strict=True))
+        for kind in ("wall", "cpu")
+    }
     return {
         "name": name,
         **med,
+        "paired": paired,
         "ops": (op_count(ours), op_count(theirs)),
         "phases": {k: statistics.median(v) for k, v in phases.items()},
     }
@@ -90,16 +96,19 @@ def table(results: list[dict], runs: int) -> str:
         f"Measured {now} on this machine ({os.cpu_count()} cores, shared), TensorFlow {tf.__version__}, "
         f"jax {jax.__version__}. Both converters in one process, alternating; medians of {runs} runs, each "
         "converting a fresh function (no JAX cache carried over). Time: converter construction + `convert()`, JAX "
-        "tracing and lowering included on both sides. CPU = process time.",
+        "tracing and lowering included on both sides. CPU = process time. ratio = tflc median / TF median; paired = "
+        "median of each run's tflc / TF ratio (the TF run right after it), less sensitive to load drifting.",
         "",
-        "| Flax model | tflc wall ms | TF wall ms | ratio | tflc CPU ms | TF CPU ms | ratio | ops tflc | ops TF |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Flax model | tflc wall ms | TF wall ms | ratio | paired | tflc CPU ms | TF CPU ms | ratio | paired | ops tflc "
+        "| ops TF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['name']} | {r['ours_wall'] * 1e3:.0f} | {r['tf_wall'] * 1e3:.0f} | "
-            f"{r['ours_wall'] / r['tf_wall']:.2f} | {r['ours_cpu'] * 1e3:.0f} | {r['tf_cpu'] * 1e3:.0f} | "
-            f"{r['ours_cpu'] / r['tf_cpu']:.2f} | {r['ops'][0]} | {r['ops'][1]} |"
+            f"{r['ours_wall'] / r['tf_wall']:.2f} | {r['paired']['wall']:.2f} | {r['ours_cpu'] * 1e3:.0f} | "
+            f"{r['tf_cpu'] * 1e3:.0f} | {r['ours_cpu'] / r['tf_cpu']:.2f} | {r['paired']['cpu']:.2f} | {r['ops'][0]} | "
+            f"{r['ops'][1]} |"
         )
     lines += [
         "",
