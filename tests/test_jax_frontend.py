@@ -235,6 +235,28 @@ def test_importing_the_frontend_imports_no_tensorflow():
     assert p.returncode == 0, p.stderr
 
 
+def test_conversion_metadata_records_installed_tensorflow(monkeypatch):
+    """CONVERSION_METADATA names the installed TensorFlow (distribution `tensorflow` or `tensorflow-cpu`) also when
+    TensorFlow is not imported, and the JAX model type, as TF's experimental_from_jax writes."""
+    import tensorflow as tf
+    import tflite
+    from tensorflow.lite.python import conversion_metadata_schema_py_generated as cm
+
+    w = np.ones((4, 3), np.float32)
+    monkeypatch.delitem(sys.modules, "tensorflow")  # the frontend must read the version without the module
+    data = TFLiteConverter.from_jax(lambda x: jnp.maximum(x @ w, 0.0), np.ones((1, 4), np.float32)).convert()
+    monkeypatch.undo()
+    m = tflite.Model.GetRootAsModel(data, 0)
+    raw = next(
+        m.Buffers(md.Buffer()).DataAsNumpy().tobytes()
+        for md in (m.Metadata(i) for i in range(m.MetadataLength()))
+        if md.Name() == b"CONVERSION_METADATA"
+    )
+    env = cm.ConversionMetadataT.InitFromObj(cm.ConversionMetadata.GetRootAsConversionMetadata(raw, 0)).environment
+    assert env.tensorflowVersion.decode() == tf.__version__
+    assert env.modelType == cm.ModelType.JAX
+
+
 def test_dynamic_range_quantization_matches_tf(flax_models):
     """optimizations=[DEFAULT] on a JAX-converted MLP: hybrid FULLY_CONNECTED ops as TF's experimental_from_jax
     with the same setting. TF's JAX path quantizes dense weights per tensor (its Keras path, and tflc by default,
