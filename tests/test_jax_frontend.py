@@ -252,7 +252,9 @@ def test_conversion_metadata_records_installed_tensorflow(monkeypatch):
         for md in (m.Metadata(i) for i in range(m.MetadataLength()))
         if md.Name() == b"CONVERSION_METADATA"
     )
-    env = cm.ConversionMetadataT.InitFromObj(cm.ConversionMetadata.GetRootAsConversionMetadata(raw, 0)).environment
+    env = cm.ConversionMetadataT.InitFromObj(
+        cm.ConversionMetadata.GetRootAsConversionMetadata(raw, 0)
+    ).environment
     assert env.tensorflowVersion.decode() == tf.__version__
     assert env.modelType == cm.ModelType.JAX
 
