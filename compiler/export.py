@@ -64,6 +64,9 @@ def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: i
 def _int_vector(
     b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4
 ) -> int:
+    # int32, the common case, as one block of bytes: the bytes element-wise prepends give
+    if prepend == "PrependInt32":
+        return _raw_vector(b, np.asarray(values, dtype="<i4").tobytes(), len(values))
     b.StartVector(size, len(values), size)
     add = getattr(b, prepend)
     for v in reversed(values):
@@ -71,10 +74,24 @@ def _int_vector(
     return b.EndVector()
 
 
+def _raw_vector(b: flatbuffers.Builder, data: bytes, n: int) -> int:
+    """A vector of `n` 4-byte elements from their little-endian bytes."""
+    b.StartVector(4, n, 4)
+    b.head -= len(data)
+    b.Bytes[b.head : b.head + len(data)] = data
+    return b.EndVector()
+
+
 def _offset_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
-    b.StartVector(4, len(offsets), 4)
-    for o in reversed(offsets):
-        b.PrependUOffsetTRelative(o)
+    n = len(offsets)
+    b.StartVector(4, n, 4)
+    # element j is relative to its own position: the offset before writing + 4 * (n - j), minus its target
+    at = b.Offset() + 4 * (n - np.arange(n, dtype=np.int64)) - np.asarray(offsets, dtype=np.int64)
+    if n and at.min() < 4:
+        raise ExportError("flatbuffer offset vector points forward")
+    data = at.astype("<u4").tobytes()
+    b.head -= len(data)
+    b.Bytes[b.head : b.head + len(data)] = data
     return b.EndVector()
 
 
@@ -85,17 +102,22 @@ def _camel(name: str) -> str:
 def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
     """One table through the generated `tflite.<table>Add<Field>` builders, fields in the order given (None: left
     out). The builders leave out values equal to the schema default, as every FlatBuffers writer does."""
-    getattr(tflite, f"{table}Start")(b)
+    start, adders, end = _builders(table)
+    start(b)
     for name, value in fields.items():
         if value is not None:
-            _adder(table, name)(b, value)
-    return getattr(tflite, f"{table}End")(b)
+            adder = adders.get(name)
+            if adder is None:
+                adder = adders[name] = getattr(tflite, f"{table}Add{_camel(name)}")
+            adder(b, value)
+    return end(b)
 
 
 @functools.cache
-def _adder(table: str, field: str) -> Callable[[flatbuffers.Builder, Any], None]:
-    """`tflite.<table>Add<Field>`, looked up once per table and field (export calls it for every field)."""
-    return getattr(tflite, f"{table}Add{_camel(field)}")
+def _builders(table: str) -> tuple[Callable[[flatbuffers.Builder], None], dict[str, Callable], Callable]:
+    """`tflite.<table>Start`, the table's `Add<Field>` functions (filled as fields are met) and `<table>End`, looked
+    up once per table (export builds hundreds of tables)."""
+    return getattr(tflite, f"{table}Start"), {}, getattr(tflite, f"{table}End")
 
 
 def _build_options(
@@ -469,11 +491,11 @@ def _build_subgraph(
         ty = value.type
         if not isinstance(ty, TensorType):
             raise ExportError(f"value {name} has non-tensor type {ty}")
-        shape = [int(d) if d >= 0 else 1 for d in ty.get_shape()]
         signature = [int(d) for d in ty.get_shape()]
+        dynamic = any(d < 0 for d in signature)
         name_off = b.CreateString(name)
-        shape_off = _int_vector(b, shape)
-        sig_off = _int_vector(b, signature) if signature != shape else 0
+        shape_off = _int_vector(b, [d if d >= 0 else 1 for d in signature] if dynamic else signature)
+        sig_off = _int_vector(b, signature) if dynamic else 0
         q = quantized_element(ty)
         tensor_offsets.append(
             _table(
