@@ -676,12 +676,7 @@ class TFLiteConverter:
     def _export_options(self) -> ExportOptions:
         tf_version = ""
         if self._model_type == "JAX":  # the installed version, without importing TensorFlow for a JAX model
-            import importlib.metadata
-
-            try:
-                tf_version = importlib.metadata.version("tensorflow")
-            except importlib.metadata.PackageNotFoundError:
-                pass
+            tf_version = installed_tensorflow_version()
         else:
             try:
                 import tensorflow as tf
@@ -721,6 +716,24 @@ def qat_pipeline(base: str = DEFAULT_PIPELINE) -> str:
     if "legalize-tf" in base.split(","):
         base = base.replace("legalize-tf", "prepare-qat,legalize-tf", 1)
     return f"{base},qat-ranges"
+
+
+def installed_tensorflow_version() -> str:
+    """TensorFlow's version without importing it: its module if loaded, else the installed distribution's metadata
+    (published as `tensorflow`, `tensorflow-cpu` or `tensorflow-gpu`); "" when none is installed."""
+    import sys
+
+    module = sys.modules.get("tensorflow")
+    if getattr(module, "__version__", None):
+        return module.__version__
+    import importlib.metadata
+
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu"):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return ""
 
 
 def _type_name(t: Any) -> str:
