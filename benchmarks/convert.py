@@ -54,7 +54,7 @@ def one(which: str, saved_model: str, out_path: str) -> None:
         from compiler import TFLiteConverter
 
         conv = TFLiteConverter.from_saved_model(saved_model, signature_keys=["serving_default"])
-        conv.experimental_static_batch = None  # dynamic dims, as TF keeps them (tflc's default is static)
+        conv.experimental_static_batch = None  # dynamic dims, as TF keeps them (tflc's default too)
     t0 = time.perf_counter()
     data = conv.convert()
     seconds = time.perf_counter() - t0

@@ -29,10 +29,9 @@ from compiler.metadata import (
 from compiler.options import ExportOptions
 from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
 
-# Default of `experimental_static_batch`: 1 fixes a signature's None dims (batch 1), None keeps them dynamic.
-# Static by default for now: dynamic-dim files are not yet equal to TF's everywhere (EfficientNetB0 with
-# dynamic-range quantization differs from TF's file by 2.5% under BUILTIN_REF, while the static file is identical).
-DEFAULT_STATIC_BATCH: int | None = 1
+# Default of `experimental_static_batch`: None keeps a signature's None dims dynamic (shape_signature -1, as TF);
+# an int N is the opt-in that fixes them (batch N, other dims 1) for maximal folding.
+DEFAULT_STATIC_BATCH: int | None = None
 
 
 class OpsSet(enum.Enum):
@@ -587,11 +586,12 @@ class TFLiteConverter:
         times["passes"] = time.perf_counter() - t2
         self._phase("export")
         t3 = time.perf_counter()
-        from passes.pin_inputs import pin_inputs
+        from passes.pin_inputs import dynamic_state_notes, pin_inputs
 
         notes = pin_inputs(
             module
         )  # after any pipeline: folded dynamic dims must not be resized into wrong numbers
+        notes += dynamic_state_notes(module)
         check_legalized(module, self._compat_flags())
         if self.quantization_mode() == "qat":
             t4 = time.perf_counter()
@@ -676,12 +676,7 @@ class TFLiteConverter:
     def _export_options(self) -> ExportOptions:
         tf_version = ""
         if self._model_type == "JAX":  # the installed version, without importing TensorFlow for a JAX model
-            import importlib.metadata
-
-            try:
-                tf_version = importlib.metadata.version("tensorflow")
-            except importlib.metadata.PackageNotFoundError:
-                pass
+            tf_version = installed_tensorflow_version()
         else:
             try:
                 import tensorflow as tf
@@ -721,6 +716,24 @@ def qat_pipeline(base: str = DEFAULT_PIPELINE) -> str:
     if "legalize-tf" in base.split(","):
         base = base.replace("legalize-tf", "prepare-qat,legalize-tf", 1)
     return f"{base},qat-ranges"
+
+
+def installed_tensorflow_version() -> str:
+    """TensorFlow's version without importing it: its module if loaded, else the installed distribution's metadata
+    (published as `tensorflow`, `tensorflow-cpu` or `tensorflow-gpu`); "" when none is installed."""
+    import sys
+
+    module = sys.modules.get("tensorflow")
+    if getattr(module, "__version__", None):
+        return module.__version__
+    import importlib.metadata
+
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu"):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return ""
 
 
 def _type_name(t: Any) -> str:

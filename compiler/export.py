@@ -8,6 +8,8 @@ Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import flatbuffers
@@ -63,6 +65,9 @@ def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: i
 def _int_vector(
     b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4
 ) -> int:
+    # int32, the common case, as one block of bytes: the bytes element-wise prepends give
+    if prepend == "PrependInt32":
+        return _raw_vector(b, np.asarray(values, dtype="<i4").tobytes(), len(values))
     b.StartVector(size, len(values), size)
     add = getattr(b, prepend)
     for v in reversed(values):
@@ -70,10 +75,24 @@ def _int_vector(
     return b.EndVector()
 
 
+def _raw_vector(b: flatbuffers.Builder, data: bytes, n: int) -> int:
+    """A vector of `n` 4-byte elements from their little-endian bytes."""
+    b.StartVector(4, n, 4)
+    b.head -= len(data)
+    b.Bytes[b.head : b.head + len(data)] = data
+    return b.EndVector()
+
+
 def _offset_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
-    b.StartVector(4, len(offsets), 4)
-    for o in reversed(offsets):
-        b.PrependUOffsetTRelative(o)
+    n = len(offsets)
+    b.StartVector(4, n, 4)
+    # element j is relative to its own position: the offset before writing + 4 * (n - j), minus its target
+    at = b.Offset() + 4 * (n - np.arange(n, dtype=np.int64)) - np.asarray(offsets, dtype=np.int64)
+    if n and at.min() < 4:
+        raise ExportError("flatbuffer offset vector points forward")
+    data = at.astype("<u4").tobytes()
+    b.head -= len(data)
+    b.Bytes[b.head : b.head + len(data)] = data
     return b.EndVector()
 
 
@@ -84,11 +103,22 @@ def _camel(name: str) -> str:
 def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
     """One table through the generated `tflite.<table>Add<Field>` builders, fields in the order given (None: left
     out). The builders leave out values equal to the schema default, as every FlatBuffers writer does."""
-    getattr(tflite, f"{table}Start")(b)
+    start, adders, end = _builders(table)
+    start(b)
     for name, value in fields.items():
         if value is not None:
-            getattr(tflite, f"{table}Add{_camel(name)}")(b, value)
-    return getattr(tflite, f"{table}End")(b)
+            adder = adders.get(name)
+            if adder is None:
+                adder = adders[name] = getattr(tflite, f"{table}Add{_camel(name)}")
+            adder(b, value)
+    return end(b)
+
+
+@functools.cache
+def _builders(table: str) -> tuple[Callable[[flatbuffers.Builder], None], dict[str, Callable], Callable]:
+    """`tflite.<table>Start`, the table's `Add<Field>` functions (filled as fields are met) and `<table>End`, looked
+    up once per table (export builds hundreds of tables)."""
+    return getattr(tflite, f"{table}Start"), {}, getattr(tflite, f"{table}End")
 
 
 def _build_options(
@@ -395,9 +425,14 @@ def _runtime_version(op: tfl.TflOp, version: int) -> str:
 
 def _opcode_key(op: Operation) -> tuple[tuple[int, str], int]:
     """((builtin code, custom code), the version this op needs)."""
+    return _opcode_code(op), op.version() if isinstance(op, tfl.TflOp) else 1
+
+
+def _opcode_code(op: Operation) -> tuple[int, str]:
+    """(builtin code, custom code): the operator-code table's key, without working out the version."""
     if isinstance(op, tfl.TflOp):
-        return (op.BUILTIN, ""), op.version()
-    return (BuiltinOperator.CUSTOM, op.custom_code()), 1
+        return op.BUILTIN, ""
+    return BuiltinOperator.CUSTOM, op.custom_code()
 
 
 def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
@@ -486,11 +521,11 @@ def _build_subgraph(
         ty = value.type
         if not isinstance(ty, TensorType):
             raise ExportError(f"value {name} has non-tensor type {ty}")
-        shape = [int(d) if d >= 0 else 1 for d in ty.get_shape()]
         signature = [int(d) for d in ty.get_shape()]
+        dynamic = any(d < 0 for d in signature)
         name_off = b.CreateString(name)
-        shape_off = _int_vector(b, shape)
-        sig_off = _int_vector(b, signature) if signature != shape else 0
+        shape_off = _int_vector(b, [d if d >= 0 else 1 for d in signature] if dynamic else signature)
+        sig_off = _int_vector(b, signature) if dynamic else 0
         q = quantized_element(ty)
         tensor_offsets.append(
             _table(
@@ -523,7 +558,7 @@ def _build_subgraph(
             _table(
                 b,
                 "Operator",
-                opcode_index=opcodes[_opcode_key(op)[0]],
+                opcode_index=opcodes[_opcode_code(op)],
                 inputs=inputs,
                 outputs=outputs,
                 intermediates=intermediates,

@@ -120,6 +120,18 @@ def expand_pipeline(spec: str) -> str:
 
 def parse_passes(spec: str) -> list[ModulePass]:
     """The pass instances of a pipeline string, or a PipelineError naming what is wrong."""
+    # passes are frozen dataclasses, so one parse per spec (and registry state) serves every conversion
+    key = (spec, tuple(PIPELINES.items()), tuple((n, id(f)) for n, f in _EXTRA_PASSES.items()))
+    cached = _PARSED.get(key)
+    if cached is None:
+        cached = _PARSED[key] = tuple(_parse_passes(spec))
+    return list(cached)
+
+
+_PARSED: dict[tuple[object, ...], tuple[ModulePass, ...]] = {}
+
+
+def _parse_passes(spec: str) -> list[ModulePass]:
     spec = expand_pipeline(spec)
     if not spec:
         return []
@@ -184,7 +196,15 @@ class PipelineRun:
 
 def count_ops(module: ModuleOp) -> int:
     """Ops in the module, not counting the module itself."""
-    return sum(1 for _ in module.walk()) - 1
+    n, stack = 0, [module]
+    while stack:  # iterative: xDSL's recursive walk generator costs more than the counting
+        for region in stack.pop().regions:
+            for block in region.blocks:
+                for op in block.ops:
+                    n += 1
+                    if op.regions:
+                        stack.append(op)
+    return n
 
 
 def verify_each_default() -> bool:
@@ -221,7 +241,7 @@ def run_pipeline(
     for i, p in enumerate(passes):
         if before_pass:
             before_pass(i, p, module)
-        before = count_ops(module)
+        before = count_ops(module) if i == 0 or before_pass or on_pass else run.records[-1].ops_after
         t0 = time.perf_counter()
         try:
             with collect_rule_hits() as hits:

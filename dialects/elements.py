@@ -10,6 +10,7 @@ Syntax: `#tflc.dense<float32 [2, 2] [1.0, 2.0, 3.0, 4.0]>`, `#tflc.dense<float32
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import weakref
 
@@ -83,7 +84,13 @@ def numpy_dtype(elem: Attribute) -> np.dtype:
 
 
 def tensor_type(array: np.ndarray) -> TensorType:
-    return TensorType(element_type(array.dtype), array.shape)
+    return _tensor_type(array.dtype, array.shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_type(dtype: np.dtype, shape: tuple[int, ...]) -> TensorType:
+    # attributes are immutable: one per (dtype, shape) spares re-verifying a new one for every constant
+    return TensorType(element_type(dtype), shape)
 
 
 _LIVE: weakref.WeakValueDictionary[str, Blob] = weakref.WeakValueDictionary()

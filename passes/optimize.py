@@ -115,9 +115,8 @@ def _blocks(block: Block) -> list[Block]:
 
 def optimize_module(module: ModuleOp) -> None:
     for _ in range(MAX_ROUNDS):
-        changed = OPTIMIZE.apply(module)
-        changed = cse(module) > 0 or changed
-        if not changed:
+        OPTIMIZE.apply(module)  # to a fixed point: another sweep only helps if CSE then merged something
+        if not cse(module):
             break
     erase_dead_ops(module)
 

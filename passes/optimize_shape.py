@@ -37,6 +37,12 @@ from passes.patterns import axis_set, const_value, dims_of, is_f32, rule, shape_
 # ---- reshape / squeeze / expand_dims ----------------------------------------------------------------------------
 
 
+def _one_dynamic(value: SSAValue) -> tuple[int, ...] | None:
+    """dims with at most one dynamic dim (-1), else None: a reshape to them is determined by the element count."""
+    dims = dims_of(value)
+    return dims if dims is not None and sum(d < 0 for d in dims) <= 1 else None
+
+
 def _reshape(x, out_type) -> list[Operation]:  # noqa: ANN001
     shape = i32_const(out_type.get_shape())
     return [shape, tfl.ReshapeOp.build([x, shape.output], [out_type])]
@@ -46,7 +52,7 @@ def _reshape(x, out_type) -> list[Operation]:  # noqa: ANN001
 def simplify_reshape(op: Operation, rewriter: PatternRewriter) -> None:
     """reshape to the input's shape -> input; reshape(reshape(x)) -> reshape(x)."""
     x, out = op.operands[0], op.results[0]
-    out_shape = shape_of(out)
+    out_shape = _one_dynamic(out)
     if out_shape is None:
         return
     if x.type == out.type:
@@ -429,7 +435,8 @@ def reduce_keep_dims(op: Operation, rewriter: PatternRewriter) -> None:
     red = owner(y, tfl.MeanOp, tfl.SumOp, tfl.ReduceMaxOp, tfl.ReduceMinOp, tfl.ReduceProdOp)
     if red is None or not single_use(y) or red.keep_dims.value.data:
         return
-    xs, axes, out = shape_of(red.operands[0]), const_value(red.operands[1]), shape_of(op.results[0])
+    # one dynamic dim (a dynamic batch) is fine: the reshape infers it from the element count, which keeps it
+    xs, axes, out = dims_of(red.operands[0]), const_value(red.operands[1]), _one_dynamic(op.results[0])
     if xs is None or axes is None or out is None:
         return
     reduced = set(axis_set(axes, len(xs)))

@@ -84,11 +84,20 @@ class PatternTable:
 
     def apply(self, module: ModuleOp, *, once: bool = False, dce: bool = True) -> bool:
         """Run the table over the module: one sweep (`once`, for legalizations) or to a fixed point."""
+        if not self._has_work(module, dce):
+            return False  # the walker would visit every op and change nothing
         walker = PatternRewriteWalker(
             GreedyRewritePatternApplier([self.pattern()], dce_enabled=dce),
             apply_recursively=not once,
         )
         return walker.rewrite_module(module)
+
+    def _has_work(self, module: ModuleOp, dce: bool) -> bool:
+        """Whether some op has a rule here, or (with `dce`) is dead: else a sweep does nothing."""
+        from xdsl.transforms.dead_code_elimination import is_trivially_dead
+
+        rules = self.rules
+        return any(type(op) in rules or (dce and is_trivially_dead(op)) for op in module.body.walk())
 
 
 class DispatchPattern(RewritePattern):

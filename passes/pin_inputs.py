@@ -60,6 +60,35 @@ def pin_inputs(module: ModuleOp) -> list[str]:
     return notes
 
 
+def dynamic_state_notes(module: ModuleOp) -> list[str]:
+    """One note per signature whose recurrent state tensors (variable tensors) have a dynamic dim.
+
+    LiteRT sizes a variable tensor only when asked: resizing the inputs to batch 8 leaves the LSTM/RNN states at
+    batch 1 and allocate_tensors fails in the op's prepare. Users must resize the states too; say which ones."""
+    notes = []
+    for fn in module.ops:
+        if not isinstance(fn, func.FuncOp):
+            continue
+        states = []
+        for op in fn.walk():
+            if not getattr(op, "IS_VARIABLE", False):
+                continue
+            ty = op.results[0].type
+            if isinstance(ty, TensorType) and -1 in ty.get_shape():
+                name = op.attributes.get(NAME)
+                shape = list(ty.get_shape())
+                states.append(f"{name.data if isinstance(name, StringAttr) else 'state'} {shape}")
+        if states:
+            notes.append(
+                f"signature {fn.sym_name.data!r} keeps recurrent state in {len(states)} variable tensor(s) with a "
+                f"dynamic dim ({'; '.join(states[:4])}{'; ...' if len(states) > 4 else ''}). LiteRT does not resize "
+                "variable tensors with the inputs: after resize_tensor_input on an input, resize each state tensor "
+                "to the new batch too (interpreter.resize_tensor_input(state_index, [batch, units])) before "
+                "allocate_tensors, or convert with a fixed batch (experimental_static_batch = N / --static-batch N)."
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class PinInputs(ModulePass):
     name = "pin-inputs"

@@ -45,6 +45,7 @@ from passes.patterns import (
     axis_set,
     bool_attr,
     const_value,
+    dims_of,
     dtype_of,
     float_attr,
     ints_attr,
@@ -141,8 +142,14 @@ def _t_attr(op: Operation) -> dict:
 
 def _channel_vector(c: np.ndarray, out: SSAValue) -> np.ndarray | None:
     """`c` as a vector over the last axis of `out` if it broadcasts only along that axis, else None."""
-    shape = shape_of(out)
-    if shape is None or not shape or c.ndim > len(shape) or any(d != 1 for d in c.shape[:-1]):
+    shape = dims_of(out)  # a dynamic batch is fine: only the channel count is read
+    if (
+        shape is None
+        or not shape
+        or shape[-1] < 0
+        or c.ndim > len(shape)
+        or any(d != 1 for d in c.shape[:-1])
+    ):
         return None
     channels = shape[-1]
     if c.ndim and c.shape[-1] not in (1, channels):
@@ -291,12 +298,13 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         inner = reshape.operands[0]
         if not single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
             continue
-        in_shape, out_shape = shape_of(inner), shape_of(value)
+        in_shape, out_shape = dims_of(inner), dims_of(value)
         if (
             in_shape is None
             or out_shape is None
             or not in_shape
             or not out_shape
+            or in_shape[-1] < 0
             or in_shape[-1] != out_shape[-1]
         ):
             continue
@@ -326,8 +334,8 @@ def lower_fused_batch_norm(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     x = op.operands[0]
     dtype = dtype_of(op.results[0])
     stats = [small_const(v) for v in op.operands[1:5]]
-    shape = shape_of(x)
-    if dtype is None or shape is None or any(s is None or s.ndim != 1 for s in stats):
+    shape = dims_of(x)  # only the channel count is read
+    if dtype is None or shape is None or not shape or any(s is None or s.ndim != 1 for s in stats):
         return
     scale, offset, mean, variance = (s.astype(np.float32) for s in stats)
     if any(s.shape != (shape[-1],) for s in (scale, offset, mean, variance)):
@@ -357,7 +365,7 @@ def explicit_padding_to_pad(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     if window is None or window.padding != "EXPLICIT":
         return
     x = op.operands[0]
-    shape = shape_of(x)
+    shape = dims_of(x)  # padded_nhwc keeps dynamic dims dynamic
     if shape is None or len(shape) != 4:
         return
     new_ops: list[Operation] = []
@@ -382,13 +390,14 @@ def zero_pad_to_same(op: tf.TFOp, rewriter: PatternRewriter) -> None:
         return
     paddings = small_const(pad.operands[1])
     x = pad.operands[0]
-    x_shape, w_shape = shape_of(x), shape_of(op.operands[1])
+    x_shape, w_shape = dims_of(x), shape_of(op.operands[1])  # the batch may be dynamic, H and W not
     if (
         paddings is None
         or paddings.shape != (4, 2)
         or x_shape is None
         or w_shape is None
         or len(x_shape) != 4
+        or min(x_shape[1:3]) < 0
     ):
         return
     if paddings[0].any() or paddings[3].any():

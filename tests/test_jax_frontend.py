@@ -22,59 +22,9 @@ jax = pytest.importorskip("jax")
 jnp = jax.numpy
 nn = pytest.importorskip("flax.linen")
 
+from jax_models import MODELS, random_params  # noqa: E402  (after the skips: it needs flax)
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class MLP(nn.Module):
-    @nn.compact
-    def __call__(self, x):
-        x = nn.relu(nn.Dense(64)(x))
-        x = nn.relu(nn.Dense(32)(x))
-        return nn.Dense(10)(x)
-
-
-class CNN(nn.Module):
-    """conv, batch norm (inference mode), max / average pooling, dense."""
-
-    @nn.compact
-    def __call__(self, x):
-        x = nn.Conv(16, (3, 3))(x)
-        x = nn.BatchNorm(use_running_average=True)(x)
-        x = nn.relu(x)
-        x = nn.max_pool(x, (2, 2), strides=(2, 2))
-        x = nn.Conv(32, (3, 3), padding="VALID")(x)
-        x = nn.relu(x)
-        x = nn.avg_pool(x, (2, 2), strides=(2, 2))
-        return nn.Dense(10)(x.reshape((x.shape[0], -1)))
-
-
-class EncoderBlock(nn.Module):
-    """Pre-norm transformer encoder block: multi-head self-attention, layer norm, GELU MLP."""
-
-    @nn.compact
-    def __call__(self, x):
-        y = nn.LayerNorm()(x)
-        x = x + nn.MultiHeadDotProductAttention(num_heads=4)(y, y)
-        y = nn.Dense(64)(nn.LayerNorm()(x))
-        return x + nn.Dense(32)(nn.gelu(y))
-
-
-_MODELS = {"mlp": (MLP, (1, 20)), "cnn": (CNN, (1, 16, 16, 3)), "encoder": (EncoderBlock, (1, 8, 32))}
-
-
-def _random_params(module, x, seed: int):
-    """Parameters of `module` drawn with numpy at the shapes Flax's init gives (jax.eval_shape: nothing runs, so no
-    XLA compilation); batch-norm variances positive."""
-    shapes = jax.eval_shape(module.init, jax.random.PRNGKey(0), x)
-    rng = np.random.default_rng(seed)
-
-    def draw(path, s):
-        fan_in = int(np.prod(s.shape[:-1])) if len(s.shape) > 1 else 1
-        if str(path[-1]).find("var") >= 0:
-            return rng.uniform(0.5, 1.5, s.shape).astype(np.float32)
-        return (rng.standard_normal(s.shape) / np.sqrt(fan_in)).astype(np.float32)
-
-    return jax.tree_util.tree_map_with_path(draw, shapes)
 
 
 def _histogram(model: bytes) -> collections.Counter[str]:
@@ -94,10 +44,10 @@ def _histogram(model: bytes) -> collections.Counter[str]:
 def flax_models():
     """name -> (function with its params applied, example input, params, module)."""
     out = {}
-    for i, (name, (cls, shape)) in enumerate(_MODELS.items()):
+    for i, (name, (cls, shape)) in enumerate(MODELS.items()):
         x = jax.random.normal(jax.random.PRNGKey(1), shape, jnp.float32)
         module = cls()
-        params = _random_params(module, x, i)
+        params = random_params(module, x, i)
         out[name] = (functools.partial(module.apply, params), np.asarray(x), params, module)
     return out
 
@@ -120,7 +70,7 @@ def _tf_from_jax(fn, x, **settings) -> tuple[bytes, float]:
     return data, time.perf_counter() - t0
 
 
-@pytest.mark.parametrize("name", list(_MODELS))
+@pytest.mark.parametrize("name", list(MODELS))
 def test_flax_model_side_by_side(flax_models, name, tmp_path):
     """Converts; LiteRT within 1e-5 of JAX (relative to the output's scale); our runtime matches LiteRT; op count
     <= TF 2.21's experimental_from_jax on the same function."""
@@ -285,6 +235,30 @@ def test_importing_the_frontend_imports_no_tensorflow():
     assert p.returncode == 0, p.stderr
 
 
+def test_conversion_metadata_records_installed_tensorflow(monkeypatch):
+    """CONVERSION_METADATA names the installed TensorFlow (distribution `tensorflow` or `tensorflow-cpu`) also when
+    TensorFlow is not imported, and the JAX model type, as TF's experimental_from_jax writes."""
+    import tensorflow as tf
+    import tflite
+    from tensorflow.lite.python import conversion_metadata_schema_py_generated as cm
+
+    w = np.ones((4, 3), np.float32)
+    monkeypatch.delitem(sys.modules, "tensorflow")  # the frontend must read the version without the module
+    data = TFLiteConverter.from_jax(lambda x: jnp.maximum(x @ w, 0.0), np.ones((1, 4), np.float32)).convert()
+    monkeypatch.undo()
+    m = tflite.Model.GetRootAsModel(data, 0)
+    raw = next(
+        m.Buffers(md.Buffer()).DataAsNumpy().tobytes()
+        for md in (m.Metadata(i) for i in range(m.MetadataLength()))
+        if md.Name() == b"CONVERSION_METADATA"
+    )
+    env = cm.ConversionMetadataT.InitFromObj(
+        cm.ConversionMetadata.GetRootAsConversionMetadata(raw, 0)
+    ).environment
+    assert env.tensorflowVersion.decode() == tf.__version__
+    assert env.modelType == cm.ModelType.JAX
+
+
 def test_dynamic_range_quantization_matches_tf(flax_models):
     """optimizations=[DEFAULT] on a JAX-converted MLP: hybrid FULLY_CONNECTED ops as TF's experimental_from_jax
     with the same setting. TF's JAX path quantizes dense weights per tensor (its Keras path, and tflc by default,
@@ -364,7 +338,7 @@ def test_embedding_conv1d_argmax():
     gather's indices are clamped as StableHLO clamps them), argmax indices are identical."""
     module = _EmbedConv1D()
     ids = np.array([[1, 5, 7, 49, 0, 3]], np.int32)
-    params = _random_params(module, ids, 7)
+    params = random_params(module, ids, 7)
     fn = functools.partial(module.apply, params)
     data = TFLiteConverter.from_jax(fn, ids).convert()
     assert {"GATHER", "CONV_2D", "ARG_MAX"} <= set(_histogram(data))
@@ -382,7 +356,7 @@ def test_transposed_convolution(padding):
     """flax ConvTranspose (a convolution over the stride-dilated input) -> TRANSPOSE_CONV, exactly."""
     module = nn.ConvTranspose(4, (3, 3), strides=(2, 2), padding=padding)
     x = np.random.default_rng(3).standard_normal((1, 5, 6, 2)).astype(np.float32)
-    fn = functools.partial(module.apply, _random_params(module, x, 3))
+    fn = functools.partial(module.apply, random_params(module, x, 3))
     data = TFLiteConverter.from_jax(fn, x).convert()
     assert "TRANSPOSE_CONV" in _histogram(data)
     assert rel_error(run_litert(data, {"args_0": x})["output_0"], np.asarray(jax.jit(fn)(x))) <= 1e-5

@@ -451,3 +451,25 @@ def test_tf_keras_lstm_dynamic_dims(steps: int | None, tmp_path) -> None:  # noq
         got = _resize_and_run(litert, data, x)
         assert rel_error(got, want) <= 1e-5
         assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5
+
+
+def test_dynamic_batch_state_note_names_the_state_tensors() -> None:
+    """LiteRT does not resize variable tensors with the inputs (see the test above): a dynamic-batch recurrent model
+    converts with a note naming its state tensors and the resize the user must do; a static one has no such note."""
+    import warnings
+
+    from compiler import TFLiteConverter
+    from compiler.errors import ConversionNote
+
+    def notes(static_batch: int | None) -> list[str]:
+        c = TFLiteConverter.from_keras_model(_keras3("lstm2"))
+        c.experimental_static_batch = static_batch
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c.convert()
+        return [str(w.message) for w in caught if issubclass(w.category, ConversionNote)]
+
+    dynamic = [n for n in notes(None) if "variable tensor" in n]
+    assert len(dynamic) == 1 and "resize_tensor_input(state_index, [batch, units])" in dynamic[0]
+    assert "[-1, " in dynamic[0]  # the state shapes are shown with their dynamic batch
+    assert not [n for n in notes(1) if "variable tensor" in n]

@@ -127,7 +127,7 @@ def convert(
         typer.Option(
             "--static-batch",
             help="Fix the signature's dynamic (None) dims: the batch (first dim) to N, others to 1, so every shape "
-            "folds (inputs can then not be resized). Default: 1.",
+            "folds (inputs can then not be resized). Default: dims stay dynamic, as TF.",
             metavar="N",
             min=1,
             show_default=False,
@@ -138,7 +138,8 @@ def convert(
         bool,
         typer.Option(
             "--dynamic-batch",
-            help="Keep the signature's dynamic (None) dims dynamic (shape_signature -1, resizable), as TF does.",
+            help="Keep the signature's dynamic (None) dims dynamic (shape_signature -1, resizable), as TF does "
+            "(the default; the explicit form of it).",
             rich_help_panel="Input shapes",
         ),
     ] = False,

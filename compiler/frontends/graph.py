@@ -620,14 +620,16 @@ class _Importer:
             values[t.name] = r
 
 
-# Sizes given to a signature's dynamic dims to tell which dims of every tensor depend on them (two sizes that no
-# shape arithmetic is likely to map to the same value; 1 is avoided: broadcasting treats it specially).
-_PROBE_SIZES = (7, 11)
+# Sizes given to a signature's dynamic dims to tell which dims of every tensor depend on them: two coprime sizes
+# that shape arithmetic rarely maps to the same value, and a small one so that a clamp such as min(batch, 5) is seen
+# to vary (1 is avoided: broadcasting treats it specially).
+_PROBE_SIZES = (7, 11, 2)
 
 
 def probe_static_dims(graph_def: Any, arg_nodes: list[str], shapes: list[Any]) -> dict[str, list[int]]:
     """Dims of every tensor as TF's shape inference gives them with each dynamic input dim fixed to each of
-    _PROBE_SIZES: a dim equal at both is static, one that differs is -1. TensorFlow's shape inference alone leaves
+    _PROBE_SIZES: a dim equal at all of them is static, one that differs is -1 (the assumption, stated in the
+    README: a dim TF leaves unknown that is the same at 2, 7 and 11 is the same at every size). TensorFlow's shape inference alone leaves
     dims it cannot derive through shape arithmetic (Shape -> Gather -> Prod -> Reshape, as Keras' Dense on 3-D
     inputs emits) unknown; this recovers them, so only what truly depends on a dynamic dim stays dynamic. Empty
     when no input dim is dynamic or a probe size does not import (the graph then keeps TF's own shapes)."""
@@ -658,11 +660,11 @@ def probe_static_dims(graph_def: Any, arg_nodes: list[str], shapes: list[Any]) -
                 if t.shape.rank is not None:
                     run[t.name] = [-1 if d is None else int(d) for d in t.shape.as_list()]
         runs.append(run)
-    first, second = runs
+    first, *others = runs
     return {
-        name: [a if a == b else -1 for a, b in zip(dims, second[name], strict=True)]
+        name: [a if all(o[name][i] == a for o in others) else -1 for i, a in enumerate(dims)]
         for name, dims in first.items()
-        if len(second.get(name, ())) == len(dims)
+        if all(len(o.get(name, ())) == len(dims) for o in others)
     }
 
 

@@ -2,7 +2,8 @@
 
 StableHLO ops become the TF ops tflc already legalizes (dot_general -> MatMul / BatchMatMulV2, convolution ->
 Conv2D / DepthwiseConv2dNative, reduce_window -> MaxPool / AvgPool, reduce -> Sum / Mean / Max, ...), so the TF
-path's constant folding, fusions (activations, GELU, softmax) and quantization apply unchanged. Constants are read
+path's constant folding, fusions (activations, GELU, softmax) and quantization apply unchanged. Constants (emitted as
+`tfl.pseudo_const`, which every pass takes like `tf.Const` and legalize-tf would make of it) are read
 from the attributes' buffers straight into numpy (never through text). `broadcast_in_dim` stays implicit: an
 elementwise op takes the broadcast's source reshaped to rank-aligned shape (TF's numpy broadcasting), and only a
 consumer that cannot broadcast gets a BroadcastTo. `func.call`s are inlined. An op without a rule is collected with
@@ -11,6 +12,7 @@ its JAX source location before anything is built, so one error names every such 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from xdsl.ir import Attribute, Block, SSAValue
 
 from compiler.errors import ConversionError
 from dialects import tf as tfd
+from dialects import tfl
 from dialects.elements import DenseElementsAttr, element_type
 from dialects.names import NAME
 
@@ -81,6 +84,16 @@ def tensor_type(mlir_type: Any) -> TensorType:
     return _TENSOR_TYPES[key]
 
 
+def _tensor(elem: Attribute, shape: Sequence[int]) -> TensorType:
+    return _tensor_of(elem, tuple(int(d) for d in shape))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tensor_of(elem: Attribute, shape: tuple[int, ...]) -> TensorType:
+    # attributes are immutable: one per (element type, shape) spares building and verifying a new one per op
+    return TensorType(elem, shape)
+
+
 # a NameLoc (`loc("jit(f)/dot_general"(...))`), not a file location (`loc("f.py":3:4)`)
 _NAME_LOC = re.compile(r'loc\("([^"]*)"(?!:\d)')
 
@@ -103,10 +116,14 @@ def source_location(op: Any, call_site: str | None = None) -> str:
 
 def _layer_name(op: Any) -> str | None:
     """JAX's name stack for the op ("jit(apply)/MLP/Dense_0/dot_general" -> "MLP/Dense_0/dot_general")."""
-    m = re.match(_NAME_LOC, str(op.location))
-    if not m:
-        return None
-    parts = [p for p in m.group(1).split("/") if not p.startswith("jit(")]
+    loc = op.location
+    name = getattr(loc, "name_str", None)  # a NameLoc's name, without printing the whole location
+    if name is None or '"' in name or "\\" in name:  # other locations; names the printer would escape
+        m = re.match(_NAME_LOC, str(loc))
+        if not m:
+            return None
+        name = m.group(1)
+    parts = [p for p in name.split("/") if not p.startswith("jit(")]
     return "/".join(parts) or None
 
 
@@ -215,7 +232,7 @@ class Translator:
         ] = []  # ops a rule cannot convert exactly: (name and why, location)
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
-        self._pending: list[tfd.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
+        self._pending: list[tfl.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
 
@@ -258,17 +275,23 @@ class Translator:
     def emit(
         self, cls: type[tfd.TFOp], operands: Sequence[SSAValue], out: TensorType, **attrs: Attribute
     ) -> SSAValue:
-        op = cls(operands, [out], attrs)
         if self.name:
-            op.attributes[NAME] = StringAttr(self.name)
+            attrs[NAME] = StringAttr(self.name)
+        if cls.__init__ is tfd.TFOp.__init__:
+            # generic construction: a TF op is one variadic operand and result list, so IRDL's builder (a third
+            # of translation time) has nothing to check
+            op = cls.create(operands=list(operands), result_types=[out], attributes=attrs)
+        else:
+            op = cls(operands, [out], attrs)
         self.block.add_op(op)
         return op.results[0]
 
     def const(self, array: np.ndarray) -> SSAValue:
         array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
-        op = tfd.ConstOp(DenseElementsAttr.from_array(array))
-        if self.name:
-            op.attributes[NAME] = StringAttr(self.name + "/const")
+        # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
+        value = DenseElementsAttr.from_array(array)
+        attrs = {NAME: StringAttr(self.name + "/const")} if self.name else {}
+        op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
         self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
         self._consts[op.results[0]] = array
         return op.results[0]
@@ -308,7 +331,7 @@ class Translator:
         if arr is not None:
             return self.const(arr.reshape(shape))
         s = self.const(np.array(shape, np.int32))
-        return self.emit(tfd.ReshapeOp, [x, s], TensorType(x.type.element_type, list(shape)))
+        return self.emit(tfd.ReshapeOp, [x, s], _tensor(x.type.element_type, shape))
 
     def transpose(self, x: SSAValue, perm: Sequence[int]) -> SSAValue:
         if list(perm) == list(range(len(perm))):
@@ -318,7 +341,7 @@ class Translator:
             return self.const(np.transpose(arr, perm))
         shape = x.type.get_shape()
         p = self.const(np.array(perm, np.int32))
-        return self.emit(tfd.TransposeOp, [x, p], TensorType(x.type.element_type, [shape[i] for i in perm]))
+        return self.emit(tfd.TransposeOp, [x, p], _tensor(x.type.element_type, [shape[i] for i in perm]))
 
     # -- functions --------------------------------------------------------------------------------------------
 
@@ -653,8 +676,9 @@ def _gather(t: Translator, op: Any) -> None:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def _int_attr(v: int) -> Attribute:
-    return IntegerAttr(v, i64)
+    return IntegerAttr(v, i64)  # immutable: one per value
 
 
 @translates("stablehlo.concatenate")
@@ -675,7 +699,7 @@ def _pad(t: Translator, op: Any) -> None:
     if any(v < 0 for v in low + high):  # negative padding crops: slice first
         begin = [max(-lo, 0) for lo in low]
         size = [d - b - max(-h, 0) for d, b, h in zip(shape, begin, high, strict=True)]
-        ty = TensorType(x.type.element_type, size)
+        ty = _tensor(x.type.element_type, size)
         x = t.emit(
             tfd.SliceOp, [x, t.const(np.array(begin, np.int32)), t.const(np.array(size, np.int32))], ty
         )
@@ -784,9 +808,7 @@ def _arg_reduce(t: Translator, op: Any) -> None:
 
 
 def _false() -> Attribute:
-    from xdsl.dialects.builtin import BoolAttr
-
-    return BoolAttr.from_bool(False)
+    return _bool(False)
 
 
 def _mean_of_sum(t: Translator, op: Any) -> SSAValue | None:
@@ -871,11 +893,11 @@ def _reduce_window(t: Translator, op: Any) -> None:
             x = t.emit(
                 tfd.PadV2Op,
                 [x, t.const(pads.astype(np.int32)), t.const(fill)],
-                TensorType(x.type.element_type, padded),
+                _tensor(x.type.element_type, padded),
             )
     attrs = {
-        "ksize": ArrayAttr([IntegerAttr(v, i64) for v in (1, kh, kw, 1)]),
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in strides]),
+        "ksize": ArrayAttr([_int_attr(v) for v in (1, kh, kw, 1)]),
+        "strides": ArrayAttr([_int_attr(v) for v in strides]),
         "padding": StringAttr(padding),
         "data_format": StringAttr("NHWC"),
     }
@@ -924,7 +946,7 @@ def _dot_general(t: Translator, op: Any) -> None:
         # x[free..., contract...] . W: contract x's trailing dims against W as a [K, N] matrix (FULLY_CONNECTED)
         y = t.reshape(t.transpose(y, rc + rf), [k, n])
         x = t.reshape(x, [*(ls[d] for d in lf), k]) if len(lf) > 1 else t.reshape(x, [m, k])
-        prod_type = TensorType(out_type.element_type, [*x.type.get_shape()[:-1], n])
+        prod_type = _tensor(out_type.element_type, [*x.type.get_shape()[:-1], n])
         cls = tfd.MatMulOp if len(prod_type.get_shape()) == 2 else tfd.BatchMatMulV2Op
         flags = ("transpose_a", "transpose_b") if cls is tfd.MatMulOp else ("adj_x", "adj_y")
         out = t.emit(cls, [x, y], prod_type, **{f: _bool(False) for f in flags})
@@ -944,7 +966,7 @@ def _dot_general(t: Translator, op: Any) -> None:
     else:
         y = t.reshape(y, batch + ([n, k] if adj_y else [k, n]))
     prod_shape = batch + [m, n]
-    prod_type = TensorType(out_type.element_type, prod_shape)
+    prod_type = _tensor(out_type.element_type, prod_shape)
     if not batch and not adj_x:
         attrs = {"transpose_a": _bool(False), "transpose_b": _bool(adj_y)}
         out = t.emit(tfd.MatMulOp, [x, y], prod_type, **attrs)
@@ -953,10 +975,11 @@ def _dot_general(t: Translator, op: Any) -> None:
     t.set(op.results[0], t.reshape(out, out_type.get_shape()))
 
 
+@functools.lru_cache(maxsize=2)
 def _bool(v: bool) -> Attribute:
     from xdsl.dialects.builtin import BoolAttr
 
-    return BoolAttr.from_bool(v)
+    return BoolAttr.from_bool(v)  # immutable: one per value
 
 
 @translates("stablehlo.convolution")
@@ -1005,11 +1028,11 @@ def _convolution(t: Translator, op: Any) -> None:
     nhwc = [final[dn.output_batch_dimension], *(final[d] for d in out_sp), final[dn.output_feature_dimension]]
     if n_sp == 1:
         nhwc.insert(1, 1)
-    out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
+    out_type = _tensor(element_type(_dtype(op.results[0].type)), nhwc)
     same = [_same(xs[1 + i], (w.shape[i] - 1) * dil[i] + 1, strides[i]) for i in range(2)]
     attrs: dict[str, Attribute] = {
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
-        "dilations": ArrayAttr([IntegerAttr(v, i64) for v in (1, *dil, 1)]),
+        "strides": ArrayAttr([_int_attr(v) for v in (1, *strides, 1)]),
+        "dilations": ArrayAttr([_int_attr(v) for v in (1, *dil, 1)]),
         "data_format": StringAttr("NHWC"),
     }
     if not pads.any():
@@ -1018,9 +1041,7 @@ def _convolution(t: Translator, op: Any) -> None:
         attrs["padding"] = StringAttr("SAME")
     else:
         attrs["padding"] = StringAttr("EXPLICIT")
-        attrs["explicit_paddings"] = ArrayAttr(
-            [IntegerAttr(int(v), i64) for v in (0, 0, *pads.ravel(), 0, 0)]
-        )
+        attrs["explicit_paddings"] = ArrayAttr([_int_attr(int(v)) for v in (0, 0, *pads.ravel(), 0, 0)])
     channels = xs[3]
     if groups == 1:
         out = t.emit(tfd.Conv2DOp, [x, t.const(w)], out_type, **attrs)
@@ -1092,13 +1113,13 @@ def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
     )  # [H, W, out, in] as TF's backprop filter
     nhwc = [final[dn.output_batch_dimension], *size, final[dn.output_feature_dimension]]
     attrs = {
-        "strides": ArrayAttr([IntegerAttr(v, i64) for v in (1, *strides, 1)]),
-        "dilations": ArrayAttr([IntegerAttr(1, i64)] * 4),
+        "strides": ArrayAttr([_int_attr(v) for v in (1, *strides, 1)]),
+        "dilations": ArrayAttr([_int_attr(1)] * 4),
         "padding": StringAttr(padding),
         "data_format": StringAttr("NHWC"),
     }
     sizes = t.const(np.array(nhwc, np.int32))
-    out_type = TensorType(element_type(_dtype(op.results[0].type)), nhwc)
+    out_type = _tensor(element_type(_dtype(op.results[0].type)), nhwc)
     out = t.emit(tfd.Conv2DBackpropInputOp, [sizes, t.const(filt), x], out_type, **attrs)
     back = [0] * 4
     for pos, d in enumerate([dn.output_batch_dimension, *out_sp, dn.output_feature_dimension]):

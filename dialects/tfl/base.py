@@ -54,6 +54,8 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
+    OperandDef,
+    ResultDef,
     VarOperandDef,
     VarResultDef,
     irdl_op_definition,
@@ -96,6 +98,17 @@ class Field:
     enum: dict[str, int] | None = None
 
     def attr(self, value: Any) -> Attribute:
+        if self.kind in ("int", "int64", "bool", "enum"):
+            key = (self.kind, bool(value) if self.kind == "bool" else value)
+            cached = _FIELD_ATTRS.get(key)
+            if cached is None:
+                cached = self._attr(value)
+                if len(_FIELD_ATTRS) < 4096:
+                    _FIELD_ATTRS[key] = cached
+            return cached
+        return self._attr(value)
+
+    def _attr(self, value: Any) -> Attribute:
         if self.kind == "int":
             return IntegerAttr(int(value), i32)
         if self.kind == "int64":
@@ -251,6 +264,24 @@ def _shape(t: Any) -> tuple[int, ...] | None:
     return None
 
 
+_FIELD_ATTRS: dict[tuple[str, Any], Attribute] = {}  # option attributes of exact kinds, one per value
+_TYPES_ERRORS: dict[tuple[Any, ...], str | None] = {}  # TflOp.operand_types_error answers
+
+
+def _plain_signature(op_def: Any, n_operands: int, n_results: int) -> bool:
+    """Whether an op definition takes exactly these many operands and results, one per definition, and has no
+    regions, successors or segment-size options (so generic construction builds what IRDL's builder would)."""
+    return (
+        len(op_def.operands) == n_operands
+        and len(op_def.results) == n_results
+        and not op_def.regions
+        and not op_def.successors
+        and not op_def.options
+        and all(type(d) is OperandDef for _, d in op_def.operands)
+        and all(type(d) is ResultDef for _, d in op_def.results)
+    )
+
+
 class TflOp(IRDLOperation):
     """Base of TFLite builtin ops."""
 
@@ -285,6 +316,11 @@ class TflOp(IRDLOperation):
             for name, f in cls.OPTIONS.fields.items():
                 props[name] = f.attr(options.get(name, f.default))
         op_def = cls.get_irdl_definition()
+        if _plain_signature(op_def, len(operands), len(result_types)) and all(
+            isinstance(v, SSAValue) for v in operands
+        ):
+            # one value per definition: IRDL's builder would only rearrange what generic construction takes as is
+            return cls.create(operands=list(operands), result_types=list(result_types), properties=props)
 
         def unwrap(
             groups: list[tuple[str, list[Any]]], defs: Sequence[tuple[str, Any]], var: type
@@ -331,6 +367,26 @@ class TflOp(IRDLOperation):
 
         Types may be numpy dtypes, xDSL element or tensor types, or kind names; omitted operands (`none`) and types
         with no element kind are not checked."""
+        try:  # a pure function of the class's TYPES and the types: rules ask it again for every candidate op
+            key = (
+                cls,
+                id(cls.TYPES),
+                tuple(operand_types),
+                None if result_types is None else tuple(result_types),
+            )
+            return _TYPES_ERRORS[key]
+        except KeyError:
+            error = _TYPES_ERRORS[key] = cls._operand_types_error(operand_types, result_types)
+            if len(_TYPES_ERRORS) > 65536:
+                _TYPES_ERRORS.clear()
+            return error
+        except TypeError:  # an unhashable type description
+            return cls._operand_types_error(operand_types, result_types)
+
+    @classmethod
+    def _operand_types_error(
+        cls, operand_types: Sequence[Any], result_types: Sequence[Any] | None = None
+    ) -> str | None:
         bound: dict[int, tuple[str, str]] = {}
         for field, types in cls._fields(operand_types, result_types):
             spec = cls.TYPES.get(field)

@@ -2,7 +2,7 @@
 
 // x[1,8,32] . W[32,4,8]: W as a [32, 32] matrix, one BatchMatMulV2 (-> FULLY_CONNECTED), a reshape to [1,8,4,8].
 // Attention scores (batch dims 0, 2; contracting 3 x 3): both operands as [1,4,8,8], adj_y instead of a K^T.
-// CHECK:      %[[W:.*]] = tf.Const <float32 [32, 32]
+// CHECK:      %[[W:.*]] = tfl.pseudo_const <float32 [32, 32]
 // CHECK:      %[[MM:.*]] = "tf.BatchMatMulV2"(%0, %[[W]]) {adj_x = false, adj_y = false} : (tensor<1x8x32xf32>, tensor<32x32xf32>) -> tensor<1x8x32xf32>
 // CHECK-NEXT: "tf.Reshape"(%[[MM]], %{{.*}}) : (tensor<1x8x32xf32>, tensor<4xi32>) -> tensor<1x8x4x8xf32>
 // CHECK:      %[[Q:.*]] = "tf.Transpose"(%1, %{{.*}}) : (tensor<1x8x4x8xf32>, tensor<4xi32>) -> tensor<1x4x8x8xf32>
