@@ -55,7 +55,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     f32,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from compiler.errors import ConversionError, UsageError
@@ -67,6 +67,7 @@ Ranges = dict[SSAValue, Range]
 # has no range); per function, the same for its arguments.
 RANGE_ATTR = "tflc.range"
 ARG_RANGES_ATTR = "tflc.arg_ranges"
+REGION_ARG_RANGES_ATTR = "tflc.region_arg_ranges"  # on IF/WHILE: per region, its arguments' ranges
 
 _CALIB_NAME = "tflc.calibration/"  # tensor-name prefix of op results in the calibration copy
 
@@ -377,7 +378,15 @@ def observed_values(module: ModuleOp) -> list[SSAValue]:
             if isinstance(op, tfl.ConstOp | tfl.NoValueOp | func.ReturnOp):
                 continue
             out.extend(r for r in op.results if _is_f32(r))
+        out.extend(a for blk in _region_blocks(fn) for a in blk.args if _is_f32(a))
     return out
+
+
+def _region_blocks(fn: func.FuncOp) -> list[Block]:
+    """The blocks of the IF/WHILE regions in `fn`, nested ones included."""
+    from dialects import tfl
+
+    return [r.block for o in fn.body.walk() if isinstance(o, tfl.RegionOp) for r in o.regions]
 
 
 def _is_f32(value: SSAValue) -> bool:
@@ -443,6 +452,12 @@ def calibrate(
     )
     tensors = _tensor_indices(interp, module, names)
     stats: dict[SSAValue, _MinMax] = {v: _MinMax() for v in observed_values(module)}
+    # IF/WHILE regions run many times per invoke: their tensors are seen as each call writes them (all iterations)
+    regions = {
+        key: stats[v] for key, v in _region_tensors(interp, module, names, len(tensors)).items() if v in stats
+    }
+    if regions:
+        interp._c.set_observer(lambda sg, t, lo, hi, nan: _observe(regions.get((sg, t)), lo, hi, nan))
     # signature -> runner, [(running min/max, tensor index, view function)]
     runners: dict[int, tuple[Any, list[tuple[_MinMax, int, Callable[[], np.ndarray]]]]] = {}
     shapes: dict[int, list[tuple[int, ...]]] = {}
@@ -556,6 +571,12 @@ def _share_in_place(
     ret = fn.body.block.last_op
     outputs = set(ret.operands) if isinstance(ret, func.ReturnOp) else set()
     inputs = set(fn.args)
+    for blk in _region_blocks(
+        fn
+    ):  # IF/WHILE region subgraphs: their inputs and outputs are never shared either
+        inputs.update(blk.args)
+        if isinstance(blk.last_op, tfl.YieldOp):
+            outputs.update(blk.last_op.operands)
     root: dict[SSAValue, SSAValue] = {}
     for op in fn.body.walk():
         if not isinstance(op, tfl.TflOp) or not op.results or op.results[0] in outputs:
@@ -632,6 +653,35 @@ def calibration_model(module: ModuleOp) -> tuple[bytes, list[dict[str, SSAValue]
     return export(clone, ExportOptions(include_conversion_metadata=False)), names
 
 
+def _observe(stat: _MinMax | None, lo: float, hi: float, nan: int) -> None:
+    if stat is None:
+        return
+    stat.nan = stat.nan or bool(nan)
+    if lo <= hi:
+        stat.lo = min(stat.lo, np.float32(lo))
+        stat.hi = max(stat.hi, np.float32(hi))
+
+
+def _region_tensors(
+    interp: Any, module: ModuleOp, names: list[dict[str, SSAValue]], first: int
+) -> dict[tuple[int, int], SSAValue]:
+    """(subgraph, tensor index) -> original value, for the subgraphs after the functions' (IF/WHILE regions): op
+    results by name, region arguments through the subgraph's inputs."""
+    by_name = {k: v for d in names for k, v in d.items()}
+    out: dict[tuple[int, int], SSAValue] = {}
+    for sg in range(first, interp.num_subgraphs()):
+        block = None
+        for d in interp.get_tensor_details(sg):
+            v = by_name.get(d["name"])
+            if v is not None:
+                out[(sg, int(d["index"]))] = v
+                block = block or (v.owner.parent_block() if isinstance(v.owner, Operation) else None)
+        inputs = interp._info["subgraphs"][sg]["inputs"] if block is not None else []
+        if block is not None and len(inputs) == len(block.args):
+            out.update({(sg, int(i)): a for i, a in zip(inputs, block.args, strict=True)})
+    return out
+
+
 def _tensor_indices(
     interp: Any, module: ModuleOp, names: list[dict[str, SSAValue]]
 ) -> list[dict[SSAValue, int]]:
@@ -699,6 +749,11 @@ def annotate_ranges(module: ModuleOp, ranges: Mapping[SSAValue, Range]) -> None:
         for op in fn.body.walk():
             if any(r in ranges for r in op.results):
                 op.attributes[RANGE_ATTR] = ArrayAttr([_range_attr(ranges.get(r)) for r in op.results])
+            args = [r.block.args for r in op.regions]
+            if any(a in ranges for blk in args for a in blk):
+                op.attributes[REGION_ARG_RANGES_ATTR] = ArrayAttr(
+                    [ArrayAttr([_range_attr(ranges.get(a)) for a in blk]) for blk in args]
+                )
 
 
 def read_ranges(module: ModuleOp) -> Ranges:
@@ -718,6 +773,10 @@ def read_ranges(module: ModuleOp) -> Ranges:
         for op in fn.body.walk():
             if isinstance(op, Operation):
                 take(op.results, op.attributes.get(RANGE_ATTR))
+                per_region = op.attributes.get(REGION_ARG_RANGES_ATTR)
+                if isinstance(per_region, ArrayAttr):
+                    for region, attr in zip(op.regions, per_region.data, strict=False):
+                        take(region.block.args, attr)
     return out
 
 

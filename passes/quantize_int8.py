@@ -20,6 +20,9 @@ UNIDIRECTIONAL_SEQUENCE_LSTM (no peephole, projection, layer norm or CIFG) becom
 DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
 does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
 alone) the pass fails with one error listing every such op instead.
+IF / WHILE regions are quantized the same way with their own calibrated ranges (`tflc.region_arg_ranges` for their
+arguments): as in TF's files, IF / WHILE operands and results stay float, with QUANTIZE / DEQUANTIZE inside the
+regions (a branch weight passed as an IF operand is quantized as an activation).
 
 quantize-int16x8 is the same pass with the INT16X8 `Scheme` (TF's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_
 WEIGHTS_INT8, which TF 2.21 runs through its older tools/optimize quantizer): activations and float constants
@@ -47,7 +50,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType, f32
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
@@ -297,6 +300,11 @@ def _functions(module: ModuleOp) -> list[func.FuncOp]:
     return [op for op in module.ops if isinstance(op, func.FuncOp)]
 
 
+def _region_blocks(fn: func.FuncOp) -> list[Block]:
+    """The blocks of the IF/WHILE regions in `fn` (nested ones included), outermost first."""
+    return [r.block for o in fn.body.walk() if isinstance(o, tfl.RegionOp) for r in o.regions]
+
+
 def _describe(op: Operation) -> str:
     name = op.attributes.get(NAME)
     return f"{op.name}" + (f" ('{name.data}')" if name is not None and hasattr(name, "data") else "")
@@ -309,13 +317,17 @@ class _Quantizer:
     per_channel: bool
     per_channel_dense: bool
     scheme: Scheme = INT8
+    # the block rewritten: the function's body, or an IF/WHILE region's (its arguments and results stay float, as TF's)
+    block: Block | None = None
 
     def __post_init__(self) -> None:
         # float value -> its int8 counterpart
         self.q: dict[SSAValue, SSAValue] = {}
         self.unsupported: list[Operation] = []
+        if self.block is None:
+            self.block = self.fn.body.block
         # int8 constants behind a DEQUANTIZE (QAT weights, passes/quantize_qat.py) are taken as they are
-        for o in self.fn.body.block.ops:
+        for o in self.block.ops:
             if isinstance(o, tfl.DequantizeOp) and isinstance(o.x.owner, tfl.ConstOp):
                 if quantized_element(o.x.type) is not None:
                     self.q[o.results[0]] = o.x
@@ -381,8 +393,13 @@ class _Quantizer:
     # ---- ops ------------------------------------------------------------------------------------------------
 
     def run(self) -> None:
-        for op in list(self.fn.body.block.ops):
+        assert self.block is not None
+        for op in list(self.block.ops):
             if isinstance(op, (tfl.ConstOp, func.ReturnOp, tfl.QuantizeOp, tfl.DequantizeOp, tfl.NoValueOp)):
+                continue
+            if isinstance(
+                op, tfl.RegionOp | tfl.YieldOp
+            ):  # IF/WHILE pass float values; their regions quantize
                 continue
             if not any(_is_f32(v) for v in (*op.operands, *op.results)):
                 continue
@@ -629,7 +646,7 @@ class QuantizeInt8(ModulePass):
         return "TFLITE_BUILTINS_INT8" if self.int8_only else None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from compiler.calibrate import ARG_RANGES_ATTR, RANGE_ATTR, read_ranges
+        from compiler.calibrate import ARG_RANGES_ATTR, RANGE_ATTR, REGION_ARG_RANGES_ATTR, read_ranges
 
         ranges = read_ranges(op)
         problems: list[str] = []
@@ -638,6 +655,10 @@ class QuantizeInt8(ModulePass):
             qz = _Quantizer(fn, ranges, self.per_channel, self.per_channel_dense, scheme)
             qz.run()
             problems += [f"{_describe(o)} in {fn.sym_name.data}" for o in qz.unsupported]
+            for block in _region_blocks(fn):
+                qz = _Quantizer(fn, ranges, self.per_channel, self.per_channel_dense, scheme, block)
+                qz.run()
+                problems += [f"{_describe(o)} in a region of {fn.sym_name.data}" for o in qz.unsupported]
         only = self.integer_only()
         if only and problems:
             raise QuantizationError(
@@ -650,6 +671,7 @@ class QuantizeInt8(ModulePass):
             fn.attributes.pop(ARG_RANGES_ATTR, None)
             for o in fn.body.walk():
                 o.attributes.pop(RANGE_ATTR, None)
+                o.attributes.pop(REGION_ARG_RANGES_ATTR, None)
 
 
 @dataclass(frozen=True)
@@ -691,20 +713,24 @@ class PostQuantize(ModulePass):
             if t not in IO_TYPES:
                 raise ConversionError(f"model I/O type {t} is not one of {', '.join(IO_TYPES)}")
         for fn in _functions(op):
-            self._cleanup(fn)
-            self._fold_requantize(fn)
+            self._cleanup(fn.body.block)
+            self._fold_requantize(fn.body.block)
             if self.input_type != "float32":
                 self._inputs(fn)
             if self.output_type != "float32":
                 self._outputs(fn)
-            self._cleanup(fn)
+            self._cleanup(fn.body.block)
+            for block in _region_blocks(fn):
+                self._cleanup(block)
+                self._fold_requantize(block)
+                self._cleanup(block)
             fn.update_function_type()
 
     @staticmethod
-    def _fold_requantize(fn: func.FuncOp) -> None:
+    def _fold_requantize(block: Block) -> None:
         """QUANTIZE int8 -> int8 of an op's result that has no other use: the op writes the new parameters itself
         (TF's FoldTrivalRequantizeOp), unless its output parameters are fixed or tied to its inputs."""
-        for o in list(fn.body.block.ops):
+        for o in list(block.ops):
             if not isinstance(o, tfl.QuantizeOp):
                 continue
             src, new = o.x, o.y
@@ -732,11 +758,11 @@ class PostQuantize(ModulePass):
             Rewriter.replace_value_with_new_type(src, new_type)
 
     @staticmethod
-    def _cleanup(fn: func.FuncOp) -> None:
+    def _cleanup(block: Block) -> None:
         changed = True
         while changed:
             changed = False
-            for o in list(fn.body.block.ops):
+            for o in list(block.ops):
                 if isinstance(o, tfl.QuantizeOp):
                     src = o.x.owner
                     if isinstance(src, tfl.DequantizeOp) and src.x.type == o.y.type:

@@ -234,3 +234,118 @@ def test_weight_quantization_inside_if_and_while_like_tf(mode):
         got = _run_all(ours, **inputs)
         np.testing.assert_array_equal(got["litert"]["y"], want)
         np.testing.assert_allclose(got["ours"]["y"], want, rtol=1e-5, atol=1e-6)
+
+
+class CondOnCountWhileDense(CondWhileDense):
+    """CondWhileDense with the branch chosen by `n` (an int32 comparison), so every float op is in a region."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 32], tf.float32), tf.TensorSpec([], tf.int32)])
+    def f(self, x, n):
+        w1, w2, w3 = self.w
+        y = tf.cond(n > 1, lambda: tf.matmul(x, w1), lambda: tf.matmul(x, w2) - 1.0)
+        _, y = tf.while_loop(
+            lambda i, y: i < n, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, w3))), [tf.constant(0), y]
+        )
+        return {"y": y}
+
+
+def _count_samples():
+    rng = np.random.default_rng(1)
+    for i in range(20):  # n = 0..3: both branches, 0 to 3 loop iterations
+        yield {"x": rng.normal(0, 1, (1, 32)).astype(np.float32), "n": np.array(i % 4, np.int32)}
+
+
+def _quant_params(model: bytes) -> dict[tuple[str, ...], list[tuple[int, int, np.ndarray]]]:
+    """Per subgraph (keyed by its sorted op names): (type, zero point, scales) of every quantized tensor."""
+    m = tflite.Model.GetRootAsModel(model, 0)
+    out = {}
+    for s, ops in enumerate(_ops(model)):
+        sg = m.Subgraphs(s)
+        params = []
+        for t in range(sg.TensorsLength()):
+            q = sg.Tensors(t).Quantization()
+            if q is not None and q.ScaleLength():
+                params.append((sg.Tensors(t).Type(), int(q.ZeroPointAsNumpy()[0]), q.ScaleAsNumpy()))
+        out[tuple(sorted(ops))] = sorted(params, key=lambda p: (p[0], p[1], float(p[2][0])))
+    return out
+
+
+def test_full_int8_inside_if_and_while_like_tf():
+    """Full int8 reaches the IF branches and the WHILE body as in TF's file: IF/WHILE operands and results stay float
+    with QUANTIZE/DEQUANTIZE inside the regions, the branch weights (IF operands) quantized as activations, region
+    tensors calibrated over every call and loop iteration (scales within 1%, zero points equal), and the outputs for
+    both branches bit-exact with TF's file under LiteRT's reference kernels, in our runtime too."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+    from ai_edge_litert.interpreter import OpResolverType
+
+    from runtime import Interpreter as Ours
+
+    m = CondOnCountWhileDense()
+    ours, theirs = _both(
+        m,
+        m.f,
+        optimizations=[tf.lite.Optimize.DEFAULT],
+        representative_dataset=_count_samples,
+        target_spec=tf.lite.TargetSpec(supported_ops=[tf.lite.OpsSet.TFLITE_BUILTINS_INT8]),
+    )
+    assert sorted(map(sorted, _ops(ours))) == sorted(map(sorted, _ops(theirs)))
+    assert _ops(ours)[0] == ["GREATER", "IF", "WHILE"]
+    got, want = _quant_params(ours), _quant_params(theirs)
+    assert got.keys() == want.keys()
+    for key in got:
+        assert [p[:2] for p in got[key]] == [p[:2] for p in want[key]], key
+        for (_, _, a), (_, _, b) in zip(got[key], want[key], strict=True):
+            np.testing.assert_allclose(a, b, rtol=0.01, err_msg=str(key))
+    x = np.linspace(-1, 1, 32, dtype=np.float32)[None]
+    for n in (0, 1, 3):  # else branch without / with an iteration, then branch with three
+        inputs = {"x": x, "n": np.array(n, np.int32)}
+        ref = {
+            name: LiteRT(
+                model_content=b, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+            ).get_signature_runner()(**inputs)["y"]
+            for name, b in (("ours", ours), ("tf_file", theirs))
+        }
+        np.testing.assert_array_equal(ref["ours"], ref["tf_file"], err_msg=f"n={n}")
+        np.testing.assert_array_equal(
+            Ours(model_content=ours).get_signature_runner()(**inputs)["y"], ref["ours"]
+        )
+        want_y = m.f(tf.constant(x), tf.constant(n))["y"].numpy()
+        assert np.abs(ref["ours"] - want_y).max() < 0.1
+
+
+def test_int16x8_inside_if_and_while_where_tf_fails():
+    """TF's 16x8 calibration refuses this model (no range for the int32 input `n`); tflc quantizes the regions to
+    int16 activations, and our runtime matches LiteRT's reference kernels on its file bit for bit."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+    from ai_edge_litert.interpreter import OpResolverType
+
+    from runtime import Interpreter as Ours
+
+    m = CondOnCountWhileDense()
+    settings = {
+        "optimizations": [tf.lite.Optimize.DEFAULT],
+        "representative_dataset": _count_samples,
+        "target_spec": tf.lite.TargetSpec(
+            supported_ops=[tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+        ),
+    }
+    with pytest.raises(Exception, match="min/max"):
+        _both(m, m.f, **settings)
+    ours = TFLiteConverter.from_concrete_functions([m.f.get_concrete_function()], m)
+    for k, v in settings.items():
+        setattr(ours, k, v)
+    model = ours.convert()
+    assert all(
+        t == tflite.TensorType.INT16
+        for ps in _quant_params(model).values()
+        for t, _, _ in ps
+        if t != tflite.TensorType.INT8
+    )
+    assert "FULLY_CONNECTED" in _ops(model)[4] and "QUANTIZE" in _ops(model)[4]
+    x = np.linspace(-1, 1, 32, dtype=np.float32)[None]
+    for n in (0, 1, 3):
+        inputs = {"x": x, "n": np.array(n, np.int32)}
+        ref = LiteRT(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+        want = ref.get_signature_runner()(**inputs)["y"]
+        np.testing.assert_array_equal(Ours(model_content=model).get_signature_runner()(**inputs)["y"], want)
+        np.testing.assert_allclose(want, m.f(tf.constant(x), tf.constant(n))["y"].numpy(), atol=0.02)

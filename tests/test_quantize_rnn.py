@@ -136,7 +136,10 @@ def _intermediates(model: bytes) -> list[tuple[int, list[float], list[int]]]:
     return []
 
 
-@pytest.mark.parametrize(("features", "units", "batch", "amplitude"), [(8, 16, 1, 4.0), (32, 32, 2, 3.0)])
+@pytest.mark.parametrize(
+    ("features", "units", "batch", "amplitude"),
+    [(8, 16, 1, 4.0), pytest.param(32, 32, 2, 3.0, marks=pytest.mark.heavy)],
+)
 def test_lstm_full_int8_like_tf(features, units, batch, amplitude, tmp_path) -> None:  # noqa: ANN001
     """Full int8: tflc writes TF's integer LSTM (same ops, operand types, weight and bias bytes, scales within 1%,
     zero points, intermediates), its SQNR against the float model is TF's (>= TF's - 0.5 dB), and tflc's runtime
@@ -291,6 +294,7 @@ def test_simple_rnn_dynamic_range_hybrid_kernel(tmp_path) -> None:  # noqa: ANN0
         assert np.abs(_ours(str(path), x) - got).max() <= 1e-6
 
 
+@pytest.mark.heavy
 def test_lstm_dynamic_range_small_input_matrices_stay_float() -> None:
     """8 features x 32 units: the input-to-gate matrices hold 256 < 1024 elements; TF then leaves the whole LSTM
     float (the 32x32 recurrent matrices too, LiteRT's hybrid kernel needs all in int8), and so does tflc."""
@@ -308,6 +312,7 @@ def test_lstm_dynamic_range_small_input_matrices_stay_float() -> None:
         assert {k for k, _, _, _ in _lstm_operands(data)} == {"float32", "none"}
 
 
+@pytest.mark.heavy
 def test_stacked_lstm_full_int8(tmp_path) -> None:  # noqa: ANN001
     """Two stacked tf-keras LSTMs: the ops of TF's file (the second LSTM reads the first's int8 output directly);
     TF gives the second LSTM the cell scale 2^-16 (SQNR below 0 dB in LiteRT), tflc 2^-15 (above 25 dB, measured

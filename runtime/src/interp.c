@@ -63,6 +63,8 @@ struct TflContext {
   size_t scratch_cap;
   TflFlexFn flex;
   void *flex_user;
+  TflObserveFn observe; /* tfl_set_observer */
+  void *observe_user;
   int depth;            /* nested subgraph calls (IF/WHILE) */
   int64_t max_loop;     /* WHILE iteration bound, 0 = unbounded */
   int exact_math;       /* libm expf in float kernels (tfl_exact_math) */
@@ -112,6 +114,10 @@ TflResources **tfl_ctx_resources(TflContext *ctx) { return &ctx->resources; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
   ctx->flex_user = user;
+}
+void tfl_set_observer(TflContext *ctx, TflObserveFn fn, void *user) {
+  ctx->observe = fn;
+  ctx->observe_user = user;
 }
 
 static int sg_ok(const TflContext *ctx, int sg) { return sg >= 0 && sg < ctx->nsubs; }
@@ -887,6 +893,14 @@ static int invoke_sub(TflContext *ctx, int sg) {
   if (!s->allocated) return set_err(ctx, "allocate_tensors() must be called before invoke() (and after resize_tensor_input())");
   char lab[300], nb[32];
   ctx->phase = PHASE_EVAL;
+  if (ctx->observe) {
+    const TflSubgraphDesc *g = &ctx->m.subgraphs[sg];
+    for (int i = 0; i < g->ninputs; i++)
+      if (g->inputs[i] >= 0 && ctx->observe(ctx, sg, g->inputs[i], &s->t[g->inputs[i]].t, ctx->observe_user)) {
+        ctx->phase = PHASE_IDLE;
+        return set_err(ctx, "subgraph %d: the tensor observer failed", sg);
+      }
+  }
   for (int j = 0; j < s->nn; j++) {
     Node *n = &s->nodes[j];
     int reprep = n->deferred;
@@ -959,6 +973,12 @@ static int invoke_sub(TflContext *ctx, int sg) {
       return set_err(ctx, "%s%s version %d (subgraph %d, node %d) failed: %s", strstr(msg, "malformed model: ") ? "malformed model: " : "",
                      node_label(n, lab, sizeof lab), n->n.version, sg, j, msg);
     }
+    if (ctx->observe)
+      for (int k = 0; k < n->n.noutputs; k++)
+        if (n->n.outputs[k] >= 0 && ctx->observe(ctx, sg, n->n.outputs[k], &s->t[n->n.outputs[k]].t, ctx->observe_user)) {
+          ctx->phase = PHASE_IDLE;
+          return set_err(ctx, "%s (subgraph %d, node %d): the tensor observer failed", node_label(n, lab, sizeof lab), sg, j);
+        }
   }
   ctx->phase = PHASE_IDLE;
   return 0;

@@ -18,6 +18,10 @@ TflContext *tfl_create(const uint8_t *buf, size_t len, int num_threads, int pres
 void tfl_destroy(TflContext *ctx);
 const TflModel *tfl_get_model(const TflContext *ctx);
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user);
+/* Sees every input of a subgraph as it starts and every output of a node once computed (calibration of IF/WHILE
+ * regions, whose tensors hold only their last call's values afterwards); nonzero stops the invoke. NULL: none. */
+typedef int (*TflObserveFn)(TflContext *ctx, int sg, int tensor, const TflTensor *t, void *user);
+void tfl_set_observer(TflContext *ctx, TflObserveFn fn, void *user);
 /* Bounds WHILE loops (0 = unbounded, the default). */
 void tfl_set_max_loop_iterations(TflContext *ctx, int64_t n);
 /* Float kernels use libm transcendentals, as LiteRT's reference kernels do (default 0: vector approximations). */

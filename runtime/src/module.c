@@ -2,6 +2,7 @@
  * LiteRT-compatible API on top of it. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -13,6 +14,7 @@ typedef struct {
   Py_buffer model; /* keeps the model bytes alive: constant tensors point into them */
   int have_model;
   PyObject *flex; /* callable(custom_code, custom_options: bytes, inputs: list) -> list[(type, shape, buffer)] */
+  PyObject *observer; /* callable(subgraph, tensor, min, max, has_nan) per float32 tensor seen (tfl_set_observer) */
   int busy;       /* allocate/invoke running without the GIL: other calls on this object are refused */
   Py_ssize_t views; /* live TensorBuffer objects (numpy views onto tensor storage): allocate/invoke/resize refused */
 } InterpObject;
@@ -71,6 +73,32 @@ static PyObject *raise_ctx(InterpObject *self, int allocate_or_invoke) {
 }
 
 static TflStatus flex_call(TflContext *ctx, TflNode *node, InterpObject *self);
+
+/* The observer sees each float32 tensor's min and max (NaN left out) as soon as it is written, not its storage:
+ * tensors cannot be read from Python while invoke runs. Called without the GIL, from tfl_invoke. */
+static int observe_trampoline(TflContext *ctx, int sg, int tensor, const TflTensor *t, void *user) {
+  (void)ctx;
+  InterpObject *self = (InterpObject *)user;
+  if (!self->observer || t->type != TFL_FLOAT32 || !t->data) return 0;
+  const int64_t n = tfl_num_elements(t);
+  const float *v = (const float *)t->data;
+  float lo = INFINITY, hi = -INFINITY;
+  int nan = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (v[i] != v[i]) nan = 1;
+    else {
+      if (v[i] < lo) lo = v[i];
+      if (v[i] > hi) hi = v[i];
+    }
+  }
+  if (n <= 0) return 0;
+  PyGILState_STATE g = PyGILState_Ensure();
+  PyObject *r = PyObject_CallFunction(self->observer, "iiddi", sg, tensor, (double)lo, (double)hi, nan);
+  int rc = r ? 0 : -1;
+  Py_XDECREF(r);
+  PyGILState_Release(g);
+  return rc;
+}
 
 /* Called from tfl_invoke, which runs without the GIL: take it for the Python handler. */
 static TflStatus flex_trampoline(TflContext *ctx, TflNode *node, void *user) {
@@ -201,6 +229,7 @@ static void Interp_dealloc(InterpObject *self) {
   self->ctx = NULL;
   if (self->have_model) PyBuffer_Release(&self->model);
   Py_XDECREF(self->flex);
+  Py_XDECREF(self->observer);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -225,6 +254,19 @@ static PyObject *int_tuple(const int32_t *v, int n) {
   if (!t) return NULL;
   for (int i = 0; i < n; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLong(v[i]));
   return t;
+}
+
+static PyObject *Interp_set_observer(InterpObject *self, PyObject *fn) {
+  NEED_CTX
+  if (self->busy) return PyErr_Format(PyExc_RuntimeError, "interpreter is busy");
+  Py_XDECREF(self->observer);
+  self->observer = NULL;
+  if (fn != Py_None) {
+    Py_INCREF(fn);
+    self->observer = fn;
+  }
+  tfl_set_observer(self->ctx, self->observer ? observe_trampoline : NULL, self);
+  Py_RETURN_NONE;
 }
 
 static PyObject *Interp_set_flex(InterpObject *self, PyObject *fn) {
@@ -541,6 +583,8 @@ static PyMethodDef Interp_methods[] = {
     {"set_exact_math", (PyCFunction)Interp_set_exact_math, METH_O, "libm expf in float kernels (bit-exact vs LiteRT reference)."},
     {"set_fast_float", (PyCFunction)Interp_set_fast_float, METH_O, "FMA float kernels (nodes prepared afterwards)."},
     {"set_flex", (PyCFunction)Interp_set_flex, METH_O, "Install the Flex op handler."},
+    {"set_observer", (PyCFunction)Interp_set_observer, METH_O,
+     "Call fn(subgraph, tensor, min, max, has_nan) for each float32 tensor as invoke writes it (None: stop)."},
     {"route_custom", (PyCFunction)Interp_route_custom, METH_O, "Hand nodes with this custom code to the Flex/host handler."},
     {"model_info", (PyCFunction)Interp_model_info, METH_NOARGS, "Static model structure."},
     {"tensor_info", (PyCFunction)Interp_tensor_info, METH_VARARGS, "Current tensor metadata."},
