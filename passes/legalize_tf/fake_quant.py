@@ -23,14 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
-from xdsl.passes import ModulePass
 from xdsl.ir import Operation
+from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import PatternRewriter
 
 from dialects import tf, tfl
 from dialects.quant import UniformQuantizedType
 from passes.legalize_tf.rearrange import generic_rule
-from passes.quantize_weights import round_half_away
 from passes.patterns import (
     PatternTable,
     bool_attr,
@@ -42,6 +41,7 @@ from passes.patterns import (
     tf_const,
     tfl_const,
 )
+from passes.quantize_weights import round_half_away
 
 FAKE_QUANT = ("FakeQuantWithMinMaxArgs", "FakeQuantWithMinMaxVars")
 QDQ = ("QuantizeAndDequantizeV2", "QuantizeAndDequantizeV4")
@@ -59,13 +59,19 @@ def _range(op: tf.GenericOp) -> tuple[float, float]:
         return float(np.float32(float_attr(op, "min", -6.0))), float(np.float32(float_attr(op, "max", 6.0)))
     lo, hi = const_value(op.operands[1]), const_value(op.operands[2])
     if lo is None or hi is None or lo.size != 1 or hi.size != 1:
-        _refuse(op, "its min/max must be scalar constants for a float conversion (TF's converter needs them too)")
+        _refuse(
+            op, "its min/max must be scalar constants for a float conversion (TF's converter needs them too)"
+        )
     return float(lo.astype(np.float32).reshape(())), float(hi.astype(np.float32).reshape(()))
 
 
 def qdq_fold(x: np.ndarray, lo: float, hi: float, op: tf.GenericOp) -> np.ndarray:
     """TF's QuantizeAndDequantize kernel on a constant (QuantizeAndDequantizeOneScaleImpl), in float32."""
-    signed, bits, narrow = bool_attr(op, "signed_input", True), int_attr(op, "num_bits", 8), bool_attr(op, "narrow_range")
+    signed, bits, narrow = (
+        bool_attr(op, "signed_input", True),
+        int_attr(op, "num_bits", 8),
+        bool_attr(op, "narrow_range"),
+    )
     x = x.astype(np.float32)
     if not bool_attr(op, "range_given"):
         lo, hi = float(x.min()), float(x.max())
@@ -84,7 +90,11 @@ def qdq_fold(x: np.ndarray, lo: float, hi: float, op: tf.GenericOp) -> np.ndarra
     if bool_attr(op, "range_given"):
         x = np.maximum(np.minimum(x, hi32), lo32)
     y = x * scale
-    y = np.floor(y + np.float32(0.5)) if str_attr(op, "round_mode", "HALF_TO_EVEN") == "HALF_UP" else np.rint(y)
+    y = (
+        np.floor(y + np.float32(0.5))
+        if str_attr(op, "round_mode", "HALF_TO_EVEN") == "HALF_UP"
+        else np.rint(y)
+    )
     return (y * inverse).astype(np.float32)
 
 
@@ -145,7 +155,9 @@ def _weight_type(op: Operation, fq_op: tf.GenericOp) -> UniformQuantizedType:
     scales, zps = fq.params()
     if axis is None:
         return UniformQuantizedType.per_tensor("u8", scales[0], zps[0] + 128)
-    return UniformQuantizedType.per_axis("u8", [scales[i] for i in slices], [zps[i] + 128 for i in slices], axis)
+    return UniformQuantizedType.per_axis(
+        "u8", [scales[i] for i in slices], [zps[i] + 128 for i in slices], axis
+    )
 
 
 def _fake_quantized(w: np.ndarray, qtype: UniformQuantizedType, qmin: int) -> np.ndarray:
@@ -182,7 +194,9 @@ def _legalize_with_fake_quant_weights(op: Operation, fq: tf.GenericOp) -> None:
     affine = [o for o in block.ops if o not in before and isinstance(o, _AFFINE_TFL)]
     filt = affine[0].operands[1].owner if len(affine) == 1 and op.parent is None else None
     if not isinstance(filt, tfl.ConstOp):
-        if op.parent is not None:  # not legalized: the FakeQuant stays its input, legalized like an activation's
+        if (
+            op.parent is not None
+        ):  # not legalized: the FakeQuant stays its input, legalized like an activation's
             op.operands[1] = fq.results[0]
             raw.detach()
             raw.erase()
