@@ -87,6 +87,7 @@ _SAME_SCALE_REBUILT: tuple[type, ...] = (
     tfl.ReduceMinOp,
     tfl.ResizeBilinearOp,
     tfl.ResizeNearestNeighborOp,
+    tfl.SparseToDenseOp,
 )
 SAME_SCALE: tuple[type, ...] = (
     *_SAME_SCALE_REBUILT,

@@ -265,3 +265,46 @@ def test_side_by_side_helper_on_nms_count():
         [_spec((12, 4), name="b"), _spec((12,), name="s")],
         [b, s],
     )
+
+
+def test_sparse_to_dense_full_int8_as_tensorflow():
+    # TF's full-int8 conversion keeps SPARSE_TO_DENSE in int8 (version 3), the values and result sharing one scale;
+    # ours too. TF quantizes the default value with its own range, which LiteRT's kernel copies as raw int8 into the
+    # result's scale (a default of 0.0 reads back as 0.517 here); ours takes the result's parameters, so the
+    # default reads back as itself. Everything else is bit-exact with TF's file.
+    rng = np.random.default_rng(1)
+    spec = [_spec((4,), name="v")]
+    indices = [[0, 0], [0, 1], [1, 1], [2, 3]]  # sorted, as TF validates them
+    f = tf.function(
+        lambda v: tf.nn.relu6(
+            tf.raw_ops.SparseToDense(
+                sparse_indices=indices, output_shape=[3, 5], sparse_values=v * 2.0 + 0.5, default_value=0.0
+            )
+        ),
+        input_signature=spec,
+    )
+    rep = ru.rep_dataset([(4,)], 8, seed=0)
+    theirs = ru.convert(f, quantize="int8", representative=rep)
+    conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = rep
+    ours = conv.convert()
+    assert _structure(ours) == _structure(theirs)
+    assert _structure(ours)[0]["SPARSE_TO_DENSE"] == 3
+
+    def output_params(model):
+        interp = ru.litert(model)
+        ops = {o["op_name"]: o for o in interp._get_ops_details()}
+        return [interp.get_tensor_details()[i]["quantization"] for i in ops["SPARSE_TO_DENSE"]["outputs"]]
+
+    assert output_params(ours) == output_params(theirs)
+    mask = np.zeros((3, 5), bool)
+    mask[tuple(np.array(indices).T)] = True
+    for _ in range(4):
+        x = rng.uniform(-1, 1, (4,)).astype(np.float32)
+        want, got = ru.run(ru.litert(theirs), [x])[0], ru.run(ru.litert(ours), [x])[0]
+        np.testing.assert_array_equal(ru.run(ru.ours(ours), [x])[0], got)  # our runtime bit-exact with LiteRT
+        np.testing.assert_array_equal(got[mask], want[mask])
+        assert np.all(got[~mask] == 0.0)  # the default, exactly
+        assert np.all(want[~mask] > 0.5)  # TF's file: the default's raw int8 read in the result's scale
+        np.testing.assert_allclose(got, f(x).numpy(), atol=0.03)
