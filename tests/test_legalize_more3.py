@@ -308,3 +308,22 @@ def test_sparse_to_dense_full_int8_as_tensorflow():
         assert np.all(got[~mask] == 0.0)  # the default, exactly
         assert np.all(want[~mask] > 0.5)  # TF's file: the default's raw int8 read in the result's scale
         np.testing.assert_allclose(got, f(x).numpy(), atol=0.03)
+
+
+def test_unique_full_int8_as_tensorflow():
+    # TF's full-int8 conversion keeps UNIQUE in int8 (values on the input's scale, int32 indices): ours too, and
+    # LiteRT on our file, LiteRT on TF's and our runtime give the same bytes (distinct int8 values, dynamic length)
+    f = tf.function(lambda x: tf.unique(x * 3.0)[0] * 2.0, input_signature=[_spec((8,), name="x")])
+    rep = ru.rep_dataset([(8,)], 8, seed=0)
+    theirs = ru.convert(f, quantize="int8", representative=rep)
+    conv = TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = rep
+    ours = conv.convert()
+    assert _structure(ours) == _structure(theirs)
+    x = np.array([0.5, -0.25, 0.5, 0.0, 0.75, -0.25, -0.25, 0.1], np.float32)
+    want = ru.run(ru.litert(theirs), [x])[0]
+    assert len(want) == 5
+    for got in _runs(ours, [x]):
+        np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_allclose(want, f(x).numpy(), atol=0.05)

@@ -143,7 +143,7 @@ class UniqueOp(TflOp):
     BUILTIN = B.UNIQUE
     OPTIONS = Options("UniqueOptions", idx_out_type=ENUM(TENSOR_TYPES, "INT32"))
     TYPES = {
-        **same("f32", "i8", "ui8", "i16", "i32", "i64", fields=("input", "output")),
+        **same("f32", "i8", "ui8", "i16", "i32", "i64", "qi8", fields=("input", "output")),
         "idx": TensorOf(*INDEX),
     }
     VERSIONS = {1: "1.14.0"}
