@@ -256,6 +256,12 @@ FIXES: dict[str, str] = {
     "Softplus": "no TFLite builtin; rewrite as tf.math.log(1 + tf.exp(x)) (LOG/EXP/ADD builtins) or "
     + SELECT_TF,
     "Selu": "no TFLite builtin; rewrite as scale * tf.nn.elu(x) with SELU's alpha folded in, or " + SELECT_TF,
+    "RFFT": "LiteRT's RFFT2D computes float32 FFTs of power-of-2 lengths only: give tf.signal.rfft a power-of-2 "
+    "fft_length (the input is zero-padded to it), or " + SELECT_TF,
+    "RFFT2D": "LiteRT's RFFT2D computes float32 FFTs of power-of-2 lengths only: give tf.signal.rfft2d "
+    "power-of-2 fft_length values, or " + SELECT_TF,
+    "Complex": "no TFLite builtin (tflc writes tf.complex of two float32 tensors of one shape as PACK + BITCAST): "
+    "broadcast both parts to the result's shape first, or " + SELECT_TF,
 }
 for _op in _LOOP_OPS:
     FIXES[_op] = (

@@ -65,10 +65,15 @@ def tf_legalizations(path: Path = DATA) -> list[TFEntry]:
 
 
 def _tables() -> tuple[Any, Any]:
-    from passes.legalize_tf import LEGALIZE_TF
+    from passes.legalize_tf import BEYOND_TF, LEGALIZE_TF
+    from passes.patterns import PatternTable
     from passes.prepare_tf import PREPARE_TF
 
-    return LEGALIZE_TF, PREPARE_TF
+    # legalize-tf's second sweep (ops TF 2.21 writes no builtin for, e.g. Complex) counts as legalize-tf
+    rules = dict.fromkeys(
+        fn for table in (LEGALIZE_TF, BEYOND_TF) for fns in table.rules.values() for fn in fns
+    )
+    return PatternTable(LEGALIZE_TF.name, rules), PREPARE_TF
 
 
 def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:

@@ -15,6 +15,7 @@ import weakref
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    ComplexType,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -45,6 +46,8 @@ _NUMPY_TO_XDSL = {
     np.dtype(np.uint32): lambda: IntegerType(32, Signedness.UNSIGNED),
     np.dtype(np.uint64): lambda: IntegerType(64, Signedness.UNSIGNED),
     np.dtype(np.bool_): lambda: IntegerType(1),
+    np.dtype(np.complex64): lambda: ComplexType(Float32Type()),
+    np.dtype(np.complex128): lambda: ComplexType(Float64Type()),
 }
 
 
@@ -74,6 +77,8 @@ def numpy_dtype(elem: Attribute) -> np.dtype:
             return np.dtype(np.bool_)
         unsigned = elem.signedness.data == Signedness.UNSIGNED
         return np.dtype(f"{'u' if unsigned else ''}int{width}")
+    if isinstance(elem, ComplexType) and isinstance(elem.element_type, Float32Type | Float64Type):
+        return np.dtype(np.complex64 if isinstance(elem.element_type, Float32Type) else np.complex128)
     raise ValueError(f"no numpy dtype for element type {elem}")
 
 
@@ -212,7 +217,9 @@ class DenseElementsAttr(Data[Blob]):
         printer.print_string(f"<{a.dtype.name} [{dims}] ")
         if a.size > PRINT_LIMIT and not _print_all_constants:
             printer.print_string(f'elided "{self.data.digest}">')
-        elif a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+        elif a.dtype.kind == "c" or (
+            a.dtype.kind == "f" and not np.all(np.isfinite(a))
+        ):  # complex: no literal
             printer.print_string(f'hex "{a.tobytes().hex()}">')
         else:
             flat = a.reshape(-1)

@@ -4,7 +4,7 @@
 the exporter, the analyzer and the passes agree on codes and names without typing them out.
 
 Element kinds are the vocabulary of op legality (dialects/tfl/base.py), spelled like MLIR types: "f16", "f32", "f64",
-"i1" (bool), "i8", "i16", "i32", "i64", "ui8", "ui16", "ui32", "ui64", "complex64", "string". Quantized kinds —
+"i1" (bool), "i8", "i16", "i32", "i64", "ui8", "ui16", "ui32", "ui64", "complex64", "complex128", "string". Quantized kinds —
 "qi8", "qui8", "qi16", "qi32", "qi64" (tfl_ops.td's QI8, QUI8, QI16, QI32) — are what a quantized element type
 (dialects/quant.py) reports through an `element_kind` attribute; plain numpy dtypes never map to them.
 """

@@ -503,6 +503,50 @@ def fold_range(op: Operation, v: Arrays) -> np.ndarray | None:
     return np.arange(start, limit, delta, dtype=start.dtype)
 
 
+# Complex numbers (TF's converter folds these with TF's kernels before legalizing).
+_COMPLEX_PARTS = {tfl.RealOp: np.real, tfl.ImagOp: np.imag, tfl.ComplexAbsOp: np.abs}
+
+
+@folds(*_COMPLEX_PARTS)
+def fold_complex_part(op: Operation, v: Arrays) -> np.ndarray:
+    return _COMPLEX_PARTS[type(op)](v[0])
+
+
+# TF ops imported as tf.generic that TF's converter folds (complex parts, complex of two constants).
+_GENERIC: dict[str, Callable[..., np.ndarray]] = {
+    "Real": np.real,
+    "Imag": np.imag,
+    "ComplexAbs": np.abs,
+    "Complex": lambda re, im: re + 1j * im,
+}
+
+
+@folds(tf.GenericOp)
+def fold_generic(op: Operation, v: Arrays) -> np.ndarray | None:
+    fn, dtype = _GENERIC.get(op.op_type), dtype_of(op.results[0])
+    if fn is None or dtype is None or len(op.results) != 1:
+        return None
+    return np.asarray(fn(*v)).astype(dtype)
+
+
+@folds(tfl.Rfft2dOp)
+def fold_rfft2d(op: Operation, v: Arrays) -> np.ndarray | None:
+    """The 2-D real FFT of the innermost dims cropped or zero-padded to fft_length, in double, as LiteRT's kernel."""
+    x, lengths = v
+    h, w = (int(n) for n in lengths.reshape(-1))
+    if h <= 0 or w <= 0 or h & (h - 1) or w & (w - 1) or x.ndim < 2:
+        return None
+    return np.fft.rfft2(x.astype(np.float64), s=(h, w)).astype(np.complex64)
+
+
+@folds(tfl.BitcastOp)
+def fold_bitcast(op: Operation, v: Arrays) -> np.ndarray | None:
+    dtype, shape = dtype_of(op.results[0]), shape_of(op.results[0])
+    if dtype is None or shape is None:
+        return None
+    return np.ascontiguousarray(v[0]).view(dtype).reshape(shape)
+
+
 @folds(tf.PadOp, tf.PadV2Op, tf.MirrorPadOp, tfl.PadOp, tfl.PadV2Op, tfl.MirrorPadOp)
 def fold_pad(op: Operation, v: Arrays) -> np.ndarray | None:
     x, paddings = v[0], v[1]

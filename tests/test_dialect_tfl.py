@@ -33,7 +33,7 @@ OPS = [op for op in tfl.TFL_OPS if issubclass(op, tfl.TflOp)]
 # Plain kinds a test can build tensors of (quantized element types arrive with the quantization issue).
 _DTYPE_OF_KIND = {
     dtype_kind(d): np.dtype(d)
-    for d in ("f2", "f4", "f8", "?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8")
+    for d in ("f2", "f4", "f8", "?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "c8", "c16")
 }
 
 
@@ -71,9 +71,7 @@ def test_every_op_declares_element_types_for_every_operand_and_result():
         assert not set(op.TYPES) - set(_fields(op)), f"{op.name} TYPES names fields it does not have"
         for spec in op.TYPES.values():
             for kind in spec.kinds or ():
-                assert kind in QUANTIZED_KINDS or kind in _DTYPE_OF_KIND or kind in ("string", "complex64"), (
-                    kind
-                )
+                assert kind in QUANTIZED_KINDS or kind in _DTYPE_OF_KIND or kind == "string", kind
 
 
 def test_broadcast_declarations_name_operands():

@@ -37,6 +37,8 @@ _NP_DTYPES = {
     "ui8": np.uint8,
     "ui16": np.uint16,
     "ui32": np.uint32,
+    "complex<f32>": np.complex64,
+    "complex<f64>": np.complex128,
 }
 
 
@@ -1105,6 +1107,56 @@ def _transposed_convolution(t: Translator, op: Any, dn: Any) -> None:
 
 
 # ---- entry point --------------------------------------------------------------------------------------------
+
+
+# ---- complex numbers and the real FFT (TF's RFFT / RFFT2D / Real / Imag / ComplexAbs / Complex, imported as
+# tf.generic as the TF frontend does: legalize-tf's complex rules take them) ----------------------------------------
+
+
+def _generic(t: Translator, tf_type: str, operands: Sequence[SSAValue], op: Any) -> None:
+    new = tfd.GenericOp(tf_type, b"", operands, [tensor_type(op.results[0].type)])
+    if t.name:
+        new.attributes[NAME] = StringAttr(t.name)
+    t.block.add_op(new)
+    t.set(op.results[0], new.results[0])
+
+
+@translates("stablehlo.fft")
+def _fft(t: Translator, op: Any) -> None:
+    """A real FFT over the last 1 or 2 dims -> RFFT / RFFT2D (LiteRT's kernel: float32, power-of-2 lengths)."""
+    from jaxlib.mlir.dialects import stablehlo
+
+    kind = stablehlo.FftTypeAttr(op.attributes["fft_type"]).value
+    lengths = _i64s(op, "fft_length") or []
+    if kind != "RFFT":
+        raise UnsupportedStableHLO(f"{kind}: TFLite has the real FFT (RFFT) only")
+    if len(lengths) not in (1, 2):
+        raise UnsupportedStableHLO(f"RFFT over {len(lengths)} dims: TFLite has 1-D and 2-D real FFTs only")
+    if _dtype(op.operands[0].type) != np.float32 or any(n <= 0 or n & (n - 1) for n in lengths):
+        raise UnsupportedStableHLO(f"fft_length {lengths} (LiteRT's RFFT2D takes float32, powers of 2)")
+    length = t.const(np.array(lengths, np.int32))
+    _generic(t, "RFFT" if len(lengths) == 1 else "RFFT2D", [t.get(op.operands[0]), length], op)
+
+
+@translates("stablehlo.real", "stablehlo.imag")
+def _complex_part(t: Translator, op: Any) -> None:
+    if _dtype(op.operands[0].type).kind != "c":
+        raise UnsupportedStableHLO("real/imag of a real tensor")
+    _generic(t, "Real" if op.name == "stablehlo.real" else "Imag", [t.get(op.operands[0])], op)
+
+
+@translates("stablehlo.abs")
+def _abs(t: Translator, op: Any) -> None:
+    """|z| of a complex tensor -> ComplexAbs; other types as the other unary ops."""
+    if _dtype(op.operands[0].type).kind == "c":
+        _generic(t, "ComplexAbs", [t.get(op.operands[0])], op)
+    else:
+        _unary(t, op)
+
+
+@translates("stablehlo.complex")
+def _complex(t: Translator, op: Any) -> None:
+    _generic(t, "Complex", [t.get(op.operands[0]), t.get(op.operands[1])], op)
 
 
 def _problems_message(unknown: list[tuple[str, str]], problems: list[tuple[str, str]]) -> str:

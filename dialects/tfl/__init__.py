@@ -22,6 +22,7 @@ from xdsl.irdl import IRDLOperation
 
 from dialects.tfl.base import *  # noqa: F403
 from dialects.tfl.base import REGISTERED_OPS, ConstOp, NoValueOp
+from dialects.tfl.complex import *  # noqa: F403
 from dialects.tfl.control import *  # noqa: F403
 from dialects.tfl.control import CONTROL_OPS
 from dialects.tfl.conv import *  # noqa: F403

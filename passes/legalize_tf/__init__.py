@@ -2,9 +2,9 @@
 
 The rules live in the family modules (`const.py`, `conv.py`, `matmul.py`, `binary.py`, `unary.py`,
 `decompose.py`, `gelu.py`, `cast.py`, `reduce.py`, `shape.py`, `rearrange.py`, `conv3d.py`,
-`lowered.py`, `segment.py`, `more_ops.py`, `detection.py`), each ending in its ordered `RULES` list;
-`LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the `tf`
-dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
+`lowered.py`, `segment.py`, `more_ops.py`, `complex.py`, `detection.py`), each ending in its ordered `RULES`
+list; `LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the
+`tf` dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from xdsl.passes import ModulePass
 from passes.legalize_tf import (
     binary,
     cast,
+    complex,
     const,
     control,
     conv,
@@ -57,14 +58,15 @@ LEGALIZE_TF = PatternTable(
         *lowered.RULES,
         *segment.RULES,
         *more_ops.RULES,
+        *complex.RULES,
         *detection.RULES,
     ],
 )
 
 
-# Ops TF's converter cannot write as builtins (a standalone Erf), decomposed into builtins after the sweep above
+# Ops TF's converter cannot write as builtins (a standalone Erf, Complex), decomposed into builtins after the sweep above
 # (so GELU has claimed its Erf first).
-BEYOND_TF = PatternTable("legalize-tf-beyond-tf", decompose.BEYOND_TF_RULES)
+BEYOND_TF = PatternTable("legalize-tf-beyond-tf", [*decompose.BEYOND_TF_RULES, *complex.BEYOND_TF_RULES])
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,7 @@ extern const TflApi tfl_api;
   X(sequence)                  \
   X(lrn_f32)                   \
   X(random)                    \
+  X(complex)                   \
   X(resource)                  \
   X(nms)
 

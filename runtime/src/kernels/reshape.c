@@ -100,7 +100,8 @@ static TflStatus reshape_prepare_(TflContext *ctx, TflNode *node) {
   const char *name = tfl_op_name(node->op);
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   if (!in || !out) return tfl_error(ctx, "%s: missing input or output", name);
-  if (!data_type_ok(in->type)) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
+  const int complex_data = in->type == TFL_COMPLEX64 || in->type == TFL_COMPLEX128; /* LiteRT reshapes any type */
+  if (!data_type_ok(in->type) && !complex_data) return tfl_error(ctx, "%s: unsupported type %d", name, in->type);
   if (out->type != in->type) return tfl_error(ctx, "%s: output type differs from input", name);
   ReshapeData *d = tfl_set_user_data(node, sizeof(ReshapeData));
   TflTensor *v = node->op == TFL_OP_SQUEEZE ? NULL : tfl_input(ctx, node, 1);
