@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup build demo test test-fast lit bench lint clean fuzz bytecheck ops metadata-bindings
+.PHONY: setup build demo test test-fast lit bench bench-runtime lint clean fuzz bytecheck ops metadata-bindings
 
 setup: $(VENV)/.installed
 
@@ -44,6 +44,10 @@ bytecheck: build
 
 bench: build
 	$(PY) benchmarks/convert.py
+	$(PY) benchmarks/runtime.py
+
+# Only the runtime rows of benchmarks/RESULTS.md (latency vs LiteRT XNNPACK at the forced ISA levels, 1 and 2 threads).
+bench-runtime: build
 	$(PY) benchmarks/runtime.py
 
 # ASan+UBSan fuzzing of the C runtime (runtime/fuzz/fuzz.sh explains; FUZZ_RUNS=N, default 1,000,000). Builds into

@@ -3,9 +3,11 @@ XNNPACK, and BUILTIN_REF reference kernels) on TensorFlow-converted keras.applic
 transformer block; plus ours vs LiteRT default with num_threads=2.
 
     .venv/bin/python benchmarks/runtime.py [--models mobilenet_v2_f32,resnet50_f32] [--seconds 2] [--anchor DIR]
+        [--levels scalar,avx2,avx512_vnni]
 
-Ours is timed at each ISA level the CPU has (the runtime's cap forced with runtime._tflrt.set_isa) and in fast float
-mode; the detected level and the CPU's flags head the table.
+Ours is timed at the ISA levels given (default: scalar, avx2 and the CPU's own level; the runtime's cap forced with
+runtime._tflrt.set_isa) and in fast float mode; the detected level and the CPU's flags head the table. `make bench`
+runs it (`make bench-runtime` alone, about 6 minutes on 2 cores).
 
 Converted models are cached under benchmarks/.cache/. Prints a markdown table and writes it into
 benchmarks/RESULTS.md between the `<!-- runtime:begin -->` / `<!-- runtime:end -->` markers.
@@ -35,6 +37,7 @@ MODELS = {
     "mobilenet_v2_f32": ("MobileNetV2", None),
     "mobilenet_v2_int8": ("MobileNetV2", "int8"),
     "resnet50_f32": ("ResNet50", None),
+    "resnet50_int8": ("ResNet50", "int8"),
     "efficientnet_b0_f32": ("EfficientNetB0", None),
     "transformer_block_f32": ("transformer_block", None),  # tests/corpus.py's encoder block (64x128)
 }
@@ -242,6 +245,10 @@ def main(argv=None):
         "--anchor", help="a runtime/ package directory of another build (e.g. main's), timed at avx2"
     )
     ap.add_argument(
+        "--levels",
+        help="comma-separated ISA levels to time ours at (default: scalar, avx2 and the detected level)",
+    )
+    ap.add_argument(
         "--wall",
         action="store_true",
         help="1-thread columns in wall-clock time (default: the invoking thread's CPU time)",
@@ -255,9 +262,9 @@ def main(argv=None):
 
     anchor = _load_anchor(args.anchor) if args.anchor else None
     isa_now, isa_cpu = _tflrt.isa()
-    levels = [
-        lv for lv in LEVELS[1 : LEVELS.index(isa_cpu) + 1] if lv != "avx2_vnni" or isa_cpu == "avx2_vnni"
-    ]
+    reach = LEVELS[: LEVELS.index(isa_cpu) + 1]
+    wanted = args.levels.split(",") if args.levels else ["scalar", "avx2", isa_cpu]
+    levels = [lv for lv in LEVELS if lv in wanted and lv in reach]
     print(f"CPU: {cpu_description()}; runtime ISA detected {isa_cpu}, in effect {isa_now}", file=sys.stderr)
 
     def ours(m, threads=1, isa=None, fast=False, mod=None):

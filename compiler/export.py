@@ -26,6 +26,7 @@ from dialects.elements import Blob, numpy_dtype
 from dialects.names import INPUT_TENSOR_NAMES, NAME, OUTPUT_TENSOR_NAMES, SIGNATURE_INPUTS, SIGNATURE_OUTPUTS
 from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.base import builtin_name
+from dialects.tfl.rnn import INTERMEDIATES
 
 _MAX_FLATBUFFER = 2**31 - 1
 
@@ -237,6 +238,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
         raise ExportError("module has no func.func to export")
 
     buffers = _Buffers()
+    _INTERMEDIATES.clear()
     # One OperatorCode per builtin (or custom code) whose version is the highest any of its ops needs, as TF's
     # exporter does (tools/versioning UpdateOpVersion): a float and a hybrid CONV_2D share version 5.
     opcodes: dict[tuple[int, str], int] = {}
@@ -271,6 +273,8 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
             _add_outer_constants(sg, op)
             for i, res in enumerate(op.results):
                 sg.add(res, _value_name(res, f"{op.name}_{len(sg.tensors)}_{i}"))
+            for inter in _intermediates(op):
+                sg.add(inter, inter.name)  # type: ignore[arg-type]
             for region, field in zip(op.regions, getattr(op, "REGION_FIELDS", ()), strict=False):
                 region_subgraph[region] = len(functions) + len(pending)
                 pending.append((region, field))
@@ -403,6 +407,32 @@ def _names(fn: func.FuncOp, attr_name: str, n: int, prefix: str) -> list[str]:
     return [f"{prefix}_{i}" for i in range(n)]
 
 
+class _Intermediate:
+    """An operator's intermediate tensor (Operator.intermediates: the integer LSTM's calibrated gate and hidden
+    scales), declared by the op's `tflc.intermediates` attribute (names, types); no data, no producer."""
+
+    owner = None
+
+    def __init__(self, name: str, type: TensorType) -> None:
+        self.name = name
+        self.type = type
+
+
+_INTERMEDIATES: dict[Operation, list[_Intermediate]] = {}
+
+
+def _intermediates(op: Operation) -> list[_Intermediate]:
+    attr = op.attributes.get(INTERMEDIATES)
+    if attr is None:
+        return []
+    if op not in _INTERMEDIATES:
+        _INTERMEDIATES[op] = [
+            _Intermediate(pair.data[0].data, pair.data[1])
+            for pair in attr.data  # type: ignore[attr-defined]
+        ]
+    return _INTERMEDIATES[op]
+
+
 def _operators(block: Block) -> list[Operation]:
     return [
         op
@@ -481,6 +511,8 @@ def _build_subgraph(
     for op in _operators(sg.block):
         inputs = _int_vector(b, [sg.ref(v) for v in op.operands])
         outputs = _int_vector(b, [sg.ref(v) for v in op.results])
+        inters = _intermediates(op)
+        intermediates = _int_vector(b, [sg.index[x] for x in inters]) if inters else None  # type: ignore[index]
         custom_opts = 0
         opt_type, opt_off = 0, 0
         if isinstance(op, tfl.TflOp):
@@ -494,6 +526,7 @@ def _build_subgraph(
                 opcode_index=opcodes[_opcode_key(op)[0]],
                 inputs=inputs,
                 outputs=outputs,
+                intermediates=intermediates,
                 builtin_options_type=opt_type or None,
                 builtin_options=opt_off if opt_type else None,
                 custom_options=custom_opts or None,

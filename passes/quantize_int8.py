@@ -15,7 +15,8 @@ they take (`Op.accepts`); an op that takes int8 everywhere is rebuilt on int8 va
   result their input's parameters (constant operands such as PADV2's padding value take them too);
   CONCATENATION / PACK requantize their inputs to their output's parameters (post-quantize folds the requantize
   into the producer where TF does).
-Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
+UNIDIRECTIONAL_SEQUENCE_LSTM (no peephole, projection, layer norm or CIFG) becomes TF's integer LSTM, see
+`_Quantizer._lstm`. Only ops in INT8_OPS (int8 version rules checked against TF's op_version.cc) are rebuilt; the others stay float, with
 DEQUANTIZE in front and QUANTIZE after them (TILE too: op_version.cc makes int8 TILE version 3, which LiteRT 2.21
 does not register; BATCH_MATMUL / GATHER with a constant operand too); with `int8-only` (TFLITE_BUILTINS_INT8
 alone) the pass fails with one error listing every such op instead.
@@ -38,13 +39,14 @@ writes them), or `input-type` / `output-type` int8 / uint8 (uint8: zero point + 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType, f32
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
@@ -54,6 +56,7 @@ from dialects import tfl
 from dialects.names import NAME
 from dialects.quant import UniformQuantizedType, quantized_element
 from dialects.tfl.quantize import quantized_const
+from dialects.tfl.rnn import INTERMEDIATES
 from passes.quantize_weights import round_half_away, symmetric_int8
 
 QMIN, QMAX = -128, 127
@@ -400,6 +403,8 @@ class _Quantizer:
 
     def rewrite(self, op: Operation) -> bool:
         """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
+        if isinstance(op, tfl.UnidirectionalSequenceLSTMOp):
+            return self.scheme is INT8 and self._lstm(op)
         if not isinstance(op, self.scheme.ops) or not _is_f32(op.results[0]):  # UNIQUE: int32 indices too
             return False
         if isinstance(op, ACTIVATIONS_ONLY) and any(_const_array(v) is not None for v in op.operands):
@@ -497,6 +502,96 @@ class _Quantizer:
         op.erase()
         for v in op.operands:
             self._erase_dead_const(v)
+        return True
+
+    def _lstm(self, op: tfl.UnidirectionalSequenceLSTMOp) -> bool:
+        """TF's integer LSTM (LiteRT's 8x8->16 kernel): int8 input, output and hidden state (the output's
+        parameters), gate matrices int8 symmetric per tensor, biases int32 with scale s_in * s_w of their
+        input-to-gate matrix, int16 cell state with a power-of-two scale covering its calibrated range, and the 5
+        intermediates LiteRT reads (without layer norm only the hidden one carries parameters: the output's).
+        Peepholes, projection, layer norm and CIFG stay float."""
+        optional = ("cell_to_forget_weights", "projection_weights", "forget_layer_norm_coefficients")
+        if any(not isinstance(getattr(op, n).owner, tfl.NoValueOp) for n in optional):
+            return False
+        if isinstance(op.input_to_input_weights.owner, tfl.NoValueOp):
+            return False
+        if op.properties["fused_activation_function"] != StringAttr("TANH"):
+            return False
+        h, c = op.input_activation_state, op.input_cell_state
+        if not all(isinstance(v.owner, tfl.VariableStateOp) and len(list(v.uses)) == 1 for v in (h, c)):
+            return False
+        gates = ("input", "forget", "cell", "output")
+        weights = [getattr(op, f"{src}_to_{g}_weights") for src in ("input", "recurrent") for g in gates]
+        biases = [op.input_gate_bias, op.forget_gate_bias, op.cell_bias, op.output_gate_bias]
+        if any(_const_array(v) is None for v in (*weights, *biases)):
+            return False
+        out_params, cell_range = self.params_of(op.output), self.ranges.get(c)
+        if out_params is None or cell_range is None:
+            return False
+        q_in = self.quantized(op.input, op)
+        if q_in is None:
+            return False
+        in_scale = quantized_element(q_in.type).scale
+        operands: list[SSAValue] = list(op.operands)
+        operands[0] = q_in
+        w_scales = []
+        for i, w in enumerate(weights):
+            values, scales = symmetric_int8(_const_array(w), None)  # type: ignore[arg-type]
+            w_scales.append(scales[0])
+            qt = UniformQuantizedType.per_tensor(np.int8, scales[0], 0)
+            operands[1 + i] = self.const(w, values, qt, op)
+        for g, b in enumerate(biases):
+            scale = float(np.float32(in_scale * w_scales[g]))
+            values = np.clip(
+                round_half_away(_const_array(b).astype(np.float64) / scale), -(2**31 - 1), 2**31 - 1
+            )  # type: ignore[union-attr]
+            operands[12 + g] = self.const(
+                b, values.astype(np.int32), UniformQuantizedType.per_tensor(np.int32, scale, 0), op
+            )
+        # power-of-two cell scale 2^ceil(log2(max |c|)) / 2^15, as TF; but at least 2^-15: LiteRT's kernel computes
+        # tanh(c) for 15 + log2(scale) integer bits in 0..6 only (TF writes 2^-16 for |c| < 0.5, which LiteRT then
+        # runs without the tanh), and at most 2^-9
+        bound = max(abs(cell_range[0]), abs(cell_range[1]), 2.0**-15)
+        log2_scale = max(math.ceil(math.log2(bound)) - 15, -15)
+        if log2_scale > -9:
+            return False
+        cell_scale = 2.0**log2_scale
+        h_state = tfl.VariableStateOp(_tensor(_qtype(out_params), h))
+        c_state = tfl.VariableStateOp(_tensor(UniformQuantizedType.per_tensor(np.int16, cell_scale, 0), c))
+        for state, old in ((h_state, h), (c_state, c)):
+            _copy_name(old, state)
+            op.parent_block().insert_op_before(state, op)
+        operands[18], operands[19] = h_state.output, c_state.output
+        result_type = _tensor(_qtype(out_params), op.output)
+        if not type(op).accepts([o.type for o in operands], [result_type]):
+            return False
+        new = type(op).create(
+            operands=operands,
+            result_types=[result_type],
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
+        unquantized = TensorType(f32, [0])
+        hidden = TensorType(_qtype(out_params), [0])
+        names = [f"input_to_{g}_intermediate" for g in gates] + ["effective_hidden_scale_intermediate"]
+        types = [unquantized] * 4 + [hidden]
+        new.attributes[INTERMEDIATES] = ArrayAttr(
+            [ArrayAttr([StringAttr(n), t]) for n, t in zip(names, types, strict=True)]
+        )
+        op.parent_block().insert_op_before(new, op)
+        dq = tfl.DequantizeOp.build([new.results[0]], [op.output.type])
+        op.parent_block().insert_op_before(dq, op)
+        op.output.replace_all_uses_with(dq.results[0])
+        self.q[dq.results[0]] = new.results[0]
+        old_operands = list(dict.fromkeys(op.operands))  # a shared bias constant once
+        op.detach()
+        op.erase()
+        for v in old_operands:
+            self._erase_dead_const(v)
+        for old in (h, c):
+            if not old.uses:
+                old.owner.detach()
+                old.owner.erase()
         return True
 
     def _weight_axis(self, op: Operation) -> int | None:

@@ -8,6 +8,10 @@ on the op's kernel: a hybrid kernel takes the int8 weight directly (and `asymmet
 op has that option), a same-scale op (GATHER) runs on the int8 table and a DEQUANTIZE follows it, otherwise a
 DEQUANTIZE goes in front of the op.
 
+The fused UNIDIRECTIONAL_SEQUENCE_LSTM / _RNN are TF's hybrid recurrent ops: every gate matrix int8 with one scale
+(per tensor), asymmetric inputs, float biases and states; all matrices must reach `min-elements` (else the op stays
+float, as TF leaves it).
+
 quantize-float16: every constant float32 tensor becomes float16 (clipped to +-65504) with one DEQUANTIZE to float32
 feeding all its uses; the model computes in float32. A SOFTMAX beta other than 1 (a scalar constant folded into it
 by the float pipeline, which TF keeps as a MUL operand) takes its float16 value, as that constant has in TF's file.
@@ -32,6 +36,12 @@ from dialects.tfl.base import WeightQuantization
 from dialects.tfl.quantize import quantized_const
 
 FLOAT16_MAX = 65504.0
+# The fused LSTM's gate matrices (input-to-gate, recurrent-to-gate), quantized by the dynamic-range pass.
+LSTM_GATE_WEIGHTS = tuple(
+    f"{src}_to_{gate}_weights"
+    for src in ("input", "recurrent")
+    for gate in ("input", "forget", "cell", "output")
+)
 # TF's kNearZeroTolerance: narrower weight ranges are widened to it (checked with all-zero and 1e-7 channels).
 NEAR_ZERO_RANGE = 1e-6
 
@@ -109,9 +119,36 @@ class QuantizeDynamicRange(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for fn in _functions(op):
             for user in list(fn.body.walk()):
+                if isinstance(user, tfl.UnidirectionalSequenceLSTMOp):
+                    self._quantize_recurrent(user, LSTM_GATE_WEIGHTS)
+                    continue
+                if isinstance(user, tfl.UnidirectionalSequenceRNNOp):
+                    self._quantize_recurrent(user, ("input_to_input_weights", "recurrent_to_input_weights"))
+                    continue
                 spec = getattr(user, "DYNAMIC_RANGE", None)
                 if isinstance(spec, WeightQuantization):
                     self._quantize(user, spec)
+
+    def _quantize_recurrent(self, lstm: Operation, fields: tuple[str, ...]) -> None:
+        """TF's hybrid LSTM / RNN: the gate weight matrices become int8 with one scale each (TF quantizes them per
+        tensor) and the op runs LiteRT's hybrid kernel with asymmetric inputs; biases and states stay float. LiteRT's
+        hybrid kernels need every matrix in int8, so the op is left float unless all are large enough."""
+        weights = [getattr(lstm, name) for name in fields]
+        present = [w for w in weights if not isinstance(w.owner, tfl.NoValueOp)]
+        arrays = [_const_array(w) for w in present]
+        if any(a is None or a.size < self.min_elements for a in arrays):
+            return
+        for weight, array in zip(present, arrays, strict=True):
+            assert array is not None
+            values, scales = symmetric_int8(array, None)
+            const = quantized_const(values, UniformQuantizedType.per_tensor(np.int8, scales[0], 0))
+            _copy_name(weight, const)
+            _insert_before(lstm, const)
+            for i, operand in enumerate(list(lstm.operands)):
+                if operand is weight:
+                    lstm.operands[i] = const.output
+            _erase_if_dead(weight)
+        lstm.properties["asymmetric_quantize_inputs"] = BoolAttr.from_bool(True)
 
     def _axis(self, user: Operation, spec: WeightQuantization) -> int | None:
         if not self.per_channel or spec.axis is None:

@@ -197,3 +197,40 @@ def test_keras3_lstm_converts_as_a_loop():
     got = _run_all(model, x=x)
     np.testing.assert_allclose(got["litert"]["y"], want, rtol=1e-5, atol=1e-6 * np.abs(want).max())
     np.testing.assert_allclose(got["ours"]["y"], got["litert"]["y"], rtol=1e-5, atol=1e-6)
+
+
+class CondWhileDense(tf.Module):
+    """CondWhile with 32x32 weights in both branches and in the loop body (large enough for dynamic range)."""
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(0)
+        self.w = [tf.constant(rng.normal(0, 0.2, (32, 32)).astype(np.float32)) for _ in range(3)]
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 32], tf.float32), tf.TensorSpec([], tf.int32)])
+    def f(self, x, n):
+        w1, w2, w3 = self.w
+        y = tf.cond(tf.reduce_sum(x) > 0, lambda: tf.matmul(x, w1), lambda: tf.matmul(x, w2) - 1.0)
+        _, y = tf.while_loop(
+            lambda i, y: i < n, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, w3))), [tf.constant(0), y]
+        )
+        return {"y": y}
+
+
+@pytest.mark.parametrize("mode", ["dynamic_range", "float16"])
+def test_weight_quantization_inside_if_and_while_like_tf(mode):
+    """Dynamic-range and float16 quantization reach the weights inside IF branches and the WHILE body: the same ops
+    per subgraph as TF's file (subgraph order aside) and the same outputs for both branches."""
+    m = CondWhileDense()
+    settings = {"optimizations": [tf.lite.Optimize.DEFAULT]}
+    if mode == "float16":
+        settings["target_spec"] = tf.lite.TargetSpec(supported_types=[tf.float16])
+    ours, theirs = _both(m, m.f, **settings)
+    assert sorted(map(sorted, _ops(ours))) == sorted(map(sorted, _ops(theirs)))
+    if mode == "dynamic_range":  # hybrid kernels: int8 weights in the branches and the body
+        assert "DEQUANTIZE" not in sum(_ops(ours), [])
+    for x, n in [(np.full((1, 32), 0.1, np.float32), 2), (np.full((1, 32), -0.1, np.float32), 3)]:
+        inputs = {"x": x, "n": np.array(n, np.int32)}
+        want = _run_all(theirs, **inputs)["litert"]["y"]
+        got = _run_all(ours, **inputs)
+        np.testing.assert_array_equal(got["litert"]["y"], want)
+        np.testing.assert_allclose(got["ours"]["y"], want, rtol=1e-5, atol=1e-6)

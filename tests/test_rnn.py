@@ -140,6 +140,16 @@ def test_keras3_lstm_saved_model_export(tmp_path) -> None:  # noqa: ANN001
     assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2
     got = next(iter(run_litert(data, x).values()))
     assert rel_error(got, want) <= 1e-5
+    # with the signature's batch None kept: the same fused ops, run at batch 3
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    c = TFLiteConverter.from_saved_model(str(tmp_path / "sm"))
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2
+    x3 = np.random.default_rng(3).uniform(-1, 1, (3, T, I)).astype(np.float32)
+    got = _resize_and_run(LiteRT(model_content=data), data, x3)
+    assert rel_error(got, np.asarray(model(x3, training=False))) <= 1e-5
 
 
 @pytest.mark.parametrize("stacked", [False, True])
@@ -201,3 +211,243 @@ def test_tensor_array_while_loop_not_a_cell_stays_a_loop() -> None:
     else:
         ops = _op_names(ours)
         assert "WHILE" in ops and not any("SEQUENCE" in op for op in ops)
+
+
+def test_cli_enable_resource_variables(tmp_path) -> None:  # noqa: ANN001
+    """`tflc convert --enable-resource-variables` on a stateful signature: the state is kept across invokes in our
+    runtime exactly as LiteRT keeps it running TF's file (experimental_enable_resource_variables=True); without
+    the switch the write is one error naming the switch."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from runtime import Interpreter as Ours
+
+    class Counter(tf.Module):
+        def __init__(self) -> None:
+            self.v = tf.Variable([2.0, -1.0, 0.5])
+
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32)])
+        def f(self, x):  # noqa: ANN001, ANN202
+            self.v.assign_add(x * 1.5)
+            return {"out": self.v.read_value() * 2.0}
+
+    m = Counter()
+    sm = str(tmp_path / "sm")
+    tf.saved_model.save(m, sm, signatures={"serving_default": m.f.get_concrete_function()})
+    theirs = tf.lite.TFLiteConverter.from_saved_model(sm)
+    theirs.experimental_enable_resource_variables = True
+    tf_file = theirs.convert()
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(root)}
+    cmd = [sys.executable, "-m", "compiler.cli", "convert", "--saved-model-dir", sm, "-q"]
+    out = tmp_path / "m.tflite"
+    refused = subprocess.run(
+        [*cmd, "-o", str(tmp_path / "no.tflite")], capture_output=True, text=True, env=env
+    )
+    assert refused.returncode != 0 and "--enable-resource-variables" in refused.stderr, refused.stderr
+    assert not (tmp_path / "no.tflite").exists()
+    done = subprocess.run(
+        [*cmd, "--enable-resource-variables", "-o", str(out)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    ours = Ours(model_path=str(out), num_threads=1)
+    ref = LiteRT(model_content=tf_file)
+    for it in (ours, ref):
+        it.allocate_tensors()
+    xs = [np.array([1.0, 2.0, -3.0], np.float32), np.array([0.25, -0.5, 4.0], np.float32)]
+    got, want = [], []
+    for x in xs:  # two invokes: the second sees the first's assign
+        for it, res in ((ours, got), (ref, want)):
+            it.set_tensor(it.get_input_details()[0]["index"], x)
+            it.invoke()
+            res.append(it.get_tensor(it.get_output_details()[0]["index"]).copy())
+    expect = np.array([2.0, -1.0, 0.5], np.float32)
+    for k, x in enumerate(xs):
+        expect = expect + x * 1.5
+        np.testing.assert_allclose(want[k], expect * 2.0, rtol=1e-6)
+        np.testing.assert_array_equal(got[k], want[k])
+
+
+def _variable_tensors(model: bytes) -> list[int]:
+    """Indices of the main subgraph's variable tensors (the fused ops' states)."""
+    import tflite
+
+    sg = tflite.Model.GetRootAsModel(model, 0).Subgraphs(0)
+    return [i for i in range(sg.TensorsLength()) if sg.Tensors(i).IsVariable()]
+
+
+def _resize_and_run(it, model: bytes, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Resize the input to x's shape and the fused ops' state variables to its batch (LiteRT does not resize them
+    with the input: its Prepare checks that a state holds batch x units elements), then run once."""
+    inp = it.get_input_details()[0]["index"]
+    it.resize_tensor_input(inp, list(x.shape))
+    for i in _variable_tensors(model):
+        it.resize_tensor_input(i, [x.shape[0], int(it._get_tensor_details(i, 0)["shape_signature"][-1])])
+    it.allocate_tensors()
+    it.set_tensor(inp, x)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[0]["index"]).copy()
+
+
+# model -> fused ops (None: unrolled builtins) with dynamic dims; (batch, steps) each file is run at
+DYNAMIC = {
+    "lstm2": {"UNIDIRECTIONAL_SEQUENCE_LSTM": 2},
+    "simple_rnn": {"UNIDIRECTIONAL_SEQUENCE_RNN": 2},
+    "bilstm2": {"UNIDIRECTIONAL_SEQUENCE_LSTM": 4, "REVERSE_V2": 3, "CONCATENATION": 2},
+    "gru_text": None,
+}
+
+
+@pytest.mark.parametrize("dims", ["batch", "tokens"])
+@pytest.mark.parametrize("name", sorted(DYNAMIC))
+def test_keras3_rnn_dynamic_dims(name: str, dims: str, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Batch None (Input((T, F))) and batch + sequence length None (Input((None, F))) stay dynamic: -1 in
+    shape_signature, fused ops whose states follow the batch; LiteRT and our runtime resized to two batch sizes
+    (and two lengths) match TensorFlow. TF 2.21 fails on the same models."""
+    import warnings
+
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    import tests.test_rnn as mod
+    from compiler import TFLiteConverter
+    from compiler.errors import ConversionNote
+    from runtime import Interpreter as Ours
+
+    if dims == "tokens":
+        monkeypatch.setattr(mod, "T", None)
+    model = _keras3(name)
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionNote)  # no fallback to fixed dims
+        data = c.convert()
+    ops = _op_names(data)
+    if DYNAMIC[name] is None:
+        assert "WHILE" in ops if dims == "tokens" else not any("SEQUENCE" in op for op in ops), ops
+    else:
+        for op, n in DYNAMIC[name].items():
+            assert ops.count(op) == n, ops
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    sig = list(litert.get_input_details()[0]["shape_signature"])
+    assert sig[0] == -1 and (sig[1] == -1) == (dims == "tokens"), sig
+    rng = np.random.default_rng(11)
+    sizes = [(2, 4), (5, 9)] if dims == "tokens" else [(3, T), (5, T)]
+    for batch, steps in sizes:
+        if model.inputs[0].dtype in ("int32", "int64"):
+            x = rng.integers(0, 20, (batch, steps)).astype(np.int32)
+        else:
+            x = rng.uniform(-1, 1, (batch, steps, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert got.shape == want.shape
+        assert rel_error(got, want) <= 1e-5, (batch, steps)
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5, (batch, steps)
+
+
+def test_runtime_resizes_state_variables_as_litert(tmp_path) -> None:  # noqa: ANN001
+    """A dynamic-batch fused LSTM in our runtime and in LiteRT, step by step: the states persist across invokes,
+    allocate_tensors alone keeps them, resizing them (batch 3, then 5, then 3) restarts them from zero; without
+    resizing the states to the new batch both refuse to prepare."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from runtime import Interpreter as Ours
+
+    c = TFLiteConverter.from_keras_model(_keras3("lstm2"))
+    c.experimental_static_batch = None
+    data = c.convert()
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    rng = np.random.default_rng(5)
+    x3, x5 = (rng.uniform(-1, 1, (b, T, I)).astype(np.float32) for b in (3, 5))
+    runs = []
+    for it in (LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)):
+        inp, out = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+        it.resize_tensor_input(inp, [3, T, I])
+        with pytest.raises((RuntimeError, ValueError)):
+            it.allocate_tensors()  # states still [1, units]
+
+        def invoke(x: np.ndarray, it=it, inp=inp, out=out) -> np.ndarray:  # noqa: ANN001
+            it.set_tensor(inp, x)
+            it.invoke()
+            return it.get_tensor(out).copy()
+
+        seq = [_resize_and_run(it, data, x3), invoke(x3)]
+        it.allocate_tensors()
+        seq += [invoke(x3), _resize_and_run(it, data, x5), _resize_and_run(it, data, x3)]
+        runs.append(seq)
+    litert, ours = runs
+    assert not np.allclose(litert[0], litert[1])  # the state carried over
+    np.testing.assert_array_equal(litert[0], litert[4])  # resized back: restarted
+    for a, b in zip(litert, ours, strict=True):
+        assert rel_error(b, a) <= 1e-5
+
+
+def test_gru_rule_long_or_dynamic_sequence_is_a_while_loop(tmp_path) -> None:  # noqa: ANN001
+    """The GRU rule: unrolled when the sequence length is static and <= MAX_UNROLL (64) steps, else a WHILE loop
+    (here 70 steps with a dynamic batch: lists of a run-time batch, states filled at run time); LiteRT and our
+    runtime at batch 2 and 3 match TensorFlow."""
+    import keras
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from compiler.frontends.rnn import MAX_UNROLL
+    from runtime import Interpreter as Ours
+
+    keras.utils.set_random_seed(3)
+    steps = MAX_UNROLL + 6
+    model = keras.Sequential([keras.Input((steps, I)), keras.layers.GRU(4, return_sequences=True)])
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert "WHILE" in _op_names(data) and len(_op_names(data)) <= 12, _op_names(data)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    for batch in (2, 3):
+        x = np.random.default_rng(batch).uniform(-1, 1, (batch, steps, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert rel_error(got, want) <= 1e-5
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5
+
+
+@pytest.mark.parametrize("steps", [T, None])
+def test_tf_keras_lstm_dynamic_dims(steps: int | None, tmp_path) -> None:  # noqa: ANN001
+    """tf-keras stacked LSTM with batch None (and sequence length None): TF 2.21 fails on it (its fused path needs
+    a static batch); tflc fuses both layers with -1 dims; LiteRT and our runtime at two sizes match TensorFlow."""
+    import tensorflow as tf
+    import tf_keras
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+
+    from compiler import TFLiteConverter
+    from runtime import Interpreter as Ours
+
+    tf_keras.utils.set_random_seed(5)
+    layers = [tf_keras.layers.LSTM(4, return_sequences=True), tf_keras.layers.LSTM(3)]
+    model = tf_keras.Sequential([tf_keras.Input((steps, I)), *layers])
+    with pytest.raises(Exception, match="TensorList"):
+        tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    c = TFLiteConverter.from_keras_model(model)
+    c.experimental_static_batch = None
+    data = c.convert()
+    assert _op_names(data).count("UNIDIRECTIONAL_SEQUENCE_LSTM") == 2 and len(_op_names(data)) == 3
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    litert, ours = LiteRT(model_content=data), Ours(model_path=str(path), num_threads=1)
+    for batch, length in ((2, steps or 4), (5, steps or 9)):
+        x = np.random.default_rng(batch).uniform(-1, 1, (batch, length, I)).astype(np.float32)
+        want = np.asarray(model(x, training=False))
+        got = _resize_and_run(litert, data, x)
+        assert rel_error(got, want) <= 1e-5
+        assert rel_error(_resize_and_run(ours, data, x), got) <= 1e-5

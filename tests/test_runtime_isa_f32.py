@@ -60,6 +60,58 @@ def small_model():
     return ru.convert(f)
 
 
+@pytest.fixture(scope="module")
+def conv_paths_model():
+    """The float GEMM and depthwise paths added for issue 15's fast mode: 3x3 stride-2 conv over 3 channels (im2col
+    window rows copied as one span, inline short copies), 29x29 = 841 rows (7-row fast tiles with a remainder),
+    24 and 40 output channels (partial panel pairs), dilated conv (per-tap im2col), a 24-channel 3x3 conv (long spans),
+    a 1x1 conv over 1680 channels (K blocked on AVX-512: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
+    widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail."""
+    rng = np.random.default_rng(12)
+    wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
+    dwa, dba = _w(rng, 3, 3, 24, 1), _w(rng, 24)
+    dwb = _w(rng, 3, 3, 24, 1)
+    wd = _w(rng, 3, 3, 24, 40, scale=0.1)
+    wl, bl = _w(rng, 3, 3, 24, 40, scale=0.1), _w(rng, 40)
+    wk = _w(rng, 1, 1, 1680, 20, scale=0.03)
+    ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
+    def f(x):
+        a = tf.nn.relu6(tf.nn.conv2d(x, wa, 2, "SAME") + ba)  # [1, 29, 29, 24]
+        d1 = tf.nn.depthwise_conv2d(a, dwa, [1, 1, 1, 1], "SAME") + dba
+        d2 = tf.nn.relu(tf.nn.depthwise_conv2d(a, dwb, [1, 2, 2, 1], "VALID"))  # [1, 14, 14, 24]
+        dil = tf.nn.conv2d(a, wd, 1, "SAME", dilations=2)
+        lng = tf.nn.relu(tf.nn.conv2d(d1, wl, 1, "SAME") + bl)
+        deep = tf.nn.conv2d(tf.concat([a] * 70, axis=3), wk, 1, "VALID")  # K = 1680
+        narrow = tf.nn.conv2d(d2, ww, 1, "VALID") + bw  # 7 output channels, 196 rows
+        return d1, d2, dil, lng, deep, narrow
+
+    return ru.convert(f)
+
+
+@pytest.fixture(scope="module")
+def reduce_pool_model():
+    """Reductions and pooling large enough to be split over threads: MEAN over H, W (the kept channel dim split), SUM
+    over channels (rows split), REDUCE_MAX / REDUCE_MIN / REDUCE_PROD over one middle axis (kept dims on both sides),
+    max and average pooling."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 48, 64, 96], tf.float32)])
+    def f(x):
+        near_one = 1.0 + 0.01 * x
+        return (
+            tf.reduce_mean(x, axis=[1, 2]),
+            tf.reduce_sum(x, axis=3),
+            tf.reduce_max(x, axis=1),
+            tf.reduce_min(x, axis=2, keepdims=True),
+            tf.reduce_prod(near_one, axis=1),
+            tf.nn.max_pool2d(x, 3, 2, "SAME"),
+            tf.nn.avg_pool2d(x, 2, 2, "VALID"),
+        )
+
+    return ru.convert(f)
+
+
 def _run(model, inputs, isa=None, threads=1, fast=False):
     _tflrt.set_isa(isa)
     try:
@@ -152,3 +204,40 @@ def test_hybrid_conv_input_quantization_threads():
     for threads in (1, 2):
         got = ru.run(ru.ours(model, num_threads=threads), inputs)
         assert all(np.array_equal(g, x) for g, x in zip(got, want, strict=True)), threads
+
+
+@pytest.mark.parametrize("fixture", ["conv_paths_model", "reduce_pool_model"])
+def test_new_paths_exact_across_isa_threads_and_fast(fixture, request):
+    """Exact mode bit-identical on every level and for 1, 2 and 3 threads (uneven task splits) and within 1e-5 of
+    LiteRT's reference kernels; fast mode within 1e-5 of exact and identical for any thread count."""
+    model = request.getfixturevalue(fixture)
+    inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=5)
+    base = _run(model, inputs, "scalar", 1)
+    for isa in LEVELS:
+        for threads in (1, 2, 3):
+            got = _run(model, inputs, isa, threads)
+            for i, (g, b) in enumerate(zip(got, base, strict=True)):
+                assert np.array_equal(g, b), f"output {i} differs at {isa}, {threads} threads"
+    ref = ru.run(ru.litert(model), inputs)
+    for g, r in zip(base, ref, strict=True):
+        assert _rel(g, r) <= TOL
+    fast1 = _run(model, inputs, threads=1, fast=True)
+    for g, e in zip(fast1, base, strict=True):
+        assert np.all(np.isfinite(g)) and _rel(g, e) <= TOL
+    for threads in (2, 3):
+        got = _run(model, inputs, threads=threads, fast=True)
+        assert all(np.array_equal(x, y) for x, y in zip(got, fast1, strict=True)), threads
+
+
+def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
+    """A NaN and signed zeros in the reduced data: the split reductions keep what the serial loop gives (REDUCE_MAX's
+    `x > v ? x : v` drops a NaN met after a larger value, keeps one met first), equal for any thread count."""
+    x = ru.random_inputs(ru.ours(reduce_pool_model).get_input_details(), seed=6)[0]
+    x[0, 0, 5, 7] = np.nan
+    x[0, 3, 9, :] = -0.0
+    one = _run(reduce_pool_model, [x], threads=1)
+    for threads in (2, 3):
+        got = _run(reduce_pool_model, [x], threads=threads)
+        for i, (g, b) in enumerate(zip(got, one, strict=True)):
+            assert np.array_equal(g, b, equal_nan=True), f"output {i}, {threads} threads"
+    assert np.isnan(one[0][0, 7])  # the mean over the NaN's channel

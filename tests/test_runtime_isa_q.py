@@ -18,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_runtime_kernels_q import INT8, _const, _convert  # noqa: E402
+from test_runtime_kernels_q import HYBRID, INT8, _const, _convert  # noqa: E402
 
 import runtime  # noqa: E402
 from runtime import _tflrt  # noqa: E402
@@ -76,8 +76,24 @@ def _fc(x):
     return tf.nn.relu(tf.matmul(x, _const((301, 33), 31, 0.1)) + _const((33,), 32))
 
 
+def _se(x):
+    """32-channel stride-1 depthwise (two output pixels per 64-lane VNNI block, plain and dilated), int8 MUL same
+    shape and broadcast, ADD broadcast, LOGISTIC and MEAN over H, W (a squeeze-excite block as in EfficientNet);
+    large enough that MUL / ADD split over 2 threads."""
+    y = tf.nn.relu6(
+        tf.nn.depthwise_conv2d(x, _const((3, 3, 32, 1), 41, 0.5), [1, 1, 1, 1], "SAME") + _const((32,), 42)
+    )
+    y = tf.nn.depthwise_conv2d(y, _const((3, 3, 32, 1), 43, 0.5), [1, 1, 1, 1], "SAME", dilations=[1, 2])
+    y = y * tf.sigmoid(y)
+    m = tf.reduce_mean(y, axis=[1, 2], keepdims=True)
+    y = y * tf.sigmoid(tf.nn.conv2d(m, _const((1, 1, 32, 32), 44, 0.3), 1, "VALID") + _const((32,), 45))
+    y = tf.nn.relu(y) * _const((32,), 46) + _const((32,), 47)
+    return tf.reduce_mean(y + m, axis=[1, 2])
+
+
 MODELS = {
     "cnn": (_cnn, [(2, 21, 19, 3)], ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]),
+    "se": (_se, [(2, 30, 36, 32)], ["DEPTHWISE_CONV_2D", "MUL", "ADD", "MEAN", "LOGISTIC"]),
     "wide": (_wide, [(1, 9, 11, 130)], ["CONV_2D", "DEPTHWISE_CONV_2D"]),
     "fc": (_fc, [(7, 301)], ["FULLY_CONNECTED"]),
 }
@@ -212,6 +228,86 @@ def test_mobilenet_v2_int8_levels(isa_cap):
             it.allocate_tensors()
             it.set_tensor(it.get_input_details()[0]["index"], x)
             it.invoke()
+            got = it.get_tensor(it.get_output_details()[0]["index"])
+            assert np.array_equal(got, want), (
+                f"{level}, {threads} threads: {np.count_nonzero(got != want)} differ"
+            )
+
+
+def _hybrid(x):
+    """Dynamic-range CONV_2D (im2col, depth 45: padded quads), pointwise CONV_2D and batch-4 FULLY_CONNECTED."""
+    y = tf.nn.relu(tf.nn.conv2d(x, _const((3, 3, 5, 40), 51, 0.5), 1, "SAME") + _const((40,), 52))
+    y = tf.nn.conv2d(y, _const((1, 1, 40, 36), 53, 0.3), 1, "VALID")
+    y = tf.reshape(y, [4, -1])
+    return tf.matmul(y, _const((int(y.shape[1]), 20), 54, 0.05)) + _const((20,), 55)
+
+
+@pytest.fixture(scope="module")
+def hybrid_reference():
+    """The hybrid model, its float input and LiteRT BUILTIN_REF's output."""
+    from ai_edge_litert import interpreter as litert
+
+    model = _convert(_hybrid, [(2, 8, 9, 5)], HYBRID)
+    ref = litert.Interpreter(
+        model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF, num_threads=1
+    )
+    ref.allocate_tensors()
+    names = [o["op_name"] for o in ref._get_ops_details()]
+    assert names.count("CONV_2D") == 2 and "FULLY_CONNECTED" in names, names
+    assert "DEQUANTIZE" not in names, names  # hybrid kernels, not dequantized weights
+    d = ref.get_input_details()[0]
+    x = np.random.default_rng(7).uniform(-3, 2, size=d["shape"]).astype(np.float32)
+    ref.set_tensor(d["index"], x)
+    ref.invoke()
+    return model, x, ref.get_tensor(ref.get_output_details()[0]["index"])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_hybrid_exact_at_levels(hybrid_reference, isa_cap, threads):
+    """Hybrid CONV_2D / FULLY_CONNECTED take the shared int8 GEMM in its row format for each level (uint8 rows and
+    vpdpbusd at the VNNI levels): integer sums, so every level gives the same bits, equal to LiteRT BUILTIN_REF's."""
+    model, x, want = hybrid_reference
+    for level in LEVELS_HERE:
+        assert isa_cap(level) == level
+        it = _run_ours(model, x, threads)
+        got = it.get_tensor(it.get_output_details()[0]["index"])
+        assert np.array_equal(got, want), f"{level}: max |d| {np.max(np.abs(got - want))}"
+
+
+def _scaled_output(model: bytes, op_name: str, factor: float) -> bytes:
+    """The model with the output scale of every `op_name` node divided by factor (its readers see the new scale)."""
+    import runtime_util as ru
+    import tflite
+
+    m = ru.model_object(model)
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in m.operatorCodes]
+    want = getattr(tflite.BuiltinOperator, op_name)
+    for op in m.subgraphs[0].operators:
+        if codes[op.opcodeIndex] == want:
+            q = m.subgraphs[0].tensors[op.outputs[0]].quantization
+            q.scale = [s / factor for s in q.scale]
+    return ru.pack_model(m)
+
+
+@pytest.mark.parametrize("op_name", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+def test_multiplier_above_one_at_levels(reference, isa_cap, op_name):
+    """Output scales divided by 300 make the requantization multipliers exceed 1 (a left shift before the doubling
+    high multiply): the zmm GEMM / depthwise epilogues equal LiteRT BUILTIN_REF at every level."""
+    from ai_edge_litert import interpreter as litert
+
+    model, x, _ = reference["cnn"]
+    model = _scaled_output(model, op_name, 300.0)
+    ref = litert.Interpreter(
+        model_content=model, experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF
+    )
+    ref.allocate_tensors()
+    ref.set_tensor(ref.get_input_details()[0]["index"], x)
+    ref.invoke()
+    want = ref.get_tensor(ref.get_output_details()[0]["index"])
+    for level in LEVELS_HERE:
+        assert isa_cap(level) == level
+        for threads in (1, 2):
+            it = _run_ours(model, x, threads)
             got = it.get_tensor(it.get_output_details()[0]["index"])
             assert np.array_equal(got, want), (
                 f"{level}, {threads} threads: {np.count_nonzero(got != want)} differ"

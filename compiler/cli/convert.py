@@ -150,6 +150,15 @@ def convert(
             rich_help_panel=_OPS,
         ),
     ] = False,
+    enable_resource_variables: Annotated[
+        bool,
+        typer.Option(
+            "--enable-resource-variables",
+            help="Convert variables the model writes (VAR_HANDLE / READ_VARIABLE / ASSIGN_VARIABLE, state kept "
+            "across invokes), as TF's experimental_enable_resource_variables; without it a write is an error.",
+            rich_help_panel=_OPS,
+        ),
+    ] = False,
     allow_custom_ops: Annotated[
         bool,
         typer.Option(
@@ -295,6 +304,7 @@ def convert(
         converter.experimental_static_batch = None
     _set_op_sets(converter, quantize, select_tf_ops)
     converter.allow_custom_ops = allow_custom_ops
+    converter.experimental_enable_resource_variables = enable_resource_variables
     if quantize is not None:
         from compiler.converter import Optimize
 
@@ -317,7 +327,7 @@ def convert(
     prints_ir = bool(print_after or print_before or dump_tf_graph == "-")
     live = err.is_terminal and not quiet and not (prints_ir and sys.stdout.isatty())
     t0 = time.perf_counter()
-    with warnings.catch_warnings(), _unlegalized_hint(passes):
+    with warnings.catch_warnings(), _unlegalized_hint(passes), _resource_variables_hint():
         warnings.simplefilter("ignore", ConversionNote)  # printed below, with the summary
         if quiet:
             data = converter.convert()
@@ -363,6 +373,18 @@ def _unlegalized_hint(passes: list[Any]) -> Iterator[None]:
             "left as they are; add legalize-tf (e.g. --pass-pipeline tf-legalize-only,dce). What remained:\n"
             f"{e}"
         ) from e
+
+
+@contextlib.contextmanager
+def _resource_variables_hint() -> Iterator[None]:
+    """A variable write refused for want of experimental_enable_resource_variables: name the command's switch."""
+    attr = "converter.experimental_enable_resource_variables = True"
+    try:
+        yield
+    except ConversionError as e:
+        if attr not in str(e):
+            raise
+        raise ConversionError(str(e).replace(attr, "--enable-resource-variables")) from e
 
 
 _QUANTIZE_PASSES = {"dynamic": "quantize-dynamic-range", "float16": "quantize-float16"}

@@ -19,6 +19,16 @@ masking, a non-zero initial state, a used final cell state) is unrolled when sho
 to the generic While path, so a partial match never changes the model. Bidirectional wrappers are two such loops
 (the backward one reads a ReverseV2 of the input) joined by ReverseV2 + ConcatV2 in the graph, which import as is:
 two fused LSTMs + REVERSE_V2 + CONCATENATION, the form LiteRT runs with its default kernels.
+
+Dynamic dims (experimental_static_batch = None): a None batch or sequence length stays -1. The loop bound must then
+be the sequence's run-time length (tf.shape(sequence)[0], checked on the IR) and the initial states zeros of a
+run-time shape (Fill(dims, 0)); the fused ops read the run-time length, and their state variable tensors get
+shape_signature [-1, units]. LiteRT does not resize variable tensors with the input (its Prepare checks that a state
+holds batch x units elements): after resize_tensor_input of the input, resize the state variables to [batch, units]
+too; a resized variable restarts from zero (our runtime does the same). GRU rule (GRU(32), 16 features, batch 1, one
+thread): 16 steps unrolled 278 ops, LiteRT 12 us (ours 25) vs WHILE 37 ops (12 + cond 3 + body 22), 28 us (39);
+64 steps 1094 ops, 309 us (610) vs WHILE 37 ops, 419 us (720): unrolled while static and <= MAX_UNROLL steps, else
+(a run-time length, or longer) the generic WHILE path, whose lists passes/lower_tensor_list.py sizes at run time.
 """
 
 from __future__ import annotations
@@ -55,7 +65,7 @@ class SequenceList:
         if self.sequence is not None:
             return self.sequence()
         B, U = self.loop.batch, self.loop.units
-        shape = self.loop.const(np.array([1, B, U], np.int32), "last/shape")
+        shape = self.loop.const(np.array([1, B, U], np.int32), "last/shape")  # B = -1: the run-time batch
         return self.loop.tf_op("Reshape", [self.last, shape], [1, B, U], "last/list", Tshape=tfd_int32())
 
 
@@ -69,7 +79,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     """Import `op` if it is part of a recognized recurrent layer; False leaves it to the generic path."""
     if op.type == "TensorListStack" and args and isinstance(args[0], SequenceList):
         seq = args[0].stacked()
-        if not op.outputs[0].shape.is_compatible_with(list(seq.type.get_shape())):
+        if not op.outputs[0].shape.is_compatible_with(_dims(seq)):
             raise AssertionError(
                 "TensorListStack shape differs from the recognized sequence"
             )  # checked at match
@@ -85,7 +95,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
             strides is not None
             and np.all(strides == 1)
             and list(args[0].type.get_shape()[1:]) == list(last.type.get_shape())
-            and op.outputs[0].shape.is_compatible_with(list(last.type.get_shape()))
+            and op.outputs[0].shape.is_compatible_with(_dims(last))
         ):
             values[op.outputs[0].name] = last
             return True
@@ -103,7 +113,7 @@ def import_op(importer: Any, op: Any, args: list[Any], values: dict[str, Any]) -
     outs = loop.emit_fused() if loop.fusable() else None
     if outs is None:
         # only RNN cells (input and recurrent matmuls) are unrolled; other loops stay While loops
-        if loop.steps > MAX_UNROLL or not loop.is_cell():
+        if loop.steps > MAX_UNROLL or loop.steps < 0 or loop.units < 0 or not loop.is_cell():
             return False
         outs = loop.emit_unrolled()
     for tensor, value in zip(op.outputs, outs, strict=True):
@@ -204,23 +214,103 @@ class _Loop:
             isinstance(listed, SSAValue) and listed.owner is not None and len(listed.owner.operands) >= 1
         )
         self.sequence = listed.owner.operands[0]
-        _require(_static_shape(self.sequence) is not None and len(_static_shape(self.sequence)) == 3)
+        seq_shape = _shape(self.sequence)
+        # steps and batch may be dynamic (-1: the run-time sequence length / batch); the features are not
+        _require(seq_shape is not None and len(seq_shape) == 3 and seq_shape[2] >= 0)
         _require(self.sequence.type.element_type == f32)
-        self.steps, self.batch, self.features = _static_shape(self.sequence)
-        _require(self.steps >= 1)
+        self.steps, self.batch, self.features = seq_shape
+        _require(self.steps >= 1 or self.steps == -1)
         _require(op.inputs[self.out_list].op.type == "TensorListReserve")
+        units = set()
         for i in self.states:
-            shape = _static_shape(args[i]) if isinstance(args[i], SSAValue) else None
-            _require(shape is not None and len(shape) == 2 and shape[0] == self.batch)
-        self.units = _static_shape(args[self.states[0]])[1]
+            shape = _shape(args[i]) if isinstance(args[i], SSAValue) else None
+            _require(shape is not None and len(shape) == 2 and _same_dim(shape[0], self.batch))
+            units.add(shape[1])
+        # with a dynamic batch TF may not know the states' width (zeros of a run-time shape): the weights tell
+        self.units = _static_shape(args[self.states[0]])[1] if self.dynamic is False else max(units)
         # what reads the output list: TensorListStack only
         list_out = op.outputs[self.out_list]
         for consumer in list_out.consumers():
             _require(consumer.type == "TensorListStack")
             want = [1 if self.last_only else self.steps, self.batch, self.units]
-            _require(consumer.outputs[0].shape.is_compatible_with(want))
-        self.check_trip_count()
+            _require(consumer.outputs[0].shape.is_compatible_with([d if d >= 0 else None for d in want]))
+        if self.dynamic:
+            self.check_trip_count_probed()
+            # the fused op has no trip count output: a dynamic one must not be read
+            _require(
+                self.steps >= 0 or not any(self.is_read(op.outputs[i]) for i in [self.time, *self.counters])
+            )
+        else:
+            self.check_trip_count()
         return self
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the sequence length or the batch is a run-time dim (the model converts with dynamic dims)."""
+        return (
+            self.steps < 0 or self.batch < 0 or any(_static_shape(self.args[i]) is None for i in self.states)
+        )
+
+    def probe_sizes(self) -> list[tuple[int, int]]:
+        """(batch, steps) a step is checked at: the static dims, and probe sizes for dynamic ones."""
+        return [
+            (self.batch if self.batch > 0 else b, self.steps if self.steps > 0 else t)
+            for b, t in ((2, 7), (3, 11))
+        ]
+
+    def check_trip_count_probed(self) -> None:
+        """check_trip_count for a run-time sequence length: int inputs that are not constants must be the length
+        itself (tf.shape(sequence)[0], as Keras computes the loop bound), checked at two lengths."""
+        ints = self.static_ints()
+        lengths = [
+            i
+            for i, t in enumerate(self.op.inputs)
+            if ints[i] is None and t.dtype.name == "int32" and self.is_length(self.args[i])
+        ]
+        for steps in (7, 11) if self.steps < 0 else (self.steps,):
+            at = list(ints)
+            for i in lengths:
+                at[i] = steps
+            self.check_trip_count(at, steps)
+
+    def is_length(self, v: Any) -> bool:
+        """`v` is the sequence's length: StridedSlice(Shape(sequence), [0], [1], [1], shrink) (through Identity),
+        or the same dim of the batch-major input the sequence is a [1, 0, 2] transpose of."""
+        while isinstance(v, SSAValue) and getattr(v.owner, "TF_TYPE", "") == "Identity":
+            v = v.owner.operands[0]
+        owner = v.owner if isinstance(v, SSAValue) else None
+        if getattr(owner, "TF_TYPE", "") != "StridedSlice" or len(owner.operands) != 4:
+            return False
+        consts = [_const_array(o) for o in owner.operands[1:]]
+        if any(c is None or c.shape != (1,) for c in consts):
+            return False
+        (begin,), (end,), (stride,) = (c.tolist() for c in consts)
+        masks = {k: owner.attributes[k].value.data for k in _MASKS if k in owner.attributes}
+        if stride != 1 or end != begin + 1 or masks != {**dict.fromkeys(_MASKS, 0), "shrink_axis_mask": 1}:
+            return False
+        shape = owner.operands[0].owner
+        if getattr(shape, "TF_TYPE", "") != "Shape":
+            return False
+        return self.time_axes().get(shape.operands[0]) == begin
+
+    def time_axes(self) -> dict[SSAValue, int]:
+        """Values the sequence is made from without changing its dims -> their time axis: the sequence (0), what it
+        reverses or forwards (0), the batch-major input of a [1, 0, 2] transpose (1)."""
+        axes: dict[SSAValue, int] = {}
+        v, axis = self.sequence, 0
+        while isinstance(v, SSAValue) and v not in axes:
+            axes[v] = axis
+            owner, kind = v.owner, getattr(v.owner, "TF_TYPE", "")
+            if kind in ("ReverseV2", "Identity", "StopGradient"):
+                v = owner.operands[0]
+            elif kind == "Transpose" and axis == 0:
+                perm = _const_array(owner.operands[1])
+                if perm is None or perm.tolist() != [1, 0, 2]:
+                    break
+                v, axis = owner.operands[0], 1
+            else:
+                break
+        return axes
 
     def is_read(self, tensor: Any) -> bool:
         """Whether a While output reaches a signature output or a computing op (not only dead Identity nodes
@@ -283,9 +373,10 @@ class _Loop:
             out.append(_evaluate(self.importer, t))
         return out
 
-    def check_trip_count(self) -> None:
+    def check_trip_count(self, ints: list[int | None] | None = None, steps: int | None = None) -> None:
         """The loop runs exactly `steps` times from time 0: cond holds for time < steps only."""
-        ints = self.static_ints()
+        ints = self.static_ints() if ints is None else ints
+        steps = self.steps if steps is None else steps
         _require(ints[self.time] == 0)
         for i in self.counters:
             _require(ints[i] is not None)
@@ -315,7 +406,7 @@ class _Loop:
                 return bool(a[0]) and bool(a[1])
             raise _NoMatch
 
-        for k in range(self.steps + 1):
+        for k in range(steps + 1):
             env = {}
             for i, name in enumerate(cond_args):
                 if i == self.time:
@@ -324,7 +415,7 @@ class _Loop:
                     env[name] = ints[i] + k
                 elif ints[i] is not None:
                     env[name] = ints[i]
-            _require(bool(value(ret, env)) == (k < self.steps))
+            _require(bool(value(ret, env)) == (k < steps))
 
     # ---- the cell ----------------------------------------------------------------------------------------------
 
@@ -402,6 +493,8 @@ class _Loop:
             return False
         gates = 4 if kind == "lstm" else 1
         k, r, b = w["kernel"], w["recurrent_kernel"], w["bias"]
+        if self.units < 0 and r.ndim == 2:  # zeros of a run-time shape: the width is the recurrent kernel's
+            self.units = r.shape[0]
         if k.shape != (self.features, gates * self.units) or r.shape != (self.units, gates * self.units):
             return False
         if b.shape != (gates * self.units,) or k.dtype != np.float32:
@@ -413,6 +506,8 @@ class _Loop:
                 return False
             self.activation = _ACTIVATIONS[acts[0]]
         for i in self.states:
+            if self.dynamic and _is_zeros(self.args[i]):
+                continue
             owner = self.args[i].owner
             init = (
                 owner.value.array
@@ -444,8 +539,9 @@ class _Loop:
         import tensorflow as tf
 
         rng = np.random.default_rng(0)
-        xs = rng.uniform(-2, 2, (self.steps, self.batch, self.features)).astype(np.float32)
-        states = [rng.uniform(-1, 1, (self.batch, self.units)).astype(np.float32) for _ in self.states]
+        (batch, steps), _ = self.probe_sizes()
+        xs = rng.uniform(-2, 2, (steps, batch, self.features)).astype(np.float32)
+        states = [rng.uniform(-1, 1, (batch, self.units)).astype(np.float32) for _ in self.states]
         gd = type(self.gd)()
         gd.CopyFrom(self.gd)
         for nd in gd.node:  # captured variables read in the body -> their frozen values
@@ -459,7 +555,7 @@ class _Loop:
                 nd.attr["dtype"].type = _DT_FLOAT if arr.dtype == np.float32 else nd.attr["dtype"].type
                 nd.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(arr))
         gd.library.CopyFrom(self.importer.library_proto())
-        t = min(1, self.steps - 1)
+        t = min(1, steps - 1)
         graph = tf.Graph()
         with graph.as_default():
             feed: dict[str, Any] = {}
@@ -468,7 +564,7 @@ class _Loop:
                 if i == self.in_list:
                     v = tf.raw_ops.TensorListFromTensor(tensor=tf.constant(xs), element_shape=tf.constant(-1))
                 elif i == self.out_list:
-                    n = 1 if self.last_only else self.steps
+                    n = 1 if self.last_only else steps
                     v = tf.raw_ops.TensorListReserve(
                         element_shape=tf.constant(-1), num_elements=n, element_dtype=tf.float32
                     )
@@ -482,6 +578,8 @@ class _Loop:
                     v = tf.constant(t)
                 else:
                     arr = self.invariant_array(i)
+                    if arr is None and self.dynamic and self.is_length(self.args[i]):
+                        arr = np.array(steps, np.int32)
                     if arr is None:
                         arr = _evaluate_array(self.importer, src)
                     if arr is None:
@@ -599,9 +697,12 @@ class _Loop:
         shape = list(seq.type.get_shape())
         begin = [0, 0, 0]
         begin[axis] = shape[axis] - 1
+        end, masks = shape, 0
+        if any(d < 0 for d in shape):  # step -1 of a run-time length, the other dims whole
+            begin, end, masks = [-1 if k == axis else 0 for k in range(3)], [0, 0, 0], 0b111 & ~(1 << axis)
         consts = [
             self.const(np.array(v, np.int32), f"last/{n}")
-            for n, v in (("begin", begin), ("end", shape), ("strides", [1, 1, 1]))
+            for n, v in (("begin", begin), ("end", end), ("strides", [1, 1, 1]))
         ]
         out = [d for k, d in enumerate(shape) if k != axis]
         return self.tf_op(
@@ -610,8 +711,8 @@ class _Loop:
             out,
             "last",
             Index=tfd_int32(),
-            begin_mask=0,
-            end_mask=0,
+            begin_mask=masks,
+            end_mask=masks,
             ellipsis_mask=0,
             new_axis_mask=0,
             shrink_axis_mask=1 << axis,
@@ -627,10 +728,11 @@ class _Loop:
             elif i in self.states:
                 state = final_states[self.states.index(i)]
                 if state is None:  # fusable() checked nothing computes from it (dead Identity nodes only)
-                    state = self.const(np.zeros([self.batch, self.units], np.float32), f"unread_state_{i}")
+                    dims = [max(self.batch, 1), self.units]  # only dead Identity nodes read it
+                    state = self.const(np.zeros(dims, np.float32), f"unread_state_{i}")
                 outs.append(state)
-            elif i == self.time or i in self.counters:
-                outs.append(self.const(np.array(self.steps, np.int32), f"trip_{i}"))
+            elif i == self.time or i in self.counters:  # a dynamic trip count is not read (checked at match)
+                outs.append(self.const(np.array(max(self.steps, 0), np.int32), f"trip_{i}"))
             else:  # the input list and the invariants pass through the loop unchanged
                 outs.append(self.args[i])
         return outs
@@ -728,6 +830,42 @@ def _static_shape(value: SSAValue) -> list[int] | None:
     if not isinstance(ty, TensorType) or any(d < 0 for d in ty.get_shape()):
         return None
     return list(ty.get_shape())
+
+
+def _shape(value: SSAValue) -> list[int] | None:
+    """A ranked tensor's dims, -1 where dynamic."""
+    ty = value.type
+    return list(ty.get_shape()) if isinstance(ty, TensorType) else None
+
+
+def _dims(value: SSAValue) -> list[int | None]:
+    """A value's dims as TF's TensorShape takes them (None: dynamic)."""
+    return [d if d >= 0 else None for d in value.type.get_shape()]
+
+
+_MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+
+
+def _const_array(v: SSAValue) -> np.ndarray | None:
+    owner = v.owner
+    return np.asarray(owner.value.array) if isinstance(owner, tfd.ConstOp) else None
+
+
+def _is_zeros(v: SSAValue) -> bool:
+    """A value that is zero whatever its run-time shape: Fill(dims, 0) (Keras' initial states), through Identity."""
+    while getattr(v.owner, "TF_TYPE", "") == "Identity":
+        v = v.owner.operands[0]
+    owner = v.owner
+    if getattr(owner, "TF_TYPE", "") == "Fill" and len(owner.operands) == 2:
+        value = _const_array(owner.operands[1])
+        return value is not None and value.size == 1 and not np.any(value)
+    value = _const_array(v)
+    return value is not None and not np.any(value)
+
+
+def _same_dim(a: int, b: int) -> bool:
+    """Two dims that may be the same at run time (equal, or either dynamic)."""
+    return a == b or a < 0 or b < 0
 
 
 def _static_value(tensor: Any) -> np.ndarray | None:

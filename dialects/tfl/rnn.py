@@ -1,7 +1,7 @@
 """Recurrent `tfl` ops: the fused sequence LSTM and RNN, and the variable tensors holding their state.
 
 LiteRT's sequence kernels keep the recurrent state in *variable* tensors (operands 18/19 of the LSTM, 4 of the RNN):
-zero at `allocate_tensors()` / `reset_all_variables()` and overwritten by every invoke with the last step's state,
+zero (int8: their zero point, LiteRT's ResetVariableTensor) at `allocate_tensors()` / `reset_all_variables()` and overwritten by every invoke with the last step's state,
 as TF's converter writes them. `tfl.pseudo_variable_state` is such a tensor (is_variable, no buffer); it is not Pure,
 so no pass merges two of them into one shared state.
 """
@@ -14,9 +14,12 @@ from tflite.BuiltinOperator import BuiltinOperator as B
 from xdsl.ir import Attribute
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, result_def
 
+from dialects.tensor_types import element_kind
 from dialects.tfl.base import ACT, BOOL, F32, Options, TensorOf, TflOp, tfl_op
 
 _F32 = TensorOf("f32")
+# Attribute of an op with Operator.intermediates (the integer LSTM): ArrayAttr of [StringAttr name, TensorType].
+INTERMEDIATES = "tflc.intermediates"
 
 
 _LSTM_FIELDS = (
@@ -46,6 +49,7 @@ _LSTM_FIELDS = (
     "output_layer_norm_coefficients",
     "output",
 )
+_QUANTIZABLE_FIELDS = frozenset(_LSTM_FIELDS[:20]) | {"output"}
 
 
 @tfl_op
@@ -89,10 +93,25 @@ class UnidirectionalSequenceLSTMOp(TflOp):
     cell_layer_norm_coefficients = operand_def()
     output_layer_norm_coefficients = operand_def()
     output = result_def()
-    # float kernel only (LiteRT's hybrid and integer LSTM kernels are not emitted by tflc yet)
-    TYPES = {name: _F32 for name in _LSTM_FIELDS}
-    # tools/versioning/runtime_version.cc: version 1 (float) since 1.13.1.
-    VERSIONS = {1: "1.13.1"}
+    # float, hybrid (int8 weights, float activations) and LiteRT's integer 8x8->16 kernel (int8 activations and
+    # weights, int32 biases, int16 cell state)
+    TYPES = {
+        name: TensorOf("f32", "qi8", "qi16", "qi32") if name in _QUANTIZABLE_FIELDS else _F32
+        for name in _LSTM_FIELDS
+    }
+    # tools/versioning/runtime_version.cc: 1 (float, integer) since 1.13.1, 2 (hybrid) 1.14.0, 3 (hybrid with
+    # asymmetric inputs) 2.3.0.
+    VERSIONS = {1: "1.13.1", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: float input and output with int8 weights is the hybrid op, 3 with asymmetric inputs."""
+        hybrid = (
+            element_kind(self.input.type) == "f32"
+            and element_kind(self.input_to_forget_weights.type) == "qi8"
+        )
+        if hybrid:
+            return 3 if self.asymmetric_quantize_inputs.value.data else 2
+        return 1
 
 
 @tfl_op
@@ -116,14 +135,20 @@ class UnidirectionalSequenceRNNOp(TflOp):
     output = result_def()
     TYPES = {
         "input": _F32,
-        "input_to_input_weights": _F32,
-        "recurrent_to_input_weights": _F32,
+        "input_to_input_weights": TensorOf("f32", "qi8"),  # qi8: LiteRT's hybrid kernel
+        "recurrent_to_input_weights": TensorOf("f32", "qi8"),
         "input_gate_bias": _F32,
         "hidden_state": _F32,
         "output": _F32,
     }
-    # runtime_version.cc: version 1 since 1.14.0.
-    VERSIONS = {1: "1.14.0"}
+    # runtime_version.cc: versions 1 and 2 since 1.14.0, 3 since 2.3.0.
+    VERSIONS = {1: "1.14.0", 2: "1.14.0", 3: "2.3.0"}
+
+    def version(self) -> int:
+        """As op_version.cc: hybrid (int8 weights) 2, with asymmetric inputs 3."""
+        if element_kind(self.input_to_input_weights.type) == "qi8":
+            return 3 if self.asymmetric_quantize_inputs.value.data else 2
+        return 1
 
 
 @irdl_op_definition
@@ -142,4 +167,4 @@ class VariableStateOp(IRDLOperation):
         return b""
 
 
-__all__ = ["UnidirectionalSequenceLSTMOp", "UnidirectionalSequenceRNNOp", "VariableStateOp"]
+__all__ = ["INTERMEDIATES", "UnidirectionalSequenceLSTMOp", "UnidirectionalSequenceRNNOp", "VariableStateOp"]

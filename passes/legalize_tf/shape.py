@@ -459,6 +459,14 @@ legalize_broadcast_to = _int32_operand_rule(tf.BroadcastToOp, tfl.BroadcastToOp,
 legalize_fill = _int32_operand_rule(tf.FillOp, tfl.FillOp, 0)
 
 
+@rule(tf.FillOp)
+def legalize_fill_dynamic(op: tf.TFOp, rewriter: PatternRewriter) -> None:
+    """tf.Fill with run-time int32 dims (zeros of a dynamic batch, as Keras' RNN initial states) -> tfl.fill."""
+    if const_value(op.operands[0]) is not None or dtype_of(op.operands[0]) != I32:
+        return
+    replace_with(rewriter, op, [tfl.FillOp.build(list(op.operands), [op.results[0].type])])
+
+
 @rule(tf.RangeOp)
 def legalize_range(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     replace_with(rewriter, op, [tfl.RangeOp.build(list(op.operands), [op.results[0].type])])
@@ -567,6 +575,7 @@ RULES = [
     legalize_tile,
     legalize_broadcast_to,
     legalize_fill,
+    legalize_fill_dynamic,
     legalize_range,
     legalize_shape,
     legalize_size,

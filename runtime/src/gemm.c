@@ -193,103 +193,139 @@ TFL_TARGET_AVX2 static void gemm_avx2(int M, int N, int K, const float *A, long 
   gemm_body(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, 1);
 }
 
-/* ---- AVX-512 tiles: up to 6 rows x 2 panels (32 columns), B streamed from two adjacent panels. Each output element
- * still sees acc = 0, acc += a[k] * b[k] for k = 0.. in order, + bias, clamp. Fast mode: 12 zmm accumulators, one
- * FMA per product. Exact mode (y_tile below): a separate multiply and add (the pragma above keeps gcc from fusing
- * them) in 24 ymm accumulators, faster than zmm on this AMD EPYC (Zen 4 splits 512-bit operations: measured 72 vs
- * 99 GFLOP/s on a 196x512x4608 product, FMA 104). The clamp keeps NaN like the vector-extension kernels (a
- * compare-and-blend, not max/min). */
-typedef float v16f __attribute__((vector_size(64)));
-#define ZACC(r)                                                                                                       \
-  if (rows > r) {                                                                                                     \
-    const float s = a##r[k];                                                                                          \
-    if (fma) {                                                                                                        \
-      const v16f sv = {s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};                                               \
-      c##r##0 = (v16f)_mm512_fmadd_ps((__m512)sv, (__m512)b0, (__m512)c##r##0);                                       \
-      if (two) c##r##1 = (v16f)_mm512_fmadd_ps((__m512)sv, (__m512)b1, (__m512)c##r##1);                              \
-    } else {                                                                                                          \
-      c##r##0 += s * b0;                                                                                              \
-      if (two) c##r##1 += s * b1;                                                                                     \
-    }                                                                                                                 \
-  }
-
+/* ---- AVX-512 tiles: up to 6 rows x 2 panels (32 columns), B streamed from two adjacent panels. Fast mode (z_tile):
+ * 12 zmm accumulators started from the bias, one FMA per product. Exact mode (y_tile): acc = 0, acc += a[k] * b[k]
+ * for k = 0.. in order with a separate multiply and add (the pragma above keeps gcc from fusing them), + bias, in 24
+ * ymm accumulators, faster than zmm on this AMD EPYC (Zen 4 splits 512-bit operations: measured 72 vs 99 GFLOP/s on
+ * a 196x512x4608 product, FMA 104). The clamp is max(lo, t) then min(hi, t): with t as the second operand these
+ * return t when t is NaN and when both are zeros, so they equal the compare-and-blend of the vector-extension kernels
+ * bit for bit (NaN kept, -0 kept).
+ * Each tile function runs `ntiles` consecutive tiles of `rows` rows (A rows lda apart, C rows ldc apart): one call per
+ * panel pair and row block instead of one per tile. */
 #define Z_INLINE __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), always_inline)) static inline
-Z_INLINE __m512 z_epilogue(__m512 t, __m512 b, __m512 vlo, __m512 vhi) {
-  t = _mm512_add_ps(t, b);
-  t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, vlo, _CMP_LT_OQ), vlo);
-  return _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, vhi, _CMP_GT_OQ), vhi);
-}
+#define Z_CLAMP(t) _mm512_min_ps(vhi, _mm512_max_ps(vlo, (t)))
+#define Y_CLAMP(t) _mm256_min_ps(yhi, _mm256_max_ps(ylo, (t)))
 
-/* first: start from 0 (else from the partial sums in c); last: add the bias and clamp (else store the partial sums).
- * A partial sum stored as float and reloaded continues the same rounding sequence, so K-blocking is exact. */
-Z_INLINE void z_tile(int K, const float *const *a, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *const *c, int nc, const int rows, const int two,
-                     const int fma, int first, int last) {
-  v16f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-  v16f c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+/* first: start from the bias (fast) or 0 (exact), else from the partial sums in C; last: clamp (exact: add the bias,
+ * then clamp), else store the partial sums. A partial sum stored as float and reloaded continues the same rounding
+ * sequence, so K-blocking is exact. */
+Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
+                     const int two, int first, int last) {
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
-  if (!first) {
-#define ZLD(r)                                                                                                        \
-  if (rows > r) {                                                                                                     \
-    c##r##0 = (v16f)_mm512_maskz_loadu_ps(m0, c[r]);                                                                  \
-    if (two) c##r##1 = (v16f)_mm512_maskz_loadu_ps(m1, c[r] + 16);                                                    \
-  }
-    ZLD(0) ZLD(1) ZLD(2) ZLD(3) ZLD(4) ZLD(5)
-#undef ZLD
-  }
-  const float *restrict a0 = a[0], *restrict a1 = a[1], *restrict a2 = a[2];
-  const float *restrict a3 = a[3], *restrict a4 = a[4], *restrict a5 = a[5];
-  for (int k = 0; k < K; k++) {
-    v16f b0, b1 = {0};
-    memcpy(&b0, bp0, sizeof b0);
-    if (two) memcpy(&b1, bp1, sizeof b1);
-    bp0 += NR;
-    bp1 += NR;
-    ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5)
-  }
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
   const __m512 bb0 = _mm512_loadu_ps(bias32), bb1 = _mm512_loadu_ps(bias32 + 16);
-  const v16f acc[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  if (!last) {
-    for (int r = 0; r < rows; r++) {
-      _mm512_mask_storeu_ps(c[r], m0, (__m512)acc[r][0]);
-      if (two) _mm512_mask_storeu_ps(c[r] + 16, m1, (__m512)acc[r][1]);
-    }
-    return;
+  for (int t = 0; t < ntiles; t++) {
+    const float *A_t = A + (long)t * rows * lda;
+    float *C_t = C + (long)t * rows * ldc;
+    __m512 c00 = bb0, c01 = bb1, c10 = bb0, c11 = bb1, c20 = bb0, c21 = bb1;
+    __m512 c30 = bb0, c31 = bb1, c40 = bb0, c41 = bb1, c50 = bb0, c51 = bb1, c60 = bb0, c61 = bb1;
+    if (!first) {
+#define ZLD(r)                                                                                                        \
+  if (rows > r) {                                                                                                     \
+    c##r##0 = _mm512_maskz_loadu_ps(m0, C_t + r * ldc);                                                                 \
+    if (two) c##r##1 = _mm512_maskz_loadu_ps(m1, C_t + r * ldc + 16);                                                   \
   }
-  for (int r = 0; r < rows; r++) {
-    _mm512_mask_storeu_ps(c[r], m0, z_epilogue((__m512)acc[r][0], bb0, vlo, vhi));
-    if (two) _mm512_mask_storeu_ps(c[r] + 16, m1, z_epilogue((__m512)acc[r][1], bb1, vlo, vhi));
+      ZLD(0) ZLD(1) ZLD(2) ZLD(3) ZLD(4) ZLD(5) ZLD(6)
+#undef ZLD
+    }
+    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
+    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
+    const float *restrict a5 = A_t + (rows > 5) * 5 * lda, *restrict a6 = A_t + (rows > 6) * 6 * lda;
+    const float *restrict q0 = bp0, *restrict q1 = bp1;
+    for (int k = 0; k < K; k++) {
+      const __m512 b0 = _mm512_loadu_ps(q0), b1 = two ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();
+      q0 += NR;
+      q1 += NR;
+#define ZACC(r)                                                                                                       \
+  if (rows > r) {                                                                                                     \
+    const __m512 sv = _mm512_set1_ps(a##r[k]);                                                                        \
+    c##r##0 = _mm512_fmadd_ps(sv, b0, c##r##0);                                                                       \
+    if (two) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                              \
+  }
+      ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)
+#undef ZACC
+    }
+#define ZST(r)                                                                                                        \
+  if (rows > r) {                                                                                                     \
+    _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(c##r##0) : c##r##0);                                        \
+    if (two) _mm512_mask_storeu_ps(C_t + r * ldc + 16, m1, last ? Z_CLAMP(c##r##1) : c##r##1);                          \
+  }
+    ZST(0) ZST(1) ZST(2) ZST(3) ZST(4) ZST(5) ZST(6)
+#undef ZST
   }
 }
-#undef ZACC
 
 /* One out-of-line function per tile shape: inlined together into one driver, gcc's register allocator spilled a B
  * vector inside the k loop (zmm16-31 left free). */
-typedef void (*ZTileFn)(int K, const float *const *a, const float *bp0, const float *bp1, const float *bias32,
-                        float lo, float hi, float *const *c, int nc, int first, int last);
-#define ZTILE_FN(R, TWO, FMA)                                                                                         \
+typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,
+                        const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last);
+#define ZTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
-      z_tile_##R##_##TWO##_##FMA(int K, const float *const *a, const float *bp0, const float *bp1,                   \
-                                 const float *bias32, float lo, float hi, float *const *c, int nc, int first,        \
-                                 int last) {                                                                          \
-    z_tile(K, a, bp0, bp1, bias32, lo, hi, c, nc, R, TWO, FMA, first, last);                                         \
+      z_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
+    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
   }
-#define ZTILE_ROWS(TWO, FMA)                                                                                          \
-  ZTILE_FN(1, TWO, FMA) ZTILE_FN(2, TWO, FMA) ZTILE_FN(3, TWO, FMA) ZTILE_FN(4, TWO, FMA) ZTILE_FN(5, TWO, FMA)      \
-  ZTILE_FN(6, TWO, FMA)
-ZTILE_ROWS(0, 1)
-ZTILE_ROWS(1, 1)
-#define ZTILE_TABLE(TWO, FMA)                                                                                         \
-  {z_tile_1_##TWO##_##FMA, z_tile_2_##TWO##_##FMA, z_tile_3_##TWO##_##FMA, z_tile_4_##TWO##_##FMA,                    \
-   z_tile_5_##TWO##_##FMA, z_tile_6_##TWO##_##FMA}
-static const ZTileFn z_tiles[2][MR] = {ZTILE_TABLE(0, 1), ZTILE_TABLE(1, 1)};
+#define ZTILE_ROWS(TWO)                                                                                               \
+  ZTILE_FN(1, TWO) ZTILE_FN(2, TWO) ZTILE_FN(3, TWO) ZTILE_FN(4, TWO) ZTILE_FN(5, TWO) ZTILE_FN(6, TWO)          \
+  ZTILE_FN(7, TWO)
+ZTILE_ROWS(0)
+ZTILE_ROWS(1)
+/* Fast mode tiles are 7 rows high (14 zmm accumulators): the spatial sizes of ImageNet-style networks (7 x 7 x 4^k)
+ * are multiples of 7, so no partial tile is left over. */
+#define Z_MR 7
+static const ZTileFn z_tiles[2][Z_MR] = {
+    {z_tile_1_0, z_tile_2_0, z_tile_3_0, z_tile_4_0, z_tile_5_0, z_tile_6_0, z_tile_7_0},
+    {z_tile_1_1, z_tile_2_1, z_tile_3_1, z_tile_4_1, z_tile_5_1, z_tile_6_1, z_tile_7_1}};
 
 /* Exact-mode AVX-512 tile in 256-bit vectors: 6 rows x 32 columns in 24 ymm accumulators (AVX-512VL gives 32
  * registers). On CPUs that split 512-bit operations in two (AMD Zen 4) a separate multiply and add per product runs
  * faster in ymm than in zmm; the operations per element are the same as every other tile's. */
 typedef float v8y __attribute__((vector_size(32)));
+Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
+                     const int two, int first, int last) {
+  __mmask8 m[4];
+  for (int q = 0; q < 4; q++) {
+    int left = nc - 8 * q;
+    m[q] = left >= 8 ? (__mmask8)0xFF : left > 0 ? (__mmask8)((1u << left) - 1) : 0;
+  }
+  (void)lo;
+  (void)hi;
+  for (int t = 0; t < ntiles; t++) {
+    const float *A_t = A + (long)t * rows * lda;
+    float *C_t = C + (long)t * rows * ldc;
+#define YDECL(r) v8y c##r##0 = {0}, c##r##1 = {0}, c##r##2 = {0}, c##r##3 = {0};
+    YDECL(0) YDECL(1) YDECL(2) YDECL(3) YDECL(4) YDECL(5)
+#undef YDECL
+    if (!first) {
+#define YLD(r)                                                                                                        \
+  if (rows > r) {                                                                                                     \
+    c##r##0 = (v8y)_mm256_maskz_loadu_ps(m[0], C_t + r * ldc);                                                          \
+    c##r##1 = (v8y)_mm256_maskz_loadu_ps(m[1], C_t + r * ldc + 8);                                                      \
+    if (two) {                                                                                                        \
+      c##r##2 = (v8y)_mm256_maskz_loadu_ps(m[2], C_t + r * ldc + 16);                                                   \
+      c##r##3 = (v8y)_mm256_maskz_loadu_ps(m[3], C_t + r * ldc + 24);                                                   \
+    }                                                                                                                 \
+  }
+      YLD(0) YLD(1) YLD(2) YLD(3) YLD(4) YLD(5)
+#undef YLD
+    }
+    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
+    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
+    const float *restrict a5 = A_t + (rows > 5) * 5 * lda;
+    const float *restrict q0 = bp0, *restrict q1 = bp1;
+    for (int k = 0; k < K; k++) {
+      v8y b0, b1, b2 = {0}, b3 = {0};
+      memcpy(&b0, q0, sizeof b0);
+      memcpy(&b1, q0 + 8, sizeof b1);
+      if (two) {
+        memcpy(&b2, q1, sizeof b2);
+        memcpy(&b3, q1 + 8, sizeof b3);
+      }
+      q0 += NR;
+      q1 += NR;
 #define YACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const float s = a##r[k];                                                                                          \
@@ -300,108 +336,69 @@ typedef float v8y __attribute__((vector_size(32)));
       c##r##3 += s * b3;                                                                                              \
     }                                                                                                                 \
   }
-#define YDECL(r) v8y c##r##0 = {0}, c##r##1 = {0}, c##r##2 = {0}, c##r##3 = {0};
-Z_INLINE __m256 y_epilogue(__m256 t, __m256 b, __m256 vlo, __m256 vhi) {
-  t = _mm256_add_ps(t, b);
-  t = _mm256_mask_mov_ps(t, _mm256_cmp_ps_mask(t, vlo, _CMP_LT_OQ), vlo);
-  return _mm256_mask_mov_ps(t, _mm256_cmp_ps_mask(t, vhi, _CMP_GT_OQ), vhi);
-}
-Z_INLINE void y_tile(int K, const float *const *a, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *const *c, int nc, const int rows, const int two,
-                     int first, int last) {
-  YDECL(0) YDECL(1) YDECL(2) YDECL(3) YDECL(4) YDECL(5)
-  const float *restrict a0 = a[0], *restrict a1 = a[1], *restrict a2 = a[2];
-  const float *restrict a3 = a[3], *restrict a4 = a[4], *restrict a5 = a[5];
-  __mmask8 m[4];
-  for (int q = 0; q < 4; q++) {
-    int left = nc - 8 * q;
-    m[q] = left >= 8 ? (__mmask8)0xFF : left > 0 ? (__mmask8)((1u << left) - 1) : 0;
-  }
-  if (!first) {
-#define YLD(r)                                                                                                        \
-  if (rows > r) {                                                                                                     \
-    c##r##0 = (v8y)_mm256_maskz_loadu_ps(m[0], c[r]);                                                                 \
-    c##r##1 = (v8y)_mm256_maskz_loadu_ps(m[1], c[r] + 8);                                                             \
-    if (two) {                                                                                                        \
-      c##r##2 = (v8y)_mm256_maskz_loadu_ps(m[2], c[r] + 16);                                                          \
-      c##r##3 = (v8y)_mm256_maskz_loadu_ps(m[3], c[r] + 24);                                                          \
-    }                                                                                                                 \
-  }
-    YLD(0) YLD(1) YLD(2) YLD(3) YLD(4) YLD(5)
-#undef YLD
-  }
-  for (int k = 0; k < K; k++) {
-    v8y b0, b1, b2 = {0}, b3 = {0};
-    memcpy(&b0, bp0, sizeof b0);
-    memcpy(&b1, bp0 + 8, sizeof b1);
-    if (two) {
-      memcpy(&b2, bp1, sizeof b2);
-      memcpy(&b3, bp1 + 8, sizeof b3);
-    }
-    bp0 += NR;
-    bp1 += NR;
-    YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)
-  }
-  const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
-                         {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
-  const int nv = two ? 4 : 2;
-  if (!last) {
-    for (int r = 0; r < rows; r++)
-      for (int q = 0; q < nv; q++) _mm256_mask_storeu_ps(c[r] + 8 * q, m[q], (__m256)acc[r][q]);
-    return;
-  }
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  for (int r = 0; r < rows; r++)
-    for (int q = 0; q < nv; q++)
-      _mm256_mask_storeu_ps(c[r] + 8 * q, m[q], y_epilogue((__m256)acc[r][q], _mm256_loadu_ps(bias32 + 8 * q), vlo, vhi));
-}
+      YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)
 #undef YACC
-#undef YDECL
+    }
+    const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
+                           {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
+    const int nv = two ? 4 : 2;
+    /* lo, hi read from memory here (bias32[32], [33]; the stores to C may alias it): held in registers across the
+     * tile loop they pushed a B vector out of the 32 registers the k loop needs */
+    const __m256 ylo = _mm256_broadcast_ss(bias32 + 2 * NR), yhi = _mm256_broadcast_ss(bias32 + 2 * NR + 1);
+    for (int r = 0; r < rows; r++)
+      for (int q = 0; q < nv; q++) {
+        __m256 v = (__m256)acc[r][q];
+        if (last) v = Y_CLAMP(_mm256_add_ps(v, _mm256_loadu_ps(bias32 + 8 * q)));
+        _mm256_mask_storeu_ps(C_t + r * ldc + 8 * q, m[q], v);
+      }
+  }
+}
 #define YTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
-      y_tile_##R##_##TWO(int K, const float *const *a, const float *bp0, const float *bp1, const float *bias32,       \
-                         float lo, float hi, float *const *c, int nc, int first, int last) {                          \
-    y_tile(K, a, bp0, bp1, bias32, lo, hi, c, nc, R, TWO, first, last);                                              \
+      y_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
+    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
   }
 YTILE_FN(1, 0) YTILE_FN(2, 0) YTILE_FN(3, 0) YTILE_FN(4, 0) YTILE_FN(5, 0) YTILE_FN(6, 0)
 YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE_FN(6, 1)
 static const ZTileFn y_tiles[2][MR] = {{y_tile_1_0, y_tile_2_0, y_tile_3_0, y_tile_4_0, y_tile_5_0, y_tile_6_0},
                                        {y_tile_1_1, y_tile_2_1, y_tile_3_1, y_tile_4_1, y_tile_5_1, y_tile_6_1}};
 
-/* Loops (BLIS order): K in blocks of at most Z_KC (a panel pair's block, Z_KC x 32 floats, stays in L1), rows in
- * blocks whose A block stays in L2, then panel pairs, then 6-row tiles. */
-#define Z_KC 384
+/* Loops (BLIS order): K in blocks of at most Z_KC, rows in blocks whose A block stays in L2, then panel pairs (a
+ * pair's K block, up to 192 KB, streams from L2), then the block's tiles (one call) and its last rows. Z_KC was 384
+ * (a pair's block in L1): the partial sums' round trips cost more than the L1 misses save, measured in-model on
+ * ResNet50 (fast mode 1.05x -> 1.00x XNNPACK; 1024 and 2048 in between / equal). */
+#define Z_KC 1536
 Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
                      float hi, float *C, long ldc, const int fma) {
   int panels = (N + NR - 1) / NR;
   int nk = (K + Z_KC - 1) / Z_KC;
   if (nk < 1) nk = 1;
   const int kc = (K + nk - 1) / nk;
+  const int mr = fma ? Z_MR : MR;
   long mc = (long)(256 * 1024) / ((long)(kc > 0 ? kc : 1) * 4);
-  mc = (mc / MR) * MR;
-  if (mc < MR) mc = MR;
+  mc = (mc / mr) * mr;
+  if (mc < mr) mc = mr;
   for (int k0 = 0; k0 < K || k0 == 0; k0 += kc) {
     const int kn = K - k0 < kc ? K - k0 : kc, first = k0 == 0, last = k0 + kc >= K;
     for (long m0 = 0; m0 < M; m0 += mc) {
-      long m1 = m0 + mc < M ? m0 + mc : M;
+      const long m1 = m0 + mc < M ? m0 + mc : M, full = (m1 - m0) / mr;
+      const int rest = (int)((m1 - m0) % mr);
       for (int p = 0; p < panels; p += 2) {
         const int two = p + 1 < panels;
-        const float *bp0 = packed + (size_t)p * NR * K + (size_t)k0 * NR, *bp1 = bp0 + (size_t)NR * K;
+        const float *bp0 = packed + (size_t)p * NR * K + (size_t)k0 * NR, *bp1 = two ? bp0 + (size_t)NR * K : bp0;
         int n0 = p * NR, nc = N - n0 < 2 * NR ? N - n0 : 2 * NR;
-        float bias32[2 * NR];
+        float bias32[2 * NR + 2]; /* the bias of the panel pair, then lo and hi */
         for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
-        for (long m = m0; m < m1; m += MR) {
-          int mr = m1 - m < MR ? (int)(m1 - m) : MR;
-          const float *ap[MR];
-          float *cp[MR];
-          for (int r = 0; r < MR; r++) {
-            long row = m + (r < mr ? r : 0);
-            ap[r] = A + row * lda + k0;
-            cp[r] = C + row * ldc + n0;
-          }
-          const ZTileFn tile = fma ? z_tiles[two][mr - 1] : y_tiles[two][mr - 1];
-          tile(kn, ap, bp0, two ? bp1 : bp0, bias32, lo, hi, cp, nc, first, last);
-        }
+        bias32[2 * NR] = lo;
+        bias32[2 * NR + 1] = hi;
+        const ZTileFn *tiles = fma ? z_tiles[two] : y_tiles[two];
+        const float *a = A + m0 * lda + k0;
+        float *c = C + m0 * ldc + n0;
+        if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, first, last);
+        if (rest)
+          tiles[rest - 1](kn, 1, a + full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + full * mr * ldc, ldc, nc,
+                          first, last);
       }
     }
     if (K <= 0) break;
@@ -436,8 +433,8 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
 
 /* ---- multi-threaded driver ---- */
 
-int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) {
-  int mt = (M + MR - 1) / MR, pt = (N + NR - 1) / NR;
+int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk, int *pchunk) {
+  int mt = (M + unit - 1) / unit, pt = (N + NR - 1) / NR;
   *mchunk = M;
   *pchunk = pt;
   if (nthreads <= 1 || M <= 0 || N <= 0) return 1;
@@ -458,11 +455,23 @@ int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) 
   if (mtasks > mt) mtasks = mt;
   if (mtasks < 1) mtasks = 1;
   int mtiles = (mt + mtasks - 1) / mtasks;
-  *mchunk = mtiles * MR < M ? mtiles * MR : M;
+  *mchunk = mtiles * unit < M ? mtiles * unit : M;
   *pchunk = (pt + ptasks - 1) / ptasks;
   if (*pchunk % 2 && *pchunk < pt) (*pchunk)++; /* whole panel pairs for the AVX-512 tiles */
   int nm = (M + *mchunk - 1) / *mchunk, np = (pt + *pchunk - 1) / *pchunk;
   return nm * np;
+}
+
+int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) {
+  return tfl_gemm_split_rows(M, N, K, nthreads, MR, mchunk, pchunk);
+}
+
+int tfl_gemm_rows_unit(TflGemmFn fn) {
+#if TFL_X86_CLONES
+  if (fn == gemm_avx512_fma) return Z_MR;
+#endif
+  (void)fn;
+  return MR;
 }
 
 typedef struct {
@@ -493,7 +502,7 @@ void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const
                        const float *packed, const float *bias, float lo, float hi, float *C, long ldc) {
   if (M <= 0 || N <= 0) return;
   int mchunk, pchunk;
-  int ntasks = tfl_gemm_split(M, N, K, tfl_num_threads(ctx), &mchunk, &pchunk);
+  int ntasks = tfl_gemm_split_rows(M, N, K, tfl_num_threads(ctx), tfl_gemm_rows_unit(fn), &mchunk, &pchunk);
   if (ntasks <= 1) {
     fn(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
     return;

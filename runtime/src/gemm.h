@@ -47,6 +47,11 @@ void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const
 /* Chooses a task grid for an M x N x K product on nthreads: *mchunk rows (a multiple of TFL_GEMM_MR, or M) by
  * *pchunk panels of TFL_GEMM_NR columns per task; returns the number of tasks (1: run serially). */
 int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk);
+/* The same with row chunks in multiples of unit rows (tfl_gemm_rows_unit of the kernel that will run). */
+int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk, int *pchunk);
+/* Rows per register tile of a kernel from tfl_gemm_kernel (TFL_GEMM_MR, or 7 for the AVX-512 fast kernel): row
+ * blocks in multiples of it leave no partial tiles. */
+int tfl_gemm_rows_unit(TflGemmFn fn);
 /* Columns [p0 * NR, ...) of a product: arguments for tfl_gemm_f32 restricted to panels [p0, p1). */
 static inline int tfl_gemm_panel_cols(int N, int p0, int p1) {
   int n0 = p0 * TFL_GEMM_NR, n1 = p1 * TFL_GEMM_NR < N ? p1 * TFL_GEMM_NR : N;

@@ -726,7 +726,9 @@ static int plan(TflContext *ctx, Sub *s) {
 static int init_variable(TflContext *ctx, Sub *s, Tens *t) {
   size_t bytes = t->t.bytes;
   if (ensure_owned(t, bytes ? bytes : 1)) return set_err(ctx, "out of memory for variable '%s'", t->t.name ? t->t.name : "");
-  memset(t->owned, 0, t->owned_cap);
+  /* LiteRT's ResetVariableTensor: int8 variables (integer LSTM/RNN states) start at their zero point */
+  const int fill = t->t.type == TFL_INT8 && t->t.nq >= 1 && t->t.zero_points ? (int)(int8_t)t->t.zero_points[0] : 0;
+  memset(t->owned, fill, t->owned_cap);
   if (t->d->data) memcpy(t->owned, t->d->data, t->d->data_len < t->owned_cap ? t->d->data_len : t->owned_cap);
   t->t.data = t->owned;
   (void)s;
@@ -848,7 +850,9 @@ int tfl_resize_input(TflContext *ctx, int sg, int tensor, int rank, const int32_
   Sub *s = &ctx->subs[sg];
   if (tensor < 0 || tensor >= s->nt) return set_err(ctx, "tensor index %d out of range (subgraph has %d tensors)", tensor, s->nt);
   Tens *t = &s->t[tensor];
-  if (!t->is_sg_input) return set_err(ctx, "tensor %d is not an input of subgraph %d", tensor, sg);
+  /* As LiteRT, variable tensors resize too (a fused LSTM/RNN's state follows the batch only when resized so). */
+  const int variable = t->t.alloc == TFL_ALLOC_PERSISTENT;
+  if (!t->is_sg_input && !variable) return set_err(ctx, "tensor %d is not an input or a variable of subgraph %d", tensor, sg);
   if (t->t.alloc == TFL_ALLOC_CONST) return set_err(ctx, "cannot resize constant tensor %d", tensor);
   if (rank < 0 || rank > TFL_MAX_RANK) return set_err(ctx, "rank %d not supported (max %d)", rank, TFL_MAX_RANK);
   size_t b = shape_bytes(ctx, t->t.type, rank, dims);
@@ -859,6 +863,7 @@ int tfl_resize_input(TflContext *ctx, int sg, int tensor, int rank, const int32_
   t->t.rank = rank;
   for (int i = 0; i < rank; i++) t->t.dims[i] = dims[i];
   t->t.bytes = b;
+  if (variable) t->t.data = NULL; /* a resized variable restarts from its initial value, as in LiteRT */
   s->allocated = 0;
   return 0;
 }

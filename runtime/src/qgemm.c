@@ -318,6 +318,27 @@ void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n) {
   }
 }
 
+/* ---------------------------------------------------------------- TflRq64 */
+
+int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
+  const int nb = (rq->np + 15) / 16;
+  e->e = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
+  if (!e->e) return 0;
+  for (int i = 0; i < nb * 16; ++i) {
+    const int r = i < rq->np ? rq->rsh[i] : 0;
+    int64_t *b = e->e + (size_t)(i / 16) * 48 + (i & 1) * 8 + (i & 15) / 2;
+    b[0] = ((int64_t)1 << 30) + (r >= 1 ? (int64_t)1 << (30 + r) : 0);
+    b[16] = r >= 1 ? (int64_t)1 << 31 : 0;
+    b[32] = 31 + r;
+  }
+  return 1;
+}
+
+void tfl_rq64_free(TflRq64 *e) {
+  free(e->e);
+  e->e = NULL;
+}
+
 /* ---------------------------------------------------------------- AVX-512 and VNNI micro-kernels */
 
 #ifdef TFL_QGEMM_X86
@@ -356,9 +377,11 @@ static inline int32_t load_quad(const uint8_t *p) {
       return;                                                                                                          \
     }                                                                                                                  \
     const int wl = rq->any_left;                                                                                       \
+    /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
+    const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
     _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                               \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
-          wl ? tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 1) : tfl_v16_mbqm(acc[r][j], rq, n0 + 16 * j, 0);              \
+          wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
     const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
     const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
     _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
@@ -508,7 +531,12 @@ int tfl_qgemm_prepare(TflQGemm *g, const int8_t *w, int N, int K) {
 
 int tfl_qgemm_set_requant(TflQGemm *g, const int32_t *mult, const int *shift, int32_t zp, int32_t lo, int32_t hi) {
   if (g->has_rq) tfl_rq_free(&g->rq);
+  tfl_rq64_free(&g->rq64);
   g->has_rq = tfl_rq_init(&g->rq, g->pack.N, mult, shift, zp, lo, hi, 0);
+  if (g->has_rq && !tfl_rq64_init(&g->rq64, &g->rq)) {
+    tfl_rq_free(&g->rq);
+    g->has_rq = 0;
+  }
   return g->has_rq;
 }
 
@@ -524,6 +552,7 @@ void tfl_qgemm_release(TflQGemm *g) {
   free(g->corr);
   g->corr = NULL;
   tfl_qpack_free(&g->pack);
+  tfl_rq64_free(&g->rq64);
   if (g->has_rq) tfl_rq_free(&g->rq);
   g->has_rq = 0;
 }
@@ -679,9 +708,11 @@ static void run_task(void *arg, int task, int thread) {
     } else {
       r->rows(r->rows_arg, m0, mb, (int16_t *)base, p->Kp);
     }
-    for (int i = 0; i < mb && p->Kp > p->K; ++i) { /* depth padding: zero weights, but defined values */
-      if (u8) memset(base + (size_t)i * p->Kp + p->K, 0, (size_t)(p->Kp - p->K));
-      else memset((int16_t *)base + (size_t)i * p->Kp + p->K, 0, (size_t)(p->Kp - p->K) * 2);
+    for (int i = 0; i < mb && p->Kp > p->K; ++i) { /* depth padding (< 4 entries): zero weights, but defined values */
+      for (int k = p->K; k < p->Kp; ++k) {
+        if (u8) base[(size_t)i * p->Kp + k] = 0;
+        else ((int16_t *)base)[(size_t)i * p->Kp + k] = 0;
+      }
     }
     if (r->y) {
       block_i8(r, base, m0, mb, j0, j1);
@@ -701,7 +732,8 @@ static int block_rows(const TflQGemm *g) {
 
 static size_t per_thread_bytes(const TflQGemm *g, int MB, size_t *a_bytes, int int8_out) {
   const size_t esz = g->fmt == TFL_QROW_U8 ? 1 : sizeof(int16_t);
-  *a_bytes = ((size_t)MB * g->pack.Kp * esz + 63) & ~(size_t)63;
+  /* 64 bytes of slack after the rows: row fillers may store whole vectors past a row's end */
+  *a_bytes = (((size_t)MB * g->pack.Kp * esz + 63) & ~(size_t)63) + 64;
   return *a_bytes + (int8_out ? 0 : (((size_t)MB * g->pack.Np * sizeof(int32_t) + 63) & ~(size_t)63));
 }
 

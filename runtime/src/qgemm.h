@@ -21,6 +21,60 @@
 #define TFL_QGEMM_MR 4  /* rows per micro-tile */
 #define TFL_QGEMM_MR_I8 6 /* rows per micro-tile of the fused int8-output AVX2 kernel */
 
+/* ---- leaner exact requantization for the zmm kernels ----
+ * MBQM(a, q, shift) with right shift r = min(max(-shift, 0), 31) and P = (a << left) * q in int64 equals
+ *   (P + 2^30 + [r >= 1] 2^(30 + r) - [r >= 1][P < 0] 2^31) >> (31 + r)     (arithmetic shift)
+ * for every int32 a: SRDHM is (P + 2^30) >> 31, and RDBPOT's half-away-from-zero rounding of h = SRDHM adds
+ * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0). The result fits int32,
+ * so no step can overflow (|P| < 2^62). TflRq64 holds, per block of 16 vector positions of a TflRq, the 64-bit
+ * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r). */
+typedef struct {
+  int64_t *e; /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+} TflRq64;
+/* Returns 0 on allocation failure. */
+int tfl_rq64_init(TflRq64 *e, const TflRq *rq);
+void tfl_rq64_free(TflRq64 *e);
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
+                                                                                     const TflRq64 *e, int i,
+                                                                                     int with_left) {
+  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+  if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
+  __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
+  /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_loadu_si512(rq->mult + i + 1));
+  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
+  pe = _mm512_add_epi64(pe, _mm512_load_si512(b));
+  po = _mm512_add_epi64(po, _mm512_load_si512(b + 8));
+  pe = _mm512_mask_sub_epi64(pe, ne, pe, _mm512_load_si512(b + 16));
+  po = _mm512_mask_sub_epi64(po, no, po, _mm512_load_si512(b + 24));
+  pe = _mm512_srav_epi64(pe, _mm512_load_si512(b + 32));
+  po = _mm512_srav_epi64(po, _mm512_load_si512(b + 40));
+  const __m512i idx = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  return _mm512_permutex2var_epi32(pe, idx, po);
+}
+/* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 16: the first half of a block). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq64(__m256i x, const TflRq *rq,
+                                                                                    const TflRq64 *e, int i,
+                                                                                    int with_left) {
+  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+  if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
+  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
+  const __mmask8 ne = _mm256_movepi64_mask(pe), no = _mm256_movepi64_mask(po);
+  pe = _mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b));
+  po = _mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8)));
+  pe = _mm256_mask_sub_epi64(pe, ne, pe, _mm256_load_si256((const __m256i *)(b + 16)));
+  po = _mm256_mask_sub_epi64(po, no, po, _mm256_load_si256((const __m256i *)(b + 24)));
+  pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
+  po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
+  return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
+}
+#endif
+
 /* Element format of the A rows the kernels read. */
 typedef enum { TFL_QROW_I16 = 0, TFL_QROW_U8 = 1 } TflQRowFmt;
 
@@ -55,6 +109,7 @@ typedef struct {
   int32_t *wsum; /* [N] sum over k of W[n][k] */
   int32_t *corr; /* [Np] start of raw sums in the zmm/VNNI kernels: -128 * wsum for uint8 rows, else 0; or NULL */
   TflRq rq;      /* int8 epilogue (tfl_qgemm_set_requant) */
+  TflRq64 rq64;  /* its 64-bit constants (zmm kernels) */
   int has_rq;
   int isa;        /* TflIsa level the kernels were chosen for (at init) */
   TflQRowFmt fmt; /* rows the kernels read */

@@ -172,6 +172,7 @@ extern const TflApi tfl_api;
   X(generate)                  \
   X(select)                    \
   X(lstm_f32)                  \
+  X(lstm_q)                    \
   X(rnn_f32)                   \
   X(conv_q)                    \
   X(fc_q)                      \

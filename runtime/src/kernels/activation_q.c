@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../fixedpoint.h"
 #include "../tflrt.h"
 
@@ -22,6 +23,7 @@ typedef struct {
   int s1, s2;
   int32_t lo, hi;
   int8_t lut[256];
+  int lut_vbmi; /* the int8 table lookups on zmm byte permutes (tfl_isa() >= avx512 and AVX512-VBMI at prepare) */
   /* hard swish */
   int16_t hs_out_mult, hs_relu_mult;
   int hs_out_exp, hs_relu_exp;
@@ -319,6 +321,9 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   d->type = t;
   d->in_zp = zp0(in);
   d->out_zp = zp0(out);
+#ifdef TFL_Q_X86
+  d->lut_vbmi = tfl_isa() >= TFL_ISA_AVX512 && __builtin_cpu_supports("avx512vbmi");
+#endif
   const float in_s = in->scales[0], out_s = out->scales[0];
   if (t == TFL_INT16 && (d->in_zp || d->out_zp)) return tfl_error(ctx, "int16 activations need zero point 0");
   int32_t qmin, qmax;
@@ -604,6 +609,22 @@ static void softmax_i8(const ActQ *d, const int8_t *x, int8_t *y, int64_t rows, 
   }
 }
 
+#ifdef TFL_Q_X86
+/* y[i] = lut[(uint8_t)x[i]], 64 bytes a step: two 128-entry byte permutes, picked by the index's top bit; the tail is
+ * masked (no access past n). */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static void lut_i8_vbmi(const int8_t *lut, const int8_t *x,
+                                                                                 int8_t *y, int64_t n) {
+  const __m512i t0 = _mm512_loadu_si512(lut), t1 = _mm512_loadu_si512(lut + 64);
+  const __m512i t2 = _mm512_loadu_si512(lut + 128), t3 = _mm512_loadu_si512(lut + 192);
+  for (int64_t i = 0; i < n; i += 64) {
+    const __mmask64 m = n - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (n - i)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
+    const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+    _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+  }
+}
+#endif
+
 static TflStatus act_eval(TflContext *ctx, TflNode *node) {
   const ActQ *d = (const ActQ *)node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
@@ -698,6 +719,12 @@ static TflStatus act_eval(TflContext *ctx, TflNode *node) {
     case TFL_OP_ELU:
     case TFL_OP_LOG:
     case TFL_OP_GELU:
+#ifdef TFL_Q_X86
+      if (d->lut_vbmi) {
+        lut_i8_vbmi(d->lut, x8, y8, n);
+        break;
+      }
+#endif
       for (int64_t i = 0; i < n; ++i) y8[i] = d->lut[(uint8_t)x8[i]];
       break;
     case TFL_OP_RSQRT:

@@ -5,6 +5,9 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 #include "../cpu.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "common_f32.h"
 #include "gemm.h"
 
@@ -72,8 +75,9 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
    * blocks there; the AVX2/SSE2 GEMMs re-read B per 6-row block anyway and run faster on small (L2) blocks. */
   const int kblocked = tfl_isa() >= TFL_ISA_AVX512;
   long br = (kblocked ? 256 * 1024 : 64 * 1024) / ((long)(d->K > 0 ? d->K : 1) * 4);
-  br = (br / TFL_GEMM_MR) * TFL_GEMM_MR;
-  if (br < (kblocked ? 16 : 4) * TFL_GEMM_MR) br = (kblocked ? 16 : 4) * TFL_GEMM_MR;
+  const int unit = tfl_gemm_rows_unit(d->gemm); /* whole register tiles per block */
+  br = (br / unit) * unit;
+  if (br < (kblocked ? 16 : 4) * unit) br = (kblocked ? 16 : 4) * unit;
   d->block_rows = (int)br;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
@@ -85,22 +89,60 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   return TFL_OK;
 }
 
-static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, float *buf) {
-  long hw = (long)d->oh * d->ow;
-  size_t cb = (size_t)d->cin * sizeof(float);
+/* n floats from src to dst; short spans (few input channels) inline in 4-float moves instead of a libc call each.
+ * NO_MEMCPY_IDIOM: gcc would turn the move loop back into a memcpy call. */
+#define NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+NO_MEMCPY_IDIOM static inline void copy_floats(float *restrict dst, const float *restrict src, size_t n) {
+#if defined(__SSE2__)
+  if (n < 64) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
+    switch (n - i) {
+      case 3: dst[i + 2] = src[i + 2]; /* fall through */
+      case 2: dst[i + 1] = src[i + 1]; /* fall through */
+      case 1: dst[i] = src[i]; break;
+      default: break;
+    }
+    return;
+  }
+#endif
+  memcpy(dst, src, n * sizeof(float));
+}
+
+NO_MEMCPY_IDIOM static void im2col_rows(const ConvData *d, const float *in, long r0, long r1, float *buf) {
+  const long hw = (long)d->oh * d->ow;
+  const size_t cin = (size_t)d->cin, span = cin * (size_t)d->kw;
+  long n = r0 / hw, rem = r0 % hw;
+  int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow); /* advanced per row below instead of divided */
   for (long r = r0; r < r1; r++) {
-    long n = r / hw, rem = r % hw;
-    int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
     float *dst = buf + (r - r0) * d->K;
+    const float *img = in + (size_t)n * d->h * d->w * cin;
+    const int ix0 = ox * d->sw - d->pad_l;
+    const int whole = d->dw == 1 && ix0 >= 0 && ix0 + d->kw <= d->w; /* the window row is one contiguous span */
     for (int fy = 0; fy < d->kh; fy++) {
       int iy = oy * d->sh - d->pad_t + fy * d->dh;
-      for (int fx = 0; fx < d->kw; fx++) {
-        int ix = ox * d->sw - d->pad_l + fx * d->dw;
-        if (iy >= 0 && iy < d->h && ix >= 0 && ix < d->w)
-          memcpy(dst, in + (((size_t)n * d->h + iy) * d->w + ix) * d->cin, cb);
+      if (whole) {
+        if (iy >= 0 && iy < d->h)
+          copy_floats(dst, img + ((size_t)iy * d->w + ix0) * cin, span);
         else
-          memset(dst, 0, cb);
-        dst += d->cin;
+          memset(dst, 0, span * sizeof(float));
+        dst += span;
+        continue;
+      }
+      for (int fx = 0; fx < d->kw; fx++) {
+        int ix = ix0 + fx * d->dw;
+        if (iy >= 0 && iy < d->h && ix >= 0 && ix < d->w)
+          copy_floats(dst, img + ((size_t)iy * d->w + ix) * cin, cin);
+        else
+          memset(dst, 0, cin * sizeof(float));
+        dst += cin;
+      }
+    }
+    if (++ox == d->ow) {
+      ox = 0;
+      if (++oy == d->oh) {
+        oy = 0;
+        n++;
       }
     }
   }
@@ -146,7 +188,7 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   int pt = (d->cout + TFL_GEMM_NR - 1) / TFL_GEMM_NR;
   if (!d->direct) {
     int mc, pc;
-    int target = tfl_gemm_split((int)M, d->cout, d->K, nt, &mc, &pc);
+    int target = tfl_gemm_split_rows((int)M, d->cout, d->K, nt, tfl_gemm_rows_unit(d->gemm), &mc, &pc);
     if (mc > d->block_rows) mc = d->block_rows < M ? d->block_rows : (int)M;
     long mblocks = (M + mc - 1) / mc;
     int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
@@ -425,65 +467,107 @@ TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const floa
 ZDW_T __m512 zdw_mac(__m512 acc, __m512 x, __m512 w, const int fma) {
   return fma ? _mm512_fmadd_ps(x, w, acc) : _mm512_add_ps(acc, _mm512_mul_ps(x, w));
 }
+/* Four interior outputs of a 3x3 window (dilation 1) in one pass: four independent accumulation chains in flight
+ * instead of one 9-deep chain per output, and with stride 1 the six input vectors of a window row are loaded once
+ * for all four outputs. Each output still sums its taps in (fy, fx) order from 0. */
+ZDW_T void zdw_quad(const float *r0, size_t rs, int sw, int C, __mmask16 m, const __m512 *w, __m512 *acc,
+                    const int fma) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  for (int fy = 0; fy < 3; fy++) {
+    const float *rp = r0 + (size_t)fy * rs;
+    const __m512 wa = w[3 * fy], wb = w[3 * fy + 1], wc = w[3 * fy + 2];
+    if (sw == 1) {
+      const __m512 x0 = _mm512_maskz_loadu_ps(m, rp), x1 = _mm512_maskz_loadu_ps(m, rp + C);
+      const __m512 x2 = _mm512_maskz_loadu_ps(m, rp + 2 * C), x3 = _mm512_maskz_loadu_ps(m, rp + 3 * C);
+      const __m512 x4 = _mm512_maskz_loadu_ps(m, rp + 4 * C), x5 = _mm512_maskz_loadu_ps(m, rp + 5 * C);
+      a0 = zdw_mac(a0, x0, wa, fma); a1 = zdw_mac(a1, x1, wa, fma);
+      a2 = zdw_mac(a2, x2, wa, fma); a3 = zdw_mac(a3, x3, wa, fma);
+      a0 = zdw_mac(a0, x1, wb, fma); a1 = zdw_mac(a1, x2, wb, fma);
+      a2 = zdw_mac(a2, x3, wb, fma); a3 = zdw_mac(a3, x4, wb, fma);
+      a0 = zdw_mac(a0, x2, wc, fma); a1 = zdw_mac(a1, x3, wc, fma);
+      a2 = zdw_mac(a2, x4, wc, fma); a3 = zdw_mac(a3, x5, wc, fma);
+    } else {
+      const size_t ps = (size_t)sw * C;
+      const float *p0 = rp, *p1 = rp + ps, *p2 = rp + 2 * ps, *p3 = rp + 3 * ps;
+      a0 = zdw_mac(a0, _mm512_maskz_loadu_ps(m, p0), wa, fma); a1 = zdw_mac(a1, _mm512_maskz_loadu_ps(m, p1), wa, fma);
+      a2 = zdw_mac(a2, _mm512_maskz_loadu_ps(m, p2), wa, fma); a3 = zdw_mac(a3, _mm512_maskz_loadu_ps(m, p3), wa, fma);
+      a0 = zdw_mac(a0, _mm512_maskz_loadu_ps(m, p0 + C), wb, fma);
+      a1 = zdw_mac(a1, _mm512_maskz_loadu_ps(m, p1 + C), wb, fma);
+      a2 = zdw_mac(a2, _mm512_maskz_loadu_ps(m, p2 + C), wb, fma);
+      a3 = zdw_mac(a3, _mm512_maskz_loadu_ps(m, p3 + C), wb, fma);
+      a0 = zdw_mac(a0, _mm512_maskz_loadu_ps(m, p0 + 2 * C), wc, fma);
+      a1 = zdw_mac(a1, _mm512_maskz_loadu_ps(m, p1 + 2 * C), wc, fma);
+      a2 = zdw_mac(a2, _mm512_maskz_loadu_ps(m, p2 + 2 * C), wc, fma);
+      a3 = zdw_mac(a3, _mm512_maskz_loadu_ps(m, p3 + 2 * C), wc, fma);
+    }
+  }
+  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+}
+ZDW_T __m512 zdw_finish(__m512 acc, __m512 b, __m512 vlo, __m512 vhi) {
+  acc = _mm512_add_ps(acc, b);
+  acc = _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vlo, _CMP_LT_OQ), vlo);
+  return _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vhi, _CMP_GT_OQ), vhi);
+}
 ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
                     float *restrict out, int row0, int row1, const int fma) {
-  const int C = d->cout, H = d->h, W = d->w, KW = d->kw;
+  const int C = d->cout, H = d->h, W = d->w, KW = d->kw, KH = d->kh, OW = d->ow, OH = d->oh;
+  const int sw = d->sw, sh = d->sh, dwx = d->dw, dhy = d->dh, pad_t = d->pad_t, pad_l = d->pad_l;
   const __m512 vlo = _mm512_set1_ps(d->lo), vhi = _mm512_set1_ps(d->hi);
-  const int is3 = d->kh == 3 && d->kw == 3 && d->dh == 1 && d->dw == 1;
+  const int is3 = KH == 3 && KW == 3 && dhy == 1 && dwx == 1;
   /* interior output columns (3x3): ix0 >= 0 and ix0 + 2 < W */
-  int ox_lo = (d->pad_l + d->sw - 1) / d->sw, ox_hi = d->ow;
-  while (ox_hi > ox_lo && (ox_hi - 1) * d->sw - d->pad_l + 2 >= W) ox_hi--;
+  int ox_lo = (pad_l + sw - 1) / sw, ox_hi = OW;
+  while (ox_hi > ox_lo && (ox_hi - 1) * sw - pad_l + 2 >= W) ox_hi--;
   for (int r = row0; r < row1; r++) {
-    int n = r / d->oh, oy = r % d->oh;
-    int iy0 = oy * d->sh - d->pad_t;
-    int fy0 = 0, fy1 = d->kh;
-    while (fy0 < d->kh && iy0 + fy0 * d->dh < 0) fy0++;
-    while (fy1 > fy0 && iy0 + (fy1 - 1) * d->dh >= H) fy1--;
+    int n = r / OH, oy = r % OH;
+    int iy0 = oy * sh - pad_t;
+    int fy0 = 0, fy1 = KH;
+    while (fy0 < KH && iy0 + fy0 * dhy < 0) fy0++;
+    while (fy1 > fy0 && iy0 + (fy1 - 1) * dhy >= H) fy1--;
     const float *ib = in + (size_t)n * H * W * C;
-    float *orow = out + ((size_t)n * d->oh + oy) * d->ow * C;
+    float *orow = out + ((size_t)n * OH + oy) * OW * C;
     const int rows_ok = is3 && iy0 >= 0 && iy0 + 2 < H;
-    const int lo = rows_ok ? ox_lo : d->ow, hi = rows_ok ? ox_hi : d->ow;
+    const int lo = rows_ok ? ox_lo : OW, hi = rows_ok ? ox_hi : OW;
     for (int c = 0; c < C; c += 16) {
       const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
       const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
-      __m512 w0 = b, w1 = b, w2 = b, w3 = b, w4 = b, w5 = b, w6 = b, w7 = b, w8 = b;
-      if (rows_ok) {
-        w0 = _mm512_maskz_loadu_ps(m, w + 0 * C + c); w1 = _mm512_maskz_loadu_ps(m, w + 1 * C + c);
-        w2 = _mm512_maskz_loadu_ps(m, w + 2 * C + c); w3 = _mm512_maskz_loadu_ps(m, w + 3 * C + c);
-        w4 = _mm512_maskz_loadu_ps(m, w + 4 * C + c); w5 = _mm512_maskz_loadu_ps(m, w + 5 * C + c);
-        w6 = _mm512_maskz_loadu_ps(m, w + 6 * C + c); w7 = _mm512_maskz_loadu_ps(m, w + 7 * C + c);
-        w8 = _mm512_maskz_loadu_ps(m, w + 8 * C + c);
-      }
-      for (int ox = 0; ox < d->ow; ox++) {
-        const int ix0 = ox * d->sw - d->pad_l;
+      __m512 wv[9];
+      for (int t = 0; t < 9; t++) wv[t] = rows_ok ? _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c) : b;
+      for (int ox = 0; ox < OW; ox++) {
+        const int ix0 = ox * sw - pad_l;
         __m512 acc = _mm512_setzero_ps();
         if (ox >= lo && ox < hi) {
-          const float *r0 = ib + ((size_t)iy0 * W + ix0) * C + c, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0), w0, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + C), w1, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + 2 * C), w2, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1), w3, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + C), w4, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + 2 * C), w5, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2), w6, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + C), w7, fma);
-          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + 2 * C), w8, fma);
+          const float *r0 = ib + ((size_t)iy0 * W + ix0) * C + c;
+          if (ox + 4 <= hi) {
+            __m512 q[4];
+            zdw_quad(r0, (size_t)W * C, sw, C, m, wv, q, fma);
+            for (int k = 0; k < 4; k++)
+              _mm512_mask_storeu_ps(orow + (size_t)(ox + k) * C + c, m, zdw_finish(q[k], b, vlo, vhi));
+            ox += 3;
+            continue;
+          }
+          const float *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0), wv[0], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + C), wv[1], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r0 + 2 * C), wv[2], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1), wv[3], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + C), wv[4], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r1 + 2 * C), wv[5], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2), wv[6], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + C), wv[7], fma);
+          acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + 2 * C), wv[8], fma);
         } else {
           int fx0 = 0, fx1 = KW;
-          while (fx0 < KW && ix0 + fx0 * d->dw < 0) fx0++;
-          while (fx1 > fx0 && ix0 + (fx1 - 1) * d->dw >= W) fx1--;
+          while (fx0 < KW && ix0 + fx0 * dwx < 0) fx0++;
+          while (fx1 > fx0 && ix0 + (fx1 - 1) * dwx >= W) fx1--;
           for (int fy = fy0; fy < fy1; fy++) {
-            const float *irow = ib + (size_t)(iy0 + fy * d->dh) * W * C + c;
+            const float *irow = ib + (size_t)(iy0 + fy * dhy) * W * C + c;
             const float *wrow = w + (size_t)fy * KW * C + c;
             for (int fx = fx0; fx < fx1; fx++)
-              acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, irow + (size_t)(ix0 + fx * d->dw) * C),
+              acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, irow + (size_t)(ix0 + fx * dwx) * C),
                             _mm512_maskz_loadu_ps(m, wrow + (size_t)fx * C), fma);
           }
         }
-        acc = _mm512_add_ps(acc, b);
-        acc = _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vlo, _CMP_LT_OQ), vlo);
-        acc = _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vhi, _CMP_GT_OQ), vhi);
-        _mm512_mask_storeu_ps(orow + (size_t)ox * C + c, m, acc);
+        _mm512_mask_storeu_ps(orow + (size_t)ox * C + c, m, zdw_finish(acc, b, vlo, vhi));
       }
     }
   }

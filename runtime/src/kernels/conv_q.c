@@ -41,8 +41,19 @@ typedef struct {
   int dw_quads;     /* ceil(taps / 4) (VNNI) */
   int8_t *dw_pack8; /* VNNI: [ceil(C/64)][quads][4 vectors][16 lanes][4 taps] in tfl_rq_lane64 channel order */
   int dw_pairs;     /* ceil(taps / 2) */
-  int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd */
+  int16_t *dw_pack; /* [ceil(C/16)][pairs][2][16] tap pairs interleaved for unpack + madd; avx512: [ceil(C/32)][pairs]
+                     * [2][16][2] for zmm unpack + madd (see dw512_channel) */
+  int32_t *dw_pos;  /* avx512: [ceil(C/32) * 32] channel of each vector position (-1 past C), for the bias folding */
+  int32_t *dw_tmp;  /* avx512: [2][ceil(C/32) * 32] bias and tap sums in vector order */
   TflRq dw_rq;      /* lane-ordered requantization parameters (perm) */
+  TflRq64 dw_rq64;  /* its 64-bit constants (VNNI) */
+  /* VNNI, 32 channels, stride 1: two neighbouring output pixels as one 64-channel block (their taps are 32 bytes
+   * apart), with weights and requantization repeated for both halves */
+  int dw_pair;
+  int8_t *dw_pair8; /* [quads][4 vectors][16 lanes][4 taps] */
+  TflRq dw_rq2;
+  TflRq64 dw_rq2_64;
+  int32_t dw_wsum2[64];
   int8_t *dw_zp;    /* [C rounded up to 16] filled with the input zero point (out-of-image taps) */
 } ConvQ;
 
@@ -56,7 +67,13 @@ static void conv_free(void *p) {
   free(d->dw_pack);
   free(d->dw_pack8);
   free(d->dw_zp);
+  free(d->dw_pos);
+  free(d->dw_tmp);
   tfl_rq_free(&d->dw_rq);
+  tfl_rq64_free(&d->dw_rq64);
+  free(d->dw_pair8);
+  tfl_rq_free(&d->dw_rq2);
+  tfl_rq64_free(&d->dw_rq2_64);
   free(d);
 }
 
@@ -175,9 +192,78 @@ static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi) { return v < lo
 typedef struct {
   const ConvQ *d;
   const int8_t *x;
+  size_t x_len; /* input elements */
   int H, W, C, OH, OW, FH, FW;
   int pointwise;
 } ConvRows;
+
+#ifdef TFL_Q_X86
+/* dst[0 .. n) = src ^ 0x80 (the uint8 row format), 64 bytes a step, the tail masked (no access past n). */
+__attribute__((target(TFL_T512), always_inline)) static inline void flip_copy_512(uint8_t *dst, const int8_t *src,
+                                                                                  size_t n) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+  if (i < n) {
+    const __mmask64 m = (((__mmask64)1 << (n - i)) - 1);
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+  }
+}
+
+__attribute__((target(TFL_T512), always_inline)) static inline void fill_512(uint8_t *dst, __m512i v, size_t n) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, v);
+  if (i < n) _mm512_mask_storeu_epi8(dst + i, (((__mmask64)1 << (n - i)) - 1), v);
+}
+
+/* im2col rows in the uint8 format with inline copies, walking the output pixels without divisions: the generic
+ * helpers cost a call per tap row, which dominates when the input has few channels (an image model's first layer). */
+__attribute__((target(TFL_T512))) static void conv_rows_u8_512(const ConvRows *r, int m0, int mb,
+                                                                      uint8_t *A, int lda) {
+  const ConvQ *d = r->d;
+  /* everything in locals: the byte stores below may alias any memory, so fields read through pointers would be
+   * reloaded after each one */
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int sh = d->stride_h, sw = d->stride_w, ph = d->pad_h, pw = d->pad_w, dh = d->dil_h, dw = d->dil_w;
+  const int8_t *const x = r->x;
+  const size_t x_len = r->x_len, run = (size_t)FW * C, img = (size_t)H * W * C;
+  const __m512i zpv = _mm512_set1_epi8((char)((uint8_t)d->in_zp ^ 0x80u));
+  const __m128i flip = _mm_set1_epi8((char)0x80);
+  int n = m0 / (OH * OW), pix = m0 % (OH * OW), oy = pix / OW, ox = pix % OW;
+  for (int i = 0; i < mb; ++i) {
+    uint8_t *dst = A + (size_t)i * lda;
+    const size_t xoff = (size_t)n * img;
+    const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
+    const int row_inside = dw == 1 && ix0 >= 0 && ix0 + FW - 1 < W;
+    for (int fy = 0; fy < FH; ++fy, dst += run) {
+      const int iy = iy0 + fy * dh;
+      const size_t at = xoff + ((size_t)iy * W + ix0) * C; /* used only when iy and ix0 are inside */
+      if (iy < 0 || iy >= H) {
+        fill_512(dst, zpv, run);
+      } else if (row_inside && run <= 16 && at + 16 <= x_len) {
+        /* a short tap row (few channels): one 16-byte copy; the bytes past it land in the next tap row or row,
+         * written later, or in the block's slack (tfl_qgemm scratch keeps 64 bytes after the rows) */
+        _mm_storeu_si128((__m128i *)dst, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + at)), flip));
+      } else if (row_inside) {
+        flip_copy_512(dst, x + at, run);
+      } else {
+        for (int fx = 0; fx < FW; ++fx) {
+          const int ix = ix0 + fx * dw;
+          if (ix >= 0 && ix < W) flip_copy_512(dst + (size_t)fx * C, x + xoff + ((size_t)iy * W + ix) * C, (size_t)C);
+          else fill_512(dst + (size_t)fx * C, zpv, (size_t)C);
+        }
+      }
+    }
+    if (++ox == OW) {
+      ox = 0;
+      if (++oy == OH) {
+        oy = 0;
+        ++n;
+      }
+    }
+  }
+}
+#endif
 
 static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const ConvRows *r = (const ConvRows *)arg;
@@ -187,6 +273,12 @@ static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
     tfl_qrows_copy(o, 0, r->x + (size_t)m0 * C, (size_t)mb * C);
     return;
   }
+#ifdef TFL_Q_X86
+  if (!r->pointwise && o->fmt == TFL_QROW_U8 && o->isa >= TFL_ISA_AVX512) {
+    conv_rows_u8_512(r, m0, mb, (uint8_t *)o->A, o->lda);
+    return;
+  }
+#endif
   const int total = r->OH * OW;
   const int8_t zp = (int8_t)d->in_zp;
   for (int i = 0; i < mb; ++i) {
@@ -227,6 +319,7 @@ static TflStatus conv_eval_gemm(TflContext *ctx, TflNode *node, ConvQ *d) {
   ConvRows r;
   r.d = d;
   r.x = (const int8_t *)in->data;
+  r.x_len = (size_t)tfl_num_elements(in);
   r.H = in->dims[1];
   r.W = in->dims[2];
   r.C = in->dims[3];
@@ -361,12 +454,83 @@ static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
     d->wsum[c] = s;
   }
   if (!tfl_rq_init(&d->dw_rq, C, d->mult, d->shift, d->out_zp, d->act_lo, d->act_hi, 2)) return 0;
+  if (!tfl_rq64_init(&d->dw_rq64, &d->dw_rq)) return 0;
   d->dw_fast = TFL_ISA_AVX512_VNNI;
+  if (C == 32 && d->stride_w == 1) {
+    int32_t mult2[64];
+    int shift2[64];
+    d->dw_pair8 = (int8_t *)aligned_alloc(64, (size_t)quads * 256);
+    if (!d->dw_pair8) return 0;
+    for (int q = 0; q < quads; ++q)
+      for (int i = 0; i < 64; ++i) {
+        const int ch = tfl_rq_lane64(i) & 31;
+        for (int e = 0; e < 4; ++e) {
+          const int tap = 4 * q + e;
+          d->dw_pair8[((size_t)q * 64 + i) * 4 + e] = tap < taps ? w[(size_t)tap * C + ch] : 0;
+        }
+      }
+    for (int v = 0; v < 64; ++v) {
+      mult2[v] = d->mult[v & 31];
+      shift2[v] = d->shift[v & 31];
+      d->dw_wsum2[v] = d->wsum[v & 31];
+    }
+    if (!tfl_rq_init(&d->dw_rq2, 64, mult2, shift2, d->out_zp, d->act_lo, d->act_hi, 2) ||
+        !tfl_rq64_init(&d->dw_rq2_64, &d->dw_rq2))
+      return 0;
+    d->dw_pair = 1;
+  }
   return 1;
+}
+
+/* avx512 (no VNNI): the AVX2 kernel's int16 tap pairs on zmm, 32 channels per step. A block's two accumulators come
+ * from the lower / upper unpacks of two tap vectors, so vector h, lane i holds channel dw512_channel(h, i); packing
+ * the pair (packs_epi32 within 128-bit lanes) restores the natural order. Requantization parameters are laid out in
+ * that vector order (positions 32 b + 16 h + i). */
+static inline int dw512_channel(int h, int i) { return 8 * (i / 4) + 4 * h + i % 4; }
+
+static int dw512_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
+  const int nblk = (C + 31) / 32, pairs = (taps + 1) / 2, np = nblk * 32;
+  d->dw_pairs = pairs;
+  d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 64 * sizeof(int16_t));
+  d->dw_zp = (int8_t *)malloc((size_t)np);
+  d->dw_pos = (int32_t *)malloc((size_t)np * sizeof(int32_t));
+  d->dw_tmp = (int32_t *)malloc((size_t)np * 2 * sizeof(int32_t));
+  int32_t *mult = (int32_t *)malloc((size_t)np * sizeof(int32_t));
+  int *shift = (int *)malloc((size_t)np * sizeof(int));
+  int ok = d->dw_pack && d->dw_zp && d->dw_pos && d->dw_tmp && mult && shift;
+  if (ok) {
+    memset(d->dw_zp, (int8_t)d->in_zp, (size_t)np);
+    for (int c = 0; c < C; ++c) {
+      int32_t sum = 0;
+      for (int t = 0; t < taps; ++t) sum += w[(size_t)t * C + c];
+      d->wsum[c] = sum;
+    }
+    for (int b = 0; b < nblk; ++b)
+      for (int h = 0; h < 2; ++h)
+        for (int i = 0; i < 16; ++i) {
+          const int pos = 32 * b + 16 * h + i, ch = 32 * b + dw512_channel(h, i);
+          d->dw_pos[pos] = ch < C ? ch : -1;
+          mult[pos] = ch < C ? d->mult[ch] : 0;
+          shift[pos] = ch < C ? d->shift[ch] : 0;
+          for (int p = 0; p < pairs; ++p)
+            for (int e = 0; e < 2; ++e) {
+              const int tap = 2 * p + e;
+              d->dw_pack[((((size_t)b * pairs + p) * 2 + h) * 16 + i) * 2 + e] =
+                  ch < C && tap < taps ? w[(size_t)tap * C + ch] : 0;
+            }
+        }
+    ok = tfl_rq_init(&d->dw_rq, np, mult, shift, d->out_zp, d->act_lo, d->act_hi, 0) &&
+         tfl_rq64_init(&d->dw_rq64, &d->dw_rq);
+  }
+  free(mult);
+  free(shift);
+  if (ok) d->dw_fast = TFL_ISA_AVX512;
+  return ok;
 }
 
 static int dw_fast_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
   if (tfl_isa() >= TFL_ISA_AVX512_VNNI) return dw_vnni_prepare(d, w, C, taps);
+  if (tfl_isa() >= TFL_ISA_AVX512) return dw512_prepare(d, w, C, taps);
   const int nblk = (C + 15) / 16, pairs = (taps + 1) / 2;
   d->dw_pairs = pairs;
   d->dw_pack = (int16_t *)aligned_alloc(64, (size_t)nblk * pairs * 32 * sizeof(int16_t));
@@ -478,14 +642,21 @@ __attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row
   else dw_rows_body(r, row0, row1, 0, pairs);
 }
 
+/* Output zero point (int16 lanes) and clamp range (int8 lanes) of the VNNI depthwise pack. */
+typedef struct {
+  __m512i zp, lo, hi;
+} DwPackK;
+
 /* 64 channels of one output pixel (VNNI); tp[t] point at the channel block of each tap (4 * quads entries), lmask
  * selects the channels present (the rest load as 0 and meet zero weights). */
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_block64(const int8_t *const *tp,
                                                                                        size_t off, __mmask64 lmask,
                                                                                        int quads, const int8_t *wp,
-                                                                                       const TflRq *rq, int i0,
+                                                                                       const TflRq *rq,
+                                                                                       const TflRq64 *e, int i0,
                                                                                        const int with_left,
-                                                                                       const int tail1) {
+                                                                                       const int tail1,
+                                                                                       const DwPackK *pk) {
   const __m512i flip = _mm512_set1_epi8((char)0x80);
   __m512i a0 = _mm512_load_si512(rq->bias + i0), a1 = _mm512_load_si512(rq->bias + i0 + 16);
   __m512i a2 = _mm512_load_si512(rq->bias + i0 + 32), a3 = _mm512_load_si512(rq->bias + i0 + 48);
@@ -512,8 +683,14 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
     a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
                              _mm512_load_si512(wp + 192));
   }
-  return tfl_v64_pack_rq(tfl_v16_mbqm(a0, rq, i0, with_left), tfl_v16_mbqm(a1, rq, i0 + 16, with_left),
-                         tfl_v16_mbqm(a2, rq, i0 + 32, with_left), tfl_v16_mbqm(a3, rq, i0 + 48, with_left), rq);
+  a0 = tfl_v16_rq64(a0, rq, e, i0, with_left);
+  a1 = tfl_v16_rq64(a1, rq, e, i0 + 16, with_left);
+  a2 = tfl_v16_rq64(a2, rq, e, i0 + 32, with_left);
+  a3 = tfl_v16_rq64(a3, rq, e, i0 + 48, with_left);
+  /* as tfl_v64_pack_rq, with the constants hoisted out of the pixel loop */
+  const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(a0, a1), pk->zp);
+  const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(a2, a3), pk->zp);
+  return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(p01, p23), pk->lo), pk->hi);
 }
 
 /* The same for a last block of at most 32 channels, on ymm: vector k's first 8 dwords (lanes 0-1) are contiguous in
@@ -521,9 +698,11 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_block32(const int8_t *const *tp,
                                                                                        size_t off, __mmask32 lmask,
                                                                                        int quads, const int8_t *wp,
-                                                                                       const TflRq *rq, int i0,
+                                                                                       const TflRq *rq,
+                                                                                       const TflRq64 *e, int i0,
                                                                                        const int with_left,
-                                                                                       const int tail1) {
+                                                                                       const int tail1,
+                                                                                       const DwPackK *pk) {
   const __m256i flip = _mm256_set1_epi8((char)0x80);
   __m256i a0 = _mm256_load_si256((const __m256i *)(rq->bias + i0));
   __m256i a1 = _mm256_load_si256((const __m256i *)(rq->bias + i0 + 16));
@@ -558,11 +737,14 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
                              DW_W(192));
   }
 #undef DW_W
-  a0 = tfl_v8_rq(rq, i0, a0, with_left);
-  a1 = tfl_v8_rq(rq, i0 + 16, a1, with_left);
-  a2 = tfl_v8_rq(rq, i0 + 32, a2, with_left);
-  a3 = tfl_v8_rq(rq, i0 + 48, a3, with_left);
-  return _mm256_packs_epi16(_mm256_packs_epi32(a0, a1), _mm256_packs_epi32(a2, a3));
+  a0 = tfl_v8_rq64(a0, rq, e, i0, with_left);
+  a1 = tfl_v8_rq64(a1, rq, e, i0 + 16, with_left);
+  a2 = tfl_v8_rq64(a2, rq, e, i0 + 32, with_left);
+  a3 = tfl_v8_rq64(a3, rq, e, i0 + 48, with_left);
+  const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(a0, a1), _mm512_castsi512_si256(pk->zp));
+  const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(a2, a3), _mm512_castsi512_si256(pk->zp));
+  return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(p01, p23), _mm512_castsi512_si256(pk->lo)),
+                         _mm512_castsi512_si256(pk->hi));
 }
 
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
@@ -575,6 +757,11 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
   const __mmask64 last = C % 64 ? (((__mmask64)1 << (C % 64)) - 1) : ~(__mmask64)0;
   const int small_last = C % 64 != 0 && C % 64 <= 32;
   const TflRq *rq = &d->dw_rq;
+  const TflRq64 *e = &d->dw_rq64;
+  DwPackK pk;
+  pk.zp = _mm512_set1_epi16((int16_t)rq->zp);
+  pk.lo = _mm512_set1_epi8((char)rq->lo);
+  pk.hi = _mm512_set1_epi8((char)rq->hi);
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
   for (int fy = 0; fy < FH; ++fy)
@@ -601,16 +788,23 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
         }
       }
       int8_t *yo = yrow + (size_t)ox * C;
+      if (d->dw_pair && rows_inside && ox + 1 < OW && ix0 >= 0 && ix0 + 1 + (FW - 1) * d->dil_w < W) {
+        /* this pixel and the next: every tap's 64 bytes hold both pixels' 32 channels */
+        _mm512_storeu_si512(yo, dw_block64(tp, 0, ~(__mmask64)0, quads, d->dw_pair8, &d->dw_rq2, &d->dw_rq2_64, 0,
+                                           with_left, tail1, &pk));
+        ++ox;
+        continue;
+      }
       const int8_t *wp = d->dw_pack8;
       for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
         if (cb == nblk - 1 && small_last) { /* at most 32 channels left: half the work on ymm */
-          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, cb * 64, with_left, tail1);
+          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk);
           _mm256_mask_storeu_epi8(yo + (size_t)cb * 64, (__mmask32)m, v);
           break;
         }
         _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
-                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, cb * 64, with_left, tail1));
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk));
       }
     }
   }
@@ -625,12 +819,81 @@ __attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, 
 }
 #endif
 
+#ifdef TFL_Q_X86
+__attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_body(const DwRun *r, int row0,
+                                                                                    int row1, const int with_left,
+                                                                                    const int pairs) {
+  const ConvQ *d = r->d;
+  const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
+  const int taps = FH * FW, nblk = (C + 31) / 32;
+  const __mmask32 last = C % 32 ? (((__mmask32)1 << (C % 32)) - 1) : ~(__mmask32)0;
+  const TflRq *rq = &d->dw_rq;
+  const TflRq64 *e = &d->dw_rq64;
+  const __m512i zp = _mm512_set1_epi16((int16_t)rq->zp), lo = _mm512_set1_epi16((int16_t)rq->lo);
+  const __m512i hi = _mm512_set1_epi16((int16_t)rq->hi);
+  const int8_t *tp[2 * DW_MAX_PAIRS];
+  size_t toff[2 * DW_MAX_PAIRS];
+  for (int fy = 0; fy < FH; ++fy)
+    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  for (int t = taps; t < 2 * pairs; ++t) tp[t] = d->dw_zp;
+  for (int row = row0; row < row1; ++row) {
+    const int n = row / OH, oy = row % OH;
+    const int8_t *xin = r->x + (size_t)n * H * W * C;
+    int8_t *yrow = r->y + (size_t)row * OW * C;
+    const int iy0 = oy * d->stride_h - d->pad_h;
+    const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
+    for (int ox = 0; ox < OW; ++ox) {
+      const int ix0 = ox * d->stride_w - d->pad_w;
+      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
+        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
+        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
+      } else {
+        for (int fy = 0; fy < FH; ++fy) {
+          const int iy = iy0 + fy * d->dil_h;
+          for (int fx = 0; fx < FW; ++fx) {
+            const int ix = ix0 + fx * d->dil_w;
+            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
+          }
+        }
+      }
+      int8_t *yo = yrow + (size_t)ox * C;
+      const int16_t *wp = d->dw_pack;
+      for (int cb = 0; cb < nblk; ++cb, wp += (size_t)pairs * 64) {
+        const __mmask32 m = cb == nblk - 1 ? last : ~(__mmask32)0; /* channels present; the rest load as 0 */
+        const size_t off = (size_t)cb * 32;
+        __m512i a = _mm512_load_si512(rq->bias + 32 * cb), b = _mm512_load_si512(rq->bias + 32 * cb + 16);
+        for (int p = 0; p < pairs; ++p) {
+          const __m512i t0 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, tp[2 * p] + off));
+          const __m512i t1 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, tp[2 * p + 1] + off));
+          a = _mm512_add_epi32(a, _mm512_madd_epi16(_mm512_unpacklo_epi16(t0, t1), _mm512_load_si512(wp + p * 64)));
+          b = _mm512_add_epi32(b, _mm512_madd_epi16(_mm512_unpackhi_epi16(t0, t1), _mm512_load_si512(wp + p * 64 + 32)));
+        }
+        a = tfl_v16_rq64(a, rq, e, 32 * cb, with_left);
+        b = tfl_v16_rq64(b, rq, e, 32 * cb + 16, with_left);
+        /* packs within 128-bit lanes give channels 8 L .. 8 L + 7 in lane L: natural order; the clamp after the
+         * saturating steps equals clamping the int32 values (as tfl_v64_pack_rq) */
+        const __m512i v = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(_mm512_packs_epi32(a, b), zp), lo), hi);
+        _mm256_mask_storeu_epi8(yo + off, m, _mm512_cvtepi16_epi8(v));
+      }
+    }
+  }
+}
+
+__attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1) {
+  const int pairs = r->d->dw_pairs;
+  if (r->d->dw_rq.any_left) dw_rows_512_body(r, row0, row1, 1, pairs);
+  else if (pairs == 5) dw_rows_512_body(r, row0, row1, 0, 5);
+  else dw_rows_512_body(r, row0, row1, 0, pairs);
+}
+#endif
+
 static void dw_task(void *arg, int task, int thread) {
   (void)thread;
   const DwRun *r = (const DwRun *)arg;
   const int row0 = (int)((int64_t)task * r->rows / r->ntasks), row1 = (int)((int64_t)(task + 1) * r->rows / r->ntasks);
 #ifdef TFL_Q_X86
   if (r->d->dw_fast == TFL_ISA_AVX512_VNNI) dw_rows_vnni(r, row0, row1);
+  else if (r->d->dw_fast == TFL_ISA_AVX512) dw_rows_512(r, row0, row1);
   else dw_rows_avx2(r, row0, row1);
 #else
   (void)row0;
@@ -664,7 +927,22 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
-  if (!d->bias_folded) tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+  if (!d->bias_folded && d->dw_fast == TFL_ISA_AVX512) { /* parameters in vector order */
+    const int np = d->dw_rq.np;
+    for (int i = 0; i < np; ++i) {
+      const int ch = d->dw_pos[i];
+      d->dw_tmp[i] = ch >= 0 && bias ? ((const int32_t *)bias->data)[ch] : 0;
+      d->dw_tmp[np + i] = ch >= 0 ? d->wsum[ch] : 0;
+    }
+    tfl_rq_set_bias(&d->dw_rq, d->dw_tmp, off, d->dw_tmp + np);
+  } else if (!d->bias_folded) {
+    tfl_rq_set_bias(&d->dw_rq, bias ? (const int32_t *)bias->data : NULL, off, d->wsum);
+    if (d->dw_pair) {
+      int32_t b2[64];
+      for (int v = 0; v < 64; ++v) b2[v] = bias ? ((const int32_t *)bias->data)[v & 31] : 0;
+      tfl_rq_set_bias(&d->dw_rq2, b2, off, d->dw_wsum2);
+    }
+  }
   d->bias_folded = !bias || bias->alloc == TFL_ALLOC_CONST;
   tfl_parallel_for(ctx, r.ntasks, dw_task, &r);
   return TFL_OK;

@@ -1,4 +1,5 @@
 /* Broadcasting binary ops (float32, int32, int64), comparisons and logical ops (-> bool), PRELU, and unary math. */
+#include "../cpu.h"
 #include "common_f32.h"
 #include "par_range.h"
 
@@ -7,9 +8,54 @@ static int is_compare(int op) {
          op == TFL_OP_GREATER_EQUAL;
 }
 
+/* Same-shape float ADD / SUB / MUL rows with the activation clamp in the same pass (one read of each input, one
+ * write; the clamp pass after the op re-read and re-wrote the output), compiled per ISA level. Per element the same
+ * operations as the two-pass loop: the op rounded to float, then v < lo ? lo : v, then v > hi ? hi : v. */
+typedef void (*FusedRowFn)(int op, const float *a, const float *b, float *o, int64_t n, float lo, float hi);
+#define FUSED_LOOP(OPX)                                                                                               \
+  for (int64_t i = 0; i < n; i++) {                                                                                   \
+    float v = a[i] OPX b[i];                                                                                          \
+    v = v < lo ? lo : v;                                                                                              \
+    o[i] = v > hi ? hi : v;                                                                                           \
+  }
+#define FUSED_BODY                                                                                                    \
+  if (op == TFL_OP_ADD) {                                                                                             \
+    FUSED_LOOP(+)                                                                                                     \
+  } else if (op == TFL_OP_SUB) {                                                                                      \
+    FUSED_LOOP(-)                                                                                                     \
+  } else {                                                                                                            \
+    FUSED_LOOP(*)                                                                                                     \
+  }
+__attribute__((optimize("fp-contract=off"))) static void fused_row(int op, const float *restrict a,
+                                                                   const float *restrict b, float *restrict o,
+                                                                   int64_t n, float lo, float hi) {
+  FUSED_BODY
+}
+#if TFL_X86_CLONES
+__attribute__((target("avx2"), optimize("fp-contract=off"))) static void fused_row_avx2(
+    int op, const float *restrict a, const float *restrict b, float *restrict o, int64_t n, float lo, float hi) {
+  FUSED_BODY
+}
+__attribute__((target("avx512f,avx512vl,avx2"), optimize("fp-contract=off"))) static void fused_row_avx512(
+    int op, const float *restrict a, const float *restrict b, float *restrict o, int64_t n, float lo, float hi) {
+  FUSED_BODY
+}
+#endif
+#undef FUSED_BODY
+#undef FUSED_LOOP
+
+static FusedRowFn fused_kernel(void) {
+#if TFL_X86_CLONES
+  if (tfl_isa() >= TFL_ISA_AVX512) return fused_row_avx512;
+  if (tfl_isa() >= TFL_ISA_AVX2) return fused_row_avx2;
+#endif
+  return fused_row;
+}
+
 typedef struct {
   int op, type, act;
   float lo, hi;
+  FusedRowFn fused; /* float ADD / SUB / MUL: same-shape rows (chosen at prepare for the ISA level) */
   TflBcast plan;
   /* set per eval */
   const void *a, *b;
@@ -68,6 +114,10 @@ static int64_t ipow64(int64_t x, int64_t y) {
 
 static void bin_row_f32(void *p, int64_t oa, int64_t ob, int64_t oo, int64_t n, int64_t sa, int64_t sb) {
   BinData *d = p;
+  if (d->fused && sa == 1 && sb == 1) {
+    d->fused(d->op, (const float *)d->a + oa, (const float *)d->b + ob, (float *)d->o + oo, n, d->lo, d->hi);
+    return;
+  }
   switch (d->op) {
     case TFL_OP_ADD: BIN_LOOP(float, float, x + y); break;
     case TFL_OP_SUB: BIN_LOOP(float, float, x - y); break;
@@ -161,6 +211,7 @@ static TflStatus bin_prepare_(TflContext *ctx, TflNode *node) {
   if (d->act >= TFL_ACT_TANH) return tfl_error(ctx, "%s: unsupported fused activation %d", name, d->act);
   if (t != TFL_FLOAT32 && d->act != TFL_ACT_NONE) return tfl_error(ctx, "%s: fused activation on integer tensors unsupported", name);
   tfl_activation_range_f32(d->act, &d->lo, &d->hi);
+  if (t == TFL_FLOAT32 && (op == TFL_OP_ADD || op == TFL_OP_SUB || op == TFL_OP_MUL)) d->fused = fused_kernel();
   int32_t od[TFL_MAX_RANK];
   if (a->rank > 6 || b->rank > 6) return tfl_error(ctx, "%s: rank above 6 unsupported", name);
   int r = tfl_broadcast_shape(a, b, od);

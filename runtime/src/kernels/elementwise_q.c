@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../fixedpoint.h"
 #include "../tflrt.h"
+#include "par_range.h"
 
 static int is_comparison(int op) {
   return op == TFL_OP_LESS || op == TFL_OP_GREATER || op == TFL_OP_GREATER_EQUAL || op == TFL_OP_LESS_EQUAL || op == TFL_OP_EQUAL ||
@@ -18,7 +20,8 @@ static int is_comparison(int op) {
 
 typedef struct {
   int op;
-  int avx2; /* vector ADD/SUB allowed (tfl_isa() >= avx2 at prepare) */
+  int avx2; /* vector ADD/SUB/MUL allowed (tfl_isa() >= avx2 at prepare) */
+  int avx512; /* ... on zmm (tfl_isa() >= avx512 at prepare) */
   int32_t type;
   int32_t z1, z2, zo;
   int left_shift;
@@ -54,6 +57,7 @@ static TflStatus ew_prepare(TflContext *ctx, TflNode *node) {
   node->free_user_data = ew_free;
   d->op = op;
   d->avx2 = tfl_q_avx2();
+  d->avx512 = tfl_isa() >= TFL_ISA_AVX512;
   d->type = t;
   d->z1 = zp0(a);
   d->z2 = zp0(b);
@@ -208,73 +212,213 @@ __attribute__((target("avx2"))) static inline __m256i add8(const EwQ *d, __m128i
   return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
 }
 
-__attribute__((target("avx2"))) static int64_t add_i8_avx2(const EwQ *d, const int8_t *a, const int8_t *b, int8_t *y,
-                                                            int64_t n) {
+/* MUL: MBQM((x1 - z1)(x2 - z2)) + zo, clamped (the product of two 9-bit values fits easily) */
+__attribute__((target("avx2"))) static inline __m256i mul8(const EwQ *d, __m128i xa, __m128i xb, const VMbqm *po) {
+  const __m256i a = _mm256_sub_epi32(_mm256_cvtepi8_epi32(xa), _mm256_set1_epi32(d->z1));
+  const __m256i b = _mm256_sub_epi32(_mm256_cvtepi8_epi32(xb), _mm256_set1_epi32(d->z2));
+  const __m256i p = _mm256_mullo_epi32(a, b);
+  __m256i v = _mm256_add_epi32(tfl_v8_mbqm(p, po->q, po->l, po->r, po->m, po->t, 1), _mm256_set1_epi32(d->zo));
+  return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(d->lo)), _mm256_set1_epi32(d->hi));
+}
+
+/* int8 ADD/SUB/MUL (double rounding) over n outputs reading a[i * sa], b[i * sb] with strides 0 (broadcast) or 1;
+ * returns how many outputs it wrote (whole blocks of 16; the caller finishes the tail). The op and the strides are
+ * compile-time constants in each instance (ew_i8_avx2 picks one), so the loop carries no selects. */
+__attribute__((target("avx2"), always_inline)) static inline int64_t ew_i8_avx2_body(const EwQ *d, const int8_t *a,
+                                                                                    const int8_t *b, int8_t *y,
+                                                                                    int64_t n, const int mul,
+                                                                                    const int sa, const int sb) {
   const VMbqm p1 = vmbqm_params(d->m1, d->s1), p2 = vmbqm_params(d->m2, d->s2), po = vmbqm_params(d->mo, d->so);
+  const __m128i ba = _mm_set1_epi8(a[0]), bb = _mm_set1_epi8(b[0]);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m128i xa = _mm_loadu_si128((const __m128i *)(a + i)), xb = _mm_loadu_si128((const __m128i *)(b + i));
-    const __m256i lo = add8(d, xa, xb, &p1, &p2, &po);
-    const __m256i hi = add8(d, _mm_srli_si128(xa, 8), _mm_srli_si128(xb, 8), &p1, &p2, &po);
+    const __m128i xa = sa ? _mm_loadu_si128((const __m128i *)(a + i)) : ba;
+    const __m128i xb = sb ? _mm_loadu_si128((const __m128i *)(b + i)) : bb;
+    const __m128i xa2 = _mm_srli_si128(xa, 8), xb2 = _mm_srli_si128(xb, 8);
+    const __m256i lo = mul ? mul8(d, xa, xb, &po) : add8(d, xa, xb, &p1, &p2, &po);
+    const __m256i hi = mul ? mul8(d, xa2, xb2, &po) : add8(d, xa2, xb2, &p1, &p2, &po);
     _mm_storeu_si128((__m128i *)(y + i), tfl_v16_pack_i8(lo, hi));
   }
-  return i; /* the caller finishes the tail */
+  return i;
+}
+
+__attribute__((target("avx2"))) static int64_t ew_i8_avx2(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16 || (!sa && !sb)) return 0; /* both broadcast: inner extent 1, nothing for vectors */
+  const int mul = d->op == TFL_OP_MUL;
+  if (sa && sb) return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 1, 1) : ew_i8_avx2_body(d, a, b, y, n, 0, 1, 1);
+  if (sa) return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 1, 0) : ew_i8_avx2_body(d, a, b, y, n, 0, 1, 0);
+  return mul ? ew_i8_avx2_body(d, a, b, y, n, 1, 0, 1) : ew_i8_avx2_body(d, a, b, y, n, 0, 0, 1);
 }
 #endif
 
-static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
-  const EwQ *d = (const EwQ *)node->user_data;
-  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
-  const TflRounding mode = tfl_rounding();
-  const int64_t n = tfl_num_elements(out);
-  const int r = d->rank;
-  const int is16 = d->type == TFL_INT16;
-  const int outb = is_comparison(d->op); /* bool output, one byte */
-#define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
-  if (d->same_shape) {
-    int64_t i = 0;
 #ifdef TFL_Q_X86
-    if (!is16 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB) && mode == TFL_ROUND_DOUBLE && d->avx2)
-      i = add_i8_avx2(d, (const int8_t *)a->data, (const int8_t *)b->data, (int8_t *)out->data, n);
-#endif
-    for (; i < n; ++i) {
-      const int32_t v = ew_apply(d, LD(a, i), LD(b, i), mode);
-      if (outb) ((uint8_t *)out->data)[i] = (uint8_t)v;
-      else if (is16) ((int16_t *)out->data)[i] = (int16_t)v;
-      else ((int8_t *)out->data)[i] = (int8_t)v;
+/* One per-tensor MBQM on 16 lanes in the 64-bit form of qgemm.h's tfl_v16_rq64 (exact for every int32 x), its
+ * constants broadcast in registers. */
+typedef struct {
+  __m512i q, l, k, c, s;
+} V16Rq;
+
+__attribute__((target(TFL_T512))) static V16Rq v16rq_params(int32_t q, int shift) {
+  const int r = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  V16Rq p = {_mm512_set1_epi64(q), _mm512_set1_epi32(shift > 0 ? shift : 0),
+             _mm512_set1_epi64(((int64_t)1 << 30) + (r >= 1 ? (int64_t)1 << (30 + r) : 0)),
+             _mm512_set1_epi64(r >= 1 ? (int64_t)1 << 31 : 0), _mm512_set1_epi64(31 + r)};
+  return p;
+}
+
+__attribute__((target(TFL_T512), always_inline)) static inline __m512i v16rq(__m512i x, const V16Rq *p) {
+  x = _mm512_sllv_epi32(x, p->l);
+  __m512i pe = _mm512_mul_epi32(x, p->q), po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->q);
+  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
+  pe = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(pe, p->k), ne, _mm512_add_epi64(pe, p->k), p->c), p->s);
+  po = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(po, p->k), no, _mm512_add_epi64(po, p->k), p->c), p->s);
+  return _mm512_permutex2var_epi32(pe, _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0), po);
+}
+
+/* ew_i8_avx2 on zmm: 16 outputs a step; kind (0 ADD, 1 SUB, 2 MUL) and the strides are compile-time constants. */
+__attribute__((target(TFL_T512), always_inline)) static inline int64_t ew_i8_512_body(const EwQ *d, const int8_t *a,
+                                                                                    const int8_t *b, int8_t *y,
+                                                                                    int64_t n, const int kind,
+                                                                                    const int sa, const int sb) {
+  const V16Rq p1 = v16rq_params(d->m1, d->s1), p2 = v16rq_params(d->m2, d->s2), po = v16rq_params(d->mo, d->so);
+  const __m512i z1 = _mm512_set1_epi32(d->z1), z2 = _mm512_set1_epi32(d->z2), zo = _mm512_set1_epi32(d->zo);
+  const __m512i lo = _mm512_set1_epi32(d->lo), hi = _mm512_set1_epi32(d->hi);
+  const __m512i ba = _mm512_set1_epi32(a[0]), bb = _mm512_set1_epi32(b[0]);
+  const unsigned ls = (unsigned)d->left_shift;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i xa = _mm512_sub_epi32(sa ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(a + i))) : ba, z1);
+    const __m512i xb = _mm512_sub_epi32(sb ? _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + i))) : bb, z2);
+    __m512i raw;
+    if (kind == 2) {
+      raw = _mm512_mullo_epi32(xa, xb);
+    } else {
+      const __m512i va = v16rq(_mm512_slli_epi32(xa, ls), &p1), vb = v16rq(_mm512_slli_epi32(xb, ls), &p2);
+      raw = kind == 0 ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
     }
-    return TFL_OK;
+    const __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v16rq(raw, &po), zo), lo), hi);
+    _mm_storeu_si128((__m128i *)(y + i), _mm512_cvtsepi32_epi8(v));
   }
-  if (r == 0) {
-    const int32_t v = ew_apply(d, LD(a, 0), LD(b, 0), mode);
-    if (outb) ((uint8_t *)out->data)[0] = (uint8_t)v;
-    else if (is16) ((int16_t *)out->data)[0] = (int16_t)v;
-    else ((int8_t *)out->data)[0] = (int8_t)v;
-    return TFL_OK;
-  }
-  int32_t idx[TFL_MAX_RANK] = {0};
-  const int32_t inner = out->dims[r - 1];
+  return i;
+}
+
+#define EW512_KINDS(SA, SB)                                                                                            \
+  (kind == 0 ? ew_i8_512_body(d, a, b, y, n, 0, SA, SB)                                                               \
+             : kind == 1 ? ew_i8_512_body(d, a, b, y, n, 1, SA, SB) : ew_i8_512_body(d, a, b, y, n, 2, SA, SB))
+__attribute__((target(TFL_T512))) static int64_t ew_i8_512(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
+                                                           int64_t sb, int8_t *y, int64_t n) {
+  if (n < 16 || (!sa && !sb)) return 0;
+  const int kind = d->op == TFL_OP_ADD ? 0 : d->op == TFL_OP_SUB ? 1 : 2;
+  if (sa && sb) return EW512_KINDS(1, 1);
+  if (sa) return EW512_KINDS(1, 0);
+  return EW512_KINDS(0, 1);
+}
+#undef EW512_KINDS
+#endif
+
+/* Whether ew_i8_avx2 / ew_i8_512 compute this node now. */
+static int ew_vector(const EwQ *d, TflRounding mode) {
+  return d->type == TFL_INT8 && (d->op == TFL_OP_ADD || d->op == TFL_OP_SUB || d->op == TFL_OP_MUL) &&
+         mode == TFL_ROUND_DOUBLE && d->avx2;
+}
+
+#ifdef TFL_Q_X86
+static int64_t ew_i8_run(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, int8_t *y, int64_t n) {
+  return d->avx512 ? ew_i8_512(d, a, sa, b, sb, y, n) : ew_i8_avx2(d, a, sa, b, sb, y, n);
+}
+#endif
+
+/* One eval's operands; ranges of it run on worker threads (tfl_parallel_range): every element is computed by the same
+ * code whichever task runs it, so outputs do not depend on the thread count. */
+typedef struct {
+  const EwQ *d;
+  const TflTensor *a, *b, *out;
+  TflRounding mode;
+  int32_t inner; /* broadcast: output row length */
+} EwJob;
+
+#define LD(t, i) (is16 ? (int32_t)((const int16_t *)(t)->data)[i] : (int32_t)((const int8_t *)(t)->data)[i])
+#define ST(i, v)                                                                                                      \
+  do {                                                                                                                \
+    if (outb) ((uint8_t *)out->data)[i] = (uint8_t)(v);                                                               \
+    else if (is16) ((int16_t *)out->data)[i] = (int16_t)(v);                                                          \
+    else ((int8_t *)out->data)[i] = (int8_t)(v);                                                                      \
+  } while (0)
+
+/* Same-shape operands: elements [e0, e1). */
+static void ew_same_range(void *arg, int64_t e0, int64_t e1) {
+  const EwJob *job = (const EwJob *)arg;
+  const EwQ *d = job->d;
+  const TflTensor *a = job->a, *b = job->b, *out = job->out;
+  const int is16 = d->type == TFL_INT16, outb = is_comparison(d->op);
+  int64_t i = e0;
+#ifdef TFL_Q_X86
+  if (ew_vector(d, job->mode))
+    i += ew_i8_run(d, (const int8_t *)a->data + e0, 1, (const int8_t *)b->data + e0, 1, (int8_t *)out->data + e0,
+                   e1 - e0);
+#endif
+  for (; i < e1; ++i) ST(i, ew_apply(d, LD(a, i), LD(b, i), job->mode));
+}
+
+/* Broadcasting operands: output rows [r0, r1) of `inner` elements. */
+static void ew_bcast_rows(void *arg, int64_t r0, int64_t r1) {
+  const EwJob *job = (const EwJob *)arg;
+  const EwQ *d = job->d;
+  const TflTensor *a = job->a, *b = job->b, *out = job->out;
+  const int is16 = d->type == TFL_INT16, outb = is_comparison(d->op);
+  const int r = d->rank;
+  const int32_t inner = job->inner;
   const int64_t sa = d->st1[r - 1], sb = d->st2[r - 1];
-  for (int64_t o = 0; o < n; o += inner) {
+  int32_t idx[TFL_MAX_RANK] = {0};
+  for (int64_t k = r - 2, rem = r0; k >= 0; --k) { /* the index of row r0 */
+    idx[k] = (int32_t)(rem % out->dims[k]);
+    rem /= out->dims[k];
+  }
+  for (int64_t row = r0; row < r1; ++row) {
+    const int64_t o = row * inner;
     int64_t ia = 0, ib = 0;
     for (int k = 0; k < r - 1; ++k) {
       ia += idx[k] * d->st1[k];
       ib += idx[k] * d->st2[k];
     }
-    for (int32_t j = 0; j < inner; ++j) {
-      const int32_t v = ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), mode);
-      if (outb) ((uint8_t *)out->data)[o + j] = (uint8_t)v;
-      else if (is16) ((int16_t *)out->data)[o + j] = (int16_t)v;
-      else ((int8_t *)out->data)[o + j] = (int8_t)v;
-    }
+    int32_t j = 0;
+#ifdef TFL_Q_X86
+    if (ew_vector(d, job->mode) && (sa == 0 || sa == 1) && (sb == 0 || sb == 1))
+      j = (int32_t)ew_i8_run(d, (const int8_t *)a->data + ia, sa, (const int8_t *)b->data + ib, sb,
+                             (int8_t *)out->data + o, inner);
+#endif
+    for (; j < inner; ++j) ST(o + j, ew_apply(d, LD(a, ia + j * sa), LD(b, ib + j * sb), job->mode));
     for (int k = r - 2; k >= 0; --k) {
       if (++idx[k] < out->dims[k]) break;
       idx[k] = 0;
     }
   }
-#undef LD
+}
+
+static TflStatus ew_eval(TflContext *ctx, TflNode *node) {
+  const EwQ *d = (const EwQ *)node->user_data;
+  TflTensor *a = tfl_input(ctx, node, 0), *b = tfl_input(ctx, node, 1), *out = tfl_output(ctx, node, 0);
+  const int64_t n = tfl_num_elements(out);
+  const int r = d->rank;
+  const int is16 = d->type == TFL_INT16;
+  const int outb = is_comparison(d->op); /* bool output, one byte */
+  EwJob job = {d, a, b, out, tfl_rounding(), 0};
+  /* ~4 units of work per element in the vector bodies (more in the scalar ones) */
+  if (d->same_shape) {
+    tfl_parallel_range(ctx, n, 4.0, TFL_RANGE_ALIGN, ew_same_range, &job);
+    return TFL_OK;
+  }
+  if (r == 0) {
+    ST(0, ew_apply(d, LD(a, 0), LD(b, 0), job.mode));
+    return TFL_OK;
+  }
+  job.inner = out->dims[r - 1];
+  if (job.inner > 0) tfl_parallel_range(ctx, n / job.inner, 4.0 * job.inner, 1, ew_bcast_rows, &job);
   return TFL_OK;
 }
+#undef LD
+#undef ST
 
 const TflKernel tfl_kernels_elementwise_q[] = {
     {TFL_OP_ADD, "ADD (int8/int16)", 1, 5, ew_prepare, ew_eval},

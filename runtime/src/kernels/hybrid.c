@@ -228,7 +228,7 @@ static TflStatus fc_prepare(TflContext *ctx, TflNode *node) {
   act_range_f32(o.fused_activation_function, &d->lo, &d->hi);
   d->asym = o.asymmetric_quantize_inputs;
   if (w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
-    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, units, depth))
+    if (!tfl_qgemm_prepare(&d->gemm, (const int8_t *)w->data, units, depth))
       return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
     d->packed = 1;
   } else {
@@ -253,9 +253,9 @@ typedef struct {
   int K;
 } FcRows;
 
-static void fc_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+static void fc_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const FcRows *r = (const FcRows *)arg;
-  for (int i = 0; i < mb; ++i) tfl_widen_i8(r->q + (size_t)(m0 + i) * r->K, A + (size_t)i * lda, (size_t)r->K);
+  for (int i = 0; i < mb; ++i) tfl_qrows_copy(o, (size_t)i * o->lda, r->q + (size_t)(m0 + i) * r->K, (size_t)r->K);
 }
 
 typedef struct {
@@ -322,7 +322,7 @@ static TflStatus fc_eval(TflContext *ctx, TflNode *node) {
     }
     FcRows r = {q, K};
     FcPost p = {d, w->scales, sfs, offs, bd, y};
-    if (tfl_qgemm_run(ctx, &d->gemm, B, fc_rows, &r, NULL, 0, fc_post, &p, scratch + q_bytes + s_bytes) != TFL_OK)
+    if (tfl_qgemm_run_rows(ctx, &d->gemm, B, fc_rows, &r, NULL, 0, fc_post, &p, scratch + q_bytes + s_bytes) != TFL_OK)
       return tfl_error(ctx, "FULLY_CONNECTED (hybrid): out of memory");
     return TFL_OK;
   }
@@ -416,7 +416,7 @@ static TflStatus conv_like_prepare(TflContext *ctx, TflNode *node, int depthwise
   act_range_f32(act, &d->lo, &d->hi);
   if (!depthwise && d->groups == 1 && w->data && w->alloc == TFL_ALLOC_CONST && getenv("TFLRT_NO_QGEMM") == NULL) {
     const int K = w->dims[1] * w->dims[2] * w->dims[3];
-    if (!tfl_qgemm_init(&d->gemm, (const int8_t *)w->data, cout, K)) return tfl_error(ctx, "%s: out of memory", name);
+    if (!tfl_qgemm_prepare(&d->gemm, (const int8_t *)w->data, cout, K)) return tfl_error(ctx, "%s: out of memory", name);
     d->packed = 1;
   }
   if (d->stride_w <= 0 || d->stride_h <= 0 || d->dil_w <= 0 || d->dil_h <= 0)
@@ -443,42 +443,42 @@ typedef struct {
   const int8_t *q; /* one quantized batch */
   int H, W, C, OW, FH, FW;
   int pointwise;
-  int16_t off;
+  int8_t off;
 } ConvRows;
 
-static void conv_rows(const void *arg, int m0, int mb, int16_t *A, int lda) {
+/* Rows in the GEMM's own format (int16, or x + 128 for the VNNI kernels) through the tfl_qrows helpers. */
+static void conv_rows(const void *arg, int m0, int mb, const TflQRows *o) {
   const ConvRows *r = (const ConvRows *)arg;
   const HybQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OW = r->OW, FH = r->FH, FW = r->FW;
-  const int16_t off = r->off;
+  const int8_t off = r->off;
   if (r->pointwise) {
-    if (lda == C) tfl_widen_i8(r->q + (size_t)m0 * C, A, (size_t)mb * C);
+    if (o->lda == C) tfl_qrows_copy(o, 0, r->q + (size_t)m0 * C, (size_t)mb * C);
     else
-      for (int i = 0; i < mb; ++i) tfl_widen_i8(r->q + (size_t)(m0 + i) * C, A + (size_t)i * lda, (size_t)C);
+      for (int i = 0; i < mb; ++i) tfl_qrows_copy(o, (size_t)i * o->lda, r->q + (size_t)(m0 + i) * C, (size_t)C);
     return;
   }
   for (int i = 0; i < mb; ++i) {
     const int m = m0 + i, oy = m / OW, ox = m % OW;
-    int16_t *dst = A + (size_t)i * lda;
+    size_t at = (size_t)i * o->lda;
     const int iy0 = oy * d->stride_h - d->pad_h, ix0 = ox * d->stride_w - d->pad_w;
     const int row_inside = ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W;
     for (int fy = 0; fy < FH; ++fy) {
       const int iy = iy0 + fy * d->dil_h;
       if (iy < 0 || iy >= H) {
-        for (int k = 0; k < FW * C; ++k) dst[k] = off;
-        dst += FW * C;
+        tfl_qrows_fill(o, at, off, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
       if (row_inside && d->dil_w == 1) { /* FW taps of C channels are contiguous in the input row */
-        tfl_widen_i8(r->q + ((size_t)iy * W + ix0) * C, dst, (size_t)FW * C);
-        dst += FW * C;
+        tfl_qrows_copy(o, at, r->q + ((size_t)iy * W + ix0) * C, (size_t)FW * C);
+        at += (size_t)FW * C;
         continue;
       }
-      for (int fx = 0; fx < FW; ++fx, dst += C) {
+      for (int fx = 0; fx < FW; ++fx, at += (size_t)C) {
         const int ix = ix0 + fx * d->dil_w;
-        if (ix >= 0 && ix < W) tfl_widen_i8(r->q + ((size_t)iy * W + ix) * C, dst, (size_t)C);
-        else
-          for (int c = 0; c < C; ++c) dst[c] = off;
+        if (ix >= 0 && ix < W) tfl_qrows_copy(o, at, r->q + ((size_t)iy * W + ix) * C, (size_t)C);
+        else tfl_qrows_fill(o, at, off, (size_t)C);
       }
     }
   }
@@ -551,12 +551,12 @@ TFL_HOT static TflStatus conv_eval_packed(TflContext *ctx, TflNode *node, HybQ *
     int32_t off = 0;
     if (d->asym) quantize_asym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf, &off);
     else quantize_sym_mt(ctx, x + n * per_batch, (int)per_batch, q, &sf);
-    r.off = (int16_t)off;
+    r.off = (int8_t)off; /* an int8 zero point (quantize_asym clamps it to [-128, 127]) */
     p.sf = sf;
     p.sfw = d->per_channel ? sf : sf * w->scales[0];
     p.off = off;
     p.y = y + (size_t)n * total * OC;
-    if (tfl_qgemm_run(ctx, &d->gemm, total, conv_rows, &r, NULL, 0, conv_post, &p, scratch + q_bytes) != TFL_OK)
+    if (tfl_qgemm_run_rows(ctx, &d->gemm, total, conv_rows, &r, NULL, 0, conv_post, &p, scratch + q_bytes) != TFL_OK)
       return tfl_error(ctx, "CONV_2D (hybrid): out of memory");
   }
   return TFL_OK;

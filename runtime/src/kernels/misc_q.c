@@ -239,6 +239,47 @@ static TflStatus reduce_prod_eval(TflContext *ctx, const RedQ *d, const TflTenso
   return TFL_OK;
 }
 
+/* The reduced dims as one block: input = [outer][red][inner] with every reduced dim inside red (dims of size 1 may be
+ * on either side). Returns 0 when the reduced dims are not contiguous. */
+static int reduce_block(const RedQ *d, const TflTensor *in, int64_t *outer, int64_t *red, int64_t *inner) {
+  int first = -1, last = -1;
+  for (int i = 0; i < in->rank; ++i)
+    if (d->reduced[i] && in->dims[i] != 1) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  *outer = *red = *inner = 1;
+  for (int i = 0; i < in->rank; ++i) {
+    if (first >= 0 && i >= first && i <= last) {
+      if (!d->reduced[i] && in->dims[i] != 1) return 0;
+      *red *= in->dims[i];
+    } else if (first >= 0 && i > last) {
+      *inner *= in->dims[i];
+    } else {
+      *outer *= in->dims[i];
+    }
+  }
+  return 1;
+}
+
+/* acc[o][c] (sum, max or min by kind 0/1/2, acc initialized) over x[o][r][c]; rows of inner values, vectorized by the
+ * compiler (int32 sums wrap, as the per-element loop). */
+TFL_HOT static void reduce_i8_block(const int8_t *x, int32_t *acc, int64_t outer, int64_t red, int64_t inner, int kind) {
+  for (int64_t o = 0; o < outer; ++o) {
+    int32_t *a = acc + o * inner;
+    for (int64_t r = 0; r < red; ++r) {
+      const int8_t *xr = x + (o * red + r) * inner;
+      if (kind == 0) {
+        for (int64_t c = 0; c < inner; ++c) a[c] = (int32_t)((uint32_t)a[c] + (uint32_t)(int32_t)xr[c]);
+      } else if (kind == 1) {
+        for (int64_t c = 0; c < inner; ++c) a[c] = xr[c] > a[c] ? xr[c] : a[c];
+      } else {
+        for (int64_t c = 0; c < inner; ++c) a[c] = xr[c] < a[c] ? xr[c] : a[c];
+      }
+    }
+  }
+}
+
 static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   const RedQ *d = (const RedQ *)node->user_data;
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
@@ -259,14 +300,19 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   } else {
     memset(sum, 0, (size_t)nout * sizeof(int32_t));
   }
-  RedWalk w;
-  redwalk_init(&w, d, in);
-  for (int64_t i = 0; i < nin; ++i, redwalk_next(&w)) {
-    const int32_t v = load_q(in, is16, i);
-    int32_t *acc = &sum[w.out];
-    if (is_max) *acc = v > *acc ? v : *acc;
-    else if (is_min) *acc = v < *acc ? v : *acc;
-    else *acc += v;
+  int64_t outer, red, inner;
+  if (!is16 && reduce_block(d, in, &outer, &red, &inner)) {
+    reduce_i8_block((const int8_t *)in->data, sum, outer, red, inner, is_max ? 1 : is_min ? 2 : 0);
+  } else {
+    RedWalk w;
+    redwalk_init(&w, d, in);
+    for (int64_t i = 0; i < nin; ++i, redwalk_next(&w)) {
+      const int32_t v = load_q(in, is16, i);
+      int32_t *acc = &sum[w.out];
+      if (is_max) *acc = v > *acc ? v : *acc;
+      else if (is_min) *acc = v < *acc ? v : *acc;
+      else *acc = (int32_t)((uint32_t)*acc + (uint32_t)v); /* int32 sums wrap (a hostile count could overflow) */
+    }
   }
   if (is_max || is_min) { /* same quantization in and out: raw values */
     for (int64_t o = 0; o < nout; ++o) {
@@ -288,7 +334,7 @@ static TflStatus reduce_eval(TflContext *ctx, TflNode *node) {
   }
   const TflRounding mode = tfl_rounding();
   for (int64_t o = 0; o < nout; ++o) {
-    const int32_t shifted = (int32_t)((uint32_t)sum[o] - (uint32_t)(d->in_zp * (int32_t)cnt));
+    const int32_t shifted = (int32_t)((uint32_t)sum[o] - (uint32_t)d->in_zp * (uint32_t)cnt);
     const int32_t v = clamp32(tfl_mbqm_mode(shifted, mult, shift, mode) + d->out_zp, lo, hi);
     if (is16) ((int16_t *)out->data)[o] = (int16_t)v;
     else ((int8_t *)out->data)[o] = (int8_t)v;

@@ -3,6 +3,7 @@
 #include <float.h>
 
 #include "common_f32.h"
+#include "par_range.h"
 
 typedef struct {
   int dynamic;
@@ -89,47 +90,137 @@ static TflStatus red_prepare_(TflContext *ctx, TflNode *node) {
   return red_shape(ctx, node, d);
 }
 
-#define RED_RUN(T, ACC_T, INIT, COMBINE, FINAL)                                   \
-  do {                                                                          \
-    const T *X = in->data;                                                      \
-    T *O = out->data;                                                           \
-    ACC_T *acc = malloc(sizeof(ACC_T) * (size_t)(d->nout ? d->nout : 1));       \
-    if (!acc) return tfl_error(ctx, "%s: out of memory", tfl_op_name(op));            \
-    for (int64_t i = 0; i < d->nout; i++) acc[i] = (INIT);                      \
-    int r = d->rank;                                                            \
-    int64_t inner = d->dims[r - 1], os = d->ostride[r - 1];                     \
-    int64_t outer = total / (inner ? inner : 1);                                \
-    int64_t idx[TFL_MAX_RANK] = {0}, ob = 0;                                    \
-    for (int64_t o = 0; o < outer && inner > 0; o++) {                          \
-      const T *x = X + o * inner;                                               \
-      ACC_T *a = acc + ob;                                                      \
-      if (os) {                                                                 \
-        for (int64_t i = 0; i < inner; i++) {                                   \
-          ACC_T v = a[i];                                                       \
-          ACC_T xv = (ACC_T)x[i];                                               \
-          a[i] = COMBINE;                                                       \
-        }                                                                       \
-      } else {                                                                  \
-        ACC_T v = a[0];                                                         \
-        for (int64_t i = 0; i < inner; i++) {                                   \
-          ACC_T xv = (ACC_T)x[i];                                               \
-          v = COMBINE;                                                          \
-        }                                                                       \
-        a[0] = v;                                                               \
-      }                                                                         \
-      for (int i = r - 2; i >= 0; i--) {                                        \
-        idx[i]++;                                                               \
-        ob += d->ostride[i];                                                    \
-        if (idx[i] < d->dims[i]) break;                                         \
-        ob -= d->ostride[i] * d->dims[i];                                       \
-        idx[i] = 0;                                                             \
-      }                                                                         \
-    }                                                                           \
-    for (int64_t i = 0; i < d->nout; i++) {                                     \
-      ACC_T v = acc[i];                                                         \
-      O[i] = (T)(FINAL);                                                        \
-    }                                                                           \
-    free(acc);                                                                  \
+/* Accumulation over the input in memory order, restricted to indices [i0, i1) of collapsed kept dim s (s < 0: all):
+ * every output sees its inputs in the same order whatever the range, so a split over s equals the serial loop bit for
+ * bit. acc is indexed by output; the inner collapsed dim is either kept (stride 1) or reduced. */
+#define RED_ACC(T, ACC_T, COMBINE)                                                                                    \
+  do {                                                                                                                \
+    const T *X = x_;                                                                                                  \
+    ACC_T *acc = acc_;                                                                                                \
+    const int64_t os = d->ostride[r - 1], j0 = lo[r - 1], j1 = hi[r - 1];                                             \
+    for (;;) {                                                                                                        \
+      const T *x = X + xo;                                                                                            \
+      ACC_T *a = acc + ob;                                                                                            \
+      if (os) {                                                                                                       \
+        for (int64_t i = j0; i < j1; i++) {                                                                           \
+          ACC_T v = a[i];                                                                                             \
+          ACC_T xv = (ACC_T)x[i];                                                                                     \
+          a[i] = COMBINE;                                                                                             \
+        }                                                                                                             \
+      } else {                                                                                                        \
+        ACC_T v = a[0];                                                                                               \
+        for (int64_t i = j0; i < j1; i++) {                                                                           \
+          ACC_T xv = (ACC_T)x[i];                                                                                     \
+          v = COMBINE;                                                                                                \
+        }                                                                                                             \
+        a[0] = v;                                                                                                     \
+      }                                                                                                               \
+      int i = r - 2;                                                                                                  \
+      for (; i >= 0; i--) {                                                                                           \
+        idx[i]++;                                                                                                     \
+        xo += istr[i];                                                                                                \
+        ob += d->ostride[i];                                                                                          \
+        if (idx[i] < hi[i]) break;                                                                                    \
+        xo -= istr[i] * (hi[i] - lo[i]);                                                                              \
+        ob -= d->ostride[i] * (hi[i] - lo[i]);                                                                        \
+        idx[i] = lo[i];                                                                                               \
+      }                                                                                                               \
+      if (i < 0) break;                                                                                               \
+    }                                                                                                                 \
+  } while (0)
+
+static void red_range(const RedData *d, int op, int type, const void *x_, void *acc_, int s, int64_t i0, int64_t i1) {
+  const int r = d->rank;
+  int64_t istr[TFL_MAX_RANK], lo[TFL_MAX_RANK], hi[TFL_MAX_RANK], idx[TFL_MAX_RANK];
+  int64_t xo = 0, ob = 0;
+  istr[r - 1] = 1;
+  for (int i = r - 2; i >= 0; i--) istr[i] = istr[i + 1] * d->dims[i + 1];
+  for (int i = 0; i < r; i++) {
+    lo[i] = i == s ? i0 : 0;
+    hi[i] = i == s ? i1 : d->dims[i];
+    if (hi[i] <= lo[i]) return; /* nothing to reduce (an empty dim, or an empty range) */
+    idx[i] = lo[i];
+    if (i < r - 1) {
+      xo += lo[i] * istr[i];
+      ob += lo[i] * d->ostride[i];
+    }
+  }
+  if (type == TFL_FLOAT32) {
+    switch (op) {
+      case TFL_OP_MEAN:
+      case TFL_OP_SUM: RED_ACC(float, float, v + xv); break;
+      case TFL_OP_REDUCE_PROD: RED_ACC(float, float, v * xv); break;
+      case TFL_OP_REDUCE_MAX: RED_ACC(float, float, xv > v ? xv : v); break;
+      case TFL_OP_REDUCE_MIN: RED_ACC(float, float, xv < v ? xv : v); break;
+    }
+  } else if (type == TFL_INT32) {
+    switch (op) {
+      case TFL_OP_MEAN: RED_ACC(int32_t, int64_t, v + xv); break;
+      case TFL_OP_SUM: RED_ACC(int32_t, int32_t, (int32_t)((uint32_t)v + (uint32_t)xv)); break;
+      case TFL_OP_REDUCE_PROD: RED_ACC(int32_t, int32_t, (int32_t)((uint32_t)v * (uint32_t)xv)); break;
+      case TFL_OP_REDUCE_MAX: RED_ACC(int32_t, int32_t, xv > v ? xv : v); break;
+      case TFL_OP_REDUCE_MIN: RED_ACC(int32_t, int32_t, xv < v ? xv : v); break;
+    }
+  } else if (type == TFL_INT64) {
+    switch (op) {
+      case TFL_OP_MEAN: RED_ACC(int64_t, int64_t, v + xv); break;
+      case TFL_OP_SUM: RED_ACC(int64_t, int64_t, (int64_t)((uint64_t)v + (uint64_t)xv)); break;
+      case TFL_OP_REDUCE_PROD: RED_ACC(int64_t, int64_t, (int64_t)((uint64_t)v * (uint64_t)xv)); break;
+      case TFL_OP_REDUCE_MAX: RED_ACC(int64_t, int64_t, xv > v ? xv : v); break;
+      case TFL_OP_REDUCE_MIN: RED_ACC(int64_t, int64_t, xv < v ? xv : v); break;
+    }
+  } else if (op == TFL_OP_REDUCE_ANY) {
+    RED_ACC(uint8_t, uint8_t, (uint8_t)(v | (xv != 0)));
+  } else {
+    RED_ACC(uint8_t, uint8_t, (uint8_t)(v & (xv != 0)));
+  }
+}
+#undef RED_ACC
+
+typedef struct {
+  const RedData *d;
+  int op, type, s, ntasks;
+  const void *x;
+  void *acc;
+} RedJob;
+
+static void red_task(void *arg, int task, int thread) {
+  const RedJob *j = arg;
+  (void)thread;
+  const int64_t ext = j->d->dims[j->s];
+  red_range(j->d, j->op, j->type, j->x, j->acc, j->s, task * ext / j->ntasks, (task + 1) * ext / j->ntasks);
+}
+
+/* Large reductions with a kept dim split over threads by ranges of the longest kept collapsed dim. */
+static void red_accumulate(TflContext *ctx, const RedData *d, int op, int type, const void *x, void *acc,
+                           int64_t total) {
+  int s = -1;
+  for (int i = 0; i < d->rank; i++)
+    if (d->ostride[i] && (s < 0 || d->dims[i] > d->dims[s])) s = i;
+  const int nt = tfl_num_threads(ctx);
+  int64_t want = 4 * (int64_t)nt;
+  if ((double)total / TFL_MIN_RANGE_WORK < want) want = (int64_t)((double)total / TFL_MIN_RANGE_WORK);
+  if (s >= 0 && want > d->dims[s]) want = d->dims[s];
+  if (nt <= 1 || s < 0 || want < 2) {
+    red_range(d, op, type, x, acc, -1, 0, 0);
+    return;
+  }
+  RedJob j = {d, op, type, s, (int)want, x, acc};
+  tfl_parallel_for(ctx, j.ntasks, red_task, &j);
+}
+
+#define RED_RUN(T, ACC_T, INIT, FINAL)                                                                                \
+  do {                                                                                                                \
+    T *O = out->data;                                                                                                 \
+    ACC_T *acc = malloc(sizeof(ACC_T) * (size_t)(d->nout ? d->nout : 1));                                             \
+    if (!acc) return tfl_error(ctx, "%s: out of memory", tfl_op_name(op));                                            \
+    for (int64_t i = 0; i < d->nout; i++) acc[i] = (INIT);                                                            \
+    if (total > 0) red_accumulate(ctx, d, op, in->type, in->data, acc, total);                                        \
+    for (int64_t i = 0; i < d->nout; i++) {                                                                           \
+      ACC_T v = acc[i];                                                                                               \
+      O[i] = (T)(FINAL);                                                                                              \
+    }                                                                                                                 \
+    free(acc);                                                                                                        \
   } while (0)
 
 static TflStatus red_eval(TflContext *ctx, TflNode *node) {
@@ -141,33 +232,33 @@ static TflStatus red_eval(TflContext *ctx, TflNode *node) {
   float cnt = (float)d->count;
   if (in->type == TFL_FLOAT32) {
     switch (op) {
-      case TFL_OP_MEAN: RED_RUN(float, float, 0.0f, v + xv, d->count ? v / cnt : NAN); break;
-      case TFL_OP_SUM: RED_RUN(float, float, 0.0f, v + xv, v); break;
-      case TFL_OP_REDUCE_PROD: RED_RUN(float, float, 1.0f, v * xv, v); break;
-      case TFL_OP_REDUCE_MAX: RED_RUN(float, float, -INFINITY, xv > v ? xv : v, v); break;
-      case TFL_OP_REDUCE_MIN: RED_RUN(float, float, INFINITY, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(float, float, 0.0f, d->count ? v / cnt : NAN); break;
+      case TFL_OP_SUM: RED_RUN(float, float, 0.0f, v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(float, float, 1.0f, v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(float, float, -INFINITY, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(float, float, INFINITY, v); break;
     }
   } else if (in->type == TFL_INT32) {
     switch (op) {
-      case TFL_OP_MEAN: RED_RUN(int32_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
-      case TFL_OP_SUM: RED_RUN(int32_t, int32_t, 0, (int32_t)((uint32_t)v + (uint32_t)xv), v); break;
-      case TFL_OP_REDUCE_PROD: RED_RUN(int32_t, int32_t, 1, (int32_t)((uint32_t)v * (uint32_t)xv), v); break;
-      case TFL_OP_REDUCE_MAX: RED_RUN(int32_t, int32_t, INT32_MIN, xv > v ? xv : v, v); break;
-      case TFL_OP_REDUCE_MIN: RED_RUN(int32_t, int32_t, INT32_MAX, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(int32_t, int64_t, 0, d->count ? v / d->count : 0); break;
+      case TFL_OP_SUM: RED_RUN(int32_t, int32_t, 0, v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(int32_t, int32_t, 1, v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(int32_t, int32_t, INT32_MIN, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(int32_t, int32_t, INT32_MAX, v); break;
     }
   } else if (in->type == TFL_INT64) {
     switch (op) {
-      case TFL_OP_MEAN: RED_RUN(int64_t, int64_t, 0, v + xv, d->count ? v / d->count : 0); break;
-      case TFL_OP_SUM: RED_RUN(int64_t, int64_t, 0, (int64_t)((uint64_t)v + (uint64_t)xv), v); break;
-      case TFL_OP_REDUCE_PROD: RED_RUN(int64_t, int64_t, 1, (int64_t)((uint64_t)v * (uint64_t)xv), v); break;
-      case TFL_OP_REDUCE_MAX: RED_RUN(int64_t, int64_t, INT64_MIN, xv > v ? xv : v, v); break;
-      case TFL_OP_REDUCE_MIN: RED_RUN(int64_t, int64_t, INT64_MAX, xv < v ? xv : v, v); break;
+      case TFL_OP_MEAN: RED_RUN(int64_t, int64_t, 0, d->count ? v / d->count : 0); break;
+      case TFL_OP_SUM: RED_RUN(int64_t, int64_t, 0, v); break;
+      case TFL_OP_REDUCE_PROD: RED_RUN(int64_t, int64_t, 1, v); break;
+      case TFL_OP_REDUCE_MAX: RED_RUN(int64_t, int64_t, INT64_MIN, v); break;
+      case TFL_OP_REDUCE_MIN: RED_RUN(int64_t, int64_t, INT64_MAX, v); break;
     }
   } else {
     if (op == TFL_OP_REDUCE_ANY)
-      RED_RUN(uint8_t, uint8_t, 0, (uint8_t)(v | (xv != 0)), v);
+      RED_RUN(uint8_t, uint8_t, 0, v);
     else
-      RED_RUN(uint8_t, uint8_t, 1, (uint8_t)(v & (xv != 0)), v);
+      RED_RUN(uint8_t, uint8_t, 1, v);
   }
   return TFL_OK;
 }
