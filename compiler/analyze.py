@@ -385,6 +385,12 @@ def analyze_module(
         # as the converter: with a fallback, ops TF only has as Flex ops (Erf) are not decomposed
         passes = pipeline_string(parse_passes(spec)).split(",")
         spec = ",".join("legalize-tf{beyond-tf=false}" if p == "legalize-tf" else p for p in passes)
+    from passes.quantize_qat import qat_ops
+
+    if qat_ops(module):  # a float conversion turns FakeQuant / QDQ ops into QUANTIZE/DEQUANTIZE pairs
+        from compiler.converter import fake_quant_pipeline
+
+        spec = fake_quant_pipeline(spec)
     run_pipeline(module, spec)
     after: dict[str, list[Any]] = {}
     tfl_count = 0

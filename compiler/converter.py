@@ -382,6 +382,8 @@ class TFLiteConverter:
         base = self._pipeline()
         if self.quantization_mode() == "qat":
             return qat_pipeline(base)
+        if self._qat and self.quantization_mode() is None:
+            base = fake_quant_pipeline(base)  # TF: a float model that fake-quantizes at run time
         extra = self.quantization_pass()
         if extra is None or extra.split("{")[0] in expand_pipeline(base):
             return base
@@ -499,13 +501,6 @@ class TFLiteConverter:
             out.append(
                 "representative_dataset with a quantization-aware-trained model (FakeQuant ops give the ranges; "
                 "tflc does not calibrate such a model)"
-            )
-        elif not self.optimizations and qdq is None:
-            out.append(
-                "a quantization-aware-trained model (FakeQuant ops) without optimizations: TF 2.21 then writes a "
-                "float model that fake-quantizes at run time through uint8 QUANTIZE/DEQUANTIZE pairs, which tflc "
-                "does not implement; set optimizations=[Optimize.DEFAULT] (tflc convert --quantize dynamic) for "
-                "TF's int8 model"
             )
         return out
 
@@ -705,6 +700,17 @@ _OPS_16X8 = "EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8"
 
 # tf.lite.Optimize members that all mean "quantize" (SIZE and LATENCY are deprecated aliases of DEFAULT in TF).
 _QUANTIZING_OPTIMIZATIONS = {"DEFAULT", "OPTIMIZE_FOR_SIZE", "OPTIMIZE_FOR_LATENCY"}
+
+
+def fake_quant_pipeline(base: str = DEFAULT_PIPELINE) -> str:
+    """`base` for a float conversion of a model with FakeQuant / QuantizeAndDequantize ops: each becomes a uint8
+    QUANTIZE/DEQUANTIZE pair (legalize-fake-quant) before legalize-tf, as TF's prepare pass does."""
+    from compiler.pipeline import expand_pipeline
+
+    base = expand_pipeline(base)
+    if "legalize-tf" in [p.split("{")[0] for p in base.split(",")]:
+        base = base.replace("legalize-tf", "legalize-fake-quant,legalize-tf", 1)
+    return base
 
 
 def qat_pipeline(base: str = DEFAULT_PIPELINE) -> str:

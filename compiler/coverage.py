@@ -176,7 +176,10 @@ def our_builtins(tf_type: str) -> tuple[list[str], list[str]]:
     names: set[str] = set()
     rules: list[str] = []
     if start is None:  # imported as tf.generic: the rules that name this op type (generic_op_types)
-        for fn in legalize.rules.get(tf.GenericOp, ()):
+        from passes.legalize_tf.fake_quant import FAKE_QUANT_TABLE  # float conversions of FakeQuant / QDQ ops
+
+        generic = [*legalize.rules.get(tf.GenericOp, ()), *FAKE_QUANT_TABLE.rules.get(tf.GenericOp, ())]
+        for fn in generic:
             if tf_type in getattr(fn, "generic_op_types", ()):
                 rules.append(fn.__name__)
                 names |= {builtin_name(c.BUILTIN) for c in _RuleReader().built(fn, tf.GenericOp)[0]}

@@ -45,6 +45,7 @@ def _builtin_passes() -> dict[str, PassFactory]:
         "lower-tensor-list": _lazy("passes.lower_tensor_list", "LowerTensorList"),
         "prepare-tf": _lazy("passes.prepare_tf", "PrepareTF"),
         "legalize-tf": _lazy("passes.legalize_tf", "LegalizeTF"),
+        "legalize-fake-quant": _lazy("passes.legalize_tf.fake_quant", "LegalizeFakeQuant"),
         "select-tf-fallback": _lazy("passes.select_tf", "SelectTFFallback"),
         "optimize": _lazy("passes.optimize", "Optimize"),
         "dce": _lazy("passes.dce", "DeadCodeElimination"),

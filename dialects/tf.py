@@ -284,6 +284,17 @@ _OPS: dict[str, tuple[str, ...]] = {
     "Unique": ("x",),
     "RandomUniform": ("shape",),
     "RandomStandardNormal": ("shape",),
+    "NonMaxSuppressionV3": ("boxes", "scores", "max_output_size", "iou_threshold", "score_threshold"),
+    "NonMaxSuppressionV4": ("boxes", "scores", "max_output_size", "iou_threshold", "score_threshold"),
+    "NonMaxSuppressionV5": (
+        "boxes",
+        "scores",
+        "max_output_size",
+        "iou_threshold",
+        "score_threshold",
+        "soft_nms_sigma",
+    ),
+    "Multinomial": ("logits", "num_samples"),
 }
 
 

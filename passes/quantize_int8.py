@@ -93,6 +93,8 @@ _SAME_SCALE_REBUILT: tuple[type, ...] = (
     tfl.ReduceMinOp,
     tfl.ResizeBilinearOp,
     tfl.ResizeNearestNeighborOp,
+    tfl.SparseToDenseOp,
+    tfl.UniqueOp,
 )
 SAME_SCALE: tuple[type, ...] = (
     *_SAME_SCALE_REBUILT,
@@ -420,7 +422,7 @@ class _Quantizer:
         """Rebuild `op` on int8 values; False (IR untouched apart from dead QUANTIZEs) when it cannot be."""
         if isinstance(op, tfl.UnidirectionalSequenceLSTMOp):
             return self.scheme is INT8 and self._lstm(op)
-        if not isinstance(op, self.scheme.ops) or not all(_is_f32(r) for r in op.results):
+        if not isinstance(op, self.scheme.ops) or not _is_f32(op.results[0]):  # UNIQUE: int32 indices too
             return False
         if isinstance(op, ACTIVATIONS_ONLY) and any(_const_array(v) is not None for v in op.operands):
             return False
@@ -491,7 +493,8 @@ class _Quantizer:
             )
             operands[2] = self.const(op.operands[2], values.astype(b_type), qt, op)
         result_types = [
-            _tensor(_qtype(p, self.scheme.storage), r) for p, r in zip(params, op.results, strict=True)
+            _tensor(_qtype(p, self.scheme.storage), r) if _is_f32(r) else r.type
+            for p, r in zip(params, op.results, strict=True)
         ]
         if not type(op).accepts([o.type for o in operands], result_types):  # type: ignore[union-attr]
             for o in operands:
@@ -505,6 +508,9 @@ class _Quantizer:
         )
         op.parent_block().insert_op_before(new, op)
         for old, res in zip(op.results, new.results, strict=True):
+            if not _is_f32(old):
+                old.replace_all_uses_with(res)
+                continue
             dq = tfl.DequantizeOp.build([res], [old.type])
             op.parent_block().insert_op_before(dq, op)
             old.replace_all_uses_with(dq.results[0])

@@ -250,11 +250,12 @@ def test_integer_io_as_tf(fake_quant_fn):
     _assert_same_outputs(ours, theirs, _inputs(4))
 
 
-def test_without_optimizations_refused_clearly(fake_quant_fn):
-    with pytest.raises(
-        UnsupportedFlagError, match="quantization-aware-trained model .* without optimizations"
-    ):
-        _convert(TFLiteConverter, fake_quant_fn)
+def test_without_optimizations_as_tf(fake_quant_fn):
+    # a float model that fake-quantizes at run time: uint8 QUANTIZE/DEQUANTIZE pairs, on the weights in the
+    # builtins' layouts (tests/test_legalize_more3.py has the single ops)
+    ours, theirs = _both(fake_quant_fn, optimize=False)
+    assert [r[0] for r in _tensors(ours)] == [r[0] for r in _tensors(theirs)]
+    _assert_same_outputs(ours, theirs, _inputs(4))
 
 
 def test_qdq_mode_on_float_model_refused():

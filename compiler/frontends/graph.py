@@ -77,7 +77,7 @@ _VARIABLE_WRITES = {
     "AssignSubVariableOp": tfd.SubOp,
 }
 # Stateful ops TF's converter writes as builtins (LiteRT keeps their state): imported like any op.
-_BUILTIN_STATEFUL = {"RandomUniform", "RandomStandardNormal"}
+_BUILTIN_STATEFUL = {"RandomUniform", "RandomStandardNormal", "Multinomial"}
 # Ops that turn a tensor's dimensions into values; a dynamic dim read this way is folded to the traced size.
 _SHAPE_READERS = {"Shape", "ShapeN", "Size"}
 

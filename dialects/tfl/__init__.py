@@ -27,6 +27,7 @@ from dialects.tfl.control import *  # noqa: F403
 from dialects.tfl.control import CONTROL_OPS
 from dialects.tfl.conv import *  # noqa: F403
 from dialects.tfl.custom import CustomOp, StringConstOp
+from dialects.tfl.detection import *  # noqa: F403
 from dialects.tfl.elementwise import *  # noqa: F403
 from dialects.tfl.more import *  # noqa: F403
 from dialects.tfl.quantize import *  # noqa: F403

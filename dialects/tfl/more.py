@@ -84,7 +84,7 @@ class SparseToDenseOp(TflOp):
     TYPES = {
         "sparse_indices": TensorOf(*INDEX),
         "output_shape": TensorOf(*INDEX),
-        **same("f32", "i8", "ui8", "i32", "i64", fields=("sparse_values", "default_value", "dense")),
+        **same("f32", "i8", "ui8", "i32", "i64", "qi8", fields=("sparse_values", "default_value", "dense")),
     }
     VERSIONS = {1: "1.9.0", 2: "1.14.0", 3: "1.15.0"}
     sparse_indices = operand_def()
@@ -94,9 +94,9 @@ class SparseToDenseOp(TflOp):
     dense = result_def()
 
     def version(self) -> int:
-        """3 for int8/uint8 values, 2 for int64 values (tools/versioning/op_version.cc)."""
+        """3 for int8/uint8 values (quantized int8 too), 2 for int64 values (tools/versioning/op_version.cc)."""
         kind = element_kind(self.sparse_values.type)
-        return 3 if kind in ("i8", "ui8") else 2 if kind == "i64" else 1
+        return 3 if kind in ("i8", "ui8", "qi8") else 2 if kind == "i64" else 1
 
 
 @tfl_op
@@ -143,7 +143,7 @@ class UniqueOp(TflOp):
     BUILTIN = B.UNIQUE
     OPTIONS = Options("UniqueOptions", idx_out_type=ENUM(TENSOR_TYPES, "INT32"))
     TYPES = {
-        **same("f32", "i8", "ui8", "i16", "i32", "i64", fields=("input", "output")),
+        **same("f32", "i8", "ui8", "i16", "i32", "i64", "qi8", fields=("input", "output")),
         "idx": TensorOf(*INDEX),
     }
     VERSIONS = {1: "1.14.0"}

@@ -2,9 +2,9 @@
 
 The rules live in the family modules (`const.py`, `conv.py`, `matmul.py`, `binary.py`, `unary.py`,
 `decompose.py`, `gelu.py`, `cast.py`, `reduce.py`, `shape.py`, `rearrange.py`, `conv3d.py`,
-`lowered.py`, `segment.py`, `more_ops.py`, `complex.py`), each ending in its ordered `RULES` list;
-`LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the `tf`
-dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
+`lowered.py`, `segment.py`, `more_ops.py`, `complex.py`, `detection.py`), each ending in its ordered `RULES`
+list; `LEGALIZE_TF` below is their one ordered list. An op with no rule (or whose rules all decline) stays in the
+`tf` dialect; the driver then reports it (or the select-TF fallback exports it as a Flex op).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from passes.legalize_tf import (
     conv,
     conv3d,
     decompose,
+    detection,
     gelu,
     int_matmul,
     lowered,
@@ -58,6 +59,7 @@ LEGALIZE_TF = PatternTable(
         *segment.RULES,
         *more_ops.RULES,
         *complex.RULES,
+        *detection.RULES,
     ],
 )
 

@@ -194,7 +194,8 @@ extern const TflApi tfl_api;
   X(lrn_f32)                   \
   X(random)                    \
   X(complex)                   \
-  X(resource)
+  X(resource)                  \
+  X(nms)
 
 #define TFL_DECLARE_FAMILY(f) extern const TflKernel tfl_kernels_##f[];
 TFL_KERNEL_FAMILIES(TFL_DECLARE_FAMILY)
