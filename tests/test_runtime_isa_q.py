@@ -91,7 +91,16 @@ def _se(x):
     return tf.reduce_mean(y + m, axis=[1, 2])
 
 
+def _stem(x):
+    """Few-channel convs whose interior pixels take the 16-byte tap copies: VALID (runs from column 0 to the row's
+    end, the last pixels stopped by the input's end) and height-dilated SAME (border columns in between)."""
+    y = tf.nn.conv2d(x, _const((3, 3, 4, 20), 61, 0.5), 1, "VALID") + _const((20,), 62)
+    z = tf.nn.conv2d(x, _const((3, 2, 4, 20), 63, 0.5), 1, "SAME", dilations=[2, 1]) + _const((20,), 64)
+    return tf.reduce_mean(tf.nn.relu(y), axis=[1, 2]) + tf.reduce_mean(z, axis=[1, 2])
+
+
 MODELS = {
+    "stem": (_stem, [(2, 9, 13, 4)], ["CONV_2D", "MEAN"]),
     "cnn": (_cnn, [(2, 21, 19, 3)], ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]),
     "se": (_se, [(2, 30, 36, 32)], ["DEPTHWISE_CONV_2D", "MUL", "ADD", "MEAN", "LOGISTIC"]),
     "wide": (_wide, [(1, 9, 11, 130)], ["CONV_2D", "DEPTHWISE_CONV_2D"]),

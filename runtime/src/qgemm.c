@@ -358,30 +358,42 @@ static inline int32_t load_quad(const uint8_t *p) {
 #define TFL_ZMM_KERNEL(NAME, TARGET, GROUP, LOADW, DOT)                                                                \
   __attribute__((target(TARGET), always_inline)) static inline void NAME##_body(                                      \
       const int8_t *panel, size_t pstride, int ngroups, const uint8_t *const *rows, const int32_t *init,               \
-      const TflRq *rq, int n0, int nvalid, void *out, int ldo, const int MR, const int NP) {                          \
+      const TflRq *rq, int n0, int nvalid, void *out, int ldo, const int MR, const int NP, const int HALF) {          \
+    /* HALF: panel NP - 1 has at most 8 valid channels and runs on ymm (its channels 0-7, int8 output only) */       \
+    const int NF = NP - HALF;                                                                                          \
     __m512i acc[6][4];                                                                                                 \
-    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r)                                                               \
-      _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) acc[r][j] = _mm512_load_si512(init + 16 * j);          \
+    __m256i acch[6];                                                                                                   \
+    _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) acc[r][j] = _mm512_load_si512(init + 16 * j);          \
+      if (HALF) acch[r] = _mm256_load_si256((const __m256i *)(init + 16 * NF));                                       \
+    }                                                                                                                  \
     for (int g = 0; g < ngroups; ++g) {                                                                                \
       __m512i w[4];                                                                                                    \
-      _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) w[j] = LOADW(panel + j * pstride + (size_t)g * 16 * GROUP); \
+      __m256i wh = _mm256_setzero_si256();                                                                             \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) w[j] = LOADW(panel + j * pstride + (size_t)g * 16 * GROUP); \
+      if (HALF) wh = LOADW##_H(panel + NF * pstride + (size_t)g * 16 * GROUP);                                        \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                           \
-        const __m512i x = _mm512_set1_epi32(load_quad(rows[r] + 4 * (size_t)g));                                      \
-        _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j) acc[r][j] = DOT(acc[r][j], x, w[j]);                      \
+        const int32_t q = load_quad(rows[r] + 4 * (size_t)g);                                                          \
+        const __m512i x = _mm512_set1_epi32(q);                                                                        \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) acc[r][j] = DOT(acc[r][j], x, w[j]);                      \
+        if (HALF) acch[r] = DOT##_H(acch[r], _mm512_castsi512_si256(x), wh);                                          \
       }                                                                                                                \
     }                                                                                                                  \
     if (!rq) {                                                                                                         \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r)                                                             \
-        _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                           \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j)                                                           \
           _mm512_storeu_si512((int32_t *)out + (size_t)r * ldo + 16 * j, acc[r][j]);                                   \
       return;                                                                                                          \
     }                                                                                                                  \
     const int wl = rq->any_left;                                                                                       \
     /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
     const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NP; ++j)                                                               \
+    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j)                                                               \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
           wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
+    if (HALF)                                                                                                          \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
+          wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
     const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
     const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
     _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
@@ -393,8 +405,12 @@ static inline int32_t load_quad(const uint8_t *p) {
 
 #define TFL_LOADW_VNNI(p) _mm512_load_si512(p)
 #define TFL_DOT_VNNI(a, x, w) _mm512_dpbusd_epi32(a, x, w)
+#define TFL_LOADW_VNNI_H(p) _mm256_load_si256((const __m256i *)(p))
+#define TFL_DOT_VNNI_H(a, x, w) _mm256_dpbusd_epi32(a, x, w)
 #define TFL_LOADW_I16(p) _mm512_cvtepi8_epi16(_mm256_load_si256((const __m256i *)(p)))
 #define TFL_DOT_I16(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+#define TFL_LOADW_I16_H(p) _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(p)))
+#define TFL_DOT_I16_H(a, x, w) _mm256_add_epi32(a, _mm256_madd_epi16(x, w))
 TFL_ZMM_KERNEL(zmm_vnni, TFL_T512_VNNI, 4, TFL_LOADW_VNNI, TFL_DOT_VNNI)
 TFL_ZMM_KERNEL(zmm_i16, TFL_T512, 2, TFL_LOADW_I16, TFL_DOT_I16)
 
@@ -405,7 +421,12 @@ typedef void (*ZmmFn)(const int8_t *, size_t, int, const uint8_t *const *, const
                                                                  const uint8_t *const *rows, const int32_t *init,    \
                                                                  const TflRq *rq, int n0, int nvalid, void *out,     \
                                                                  int ldo) {                                          \
-    NAME##_body(panel, pstride, ngroups, rows, init, rq, n0, nvalid, out, ldo, MR, NP);                               \
+    NAME##_body(panel, pstride, ngroups, rows, init, rq, n0, nvalid, out, ldo, MR, NP, 0);                            \
+  }                                                                                                                    \
+  __attribute__((target(TARGET), unused)) static void NAME##_##MR##x##NP##h(                                          \
+      const int8_t *panel, size_t pstride, int ngroups, const uint8_t *const *rows, const int32_t *init,              \
+      const TflRq *rq, int n0, int nvalid, void *out, int ldo) {                                                       \
+    NAME##_body(panel, pstride, ngroups, rows, init, rq, n0, nvalid, out, ldo, MR, NP, NP > 1);                        \
   }
 #define TFL_ZMM_ROWS(NAME, TARGET, NP)                                                                                 \
   TFL_ZMM_INST(NAME, TARGET, 1, NP)                                                                                    \
@@ -421,7 +442,12 @@ typedef void (*ZmmFn)(const int8_t *, size_t, int, const uint8_t *const *, const
       {NAME##_1x1, NAME##_2x1, NAME##_3x1, NAME##_4x1, NAME##_5x1, NAME##_6x1},                                        \
       {NAME##_1x2, NAME##_2x2, NAME##_3x2, NAME##_4x2, NAME##_5x2, NAME##_6x2},                                        \
       {NAME##_1x3, NAME##_2x3, NAME##_3x3, NAME##_4x3, NAME##_5x3, NAME##_6x3},                                        \
-      {NAME##_1x4, NAME##_2x4, NAME##_3x4, NAME##_4x4, NAME##_5x4, NAME##_6x4}};
+      {NAME##_1x4, NAME##_2x4, NAME##_3x4, NAME##_4x4, NAME##_5x4, NAME##_6x4}};                                     \
+  /* [np - 2]: the last of np panels half (8 channels) */                                                             \
+  static const ZmmFn NAME##_half_fns[3][6] = {                                                                         \
+      {NAME##_1x2h, NAME##_2x2h, NAME##_3x2h, NAME##_4x2h, NAME##_5x2h, NAME##_6x2h},                                  \
+      {NAME##_1x3h, NAME##_2x3h, NAME##_3x3h, NAME##_4x3h, NAME##_5x3h, NAME##_6x3h},                                  \
+      {NAME##_1x4h, NAME##_2x4h, NAME##_3x4h, NAME##_4x4h, NAME##_5x4h, NAME##_6x4h}};
 TFL_ZMM_ALL(zmm_vnni, TFL_T512_VNNI)
 TFL_ZMM_ALL(zmm_i16, TFL_T512)
 
@@ -587,9 +613,12 @@ static void block_wide(const TflQGemm *g, const uint8_t *A, size_t row_bytes, in
   const int zmm = g->isa >= TFL_ISA_AVX512, np_max = zmm ? 4 : 1;
   const YmmFn *yfns = tfl_cpu_has_avx_vnni() ? ymm_vex_fns : ymm_evex_fns;
   const ZmmFn(*zfns)[6] = g->isa == TFL_ISA_AVX512_VNNI ? zmm_vnni_fns : zmm_i16_fns;
+  const ZmmFn(*hfns)[6] = g->isa == TFL_ISA_AVX512_VNNI ? zmm_vnni_half_fns : zmm_i16_half_fns;
   for (int j = j0; j < j1; j += np_max) {
     const int np = j1 - j < np_max ? j1 - j : np_max, n0 = j * TFL_QGEMM_NR;
     const int nvalid = p->N - n0 < np * TFL_QGEMM_NR ? p->N - n0 : np * TFL_QGEMM_NR;
+    /* int8 output whose last panel has <= 8 valid channels (24, 40, 56 of them): that panel on ymm */
+    const int half = zmm && rq && np > 1 && nvalid <= (np - 1) * TFL_QGEMM_NR + 8;
     const int8_t *panel = p->data + (size_t)j * pstride;
     for (int m = 0; m < mb; m += 6) {
       const int mr = mb - m < 6 ? mb - m : 6;
@@ -598,7 +627,8 @@ static void block_wide(const TflQGemm *g, const uint8_t *A, size_t row_bytes, in
       void *out = rq ? (void *)(y + (size_t)m * ldy + n0) : (void *)(acc + (size_t)m * ldacc + (n0 - col0));
       const int ldo = rq ? ldy : ldacc;
       const int32_t *in0 = init + (n0 - col0);
-      if (zmm) zfns[np - 1][mr - 1](panel, pstride, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
+      if (half) hfns[np - 2][mr - 1](panel, pstride, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
+      else if (zmm) zfns[np - 1][mr - 1](panel, pstride, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
       else yfns[mr - 1](panel, ngroups, rowp, in0, rq, n0, nvalid, out, ldo);
     }
   }

@@ -229,11 +229,41 @@ __attribute__((target(TFL_T512))) static void conv_rows_u8_512(const ConvRows *r
   const size_t x_len = r->x_len, run = (size_t)FW * C, img = (size_t)H * W * C;
   const __m512i zpv = _mm512_set1_epi8((char)((uint8_t)d->in_zp ^ 0x80u));
   const __m128i flip = _mm_set1_epi8((char)0x80);
+  const size_t tap_step = (size_t)dh * W * C, px_step = (size_t)sw * C;
   int n = m0 / (OH * OW), pix = m0 % (OH * OW), oy = pix / OW, ox = pix % OW;
   for (int i = 0; i < mb; ++i) {
     uint8_t *dst = A + (size_t)i * lda;
     const size_t xoff = (size_t)n * img;
     const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
+    if (run <= 16 && dw == 1 && iy0 >= 0 && iy0 + (FH - 1) * dh < H && ix0 >= 0) {
+      /* a run of pixels whose taps are all inside (a stem conv's interior): FH 16-byte copies each, no branches per
+       * tap; stops at the row's end, the block's end, the right border or where a 16-byte load would pass x_len */
+      size_t at = xoff + ((size_t)iy0 * W + ix0) * C;
+      const size_t last = (size_t)(FH - 1) * tap_step + 16;
+      int ix = ix0, moved = 0;
+      while (i < mb && ox < OW && ix + FW - 1 < W && at + last <= x_len) {
+        for (int fy = 0; fy < FH; ++fy)
+          _mm_storeu_si128((__m128i *)(dst + (size_t)fy * run),
+                           _mm_xor_si128(_mm_loadu_si128((const __m128i *)(x + at + (size_t)fy * tap_step)), flip));
+        dst += lda;
+        at += px_step;
+        ix += sw;
+        ++ox;
+        ++i;
+        moved = 1;
+      }
+      if (moved) {
+        --i; /* the for loop's increment */
+        if (ox == OW) {
+          ox = 0;
+          if (++oy == OH) {
+            oy = 0;
+            ++n;
+          }
+        }
+        continue;
+      }
+    }
     const int row_inside = dw == 1 && ix0 >= 0 && ix0 + FW - 1 < W;
     for (int fy = 0; fy < FH; ++fy, dst += run) {
       const int iy = iy0 + fy * dh;
