@@ -18,6 +18,7 @@ typedef struct {
   int K;
   int direct;       /* 1x1, stride 1, no padding: A is the input itself */
   int block_rows;   /* im2col rows per block */
+  int im2col_z16;   /* AVX-512 masked im2col: window rows of at most 16 floats, dilation 1 in x */
   float lo, hi;
   float *packed;    /* owned when weights are constant */
   int packed_owned;
@@ -79,6 +80,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   br = (br / unit) * unit;
   if (br < (kblocked ? 16 : 4) * unit) br = (kblocked ? 16 : 4) * unit;
   d->block_rows = (int)br;
+  d->im2col_z16 = TFL_X86_CLONES && kblocked && !d->direct && d->dw == 1 && (int64_t)d->kw * d->cin <= 16;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
@@ -148,6 +150,42 @@ NO_MEMCPY_IDIOM static void im2col_rows(const ConvData *d, const float *in, long
   }
 }
 
+#if TFL_X86_CLONES
+#include <immintrin.h>
+/* im2col when a window row is at most 16 floats (few input channels, e.g. an RGB stem): one masked load and store
+ * per window row (no tail over-read), rows above or below the image stored as masked zeros; only windows cut by the
+ * left or right edge take the per-tap path. */
+TFL_TARGET_AVX512 static void im2col_rows_z16(const ConvData *d, const float *in, long r0, long r1, float *buf) {
+  const long hw = (long)d->oh * d->ow;
+  const size_t cin = (size_t)d->cin, span = cin * (size_t)d->kw;
+  const __mmask16 m = (__mmask16)((1u << span) - 1);
+  const __m512 zero = _mm512_setzero_ps();
+  long n = r0 / hw, rem = r0 % hw;
+  int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
+  for (long r = r0; r < r1; r++) {
+    float *dst = buf + (r - r0) * d->K;
+    const int ix0 = ox * d->sw - d->pad_l;
+    if (ix0 >= 0 && ix0 + d->kw <= d->w) {
+      const float *img = in + ((size_t)n * d->h * d->w + ix0) * cin;
+      for (int fy = 0; fy < d->kh; fy++) {
+        const int iy = oy * d->sh - d->pad_t + fy * d->dh;
+        const __m512 v = iy >= 0 && iy < d->h ? _mm512_maskz_loadu_ps(m, img + (size_t)iy * d->w * cin) : zero;
+        _mm512_mask_storeu_ps(dst + (size_t)fy * span, m, v);
+      }
+    } else {
+      im2col_rows(d, in, r, r + 1, dst);
+    }
+    if (++ox == d->ow) {
+      ox = 0;
+      if (++oy == d->oh) {
+        oy = 0;
+        n++;
+      }
+    }
+  }
+}
+#endif
+
 /* im2col conv task grid: row blocks of at most block_rows (whole GEMM tiles) by panel groups. Each task fills its own
  * thread's im2col buffer with its rows (repeated when a row block is split over panel groups) and runs the GEMM. */
 typedef struct {
@@ -169,7 +207,12 @@ static void conv_task(void *arg, int task, int thread) {
   if (r1 <= r0 || nc <= 0) return;
   long n0 = (long)p0 * TFL_GEMM_NR;
   float *buf = j->im2col + (size_t)thread * j->stride;
-  im2col_rows(d, j->in, r0, r1, buf);
+#if TFL_X86_CLONES
+  if (d->im2col_z16)
+    im2col_rows_z16(d, j->in, r0, r1, buf);
+  else
+#endif
+    im2col_rows(d, j->in, r0, r1, buf);
   d->gemm((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
                d->hi, j->out + r0 * d->cout + n0, d->cout);
 }
@@ -633,7 +676,9 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   const float *bias = b ? (const float *)b->data : NULL;
   DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, d->fn};
   if (j.rows <= 0) return TFL_OK;
-  j.ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw);
+  /* a depthwise MAC costs about 4 GEMM MACs in time (memory-bound, no reuse of the input across channels): weighted
+   * so that small maps (MobileNetV2's 7x7x960) are still split across threads */
+  j.ntasks = row_tasks(ctx, j.rows, 4.0 * d->ow * d->cout * d->kh * d->kw);
   tfl_parallel_for(ctx, j.ntasks, dw_task, &j);
   return TFL_OK;
 }
