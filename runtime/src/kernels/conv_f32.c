@@ -173,7 +173,8 @@ TFL_TARGET_AVX512 static void im2col_rows_z32(const ConvData *d, const float *in
         const int in_img = iy >= 0 && iy < d->h;
         const float *src = img + (size_t)(in_img ? iy : 0) * d->w * cin;
         _mm512_mask_storeu_ps(dst + (size_t)fy * span, m, in_img ? _mm512_maskz_loadu_ps(m, src) : zero);
-        if (m2) _mm512_mask_storeu_ps(dst + (size_t)fy * span + 16, m2, in_img ? _mm512_maskz_loadu_ps(m2, src + 16) : zero);
+        if (m2)
+          _mm512_mask_storeu_ps(dst + (size_t)fy * span + 16, m2, in_img ? _mm512_maskz_loadu_ps(m2, src + 16) : zero);
       }
     } else {
       im2col_rows(d, in, r, r + 1, dst);
