@@ -66,7 +66,9 @@ def conv_paths_model():
     window rows copied as one span, inline short copies), 29x29 = 841 rows (7-row fast tiles with a remainder),
     24 and 40 output channels (partial panel pairs), dilated conv (per-tap im2col), a 24-channel 3x3 conv (long spans),
     a 1x1 conv over 1680 channels (K blocked on AVX-512: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
-    widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail."""
+    widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail. Window rows of at most
+    32 floats take the AVX-512 masked im2col: 9 (the stem, edges cut on all sides), 16 (4x4 over 4 channels, uneven
+    SAME padding), 15 (5 wide over 3 channels, dilated in y only), 21 (ResNet's 7x7 stride-2 stem) and 32."""
     rng = np.random.default_rng(12)
     wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
     dwa, dba = _w(rng, 3, 3, 24, 1), _w(rng, 24)
@@ -75,6 +77,8 @@ def conv_paths_model():
     wl, bl = _w(rng, 3, 3, 24, 40, scale=0.1), _w(rng, 40)
     wk = _w(rng, 1, 1, 1680, 20, scale=0.03)
     ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
+    w4, wy = _w(rng, 4, 4, 4, 8), _w(rng, 3, 5, 3, 16)
+    w7, w8 = _w(rng, 7, 7, 3, 8, scale=0.2), _w(rng, 2, 8, 4, 8, scale=0.2)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
     def f(x):
@@ -85,7 +89,11 @@ def conv_paths_model():
         lng = tf.nn.relu(tf.nn.conv2d(d1, wl, 1, "SAME") + bl)
         deep = tf.nn.conv2d(tf.concat([a] * 70, axis=3), wk, 1, "VALID")  # K = 1680
         narrow = tf.nn.conv2d(d2, ww, 1, "VALID") + bw  # 7 output channels, 196 rows
-        return d1, d2, dil, lng, deep, narrow
+        sq = tf.nn.conv2d(tf.concat([x, x[..., :1]], axis=3), w4, 1, "SAME")  # window rows of 16 floats
+        dy = tf.nn.conv2d(x, wy, 1, "VALID", dilations=[1, 2, 1, 1])  # 15 floats, dilation 2 in y only
+        st = tf.nn.conv2d(x, w7, 2, "SAME")  # 21 floats
+        w32 = tf.nn.conv2d(tf.concat([x, x[..., :1]], axis=3), w8, 1, "VALID")  # 32 floats
+        return d1, d2, dil, lng, deep, narrow, sq, dy, st, w32
 
     return ru.convert(f)
 

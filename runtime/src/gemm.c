@@ -216,16 +216,19 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
   const __m512 bb0 = _mm512_loadu_ps(bias32), bb1 = _mm512_loadu_ps(bias32 + 16);
+  const __m256 hb = _mm256_loadu_ps(bias32 + 16), hlo = _mm256_set1_ps(lo), hhi = _mm256_set1_ps(hi);
   for (int t = 0; t < ntiles; t++) {
     const float *A_t = A + (long)t * rows * lda;
     float *C_t = C + (long)t * rows * ldc;
     __m512 c00 = bb0, c01 = bb1, c10 = bb0, c11 = bb1, c20 = bb0, c21 = bb1;
     __m512 c30 = bb0, c31 = bb1, c40 = bb0, c41 = bb1, c50 = bb0, c51 = bb1, c60 = bb0, c61 = bb1;
+    __m256 h0 = hb, h1 = hb, h2 = hb, h3 = hb, h4 = hb, h5 = hb, h6 = hb; /* two == 2: columns 16..23 */
     if (!first) {
 #define ZLD(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
     c##r##0 = _mm512_maskz_loadu_ps(m0, C_t + r * ldc);                                                                 \
-    if (two) c##r##1 = _mm512_maskz_loadu_ps(m1, C_t + r * ldc + 16);                                                   \
+    if (two == 1) c##r##1 = _mm512_maskz_loadu_ps(m1, C_t + r * ldc + 16);                                              \
+    if (two == 2) h##r = _mm256_maskz_loadu_ps((__mmask8)m1, C_t + r * ldc + 16);                                       \
   }
       ZLD(0) ZLD(1) ZLD(2) ZLD(3) ZLD(4) ZLD(5) ZLD(6)
 #undef ZLD
@@ -235,14 +238,16 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     const float *restrict a5 = A_t + (rows > 5) * 5 * lda, *restrict a6 = A_t + (rows > 6) * 6 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
     for (int k = 0; k < K; k++) {
-      const __m512 b0 = _mm512_loadu_ps(q0), b1 = two ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();
+      const __m512 b0 = _mm512_loadu_ps(q0), b1 = two == 1 ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();
+      const __m256 hb1 = two == 2 ? _mm256_loadu_ps(q1) : _mm256_setzero_ps();
       q0 += NR;
       q1 += NR;
 #define ZACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const __m512 sv = _mm512_set1_ps(a##r[k]);                                                                        \
     c##r##0 = _mm512_fmadd_ps(sv, b0, c##r##0);                                                                       \
-    if (two) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                              \
+    if (two == 1) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                         \
+    if (two == 2) h##r = _mm256_fmadd_ps(_mm512_castps512_ps256(sv), hb1, h##r);                                      \
   }
       ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)
 #undef ZACC
@@ -250,7 +255,9 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
 #define ZST(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
     _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(c##r##0) : c##r##0);                                        \
-    if (two) _mm512_mask_storeu_ps(C_t + r * ldc + 16, m1, last ? Z_CLAMP(c##r##1) : c##r##1);                          \
+    if (two == 1) _mm512_mask_storeu_ps(C_t + r * ldc + 16, m1, last ? Z_CLAMP(c##r##1) : c##r##1);                     \
+    if (two == 2)                                                                                                     \
+      _mm256_mask_storeu_ps(C_t + r * ldc + 16, (__mmask8)m1, last ? _mm256_min_ps(hhi, _mm256_max_ps(hlo, h##r)) : h##r); \
   }
     ZST(0) ZST(1) ZST(2) ZST(3) ZST(4) ZST(5) ZST(6)
 #undef ZST
@@ -272,12 +279,16 @@ typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float
   ZTILE_FN(7, TWO)
 ZTILE_ROWS(0)
 ZTILE_ROWS(1)
+ZTILE_ROWS(2)
 /* Fast mode tiles are 7 rows high (14 zmm accumulators): the spatial sizes of ImageNet-style networks (7 x 7 x 4^k)
  * are multiples of 7, so no partial tile is left over. */
 #define Z_MR 7
-static const ZTileFn z_tiles[2][Z_MR] = {
+/* [0] one panel, [1] a panel pair, [2] a panel pair whose second panel has at most 8 columns (24 output channels):
+ * that half in ymm, a quarter fewer multiply-adds (Zen 4 runs a zmm operation as two ymm halves). */
+static const ZTileFn z_tiles[3][Z_MR] = {
     {z_tile_1_0, z_tile_2_0, z_tile_3_0, z_tile_4_0, z_tile_5_0, z_tile_6_0, z_tile_7_0},
-    {z_tile_1_1, z_tile_2_1, z_tile_3_1, z_tile_4_1, z_tile_5_1, z_tile_6_1, z_tile_7_1}};
+    {z_tile_1_1, z_tile_2_1, z_tile_3_1, z_tile_4_1, z_tile_5_1, z_tile_6_1, z_tile_7_1},
+    {z_tile_1_2, z_tile_2_2, z_tile_3_2, z_tile_4_2, z_tile_5_2, z_tile_6_2, z_tile_7_2}};
 
 /* Exact-mode AVX-512 tile in 256-bit vectors: 6 rows x 32 columns in 24 ymm accumulators (AVX-512VL gives 32
  * registers). On CPUs that split 512-bit operations in two (AMD Zen 4) a separate multiply and add per product runs
@@ -392,7 +403,7 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
         for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
         bias32[2 * NR] = lo;
         bias32[2 * NR + 1] = hi;
-        const ZTileFn *tiles = fma ? z_tiles[two] : y_tiles[two];
+        const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
         const float *a = A + m0 * lda + k0;
         float *c = C + m0 * ldc + n0;
         if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, first, last);

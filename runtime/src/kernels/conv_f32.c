@@ -18,6 +18,7 @@ typedef struct {
   int K;
   int direct;       /* 1x1, stride 1, no padding: A is the input itself */
   int block_rows;   /* im2col rows per block */
+  int im2col_z32;   /* AVX-512 masked im2col: window rows of at most 32 floats, dilation 1 in x */
   float lo, hi;
   float *packed;    /* owned when weights are constant */
   int packed_owned;
@@ -79,6 +80,7 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   br = (br / unit) * unit;
   if (br < (kblocked ? 16 : 4) * unit) br = (kblocked ? 16 : 4) * unit;
   d->block_rows = (int)br;
+  d->im2col_z32 = TFL_X86_CLONES && kblocked && !d->direct && d->dw == 1 && (int64_t)d->kw * d->cin <= 32;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
@@ -148,6 +150,46 @@ NO_MEMCPY_IDIOM static void im2col_rows(const ConvData *d, const float *in, long
   }
 }
 
+#if TFL_X86_CLONES
+#include <immintrin.h>
+/* im2col when a window row is at most 32 floats (few input channels, e.g. an RGB stem): one or two masked loads and
+ * stores per window row (no tail over-read), rows above or below the image stored as masked zeros; only windows cut
+ * by the left or right edge take the per-tap path. */
+TFL_TARGET_AVX512 static void im2col_rows_z32(const ConvData *d, const float *in, long r0, long r1, float *buf) {
+  const long hw = (long)d->oh * d->ow;
+  const size_t cin = (size_t)d->cin, span = cin * (size_t)d->kw;
+  const __mmask16 m = span >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << span) - 1);
+  const __mmask16 m2 = span > 16 ? (__mmask16)((1u << (span - 16)) - 1) : 0; /* floats 16..31 */
+  const __m512 zero = _mm512_setzero_ps();
+  long n = r0 / hw, rem = r0 % hw;
+  int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
+  for (long r = r0; r < r1; r++) {
+    float *dst = buf + (r - r0) * d->K;
+    const int ix0 = ox * d->sw - d->pad_l;
+    if (ix0 >= 0 && ix0 + d->kw <= d->w) {
+      const float *img = in + ((size_t)n * d->h * d->w + ix0) * cin;
+      for (int fy = 0; fy < d->kh; fy++) {
+        const int iy = oy * d->sh - d->pad_t + fy * d->dh;
+        const int in_img = iy >= 0 && iy < d->h;
+        const float *src = img + (size_t)(in_img ? iy : 0) * d->w * cin;
+        _mm512_mask_storeu_ps(dst + (size_t)fy * span, m, in_img ? _mm512_maskz_loadu_ps(m, src) : zero);
+        if (m2)
+          _mm512_mask_storeu_ps(dst + (size_t)fy * span + 16, m2, in_img ? _mm512_maskz_loadu_ps(m2, src + 16) : zero);
+      }
+    } else {
+      im2col_rows(d, in, r, r + 1, dst);
+    }
+    if (++ox == d->ow) {
+      ox = 0;
+      if (++oy == d->oh) {
+        oy = 0;
+        n++;
+      }
+    }
+  }
+}
+#endif
+
 /* im2col conv task grid: row blocks of at most block_rows (whole GEMM tiles) by panel groups. Each task fills its own
  * thread's im2col buffer with its rows (repeated when a row block is split over panel groups) and runs the GEMM. */
 typedef struct {
@@ -169,7 +211,12 @@ static void conv_task(void *arg, int task, int thread) {
   if (r1 <= r0 || nc <= 0) return;
   long n0 = (long)p0 * TFL_GEMM_NR;
   float *buf = j->im2col + (size_t)thread * j->stride;
-  im2col_rows(d, j->in, r0, r1, buf);
+#if TFL_X86_CLONES
+  if (d->im2col_z32)
+    im2col_rows_z32(d, j->in, r0, r1, buf);
+  else
+#endif
+    im2col_rows(d, j->in, r0, r1, buf);
   d->gemm((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
                d->hi, j->out + r0 * d->cout + n0, d->cout);
 }
@@ -633,7 +680,9 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   const float *bias = b ? (const float *)b->data : NULL;
   DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, d->fn};
   if (j.rows <= 0) return TFL_OK;
-  j.ntasks = row_tasks(ctx, j.rows, (double)d->ow * d->cout * d->kh * d->kw);
+  /* a depthwise MAC costs about 4 GEMM MACs in time (memory-bound, no reuse of the input across channels): weighted
+   * so that small maps (MobileNetV2's 7x7x960) are still split across threads */
+  j.ntasks = row_tasks(ctx, j.rows, 4.0 * d->ow * d->cout * d->kh * d->kw);
   tfl_parallel_for(ctx, j.ntasks, dw_task, &j);
   return TFL_OK;
 }
