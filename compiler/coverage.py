@@ -216,6 +216,11 @@ def _kernel_entries() -> dict[str, list[tuple[str, str]]]:
     return entries
 
 
+# Kernels that live in a float32 family's source but take every element type (index results or pure data
+# movement); tests/test_legalize_coverage.py runs them on TF's int8 / 16x8 files against LiteRT BUILTIN_REF.
+_TYPE_GENERIC = frozenset({"ARG_MAX", "ARG_MIN", "RESIZE_NEAREST_NEIGHBOR"})
+
+
 def _runtime_kinds(builtin: str, code: int, entries: dict[str, list[tuple[str, str]]]) -> set[str]:
     """Element kinds (of KINDS) our C runtime has a kernel for."""
     try:
@@ -230,9 +235,13 @@ def _runtime_kinds(builtin: str, code: int, entries: dict[str, list[tuple[str, s
     kinds: set[str] = set()
     for family, label in listed:
         integer = family.endswith("_q") or family in ("quantize", "hybrid") or "(" in label
-        if not integer:
+        if label in _TYPE_GENERIC:
+            kinds |= set(KINDS)
+        elif not integer:
             kinds |= {"float32"} if family.endswith("_f32") else set(KINDS)  # data movement: any element type
         elif "hybrid" not in label:
+            if family == "quantize":  # QUANTIZE takes float32, DEQUANTIZE returns it
+                kinds.add("float32")
             kinds.add("int8")
             if "int16" in label or "quantized" in label or "integer" in label:
                 kinds.add("int16")
