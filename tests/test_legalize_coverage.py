@@ -85,7 +85,8 @@ def test_type_generic_kernels_run_integer_files_like_litert(tmp_path, mode: str)
     ref = Interpreter(model_content=data, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     ref.allocate_tensors()
     kinds = {
-        (o["op_name"], ref.get_tensor_details()[o["inputs"][0]]["dtype"].__name__) for o in ref._get_ops_details()
+        (o["op_name"], ref.get_tensor_details()[o["inputs"][0]]["dtype"].__name__)
+        for o in ref._get_ops_details()
     }
     want = {("RESIZE_NEAREST_NEIGHBOR", "int8" if mode == "int8" else "int16")}
     if mode == "int8":
