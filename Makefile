@@ -45,7 +45,7 @@ bytecheck: build
 bench: build
 	$(PY) benchmarks/convert.py
 	$(PY) benchmarks/runtime.py
-	$(PY) benchmarks/jax.py
+	$(PY) benchmarks/convert_jax.py
 
 # Only the runtime rows of benchmarks/RESULTS.md (latency vs LiteRT XNNPACK at the forced ISA levels, 1 and 2 threads).
 bench-runtime: build

@@ -1,5 +1,5 @@
 """The JAX frontend's acceptance models (Flax MLP, CNN, transformer encoder block) with seeded parameters, shared by
-tests/test_jax_frontend.py and benchmarks/jax.py. Needs jax and flax (the `tflc[jax]` extra)."""
+tests/test_jax_frontend.py and benchmarks/convert_jax.py. Needs jax and flax (the `tflc[jax]` extra)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ runs (what a user converting a new function gets). Timed: converter construction
 and CPU (process_time) time; medians. Op counts are the operators of each file's first subgraph. Writes a table into
 benchmarks/RESULTS.md between the `<!-- jax:begin -->` / `<!-- jax:end -->` markers.
 
-    python benchmarks/jax.py [--models mlp,cnn,encoder] [--runs 7] [--no-write]
+    python benchmarks/convert_jax.py [--models mlp,cnn,encoder] [--runs 7] [--no-write]
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-# run as a script, this file's directory comes first on sys.path, where `import jax` would find this file
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
