@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 CACHE = os.path.join(HERE, ".cache")
-RESULTS = os.path.join(HERE, "RESULTS.md")
+from results_md import write_section  # noqa: E402
+
 DEFAULT_MODELS = [
     "mlp",
     "small_cnn",
@@ -290,7 +291,7 @@ def write_quant(rows: list[dict], count: int, runs: int) -> None:
         "Targets (issue 9): int8 conversion time <= 0.5x TF's, bytes within 1% of TF's, LiteRT latency of our int8 "
         "file <= 1.05x TF's.",
     ]
-    _replace_section("quantize", "\n".join(lines))
+    write_section("quantize", "\n".join(lines))
 
 
 def peak_rss_mb() -> float:
@@ -415,23 +416,7 @@ def write_results(rows: list[dict], resnet: dict | None) -> None:
         lines += [f"| {k} | {v:.3f} |" for k, v in resnet["phases"].items()]
         lines += ["", "| pass | s | ops before | ops after |", "|---|---|---|---|"]
         lines += [f"| {n} | {s:.3f} | {a} | {b} |" for n, s, a, b in resnet["passes"]]
-    _replace_section("convert", "\n".join(lines))
-
-
-def _replace_section(tag: str, body: str) -> None:
-    begin, end = f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
-    text = (
-        open(RESULTS).read()
-        if os.path.exists(RESULTS)
-        else "# Benchmark results\n\nWritten by `make bench`.\n"
-    )
-    block = f"{begin}\n{body}\n{end}"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(RESULTS, "w") as f:
-        f.write(text)
+    write_section("convert", "\n".join(lines))
 
 
 if __name__ == "__main__":

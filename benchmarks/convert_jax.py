@@ -25,8 +25,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-RESULTS = os.path.join(HERE, "RESULTS.md")
-BEGIN, END = "<!-- jax:begin -->", "<!-- jax:end -->"
+from results_md import write_section  # noqa: E402
 
 
 def op_count(model: bytes) -> int:
@@ -122,18 +121,6 @@ def table(results: list[dict], runs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_section(text: str, body: str) -> str:
-    """`text` with the JAX section (between the markers) replaced; other sections untouched."""
-    block = f"{BEGIN}\n## JAX conversion: TensorFlow 2.21 `experimental_from_jax` vs tflc (Flax models, float32)\n\n{body}{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        return head + block + tail
-    if not text:
-        text = "# Benchmark results\n"
-    return text.rstrip("\n") + "\n\n" + block + "\n"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="mlp,cnn,encoder")
@@ -147,9 +134,10 @@ def main() -> None:
     body = table(results, args.runs)
     print(body)
     if not args.no_write:
-        text = open(RESULTS).read() if os.path.exists(RESULTS) else ""
-        with open(RESULTS, "w") as f:
-            f.write(replace_section(text, body))
+        write_section(
+            "jax",
+            f"## JAX conversion: TensorFlow 2.21 `experimental_from_jax` vs tflc (Flax models, float32)\n\n{body}",
+        )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CACHE = os.path.join(HERE, ".cache")
-RESULTS = os.path.join(HERE, "RESULTS.md")
-BEGIN, END = "<!-- runtime:begin -->", "<!-- runtime:end -->"
+import results_md  # noqa: E402
 
 MODELS = {
     "mobilenet_v2_f32": ("MobileNetV2", None),
@@ -386,25 +385,8 @@ def main(argv=None):
         write_section(table)
 
 
-def replace_section(text: str, table: str) -> str:
-    """Returns text with the runtime section (between the markers) replaced by table; other sections untouched."""
-    block = f"{BEGIN}\n## Runtime\n\n{table}\n{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        return head + block + tail
-    if not text:
-        text = "# Benchmark results\n"
-    return text.rstrip("\n") + "\n\n" + block + "\n"
-
-
 def write_section(table: str):
-    text = ""
-    if os.path.exists(RESULTS):
-        with open(RESULTS) as f:
-            text = f.read()
-    with open(RESULTS, "w") as f:
-        f.write(replace_section(text, table))
+    results_md.write_section("runtime", f"## Runtime\n\n{table}")
     with open(os.path.join(CACHE, "runtime_table.md"), "w") as f:
         f.write(table)
 
