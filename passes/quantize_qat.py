@@ -207,14 +207,11 @@ def _weight_layout(op: Operation, w: np.ndarray, fq: FakeQuant) -> tuple[np.ndar
     return expected, None, np.zeros(expected.shape[0], np.int64)
 
 
-def _legalize_with_weights(op: Operation, fq: FakeQuant) -> bool:
-    """Legalize `op` with the FakeQuant's raw weights, then store the new op's filter as int8 (see module doc)."""
+def legalize_on_raw_weights(op: Operation, w: np.ndarray, block: Block) -> tuple[Operation, list[Operation]]:
+    """Give `op` the raw constant `w` as its weights (operand 1) and run legalize-tf's rules on it alone; returns
+    the raw constant and the affine tfl ops the legalization made (`op.parent` is None when it was legalized)."""
     from passes.legalize_tf import LEGALIZE_TF
 
-    w = const_value(fq.x)
-    assert w is not None
-    block = op.parent_block()
-    assert block is not None
     raw = tf_const(w)
     block.insert_op_before(raw, op)
     old_ops = set(block.ops)
@@ -224,8 +221,16 @@ def _legalize_with_weights(op: Operation, fq: FakeQuant) -> bool:
         fn(op, rewriter)
         if rewriter.has_done_action:
             break
-    new_ops = [o for o in block.ops if o not in old_ops]
-    affine = [o for o in new_ops if isinstance(o, _AFFINE_TFL)]
+    return raw, [o for o in block.ops if o not in old_ops and isinstance(o, _AFFINE_TFL)]
+
+
+def _legalize_with_weights(op: Operation, fq: FakeQuant) -> bool:
+    """Legalize `op` with the FakeQuant's raw weights, then store the new op's filter as int8 (see module doc)."""
+    w = const_value(fq.x)
+    assert w is not None
+    block = op.parent_block()
+    assert block is not None
+    raw, affine = legalize_on_raw_weights(op, w, block)
     if op.parent is not None or len(affine) != 1:
         if op.parent is not None:
             op.operands[1] = fq.op.results[0]

@@ -38,7 +38,6 @@ from passes.patterns import (
     int_attr,
     replace_with,
     str_attr,
-    tf_const,
     tfl_const,
 )
 from passes.quantize_weights import round_half_away
@@ -175,23 +174,13 @@ def _fake_quantized(w: np.ndarray, qtype: UniformQuantizedType, qmin: int) -> np
 def _legalize_with_fake_quant_weights(op: Operation, fq: tf.GenericOp) -> None:
     """Legalize `op` on the FakeQuant's raw constant, then put the uint8 QUANTIZE/DEQUANTIZE pair between the
     filter legalize-tf made of it (in the builtin's layout) and the builtin, as TF writes it."""
-    from passes.legalize_tf import LEGALIZE_TF
-    from passes.quantize_qat import _AFFINE_TFL
+    from passes.quantize_qat import legalize_on_raw_weights
 
     block = op.parent_block()
     if block is None:
         return
     qtype = _weight_type(op, fq)
-    raw = tf_const(const_value(fq.operands[0]))
-    block.insert_op_before(raw, op)
-    before = set(block.ops)
-    op.operands[1] = raw.output
-    rewriter = PatternRewriter(op)
-    for fn in LEGALIZE_TF.rules.get(type(op), ()):
-        fn(op, rewriter)
-        if rewriter.has_done_action:
-            break
-    affine = [o for o in block.ops if o not in before and isinstance(o, _AFFINE_TFL)]
+    raw, affine = legalize_on_raw_weights(op, const_value(fq.operands[0]), block)
     filt = affine[0].operands[1].owner if len(affine) == 1 and op.parent is None else None
     if not isinstance(filt, tfl.ConstOp):
         if (
