@@ -41,6 +41,16 @@ def _runs(model: bytes, inputs) -> list[list[np.ndarray]]:
     return [ru.run(interp, inputs) for interp in (ru.litert(model), ru.ours(model))]
 
 
+def _same_outputs_as_litert(f, b, s) -> list[np.ndarray]:
+    """Converts f both ways; LiteRT and our runtime on our file give exactly LiteRT's outputs on TF's file."""
+    ours, theirs = _ours_and_theirs(f)
+    want = ru.run(ru.litert(theirs), [b, s])
+    for got in _runs(ours, [b, s]):
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    return want
+
+
 _NMS = {
     # tf.image.non_max_suppression is NonMaxSuppressionV3: NON_MAX_SUPPRESSION_V4 in TF's file
     "v3": lambda b, s: tf.image.non_max_suppression(b, s, 6, iou_threshold=0.3, score_threshold=0.1),
@@ -72,13 +82,9 @@ def test_non_max_suppression_matches_tensorflow_converter(name):
     b, s = _boxes(20)
     specs = [_spec((20, 4), name="b"), _spec((20,), name="s")]
     f = tf.function(_NMS[name], input_signature=specs)
-    ours, theirs = _ours_and_theirs(f)
-    want = ru.run(ru.litert(theirs), [b, s])
+    want = _same_outputs_as_litert(f, b, s)
     want_tf = f(b, s)
     want_tf = list(want_tf) if isinstance(want_tf, tuple | list) else [want_tf]
-    for got in _runs(ours, [b, s]):
-        for g, w in zip(got, want, strict=True):
-            np.testing.assert_array_equal(g, w)
     count = int(want_tf[-1]) if len(want_tf) > 1 else len(want_tf[0])
     assert 0 < count < 20
     np.testing.assert_array_equal(want[0][:count], want_tf[0].numpy()[:count])  # LiteRT selects as TF
@@ -95,11 +101,7 @@ def test_soft_nms_matches_litert():
         ),
         input_signature=[_spec((24, 4), name="b"), _spec((24,), name="s")],
     )
-    ours, theirs = _ours_and_theirs(f)
-    want = ru.run(ru.litert(theirs), [b, s])
-    for got in _runs(ours, [b, s]):
-        for g, w in zip(got, want, strict=True):
-            np.testing.assert_array_equal(g, w)
+    _same_outputs_as_litert(f, b, s)
 
 
 def test_non_max_suppression_equal_scores_in_litert_order():
@@ -112,12 +114,8 @@ def test_non_max_suppression_equal_scores_in_litert_order():
         ),
         input_signature=[_spec((31, 4), name="b"), _spec((31,), name="s")],
     )
-    ours, theirs = _ours_and_theirs(f)
-    want = ru.run(ru.litert(theirs), [b, s])
+    want = _same_outputs_as_litert(f, b, s)
     assert want[1] > 5
-    for got in _runs(ours, [b, s]):
-        for g, w in zip(got, want, strict=True):
-            np.testing.assert_array_equal(g, w)
 
 
 @pytest.mark.parametrize(
