@@ -12,6 +12,14 @@ from xdsl.irdl import operand_def, result_def
 from dialects.tfl.base import I64, INDEX, Options, TensorOf, TflOp, tfl_op
 
 _F32 = TensorOf("f32")
+# the operands NON_MAX_SUPPRESSION_V4 and V5 share
+_NMS_INPUTS = {
+    "boxes": _F32,
+    "scores": _F32,
+    "max_output_size": TensorOf("i32"),
+    "iou_threshold": _F32,
+    "score_threshold": _F32,
+}
 
 
 @tfl_op
@@ -22,15 +30,7 @@ class NonMaxSuppressionV4Op(TflOp):
     name = "tfl.non_max_suppression_v4"
     BUILTIN = B.NON_MAX_SUPPRESSION_V4
     OPTIONS = Options("NonMaxSuppressionV4Options")
-    TYPES = {
-        "boxes": _F32,
-        "scores": _F32,
-        "max_output_size": TensorOf("i32"),
-        "iou_threshold": _F32,
-        "score_threshold": _F32,
-        "selected_indices": TensorOf("i32"),
-        "valid_outputs": TensorOf("i32"),
-    }
+    TYPES = {**_NMS_INPUTS, "selected_indices": TensorOf("i32"), "valid_outputs": TensorOf("i32")}
     VERSIONS = {1: "2.1.0"}
     boxes = operand_def()
     scores = operand_def()
@@ -50,11 +50,7 @@ class NonMaxSuppressionV5Op(TflOp):
     BUILTIN = B.NON_MAX_SUPPRESSION_V5
     OPTIONS = Options("NonMaxSuppressionV5Options")
     TYPES = {
-        "boxes": _F32,
-        "scores": _F32,
-        "max_output_size": TensorOf("i32"),
-        "iou_threshold": _F32,
-        "score_threshold": _F32,
+        **_NMS_INPUTS,
         "soft_nms_sigma": _F32,
         "selected_indices": TensorOf("i32"),
         "selected_scores": _F32,
