@@ -1,5 +1,6 @@
 /* PAD, PADV2 (constant value, or the output zero point) and MIRROR_PAD (REFLECT / SYMMETRIC), every element type. */
 #include "shape_common.h"
+#include "par_range.h"
 
 typedef struct {
   int dynamic;                                /* paddings only known at eval */
@@ -48,6 +49,57 @@ static TflStatus pad_prepare_(TflContext *ctx, TflNode *node) {
   return pad_shape(ctx, node, d);
 }
 
+/* Constant padding over output rows; dims here may be merged (see pad_eval), so they are int64. */
+typedef struct {
+  const char *x;
+  char *o;
+  size_t es;
+  int R, allzero;
+  char pv[16];
+  int64_t in_dims[TFL_MAX_RANK], out_dims[TFL_MAX_RANK], lo[TFL_MAX_RANK], ist[TFL_MAX_RANK];
+} PadRows;
+
+static void pad_fill(const PadRows *p, char *o, int64_t n) {
+  if (n <= 0) return;
+  if (p->allzero) memset(o, 0, (size_t)n * p->es);
+  else
+    for (int64_t k = 0; k < n; k++) memcpy(o + k * p->es, p->pv, p->es);
+}
+
+static void pad_rows(void *arg, int64_t begin, int64_t end) {
+  const PadRows *p = arg;
+  int R = p->R;
+  size_t es = p->es;
+  int64_t width = p->out_dims[R - 1], lo = p->lo[R - 1], iw = p->in_dims[R - 1];
+  int64_t idx[TFL_MAX_RANK]; /* output index of row `r` over dims 0 .. R-2 */
+  int64_t r = begin;
+  for (int i = R - 2; i >= 0; i--) {
+    idx[i] = r % p->out_dims[i];
+    r /= p->out_dims[i];
+  }
+  for (int64_t row = begin; row < end; row++) {
+    char *orow = p->o + (size_t)row * (size_t)width * es;
+    int64_t off = 0;
+    int inside = iw > 0;
+    for (int i = 0; i < R - 1 && inside; i++) {
+      int64_t j = idx[i] - p->lo[i];
+      inside = j >= 0 && j < p->in_dims[i];
+      off += j * p->ist[i];
+    }
+    if (inside) {
+      pad_fill(p, orow, lo);
+      memcpy(orow + (size_t)lo * es, p->x + (size_t)off * es, (size_t)iw * es);
+      pad_fill(p, orow + (size_t)(lo + iw) * es, width - lo - iw);
+    } else {
+      pad_fill(p, orow, width);
+    }
+    for (int i = R - 2; i >= 0; i--) {
+      if (++idx[i] < p->out_dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
 static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   PadData *d = node->user_data;
   if (d->dynamic && pad_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
@@ -76,34 +128,40 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
     }
     return TFL_OK;
   }
-  /* fill with the pad value, then copy the interior row by row */
-  char pv[16] = {0};
+  /* constant padding: every output row (last dimension) is pad value, or pad / input row / pad; rows are split over
+   * the threads (each row written by exactly one task, the same bytes whichever runs it) */
+  PadRows pr = {.x = x, .o = o, .es = es, .R = R};
   TflTensor *cv = node->op == TFL_OP_PADV2 ? tfl_input(ctx, node, 2) : NULL;
-  if (cv && cv->data) memcpy(pv, cv->data, es);
+  if (cv && cv->data) memcpy(pr.pv, cv->data, es);
   else if (out->nq > 0 && out->zero_points) {
     int64_t zp = out->zero_points[0];
-    if (out->type == TFL_INT8) { int8_t z = (int8_t)zp; memcpy(pv, &z, 1); }
-    else if (out->type == TFL_UINT8) { uint8_t z = (uint8_t)zp; memcpy(pv, &z, 1); }
-    else if (out->type == TFL_INT16) { int16_t z = (int16_t)zp; memcpy(pv, &z, 2); }
+    if (out->type == TFL_INT8) { int8_t z = (int8_t)zp; memcpy(pr.pv, &z, 1); }
+    else if (out->type == TFL_UINT8) { uint8_t z = (uint8_t)zp; memcpy(pr.pv, &z, 1); }
+    else if (out->type == TFL_INT16) { int16_t z = (int16_t)zp; memcpy(pr.pv, &z, 2); }
   }
-  int allzero = 1;
-  for (size_t i = 0; i < es; i++) allzero &= pv[i] == 0;
-  if (allzero) memset(o, 0, (size_t)total * es);
-  else
-    for (int64_t k = 0; k < total; k++) memcpy(o + k * es, pv, es);
-  if (tfl_num_elements(in) == 0) return TFL_OK;
-  int64_t ost[TFL_MAX_RANK];
-  row_strides(d->out_dims, R, ost);
+  pr.allzero = 1;
+  for (size_t i = 0; i < es; i++) pr.allzero &= pr.pv[i] == 0;
   if (R == 0) {
     memcpy(o, x, es);
     return TFL_OK;
   }
-  int64_t base = 0;
-  for (int i = 0; i < R; i++) base += d->before_after[2 * i] * ost[i];
-  int64_t inner = in->dims[R - 1], outer = tfl_num_elements(in) / inner;
-  Odometer od; /* input rows, tracking their offset in the output */
-  odo_init(&od, in->dims, R - 1, 1, ost, NULL, NULL, base);
-  for (int64_t k = 0; k < outer; k++, odo_next(&od)) memcpy(o + od.off[0] * es, x + k * inner * es, (size_t)inner * es);
+  /* trailing dims without padding join the dim before them (NHWC spatial padding: rows of W * C elements) */
+  for (int i = 0; i < R; i++) {
+    pr.in_dims[i] = in->dims[i];
+    pr.out_dims[i] = d->out_dims[i];
+    pr.lo[i] = d->before_after[2 * i];
+  }
+  while (pr.R > 1 && d->before_after[2 * (pr.R - 1)] == 0 && d->before_after[2 * pr.R - 1] == 0) {
+    int64_t w = pr.in_dims[pr.R - 1];
+    pr.R--;
+    pr.in_dims[pr.R - 1] *= w; /* no overflow: both are factors of the element counts checked at prepare */
+    pr.out_dims[pr.R - 1] *= w;
+    pr.lo[pr.R - 1] *= w;
+  }
+  pr.ist[pr.R - 1] = 1;
+  for (int i = pr.R - 2; i >= 0; i--) pr.ist[i] = pr.ist[i + 1] * pr.in_dims[i + 1];
+  int64_t width = pr.out_dims[pr.R - 1], rows = total / width;
+  tfl_parallel_range(ctx, rows, (double)width * (double)es / 4.0, 1, pad_rows, &pr);
   return TFL_OK;
 }
 
