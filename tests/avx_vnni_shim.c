@@ -27,6 +27,7 @@
 
 unsigned long tflc_shim_cpuid_traps, tflc_shim_vnni_emulated;
 int tflc_shim_active; /* 1: CPUID faulting and both handlers installed */
+int tflc_shim_native_avx_vnni; /* the CPU itself has AVX-VNNI (then nothing needs emulating) */
 static int real_avx512_vnni;
 static unsigned off_ymm_hi, off_zmm_hi; /* XSAVE (standard format) offsets of YMM_Hi128 and ZMM_Hi256 */
 
@@ -170,7 +171,10 @@ __attribute__((constructor)) static void shim_init(void) {
   unsigned a, b, c, d;
   if (__get_cpuid_count(0xd, 2, &a, &b, &c, &d)) off_ymm_hi = b;
   if (__get_cpuid_count(0xd, 6, &a, &b, &c, &d)) off_zmm_hi = b;
-  real_avx512_vnni = __get_cpuid_count(7, 0, &a, &b, &c, &d) && ((c >> 11) & 1) && ((b >> 31) & 1);
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+    real_avx512_vnni = ((c >> 11) & 1) && ((b >> 31) & 1); /* AVX512-VNNI with VL: 256-bit EVEX vpdpbusd */
+    tflc_shim_native_avx_vnni = a >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_flags = SA_SIGINFO;
