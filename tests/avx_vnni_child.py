@@ -35,7 +35,12 @@ def _counter(lib, name: str) -> int:
 
 
 def main(argv: list[str]) -> None:
-    folder, levels, threads, names = argv[0], argv[1].split(","), [int(t) for t in argv[2].split(",")], argv[3:]
+    folder, levels, threads, names = (
+        argv[0],
+        argv[1].split(","),
+        [int(t) for t in argv[2].split(",")],
+        argv[3:],
+    )
     shim = _shim()
     lib = shim[0] if shim else None
     report = {"isa": list(_tflrt.isa()), "shim": None, "vnni_per_model": {}}
@@ -53,7 +58,9 @@ def main(argv: list[str]) -> None:
         for level in levels:
             _tflrt.set_isa(None if level == "-" else level)
             for t in threads:
-                it = runtime.Interpreter(model_content=model, num_threads=t, experimental_preserve_all_tensors=True)
+                it = runtime.Interpreter(
+                    model_content=model, num_threads=t, experimental_preserve_all_tensors=True
+                )
                 it.allocate_tensors()
                 it.set_tensor(it.get_input_details()[0]["index"], x)
                 it.invoke()

@@ -161,7 +161,9 @@ def test_shim_reports_avx2_vnni(emulated):
     """The runtime under the shim detects avx2_vnni and the VEX vpdpbusd ran for every GEMM model."""
     assert emulated["isa"] == ["avx2_vnni", "avx2_vnni"]
     if not emulated["shim"]["native_avx_vnni"]:
-        assert emulated["shim"]["vnni_emulated"] >= sum(emulated["vnni_per_model"][n] for n in GEMM_MODELS) > 0
+        assert (
+            emulated["shim"]["vnni_emulated"] >= sum(emulated["vnni_per_model"][n] for n in GEMM_MODELS) > 0
+        )
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -202,4 +204,6 @@ def test_single_rounding_matches_native(cases, shim, emulated):
         for level in ("avx2", level_here):
             want = _load(native, name, level, 1)
             bad = [i for i in want if not np.array_equal(got[i], want[i])]
-            assert not bad, f"{name}: tensors {bad} differ between avx2_vnni and native {level} (single rounding)"
+            assert not bad, (
+                f"{name}: tensors {bad} differ between avx2_vnni and native {level} (single rounding)"
+            )
