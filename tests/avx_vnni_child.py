@@ -4,7 +4,7 @@
 
 For each name, DIR/NAME.tflite is run on DIR/NAME.in.npy at each ISA cap (`-` = none: the detected level) and thread
 count, keeping all tensors; they go to DIR/NAME.LEVEL.THREADS.npz keyed by tensor index. Prints one JSON line: the
-runtime's isa(), and when avx_vnni_shim.so is preloaded its state, self-test result and how many CPUID / vpdpbusd
+runtime's isa(), and when avx_vnni_shim.so is preloaded its state, its self-test's result and how many CPUID / vpdpbusd
 instructions it emulated, in total and per model.
 """
 
@@ -22,12 +22,13 @@ from runtime import _tflrt
 
 
 def _shim():
+    """The preloaded avx_vnni_shim.so (its symbols are global in the process), or None."""
     lib = ctypes.CDLL(None)
     try:
-        active = ctypes.c_int.in_dll(lib, "tflc_shim_active")
+        ctypes.c_int.in_dll(lib, "tflc_shim_sigill")
     except ValueError:
         return None
-    return lib, active
+    return lib
 
 
 def _counter(lib, name: str) -> int:
@@ -41,15 +42,17 @@ def main(argv: list[str]) -> None:
         [int(t) for t in argv[2].split(",")],
         argv[3:],
     )
-    shim = _shim()
-    lib = shim[0] if shim else None
+    lib = _shim()
     report = {"isa": list(_tflrt.isa()), "shim": None, "vnni_per_model": {}}
-    if shim:
+    if lib is not None:
+        trapped = ctypes.c_ulong(0)
+        lib.tflc_shim_selftest.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_ulong)]
+        mismatches = lib.tflc_shim_selftest(500, ctypes.byref(trapped))
         report["shim"] = {
-            "active": shim[1].value,
-            "native_avx_vnni": ctypes.c_int.in_dll(lib, "tflc_shim_native_avx_vnni").value,
-            "selftest_mismatches": lib.tflc_shim_selftest(500),
+            name: ctypes.c_int.in_dll(lib, "tflc_shim_" + name).value
+            for name in ("sigill", "cpuid_faked", "cpuid_avx_vnni")
         }
+        report["shim"].update(selftest_mismatches=mismatches, selftest_trapped=trapped.value)
     start = _counter(lib, "tflc_shim_vnni_emulated")
     for name in names:
         model = open(os.path.join(folder, name + ".tflite"), "rb").read()
@@ -73,7 +76,7 @@ def main(argv: list[str]) -> None:
                 np.savez(os.path.join(folder, f"{name}.{level}.{t}.npz"), **tensors)
             _tflrt.set_isa(None)
         report["vnni_per_model"][name] = _counter(lib, "tflc_shim_vnni_emulated") - before
-    if shim:
+    if lib is not None:
         report["shim"]["vnni_emulated"] = _counter(lib, "tflc_shim_vnni_emulated") - start
         report["shim"]["cpuid_traps"] = _counter(lib, "tflc_shim_cpuid_traps")
     print(json.dumps(report))

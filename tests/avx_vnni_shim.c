@@ -1,16 +1,17 @@
-/* Trap-and-emulate AVX-VNNI for a process on an x86-64 CPU without it (LD_PRELOAD; test helper, not shipped).
+/* AVX-VNNI for x86-64 processes whose CPU or emulator lacks it: trap and emulate VEX vpdpbusd (test helper, not
+ * shipped; loaded with LD_PRELOAD, or built with -DTFLC_SHIM_PROBE as a program that runs its self-test).
  *
- * No emulator on Debian's or PyPI's registries runs AVX-VNNI user code (qemu-user 7.2 and 10.0 TCG raise SIGILL on
- * VEX vpdpbusd and hide its CPUID bit; Bochs emulates whole machines only), so this library makes the CPU look like
- * an AVX2 + AVX-VNNI part (an Alder Lake-like level, runtime level avx2_vnni) and runs everything natively except:
- *   - CPUID: made to fault (Linux ARCH_SET_CPUID, CPUs with CPUID faulting); the SIGSEGV handler runs the real
- *     instruction and reports AVX-VNNI (leaf 7.1 EAX bit 4) and no AVX-512 feature;
- *   - VEX vpdpbusd (VEX.128/256.66.0F38.W0 50 /r), which this CPU does not decode: the SIGILL handler computes it
- *     from the registers and memory in the signal frame (the architectural definition: per 32-bit lane, the lane
- *     plus four products of unsigned bytes of the first source and signed bytes of the second, wrapping) and steps
- *     over it.
+ * No emulator on Debian's or PyPI's registries executes AVX-VNNI: qemu-user's TCG (7.2, 10.0) raises SIGILL on VEX
+ * vpdpbusd, though `-cpu max,+avx-vnni,x-force-features=on` makes its CPUID report the feature. This library
+ * supplies the missing instruction: its SIGILL handler computes VEX.128/256.66.0F38.W0 50 /r from the registers and
+ * memory in the signal frame (per 32-bit lane, the lane plus four products of the first source's unsigned bytes and
+ * the second source's signed bytes, wrapping) and steps over it. Two uses:
+ *   - under qemu-x86_64 (>= the XSAVE signal frames of 10.0; 7.2 lacks them) with the forced CPUID: qemu has no
+ *     AVX-512, so the process sees an AVX2 + AVX-VNNI CPU and any AVX-512 instruction would fault;
+ *   - natively with TFLC_SHIM_CPUID=1 on a CPU with CPUID faulting (Linux ARCH_SET_CPUID): CPUID faults and the
+ *     SIGSEGV handler reports AVX-VNNI (leaf 7.1 EAX bit 4) and no AVX-512 feature; all else runs on the CPU.
  * Counters (tflc_shim_cpuid_traps, tflc_shim_vnni_emulated) tell a test what was emulated; tflc_shim_selftest checks
- * the emulation against the CPU's own EVEX vpdpbusd when it has AVX512-VNNI (else against a scalar sum).
+ * the instruction against the CPU's EVEX vpdpbusd when it has AVX512-VNNI, else against a scalar sum.
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -26,8 +27,9 @@
 #include <unistd.h>
 
 unsigned long tflc_shim_cpuid_traps, tflc_shim_vnni_emulated;
-int tflc_shim_active; /* 1: CPUID faulting and both handlers installed */
-int tflc_shim_native_avx_vnni; /* the CPU itself has AVX-VNNI (then nothing needs emulating) */
+int tflc_shim_sigill;       /* 1: the vpdpbusd handler is installed */
+int tflc_shim_cpuid_faked;  /* 1: CPUID faults and reports AVX2 + AVX-VNNI without AVX-512 (TFLC_SHIM_CPUID=1) */
+int tflc_shim_cpuid_avx_vnni; /* CPUID as the process started reported AVX-VNNI (a CPU that has it, or qemu forced) */
 static int real_avx512_vnni;
 static unsigned off_ymm_hi, off_zmm_hi; /* XSAVE (standard format) offsets of YMM_Hi128 and ZMM_Hi256 */
 
@@ -173,7 +175,7 @@ __attribute__((constructor)) static void shim_init(void) {
   if (__get_cpuid_count(0xd, 6, &a, &b, &c, &d)) off_zmm_hi = b;
   if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
     real_avx512_vnni = ((c >> 11) & 1) && ((b >> 31) & 1); /* AVX512-VNNI with VL: 256-bit EVEX vpdpbusd */
-    tflc_shim_native_avx_vnni = a >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
+    tflc_shim_cpuid_avx_vnni = a >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -181,10 +183,13 @@ __attribute__((constructor)) static void shim_init(void) {
   sigemptyset(&sa.sa_mask);
   sa.sa_sigaction = on_ill;
   if (!off_ymm_hi || sigaction(SIGILL, &sa, NULL) != 0) return;
+  tflc_shim_sigill = 1;
+  const char *fake = getenv("TFLC_SHIM_CPUID");
+  if (!fake || strcmp(fake, "1") != 0) return;
   sa.sa_sigaction = on_segv;
   if (sigaction(SIGSEGV, &sa, NULL) != 0) return;
-  if (set_cpuid(0) != 0) return; /* no CPUID faulting (CPU or kernel): the test reports the shim inactive */
-  tflc_shim_active = 1;
+  if (set_cpuid(0) != 0) return; /* no CPUID faulting (CPU, kernel or emulator): tflc_shim_cpuid_faked stays 0 */
+  tflc_shim_cpuid_faked = 1;
 }
 
 /* ---- self-test: the emulated VEX form against the CPU's EVEX form (or a scalar sum), register and memory forms */
@@ -230,9 +235,11 @@ static void scalar_forms(const uint8_t *x, const int8_t *w, int32_t *acc) {
     }
 }
 
-/* Returns the number of mismatching lanes over n random cases (0: the emulation agrees); -1 if the shim is off. */
-int tflc_shim_selftest(int n) {
-  if (!tflc_shim_active) return -1;
+/* Mismatching lanes over n random cases of three forms (0: the instruction agrees, emulated or not); -1 without the
+ * handler. *trapped: how many of the self-test's own vpdpbusd were emulated (0: the CPU or emulator executes them). */
+int tflc_shim_selftest(int n, unsigned long *trapped) {
+  if (!tflc_shim_sigill) return -1;
+  const unsigned long before = tflc_shim_vnni_emulated;
   uint64_t s = 0x9e3779b97f4a7c15u;
   int bad = 0;
   for (int t = 0; t < n; ++t) {
@@ -253,5 +260,17 @@ int tflc_shim_selftest(int n) {
     vex_forms(x, w, got);
     for (int i = 0; i < 24; ++i) bad += want[i] != got[i];
   }
+  if (trapped) *trapped = tflc_shim_vnni_emulated - before;
   return bad;
 }
+
+#ifdef TFLC_SHIM_PROBE
+int main(void) {
+  unsigned long trapped = 0;
+  const int bad = tflc_shim_selftest(1000, &trapped);
+  printf("{\"sigill\": %d, \"cpuid_faked\": %d, \"cpuid_avx_vnni\": %d, \"selftest_mismatches\": %d, "
+         "\"selftest_trapped\": %lu}\n",
+         tflc_shim_sigill, tflc_shim_cpuid_faked, tflc_shim_cpuid_avx_vnni, bad, trapped);
+  return bad != 0;
+}
+#endif
