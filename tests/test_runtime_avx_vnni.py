@@ -9,8 +9,8 @@ process runs our runtime on an emulated CPU of that level, in two ways:
   - native: the shim also makes CPUID fault and report AVX2 + AVX-VNNI without AVX-512 (CPUs with CPUID faulting);
     only CPUID and vpdpbusd are emulated, the rest runs on the CPU.
 In both the runtime detects avx2_vnni by itself. The shim's self-test checks its vpdpbusd against the CPU's EVEX
-vpdpbusd (or a scalar sum). The models (test_runtime_isa_q's, plus FULLY_CONNECTED row tails of 3 and 5) are
-converted and run on LiteRT here; the child runs ours at 1 and 2 threads and every op output must equal LiteRT's. It
+vpdpbusd (or a scalar sum). The models (test_runtime_isa_q's, FULLY_CONNECTED row tails of 3 and 5, and its cnn with
+requantization multipliers above 1) are converted and run on LiteRT here; the child runs ours at 1 and 2 threads and every op output must equal LiteRT's. It
 also runs them under TFLRT_ROUNDING=single (the GEMM's non-fused path; LiteRT has no such mode, so compared with our
 native levels). Without qemu-x86_64 (or with one that cannot run the shim) the qemu tests skip, and fail instead when
 TFLC_REQUIRE_EMULATOR is set (CI); the native ones skip where CPUID does not fault.
@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from test_runtime_isa_q import MODELS as ISA_MODELS  # noqa: E402
-from test_runtime_isa_q import _hybrid  # noqa: E402
+from test_runtime_isa_q import _hybrid, _scaled_output  # noqa: E402
 from test_runtime_kernels_q import HYBRID, INT8, _const, _convert  # noqa: E402
 
 from runtime import _tflrt  # noqa: E402
@@ -50,8 +50,11 @@ def _fc_tails(x):
 MODELS = {name: (fn, shapes, INT8, ops) for name, (fn, shapes, ops) in ISA_MODELS.items()}
 MODELS["fc_tails"] = (_fc_tails, [(8, 70)], INT8, ["FULLY_CONNECTED"])
 MODELS["hybrid"] = (_hybrid, [(2, 8, 9, 5)], HYBRID, ["CONV_2D", "FULLY_CONNECTED"])
+# name -> (model, op, factor): that model with the output scales of `op` divided by factor (multipliers above 1)
+SCALED = {"cnn_conv_x300": ("cnn", "CONV_2D", 300.0), "cnn_dw_x300": ("cnn", "DEPTHWISE_CONV_2D", 300.0)}
+NAMES = [*MODELS, *SCALED]
 # models whose integer GEMMs all run on vpdpbusd at this level (each must have emulated some)
-GEMM_MODELS = ["stem", "cnn", "se", "wide", "fc", "fc_tails", "hybrid"]
+GEMM_MODELS = ["stem", "cnn", "se", "wide", "fc", "fc_tails", "hybrid", *SCALED]
 # qemu's CPU model: everything TCG runs (AVX2, FMA, no AVX-512), and AVX-VNNI reported though TCG lacks it
 QEMU_CPU = "max,+avx-vnni,x-force-features=on"
 MODES = ["qemu", "native"]
@@ -119,9 +122,15 @@ def cases(tmp_path_factory):
     from ai_edge_litert import interpreter as litert
 
     folder = tmp_path_factory.mktemp("avx_vnni")
-    refs = {}
-    for name, (fn, shapes, mode, ops) in MODELS.items():
-        model = _convert(fn, shapes, mode)
+    refs, models = {}, {}
+    for name in NAMES:
+        if name in MODELS:
+            fn, shapes, mode, ops = MODELS[name]
+            model = models[name] = _convert(fn, shapes, mode)
+        else:
+            base, op, factor = SCALED[name]
+            mode, ops = MODELS[base][2], [op]
+            model = _scaled_output(models[base], op, factor)
         ref = litert.Interpreter(
             model_content=model,
             experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
@@ -164,7 +173,7 @@ def _child(
             str(folder),
             levels,
             threads,
-            *MODELS,
+            *NAMES,
         ],
         capture_output=True,
         text=True,
@@ -209,7 +218,7 @@ def emulated(cases, shim, mode):
 def _copy_cases(folder, sub: str):
     """The saved models and inputs copied into folder/sub, where a child run writes its outputs apart."""
     os.makedirs(folder / sub, exist_ok=True)
-    for name in MODELS:
+    for name in NAMES:
         for ext in (".tflite", ".in.npy"):
             shutil.copy(folder / f"{name}{ext}", folder / sub / f"{name}{ext}")
     return folder / sub
@@ -223,7 +232,7 @@ def test_runs_at_avx2_vnni(emulated, mode):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", NAMES)
 def test_avx_vnni_exact(cases, emulated, mode, name, threads):
     """Every op output (the model output for hybrid models) equals LiteRT BUILTIN_REF's bytes."""
     folder, refs = cases
@@ -247,7 +256,7 @@ def test_single_rounding_matches_native(cases, shim, mode, emulated):
     level_here = _tflrt.isa()[1]
     if not native.exists():
         _child(_copy_cases(folder, "levels-single"), f"avx2,{level_here}", "1", None, TFLRT_ROUNDING="single")
-    for name in MODELS:
+    for name in NAMES:
         got = _load(single, name, "-", 1)
         for level in ("avx2", level_here):
             want = _load(native, name, level, 1)
