@@ -9,11 +9,12 @@ process runs our runtime on an emulated CPU of that level, in two ways:
   - native: the shim also makes CPUID fault and report AVX2 + AVX-VNNI without AVX-512 (CPUs with CPUID faulting);
     only CPUID and vpdpbusd are emulated, the rest runs on the CPU.
 In both the runtime detects avx2_vnni by itself. The shim's self-test checks its vpdpbusd against the CPU's EVEX
-vpdpbusd (or a scalar sum). The models (test_runtime_isa_q's, FULLY_CONNECTED row tails of 3 and 5, and its cnn with
-requantization multipliers above 1) are converted and run on LiteRT here; the child runs ours at 1 and 2 threads and every op output must equal LiteRT's. It
-also runs them under TFLRT_ROUNDING=single (the GEMM's non-fused path; LiteRT has no such mode, so compared with our
-native levels). Without qemu-x86_64 (or with one that cannot run the shim) the qemu tests skip, and fail instead when
-TFLC_REQUIRE_EMULATOR is set (CI); the native ones skip where CPUID does not fault.
+vpdpbusd (or a scalar sum). The models (test_runtime_isa_q's, FULLY_CONNECTED row tails of 3 and 5, and its cnn
+with requantization multipliers above 1) are converted and run on LiteRT here; the child runs ours at 1 and 2
+threads and every op output must equal LiteRT's. It also runs them under TFLRT_ROUNDING=single (the GEMM's
+non-fused path; LiteRT has no such mode, so compared with our native levels). Without qemu-x86_64 (or with one that
+cannot run the shim) the qemu tests skip, and fail instead when TFLC_REQUIRE_EMULATOR is set (CI); the native ones
+skip where CPUID does not fault.
 """
 
 from __future__ import annotations
