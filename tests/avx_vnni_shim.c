@@ -6,7 +6,7 @@
  * supplies the missing instruction: its SIGILL handler computes VEX.128/256.66.0F38.W0 50 /r from the registers and
  * memory in the signal frame (per 32-bit lane, the lane plus four products of the first source's unsigned bytes and
  * the second source's signed bytes, wrapping) and steps over it. Two uses:
- *   - under qemu-x86_64 (>= the XSAVE signal frames of 10.0; 7.2 lacks them) with the forced CPUID: qemu has no
+ *   - under qemu-x86_64 (10.0 works; 7.2 stops with SIGSEGV in the self-test) with the forced CPUID: qemu has no
  *     AVX-512, so the process sees an AVX2 + AVX-VNNI CPU and any AVX-512 instruction would fault;
  *   - natively with TFLC_SHIM_CPUID=1 on a CPU with CPUID faulting (Linux ARCH_SET_CPUID): CPUID faults and the
  *     SIGSEGV handler reports AVX-VNNI (leaf 7.1 EAX bit 4) and no AVX-512 feature; all else runs on the CPU.
@@ -216,7 +216,8 @@ __attribute__((target("avx2,avx512f,avx512vl,avx512vnni"))) static void evex_for
   const __m256i vx = _mm256_loadu_si256((const __m256i *)x), vw = _mm256_loadu_si256((const __m256i *)w);
   _mm256_storeu_si256((__m256i *)acc, _mm256_dpbusd_epi32(_mm256_loadu_si256((const __m256i *)acc), vx, vw));
   const __m256i w2 = _mm256_loadu_si256((const __m256i *)w); /* 8 + 4 * -2 = 0: the same bytes */
-  _mm256_storeu_si256((__m256i *)(acc + 8), _mm256_dpbusd_epi32(_mm256_loadu_si256((const __m256i *)(acc + 8)), vx, w2));
+  const __m256i a8 = _mm256_loadu_si256((const __m256i *)(acc + 8));
+  _mm256_storeu_si256((__m256i *)(acc + 8), _mm256_dpbusd_epi32(a8, vx, w2));
   const __m128i lo = _mm_dpbusd_epi32(_mm_loadu_si128((const __m128i *)(acc + 16)), _mm256_castsi256_si128(vx),
                                       _mm256_castsi256_si128(vw));
   _mm256_storeu_si256((__m256i *)(acc + 16), _mm256_zextsi128_si256(lo));
