@@ -27,16 +27,53 @@
  * for every int32 a: SRDHM is (P + 2^30) >> 31, and RDBPOT's half-away-from-zero rounding of h = SRDHM adds
  * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0). The result fits int32,
  * so no step can overflow (|P| < 2^62). TflRq64 holds, per block of 16 vector positions of a TflRq, the 64-bit
- * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r). */
+ * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r).
+ * Fast form, when every position has r >= 1 (or a zero multiplier; no left shifts): the two roundings one after the
+ * other on 32-bit lanes, h = (a q + 2^30) >> 31 from the 64-bit products (it fits int32: |h| <= 2^31 - 2), then
+ * RDBPOT(h, r) = (h - [h < 0] + 2^(r-1)) >> r = ((t >> (r - 1)) + 1) >> 1 with t = h - [h < 0] (nested floors; t >=
+ * -2^31 and the + 1 cannot overflow), which needs only r - 1 per position besides the multipliers. */
 typedef struct {
-  int64_t *e; /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int64_t *e;   /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int32_t *rm1; /* fast form: [np] r - 1 per vector position; NULL when some position needs the general form */
 } TflRq64;
 /* Returns 0 on allocation failure. */
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq);
 void tfl_rq64_free(TflRq64 *e);
+/* How a kernel requantizes with a TflRq64 (a compile-time argument of the kernels' bodies). */
+enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2 };
+static inline int tfl_rq_form(const TflRq *rq, const TflRq64 *e) {
+  return e->rm1 ? TFL_RQ_FAST : rq->any_left ? TFL_RQ_LEFT : TFL_RQ_PLAIN;
+}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+/* Fast form of 16 lanes at vector positions i .. i + 15 (i a multiple of 16). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq_fast(__m512i x, const TflRq *rq,
+                                                                                        const TflRq64 *e, int i) {
+  const __m512i half = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+  __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
+  /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_loadu_si512(rq->mult + i + 1));
+  pe = _mm512_srli_epi64(_mm512_add_epi64(pe, half), 31); /* h of the even positions in the low dwords */
+  po = _mm512_slli_epi64(_mm512_add_epi64(po, half), 1);  /* and of the odd ones in the high dwords */
+  __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, po);
+  h = _mm512_mask_sub_epi32(h, _mm512_movepi32_mask(h), h, one);
+  h = _mm512_srav_epi32(h, _mm512_load_si512(e->rm1 + i));
+  return _mm512_srai_epi32(_mm512_add_epi32(h, one), 1);
+}
+/* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 8). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq_fast(__m256i x, const TflRq *rq,
+                                                                                       const TflRq64 *e, int i) {
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30), one = _mm256_set1_epi32(1);
+  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
+  pe = _mm256_srli_epi64(_mm256_add_epi64(pe, half), 31);
+  po = _mm256_slli_epi64(_mm256_add_epi64(po, half), 1);
+  __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+  h = _mm256_mask_sub_epi32(h, _mm256_movepi32_mask(h), h, one);
+  h = _mm256_srav_epi32(h, _mm256_load_si256((const __m256i *)(e->rm1 + i)));
+  return _mm256_srai_epi32(_mm256_add_epi32(h, one), 1);
+}
 /* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
                                                                                      const TflRq64 *e, int i,
@@ -72,6 +109,17 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
   pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
   po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
   return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
+}
+/* MBQM of 16 / 8 lanes in the given form (TFL_RQ_*, a constant at every call). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rqx(__m512i x, const TflRq *rq,
+                                                                                    const TflRq64 *e, int i,
+                                                                                    const int form) {
+  return form == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i) : tfl_v16_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
+}
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rqx(__m256i x, const TflRq *rq,
+                                                                                   const TflRq64 *e, int i,
+                                                                                   const int form) {
+  return form == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i) : tfl_v8_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
 }
 #endif
 
