@@ -952,25 +952,34 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.FW = w->dims[2];
   r.rows = in->dims[0] * r.OH;
   if (r.rows <= 0 || r.OW <= 0) return TFL_OK;
-  /* a few tasks per thread, a multiple of the thread count when few, none below ~64K multiply-accumulates (a task
-   * costs ~1 us to hand out). Maps with few rows that do not divide evenly (7x7: 7 rows on 2 threads) split the
-   * channel blocks instead, each task all rows of its share of the channels (and of the weights). */
+  /* a few tasks per thread, a multiple of the thread count, none below ~64K multiply-accumulates (a task costs ~1 us
+   * to hand out), preferring a count that divides the rows (equal tasks). Maps whose rows no such count divides (7x7
+   * on 2 threads) split the channel blocks instead when there are enough of them to share out evenly, each task all
+   * rows (or an equal share of them) of its channels and weights. */
   const int nt = tfl_num_threads(ctx);
   const double macs = (double)r.rows * r.OW * r.C * r.FH * r.FW;
   const int unit = d->dw_fast == TFL_ISA_AVX512_VNNI ? 64 : d->dw_fast == TFL_ISA_AVX512 ? 32 : 16;
   r.cblocks = (r.C + unit - 1) / unit;
   r.csplit = 1;
+  r.ntasks = 1;
   int want = 4 * nt;
   if (macs / (64.0 * 1024) < want) want = (int)(macs / (64.0 * 1024));
-  if (want > nt) want -= want % nt;
-  if (nt > 1 && want > 1 && r.rows % want != 0 && r.rows < 4 * want && r.cblocks >= nt && !d->dw_pair) {
-    const int rtasks = want / nt < r.rows ? want / nt : r.rows;
-    r.csplit = nt;
-    want = nt * rtasks;
-  } else if (want > r.rows) {
-    want = r.rows;
+  if (nt > 1 && want >= nt) {
+    want -= want % nt;
+    int even = 0;
+    for (int k = want; k >= nt && !even; k -= nt)
+      if (r.rows % k == 0) even = k;
+    if (even) {
+      r.ntasks = even;
+    } else if (!d->dw_pair && (r.cblocks % nt == 0 || r.cblocks >= 4 * nt)) {
+      int rtasks = want / nt;
+      while (rtasks > 1 && r.rows % rtasks != 0) --rtasks;
+      r.csplit = nt;
+      r.ntasks = nt * rtasks;
+    } else {
+      r.ntasks = want < r.rows ? want : r.rows;
+    }
   }
-  r.ntasks = nt <= 1 || want < 1 ? 1 : want;
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
   if (!d->bias_folded && d->dw_fast == TFL_ISA_AVX512) { /* parameters in vector order */
