@@ -25,7 +25,8 @@
  * MBQM(a, q, shift) with right shift r = min(max(-shift, 0), 31) and P = (a << left) * q in int64 equals
  *   (P + 2^30 + [r >= 1] 2^(30 + r) - [r >= 1][P < 0] 2^31) >> (31 + r)     (arithmetic shift)
  * for every int32 a: SRDHM is (P + 2^30) >> 31, and RDBPOT's half-away-from-zero rounding of h = SRDHM adds
- * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0). The result fits int32,
+ * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0), and that by
+ * [a q < 0] from the factors' signs (for P = 0 the term changes nothing). The result fits int32,
  * so no step can overflow (|P| < 2^62). TflRq64 holds, per block of 16 vector positions of a TflRq, the 64-bit
  * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r).
  * Fast form, when every position has r >= 1 (or a zero multiplier; no left shifts): the two roundings one after the
@@ -80,14 +81,16 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
                                                                                      int with_left) {
   const int64_t *b = e->e + (size_t)(i / 16) * 48;
   if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
-  __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
+  const __m512i xo = _mm512_srli_epi64(x, 32), qe = _mm512_load_si512(rq->mult + i);
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
-  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_loadu_si512(rq->mult + i + 1));
-  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
-  pe = _mm512_add_epi64(pe, _mm512_load_si512(b));
-  po = _mm512_add_epi64(po, _mm512_load_si512(b + 8));
-  pe = _mm512_mask_sub_epi64(pe, ne, pe, _mm512_load_si512(b + 16));
-  po = _mm512_mask_sub_epi64(po, no, po, _mm512_load_si512(b + 24));
+  const __m512i qo = _mm512_loadu_si512(rq->mult + i + 1);
+  __m512i pe = _mm512_mul_epi32(x, qe), po = _mm512_mul_epi32(xo, qo);
+  /* [P < 0] c without mask registers: c is 0 or 2^31, and bit 31 of each 64-bit lane of the factors holds their signs,
+   * so (a ^ q) & c (ternary logic 0x28) is c when a q < 0 (when P = 0 either value of the term gives 0) */
+  pe = _mm512_sub_epi64(_mm512_add_epi64(pe, _mm512_load_si512(b)),
+                        _mm512_ternarylogic_epi64(x, qe, _mm512_load_si512(b + 16), 0x28));
+  po = _mm512_sub_epi64(_mm512_add_epi64(po, _mm512_load_si512(b + 8)),
+                        _mm512_ternarylogic_epi64(xo, qo, _mm512_load_si512(b + 24), 0x28));
   pe = _mm512_srav_epi64(pe, _mm512_load_si512(b + 32));
   po = _mm512_srav_epi64(po, _mm512_load_si512(b + 40));
   const __m512i idx = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
@@ -99,13 +102,13 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
                                                                                     int with_left) {
   const int64_t *b = e->e + (size_t)(i / 16) * 48;
   if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
-  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
-  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
-  const __mmask8 ne = _mm256_movepi64_mask(pe), no = _mm256_movepi64_mask(po);
-  pe = _mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b));
-  po = _mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8)));
-  pe = _mm256_mask_sub_epi64(pe, ne, pe, _mm256_load_si256((const __m256i *)(b + 16)));
-  po = _mm256_mask_sub_epi64(po, no, po, _mm256_load_si256((const __m256i *)(b + 24)));
+  const __m256i xo = _mm256_srli_epi64(x, 32), qe = _mm256_load_si256((const __m256i *)(rq->mult + i));
+  const __m256i qo = _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1));
+  __m256i pe = _mm256_mul_epi32(x, qe), po = _mm256_mul_epi32(xo, qo);
+  pe = _mm256_sub_epi64(_mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b)),
+                        _mm256_ternarylogic_epi64(x, qe, _mm256_load_si256((const __m256i *)(b + 16)), 0x28));
+  po = _mm256_sub_epi64(_mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8))),
+                        _mm256_ternarylogic_epi64(xo, qo, _mm256_load_si256((const __m256i *)(b + 24)), 0x28));
   pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
   po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
   return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
