@@ -108,7 +108,14 @@ def _small_map(x):
     return tf.nn.conv2d(y, _const((1, 1, 384, 160), 73, 0.2), 1, "VALID") + _const((160,), 74)
 
 
+def _fc_wide(x):
+    """Batch-1 FULLY_CONNECTED large enough to split over 2 threads: its 65 16-unit panels in two shares (the raw sums
+    of each share requantized by LiteRT's float rule)."""
+    return tf.matmul(x, _const((1024, 1040), 75, 0.05)) + _const((1040,), 76)
+
+
 MODELS = {
+    "fc_wide": (_fc_wide, [(1, 1024)], ["FULLY_CONNECTED"]),
     "small_map": (_small_map, [(1, 7, 7, 384)], ["CONV_2D", "DEPTHWISE_CONV_2D"]),
     "stem": (_stem, [(2, 9, 13, 4)], ["CONV_2D", "MEAN"]),
     "cnn": (_cnn, [(2, 21, 19, 3)], ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]),

@@ -600,7 +600,7 @@ typedef struct {
   const TflQGemm *g;
   int M, MB, ntasks;
   int rtasks; /* row ranges (whole 6-row tiles, balanced), each done in blocks of at most MB rows */
-  int psplit; /* tasks per row range, each taking a share of the panels (int8 output only) */
+  int psplit; /* tasks per row range, each taking a share of the panels */
   TflQRowsFn rows;
   TflQFillFn fill;
   const void *rows_arg;
@@ -704,19 +704,19 @@ static void block_i8(const QRun *r, const uint8_t *A, int m0, int mb, int j0, in
   }
 }
 
-/* Raw sums sum_k x * w of one block of rows into acc (row stride Np). */
-static void block_raw(const QRun *r, const uint8_t *A, int mb, int32_t *acc) {
+/* Raw sums sum_k x * w of one block of rows and panels [j0, j1) into acc (row stride Np, channel n at column n). */
+static void block_raw(const QRun *r, const uint8_t *A, int mb, int j0, int j1, int32_t *acc) {
   const TflQGemm *g = r->g;
   const TflQPack *p = &g->pack;
 #ifdef TFL_QGEMM_X86
   if (g->isa >= TFL_ISA_AVX2_VNNI) {
     const size_t row_bytes = (size_t)p->Kp * (g->fmt == TFL_QROW_U8 ? 1 : 2);
-    block_wide(g, A, row_bytes, mb, 0, p->Np / TFL_QGEMM_NR, 0, g->corr, NULL, NULL, 0, acc, p->Np);
+    block_wide(g, A, row_bytes, mb, j0, j1, 0, g->corr, NULL, NULL, 0, acc, p->Np);
     return;
   }
 #endif
   const int16_t *A16 = (const int16_t *)A;
-  for (int j = 0; j < p->Np / TFL_QGEMM_NR; ++j) {
+  for (int j = j0; j < j1; ++j) {
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     for (int m = 0; m < mb; m += TFL_QGEMM_MR) {
       const int mr = mb - m < TFL_QGEMM_MR ? mb - m : TFL_QGEMM_MR;
@@ -755,8 +755,9 @@ static void run_task(void *arg, int task, int thread) {
     if (r->y) {
       block_i8(r, base, m0, mb, j0, j1);
     } else {
-      block_raw(r, base, mb, acc);
-      r->post(r->post_arg, m0, mb, acc, p->Np, thread);
+      block_raw(r, base, mb, j0, j1, acc);
+      const int n1 = j1 * TFL_QGEMM_NR < p->N ? j1 * TFL_QGEMM_NR : p->N;
+      r->post(r->post_arg, m0, mb, j0 * TFL_QGEMM_NR, n1, acc, p->Np, thread);
     }
   }
 }
@@ -793,9 +794,9 @@ static TflStatus qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn
   r.MB = block_rows(g);
   const int nt = tfl_num_threads(ctx);
   /* a few tasks per thread (a multiple of the thread count when few), none below TFL_QMIN_TASK_MACS, each a balanced
-   * range of whole 6-row tiles. Int8-output products of at most one block of rows (late, small layers: M = 49 on
-   * 7x7 maps) split the panels instead, into exactly nt shares: every task would otherwise stream all the weights,
-   * and each share fills the block's rows again. */
+   * range of whole 6-row tiles. Products of at most one block of rows (late, small layers: M = 49 on 7x7 maps, batch-1
+   * FULLY_CONNECTED) split the panels instead, into exactly nt shares: every task would otherwise stream all the
+   * weights, and each share fills the block's rows again. */
   r.ntasks = r.rtasks = r.psplit = 1;
   if (nt > 1) {
     const double macs = (double)M * g->pack.Kp * g->pack.Np;
@@ -804,7 +805,7 @@ static TflStatus qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn
     if (macs / TFL_QMIN_TASK_MACS < want) want = (int)(macs / TFL_QMIN_TASK_MACS);
     if (want > nt) want -= want % nt;
     if (want < 1) want = 1;
-    if (y && M <= r.MB && want > 1 && panels >= nt) {
+    if (M <= r.MB && want > 1 && panels >= nt) {
       r.psplit = nt;
     } else {
       r.rtasks = tiles < want ? tiles : want;

@@ -182,8 +182,10 @@ void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n);
 /* A[at .. at + n) = v in the row format. */
 void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n);
 typedef void (*TflQFillFn)(const void *arg, int m0, int mb, const TflQRows *o);
-/* Receives raw sums of rows m0 .. m0 + mb - 1: acc[i * ldacc + n]; thread indexes per-thread buffers. */
-typedef void (*TflQPostFn)(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread);
+/* Receives raw sums of rows m0 .. m0 + mb - 1 and channels n0 .. n1 - 1 (a task's share of them): acc[i * ldacc + n];
+ * thread indexes per-thread buffers. */
+typedef void (*TflQPostFn)(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc,
+                           int thread);
 
 /* Packs w ([N][K] int8) and computes the weight sums for int16 rows (tfl_qgemm_run); 0 on allocation failure. */
 int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K);
