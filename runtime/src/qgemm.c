@@ -401,9 +401,12 @@ static inline int32_t load_quad(const uint8_t *p) {
     const int wl = rq->any_left;                                                                                       \
     /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
     const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j)                                                               \
+    /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */     \
+    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) {                                                             \
+      __asm__ volatile("" ::: "memory");                                                                               \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
           wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
+    }                                                                                                                  \
     if (HALF)                                                                                                          \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
           wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
