@@ -99,7 +99,24 @@ def _stem(x):
     return tf.reduce_mean(tf.nn.relu(y), axis=[1, 2]) + tf.reduce_mean(z, axis=[1, 2])
 
 
+def _small_map(x):
+    """A late MobileNet stage on a 7x7 map: the depthwise (7 rows, no even row split on 2 threads) splits its channel
+    blocks, the 1x1 conv (M = 49, one row block) splits its 16-channel panels in halves."""
+    y = tf.nn.relu6(
+        tf.nn.depthwise_conv2d(x, _const((3, 3, 384, 1), 71, 0.5), [1, 1, 1, 1], "SAME") + _const((384,), 72)
+    )
+    return tf.nn.conv2d(y, _const((1, 1, 384, 160), 73, 0.2), 1, "VALID") + _const((160,), 74)
+
+
+def _fc_wide(x):
+    """Batch-1 FULLY_CONNECTED large enough to split over 2 threads: its 65 16-unit panels in two shares (the raw sums
+    of each share requantized by LiteRT's float rule)."""
+    return tf.matmul(x, _const((1024, 1040), 75, 0.05)) + _const((1040,), 76)
+
+
 MODELS = {
+    "fc_wide": (_fc_wide, [(1, 1024)], ["FULLY_CONNECTED"]),
+    "small_map": (_small_map, [(1, 7, 7, 384)], ["CONV_2D", "DEPTHWISE_CONV_2D"]),
     "stem": (_stem, [(2, 9, 13, 4)], ["CONV_2D", "MEAN"]),
     "cnn": (_cnn, [(2, 21, 19, 3)], ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]),
     "se": (_se, [(2, 30, 36, 32)], ["DEPTHWISE_CONV_2D", "MUL", "ADD", "MEAN", "LOGISTIC"]),

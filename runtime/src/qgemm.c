@@ -322,21 +322,34 @@ void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n) {
 
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
   const int nb = (rq->np + 15) / 16;
+  e->rm1 = NULL;
   e->e = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
   if (!e->e) return 0;
+  int fast = 1;
   for (int i = 0; i < nb * 16; ++i) {
     const int r = i < rq->np ? rq->rsh[i] : 0;
     int64_t *b = e->e + (size_t)(i / 16) * 48 + (i & 1) * 8 + (i & 15) / 2;
     b[0] = ((int64_t)1 << 30) + (r >= 1 ? (int64_t)1 << (30 + r) : 0);
     b[16] = r >= 1 ? (int64_t)1 << 31 : 0;
     b[32] = 31 + r;
+    if (i < rq->np && r < 1 && rq->mult[i] != 0) fast = 0; /* a zero multiplier gives 0 in either form */
+  }
+  if (fast) {
+    e->rm1 = (int32_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 16 * sizeof(int32_t));
+    if (!e->rm1) {
+      tfl_rq64_free(e);
+      return 0;
+    }
+    for (int i = 0; i < nb * 16; ++i) e->rm1[i] = i < rq->np && rq->rsh[i] >= 1 ? rq->rsh[i] - 1 : 0;
   }
   return 1;
 }
 
 void tfl_rq64_free(TflRq64 *e) {
   free(e->e);
+  free(e->rm1);
   e->e = NULL;
+  e->rm1 = NULL;
 }
 
 /* ---------------------------------------------------------------- AVX-512 and VNNI micro-kernels */
@@ -388,9 +401,12 @@ static inline int32_t load_quad(const uint8_t *p) {
     const int wl = rq->any_left;                                                                                       \
     /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
     const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j)                                                               \
+    /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */     \
+    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) {                                                             \
+      __asm__ volatile("" ::: "memory");                                                                               \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
           wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
+    }                                                                                                                  \
     if (HALF)                                                                                                          \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
           wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
@@ -585,8 +601,9 @@ void tfl_qgemm_release(TflQGemm *g) {
 
 typedef struct {
   const TflQGemm *g;
-  int M, MB, nblocks, ntasks;
-  int psplit; /* tasks per row block, each taking a share of the panels (int8 output only) */
+  int M, MB, ntasks;
+  int rtasks; /* row ranges (whole 6-row tiles, balanced), each done in blocks of at most MB rows */
+  int psplit; /* tasks per row range, each taking a share of the panels */
   TflQRowsFn rows;
   TflQFillFn fill;
   const void *rows_arg;
@@ -690,19 +707,19 @@ static void block_i8(const QRun *r, const uint8_t *A, int m0, int mb, int j0, in
   }
 }
 
-/* Raw sums sum_k x * w of one block of rows into acc (row stride Np). */
-static void block_raw(const QRun *r, const uint8_t *A, int mb, int32_t *acc) {
+/* Raw sums sum_k x * w of one block of rows and panels [j0, j1) into acc (row stride Np, channel n at column n). */
+static void block_raw(const QRun *r, const uint8_t *A, int mb, int j0, int j1, int32_t *acc) {
   const TflQGemm *g = r->g;
   const TflQPack *p = &g->pack;
 #ifdef TFL_QGEMM_X86
   if (g->isa >= TFL_ISA_AVX2_VNNI) {
     const size_t row_bytes = (size_t)p->Kp * (g->fmt == TFL_QROW_U8 ? 1 : 2);
-    block_wide(g, A, row_bytes, mb, 0, p->Np / TFL_QGEMM_NR, 0, g->corr, NULL, NULL, 0, acc, p->Np);
+    block_wide(g, A, row_bytes, mb, j0, j1, 0, g->corr, NULL, NULL, 0, acc, p->Np);
     return;
   }
 #endif
   const int16_t *A16 = (const int16_t *)A;
-  for (int j = 0; j < p->Np / TFL_QGEMM_NR; ++j) {
+  for (int j = j0; j < j1; ++j) {
     const int8_t *panel = p->data + (size_t)j * TFL_QGEMM_NR * p->Kp;
     for (int m = 0; m < mb; m += TFL_QGEMM_MR) {
       const int mr = mb - m < TFL_QGEMM_MR ? mb - m : TFL_QGEMM_MR;
@@ -719,19 +736,13 @@ static void run_task(void *arg, int task, int thread) {
   uint8_t *base = r->scratch + (size_t)thread * r->per_thread;
   int32_t *acc = (int32_t *)(base + r->a_bytes);
   const int u8 = r->g->fmt == TFL_QROW_U8;
-  int b0, b1, j0 = 0, j1 = p->Np / TFL_QGEMM_NR;
-  if (r->psplit > 1) { /* one row block, a share of its panels */
-    const int q = task % r->psplit, panels = j1;
-    b0 = task / r->psplit;
-    b1 = b0 + 1;
-    j0 = (int)((int64_t)q * panels / r->psplit);
-    j1 = (int)((int64_t)(q + 1) * panels / r->psplit);
-  } else {
-    b0 = (int)((int64_t)task * r->nblocks / r->ntasks);
-    b1 = (int)((int64_t)(task + 1) * r->nblocks / r->ntasks);
-  }
-  for (int b = b0; b < b1; ++b) {
-    const int m0 = b * r->MB, mb = r->M - m0 < r->MB ? r->M - m0 : r->MB;
+  const int rt = task / r->psplit, q = task % r->psplit, panels = p->Np / TFL_QGEMM_NR;
+  const int j0 = (int)((int64_t)q * panels / r->psplit), j1 = (int)((int64_t)(q + 1) * panels / r->psplit);
+  const int tiles = (r->M + 5) / 6;
+  const int t0 = (int)((int64_t)rt * tiles / r->rtasks), t1 = (int)((int64_t)(rt + 1) * tiles / r->rtasks);
+  const int row1 = 6 * t1 < r->M ? 6 * t1 : r->M;
+  for (int m0 = 6 * t0; m0 < row1; m0 += r->MB) {
+    const int mb = row1 - m0 < r->MB ? row1 - m0 : r->MB;
     if (r->fill) {
       const TflQRows o = {base, p->Kp, r->g->fmt, r->g->isa};
       r->fill(r->rows_arg, m0, mb, &o);
@@ -747,8 +758,9 @@ static void run_task(void *arg, int task, int thread) {
     if (r->y) {
       block_i8(r, base, m0, mb, j0, j1);
     } else {
-      block_raw(r, base, mb, acc);
-      r->post(r->post_arg, m0, mb, acc, p->Np, thread);
+      block_raw(r, base, mb, j0, j1, acc);
+      const int n1 = j1 * TFL_QGEMM_NR < p->N ? j1 * TFL_QGEMM_NR : p->N;
+      r->post(r->post_arg, m0, mb, j0 * TFL_QGEMM_NR, n1, acc, p->Np, thread);
     }
   }
 }
@@ -783,25 +795,25 @@ static TflStatus qgemm_run(TflContext *ctx, const TflQGemm *g, int M, TflQRowsFn
   r.g = g;
   r.M = M;
   r.MB = block_rows(g);
-  r.nblocks = (M + r.MB - 1) / r.MB;
   const int nt = tfl_num_threads(ctx);
-  /* a few tasks per thread (a multiple of the thread count when few), none below TFL_QMIN_TASK_MACS; when there
-   * are fewer row blocks than that (late, small layers), int8-output tasks also split the panels of a block */
-  r.ntasks = r.psplit = 1;
+  /* a few tasks per thread (a multiple of the thread count when few), none below TFL_QMIN_TASK_MACS, each a balanced
+   * range of whole 6-row tiles. Products of at most one block of rows (late, small layers: M = 49 on 7x7 maps, batch-1
+   * FULLY_CONNECTED) split the panels instead, into exactly nt shares: every task would otherwise stream all the
+   * weights, and each share fills the block's rows again. */
+  r.ntasks = r.rtasks = r.psplit = 1;
   if (nt > 1) {
     const double macs = (double)M * g->pack.Kp * g->pack.Np;
+    const int panels = g->pack.Np / TFL_QGEMM_NR, tiles = (M + 5) / 6;
     int want = 4 * nt;
     if (macs / TFL_QMIN_TASK_MACS < want) want = (int)(macs / TFL_QMIN_TASK_MACS);
     if (want > nt) want -= want % nt;
     if (want < 1) want = 1;
-    const int panels = g->pack.Np / TFL_QGEMM_NR;
-    if (r.nblocks >= want || !y) {
-      r.ntasks = r.nblocks < want ? r.nblocks : want;
+    if (M <= r.MB && want > 1 && panels >= nt) {
+      r.psplit = nt;
     } else {
-      int ps = (want + r.nblocks - 1) / r.nblocks;
-      r.psplit = ps < panels ? ps : panels;
-      r.ntasks = r.nblocks * r.psplit;
+      r.rtasks = tiles < want ? tiles : want;
     }
+    r.ntasks = r.rtasks * r.psplit;
   }
   r.rows = rows;
   r.fill = fill;

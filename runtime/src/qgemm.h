@@ -25,32 +25,72 @@
  * MBQM(a, q, shift) with right shift r = min(max(-shift, 0), 31) and P = (a << left) * q in int64 equals
  *   (P + 2^30 + [r >= 1] 2^(30 + r) - [r >= 1][P < 0] 2^31) >> (31 + r)     (arithmetic shift)
  * for every int32 a: SRDHM is (P + 2^30) >> 31, and RDBPOT's half-away-from-zero rounding of h = SRDHM adds
- * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0). The result fits int32,
+ * 2^(r-1) - [h < 0], where [h < 0] may be replaced by [P < 0] (for -2^30 <= P < 0 both give 0), and that by
+ * [a q < 0] from the factors' signs (for P = 0 the term changes nothing). The result fits int32,
  * so no step can overflow (|P| < 2^62). TflRq64 holds, per block of 16 vector positions of a TflRq, the 64-bit
- * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r). */
+ * constants for the even and the odd positions: k (2^30 + ...), c (the 2^31 taken off negative P) and s (31 + r).
+ * Fast form, when every position has r >= 1 (or a zero multiplier; no left shifts): the two roundings one after the
+ * other on 32-bit lanes, h = (a q + 2^30) >> 31 from the 64-bit products (it fits int32: |h| <= 2^31 - 2), then
+ * RDBPOT(h, r) = (h - [h < 0] + 2^(r-1)) >> r = ((t >> (r - 1)) + 1) >> 1 with t = h - [h < 0] (nested floors; t >=
+ * -2^31 and the + 1 cannot overflow), which needs only r - 1 per position besides the multipliers. */
 typedef struct {
-  int64_t *e; /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int64_t *e;   /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int32_t *rm1; /* fast form: [np] r - 1 per vector position; NULL when some position needs the general form */
 } TflRq64;
 /* Returns 0 on allocation failure. */
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq);
 void tfl_rq64_free(TflRq64 *e);
+/* How a kernel requantizes with a TflRq64 (a compile-time argument of the kernels' bodies). */
+enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2 };
+static inline int tfl_rq_form(const TflRq *rq, const TflRq64 *e) {
+  return e->rm1 ? TFL_RQ_FAST : rq->any_left ? TFL_RQ_LEFT : TFL_RQ_PLAIN;
+}
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+/* Fast form of 16 lanes at vector positions i .. i + 15 (i a multiple of 16). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq_fast(__m512i x, const TflRq *rq,
+                                                                                        const TflRq64 *e, int i) {
+  const __m512i half = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
+  __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
+  /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_loadu_si512(rq->mult + i + 1));
+  pe = _mm512_srli_epi64(_mm512_add_epi64(pe, half), 31); /* h of the even positions in the low dwords */
+  po = _mm512_slli_epi64(_mm512_add_epi64(po, half), 1);  /* and of the odd ones in the high dwords */
+  __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, po);
+  h = _mm512_mask_sub_epi32(h, _mm512_movepi32_mask(h), h, one);
+  h = _mm512_srav_epi32(h, _mm512_load_si512(e->rm1 + i));
+  return _mm512_srai_epi32(_mm512_add_epi32(h, one), 1);
+}
+/* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 8). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq_fast(__m256i x, const TflRq *rq,
+                                                                                       const TflRq64 *e, int i) {
+  const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30), one = _mm256_set1_epi32(1);
+  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
+  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
+  pe = _mm256_srli_epi64(_mm256_add_epi64(pe, half), 31);
+  po = _mm256_slli_epi64(_mm256_add_epi64(po, half), 1);
+  __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+  h = _mm256_mask_sub_epi32(h, _mm256_movepi32_mask(h), h, one);
+  h = _mm256_srav_epi32(h, _mm256_load_si256((const __m256i *)(e->rm1 + i)));
+  return _mm256_srai_epi32(_mm256_add_epi32(h, one), 1);
+}
 /* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
                                                                                      const TflRq64 *e, int i,
                                                                                      int with_left) {
   const int64_t *b = e->e + (size_t)(i / 16) * 48;
   if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
-  __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
+  const __m512i xo = _mm512_srli_epi64(x, 32), qe = _mm512_load_si512(rq->mult + i);
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
-  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_loadu_si512(rq->mult + i + 1));
-  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
-  pe = _mm512_add_epi64(pe, _mm512_load_si512(b));
-  po = _mm512_add_epi64(po, _mm512_load_si512(b + 8));
-  pe = _mm512_mask_sub_epi64(pe, ne, pe, _mm512_load_si512(b + 16));
-  po = _mm512_mask_sub_epi64(po, no, po, _mm512_load_si512(b + 24));
+  const __m512i qo = _mm512_loadu_si512(rq->mult + i + 1);
+  __m512i pe = _mm512_mul_epi32(x, qe), po = _mm512_mul_epi32(xo, qo);
+  /* [P < 0] c without mask registers: c is 0 or 2^31, and bit 31 of each 64-bit lane of the factors holds their signs,
+   * so (a ^ q) & c (ternary logic 0x28) is c when a q < 0 (when P = 0 either value of the term gives 0) */
+  pe = _mm512_sub_epi64(_mm512_add_epi64(pe, _mm512_load_si512(b)),
+                        _mm512_ternarylogic_epi64(x, qe, _mm512_load_si512(b + 16), 0x28));
+  po = _mm512_sub_epi64(_mm512_add_epi64(po, _mm512_load_si512(b + 8)),
+                        _mm512_ternarylogic_epi64(xo, qo, _mm512_load_si512(b + 24), 0x28));
   pe = _mm512_srav_epi64(pe, _mm512_load_si512(b + 32));
   po = _mm512_srav_epi64(po, _mm512_load_si512(b + 40));
   const __m512i idx = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
@@ -62,16 +102,27 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
                                                                                     int with_left) {
   const int64_t *b = e->e + (size_t)(i / 16) * 48;
   if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
-  __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
-  __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
-  const __mmask8 ne = _mm256_movepi64_mask(pe), no = _mm256_movepi64_mask(po);
-  pe = _mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b));
-  po = _mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8)));
-  pe = _mm256_mask_sub_epi64(pe, ne, pe, _mm256_load_si256((const __m256i *)(b + 16)));
-  po = _mm256_mask_sub_epi64(po, no, po, _mm256_load_si256((const __m256i *)(b + 24)));
+  const __m256i xo = _mm256_srli_epi64(x, 32), qe = _mm256_load_si256((const __m256i *)(rq->mult + i));
+  const __m256i qo = _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1));
+  __m256i pe = _mm256_mul_epi32(x, qe), po = _mm256_mul_epi32(xo, qo);
+  pe = _mm256_sub_epi64(_mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b)),
+                        _mm256_ternarylogic_epi64(x, qe, _mm256_load_si256((const __m256i *)(b + 16)), 0x28));
+  po = _mm256_sub_epi64(_mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8))),
+                        _mm256_ternarylogic_epi64(xo, qo, _mm256_load_si256((const __m256i *)(b + 24)), 0x28));
   pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
   po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
   return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
+}
+/* MBQM of 16 / 8 lanes in the given form (TFL_RQ_*, a constant at every call). */
+static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rqx(__m512i x, const TflRq *rq,
+                                                                                    const TflRq64 *e, int i,
+                                                                                    const int form) {
+  return form == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i) : tfl_v16_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
+}
+static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rqx(__m256i x, const TflRq *rq,
+                                                                                   const TflRq64 *e, int i,
+                                                                                   const int form) {
+  return form == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i) : tfl_v8_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
 }
 #endif
 
@@ -131,8 +182,10 @@ void tfl_qrows_copy(const TflQRows *o, size_t at, const int8_t *src, size_t n);
 /* A[at .. at + n) = v in the row format. */
 void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n);
 typedef void (*TflQFillFn)(const void *arg, int m0, int mb, const TflQRows *o);
-/* Receives raw sums of rows m0 .. m0 + mb - 1: acc[i * ldacc + n]; thread indexes per-thread buffers. */
-typedef void (*TflQPostFn)(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread);
+/* Receives raw sums of rows m0 .. m0 + mb - 1 and channels n0 .. n1 - 1 (a task's share of them): acc[i * ldacc + n];
+ * thread indexes per-thread buffers. */
+typedef void (*TflQPostFn)(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc,
+                           int thread);
 
 /* Packs w ([N][K] int8) and computes the weight sums for int16 rows (tfl_qgemm_run); 0 on allocation failure. */
 int tfl_qgemm_init(TflQGemm *g, const int8_t *w, int N, int K);

@@ -507,7 +507,8 @@ static int dw_vnni_prepare(ConvQ *d, const int8_t *w, int C, int taps) {
     if (!tfl_rq_init(&d->dw_rq2, 64, mult2, shift2, d->out_zp, d->act_lo, d->act_hi, 2) ||
         !tfl_rq64_init(&d->dw_rq2_64, &d->dw_rq2))
       return 0;
-    d->dw_pair = 1;
+    /* the pair kernel runs in the form of dw_rq64 (the same multipliers give the same form) */
+    d->dw_pair = tfl_rq_form(&d->dw_rq2, &d->dw_rq2_64) == tfl_rq_form(&d->dw_rq, &d->dw_rq64);
   }
   return 1;
 }
@@ -590,7 +591,36 @@ typedef struct {
   int8_t *y;
   int H, W, C, OH, OW, FH, FW;
   int rows, ntasks;
+  int cblocks, csplit; /* channel blocks of the kernel in use; tasks per row range, each a share of the blocks */
 } DwRun;
+
+/* Offsets (bytes) of each tap from a window's first input pixel, for windows inside the image. */
+static void dw_tap_offsets(const DwRun *r, size_t *toff) {
+  for (int fy = 0; fy < r->FH; ++fy)
+    for (int fx = 0; fx < r->FW; ++fx)
+      toff[fy * r->FW + fx] = ((size_t)fy * r->d->dil_h * r->W + (size_t)fx * r->d->dil_w) * r->C;
+}
+
+/* Points tp[t] at the channels of each tap of the window starting at (iy0, ix0) of image xin (taps outside the image
+ * read the row of zp_in); rows_inside: the window's rows are all in the image. Returns whether the whole window is. */
+static inline int dw_taps(const DwRun *r, const int8_t *xin, int iy0, int ix0, int rows_inside, const size_t *toff,
+                          const int8_t **tp) {
+  const ConvQ *d = r->d;
+  if (rows_inside && ix0 >= 0 && ix0 + (r->FW - 1) * d->dil_w < r->W) {
+    const int8_t *base = xin + ((size_t)iy0 * r->W + ix0) * r->C;
+    for (int t = 0; t < r->FH * r->FW; ++t) tp[t] = base + toff[t];
+    return 1;
+  }
+  for (int fy = 0; fy < r->FH; ++fy) {
+    const int iy = iy0 + fy * d->dil_h;
+    for (int fx = 0; fx < r->FW; ++fx) {
+      const int ix = ix0 + fx * d->dil_w;
+      tp[fy * r->FW + fx] =
+          iy >= 0 && iy < r->H && ix >= 0 && ix < r->W ? xin + ((size_t)iy * r->W + ix) * r->C : d->dw_zp;
+    }
+  }
+  return 0;
+}
 
 #ifdef TFL_Q_X86
 /* 16 channels of one output pixel; tp[t] point at the channel block of each tap (2 * pairs entries). */
@@ -613,15 +643,15 @@ __attribute__((target("avx2"), always_inline)) static inline __m128i dw_block16(
 }
 
 __attribute__((target("avx2"), always_inline)) static inline void dw_rows_body(const DwRun *r, int row0, int row1,
-                                                                                const int with_left, const int pairs) {
+                                                                                int cb0, int cb1, const int with_left,
+                                                                                const int pairs) {
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
   const int taps = FH * FW, nfull = C / 16;
   const TflRq *rq = &d->dw_rq;
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
-  for (int fy = 0; fy < FH; ++fy)
-    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  dw_tap_offsets(r, toff);
   for (int t = taps; t < 2 * pairs; ++t) tp[t] = d->dw_zp;
   for (int row = row0; row < row1; ++row) {
     const int n = row / OH, oy = row % OH;
@@ -631,23 +661,12 @@ __attribute__((target("avx2"), always_inline)) static inline void dw_rows_body(c
     const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
     for (int ox = 0; ox < OW; ++ox) {
       const int ix0 = ox * d->stride_w - d->pad_w;
-      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
-        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
-        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
-      } else {
-        for (int fy = 0; fy < FH; ++fy) {
-          const int iy = iy0 + fy * d->dil_h;
-          for (int fx = 0; fx < FW; ++fx) {
-            const int ix = ix0 + fx * d->dil_w;
-            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
-          }
-        }
-      }
+      dw_taps(r, xin, iy0, ix0, rows_inside, toff, tp);
       int8_t *yo = yrow + (size_t)ox * C;
-      const int16_t *wp = d->dw_pack;
-      for (int cb = 0; cb < nfull; ++cb, wp += (size_t)pairs * 32)
+      const int16_t *wp = d->dw_pack + (size_t)cb0 * pairs * 32;
+      for (int cb = cb0; cb < (cb1 < nfull ? cb1 : nfull); ++cb, wp += (size_t)pairs * 32)
         _mm_storeu_si128((__m128i *)(yo + cb * 16), dw_block16(tp, (size_t)cb * 16, pairs, wp, rq, cb * 16, with_left));
-      if (C % 16) { /* last partial block: copy the taps so no load crosses the end of the input */
+      if (C % 16 && cb1 > nfull) { /* last partial block: copy the taps so no load crosses the end of the input */
         const int rem = C % 16;
         int8_t buf[2 * DW_MAX_PAIRS][16];
         const int8_t *bp[2 * DW_MAX_PAIRS];
@@ -664,12 +683,12 @@ __attribute__((target("avx2"), always_inline)) static inline void dw_rows_body(c
   }
 }
 
-__attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row0, int row1) {
+__attribute__((target("avx2"))) static void dw_rows_avx2(const DwRun *r, int row0, int row1, int cb0, int cb1) {
   /* 3x3 filters (5 tap pairs) get a fully unrolled copy */
   const int pairs = r->d->dw_pairs;
-  if (r->d->dw_rq.any_left) dw_rows_body(r, row0, row1, 1, pairs);
-  else if (pairs == 5) dw_rows_body(r, row0, row1, 0, 5);
-  else dw_rows_body(r, row0, row1, 0, pairs);
+  if (r->d->dw_rq.any_left) dw_rows_body(r, row0, row1, cb0, cb1, 1, pairs);
+  else if (pairs == 5) dw_rows_body(r, row0, row1, cb0, cb1, 0, 5);
+  else dw_rows_body(r, row0, row1, cb0, cb1, 0, pairs);
 }
 
 /* Output zero point (int16 lanes) and clamp range (int8 lanes) of the VNNI depthwise pack. */
@@ -684,7 +703,7 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
                                                                                        int quads, const int8_t *wp,
                                                                                        const TflRq *rq,
                                                                                        const TflRq64 *e, int i0,
-                                                                                       const int with_left,
+                                                                                       const int form,
                                                                                        const int tail1,
                                                                                        const DwPackK *pk) {
   const __m512i flip = _mm512_set1_epi8((char)0x80);
@@ -713,10 +732,10 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
     a3 = _mm512_dpbusd_epi32(a3, _mm512_shuffle_epi8(t, _mm512_set4_epi32(z | 15, z | 14, z | 13, z | 12)),
                              _mm512_load_si512(wp + 192));
   }
-  a0 = tfl_v16_rq64(a0, rq, e, i0, with_left);
-  a1 = tfl_v16_rq64(a1, rq, e, i0 + 16, with_left);
-  a2 = tfl_v16_rq64(a2, rq, e, i0 + 32, with_left);
-  a3 = tfl_v16_rq64(a3, rq, e, i0 + 48, with_left);
+  a0 = tfl_v16_rqx(a0, rq, e, i0, form);
+  a1 = tfl_v16_rqx(a1, rq, e, i0 + 16, form);
+  a2 = tfl_v16_rqx(a2, rq, e, i0 + 32, form);
+  a3 = tfl_v16_rqx(a3, rq, e, i0 + 48, form);
   /* as tfl_v64_pack_rq, with the constants hoisted out of the pixel loop */
   const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(a0, a1), pk->zp);
   const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(a2, a3), pk->zp);
@@ -730,7 +749,7 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
                                                                                        int quads, const int8_t *wp,
                                                                                        const TflRq *rq,
                                                                                        const TflRq64 *e, int i0,
-                                                                                       const int with_left,
+                                                                                       const int form,
                                                                                        const int tail1,
                                                                                        const DwPackK *pk) {
   const __m256i flip = _mm256_set1_epi8((char)0x80);
@@ -767,10 +786,10 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
                              DW_W(192));
   }
 #undef DW_W
-  a0 = tfl_v8_rq64(a0, rq, e, i0, with_left);
-  a1 = tfl_v8_rq64(a1, rq, e, i0 + 16, with_left);
-  a2 = tfl_v8_rq64(a2, rq, e, i0 + 32, with_left);
-  a3 = tfl_v8_rq64(a3, rq, e, i0 + 48, with_left);
+  a0 = tfl_v8_rqx(a0, rq, e, i0, form);
+  a1 = tfl_v8_rqx(a1, rq, e, i0 + 16, form);
+  a2 = tfl_v8_rqx(a2, rq, e, i0 + 32, form);
+  a3 = tfl_v8_rqx(a3, rq, e, i0 + 48, form);
   const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(a0, a1), _mm512_castsi512_si256(pk->zp));
   const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(a2, a3), _mm512_castsi512_si256(pk->zp));
   return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(p01, p23), _mm512_castsi512_si256(pk->lo)),
@@ -778,8 +797,9 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
 }
 
 __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows_vnni_body(const DwRun *r, int row0,
-                                                                                           int row1, const int quads,
-                                                                                           const int with_left,
+                                                                                           int row1, int cb0, int cb1,
+                                                                                           const int quads,
+                                                                                           const int form,
                                                                                            const int tail1) {
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
@@ -794,8 +814,7 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
   pk.hi = _mm512_set1_epi8((char)rq->hi);
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
-  for (int fy = 0; fy < FH; ++fy)
-    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  dw_tap_offsets(r, toff);
   for (int t = taps; t < 4 * quads; ++t) tp[t] = d->dw_zp;
   for (int row = row0; row < row1; ++row) {
     const int n = row / OH, oy = row % OH;
@@ -805,53 +824,46 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline void dw_rows
     const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
     for (int ox = 0; ox < OW; ++ox) {
       const int ix0 = ox * d->stride_w - d->pad_w;
-      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
-        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
-        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
-      } else {
-        for (int fy = 0; fy < FH; ++fy) {
-          const int iy = iy0 + fy * d->dil_h;
-          for (int fx = 0; fx < FW; ++fx) {
-            const int ix = ix0 + fx * d->dil_w;
-            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
-          }
-        }
-      }
+      dw_taps(r, xin, iy0, ix0, rows_inside, toff, tp);
       int8_t *yo = yrow + (size_t)ox * C;
       if (d->dw_pair && rows_inside && ox + 1 < OW && ix0 >= 0 && ix0 + 1 + (FW - 1) * d->dil_w < W) {
         /* this pixel and the next: every tap's 64 bytes hold both pixels' 32 channels */
         _mm512_storeu_si512(yo, dw_block64(tp, 0, ~(__mmask64)0, quads, d->dw_pair8, &d->dw_rq2, &d->dw_rq2_64, 0,
-                                           with_left, tail1, &pk));
+                                           form, tail1, &pk));
         ++ox;
         continue;
       }
-      const int8_t *wp = d->dw_pack8;
-      for (int cb = 0; cb < nblk; ++cb, wp += (size_t)quads * 256) {
+      const int8_t *wp = d->dw_pack8 + (size_t)cb0 * quads * 256;
+      for (int cb = cb0; cb < cb1; ++cb, wp += (size_t)quads * 256) {
         const __mmask64 m = cb == nblk - 1 ? last : ~(__mmask64)0;
         if (cb == nblk - 1 && small_last) { /* at most 32 channels left: half the work on ymm */
-          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk);
+          const __m256i v = dw_block32(tp, (size_t)cb * 64, (__mmask32)m, quads, wp, rq, e, cb * 64, form, tail1, &pk);
           _mm256_mask_storeu_epi8(yo + (size_t)cb * 64, (__mmask32)m, v);
           break;
         }
         _mm512_mask_storeu_epi8(yo + (size_t)cb * 64, m,
-                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, e, cb * 64, with_left, tail1, &pk));
+                                dw_block64(tp, (size_t)cb * 64, m, quads, wp, rq, e, cb * 64, form, tail1, &pk));
       }
     }
   }
 }
 
-__attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, int row0, int row1) {
+__attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, int row0, int row1, int cb0,
+                                                               int cb1) {
   /* 3x3 filters (two tap quads and a single tap) get a fully unrolled copy */
   const int quads = r->d->dw_quads, tail1 = r->FH * r->FW % 4 == 1;
-  if (r->d->dw_rq.any_left) dw_rows_vnni_body(r, row0, row1, quads, 1, tail1);
-  else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, 3, 0, 1);
-  else dw_rows_vnni_body(r, row0, row1, quads, 0, tail1);
+  const int form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  if (form == TFL_RQ_LEFT) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_LEFT, tail1);
+  else if (form == TFL_RQ_PLAIN) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_PLAIN, tail1);
+  else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST, 1);
+  else dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_FAST, tail1);
 }
 #endif
 
 #ifdef TFL_Q_X86
 __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_body(const DwRun *r, int row0,
-                                                                                    int row1, const int with_left,
+                                                                                    int row1, int cb0, int cb1,
+                                                                                    const int form,
                                                                                     const int pairs) {
   const ConvQ *d = r->d;
   const int H = r->H, W = r->W, C = r->C, OH = r->OH, OW = r->OW, FH = r->FH, FW = r->FW;
@@ -863,8 +875,7 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
   const __m512i hi = _mm512_set1_epi16((int16_t)rq->hi);
   const int8_t *tp[2 * DW_MAX_PAIRS];
   size_t toff[2 * DW_MAX_PAIRS];
-  for (int fy = 0; fy < FH; ++fy)
-    for (int fx = 0; fx < FW; ++fx) toff[fy * FW + fx] = ((size_t)fy * d->dil_h * W + (size_t)fx * d->dil_w) * C;
+  dw_tap_offsets(r, toff);
   for (int t = taps; t < 2 * pairs; ++t) tp[t] = d->dw_zp;
   for (int row = row0; row < row1; ++row) {
     const int n = row / OH, oy = row % OH;
@@ -874,21 +885,10 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
     const int rows_inside = iy0 >= 0 && iy0 + (FH - 1) * d->dil_h < H;
     for (int ox = 0; ox < OW; ++ox) {
       const int ix0 = ox * d->stride_w - d->pad_w;
-      if (rows_inside && ix0 >= 0 && ix0 + (FW - 1) * d->dil_w < W) {
-        const int8_t *base = xin + ((size_t)iy0 * W + ix0) * C;
-        for (int t = 0; t < taps; ++t) tp[t] = base + toff[t];
-      } else {
-        for (int fy = 0; fy < FH; ++fy) {
-          const int iy = iy0 + fy * d->dil_h;
-          for (int fx = 0; fx < FW; ++fx) {
-            const int ix = ix0 + fx * d->dil_w;
-            tp[fy * FW + fx] = iy >= 0 && iy < H && ix >= 0 && ix < W ? xin + ((size_t)iy * W + ix) * C : d->dw_zp;
-          }
-        }
-      }
+      dw_taps(r, xin, iy0, ix0, rows_inside, toff, tp);
       int8_t *yo = yrow + (size_t)ox * C;
-      const int16_t *wp = d->dw_pack;
-      for (int cb = 0; cb < nblk; ++cb, wp += (size_t)pairs * 64) {
+      const int16_t *wp = d->dw_pack + (size_t)cb0 * pairs * 64;
+      for (int cb = cb0; cb < cb1; ++cb, wp += (size_t)pairs * 64) {
         const __mmask32 m = cb == nblk - 1 ? last : ~(__mmask32)0; /* channels present; the rest load as 0 */
         const size_t off = (size_t)cb * 32;
         __m512i a = _mm512_load_si512(rq->bias + 32 * cb), b = _mm512_load_si512(rq->bias + 32 * cb + 16);
@@ -898,8 +898,8 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
           a = _mm512_add_epi32(a, _mm512_madd_epi16(_mm512_unpacklo_epi16(t0, t1), _mm512_load_si512(wp + p * 64)));
           b = _mm512_add_epi32(b, _mm512_madd_epi16(_mm512_unpackhi_epi16(t0, t1), _mm512_load_si512(wp + p * 64 + 32)));
         }
-        a = tfl_v16_rq64(a, rq, e, 32 * cb, with_left);
-        b = tfl_v16_rq64(b, rq, e, 32 * cb + 16, with_left);
+        a = tfl_v16_rqx(a, rq, e, 32 * cb, form);
+        b = tfl_v16_rqx(b, rq, e, 32 * cb + 16, form);
         /* packs within 128-bit lanes give channels 8 L .. 8 L + 7 in lane L: natural order; the clamp after the
          * saturating steps equals clamping the int32 values (as tfl_v64_pack_rq) */
         const __m512i v = _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(_mm512_packs_epi32(a, b), zp), lo), hi);
@@ -909,25 +909,30 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
   }
 }
 
-__attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1) {
-  const int pairs = r->d->dw_pairs;
-  if (r->d->dw_rq.any_left) dw_rows_512_body(r, row0, row1, 1, pairs);
-  else if (pairs == 5) dw_rows_512_body(r, row0, row1, 0, 5);
-  else dw_rows_512_body(r, row0, row1, 0, pairs);
+__attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1, int cb0, int cb1) {
+  const int pairs = r->d->dw_pairs, form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  if (form == TFL_RQ_LEFT) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_LEFT, pairs);
+  else if (form == TFL_RQ_PLAIN) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_PLAIN, pairs);
+  else if (pairs == 5) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, 5);
+  else dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, pairs);
 }
 #endif
 
 static void dw_task(void *arg, int task, int thread) {
   (void)thread;
   const DwRun *r = (const DwRun *)arg;
-  const int row0 = (int)((int64_t)task * r->rows / r->ntasks), row1 = (int)((int64_t)(task + 1) * r->rows / r->ntasks);
+  const int rtasks = r->ntasks / r->csplit, rt = task / r->csplit, ct = task % r->csplit;
+  const int row0 = (int)((int64_t)rt * r->rows / rtasks), row1 = (int)((int64_t)(rt + 1) * r->rows / rtasks);
+  const int cb0 = ct * r->cblocks / r->csplit, cb1 = (ct + 1) * r->cblocks / r->csplit;
 #ifdef TFL_Q_X86
-  if (r->d->dw_fast == TFL_ISA_AVX512_VNNI) dw_rows_vnni(r, row0, row1);
-  else if (r->d->dw_fast == TFL_ISA_AVX512) dw_rows_512(r, row0, row1);
-  else dw_rows_avx2(r, row0, row1);
+  if (r->d->dw_fast == TFL_ISA_AVX512_VNNI) dw_rows_vnni(r, row0, row1, cb0, cb1);
+  else if (r->d->dw_fast == TFL_ISA_AVX512) dw_rows_512(r, row0, row1, cb0, cb1);
+  else dw_rows_avx2(r, row0, row1, cb0, cb1);
 #else
   (void)row0;
   (void)row1;
+  (void)cb0;
+  (void)cb1;
 #endif
 }
 
@@ -947,14 +952,34 @@ static TflStatus dw_eval_fast(TflContext *ctx, TflNode *node, ConvQ *d) {
   r.FW = w->dims[2];
   r.rows = in->dims[0] * r.OH;
   if (r.rows <= 0 || r.OW <= 0) return TFL_OK;
-  /* a few tasks per thread, a multiple of the thread count when few, none below ~256K multiply-accumulates */
+  /* a few tasks per thread, a multiple of the thread count, none below ~64K multiply-accumulates (a task costs ~1 us
+   * to hand out), preferring a count that divides the rows (equal tasks). Maps whose rows no such count divides (7x7
+   * on 2 threads) split the channel blocks instead when there are enough of them to share out evenly, each task all
+   * rows (or an equal share of them) of its channels and weights. */
   const int nt = tfl_num_threads(ctx);
   const double macs = (double)r.rows * r.OW * r.C * r.FH * r.FW;
+  const int unit = d->dw_fast == TFL_ISA_AVX512_VNNI ? 64 : d->dw_fast == TFL_ISA_AVX512 ? 32 : 16;
+  r.cblocks = (r.C + unit - 1) / unit;
+  r.csplit = 1;
+  r.ntasks = 1;
   int want = 4 * nt;
-  if (macs / (256.0 * 1024) < want) want = (int)(macs / (256.0 * 1024));
-  if (want > nt) want -= want % nt;
-  if (want > r.rows) want = r.rows;
-  r.ntasks = nt <= 1 || want < 1 ? 1 : want;
+  if (macs / (64.0 * 1024) < want) want = (int)(macs / (64.0 * 1024));
+  if (nt > 1 && want >= nt) {
+    want -= want % nt;
+    int even = 0;
+    for (int k = want; k >= nt && !even; k -= nt)
+      if (r.rows % k == 0) even = k;
+    if (even) {
+      r.ntasks = even;
+    } else if (!d->dw_pair && (r.cblocks % nt == 0 || r.cblocks >= 4 * nt)) {
+      int rtasks = want / nt;
+      while (rtasks > 1 && r.rows % rtasks != 0) --rtasks;
+      r.csplit = nt;
+      r.ntasks = nt * rtasks;
+    } else {
+      r.ntasks = want < r.rows ? want : r.rows;
+    }
+  }
   /* the VNNI taps are x + 128: take 128 * sum of taps off as well */
   const int32_t off = d->dw_fast == TFL_ISA_AVX512_VNNI ? (int32_t)((uint32_t)d->in_zp + 128u) : d->in_zp;
   if (!d->bias_folded && d->dw_fast == TFL_ISA_AVX512) { /* parameters in vector order */

@@ -269,10 +269,13 @@ __attribute__((target(TFL_T512))) static V16Rq v16rq_params(int32_t q, int shift
 
 __attribute__((target(TFL_T512), always_inline)) static inline __m512i v16rq(__m512i x, const V16Rq *p) {
   x = _mm512_sllv_epi32(x, p->l);
-  __m512i pe = _mm512_mul_epi32(x, p->q), po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->q);
-  const __mmask8 ne = _mm512_movepi64_mask(pe), no = _mm512_movepi64_mask(po);
-  pe = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(pe, p->k), ne, _mm512_add_epi64(pe, p->k), p->c), p->s);
-  po = _mm512_srav_epi64(_mm512_mask_sub_epi64(_mm512_add_epi64(po, p->k), no, _mm512_add_epi64(po, p->k), p->c), p->s);
+  const __m512i xo = _mm512_srli_epi64(x, 32);
+  __m512i pe = _mm512_mul_epi32(x, p->q), po = _mm512_mul_epi32(xo, p->q);
+  /* [P < 0] c from the factors' sign bits, without mask registers (see tfl_v16_rq64) */
+  pe = _mm512_sub_epi64(_mm512_add_epi64(pe, p->k), _mm512_ternarylogic_epi64(x, p->q, p->c, 0x28));
+  po = _mm512_sub_epi64(_mm512_add_epi64(po, p->k), _mm512_ternarylogic_epi64(xo, p->q, p->c, 0x28));
+  pe = _mm512_srav_epi64(pe, p->s);
+  po = _mm512_srav_epi64(po, p->s);
   return _mm512_permutex2var_epi32(pe, _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0), po);
 }
 

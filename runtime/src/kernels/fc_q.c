@@ -148,7 +148,8 @@ static void fc_rows(const void *arg, int m0, int mb, const TflQRows *o) {
 }
 
 /* LiteRT's float requantization: round((double)acc * eff) per unit. */
-static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+static void fc_post(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc,
+                    int thread) {
   (void)thread;
   const FcRun *r = (const FcRun *)arg;
   const FcQ *d = r->d;
@@ -156,7 +157,7 @@ static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int lda
   for (int i = 0; i < mb; ++i) {
     const int32_t *ar = acc + (size_t)i * ldacc;
     int8_t *yr = r->y + (size_t)(m0 + i) * U;
-    for (int u = 0; u < U; ++u) {
+    for (int u = n0; u < n1; ++u) {
       int32_t a = (int32_t)((uint32_t)ar[u] - (uint32_t)d->in_zp * (uint32_t)d->gemm.wsum[u]);
       if (r->b32) a = (int32_t)((uint32_t)a + (uint32_t)r->b32[u]);
       const int32_t v = tfl_sat_f2i(round((double)a * d->eff[u]));

@@ -267,7 +267,8 @@ typedef struct {
   float *y;
 } FcPost;
 
-static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+static void fc_post(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc,
+                    int thread) {
   (void)thread;
   const FcPost *p = (const FcPost *)arg;
   const HybQ *d = p->d;
@@ -279,7 +280,7 @@ static void fc_post(const void *arg, int m0, int mb, const int32_t *acc, int lda
     const float sf = p->sf[b];
     const uint32_t off = (uint32_t)p->off[b];
     float *yr = p->y + (size_t)b * U;
-    for (int u = 0; u < U; ++u) {
+    for (int u = n0; u < n1; ++u) {
       const int32_t dot = (int32_t)((uint32_t)ar[u] - (uint32_t)wsum[u] * off);
       const float scale = d->per_channel ? p->scales[u] * sf : sf;
       const float v = (p->bias ? p->bias[u] : 0.0f) + (float)dot * scale;
@@ -494,7 +495,8 @@ typedef struct {
   float *y; /* this batch's output */
 } ConvPost;
 
-static void conv_post(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+static void conv_post(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc,
+                      int thread) {
   (void)thread;
   const ConvPost *p = (const ConvPost *)arg;
   const HybQ *d = p->d;
@@ -505,7 +507,7 @@ static void conv_post(const void *arg, int m0, int mb, const int32_t *acc, int l
   for (int i = 0; i < mb; ++i) {
     const int32_t *ar = acc + (size_t)i * ldacc;
     float *yr = p->y + (size_t)(m0 + i) * OC;
-    for (int oc = 0; oc < OC; ++oc) {
+    for (int oc = n0; oc < n1; ++oc) {
       const int32_t a = (int32_t)((uint32_t)ar[oc] - off * (uint32_t)wsum[oc]);
       float v;
       if (d->per_channel) v = (float)a * p->scales[p->nq > 1 ? oc : 0] * sf;

@@ -59,10 +59,11 @@ typedef struct {
   int32_t *sums;
   int n;
 } PostArg;
-static void post_copy(const void *arg, int m0, int mb, const int32_t *acc, int ldacc, int thread) {
+static void post_copy(const void *arg, int m0, int mb, int n0, int n1, const int32_t *acc, int ldacc, int thread) {
   const PostArg *p = (const PostArg *)arg;
   (void)thread;
-  for (int i = 0; i < mb; ++i) memcpy(p->sums + (size_t)(m0 + i) * p->n, acc + (size_t)i * ldacc, p->n * sizeof(int32_t));
+  for (int i = 0; i < mb; ++i)
+    memcpy(p->sums + (size_t)(m0 + i) * p->n + n0, acc + (size_t)i * ldacc + n0, (size_t)(n1 - n0) * sizeof(int32_t));
 }
 
 /* GEMM rows: widened int8 rows of x ([M][45]) */
