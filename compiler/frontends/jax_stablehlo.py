@@ -57,31 +57,56 @@ class Broadcast:
     shape: tuple[int, ...]  # the broadcast's result shape
 
 
+# MLIR type -> (element dtype or the error, static shape or the error, xDSL type or None), for the translation in
+# progress: printing a type costs more than the op it belongs to. MLIR types are uniqued per context and a key keeps
+# its context alive, so no other type can take its place; translate() empties the cache when it ends.
+_TYPE_INFO: dict[Any, tuple[Any, Any, TensorType | None]] = {}
+
+
+def _type_info(mlir_type: Any) -> tuple[Any, Any, TensorType | None]:
+    info = _TYPE_INFO.get(mlir_type)
+    if info is None:
+        from jax._src.lib.mlir import ir
+
+        name = str(mlir_type.element_type)
+        dtype: Any = (
+            np.dtype(_NP_DTYPES[name]) if name in _NP_DTYPES else UnsupportedStableHLO(f"element type {name}")
+        )
+        t = ir.RankedTensorType(mlir_type)
+        shape: Any = (
+            tuple(t.shape)
+            if t.has_static_shape
+            else UnsupportedStableHLO(f"dynamic shape {mlir_type} (export with static shapes)")
+        )
+        xdsl_type = (
+            None
+            if isinstance(dtype, Exception) or isinstance(shape, Exception)
+            else _tensor_of(element_type(dtype), shape)
+        )
+        info = _TYPE_INFO[mlir_type] = (dtype, shape, xdsl_type)
+    return info
+
+
 def _dtype(mlir_type: Any) -> np.dtype:
-    name = str(mlir_type.element_type)
-    if name not in _NP_DTYPES:
-        raise UnsupportedStableHLO(f"element type {name}")
-    return np.dtype(_NP_DTYPES[name])
+    dtype = _type_info(mlir_type)[0]
+    if isinstance(dtype, Exception):
+        raise dtype
+    return dtype
 
 
 def _shape(mlir_type: Any) -> tuple[int, ...]:
-    from jax._src.lib.mlir import ir
-
-    t = ir.RankedTensorType(mlir_type)
-    if not t.has_static_shape:
-        raise UnsupportedStableHLO(f"dynamic shape {mlir_type} (export with static shapes)")
-    return tuple(t.shape)
-
-
-_TENSOR_TYPES: dict[str, TensorType] = {}
+    shape = _type_info(mlir_type)[1]
+    if isinstance(shape, Exception):
+        raise shape
+    return shape
 
 
 def tensor_type(mlir_type: Any) -> TensorType:
     """The xDSL tensor type of a static StableHLO tensor type."""
-    key = str(mlir_type)
-    if key not in _TENSOR_TYPES:
-        _TENSOR_TYPES[key] = TensorType(element_type(_dtype(mlir_type)), list(_shape(mlir_type)))
-    return _TENSOR_TYPES[key]
+    dtype, shape, xdsl_type = _type_info(mlir_type)
+    if xdsl_type is None:
+        raise dtype if isinstance(dtype, Exception) else shape
+    return xdsl_type
 
 
 def _tensor(elem: Attribute, shape: Sequence[int]) -> TensorType:
@@ -114,17 +139,26 @@ def source_location(op: Any, call_site: str | None = None) -> str:
     return f"{name} at {where}" if name else where
 
 
+_LAYER_NAMES: dict[str, str | None] = {}  # a NameLoc's name -> its layer name, for the translation in progress
+
+
 def _layer_name(op: Any) -> str | None:
     """JAX's name stack for the op ("jit(apply)/MLP/Dense_0/dot_general" -> "MLP/Dense_0/dot_general")."""
     loc = op.location
     name = getattr(loc, "name_str", None)  # a NameLoc's name, without printing the whole location
+    if name is not None and name in _LAYER_NAMES:
+        return _LAYER_NAMES[name]
+    key = name
     if name is None or '"' in name or "\\" in name:  # other locations; names the printer would escape
         m = re.match(_NAME_LOC, str(loc))
         if not m:
             return None
         name = m.group(1)
     parts = [p for p in name.split("/") if not p.startswith("jit(")]
-    return "/".join(parts) or None
+    layer = "/".join(parts) or None
+    if key is not None:
+        _LAYER_NAMES[key] = layer
+    return layer
 
 
 def _attr(op: Any, name: str) -> Any:
@@ -137,6 +171,8 @@ def _i64s(op: Any, name: str, default: Sequence[int] | None = None) -> list[int]
     a = _attr(op, name)
     if a is None:
         return None if default is None else list(default)
+    if type(a) is ir.DenseI64ArrayAttr:  # the bindings hand out attributes as their concrete class
+        return list(a)
     try:
         return list(ir.DenseI64ArrayAttr(a))
     except ValueError:
@@ -232,6 +268,7 @@ class Translator:
         ] = []  # ops a rule cannot convert exactly: (name and why, location)
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
+        self._names: dict[str, StringAttr] = {}
         self._pending: list[tfl.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
@@ -276,7 +313,7 @@ class Translator:
         self, cls: type[tfd.TFOp], operands: Sequence[SSAValue], out: TensorType, **attrs: Attribute
     ) -> SSAValue:
         if self.name:
-            attrs[NAME] = StringAttr(self.name)
+            attrs[NAME] = self._name_attr(self.name)
         if cls.__init__ is tfd.TFOp.__init__:
             # generic construction: a TF op is one variadic operand and result list, so IRDL's builder (a third
             # of translation time) has nothing to check
@@ -290,11 +327,17 @@ class Translator:
         array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
         # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
         value = DenseElementsAttr.from_array(array)
-        attrs = {NAME: StringAttr(self.name + "/const")} if self.name else {}
+        attrs = {NAME: self._name_attr(self.name + "/const")} if self.name else {}
         op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
         self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
         self._consts[op.results[0]] = array
         return op.results[0]
+
+    def _name_attr(self, name: str) -> StringAttr:
+        attr = self._names.get(name)
+        if attr is None:
+            attr = self._names[name] = StringAttr(name)  # immutable: one per name
+        return attr
 
     def const_of(self, v: SSAValue | Broadcast) -> np.ndarray | None:
         if isinstance(v, Broadcast):
@@ -462,6 +505,20 @@ _UNARY: dict[str, type[tfd.TFOp]] = {
 }
 
 
+def _broadcast_shape(shapes: Sequence[Sequence[int]]) -> tuple[int, ...] | None:
+    """numpy's broadcast of static shapes (None if they do not broadcast), without numpy's per-call cost."""
+    rank = max(len(s) for s in shapes)
+    out = [1] * rank
+    for s in shapes:
+        for i, d in enumerate(s, rank - len(s)):
+            if d != out[i]:
+                if out[i] != 1 and d != 1:
+                    return None
+                if d != 1:
+                    out[i] = d
+    return tuple(out)
+
+
 def _operands_for_broadcast(t: Translator, op: Any) -> list[SSAValue]:
     """Operands for a numpy-broadcasting TF op: pending broadcasts stay implicit while the shapes still broadcast
     to the result (a constant source also drops its leading unit dims, as TF models spell biases)."""
@@ -475,11 +532,7 @@ def _operands_for_broadcast(t: Translator, op: Any) -> list[SSAValue]:
             if trimmed.shape != arr.shape:
                 s = t.const(trimmed)
         vals.append(s)
-    try:
-        shape = np.broadcast_shapes(*(tuple(v.type.get_shape()) for v in vals))
-    except ValueError:
-        shape = None
-    if shape != out_shape:
+    if _broadcast_shape([v.type.get_shape() for v in vals]) != out_shape:
         vals = [t.get(v) for v in op.operands]
     return vals
 
@@ -1208,6 +1261,14 @@ def _problems_message(unknown: list[tuple[str, str]], problems: list[tuple[str, 
 
 def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = "main") -> list[SSAValue]:
     """Emit `tf` ops for the module's `entry` function into `block` (its arguments bound to `args`)."""
+    try:
+        return _translate(module, block, args, entry)
+    finally:
+        _TYPE_INFO.clear()
+        _LAYER_NAMES.clear()
+
+
+def _translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str) -> list[SSAValue]:
     t = Translator(module, block)
     fn = t.funcs.get(entry)
     if fn is None:
