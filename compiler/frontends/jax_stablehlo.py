@@ -139,7 +139,8 @@ def source_location(op: Any, call_site: str | None = None) -> str:
     return f"{name} at {where}" if name else where
 
 
-_LAYER_NAMES: dict[str, str | None] = {}  # a NameLoc's name -> its layer name, for the translation in progress
+# a NameLoc's name -> its layer name, for the translation in progress
+_LAYER_NAMES: dict[str, str | None] = {}
 
 
 def _layer_name(op: Any) -> str | None:
