@@ -96,7 +96,7 @@ def _int_vector(
 ) -> int:
     # int32, the common case, as one block of bytes: the bytes element-wise prepends give
     if prepend == "PrependInt32":
-        return _raw_vector(b, np.asarray(values, dtype="<i4").tobytes(), len(values))
+        return _raw_vector(b, struct.pack(f"<{len(values)}i", *values), len(values))
     b.StartVector(size, len(values), size)
     add = getattr(b, prepend)
     for v in reversed(values):
@@ -119,10 +119,11 @@ def _offset_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
     n = len(offsets)
     _prep(b, 4, 4 * n)
     # element j is relative to its own position: the offset before writing + 4 * (n - j), minus its target
-    at = len(b.Bytes) - b.head + 4 * (n - np.arange(n, dtype=np.int64)) - np.asarray(offsets, dtype=np.int64)
-    if n and at.min() < 4:
+    here = len(b.Bytes) - b.head + 4 * n
+    at = [here - 4 * j - off for j, off in enumerate(offsets)]
+    if n and min(at) < 4:
         raise ExportError("flatbuffer offset vector points forward")
-    return _raw_vector(b, at.astype("<u4").tobytes(), n)
+    return _raw_vector(b, struct.pack(f"<{n}I", *at), n)
 
 
 def _camel(name: str) -> str:
