@@ -649,7 +649,6 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     out_shape = shape_of(out)
     if out_shape is None or len(out_shape) != 4 or len(op.results) != 1:
         return
-    nhwc_type = TensorType(out.type.element_type, [out_shape[i] for i in _TO_NHWC])
     new_ops: list[Operation] = []
     operands: list[SSAValue] = []
     if isinstance(op, _SINK_UNARY):
@@ -678,6 +677,7 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             new_ops.append(c_op)
             operands.append(c_op.output)
     attrs = {k: v for k, v in op.attributes.items() if k != NAME}
+    nhwc_type = TensorType(out.type.element_type, [out_shape[i] for i in _TO_NHWC])
     new = type(op)(operands, [nhwc_type], attrs)
     named(new, op)
     post = _transpose(new.results[0], _TO_NCHW, op)
