@@ -24,6 +24,7 @@ from xdsl.pattern_rewriter import (
     PatternRewriteWalker,
     RewritePattern,
 )
+from xdsl.rewriter import Rewriter
 from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
 from dialects import tf, tfl
@@ -84,24 +85,34 @@ class PatternTable:
 
     def apply(self, module: ModuleOp, *, once: bool = False, dce: bool = True) -> bool:
         """Run the table over the module: one sweep (`once`, for legalizations) or to a fixed point."""
-        if not self._has_work(module, dce):
+        work = self._work(module, dce)
+        if work is None:
             return False  # the walker would visit every op and change nothing
+        if once and work:
+            # no op has a rule, and no op holds a region: one sweep erases exactly the ops dead now (an erased op
+            # only frees values defined before it, which the forward sweep has already passed)
+            for op in work:
+                Rewriter.erase_op(op)
+            return True
         walker = PatternRewriteWalker(self.pattern(dce), apply_recursively=not once)
         return walker.rewrite_module(module)
 
-    def _has_work(self, module: ModuleOp, dce: bool) -> bool:
-        """Whether some op has a rule here, or (with `dce`) is dead: else a sweep does nothing."""
+    def _work(self, module: ModuleOp, dce: bool) -> list[Operation] | None:
+        """None when a sweep would do nothing; [] when some op has a rule (or holds a region); else the dead ops (with
+        `dce`), in the order a sweep meets them."""
         rules = self.rules
-        stack = [module]
-        while stack:  # iterative: xDSL's recursive walk generator costs more than the checks
-            for region in stack.pop().regions:
+        dead: list[Operation] = []
+        for fn in module.ops:
+            for region in fn.regions:
                 for block in region.blocks:
                     for op in block.ops:
-                        if type(op) in rules or (dce and _trivially_dead(op)):
-                            return True
-                        if op.regions:
-                            stack.append(op)
-        return False
+                        if type(op) in rules or op.regions:
+                            return []
+                        if dce and _trivially_dead(op):
+                            dead.append(op)
+            if type(fn) in rules or (dce and _trivially_dead(fn)):
+                return []
+        return dead or None
 
 
 def _trivially_dead(op: Operation) -> bool:
