@@ -163,9 +163,14 @@ def named(new: Operation, like: Operation) -> Operation:
 def const_value(value: SSAValue) -> np.ndarray | None:
     """The numpy array of a value defined by a tf/tfl constant, else None."""
     owner = value.owner
-    if isinstance(owner, tf.ConstOp | tfl.ConstOp):
-        return owner.value.array
-    return None
+    cls = type(owner)
+    is_const = _IS_CONST.get(cls)
+    if is_const is None:  # once per class: isinstance against op classes goes through ABCMeta
+        is_const = _IS_CONST[cls] = issubclass(cls, tf.ConstOp | tfl.ConstOp)
+    return owner.value.array if is_const else None
+
+
+_IS_CONST: dict[type, bool] = {}
 
 
 def shape_of(value: SSAValue) -> tuple[int, ...] | None:
