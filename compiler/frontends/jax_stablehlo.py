@@ -57,6 +57,18 @@ class Broadcast:
     shape: tuple[int, ...]  # the broadcast's result shape
 
 
+@dataclass
+class LazyConst:
+    """A constant not built yet: `stablehlo.constant`s mostly feed a broadcast that makes a new constant of them, so
+    the op is made only when something takes the value itself. `seq` is its place among the constants made (they are
+    placed in that order) and `name` the layer name it would have had."""
+
+    array: np.ndarray
+    name: StringAttr | None
+    seq: int
+    built: SSAValue | None = None  # its op's result, once made
+
+
 # MLIR type -> (element dtype or the error, static shape or the error, xDSL type or None), for the translation in
 # progress: printing a type costs more than the op it belongs to. MLIR types are uniqued per context and a key keeps
 # its context alive, so no other type can take its place; translate() empties the cache when it ends.
@@ -261,7 +273,7 @@ class Translator:
             for f in module.body.operations
             if f.operation.name == "func.func"
         }
-        self.values: dict[Any, SSAValue | Broadcast] = {}
+        self.values: dict[Any, SSAValue | Broadcast | LazyConst] = {}
         self.call_sites: list[str | None] = [None]  # source location of each enclosing func.call
         self.unknown: list[tuple[str, str]] = []  # ops without a rule: (name, location)
         self.problems: list[
@@ -270,7 +282,8 @@ class Translator:
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
         self._names: dict[str, StringAttr] = {}
-        self._pending: list[tfl.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
+        self._pending: list[tuple[int, tfl.ConstOp]] = []  # constants not placed yet, by creation order
+        self._seq = 0  # constants created so far (lazy ones included)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
 
@@ -325,14 +338,25 @@ class Translator:
         return op.results[0]
 
     def const(self, array: np.ndarray) -> SSAValue:
+        return self._make_const(self.lazy_const(array))
+
+    def lazy_const(self, array: np.ndarray) -> LazyConst:
         array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
+        name = self._name_attr(self.name + "/const") if self.name else None
+        self._seq += 1
+        return LazyConst(array, name, self._seq)
+
+    def _make_const(self, c: LazyConst) -> SSAValue:
+        if c.built is not None:
+            return c.built
         # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
-        value = DenseElementsAttr.from_array(array)
-        attrs = {NAME: self._name_attr(self.name + "/const")} if self.name else {}
+        value = DenseElementsAttr.from_array(c.array)
+        attrs = {NAME: c.name} if c.name is not None else {}
         op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
-        self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
-        self._consts[op.results[0]] = array
-        return op.results[0]
+        self._pending.append((c.seq, op))  # placed at the top of the block at the end, if anything uses it
+        self._consts[op.results[0]] = c.array
+        c.built = op.results[0]
+        return c.built
 
     def _name_attr(self, name: str) -> StringAttr:
         attr = self._names.get(name)
@@ -340,7 +364,9 @@ class Translator:
             attr = self._names[name] = StringAttr(name)  # immutable: one per name
         return attr
 
-    def const_of(self, v: SSAValue | Broadcast) -> np.ndarray | None:
+    def const_of(self, v: SSAValue | Broadcast | LazyConst) -> np.ndarray | None:
+        if isinstance(v, LazyConst):
+            return v.array
         if isinstance(v, Broadcast):
             src = self._consts.get(v.source)
             return None if src is None else np.broadcast_to(src, v.shape)
@@ -351,7 +377,14 @@ class Translator:
         v = self.values[mlir_value]
         if isinstance(v, SSAValue):
             return v
+        if isinstance(v, LazyConst):
+            return self._built(mlir_value, v)
         return self.materialize(v, mlir_value.type)
+
+    def _built(self, mlir_value: Any, c: LazyConst) -> SSAValue:
+        """A lazy constant's op, made now (once: the value then stands for it)."""
+        v = self.values[mlir_value] = self._make_const(c)
+        return v
 
     def materialize(self, b: Broadcast, mlir_type: Any) -> SSAValue:
         arr = self._consts.get(b.source)
@@ -363,9 +396,11 @@ class Translator:
     def broadcastable(self, mlir_value: Any) -> SSAValue:
         """The value for an op with numpy broadcasting: a pending broadcast's (rank-aligned) source."""
         v = self.values[mlir_value]
+        if isinstance(v, LazyConst):
+            return self._built(mlir_value, v)
         return v.source if isinstance(v, Broadcast) else v
 
-    def set(self, mlir_value: Any, v: SSAValue | Broadcast) -> None:
+    def set(self, mlir_value: Any, v: SSAValue | Broadcast | LazyConst) -> None:
         self.values[mlir_value] = v
 
     def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
@@ -453,7 +488,7 @@ def _custom_call(t: Translator, op: Any) -> None:
 
 @translates("stablehlo.constant")
 def _constant(t: Translator, op: Any) -> None:
-    t.set(op.results[0], t.const(constant_array(op.attributes["value"])))
+    t.set(op.results[0], t.lazy_const(constant_array(op.attributes["value"])))
 
 
 @translates("stablehlo.iota")
@@ -632,13 +667,22 @@ def _convert(t: Translator, op: Any) -> None:
 def _broadcast_in_dim(t: Translator, op: Any) -> None:
     dims = _i64s(op, "broadcast_dimensions", [])
     out_shape = _shape(op.results[0].type)
-    x = t.get(op.operands[0])
     in_shape = _shape(op.operands[0].type)
     order = sorted(range(len(dims)), key=lambda i: dims[i])
-    x = t.transpose(x, order)  # broadcast dims in increasing order
     aligned = [1] * len(out_shape)
     for i in order:
         aligned[dims[i]] = in_shape[i]
+    lazy = t.values[op.operands[0]]
+    if isinstance(lazy, LazyConst):  # the constants transpose() / reshape() would make, not built yet
+        if order != list(range(len(order))):
+            lazy = t.lazy_const(np.transpose(lazy.array, order))
+        if lazy.array.shape != tuple(aligned):
+            lazy = t.lazy_const(lazy.array.reshape(aligned))
+        t.set(
+            op.results[0], lazy if tuple(aligned) == out_shape else Broadcast(t._make_const(lazy), out_shape)
+        )
+        return
+    x = t.transpose(t.get(op.operands[0]), order)  # broadcast dims in increasing order
     x = t.reshape(x, aligned)
     if tuple(aligned) == out_shape:
         t.set(op.results[0], x)
@@ -1278,7 +1322,7 @@ def _translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str) 
     outs = t.run(fn, args)
     if t.collecting:
         raise ConversionError(_problems_message(t.unknown, t.problems))
-    used = [c for c in t._pending if c.results[0].uses]
+    used = [c for _, c in sorted(t._pending, key=lambda p: p[0]) if c.results[0].uses]
     if used:
         first = block.first_op
         for c in used:
