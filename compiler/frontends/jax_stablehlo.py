@@ -13,6 +13,7 @@ its JAX source location before anything is built, so one error names every such 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -860,7 +861,7 @@ def _reduce(t: Translator, op: Any) -> None:
     out = t.emit(cls, [x, axes], tensor_type(op.results[0].type), keep_dims=_false())
     if cls is tfd.SumOp:
         shape = _shape(op.operands[0].type)
-        t.sums[out] = _SumInfo(x, dims, int(np.prod([shape[d] for d in dims])))
+        t.sums[out] = _SumInfo(x, dims, math.prod(shape[d] for d in dims))
     t.set(op.results[0], out)
 
 
@@ -1035,9 +1036,9 @@ def _dot_general(t: Translator, op: Any) -> None:
         raise UnsupportedStableHLO("mixed element types (preferred_element_type)")
     batch = [ls[d] for d in lb]
     m, k, n = (
-        int(np.prod([ls[d] for d in lf])),
-        int(np.prod([ls[d] for d in lc])),
-        int(np.prod([rs[d] for d in rf])),
+        math.prod(ls[d] for d in lf),
+        math.prod(ls[d] for d in lc),
+        math.prod(rs[d] for d in rf),
     )
     x, y = t.get(op.operands[0]), t.get(op.operands[1])
     if not batch and t.const_of(y) is not None and lf + lc == list(range(len(ls))):
