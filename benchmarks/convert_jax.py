@@ -7,7 +7,7 @@ runs (what a user converting a new function gets). Timed: converter construction
 and CPU (process_time) time; medians. Op counts are the operators of each file's first subgraph. Writes a table into
 benchmarks/RESULTS.md between the `<!-- jax:begin -->` / `<!-- jax:end -->` markers.
 
-    python benchmarks/convert_jax.py [--models mlp,cnn,encoder] [--runs 7] [--no-write]
+    python benchmarks/convert_jax.py [--models mlp,cnn,encoder] [--runs 11] [--no-write]
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def table(results: list[dict], runs: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="mlp,cnn,encoder")
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--no-write", action="store_true", help="don't update RESULTS.md")
     args = ap.parse_args()
     import tensorflow  # noqa: F401  (imported before timing, for both converters)

@@ -27,7 +27,7 @@ from compiler.metadata import (
     reduced_precision_metadata,
 )
 from compiler.options import ExportOptions
-from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, run_pipeline
+from compiler.pipeline import DEFAULT_PIPELINE, PipelineRun, fewer_gc_passes, run_pipeline
 
 # Default of `experimental_static_batch`: None keeps a signature's None dims dynamic (shape_signature -1, as TF);
 # an int N is the opt-in that fixes them (batch N, other dims 1) for maximal folding.
@@ -512,6 +512,10 @@ class TFLiteConverter:
         """Convert the model; returns the FlatBuffer bytes. With dynamic dims kept (experimental_static_batch None)
         and a model that converts only with them fixed (an op tflc lowers at static shapes only), it is converted
         at batch 1 instead, with a ConversionNote naming why (and inputs pinned where the model reads them)."""
+        with fewer_gc_passes():
+            return self._convert()
+
+    def _convert(self) -> bytes:
         if self.experimental_static_batch is not None:
             return self._convert_at(self.experimental_static_batch)
         self._had_dynamic_dims = False

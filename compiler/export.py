@@ -9,10 +9,12 @@ Constant data is 16-byte aligned and deduplicated by content digest; buffer 0 is
 from __future__ import annotations
 
 import functools
+import struct
 from collections.abc import Callable
 from typing import Any
 
 import flatbuffers
+import flatbuffers.number_types as fb_types
 import numpy as np
 import tflite
 from tflite.BuiltinOperator import BuiltinOperator
@@ -55,6 +57,20 @@ def _element_type_code(elem: Any) -> int:
     return tensor_type_code(numpy_dtype(elem))
 
 
+def _prep(b: flatbuffers.Builder, size: int, additional: int) -> None:
+    """`Builder.Prep` (align so `size` bytes land aligned after `additional` more), without its per-call overhead
+    when the buffer has room (the Builder grows it otherwise)."""
+    if size > b.minalign:
+        b.minalign = size
+    head = b.head
+    pad = -(len(b.Bytes) - head + additional) & (size - 1)
+    if head < pad + size + additional:
+        b.Prep(size, additional)
+    elif pad:
+        b.Bytes[head - pad : head] = bytes(pad)
+        b.head = head - pad
+
+
 def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: int = 16) -> int:
     b.StartVector(1, len(data), alignment)
     b.head -= len(data)
@@ -62,12 +78,25 @@ def _bytes_vector(b: flatbuffers.Builder, data: bytes | memoryview, alignment: i
     return b.EndVector()
 
 
+def _string(b: flatbuffers.Builder, s: str | bytes) -> int:
+    """`Builder.CreateString`: the UTF-8 bytes, a 0 terminator and the length, in one go."""
+    x = s.encode() if isinstance(s, str) else bytes(s)
+    n = len(x)
+    _prep(b, 4, n + 1)
+    head = b.head - n - 1
+    b.Bytes[head : b.head] = x + b"\0"
+    head -= 4
+    _U32.pack_into(b.Bytes, head, n)
+    b.head = head
+    return len(b.Bytes) - head
+
+
 def _int_vector(
     b: flatbuffers.Builder, values: list[int], prepend: str = "PrependInt32", size: int = 4
 ) -> int:
     # int32, the common case, as one block of bytes: the bytes element-wise prepends give
     if prepend == "PrependInt32":
-        return _raw_vector(b, np.asarray(values, dtype="<i4").tobytes(), len(values))
+        return _raw_vector(b, struct.pack(f"<{len(values)}i", *values), len(values))
     b.StartVector(size, len(values), size)
     add = getattr(b, prepend)
     for v in reversed(values):
@@ -76,49 +105,131 @@ def _int_vector(
 
 
 def _raw_vector(b: flatbuffers.Builder, data: bytes, n: int) -> int:
-    """A vector of `n` 4-byte elements from their little-endian bytes."""
-    b.StartVector(4, n, 4)
-    b.head -= len(data)
-    b.Bytes[b.head : b.head + len(data)] = data
-    return b.EndVector()
+    """A vector of `n` 4-byte elements from their little-endian bytes (StartVector, the data, EndVector)."""
+    _prep(b, 4, len(data))
+    head = b.head - len(data)
+    b.Bytes[head : b.head] = data
+    head -= 4
+    _U32.pack_into(b.Bytes, head, n)
+    b.head = head
+    return len(b.Bytes) - head
 
 
 def _offset_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
     n = len(offsets)
-    b.StartVector(4, n, 4)
+    _prep(b, 4, 4 * n)
     # element j is relative to its own position: the offset before writing + 4 * (n - j), minus its target
-    at = b.Offset() + 4 * (n - np.arange(n, dtype=np.int64)) - np.asarray(offsets, dtype=np.int64)
-    if n and at.min() < 4:
+    here = len(b.Bytes) - b.head + 4 * n
+    at = [here - 4 * j - off for j, off in enumerate(offsets)]
+    if n and min(at) < 4:
         raise ExportError("flatbuffer offset vector points forward")
-    data = at.astype("<u4").tobytes()
-    b.head -= len(data)
-    b.Bytes[b.head : b.head + len(data)] = data
-    return b.EndVector()
+    return _raw_vector(b, struct.pack(f"<{n}I", *at), n)
 
 
 def _camel(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
 
 
-def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
-    """One table through the generated `tflite.<table>Add<Field>` builders, fields in the order given (None: left
-    out). The builders leave out values equal to the schema default, as every FlatBuffers writer does."""
-    start, adders, end = _builders(table)
-    start(b)
-    for name, value in fields.items():
-        if value is not None:
-            adder = adders.get(name)
-            if adder is None:
-                adder = adders[name] = getattr(tflite, f"{table}Add{_camel(name)}")
-            adder(b, value)
-    return end(b)
+_U16, _U32, _I32 = struct.Struct("<H"), struct.Struct("<I"), struct.Struct("<i")
+_SCALARS = {  # the generated adders' Builder methods -> (byte width, packer)
+    f"Prepend{kind}Slot": (flags.bytewidth, flags.packer_type)
+    for kind, flags in (
+        ("Bool", fb_types.BoolFlags),
+        ("Uint8", fb_types.Uint8Flags),
+        ("Uint16", fb_types.Uint16Flags),
+        ("Uint32", fb_types.Uint32Flags),
+        ("Uint64", fb_types.Uint64Flags),
+        ("Int8", fb_types.Int8Flags),
+        ("Int16", fb_types.Int16Flags),
+        ("Int32", fb_types.Int32Flags),
+        ("Int64", fb_types.Int64Flags),
+        ("Float32", fb_types.Float32Flags),
+        ("Float64", fb_types.Float64Flags),
+    )
+}
+
+
+class _Recorder:
+    """Stands in for the Builder to read what a generated `tflite` builder function writes (its field count, or a
+    field's slot, Builder method and default)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, method: str) -> Callable[..., None]:
+        return lambda *args: self.calls.append((method, args))
 
 
 @functools.cache
-def _builders(table: str) -> tuple[Callable[[flatbuffers.Builder], None], dict[str, Callable], Callable]:
-    """`tflite.<table>Start`, the table's `Add<Field>` functions (filled as fields are met) and `<table>End`, looked
-    up once per table (export builds hundreds of tables)."""
-    return getattr(tflite, f"{table}Start"), {}, getattr(tflite, f"{table}End")
+def _table_fields(table: str) -> tuple[int, dict[str, tuple[int, int, Any, Any]]]:
+    """(number of fields, field name -> (vtable slot, byte width, packer or None for an offset, schema default)),
+    read from `tflite.<table>Start` / `<table>Add<Field>`; fields are filled in as they are met."""
+    rec = _Recorder()
+    getattr(tflite, f"{table}Start")(rec)
+    ((method, (numfields,)),) = rec.calls
+    assert method == "StartObject"
+    return numfields, {}
+
+
+def _field(table: str, name: str) -> tuple[int, int, Any, Any]:
+    rec = _Recorder()
+    getattr(tflite, f"{table}Add{_camel(name)}")(rec, 0)
+    ((method, (slot, _, default)),) = rec.calls
+    if method == "PrependUOffsetTRelativeSlot":
+        return slot, 4, None, default
+    width, packer = _SCALARS[method]
+    return slot, width, packer, default
+
+
+def _table(b: flatbuffers.Builder, table: str, **fields: Any) -> int:
+    """One table, fields written in the order given (None: left out), byte for byte as the generated
+    `tflite.<table>Add<Field>` builders and `Builder.EndObject` write it (values equal to the schema default left
+    out, vtables shared), without their per-field call overhead (export writes thousands of tables)."""
+    numfields, known = _table_fields(table)
+    vtable = [0] * numfields
+    object_end = len(b.Bytes) - b.head
+    for name, value in fields.items():
+        if value is None:
+            continue
+        spec = known.get(name)
+        if spec is None:
+            spec = known[name] = _field(table, name)
+        slot, width, packer, default = spec
+        if value == default:
+            continue
+        _prep(b, width, 0)
+        head = b.head - width
+        if packer is None:  # an offset, relative to where it is written
+            at = len(b.Bytes) - b.head
+            if value > at:
+                raise ExportError("flatbuffer offset points forward")
+            _U32.pack_into(b.Bytes, head, at - value + 4)
+        else:
+            packer.pack_into(b.Bytes, head, value)
+        b.head = head
+        vtable[slot] = len(b.Bytes) - head
+    # Builder.WriteVtable: the object's offset to its vtable, then the vtable unless an equal one was written
+    _prep(b, 4, 0)
+    b.head -= 4
+    object_offset = len(b.Bytes) - b.head
+    while vtable and vtable[-1] == 0:
+        vtable.pop()
+    entries = [object_offset - e if e else 0 for e in vtable]
+    object_size = object_offset - object_end
+    key = (*reversed(entries), object_size)
+    existing = b.vtables.get(key)
+    if existing is None:
+        data = struct.pack(f"<{len(entries) + 2}H", 2 * (len(entries) + 2), object_size, *entries)
+        _prep(b, 2, len(data) - 2)
+        head = b.head - len(data)
+        b.Bytes[head : b.head] = data
+        b.head = head
+        _I32.pack_into(b.Bytes, len(b.Bytes) - object_offset, len(b.Bytes) - head - object_offset)
+        b.vtables[key] = len(b.Bytes) - head
+    else:
+        b.head = len(b.Bytes) - object_offset
+        _I32.pack_into(b.Bytes, b.head, existing - object_offset)
+    return object_offset
 
 
 def _build_options(
@@ -128,7 +239,7 @@ def _build_options(
     write their regions' subgraph indices; string-valued options (VAR_HANDLE's names) come from `string_options`."""
     if hasattr(op, "string_options"):
         table, strings = op.string_options()
-        offsets = {k: b.CreateString(v) for k, v in strings.items()}
+        offsets = {k: _string(b, v) for k, v in strings.items()}
         return getattr(tflite.BuiltinOptions, table), _table(b, table, **offsets)
     if getattr(op, "REGION_OPTIONS", None):
         values = op.region_options(lambda r: (region_subgraph or {})[r])
@@ -349,7 +460,7 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
 
     code_offsets = []
     for (code, custom), version in ((k, versions[k]) for k in opcodes):
-        custom_off = b.CreateString(custom) if custom else None
+        custom_off = _string(b, custom) if custom else None
         code_offsets.append(
             _table(
                 b,
@@ -365,9 +476,9 @@ def export(module: ModuleOp, options: ExportOptions | None = None) -> bytes:
 
     meta_offsets = []
     for name, buf in meta_buffers.items():
-        meta_offsets.append(_table(b, "Metadata", name=b.CreateString(name), buffer=buf))
+        meta_offsets.append(_table(b, "Metadata", name=_string(b, name), buffer=buf))
 
-    desc = b.CreateString(options.description)
+    desc = _string(b, options.description)
     codes_vec = _offset_vector(b, code_offsets)
     sgs_vec = _offset_vector(b, sg_offsets)
     bufs_vec = _offset_vector(b, buffer_offsets)
@@ -523,7 +634,7 @@ def _build_subgraph(
             raise ExportError(f"value {name} has non-tensor type {ty}")
         signature = [int(d) for d in ty.get_shape()]
         dynamic = any(d < 0 for d in signature)
-        name_off = b.CreateString(name)
+        name_off = _string(b, name)
         shape_off = _int_vector(b, [d if d >= 0 else 1 for d in signature] if dynamic else signature)
         sig_off = _int_vector(b, signature) if dynamic else 0
         q = quantized_element(ty)
@@ -575,7 +686,7 @@ def _build_subgraph(
     inputs_vec = _int_vector(b, [sg.ref(a) for a in sg.block.args])
     outputs_vec = _int_vector(b, sg.outputs)  # type: ignore[attr-defined]
     ops_vec = _offset_vector(b, op_offsets)
-    name_off = b.CreateString(sg.name)
+    name_off = _string(b, sg.name)
     return _table(
         b,
         "SubGraph",
@@ -602,7 +713,7 @@ def _quantization(b: flatbuffers.Builder, q: UniformQuantizedType) -> int:
 def _tensor_maps(b: flatbuffers.Builder, pairs: list[tuple[str, int]]) -> int:
     offs = []
     for name, idx in pairs:
-        offs.append(_table(b, "TensorMap", name=b.CreateString(name), tensor_index=idx))
+        offs.append(_table(b, "TensorMap", name=_string(b, name), tensor_index=idx))
     return _offset_vector(b, offs)
 
 
@@ -611,7 +722,7 @@ def _build_signature(b: flatbuffers.Builder, sg: _Subgraph, index: int) -> int:
     in_names = _names(fn, SIGNATURE_INPUTS, len(fn.args), "input")
     ins = _tensor_maps(b, [(n, sg.ref(a)) for n, a in zip(in_names, fn.args, strict=True)])
     outs = _tensor_maps(b, list(zip(sg.output_names, sg.outputs, strict=True)))  # type: ignore[attr-defined]
-    key = b.CreateString(fn.sym_name.data)
+    key = _string(b, fn.sym_name.data)
     return _table(b, "SignatureDef", inputs=ins, outputs=outs, signature_key=key, subgraph_index=index)
 
 

@@ -11,9 +11,12 @@ select-TF) plug in with `register_pass` / `register_pipeline` or by adding a fac
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
@@ -268,3 +271,30 @@ def _verify(module: ModuleOp, index: int, name: str) -> None:
         if index < 0:
             raise PassError(0, "<input>", f"received invalid IR: {e}") from e
         raise PassError(index, name, f"left invalid IR: {e}") from e
+
+
+# A conversion allocates objects that nearly all live until it returns; Python's default first-generation threshold
+# (700) re-scans them dozens of times per small model (~8% of a JAX conversion), so conversions raise it.
+_GC_YOUNG_THRESHOLD = 50_000
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextmanager
+def fewer_gc_passes() -> Iterator[None]:
+    """Collect the youngest generation every 50k allocations instead of 700 while the block runs (nested and
+    concurrent conversions share one setting; the caller's thresholds come back when the last one ends)."""
+    global _gc_depth, _gc_saved
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], _GC_YOUNG_THRESHOLD), *_gc_saved[1:])
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                gc.set_threshold(*_gc_saved)

@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     TensorType,
 )
-from xdsl.ir import Attribute, Data, Dialect
+from xdsl.ir import Attribute, Data, Dialect, Operation
 from xdsl.irdl import IRDLOperation, irdl_attr_definition, prop_def, result_def, traits_def
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
@@ -270,7 +270,8 @@ class ConstantOp(IRDLOperation):
 
     def __init__(self, value: DenseElementsAttr, result_type: Attribute | None = None) -> None:
         """`result_type`: a quantized tensor type for an integer array of its storage type; else the value's."""
-        super().__init__(properties={"value": value}, result_types=[result_type or value.type])
+        # generic construction: one property and one result leave IRDL's builder nothing to arrange
+        Operation.__init__(self, properties={"value": value}, result_types=[result_type or value.type])
 
     def verify_(self) -> None:
         verify_const_type(self, self.value, self.output.type)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xdsl.dialects.builtin import BytesAttr, StringAttr
-from xdsl.ir import Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    VarOperandDef,
+    VarResultDef,
     base,
     irdl_attr_definition,
     irdl_op_definition,
@@ -30,6 +32,23 @@ from xdsl.utils.exceptions import VerifyException
 
 from dialects.elements import ConstantOp
 from dialects.traits import impure
+
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain_tf_op(cls: type[IRDLOperation]) -> bool:
+    """Whether the class's definition is TFOp's own: the `args` operand list and `outs` result list, nothing else."""
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        d = cls.get_irdl_definition()
+        plain = _PLAIN[cls] = (
+            [(n, type(x)) for n, x in d.operands] == [("args", VarOperandDef)]
+            and [(n, type(x)) for n, x in d.results] == [("outs", VarResultDef)]
+            and not d.regions
+            and not d.successors
+            and not d.options
+        )
+    return plain
 
 
 @irdl_attr_definition
@@ -53,6 +72,16 @@ class TFOp(IRDLOperation):
     TF_TYPE: ClassVar[str] = ""
 
     def __init__(self, operands, result_types, attributes=None) -> None:  # noqa: ANN001
+        if _plain_tf_op(type(self)):
+            # generic construction: one variadic operand and one result list leave IRDL's builder nothing to arrange
+            # but what it does here too (ops as their single result, None attributes dropped)
+            Operation.__init__(
+                self,
+                operands=[SSAValue.get(v) for v in operands],
+                result_types=list(result_types),
+                attributes={k: v for k, v in (attributes or {}).items() if v is not None},
+            )
+            return
         super().__init__(
             operands=[list(operands)], result_types=[list(result_types)], attributes=attributes or {}
         )

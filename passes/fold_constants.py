@@ -632,8 +632,11 @@ def _empty_results(op: Operation) -> list[np.ndarray] | None:
         return None
     arrays = []
     for res in op.results:
-        shape, dtype = shape_of(res), dtype_of(res)
-        if shape is None or dtype is None or 0 not in shape:
+        shape = shape_of(res)
+        if shape is None or 0 not in shape:  # nearly every op: decided before the (dearer) element type
+            return None
+        dtype = dtype_of(res)
+        if dtype is None:
             return None
         arrays.append(np.zeros(shape, dtype))
     return arrays

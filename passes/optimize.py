@@ -33,11 +33,17 @@ MAX_ROUNDS = 8
 OPTIMIZE = PatternTable("optimize", [*optimize_fuse.RULES, *optimize_recognize.RULES, *optimize_shape.RULES])
 
 
+_PURE: dict[type[Operation], bool] = {}
+
+
 def _cse_key(op: Operation) -> tuple | None:
     """Bucket key (name and operand identities); properties, attributes and types are compared on collision."""
     if not op.results or op.regions or op.successors or not isinstance(op, tfl.TflOp | tfl.NoValueOp):
         return None  # only TFLite builtins: a leftover TF op may be stateful (random, variables)
-    if not op.has_trait(Pure):
+    pure = _PURE.get(type(op))
+    if pure is None:
+        pure = _PURE[type(op)] = op.has_trait(Pure)  # traits are declared per class
+    if not pure:
         return None  # READ_VARIABLE: two reads around an ASSIGN_VARIABLE differ
     return (op.name, *(id(v) for v in op.operands))
 

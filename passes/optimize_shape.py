@@ -380,17 +380,15 @@ def fold_constant_op(op: Operation, rewriter: PatternRewriter) -> None:
     """An op whose operands are all constants -> a constant (numpy, in the result's dtype)."""
     if len(op.results) != 1 or not op.operands:
         return
-    ty = op.results[0].type
-    if not isinstance(ty, TensorType) or shape_of(op.results[0]) is None:
-        return
     args = []
-    for v in op.operands:
+    for v in op.operands:  # first: nearly every op has an operand that is not a constant
         a = const_value(v)
         if a is None:
             return
         args.append(a)
+    ty = op.results[0].type
     out_shape = shape_of(op.results[0])
-    if out_shape is None:
+    if not isinstance(ty, TensorType) or out_shape is None:
         return
     if int(np.prod(out_shape)) > max(max(a.size for a in args), FOLD_LIMIT):  # type: ignore[arg-type]
         return

@@ -20,11 +20,12 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import (
-    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
 )
+from xdsl.rewriter import Rewriter
+from xdsl.transforms.dead_code_elimination import would_be_trivially_dead
 
 from dialects import tf, tfl
 from dialects.elements import DenseElementsAttr, numpy_dtype
@@ -79,32 +80,61 @@ class PatternTable:
         """Names of the rules tried on `op_type`, in order."""
         return [fn.__name__ for fn in self.rules.get(op_type, ())]
 
-    def pattern(self) -> DispatchPattern:
-        return DispatchPattern(self)
+    def pattern(self, dce: bool = False) -> DispatchPattern:
+        return DispatchPattern(self, dce)
 
     def apply(self, module: ModuleOp, *, once: bool = False, dce: bool = True) -> bool:
         """Run the table over the module: one sweep (`once`, for legalizations) or to a fixed point."""
-        if not self._has_work(module, dce):
+        work = self._work(module, dce)
+        if work is None:
             return False  # the walker would visit every op and change nothing
-        walker = PatternRewriteWalker(
-            GreedyRewritePatternApplier([self.pattern()], dce_enabled=dce),
-            apply_recursively=not once,
-        )
+        if once and work:
+            # no op has a rule, and no op holds a region: one sweep erases exactly the ops dead now (an erased op
+            # only frees values defined before it, which the forward sweep has already passed)
+            for op in work:
+                Rewriter.erase_op(op)
+            return True
+        walker = PatternRewriteWalker(self.pattern(dce), apply_recursively=not once)
         return walker.rewrite_module(module)
 
-    def _has_work(self, module: ModuleOp, dce: bool) -> bool:
-        """Whether some op has a rule here, or (with `dce`) is dead: else a sweep does nothing."""
-        from xdsl.transforms.dead_code_elimination import is_trivially_dead
-
+    def _work(self, module: ModuleOp, dce: bool) -> list[Operation] | None:
+        """None when a sweep would do nothing; [] when some op has a rule (or holds a region); else the dead ops (with
+        `dce`), in the order a sweep meets them."""
         rules = self.rules
-        return any(type(op) in rules or (dce and is_trivially_dead(op)) for op in module.body.walk())
+        dead: list[Operation] = []
+        for fn in module.ops:
+            for region in fn.regions:
+                for block in region.blocks:
+                    for op in block.ops:
+                        if type(op) in rules or op.regions:
+                            return []
+                        if dce and _trivially_dead(op):
+                            dead.append(op)
+            if type(fn) in rules or (dce and _trivially_dead(fn)):
+                return []
+        return dead or None
+
+
+def _trivially_dead(op: Operation) -> bool:
+    """xDSL's `is_trivially_dead`, the cheap half (an unused result) first: nearly every op has a used one."""
+    for r in op.results:
+        if r.first_use is not None:
+            return False
+    return would_be_trivially_dead(op)
 
 
 class DispatchPattern(RewritePattern):
-    def __init__(self, table: PatternTable) -> None:
+    """The table as one xDSL pattern: with `dce`, a dead op is erased instead (what GreedyRewritePatternApplier
+    with dce_enabled does before its patterns, without its per-op overhead)."""
+
+    def __init__(self, table: PatternTable, dce: bool = False) -> None:
         self.table = table
+        self.dce = dce
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if self.dce and _trivially_dead(op):
+            rewriter.erase(op)
+            return
         for fn in self.table.rules.get(type(op), ()):
             fn(op, rewriter)
             if rewriter.has_done_action:
@@ -133,9 +163,14 @@ def named(new: Operation, like: Operation) -> Operation:
 def const_value(value: SSAValue) -> np.ndarray | None:
     """The numpy array of a value defined by a tf/tfl constant, else None."""
     owner = value.owner
-    if isinstance(owner, tf.ConstOp | tfl.ConstOp):
-        return owner.value.array
-    return None
+    cls = type(owner)
+    is_const = _IS_CONST.get(cls)
+    if is_const is None:  # once per class: isinstance against op classes goes through ABCMeta
+        is_const = _IS_CONST[cls] = issubclass(cls, tf.ConstOp | tfl.ConstOp)
+    return owner.value.array if is_const else None
+
+
+_IS_CONST: dict[type, bool] = {}
 
 
 def shape_of(value: SSAValue) -> tuple[int, ...] | None:

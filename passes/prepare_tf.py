@@ -223,15 +223,16 @@ def _value_and_constant(op: tf.TFOp) -> list[tuple[SSAValue, SSAValue]]:
     return [(op.operands[v], op.operands[c]) for v, c in orders]
 
 
+_CONVS_OR_BIAS = (*_CONVS, tf.BiasAddOp)
+
+
 @rule(*_FOLDABLE)
 def fold_into_conv(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     """conv * c, conv / c -> conv with scaled filter; conv + c, conv - c -> BiasAdd(conv, c) (merging biases)."""
     out = op.results[0]
     for value, per_channel in _value_and_constant(op):
-        if value.type != out.type:
-            continue
         producer = value.owner
-        if not isinstance(producer, (*_CONVS, tf.BiasAddOp)):
+        if not isinstance(producer, _CONVS_OR_BIAS) or value.type != out.type:  # the cheap test first
             continue
         c = _channel_const(per_channel, out)
         if c is None:
@@ -293,7 +294,7 @@ def move_before_reshape(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     out = op.results[0]
     for value, per_channel in _value_and_constant(op):
         reshape = value.owner
-        if value.type != out.type or not isinstance(reshape, tf.SqueezeOp | tf.ReshapeOp):
+        if not isinstance(reshape, tf.SqueezeOp | tf.ReshapeOp) or value.type != out.type:
             continue
         inner = reshape.operands[0]
         if not single_use(value) or not isinstance(inner.owner, (*_CONVS, tf.BiasAddOp)):
@@ -649,7 +650,6 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
     out_shape = shape_of(out)
     if out_shape is None or len(out_shape) != 4 or len(op.results) != 1:
         return
-    nhwc_type = TensorType(out.type.element_type, [out_shape[i] for i in _TO_NHWC])
     new_ops: list[Operation] = []
     operands: list[SSAValue] = []
     if isinstance(op, _SINK_UNARY):
@@ -678,6 +678,7 @@ def sink_transpose(op: tf.TFOp, rewriter: PatternRewriter) -> None:
             new_ops.append(c_op)
             operands.append(c_op.output)
     attrs = {k: v for k, v in op.attributes.items() if k != NAME}
+    nhwc_type = TensorType(out.type.element_type, [out_shape[i] for i in _TO_NHWC])
     new = type(op)(operands, [nhwc_type], attrs)
     named(new, op)
     post = _transpose(new.results[0], _TO_NCHW, op)

@@ -13,6 +13,7 @@ its JAX source location before anything is built, so one error names every such 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,31 +58,68 @@ class Broadcast:
     shape: tuple[int, ...]  # the broadcast's result shape
 
 
+@dataclass
+class LazyConst:
+    """A constant not built yet: `stablehlo.constant`s mostly feed a broadcast that makes a new constant of them, so
+    the op is made only when something takes the value itself. `seq` is its place among the constants made (they are
+    placed in that order) and `name` the layer name it would have had."""
+
+    array: np.ndarray
+    name: StringAttr | None
+    seq: int
+    built: SSAValue | None = None  # its op's result, once made
+
+
+# MLIR type -> (element dtype or the error, static shape or the error, xDSL type or None), for the translation in
+# progress: printing a type costs more than the op it belongs to. MLIR types are uniqued per context and a key keeps
+# its context alive, so no other type can take its place; translate() empties the cache when it ends.
+_TYPE_INFO: dict[Any, tuple[Any, Any, TensorType | None]] = {}
+
+
+def _type_info(mlir_type: Any) -> tuple[Any, Any, TensorType | None]:
+    info = _TYPE_INFO.get(mlir_type)
+    if info is None:
+        from jax._src.lib.mlir import ir
+
+        name = str(mlir_type.element_type)
+        dtype: Any = (
+            np.dtype(_NP_DTYPES[name]) if name in _NP_DTYPES else UnsupportedStableHLO(f"element type {name}")
+        )
+        t = ir.RankedTensorType(mlir_type)
+        shape: Any = (
+            tuple(t.shape)
+            if t.has_static_shape
+            else UnsupportedStableHLO(f"dynamic shape {mlir_type} (export with static shapes)")
+        )
+        xdsl_type = (
+            None
+            if isinstance(dtype, Exception) or isinstance(shape, Exception)
+            else _tensor_of(element_type(dtype), shape)
+        )
+        info = _TYPE_INFO[mlir_type] = (dtype, shape, xdsl_type)
+    return info
+
+
 def _dtype(mlir_type: Any) -> np.dtype:
-    name = str(mlir_type.element_type)
-    if name not in _NP_DTYPES:
-        raise UnsupportedStableHLO(f"element type {name}")
-    return np.dtype(_NP_DTYPES[name])
+    dtype = _type_info(mlir_type)[0]
+    if isinstance(dtype, Exception):
+        raise dtype
+    return dtype
 
 
 def _shape(mlir_type: Any) -> tuple[int, ...]:
-    from jax._src.lib.mlir import ir
-
-    t = ir.RankedTensorType(mlir_type)
-    if not t.has_static_shape:
-        raise UnsupportedStableHLO(f"dynamic shape {mlir_type} (export with static shapes)")
-    return tuple(t.shape)
-
-
-_TENSOR_TYPES: dict[str, TensorType] = {}
+    shape = _type_info(mlir_type)[1]
+    if isinstance(shape, Exception):
+        raise shape
+    return shape
 
 
 def tensor_type(mlir_type: Any) -> TensorType:
     """The xDSL tensor type of a static StableHLO tensor type."""
-    key = str(mlir_type)
-    if key not in _TENSOR_TYPES:
-        _TENSOR_TYPES[key] = TensorType(element_type(_dtype(mlir_type)), list(_shape(mlir_type)))
-    return _TENSOR_TYPES[key]
+    dtype, shape, xdsl_type = _type_info(mlir_type)
+    if xdsl_type is None:
+        raise dtype if isinstance(dtype, Exception) else shape
+    return xdsl_type
 
 
 def _tensor(elem: Attribute, shape: Sequence[int]) -> TensorType:
@@ -114,17 +152,27 @@ def source_location(op: Any, call_site: str | None = None) -> str:
     return f"{name} at {where}" if name else where
 
 
+# a NameLoc's name -> its layer name, for the translation in progress
+_LAYER_NAMES: dict[str, str | None] = {}
+
+
 def _layer_name(op: Any) -> str | None:
     """JAX's name stack for the op ("jit(apply)/MLP/Dense_0/dot_general" -> "MLP/Dense_0/dot_general")."""
     loc = op.location
     name = getattr(loc, "name_str", None)  # a NameLoc's name, without printing the whole location
+    if name is not None and name in _LAYER_NAMES:
+        return _LAYER_NAMES[name]
+    key = name
     if name is None or '"' in name or "\\" in name:  # other locations; names the printer would escape
         m = re.match(_NAME_LOC, str(loc))
         if not m:
             return None
         name = m.group(1)
     parts = [p for p in name.split("/") if not p.startswith("jit(")]
-    return "/".join(parts) or None
+    layer = "/".join(parts) or None
+    if key is not None:
+        _LAYER_NAMES[key] = layer
+    return layer
 
 
 def _attr(op: Any, name: str) -> Any:
@@ -137,6 +185,8 @@ def _i64s(op: Any, name: str, default: Sequence[int] | None = None) -> list[int]
     a = _attr(op, name)
     if a is None:
         return None if default is None else list(default)
+    if type(a) is ir.DenseI64ArrayAttr:  # the bindings hand out attributes as their concrete class
+        return list(a)
     try:
         return list(ir.DenseI64ArrayAttr(a))
     except ValueError:
@@ -224,7 +274,7 @@ class Translator:
             for f in module.body.operations
             if f.operation.name == "func.func"
         }
-        self.values: dict[Any, SSAValue | Broadcast] = {}
+        self.values: dict[Any, SSAValue | Broadcast | LazyConst] = {}
         self.call_sites: list[str | None] = [None]  # source location of each enclosing func.call
         self.unknown: list[tuple[str, str]] = []  # ops without a rule: (name, location)
         self.problems: list[
@@ -232,7 +282,9 @@ class Translator:
         ] = []  # ops a rule cannot convert exactly: (name and why, location)
         self.name: str | None = None  # layer name of the op being translated
         self._consts: dict[SSAValue, np.ndarray] = {}
-        self._pending: list[tfl.ConstOp] = []  # constants not placed yet (folded reshapes leave many unused)
+        self._names: dict[str, StringAttr] = {}
+        self._pending: list[tuple[int, tfl.ConstOp]] = []  # constants not placed yet, by creation order
+        self._seq = 0  # constants created so far (lazy ones included)
         self.sums: dict[SSAValue, _SumInfo] = {}  # tf.Sum results, for sum / count -> tf.Mean
         self.sum_pools: dict[SSAValue, tuple[SSAValue, int]] = {}  # AvgPool * n results, for / n -> AvgPool
 
@@ -276,7 +328,7 @@ class Translator:
         self, cls: type[tfd.TFOp], operands: Sequence[SSAValue], out: TensorType, **attrs: Attribute
     ) -> SSAValue:
         if self.name:
-            attrs[NAME] = StringAttr(self.name)
+            attrs[NAME] = self._name_attr(self.name)
         if cls.__init__ is tfd.TFOp.__init__:
             # generic construction: a TF op is one variadic operand and result list, so IRDL's builder (a third
             # of translation time) has nothing to check
@@ -287,16 +339,35 @@ class Translator:
         return op.results[0]
 
     def const(self, array: np.ndarray) -> SSAValue:
-        array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
-        # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
-        value = DenseElementsAttr.from_array(array)
-        attrs = {NAME: StringAttr(self.name + "/const")} if self.name else {}
-        op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
-        self._pending.append(op)  # placed at the top of the block at the end, if anything uses it
-        self._consts[op.results[0]] = array
-        return op.results[0]
+        return self._make_const(self.lazy_const(array))
 
-    def const_of(self, v: SSAValue | Broadcast) -> np.ndarray | None:
+    def lazy_const(self, array: np.ndarray) -> LazyConst:
+        array = np.array(array, order="C")  # a copy: broadcast views and 0-d arrays stay as they are
+        name = self._name_attr(self.name + "/const") if self.name else None
+        self._seq += 1
+        return LazyConst(array, name, self._seq)
+
+    def _make_const(self, c: LazyConst) -> SSAValue:
+        if c.built is not None:
+            return c.built
+        # tfl.pseudo_const straight away: every pass takes either kind, and legalize-tf would only rewrap it
+        value = DenseElementsAttr.from_array(c.array)
+        attrs = {NAME: c.name} if c.name is not None else {}
+        op = tfl.ConstOp.create(result_types=[value.type], properties={"value": value}, attributes=attrs)
+        self._pending.append((c.seq, op))  # placed at the top of the block at the end, if anything uses it
+        self._consts[op.results[0]] = c.array
+        c.built = op.results[0]
+        return c.built
+
+    def _name_attr(self, name: str) -> StringAttr:
+        attr = self._names.get(name)
+        if attr is None:
+            attr = self._names[name] = StringAttr(name)  # immutable: one per name
+        return attr
+
+    def const_of(self, v: SSAValue | Broadcast | LazyConst) -> np.ndarray | None:
+        if isinstance(v, LazyConst):
+            return v.array
         if isinstance(v, Broadcast):
             src = self._consts.get(v.source)
             return None if src is None else np.broadcast_to(src, v.shape)
@@ -307,7 +378,14 @@ class Translator:
         v = self.values[mlir_value]
         if isinstance(v, SSAValue):
             return v
+        if isinstance(v, LazyConst):
+            return self._built(mlir_value, v)
         return self.materialize(v, mlir_value.type)
+
+    def _built(self, mlir_value: Any, c: LazyConst) -> SSAValue:
+        """A lazy constant's op, made now (once: the value then stands for it)."""
+        v = self.values[mlir_value] = self._make_const(c)
+        return v
 
     def materialize(self, b: Broadcast, mlir_type: Any) -> SSAValue:
         arr = self._consts.get(b.source)
@@ -319,9 +397,11 @@ class Translator:
     def broadcastable(self, mlir_value: Any) -> SSAValue:
         """The value for an op with numpy broadcasting: a pending broadcast's (rank-aligned) source."""
         v = self.values[mlir_value]
+        if isinstance(v, LazyConst):
+            return self._built(mlir_value, v)
         return v.source if isinstance(v, Broadcast) else v
 
-    def set(self, mlir_value: Any, v: SSAValue | Broadcast) -> None:
+    def set(self, mlir_value: Any, v: SSAValue | Broadcast | LazyConst) -> None:
         self.values[mlir_value] = v
 
     def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
@@ -409,7 +489,7 @@ def _custom_call(t: Translator, op: Any) -> None:
 
 @translates("stablehlo.constant")
 def _constant(t: Translator, op: Any) -> None:
-    t.set(op.results[0], t.const(constant_array(op.attributes["value"])))
+    t.set(op.results[0], t.lazy_const(constant_array(op.attributes["value"])))
 
 
 @translates("stablehlo.iota")
@@ -462,6 +542,20 @@ _UNARY: dict[str, type[tfd.TFOp]] = {
 }
 
 
+def _broadcast_shape(shapes: Sequence[Sequence[int]]) -> tuple[int, ...] | None:
+    """numpy's broadcast of static shapes (None if they do not broadcast), without numpy's per-call cost."""
+    rank = max(len(s) for s in shapes)
+    out = [1] * rank
+    for s in shapes:
+        for i, d in enumerate(s, rank - len(s)):
+            if d != out[i]:
+                if out[i] != 1 and d != 1:
+                    return None
+                if d != 1:
+                    out[i] = d
+    return tuple(out)
+
+
 def _operands_for_broadcast(t: Translator, op: Any) -> list[SSAValue]:
     """Operands for a numpy-broadcasting TF op: pending broadcasts stay implicit while the shapes still broadcast
     to the result (a constant source also drops its leading unit dims, as TF models spell biases)."""
@@ -475,11 +569,7 @@ def _operands_for_broadcast(t: Translator, op: Any) -> list[SSAValue]:
             if trimmed.shape != arr.shape:
                 s = t.const(trimmed)
         vals.append(s)
-    try:
-        shape = np.broadcast_shapes(*(tuple(v.type.get_shape()) for v in vals))
-    except ValueError:
-        shape = None
-    if shape != out_shape:
+    if _broadcast_shape([v.type.get_shape() for v in vals]) != out_shape:
         vals = [t.get(v) for v in op.operands]
     return vals
 
@@ -578,13 +668,22 @@ def _convert(t: Translator, op: Any) -> None:
 def _broadcast_in_dim(t: Translator, op: Any) -> None:
     dims = _i64s(op, "broadcast_dimensions", [])
     out_shape = _shape(op.results[0].type)
-    x = t.get(op.operands[0])
     in_shape = _shape(op.operands[0].type)
     order = sorted(range(len(dims)), key=lambda i: dims[i])
-    x = t.transpose(x, order)  # broadcast dims in increasing order
     aligned = [1] * len(out_shape)
     for i in order:
         aligned[dims[i]] = in_shape[i]
+    lazy = t.values[op.operands[0]]
+    if isinstance(lazy, LazyConst):  # the constants transpose() / reshape() would make, not built yet
+        if order != list(range(len(order))):
+            lazy = t.lazy_const(np.transpose(lazy.array, order))
+        if lazy.array.shape != tuple(aligned):
+            lazy = t.lazy_const(lazy.array.reshape(aligned))
+        t.set(
+            op.results[0], lazy if tuple(aligned) == out_shape else Broadcast(t._make_const(lazy), out_shape)
+        )
+        return
+    x = t.transpose(t.get(op.operands[0]), order)  # broadcast dims in increasing order
     x = t.reshape(x, aligned)
     if tuple(aligned) == out_shape:
         t.set(op.results[0], x)
@@ -762,7 +861,7 @@ def _reduce(t: Translator, op: Any) -> None:
     out = t.emit(cls, [x, axes], tensor_type(op.results[0].type), keep_dims=_false())
     if cls is tfd.SumOp:
         shape = _shape(op.operands[0].type)
-        t.sums[out] = _SumInfo(x, dims, int(np.prod([shape[d] for d in dims])))
+        t.sums[out] = _SumInfo(x, dims, math.prod(shape[d] for d in dims))
     t.set(op.results[0], out)
 
 
@@ -937,9 +1036,9 @@ def _dot_general(t: Translator, op: Any) -> None:
         raise UnsupportedStableHLO("mixed element types (preferred_element_type)")
     batch = [ls[d] for d in lb]
     m, k, n = (
-        int(np.prod([ls[d] for d in lf])),
-        int(np.prod([ls[d] for d in lc])),
-        int(np.prod([rs[d] for d in rf])),
+        math.prod(ls[d] for d in lf),
+        math.prod(ls[d] for d in lc),
+        math.prod(rs[d] for d in rf),
     )
     x, y = t.get(op.operands[0]), t.get(op.operands[1])
     if not batch and t.const_of(y) is not None and lf + lc == list(range(len(ls))):
@@ -1208,6 +1307,14 @@ def _problems_message(unknown: list[tuple[str, str]], problems: list[tuple[str, 
 
 def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = "main") -> list[SSAValue]:
     """Emit `tf` ops for the module's `entry` function into `block` (its arguments bound to `args`)."""
+    try:
+        return _translate(module, block, args, entry)
+    finally:
+        _TYPE_INFO.clear()
+        _LAYER_NAMES.clear()
+
+
+def _translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str) -> list[SSAValue]:
     t = Translator(module, block)
     fn = t.funcs.get(entry)
     if fn is None:
@@ -1216,7 +1323,7 @@ def translate(module: Any, block: Block, args: Sequence[SSAValue], entry: str = 
     outs = t.run(fn, args)
     if t.collecting:
         raise ConversionError(_problems_message(t.unknown, t.problems))
-    used = [c for c in t._pending if c.results[0].uses]
+    used = [c for _, c in sorted(t._pending, key=lambda p: p[0]) if c.results[0].uses]
     if used:
         first = block.first_op
         for c in used:

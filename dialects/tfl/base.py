@@ -266,6 +266,7 @@ def _shape(t: Any) -> tuple[int, ...] | None:
 
 _FIELD_ATTRS: dict[tuple[str, Any], Attribute] = {}  # option attributes of exact kinds, one per value
 _TYPES_ERRORS: dict[tuple[Any, ...], str | None] = {}  # TflOp.operand_types_error answers
+_TYPES_ERRORS_BY_ID: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # the same, keyed by the types' identities
 
 
 def _plain_signature(op_def: Any, n_operands: int, n_results: int) -> bool:
@@ -367,21 +368,33 @@ class TflOp(IRDLOperation):
 
         Types may be numpy dtypes, xDSL element or tensor types, or kind names; omitted operands (`none`) and types
         with no element kind are not checked."""
-        try:  # a pure function of the class's TYPES and the types: rules ask it again for every candidate op
-            key = (
-                cls,
-                id(cls.TYPES),
-                tuple(operand_types),
-                None if result_types is None else tuple(result_types),
-            )
-            return _TYPES_ERRORS[key]
+        # a pure function of the class's TYPES and the types: rules ask it again for every candidate op. Types are
+        # mostly the very same attribute objects, so first by identity (hashing a TensorType hashes all its dims);
+        # an entry keeps its types alive, so their ids stay theirs.
+        operands = tuple(operand_types)
+        results = None if result_types is None else tuple(result_types)
+        by_id = (
+            cls,
+            id(cls.TYPES),
+            *map(id, operands),
+            *(("results", *map(id, results)) if results is not None else ()),
+        )
+        hit = _TYPES_ERRORS_BY_ID.get(by_id)
+        if hit is not None and hit[0] == len(operands) and hit[1] is cls.TYPES:
+            return hit[2]
+        try:
+            key = (cls, id(cls.TYPES), operands, results)
+            error = _TYPES_ERRORS[key]
         except KeyError:
             error = _TYPES_ERRORS[key] = cls._operand_types_error(operand_types, result_types)
             if len(_TYPES_ERRORS) > 65536:
                 _TYPES_ERRORS.clear()
-            return error
         except TypeError:  # an unhashable type description
             return cls._operand_types_error(operand_types, result_types)
+        if len(_TYPES_ERRORS_BY_ID) > 65536:
+            _TYPES_ERRORS_BY_ID.clear()
+        _TYPES_ERRORS_BY_ID[by_id] = (len(operands), cls.TYPES, error, operands, results)
+        return error
 
     @classmethod
     def _operand_types_error(
