@@ -28,8 +28,16 @@
 
 #define SPIN_NS 100000L
 
+/* What one thread did in the current job, for the profile (written by that thread only). */
+struct ThreadStat {
+  _Alignas(64) int64_t start, busy; /* first claim, time from it to the last task's end */
+  int ran;                          /* tasks run */
+};
+
 struct TflPool {
   int nworkers;
+  struct ThreadStat *stat; /* [nworkers + 1] */
+  int prof;                /* the current job is profiled */
   pthread_t *threads;
   struct WorkerArg *args;
   pthread_mutex_t mu;
@@ -67,23 +75,37 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static long now_ns(void) {
+int64_t tfl_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+#define now_ns tfl_now_ns
 
-/* Claims and runs tasks of the open job until none are left. */
-static void run_tasks(TflPool *p, int thread) {
+/* Claims and runs tasks of the open job until none are left; returns how many it ran. */
+static int run_tasks(TflPool *p, int thread) {
   TflTaskFn fn = p->fn;
   void *arg = p->arg;
-  int n = p->ntasks;
+  int n = p->ntasks, ran = 0;
   for (;;) {
     int t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
     if (t >= n) break;
     fn(arg, t, thread);
+    ran++;
     atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
   }
+  return ran;
+}
+
+/* run_tasks, noting in the thread's ThreadStat when the job is profiled. */
+static void run_tasks_stat(TflPool *p, int thread) {
+  if (!p->prof) {
+    run_tasks(p, thread);
+    return;
+  }
+  const int64_t t0 = now_ns();
+  const int ran = run_tasks(p, thread);
+  if (ran) p->stat[thread] = (struct ThreadStat){.start = t0, .busy = now_ns() - t0, .ran = ran};
 }
 
 static void *worker_main(void *v) {
@@ -110,7 +132,7 @@ static void *worker_main(void *v) {
     if (atomic_load(&p->stop)) break;
     seen = atomic_load(&p->gen);
     atomic_fetch_add(&p->inside, 1);
-    if (atomic_load(&p->open)) run_tasks(p, wa->thread);
+    if (atomic_load(&p->open)) run_tasks_stat(p, wa->thread);
     atomic_fetch_sub(&p->inside, 1);
   }
   return NULL;
@@ -137,6 +159,7 @@ void tfl_pool_free(TflPool *p) {
   pthread_cond_destroy(&p->cv);
   free(p->threads);
   free(p->args);
+  free(p->stat);
   free(p);
 }
 
@@ -149,9 +172,11 @@ static TflPool *pool_create(int want) {
   p->fork_gen = atomic_load(&fork_generation);
   p->threads = calloc((size_t)want, sizeof(pthread_t));
   p->args = calloc((size_t)want, sizeof(struct WorkerArg));
-  if (!p->threads || !p->args || pthread_mutex_init(&p->mu, NULL) != 0) {
+  p->stat = aligned_alloc(64, (size_t)want * sizeof(struct ThreadStat));
+  if (!p->threads || !p->args || !p->stat || pthread_mutex_init(&p->mu, NULL) != 0) {
     free(p->threads);
     free(p->args);
+    free(p->stat);
     free(p);
     return NULL;
   }
@@ -159,6 +184,7 @@ static TflPool *pool_create(int want) {
     pthread_mutex_destroy(&p->mu);
     free(p->threads);
     free(p->args);
+    free(p->stat);
     free(p);
     return NULL;
   }
@@ -194,6 +220,14 @@ void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
       return;
     }
   }
+  TflNodeProfile *np = tfl_ctx_prof(ctx);
+  int64_t t_pub = 0, t_own = 0;
+  int woken = 0;
+  p->prof = np != NULL;
+  if (np) {
+    for (int i = 0; i <= p->nworkers; i++) p->stat[i] = (struct ThreadStat){0};
+    t_pub = now_ns();
+  }
   p->fn = fn;
   p->arg = arg;
   p->ntasks = ntasks;
@@ -202,19 +236,37 @@ void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
   atomic_store(&p->open, 1);
   atomic_fetch_add(&p->gen, 1);
   if (atomic_load(&p->sleepers) > 0) {
+    woken = 1;
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
   }
-  run_tasks(p, 0);
+  run_tasks_stat(p, 0);
+  if (np) t_own = now_ns();
   /* wait for the tasks other threads claimed; yield when they take long (a worker may have been descheduled) */
   for (int spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < ntasks; spins++) {
     if (spins < 4096) cpu_relax();
     else sched_yield();
   }
+  const int64_t t_done = np ? now_ns() : 0;
   atomic_store(&p->open, 0);
   for (int spins = 0; atomic_load(&p->inside) > 0; spins++) {
     if (spins < 4096) cpu_relax();
     else sched_yield();
+  }
+  if (np) {
+    /* every worker is out of the job (inside == 0): their stats are final */
+    int64_t last_start = t_pub;
+    for (int i = 0; i <= p->nworkers; i++) {
+      if (!p->stat[i].ran) continue;
+      np->busy_ns[i] += p->stat[i].busy;
+      if (p->stat[i].start > last_start) last_start = p->stat[i].start;
+    }
+    np->par_ns += now_ns() - t_pub;
+    np->calls++;
+    np->tasks += ntasks;
+    np->start_ns += last_start - t_pub;
+    np->tail_ns += t_done - t_own;
+    np->woken += woken;
   }
 }
