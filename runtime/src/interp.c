@@ -1024,7 +1024,9 @@ int tfl_invoke(TflContext *ctx, int sg) {
   if (s->active) return set_err(ctx, "subgraph %d is already running", sg);
   s->active = 1;
   ctx->work = 0;
+  if (ctx->num_threads > 1) tfl_pool_running(ctx, 1);
   int rc = invoke_timed(ctx, sg);
+  if (ctx->num_threads > 1) tfl_pool_running(ctx, 0);
   s->active = 0;
   return rc;
 }

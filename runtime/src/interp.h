@@ -81,6 +81,8 @@ int64_t tfl_now_ns(void);
 typedef struct TflPool TflPool;
 TflPool **tfl_ctx_pool(TflContext *ctx);
 void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
+/* An invoke begins (on = 1: parked workers are woken and spin between jobs) or ends (0: they park soon). */
+void tfl_pool_running(TflContext *ctx, int on);
 
 /* kernels/resource.c: the interpreter's resource variables (VAR_HANDLE ids by name, values by id), shared by all its
  * subgraphs; created on first use, freed by tfl_destroy. */

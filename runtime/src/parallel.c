@@ -11,8 +11,11 @@
  * job is open it claims tasks until none are left. The caller claims tasks too, waits until `done` == ntasks, clears
  * `open`, and waits until `inside` == 0 before returning, so no worker can touch the job's fields once the next job is
  * being written (all of these are sequentially consistent atomics: a worker either sees `open` cleared or is counted
- * in `inside`). Idle workers spin for a short time (about 100 us) for the next job, then sleep on a condition
- * variable; `sleepers` tells the caller whether a broadcast is needed.
+ * in `inside`). Idle workers spin for the next job while an invoke is running (up to SPIN_INVOKE_NS at a time: the
+ * gaps between split ops are microseconds, a wake-up from the condition variable tens of microseconds), and park on
+ * the condition variable soon after the invoke ends (SPIN_IDLE_NS); `sleepers` tells the caller whether a broadcast
+ * is needed. An invoke that begins kicks parked workers awake (tfl_pool_running), so their wake-up overlaps the
+ * first node's serial work instead of delaying its first split.
  *
  * fork(): a child process has the pool's memory but not its threads. A fork generation counter (pthread_atfork)
  * lets the child notice; it abandons the old pool (without joining or destroying its mutex) and builds a new one. */
@@ -26,7 +29,9 @@
 
 #include "interp.h"
 
-#define SPIN_NS 100000L
+#define SPIN_INVOKE_NS 2000000L /* spin while an invoke runs, at most this long between jobs */
+#define SPIN_IDLE_NS 20000L     /* after the invoke: back-to-back invokes keep their worker awake */
+#define SPIN_PAUSE_NS 50000L    /* beyond this, spin with sched_yield: other processes' threads get the core */
 
 /* What one thread did in the current job, for the profile (written by that thread only). */
 struct ThreadStat {
@@ -55,6 +60,8 @@ struct TflPool {
   _Alignas(64) atomic_int inside;
   _Alignas(64) atomic_int sleepers;
   atomic_int stop;
+  atomic_int running;  /* an invoke is running (tfl_pool_running) */
+  atomic_uint kick;    /* bumped when an invoke begins: parked workers wake and spin */
 };
 
 struct WorkerArg {
@@ -82,7 +89,8 @@ int64_t tfl_now_ns(void) {
 }
 #define now_ns tfl_now_ns
 
-/* Claims and runs tasks of the open job until none are left; returns how many it ran. */
+/* Claims and runs tasks of the open job until none are left; returns how many it ran. The tasks are counted in
+ * `done` once, after the last one (one contended atomic per thread and job, not per task). */
 static int run_tasks(TflPool *p, int thread) {
   TflTaskFn fn = p->fn;
   void *arg = p->arg;
@@ -92,8 +100,8 @@ static int run_tasks(TflPool *p, int thread) {
     if (t >= n) break;
     fn(arg, t, thread);
     ran++;
-    atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
   }
+  if (ran) atomic_fetch_add_explicit(&p->done, ran, memory_order_release);
   return ran;
 }
 
@@ -108,27 +116,35 @@ static void run_tasks_stat(TflPool *p, int thread) {
   if (ran) p->stat[thread] = (struct ThreadStat){.start = t0, .busy = now_ns() - t0, .ran = ran};
 }
 
+/* Waits for a job newer than `seen` (or stop): spins while an invoke runs, parks when none does or the spin is long. */
+static void wait_job(TflPool *p, unsigned seen) {
+  int64_t t0 = now_ns();
+  int spins = 0;
+  while (atomic_load_explicit(&p->gen, memory_order_relaxed) == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+    cpu_relax();
+    if (++spins % 64) continue;
+    const int64_t limit = atomic_load_explicit(&p->running, memory_order_relaxed) ? SPIN_INVOKE_NS : SPIN_IDLE_NS;
+    const int64_t spun = now_ns() - t0;
+    if (spun <= limit) {
+      if (spun > SPIN_PAUSE_NS) sched_yield();
+      continue;
+    }
+    pthread_mutex_lock(&p->mu);
+    const unsigned kick = atomic_load(&p->kick);
+    atomic_fetch_add(&p->sleepers, 1);
+    while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop) && atomic_load(&p->kick) == kick) pthread_cond_wait(&p->cv, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    t0 = now_ns(); /* kicked by a new invoke (or a job arrived): spin again */
+  }
+}
+
 static void *worker_main(void *v) {
   struct WorkerArg *wa = v;
   TflPool *p = wa->pool;
   unsigned seen = atomic_load(&p->gen);
   for (;;) {
-    /* wait for a new job: spin briefly, then sleep */
-    if (atomic_load_explicit(&p->gen, memory_order_relaxed) == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-      long t0 = now_ns();
-      int spins = 0;
-      while (atomic_load_explicit(&p->gen, memory_order_relaxed) == seen && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-        cpu_relax();
-        if (++spins % 64 == 0 && now_ns() - t0 > SPIN_NS) {
-          pthread_mutex_lock(&p->mu);
-          atomic_fetch_add(&p->sleepers, 1);
-          while (atomic_load(&p->gen) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
-          atomic_fetch_sub(&p->sleepers, 1);
-          pthread_mutex_unlock(&p->mu);
-          break;
-        }
-      }
-    }
+    wait_job(p, seen);
     if (atomic_load(&p->stop)) break;
     seen = atomic_load(&p->gen);
     atomic_fetch_add(&p->inside, 1);
@@ -188,6 +204,7 @@ static TflPool *pool_create(int want) {
     free(p);
     return NULL;
   }
+  atomic_store(&p->running, 1); /* created by a split op, so (almost always) inside an invoke */
   for (int i = 0; i < want - 1; i++) {
     p->args[i] = (struct WorkerArg){p, i + 1};
     if (pthread_create(&p->threads[i], NULL, worker_main, &p->args[i]) != 0) break;
@@ -198,6 +215,19 @@ static TflPool *pool_create(int want) {
     return NULL;
   }
   return p;
+}
+
+void tfl_pool_running(TflContext *ctx, int on) {
+  TflPool *p = *tfl_ctx_pool(ctx);
+  if (!p || p->fork_gen != atomic_load(&fork_generation)) return; /* none yet, or one this process has no threads of */
+  atomic_store(&p->running, on != 0);
+  if (!on) return;
+  atomic_fetch_add(&p->kick, 1);
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+  }
 }
 
 void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
