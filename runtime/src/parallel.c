@@ -3,10 +3,14 @@
  * The pool has num_threads - 1 workers; the calling thread is thread 0 and runs tasks too. It is created on the first
  * tfl_parallel_for with more than one task and num_threads > 1, and joined by tfl_destroy (tfl_pool_free).
  *
- * One job at a time (tfl_parallel_for is called by the thread running invoke, and is not reentrant). Tasks are
- * claimed dynamically from an atomic counter; which thread runs a task never changes what it computes.
+ * One job at a time (tfl_parallel_for is called by the thread running invoke, and is not reentrant). Each thread
+ * starts on its own contiguous share of the tasks (thread t: tasks [t * n / T, (t + 1) * n / T)), claimed from the
+ * front, and when it is done takes the remaining tasks of the others from their back ends. So a thread keeps the same
+ * part of consecutive row-split ops (their rows stay in its cache), claims touch its own cache line, and a thread
+ * that is late or slow still has its tasks run by the others. Which thread runs a task never changes what it
+ * computes.
  *
- * Protocol. The caller writes the job (fn, arg, ntasks, next = 0, done = 0), sets `open`, bumps `gen` and wakes
+ * Protocol. The caller writes the job (fn, arg, ntasks, the shares, done = 0), sets `open`, bumps `gen` and wakes
  * sleeping workers. A worker that sees a new gen announces itself in `inside`, and only then looks at `open`: if the
  * job is open it claims tasks until none are left. The caller claims tasks too, waits until `done` == ntasks, clears
  * `open`, and waits until `inside` == 0 before returning, so no worker can touch the job's fields once the next job is
@@ -39,8 +43,14 @@ struct ThreadStat {
   int ran;                          /* tasks run */
 };
 
+/* A thread's share of the job's tasks: [begin, end) packed as begin | end << 32 (one atomic for both ends). */
+struct Share {
+  _Alignas(64) _Atomic uint64_t r;
+};
+
 struct TflPool {
   int nworkers;
+  struct Share *share; /* [nworkers + 1] */
   struct ThreadStat *stat; /* [nworkers + 1] */
   int prof;                /* the current job is profiled */
   pthread_t *threads;
@@ -55,7 +65,6 @@ struct TflPool {
   /* shared state; each on its own cache line */
   _Alignas(64) atomic_uint gen;
   _Alignas(64) atomic_int open;
-  _Alignas(64) atomic_int next;
   _Alignas(64) atomic_int done;
   _Alignas(64) atomic_int inside;
   _Alignas(64) atomic_int sleepers;
@@ -89,17 +98,29 @@ int64_t tfl_now_ns(void) {
 }
 #define now_ns tfl_now_ns
 
-/* Claims and runs tasks of the open job until none are left; returns how many it ran. The tasks are counted in
- * `done` once, after the last one (one contended atomic per thread and job, not per task). */
+/* Takes the first (own share) or the last (another's) task of a share; -1 when it is empty. */
+static int claim(struct Share *s, int from_back) {
+  uint64_t v = atomic_load_explicit(&s->r, memory_order_relaxed);
+  for (;;) {
+    const uint32_t b = (uint32_t)v, e = (uint32_t)(v >> 32);
+    if (b >= e) return -1;
+    const uint64_t w = from_back ? (uint64_t)b | (uint64_t)(e - 1) << 32 : (uint64_t)(b + 1) | (uint64_t)e << 32;
+    if (atomic_compare_exchange_weak_explicit(&s->r, &v, w, memory_order_relaxed, memory_order_relaxed))
+      return (int)(from_back ? e - 1 : b);
+  }
+}
+
+/* Runs the thread's share of the open job, then what is left of the others'; returns how many tasks it ran. The
+ * tasks are counted in `done` once, after the last one (one contended atomic per thread and job, not per task). */
 static int run_tasks(TflPool *p, int thread) {
   TflTaskFn fn = p->fn;
   void *arg = p->arg;
-  int n = p->ntasks, ran = 0;
-  for (;;) {
-    int t = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-    if (t >= n) break;
-    fn(arg, t, thread);
-    ran++;
+  const int T = p->nworkers + 1;
+  int ran = 0;
+  for (int t; (t = claim(&p->share[thread], 0)) >= 0; ran++) fn(arg, t, thread);
+  for (int k = 1; k < T; k++) {
+    struct Share *s = &p->share[(thread + k) % T];
+    for (int t; (t = claim(s, 1)) >= 0; ran++) fn(arg, t, thread);
   }
   if (ran) atomic_fetch_add_explicit(&p->done, ran, memory_order_release);
   return ran;
@@ -176,6 +197,7 @@ void tfl_pool_free(TflPool *p) {
   free(p->threads);
   free(p->args);
   free(p->stat);
+  free(p->share);
   free(p);
 }
 
@@ -189,10 +211,12 @@ static TflPool *pool_create(int want) {
   p->threads = calloc((size_t)want, sizeof(pthread_t));
   p->args = calloc((size_t)want, sizeof(struct WorkerArg));
   p->stat = aligned_alloc(64, (size_t)want * sizeof(struct ThreadStat));
-  if (!p->threads || !p->args || !p->stat || pthread_mutex_init(&p->mu, NULL) != 0) {
+  p->share = aligned_alloc(64, (size_t)want * sizeof(struct Share));
+  if (!p->threads || !p->args || !p->stat || !p->share || pthread_mutex_init(&p->mu, NULL) != 0) {
     free(p->threads);
     free(p->args);
     free(p->stat);
+    free(p->share);
     free(p);
     return NULL;
   }
@@ -201,9 +225,11 @@ static TflPool *pool_create(int want) {
     free(p->threads);
     free(p->args);
     free(p->stat);
+    free(p->share);
     free(p);
     return NULL;
   }
+  for (int i = 0; i < want; i++) atomic_init(&p->share[i].r, 0);
   atomic_store(&p->running, 1); /* created by a split op, so (almost always) inside an invoke */
   for (int i = 0; i < want - 1; i++) {
     p->args[i] = (struct WorkerArg){p, i + 1};
@@ -261,7 +287,11 @@ void tfl_parallel_for(TflContext *ctx, int ntasks, TflTaskFn fn, void *arg) {
   p->fn = fn;
   p->arg = arg;
   p->ntasks = ntasks;
-  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+  const int T = p->nworkers + 1;
+  for (int i = 0; i < T; i++) {
+    const uint64_t b = (uint64_t)((int64_t)ntasks * i / T), e = (uint64_t)((int64_t)ntasks * (i + 1) / T);
+    atomic_store_explicit(&p->share[i].r, b | e << 32, memory_order_relaxed);
+  }
   atomic_store_explicit(&p->done, 0, memory_order_relaxed);
   atomic_store(&p->open, 1);
   atomic_fetch_add(&p->gen, 1);
