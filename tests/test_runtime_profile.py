@@ -136,3 +136,25 @@ def test_cli_run_profile(model, tmp_path):
         [*cmd[:5], "--threads", "0"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
     )
     assert bad.returncode == 1 and "--threads must be at least 1" in bad.stderr
+
+
+def test_workers_park_after_invoke(model):
+    """Workers spin between the split ops of an invoke and park once it ends: a sleeping caller leaves the
+    process (nearly) idle instead of a worker spinning on a core."""
+    import resource
+    import time
+
+    it = Interpreter(model_content=model, num_threads=2, experimental_profile=True)
+    x = _inputs(it)
+    ru.run(it, x)
+    for _ in range(3):
+        it.invoke()
+    assert it.get_profile()["nodes"][0]["parallel_calls"] >= 1  # the worker exists and took part
+
+    def cpu():
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    t0 = cpu()
+    time.sleep(0.3)
+    assert cpu() - t0 < 0.05
