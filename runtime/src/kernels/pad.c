@@ -1,5 +1,4 @@
 /* PAD, PADV2 (constant value, or the output zero point) and MIRROR_PAD (REFLECT / SYMMETRIC), every element type. */
-#include "par_range.h"
 #include "shape_common.h"
 
 typedef struct {
@@ -49,50 +48,6 @@ static TflStatus pad_prepare_(TflContext *ctx, TflNode *node) {
   return pad_shape(ctx, node, d);
 }
 
-/* Constant padding by output rows: dims [k, R) form a row (k = the innermost padded dim; the dims after it are not
- * padded), dims [0, k) index the rows. A row is the pad value, or pad / one input row / pad. Tasks take row ranges:
- * each output byte is written once, by the same code for any split. */
-typedef struct {
-  char *o;
-  const char *x;
-  size_t es;
-  char pv[16];
-  int allzero, k;
-  int64_t orow, irow, before;       /* output / input row elements, pad elements before the input row */
-  int32_t odims[TFL_MAX_RANK], idims[TFL_MAX_RANK];
-  int64_t lo[TFL_MAX_RANK], ist[TFL_MAX_RANK]; /* per row dim: padding before, input row stride (in rows) */
-} PadRows;
-
-static void pad_fill(const PadRows *p, char *o, int64_t n) {
-  if (n <= 0) return;
-  if (p->allzero) memset(o, 0, (size_t)n * p->es);
-  else
-    for (int64_t i = 0; i < n; i++) memcpy(o + i * (int64_t)p->es, p->pv, p->es);
-}
-
-static void pad_rows(void *arg, int64_t r0, int64_t r1) {
-  const PadRows *p = arg;
-  const int64_t es = (int64_t)p->es;
-  for (int64_t r = r0; r < r1; r++) {
-    char *o = p->o + r * p->orow * es;
-    int64_t rest = r, src = 0;
-    int inside = 1;
-    for (int i = p->k - 1; i >= 0; i--) {
-      const int64_t j = rest % p->odims[i] - p->lo[i];
-      rest /= p->odims[i];
-      if (j < 0 || j >= p->idims[i]) inside = 0;
-      else src += j * p->ist[i];
-    }
-    if (!inside) {
-      pad_fill(p, o, p->orow);
-      continue;
-    }
-    pad_fill(p, o, p->before);
-    if (p->irow) memcpy(o + p->before * es, p->x + src * p->irow * es, (size_t)(p->irow * es));
-    pad_fill(p, o + (p->before + p->irow) * es, p->orow - p->before - p->irow);
-  }
-}
-
 static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
   PadData *d = node->user_data;
   if (d->dynamic && pad_shape(ctx, node, d) != TFL_OK) return TFL_ERROR;
@@ -131,31 +86,24 @@ static TflStatus pad_eval(TflContext *ctx, TflNode *node) {
     else if (out->type == TFL_UINT8) { uint8_t z = (uint8_t)zp; memcpy(pv, &z, 1); }
     else if (out->type == TFL_INT16) { int16_t z = (int16_t)zp; memcpy(pv, &z, 2); }
   }
-  PadRows p = {.o = o, .x = x, .es = es, .allzero = 1};
-  memcpy(p.pv, pv, sizeof pv);
-  for (size_t i = 0; i < es; i++) p.allzero &= pv[i] == 0;
+  int allzero = 1;
+  for (size_t i = 0; i < es; i++) allzero &= pv[i] == 0;
+  if (allzero) memset(o, 0, (size_t)total * es);
+  else
+    for (int64_t k = 0; k < total; k++) memcpy(o + k * es, pv, es);
+  if (tfl_num_elements(in) == 0) return TFL_OK;
+  int64_t ost[TFL_MAX_RANK];
+  row_strides(d->out_dims, R, ost);
   if (R == 0) {
     memcpy(o, x, es);
     return TFL_OK;
   }
-  int k = 0; /* innermost padded dim (0 when none is: one row, a copy) */
-  for (int i = 0; i < R; i++)
-    if (d->before_after[2 * i] || d->before_after[2 * i + 1]) k = i;
-  int64_t inner = 1;
-  for (int i = k + 1; i < R; i++) inner *= in->dims[i];
-  p.k = k;
-  p.orow = d->out_dims[k] * inner;
-  p.irow = in->dims[k] * inner;
-  p.before = d->before_after[2 * k] * inner;
-  int64_t rows = 1;
-  for (int i = k - 1; i >= 0; i--) {
-    p.odims[i] = d->out_dims[i];
-    p.idims[i] = in->dims[i];
-    p.lo[i] = d->before_after[2 * i];
-    p.ist[i] = i == k - 1 ? 1 : p.ist[i + 1] * in->dims[i + 1];
-    rows *= d->out_dims[i];
-  }
-  tfl_parallel_range(ctx, rows, (double)p.orow * (double)es / 4.0, 1, pad_rows, &p);
+  int64_t base = 0;
+  for (int i = 0; i < R; i++) base += d->before_after[2 * i] * ost[i];
+  int64_t inner = in->dims[R - 1], outer = tfl_num_elements(in) / inner;
+  Odometer od; /* input rows, tracking their offset in the output */
+  odo_init(&od, in->dims, R - 1, 1, ost, NULL, NULL, base);
+  for (int64_t k = 0; k < outer; k++, odo_next(&od)) memcpy(o + od.off[0] * es, x + k * inner * es, (size_t)inner * es);
   return TFL_OK;
 }
 
