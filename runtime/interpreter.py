@@ -126,13 +126,15 @@ class Interpreter:
         experimental_preserve_all_tensors=False,
         custom_ops=None,
         experimental_fast_float=False,
+        experimental_profile=False,
         **unsupported_options,
     ):
         """`custom_ops` (tflc extension): {custom_code: fn(inputs, options) -> outputs} implementing the model's
         custom ops in Python (see runtime/custom_ops.py); C kernels register with runtime.register_custom_op.
         `experimental_fast_float` (tflc extension): float convolutions, fully connected layers and matrix products
         use FMA and wider tiles where the CPU has them (within ~1e-5 relative of the default exact mode, which is
-        bit-identical on every ISA level and thread count)."""
+        bit-identical on every ISA level and thread count).
+        `experimental_profile` (tflc extension): time every node of every invoke; read with get_profile()."""
         if num_threads is not None:
             if not isinstance(num_threads, int):
                 raise ValueError("type of num_threads should be int")
@@ -177,6 +179,9 @@ class Interpreter:
             self._c.set_exact_math(True)
         if experimental_fast_float:
             self._c.set_fast_float(True)
+        self._num_threads = int(num_threads or 1)
+        if experimental_profile:
+            self._c.set_profile(True)
         info = self._c.model_info()
         self._info = info
         self._flex = None
@@ -226,6 +231,30 @@ class Interpreter:
 
     def invoke(self):
         self._c.invoke(0)
+
+    def get_profile(self, subgraph_index=0):
+        """Where the invokes' time went (tflc extension; needs experimental_profile=True, else None): a dict with
+        num_threads, invokes, invoke_ms (per invoke), nodes (per node: op_name, output_shape, ms, busy_ms per
+        thread, wait_ms, parallel_calls, tasks, handoff_us, ...) and by_op (op name -> count, ms, wait_ms), all
+        averaged over the invokes since profiling began or reset_profile(). runtime.profile.format_profile prints
+        it."""
+        from .profile import build_profile
+
+        if not 0 <= subgraph_index < self.num_subgraphs():
+            raise ValueError(f"subgraph_index is out of range: {subgraph_index}")
+        raw = self._c.profile(subgraph_index)
+        if raw is None:
+            return None
+        sg = self._info["subgraphs"][subgraph_index]
+        shapes = []
+        for _name, _version, _ins, outs in sg["ops"]:
+            first = next((t for t in outs if t >= 0), None)
+            shapes.append(list(self._c.tensor_info(subgraph_index, first)[2]) if first is not None else [])
+        return build_profile(raw, sg["ops"], shapes, self._num_threads)
+
+    def reset_profile(self):
+        """Clears the profile's sums (tflc extension)."""
+        self._c.reset_profile()
 
     def reset_all_variables(self):
         for i in range(self.num_subgraphs()):

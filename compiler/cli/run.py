@@ -43,19 +43,60 @@ def run(
     signature_key: SignatureKey = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Invocations to time (best is reported).")] = 10,
     seed: Seed = 0,
+    threads: Annotated[int, typer.Option("--threads", help="Threads the runtime uses.", metavar="N")] = 1,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Also print where the time goes: per node (op, output shape, ms; at --threads > 1 each thread's "
+            "busy time and the time threads waited) and per op type, averaged over the --repeat invocations.",
+        ),
+    ] = False,
 ) -> None:
-    """Run a .tflite in tflc's C runtime: print outputs and ms per inference (1 thread)."""
+    """Run a .tflite in tflc's C runtime: print outputs and ms per inference."""
     data = read_tflite(model)
+    if threads < 1:
+        raise UsageError("--threads must be at least 1")
     import numpy as np
 
-    from compiler.verify import run as run_model
+    if profile:
+        outs, ms, prof = _run_profiled(data, inputs, signature_key, seed, repeat, threads)
+    else:
+        from compiler.verify import run as run_model
 
-    outs, ms = run_model(data, inputs, signature_key, seed, repeat)
+        outs, ms = run_model(data, inputs, signature_key, seed, repeat, num_threads=threads)
     for name, arr in outs.items():
         a = np.asarray(arr)
         out.print(f"[bold]{escape(name)}[/] {a.dtype}{list(a.shape)}")
         out.print(escape(np.array2string(a, threshold=20, precision=5)))
-    out.print(f"best of {max(repeat, 1)}: {ms:.3f} ms per inference (tflc C runtime, 1 thread)")
+    unit = "thread" if threads == 1 else "threads"
+    out.print(f"best of {max(repeat, 1)}: {ms:.3f} ms per inference (tflc C runtime, {threads} {unit})")
+    if profile:
+        from runtime.profile import format_profile
+
+        # plain columns, never folded: a node per line reads in a pipe or a log as well as in a terminal
+        out.print(format_profile(prof), soft_wrap=True, markup=False, highlight=False)
+
+
+def _run_profiled(
+    data: bytes, inputs: list[str] | None, signature: str | None, seed: int, repeat: int, threads: int
+) -> tuple[dict[str, Any], float, dict[str, Any]]:
+    """verify.run with the runtime's profiler on; the first invoke (memory plan, thread start) is left out."""
+    from compiler.errors import ModelRunError
+    from compiler.verify import _check_signature, _interpreter, _run
+    from runtime import Interpreter
+
+    interp = _interpreter(Interpreter, data, num_threads=threads, experimental_profile=True)
+    _check_signature(interp.get_signature_list(), signature)
+    try:
+        _run(interp, inputs, signature, seed, 1)
+        interp.reset_profile()
+        outs, ms = _run(interp, inputs, signature, seed, repeat)
+    except RuntimeError as e:
+        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+    key = signature or next(iter(interp.get_signature_list()), None)
+    sg = interp._signature_subgraph.get(key, 0) if key is not None else 0
+    return outs, ms, interp.get_profile(sg)
 
 
 @app.command(cls=HelpCommand, short_help="Compare TensorFlow vs LiteRT vs tflc's runtime on one input.")

@@ -47,6 +47,9 @@ typedef struct {
   size_t persistent_bytes;
   int allocated;
   int active; /* currently executing (re-entrance guard) */
+  TflNodeProfile *prof; /* [nn] while profiling (tfl_set_profile) */
+  int64_t *prof_busy;   /* [nn * num_threads]: the records' busy_ns */
+  int64_t prof_invokes, prof_ns;
 } Sub;
 
 struct TflContext {
@@ -74,6 +77,8 @@ struct TflContext {
   TflPool *pool;        /* worker threads, created by the first multi-threaded tfl_parallel_for */
   TflResources *resources; /* resource variables (kernels/resource.c) */
   uint8_t *called_once;    /* per subgraph: CALL_ONCE has run it in this interpreter's life */
+  int profile;             /* tfl_set_profile */
+  TflNodeProfile *prof_cur; /* the record of the node being evaluated (profiling), else NULL */
 };
 
 #define TFL_MAX_CALL_DEPTH 32
@@ -110,6 +115,7 @@ int tfl_num_threads(const TflContext *ctx) { return ctx->num_threads; }
 int tfl_exact_math(const TflContext *ctx) { return ctx->exact_math; }
 int tfl_fast_float(const TflContext *ctx) { return ctx->fast_float; }
 TflPool **tfl_ctx_pool(TflContext *ctx) { return &ctx->pool; }
+TflNodeProfile *tfl_ctx_prof(TflContext *ctx) { return ctx->prof_cur; }
 TflResources **tfl_ctx_resources(TflContext *ctx) { return &ctx->resources; }
 void tfl_set_flex(TflContext *ctx, TflFlexFn fn, void *user) {
   ctx->flex = fn;
@@ -412,6 +418,8 @@ void tfl_destroy(TflContext *ctx) {
       free(s->t);
       free(s->nodes);
       free(s->arena);
+      free(s->prof);
+      free(s->prof_busy);
     }
   free(ctx->subs);
   free(ctx->scratch);
@@ -961,10 +969,26 @@ static int invoke_sub(TflContext *ctx, int sg) {
     }
     TflStatus st;
     ctx->err[0] = 0;
+    TflNodeProfile *np = NULL, *outer = NULL;
+    int64_t t0 = 0, par0 = 0;
+    if (ctx->profile) {
+      np = &s->prof[j];
+      outer = ctx->prof_cur;
+      ctx->prof_cur = np;
+      par0 = np->par_ns;
+      t0 = tfl_now_ns();
+    }
     if (n->flex) st = ctx->flex ? ctx->flex(ctx, &n->n, ctx->flex_user) : tfl_error(ctx, "no Flex handler installed");
     else if (n->control) st = eval_control(ctx, n);
     else if (n->k) st = n->k->eval(ctx, &n->n);
     else st = tfl_error(ctx, "node was not prepared");
+    if (np) {
+      const int64_t dt = tfl_now_ns() - t0;
+      np->runs++;
+      np->wall_ns += dt;
+      np->busy_ns[0] += dt - (np->par_ns - par0); /* thread 0's serial code (parallel.c adds its tasks) */
+      ctx->prof_cur = outer;
+    }
     if (st != TFL_OK) {
       char msg[sizeof ctx->err];
       snprintf(msg, sizeof msg, "%s", ctx->err[0] ? ctx->err : "eval failed");
@@ -984,15 +1008,71 @@ static int invoke_sub(TflContext *ctx, int sg) {
   return 0;
 }
 
+/* invoke_sub, counted in the profile when profiling. */
+static int invoke_timed(TflContext *ctx, int sg) {
+  if (!ctx->profile) return invoke_sub(ctx, sg);
+  const int64_t t0 = tfl_now_ns();
+  const int rc = invoke_sub(ctx, sg);
+  ctx->subs[sg].prof_invokes++;
+  ctx->subs[sg].prof_ns += tfl_now_ns() - t0;
+  return rc;
+}
+
 int tfl_invoke(TflContext *ctx, int sg) {
   if (!sg_ok(ctx, sg)) return set_err(ctx, "subgraph index %d out of range", sg);
   Sub *s = &ctx->subs[sg];
   if (s->active) return set_err(ctx, "subgraph %d is already running", sg);
   s->active = 1;
   ctx->work = 0;
-  int rc = invoke_sub(ctx, sg);
+  if (ctx->num_threads > 1) tfl_pool_running(ctx, 1);
+  int rc = invoke_timed(ctx, sg);
+  if (ctx->num_threads > 1) tfl_pool_running(ctx, 0);
   s->active = 0;
   return rc;
+}
+
+/* ---- profiling ---- */
+
+void tfl_reset_profile(TflContext *ctx) {
+  for (int i = 0; i < ctx->nsubs; i++) {
+    Sub *s = &ctx->subs[i];
+    s->prof_invokes = s->prof_ns = 0;
+    if (!s->prof) continue;
+    memset(s->prof_busy, 0, (size_t)s->nn * (size_t)ctx->num_threads * sizeof *s->prof_busy);
+    for (int j = 0; j < s->nn; j++) s->prof[j] = (TflNodeProfile){.busy_ns = s->prof_busy + (size_t)j * (size_t)ctx->num_threads};
+  }
+}
+
+int tfl_set_profile(TflContext *ctx, int on) {
+  if (on)
+    for (int i = 0; i < ctx->nsubs; i++) {
+      Sub *s = &ctx->subs[i];
+      if (s->prof) continue;
+      s->prof = calloc(s->nn ? (size_t)s->nn : 1, sizeof *s->prof);
+      s->prof_busy = calloc((s->nn ? (size_t)s->nn : 1) * (size_t)ctx->num_threads, sizeof *s->prof_busy);
+      if (!s->prof || !s->prof_busy) {
+        free(s->prof);
+        free(s->prof_busy);
+        s->prof = NULL;
+        s->prof_busy = NULL;
+        ctx->profile = 0;
+        return set_err(ctx, "out of memory for the profile");
+      }
+    }
+  ctx->profile = on != 0;
+  if (on) tfl_reset_profile(ctx);
+  return 0;
+}
+
+const TflNodeProfile *tfl_node_profile(const TflContext *ctx, int sg, int node) {
+  if (!ctx->profile || !sg_ok(ctx, sg) || node < 0 || node >= ctx->subs[sg].nn) return NULL;
+  return &ctx->subs[sg].prof[node];
+}
+
+int64_t tfl_profile_invokes(const TflContext *ctx, int sg, int64_t *wall_ns) {
+  if (!sg_ok(ctx, sg)) return 0;
+  if (wall_ns) *wall_ns = ctx->subs[sg].prof_ns;
+  return ctx->subs[sg].prof_invokes;
 }
 
 /* ---- control flow (IF / WHILE): run another subgraph on tensors of the calling node ---- */
@@ -1028,7 +1108,7 @@ static TflStatus call_subgraph(TflContext *ctx, int sg, int n, TflTensor *const 
   }
   if (!rc) {
     s->active = 1;
-    rc = invoke_sub(ctx, sg);
+    rc = invoke_timed(ctx, sg);
     s->active = 0;
   }
   ctx->depth--;

@@ -50,11 +50,39 @@ void tfl_set_error(TflContext *ctx, const char *msg);
 int tfl_node_count(const TflContext *ctx, int sg);
 const TflNode *tfl_get_node(const TflContext *ctx, int sg, int node);
 
+/* Per-node profile (tfl_set_profile): sums over the invokes since profiling was turned on or last reset. Times are
+ * wall-clock ns; at more than one thread, busy_ns[t] is the time thread t spent working for the node (thread 0: the
+ * node's serial code plus its share of the tasks; workers: their tasks), so num_threads * wall_ns - sum(busy_ns) is
+ * the time threads spent waiting (serial phases, load imbalance, hand-off). */
+typedef struct {
+  int64_t runs;      /* evaluations of the node */
+  int64_t wall_ns;   /* the node's eval on the invoking thread */
+  int64_t par_ns;    /* of wall_ns, inside split tfl_parallel_for calls */
+  int64_t calls;     /* tfl_parallel_for calls split over threads */
+  int64_t tasks;     /* tasks of those calls */
+  int64_t start_ns;  /* sum over calls: publish -> the last thread's first task (hand-off / wake-up latency) */
+  int64_t tail_ns;   /* sum over calls: thread 0 waiting for the other threads after its own tasks */
+  int64_t woken;     /* calls that had to wake a parked worker */
+  int64_t *busy_ns;  /* [num_threads] */
+} TflNodeProfile;
+/* Turns profiling on (clears the sums) or off; one branch per node when off. */
+int tfl_set_profile(TflContext *ctx, int on);
+void tfl_reset_profile(TflContext *ctx);
+/* NULL when profiling is off or indices are out of range. */
+const TflNodeProfile *tfl_node_profile(const TflContext *ctx, int sg, int node);
+/* Invokes of subgraph sg counted in the profile and their summed wall time (ns). */
+int64_t tfl_profile_invokes(const TflContext *ctx, int sg, int64_t *wall_ns);
+/* The record tfl_parallel_for adds to (the node being evaluated), NULL when profiling is off. */
+TflNodeProfile *tfl_ctx_prof(TflContext *ctx);
+int64_t tfl_now_ns(void);
+
 /* parallel.c: the context's worker pool (created by tfl_parallel_for, freed by tfl_destroy). */
 #define TFL_MAX_THREADS 64 /* num_threads above this is clamped */
 typedef struct TflPool TflPool;
 TflPool **tfl_ctx_pool(TflContext *ctx);
 void tfl_pool_free(TflPool *pool); /* stops and joins the workers */
+/* An invoke begins (on = 1: parked workers are woken and spin between jobs) or ends (0: they park soon). */
+void tfl_pool_running(TflContext *ctx, int on);
 
 /* kernels/resource.c: the interpreter's resource variables (VAR_HANDLE ids by name, values by id), shared by all its
  * subgraphs; created on first use, freed by tfl_destroy. */

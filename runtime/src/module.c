@@ -577,7 +577,50 @@ static PyObject *Interp_scratch_bytes(InterpObject *self, PyObject *args) {
   return Py_BuildValue("(nn)", (Py_ssize_t)node, (Py_ssize_t)shared);
 }
 
+static PyObject *Interp_set_profile(InterpObject *self, PyObject *arg) {
+  NEED_CTX
+  int on = PyObject_IsTrue(arg);
+  if (on < 0) return NULL;
+  if (tfl_set_profile(self->ctx, on)) return raise_ctx(self, 0);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Interp_reset_profile(InterpObject *self, PyObject *unused) {
+  NEED_CTX
+  tfl_reset_profile(self->ctx);
+  Py_RETURN_NONE;
+}
+
+/* profile(sg) -> None (off) or (invokes, wall_ns, [(runs, wall_ns, par_ns, calls, tasks, start_ns, tail_ns, woken,
+ * (busy_ns per thread...)) per node]) */
+static PyObject *Interp_profile(InterpObject *self, PyObject *args) {
+  NEED_CTX
+  int sg = 0;
+  if (!PyArg_ParseTuple(args, "|i", &sg)) return NULL;
+  if (sg < 0 || sg >= tfl_get_model(self->ctx)->nsubgraphs) return PyErr_Format(PyExc_ValueError, "subgraph index %d out of range", sg);
+  if (!tfl_node_profile(self->ctx, sg, 0) && tfl_node_count(self->ctx, sg) > 0) Py_RETURN_NONE;
+  const int nn = tfl_node_count(self->ctx, sg), nt = tfl_num_threads(self->ctx);
+  PyObject *nodes = PyList_New(nn);
+  if (!nodes) return NULL;
+  for (int j = 0; j < nn; j++) {
+    const TflNodeProfile *r = tfl_node_profile(self->ctx, sg, j);
+    PyObject *busy = PyTuple_New(nt);
+    if (!busy) { Py_DECREF(nodes); return NULL; }
+    for (int t = 0; t < nt; t++) PyTuple_SET_ITEM(busy, t, PyLong_FromLongLong(r->busy_ns[t]));
+    PyObject *it = Py_BuildValue("(LLLLLLLLN)", (long long)r->runs, (long long)r->wall_ns, (long long)r->par_ns, (long long)r->calls,
+                                 (long long)r->tasks, (long long)r->start_ns, (long long)r->tail_ns, (long long)r->woken, busy);
+    if (!it) { Py_DECREF(nodes); return NULL; }
+    PyList_SET_ITEM(nodes, j, it);
+  }
+  int64_t wall = 0;
+  const int64_t invokes = tfl_profile_invokes(self->ctx, sg, &wall);
+  return Py_BuildValue("(LLN)", (long long)invokes, (long long)wall, nodes);
+}
+
 static PyMethodDef Interp_methods[] = {
+    {"set_profile", (PyCFunction)Interp_set_profile, METH_O, "Per-node profiling on (sums cleared) or off."},
+    {"reset_profile", (PyCFunction)Interp_reset_profile, METH_NOARGS, "Clear the profile's sums."},
+    {"profile", (PyCFunction)Interp_profile, METH_VARARGS, "The profile's sums of a subgraph (None when off)."},
     {"scratch_bytes", (PyCFunction)Interp_scratch_bytes, METH_VARARGS, "(per-node scratch total, shared eval scratch)."},
     {"set_max_loop_iterations", (PyCFunction)Interp_set_max_loop, METH_O, "Bound WHILE loops (0 = unbounded)."},
     {"set_exact_math", (PyCFunction)Interp_set_exact_math, METH_O, "libm expf in float kernels (bit-exact vs LiteRT reference)."},

@@ -7,8 +7,10 @@
 
 #include "tflrt.h"
 
-/* Work (elements x cost) per task below which splitting does not pay for the dispatch (~50 us). */
-#define TFL_MIN_RANGE_WORK (128 * 1024)
+/* Work (elements x cost) per task below which splitting does not pay. A split costs ~1 us while the workers spin
+ * during an invoke (parallel.c), and a serial op after a split one also reads half its input from the other core's
+ * cache; ~16K units are 2-4 us of work. */
+#define TFL_MIN_RANGE_WORK (16 * 1024)
 /* Task boundaries are multiples of this many elements, so vector bodies (8 or 16 lanes, 4-element packets) see the
  * same groups as a serial run. */
 #define TFL_RANGE_ALIGN 64
@@ -36,6 +38,7 @@ static inline void tfl_parallel_range(TflContext *ctx, int64_t n, double cost, i
   double work = (double)n * cost;
   int64_t want = 4 * (int64_t)nt;
   if (work / TFL_MIN_RANGE_WORK < want) want = (int64_t)(work / TFL_MIN_RANGE_WORK);
+  if (want > nt) want -= want % nt; /* equal shares: 3 tasks on 2 threads leave one idle a third of the time */
   if (nt <= 1 || want < 2 || n < 2 * align) {
     if (n > 0) fn(arg, 0, n);
     return;
