@@ -206,12 +206,27 @@ TFL_TARGET_AVX2 static void gemm_avx2(int M, int N, int K, const float *A, long 
 #define Z_CLAMP(t) _mm512_min_ps(vhi, _mm512_max_ps(vlo, (t)))
 #define Y_CLAMP(t) _mm256_min_ps(yhi, _mm256_max_ps(ylo, (t)))
 
+/* Software prefetch of the next panel pair's K block into L2 while this pair's tiles run (pf: its first panel, pfs:
+ * the distance to its second, 0 if none; pf NULL: no next pair): one line per k step, the first panel during tile 0,
+ * the second during tile 1 (both during tile 0 when there is one tile). In a model the weights of the 7x7 layers come
+ * from memory (other layers' activations evict them), and the demand loads of each pair's first tile waited for them. */
+Z_INLINE void z_prefetch_panels(const float *pf, long pfs, int t, int ntiles, const float **pa, const float **pb) {
+  *pa = *pb = NULL;
+  if (!pf) return;
+  if (t == 0) {
+    *pa = pf;
+    if (ntiles == 1 && pfs) *pb = pf + pfs;
+  } else if (t == 1 && pfs) {
+    *pa = pf + pfs;
+  }
+}
+
 /* first: start from the bias (fast) or 0 (exact), else from the partial sums in C; last: clamp (exact: add the bias,
  * then clamp), else store the partial sums. A partial sum stored as float and reloaded continues the same rounding
  * sequence, so K-blocking is exact. */
 Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
-                     const int two, int first, int last) {
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                     const int rows, const int two, int first, int last) {
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -237,11 +252,8 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
     const float *restrict a5 = A_t + (rows > 5) * 5 * lda, *restrict a6 = A_t + (rows > 6) * 6 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
-    for (int k = 0; k < K; k++) {
-      const __m512 b0 = _mm512_loadu_ps(q0), b1 = two == 1 ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();
-      const __m256 hb1 = two == 2 ? _mm256_loadu_ps(q1) : _mm256_setzero_ps();
-      q0 += NR;
-      q1 += NR;
+    const float *pa, *pb;
+    z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
 #define ZACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const __m512 sv = _mm512_set1_ps(a##r[k]);                                                                        \
@@ -249,9 +261,25 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     if (two == 1) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                         \
     if (two == 2) h##r = _mm256_fmadd_ps(_mm512_castps512_ps256(sv), hb1, h##r);                                      \
   }
-      ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)
+#define ZSTEP                                                                                                         \
+  {                                                                                                                   \
+    const __m512 b0 = _mm512_loadu_ps(q0), b1 = two == 1 ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();                \
+    const __m256 hb1 = two == 2 ? _mm256_loadu_ps(q1) : _mm256_setzero_ps();                                         \
+    q0 += NR;                                                                                                         \
+    q1 += NR;                                                                                                         \
+    ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)                                                           \
+  }
+    /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
+    int k = 0;
+    if (pa)
+      for (; k < K; k++) {
+        _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+        if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
+        ZSTEP
+      }
+    for (; k < K; k++) ZSTEP
+#undef ZSTEP
 #undef ZACC
-    }
 #define ZST(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
     _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(c##r##0) : c##r##0);                                        \
@@ -267,12 +295,14 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
 /* One out-of-line function per tile shape: inlined together into one driver, gcc's register allocator spilled a B
  * vector inside the k loop (zmm16-31 left free). */
 typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,
-                        const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last);
+                        const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                        int first, int last);
 #define ZTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       z_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
-                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
-    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
+                         long pfs, int first, int last) {                                                              \
+    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, R, TWO, first, last);                  \
   }
 #define ZTILE_ROWS(TWO)                                                                                               \
   ZTILE_FN(1, TWO) ZTILE_FN(2, TWO) ZTILE_FN(3, TWO) ZTILE_FN(4, TWO) ZTILE_FN(5, TWO) ZTILE_FN(6, TWO)          \
@@ -295,8 +325,8 @@ static const ZTileFn z_tiles[3][Z_MR] = {
  * faster in ymm than in zmm; the operations per element are the same as every other tile's. */
 typedef float v8y __attribute__((vector_size(32)));
 Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
-                     const int two, int first, int last) {
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                     const int rows, const int two, int first, int last) {
   __mmask8 m[4];
   for (int q = 0; q < 4; q++) {
     int left = nc - 8 * q;
@@ -327,16 +357,8 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
     const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
     const float *restrict a5 = A_t + (rows > 5) * 5 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
-    for (int k = 0; k < K; k++) {
-      v8y b0, b1, b2 = {0}, b3 = {0};
-      memcpy(&b0, q0, sizeof b0);
-      memcpy(&b1, q0 + 8, sizeof b1);
-      if (two) {
-        memcpy(&b2, q1, sizeof b2);
-        memcpy(&b3, q1 + 8, sizeof b3);
-      }
-      q0 += NR;
-      q1 += NR;
+    const float *pa, *pb;
+    z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
 #define YACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const float s = a##r[k];                                                                                          \
@@ -347,9 +369,29 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
       c##r##3 += s * b3;                                                                                              \
     }                                                                                                                 \
   }
-      YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)
+#define YSTEP                                                                                                         \
+  {                                                                                                                   \
+    v8y b0, b1, b2 = {0}, b3 = {0};                                                                                   \
+    memcpy(&b0, q0, sizeof b0);                                                                                       \
+    memcpy(&b1, q0 + 8, sizeof b1);                                                                                   \
+    if (two) {                                                                                                        \
+      memcpy(&b2, q1, sizeof b2);                                                                                     \
+      memcpy(&b3, q1 + 8, sizeof b3);                                                                                 \
+    }                                                                                                                 \
+    q0 += NR;                                                                                                         \
+    q1 += NR;                                                                                                         \
+    YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)                                                                   \
+  }
+    int k = 0;
+    if (pa)
+      for (; k < K; k++) {
+        _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+        if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
+        YSTEP
+      }
+    for (; k < K; k++) YSTEP
+#undef YSTEP
 #undef YACC
-    }
     const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
                            {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
     const int nv = two ? 4 : 2;
@@ -367,8 +409,9 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
 #define YTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       y_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
-                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
-    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
+                         long pfs, int first, int last) {                                                              \
+    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, R, TWO, first, last);                  \
   }
 YTILE_FN(1, 0) YTILE_FN(2, 0) YTILE_FN(3, 0) YTILE_FN(4, 0) YTILE_FN(5, 0) YTILE_FN(6, 0)
 YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE_FN(6, 1)
@@ -406,10 +449,13 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
         const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
         const float *a = A + m0 * lda + k0;
         float *c = C + m0 * ldc + n0;
-        if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, first, last);
+        /* the next pair's block (this K block); its second panel only if it has one */
+        const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
+        const long pfs = p + 3 < panels ? (long)NR * K : 0;
+        if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, first, last);
         if (rest)
           tiles[rest - 1](kn, 1, a + full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + full * mr * ldc, ldc, nc,
-                          first, last);
+                          full ? NULL : pf, pfs, first, last);
       }
     }
     if (K <= 0) break;
