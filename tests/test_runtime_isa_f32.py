@@ -249,3 +249,42 @@ def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
         for i, (g, b) in enumerate(zip(got, one, strict=True)):
             assert np.array_equal(g, b, equal_nan=True), f"output {i}, {threads} threads"
     assert np.isnan(one[0][0, 7])  # the mean over the NaN's channel
+
+
+@pytest.fixture(scope="module")
+def pool_tail_model():
+    """Pooling over 20 channels (a masked 4-channel tail after one 16-channel block) with SAME borders (average
+    divisors from 4 to 9 taps) and a fused ReLU6."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 23, 29, 20], tf.float32)])
+    def f(x):
+        return (
+            tf.nn.max_pool2d(x, 3, 2, "SAME"),
+            tf.nn.avg_pool2d(x, 3, 1, "SAME"),
+            tf.nn.relu6(tf.nn.max_pool2d(x, 2, 2, "VALID")),
+            tf.nn.relu(tf.nn.avg_pool2d(x, [2, 3], [1, 2], "SAME")),
+        )
+
+    return ru.convert(f)
+
+
+def test_pool_tail_nan_and_zeros_across_levels(pool_tail_model):
+    """The AVX-512 pooling rows equal the scalar loops bit for bit on a NaN and signed zeros (max keeps the running
+    value unless the tap is larger; the clamp keeps NaN and -0) at every level and thread count, and LiteRT's
+    reference kernels on finite data."""
+    x = ru.random_inputs(ru.ours(pool_tail_model).get_input_details(), seed=7)[0]
+    ref = ru.run(ru.litert(pool_tail_model), [x])
+    base = _run(pool_tail_model, [x], "scalar", 1)
+    for g, r in zip(base, ref, strict=True):
+        assert _rel(g, r) <= TOL
+    x[0, 4, 6, 3] = np.nan
+    x[0, 10, 11, 17] = np.nan
+    x[0, 7, :, :] = -0.0
+    x[0, 12, 3:9, 15:20] = 0.0
+    base = _run(pool_tail_model, [x], "scalar", 1)
+    for isa in LEVELS:
+        for threads in (1, 2, 3):
+            got = _run(pool_tail_model, [x], isa, threads)
+            for i, (g, b) in enumerate(zip(got, base, strict=True)):
+                assert np.array_equal(g.view(np.uint32), b.view(np.uint32)), f"output {i} differs at {isa}, {threads}"
+    assert np.isnan(base[1]).any() and (np.signbit(base[0]) & (base[0] == 0)).any()
