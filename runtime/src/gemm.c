@@ -490,6 +490,35 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
 
 /* ---- multi-threaded driver ---- */
 
+/* Grid of mtasks x ptasks (rows in whole tiles of `unit`, panels in whole pairs) scored for `nthreads` threads that
+ * claim tasks in order (tfl_parallel_for): the busiest thread's share of the multiply-adds over the even share, plus
+ * a little per task, plus the operand re-reads the split causes (a row group re-reads B, a panel group A) relative to
+ * the multiply-adds. Fills the chunks and the task count. */
+static double split_score(int M, int N, int K, int nthreads, int unit, int mtasks, int ptasks, int *mchunk,
+                          int *pchunk, int *ntasks) {
+  const int mt = (M + unit - 1) / unit, pt = (N + NR - 1) / NR;
+  const int mtiles = (mt + mtasks - 1) / mtasks;
+  int mc = mtiles * unit < M ? mtiles * unit : M, pc = (pt + ptasks - 1) / ptasks;
+  if (pc % 2 && pc < pt) pc++; /* whole panel pairs for the AVX-512 tiles */
+  const int nm = (M + mc - 1) / mc, np = (pt + pc - 1) / pc;
+  double load[4] = {0, 0, 0, 0};
+  for (int mi = 0; mi < nm; mi++)
+    for (int pi = 0; pi < np; pi++) {
+      const int rows = M - mi * mc < mc ? M - mi * mc : mc, panels = pt - pi * pc < pc ? pt - pi * pc : pc;
+      int least = 0;
+      for (int t = 1; t < nthreads; t++)
+        if (load[t] < load[least]) least = t;
+      load[least] += (double)rows * panels;
+    }
+  double most = 0;
+  for (int t = 0; t < nthreads; t++) most = load[t] > most ? load[t] : most;
+  const double even = (double)M * pt / nthreads, kk = K > 0 ? K : 1;
+  *mchunk = mc;
+  *pchunk = pc;
+  *ntasks = nm * np;
+  return most / even + 0.004 * nm * np + ((np - 1) * (double)M * kk + (nm - 1) * (double)pt * NR * kk) / (even * nthreads * kk * NR);
+}
+
 int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk, int *pchunk) {
   int mt = (M + unit - 1) / unit, pt = (N + NR - 1) / NR;
   *mchunk = M;
@@ -499,6 +528,24 @@ int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk
   double maxt = work / TFL_MIN_TASK_MACS;
   int want = 4 * nthreads; /* a few tasks per thread: dynamic claiming evens out a slow (shared) core */
   if (maxt < want) want = (int)maxt;
+  if (nthreads <= 4 && want >= 2) {
+    /* few threads: the grid whose tasks share out most evenly (7 tasks of a 14x14 map leave one of 2 threads idle
+     * an eighth of the time), at least two tasks per thread when there is work for them */
+    double best = 1e300;
+    int n = 1;
+    for (int least = want < 2 * nthreads ? want : 2 * nthreads; least >= 2 && n == 1; least = least > 2 ? 2 : 0)
+      for (int mtasks = 1; mtasks <= mt && mtasks <= want; mtasks++)
+        for (int ptasks = 1; ptasks <= pt && mtasks * ptasks <= want; ptasks++) {
+          int mc, pc, nt;
+          const double sc = split_score(M, N, K, nthreads, unit, mtasks, ptasks, &mc, &pc, &nt);
+          if (nt < least || nt > want || sc >= best) continue;
+          best = sc;
+          *mchunk = mc;
+          *pchunk = pc;
+          n = nt;
+        }
+    return n;
+  }
   if (want > nthreads) want -= want % nthreads; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want < 2) return 1;
   /* rows vs panels: a row task re-reads all of B, a panel task all of A; split the larger operand less */

@@ -235,14 +235,29 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   int pt = (d->cout + TFL_GEMM_NR - 1) / TFL_GEMM_NR;
   if (!d->direct) {
     int mc, pc;
-    int target = tfl_gemm_split_rows((int)M, d->cout, d->K, nt, tfl_gemm_rows_unit(d->gemm), &mc, &pc);
-    if (mc > d->block_rows) mc = d->block_rows < M ? d->block_rows : (int)M;
-    long mblocks = (M + mc - 1) / mc;
-    int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
-    if (pgroups > pt) pgroups = pt;
+    const int unit = tfl_gemm_rows_unit(d->gemm);
+    int target = tfl_gemm_split_rows((int)M, d->cout, d->K, nt, unit, &mc, &pc);
+    if (mc > d->block_rows) {
+      mc = d->block_rows < M ? d->block_rows : (int)M;
+      long mblocks = (M + mc - 1) / mc;
+      if (nt > 1 && mblocks > 1 && mblocks % nt) {
+        /* as many row blocks for every thread (the stem's 5 full blocks and a short one kept one of 2 threads
+         * waiting): more, equal blocks of whole tiles, each still at most block_rows */
+        mblocks += nt - mblocks % nt;
+        long rows = (M + mblocks - 1) / mblocks;
+        mc = (int)((rows + unit - 1) / unit * unit);
+        mblocks = (M + mc - 1) / mc;
+      }
+      int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
+      if (pgroups > pt) pgroups = pt;
+      pc = (pt + pgroups - 1) / pgroups;
+      if (pc % 2 && pc < pt) pc++; /* whole panel pairs */
+      ntasks = (int)(mblocks * ((pt + pc - 1) / pc));
+    } else {
+      ntasks = target;
+    }
     mchunk = mc;
-    pchunk = (pt + pgroups - 1) / pgroups;
-    ntasks = (int)(mblocks * ((pt + pchunk - 1) / pchunk));
+    pchunk = pc;
   }
   int nbuf = ntasks > 1 ? nt : 1;
   size_t stride = d->direct ? 0 : ((size_t)mchunk * d->K + 15) / 16 * 16; /* 64-byte aligned per-thread buffers */
