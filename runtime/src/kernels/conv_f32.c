@@ -685,7 +685,28 @@ static int row_tasks(TflContext *ctx, int rows, double row_work) {
   if (maxt < want) want = (int)maxt;
   if (want > nt) want -= want % nt; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want > rows) want = rows;
-  return nt <= 1 || want < 1 ? (rows > 0 ? 1 : 0) : want;
+  if (nt <= 1 || want < 1) return rows > 0 ? 1 : 0;
+  if (nt <= 4 && want >= nt) {
+    /* the task count, up to the rows, whose uneven row counts share out best over threads claiming in order (14 rows
+     * in 8 tasks of 1-2 rows gave one of 2 threads 8 rows): fewest rows on the busiest thread */
+    int best = want, best_most = INT32_MAX;
+    for (int n = nt; n <= want; n++) {
+      int load[4] = {0, 0, 0, 0}, most = 0;
+      for (int t = 0; t < n; t++) {
+        int least = 0;
+        for (int i = 1; i < nt; i++)
+          if (load[i] < load[least]) least = i;
+        load[least] += (int)((int64_t)(t + 1) * rows / n - (int64_t)t * rows / n);
+        most = load[least] > most ? load[least] : most;
+      }
+      if (most <= best_most) { /* ties: more tasks, for claiming around a slow core */
+        best_most = most;
+        best = n;
+      }
+    }
+    return best;
+  }
+  return want;
 }
 
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
