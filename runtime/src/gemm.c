@@ -226,7 +226,7 @@ Z_INLINE void z_prefetch_panels(const float *pf, long pfs, int t, int ntiles, co
  * sequence, so K-blocking is exact. */
 Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
                      const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
-                     const int rows, const int two, int first, int last) {
+                     int span, long ss, const int rows, const int two, int first, int last) {
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -248,9 +248,6 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
       ZLD(0) ZLD(1) ZLD(2) ZLD(3) ZLD(4) ZLD(5) ZLD(6)
 #undef ZLD
     }
-    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
-    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
-    const float *restrict a5 = A_t + (rows > 5) * 5 * lda, *restrict a6 = A_t + (rows > 6) * 6 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
     const float *pa, *pb;
     z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
@@ -269,15 +266,22 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     q1 += NR;                                                                                                         \
     ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)                                                           \
   }
-    /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
-    int k = 0;
-    if (pa)
-      for (; k < K; k++) {
-        _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
-        if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
-        ZSTEP
-      }
-    for (; k < K; k++) ZSTEP
+    /* K in segments of span values (one for a plain GEMM): row r's values of segment s start at A_t + r * lda +
+     * s * ss, so a_r below is offset by s * (ss - span) to be indexed by k itself */
+    for (long sof = 0, k = 0; k < K; sof += ss - span) {
+      const long ke = k + span < K ? k + span : K;
+      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
+      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
+      const float *restrict a5 = a0 + (rows > 5) * 5 * lda, *restrict a6 = a0 + (rows > 6) * 6 * lda;
+      /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
+      if (pa)
+        for (; k < ke; k++) {
+          _mm_prefetch((const char *)(pa + k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + k * NR), _MM_HINT_T1);
+          ZSTEP
+        }
+      for (; k < ke; k++) ZSTEP
+    }
 #undef ZSTEP
 #undef ZACC
 #define ZST(r)                                                                                                        \
@@ -296,13 +300,13 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
  * vector inside the k loop (zmm16-31 left free). */
 typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,
                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
-                        int first, int last);
+                        int span, long ss, int first, int last);
 #define ZTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       z_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
                          const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
-                         long pfs, int first, int last) {                                                              \
-    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, R, TWO, first, last);                  \
+                         long pfs, int span, long ss, int first, int last) {                                          \
+    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, first, last);        \
   }
 #define ZTILE_ROWS(TWO)                                                                                               \
   ZTILE_FN(1, TWO) ZTILE_FN(2, TWO) ZTILE_FN(3, TWO) ZTILE_FN(4, TWO) ZTILE_FN(5, TWO) ZTILE_FN(6, TWO)          \
@@ -326,7 +330,7 @@ static const ZTileFn z_tiles[3][Z_MR] = {
 typedef float v8y __attribute__((vector_size(32)));
 Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
                      const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
-                     const int rows, const int two, int first, int last) {
+                     int span, long ss, const int rows, const int two, int first, int last) {
   __mmask8 m[4];
   for (int q = 0; q < 4; q++) {
     int left = nc - 8 * q;
@@ -353,9 +357,6 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
       YLD(0) YLD(1) YLD(2) YLD(3) YLD(4) YLD(5)
 #undef YLD
     }
-    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
-    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
-    const float *restrict a5 = A_t + (rows > 5) * 5 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
     const float *pa, *pb;
     z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
@@ -382,14 +383,19 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
     q1 += NR;                                                                                                         \
     YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)                                                                   \
   }
-    int k = 0;
-    if (pa)
-      for (; k < K; k++) {
-        _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
-        if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
-        YSTEP
-      }
-    for (; k < K; k++) YSTEP
+    for (long sof = 0, k = 0; k < K; sof += ss - span) { /* segments as in z_tile */
+      const long ke = k + span < K ? k + span : K;
+      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
+      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
+      const float *restrict a5 = a0 + (rows > 5) * 5 * lda;
+      if (pa)
+        for (; k < ke; k++) {
+          _mm_prefetch((const char *)(pa + k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + k * NR), _MM_HINT_T1);
+          YSTEP
+        }
+      for (; k < ke; k++) YSTEP
+    }
 #undef YSTEP
 #undef YACC
     const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
@@ -410,8 +416,8 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       y_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
                          const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
-                         long pfs, int first, int last) {                                                              \
-    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, R, TWO, first, last);                  \
+                         long pfs, int span, long ss, int first, int last) {                                          \
+    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, first, last);        \
   }
 YTILE_FN(1, 0) YTILE_FN(2, 0) YTILE_FN(3, 0) YTILE_FN(4, 0) YTILE_FN(5, 0) YTILE_FN(6, 0)
 YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE_FN(6, 1)
@@ -452,14 +458,53 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
         /* the next pair's block (this K block); its second panel only if it has one */
         const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
         const long pfs = p + 3 < panels ? (long)NR * K : 0;
-        if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, first, last);
+        if (full)
+          tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, kn, 0, first, last);
         if (rest)
           tiles[rest - 1](kn, 1, a + full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + full * mr * ldc, ldc, nc,
-                          full ? NULL : pf, pfs, first, last);
+                          full ? NULL : pf, pfs, kn, 0, first, last);
       }
     }
     if (K <= 0) break;
   }
+}
+
+/* Direct convolution runs (gemm.h): per panel pair, every run's tiles with the pair's B block kept in L1/L2. */
+Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
+                          const float *packed, const float *bias, float lo, float hi, long ldc, const int fma) {
+  const int panels = (N + NR - 1) / NR, mr = fma ? Z_MR : MR;
+  for (int p = 0; p < panels; p += 2) {
+    const int two = p + 1 < panels;
+    const float *bp0 = packed + (size_t)p * NR * K, *bp1 = two ? bp0 + (size_t)NR * K : bp0;
+    const int n0 = p * NR, nc = N - n0 < 2 * NR ? N - n0 : 2 * NR;
+    float bias32[2 * NR + 2];
+    for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
+    bias32[2 * NR] = lo;
+    bias32[2 * NR + 1] = hi;
+    const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
+    const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
+    const long pfs = p + 3 < panels ? (long)NR * K : 0;
+    for (int r = 0; r < nruns; r++) {
+      const int full = runs[r].rows / mr, rest = runs[r].rows % mr;
+      const float *a = runs[r].a;
+      float *c = runs[r].c + n0;
+      if (full) tiles[mr - 1](K, full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, span, ss, 1, 1);
+      if (rest)
+        tiles[rest - 1](K, 1, a + (long)full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + (long)full * mr * ldc, ldc,
+                        nc, full ? NULL : pf, pfs, span, ss, 1, 1);
+      pf = NULL; /* the next pair's block is prefetched during the first run */
+    }
+  }
+}
+TFL_TARGET_AVX512 static void conv_runs_ymm(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
+                                            long lda, const float *packed, const float *bias, float lo, float hi,
+                                            long ldc) {
+  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 0);
+}
+TFL_TARGET_AVX512 static void conv_runs_fma(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
+                                            long lda, const float *packed, const float *bias, float lo, float hi,
+                                            long ldc) {
+  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 1);
 }
 
 TFL_TARGET_AVX512 static void gemm_avx512_ymm(int M, int N, int K, const float *A, long lda, const float *packed,
@@ -480,6 +525,32 @@ TflGemmFn tfl_gemm_kernel(int fast) {
 #endif
   (void)fast;
   return gemm_default;
+}
+
+int tfl_gemm_conv_unit(TflGemmFn fn, int K) {
+#if TFL_X86_CLONES
+  if (K > 0 && K <= Z_KC) {
+    if (fn == gemm_avx512_fma) return Z_MR;
+    if (fn == gemm_avx512_ymm) return MR;
+  }
+#endif
+  (void)fn;
+  (void)K;
+  return 0;
+}
+
+void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
+                        const float *packed, const float *bias, float lo, float hi, long ldc) {
+#if TFL_X86_CLONES
+  if (nruns > 0 && N > 0 && tfl_gemm_conv_unit(fn, K)) {
+    (fn == gemm_avx512_fma ? conv_runs_fma : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi,
+                                                            ldc);
+    return;
+  }
+#endif
+  /* no direct path: never called then (tfl_gemm_conv_unit says 0) */
+  (void)fn, (void)nruns, (void)runs, (void)N, (void)K, (void)span, (void)ss, (void)lda, (void)packed, (void)bias;
+  (void)lo, (void)hi, (void)ldc;
 }
 
 void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,

@@ -19,6 +19,8 @@ typedef struct {
   int direct;       /* 1x1, stride 1, no padding: A is the input itself */
   int block_rows;   /* im2col rows per block */
   int im2col_z32;   /* AVX-512 masked im2col: window rows of at most 32 floats, dilation 1 in x */
+  int dunit;        /* rows per tile of the direct (no im2col) path for windows inside the image, 0: none */
+  int ox_lo, ox_hi; /* output columns whose windows lie inside the image horizontally */
   float lo, hi;
   float *packed;    /* owned when weights are constant */
   int packed_owned;
@@ -81,6 +83,11 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if (br < (kblocked ? 16 : 4) * unit) br = (kblocked ? 16 : 4) * unit;
   d->block_rows = (int)br;
   d->im2col_z32 = TFL_X86_CLONES && kblocked && !d->direct && d->dw == 1 && (int64_t)d->kw * d->cin <= 32;
+  d->dunit = !d->direct && d->dw == 1 && d->kw <= d->w && d->kh <= d->h ? tfl_gemm_conv_unit(d->gemm, d->K) : 0;
+  d->ox_lo = (d->pad_l + sw - 1) / sw;
+  d->ox_hi = d->w - d->kw + d->pad_l >= 0 ? (d->w - d->kw + d->pad_l) / sw + 1 : 0;
+  if (d->ox_hi > d->ow) d->ox_hi = d->ow;
+  if (d->ox_hi < d->ox_lo) d->ox_hi = d->ox_lo;
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
@@ -190,6 +197,57 @@ TFL_TARGET_AVX512 static void im2col_rows_z32(const ConvData *d, const float *in
 }
 #endif
 
+/* Output rows [ra, rb) through im2col into buf and the GEMM; out is column 0 of the task's panels in output row 0. */
+static void conv_rows_im2col(const ConvData *d, const float *in, long ra, long rb, float *buf, const float *packed,
+                             const float *bias, float *out, int nc) {
+#if TFL_X86_CLONES
+  if (d->im2col_z32)
+    im2col_rows_z32(d, in, ra, rb, buf);
+  else
+#endif
+    im2col_rows(d, in, ra, rb, buf);
+  d->gemm((int)(rb - ra), nc, d->K, buf, d->K, packed, bias, d->lo, d->hi, out + ra * d->cout, d->cout);
+}
+
+/* Output rows [r0, r1) with the direct path where the window lies inside the image (tfl_gemm_conv_runs reads the
+ * input in place: a window row is kw * cin contiguous floats, the window's rows dh * w * cin apart) and im2col for
+ * the pixels at the borders. */
+static void conv_rows_direct(const ConvData *d, const float *in, long r0, long r1, float *buf, const float *packed,
+                             const float *bias, float *out, int nc) {
+  const long hw = (long)d->oh * d->ow;
+  const size_t cin = (size_t)d->cin;
+  enum { RUNS = 32 };
+  TflConvRun runs[RUNS];
+  int nruns = 0;
+  for (long r = r0; r < r1;) {
+    const long n = r / hw, rem = r % hw;
+    const int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
+    const long end = r + (d->ow - ox) < r1 ? r + (d->ow - ox) : r1; /* this output row's part of the range */
+    const int xe = ox + (int)(end - r), iy0 = oy * d->sh - d->pad_t;
+    int a = xe, b = xe; /* direct pixels [a, b) */
+    if (iy0 >= 0 && iy0 + (int64_t)(d->kh - 1) * d->dh < d->h) {
+      a = d->ox_lo < ox ? ox : d->ox_lo < xe ? d->ox_lo : xe;
+      b = d->ox_hi < a ? a : d->ox_hi < xe ? d->ox_hi : xe;
+    }
+    if (a > ox) conv_rows_im2col(d, in, r, r + (a - ox), buf, packed, bias, out, nc);
+    if (b > a) {
+      runs[nruns].a = in + (((size_t)n * d->h + iy0) * d->w + ((size_t)a * d->sw - d->pad_l)) * cin;
+      runs[nruns].c = out + (r + (a - ox)) * d->cout;
+      runs[nruns].rows = b - a;
+      if (++nruns == RUNS) {
+        tfl_gemm_conv_runs(d->gemm, nruns, runs, nc, d->K, d->kw * d->cin, (long)d->dh * d->w * d->cin,
+                           (long)d->sw * d->cin, packed, bias, d->lo, d->hi, d->cout);
+        nruns = 0;
+      }
+    }
+    if (xe > b) conv_rows_im2col(d, in, r + (b - ox), end, buf, packed, bias, out, nc);
+    r = end;
+  }
+  if (nruns)
+    tfl_gemm_conv_runs(d->gemm, nruns, runs, nc, d->K, d->kw * d->cin, (long)d->dh * d->w * d->cin,
+                       (long)d->sw * d->cin, packed, bias, d->lo, d->hi, d->cout);
+}
+
 /* im2col conv task grid: row blocks of at most block_rows (whole GEMM tiles) by panel groups. Each task fills its own
  * thread's im2col buffer with its rows (repeated when a row block is split over panel groups) and runs the GEMM. */
 typedef struct {
@@ -211,14 +269,11 @@ static void conv_task(void *arg, int task, int thread) {
   if (r1 <= r0 || nc <= 0) return;
   long n0 = (long)p0 * TFL_GEMM_NR;
   float *buf = j->im2col + (size_t)thread * j->stride;
-#if TFL_X86_CLONES
-  if (d->im2col_z32)
-    im2col_rows_z32(d, j->in, r0, r1, buf);
+  const float *packed = j->packed + (size_t)n0 * d->K, *bias = j->bias ? j->bias + n0 : NULL;
+  if (d->dunit)
+    conv_rows_direct(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
   else
-#endif
-    im2col_rows(d, j->in, r0, r1, buf);
-  d->gemm((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
-               d->hi, j->out + r0 * d->cout + n0, d->cout);
+    conv_rows_im2col(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
 }
 
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
