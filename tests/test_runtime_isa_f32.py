@@ -254,7 +254,8 @@ def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
 @pytest.fixture(scope="module")
 def pool_tail_model():
     """Pooling over 20 channels (a masked 4-channel tail after one 16-channel block) with SAME borders (average
-    divisors from 4 to 9 taps) and a fused ReLU6."""
+    divisors from 4 to 9 taps) and a fused ReLU6; LOGISTIC over 13340 elements (a 12-element tail after the
+    16-lane blocks) on arguments past both of its cutoffs (x < -9, x > 16.6)."""
 
     @tf.function(input_signature=[tf.TensorSpec([1, 23, 29, 20], tf.float32)])
     def f(x):
@@ -263,6 +264,7 @@ def pool_tail_model():
             tf.nn.avg_pool2d(x, 3, 1, "SAME"),
             tf.nn.relu6(tf.nn.max_pool2d(x, 2, 2, "VALID")),
             tf.nn.relu(tf.nn.avg_pool2d(x, [2, 3], [1, 2], "SAME")),
+            tf.sigmoid(x * 20.0),
         )
 
     return ru.convert(f)
@@ -285,6 +287,9 @@ def test_pool_tail_nan_and_zeros_across_levels(pool_tail_model):
     for isa in LEVELS:
         for threads in (1, 2, 3):
             got = _run(pool_tail_model, [x], isa, threads)
-            for i, (g, b) in enumerate(zip(got, base, strict=True)):
+            for i, (g, b) in enumerate(zip(got[:4], base[:4], strict=True)):
                 assert np.array_equal(g.view(np.uint32), b.view(np.uint32)), f"output {i} differs at {isa}, {threads}"
+            assert np.array_equal(got[4], base[4], equal_nan=True), f"LOGISTIC differs at {isa}, {threads}"
     assert np.isnan(base[1]).any() and (np.signbit(base[0]) & (base[0] == 0)).any()
+    fast = _run(pool_tail_model, [x], fast=True)
+    assert _rel(np.nan_to_num(fast[4]), np.nan_to_num(base[4])) <= TOL
