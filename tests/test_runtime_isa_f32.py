@@ -68,7 +68,9 @@ def conv_paths_model():
     a 1x1 conv over 1680 channels (K blocked on AVX-512: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
     widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail. Window rows of at most
     32 floats take the AVX-512 masked im2col: 9 (the stem, edges cut on all sides), 16 (4x4 over 4 channels, uneven
-    SAME padding), 15 (5 wide over 3 channels, dilated in y only), 21 (ResNet's 7x7 stride-2 stem) and 32."""
+    SAME padding), 15 (5 wide over 3 channels, dilated in y only), 21 (ResNet's 7x7 stride-2 stem) and 32. Depthwise
+    5x5 at strides 1 and 2 and a dilated 3x3 depthwise take the four-pixel blocks for any window (interior widths that
+    leave 1-3 pixels)."""
     rng = np.random.default_rng(12)
     wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
     dwa, dba = _w(rng, 3, 3, 24, 1), _w(rng, 24)
@@ -79,6 +81,7 @@ def conv_paths_model():
     ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
     w4, wy = _w(rng, 4, 4, 4, 8), _w(rng, 3, 5, 3, 16)
     w7, w8 = _w(rng, 7, 7, 3, 8, scale=0.2), _w(rng, 2, 8, 4, 8, scale=0.2)
+    dw5, db5, dwd = _w(rng, 5, 5, 24, 1, scale=0.2), _w(rng, 24), _w(rng, 3, 3, 24, 1)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
     def f(x):
@@ -93,7 +96,10 @@ def conv_paths_model():
         dy = tf.nn.conv2d(x, wy, 1, "VALID", dilations=[1, 2, 1, 1])  # 15 floats, dilation 2 in y only
         st = tf.nn.conv2d(x, w7, 2, "SAME")  # 21 floats
         w32 = tf.nn.conv2d(tf.concat([x, x[..., :1]], axis=3), w8, 1, "VALID")  # 32 floats
-        return d1, d2, dil, lng, deep, narrow, sq, dy, st, w32
+        f5 = tf.nn.relu6(tf.nn.depthwise_conv2d(a, dw5, [1, 1, 1, 1], "SAME") + db5)  # interior 25 columns
+        f5s2 = tf.nn.depthwise_conv2d(a, dw5, [1, 2, 2, 1], "SAME")  # 15x15
+        fd = tf.nn.depthwise_conv2d(a, dwd, [1, 1, 1, 1], "SAME", dilations=[2, 2])
+        return d1, d2, dil, lng, deep, narrow, sq, dy, st, w32, f5, f5s2, fd
 
     return ru.convert(f)
 

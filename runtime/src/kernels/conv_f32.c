@@ -685,6 +685,9 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
   /* interior output columns (3x3): ix0 >= 0 and ix0 + 2 < W */
   int ox_lo = (pad_l + sw - 1) / sw, ox_hi = OW;
   while (ox_hi > ox_lo && (ox_hi - 1) * sw - pad_l + 2 >= W) ox_hi--;
+  /* interior output columns of any window (every tap inside): the generic path's four-pixel blocks */
+  int gx_hi = OW;
+  while (gx_hi > ox_lo && (int64_t)(gx_hi - 1) * sw - pad_l + (int64_t)(KW - 1) * dwx >= W) gx_hi--;
   for (int r = row0; r < row1; r++) {
     int n = r / OH, oy = r % OH;
     int iy0 = oy * sh - pad_t;
@@ -723,6 +726,29 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2), wv[6], fma);
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + C), wv[7], fma);
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + 2 * C), wv[8], fma);
+        } else if (fy0 == 0 && fy1 == KH && ox >= ox_lo && ox + 4 <= gx_hi) {
+          /* four interior pixels of any window (EfficientNet's 5x5): four accumulation chains instead of one
+           * KH*KW-deep chain, each weight vector loaded once for the four; each output's taps still in order */
+          __m512 a0 = acc, a1 = acc, a2 = acc, a3 = acc;
+          const size_t ps = (size_t)sw * C;
+          for (int fy = 0; fy < KH; fy++) {
+            const float *irow = ib + ((size_t)(iy0 + fy * dhy) * W + ix0) * C + c;
+            const float *wrow = w + (size_t)fy * KW * C + c;
+            for (int fx = 0; fx < KW; fx++) {
+              const __m512 wt = _mm512_maskz_loadu_ps(m, wrow + (size_t)fx * C);
+              const float *ip = irow + (size_t)fx * dwx * C;
+              a0 = zdw_mac(a0, _mm512_maskz_loadu_ps(m, ip), wt, fma);
+              a1 = zdw_mac(a1, _mm512_maskz_loadu_ps(m, ip + ps), wt, fma);
+              a2 = zdw_mac(a2, _mm512_maskz_loadu_ps(m, ip + 2 * ps), wt, fma);
+              a3 = zdw_mac(a3, _mm512_maskz_loadu_ps(m, ip + 3 * ps), wt, fma);
+            }
+          }
+          _mm512_mask_storeu_ps(orow + (size_t)ox * C + c, m, zdw_finish(a0, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 1) * C + c, m, zdw_finish(a1, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 2) * C + c, m, zdw_finish(a2, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 3) * C + c, m, zdw_finish(a3, b, vlo, vhi));
+          ox += 3;
+          continue;
         } else {
           int fx0 = 0, fx1 = KW;
           while (fx0 < KW && ix0 + fx0 * dwx < 0) fx0++;
