@@ -294,7 +294,9 @@ def test_pool_tail_nan_and_zeros_across_levels(pool_tail_model):
         for threads in (1, 2, 3):
             got = _run(pool_tail_model, [x], isa, threads)
             for i, (g, b) in enumerate(zip(got[:4], base[:4], strict=True)):
-                assert np.array_equal(g.view(np.uint32), b.view(np.uint32)), f"output {i} differs at {isa}, {threads}"
+                assert np.array_equal(g.view(np.uint32), b.view(np.uint32)), (
+                    f"output {i} differs at {isa}, {threads}"
+                )
             assert np.array_equal(got[4], base[4], equal_nan=True), f"LOGISTIC differs at {isa}, {threads}"
     assert np.isnan(base[1]).any() and (np.signbit(base[0]) & (base[0] == 0)).any()
     fast = _run(pool_tail_model, [x], fast=True)
