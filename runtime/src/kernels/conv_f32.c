@@ -359,7 +359,8 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   }
   int nbuf = ntasks > 1 ? nt : 1;
   /* 64-byte aligned per-thread buffers: im2col rows (the direct path: border rows, then their outputs) */
-  size_t stride = d->direct ? 0 : ((size_t)mchunk * (d->K + (d->dunit ? pchunk * TFL_GEMM_NR : 0)) + 15) / 16 * 16;
+  const size_t row_floats = (size_t)d->K + (d->dunit ? (size_t)pchunk * TFL_GEMM_NR : 0);
+  size_t stride = d->direct ? 0 : ((size_t)mchunk * row_floats + 15) / 16 * 16;
   size_t wfl = packed ? 0 : d->pk_floats;
   float *s = NULL;
   if (stride * nbuf + wfl) {
