@@ -439,13 +439,6 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
   long mc = (long)(256 * 1024) / ((long)(kc > 0 ? kc : 1) * 4);
   mc = (mc / mr) * mr;
   if (mc < mr) mc = mr;
-  /* few row blocks: as many as the nearest whole number, of equal size. ResNet50's 7x7 layers (M = 49, K = 4608) had
-   * a 42-row block and a 7-row one, and that last tile streamed all 3 MB of the K block's B again. (Many blocks:
-   * kept, measured slower on 12544 x 16 rows.) */
-  if (M < 3 * mc) {
-    const long nmb = (M + mc / 2) / mc > 1 ? (M + mc / 2) / mc : 1;
-    mc = ((M + nmb - 1) / nmb + mr - 1) / mr * mr;
-  }
   for (int k0 = 0; k0 < K || k0 == 0; k0 += kc) {
     const int kn = K - k0 < kc ? K - k0 : kc, first = k0 == 0, last = k0 + kc >= K;
     for (long m0 = 0; m0 < M; m0 += mc) {
