@@ -268,16 +268,17 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
   }
     /* K in segments of span values (one for a plain GEMM): row r's values of segment s start at A_t + r * lda +
      * s * ss, so a_r below is offset by s * (ss - span) to be indexed by k itself */
-    for (long sof = 0, k = 0; k < K; sof += ss - span) {
-      const long ke = k + span < K ? k + span : K;
+    long sof = 0;
+    for (int k = 0; k < K; sof += ss - span) {
+      const int ke = k + span < K ? k + span : K;
       const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
       const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
       const float *restrict a5 = a0 + (rows > 5) * 5 * lda, *restrict a6 = a0 + (rows > 6) * 6 * lda;
       /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
       if (pa)
         for (; k < ke; k++) {
-          _mm_prefetch((const char *)(pa + k * NR), _MM_HINT_T1);
-          if (pb) _mm_prefetch((const char *)(pb + k * NR), _MM_HINT_T1);
+          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
           ZSTEP
         }
       for (; k < ke; k++) ZSTEP
@@ -383,15 +384,16 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
     q1 += NR;                                                                                                         \
     YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)                                                                   \
   }
-    for (long sof = 0, k = 0; k < K; sof += ss - span) { /* segments as in z_tile */
-      const long ke = k + span < K ? k + span : K;
+    long sof = 0;
+    for (int k = 0; k < K; sof += ss - span) { /* segments as in z_tile */
+      const int ke = k + span < K ? k + span : K;
       const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
       const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
       const float *restrict a5 = a0 + (rows > 5) * 5 * lda;
       if (pa)
         for (; k < ke; k++) {
-          _mm_prefetch((const char *)(pa + k * NR), _MM_HINT_T1);
-          if (pb) _mm_prefetch((const char *)(pb + k * NR), _MM_HINT_T1);
+          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
           YSTEP
         }
       for (; k < ke; k++) YSTEP

@@ -88,6 +88,12 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->ox_hi = d->w - d->kw + d->pad_l >= 0 ? (d->w - d->kw + d->pad_l) / sw + 1 : 0;
   if (d->ox_hi > d->ow) d->ox_hi = d->ow;
   if (d->ox_hi < d->ox_lo) d->ox_hi = d->ox_lo;
+  if (d->dunit) {
+    /* the direct path tiles each output row's interior alone: a 1-2 row remainder (exact mode's 6-row tiles on 14
+     * or 26 pixels) runs a few accumulation chains, slower than im2col's full tiles unless rows are long */
+    const int width = d->ox_hi - d->ox_lo, rest = width % d->dunit;
+    if (rest && rest < 3 && width < 8 * d->dunit) d->dunit = 0;
+  }
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
