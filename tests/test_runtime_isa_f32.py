@@ -68,7 +68,9 @@ def conv_paths_model():
     a 1x1 conv over 1680 channels (K blocked on AVX-512: partial sums stored and reloaded), depthwise 3x3 at strides 1 and 2 over
     widths that leave 1-3 pixels after the 4-pixel interior blocks, and a masked channel tail. Window rows of at most
     32 floats take the AVX-512 masked im2col: 9 (the stem, edges cut on all sides), 16 (4x4 over 4 channels, uneven
-    SAME padding), 15 (5 wide over 3 channels, dilated in y only), 21 (ResNet's 7x7 stride-2 stem) and 32."""
+    SAME padding), 15 (5 wide over 3 channels, dilated in y only), 21 (ResNet's 7x7 stride-2 stem) and 32. Depthwise
+    5x5 at strides 1 and 2 and a dilated 3x3 depthwise take the four-pixel blocks for any window (interior widths that
+    leave 1-3 pixels)."""
     rng = np.random.default_rng(12)
     wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
     dwa, dba = _w(rng, 3, 3, 24, 1), _w(rng, 24)
@@ -79,6 +81,7 @@ def conv_paths_model():
     ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
     w4, wy = _w(rng, 4, 4, 4, 8), _w(rng, 3, 5, 3, 16)
     w7, w8 = _w(rng, 7, 7, 3, 8, scale=0.2), _w(rng, 2, 8, 4, 8, scale=0.2)
+    dw5, db5, dwd = _w(rng, 5, 5, 24, 1, scale=0.2), _w(rng, 24), _w(rng, 3, 3, 24, 1)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
     def f(x):
@@ -93,7 +96,10 @@ def conv_paths_model():
         dy = tf.nn.conv2d(x, wy, 1, "VALID", dilations=[1, 2, 1, 1])  # 15 floats, dilation 2 in y only
         st = tf.nn.conv2d(x, w7, 2, "SAME")  # 21 floats
         w32 = tf.nn.conv2d(tf.concat([x, x[..., :1]], axis=3), w8, 1, "VALID")  # 32 floats
-        return d1, d2, dil, lng, deep, narrow, sq, dy, st, w32
+        f5 = tf.nn.relu6(tf.nn.depthwise_conv2d(a, dw5, [1, 1, 1, 1], "SAME") + db5)  # interior 25 columns
+        f5s2 = tf.nn.depthwise_conv2d(a, dw5, [1, 2, 2, 1], "SAME")  # 15x15
+        fd = tf.nn.depthwise_conv2d(a, dwd, [1, 1, 1, 1], "SAME", dilations=[2, 2])
+        return d1, d2, dil, lng, deep, narrow, sq, dy, st, w32, f5, f5s2, fd
 
     return ru.convert(f)
 
@@ -249,3 +255,49 @@ def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
         for i, (g, b) in enumerate(zip(got, one, strict=True)):
             assert np.array_equal(g, b, equal_nan=True), f"output {i}, {threads} threads"
     assert np.isnan(one[0][0, 7])  # the mean over the NaN's channel
+
+
+@pytest.fixture(scope="module")
+def pool_tail_model():
+    """Pooling over 20 channels (a masked 4-channel tail after one 16-channel block) with SAME borders (average
+    divisors from 4 to 9 taps) and a fused ReLU6; LOGISTIC over 13340 elements (a 12-element tail after the
+    16-lane blocks) on arguments past both of its cutoffs (x < -9, x > 16.6)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 23, 29, 20], tf.float32)])
+    def f(x):
+        return (
+            tf.nn.max_pool2d(x, 3, 2, "SAME"),
+            tf.nn.avg_pool2d(x, 3, 1, "SAME"),
+            tf.nn.relu6(tf.nn.max_pool2d(x, 2, 2, "VALID")),
+            tf.nn.relu(tf.nn.avg_pool2d(x, [2, 3], [1, 2], "SAME")),
+            tf.sigmoid(x * 20.0),
+        )
+
+    return ru.convert(f)
+
+
+def test_pool_tail_nan_and_zeros_across_levels(pool_tail_model):
+    """The AVX-512 pooling rows equal the scalar loops bit for bit on a NaN and signed zeros (max keeps the running
+    value unless the tap is larger; the clamp keeps NaN and -0) at every level and thread count, and LiteRT's
+    reference kernels on finite data."""
+    x = ru.random_inputs(ru.ours(pool_tail_model).get_input_details(), seed=7)[0]
+    ref = ru.run(ru.litert(pool_tail_model), [x])
+    base = _run(pool_tail_model, [x], "scalar", 1)
+    for g, r in zip(base, ref, strict=True):
+        assert _rel(g, r) <= TOL
+    x[0, 4, 6, 3] = np.nan
+    x[0, 10, 11, 17] = np.nan
+    x[0, 7, :, :] = -0.0
+    x[0, 12, 3:9, 15:20] = 0.0
+    base = _run(pool_tail_model, [x], "scalar", 1)
+    for isa in LEVELS:
+        for threads in (1, 2, 3):
+            got = _run(pool_tail_model, [x], isa, threads)
+            for i, (g, b) in enumerate(zip(got[:4], base[:4], strict=True)):
+                assert np.array_equal(g.view(np.uint32), b.view(np.uint32)), (
+                    f"output {i} differs at {isa}, {threads}"
+                )
+            assert np.array_equal(got[4], base[4], equal_nan=True), f"LOGISTIC differs at {isa}, {threads}"
+    assert np.isnan(base[1]).any() and (np.signbit(base[0]) & (base[0] == 0)).any()
+    fast = _run(pool_tail_model, [x], fast=True)
+    assert _rel(np.nan_to_num(fast[4]), np.nan_to_num(base[4])) <= TOL

@@ -206,12 +206,27 @@ TFL_TARGET_AVX2 static void gemm_avx2(int M, int N, int K, const float *A, long 
 #define Z_CLAMP(t) _mm512_min_ps(vhi, _mm512_max_ps(vlo, (t)))
 #define Y_CLAMP(t) _mm256_min_ps(yhi, _mm256_max_ps(ylo, (t)))
 
+/* Software prefetch of the next panel pair's K block into L2 while this pair's tiles run (pf: its first panel, pfs:
+ * the distance to its second, 0 if none; pf NULL: no next pair): one line per k step, the first panel during tile 0,
+ * the second during tile 1 (both during tile 0 when there is one tile). In a model the weights of the 7x7 layers come
+ * from memory (other layers' activations evict them), and the demand loads of each pair's first tile waited for them. */
+Z_INLINE void z_prefetch_panels(const float *pf, long pfs, int t, int ntiles, const float **pa, const float **pb) {
+  *pa = *pb = NULL;
+  if (!pf) return;
+  if (t == 0) {
+    *pa = pf;
+    if (ntiles == 1 && pfs) *pb = pf + pfs;
+  } else if (t == 1 && pfs) {
+    *pa = pf + pfs;
+  }
+}
+
 /* first: start from the bias (fast) or 0 (exact), else from the partial sums in C; last: clamp (exact: add the bias,
  * then clamp), else store the partial sums. A partial sum stored as float and reloaded continues the same rounding
  * sequence, so K-blocking is exact. */
 Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
-                     const int two, int first, int last) {
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                     int span, long ss, const int rows, const int two, int first, int last) {
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -233,15 +248,9 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
       ZLD(0) ZLD(1) ZLD(2) ZLD(3) ZLD(4) ZLD(5) ZLD(6)
 #undef ZLD
     }
-    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
-    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
-    const float *restrict a5 = A_t + (rows > 5) * 5 * lda, *restrict a6 = A_t + (rows > 6) * 6 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
-    for (int k = 0; k < K; k++) {
-      const __m512 b0 = _mm512_loadu_ps(q0), b1 = two == 1 ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();
-      const __m256 hb1 = two == 2 ? _mm256_loadu_ps(q1) : _mm256_setzero_ps();
-      q0 += NR;
-      q1 += NR;
+    const float *pa, *pb;
+    z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
 #define ZACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const __m512 sv = _mm512_set1_ps(a##r[k]);                                                                        \
@@ -249,9 +258,33 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     if (two == 1) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                         \
     if (two == 2) h##r = _mm256_fmadd_ps(_mm512_castps512_ps256(sv), hb1, h##r);                                      \
   }
-      ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)
-#undef ZACC
+#define ZSTEP                                                                                                         \
+  {                                                                                                                   \
+    const __m512 b0 = _mm512_loadu_ps(q0), b1 = two == 1 ? _mm512_loadu_ps(q1) : _mm512_setzero_ps();                \
+    const __m256 hb1 = two == 2 ? _mm256_loadu_ps(q1) : _mm256_setzero_ps();                                         \
+    q0 += NR;                                                                                                         \
+    q1 += NR;                                                                                                         \
+    ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)                                                           \
+  }
+    /* K in segments of span values (one for a plain GEMM): row r's values of segment s start at A_t + r * lda +
+     * s * ss, so a_r below is offset by s * (ss - span) to be indexed by k itself */
+    long sof = 0;
+    for (int k = 0; k < K; sof += ss - span) {
+      const int ke = k + span < K ? k + span : K;
+      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
+      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
+      const float *restrict a5 = a0 + (rows > 5) * 5 * lda, *restrict a6 = a0 + (rows > 6) * 6 * lda;
+      /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
+      if (pa)
+        for (; k < ke; k++) {
+          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
+          ZSTEP
+        }
+      for (; k < ke; k++) ZSTEP
     }
+#undef ZSTEP
+#undef ZACC
 #define ZST(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
     _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(c##r##0) : c##r##0);                                        \
@@ -267,12 +300,14 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
 /* One out-of-line function per tile shape: inlined together into one driver, gcc's register allocator spilled a B
  * vector inside the k loop (zmm16-31 left free). */
 typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,
-                        const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last);
+                        const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                        int span, long ss, int first, int last);
 #define ZTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       z_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
-                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
-    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
+                         long pfs, int span, long ss, int first, int last) {                                          \
+    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, first, last);        \
   }
 #define ZTILE_ROWS(TWO)                                                                                               \
   ZTILE_FN(1, TWO) ZTILE_FN(2, TWO) ZTILE_FN(3, TWO) ZTILE_FN(4, TWO) ZTILE_FN(5, TWO) ZTILE_FN(6, TWO)          \
@@ -295,8 +330,8 @@ static const ZTileFn z_tiles[3][Z_MR] = {
  * faster in ymm than in zmm; the operations per element are the same as every other tile's. */
 typedef float v8y __attribute__((vector_size(32)));
 Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
-                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const int rows,
-                     const int two, int first, int last) {
+                     const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
+                     int span, long ss, const int rows, const int two, int first, int last) {
   __mmask8 m[4];
   for (int q = 0; q < 4; q++) {
     int left = nc - 8 * q;
@@ -323,20 +358,9 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
       YLD(0) YLD(1) YLD(2) YLD(3) YLD(4) YLD(5)
 #undef YLD
     }
-    const float *restrict a0 = A_t, *restrict a1 = A_t + (rows > 1) * lda, *restrict a2 = A_t + (rows > 2) * 2 * lda;
-    const float *restrict a3 = A_t + (rows > 3) * 3 * lda, *restrict a4 = A_t + (rows > 4) * 4 * lda;
-    const float *restrict a5 = A_t + (rows > 5) * 5 * lda;
     const float *restrict q0 = bp0, *restrict q1 = bp1;
-    for (int k = 0; k < K; k++) {
-      v8y b0, b1, b2 = {0}, b3 = {0};
-      memcpy(&b0, q0, sizeof b0);
-      memcpy(&b1, q0 + 8, sizeof b1);
-      if (two) {
-        memcpy(&b2, q1, sizeof b2);
-        memcpy(&b3, q1 + 8, sizeof b3);
-      }
-      q0 += NR;
-      q1 += NR;
+    const float *pa, *pb;
+    z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
 #define YACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const float s = a##r[k];                                                                                          \
@@ -347,9 +371,35 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
       c##r##3 += s * b3;                                                                                              \
     }                                                                                                                 \
   }
-      YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)
-#undef YACC
+#define YSTEP                                                                                                         \
+  {                                                                                                                   \
+    v8y b0, b1, b2 = {0}, b3 = {0};                                                                                   \
+    memcpy(&b0, q0, sizeof b0);                                                                                       \
+    memcpy(&b1, q0 + 8, sizeof b1);                                                                                   \
+    if (two) {                                                                                                        \
+      memcpy(&b2, q1, sizeof b2);                                                                                     \
+      memcpy(&b3, q1 + 8, sizeof b3);                                                                                 \
+    }                                                                                                                 \
+    q0 += NR;                                                                                                         \
+    q1 += NR;                                                                                                         \
+    YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)                                                                   \
+  }
+    long sof = 0;
+    for (int k = 0; k < K; sof += ss - span) { /* segments as in z_tile */
+      const int ke = k + span < K ? k + span : K;
+      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
+      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
+      const float *restrict a5 = a0 + (rows > 5) * 5 * lda;
+      if (pa)
+        for (; k < ke; k++) {
+          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
+          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
+          YSTEP
+        }
+      for (; k < ke; k++) YSTEP
     }
+#undef YSTEP
+#undef YACC
     const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
                            {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
     const int nv = two ? 4 : 2;
@@ -367,8 +417,9 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
 #define YTILE_FN(R, TWO)                                                                                              \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
       y_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
-                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, int first, int last) {  \
-    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, R, TWO, first, last);                            \
+                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
+                         long pfs, int span, long ss, int first, int last) {                                          \
+    y_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, first, last);        \
   }
 YTILE_FN(1, 0) YTILE_FN(2, 0) YTILE_FN(3, 0) YTILE_FN(4, 0) YTILE_FN(5, 0) YTILE_FN(6, 0)
 YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE_FN(6, 1)
@@ -406,14 +457,56 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
         const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
         const float *a = A + m0 * lda + k0;
         float *c = C + m0 * ldc + n0;
-        if (full) tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, first, last);
+        /* the next pair's block (this K block); its second panel only if it has one */
+        const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
+        const long pfs = p + 3 < panels ? (long)NR * K : 0;
+        if (full)
+          tiles[mr - 1](kn, (int)full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, kn, 0, first, last);
         if (rest)
           tiles[rest - 1](kn, 1, a + full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + full * mr * ldc, ldc, nc,
-                          first, last);
+                          full ? NULL : pf, pfs, kn, 0, first, last);
       }
     }
     if (K <= 0) break;
   }
+}
+
+/* Direct convolution runs (gemm.h): per panel pair, every run's tiles with the pair's B block kept in L1/L2. */
+Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
+                          const float *packed, const float *bias, float lo, float hi, long ldc, const int fma) {
+  const int panels = (N + NR - 1) / NR, mr = fma ? Z_MR : MR;
+  for (int p = 0; p < panels; p += 2) {
+    const int two = p + 1 < panels;
+    const float *bp0 = packed + (size_t)p * NR * K, *bp1 = two ? bp0 + (size_t)NR * K : bp0;
+    const int n0 = p * NR, nc = N - n0 < 2 * NR ? N - n0 : 2 * NR;
+    float bias32[2 * NR + 2];
+    for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
+    bias32[2 * NR] = lo;
+    bias32[2 * NR + 1] = hi;
+    const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
+    const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
+    const long pfs = p + 3 < panels ? (long)NR * K : 0;
+    for (int r = 0; r < nruns; r++) {
+      const int full = runs[r].rows / mr, rest = runs[r].rows % mr;
+      const float *a = runs[r].a;
+      float *c = runs[r].c + n0;
+      if (full) tiles[mr - 1](K, full, a, lda, bp0, bp1, bias32, lo, hi, c, ldc, nc, pf, pfs, span, ss, 1, 1);
+      if (rest)
+        tiles[rest - 1](K, 1, a + (long)full * mr * lda, lda, bp0, bp1, bias32, lo, hi, c + (long)full * mr * ldc, ldc,
+                        nc, full ? NULL : pf, pfs, span, ss, 1, 1);
+      pf = NULL; /* the next pair's block is prefetched during the first run */
+    }
+  }
+}
+TFL_TARGET_AVX512 static void conv_runs_ymm(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
+                                            long lda, const float *packed, const float *bias, float lo, float hi,
+                                            long ldc) {
+  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 0);
+}
+TFL_TARGET_AVX512 static void conv_runs_fma(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
+                                            long lda, const float *packed, const float *bias, float lo, float hi,
+                                            long ldc) {
+  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 1);
 }
 
 TFL_TARGET_AVX512 static void gemm_avx512_ymm(int M, int N, int K, const float *A, long lda, const float *packed,
@@ -436,6 +529,32 @@ TflGemmFn tfl_gemm_kernel(int fast) {
   return gemm_default;
 }
 
+int tfl_gemm_conv_unit(TflGemmFn fn, int K) {
+#if TFL_X86_CLONES
+  if (K > 0 && K <= Z_KC) {
+    if (fn == gemm_avx512_fma) return Z_MR;
+    if (fn == gemm_avx512_ymm) return MR;
+  }
+#endif
+  (void)fn;
+  (void)K;
+  return 0;
+}
+
+void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
+                        const float *packed, const float *bias, float lo, float hi, long ldc) {
+#if TFL_X86_CLONES
+  if (nruns > 0 && N > 0 && tfl_gemm_conv_unit(fn, K)) {
+    (fn == gemm_avx512_fma ? conv_runs_fma : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi,
+                                                            ldc);
+    return;
+  }
+#endif
+  /* no direct path: never called then (tfl_gemm_conv_unit says 0) */
+  (void)fn, (void)nruns, (void)runs, (void)N, (void)K, (void)span, (void)ss, (void)lda, (void)packed, (void)bias;
+  (void)lo, (void)hi, (void)ldc;
+}
+
 void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
                   float hi, float *C, long ldc) {
   if (M <= 0 || N <= 0) return;
@@ -443,6 +562,35 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
 }
 
 /* ---- multi-threaded driver ---- */
+
+/* Grid of mtasks x ptasks (rows in whole tiles of `unit`, panels in whole pairs) scored for `nthreads` threads that
+ * claim tasks in order (tfl_parallel_for): the busiest thread's share of the multiply-adds over the even share, plus
+ * a little per task, plus the operand re-reads the split causes (a row group re-reads B, a panel group A) relative to
+ * the multiply-adds. Fills the chunks and the task count. */
+static double split_score(int M, int N, int K, int nthreads, int unit, int mtasks, int ptasks, int *mchunk,
+                          int *pchunk, int *ntasks) {
+  const int mt = (M + unit - 1) / unit, pt = (N + NR - 1) / NR;
+  const int mtiles = (mt + mtasks - 1) / mtasks;
+  int mc = mtiles * unit < M ? mtiles * unit : M, pc = (pt + ptasks - 1) / ptasks;
+  if (pc % 2 && pc < pt) pc++; /* whole panel pairs for the AVX-512 tiles */
+  const int nm = (M + mc - 1) / mc, np = (pt + pc - 1) / pc;
+  double load[4] = {0, 0, 0, 0};
+  for (int mi = 0; mi < nm; mi++)
+    for (int pi = 0; pi < np; pi++) {
+      const int rows = M - mi * mc < mc ? M - mi * mc : mc, panels = pt - pi * pc < pc ? pt - pi * pc : pc;
+      int least = 0;
+      for (int t = 1; t < nthreads; t++)
+        if (load[t] < load[least]) least = t;
+      load[least] += (double)rows * panels;
+    }
+  double most = 0;
+  for (int t = 0; t < nthreads; t++) most = load[t] > most ? load[t] : most;
+  const double even = (double)M * pt / nthreads, kk = K > 0 ? K : 1;
+  *mchunk = mc;
+  *pchunk = pc;
+  *ntasks = nm * np;
+  return most / even + 0.004 * nm * np + ((np - 1) * (double)M * kk + (nm - 1) * (double)pt * NR * kk) / (even * nthreads * kk * NR);
+}
 
 int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk, int *pchunk) {
   int mt = (M + unit - 1) / unit, pt = (N + NR - 1) / NR;
@@ -453,6 +601,24 @@ int tfl_gemm_split_rows(int M, int N, int K, int nthreads, int unit, int *mchunk
   double maxt = work / TFL_MIN_TASK_MACS;
   int want = 4 * nthreads; /* a few tasks per thread: dynamic claiming evens out a slow (shared) core */
   if (maxt < want) want = (int)maxt;
+  if (nthreads <= 4 && want >= 2) {
+    /* few threads: the grid whose tasks share out most evenly (7 tasks of a 14x14 map leave one of 2 threads idle
+     * an eighth of the time), at least two tasks per thread when there is work for them */
+    double best = 1e300;
+    int n = 1;
+    for (int least = want < 2 * nthreads ? want : 2 * nthreads; least >= 2 && n == 1; least = least > 2 ? 2 : 0)
+      for (int mtasks = 1; mtasks <= mt && mtasks <= want; mtasks++)
+        for (int ptasks = 1; ptasks <= pt && mtasks * ptasks <= want; ptasks++) {
+          int mc, pc, nt;
+          const double sc = split_score(M, N, K, nthreads, unit, mtasks, ptasks, &mc, &pc, &nt);
+          if (nt < least || nt > want || sc >= best) continue;
+          best = sc;
+          *mchunk = mc;
+          *pchunk = pc;
+          n = nt;
+        }
+    return n;
+  }
   if (want > nthreads) want -= want % nthreads; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want < 2) return 1;
   /* rows vs panels: a row task re-reads all of B, a panel task all of A; split the larger operand less */

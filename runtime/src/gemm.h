@@ -57,6 +57,21 @@ static inline int tfl_gemm_panel_cols(int N, int p0, int p1) {
   int n0 = p0 * TFL_GEMM_NR, n1 = p1 * TFL_GEMM_NR < N ? p1 * TFL_GEMM_NR : N;
   return n1 > n0 ? n1 - n0 : 0;
 }
+/* Direct convolution (no im2col copy) on the AVX-512 tiles. A run is consecutive output pixels of one output row whose
+ * input windows lie inside the image: its row i reads its K = nseg * span values as nseg segments of span floats,
+ * segment s at a + i * lda + s * ss (ss >= span), and writes c + i * ldc. Same values in the same order as the
+ * im2col rows, so the same results bit for bit. */
+typedef struct {
+  const float *a;
+  float *c;
+  int rows;
+} TflConvRun;
+/* Rows per register tile of the direct path for kernel fn (from tfl_gemm_kernel) and depth K; 0 when there is none
+ * (below AVX-512, or K needs more than one K block). */
+int tfl_gemm_conv_unit(TflGemmFn fn, int K);
+void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
+                        const float *packed, const float *bias, float lo, float hi, long ldc);
+
 /* Multiply-accumulates below which a parallel task is not worth its dispatch. */
 #define TFL_MIN_TASK_MACS (256 * 1024)
 

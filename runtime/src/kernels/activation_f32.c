@@ -15,7 +15,8 @@ typedef struct {
   int flag;
   int64_t outer, inner;
   float lo, hi;
-  int avx2; /* vector clones chosen at prepare (tfl_isa): 1 AVX2, 2 AVX2 with FMA (experimental_fast_float) */
+  int avx2; /* vector clones chosen at prepare (tfl_isa): 1 AVX2, 2 AVX2 with FMA (experimental_fast_float); LOGISTIC
+             * also 3 AVX-512, 4 AVX-512 with FMA */
 } ActData;
 
 static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
@@ -25,6 +26,7 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_is_f32(out)) return tfl_error(ctx, "activation op %d: output must be float32", node->op);
   ActData *d = tfl_set_user_data(node, sizeof(ActData));
   d->avx2 = tfl_isa() >= TFL_ISA_AVX2 ? 1 + (tfl_fast_float(ctx) != 0) : 0;
+  if (node->op == TFL_OP_LOGISTIC && TFL_X86_CLONES && tfl_isa() >= TFL_ISA_AVX512) d->avx2 += 2;
   switch (node->op) {
     case TFL_OP_LEAKY_RELU: d->p = tfl_LeakyReluOptions(node).alpha; break;
     case TFL_OP_GELU: d->flag = tfl_GeluOptions(node).approximate; break;
@@ -225,8 +227,61 @@ TFL_TARGET_AVX2 static void exp_shift_avx2(const float *x, float *o, int64_t n, 
   exp_shift_body(x, o, n, mx, beta);
 }
 #endif
+#if TFL_X86_CLONES
+#include <immintrin.h>
+/* logistic8 and tfl_vexp on 16 lanes, the same operations in the same order on each lane (compares and blends through
+ * mask registers, a separate multiply and add unless fma), so exact mode gives the AVX2 clone's bits. */
+#define LZ_T __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), always_inline)) static inline
+LZ_T __m512 lz_madd(__m512 a, __m512 b, __m512 c, const int fma) {
+  return fma ? _mm512_fmadd_ps(a, b, c) : _mm512_add_ps(_mm512_mul_ps(a, b), c);
+}
+LZ_T __m512 lz_logistic16(__m512 v, const int fma) {
+  const __m512 one = _mm512_set1_ps(1.0f), magic = _mm512_set1_ps(12582912.0f);
+  const __mmask16 low = _mm512_cmp_ps_mask(v, _mm512_set1_ps(-9.0f), _CMP_LT_OQ);
+  __m512 x = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(v), _mm512_set1_epi32((int)0x80000000u)));
+  x = _mm512_mask_blend_ps(low, x, v); /* low ? v : -v */
+  x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(88.0f), _CMP_GT_OQ), x, _mm512_set1_ps(88.0f));
+  x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_LT_OQ), x, _mm512_set1_ps(-87.3f));
+  const __m512 t = lz_madd(x, _mm512_set1_ps(1.44269504088896341f), magic, fma);
+  const __m512 n = _mm512_sub_ps(t, magic);
+  __m512 r, p;
+  if (fma) {
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  } else {
+    r = _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f)));
+    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(-2.12194440e-4f)));
+  }
+  p = lz_madd(r, _mm512_set1_ps(1.9875691500e-4f), _mm512_set1_ps(1.3981999507e-3f), fma);
+  p = lz_madd(p, r, _mm512_set1_ps(8.3334519073e-3f), fma);
+  p = lz_madd(p, r, _mm512_set1_ps(4.1665795894e-2f), fma);
+  p = lz_madd(p, r, _mm512_set1_ps(1.6666665459e-1f), fma);
+  p = lz_madd(p, r, _mm512_set1_ps(5.0000001201e-1f), fma);
+  p = _mm512_add_ps(lz_madd(_mm512_mul_ps(p, r), r, r, fma), one); /* p * r * r + r + 1 */
+  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+  const __m512 e = _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+  __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, e));
+  s = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_set1_ps(16.619047164916992188f), _CMP_GT_OQ), s, one);
+  return _mm512_mask_blend_ps(low, s, e);
+}
+LZ_T void lz_logistic_body(const float *x, float *o, int64_t n, const int fma) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(o + i, lz_logistic16(_mm512_loadu_ps(x + i), fma));
+  if (i < n) {
+    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(o + i, m, lz_logistic16(_mm512_maskz_loadu_ps(m, x + i), fma));
+  }
+}
+TFL_TARGET_AVX512 static void logistic_avx512(const float *x, float *o, int64_t n) { lz_logistic_body(x, o, n, 0); }
+TFL_TARGET_AVX512 static void logistic_avx512_fma(const float *x, float *o, int64_t n) { lz_logistic_body(x, o, n, 1); }
+#endif
+
 static void logistic_vec(const float *x, float *o, int64_t n, int avx2) {
 #if TFL_X86_CLONES
+  if (avx2 >= 3) {
+    (avx2 == 4 ? logistic_avx512_fma : logistic_avx512)(x, o, n);
+    return;
+  }
   if (avx2 == 2) {
     logistic_avx2_fma(x, o, n);
     return;

@@ -19,6 +19,8 @@ typedef struct {
   int direct;       /* 1x1, stride 1, no padding: A is the input itself */
   int block_rows;   /* im2col rows per block */
   int im2col_z32;   /* AVX-512 masked im2col: window rows of at most 32 floats, dilation 1 in x */
+  int dunit;        /* rows per tile of the direct (no im2col) path for windows inside the image, 0: none */
+  int ox_lo, ox_hi; /* output columns whose windows lie inside the image horizontally */
   float lo, hi;
   float *packed;    /* owned when weights are constant */
   int packed_owned;
@@ -81,6 +83,17 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   if (br < (kblocked ? 16 : 4) * unit) br = (kblocked ? 16 : 4) * unit;
   d->block_rows = (int)br;
   d->im2col_z32 = TFL_X86_CLONES && kblocked && !d->direct && d->dw == 1 && (int64_t)d->kw * d->cin <= 32;
+  d->dunit = !d->direct && d->dw == 1 && d->kw <= d->w && d->kh <= d->h ? tfl_gemm_conv_unit(d->gemm, d->K) : 0;
+  d->ox_lo = (d->pad_l + sw - 1) / sw;
+  d->ox_hi = d->w - d->kw + d->pad_l >= 0 ? (d->w - d->kw + d->pad_l) / sw + 1 : 0;
+  if (d->ox_hi > d->ow) d->ox_hi = d->ow;
+  if (d->ox_hi < d->ox_lo) d->ox_hi = d->ox_lo;
+  if (d->dunit) {
+    /* the direct path tiles each output row's interior alone: a 1-2 row remainder (exact mode's 6-row tiles on 14
+     * or 26 pixels) runs a few accumulation chains, slower than im2col's full tiles unless rows are long */
+    const int width = d->ox_hi - d->ox_lo, rest = width % d->dunit;
+    if (rest && rest < 3 && width < 8 * d->dunit) d->dunit = 0;
+  }
   if (tfl_value_known(f)) {
     d->packed = malloc(pk * sizeof(float));
     if (!d->packed) return tfl_error(ctx, "CONV_2D: out of memory");
@@ -190,6 +203,100 @@ TFL_TARGET_AVX512 static void im2col_rows_z32(const ConvData *d, const float *in
 }
 #endif
 
+/* Output rows [ra, rb) through im2col into buf and the GEMM; out is column 0 of the task's panels in output row 0. */
+static void conv_rows_im2col(const ConvData *d, const float *in, long ra, long rb, float *buf, const float *packed,
+                             const float *bias, float *out, int nc) {
+#if TFL_X86_CLONES
+  if (d->im2col_z32)
+    im2col_rows_z32(d, in, ra, rb, buf);
+  else
+#endif
+    im2col_rows(d, in, ra, rb, buf);
+  d->gemm((int)(rb - ra), nc, d->K, buf, d->K, packed, bias, d->lo, d->hi, out + ra * d->cout, d->cout);
+}
+
+/* Border pixels of the direct path, gathered: their im2col rows go to the front of buf, the GEMM writes them to a
+ * scratch block after those rows, then each range is copied to its output rows. One GEMM of whole tiles instead of
+ * one call per 1-2 border pixels (a one-row tile runs its 2 accumulation chains at a quarter of the FMA rate). */
+typedef struct {
+  const ConvData *d;
+  const float *in, *packed, *bias;
+  float *out, *buf;
+  int nc, cap, rows, nr;
+  long start[64];
+  int count[64];
+} ConvBorder;
+
+static void border_flush(ConvBorder *b) {
+  const ConvData *d = b->d;
+  if (!b->rows) return;
+  float *ctmp = b->buf + (size_t)b->cap * d->K;
+  d->gemm(b->rows, b->nc, d->K, b->buf, d->K, b->packed, b->bias, d->lo, d->hi, ctmp, b->nc);
+  for (int i = 0, row = 0; i < b->nr; i++)
+    for (int k = 0; k < b->count[i]; k++, row++)
+      memcpy(b->out + (b->start[i] + k) * d->cout, ctmp + (size_t)row * b->nc, (size_t)b->nc * sizeof(float));
+  b->rows = b->nr = 0;
+}
+
+static void border_add(ConvBorder *b, long ra, long rb) {
+  while (ra < rb) {
+    if (b->rows == b->cap || b->nr == 64) border_flush(b);
+    const long n = rb - ra < b->cap - b->rows ? rb - ra : b->cap - b->rows;
+    float *dst = b->buf + (size_t)b->rows * b->d->K;
+#if TFL_X86_CLONES
+    if (b->d->im2col_z32)
+      im2col_rows_z32(b->d, b->in, ra, ra + n, dst);
+    else
+#endif
+      im2col_rows(b->d, b->in, ra, ra + n, dst);
+    b->start[b->nr] = ra;
+    b->count[b->nr++] = (int)n;
+    b->rows += (int)n;
+    ra += n;
+  }
+}
+
+/* Output rows [r0, r1) with the direct path where the window lies inside the image (tfl_gemm_conv_runs reads the
+ * input in place: a window row is kw * cin contiguous floats, the window's rows dh * w * cin apart) and gathered
+ * im2col rows for the pixels at the borders. buf holds r1 - r0 rows of K + nc floats. */
+static void conv_rows_direct(const ConvData *d, const float *in, long r0, long r1, float *buf, const float *packed,
+                             const float *bias, float *out, int nc) {
+  const long hw = (long)d->oh * d->ow;
+  const size_t cin = (size_t)d->cin;
+  enum { RUNS = 32 };
+  TflConvRun runs[RUNS];
+  int nruns = 0;
+  ConvBorder b = {d, in, packed, bias, out, buf, nc, (int)(r1 - r0), 0, 0, {0}, {0}};
+  for (long r = r0; r < r1;) {
+    const long n = r / hw, rem = r % hw;
+    const int oy = (int)(rem / d->ow), ox = (int)(rem % d->ow);
+    const long end = r + (d->ow - ox) < r1 ? r + (d->ow - ox) : r1; /* this output row's part of the range */
+    const int xe = ox + (int)(end - r), iy0 = oy * d->sh - d->pad_t;
+    int a = xe, e = xe; /* direct pixels [a, e) */
+    if (iy0 >= 0 && iy0 + (int64_t)(d->kh - 1) * d->dh < d->h) {
+      a = d->ox_lo < ox ? ox : d->ox_lo < xe ? d->ox_lo : xe;
+      e = d->ox_hi < a ? a : d->ox_hi < xe ? d->ox_hi : xe;
+    }
+    if (a > ox) border_add(&b, r, r + (a - ox));
+    if (e > a) {
+      runs[nruns].a = in + (((size_t)n * d->h + iy0) * d->w + ((size_t)a * d->sw - d->pad_l)) * cin;
+      runs[nruns].c = out + (r + (a - ox)) * d->cout;
+      runs[nruns].rows = e - a;
+      if (++nruns == RUNS) {
+        tfl_gemm_conv_runs(d->gemm, nruns, runs, nc, d->K, d->kw * d->cin, (long)d->dh * d->w * d->cin,
+                           (long)d->sw * d->cin, packed, bias, d->lo, d->hi, d->cout);
+        nruns = 0;
+      }
+    }
+    if (xe > e) border_add(&b, r + (e - ox), end);
+    r = end;
+  }
+  if (nruns)
+    tfl_gemm_conv_runs(d->gemm, nruns, runs, nc, d->K, d->kw * d->cin, (long)d->dh * d->w * d->cin,
+                       (long)d->sw * d->cin, packed, bias, d->lo, d->hi, d->cout);
+  border_flush(&b);
+}
+
 /* im2col conv task grid: row blocks of at most block_rows (whole GEMM tiles) by panel groups. Each task fills its own
  * thread's im2col buffer with its rows (repeated when a row block is split over panel groups) and runs the GEMM. */
 typedef struct {
@@ -211,14 +318,11 @@ static void conv_task(void *arg, int task, int thread) {
   if (r1 <= r0 || nc <= 0) return;
   long n0 = (long)p0 * TFL_GEMM_NR;
   float *buf = j->im2col + (size_t)thread * j->stride;
-#if TFL_X86_CLONES
-  if (d->im2col_z32)
-    im2col_rows_z32(d, j->in, r0, r1, buf);
+  const float *packed = j->packed + (size_t)n0 * d->K, *bias = j->bias ? j->bias + n0 : NULL;
+  if (d->dunit)
+    conv_rows_direct(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
   else
-#endif
-    im2col_rows(d, j->in, r0, r1, buf);
-  d->gemm((int)(r1 - r0), nc, d->K, buf, d->K, j->packed + (size_t)n0 * d->K, j->bias ? j->bias + n0 : NULL, d->lo,
-               d->hi, j->out + r0 * d->cout + n0, d->cout);
+    conv_rows_im2col(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
 }
 
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
@@ -235,17 +339,34 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
   int pt = (d->cout + TFL_GEMM_NR - 1) / TFL_GEMM_NR;
   if (!d->direct) {
     int mc, pc;
-    int target = tfl_gemm_split_rows((int)M, d->cout, d->K, nt, tfl_gemm_rows_unit(d->gemm), &mc, &pc);
-    if (mc > d->block_rows) mc = d->block_rows < M ? d->block_rows : (int)M;
-    long mblocks = (M + mc - 1) / mc;
-    int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
-    if (pgroups > pt) pgroups = pt;
+    const int unit = tfl_gemm_rows_unit(d->gemm);
+    int target = tfl_gemm_split_rows((int)M, d->cout, d->K, nt, unit, &mc, &pc);
+    if (mc > d->block_rows) {
+      mc = d->block_rows < M ? d->block_rows : (int)M;
+      long mblocks = (M + mc - 1) / mc;
+      if (nt > 1 && mblocks > 1 && mblocks % nt) {
+        /* as many row blocks for every thread (the stem's 5 full blocks and a short one kept one of 2 threads
+         * waiting): more, equal blocks of whole tiles, each still at most block_rows */
+        mblocks += nt - mblocks % nt;
+        long rows = (M + mblocks - 1) / mblocks;
+        mc = (int)((rows + unit - 1) / unit * unit);
+        mblocks = (M + mc - 1) / mc;
+      }
+      int pgroups = mblocks >= target ? 1 : (int)(target / mblocks); /* few row blocks: split the panels too */
+      if (pgroups > pt) pgroups = pt;
+      pc = (pt + pgroups - 1) / pgroups;
+      if (pc % 2 && pc < pt) pc++; /* whole panel pairs */
+      ntasks = (int)(mblocks * ((pt + pc - 1) / pc));
+    } else {
+      ntasks = target;
+    }
     mchunk = mc;
-    pchunk = (pt + pgroups - 1) / pgroups;
-    ntasks = (int)(mblocks * ((pt + pchunk - 1) / pchunk));
+    pchunk = pc;
   }
   int nbuf = ntasks > 1 ? nt : 1;
-  size_t stride = d->direct ? 0 : ((size_t)mchunk * d->K + 15) / 16 * 16; /* 64-byte aligned per-thread buffers */
+  /* 64-byte aligned per-thread buffers: im2col rows (the direct path: border rows, then their outputs) */
+  const size_t row_floats = (size_t)d->K + (d->dunit ? (size_t)pchunk * TFL_GEMM_NR : 0);
+  size_t stride = d->direct ? 0 : ((size_t)mchunk * row_floats + 15) / 16 * 16;
   size_t wfl = packed ? 0 : d->pk_floats;
   float *s = NULL;
   if (stride * nbuf + wfl) {
@@ -274,9 +395,15 @@ struct DwData {
   int n, h, w, cin, oh, ow, cout, mult, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
   float lo, hi;
   void (*fn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1);
+  /* the same over channels [c0, c1) only (c0 a multiple of 16), or NULL: lets small maps split by channels */
+  void (*cfn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1, int c0,
+              int c1);
 };
 typedef void (*DwFn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1);
+typedef void (*DwChFn)(const DwData *d, const float *in, const float *w, const float *bias, float *out, int r0, int r1,
+                       int c0, int c1);
 static DwFn dw_kernel(int fast);
+static DwChFn dw_channel_kernel(int fast, int mult);
 
 static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
@@ -309,6 +436,7 @@ static TflStatus dw_prepare(TflContext *ctx, TflNode *node) {
     return tfl_error(ctx, "DEPTHWISE_CONV_2D: stride or dilation too large for the input");
   tfl_activation_range_f32(act, &d->lo, &d->hi);
   d->fn = dw_kernel(tfl_fast_float(ctx));
+  d->cfn = dw_channel_kernel(tfl_fast_float(ctx), d->mult);
   if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "DEPTHWISE_CONV_2D: output too large");
   int32_t od[4] = {d->n, d->oh, d->ow, cout};
   return tfl_resize(ctx, out, 4, od);
@@ -556,7 +684,7 @@ ZDW_T __m512 zdw_finish(__m512 acc, __m512 b, __m512 vlo, __m512 vhi) {
   return _mm512_mask_mov_ps(acc, _mm512_cmp_ps_mask(acc, vhi, _CMP_GT_OQ), vhi);
 }
 ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *restrict w, const float *restrict bias,
-                    float *restrict out, int row0, int row1, const int fma) {
+                    float *restrict out, int row0, int row1, int c0, int c1, const int fma) {
   const int C = d->cout, H = d->h, W = d->w, KW = d->kw, KH = d->kh, OW = d->ow, OH = d->oh;
   const int sw = d->sw, sh = d->sh, dwx = d->dw, dhy = d->dh, pad_t = d->pad_t, pad_l = d->pad_l;
   const __m512 vlo = _mm512_set1_ps(d->lo), vhi = _mm512_set1_ps(d->hi);
@@ -564,6 +692,9 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
   /* interior output columns (3x3): ix0 >= 0 and ix0 + 2 < W */
   int ox_lo = (pad_l + sw - 1) / sw, ox_hi = OW;
   while (ox_hi > ox_lo && (ox_hi - 1) * sw - pad_l + 2 >= W) ox_hi--;
+  /* interior output columns of any window (every tap inside): the generic path's four-pixel blocks */
+  int gx_hi = OW;
+  while (gx_hi > ox_lo && (int64_t)(gx_hi - 1) * sw - pad_l + (int64_t)(KW - 1) * dwx >= W) gx_hi--;
   for (int r = row0; r < row1; r++) {
     int n = r / OH, oy = r % OH;
     int iy0 = oy * sh - pad_t;
@@ -574,8 +705,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
     float *orow = out + ((size_t)n * OH + oy) * OW * C;
     const int rows_ok = is3 && iy0 >= 0 && iy0 + 2 < H;
     const int lo = rows_ok ? ox_lo : OW, hi = rows_ok ? ox_hi : OW;
-    for (int c = 0; c < C; c += 16) {
-      const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+    for (int c = c0; c < c1; c += 16) {
+      const __mmask16 m = c1 - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c1 - c)) - 1);
       const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
       __m512 wv[9];
       for (int t = 0; t < 9; t++) wv[t] = rows_ok ? _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c) : b;
@@ -602,6 +733,29 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2), wv[6], fma);
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + C), wv[7], fma);
           acc = zdw_mac(acc, _mm512_maskz_loadu_ps(m, r2 + 2 * C), wv[8], fma);
+        } else if (fy0 == 0 && fy1 == KH && ox >= ox_lo && ox + 4 <= gx_hi) {
+          /* four interior pixels of any window (EfficientNet's 5x5): four accumulation chains instead of one
+           * KH*KW-deep chain, each weight vector loaded once for the four; each output's taps still in order */
+          __m512 a0 = acc, a1 = acc, a2 = acc, a3 = acc;
+          const size_t ps = (size_t)sw * C;
+          for (int fy = 0; fy < KH; fy++) {
+            const float *irow = ib + ((size_t)(iy0 + fy * dhy) * W + ix0) * C + c;
+            const float *wrow = w + (size_t)fy * KW * C + c;
+            for (int fx = 0; fx < KW; fx++) {
+              const __m512 wt = _mm512_maskz_loadu_ps(m, wrow + (size_t)fx * C);
+              const float *ip = irow + (size_t)fx * dwx * C;
+              a0 = zdw_mac(a0, _mm512_maskz_loadu_ps(m, ip), wt, fma);
+              a1 = zdw_mac(a1, _mm512_maskz_loadu_ps(m, ip + ps), wt, fma);
+              a2 = zdw_mac(a2, _mm512_maskz_loadu_ps(m, ip + 2 * ps), wt, fma);
+              a3 = zdw_mac(a3, _mm512_maskz_loadu_ps(m, ip + 3 * ps), wt, fma);
+            }
+          }
+          _mm512_mask_storeu_ps(orow + (size_t)ox * C + c, m, zdw_finish(a0, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 1) * C + c, m, zdw_finish(a1, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 2) * C + c, m, zdw_finish(a2, b, vlo, vhi));
+          _mm512_mask_storeu_ps(orow + (size_t)(ox + 3) * C + c, m, zdw_finish(a3, b, vlo, vhi));
+          ox += 3;
+          continue;
         } else {
           int fx0 = 0, fx1 = KW;
           while (fx0 < KW && ix0 + fx0 * dwx < 0) fx0++;
@@ -622,18 +776,35 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
 TFL_TARGET_AVX512 static void dw_avx512(const DwData *d, const float *in, const float *w, const float *bias, float *out,
                                         int r0, int r1) {
   if (d->mult == 1)
-    zdw_body(d, in, w, bias, out, r0, r1, 0);
+    zdw_body(d, in, w, bias, out, r0, r1, 0, d->cout, 0);
   else
     dw_body(d, in, w, bias, out, r0, r1);
 }
 TFL_TARGET_AVX512 static void dw_avx512_fma(const DwData *d, const float *in, const float *w, const float *bias,
                                             float *out, int r0, int r1) {
   if (d->mult == 1)
-    zdw_body(d, in, w, bias, out, r0, r1, 1);
+    zdw_body(d, in, w, bias, out, r0, r1, 0, d->cout, 1);
   else
     dw_body(d, in, w, bias, out, r0, r1);
 }
+TFL_TARGET_AVX512 static void dw_avx512_ch(const DwData *d, const float *in, const float *w, const float *bias,
+                                           float *out, int r0, int r1, int c0, int c1) {
+  zdw_body(d, in, w, bias, out, r0, r1, c0, c1, 0);
+}
+TFL_TARGET_AVX512 static void dw_avx512_fma_ch(const DwData *d, const float *in, const float *w, const float *bias,
+                                               float *out, int r0, int r1, int c0, int c1) {
+  zdw_body(d, in, w, bias, out, r0, r1, c0, c1, 1);
+}
 #endif
+
+static DwChFn dw_channel_kernel(int fast, int mult) {
+#if TFL_X86_CLONES
+  if (tfl_isa() >= TFL_ISA_AVX512 && mult == 1) return fast ? dw_avx512_fma_ch : dw_avx512_ch;
+#endif
+  (void)fast;
+  (void)mult;
+  return NULL;
+}
 
 /* The depthwise kernel for the ISA level in effect at prepare. */
 static DwFn dw_kernel(int fast) {
@@ -646,18 +817,25 @@ static DwFn dw_kernel(int fast) {
   return dw_default;
 }
 
-/* Tasks are blocks of output rows (over batch x height). */
+/* Tasks are blocks of output rows (over batch x height), or (cgroups > 0) groups of 16-channel blocks over all rows. */
 typedef struct {
   const DwData *d;
   const float *in, *w, *bias;
   float *out;
-  int rows, ntasks;
+  int rows, ntasks, cgroups;
   DwFn fn;
 } DwJob;
 
 static void dw_task(void *arg, int task, int thread) {
   const DwJob *j = arg;
   (void)thread;
+  if (j->cgroups) {
+    const int blocks = (j->d->cout + 15) / 16;
+    const int c0 = (int)((int64_t)task * blocks / j->cgroups) * 16;
+    const int c1 = (int)((int64_t)(task + 1) * blocks / j->cgroups) * 16;
+    j->d->cfn(j->d, j->in, j->w, j->bias, j->out, 0, j->rows, c0, c1 < j->d->cout ? c1 : j->d->cout);
+    return;
+  }
   int r0 = (int)((int64_t)task * j->rows / j->ntasks), r1 = (int)((int64_t)(task + 1) * j->rows / j->ntasks);
   j->fn(j->d, j->in, j->w, j->bias, j->out, r0, r1);
 }
@@ -670,7 +848,28 @@ static int row_tasks(TflContext *ctx, int rows, double row_work) {
   if (maxt < want) want = (int)maxt;
   if (want > nt) want -= want % nt; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want > rows) want = rows;
-  return nt <= 1 || want < 1 ? (rows > 0 ? 1 : 0) : want;
+  if (nt <= 1 || want < 1) return rows > 0 ? 1 : 0;
+  if (nt <= 4 && want >= nt) {
+    /* the task count, up to the rows, whose uneven row counts share out best over threads claiming in order (14 rows
+     * in 8 tasks of 1-2 rows gave one of 2 threads 8 rows): fewest rows on the busiest thread */
+    int best = want, best_most = INT32_MAX;
+    for (int n = nt; n <= want; n++) {
+      int load[4] = {0, 0, 0, 0}, most = 0;
+      for (int t = 0; t < n; t++) {
+        int least = 0;
+        for (int i = 1; i < nt; i++)
+          if (load[i] < load[least]) least = i;
+        load[least] += (int)((int64_t)(t + 1) * rows / n - (int64_t)t * rows / n);
+        most = load[least] > most ? load[least] : most;
+      }
+      if (most <= best_most) { /* ties: more tasks, for claiming around a slow core */
+        best_most = most;
+        best = n;
+      }
+    }
+    return best;
+  }
+  return want;
 }
 
 static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
@@ -678,11 +877,18 @@ static TflStatus dw_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *f = tfl_input(ctx, node, 1), *b = tfl_input(ctx, node, 2);
   TflTensor *out = tfl_output(ctx, node, 0);
   const float *bias = b ? (const float *)b->data : NULL;
-  DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, d->fn};
+  DwJob j = {d, in->data, f->data, bias, out->data, d->n * d->oh, 1, 0, d->fn};
   if (j.rows <= 0) return TFL_OK;
   /* a depthwise MAC costs about 4 GEMM MACs in time (memory-bound, no reuse of the input across channels): weighted
    * so that small maps (MobileNetV2's 7x7x960) are still split across threads */
   j.ntasks = row_tasks(ctx, j.rows, 4.0 * d->ow * d->cout * d->kh * d->kw);
+  const int nt = tfl_num_threads(ctx), blocks = (d->cout + 15) / 16;
+  if (d->cfn && j.ntasks >= nt && nt > 1 && (int64_t)j.rows * d->ow <= 28 * 28 && blocks % nt == 0) {
+    /* small maps by channels, one even share per thread: row tasks of a 7x7 or 14x14 map each redid the row setup
+     * and re-read the input rows next to their own (2 threads took 1.2x, not 2x, of the 1-thread time) */
+    j.cgroups = nt;
+    j.ntasks = nt;
+  }
   tfl_parallel_for(ctx, j.ntasks, dw_task, &j);
   return TFL_OK;
 }

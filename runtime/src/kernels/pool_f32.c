@@ -1,11 +1,14 @@
 /* Float32 AVERAGE_POOL_2D / MAX_POOL_2D, and RESIZE_BILINEAR (float32) / RESIZE_NEAREST_NEIGHBOR (any type). */
 #include <float.h>
 
+#include "../cpu.h"
 #include "common_f32.h"
+#include "gemm.h"
 
 typedef struct {
   int n, h, w, c, oh, ow, fh, fw, sh, sw, pad_t, pad_l;
   float lo, hi;
+  int z512; /* AVX-512 rows (the ISA level in effect at prepare) */
 } PoolData;
 
 static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
@@ -31,6 +34,7 @@ static TflStatus pool_prepare(TflContext *ctx, TflNode *node) {
   if (!tfl_window_fits(d->oh, fh, sh, 1) || !tfl_window_fits(d->ow, fw, sw, 1))
     return tfl_error(ctx, "%s: stride or filter too large for the input", name);
   tfl_activation_range_f32(act, &d->lo, &d->hi);
+  d->z512 = TFL_X86_CLONES && tfl_isa() >= TFL_ISA_AVX512;
   if ((int64_t)d->n * d->oh > INT32_MAX) return tfl_error(ctx, "%s: output too large", name);
   int32_t od[4] = {d->n, d->oh, d->ow, d->c};
   return tfl_resize(ctx, out, 4, od);
@@ -67,6 +71,55 @@ static void pool_rows(const PoolData *d, const float *x, float *o, int is_max, i
   }
 }
 
+#if TFL_X86_CLONES
+#include <immintrin.h>
+/* The same rows in 16-channel zmm blocks (the last masked), each output block accumulated in a register over the
+ * window instead of in memory per tap. Same results bit for bit: max(x, acc) returns acc unless x > acc (NaN and
+ * equal zeros keep acc, as the scalar compare), sums run over the taps in the same order, the clamp is max(lo, v)
+ * then min(hi, v) (v kept when NaN, as the scalar compares). */
+TFL_TARGET_AVX512 static void pool_rows_z(const PoolData *d, const float *x, float *o, int is_max, int r0, int r1) {
+  const int C = d->c;
+  const __m512 vlo = _mm512_set1_ps(d->lo), vhi = _mm512_set1_ps(d->hi);
+  const __m512 init = _mm512_set1_ps(is_max ? -FLT_MAX : 0.0f);
+  for (int r = r0; r < r1; r++) {
+    int n = r / d->oh, oy = r % d->oh;
+    int y0 = oy * d->sh - d->pad_t;
+    int fy0 = y0 < 0 ? -y0 : 0, fy1 = d->h - y0 < d->fh ? d->h - y0 : d->fh;
+    const float *xn = x + (size_t)n * d->h * d->w * C;
+    for (int ox = 0; ox < d->ow; ox++) {
+      float *restrict op = o + (((size_t)n * d->oh + oy) * d->ow + ox) * C;
+      int x0 = ox * d->sw - d->pad_l;
+      int fx0 = x0 < 0 ? -x0 : 0, fx1 = d->w - x0 < d->fw ? d->w - x0 : d->fw;
+      int count = fy1 > fy0 && fx1 > fx0 ? (fy1 - fy0) * (fx1 - fx0) : 0;
+      const __m512 vcount = _mm512_set1_ps((float)count);
+      for (int c = 0; c < C; c += 16) {
+        const __mmask16 m = C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+        __m512 acc = init;
+        for (int fy = fy0; fy < fy1 && fx1 > fx0; fy++) {
+          const float *row = xn + ((size_t)(y0 + fy) * d->w + (x0 + fx0)) * C + c; /* first valid tap */
+          for (int fx = 0; fx < fx1 - fx0; fx++) {
+            const __m512 v = _mm512_maskz_loadu_ps(m, row + (size_t)fx * C);
+            acc = is_max ? _mm512_max_ps(v, acc) : _mm512_add_ps(acc, v);
+          }
+        }
+        if (!is_max) acc = count ? _mm512_div_ps(acc, vcount) : _mm512_setzero_ps();
+        _mm512_mask_storeu_ps(op + c, m, _mm512_min_ps(vhi, _mm512_max_ps(vlo, acc)));
+      }
+    }
+  }
+}
+#endif
+
+static void pool_rows_any(const PoolData *d, const float *x, float *o, int is_max, int r0, int r1) {
+#if TFL_X86_CLONES
+  if (d->z512) {
+    pool_rows_z(d, x, o, is_max, r0, r1);
+    return;
+  }
+#endif
+  pool_rows(d, x, o, is_max, r0, r1);
+}
+
 typedef struct {
   const PoolData *d;
   const float *x;
@@ -78,7 +131,7 @@ static void pool_task(void *arg, int task, int thread) {
   const PoolJob *j = arg;
   (void)thread;
   int r0 = (int)((int64_t)task * j->rows / j->ntasks), r1 = (int)((int64_t)(task + 1) * j->rows / j->ntasks);
-  pool_rows(j->d, j->x, j->o, j->is_max, r0, r1);
+  pool_rows_any(j->d, j->x, j->o, j->is_max, r0, r1);
 }
 
 /* Operations below which a pooling task is not worth its dispatch. */
@@ -95,7 +148,7 @@ static TflStatus pool_eval(TflContext *ctx, TflNode *node) {
   if (want > nt) want -= want % nt; /* few tasks: a multiple of the threads keeps them evenly loaded */
   if (want > j.rows) want = j.rows;
   if (nt <= 1 || want < 2) {
-    pool_rows(d, j.x, j.o, j.is_max, 0, j.rows);
+    pool_rows_any(d, j.x, j.o, j.is_max, 0, j.rows);
     return TFL_OK;
   }
   j.ntasks = want;
