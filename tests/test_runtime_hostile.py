@@ -163,6 +163,14 @@ def test_hybrid_conv_with_empty_input_is_defined():
     assert [o.shape for o in out] == [(1, 5)] and np.all(np.isfinite(out[0]))
 
 
+def test_conv_with_huge_stride_is_defined():
+    """make fuzz (UBSan) found float CONV_2D's prepare overflowing int when it computed the output columns whose
+    windows lie inside the input (conv_f32.c, the direct-convolution bounds) with a stride of 2^31 - 1; they are
+    computed in 64 bits now and the model runs (`fuzz.sh repro` checks it under ASan+UBSan)."""
+    out = _run_all(_load("conv-huge-stride-direct-columns.tflite"))
+    assert [o.shape for o in out] == [(1, 5)] and np.all(np.isfinite(out[0]))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""

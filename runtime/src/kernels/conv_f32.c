@@ -84,10 +84,12 @@ static TflStatus conv_prepare(TflContext *ctx, TflNode *node) {
   d->block_rows = (int)br;
   d->im2col_z32 = TFL_X86_CLONES && kblocked && !d->direct && d->dw == 1 && (int64_t)d->kw * d->cin <= 32;
   d->dunit = !d->direct && d->dw == 1 && d->kw <= d->w && d->kh <= d->h ? tfl_gemm_conv_unit(d->gemm, d->K) : 0;
-  d->ox_lo = (d->pad_l + sw - 1) / sw;
-  d->ox_hi = d->w - d->kw + d->pad_l >= 0 ? (d->w - d->kw + d->pad_l) / sw + 1 : 0;
-  if (d->ox_hi > d->ow) d->ox_hi = d->ow;
-  if (d->ox_hi < d->ox_lo) d->ox_hi = d->ox_lo;
+  /* output columns whose window lies inside the input, in 64 bits: strides and sizes come from the file */
+  const int64_t lo = ((int64_t)d->pad_l + sw - 1) / sw, last = (int64_t)d->w - d->kw + d->pad_l;
+  int64_t hi = last >= 0 ? last / sw + 1 : 0;
+  if (hi > d->ow) hi = d->ow;
+  d->ox_lo = (int)(lo < d->ow ? lo : d->ow);
+  d->ox_hi = (int)(hi < d->ox_lo ? d->ox_lo : hi);
   if (d->dunit) {
     /* the direct path tiles each output row's interior alone: a 1-2 row remainder (exact mode's 6-row tiles on 14
      * or 26 pixels) runs a few accumulation chains, slower than im2col's full tiles unless rows are long */
@@ -517,8 +519,8 @@ TFL_INLINE void dw3x3_body(const DwData *d, const float *restrict in, const floa
   const tfl_v8f vhi = {d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi, d->hi};
   const int C8 = C - C % 8;
   /* interior output columns: ix0 >= 0 and ix0 + 2 < W */
-  int ox_lo = (d->pad_l + sw - 1) / sw, ox_hi = d->ow;
-  while (ox_hi > ox_lo && (ox_hi - 1) * sw - d->pad_l + 2 >= W) ox_hi--;
+  int ox_lo = (int)(((int64_t)d->pad_l + sw - 1) / sw), ox_hi = d->ow; /* 64-bit: strides come from the file */
+  while (ox_hi > ox_lo && (int64_t)(ox_hi - 1) * sw - d->pad_l + 2 >= W) ox_hi--;
   for (int r = row0; r < row1; r++) {
       int n = r / d->oh, oy = r % d->oh;
       int iy0 = oy * d->sh - d->pad_t;
@@ -690,8 +692,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
   const __m512 vlo = _mm512_set1_ps(d->lo), vhi = _mm512_set1_ps(d->hi);
   const int is3 = KH == 3 && KW == 3 && dhy == 1 && dwx == 1;
   /* interior output columns (3x3): ix0 >= 0 and ix0 + 2 < W */
-  int ox_lo = (pad_l + sw - 1) / sw, ox_hi = OW;
-  while (ox_hi > ox_lo && (ox_hi - 1) * sw - pad_l + 2 >= W) ox_hi--;
+  int ox_lo = (int)(((int64_t)pad_l + sw - 1) / sw), ox_hi = OW; /* 64-bit: strides come from the file */
+  while (ox_hi > ox_lo && (int64_t)(ox_hi - 1) * sw - pad_l + 2 >= W) ox_hi--;
   /* interior output columns of any window (every tap inside): the generic path's four-pixel blocks */
   int gx_hi = OW;
   while (gx_hi > ox_lo && (int64_t)(gx_hi - 1) * sw - pad_l + (int64_t)(KW - 1) * dwx >= W) gx_hi--;
