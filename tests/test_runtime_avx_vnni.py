@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from test_runtime_isa_q import MODELS as ISA_MODELS  # noqa: E402
-from test_runtime_isa_q import _hybrid, _scaled_output  # noqa: E402
+from test_runtime_isa_q import _hybrid, _scaled_output, reference_keeping_tensors  # noqa: E402
 from test_runtime_kernels_q import HYBRID, INT8, _const, _convert  # noqa: E402
 
 from runtime import _tflrt  # noqa: E402
@@ -120,7 +120,6 @@ def mode(request, shim) -> str:
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
     """(folder, {name: {tensor index: LiteRT BUILTIN_REF value}}): each model and input saved in the folder."""
-    from ai_edge_litert import interpreter as litert
 
     folder = tmp_path_factory.mktemp("avx_vnni")
     refs, models = {}, {}
@@ -132,15 +131,7 @@ def cases(tmp_path_factory):
             base, op, factor = SCALED[name]
             mode, ops = MODELS[base][2], [op]
             model = _scaled_output(models[base], op, factor)
-        ref = litert.Interpreter(
-            model_content=model,
-            experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
-            num_threads=1,
-            experimental_preserve_all_tensors=True,
-        )
-        ref.allocate_tensors()
-        names = [o["op_name"] for o in ref._get_ops_details()]
-        assert all(op in names for op in ops), f"{name}: converter emitted {names}"
+        ref, names = reference_keeping_tensors(name, model, ops)
         assert "DEQUANTIZE" not in names, f"{name}: {names}"
         d = ref.get_input_details()[0]
         rng = np.random.default_rng(11)

@@ -26,6 +26,23 @@ from runtime import _tflrt  # noqa: E402
 LEVELS = ["scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"]
 
 
+def reference_keeping_tensors(name: str, model: bytes, ops):
+    """LiteRT BUILTIN_REF on `model`, every tensor kept, after checking the converter emitted `ops`; returns the
+    allocated interpreter and its op names."""
+    from ai_edge_litert import interpreter as litert
+
+    ref = litert.Interpreter(
+        model_content=model,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
+        num_threads=1,
+        experimental_preserve_all_tensors=True,
+    )
+    ref.allocate_tensors()
+    names = [o["op_name"] for o in ref._get_ops_details()]
+    assert all(op in names for op in ops), f"{name}: converter emitted {names}"
+    return ref, names
+
+
 def _levels() -> list[str]:
     """Levels this CPU runs: everything up to the detected one, minus avx2_vnni when it would fall back to avx2."""
     detected = _tflrt.isa()[1]
@@ -128,20 +145,11 @@ MODELS = {
 @pytest.fixture(scope="module")
 def reference():
     """name -> (model bytes, input, {tensor index: LiteRT BUILTIN_REF value} for the input and every op output)."""
-    from ai_edge_litert import interpreter as litert
 
     out = {}
     for name, (fn, shapes, ops) in MODELS.items():
         model = _convert(fn, shapes, INT8)
-        ref = litert.Interpreter(
-            model_content=model,
-            experimental_op_resolver_type=litert.OpResolverType.BUILTIN_REF,
-            num_threads=1,
-            experimental_preserve_all_tensors=True,
-        )
-        ref.allocate_tensors()
-        names = [o["op_name"] for o in ref._get_ops_details()]
-        assert all(op in names for op in ops), f"{name}: converter emitted {names}"
+        ref, _ = reference_keeping_tensors(name, model, ops)
         d = ref.get_input_details()[0]
         x = np.random.default_rng(5).integers(-128, 128, size=d["shape"]).astype(np.int8)
         ref.set_tensor(d["index"], x)
