@@ -1,4 +1,4 @@
-"""QUANTIZE (float -> int8 / uint8 / int16) and DEQUANTIZE (back to float) in our runtime: the per-tensor forms that
+"""QUANTIZE (float -> int8 / uint8 / int16, and between integer types) and DEQUANTIZE (back to float) in our runtime: the per-tensor forms that
 float-I/O integer models start and end with run vectorized (avx2, avx512) and split over threads; every ISA level and
 thread count must give LiteRT BUILTIN_REF's bytes, including inputs on the rounding boundaries (x / scale exactly
 k + 1/2 and its float neighbours, where roundf rounds away from zero) and values clamped to the type's range.
@@ -150,3 +150,58 @@ def test_float_io_model_matches_reference(base_model):
     for threads in (1, 2):
         got = ru.run(ru.ours(base_model, num_threads=threads), [x])[0]
         assert np.array_equal(got, ref)
+
+
+# integer -> integer QUANTIZE (requantization; 8-bit inputs through a table of all 256 results): uint8 camera input
+# into an int8 model, int8 output to uint8, a rescale within int8, and int8 to int16
+REQUANT = {
+    "uint8_to_int8": (("uint8", 0.0078125, 128), ("int8", 0.0078125, 0)),
+    "int8_to_uint8": (("int8", 0.02, -5), ("uint8", 0.02, 123)),
+    "int8_rescale": (("int8", 0.031, 7), ("int8", 0.0125, -3)),
+    "int8_to_int16": (("int8", 0.05, 2), ("int16", 0.0004, 0)),
+    "int16_rescale": (("int16", 0.0004, 0), ("int16", 0.0011, 0)),
+}
+
+
+def _requant_model(base: bytes, src, dst) -> bytes:
+    """The base model reduced to one QUANTIZE from a `src` (kind, scale, zero point) input to a `dst` output."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    types = {
+        "int8": schema.TensorType.INT8,
+        "uint8": schema.TensorType.UINT8,
+        "int16": schema.TensorType.INT16,
+    }
+    m = ru.model_object(base)
+    sg = m.subgraphs[0]
+    quant = next(
+        o
+        for o in sg.operators
+        if max(m.operatorCodes[o.opcodeIndex].builtinCode, 0) == ru.op_code("QUANTIZE")
+    )
+    sg.operators = [quant]
+    sg.outputs = list(quant.outputs)
+    for idx, (kind, scale, zp) in ((quant.inputs[0], src), (quant.outputs[0], dst)):
+        t = sg.tensors[idx]
+        t.type = types[kind]
+        if t.quantization is None:
+            t.quantization = schema.QuantizationParametersT()
+        t.quantization.scale = [scale]
+        t.quantization.zeroPoint = [zp]
+    return ru.pack_model(m)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", list(REQUANT))
+def test_requantize_matches_reference(base_model, case, threads):
+    src, dst = REQUANT[case]
+    model = _requant_model(base_model, src, dst)
+    info = np.iinfo(np.dtype(src[0]))
+    rng = np.random.default_rng(4)
+    x = rng.integers(info.min, info.max + 1, N).astype(src[0])
+    x[: min(N, info.max - info.min + 1)] = np.arange(info.min, info.max + 1)[:N]  # every 8-bit value
+    x = x[None]
+    want = ru.run(ru.litert(model), [x])[0]
+    assert want.dtype == np.dtype(dst[0])
+    got = ru.run(ru.ours(model, num_threads=threads), [x])[0]
+    assert np.array_equal(got, want), f"{case}: {int(np.count_nonzero(got != want))} values differ"

@@ -19,6 +19,11 @@
 typedef struct {
   int32_t mult;
   int shift;
+  /* 8-bit inputs (uint8 camera images into an int8 model, int8 outputs to uint8): every result, built at the first
+   * eval for the rounding mode then in effect */
+  int lut_mode; /* TflRounding of the tables, -1 before */
+  uint8_t lut8[256]; /* by the input's raw byte: the result's byte (int8 / uint8 outputs) */
+  int16_t lut16[256]; /* or the int16 result */
 } QuantQ;
 
 static void plain_free(void *p) { free(p); }
@@ -71,6 +76,7 @@ static TflStatus quantize_prepare(TflContext *ctx, TflNode *node) {
     node->user_data = d;
     node->free_user_data = plain_free;
     tfl_quantize_multiplier((double)in->scales[0] / (double)out->scales[0], &d->mult, &d->shift);
+    d->lut_mode = -1;
   }
   return tfl_resize(ctx, out, in->rank, in->dims);
 }
@@ -245,17 +251,44 @@ static TflStatus quantize_eval(TflContext *ctx, TflNode *node) {
     }
     return TFL_OK;
   }
-  const QuantQ *d = (const QuantQ *)node->user_data;
+  QuantQ *d = (QuantQ *)node->user_data;
   const TflRounding mode = tfl_rounding();
   const int32_t izp = in->zero_points ? (int32_t)in->zero_points[0] : 0;
   const int32_t ozp = out->zero_points ? (int32_t)out->zero_points[0] : 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t v = tfl_mbqm_mode((int32_t)((uint32_t)load_int(in, i) - (uint32_t)izp), d->mult, d->shift, mode);
-    int64_t w = (int64_t)v + ozp;
-    if (w < lo) w = lo;
-    if (w > hi) w = hi;
-    store_int(out, i, (int32_t)w);
+  const int byte_in = in->type == TFL_INT8 || in->type == TFL_UINT8;
+#define QZ_REQUANT(q)                                                                                  \
+  do {                                                                                                 \
+    const int64_t w_ = (int64_t)tfl_mbqm_mode((int32_t)((uint32_t)(q) - (uint32_t)izp), d->mult, d->shift, mode) + ozp; \
+    r_ = (int32_t)(w_ < lo ? lo : (w_ > hi ? hi : w_));                                                \
+  } while (0)
+  if (byte_in) {
+    if (d->lut_mode != (int)mode) {
+      for (int b = 0; b < 256; ++b) {
+        int32_t r_;
+        QZ_REQUANT(in->type == TFL_INT8 ? (int32_t)(int8_t)b : b);
+        d->lut8[b] = (uint8_t)r_;
+        d->lut16[b] = (int16_t)r_;
+      }
+      d->lut_mode = (int)mode;
+    }
+    const uint8_t *x = (const uint8_t *)in->data;
+    if (out->type == TFL_INT8 || out->type == TFL_UINT8) {
+      uint8_t *y = (uint8_t *)out->data;
+      for (int64_t i = 0; i < n; ++i) y[i] = d->lut8[x[i]];
+      return TFL_OK;
+    }
+    if (out->type == TFL_INT16) {
+      int16_t *y = (int16_t *)out->data;
+      for (int64_t i = 0; i < n; ++i) y[i] = d->lut16[x[i]];
+      return TFL_OK;
+    }
   }
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t r_;
+    QZ_REQUANT(load_int(in, i));
+    store_int(out, i, r_);
+  }
+#undef QZ_REQUANT
   return TFL_OK;
 }
 
