@@ -1,10 +1,12 @@
-"""QUANTIZE (float -> int8 / uint8 / int16, and between integer types) and DEQUANTIZE (back to float) in our runtime: the per-tensor forms that
-float-I/O integer models start and end with run vectorized (avx2, avx512) and split over threads; every ISA level and
-thread count must give LiteRT BUILTIN_REF's bytes, including inputs on the rounding boundaries (x / scale exactly
-k + 1/2 and its float neighbours, where roundf rounds away from zero) and values clamped to the type's range.
+"""QUANTIZE (float -> int8 / uint8 / int16, and between integer types) and DEQUANTIZE (back to float) in our runtime.
+
+The per-tensor forms that float-I/O integer models start and end with run vectorized (avx2, avx512) and split over
+threads; every ISA level and thread count must give LiteRT BUILTIN_REF's bytes, including inputs on the rounding
+boundaries (x / scale exactly k + 1/2 and its float neighbours, where roundf rounds away from zero) and values clamped
+to the type's range. Integer-to-integer QUANTIZE from 8-bit inputs goes through a table of all 256 results.
 
 The models come from TensorFlow's converter (default int8 quantization with float input and output), reduced to the
-QUANTIZE -> DEQUANTIZE pair and retyped for uint8 and int16 with the object API."""
+QUANTIZE -> DEQUANTIZE pair (or one QUANTIZE) and retyped with the object API."""
 
 import os
 import sys
