@@ -92,3 +92,22 @@ def test_gelu_packet_tails_bit_exact(gelu_model, n):
     rng = np.random.default_rng(n)
     x = (rng.uniform(1.5, 10.0, n) * rng.choice([-1.0, 1.0], n)).astype(np.float32)
     check_bit_exact(model, x)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("level", ["scalar", "sse2", "avx2", None])
+def test_gelu_vector_clones_bit_exact(gelu_model, level, threads):
+    """The 8-lane body (baseline and AVX2 clones) and the split over threads give LiteRT's bits; None: the CPU's own
+    level."""
+    from runtime import _tflrt
+
+    _, model = gelu_model
+    x = dense_values()
+    ref = run(litert_interpreter(model, litert.OpResolverType.BUILTIN_REF), x)
+    try:
+        _tflrt.set_isa(level)
+        ours = run(Interpreter(model_content=model, num_threads=threads), x)
+    finally:
+        _tflrt.set_isa(None)
+    bad = np.flatnonzero(bits(ours) != bits(ref))
+    assert bad.size == 0, f"{bad.size} differ at {level}, {threads} threads, e.g. x={x[bad[:4]]}"
