@@ -195,6 +195,31 @@ def run(
         raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
 
 
+def run_profiled(
+    model_bytes: bytes,
+    inputs: list[str] | None = None,
+    signature: str | None = None,
+    seed: int = 0,
+    repeat: int = 1,
+    num_threads: int = 1,
+) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+    """run() with the runtime's per-node profiler on; also returns the profile (runtime.Interpreter.get_profile) of
+    the signature's subgraph. The first invoke (memory plan, thread start) is left out of it."""
+    from runtime import Interpreter
+
+    interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads, experimental_profile=True)
+    _check_signature(interp.get_signature_list(), signature)
+    try:
+        _run(interp, inputs, signature, seed, 1)
+        interp.reset_profile()
+        outs, ms = _run(interp, inputs, signature, seed, repeat)
+    except RuntimeError as e:
+        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+    key = signature or next(iter(interp.get_signature_list()), None)
+    sg = interp._signature_subgraph.get(key, 0) if key is not None else 0
+    return outs, ms, interp.get_profile(sg)
+
+
 def _run(
     interp: Any, inputs: list[str] | None, signature: str | None, seed: int, repeat: int
 ) -> tuple[dict[str, np.ndarray], float]:

@@ -60,7 +60,9 @@ def run(
     import numpy as np
 
     if profile:
-        outs, ms, prof = _run_profiled(data, inputs, signature_key, seed, repeat, threads)
+        from compiler.verify import run_profiled
+
+        outs, ms, prof = run_profiled(data, inputs, signature_key, seed, repeat, num_threads=threads)
     else:
         from compiler.verify import run as run_model
 
@@ -76,27 +78,6 @@ def run(
 
         # plain columns, never folded: a node per line reads in a pipe or a log as well as in a terminal
         out.print(format_profile(prof), soft_wrap=True, markup=False, highlight=False)
-
-
-def _run_profiled(
-    data: bytes, inputs: list[str] | None, signature: str | None, seed: int, repeat: int, threads: int
-) -> tuple[dict[str, Any], float, dict[str, Any]]:
-    """verify.run with the runtime's profiler on; the first invoke (memory plan, thread start) is left out."""
-    from compiler.errors import ModelRunError
-    from compiler.verify import _check_signature, _interpreter, _run
-    from runtime import Interpreter
-
-    interp = _interpreter(Interpreter, data, num_threads=threads, experimental_profile=True)
-    _check_signature(interp.get_signature_list(), signature)
-    try:
-        _run(interp, inputs, signature, seed, 1)
-        interp.reset_profile()
-        outs, ms = _run(interp, inputs, signature, seed, repeat)
-    except RuntimeError as e:
-        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
-    key = signature or next(iter(interp.get_signature_list()), None)
-    sg = interp._signature_subgraph.get(key, 0) if key is not None else 0
-    return outs, ms, interp.get_profile(sg)
 
 
 @app.command(cls=HelpCommand, short_help="Compare TensorFlow vs LiteRT vs tflc's runtime on one input.")
