@@ -183,16 +183,8 @@ def run(
     num_threads: int = 1,
 ) -> tuple[dict[str, np.ndarray], float]:
     """Run a model in tflc's C runtime; returns outputs and the best ms per invoke over `repeat` runs."""
-    from runtime import Interpreter
-
-    interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads)
-    _check_signature(interp.get_signature_list(), signature)
-    try:
-        return _run(interp, inputs, signature, seed, repeat)
-    except (
-        RuntimeError
-    ) as e:  # the runtime refused the model while running it: the file, not tflc, is at fault
-        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+    outs, ms, _ = _load_and_run(model_bytes, inputs, signature, seed, repeat, num_threads, profile=False)
+    return outs, ms
 
 
 def run_profiled(
@@ -205,19 +197,36 @@ def run_profiled(
 ) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
     """run() with the runtime's per-node profiler on; also returns the profile (runtime.Interpreter.get_profile) of
     the signature's subgraph. The first invoke (memory plan, thread start) is left out of it."""
-    from runtime import Interpreter
-
-    interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads, experimental_profile=True)
-    _check_signature(interp.get_signature_list(), signature)
-    try:
-        _run(interp, inputs, signature, seed, 1)
-        interp.reset_profile()
-        outs, ms = _run(interp, inputs, signature, seed, repeat)
-    except RuntimeError as e:
-        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+    outs, ms, interp = _load_and_run(model_bytes, inputs, signature, seed, repeat, num_threads, profile=True)
     key = signature or next(iter(interp.get_signature_list()), None)
     sg = interp._signature_subgraph.get(key, 0) if key is not None else 0
     return outs, ms, interp.get_profile(sg)
+
+
+def _load_and_run(
+    model_bytes: bytes,
+    inputs: list[str] | None,
+    signature: str | None,
+    seed: int,
+    repeat: int,
+    num_threads: int,
+    profile: bool,
+) -> tuple[dict[str, np.ndarray], float, Any]:
+    from runtime import Interpreter
+
+    extra = {"experimental_profile": True} if profile else {}
+    interp = _interpreter(Interpreter, model_bytes, num_threads=num_threads, **extra)
+    _check_signature(interp.get_signature_list(), signature)
+    try:
+        if profile:
+            _run(interp, inputs, signature, seed, 1)
+            interp.reset_profile()
+        outs, ms = _run(interp, inputs, signature, seed, repeat)
+    except (
+        RuntimeError
+    ) as e:  # the runtime refused the model while running it: the file, not tflc, is at fault
+        raise ModelRunError(f"the model does not run in tflc's runtime: {e}") from e
+    return outs, ms, interp
 
 
 def _run(
