@@ -87,6 +87,13 @@ static inline int tfl_conv_pad(int in, int out, int f, int s, int d) {
 
 static inline float tfl_clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+/* sum_k w[k] x[k] in order, from 0 (the reference kernels' serial dot products: LSTM / RNN gates) */
+static inline float tfl_dot_serial(const float *w, const float *x, int n) {
+  float s = 0.0f;
+  for (int k = 0; k < n; k++) s += w[k] * x[k];
+  return s;
+}
+
 /* Reads a 1-D integer tensor (int32 or int64) into out; returns element count or -1. */
 static inline int tfl_read_ints(const TflTensor *t, int64_t *out, int cap) {
   if (!t || !t->data) return -1;

@@ -112,14 +112,8 @@ static void gate(const LstmData *d, const float *wx, const float *wh, const floa
     float *gb = g + (size_t)b * d->C;
     for (int r = 0; r < d->C; r++) {
       float acc = d->ln ? 0.0f : bias[r];
-      float s = 0.0f;
-      const float *w = wx + (size_t)r * d->I;
-      for (int k = 0; k < d->I; k++) s += w[k] * xb[k];
-      acc += s;
-      s = 0.0f;
-      w = wh + (size_t)r * d->O;
-      for (int k = 0; k < d->O; k++) s += w[k] * hb[k];
-      acc += s;
+      acc += tfl_dot_serial(wx + (size_t)r * d->I, xb, d->I);
+      acc += tfl_dot_serial(wh + (size_t)r * d->O, hb, d->O);
       if (peep) acc += peep[r] * cb[r];
       gb[r] = acc;
     }

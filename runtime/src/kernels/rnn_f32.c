@@ -65,14 +65,8 @@ static TflStatus rnn_eval(TflContext *ctx, TflNode *node) {
       const float *xb = in + row * d->I;
       float *hb = h + (size_t)b * d->U;
       for (int r = 0; r < d->U; r++) {
-        float v = bias[r], s = 0.0f;
-        const float *w = wx + (size_t)r * d->I;
-        for (int k = 0; k < d->I; k++) s += w[k] * xb[k];
-        v += s;
-        s = 0.0f;
-        w = wh + (size_t)r * d->U;
-        for (int k = 0; k < d->U; k++) s += w[k] * hb[k];
-        acc[r] = rnn_act(d->act, v + s);
+        const float v = bias[r] + tfl_dot_serial(wx + (size_t)r * d->I, xb, d->I);
+        acc[r] = rnn_act(d->act, v + tfl_dot_serial(wh + (size_t)r * d->U, hb, d->U));
       }
       memcpy(hb, acc, (size_t)d->U * sizeof(float));
       memcpy(o + row * d->U, acc, (size_t)d->U * sizeof(float));
