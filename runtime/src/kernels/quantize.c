@@ -114,7 +114,7 @@ static void dequantize_scalar(const QzJob *j, int64_t b, int64_t e) {
     if (j->type == TFL_INT8) q = ((const int8_t *)j->x)[i];
     else if (j->type == TFL_UINT8) q = ((const uint8_t *)j->x)[i];
     else q = ((const int16_t *)j->x)[i];
-    y[i] = (float)(j->dscale * (double)(q - j->zp));
+    y[i] = (float)(j->dscale * (double)((int64_t)q - j->zp));
   }
 }
 
@@ -205,11 +205,17 @@ __attribute__((target("avx2"))) static int64_t dequantize_avx2(const QzJob *j, i
 }
 #endif
 
+#ifdef TFL_QZ_X86
+/* Zero points of real models are small; the vector bodies take differences with them in int32 and float, exact for
+ * |zp| <= 2^16 (a hostile file's larger ones take the scalar loops). */
+static int zp_small(int32_t zp) { return zp >= -65536 && zp <= 65536; }
+#endif
+
 static void quantize_range(void *arg, int64_t b, int64_t e) {
   const QzJob *j = (const QzJob *)arg;
 #ifdef TFL_QZ_X86
-  if (j->isa >= TFL_ISA_AVX512) b = quantize_512(j, b, e);
-  else if (j->isa >= TFL_ISA_AVX2) b = quantize_avx2(j, b, e);
+  if (zp_small(j->zp) && j->isa >= TFL_ISA_AVX512) b = quantize_512(j, b, e);
+  else if (zp_small(j->zp) && j->isa >= TFL_ISA_AVX2) b = quantize_avx2(j, b, e);
 #endif
   quantize_scalar(j, b, e);
 }
@@ -217,8 +223,8 @@ static void quantize_range(void *arg, int64_t b, int64_t e) {
 static void dequantize_range(void *arg, int64_t b, int64_t e) {
   const QzJob *j = (const QzJob *)arg;
 #ifdef TFL_QZ_X86
-  if (j->isa >= TFL_ISA_AVX512) b = dequantize_512(j, b, e);
-  else if (j->isa >= TFL_ISA_AVX2) b = dequantize_avx2(j, b, e);
+  if (zp_small(j->zp) && j->isa >= TFL_ISA_AVX512) b = dequantize_512(j, b, e);
+  else if (zp_small(j->zp) && j->isa >= TFL_ISA_AVX2) b = dequantize_avx2(j, b, e);
 #endif
   dequantize_scalar(j, b, e);
 }
