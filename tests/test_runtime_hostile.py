@@ -171,6 +171,14 @@ def test_conv_with_huge_stride_is_defined():
     assert [o.shape for o in out] == [(1, 5)] and np.all(np.isfinite(out[0]))
 
 
+def test_int8_relu_range_with_tiny_output_scale_is_defined():
+    """make fuzz (UBSan) found int8 RELU6's prepare overflowing int: with an output scale so small that 6 / scale
+    saturates, zero point + that passed INT32_MAX (activation_q.c); the range is computed in 64 bits now. The mutated
+    file then stops at a later node it made unsupported (`fuzz.sh repro` checks it under ASan+UBSan)."""
+    with pytest.raises(RuntimeError, match=r"RELU6 version 2 \(subgraph 0, node 4\)"):
+        _run_all(_load("relu-act-range-tiny-output-scale.tflite"))
+
+
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])
 def test_int16_lut_with_zero_scale_is_refused(name):
     """A zero int16 output scale made the LUT 0 * inf = NaN, converted to int16 (activation_q.c UB)."""

@@ -362,13 +362,14 @@ static TflStatus act_prepare(TflContext *ctx, TflNode *node) {
       tfl_quantize_multiplier((double)(in_s / out_s), &d->m1, &d->s1);
       const float amin = op == TFL_OP_RELU_N1_TO_1 ? -1.0f : 0.0f;
       const float amax = op == TFL_OP_RELU6 ? 6.0f : (op == TFL_OP_RELU ? INFINITY : 1.0f);
-      const int32_t a = d->out_zp + tfl_sat_f2i(roundf(amin / out_s));
-      d->lo = a > qmin ? a : qmin;
+      /* in 64 bits: a tiny output scale saturates the quotient (make fuzz: int overflow) */
+      const int64_t a = (int64_t)d->out_zp + tfl_sat_f2i(roundf(amin / out_s));
+      d->lo = a > qmin ? (int32_t)(a < INT32_MAX ? a : INT32_MAX) : qmin;
       if (isinf(amax)) {
         d->hi = qmax;
       } else {
-        const int32_t b = d->out_zp + tfl_sat_f2i(roundf(amax / out_s));
-        d->hi = b < qmax ? b : qmax;
+        const int64_t b = (int64_t)d->out_zp + tfl_sat_f2i(roundf(amax / out_s));
+        d->hi = b < qmax ? (int32_t)(b > INT32_MIN ? b : INT32_MIN) : qmax;
       }
       break;
     }
