@@ -563,6 +563,33 @@ void tfl_gemm_f32(int M, int N, int K, const float *A, long lda, const float *pa
 
 /* ---- multi-threaded driver ---- */
 
+double tfl_share_makespan(const double *cost, int n, int nthreads) {
+  int b[4], e[4];
+  double clock[4] = {0, 0, 0, 0}, most = 0;
+  const int T = nthreads < 1 ? 1 : nthreads > 4 ? 4 : nthreads;
+  for (int t = 0; t < T; t++) {
+    b[t] = (int)((int64_t)t * n / T);
+    e[t] = (int)((int64_t)(t + 1) * n / T);
+  }
+  for (int left = n; left > 0; left--) {
+    int t = 0; /* the thread that is free first claims next */
+    for (int i = 1; i < T; i++)
+      if (clock[i] < clock[t]) t = i;
+    int task = -1;
+    if (b[t] < e[t]) {
+      task = b[t]++;
+    } else {
+      for (int k = 1; k < T && task < 0; k++) {
+        const int v = (t + k) % T;
+        if (b[v] < e[v]) task = --e[v];
+      }
+    }
+    clock[t] += cost[task];
+    most = clock[t] > most ? clock[t] : most;
+  }
+  return most;
+}
+
 /* Grid of mtasks x ptasks (rows in whole tiles of `unit`, panels in whole pairs) scored for `nthreads` threads that
  * claim tasks in order (tfl_parallel_for): the busiest thread's share of the multiply-adds over the even share, plus
  * a little per task, plus the operand re-reads the split causes (a row group re-reads B, a panel group A) relative to
@@ -574,17 +601,14 @@ static double split_score(int M, int N, int K, int nthreads, int unit, int mtask
   int mc = mtiles * unit < M ? mtiles * unit : M, pc = (pt + ptasks - 1) / ptasks;
   if (pc % 2 && pc < pt) pc++; /* whole panel pairs for the AVX-512 tiles */
   const int nm = (M + mc - 1) / mc, np = (pt + pc - 1) / pc;
-  double load[4] = {0, 0, 0, 0};
+  double cost[64], most = 0;
+  if (nm * np > 64) return 1e300;
   for (int mi = 0; mi < nm; mi++)
     for (int pi = 0; pi < np; pi++) {
       const int rows = M - mi * mc < mc ? M - mi * mc : mc, panels = pt - pi * pc < pc ? pt - pi * pc : pc;
-      int least = 0;
-      for (int t = 1; t < nthreads; t++)
-        if (load[t] < load[least]) least = t;
-      load[least] += (double)rows * panels;
+      cost[mi * np + pi] = (double)rows * panels;
     }
-  double most = 0;
-  for (int t = 0; t < nthreads; t++) most = load[t] > most ? load[t] : most;
+  most = tfl_share_makespan(cost, nm * np, nthreads);
   const double even = (double)M * pt / nthreads, kk = K > 0 ? K : 1;
   *mchunk = mc;
   *pchunk = pc;

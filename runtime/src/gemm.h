@@ -72,6 +72,11 @@ int tfl_gemm_conv_unit(TflGemmFn fn, int K);
 void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
                         const float *packed, const float *bias, float lo, float hi, long ldc);
 
+/* When the busiest of nthreads (at most 4) threads finishes tasks of the given costs handed out as tfl_parallel_for
+ * does: thread t starts on tasks [t * n / T, (t + 1) * n / T) from the front, then takes the others' remaining tasks
+ * from their back ends; the thread that is free first claims next. */
+double tfl_share_makespan(const double *cost, int n, int nthreads);
+
 /* Multiply-accumulates below which a parallel task is not worth its dispatch. */
 #define TFL_MIN_TASK_MACS (256 * 1024)
 
