@@ -410,6 +410,16 @@ static inline int32_t load_quad(const uint8_t *p) {
     if (HALF)                                                                                                          \
       _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
           wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
+    if (NP == 1) { /* one vector a row: clamp(x, lo - zp, hi - zp) + zp in int32 (the pack below gives the same) */   \
+      const __m512i zp = _mm512_set1_epi32(rq->zp), lo = _mm512_set1_epi32(rq->lo - rq->zp);                         \
+      const __m512i hi = _mm512_set1_epi32(rq->hi - rq->zp);                                                           \
+      const __mmask16 m16 = nvalid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nvalid) - 1);                        \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                           \
+        const __m512i v = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(acc[r][0], lo), hi), zp);                \
+        _mm_mask_storeu_epi8((int8_t *)out + (size_t)r * ldo, m16, _mm512_cvtepi32_epi8(v));                          \
+      }                                                                                                                \
+      return;                                                                                                          \
+    }                                                                                                                  \
     const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
     const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
     _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
