@@ -361,6 +361,24 @@ static inline int32_t load_quad(const uint8_t *p) {
   return v;
 }
 
+/* Requantizes the zmm kernel's accumulators in place in the given form (a constant): NF full panels and, with HALF,
+ * the ymm half panel after them (zero-extended into acc[r][NF]). */
+__attribute__((target(TFL_T512), always_inline)) static inline void zmm_rq_panels(__m512i (*acc)[4], __m256i *acch,
+                                                                                  const TflRq *rq, const TflRq64 *e,
+                                                                                  int n0, const int MR, const int NF,
+                                                                                  const int HALF, const int form) {
+  /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */
+#pragma GCC unroll 4
+  for (int j = 0; j < NF; ++j) {
+    __asm__ volatile("" ::: "memory");
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[r][j] = tfl_v16_rqx(acc[r][j], rq, e, n0 + 16 * j, form);
+  }
+  if (HALF)
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(tfl_v8_rqx(acch[r], rq, e, n0 + 16 * NF, form));
+}
+
 /* zmm micro-kernel: MR (1..6) rows x NP (1..4) panels of 16 channels, one zmm accumulator per (row, panel), started
  * at init[channel] (the epilogue bias, or the uint8 rows' correction for raw sums). Per depth group the rows
  * contribute a broadcast 4-byte word: a depth quad of uint8 (vpdpbusd against the [16][4] int8 panel row) or a depth
@@ -398,18 +416,15 @@ static inline int32_t load_quad(const uint8_t *p) {
           _mm512_storeu_si512((int32_t *)out + (size_t)r * ldo + 16 * j, acc[r][j]);                                   \
       return;                                                                                                          \
     }                                                                                                                  \
-    const int wl = rq->any_left;                                                                                       \
     /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
     const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
-    /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */     \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) {                                                             \
-      __asm__ volatile("" ::: "memory");                                                                               \
-      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
-          wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
-    }                                                                                                                  \
-    if (HALF)                                                                                                          \
-      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
-          wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
+    /* the 64-bit form (the fast one is no quicker here); the plain ReLU-clamped one is the common case */            \
+    const int form = (rq->any_left ? TFL_RQ_LEFT : TFL_RQ_PLAIN) | tfl_rq_relu(rq);                                   \
+    if (form == (TFL_RQ_PLAIN | TFL_RQ_RELU))                                                                          \
+      zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_PLAIN | TFL_RQ_RELU);                                \
+    else if (form == TFL_RQ_PLAIN) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_PLAIN);                \
+    else if (form == TFL_RQ_LEFT) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_LEFT);                  \
+    else zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_LEFT | TFL_RQ_RELU);                              \
     if (NP == 1) { /* one vector a row: clamp(x, lo - zp, hi - zp) + zp in int32 (the pack below gives the same) */   \
       const __m512i zp = _mm512_set1_epi32(rq->zp), lo = _mm512_set1_epi32(rq->lo - rq->zp);                         \
       const __m512i hi = _mm512_set1_epi32(rq->hi - rq->zp);                                                           \
