@@ -852,10 +852,12 @@ __attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, 
                                                                int cb1) {
   /* 3x3 filters (two tap quads and a single tap) get a fully unrolled copy */
   const int quads = r->d->dw_quads, tail1 = r->FH * r->FW % 4 == 1;
-  const int form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  const int form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64), relu = tfl_rq_relu(&r->d->dw_rq);
   if (form == TFL_RQ_LEFT) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_LEFT, tail1);
   else if (form == TFL_RQ_PLAIN) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_PLAIN, tail1);
+  else if (quads == 3 && tail1 && relu) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST | TFL_RQ_RELU, 1);
   else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST, 1);
+  else if (relu) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_FAST | TFL_RQ_RELU, tail1);
   else dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_FAST, tail1);
 }
 #endif
@@ -911,8 +913,10 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
 
 __attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1, int cb0, int cb1) {
   const int pairs = r->d->dw_pairs, form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  const int relu = tfl_rq_relu(&r->d->dw_rq);
   if (form == TFL_RQ_LEFT) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_LEFT, pairs);
   else if (form == TFL_RQ_PLAIN) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_PLAIN, pairs);
+  else if (pairs == 5 && relu) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST | TFL_RQ_RELU, 5);
   else if (pairs == 5) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, 5);
   else dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, pairs);
 }
