@@ -35,6 +35,8 @@
  * -2^31 and the + 1 cannot overflow), which needs only r - 1 per position besides the multipliers. */
 typedef struct {
   int64_t *e;   /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int64_t *ez;  /* e with zp 2^s added to k (the zero point added by the shift; TFL_RQ_ZP), or NULL unless every
+                 * position has 1 <= r <= 23 and no left shift (then zp + the result fits int32 and the sums int64) */
   int32_t *rm1; /* fast form: [np] r - 1 per vector position; NULL when some position needs the general form */
 } TflRq64;
 /* Returns 0 on allocation failure. */
@@ -44,7 +46,7 @@ void tfl_rq64_free(TflRq64 *e);
  * into a form when lo >= zp (tfl_rq_relu): every negative MBQM result then clamps to lo, and so does the result
  * without the correction for negative products (the nudges are below one unit of the last shift: it is <= 0 for a
  * negative product as well), so that correction is skipped. */
-enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2, TFL_RQ_RELU = 4 };
+enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2, TFL_RQ_RELU = 4, TFL_RQ_ZP = 8 };
 static inline int tfl_rq_form(const TflRq *rq, const TflRq64 *e) {
   return e->rm1 ? TFL_RQ_FAST : rq->any_left ? TFL_RQ_LEFT : TFL_RQ_PLAIN;
 }
@@ -84,8 +86,9 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
 /* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
                                                                                      const TflRq64 *e, int i,
-                                                                                     int with_left, const int relu) {
-  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+                                                                                     int with_left, const int relu,
+                                                                                     const int with_zp) {
+  const int64_t *b = (with_zp ? e->ez : e->e) + (size_t)(i / 16) * 48;
   if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
   const __m512i xo = _mm512_srli_epi64(x, 32), qe = _mm512_load_si512(rq->mult + i);
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
@@ -107,8 +110,9 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
 /* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 16: the first half of a block). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq64(__m256i x, const TflRq *rq,
                                                                                     const TflRq64 *e, int i,
-                                                                                    int with_left, const int relu) {
-  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+                                                                                    int with_left, const int relu,
+                                                                                    const int with_zp) {
+  const int64_t *b = (with_zp ? e->ez : e->e) + (size_t)(i / 16) * 48;
   if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
   const __m256i xo = _mm256_srli_epi64(x, 32), qe = _mm256_load_si256((const __m256i *)(rq->mult + i));
   const __m256i qo = _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1));
@@ -128,13 +132,15 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
                                                                                     const TflRq64 *e, int i,
                                                                                     const int form) {
   const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
-  return kind == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i, relu) : tfl_v16_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu);
+  return kind == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i, relu) : tfl_v16_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+                                                                                       (form & TFL_RQ_ZP) != 0);
 }
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rqx(__m256i x, const TflRq *rq,
                                                                                    const TflRq64 *e, int i,
                                                                                    const int form) {
   const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
-  return kind == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i, relu) : tfl_v8_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu);
+  return kind == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i, relu) : tfl_v8_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+                                                                                     (form & TFL_RQ_ZP) != 0);
 }
 #endif
 
