@@ -324,9 +324,10 @@ int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
   const int nb = (rq->np + 15) / 16;
   e->rm1 = NULL;
   e->ez = NULL;
+  e->fast_zp = 0;
   e->e = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
   if (!e->e) return 0;
-  int fast = 1, zp_ok = !rq->any_left;
+  int fast = 1, zp_ok = !rq->any_left, fast_zp = 1;
   for (int i = 0; i < nb * 16; ++i) {
     const int r = i < rq->np ? rq->rsh[i] : 0;
     int64_t *b = e->e + (size_t)(i / 16) * 48 + (i & 1) * 8 + (i & 15) / 2;
@@ -335,6 +336,7 @@ int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
     b[32] = 31 + r;
     if (i < rq->np && r < 1 && rq->mult[i] != 0) fast = 0; /* a zero multiplier gives 0 in either form */
     if (i < rq->np && (r < 1 || r > 23)) zp_ok = 0;
+    if (i < rq->np && r < 2 && rq->mult[i] != 0) fast_zp = 0;
   }
   if (zp_ok) {
     e->ez = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
@@ -355,6 +357,7 @@ int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
       return 0;
     }
     for (int i = 0; i < nb * 16; ++i) e->rm1[i] = i < rq->np && rq->rsh[i] >= 1 ? rq->rsh[i] - 1 : 0;
+    e->fast_zp = fast_zp;
   }
   return 1;
 }

@@ -38,6 +38,8 @@ typedef struct {
   int64_t *ez;  /* e with zp 2^s added to k (the zero point added by the shift; TFL_RQ_ZP), or NULL unless every
                  * position has 1 <= r <= 23 and no left shift (then zp + the result fits int32 and the sums int64) */
   int32_t *rm1; /* fast form: [np] r - 1 per vector position; NULL when some position needs the general form */
+  int fast_zp;  /* fast form with zp in its last rounding (TFL_RQ_ZP) allowed: every position has r >= 2 (or a zero
+                 * multiplier), so (t >> (r - 1)) + 1 + 2 zp fits int32 */
 } TflRq64;
 /* Returns 0 on allocation failure. */
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq);
@@ -57,7 +59,8 @@ static inline int tfl_rq_relu(const TflRq *rq) { return rq->lo >= rq->zp ? TFL_R
 /* Fast form of 16 lanes at vector positions i .. i + 15 (i a multiple of 16). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq_fast(__m512i x, const TflRq *rq,
                                                                                         const TflRq64 *e, int i,
-                                                                                        const int relu) {
+                                                                                        const int relu,
+                                                                                        const int with_zp) {
   const __m512i half = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
   __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
@@ -67,12 +70,14 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
   __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, po);
   if (!relu) h = _mm512_mask_sub_epi32(h, _mm512_movepi32_mask(h), h, one);
   h = _mm512_srav_epi32(h, _mm512_load_si512(e->rm1 + i));
-  return _mm512_srai_epi32(_mm512_add_epi32(h, one), 1);
+  /* with_zp: floor((v + 1 + 2 zp) / 2) = floor((v + 1) / 2) + zp */
+  return _mm512_srai_epi32(_mm512_add_epi32(h, with_zp ? _mm512_set1_epi32(1 + 2 * rq->zp) : one), 1);
 }
 /* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 8). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq_fast(__m256i x, const TflRq *rq,
                                                                                        const TflRq64 *e, int i,
-                                                                                       const int relu) {
+                                                                                       const int relu,
+                                                                                       const int with_zp) {
   const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30), one = _mm256_set1_epi32(1);
   __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
   __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
@@ -81,7 +86,7 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
   __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
   if (!relu) h = _mm256_mask_sub_epi32(h, _mm256_movepi32_mask(h), h, one);
   h = _mm256_srav_epi32(h, _mm256_load_si256((const __m256i *)(e->rm1 + i)));
-  return _mm256_srai_epi32(_mm256_add_epi32(h, one), 1);
+  return _mm256_srai_epi32(_mm256_add_epi32(h, with_zp ? _mm256_set1_epi32(1 + 2 * rq->zp) : one), 1);
 }
 /* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
@@ -132,14 +137,14 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
                                                                                     const TflRq64 *e, int i,
                                                                                     const int form) {
   const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
-  return kind == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i, relu) : tfl_v16_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+  return kind == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i, relu, (form & TFL_RQ_ZP) != 0) : tfl_v16_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
                                                                                        (form & TFL_RQ_ZP) != 0);
 }
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rqx(__m256i x, const TflRq *rq,
                                                                                    const TflRq64 *e, int i,
                                                                                    const int form) {
   const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
-  return kind == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i, relu) : tfl_v8_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+  return kind == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i, relu, (form & TFL_RQ_ZP) != 0) : tfl_v8_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
                                                                                      (form & TFL_RQ_ZP) != 0);
 }
 #endif
