@@ -323,9 +323,11 @@ void tfl_qrows_fill(const TflQRows *o, size_t at, int8_t v, size_t n) {
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
   const int nb = (rq->np + 15) / 16;
   e->rm1 = NULL;
+  e->ez = NULL;
+  e->fast_zp = 0;
   e->e = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
   if (!e->e) return 0;
-  int fast = 1;
+  int fast = 1, zp_ok = !rq->any_left, fast_zp = 1;
   for (int i = 0; i < nb * 16; ++i) {
     const int r = i < rq->np ? rq->rsh[i] : 0;
     int64_t *b = e->e + (size_t)(i / 16) * 48 + (i & 1) * 8 + (i & 15) / 2;
@@ -333,6 +335,20 @@ int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
     b[16] = r >= 1 ? (int64_t)1 << 31 : 0;
     b[32] = 31 + r;
     if (i < rq->np && r < 1 && rq->mult[i] != 0) fast = 0; /* a zero multiplier gives 0 in either form */
+    if (i < rq->np && (r < 1 || r > 23)) zp_ok = 0;
+    if (i < rq->np && r < 2 && rq->mult[i] != 0) fast_zp = 0;
+  }
+  if (zp_ok) {
+    e->ez = (int64_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
+    if (!e->ez) {
+      tfl_rq64_free(e);
+      return 0;
+    }
+    memcpy(e->ez, e->e, (size_t)(nb > 0 ? nb : 1) * 48 * sizeof(int64_t));
+    for (int i = 0; i < nb * 16; ++i) { /* padding positions (r = 0, zero multiplier) give zp: never stored */
+      int64_t *b = e->ez + (size_t)(i / 16) * 48 + (i & 1) * 8 + (i & 15) / 2;
+      b[0] += (int64_t)rq->zp * ((int64_t)1 << b[32]);
+    }
   }
   if (fast) {
     e->rm1 = (int32_t *)aligned_alloc(64, (size_t)(nb > 0 ? nb : 1) * 16 * sizeof(int32_t));
@@ -341,14 +357,17 @@ int tfl_rq64_init(TflRq64 *e, const TflRq *rq) {
       return 0;
     }
     for (int i = 0; i < nb * 16; ++i) e->rm1[i] = i < rq->np && rq->rsh[i] >= 1 ? rq->rsh[i] - 1 : 0;
+    e->fast_zp = fast_zp;
   }
   return 1;
 }
 
 void tfl_rq64_free(TflRq64 *e) {
   free(e->e);
+  free(e->ez);
   free(e->rm1);
   e->e = NULL;
+  e->ez = NULL;
   e->rm1 = NULL;
 }
 
@@ -359,6 +378,31 @@ static inline int32_t load_quad(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return v;
+}
+
+/* Requantizes the zmm kernel's accumulators in place in the given form (a constant): NF full panels and, with HALF,
+ * the ymm half panel after them (zero-extended into acc[r][NF]). */
+__attribute__((target(TFL_T512), always_inline)) static inline void zmm_rq_panels(__m512i (*acc)[4], __m256i *acch,
+                                                                                  const TflRq *rq, const TflRq64 *e,
+                                                                                  int n0, const int MR, const int NF,
+                                                                                  const int HALF, const int form) {
+  /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */
+#pragma GCC unroll 4
+  for (int j = 0; j < NF; ++j) {
+    __asm__ volatile("" ::: "memory");
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[r][j] = tfl_v16_rqx(acc[r][j], rq, e, n0 + 16 * j, form);
+  }
+  if (HALF)
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(tfl_v8_rqx(acch[r], rq, e, n0 + 16 * NF, form));
+}
+
+/* tfl_v64_pack_rq for results that already hold the zero point (TFL_RQ_ZP): the saturating packs and the clamp. */
+__attribute__((target(TFL_T512), always_inline)) static inline __m512i pack_rq_z(__m512i a0, __m512i a1, __m512i a2,
+                                                                                 __m512i a3, const TflRq *rq) {
+  const __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(a0, a1), _mm512_packs_epi32(a2, a3));
+  return _mm512_min_epi8(_mm512_max_epi8(b, _mm512_set1_epi8((char)rq->lo)), _mm512_set1_epi8((char)rq->hi));
 }
 
 /* zmm micro-kernel: MR (1..6) rows x NP (1..4) panels of 16 channels, one zmm accumulator per (row, panel), started
@@ -398,23 +442,38 @@ static inline int32_t load_quad(const uint8_t *p) {
           _mm512_storeu_si512((int32_t *)out + (size_t)r * ldo + 16 * j, acc[r][j]);                                   \
       return;                                                                                                          \
     }                                                                                                                  \
-    const int wl = rq->any_left;                                                                                       \
     /* rq is always the rq member of a TflQGemm (block_wide) */                                                       \
     const TflRq64 *rq64 = &((const TflQGemm *)((const char *)rq - offsetof(TflQGemm, rq)))->rq64;                      \
-    /* a barrier per panel keeps its constants' loads beside its rows: hoisted together they spill to the stack */     \
-    _Pragma("GCC unroll 4") for (int j = 0; j < NF; ++j) {                                                             \
-      __asm__ volatile("" ::: "memory");                                                                               \
-      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][j] =                                                 \
-          wl ? tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 1) : tfl_v16_rq64(acc[r][j], rq, rq64, n0 + 16 * j, 0);    \
+    /* the 64-bit form (the fast one is no quicker here); the plain ReLU-clamped one is the common case */            \
+    /* zp in the shift's constants (TFL_RQ_ZP) when they allow it: the packs then add nothing */                       \
+    const int wz = rq64->ez != NULL;                                                                                   \
+    const int form = (rq->any_left ? TFL_RQ_LEFT : wz ? TFL_RQ_ZP : TFL_RQ_PLAIN) | tfl_rq_relu(rq);                 \
+    if (form == (TFL_RQ_ZP | TFL_RQ_RELU)) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_ZP | TFL_RQ_RELU); \
+    else if (form == TFL_RQ_ZP) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_ZP);                      \
+    else if (form == (TFL_RQ_PLAIN | TFL_RQ_RELU))                                                                     \
+      zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_PLAIN | TFL_RQ_RELU);                                \
+    else if (form == TFL_RQ_PLAIN) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_PLAIN);                \
+    else if (form == TFL_RQ_LEFT) zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_LEFT);                  \
+    else zmm_rq_panels(acc, acch, rq, rq64, n0, MR, NF, HALF, TFL_RQ_LEFT | TFL_RQ_RELU);                              \
+    const int32_t zpa = wz ? 0 : rq->zp; /* the zero point still to add */                                            \
+    if (NP == 1) { /* one vector a row: clamp(x, lo - zp, hi - zp) + zp in int32 (the pack below gives the same) */   \
+      const __m512i zp = _mm512_set1_epi32(zpa), lo = _mm512_set1_epi32(rq->lo - zpa);                               \
+      const __m512i hi = _mm512_set1_epi32(rq->hi - zpa);                                                              \
+      const __mmask16 m16 = nvalid >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nvalid) - 1);                        \
+      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                           \
+        __m512i v = _mm512_min_epi32(_mm512_max_epi32(acc[r][0], lo), hi);                                             \
+        if (!wz) v = _mm512_add_epi32(v, zp);                                                                          \
+        _mm_mask_storeu_epi8((int8_t *)out + (size_t)r * ldo, m16, _mm512_cvtepi32_epi8(v));                          \
+      }                                                                                                                \
+      return;                                                                                                          \
     }                                                                                                                  \
-    if (HALF)                                                                                                          \
-      _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) acc[r][NF] = _mm512_zextsi256_si512(                       \
-          wl ? tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 1) : tfl_v8_rq64(acch[r], rq, rq64, n0 + 16 * NF, 0));       \
     const __mmask64 m = nvalid >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << nvalid) - 1);                                 \
     const __m512i perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);                       \
     _Pragma("GCC unroll 6") for (int r = 0; r < MR; ++r) {                                                             \
-      const __m512i b = tfl_v64_pack_rq(acc[r][0], acc[r][NP > 1 ? 1 : 0], acc[r][NP > 2 ? 2 : 0],                     \
-                                        acc[r][NP > 3 ? 3 : 0], rq);                                                   \
+      const __m512i b = wz ? pack_rq_z(acc[r][0], acc[r][NP > 1 ? 1 : 0], acc[r][NP > 2 ? 2 : 0],                    \
+                                       acc[r][NP > 3 ? 3 : 0], rq)                                                     \
+                           : tfl_v64_pack_rq(acc[r][0], acc[r][NP > 1 ? 1 : 0], acc[r][NP > 2 ? 2 : 0],               \
+                                             acc[r][NP > 3 ? 3 : 0], rq);                                              \
       _mm512_mask_storeu_epi8((int8_t *)out + (size_t)r * ldo, m, _mm512_permutexvar_epi32(perm, b));                  \
     }                                                                                                                  \
   }

@@ -35,22 +35,32 @@
  * -2^31 and the + 1 cannot overflow), which needs only r - 1 per position besides the multipliers. */
 typedef struct {
   int64_t *e;   /* [np / 16][k even, k odd, c even, c odd, s even, s odd][8] */
+  int64_t *ez;  /* e with zp 2^s added to k (the zero point added by the shift; TFL_RQ_ZP), or NULL unless every
+                 * position has 1 <= r <= 23 and no left shift (then zp + the result fits int32 and the sums int64) */
   int32_t *rm1; /* fast form: [np] r - 1 per vector position; NULL when some position needs the general form */
+  int fast_zp;  /* fast form with zp in its last rounding (TFL_RQ_ZP) allowed: every position has r >= 2 (or a zero
+                 * multiplier), so (t >> (r - 1)) + 1 + 2 zp fits int32 */
 } TflRq64;
 /* Returns 0 on allocation failure. */
 int tfl_rq64_init(TflRq64 *e, const TflRq *rq);
 void tfl_rq64_free(TflRq64 *e);
-/* How a kernel requantizes with a TflRq64 (a compile-time argument of the kernels' bodies). */
-enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2 };
+/* How a kernel requantizes with a TflRq64 (a compile-time argument of the kernels' bodies). TFL_RQ_RELU may be or-ed
+ * into a form when lo >= zp (tfl_rq_relu): every negative MBQM result then clamps to lo, and so does the result
+ * without the correction for negative products (the nudges are below one unit of the last shift: it is <= 0 for a
+ * negative product as well), so that correction is skipped. */
+enum { TFL_RQ_PLAIN = 0, TFL_RQ_LEFT = 1, TFL_RQ_FAST = 2, TFL_RQ_RELU = 4, TFL_RQ_ZP = 8 };
 static inline int tfl_rq_form(const TflRq *rq, const TflRq64 *e) {
   return e->rm1 ? TFL_RQ_FAST : rq->any_left ? TFL_RQ_LEFT : TFL_RQ_PLAIN;
 }
+static inline int tfl_rq_relu(const TflRq *rq) { return rq->lo >= rq->zp ? TFL_RQ_RELU : 0; }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 /* Fast form of 16 lanes at vector positions i .. i + 15 (i a multiple of 16). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq_fast(__m512i x, const TflRq *rq,
-                                                                                        const TflRq64 *e, int i) {
+                                                                                        const TflRq64 *e, int i,
+                                                                                        const int relu,
+                                                                                        const int with_zp) {
   const __m512i half = _mm512_set1_epi64((int64_t)1 << 30), one = _mm512_set1_epi32(1);
   __m512i pe = _mm512_mul_epi32(x, _mm512_load_si512(rq->mult + i));
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
@@ -58,28 +68,32 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
   pe = _mm512_srli_epi64(_mm512_add_epi64(pe, half), 31); /* h of the even positions in the low dwords */
   po = _mm512_slli_epi64(_mm512_add_epi64(po, half), 1);  /* and of the odd ones in the high dwords */
   __m512i h = _mm512_mask_blend_epi32(0xAAAA, pe, po);
-  h = _mm512_mask_sub_epi32(h, _mm512_movepi32_mask(h), h, one);
+  if (!relu) h = _mm512_mask_sub_epi32(h, _mm512_movepi32_mask(h), h, one);
   h = _mm512_srav_epi32(h, _mm512_load_si512(e->rm1 + i));
-  return _mm512_srai_epi32(_mm512_add_epi32(h, one), 1);
+  /* with_zp: floor((v + 1 + 2 zp) / 2) = floor((v + 1) / 2) + zp */
+  return _mm512_srai_epi32(_mm512_add_epi32(h, with_zp ? _mm512_set1_epi32(1 + 2 * rq->zp) : one), 1);
 }
 /* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 8). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq_fast(__m256i x, const TflRq *rq,
-                                                                                       const TflRq64 *e, int i) {
+                                                                                       const TflRq64 *e, int i,
+                                                                                       const int relu,
+                                                                                       const int with_zp) {
   const __m256i half = _mm256_set1_epi64x((int64_t)1 << 30), one = _mm256_set1_epi32(1);
   __m256i pe = _mm256_mul_epi32(x, _mm256_load_si256((const __m256i *)(rq->mult + i)));
   __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1)));
   pe = _mm256_srli_epi64(_mm256_add_epi64(pe, half), 31);
   po = _mm256_slli_epi64(_mm256_add_epi64(po, half), 1);
   __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
-  h = _mm256_mask_sub_epi32(h, _mm256_movepi32_mask(h), h, one);
+  if (!relu) h = _mm256_mask_sub_epi32(h, _mm256_movepi32_mask(h), h, one);
   h = _mm256_srav_epi32(h, _mm256_load_si256((const __m256i *)(e->rm1 + i)));
-  return _mm256_srai_epi32(_mm256_add_epi32(h, one), 1);
+  return _mm256_srai_epi32(_mm256_add_epi32(h, with_zp ? _mm256_set1_epi32(1 + 2 * rq->zp) : one), 1);
 }
 /* 16 lanes of MBQM(x) for the TflRq vector positions i .. i + 15 (i a multiple of 16); lanes in vector order. */
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rq64(__m512i x, const TflRq *rq,
                                                                                      const TflRq64 *e, int i,
-                                                                                     int with_left) {
-  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+                                                                                     int with_left, const int relu,
+                                                                                     const int with_zp) {
+  const int64_t *b = (with_zp ? e->ez : e->e) + (size_t)(i / 16) * 48;
   if (with_left) x = _mm512_sllv_epi32(x, _mm512_load_si512(rq->lsh + i));
   const __m512i xo = _mm512_srli_epi64(x, 32), qe = _mm512_load_si512(rq->mult + i);
   /* odd multipliers from a load one element on (mult is followed by lsh in the same block, so it stays inside) */
@@ -87,10 +101,12 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
   __m512i pe = _mm512_mul_epi32(x, qe), po = _mm512_mul_epi32(xo, qo);
   /* [P < 0] c without mask registers: c is 0 or 2^31, and bit 31 of each 64-bit lane of the factors holds their signs,
    * so (a ^ q) & c (ternary logic 0x28) is c when a q < 0 (when P = 0 either value of the term gives 0) */
-  pe = _mm512_sub_epi64(_mm512_add_epi64(pe, _mm512_load_si512(b)),
-                        _mm512_ternarylogic_epi64(x, qe, _mm512_load_si512(b + 16), 0x28));
-  po = _mm512_sub_epi64(_mm512_add_epi64(po, _mm512_load_si512(b + 8)),
-                        _mm512_ternarylogic_epi64(xo, qo, _mm512_load_si512(b + 24), 0x28));
+  pe = _mm512_add_epi64(pe, _mm512_load_si512(b));
+  po = _mm512_add_epi64(po, _mm512_load_si512(b + 8));
+  if (!relu) {
+    pe = _mm512_sub_epi64(pe, _mm512_ternarylogic_epi64(x, qe, _mm512_load_si512(b + 16), 0x28));
+    po = _mm512_sub_epi64(po, _mm512_ternarylogic_epi64(xo, qo, _mm512_load_si512(b + 24), 0x28));
+  }
   pe = _mm512_srav_epi64(pe, _mm512_load_si512(b + 32));
   po = _mm512_srav_epi64(po, _mm512_load_si512(b + 40));
   const __m512i idx = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
@@ -99,16 +115,19 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_r
 /* The same for 8 lanes at vector positions i .. i + 7 (i a multiple of 16: the first half of a block). */
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq64(__m256i x, const TflRq *rq,
                                                                                     const TflRq64 *e, int i,
-                                                                                    int with_left) {
-  const int64_t *b = e->e + (size_t)(i / 16) * 48;
+                                                                                    int with_left, const int relu,
+                                                                                    const int with_zp) {
+  const int64_t *b = (with_zp ? e->ez : e->e) + (size_t)(i / 16) * 48;
   if (with_left) x = _mm256_sllv_epi32(x, _mm256_load_si256((const __m256i *)(rq->lsh + i)));
   const __m256i xo = _mm256_srli_epi64(x, 32), qe = _mm256_load_si256((const __m256i *)(rq->mult + i));
   const __m256i qo = _mm256_loadu_si256((const __m256i *)(rq->mult + i + 1));
   __m256i pe = _mm256_mul_epi32(x, qe), po = _mm256_mul_epi32(xo, qo);
-  pe = _mm256_sub_epi64(_mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b)),
-                        _mm256_ternarylogic_epi64(x, qe, _mm256_load_si256((const __m256i *)(b + 16)), 0x28));
-  po = _mm256_sub_epi64(_mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8))),
-                        _mm256_ternarylogic_epi64(xo, qo, _mm256_load_si256((const __m256i *)(b + 24)), 0x28));
+  pe = _mm256_add_epi64(pe, _mm256_load_si256((const __m256i *)b));
+  po = _mm256_add_epi64(po, _mm256_load_si256((const __m256i *)(b + 8)));
+  if (!relu) {
+    pe = _mm256_sub_epi64(pe, _mm256_ternarylogic_epi64(x, qe, _mm256_load_si256((const __m256i *)(b + 16)), 0x28));
+    po = _mm256_sub_epi64(po, _mm256_ternarylogic_epi64(xo, qo, _mm256_load_si256((const __m256i *)(b + 24)), 0x28));
+  }
   pe = _mm256_srav_epi64(pe, _mm256_load_si256((const __m256i *)(b + 32)));
   po = _mm256_srav_epi64(po, _mm256_load_si256((const __m256i *)(b + 40)));
   return _mm256_permutex2var_epi32(pe, _mm256_set_epi32(14, 6, 12, 4, 10, 2, 8, 0), po);
@@ -117,12 +136,16 @@ static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rq
 static inline __attribute__((target(TFL_T512), always_inline)) __m512i tfl_v16_rqx(__m512i x, const TflRq *rq,
                                                                                     const TflRq64 *e, int i,
                                                                                     const int form) {
-  return form == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i) : tfl_v16_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
+  const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
+  return kind == TFL_RQ_FAST ? tfl_v16_rq_fast(x, rq, e, i, relu, (form & TFL_RQ_ZP) != 0) : tfl_v16_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+                                                                                       (form & TFL_RQ_ZP) != 0);
 }
 static inline __attribute__((target(TFL_T512), always_inline)) __m256i tfl_v8_rqx(__m256i x, const TflRq *rq,
                                                                                    const TflRq64 *e, int i,
                                                                                    const int form) {
-  return form == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i) : tfl_v8_rq64(x, rq, e, i, form == TFL_RQ_LEFT);
+  const int kind = form & 3, relu = (form & TFL_RQ_RELU) != 0;
+  return kind == TFL_RQ_FAST ? tfl_v8_rq_fast(x, rq, e, i, relu, (form & TFL_RQ_ZP) != 0) : tfl_v8_rq64(x, rq, e, i, kind == TFL_RQ_LEFT, relu,
+                                                                                     (form & TFL_RQ_ZP) != 0);
 }
 #endif
 

@@ -737,8 +737,12 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m512i dw_b
   a2 = tfl_v16_rqx(a2, rq, e, i0 + 32, form);
   a3 = tfl_v16_rqx(a3, rq, e, i0 + 48, form);
   /* as tfl_v64_pack_rq, with the constants hoisted out of the pixel loop */
-  const __m512i p01 = _mm512_adds_epi16(_mm512_packs_epi32(a0, a1), pk->zp);
-  const __m512i p23 = _mm512_adds_epi16(_mm512_packs_epi32(a2, a3), pk->zp);
+  /* (TFL_RQ_ZP: the values hold the zero point already) */
+  __m512i p01 = _mm512_packs_epi32(a0, a1), p23 = _mm512_packs_epi32(a2, a3);
+  if (!(form & TFL_RQ_ZP)) {
+    p01 = _mm512_adds_epi16(p01, pk->zp);
+    p23 = _mm512_adds_epi16(p23, pk->zp);
+  }
   return _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(p01, p23), pk->lo), pk->hi);
 }
 
@@ -790,8 +794,11 @@ __attribute__((target(TFL_T512_VNNI), always_inline)) static inline __m256i dw_b
   a1 = tfl_v8_rqx(a1, rq, e, i0 + 16, form);
   a2 = tfl_v8_rqx(a2, rq, e, i0 + 32, form);
   a3 = tfl_v8_rqx(a3, rq, e, i0 + 48, form);
-  const __m256i p01 = _mm256_adds_epi16(_mm256_packs_epi32(a0, a1), _mm512_castsi512_si256(pk->zp));
-  const __m256i p23 = _mm256_adds_epi16(_mm256_packs_epi32(a2, a3), _mm512_castsi512_si256(pk->zp));
+  __m256i p01 = _mm256_packs_epi32(a0, a1), p23 = _mm256_packs_epi32(a2, a3);
+  if (!(form & TFL_RQ_ZP)) {
+    p01 = _mm256_adds_epi16(p01, _mm512_castsi512_si256(pk->zp));
+    p23 = _mm256_adds_epi16(p23, _mm512_castsi512_si256(pk->zp));
+  }
   return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(p01, p23), _mm512_castsi512_si256(pk->lo)),
                          _mm512_castsi512_si256(pk->hi));
 }
@@ -852,10 +859,17 @@ __attribute__((target(TFL_T512_VNNI))) static void dw_rows_vnni(const DwRun *r, 
                                                                int cb1) {
   /* 3x3 filters (two tap quads and a single tap) get a fully unrolled copy */
   const int quads = r->d->dw_quads, tail1 = r->FH * r->FW % 4 == 1;
-  const int form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  const int form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64), relu = tfl_rq_relu(&r->d->dw_rq);
+  /* the pair kernel's dw_rq2_64 has the same multipliers, so the same fast_zp */
+  const int zp = r->d->dw_rq64.fast_zp ? TFL_RQ_ZP : 0;
   if (form == TFL_RQ_LEFT) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_LEFT, tail1);
   else if (form == TFL_RQ_PLAIN) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_PLAIN, tail1);
+  else if (quads == 3 && tail1 && relu && zp)
+    dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST | TFL_RQ_RELU | TFL_RQ_ZP, 1);
+  else if (quads == 3 && tail1 && zp) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST | TFL_RQ_ZP, 1);
+  else if (quads == 3 && tail1 && relu) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST | TFL_RQ_RELU, 1);
   else if (quads == 3 && tail1) dw_rows_vnni_body(r, row0, row1, cb0, cb1, 3, TFL_RQ_FAST, 1);
+  else if (relu) dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_FAST | TFL_RQ_RELU, tail1);
   else dw_rows_vnni_body(r, row0, row1, cb0, cb1, quads, TFL_RQ_FAST, tail1);
 }
 #endif
@@ -911,8 +925,10 @@ __attribute__((target(TFL_T512), always_inline)) static inline void dw_rows_512_
 
 __attribute__((target(TFL_T512))) static void dw_rows_512(const DwRun *r, int row0, int row1, int cb0, int cb1) {
   const int pairs = r->d->dw_pairs, form = tfl_rq_form(&r->d->dw_rq, &r->d->dw_rq64);
+  const int relu = tfl_rq_relu(&r->d->dw_rq);
   if (form == TFL_RQ_LEFT) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_LEFT, pairs);
   else if (form == TFL_RQ_PLAIN) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_PLAIN, pairs);
+  else if (pairs == 5 && relu) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST | TFL_RQ_RELU, 5);
   else if (pairs == 5) dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, 5);
   else dw_rows_512_body(r, row0, row1, cb0, cb1, TFL_RQ_FAST, pairs);
 }

@@ -279,12 +279,42 @@ __attribute__((target(TFL_T512), always_inline)) static inline __m512i v16rq(__m
   return _mm512_permutex2var_epi32(pe, _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0), po);
 }
 
+/* ADD/SUB input rescale MBQM((x - z) << 20, q, shift) in 32-bit lanes, for 9-bit v = x - z, right shifts r = -shift
+ * in 0..19: with m = mh 2^11 + ml (ml < 2^11), the 64-bit form (tfl_v16_rq64) divided by 2^20 is
+ *   (v mh + ((v ml + 2^10 + [r >= 1] (2^(10 + r) - [v < 0] 2^11)) >> 11)) >> r     (nested floors)
+ * where every term fits int32 (|v mh| < 2^28). */
+typedef struct {
+  __m512i mh, ml, k, c;
+  __m128i r;
+} V16In;
+
+__attribute__((target(TFL_T512))) static V16In v16in_params(int32_t q, int shift) {
+  const int r = -shift;
+  V16In p = {_mm512_set1_epi32(q >> 11), _mm512_set1_epi32(q & 2047),
+             _mm512_set1_epi32((1 << 10) + (r >= 1 ? 1 << (10 + r) : 0)), _mm512_set1_epi32(r >= 1 ? 1 << 11 : 0),
+             _mm_cvtsi32_si128(r)};
+  return p;
+}
+
+/* Whether v16in gives the MBQM of both inputs of this node. */
+static int ew_in32(const EwQ *d) {
+  return d->left_shift == 20 && d->m1 >= 0 && d->m2 >= 0 && d->s1 <= 0 && d->s1 >= -19 && d->s2 <= 0 && d->s2 >= -19;
+}
+
+__attribute__((target(TFL_T512), always_inline)) static inline __m512i v16in(__m512i v, const V16In *p) {
+  __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(v, p->ml), p->k);
+  t = _mm512_mask_sub_epi32(t, _mm512_movepi32_mask(v), t, p->c);
+  return _mm512_sra_epi32(_mm512_add_epi32(_mm512_mullo_epi32(v, p->mh), _mm512_srai_epi32(t, 11)), p->r);
+}
+
 /* ew_i8_avx2 on zmm: 16 outputs a step; kind (0 ADD, 1 SUB, 2 MUL) and the strides are compile-time constants. */
 __attribute__((target(TFL_T512), always_inline)) static inline int64_t ew_i8_512_body(const EwQ *d, const int8_t *a,
                                                                                     const int8_t *b, int8_t *y,
                                                                                     int64_t n, const int kind,
-                                                                                    const int sa, const int sb) {
+                                                                                    const int sa, const int sb,
+                                                                                    const int in32) {
   const V16Rq p1 = v16rq_params(d->m1, d->s1), p2 = v16rq_params(d->m2, d->s2), po = v16rq_params(d->mo, d->so);
+  const V16In i1 = v16in_params(d->m1, in32 ? d->s1 : 0), i2 = v16in_params(d->m2, in32 ? d->s2 : 0);
   const __m512i z1 = _mm512_set1_epi32(d->z1), z2 = _mm512_set1_epi32(d->z2), zo = _mm512_set1_epi32(d->zo);
   const __m512i lo = _mm512_set1_epi32(d->lo), hi = _mm512_set1_epi32(d->hi);
   const __m512i ba = _mm512_set1_epi32(a[0]), bb = _mm512_set1_epi32(b[0]);
@@ -296,6 +326,9 @@ __attribute__((target(TFL_T512), always_inline)) static inline int64_t ew_i8_512
     __m512i raw;
     if (kind == 2) {
       raw = _mm512_mullo_epi32(xa, xb);
+    } else if (in32) {
+      const __m512i va = v16in(xa, &i1), vb = v16in(xb, &i2);
+      raw = kind == 0 ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
     } else {
       const __m512i va = v16rq(_mm512_slli_epi32(xa, ls), &p1), vb = v16rq(_mm512_slli_epi32(xb, ls), &p2);
       raw = kind == 0 ? _mm512_add_epi32(va, vb) : _mm512_sub_epi32(va, vb);
@@ -307,12 +340,15 @@ __attribute__((target(TFL_T512), always_inline)) static inline int64_t ew_i8_512
 }
 
 #define EW512_KINDS(SA, SB)                                                                                            \
-  (kind == 0 ? ew_i8_512_body(d, a, b, y, n, 0, SA, SB)                                                               \
-             : kind == 1 ? ew_i8_512_body(d, a, b, y, n, 1, SA, SB) : ew_i8_512_body(d, a, b, y, n, 2, SA, SB))
+  (kind == 0 && in32   ? ew_i8_512_body(d, a, b, y, n, 0, SA, SB, 1)                                                   \
+   : kind == 0         ? ew_i8_512_body(d, a, b, y, n, 0, SA, SB, 0)                                                   \
+   : kind == 1 && in32 ? ew_i8_512_body(d, a, b, y, n, 1, SA, SB, 1)                                                   \
+   : kind == 1         ? ew_i8_512_body(d, a, b, y, n, 1, SA, SB, 0)                                                   \
+                       : ew_i8_512_body(d, a, b, y, n, 2, SA, SB, 0))
 __attribute__((target(TFL_T512))) static int64_t ew_i8_512(const EwQ *d, const int8_t *a, int64_t sa, const int8_t *b,
                                                            int64_t sb, int8_t *y, int64_t n) {
   if (n < 16 || (!sa && !sb)) return 0;
-  const int kind = d->op == TFL_OP_ADD ? 0 : d->op == TFL_OP_SUB ? 1 : 2;
+  const int kind = d->op == TFL_OP_ADD ? 0 : d->op == TFL_OP_SUB ? 1 : 2, in32 = ew_in32(d);
   if (sa && sb) return EW512_KINDS(1, 1);
   if (sa) return EW512_KINDS(1, 0);
   return EW512_KINDS(0, 1);
