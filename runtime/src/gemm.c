@@ -221,6 +221,28 @@ Z_INLINE void z_prefetch_panels(const float *pf, long pfs, int t, int ntiles, co
   }
 }
 
+/* The k loop of z_tile and y_tile. K comes in segments of span values (one for a plain GEMM): row r's values of
+ * segment s start at A_t + r * lda + s * ss, so a_r (declared by ROWS, a TILE_A per row after the first) is offset by
+ * s * (ss - span) to be indexed by k itself. The prefetching tiles get their own loop, so the others' k loop carries
+ * no extra instructions. STEP is one k of the tile. */
+#define TILE_A(r) const float *restrict a##r = a0 + (rows > r) * r * lda;
+#define TILE_K_LOOP(ROWS, STEP)                                                                                       \
+  {                                                                                                                   \
+    long sof = 0;                                                                                                     \
+    for (int k = 0; k < K; sof += ss - span) {                                                                        \
+      const int ke = k + span < K ? k + span : K;                                                                     \
+      const float *restrict a0 = A_t + sof;                                                                           \
+      ROWS                                                                                                            \
+      if (pa)                                                                                                         \
+        for (; k < ke; k++) {                                                                                         \
+          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);                                               \
+          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);                                       \
+          STEP                                                                                                        \
+        }                                                                                                             \
+      for (; k < ke; k++) STEP                                                                                        \
+    }                                                                                                                 \
+  }
+
 /* first: start from the bias (fast) or 0 (exact), else from the partial sums in C; last: clamp (exact: add the bias,
  * then clamp), else store the partial sums. A partial sum stored as float and reloaded continues the same rounding
  * sequence, so K-blocking is exact. */
@@ -266,23 +288,7 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     q1 += NR;                                                                                                         \
     ZACC(0) ZACC(1) ZACC(2) ZACC(3) ZACC(4) ZACC(5) ZACC(6)                                                           \
   }
-    /* K in segments of span values (one for a plain GEMM): row r's values of segment s start at A_t + r * lda +
-     * s * ss, so a_r below is offset by s * (ss - span) to be indexed by k itself */
-    long sof = 0;
-    for (int k = 0; k < K; sof += ss - span) {
-      const int ke = k + span < K ? k + span : K;
-      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
-      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
-      const float *restrict a5 = a0 + (rows > 5) * 5 * lda, *restrict a6 = a0 + (rows > 6) * 6 * lda;
-      /* the prefetching tiles in their own loop: the others' k loop carries no extra instructions */
-      if (pa)
-        for (; k < ke; k++) {
-          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
-          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
-          ZSTEP
-        }
-      for (; k < ke; k++) ZSTEP
-    }
+    TILE_K_LOOP(TILE_A(1) TILE_A(2) TILE_A(3) TILE_A(4) TILE_A(5) TILE_A(6), ZSTEP)
 #undef ZSTEP
 #undef ZACC
 #define ZST(r)                                                                                                        \
@@ -384,20 +390,7 @@ Z_INLINE void y_tile(int K, int ntiles, const float *A, long lda, const float *r
     q1 += NR;                                                                                                         \
     YACC(0) YACC(1) YACC(2) YACC(3) YACC(4) YACC(5)                                                                   \
   }
-    long sof = 0;
-    for (int k = 0; k < K; sof += ss - span) { /* segments as in z_tile */
-      const int ke = k + span < K ? k + span : K;
-      const float *restrict a0 = A_t + sof, *restrict a1 = a0 + (rows > 1) * lda, *restrict a2 = a0 + (rows > 2) * 2 * lda;
-      const float *restrict a3 = a0 + (rows > 3) * 3 * lda, *restrict a4 = a0 + (rows > 4) * 4 * lda;
-      const float *restrict a5 = a0 + (rows > 5) * 5 * lda;
-      if (pa)
-        for (; k < ke; k++) {
-          _mm_prefetch((const char *)(pa + (long)k * NR), _MM_HINT_T1);
-          if (pb) _mm_prefetch((const char *)(pb + (long)k * NR), _MM_HINT_T1);
-          YSTEP
-        }
-      for (; k < ke; k++) YSTEP
-    }
+    TILE_K_LOOP(TILE_A(1) TILE_A(2) TILE_A(3) TILE_A(4) TILE_A(5), YSTEP)
 #undef YSTEP
 #undef YACC
     const v8y acc[6][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},

@@ -145,19 +145,21 @@ static float eigen_tanh(float x_in) {
   return num / den;
 }
 
+/* GELU's constants as Eigen rounds them to float: sqrt(2 / pi) (tanh form) and -1 / sqrt(2) (erfc form) */
+static const float gelu_sqrt_2_over_pi = (float)(1.12837916709551257390 * 0.70710678118654752440);
+static const float gelu_minus_sqrt1_2 = (float)-0.70710678118654752440;
+
 /* One element as LiteRT computes it: packet = within the whole 4-float packets (Eigen's exp), else libm's expf. */
 static float gelu1(float x, int approx, int packet) {
-  const float sqrt_2_over_pi = (float)(1.12837916709551257390 * 0.70710678118654752440);
-  const float minus_sqrt1_2 = (float)-0.70710678118654752440;
   const float half_x = 0.5f * x;
   if (approx) {
     const float cube = (x * x) * x;
     const float scaled_cube = 0.044715f * cube;
     const float inner = x + scaled_cube;
-    const float t = eigen_tanh(sqrt_2_over_pi * inner);
+    const float t = eigen_tanh(gelu_sqrt_2_over_pi * inner);
     return half_x * (1.0f + t);
   }
-  return half_x * eigen_erfc(x * minus_sqrt1_2, packet);
+  return half_x * eigen_erfc(x * gelu_minus_sqrt1_2, packet);
 }
 
 /* ---- gelu1 on 8 lanes (GCC vector extensions; compiled for the baseline and as an AVX2 clone, contraction off in
@@ -263,8 +265,6 @@ TFL_INLINE tfl_v8f v_eigen_tanh(tfl_v8f x_in) {
 
 /* Elements [0, whole8) of [0, whole) by 8 lanes; returns whole8. */
 TFL_INLINE int64_t gelu_body(const float *X, float *O, int64_t whole, int approx) {
-  const float sqrt_2_over_pi = (float)(1.12837916709551257390 * 0.70710678118654752440);
-  const float minus_sqrt1_2 = (float)-0.70710678118654752440;
   int64_t i = 0;
   for (; i + 8 <= whole; i += 8) {
     tfl_v8f x, y;
@@ -275,10 +275,10 @@ TFL_INLINE int64_t gelu_body(const float *X, float *O, int64_t whole, int approx
       cube = cube * x;
       const tfl_v8f scaled_cube = V8(0.044715f) * cube;
       const tfl_v8f inner = x + scaled_cube;
-      const tfl_v8f t = v_eigen_tanh(V8(sqrt_2_over_pi) * inner);
+      const tfl_v8f t = v_eigen_tanh(V8(gelu_sqrt_2_over_pi) * inner);
       y = half_x * (V8(1.0f) + t);
     } else {
-      y = half_x * v_eigen_erfc(x * V8(minus_sqrt1_2));
+      y = half_x * v_eigen_erfc(x * V8(gelu_minus_sqrt1_2));
     }
     TFL_ST8(O + i, y);
   }
