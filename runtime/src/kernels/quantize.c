@@ -231,6 +231,13 @@ static void dequantize_range(void *arg, int64_t b, int64_t e) {
 
 static int narrow_type(int32_t t) { return t == TFL_INT8 || t == TFL_UINT8 || t == TFL_INT16; }
 
+/* Integer QUANTIZE of one value: clamp(MBQM(q - izp) + ozp). */
+static int32_t requant1(const QuantQ *d, int32_t q, int32_t izp, int32_t ozp, int32_t lo, int32_t hi,
+                        TflRounding mode) {
+  const int64_t w = (int64_t)tfl_mbqm_mode((int32_t)((uint32_t)q - (uint32_t)izp), d->mult, d->shift, mode) + ozp;
+  return (int32_t)(w < lo ? lo : (w > hi ? hi : w));
+}
+
 static TflStatus quantize_eval(TflContext *ctx, TflNode *node) {
   TflTensor *in = tfl_input(ctx, node, 0), *out = tfl_output(ctx, node, 0);
   const int64_t n = tfl_num_elements(in);
@@ -262,18 +269,12 @@ static TflStatus quantize_eval(TflContext *ctx, TflNode *node) {
   const int32_t izp = in->zero_points ? (int32_t)in->zero_points[0] : 0;
   const int32_t ozp = out->zero_points ? (int32_t)out->zero_points[0] : 0;
   const int byte_in = in->type == TFL_INT8 || in->type == TFL_UINT8;
-#define QZ_REQUANT(q)                                                                                  \
-  do {                                                                                                 \
-    const int64_t w_ = (int64_t)tfl_mbqm_mode((int32_t)((uint32_t)(q) - (uint32_t)izp), d->mult, d->shift, mode) + ozp; \
-    r_ = (int32_t)(w_ < lo ? lo : (w_ > hi ? hi : w_));                                                \
-  } while (0)
   if (byte_in) {
     if (d->lut_mode != (int)mode) {
       for (int b = 0; b < 256; ++b) {
-        int32_t r_;
-        QZ_REQUANT(in->type == TFL_INT8 ? (int32_t)(int8_t)b : b);
-        d->lut8[b] = (uint8_t)r_;
-        d->lut16[b] = (int16_t)r_;
+        const int32_t r = requant1(d, in->type == TFL_INT8 ? (int32_t)(int8_t)b : b, izp, ozp, lo, hi, mode);
+        d->lut8[b] = (uint8_t)r;
+        d->lut16[b] = (int16_t)r;
       }
       d->lut_mode = (int)mode;
     }
@@ -289,12 +290,7 @@ static TflStatus quantize_eval(TflContext *ctx, TflNode *node) {
       return TFL_OK;
     }
   }
-  for (int64_t i = 0; i < n; ++i) {
-    int32_t r_;
-    QZ_REQUANT(load_int(in, i));
-    store_int(out, i, r_);
-  }
-#undef QZ_REQUANT
+  for (int64_t i = 0; i < n; ++i) store_int(out, i, requant1(d, load_int(in, i), izp, ozp, lo, hi, mode));
   return TFL_OK;
 }
 
