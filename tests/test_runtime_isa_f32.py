@@ -23,6 +23,7 @@ TOL = 1e-5
 def _reset_isa():
     yield
     _tflrt.set_isa(None)
+    _tflrt.set_split512(None)
 
 
 def _w(rng, *shape, scale=0.3):
@@ -126,13 +127,20 @@ def reduce_pool_model():
     return ru.convert(f)
 
 
-def _run(model, inputs, isa=None, threads=1, fast=False):
+def _run(model, inputs, isa=None, threads=1, fast=False, split512=None):
     _tflrt.set_isa(isa)
+    _tflrt.set_split512(split512)
     try:
         it = Interpreter(model_content=model, num_threads=threads, experimental_fast_float=fast)
         return ru.run(it, inputs)
     finally:
         _tflrt.set_isa(None)
+        _tflrt.set_split512(None)
+
+
+# Every exact GEMM form: on the AVX-512 levels both the 256-bit tiles (CPUs that split 512-bit operations, AMD Zen 4)
+# and the 512-bit ones (the rest), whichever this CPU would pick.
+FORMS = [(isa, split) for isa in LEVELS for split in ((True, False) if isa.startswith("avx512") else (None,))]
 
 
 def _rel(got, ref):
@@ -148,11 +156,11 @@ def test_levels_listed():
 def test_exact_bit_identical_across_isa_and_threads(small_model):
     inputs = ru.random_inputs(ru.ours(small_model).get_input_details(), seed=3)
     base = _run(small_model, inputs, "scalar", 1)
-    for isa in LEVELS:
+    for isa, split in FORMS:
         for threads in (1, 2):
-            got = _run(small_model, inputs, isa, threads)
+            got = _run(small_model, inputs, isa, threads, split512=split)
             for i, (g, b) in enumerate(zip(got, base, strict=True)):
-                assert np.array_equal(g, b), f"output {i} differs at {isa}, {threads} threads"
+                assert np.array_equal(g, b), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
     ref = ru.run(ru.litert(small_model), inputs)
     for g, r in zip(base, ref, strict=True):
         assert _rel(g, r) <= TOL
@@ -179,6 +187,17 @@ def test_cap_applies_to_interpreters_created_afterwards(small_model):
     assert _tflrt.isa() == (top, top)
 
 
+def test_split512_setting():
+    """set_split512 forces either exact GEMM form and None returns to what cpuid says: True only on AMD family 19h."""
+    assert _tflrt.set_split512(True) is True
+    assert _tflrt.set_split512(False) is False
+    detected = _tflrt.set_split512(None)
+    with open("/proc/cpuinfo") as f:
+        info = f.read()
+    amd_19h = "AuthenticAMD" in info and "\ncpu family\t: 25\n" in info
+    assert detected is amd_19h
+
+
 @pytest.mark.heavy
 @pytest.mark.parametrize("name", ["mobilenet_v2", "transformer_block"])
 def test_model_exact_across_levels_and_fast(name):
@@ -189,10 +208,10 @@ def test_model_exact_across_levels_and_fast(name):
     data = conv.convert()
     inputs = sample_inputs(model)
     base = _run(data, inputs, LEVELS[-1], 1)
-    for isa in sorted({"sse2", "avx2", LEVELS[-1]} & set(LEVELS)):
+    for isa, split in [f for f in FORMS if f[0] in ("sse2", "avx2", LEVELS[-1])]:
         for threads in (1, 2):
-            got = _run(data, inputs, isa, threads)
-            assert all(np.array_equal(g, b) for g, b in zip(got, base, strict=True)), (isa, threads)
+            got = _run(data, inputs, isa, threads, split512=split)
+            assert all(np.array_equal(g, b) for g, b in zip(got, base, strict=True)), (isa, split, threads)
     fast = _run(data, inputs, fast=True)
     for g, b in zip(fast, base, strict=True):
         assert _rel(g, b) <= TOL
@@ -227,11 +246,11 @@ def test_new_paths_exact_across_isa_threads_and_fast(fixture, request):
     model = request.getfixturevalue(fixture)
     inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=5)
     base = _run(model, inputs, "scalar", 1)
-    for isa in LEVELS:
+    for isa, split in FORMS:
         for threads in (1, 2, 3):
-            got = _run(model, inputs, isa, threads)
+            got = _run(model, inputs, isa, threads, split512=split)
             for i, (g, b) in enumerate(zip(got, base, strict=True)):
-                assert np.array_equal(g, b), f"output {i} differs at {isa}, {threads} threads"
+                assert np.array_equal(g, b), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
     ref = ru.run(ru.litert(model), inputs)
     for g, r in zip(base, ref, strict=True):
         assert _rel(g, r) <= TOL

@@ -77,3 +77,33 @@ TflIsa tfl_set_isa_cap(int c) {
   cap = c < 0 ? -1 : c;
   return tfl_isa();
 }
+
+/* AMD family 19h (Zen 4) runs a 512-bit operation as two 256-bit halves; Intel's AVX-512 cores and Zen 5 run it whole.
+ * -2: not read yet; -1: detect; 0 / 1: forced (TFLRT_SPLIT512=0|1 or tfl_set_split512). */
+static int split_force = -2;
+
+static int split_detected(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
+  const int amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u; /* "AuthenticAMD" */
+  if (!amd || !__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  const unsigned family = ((a >> 8) & 0xFu) + (((a >> 8) & 0xFu) == 0xFu ? (a >> 20) & 0xFFu : 0u);
+  return family == 0x19u;
+#else
+  return 0;
+#endif
+}
+
+int tfl_cpu_split512(void) {
+  if (split_force == -2) {
+    const char *e = getenv("TFLRT_SPLIT512");
+    split_force = e && (e[0] == '0' || e[0] == '1') ? e[0] - '0' : -1;
+  }
+  return split_force >= 0 ? split_force : split_detected();
+}
+
+int tfl_set_split512(int v) {
+  split_force = v < 0 ? -1 : v != 0;
+  return tfl_cpu_split512();
+}

@@ -245,10 +245,11 @@ Z_INLINE void z_prefetch_panels(const float *pf, long pfs, int t, int ntiles, co
 
 /* first: start from the bias (fast) or 0 (exact), else from the partial sums in C; last: clamp (exact: add the bias,
  * then clamp), else store the partial sums. A partial sum stored as float and reloaded continues the same rounding
- * sequence, so K-blocking is exact. */
+ * sequence, so K-blocking is exact. exact: a separate multiply and add per product (the zmm exact tile, for CPUs that
+ * run 512-bit operations whole; y_tile below is the same arithmetic in ymm). */
 Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *restrict bp0, const float *restrict bp1,
                      const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
-                     int span, long ss, const int rows, const int two, int first, int last) {
+                     int span, long ss, const int rows, const int two, const int exact, int first, int last) {
   const __mmask16 m0 = nc >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nc) - 1);
   const __mmask16 m1 = nc >= 32 ? (__mmask16)0xFFFF : nc > 16 ? (__mmask16)((1u << (nc - 16)) - 1) : 0;
   const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -257,9 +258,11 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
   for (int t = 0; t < ntiles; t++) {
     const float *A_t = A + (long)t * rows * lda;
     float *C_t = C + (long)t * rows * ldc;
-    __m512 c00 = bb0, c01 = bb1, c10 = bb0, c11 = bb1, c20 = bb0, c21 = bb1;
-    __m512 c30 = bb0, c31 = bb1, c40 = bb0, c41 = bb1, c50 = bb0, c51 = bb1, c60 = bb0, c61 = bb1;
-    __m256 h0 = hb, h1 = hb, h2 = hb, h3 = hb, h4 = hb, h5 = hb, h6 = hb; /* two == 2: columns 16..23 */
+    const __m512 i0 = exact ? _mm512_setzero_ps() : bb0, i1 = exact ? _mm512_setzero_ps() : bb1;
+    const __m256 ih = exact ? _mm256_setzero_ps() : hb;
+    __m512 c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1;
+    __m512 c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1, c60 = i0, c61 = i1;
+    __m256 h0 = ih, h1 = ih, h2 = ih, h3 = ih, h4 = ih, h5 = ih, h6 = ih; /* two == 2: columns 16..23 */
     if (!first) {
 #define ZLD(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
@@ -273,12 +276,14 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     const float *restrict q0 = bp0, *restrict q1 = bp1;
     const float *pa, *pb;
     z_prefetch_panels(pf, pfs, t, ntiles, &pa, &pb);
+#define ZMAC(s, b, c) (exact ? _mm512_add_ps((c), _mm512_mul_ps((s), (b))) : _mm512_fmadd_ps((s), (b), (c)))
+#define HMAC(s, b, c) (exact ? _mm256_add_ps((c), _mm256_mul_ps((s), (b))) : _mm256_fmadd_ps((s), (b), (c)))
 #define ZACC(r)                                                                                                       \
   if (rows > r) {                                                                                                     \
     const __m512 sv = _mm512_set1_ps(a##r[k]);                                                                        \
-    c##r##0 = _mm512_fmadd_ps(sv, b0, c##r##0);                                                                       \
-    if (two == 1) c##r##1 = _mm512_fmadd_ps(sv, b1, c##r##1);                                                         \
-    if (two == 2) h##r = _mm256_fmadd_ps(_mm512_castps512_ps256(sv), hb1, h##r);                                      \
+    c##r##0 = ZMAC(sv, b0, c##r##0);                                                                                  \
+    if (two == 1) c##r##1 = ZMAC(sv, b1, c##r##1);                                                                    \
+    if (two == 2) h##r = HMAC(_mm512_castps512_ps256(sv), hb1, h##r);                                                 \
   }
 #define ZSTEP                                                                                                         \
   {                                                                                                                   \
@@ -291,15 +296,22 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
     TILE_K_LOOP(TILE_A(1) TILE_A(2) TILE_A(3) TILE_A(4) TILE_A(5) TILE_A(6), ZSTEP)
 #undef ZSTEP
 #undef ZACC
+#undef ZMAC
+#undef HMAC
+#define ZB(c, b) (exact ? _mm512_add_ps((c), (b)) : (c))
+#define HB(h) (exact ? _mm256_add_ps((h), hb) : (h))
 #define ZST(r)                                                                                                        \
   if (rows > r) {                                                                                                     \
-    _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(c##r##0) : c##r##0);                                        \
-    if (two == 1) _mm512_mask_storeu_ps(C_t + r * ldc + 16, m1, last ? Z_CLAMP(c##r##1) : c##r##1);                     \
+    _mm512_mask_storeu_ps(C_t + r * ldc, m0, last ? Z_CLAMP(ZB(c##r##0, bb0)) : c##r##0);                               \
+    if (two == 1) _mm512_mask_storeu_ps(C_t + r * ldc + 16, m1, last ? Z_CLAMP(ZB(c##r##1, bb1)) : c##r##1);            \
     if (two == 2)                                                                                                     \
-      _mm256_mask_storeu_ps(C_t + r * ldc + 16, (__mmask8)m1, last ? _mm256_min_ps(hhi, _mm256_max_ps(hlo, h##r)) : h##r); \
+      _mm256_mask_storeu_ps(C_t + r * ldc + 16, (__mmask8)m1,                                                          \
+                            last ? _mm256_min_ps(hhi, _mm256_max_ps(hlo, HB(h##r))) : h##r);                           \
   }
     ZST(0) ZST(1) ZST(2) ZST(3) ZST(4) ZST(5) ZST(6)
 #undef ZST
+#undef ZB
+#undef HB
   }
 }
 
@@ -308,28 +320,34 @@ Z_INLINE void z_tile(int K, int ntiles, const float *A, long lda, const float *r
 typedef void (*ZTileFn)(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,
                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf, long pfs,
                         int span, long ss, int first, int last);
-#define ZTILE_FN(R, TWO)                                                                                              \
+#define ZTILE_FN(P, R, TWO, EXACT)                                                                                    \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"), noinline)) static void                       \
-      z_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,            \
-                         const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,        \
-                         long pfs, int span, long ss, int first, int last) {                                          \
-    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, first, last);        \
+      P##_tile_##R##_##TWO(int K, int ntiles, const float *A, long lda, const float *bp0, const float *bp1,          \
+                           const float *bias32, float lo, float hi, float *C, long ldc, int nc, const float *pf,      \
+                           long pfs, int span, long ss, int first, int last) {                                        \
+    z_tile(K, ntiles, A, lda, bp0, bp1, bias32, lo, hi, C, ldc, nc, pf, pfs, span, ss, R, TWO, EXACT, first, last); \
   }
-#define ZTILE_ROWS(TWO)                                                                                               \
-  ZTILE_FN(1, TWO) ZTILE_FN(2, TWO) ZTILE_FN(3, TWO) ZTILE_FN(4, TWO) ZTILE_FN(5, TWO) ZTILE_FN(6, TWO)          \
-  ZTILE_FN(7, TWO)
-ZTILE_ROWS(0)
-ZTILE_ROWS(1)
-ZTILE_ROWS(2)
-/* Fast mode tiles are 7 rows high (14 zmm accumulators): the spatial sizes of ImageNet-style networks (7 x 7 x 4^k)
- * are multiples of 7, so no partial tile is left over. */
+#define ZTILE_ROWS(P, TWO, EXACT)                                                                                     \
+  ZTILE_FN(P, 1, TWO, EXACT) ZTILE_FN(P, 2, TWO, EXACT) ZTILE_FN(P, 3, TWO, EXACT) ZTILE_FN(P, 4, TWO, EXACT)     \
+  ZTILE_FN(P, 5, TWO, EXACT) ZTILE_FN(P, 6, TWO, EXACT) ZTILE_FN(P, 7, TWO, EXACT)
+ZTILE_ROWS(z, 0, 0)
+ZTILE_ROWS(z, 1, 0)
+ZTILE_ROWS(z, 2, 0)
+ZTILE_ROWS(e, 0, 1)
+ZTILE_ROWS(e, 1, 1)
+ZTILE_ROWS(e, 2, 1)
+/* zmm tiles are 7 rows high (14 zmm accumulators): the spatial sizes of ImageNet-style networks (7 x 7 x 4^k) are
+ * multiples of 7, so no partial tile is left over. */
 #define Z_MR 7
 /* [0] one panel, [1] a panel pair, [2] a panel pair whose second panel has at most 8 columns (24 output channels):
- * that half in ymm, a quarter fewer multiply-adds (Zen 4 runs a zmm operation as two ymm halves). */
-static const ZTileFn z_tiles[3][Z_MR] = {
-    {z_tile_1_0, z_tile_2_0, z_tile_3_0, z_tile_4_0, z_tile_5_0, z_tile_6_0, z_tile_7_0},
-    {z_tile_1_1, z_tile_2_1, z_tile_3_1, z_tile_4_1, z_tile_5_1, z_tile_6_1, z_tile_7_1},
-    {z_tile_1_2, z_tile_2_2, z_tile_3_2, z_tile_4_2, z_tile_5_2, z_tile_6_2, z_tile_7_2}};
+ * that half in ymm, a quarter fewer multiply-adds (Zen 4 runs a zmm operation as two ymm halves). z_: fast (FMA),
+ * e_: exact in zmm. */
+#define ZTILE_TABLE(P)                                                                                                \
+  {{P##_tile_1_0, P##_tile_2_0, P##_tile_3_0, P##_tile_4_0, P##_tile_5_0, P##_tile_6_0, P##_tile_7_0},                \
+   {P##_tile_1_1, P##_tile_2_1, P##_tile_3_1, P##_tile_4_1, P##_tile_5_1, P##_tile_6_1, P##_tile_7_1},                \
+   {P##_tile_1_2, P##_tile_2_2, P##_tile_3_2, P##_tile_4_2, P##_tile_5_2, P##_tile_6_2, P##_tile_7_2}}
+static const ZTileFn z_tiles[3][Z_MR] = ZTILE_TABLE(z);
+static const ZTileFn e_tiles[3][Z_MR] = ZTILE_TABLE(e);
 
 /* Exact-mode AVX-512 tile in 256-bit vectors: 6 rows x 32 columns in 24 ymm accumulators (AVX-512VL gives 32
  * registers). On CPUs that split 512-bit operations in two (AMD Zen 4) a separate multiply and add per product runs
@@ -419,18 +437,27 @@ YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE
 static const ZTileFn y_tiles[2][MR] = {{y_tile_1_0, y_tile_2_0, y_tile_3_0, y_tile_4_0, y_tile_5_0, y_tile_6_0},
                                        {y_tile_1_1, y_tile_2_1, y_tile_3_1, y_tile_4_1, y_tile_5_1, y_tile_6_1}};
 
+/* The three AVX-512 GEMM forms: exact in ymm tiles (CPUs that split 512-bit operations), fast (FMA) and exact in zmm
+ * tiles; their tile functions for a panel pair (two: it has a second panel) of nc columns. */
+enum { Z_YMM, Z_FMA, Z_EXACT };
+Z_INLINE const ZTileFn *z_tile_set(const int mode, int two, int nc) {
+  if (mode == Z_YMM) return y_tiles[two];
+  const int shape = two && nc <= NR + 8 ? 2 : two;
+  return mode == Z_FMA ? z_tiles[shape] : e_tiles[shape];
+}
+
 /* Loops (BLIS order): K in blocks of at most Z_KC, rows in blocks whose A block stays in L2, then panel pairs (a
  * pair's K block, up to 192 KB, streams from L2), then the block's tiles (one call) and its last rows. Z_KC was 384
  * (a pair's block in L1): the partial sums' round trips cost more than the L1 misses save, measured in-model on
  * ResNet50 (fast mode 1.05x -> 1.00x XNNPACK; 1024 and 2048 in between / equal). */
 #define Z_KC 1536
 Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
-                     float hi, float *C, long ldc, const int fma) {
+                     float hi, float *C, long ldc, const int mode) {
   int panels = (N + NR - 1) / NR;
   int nk = (K + Z_KC - 1) / Z_KC;
   if (nk < 1) nk = 1;
   const int kc = (K + nk - 1) / nk;
-  const int mr = fma ? Z_MR : MR;
+  const int mr = mode == Z_YMM ? MR : Z_MR;
   long mc = (long)(256 * 1024) / ((long)(kc > 0 ? kc : 1) * 4);
   mc = (mc / mr) * mr;
   if (mc < mr) mc = mr;
@@ -447,7 +474,7 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
         for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
         bias32[2 * NR] = lo;
         bias32[2 * NR + 1] = hi;
-        const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
+        const ZTileFn *tiles = z_tile_set(mode, two, nc);
         const float *a = A + m0 * lda + k0;
         float *c = C + m0 * ldc + n0;
         /* the next pair's block (this K block); its second panel only if it has one */
@@ -466,8 +493,8 @@ Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float 
 
 /* Direct convolution runs (gemm.h): per panel pair, every run's tiles with the pair's B block kept in L1/L2. */
 Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int span, long ss, long lda,
-                          const float *packed, const float *bias, float lo, float hi, long ldc, const int fma) {
-  const int panels = (N + NR - 1) / NR, mr = fma ? Z_MR : MR;
+                          const float *packed, const float *bias, float lo, float hi, long ldc, const int mode) {
+  const int panels = (N + NR - 1) / NR, mr = mode == Z_YMM ? MR : Z_MR;
   for (int p = 0; p < panels; p += 2) {
     const int two = p + 1 < panels;
     const float *bp0 = packed + (size_t)p * NR * K, *bp1 = two ? bp0 + (size_t)NR * K : bp0;
@@ -476,7 +503,7 @@ Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int s
     for (int j = 0; j < 2 * NR; j++) bias32[j] = (bias && j < nc) ? bias[n0 + j] : 0.0f;
     bias32[2 * NR] = lo;
     bias32[2 * NR + 1] = hi;
-    const ZTileFn *tiles = fma ? z_tiles[two && nc <= NR + 8 ? 2 : two] : y_tiles[two];
+    const ZTileFn *tiles = z_tile_set(mode, two, nc);
     const float *pf = p + 2 < panels ? bp0 + (size_t)2 * NR * K : NULL;
     const long pfs = p + 3 < panels ? (long)NR * K : 0;
     for (int r = 0; r < nruns; r++) {
@@ -491,31 +518,25 @@ Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int s
     }
   }
 }
-TFL_TARGET_AVX512 static void conv_runs_ymm(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
-                                            long lda, const float *packed, const float *bias, float lo, float hi,
-                                            long ldc) {
-  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 0);
-}
-TFL_TARGET_AVX512 static void conv_runs_fma(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,
-                                            long lda, const float *packed, const float *bias, float lo, float hi,
-                                            long ldc) {
-  z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, 1);
-}
-
-TFL_TARGET_AVX512 static void gemm_avx512_ymm(int M, int N, int K, const float *A, long lda, const float *packed,
-                                              const float *bias, float lo, float hi, float *C, long ldc) {
-  z_gemm(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, 0);
-}
-TFL_TARGET_AVX512 static void gemm_avx512_fma(int M, int N, int K, const float *A, long lda, const float *packed,
-                                              const float *bias, float lo, float hi, float *C, long ldc) {
-  z_gemm(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, 1);
-}
+#define Z_FORMS(X) X(ymm, Z_YMM) X(fma, Z_FMA) X(exact, Z_EXACT)
+#define Z_FORM_FNS(NAME, MODE)                                                                                        \
+  TFL_TARGET_AVX512 static void conv_runs_##NAME(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,  \
+                                                 long lda, const float *packed, const float *bias, float lo, float hi, \
+                                                 long ldc) {                                                          \
+    z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, MODE);                                   \
+  }                                                                                                                   \
+  TFL_TARGET_AVX512 static void gemm_avx512_##NAME(int M, int N, int K, const float *A, long lda, const float *packed, \
+                                                   const float *bias, float lo, float hi, float *C, long ldc) {       \
+    z_gemm(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, MODE);                                                       \
+  }
+Z_FORMS(Z_FORM_FNS)
+#undef Z_FORM_FNS
 #endif
 
 TflGemmFn tfl_gemm_kernel(int fast) {
 #if TFL_X86_CLONES
   const TflIsa isa = tfl_isa();
-  if (isa >= TFL_ISA_AVX512) return fast ? gemm_avx512_fma : gemm_avx512_ymm;
+  if (isa >= TFL_ISA_AVX512) return fast ? gemm_avx512_fma : tfl_cpu_split512() ? gemm_avx512_ymm : gemm_avx512_exact;
   if (isa >= TFL_ISA_AVX2) return gemm_avx2;
 #endif
   (void)fast;
@@ -525,7 +546,7 @@ TflGemmFn tfl_gemm_kernel(int fast) {
 int tfl_gemm_conv_unit(TflGemmFn fn, int K) {
 #if TFL_X86_CLONES
   if (K > 0 && K <= Z_KC) {
-    if (fn == gemm_avx512_fma) return Z_MR;
+    if (fn == gemm_avx512_fma || fn == gemm_avx512_exact) return Z_MR;
     if (fn == gemm_avx512_ymm) return MR;
   }
 #endif
@@ -538,8 +559,9 @@ void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, 
                         const float *packed, const float *bias, float lo, float hi, long ldc) {
 #if TFL_X86_CLONES
   if (nruns > 0 && N > 0 && tfl_gemm_conv_unit(fn, K)) {
-    (fn == gemm_avx512_fma ? conv_runs_fma : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi,
-                                                            ldc);
+    (fn == gemm_avx512_fma     ? conv_runs_fma
+     : fn == gemm_avx512_exact ? conv_runs_exact
+                               : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc);
     return;
   }
 #endif
@@ -662,7 +684,7 @@ int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) 
 
 int tfl_gemm_rows_unit(TflGemmFn fn) {
 #if TFL_X86_CLONES
-  if (fn == gemm_avx512_fma) return Z_MR;
+  if (fn == gemm_avx512_fma || fn == gemm_avx512_exact) return Z_MR;
 #endif
   (void)fn;
   return MR;

@@ -737,9 +737,23 @@ static PyObject *mod_set_isa(PyObject *m, PyObject *arg) {
   return PyUnicode_FromString(tfl_isa_name(tfl_set_isa_cap(cap)));
 }
 
+/* set_split512(None | bool) -> bool: force (or detect again) whether exact float GEMMs use 256-bit tiles on AVX-512 */
+static PyObject *mod_set_split512(PyObject *m, PyObject *arg) {
+  (void)m;
+  int v = -1;
+  if (arg != Py_None) {
+    v = PyObject_IsTrue(arg);
+    if (v < 0) return NULL;
+  }
+  return PyBool_FromLong(tfl_set_split512(v));
+}
+
 static PyMethodDef module_methods[] = {
     {"isa", mod_isa, METH_NOARGS, "(ISA level kernels use, ISA level the CPU has)."},
     {"set_isa", mod_set_isa, METH_O, "Cap the ISA level (None: no cap) for interpreters prepared afterwards."},
+    {"set_split512", mod_set_split512, METH_O,
+     "Force (True / False; None: detect) 256-bit exact float GEMM tiles on AVX-512, for interpreters prepared afterwards; "
+     "returns the setting in effect."},
     {"rsqrt_estimate", tfl_py_rsqrt_estimate, METH_O, "The CPU's RSQRTPS estimates of a float32 buffer (None off x86)."},
     {"has_custom_kernel", mod_has_custom_kernel, METH_O, "Whether a C kernel is registered for a custom code."},
     {"register_custom_op", mod_register_custom_op, METH_VARARGS,
