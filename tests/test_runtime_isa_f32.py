@@ -262,6 +262,32 @@ def test_new_paths_exact_across_isa_threads_and_fast(fixture, request):
         assert all(np.array_equal(x, y) for x, y in zip(got, fast1, strict=True)), threads
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_edge_pixels_equal_reference(stride):
+    """Depthwise 3x3 (SAME) over maps made mostly of edge pixels: 1x1, 1x2, 2x1, 2x3, 3x2, 5x6, 7x7 and 9x14, over 20
+    channels (a masked block) and 48: exact mode equals LiteRT's reference kernel bit for bit on every ISA form and
+    for 1-3 threads (the AVX-512 kernel's edge pixels take only their valid taps, in order)."""
+    rng = np.random.default_rng(21 + stride)
+    specs = [(1, 1, 20), (1, 2, 48), (2, 1, 20), (2, 3, 48), (3, 2, 20), (5, 6, 48), (7, 7, 20), (9, 14, 48)]
+    weights = [(_w(rng, 3, 3, c, 1), _w(rng, c)) for _, _, c in specs]
+
+    @tf.function(input_signature=[tf.TensorSpec([1, h, w, c], tf.float32) for h, w, c in specs])
+    def f(*xs):
+        return tuple(
+            tf.nn.relu6(tf.nn.depthwise_conv2d(x, wd, [1, stride, stride, 1], "SAME") + bd)
+            for x, (wd, bd) in zip(xs, weights, strict=True)
+        )
+
+    model = ru.convert(f)
+    inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=7, lo=-3.0, hi=3.0)
+    want = ru.run(ru.litert(model), inputs)
+    for isa, split in FORMS:
+        for threads in (1, 2, 3):
+            got = _run(model, inputs, isa, threads, split512=split)
+            for i, (g, r) in enumerate(zip(got, want, strict=True)):
+                assert np.array_equal(g, r), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
+
+
 def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
     """A NaN and signed zeros in the reduced data: the split reductions keep what the serial loop gives (REDUCE_MAX's
     `x > v ? x : v` drops a NaN met after a larger value, keeps one met first), equal for any thread count."""
