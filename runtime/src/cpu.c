@@ -82,7 +82,7 @@ TflIsa tfl_set_isa_cap(int c) {
  * -2: not read yet; -1: detect; 0 / 1: forced (TFLRT_SPLIT512=0|1 or tfl_set_split512). */
 static int split_force = -2;
 
-static int split_detected(void) {
+static int split_cpuid(void) {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
@@ -93,6 +93,13 @@ static int split_detected(void) {
 #else
   return 0;
 #endif
+}
+
+/* cpuid once: in a virtual machine every cpuid instruction traps to the hypervisor (microseconds) */
+static int split_detected(void) {
+  static int detected = -1;
+  if (detected < 0) detected = split_cpuid(); /* when an interpreter is prepared (the GIL held), never by workers */
+  return detected;
 }
 
 int tfl_cpu_split512(void) {

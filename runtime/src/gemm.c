@@ -439,11 +439,11 @@ static const ZTileFn y_tiles[2][MR] = {{y_tile_1_0, y_tile_2_0, y_tile_3_0, y_ti
 
 /* The three AVX-512 GEMM forms: exact in ymm tiles (CPUs that split 512-bit operations), fast (FMA) and exact in zmm
  * tiles; their tile functions for a panel pair (two: it has a second panel) of nc columns. */
-enum { Z_YMM, Z_FMA, Z_EXACT };
+enum { Z_YMM, Z_FMA, Z_EXACT, Z_FMA_L1 }; /* Z_FMA_L1: Z_FMA in K blocks of Z_KC_L1 (below) */
 Z_INLINE const ZTileFn *z_tile_set(const int mode, int two, int nc) {
   if (mode == Z_YMM) return y_tiles[two];
   const int shape = two && nc <= NR + 8 ? 2 : two;
-  return mode == Z_FMA ? z_tiles[shape] : e_tiles[shape];
+  return mode == Z_EXACT ? e_tiles[shape] : z_tiles[shape];
 }
 
 /* Loops (BLIS order): K in blocks of at most Z_KC, rows in blocks whose A block stays in L2, then panel pairs (a
@@ -460,7 +460,7 @@ Z_INLINE const ZTileFn *z_tile_set(const int mode, int two, int nc) {
 Z_INLINE void z_gemm(int M, int N, int K, const float *A, long lda, const float *packed, const float *bias, float lo,
                      float hi, float *C, long ldc, const int mode) {
   int panels = (N + NR - 1) / NR;
-  const int zkc = mode == Z_FMA && !tfl_cpu_split512() ? Z_KC_L1 : Z_KC;
+  const int zkc = mode == Z_FMA_L1 ? Z_KC_L1 : Z_KC;
   int nk = (K + zkc - 1) / zkc;
   if (nk < 1) nk = 1;
   const int kc = (K + nk - 1) / nk;
@@ -525,7 +525,7 @@ Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int s
     }
   }
 }
-#define Z_FORMS(X) X(ymm, Z_YMM) X(fma, Z_FMA) X(exact, Z_EXACT)
+#define Z_FORMS(X) X(ymm, Z_YMM) X(fma, Z_FMA) X(exact, Z_EXACT) X(fma_l1, Z_FMA_L1)
 #define Z_FORM_FNS(NAME, MODE)                                                                                        \
   TFL_TARGET_AVX512 static void conv_runs_##NAME(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,  \
                                                  long lda, const float *packed, const float *bias, float lo, float hi, \
@@ -543,7 +543,10 @@ Z_FORMS(Z_FORM_FNS)
 TflGemmFn tfl_gemm_kernel(int fast) {
 #if TFL_X86_CLONES
   const TflIsa isa = tfl_isa();
-  if (isa >= TFL_ISA_AVX512) return fast ? gemm_avx512_fma : tfl_cpu_split512() ? gemm_avx512_ymm : gemm_avx512_exact;
+  if (isa >= TFL_ISA_AVX512) {
+    const int split = tfl_cpu_split512();
+    return fast ? (split ? gemm_avx512_fma : gemm_avx512_fma_l1) : split ? gemm_avx512_ymm : gemm_avx512_exact;
+  }
   if (isa >= TFL_ISA_AVX2) return gemm_avx2;
 #endif
   (void)fast;
@@ -553,7 +556,7 @@ TflGemmFn tfl_gemm_kernel(int fast) {
 int tfl_gemm_conv_unit(TflGemmFn fn, int K) {
 #if TFL_X86_CLONES
   if (K > 0 && K <= Z_KC) {
-    if (fn == gemm_avx512_fma || fn == gemm_avx512_exact) return Z_MR;
+    if (fn == gemm_avx512_fma || fn == gemm_avx512_fma_l1 || fn == gemm_avx512_exact) return Z_MR;
     if (fn == gemm_avx512_ymm) return MR;
   }
 #endif
@@ -566,9 +569,10 @@ void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, 
                         const float *packed, const float *bias, float lo, float hi, long ldc) {
 #if TFL_X86_CLONES
   if (nruns > 0 && N > 0 && tfl_gemm_conv_unit(fn, K)) {
-    (fn == gemm_avx512_fma     ? conv_runs_fma
-     : fn == gemm_avx512_exact ? conv_runs_exact
-                               : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc);
+    (fn == gemm_avx512_fma      ? conv_runs_fma
+     : fn == gemm_avx512_fma_l1 ? conv_runs_fma_l1
+     : fn == gemm_avx512_exact  ? conv_runs_exact
+                                : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc);
     return;
   }
 #endif
@@ -691,7 +695,7 @@ int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk) 
 
 int tfl_gemm_rows_unit(TflGemmFn fn) {
 #if TFL_X86_CLONES
-  if (fn == gemm_avx512_fma || fn == gemm_avx512_exact) return Z_MR;
+  if (fn == gemm_avx512_fma || fn == gemm_avx512_fma_l1 || fn == gemm_avx512_exact) return Z_MR;
 #endif
   (void)fn;
   return MR;

@@ -201,6 +201,7 @@ static void red_accumulate(TflContext *ctx, const RedData *d, int op, int type, 
   int64_t want = 4 * (int64_t)nt;
   if ((double)total / TFL_MIN_RANGE_WORK < want) want = (int64_t)((double)total / TFL_MIN_RANGE_WORK);
   if (s >= 0 && want > d->dims[s]) want = d->dims[s];
+  if (want > nt) want -= want % nt; /* equal shares (3 tasks on 2 threads left one idle a third of the time) */
   if (nt <= 1 || s < 0 || want < 2) {
     red_range(d, op, type, x, acc, -1, 0, 0);
     return;
