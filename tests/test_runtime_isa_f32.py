@@ -143,6 +143,15 @@ def _run(model, inputs, isa=None, threads=1, fast=False, split512=None):
 FORMS = [(isa, split) for isa in LEVELS for split in ((True, False) if isa.startswith("avx512") else (None,))]
 
 
+def _assert_every_form_equals(model, inputs, want, threads):
+    """Exact mode's outputs on every ISA form and thread count equal `want` bit for bit."""
+    for isa, split in FORMS:
+        for n in threads:
+            got = _run(model, inputs, isa, n, split512=split)
+            for i, (g, w) in enumerate(zip(got, want, strict=True)):
+                assert np.array_equal(g, w), f"output {i} differs at {isa} (split512 {split}), {n} threads"
+
+
 def _rel(got, ref):
     ref = np.asarray(ref, np.float64)
     return float(np.max(np.abs(np.asarray(got, np.float64) - ref))) / max(float(np.max(np.abs(ref))), 1e-30)
@@ -156,11 +165,7 @@ def test_levels_listed():
 def test_exact_bit_identical_across_isa_and_threads(small_model):
     inputs = ru.random_inputs(ru.ours(small_model).get_input_details(), seed=3)
     base = _run(small_model, inputs, "scalar", 1)
-    for isa, split in FORMS:
-        for threads in (1, 2):
-            got = _run(small_model, inputs, isa, threads, split512=split)
-            for i, (g, b) in enumerate(zip(got, base, strict=True)):
-                assert np.array_equal(g, b), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
+    _assert_every_form_equals(small_model, inputs, base, (1, 2))
     ref = ru.run(ru.litert(small_model), inputs)
     for g, r in zip(base, ref, strict=True):
         assert _rel(g, r) <= TOL
@@ -246,11 +251,7 @@ def test_new_paths_exact_across_isa_threads_and_fast(fixture, request):
     model = request.getfixturevalue(fixture)
     inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=5)
     base = _run(model, inputs, "scalar", 1)
-    for isa, split in FORMS:
-        for threads in (1, 2, 3):
-            got = _run(model, inputs, isa, threads, split512=split)
-            for i, (g, b) in enumerate(zip(got, base, strict=True)):
-                assert np.array_equal(g, b), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
+    _assert_every_form_equals(model, inputs, base, (1, 2, 3))
     ref = ru.run(ru.litert(model), inputs)
     for g, r in zip(base, ref, strict=True):
         assert _rel(g, r) <= TOL
@@ -286,11 +287,7 @@ def test_depthwise_edge_pixels_equal_reference(stride):
     model = ru.convert(f)
     inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=7, lo=-3.0, hi=3.0)
     want = ru.run(ru.litert(model), inputs)
-    for isa, split in FORMS:
-        for threads in (1, 2, 3):
-            got = _run(model, inputs, isa, threads, split512=split)
-            for i, (g, r) in enumerate(zip(got, want, strict=True)):
-                assert np.array_equal(g, r), f"output {i} differs at {isa} (split512 {split}), {threads} threads"
+    _assert_every_form_equals(model, inputs, want, (1, 2, 3))
 
 
 def test_reduce_keeps_nan_and_order_across_threads(reduce_pool_model):
