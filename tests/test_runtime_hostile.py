@@ -37,7 +37,8 @@ def _run_all(model: bytes, **kw):
     """load -> allocate -> invoke with zero inputs (what the fuzz harness does first); returns the outputs."""
     from runtime import Interpreter
 
-    it = Interpreter(model_content=model, num_threads=1, **kw)
+    kw.setdefault("num_threads", 1)
+    it = Interpreter(model_content=model, **kw)
     it.allocate_tensors()
     for d in it.get_input_details():
         it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
@@ -177,6 +178,27 @@ def test_int8_relu_range_with_tiny_output_scale_is_defined():
     file then stops at a later node it made unsupported (`fuzz.sh repro` checks it under ASan+UBSan)."""
     with pytest.raises(RuntimeError, match=r"RELU6 version 2 \(subgraph 0, node 4\)"):
         _run_all(_load("relu-act-range-tiny-output-scale.tflite"))
+
+
+def test_depthwise_left_edge_forms_no_pointer_before_the_row():
+    """make fuzz (UBSan) found the AVX-512 float depthwise's 3x3 edge path forming a pointer one pixel before the
+    input row at a left edge (ix0 = -1; conv_f32.c, pointer overflow); it now forms pointers only to valid taps
+    (`fuzz.sh repro` checks it under ASan+UBSan). The mutated file (LiteRT rejects its FlatBuffer) runs, with the same
+    bytes on every ISA level the CPU has and at 1 and 2 threads."""
+    from runtime import _tflrt
+
+    model = _load("dw-left-edge-pointer-before-row.tflite")
+    base = _run_all(model)
+    assert base and all(np.all(np.isfinite(o)) for o in base)
+    names = ["scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"]
+    try:
+        for isa in names[: names.index(_tflrt.isa()[1]) + 1]:
+            _tflrt.set_isa(isa)
+            for threads in (1, 2):
+                got = _run_all(model, num_threads=threads)
+                assert all(np.array_equal(g, b) for g, b in zip(got, base, strict=True)), (isa, threads)
+    finally:
+        _tflrt.set_isa(None)
 
 
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])

@@ -781,17 +781,17 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
       while (fx0 < KW && ix0 + fx0 * dwx < 0) fx0++;
       while (fx1 > fx0 && ix0 + (fx1 - 1) * dwx >= W) fx1--;
       if (is3 && fx0 <= 1 && fx1 >= 2) {
-        /* 3x3 with the middle column valid: the outer ones per fx0 / fx1 */
-        const float *wc = w + (size_t)fy0 * 3 * C;
-        const float *ic = ib + ((size_t)(iy0 + fy0) * W + ix0) * C;
-        const int left = fx0 == 0, right = fx1 == 3, rows = fy1 - fy0;
+        /* 3x3 with the middle column valid: the outer ones per fx0 / fx1. Pointers are formed only to valid taps
+         * (the middle one, then its neighbours when they are inside): ix0 itself is -1 at a left edge. */
+        const int left = fx0 == 0, right = fx1 == 3;
         ZDW_BLOCKS
           __m512 acc = _mm512_setzero_ps();
-          for (int k = 0; k < rows; k++) {
-            const float *ip = ic + (size_t)k * W * C + c, *wp = wc + (size_t)k * 3 * C + c;
-            if (left) acc = zdw_mac(acc, ZDW_LD(ip), ZDW_LD(wp), fma);
-            acc = zdw_mac(acc, ZDW_LD(ip + C), ZDW_LD(wp + C), fma);
-            if (right) acc = zdw_mac(acc, ZDW_LD(ip + 2 * C), ZDW_LD(wp + 2 * C), fma);
+          for (int fy = fy0; fy < fy1; fy++) {
+            const float *ip = ib + ((size_t)(iy0 + fy) * W + (size_t)(ix0 + 1)) * C + c;
+            const float *wp = w + (size_t)(3 * fy + 1) * C + c;
+            if (left) acc = zdw_mac(acc, ZDW_LD(ip - C), ZDW_LD(wp - C), fma);
+            acc = zdw_mac(acc, ZDW_LD(ip), ZDW_LD(wp), fma);
+            if (right) acc = zdw_mac(acc, ZDW_LD(ip + C), ZDW_LD(wp + C), fma);
           }
           _mm512_mask_storeu_ps(op + c, m, zdw_finish(acc, b, vlo, vhi));
         }
