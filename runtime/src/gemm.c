@@ -437,9 +437,10 @@ YTILE_FN(1, 1) YTILE_FN(2, 1) YTILE_FN(3, 1) YTILE_FN(4, 1) YTILE_FN(5, 1) YTILE
 static const ZTileFn y_tiles[2][MR] = {{y_tile_1_0, y_tile_2_0, y_tile_3_0, y_tile_4_0, y_tile_5_0, y_tile_6_0},
                                        {y_tile_1_1, y_tile_2_1, y_tile_3_1, y_tile_4_1, y_tile_5_1, y_tile_6_1}};
 
-/* The three AVX-512 GEMM forms: exact in ymm tiles (CPUs that split 512-bit operations), fast (FMA) and exact in zmm
- * tiles; their tile functions for a panel pair (two: it has a second panel) of nc columns. */
-enum { Z_YMM, Z_FMA, Z_EXACT, Z_FMA_L1 }; /* Z_FMA_L1: Z_FMA in K blocks of Z_KC_L1 (below) */
+/* The AVX-512 GEMM forms: exact in ymm tiles (CPUs that split 512-bit operations), fast (FMA; Z_FMA_L1 the same in K
+ * blocks of Z_KC_L1, below) and exact in zmm tiles; their tile functions for a panel pair (two: it has a second panel)
+ * of nc columns. */
+enum { Z_YMM, Z_FMA, Z_EXACT, Z_FMA_L1 };
 Z_INLINE const ZTileFn *z_tile_set(const int mode, int two, int nc) {
   if (mode == Z_YMM) return y_tiles[two];
   const int shape = two && nc <= NR + 8 ? 2 : two;
@@ -453,7 +454,7 @@ Z_INLINE const ZTileFn *z_tile_set(const int mode, int two, int nc) {
 #define Z_KC 1536
 /* Fast mode on CPUs that run 512-bit operations whole (Intel): K blocks of 256, so a pair's block (32 KB) stays in the
  * 48 KB L1 while the row tiles stream past it. On this session's Xeon, MobileNetV2's 1x1 layers with K = 384..960
- * alone: 0.93 -> 0.83 ms (192..320 within 1%); in-model A/B 0.95-0.97x on ResNet50 and MobileNetV2. Exact mode's
+ * alone: 0.93 -> 0.83 ms (192..320 within 1%); in-model A/B 0.93-0.99x on MobileNetV2, 0.95x on ResNet50. Exact mode's
  * separate multiply and add leaves the loads time to arrive (no change measured), and Zen 4 measured the opposite
  * (above), so both keep Z_KC. Blocking never changes a result (see z_tile). */
 #define Z_KC_L1 256

@@ -704,10 +704,10 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
   /* interior output columns of any window (every tap inside): the generic path's four-pixel blocks */
   int gx_hi = OW;
   while (gx_hi > ox_lo && (int64_t)(gx_hi - 1) * sw - pad_l + (int64_t)(KW - 1) * dwx >= W) gx_hi--;
-#define ZDW_BLOCKS                                                                                                    \
-  for (int c = c0; c < c1; c += 16) {                                                                                 \
-    const __mmask16 m = c1 - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c1 - c)) - 1);                          \
-    const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+  /* the lanes and bias of the 16-channel block at c */
+#define ZDW_BLOCK                                                                                                     \
+  const __mmask16 m = c1 - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c1 - c)) - 1);                            \
+  const __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
 #define ZDW_LD(p) _mm512_maskz_loadu_ps(m, (p))
   for (int r = row0; r < row1; r++) {
     int n = r / OH, oy = r % OH;
@@ -725,7 +725,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
       if (ox >= lo && ox < hi) {
         const float *r0 = ib + ((size_t)iy0 * W + ix0) * C, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
         if (ox + 4 <= hi) { /* four interior pixels of a 3x3 window */
-          ZDW_BLOCKS
+          for (int c = c0; c < c1; c += 16) {
+            ZDW_BLOCK
             __m512 wv[9], q[4];
             for (int t = 0; t < 9; t++) wv[t] = ZDW_LD(w + (size_t)t * C + c);
             zdw_quad(r0 + c, (size_t)W * C, sw, C, m, wv, q, fma);
@@ -734,7 +735,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
           ox += 3;
           continue;
         }
-        ZDW_BLOCKS /* one interior pixel of a 3x3 window */
+        for (int c = c0; c < c1; c += 16) { /* one interior pixel of a 3x3 window */
+          ZDW_BLOCK
           const float *wc = w + c;
           __m512 acc = _mm512_setzero_ps();
           acc = zdw_mac(acc, ZDW_LD(r0 + c), ZDW_LD(wc), fma);
@@ -754,7 +756,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
         /* four interior pixels of any window (EfficientNet's 5x5): four accumulation chains instead of one
          * KH*KW-deep chain, each weight vector loaded once for the four; each output's taps still in order */
         const size_t ps = (size_t)sw * C;
-        ZDW_BLOCKS
+        for (int c = c0; c < c1; c += 16) {
+          ZDW_BLOCK
           __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
           for (int fy = 0; fy < KH; fy++) {
             const float *irow = ib + ((size_t)(iy0 + fy * dhy) * W + ix0) * C + c;
@@ -784,7 +787,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
         /* 3x3 with the middle column valid: the outer ones per fx0 / fx1. Pointers are formed only to valid taps
          * (the middle one, then its neighbours when they are inside): ix0 itself is -1 at a left edge. */
         const int left = fx0 == 0, right = fx1 == 3;
-        ZDW_BLOCKS
+        for (int c = c0; c < c1; c += 16) {
+          ZDW_BLOCK
           __m512 acc = _mm512_setzero_ps();
           for (int fy = fy0; fy < fy1; fy++) {
             const float *ip = ib + ((size_t)(iy0 + fy) * W + (size_t)(ix0 + 1)) * C + c;
@@ -797,7 +801,8 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
         }
         continue;
       }
-      ZDW_BLOCKS
+      for (int c = c0; c < c1; c += 16) {
+        ZDW_BLOCK
         __m512 acc = _mm512_setzero_ps();
         for (int fy = fy0; fy < fy1; fy++) {
           const float *irow = ib + (size_t)(iy0 + fy * dhy) * W * C + c;
@@ -809,7 +814,7 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
       }
     }
   }
-#undef ZDW_BLOCKS
+#undef ZDW_BLOCK
 #undef ZDW_LD
 }
 TFL_TARGET_AVX512 static void dw_avx512(const DwData *d, const float *in, const float *w, const float *bias, float *out,
