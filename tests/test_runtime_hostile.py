@@ -185,11 +185,24 @@ def test_depthwise_left_edge_forms_no_pointer_before_the_row():
     input row at a left edge (ix0 = -1; conv_f32.c, pointer overflow); it now forms pointers only to valid taps
     (`fuzz.sh repro` checks it under ASan+UBSan). The mutated file (LiteRT rejects its FlatBuffer) runs, with the same
     bytes on every ISA level the CPU has and at 1 and 2 threads."""
+    base = _same_on_every_level(_load("dw-left-edge-pointer-before-row.tflite"))
+    assert all(np.all(np.isfinite(o)) for o in base)
+
+
+def test_int8_conv_bias_overflowing_int32_wraps():
+    """make fuzz (UBSan) found the int8 CONV_2D's per-pixel path adding a bias near INT32_MAX to its accumulator in
+    signed int (conv_q.c, undefined overflow); the sum wraps in 32 bits now, as LiteRT's int32 arithmetic does on the
+    CPUs it runs on. The mutated file (LiteRT rejects its FlatBuffer) runs with the same bytes on every level."""
+    _same_on_every_level(_load("conv8-bias-add-int32-overflow.tflite"))
+
+
+def _same_on_every_level(model: bytes):
+    """Runs the model (zero inputs) on every ISA level the CPU has at 1 and 2 threads; asserts the same bytes every
+    time and returns the outputs."""
     from runtime import _tflrt
 
-    model = _load("dw-left-edge-pointer-before-row.tflite")
     base = _run_all(model)
-    assert base and all(np.all(np.isfinite(o)) for o in base)
+    assert base
     names = ["scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"]
     try:
         for isa in names[: names.index(_tflrt.isa()[1]) + 1]:
@@ -199,6 +212,7 @@ def test_depthwise_left_edge_forms_no_pointer_before_the_row():
                 assert all(np.array_equal(g, b) for g, b in zip(got, base, strict=True)), (isa, threads)
     finally:
         _tflrt.set_isa(None)
+    return base
 
 
 @pytest.mark.parametrize("name", ["exp16-zero-output-scale.tflite"])

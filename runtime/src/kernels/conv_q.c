@@ -439,9 +439,12 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
               }
               ((int16_t *)out->data)[obase + oc] = (int16_t)clamp32(r, d->act_lo, d->act_hi);
             } else {
-              int32_t acc = dot_i8((const int8_t *)patch, wr, K) - d->in_zp * d->wsum[oc];
-              if (b32) acc += b32[oc];
-              int32_t r = tfl_mbqm_mode(acc, d->mult[oc], d->shift[oc], mode) + d->out_zp;
+              /* int32 arithmetic that wraps, as LiteRT's kernels do on every CPU it runs on (a hostile bias near
+               * INT32_MAX overflowed here: signed overflow is undefined in C) */
+              uint32_t u = (uint32_t)dot_i8((const int8_t *)patch, wr, K) - (uint32_t)d->in_zp * (uint32_t)d->wsum[oc];
+              if (b32) u += (uint32_t)b32[oc];
+              int32_t r = (int32_t)((uint32_t)tfl_mbqm_mode((int32_t)u, d->mult[oc], d->shift[oc], mode) +
+                                    (uint32_t)d->out_zp);
               ((int8_t *)out->data)[obase + oc] = (int8_t)clamp32(r, d->act_lo, d->act_hi);
             }
           }
