@@ -526,19 +526,22 @@ Z_INLINE void z_conv_runs(int nruns, const TflConvRun *runs, int N, int K, int s
     }
   }
 }
-#define Z_FORMS(X) X(ymm, Z_YMM) X(fma, Z_FMA) X(exact, Z_EXACT) X(fma_l1, Z_FMA_L1)
-#define Z_FORM_FNS(NAME, MODE)                                                                                        \
+#define Z_CONV_RUNS_FN(NAME, MODE)                                                                                    \
   TFL_TARGET_AVX512 static void conv_runs_##NAME(int nruns, const TflConvRun *runs, int N, int K, int span, long ss,  \
                                                  long lda, const float *packed, const float *bias, float lo, float hi, \
                                                  long ldc) {                                                          \
     z_conv_runs(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc, MODE);                                   \
-  }                                                                                                                   \
+  }
+#define Z_GEMM_FN(NAME, MODE)                                                                                         \
   TFL_TARGET_AVX512 static void gemm_avx512_##NAME(int M, int N, int K, const float *A, long lda, const float *packed, \
                                                    const float *bias, float lo, float hi, float *C, long ldc) {       \
     z_gemm(M, N, K, A, lda, packed, bias, lo, hi, C, ldc, MODE);                                                       \
   }
-Z_FORMS(Z_FORM_FNS)
-#undef Z_FORM_FNS
+/* direct convolution runs never block K, so fma_l1 shares fma's */
+Z_CONV_RUNS_FN(ymm, Z_YMM) Z_CONV_RUNS_FN(fma, Z_FMA) Z_CONV_RUNS_FN(exact, Z_EXACT)
+Z_GEMM_FN(ymm, Z_YMM) Z_GEMM_FN(fma, Z_FMA) Z_GEMM_FN(exact, Z_EXACT) Z_GEMM_FN(fma_l1, Z_FMA_L1)
+#undef Z_CONV_RUNS_FN
+#undef Z_GEMM_FN
 #endif
 
 TflGemmFn tfl_gemm_kernel(int fast) {
@@ -570,10 +573,10 @@ void tfl_gemm_conv_runs(TflGemmFn fn, int nruns, const TflConvRun *runs, int N, 
                         const float *packed, const float *bias, float lo, float hi, long ldc) {
 #if TFL_X86_CLONES
   if (nruns > 0 && N > 0 && tfl_gemm_conv_unit(fn, K)) {
-    (fn == gemm_avx512_fma      ? conv_runs_fma
-     : fn == gemm_avx512_fma_l1 ? conv_runs_fma_l1
-     : fn == gemm_avx512_exact  ? conv_runs_exact
-                                : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed, bias, lo, hi, ldc);
+    (fn == gemm_avx512_fma || fn == gemm_avx512_fma_l1 ? conv_runs_fma
+     : fn == gemm_avx512_exact                          ? conv_runs_exact
+                                                        : conv_runs_ymm)(nruns, runs, N, K, span, ss, lda, packed,
+                                                                         bias, lo, hi, ldc);
     return;
   }
 #endif
