@@ -235,7 +235,8 @@ class Interpreter:
     def get_profile(self, subgraph_index=0):
         """Where the invokes' time went (tflc extension; needs experimental_profile=True, else None): a dict with
         num_threads, invokes, invoke_ms (per invoke), nodes (per node: op_name, output_shape, ms, busy_ms per
-        thread, wait_ms, parallel_calls, tasks, handoff_us, ...) and by_op (op name -> count, ms, wait_ms), all
+        thread, wait_ms, parallel_calls, tasks, handoff_us, fused: invokes it ran inside the node before it, a
+        residual ADD, ...) and by_op (op name -> count, ms, wait_ms), all
         averaged over the invokes since profiling began or reset_profile(). runtime.profile.format_profile prints
         it."""
         from .profile import build_profile

@@ -17,7 +17,7 @@ def build_profile(raw: tuple, ops: list, shapes: list[list[int]], num_threads: i
     nodes = []
     by_op: dict[str, dict[str, Any]] = {}
     for i, (rec, (op_name, *_), shape) in enumerate(zip(records, ops, shapes, strict=True)):
-        runs, wall, par, calls, tasks, start, tail, woken, busy = rec
+        runs, wall, par, calls, tasks, start, tail, woken, fused, busy = rec
         work = sum(busy)
         waiting = num_threads * wall - work if num_threads > 1 else 0
         node = {
@@ -34,6 +34,7 @@ def build_profile(raw: tuple, ops: list, shapes: list[list[int]], num_threads: i
             "handoff_us": start / 1e3 / calls if calls else 0.0,
             "tail_ms": tail / _NS_PER_MS / per,
             "woken": woken / per,
+            "fused": fused / per,
         }
         nodes.append(node)
         agg = by_op.setdefault(op_name, {"count": 0, "ms": 0.0, "wait_ms": 0.0, "parallel_calls": 0.0})
@@ -72,6 +73,8 @@ def format_profile(profile: dict[str, Any], top: int | None = None) -> str:
         if nt > 1:
             busy = "/".join(f"{b:.3f}" for b in n["busy_ms"])
             row += f" {busy[:22]:>22} {n['wait_ms']:>8.3f} {n['parallel_calls']:>6.1f}"
+        if n["fused"]:
+            row += f"  (run inside #{n['index'] - 1})"
         lines.append(row)
     lines.append("")
     lines.append(f"{'op':<24} {'nodes':>5} {'ms':>8} {'%':>5}" + (f" {'wait ms':>8}" if nt > 1 else ""))

@@ -736,6 +736,7 @@ typedef struct {
   float lo, hi;
   float *C;
   long ldc;
+  const TflGemmEpilogue *epi;
 } GemmJob;
 
 static void gemm_task(void *arg, int task, int thread) {
@@ -749,20 +750,28 @@ static void gemm_task(void *arg, int task, int thread) {
   long n0 = (long)p0 * NR;
   j->fn(m1 - m0, nc, j->K, j->A + (long)m0 * j->lda, j->lda, j->packed + (size_t)p0 * NR * (size_t)j->K,
                j->bias ? j->bias + n0 : NULL, j->lo, j->hi, j->C + (long)m0 * j->ldc + n0, j->ldc);
+  if (j->epi) j->epi->fn(j->epi->arg, m0, m1, n0, nc);
 }
 
-void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
-                       const float *packed, const float *bias, float lo, float hi, float *C, long ldc) {
+void tfl_gemm_f32_mt_ke(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
+                        const float *packed, const float *bias, float lo, float hi, float *C, long ldc,
+                        const TflGemmEpilogue *epi) {
   if (M <= 0 || N <= 0) return;
   int mchunk, pchunk;
   int ntasks = tfl_gemm_split_rows(M, N, K, tfl_num_threads(ctx), tfl_gemm_rows_unit(fn), &mchunk, &pchunk);
   if (ntasks <= 1) {
     fn(M, N, K, A, lda, packed, bias, lo, hi, C, ldc);
+    if (epi) epi->fn(epi->arg, 0, M, 0, N);
     return;
   }
   int pt = (N + NR - 1) / NR;
-  GemmJob j = {fn, M, N, K, mchunk, pchunk, (pt + pchunk - 1) / pchunk, A, lda, packed, bias, lo, hi, C, ldc};
+  GemmJob j = {fn, M, N, K, mchunk, pchunk, (pt + pchunk - 1) / pchunk, A, lda, packed, bias, lo, hi, C, ldc, epi};
   tfl_parallel_for(ctx, ntasks, gemm_task, &j);
+}
+
+void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
+                       const float *packed, const float *bias, float lo, float hi, float *C, long ldc) {
+  tfl_gemm_f32_mt_ke(ctx, fn, M, N, K, A, lda, packed, bias, lo, hi, C, ldc, NULL);
 }
 
 void tfl_gemm_f32_mt(TflContext *ctx, int M, int N, int K, const float *A, long lda, const float *packed,

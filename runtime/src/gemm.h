@@ -44,6 +44,16 @@ void tfl_gemm_f32_mt(TflContext *ctx, int M, int N, int K, const float *A, long 
 /* The same with a given kernel (from tfl_gemm_kernel). */
 void tfl_gemm_f32_mt_k(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
                        const float *packed, const float *bias, float lo, float hi, float *C, long ldc);
+/* Work on a finished block of C, rows [m0, m1) by columns [n0, n0 + nc), run by the task that computed it (while the
+ * block is in that core's cache), e.g. a residual add (tfl_take_fused_add). */
+typedef struct {
+  void (*fn)(void *arg, long m0, long m1, long n0, int nc);
+  void *arg;
+} TflGemmEpilogue;
+/* tfl_gemm_f32_mt_k, then epi (may be NULL) on each task's block. */
+void tfl_gemm_f32_mt_ke(TflContext *ctx, TflGemmFn fn, int M, int N, int K, const float *A, long lda,
+                        const float *packed, const float *bias, float lo, float hi, float *C, long ldc,
+                        const TflGemmEpilogue *epi);
 /* Chooses a task grid for an M x N x K product on nthreads: *mchunk rows (a multiple of TFL_GEMM_MR, or M) by
  * *pchunk panels of TFL_GEMM_NR columns per task; returns the number of tasks (1: run serially). */
 int tfl_gemm_split(int M, int N, int K, int nthreads, int *mchunk, int *pchunk);

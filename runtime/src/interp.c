@@ -34,6 +34,9 @@ typedef struct {
   uint64_t prepared_at;
   void *scratch;
   size_t scratch_cap;
+  int fuse_add;   /* index of the residual ADD this node may run inside (fused_adds), -1 when none */
+  int fuse_live;  /* this eval offers it (tfl_take_fused_add) */
+  int fuse_taken; /* the kernel took it: the ADD does not run */
 } Node;
 
 typedef struct {
@@ -630,6 +633,53 @@ static int cmp_span(const void *a, const void *b) {
   return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* Residual ADDs a node may run inside it (tfl_take_fused_add): a float CONV_2D whose output only a float ADD right
+ * after it reads, adding another tensor of the same shape (MobileNetV2's and ResNet's skip connections). Run as two
+ * nodes, the ADD is a pass of its own over data the threads wrote (split by other rows, or serial when small); inside
+ * the node each task adds its own block while it is in its cache. Not when every tensor is kept (the node's own
+ * output is then not written), and the plan gives the ADD's output storage apart from the node's inputs. */
+static void fused_adds(TflContext *ctx, Sub *s) {
+  for (int j = 0; j < s->nn; j++) s->nodes[j].fuse_add = -1;
+  if (ctx->preserve_all) return;
+  for (int j = 0; j + 1 < s->nn; j++) {
+    const Node *n = &s->nodes[j], *a = &s->nodes[j + 1];
+    if (!n->k || n->flex || n->control || n->deferred || n->n.op != TFL_OP_CONV_2D || n->n.noutputs != 1) continue;
+    if (!a->k || a->flex || a->control || a->deferred || a->n.op != TFL_OP_ADD || a->n.ninputs != 2 || a->n.noutputs != 1)
+      continue;
+    const int o = n->n.outputs[0], x = a->n.inputs[0], y = a->n.inputs[1], ao = a->n.outputs[0];
+    if (o < 0 || o >= s->nt || x < 0 || y < 0 || x >= s->nt || y >= s->nt || ao < 0 || ao >= s->nt) continue;
+    if ((x == o) == (y == o)) continue; /* o must be exactly one operand */
+    const int r = x == o ? y : x;
+    if (ao == o || ao == r || s->t[o].is_sg_output || s->t[o].t.alloc != TFL_ALLOC_ARENA || s->t[ao].t.alloc != TFL_ALLOC_ARENA)
+      continue;
+    const TflTensor *to = &s->t[o].t, *tr = &s->t[r].t, *ta = &s->t[ao].t;
+    if (to->type != TFL_FLOAT32 || tr->type != TFL_FLOAT32 || ta->type != TFL_FLOAT32 || !tfl_same_shape(to, tr) ||
+        !tfl_same_shape(to, ta) || tfl_arith_activation(&a->n) >= TFL_ACT_TANH)
+      continue;
+    int other = 0; /* readers of o besides the ADD, and the node reading the ADD's output */
+    for (int q = 0; q < s->nn && !other; q++) {
+      const TflNode *m = &s->nodes[q].n;
+      for (int k = 0; k < m->ninputs; k++) other |= (m->inputs[k] == o && q != j + 1) || (m->inputs[k] == ao && q == j);
+      for (int k = 0; k < m->nintermediates; k++) other |= m->intermediates[k] == o || m->intermediates[k] == ao;
+    }
+    if (!other) s->nodes[j].fuse_add = j + 1;
+  }
+}
+
+int tfl_take_fused_add(TflContext *ctx, TflNode *node, TflFusedAdd *fa) {
+  Node *n = (Node *)node;
+  if (!node || !n->fuse_live || !sg_ok(ctx, node->subgraph)) return 0;
+  const Sub *s = &ctx->subs[node->subgraph];
+  const TflNode *a = &s->nodes[n->fuse_add].n;
+  const int first = a->inputs[0] != node->outputs[0];
+  fa->r = s->t[a->inputs[first ? 0 : 1]].t.data;
+  fa->out = s->t[a->outputs[0]].t.data;
+  fa->r_first = first;
+  tfl_activation_range_f32(tfl_arith_activation(a), &fa->lo, &fa->hi);
+  n->fuse_taken = 1;
+  return 1;
+}
+
 static int plan(TflContext *ctx, Sub *s) {
   const int nn = s->nn;
   for (int i = 0; i < s->nt; i++) {
@@ -654,6 +704,8 @@ static int plan(TflContext *ctx, Sub *s) {
     for (int k = 0; k < n->ninputs; k++) TOUCH(n->inputs[k], j);
     for (int k = 0; k < n->noutputs; k++) TOUCH(n->outputs[k], j);
     for (int k = 0; k < n->nintermediates; k++) TOUCH(n->intermediates[k], j);
+    /* a residual ADD run inside this node writes its output here, while this node's inputs are still read */
+    if (s->nodes[j].fuse_add >= 0) TOUCH(s->nodes[s->nodes[j].fuse_add].n.outputs[0], j);
   }
   for (int i = 0; i < s->nt; i++)
     if (s->t[i].is_sg_output) TOUCH(i, nn);
@@ -845,6 +897,7 @@ static int allocate_sub(TflContext *ctx, Sub *s, int sg) {
                        tname(&s->t[ti], nb, sizeof nb, ti), node_label(n, lab, sizeof lab), sg, j);
     }
   }
+  fused_adds(ctx, s);
   return plan(ctx, s);
 }
 
@@ -967,6 +1020,18 @@ static int invoke_sub(TflContext *ctx, int sg) {
                        node_label(n, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
       }
     }
+    n->fuse_live = n->fuse_taken = 0;
+    if (n->fuse_add >= 0 && !ctx->observe) {
+      /* offered while the ADD needs no new prepare (its inputs as prepared) and its operands have storage */
+      const Node *a = &s->nodes[n->fuse_add];
+      int ok = !a->deferred;
+      for (int k = 0; k < a->n.ninputs && ok; k++) {
+        const Tens *t = &s->t[a->n.inputs[k]];
+        ok = t->changed_at <= a->prepared_at && (t->t.data || t == &s->t[n->n.outputs[0]]);
+      }
+      const Tens *ao = &s->t[a->n.outputs[0]];
+      n->fuse_live = ok && ao->t.alloc == TFL_ALLOC_ARENA && ao->t.data && ao->t.bytes;
+    }
     TflStatus st;
     ctx->err[0] = 0;
     TflNodeProfile *np = NULL, *outer = NULL;
@@ -1003,6 +1068,20 @@ static int invoke_sub(TflContext *ctx, int sg) {
           ctx->phase = PHASE_IDLE;
           return set_err(ctx, "%s (subgraph %d, node %d): the tensor observer failed", node_label(n, lab, sizeof lab), sg, j);
         }
+    if (n->fuse_taken) {
+      /* the residual ADD ran inside this node (no observer is set: fuse_live) */
+      const Node *a = &s->nodes[++j];
+      if (np) s->prof[j].fused++;
+      if (ctx->max_work) {
+        ctx->work += node_work(ctx, &a->n);
+        if (ctx->work > ctx->max_work) {
+          ctx->phase = PHASE_IDLE;
+          return set_err(ctx, "%s (subgraph %d, node %d): the invoke exceeds the work bound of %.3g element operations "
+                         "(about %.3g so far; set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
+                         node_label(a, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
+        }
+      }
+    }
   }
   ctx->phase = PHASE_IDLE;
   return 0;

@@ -63,6 +63,7 @@ typedef struct {
   int64_t start_ns;  /* sum over calls: publish -> the last thread's first task (hand-off / wake-up latency) */
   int64_t tail_ns;   /* sum over calls: thread 0 waiting for the other threads after its own tasks */
   int64_t woken;     /* calls that had to wake a parked worker */
+  int64_t fused;     /* evaluations run inside the node before it (a residual ADD, tfl_take_fused_add) */
   int64_t *busy_ns;  /* [num_threads] */
 } TflNodeProfile;
 /* Turns profiling on (clears the sums) or off; one branch per node when off. */

@@ -592,7 +592,7 @@ static PyObject *Interp_reset_profile(InterpObject *self, PyObject *unused) {
 }
 
 /* profile(sg) -> None (off) or (invokes, wall_ns, [(runs, wall_ns, par_ns, calls, tasks, start_ns, tail_ns, woken,
- * (busy_ns per thread...)) per node]) */
+ * fused, (busy_ns per thread...)) per node]) */
 static PyObject *Interp_profile(InterpObject *self, PyObject *args) {
   NEED_CTX
   int sg = 0;
@@ -607,8 +607,9 @@ static PyObject *Interp_profile(InterpObject *self, PyObject *args) {
     PyObject *busy = PyTuple_New(nt);
     if (!busy) { Py_DECREF(nodes); return NULL; }
     for (int t = 0; t < nt; t++) PyTuple_SET_ITEM(busy, t, PyLong_FromLongLong(r->busy_ns[t]));
-    PyObject *it = Py_BuildValue("(LLLLLLLLN)", (long long)r->runs, (long long)r->wall_ns, (long long)r->par_ns, (long long)r->calls,
-                                 (long long)r->tasks, (long long)r->start_ns, (long long)r->tail_ns, (long long)r->woken, busy);
+    PyObject *it = Py_BuildValue("(LLLLLLLLLN)", (long long)r->runs, (long long)r->wall_ns, (long long)r->par_ns, (long long)r->calls,
+                                 (long long)r->tasks, (long long)r->start_ns, (long long)r->tail_ns, (long long)r->woken,
+                                 (long long)r->fused, busy);
     if (!it) { Py_DECREF(nodes); return NULL; }
     PyList_SET_ITEM(nodes, j, it);
   }

@@ -87,6 +87,21 @@ void *tfl_node_scratch(TflContext *ctx, TflNode *node, size_t bytes);
 /* Temporary memory shared by all nodes, 64-byte aligned, valid only during the current eval() call (contents are not
  * preserved between calls). Prefer this over tfl_node_scratch for im2col/packing buffers rebuilt on every eval. */
 void *tfl_eval_scratch(TflContext *ctx, size_t bytes);
+/* A residual ADD run inside the node before it. The interpreter offers it (see fused_adds in interp.c) when a float
+ * ADD right after this node is the only reader of the node's float output and adds a tensor of the same shape. A
+ * kernel that takes the offer in eval writes fa->out instead of its own output: its result, then in the same task
+ * tfl_fused_add_run on each finished block, which adds fa->r with the ADD kernel's operations (the sum rounded to
+ * float in the ADD's operand order, then v < lo ? lo : v, v > hi ? hi : v), so the bytes are the two nodes' bytes.
+ * The ADD then does not run; a kernel that does not ask runs unchanged and the ADD runs after it. */
+typedef struct {
+  const float *r; /* the other addend, laid out as the output */
+  float *out;     /* the ADD's output */
+  float lo, hi;   /* the ADD's activation range */
+  int r_first;    /* r is the ADD's first operand */
+} TflFusedAdd;
+int tfl_take_fused_add(TflContext *ctx, TflNode *node, TflFusedAdd *fa); /* 1 with *fa filled, 0 when none */
+/* out[off + i] = clamp(out[off + i] + r[off + i]) for i in [0, n), the operands in the ADD's order. */
+void tfl_fused_add_run(const TflFusedAdd *fa, int64_t off, int64_t n);
 /* Output tensors whose shape depends on input *values* (not known at prepare): prepare sets out->alloc =
  * TFL_ALLOC_DYNAMIC, and eval calls tfl_resize(ctx, out, ...) before writing; the interpreter then (re)allocates it.
  * Nodes consuming a dynamic tensor are prepared again right before their eval. tfl_resize during eval may move

@@ -309,7 +309,23 @@ typedef struct {
   size_t stride;
   long M;
   int mchunk, pchunk, np;
+  const TflGemmEpilogue *epi; /* a residual ADD run inside the node, or NULL */
 } ConvJob;
+
+/* The residual ADD on a finished block of the output (TflGemmEpilogue over a TflFusedAdd). */
+typedef struct {
+  const TflFusedAdd *fa;
+  long ldc;
+} ConvAdd;
+
+static void conv_add_block(void *arg, long m0, long m1, long n0, int nc) {
+  const ConvAdd *c = arg;
+  if (n0 == 0 && nc == c->ldc) {
+    tfl_fused_add_run(c->fa, (int64_t)m0 * c->ldc, (int64_t)(m1 - m0) * c->ldc);
+    return;
+  }
+  for (long m = m0; m < m1; m++) tfl_fused_add_run(c->fa, (int64_t)m * c->ldc + n0, nc);
+}
 
 static void conv_task(void *arg, int task, int thread) {
   const ConvJob *j = arg;
@@ -325,6 +341,7 @@ static void conv_task(void *arg, int task, int thread) {
     conv_rows_direct(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
   else
     conv_rows_im2col(d, j->in, r0, r1, buf, packed, bias, j->out + n0, nc);
+  if (j->epi) j->epi->fn(j->epi->arg, r0, r1, n0, nc);
 }
 
 static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
@@ -383,12 +400,18 @@ static TflStatus conv_eval(TflContext *ctx, TflNode *node) {
     tfl_gemm_pack_nk(f->data, d->cout, d->K, w);
     packed = w;
   }
+  TflFusedAdd fa;
+  const int fused = tfl_take_fused_add(ctx, node, &fa);
+  ConvAdd ca = {&fa, d->cout};
+  const TflGemmEpilogue epi = {conv_add_block, &ca};
+  float *o = fused ? fa.out : out->data;
   if (d->direct) {
-    tfl_gemm_f32_mt_k(ctx, d->gemm, (int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, out->data,
-                      d->cout);
+    tfl_gemm_f32_mt_ke(ctx, d->gemm, (int)M, d->cout, d->K, in->data, d->K, packed, bias, d->lo, d->hi, o, d->cout,
+                       fused ? &epi : NULL);
     return TFL_OK;
   }
-  ConvJob j = {d, in->data, packed, bias, out->data, s, stride, M, mchunk, pchunk, (pt + pchunk - 1) / pchunk};
+  ConvJob j = {d, in->data, packed, bias, o, s, stride, M, mchunk, pchunk, (pt + pchunk - 1) / pchunk,
+               fused ? &epi : NULL};
   tfl_parallel_for(ctx, ntasks, conv_task, &j);
   return TFL_OK;
 }

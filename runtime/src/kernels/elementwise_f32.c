@@ -52,6 +52,46 @@ static FusedRowFn fused_kernel(void) {
   return fused_row;
 }
 
+/* The residual ADD run inside the node before it (tfl_take_fused_add): the rows above, in place on the output. */
+typedef void (*AddInPlaceFn)(float *c, const float *r, int64_t n, float lo, float hi, int r_first);
+#define ADD_IN_PLACE(X, Y)                                                                                           \
+  for (int64_t i = 0; i < n; i++) {                                                                                   \
+    float v = X[i] + Y[i];                                                                                            \
+    v = v < lo ? lo : v;                                                                                              \
+    c[i] = v > hi ? hi : v;                                                                                           \
+  }
+#define ADD_IN_PLACE_BODY                                                                                             \
+  if (r_first) {                                                                                                      \
+    ADD_IN_PLACE(r, c)                                                                                                \
+  } else {                                                                                                            \
+    ADD_IN_PLACE(c, r)                                                                                                \
+  }
+__attribute__((optimize("fp-contract=off"))) static void add_in_place(float *restrict c, const float *restrict r,
+                                                                      int64_t n, float lo, float hi, int r_first) {
+  ADD_IN_PLACE_BODY
+}
+#if TFL_X86_CLONES
+__attribute__((target("avx2"), optimize("fp-contract=off"))) static void add_in_place_avx2(
+    float *restrict c, const float *restrict r, int64_t n, float lo, float hi, int r_first) {
+  ADD_IN_PLACE_BODY
+}
+__attribute__((target("avx512f,avx512vl,avx2"), optimize("fp-contract=off"))) static void add_in_place_avx512(
+    float *restrict c, const float *restrict r, int64_t n, float lo, float hi, int r_first) {
+  ADD_IN_PLACE_BODY
+}
+#endif
+#undef ADD_IN_PLACE_BODY
+#undef ADD_IN_PLACE
+
+void tfl_fused_add_run(const TflFusedAdd *fa, int64_t off, int64_t n) {
+  AddInPlaceFn fn = add_in_place;
+#if TFL_X86_CLONES
+  if (tfl_isa() >= TFL_ISA_AVX512) fn = add_in_place_avx512;
+  else if (tfl_isa() >= TFL_ISA_AVX2) fn = add_in_place_avx2;
+#endif
+  fn(fa->out + off, fa->r + off, n, fa->lo, fa->hi, fa->r_first);
+}
+
 typedef struct {
   int op, type, act;
   float lo, hi;
