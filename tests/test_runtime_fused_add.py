@@ -49,7 +49,10 @@ def residual_model():
     wz1, wz2 = _w(rng, 1, 1, 160, 320, scale=0.1), _w(rng, 1, 1, 320, 320, scale=0.05)
 
     @tf.function(
-        input_signature=[tf.TensorSpec([1, 13, 11, 24], tf.float32), tf.TensorSpec([1, 7, 7, 160], tf.float32)]
+        input_signature=[
+            tf.TensorSpec([1, 13, 11, 24], tf.float32),
+            tf.TensorSpec([1, 7, 7, 160], tf.float32),
+        ]
     )
     def f(x, z):
         h = tf.nn.relu6(tf.nn.conv2d(x, we, 1, "VALID") + be)
@@ -61,7 +64,9 @@ def residual_model():
         y4 = tf.nn.conv2d(a3, w4, 1, "VALID")
         a4 = y4 + a3  # not fused: y4 is read by the MUL too
         twice = y4 * 2.0
-        a5 = tf.nn.conv2d(a4, w5, 1, "VALID") + tf.reduce_mean(a4, axis=[1, 2], keepdims=True)  # broadcast: not fused
+        a5 = tf.nn.conv2d(a4, w5, 1, "VALID") + tf.reduce_mean(
+            a4, axis=[1, 2], keepdims=True
+        )  # broadcast: not fused
         y6 = tf.nn.conv2d(a5, w6, 1, "VALID")
         a6 = y6 + a5  # not fused: y6 is a model output
         s = tf.nn.conv2d(z, wz1, 1, "VALID")
@@ -129,7 +134,9 @@ def test_fused_equals_unfused_on_every_form(residual_model, fast):
                 if fast:
                     ru.assert_match(g, r)
                 else:
-                    assert g.tobytes() == r.tobytes(), f"differs from LiteRT at {isa} split512 {split}, {n} threads"
+                    assert g.tobytes() == r.tobytes(), (
+                        f"differs from LiteRT at {isa} split512 {split}, {n} threads"
+                    )
 
 
 def test_fused_add_keeps_nan_and_infinity(residual_model):
@@ -155,8 +162,10 @@ def test_fused_add_after_resize(residual_model):
     inputs = [rng.uniform(-1, 1, s).astype(np.float32) for s in shapes]
     results = []
     for make in (ru.litert, ru.ours):
-        it = make(residual_model, num_threads=1) if make is ru.litert else Interpreter(
-            model_content=residual_model, num_threads=2, experimental_profile=True
+        it = (
+            make(residual_model, num_threads=1)
+            if make is ru.litert
+            else Interpreter(model_content=residual_model, num_threads=2, experimental_profile=True)
         )
         for d, s in zip(it.get_input_details(), shapes, strict=True):
             it.resize_tensor_input(d["index"], list(s))
