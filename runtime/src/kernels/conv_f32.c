@@ -670,13 +670,15 @@ TFL_TARGET_AVX2 static void dw_avx2(const DwData *d, const float *in, const floa
 ZDW_T __m512 zdw_mac(__m512 acc, __m512 x, __m512 w, const int fma) {
   return fma ? _mm512_fmadd_ps(x, w, acc) : _mm512_add_ps(acc, _mm512_mul_ps(x, w));
 }
-/* Four interior outputs of a 3x3 window (dilation 1) in one pass: four independent accumulation chains in flight
- * instead of one 9-deep chain per output, and with stride 1 the six input vectors of a window row are loaded once
- * for all four outputs. Each output still sums its taps in (fy, fx) order from 0. */
-ZDW_T void zdw_quad(const float *r0, size_t rs, int sw, int C, __mmask16 m, const __m512 *w, __m512 *acc,
+/* Four outputs of a 3x3 window (dilation 1) whose three columns are inside the image, over nfy window rows from r0
+ * (the valid ones: all three inside the image, fewer in its top and bottom rows) with their weights w in one pass:
+ * four independent accumulation chains in flight instead of one chain per output, and with stride 1 the six input
+ * vectors of a window row are loaded once for all four outputs. Each output still sums its taps in (fy, fx) order
+ * from 0. */
+ZDW_T void zdw_quad(const float *r0, size_t rs, int sw, int C, __mmask16 m, const __m512 *w, __m512 *acc, int nfy,
                     const int fma) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-  for (int fy = 0; fy < 3; fy++) {
+  for (int fy = 0; fy < nfy; fy++) {
     const float *rp = r0 + (size_t)fy * rs;
     const __m512 wa = w[3 * fy], wb = w[3 * fy + 1], wc = w[3 * fy + 2];
     if (sw == 1) {
@@ -740,24 +742,37 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
     while (fy1 > fy0 && iy0 + (fy1 - 1) * dhy >= H) fy1--;
     const float *ib = in + (size_t)n * H * W * C;
     float *orow = out + ((size_t)n * OH + oy) * OW * C;
-    const int rows_ok = is3 && iy0 >= 0 && iy0 + 2 < H;
-    const int lo = rows_ok ? ox_lo : OW, hi = rows_ok ? ox_hi : OW;
+    const int rows_ok = is3 && iy0 >= 0 && iy0 + 2 < H, nfy = fy1 - fy0;
+    /* 3x3 outputs whose window columns are inside: in groups of four over the valid window rows (all three, or
+     * two at the top and bottom of the map), a single one with all nine taps unrolled */
+    const int lo = is3 && nfy > 0 ? ox_lo : OW, hi = is3 && nfy > 0 ? ox_hi : OW;
     for (int ox = 0; ox < OW; ox++) {
       const int ix0 = ox * sw - pad_l;
       float *op = orow + (size_t)ox * C;
-      if (ox >= lo && ox < hi) {
-        const float *r0 = ib + ((size_t)iy0 * W + ix0) * C, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
-        if (ox + 4 <= hi) { /* four interior pixels of a 3x3 window */
-          for (int c = c0; c < c1; c += 16) {
-            ZDW_BLOCK
-            __m512 wv[9], q[4];
-            for (int t = 0; t < 9; t++) wv[t] = ZDW_LD(w + (size_t)t * C + c);
-            zdw_quad(r0 + c, (size_t)W * C, sw, C, m, wv, q, fma);
-            for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(op + (size_t)k * C + c, m, zdw_finish(q[k], b, vlo, vhi));
-          }
-          ox += 3;
-          continue;
+      if (ox >= lo && ox + 4 <= hi) { /* four pixels of a 3x3 window, their columns inside */
+        const float *ra = ib + ((size_t)(iy0 + fy0) * W + ix0) * C, *wa = w + (size_t)(3 * fy0) * C;
+        /* the row count a constant in each loop, so the weights and accumulators stay in registers */
+#define ZDW_QUADS(NFY)                                                                                                \
+  for (int c = c0; c < c1; c += 16) {                                                                                 \
+    ZDW_BLOCK                                                                                                         \
+    __m512 wv[9], q[4];                                                                                               \
+    for (int t = 0; t < 3 * (NFY); t++) wv[t] = ZDW_LD(wa + (size_t)t * C + c);                                      \
+    zdw_quad(ra + c, (size_t)W * C, sw, C, m, wv, q, (NFY), fma);                                                     \
+    for (int k = 0; k < 4; k++) _mm512_mask_storeu_ps(op + (size_t)k * C + c, m, zdw_finish(q[k], b, vlo, vhi));     \
+  }
+        if (nfy == 3) {
+          ZDW_QUADS(3)
+        } else if (nfy == 2) {
+          ZDW_QUADS(2)
+        } else {
+          ZDW_QUADS(1)
         }
+#undef ZDW_QUADS
+        ox += 3;
+        continue;
+      }
+      if (rows_ok && ox >= lo && ox < hi) {
+        const float *r0 = ib + ((size_t)iy0 * W + ix0) * C, *r1 = r0 + (size_t)W * C, *r2 = r1 + (size_t)W * C;
         for (int c = c0; c < c1; c += 16) { /* one interior pixel of a 3x3 window */
           ZDW_BLOCK
           const float *wc = w + c;
@@ -806,22 +821,41 @@ ZDW_T void zdw_body(const DwData *d, const float *restrict in, const float *rest
       int fx0 = 0, fx1 = KW;
       while (fx0 < KW && ix0 + fx0 * dwx < 0) fx0++;
       while (fx1 > fx0 && ix0 + (fx1 - 1) * dwx >= W) fx1--;
-      if (is3 && fx0 <= 1 && fx1 >= 2) {
-        /* 3x3 with the middle column valid: the outer ones per fx0 / fx1. Pointers are formed only to valid taps
-         * (the middle one, then its neighbours when they are inside): ix0 itself is -1 at a left edge. */
-        const int left = fx0 == 0, right = fx1 == 3;
-        for (int c = c0; c < c1; c += 16) {
-          ZDW_BLOCK
-          __m512 acc = _mm512_setzero_ps();
-          for (int fy = fy0; fy < fy1; fy++) {
-            const float *ip = ib + ((size_t)(iy0 + fy) * W + (size_t)(ix0 + 1)) * C + c;
-            const float *wp = w + (size_t)(3 * fy + 1) * C + c;
-            if (left) acc = zdw_mac(acc, ZDW_LD(ip - C), ZDW_LD(wp - C), fma);
-            acc = zdw_mac(acc, ZDW_LD(ip), ZDW_LD(wp), fma);
-            if (right) acc = zdw_mac(acc, ZDW_LD(ip + C), ZDW_LD(wp + C), fma);
+      if (is3) {
+        /* 3x3: the valid taps listed once for the pixel in (fy, fx) order (pointers formed only to valid taps: ix0
+         * itself is -1 at a left edge), then every channel block runs them unrolled for the usual counts (6 at an
+         * edge, 4 at a corner) with no per-block index work */
+        const float *tp[9], *tw[9];
+        int nt = 0;
+        for (int fy = fy0; fy < fy1; fy++)
+          for (int fx = fx0; fx < fx1; fx++, nt++) {
+            tp[nt] = ib + ((size_t)(iy0 + fy) * W + (size_t)(ix0 + fx)) * C;
+            tw[nt] = w + (size_t)(3 * fy + fx) * C;
           }
-          _mm512_mask_storeu_ps(op + c, m, zdw_finish(acc, b, vlo, vhi));
+#define ZDW_TAP(t) acc = zdw_mac(acc, ZDW_LD(tp[t] + c), ZDW_LD(tw[t] + c), fma)
+        if (nt == 6) {
+          for (int c = c0; c < c1; c += 16) {
+            ZDW_BLOCK
+            __m512 acc = _mm512_setzero_ps();
+            ZDW_TAP(0); ZDW_TAP(1); ZDW_TAP(2); ZDW_TAP(3); ZDW_TAP(4); ZDW_TAP(5);
+            _mm512_mask_storeu_ps(op + c, m, zdw_finish(acc, b, vlo, vhi));
+          }
+        } else if (nt == 4) {
+          for (int c = c0; c < c1; c += 16) {
+            ZDW_BLOCK
+            __m512 acc = _mm512_setzero_ps();
+            ZDW_TAP(0); ZDW_TAP(1); ZDW_TAP(2); ZDW_TAP(3);
+            _mm512_mask_storeu_ps(op + c, m, zdw_finish(acc, b, vlo, vhi));
+          }
+        } else {
+          for (int c = c0; c < c1; c += 16) {
+            ZDW_BLOCK
+            __m512 acc = _mm512_setzero_ps();
+            for (int t = 0; t < nt; t++) ZDW_TAP(t);
+            _mm512_mask_storeu_ps(op + c, m, zdw_finish(acc, b, vlo, vhi));
+          }
         }
+#undef ZDW_TAP
         continue;
       }
       for (int c = c0; c < c1; c += 16) {
