@@ -355,7 +355,15 @@ TFL_INLINE void logistic_body(const float *restrict x, float *restrict o, int64_
 
 /* o[i] = exp((x[i] - mx) * beta) */
 TFL_INLINE void exp_shift_body(const float *restrict x, float *restrict o, int64_t n, float mx, float beta) {
-  for (int64_t i = 0; i < n; i += 8) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) { /* whole vectors in place: per lane the same subtraction and product as below */
+    tfl_v8f v, e;
+    TFL_LD8(v, x + i);
+    v = (v - mx) * beta;
+    tfl_vexp(&e, &v);
+    TFL_ST8(o + i, e);
+  }
+  for (; i < n; i += 8) {
     float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t m = n - i < 8 ? n - i : 8;
     for (int64_t j = 0; j < m; j++) buf[j] = (x[i + j] - mx) * beta;
@@ -446,6 +454,45 @@ static void logistic_vec(const float *x, float *o, int64_t n, int avx2) {
 #endif
   logistic_default(x, o, n);
 }
+/* SOFTMAX's row reductions. The max: the serial loop's `x > mx ? x : mx` on each of 8 lanes (vmaxps returns its
+ * second operand unless the first is greater, so a NaN never wins), then over the lanes and the tail the same way;
+ * the maximum of the values does not depend on their order (of +0 and -0 either may be kept, and exp(x - mx) is the
+ * same for both). The sum: in order (exact mode), or in 8 lanes (experimental_fast_float, a different rounding).
+ * The division per element, as the scalar loop's. */
+static float row_max(const float *x, int64_t n) {
+  float mx = -FLT_MAX;
+  for (int64_t i = 0; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  return mx;
+}
+static void row_div(float *o, int64_t n, float sum) {
+  for (int64_t i = 0; i < n; i++) o[i] /= sum;
+}
+#if TFL_X86_CLONES
+TFL_TARGET_AVX2 static float row_max_avx2(const float *x, int64_t n) {
+  __m256 m = _mm256_set1_ps(-FLT_MAX);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
+  float lane[8], mx = -FLT_MAX;
+  _mm256_storeu_ps(lane, m);
+  for (int k = 0; k < 8; k++) mx = lane[k] > mx ? lane[k] : mx;
+  for (; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  return mx;
+}
+TFL_TARGET_AVX2 static float row_sum8_avx2(const float *o, int64_t n) {
+  __m256 s = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) s = _mm256_add_ps(s, _mm256_loadu_ps(o + i));
+  float lane[8], sum = 0.0f;
+  _mm256_storeu_ps(lane, s);
+  for (int k = 0; k < 8; k++) sum += lane[k];
+  for (; i < n; i++) sum += o[i];
+  return sum;
+}
+TFL_TARGET_AVX2 static void row_div_avx2(float *o, int64_t n, float sum) {
+  for (int64_t i = 0; i < n; i++) o[i] /= sum;
+}
+#endif
+
 static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta, int avx2) {
 #if TFL_X86_CLONES
   if (avx2) {
@@ -508,16 +555,30 @@ static void act_rows(void *arg, int64_t b, int64_t e) {
       for (int64_t i = 0; i < d->inner; i++) o[i] = tfl_clampf(x[i] / norm, d->lo, d->hi);
       continue;
     }
-    float mx = -FLT_MAX;
-    for (int64_t i = 0; i < d->inner; i++) mx = x[i] > mx ? x[i] : mx;
+#if TFL_X86_CLONES
+    const float mx = d->avx2 ? row_max_avx2(x, d->inner) : row_max(x, d->inner);
+#else
+    const float mx = row_max(x, d->inner);
+#endif
     if (j->op == TFL_OP_SOFTMAX) {
       float sum = 0.0f;
       if (j->exact)
         for (int64_t i = 0; i < d->inner; i++) o[i] = expf((x[i] - mx) * d->p);
       else
         exp_shift(x, o, d->inner, mx, d->p, d->avx2);
-      for (int64_t i = 0; i < d->inner; i++) sum += o[i];
-      for (int64_t i = 0; i < d->inner; i++) o[i] /= sum;
+#if TFL_X86_CLONES
+      if (d->avx2 == 2 && !j->exact) {
+        sum = row_sum8_avx2(o, d->inner);
+      } else
+#endif
+        for (int64_t i = 0; i < d->inner; i++) sum += o[i];
+#if TFL_X86_CLONES
+      if (d->avx2) {
+        row_div_avx2(o, d->inner, sum);
+        continue;
+      }
+#endif
+      row_div(o, d->inner, sum);
     } else {
       float sum = 0.0f;
       for (int64_t i = 0; i < d->inner; i++) sum += expf(x[i] - mx);
