@@ -149,7 +149,7 @@ def _assert_every_form_equals(model, inputs, want, threads):
         for n in threads:
             got = _run(model, inputs, isa, n, split512=split)
             for i, (g, w) in enumerate(zip(got, want, strict=True)):
-                assert np.array_equal(g, w), f"output {i} differs at {isa} (split512 {split}), {n} threads"
+                assert g.tobytes() == w.tobytes(), f"output {i} differs at {isa} (split512 {split}), {n} threads"
 
 
 def _rel(got, ref):
@@ -348,3 +348,33 @@ def test_pool_tail_nan_and_zeros_across_levels(pool_tail_model):
     assert np.isnan(base[1]).any() and (np.signbit(base[0]) & (base[0] == 0)).any()
     fast = _run(pool_tail_model, [x], fast=True)
     assert _rel(np.nan_to_num(fast[4]), np.nan_to_num(base[4])) <= TOL
+
+
+def test_sum_mean_rows_and_columns_equal_reference():
+    """Float MEAN / SUM over an input that collapses to [rows, cols] (partial sums in registers: 64 kept columns at a
+    time, or 8 kept rows at a time, then 8-wide and single tails): each output adds its inputs in memory order, so
+    the bytes are LiteRT's reference kernel's on every ISA form and at 1-3 threads, with a NaN and a row of -0."""
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([1, 7, 7, 1290], tf.float32),
+            tf.TensorSpec([1, 67, 131], tf.float32),
+            tf.TensorSpec([3, 70], tf.float32),
+        ]
+    )
+    def f(x, y, z):
+        return (
+            tf.reduce_mean(x, axis=[1, 2]),
+            tf.reduce_mean(y, axis=-1, keepdims=True),
+            tf.reduce_sum(z, axis=0),
+            tf.reduce_sum(z, axis=1),
+            tf.reduce_sum(y, axis=1),
+        )
+
+    model = ru.convert(f)
+    rng = np.random.default_rng(1)
+    inputs = [(rng.normal(size=s) * 10).astype(np.float32) for s in ([1, 7, 7, 1290], [1, 67, 131], [3, 70])]
+    inputs[0][0, 3, 3, 5] = np.nan
+    inputs[1][0, 4, :] = -0.0
+    want = ru.run(ru.litert(model), inputs)
+    _assert_every_form_equals(model, inputs, want, (1, 2, 3))
