@@ -149,7 +149,9 @@ def _assert_every_form_equals(model, inputs, want, threads):
         for n in threads:
             got = _run(model, inputs, isa, n, split512=split)
             for i, (g, w) in enumerate(zip(got, want, strict=True)):
-                assert g.tobytes() == w.tobytes(), f"output {i} differs at {isa} (split512 {split}), {n} threads"
+                assert g.tobytes() == w.tobytes(), (
+                    f"output {i} differs at {isa} (split512 {split}), {n} threads"
+                )
 
 
 def _rel(got, ref):
