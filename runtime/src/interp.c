@@ -640,7 +640,15 @@ static int cmp_span(const void *a, const void *b) {
  * output is then not written), and the plan gives the ADD's output storage apart from the node's inputs. */
 static void fused_adds(TflContext *ctx, Sub *s) {
   for (int j = 0; j < s->nn; j++) s->nodes[j].fuse_add = -1;
-  if (ctx->preserve_all) return;
+  int *readers = ctx->preserve_all ? NULL : calloc(s->nt ? (size_t)s->nt : 1, sizeof(int));
+  if (!readers) return; /* every tensor kept, or no memory for the count: no fusion */
+  for (int q = 0; q < s->nn; q++) {
+    const TflNode *m = &s->nodes[q].n;
+    for (int k = 0; k < m->ninputs; k++)
+      if (m->inputs[k] >= 0 && m->inputs[k] < s->nt) readers[m->inputs[k]]++;
+    for (int k = 0; k < m->nintermediates; k++)
+      if (m->intermediates[k] >= 0 && m->intermediates[k] < s->nt) readers[m->intermediates[k]] += 2;
+  }
   for (int j = 0; j + 1 < s->nn; j++) {
     const Node *n = &s->nodes[j], *a = &s->nodes[j + 1];
     if (!n->k || n->flex || n->control || n->deferred || n->n.op != TFL_OP_CONV_2D || n->n.noutputs != 1) continue;
@@ -656,14 +664,11 @@ static void fused_adds(TflContext *ctx, Sub *s) {
     if (to->type != TFL_FLOAT32 || tr->type != TFL_FLOAT32 || ta->type != TFL_FLOAT32 || !tfl_same_shape(to, tr) ||
         !tfl_same_shape(to, ta) || tfl_arith_activation(&a->n) >= TFL_ACT_TANH)
       continue;
-    int other = 0; /* readers of o besides the ADD, and the node reading the ADD's output */
-    for (int q = 0; q < s->nn && !other; q++) {
-      const TflNode *m = &s->nodes[q].n;
-      for (int k = 0; k < m->ninputs; k++) other |= (m->inputs[k] == o && q != j + 1) || (m->inputs[k] == ao && q == j);
-      for (int k = 0; k < m->nintermediates; k++) other |= m->intermediates[k] == o || m->intermediates[k] == ao;
-    }
-    if (!other) s->nodes[j].fuse_add = j + 1;
+    int reads_ao = 0; /* the node itself reading the ADD's output (a malformed order) */
+    for (int k = 0; k < n->n.ninputs; k++) reads_ao |= n->n.inputs[k] == ao;
+    if (readers[o] == 1 && !reads_ao) s->nodes[j].fuse_add = j + 1; /* the ADD is o's only reader */
   }
+  free(readers);
 }
 
 int tfl_take_fused_add(TflContext *ctx, TflNode *node, TflFusedAdd *fa) {
@@ -946,6 +951,13 @@ int tfl_reset_variables(TflContext *ctx, int sg) {
 
 static TflStatus eval_control(TflContext *ctx, Node *n);
 
+static int work_bound_error(TflContext *ctx, const Node *n, int sg, int j) {
+  char lab[300];
+  return set_err(ctx, "%s (subgraph %d, node %d): the invoke exceeds the work bound of %.3g element operations "
+                 "(about %.3g so far; set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
+                 node_label(n, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
+}
+
 /* The storage of every tensor with zero elements that has none of its own: never read or written. */
 static _Alignas(64) uint8_t no_elements[64];
 
@@ -1015,9 +1027,7 @@ static int invoke_sub(TflContext *ctx, int sg) {
       ctx->work += node_work(ctx, &n->n);
       if (ctx->work > ctx->max_work) {
         ctx->phase = PHASE_IDLE;
-        return set_err(ctx, "%s (subgraph %d, node %d): the invoke exceeds the work bound of %.3g element operations "
-                       "(about %.3g so far; set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
-                       node_label(n, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
+        return work_bound_error(ctx, n, sg, j);
       }
     }
     n->fuse_live = n->fuse_taken = 0;
@@ -1076,9 +1086,7 @@ static int invoke_sub(TflContext *ctx, int sg) {
         ctx->work += node_work(ctx, &a->n);
         if (ctx->work > ctx->max_work) {
           ctx->phase = PHASE_IDLE;
-          return set_err(ctx, "%s (subgraph %d, node %d): the invoke exceeds the work bound of %.3g element operations "
-                         "(about %.3g so far; set the environment variable TFLRT_MAX_WORK to raise it, 0 for no bound)",
-                         node_label(a, lab, sizeof lab), sg, j, ctx->max_work, ctx->work);
+          return work_bound_error(ctx, a, sg, j);
         }
       }
     }
