@@ -272,11 +272,12 @@ def test_new_paths_exact_across_isa_threads_and_fast(fixture, request):
 
 @pytest.mark.parametrize("stride", [1, 2])
 def test_depthwise_edge_pixels_equal_reference(stride):
-    """Depthwise 3x3 (SAME) over maps made mostly of edge pixels: 1x1, 1x2, 2x1, 2x3, 3x2, 5x6, 7x7 and 9x14, over 20
-    channels (a masked block) and 48: exact mode equals LiteRT's reference kernel bit for bit on every ISA form and
-    for 1-3 threads (the AVX-512 kernel's edge pixels take only their valid taps, in order)."""
+    """Depthwise 3x3 (SAME) over maps made mostly of edge pixels: 1x1, 1x2, 2x1, 2x3, 3x2, 5x6, 7x7, 9x14, 1x9 and
+    2x10, over 20 channels (a masked block) and 48: exact mode equals LiteRT's reference kernel bit for bit on every ISA
+    form and for 1-3 threads (the AVX-512 kernel's edge pixels take only their valid taps, in order)."""
     rng = np.random.default_rng(21 + stride)
     specs = [(1, 1, 20), (1, 2, 48), (2, 1, 20), (2, 3, 48), (3, 2, 20), (5, 6, 48), (7, 7, 20), (9, 14, 48)]
+    specs += [(1, 9, 48), (2, 10, 20)]  # four-pixel groups over one window row, and over two in both rows
     weights = [(_w(rng, 3, 3, c, 1), _w(rng, c)) for _, _, c in specs]
 
     @tf.function(input_signature=[tf.TensorSpec([1, h, w, c], tf.float32) for h, w, c in specs])
