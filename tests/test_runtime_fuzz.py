@@ -29,10 +29,10 @@ INTERESTING32 = [0, 1, 2, 3, 4, 7, 8, 16, 64, 127, 128, 255, 256, 0x7FFF, 0x8000
 
 
 def seed_models(flex: bool = False) -> dict[str, bytes]:
-    """Small real models covering the structures the reader handles: options tables, quantization (int8, int16x8,
-    dynamic range, float16), several subgraphs with signatures, IF/WHILE, dynamic shapes, a fused LSTM (written with
-    the FlatBuffer bindings) and, with flex=True, a select-TF model (not fuzzed in Python: a mutated NodeDef goes to
-    TensorFlow itself; the C harness runs it with a stand-in Flex handler)."""
+    """Small real models covering the structures the reader handles: options tables, a residual ADD, quantization
+    (int8, int16x8, dynamic range, float16), several subgraphs with signatures, IF/WHILE, dynamic shapes, a fused LSTM
+    (written with the FlatBuffer bindings) and, with flex=True, a select-TF model (not fuzzed in Python: a mutated
+    NodeDef goes to TensorFlow itself; the C harness runs it with a stand-in Flex handler)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -41,9 +41,12 @@ def seed_models(flex: bool = False) -> dict[str, bytes]:
     dw = rng.normal(size=(3, 3, 4, 1)).astype(np.float32)
     fcw = rng.normal(size=(16, 5)).astype(np.float32)
 
+    w2 = np.random.default_rng(1).normal(size=(1, 1, 4, 4)).astype(np.float32)
+
     @tf.function(input_signature=[tf.TensorSpec([1, 8, 8, 3], tf.float32)])
     def cnn(x):
         y = tf.nn.relu6(tf.nn.conv2d(x, w, 1, "SAME") + 0.1)
+        y = tf.nn.conv2d(y, w2, 1, "VALID") + y  # a skip connection: the float ADD runs inside the conv
         y = tf.nn.depthwise_conv2d(y, dw, [1, 2, 2, 1], "SAME")
         y = tf.nn.max_pool2d(y, 2, 2, "VALID")
         y = tf.reshape(y, [1, 16])
