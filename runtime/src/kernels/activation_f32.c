@@ -162,134 +162,51 @@ static float gelu1(float x, int approx, int packet) {
   return half_x * eigen_erfc(x * gelu_minus_sqrt1_2, packet);
 }
 
-/* ---- gelu1 on 8 lanes (GCC vector extensions; compiled for the baseline and as an AVX2 clone, contraction off in
- * this file, so every level gives the scalar code's bits): each scalar statement becomes one lane-wise statement,
- * Eigen's min/max and the branches become selects, floorf a truncation corrected by one (exact for the |t| < 2^31
- * seen here), and x * x's rounding error is taken in double as in eigen_erfc. Lanes holding NaN or an infinity are
- * redone by gelu1 (NaN payloads follow the scalar operation order). */
+/* ---- gelu1 on vectors (gelu_lanes.h) */
 #pragma GCC diagnostic ignored "-Wpsabi" /* vector arguments of always-inline helpers: no call, no ABI */
-typedef double tfl_v4d __attribute__((vector_size(32)));
-typedef float tfl_v4f __attribute__((vector_size(16)));
-#define V8(c) ((tfl_v8f){(c), (c), (c), (c), (c), (c), (c), (c)})
-#define V8I(c) ((tfl_v8i){(c), (c), (c), (c), (c), (c), (c), (c)})
-TFL_INLINE tfl_v8f v_min(tfl_v8f a, tfl_v8f b) { return TFL_VSEL(b < a, b, a); }
-TFL_INLINE tfl_v8f v_max(tfl_v8f a, tfl_v8f b) { return TFL_VSEL(b > a, b, a); }
-TFL_INLINE tfl_v8f v_floor(tfl_v8f t) {
-  const tfl_v8f f = __builtin_convertvector(__builtin_convertvector(t, tfl_v8i), tfl_v8f);
-  return TFL_VSEL(f > t, f - V8(1.0f), f);
-}
-TFL_INLINE tfl_v8f v_pow2i(tfl_v8i e) { return (tfl_v8f)((e + V8I(127)) << 23); }
-/* p * x + c as two statements (mul_add) */
-TFL_INLINE tfl_v8f v_mul_add(tfl_v8f p, tfl_v8f x, float c) {
-  const tfl_v8f m = p * x;
-  return m + V8(c);
-}
+/* gelu1 on 8 lanes (compiled for the baseline and as an AVX2 clone) and on 16 (an AVX-512 clone); lanes holding NaN or
+ * an infinity are redone by gelu1 (NaN payloads follow the scalar operation order). */
+typedef double tfl_v8d __attribute__((vector_size(64)));
+#define GL_N 8
+#define GL_F tfl_v8f
+#define GL_I tfl_v8i
+#define GL_D tfl_v8d
+#define GL(name) name##8
+#include "gelu_lanes.h"
+#undef GL_N
+#undef GL_F
+#undef GL_I
+#undef GL_D
+#undef GL
+#if TFL_X86_CLONES
+typedef float tfl_v16f __attribute__((vector_size(64)));
+typedef int32_t tfl_v16i __attribute__((vector_size(64)));
+typedef double tfl_v16d __attribute__((vector_size(128)));
+#define GL_N 16
+#define GL_F tfl_v16f
+#define GL_I tfl_v16i
+#define GL_D tfl_v16d
+#define GL(name) name##16
+#include "gelu_lanes.h"
+#undef GL_N
+#undef GL_F
+#undef GL_I
+#undef GL_D
+#undef GL
+#endif
 
-TFL_INLINE tfl_v8f v_eigen_exp(tfl_v8f x_in) {
-  const tfl_v8f x = v_min(x_in, V8(88.723f));
-  const tfl_v8f m = v_floor(v_mul_add(x, V8(1.44269504088896341f), 0.5f));
-  tfl_v8f r = m * V8(-0.693359375f);
-  r = r + x;
-  const tfl_v8f u = m * V8(2.12194440e-4f);
-  r = u + r;
-  const tfl_v8f r2 = r * r;
-  tfl_v8f p_even = v_mul_add(r2, V8(1.37449637986719608306884765625e-3f), 4.166965186595916748046875e-2f);
-  const tfl_v8f p_odd = v_mul_add(r2, V8(8.36894474923610687255859375e-3f), 0.16666518151760101318359375f);
-  p_even = v_mul_add(r2, p_even, 0.49999988079071044921875f);
-  const tfl_v8f p_low = r + V8(1.0f);
-  tfl_v8f y = r * p_odd;
-  y = y + p_even;
-  y = r2 * y;
-  y = y + p_low;
-  /* eigen_ldexp */
-  const tfl_v8i e = __builtin_convertvector(v_min(v_max(m, V8(-278.0f)), V8(278.0f)), tfl_v8i);
-  const tfl_v8i b = e >> 2; /* floorf(e * 0.25f) for integers |e| <= 278 */
-  const tfl_v8f c = v_pow2i(b);
-  tfl_v8f out = y * c;
-  out = out * c;
-  out = out * c;
-  out = out * v_pow2i(e - V8I(3) * b);
-  out = v_max(out, x_in);
-  return (tfl_v8f)((tfl_v8i)out & ~(x_in < V8(-104.0f)));
-}
-
-TFL_INLINE tfl_v8f v_eigen_erfc(tfl_v8f x_in) {
-  static const float s[] = {-4.91381669417023658752441406250e-03f, 2.67075151205062866210937500000e-02f,
-                            -1.12800106406211853027343750000e-01f, 3.76122951507568359375000000000e-01f,
-                            -1.12837910652160644531250000000e+00f};
-  static const float p[] = {4.2920666933059692382812500e-01f, 3.2379078865051269531250000e-01f,
-                            5.3971976041793823242187500e-02f};
-  static const float q[] = {3.9137163758277893066406250e-01f, 1.0000000000000000000000000e+00f,
-                            6.2173241376876831054687500e-01f, 9.5662862062454223632812500e-02f};
-  const tfl_v8f x = v_min(v_max(x_in, V8(-11.0f)), V8(11.0f));
-  const tfl_v8f x2 = x * x;
-  tfl_v8f sp = V8(5.61802298761904239654541015625e-04f);
-  for (int i = 0; i < 5; i++) sp = v_mul_add(sp, x2, s[i]);
-  const tfl_v8f small = v_mul_add(x, sp, 1.0f);
-  const tfl_v4d xl = __builtin_convertvector(__builtin_shufflevector(x, x, 0, 1, 2, 3), tfl_v4d);
-  const tfl_v4d xh = __builtin_convertvector(__builtin_shufflevector(x, x, 4, 5, 6, 7), tfl_v4d);
-  const tfl_v4d x2l = __builtin_convertvector(__builtin_shufflevector(x2, x2, 0, 1, 2, 3), tfl_v4d);
-  const tfl_v4d x2h = __builtin_convertvector(__builtin_shufflevector(x2, x2, 4, 5, 6, 7), tfl_v4d);
-  const tfl_v4f lol = __builtin_convertvector(xl * xl - x2l, tfl_v4f);
-  const tfl_v4f loh = __builtin_convertvector(xh * xh - x2h, tfl_v4f);
-  const tfl_v8f x2_lo = __builtin_shufflevector(lol, loh, 0, 1, 2, 3, 4, 5, 6, 7);
-  const tfl_v8f e = v_eigen_exp(-x2);
-  const tfl_v8f e_lo = e * x2_lo;
-  const tfl_v8f z = e - e_lo;
-  const tfl_v8f inv = V8(1.0f) / x2;
-  tfl_v8f num = V8(1.0208116471767425537109375e-01f);
-  for (int i = 0; i < 3; i++) num = v_mul_add(num, inv, p[i]);
-  tfl_v8f den = V8(1.7251677811145782470703125e-02f);
-  for (int i = 0; i < 4; i++) den = v_mul_add(den, inv, q[i]);
-  den = x * den;
-  const tfl_v8f r = num / den;
-  tfl_v8f big = z * r;
-  big = big + (tfl_v8f)((tfl_v8i)V8(2.0f) & (x < V8(0.0f)));
-  return TFL_VSEL(V8(1.0f) < x2, big, small);
-}
-
-TFL_INLINE tfl_v8f v_eigen_tanh(tfl_v8f x_in) {
-  static const float a[] = {2.102733560e-5f, 3.520756727e-3f, 1.340216100e-1f};
-  static const float b[] = {3.326951409e-4f, 2.597254514e-2f, 4.673548340e-1f, 1.0f};
-  const tfl_v8f x = v_max(v_min(x_in, V8(7.90738964080810547f)), V8(-7.90738964080810547f));
-  const tfl_v8f x2 = x * x;
-  const tfl_v8f x3 = x2 * x;
-  tfl_v8f num = V8(1.394553628e-8f);
-  for (int i = 0; i < 3; i++) num = v_mul_add(num, x2, a[i]);
-  tfl_v8f den = V8(8.015776984e-7f);
-  for (int i = 0; i < 4; i++) den = v_mul_add(den, x2, b[i]);
-  num = x3 * num;
-  num = num + x;
-  return num / den;
-}
-
-/* Elements [0, whole8) of [0, whole) by 8 lanes; returns whole8. */
-TFL_INLINE int64_t gelu_body(const float *X, float *O, int64_t whole, int approx) {
-  int64_t i = 0;
-  for (; i + 8 <= whole; i += 8) {
-    tfl_v8f x, y;
-    TFL_LD8(x, X + i);
-    const tfl_v8f half_x = V8(0.5f) * x;
-    if (approx) {
-      tfl_v8f cube = x * x;
-      cube = cube * x;
-      const tfl_v8f scaled_cube = V8(0.044715f) * cube;
-      const tfl_v8f inner = x + scaled_cube;
-      const tfl_v8f t = v_eigen_tanh(V8(gelu_sqrt_2_over_pi) * inner);
-      y = half_x * (V8(1.0f) + t);
-    } else {
-      y = half_x * v_eigen_erfc(x * V8(gelu_minus_sqrt1_2));
-    }
-    TFL_ST8(O + i, y);
-  }
-  return i;
-}
+/* Elements [0, wholeN) of [0, whole) by whole vectors; returns wholeN. */
 static int64_t gelu_default(const float *X, float *O, int64_t whole, int approx) {
-  return gelu_body(X, O, whole, approx);
+  return gelu_body8(X, O, whole, approx);
 }
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static int64_t gelu_avx2(const float *X, float *O, int64_t whole, int approx) {
-  return gelu_body(X, O, whole, approx);
+  return gelu_body8(X, O, whole, approx);
+}
+__attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) static int64_t gelu_avx512(const float *X, float *O,
+                                                                                          int64_t whole, int approx) {
+  const int64_t i = gelu_body16(X, O, whole, approx);
+  return i + gelu_body8(X + i, O + i, whole - i, approx);
 }
 #endif
 
@@ -298,7 +215,9 @@ static void gelu_f32(const float *X, float *O, int64_t n, int approx, int avx2) 
   const int64_t whole = n - n % 4; /* LiteRT's outputs are 64-byte aligned, so packets start at element 0 */
   int64_t i;
 #if TFL_X86_CLONES
-  i = avx2 ? gelu_avx2(X, O, whole, approx) : gelu_default(X, O, whole, approx);
+  i = avx2 && tfl_isa() >= TFL_ISA_AVX512 ? gelu_avx512(X, O, whole, approx)
+      : avx2                               ? gelu_avx2(X, O, whole, approx)
+                                           : gelu_default(X, O, whole, approx);
 #else
   (void)avx2;
   i = gelu_default(X, O, whole, approx);
