@@ -90,6 +90,45 @@ def rep_dataset(shapes, n=8, seed=0, lo=-1.0, hi=1.0):
     return gen
 
 
+def normal_weights(rng, *shape, scale=0.3):
+    """float32 N(0, scale^2) weights for test models."""
+    return (rng.normal(size=shape) * scale).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ISA levels of the C runtime (issue 15): every level this CPU has, the lower ones always
+# ---------------------------------------------------------------------------------------------------------------
+
+ISA_NAMES = ("scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni")
+
+
+def isa_levels() -> tuple:
+    """The levels `runtime._tflrt.set_isa` can force on this machine, lowest first."""
+    from runtime import _tflrt
+
+    return ISA_NAMES[: ISA_NAMES.index(_tflrt.isa()[1]) + 1]
+
+
+def isa_forms() -> list:
+    """(level, split512) pairs: on the AVX-512 levels both float GEMM tile forms (256-bit tiles for CPUs that split
+    512-bit operations, AMD Zen 4, and 512-bit ones), else the level's one form (None)."""
+    return [
+        (isa, split)
+        for isa in isa_levels()
+        for split in ((True, False) if isa.startswith("avx512") else (None,))
+    ]
+
+
+@pytest.fixture(autouse=True)
+def reset_isa():
+    """Autouse in the modules that import it: the ISA cap and the tile form back to the CPU's own after each test."""
+    yield
+    from runtime import _tflrt
+
+    _tflrt.set_isa(None)
+    _tflrt.set_split512(None)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------------------------------------------

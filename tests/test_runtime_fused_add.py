@@ -12,24 +12,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runtime_util as ru  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from runtime_util import reset_isa  # noqa: E402, F401 (autouse)
 
 from runtime import Interpreter, _tflrt  # noqa: E402
 from runtime.profile import format_profile  # noqa: E402
 
-NAMES = ("scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni")
-LEVELS = NAMES[: NAMES.index(_tflrt.isa()[1]) + 1]
-FORMS = [(isa, split) for isa in LEVELS for split in ((True, False) if isa.startswith("avx512") else (None,))]
-
-
-@pytest.fixture(autouse=True)
-def _reset_isa():
-    yield
-    _tflrt.set_isa(None)
-    _tflrt.set_split512(None)
-
-
-def _w(rng, *shape, scale=0.3):
-    return (rng.normal(size=shape) * scale).astype(np.float32)
+LEVELS = ru.isa_levels()
+FORMS = ru.isa_forms()
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +29,20 @@ def residual_model():
     channels (split over threads by column panels, so each task adds a block of rows x panels). And ADDs that must stay
     nodes: the conv's output read by another op too, a broadcasting ADD, the conv's output a model output."""
     rng = np.random.default_rng(31)
-    we, be = _w(rng, 1, 1, 24, 72), _w(rng, 72)
-    wd, bd = _w(rng, 3, 3, 72, 1), _w(rng, 72)
-    wp, bp = _w(rng, 1, 1, 72, 24, scale=0.2), _w(rng, 24)
-    w3, b3 = _w(rng, 3, 3, 24, 24, scale=0.1), _w(rng, 24)
-    w1, b1 = _w(rng, 1, 1, 24, 24), _w(rng, 24)
-    w4, w5, w6 = _w(rng, 1, 1, 24, 24), _w(rng, 1, 1, 24, 24), _w(rng, 1, 1, 24, 24)
-    wz1, wz2 = _w(rng, 1, 1, 160, 320, scale=0.1), _w(rng, 1, 1, 320, 320, scale=0.05)
+    we, be = ru.normal_weights(rng, 1, 1, 24, 72), ru.normal_weights(rng, 72)
+    wd, bd = ru.normal_weights(rng, 3, 3, 72, 1), ru.normal_weights(rng, 72)
+    wp, bp = ru.normal_weights(rng, 1, 1, 72, 24, scale=0.2), ru.normal_weights(rng, 24)
+    w3, b3 = ru.normal_weights(rng, 3, 3, 24, 24, scale=0.1), ru.normal_weights(rng, 24)
+    w1, b1 = ru.normal_weights(rng, 1, 1, 24, 24), ru.normal_weights(rng, 24)
+    w4, w5, w6 = (
+        ru.normal_weights(rng, 1, 1, 24, 24),
+        ru.normal_weights(rng, 1, 1, 24, 24),
+        ru.normal_weights(rng, 1, 1, 24, 24),
+    )
+    wz1, wz2 = (
+        ru.normal_weights(rng, 1, 1, 160, 320, scale=0.1),
+        ru.normal_weights(rng, 1, 1, 320, 320, scale=0.05),
+    )
 
     @tf.function(
         input_signature=[

@@ -11,23 +11,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runtime_util as ru  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from runtime_util import reset_isa  # noqa: E402, F401 (autouse)
 
 from runtime import Interpreter, _tflrt  # noqa: E402
 
-NAMES = ("scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni")
-LEVELS = NAMES[: NAMES.index(_tflrt.isa()[1]) + 1]
+NAMES = ru.ISA_NAMES
+LEVELS = ru.isa_levels()
 TOL = 1e-5
-
-
-@pytest.fixture(autouse=True)
-def _reset_isa():
-    yield
-    _tflrt.set_isa(None)
-    _tflrt.set_split512(None)
-
-
-def _w(rng, *shape, scale=0.3):
-    return (rng.normal(size=shape) * scale).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +26,13 @@ def small_model():
     channel tail), depthwise 5x5 stride 2 with multiplier 2, transpose conv, fully connected, batch matmul, and large
     elementwise / activation / reduction ops."""
     rng = np.random.default_rng(11)
-    w1, b1 = _w(rng, 3, 3, 6, 40), _w(rng, 40)
-    w2, b2 = _w(rng, 1, 1, 40, 20), _w(rng, 20)
-    dw1, db1 = _w(rng, 3, 3, 20, 1), _w(rng, 20)
-    dw2, db2 = _w(rng, 5, 5, 20, 2), _w(rng, 40)
-    wt = _w(rng, 3, 3, 16, 40, scale=0.1)
-    wf, bf = _w(rng, 40, 24, scale=0.1), _w(rng, 24)
-    wm = _w(rng, 24, 33)
+    w1, b1 = ru.normal_weights(rng, 3, 3, 6, 40), ru.normal_weights(rng, 40)
+    w2, b2 = ru.normal_weights(rng, 1, 1, 40, 20), ru.normal_weights(rng, 20)
+    dw1, db1 = ru.normal_weights(rng, 3, 3, 20, 1), ru.normal_weights(rng, 20)
+    dw2, db2 = ru.normal_weights(rng, 5, 5, 20, 2), ru.normal_weights(rng, 40)
+    wt = ru.normal_weights(rng, 3, 3, 16, 40, scale=0.1)
+    wf, bf = ru.normal_weights(rng, 40, 24, scale=0.1), ru.normal_weights(rng, 24)
+    wm = ru.normal_weights(rng, 24, 33)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 48, 48, 6], tf.float32)])
     def f(x):
@@ -73,16 +63,20 @@ def conv_paths_model():
     5x5 at strides 1 and 2 and a dilated 3x3 depthwise take the four-pixel blocks for any window (interior widths that
     leave 1-3 pixels)."""
     rng = np.random.default_rng(12)
-    wa, ba = _w(rng, 3, 3, 3, 24), _w(rng, 24)
-    dwa, dba = _w(rng, 3, 3, 24, 1), _w(rng, 24)
-    dwb = _w(rng, 3, 3, 24, 1)
-    wd = _w(rng, 3, 3, 24, 40, scale=0.1)
-    wl, bl = _w(rng, 3, 3, 24, 40, scale=0.1), _w(rng, 40)
-    wk = _w(rng, 1, 1, 1680, 20, scale=0.03)
-    ww, bw = _w(rng, 1, 1, 24, 7), _w(rng, 7)
-    w4, wy = _w(rng, 4, 4, 4, 8), _w(rng, 3, 5, 3, 16)
-    w7, w8 = _w(rng, 7, 7, 3, 8, scale=0.2), _w(rng, 2, 8, 4, 8, scale=0.2)
-    dw5, db5, dwd = _w(rng, 5, 5, 24, 1, scale=0.2), _w(rng, 24), _w(rng, 3, 3, 24, 1)
+    wa, ba = ru.normal_weights(rng, 3, 3, 3, 24), ru.normal_weights(rng, 24)
+    dwa, dba = ru.normal_weights(rng, 3, 3, 24, 1), ru.normal_weights(rng, 24)
+    dwb = ru.normal_weights(rng, 3, 3, 24, 1)
+    wd = ru.normal_weights(rng, 3, 3, 24, 40, scale=0.1)
+    wl, bl = ru.normal_weights(rng, 3, 3, 24, 40, scale=0.1), ru.normal_weights(rng, 40)
+    wk = ru.normal_weights(rng, 1, 1, 1680, 20, scale=0.03)
+    ww, bw = ru.normal_weights(rng, 1, 1, 24, 7), ru.normal_weights(rng, 7)
+    w4, wy = ru.normal_weights(rng, 4, 4, 4, 8), ru.normal_weights(rng, 3, 5, 3, 16)
+    w7, w8 = ru.normal_weights(rng, 7, 7, 3, 8, scale=0.2), ru.normal_weights(rng, 2, 8, 4, 8, scale=0.2)
+    dw5, db5, dwd = (
+        ru.normal_weights(rng, 5, 5, 24, 1, scale=0.2),
+        ru.normal_weights(rng, 24),
+        ru.normal_weights(rng, 3, 3, 24, 1),
+    )
 
     @tf.function(input_signature=[tf.TensorSpec([1, 57, 57, 3], tf.float32)])
     def f(x):
@@ -140,7 +134,7 @@ def _run(model, inputs, isa=None, threads=1, fast=False, split512=None):
 
 # Every exact GEMM form: on the AVX-512 levels both the 256-bit tiles (CPUs that split 512-bit operations, AMD Zen 4)
 # and the 512-bit ones (the rest), whichever this CPU would pick.
-FORMS = [(isa, split) for isa in LEVELS for split in ((True, False) if isa.startswith("avx512") else (None,))]
+FORMS = ru.isa_forms()
 
 
 def _assert_every_form_equals(model, inputs, want, threads):
@@ -231,7 +225,7 @@ def test_hybrid_conv_input_quantization_threads():
     """Dynamic-range CONV_2D on a 368k-element input: its input quantization is split over threads (min/max by ranges,
     folded in order), bit-exact with LiteRT's reference kernel and with one thread."""
     rng = np.random.default_rng(5)
-    w = _w(rng, 3, 3, 40, 64)
+    w = ru.normal_weights(rng, 3, 3, 40, 64)
 
     @tf.function(input_signature=[tf.TensorSpec([1, 96, 96, 40], tf.float32)])
     def f(x):
@@ -278,7 +272,7 @@ def test_depthwise_edge_pixels_equal_reference(stride):
     rng = np.random.default_rng(21 + stride)
     specs = [(1, 1, 20), (1, 2, 48), (2, 1, 20), (2, 3, 48), (3, 2, 20), (5, 6, 48), (7, 7, 20), (9, 14, 48)]
     specs += [(1, 9, 48), (2, 10, 20)]  # four-pixel groups over one window row, and over two in both rows
-    weights = [(_w(rng, 3, 3, c, 1), _w(rng, c)) for _, _, c in specs]
+    weights = [(ru.normal_weights(rng, 3, 3, c, 1), ru.normal_weights(rng, c)) for _, _, c in specs]
 
     @tf.function(input_signature=[tf.TensorSpec([1, h, w, c], tf.float32) for h, w, c in specs])
     def f(*xs):
