@@ -168,3 +168,27 @@ def test_fused_add_after_resize(residual_model):
         results.append([o.copy() for o in ru.run(it, inputs)])
     assert sum(1 for n in it.get_profile()["nodes"] if n["fused"]) == FUSED
     _same_bits(results[1], results[0], "resized input, 2 threads")
+
+
+def test_hybrid_conv_leaves_the_add_a_node():
+    """Dynamic-range quantized weights: the convs run the hybrid kernel, which does not take the offered ADD, so every
+    ADD runs as a node of its own and the outputs are LiteRT's."""
+    rng = np.random.default_rng(31)
+    wz1 = ru.normal_weights(rng, 1, 1, 64, 64, scale=0.1)  # >= 1024 weights: quantized
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 7, 7, 64], tf.float32)])
+    def f(z):
+        return tf.nn.conv2d(tf.nn.relu(z), wz1, 1, "VALID") + z
+
+    model = ru.convert(f, quantize="dynamic")
+    inputs = ru.random_inputs(ru.ours(model).get_input_details(), seed=3)
+    ref = ru.run(ru.litert(model), inputs)
+    for n in (1, 2):
+        got, fused, prof = _run(model, inputs, threads=n)
+        ops = [node["op_name"] for node in prof["nodes"]]
+        assert (
+            ops[ops.index("CONV_2D") + 1] == "ADD"
+        )  # offered: the ADD right after the conv, its only reader
+        assert fused == []
+        for g, r in zip(got, ref, strict=True):
+            ru.assert_match(g, r)
