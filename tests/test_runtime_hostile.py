@@ -203,9 +203,8 @@ def _same_on_every_level(model: bytes):
 
     base = _run_all(model)
     assert base
-    names = ["scalar", "sse2", "avx2", "avx2_vnni", "avx512", "avx512_vnni"]
     try:
-        for isa in names[: names.index(_tflrt.isa()[1]) + 1]:
+        for isa in ru.isa_levels():
             _tflrt.set_isa(isa)
             for threads in (1, 2):
                 got = _run_all(model, num_threads=threads)

@@ -31,8 +31,8 @@ TflIsa tfl_set_isa_cap(int cap);
 const char *tfl_isa_name(TflIsa isa);
 /* Whether the CPU runs 512-bit vector operations as two 256-bit halves (AMD Zen 4): float kernels whose operation
  * count, not their width, bounds them (exact mode's separate multiply and add) then use 256-bit tiles, and fast mode's
- * GEMM keeps long K blocks (gemm.c measures both). A tuning choice only: every tile gives the same bits. TFLRT_SPLIT512=0|1 or tfl_set_split512 (-1: detect again) force it for tests;
- * read when a node is prepared. */
+ * GEMM keeps long K blocks (gemm.c measures both). A tuning choice only: every tile gives the same bits.
+ * TFLRT_SPLIT512=0|1 or tfl_set_split512 (-1: detect again) force it for tests; read when a node is prepared. */
 int tfl_cpu_split512(void);
 int tfl_set_split512(int v);
 /* Parse a level name (as TFLRT_ISA takes); -1 when unknown. */

@@ -378,14 +378,6 @@ static void logistic_vec(const float *x, float *o, int64_t n, int avx2) {
  * the maximum of the values does not depend on their order (of +0 and -0 either may be kept, and exp(x - mx) is the
  * same for both). The sum: in order (exact mode), or in 8 lanes (experimental_fast_float, a different rounding).
  * The division per element, as the scalar loop's. */
-static float row_max(const float *x, int64_t n) {
-  float mx = -FLT_MAX;
-  for (int64_t i = 0; i < n; i++) mx = x[i] > mx ? x[i] : mx;
-  return mx;
-}
-static void row_div(float *o, int64_t n, float sum) {
-  for (int64_t i = 0; i < n; i++) o[i] /= sum;
-}
 #if TFL_X86_CLONES
 TFL_TARGET_AVX2 static float row_max_avx2(const float *x, int64_t n) {
   __m256 m = _mm256_set1_ps(-FLT_MAX);
@@ -411,6 +403,34 @@ TFL_TARGET_AVX2 static void row_div_avx2(float *o, int64_t n, float sum) {
   for (int64_t i = 0; i < n; i++) o[i] /= sum;
 }
 #endif
+static float row_max(const float *x, int64_t n, int avx2) {
+#if TFL_X86_CLONES
+  if (avx2) return row_max_avx2(x, n);
+#endif
+  (void)avx2;
+  float mx = -FLT_MAX;
+  for (int64_t i = 0; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+  return mx;
+}
+static float row_sum(const float *o, int64_t n, int lanes8) {
+#if TFL_X86_CLONES
+  if (lanes8) return row_sum8_avx2(o, n);
+#endif
+  (void)lanes8;
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; i++) sum += o[i];
+  return sum;
+}
+static void row_div(float *o, int64_t n, float sum, int avx2) {
+#if TFL_X86_CLONES
+  if (avx2) {
+    row_div_avx2(o, n, sum);
+    return;
+  }
+#endif
+  (void)avx2;
+  for (int64_t i = 0; i < n; i++) o[i] /= sum;
+}
 
 static void exp_shift(const float *x, float *o, int64_t n, float mx, float beta, int avx2) {
 #if TFL_X86_CLONES
@@ -474,30 +494,13 @@ static void act_rows(void *arg, int64_t b, int64_t e) {
       for (int64_t i = 0; i < d->inner; i++) o[i] = tfl_clampf(x[i] / norm, d->lo, d->hi);
       continue;
     }
-#if TFL_X86_CLONES
-    const float mx = d->avx2 ? row_max_avx2(x, d->inner) : row_max(x, d->inner);
-#else
-    const float mx = row_max(x, d->inner);
-#endif
+    const float mx = row_max(x, d->inner, d->avx2);
     if (j->op == TFL_OP_SOFTMAX) {
-      float sum = 0.0f;
       if (j->exact)
         for (int64_t i = 0; i < d->inner; i++) o[i] = expf((x[i] - mx) * d->p);
       else
         exp_shift(x, o, d->inner, mx, d->p, d->avx2);
-#if TFL_X86_CLONES
-      if (d->avx2 == 2 && !j->exact) {
-        sum = row_sum8_avx2(o, d->inner);
-      } else
-#endif
-        for (int64_t i = 0; i < d->inner; i++) sum += o[i];
-#if TFL_X86_CLONES
-      if (d->avx2) {
-        row_div_avx2(o, d->inner, sum);
-        continue;
-      }
-#endif
-      row_div(o, d->inner, sum);
+      row_div(o, d->inner, row_sum(o, d->inner, d->avx2 == 2 && !j->exact), d->avx2);
     } else {
       float sum = 0.0f;
       for (int64_t i = 0; i < d->inner; i++) sum += expf(x[i] - mx);

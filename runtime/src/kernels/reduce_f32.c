@@ -170,7 +170,8 @@ TFL_TARGET_AVX2 static void sum2d_avx2(const float *x, float *acc, int64_t rows,
 
 static void red_range(const RedData *d, int op, int type, const void *x_, void *acc_, int s, int64_t i0, int64_t i1) {
   const int r = d->rank;
-  if (type == TFL_FLOAT32 && (op == TFL_OP_MEAN || op == TFL_OP_SUM) && r == 2 && (d->ostride[0] == 0) != (d->ostride[1] == 0)) {
+  if (type == TFL_FLOAT32 && (op == TFL_OP_MEAN || op == TFL_OP_SUM) && r == 2 &&
+      (d->ostride[0] == 0) != (d->ostride[1] == 0)) {
     const int keep_cols = d->ostride[1] != 0, k = keep_cols ? 1 : 0;
     const int64_t j0 = s == k ? i0 : 0, j1 = s == k ? i1 : d->dims[k];
 #if TFL_X86_CLONES
